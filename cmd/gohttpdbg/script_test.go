@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var update = flag.Bool("update", false, "rewrite the scripts' cmp files with what the commands printed")
+
+// binDir holds a gohttpdbg binary built from this tree: the scripts run the
+// real executable, exactly as a user would, because the binary also serves
+// as its own -toolexec program.
+var binDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "gohttpdbg-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "gohttpdbg"), ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building gohttpdbg: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// goEnvVars are passed from the test's environment to the scripts so that
+// the go command finds its caches and the module proxy.
+var goEnvVars = []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOFLAGS", "GONOSUMDB", "GOSUMDB", "GOTOOLCHAIN", "CGO_ENABLED", "CC"}
+
+func TestScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end scripts build real programs")
+	}
+	goenv := map[string]string{}
+	for _, k := range goEnvVars {
+		out, err := exec.Command("go", "env", k).Output()
+		if err == nil {
+			goenv[k] = strings.TrimSpace(string(out))
+		}
+	}
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(os.TempDir(), "gohttpdbg-script-cache")
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata/script",
+		UpdateScripts: *update,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			for k, v := range goenv {
+				if v != "" {
+					env.Setenv(k, v)
+				}
+			}
+			env.Setenv("HOME", env.Getenv("WORK")+"/home")
+			env.Setenv("GOHTTPDBG_CACHE", cache)
+			env.Setenv("REPO", repo)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"treehash":  cmdTreehash,
+			"cmpframes": cmdCmpFrames,
+			"jsonl":     cmdJSONL,
+		},
+	})
+}
+
+// treehash DIR NAME: record (first use) or compare (later uses) a hash of
+// every file under DIR, names and contents, so a script can prove that a
+// build left the user's tree byte-identical.
+func cmdTreehash(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: treehash DIR NAME")
+	}
+	root := ts.MkAbs(args[0])
+	h := sha256.New()
+	var names []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			names = append(names, p)
+		}
+		return nil
+	})
+	ts.Check(err)
+	sort.Strings(names)
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		ts.Check(err)
+		fmt.Fprintf(h, "%s %d\n", strings.TrimPrefix(n, root), len(data))
+		h.Write(data)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	key := "TREEHASH_" + args[1]
+	if prev := ts.Getenv(key); prev != "" {
+		if (prev == sum) == neg {
+			ts.Fatalf("tree %s: hash %s, recorded %s (files: %d)", args[0], sum[:12], prev[:12], len(names))
+		}
+		return
+	}
+	ts.Setenv(key, sum)
+}
+
+var frameRE = regexp.MustCompile(`[^\s]+\.go:\d+`)
+
+// cmpframes A B [KEEP]: the file:line references in two outputs (panics,
+// runtime.Caller) are the same, in the same order; addresses, goroutine
+// ids and pointer values may differ. With KEEP (a regexp), only the
+// references it matches are compared: the instrumented program runs more
+// goroutines (probes), which a traceback of all goroutines shows.
+func cmdCmpFrames(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 && len(args) != 3 {
+		ts.Fatalf("usage: cmpframes FILE1 FILE2 [KEEP]")
+	}
+	keep := regexp.MustCompile(".")
+	if len(args) == 3 {
+		keep = regexp.MustCompile(args[2])
+	}
+	filter := func(refs []string) []string {
+		var out []string
+		for _, r := range refs {
+			if keep.MatchString(r) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	a := filter(frameRE.FindAllString(ts.ReadFile(args[0]), -1))
+	b := filter(frameRE.FindAllString(ts.ReadFile(args[1]), -1))
+	if len(a) == 0 {
+		ts.Fatalf("%s has no file:line reference", args[0])
+	}
+	same := strings.Join(a, "\n") == strings.Join(b, "\n")
+	if same == neg {
+		ts.Fatalf("file:line references differ:\n%s:\n%s\n%s:\n%s", args[0], strings.Join(a, "\n"), args[1], strings.Join(b, "\n"))
+	}
+}
+
+// jsonl FILE EVENT [KEY=VALUE...]: FILE (NDJSON events) has a line whose
+// "event" is EVENT and whose top-level or attrs fields match each KEY=VALUE
+// (VALUE is a regexp).
+func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: jsonl FILE EVENT [KEY=REGEXP...]")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	found := false
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() && !found {
+		found = eventMatches(sc.Text(), args[1], args[2:])
+	}
+	if found == neg {
+		ts.Fatalf("%s: event %s %v: found=%v", args[0], args[1], args[2:], found)
+	}
+}

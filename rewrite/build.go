@@ -1,0 +1,450 @@
+package rewrite
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+
+	gohttpdbg "github.com/gohttpdbg/gohttpdbg"
+)
+
+// Options are gohttpdbg's own settings for one build.
+type Options struct {
+	Probes     string   // build-time default probe levels (GOHTTPDBG syntax); "" means all=1
+	Instrument []string // extra package patterns to instrument beyond the main module
+	NoStdPatch bool     // call-site probes only
+	Exe        string   // absolute path of the gohttpdbg binary (the -toolexec program)
+	Version    string   // gohttpdbg version, recorded in the binary's stamp
+	Env        []string // environment for the go command; nil means os.Environ()
+	Warn       func(string)
+}
+
+// Plan is what an instrumented build adds to the user's go command.
+type Plan struct {
+	Flags     []string // go flags: -overlay, -modfile, -toolexec, -gcflags
+	Env       []string // extra KEY=VALUE (GOWORK when in workspace mode)
+	GoVersion string
+	Rewritten []string // user files given a rewritten version
+	Sites     int      // call sites rewritten
+	StdPatch  []string // std packages patched through toolexec
+
+	// initFiles are the generated init files by directory. When the user
+	// names .go files instead of packages, the go command compiles only
+	// those, so Command appends the init file of their directory.
+	initFiles map[string]string
+}
+
+// goEnv is the part of `go env` the driver needs.
+type goEnv struct {
+	GOMOD, GOWORK, GOVERSION, GOROOT, GOMODCACHE, GOFLAGS string
+}
+
+func readGoEnv(dir string, env []string) (*goEnv, error) {
+	cmd := exec.Command("go", "env", "-json", "GOMOD", "GOWORK", "GOVERSION", "GOROOT", "GOMODCACHE", "GOFLAGS")
+	cmd.Dir = dir
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env: %v\n%s", err, strings.TrimSpace(stderr.String()))
+	}
+	var ge goEnv
+	if err := json.Unmarshal(out, &ge); err != nil {
+		return nil, fmt.Errorf("go env: %v", err)
+	}
+	return &ge, nil
+}
+
+// Prepare loads the target packages, rewrites their call sites, unpacks the
+// runtime and returns the flags that make the go command build the
+// instrumented program. Nothing outside the cache directory is written.
+func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
+	env := opt.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	warn := opt.Warn
+	if warn == nil {
+		warn = func(string) {}
+	}
+	dir, err := filepath.Abs(gc.Dir)
+	if err != nil {
+		return nil, err
+	}
+	cache, err := CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return nil, err
+	}
+	ge, err := readGoEnv(dir, env)
+	if err != nil {
+		return nil, err
+	}
+	workspace := ge.GOWORK != "" && ge.GOWORK != "off"
+	if !workspace && (ge.GOMOD == "" || ge.GOMOD == os.DevNull) {
+		return nil, fmt.Errorf("no go.mod found from %s: gohttpdbg builds module-mode programs only (run go mod init)", dir)
+	}
+	if !workspace && vendorMode(gc, ge) {
+		return nil, fmt.Errorf("vendor mode is not supported: the injected runtime would have to be added to vendor/modules.txt, which gohttpdbg never edits.\n" +
+			"\tRun 'go mod download' once, then build with '-mod=mod' (gohttpdbg build -mod=mod ...)")
+	}
+	plan := &Plan{GoVersion: ge.GOVERSION}
+
+	pkgs, err := loadTargets(gc, opt, dir, env)
+	if err != nil {
+		return nil, err
+	}
+	mainMods := map[string]*packages.Module{}
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		if p.Module != nil && p.Module.Main {
+			mainMods[p.Module.Path] = p.Module
+		}
+	})
+	self := mainMods[gohttpdbg.ModulePath] != nil
+
+	overlay := map[string]string{}
+	rewrittenEdits := map[string][]byte{}
+	inits := map[string]string{} // dir → package name
+	seen := map[string]bool{}
+	for _, p := range pkgs {
+		if !isTarget(p, opt, ge) || seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		if p.Name == "main" || gc.Verb == "test" || gc.Verb == "overlay" {
+			if len(p.GoFiles) > 0 && !strings.HasSuffix(p.PkgPath, "_test") && !strings.HasSuffix(p.ID, ".test") {
+				inits[filepath.Dir(p.GoFiles[0])] = p.Name
+			}
+		}
+		if len(p.Errors) > 0 || p.TypesInfo == nil {
+			// The go command reports this package's errors itself, exactly
+			// as a plain build would; gohttpdbg leaves it as it is.
+			continue
+		}
+		if isInModCache(p, ge) {
+			warn(fmt.Sprintf("%s is in the module cache, which cannot be overlaid; its call sites are not instrumented", p.PkgPath))
+			continue
+		}
+		fe, err := rewritePackage(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", p.PkgPath, err)
+		}
+		for file, content := range fe.content {
+			if _, dup := overlay[file]; dup {
+				continue // same file in the package and its test variant
+			}
+			path, err := writeAddressed(filepath.Join(cache, "src"), filepath.Base(file), content)
+			if err != nil {
+				return nil, err
+			}
+			overlay[file] = path
+			rewrittenEdits[file] = fe.edits[file]
+			plan.Rewritten = append(plan.Rewritten, file)
+		}
+	}
+	sort.Strings(plan.Rewritten)
+
+	for d, name := range inits {
+		file := filepath.Join(d, "zz_gohttpdbg_init.go")
+		if _, err := os.Stat(file); err == nil {
+			return nil, fmt.Errorf("%s exists: gohttpdbg generates a file of that name; rename yours", file)
+		}
+		path, err := writeAddressed(filepath.Join(cache, "src"), filepath.Base(file), initFile(name))
+		if err != nil {
+			return nil, err
+		}
+		overlay[file] = path
+		if plan.initFiles == nil {
+			plan.initFiles = map[string]string{}
+		}
+		plan.initFiles[d] = file
+	}
+
+	// The runtime module.
+	var rtDir string
+	if self {
+		for _, m := range mainMods {
+			if m.Path == gohttpdbg.ModulePath {
+				rtDir = m.Dir
+			}
+		}
+	} else {
+		if rtDir, err = UnpackRuntime(cache); err != nil {
+			return nil, fmt.Errorf("unpacking the runtime: %v", err)
+		}
+		if workspace {
+			work, err := WorkfileCopy(cache, ge.GOWORK, rtDir)
+			if err != nil {
+				return nil, err
+			}
+			if work != "" {
+				plan.Env = append(plan.Env, "GOWORK="+work)
+			}
+		} else {
+			gomod := ge.GOMOD
+			if m := gc.Last("modfile"); m != "" {
+				gomod = absFrom(dir, m)
+			}
+			mf, err := ModfileCopy(cache, gomod, rtDir)
+			if err != nil {
+				return nil, err
+			}
+			plan.Flags = append(plan.Flags, "-modfile="+mf)
+		}
+	}
+
+	// The std patch and the build stamp, both added to runtimehooks.
+	stdPkgs, wiring := stdPatchFor(ge.GOVERSION, opt.NoStdPatch)
+	plan.StdPatch = stdPkgs
+	stamp := buildStampFile(opt, ge.GOVERSION, stdPkgs)
+	hooksDir := filepath.Join(rtDir, "runtimehooks")
+	for name, content := range map[string][]byte{"zz_gohttpdbg_build.go": stamp, "zz_gohttpdbg_stdwire.go": wiring} {
+		if content == nil {
+			continue
+		}
+		path, err := writeAddressed(filepath.Join(cache, "src"), name, content)
+		if err != nil {
+			return nil, err
+		}
+		overlay[filepath.Join(hooksDir, name)] = path
+	}
+
+	if user := gc.Last("overlay"); user != "" {
+		if err := mergeUserOverlay(overlay, absFrom(dir, user)); err != nil {
+			return nil, err
+		}
+	}
+	ovJSON, err := json.MarshalIndent(struct{ Replace map[string]string }{overlay}, "", "\t")
+	if err != nil {
+		return nil, err
+	}
+	ovPath, err := writeAddressed(filepath.Join(cache, "overlay"), "overlay.json", ovJSON)
+	if err != nil {
+		return nil, err
+	}
+	plan.Flags = append(plan.Flags, "-overlay="+ovPath)
+
+	st := &ToolexecState{
+		Exe:       opt.Exe,
+		GoVersion: ge.GOVERSION,
+		Overlay:   overlay,
+		Edits:     rewrittenEdits,
+		StdPatch:  stdPkgs,
+		PatchID:   patchID(opt.Exe),
+	}
+	if te := gc.Last("toolexec"); te != "" {
+		st.UserToolexec = splitQuoted(te)
+	}
+	script, err := writeToolexec(cache, st)
+	if err != nil {
+		return nil, err
+	}
+	plan.Flags = append(plan.Flags, "-toolexec="+script)
+	if len(stdPkgs) > 0 {
+		plan.Flags = append(plan.Flags, markerGcflags(gc.Values["gcflags"], stdPkgs, st.PatchID)...)
+	}
+	return plan, nil
+}
+
+// Command returns the go command line for the plan: the user's arguments
+// verbatim, except the flags whose value gohttpdbg merged into its own
+// (-overlay, -modfile, -toolexec), with gohttpdbg's flags placed after the
+// user's leading flags so that per-package -gcflags of ours come last.
+func (plan *Plan) Command(gc *GoCommand) []string {
+	args := []string{gc.Verb}
+	if gc.Dir != "" {
+		args = append(args, "-C", gc.Dir)
+	}
+	user := dropFlags(gc.Args, "overlay", "modfile", "toolexec")
+	i := 0
+	for i < len(user) && strings.HasPrefix(user[i], "-") && user[i] != "-args" {
+		name := strings.TrimLeft(user[i], "-")
+		if !strings.Contains(name, "=") && valueFlags[strings.TrimPrefix(name, "test.")] {
+			i++
+		}
+		i++
+	}
+	if i > len(user) {
+		i = len(user)
+	}
+	args = append(args, user[:i]...)
+	args = append(args, plan.Flags...)
+	rest := user[i:]
+	if n := goFileArgs(rest); n > 0 {
+		dir, err := filepath.Abs(filepath.Join(gc.Dir, filepath.Dir(rest[0])))
+		if init, ok := plan.initFiles[dir]; ok && err == nil {
+			rest = append(append(append([]string{}, rest[:n]...), init), rest[n:]...)
+		}
+	}
+	return append(args, rest...)
+}
+
+// goFileArgs counts the leading .go file arguments (go run main.go util.go).
+func goFileArgs(args []string) int {
+	n := 0
+	for n < len(args) && strings.HasSuffix(args[n], ".go") && !strings.HasPrefix(args[n], "-") {
+		n++
+	}
+	return n
+}
+
+// dropFlags removes the named flags (and their separate values) from args,
+// stopping at a test's -args.
+func dropFlags(args []string, names ...string) []string {
+	drop := map[string]bool{}
+	for _, n := range names {
+		drop[n] = true
+	}
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "-args" || a == "--args" {
+			return append(out, args[i:]...)
+		}
+		if strings.HasPrefix(a, "-") {
+			name := strings.TrimLeft(a, "-")
+			hasValue := strings.Contains(name, "=")
+			name, _, _ = strings.Cut(name, "=")
+			if drop[name] {
+				if !hasValue {
+					i++
+				}
+				continue
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func loadTargets(gc *GoCommand, opt Options, dir string, env []string) ([]*packages.Package, error) {
+	patterns := gc.Patterns
+	if len(patterns) == 0 {
+		patterns = []string{"."}
+	}
+	patterns = append(append([]string{}, patterns...), opt.Instrument...)
+	cfg := &packages.Config{
+		Mode: packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles | packages.NeedImports |
+			packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule | packages.NeedDeps,
+		Dir:        dir,
+		Env:        env,
+		BuildFlags: gc.LoadFlags(),
+		Tests:      gc.Verb == "test" || gc.Verb == "overlay",
+	}
+	pkgs, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %v", strings.Join(patterns, " "), err)
+	}
+	return pkgs, nil
+}
+
+// isTarget: a package of a main module, or one the user named with
+// --instrument.
+func isTarget(p *packages.Package, opt Options, ge *goEnv) bool {
+	if p.Module != nil && p.Module.Main {
+		return true
+	}
+	for _, pat := range opt.Instrument {
+		if matchPackagePattern(strings.TrimSuffix(pat, "/"), p.PkgPath) {
+			return true
+		}
+	}
+	return false
+}
+
+func isInModCache(p *packages.Package, ge *goEnv) bool {
+	if ge.GOMODCACHE == "" || len(p.GoFiles) == 0 {
+		return false
+	}
+	return strings.HasPrefix(p.GoFiles[0], ge.GOMODCACHE+string(filepath.Separator))
+}
+
+func vendorMode(gc *GoCommand, ge *goEnv) bool {
+	mod := gc.Last("mod")
+	if mod == "" {
+		for _, f := range strings.Fields(ge.GOFLAGS) {
+			if strings.HasPrefix(f, "-mod=") {
+				mod = strings.TrimPrefix(f, "-mod=")
+			}
+		}
+	}
+	if mod != "" {
+		return mod == "vendor"
+	}
+	_, err := os.Stat(filepath.Join(filepath.Dir(ge.GOMOD), "vendor", "modules.txt"))
+	return err == nil
+}
+
+func absFrom(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+func mergeUserOverlay(overlay map[string]string, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var user struct{ Replace map[string]string }
+	if err := json.Unmarshal(data, &user); err != nil {
+		return fmt.Errorf("-overlay %s: %v", path, err)
+	}
+	base := filepath.Dir(path)
+	for k, v := range user.Replace {
+		k = absFrom(base, k)
+		if v != "" {
+			v = absFrom(base, v)
+		}
+		if _, ours := overlay[k]; ours {
+			return fmt.Errorf("-overlay %s replaces %s, which gohttpdbg rewrites too; drop it from the overlay or build without gohttpdbg", path, k)
+		}
+		overlay[k] = v
+	}
+	return nil
+}
+
+// splitQuoted splits a flag value into words the way the go command does for
+// -toolexec and -gcflags: on spaces, with single or double quotes grouping.
+func splitQuoted(s string) []string {
+	var out []string
+	var cur strings.Builder
+	var quote rune
+	in := false
+	for _, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, in = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if in {
+				out = append(out, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		out = append(out, cur.String())
+	}
+	return out
+}

@@ -1,0 +1,220 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+
+	gohttpdbg "github.com/gohttpdbg/gohttpdbg"
+)
+
+// runtimeVersion is the version under which the injected runtime module is
+// required in a user's build graph. It never reaches a registry: a replace
+// directive points it at the unpacked copy.
+const runtimeVersion = "v0.1.0"
+
+// runtimeGoLine is the go line of the unpacked runtime module. It is old on
+// purpose: a dependency whose go line is newer than the main module's would
+// make the go command ask for a go.mod update. The runtime sources are
+// written for this language version.
+const runtimeGoLine = "1.21"
+
+// UnpackRuntime writes the embedded runtime module (probes, runtimehooks;
+// no tests) into the cache and returns its directory. The directory name is
+// the hash of its content, so it is written once per gohttpdbg version.
+func UnpackRuntime(cache string) (string, error) {
+	files := map[string][]byte{}
+	var names []string
+	err := fs.WalkDir(gohttpdbg.RuntimeSource, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == "testdata" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, err := gohttpdbg.RuntimeSource.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files[p] = b
+		names = append(names, p)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	files["go.mod"] = []byte("module " + gohttpdbg.ModulePath + "\n\ngo " + runtimeGoLine + "\n")
+	names = append(names, "go.mod")
+	sort.Strings(names)
+	var all [][]byte
+	for _, n := range names {
+		all = append(all, []byte(n), files[n])
+	}
+	dir := filepath.Join(cache, "rt-"+hashBytes(all...)[:20])
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		return dir, nil
+	}
+	tmp, err := os.MkdirTemp(cache, ".rt-tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	for _, n := range names {
+		p := filepath.Join(tmp, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(p, files[n], 0o644); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "go.mod")); statErr == nil {
+			return dir, nil // a concurrent build unpacked the same content
+		}
+		return "", err
+	}
+	return dir, nil
+}
+
+// ModfileCopy writes a copy of the user's go.mod that also requires the
+// runtime module, replaced by its unpacked directory, and a copy of go.sum
+// beside it (the go command looks for X.sum next to -modfile=X.mod). The
+// user's files are only read.
+func ModfileCopy(cache, gomodPath, rtDir string) (string, error) {
+	data, err := os.ReadFile(gomodPath)
+	if err != nil {
+		return "", err
+	}
+	f, err := modfile.Parse(gomodPath, data, nil)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range f.Require {
+		if r.Mod.Path == gohttpdbg.ModulePath {
+			return "", fmt.Errorf("%s already requires %s; build without gohttpdbg's injection or remove that requirement", gomodPath, gohttpdbg.ModulePath)
+		}
+	}
+	if err := f.AddRequire(gohttpdbg.ModulePath, runtimeVersion); err != nil {
+		return "", err
+	}
+	if err := f.AddReplace(gohttpdbg.ModulePath, "", rtDir, ""); err != nil {
+		return "", err
+	}
+	// Relative replace paths resolve against the real module root even
+	// with -modfile (measured, DESIGN §3a), so nothing else is rewritten.
+	out, err := f.Format()
+	if err != nil {
+		return "", err
+	}
+	sum, err := os.ReadFile(strings.TrimSuffix(gomodPath, ".mod") + ".sum")
+	if err != nil && !os.IsNotExist(err) {
+		return "", err
+	}
+	dir := filepath.Join(cache, "mod", hashBytes(out, sum)[:20])
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	modPath := filepath.Join(dir, "go.mod")
+	if err := writeFileAtomic(modPath, out, 0o644); err != nil {
+		return "", err
+	}
+	// go.sum is rewritten on every build: the go command may add lines to
+	// it and those must not leak into the next build's copy.
+	if err := writeFileAtomic(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
+		return "", err
+	}
+	return modPath, nil
+}
+
+// WorkfileCopy writes a go.work that is the user's plus `use rtDir`, with
+// every relative path made absolute because the copy lives elsewhere.
+func WorkfileCopy(cache, goworkPath, rtDir string) (string, error) {
+	data, err := os.ReadFile(goworkPath)
+	if err != nil {
+		return "", err
+	}
+	wf, err := modfile.ParseWork(goworkPath, data, nil)
+	if err != nil {
+		return "", err
+	}
+	base := filepath.Dir(goworkPath)
+	abs := func(p string) string {
+		if filepath.IsAbs(p) || !(strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") || p == "." || p == "..") {
+			return p
+		}
+		return filepath.Join(base, p)
+	}
+	var uses []string
+	for _, u := range wf.Use {
+		uses = append(uses, abs(u.Path))
+	}
+	for _, u := range uses {
+		if modulePathOf(filepath.Join(u, "go.mod")) == gohttpdbg.ModulePath {
+			return "", nil // the workspace already has the runtime's module
+		}
+	}
+	for _, u := range wf.Use {
+		if err := wf.DropUse(u.Path); err != nil {
+			return "", err
+		}
+	}
+	for _, u := range append(uses, rtDir) {
+		if err := wf.AddUse(u, ""); err != nil {
+			return "", err
+		}
+	}
+	for _, r := range wf.Replace {
+		if r.New.Version == "" {
+			if err := wf.AddReplace(r.Old.Path, r.Old.Version, abs(r.New.Path), ""); err != nil {
+				return "", err
+			}
+		}
+	}
+	wf.Cleanup()
+	out := modfile.Format(wf.Syntax)
+	sum, _ := os.ReadFile(goworkPath + ".sum")
+	dir := filepath.Join(cache, "work", hashBytes(out, sum)[:20])
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, "go.work")
+	if err := writeFileAtomic(p, out, 0o644); err != nil {
+		return "", err
+	}
+	if err := writeFileAtomic(p+".sum", sum, 0o644); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+func modulePathOf(gomod string) string {
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return ""
+	}
+	return modfile.ModulePath(data)
+}
+
+// initFile is the generated file added to a package so that the runtime is
+// linked and started even when no file of that package had a call site.
+func initFile(pkgName string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "// Code generated by gohttpdbg. DO NOT EDIT.\n\n")
+	fmt.Fprintf(&b, "package %s\n\n", pkgName)
+	fmt.Fprintf(&b, "import _ %q\n", path.Join(gohttpdbg.ModulePath, "runtimehooks"))
+	return b.Bytes()
+}

@@ -1,0 +1,233 @@
+package rewrite
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// ToolexecState is everything the -toolexec program needs from the build
+// driver. It is written once per distinct build input (content-addressed),
+// and read by each tool invocation.
+type ToolexecState struct {
+	Exe          string            // the gohttpdbg binary
+	GoVersion    string            // go version of the toolchain doing the build
+	Overlay      map[string]string // the overlay's Replace map (original → backing file)
+	Edits        map[string][]byte // original file → its serialized call-site edits
+	StdPatch     []string          // std import paths to patch when marked
+	PatchID      string            // value of the cache marker on patched packages
+	UserToolexec []string          // the user's own -toolexec, chained
+}
+
+// writeToolexec stores the state and a two-line script that hands every tool
+// invocation to `gohttpdbg toolexec STATE`. The script exists so that the
+// -toolexec value is a single word: `go test $(gohttpdbg overlay .)` splits
+// on spaces and would break a quoted command.
+func writeToolexec(cache string, st *ToolexecState) (string, error) {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return "", err
+	}
+	statePath, err := writeAddressed(filepath.Join(cache, "toolexec"), "state.json", data)
+	if err != nil {
+		return "", err
+	}
+	script := fmt.Sprintf("#!/bin/sh\nexec %s toolexec %s \"$@\"\n", shellQuote(st.Exe), shellQuote(statePath))
+	p, err := writeAddressed(filepath.Join(cache, "toolexec"), "gohttpdbg-toolexec", []byte(script))
+	if err != nil {
+		return "", err
+	}
+	return p, os.Chmod(p, 0o755)
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// patchID identifies the std patch: it changes with the gohttpdbg binary,
+// so a rebuilt tool never reuses objects patched by an older one.
+func patchID(exe string) string {
+	h := sha256.New()
+	if f, err := os.Open(exe); err == nil {
+		io.Copy(h, f)
+		f.Close()
+	}
+	h.Write([]byte(stdPatchID()))
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// RunToolexec is the -toolexec program: args are STATE TOOL TOOLARGS...
+// It returns the exit code to use.
+func RunToolexec(args []string, stdout, stderr io.Writer) int {
+	if len(args) < 2 {
+		fmt.Fprintln(stderr, "gohttpdbg toolexec: usage: gohttpdbg toolexec STATE TOOL [ARGS...]")
+		return 2
+	}
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "gohttpdbg toolexec: %v\n", err)
+		return 2
+	}
+	var st ToolexecState
+	if err := json.Unmarshal(data, &st); err != nil {
+		fmt.Fprintf(stderr, "gohttpdbg toolexec: %s: %v\n", args[0], err)
+		return 2
+	}
+	tool, toolArgs := args[1], args[2:]
+	name := strings.TrimSuffix(filepath.Base(tool), ".exe")
+	if len(toolArgs) > 0 && strings.HasPrefix(toolArgs[0], "-V") {
+		// The go command's tool-identity query: answered unchanged, so the
+		// cache keys of unmarked packages are those of a plain build.
+		return runTool(&st, tool, toolArgs, stdout, stderr)
+	}
+	switch name {
+	case "compile":
+		toolArgs, err = st.compileArgs(toolArgs, stderr)
+	case "cover":
+		return st.runCover(tool, toolArgs, stdout, stderr)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gohttpdbg toolexec: %v\n", err)
+		return 1
+	}
+	return runTool(&st, tool, toolArgs, stdout, stderr)
+}
+
+func runTool(st *ToolexecState, tool string, args []string, stdout, stderr io.Writer) int {
+	argv := append(append(append([]string{}, st.UserToolexec...), tool), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		fmt.Fprintf(stderr, "gohttpdbg toolexec: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// compileArgs patches a marked std package: its sources are swapped for
+// patched copies and the patch's own files are appended.
+func (st *ToolexecState) compileArgs(args []string, stderr io.Writer) ([]string, error) {
+	args, id := StripMarker(args)
+	if id == "" {
+		return args, nil
+	}
+	pkg := ""
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-p" {
+			pkg = args[i+1]
+		}
+	}
+	first := len(args)
+	for first > 0 && strings.HasSuffix(args[first-1], ".go") {
+		first--
+	}
+	files := args[first:]
+	replace, add, err := stdPatchCompile(pkg, files, st.GoVersion, func(s string) { fmt.Fprintln(stderr, s) })
+	if err != nil {
+		return nil, fmt.Errorf("patching %s: %v", pkg, err)
+	}
+	if len(replace) == 0 && len(add) == 0 {
+		return args, nil
+	}
+	cache, err := CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	out := append([]string{}, args[:first]...)
+	for _, f := range files {
+		if c, ok := replace[f]; ok {
+			p, err := writeAddressed(filepath.Join(cache, "stdpatch"), filepath.Base(f), c)
+			if err != nil {
+				return nil, err
+			}
+			f = p
+		}
+		out = append(out, f)
+	}
+	for name, c := range add {
+		p, err := writeAddressed(filepath.Join(cache, "stdpatch"), name, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// runCover runs the real cover tool on pristine sources, then applies the
+// call-site edits to its outputs: the go command hands cover the original
+// files even when an overlay replaces them (golang/go#73802), and cover's
+// profile must describe the original lines anyway.
+func (st *ToolexecState) runCover(tool string, args []string, stdout, stderr io.Writer) int {
+	outList := ""
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-outfilelist" {
+			outList = args[i+1]
+		}
+	}
+	first := len(args)
+	for first > 0 && strings.HasSuffix(args[first-1], ".go") {
+		first--
+	}
+	inputs := append([]string{}, args[first:]...)
+	run := append([]string{}, args...)
+	for i, f := range inputs {
+		if _, err := os.Stat(f); err != nil {
+			if backing, ok := st.Overlay[f]; ok {
+				// An overlay-only file (gohttpdbg's generated init file)
+				// does not exist on disk; cover reads its backing file.
+				run[first+i] = backing
+			}
+		}
+	}
+	if code := runTool(st, tool, run, stdout, stderr); code != 0 || outList == "" {
+		return code
+	}
+	list, err := os.ReadFile(outList)
+	if err != nil {
+		fmt.Fprintf(stderr, "gohttpdbg toolexec: %v\n", err)
+		return 1
+	}
+	outs := strings.Fields(string(list))
+	// cover writes one output per input, after any extra outputs it puts
+	// first (the package's coverage variables), so align from the end.
+	off := len(outs) - len(inputs)
+	if off < 0 {
+		fmt.Fprintf(stderr, "gohttpdbg toolexec: cover wrote %d outputs for %d inputs\n", len(outs), len(inputs))
+		return 1
+	}
+	for i, in := range inputs {
+		edits, ok := st.Edits[in]
+		if !ok {
+			continue
+		}
+		outPath := outs[off+i]
+		src, err := os.ReadFile(outPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "gohttpdbg toolexec: %v\n", err)
+			return 1
+		}
+		patched, err := rewriteCoverOutput(in, src, edits)
+		if err != nil {
+			fmt.Fprintf(stderr, "gohttpdbg toolexec: rewriting cover output of %s: %v\n", in, err)
+			return 1
+		}
+		if !bytes.Equal(patched, src) {
+			if err := os.WriteFile(outPath, patched, 0o644); err != nil {
+				fmt.Fprintf(stderr, "gohttpdbg toolexec: %v\n", err)
+				return 1
+			}
+		}
+	}
+	return 0
+}
