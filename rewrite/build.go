@@ -13,6 +13,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	gohttpdbg "github.com/gohttpdbg/gohttpdbg"
+	"github.com/gohttpdbg/gohttpdbg/rewrite/callsite"
 )
 
 // Options are gohttpdbg's own settings for one build.
@@ -105,11 +106,11 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	mainMods := map[string]*packages.Module{}
-	packages.Visit(pkgs, nil, func(p *packages.Package) {
+	for _, p := range pkgs {
 		if p.Module != nil && p.Module.Main {
 			mainMods[p.Module.Path] = p.Module
 		}
-	})
+	}
 	self := mainMods[gohttpdbg.ModulePath] != nil
 
 	overlay := map[string]string{}
@@ -334,8 +335,7 @@ func loadTargets(gc *GoCommand, opt Options, dir string, env []string) ([]*packa
 	}
 	patterns = append(append([]string{}, patterns...), opt.Instrument...)
 	cfg := &packages.Config{
-		Mode: packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles | packages.NeedImports |
-			packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule | packages.NeedDeps,
+		Mode:       callsite.LoadMode,
 		Dir:        dir,
 		Env:        env,
 		BuildFlags: gc.LoadFlags(),

@@ -52,13 +52,13 @@ func rewritePackage(pkg *packages.Package) (*fileEdits, error) {
 	return fe, nil
 }
 
-// rewriteCoverOutput re-applies a file's edits to cover's output for it:
-// the edits name nodes by their positions in the original file, which the
-// //line directives of cover's output preserve.
-func rewriteCoverOutput(orig string, src []byte, editsJSON []byte) ([]byte, error) {
+// rewriteCoverOutput re-applies a file's edits to cover's output for it
+// (the file at path): the edits name nodes by their positions in the
+// original file, which the //line directives of cover's output preserve.
+func rewriteCoverOutput(path string, src []byte, editsJSON []byte) ([]byte, error) {
 	var edits []callsite.Edit
 	if err := json.Unmarshal(editsJSON, &edits); err != nil {
 		return nil, err
 	}
-	return RewriteFile(orig, src, edits)
+	return RewriteFile(path, src, edits)
 }

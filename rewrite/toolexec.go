@@ -217,7 +217,7 @@ func (st *ToolexecState) runCover(tool string, args []string, stdout, stderr io.
 			fmt.Fprintf(stderr, "gohttpdbg toolexec: %v\n", err)
 			return 1
 		}
-		patched, err := rewriteCoverOutput(in, src, edits)
+		patched, err := rewriteCoverOutput(outPath, src, edits)
 		if err != nil {
 			fmt.Fprintf(stderr, "gohttpdbg toolexec: rewriting cover output of %s: %v\n", in, err)
 			return 1

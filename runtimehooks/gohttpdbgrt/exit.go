@@ -1,0 +1,20 @@
+package gohttpdbgrt
+
+import (
+	"os"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+)
+
+// Flush writes the events still waiting in the probes' ring to the sink.
+// The rewriter defers it first thing in func main, so a program that
+// returns from main loses none of its level-2 events (diagnostics are
+// written synchronously anyway).
+func Flush() { probes.Flush() }
+
+// Exit wraps os.Exit: it flushes the probes' events, then exits. Deferred
+// functions do not run, exactly as with os.Exit.
+func Exit(code int, site string) {
+	probes.Flush()
+	os.Exit(code)
+}
