@@ -21,10 +21,13 @@ type Options struct {
 	Probes     string   // build-time default probe levels (GOHTTPDBG syntax); "" means all=1
 	Instrument []string // extra package patterns to instrument beyond the main module
 	NoStdPatch bool     // call-site probes only
-	Exe        string   // absolute path of the gohttpdbg binary (the -toolexec program)
-	Version    string   // gohttpdbg version, recorded in the binary's stamp
-	Env        []string // environment for the go command; nil means os.Environ()
-	Warn       func(string)
+	// StdSelfTest installs stand-in hooks inside the patched net/http, for
+	// running Go's own net/http tests with every hook live.
+	StdSelfTest bool
+	Exe         string   // absolute path of the gohttpdbg binary (the -toolexec program)
+	Version     string   // gohttpdbg version, recorded in the binary's stamp
+	Env         []string // environment for the go command; nil means os.Environ()
+	Warn        func(string)
 }
 
 // Plan is what an instrumented build adds to the user's go command.
@@ -242,6 +245,9 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		Edits:     rewrittenEdits,
 		StdPatch:  stdPkgs,
 		PatchID:   patchID(opt.Exe),
+	}
+	if opt.StdSelfTest {
+		st.PatchID += selfTestSuffix
 	}
 	if te := gc.Last("toolexec"); te != "" {
 		st.UserToolexec = splitQuoted(te)

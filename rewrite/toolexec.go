@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gohttpdbg/gohttpdbg/rewrite/stdpatch"
 )
 
 // ToolexecState is everything the -toolexec program needs from the build
@@ -136,6 +138,9 @@ func (st *ToolexecState) compileArgs(args []string, stderr io.Writer) ([]string,
 	if err != nil {
 		return nil, fmt.Errorf("patching %s: %v", pkg, err)
 	}
+	if strings.HasSuffix(id, selfTestSuffix) && pkg == "net/http" {
+		add = withFile(add, stdpatch.SelfTestFile, []byte(stdpatch.SelfTestSource))
+	}
 	if len(replace) == 0 && len(add) == 0 {
 		return args, nil
 	}
@@ -162,6 +167,19 @@ func (st *ToolexecState) compileArgs(args []string, stderr io.Writer) ([]string,
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// selfTestSuffix on the patch marker asks for the std patch's self-test
+// hooks (see stdpatch.SelfTestFile); being part of the marker, it is part of
+// the cache key.
+const selfTestSuffix = "-selftest"
+
+func withFile(m map[string][]byte, name string, content []byte) map[string][]byte {
+	out := map[string][]byte{name: content}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // runCover runs the real cover tool on pristine sources, then applies the

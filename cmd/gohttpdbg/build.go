@@ -36,12 +36,13 @@ func options(g *globals) (rewrite.Options, error) {
 		return rewrite.Options{}, err
 	}
 	return rewrite.Options{
-		Probes:     g.probes,
-		Instrument: g.instrument,
-		NoStdPatch: g.noStdPatch,
-		Exe:        exe,
-		Version:    toolVersion(),
-		Warn:       func(s string) { fmt.Fprintf(g.stderr, "gohttpdbg: %s\n", s) },
+		Probes:      g.probes,
+		Instrument:  g.instrument,
+		NoStdPatch:  g.noStdPatch,
+		StdSelfTest: g.selfTest,
+		Exe:         exe,
+		Version:     toolVersion(),
+		Warn:        func(s string) { fmt.Fprintf(g.stderr, "gohttpdbg: %s\n", s) },
 	}, nil
 }
 

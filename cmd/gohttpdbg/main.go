@@ -30,6 +30,7 @@ type globals struct {
 	probes     string
 	instrument []string
 	noStdPatch bool
+	selfTest   bool
 	verbose    bool
 	stdout     io.Writer
 	stderr     io.Writer
@@ -65,6 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&g.probes, "probes", "", "default probe levels baked into the build, GOHTTPDBG syntax (e.g. body=2,dial=1 or all=1)")
 	fs.StringArrayVar(&g.instrument, "instrument", nil, "also instrument the packages matching this pattern (repeatable)")
 	fs.BoolVar(&g.noStdPatch, "no-std-patch", false, "do not patch net/http; call-site probes only")
+	fs.BoolVar(&g.selfTest, "std-selftest", false, "install stand-in hooks in the patched net/http (for running Go's own net/http tests with every hook live)")
 	fs.BoolVarP(&g.verbose, "verbose", "v", false, "print what gohttpdbg rewrote and the go command it runs")
 	fs.Usage = func() { usage(stderr, fs) }
 	if err := fs.Parse(args); err != nil {

@@ -1,0 +1,444 @@
+package frame
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+)
+
+// Conn is the frame probe's state for one HTTP/2 connection (one Framer).
+// The std patch keeps it in the Framer and hands it back to every hook.
+type Conn struct {
+	mu       sync.Mutex
+	id       atomic.Uint64 // probes.ConnID of the conn; assigned lazily for an unbound framer
+	side     string        // "client", "server", or "" (a Framer used directly, as gRPC does)
+	remote   string
+	synced   bool // every frame since the start was seen (flow windows are exact)
+	done     bool
+	fl       flow
+	timer    *time.Timer
+	timerAt  time.Time
+	lastRErr string // last ReadError reported, to report a nested error once
+
+	// The last PING sent by each side, to time its ACK (index: written).
+	pingData [2][8]byte
+	pingAt   [2]time.Time
+}
+
+var stallThreshold atomic.Int64
+
+func init() { stallThreshold.Store(int64(time.Second)) }
+
+// SetStallThreshold sets how long a flow-control window must stay closed
+// before frame.stall is emitted (default 1s).
+func SetStallThreshold(d time.Duration) {
+	if d > 0 {
+		stallThreshold.Store(int64(d))
+	}
+}
+
+// NewFramer is the hook for a new Framer reading from r. It returns the
+// connection's state.
+func NewFramer(r io.Reader) any {
+	c := &Conn{synced: true}
+	c.fl.init()
+	if nc, ok := r.(net.Conn); ok {
+		c.bindLocked(nc, "")
+	}
+	return c
+}
+
+// Bind is the hook that ties a framer to its connection.
+func Bind(state any, conn net.Conn, client bool) {
+	c, ok := state.(*Conn)
+	if !ok {
+		return
+	}
+	side := "server"
+	if client {
+		side = "client"
+	}
+	c.mu.Lock()
+	c.bindLocked(conn, side)
+	c.mu.Unlock()
+}
+
+func (c *Conn) bindLocked(conn net.Conn, side string) {
+	if side != "" {
+		c.side = side
+	}
+	if conn == nil {
+		return
+	}
+	c.id.Store(probes.ConnID(conn))
+	if ra := conn.RemoteAddr(); ra != nil {
+		c.remote = ra.String()
+	}
+}
+
+// Done is the hook for the end of the connection.
+func Done(state any) {
+	c, ok := state.(*Conn)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	c.done = true
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.fl.streams = map[uint32]*streamFlow{}
+	c.mu.Unlock()
+}
+
+// active reports whether the probe or the http2debug emulation wants
+// frames, marking the state unsynced when frames are being skipped.
+func (c *Conn) active() (int32, bool) {
+	lvl := probes.Level(probes.Frame)
+	if lvl > 0 || debugLevel.Load() > 0 {
+		return lvl, true
+	}
+	c.mu.Lock()
+	c.synced = false
+	c.mu.Unlock()
+	return 0, false
+}
+
+// Read is the hook for each frame read (header and payload).
+func Read(state any, hdr [HeaderLen]byte, payload []byte) {
+	if c, ok := state.(*Conn); ok {
+		c.frame(hdr, payload, false)
+	}
+}
+
+// Write is the hook for each frame written (header and payload together).
+func Write(state any, b []byte, err error) {
+	c, ok := state.(*Conn)
+	if !ok || len(b) < HeaderLen {
+		return
+	}
+	if err != nil {
+		// Not on the wire (or not all of it): the windows do not move.
+		if probes.Level(probes.Frame) >= 1 && !isNetErr(err) {
+			e := c.event(probes.Error, "frame.error", ParseHeader([HeaderLen]byte(b[:HeaderLen])).StreamID,
+				"writing a "+Type(b[3]).String()+" frame failed: "+err.Error())
+			e.Add(probes.String("dir", "write"), probes.String("type", Type(b[3]).String()))
+			probes.Emit(&e)
+		}
+		c.mu.Lock()
+		c.synced = false
+		c.mu.Unlock()
+		return
+	}
+	var hdr [HeaderLen]byte
+	copy(hdr[:], b)
+	c.frame(hdr, b[HeaderLen:], true)
+}
+
+func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
+	lvl, ok := c.active()
+	if !ok {
+		return
+	}
+	f, derr := Decode(hdr, payload)
+	c.mu.Lock()
+	var due []stall
+	var rtt time.Duration
+	hasRTT := false
+	if f.Type == TypePing && derr == nil {
+		rtt, hasRTT = c.pingLocked(&f, written)
+	}
+	if c.synced && !c.done {
+		c.fl.apply(&f, written)
+		// SETTINGS may move every stream's window; other frames one stream's.
+		due = c.scheduleLocked(time.Now(), f.Type == TypeSettings, f.StreamID)
+	}
+	c.mu.Unlock()
+
+	dirWord, verb := "frame.read", "read"
+	if written {
+		dirWord, verb = "frame.write", "wrote"
+	}
+	if debugLevel.Load() >= 2 {
+		debugf("http2: Framer %p: %s %s", c, verb, Summary(&f))
+	}
+	if lvl >= 2 {
+		e := c.event(probes.Debug, dirWord, f.StreamID, Summary(&f))
+		e.Add(probes.String("type", f.Type.String()), probes.Int("len", int64(f.Length)))
+		if f.Flags != 0 {
+			e.Add(probes.Int("flags", int64(f.Flags)))
+		}
+		if f.Type == TypeWindowUpdate {
+			e.Add(probes.Int("incr", int64(f.Increment)))
+		}
+		if hasRTT {
+			e.Add(probes.Duration("rtt", rtt))
+		}
+		probes.Emit(&e)
+	}
+	if lvl >= 1 {
+		c.diagnose(&f, derr, written)
+	}
+	c.emitStalls(due)
+}
+
+// pingLocked records a PING and, for the ACK of the last PING this side
+// sent, returns the round-trip time (a dead connection shows as a PING
+// without ACK; a slow one as a long rtt).
+func (c *Conn) pingLocked(f *Frame, written bool) (time.Duration, bool) {
+	if !f.Flags.Has(FlagAck) {
+		i := 0
+		if written {
+			i = 1
+		}
+		c.pingData[i], c.pingAt[i] = f.PingData, time.Now()
+		return 0, false
+	}
+	// An ACK read answers a PING written, and the other way round.
+	i := 1
+	if written {
+		i = 0
+	}
+	if c.pingAt[i].IsZero() || c.pingData[i] != f.PingData {
+		return 0, false
+	}
+	rtt := time.Since(c.pingAt[i])
+	c.pingAt[i] = time.Time{}
+	return rtt, true
+}
+
+// connID returns the connection's id, giving an unbound framer its own.
+func (c *Conn) connID() uint64 {
+	if id := c.id.Load(); id != 0 {
+		return id
+	}
+	c.id.CompareAndSwap(0, probes.NextConnID())
+	return c.id.Load()
+}
+
+func (c *Conn) event(sev probes.Sev, name string, stream uint32, msg string) probes.Event {
+	e := probes.Event{Probe: probes.Frame, Sev: sev, Name: name, Conn: c.connID(), Stream: stream, HasStream: true, Msg: msg}
+	if c.side != "" {
+		e.Add(probes.String("side", c.side))
+	}
+	if sev >= probes.Warn && c.remote != "" {
+		e.Add(probes.String("remote", c.remote))
+	}
+	return e
+}
+
+// diagnose emits the level-1 events a frame calls for.
+func (c *Conn) diagnose(f *Frame, derr error, written bool) {
+	by := "by the peer"
+	if written {
+		by = "by this side"
+	}
+	dirAttr := probes.String("dir", "read")
+	if written {
+		dirAttr = probes.String("dir", "write")
+	}
+	switch f.Type {
+	case TypeGoAway:
+		if derr != nil {
+			break
+		}
+		msg := "GOAWAY sent " + by + ": code " + f.ErrCode.String() + ", last stream " + strconv.FormatUint(uint64(f.LastStreamID), 10)
+		if len(f.DebugData) > 0 {
+			msg += ", debug " + quoteCapped(f.DebugData, maxDebugData)
+		}
+		msg += "; requests on later streams are not processed and the connection will not take new ones"
+		e := c.event(probes.Warn, "frame.goaway", 0, msg)
+		e.Add(dirAttr, probes.String("code", f.ErrCode.String()), probes.Int("last_stream", int64(f.LastStreamID)))
+		if len(f.DebugData) > 0 {
+			e.Add(probes.String("debug", quoteCapped(f.DebugData, maxDebugData)))
+		}
+		probes.Emit(&e)
+		if debugLevel.Load() == 1 {
+			verb := "read"
+			if written {
+				verb = "wrote"
+			}
+			debugf("http2: Framer %p: %s %s", c, verb, Summary(f))
+		}
+	case TypeRSTStream:
+		if derr != nil {
+			break
+		}
+		e := c.event(probes.Warn, "frame.rst", f.StreamID,
+			"stream "+strconv.FormatUint(uint64(f.StreamID), 10)+" reset "+by+": "+f.ErrCode.String())
+		e.Add(dirAttr, probes.String("code", f.ErrCode.String()))
+		probes.Emit(&e)
+	}
+	if derr != nil {
+		var fe *Error
+		msg := derr.Error()
+		if errors.As(derr, &fe) {
+			msg = f.Type.String() + " " + by + " breaks the protocol: " + fe.Reason + " (" + fe.Code.String() + ")"
+		}
+		e := c.event(probes.Error, "frame.error", f.StreamID, msg)
+		e.Add(dirAttr, probes.String("type", f.Type.String()))
+		if f.SelfDependency {
+			e.Add(probes.Bool("self_dependency", true))
+		}
+		probes.Emit(&e)
+		if debugLevel.Load() >= 1 {
+			debugf("http2: Framer %p: %s", c, msg)
+		}
+	}
+}
+
+// ReadError is the hook for a ReadFrame error; detail is the Framer's
+// ErrorDetail. Network errors and EOF (the connection closing) are not
+// protocol errors and are not reported.
+func ReadError(state any, err, detail error) {
+	c, ok := state.(*Conn)
+	if !ok || err == nil || probes.Level(probes.Frame) < 1 || isNetErr(err) {
+		return
+	}
+	msg := "reading a frame failed: " + err.Error()
+	if detail != nil {
+		msg += " (" + detail.Error() + ")"
+	}
+	c.mu.Lock()
+	dup := msg == c.lastRErr
+	c.lastRErr = msg
+	c.mu.Unlock()
+	if dup {
+		return // readMetaFrame's nested ReadFrame returned the same error
+	}
+	e := c.event(probes.Error, "frame.error", 0, msg)
+	e.Add(probes.String("dir", "read"))
+	probes.Emit(&e)
+	if debugLevel.Load() >= 1 {
+		debugf("http2: Framer %p: %s", c, msg)
+	}
+}
+
+func isNetErr(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
+		errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
+// maxFieldsMsg caps the rendering of a header block in an event.
+const maxFieldsMsg = 2048
+
+// Headers is the hook for a decoded HEADERS block: fields are name, value
+// pairs. Values are redacted with the probes' rules before they are shown.
+func Headers(state any, streamID uint32, fields []string, truncated bool, err error) {
+	c, ok := state.(*Conn)
+	if !ok {
+		return
+	}
+	lvl := probes.Level(probes.Frame)
+	dbg := debugLevel.Load()
+	if lvl >= 2 || dbg >= 2 {
+		var b strings.Builder
+		for i := 0; i+1 < len(fields); i += 2 {
+			v := probes.RedactHeader(fields[i], fields[i+1])
+			if dbg >= 2 {
+				debugf("http2: decoded hpack field header field %q = %q", fields[i], v)
+			}
+			if lvl >= 2 && b.Len() < maxFieldsMsg {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(fields[i] + "=" + strconv.Quote(v))
+			}
+		}
+		if lvl >= 2 {
+			msg := b.String()
+			if len(msg) > maxFieldsMsg {
+				msg = msg[:maxFieldsMsg] + "…"
+			}
+			e := c.event(probes.Debug, "frame.headers", streamID, msg)
+			e.Add(probes.Int("fields", int64(len(fields)/2)))
+			probes.Emit(&e)
+		}
+	}
+	if lvl < 1 {
+		return
+	}
+	if truncated && probes.Level(probes.Header) >= 1 {
+		e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Name: "header.limit", Conn: c.connID(), Stream: streamID, HasStream: true,
+			Msg: "HEADERS on stream " + strconv.FormatUint(uint64(streamID), 10) +
+				" exceed this side's SETTINGS_MAX_HEADER_LIST_SIZE; the fields beyond it were dropped"}
+		e.Add(probes.String("limit", "SETTINGS_MAX_HEADER_LIST_SIZE"))
+		probes.Emit(&e)
+	}
+	if err != nil && !isNetErr(err) {
+		e := c.event(probes.Error, "frame.error", streamID, "invalid header block on stream "+
+			strconv.FormatUint(uint64(streamID), 10)+": "+err.Error())
+		e.Add(probes.String("dir", "read"), probes.String("type", "HEADERS"))
+		probes.Emit(&e)
+	}
+}
+
+// scheduleLocked checks the windows (all, or the connection's and stream
+// id's) and arms the stall timer; c.mu is held.
+func (c *Conn) scheduleLocked(now time.Time, all bool, id uint32) []stall {
+	due, next := c.fl.checkStreams(now, time.Duration(stallThreshold.Load()), all, id)
+	if next.IsZero() {
+		return due
+	}
+	if c.timer != nil && !c.timerAt.After(next) && c.timerAt.After(now) {
+		return due // an earlier or equal check is already pending
+	}
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.timerAt = next
+	c.timer = time.AfterFunc(next.Sub(now), c.onTimer)
+	return due
+}
+
+func (c *Conn) onTimer() {
+	c.mu.Lock()
+	if c.done {
+		c.mu.Unlock()
+		return
+	}
+	c.timer = nil
+	due := c.scheduleLocked(time.Now(), true, 0)
+	c.mu.Unlock()
+	c.emitStalls(due)
+}
+
+func (c *Conn) emitStalls(due []stall) {
+	if len(due) == 0 || probes.Level(probes.Frame) < 1 {
+		return
+	}
+	for _, s := range due {
+		what := "the connection"
+		if s.stream != 0 {
+			what = "stream " + strconv.FormatUint(uint64(s.stream), 10)
+		}
+		var msg string
+		if s.d == dirSend {
+			msg = what + " cannot send: its flow-control send window is " + strconv.FormatInt(s.n, 10) +
+				" since " + s.since.Round(time.Millisecond).String() + "; the peer is not reading (no WINDOW_UPDATE received)"
+		} else {
+			msg = what + ": the peer cannot send, this side's receive window is " + strconv.FormatInt(s.n, 10) +
+				" since " + s.since.Round(time.Millisecond).String() + "; this side is not reading the body (no WINDOW_UPDATE sent)"
+		}
+		e := c.event(probes.Warn, "frame.stall", s.stream, msg)
+		e.Add(probes.String("dir", s.d.String()), probes.Int("window", s.n), probes.Int("conn_window", s.conn),
+			probes.Duration("stalled", s.since))
+		probes.Emit(&e)
+		if debugLevel.Load() >= 1 {
+			debugf("http2: Framer %p: %s", c, msg)
+		}
+	}
+}

@@ -1,0 +1,345 @@
+package frame
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"golang.org/x/net/http2"
+)
+
+// capture sets the frame and header probes to level and collects the
+// events that reach the sink until the returned stop is called.
+func capture(t *testing.T, level int) (events func() []probes.Event) {
+	t.Helper()
+	old := probes.SetSink(probes.NewTextSink(io.Discard))
+	oldF := probes.SetLevel(probes.Frame, level)
+	oldH := probes.SetLevel(probes.Header, level)
+	sub := probes.Subscribe(1024)
+	var mu sync.Mutex
+	var got []probes.Event
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range sub.C() {
+			mu.Lock()
+			got = append(got, e)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		sub.Close()
+		<-done
+		probes.SetLevel(probes.Frame, oldF)
+		probes.SetLevel(probes.Header, oldH)
+		probes.SetSink(old)
+	})
+	return func() []probes.Event {
+		probes.Flush()
+		time.Sleep(10 * time.Millisecond) // let the subscriber goroutine take what Flush dispatched
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]probes.Event(nil), got...)
+	}
+}
+
+func find(evs []probes.Event, name string) []probes.Event {
+	var out []probes.Event
+	for _, e := range evs {
+		if e.Name == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func attr(e probes.Event, k string) string {
+	a, ok := e.Attr(k)
+	if !ok {
+		return ""
+	}
+	if a.Kind == probes.KindString {
+		return a.Str
+	}
+	return time.Duration(a.Num).String()
+}
+
+// feed passes frames written by x/net's Framer to the hooks.
+func feed(t *testing.T, c any, written bool, w func(fr *http2.Framer) error) {
+	t.Helper()
+	for _, fs := range wire(t, w) {
+		if written {
+			Write(c, append(append([]byte(nil), fs[0]...), fs[1]...), nil)
+		} else {
+			var hdr [HeaderLen]byte
+			copy(hdr[:], fs[0])
+			Read(c, hdr, fs[1])
+		}
+	}
+}
+
+func TestEventsLevel2(t *testing.T) {
+	events := capture(t, 2)
+	c := NewFramer(nil)
+	Bind(c, nil, true)
+	feed(t, c, true, func(fr *http2.Framer) error {
+		return fr.WriteSettings(http2.Setting{ID: http2.SettingEnablePush, Val: 0})
+	})
+	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteGoAway(3, http2.ErrCodeNo, []byte("shutting down")) })
+	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteRSTStream(3, http2.ErrCodeRefusedStream) })
+	feed(t, c, false, func(fr *http2.Framer) error { return fr.WritePriority(5, http2.PriorityParam{StreamDep: 5}) })
+	Headers(c, 1, []string{":status", "200", "set-cookie", "session=abc123", "content-type", "text/plain"}, false, nil)
+	Headers(c, 3, nil, true, nil)
+
+	evs := events()
+	if w := find(evs, "frame.write"); len(w) != 1 || !strings.HasPrefix(w[0].Msg, "SETTINGS len=6, settings: ENABLE_PUSH=0") || attr(w[0], "side") != "client" {
+		t.Errorf("frame.write: %+v", w)
+	}
+	if r := find(evs, "frame.read"); len(r) != 3 {
+		t.Errorf("frame.read: %d events, want 3", len(r))
+	}
+	if g := find(evs, "frame.goaway"); len(g) != 1 || attr(g[0], "code") != "NO_ERROR" || !strings.Contains(g[0].Msg, `"shutting down"`) {
+		t.Errorf("frame.goaway: %+v", g)
+	}
+	if r := find(evs, "frame.rst"); len(r) != 1 || r[0].Stream != 3 || attr(r[0], "code") != "REFUSED_STREAM" {
+		t.Errorf("frame.rst: %+v", r)
+	}
+	if e := find(evs, "frame.error"); len(e) != 1 || e[0].Stream != 5 || !strings.Contains(e[0].Msg, "depends on itself") {
+		t.Errorf("frame.error: %+v", e)
+	} else if a, _ := e[0].Attr("self_dependency"); a.Num != 1 {
+		t.Errorf("self_dependency attr missing: %+v", e[0])
+	}
+	h := find(evs, "frame.headers")
+	if len(h) != 2 || h[0].Stream != 1 || strings.Contains(h[0].Msg, "abc123") || !strings.Contains(h[0].Msg, `:status="200"`) {
+		t.Errorf("frame.headers: %+v", h)
+	}
+	if l := find(evs, "header.limit"); len(l) != 1 || l[0].Stream != 3 {
+		t.Errorf("header.limit: %+v", l)
+	}
+}
+
+func TestPingRTT(t *testing.T) {
+	events := capture(t, 2)
+	c := NewFramer(nil)
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WritePing(false, [8]byte{7}) })
+	feed(t, c, false, func(fr *http2.Framer) error { return fr.WritePing(true, [8]byte{7}) })
+	r := find(events(), "frame.read")
+	if len(r) != 1 {
+		t.Fatalf("frame.read: %+v", r)
+	}
+	if a, ok := r[0].Attr("rtt"); !ok || a.Kind != probes.KindDuration {
+		t.Fatalf("no rtt on the PING ACK: %+v", r[0])
+	}
+}
+
+func TestLevel1OnlyDiagnostics(t *testing.T) {
+	events := capture(t, 1)
+	c := NewFramer(nil)
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteSettings() })
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteGoAway(0, http2.ErrCodeProtocol, nil) })
+	evs := events()
+	if len(find(evs, "frame.write")) != 0 {
+		t.Error("frame.write at level 1")
+	}
+	if g := find(evs, "frame.goaway"); len(g) != 1 || attr(g[0], "dir") != "write" {
+		t.Errorf("frame.goaway: %+v", g)
+	}
+}
+
+func TestReadError(t *testing.T) {
+	events := capture(t, 1)
+	c := NewFramer(nil)
+	ReadError(c, io.EOF, nil)
+	proto := errors.New("connection error: PROTOCOL_ERROR")
+	ReadError(c, proto, errors.New("invalid header field value for \"x\""))
+	ReadError(c, proto, errors.New("invalid header field value for \"x\"")) // the outer ReadFrame, same error
+	Write(c, []byte{0, 0, 0, byte(TypeHeaders), 0, 0, 0, 0, 1, 'x'}, errors.New("http2: frame too large"))
+	Write(c, []byte{0, 0, 1, byte(TypeData), 0, 0, 0, 0, 1, 'x'}, io.ErrClosedPipe)
+	e := find(events(), "frame.error")
+	if len(e) != 2 || !strings.Contains(e[0].Msg, "PROTOCOL_ERROR") || !strings.Contains(e[0].Msg, "invalid header field value") {
+		t.Fatalf("frame.error: %+v", e)
+	}
+	if !strings.Contains(e[1].Msg, "writing a HEADERS frame failed: http2: frame too large") || e[1].Stream != 1 {
+		t.Fatalf("write error: %+v", e[1])
+	}
+}
+
+// TestFlowWindows checks the bookkeeping in both directions, including an
+// INITIAL_WINDOW_SIZE change applied to open streams.
+func TestFlowWindows(t *testing.T) {
+	var fl flow
+	fl.init()
+	apply := func(written bool, w func(fr *http2.Framer) error) {
+		for _, fs := range wire(t, w) {
+			var hdr [HeaderLen]byte
+			copy(hdr[:], fs[0])
+			f, err := Decode(hdr, fs[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			fl.apply(&f, written)
+		}
+	}
+	apply(true, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x82}, EndHeaders: true})
+	})
+	apply(true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 1000)) })
+	apply(false, func(fr *http2.Framer) error {
+		return fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
+	})
+	s := fl.streams[1]
+	if s == nil || s.w[dirSend].n != 0 || fl.conn[dirSend].n != 65535-1000 {
+		t.Fatalf("send windows: stream %+v conn %d", s, fl.conn[dirSend].n)
+	}
+	// The peer sends a response body; this side's receive windows shrink.
+	apply(false, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 300)) })
+	if s.w[dirRecv].n != 65535-300 || fl.conn[dirRecv].n != 65535-300 {
+		t.Fatalf("recv windows: stream %d conn %d", s.w[dirRecv].n, fl.conn[dirRecv].n)
+	}
+	apply(true, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(1, 300) })
+	apply(false, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(1, 50) })
+	if s.w[dirRecv].n != 65535 || s.w[dirSend].n != 50 {
+		t.Fatalf("after WINDOW_UPDATE: %+v", s.w)
+	}
+
+	// A zero window is a stall once it has lasted the threshold.
+	t0 := time.Unix(1000, 0)
+	apply(true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 50)) })
+	due, next := fl.check(t0, time.Second)
+	if len(due) != 0 || !next.Equal(t0.Add(time.Second)) {
+		t.Fatalf("check at t0: due %v next %v", due, next)
+	}
+	due, _ = fl.check(t0.Add(2*time.Second), time.Second)
+	if len(due) != 1 || due[0].stream != 1 || due[0].d != dirSend || due[0].n != 0 {
+		t.Fatalf("check later: %+v", due)
+	}
+	if due, _ = fl.check(t0.Add(3*time.Second), time.Second); len(due) != 0 {
+		t.Fatalf("stall reported twice: %+v", due)
+	}
+	// END_STREAM from both sides forgets the stream.
+	apply(true, func(fr *http2.Framer) error { return fr.WriteData(1, true, nil) })
+	apply(false, func(fr *http2.Framer) error { return fr.WriteData(1, true, nil) })
+	if len(fl.streams) != 0 {
+		t.Fatalf("stream kept after END_STREAM both ways: %+v", fl.streams)
+	}
+}
+
+// TestStallTimer: a stream whose send window stays at zero produces a
+// frame.stall naming the stream, the direction and the window, without a
+// further frame (the timer fires).
+func TestStallTimer(t *testing.T) {
+	events := capture(t, 1)
+	SetStallThreshold(10 * time.Millisecond)
+	defer SetStallThreshold(time.Second)
+	c := NewFramer(nil)
+	Bind(c, nil, false)
+	feed(t, c, false, func(fr *http2.Framer) error {
+		return fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 10})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x88}, EndHeaders: true})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 10)) })
+	var st []probes.Event
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if st = find(events(), "frame.stall"); len(st) > 0 {
+			break
+		}
+	}
+	Done(c)
+	if len(st) != 1 || st[0].Stream != 1 || attr(st[0], "dir") != "send" || !strings.Contains(st[0].Msg, "stream 1 cannot send") {
+		t.Fatalf("frame.stall: %+v", st)
+	}
+	if a, _ := st[0].Attr("window"); a.Num != 0 {
+		t.Fatalf("window attr %+v", a)
+	}
+}
+
+func TestHTTP2DebugEmulation(t *testing.T) {
+	capture(t, 0)
+	var mu sync.Mutex
+	var lines []string
+	SetHTTP2DebugOutput(func(l string) {
+		mu.Lock()
+		lines = append(lines, l)
+		mu.Unlock()
+	})
+	defer SetHTTP2DebugOutput(nil)
+	SetHTTP2Debug(2)
+	defer SetHTTP2Debug(0)
+	c := NewFramer(nil)
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(0, 1<<20) })
+	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteData(1, false, []byte("secret body")) })
+	Headers(c, 1, []string{"authorization", "Bearer hunter2", ":method", "GET"}, false, nil)
+	mu.Lock()
+	defer mu.Unlock()
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{
+		": wrote WINDOW_UPDATE len=4 (conn) incr=1048576",
+		": read DATA stream=1 len=11 data=<11 bytes>",
+		`http2: decoded hpack field header field "authorization" = "[REDACTED]"`,
+		`http2: decoded hpack field header field ":method" = "GET"`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("missing %q in:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "hunter2") || strings.Contains(all, "secret body") {
+		t.Errorf("secret in debug output:\n%s", all)
+	}
+	if !strings.HasPrefix(lines[0], "http2: Framer 0x") {
+		t.Errorf("line shape: %q", lines[0])
+	}
+}
+
+func TestLevel0Unsynced(t *testing.T) {
+	capture(t, 0)
+	c := NewFramer(nil).(*Conn)
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 10)) })
+	if c.synced {
+		t.Fatal("state still synced after skipping a frame")
+	}
+}
+
+// BenchmarkHookData measures the per-frame cost of the hooks for a DATA
+// frame read at each level (level 2 includes queueing the event).
+func BenchmarkHookData(b *testing.B) {
+	old := probes.SetSink(nil)
+	defer probes.SetSink(old)
+	fs := wire(b, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 1024)) })
+	var hdr [HeaderLen]byte
+	copy(hdr[:], fs[0][0])
+	for _, lvl := range []int{0, 1, 2} {
+		b.Run("level"+string(rune('0'+lvl)), func(b *testing.B) {
+			defer probes.SetLevel(probes.Frame, probes.SetLevel(probes.Frame, lvl))
+			c := NewFramer(nil)
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				Read(c, hdr, fs[0][1])
+				if i%32 == 0 { // keep the window open
+					feedWU(c)
+				}
+			}
+		})
+	}
+}
+
+var wuFrame = func() [][2][]byte {
+	var buf bytes.Buffer
+	fr := http2.NewFramer(&buf, nil)
+	fr.WriteWindowUpdate(0, 1<<20)
+	fr.WriteWindowUpdate(1, 1<<20)
+	b := buf.Bytes()
+	return [][2][]byte{{b[:9], b[9:13]}, {b[13:22], b[22:26]}}
+}()
+
+func feedWU(c any) {
+	for _, f := range wuFrame {
+		Write(c, append(append([]byte(nil), f[0]...), f[1]...), nil)
+	}
+}

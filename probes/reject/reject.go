@@ -1,0 +1,305 @@
+// Package reject explains HTTP/1 messages that net/http refuses before any
+// handler (or caller) sees them: the header probe's header.reject and
+// header.limit diagnostics.
+//
+// Pipeline position: run time, behind the std patch (rewrite/stdpatch).
+// The patched (*conn).readRequest calls ServerReject with the read error,
+// the status net/http answers and the bytes still buffered; the patched
+// (*persistConn).readResponse calls ClientReadError. Classify turns the
+// error text (and those bytes) into a reason in words and the offending
+// line, redacted and capped.
+package reject
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+)
+
+// Reason is the explanation of one rejected message.
+type Reason struct {
+	Code   string // short key: "missing_colon", "too_large", "bare_cr", … (see Classify)
+	Text   string // the reason in words
+	Line   string // the offending line, redacted, capped and quoted; "" if unknown
+	Status int    // the status the server answered (0 on the client side)
+}
+
+// MaxLine caps the offending line shown in events.
+const MaxLine = 160
+
+// Classify explains a rejected request (status != 0, the status net/http
+// answered) or response (status 0) from the error text and the bytes that
+// were still buffered. It never panics, whatever its input.
+func Classify(errText string, buffered []byte, status int) Reason {
+	r := Reason{Status: status}
+	line, hasLine := quotedPart(errText)
+	switch {
+	case status == 431 || strings.Contains(errText, "request too large") || strings.Contains(errText, "message too large"):
+		r.Code, r.Text = "too_large", "the header block is larger than the server's limit (Server.MaxHeaderBytes, default 1 MiB)"
+		if status == 0 {
+			r.Status = 431
+		}
+		line, hasLine = firstLine(buffered), len(buffered) > 0
+	case strings.Contains(errText, "headers exceeded"):
+		r.Code, r.Text = "too_large", "the response header block is larger than the client's limit (Transport.MaxResponseHeaderBytes, default 1 MiB)"
+	case strings.Contains(errText, "missing colon"):
+		r.Code, r.Text = lineProblem(line, "missing_colon", "a header line has no colon (name: value)")
+	case strings.Contains(errText, "malformed MIME header initial line"):
+		r.Code, r.Text = "leading_space", "the first header line starts with a space or tab (obsolete line folding is not allowed there)"
+	case strings.Contains(errText, "malformed MIME header line"):
+		r.Code, r.Text = lineProblem(line, "invalid_field", "a header line is malformed")
+	case strings.Contains(errText, "invalid header name"):
+		r.Code, r.Text = "invalid_field_name", "a header name has characters that are not allowed in a token"
+	case strings.Contains(errText, "invalid header value"):
+		r.Code, r.Text = "invalid_field_value", "a header value has a control character (CR, LF or NUL)"
+	case strings.Contains(errText, "malformed HTTP request"):
+		r.Code, r.Text = requestLineProblem(line)
+	case strings.Contains(errText, "malformed HTTP response"):
+		r.Code, r.Text = "malformed_status_line", "the status line is not HTTP-VERSION SP CODE SP REASON"
+	case strings.Contains(errText, "malformed HTTP status code"):
+		r.Code, r.Text = "malformed_status_line", "the status code is not three digits"
+	case strings.Contains(errText, "invalid method"):
+		r.Code, r.Text = "invalid_method", "the method is not a token"
+	case strings.Contains(errText, "malformed HTTP version"):
+		r.Code, r.Text = "bad_version", "the protocol version is not HTTP/x.y"
+	case strings.Contains(errText, "unsupported protocol version"):
+		r.Code, r.Text = "unsupported_version", "the protocol version is not HTTP/1.x"
+	case strings.Contains(errText, "missing required Host header"):
+		r.Code, r.Text = "missing_host", "an HTTP/1.1 request has no Host header"
+	case strings.Contains(errText, "too many Host headers"):
+		r.Code, r.Text = "bad_host", "the request has more than one Host header"
+	case strings.Contains(errText, "malformed Host header"):
+		r.Code, r.Text = "bad_host", "the Host header is not a valid host[:port]"
+	case strings.Contains(errText, "transfer encoding"):
+		r.Code, r.Text = "unsupported_te", "Transfer-Encoding is not \"chunked\" (or lists several codings); net/http answers 501"
+	case strings.Contains(errText, "Content-Length"):
+		r.Code, r.Text = "bad_content_length", "Content-Length is missing a value, not a number, or repeated with different values"
+	case strings.Contains(errText, "short response") || strings.Contains(errText, "invalid response code"):
+		r.Code, r.Text = "malformed_status_line", "the status line is malformed"
+	default:
+		r.Code, r.Text = "other", "the message could not be parsed: "+capString(errText, MaxLine)
+	}
+	if hasLine {
+		r.Line = redactLine(line)
+	}
+	if bareLF(buffered) && r.Code != "too_large" {
+		r.Text += "; the message also uses bare LF line endings (no CR)"
+	}
+	return r
+}
+
+// lineProblem refines the explanation of a bad header line from its bytes.
+func lineProblem(line, code, text string) (string, string) {
+	if strings.IndexByte(line, '\r') >= 0 {
+		return "bare_cr", "a header line contains a bare CR (CR/LF confusion: CR not followed by LF)"
+	}
+	name, value, ok := strings.Cut(line, ":")
+	if !ok {
+		if strings.HasPrefix(strings.ToUpper(line), "HTTP/") || looksLikeRequestLine(line) {
+			return "missing_colon", "a header line has no colon; it looks like a second request line (a missing blank line, or CR/LF confusion)"
+		}
+		return "missing_colon", "a header line has no colon (name: value)"
+	}
+	switch {
+	case name == "":
+		return "invalid_field_name", "a header line has an empty name"
+	case strings.TrimRight(name, " \t") != name:
+		return "invalid_field_name", "whitespace between the header name and the colon (RFC 9112 §5.1 forbids it)"
+	case strings.TrimLeft(name, " \t") != name:
+		return "invalid_field_name", "the header name starts with whitespace"
+	case !isToken(name):
+		return "invalid_field_name", "the header name " + strconv.Quote(capString(name, 40)) + " has characters not allowed in a token"
+	}
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return "invalid_field_value", "the value of header " + strconv.Quote(capString(name, 40)) + " has a control character (0x" + strconv.FormatUint(uint64(c), 16) + ")"
+		}
+	}
+	return code, text
+}
+
+func requestLineProblem(line string) (string, string) {
+	switch {
+	case len(line) > 0 && line[0] == 0x16:
+		return "tls_to_http", "the request starts like a TLS handshake: the client speaks HTTPS to a plain HTTP port"
+	case strings.HasPrefix(line, "PRI * HTTP/2"):
+		return "h2_preface", "an HTTP/2 prior-knowledge preface reached a server that does not accept unencrypted HTTP/2"
+	case strings.IndexByte(line, '\r') >= 0:
+		return "bare_cr", "the request line contains a bare CR (CR/LF confusion)"
+	case strings.Count(line, " ") < 2:
+		return "malformed_request_line", "the request line is not METHOD SP TARGET SP VERSION (a space is missing)"
+	}
+	return "malformed_request_line", "the request line is not METHOD SP TARGET SP VERSION"
+}
+
+func looksLikeRequestLine(line string) bool {
+	f := strings.Fields(line)
+	return len(f) == 3 && strings.HasPrefix(f[2], "HTTP/")
+}
+
+// isToken reports whether s is an RFC 9110 token.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c <= ' ' || c == 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// quotedPart extracts the %q-quoted part Go's errors end with
+// ("malformed MIME header line: \"…\"") and unquotes it.
+func quotedPart(s string) (line string, ok bool) {
+	i := strings.IndexByte(s, '"')
+	if i < 0 {
+		return "", false
+	}
+	q := s[i:]
+	// Find the closing quote of a Go-quoted string.
+	for j := 1; j < len(q); j++ {
+		switch q[j] {
+		case '\\':
+			j++
+		case '"':
+			u, err := strconv.Unquote(q[:j+1])
+			if err != nil {
+				return "", false
+			}
+			return u, true
+		}
+	}
+	return "", false
+}
+
+func firstLine(b []byte) string {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) > 4*MaxLine {
+		b = b[:4*MaxLine]
+	}
+	return strings.TrimSuffix(string(b), "\r")
+}
+
+// bareLF reports whether b has a LF not preceded by CR.
+func bareLF(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\n' && (i == 0 || b[i-1] != '\r') {
+			return true
+		}
+	}
+	return false
+}
+
+// redactLine redacts a header line's value with the probes' rules (the
+// name may also be the first word of a line without a colon) and caps it.
+func redactLine(line string) string {
+	name, value, ok := strings.Cut(line, ":")
+	sep := ":"
+	if !ok {
+		name, value, ok = strings.Cut(line, " ")
+		sep = " "
+	}
+	if ok {
+		if rv := probes.RedactHeader(strings.TrimSpace(name), strings.TrimSpace(value)); rv != strings.TrimSpace(value) {
+			line = name + sep + " " + rv
+		}
+	}
+	// Query strings may carry tokens: keep what comes before the '?'.
+	if strings.IndexByte(line, '?') >= 0 {
+		f := strings.Split(line, " ")
+		for i, w := range f {
+			if j := strings.IndexByte(w, '?'); j >= 0 && j+1 < len(w) {
+				f[i] = w[:j+1] + probes.Redacted
+			}
+		}
+		line = strings.Join(f, " ")
+	}
+	return strconv.Quote(capString(line, MaxLine))
+}
+
+func capString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Do not split a UTF-8 sequence.
+	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func remote(conn net.Conn) string {
+	if conn == nil {
+		return ""
+	}
+	if ra := conn.RemoteAddr(); ra != nil {
+		return ra.String()
+	}
+	return ""
+}
+
+// ServerReject is the hook for a request the server rejected before any
+// handler ran. It emits header.reject.
+func ServerReject(conn net.Conn, err error, status int, buffered []byte) {
+	if err == nil || probes.Level(probes.Header) < 1 || probes.Ignored(conn) {
+		return
+	}
+	r := Classify(err.Error(), buffered, status)
+	ra := remote(conn)
+	msg := "request from " + ra + " rejected with " + strconv.Itoa(r.Status) + " before any handler ran: " + r.Text
+	if r.Line != "" {
+		msg += ": " + r.Line
+	}
+	e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Name: "header.reject", Conn: probes.ConnID(conn), Msg: msg}
+	e.Add(probes.String("side", "server"), probes.Int("status", int64(r.Status)), probes.String("reason", r.Code),
+		probes.String("remote", ra))
+	if r.Line != "" {
+		e.Add(probes.String("line", r.Line))
+	}
+	probes.Emit(&e)
+}
+
+// ClientReadError is the hook for a client's failure to read a response.
+// A response header block over the limit is a header.limit, a malformed
+// response a header.reject; connection errors belong to the dial probe.
+func ClientReadError(conn net.Conn, err error, buffered []byte) {
+	if err == nil || probes.Level(probes.Header) < 1 || isNetErr(err) {
+		return
+	}
+	r := Classify(err.Error(), buffered, 0)
+	ra := remote(conn)
+	e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Conn: probes.ConnID(conn)}
+	if r.Code == "too_large" {
+		e.Name = "header.limit"
+		e.Msg = "response from " + ra + " refused: " + r.Text + ": " + err.Error()
+		e.Add(probes.String("limit", "MaxResponseHeaderBytes"))
+	} else {
+		e.Name = "header.reject"
+		e.Msg = "response from " + ra + " could not be parsed: " + r.Text
+		if r.Line != "" {
+			e.Msg += ": " + r.Line
+		}
+	}
+	e.Add(probes.String("side", "client"), probes.String("reason", r.Code), probes.String("remote", ra))
+	if r.Line != "" {
+		e.Add(probes.String("line", r.Line))
+	}
+	probes.Emit(&e)
+}
+
+func isNetErr(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
+		errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
+}

@@ -1,0 +1,309 @@
+package stdpatch
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Import paths of the packages the patch knows.
+const (
+	pkgNetHTTP    = "net/http"
+	pkgInternalH2 = "net/http/internal/http2"
+	pkgXNetH2     = "golang.org/x/net/http2"
+)
+
+// AddedFile is the base name of the file Patch adds to each patched package.
+const AddedFile = "zz_gohttpdbg_stdpatch.go"
+
+// patchRevision changes whenever the patch logic changes in a way the
+// templates below do not show; it is part of ID.
+const patchRevision = "stdpatch/1"
+
+// Result is the patched form of one package's compile invocation.
+type Result struct {
+	// Replace maps an original absolute file path to its new content. The
+	// content starts with a //line directive naming the original path and
+	// keeps every original line at its number.
+	Replace map[string][]byte
+	// Add maps a new file's base name to its content, to be compiled into
+	// the package. It imports only packages the package already imports.
+	Add map[string][]byte
+	// Missing lists the hook points not found ("(*http2Framer).ReadFrame");
+	// the build goes on without them.
+	Missing []string
+}
+
+// Targets lists the import paths whose compile step is patched for the Go
+// release goVersion ("go1.26.8", "go1.27.3", "devel go1.28-…").
+func Targets(goVersion string) []string {
+	if goMinor(goVersion) >= 27 {
+		return []string{pkgNetHTTP, pkgInternalH2, pkgXNetH2}
+	}
+	return []string{pkgNetHTTP, pkgXNetH2}
+}
+
+// goMinor returns the minor version of a Go release string, or 0.
+func goMinor(v string) int {
+	i := strings.Index(v, "go1.")
+	if i < 0 {
+		return 0
+	}
+	v = v[i+len("go1."):]
+	j := 0
+	for j < len(v) && v[j] >= '0' && v[j] <= '9' {
+		j++
+	}
+	n, _ := strconv.Atoi(v[:j])
+	return n
+}
+
+// ID identifies the patch logic (templates and revision).
+func ID() string {
+	h := sha256.New()
+	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, serverRejectHelper,
+		clientReadErrorHelper, peekHelper, wiringSource} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return "sp1-" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// patchState collects the missing hook points of one Patch call.
+type patchState struct{ miss []string }
+
+func (s *patchState) missing(names ...string) { s.miss = append(s.miss, names...) }
+
+// Patch patches one compile invocation of package pkgPath whose Go files are
+// goFiles (absolute paths, read-only). A package that is not a target gets
+// an empty Result. Results are cached on disk by file content and ID.
+func Patch(pkgPath string, goFiles []string, goVersion string) (*Result, error) {
+	switch pkgPath {
+	case pkgNetHTTP, pkgInternalH2, pkgXNetH2:
+	default:
+		return &Result{}, nil
+	}
+	pk, err := loadPkg(goFiles)
+	if err != nil {
+		return nil, fmt.Errorf("stdpatch: %v", err)
+	}
+	key := cacheKey(pkgPath, goVersion, pk)
+	if r := cacheGet(key); r != nil {
+		return r, nil
+	}
+	r, err := patch(pkgPath, pk)
+	if err != nil {
+		return nil, fmt.Errorf("stdpatch: %s: %v", pkgPath, err)
+	}
+	cachePut(key, r)
+	return r, nil
+}
+
+func patch(pkgPath string, pk *pkgFiles) (*Result, error) {
+	st := &patchState{}
+	var add strings.Builder
+	switch pkgPath {
+	case pkgNetHTTP:
+		add.WriteString(http1HookSet)
+		add.WriteString(patchHTTP1(pk, st))
+		if pk.hasFile("h2_bundle.go") {
+			add.WriteString(strings.ReplaceAll(h2HookSet, "{{N}}", "GohttpdbgH2HookSet"))
+			add.WriteString("\nvar gohttpdbgH2Hooks GohttpdbgH2HookSet\n\n// GohttpdbgH2 is the HTTP/2 hook set.\nvar GohttpdbgH2 = &gohttpdbgH2Hooks\n")
+			h, err := patchH2(pk, h2Names{p: "http2", hooks: "gohttpdbgH2Hooks"}, st)
+			if err != nil {
+				return nil, err
+			}
+			add.WriteString(h)
+		} else if pk.imports(pkgInternalH2) {
+			add.WriteString("\n// GohttpdbgH2 is the HTTP/2 hook set (in net/http/internal/http2).\nvar GohttpdbgH2 = &http2.GohttpdbgHooks\n")
+		} else {
+			// No HTTP/2 here: keep the hook set so the wiring compiles.
+			add.WriteString(strings.ReplaceAll(h2HookSet, "{{N}}", "GohttpdbgH2HookSet"))
+			add.WriteString("\n// GohttpdbgH2 is the HTTP/2 hook set.\nvar GohttpdbgH2 = new(GohttpdbgH2HookSet)\n")
+			st.missing("HTTP/2 (built with -tags nethttpomithttp2?)")
+		}
+	case pkgInternalH2:
+		add.WriteString(strings.ReplaceAll(h2HookSet, "{{N}}", "GohttpdbgHookSet"))
+		add.WriteString("\n// GohttpdbgHooks is the HTTP/2 hook set; net/http exports it as GohttpdbgH2.\nvar GohttpdbgHooks GohttpdbgHookSet\n")
+		h, err := patchH2(pk, h2Names{hooks: "GohttpdbgHooks"}, st)
+		if err != nil {
+			return nil, err
+		}
+		add.WriteString(h)
+	case pkgXNetH2:
+		h, err := patchH2(pk, h2Names{hooks: "http.GohttpdbgH2", xnet: true}, st)
+		if err != nil {
+			return nil, err
+		}
+		if h != "" && !pk.imports("net/http") {
+			return nil, fmt.Errorf("package does not import net/http")
+		}
+		add.WriteString(h)
+	}
+	r := &Result{Missing: st.miss}
+	for _, f := range pk.touched() {
+		if r.Replace == nil {
+			r.Replace = map[string][]byte{}
+		}
+		r.Replace[f.path] = f.content()
+	}
+	if add.Len() > 0 && len(pk.files) > 0 {
+		// Positions in the added file name the package directory, wherever
+		// the toolexec program writes it.
+		p0 := pk.files[0].path
+		dir := p0[:len(p0)-len(baseName(p0))]
+		r.Add = map[string][]byte{AddedFile: addedFile(pkgName(pk), dir+AddedFile, add.String())}
+	}
+	return r, nil
+}
+
+func pkgName(pk *pkgFiles) string {
+	for _, f := range pk.files {
+		if f.file != nil {
+			return f.file.Name.Name
+		}
+	}
+	if len(pk.files) > 0 {
+		if err := pk.files[0].parse(); err == nil {
+			return pk.files[0].file.Name.Name
+		}
+	}
+	return "http"
+}
+
+// addedFile assembles the added file, importing the packages its body
+// refers to (found by parsing it: only selectors of the known names count).
+func addedFile(pkg, path, body string) []byte {
+	used := map[string]bool{}
+	if f, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+body, parser.SkipObjectResolution); err == nil {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if se, ok := n.(*ast.SelectorExpr); ok {
+				if id, ok := se.X.(*ast.Ident); ok {
+					used[id.Name] = true
+				}
+			}
+			return true
+		})
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "//line %s:1:1\n", path)
+	b.WriteString("// Code generated by gohttpdbg (rewrite/stdpatch). DO NOT EDIT.\n\n")
+	fmt.Fprintf(&b, "package %s\n\n", pkg)
+	var imps []string
+	for _, c := range []struct{ name, path string }{
+		{"bufio", "bufio"}, {"io", "io"}, {"net", "net"}, {"http", "net/http"}, {"http2", pkgInternalH2},
+	} {
+		if used[c.name] && !(c.name == pkg) {
+			imps = append(imps, strconv.Quote(c.path))
+		}
+	}
+	if len(imps) > 0 {
+		b.WriteString("import (\n\t" + strings.Join(imps, "\n\t") + "\n)\n")
+	}
+	b.WriteString(body)
+	return b.Bytes()
+}
+
+func (p *pkgFiles) hasFile(base string) bool {
+	for _, f := range p.files {
+		if baseName(f.path) == base {
+			return true
+		}
+	}
+	return false
+}
+
+// imports reports whether a file of the package imports path.
+func (p *pkgFiles) imports(path string) bool {
+	q := []byte(strconv.Quote(path))
+	for _, f := range p.files {
+		if !bytes.Contains(f.src, q) {
+			continue
+		}
+		if f.parse() != nil {
+			continue
+		}
+		for _, im := range f.file.Imports {
+			if im.Path.Value == string(q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// The disk cache: Patch runs inside a compile step, and decorating
+// h2_bundle.go is the slow part (a few hundred ms), so results are kept by
+// the hash of the inputs, ID, and the running executable's identity.
+var cacheDisabled = os.Getenv("GOHTTPDBG_STDPATCH_NOCACHE") != ""
+
+func cacheKey(pkgPath, goVersion string, pk *pkgFiles) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", ID(), pkgPath, goVersion)
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil {
+			fmt.Fprintf(h, "%s\x00%d\x00%d\x00", exe, fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	for _, f := range pk.files {
+		s := sha256.Sum256(f.src)
+		fmt.Fprintf(h, "%s\x00%x\x00", f.path, s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func cacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "gohttpdbg", "stdpatch")
+}
+
+func cacheGet(key string) *Result {
+	dir := cacheDir()
+	if cacheDisabled || dir == "" {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(dir, key+".gob"))
+	if err != nil {
+		return nil
+	}
+	var r Result
+	if gob.NewDecoder(bytes.NewReader(b)).Decode(&r) != nil {
+		return nil
+	}
+	return &r
+}
+
+func cachePut(key string, r *Result) {
+	dir := cacheDir()
+	if cacheDisabled || dir == "" {
+		return
+	}
+	var b bytes.Buffer
+	if gob.NewEncoder(&b).Encode(r) != nil {
+		return
+	}
+	if os.MkdirAll(dir, 0o755) != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(dir, key+".*.tmp")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(b.Bytes())
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), filepath.Join(dir, key+".gob")) != nil {
+		os.Remove(tmp.Name())
+	}
+}
