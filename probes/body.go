@@ -1,0 +1,280 @@
+package probes
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The body probe wraps Response.Body at client call sites and
+// Request.Body in server handlers. A wrapped body counts bytes, notices
+// EOF and Close, and keeps an entry in the open-body inventory until it is
+// closed (client) or its handler returns (server). A client body that is
+// garbage-collected without Close is reported by a runtime cleanup.
+
+// BodyInfo describes an open body (/v1/bodies).
+type BodyInfo struct {
+	ID     uint64
+	Side   string // "client" (a response body) or "server" (a request body)
+	Site   string
+	Req    uint64
+	Conn   uint64
+	URL    string // redacted
+	Opened time.Time
+	Age    time.Duration
+	Bytes  int64
+	EOF    bool
+}
+
+type bodyState struct {
+	id         uint64
+	server     bool
+	site       string
+	req, conn  uint64
+	method     string
+	u          *url.URL // rendered (redacted) only when an event needs it
+	opened     time.Time
+	length     int64 // Content-Length, -1 unknown
+	http1      bool
+	connClose  bool // the response said Connection: close
+	host       *hostState
+	flight     bool // registered in the gc in-flight set
+	bytes      atomic.Int64
+	eof        atomic.Bool
+	closed     atomic.Bool // Close called (client) or handler returned (server)
+	userClosed atomic.Bool // Close called
+	racWarned  atomic.Bool
+	flightDone atomic.Bool
+}
+
+// done ends the request for the gc in-flight set and for the host's
+// reuse accounting; it runs once, at EOF, Close or collection.
+func (st *bodyState) done() {
+	if !st.flightDone.CompareAndSwap(false, true) {
+		return
+	}
+	if st.flight {
+		flightEnd(st.req)
+	}
+	if st.host != nil {
+		st.host.end()
+	}
+}
+
+type trackedBody struct {
+	rc io.ReadCloser
+	st *bodyState
+}
+
+const bodyShards = 16
+
+type bodyShard struct {
+	mu sync.Mutex
+	m  map[uint64]*bodyState
+}
+
+var (
+	bodies   [bodyShards]bodyShard
+	bodyIDs  atomic.Uint64
+	bodyOpen atomic.Int64
+)
+
+func init() {
+	for i := range bodies {
+		bodies[i].m = make(map[uint64]*bodyState)
+	}
+}
+
+func (st *bodyState) register() {
+	s := &bodies[st.id%bodyShards]
+	s.mu.Lock()
+	s.m[st.id] = st
+	s.mu.Unlock()
+	bodyOpen.Add(1)
+}
+
+func (st *bodyState) unregister() {
+	s := &bodies[st.id%bodyShards]
+	s.mu.Lock()
+	_, ok := s.m[st.id]
+	delete(s.m, st.id)
+	s.mu.Unlock()
+	if ok {
+		bodyOpen.Add(-1)
+	}
+}
+
+// OpenBodies returns the bodies currently open, oldest first.
+func OpenBodies() []BodyInfo {
+	now := time.Now()
+	var out []BodyInfo
+	for i := range bodies {
+		s := &bodies[i]
+		s.mu.Lock()
+		for _, st := range s.m {
+			side := "client"
+			if st.server {
+				side = "server"
+			}
+			out = append(out, BodyInfo{ID: st.id, Side: side, Site: st.site, Req: st.req, Conn: st.conn,
+				URL: st.url(), Opened: st.opened, Age: now.Sub(st.opened), Bytes: st.bytes.Load(), EOF: st.eof.Load()})
+		}
+		s.mu.Unlock()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (st *bodyState) url() string { return requestLine(st.method, st.u) }
+
+func (st *bodyState) event(sev Sev, name, msg string) Event {
+	return Event{Probe: Body, Sev: sev, Name: name, Site: st.site, Conn: st.conn, Req: st.req, Msg: msg}
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	st := b.st
+	if st.userClosed.Load() && st.racWarned.CompareAndSwap(false, true) && Level(Body) >= 1 {
+		e := st.event(Warn, "body.read_after_close", "body read after Close")
+		e.Add(Int("bytes", st.bytes.Load()))
+		Emit(&e)
+	}
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		st.bytes.Add(int64(n))
+	}
+	if err == io.EOF && st.eof.CompareAndSwap(false, true) {
+		st.done()
+		if st.host != nil && st.http1 {
+			// net/http returns the connection to the idle pool at EOF.
+			if st.connClose {
+				st.host.lost("the server sent Connection: close")
+			} else {
+				st.host.release()
+			}
+		}
+	}
+	return n, err
+}
+
+func (b *trackedBody) Close() error {
+	st := b.st
+	st.userClosed.Store(true)
+	if st.server || !st.closed.CompareAndSwap(false, true) {
+		return b.rc.Close()
+	}
+	st.unregister()
+	st.done()
+	eof := st.eof.Load()
+	lvl := Level(Body)
+	if lvl >= 2 {
+		e := st.event(Info, "body.close", "response body closed")
+		e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("dur", time.Since(st.opened)))
+		Emit(&e)
+	}
+	if !eof && st.http1 {
+		if lvl >= 1 {
+			e := st.event(Warn, "body.early_close",
+				"response body closed before EOF: net/http closes the connection instead of reusing it")
+			e.Add(Int("bytes", st.bytes.Load()), Int("length", st.length), String("url", st.url()))
+			Emit(&e)
+		}
+		if st.host != nil {
+			st.host.lost("a response body was closed before EOF at " + st.site)
+		}
+	}
+	return b.rc.Close()
+}
+
+// bodyCollected runs when a client body wrapper is garbage-collected.
+func bodyCollected(st *bodyState) {
+	if st.closed.Load() {
+		return
+	}
+	st.unregister()
+	st.done()
+	eof := st.eof.Load()
+	if !eof && st.http1 && st.host != nil {
+		st.host.lost("a response body was never closed at " + st.site)
+	}
+	if Level(Body) < 1 {
+		return
+	}
+	msg := "response body garbage-collected without Close: its connection was never released"
+	if eof {
+		msg = "response body garbage-collected without Close (it was read to EOF, so the connection was released)"
+	}
+	e := st.event(Warn, "body.leak", msg)
+	e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("age", time.Since(st.opened)), String("url", st.url()))
+	Emit(&e)
+}
+
+// wrapResponseBody wraps resp.Body; cr is the client request it belongs to.
+func wrapResponseBody(resp *http.Response, cr *ClientRequest) {
+	rc := resp.Body
+	if rc == nil || rc == http.NoBody {
+		return
+	}
+	if _, ok := rc.(io.Writer); ok {
+		return // 101 Switching Protocols: the caller type-asserts io.ReadWriteCloser
+	}
+	st := &bodyState{id: bodyIDs.Add(1), site: cr.site, req: cr.id, conn: cr.connID(), method: cr.req.Method, u: cr.req.URL,
+		opened: time.Now(), length: resp.ContentLength, http1: resp.ProtoMajor == 1,
+		connClose: resp.Close, host: cr.host, flight: cr.flight}
+	b := &trackedBody{rc: rc, st: st}
+	st.register()
+	runtime.AddCleanup(b, bodyCollected, st)
+	resp.Body = b
+	cr.flight = false // the body now ends the request
+	cr.hostHandedOff = true
+	if Level(Body) >= 2 {
+		e := st.event(Info, "body.open", "response body opened")
+		e.Add(Int("length", st.length), String("proto", resp.Proto), String("url", st.url()))
+		Emit(&e)
+	}
+}
+
+// wrapRequestBody wraps a server request's body and returns its state,
+// or nil when there is no body to watch.
+func wrapRequestBody(r *http.Request, sr *serverRequest) *bodyState {
+	rc := r.Body
+	if rc == nil || rc == http.NoBody {
+		return nil
+	}
+	st := &bodyState{id: bodyIDs.Add(1), server: true, site: sr.site, req: sr.id, conn: sr.conn,
+		method: r.Method, u: r.URL, opened: time.Now(), length: r.ContentLength, http1: r.ProtoMajor == 1}
+	st.register()
+	r.Body = &trackedBody{rc: rc, st: st}
+	if Level(Body) >= 2 {
+		e := st.event(Info, "body.open", "request body opened")
+		e.Add(Int("length", st.length), String("proto", r.Proto), String("url", st.url()))
+		Emit(&e)
+	}
+	return st
+}
+
+// finishRequestBody runs when the handler returned.
+func finishRequestBody(st *bodyState) {
+	st.closed.Store(true)
+	st.unregister()
+	n, eof := st.bytes.Load(), st.eof.Load()
+	lvl := Level(Body)
+	if lvl >= 2 {
+		e := st.event(Info, "body.close", "request body done: handler returned")
+		e.Add(Int("bytes", n), Bool("eof", eof), Duration("dur", time.Since(st.opened)))
+		Emit(&e)
+	}
+	if lvl >= 1 && !eof && (st.length > n || (st.length < 0 && n == 0)) {
+		msg := "handler returned without reading its request body"
+		if n > 0 {
+			msg = "handler returned with its request body partly read"
+		}
+		e := st.event(Warn, "body.unread", msg)
+		e.Add(Int("read", n), Int("length", st.length), String("url", st.url()))
+		Emit(&e)
+	}
+}

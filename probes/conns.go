@@ -1,0 +1,155 @@
+package probes
+
+import (
+	"crypto/tls"
+	"net"
+	"reflect"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+var reqIDs, connIDs atomic.Uint64
+
+// NextReqID returns a new request id; ids are monotonic from 1 and shared
+// by client and server requests.
+func NextReqID() uint64 { return reqIDs.Add(1) }
+
+// NextConnID returns a new connection id, for a connection that has no
+// net.Conn to key ConnID with.
+func NextConnID() uint64 { return connIDs.Add(1) }
+
+// ConnInfo describes a connection the probes have seen (/v1/conns).
+type ConnInfo struct {
+	ID       uint64
+	Side     string // "client" or "server"
+	Local    string
+	Remote   string
+	State    string    // client: "active", "idle"; server: http.ConnState names
+	Since    time.Time // when State was entered
+	Opened   time.Time // when the probes first saw the connection
+	Requests int64     // requests served on it
+}
+
+type connEntry struct {
+	key  uintptr
+	info ConnInfo
+}
+
+// maxConns bounds the registry for connection types whose collection the
+// runtime cannot observe (custom net.Conn implementations).
+const maxConns = 8192
+
+var (
+	connsMu sync.Mutex
+	conns   = map[uintptr]*connEntry{}
+)
+
+// ConnID returns the id of c, assigning one the first time c is seen, so
+// that every probe (dial, header, body, frame) names a connection the same
+// way. It returns 0 for a nil or non-pointer conn.
+func ConnID(c net.Conn) uint64 {
+	e := connFor(c, "")
+	if e == nil {
+		return 0
+	}
+	return e.info.ID // immutable once set
+}
+
+// connFor returns c's registry entry, creating it; side is recorded when
+// known.
+func connFor(c net.Conn, side string) *connEntry {
+	if c == nil {
+		return nil
+	}
+	v := reflect.ValueOf(c)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return nil
+	}
+	key := v.Pointer()
+	connsMu.Lock()
+	defer connsMu.Unlock()
+	if e := conns[key]; e != nil {
+		if e.info.Side == "" {
+			e.info.Side = side
+		}
+		return e
+	}
+	if len(conns) >= maxConns {
+		evictOldestLocked()
+	}
+	now := time.Now()
+	e := &connEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side, Opened: now, Since: now}}
+	if a := c.LocalAddr(); a != nil {
+		e.info.Local = a.String()
+	}
+	if a := c.RemoteAddr(); a != nil {
+		e.info.Remote = a.String()
+	}
+	conns[key] = e
+	// Forget the entry when the connection object is collected; keys are
+	// addresses, so a later connection at the same address gets a new id.
+	ck := connKey{key, e.info.ID}
+	switch p := c.(type) {
+	case *tls.Conn:
+		runtime.AddCleanup(p, forgetConn, ck)
+	case *net.TCPConn:
+		runtime.AddCleanup(p, forgetConn, ck)
+	case *net.UnixConn:
+		runtime.AddCleanup(p, forgetConn, ck)
+	}
+	return e
+}
+
+type connKey struct {
+	addr uintptr
+	id   uint64
+}
+
+// forgetConn removes an entry, unless its address now belongs to a newer
+// connection.
+func forgetConn(k connKey) {
+	connsMu.Lock()
+	if e := conns[k.addr]; e != nil && e.info.ID == k.id {
+		delete(conns, k.addr)
+	}
+	connsMu.Unlock()
+}
+
+func evictOldestLocked() {
+	var oldest *connEntry
+	for _, e := range conns {
+		if oldest == nil || e.info.ID < oldest.info.ID {
+			oldest = e
+		}
+	}
+	delete(conns, oldest.key)
+}
+
+// setConnState records a state change and returns the previous state and
+// how long the connection was in it.
+func setConnState(e *connEntry, state string, countRequest bool) (prev string, in time.Duration) {
+	now := time.Now()
+	connsMu.Lock()
+	defer connsMu.Unlock()
+	prev, in = e.info.State, now.Sub(e.info.Since)
+	e.info.State, e.info.Since = state, now
+	if countRequest {
+		e.info.Requests++
+	}
+	return prev, in
+}
+
+// Conns returns the connections the probes know, by id.
+func Conns() []ConnInfo {
+	connsMu.Lock()
+	out := make([]ConnInfo, 0, len(conns))
+	for _, e := range conns {
+		out = append(out, e.info)
+	}
+	connsMu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}

@@ -1,0 +1,671 @@
+package probes
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"os"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ClientRequest follows one request made at a client call site: it
+// installs an httptrace.ClientTrace composed with any trace already in the
+// request's context, and on Finish wraps the response body. The call-site
+// wrappers use it as
+//
+//	cr := probes.StartClientRequest(c, req, site)
+//	if cr == nil { return c.Do(req) }
+//	resp, err := c.Do(cr.Request())
+//	cr.Finish(resp, err)
+type ClientRequest struct {
+	site   string
+	id     uint64
+	start  time.Time
+	req    *http.Request
+	t      *http.Transport
+	host   *hostState
+	flight bool
+	// hostHandedOff: the response body ends the request for the host
+	// state (it calls host.end), not Finish.
+	hostHandedOff bool
+
+	mu        sync.Mutex // the trace hooks may run on the dial goroutine
+	conn      uint64
+	getConn   time.Time
+	dnsStart  time.Time
+	connStart map[string]time.Time
+	tlsStart  time.Time
+	wrote     time.Time
+	reused    bool
+	wasIdle   bool
+	idleTime  time.Duration
+	hdr       []byte // header.request being collected (level 2)
+	hdrSize   int
+}
+
+// StartClientRequest starts following req (sent with client c, nil
+// meaning http.DefaultClient) at site. It returns nil when every probe
+// concerned is off, or when req is nil (net/http reports that error).
+func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientRequest {
+	dl, hl, bl, gl := Level(Dial), Level(Header), Level(Body), Level(GC)
+	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
+		return nil
+	}
+	cr := &ClientRequest{site: site, id: NextReqID(), start: time.Now(), req: req}
+	var rt http.RoundTripper = http.DefaultTransport
+	if c != nil && c.Transport != nil {
+		rt = c.Transport
+	}
+	cr.t, _ = rt.(*http.Transport)
+	if dl >= 1 || bl >= 1 {
+		cr.host = hostFor(cr.t, req.URL.Host)
+		cr.host.begin()
+	}
+	cr.flight = flightStart(cr.id, site, cr.start)
+	if dl >= 1 || hl >= 2 {
+		ctx := httptrace.WithClientTrace(req.Context(), cr.trace())
+		cr.req = req.WithContext(ctx)
+	}
+	return cr
+}
+
+// url renders the request line for events: method and redacted URL. It
+// is computed only when an event needs it.
+func (cr *ClientRequest) url() string { return requestLine(cr.req.Method, cr.req.URL) }
+
+func requestLine(method string, u *url.URL) string { return method + " " + RedactURL(u) }
+
+// Request returns the request to send: req, or a shallow copy of it whose
+// context carries the composed trace.
+func (cr *ClientRequest) Request() *http.Request { return cr.req }
+
+// ID returns the request id.
+func (cr *ClientRequest) ID() uint64 { return cr.id }
+
+func (cr *ClientRequest) connID() uint64 {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return cr.conn
+}
+
+func (cr *ClientRequest) event(p Probe, sev Sev, name, msg string) Event {
+	return Event{Probe: p, Sev: sev, Name: name, Site: cr.site, Req: cr.id, Conn: cr.connID(), Msg: msg}
+}
+
+// Finish records the outcome of the request and wraps resp.Body.
+func (cr *ClientRequest) Finish(resp *http.Response, err error) {
+	if err != nil {
+		cr.failed(err)
+	}
+	if resp != nil {
+		cr.response(resp)
+		if Level(Body) >= 1 {
+			wrapResponseBody(resp, cr)
+		}
+	}
+	if cr.flight {
+		flightEnd(cr.id)
+	}
+	if cr.host != nil && !cr.hostHandedOff {
+		cr.host.end()
+	}
+}
+
+func (cr *ClientRequest) failed(err error) {
+	msg := err.Error()
+	if strings.Contains(msg, "server response headers exceeded") && Level(Header) >= 1 {
+		e := cr.event(Header, Error, "header.limit", "response headers over the client's limit: the request failed")
+		e.Add(Int("limit", cr.maxResponseHeaderBytes()), String("limit_name", "MaxResponseHeaderBytes"),
+			String("url", cr.url()), String("err", msg))
+		Emit(&e)
+		return
+	}
+	if Level(Dial) < 1 {
+		return
+	}
+	cr.mu.Lock()
+	reused, wasIdle, idle := cr.reused, cr.wasIdle, cr.idleTime
+	cr.mu.Unlock()
+	text := "request failed"
+	if reused && wasIdle {
+		text = fmt.Sprintf("request failed on a reused connection that had been idle for %v (the server may have closed it)", idle)
+	}
+	e := cr.event(Dial, Error, "dial.error", text)
+	e.Add(String("err", msg), Bool("reused", reused), Bool("was_idle", wasIdle), Duration("idle_time", idle), String("url", cr.url()))
+	Emit(&e)
+}
+
+func (cr *ClientRequest) maxResponseHeaderBytes() int64 {
+	if cr.t != nil && cr.t.MaxResponseHeaderBytes > 0 {
+		return cr.t.MaxResponseHeaderBytes
+	}
+	return 10 << 20 // net/http's default
+}
+
+func (cr *ClientRequest) response(resp *http.Response) {
+	hl := Level(Header)
+	if hl < 1 {
+		return
+	}
+	size := HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+	if hl >= 2 {
+		e := cr.event(Header, Info, "header.response", "client received response headers")
+		e.Add(Int("status", int64(resp.StatusCode)), String("proto", resp.Proto), Int("size", int64(size)),
+			String("headers", FormatHeader(resp.Header)), String("url", cr.url()))
+		Emit(&e)
+	}
+	limit := cr.maxResponseHeaderBytes()
+	if int64(size)*10 >= limit*9 {
+		e := cr.event(Header, Warn, "header.limit",
+			fmt.Sprintf("response headers of %d bytes are %d%% of the client's MaxResponseHeaderBytes", size, int64(size)*100/limit))
+		e.Add(Int("size", int64(size)), Int("limit", limit), String("limit_name", "MaxResponseHeaderBytes"), String("url", cr.url()))
+		Emit(&e)
+	}
+}
+
+// HeaderSize returns the wire size of h in HTTP/1 form ("Key: value\r\n"
+// per value).
+func HeaderSize(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// FormatHeader renders h, redacted, as "Key: value; Key: value" in sorted
+// key order.
+func FormatHeader(h http.Header) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b []byte
+	for _, k := range keys {
+		for _, v := range h[k] {
+			b = appendHeaderField(b, k, v)
+		}
+	}
+	return string(b)
+}
+
+func appendHeaderField(b []byte, k, v string) []byte {
+	if len(b) > 0 {
+		b = append(b, "; "...)
+	}
+	b = append(b, k...)
+	b = append(b, ": "...)
+	return append(b, RedactHeader(k, v)...)
+}
+
+func (cr *ClientRequest) slow(phase string, d, threshold time.Duration, what string) {
+	e := cr.event(Dial, Warn, "dial.slow", fmt.Sprintf("%s took %v, over the %v threshold", phase, d, threshold))
+	e.Add(String("phase", phase), Duration("dur", d), Duration("threshold", threshold), String("target", what))
+	Emit(&e)
+}
+
+func (cr *ClientRequest) trace() *httptrace.ClientTrace {
+	t := &httptrace.ClientTrace{}
+	if Level(Dial) >= 1 {
+		t.GetConn = cr.traceGetConn
+		t.GotConn = cr.traceGotConn
+		t.DNSStart = cr.traceDNSStart
+		t.DNSDone = cr.traceDNSDone
+		t.ConnectStart = cr.traceConnectStart
+		t.ConnectDone = cr.traceConnectDone
+		t.TLSHandshakeStart = cr.traceTLSStart
+		t.TLSHandshakeDone = cr.traceTLSDone
+		t.WroteRequest = cr.traceWroteRequest
+		t.GotFirstResponseByte = cr.traceFirstByte
+	}
+	if Level(Header) >= 2 {
+		t.WroteHeaderField = cr.traceWroteHeaderField
+		t.WroteHeaders = cr.traceWroteHeaders
+	}
+	return t
+}
+
+func (cr *ClientRequest) traceGetConn(string) {
+	cr.mu.Lock()
+	cr.getConn = time.Now()
+	cr.mu.Unlock()
+}
+
+func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
+	ce := connFor(info.Conn, "client")
+	cr.mu.Lock()
+	if ce != nil {
+		cr.conn = ce.info.ID
+	}
+	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
+	wait := time.Since(cr.getConn)
+	cr.mu.Unlock()
+	if ce != nil {
+		setConnState(ce, "active", true)
+	}
+	lvl := Level(Dial)
+	if lvl >= 2 {
+		e := cr.event(Dial, Info, "dial.conn", "client got a connection")
+		e.Add(Bool("reused", info.Reused), Bool("was_idle", info.WasIdle), Duration("idle_time", info.IdleTime),
+			Duration("wait", wait))
+		if info.Conn != nil {
+			e.Add(String("local", info.Conn.LocalAddr().String()), String("remote", info.Conn.RemoteAddr().String()))
+		}
+		Emit(&e)
+	}
+	if cr.host == nil {
+		return
+	}
+	if info.Reused {
+		cr.host.reused()
+		return
+	}
+	if reason := cr.host.fresh(); reason != "" && lvl >= 1 {
+		e := cr.event(Dial, Warn, "dial.not_reused", "new connection instead of an idle one: "+reason)
+		e.Add(String("reason", reason), String("host", cr.req.URL.Host))
+		Emit(&e)
+	}
+}
+
+func (cr *ClientRequest) traceDNSStart(httptrace.DNSStartInfo) {
+	cr.mu.Lock()
+	cr.dnsStart = time.Now()
+	cr.mu.Unlock()
+}
+
+func (cr *ClientRequest) traceDNSDone(info httptrace.DNSDoneInfo) {
+	cr.mu.Lock()
+	d := time.Since(cr.dnsStart)
+	cr.mu.Unlock()
+	host := cr.req.URL.Hostname()
+	lvl := Level(Dial)
+	if lvl >= 2 {
+		addrs := make([]string, 0, len(info.Addrs))
+		for _, a := range info.Addrs {
+			addrs = append(addrs, a.String())
+		}
+		e := cr.event(Dial, Info, "dial.dns", "DNS lookup done")
+		e.Add(String("host", host), Duration("dur", d), String("addrs", strings.Join(addrs, ",")),
+			String("resolver", resolverName()), Bool("coalesced", info.Coalesced))
+		if info.Err != nil {
+			e.Add(String("err", info.Err.Error()))
+		}
+		Emit(&e)
+	}
+	if th := time.Duration(slowDNS.Load()); lvl >= 1 && d > th {
+		cr.slow("dns", d, th, host)
+	}
+}
+
+// resolverName says which resolver net uses as far as the configuration
+// tells: "go" or "cgo" when GODEBUG=netdns or net.DefaultResolver forces
+// it, else "auto" (net picks per lookup and does not say which).
+func resolverName() string {
+	for _, kv := range strings.Split(os.Getenv("GODEBUG"), ",") {
+		if v, ok := strings.CutPrefix(kv, "netdns="); ok {
+			v, _, _ = strings.Cut(v, "+")
+			if v == "go" || v == "cgo" {
+				return v
+			}
+		}
+	}
+	if net.DefaultResolver != nil && net.DefaultResolver.PreferGo {
+		return "go"
+	}
+	return "auto"
+}
+
+func (cr *ClientRequest) traceConnectStart(network, addr string) {
+	cr.mu.Lock()
+	if cr.connStart == nil {
+		cr.connStart = make(map[string]time.Time, 1)
+	}
+	cr.connStart[network+" "+addr] = time.Now()
+	cr.mu.Unlock()
+}
+
+func (cr *ClientRequest) traceConnectDone(network, addr string, err error) {
+	cr.mu.Lock()
+	d := time.Since(cr.connStart[network+" "+addr])
+	cr.mu.Unlock()
+	lvl := Level(Dial)
+	if lvl >= 2 {
+		e := cr.event(Dial, Info, "dial.connect", "TCP connect done")
+		e.Add(String("network", network), String("addr", addr), Duration("dur", d))
+		if err != nil {
+			e.Add(String("err", err.Error()))
+		}
+		Emit(&e)
+	}
+	if th := time.Duration(slowConnect.Load()); lvl >= 1 && d > th {
+		cr.slow("connect", d, th, addr)
+	}
+}
+
+func (cr *ClientRequest) traceTLSStart() {
+	cr.mu.Lock()
+	cr.tlsStart = time.Now()
+	cr.mu.Unlock()
+}
+
+func (cr *ClientRequest) traceTLSDone(st tls.ConnectionState, err error) {
+	cr.mu.Lock()
+	d := time.Since(cr.tlsStart)
+	cr.mu.Unlock()
+	lvl := Level(Dial)
+	if lvl >= 2 {
+		e := cr.event(Dial, Info, "dial.tls", "TLS handshake done")
+		e.Add(String("version", tls.VersionName(st.Version)), String("cipher", tls.CipherSuiteName(st.CipherSuite)),
+			String("alpn", st.NegotiatedProtocol), String("sni", st.ServerName), Bool("resumed", st.DidResume),
+			Duration("dur", d))
+		if err != nil {
+			e.Add(String("err", err.Error()))
+		}
+		Emit(&e)
+	}
+	if lvl < 1 {
+		return
+	}
+	if th := time.Duration(slowTLS.Load()); d > th {
+		cr.slow("tls", d, th, st.ServerName)
+	}
+	if err == nil && st.NegotiatedProtocol != "h2" && cr.t != nil && cr.host != nil {
+		reason := alpnFallbackReason(cr.t, st.NegotiatedProtocol)
+		if reason != "" && cr.host.firstFallback() {
+			e := cr.event(Dial, Warn, "dial.alpn_fallback", "HTTP/2 not used on this TLS connection: "+reason)
+			e.Add(String("alpn", st.NegotiatedProtocol), String("reason", reason), String("host", cr.req.URL.Host))
+			if s := transportSite(cr.t); s != "" {
+				e.Add(String("transport", s))
+			}
+			Emit(&e)
+		}
+	}
+}
+
+// alpnFallbackReason explains why a TLS connection of t did not negotiate
+// h2, or returns "" when HTTP/2 was deliberately turned off.
+func alpnFallbackReason(t *http.Transport, negotiated string) string {
+	if negotiated == "" {
+		negotiated = "none"
+	}
+	if t.Protocols != nil {
+		if t.Protocols.HTTP2() {
+			return "h2 offered, the server selected " + negotiated
+		}
+		return ""
+	}
+	if t.TLSNextProto != nil {
+		if t.TLSNextProto["h2"] != nil {
+			return "h2 offered, the server selected " + negotiated
+		}
+		return "" // an empty TLSNextProto is the documented way to turn h2 off
+	}
+	if strings.Contains(os.Getenv("GODEBUG"), "http2client=0") {
+		return ""
+	}
+	//lint:ignore SA1019 the deprecated dial hooks still turn HTTP/2 off
+	customDial := t.Dial != nil || t.DialTLS != nil
+	if !t.ForceAttemptHTTP2 && (t.TLSClientConfig != nil || customDial || t.DialContext != nil || t.DialTLSContext != nil) {
+		return "h2 not offered: the Transport has a custom TLSClientConfig or dialer and ForceAttemptHTTP2 is false"
+	}
+	return "h2 offered, the server selected " + negotiated
+}
+
+func (cr *ClientRequest) traceWroteHeaderField(k string, vs []string) {
+	if Level(Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	for _, v := range vs {
+		cr.hdr = appendHeaderField(cr.hdr, k, v)
+		cr.hdrSize += len(k) + len(v) + 4
+	}
+	cr.mu.Unlock()
+}
+
+func (cr *ClientRequest) traceWroteHeaders() {
+	if Level(Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	hdr, size := string(cr.hdr), cr.hdrSize
+	cr.hdr, cr.hdrSize = cr.hdr[:0], 0
+	cr.mu.Unlock()
+	e := cr.event(Header, Info, "header.request", "client sent request headers")
+	e.Add(String("method", cr.req.Method), String("url", cr.url()), Int("size", int64(size)), String("headers", hdr))
+	Emit(&e)
+}
+
+func (cr *ClientRequest) traceWroteRequest(httptrace.WroteRequestInfo) {
+	cr.mu.Lock()
+	cr.wrote = time.Now()
+	cr.mu.Unlock()
+}
+
+func (cr *ClientRequest) traceFirstByte() {
+	cr.mu.Lock()
+	from := cr.wrote
+	if from.IsZero() {
+		from = cr.start
+	}
+	d := time.Since(from)
+	cr.mu.Unlock()
+	lvl := Level(Dial)
+	if lvl >= 2 {
+		e := cr.event(Dial, Info, "dial.first_byte", "first response byte")
+		e.Add(Duration("ttfb", d), Duration("since_start", time.Since(cr.start)))
+		Emit(&e)
+	}
+	if th := time.Duration(slowTTFB.Load()); lvl >= 1 && d > th {
+		cr.slow("ttfb", d, th, cr.url())
+	}
+}
+
+// hostState keeps, per transport and host, what the probes know about its
+// idle pool, to say why a request had to dial a new connection
+// (dial.not_reused). net/http does not expose its pool; the counts are
+// inferred from the bodies the probes watch, and are estimates.
+type hostState struct {
+	mu          sync.Mutex
+	maxIdle     int
+	idleTimeout time.Duration
+	keepAlive   bool
+	seen        bool
+	active      int       // requests in flight to the host
+	idle        int       // connections believed idle in the pool
+	lastRelease time.Time // last time one went back to the pool
+	pending     []string  // why connections were lost, oldest first
+	fallback    bool      // dial.alpn_fallback already reported
+	host        string
+	conns       int64 // new connections dialed
+	reuses      int64 // requests that got a reused connection
+}
+
+// HostInfo is what the dial probe knows about one host of one Transport
+// (/v1/conns): how often its requests reused a connection.
+type HostInfo struct {
+	Host     string
+	NewConns int64
+	Reused   int64
+	MaxIdle  int // MaxIdleConnsPerHost in force
+}
+
+// Hosts returns the hosts the dial probe has seen, by host name.
+func Hosts() []HostInfo {
+	hostsMu.Lock()
+	list := make([]*hostState, 0, len(hosts))
+	for _, h := range hosts {
+		list = append(list, h)
+	}
+	hostsMu.Unlock()
+	out := make([]HostInfo, 0, len(list))
+	for _, h := range list {
+		h.mu.Lock()
+		out = append(out, HostInfo{Host: h.host, NewConns: h.conns, Reused: h.reuses, MaxIdle: h.maxIdle})
+		h.mu.Unlock()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
+	return out
+}
+
+type hostKey struct {
+	t    *http.Transport
+	host string
+}
+
+const maxHosts = 1024
+
+var (
+	hostsMu sync.Mutex
+	hosts   = map[hostKey]*hostState{}
+)
+
+func hostFor(t *http.Transport, host string) *hostState {
+	hostsMu.Lock()
+	defer hostsMu.Unlock()
+	k := hostKey{t, host}
+	if h := hosts[k]; h != nil {
+		return h
+	}
+	if len(hosts) >= maxHosts {
+		for k := range hosts { // forget an arbitrary host
+			delete(hosts, k)
+			break
+		}
+	}
+	h := &hostState{maxIdle: http.DefaultMaxIdleConnsPerHost, keepAlive: true, host: host}
+	if t != nil {
+		if t.MaxIdleConnsPerHost > 0 {
+			h.maxIdle = t.MaxIdleConnsPerHost
+		}
+		h.idleTimeout = t.IdleConnTimeout
+		h.keepAlive = !t.DisableKeepAlives
+	}
+	hosts[k] = h
+	return h
+}
+
+func (h *hostState) begin() {
+	h.mu.Lock()
+	h.active++
+	h.mu.Unlock()
+}
+
+func (h *hostState) end() {
+	h.mu.Lock()
+	if h.active > 0 {
+		h.active--
+	}
+	h.mu.Unlock()
+}
+
+// release: a connection went back to the idle pool.
+func (h *hostState) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.keepAlive {
+		return
+	}
+	h.lastRelease = time.Now()
+	if h.idle < h.maxIdle {
+		h.idle++
+		return
+	}
+	h.addPending(fmt.Sprintf("the idle pool was full (MaxIdleConnsPerHost=%d), so a connection was closed", h.maxIdle))
+}
+
+// lost: a connection was closed (or stuck) for reason.
+func (h *hostState) lost(reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.keepAlive {
+		h.addPending(reason)
+	}
+}
+
+func (h *hostState) addPending(reason string) {
+	if len(h.pending) >= 8 {
+		copy(h.pending, h.pending[1:])
+		h.pending = h.pending[:7]
+	}
+	h.pending = append(h.pending, reason)
+}
+
+func (h *hostState) reused() {
+	h.mu.Lock()
+	h.seen = true
+	h.reuses++
+	if h.idle > 0 {
+		h.idle--
+	}
+	h.mu.Unlock()
+}
+
+// fresh is called when a request got a new connection; it returns why an
+// existing one could not be reused, or "" when there is no known reason
+// (first connection to the host, or every connection was busy).
+func (h *hostState) fresh() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.conns++
+	if !h.seen || !h.keepAlive {
+		h.seen = true
+		return ""
+	}
+	if len(h.pending) > 0 {
+		r := h.pending[0]
+		h.pending = h.pending[1:]
+		return r
+	}
+	if h.idle > 0 && h.active <= 1 {
+		// Alone in flight, yet the pool had idle connections: they are gone.
+		// (With others in flight, one of them may have taken the idle one.)
+		h.idle = 0
+		if h.idleTimeout > 0 && time.Since(h.lastRelease) > h.idleTimeout {
+			return fmt.Sprintf("the idle connections expired (IdleConnTimeout=%v)", h.idleTimeout)
+		}
+		return "the idle connections were closed (by the server, or broken)"
+	}
+	return ""
+}
+
+func (h *hostState) firstFallback() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	first := !h.fallback
+	h.fallback = true
+	return first
+}
+
+// Transport sites: where a *http.Transport literal was written, to name it
+// in diagnostics. Keyed by address and forgotten when the transport is
+// collected, so transports created per request do not pile up.
+var transportSites sync.Map // uintptr → string
+
+// NoteTransport records that t was created at site.
+func NoteTransport(t *http.Transport, site string) {
+	if t == nil {
+		return
+	}
+	k := reflect.ValueOf(t).Pointer()
+	if _, loaded := transportSites.LoadOrStore(k, site); !loaded {
+		runtime.AddCleanup(t, func(k uintptr) { transportSites.Delete(k) }, k)
+	}
+}
+
+func transportSite(t *http.Transport) string {
+	v, _ := transportSites.Load(reflect.ValueOf(t).Pointer())
+	s, _ := v.(string)
+	return s
+}

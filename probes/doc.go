@@ -1,0 +1,53 @@
+// Package probes is the runtime core of gohttpdbg: the event model, the
+// ring, the sinks, redaction, and the header, body, dial and gc probes
+// (the frame probe is the sub-package frame). It imports the standard
+// library only and compiles at language version go1.21.
+//
+// Pipeline position (run time): call-site wrappers (runtimehooks/gohttpdbgrt)
+// and the std net/http patch's hooks → probes → ring → sinks and
+// subscribers (the admin socket).
+//
+// # For probe authors
+//
+// A probe checks its level, builds an Event on the stack and emits it:
+//
+//	if probes.Level(probes.Frame) >= 2 {
+//		e := probes.Event{Probe: probes.Frame, Sev: probes.Debug, Name: "frame.read",
+//			Conn: probes.ConnID(c), Stream: id, HasStream: true, Msg: "DATA"}
+//		e.Add(probes.Int("len", n), probes.String("flags", f))
+//		probes.Emit(&e)
+//	}
+//
+// The rules:
+//   - Level(p) is one atomic load: the whole cost of a probe at level 0.
+//     Level 1 is for diagnostics (Sev Warn or Error), level 2 for every
+//     event (Sev Debug or Info).
+//   - Emit copies the event. A diagnostic is written to the sink and
+//     flushed before Emit returns, so it survives os.Exit; any other event
+//     goes to the bounded ring, drained by a background goroutine every few
+//     milliseconds (Flush drains it at once). A full ring discards its
+//     oldest events and the drain reports admin.dropped with the count;
+//     Emit never blocks on a slow sink for level-2 events.
+//   - Event has room for MaxAttrs attributes (String, Int, Bool, Duration);
+//     no maps, no interfaces, so emitting allocates nothing.
+//   - ConnID(c) names a net.Conn the same way in every probe; NextReqID and
+//     NextConnID give fresh ids. Ignored(c) tells the runtime's own
+//     connections apart.
+//   - RedactHeader(name, value) must be applied to every header value an
+//     event carries; RedactURL to URLs.
+//
+// # Configuration
+//
+// runtimehooks applies the configuration at start (Configure, SetSink,
+// SetRedactRules); GOHTTPDBG accepts, besides probe levels,
+// slow.dns|slow.connect|slow.tls|slow.ttfb|slow=DURATION,
+// gc.delay=DURATION and ring=N (ParseSpec).
+//
+// # For the admin socket
+//
+// Subscribe streams events (each subscriber has its own bounded buffer and
+// drop count), Recent returns the last ones, OpenBodies and Conns list the
+// open bodies and known connections, Hosts gives the per-host reuse
+// counts, SetLevel changes a probe's level, and AppendJSON renders an
+// event as one NDJSON line.
+package probes

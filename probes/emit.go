@@ -1,0 +1,303 @@
+package probes
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Emit publishes e. It copies *e (the caller may reuse it) and never
+// blocks on a slow consumer:
+//   - a diagnostic (Sev Warn or Error, level 1) is written to the sink and
+//     flushed before Emit returns, so it survives an os.Exit right after;
+//   - any other event goes into the ring, which a background goroutine
+//     drains into the sink every few milliseconds.
+//
+// The caller checks the probe's level first (Level); Emit does not.
+func Emit(e *Event) {
+	countEmit(e.Probe)
+	if e.Time == 0 {
+		e.Time = Now()
+	}
+	if e.Sev >= Warn {
+		emitNow(*e)
+		return
+	}
+	r := theRing.Load()
+	if r == nil {
+		r = startRing()
+	}
+	r.Put(e)
+	if writerIdle.Load() != 0 {
+		wakeWriter()
+	}
+}
+
+// clockBase pairs a wall-clock reading with the monotonic clock, so that
+// Now costs one monotonic clock read (time.Since) instead of time.Now's two.
+var clockBase = time.Now()
+
+// Now returns the current time in Unix nanoseconds as events carry it:
+// wall clock at process start plus monotonic time since.
+func Now() int64 { return clockBase.UnixNano() + int64(time.Since(clockBase)) }
+
+var (
+	theRing    atomic.Pointer[Ring]
+	ringOnce   sync.Once
+	writerIdle atomic.Int32 // 1 while the writer waits on wakeCh
+	wakeCh     = make(chan struct{}, 1)
+
+	drainMu       sync.Mutex // one drainer at a time: the writer or Flush
+	drainBuf      [64]Event  // guarded by drainMu
+	dropsReported uint64     // guarded by drainMu
+)
+
+// writerPoll is how often the writer drains the ring while events flow;
+// it is also the longest a level-2 event waits before reaching the sink.
+const writerPoll = 5 * time.Millisecond
+
+func startRing() *Ring {
+	ringOnce.Do(func() {
+		r := NewRing(int(ringSize.Load()))
+		theRing.Store(r)
+		go writerLoop(r)
+	})
+	return theRing.Load()
+}
+
+func wakeWriter() {
+	if writerIdle.CompareAndSwap(1, 0) {
+		select {
+		case wakeCh <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// writerLoop drains the ring while events flow and sleeps on wakeCh once
+// the ring has stayed empty for a few polls, so an idle process has no
+// timer firing.
+func writerLoop(r *Ring) {
+	empty := 0
+	for {
+		drainMu.Lock()
+		n := drainLocked(r)
+		drainMu.Unlock()
+		if n > 0 || empty < 3 {
+			if n > 0 {
+				empty = 0
+			} else {
+				empty++
+			}
+			time.Sleep(writerPoll)
+			continue
+		}
+		writerIdle.Store(1)
+		if r.Len() > 0 {
+			writerIdle.Store(0)
+			time.Sleep(writerPoll)
+			continue
+		}
+		<-wakeCh
+		empty = 0
+	}
+}
+
+// drainLocked moves every event in r to the sink and the subscribers and
+// reports new drops; drainMu is held.
+func drainLocked(r *Ring) int {
+	n := 0
+	for {
+		k := 0
+		for k < len(drainBuf) && r.Get(&drainBuf[k]) {
+			k++
+		}
+		if k == 0 {
+			break
+		}
+		sinkMu.Lock()
+		for i := 0; i < k; i++ {
+			writeLocked(&drainBuf[i])
+		}
+		sinkMu.Unlock()
+		for i := 0; i < k; i++ {
+			dispatch(&drainBuf[i])
+		}
+		n += k
+		if k < len(drainBuf) {
+			break
+		}
+	}
+	if d := r.Dropped(); d > dropsReported {
+		if Level(Admin) >= 1 {
+			e := Event{Time: Now(), Probe: Admin, Sev: Warn, Name: "admin.dropped",
+				Msg: "events lost: the sink or a subscriber is slower than the probes"}
+			e.Add(Int("count", int64(d-dropsReported)), Int("total", int64(d)))
+			writeAndDispatch(&e)
+		}
+		dropsReported = d
+	}
+	if n > 0 {
+		sinkMu.Lock()
+		flushLocked()
+		sinkMu.Unlock()
+	}
+	return n
+}
+
+// emitNow writes a diagnostic synchronously. The ring is drained first
+// (unless another goroutine is draining it) so that the level-2 events
+// that led to the diagnostic come before it.
+func emitNow(e Event) {
+	if r := theRing.Load(); r != nil && drainMu.TryLock() {
+		drainLocked(r)
+		drainMu.Unlock()
+	}
+	writeAndDispatch(&e)
+}
+
+func writeAndDispatch(e *Event) {
+	sinkMu.Lock()
+	writeLocked(e)
+	flushLocked()
+	sinkMu.Unlock()
+	dispatch(e)
+}
+
+// Flush writes every event still in the ring to the sink and flushes it.
+// Programs that want every level-2 event can call it before exiting (the
+// runtime cannot hook the return from main); diagnostics never wait for it.
+func Flush() {
+	if r := theRing.Load(); r != nil {
+		drainMu.Lock()
+		drainLocked(r)
+		drainMu.Unlock()
+	}
+	sinkMu.Lock()
+	flushLocked()
+	sinkMu.Unlock()
+}
+
+// Dropped returns the number of events the ring has discarded.
+func Dropped() uint64 {
+	if r := theRing.Load(); r != nil {
+		return r.Dropped()
+	}
+	return 0
+}
+
+// Subscription receives a copy of every event after it was written to the
+// sink (the admin socket's /v1/events). A slow subscriber loses its oldest
+// events, never blocks the probes, and can read how many it lost.
+type Subscription struct {
+	ch      chan Event
+	dropped atomic.Uint64
+}
+
+var (
+	subsMu sync.Mutex
+	subs   atomic.Pointer[[]*Subscription] // copy-on-write
+)
+
+// Subscribe returns a subscription buffering up to size events.
+func Subscribe(size int) *Subscription {
+	if size < 1 {
+		size = 1
+	}
+	s := &Subscription{ch: make(chan Event, size)}
+	subsMu.Lock()
+	defer subsMu.Unlock()
+	var list []*Subscription
+	if p := subs.Load(); p != nil {
+		list = append(list, *p...)
+	}
+	list = append(list, s)
+	subs.Store(&list)
+	return s
+}
+
+// C returns the channel of events. It is closed by Close.
+func (s *Subscription) C() <-chan Event { return s.ch }
+
+// Dropped returns how many events this subscriber lost.
+func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
+
+// Close ends the subscription and closes its channel.
+func (s *Subscription) Close() {
+	subsMu.Lock()
+	defer subsMu.Unlock()
+	p := subs.Load()
+	if p == nil {
+		return
+	}
+	var list []*Subscription
+	found := false
+	for _, x := range *p {
+		if x == s {
+			found = true
+			continue
+		}
+		list = append(list, x)
+	}
+	if !found {
+		return
+	}
+	subs.Store(&list)
+	close(s.ch)
+}
+
+func (s *Subscription) send(e *Event) {
+	select {
+	case s.ch <- *e:
+		return
+	default:
+	}
+	select { // full: drop the oldest
+	case <-s.ch:
+		s.dropped.Add(1)
+	default:
+	}
+	select {
+	case s.ch <- *e:
+	default:
+		s.dropped.Add(1)
+	}
+}
+
+const recentCap = 256
+
+var (
+	recentMu  sync.Mutex
+	recentBuf [recentCap]Event
+	recentN   uint64
+)
+
+// dispatch hands e to the subscribers and the recent-events buffer.
+func dispatch(e *Event) {
+	recentMu.Lock()
+	recentBuf[recentN%recentCap] = *e
+	recentN++
+	recentMu.Unlock()
+	if p := subs.Load(); p != nil {
+		subsMu.Lock() // serialises send with Close
+		for _, s := range *p {
+			s.send(e)
+		}
+		subsMu.Unlock()
+	}
+}
+
+// Recent appends to dst the last events (at most 256) that reached the
+// sink, oldest first.
+func Recent(dst []Event) []Event {
+	recentMu.Lock()
+	defer recentMu.Unlock()
+	start := uint64(0)
+	if recentN > recentCap {
+		start = recentN - recentCap
+	}
+	for i := start; i < recentN; i++ {
+		dst = append(dst, recentBuf[i%recentCap])
+	}
+	return dst
+}

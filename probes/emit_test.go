@@ -1,0 +1,138 @@
+package probes
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// memSink records events; block, when set, makes WriteEvent wait on it.
+type memSink struct {
+	mu     sync.Mutex
+	events []Event
+	block  chan struct{}
+}
+
+func (s *memSink) WriteEvent(e *Event) error {
+	if s.block != nil {
+		<-s.block
+	}
+	s.mu.Lock()
+	s.events = append(s.events, *e)
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *memSink) Flush() error { return nil }
+
+func (s *memSink) named(name string) []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Event
+	for _, e := range s.events {
+		if e.Name == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func useSink(t *testing.T, s Sink) {
+	t.Helper()
+	Flush()
+	old := SetSink(s)
+	t.Cleanup(func() { Flush(); SetSink(old) })
+}
+
+func TestEmitDiagnosticIsSynchronous(t *testing.T) {
+	s := &memSink{}
+	useSink(t, s)
+	e := Event{Probe: Body, Sev: Warn, Name: "body.leak", Site: "a.go:1"}
+	Emit(&e)
+	if got := s.named("body.leak"); len(got) != 1 || got[0].Site != "a.go:1" || got[0].Time == 0 {
+		t.Fatalf("diagnostic not written at once: %+v", got)
+	}
+}
+
+func TestEmitLevel2ThroughRing(t *testing.T) {
+	s := &memSink{}
+	useSink(t, s)
+	sub := Subscribe(16)
+	defer sub.Close()
+	for i := 0; i < 10; i++ {
+		e := Event{Probe: Dial, Sev: Info, Name: "dial.conn", Req: uint64(i + 1)}
+		Emit(&e)
+	}
+	Flush()
+	got := s.named("dial.conn")
+	if len(got) != 10 {
+		t.Fatalf("got %d events, want 10", len(got))
+	}
+	for i, e := range got {
+		if e.Req != uint64(i+1) {
+			t.Fatalf("event %d has req %d: out of order", i, e.Req)
+		}
+	}
+	n := 0
+	for n < 10 {
+		e := <-sub.C()
+		if e.Name == "dial.conn" {
+			n++
+		}
+	}
+	if r := Recent(nil); len(r) == 0 || r[len(r)-1].Name != "dial.conn" {
+		t.Fatalf("Recent = %d events", len(r))
+	}
+}
+
+// A sink that blocks never blocks the producers: the ring drops the oldest
+// events and admin.dropped reports how many.
+func TestSlowSinkDropsAndReports(t *testing.T) {
+	s := &memSink{block: make(chan struct{})}
+	useSink(t, s)
+	r := startRing()
+	before := r.Dropped()
+	n := r.Cap() * 3
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < n; i++ {
+			e := Event{Probe: Frame, Sev: Debug, Name: "frame.read", Req: uint64(i)}
+			Emit(&e)
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Emit blocked on a blocked sink")
+	}
+	close(s.block) // let the writer go
+	Flush()
+	if r.Dropped()-before < uint64(n-r.Cap()-len(drainBuf)-1) {
+		t.Fatalf("dropped %d, want at least %d", r.Dropped()-before, n-r.Cap()-len(drainBuf)-1)
+	}
+	var reported int64
+	for _, e := range s.named("admin.dropped") {
+		a, _ := e.Attr("count")
+		reported += a.Num
+	}
+	if uint64(reported) < r.Dropped()-before {
+		t.Fatalf("admin.dropped reported %d, ring dropped %d", reported, r.Dropped()-before)
+	}
+}
+
+func TestSubscriptionDropsOldest(t *testing.T) {
+	sub := Subscribe(2)
+	for i := 1; i <= 5; i++ {
+		e := Event{Probe: Admin, Req: uint64(i)}
+		sub.send(&e)
+	}
+	if sub.Dropped() != 3 {
+		t.Fatalf("Dropped = %d, want 3", sub.Dropped())
+	}
+	if e := <-sub.C(); e.Req != 4 {
+		t.Fatalf("oldest kept is %d, want 4", e.Req)
+	}
+	sub.Close()
+	sub.Close()
+}

@@ -1,0 +1,144 @@
+package probes
+
+import "time"
+
+// Probe names one of the probes; it indexes the level table.
+type Probe uint8
+
+// The probes of DESIGN §4. Admin carries the runtime's own events
+// (admin.dropped, admin.change, …).
+const (
+	Frame Probe = iota
+	Header
+	Body
+	Dial
+	GC
+	Admin
+	NumProbes // number of probes; not a probe
+)
+
+var probeNames = [NumProbes]string{"frame", "header", "body", "dial", "gc", "admin"}
+
+// String returns the probe's name as it appears in events and in GOHTTPDBG.
+func (p Probe) String() string {
+	if p < NumProbes {
+		return probeNames[p]
+	}
+	return "unknown"
+}
+
+// ProbeByName returns the probe called name, and false if there is none.
+func ProbeByName(name string) (Probe, bool) {
+	for i, n := range probeNames {
+		if n == name {
+			return Probe(i), true
+		}
+	}
+	return 0, false
+}
+
+// Sev is an event's severity. Warn and Error are diagnostics (level 1):
+// they are written to the sink synchronously by Emit. Debug and Info are
+// level-2 events: they go through the ring.
+type Sev uint8
+
+// Severities, in increasing order.
+const (
+	Debug Sev = iota
+	Info
+	Warn
+	Error
+)
+
+var sevNames = [...]string{"debug", "info", "warn", "error"}
+
+func (s Sev) String() string {
+	if int(s) < len(sevNames) {
+		return sevNames[s]
+	}
+	return "unknown"
+}
+
+// Kind says which field of an Attr holds its value.
+type Kind uint8
+
+// Attribute kinds.
+const (
+	KindString Kind = iota
+	KindInt
+	KindBool
+	KindDuration
+)
+
+// Attr is one key/value attribute of an event. It is a plain value (no
+// interface, no map) so that events can be copied into the ring without
+// allocating.
+type Attr struct {
+	Key  string
+	Str  string
+	Num  int64
+	Kind Kind
+}
+
+// String returns a string attribute.
+func String(key, value string) Attr { return Attr{Key: key, Str: value, Kind: KindString} }
+
+// Int returns an integer attribute.
+func Int(key string, value int64) Attr { return Attr{Key: key, Num: value, Kind: KindInt} }
+
+// Bool returns a boolean attribute.
+func Bool(key string, value bool) Attr {
+	var n int64
+	if value {
+		n = 1
+	}
+	return Attr{Key: key, Num: n, Kind: KindBool}
+}
+
+// Duration returns a duration attribute; sinks render it in Go syntax
+// ("1.5ms"), in NDJSON as a string.
+func Duration(key string, d time.Duration) Attr {
+	return Attr{Key: key, Num: int64(d), Kind: KindDuration}
+}
+
+// MaxAttrs is the number of attributes an event can hold; Add drops the
+// ones beyond it.
+const MaxAttrs = 8
+
+// Event is one probe event, DESIGN §4. It is flat and fixed-size: Emit
+// copies it into the ring, and sinks render it lazily.
+type Event struct {
+	Time      int64  // wall clock, Unix nanoseconds; Emit sets it when zero
+	Probe     Probe  // the probe that produced the event
+	Sev       Sev    // Warn and Error are level-1 diagnostics
+	HasStream bool   // Stream is meaningful (HTTP/2 stream 0 included)
+	Name      string // "probe.name", e.g. "body.leak"
+	Site      string // call site "path/rel/to/module.go:LINE", "" when unknown
+	Conn      uint64 // connection id (ConnID), 0 when unknown
+	Stream    uint32 // HTTP/2 stream id, when HasStream
+	Req       uint64 // request id (NextReqID), 0 when unknown
+	Msg       string // one human sentence
+	NAttrs    uint8
+	Attrs     [MaxAttrs]Attr
+}
+
+// Add appends attributes; those beyond MaxAttrs are dropped.
+func (e *Event) Add(attrs ...Attr) {
+	for _, a := range attrs {
+		if int(e.NAttrs) >= MaxAttrs {
+			return
+		}
+		e.Attrs[e.NAttrs] = a
+		e.NAttrs++
+	}
+}
+
+// Attr returns the attribute called key, and false if there is none.
+func (e *Event) Attr(key string) (Attr, bool) {
+	for i := 0; i < int(e.NAttrs); i++ {
+		if e.Attrs[i].Key == key {
+			return e.Attrs[i], true
+		}
+	}
+	return Attr{}, false
+}

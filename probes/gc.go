@@ -1,0 +1,127 @@
+package probes
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The gc probe polls debug.ReadGCStats (which does not stop the world)
+// from a goroutine that runs only while the gc level is above 0. Each new
+// stop-the-world pause is a gc.pause (level 2); a pause longer than the
+// gc.delay threshold is a gc.delay (level 1) naming the requests that were
+// in flight during it.
+
+const gcPoll = 100 * time.Millisecond
+
+var (
+	gcMu      sync.Mutex // guards gcRunning and the poll state
+	gcRunning bool
+	gcStop    chan struct{}
+	gcStats   debug.GCStats
+	gcLastNum int64 = -1
+)
+
+func gcLevelChanged() {
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	on := Level(GC) > 0
+	switch {
+	case on && !gcRunning:
+		gcRunning = true
+		gcStop = make(chan struct{})
+		go gcLoop(gcStop)
+	case !on && gcRunning:
+		gcRunning = false
+		close(gcStop)
+	}
+}
+
+func gcLoop(stop chan struct{}) {
+	PollGC() // baseline: pauses before the probe was on are not reported
+	t := time.NewTicker(gcPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			PollGC()
+		}
+	}
+}
+
+// PollGC reads the GC pauses that happened since the last poll and emits
+// their events now. The poller calls it every 100ms; tests and the admin
+// socket may call it to get the events at once.
+func PollGC() {
+	gcMu.Lock()
+	debug.ReadGCStats(&gcStats)
+	num := gcStats.NumGC
+	last := gcLastNum
+	gcLastNum = num
+	if last < 0 || num <= last {
+		gcMu.Unlock()
+		return
+	}
+	n := int(num - last)
+	if n > len(gcStats.Pause) {
+		n = len(gcStats.Pause)
+	}
+	if n > len(gcStats.PauseEnd) {
+		n = len(gcStats.PauseEnd)
+	}
+	type pause struct {
+		d   time.Duration
+		end time.Time
+		num int64
+	}
+	ps := make([]pause, n)
+	for i := 0; i < n; i++ { // Pause and PauseEnd are most recent first
+		ps[n-1-i] = pause{gcStats.Pause[i], gcStats.PauseEnd[i], num - int64(i)}
+	}
+	gcMu.Unlock()
+	for _, p := range ps {
+		gcPause(p.d, p.end, p.num)
+	}
+}
+
+// gcPause emits the events of one pause of duration d that ended at end.
+func gcPause(d time.Duration, end time.Time, num int64) {
+	lvl := Level(GC)
+	if lvl >= 2 {
+		e := Event{Probe: GC, Sev: Info, Name: "gc.pause", Msg: "GC stop-the-world pause"}
+		e.Add(Duration("pause", d), Int("num", num), String("end", end.UTC().Format(time.RFC3339Nano)))
+		Emit(&e)
+	}
+	if lvl < 1 || d <= time.Duration(gcDelay.Load()) {
+		return
+	}
+	fs := flightsDuring(end.Add(-d).UnixNano(), end.UnixNano())
+	if len(fs) == 0 {
+		return
+	}
+	sort.Slice(fs, func(i, j int) bool { return fs[i].id < fs[j].id })
+	var b strings.Builder
+	for i, f := range fs {
+		if i == 8 {
+			fmt.Fprintf(&b, ",+%d more", len(fs)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatUint(f.id, 10))
+		b.WriteByte('@')
+		b.WriteString(f.site)
+	}
+	e := Event{Probe: GC, Sev: Warn, Name: "gc.delay", Req: fs[0].id, Site: fs[0].site,
+		Msg: fmt.Sprintf("GC pause of %v delayed %d in-flight request(s)", d, len(fs))}
+	e.Add(Duration("pause", d), Int("num", num), Int("count", int64(len(fs))), String("reqs", b.String()),
+		Duration("threshold", time.Duration(gcDelay.Load())))
+	Emit(&e)
+}

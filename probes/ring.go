@@ -1,0 +1,110 @@
+package probes
+
+import "sync/atomic"
+
+// Ring is a bounded multi-producer multi-consumer queue of events (Vyukov's
+// bounded queue, one sequence number per slot). Put never blocks: when the
+// ring is full the producer discards the oldest event and counts it, and
+// if it still finds no free slot after a few attempts it discards its own
+// event. Producers and consumers synchronise through the slot sequence
+// numbers only, so Put is lock-free and allocation-free.
+type Ring struct {
+	slots []ringSlot
+	mask  uint64
+	_     [48]byte // keep the hot counters on their own cache lines
+	enq   atomic.Uint64
+	_     [56]byte
+	deq   atomic.Uint64
+	_     [56]byte
+	drops atomic.Uint64
+}
+
+type ringSlot struct {
+	seq atomic.Uint64
+	ev  Event
+}
+
+// NewRing returns a ring holding at least size events (rounded up to a
+// power of two, at least 2).
+func NewRing(size int) *Ring {
+	n := 2
+	for n < size {
+		n <<= 1
+	}
+	r := &Ring{slots: make([]ringSlot, n), mask: uint64(n - 1)}
+	for i := range r.slots {
+		r.slots[i].seq.Store(uint64(i))
+	}
+	return r
+}
+
+// Cap returns the number of events the ring holds.
+func (r *Ring) Cap() int { return len(r.slots) }
+
+// Len returns the number of events waiting (approximate under concurrency).
+func (r *Ring) Len() int {
+	n := int64(r.enq.Load()) - int64(r.deq.Load())
+	if n < 0 {
+		return 0
+	}
+	return int(n)
+}
+
+// Dropped returns the number of events discarded so far.
+func (r *Ring) Dropped() uint64 { return r.drops.Load() }
+
+// putAttempts bounds the work of one Put; a Put that loses every race
+// drops its event rather than spin.
+const putAttempts = 16
+
+// Put copies *e into the ring. It never blocks.
+func (r *Ring) Put(e *Event) {
+	for i := 0; i < putAttempts; i++ {
+		pos := r.enq.Load()
+		s := &r.slots[pos&r.mask]
+		d := int64(s.seq.Load()) - int64(pos)
+		switch {
+		case d == 0:
+			if r.enq.CompareAndSwap(pos, pos+1) {
+				s.ev = *e
+				s.seq.Store(pos + 1)
+				return
+			}
+		case d < 0:
+			// Full: the slot still holds the event of the previous lap.
+			r.discardOldest()
+		}
+		// d > 0: another producer took pos; retry with a fresh one.
+	}
+	r.drops.Add(1)
+}
+
+// discardOldest drops the oldest published event, if any.
+func (r *Ring) discardOldest() {
+	pos := r.deq.Load()
+	s := &r.slots[pos&r.mask]
+	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
+		s.seq.Store(pos + r.mask + 1)
+		r.drops.Add(1)
+	}
+}
+
+// Get moves the oldest event into *e and reports whether there was one.
+func (r *Ring) Get(e *Event) bool {
+	for i := 0; i < putAttempts; i++ {
+		pos := r.deq.Load()
+		s := &r.slots[pos&r.mask]
+		d := int64(s.seq.Load()) - int64(pos+1)
+		switch {
+		case d == 0:
+			if r.deq.CompareAndSwap(pos, pos+1) {
+				*e = s.ev
+				s.seq.Store(pos + r.mask + 1)
+				return true
+			}
+		case d < 0:
+			return false // empty, or the producer of pos has not finished
+		}
+	}
+	return false
+}

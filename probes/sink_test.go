@@ -1,0 +1,105 @@
+package probes
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sampleEvent() Event {
+	e := Event{Time: time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC).UnixNano(), Probe: Body, Sev: Warn,
+		Name: "body.leak", Site: "client.go:42", Conn: 3, Req: 17, Msg: "response body never closed"}
+	e.Add(Int("bytes", 12), Bool("eof", false), Duration("age", 1500*time.Millisecond), String("url", `GET http://x/a b"c`))
+	return e
+}
+
+func TestAppendText(t *testing.T) {
+	e := sampleEvent()
+	got := string(AppendText(nil, &e))
+	want := `gohttpdbg: warn body.leak site=client.go:42 conn=3 req=17 response body never closed bytes=12 eof=false age=1.5s url="GET http://x/a b\"c"` + "\n"
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+	e.HasStream, e.Stream = true, 0
+	if got := string(AppendText(nil, &e)); !strings.Contains(got, " conn=3 stream=0 req=17 ") {
+		t.Fatalf("stream 0 not rendered: %q", got)
+	}
+}
+
+func TestAppendJSON(t *testing.T) {
+	e := sampleEvent()
+	line := AppendJSON(nil, &e)
+	if !bytes.HasSuffix(line, []byte("}\n")) || bytes.Count(line, []byte("\n")) != 1 {
+		t.Fatalf("not one NDJSON line: %q", line)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(line, &m); err != nil {
+		t.Fatalf("invalid JSON %s: %v", line, err)
+	}
+	want := map[string]any{"ts": "2026-11-27T10:00:00.123456789Z", "probe": "body", "event": "body.leak", "sev": "warn",
+		"site": "client.go:42", "conn": 3.0, "req": 17.0, "msg": "response body never closed"}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s = %v, want %v", k, m[k], v)
+		}
+	}
+	if _, ok := m["stream"]; ok {
+		t.Error("stream present although unknown")
+	}
+	attrs := m["attrs"].(map[string]any)
+	if attrs["bytes"] != 12.0 || attrs["eof"] != false || attrs["age"] != "1.5s" || attrs["url"] != `GET http://x/a b"c` {
+		t.Errorf("attrs = %v", attrs)
+	}
+	// Control characters and invalid UTF-8 stay valid JSON.
+	e.Msg = "a\x00b\n\xffz"
+	if err := json.Unmarshal(AppendJSON(nil, &e), &m); err != nil || m["msg"] != "a\x00b\n\ufffdz" {
+		t.Fatalf("msg = %q, err %v", m["msg"], err)
+	}
+}
+
+func TestOpenSink(t *testing.T) {
+	dir := t.TempDir()
+	e := sampleEvent()
+	for _, tc := range []struct{ name, prefix string }{{"ev.jsonl", `{"ts":`}, {"ev.log", "gohttpdbg: warn body.leak"}} {
+		p := filepath.Join(dir, tc.name)
+		s, err := OpenSink(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WriteEvent(&e); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(p)
+		if !strings.HasPrefix(string(b), tc.prefix) {
+			t.Errorf("%s: %q", tc.name, b)
+		}
+	}
+	if s, err := OpenSink("off"); s != nil || err != nil {
+		t.Errorf("off: %v %v", s, err)
+	}
+	if _, err := OpenSink(filepath.Join(dir, "missing", "x.jsonl")); err == nil {
+		t.Error("no error for an unwritable path")
+	}
+}
+
+func TestParseSpec(t *testing.T) {
+	c := DefaultConfig()
+	err := ParseSpec("all=0, body=2,dial=1,slow.dns=5ms,slow=2s,gc.delay=3ms,ring=100,bogus=1,frame=7,x", &c)
+	if err == nil || !strings.Contains(err.Error(), "bogus") || !strings.Contains(err.Error(), "frame=7") {
+		t.Fatalf("err = %v", err)
+	}
+	want := [NumProbes]int{Frame: 0, Header: 0, Body: 2, Dial: 1, GC: 0, Admin: 0}
+	if c.Levels != want {
+		t.Errorf("levels = %v, want %v", c.Levels, want)
+	}
+	if c.SlowDNS != 2*time.Second || c.SlowTTFB != 2*time.Second || c.GCDelay != 3*time.Millisecond || c.RingSize != 100 {
+		t.Errorf("config = %v", c)
+	}
+}
