@@ -15,7 +15,6 @@ import (
 //
 // The caller checks the probe's level first (Level); Emit does not.
 func Emit(e *Event) {
-	countEmit(e.Probe)
 	if e.Time == 0 {
 		e.Time = Now()
 	}
@@ -274,6 +273,7 @@ var (
 
 // dispatch hands e to the subscribers and the recent-events buffer.
 func dispatch(e *Event) {
+	countEmit(e.Probe)
 	recentMu.Lock()
 	recentBuf[recentN%recentCap] = *e
 	recentN++

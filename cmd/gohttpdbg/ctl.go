@@ -1,0 +1,673 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func init() {
+	register(&verb{
+		name: "ctl",
+		short: "read and change a running instrumented program through its admin socket.\n" +
+			"Subcommands: status; probes [PROBE=LEVEL ...] [--ttl D]; godebug [KEY=VALUE ...] [--ttl D];\n" +
+			"bodies; conns; keylog [FILE|off] [--ttl D]; audit [--verify]. Changes revert after --ttl\n" +
+			"(default 15m, at most 24h). --json prints the admin socket's JSON answer.",
+		usage: "ctl PID|PROGRAM|SOCKET status|probes|godebug|bodies|conns|keylog|audit [args] [--ttl D] [--json] [--verify]",
+		run:   ctlVerb,
+	})
+}
+
+// socketDirs are the directories where instrumented processes of this user
+// put their admin sockets (runtimehooks/admin.Dir): $XDG_RUNTIME_DIR/gohttpdbg,
+// and $TMPDIR/gohttpdbg-UID for processes started without XDG_RUNTIME_DIR.
+func socketDirs() []string {
+	var dirs []string
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" && filepath.IsAbs(d) {
+		dirs = append(dirs, filepath.Join(d, "gohttpdbg"))
+	}
+	return append(dirs, filepath.Join(os.TempDir(), "gohttpdbg-"+strconv.Itoa(os.Getuid())))
+}
+
+// findSocket resolves a PID or a socket path to a socket path.
+func findSocket(arg string) (string, error) {
+	if strings.ContainsRune(arg, '/') {
+		return arg, nil
+	}
+	pid, err := strconv.Atoi(arg)
+	if err != nil {
+		return findSocketByName(arg)
+	}
+	if pid <= 0 {
+		return "", fmt.Errorf("%q is neither a process id nor a socket path", arg)
+	}
+	for _, d := range socketDirs() {
+		p := filepath.Join(d, arg+".sock")
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("process %d has no admin socket in %s (not instrumented, started with GOHTTPDBG_ADMIN=off or a socket path, or run by another user); see 'gohttpdbg ps'",
+		pid, strings.Join(socketDirs(), " or "))
+}
+
+// findSocketByName resolves a program name, as 'gohttpdbg ps' shows it,
+// to the socket of the one running process of that name.
+func findSocketByName(name string) (string, error) {
+	var socks []string
+	var pids []string
+	for _, dir := range socketDirs() {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			pid, err := strconv.Atoi(strings.TrimSuffix(e.Name(), ".sock"))
+			if err != nil || !strings.HasSuffix(e.Name(), ".sock") {
+				continue
+			}
+			sock := filepath.Join(dir, e.Name())
+			if ent, stale := psQuery(pid, sock); !stale && ent.Program == name {
+				socks = append(socks, sock)
+				pids = append(pids, strconv.Itoa(pid))
+			}
+		}
+	}
+	switch len(socks) {
+	case 0:
+		return "", fmt.Errorf("no instrumented process named %q has an admin socket; see 'gohttpdbg ps'", name)
+	case 1:
+		return socks[0], nil
+	}
+	return "", fmt.Errorf("%d processes are named %q (pids %s): give a pid", len(socks), name, strings.Join(pids, ", "))
+}
+
+// adminClient talks HTTP to one admin socket.
+type adminClient struct {
+	sock string
+	hc   *http.Client
+}
+
+func newAdminClient(sock string, timeout time.Duration) *adminClient {
+	return &adminClient{sock: sock, hc: &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		}},
+	}}
+}
+
+// apiError is a non-2xx answer of the admin socket.
+type apiError struct {
+	status int
+	body   map[string]any
+}
+
+func (e *apiError) Error() string {
+	msg, _ := e.body["error"].(string)
+	if msg == "" {
+		msg = http.StatusText(e.status)
+	}
+	return fmt.Sprintf("%s (%d)", msg, e.status)
+}
+
+// call sends a request and returns the raw JSON answer.
+func (c *adminClient) call(method, path string, body any) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, "http://gohttpdbg"+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, explainDialError(c.sock, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		e := &apiError{status: resp.StatusCode}
+		if json.Unmarshal(data, &e.body) != nil {
+			e.body = map[string]any{"error": strings.TrimSpace(string(data))}
+		}
+		return nil, e
+	}
+	return data, nil
+}
+
+func explainDialError(sock string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("%s: permission denied (the admin socket serves only its process's user and root)", sock)
+	case strings.Contains(err.Error(), "connection refused"):
+		return fmt.Errorf("%s: nobody is listening (the process has exited; 'gohttpdbg ps' cleans stale sockets)", sock)
+	case strings.Contains(err.Error(), "connection reset") || errors.Is(err, io.EOF):
+		return fmt.Errorf("%s: the process closed the connection (peer refused: not its user or root, or too many admin connections)", sock)
+	}
+	return err
+}
+
+type ctlOpts struct {
+	json   bool
+	ttl    string
+	verify bool
+	out    io.Writer
+}
+
+func ctlVerb(g *globals, args []string) int {
+	fs := pflag.NewFlagSet("ctl", pflag.ContinueOnError)
+	fs.SetOutput(g.stderr)
+	var o ctlOpts
+	fs.BoolVar(&o.json, "json", false, "print the JSON answer")
+	fs.StringVar(&o.ttl, "ttl", "", "how long a change lasts before it reverts (default 15m, at most 24h)")
+	fs.BoolVar(&o.verify, "verify", false, "audit: check the hash chain of the audit log")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	rest := fs.Args()
+	if len(rest) < 2 {
+		fmt.Fprintln(g.stderr, "usage: gohttpdbg ctl PID|SOCKET status|probes|godebug|bodies|conns|keylog|audit [args] [--ttl D] [--json]")
+		return 2
+	}
+	sock, err := findSocket(rest[0])
+	if err != nil {
+		fmt.Fprintf(g.stderr, "gohttpdbg ctl: %v\n", err)
+		return 1
+	}
+	o.out = g.stdout
+	c := newAdminClient(sock, 30*time.Second)
+	sub, subArgs := rest[1], rest[2:]
+	if o.ttl != "" && sub != "probes" && sub != "godebug" && sub != "keylog" {
+		fmt.Fprintf(g.stderr, "gohttpdbg ctl: --ttl applies to probes, godebug and keylog, not %s\n", sub)
+		return 2
+	}
+	var run func(*adminClient, []string, *ctlOpts) error
+	switch sub {
+	case "status":
+		run = ctlStatus
+	case "probes":
+		run = ctlProbes
+	case "godebug":
+		run = ctlGodebug
+	case "bodies":
+		run = ctlBodies
+	case "conns":
+		run = ctlConns
+	case "keylog":
+		run = ctlKeyLog
+	case "audit":
+		run = ctlAudit
+	default:
+		fmt.Fprintf(g.stderr, "gohttpdbg ctl: unknown subcommand %q; want status, probes, godebug, bodies, conns, keylog or audit\n", sub)
+		return 2
+	}
+	if err := run(c, subArgs, &o); err != nil {
+		fmt.Fprintf(g.stderr, "gohttpdbg ctl %s: %v\n", sub, err)
+		var ae *apiError
+		if errors.As(err, &ae) {
+			if known, ok := ae.body["known"].([]any); ok {
+				fmt.Fprintf(g.stderr, "known keys: %s\n", joinAny(known))
+			}
+			if pr, ok := ae.body["probes"].([]any); ok {
+				fmt.Fprintf(g.stderr, "probes: %s\n", joinAny(pr))
+			}
+		}
+		return 1
+	}
+	return 0
+}
+
+func joinAny(v []any) string {
+	var s []string
+	for _, x := range v {
+		s = append(s, fmt.Sprint(x))
+	}
+	return strings.Join(s, ", ")
+}
+
+func printJSON(w io.Writer, data []byte) {
+	var v any
+	if json.Unmarshal(data, &v) == nil {
+		if b, err := json.MarshalIndent(v, "", "  "); err == nil {
+			data = b
+		}
+	}
+	w.Write(bytes.TrimRight(data, "\n"))
+	fmt.Fprintln(w)
+}
+
+func decode(data []byte) map[string]any {
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	return m
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		return x
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+var probeOrder = []string{"frame", "header", "body", "dial", "gc", "admin"}
+
+// levelsLine renders {"frame":0,…} as "frame=0 header=1 …".
+func levelsLine(v any) string {
+	m, _ := v.(map[string]any)
+	var parts []string
+	for _, p := range probeOrder {
+		if l, ok := m[p]; ok {
+			parts = append(parts, p+"="+str(l))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func printOverrides(w io.Writer, v any) {
+	list, _ := v.([]any)
+	if len(list) == 0 {
+		fmt.Fprintln(w, "changes in force: none")
+		return
+	}
+	fmt.Fprintln(w, "changes in force:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  KEY\tVALUE\tREVERTS TO\tEXPIRES IN\tBY PID")
+	for _, x := range list {
+		o, _ := x.(map[string]any)
+		before := str(o["before"])
+		if o["unset"] == true {
+			before = "(unset)"
+		}
+		exp := ""
+		if t, err := time.Parse(time.RFC3339Nano, str(o["expires"])); err == nil {
+			exp = time.Until(t).Round(time.Second).String()
+		}
+		by, _ := o["by"].(map[string]any)
+		fmt.Fprintf(tw, "  %s/%s\t%s\t%s\t%s\t%s\n", str(o["kind"]), str(o["key"]), str(o["value"]), before, exp, str(by["pid"]))
+	}
+	tw.Flush()
+}
+
+func ctlStatus(c *adminClient, args []string, o *ctlOpts) error {
+	if len(args) != 0 {
+		return errors.New("takes no arguments")
+	}
+	data, err := c.call("GET", "/v1/status", nil)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		printJSON(o.out, data)
+		return nil
+	}
+	m := decode(data)
+	w := o.out
+	fmt.Fprintf(w, "pid %s: %s (%s), up %s\n", str(m["pid"]), str(m["program"]), str(m["go"]), str(m["uptime"]))
+	fmt.Fprintf(w, "socket: %s (mode %s)\n", str(m["socket"]), str(m["mode"]))
+	fmt.Fprintf(w, "probes: %s\n", levelsLine(m["probes"]))
+	fmt.Fprintf(w, "http2debug: %s\n", str(m["http2debug"]))
+	if kl := str(m["keylog"]); kl != "" {
+		fmt.Fprintf(w, "keylog: %s\n", kl)
+	}
+	fmt.Fprintf(w, "events dropped: %s; breaker budget: %s events/s per probe\n", str(m["dropped"]), str(m["breaker_budget"]))
+	if cfg, ok := m["config"].(map[string]any); ok {
+		if b := str(cfg["Build"]); b != "" {
+			fmt.Fprintf(w, "build: %s\n", b)
+		}
+		if errs, ok := cfg["Errors"].([]any); ok {
+			for _, e := range errs {
+				fmt.Fprintf(w, "config problem: %s\n", str(e))
+			}
+		}
+	}
+	printOverrides(w, m["overrides"])
+	return nil
+}
+
+// parseSets splits KEY=VALUE arguments.
+func parseSets(args []string) ([][2]string, error) {
+	var out [][2]string
+	for _, a := range args {
+		for _, item := range strings.Split(a, ",") {
+			if item == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(item, "=")
+			if !ok || k == "" {
+				return nil, fmt.Errorf("%q: want KEY=VALUE", item)
+			}
+			out = append(out, [2]string{k, v})
+		}
+	}
+	return out, nil
+}
+
+func ctlProbes(c *adminClient, args []string, o *ctlOpts) error {
+	if len(args) == 0 {
+		if o.ttl != "" {
+			return errors.New("--ttl needs PROBE=LEVEL arguments")
+		}
+		data, err := c.call("GET", "/v1/probes", nil)
+		if err != nil {
+			return err
+		}
+		if o.json {
+			printJSON(o.out, data)
+			return nil
+		}
+		m := decode(data)
+		levels, _ := m["probes"].(map[string]any)
+		tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PROBE\tLEVEL")
+		for _, p := range probeOrder {
+			if l, ok := levels[p]; ok {
+				fmt.Fprintf(tw, "%s\t%s\n", p, str(l))
+			}
+		}
+		tw.Flush()
+		printOverrides(o.out, m["overrides"])
+		return nil
+	}
+	sets, err := parseSets(args)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{}
+	for _, kv := range sets {
+		n, err := strconv.Atoi(kv[1])
+		if err != nil {
+			return fmt.Errorf("%s=%s: the level must be 0, 1 or 2", kv[0], kv[1])
+		}
+		body[kv[0]] = n
+	}
+	if o.ttl != "" {
+		body["ttl"] = o.ttl
+	}
+	return ctlChange(c, "/v1/probes", body, o)
+}
+
+// ctlChange sends a change and prints before → after.
+func ctlChange(c *adminClient, path string, body any, o *ctlOpts) error {
+	method := "PUT"
+	if body == nil {
+		method = "DELETE"
+	}
+	data, err := c.call(method, path, body)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		printJSON(o.out, data)
+		return nil
+	}
+	m := decode(data)
+	before, _ := m["before"].(map[string]any)
+	after, _ := m["after"].(map[string]any)
+	var keys []string
+	for k := range after {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(o.out, "%s: %s -> %s\n", k, str(before[k]), str(after[k]))
+	}
+	fmt.Fprintf(o.out, "reverts in %s (at %s); audit entry %s\n", str(m["ttl"]), str(m["expires"]), str(m["audit"]))
+	return nil
+}
+
+func ctlGodebug(c *adminClient, args []string, o *ctlOpts) error {
+	if len(args) == 0 {
+		if o.ttl != "" {
+			return errors.New("--ttl needs KEY=VALUE arguments")
+		}
+		data, err := c.call("GET", "/v1/godebug", nil)
+		if err != nil {
+			return err
+		}
+		if o.json {
+			printJSON(o.out, data)
+			return nil
+		}
+		m := decode(data)
+		fmt.Fprintf(o.out, "GODEBUG=%s (%s; classes from the %s source and runtime/metrics)\n", str(m["godebug"]), str(m["go"]), str(m["classified_from"]))
+		tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "KEY\tCLASS\tVALUE\tPACKAGE")
+		keys, _ := m["keys"].([]any)
+		for _, x := range keys {
+			k, _ := x.(map[string]any)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", str(k["name"]), str(k["class"]), str(k["value"]), str(k["package"]))
+		}
+		tw.Flush()
+		printOverrides(o.out, m["overrides"])
+		return nil
+	}
+	sets, err := parseSets(args)
+	if err != nil {
+		return err
+	}
+	set := map[string]string{}
+	for _, kv := range sets {
+		set[kv[0]] = kv[1]
+	}
+	body := map[string]any{"set": set}
+	if o.ttl != "" {
+		body["ttl"] = o.ttl
+	}
+	return ctlChange(c, "/v1/godebug", body, o)
+}
+
+func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
+	if len(args) != 0 {
+		return errors.New("takes no arguments")
+	}
+	data, err := c.call("GET", "/v1/bodies", nil)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		printJSON(o.out, data)
+		return nil
+	}
+	m := decode(data)
+	list, _ := m["bodies"].([]any)
+	if len(list) == 0 {
+		fmt.Fprintf(o.out, "no open bodies (body probe at level %s)\n", str(m["body_level"]))
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSIDE\tAGE\tBYTES\tEOF\tREQ\tCONN\tSITE\tURL")
+	for _, x := range list {
+		b, _ := x.(map[string]any)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(b["id"]), str(b["side"]), str(b["age"]), str(b["bytes"]),
+			str(b["eof"]), str(b["req"]), str(b["conn"]), str(b["site"]), str(b["url"]))
+	}
+	return tw.Flush()
+}
+
+func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
+	if len(args) != 0 {
+		return errors.New("takes no arguments")
+	}
+	data, err := c.call("GET", "/v1/conns", nil)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		printJSON(o.out, data)
+		return nil
+	}
+	list, _ := decode(data)["conns"].([]any)
+	if len(list) == 0 {
+		fmt.Fprintln(o.out, "no connections known to the probes (the dial probe tracks them at level 1 and above)")
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSIDE\tLOCAL\tREMOTE\tSTATE\tFOR\tREQUESTS")
+	for _, x := range list {
+		k, _ := x.(map[string]any)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(k["id"]), str(k["side"]), str(k["local"]), str(k["remote"]),
+			str(k["state"]), str(k["in_state"]), str(k["requests"]))
+	}
+	return tw.Flush()
+}
+
+func ctlKeyLog(c *adminClient, args []string, o *ctlOpts) error {
+	switch {
+	case len(args) == 0:
+		data, err := c.call("GET", "/v1/keylog", nil)
+		if err != nil {
+			return err
+		}
+		if o.json {
+			printJSON(o.out, data)
+			return nil
+		}
+		if f := str(decode(data)["file"]); f != "" {
+			fmt.Fprintf(o.out, "TLS key log: %s\n", f)
+		} else {
+			fmt.Fprintln(o.out, "TLS key log: off")
+		}
+		return nil
+	case len(args) == 1 && args[0] == "off":
+		return ctlChange(c, "/v1/keylog", nil, o)
+	case len(args) == 1:
+		file, err := filepath.Abs(args[0])
+		if err != nil {
+			return err
+		}
+		body := map[string]any{"file": file}
+		if o.ttl != "" {
+			body["ttl"] = o.ttl
+		}
+		return ctlChange(c, "/v1/keylog", body, o)
+	}
+	return errors.New("want FILE or off")
+}
+
+// verifyAudit checks the hash chain the way the server builds it: each
+// entry's hash is the SHA-256 of the previous hash, a newline, and the
+// entry's JSON with "hash" empty (sorted keys, as the server writes them).
+func verifyAudit(entries []map[string]any) error {
+	for i, e := range entries {
+		prev, hash := str(e["prev"]), str(e["hash"])
+		c := make(map[string]any, len(e))
+		for k, v := range e {
+			c[k] = v
+		}
+		c["hash"] = ""
+		b, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		h := sha256.New()
+		h.Write([]byte(prev + "\n"))
+		h.Write(b)
+		if hex.EncodeToString(h.Sum(nil)) != hash {
+			return fmt.Errorf("entry %s: content does not match its hash", str(e["seq"]))
+		}
+		if i == 0 {
+			if str(e["seq"]) == "1" && prev != strings.Repeat("0", 64) {
+				return errors.New("entry 1 does not start the chain")
+			}
+			continue
+		}
+		seq, _ := e["seq"].(float64)
+		pseq, _ := entries[i-1]["seq"].(float64)
+		if prev != str(entries[i-1]["hash"]) || seq != pseq+1 {
+			return fmt.Errorf("entry %s does not follow entry %s", str(e["seq"]), str(entries[i-1]["seq"]))
+		}
+	}
+	return nil
+}
+
+func ctlAudit(c *adminClient, args []string, o *ctlOpts) error {
+	if len(args) != 0 {
+		return errors.New("takes no arguments")
+	}
+	data, err := c.call("GET", "/v1/audit", nil)
+	if err != nil {
+		return err
+	}
+	var res struct {
+		Entries []map[string]any `json:"entries"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		return err
+	}
+	if o.verify {
+		if err := verifyAudit(res.Entries); err != nil {
+			return fmt.Errorf("audit log chain BROKEN: %v", err)
+		}
+		first := "1"
+		if len(res.Entries) > 0 {
+			first = str(res.Entries[0]["seq"])
+		}
+		if !o.json {
+			fmt.Fprintf(o.out, "audit log chain OK: %d entries from seq %s\n", len(res.Entries), first)
+			return nil
+		}
+	}
+	if o.json {
+		printJSON(o.out, data)
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tTIME\tPEER\tACTION\tCHANGE\tTTL\tRESULT")
+	for _, e := range res.Entries {
+		peer, _ := e["peer"].(map[string]any)
+		fmt.Fprintf(tw, "%s\t%s\tpid=%s uid=%s\t%s\t%s\t%s\t%s\n", str(e["seq"]), str(e["time"]), str(peer["pid"]), str(peer["uid"]),
+			str(e["action"]), changeText(e["before"], e["after"]), str(e["ttl"]), str(e["result"]))
+	}
+	return tw.Flush()
+}
+
+func changeText(before, after any) string {
+	b, _ := before.(map[string]any)
+	a, _ := after.(map[string]any)
+	var keys []string
+	for k := range a {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		if bv, ok := b[k]; ok {
+			parts = append(parts, k+" "+str(bv)+"->"+str(a[k]))
+		} else {
+			parts = append(parts, k+"="+str(a[k]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

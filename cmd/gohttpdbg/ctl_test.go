@@ -1,0 +1,84 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin"
+)
+
+// TestCtlAgainstServer drives an in-process admin server with the CLI's
+// client: changes, tables, and the audit chain check, which must agree
+// with the server's hashing and catch tampering.
+func TestCtlAgainstServer(t *testing.T) {
+	saved := probes.CurrentConfig()
+	defer probes.Configure(saved)
+	old := probes.SetSink(nil)
+	defer probes.SetSink(old)
+	s, err := admin.Start(admin.Options{Path: filepath.Join(t.TempDir(), "a.sock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	probes.SetLevel(probes.Body, 0)
+	c := newAdminClient(s.Path(), 30*time.Second)
+	var out bytes.Buffer
+	o := &ctlOpts{out: &out, ttl: "1h"}
+	if err := ctlProbes(c, []string{"body=2"}, o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "probe/body: 0 -> 2") {
+		t.Fatalf("probes: %s", out.String())
+	}
+	if err := ctlGodebug(c, []string{"netdns=go"}, o); err == nil || !strings.Contains(err.Error(), "restart with GODEBUG=netdns=go (409)") {
+		t.Fatalf("netdns: %v", err)
+	}
+	out.Reset()
+	o.ttl = ""
+	if err := ctlStatus(c, nil, o); err != nil || !strings.Contains(out.String(), "probe/body\t") && !strings.Contains(out.String(), "probe/body ") {
+		t.Fatalf("status: %v\n%s", err, out.String())
+	}
+
+	data, err := c.call("GET", "/v1/audit", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Entries []map[string]any `json:"entries"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != 2 {
+		t.Fatalf("%d audit entries", len(res.Entries))
+	}
+	if err := verifyAudit(res.Entries); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	res.Entries[0]["ttl"] = "24h"
+	if err := verifyAudit(res.Entries); err == nil {
+		t.Fatal("tampered entry verified")
+	}
+	out.Reset()
+	o.verify = true
+	if err := ctlAudit(c, nil, o); err != nil || !strings.Contains(out.String(), "audit log chain OK: 2 entries from seq 1") {
+		t.Fatalf("audit --verify: %v %s", err, out.String())
+	}
+}
+
+func TestEventText(t *testing.T) {
+	line := `{"ts":"2026-11-27T10:00:00.123456789Z","probe":"body","event":"body.leak","sev":"warn","site":"c.go:42","conn":3,"msg":"leaked","attrs":{"url":"GET http://x/","bytes":0}}`
+	got := eventText([]byte(line))
+	for _, want := range []string{" warn body.leak site=c.go:42 conn=3 leaked", `url="GET http://x/"`, "bytes=0"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+}

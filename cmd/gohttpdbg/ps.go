@@ -1,0 +1,148 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func init() {
+	register(&verb{
+		name: "ps",
+		short: "list this user's running instrumented programs (pid, program, uptime, probe levels)\n" +
+			"from their admin sockets, and remove the sockets of processes that are gone.",
+		usage: "ps [--json] [--wait D]",
+		run:   psVerb,
+	})
+}
+
+type psEntry struct {
+	PID     int            `json:"pid"`
+	Program string         `json:"program"`
+	Uptime  string         `json:"uptime"`
+	Mode    string         `json:"mode"`
+	Probes  map[string]any `json:"probes"`
+	Changes int            `json:"changes"`
+	Socket  string         `json:"socket"`
+	Error   string         `json:"error,omitempty"`
+}
+
+func psVerb(g *globals, args []string) int {
+	fs := pflag.NewFlagSet("ps", pflag.ContinueOnError)
+	fs.SetOutput(g.stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object per process")
+	wait := fs.Duration("wait", 0, "wait up to this long for at least one process to appear (for scripts)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintln(g.stderr, "usage: gohttpdbg ps [--json] [--wait D]")
+		return 2
+	}
+	list := psScan(g)
+	for deadline := time.Now().Add(*wait); len(list) == 0 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		list = psScan(g)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(g.stdout)
+		for _, e := range list {
+			enc.Encode(e)
+		}
+		return 0
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(g.stdout, "no instrumented process of this user has an admin socket (looked in %s)\n", strings.Join(socketDirs(), ", "))
+		if *wait > 0 {
+			return 1
+		}
+		return 0
+	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PID\tPROGRAM\tUPTIME\tMODE\tPROBES\tCHANGES")
+	for _, e := range list {
+		if e.Error != "" {
+			fmt.Fprintf(tw, "%d\t?\t?\t?\t%s\t\n", e.PID, e.Error)
+			continue
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", e.PID, e.Program, e.Uptime, e.Mode, levelsLine(e.Probes), e.Changes)
+	}
+	tw.Flush()
+	return 0
+}
+
+// psScan lists the live processes with a socket in socketDirs and removes
+// the sockets of the others.
+func psScan(g *globals) []psEntry {
+	var list []psEntry
+	seen := map[int]bool{}
+	for _, dir := range socketDirs() {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			name := e.Name()
+			if !strings.HasSuffix(name, ".sock") {
+				continue
+			}
+			pid, err := strconv.Atoi(strings.TrimSuffix(name, ".sock"))
+			if err != nil || pid <= 0 || seen[pid] {
+				continue
+			}
+			sock := filepath.Join(dir, name)
+			if syscall.Kill(pid, 0) == syscall.ESRCH {
+				removeStale(g, sock, "process gone")
+				continue
+			}
+			ent, stale := psQuery(pid, sock)
+			if stale {
+				removeStale(g, sock, "nobody listening")
+				continue
+			}
+			seen[pid] = true
+			list = append(list, ent)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].PID < list[j].PID })
+	return list
+}
+
+// psQuery asks one socket for its status; stale is true when nobody
+// listens on it any more.
+func psQuery(pid int, sock string) (ent psEntry, stale bool) {
+	ent = psEntry{PID: pid, Socket: sock}
+	data, err := newAdminClient(sock, 3*time.Second).call("GET", "/v1/status", nil)
+	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "nobody is listening") {
+			return ent, true
+		}
+		ent.Error = err.Error()
+		return ent, false
+	}
+	m := decode(data)
+	ent.Program = str(m["program"])
+	ent.Uptime = str(m["uptime"])
+	ent.Mode = str(m["mode"])
+	ent.Probes, _ = m["probes"].(map[string]any)
+	if ov, ok := m["overrides"].([]any); ok {
+		ent.Changes = len(ov)
+	}
+	return ent, false
+}
+
+func removeStale(g *globals, sock, why string) {
+	if err := os.Remove(sock); err == nil && g.verbose {
+		fmt.Fprintf(g.stderr, "gohttpdbg ps: removed stale socket %s (%s)\n", sock, why)
+	}
+}

@@ -1,0 +1,646 @@
+//go:build linux
+
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/frame"
+)
+
+// Options configure the server; the zero value serves read-write on
+// DefaultPath.
+type Options struct {
+	Path      string     // socket path; "" for DefaultPath(os.Getpid())
+	ReadOnly  bool       // GOHTTPDBG_ADMIN=ro: GET only, changes get 403
+	AuditFile string     // mirror of the audit log (GOHTTPDBG_AUDIT), appended to
+	Budget    int        // breaker budget in events/s per probe; 0: 50 000; <0: no breaker
+	Status    func() any // the runtime's configuration, shown in /v1/status
+
+	// Limits; zero values take the defaults. Tests shorten them.
+	ReadHeaderTimeout time.Duration // 5s
+	ReadTimeout       time.Duration // 10s
+	MaxConns          int           // 16
+}
+
+// Limits of a request.
+const (
+	maxBody        = 64 << 10
+	maxHeaderBytes = 8 << 10
+)
+
+// DefaultBudget is the breaker's default budget, events per second per
+// probe.
+const DefaultBudget = 50000
+
+// Server is a running admin socket.
+type Server struct {
+	opt     Options
+	path    string
+	started time.Time
+	hs      *http.Server
+	ln      *listener
+	audit   *auditLog
+	done    chan struct{}
+	kick    chan struct{} // a probe was raised to 2: the breaker samples at once
+	wg      sync.WaitGroup
+
+	mu         sync.Mutex
+	closed     bool
+	unlinked   bool
+	overrides  map[string]*Override
+	gen        uint64
+	keyLogPath string
+	keyLogFile *os.File
+	keyLogNext *os.File // opened by the handler, taken by apply
+
+	refusals refusalLimiter
+}
+
+// Start creates the socket (and its directory) and serves it. On error
+// there is no socket and the error says why.
+func Start(opt Options) (*Server, error) {
+	s := &Server{opt: opt, started: time.Now(), done: make(chan struct{}), kick: make(chan struct{}, 1), overrides: map[string]*Override{}}
+	s.path = opt.Path
+	dir := ""
+	if s.path == "" {
+		s.path = DefaultPath(os.Getpid())
+		dir = filepath.Dir(s.path)
+		if err := prepareDir(dir, true); err != nil {
+			return nil, err
+		}
+	} else {
+		if !filepath.IsAbs(s.path) {
+			return nil, fmt.Errorf("socket path %q is not absolute", s.path)
+		}
+		if err := prepareDir(filepath.Dir(s.path), false); err != nil {
+			return nil, err
+		}
+	}
+	if err := removeStale(s.path); err != nil {
+		return nil, err
+	}
+	a, err := newAuditLog(opt.AuditFile)
+	if err != nil {
+		return nil, fmt.Errorf("audit mirror: %v", err)
+	}
+	s.audit = a
+	ul, err := net.ListenUnix("unix", &net.UnixAddr{Name: s.path, Net: "unix"})
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	// The directory is 0700, so nobody else could connect in between.
+	if err := os.Chmod(s.path, 0o600); err != nil {
+		ul.Close()
+		a.close()
+		return nil, err
+	}
+	ul.SetUnlinkOnClose(true)
+	if dir != "" {
+		cleanStale(dir)
+	}
+	maxConns := opt.MaxConns
+	if maxConns <= 0 {
+		maxConns = 16
+	}
+	s.ln = &listener{UnixListener: ul, s: s, slots: make(chan struct{}, maxConns)}
+	rht, rt := opt.ReadHeaderTimeout, opt.ReadTimeout
+	if rht <= 0 {
+		rht = 5 * time.Second
+	}
+	if rt <= 0 {
+		rt = 10 * time.Second
+	}
+	s.hs = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: rht,
+		ReadTimeout:       rt,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       30 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnContext:       connContext,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.hs.Serve(s.ln)
+	}()
+	budget := opt.Budget
+	if budget == 0 {
+		budget = DefaultBudget
+	}
+	if budget > 0 {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.breaker(budget)
+		}()
+	}
+	return s, nil
+}
+
+// Path returns the socket's path.
+func (s *Server) Path() string { return s.path }
+
+// Unlink removes the socket's name so that no new client can connect and
+// none finds a stale socket after the process exits; connections already
+// open are served on. The exit paths call it (runtimehooks.Exiting).
+func (s *Server) Unlink() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.unlinked {
+		s.unlinked = true
+		s.ln.SetUnlinkOnClose(false)
+		os.Remove(s.path)
+	}
+}
+
+// Close stops the server, removes the socket and reverts every change in
+// force.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.revertAllLocked()
+	s.mu.Unlock()
+	close(s.done)
+	err := s.hs.Close()
+	s.wg.Wait()
+	s.audit.close()
+	return err
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/status", s.get(s.handleStatus))
+	mux.HandleFunc("/v1/probes", s.getPut(s.handleProbesGet, s.handleProbesPut))
+	mux.HandleFunc("/v1/godebug", s.getPut(s.handleGodebugGet, s.handleGodebugPut))
+	mux.HandleFunc("/v1/events", s.get(s.handleEvents))
+	mux.HandleFunc("/v1/bodies", s.get(s.handleBodies))
+	mux.HandleFunc("/v1/conns", s.get(s.handleConns))
+	mux.HandleFunc("/v1/keylog", s.handleKeyLog)
+	mux.HandleFunc("/v1/audit", s.get(s.handleAudit))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint; see /v1/status, /v1/probes, /v1/godebug, /v1/events, /v1/bodies, /v1/conns, /v1/keylog, /v1/audit", nil)
+	})
+	return mux
+}
+
+func (s *Server) get(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET")
+			writeError(w, http.StatusMethodNotAllowed, r.Method+" not allowed; use GET", nil)
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) getPut(get, put http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			get(w, r)
+		case http.MethodPut:
+			if s.writable(w, r) {
+				put(w, r)
+			}
+		default:
+			w.Header().Set("Allow", "GET, PUT")
+			writeError(w, http.StatusMethodNotAllowed, r.Method+" not allowed; use GET or PUT", nil)
+		}
+	}
+}
+
+// writable refuses changes in read-only mode.
+func (s *Server) writable(w http.ResponseWriter, r *http.Request) bool {
+	if !s.opt.ReadOnly {
+		return true
+	}
+	s.refuse(peerFrom(r.Context()), r.Method+" "+r.URL.Path, "read-only admin socket (GOHTTPDBG_ADMIN=ro)")
+	writeError(w, http.StatusForbidden, "read-only admin socket (GOHTTPDBG_ADMIN=ro): changes are refused", nil)
+	return false
+}
+
+// refuse audits and reports a refused connection or request. Refusals
+// are rate-limited so that a flood cannot fill the audit mirror.
+func (s *Server) refuse(p Peer, what, why string) {
+	if !s.refusals.allow() {
+		return
+	}
+	s.audit.append(Entry{Peer: p, Action: "refused", After: map[string]string{"request": what}, Result: "refused: " + why})
+	e := probes.Event{Probe: probes.Admin, Sev: probes.Warn, Name: "admin.refused",
+		Msg: "admin socket refused " + what + " from pid " + strconv.Itoa(p.PID) + " uid " + strconv.Itoa(p.UID) + ": " + why}
+	e.Add(probes.Int("pid", int64(p.PID)), probes.Int("uid", int64(p.UID)), probes.String("request", what))
+	probes.Emit(&e)
+}
+
+// refusalLimiter allows 20 refusal records a second.
+type refusalLimiter struct {
+	mu    sync.Mutex
+	start time.Time
+	n     int
+}
+
+func (l *refusalLimiter) allow() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if now.Sub(l.start) > time.Second {
+		l.start, l.n = now, 0
+	}
+	l.n++
+	return l.n <= 20
+}
+
+type apiError struct{ msg string }
+
+func (e apiError) Error() string { return e.msg }
+
+func errf(format string, args ...any) error { return apiError{fmt.Sprintf(format, args...)} }
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		code, b = http.StatusInternalServerError, []byte(`{"error":"encoding the answer failed"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
+
+func writeError(w http.ResponseWriter, code int, msg string, extra map[string]any) {
+	m := map[string]any{"error": msg}
+	for k, v := range extra {
+		m[k] = v
+	}
+	writeJSON(w, code, m)
+}
+
+// readBody decodes a JSON request body of at most maxBody bytes into v.
+func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.ContentLength > maxBody {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBody), nil)
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBody), nil)
+			return false
+		}
+		writeError(w, http.StatusBadRequest, "malformed JSON: "+err.Error(), nil)
+		return false
+	}
+	if dec.More() {
+		writeError(w, http.StatusBadRequest, "malformed JSON: more than one value", nil)
+		return false
+	}
+	return true
+}
+
+func probeNames() []string {
+	var out []string
+	for p := probes.Probe(0); p < probes.NumProbes; p++ {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func levels() map[string]int {
+	m := map[string]int{}
+	for p := probes.Probe(0); p < probes.NumProbes; p++ {
+		m[p.String()] = int(probes.Level(p))
+	}
+	return m
+}
+
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
+	exe, _ := os.Executable()
+	mode := "on"
+	if s.opt.ReadOnly {
+		mode = "ro"
+	}
+	s.mu.Lock()
+	ovs := s.overridesLocked()
+	keyLog := s.keyLogPath
+	s.mu.Unlock()
+	st := map[string]any{
+		"pid":        os.Getpid(),
+		"program":    filepath.Base(exe),
+		"executable": exe,
+		"go":         runtime.Version(),
+		"started":    s.started.UTC().Format(time.RFC3339),
+		"uptime":     time.Since(s.started).Round(time.Second).String(),
+		"mode":       mode,
+		"socket":     s.path,
+		"probes":     levels(),
+		"http2debug": frame.HTTP2Debug(),
+		"overrides":  ovs,
+		"keylog":     keyLog,
+		"dropped":    probes.Dropped(),
+	}
+	budget := s.opt.Budget
+	if budget == 0 {
+		budget = DefaultBudget
+	}
+	st["breaker_budget"] = budget
+	if s.opt.Status != nil {
+		st["config"] = s.opt.Status()
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) handleProbesGet(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ovs := s.overridesLocked()
+	s.mu.Unlock()
+	var pov []Override
+	for _, o := range ovs {
+		if o.Kind == kindProbe {
+			pov = append(pov, o)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"probes": levels(), "overrides": pov})
+}
+
+func (s *Server) handleProbesPut(w http.ResponseWriter, r *http.Request) {
+	var req map[string]json.RawMessage
+	if !readBody(w, r, &req) {
+		return
+	}
+	ttl, err := parseTTL(rawString(req["ttl"]))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	delete(req, "ttl")
+	if len(req) == 0 {
+		writeError(w, http.StatusBadRequest, `no probe to set; want e.g. {"frame":2,"ttl":"10m"}`, map[string]any{"probes": probeNames()})
+		return
+	}
+	var cs []change
+	for k, raw := range req {
+		var lvl int
+		if err := json.Unmarshal(raw, &lvl); err != nil || lvl < 0 || lvl > 2 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: level must be 0, 1 or 2", k), nil)
+			return
+		}
+		if k == "all" {
+			for _, n := range probeNames() {
+				cs = append(cs, change{kindProbe, n, strconv.Itoa(lvl)})
+			}
+			continue
+		}
+		if _, ok := probes.ProbeByName(k); !ok {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown probe %q", k), map[string]any{"probes": probeNames()})
+			return
+		}
+		cs = append(cs, change{kindProbe, k, strconv.Itoa(lvl)})
+	}
+	s.commit(w, r, "probes", cs, ttl)
+}
+
+// commit applies the changes, audits them, emits admin.change and answers.
+func (s *Server) commit(w http.ResponseWriter, r *http.Request, action string, cs []change, ttl time.Duration) {
+	sortChanges(cs)
+	peer := peerFrom(r.Context())
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		writeError(w, http.StatusServiceUnavailable, "admin socket closing", nil)
+		return
+	}
+	before, after := s.setOverridesLocked(cs, ttl, peer)
+	ovs := s.overridesLocked()
+	s.mu.Unlock()
+	entry := s.audit.append(Entry{Action: action, Peer: peer, Before: before, After: after, TTL: ttl.String(), Result: "ok"})
+	var b strings.Builder
+	for _, c := range cs {
+		k := okey(c.kind, c.key)
+		fmt.Fprintf(&b, " %s %s→%s", k, before[k], after[k])
+	}
+	e := probes.Event{Probe: probes.Admin, Sev: probes.Info, Name: "admin.change",
+		Msg: action + " changed for " + ttl.String() + " by pid " + strconv.Itoa(peer.PID) + ":" + b.String()}
+	e.Add(probes.String("action", action), probes.Duration("ttl", ttl), probes.Int("pid", int64(peer.PID)),
+		probes.Int("uid", int64(peer.UID)), probes.Int("audit", entry.Seq))
+	probes.Emit(&e)
+	writeJSON(w, http.StatusOK, map[string]any{"before": before, "after": after, "ttl": ttl.String(),
+		"expires": time.Now().Add(ttl).UTC().Format(time.RFC3339), "overrides": ovs, "audit": entry.Seq})
+}
+
+func sortChanges(cs []change) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && okey(cs[j].kind, cs[j].key) < okey(cs[j-1].kind, cs[j-1].key); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+func rawString(raw json.RawMessage) string {
+	var s string
+	if raw != nil && json.Unmarshal(raw, &s) != nil {
+		return string(raw) // not a string: parseTTL rejects it with the text
+	}
+	return s
+}
+
+func (s *Server) handleGodebugGet(w http.ResponseWriter, r *http.Request) {
+	var keys []GodebugKey
+	for _, n := range knownKeyNames() {
+		k := godebugKeys()[n]
+		v, _ := godebugGet(n)
+		switch n {
+		case "http2debug":
+			v = strconv.Itoa(frame.HTTP2Debug())
+		case "httpdebug":
+			v = strconv.Itoa(int(min32(probes.Level(probes.Header), probes.Level(probes.Body))))
+		case "httptrace":
+			v = strconv.Itoa(int(min32(probes.Level(probes.Dial), probes.Level(probes.GC))))
+		}
+		keys = append(keys, GodebugKey{Name: n, Package: k.Package, Class: k.Class, Value: v})
+	}
+	s.mu.Lock()
+	ovs := s.overridesLocked()
+	s.mu.Unlock()
+	var gov []Override
+	for _, o := range ovs {
+		if o.Kind != kindKeyLog {
+			gov = append(gov, o)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"godebug": os.Getenv("GODEBUG"), "go": runtime.Version(),
+		"classified_from": godebugSource, "keys": keys, "overrides": gov})
+}
+
+func min32(a, b int32) int32 {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func (s *Server) handleGodebugPut(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Set map[string]string `json:"set"`
+		TTL string            `json:"ttl"`
+	}
+	if !readBody(w, r, &req) {
+		return
+	}
+	ttl, err := parseTTL(req.TTL)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	if len(req.Set) == 0 {
+		writeError(w, http.StatusBadRequest, `nothing to set; want e.g. {"set":{"http2debug":"2"},"ttl":"5m"}`, nil)
+		return
+	}
+	keys := godebugKeys()
+	var cs []change
+	var restart []string
+	for k, v := range req.Set {
+		info, ok := keys[k]
+		if !ok {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown GODEBUG key %q for %s", k, runtime.Version()),
+				map[string]any{"known": knownKeyNames()})
+			return
+		}
+		if v == "" || len(v) > 64 || strings.ContainsAny(v, ",= \t\r\n") {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: bad value %q", k, v), nil)
+			return
+		}
+		switch info.Class {
+		case classStartOnly:
+			restart = append(restart, k+"="+v)
+			continue
+		case classOwn:
+			if v != "0" && v != "1" && v != "2" {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: want 0, 1 or 2", k), nil)
+				return
+			}
+			switch k {
+			case "http2debug":
+				cs = append(cs, change{kindHTTP2Debug, k, v})
+			case "httpdebug":
+				cs = append(cs, change{kindProbe, "header", v}, change{kindProbe, "body", v})
+			case "httptrace":
+				cs = append(cs, change{kindProbe, "dial", v}, change{kindProbe, "gc", v})
+			}
+		default:
+			cs = append(cs, change{kindGodebug, k, v})
+		}
+	}
+	if len(restart) > 0 {
+		sortStrings(restart)
+		hint := "GODEBUG=" + strings.Join(restart, ",")
+		msg := fmt.Sprintf("%s read once at start by %s: restart with %s", strings.Join(restart, ", "), runtime.Version(), hint)
+		s.refuse(peerFrom(r.Context()), "PUT /v1/godebug "+strings.Join(restart, ","), "start-only key")
+		writeError(w, http.StatusConflict, msg, map[string]any{"restart": hint})
+		return
+	}
+	s.commit(w, r, "godebug", cs, ttl)
+}
+
+func sortStrings(a []string) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// BodyJSON is an open body as /v1/bodies lists it.
+type BodyJSON struct {
+	ID     uint64 `json:"id"`
+	Side   string `json:"side"`
+	Site   string `json:"site"`
+	Req    uint64 `json:"req"`
+	Conn   uint64 `json:"conn"`
+	URL    string `json:"url"`
+	Opened string `json:"opened"`
+	Age    string `json:"age"`
+	Bytes  int64  `json:"bytes"`
+	EOF    bool   `json:"eof"`
+}
+
+func (s *Server) handleBodies(w http.ResponseWriter, r *http.Request) {
+	out := []BodyJSON{}
+	for _, b := range probes.OpenBodies() {
+		out = append(out, BodyJSON{ID: b.ID, Side: b.Side, Site: b.Site, Req: b.Req, Conn: b.Conn, URL: b.URL,
+			Opened: b.Opened.UTC().Format(time.RFC3339Nano), Age: b.Age.Round(time.Millisecond).String(), Bytes: b.Bytes, EOF: b.EOF})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"bodies": out, "body_level": probes.Level(probes.Body)})
+}
+
+// ConnJSON is a connection as /v1/conns lists it.
+type ConnJSON struct {
+	ID       uint64 `json:"id"`
+	Side     string `json:"side"`
+	Local    string `json:"local"`
+	Remote   string `json:"remote"`
+	State    string `json:"state"`
+	Since    string `json:"since"`
+	In       string `json:"in_state"`
+	Opened   string `json:"opened"`
+	Requests int64  `json:"requests"`
+}
+
+func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
+	out := []ConnJSON{}
+	now := time.Now()
+	for _, c := range probes.Conns() {
+		out = append(out, ConnJSON{ID: c.ID, Side: c.Side, Local: c.Local, Remote: c.Remote, State: c.State,
+			Since: c.Since.UTC().Format(time.RFC3339Nano), In: now.Sub(c.Since).Round(time.Millisecond).String(),
+			Opened: c.Opened.UTC().Format(time.RFC3339Nano), Requests: c.Requests})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conns": out})
+}
+
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
+	entries := s.audit.list()
+	res := map[string]any{"entries": entries}
+	if err := VerifyChain(entries); err != nil {
+		res["verified"] = false
+		res["verify_error"] = err.Error()
+	} else {
+		res["verified"] = true
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// context helper kept here so handlers can stop on server close too.
+func (s *Server) reqContext(r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(r.Context())
+	go func() {
+		select {
+		case <-s.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
