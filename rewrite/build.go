@@ -207,20 +207,29 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		}
 	}
 
-	// The std patch and the build stamp, both added to runtimehooks.
+	// The std patch, the build stamp and the GODEBUG classes of this Go,
+	// all added to the runtime's packages.
+	exeID := patchID(opt.Exe)
 	stdPkgs, wiring := stdPatchFor(ge.GOVERSION, opt.NoStdPatch)
 	plan.StdPatch = stdPkgs
-	stamp := buildStampFile(opt, ge.GOVERSION, stdPkgs)
+	godebug, err := godebugFile(cache, ge.GOROOT, ge.GOVERSION, exeID)
+	if err != nil {
+		warn(fmt.Sprintf("classifying the GODEBUG keys of %s: %v; the admin socket uses its built-in table", ge.GOVERSION, err))
+	}
 	hooksDir := filepath.Join(rtDir, "runtimehooks")
-	for name, content := range map[string][]byte{"zz_gohttpdbg_build.go": stamp, "zz_gohttpdbg_stdwire.go": wiring} {
+	for rel, content := range map[string][]byte{
+		"zz_gohttpdbg_build.go":         buildStampFile(opt, ge.GOVERSION, stdPkgs),
+		"zz_gohttpdbg_stdwire.go":       wiring,
+		"admin/zz_gohttpdbg_godebug.go": godebug,
+	} {
 		if content == nil {
 			continue
 		}
-		path, err := writeAddressed(filepath.Join(cache, "src"), name, content)
+		path, err := writeAddressed(filepath.Join(cache, "src"), filepath.Base(rel), content)
 		if err != nil {
 			return nil, err
 		}
-		overlay[filepath.Join(hooksDir, name)] = path
+		overlay[filepath.Join(hooksDir, filepath.FromSlash(rel))] = path
 	}
 
 	if user := gc.Last("overlay"); user != "" {
@@ -244,7 +253,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		Overlay:   overlay,
 		Edits:     rewrittenEdits,
 		StdPatch:  stdPkgs,
-		PatchID:   patchID(opt.Exe),
+		PatchID:   exeID,
 	}
 	if opt.StdSelfTest {
 		st.PatchID += selfTestSuffix

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	gohttpdbg "github.com/gohttpdbg/gohttpdbg"
+	"github.com/gohttpdbg/gohttpdbg/rewrite/godebugclass"
 )
 
 // runtimeVersion is the version under which the injected runtime module is
@@ -217,4 +218,26 @@ func initFile(pkgName string) []byte {
 	fmt.Fprintf(&b, "package %s\n\n", pkgName)
 	fmt.Fprintf(&b, "import _ %q\n", path.Join(gohttpdbg.ModulePath, "runtimehooks"))
 	return b.Bytes()
+}
+
+// godebugFile returns the file that gives runtimehooks/admin the GODEBUG
+// classes of the Go doing the build, classified from its GOROOT once per
+// (GOROOT, version, gohttpdbg binary) and kept in the cache.
+func godebugFile(cache, goroot, goVersion, exeID string) ([]byte, error) {
+	p := filepath.Join(cache, "godebug", hashBytes([]byte(goroot), []byte(goVersion), []byte(exeID))[:20]+".go")
+	if b, err := os.ReadFile(p); err == nil {
+		return b, nil
+	}
+	keys, err := godebugclass.Classify(goroot)
+	if err != nil {
+		return nil, err
+	}
+	src, err := godebugclass.AdminSource(goVersion, keys)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, err
+	}
+	return src, writeFileAtomic(p, src, 0o644)
 }

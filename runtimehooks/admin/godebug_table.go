@@ -4,8 +4,9 @@
 
 package admin
 
-// godebugSource is the Go release whose source classified godebugTable.
-const godebugSource = "go1.26.8"
+// godebugSource is the Go release whose source classified godebugTable;
+// an instrumented build sets both from the Go that built it.
+var godebugSource = "go1.26.8"
 
 var godebugTable = []godebugKey{
 	{"adaptivestackstart", "runtime", "start-only"},
