@@ -29,7 +29,6 @@ import (
 // Key is one GODEBUG setting and its class ("dynamic" or "start-only").
 type Key struct{ Name, Package, Class string }
 
-
 // Classify reads the source under goroot/src and returns every key, sorted
 // by name.
 func Classify(goroot string) ([]Key, error) {
