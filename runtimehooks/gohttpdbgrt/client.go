@@ -110,6 +110,7 @@ func Client(c *http.Client, site string) *http.Client {
 // pointer, after noting its site for diagnostics (dial.alpn_fallback).
 func Transport(t *http.Transport, site string) *http.Transport {
 	probes.NoteTransport(t, site)
+	keyLogTransport(t)
 	return t
 }
 

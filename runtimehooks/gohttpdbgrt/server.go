@@ -21,6 +21,7 @@ func Server(s *http.Server, site string) *http.Server {
 		return s
 	}
 	probes.InstrumentServer(s, site)
+	keyLogTLS(s.TLSConfig)
 	switch s.Handler.(type) {
 	case nil, *http.ServeMux, handler, outerHandler:
 	default:
@@ -56,6 +57,7 @@ func ServerListenAndServe(s *http.Server, site string) error {
 
 // ServerListenAndServeTLS wraps (*http.Server).ListenAndServeTLS.
 func ServerListenAndServeTLS(s *http.Server, certFile, keyFile string, site string) error {
+	keyLogServeTLS(s)
 	return Server(s, site).ListenAndServeTLS(certFile, keyFile)
 }
 
@@ -66,6 +68,7 @@ func ServerServe(s *http.Server, l net.Listener, site string) error {
 
 // ServerServeTLS wraps (*http.Server).ServeTLS.
 func ServerServeTLS(s *http.Server, l net.Listener, certFile, keyFile string, site string) error {
+	keyLogServeTLS(s)
 	return Server(s, site).ServeTLS(l, certFile, keyFile)
 }
 

@@ -4,9 +4,11 @@
 package httptestrt
 
 import (
+	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/gohttpdbgrt"
 )
 
@@ -25,10 +27,13 @@ func NewUnstartedServer(h http.Handler, site string) *httptest.Server {
 	return s
 }
 
-// NewTLSServer wraps httptest.NewTLSServer.
+// NewTLSServer wraps httptest.NewTLSServer. The server's TLS config gets
+// the key log writer (inert until the admin socket turns the key log on):
+// StartTLS starts from s.TLS, which the caller of NewTLSServer cannot set.
 func NewTLSServer(h http.Handler, site string) *httptest.Server {
 	s := httptest.NewUnstartedServer(gohttpdbgrt.Handler(h, site))
 	gohttpdbgrt.Server(s.Config, site)
+	s.TLS = &tls.Config{KeyLogWriter: probes.KeyLog()}
 	s.StartTLS()
 	return s
 }
