@@ -262,6 +262,30 @@ func printJSON(w io.Writer, data []byte) {
 	fmt.Fprintln(w)
 }
 
+// fetch GETs path; see callFor.
+func (c *adminClient) fetch(path string, o *ctlOpts) (map[string]any, error) {
+	return c.callFor("GET", path, nil, o)
+}
+
+// callFor makes one admin request for a ctl subcommand. With --json it
+// prints the answer as it came and returns a nil map; otherwise it returns
+// the decoded object for the subcommand to render as a table.
+func (c *adminClient) callFor(method, path string, body any, o *ctlOpts) (map[string]any, error) {
+	data, err := c.call(method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	if o.json {
+		printJSON(o.out, data)
+		return nil, nil
+	}
+	m := decode(data)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
 func decode(data []byte) map[string]any {
 	var m map[string]any
 	json.Unmarshal(data, &m)
@@ -324,15 +348,10 @@ func ctlStatus(c *adminClient, args []string, o *ctlOpts) error {
 	if len(args) != 0 {
 		return errors.New("takes no arguments")
 	}
-	data, err := c.call("GET", "/v1/status", nil)
-	if err != nil {
+	m, err := c.fetch("/v1/status", o)
+	if m == nil {
 		return err
 	}
-	if o.json {
-		printJSON(o.out, data)
-		return nil
-	}
-	m := decode(data)
 	w := o.out
 	fmt.Fprintf(w, "pid %s: %s (%s), up %s\n", str(m["pid"]), str(m["program"]), str(m["go"]), str(m["uptime"]))
 	fmt.Fprintf(w, "socket: %s (mode %s)\n", str(m["socket"]), str(m["mode"]))
@@ -379,15 +398,10 @@ func ctlProbes(c *adminClient, args []string, o *ctlOpts) error {
 		if o.ttl != "" {
 			return errors.New("--ttl needs PROBE=LEVEL arguments")
 		}
-		data, err := c.call("GET", "/v1/probes", nil)
-		if err != nil {
+		m, err := c.fetch("/v1/probes", o)
+		if m == nil {
 			return err
 		}
-		if o.json {
-			printJSON(o.out, data)
-			return nil
-		}
-		m := decode(data)
 		levels, _ := m["probes"].(map[string]any)
 		tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "PROBE\tLEVEL")
@@ -424,15 +438,10 @@ func ctlChange(c *adminClient, path string, body any, o *ctlOpts) error {
 	if body == nil {
 		method = "DELETE"
 	}
-	data, err := c.call(method, path, body)
-	if err != nil {
+	m, err := c.callFor(method, path, body, o)
+	if m == nil {
 		return err
 	}
-	if o.json {
-		printJSON(o.out, data)
-		return nil
-	}
-	m := decode(data)
 	before, _ := m["before"].(map[string]any)
 	after, _ := m["after"].(map[string]any)
 	var keys []string
@@ -452,15 +461,10 @@ func ctlGodebug(c *adminClient, args []string, o *ctlOpts) error {
 		if o.ttl != "" {
 			return errors.New("--ttl needs KEY=VALUE arguments")
 		}
-		data, err := c.call("GET", "/v1/godebug", nil)
-		if err != nil {
+		m, err := c.fetch("/v1/godebug", o)
+		if m == nil {
 			return err
 		}
-		if o.json {
-			printJSON(o.out, data)
-			return nil
-		}
-		m := decode(data)
 		fmt.Fprintf(o.out, "GODEBUG=%s (%s; classes from the %s source and runtime/metrics)\n", str(m["godebug"]), str(m["go"]), str(m["classified_from"]))
 		tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "KEY\tCLASS\tVALUE\tPACKAGE")
@@ -492,15 +496,10 @@ func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
 	if len(args) != 0 {
 		return errors.New("takes no arguments")
 	}
-	data, err := c.call("GET", "/v1/bodies", nil)
-	if err != nil {
+	m, err := c.fetch("/v1/bodies", o)
+	if m == nil {
 		return err
 	}
-	if o.json {
-		printJSON(o.out, data)
-		return nil
-	}
-	m := decode(data)
 	list, _ := m["bodies"].([]any)
 	if len(list) == 0 {
 		fmt.Fprintf(o.out, "no open bodies (body probe at level %s)\n", str(m["body_level"]))
@@ -520,15 +519,11 @@ func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
 	if len(args) != 0 {
 		return errors.New("takes no arguments")
 	}
-	data, err := c.call("GET", "/v1/conns", nil)
-	if err != nil {
+	m, err := c.fetch("/v1/conns", o)
+	if m == nil {
 		return err
 	}
-	if o.json {
-		printJSON(o.out, data)
-		return nil
-	}
-	list, _ := decode(data)["conns"].([]any)
+	list, _ := m["conns"].([]any)
 	if len(list) == 0 {
 		fmt.Fprintln(o.out, "no connections known to the probes (the dial probe tracks them at level 1 and above)")
 		return nil
@@ -546,15 +541,11 @@ func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
 func ctlKeyLog(c *adminClient, args []string, o *ctlOpts) error {
 	switch {
 	case len(args) == 0:
-		data, err := c.call("GET", "/v1/keylog", nil)
-		if err != nil {
+		m, err := c.fetch("/v1/keylog", o)
+		if m == nil {
 			return err
 		}
-		if o.json {
-			printJSON(o.out, data)
-			return nil
-		}
-		if f := str(decode(data)["file"]); f != "" {
+		if f := str(m["file"]); f != "" {
 			fmt.Fprintf(o.out, "TLS key log: %s\n", f)
 		} else {
 			fmt.Fprintln(o.out, "TLS key log: off")
