@@ -364,13 +364,28 @@ func loadTargets(gc *GoCommand, opt Options, dir string, env []string) ([]*packa
 }
 
 // isTarget: a package of a main module, or one the user named with
-// --instrument.
+// --instrument; never the injected runtime itself (instrumenting it would
+// make the wrappers call themselves, and import themselves).
 func isTarget(p *packages.Package, opt Options, ge *goEnv) bool {
+	if isRuntimePackage(p.PkgPath) {
+		return false
+	}
 	if p.Module != nil && p.Module.Main {
 		return true
 	}
 	for _, pat := range opt.Instrument {
 		if matchPackagePattern(strings.TrimSuffix(pat, "/"), p.PkgPath) {
+			return true
+		}
+	}
+	return false
+}
+
+func isRuntimePackage(pkgPath string) bool {
+	pkgPath = strings.TrimSuffix(pkgPath, "_test")
+	for _, dir := range []string{"probes", "runtimehooks"} {
+		root := gohttpdbg.ModulePath + "/" + dir
+		if pkgPath == root || strings.HasPrefix(pkgPath, root+"/") {
 			return true
 		}
 	}
