@@ -149,15 +149,9 @@ func AdminSource(goVersion string, keys []Key) ([]byte, error) {
 // readInInit reports whether the package in dir calls Value on the
 // godebug setting called name from an init func, that is, reads it once.
 func readInInit(fset *token.FileSet, dir, name string) bool {
-	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, 0)
-	if err != nil {
-		return false
-	}
-	for _, p := range pkgs {
+	for _, files := range parsePackages(fset, dir) {
 		vars := map[string]bool{}
-		for _, f := range p.Files {
+		for _, f := range files {
 			ast.Inspect(f, func(n ast.Node) bool {
 				vs, ok := n.(*ast.ValueSpec)
 				if !ok || len(vs.Names) != 1 || len(vs.Values) != 1 {
@@ -179,7 +173,7 @@ func readInInit(fset *token.FileSet, dir, name string) bool {
 				return true
 			})
 		}
-		for _, f := range p.Files {
+		for _, f := range files {
 			for _, d := range f.Decls {
 				fd, ok := d.(*ast.FuncDecl)
 				if !ok || fd.Name.Name != "init" || fd.Recv != nil || fd.Body == nil {
@@ -204,9 +198,25 @@ func readInInit(fset *token.FileSet, dir, name string) bool {
 	return false
 }
 
-func check(err error) {
+// parsePackages parses the non-test Go files of dir, grouped by package
+// name. Build tags are not considered: a setting read in any file's init
+// counts, which errs on the side of "start-only".
+func parsePackages(fset *token.FileSet, dir string) map[string][]*ast.File {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "gen_godebug:", err)
-		os.Exit(1)
+		return nil
 	}
+	pkgs := map[string][]*ast.File{}
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, 0)
+		if err != nil {
+			continue
+		}
+		pkgs[f.Name.Name] = append(pkgs[f.Name.Name], f)
+	}
+	return pkgs
 }
