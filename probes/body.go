@@ -43,7 +43,7 @@ type bodyState struct {
 	http1      bool
 	connClose  bool // the response said Connection: close
 	host       *hostState
-	flight     bool // registered in the gc in-flight set
+	flight     *flight // in the gc in-flight set; nil when the gc probe is off
 	bytes      atomic.Int64
 	eof        atomic.Bool
 	closed     atomic.Bool // Close called (client) or handler returned (server)
@@ -58,8 +58,8 @@ func (st *bodyState) done() {
 	if !st.flightDone.CompareAndSwap(false, true) {
 		return
 	}
-	if st.flight {
-		flightEnd(st.req)
+	if st.flight != nil {
+		flightEnd(st.flight)
 	}
 	if st.host != nil {
 		st.host.end()
@@ -143,7 +143,13 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 		e.Add(Int("bytes", st.bytes.Load()))
 		Emit(&e)
 	}
+	if st.flight != nil {
+		st.flight.readStart()
+	}
 	n, err := b.rc.Read(p)
+	if st.flight != nil {
+		st.flight.readEnd()
+	}
 	if n > 0 {
 		st.bytes.Add(int64(n))
 	}
@@ -222,6 +228,9 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest) {
 	if _, ok := rc.(io.Writer); ok {
 		return // 101 Switching Protocols: the caller type-asserts io.ReadWriteCloser
 	}
+	if cr.flight != nil {
+		cr.flight.responded()
+	}
 	st := &bodyState{id: bodyIDs.Add(1), site: cr.site, req: cr.id, conn: cr.connID(), method: cr.req.Method, u: cr.req.URL,
 		opened: time.Now(), length: resp.ContentLength, http1: resp.ProtoMajor == 1,
 		connClose: resp.Close, host: cr.host, flight: cr.flight}
@@ -229,7 +238,7 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest) {
 	st.register()
 	runtime.AddCleanup(b, bodyCollected, st)
 	resp.Body = b
-	cr.flight = false // the body now ends the request
+	cr.flight = nil // the body now ends the request
 	cr.hostHandedOff = true
 	if Level(Body) >= 2 {
 		e := st.event(Info, "body.open", "response body opened")

@@ -32,7 +32,7 @@ type ClientRequest struct {
 	req    *http.Request
 	t      *http.Transport
 	host   *hostState
-	flight bool
+	flight *flight // in the gc in-flight set; nil when the gc probe is off
 	// hostHandedOff: the response body ends the request for the host
 	// state (it calls host.end), not Finish.
 	hostHandedOff bool
@@ -111,8 +111,8 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 			wrapResponseBody(resp, cr)
 		}
 	}
-	if cr.flight {
-		flightEnd(cr.id)
+	if cr.flight != nil {
+		flightEnd(cr.flight)
 	}
 	if cr.host != nil && !cr.hostHandedOff {
 		cr.host.end()

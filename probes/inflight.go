@@ -2,6 +2,7 @@ package probes
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,10 +12,47 @@ import (
 // last finished requests are kept for a while so that a pause observed
 // after they finished is still correlated.
 
+// A response body nobody reads is not delayed by a pause: the program is
+// not waiting for it (a leaked body would otherwise count until the
+// collector finds it). So once the response headers are in, a client
+// request counts only while a Read of its body is under way or returned
+// during the pause window.
 type flight struct {
+	id        uint64
+	site      string
+	start     int64        // Unix nanoseconds
+	bodyPhase atomic.Bool  // response headers received
+	reading   atomic.Int32 // Reads of the body under way
+	lastRead  atomic.Int64 // Unix nanoseconds: headers received, then each Read's return
+}
+
+// finishedFlight is what is kept of a flight after it ended.
+type finishedFlight struct {
 	id         uint64
 	site       string
-	start, end int64 // Unix nanoseconds; end 0 while in flight
+	start, end int64
+	bodyPhase  bool
+	lastRead   int64
+}
+
+// responded marks the response headers received.
+func (f *flight) responded() {
+	f.lastRead.Store(time.Now().UnixNano())
+	f.bodyPhase.Store(true)
+}
+
+// readStart and readEnd bracket a Read of the response body.
+func (f *flight) readStart() { f.reading.Add(1) }
+
+func (f *flight) readEnd() {
+	f.lastRead.Store(time.Now().UnixNano())
+	f.reading.Add(-1)
+}
+
+// waitedDuring reports whether the program was waiting on the request at
+// some time in [from, to]: before its response, or in its body.
+func (f *flight) waitedDuring(from int64) bool {
+	return !f.bodyPhase.Load() || f.reading.Load() > 0 || f.lastRead.Load() >= from
 }
 
 const (
@@ -24,60 +62,63 @@ const (
 
 type flightShard struct {
 	mu sync.Mutex
-	m  map[uint64]flight
+	m  map[uint64]*flight
 }
 
 var (
 	flights    [flightShards]flightShard
 	finishedMu sync.Mutex
-	finished   [finishedKeep]flight
+	finished   [finishedKeep]finishedFlight
 	finishedN  uint64
 )
 
 func init() {
 	for i := range flights {
-		flights[i].m = make(map[uint64]flight)
+		flights[i].m = make(map[uint64]*flight)
 	}
 }
 
-// flightStart registers request id; it returns false when the gc probe is
-// off, in which case flightEnd must not be called.
-func flightStart(id uint64, site string, start time.Time) bool {
+// flightStart registers request id; it returns nil when the gc probe is
+// off, and the flight to pass to flightEnd otherwise.
+func flightStart(id uint64, site string, start time.Time) *flight {
 	if Level(GC) < 1 {
-		return false
+		return nil
 	}
+	f := &flight{id: id, site: site, start: start.UnixNano()}
 	s := &flights[id%flightShards]
 	s.mu.Lock()
-	s.m[id] = flight{id: id, site: site, start: start.UnixNano()}
+	s.m[id] = f
 	s.mu.Unlock()
-	return true
+	return f
 }
 
-func flightEnd(id uint64) {
-	s := &flights[id%flightShards]
+func flightEnd(f *flight) {
+	s := &flights[f.id%flightShards]
 	s.mu.Lock()
-	f, ok := s.m[id]
-	delete(s.m, id)
+	_, ok := s.m[f.id]
+	delete(s.m, f.id)
 	s.mu.Unlock()
 	if !ok {
 		return
 	}
-	f.end = time.Now().UnixNano()
+	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: time.Now().UnixNano(),
+		bodyPhase: f.bodyPhase.Load(), lastRead: f.lastRead.Load()}
 	finishedMu.Lock()
-	finished[finishedN%finishedKeep] = f
+	finished[finishedN%finishedKeep] = done
 	finishedN++
 	finishedMu.Unlock()
 }
 
-// flightsDuring returns the requests in flight at some time in [from, to].
-func flightsDuring(from, to int64) []flight {
-	var out []flight
+// flightsDuring returns the requests the program was waiting on at some
+// time in [from, to].
+func flightsDuring(from, to int64) []finishedFlight {
+	var out []finishedFlight
 	for i := range flights {
 		s := &flights[i]
 		s.mu.Lock()
 		for _, f := range s.m {
-			if f.start <= to {
-				out = append(out, f)
+			if f.start <= to && f.waitedDuring(from) {
+				out = append(out, finishedFlight{id: f.id, site: f.site, start: f.start})
 			}
 		}
 		s.mu.Unlock()
@@ -85,7 +126,7 @@ func flightsDuring(from, to int64) []flight {
 	finishedMu.Lock()
 	for i := 0; i < finishedKeep && uint64(i) < finishedN; i++ {
 		f := finished[i]
-		if f.start <= to && f.end >= from {
+		if f.start <= to && f.end >= from && (!f.bodyPhase || f.lastRead >= from) {
 			out = append(out, f)
 		}
 	}

@@ -145,8 +145,8 @@ func serve(h http.Handler, site string, w http.ResponseWriter, r *http.Request) 
 	if bl >= 1 {
 		bs = wrapRequestBody(r, sr)
 	}
-	if flightStart(sr.id, site, sr.start) {
-		defer flightEnd(sr.id)
+	if f := flightStart(sr.id, site, sr.start); f != nil {
+		defer flightEnd(f)
 	}
 	if hl >= 2 {
 		// Reported when the handler writes its header, or when it returns
