@@ -21,7 +21,8 @@ type Conn struct {
 	id       atomic.Uint64 // probes.ConnID of the conn; assigned lazily for an unbound framer
 	side     string        // "client", "server", or "" (a Framer used directly, as gRPC does)
 	remote   string
-	synced   bool // every frame since the start was seen (flow windows are exact)
+	synced   bool        // every frame since the start was seen (flow windows are exact)
+	unsynced atomic.Bool // synced is false: lets a skipped frame skip the lock
 	done     bool
 	fl       flow
 	timer    *time.Timer
@@ -100,22 +101,31 @@ func Done(state any) {
 	c.mu.Unlock()
 }
 
-// active reports whether the probe or the http2debug emulation wants
-// frames, marking the state unsynced when frames are being skipped.
-func (c *Conn) active() (int32, bool) {
-	lvl := probes.Level(probes.Frame)
-	if lvl > 0 || debugLevel.Load() > 0 {
-		return lvl, true
+// on reports whether the probe or the http2debug emulation wants frames.
+// While neither does, frames are skipped, so the flow windows stop being
+// exact: the first skipped frame marks the connection unsynced.
+//
+// The hooks run on net/http's goroutines, some short-lived with small
+// stacks (the server writes DATA from a goroutine per write): they call on
+// first and keep their own frames small, and the work is in functions that
+// are not inlined into them. With the probe off a frame then costs two
+// atomic loads and a branch, not a stack growth.
+func (c *Conn) on() bool {
+	if probes.Level(probes.Frame) > 0 || debugLevel.Load() > 0 {
+		return true
 	}
-	c.mu.Lock()
-	c.synced = false
-	c.mu.Unlock()
-	return 0, false
+	if !c.unsynced.Load() {
+		c.mu.Lock()
+		c.synced = false
+		c.mu.Unlock()
+		c.unsynced.Store(true)
+	}
+	return false
 }
 
 // Read is the hook for each frame read (header and payload).
 func Read(state any, hdr [HeaderLen]byte, payload []byte) {
-	if c, ok := state.(*Conn); ok {
+	if c, ok := state.(*Conn); ok && c.on() {
 		c.frame(hdr, payload, false)
 	}
 }
@@ -123,20 +133,16 @@ func Read(state any, hdr [HeaderLen]byte, payload []byte) {
 // Write is the hook for each frame written (header and payload together).
 func Write(state any, b []byte, err error) {
 	c, ok := state.(*Conn)
-	if !ok || len(b) < HeaderLen {
+	if !ok || len(b) < HeaderLen || !c.on() {
 		return
 	}
+	c.written(b, err)
+}
+
+//go:noinline
+func (c *Conn) written(b []byte, err error) {
 	if err != nil {
-		// Not on the wire (or not all of it): the windows do not move.
-		if probes.Level(probes.Frame) >= 1 && !isNetErr(err) {
-			e := c.event(probes.Error, "frame.error", ParseHeader([HeaderLen]byte(b[:HeaderLen])).StreamID,
-				"writing a "+Type(b[3]).String()+" frame failed: "+err.Error())
-			e.Add(probes.String("dir", "write"), probes.String("type", Type(b[3]).String()))
-			probes.Emit(&e)
-		}
-		c.mu.Lock()
-		c.synced = false
-		c.mu.Unlock()
+		c.writeFailed(b, err)
 		return
 	}
 	var hdr [HeaderLen]byte
@@ -144,11 +150,26 @@ func Write(state any, b []byte, err error) {
 	c.frame(hdr, b[HeaderLen:], true)
 }
 
-func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
-	lvl, ok := c.active()
-	if !ok {
-		return
+// writeFailed handles a frame that did not reach the wire (or not all of
+// it): the windows do not move, and the tracking is no longer exact.
+//
+//go:noinline
+func (c *Conn) writeFailed(b []byte, err error) {
+	if probes.Level(probes.Frame) >= 1 && !isNetErr(err) {
+		e := c.event(probes.Error, "frame.error", ParseHeader([HeaderLen]byte(b[:HeaderLen])).StreamID,
+			"writing a "+Type(b[3]).String()+" frame failed: "+err.Error())
+		e.Add(probes.String("dir", "write"), probes.String("type", Type(b[3]).String()))
+		probes.Emit(&e)
 	}
+	c.mu.Lock()
+	c.synced = false
+	c.mu.Unlock()
+	c.unsynced.Store(true)
+}
+
+//go:noinline
+func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
+	lvl := probes.Level(probes.Frame)
 	f, derr := Decode(hdr, payload)
 	c.mu.Lock()
 	var due []stall
@@ -172,23 +193,33 @@ func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
 		debugf("http2: Framer %p: %s %s", c, verb, Summary(&f))
 	}
 	if lvl >= 2 {
-		e := c.event(probes.Debug, dirWord, f.StreamID, Summary(&f))
-		e.Add(probes.String("type", f.Type.String()), probes.Int("len", int64(f.Length)))
-		if f.Flags != 0 {
-			e.Add(probes.Int("flags", int64(f.Flags)))
-		}
-		if f.Type == TypeWindowUpdate {
-			e.Add(probes.Int("incr", int64(f.Increment)))
-		}
-		if hasRTT {
-			e.Add(probes.Duration("rtt", rtt))
-		}
-		probes.Emit(&e)
+		c.emitFrame(&f, dirWord, rtt, hasRTT)
 	}
-	if lvl >= 1 {
+	if lvl >= 1 && (derr != nil || f.Type == TypeGoAway || f.Type == TypeRSTStream) {
 		c.diagnose(&f, derr, written)
 	}
-	c.emitStalls(due)
+	if len(due) > 0 {
+		c.emitStalls(due)
+	}
+}
+
+// emitFrame emits frame.read or frame.write. It is apart from frame, and
+// not inlined, so that the event's stack space is taken only at level 2.
+//
+//go:noinline
+func (c *Conn) emitFrame(f *Frame, name string, rtt time.Duration, hasRTT bool) {
+	e := c.event(probes.Debug, name, f.StreamID, Summary(f))
+	e.Add(probes.String("type", f.Type.String()), probes.Int("len", int64(f.Length)))
+	if f.Flags != 0 {
+		e.Add(probes.Int("flags", int64(f.Flags)))
+	}
+	if f.Type == TypeWindowUpdate {
+		e.Add(probes.Int("incr", int64(f.Increment)))
+	}
+	if hasRTT {
+		e.Add(probes.Duration("rtt", rtt))
+	}
+	probes.Emit(&e)
 }
 
 // pingLocked records a PING and, for the ACK of the last PING this side
@@ -236,7 +267,11 @@ func (c *Conn) event(sev probes.Sev, name string, stream uint32, msg string) pro
 	return e
 }
 
-// diagnose emits the level-1 events a frame calls for.
+// diagnose emits the level-1 events a frame calls for: GOAWAY, RST_STREAM
+// and protocol errors. Its events need several KiB of stack, so frame calls
+// it only for those frames.
+//
+//go:noinline
 func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 	by := "by the peer"
 	if written {
@@ -339,9 +374,14 @@ const maxFieldsMsg = 2048
 // pairs. Values are redacted with the probes' rules before they are shown.
 func Headers(state any, streamID uint32, fields []string, truncated bool, err error) {
 	c, ok := state.(*Conn)
-	if !ok {
+	if !ok || probes.Level(probes.Frame) == 0 && debugLevel.Load() < 2 {
 		return
 	}
+	c.headers(streamID, fields, truncated, err)
+}
+
+//go:noinline
+func (c *Conn) headers(streamID uint32, fields []string, truncated bool, err error) {
 	lvl := probes.Level(probes.Frame)
 	dbg := debugLevel.Load()
 	if lvl >= 2 || dbg >= 2 {
