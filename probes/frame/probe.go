@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -155,7 +154,7 @@ func (c *Conn) written(b []byte, err error) {
 //
 //go:noinline
 func (c *Conn) writeFailed(b []byte, err error) {
-	if probes.Level(probes.Frame) >= 1 && !isNetErr(err) {
+	if probes.Level(probes.Frame) >= 1 && !probes.IsNetError(err) {
 		e := c.event(probes.Error, "frame.error", ParseHeader([HeaderLen]byte(b[:HeaderLen])).StreamID,
 			"writing a "+Type(b[3]).String()+" frame failed: "+err.Error())
 		e.Add(probes.String("dir", "write"), probes.String("type", Type(b[3]).String()))
@@ -336,7 +335,7 @@ func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 // protocol errors and are not reported.
 func ReadError(state any, err, detail error) {
 	c, ok := state.(*Conn)
-	if !ok || err == nil || probes.Level(probes.Frame) < 1 || isNetErr(err) {
+	if !ok || err == nil || probes.Level(probes.Frame) < 1 || probes.IsNetError(err) {
 		return
 	}
 	msg := "reading a frame failed: " + err.Error()
@@ -356,15 +355,6 @@ func ReadError(state any, err, detail error) {
 	if debugLevel.Load() >= 1 {
 		debugf("http2: Framer %p: %s", c, msg)
 	}
-}
-
-func isNetErr(err error) bool {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
-		errors.Is(err, os.ErrDeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne)
 }
 
 // maxFieldsMsg caps the rendering of a header block in an event.
@@ -418,7 +408,7 @@ func (c *Conn) headers(streamID uint32, fields []string, truncated bool, err err
 		e.Add(probes.String("limit", "SETTINGS_MAX_HEADER_LIST_SIZE"))
 		probes.Emit(&e)
 	}
-	if err != nil && !isNetErr(err) {
+	if err != nil && !probes.IsNetError(err) {
 		e := c.event(probes.Error, "frame.error", streamID, "invalid header block on stream "+
 			strconv.FormatUint(uint64(streamID), 10)+": "+err.Error())
 		e.Add(probes.String("dir", "read"), probes.String("type", "HEADERS"))

@@ -12,10 +12,7 @@ package reject
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 
@@ -271,7 +268,7 @@ func ServerReject(conn net.Conn, err error, status int, buffered []byte) {
 // A response header block over the limit is a header.limit, a malformed
 // response a header.reject; connection errors belong to the dial probe.
 func ClientReadError(conn net.Conn, err error, buffered []byte) {
-	if err == nil || probes.Level(probes.Header) < 1 || isNetErr(err) {
+	if err == nil || probes.Level(probes.Header) < 1 || probes.IsNetError(err) {
 		return
 	}
 	r := Classify(err.Error(), buffered, 0)
@@ -293,13 +290,4 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 		e.Add(probes.String("line", r.Line))
 	}
 	probes.Emit(&e)
-}
-
-func isNetErr(err error) bool {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
-		errors.Is(err, os.ErrDeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne)
 }
