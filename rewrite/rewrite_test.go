@@ -24,10 +24,10 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/rewrite/callsite"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden want.go and edits.json files")
+var update = flag.Bool("update", false, "rewrite the golden want.golden and edits.json files")
 
 // goldenModule is a temporary module holding every testdata case as a
-// package (in.go only: want.go would collide with it), and a copy of the
+// package (in.go only, from in.go.txt), and a copy of the
 // runtime packages the wrappers live in, required through a replace.
 type goldenModule struct {
 	dir   string
@@ -75,12 +75,14 @@ func buildGoldenModule(dir string) error {
 		if !e.IsDir() {
 			continue
 		}
-		// in.go and any helper packages below it; want.go would collide.
+		// in.go and any helper packages below it. The sources are kept as
+		// .go.txt (some are deliberately not gofmt'd, and want.golden is
+		// generated), so that the repository's Go files all pass gofmt.
 		err := filepath.WalkDir(filepath.Join("testdata", e.Name()), func(path string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || d.Name() == "want.go" {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go.txt") {
 				return err
 			}
-			rel, err := filepath.Rel("testdata", path)
+			rel, err := filepath.Rel("testdata", strings.TrimSuffix(path, ".txt"))
 			if err != nil {
 				return err
 			}
@@ -195,7 +197,7 @@ func TestGolden(t *testing.T) {
 
 			got := bytes.ReplaceAll(out, []byte(g.dir), []byte("/golden"))
 			js := editsJSON(t, g.dir, edits)
-			wantFile := filepath.Join("testdata", name, "want.go")
+			wantFile := filepath.Join("testdata", name, "want.golden")
 			jsFile := filepath.Join("testdata", name, "edits.json")
 			if *update {
 				if err := os.WriteFile(wantFile, got, 0o644); err != nil {
