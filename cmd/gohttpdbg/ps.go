@@ -105,9 +105,11 @@ func psScan(g *globals) []psEntry {
 				removeStale(g, sock, "process gone")
 				continue
 			}
-			ent, stale := psQuery(pid, sock)
-			if stale {
-				removeStale(g, sock, "nobody listening")
+			ent, refused := psQuery(pid, sock)
+			if refused {
+				// The process lives but does not answer: it may be starting
+				// (the socket file exists between bind and listen), so the
+				// file is left for it; only a dead process's socket is stale.
 				continue
 			}
 			seen[pid] = true
@@ -118,9 +120,9 @@ func psScan(g *globals) []psEntry {
 	return list
 }
 
-// psQuery asks one socket for its status; stale is true when nobody
-// listens on it any more.
-func psQuery(pid int, sock string) (ent psEntry, stale bool) {
+// psQuery asks one socket for its status; refused is true when nobody
+// listens on it (yet, or any more).
+func psQuery(pid int, sock string) (ent psEntry, refused bool) {
 	ent = psEntry{PID: pid, Socket: sock}
 	data, err := newAdminClient(sock, 3*time.Second).call("GET", "/v1/status", nil)
 	if err != nil {
