@@ -121,7 +121,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	inits := map[string]string{} // dir → package name
 	seen := map[string]bool{}
 	for _, p := range pkgs {
-		if !isTarget(p, opt, ge) || seen[p.ID] {
+		if !isTarget(p, opt) || seen[p.ID] {
 			continue
 		}
 		seen[p.ID] = true
@@ -366,7 +366,7 @@ func loadTargets(gc *GoCommand, opt Options, dir string, env []string) ([]*packa
 // isTarget: a package of a main module, or one the user named with
 // --instrument; never the injected runtime itself (instrumenting it would
 // make the wrappers call themselves, and import themselves).
-func isTarget(p *packages.Package, opt Options, ge *goEnv) bool {
+func isTarget(p *packages.Package, opt Options) bool {
 	if isRuntimePackage(p.PkgPath) {
 		return false
 	}

@@ -50,13 +50,9 @@ func ParseGoCommand(verb string, args []string) (*GoCommand, error) {
 			if verb == "run" {
 				// go run: the package (or the .go files) then the program's
 				// own arguments, which are not ours to read.
-				j := i
-				if strings.HasSuffix(a, ".go") {
-					for j < len(args) && strings.HasSuffix(args[j], ".go") && !strings.HasPrefix(args[j], "-") {
-						j++
-					}
-				} else {
-					j = i + 1
+				j := i + 1
+				if n := goFileArgs(args[i:]); n > 0 {
+					j = i + n
 				}
 				gc.Patterns = append(gc.Patterns, args[i:j]...)
 				gc.Args = append(gc.Args, args[i:]...)

@@ -129,10 +129,7 @@ func (st *ToolexecState) compileArgs(args []string, stderr io.Writer) ([]string,
 			pkg = args[i+1]
 		}
 	}
-	first := len(args)
-	for first > 0 && strings.HasSuffix(args[first-1], ".go") {
-		first--
-	}
+	first := firstSourceArg(args)
 	files := args[first:]
 	replace, add, err := stdPatchCompile(pkg, files, st.GoVersion, func(s string) { fmt.Fprintln(stderr, s) })
 	if err != nil {
@@ -169,6 +166,16 @@ func (st *ToolexecState) compileArgs(args []string, stderr io.Writer) ([]string,
 	return out, nil
 }
 
+// firstSourceArg returns the index of the first of the .go files that end
+// a compile or cover command line (len(args) when there are none).
+func firstSourceArg(args []string) int {
+	first := len(args)
+	for first > 0 && strings.HasSuffix(args[first-1], ".go") {
+		first--
+	}
+	return first
+}
+
 // selfTestSuffix on the patch marker asks for the std patch's self-test
 // hooks (see stdpatch.SelfTestFile); being part of the marker, it is part of
 // the cache key.
@@ -193,10 +200,7 @@ func (st *ToolexecState) runCover(tool string, args []string, stdout, stderr io.
 			outList = args[i+1]
 		}
 	}
-	first := len(args)
-	for first > 0 && strings.HasSuffix(args[first-1], ".go") {
-		first--
-	}
+	first := firstSourceArg(args)
 	inputs := append([]string{}, args[first:]...)
 	run := append([]string{}, args...)
 	for i, f := range inputs {
