@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/gohttpdbg/gohttpdbg/internal/cputime"
 )
 
 // largeBody is the 1 MiB response of the "1MiB" benchmarks.
@@ -103,6 +105,7 @@ func benchHTTP(b *testing.B, h2 bool) {
 		b.Run("serial/"+body.name, func(b *testing.B) {
 			b.ReportAllocs()
 			setBytes(b, body.size)
+			defer cputime.Measure(b)()
 			for i := 0; i < b.N; i++ {
 				if err := p.get(url, body.size); err != nil {
 					b.Fatal(err)
@@ -112,6 +115,7 @@ func benchHTTP(b *testing.B, h2 bool) {
 		b.Run("parallel/"+body.name, func(b *testing.B) {
 			b.ReportAllocs()
 			setBytes(b, body.size)
+			defer cputime.Measure(b)()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					// Not b.Fatal: this is not the benchmark's goroutine.

@@ -38,8 +38,8 @@ type bodyState struct {
 	req, conn  uint64
 	method     string
 	u          *url.URL // rendered (redacted) only when an event needs it
-	opened     time.Time
-	length     int64 // Content-Length, -1 unknown
+	opened     int64    // mono
+	length     int64    // Content-Length, -1 unknown
 	http1      bool
 	connClose  bool // the response said Connection: close
 	host       *hostState
@@ -50,6 +50,9 @@ type bodyState struct {
 	userClosed atomic.Bool // Close called
 	racWarned  atomic.Bool
 	flightDone atomic.Bool
+	// cleanup reports a client body collected without Close (body.leak);
+	// Close stops it, so a closed body costs the collector nothing more.
+	cleanup runtime.Cleanup
 }
 
 // done ends the request for the gc in-flight set and for the host's
@@ -111,7 +114,7 @@ func (st *bodyState) unregister() {
 
 // OpenBodies returns the bodies currently open, oldest first.
 func OpenBodies() []BodyInfo {
-	now := time.Now()
+	now := mono()
 	var out []BodyInfo
 	for i := range bodies {
 		s := &bodies[i]
@@ -122,7 +125,7 @@ func OpenBodies() []BodyInfo {
 				side = "server"
 			}
 			out = append(out, BodyInfo{ID: st.id, Side: side, Site: st.site, Req: st.req, Conn: st.conn,
-				URL: st.url(), Opened: st.opened, Age: now.Sub(st.opened), Bytes: st.bytes.Load(), EOF: st.eof.Load()})
+				URL: st.url(), Opened: wallAt(st.opened), Age: time.Duration(now - st.opened), Bytes: st.bytes.Load(), EOF: st.eof.Load()})
 		}
 		s.mu.Unlock()
 	}
@@ -173,13 +176,14 @@ func (b *trackedBody) Close() error {
 	if st.server || !st.closed.CompareAndSwap(false, true) {
 		return b.rc.Close()
 	}
+	st.cleanup.Stop()
 	st.unregister()
 	st.done()
 	eof := st.eof.Load()
 	lvl := Level(Body)
 	if lvl >= 2 {
 		e := st.event(Info, "body.close", "response body closed")
-		e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("dur", time.Since(st.opened)))
+		e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("dur", sinceMono(st.opened)))
 		Emit(&e)
 	}
 	if !eof && st.http1 {
@@ -215,7 +219,7 @@ func bodyCollected(st *bodyState) {
 		msg = "response body garbage-collected without Close (it was read to EOF, so the connection was released)"
 	}
 	e := st.event(Warn, "body.leak", msg)
-	e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("age", time.Since(st.opened)), String("url", st.url()))
+	e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("age", sinceMono(st.opened)), String("url", st.url()))
 	Emit(&e)
 }
 
@@ -231,12 +235,16 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest) {
 	if cr.flight != nil {
 		cr.flight.responded()
 	}
-	st := &bodyState{id: bodyIDs.Add(1), site: cr.site, req: cr.id, conn: cr.connID(), method: cr.req.Method, u: cr.req.URL,
-		opened: time.Now(), length: resp.ContentLength, http1: resp.ProtoMajor == 1,
-		connClose: resp.Close, host: cr.host, flight: cr.flight}
+	// The state lives in cr (one allocation a request); the cleanup's
+	// argument points there, never to b, so b can be collected.
+	st := &cr.body
+	st.id, st.site, st.req, st.conn = bodyIDs.Add(1), cr.site, cr.id, cr.connID()
+	st.method, st.u, st.opened = cr.req.Method, cr.req.URL, mono()
+	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
+	st.host, st.flight = cr.host, cr.flight
 	b := &trackedBody{rc: rc, st: st}
 	st.register()
-	runtime.AddCleanup(b, bodyCollected, st)
+	st.cleanup = runtime.AddCleanup(b, bodyCollected, st)
 	resp.Body = b
 	cr.flight = nil // the body now ends the request
 	cr.hostHandedOff = true
@@ -254,8 +262,9 @@ func wrapRequestBody(r *http.Request, sr *serverRequest) *bodyState {
 	if rc == nil || rc == http.NoBody {
 		return nil
 	}
-	st := &bodyState{id: bodyIDs.Add(1), server: true, site: sr.site, req: sr.id, conn: sr.conn,
-		method: r.Method, u: r.URL, opened: time.Now(), length: r.ContentLength, http1: r.ProtoMajor == 1}
+	st := &sr.body
+	st.id, st.server, st.site, st.req, st.conn = bodyIDs.Add(1), true, sr.site, sr.id, sr.conn
+	st.method, st.u, st.opened, st.length, st.http1 = r.Method, r.URL, mono(), r.ContentLength, r.ProtoMajor == 1
 	st.register()
 	r.Body = &trackedBody{rc: rc, st: st}
 	if Level(Body) >= 2 {
@@ -274,7 +283,7 @@ func finishRequestBody(st *bodyState) {
 	lvl := Level(Body)
 	if lvl >= 2 {
 		e := st.event(Info, "body.close", "request body done: handler returned")
-		e.Add(Int("bytes", n), Bool("eof", eof), Duration("dur", time.Since(st.opened)))
+		e.Add(Int("bytes", n), Bool("eof", eof), Duration("dur", sinceMono(st.opened)))
 		Emit(&e)
 	}
 	if lvl >= 1 && !eof && (st.length > n || (st.length < 0 && n == 0)) {

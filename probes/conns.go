@@ -82,12 +82,7 @@ func connFor(c net.Conn, side string) *connEntry {
 	}
 	now := time.Now()
 	e := &connEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side, Opened: now, Since: now}}
-	if a := c.LocalAddr(); a != nil {
-		e.info.Local = a.String()
-	}
-	if a := c.RemoteAddr(); a != nil {
-		e.info.Remote = a.String()
-	}
+	e.info.Local, e.info.Remote = connAddrs(c)
 	conns[key] = e
 	// Forget the entry when the connection object is collected; keys are
 	// addresses, so a later connection at the same address gets a new id.
@@ -101,6 +96,20 @@ func connFor(c net.Conn, side string) *connEntry {
 		runtime.AddCleanup(p, forgetConn, ck)
 	}
 	return e
+}
+
+// connAddrs returns c's addresses as strings. A net.Conn of the
+// program's own (a test double, a wrapper around nothing) may return nil
+// or panic there; the probes must not be the ones to crash.
+func connAddrs(c net.Conn) (local, remote string) {
+	defer func() { _ = recover() }()
+	if a := c.LocalAddr(); a != nil {
+		local = a.String()
+	}
+	if a := c.RemoteAddr(); a != nil {
+		remote = a.String()
+	}
+	return local, remote
 }
 
 type connKey struct {

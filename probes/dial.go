@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,30 +26,51 @@ import (
 //	if cr == nil { return c.Do(req) }
 //	resp, err := c.Do(cr.Request())
 //	cr.Finish(resp, err)
+//
+// It is the one allocation the probes make per request at level 1, apart
+// from the trace and the body wrapper: the body state and the gc in-flight
+// entry live in it.
+//
+// Level 1 traces a request fully (DNS, connect, TLS, first byte) only
+// when it will probably dial: the first request to a host, no connection
+// believed idle, or a recent unexpected dial. A request expected to reuse
+// a kept-alive connection gets a light trace, GotConn alone, which still
+// sees every new connection (dial.not_reused, dial.alpn_fallback) and
+// times the response (dial.slow phase=ttfb, from the connection to the
+// response headers). The full trace costs about fifteen allocations;
+// most requests on a healthy keep-alive pool never need it.
 type ClientRequest struct {
 	site   string
 	id     uint64
-	start  time.Time
-	req    *http.Request
+	start  int64         // mono
+	req    *http.Request // the request sent: orig, or a copy carrying the trace
+	orig   *http.Request // the caller's
 	t      *http.Transport
 	host   *hostState
-	flight *flight // in the gc in-flight set; nil when the gc probe is off
+	flight *flight // &fl while in the gc in-flight set, else nil
+	fl     flight
+	body   bodyState // the response body's, once wrapResponseBody ran
 	// hostHandedOff: the response body ends the request for the host
 	// state (it calls host.end), not Finish.
 	hostHandedOff bool
+	light         bool    // GotConn is the only hook installed
+	stdKey        uintptr // registered for the std patch's hooks (stdRegister)
 
-	mu        sync.Mutex // the trace hooks may run on the dial goroutine
-	conn      uint64
-	getConn   time.Time
-	dnsStart  time.Time
-	connStart map[string]time.Time
-	tlsStart  time.Time
-	wrote     time.Time
-	reused    bool
-	wasIdle   bool
-	idleTime  time.Duration
-	hdr       []byte // header.request being collected (level 2)
-	hdrSize   int
+	mu       sync.Mutex // the trace hooks may run on the dial goroutine
+	conn     uint64
+	gotConn  int64 // mono; 0 until GotConn
+	reused   bool
+	wasIdle  bool
+	idleTime time.Duration
+	full     *fullTrace // the full trace's state; nil with a light trace
+}
+
+// fullTrace is the state of a fully traced request (guarded by cr.mu).
+type fullTrace struct {
+	getConn, dnsStart, tlsStart, wrote int64 // mono
+	connStart                          map[string]int64
+	hdr                                []byte // header.request being collected (level 2)
+	hdrSize                            int
 }
 
 // StartClientRequest starts following req (sent with client c, nil
@@ -59,20 +81,30 @@ func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientR
 	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
 		return nil
 	}
-	cr := &ClientRequest{site: site, id: NextReqID(), start: time.Now(), req: req}
+	cr := &ClientRequest{site: site, id: NextReqID(), start: mono(), req: req, orig: req}
 	var rt http.RoundTripper = http.DefaultTransport
 	if c != nil && c.Transport != nil {
 		rt = c.Transport
 	}
 	cr.t, _ = rt.(*http.Transport)
+	dialLikely := true
 	if dl >= 1 || bl >= 1 {
 		cr.host = hostFor(cr.t, req.URL.Host)
-		cr.host.begin()
+		dialLikely = cr.host.begin(site, cr.id)
 	}
-	cr.flight = flightStart(cr.id, site, cr.start)
-	if dl >= 1 || hl >= 2 {
-		ctx := httptrace.WithClientTrace(req.Context(), cr.trace())
-		cr.req = req.WithContext(ctx)
+	cr.flight = flightStart(&cr.fl, cr.id, site, cr.start)
+	switch {
+	case dl >= 2 || hl >= 2:
+		cr.full = &fullTrace{}
+		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), cr.trace()))
+	case dl >= 1 && stdClient.Load() && stdRegister(cr):
+		// The std patch reports the connection and traces dials itself.
+	case dl >= 1 && dialLikely:
+		cr.full = &fullTrace{}
+		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), cr.trace()))
+	case dl >= 1:
+		cr.light = true
+		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{GotConn: cr.traceGotConn}))
 	}
 	return cr
 }
@@ -102,11 +134,23 @@ func (cr *ClientRequest) event(p Probe, sev Sev, name, msg string) Event {
 
 // Finish records the outcome of the request and wraps resp.Body.
 func (cr *ClientRequest) Finish(resp *http.Response, err error) {
+	stdUnregister(cr)
 	if err != nil {
 		cr.failed(err)
 	}
 	if resp != nil {
+		if resp.Request == cr.req && cr.req != cr.orig {
+			// net/http answers with the request it was given; the caller
+			// must see its own, as without the probes.
+			resp.Request = cr.orig
+		}
 		cr.response(resp)
+		if cr.light || cr.stdKey != 0 {
+			cr.lightTTFB()
+		}
+		if cr.host != nil && resp.ProtoMajor == 2 {
+			cr.host.sawH2()
+		}
 		if Level(Body) >= 1 {
 			wrapResponseBody(resp, cr)
 		}
@@ -116,6 +160,24 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 	}
 	if cr.host != nil && !cr.hostHandedOff {
 		cr.host.end()
+	}
+}
+
+// lightTTFB is dial.slow phase=ttfb without the full trace: the time from
+// the connection (or the start, when GotConn was not seen: HTTP/2 with
+// the std patch) to the response headers, the request's write included.
+func (cr *ClientRequest) lightTTFB() {
+	cr.mu.Lock()
+	got := cr.gotConn
+	cr.mu.Unlock()
+	if got == 0 {
+		got = cr.start
+	}
+	if Level(Dial) < 1 {
+		return
+	}
+	if d, th := sinceMono(got), time.Duration(slowTTFB.Load()); d > th {
+		cr.slow("ttfb", d, th, cr.url())
 	}
 }
 
@@ -217,8 +279,10 @@ func (cr *ClientRequest) slow(phase string, d, threshold time.Duration, what str
 
 func (cr *ClientRequest) trace() *httptrace.ClientTrace {
 	t := &httptrace.ClientTrace{}
+	if Level(Dial) >= 2 {
+		t.GetConn = cr.traceGetConn // only for dial.conn's wait
+	}
 	if Level(Dial) >= 1 {
-		t.GetConn = cr.traceGetConn
 		t.GotConn = cr.traceGotConn
 		t.DNSStart = cr.traceDNSStart
 		t.DNSDone = cr.traceDNSDone
@@ -238,7 +302,7 @@ func (cr *ClientRequest) trace() *httptrace.ClientTrace {
 
 func (cr *ClientRequest) traceGetConn(string) {
 	cr.mu.Lock()
-	cr.getConn = time.Now()
+	cr.full.getConn = mono()
 	cr.mu.Unlock()
 }
 
@@ -249,7 +313,11 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 		cr.conn = ce.info.ID
 	}
 	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
-	wait := time.Since(cr.getConn)
+	cr.gotConn = mono()
+	var getConn int64
+	if cr.full != nil {
+		getConn = cr.full.getConn
+	}
 	cr.mu.Unlock()
 	if ce != nil {
 		setConnState(ce, "active", true)
@@ -257,10 +325,13 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 	lvl := Level(Dial)
 	if lvl >= 2 {
 		e := cr.event(Dial, Info, "dial.conn", "client got a connection")
-		e.Add(Bool("reused", info.Reused), Bool("was_idle", info.WasIdle), Duration("idle_time", info.IdleTime),
-			Duration("wait", wait))
+		e.Add(Bool("reused", info.Reused), Bool("was_idle", info.WasIdle), Duration("idle_time", info.IdleTime))
+		if getConn != 0 {
+			e.Add(Duration("wait", sinceMono(getConn)))
+		}
 		if info.Conn != nil {
-			e.Add(String("local", info.Conn.LocalAddr().String()), String("remote", info.Conn.RemoteAddr().String()))
+			local, remote := connAddrs(info.Conn)
+			e.Add(String("local", local), String("remote", remote))
 		}
 		Emit(&e)
 	}
@@ -271,22 +342,28 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 		cr.host.reused()
 		return
 	}
-	if reason := cr.host.fresh(); reason != "" && lvl >= 1 {
+	if reason := cr.host.fresh(cr.light); reason != "" && lvl >= 1 {
 		e := cr.event(Dial, Warn, "dial.not_reused", "new connection instead of an idle one: "+reason)
 		e.Add(String("reason", reason), String("host", cr.req.URL.Host))
 		Emit(&e)
+	}
+	if cr.full == nil && lvl >= 1 {
+		// The handshake was not traced: ALPN is read off the connection.
+		if st, ok := tlsState(info.Conn); ok {
+			cr.checkALPN(st)
+		}
 	}
 }
 
 func (cr *ClientRequest) traceDNSStart(httptrace.DNSStartInfo) {
 	cr.mu.Lock()
-	cr.dnsStart = time.Now()
+	cr.full.dnsStart = mono()
 	cr.mu.Unlock()
 }
 
 func (cr *ClientRequest) traceDNSDone(info httptrace.DNSDoneInfo) {
 	cr.mu.Lock()
-	d := time.Since(cr.dnsStart)
+	d := sinceMono(cr.full.dnsStart)
 	cr.mu.Unlock()
 	host := cr.req.URL.Hostname()
 	lvl := Level(Dial)
@@ -328,16 +405,16 @@ func resolverName() string {
 
 func (cr *ClientRequest) traceConnectStart(network, addr string) {
 	cr.mu.Lock()
-	if cr.connStart == nil {
-		cr.connStart = make(map[string]time.Time, 1)
+	if cr.full.connStart == nil {
+		cr.full.connStart = make(map[string]int64, 1)
 	}
-	cr.connStart[network+" "+addr] = time.Now()
+	cr.full.connStart[network+" "+addr] = mono()
 	cr.mu.Unlock()
 }
 
 func (cr *ClientRequest) traceConnectDone(network, addr string, err error) {
 	cr.mu.Lock()
-	d := time.Since(cr.connStart[network+" "+addr])
+	d := sinceMono(cr.full.connStart[network+" "+addr])
 	cr.mu.Unlock()
 	lvl := Level(Dial)
 	if lvl >= 2 {
@@ -355,13 +432,13 @@ func (cr *ClientRequest) traceConnectDone(network, addr string, err error) {
 
 func (cr *ClientRequest) traceTLSStart() {
 	cr.mu.Lock()
-	cr.tlsStart = time.Now()
+	cr.full.tlsStart = mono()
 	cr.mu.Unlock()
 }
 
 func (cr *ClientRequest) traceTLSDone(st tls.ConnectionState, err error) {
 	cr.mu.Lock()
-	d := time.Since(cr.tlsStart)
+	d := sinceMono(cr.full.tlsStart)
 	cr.mu.Unlock()
 	lvl := Level(Dial)
 	if lvl >= 2 {
@@ -380,16 +457,25 @@ func (cr *ClientRequest) traceTLSDone(st tls.ConnectionState, err error) {
 	if th := time.Duration(slowTLS.Load()); d > th {
 		cr.slow("tls", d, th, st.ServerName)
 	}
-	if err == nil && st.NegotiatedProtocol != "h2" && cr.t != nil && cr.host != nil {
-		reason := alpnFallbackReason(cr.t, st.NegotiatedProtocol)
-		if reason != "" && cr.host.firstFallback() {
-			e := cr.event(Dial, Warn, "dial.alpn_fallback", "HTTP/2 not used on this TLS connection: "+reason)
-			e.Add(String("alpn", st.NegotiatedProtocol), String("reason", reason), String("host", cr.req.URL.Host))
-			if s := transportSite(cr.t); s != "" {
-				e.Add(String("transport", s))
-			}
-			Emit(&e)
+	if err == nil {
+		cr.checkALPN(st)
+	}
+}
+
+// checkALPN reports dial.alpn_fallback, once per host, for a TLS
+// connection that did not negotiate h2 although HTTP/2 was wanted.
+func (cr *ClientRequest) checkALPN(st tls.ConnectionState) {
+	if st.NegotiatedProtocol == "h2" || cr.t == nil || cr.host == nil {
+		return
+	}
+	reason := alpnFallbackReason(cr.t, st.NegotiatedProtocol)
+	if reason != "" && cr.host.firstFallback() {
+		e := cr.event(Dial, Warn, "dial.alpn_fallback", "HTTP/2 not used on this TLS connection: "+reason)
+		e.Add(String("alpn", st.NegotiatedProtocol), String("reason", reason), String("host", cr.req.URL.Host))
+		if s := transportSite(cr.t); s != "" {
+			e.Add(String("transport", s))
 		}
+		Emit(&e)
 	}
 }
 
@@ -428,8 +514,8 @@ func (cr *ClientRequest) traceWroteHeaderField(k string, vs []string) {
 	}
 	cr.mu.Lock()
 	for _, v := range vs {
-		cr.hdr = appendHeaderField(cr.hdr, k, v)
-		cr.hdrSize += len(k) + len(v) + 4
+		cr.full.hdr = appendHeaderField(cr.full.hdr, k, v)
+		cr.full.hdrSize += len(k) + len(v) + 4
 	}
 	cr.mu.Unlock()
 }
@@ -439,8 +525,8 @@ func (cr *ClientRequest) traceWroteHeaders() {
 		return
 	}
 	cr.mu.Lock()
-	hdr, size := string(cr.hdr), cr.hdrSize
-	cr.hdr, cr.hdrSize = cr.hdr[:0], 0
+	hdr, size := string(cr.full.hdr), cr.full.hdrSize
+	cr.full.hdr, cr.full.hdrSize = cr.full.hdr[:0], 0
 	cr.mu.Unlock()
 	e := cr.event(Header, Info, "header.request", "client sent request headers")
 	e.Add(String("method", cr.req.Method), String("url", cr.url()), Int("size", int64(size)), String("headers", hdr))
@@ -449,22 +535,22 @@ func (cr *ClientRequest) traceWroteHeaders() {
 
 func (cr *ClientRequest) traceWroteRequest(httptrace.WroteRequestInfo) {
 	cr.mu.Lock()
-	cr.wrote = time.Now()
+	cr.full.wrote = mono()
 	cr.mu.Unlock()
 }
 
 func (cr *ClientRequest) traceFirstByte() {
 	cr.mu.Lock()
-	from := cr.wrote
-	if from.IsZero() {
+	from := cr.full.wrote
+	if from == 0 {
 		from = cr.start
 	}
-	d := time.Since(from)
+	d := sinceMono(from)
 	cr.mu.Unlock()
 	lvl := Level(Dial)
 	if lvl >= 2 {
 		e := cr.event(Dial, Info, "dial.first_byte", "first response byte")
-		e.Add(Duration("ttfb", d), Duration("since_start", time.Since(cr.start)))
+		e.Add(Duration("ttfb", d), Duration("since_start", sinceMono(cr.start)))
 		Emit(&e)
 	}
 	if th := time.Duration(slowTTFB.Load()); lvl >= 1 && d > th {
@@ -482,14 +568,19 @@ type hostState struct {
 	idleTimeout time.Duration
 	keepAlive   bool
 	seen        bool
-	active      int       // requests in flight to the host
-	idle        int       // connections believed idle in the pool
-	lastRelease time.Time // last time one went back to the pool
-	pending     []string  // why connections were lost, oldest first
-	fallback    bool      // dial.alpn_fallback already reported
+	active      int         // requests in flight to the host
+	idle        int         // connections believed idle in the pool
+	lastRelease int64       // mono: last time one went back to the pool
+	h2          atomic.Bool // responses come over HTTP/2 (one shared connection)
+	traceNext   int         // requests still to trace fully after an unexpected dial
+	lastSite    string      // the latest request's site and id: StdDial
+	lastReq     uint64      // attributes a dial to it
+	pending     []string    // why connections were lost, oldest first
+	fallback    bool        // dial.alpn_fallback already reported
 	host        string
-	conns       int64 // new connections dialed
-	reuses      int64 // requests that got a reused connection
+	poolFull    string // the reason given when the idle pool overflowed
+	conns       int64  // new connections dialed
+	reuses      int64  // requests that got a reused connection
 }
 
 // HostInfo is what the dial probe knows about one host of one Transport
@@ -526,21 +617,28 @@ type hostKey struct {
 
 const maxHosts = 1024
 
+// hosts is read on every request and written once per host: lookups
+// take no lock (hostsFast); hostsMu orders insertions and evictions.
 var (
-	hostsMu sync.Mutex
-	hosts   = map[hostKey]*hostState{}
+	hostsMu   sync.Mutex
+	hosts     = map[hostKey]*hostState{}
+	hostsFast sync.Map // hostKey → *hostState, the same entries as hosts
 )
 
 func hostFor(t *http.Transport, host string) *hostState {
+	k := hostKey{t, host}
+	if h, ok := hostsFast.Load(k); ok {
+		return h.(*hostState)
+	}
 	hostsMu.Lock()
 	defer hostsMu.Unlock()
-	k := hostKey{t, host}
 	if h := hosts[k]; h != nil {
 		return h
 	}
 	if len(hosts) >= maxHosts {
 		for k := range hosts { // forget an arbitrary host
 			delete(hosts, k)
+			hostsFast.Delete(k)
 			break
 		}
 	}
@@ -552,14 +650,41 @@ func hostFor(t *http.Transport, host string) *hostState {
 		h.idleTimeout = t.IdleConnTimeout
 		h.keepAlive = !t.DisableKeepAlives
 	}
+	h.poolFull = fmt.Sprintf("the idle pool was full (MaxIdleConnsPerHost=%d), so a connection was closed", h.maxIdle)
 	hosts[k] = h
+	hostsFast.Store(k, h)
 	return h
 }
 
-func (h *hostState) begin() {
+// unexpectedDialTraces is how many requests are traced fully after a
+// request expected to reuse a connection had to dial: the pool is
+// churning, and the next dials should have their phases timed.
+const unexpectedDialTraces = 8
+
+// begin counts a request in flight, and says whether it will probably
+// dial a new connection (so its dial phases are worth tracing).
+func (h *hostState) begin(site string, req uint64) (dialLikely bool) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.active++
-	h.mu.Unlock()
+	h.lastSite, h.lastReq = site, req
+	switch {
+	case !h.seen || !h.keepAlive:
+		return true
+	case h.traceNext > 0:
+		h.traceNext--
+		return true
+	case h.h2.Load():
+		return false // one connection, multiplexed
+	}
+	return h.idle < h.active
+}
+
+// sawH2 notes that the host answers over HTTP/2.
+func (h *hostState) sawH2() {
+	if !h.h2.Load() {
+		h.h2.Store(true)
+	}
 }
 
 func (h *hostState) end() {
@@ -577,12 +702,12 @@ func (h *hostState) release() {
 	if !h.keepAlive {
 		return
 	}
-	h.lastRelease = time.Now()
+	h.lastRelease = mono()
 	if h.idle < h.maxIdle {
 		h.idle++
 		return
 	}
-	h.addPending(fmt.Sprintf("the idle pool was full (MaxIdleConnsPerHost=%d), so a connection was closed", h.maxIdle))
+	h.addPending(h.poolFull)
 }
 
 // lost: a connection was closed (or stuck) for reason.
@@ -615,10 +740,14 @@ func (h *hostState) reused() {
 // fresh is called when a request got a new connection; it returns why an
 // existing one could not be reused, or "" when there is no known reason
 // (first connection to the host, or every connection was busy).
-func (h *hostState) fresh() string {
+// unexpected: the request had been expected to reuse a connection.
+func (h *hostState) fresh(unexpected bool) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.conns++
+	if unexpected {
+		h.traceNext = unexpectedDialTraces
+	}
 	if !h.seen || !h.keepAlive {
 		h.seen = true
 		return ""
@@ -632,7 +761,7 @@ func (h *hostState) fresh() string {
 		// Alone in flight, yet the pool had idle connections: they are gone.
 		// (With others in flight, one of them may have taken the idle one.)
 		h.idle = 0
-		if h.idleTimeout > 0 && time.Since(h.lastRelease) > h.idleTimeout {
+		if h.idleTimeout > 0 && sinceMono(h.lastRelease) > h.idleTimeout {
 			return fmt.Sprintf("the idle connections expired (IdleConnTimeout=%v)", h.idleTimeout)
 		}
 		return "the idle connections were closed (by the server, or broken)"

@@ -32,14 +32,6 @@ func Emit(e *Event) {
 	}
 }
 
-// clockBase pairs a wall-clock reading with the monotonic clock, so that
-// Now costs one monotonic clock read (time.Since) instead of time.Now's two.
-var clockBase = time.Now()
-
-// Now returns the current time in Unix nanoseconds as events carry it:
-// wall clock at process start plus monotonic time since.
-func Now() int64 { return clockBase.UnixNano() + int64(time.Since(clockBase)) }
-
 var (
 	theRing    atomic.Pointer[Ring]
 	ringOnce   sync.Once

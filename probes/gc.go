@@ -101,7 +101,7 @@ func gcPause(d time.Duration, end time.Time, num int64) {
 	if lvl < 1 || d <= time.Duration(gcDelay.Load()) {
 		return
 	}
-	fs := flightsDuring(end.Add(-d).UnixNano(), end.UnixNano())
+	fs := flightsDuring(monoAt(end.Add(-d)), monoAt(end))
 	if len(fs) == 0 {
 		return
 	}

@@ -3,7 +3,6 @@ package probes
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // The in-flight registry lets the gc probe name the requests a pause
@@ -20,10 +19,10 @@ import (
 type flight struct {
 	id        uint64
 	site      string
-	start     int64        // Unix nanoseconds
+	start     int64        // mono
 	bodyPhase atomic.Bool  // response headers received
 	reading   atomic.Int32 // Reads of the body under way
-	lastRead  atomic.Int64 // Unix nanoseconds: headers received, then each Read's return
+	lastRead  atomic.Int64 // mono: headers received, then each Read's return
 }
 
 // finishedFlight is what is kept of a flight after it ended.
@@ -37,7 +36,7 @@ type finishedFlight struct {
 
 // responded marks the response headers received.
 func (f *flight) responded() {
-	f.lastRead.Store(time.Now().UnixNano())
+	f.lastRead.Store(mono())
 	f.bodyPhase.Store(true)
 }
 
@@ -45,7 +44,7 @@ func (f *flight) responded() {
 func (f *flight) readStart() { f.reading.Add(1) }
 
 func (f *flight) readEnd() {
-	f.lastRead.Store(time.Now().UnixNano())
+	f.lastRead.Store(mono())
 	f.reading.Add(-1)
 }
 
@@ -78,13 +77,15 @@ func init() {
 	}
 }
 
-// flightStart registers request id; it returns nil when the gc probe is
-// off, and the flight to pass to flightEnd otherwise.
-func flightStart(id uint64, site string, start time.Time) *flight {
+// flightStart registers request id in f, which the caller owns (it is
+// part of the request's own state, so following a request allocates
+// nothing more). It returns nil when the gc probe is off, and f, to pass
+// to flightEnd, otherwise.
+func flightStart(f *flight, id uint64, site string, start int64) *flight {
 	if Level(GC) < 1 {
 		return nil
 	}
-	f := &flight{id: id, site: site, start: start.UnixNano()}
+	f.id, f.site, f.start = id, site, start
 	s := &flights[id%flightShards]
 	s.mu.Lock()
 	s.m[id] = f
@@ -101,7 +102,7 @@ func flightEnd(f *flight) {
 	if !ok {
 		return
 	}
-	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: time.Now().UnixNano(),
+	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: mono(),
 		bodyPhase: f.bodyPhase.Load(), lastRead: f.lastRead.Load()}
 	finishedMu.Lock()
 	finished[finishedN%finishedKeep] = done
@@ -110,7 +111,7 @@ func flightEnd(f *flight) {
 }
 
 // flightsDuring returns the requests the program was waiting on at some
-// time in [from, to].
+// time in [from, to] (monotonic readings).
 func flightsDuring(from, to int64) []finishedFlight {
 	var out []finishedFlight
 	for i := range flights {

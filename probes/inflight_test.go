@@ -12,15 +12,15 @@ import (
 func TestFlightsDuringCountsOnlyWaitedRequests(t *testing.T) {
 	old := SetLevel(GC, 1)
 	defer SetLevel(GC, old)
-	now := time.Now()
-	waiting := flightStart(9001, "waiting.go:1", now)
-	unread := flightStart(9002, "unread.go:2", now)
-	reading := flightStart(9003, "reading.go:3", now)
+	now := mono()
+	waiting := flightStart(new(flight), 9001, "waiting.go:1", now)
+	unread := flightStart(new(flight), 9002, "unread.go:2", now)
+	reading := flightStart(new(flight), 9003, "reading.go:3", now)
 	unread.responded()
 	reading.responded()
 	reading.readStart()
 
-	from := time.Now().UnixNano() + 1 // a pause after every event above
+	from := mono() + 1 // a pause after every event above
 	var got []uint64
 	for _, f := range flightsDuring(from, from+int64(time.Millisecond)) {
 		if f.id >= 9001 && f.id <= 9003 {
@@ -37,7 +37,7 @@ func TestFlightsDuringCountsOnlyWaitedRequests(t *testing.T) {
 		flightEnd(f)
 	}
 	// Finished: the unread one still does not count.
-	for _, f := range flightsDuring(from, time.Now().UnixNano()) {
+	for _, f := range flightsDuring(from, mono()) {
 		if f.id == 9002 {
 			t.Errorf("finished unread request counted as delayed")
 		}

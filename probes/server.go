@@ -8,7 +8,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
-	"time"
+	"sync"
 )
 
 // InstrumentServer composes the probes' ConnState and ConnContext hooks
@@ -104,40 +104,91 @@ type serverRequest struct {
 	site  string
 	id    uint64
 	conn  uint64
-	start time.Time
+	start int64 // mono
 	r     *http.Request
+	// flight is the request's entry in the gc in-flight set (used when
+	// the gc probe is on), body its request body's state: part of the
+	// one allocation a served request costs.
+	flight flight
+	body   bodyState
 }
-
-type servedCtxKey struct{}
 
 // ServeHTTP runs h for a handler registered at site, with the probes
 // around it. The call-site wrapper's handler calls it. A request already
-// followed by an outer wrapper (ServeHTTPOuter) is passed through, so
-// that a wrapped mux behind a wrapped server handler reports once.
+// followed by an outer wrapper (a wrapped mux behind a wrapped server
+// handler, or a mux inside a mux) is passed through, so that it is
+// reported once, by the outermost wrapper.
 func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
 	hl, bl, gl := Level(Header), Level(Body), Level(GC)
-	if hl|bl|gl == 0 || r.Context().Value(servedCtxKey{}) != nil {
+	if hl|bl|gl == 0 {
 		h.ServeHTTP(w, r)
 		return
 	}
+	k := headerKey(r.Header)
+	if !follow(k) {
+		h.ServeHTTP(w, r)
+		return
+	}
+	defer unfollow(k)
 	serve(h, site, w, r)
 }
 
-// ServeHTTPOuter is ServeHTTP for a server's own Handler (a handler that
-// may contain other wrapped handlers): it marks the request as followed.
+// ServeHTTPOuter is ServeHTTP for a server's own Handler.
 func ServeHTTPOuter(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
-	hl, bl, gl := Level(Header), Level(Body), Level(GC)
-	if hl|bl|gl == 0 || r.Context().Value(servedCtxKey{}) != nil {
-		h.ServeHTTP(w, r)
+	ServeHTTP(h, site, w, r)
+}
+
+// The requests being followed are keyed by their Header map: net/http
+// makes one per request, and the copies middleware makes (WithContext,
+// StripPrefix, TimeoutHandler) share it. Marking the request's context
+// instead would copy the request, on every request.
+const followShards = 16
+
+type followShard struct {
+	mu sync.Mutex
+	m  map[uintptr]struct{}
+}
+
+var following [followShards]followShard
+
+func init() {
+	for i := range following {
+		following[i].m = make(map[uintptr]struct{})
+	}
+}
+
+// headerKey returns the identity of h, 0 for a nil map.
+func headerKey(h http.Header) uintptr { return reflect.ValueOf(h).Pointer() }
+
+// follow marks k followed; it returns false when it already was. A
+// request without a Header (k 0) cannot be marked and is always followed.
+func follow(k uintptr) bool {
+	if k == 0 {
+		return true
+	}
+	s := &following[(k>>4)%followShards]
+	s.mu.Lock()
+	_, dup := s.m[k]
+	if !dup {
+		s.m[k] = struct{}{}
+	}
+	s.mu.Unlock()
+	return !dup
+}
+
+func unfollow(k uintptr) {
+	if k == 0 {
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), servedCtxKey{}, true))
-	serve(h, site, w, r)
+	s := &following[(k>>4)%followShards]
+	s.mu.Lock()
+	delete(s.m, k)
+	s.mu.Unlock()
 }
 
 func serve(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
 	hl, bl := Level(Header), Level(Body)
-	sr := &serverRequest{site: site, id: NextReqID(), conn: ConnIDFromContext(r.Context()), start: time.Now(), r: r}
+	sr := &serverRequest{site: site, id: NextReqID(), conn: ConnIDFromContext(r.Context()), start: mono(), r: r}
 	if hl >= 1 {
 		sr.requestHeaders()
 	}
@@ -145,7 +196,7 @@ func serve(h http.Handler, site string, w http.ResponseWriter, r *http.Request) 
 	if bl >= 1 {
 		bs = wrapRequestBody(r, sr)
 	}
-	if f := flightStart(sr.id, site, sr.start); f != nil {
+	if f := flightStart(&sr.flight, sr.id, site, sr.start); f != nil {
 		defer flightEnd(f)
 	}
 	if hl >= 2 {
@@ -193,7 +244,7 @@ func (sr *serverRequest) requestHeaders() {
 func (sr *serverRequest) responseHeaders(status int, h http.Header) {
 	e := sr.event(Header, Info, "header.response", "server sent response headers")
 	e.Add(Int("status", int64(status)), Int("size", int64(HeaderSize(h))), String("headers", FormatHeader(h)),
-		Duration("dur", time.Since(sr.start)))
+		Duration("dur", sinceMono(sr.start)))
 	Emit(&e)
 }
 

@@ -357,6 +357,9 @@ func ctlStatus(c *adminClient, args []string, o *ctlOpts) error {
 	fmt.Fprintf(w, "socket: %s (mode %s)\n", str(m["socket"]), str(m["mode"]))
 	fmt.Fprintf(w, "probes: %s\n", levelsLine(m["probes"]))
 	fmt.Fprintf(w, "http2debug: %s\n", str(m["http2debug"]))
+	if ch := str(m["client_hooks"]); ch != "" {
+		fmt.Fprintf(w, "client hooks: %s\n", ch)
+	}
 	if kl := str(m["keylog"]); kl != "" {
 		fmt.Fprintf(w, "keylog: %s\n", kl)
 	}

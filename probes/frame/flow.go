@@ -52,6 +52,7 @@ type flow struct {
 	conn    [2]window
 	initial [2]int64 // initial stream window by dir
 	streams map[uint32]*streamFlow
+	free    []*streamFlow // ended streams' state, reused: a stream costs no allocation
 }
 
 func (fl *flow) init() {
@@ -63,7 +64,12 @@ func (fl *flow) init() {
 func (fl *flow) stream(id uint32, create bool) *streamFlow {
 	s := fl.streams[id]
 	if s == nil && create && len(fl.streams) < maxStreams {
-		s = &streamFlow{}
+		if n := len(fl.free); n > 0 {
+			s, fl.free = fl.free[n-1], fl.free[:n-1]
+			*s = streamFlow{}
+		} else {
+			s = &streamFlow{}
+		}
 		s.w[dirSend].n, s.w[dirRecv].n = fl.initial[dirSend], fl.initial[dirRecv]
 		fl.streams[id] = s
 	}
@@ -124,7 +130,27 @@ func (fl *flow) end(id uint32, s *streamFlow, d dir) {
 	s.ended[d] = true
 	if s.ended[dirSend] && s.ended[dirRecv] {
 		delete(fl.streams, id)
+		if len(fl.free) < maxFree {
+			fl.free = append(fl.free, s)
+		}
 	}
+}
+
+// maxFree bounds the reusable stream states kept per connection.
+const maxFree = 64
+
+// quiet reports whether the windows a frame on stream id can move (all:
+// every stream's, for SETTINGS) are open and none is in a zero-window
+// episode: then there is nothing to check, and no clock to read.
+func (fl *flow) quiet(all bool, id uint32) bool {
+	open := func(w *window) bool { return w.n > 0 && w.zeroSince.IsZero() }
+	if all || !open(&fl.conn[dirSend]) || !open(&fl.conn[dirRecv]) {
+		return false
+	}
+	if s := fl.streams[id]; s != nil && id != 0 {
+		return open(&s.w[dirSend]) && open(&s.w[dirRecv])
+	}
+	return true
 }
 
 // stall describes one window that has been closed for longer than the

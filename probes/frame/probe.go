@@ -180,7 +180,9 @@ func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
 	if c.synced && !c.done {
 		c.fl.apply(&f, written)
 		// SETTINGS may move every stream's window; other frames one stream's.
-		due = c.scheduleLocked(time.Now(), f.Type == TypeSettings, f.StreamID)
+		if all := f.Type == TypeSettings; !c.fl.quiet(all, f.StreamID) {
+			due = c.scheduleLocked(time.Now(), all, f.StreamID)
+		}
 	}
 	c.mu.Unlock()
 

@@ -33,7 +33,31 @@ func patchHTTP1(pk *pkgFiles, st *patchState) string {
 	if peek {
 		helpers += peekHelper
 	}
-	return helpers
+	return helpers + patchClientConn(pk, st)
+}
+
+// patchClientConn wraps the client's (*Transport).getConn, to report the
+// connection each HTTP/1 request got, and (*Transport).dialConn, so the
+// probes can time a new connection's DNS, connect and TLS phases with a
+// trace installed for that dial alone. Without them, the probes trace
+// every request (DESIGN §4, docs/PROBES.md "Cost").
+func patchClientConn(pk *pkgFiles, st *patchState) string {
+	if !pk.hasFields("persistConn", "conn", "alt", "idleAt") || !pk.hasFields("connectMethod", "targetScheme", "targetAddr") ||
+		!pk.hasFields("transportRequest", "Request") {
+		st.missing("(*Transport).getConn", "(*Transport).dialConn")
+		return ""
+	}
+	n := len(st.miss)
+	wrapMethod(pk, st, "Transport", "getConn", []string{"*transportRequest", "connectMethod"}, []string{"*persistConn", "error"}, func(_ string, args []string, call string) string {
+		return "pc, err := " + call + "\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil {\nh(" + args[0] + ".Request, pc.conn, pc.isReused(), pc.idleAt)\n}\nreturn pc, err"
+	})
+	wrapMethod(pk, st, "Transport", "dialConn", []string{"context.Context", "connectMethod", "bool", "func()"}, []string{"*persistConn", "error"}, func(r string, args []string, call string) string {
+		return "if h := GohttpdbgHTTP1.Dial; h != nil {\n" + args[0] + " = h(" + args[0] + ", " + r + ", " + args[1] + ".targetScheme, " + args[1] + ".targetAddr)\n}\nreturn " + call
+	})
+	if len(st.miss) != n {
+		return ""
+	}
+	return clientHookedHelper
 }
 
 const http1HookSet = `
@@ -50,6 +74,16 @@ type GohttpdbgHTTP1HookSet struct {
 	// (malformed status line or header, header too large, EOF on a reused
 	// connection…) and the bytes still buffered (only valid during the call).
 	ClientReadError func(conn net.Conn, err error, buffered []byte)
+	// GotConn receives the connection an HTTP/1 client request got (as
+	// httptrace's GotConn, which HTTP/2 reports by itself): whether it was
+	// reused, and since when it had been idle (zero if it was not).
+	GotConn func(req *Request, conn net.Conn, reused bool, idleAt time.Time)
+	// Dial runs before every new client connection (HTTP/1 and HTTP/2
+	// alike) and returns the context to dial with: one that may carry an
+	// httptrace.ClientTrace for this dial, composed with the request's.
+	Dial func(ctx context.Context, t *Transport, scheme, addr string) context.Context
+	// ClientHooked is set when this net/http calls GotConn and Dial.
+	ClientHooked bool
 }
 
 // GohttpdbgHTTP1 is the HTTP/1 hook set.
@@ -86,6 +120,10 @@ func (pc *persistConn) gohttpdbgReadError(err error) {
 		h(pc.conn, err, gohttpdbgPeek(pc.br))
 	}
 }
+`
+
+const clientHookedHelper = `
+func init() { GohttpdbgHTTP1.ClientHooked = true }
 `
 
 const peekHelper = `

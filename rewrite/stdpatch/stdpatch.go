@@ -71,7 +71,7 @@ func goMinor(v string) int {
 func ID() string {
 	h := sha256.New()
 	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, serverRejectHelper,
-		clientReadErrorHelper, peekHelper, wiringSource} {
+		clientReadErrorHelper, clientHookedHelper, peekHelper, wiringSource, SelfTestSource} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -200,7 +200,8 @@ func addedFile(pkg, path, body string) []byte {
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
 	var imps []string
 	for _, c := range []struct{ name, path string }{
-		{"bufio", "bufio"}, {"io", "io"}, {"net", "net"}, {"http", "net/http"}, {"http2", pkgInternalH2},
+		{"bufio", "bufio"}, {"context", "context"}, {"io", "io"}, {"net", "net"}, {"time", "time"},
+		{"http", "net/http"}, {"http2", pkgInternalH2},
 	} {
 		if used[c.name] && !(c.name == pkg) {
 			imps = append(imps, strconv.Quote(c.path))

@@ -129,10 +129,11 @@ func TestPatchNotTarget(t *testing.T) {
 
 // TestPatchMissing: a package where the hook points cannot be found still
 // gets its hook variables (so the wiring compiles) and reports what is
-// missing, by name.
+// missing, by name. (Request and Transport, which the hook set's
+// signatures name, are in every net/http.)
 func TestPatchMissing(t *testing.T) {
 	dir := t.TempDir()
-	src := "package http\n\nimport (\n\t\"io\"\n\t\"net\"\n)\n\ntype conn struct{ rwc net.Conn }\n\nvar _ io.Reader\n"
+	src := "package http\n\nimport (\n\t\"io\"\n\t\"net\"\n)\n\ntype conn struct{ rwc net.Conn }\n\ntype Request struct{}\n\ntype Transport struct{}\n\nvar _ io.Reader\n"
 	p := filepath.Join(dir, "server.go")
 	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -145,7 +146,7 @@ func TestPatchMissing(t *testing.T) {
 		t.Fatalf("got %+v", r)
 	}
 	add := string(r.Add[AddedFile])
-	for _, want := range []string{"var GohttpdbgH2 ", "var GohttpdbgHTTP1 ", "HTTP/2", "(*conn).readRequest"} {
+	for _, want := range []string{"var GohttpdbgH2 ", "var GohttpdbgHTTP1 ", "HTTP/2", "(*conn).readRequest", "(*Transport).dialConn"} {
 		if !strings.Contains(add+strings.Join(r.Missing, " "), want) {
 			t.Errorf("missing %q in added file or Missing list", want)
 		}

@@ -19,6 +19,7 @@ package runtimehooks
 import (
 	"net/http"
 
+	gohttpdbgprobes "github.com/gohttpdbg/gohttpdbg/probes"
 	gohttpdbgframe "github.com/gohttpdbg/gohttpdbg/probes/frame"
 	gohttpdbgreject "github.com/gohttpdbg/gohttpdbg/probes/reject"
 )
@@ -40,5 +41,10 @@ func init() {
 	h1 := http.GohttpdbgHTTP1
 	h1.ServerReject = gohttpdbgreject.ServerReject
 	h1.ClientReadError = gohttpdbgreject.ClientReadError
+	if h1.ClientHooked {
+		h1.GotConn = gohttpdbgprobes.StdGotConn
+		h1.Dial = gohttpdbgprobes.StdDial
+		gohttpdbgprobes.UseStdClientHooks()
+	}
 }
 `

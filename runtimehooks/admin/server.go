@@ -361,6 +361,9 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		"overrides":  ovs,
 		"keylog":     keyLog,
 		"dropped":    probes.Dropped(),
+		// How client requests are followed: "std patch" (net/http's own
+		// hooks, no per-request trace at level 1) or "httptrace".
+		"client_hooks": probes.ClientHooks(),
 	}
 	budget := s.opt.Budget
 	if budget == 0 {

@@ -4,7 +4,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
+
+	"github.com/gohttpdbg/gohttpdbg/internal/cputime"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/gohttpdbgrt"
@@ -14,6 +17,9 @@ import (
 // and through the wrappers at levels 0, 1 and 2 (call-site probes only; the
 // std patch's frame probe is measured by the end-to-end benchmarks). Events
 // go to a discarding NDJSON sink.
+//
+// GOHTTPDBG_BENCH_SPEC=all=0,body=1 adds a variant "spec" with those
+// levels, to attribute an overhead to one probe.
 func benchRequests(b *testing.B, h2 bool) {
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -22,10 +28,16 @@ func benchRequests(b *testing.B, h2 bool) {
 	old := probes.CurrentConfig()
 	oldSink := probes.SetSink(probes.NewJSONSink(io.Discard))
 	defer func() { probes.Flush(); probes.SetSink(oldSink); probes.Configure(old) }()
-	for _, mode := range []string{"plain", "level0", "level1", "level2"} {
+	specs := map[string]string{"plain": "all=0", "level0": "all=0", "level1": "all=1", "level2": "all=2"}
+	modes := []string{"plain", "level0", "level1", "level2"}
+	if s := os.Getenv("GOHTTPDBG_BENCH_SPEC"); s != "" {
+		specs["spec"] = s
+		modes = append(modes, "spec")
+	}
+	for _, mode := range modes {
 		b.Run(mode, func(b *testing.B) {
 			cfg := probes.DefaultConfig()
-			lvl := map[string]string{"plain": "all=0", "level0": "all=0", "level1": "all=1", "level2": "all=2"}[mode]
+			lvl := specs[mode]
 			if err := probes.ParseSpec(lvl, &cfg); err != nil {
 				b.Fatal(err)
 			}
@@ -48,6 +60,7 @@ func benchRequests(b *testing.B, h2 bool) {
 			c := srv.Client()
 			b.ReportAllocs()
 			b.ResetTimer()
+			defer cputime.Measure(b)()
 			for i := 0; i < b.N; i++ {
 				req, _ := http.NewRequest("GET", srv.URL, nil)
 				var resp *http.Response

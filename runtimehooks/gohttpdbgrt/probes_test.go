@@ -549,6 +549,9 @@ func TestUserHooksComposed(t *testing.T) {
 	if !gotConn {
 		t.Error("the user's httptrace hook was not called")
 	}
+	if resp.Request != req {
+		t.Error("resp.Request is not the caller's request (the probes' copy leaked out)")
+	}
 	mu.Lock()
 	n := len(states)
 	mu.Unlock()
@@ -631,5 +634,58 @@ func TestServerLiteralOnce(t *testing.T) {
 	}
 	if n := len(rec.find("dial.conn_state", site("serve.go:2"))); n != 0 {
 		t.Errorf("ConnState composed twice (%d events at the Serve site)", n)
+	}
+}
+
+// At level 1 a request expected to reuse a kept-alive connection is traced
+// lightly (GotConn only). When it has to dial anyway, because the server
+// closed the idle connection, it still reports dial.not_reused, and the
+// following requests are traced fully again: their dial phases are timed.
+func TestLightTraceUnexpectedDial(t *testing.T) {
+	rec := setup(t, "all=1,slow.connect=1ns")
+	srv := httptestrt.NewServer(http.HandlerFunc(hello), "srv.go:1")
+	defer srv.Close()
+	c := &http.Client{Transport: &http.Transport{}}
+	get := func(site string) {
+		t.Helper()
+		resp, err := gohttpdbgrt.ClientGet(c, srv.URL, site)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	connects := func(site string) int {
+		return len(rec.find("dial.slow", func(e *probes.Event) bool {
+			return e.Site == site && attr(*e, "phase").Str == "connect"
+		}))
+	}
+	// closeIdle closes the client's idle connection from the server side.
+	// The client's read loop sees EOF at once and drops the connection
+	// from its pool; the pause lets it, so that the next request dials
+	// instead of trying the dead connection first (net/http would then
+	// retry on a new one, a different case).
+	closeIdle := func() {
+		srv.CloseClientConnections()
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	get("first.go:1") // a new host: traced fully
+	if connects("first.go:1") != 1 {
+		t.Fatalf("first request: %d dial.slow connect events, want 1", connects("first.go:1"))
+	}
+	closeIdle()
+	get("light.go:2") // expected to reuse: light trace, yet it dials
+	if n := connects("light.go:2"); n != 0 {
+		t.Errorf("light trace timed the connect (%d events)", n)
+	}
+	nr := rec.wait(t, "dial.not_reused", site("light.go:2"))
+	if !strings.Contains(attr(nr, "reason").Str, "idle connections were closed") {
+		t.Errorf("dial.not_reused reason %q", attr(nr, "reason").Str)
+	}
+	closeIdle()
+	get("after.go:3") // after an unexpected dial: traced fully again
+	if n := connects("after.go:3"); n != 1 {
+		t.Errorf("request after an unexpected dial: %d dial.slow connect events, want 1", n)
 	}
 }

@@ -1,0 +1,30 @@
+package probes
+
+import "time"
+
+// The probes take several timestamps per request, and only measure
+// intervals: they read the monotonic clock alone (time.Since on a time
+// that carries a monotonic reading does not read the wall clock), which
+// costs half of time.Now. Event timestamps are derived from the same
+// reading (Now).
+
+// clockBase pairs a wall-clock reading with the monotonic clock.
+var clockBase = time.Now()
+
+// mono returns the monotonic clock in nanoseconds since clockBase
+// (always > 0 once the process runs, so 0 can mean "not yet").
+func mono() int64 { return int64(time.Since(clockBase)) }
+
+// sinceMono returns the time elapsed since the monotonic reading m.
+func sinceMono(m int64) time.Duration { return time.Duration(mono() - m) }
+
+// wallAt converts a monotonic reading to wall-clock time, for display.
+func wallAt(m int64) time.Time { return clockBase.Add(time.Duration(m)) }
+
+// monoAt converts a wall-clock time (one the runtime reports, such as a
+// GC pause's end) to a monotonic reading.
+func monoAt(t time.Time) int64 { return int64(t.Sub(clockBase)) }
+
+// Now returns the current time in Unix nanoseconds as events carry it:
+// wall clock at process start plus monotonic time since.
+func Now() int64 { return clockBase.UnixNano() + mono() }

@@ -1,0 +1,154 @@
+package probes
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// With the std patch, net/http calls the probes when an HTTP/1 request
+// gets its connection (StdGotConn) and before it dials a new one
+// (StdDial). A level-1 request then needs no httptrace at all: no trace,
+// no context value, no copy of the request. The request is found from
+// net/http's internals by its Header map, which the copies net/http makes
+// (Client.send, the Transport's retries) share with the caller's request.
+
+var stdClient atomic.Bool
+
+// UseStdClientHooks is called by the build's wiring when the patched
+// net/http calls StdGotConn and StdDial.
+func UseStdClientHooks() { stdClient.Store(true) }
+
+// ClientHooks says how client requests are followed: "std patch" (the
+// patched net/http reports connections and dials) or "httptrace" (a
+// trace per request, composed with the program's).
+func ClientHooks() string {
+	if stdClient.Load() {
+		return "std patch"
+	}
+	return "httptrace"
+}
+
+const stdReqShards = 16
+
+type stdReqShard struct {
+	mu sync.Mutex
+	m  map[uintptr]*ClientRequest
+}
+
+var stdReqs [stdReqShards]stdReqShard
+
+func init() {
+	for i := range stdReqs {
+		stdReqs[i].m = make(map[uintptr]*ClientRequest)
+	}
+}
+
+// stdRegister makes cr findable by StdGotConn until stdUnregister. It
+// returns false when another request in flight shares the Header map
+// (then cr is traced instead).
+func stdRegister(cr *ClientRequest) bool {
+	k := headerKey(cr.req.Header)
+	if k == 0 {
+		return false
+	}
+	s := &stdReqs[(k>>4)%stdReqShards]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.m[k]; dup {
+		return false
+	}
+	s.m[k] = cr
+	cr.stdKey = k
+	return true
+}
+
+func stdUnregister(cr *ClientRequest) {
+	k := cr.stdKey
+	if k == 0 {
+		return
+	}
+	s := &stdReqs[(k>>4)%stdReqShards]
+	s.mu.Lock()
+	if s.m[k] == cr {
+		delete(s.m, k)
+	}
+	s.mu.Unlock()
+}
+
+func stdLookup(req *http.Request) *ClientRequest {
+	k := headerKey(req.Header)
+	if k == 0 {
+		return nil
+	}
+	s := &stdReqs[(k>>4)%stdReqShards]
+	s.mu.Lock()
+	cr := s.m[k]
+	s.mu.Unlock()
+	return cr
+}
+
+// StdGotConn is the std patch's GotConn hook: as httptrace's GotConn for
+// a request followed at a call site.
+func StdGotConn(req *http.Request, conn net.Conn, reused bool, idleAt time.Time) {
+	cr := stdLookup(req)
+	if cr == nil {
+		return
+	}
+	info := httptrace.GotConnInfo{Conn: conn, Reused: reused}
+	if reused && !idleAt.IsZero() {
+		info.WasIdle, info.IdleTime = true, time.Since(idleAt)
+	}
+	cr.traceGotConn(info)
+}
+
+// StdDial is the std patch's Dial hook. At dial level 1 it returns a
+// context whose trace times this dial's DNS, connect and TLS phases
+// (dial.slow) and checks ALPN (dial.alpn_fallback), attributed to the
+// latest request to the host. At level 2 every request carries the full
+// trace already.
+func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) context.Context {
+	if Level(Dial) != 1 {
+		return ctx
+	}
+	h := stdHost(t, scheme, addr)
+	h.mu.Lock()
+	site, id := h.lastSite, h.lastReq
+	h.mu.Unlock()
+	d := &ClientRequest{site: site, id: id, start: mono(), t: t, host: h, full: &fullTrace{},
+		req: &http.Request{Method: "CONNECT", URL: &url.URL{Scheme: scheme, Host: addr}}}
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		DNSStart: d.traceDNSStart, DNSDone: d.traceDNSDone,
+		ConnectStart: d.traceConnectStart, ConnectDone: d.traceConnectDone,
+		TLSHandshakeStart: d.traceTLSStart, TLSHandshakeDone: d.traceTLSDone,
+	})
+}
+
+// stdHost finds the host state the call-site requests use (keyed by the
+// URL's host, with or without its default port), or makes one.
+func stdHost(t *http.Transport, scheme, addr string) *hostState {
+	if h, ok := hostsFast.Load(hostKey{t, addr}); ok {
+		return h.(*hostState)
+	}
+	if host, port, err := net.SplitHostPort(addr); err == nil &&
+		(scheme == "http" && port == "80" || scheme == "https" && port == "443") {
+		if h, ok := hostsFast.Load(hostKey{t, host}); ok {
+			return h.(*hostState)
+		}
+	}
+	return hostFor(t, addr)
+}
+
+// tlsState returns c's TLS state, if it is a TLS connection.
+func tlsState(c net.Conn) (tls.ConnectionState, bool) {
+	if tc, ok := c.(*tls.Conn); ok {
+		return tc.ConnectionState(), true
+	}
+	return tls.ConnectionState{}, false
+}
