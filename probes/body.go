@@ -142,9 +142,7 @@ func (st *bodyState) event(sev Sev, name, msg string) Event {
 func (b *trackedBody) Read(p []byte) (int, error) {
 	st := b.st
 	if st.userClosed.Load() && st.racWarned.CompareAndSwap(false, true) && Level(Body) >= 1 {
-		e := st.event(Warn, "body.read_after_close", "body read after Close")
-		e.Add(Int("bytes", st.bytes.Load()))
-		Emit(&e)
+		st.emitReadAfterClose()
 	}
 	if st.flight != nil {
 		st.flight.readStart()
@@ -182,20 +180,10 @@ func (b *trackedBody) Close() error {
 	eof := st.eof.Load()
 	lvl := Level(Body)
 	if lvl >= 2 {
-		e := st.event(Info, "body.close", "response body closed")
-		e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("dur", sinceMono(st.opened)))
-		Emit(&e)
+		st.emitClose("response body closed", eof)
 	}
 	if !eof && st.http1 {
-		if lvl >= 1 {
-			e := st.event(Warn, "body.early_close",
-				"response body closed before EOF: net/http closes the connection instead of reusing it")
-			e.Add(Int("bytes", st.bytes.Load()), Int("length", st.length), String("url", st.url()))
-			Emit(&e)
-		}
-		if st.host != nil {
-			st.host.lost("a response body was closed before EOF at " + st.site)
-		}
+		st.earlyClose(lvl)
 	}
 	return b.rc.Close()
 }
@@ -249,9 +237,7 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest) {
 	cr.flight = nil // the body now ends the request
 	cr.hostHandedOff = true
 	if Level(Body) >= 2 {
-		e := st.event(Info, "body.open", "response body opened")
-		e.Add(Int("length", st.length), String("proto", resp.Proto), String("url", st.url()))
-		Emit(&e)
+		st.emitOpen("response body opened", resp.Proto)
 	}
 }
 
@@ -268,9 +254,7 @@ func wrapRequestBody(r *http.Request, sr *serverRequest) *bodyState {
 	st.register()
 	r.Body = &trackedBody{rc: rc, st: st}
 	if Level(Body) >= 2 {
-		e := st.event(Info, "body.open", "request body opened")
-		e.Add(Int("length", st.length), String("proto", r.Proto), String("url", st.url()))
-		Emit(&e)
+		st.emitOpen("request body opened", r.Proto)
 	}
 	return st
 }
@@ -282,17 +266,62 @@ func finishRequestBody(st *bodyState) {
 	n, eof := st.bytes.Load(), st.eof.Load()
 	lvl := Level(Body)
 	if lvl >= 2 {
-		e := st.event(Info, "body.close", "request body done: handler returned")
-		e.Add(Int("bytes", n), Bool("eof", eof), Duration("dur", sinceMono(st.opened)))
-		Emit(&e)
+		st.emitClose("request body done: handler returned", eof)
 	}
 	if lvl >= 1 && !eof && (st.length > n || (st.length < 0 && n == 0)) {
-		msg := "handler returned without reading its request body"
-		if n > 0 {
-			msg = "handler returned with its request body partly read"
-		}
-		e := st.event(Warn, "body.unread", msg)
-		e.Add(Int("read", n), Int("length", st.length), String("url", st.url()))
+		st.emitUnread(n)
+	}
+}
+
+// The events are built in functions of their own, kept out of line: an
+// Event takes hundreds of bytes of stack, and the functions above run on
+// every request, some on goroutines net/http starts per request (HTTP/2
+// handlers) whose stacks would otherwise have to grow each time.
+
+//go:noinline
+func (st *bodyState) emitReadAfterClose() {
+	e := st.event(Warn, "body.read_after_close", "body read after Close")
+	e.Add(Int("bytes", st.bytes.Load()))
+	Emit(&e)
+}
+
+//go:noinline
+func (st *bodyState) emitOpen(msg, proto string) {
+	e := st.event(Info, "body.open", msg)
+	e.Add(Int("length", st.length), String("proto", proto), String("url", st.url()))
+	Emit(&e)
+}
+
+//go:noinline
+func (st *bodyState) emitClose(msg string, eof bool) {
+	e := st.event(Info, "body.close", msg)
+	e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("dur", sinceMono(st.opened)))
+	Emit(&e)
+}
+
+// earlyClose: a client body closed before EOF, so net/http closes its
+// connection.
+//
+//go:noinline
+func (st *bodyState) earlyClose(lvl int32) {
+	if lvl >= 1 {
+		e := st.event(Warn, "body.early_close",
+			"response body closed before EOF: net/http closes the connection instead of reusing it")
+		e.Add(Int("bytes", st.bytes.Load()), Int("length", st.length), String("url", st.url()))
 		Emit(&e)
 	}
+	if st.host != nil {
+		st.host.lost("a response body was closed before EOF at " + st.site)
+	}
+}
+
+//go:noinline
+func (st *bodyState) emitUnread(n int64) {
+	msg := "handler returned without reading its request body"
+	if n > 0 {
+		msg = "handler returned with its request body partly read"
+	}
+	e := st.event(Warn, "body.unread", msg)
+	e.Add(Int("read", n), Int("length", st.length), String("url", st.url()))
+	Emit(&e)
 }

@@ -34,17 +34,22 @@ type ConnInfo struct {
 }
 
 type connEntry struct {
-	key  uintptr
-	info ConnInfo
+	key     uintptr
+	info    ConnInfo    // guarded by connsMu, but for ID, immutable once set
+	sideSet atomic.Bool // info.Side is known: the lock-free lookup may return the entry
 }
 
 // maxConns bounds the registry for connection types whose collection the
 // runtime cannot observe (custom net.Conn implementations).
 const maxConns = 8192
 
+// conns is looked up several times a request (every ConnState change,
+// every GotConn): lookups go to connsFast, without a lock; connsMu orders
+// insertions, evictions and the inventory.
 var (
-	connsMu sync.Mutex
-	conns   = map[uintptr]*connEntry{}
+	connsMu   sync.Mutex
+	conns     = map[uintptr]*connEntry{}
+	connsFast sync.Map // uintptr → *connEntry, the same entries as conns
 )
 
 // ConnID returns the id of c, assigning one the first time c is seen, so
@@ -69,11 +74,17 @@ func connFor(c net.Conn, side string) *connEntry {
 		return nil
 	}
 	key := v.Pointer()
+	if e, ok := connsFast.Load(key); ok {
+		if e := e.(*connEntry); side == "" || e.sideSet.Load() {
+			return e
+		}
+	}
 	connsMu.Lock()
 	defer connsMu.Unlock()
 	if e := conns[key]; e != nil {
-		if e.info.Side == "" {
+		if e.info.Side == "" && side != "" {
 			e.info.Side = side
+			e.sideSet.Store(true)
 		}
 		return e
 	}
@@ -83,7 +94,9 @@ func connFor(c net.Conn, side string) *connEntry {
 	now := time.Now()
 	e := &connEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side, Opened: now, Since: now}}
 	e.info.Local, e.info.Remote = connAddrs(c)
+	e.sideSet.Store(side != "")
 	conns[key] = e
+	connsFast.Store(key, e)
 	// Forget the entry when the connection object is collected; keys are
 	// addresses, so a later connection at the same address gets a new id.
 	ck := connKey{key, e.info.ID}
@@ -123,6 +136,7 @@ func forgetConn(k connKey) {
 	connsMu.Lock()
 	if e := conns[k.addr]; e != nil && e.info.ID == k.id {
 		delete(conns, k.addr)
+		connsFast.Delete(k.addr)
 	}
 	connsMu.Unlock()
 }
@@ -135,6 +149,7 @@ func evictOldestLocked() {
 		}
 	}
 	delete(conns, oldest.key)
+	connsFast.Delete(oldest.key)
 }
 
 // setConnState records a state change and returns the previous state and

@@ -90,7 +90,7 @@ func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientR
 	dialLikely := true
 	if dl >= 1 || bl >= 1 {
 		cr.host = hostFor(cr.t, req.URL.Host)
-		dialLikely = cr.host.begin(site, cr.id)
+		dialLikely = cr.host.begin(cr)
 	}
 	cr.flight = flightStart(&cr.fl, cr.id, site, cr.start)
 	switch {
@@ -219,18 +219,31 @@ func (cr *ClientRequest) response(resp *http.Response) {
 	}
 	size := HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
 	if hl >= 2 {
-		e := cr.event(Header, Info, "header.response", "client received response headers")
-		e.Add(Int("status", int64(resp.StatusCode)), String("proto", resp.Proto), Int("size", int64(size)),
-			String("headers", FormatHeader(resp.Header)), String("url", cr.url()))
-		Emit(&e)
+		cr.emitResponseHeaders(resp, size)
 	}
-	limit := cr.maxResponseHeaderBytes()
-	if int64(size)*10 >= limit*9 {
-		e := cr.event(Header, Warn, "header.limit",
-			fmt.Sprintf("response headers of %d bytes are %d%% of the client's MaxResponseHeaderBytes", size, int64(size)*100/limit))
-		e.Add(Int("size", int64(size)), Int("limit", limit), String("limit_name", "MaxResponseHeaderBytes"), String("url", cr.url()))
-		Emit(&e)
+	if limit := cr.maxResponseHeaderBytes(); int64(size)*10 >= limit*9 {
+		cr.emitResponseLimit(size, limit)
 	}
+}
+
+// The events of the per-request paths are built out of line, as the body
+// probe's are (see emitReadAfterClose): an Event is hundreds of bytes of
+// stack.
+
+//go:noinline
+func (cr *ClientRequest) emitResponseHeaders(resp *http.Response, size int) {
+	e := cr.event(Header, Info, "header.response", "client received response headers")
+	e.Add(Int("status", int64(resp.StatusCode)), String("proto", resp.Proto), Int("size", int64(size)),
+		String("headers", FormatHeader(resp.Header)), String("url", cr.url()))
+	Emit(&e)
+}
+
+//go:noinline
+func (cr *ClientRequest) emitResponseLimit(size int, limit int64) {
+	e := cr.event(Header, Warn, "header.limit",
+		fmt.Sprintf("response headers of %d bytes are %d%% of the client's MaxResponseHeaderBytes", size, int64(size)*100/limit))
+	e.Add(Int("size", int64(size)), Int("limit", limit), String("limit_name", "MaxResponseHeaderBytes"), String("url", cr.url()))
+	Emit(&e)
 }
 
 // HeaderSize returns the wire size of h in HTTP/1 form ("Key: value\r\n"
@@ -324,16 +337,7 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 	}
 	lvl := Level(Dial)
 	if lvl >= 2 {
-		e := cr.event(Dial, Info, "dial.conn", "client got a connection")
-		e.Add(Bool("reused", info.Reused), Bool("was_idle", info.WasIdle), Duration("idle_time", info.IdleTime))
-		if getConn != 0 {
-			e.Add(Duration("wait", sinceMono(getConn)))
-		}
-		if info.Conn != nil {
-			local, remote := connAddrs(info.Conn)
-			e.Add(String("local", local), String("remote", remote))
-		}
-		Emit(&e)
+		cr.emitConn(&info, getConn)
 	}
 	if cr.host == nil {
 		return
@@ -342,6 +346,28 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 		cr.host.reused()
 		return
 	}
+	cr.newConn(info.Conn, lvl)
+}
+
+//go:noinline
+func (cr *ClientRequest) emitConn(info *httptrace.GotConnInfo, getConn int64) {
+	e := cr.event(Dial, Info, "dial.conn", "client got a connection")
+	e.Add(Bool("reused", info.Reused), Bool("was_idle", info.WasIdle), Duration("idle_time", info.IdleTime))
+	if getConn != 0 {
+		e.Add(Duration("wait", sinceMono(getConn)))
+	}
+	if info.Conn != nil {
+		local, remote := connAddrs(info.Conn)
+		e.Add(String("local", local), String("remote", remote))
+	}
+	Emit(&e)
+}
+
+// newConn: the request got a new connection, c (dial.not_reused,
+// dial.alpn_fallback).
+//
+//go:noinline
+func (cr *ClientRequest) newConn(c net.Conn, lvl int32) {
 	if reason := cr.host.fresh(cr.light); reason != "" && lvl >= 1 {
 		e := cr.event(Dial, Warn, "dial.not_reused", "new connection instead of an idle one: "+reason)
 		e.Add(String("reason", reason), String("host", cr.req.URL.Host))
@@ -349,7 +375,7 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 	}
 	if cr.full == nil && lvl >= 1 {
 		// The handshake was not traced: ALPN is read off the connection.
-		if st, ok := tlsState(info.Conn); ok {
+		if st, ok := tlsState(c); ok {
 			cr.checkALPN(st)
 		}
 	}
@@ -562,25 +588,30 @@ func (cr *ClientRequest) traceFirstByte() {
 // idle pool, to say why a request had to dial a new connection
 // (dial.not_reused). net/http does not expose its pool; the counts are
 // inferred from the bodies the probes watch, and are estimates.
+//
+// Every request touches it several times (begin, reused, release, end),
+// from every goroutine that talks to the host: those paths use atomics.
+// mu guards what only dials and anomalies touch.
 type hostState struct {
-	mu          sync.Mutex
-	maxIdle     int
+	maxIdle     int32
 	idleTimeout time.Duration
 	keepAlive   bool
-	seen        bool
-	active      int         // requests in flight to the host
-	idle        int         // connections believed idle in the pool
-	lastRelease int64       // mono: last time one went back to the pool
-	h2          atomic.Bool // responses come over HTTP/2 (one shared connection)
-	traceNext   int         // requests still to trace fully after an unexpected dial
-	lastSite    string      // the latest request's site and id: StdDial
-	lastReq     uint64      // attributes a dial to it
-	pending     []string    // why connections were lost, oldest first
-	fallback    bool        // dial.alpn_fallback already reported
 	host        string
 	poolFull    string // the reason given when the idle pool overflowed
-	conns       int64  // new connections dialed
-	reuses      int64  // requests that got a reused connection
+
+	seen        atomic.Bool                   // a connection was got (the host is known)
+	h2          atomic.Bool                   // responses come over HTTP/2 (one shared connection)
+	active      atomic.Int32                  // requests in flight to the host
+	idle        atomic.Int32                  // connections believed idle in the pool
+	traceNext   atomic.Int32                  // requests still to trace fully after an unexpected dial
+	lastRelease atomic.Int64                  // mono: last time one went back to the pool
+	conns       atomic.Int64                  // new connections dialed
+	reuses      atomic.Int64                  // requests that got a reused connection
+	last        atomic.Pointer[ClientRequest] // the latest request: StdDial attributes a dial to it
+
+	mu       sync.Mutex
+	pending  []string // why connections were lost, oldest first
+	fallback bool     // dial.alpn_fallback already reported
 }
 
 // HostInfo is what the dial probe knows about one host of one Transport
@@ -603,7 +634,7 @@ func Hosts() []HostInfo {
 	out := make([]HostInfo, 0, len(list))
 	for _, h := range list {
 		h.mu.Lock()
-		out = append(out, HostInfo{Host: h.host, NewConns: h.conns, Reused: h.reuses, MaxIdle: h.maxIdle})
+		out = append(out, HostInfo{Host: h.host, NewConns: h.conns.Load(), Reused: h.reuses.Load(), MaxIdle: int(h.maxIdle)})
 		h.mu.Unlock()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
@@ -645,7 +676,7 @@ func hostFor(t *http.Transport, host string) *hostState {
 	h := &hostState{maxIdle: http.DefaultMaxIdleConnsPerHost, keepAlive: true, host: host}
 	if t != nil {
 		if t.MaxIdleConnsPerHost > 0 {
-			h.maxIdle = t.MaxIdleConnsPerHost
+			h.maxIdle = int32(min(t.MaxIdleConnsPerHost, 1<<30))
 		}
 		h.idleTimeout = t.IdleConnTimeout
 		h.keepAlive = !t.DisableKeepAlives
@@ -661,23 +692,20 @@ func hostFor(t *http.Transport, host string) *hostState {
 // churning, and the next dials should have their phases timed.
 const unexpectedDialTraces = 8
 
-// begin counts a request in flight, and says whether it will probably
-// dial a new connection (so its dial phases are worth tracing).
-func (h *hostState) begin(site string, req uint64) (dialLikely bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.active++
-	h.lastSite, h.lastReq = site, req
+// begin counts cr in flight, and says whether it will probably dial a
+// new connection (so its dial phases are worth tracing).
+func (h *hostState) begin(cr *ClientRequest) (dialLikely bool) {
+	active := h.active.Add(1)
+	h.last.Store(cr)
 	switch {
-	case !h.seen || !h.keepAlive:
+	case !h.seen.Load() || !h.keepAlive:
 		return true
-	case h.traceNext > 0:
-		h.traceNext--
+	case h.traceNext.Load() > 0 && h.traceNext.Add(-1) >= 0:
 		return true
 	case h.h2.Load():
 		return false // one connection, multiplexed
 	}
-	return h.idle < h.active
+	return h.idle.Load() < active
 }
 
 // sawH2 notes that the host answers over HTTP/2.
@@ -687,27 +715,31 @@ func (h *hostState) sawH2() {
 	}
 }
 
-func (h *hostState) end() {
-	h.mu.Lock()
-	if h.active > 0 {
-		h.active--
+func (h *hostState) end() { decPositive(&h.active) }
+
+// decPositive decrements n unless it is 0.
+func decPositive(n *atomic.Int32) {
+	for v := n.Load(); v > 0; v = n.Load() {
+		if n.CompareAndSwap(v, v-1) {
+			return
+		}
 	}
-	h.mu.Unlock()
 }
 
 // release: a connection went back to the idle pool.
 func (h *hostState) release() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	if !h.keepAlive {
 		return
 	}
-	h.lastRelease = mono()
-	if h.idle < h.maxIdle {
-		h.idle++
-		return
+	h.lastRelease.Store(mono())
+	for v := h.idle.Load(); v < h.maxIdle; v = h.idle.Load() {
+		if h.idle.CompareAndSwap(v, v+1) {
+			return
+		}
 	}
+	h.mu.Lock()
 	h.addPending(h.poolFull)
+	h.mu.Unlock()
 }
 
 // lost: a connection was closed (or stuck) for reason.
@@ -728,13 +760,11 @@ func (h *hostState) addPending(reason string) {
 }
 
 func (h *hostState) reused() {
-	h.mu.Lock()
-	h.seen = true
-	h.reuses++
-	if h.idle > 0 {
-		h.idle--
+	if !h.seen.Load() {
+		h.seen.Store(true)
 	}
-	h.mu.Unlock()
+	h.reuses.Add(1)
+	decPositive(&h.idle)
 }
 
 // fresh is called when a request got a new connection; it returns why an
@@ -744,12 +774,12 @@ func (h *hostState) reused() {
 func (h *hostState) fresh(unexpected bool) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.conns++
+	h.conns.Add(1)
 	if unexpected {
-		h.traceNext = unexpectedDialTraces
+		h.traceNext.Store(unexpectedDialTraces)
 	}
-	if !h.seen || !h.keepAlive {
-		h.seen = true
+	if !h.seen.Load() || !h.keepAlive {
+		h.seen.Store(true)
 		return ""
 	}
 	if len(h.pending) > 0 {
@@ -757,11 +787,11 @@ func (h *hostState) fresh(unexpected bool) string {
 		h.pending = h.pending[1:]
 		return r
 	}
-	if h.idle > 0 && h.active <= 1 {
+	if h.idle.Load() > 0 && h.active.Load() <= 1 {
 		// Alone in flight, yet the pool had idle connections: they are gone.
 		// (With others in flight, one of them may have taken the idle one.)
-		h.idle = 0
-		if h.idleTimeout > 0 && sinceMono(h.lastRelease) > h.idleTimeout {
+		h.idle.Store(0)
+		if h.idleTimeout > 0 && sinceMono(h.lastRelease.Load()) > h.idleTimeout {
 			return fmt.Sprintf("the idle connections expired (IdleConnTimeout=%v)", h.idleTimeout)
 		}
 		return "the idle connections were closed (by the server, or broken)"

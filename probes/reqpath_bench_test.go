@@ -9,14 +9,25 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkClientPath is the probes' own work around one client request,
 // without the network: start, the trace hooks a kept-alive request fires,
 // the response, its body read to EOF and closed.
+//
+// "std" variants stand for a build with the std patch: no trace, the
+// connection reported by StdGotConn.
 func BenchmarkClientPath(b *testing.B) {
-	for _, spec := range []string{"all=0", "all=1", "all=1,dial=0", "all=0,body=1", "all=0,gc=1", "all=0,header=1", "all=2"} {
-		b.Run(spec, func(b *testing.B) {
+	for _, spec := range []string{"all=0", "all=1", "all=1/std", "all=2"} {
+		spec, std := strings.CutSuffix(spec, "/std")
+		name := spec
+		if std {
+			name += "/std"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer stdClient.Store(stdClient.Load())
+			stdClient.Store(std)
 			old := CurrentConfig()
 			oldSink := SetSink(NewJSONSink(io.Discard))
 			defer func() { Flush(); SetSink(oldSink); Configure(old) }()
@@ -32,6 +43,9 @@ func BenchmarkClientPath(b *testing.B) {
 				cr := StartClientRequest(c, req, "bench.go:1")
 				if cr != nil {
 					req = cr.Request()
+				}
+				if std {
+					StdGotConn(req, nil, true, time.Now())
 				}
 				if t := httptrace.ContextClientTrace(req.Context()); t != nil {
 					if t.GetConn != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"sync"
+	"time"
 )
 
 // InstrumentServer composes the probes' ConnState and ConnContext hooks
@@ -73,23 +74,30 @@ func serverConnState(c net.Conn, st http.ConnState, site string) {
 	}
 	prev, in := setConnState(ce, st.String(), st == http.StateActive)
 	if lvl >= 2 {
-		e := Event{Probe: Dial, Sev: Info, Name: "dial.conn_state", Site: site, Conn: ce.info.ID,
-			Msg: "server connection " + st.String()}
-		e.Add(String("state", st.String()), String("remote", ce.info.Remote))
-		if prev != "" {
-			e.Add(String("prev", prev), Duration("prev_dur", in))
-		}
-		if st == http.StateClosed || st == http.StateHijacked {
-			connsMu.Lock()
-			n := ce.info.Requests
-			connsMu.Unlock()
-			e.Add(Int("requests", n))
-		}
-		Emit(&e)
+		emitConnState(ce, st, site, prev, in)
 	}
 	if st == http.StateClosed || st == http.StateHijacked {
 		forgetConn(connKey{ce.key, ce.info.ID})
 	}
+}
+
+// emitConnState is out of line: see the comment above emitReadAfterClose.
+//
+//go:noinline
+func emitConnState(ce *connEntry, st http.ConnState, site, prev string, in time.Duration) {
+	e := Event{Probe: Dial, Sev: Info, Name: "dial.conn_state", Site: site, Conn: ce.info.ID,
+		Msg: "server connection " + st.String()}
+	e.Add(String("state", st.String()), String("remote", ce.info.Remote))
+	if prev != "" {
+		e.Add(String("prev", prev), Duration("prev_dur", in))
+	}
+	if st == http.StateClosed || st == http.StateHijacked {
+		connsMu.Lock()
+		n := ce.info.Requests
+		connsMu.Unlock()
+		e.Add(Int("requests", n))
+	}
+	Emit(&e)
 }
 
 // ConnIDFromContext returns the id of the server connection a request
@@ -223,22 +231,36 @@ func (sr *serverRequest) requestHeaders() {
 	r := sr.r
 	size := HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
 	if Level(Header) >= 2 {
-		e := sr.event(Header, Info, "header.request", "server received request headers")
-		e.Add(String("method", r.Method), String("url", requestLine(r.Method, r.URL)), String("host", r.Host), String("proto", r.Proto),
-			Int("size", int64(size)), String("headers", FormatHeader(r.Header)), String("remote", r.RemoteAddr))
-		Emit(&e)
+		sr.emitRequestHeaders(size)
 	}
 	limit := int64(http.DefaultMaxHeaderBytes)
 	if s, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && s.MaxHeaderBytes > 0 {
 		limit = int64(s.MaxHeaderBytes)
 	}
 	if int64(size)*10 >= limit*9 {
-		e := sr.event(Header, Warn, "header.limit",
-			fmt.Sprintf("request headers of %d bytes are %d%% of the server's MaxHeaderBytes", size, int64(size)*100/limit))
-		e.Add(Int("size", int64(size)), Int("limit", limit), String("limit_name", "MaxHeaderBytes"),
-			String("url", requestLine(r.Method, r.URL)), String("remote", r.RemoteAddr))
-		Emit(&e)
+		sr.emitHeaderLimit(size, limit)
 	}
+}
+
+// The events are out of line: see the comment above emitReadAfterClose.
+//
+//go:noinline
+func (sr *serverRequest) emitRequestHeaders(size int) {
+	r := sr.r
+	e := sr.event(Header, Info, "header.request", "server received request headers")
+	e.Add(String("method", r.Method), String("url", requestLine(r.Method, r.URL)), String("host", r.Host), String("proto", r.Proto),
+		Int("size", int64(size)), String("headers", FormatHeader(r.Header)), String("remote", r.RemoteAddr))
+	Emit(&e)
+}
+
+//go:noinline
+func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
+	r := sr.r
+	e := sr.event(Header, Warn, "header.limit",
+		fmt.Sprintf("request headers of %d bytes are %d%% of the server's MaxHeaderBytes", size, int64(size)*100/limit))
+	e.Add(Int("size", int64(size)), Int("limit", limit), String("limit_name", "MaxHeaderBytes"),
+		String("url", requestLine(r.Method, r.URL)), String("remote", r.RemoteAddr))
+	Emit(&e)
 }
 
 func (sr *serverRequest) responseHeaders(status int, h http.Header) {

@@ -118,9 +118,11 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 		return ctx
 	}
 	h := stdHost(t, scheme, addr)
-	h.mu.Lock()
-	site, id := h.lastSite, h.lastReq
-	h.mu.Unlock()
+	var site string
+	var id uint64
+	if last := h.last.Load(); last != nil {
+		site, id = last.site, last.id
+	}
 	d := &ClientRequest{site: site, id: id, start: mono(), t: t, host: h, full: &fullTrace{},
 		req: &http.Request{Method: "CONNECT", URL: &url.URL{Scheme: scheme, Host: addr}}}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{

@@ -78,18 +78,17 @@ func (fl *flow) stream(id uint32, create bool) *streamFlow {
 
 // apply updates the windows for frame f; written says this side wrote it.
 func (fl *flow) apply(f *Frame, written bool) {
-	// The direction whose window a frame of this kind affects.
-	data, update := dirRecv, dirSend // DATA read consumes recv; WINDOW_UPDATE read replenishes send
-	if written {
-		data, update = dirSend, dirRecv
-	}
 	switch f.Type {
 	case TypeSettings:
 		if f.Flags.Has(FlagAck) {
 			return
 		}
-		// Settings written govern what the peer may send us (recv).
-		d := update
+		// Settings read govern what this side may send; settings written,
+		// what the peer may send us (recv).
+		d := dirSend
+		if written {
+			d = dirRecv
+		}
 		for _, s := range f.Settings {
 			if s.ID != SettingInitialWindowSize || s.Val > 1<<31-1 {
 				continue
@@ -100,28 +99,42 @@ func (fl *flow) apply(f *Frame, written bool) {
 				st.w[d].n += delta
 			}
 		}
+	case TypeHeaders, TypeData, TypeWindowUpdate:
+		fl.applyBasic(f.Type, f.Flags, f.StreamID, f.Length, f.Increment, written)
+	case TypeRSTStream:
+		delete(fl.streams, f.StreamID)
+	}
+}
+
+// applyBasic is apply for the frames of every request (HEADERS, DATA,
+// WINDOW_UPDATE), from their header fields alone, so that the frame
+// hook's fast path needs no decoded Frame.
+func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, written bool) {
+	data, update := dirRecv, dirSend // DATA read consumes recv; WINDOW_UPDATE read replenishes send
+	if written {
+		data, update = dirSend, dirRecv
+	}
+	switch t {
 	case TypeHeaders:
-		if s := fl.stream(f.StreamID, true); s != nil && f.Flags.Has(FlagEndStream) {
-			fl.end(f.StreamID, s, data)
+		if s := fl.stream(id, true); s != nil && flags.Has(FlagEndStream) {
+			fl.end(id, s, data)
 		}
 	case TypeData:
-		n := int64(f.Length)
+		n := int64(length)
 		fl.conn[data].n -= n
-		if s := fl.stream(f.StreamID, true); s != nil {
+		if s := fl.stream(id, true); s != nil {
 			s.w[data].n -= n
-			if f.Flags.Has(FlagEndStream) {
-				fl.end(f.StreamID, s, data)
+			if flags.Has(FlagEndStream) {
+				fl.end(id, s, data)
 			}
 		}
 	case TypeWindowUpdate:
-		n := int64(f.Increment)
-		if f.StreamID == 0 {
+		n := int64(increment)
+		if id == 0 {
 			fl.conn[update].n += n
-		} else if s := fl.stream(f.StreamID, false); s != nil {
+		} else if s := fl.stream(id, false); s != nil {
 			s.w[update].n += n
 		}
-	case TypeRSTStream:
-		delete(fl.streams, f.StreamID)
 	}
 }
 

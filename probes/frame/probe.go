@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -168,6 +169,66 @@ func (c *Conn) writeFailed(b []byte, err error) {
 
 //go:noinline
 func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
+	if c.frameBasic(hdr, payload, written) {
+		return
+	}
+	c.frameFull(hdr, payload, written)
+}
+
+// frameBasic handles, without decoding a Frame, the frames every request
+// exchanges (HEADERS, DATA, CONTINUATION, WINDOW_UPDATE) when nothing but
+// the flow windows needs them: no frame events (level 2), no http2debug
+// dump, no protocol error. It returns false to leave the frame to
+// frameFull. The hooks run on goroutines net/http starts per write, with
+// small stacks: this path keeps its frame small so as not to grow them.
+func (c *Conn) frameBasic(hdr [HeaderLen]byte, payload []byte, written bool) bool {
+	if probes.Level(probes.Frame) >= 2 || debugLevel.Load() >= 2 {
+		return false
+	}
+	length := uint32(hdr[0])<<16 | uint32(hdr[1])<<8 | uint32(hdr[2])
+	t, flags := Type(hdr[3]), Flags(hdr[4])
+	id := binary.BigEndian.Uint32(hdr[5:]) & (1<<31 - 1)
+	if int(length) != len(payload) || id == 0 && t != TypeWindowUpdate {
+		return false // malformed, or a connection-level frame other than WINDOW_UPDATE
+	}
+	var increment uint32
+	switch t {
+	case TypeData, TypeHeaders:
+		if flags.Has(FlagPadded) && (len(payload) == 0 || int(payload[0]) >= len(payload)) {
+			return false
+		}
+		if t == TypeHeaders && flags.Has(FlagPriority) {
+			return false // may depend on itself: decoded and checked
+		}
+	case TypeContinuation:
+		return true // moves no window
+	case TypeWindowUpdate:
+		if len(payload) != 4 {
+			return false
+		}
+		if increment = binary.BigEndian.Uint32(payload) & (1<<31 - 1); increment == 0 {
+			return false
+		}
+	default:
+		return false
+	}
+	var due []stall
+	c.mu.Lock()
+	if c.synced && !c.done {
+		c.fl.applyBasic(t, flags, id, length, increment, written)
+		if !c.fl.quiet(false, id) {
+			due = c.scheduleLocked(time.Now(), false, id)
+		}
+	}
+	c.mu.Unlock()
+	if len(due) > 0 {
+		c.emitStalls(due)
+	}
+	return true
+}
+
+//go:noinline
+func (c *Conn) frameFull(hdr [HeaderLen]byte, payload []byte, written bool) {
 	lvl := probes.Level(probes.Frame)
 	f, derr := Decode(hdr, payload)
 	c.mu.Lock()
