@@ -57,12 +57,12 @@ type bodyState struct {
 
 // done ends the request for the gc in-flight set and for the host's
 // reuse accounting; it runs once, at EOF, Close or collection.
-func (st *bodyState) done() {
+func (st *bodyState) done(now int64) {
 	if !st.flightDone.CompareAndSwap(false, true) {
 		return
 	}
 	if st.flight != nil {
-		flightEnd(st.flight)
+		flightEndAt(st.flight, now)
 	}
 	if st.host != nil {
 		st.host.end()
@@ -148,20 +148,24 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 		st.flight.readStart()
 	}
 	n, err := b.rc.Read(p)
+	var now int64 // one clock read serves the in-flight entry and the pool
+	if st.flight != nil || err == io.EOF {
+		now = mono()
+	}
 	if st.flight != nil {
-		st.flight.readEnd()
+		st.flight.readEnd(now)
 	}
 	if n > 0 {
 		st.bytes.Add(int64(n))
 	}
 	if err == io.EOF && st.eof.CompareAndSwap(false, true) {
-		st.done()
+		st.done(now)
 		if st.host != nil && st.http1 {
 			// net/http returns the connection to the idle pool at EOF.
 			if st.connClose {
 				st.host.lost("the server sent Connection: close")
 			} else {
-				st.host.release()
+				st.host.release(now)
 			}
 		}
 	}
@@ -176,7 +180,7 @@ func (b *trackedBody) Close() error {
 	}
 	st.cleanup.Stop()
 	st.unregister()
-	st.done()
+	st.done(mono())
 	eof := st.eof.Load()
 	lvl := Level(Body)
 	if lvl >= 2 {
@@ -194,7 +198,7 @@ func bodyCollected(st *bodyState) {
 		return
 	}
 	st.unregister()
-	st.done()
+	st.done(mono())
 	eof := st.eof.Load()
 	if !eof && st.http1 && st.host != nil {
 		st.host.lost("a response body was never closed at " + st.site)
@@ -211,8 +215,9 @@ func bodyCollected(st *bodyState) {
 	Emit(&e)
 }
 
-// wrapResponseBody wraps resp.Body; cr is the client request it belongs to.
-func wrapResponseBody(resp *http.Response, cr *ClientRequest) {
+// wrapResponseBody wraps resp.Body; cr is the client request it belongs to,
+// now the time its response headers came.
+func wrapResponseBody(resp *http.Response, cr *ClientRequest, now int64) {
 	rc := resp.Body
 	if rc == nil || rc == http.NoBody {
 		return
@@ -221,13 +226,13 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest) {
 		return // 101 Switching Protocols: the caller type-asserts io.ReadWriteCloser
 	}
 	if cr.flight != nil {
-		cr.flight.responded()
+		cr.flight.responded(now)
 	}
 	// The state lives in cr (one allocation a request); the cleanup's
 	// argument points there, never to b, so b can be collected.
 	st := &cr.body
 	st.id, st.site, st.req, st.conn = bodyIDs.Add(1), cr.site, cr.id, cr.connID()
-	st.method, st.u, st.opened = cr.req.Method, cr.req.URL, mono()
+	st.method, st.u, st.opened = cr.req.Method, cr.req.URL, now
 	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
 	st.host, st.flight = cr.host, cr.flight
 	b := &trackedBody{rc: rc, st: st}

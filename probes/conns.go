@@ -35,7 +35,9 @@ type ConnInfo struct {
 
 type connEntry struct {
 	key     uintptr
-	info    ConnInfo    // guarded by connsMu, but for ID, immutable once set
+	info    ConnInfo    // guarded by connsMu, but for ID, immutable once set; Opened and Since are set by Conns
+	opened  int64       // mono
+	since   int64       // mono, guarded by connsMu
 	sideSet atomic.Bool // info.Side is known: the lock-free lookup may return the entry
 }
 
@@ -91,8 +93,8 @@ func connFor(c net.Conn, side string) *connEntry {
 	if len(conns) >= maxConns {
 		evictOldestLocked()
 	}
-	now := time.Now()
-	e := &connEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side, Opened: now, Since: now}}
+	now := mono()
+	e := &connEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side}, opened: now, since: now}
 	e.info.Local, e.info.Remote = connAddrs(c)
 	e.sideSet.Store(side != "")
 	conns[key] = e
@@ -155,11 +157,11 @@ func evictOldestLocked() {
 // setConnState records a state change and returns the previous state and
 // how long the connection was in it.
 func setConnState(e *connEntry, state string, countRequest bool) (prev string, in time.Duration) {
-	now := time.Now()
+	now := mono()
 	connsMu.Lock()
 	defer connsMu.Unlock()
-	prev, in = e.info.State, now.Sub(e.info.Since)
-	e.info.State, e.info.Since = state, now
+	prev, in = e.info.State, time.Duration(now-e.since)
+	e.info.State, e.since = state, now
 	if countRequest {
 		e.info.Requests++
 	}
@@ -171,7 +173,9 @@ func Conns() []ConnInfo {
 	connsMu.Lock()
 	out := make([]ConnInfo, 0, len(conns))
 	for _, e := range conns {
-		out = append(out, e.info)
+		info := e.info
+		info.Opened, info.Since = wallAt(e.opened), wallAt(e.since)
+		out = append(out, info)
 	}
 	connsMu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

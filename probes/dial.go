@@ -145,14 +145,15 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 			resp.Request = cr.orig
 		}
 		cr.response(resp)
+		now := mono() // the response headers' time, for every use below
 		if cr.light || cr.stdKey != 0 {
-			cr.lightTTFB()
+			cr.lightTTFB(now)
 		}
 		if cr.host != nil && resp.ProtoMajor == 2 {
 			cr.host.sawH2()
 		}
 		if Level(Body) >= 1 {
-			wrapResponseBody(resp, cr)
+			wrapResponseBody(resp, cr, now)
 		}
 	}
 	if cr.flight != nil {
@@ -166,7 +167,7 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 // lightTTFB is dial.slow phase=ttfb without the full trace: the time from
 // the connection (or the start, when GotConn was not seen: HTTP/2 with
 // the std patch) to the response headers, the request's write included.
-func (cr *ClientRequest) lightTTFB() {
+func (cr *ClientRequest) lightTTFB(now int64) {
 	cr.mu.Lock()
 	got := cr.gotConn
 	cr.mu.Unlock()
@@ -176,7 +177,7 @@ func (cr *ClientRequest) lightTTFB() {
 	if Level(Dial) < 1 {
 		return
 	}
-	if d, th := sinceMono(got), time.Duration(slowTTFB.Load()); d > th {
+	if d, th := time.Duration(now-got), time.Duration(slowTTFB.Load()); d > th {
 		cr.slow("ttfb", d, th, cr.url())
 	}
 }
@@ -656,7 +657,35 @@ var (
 	hostsFast sync.Map // hostKey → *hostState, the same entries as hosts
 )
 
+// lastHosts keeps, per Transport, the host state of its latest request:
+// a client mostly talks to the same host, and comparing the host name is
+// cheaper than hashing it into hostsFast. It holds its Transports, so it
+// is emptied when it has seen maxHosts of them (a program that makes a
+// Transport per request must not pile them up).
+var (
+	lastHosts  sync.Map // *http.Transport → *atomic.Pointer[hostState]
+	lastHostsN atomic.Int32
+)
+
 func hostFor(t *http.Transport, host string) *hostState {
+	v, ok := lastHosts.Load(t)
+	if !ok {
+		if lastHostsN.Add(1) > maxHosts {
+			lastHosts.Clear()
+			lastHostsN.Store(1)
+		}
+		v, _ = lastHosts.LoadOrStore(t, new(atomic.Pointer[hostState]))
+	}
+	last := v.(*atomic.Pointer[hostState])
+	if h := last.Load(); h != nil && h.host == host {
+		return h
+	}
+	h := hostLookup(t, host)
+	last.Store(h)
+	return h
+}
+
+func hostLookup(t *http.Transport, host string) *hostState {
 	k := hostKey{t, host}
 	if h, ok := hostsFast.Load(k); ok {
 		return h.(*hostState)
@@ -727,11 +756,11 @@ func decPositive(n *atomic.Int32) {
 }
 
 // release: a connection went back to the idle pool.
-func (h *hostState) release() {
+func (h *hostState) release(now int64) {
 	if !h.keepAlive {
 		return
 	}
-	h.lastRelease.Store(mono())
+	h.lastRelease.Store(now)
 	for v := h.idle.Load(); v < h.maxIdle; v = h.idle.Load() {
 		if h.idle.CompareAndSwap(v, v+1) {
 			return

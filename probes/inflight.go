@@ -35,16 +35,16 @@ type finishedFlight struct {
 }
 
 // responded marks the response headers received.
-func (f *flight) responded() {
-	f.lastRead.Store(mono())
+func (f *flight) responded(now int64) {
+	f.lastRead.Store(now)
 	f.bodyPhase.Store(true)
 }
 
 // readStart and readEnd bracket a Read of the response body.
 func (f *flight) readStart() { f.reading.Add(1) }
 
-func (f *flight) readEnd() {
-	f.lastRead.Store(mono())
+func (f *flight) readEnd(now int64) {
+	f.lastRead.Store(now)
 	f.reading.Add(-1)
 }
 
@@ -93,7 +93,10 @@ func flightStart(f *flight, id uint64, site string, start int64) *flight {
 	return f
 }
 
-func flightEnd(f *flight) {
+func flightEnd(f *flight) { flightEndAt(f, mono()) }
+
+// flightEndAt is flightEnd with the time already read.
+func flightEndAt(f *flight, now int64) {
 	s := &flights[f.id%flightShards]
 	s.mu.Lock()
 	_, ok := s.m[f.id]
@@ -102,7 +105,7 @@ func flightEnd(f *flight) {
 	if !ok {
 		return
 	}
-	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: mono(),
+	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: now,
 		bodyPhase: f.bodyPhase.Load(), lastRead: f.lastRead.Load()}
 	finishedMu.Lock()
 	finished[finishedN%finishedKeep] = done

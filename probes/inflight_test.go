@@ -16,8 +16,8 @@ func TestFlightsDuringCountsOnlyWaitedRequests(t *testing.T) {
 	waiting := flightStart(new(flight), 9001, "waiting.go:1", now)
 	unread := flightStart(new(flight), 9002, "unread.go:2", now)
 	reading := flightStart(new(flight), 9003, "reading.go:3", now)
-	unread.responded()
-	reading.responded()
+	unread.responded(mono())
+	reading.responded(mono())
 	reading.readStart()
 
 	from := mono() + 1 // a pause after every event above
@@ -32,7 +32,7 @@ func TestFlightsDuringCountsOnlyWaitedRequests(t *testing.T) {
 		t.Errorf("flights during the pause = %v, want [9001 9003]", got)
 	}
 
-	reading.readEnd()
+	reading.readEnd(mono())
 	for _, f := range []*flight{waiting, unread, reading} {
 		flightEnd(f)
 	}
