@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -38,7 +39,15 @@ type redactConfig struct {
 	rules       []redactRule // explicit rules, checked first
 	defaultMode RedactMode   // for the built-in list
 	salt        []byte
+
+	// modes caches RedactModeFor per header name: a program sends the
+	// same few names over and over, and the rules scan case-folded
+	// substrings. Names come from the network, so it is bounded.
+	modes  sync.Map // string → RedactMode
+	modesN atomic.Int32
 }
+
+const maxRedactModes = 4096
 
 // Built-in sensitive headers: exact names, and substrings of names.
 var (
@@ -105,6 +114,17 @@ func parseRedactMode(s string) (RedactMode, bool) {
 // RedactModeFor returns the mode that applies to header name.
 func RedactModeFor(name string) RedactMode {
 	c := redactCfg.Load()
+	if m, ok := c.modes.Load(name); ok {
+		return m.(RedactMode)
+	}
+	m := c.modeFor(name)
+	if c.modesN.Add(1) <= maxRedactModes {
+		c.modes.Store(strings.Clone(name), m) // name may alias a larger buffer
+	}
+	return m
+}
+
+func (c *redactConfig) modeFor(name string) RedactMode {
 	for _, r := range c.rules {
 		if strings.EqualFold(r.name, name) {
 			return r.mode

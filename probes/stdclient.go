@@ -97,6 +97,9 @@ func stdLookup(req *http.Request) *ClientRequest {
 // StdGotConn is the std patch's GotConn hook: as httptrace's GotConn for
 // a request followed at a call site.
 func StdGotConn(req *http.Request, conn net.Conn, reused bool, idleAt time.Time) {
+	if Level(Dial) < 1 {
+		return // no request is registered (StartClientRequest)
+	}
 	cr := stdLookup(req)
 	if cr == nil {
 		return
