@@ -343,3 +343,65 @@ func feedWU(c any) {
 		Write(c, append(append([]byte(nil), f[0]...), f[1]...), nil)
 	}
 }
+
+// TestBasicPathMatchesDecode: at level 1 the common frames take the fast
+// path (frameBasic, header fields only); at level 2 every frame is decoded.
+// The same frames must leave the same flow windows either way.
+func TestBasicPathMatchesDecode(t *testing.T) {
+	frames := []struct {
+		written bool
+		w       func(fr *http2.Framer) error
+	}{
+		{false, func(fr *http2.Framer) error {
+			return fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 4000})
+		}},
+		{true, func(fr *http2.Framer) error {
+			return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x82}, EndHeaders: false})
+		}},
+		{true, func(fr *http2.Framer) error { return fr.WriteContinuation(1, true, []byte{0x84}) }},
+		{true, func(fr *http2.Framer) error { return fr.WriteDataPadded(1, false, make([]byte, 700), make([]byte, 20)) }},
+		{true, func(fr *http2.Framer) error {
+			return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: []byte{0x82}, EndHeaders: true,
+				Priority: http2.PriorityParam{StreamDep: 1, Weight: 15}})
+		}},
+		{true, func(fr *http2.Framer) error { return fr.WriteData(3, false, make([]byte, 900)) }},
+		{false, func(fr *http2.Framer) error {
+			return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x88}, EndHeaders: true})
+		}},
+		{false, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 1200)) }},
+		{false, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(0, 5000) }},
+		{false, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(1, 300) }},
+		{true, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(1, 1200) }},
+		{true, func(fr *http2.Framer) error { return fr.WriteRSTStream(3, http2.ErrCodeCancel) }},
+		{false, func(fr *http2.Framer) error { return fr.WriteData(1, true, make([]byte, 10)) }},
+		{true, func(fr *http2.Framer) error { return fr.WriteData(1, true, nil) }},
+		{false, func(fr *http2.Framer) error {
+			return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 5, BlockFragment: []byte{0x82}, EndHeaders: true})
+		}},
+	}
+	run := func(level int) *Conn {
+		capture(t, level)
+		c := NewFramer(nil).(*Conn)
+		Bind(c, nil, true)
+		for _, f := range frames {
+			feed(t, c, f.written, f.w)
+		}
+		t.Cleanup(func() { Done(c) }) // Done forgets the windows
+		return c
+	}
+	basic, full := run(1), run(2)
+	if basic.fl.conn != full.fl.conn || basic.fl.initial != full.fl.initial {
+		t.Errorf("connection windows: basic %+v %+v, decoded %+v %+v", basic.fl.conn, basic.fl.initial, full.fl.conn, full.fl.initial)
+	}
+	if len(basic.fl.streams) != len(full.fl.streams) {
+		t.Fatalf("streams: basic %d, decoded %d", len(basic.fl.streams), len(full.fl.streams))
+	}
+	for id, s := range full.fl.streams {
+		if b := basic.fl.streams[id]; b == nil || *b != *s {
+			t.Errorf("stream %d: basic %+v, decoded %+v", id, b, s)
+		}
+	}
+	if _, ok := full.fl.streams[5]; !ok || len(full.fl.streams) != 1 {
+		t.Errorf("want only stream 5 open (1 ended both ways, 3 reset): %v", full.fl.streams)
+	}
+}

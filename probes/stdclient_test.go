@@ -1,0 +1,80 @@
+package probes
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"testing"
+	"time"
+)
+
+// With the std patch's client hooks, a level-1 request is sent as the
+// caller made it (no trace, no copy), the patched getConn reports its
+// connection through StdGotConn, and a dial gets a trace of its own
+// through StdDial whose events name the latest request's site.
+func TestStdClientHooks(t *testing.T) {
+	sink := &memSink{}
+	useSink(t, sink)
+	old := CurrentConfig()
+	cfg := DefaultConfig()
+	if err := ParseSpec("all=1,slow.dns=1ns", &cfg); err != nil {
+		t.Fatal(err)
+	}
+	Configure(cfg)
+	oldStd := stdClient.Load()
+	UseStdClientHooks()
+	t.Cleanup(func() { stdClient.Store(oldStd); Configure(old) })
+	if ClientHooks() != "std patch" {
+		t.Fatalf("ClientHooks() = %q", ClientHooks())
+	}
+
+	tr := &http.Transport{}
+	c := &http.Client{Transport: tr}
+	req, _ := http.NewRequest("GET", "http://std.example.test/x", nil)
+	cr := StartClientRequest(c, req, "std.go:7")
+	if cr.Request() != req || httptrace.ContextClientTrace(req.Context()) != nil {
+		t.Fatal("a level-1 request was copied or traced despite the std hooks")
+	}
+
+	// net/http dials: the trace StdDial returns times the DNS phase.
+	ctx := StdDial(context.Background(), tr, "http", "std.example.test:80")
+	trace := httptrace.ContextClientTrace(ctx)
+	if trace == nil || trace.DNSStart == nil || trace.TLSHandshakeDone == nil {
+		t.Fatalf("StdDial installed no dial trace: %+v", trace)
+	}
+	trace.DNSStart(httptrace.DNSStartInfo{Host: "std.example.test"})
+	time.Sleep(time.Millisecond)
+	trace.DNSDone(httptrace.DNSDoneInfo{})
+
+	// getConn hands over the new connection.
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	StdGotConn(req, c1, false, time.Time{})
+	if cr.connID() != ConnID(c1) || cr.connID() == 0 {
+		t.Errorf("request conn id %d, connection %d", cr.connID(), ConnID(c1))
+	}
+	resp := &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, Header: http.Header{},
+		ContentLength: 2, Body: io.NopCloser(strings.NewReader("ok")), Request: req}
+	cr.Finish(resp, nil)
+	if stdLookup(req) != nil {
+		t.Error("the request is still registered after Finish")
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+
+	Flush()
+	slow := sink.named("dial.slow")
+	if len(slow) != 1 || slow[0].Site != "std.go:7" || slow[0].Req != cr.ID() {
+		t.Fatalf("dial.slow: %+v", slow)
+	}
+	if a, _ := slow[0].Attr("phase"); a.Str != "dns" {
+		t.Errorf("dial.slow phase %q", a.Str)
+	}
+	// StdGotConn for a request not followed at a call site does nothing.
+	other, _ := http.NewRequest("GET", "http://std.example.test/y", nil)
+	StdGotConn(other, c1, true, time.Now())
+}
