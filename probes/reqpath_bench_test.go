@@ -28,14 +28,7 @@ func BenchmarkClientPath(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			defer stdClient.Store(stdClient.Load())
 			stdClient.Store(std)
-			old := CurrentConfig()
-			oldSink := SetSink(NewJSONSink(io.Discard))
-			defer func() { Flush(); SetSink(oldSink); Configure(old) }()
-			cfg := DefaultConfig()
-			if err := ParseSpec(spec, &cfg); err != nil {
-				b.Fatal(err)
-			}
-			Configure(cfg)
+			defer configureFor(b, spec)()
 			c := &http.Client{Transport: &http.Transport{}}
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
@@ -81,20 +74,26 @@ func BenchmarkClientPath(b *testing.B) {
 	}
 }
 
+// configureFor sets the probe levels to spec and events to a discarding
+// NDJSON sink; the returned function restores both.
+func configureFor(b *testing.B, spec string) (restore func()) {
+	old := CurrentConfig()
+	oldSink := SetSink(NewJSONSink(io.Discard))
+	cfg := DefaultConfig()
+	if err := ParseSpec(spec, &cfg); err != nil {
+		b.Fatal(err)
+	}
+	Configure(cfg)
+	return func() { Flush(); SetSink(oldSink); Configure(old) }
+}
+
 // BenchmarkServerPath is the probes' own work around one request served
 // on a kept-alive HTTP/1 connection, without the network: the connection
 // turning active and idle, and the handler wrapper.
 func BenchmarkServerPath(b *testing.B) {
 	for _, spec := range []string{"all=0", "all=1", "all=2"} {
 		b.Run(spec, func(b *testing.B) {
-			old := CurrentConfig()
-			oldSink := SetSink(NewJSONSink(io.Discard))
-			defer func() { Flush(); SetSink(oldSink); Configure(old) }()
-			cfg := DefaultConfig()
-			if err := ParseSpec(spec, &cfg); err != nil {
-				b.Fatal(err)
-			}
-			Configure(cfg)
+			defer configureFor(b, spec)()
 			s := &http.Server{}
 			InstrumentServer(s, "bench.go:2")
 			c1, c2 := net.Pipe()
