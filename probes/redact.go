@@ -178,7 +178,31 @@ func containsFold(s, sub string) bool {
 // Every probe that records a header value (client and server headers,
 // HTTP/2 header fields) passes it through here.
 func RedactHeader(name, value string) string {
+	if strings.HasPrefix(name, ":") {
+		return redactPseudo(name, value)
+	}
 	return RedactValue(RedactModeFor(name), value)
+}
+
+// redactPseudo renders an HTTP/2 pseudo-header field. They are not headers
+// anyone names at will: :authority is a host (the built-in "auth" fragment
+// must not hide it), :method, :scheme, :status and :protocol are protocol
+// words, and :path carries the query string, whose sensitive parameters
+// are redacted as in URLs. A GOHTTPDBG_REDACT rule naming one still applies.
+func redactPseudo(name, value string) string {
+	for _, r := range redactCfg.Load().rules {
+		if strings.EqualFold(r.name, name) {
+			return RedactValue(r.mode, value)
+		}
+	}
+	if name != ":path" || !strings.Contains(value, "?") {
+		return value
+	}
+	u, err := url.ParseRequestURI(value)
+	if err != nil {
+		return Redacted // a query the probes cannot read is not shown
+	}
+	return RedactURL(u)
 }
 
 // RedactValue renders value in mode m.

@@ -60,3 +60,20 @@ func TestRedactURL(t *testing.T) {
 		t.Fatalf("RedactURL = %q", got)
 	}
 }
+
+// HTTP/2 pseudo-headers in frame events: the query in :path is redacted
+// like a URL's; :authority is a host, not a credential.
+func TestRedactPseudoHeaders(t *testing.T) {
+	if got := RedactHeader(":path", "/api?access_token=s3cret-x&page=2"); strings.Contains(got, "s3cret") || !strings.Contains(got, "page=2") {
+		t.Errorf(":path rendered %q", got)
+	}
+	if got := RedactHeader(":path", "/plain/path"); got != "/plain/path" {
+		t.Errorf(":path without query rendered %q", got)
+	}
+	if got := RedactHeader(":authority", "api.example.com"); got != "api.example.com" {
+		t.Errorf(":authority rendered %q", got)
+	}
+	if got := RedactHeader("X-Auth-Token", "s3cret"); got != Redacted {
+		t.Errorf("X-Auth-Token rendered %q", got)
+	}
+}
