@@ -112,7 +112,7 @@ func BenchmarkServerPath(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				r := httptest.NewRequest("GET", "/x", nil).WithContext(ctx)
 				s.ConnState(c1, http.StateActive)
-				ServeHTTPOuter(h, "bench.go:3", w, r)
+				ServeHTTP(h, "bench.go:3", w, r)
 				s.ConnState(c1, http.StateIdle)
 				w.Body.Reset()
 			}

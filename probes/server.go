@@ -8,8 +8,9 @@ import (
 	"net"
 	"net/http"
 	"reflect"
-	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // InstrumentServer composes the probes' ConnState and ConnContext hooks
@@ -119,6 +120,13 @@ type serverRequest struct {
 	// one allocation a served request costs.
 	flight flight
 	body   bodyState
+
+	key      uintptr             // the request's mark in following
+	w        http.ResponseWriter // the handler's writer (header.response at level 2)
+	rw       *respWriter         // the wrapper around w, when one was put
+	inFlight bool                // flight is registered
+	hasBody  bool                // body is wrapped
+	hdr2     bool                // header level 2: report the response header
 }
 
 // ServeHTTP runs h for a handler registered at site, with the probes
@@ -126,101 +134,140 @@ type serverRequest struct {
 // followed by an outer wrapper (a wrapped mux behind a wrapped server
 // handler, or a mux inside a mux) is passed through, so that it is
 // reported once, by the outermost wrapper.
+//
+// While the handler runs, only ServeHTTP's own small frame is on its
+// stack: the probes' work is done before (startServe) and after (returned,
+// end), in functions that have returned by then. HTTP/2 runs every handler
+// on a fresh goroutine with a small stack, which a deeper wrapper would
+// make grow on every request.
 func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
 	hl, bl, gl := Level(Header), Level(Body), Level(GC)
 	if hl|bl|gl == 0 {
 		h.ServeHTTP(w, r)
 		return
 	}
-	k := headerKey(r.Header)
-	if !follow(k) {
+	sr := startServe(site, w, r)
+	if sr == nil {
 		h.ServeHTTP(w, r)
 		return
 	}
-	defer unfollow(k)
-	serve(h, site, w, r)
-}
-
-// ServeHTTPOuter is ServeHTTP for a server's own Handler.
-func ServeHTTPOuter(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
-	ServeHTTP(h, site, w, r)
+	defer sr.end()
+	h.ServeHTTP(sr.w, r)
+	sr.returned()
 }
 
 // The requests being followed are keyed by their Header map: net/http
 // makes one per request, and the copies middleware makes (WithContext,
 // StripPrefix, TimeoutHandler) share it. Marking the request's context
 // instead would copy the request, on every request.
-const followShards = 16
+//
+// The set is an open-addressed table of atomic words, without a lock or a
+// runtime map: follow runs at the top of every handler, and net/http's
+// HTTP/2 server starts each handler on a fresh goroutine whose small stack
+// a map insertion would grow, on every request.
+const (
+	followBits  = 12
+	followProbe = 32 // slots looked at per key
+)
 
-type followShard struct {
-	mu sync.Mutex
-	m  map[uintptr]struct{}
+var following [1 << followBits]atomic.Uintptr
+
+// headerKey returns the identity of h, 0 for a nil map. A map value is a
+// pointer to the runtime's map header; reading it directly is what
+// reflect.Value.Pointer does, without its stack frame (this runs at the
+// top of every handler, see ServeHTTP).
+func headerKey(h http.Header) uintptr { return uintptr(*(*unsafe.Pointer)(unsafe.Pointer(&h))) }
+
+func followSlot(k uintptr, j int) *atomic.Uintptr {
+	h := uint64(k>>4) * 0x9E3779B97F4A7C15 >> (64 - followBits)
+	return &following[(int(h)+j)&(1<<followBits-1)]
 }
-
-var following [followShards]followShard
-
-func init() {
-	for i := range following {
-		following[i].m = make(map[uintptr]struct{})
-	}
-}
-
-// headerKey returns the identity of h, 0 for a nil map.
-func headerKey(h http.Header) uintptr { return reflect.ValueOf(h).Pointer() }
 
 // follow marks k followed; it returns false when it already was. A
-// request without a Header (k 0) cannot be marked and is always followed.
+// request without a Header (k 0) cannot be marked and is always followed,
+// as is one that finds no free slot (4096 requests in handlers at once,
+// crowded together): an inner wrapper may then report it again.
 func follow(k uintptr) bool {
 	if k == 0 {
 		return true
 	}
-	s := &following[(k>>4)%followShards]
-	s.mu.Lock()
-	_, dup := s.m[k]
-	if !dup {
-		s.m[k] = struct{}{}
+	for j := 0; j < followProbe; j++ {
+		if followSlot(k, j).Load() == k {
+			return false
+		}
 	}
-	s.mu.Unlock()
-	return !dup
+	for j := 0; j < followProbe; j++ {
+		if followSlot(k, j).CompareAndSwap(0, k) {
+			return true
+		}
+	}
+	return true
 }
 
 func unfollow(k uintptr) {
 	if k == 0 {
 		return
 	}
-	s := &following[(k>>4)%followShards]
-	s.mu.Lock()
-	delete(s.m, k)
-	s.mu.Unlock()
+	for j := 0; j < followProbe; j++ {
+		if followSlot(k, j).CompareAndSwap(k, 0) {
+			return
+		}
+	}
 }
 
-func serve(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
+// startServe starts following r, or returns nil when an outer wrapper
+// already does.
+//
+//go:noinline
+func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequest {
+	k := headerKey(r.Header)
+	if !follow(k) {
+		return nil
+	}
 	hl, bl := Level(Header), Level(Body)
-	sr := &serverRequest{site: site, id: NextReqID(), conn: ConnIDFromContext(r.Context()), start: mono(), r: r}
+	sr := &serverRequest{site: site, id: NextReqID(), conn: ConnIDFromContext(r.Context()), start: mono(), r: r, key: k, w: w}
 	if hl >= 1 {
 		sr.requestHeaders()
 	}
-	var bs *bodyState
 	if bl >= 1 {
-		bs = wrapRequestBody(r, sr)
+		sr.hasBody = wrapRequestBody(r, sr) != nil
 	}
-	if f := flightStart(&sr.flight, sr.id, site, sr.start); f != nil {
-		defer flightEnd(f)
-	}
+	sr.inFlight = flightStart(&sr.flight, sr.id, site, sr.start) != nil
 	if hl >= 2 {
 		// Reported when the handler writes its header, or when it returns
 		// (net/http then sends 200, or the status is unknown: 0).
+		sr.hdr2 = true
 		if ww, rw := wrapWriter(w, sr); ww != nil {
-			w = ww
-			defer rw.implicit()
-		} else {
-			defer func() { sr.responseHeaders(0, w.Header()) }()
+			sr.w, sr.rw = ww, rw
 		}
 	}
-	h.ServeHTTP(w, r)
-	if bs != nil {
-		finishRequestBody(bs)
+	return sr
+}
+
+// returned runs when the handler returned normally (not when it panicked).
+//
+//go:noinline
+func (sr *serverRequest) returned() {
+	if sr.hasBody {
+		finishRequestBody(&sr.body)
 	}
+}
+
+// end runs when the handler is done, whichever way.
+//
+//go:noinline
+func (sr *serverRequest) end() {
+	if sr.hdr2 {
+		if sr.rw != nil {
+			sr.rw.implicit()
+		} else {
+			sr.responseHeaders(0, sr.w.Header())
+		}
+	}
+	if sr.inFlight {
+		flightEnd(&sr.flight)
+	}
+	unfollow(sr.key)
 }
 
 func (sr *serverRequest) event(p Probe, sev Sev, name, msg string) Event {

@@ -44,34 +44,107 @@ type window struct {
 }
 
 type streamFlow struct {
+	id    uint32
 	w     [2]window // by dir
 	ended [2]bool   // this side (send) / the peer (recv) sent END_STREAM
+}
+
+// streamSet holds the open streams: the first few in an array, the rest
+// in a map. A connection mostly has a handful of streams open, and the
+// frame hooks run on net/http's short-lived write goroutines, whose small
+// stacks a runtime map call per frame would grow.
+type streamSet struct {
+	few  [8]*streamFlow
+	more map[uint32]*streamFlow // allocated when few is full
+}
+
+func (ss *streamSet) get(id uint32) *streamFlow {
+	for _, s := range ss.few {
+		if s != nil && s.id == id {
+			return s
+		}
+	}
+	if ss.more == nil {
+		return nil
+	}
+	return ss.more[id]
+}
+
+func (ss *streamSet) put(s *streamFlow) {
+	for i, f := range ss.few {
+		if f == nil {
+			ss.few[i] = s
+			return
+		}
+	}
+	if ss.more == nil {
+		ss.more = map[uint32]*streamFlow{}
+	}
+	ss.more[s.id] = s
+}
+
+// del removes stream id and returns its state, nil if it was not open.
+func (ss *streamSet) del(id uint32) *streamFlow {
+	for i, s := range ss.few {
+		if s != nil && s.id == id {
+			ss.few[i] = nil
+			return s
+		}
+	}
+	s := ss.more[id]
+	if s != nil {
+		delete(ss.more, id)
+	}
+	return s
+}
+
+func (ss *streamSet) len() int {
+	n := len(ss.more)
+	for _, s := range ss.few {
+		if s != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// each calls f for every open stream.
+func (ss *streamSet) each(f func(s *streamFlow)) {
+	for _, s := range ss.few {
+		if s != nil {
+			f(s)
+		}
+	}
+	for _, s := range ss.more {
+		f(s)
+	}
 }
 
 type flow struct {
 	conn    [2]window
 	initial [2]int64 // initial stream window by dir
-	streams map[uint32]*streamFlow
+	streams streamSet
 	free    []*streamFlow // ended streams' state, reused: a stream costs no allocation
 }
 
 func (fl *flow) init() {
 	fl.conn[dirSend].n, fl.conn[dirRecv].n = defaultWindow, defaultWindow
 	fl.initial[dirSend], fl.initial[dirRecv] = defaultWindow, defaultWindow
-	fl.streams = map[uint32]*streamFlow{}
+	fl.streams = streamSet{}
 }
 
 func (fl *flow) stream(id uint32, create bool) *streamFlow {
-	s := fl.streams[id]
-	if s == nil && create && len(fl.streams) < maxStreams {
+	s := fl.streams.get(id)
+	if s == nil && create && fl.streams.len() < maxStreams {
 		if n := len(fl.free); n > 0 {
 			s, fl.free = fl.free[n-1], fl.free[:n-1]
 			*s = streamFlow{}
 		} else {
 			s = &streamFlow{}
 		}
+		s.id = id
 		s.w[dirSend].n, s.w[dirRecv].n = fl.initial[dirSend], fl.initial[dirRecv]
-		fl.streams[id] = s
+		fl.streams.put(s)
 	}
 	return s
 }
@@ -95,14 +168,14 @@ func (fl *flow) apply(f *Frame, written bool) {
 			}
 			delta := int64(s.Val) - fl.initial[d]
 			fl.initial[d] = int64(s.Val)
-			for _, st := range fl.streams {
-				st.w[d].n += delta
-			}
+			fl.streams.each(func(st *streamFlow) { st.w[d].n += delta })
 		}
 	case TypeHeaders, TypeData, TypeWindowUpdate:
 		fl.applyBasic(f.Type, f.Flags, f.StreamID, f.Length, f.Increment, written)
 	case TypeRSTStream:
-		delete(fl.streams, f.StreamID)
+		if s := fl.streams.del(f.StreamID); s != nil && len(fl.free) < maxFree {
+			fl.free = append(fl.free, s)
+		}
 	}
 }
 
@@ -142,7 +215,7 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 func (fl *flow) end(id uint32, s *streamFlow, d dir) {
 	s.ended[d] = true
 	if s.ended[dirSend] && s.ended[dirRecv] {
-		delete(fl.streams, id)
+		fl.streams.del(id)
 		if len(fl.free) < maxFree {
 			fl.free = append(fl.free, s)
 		}
@@ -160,7 +233,7 @@ func (fl *flow) quiet(all bool, id uint32) bool {
 	if all || !open(&fl.conn[dirSend]) || !open(&fl.conn[dirRecv]) {
 		return false
 	}
-	if s := fl.streams[id]; s != nil && id != 0 {
+	if s := fl.streams.get(id); s != nil && id != 0 {
 		return open(&s.w[dirSend]) && open(&s.w[dirRecv])
 	}
 	return true
@@ -211,17 +284,17 @@ func (fl *flow) checkStreams(now time.Time, threshold time.Duration, all bool, i
 		visit(&fl.conn[d], 0, d, true)
 	}
 	if !all {
-		if s := fl.streams[id]; s != nil && id != 0 {
+		if s := fl.streams.get(id); s != nil && id != 0 {
 			for d := dirSend; d <= dirRecv; d++ {
 				visit(&s.w[d], id, d, !s.ended[d])
 			}
 		}
 		return due, next
 	}
-	for id, s := range fl.streams {
+	fl.streams.each(func(s *streamFlow) {
 		for d := dirSend; d <= dirRecv; d++ {
-			visit(&s.w[d], id, d, !s.ended[d])
+			visit(&s.w[d], s.id, d, !s.ended[d])
 		}
-	}
+	})
 	return due, next
 }

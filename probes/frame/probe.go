@@ -97,7 +97,7 @@ func Done(state any) {
 		c.timer.Stop()
 		c.timer = nil
 	}
-	c.fl.streams = map[uint32]*streamFlow{}
+	c.fl.streams = streamSet{}
 	c.mu.Unlock()
 }
 

@@ -192,7 +192,7 @@ func TestFlowWindows(t *testing.T) {
 	apply(false, func(fr *http2.Framer) error {
 		return fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
 	})
-	s := fl.streams[1]
+	s := fl.streams.get(1)
 	if s == nil || s.w[dirSend].n != 0 || fl.conn[dirSend].n != 65535-1000 {
 		t.Fatalf("send windows: stream %+v conn %d", s, fl.conn[dirSend].n)
 	}
@@ -224,7 +224,7 @@ func TestFlowWindows(t *testing.T) {
 	// END_STREAM from both sides forgets the stream.
 	apply(true, func(fr *http2.Framer) error { return fr.WriteData(1, true, nil) })
 	apply(false, func(fr *http2.Framer) error { return fr.WriteData(1, true, nil) })
-	if len(fl.streams) != 0 {
+	if fl.streams.len() != 0 {
 		t.Fatalf("stream kept after END_STREAM both ways: %+v", fl.streams)
 	}
 }
@@ -393,15 +393,43 @@ func TestBasicPathMatchesDecode(t *testing.T) {
 	if basic.fl.conn != full.fl.conn || basic.fl.initial != full.fl.initial {
 		t.Errorf("connection windows: basic %+v %+v, decoded %+v %+v", basic.fl.conn, basic.fl.initial, full.fl.conn, full.fl.initial)
 	}
-	if len(basic.fl.streams) != len(full.fl.streams) {
-		t.Fatalf("streams: basic %d, decoded %d", len(basic.fl.streams), len(full.fl.streams))
+	if basic.fl.streams.len() != full.fl.streams.len() {
+		t.Fatalf("streams: basic %d, decoded %d", basic.fl.streams.len(), full.fl.streams.len())
 	}
-	for id, s := range full.fl.streams {
-		if b := basic.fl.streams[id]; b == nil || *b != *s {
-			t.Errorf("stream %d: basic %+v, decoded %+v", id, b, s)
+	full.fl.streams.each(func(s *streamFlow) {
+		if b := basic.fl.streams.get(s.id); b == nil || *b != *s {
+			t.Errorf("stream %d: basic %+v, decoded %+v", s.id, b, s)
+		}
+	})
+	if full.fl.streams.get(5) == nil || full.fl.streams.len() != 1 {
+		t.Errorf("want only stream 5 open (1 ended both ways, 3 reset): %+v", full.fl.streams)
+	}
+}
+
+// streamSet keeps the first streams in its array and the rest in a map;
+// both halves answer get, del, len and each alike.
+func TestStreamSet(t *testing.T) {
+	var ss streamSet
+	for id := uint32(1); id <= 39; id += 2 {
+		ss.put(&streamFlow{id: id})
+	}
+	for id := uint32(1); id <= 39; id += 4 {
+		if ss.del(id) == nil {
+			t.Fatalf("del(%d): not found", id)
 		}
 	}
-	if _, ok := full.fl.streams[5]; !ok || len(full.fl.streams) != 1 {
-		t.Errorf("want only stream 5 open (1 ended both ways, 3 reset): %v", full.fl.streams)
+	if ss.len() != 10 || ss.del(1) != nil || ss.get(5) != nil || ss.get(39) == nil || ss.get(3) == nil {
+		t.Fatalf("after deleting every other stream: len %d, get(3)=%v get(39)=%v", ss.len(), ss.get(3), ss.get(39))
+	}
+	ss.put(&streamFlow{id: 41}) // into a slot the deletions freed
+	seen := 0
+	ss.each(func(s *streamFlow) {
+		if s.id%4 != 3 && s.id != 41 {
+			t.Errorf("each visited deleted stream %d", s.id)
+		}
+		seen++
+	})
+	if seen != 11 || ss.len() != 11 {
+		t.Fatalf("each visited %d streams, len %d, want 11", seen, ss.len())
 	}
 }

@@ -134,5 +134,5 @@ type outerHandler struct {
 }
 
 func (h outerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	probes.ServeHTTPOuter(h.h, h.site, w, r)
+	probes.ServeHTTP(h.h, h.site, w, r)
 }
