@@ -97,8 +97,12 @@ func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientR
 	case dl >= 2 || hl >= 2:
 		cr.full = &fullTrace{}
 		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), cr.trace()))
-	case dl >= 1 && stdClient.Load() && stdRegister(cr):
+	case dl >= 1 && cr.t != nil && stdClient.Load() && stdRegister(cr):
 		// The std patch reports the connection and traces dials itself.
+		// Only for a plain *http.Transport: a RoundTripper in between
+		// (oauth2, tracing middleware) may Clone the request, and the
+		// clone's Header map would not be found; a trace in the context
+		// survives that.
 	case dl >= 1 && dialLikely:
 		cr.full = &fullTrace{}
 		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), cr.trace()))

@@ -78,3 +78,33 @@ func TestStdClientHooks(t *testing.T) {
 	other, _ := http.NewRequest("GET", "http://std.example.test/y", nil)
 	StdGotConn(other, c1, true, time.Now())
 }
+
+// cloningRT stands for a RoundTripper in front of a Transport that clones
+// each request (oauth2's does), which gives it a Header map of its own.
+type cloningRT struct{ next http.RoundTripper }
+
+func (c cloningRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	return c.next.RoundTrip(r.Clone(r.Context()))
+}
+
+// Behind a RoundTripper other than *http.Transport the std hooks could not
+// find the request again, so it is traced as without them.
+func TestStdClientHooksNotBehindOtherRoundTrippers(t *testing.T) {
+	useSink(t, &memSink{})
+	old := CurrentConfig()
+	cfg := DefaultConfig()
+	if err := ParseSpec("all=1", &cfg); err != nil {
+		t.Fatal(err)
+	}
+	Configure(cfg)
+	oldStd := stdClient.Load()
+	UseStdClientHooks()
+	t.Cleanup(func() { stdClient.Store(oldStd); Configure(old) })
+
+	req, _ := http.NewRequest("GET", "http://rt.example.test/", nil)
+	cr := StartClientRequest(&http.Client{Transport: cloningRT{http.DefaultTransport}}, req, "rt.go:3")
+	if cr.Request() == req || httptrace.ContextClientTrace(cr.Request().Context()) == nil {
+		t.Fatal("a request behind a cloning RoundTripper was left to the std hooks")
+	}
+	cr.Finish(nil, io.EOF)
+}
