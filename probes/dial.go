@@ -93,17 +93,15 @@ func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientR
 		dialLikely = cr.host.begin(cr)
 	}
 	cr.flight = flightStart(&cr.fl, cr.id, site, cr.start)
+	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
 	switch {
-	case dl >= 2 || hl >= 2:
-		cr.full = &fullTrace{}
-		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), cr.trace()))
-	case dl >= 1 && cr.t != nil && stdClient.Load() && stdRegister(cr):
+	case !everyEvent && dl >= 1 && cr.t != nil && stdClient.Load() && stdRegister(cr):
 		// The std patch reports the connection and traces dials itself.
 		// Only for a plain *http.Transport: a RoundTripper in between
 		// (oauth2, tracing middleware) may Clone the request, and the
 		// clone's Header map would not be found; a trace in the context
 		// survives that.
-	case dl >= 1 && dialLikely:
+	case everyEvent || dl >= 1 && dialLikely:
 		cr.full = &fullTrace{}
 		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), cr.trace()))
 	case dl >= 1:
@@ -163,8 +161,13 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 	if cr.flight != nil {
 		flightEnd(cr.flight)
 	}
-	if cr.host != nil && !cr.hostHandedOff {
-		cr.host.end()
+	if cr.host != nil {
+		// The request no longer needs a dial attributed to it; do not keep
+		// it (and the caller's request) alive until the next one.
+		cr.host.last.CompareAndSwap(cr, nil)
+		if !cr.hostHandedOff {
+			cr.host.end()
+		}
 	}
 }
 
@@ -172,14 +175,14 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 // the connection (or the start, when GotConn was not seen: HTTP/2 with
 // the std patch) to the response headers, the request's write included.
 func (cr *ClientRequest) lightTTFB(now int64) {
+	if Level(Dial) < 1 {
+		return
+	}
 	cr.mu.Lock()
 	got := cr.gotConn
 	cr.mu.Unlock()
 	if got == 0 {
 		got = cr.start
-	}
-	if Level(Dial) < 1 {
-		return
 	}
 	if d, th := time.Duration(now-got), time.Duration(slowTTFB.Load()); d > th {
 		cr.slow("ttfb", d, th, cr.url())
@@ -638,9 +641,7 @@ func Hosts() []HostInfo {
 	hostsMu.Unlock()
 	out := make([]HostInfo, 0, len(list))
 	for _, h := range list {
-		h.mu.Lock()
 		out = append(out, HostInfo{Host: h.host, NewConns: h.conns.Load(), Reused: h.reuses.Load(), MaxIdle: int(h.maxIdle)})
-		h.mu.Unlock()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
 	return out

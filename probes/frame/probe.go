@@ -185,9 +185,8 @@ func (c *Conn) frameBasic(hdr [HeaderLen]byte, payload []byte, written bool) boo
 	if probes.Level(probes.Frame) >= 2 || debugLevel.Load() >= 2 {
 		return false
 	}
-	length := uint32(hdr[0])<<16 | uint32(hdr[1])<<8 | uint32(hdr[2])
-	t, flags := Type(hdr[3]), Flags(hdr[4])
-	id := binary.BigEndian.Uint32(hdr[5:]) & (1<<31 - 1)
+	h := ParseHeader(hdr)
+	length, t, flags, id := h.Length, h.Type, h.Flags, h.StreamID
 	if int(length) != len(payload) || id == 0 && t != TypeWindowUpdate {
 		return false // malformed, or a connection-level frame other than WINDOW_UPDATE
 	}
