@@ -1,6 +1,9 @@
 package frame
 
-import "time"
+import (
+	"time"
+	"unsafe"
+)
 
 // Flow-control bookkeeping (RFC 9113 §6.9), seen from this side of one
 // connection:
@@ -39,69 +42,151 @@ func (d dir) String() string {
 
 type window struct {
 	n         int64
-	zeroSince time.Time // when n reached <= 0; zero if n > 0
-	reported  bool      // a frame.stall was emitted for this episode
+	zeroSince int64 // since(t) of when n reached <= 0; 0 while n > 0
+	reported  bool  // a frame.stall was emitted for this episode
+}
+
+// epoch anchors the windows' times: they are kept as nanoseconds since it
+// (monotonic), so that a window holds no pointer (see streamSet).
+var epoch = time.Now()
+
+// since returns t as nanoseconds since epoch, never 0 (0 means unset).
+func since(t time.Time) int64 {
+	if d := int64(t.Sub(epoch)); d != 0 {
+		return d
+	}
+	return 1
 }
 
 type streamFlow struct {
-	id    uint32
+	id    uint32    // 0: a free slot of streamSet.few
 	w     [2]window // by dir
 	ended [2]bool   // this side (send) / the peer (recv) sent END_STREAM
 }
 
-// streamSet holds the open streams: the first few in an array, the rest
-// in a map. A connection mostly has a handful of streams open, and the
-// frame hooks run on net/http's short-lived write goroutines, whose small
-// stacks a runtime map call per frame would grow.
+// fewStreams is how many streams a connection tracks without a map.
+const fewStreams = 8
+
+// streamSet holds the open streams: the first few by value in an array,
+// the rest in a map. A connection mostly has a handful of streams open,
+// and the frame hooks run on net/http's short-lived write goroutines, on
+// the nosplit path of Write: with the array, opening, updating and ending
+// a stream is a loop and plain stores, with no runtime call (a map
+// operation, an allocation, a write barrier) that would need stack.
 type streamSet struct {
-	few  [8]*streamFlow
+	few  [fewStreams]streamFlow
 	more map[uint32]*streamFlow // allocated when few is full
+	free []*streamFlow          // ended streams of more, reused
 }
 
-func (ss *streamSet) get(id uint32) *streamFlow {
-	for _, s := range ss.few {
-		if s != nil && s.id == id {
+// get returns stream id, nil if it is not open.
+//
+//go:nosplit
+func (ss *streamSet) get(id uint32) *streamFlow { return ss.find(id, nil) }
+
+// find returns stream id and, if it is not open and initial is not nil,
+// opens it with those windows (nil if maxStreams are open). It is one
+// function for both so that the nosplit path of Write is one call deep here, and it walks
+// the array by pointer: even a build without optimizations (-N, as for a
+// debugger) then has no bounds-check panic call, whose runtime frames
+// would not fit the nosplit stack limit.
+//
+//go:nosplit
+func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {
+	if id == 0 {
+		return nil
+	}
+	var free *streamFlow
+	p := unsafe.Pointer(&ss.few)
+	for i := 0; i < fewStreams; i++ {
+		s := (*streamFlow)(unsafe.Add(p, uintptr(i)*unsafe.Sizeof(streamFlow{})))
+		if s.id == id {
+			return s
+		}
+		if s.id == 0 && free == nil {
+			free = s
+		}
+	}
+	if ss.more != nil || free == nil {
+		return ss.findMore(id, initial)
+	}
+	if initial == nil {
+		return nil
+	}
+	free.id, free.ended = id, [2]bool{}
+	free.w[dirSend] = window{n: initial[dirSend]}
+	free.w[dirRecv] = window{n: initial[dirRecv]}
+	return free
+}
+
+// findMore is find for the streams beyond the array, in the map. It is
+// not inlined, so that its runtime calls stay off the nosplit path.
+//
+//go:noinline
+func (ss *streamSet) findMore(id uint32, initial *[2]int64) *streamFlow {
+	if s := ss.more[id]; s != nil || initial == nil {
+		return s
+	}
+	if ss.len() >= maxStreams {
+		return nil
+	}
+	for i := range ss.few {
+		if s := &ss.few[i]; s.id == 0 {
+			*s = streamFlow{id: id, w: [2]window{{n: initial[dirSend]}, {n: initial[dirRecv]}}}
 			return s
 		}
 	}
-	if ss.more == nil {
-		return nil
+	var s *streamFlow
+	if n := len(ss.free); n > 0 {
+		s, ss.free = ss.free[n-1], ss.free[:n-1]
+	} else {
+		s = &streamFlow{}
 	}
-	return ss.more[id]
-}
-
-func (ss *streamSet) put(s *streamFlow) {
-	for i, f := range ss.few {
-		if f == nil {
-			ss.few[i] = s
-			return
-		}
-	}
+	*s = streamFlow{id: id, w: [2]window{{n: initial[dirSend]}, {n: initial[dirRecv]}}}
 	if ss.more == nil {
 		ss.more = map[uint32]*streamFlow{}
 	}
-	ss.more[s.id] = s
-}
-
-// del removes stream id and returns its state, nil if it was not open.
-func (ss *streamSet) del(id uint32) *streamFlow {
-	for i, s := range ss.few {
-		if s != nil && s.id == id {
-			ss.few[i] = nil
-			return s
-		}
-	}
-	s := ss.more[id]
-	if s != nil {
-		delete(ss.more, id)
-	}
+	ss.more[id] = s
 	return s
 }
 
+// del closes stream id, if open.
+func (ss *streamSet) del(id uint32) {
+	if s := ss.find(id, nil); s != nil {
+		ss.remove(s)
+	}
+}
+
+// remove closes stream s, which find returned. Like find it needs no
+// bounds check or runtime call for a stream of the array.
+//
+//go:nosplit
+func (ss *streamSet) remove(s *streamFlow) {
+	if uintptr(unsafe.Pointer(s))-uintptr(unsafe.Pointer(&ss.few)) < unsafe.Sizeof(ss.few) {
+		*s = streamFlow{}
+		return
+	}
+	ss.delMore(s.id)
+}
+
+// delMore is del for the streams in the map; not inlined, so that its
+// runtime calls stay off the nosplit path.
+//
+//go:noinline
+func (ss *streamSet) delMore(id uint32) {
+	if s := ss.more[id]; s != nil {
+		delete(ss.more, id)
+		if len(ss.free) < maxFree {
+			ss.free = append(ss.free, s)
+		}
+	}
+}
+
+//go:nosplit
 func (ss *streamSet) len() int {
 	n := len(ss.more)
-	for _, s := range ss.few {
-		if s != nil {
+	for i := range ss.few {
+		if ss.few[i].id != 0 {
 			n++
 		}
 	}
@@ -110,9 +195,9 @@ func (ss *streamSet) len() int {
 
 // each calls f for every open stream.
 func (ss *streamSet) each(f func(s *streamFlow)) {
-	for _, s := range ss.few {
-		if s != nil {
-			f(s)
+	for i := range ss.few {
+		if ss.few[i].id != 0 {
+			f(&ss.few[i])
 		}
 	}
 	for _, s := range ss.more {
@@ -124,29 +209,12 @@ type flow struct {
 	conn    [2]window
 	initial [2]int64 // initial stream window by dir
 	streams streamSet
-	free    []*streamFlow // ended streams' state, reused: a stream costs no allocation
 }
 
 func (fl *flow) init() {
 	fl.conn[dirSend].n, fl.conn[dirRecv].n = defaultWindow, defaultWindow
 	fl.initial[dirSend], fl.initial[dirRecv] = defaultWindow, defaultWindow
 	fl.streams = streamSet{}
-}
-
-func (fl *flow) stream(id uint32, create bool) *streamFlow {
-	s := fl.streams.get(id)
-	if s == nil && create && fl.streams.len() < maxStreams {
-		if n := len(fl.free); n > 0 {
-			s, fl.free = fl.free[n-1], fl.free[:n-1]
-			*s = streamFlow{}
-		} else {
-			s = &streamFlow{}
-		}
-		s.id = id
-		s.w[dirSend].n, s.w[dirRecv].n = fl.initial[dirSend], fl.initial[dirRecv]
-		fl.streams.put(s)
-	}
-	return s
 }
 
 // apply updates the windows for frame f; written says this side wrote it.
@@ -173,29 +241,34 @@ func (fl *flow) apply(f *Frame, written bool) {
 	case TypeHeaders, TypeData, TypeWindowUpdate:
 		fl.applyBasic(f.Type, f.Flags, f.StreamID, f.Length, f.Increment, written)
 	case TypeRSTStream:
-		if s := fl.streams.del(f.StreamID); s != nil && len(fl.free) < maxFree {
-			fl.free = append(fl.free, s)
-		}
+		fl.streams.del(f.StreamID)
 	}
 }
 
 // applyBasic is apply for the frames of every request (HEADERS, DATA,
 // WINDOW_UPDATE), from their header fields alone, so that the frame
 // hook's fast path needs no decoded Frame.
+//
+//go:nosplit
 func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, written bool) {
 	data, update := dirRecv, dirSend // DATA read consumes recv; WINDOW_UPDATE read replenishes send
 	if written {
 		data, update = dirSend, dirRecv
 	}
+	var initial *[2]int64
+	if t != TypeWindowUpdate {
+		initial = &fl.initial
+	}
+	s := fl.streams.find(id, initial)
 	switch t {
 	case TypeHeaders:
-		if s := fl.stream(id, true); s != nil && flags.Has(FlagEndStream) {
+		if s != nil && flags.Has(FlagEndStream) {
 			fl.end(id, s, data)
 		}
 	case TypeData:
 		n := int64(length)
 		fl.conn[data].n -= n
-		if s := fl.stream(id, true); s != nil {
+		if s != nil {
 			s.w[data].n -= n
 			if flags.Has(FlagEndStream) {
 				fl.end(id, s, data)
@@ -205,20 +278,19 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 		n := int64(increment)
 		if id == 0 {
 			fl.conn[update].n += n
-		} else if s := fl.stream(id, false); s != nil {
+		} else if s != nil {
 			s.w[update].n += n
 		}
 	}
 }
 
 // end records END_STREAM sent in direction d (dirSend: by this side).
+//
+//go:nosplit
 func (fl *flow) end(id uint32, s *streamFlow, d dir) {
 	s.ended[d] = true
 	if s.ended[dirSend] && s.ended[dirRecv] {
-		fl.streams.del(id)
-		if len(fl.free) < maxFree {
-			fl.free = append(fl.free, s)
-		}
+		fl.streams.remove(s)
 	}
 }
 
@@ -228,12 +300,14 @@ const maxFree = 64
 // quiet reports whether the windows a frame on stream id can move (all:
 // every stream's, for SETTINGS) are open and none is in a zero-window
 // episode: then there is nothing to check, and no clock to read.
+//
+//go:nosplit
 func (fl *flow) quiet(all bool, id uint32) bool {
-	open := func(w *window) bool { return w.n > 0 && w.zeroSince.IsZero() }
+	open := func(w *window) bool { return w.n > 0 && w.zeroSince == 0 }
 	if all || !open(&fl.conn[dirSend]) || !open(&fl.conn[dirRecv]) {
 		return false
 	}
-	if s := fl.streams.get(id); s != nil && id != 0 {
+	if s := fl.streams.find(id, nil); s != nil {
 		return open(&s.w[dirSend]) && open(&s.w[dirRecv])
 	}
 	return true
@@ -259,42 +333,46 @@ func (fl *flow) check(now time.Time, threshold time.Duration) (due []stall, next
 // those of stream id: a frame moves no other window, so the per-frame cost
 // does not grow with the number of open streams.
 func (fl *flow) checkStreams(now time.Time, threshold time.Duration, all bool, id uint32) (due []stall, next time.Time) {
+	nowAt, nextAt := since(now), int64(0)
 	visit := func(w *window, stream uint32, d dir, active bool) {
 		if !active || w.n > 0 {
-			w.zeroSince, w.reported = time.Time{}, false
+			w.zeroSince, w.reported = 0, false
 			return
 		}
-		if w.zeroSince.IsZero() {
-			w.zeroSince = now
+		if w.zeroSince == 0 {
+			w.zeroSince = nowAt
 		}
 		if w.reported {
 			return
 		}
-		at := w.zeroSince.Add(threshold)
-		if !now.Before(at) {
+		at := w.zeroSince + int64(threshold)
+		if nowAt >= at {
 			w.reported = true
-			due = append(due, stall{stream: stream, d: d, n: w.n, since: now.Sub(w.zeroSince), conn: fl.conn[d].n})
+			due = append(due, stall{stream: stream, d: d, n: w.n, since: time.Duration(nowAt - w.zeroSince), conn: fl.conn[d].n})
 			return
 		}
-		if next.IsZero() || at.Before(next) {
-			next = at
+		if nextAt == 0 || at < nextAt {
+			nextAt = at
 		}
 	}
 	for d := dirSend; d <= dirRecv; d++ {
 		visit(&fl.conn[d], 0, d, true)
 	}
 	if !all {
-		if s := fl.streams.get(id); s != nil && id != 0 {
+		if s := fl.streams.get(id); s != nil {
 			for d := dirSend; d <= dirRecv; d++ {
 				visit(&s.w[d], id, d, !s.ended[d])
 			}
 		}
-		return due, next
+	} else {
+		fl.streams.each(func(s *streamFlow) {
+			for d := dirSend; d <= dirRecv; d++ {
+				visit(&s.w[d], s.id, d, !s.ended[d])
+			}
+		})
 	}
-	fl.streams.each(func(s *streamFlow) {
-		for d := dirSend; d <= dirRecv; d++ {
-			visit(&s.w[d], s.id, d, !s.ended[d])
-		}
-	})
+	if nextAt != 0 {
+		next = now.Add(time.Duration(nextAt - nowAt))
+	}
 	return due, next
 }

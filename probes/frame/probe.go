@@ -131,15 +131,37 @@ func Read(state any, hdr [HeaderLen]byte, payload []byte) {
 }
 
 // Write is the hook for each frame written (header and payload together).
+//
+// It runs on the goroutine that wrote the frame, and net/http writes the
+// frames of a request from goroutines it starts per write (the server's
+// response HEADERS, the client's request) whose 2 KiB stacks have about a
+// hundred bytes left at this point. The level-1 path is therefore
+// //go:nosplit: it runs in the stack guard area instead of growing (and
+// copying) the stack once per request. What it does must stay small; the
+// linker checks that it fits (it reports "nosplit stack overflow" if not).
+//
+//go:nosplit
 func Write(state any, b []byte, err error) {
 	c, ok := state.(*Conn)
-	if !ok || len(b) < HeaderLen || !c.on() {
+	if !ok || len(b) < HeaderLen {
 		return
 	}
-	c.written(b, err)
+	if err == nil && c.basic(b[:HeaderLen], b[HeaderLen:], true) {
+		return
+	}
+	if probes.Level(probes.Frame) == 0 && debugLevel.Load() == 0 && c.unsynced.Load() {
+		return // off, and the connection already marked unsynced (see on)
+	}
+	c.writeSlow(b, err)
 }
 
 //go:noinline
+func (c *Conn) writeSlow(b []byte, err error) {
+	if c.on() {
+		c.written(b, err)
+	}
+}
+
 func (c *Conn) written(b []byte, err error) {
 	if err != nil {
 		c.writeFailed(b, err)
@@ -169,61 +191,100 @@ func (c *Conn) writeFailed(b []byte, err error) {
 
 //go:noinline
 func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
-	if c.frameBasic(hdr, payload, written) {
+	if c.basic(hdr[:], payload, written) {
 		return
 	}
 	c.frameFull(hdr, payload, written)
 }
 
-// frameBasic handles, without decoding a Frame, the frames every request
+// basic handles, without decoding a Frame, the frames every request
 // exchanges (HEADERS, DATA, CONTINUATION, WINDOW_UPDATE) when nothing but
-// the flow windows needs them: no frame events (level 2), no http2debug
-// dump, no protocol error. It returns false to leave the frame to
-// frameFull. The hooks run on goroutines net/http starts per write, with
-// small stacks: this path keeps its frame small so as not to grow them.
-func (c *Conn) frameBasic(hdr [HeaderLen]byte, payload []byte, written bool) bool {
-	if probes.Level(probes.Frame) >= 2 || debugLevel.Load() >= 2 {
+// the flow windows needs them: frame probe at level 1, no http2debug
+// dump, no protocol error. It returns false to leave the frame to the
+// full path (frameFull), which also handles a probe that is off.
+//
+// It is nosplit, for Write (see there): everything it calls on its usual
+// path is inlined or nosplit too, and what may grow the stack (a new
+// stream's allocation, a stall's clock and timer) is rare.
+//
+//go:nosplit
+func (c *Conn) basic(hdr, payload []byte, written bool) bool {
+	if probes.Level(probes.Frame) != 1 || debugLevel.Load() >= 2 {
 		return false
 	}
-	h := ParseHeader(hdr)
-	length, t, flags, id := h.Length, h.Type, h.Flags, h.StreamID
-	if int(length) != len(payload) || id == 0 && t != TypeWindowUpdate {
-		return false // malformed, or a connection-level frame other than WINDOW_UPDATE
+	h, increment, ok := parseBasic(hdr, payload)
+	if !ok {
+		return false
 	}
-	var increment uint32
-	switch t {
-	case TypeData, TypeHeaders:
-		if flags.Has(FlagPadded) && (len(payload) == 0 || int(payload[0]) >= len(payload)) {
-			return false
-		}
-		if t == TypeHeaders && flags.Has(FlagPriority) {
-			return false // may depend on itself: decoded and checked
-		}
-	case TypeContinuation:
+	if h.Type == TypeContinuation {
 		return true // moves no window
+	}
+	c.mu.Lock()
+	if !c.synced || c.done {
+		c.mu.Unlock()
+		return true
+	}
+	c.fl.applyBasic(h.Type, h.Flags, h.StreamID, h.Length, increment, written)
+	if c.fl.quiet(false, h.StreamID) {
+		c.mu.Unlock()
+		return true
+	}
+	c.mu.Unlock()
+	c.checkWindows(h.StreamID)
+	return true
+}
+
+// parseBasic reads a frame's header and, for WINDOW_UPDATE, its
+// increment; ok is false for the frames basic leaves to the full path:
+// malformed ones, connection-level ones other than WINDOW_UPDATE, and all
+// types but HEADERS (without PRIORITY), DATA, CONTINUATION, WINDOW_UPDATE.
+//
+//go:nosplit
+func parseBasic(hdr, payload []byte) (h Header, increment uint32, ok bool) {
+	if len(hdr) < HeaderLen {
+		return h, 0, false
+	}
+	// ParseHeader by hand: no array copy, no bounds checks past the one above.
+	h.Length = uint32(hdr[0])<<16 | uint32(hdr[1])<<8 | uint32(hdr[2])
+	h.Type, h.Flags = Type(hdr[3]), Flags(hdr[4])
+	h.StreamID = binary.BigEndian.Uint32(hdr[5:HeaderLen]) & (1<<31 - 1)
+	if int(h.Length) != len(payload) || h.StreamID == 0 && h.Type != TypeWindowUpdate {
+		return h, 0, false
+	}
+	switch h.Type {
+	case TypeData, TypeHeaders:
+		if h.Flags.Has(FlagPadded) && (len(payload) == 0 || int(payload[0]) >= len(payload)) {
+			return h, 0, false
+		}
+		// HEADERS with PRIORITY may depend on itself: decoded and checked.
+		return h, 0, h.Type == TypeData || !h.Flags.Has(FlagPriority)
+	case TypeContinuation:
+		return h, 0, true
 	case TypeWindowUpdate:
 		if len(payload) != 4 {
-			return false
+			return h, 0, false
 		}
-		if increment = binary.BigEndian.Uint32(payload) & (1<<31 - 1); increment == 0 {
-			return false
-		}
-	default:
-		return false
+		increment = binary.BigEndian.Uint32(payload) & (1<<31 - 1)
+		return h, increment, increment != 0
 	}
-	var due []stall
+	return h, 0, false
+}
+
+// checkWindows schedules or emits the stall reports for stream id after
+// a frame left one of its windows (or the connection's) closed or
+// reopened it.
+//
+//go:noinline
+func (c *Conn) checkWindows(id uint32) {
 	c.mu.Lock()
+	var due []stall
 	if c.synced && !c.done {
-		c.fl.applyBasic(t, flags, id, length, increment, written)
-		if !c.fl.quiet(false, id) {
-			due = c.scheduleLocked(time.Now(), false, id)
-		}
+		due = c.scheduleLocked(time.Now(), false, id)
 	}
 	c.mu.Unlock()
 	if len(due) > 0 {
 		c.emitStalls(due)
 	}
-	return true
 }
 
 //go:noinline

@@ -345,7 +345,7 @@ func feedWU(c any) {
 }
 
 // TestBasicPathMatchesDecode: at level 1 the common frames take the fast
-// path (frameBasic, header fields only); at level 2 every frame is decoded.
+// path (basic, header fields only); at level 2 every frame is decoded.
 // The same frames must leave the same flow windows either way.
 func TestBasicPathMatchesDecode(t *testing.T) {
 	frames := []struct {
@@ -407,21 +407,33 @@ func TestBasicPathMatchesDecode(t *testing.T) {
 }
 
 // streamSet keeps the first streams in its array and the rest in a map;
-// both halves answer get, del, len and each alike.
+// both halves answer get, del, len and each alike, and a stream's windows
+// start at the initial values given.
 func TestStreamSet(t *testing.T) {
 	var ss streamSet
+	initial := [2]int64{100, 200}
 	for id := uint32(1); id <= 39; id += 2 {
-		ss.put(&streamFlow{id: id})
-	}
-	for id := uint32(1); id <= 39; id += 4 {
-		if ss.del(id) == nil {
-			t.Fatalf("del(%d): not found", id)
+		if s := ss.find(id, &initial); s == nil || s.id != id || s.w[dirSend].n != 100 || s.w[dirRecv].n != 200 {
+			t.Fatalf("find(%d, open) = %+v", id, s)
 		}
 	}
-	if ss.len() != 10 || ss.del(1) != nil || ss.get(5) != nil || ss.get(39) == nil || ss.get(3) == nil {
+	for id := uint32(1); id <= 39; id += 4 {
+		if ss.get(id) == nil {
+			t.Fatalf("get(%d): not found", id)
+		}
+		ss.del(id)
+	}
+	ss.del(1) // again: nothing
+	if ss.len() != 10 || ss.get(5) != nil || ss.get(39) == nil || ss.get(3) == nil || ss.get(0) != nil {
 		t.Fatalf("after deleting every other stream: len %d, get(3)=%v get(39)=%v", ss.len(), ss.get(3), ss.get(39))
 	}
-	ss.put(&streamFlow{id: 41}) // into a slot the deletions freed
+	if len(ss.free) == 0 {
+		t.Errorf("no stream of the map kept for reuse")
+	}
+	ss.get(3).w[dirSend].n = 7
+	if s := ss.find(41, &initial); s.w[dirSend].n != 100 || s.ended != [2]bool{} { // into a slot the deletions freed
+		t.Fatalf("reused slot not reset: %+v", *s)
+	}
 	seen := 0
 	ss.each(func(s *streamFlow) {
 		if s.id%4 != 3 && s.id != 41 {
@@ -429,7 +441,7 @@ func TestStreamSet(t *testing.T) {
 		}
 		seen++
 	})
-	if seen != 11 || ss.len() != 11 {
+	if seen != 11 || ss.len() != 11 || ss.get(3).w[dirSend].n != 7 {
 		t.Fatalf("each visited %d streams, len %d, want 11", seen, ss.len())
 	}
 }
