@@ -15,7 +15,8 @@ import (
 // Request.Body in server handlers. A wrapped body counts bytes, notices
 // EOF and Close, and keeps an entry in the open-body inventory until it is
 // closed (client) or its handler returns (server). A client body that is
-// garbage-collected without Close is reported by a runtime cleanup.
+// garbage-collected without Close is reported by a finalizer on the
+// wrapper.
 
 // BodyInfo describes an open body (/v1/bodies).
 type BodyInfo struct {
@@ -50,9 +51,6 @@ type bodyState struct {
 	userClosed atomic.Bool // Close called
 	racWarned  atomic.Bool
 	flightDone atomic.Bool
-	// cleanup reports a client body collected without Close (body.leak);
-	// Close stops it, so a closed body costs the collector nothing more.
-	cleanup runtime.Cleanup
 }
 
 // done ends the request for the gc in-flight set and for the host's
@@ -178,7 +176,7 @@ func (b *trackedBody) Close() error {
 	if st.server || !st.closed.CompareAndSwap(false, true) {
 		return b.rc.Close()
 	}
-	st.cleanup.Stop()
+	runtime.SetFinalizer(b, nil) // a closed body costs the collector nothing more
 	st.unregister()
 	st.done(mono())
 	eof := st.eof.Load()
@@ -192,7 +190,17 @@ func (b *trackedBody) Close() error {
 	return b.rc.Close()
 }
 
-// bodyCollected runs when a client body wrapper is garbage-collected.
+// bodyFinalized is the finalizer of a client body wrapper: it reports a
+// body.leak unless Close was called.
+//
+// A finalizer, not runtime.AddCleanup: AddCleanup allocates twice (a
+// closure and its argument) on every response, SetFinalizer not at all,
+// and is cheaper to set and to clear. What a finalizer costs in exchange
+// is harmless here: b (and the body it wraps) lives one collection longer,
+// and b is in no cycle (nothing b references points back to it).
+func bodyFinalized(b *trackedBody) { bodyCollected(b.st) }
+
+// bodyCollected reports a client body garbage-collected without Close.
 func bodyCollected(st *bodyState) {
 	if st.closed.Load() {
 		return
@@ -228,8 +236,8 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest, now int64) {
 	if cr.flight != nil {
 		cr.flight.responded(now)
 	}
-	// The state lives in cr (one allocation a request); the cleanup's
-	// argument points there, never to b, so b can be collected.
+	// The state lives in cr (one allocation a request); the registries
+	// point there, never to b, so b can be collected.
 	st := &cr.body
 	st.id, st.site, st.req, st.conn = bodyIDs.Add(1), cr.site, cr.id, cr.connID()
 	st.method, st.u, st.opened = cr.req.Method, cr.req.URL, now
@@ -237,7 +245,7 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest, now int64) {
 	st.host, st.flight = cr.host, cr.flight
 	b := &trackedBody{rc: rc, st: st}
 	st.register()
-	st.cleanup = runtime.AddCleanup(b, bodyCollected, st)
+	runtime.SetFinalizer(b, bodyFinalized)
 	resp.Body = b
 	cr.flight = nil // the body now ends the request
 	cr.hostHandedOff = true
