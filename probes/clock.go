@@ -1,6 +1,9 @@
 package probes
 
-import "time"
+import (
+	"time"
+	_ "unsafe" // go:linkname
+)
 
 // The probes take several timestamps per request, and only measure
 // intervals: they read the monotonic clock alone (time.Since on a time
@@ -9,11 +12,28 @@ import "time"
 // reading (Now).
 
 // clockBase pairs a wall-clock reading with the monotonic clock.
-var clockBase = time.Now()
+var (
+	clockBase     = time.Now()
+	clockBaseNano = nanotime() - 1 // mono() > 0 from the start
+	clockBaseUnix = clockBase.UnixNano()
+)
+
+// nanotime is the runtime's monotonic clock, the one time.Now and
+// time.Since read. time.Since is an ordinary function, and EmitRaw (which
+// reads the clock) must run without stack checks: runtime.nanotime is
+// nosplit, and the runtime keeps it available to linkname for good
+// (go.dev/issue/67401).
+//
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
 
 // mono returns the monotonic clock in nanoseconds since clockBase
 // (always > 0 once the process runs, so 0 can mean "not yet").
-func mono() int64 { return int64(time.Since(clockBase)) }
+//
+// It and Now are nosplit, for EmitRaw.
+//
+//go:nosplit
+func mono() int64 { return nanotime() - clockBaseNano }
 
 // sinceMono returns the time elapsed since the monotonic reading m.
 func sinceMono(m int64) time.Duration { return time.Duration(mono() - m) }
@@ -27,4 +47,6 @@ func monoAt(t time.Time) int64 { return int64(t.Sub(clockBase)) }
 
 // Now returns the current time in Unix nanoseconds as events carry it:
 // wall clock at process start plus monotonic time since.
-func Now() int64 { return clockBase.UnixNano() + mono() }
+//
+//go:nosplit
+func Now() int64 { return clockBaseUnix + mono() }

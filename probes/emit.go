@@ -101,6 +101,9 @@ func drainLocked(r *Ring) int {
 	for {
 		k := 0
 		for k < len(drainBuf) && r.Get(&drainBuf[k]) {
+			if drainBuf[k].RawKind != 0 {
+				renderRaw(&drainBuf[k])
+			}
 			k++
 		}
 		if k == 0 {
@@ -292,4 +295,70 @@ func Recent(dst []Event) []Event {
 		dst = append(dst, recentBuf[i%recentCap])
 	}
 	return dst
+}
+
+// RawLen is the size of a raw event's data.
+const RawLen = 16
+
+// RawEvent is an event in its raw form, for the places where building an
+// Event is too costly: the frame probe's hooks run on net/http's
+// short-lived write goroutines, whose small stacks a 500-byte Event (and
+// rendering its message) would grow on every request. It holds no
+// pointer. The renderer registered for Kind turns it into the Event, on
+// the writer goroutine.
+type RawEvent struct {
+	Time      int64 // Unix ns; EmitRaw sets it when zero
+	Probe     Probe
+	Sev       Sev // Debug or Info: raw events are level-2 events
+	HasStream bool
+	Kind      uint8 // a kind from RegisterRaw
+	Conn      uint64
+	Stream    uint32
+	Req       uint64
+	Data      [RawLen]byte // the renderer's
+}
+
+var rawRenderers [8]atomic.Pointer[func(e *Event)]
+
+// RegisterRaw registers render for raw events of kind (1 to 7): it fills
+// in e's Name, Msg and Attrs from e.Raw and the other fields PutRaw set.
+// A package registers its kinds at init.
+func RegisterRaw(kind uint8, render func(e *Event)) {
+	if kind == 0 || int(kind) >= len(rawRenderers) {
+		panic("probes: raw event kind out of range")
+	}
+	rawRenderers[kind].Store(&render)
+}
+
+// EmitRaw publishes a level-2 event in its raw form: into the ring,
+// without rendering, allocating or calling into the runtime (it is
+// nosplit; see RawEvent). The writer renders it.
+//
+//go:nosplit
+func EmitRaw(raw *RawEvent) {
+	if raw.Time == 0 {
+		raw.Time = clockBaseUnix + nanotime() - clockBaseNano // Now, one call less deep
+	}
+	r := theRing.Load()
+	if r == nil {
+		r = startRing()
+	}
+	r.PutRaw(raw)
+	if writerIdle.Load() != 0 {
+		wakeWriter()
+	}
+}
+
+// renderRaw turns a raw event into a whole one; an event of a kind
+// nobody registered keeps a name that says so.
+func renderRaw(e *Event) {
+	kind := e.RawKind
+	e.RawKind = 0
+	e.Name, e.Site, e.Msg, e.NAttrs, e.Attrs = "", "", "", 0, [MaxAttrs]Attr{}
+	if f := rawRenderers[kind&7].Load(); f != nil {
+		(*f)(e)
+	}
+	if e.Name == "" {
+		e.Name = e.Probe.String() + ".raw"
+	}
 }

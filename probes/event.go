@@ -120,6 +120,12 @@ type Event struct {
 	Msg       string // one human sentence
 	NAttrs    uint8
 	Attrs     [MaxAttrs]Attr
+
+	// RawKind and Raw: an event emitted by EmitRaw, whose Name, Msg and
+	// Attrs the writer fills in (with the renderer registered for
+	// RawKind) before any sink or subscriber sees it. 0 for the others.
+	RawKind uint8
+	Raw     [RawLen]byte
 }
 
 // Add appends attributes; those beyond MaxAttrs are dropped.

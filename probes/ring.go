@@ -1,6 +1,9 @@
 package probes
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Ring is a bounded multi-producer multi-consumer queue of events (Vyukov's
 // bounded queue, one sequence number per slot). Put never blocks: when the
@@ -59,16 +62,45 @@ const putAttempts = 16
 
 // Put copies *e into the ring. It never blocks.
 func (r *Ring) Put(e *Event) {
+	if s, pos := r.claim(); s != nil {
+		s.ev = *e
+		s.seq.Store(pos + 1)
+	}
+}
+
+// PutRaw is Put for a raw event (EmitRaw): it stores only the fields that
+// hold no pointer, so that it needs no write barrier and no runtime call
+// and can run on a nosplit path. The slot's other fields keep what the
+// previous event there left; the writer's render (renderRaw) overwrites
+// them before anything reads the event.
+//
+//go:nosplit
+func (r *Ring) PutRaw(raw *RawEvent) {
+	s, pos := r.claim()
+	if s == nil {
+		return
+	}
+	e := &s.ev
+	e.Time, e.Probe, e.Sev, e.HasStream = raw.Time, raw.Probe, raw.Sev, raw.HasStream
+	e.Conn, e.Stream, e.Req, e.NAttrs = raw.Conn, raw.Stream, raw.Req, 0
+	e.RawKind, e.Raw = raw.Kind, raw.Data
+	s.seq.Store(pos + 1)
+}
+
+// claim reserves the next slot for a producer, who fills it and then
+// publishes it by storing pos+1 in its sequence number. It returns nil
+// (and counts a drop) if the producer lost every race.
+//
+//go:nosplit
+func (r *Ring) claim() (*ringSlot, uint64) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.enq.Load()
-		s := &r.slots[pos&r.mask]
+		s := r.slot(pos)
 		d := int64(s.seq.Load()) - int64(pos)
 		switch {
 		case d == 0:
 			if r.enq.CompareAndSwap(pos, pos+1) {
-				s.ev = *e
-				s.seq.Store(pos + 1)
-				return
+				return s, pos
 			}
 		case d < 0:
 			// Full: the slot still holds the event of the previous lap.
@@ -77,6 +109,17 @@ func (r *Ring) Put(e *Event) {
 		// d > 0: another producer took pos; retry with a fresh one.
 	}
 	r.drops.Add(1)
+	return nil, 0
+}
+
+// slot returns the slot of position pos. It indexes by pointer, for the
+// nosplit path of PutRaw: a bounds check's panic call would add its
+// runtime frames to the chain the linker checks (pos&mask is always in
+// range).
+//
+//go:nosplit
+func (r *Ring) slot(pos uint64) *ringSlot {
+	return (*ringSlot)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.slots)), uintptr(pos&r.mask)*unsafe.Sizeof(ringSlot{})))
 }
 
 // discardOldest drops the oldest published event, if any.

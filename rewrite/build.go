@@ -266,9 +266,11 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	plan.Flags = append(plan.Flags, "-toolexec="+script)
-	if len(stdPkgs) > 0 {
-		plan.Flags = append(plan.Flags, markerGcflags(gc.Values["gcflags"], stdPkgs, st.PatchID)...)
-	}
+	// The runtime's packages are marked too: the toolexec program compiles
+	// them optimized whatever the flags (see optimized), and the marker
+	// puts that program's identity in their cache keys.
+	marked := append(append([]string{}, stdPkgs...), runtimePatterns()...)
+	plan.Flags = append(plan.Flags, markerGcflags(gc.Values["gcflags"], marked, st.PatchID)...)
 	return plan, nil
 }
 
@@ -381,9 +383,21 @@ func isTarget(p *packages.Package, opt Options) bool {
 	return false
 }
 
+// runtimeDirs are the runtime's package trees, in the module.
+var runtimeDirs = []string{"probes", "runtimehooks"}
+
+// runtimePatterns returns the package patterns of the runtime.
+func runtimePatterns() []string {
+	var out []string
+	for _, dir := range runtimeDirs {
+		out = append(out, gohttpdbg.ModulePath+"/"+dir+"/...")
+	}
+	return out
+}
+
 func isRuntimePackage(pkgPath string) bool {
 	pkgPath = strings.TrimSuffix(pkgPath, "_test")
-	for _, dir := range []string{"probes", "runtimehooks"} {
+	for _, dir := range runtimeDirs {
 		root := gohttpdbg.ModulePath + "/" + dir
 		if pkgPath == root || strings.HasPrefix(pkgPath, root+"/") {
 			return true

@@ -116,18 +116,38 @@ func runTool(st *ToolexecState, tool string, args []string, stdout, stderr io.Wr
 	return 0
 }
 
+// optimized drops -N and -l from a compile command line. The injected
+// runtime is compiled optimized even in a debugger's build
+// (-gcflags=all=-N -l, as dlv and IDEs build): the frame probe's hooks run
+// //go:nosplit on net/http's small-stack goroutines, and unoptimized
+// frames would not fit the linker's nosplit limit. Nobody steps through
+// the probes in a debugger; the user's own packages keep the flags.
+func optimized(args []string) []string {
+	out := args[:0:0]
+	for _, a := range args {
+		if a == "-N" || a == "-l" || strings.HasPrefix(a, "-l=") {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // compileArgs patches a marked std package: its sources are swapped for
 // patched copies and the patch's own files are appended.
 func (st *ToolexecState) compileArgs(args []string, stderr io.Writer) ([]string, error) {
 	args, id := StripMarker(args)
-	if id == "" {
-		return args, nil
-	}
 	pkg := ""
 	for i := 0; i+1 < len(args); i++ {
 		if args[i] == "-p" {
 			pkg = args[i+1]
 		}
+	}
+	if isRuntimePackage(pkg) {
+		return optimized(args), nil
+	}
+	if id == "" {
+		return args, nil
 	}
 	first := firstSourceArg(args)
 	files := args[first:]

@@ -20,6 +20,7 @@ type Conn struct {
 	mu       sync.Mutex
 	id       atomic.Uint64 // probes.ConnID of the conn; assigned lazily for an unbound framer
 	side     string        // "client", "server", or "" (a Framer used directly, as gRPC does)
+	sideCode atomic.Uint32 // side for raw events: sideNone, sideClient, sideServer
 	remote   string
 	synced   bool        // every frame since the start was seen (flow windows are exact)
 	unsynced atomic.Bool // synced is false: lets a skipped frame skip the lock
@@ -75,6 +76,11 @@ func Bind(state any, conn net.Conn, client bool) {
 func (c *Conn) bindLocked(conn net.Conn, side string) {
 	if side != "" {
 		c.side = side
+		code := sideServer
+		if side == "client" {
+			code = sideClient
+		}
+		c.sideCode.Store(uint32(code))
 	}
 	if conn == nil {
 		return
@@ -209,12 +215,16 @@ func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
 //
 //go:nosplit
 func (c *Conn) basic(hdr, payload []byte, written bool) bool {
-	if probes.Level(probes.Frame) != 1 || debugLevel.Load() >= 2 {
+	lvl := probes.Level(probes.Frame)
+	if lvl == 0 || debugLevel.Load() >= 2 {
 		return false
 	}
-	h, increment, ok := parseBasic(hdr, payload)
+	h, increment, pad, ok := parseBasic(hdr, payload)
 	if !ok {
 		return false
+	}
+	if lvl >= 2 {
+		c.emitRaw(h, increment, pad, written)
 	}
 	if h.Type == TypeContinuation {
 		return true // moves no window
@@ -234,40 +244,127 @@ func (c *Conn) basic(hdr, payload []byte, written bool) bool {
 	return true
 }
 
+// rawFrame is the probes.RawEvent kind of frame.read and frame.write
+// emitted by basic.
+const rawFrame = 1
+
+func init() { probes.RegisterRaw(rawFrame, renderRawFrame) }
+
+// The layout of a raw frame event's data (big-endian): the frame's
+// length, type, flags, WINDOW_UPDATE increment, pad length, direction and
+// side; the stream id is the event's.
+const (
+	rawLength    = 0 // 4 bytes
+	rawType      = 4
+	rawFlags     = 5
+	rawIncrement = 6 // 4 bytes
+	rawPad       = 10
+	rawDir       = 11 // 1: written
+	rawSide      = 12 // sideNone, sideClient, sideServer
+)
+
+const (
+	sideNone uint8 = iota
+	sideClient
+	sideServer
+)
+
+// emitRaw emits frame.read or frame.write for a frame of basic in its raw
+// form (probes.EmitRaw): the writer renders it (renderRawFrame), so this
+// side stores a few integers and takes little stack. It indexes nothing
+// but a fixed array at constant offsets, so it has no bounds-check panic
+// call (see streamSet.find).
+//
+//go:nosplit
+func (c *Conn) emitRaw(h Header, increment uint32, pad uint8, written bool) {
+	id := c.id.Load()
+	if id == 0 {
+		id = c.connID() // an unbound framer: its first frame only
+	}
+	raw := probes.RawEvent{Probe: probes.Frame, Sev: probes.Debug, HasStream: true, Kind: rawFrame, Conn: id, Stream: h.StreamID}
+	d := &raw.Data
+	d[rawLength], d[rawLength+1], d[rawLength+2], d[rawLength+3] = byte(h.Length>>24), byte(h.Length>>16), byte(h.Length>>8), byte(h.Length)
+	d[rawType], d[rawFlags], d[rawPad] = byte(h.Type), byte(h.Flags), pad
+	d[rawIncrement], d[rawIncrement+1], d[rawIncrement+2], d[rawIncrement+3] = byte(increment>>24), byte(increment>>16), byte(increment>>8), byte(increment)
+	if written {
+		d[rawDir] = 1
+	}
+	d[rawSide] = uint8(c.sideCode.Load())
+	probes.EmitRaw(&raw)
+}
+
+// renderRawFrame renders a raw frame event as emitFrame renders a decoded
+// frame.
+func renderRawFrame(e *probes.Event) {
+	d := &e.Raw
+	f := Frame{Header: Header{Length: binary.BigEndian.Uint32(d[rawLength:]), Type: Type(d[rawType]),
+		Flags: Flags(d[rawFlags]), StreamID: e.Stream}}
+	switch f.Type {
+	case TypeData:
+		f.DataLen = int(f.Length)
+		if f.Flags.Has(FlagPadded) {
+			f.DataLen -= 1 + int(d[rawPad])
+		}
+	case TypeWindowUpdate:
+		f.Increment = binary.BigEndian.Uint32(d[rawIncrement:])
+	}
+	e.Name = "frame.read"
+	if d[rawDir] == 1 {
+		e.Name = "frame.write"
+	}
+	e.Msg = Summary(&f)
+	switch d[rawSide] {
+	case sideClient:
+		e.Add(probes.String("side", "client"))
+	case sideServer:
+		e.Add(probes.String("side", "server"))
+	}
+	e.Add(probes.String("type", f.Type.String()), probes.Int("len", int64(f.Length)))
+	if f.Flags != 0 {
+		e.Add(probes.Int("flags", int64(f.Flags)))
+	}
+	if f.Type == TypeWindowUpdate {
+		e.Add(probes.Int("incr", int64(f.Increment)))
+	}
+}
+
 // parseBasic reads a frame's header and, for WINDOW_UPDATE, its
 // increment; ok is false for the frames basic leaves to the full path:
 // malformed ones, connection-level ones other than WINDOW_UPDATE, and all
 // types but HEADERS (without PRIORITY), DATA, CONTINUATION, WINDOW_UPDATE.
 //
 //go:nosplit
-func parseBasic(hdr, payload []byte) (h Header, increment uint32, ok bool) {
+func parseBasic(hdr, payload []byte) (h Header, increment uint32, pad uint8, ok bool) {
 	if len(hdr) < HeaderLen {
-		return h, 0, false
+		return h, 0, 0, false
 	}
 	// ParseHeader by hand: no array copy, no bounds checks past the one above.
 	h.Length = uint32(hdr[0])<<16 | uint32(hdr[1])<<8 | uint32(hdr[2])
 	h.Type, h.Flags = Type(hdr[3]), Flags(hdr[4])
 	h.StreamID = binary.BigEndian.Uint32(hdr[5:HeaderLen]) & (1<<31 - 1)
 	if int(h.Length) != len(payload) || h.StreamID == 0 && h.Type != TypeWindowUpdate {
-		return h, 0, false
+		return h, 0, 0, false
 	}
 	switch h.Type {
 	case TypeData, TypeHeaders:
-		if h.Flags.Has(FlagPadded) && (len(payload) == 0 || int(payload[0]) >= len(payload)) {
-			return h, 0, false
+		if h.Flags.Has(FlagPadded) {
+			if len(payload) == 0 || int(payload[0]) >= len(payload) {
+				return h, 0, 0, false
+			}
+			pad = payload[0]
 		}
 		// HEADERS with PRIORITY may depend on itself: decoded and checked.
-		return h, 0, h.Type == TypeData || !h.Flags.Has(FlagPriority)
+		return h, 0, pad, h.Type == TypeData || !h.Flags.Has(FlagPriority)
 	case TypeContinuation:
-		return h, 0, true
+		return h, 0, 0, true
 	case TypeWindowUpdate:
 		if len(payload) != 4 {
-			return h, 0, false
+			return h, 0, 0, false
 		}
 		increment = binary.BigEndian.Uint32(payload) & (1<<31 - 1)
-		return h, increment, increment != 0
+		return h, increment, 0, increment != 0
 	}
-	return h, 0, false
+	return h, 0, 0, false
 }
 
 // checkWindows schedules or emits the stall reports for stream id after

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -379,30 +380,61 @@ func TestBasicPathMatchesDecode(t *testing.T) {
 			return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 5, BlockFragment: []byte{0x82}, EndHeaders: true})
 		}},
 	}
-	run := func(level int) *Conn {
-		capture(t, level)
+	run := func(level, debug int) (*Conn, []probes.Event) {
+		events := capture(t, level)
+		defer SetHTTP2Debug(SetHTTP2Debug(debug))
+		SetHTTP2DebugOutput(func(string) {})
+		defer SetHTTP2DebugOutput(nil)
 		c := NewFramer(nil).(*Conn)
 		Bind(c, nil, true)
 		for _, f := range frames {
 			feed(t, c, f.written, f.w)
 		}
 		t.Cleanup(func() { Done(c) }) // Done forgets the windows
-		return c
+		return c, events()
 	}
-	basic, full := run(1), run(2)
-	if basic.fl.conn != full.fl.conn || basic.fl.initial != full.fl.initial {
-		t.Errorf("connection windows: basic %+v %+v, decoded %+v %+v", basic.fl.conn, basic.fl.initial, full.fl.conn, full.fl.initial)
-	}
-	if basic.fl.streams.len() != full.fl.streams.len() {
-		t.Fatalf("streams: basic %d, decoded %d", basic.fl.streams.len(), full.fl.streams.len())
-	}
-	full.fl.streams.each(func(s *streamFlow) {
-		if b := basic.fl.streams.get(s.id); b == nil || *b != *s {
-			t.Errorf("stream %d: basic %+v, decoded %+v", s.id, b, s)
+	// Level 1: the basic path, no events. Level 2: the basic path too, its
+	// frame events emitted raw and rendered by the writer. http2debug=2
+	// forces the decoded path for every frame: the reference.
+	basic, _ := run(1, 0)
+	raw, rawEvents := run(2, 0)
+	full, fullEvents := run(2, 2)
+	for _, c := range []*Conn{basic, raw} {
+		if c.fl.conn != full.fl.conn || c.fl.initial != full.fl.initial {
+			t.Errorf("connection windows: basic %+v %+v, decoded %+v %+v", c.fl.conn, c.fl.initial, full.fl.conn, full.fl.initial)
 		}
-	})
+		if c.fl.streams.len() != full.fl.streams.len() {
+			t.Fatalf("streams: basic %d, decoded %d", c.fl.streams.len(), full.fl.streams.len())
+		}
+		full.fl.streams.each(func(s *streamFlow) {
+			if b := c.fl.streams.get(s.id); b == nil || *b != *s {
+				t.Errorf("stream %d: basic %+v, decoded %+v", s.id, b, s)
+			}
+		})
+	}
 	if full.fl.streams.get(5) == nil || full.fl.streams.len() != 1 {
 		t.Errorf("want only stream 5 open (1 ended both ways, 3 reset): %+v", full.fl.streams)
+	}
+	// The raw events say what the decoded ones say, in the same order.
+	frameEvents := func(evs []probes.Event) []probes.Event {
+		out := append(find(evs, "frame.read"), find(evs, "frame.write")...)
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Time < out[j].Time })
+		return out
+	}
+	re, fe := frameEvents(rawEvents), frameEvents(fullEvents)
+	if len(re) != len(frames) || len(fe) != len(frames) {
+		t.Fatalf("frame events: raw %d, decoded %d, want %d", len(re), len(fe), len(frames))
+	}
+	for i := range fe {
+		r, f := re[i], fe[i]
+		r.Time, f.Time, r.Conn, f.Conn = 0, 0, 0, 0
+		if r.Probe != f.Probe || r.Sev != f.Sev || r.Name != f.Name || r.Stream != f.Stream || !r.HasStream ||
+			r.Msg != f.Msg || r.NAttrs != f.NAttrs || r.Attrs != f.Attrs {
+			t.Errorf("frame %d:\n raw     %+v\n decoded %+v", i, r, f)
+		}
+	}
+	if e := re[3]; e.Msg != "DATA flags=PADDED stream=1 len=721 data=<700 bytes>" {
+		t.Errorf("padded DATA rendered %q", e.Msg)
 	}
 }
 
