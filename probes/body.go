@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"runtime"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -51,6 +50,7 @@ type bodyState struct {
 	userClosed atomic.Bool // Close called
 	racWarned  atomic.Bool
 	flightDone atomic.Bool
+	slot       int // in bodies
 }
 
 // done ends the request for the gc in-flight set and for the host's
@@ -72,61 +72,27 @@ type trackedBody struct {
 	st *bodyState
 }
 
-const bodyShards = 16
-
-type bodyShard struct {
-	mu sync.Mutex
-	m  map[uint64]*bodyState
-}
-
 var (
-	bodies   [bodyShards]bodyShard
-	bodyIDs  atomic.Uint64
-	bodyOpen atomic.Int64
+	bodies  registry[bodyState] // the open bodies (/v1/bodies)
+	bodyIDs atomic.Uint64
 )
 
-func init() {
-	for i := range bodies {
-		bodies[i].m = make(map[uint64]*bodyState)
-	}
-}
+func (st *bodyState) register() { st.slot = bodies.add(st, st.id) }
 
-func (st *bodyState) register() {
-	s := &bodies[st.id%bodyShards]
-	s.mu.Lock()
-	s.m[st.id] = st
-	s.mu.Unlock()
-	bodyOpen.Add(1)
-}
-
-func (st *bodyState) unregister() {
-	s := &bodies[st.id%bodyShards]
-	s.mu.Lock()
-	_, ok := s.m[st.id]
-	delete(s.m, st.id)
-	s.mu.Unlock()
-	if ok {
-		bodyOpen.Add(-1)
-	}
-}
+func (st *bodyState) unregister() { bodies.remove(st, st.slot) }
 
 // OpenBodies returns the bodies currently open, oldest first.
 func OpenBodies() []BodyInfo {
 	now := mono()
 	var out []BodyInfo
-	for i := range bodies {
-		s := &bodies[i]
-		s.mu.Lock()
-		for _, st := range s.m {
-			side := "client"
-			if st.server {
-				side = "server"
-			}
-			out = append(out, BodyInfo{ID: st.id, Side: side, Site: st.site, Req: st.req, Conn: st.conn,
-				URL: st.url(), Opened: wallAt(st.opened), Age: time.Duration(now - st.opened), Bytes: st.bytes.Load(), EOF: st.eof.Load()})
+	bodies.each(func(st *bodyState) {
+		side := "client"
+		if st.server {
+			side = "server"
 		}
-		s.mu.Unlock()
-	}
+		out = append(out, BodyInfo{ID: st.id, Side: side, Site: st.site, Req: st.req, Conn: st.conn,
+			URL: st.url(), Opened: wallAt(st.opened), Age: time.Duration(now - st.opened), Bytes: st.bytes.Load(), EOF: st.eof.Load()})
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -17,6 +17,7 @@ import (
 // request counts only while a Read of its body is under way or returned
 // during the pause window.
 type flight struct {
+	slot      int // in flights
 	id        uint64
 	site      string
 	start     int64        // mono
@@ -54,28 +55,14 @@ func (f *flight) waitedDuring(from int64) bool {
 	return !f.bodyPhase.Load() || f.reading.Load() > 0 || f.lastRead.Load() >= from
 }
 
-const (
-	flightShards = 16
-	finishedKeep = 512
-)
-
-type flightShard struct {
-	mu sync.Mutex
-	m  map[uint64]*flight
-}
+const finishedKeep = 512
 
 var (
-	flights    [flightShards]flightShard
+	flights    registry[flight]
 	finishedMu sync.Mutex
 	finished   [finishedKeep]finishedFlight
 	finishedN  uint64
 )
-
-func init() {
-	for i := range flights {
-		flights[i].m = make(map[uint64]*flight)
-	}
-}
 
 // flightStart registers request id in f, which the caller owns (it is
 // part of the request's own state, so following a request allocates
@@ -86,10 +73,7 @@ func flightStart(f *flight, id uint64, site string, start int64) *flight {
 		return nil
 	}
 	f.id, f.site, f.start = id, site, start
-	s := &flights[id%flightShards]
-	s.mu.Lock()
-	s.m[id] = f
-	s.mu.Unlock()
+	f.slot = flights.add(f, id)
 	return f
 }
 
@@ -97,12 +81,7 @@ func flightEnd(f *flight) { flightEndAt(f, mono()) }
 
 // flightEndAt is flightEnd with the time already read.
 func flightEndAt(f *flight, now int64) {
-	s := &flights[f.id%flightShards]
-	s.mu.Lock()
-	_, ok := s.m[f.id]
-	delete(s.m, f.id)
-	s.mu.Unlock()
-	if !ok {
+	if !flights.remove(f, f.slot) {
 		return
 	}
 	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: now,
@@ -117,16 +96,11 @@ func flightEndAt(f *flight, now int64) {
 // time in [from, to] (monotonic readings).
 func flightsDuring(from, to int64) []finishedFlight {
 	var out []finishedFlight
-	for i := range flights {
-		s := &flights[i]
-		s.mu.Lock()
-		for _, f := range s.m {
-			if f.start <= to && f.waitedDuring(from) {
-				out = append(out, finishedFlight{id: f.id, site: f.site, start: f.start})
-			}
+	flights.each(func(f *flight) {
+		if f.start <= to && f.waitedDuring(from) {
+			out = append(out, finishedFlight{id: f.id, site: f.site, start: f.start})
 		}
-		s.mu.Unlock()
-	}
+	})
 	finishedMu.Lock()
 	for i := 0; i < finishedKeep && uint64(i) < finishedN; i++ {
 		f := finished[i]

@@ -167,7 +167,7 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 // a map insertion would grow, on every request.
 const (
 	followBits  = 12
-	followProbe = 32 // slots looked at per key
+	followProbe = 8 // slots looked at per key: a cache line or two
 )
 
 var following [1 << followBits]atomic.Uintptr

@@ -1,0 +1,87 @@
+package probes
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// registry is a set of live *T that many goroutines add to and remove from
+// once per request, and that the admin socket or the gc probe walks now
+// and then (the open bodies, the requests in flight). Adding and removing
+// take a slot of a fixed table with one compare-and-swap, without a lock
+// or a runtime map; a member that finds no free slot near its id (more
+// than regSlots members at once, or a crowded neighbourhood) goes to a
+// map under a mutex.
+type registry[T any] struct {
+	slots    [regSlots]atomic.Pointer[T]
+	mu       sync.Mutex
+	overflow map[*T]struct{}
+	n        atomic.Int64
+}
+
+const (
+	regSlots = 1024
+	regProbe = 8 // slots tried per add: one cache line
+)
+
+// regOverflow is the slot an add returns when the member went to the map.
+const regOverflow = -1
+
+// add registers p, whose id spreads members over the table, and returns
+// its slot for remove.
+func (r *registry[T]) add(p *T, id uint64) int {
+	r.n.Add(1)
+	for j := 0; j < regProbe; j++ {
+		i := int((id + uint64(j)) % regSlots)
+		if r.slots[i].CompareAndSwap(nil, p) {
+			return i
+		}
+	}
+	r.mu.Lock()
+	if r.overflow == nil {
+		r.overflow = make(map[*T]struct{})
+	}
+	r.overflow[p] = struct{}{}
+	r.mu.Unlock()
+	return regOverflow
+}
+
+// remove unregisters p, added at slot; it reports whether p was there (a
+// second remove of the same member does nothing).
+func (r *registry[T]) remove(p *T, slot int) bool {
+	ok := false
+	if slot >= 0 {
+		ok = r.slots[slot].CompareAndSwap(p, nil)
+	} else {
+		r.mu.Lock()
+		_, ok = r.overflow[p]
+		delete(r.overflow, p)
+		r.mu.Unlock()
+	}
+	if ok {
+		r.n.Add(-1)
+	}
+	return ok
+}
+
+// each calls f for every member (a snapshot: members added or removed
+// meanwhile may or may not be seen).
+func (r *registry[T]) each(f func(p *T)) {
+	for i := range r.slots {
+		if p := r.slots[i].Load(); p != nil {
+			f(p)
+		}
+	}
+	r.mu.Lock()
+	more := make([]*T, 0, len(r.overflow))
+	for p := range r.overflow {
+		more = append(more, p)
+	}
+	r.mu.Unlock()
+	for _, p := range more {
+		f(p)
+	}
+}
+
+// len returns the number of members.
+func (r *registry[T]) len() int { return int(r.n.Load()) }

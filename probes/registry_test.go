@@ -1,0 +1,61 @@
+package probes
+
+import (
+	"sync"
+	"testing"
+)
+
+// Members come and go from many goroutines; each and len see exactly the
+// ones that stayed, those in the table and those that overflowed to the
+// map alike.
+func TestRegistry(t *testing.T) {
+	var r registry[int]
+	const n = regSlots + 300 // more than the table: some overflow
+	items := make([]int, n)
+	slots := make([]int, n)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += 4 {
+				slots[i] = r.add(&items[i], uint64(i%7)) // crowded ids: long probes
+			}
+		}(w)
+	}
+	wg.Wait()
+	overflowed := 0
+	for i := range slots {
+		if slots[i] == regOverflow {
+			overflowed++
+		}
+	}
+	if overflowed == 0 || r.len() != n {
+		t.Fatalf("after adding %d: len %d, %d overflowed", n, r.len(), overflowed)
+	}
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += 4 {
+				if i%3 != 0 && !r.remove(&items[i], slots[i]) {
+					t.Errorf("remove %d: not there", i)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if r.remove(&items[1], slots[1]) {
+		t.Error("a second remove of the same member succeeded")
+	}
+	seen := map[*int]bool{}
+	r.each(func(p *int) { seen[p] = true })
+	for i := range items {
+		if want := i%3 == 0; seen[&items[i]] != want {
+			t.Fatalf("member %d: seen %v, want %v", i, seen[&items[i]], want)
+		}
+	}
+	if want := (n + 2) / 3; r.len() != want || len(seen) != want {
+		t.Fatalf("len %d, each saw %d, want %d", r.len(), len(seen), want)
+	}
+}
