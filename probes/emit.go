@@ -22,11 +22,24 @@ func Emit(e *Event) {
 		emitNow(*e)
 		return
 	}
-	r := theRing.Load()
-	if r == nil {
-		r = startRing()
+	currentRing().Put(e)
+	kickWriter()
+}
+
+// currentRing returns the ring, started (with its writer) on first use.
+//
+//go:nosplit
+func currentRing() *Ring {
+	if r := theRing.Load(); r != nil {
+		return r
 	}
-	r.Put(e)
+	return startRing()
+}
+
+// kickWriter wakes the writer if it sleeps.
+//
+//go:nosplit
+func kickWriter() {
 	if writerIdle.Load() != 0 {
 		wakeWriter()
 	}
@@ -339,14 +352,8 @@ func EmitRaw(raw *RawEvent) {
 	if raw.Time == 0 {
 		raw.Time = clockBaseUnix + nanotime() - clockBaseNano // Now, one call less deep
 	}
-	r := theRing.Load()
-	if r == nil {
-		r = startRing()
-	}
-	r.PutRaw(raw)
-	if writerIdle.Load() != 0 {
-		wakeWriter()
-	}
+	currentRing().PutRaw(raw)
+	kickWriter()
 }
 
 // renderRaw turns a raw event into a whole one; an event of a kind
