@@ -18,4 +18,9 @@
 //
 // It also emulates GODEBUG=http2debug=1|2, redacted and switchable at run
 // time (SetHTTP2Debug).
+//
+// The frame hooks' common path is //go:nosplit (see Write), so the package
+// must be compiled with optimisation: gohttpdbg's builds always compile the
+// injected runtime that way, but `go test -gcflags=all=-N -l` of this
+// package fails to link ("nosplit stack over 792 byte limit").
 package frame

@@ -87,9 +87,9 @@ func (ss *streamSet) get(id uint32) *streamFlow { return ss.find(id, nil) }
 // find returns stream id and, if it is not open and initial is not nil,
 // opens it with those windows (nil if maxStreams are open). One function
 // does both so that the nosplit path of Write is one call deep here. It
-// walks the array by pointer: even a build without optimizations (-N, as
-// for a debugger) then has no bounds-check panic call, whose runtime
-// frames would not fit the nosplit stack limit.
+// walks the array by pointer, so that it has no bounds-check panic call
+// (runtime nosplit frames the linker would add to the chain) even where
+// the compiler could not prove the index in range.
 //
 //go:nosplit
 func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {

@@ -272,8 +272,8 @@ const (
 // emitRaw emits frame.read or frame.write for a frame of basic in its raw
 // form (probes.EmitRaw): the writer renders it (renderRawFrame), so this
 // side stores a few integers and takes little stack. It indexes nothing
-// but a fixed array at constant offsets, so it has no bounds-check panic
-// call (see streamSet.find).
+// but a fixed array at constant offsets: no bounds-check panic call (see
+// streamSet.find).
 //
 //go:nosplit
 func (c *Conn) emitRaw(h Header, increment uint32, pad uint8, written bool) {
@@ -338,10 +338,7 @@ func parseBasic(hdr, payload []byte) (h Header, increment uint32, pad uint8, ok 
 	if len(hdr) < HeaderLen {
 		return h, 0, 0, false
 	}
-	// ParseHeader by hand: no array copy, no bounds checks past the one above.
-	h.Length = uint32(hdr[0])<<16 | uint32(hdr[1])<<8 | uint32(hdr[2])
-	h.Type, h.Flags = Type(hdr[3]), Flags(hdr[4])
-	h.StreamID = binary.BigEndian.Uint32(hdr[5:HeaderLen]) & (1<<31 - 1)
+	h = ParseHeader([HeaderLen]byte(hdr))
 	if int(h.Length) != len(payload) || h.StreamID == 0 && h.Type != TypeWindowUpdate {
 		return h, 0, 0, false
 	}
