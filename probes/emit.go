@@ -350,7 +350,7 @@ func RegisterRaw(kind uint8, render func(e *Event)) {
 //go:nosplit
 func EmitRaw(raw *RawEvent) {
 	if raw.Time == 0 {
-		raw.Time = clockBaseUnix + nanotime() - clockBaseNano // Now, one call less deep
+		raw.Time = Now()
 	}
 	currentRing().PutRaw(raw)
 	kickWriter()

@@ -80,8 +80,6 @@ type streamSet struct {
 }
 
 // get returns stream id, nil if it is not open.
-//
-//go:nosplit
 func (ss *streamSet) get(id uint32) *streamFlow { return ss.find(id, nil) }
 
 // find returns stream id and, if it is not open and initial is not nil,
@@ -182,7 +180,6 @@ func (ss *streamSet) delMore(id uint32) {
 	}
 }
 
-//go:nosplit
 func (ss *streamSet) len() int {
 	n := len(ss.more)
 	for i := range ss.few {
