@@ -16,7 +16,6 @@ type registry[T any] struct {
 	slots    [regSlots]atomic.Pointer[T]
 	mu       sync.Mutex
 	overflow map[*T]struct{}
-	n        atomic.Int64
 }
 
 const (
@@ -30,7 +29,6 @@ const regOverflow = -1
 // add registers p, whose id spreads members over the table, and returns
 // its slot for remove.
 func (r *registry[T]) add(p *T, id uint64) int {
-	r.n.Add(1)
 	for j := 0; j < regProbe; j++ {
 		i := int((id + uint64(j)) % regSlots)
 		if r.slots[i].CompareAndSwap(nil, p) {
@@ -49,18 +47,13 @@ func (r *registry[T]) add(p *T, id uint64) int {
 // remove unregisters p, added at slot; it reports whether p was there (a
 // second remove of the same member does nothing).
 func (r *registry[T]) remove(p *T, slot int) bool {
-	ok := false
 	if slot >= 0 {
-		ok = r.slots[slot].CompareAndSwap(p, nil)
-	} else {
-		r.mu.Lock()
-		_, ok = r.overflow[p]
-		delete(r.overflow, p)
-		r.mu.Unlock()
+		return r.slots[slot].CompareAndSwap(p, nil)
 	}
-	if ok {
-		r.n.Add(-1)
-	}
+	r.mu.Lock()
+	_, ok := r.overflow[p]
+	delete(r.overflow, p)
+	r.mu.Unlock()
 	return ok
 }
 
@@ -82,6 +75,3 @@ func (r *registry[T]) each(f func(p *T)) {
 		f(p)
 	}
 }
-
-// len returns the number of members.
-func (r *registry[T]) len() int { return int(r.n.Load()) }
