@@ -35,7 +35,9 @@ func markerGcflags(userGcflags []string, pkgs []string, id string) []string {
 }
 
 // matchPackagePattern mirrors the go command's per-package flag patterns for
-// the std import paths gohttpdbg patches (no relative patterns there).
+// the import paths gohttpdbg marks: the std packages it patches, and its
+// runtime's trees ("…/probes/...", matched as a literal path; no relative
+// patterns there).
 func matchPackagePattern(pattern, pkg string) bool {
 	switch pattern {
 	case "all":
