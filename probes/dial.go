@@ -94,8 +94,14 @@ func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientR
 	}
 	cr.flight = flightStart(&cr.fl, cr.id, site, cr.start)
 	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
+	std := !everyEvent && dl >= 1 && cr.t != nil && stdClient.Load()
 	switch {
-	case !everyEvent && dl >= 1 && cr.t != nil && stdClient.Load() && stdRegister(cr):
+	case std && !dialLikely && cr.host.h2.Load():
+		// The host answers over HTTP/2 on a connection net/http keeps:
+		// the request does not pass getConn, so there is nothing for the
+		// std GotConn hook to find; a new connection still goes through
+		// the std Dial hook.
+	case std && stdRegister(cr):
 		// The std patch reports the connection and traces dials itself.
 		// Only for a plain *http.Transport: a RoundTripper in between
 		// (oauth2, tracing middleware) may Clone the request, and the

@@ -79,6 +79,45 @@ func TestStdClientHooks(t *testing.T) {
 	StdGotConn(other, c1, true, time.Now())
 }
 
+// A request to a host that answers over HTTP/2 is not registered for the
+// std GotConn hook (net/http's HTTP/2 path does not call getConn), and is
+// still sent as the caller made it.
+func TestStdClientHooksHTTP2Host(t *testing.T) {
+	useSink(t, &memSink{})
+	old := CurrentConfig()
+	cfg := DefaultConfig()
+	if err := ParseSpec("all=1", &cfg); err != nil {
+		t.Fatal(err)
+	}
+	Configure(cfg)
+	oldStd := stdClient.Load()
+	UseStdClientHooks()
+	t.Cleanup(func() { stdClient.Store(oldStd); Configure(old) })
+
+	c := &http.Client{Transport: &http.Transport{}}
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	do := func(proto int) (registered bool) {
+		req, _ := http.NewRequest("GET", "https://h2.example.test/", nil)
+		cr := StartClientRequest(c, req, "h2.go:5")
+		if cr.Request() != req || httptrace.ContextClientTrace(cr.Request().Context()) != nil {
+			t.Fatal("a level-1 request was copied or traced despite the std hooks")
+		}
+		if registered = stdLookup(req) == cr; registered {
+			StdGotConn(req, c1, false, time.Time{}) // the first request dials
+		}
+		cr.Finish(&http.Response{StatusCode: 200, ProtoMajor: proto, Header: http.Header{}, Body: http.NoBody, Request: req}, nil)
+		return registered
+	}
+	if !do(2) {
+		t.Error("the first request to the host was not registered")
+	}
+	if do(2) {
+		t.Error("a request to a host known to answer over HTTP/2 was registered")
+	}
+}
+
 // cloningRT stands for a RoundTripper in front of a Transport that clones
 // each request (oauth2's does), which gives it a Header map of its own.
 type cloningRT struct{ next http.RoundTripper }
