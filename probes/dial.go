@@ -275,12 +275,19 @@ func HeaderSize(h http.Header) int {
 // FormatHeader renders h, redacted, as "Key: value; Key: value" in sorted
 // key order.
 func FormatHeader(h http.Header) string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
+	// Sized up front: a request's few headers then cost one slice of keys
+	// (on the stack when they are few) and one buffer, not a growth per
+	// field. The slack is for what redaction adds ("[REDACTED]", "sha256:…").
+	var few [16]string
+	keys, n := few[:0], 0
+	for k, vs := range h {
 		keys = append(keys, k)
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 + redactSlack
+		}
 	}
 	sort.Strings(keys)
-	var b []byte
+	b := make([]byte, 0, n)
 	for _, k := range keys {
 		for _, v := range h[k] {
 			b = appendHeaderField(b, k, v)
@@ -288,6 +295,10 @@ func FormatHeader(h http.Header) string {
 	}
 	return string(b)
 }
+
+// redactSlack is what a redacted value may need beyond the original's
+// length, per field, when a buffer is sized for a header.
+const redactSlack = 20
 
 func appendHeaderField(b []byte, k, v string) []byte {
 	if len(b) > 0 {
@@ -553,6 +564,9 @@ func (cr *ClientRequest) traceWroteHeaderField(k string, vs []string) {
 		return
 	}
 	cr.mu.Lock()
+	if cr.full.hdr == nil {
+		cr.full.hdr = make([]byte, 0, 256) // a request's usual headers, in one allocation
+	}
 	for _, v := range vs {
 		cr.full.hdr = appendHeaderField(cr.full.hdr, k, v)
 		cr.full.hdrSize += len(k) + len(v) + 4
