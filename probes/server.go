@@ -87,7 +87,7 @@ func serverConnState(c net.Conn, st http.ConnState, site string) {
 //go:noinline
 func emitConnState(ce *connEntry, st http.ConnState, site, prev string, in time.Duration) {
 	e := Event{Probe: Dial, Sev: Info, Name: "dial.conn_state", Site: site, Conn: ce.info.ID,
-		Msg: "server connection " + st.String()}
+		Msg: connStateMsg(st)}
 	e.Add(String("state", st.String()), String("remote", ce.info.Remote))
 	if prev != "" {
 		e.Add(String("prev", prev), Duration("prev_dur", in))
@@ -99,6 +99,22 @@ func emitConnState(ce *connEntry, st http.ConnState, site, prev string, in time.
 		e.Add(Int("requests", n))
 	}
 	Emit(&e)
+}
+
+// connStateMsgs are dial.conn_state's messages, built once: a connection
+// changes state twice per request.
+var connStateMsgs = func() (m [http.StateClosed + 1]string) {
+	for st := range m {
+		m[st] = "server connection " + http.ConnState(st).String()
+	}
+	return m
+}()
+
+func connStateMsg(st http.ConnState) string {
+	if st >= 0 && int(st) < len(connStateMsgs) {
+		return connStateMsgs[st]
+	}
+	return "server connection " + st.String()
 }
 
 // ConnIDFromContext returns the id of the server connection a request

@@ -162,7 +162,10 @@ func TestHTTP1Events(t *testing.T) {
 		t.Errorf("server body.close: %+v", sbc.Attrs)
 	}
 	for _, st := range []string{"new", "active", "idle"} {
-		rec.wait(t, "dial.conn_state", func(e *probes.Event) bool { return e.Site == "srv.go:10" && attr(*e, "state").Str == st })
+		e := rec.wait(t, "dial.conn_state", func(e *probes.Event) bool { return e.Site == "srv.go:10" && attr(*e, "state").Str == st })
+		if e.Msg != "server connection "+st {
+			t.Errorf("dial.conn_state %s: message %q", st, e.Msg)
+		}
 	}
 	srv.Close()
 	closed := rec.wait(t, "dial.conn_state", func(e *probes.Event) bool { return attr(*e, "state").Str == "closed" })
