@@ -11,6 +11,21 @@ import (
 	"time"
 )
 
+// useStdHooks configures the probes with spec and the std patch's client
+// hooks for the test.
+func useStdHooks(t *testing.T, spec string) {
+	t.Helper()
+	old := CurrentConfig()
+	cfg := DefaultConfig()
+	if err := ParseSpec(spec, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	Configure(cfg)
+	oldStd := stdClient.Load()
+	UseStdClientHooks()
+	t.Cleanup(func() { stdClient.Store(oldStd); Configure(old) })
+}
+
 // With the std patch's client hooks, a level-1 request is sent as the
 // caller made it (no trace, no copy), the patched getConn reports its
 // connection through StdGotConn, and a dial gets a trace of its own
@@ -18,15 +33,7 @@ import (
 func TestStdClientHooks(t *testing.T) {
 	sink := &memSink{}
 	useSink(t, sink)
-	old := CurrentConfig()
-	cfg := DefaultConfig()
-	if err := ParseSpec("all=1,slow.dns=1ns", &cfg); err != nil {
-		t.Fatal(err)
-	}
-	Configure(cfg)
-	oldStd := stdClient.Load()
-	UseStdClientHooks()
-	t.Cleanup(func() { stdClient.Store(oldStd); Configure(old) })
+	useStdHooks(t, "all=1,slow.dns=1ns")
 	if ClientHooks() != "std patch" {
 		t.Fatalf("ClientHooks() = %q", ClientHooks())
 	}
@@ -84,15 +91,7 @@ func TestStdClientHooks(t *testing.T) {
 // still sent as the caller made it.
 func TestStdClientHooksHTTP2Host(t *testing.T) {
 	useSink(t, &memSink{})
-	old := CurrentConfig()
-	cfg := DefaultConfig()
-	if err := ParseSpec("all=1", &cfg); err != nil {
-		t.Fatal(err)
-	}
-	Configure(cfg)
-	oldStd := stdClient.Load()
-	UseStdClientHooks()
-	t.Cleanup(func() { stdClient.Store(oldStd); Configure(old) })
+	useStdHooks(t, "all=1")
 
 	c := &http.Client{Transport: &http.Transport{}}
 	c1, c2 := net.Pipe()
@@ -130,15 +129,7 @@ func (c cloningRT) RoundTrip(r *http.Request) (*http.Response, error) {
 // find the request again, so it is traced as without them.
 func TestStdClientHooksNotBehindOtherRoundTrippers(t *testing.T) {
 	useSink(t, &memSink{})
-	old := CurrentConfig()
-	cfg := DefaultConfig()
-	if err := ParseSpec("all=1", &cfg); err != nil {
-		t.Fatal(err)
-	}
-	Configure(cfg)
-	oldStd := stdClient.Load()
-	UseStdClientHooks()
-	t.Cleanup(func() { stdClient.Store(oldStd); Configure(old) })
+	useStdHooks(t, "all=1")
 
 	req, _ := http.NewRequest("GET", "http://rt.example.test/", nil)
 	cr := StartClientRequest(&http.Client{Transport: cloningRT{http.DefaultTransport}}, req, "rt.go:3")
