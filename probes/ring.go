@@ -125,7 +125,7 @@ func (r *Ring) slot(pos uint64) *ringSlot {
 // discardOldest drops the oldest published event, if any.
 func (r *Ring) discardOldest() {
 	pos := r.deq.Load()
-	s := &r.slots[pos&r.mask]
+	s := r.slot(pos)
 	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
 		s.seq.Store(pos + r.mask + 1)
 		r.drops.Add(1)
@@ -136,7 +136,7 @@ func (r *Ring) discardOldest() {
 func (r *Ring) Get(e *Event) bool {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.deq.Load()
-		s := &r.slots[pos&r.mask]
+		s := r.slot(pos)
 		d := int64(s.seq.Load()) - int64(pos+1)
 		switch {
 		case d == 0:

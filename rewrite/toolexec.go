@@ -134,7 +134,8 @@ func optimized(args []string) []string {
 }
 
 // compileArgs patches a marked std package: its sources are swapped for
-// patched copies and the patch's own files are appended.
+// patched copies and the patch's own files are appended. The runtime's own
+// packages are compiled optimized (see optimized); others pass unchanged.
 func (st *ToolexecState) compileArgs(args []string, stderr io.Writer) ([]string, error) {
 	args, id := StripMarker(args)
 	pkg := ""
