@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -104,9 +105,14 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	}
 	plan := &Plan{GoVersion: ge.GOVERSION}
 
-	pkgs, err := loadTargets(gc, opt, dir, env)
+	roots, deps, err := loadTargets(gc, opt, dir, env)
 	if err != nil {
 		return nil, err
+	}
+	pkgs := append(roots, deps...)
+	isRoot := map[*packages.Package]bool{}
+	for _, p := range roots {
+		isRoot[p] = true
 	}
 	mainMods := map[string]*packages.Module{}
 	for _, p := range pkgs {
@@ -125,7 +131,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 			continue
 		}
 		seen[p.ID] = true
-		if p.Name == "main" || gc.Verb == "test" || gc.Verb == "overlay" {
+		if isRoot[p] && (p.Name == "main" || gc.Verb == "test" || gc.Verb == "overlay") {
 			if len(p.GoFiles) > 0 && !strings.HasSuffix(p.PkgPath, "_test") && !strings.HasSuffix(p.ID, ".test") {
 				inits[filepath.Dir(p.GoFiles[0])] = p.Name
 			}
@@ -345,24 +351,114 @@ func dropFlags(args []string, names ...string) []string {
 	return out
 }
 
-func loadTargets(gc *GoCommand, opt Options, dir string, env []string) ([]*packages.Package, error) {
+// loadTargets loads, with syntax and types, the packages whose call sites
+// gohttpdbg rewrites. roots are the packages the command names (with their
+// tests for go test and overlay) and those of --instrument; deps are the
+// packages of a main module that the roots import, directly or not: a
+// program's handlers and clients usually live in its own internal
+// packages, not in package main.
+//
+// Which packages those are takes the import graph, which go list gives
+// cheaply (names and modules only) while the roots load in full. When the
+// graph has no such dependency, that load is all. When it has, a build
+// starts again with one load of roots and deps (one go list is cheaper
+// than two side by side), and a test loads the deps apart, alongside the
+// roots, so that their own tests are not loaded.
+func loadTargets(gc *GoCommand, opt Options, dir string, env []string) (roots, deps []*packages.Package, err error) {
 	patterns := gc.Patterns
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
 	patterns = append(append([]string{}, patterns...), opt.Instrument...)
-	cfg := &packages.Config{
-		Mode:       callsite.LoadMode,
-		Dir:        dir,
-		Env:        env,
-		BuildFlags: gc.LoadFlags(),
-		Tests:      gc.Verb == "test" || gc.Verb == "overlay",
+	tests := gc.Verb == "test" || gc.Verb == "overlay"
+	load := func(ctx context.Context, mode packages.LoadMode, tests bool, patterns []string) ([]*packages.Package, error) {
+		cfg := &packages.Config{Context: ctx, Mode: mode, Dir: dir, Env: env, BuildFlags: gc.LoadFlags(), Tests: tests}
+		pkgs, err := packages.Load(cfg, patterns...)
+		if err != nil {
+			return nil, fmt.Errorf("loading %s: %v", strings.Join(patterns, " "), err)
+		}
+		return pkgs, nil
 	}
-	pkgs, err := packages.Load(cfg, patterns...)
-	if err != nil {
-		return nil, fmt.Errorf("loading %s: %v", strings.Join(patterns, " "), err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var rootsErr error
+	rootsLoaded := make(chan struct{})
+	go func() {
+		defer close(rootsLoaded)
+		roots, rootsErr = load(ctx, callsite.LoadMode, tests, patterns)
+	}()
+	graph, err := load(ctx, packages.NeedName|packages.NeedModule|packages.NeedImports|packages.NeedDeps, tests, patterns)
+	more := targetDeps(graph, opt)
+	switch {
+	case err != nil || len(more) == 0:
+	case tests:
+		deps, err = load(ctx, callsite.LoadMode, false, more)
+	default:
+		cancel()
+		<-rootsLoaded
+		all, err := load(context.Background(), callsite.LoadMode, false, append(patterns, more...))
+		if err != nil {
+			return nil, nil, err
+		}
+		roots, deps = splitDeps(all, more)
+		return roots, deps, nil
 	}
-	return pkgs, nil
+	<-rootsLoaded
+	if err == nil {
+		err = rootsErr
+	}
+	return roots, deps, err
+}
+
+// splitDeps separates the packages whose path is in deps from the others.
+func splitDeps(all []*packages.Package, deps []string) (roots, ofDeps []*packages.Package) {
+	isDep := map[string]bool{}
+	for _, path := range deps {
+		isDep[path] = true
+	}
+	for _, p := range all {
+		if isDep[p.PkgPath] {
+			ofDeps = append(ofDeps, p)
+		} else {
+			roots = append(roots, p)
+		}
+	}
+	return roots, ofDeps
+}
+
+// targetDeps returns the import paths of the targets (see isTarget) that
+// the roots of graph import, directly or not; the roots themselves (and
+// the packages they test) and test variants are left out. Sorted.
+func targetDeps(graph []*packages.Package, opt Options) []string {
+	root := map[string]bool{}
+	for _, p := range graph {
+		root[p.PkgPath] = true
+	}
+	seen := map[*packages.Package]bool{}
+	found := map[string]bool{}
+	var visit func(p *packages.Package)
+	visit = func(p *packages.Package) {
+		if seen[p] {
+			return
+		}
+		seen[p] = true
+		if !root[p.PkgPath] && p.Name != "main" && !strings.HasSuffix(p.PkgPath, "_test") && p.ID == p.PkgPath && isTarget(p, opt) {
+			found[p.PkgPath] = true
+		}
+		for _, imp := range p.Imports {
+			visit(imp)
+		}
+	}
+	for _, p := range graph {
+		visit(p)
+	}
+	out := make([]string, 0, len(found))
+	for path := range found {
+		out = append(out, path)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // isTarget: a package of a main module, or one the user named with
