@@ -25,3 +25,7 @@ func Measure(b *testing.B) func() {
 		}
 	}
 }
+
+// Used returns the CPU time (user+system, every thread) the process has
+// used so far; ok is false where the platform does not say.
+func Used() (d time.Duration, ok bool) { return used() }

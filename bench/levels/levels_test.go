@@ -1,0 +1,189 @@
+// Package levels measures what the probe levels cost per request inside
+// one instrumented process, switching the level between short slices of
+// requests.
+//
+// The benchmarks of package bench compare separate processes (plain,
+// level 0, 1, 2), each running for a second or more. On a small shared
+// machine the speed of a loopback request drifts by 10–20 % over seconds,
+// which is larger than the differences being measured. Here every round
+// runs one slice of requests at each level, back to back on the same
+// connections, and compares each slice with the level-0 slice of its own
+// round: drift slower than a round cancels out. The plain build cannot be
+// switched in; bench's process-level comparison is what shows that level 0
+// costs nothing measurable against it.
+//
+//	gohttpdbg test -run '^$' -bench Levels -benchtime 90000x -count 6 ./bench/levels
+//
+// The variants are GOHTTPDBG specs, the first one the base the others are
+// compared with; -variants changes them, to cost one probe at a time:
+//
+//	gohttpdbg test -run '^$' -bench Levels -benchtime 90000x ./bench/levels -args -variants 'all=0 all=0,body=1 all=0,dial=1'
+package levels
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/bench/loopback"
+	"github.com/gohttpdbg/gohttpdbg/internal/cputime"
+	"github.com/gohttpdbg/gohttpdbg/probes"
+)
+
+// Each round runs, for every variant in turn, warm untimed requests and
+// then slice timed ones. The order of the variants is drawn afresh for
+// every round: a fixed or rotating order aliases with periodic work (the
+// collector runs every few slices), which then always lands on the same
+// variants and biases them by several percent.
+//
+// Slices are short, so that a run has many rounds: with 30 requests
+// (a few milliseconds) two identical variants came out within 1–2 % of
+// each other over 1000 rounds, where 100-request slices over 100 rounds
+// differed by up to 7 %. From one process to the next the same comparison
+// still moves by a few percent: -count and benchstat show that spread.
+const (
+	slice = 30
+	warm  = 5
+)
+
+var variantsFlag = flag.String("variants", "all=0 all=1 all=2", "space-separated GOHTTPDBG specs to compare, the first one the base")
+
+// variant is one configuration of the probe levels.
+type variant struct {
+	name   string // L0, L1, L2 for all=0, all=1, all=2; the spec otherwise
+	levels [probes.NumProbes]int
+}
+
+// parseVariants reads -variants; each spec applies to every probe at 0.
+func parseVariants(specs string) ([]variant, error) {
+	var vs []variant
+	for _, spec := range strings.Fields(specs) {
+		c := probes.DefaultConfig()
+		c.Levels = [probes.NumProbes]int{}
+		if err := probes.ParseSpec(spec, &c); err != nil {
+			return nil, fmt.Errorf("-variants: %v", err)
+		}
+		name := spec
+		if l, ok := strings.CutPrefix(spec, "all="); ok && len(l) == 1 {
+			name = "L" + l
+		}
+		vs = append(vs, variant{name: name, levels: c.Levels})
+	}
+	if len(vs) < 2 {
+		return nil, fmt.Errorf("-variants %q: want a base and at least one variant to compare with it", specs)
+	}
+	return vs, nil
+}
+
+func BenchmarkLevels(b *testing.B) {
+	for _, h2 := range []bool{false, true} {
+		name := map[bool]string{false: "HTTP1", true: "HTTP2"}[h2]
+		b.Run(name+"/small", func(b *testing.B) { benchLevels(b, h2) })
+	}
+}
+
+// slices holds the per-request wall and CPU time of each variant's slice
+// in each round.
+type slices struct {
+	variants  []variant
+	wall, cpu [][]float64 // [variant][round], ns per request
+}
+
+func benchLevels(b *testing.B, h2 bool) {
+	vs, err := parseVariants(*variantsFlag)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := loopback.NewPair(b, h2)
+	url := p.Server.URL + "/small"
+	get := func(n int) {
+		for i := 0; i < n; i++ {
+			if err := p.Get(url, 2); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	saved := probes.CurrentConfig().Levels
+	b.Cleanup(func() { setLevels(saved) })
+	if !instrumented(get) {
+		b.Skip("the probes are not wired into this binary: build it with gohttpdbg test")
+	}
+
+	rounds := max(1, b.N/(len(vs)*slice))
+	s := slices{variants: vs, wall: make([][]float64, len(vs)), cpu: make([][]float64, len(vs))}
+	b.ResetTimer()
+	for r := 0; r < rounds; r++ {
+		for _, li := range rand.Perm(len(vs)) {
+			setLevels(vs[li].levels)
+			probes.Flush() // the previous slice's events are not this one's work
+			get(warm)
+			c0, _ := cputime.Used()
+			t0 := time.Now()
+			get(slice)
+			probes.Flush() // this slice's events are
+			wall := time.Since(t0)
+			c1, _ := cputime.Used()
+			s.wall[li] = append(s.wall[li], float64(wall)/slice)
+			s.cpu[li] = append(s.cpu[li], float64(c1-c0)/slice)
+		}
+	}
+	b.StopTimer()
+	s.report(b)
+}
+
+// report gives, per variant, the median time per request, and for each
+// but the base the median over rounds of its slice's time against the
+// base's slice of the same round, as a percentage.
+func (s slices) report(b *testing.B) {
+	for i, v := range s.variants {
+		b.ReportMetric(median(s.wall[i]), v.name+"-ns/req")
+		b.ReportMetric(median(s.cpu[i]), v.name+"-cpu-ns/req")
+		if i == 0 {
+			continue
+		}
+		b.ReportMetric(pairedChange(s.wall[i], s.wall[0]), v.name+"-%")
+		b.ReportMetric(pairedChange(s.cpu[i], s.cpu[0]), v.name+"-cpu-%")
+	}
+}
+
+// pairedChange is the median over rounds of x[r]/base[r], as a change in
+// percent.
+func pairedChange(x, base []float64) float64 {
+	r := make([]float64, len(x))
+	for i := range x {
+		r[i] = x[i] / base[i]
+	}
+	return (median(r) - 1) * 100
+}
+
+func median(x []float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	y := append([]float64(nil), x...)
+	sort.Float64s(y)
+	if n := len(y); n%2 == 0 {
+		return (y[n/2-1] + y[n/2]) / 2
+	}
+	return y[len(y)/2]
+}
+
+func setLevels(ls [probes.NumProbes]int) {
+	for p, l := range ls {
+		probes.SetLevel(probes.Probe(p), l)
+	}
+}
+
+// instrumented reports whether the probes see this binary's requests: at
+// level 1 a request takes request ids (client and server side), which
+// nothing else does.
+func instrumented(get func(int)) bool {
+	setLevels([probes.NumProbes]int{probes.Header: 1})
+	before := probes.NextReqID()
+	get(1)
+	return probes.NextReqID()-before > 1
+}
