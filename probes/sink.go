@@ -25,8 +25,18 @@ type lineSink struct {
 	c      io.Closer
 }
 
+// WriteEvent hands the file whole lines only: a line that does not fit in
+// what is left of the buffer is preceded by a flush, instead of being
+// split across two writes. A process that dies before the next flush (a
+// test binary ends with os.Exit, which nothing can hook) then leaves an
+// NDJSON file whose last line is whole, not half an event.
 func (s *lineSink) WriteEvent(e *Event) error {
 	s.buf = s.render(s.buf[:0], e)
+	if len(s.buf) > s.w.Available() && s.w.Buffered() > 0 {
+		if err := s.w.Flush(); err != nil {
+			return err
+		}
+	}
 	_, err := s.w.Write(s.buf)
 	return err
 }

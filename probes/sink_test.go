@@ -103,3 +103,39 @@ func TestParseSpec(t *testing.T) {
 		t.Errorf("config = %v", c)
 	}
 }
+
+// writeRecorder keeps every Write call apart.
+type writeRecorder struct{ writes [][]byte }
+
+func (w *writeRecorder) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, append([]byte(nil), p...))
+	return len(p), nil
+}
+
+// TestSinkWritesWholeLines: the buffered sink never splits an event across
+// two writes, so a file cut off at any write ends with a whole line.
+func TestSinkWritesWholeLines(t *testing.T) {
+	w := &writeRecorder{}
+	s := NewJSONSink(w)
+	e := sampleEvent()
+	e.Add(String("pad", strings.Repeat("x", 700))) // ~1 KB lines: 32 KiB is not a multiple
+	const n = 200
+	for i := 0; i < n; i++ {
+		if err := s.WriteEvent(&e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for i, b := range w.writes {
+		if !bytes.HasSuffix(b, []byte("\n")) {
+			t.Fatalf("write %d of %d ends inside a line: ...%q", i, len(w.writes), b[max(0, len(b)-40):])
+		}
+		lines += bytes.Count(b, []byte("\n"))
+	}
+	if lines != n || len(w.writes) < 2 {
+		t.Fatalf("%d lines in %d writes, want %d lines in several writes", lines, len(w.writes), n)
+	}
+}
