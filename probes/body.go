@@ -99,8 +99,10 @@ func OpenBodies() []BodyInfo {
 
 func (st *bodyState) url() string { return requestLine(st.method, st.u) }
 
-func (st *bodyState) event(sev Sev, name, msg string) Event {
-	return Event{Probe: Body, Sev: sev, Name: name, Site: st.site, Conn: st.conn, Req: st.req, Msg: msg}
+// fill sets the fields of e, a zero Event, that every event of st shares.
+// Events are filled in place, not returned: see AddString.
+func (st *bodyState) fill(e *Event, sev Sev, name, msg string) {
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = Body, sev, name, st.site, st.conn, st.req, msg
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
@@ -184,8 +186,12 @@ func bodyCollected(st *bodyState) {
 	if eof {
 		msg = "response body garbage-collected without Close (it was read to EOF, so the connection was released)"
 	}
-	e := st.event(Warn, "body.leak", msg)
-	e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("age", sinceMono(st.opened)), String("url", st.url()))
+	var e Event
+	st.fill(&e, Warn, "body.leak", msg)
+	e.AddInt("bytes", st.bytes.Load())
+	e.AddBool("eof", eof)
+	e.AddDuration("age", sinceMono(st.opened))
+	e.AddString("url", st.url())
 	Emit(&e)
 }
 
@@ -259,22 +265,29 @@ func finishRequestBody(st *bodyState) {
 
 //go:noinline
 func (st *bodyState) emitReadAfterClose() {
-	e := st.event(Warn, "body.read_after_close", "body read after Close")
-	e.Add(Int("bytes", st.bytes.Load()))
+	var e Event
+	st.fill(&e, Warn, "body.read_after_close", "body read after Close")
+	e.AddInt("bytes", st.bytes.Load())
 	Emit(&e)
 }
 
 //go:noinline
 func (st *bodyState) emitOpen(msg, proto string) {
-	e := st.event(Info, "body.open", msg)
-	e.Add(Int("length", st.length), String("proto", proto), String("url", st.url()))
+	var e Event
+	st.fill(&e, Info, "body.open", msg)
+	e.AddInt("length", st.length)
+	e.AddString("proto", proto)
+	e.AddString("url", st.url())
 	Emit(&e)
 }
 
 //go:noinline
 func (st *bodyState) emitClose(msg string, eof bool) {
-	e := st.event(Info, "body.close", msg)
-	e.Add(Int("bytes", st.bytes.Load()), Bool("eof", eof), Duration("dur", sinceMono(st.opened)))
+	var e Event
+	st.fill(&e, Info, "body.close", msg)
+	e.AddInt("bytes", st.bytes.Load())
+	e.AddBool("eof", eof)
+	e.AddDuration("dur", sinceMono(st.opened))
 	Emit(&e)
 }
 
@@ -284,9 +297,12 @@ func (st *bodyState) emitClose(msg string, eof bool) {
 //go:noinline
 func (st *bodyState) earlyClose(lvl int32) {
 	if lvl >= 1 {
-		e := st.event(Warn, "body.early_close",
+		var e Event
+		st.fill(&e, Warn, "body.early_close",
 			"response body closed before EOF: net/http closes the connection instead of reusing it")
-		e.Add(Int("bytes", st.bytes.Load()), Int("length", st.length), String("url", st.url()))
+		e.AddInt("bytes", st.bytes.Load())
+		e.AddInt("length", st.length)
+		e.AddString("url", st.url())
 		Emit(&e)
 	}
 	if st.host != nil {
@@ -300,7 +316,10 @@ func (st *bodyState) emitUnread(n int64) {
 	if n > 0 {
 		msg = "handler returned with its request body partly read"
 	}
-	e := st.event(Warn, "body.unread", msg)
-	e.Add(Int("read", n), Int("length", st.length), String("url", st.url()))
+	var e Event
+	st.fill(&e, Warn, "body.unread", msg)
+	e.AddInt("read", n)
+	e.AddInt("length", st.length)
+	e.AddString("url", st.url())
 	Emit(&e)
 }

@@ -136,8 +136,10 @@ func (cr *ClientRequest) connID() uint64 {
 	return cr.conn
 }
 
-func (cr *ClientRequest) event(p Probe, sev Sev, name, msg string) Event {
-	return Event{Probe: p, Sev: sev, Name: name, Site: cr.site, Req: cr.id, Conn: cr.connID(), Msg: msg}
+// fill sets the fields of e, a zero Event, that every event of cr shares.
+// Events are filled in place, not returned: see AddString.
+func (cr *ClientRequest) fill(e *Event, p Probe, sev Sev, name, msg string) {
+	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.site, cr.id, cr.connID(), msg
 }
 
 // Finish records the outcome of the request and wraps resp.Body.
@@ -198,9 +200,12 @@ func (cr *ClientRequest) lightTTFB(now int64) {
 func (cr *ClientRequest) failed(err error) {
 	msg := err.Error()
 	if strings.Contains(msg, "server response headers exceeded") && Level(Header) >= 1 {
-		e := cr.event(Header, Error, "header.limit", "response headers over the client's limit: the request failed")
-		e.Add(Int("limit", cr.maxResponseHeaderBytes()), String("limit_name", "MaxResponseHeaderBytes"),
-			String("url", cr.url()), String("err", msg))
+		var e Event
+		cr.fill(&e, Header, Error, "header.limit", "response headers over the client's limit: the request failed")
+		e.AddInt("limit", cr.maxResponseHeaderBytes())
+		e.AddString("limit_name", "MaxResponseHeaderBytes")
+		e.AddString("url", cr.url())
+		e.AddString("err", msg)
 		Emit(&e)
 		return
 	}
@@ -214,8 +219,13 @@ func (cr *ClientRequest) failed(err error) {
 	if reused && wasIdle {
 		text = fmt.Sprintf("request failed on a reused connection that had been idle for %v (the server may have closed it)", idle)
 	}
-	e := cr.event(Dial, Error, "dial.error", text)
-	e.Add(String("err", msg), Bool("reused", reused), Bool("was_idle", wasIdle), Duration("idle_time", idle), String("url", cr.url()))
+	var e Event
+	cr.fill(&e, Dial, Error, "dial.error", text)
+	e.AddString("err", msg)
+	e.AddBool("reused", reused)
+	e.AddBool("was_idle", wasIdle)
+	e.AddDuration("idle_time", idle)
+	e.AddString("url", cr.url())
 	Emit(&e)
 }
 
@@ -246,17 +256,25 @@ func (cr *ClientRequest) response(resp *http.Response) {
 
 //go:noinline
 func (cr *ClientRequest) emitResponseHeaders(resp *http.Response, size int) {
-	e := cr.event(Header, Info, "header.response", "client received response headers")
-	e.Add(Int("status", int64(resp.StatusCode)), String("proto", resp.Proto), Int("size", int64(size)),
-		String("headers", FormatHeader(resp.Header)), String("url", cr.url()))
+	var e Event
+	cr.fill(&e, Header, Info, "header.response", "client received response headers")
+	e.AddInt("status", int64(resp.StatusCode))
+	e.AddString("proto", resp.Proto)
+	e.AddInt("size", int64(size))
+	e.AddString("headers", FormatHeader(resp.Header))
+	e.AddString("url", cr.url())
 	Emit(&e)
 }
 
 //go:noinline
 func (cr *ClientRequest) emitResponseLimit(size int, limit int64) {
-	e := cr.event(Header, Warn, "header.limit",
+	var e Event
+	cr.fill(&e, Header, Warn, "header.limit",
 		fmt.Sprintf("response headers of %d bytes are %d%% of the client's MaxResponseHeaderBytes", size, int64(size)*100/limit))
-	e.Add(Int("size", int64(size)), Int("limit", limit), String("limit_name", "MaxResponseHeaderBytes"), String("url", cr.url()))
+	e.AddInt("size", int64(size))
+	e.AddInt("limit", limit)
+	e.AddString("limit_name", "MaxResponseHeaderBytes")
+	e.AddString("url", cr.url())
 	Emit(&e)
 }
 
@@ -310,8 +328,12 @@ func appendHeaderField(b []byte, k, v string) []byte {
 }
 
 func (cr *ClientRequest) slow(phase string, d, threshold time.Duration, what string) {
-	e := cr.event(Dial, Warn, "dial.slow", fmt.Sprintf("%s took %v, over the %v threshold", phase, d, threshold))
-	e.Add(String("phase", phase), Duration("dur", d), Duration("threshold", threshold), String("target", what))
+	var e Event
+	cr.fill(&e, Dial, Warn, "dial.slow", fmt.Sprintf("%s took %v, over the %v threshold", phase, d, threshold))
+	e.AddString("phase", phase)
+	e.AddDuration("dur", d)
+	e.AddDuration("threshold", threshold)
+	e.AddString("target", what)
 	Emit(&e)
 }
 
@@ -376,14 +398,18 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 
 //go:noinline
 func (cr *ClientRequest) emitConn(info *httptrace.GotConnInfo, getConn int64) {
-	e := cr.event(Dial, Info, "dial.conn", "client got a connection")
-	e.Add(Bool("reused", info.Reused), Bool("was_idle", info.WasIdle), Duration("idle_time", info.IdleTime))
+	var e Event
+	cr.fill(&e, Dial, Info, "dial.conn", "client got a connection")
+	e.AddBool("reused", info.Reused)
+	e.AddBool("was_idle", info.WasIdle)
+	e.AddDuration("idle_time", info.IdleTime)
 	if getConn != 0 {
-		e.Add(Duration("wait", sinceMono(getConn)))
+		e.AddDuration("wait", sinceMono(getConn))
 	}
 	if info.Conn != nil {
 		local, remote := connAddrs(info.Conn)
-		e.Add(String("local", local), String("remote", remote))
+		e.AddString("local", local)
+		e.AddString("remote", remote)
 	}
 	Emit(&e)
 }
@@ -394,8 +420,10 @@ func (cr *ClientRequest) emitConn(info *httptrace.GotConnInfo, getConn int64) {
 //go:noinline
 func (cr *ClientRequest) newConn(c net.Conn, lvl int32) {
 	if reason := cr.host.fresh(cr.light); reason != "" && lvl >= 1 {
-		e := cr.event(Dial, Warn, "dial.not_reused", "new connection instead of an idle one: "+reason)
-		e.Add(String("reason", reason), String("host", cr.req.URL.Host))
+		var e Event
+		cr.fill(&e, Dial, Warn, "dial.not_reused", "new connection instead of an idle one: "+reason)
+		e.AddString("reason", reason)
+		e.AddString("host", cr.req.URL.Host)
 		Emit(&e)
 	}
 	if cr.full == nil && lvl >= 1 {
@@ -423,11 +451,15 @@ func (cr *ClientRequest) traceDNSDone(info httptrace.DNSDoneInfo) {
 		for _, a := range info.Addrs {
 			addrs = append(addrs, a.String())
 		}
-		e := cr.event(Dial, Info, "dial.dns", "DNS lookup done")
-		e.Add(String("host", host), Duration("dur", d), String("addrs", strings.Join(addrs, ",")),
-			String("resolver", resolverName()), Bool("coalesced", info.Coalesced))
+		var e Event
+		cr.fill(&e, Dial, Info, "dial.dns", "DNS lookup done")
+		e.AddString("host", host)
+		e.AddDuration("dur", d)
+		e.AddString("addrs", strings.Join(addrs, ","))
+		e.AddString("resolver", resolverName())
+		e.AddBool("coalesced", info.Coalesced)
 		if info.Err != nil {
-			e.Add(String("err", info.Err.Error()))
+			e.AddString("err", info.Err.Error())
 		}
 		Emit(&e)
 	}
@@ -469,10 +501,13 @@ func (cr *ClientRequest) traceConnectDone(network, addr string, err error) {
 	cr.mu.Unlock()
 	lvl := Level(Dial)
 	if lvl >= 2 {
-		e := cr.event(Dial, Info, "dial.connect", "TCP connect done")
-		e.Add(String("network", network), String("addr", addr), Duration("dur", d))
+		var e Event
+		cr.fill(&e, Dial, Info, "dial.connect", "TCP connect done")
+		e.AddString("network", network)
+		e.AddString("addr", addr)
+		e.AddDuration("dur", d)
 		if err != nil {
-			e.Add(String("err", err.Error()))
+			e.AddString("err", err.Error())
 		}
 		Emit(&e)
 	}
@@ -493,12 +528,16 @@ func (cr *ClientRequest) traceTLSDone(st tls.ConnectionState, err error) {
 	cr.mu.Unlock()
 	lvl := Level(Dial)
 	if lvl >= 2 {
-		e := cr.event(Dial, Info, "dial.tls", "TLS handshake done")
-		e.Add(String("version", tls.VersionName(st.Version)), String("cipher", tls.CipherSuiteName(st.CipherSuite)),
-			String("alpn", st.NegotiatedProtocol), String("sni", st.ServerName), Bool("resumed", st.DidResume),
-			Duration("dur", d))
+		var e Event
+		cr.fill(&e, Dial, Info, "dial.tls", "TLS handshake done")
+		e.AddString("version", tls.VersionName(st.Version))
+		e.AddString("cipher", tls.CipherSuiteName(st.CipherSuite))
+		e.AddString("alpn", st.NegotiatedProtocol)
+		e.AddString("sni", st.ServerName)
+		e.AddBool("resumed", st.DidResume)
+		e.AddDuration("dur", d)
 		if err != nil {
-			e.Add(String("err", err.Error()))
+			e.AddString("err", err.Error())
 		}
 		Emit(&e)
 	}
@@ -521,10 +560,13 @@ func (cr *ClientRequest) checkALPN(st tls.ConnectionState) {
 	}
 	reason := alpnFallbackReason(cr.t, st.NegotiatedProtocol)
 	if reason != "" && cr.host.firstFallback() {
-		e := cr.event(Dial, Warn, "dial.alpn_fallback", "HTTP/2 not used on this TLS connection: "+reason)
-		e.Add(String("alpn", st.NegotiatedProtocol), String("reason", reason), String("host", cr.req.URL.Host))
+		var e Event
+		cr.fill(&e, Dial, Warn, "dial.alpn_fallback", "HTTP/2 not used on this TLS connection: "+reason)
+		e.AddString("alpn", st.NegotiatedProtocol)
+		e.AddString("reason", reason)
+		e.AddString("host", cr.req.URL.Host)
 		if s := transportSite(cr.t); s != "" {
-			e.Add(String("transport", s))
+			e.AddString("transport", s)
 		}
 		Emit(&e)
 	}
@@ -582,8 +624,12 @@ func (cr *ClientRequest) traceWroteHeaders() {
 	hdr, size := string(cr.full.hdr), cr.full.hdrSize
 	cr.full.hdr, cr.full.hdrSize = cr.full.hdr[:0], 0
 	cr.mu.Unlock()
-	e := cr.event(Header, Info, "header.request", "client sent request headers")
-	e.Add(String("method", cr.req.Method), String("url", cr.url()), Int("size", int64(size)), String("headers", hdr))
+	var e Event
+	cr.fill(&e, Header, Info, "header.request", "client sent request headers")
+	e.AddString("method", cr.req.Method)
+	e.AddString("url", cr.url())
+	e.AddInt("size", int64(size))
+	e.AddString("headers", hdr)
 	Emit(&e)
 }
 
@@ -603,8 +649,10 @@ func (cr *ClientRequest) traceFirstByte() {
 	cr.mu.Unlock()
 	lvl := Level(Dial)
 	if lvl >= 2 {
-		e := cr.event(Dial, Info, "dial.first_byte", "first response byte")
-		e.Add(Duration("ttfb", d), Duration("since_start", sinceMono(cr.start)))
+		var e Event
+		cr.fill(&e, Dial, Info, "dial.first_byte", "first response byte")
+		e.AddDuration("ttfb", d)
+		e.AddDuration("since_start", sinceMono(cr.start))
 		Emit(&e)
 	}
 	if th := time.Duration(slowTTFB.Load()); lvl >= 1 && d > th {

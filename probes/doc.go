@@ -14,7 +14,8 @@
 //	if probes.Level(probes.Frame) >= 2 {
 //		e := probes.Event{Probe: probes.Frame, Sev: probes.Debug, Name: "frame.read",
 //			Conn: probes.ConnID(c), Stream: id, HasStream: true, Msg: "DATA"}
-//		e.Add(probes.Int("len", n), probes.String("flags", f))
+//		e.AddInt("len", n)
+//		e.AddString("flags", f)
 //		probes.Emit(&e)
 //	}
 //

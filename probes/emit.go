@@ -19,7 +19,7 @@ func Emit(e *Event) {
 		e.Time = Now()
 	}
 	if e.Sev >= Warn {
-		emitNow(*e)
+		emitNow(e)
 		return
 	}
 	currentRing().Put(e)
@@ -139,7 +139,8 @@ func drainLocked(r *Ring) int {
 		if Level(Admin) >= 1 {
 			e := Event{Time: Now(), Probe: Admin, Sev: Warn, Name: "admin.dropped",
 				Msg: "events lost: the sink or a subscriber is slower than the probes"}
-			e.Add(Int("count", int64(d-dropsReported)), Int("total", int64(d)))
+			e.AddInt("count", int64(d-dropsReported))
+			e.AddInt("total", int64(d))
 			writeAndDispatch(&e)
 		}
 		dropsReported = d
@@ -155,12 +156,20 @@ func drainLocked(r *Ring) int {
 // emitNow writes a diagnostic synchronously. The ring is drained first
 // (unless another goroutine is draining it) so that the level-2 events
 // that led to the diagnostic come before it.
-func emitNow(e Event) {
+// emitNow writes a diagnostic synchronously. It works on its own copy of
+// *e, so that Emit's argument stays on its caller's stack (sinks and
+// subscribers are called through interfaces), and it takes a pointer, so
+// that Emit's frame holds no Event: events are built on small goroutine
+// stacks, see AddString.
+//
+//go:noinline
+func emitNow(e *Event) {
+	c := *e
 	if r := theRing.Load(); r != nil && drainMu.TryLock() {
 		drainLocked(r)
 		drainMu.Unlock()
 	}
-	writeAndDispatch(&e)
+	writeAndDispatch(&c)
 }
 
 func writeAndDispatch(e *Event) {

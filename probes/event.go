@@ -139,6 +139,51 @@ func (e *Event) Add(attrs ...Attr) {
 	}
 }
 
+// AddString, AddInt and AddDuration append one attribute each, written in
+// place: unlike Add, they put no array of Attrs on the caller's frame.
+// The events of every request are built with them, often on goroutines
+// with a small stack (HTTP/2 runs each handler and each request write on
+// a fresh one), where a larger frame means a stack copy.
+func (e *Event) AddString(key, value string) {
+	if a := e.next(); a != nil {
+		a.Key, a.Str, a.Kind = key, value, KindString
+	}
+}
+
+// AddInt: see AddString.
+func (e *Event) AddInt(key string, value int64) {
+	if a := e.next(); a != nil {
+		a.Key, a.Num, a.Kind = key, value, KindInt
+	}
+}
+
+// AddDuration: see AddString.
+func (e *Event) AddDuration(key string, d time.Duration) {
+	if a := e.next(); a != nil {
+		a.Key, a.Num, a.Kind = key, int64(d), KindDuration
+	}
+}
+
+// AddBool: see AddString.
+func (e *Event) AddBool(key string, value bool) {
+	if a := e.next(); a != nil {
+		a.Key, a.Kind = key, KindBool
+		if value {
+			a.Num = 1
+		}
+	}
+}
+
+// next returns the next free attribute, counted as used, or nil when
+// there is none.
+func (e *Event) next() *Attr {
+	if int(e.NAttrs) >= MaxAttrs {
+		return nil
+	}
+	e.NAttrs++
+	return &e.Attrs[e.NAttrs-1]
+}
+
 // Attr returns the attribute called key, and false if there is none.
 func (e *Event) Attr(key string) (Attr, bool) {
 	for i := 0; i < int(e.NAttrs); i++ {

@@ -95,7 +95,9 @@ func gcPause(d time.Duration, end time.Time, num int64) {
 	lvl := Level(GC)
 	if lvl >= 2 {
 		e := Event{Probe: GC, Sev: Info, Name: "gc.pause", Msg: "GC stop-the-world pause"}
-		e.Add(Duration("pause", d), Int("num", num), String("end", end.UTC().Format(time.RFC3339Nano)))
+		e.AddDuration("pause", d)
+		e.AddInt("num", num)
+		e.AddString("end", end.UTC().Format(time.RFC3339Nano))
 		Emit(&e)
 	}
 	if lvl < 1 || d <= time.Duration(gcDelay.Load()) {
@@ -121,7 +123,10 @@ func gcPause(d time.Duration, end time.Time, num int64) {
 	}
 	e := Event{Probe: GC, Sev: Warn, Name: "gc.delay", Req: fs[0].id, Site: fs[0].site,
 		Msg: fmt.Sprintf("GC pause of %v delayed %d in-flight request(s)", d, len(fs))}
-	e.Add(Duration("pause", d), Int("num", num), Int("count", int64(len(fs))), String("reqs", b.String()),
-		Duration("threshold", time.Duration(gcDelay.Load())))
+	e.AddDuration("pause", d)
+	e.AddInt("num", num)
+	e.AddInt("count", int64(len(fs)))
+	e.AddString("reqs", b.String())
+	e.AddDuration("threshold", time.Duration(gcDelay.Load()))
 	Emit(&e)
 }

@@ -234,6 +234,17 @@ func RedactURL(u *url.URL) string {
 	if u.User == nil && u.RawQuery == "" {
 		return u.String()
 	}
+	return redactURL(u)
+}
+
+// redactURL is RedactURL's work on a URL with a user or a query, out of
+// line: its frame (a copy of the URL, the parsed query) would otherwise
+// weigh on every call, and events are often built on goroutines with a
+// small stack (HTTP/2 runs each handler and each request write on a
+// fresh one), where a larger frame means a stack copy.
+//
+//go:noinline
+func redactURL(u *url.URL) string {
 	c := *u
 	if _, has := c.User.Password(); has {
 		c.User = url.UserPassword(c.User.Username(), Redacted)

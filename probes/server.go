@@ -86,17 +86,19 @@ func serverConnState(c net.Conn, st http.ConnState, site string) {
 //
 //go:noinline
 func emitConnState(ce *connEntry, st http.ConnState, site, prev string, in time.Duration) {
-	e := Event{Probe: Dial, Sev: Info, Name: "dial.conn_state", Site: site, Conn: ce.info.ID,
-		Msg: connStateMsg(st)}
-	e.Add(String("state", st.String()), String("remote", ce.info.Remote))
+	var e Event // filled in place: a composite literal is built aside, then copied
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = Dial, Info, "dial.conn_state", site, ce.info.ID, connStateMsg(st)
+	e.AddString("state", st.String())
+	e.AddString("remote", ce.info.Remote)
 	if prev != "" {
-		e.Add(String("prev", prev), Duration("prev_dur", in))
+		e.AddString("prev", prev)
+		e.AddDuration("prev_dur", in)
 	}
 	if st == http.StateClosed || st == http.StateHijacked {
 		connsMu.Lock()
 		n := ce.info.Requests
 		connsMu.Unlock()
-		e.Add(Int("requests", n))
+		e.AddInt("requests", n)
 	}
 	Emit(&e)
 }
@@ -286,8 +288,10 @@ func (sr *serverRequest) end() {
 	unfollow(sr.key)
 }
 
-func (sr *serverRequest) event(p Probe, sev Sev, name, msg string) Event {
-	return Event{Probe: p, Sev: sev, Name: name, Site: sr.site, Conn: sr.conn, Req: sr.id, Msg: msg}
+// fill sets the fields of e, a zero Event, that every event of sr shares.
+// Events are filled in place, not returned: see AddString.
+func (sr *serverRequest) fill(e *Event, p Probe, sev Sev, name, msg string) {
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = p, sev, name, sr.site, sr.conn, sr.id, msg
 }
 
 func (sr *serverRequest) requestHeaders() {
@@ -310,26 +314,39 @@ func (sr *serverRequest) requestHeaders() {
 //go:noinline
 func (sr *serverRequest) emitRequestHeaders(size int) {
 	r := sr.r
-	e := sr.event(Header, Info, "header.request", "server received request headers")
-	e.Add(String("method", r.Method), String("url", requestLine(r.Method, r.URL)), String("host", r.Host), String("proto", r.Proto),
-		Int("size", int64(size)), String("headers", FormatHeader(r.Header)), String("remote", r.RemoteAddr))
+	var e Event
+	sr.fill(&e, Header, Info, "header.request", "server received request headers")
+	e.AddString("method", r.Method)
+	e.AddString("url", requestLine(r.Method, r.URL))
+	e.AddString("host", r.Host)
+	e.AddString("proto", r.Proto)
+	e.AddInt("size", int64(size))
+	e.AddString("headers", FormatHeader(r.Header))
+	e.AddString("remote", r.RemoteAddr)
 	Emit(&e)
 }
 
 //go:noinline
 func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
 	r := sr.r
-	e := sr.event(Header, Warn, "header.limit",
+	var e Event
+	sr.fill(&e, Header, Warn, "header.limit",
 		fmt.Sprintf("request headers of %d bytes are %d%% of the server's MaxHeaderBytes", size, int64(size)*100/limit))
-	e.Add(Int("size", int64(size)), Int("limit", limit), String("limit_name", "MaxHeaderBytes"),
-		String("url", requestLine(r.Method, r.URL)), String("remote", r.RemoteAddr))
+	e.AddInt("size", int64(size))
+	e.AddInt("limit", limit)
+	e.AddString("limit_name", "MaxHeaderBytes")
+	e.AddString("url", requestLine(r.Method, r.URL))
+	e.AddString("remote", r.RemoteAddr)
 	Emit(&e)
 }
 
 func (sr *serverRequest) responseHeaders(status int, h http.Header) {
-	e := sr.event(Header, Info, "header.response", "server sent response headers")
-	e.Add(Int("status", int64(status)), Int("size", int64(HeaderSize(h))), String("headers", FormatHeader(h)),
-		Duration("dur", sinceMono(sr.start)))
+	var e Event
+	sr.fill(&e, Header, Info, "header.response", "server sent response headers")
+	e.AddInt("status", int64(status))
+	e.AddInt("size", int64(HeaderSize(h)))
+	e.AddString("headers", FormatHeader(h))
+	e.AddDuration("dur", sinceMono(sr.start))
 	Emit(&e)
 }
 

@@ -6,10 +6,10 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
@@ -184,9 +184,11 @@ func (c *Conn) written(b []byte, err error) {
 //go:noinline
 func (c *Conn) writeFailed(b []byte, err error) {
 	if probes.Level(probes.Frame) >= 1 && !probes.IsNetError(err) {
-		e := c.event(probes.Error, "frame.error", ParseHeader([HeaderLen]byte(b[:HeaderLen])).StreamID,
+		var e probes.Event
+		c.fill(&e, probes.Error, "frame.error", ParseHeader([HeaderLen]byte(b[:HeaderLen])).StreamID,
 			"writing a "+Type(b[3]).String()+" frame failed: "+err.Error())
-		e.Add(probes.String("dir", "write"), probes.String("type", Type(b[3]).String()))
+		e.AddString("dir", "write")
+		e.AddString("type", Type(b[3]).String())
 		probes.Emit(&e)
 	}
 	c.mu.Lock()
@@ -315,16 +317,17 @@ func renderRawFrame(e *probes.Event) {
 	e.Msg = Summary(&f)
 	switch d[rawSide] {
 	case sideClient:
-		e.Add(probes.String("side", "client"))
+		e.AddString("side", "client")
 	case sideServer:
-		e.Add(probes.String("side", "server"))
+		e.AddString("side", "server")
 	}
-	e.Add(probes.String("type", f.Type.String()), probes.Int("len", int64(f.Length)))
+	e.AddString("type", f.Type.String())
+	e.AddInt("len", int64(f.Length))
 	if f.Flags != 0 {
-		e.Add(probes.Int("flags", int64(f.Flags)))
+		e.AddInt("flags", int64(f.Flags))
 	}
 	if f.Type == TypeWindowUpdate {
-		e.Add(probes.Int("incr", int64(f.Increment)))
+		e.AddInt("incr", int64(f.Increment))
 	}
 }
 
@@ -424,16 +427,18 @@ func (c *Conn) frameFull(hdr [HeaderLen]byte, payload []byte, written bool) {
 //
 //go:noinline
 func (c *Conn) emitFrame(f *Frame, name string, rtt time.Duration, hasRTT bool) {
-	e := c.event(probes.Debug, name, f.StreamID, Summary(f))
-	e.Add(probes.String("type", f.Type.String()), probes.Int("len", int64(f.Length)))
+	var e probes.Event
+	c.fill(&e, probes.Debug, name, f.StreamID, Summary(f))
+	e.AddString("type", f.Type.String())
+	e.AddInt("len", int64(f.Length))
 	if f.Flags != 0 {
-		e.Add(probes.Int("flags", int64(f.Flags)))
+		e.AddInt("flags", int64(f.Flags))
 	}
 	if f.Type == TypeWindowUpdate {
-		e.Add(probes.Int("incr", int64(f.Increment)))
+		e.AddInt("incr", int64(f.Increment))
 	}
 	if hasRTT {
-		e.Add(probes.Duration("rtt", rtt))
+		e.AddDuration("rtt", rtt)
 	}
 	probes.Emit(&e)
 }
@@ -472,15 +477,16 @@ func (c *Conn) connID() uint64 {
 	return c.id.Load()
 }
 
-func (c *Conn) event(sev probes.Sev, name string, stream uint32, msg string) probes.Event {
-	e := probes.Event{Probe: probes.Frame, Sev: sev, Name: name, Conn: c.connID(), Stream: stream, HasStream: true, Msg: msg}
+// fill sets the fields of e, a zero Event, that every event of c shares.
+// Events are filled in place, not returned: see probes.Event.AddString.
+func (c *Conn) fill(e *probes.Event, sev probes.Sev, name string, stream uint32, msg string) {
+	e.Probe, e.Sev, e.Name, e.Conn, e.Stream, e.HasStream, e.Msg = probes.Frame, sev, name, c.connID(), stream, true, msg
 	if c.side != "" {
-		e.Add(probes.String("side", c.side))
+		e.AddString("side", c.side)
 	}
 	if sev >= probes.Warn && c.remote != "" {
-		e.Add(probes.String("remote", c.remote))
+		e.AddString("remote", c.remote)
 	}
-	return e
 }
 
 // diagnose emits the level-1 events a frame calls for: GOAWAY, RST_STREAM
@@ -507,10 +513,11 @@ func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 			msg += ", debug " + quoteCapped(f.DebugData, maxDebugData)
 		}
 		msg += "; requests on later streams are not processed and the connection will not take new ones"
-		e := c.event(probes.Warn, "frame.goaway", 0, msg)
+		var e probes.Event
+		c.fill(&e, probes.Warn, "frame.goaway", 0, msg)
 		e.Add(dirAttr, probes.String("code", f.ErrCode.String()), probes.Int("last_stream", int64(f.LastStreamID)))
 		if len(f.DebugData) > 0 {
-			e.Add(probes.String("debug", quoteCapped(f.DebugData, maxDebugData)))
+			e.AddString("debug", quoteCapped(f.DebugData, maxDebugData))
 		}
 		probes.Emit(&e)
 		if debugLevel.Load() == 1 {
@@ -524,7 +531,8 @@ func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 		if derr != nil {
 			break
 		}
-		e := c.event(probes.Warn, "frame.rst", f.StreamID,
+		var e probes.Event
+		c.fill(&e, probes.Warn, "frame.rst", f.StreamID,
 			"stream "+strconv.FormatUint(uint64(f.StreamID), 10)+" reset "+by+": "+f.ErrCode.String())
 		e.Add(dirAttr, probes.String("code", f.ErrCode.String()))
 		probes.Emit(&e)
@@ -535,10 +543,11 @@ func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 		if errors.As(derr, &fe) {
 			msg = f.Type.String() + " " + by + " breaks the protocol: " + fe.Reason + " (" + fe.Code.String() + ")"
 		}
-		e := c.event(probes.Error, "frame.error", f.StreamID, msg)
+		var e probes.Event
+		c.fill(&e, probes.Error, "frame.error", f.StreamID, msg)
 		e.Add(dirAttr, probes.String("type", f.Type.String()))
 		if f.SelfDependency {
-			e.Add(probes.Bool("self_dependency", true))
+			e.AddBool("self_dependency", true)
 		}
 		probes.Emit(&e)
 		if debugLevel.Load() >= 1 {
@@ -566,8 +575,9 @@ func ReadError(state any, err, detail error) {
 	if dup {
 		return // readMetaFrame's nested ReadFrame returned the same error
 	}
-	e := c.event(probes.Error, "frame.error", 0, msg)
-	e.Add(probes.String("dir", "read"))
+	var e probes.Event
+	c.fill(&e, probes.Error, "frame.error", 0, msg)
+	e.AddString("dir", "read")
 	probes.Emit(&e)
 	if debugLevel.Load() >= 1 {
 		debugf("http2: Framer %p: %s", c, msg)
@@ -592,43 +602,71 @@ func (c *Conn) headers(streamID uint32, fields []string, truncated bool, err err
 	lvl := probes.Level(probes.Frame)
 	dbg := debugLevel.Load()
 	if lvl >= 2 || dbg >= 2 {
-		var b strings.Builder
-		for i := 0; i+1 < len(fields); i += 2 {
-			v := probes.RedactHeader(fields[i], fields[i+1])
-			if dbg >= 2 {
-				debugf("http2: decoded hpack field header field %q = %q", fields[i], v)
-			}
-			if lvl >= 2 && b.Len() < maxFieldsMsg {
-				if b.Len() > 0 {
-					b.WriteByte(' ')
-				}
-				b.WriteString(fields[i] + "=" + strconv.Quote(v))
-			}
+		c.emitHeaders(streamID, fields, lvl, dbg)
+	}
+	if lvl >= 1 && (truncated || err != nil) {
+		c.headersFailed(streamID, truncated, err)
+	}
+}
+
+// emitHeaders reports a decoded header block (frame.headers, http2debug).
+// It and headersFailed are out of line so that headers' frame holds no
+// Event: it runs on HTTP/2's per-request write goroutines too, whose
+// small stacks a larger frame would grow.
+//
+//go:noinline
+func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
+	var b []byte
+	if lvl >= 2 {
+		// One buffer, sized for the fields quoted (and redacted) as they
+		// are; the message is made from it without a copy.
+		n := 0
+		for _, f := range fields {
+			n += len(f) + 4
 		}
-		if lvl >= 2 {
-			msg := b.String()
-			if len(msg) > maxFieldsMsg {
-				msg = msg[:maxFieldsMsg] + "…"
+		b = make([]byte, 0, min(n+len(fields)*8, maxFieldsMsg+64))
+	}
+	for i := 0; i+1 < len(fields); i += 2 {
+		v := probes.RedactHeader(fields[i], fields[i+1])
+		if dbg >= 2 {
+			debugf("http2: decoded hpack field header field %q = %q", fields[i], v)
+		}
+		if lvl >= 2 && len(b) < maxFieldsMsg {
+			if len(b) > 0 {
+				b = append(b, ' ')
 			}
-			e := c.event(probes.Debug, "frame.headers", streamID, msg)
-			e.Add(probes.Int("fields", int64(len(fields)/2)))
-			probes.Emit(&e)
+			b = strconv.AppendQuote(append(append(b, fields[i]...), '='), v)
 		}
 	}
-	if lvl < 1 {
-		return
+	if lvl >= 2 {
+		msg := unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
+		if len(msg) > maxFieldsMsg {
+			msg = msg[:maxFieldsMsg] + "…"
+		}
+		var e probes.Event
+		c.fill(&e, probes.Debug, "frame.headers", streamID, msg)
+		e.AddInt("fields", int64(len(fields)/2))
+		probes.Emit(&e)
 	}
+}
+
+// headersFailed reports a truncated or undecodable header block.
+//
+//go:noinline
+func (c *Conn) headersFailed(streamID uint32, truncated bool, err error) {
 	if truncated && probes.Level(probes.Header) >= 1 {
 		e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Name: "header.limit", Conn: c.connID(), Stream: streamID, HasStream: true,
 			Msg: "HEADERS on stream " + strconv.FormatUint(uint64(streamID), 10) +
 				" exceed this side's SETTINGS_MAX_HEADER_LIST_SIZE; the fields beyond it were dropped"}
-		e.Add(probes.String("limit", "SETTINGS_MAX_HEADER_LIST_SIZE"))
+		e.AddString("limit", "SETTINGS_MAX_HEADER_LIST_SIZE")
 		probes.Emit(&e)
 	}
 	if err != nil && !probes.IsNetError(err) {
-		e := c.event(probes.Error, "frame.error", streamID, "invalid header block on stream "+
+		var e probes.Event
+		c.fill(&e, probes.Error, "frame.error", streamID, "invalid header block on stream "+
 			strconv.FormatUint(uint64(streamID), 10)+": "+err.Error())
-		e.Add(probes.String("dir", "read"), probes.String("type", "HEADERS"))
+		e.AddString("dir", "read")
+		e.AddString("type", "HEADERS")
 		probes.Emit(&e)
 	}
 }
@@ -680,9 +718,12 @@ func (c *Conn) emitStalls(due []stall) {
 			msg = what + ": the peer cannot send, this side's receive window is " + strconv.FormatInt(s.n, 10) +
 				" since " + s.since.Round(time.Millisecond).String() + "; this side is not reading the body (no WINDOW_UPDATE sent)"
 		}
-		e := c.event(probes.Warn, "frame.stall", s.stream, msg)
-		e.Add(probes.String("dir", s.d.String()), probes.Int("window", s.n), probes.Int("conn_window", s.conn),
-			probes.Duration("stalled", s.since))
+		var e probes.Event
+		c.fill(&e, probes.Warn, "frame.stall", s.stream, msg)
+		e.AddString("dir", s.d.String())
+		e.AddInt("window", s.n)
+		e.AddInt("conn_window", s.conn)
+		e.AddDuration("stalled", s.since)
 		probes.Emit(&e)
 		if debugLevel.Load() >= 1 {
 			debugf("http2: Framer %p: %s", c, msg)

@@ -2,7 +2,6 @@ package frame
 
 import (
 	"strconv"
-	"strings"
 )
 
 // maxDebugData caps the GOAWAY debug data shown in events and debug lines.
@@ -12,11 +11,14 @@ const maxDebugData = 128
 // settings: MAX_FRAME_SIZE=16384, …", "WINDOW_UPDATE len=4 (conn)
 // incr=983041"), with one difference: DATA shows its size, never its
 // content, so bodies stay out of logs.
+//
+// It renders every frame event the writer drains, so it appends to one
+// stack buffer and allocates only the string it returns.
 func Summary(f *Frame) string {
-	var b strings.Builder
-	b.WriteString(f.Type.String())
+	var buf [160]byte
+	b := append(buf[:0], f.Type.String()...)
 	if f.Flags != 0 {
-		b.WriteString(" flags=")
+		b = append(b, " flags="...)
 		set := 0
 		for i := uint(0); i < 8; i++ {
 			bit := Flags(1 << i)
@@ -25,58 +27,61 @@ func Summary(f *Frame) string {
 			}
 			set++
 			if set > 1 {
-				b.WriteByte('|')
+				b = append(b, '|')
 			}
 			if name := flagName(f.Type, bit); name != "" {
-				b.WriteString(name)
+				b = append(b, name...)
 			} else {
-				b.WriteString("0x" + strconv.FormatUint(uint64(bit), 16))
+				b = strconv.AppendUint(append(b, "0x"...), uint64(bit), 16)
 			}
 		}
 	}
 	if f.StreamID != 0 {
-		b.WriteString(" stream=" + strconv.FormatUint(uint64(f.StreamID), 10))
+		b = strconv.AppendUint(append(b, " stream="...), uint64(f.StreamID), 10)
 	}
-	b.WriteString(" len=" + strconv.FormatUint(uint64(f.Length), 10))
+	b = strconv.AppendUint(append(b, " len="...), uint64(f.Length), 10)
 	switch f.Type {
 	case TypeSettings:
 		for i, s := range f.Settings {
 			if i == 0 {
-				b.WriteString(", settings:")
+				b = append(b, ", settings:"...)
 			} else {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(" " + s.ID.String() + "=" + strconv.FormatUint(uint64(s.Val), 10))
+			b = append(append(append(b, ' '), s.ID.String()...), '=')
+			b = strconv.AppendUint(b, uint64(s.Val), 10)
 		}
 	case TypeData:
-		b.WriteString(" data=<" + strconv.Itoa(f.DataLen) + " bytes>")
+		b = strconv.AppendInt(append(b, " data=<"...), int64(f.DataLen), 10)
+		b = append(b, " bytes>"...)
 	case TypeWindowUpdate:
 		if f.StreamID == 0 {
-			b.WriteString(" (conn)")
+			b = append(b, " (conn)"...)
 		}
-		b.WriteString(" incr=" + strconv.FormatUint(uint64(f.Increment), 10))
+		b = strconv.AppendUint(append(b, " incr="...), uint64(f.Increment), 10)
 	case TypePing:
-		b.WriteString(" ping=" + strconv.Quote(string(f.PingData[:])))
+		b = strconv.AppendQuote(append(b, " ping="...), string(f.PingData[:]))
 	case TypeGoAway:
-		b.WriteString(" LastStreamID=" + strconv.FormatUint(uint64(f.LastStreamID), 10) +
-			" ErrCode=" + f.ErrCode.String() + " Debug=" + quoteCapped(f.DebugData, maxDebugData))
+		b = strconv.AppendUint(append(b, " LastStreamID="...), uint64(f.LastStreamID), 10)
+		b = append(append(b, " ErrCode="...), f.ErrCode.String()...)
+		b = append(append(b, " Debug="...), quoteCapped(f.DebugData, maxDebugData)...)
 	case TypeRSTStream:
-		b.WriteString(" ErrCode=" + f.ErrCode.String())
+		b = append(append(b, " ErrCode="...), f.ErrCode.String()...)
 	case TypePriority, TypeHeaders:
 		if f.HasPriority {
-			b.WriteString(" dep=" + strconv.FormatUint(uint64(f.Priority.StreamDep), 10) +
-				" weight=" + strconv.Itoa(int(f.Priority.Weight)+1))
+			b = strconv.AppendUint(append(b, " dep="...), uint64(f.Priority.StreamDep), 10)
+			b = strconv.AppendInt(append(b, " weight="...), int64(f.Priority.Weight)+1, 10)
 			if f.Priority.Exclusive {
-				b.WriteString(" exclusive")
+				b = append(b, " exclusive"...)
 			}
 			if f.SelfDependency {
-				b.WriteString(" (self-dependency)")
+				b = append(b, " (self-dependency)"...)
 			}
 		}
 	case TypePushPromise:
-		b.WriteString(" promised=" + strconv.FormatUint(uint64(f.PromisedID), 10))
+		b = strconv.AppendUint(append(b, " promised="...), uint64(f.PromisedID), 10)
 	}
-	return b.String()
+	return string(b)
 }
 
 // quoteCapped quotes at most max bytes of b, noting what was left out.

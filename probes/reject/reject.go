@@ -256,10 +256,12 @@ func ServerReject(conn net.Conn, err error, status int, buffered []byte) {
 		msg += ": " + r.Line
 	}
 	e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Name: "header.reject", Conn: probes.ConnID(conn), Msg: msg}
-	e.Add(probes.String("side", "server"), probes.Int("status", int64(r.Status)), probes.String("reason", r.Code),
-		probes.String("remote", ra))
+	e.AddString("side", "server")
+	e.AddInt("status", int64(r.Status))
+	e.AddString("reason", r.Code)
+	e.AddString("remote", ra)
 	if r.Line != "" {
-		e.Add(probes.String("line", r.Line))
+		e.AddString("line", r.Line)
 	}
 	probes.Emit(&e)
 }
@@ -277,7 +279,7 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 	if r.Code == "too_large" {
 		e.Name = "header.limit"
 		e.Msg = "response from " + ra + " refused: " + r.Text + ": " + err.Error()
-		e.Add(probes.String("limit", "MaxResponseHeaderBytes"))
+		e.AddString("limit", "MaxResponseHeaderBytes")
 	} else {
 		e.Name = "header.reject"
 		e.Msg = "response from " + ra + " could not be parsed: " + r.Text
@@ -285,9 +287,11 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 			e.Msg += ": " + r.Line
 		}
 	}
-	e.Add(probes.String("side", "client"), probes.String("reason", r.Code), probes.String("remote", ra))
+	e.AddString("side", "client")
+	e.AddString("reason", r.Code)
+	e.AddString("remote", ra)
 	if r.Line != "" {
-		e.Add(probes.String("line", r.Line))
+		e.AddString("line", r.Line)
 	}
 	probes.Emit(&e)
 }
