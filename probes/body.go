@@ -38,6 +38,7 @@ type bodyState struct {
 	req, conn  uint64
 	method     string
 	u          *url.URL // rendered (redacted) only when an event needs it
+	line       string   // the request line, when it was rendered up front
 	opened     int64    // mono
 	length     int64    // Content-Length, -1 unknown
 	http1      bool
@@ -97,7 +98,12 @@ func OpenBodies() []BodyInfo {
 	return out
 }
 
-func (st *bodyState) url() string { return requestLine(st.method, st.u) }
+func (st *bodyState) url() string {
+	if st.line != "" {
+		return st.line
+	}
+	return requestLine(st.method, st.u)
+}
 
 // fill sets the fields of e, a zero Event, that every event of st shares.
 // Events are filled in place, not returned: see AddString.
@@ -212,7 +218,7 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest, now int64) {
 	// point there, never to b, so b can be collected.
 	st := &cr.body
 	st.id, st.site, st.req, st.conn = bodyIDs.Add(1), cr.site, cr.id, cr.connID()
-	st.method, st.u, st.opened = cr.req.Method, cr.req.URL, now
+	st.method, st.u, st.line, st.opened = cr.req.Method, cr.req.URL, cr.line, now
 	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
 	st.host, st.flight = cr.host, cr.flight
 	b := &trackedBody{rc: rc, st: st}
@@ -235,7 +241,7 @@ func wrapRequestBody(r *http.Request, sr *serverRequest) *bodyState {
 	}
 	st := &sr.body
 	st.id, st.server, st.site, st.req, st.conn = bodyIDs.Add(1), true, sr.site, sr.id, sr.conn
-	st.method, st.u, st.opened, st.length, st.http1 = r.Method, r.URL, mono(), r.ContentLength, r.ProtoMajor == 1
+	st.method, st.u, st.line, st.opened, st.length, st.http1 = r.Method, r.URL, sr.line, mono(), r.ContentLength, r.ProtoMajor == 1
 	st.register()
 	r.Body = &trackedBody{rc: rc, st: st}
 	if Level(Body) >= 2 {

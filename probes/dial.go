@@ -44,6 +44,9 @@ type ClientRequest struct {
 	id     uint64
 	start  int64         // mono
 	req    *http.Request // the request sent: orig, or a copy carrying the trace
+	// line is the request line (method and redacted URL), rendered once
+	// at the start when level-2 events will want it: they all carry it.
+	line string
 	orig   *http.Request // the caller's
 	t      *http.Transport
 	host   *hostState
@@ -82,6 +85,9 @@ func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientR
 		return nil
 	}
 	cr := &ClientRequest{site: site, id: NextReqID(), start: mono(), req: req, orig: req}
+	if hl >= 2 || bl >= 2 || dl >= 2 {
+		cr.line = requestLine(req.Method, req.URL)
+	}
 	var rt http.RoundTripper = http.DefaultTransport
 	if c != nil && c.Transport != nil {
 		rt = c.Transport
@@ -119,7 +125,12 @@ func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientR
 
 // url renders the request line for events: method and redacted URL. It
 // is computed only when an event needs it.
-func (cr *ClientRequest) url() string { return requestLine(cr.req.Method, cr.req.URL) }
+func (cr *ClientRequest) url() string {
+	if cr.line != "" {
+		return cr.line
+	}
+	return requestLine(cr.req.Method, cr.req.URL)
+}
 
 func requestLine(method string, u *url.URL) string { return method + " " + RedactURL(u) }
 
@@ -384,7 +395,7 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 	}
 	lvl := Level(Dial)
 	if lvl >= 2 {
-		cr.emitConn(&info, getConn)
+		cr.emitConn(&info, ce, getConn)
 	}
 	if cr.host == nil {
 		return
@@ -397,7 +408,7 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 }
 
 //go:noinline
-func (cr *ClientRequest) emitConn(info *httptrace.GotConnInfo, getConn int64) {
+func (cr *ClientRequest) emitConn(info *httptrace.GotConnInfo, ce *connEntry, getConn int64) {
 	var e Event
 	cr.fill(&e, Dial, Info, "dial.conn", "client got a connection")
 	e.AddBool("reused", info.Reused)
@@ -406,7 +417,10 @@ func (cr *ClientRequest) emitConn(info *httptrace.GotConnInfo, getConn int64) {
 	if getConn != 0 {
 		e.AddDuration("wait", sinceMono(getConn))
 	}
-	if info.Conn != nil {
+	if ce != nil { // the addresses were rendered once, for the registry
+		e.AddString("local", ce.info.Local)
+		e.AddString("remote", ce.info.Remote)
+	} else if info.Conn != nil {
 		local, remote := connAddrs(info.Conn)
 		e.AddString("local", local)
 		e.AddString("remote", remote)

@@ -140,6 +140,7 @@ type serverRequest struct {
 	body   bodyState
 
 	key      uintptr             // the request's mark in following
+	line     string              // the request line, at header or body level 2
 	w        http.ResponseWriter // the handler's writer (header.response at level 2)
 	rw       *respWriter         // the wrapper around w, when one was put
 	inFlight bool                // flight is registered
@@ -244,6 +245,9 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	}
 	hl, bl := Level(Header), Level(Body)
 	sr := &serverRequest{site: site, id: NextReqID(), conn: ConnIDFromContext(r.Context()), start: mono(), r: r, key: k, w: w}
+	if hl >= 2 || bl >= 2 {
+		sr.line = requestLine(r.Method, r.URL)
+	}
 	if hl >= 1 {
 		sr.requestHeaders()
 	}
@@ -317,7 +321,7 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	var e Event
 	sr.fill(&e, Header, Info, "header.request", "server received request headers")
 	e.AddString("method", r.Method)
-	e.AddString("url", requestLine(r.Method, r.URL))
+	e.AddString("url", sr.line)
 	e.AddString("host", r.Host)
 	e.AddString("proto", r.Proto)
 	e.AddInt("size", int64(size))
