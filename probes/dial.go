@@ -40,13 +40,13 @@ import (
 // response headers). The full trace costs about fifteen allocations;
 // most requests on a healthy keep-alive pool never need it.
 type ClientRequest struct {
-	site   string
-	id     uint64
-	start  int64         // mono
-	req    *http.Request // the request sent: orig, or a copy carrying the trace
+	site  string
+	id    uint64
+	start int64         // mono
+	req   *http.Request // the request sent: orig, or a copy carrying the trace
 	// line is the request line (method and redacted URL), rendered once
 	// at the start when level-2 events will want it: they all carry it.
-	line string
+	line   string
 	orig   *http.Request // the caller's
 	t      *http.Transport
 	host   *hostState
