@@ -111,13 +111,23 @@ func StdGotConn(req *http.Request, conn net.Conn, reused bool, idleAt time.Time)
 	cr.traceGotConn(info)
 }
 
-// StdDial is the std patch's Dial hook. At dial level 1 it returns a
-// context whose trace times this dial's DNS, connect and TLS phases
-// (dial.slow) and checks ALPN (dial.alpn_fallback), attributed to the
-// latest request to the host. At level 2 every request carries the full
-// trace already.
+// StdDial is the std patch's Dial hook. It returns a context whose trace
+// times this dial's DNS, connect and TLS phases (dial.slow, and their
+// events at level 2) and checks ALPN (dial.alpn_fallback): for the
+// request that started the dial when it left these phases to this hook
+// (see StartClientRequest), else, at dial level 1, for the latest request
+// to the host.
 func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) context.Context {
-	if Level(Dial) != 1 {
+	lvl := Level(Dial)
+	if lvl == 0 {
+		return ctx
+	}
+	if cr, ok := ctx.Value(dialOwnerKey{}).(*ClientRequest); ok {
+		dt := &httptrace.ClientTrace{}
+		cr.traceDialPhases(dt)
+		return httptrace.WithClientTrace(ctx, dt)
+	}
+	if lvl != 1 {
 		return ctx
 	}
 	h := stdHost(t, scheme, addr)
@@ -128,11 +138,9 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 	}
 	d := &ClientRequest{site: site, id: id, start: mono(), t: t, host: h, full: &fullTrace{},
 		req: &http.Request{Method: "CONNECT", URL: &url.URL{Scheme: scheme, Host: addr}}}
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		DNSStart: d.traceDNSStart, DNSDone: d.traceDNSDone,
-		ConnectStart: d.traceConnectStart, ConnectDone: d.traceConnectDone,
-		TLSHandshakeStart: d.traceTLSStart, TLSHandshakeDone: d.traceTLSDone,
-	})
+	dt := &httptrace.ClientTrace{}
+	d.traceDialPhases(dt)
+	return httptrace.WithClientTrace(ctx, dt)
 }
 
 // stdHost finds the host state the call-site requests use (keyed by the

@@ -138,3 +138,52 @@ func TestStdClientHooksNotBehindOtherRoundTrippers(t *testing.T) {
 	}
 	cr.Finish(nil, io.EOF)
 }
+
+// At level 2 with the std hooks, a request's trace leaves a dial's phases
+// to StdDial, which finds the request in the dial's context (net/http
+// derives it from the request's): the dial's events name that request,
+// exactly as a trace of its own would.
+func TestStdDialOwner(t *testing.T) {
+	sink := &memSink{}
+	useSink(t, sink)
+	useStdHooks(t, "all=2")
+
+	tr := &http.Transport{}
+	req, _ := http.NewRequest("GET", "http://owner.example.test/", nil)
+	cr := StartClientRequest(&http.Client{Transport: tr}, req, "owner.go:9")
+	own := httptrace.ContextClientTrace(cr.Request().Context())
+	if own == nil || own.GotConn == nil || own.WroteHeaders == nil {
+		t.Fatalf("level-2 request without its trace: %+v", own)
+	}
+	if own.DNSStart != nil || own.ConnectDone != nil || own.TLSHandshakeDone != nil {
+		t.Fatal("the request's trace has dial-phase hooks, which StdDial provides")
+	}
+
+	// net/http dials with a context derived from the request's.
+	dialCtx := context.WithoutCancel(cr.Request().Context())
+	trace := httptrace.ContextClientTrace(StdDial(dialCtx, tr, "http", "owner.example.test:80"))
+	if trace == nil || trace.ConnectDone == nil {
+		t.Fatal("StdDial traced no phase of the owner's dial")
+	}
+	trace.ConnectStart("tcp", "127.0.0.1:80")
+	trace.ConnectDone("tcp", "127.0.0.1:80", nil)
+	cr.Finish(nil, io.EOF)
+	Flush()
+
+	got := sink.named("dial.connect")
+	if len(got) != 1 {
+		t.Fatalf("%d dial.connect events, want 1", len(got))
+	}
+	if e := got[0]; e.Site != "owner.go:9" || e.Req != cr.ID() {
+		t.Errorf("dial.connect names site %q req %d, want the owner's owner.go:9 req %d", e.Site, e.Req, cr.ID())
+	}
+
+	// Without the std hooks the request traces its dials itself.
+	stdClient.Store(false)
+	req2, _ := http.NewRequest("GET", "http://owner.example.test/", nil)
+	cr2 := StartClientRequest(&http.Client{Transport: tr}, req2, "owner.go:12")
+	if tr2 := httptrace.ContextClientTrace(cr2.Request().Context()); tr2 == nil || tr2.DNSStart == nil {
+		t.Fatal("without the std hooks a level-2 request must trace its dials")
+	}
+	cr2.Finish(nil, io.EOF)
+}

@@ -48,7 +48,7 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := 0; j < 3; j++ {
+			for j := 0; j < 5; j++ { // enough pauses that one lands on a copy, even on a busy machine
 				resp, err := http.Get(url)
 				if err != nil {
 					fmt.Fprintln(os.Stderr, err)
