@@ -45,6 +45,15 @@ type redactConfig struct {
 	// substrings. Names come from the network, so it is bounded.
 	modes  sync.Map // string → RedactMode
 	modesN atomic.Int32
+	// recent is a direct-mapped cache in front of modes, looked up without
+	// a lock, a hash of an interface or an allocation: every header field
+	// of every event goes through RedactModeFor.
+	recent [256]atomic.Pointer[redactEntry]
+}
+
+type redactEntry struct {
+	name string
+	mode RedactMode
 }
 
 const maxRedactModes = 4096
@@ -114,14 +123,33 @@ func parseRedactMode(s string) (RedactMode, bool) {
 // RedactModeFor returns the mode that applies to header name.
 func RedactModeFor(name string) RedactMode {
 	c := redactCfg.Load()
-	if m, ok := c.modes.Load(name); ok {
-		return m.(RedactMode)
+	slot := &c.recent[nameHash(name)%uint32(len(c.recent))]
+	if e := slot.Load(); e != nil && e.name == name {
+		return e.mode
 	}
-	m := c.modeFor(name)
-	if c.modesN.Add(1) <= maxRedactModes {
-		c.modes.Store(strings.Clone(name), m) // name may alias a larger buffer
+	var m RedactMode
+	if v, ok := c.modes.Load(name); ok {
+		m = v.(RedactMode)
+	} else {
+		m = c.modeFor(name)
+		if c.modesN.Add(1) > maxRedactModes {
+			return m
+		}
+		name = strings.Clone(name) // name may alias a larger buffer
+		c.modes.Store(name, m)
 	}
+	slot.Store(&redactEntry{name: name, mode: m})
 	return m
+}
+
+// nameHash is FNV-1a over name's bytes.
+func nameHash(name string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h ^= uint32(name[i])
+		h *= 16777619
+	}
+	return h
 }
 
 func (c *redactConfig) modeFor(name string) RedactMode {

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -75,5 +76,22 @@ func TestRedactPseudoHeaders(t *testing.T) {
 	}
 	if got := RedactHeader("X-Auth-Token", "s3cret"); got != Redacted {
 		t.Errorf("X-Auth-Token rendered %q", got)
+	}
+}
+
+// RedactModeFor's lock-free cache never answers for another name: more
+// names than slots, asked twice each, get the mode the rules give.
+func TestRedactModeForCache(t *testing.T) {
+	c := redactCfg.Load()
+	for round := 0; round < 2; round++ {
+		for i := 0; i < 3*len(c.recent); i++ {
+			name := fmt.Sprintf("X-Name-%d", i)
+			if i%7 == 0 {
+				name = fmt.Sprintf("X-Token-%d", i) // sensitive by fragment
+			}
+			if got, want := RedactModeFor(name), c.modeFor(name); got != want {
+				t.Fatalf("round %d: RedactModeFor(%q) = %v, want %v", round, name, got, want)
+			}
+		}
 	}
 }
