@@ -108,15 +108,15 @@ func writerLoop(r *Ring) {
 }
 
 // drainLocked moves every event in r to the sink and the subscribers and
-// reports new drops; drainMu is held.
+// reports new drops; drainMu is held. Raw events are rendered only for a
+// consumer that reads them: the sink, a subscriber, or Recent (which
+// renders its copies); with GOHTTPDBG_OUT=off and nobody following,
+// draining costs a copy per event.
 func drainLocked(r *Ring) int {
 	n := 0
 	for {
 		k := 0
 		for k < len(drainBuf) && r.Get(&drainBuf[k]) {
-			if drainBuf[k].RawKind != 0 {
-				renderRaw(&drainBuf[k])
-			}
 			k++
 		}
 		if k == 0 {
@@ -124,6 +124,9 @@ func drainLocked(r *Ring) int {
 		}
 		sinkMu.Lock()
 		for i := 0; i < k; i++ {
+			if sink != nil && !sinkErr && drainBuf[i].RawKind != 0 {
+				renderRaw(&drainBuf[i])
+			}
 			writeLocked(&drainBuf[i])
 		}
 		sinkMu.Unlock()
@@ -295,7 +298,10 @@ func dispatch(e *Event) {
 	recentBuf[recentN%recentCap] = *e
 	recentN++
 	recentMu.Unlock()
-	if p := subs.Load(); p != nil {
+	if p := subs.Load(); p != nil && len(*p) > 0 {
+		if e.RawKind != 0 {
+			renderRaw(e)
+		}
 		subsMu.Lock() // serialises send with Close
 		for _, s := range *p {
 			s.send(e)
@@ -315,6 +321,9 @@ func Recent(dst []Event) []Event {
 	}
 	for i := start; i < recentN; i++ {
 		dst = append(dst, recentBuf[i%recentCap])
+		if e := &dst[len(dst)-1]; e.RawKind != 0 {
+			renderRaw(e) // kept raw when nothing else read it
+		}
 	}
 	return dst
 }

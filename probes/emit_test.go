@@ -2,6 +2,7 @@ package probes
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -135,4 +136,35 @@ func TestSubscriptionDropsOldest(t *testing.T) {
 	}
 	sub.Close()
 	sub.Close()
+}
+
+// A raw event is rendered only for a consumer that reads it: with no sink
+// and no subscriber the drain keeps it raw, and Recent renders the copy
+// it returns; with a sink it is rendered before the sink sees it.
+func TestRawRenderedOnlyWhenRead(t *testing.T) {
+	var renders atomic.Int32
+	RegisterRaw(7, func(e *Event) {
+		renders.Add(1)
+		e.Name, e.Msg = "test.raw", "rendered"
+	})
+	t.Cleanup(func() { rawRenderers[7].Store(nil) })
+
+	useSink(t, nil)
+	EmitRaw(&RawEvent{Probe: Frame, Sev: Debug, Kind: 7, Conn: 42})
+	Flush()
+	if n := renders.Load(); n != 0 {
+		t.Fatalf("rendered %d times with no sink and no subscriber", n)
+	}
+	recent := Recent(nil)
+	if last := recent[len(recent)-1]; last.Name != "test.raw" || last.Conn != 42 || last.RawKind != 0 {
+		t.Fatalf("Recent's last event not rendered: %+v", last)
+	}
+
+	s := &memSink{}
+	useSink(t, s)
+	EmitRaw(&RawEvent{Probe: Frame, Sev: Debug, Kind: 7, Conn: 43})
+	Flush()
+	if got := s.named("test.raw"); len(got) != 1 || got[0].Conn != 43 {
+		t.Fatalf("sink got %+v", got)
+	}
 }
