@@ -1,13 +1,14 @@
 // Package bench is gohttpdbg's own overhead record: benchmarks of real
 // net/http traffic (HTTP/1.1 and HTTP/2 over TLS on loopback, client and
-// server in one process, serial and parallel, small and 1 MiB bodies) whose
-// call sites — an http.Transport and http.Client literal, Client.Do,
-// httptest.NewUnstartedServer, ServeMux.HandleFunc — are the ones the
-// rewriter instruments, so that
+// server in one process, serial and parallel, small and 1 MiB bodies),
+// made by bench/loopback with the call sites the rewriter instruments, so
+// that
 //
 //	gohttpdbg bench --levels=0,1,2 ./bench
 //
 // measures what the probes cost per request against the plain build.
-// The build-time measurements live in bench/buildtime; docs/BENCHMARKS.md
-// records the figures and the commands that reproduce them.
+// bench/levels compares the levels inside one instrumented process, which
+// is more precise on a noisy machine; bench/buildtime measures builds.
+// docs/BENCHMARKS.md records the figures and the commands that reproduce
+// them.
 package bench
