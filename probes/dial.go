@@ -314,9 +314,11 @@ func HeaderSize(h http.Header) int {
 // key order.
 func FormatHeader(h http.Header) string {
 	// Sized up front: a request's few headers then cost one slice of keys
-	// (on the stack when they are few) and one buffer, not a growth per
-	// field. The slack is for what redaction adds ("[REDACTED]", "sha256:…").
-	var few [16]string
+	// (on the stack when they are few, and kept few: this frame is on
+	// small goroutine stacks too, see Event.AddString) and one buffer, not
+	// a growth per field. The slack is for what redaction adds
+	// ("[REDACTED]", "sha256:…").
+	var few [8]string
 	keys, n := few[:0], 0
 	for k, vs := range h {
 		keys = append(keys, k)

@@ -244,13 +244,22 @@ func RedactValue(m RedactMode, value string) string {
 		}
 		return value[:3] + "***" + value[len(value)-2:]
 	case RedactHash:
-		h := sha256.New()
-		h.Write(redactCfg.Load().salt)
-		h.Write([]byte(value))
-		var sum [sha256.Size]byte
-		return "sha256:" + hex.EncodeToString(h.Sum(sum[:0])[:6])
+		return redactHash(value)
 	}
 	return Redacted
+}
+
+// redactHash is out of line: its digest would weigh on every RedactValue
+// frame, and header events are built on small goroutine stacks (see
+// Event.AddString).
+//
+//go:noinline
+func redactHash(value string) string {
+	h := sha256.New()
+	h.Write(redactCfg.Load().salt)
+	h.Write([]byte(value))
+	var sum [sha256.Size]byte
+	return "sha256:" + hex.EncodeToString(h.Sum(sum[:0])[:6])
 }
 
 // RedactURL renders u without secrets: a password in the user info and the
