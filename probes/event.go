@@ -128,7 +128,9 @@ type Event struct {
 	Raw     [RawLen]byte
 }
 
-// Add appends attributes; those beyond MaxAttrs are dropped.
+// Add appends attributes; those beyond MaxAttrs are dropped. Its
+// arguments are an array on the caller's frame: events of the request
+// path use AddString, AddInt… instead, Add suits the rare ones (admin).
 func (e *Event) Add(attrs ...Attr) {
 	for _, a := range attrs {
 		if int(e.NAttrs) >= MaxAttrs {
