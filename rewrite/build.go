@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/ast"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,7 +128,10 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	inits := map[string]string{} // dir → package name
 	seen := map[string]bool{}
 	for _, p := range pkgs {
-		if !isTarget(p, opt) || seen[p.ID] {
+		if !isTarget(p, opt) || seen[p.ID] || strings.HasSuffix(p.ID, ".test") {
+			// The last: a test's generated main, which go list shows from
+			// the build cache and the go command makes anew: an overlay
+			// of it would be ignored (testMains is how tests flush).
 			continue
 		}
 		seen[p.ID] = true
@@ -178,6 +182,19 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 			plan.initFiles = map[string]string{}
 		}
 		plan.initFiles[d] = file
+	}
+	if gc.Verb == "test" || gc.Verb == "overlay" {
+		for d, name := range testMains(roots, opt, ge) {
+			file := filepath.Join(d, "zz_gohttpdbg_testmain_test.go")
+			if _, err := os.Stat(file); err == nil {
+				return nil, fmt.Errorf("%s exists: gohttpdbg generates a file of that name; rename yours", file)
+			}
+			path, err := writeAddressed(filepath.Join(cache, "src"), filepath.Base(file), testMainFile(name))
+			if err != nil {
+				return nil, err
+			}
+			overlay[file] = path
+		}
 	}
 
 	// The runtime module.
@@ -425,6 +442,59 @@ func splitDeps(all []*packages.Package, deps []string) (roots, ofDeps []*package
 		}
 	}
 	return roots, ofDeps
+}
+
+// testMains returns, for each directory whose tests the command builds and
+// whose test files declare no TestMain, the package to declare one in (the
+// external test package if there is one): see testMainFile. A TestMain of
+// the user's is rewritten instead, like func main. Directories whose tests
+// do not type-check are left to the go command's errors.
+func testMains(roots []*packages.Package, opt Options, ge *goEnv) map[string]string {
+	type dirTests struct {
+		internal, external string
+		tests, testMain    bool
+		broken             bool
+	}
+	dirs := map[string]*dirTests{}
+	for _, p := range roots {
+		if !strings.HasSuffix(p.ID, ".test]") || !isTarget(p, opt) || isInModCache(p, ge) {
+			continue // not a test variant ("p [p.test]", "p_test [p.test]")
+		}
+		for _, f := range p.Syntax {
+			name := p.Fset.PositionFor(f.Pos(), false).Filename
+			if !strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			d := dirs[filepath.Dir(name)]
+			if d == nil {
+				d = &dirTests{}
+				dirs[filepath.Dir(name)] = d
+			}
+			d.tests = true
+			d.broken = d.broken || len(p.Errors) > 0
+			if strings.HasSuffix(p.PkgPath, "_test") {
+				d.external = p.Name
+			} else {
+				d.internal = p.Name
+			}
+			for _, decl := range f.Decls {
+				if fd, ok := decl.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "TestMain" {
+					d.testMain = true
+				}
+			}
+		}
+	}
+	out := map[string]string{}
+	for dir, d := range dirs {
+		switch {
+		case !d.tests || d.testMain || d.broken:
+		case d.external != "":
+			out[dir] = d.external
+		default:
+			out[dir] = d.internal
+		}
+	}
+	return out
 }
 
 // targetDeps returns the import paths of the targets (see isTarget) that

@@ -219,8 +219,12 @@ func (f *finder) unusedImports(file *ast.File) {
 func (f *finder) visit(n ast.Node, stack []ast.Node) {
 	switch n := n.(type) {
 	case *ast.FuncDecl:
-		if n.Recv == nil && n.Name.Name == "main" && n.Body != nil && f.pkg.Name() == "main" {
+		switch {
+		case n.Recv == nil && n.Name.Name == "main" && n.Body != nil && f.pkg.Name() == "main":
 			r := byObject[KindMain]["main.main"]
+			f.edits = append(f.edits, f.edit(n, n.Name.Pos(), r, ShapeDeferFlush, r.Func))
+		case f.isTestMain(n):
+			r := byObject[KindMain]["testing.TestMain"]
 			f.edits = append(f.edits, f.edit(n, n.Name.Pos(), r, ShapeDeferFlush, r.Func))
 		}
 	case *ast.CallExpr:
@@ -453,6 +457,27 @@ func (f *finder) edit(n ast.Node, anchor token.Pos, r *Rule, shape Shape, fn str
 		Wrapper: Wrapper{Path: r.Path, Name: fn, Alias: f.aliases[base]},
 		Site:    f.site(f.fset.PositionFor(anchor, false)),
 	}
+}
+
+// isTestMain reports whether n is a test file's func TestMain(*testing.M).
+func (f *finder) isTestMain(n *ast.FuncDecl) bool {
+	if n.Recv != nil || n.Name.Name != "TestMain" || n.Body == nil || !strings.HasSuffix(f.filename, "_test.go") {
+		return false
+	}
+	fn, ok := f.info.Defs[n.Name].(*types.Func)
+	if !ok {
+		return false
+	}
+	sig := fn.Type().(*types.Signature)
+	if sig.Params().Len() != 1 || sig.Results().Len() != 0 {
+		return false
+	}
+	ptr, ok := sig.Params().At(0).Type().(*types.Pointer)
+	if !ok {
+		return false
+	}
+	named, ok := ptr.Elem().(*types.Named)
+	return ok && named.Obj().Name() == "M" && named.Obj().Pkg() != nil && named.Obj().Pkg().Path() == "testing"
 }
 
 func importsC(f *ast.File) bool {

@@ -122,6 +122,12 @@ var Rules = sortRules([]*Rule{
 		Name: "func main", Kind: KindMain, Object: "main.main", Path: RuntimePath, Func: "Flush",
 		Doc: "func main() { … } → func main() { defer gohttpdbgrt.Flush(); … }",
 	},
+	{
+		// A TestMain that returns hands its code to the test binary's
+		// generated main, which calls os.Exit itself.
+		Name: "func TestMain", Kind: KindMain, Object: "testing.TestMain", Path: RuntimePath, Func: "Flush",
+		Doc: "func TestMain(m *testing.M) { … } → func TestMain(m *testing.M) { defer gohttpdbgrt.Flush(); … }",
+	},
 })
 
 func sortRules(rs []*Rule) []*Rule {
