@@ -170,14 +170,9 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 
 	for d, name := range inits {
 		file := filepath.Join(d, "zz_gohttpdbg_init.go")
-		if _, err := os.Stat(file); err == nil {
-			return nil, fmt.Errorf("%s exists: gohttpdbg generates a file of that name; rename yours", file)
-		}
-		path, err := writeAddressed(filepath.Join(cache, "src"), filepath.Base(file), initFile(name))
-		if err != nil {
+		if err := addGenerated(overlay, cache, file, initFile(name)); err != nil {
 			return nil, err
 		}
-		overlay[file] = path
 		if plan.initFiles == nil {
 			plan.initFiles = map[string]string{}
 		}
@@ -185,15 +180,9 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	}
 	if gc.Verb == "test" || gc.Verb == "overlay" {
 		for d, name := range testMains(roots, opt, ge) {
-			file := filepath.Join(d, "zz_gohttpdbg_testmain_test.go")
-			if _, err := os.Stat(file); err == nil {
-				return nil, fmt.Errorf("%s exists: gohttpdbg generates a file of that name; rename yours", file)
-			}
-			path, err := writeAddressed(filepath.Join(cache, "src"), filepath.Base(file), testMainFile(name))
-			if err != nil {
+			if err := addGenerated(overlay, cache, filepath.Join(d, "zz_gohttpdbg_testmain_test.go"), testMainFile(name)); err != nil {
 				return nil, err
 			}
-			overlay[file] = path
 		}
 	}
 
@@ -442,6 +431,20 @@ func splitDeps(all []*packages.Package, deps []string) (roots, ofDeps []*package
 		}
 	}
 	return roots, ofDeps
+}
+
+// addGenerated puts content into the build as file, a file of the user's
+// package directory that must not exist, through the overlay.
+func addGenerated(overlay map[string]string, cache, file string, content []byte) error {
+	if _, err := os.Stat(file); err == nil {
+		return fmt.Errorf("%s exists: gohttpdbg generates a file of that name; rename yours", file)
+	}
+	path, err := writeAddressed(filepath.Join(cache, "src"), filepath.Base(file), content)
+	if err != nil {
+		return err
+	}
+	overlay[file] = path
+	return nil
 }
 
 // testMains returns, for each directory whose tests the command builds and
