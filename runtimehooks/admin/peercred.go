@@ -69,21 +69,23 @@ func (l *listener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		p, err := peerOf(c)
+		// A refusal is audited before the connection closes, so that the
+		// record exists by the time the peer sees its EOF.
 		if err != nil {
-			c.Close()
 			l.s.refuse(Peer{PID: -1, UID: -1}, "connect", "cannot read peer credentials: "+err.Error())
+			c.Close()
 			continue
 		}
 		if !allowed(p) {
-			c.Close()
 			l.s.refuse(p, "connect", "peer uid is neither this process's uid nor root")
+			c.Close()
 			continue
 		}
 		select {
 		case l.slots <- struct{}{}:
 		default:
-			c.Close()
 			l.s.refuse(p, "connect", "too many admin connections")
+			c.Close()
 			continue
 		}
 		return &adminConn{UnixConn: c, peer: p, release: func() { <-l.slots }}, nil
