@@ -281,7 +281,7 @@ func (cr *ClientRequest) emitResponseHeaders(resp *http.Response, size int) {
 	e.AddInt("status", int64(resp.StatusCode))
 	e.AddString("proto", resp.Proto)
 	e.AddInt("size", int64(size))
-	e.AddString("headers", FormatHeader(resp.Header))
+	e.AddHeader("headers", resp.Header)
 	e.AddString("url", cr.url())
 	Emit(&e)
 }
@@ -312,26 +312,38 @@ func HeaderSize(h http.Header) int {
 
 // FormatHeader renders h, redacted, as "Key: value; Key: value" in sorted
 // key order.
-func FormatHeader(h http.Header) string {
-	// Sized up front: a request's few headers then cost one slice of keys
-	// (on the stack when they are few, and kept few: this frame is on
-	// small goroutine stacks too, see Event.AddString) and one buffer, not
-	// a growth per field. The slack is for what redaction adds
-	// ("[REDACTED]", "sha256:…").
-	var few [8]string
-	keys, n := few[:0], 0
+func FormatHeader(h http.Header) string { return formatFields(headerFields(h)) }
+
+// headerFields returns h's fields as name, value, name, value…, the
+// values of a name in their order.
+func headerFields(h http.Header) []string {
+	n := 0
+	for _, vs := range h {
+		n += 2 * len(vs)
+	}
+	f := make([]string, 0, n)
 	for k, vs := range h {
-		keys = append(keys, k)
 		for _, v := range vs {
-			n += len(k) + len(v) + 4 + redactSlack
+			f = append(f, k, v)
 		}
 	}
-	sort.Strings(keys)
+	return f
+}
+
+// formatFields renders fields (see headerFields) sorted by name, values
+// redacted. The buffer is sized up front, with slack for what redaction
+// adds ("[REDACTED]", "sha256:…"), not grown per field.
+func formatFields(f []string) string {
+	pairs := make([]int, len(f)/2)
+	n := 0
+	for i := range pairs {
+		pairs[i] = 2 * i
+		n += len(f[2*i]) + len(f[2*i+1]) + 4 + redactSlack
+	}
+	sort.SliceStable(pairs, func(a, b int) bool { return f[pairs[a]] < f[pairs[b]] })
 	b := make([]byte, 0, n)
-	for _, k := range keys {
-		for _, v := range h[k] {
-			b = appendHeaderField(b, k, v)
-		}
+	for _, i := range pairs {
+		b = appendHeaderField(b, f[i], f[i+1])
 	}
 	return string(b)
 }

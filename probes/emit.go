@@ -124,8 +124,8 @@ func drainLocked(r *Ring) int {
 		}
 		sinkMu.Lock()
 		for i := 0; i < k; i++ {
-			if sink != nil && !sinkErr && drainBuf[i].RawKind != 0 {
-				renderRaw(&drainBuf[i])
+			if sink != nil && !sinkErr {
+				renderLazy(&drainBuf[i])
 			}
 			writeLocked(&drainBuf[i])
 		}
@@ -168,6 +168,7 @@ func drainLocked(r *Ring) int {
 //go:noinline
 func emitNow(e *Event) {
 	c := *e
+	renderLazy(&c)
 	if r := theRing.Load(); r != nil && drainMu.TryLock() {
 		drainLocked(r)
 		drainMu.Unlock()
@@ -299,9 +300,7 @@ func dispatch(e *Event) {
 	recentN++
 	recentMu.Unlock()
 	if p := subs.Load(); p != nil && len(*p) > 0 {
-		if e.RawKind != 0 {
-			renderRaw(e)
-		}
+		renderLazy(e)
 		subsMu.Lock() // serialises send with Close
 		for _, s := range *p {
 			s.send(e)
@@ -321,9 +320,7 @@ func Recent(dst []Event) []Event {
 	}
 	for i := start; i < recentN; i++ {
 		dst = append(dst, recentBuf[i%recentCap])
-		if e := &dst[len(dst)-1]; e.RawKind != 0 {
-			renderRaw(e) // kept raw when nothing else read it
-		}
+		renderLazy(&dst[len(dst)-1]) // left for a reader when nothing else read it
 	}
 	return dst
 }
@@ -372,6 +369,18 @@ func EmitRaw(raw *RawEvent) {
 	}
 	currentRing().PutRaw(raw)
 	kickWriter()
+}
+
+// renderLazy completes what an event left for its reader: a raw event's
+// name, message and attributes, a header attribute's text (AddHeader).
+func renderLazy(e *Event) {
+	if e.RawKind != 0 {
+		renderRaw(e)
+	}
+	if e.headers != nil {
+		e.Attrs[e.headersAt].Str = formatFields(e.headers)
+		e.headers = nil
+	}
 }
 
 // renderRaw turns a raw event into a whole one; an event of a kind

@@ -1,6 +1,8 @@
 package probes
 
 import (
+	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -166,5 +168,52 @@ func TestRawRenderedOnlyWhenRead(t *testing.T) {
 	Flush()
 	if got := s.named("test.raw"); len(got) != 1 || got[0].Conn != 43 {
 		t.Fatalf("sink got %+v", got)
+	}
+}
+
+// AddHeader copies a header's fields; the attribute's text (sorted,
+// redacted, as FormatHeader renders it) is made by the first reader, and
+// every reader sees it: the sink, a subscriber, Recent.
+func TestAddHeaderRenderedForReaders(t *testing.T) {
+	h := http.Header{"X-B": {"2", "3"}, "Authorization": {"Bearer s3cr3t"}, "A": {"1"}}
+	want := FormatHeader(h)
+	if !strings.HasPrefix(want, "A: 1; Authorization: [REDACTED]; X-B: 2; X-B: 3") {
+		t.Fatalf("FormatHeader = %q", want)
+	}
+	emit := func(req uint64) {
+		e := Event{Probe: Header, Sev: Info, Name: "header.request", Req: req}
+		e.AddInt("size", 1)
+		e.AddHeader("headers", h)
+		Emit(&e)
+		Flush()
+	}
+	check := func(where string, e Event) {
+		t.Helper()
+		a, ok := e.Attr("headers")
+		if !ok || a.Str != want || e.headers != nil {
+			t.Errorf("%s: headers attr %q (rendered %v), want %q", where, a.Str, e.headers == nil, want)
+		}
+	}
+
+	useSink(t, nil) // nobody reads: the drain leaves it, Recent renders its copy
+	emit(901)
+	recent := Recent(nil)
+	check("Recent", recent[len(recent)-1])
+
+	s := &memSink{}
+	useSink(t, s)
+	sub := Subscribe(4)
+	defer sub.Close()
+	emit(902)
+	got := s.named("header.request")
+	if len(got) != 1 {
+		t.Fatalf("sink got %d events", len(got))
+	}
+	check("sink", got[0])
+	select {
+	case e := <-sub.C():
+		check("subscriber", e)
+	case <-time.After(5 * time.Second):
+		t.Fatal("subscriber got nothing")
 	}
 }

@@ -1,6 +1,9 @@
 package probes
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Probe names one of the probes; it indexes the level table.
 type Probe uint8
@@ -126,6 +129,25 @@ type Event struct {
 	// RawKind) before any sink or subscriber sees it. 0 for the others.
 	RawKind uint8
 	Raw     [RawLen]byte
+
+	// headers are the fields (name, value, name, value…) of the header
+	// AddHeader recorded for attribute headersAt, rendered by the first
+	// reader (see renderLazy); nil once rendered, or when there is none.
+	headers   []string
+	headersAt uint8
+}
+
+// AddHeader appends the attribute key for header h: its fields sorted by
+// name, values redacted ("Name: value; Name: value"), as FormatHeader
+// renders them. Here it only copies the fields (one allocation, the
+// strings shared): sorting, redacting and joining them wait for a reader
+// (the sink, a subscriber, Recent), so an event that nobody reads — the
+// sink off, nobody following — costs none of that. One per event.
+func (e *Event) AddHeader(key string, h http.Header) {
+	if a := e.next(); a != nil {
+		a.Key, a.Kind = key, KindString
+		e.headers, e.headersAt = headerFields(h), e.NAttrs-1
+	}
 }
 
 // Add appends attributes; those beyond MaxAttrs are dropped. Its

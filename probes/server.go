@@ -325,7 +325,7 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	e.AddString("host", r.Host)
 	e.AddString("proto", r.Proto)
 	e.AddInt("size", int64(size))
-	e.AddString("headers", FormatHeader(r.Header))
+	e.AddHeader("headers", r.Header)
 	e.AddString("remote", r.RemoteAddr)
 	Emit(&e)
 }
@@ -349,7 +349,7 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header) {
 	sr.fill(&e, Header, Info, "header.response", "server sent response headers")
 	e.AddInt("status", int64(status))
 	e.AddInt("size", int64(HeaderSize(h)))
-	e.AddString("headers", FormatHeader(h))
+	e.AddHeader("headers", h)
 	e.AddDuration("dur", sinceMono(sr.start))
 	Emit(&e)
 }
