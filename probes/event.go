@@ -142,7 +142,9 @@ type Event struct {
 // renders them. Here it only copies the fields (one allocation, the
 // strings shared): sorting, redacting and joining them wait for a reader
 // (the sink, a subscriber, Recent), so an event that nobody reads — the
-// sink off, nobody following — costs none of that. One per event.
+// sink off, nobody following — costs none of that. The reader redacts
+// with the rules in force then, which are those of the start
+// (GOHTTPDBG_REDACT is read once). One per event.
 func (e *Event) AddHeader(key string, h http.Header) {
 	if a := e.next(); a != nil {
 		a.Key, a.Kind = key, KindString
