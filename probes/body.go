@@ -98,12 +98,7 @@ func OpenBodies() []BodyInfo {
 	return out
 }
 
-func (st *bodyState) url() string {
-	if st.line != "" {
-		return st.line
-	}
-	return requestLine(st.method, st.u)
-}
+func (st *bodyState) url() string { return renderedLine(st.line, st.method, st.u) }
 
 // fill sets the fields of e, a zero Event, that every event of st shares.
 // Events are filled in place, not returned: see AddString.

@@ -132,16 +132,21 @@ func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientR
 	return cr
 }
 
-// url renders the request line for events: method and redacted URL. It
-// is computed only when an event needs it.
-func (cr *ClientRequest) url() string {
-	if cr.line != "" {
-		return cr.line
-	}
-	return requestLine(cr.req.Method, cr.req.URL)
-}
+// url is the request line for events, method and redacted URL: the one
+// rendered at the start (level 2), or rendered now for an event that
+// needs it.
+func (cr *ClientRequest) url() string { return renderedLine(cr.line, cr.req.Method, cr.req.URL) }
 
 func requestLine(method string, u *url.URL) string { return method + " " + RedactURL(u) }
+
+// renderedLine returns line, a request line rendered up front, or renders
+// it now when there is none.
+func renderedLine(line, method string, u *url.URL) string {
+	if line != "" {
+		return line
+	}
+	return requestLine(method, u)
+}
 
 // Request returns the request to send: req, or a shallow copy of it whose
 // context carries the composed trace.

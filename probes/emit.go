@@ -108,10 +108,11 @@ func writerLoop(r *Ring) {
 }
 
 // drainLocked moves every event in r to the sink and the subscribers and
-// reports new drops; drainMu is held. Raw events are rendered only for a
-// consumer that reads them: the sink, a subscriber, or Recent (which
-// renders its copies); with GOHTTPDBG_OUT=off and nobody following,
-// draining costs a copy per event.
+// reports new drops; drainMu is held. What events leave for a reader (raw
+// events, AddHeader's attribute) is rendered only for one that reads
+// them: the sink, a subscriber, or Recent (which renders its copies);
+// with GOHTTPDBG_OUT=off and nobody following, draining costs a copy per
+// event.
 func drainLocked(r *Ring) int {
 	n := 0
 	for {
@@ -158,8 +159,7 @@ func drainLocked(r *Ring) int {
 
 // emitNow writes a diagnostic synchronously. The ring is drained first
 // (unless another goroutine is draining it) so that the level-2 events
-// that led to the diagnostic come before it.
-// emitNow writes a diagnostic synchronously. It works on its own copy of
+// that led to the diagnostic come before it. It works on its own copy of
 // *e, so that Emit's argument stays on its caller's stack (sinks and
 // subscribers are called through interfaces), and it takes a pointer, so
 // that Emit's frame holds no Event: events are built on small goroutine

@@ -136,7 +136,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		}
 		seen[p.ID] = true
 		if isRoot[p] && (p.Name == "main" || gc.Verb == "test" || gc.Verb == "overlay") {
-			if len(p.GoFiles) > 0 && !strings.HasSuffix(p.PkgPath, "_test") && !strings.HasSuffix(p.ID, ".test") {
+			if len(p.GoFiles) > 0 && !strings.HasSuffix(p.PkgPath, "_test") {
 				inits[filepath.Dir(p.GoFiles[0])] = p.Name
 			}
 		}
