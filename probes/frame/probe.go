@@ -321,6 +321,12 @@ func renderRawFrame(e *probes.Event) {
 	case sideServer:
 		e.AddString("side", "server")
 	}
+	addFrameAttrs(e, &f)
+}
+
+// addFrameAttrs adds the attributes every frame event carries, decoded
+// (emitFrame) or rendered from its raw form (renderRawFrame).
+func addFrameAttrs(e *probes.Event, f *Frame) {
 	e.AddString("type", f.Type.String())
 	e.AddInt("len", int64(f.Length))
 	if f.Flags != 0 {
@@ -429,14 +435,7 @@ func (c *Conn) frameFull(hdr [HeaderLen]byte, payload []byte, written bool) {
 func (c *Conn) emitFrame(f *Frame, name string, rtt time.Duration, hasRTT bool) {
 	var e probes.Event
 	c.fill(&e, probes.Debug, name, f.StreamID, Summary(f))
-	e.AddString("type", f.Type.String())
-	e.AddInt("len", int64(f.Length))
-	if f.Flags != 0 {
-		e.AddInt("flags", int64(f.Flags))
-	}
-	if f.Type == TypeWindowUpdate {
-		e.AddInt("incr", int64(f.Increment))
-	}
+	addFrameAttrs(&e, f)
 	if hasRTT {
 		e.AddDuration("rtt", rtt)
 	}
