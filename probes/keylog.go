@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"crypto/tls"
 	"io"
 	"sync"
 )
@@ -11,7 +12,10 @@ import (
 // lines go to the file in force when the handshake runs, and nowhere
 // while none is. The call-site wrappers set it on the *tls.Config of a
 // Transport or Server they instrument when the user left KeyLogWriter nil,
-// so only connections made after the switch are logged.
+// so only connections made after the switch are logged. With the std
+// patch, net/http also hands over the copy of the config it makes for each
+// client connection (StdTLSConfig): a Transport without a TLSClientConfig,
+// such as http.DefaultTransport, is covered too.
 
 var (
 	keyLogMu sync.Mutex
@@ -47,4 +51,14 @@ func KeyLogActive() bool {
 	keyLogMu.Lock()
 	defer keyLogMu.Unlock()
 	return keyLogW != nil
+}
+
+// StdTLSConfig is the std patch's hook on the tls.Config net/http makes
+// for a connection (a copy of the program's, or a new one when it set
+// none): a KeyLogWriter left nil becomes the switchable key log. The
+// program's own config is not touched, and a writer it set is kept.
+func StdTLSConfig(c *tls.Config) {
+	if c.KeyLogWriter == nil {
+		c.KeyLogWriter = KeyLog()
+	}
 }

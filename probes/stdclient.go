@@ -111,33 +111,54 @@ func StdGotConn(req *http.Request, conn net.Conn, reused bool, idleAt time.Time)
 	cr.traceGotConn(info)
 }
 
+// StdDialFor is the std patch's DialFor hook: a request followed with
+// the std hooks (no trace of its own) is about to start a dial, and the
+// dial's context gets the request as its owner, for StdDial. It runs only
+// on that path, so the allocation is a dial's, not every request's.
+func StdDialFor(ctx context.Context, req *http.Request) context.Context {
+	if Level(Dial) < 1 {
+		return ctx
+	}
+	cr := stdLookup(req)
+	if cr == nil || cr.full != nil {
+		return ctx // not followed, or its trace's context already names it
+	}
+	return context.WithValue(ctx, dialOwnerKey{}, cr)
+}
+
 // StdDial is the std patch's Dial hook. It returns a context whose trace
 // times this dial's DNS, connect and TLS phases (dial.slow, and their
-// events at level 2) and checks ALPN (dial.alpn_fallback): for the
-// request that started the dial when it left these phases to this hook
-// (see StartClientRequest), else, at dial level 1, for the latest request
-// to the host.
+// events at level 2) and checks ALPN (dial.alpn_fallback), for the request
+// that started the dial: its context names it (StartClientRequest for a
+// traced request, StdDialFor for one followed by the std hooks). A dial
+// without an owner (a request not followed, or a net/http without the
+// DialFor hook) is attributed, at dial level 1, to the latest request to
+// the host.
 func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) context.Context {
 	lvl := Level(Dial)
 	if lvl == 0 {
 		return ctx
 	}
-	if cr, ok := ctx.Value(dialOwnerKey{}).(*ClientRequest); ok {
+	owner, _ := ctx.Value(dialOwnerKey{}).(*ClientRequest)
+	if owner != nil && owner.full != nil {
 		dt := &httptrace.ClientTrace{}
-		cr.traceDialPhases(dt)
+		owner.traceDialPhases(dt)
 		return httptrace.WithClientTrace(ctx, dt)
 	}
 	if lvl != 1 {
 		return ctx
 	}
 	h := stdHost(t, scheme, addr)
-	var site string
-	var id uint64
-	if last := h.last.Load(); last != nil {
-		site, id = last.site, last.id
+	if owner == nil {
+		owner = h.last.Load()
 	}
-	d := &ClientRequest{site: site, id: id, start: mono(), t: t, host: h, full: &fullTrace{},
+	d := &ClientRequest{start: mono(), t: t, host: h, full: &fullTrace{},
 		req: &http.Request{Method: "CONNECT", URL: &url.URL{Scheme: scheme, Host: addr}}}
+	if owner != nil {
+		// Its own state is the request's goroutine's: d times the dial
+		// under its name.
+		d.site, d.id = owner.site, owner.id
+	}
 	dt := &httptrace.ClientTrace{}
 	d.traceDialPhases(dt)
 	return httptrace.WithClientTrace(ctx, dt)

@@ -187,3 +187,51 @@ func TestStdDialOwner(t *testing.T) {
 	}
 	cr2.Finish(nil, io.EOF)
 }
+
+// At level 1 a request followed by the std hooks has no trace of its
+// own: the patched getConn hands its dial's context to StdDialFor, and the
+// dial's events name that request, not the latest one to the host.
+func TestStdDialForOwnerAtLevel1(t *testing.T) {
+	sink := &memSink{}
+	useSink(t, sink)
+	useStdHooks(t, "all=1,slow.connect=1ns")
+
+	tr := &http.Transport{}
+	c := &http.Client{Transport: tr}
+	newReq := func(site string) *ClientRequest {
+		req, _ := http.NewRequest("GET", "http://dialfor.example.test/", nil)
+		cr := StartClientRequest(c, req, site)
+		if cr.Request() != req {
+			t.Fatalf("%s: a level-1 request with the std hooks was copied", site)
+		}
+		return cr
+	}
+	dialer := newReq("dialer.go:7")
+	later := newReq("later.go:9") // the latest request to the host
+
+	dialCtx := StdDialFor(context.WithoutCancel(context.Background()), dialer.Request())
+	trace := httptrace.ContextClientTrace(StdDial(dialCtx, tr, "http", "dialfor.example.test:80"))
+	if trace == nil || trace.ConnectDone == nil {
+		t.Fatal("StdDial traced no phase of the dial")
+	}
+	trace.ConnectStart("tcp", "127.0.0.1:80")
+	time.Sleep(time.Millisecond)
+	trace.ConnectDone("tcp", "127.0.0.1:80", nil)
+	dialer.Finish(nil, io.EOF)
+	later.Finish(nil, io.EOF)
+	Flush()
+
+	got := sink.named("dial.slow")
+	if len(got) != 1 {
+		t.Fatalf("%d dial.slow events, want 1", len(got))
+	}
+	if e := got[0]; e.Site != "dialer.go:7" || e.Req != dialer.ID() {
+		t.Errorf("dial.slow names site %q req %d, want the dialing request's dialer.go:7 req %d", e.Site, e.Req, dialer.ID())
+	}
+
+	// A request the probes do not follow leaves the dial's context alone.
+	other, _ := http.NewRequest("GET", "http://dialfor.example.test/", nil)
+	if ctx := context.Background(); StdDialFor(ctx, other) != ctx {
+		t.Error("StdDialFor marked the dial of a request nobody follows")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -82,6 +83,7 @@ func TestScripts(t *testing.T) {
 			"treehash":  cmdTreehash,
 			"cmpframes": cmdCmpFrames,
 			"jsonl":     cmdJSONL,
+			"waitfile":  cmdWaitFile,
 		},
 	})
 }
@@ -122,6 +124,26 @@ func cmdTreehash(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	ts.Setenv(key, sum)
+}
+
+// waitfile FILE REGEXP: wait until FILE exists and matches REGEXP, for a
+// file a background program writes (a key log). It gives up after 60s: a
+// wait, not a timing assertion.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfile FILE REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	for end := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if data, err := os.ReadFile(path); err == nil && re.Match(data) {
+			return
+		}
+		if time.Now().After(end) {
+			ts.Fatalf("%s: no match for %q after 60s", args[0], args[1])
+		}
+	}
 }
 
 var frameRE = regexp.MustCompile(`[^\s]+\.go:\d+`)

@@ -1,5 +1,7 @@
 package stdpatch
 
+import "github.com/dave/dst"
+
 // patchHTTP1 patches net/http's HTTP/1 server request read and client
 // response read. It returns the helpers' source for the added file.
 func patchHTTP1(pk *pkgFiles, st *patchState) string {
@@ -33,7 +35,25 @@ func patchHTTP1(pk *pkgFiles, st *patchState) string {
 	if peek {
 		helpers += peekHelper
 	}
-	return helpers + patchClientConn(pk, st)
+	return helpers + patchClientConn(pk, st) + patchTLSConfig(pk, st)
+}
+
+// patchTLSConfig wraps cloneTLSConfig, through which net/http makes the
+// tls.Config of each client connection and of a server started by
+// ServeTLS: a copy of the program's, or a new one when it set none. The
+// probes give the copy the switchable key log, so a Transport without a
+// TLSClientConfig (http.DefaultTransport) is covered without setting one
+// on it, which would turn its HTTP/2 off (golang/go#20645).
+func patchTLSConfig(pk *pkgFiles, st *patchState) string {
+	f, fd, err := pk.funcDecl("", "cloneTLSConfig")
+	if err != nil || fd == nil || !f.signature(fd).matches([]string{"*tls.Config"}, []string{"*tls.Config"}) {
+		st.missing("cloneTLSConfig")
+		return ""
+	}
+	f.wrap(fd, f.signature(fd), func(_ string, _ []string, call string) string {
+		return "c := " + call + "\nif h := GohttpdbgHTTP1.TLSConfig; h != nil && c != nil {\nh(c)\n}\nreturn c"
+	})
+	return ""
 }
 
 // patchClientConn wraps the client's (*Transport).getConn, to report the
@@ -57,8 +77,65 @@ func patchClientConn(pk *pkgFiles, st *patchState) string {
 	if len(st.miss) != n {
 		return ""
 	}
-	return clientHookedHelper
+	return clientHookedHelper + markDialOwner(pk, st)
 }
+
+// markDialOwner inserts, in (*Transport).getConn, just before the request
+// queues a dial of its own, a call that lets the probes mark the dial's
+// context with the request (DialFor). Without it a level-1 dial is
+// attributed to the latest request to the host, which under concurrency
+// may be another one. Only the dialing path runs it: a request served from
+// the idle pool costs nothing more.
+func markDialOwner(pk *pkgFiles, st *patchState) string {
+	const label = "(*Transport).getConn queueForDial"
+	f, fd, err := pk.funcDecl("Transport", "getConn")
+	if err != nil || fd == nil || !pk.hasFields("wantConn", "mu", "ctx") || len(fd.Type.Params.List) == 0 ||
+		len(fd.Type.Params.List[0].Names) != 1 {
+		st.missing(label)
+		return ""
+	}
+	treq := fd.Type.Params.List[0].Names[0].Name
+	var w dst.Expr
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		es, ok := s.(*dst.ExprStmt)
+		if !ok {
+			return false
+		}
+		c, ok := es.X.(*dst.CallExpr)
+		if !ok || len(c.Args) != 1 {
+			return false
+		}
+		if sel, ok := c.Fun.(*dst.SelectorExpr); ok && sel.Sel.Name == "queueForDial" {
+			w = c.Args[0]
+			return true
+		}
+		return false
+	})
+	if stmt == nil {
+		st.missing(label)
+		return ""
+	}
+	f.insertBefore(stmt, "gohttpdbgDialFor("+f.exprText(w)+", "+treq+".Request)")
+	return dialForHelper
+}
+
+const dialForHelper = `
+// gohttpdbgDialFor hands the probes the context of the dial w is about to
+// queue for req. w may already wait in the idle pool's queue, where
+// another goroutine can deliver a connection to it and clear its context:
+// hence the lock.
+func gohttpdbgDialFor(w *wantConn, req *Request) {
+	h := GohttpdbgHTTP1.DialFor
+	if h == nil {
+		return
+	}
+	w.mu.Lock()
+	if w.ctx != nil {
+		w.ctx = h(w.ctx, req)
+	}
+	w.mu.Unlock()
+}
+`
 
 const http1HookSet = `
 // GohttpdbgHTTP1HookSet holds the HTTP/1 hooks of gohttpdbg's std patch,
@@ -82,6 +159,15 @@ type GohttpdbgHTTP1HookSet struct {
 	// alike) and returns the context to dial with: one that may carry an
 	// httptrace.ClientTrace for this dial, composed with the request's.
 	Dial func(ctx context.Context, t *Transport, scheme, addr string) context.Context
+	// DialFor runs in the request's goroutine when a client request is
+	// about to start a dial of its own, and returns the context to dial
+	// with (the dial's, or one derived from it); Dial later receives it.
+	DialFor func(ctx context.Context, req *Request) context.Context
+	// TLSConfig receives each tls.Config net/http makes for a client
+	// connection, or for a server started by ServeTLS, before it is used:
+	// a copy of the program's (or a new one if it set none) that the hook
+	// may change.
+	TLSConfig func(c *tls.Config)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
 }

@@ -16,6 +16,7 @@ package http
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http/httptrace"
@@ -24,6 +25,8 @@ import (
 )
 
 var gohttpdbgSelfTestSum atomic.Uint64
+
+type gohttpdbgSelfTestKey struct{}
 
 func gohttpdbgSelfTestTouch(b []byte) {
 	var s uint64
@@ -47,6 +50,14 @@ func init() {
 		// the hook only looks at what it is given.
 		_ = len(req.Header) + len(idleAt.String())
 		_ = conn != nil && reused
+	}
+	GohttpdbgHTTP1.TLSConfig = func(c *tls.Config) {
+		if c.KeyLogWriter == nil {
+			c.KeyLogWriter = io.Discard // as the probes' key log while it is off
+		}
+	}
+	GohttpdbgHTTP1.DialFor = func(ctx context.Context, req *Request) context.Context {
+		return context.WithValue(ctx, gohttpdbgSelfTestKey{}, req)
 	}
 	// A trace of the dial's own, composed with the test's: the test's hooks
 	// must still see every event.

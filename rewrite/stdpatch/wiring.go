@@ -41,9 +41,11 @@ func init() {
 	h1 := http.GohttpdbgHTTP1
 	h1.ServerReject = gohttpdbgreject.ServerReject
 	h1.ClientReadError = gohttpdbgreject.ClientReadError
+	h1.TLSConfig = gohttpdbgprobes.StdTLSConfig
 	if h1.ClientHooked {
 		h1.GotConn = gohttpdbgprobes.StdGotConn
 		h1.Dial = gohttpdbgprobes.StdDial
+		h1.DialFor = gohttpdbgprobes.StdDialFor
 		gohttpdbgprobes.UseStdClientHooks()
 	}
 }

@@ -16,7 +16,9 @@ import (
 //   - a server started by ServeTLS/ListenAndServeTLS without a TLSConfig,
 //     which net/http would otherwise fill with an empty one.
 // A Transport with a nil TLSClientConfig (http.DefaultTransport) is left
-// alone: giving it one would turn HTTP/2 off (golang/go#20645).
+// alone: giving it one would turn HTTP/2 off (golang/go#20645). The std
+// patch covers it instead, on the copy of the config net/http makes for
+// each connection (probes.StdTLSConfig).
 
 func keyLogTLS(c *tls.Config) {
 	if c != nil && c.KeyLogWriter == nil {
