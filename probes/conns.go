@@ -31,6 +31,12 @@ type ConnInfo struct {
 	Since    time.Time // when State was entered
 	Opened   time.Time // when the probes first saw the connection
 	Requests int64     // requests served on it
+	// Proto is the protocol ALPN negotiated ("h2", "http/1.1", or
+	// "http/1.1 (no ALPN)"; "" on a plain connection) and TLS the TLS
+	// version ("" on a plain connection), once
+	// the handshake is known to be over: the server's first StateActive,
+	// the client's GotConn on a new connection.
+	Proto, TLS string
 }
 
 type connEntry struct {
@@ -39,6 +45,7 @@ type connEntry struct {
 	opened  int64       // mono
 	since   int64       // mono, guarded by connsMu
 	sideSet atomic.Bool // info.Side is known: the lock-free lookup may return the entry
+	tlsSeen atomic.Bool // info.Proto and info.TLS are set (noteTLS)
 }
 
 // maxConns bounds the registry for connection types whose collection the
@@ -152,6 +159,25 @@ func evictOldestLocked() {
 	}
 	delete(conns, oldest.key)
 	connsFast.Delete(oldest.key)
+}
+
+// noteTLS records, once per connection, what c's TLS handshake
+// negotiated. The caller knows the handshake is over: reading the state of
+// a tls.Conn waits for a handshake in progress.
+func noteTLS(e *connEntry, c net.Conn) {
+	if e == nil || e.tlsSeen.Load() {
+		return
+	}
+	st, ok := tlsState(c)
+	connsMu.Lock()
+	if ok && st.HandshakeComplete {
+		e.info.Proto, e.info.TLS = st.NegotiatedProtocol, tls.VersionName(st.Version)
+		if e.info.Proto == "" { // net/http speaks HTTP/2 over TLS only by ALPN
+			e.info.Proto = "http/1.1 (no ALPN)"
+		}
+	}
+	connsMu.Unlock()
+	e.tlsSeen.Store(true)
 }
 
 // setConnState records a state change and returns the previous state and

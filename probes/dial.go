@@ -429,6 +429,9 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 	}
 	cr.mu.Unlock()
 	if ce != nil {
+		if !info.Reused {
+			noteTLS(ce, info.Conn) // a new connection is handed over dialed and shaken
+		}
 		setConnState(ce, "active", true)
 	}
 	lvl := Level(Dial)

@@ -73,6 +73,9 @@ func serverConnState(c net.Conn, st http.ConnState, site string) {
 	if ce == nil {
 		return
 	}
+	if st == http.StateActive {
+		noteTLS(ce, c) // net/http reports StateActive after the handshake
+	}
 	prev, in := setConnState(ce, st.String(), st == http.StateActive)
 	if lvl >= 2 {
 		emitConnState(ce, st, site, prev, in)

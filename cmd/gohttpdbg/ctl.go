@@ -532,11 +532,11 @@ func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSIDE\tLOCAL\tREMOTE\tSTATE\tFOR\tREQUESTS")
+	fmt.Fprintln(tw, "ID\tSIDE\tLOCAL\tREMOTE\tPROTO\tTLS\tSTATE\tFOR\tREQUESTS")
 	for _, x := range list {
 		k, _ := x.(map[string]any)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(k["id"]), str(k["side"]), str(k["local"]), str(k["remote"]),
-			str(k["state"]), str(k["in_state"]), str(k["requests"]))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(k["id"]), str(k["side"]), str(k["local"]), str(k["remote"]),
+			orDash(str(k["proto"])), orDash(str(k["tls"])), str(k["state"]), str(k["in_state"]), str(k["requests"]))
 	}
 	return tw.Flush()
 }
@@ -664,4 +664,12 @@ func changeText(before, after any) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// orDash shows an empty cell as "-".
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

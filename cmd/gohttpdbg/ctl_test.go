@@ -5,7 +5,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +84,45 @@ func TestEventText(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("%q lacks %q", got, want)
 		}
+	}
+}
+
+// ctl conns shows what ALPN and TLS negotiated for a connection the probes
+// saw, here an HTTP/2 request over loopback TLS made in this process.
+func TestCtlConnsProto(t *testing.T) {
+	saved := probes.CurrentConfig()
+	defer probes.Configure(saved)
+	old := probes.SetSink(nil)
+	defer probes.SetSink(old)
+	s, err := admin.Start(admin.Options{Path: filepath.Join(t.TempDir(), "a.sock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	probes.SetLevel(probes.Dial, 1)
+
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	probes.InstrumentServer(srv.Config, "ctl_test.go:1")
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	cr := probes.StartClientRequest(srv.Client(), req, "ctl_test.go:2")
+	resp, err := srv.Client().Do(cr.Request())
+	cr.Finish(resp, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+
+	var out bytes.Buffer
+	if err := ctlConns(newAdminClient(s.Path(), 30*time.Second), nil, &ctlOpts{out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	addr := regexp.QuoteMeta(srv.Listener.Addr().String())
+	if !regexp.MustCompile(`(?m)^ID\s+SIDE\s+LOCAL\s+REMOTE\s+PROTO\s+TLS\s+STATE`).MatchString(out.String()) ||
+		!regexp.MustCompile(`(?m)^\d+\s+server\s+`+addr+`\s+\S+\s+h2\s+TLS 1.3\s`).MatchString(out.String()) {
+		t.Fatalf("ctl conns:\n%s", out.String())
 	}
 }

@@ -610,6 +610,8 @@ type ConnJSON struct {
 	In       string `json:"in_state"`
 	Opened   string `json:"opened"`
 	Requests int64  `json:"requests"`
+	Proto    string `json:"proto,omitempty"`
+	TLS      string `json:"tls,omitempty"`
 }
 
 func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
@@ -618,7 +620,7 @@ func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
 	for _, c := range probes.Conns() {
 		out = append(out, ConnJSON{ID: c.ID, Side: c.Side, Local: c.Local, Remote: c.Remote, State: c.State,
 			Since: c.Since.UTC().Format(time.RFC3339Nano), In: now.Sub(c.Since).Round(time.Millisecond).String(),
-			Opened: c.Opened.UTC().Format(time.RFC3339Nano), Requests: c.Requests})
+			Opened: c.Opened.UTC().Format(time.RFC3339Nano), Requests: c.Requests, Proto: c.Proto, TLS: c.TLS})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"conns": out})
 }
