@@ -39,11 +39,19 @@ type ConnInfo struct {
 	Proto, TLS string
 }
 
+// A connection's entry changes state twice a request. Its state is
+// guarded by its own mutex, which only that connection's goroutines and
+// the inventory take: one lock for every connection would serialize the
+// state changes of all of them, three per request.
 type connEntry struct {
-	key     uintptr
-	info    ConnInfo    // guarded by connsMu, but for ID, immutable once set; Opened and Since are set by Conns
-	opened  int64       // mono
-	since   int64       // mono, guarded by connsMu
+	key    uintptr
+	opened int64 // mono
+	// info: ID is immutable once set; Side, Local and Remote are guarded by
+	// connsMu; State, Requests, Proto and TLS by mu. Opened and Since are
+	// set by Conns.
+	info    ConnInfo
+	mu      sync.Mutex
+	since   int64       // mono, guarded by mu
 	sideSet atomic.Bool // info.Side is known: the lock-free lookup may return the entry
 	tlsSeen atomic.Bool // info.Proto and info.TLS are set (noteTLS)
 }
@@ -169,14 +177,14 @@ func noteTLS(e *connEntry, c net.Conn) {
 		return
 	}
 	st, ok := tlsState(c)
-	connsMu.Lock()
+	e.mu.Lock()
 	if ok && st.HandshakeComplete {
 		e.info.Proto, e.info.TLS = st.NegotiatedProtocol, tls.VersionName(st.Version)
 		if e.info.Proto == "" { // net/http speaks HTTP/2 over TLS only by ALPN
 			e.info.Proto = "http/1.1 (no ALPN)"
 		}
 	}
-	connsMu.Unlock()
+	e.mu.Unlock()
 	e.tlsSeen.Store(true)
 }
 
@@ -184,8 +192,8 @@ func noteTLS(e *connEntry, c net.Conn) {
 // how long the connection was in it.
 func setConnState(e *connEntry, state string, countRequest bool) (prev string, in time.Duration) {
 	now := mono()
-	connsMu.Lock()
-	defer connsMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	prev, in = e.info.State, time.Duration(now-e.since)
 	e.info.State, e.since = state, now
 	if countRequest {
@@ -199,8 +207,10 @@ func Conns() []ConnInfo {
 	connsMu.Lock()
 	out := make([]ConnInfo, 0, len(conns))
 	for _, e := range conns {
-		info := e.info
-		info.Opened, info.Since = wallAt(e.opened), wallAt(e.since)
+		e.mu.Lock()
+		info, since := e.info, e.since
+		e.mu.Unlock()
+		info.Opened, info.Since = wallAt(e.opened), wallAt(since)
 		out = append(out, info)
 	}
 	connsMu.Unlock()

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -56,5 +57,21 @@ func TestConnsProtocol(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A forgotten connection is forgotten by the lock-free lookup too: a
+// later connection at the same address (here the same object) gets an id
+// of its own.
+func TestConnForgottenGetsNewID(t *testing.T) {
+	c := &net.TCPConn{}
+	id := ConnID(c)
+	if again := ConnID(c); again != id || id == 0 {
+		t.Fatalf("ids %d then %d", id, again)
+	}
+	e := connFor(c, "")
+	forgetConn(connKey{e.key, id})
+	if next := ConnID(c); next == id {
+		t.Fatalf("a forgotten connection's id %d was found again", id)
 	}
 }

@@ -99,7 +99,7 @@ func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientR
 		cr.host = hostFor(cr.t, req.URL.Host)
 		dialLikely = cr.host.begin(cr)
 	}
-	cr.flight = flightStart(&cr.fl, cr.id, site, cr.start)
+	cr.flight = flightStart(&cr.fl, cr.id, site, cr.start, false)
 	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
 	std := !everyEvent && dl >= 1 && cr.t != nil && stdClient.Load()
 	switch {

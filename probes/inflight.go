@@ -17,7 +17,8 @@ import (
 // request counts only while a Read of its body is under way or returned
 // during the pause window.
 type flight struct {
-	slot      int // in flights
+	slot      int  // in flights
+	server    bool // a served request (its finished record goes to finished[1])
 	id        uint64
 	site      string
 	start     int64        // mono
@@ -57,22 +58,30 @@ func (f *flight) waitedDuring(from int64) bool {
 
 const finishedKeep = 512
 
+// finishedRing keeps the last finished flights of one side. Client and
+// server requests have a ring each: in a process that calls itself, one
+// shared ring's lock and counter would move between the client's and the
+// server's cores on every request.
+type finishedRing struct {
+	mu   sync.Mutex
+	n    uint64
+	ring [finishedKeep]finishedFlight
+}
+
 var (
-	flights    registry[flight]
-	finishedMu sync.Mutex
-	finished   [finishedKeep]finishedFlight
-	finishedN  uint64
+	flights  registry[flight]
+	finished [2]finishedRing // client, server
 )
 
 // flightStart registers request id in f, which the caller owns (it is
 // part of the request's own state, so following a request allocates
 // nothing more). It returns nil when the gc probe is off, and f, to pass
 // to flightEnd, otherwise.
-func flightStart(f *flight, id uint64, site string, start int64) *flight {
+func flightStart(f *flight, id uint64, site string, start int64, server bool) *flight {
 	if Level(GC) < 1 {
 		return nil
 	}
-	f.id, f.site, f.start = id, site, start
+	f.id, f.site, f.start, f.server = id, site, start, server
 	f.slot = flights.add(f, id)
 	return f
 }
@@ -86,10 +95,14 @@ func flightEndAt(f *flight, now int64) {
 	}
 	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: now,
 		bodyPhase: f.bodyPhase.Load(), lastRead: f.lastRead.Load()}
-	finishedMu.Lock()
-	finished[finishedN%finishedKeep] = done
-	finishedN++
-	finishedMu.Unlock()
+	r := &finished[0]
+	if f.server {
+		r = &finished[1]
+	}
+	r.mu.Lock()
+	r.ring[r.n%finishedKeep] = done
+	r.n++
+	r.mu.Unlock()
 }
 
 // flightsDuring returns the requests the program was waiting on at some
@@ -101,13 +114,16 @@ func flightsDuring(from, to int64) []finishedFlight {
 			out = append(out, finishedFlight{id: f.id, site: f.site, start: f.start})
 		}
 	})
-	finishedMu.Lock()
-	for i := 0; i < finishedKeep && uint64(i) < finishedN; i++ {
-		f := finished[i]
-		if f.start <= to && f.end >= from && (!f.bodyPhase || f.lastRead >= from) {
-			out = append(out, f)
+	for i := range finished {
+		r := &finished[i]
+		r.mu.Lock()
+		for i := 0; i < finishedKeep && uint64(i) < r.n; i++ {
+			f := r.ring[i]
+			if f.start <= to && f.end >= from && (!f.bodyPhase || f.lastRead >= from) {
+				out = append(out, f)
+			}
 		}
+		r.mu.Unlock()
 	}
-	finishedMu.Unlock()
 	return out
 }

@@ -19,7 +19,8 @@ type registry[T any] struct {
 }
 
 const (
-	regSlots = 1024
+	regBits  = 10
+	regSlots = 1 << regBits
 	regProbe = 8 // slots tried per add: one cache line
 )
 
@@ -28,9 +29,14 @@ const regOverflow = -1
 
 // add registers p, whose id spreads members over the table, and returns
 // its slot for remove.
+//
+// Consecutive ids start at scattered slots: a client request and the
+// request it makes to its own server have consecutive ids, and slots of
+// one cache line written from two cores would move between them.
 func (r *registry[T]) add(p *T, id uint64) int {
+	base := id * 0x9E3779B97F4A7C15 >> (64 - regBits)
 	for j := 0; j < regProbe; j++ {
-		i := int((id + uint64(j)) % regSlots)
+		i := int((base + uint64(j)) % regSlots)
 		if r.slots[i].CompareAndSwap(nil, p) {
 			return i
 		}

@@ -98,9 +98,9 @@ func emitConnState(ce *connEntry, st http.ConnState, site, prev string, in time.
 		e.AddDuration("prev_dur", in)
 	}
 	if st == http.StateClosed || st == http.StateHijacked {
-		connsMu.Lock()
+		ce.mu.Lock()
 		n := ce.info.Requests
-		connsMu.Unlock()
+		ce.mu.Unlock()
 		e.AddInt("requests", n)
 	}
 	Emit(&e)
@@ -257,7 +257,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	if bl >= 1 {
 		sr.hasBody = wrapRequestBody(r, sr) != nil
 	}
-	sr.inFlight = flightStart(&sr.flight, sr.id, site, sr.start) != nil
+	sr.inFlight = flightStart(&sr.flight, sr.id, site, sr.start, true) != nil
 	if hl >= 2 {
 		// Reported when the handler writes its header, or when it returns
 		// (net/http then sends 200, or the status is unknown: 0).
