@@ -170,13 +170,7 @@ func TestStdDialOwner(t *testing.T) {
 	cr.Finish(nil, io.EOF)
 	Flush()
 
-	got := sink.named("dial.connect")
-	if len(got) != 1 {
-		t.Fatalf("%d dial.connect events, want 1", len(got))
-	}
-	if e := got[0]; e.Site != "owner.go:9" || e.Req != cr.ID() {
-		t.Errorf("dial.connect names site %q req %d, want the owner's owner.go:9 req %d", e.Site, e.Req, cr.ID())
-	}
+	wantOneEventOf(t, sink, "dial.connect", "owner.go:9", cr.ID())
 
 	// Without the std hooks the request traces its dials itself.
 	stdClient.Store(false)
@@ -221,17 +215,24 @@ func TestStdDialForOwnerAtLevel1(t *testing.T) {
 	later.Finish(nil, io.EOF)
 	Flush()
 
-	got := sink.named("dial.slow")
-	if len(got) != 1 {
-		t.Fatalf("%d dial.slow events, want 1", len(got))
-	}
-	if e := got[0]; e.Site != "dialer.go:7" || e.Req != dialer.ID() {
-		t.Errorf("dial.slow names site %q req %d, want the dialing request's dialer.go:7 req %d", e.Site, e.Req, dialer.ID())
-	}
+	wantOneEventOf(t, sink, "dial.slow", "dialer.go:7", dialer.ID())
 
 	// A request the probes do not follow leaves the dial's context alone.
 	other, _ := http.NewRequest("GET", "http://dialfor.example.test/", nil)
 	if ctx := context.Background(); StdDialFor(ctx, other) != ctx {
 		t.Error("StdDialFor marked the dial of a request nobody follows")
+	}
+}
+
+// wantOneEventOf checks that sink got one event called name, and that it
+// names the request req made at site.
+func wantOneEventOf(t *testing.T, sink *memSink, name, site string, req uint64) {
+	t.Helper()
+	got := sink.named(name)
+	if len(got) != 1 {
+		t.Fatalf("%d %s events, want 1", len(got), name)
+	}
+	if e := got[0]; e.Site != site || e.Req != req {
+		t.Errorf("%s names site %q req %d, want the request of %s, req %d", name, e.Site, e.Req, site, req)
 	}
 }

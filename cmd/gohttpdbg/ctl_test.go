@@ -18,19 +18,26 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin"
 )
 
-// TestCtlAgainstServer drives an in-process admin server with the CLI's
-// client: changes, tables, and the audit chain check, which must agree
-// with the server's hashing and catch tampering.
-func TestCtlAgainstServer(t *testing.T) {
+// startAdmin starts an in-process admin server for the test, with the
+// probes' configuration restored and no sink while it runs.
+func startAdmin(t *testing.T) *admin.Server {
 	saved := probes.CurrentConfig()
-	defer probes.Configure(saved)
+	t.Cleanup(func() { probes.Configure(saved) })
 	old := probes.SetSink(nil)
-	defer probes.SetSink(old)
+	t.Cleanup(func() { probes.SetSink(old) })
 	s, err := admin.Start(admin.Options{Path: filepath.Join(t.TempDir(), "a.sock")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestCtlAgainstServer drives an in-process admin server with the CLI's
+// client: changes, tables, and the audit chain check, which must agree
+// with the server's hashing and catch tampering.
+func TestCtlAgainstServer(t *testing.T) {
+	s := startAdmin(t)
 	probes.SetLevel(probes.Body, 0)
 	c := newAdminClient(s.Path(), 30*time.Second)
 	var out bytes.Buffer
@@ -90,15 +97,7 @@ func TestEventText(t *testing.T) {
 // ctl conns shows what ALPN and TLS negotiated for a connection the probes
 // saw, here an HTTP/2 request over loopback TLS made in this process.
 func TestCtlConnsProto(t *testing.T) {
-	saved := probes.CurrentConfig()
-	defer probes.Configure(saved)
-	old := probes.SetSink(nil)
-	defer probes.SetSink(old)
-	s, err := admin.Start(admin.Options{Path: filepath.Join(t.TempDir(), "a.sock")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := startAdmin(t)
 	probes.SetLevel(probes.Dial, 1)
 
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
