@@ -40,6 +40,9 @@ type Plan struct {
 	Rewritten []string // user files given a rewritten version
 	Sites     int      // call sites rewritten
 	StdPatch  []string // std packages patched through toolexec
+	// Cached: the plan of an earlier build of the same sources, taken from
+	// the cache without loading anything (see planKey).
+	Cached bool `json:"-"`
 
 	// initFiles are the generated init files by directory. When the user
 	// names .go files instead of packages, the go command compiles only
@@ -92,7 +95,9 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return nil, err
 	}
+	waitListed := listForPlan(gc, opt, dir, env) // runs alongside go env
 	ge, err := readGoEnv(dir, env)
+	listed := waitListed()
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +110,18 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 			"\tRun 'go mod download' once, then build with '-mod=mod' (gohttpdbg build -mod=mod ...)")
 	}
 	plan := &Plan{GoVersion: ge.GOVERSION}
+	key := planKey(listed, gc, opt, dir, env, ge)
+	if key != "" {
+		if p := loadPlan(cache, key, warn); p != nil {
+			return p, nil
+		}
+	}
+	var warnings []string // kept with the plan, to print again when it is reused
+	printWarn := warn
+	warn = func(s string) {
+		warnings = append(warnings, s)
+		printWarn(s)
+	}
 
 	roots, deps, err := loadTargets(gc, opt, dir, env)
 	if err != nil {
@@ -273,7 +290,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	if te := gc.Last("toolexec"); te != "" {
 		st.UserToolexec = splitQuoted(te)
 	}
-	script, err := writeToolexec(cache, st)
+	script, state, err := writeToolexec(cache, st)
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +300,11 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	// puts that program's identity in their cache keys.
 	marked := append(append([]string{}, stdPkgs...), runtimePatterns()...)
 	plan.Flags = append(plan.Flags, markerGcflags(gc.Values["gcflags"], marked, st.PatchID)...)
+	// Kept only if the sources did not change while they were loaded: the
+	// plan must be the one of the content its key names.
+	if key != "" && planKey(listForPlan(gc, opt, dir, env)(), gc, opt, dir, env, ge) == key {
+		storePlan(cache, key, plan, warnings, []string{rtDir, state})
+	}
 	return plan, nil
 }
 

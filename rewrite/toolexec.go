@@ -32,21 +32,30 @@ type ToolexecState struct {
 // invocation to `gohttpdbg toolexec STATE`. The script exists so that the
 // -toolexec value is a single word: `go test $(gohttpdbg overlay .)` splits
 // on spaces and would break a quoted command.
-func writeToolexec(cache string, st *ToolexecState) (string, error) {
+func writeToolexec(cache string, st *ToolexecState) (script, state string, err error) {
 	data, err := json.Marshal(st)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	statePath, err := writeAddressed(filepath.Join(cache, "toolexec"), "state.json", data)
+	state, err = writeAddressed(filepath.Join(cache, "toolexec"), "state.json", data)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	script := fmt.Sprintf("#!/bin/sh\nexec %s toolexec %s \"$@\"\n", shellQuote(st.Exe), shellQuote(statePath))
-	p, err := writeAddressed(filepath.Join(cache, "toolexec"), "gohttpdbg-toolexec", []byte(script))
+	text := fmt.Sprintf("#!/bin/sh\nexec %s toolexec %s \"$@\"\n", shellQuote(st.Exe), shellQuote(state))
+	if len(st.UserToolexec) == 0 {
+		// What RunToolexec would pass through unchanged is run here
+		// directly: the go command asks every tool's identity (-V=full,
+		// and gcc -### for cgo) on every build, and starting gohttpdbg for
+		// each answer was most of what a no-change rebuild added.
+		text = fmt.Sprintf("#!/bin/sh\ncase \"$2\" in -V*) exec \"$@\";; esac\n"+
+			"case \"${1##*/}\" in compile|compile.exe|cover|cover.exe) exec %s toolexec %s \"$@\";; esac\n"+
+			"exec \"$@\"\n", shellQuote(st.Exe), shellQuote(state))
+	}
+	script, err = writeAddressed(filepath.Join(cache, "toolexec"), "gohttpdbg-toolexec", []byte(text))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return p, os.Chmod(p, 0o755)
+	return script, state, os.Chmod(script, 0o755)
 }
 
 func shellQuote(s string) string {

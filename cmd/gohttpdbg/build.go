@@ -63,6 +63,9 @@ func prepare(g *globals, verbName string, args []string) (*rewrite.GoCommand, *r
 		return nil, nil, 1
 	}
 	if g.verbose {
+		if plan.Cached {
+			fmt.Fprintln(g.stderr, "gohttpdbg: sources unchanged since an earlier build: its plan is reused, nothing loaded")
+		}
 		for _, f := range plan.Rewritten {
 			fmt.Fprintf(g.stderr, "gohttpdbg: rewrote %s\n", f)
 		}
