@@ -230,10 +230,17 @@ func loadPlan(cache, key string, warn func(string)) *Plan {
 	return &p
 }
 
-// planFilesPresent checks that the files the plan's flags name are there:
-// the overlay (and every file it maps to), the go.mod copy, the toolexec
-// program.
+// planFilesPresent checks that the files the plan's flags and environment
+// name are there: the overlay (and every file it maps to), the go.mod or
+// go.work copy, the toolexec program.
 func planFilesPresent(p *Plan) bool {
+	for _, kv := range p.Env {
+		if k, path, ok := strings.Cut(kv, "="); ok && k == "GOWORK" && path != "off" {
+			if _, err := os.Stat(path); err != nil {
+				return false // the go.work copy of a workspace build
+			}
+		}
+	}
 	for _, f := range p.Flags {
 		name, path, ok := strings.Cut(f, "=")
 		if !ok || (name != "-overlay" && name != "-modfile" && name != "-toolexec") {
