@@ -152,7 +152,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 			continue
 		}
 		seen[p.ID] = true
-		if isRoot[p] && (p.Name == "main" || gc.Verb == "test" || gc.Verb == "overlay") {
+		if isRoot[p] && (p.Name == "main" || gc.LoadsTests()) {
 			if len(p.GoFiles) > 0 && !strings.HasSuffix(p.PkgPath, "_test") {
 				inits[filepath.Dir(p.GoFiles[0])] = p.Name
 			}
@@ -195,7 +195,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		}
 		plan.initFiles[d] = file
 	}
-	if gc.Verb == "test" || gc.Verb == "overlay" {
+	if gc.LoadsTests() {
 		for d, name := range testMains(roots, opt, ge) {
 			if err := addGenerated(overlay, cache, filepath.Join(d, "zz_gohttpdbg_testmain_test.go"), testMainFile(name)); err != nil {
 				return nil, err
@@ -393,12 +393,8 @@ func dropFlags(args []string, names ...string) []string {
 // than two side by side), and a test loads the deps apart, alongside the
 // roots, so that their own tests are not loaded.
 func loadTargets(gc *GoCommand, opt Options, dir string, env []string) (roots, deps []*packages.Package, err error) {
-	patterns := gc.Patterns
-	if len(patterns) == 0 {
-		patterns = []string{"."}
-	}
-	patterns = append(append([]string{}, patterns...), opt.Instrument...)
-	tests := gc.Verb == "test" || gc.Verb == "overlay"
+	patterns := targetPatterns(gc, opt)
+	tests := gc.LoadsTests()
 	load := func(ctx context.Context, mode packages.LoadMode, tests bool, patterns []string) ([]*packages.Package, error) {
 		cfg := &packages.Config{Context: ctx, Mode: mode, Dir: dir, Env: env, BuildFlags: gc.LoadFlags(), Tests: tests}
 		pkgs, err := packages.Load(cfg, patterns...)
@@ -437,6 +433,16 @@ func loadTargets(gc *GoCommand, opt Options, dir string, env []string) (roots, d
 		err = rootsErr
 	}
 	return roots, deps, err
+}
+
+// targetPatterns are the package patterns whose packages are loaded: the
+// command's ("." when it names none) and those of --instrument.
+func targetPatterns(gc *GoCommand, opt Options) []string {
+	patterns := gc.Patterns
+	if len(patterns) == 0 {
+		patterns = []string{"."}
+	}
+	return append(append([]string{}, patterns...), opt.Instrument...)
 }
 
 // splitDeps separates the packages whose path is in deps from the others.
@@ -598,10 +604,12 @@ func isRuntimePackage(pkgPath string) bool {
 }
 
 func isInModCache(p *packages.Package, ge *goEnv) bool {
-	if ge.GOMODCACHE == "" || len(p.GoFiles) == 0 {
-		return false
-	}
-	return strings.HasPrefix(p.GoFiles[0], ge.GOMODCACHE+string(filepath.Separator))
+	return len(p.GoFiles) > 0 && inModCache(p.GoFiles[0], ge)
+}
+
+// inModCache reports whether path lies in the module cache.
+func inModCache(path string, ge *goEnv) bool {
+	return ge.GOMODCACHE != "" && strings.HasPrefix(path, ge.GOMODCACHE+string(filepath.Separator))
 }
 
 func vendorMode(gc *GoCommand, ge *goEnv) bool {

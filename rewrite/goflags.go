@@ -113,6 +113,10 @@ func (gc *GoCommand) Cover() bool {
 	return gc.Bool("cover") || gc.Last("coverprofile") != "" || gc.Last("coverpkg") != "" || gc.Last("covermode") != ""
 }
 
+// LoadsTests reports whether the command builds the packages' tests too
+// (test, and overlay, whose flags may serve a go test).
+func (gc *GoCommand) LoadsTests() bool { return gc.Verb == "test" || gc.Verb == "overlay" }
+
 // LoadFlags are the user's flags that change which files make up a
 // package, so go/packages must see them to load what the build will build.
 func (gc *GoCommand) LoadFlags() []string {

@@ -64,16 +64,11 @@ func listForPlan(gc *GoCommand, opt Options, dir string, env []string) func() []
 	if gc.Last("overlay") != "" {
 		return func() []byte { return nil }
 	}
-	patterns := gc.Patterns
-	if len(patterns) == 0 {
-		patterns = []string{"."}
-	}
-	patterns = append(append([]string{}, patterns...), opt.Instrument...)
 	args := []string{"list", "-e", "-deps", "-json=" + planListFields}
-	if gc.Verb == "test" || gc.Verb == "overlay" {
+	if gc.LoadsTests() {
 		args = append(args, "-test")
 	}
-	args = append(append(args, gc.LoadFlags()...), patterns...)
+	args = append(append(args, gc.LoadFlags()...), targetPatterns(gc, opt)...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir, cmd.Env = dir, env
 	var out bytes.Buffer
@@ -127,7 +122,6 @@ func planKey(listed []byte, gc *GoCommand, opt Options, dir string, env []string
 		field("file", f, fileHash(f))
 	}
 
-	modCache := ge.GOMODCACHE + string(filepath.Separator)
 	dec := json.NewDecoder(bytes.NewReader(listed))
 	for {
 		var p listedPackage
@@ -140,7 +134,7 @@ func planKey(listed []byte, gc *GoCommand, opt Options, dir string, env []string
 		switch {
 		case p.Standard:
 			// The toolchain's, keyed above.
-		case p.Module != nil && ge.GOMODCACHE != "" && strings.HasPrefix(p.Dir, modCache):
+		case p.Module != nil && inModCache(p.Dir, ge):
 			m := p.Module
 			if r := m.Replace; r != nil {
 				field("mod", m.Path, "=>", r.Path, r.Version, r.Sum)
