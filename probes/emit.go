@@ -46,64 +46,66 @@ func kickWriter() {
 }
 
 var (
-	theRing    atomic.Pointer[Ring]
-	ringOnce   sync.Once
-	writerIdle atomic.Int32 // 1 while the writer waits on wakeCh
-	wakeCh     = make(chan struct{}, 1)
+	theRing     atomic.Pointer[Ring]
+	ringOnce    sync.Once
+	writerIdle  atomic.Int32 // 1 while no drain is scheduled
+	writerTimer *time.Timer  // runs writerTick; set once, by startRing
 
 	drainMu       sync.Mutex // one drainer at a time: the writer or Flush
 	drainBuf      [64]Event  // guarded by drainMu
 	dropsReported uint64     // guarded by drainMu
+	writerEmpty   int        // drains in a row that found nothing; guarded by drainMu
 )
 
 // writerPoll is how often the writer drains the ring while events flow;
 // it is also the longest a level-2 event waits before reaching the sink.
 const writerPoll = 5 * time.Millisecond
 
+// The writer is a timer, not a goroutine: each drain runs from
+// time.AfterFunc and re-arms it while events flow; once the ring has
+// stayed empty for a few polls nothing is scheduled until the next event
+// (kickWriter). No goroutine of the probes sits parked in the program:
+// one would be counted, with its shallow stack, in the average from which
+// the runtime sizes each new goroutine's stack (see gc.go), and it would
+// show in every goroutine dump of the program.
 func startRing() *Ring {
 	ringOnce.Do(func() {
 		r := NewRing(int(ringSize.Load()))
 		theRing.Store(r)
-		go writerLoop(r)
+		writerTimer = time.AfterFunc(writerPoll, func() { writerTick(r) })
 	})
 	return theRing.Load()
 }
 
 func wakeWriter() {
 	if writerIdle.CompareAndSwap(1, 0) {
-		select {
-		case wakeCh <- struct{}{}:
-		default:
-		}
+		writerTimer.Reset(0)
 	}
 }
 
-// writerLoop drains the ring while events flow and sleeps on wakeCh once
-// the ring has stayed empty for a few polls, so an idle process has no
-// timer firing.
-func writerLoop(r *Ring) {
-	empty := 0
-	for {
-		drainMu.Lock()
-		n := drainLocked(r)
-		drainMu.Unlock()
-		if n > 0 || empty < 3 {
-			if n > 0 {
-				empty = 0
-			} else {
-				empty++
-			}
-			time.Sleep(writerPoll)
-			continue
-		}
-		writerIdle.Store(1)
-		if r.Len() > 0 {
-			writerIdle.Store(0)
-			time.Sleep(writerPoll)
-			continue
-		}
-		<-wakeCh
-		empty = 0
+// writerTick drains r, then schedules the next drain, or none once the
+// ring has stayed empty for a few polls. An event put between the last
+// drain and writerIdle's store finds the writer busy and does not kick
+// it: hence the second look at the ring.
+func writerTick(r *Ring) {
+	drainMu.Lock()
+	if drainLocked(r) > 0 {
+		writerEmpty = 0
+	} else {
+		writerEmpty++
+	}
+	busy := writerEmpty <= 3
+	if !busy {
+		writerEmpty = 0
+	}
+	drainMu.Unlock()
+	if busy {
+		writerTimer.Reset(writerPoll)
+		return
+	}
+	writerIdle.Store(1)
+	if r.Len() > 0 {
+		wakeWriter()
 	}
 }
 

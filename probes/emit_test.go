@@ -217,3 +217,35 @@ func TestAddHeaderRenderedForReaders(t *testing.T) {
 		t.Fatal("subscriber got nothing")
 	}
 }
+
+// The writer is a timer: once the ring has stayed empty it schedules
+// nothing, and the next event schedules a drain again, without Flush.
+func TestWriterIdlesAndWakes(t *testing.T) {
+	s := &memSink{}
+	useSink(t, s)
+	startRing()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 30s: %s", what)
+			}
+		}
+	}
+	for round := 1; round <= 3; round++ {
+		waitFor("the writer never went idle", func() bool { return writerIdle.Load() == 1 })
+		e := Event{Probe: Dial, Sev: Info, Name: "dial.conn", Req: uint64(1000 + round)}
+		Emit(&e)
+		if writerIdle.Load() != 0 {
+			t.Fatalf("round %d: Emit left the writer idle", round)
+		}
+		waitFor("an event emitted to an idle writer was never drained", func() bool {
+			for _, e := range s.named("dial.conn") {
+				if e.Req == uint64(1000+round) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+}

@@ -11,18 +11,28 @@ import (
 )
 
 // The gc probe polls debug.ReadGCStats (which does not stop the world)
-// from a goroutine that runs only while the gc level is above 0. Each new
-// stop-the-world pause is a gc.pause (level 2); a pause longer than the
-// gc.delay threshold is a gc.delay (level 1) naming the requests that were
-// in flight during it.
+// every gcPoll while the gc level is above 0. Each new stop-the-world
+// pause is a gc.pause (level 2); a pause longer than the gc.delay
+// threshold is a gc.delay (level 1) naming the requests that were in
+// flight during it.
+//
+// The poll runs from a timer (time.AfterFunc, re-armed after each poll),
+// not from a goroutine of its own: a goroutine parked between polls is
+// counted, with its shallow stack, in the average from which the runtime
+// sizes every new goroutine's stack (adaptivestackstart), and in a program
+// with few goroutines it tips that start from 4 KiB to 2 KiB, where the
+// goroutines net/http starts per HTTP/2 request grow their stacks once
+// more (docs/PROBES.md, "Cost").
 
 const gcPoll = 100 * time.Millisecond
 
 var (
-	gcMu      sync.Mutex // guards gcRunning and the poll state
-	gcRunning bool
-	gcStop    chan struct{}
-	gcStats   debug.GCStats
+	gcMu    sync.Mutex // guards gcTimer, gcGen and the poll state
+	gcTimer *time.Timer
+	gcGen   uint64 // bumped at each start and stop: an older chain's tick ends it
+	gcStats debug.GCStats
+	// gcLastNum is the NumGC last seen, taken as the baseline when the
+	// probe is switched on: pauses from before that are not reported.
 	gcLastNum int64 = -1
 )
 
@@ -31,27 +41,27 @@ func gcLevelChanged() {
 	defer gcMu.Unlock()
 	on := Level(GC) > 0
 	switch {
-	case on && !gcRunning:
-		gcRunning = true
-		gcStop = make(chan struct{})
-		go gcLoop(gcStop)
-	case !on && gcRunning:
-		gcRunning = false
-		close(gcStop)
+	case on && gcTimer == nil:
+		gcGen++
+		gen := gcGen
+		debug.ReadGCStats(&gcStats)
+		gcLastNum = gcStats.NumGC
+		gcTimer = time.AfterFunc(gcPoll, func() { gcTick(gen) })
+	case !on && gcTimer != nil:
+		gcGen++
+		gcTimer.Stop()
+		gcTimer = nil
 	}
 }
 
-func gcLoop(stop chan struct{}) {
-	PollGC() // baseline: pauses before the probe was on are not reported
-	t := time.NewTicker(gcPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			PollGC()
-		}
+// gcTick polls and re-arms the timer, unless the probe was switched off
+// (or off and on again: a newer chain polls) since gen's chain started.
+func gcTick(gen uint64) {
+	PollGC()
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	if gcGen == gen && gcTimer != nil {
+		gcTimer.Reset(gcPoll)
 	}
 }
 
