@@ -71,8 +71,12 @@ const writerPoll = 5 * time.Millisecond
 func startRing() *Ring {
 	ringOnce.Do(func() {
 		r := NewRing(int(ringSize.Load()))
+		// Armed only once writerTimer is set, which writerTick and
+		// wakeWriter read; published last, so that a producer that finds
+		// the ring finds the timer too.
+		writerTimer = time.AfterFunc(time.Hour, func() { writerTick(r) })
+		writerTimer.Reset(writerPoll)
 		theRing.Store(r)
-		writerTimer = time.AfterFunc(writerPoll, func() { writerTick(r) })
 	})
 	return theRing.Load()
 }
