@@ -1,6 +1,7 @@
 // Package bench is gohttpdbg's own overhead record: benchmarks of real
 // net/http traffic (HTTP/1.1 and HTTP/2 over TLS on loopback, client and
-// server in one process, serial and parallel, small and 1 MiB bodies),
+// server in one process, serial and parallel: a 2-byte GET, a JSON API
+// call (a POST with the headers a service sends) and a 1 MiB GET),
 // made by bench/loopback with the call sites the rewriter instruments, so
 // that
 //

@@ -22,30 +22,36 @@ func BenchmarkHTTP2(b *testing.B) { benchHTTP(b, true) }
 // process, over kept-alive connections: per-request cost, not handshakes.
 func benchHTTP(b *testing.B, h2 bool) {
 	p := loopback.NewPair(b, h2)
-	bodies := []struct {
+	cases := []struct {
 		name string
-		size int64
-	}{{"small", 2}, {"1MiB", int64(len(loopback.LargeBody))}}
-	for _, body := range bodies {
-		url := p.Server.URL + "/" + body.name
-		b.Run("serial/"+body.name, func(b *testing.B) {
+		size int64 // response bytes
+		do   func() error
+	}{
+		{"small", 2, func() error { return p.Get(p.Server.URL+"/small", 2) }},
+		{"api", loopback.APIResponseSize, func() error { return p.API(p.Server.URL + "/api") }},
+		{"1MiB", int64(len(loopback.LargeBody)), func() error {
+			return p.Get(p.Server.URL+"/1MiB", int64(len(loopback.LargeBody)))
+		}},
+	}
+	for _, c := range cases {
+		b.Run("serial/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			setBytes(b, body.size)
+			setBytes(b, c.size)
 			defer cputime.Measure(b)()
 			for i := 0; i < b.N; i++ {
-				if err := p.Get(url, body.size); err != nil {
+				if err := c.do(); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
-		b.Run("parallel/"+body.name, func(b *testing.B) {
+		b.Run("parallel/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			setBytes(b, body.size)
+			setBytes(b, c.size)
 			defer cputime.Measure(b)()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					// Not b.Fatal: this is not the benchmark's goroutine.
-					if err := p.Get(url, body.size); err != nil {
+					if err := c.do(); err != nil {
 						b.Error(err)
 						return
 					}
@@ -63,6 +69,9 @@ func TestPair(t *testing.T) {
 			t.Error(err)
 		}
 		if err := p.Get(p.Server.URL+"/1MiB", int64(len(loopback.LargeBody))); err != nil {
+			t.Error(err)
+		}
+		if err := p.API(p.Server.URL + "/api"); err != nil {
 			t.Error(err)
 		}
 	}

@@ -14,6 +14,9 @@
 //
 //	gohttpdbg test -run '^$' -bench Levels -benchtime 90000x -count 6 ./bench/levels
 //
+// Each protocol is measured on the 2-byte GET ("small") and on the JSON
+// API call ("api") of bench/loopback.
+//
 // The variants are GOHTTPDBG specs, the first one the base the others are
 // compared with; -variants changes them, to cost one probe at a time:
 //
@@ -82,7 +85,12 @@ func parseVariants(specs string) ([]variant, error) {
 func BenchmarkLevels(b *testing.B) {
 	for _, h2 := range []bool{false, true} {
 		name := map[bool]string{false: "HTTP1", true: "HTTP2"}[h2]
-		b.Run(name+"/small", func(b *testing.B) { benchLevels(b, h2) })
+		b.Run(name+"/small", func(b *testing.B) {
+			benchLevels(b, h2, func(p *loopback.Pair) error { return p.Get(p.Server.URL+"/small", 2) })
+		})
+		b.Run(name+"/api", func(b *testing.B) {
+			benchLevels(b, h2, func(p *loopback.Pair) error { return p.API(p.Server.URL + "/api") })
+		})
 	}
 }
 
@@ -93,16 +101,16 @@ type slices struct {
 	wall, cpu [][]float64 // [variant][round], ns per request
 }
 
-func benchLevels(b *testing.B, h2 bool) {
+// benchLevels compares the variants on requests made by call.
+func benchLevels(b *testing.B, h2 bool, call func(*loopback.Pair) error) {
 	vs, err := parseVariants(*variantsFlag)
 	if err != nil {
 		b.Fatal(err)
 	}
 	p := loopback.NewPair(b, h2)
-	url := p.Server.URL + "/small"
 	get := func(n int) {
 		for i := 0; i < n; i++ {
-			if err := p.Get(url, 2); err != nil {
+			if err := call(p); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -9,15 +9,17 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
 // LargeBody is the 1 MiB response of the "/1MiB" path; "/small" answers
-// "ok".
+// "ok"; "/api" is a JSON API call (see API).
 var LargeBody = bytes.Repeat([]byte("gohttpdbg"), (1<<20)/9+1)[:1<<20]
 
 // Pair is a TLS server on 127.0.0.1 and a client that trusts it, speaking
@@ -40,6 +42,7 @@ func NewPair(tb testing.TB, h2 bool) *Pair {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write(LargeBody)
 	})
+	mux.HandleFunc("/api", serveAPI)
 	// httptest listens on 127.0.0.1 (or [::1] without IPv4): loopback only.
 	srv := httptest.NewUnstartedServer(mux)
 	srv.EnableHTTP2 = h2
@@ -86,6 +89,85 @@ func (p *Pair) Get(url string, want int64) error {
 	resp.Body.Close()
 	if err != nil || n != want || resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: status %d, %d bytes (want %d), %v", url, resp.StatusCode, n, want, err)
+	}
+	return nil
+}
+
+// An API call as a backend service makes them: a POST of a small JSON
+// document with the headers such a client sends (a bearer token, a
+// session cookie, a request id), answered with a few KiB of JSON and the
+// usual response headers. Its cost is the denominator a service sees;
+// the 2-byte GET of "/small" is the worst case for the probes.
+type apiRequest struct {
+	User   string   `json:"user"`
+	Items  []string `json:"items"`
+	Limit  int      `json:"limit"`
+	Cursor string   `json:"cursor"`
+}
+
+type apiItem struct {
+	ID    int               `json:"id"`
+	Name  string            `json:"name"`
+	Tags  []string          `json:"tags"`
+	Attrs map[string]string `json:"attrs"`
+}
+
+var apiRequestBody = func() []byte {
+	b, _ := json.Marshal(apiRequest{User: "u-4711", Items: strings.Fields("alpha beta gamma delta epsilon zeta eta theta"),
+		Limit: 25, Cursor: strings.Repeat("c", 120)})
+	return b
+}()
+
+// APIResponseSize is the size of "/api"'s response body.
+var APIResponseSize = func() int64 {
+	var w bytes.Buffer
+	writeAPIResponse(&w, apiRequest{Limit: 25})
+	return int64(w.Len())
+}()
+
+func writeAPIResponse(w io.Writer, req apiRequest) error {
+	items := make([]apiItem, req.Limit)
+	for i := range items {
+		items[i] = apiItem{ID: i, Name: fmt.Sprintf("item-%03d", i), Tags: []string{"bench", "loopback"},
+			Attrs: map[string]string{"region": "local", "tier": "standard"}}
+	}
+	return json.NewEncoder(w).Encode(items)
+}
+
+func serveAPI(w http.ResponseWriter, r *http.Request) {
+	var req apiRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Request-Id", r.Header.Get("X-Request-Id"))
+	h.Set("Set-Cookie", "session=s3cr3t-session-value; Path=/; HttpOnly; Secure")
+	writeAPIResponse(w, req)
+}
+
+// API makes one "/api" call to url (the server's URL and "/api"), reads
+// and closes the response, and checks the status and the size.
+func (p *Pair) API(url string) error {
+	req, err := http.NewRequest("POST", url, bytes.NewReader(apiRequestBody))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.bench-token-value.signature")
+	req.Header.Set("Cookie", "session=s3cr3t-session-value; theme=dark")
+	req.Header.Set("X-Request-Id", "0f8e2a6c-bench")
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil || n != APIResponseSize || resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST %s: status %d, %d bytes (want %d), %v", url, resp.StatusCode, n, APIResponseSize, err)
 	}
 	return nil
 }
