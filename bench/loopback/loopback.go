@@ -81,6 +81,12 @@ func (p *Pair) Get(url string, want int64) error {
 	if err != nil {
 		return err
 	}
+	return p.send(req, want)
+}
+
+// send sends req, reads and closes the response body, and checks that want
+// bytes came back with a 200.
+func (p *Pair) send(req *http.Request, want int64) error {
 	resp, err := p.Client.Do(req)
 	if err != nil {
 		return err
@@ -88,7 +94,7 @@ func (p *Pair) Get(url string, want int64) error {
 	n, err := io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err != nil || n != want || resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d, %d bytes (want %d), %v", url, resp.StatusCode, n, want, err)
+		return fmt.Errorf("%s %s: status %d, %d bytes (want %d), %v", req.Method, req.URL, resp.StatusCode, n, want, err)
 	}
 	return nil
 }
@@ -160,14 +166,5 @@ func (p *Pair) API(url string) error {
 	req.Header.Set("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.bench-token-value.signature")
 	req.Header.Set("Cookie", "session=s3cr3t-session-value; theme=dark")
 	req.Header.Set("X-Request-Id", "0f8e2a6c-bench")
-	resp, err := p.Client.Do(req)
-	if err != nil {
-		return err
-	}
-	n, err := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil || n != APIResponseSize || resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST %s: status %d, %d bytes (want %d), %v", url, resp.StatusCode, n, APIResponseSize, err)
-	}
-	return nil
+	return p.send(req, APIResponseSize)
 }
