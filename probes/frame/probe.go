@@ -55,6 +55,7 @@ func NewFramer(r io.Reader) any {
 	if nc, ok := r.(net.Conn); ok {
 		c.bindLocked(nc, "")
 	}
+	track(c)
 	return c
 }
 

@@ -198,10 +198,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/v1/events", s.get(s.handleEvents))
 	mux.HandleFunc("/v1/bodies", s.get(s.handleBodies))
 	mux.HandleFunc("/v1/conns", s.get(s.handleConns))
+	mux.HandleFunc("/v1/streams", s.get(s.handleStreams))
 	mux.HandleFunc("/v1/keylog", s.handleKeyLog)
 	mux.HandleFunc("/v1/audit", s.get(s.handleAudit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint; see /v1/status, /v1/probes, /v1/godebug, /v1/events, /v1/bodies, /v1/conns, /v1/keylog, /v1/audit", nil)
+		writeError(w, http.StatusNotFound, "no such endpoint; see /v1/status, /v1/probes, /v1/godebug, /v1/events, /v1/bodies, /v1/conns, /v1/streams, /v1/keylog, /v1/audit", nil)
 	})
 	return mux
 }
@@ -612,17 +613,80 @@ type ConnJSON struct {
 	Requests int64  `json:"requests"`
 	Proto    string `json:"proto,omitempty"`
 	TLS      string `json:"tls,omitempty"`
+	// H2Streams is the number of open HTTP/2 streams the frame probe sees
+	// on the connection (/v1/streams has them); absent for a connection
+	// the frame probe does not follow.
+	H2Streams *int `json:"h2_streams,omitempty"`
 }
 
 func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
 	out := []ConnJSON{}
 	now := time.Now()
+	streams := map[uint64]int{}
+	for _, f := range frame.Flows() {
+		if f.Conn != 0 {
+			streams[f.Conn] = len(f.Streams)
+		}
+	}
 	for _, c := range probes.Conns() {
-		out = append(out, ConnJSON{ID: c.ID, Side: c.Side, Local: c.Local, Remote: c.Remote, State: c.State,
+		cj := ConnJSON{ID: c.ID, Side: c.Side, Local: c.Local, Remote: c.Remote, State: c.State,
 			Since: c.Since.UTC().Format(time.RFC3339Nano), In: now.Sub(c.Since).Round(time.Millisecond).String(),
-			Opened: c.Opened.UTC().Format(time.RFC3339Nano), Requests: c.Requests, Proto: c.Proto, TLS: c.TLS})
+			Opened: c.Opened.UTC().Format(time.RFC3339Nano), Requests: c.Requests, Proto: c.Proto, TLS: c.TLS}
+		if n, ok := streams[c.ID]; ok {
+			cj.H2Streams = &n
+		}
+		out = append(out, cj)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"conns": out})
+}
+
+// FlowJSON is one HTTP/2 connection's flow control in /v1/streams.
+type FlowJSON struct {
+	Conn        uint64       `json:"conn"`
+	Side        string       `json:"side"`
+	Remote      string       `json:"remote"`
+	Exact       bool         `json:"exact"`
+	Send        int64        `json:"send_window"`
+	Recv        int64        `json:"recv_window"`
+	SendClosed  string       `json:"send_closed_for,omitempty"`
+	RecvClosed  string       `json:"recv_closed_for,omitempty"`
+	InitialSend int64        `json:"initial_send_window"`
+	InitialRecv int64        `json:"initial_recv_window"`
+	Streams     []StreamJSON `json:"streams"`
+}
+
+// StreamJSON is one open stream in /v1/streams. The durations say how long
+// a window has been at or below zero ("" while it is open).
+type StreamJSON struct {
+	ID         uint32 `json:"id"`
+	Send       int64  `json:"send_window"`
+	Recv       int64  `json:"recv_window"`
+	SentEnd    bool   `json:"sent_end_stream"`
+	PeerEnded  bool   `json:"peer_end_stream"`
+	SendClosed string `json:"send_closed_for,omitempty"`
+	RecvClosed string `json:"recv_closed_for,omitempty"`
+}
+
+// handleStreams serves the frame probe's view of HTTP/2 flow control: the
+// live connections, their windows, and their open streams.
+func (s *Server) handleStreams(w http.ResponseWriter, r *http.Request) {
+	dur := func(d time.Duration) string {
+		if d <= 0 {
+			return ""
+		}
+		return d.Round(time.Millisecond).String()
+	}
+	out := []FlowJSON{}
+	for _, f := range frame.Flows() {
+		fj := FlowJSON{Conn: f.Conn, Side: f.Side, Remote: f.Remote, Exact: f.Exact, Send: f.Send, Recv: f.Recv,
+			SendClosed: dur(f.SendClosed), RecvClosed: dur(f.RecvClosed), InitialSend: f.InitialSend, InitialRecv: f.InitialRecv, Streams: []StreamJSON{}}
+		for _, st := range f.Streams {
+			fj.Streams = append(fj.Streams, StreamJSON{ID: st.ID, Send: st.Send, Recv: st.Recv, SentEnd: st.SentEnd,
+				PeerEnded: st.PeerEnded, SendClosed: dur(st.SendClosed), RecvClosed: dur(st.RecvClosed)})
+		}
+		out = append(out, fj)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conns": out, "frame_level": probes.Level(probes.Frame)})
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {

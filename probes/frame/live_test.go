@@ -1,0 +1,99 @@
+package frame
+
+import (
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"golang.org/x/net/http2"
+)
+
+// flowOf returns the live view of connection id, if Flows lists it.
+func flowOf(id uint64) (FlowInfo, bool) {
+	for _, f := range Flows() {
+		if f.Conn == id {
+			return f, true
+		}
+	}
+	return FlowInfo{}, false
+}
+
+// A client stream whose send window the peer let run dry is listed with
+// its windows and for how long the window has been closed, until the
+// connection ends.
+func TestFlowsShowsAStalledStream(t *testing.T) {
+	events := capture(t, 1)
+	SetStallThreshold(10 * time.Millisecond)
+	defer SetStallThreshold(time.Second)
+	nc, peer := net.Pipe()
+	defer nc.Close()
+	defer peer.Close()
+	c := NewFramer(nil)
+	Bind(c, nc, true)
+	id := probes.ConnID(nc)
+	feed(t, c, false, func(fr *http2.Framer) error {
+		return fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 10})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x83}, EndHeaders: true})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: []byte{0x82}, EndHeaders: true, EndStream: true})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 10)) })
+	for deadline := time.Now().Add(10 * time.Second); len(find(events(), "frame.stall")) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no frame.stall after 10s")
+		}
+	}
+
+	f, ok := flowOf(id)
+	if !ok {
+		t.Fatalf("connection %d not in Flows: %+v", id, Flows())
+	}
+	if f.Side != "client" || f.Remote != "pipe" || !f.Exact || f.Send != 65535-10 || f.Recv != 65535 ||
+		f.InitialSend != 10 || f.InitialRecv != 65535 {
+		t.Fatalf("connection: %+v", f)
+	}
+	if len(f.Streams) != 2 {
+		t.Fatalf("streams: %+v", f.Streams)
+	}
+	s1, s3 := f.Streams[0], f.Streams[1]
+	if s1.ID != 1 || s1.Send != 0 || s1.Recv != 65535 || s1.SendClosed <= 0 || s1.RecvClosed != 0 || s1.SentEnd || s1.PeerEnded {
+		t.Fatalf("stream 1: %+v", s1)
+	}
+	if s3.ID != 3 || !s3.SentEnd || s3.PeerEnded || s3.Send != 10 || s3.SendClosed != 0 {
+		t.Fatalf("stream 3: %+v", s3)
+	}
+
+	Done(c)
+	if f, ok := flowOf(id); ok {
+		t.Fatalf("connection still listed after Done: %+v", f)
+	}
+}
+
+// A Framer whose connection never reports Done is not kept alive by the
+// list: once it is collected it is no longer listed.
+func TestFlowsForgetsCollectedFramers(t *testing.T) {
+	capture(t, 1)
+	nc, peer := net.Pipe()
+	defer nc.Close()
+	defer peer.Close()
+	id := func() uint64 {
+		c := NewFramer(nil)
+		Bind(c, nc, false)
+		return c.(*Conn).id.Load()
+	}()
+	if _, ok := flowOf(id); !ok {
+		t.Fatalf("connection %d not listed while its framer lives", id)
+	}
+	for i := 0; i < 10; i++ {
+		runtime.GC()
+		if _, ok := flowOf(id); !ok {
+			return
+		}
+	}
+	t.Fatal("a collected framer's connection is still listed after 10 collections")
+}
