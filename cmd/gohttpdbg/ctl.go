@@ -497,18 +497,31 @@ func ctlGodebug(c *adminClient, args []string, o *ctlOpts) error {
 	return ctlChange(c, "/v1/godebug", body, o)
 }
 
-func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
+// fetchTable fetches the list under key at path, for a subcommand that
+// takes no arguments and prints it as a table. It returns a nil map when
+// there is nothing left to print: --json printed the answer, or an error.
+// An empty list prints empty(m) instead of a table.
+func fetchTable(c *adminClient, args []string, path, key string, o *ctlOpts, empty func(m map[string]any) string) (list []any, err error) {
 	if len(args) != 0 {
-		return errors.New("takes no arguments")
+		return nil, errors.New("takes no arguments")
 	}
-	m, err := c.fetch("/v1/bodies", o)
+	m, err := c.fetch(path, o)
 	if m == nil {
-		return err
+		return nil, err
 	}
-	list, _ := m["bodies"].([]any)
+	list, _ = m[key].([]any)
 	if len(list) == 0 {
-		fmt.Fprintf(o.out, "no open bodies (body probe at level %s)\n", str(m["body_level"]))
-		return nil
+		fmt.Fprintln(o.out, empty(m))
+	}
+	return list, nil
+}
+
+func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
+	list, err := fetchTable(c, args, "/v1/bodies", "bodies", o, func(m map[string]any) string {
+		return "no open bodies (body probe at level " + str(m["body_level"]) + ")"
+	})
+	if len(list) == 0 {
+		return err
 	}
 	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSIDE\tAGE\tBYTES\tEOF\tREQ\tCONN\tSITE\tURL")
@@ -521,17 +534,11 @@ func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
 }
 
 func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
-	if len(args) != 0 {
-		return errors.New("takes no arguments")
-	}
-	m, err := c.fetch("/v1/conns", o)
-	if m == nil {
-		return err
-	}
-	list, _ := m["conns"].([]any)
+	list, err := fetchTable(c, args, "/v1/conns", "conns", o, func(map[string]any) string {
+		return "no connections known to the probes (the dial probe tracks them at level 1 and above)"
+	})
 	if len(list) == 0 {
-		fmt.Fprintln(o.out, "no connections known to the probes (the dial probe tracks them at level 1 and above)")
-		return nil
+		return err
 	}
 	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSIDE\tLOCAL\tREMOTE\tPROTO\tTLS\tSTATE\tFOR\tREQUESTS")
@@ -549,17 +556,12 @@ func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
 // the whole connection) cannot send in that direction until the other
 // side reads and sends WINDOW_UPDATE.
 func ctlStreams(c *adminClient, args []string, o *ctlOpts) error {
-	if len(args) != 0 {
-		return errors.New("takes no arguments")
-	}
-	m, err := c.fetch("/v1/streams", o)
-	if m == nil {
-		return err
-	}
-	list, _ := m["conns"].([]any)
+	list, err := fetchTable(c, args, "/v1/streams", "conns", o, func(m map[string]any) string {
+		return "no HTTP/2 connection seen by the frame probe (level " + str(m["frame_level"]) +
+			"; it needs the std patch, and level 1 or above to follow the windows)"
+	})
 	if len(list) == 0 {
-		fmt.Fprintf(o.out, "no HTTP/2 connection seen by the frame probe (level %s; it needs the std patch, and level 1 or above to follow the windows)\n", str(m["frame_level"]))
-		return nil
+		return err
 	}
 	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CONN\tSIDE\tREMOTE\tSTREAM\tSEND\tRECV\tEND_STREAM\tCLOSED")
