@@ -746,27 +746,48 @@ type hostState struct {
 }
 
 // HostInfo is what the dial probe knows about one host of one Transport
-// (/v1/conns): how often its requests reused a connection.
+// (/v1/conns): how often its requests reused a connection. A low reuse
+// under concurrency with MaxIdle at net/http's default of 2 is the churn of
+// golang/go#13801.
 type HostInfo struct {
-	Host     string
-	NewConns int64
-	Reused   int64
-	MaxIdle  int // MaxIdleConnsPerHost in force
+	Host      string
+	Transport string // where the Transport was made: a site, "http.DefaultTransport", or "" (unknown)
+	NewConns  int64
+	Reused    int64
+	MaxIdle   int // MaxIdleConnsPerHost in force
 }
 
-// Hosts returns the hosts the dial probe has seen, by host name.
+// Hosts returns the hosts the dial probe has seen, by host name, then
+// Transport.
 func Hosts() []HostInfo {
+	type entry struct {
+		t *http.Transport
+		h *hostState
+	}
 	hostsMu.Lock()
-	list := make([]*hostState, 0, len(hosts))
-	for _, h := range hosts {
-		list = append(list, h)
+	list := make([]entry, 0, len(hosts))
+	for k, h := range hosts {
+		list = append(list, entry{k.t, h})
 	}
 	hostsMu.Unlock()
 	out := make([]HostInfo, 0, len(list))
-	for _, h := range list {
-		out = append(out, HostInfo{Host: h.host, NewConns: h.conns.Load(), Reused: h.reuses.Load(), MaxIdle: int(h.maxIdle)})
+	for _, e := range list {
+		tr := ""
+		switch {
+		case e.t == nil:
+		case e.t == http.DefaultTransport:
+			tr = "http.DefaultTransport"
+		default:
+			tr = transportSite(e.t)
+		}
+		out = append(out, HostInfo{Host: e.h.host, Transport: tr, NewConns: e.h.conns.Load(), Reused: e.h.reuses.Load(), MaxIdle: int(e.h.maxIdle)})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Host != out[j].Host {
+			return out[i].Host < out[j].Host
+		}
+		return out[i].Transport < out[j].Transport
+	})
 	return out
 }
 

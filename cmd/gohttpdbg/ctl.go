@@ -498,33 +498,41 @@ func ctlGodebug(c *adminClient, args []string, o *ctlOpts) error {
 }
 
 // fetchTable fetches the list under key at path, for a subcommand that
-// takes no arguments and prints it as a table. It returns a nil map when
-// there is nothing left to print: --json printed the answer, or an error.
-// An empty list prints empty(m) instead of a table.
-func fetchTable(c *adminClient, args []string, path, key string, o *ctlOpts, empty func(m map[string]any) string) (list []any, err error) {
+// takes no arguments and prints it as a table, and starts the table with
+// header. It returns a nil table when there is nothing left to print:
+// --json printed the answer, an error, or an empty list (then empty(m) is
+// printed instead).
+func fetchTable(c *adminClient, args []string, path, key, header string, o *ctlOpts, empty func(m map[string]any) string) (list []any, tw *tabwriter.Writer, err error) {
 	if len(args) != 0 {
-		return nil, errors.New("takes no arguments")
+		return nil, nil, errors.New("takes no arguments")
 	}
 	m, err := c.fetch(path, o)
 	if m == nil {
-		return nil, err
+		return nil, nil, err
 	}
 	list, _ = m[key].([]any)
 	if len(list) == 0 {
 		fmt.Fprintln(o.out, empty(m))
+		return nil, nil, nil
 	}
-	return list, nil
+	return list, newTable(o.out, header), nil
+}
+
+// newTable starts a table with its header line (tab-separated columns).
+func newTable(out io.Writer, header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	return tw
 }
 
 func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
-	list, err := fetchTable(c, args, "/v1/bodies", "bodies", o, func(m map[string]any) string {
-		return "no open bodies (body probe at level " + str(m["body_level"]) + ")"
-	})
-	if len(list) == 0 {
+	list, tw, err := fetchTable(c, args, "/v1/bodies", "bodies", "ID\tSIDE\tAGE\tBYTES\tEOF\tREQ\tCONN\tSITE\tURL", o,
+		func(m map[string]any) string {
+			return "no open bodies (body probe at level " + str(m["body_level"]) + ")"
+		})
+	if tw == nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSIDE\tAGE\tBYTES\tEOF\tREQ\tCONN\tSITE\tURL")
 	for _, x := range list {
 		b, _ := x.(map[string]any)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(b["id"]), str(b["side"]), str(b["age"]), str(b["bytes"]),
@@ -533,19 +541,38 @@ func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
 	return tw.Flush()
 }
 
+// ctlConns prints the connections, then the client side's hosts: how
+// often their requests reused a connection.
 func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
-	list, err := fetchTable(c, args, "/v1/conns", "conns", o, func(map[string]any) string {
-		return "no connections known to the probes (the dial probe tracks them at level 1 and above)"
-	})
-	if len(list) == 0 {
+	if len(args) != 0 {
+		return errors.New("takes no arguments")
+	}
+	m, err := c.fetch("/v1/conns", o)
+	if m == nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSIDE\tLOCAL\tREMOTE\tPROTO\tTLS\tSTATE\tFOR\tREQUESTS")
+	list, _ := m["conns"].([]any)
+	hosts, _ := m["hosts"].([]any)
+	if len(list) == 0 && len(hosts) == 0 {
+		fmt.Fprintln(o.out, "no connections known to the probes (the dial probe tracks them at level 1 and above)")
+		return nil
+	}
+	tw := newTable(o.out, "ID\tSIDE\tLOCAL\tREMOTE\tPROTO\tTLS\tSTATE\tFOR\tREQUESTS")
 	for _, x := range list {
 		k, _ := x.(map[string]any)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(k["id"]), str(k["side"]), str(k["local"]), str(k["remote"]),
 			orDash(str(k["proto"])), orDash(str(k["tls"])), str(k["state"]), str(k["in_state"]), str(k["requests"]))
+	}
+	if err := tw.Flush(); err != nil || len(hosts) == 0 {
+		return err
+	}
+	fmt.Fprintln(o.out)
+	tw = newTable(o.out, "HOST\tTRANSPORT\tNEW\tREUSED\tREUSE\tMAX_IDLE_PER_HOST")
+	for _, x := range hosts {
+		h, _ := x.(map[string]any)
+		reuse, _ := h["reuse"].(float64)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f%%\t%s\n", str(h["host"]), orDash(str(h["transport"])), str(h["new_conns"]),
+			str(h["reused"]), 100*reuse, str(h["max_idle_per_host"]))
 	}
 	return tw.Flush()
 }
@@ -556,15 +583,14 @@ func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
 // the whole connection) cannot send in that direction until the other
 // side reads and sends WINDOW_UPDATE.
 func ctlStreams(c *adminClient, args []string, o *ctlOpts) error {
-	list, err := fetchTable(c, args, "/v1/streams", "conns", o, func(m map[string]any) string {
-		return "no HTTP/2 connection seen by the frame probe (level " + str(m["frame_level"]) +
-			"; it needs the std patch, and level 1 or above to follow the windows)"
-	})
-	if len(list) == 0 {
+	list, tw, err := fetchTable(c, args, "/v1/streams", "conns", "CONN\tSIDE\tREMOTE\tSTREAM\tSEND\tRECV\tEND_STREAM\tCLOSED", o,
+		func(m map[string]any) string {
+			return "no HTTP/2 connection seen by the frame probe (level " + str(m["frame_level"]) +
+				"; it needs the std patch, and level 1 or above to follow the windows)"
+		})
+	if tw == nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CONN\tSIDE\tREMOTE\tSTREAM\tSEND\tRECV\tEND_STREAM\tCLOSED")
 	for _, x := range list {
 		f, _ := x.(map[string]any)
 		closed := closedFor(f)

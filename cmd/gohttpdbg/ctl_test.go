@@ -105,23 +105,59 @@ func TestCtlConnsProto(t *testing.T) {
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	defer srv.Close()
-	req, _ := http.NewRequest("GET", srv.URL, nil)
-	cr := probes.StartClientRequest(srv.Client(), req, "ctl_test.go:2")
-	resp, err := srv.Client().Do(cr.Request())
+	getFollowed(t, srv.Client(), srv.URL, "ctl_test.go:2")
+	out := ctlConnsOutput(t, s)
+	addr := regexp.QuoteMeta(srv.Listener.Addr().String())
+	if !regexp.MustCompile(`(?m)^ID\s+SIDE\s+LOCAL\s+REMOTE\s+PROTO\s+TLS\s+STATE`).MatchString(out.String()) ||
+		!regexp.MustCompile(`(?m)^\d+\s+server\s+`+addr+`\s+\S+\s+h2\s+TLS 1.3\s`).MatchString(out.String()) {
+		t.Fatalf("ctl conns:\n%s", out.String())
+	}
+}
+
+// ctl conns ends with the client's hosts: new connections, reuses and the
+// reuse ratio per host and Transport (the churn of golang/go#13801 shows
+// as a low REUSE with MAX_IDLE_PER_HOST at 2).
+func TestCtlConnsHosts(t *testing.T) {
+	s := startAdmin(t)
+	probes.SetLevel(probes.Dial, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	probes.NoteTransport(tr, "hosts_test.go:7")
+	client := &http.Client{Transport: tr}
+	for i := 0; i < 4; i++ {
+		getFollowed(t, client, srv.URL, "hosts_test.go:9")
+	}
+	out := ctlConnsOutput(t, s)
+	host := regexp.QuoteMeta(srv.Listener.Addr().String())
+	if !regexp.MustCompile(`(?m)^HOST\s+TRANSPORT\s+NEW\s+REUSED\s+REUSE\s+MAX_IDLE_PER_HOST$`).MatchString(out.String()) ||
+		!regexp.MustCompile(`(?m)^`+host+`\s+hosts_test\.go:7\s+1\s+3\s+75%\s+2$`).MatchString(out.String()) {
+		t.Fatalf("ctl conns:\n%s", out.String())
+	}
+}
+
+// getFollowed makes a GET of url with client, followed by the probes as a
+// call site's wrapper would, and reads and closes the response.
+func getFollowed(t *testing.T, client *http.Client, url, site string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	cr := probes.StartClientRequest(client, req, site)
+	resp, err := client.Do(cr.Request())
 	cr.Finish(resp, err)
 	if err != nil {
 		t.Fatal(err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+}
 
+// ctlConnsOutput runs ctl conns against s and returns its table.
+func ctlConnsOutput(t *testing.T, s *admin.Server) *bytes.Buffer {
+	t.Helper()
 	var out bytes.Buffer
 	if err := ctlConns(newAdminClient(s.Path(), 30*time.Second), nil, &ctlOpts{out: &out}); err != nil {
 		t.Fatal(err)
 	}
-	addr := regexp.QuoteMeta(srv.Listener.Addr().String())
-	if !regexp.MustCompile(`(?m)^ID\s+SIDE\s+LOCAL\s+REMOTE\s+PROTO\s+TLS\s+STATE`).MatchString(out.String()) ||
-		!regexp.MustCompile(`(?m)^\d+\s+server\s+`+addr+`\s+\S+\s+h2\s+TLS 1.3\s`).MatchString(out.String()) {
-		t.Fatalf("ctl conns:\n%s", out.String())
-	}
+	return &out
 }

@@ -637,7 +637,27 @@ func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, cj)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conns": out})
+	hosts := []HostJSON{}
+	for _, h := range probes.Hosts() {
+		hj := HostJSON{Host: h.Host, Transport: h.Transport, NewConns: h.NewConns, Reused: h.Reused, MaxIdle: h.MaxIdle}
+		if n := h.NewConns + h.Reused; n > 0 {
+			hj.Reuse = float64(h.Reused) / float64(n)
+		}
+		hosts = append(hosts, hj)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conns": out, "hosts": hosts})
+}
+
+// HostJSON is one host of one client Transport in /v1/conns: how many
+// connections its requests dialed and how many reused one (reuse is
+// reused / (new + reused)).
+type HostJSON struct {
+	Host      string  `json:"host"`
+	Transport string  `json:"transport,omitempty"`
+	NewConns  int64   `json:"new_conns"`
+	Reused    int64   `json:"reused"`
+	Reuse     float64 `json:"reuse"`
+	MaxIdle   int     `json:"max_idle_per_host"`
 }
 
 // FlowJSON is one HTTP/2 connection's flow control in /v1/streams.
