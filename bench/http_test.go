@@ -22,16 +22,15 @@ func BenchmarkHTTP2(b *testing.B) { benchHTTP(b, true) }
 // process, over kept-alive connections: per-request cost, not handshakes.
 func benchHTTP(b *testing.B, h2 bool) {
 	p := loopback.NewPair(b, h2)
+	small, api, large := p.Server.URL+"/small", p.Server.URL+"/api", p.Server.URL+"/1MiB" // not built per request
 	cases := []struct {
 		name string
 		size int64 // response bytes
 		do   func() error
 	}{
-		{"small", 2, func() error { return p.Get(p.Server.URL+"/small", 2) }},
-		{"api", loopback.APIResponseSize, func() error { return p.API(p.Server.URL + "/api") }},
-		{"1MiB", int64(len(loopback.LargeBody)), func() error {
-			return p.Get(p.Server.URL+"/1MiB", int64(len(loopback.LargeBody)))
-		}},
+		{"small", 2, func() error { return p.Get(small, 2) }},
+		{"api", loopback.APIResponseSize, func() error { return p.API(api) }},
+		{"1MiB", int64(len(loopback.LargeBody)), func() error { return p.Get(large, int64(len(loopback.LargeBody))) }},
 	}
 	for _, c := range cases {
 		b.Run("serial/"+c.name, func(b *testing.B) {

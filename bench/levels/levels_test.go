@@ -86,10 +86,10 @@ func BenchmarkLevels(b *testing.B) {
 	for _, h2 := range []bool{false, true} {
 		name := map[bool]string{false: "HTTP1", true: "HTTP2"}[h2]
 		b.Run(name+"/small", func(b *testing.B) {
-			benchLevels(b, h2, func(p *loopback.Pair) error { return p.Get(p.Server.URL+"/small", 2) })
+			benchLevels(b, h2, "/small", func(p *loopback.Pair, url string) error { return p.Get(url, 2) })
 		})
 		b.Run(name+"/api", func(b *testing.B) {
-			benchLevels(b, h2, func(p *loopback.Pair) error { return p.API(p.Server.URL + "/api") })
+			benchLevels(b, h2, "/api", (*loopback.Pair).API)
 		})
 	}
 }
@@ -101,16 +101,18 @@ type slices struct {
 	wall, cpu [][]float64 // [variant][round], ns per request
 }
 
-// benchLevels compares the variants on requests made by call.
-func benchLevels(b *testing.B, h2 bool, call func(*loopback.Pair) error) {
+// benchLevels compares the variants on requests made by call to the
+// server's path.
+func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair, url string) error) {
 	vs, err := parseVariants(*variantsFlag)
 	if err != nil {
 		b.Fatal(err)
 	}
 	p := loopback.NewPair(b, h2)
+	url := p.Server.URL + path
 	get := func(n int) {
 		for i := 0; i < n; i++ {
-			if err := call(p); err != nil {
+			if err := call(p, url); err != nil {
 				b.Fatal(err)
 			}
 		}
