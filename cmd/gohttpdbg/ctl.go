@@ -22,14 +22,44 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// ctlSubcommands are ctl's subcommands, in the order usage lists them.
+var ctlSubcommands = []struct {
+	name string
+	run  func(*adminClient, []string, *ctlOpts) error
+}{
+	{"status", ctlStatus}, {"probes", ctlProbes}, {"godebug", ctlGodebug}, {"bodies", ctlBodies},
+	{"conns", ctlConns}, {"streams", ctlStreams}, {"keylog", ctlKeyLog}, {"audit", ctlAudit},
+}
+
+func ctlSubcommand(name string) func(*adminClient, []string, *ctlOpts) error {
+	for _, c := range ctlSubcommands {
+		if c.name == name {
+			return c.run
+		}
+	}
+	return nil
+}
+
+func ctlNames() []string {
+	var names []string
+	for _, c := range ctlSubcommands {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// ctlUsage is the one usage line of ctl, for --help and for a short
+// command line alike.
+var ctlUsage = "ctl PID|PROGRAM|SOCKET " + strings.Join(ctlNames(), "|") + " [args] [--ttl D] [--json] [--verify]"
+
 func init() {
 	register(&verb{
 		name: "ctl",
 		short: "read and change a running instrumented program through its admin socket.\n" +
 			"Subcommands: status; probes [PROBE=LEVEL ...] [--ttl D]; godebug [KEY=VALUE ...] [--ttl D];\n" +
-			"bodies; conns; keylog [FILE|off] [--ttl D]; audit [--verify]. Changes revert after --ttl\n" +
+			"bodies; conns; streams; keylog [FILE|off] [--ttl D]; audit [--verify]. Changes revert after --ttl\n" +
 			"(default 15m, at most 24h). --json prints the admin socket's JSON answer.",
-		usage: "ctl PID|PROGRAM|SOCKET status|probes|godebug|bodies|conns|keylog|audit [args] [--ttl D] [--json] [--verify]",
+		usage: ctlUsage,
 		run:   ctlVerb,
 	})
 }
@@ -192,7 +222,7 @@ func ctlVerb(g *globals, args []string) int {
 	}
 	rest := fs.Args()
 	if len(rest) < 2 {
-		fmt.Fprintln(g.stderr, "usage: gohttpdbg ctl PID|SOCKET status|probes|godebug|bodies|conns|streams|keylog|audit [args] [--ttl D] [--json]")
+		fmt.Fprintln(g.stderr, "usage: gohttpdbg "+ctlUsage)
 		return 2
 	}
 	sock, err := findSocket(rest[0])
@@ -207,26 +237,9 @@ func ctlVerb(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "gohttpdbg ctl: --ttl applies to probes, godebug and keylog, not %s\n", sub)
 		return 2
 	}
-	var run func(*adminClient, []string, *ctlOpts) error
-	switch sub {
-	case "status":
-		run = ctlStatus
-	case "probes":
-		run = ctlProbes
-	case "godebug":
-		run = ctlGodebug
-	case "bodies":
-		run = ctlBodies
-	case "conns":
-		run = ctlConns
-	case "streams":
-		run = ctlStreams
-	case "keylog":
-		run = ctlKeyLog
-	case "audit":
-		run = ctlAudit
-	default:
-		fmt.Fprintf(g.stderr, "gohttpdbg ctl: unknown subcommand %q; want status, probes, godebug, bodies, conns, streams, keylog or audit\n", sub)
+	run := ctlSubcommand(sub)
+	if run == nil {
+		fmt.Fprintf(g.stderr, "gohttpdbg ctl: unknown subcommand %q; want one of %s\n", sub, strings.Join(ctlNames(), ", "))
 		return 2
 	}
 	if err := run(c, subArgs, &o); err != nil {
