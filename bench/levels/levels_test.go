@@ -21,6 +21,11 @@
 // compared with; -variants changes them, to cost one probe at a time:
 //
 //	gohttpdbg test -run '^$' -bench Levels -benchtime 90000x ./bench/levels -args -variants 'all=0 all=0,body=1 all=0,dial=1'
+//
+// A spin=DURATION item adds that much CPU work, timed alone, to each of
+// the variant's requests: 'all=0 all=0,spin=2us all=1' shows what two
+// microseconds of work cost a request on this machine beside what level 1
+// costs (spin.go).
 package levels
 
 import (
@@ -59,22 +64,39 @@ var variantsFlag = flag.String("variants", "all=0 all=1 all=2", "space-separated
 type variant struct {
 	name   string // L0, L1, L2 for all=0, all=1, all=2; the spec otherwise
 	levels [probes.NumProbes]int
+	spin   time.Duration // work added before each request (spin.go)
 }
 
 // parseVariants reads -variants; each spec applies to every probe at 0.
+// A spec's spin=DURATION item is the variant's spin (spin.go), the rest
+// a GOHTTPDBG spec.
 func parseVariants(specs string) ([]variant, error) {
 	var vs []variant
 	for _, spec := range strings.Fields(specs) {
+		var v variant
+		var items []string
+		for _, item := range strings.Split(spec, ",") {
+			d, ok := strings.CutPrefix(item, "spin=")
+			if !ok {
+				items = append(items, item)
+				continue
+			}
+			var err error
+			if v.spin, err = time.ParseDuration(d); err != nil || v.spin <= 0 {
+				return nil, fmt.Errorf("-variants: %q: want spin=DURATION, a positive duration such as 2us", item)
+			}
+		}
 		c := probes.DefaultConfig()
 		c.Levels = [probes.NumProbes]int{}
-		if err := probes.ParseSpec(spec, &c); err != nil {
+		if err := probes.ParseSpec(strings.Join(items, ","), &c); err != nil {
 			return nil, fmt.Errorf("-variants: %v", err)
 		}
 		name := spec
 		if l, ok := strings.CutPrefix(spec, "all="); ok && len(l) == 1 {
 			name = "L" + l
 		}
-		vs = append(vs, variant{name: name, levels: c.Levels})
+		v.name, v.levels = name, c.Levels
+		vs = append(vs, v)
 	}
 	if len(vs) < 2 {
 		return nil, fmt.Errorf("-variants %q: want a base and at least one variant to compare with it", specs)
@@ -98,7 +120,8 @@ func BenchmarkLevels(b *testing.B) {
 // in each round.
 type slices struct {
 	variants  []variant
-	wall, cpu [][]float64 // [variant][round], ns per request
+	spinAlone []time.Duration // [variant]: its spin timed alone, 0 without one
+	wall, cpu [][]float64     // [variant][round], ns per request
 }
 
 // benchLevels compares the variants on requests made by call to the
@@ -110,8 +133,17 @@ func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair,
 	}
 	p := loopback.NewPair(b, h2)
 	url := p.Server.URL + path
+	spins := make([]int, len(vs)) // rounds of spinWork per request
+	spinAlone := make([]time.Duration, len(vs))
+	var spin int // the current variant's
+	for i, v := range vs {
+		spins[i], spinAlone[i] = spinRounds(v.spin)
+	}
 	get := func(n int) {
 		for i := 0; i < n; i++ {
+			if spin > 0 {
+				spinSink += spinWork(spin)
+			}
 			if err := call(p, url); err != nil {
 				b.Fatal(err)
 			}
@@ -124,11 +156,12 @@ func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair,
 	}
 
 	rounds := max(1, b.N/(len(vs)*slice))
-	s := slices{variants: vs, wall: make([][]float64, len(vs)), cpu: make([][]float64, len(vs))}
+	s := slices{variants: vs, spinAlone: spinAlone, wall: make([][]float64, len(vs)), cpu: make([][]float64, len(vs))}
 	b.ResetTimer()
 	for r := 0; r < rounds; r++ {
 		for _, li := range rand.Perm(len(vs)) {
 			setLevels(vs[li].levels)
+			spin = spins[li]
 			probes.Flush() // the previous slice's events are not this one's work
 			get(warm)
 			c0, _ := cputime.Used()
@@ -152,6 +185,9 @@ func (s slices) report(b *testing.B) {
 	for i, v := range s.variants {
 		b.ReportMetric(median(s.wall[i]), v.name+"-ns/req")
 		b.ReportMetric(median(s.cpu[i]), v.name+"-cpu-ns/req")
+		if s.spinAlone[i] > 0 {
+			b.ReportMetric(float64(s.spinAlone[i]), v.name+"-spin-alone-ns")
+		}
 		if i == 0 {
 			continue
 		}
