@@ -25,7 +25,7 @@
 // A spin=DURATION item adds that much CPU work, timed alone, to each of
 // the variant's requests: 'all=0 all=0,spin=2us all=1' shows what two
 // microseconds of work cost a request on this machine beside what level 1
-// costs (spin.go).
+// costs (spin_test.go).
 package levels
 
 import (
@@ -64,11 +64,11 @@ var variantsFlag = flag.String("variants", "all=0 all=1 all=2", "space-separated
 type variant struct {
 	name   string // L0, L1, L2 for all=0, all=1, all=2; the spec otherwise
 	levels [probes.NumProbes]int
-	spin   time.Duration // work added before each request (spin.go)
+	spin   time.Duration // work added before each request (spin_test.go)
 }
 
 // parseVariants reads -variants; each spec applies to every probe at 0.
-// A spec's spin=DURATION item is the variant's spin (spin.go), the rest
+// A spec's spin=DURATION item is the variant's spin (spin_test.go), the rest
 // a GOHTTPDBG spec.
 func parseVariants(specs string) ([]variant, error) {
 	var vs []variant
