@@ -35,3 +35,46 @@ func TestReadmeSitesExist(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryExampleIsShownAndChecked: each program under examples/ has a
+// row in the README's table and is built and run by the examples script
+// (or, for the long ones, by a script of its own).
+func TestEveryExampleIsShownAndChecked(t *testing.T) {
+	root := filepath.Join("..", "..")
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scripts, err := filepath.Glob(filepath.Join("testdata", "script", "*.txtar"))
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("scripts: %v %v", scripts, err)
+	}
+	var all strings.Builder
+	for _, s := range scripts {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	dirs, err := os.ReadDir(filepath.Join(root, "examples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		n++
+		if !strings.Contains(string(readme), "| `"+d.Name()+"` |") {
+			t.Errorf("examples/%s has no row in the README's examples table", d.Name())
+		}
+		if !strings.Contains(all.String(), "./examples/"+d.Name()+"\n") && !strings.Contains(all.String(), "./examples/"+d.Name()+" ") {
+			t.Errorf("examples/%s is built by no script in testdata/script", d.Name())
+		}
+	}
+	if n == 0 {
+		t.Fatal("no example found")
+	}
+}
