@@ -11,8 +11,12 @@ import (
 // with fields matching every KEY=REGEXP (keys looked up at the top level,
 // then in "attrs").
 func eventMatches(line, event string, conds []string) bool {
+	// Numbers keep their JSON text: as float64, 1048576 would read
+	// "1.048576e+06" to the patterns.
 	var ev map[string]any
-	if json.Unmarshal([]byte(line), &ev) != nil || ev["event"] != event {
+	d := json.NewDecoder(strings.NewReader(line))
+	d.UseNumber()
+	if d.Decode(&ev) != nil || ev["event"] != event {
 		return false
 	}
 	attrs, _ := ev["attrs"].(map[string]any)

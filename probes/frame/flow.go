@@ -206,6 +206,9 @@ type flow struct {
 	conn    [2]window
 	initial [2]int64 // initial stream window by dir
 	streams streamSet
+	// maxHeaderList is the SETTINGS_MAX_HEADER_LIST_SIZE this side
+	// advertised (the limit it applies to what it reads), 0 until seen.
+	maxHeaderList uint32
 }
 
 func (fl *flow) init() {
@@ -228,6 +231,9 @@ func (fl *flow) apply(f *Frame, written bool) {
 			d = dirRecv
 		}
 		for _, s := range f.Settings {
+			if s.ID == SettingMaxHeaderListSize && written {
+				fl.maxHeaderList = s.Val
+			}
 			if s.ID != SettingInitialWindowSize || s.Val > 1<<31-1 {
 				continue
 			}

@@ -655,10 +655,18 @@ func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
 //go:noinline
 func (c *Conn) headersFailed(streamID uint32, truncated bool, err error) {
 	if truncated && probes.Level(probes.Header) >= 1 {
+		c.mu.Lock()
+		limit := c.fl.maxHeaderList
+		c.mu.Unlock()
 		e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Name: "header.limit", Conn: c.connID(), Stream: streamID, HasStream: true,
 			Msg: "HEADERS on stream " + strconv.FormatUint(uint64(streamID), 10) +
 				" exceed this side's SETTINGS_MAX_HEADER_LIST_SIZE; the fields beyond it were dropped"}
-		e.AddString("limit", "SETTINGS_MAX_HEADER_LIST_SIZE")
+		// As header.limit's other sources: the limit as a number, when
+		// this side's SETTINGS were seen, and what sets it.
+		if limit > 0 {
+			e.AddInt("limit", int64(limit))
+		}
+		e.AddString("limit_name", "SETTINGS_MAX_HEADER_LIST_SIZE")
 		probes.Emit(&e)
 	}
 	if err != nil && !probes.IsNetError(err) {

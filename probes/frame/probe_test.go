@@ -89,7 +89,7 @@ func TestEventsLevel2(t *testing.T) {
 	c := NewFramer(nil)
 	Bind(c, nil, true)
 	feed(t, c, true, func(fr *http2.Framer) error {
-		return fr.WriteSettings(http2.Setting{ID: http2.SettingEnablePush, Val: 0})
+		return fr.WriteSettings(http2.Setting{ID: http2.SettingEnablePush, Val: 0}, http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: 4096})
 	})
 	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteGoAway(3, http2.ErrCodeNo, []byte("shutting down")) })
 	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteRSTStream(3, http2.ErrCodeRefusedStream) })
@@ -98,7 +98,7 @@ func TestEventsLevel2(t *testing.T) {
 	Headers(c, 3, nil, true, nil)
 
 	evs := events()
-	if w := find(evs, "frame.write"); len(w) != 1 || !strings.HasPrefix(w[0].Msg, "SETTINGS len=6, settings: ENABLE_PUSH=0") || attr(w[0], "side") != "client" {
+	if w := find(evs, "frame.write"); len(w) != 1 || !strings.HasPrefix(w[0].Msg, "SETTINGS len=12, settings: ENABLE_PUSH=0") || attr(w[0], "side") != "client" {
 		t.Errorf("frame.write: %+v", w)
 	}
 	if r := find(evs, "frame.read"); len(r) != 3 {
@@ -121,6 +121,8 @@ func TestEventsLevel2(t *testing.T) {
 	}
 	if l := find(evs, "header.limit"); len(l) != 1 || l[0].Stream != 3 {
 		t.Errorf("header.limit: %+v", l)
+	} else if a, _ := l[0].Attr("limit"); a.Num != 4096 || attr(l[0], "limit_name") != "SETTINGS_MAX_HEADER_LIST_SIZE" {
+		t.Errorf("header.limit names the limit this side advertised: %+v", l[0])
 	}
 }
 

@@ -12,6 +12,7 @@ package reject
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -244,12 +245,17 @@ func remote(conn net.Conn) string {
 }
 
 // ServerReject is the hook for a request the server rejected before any
-// handler ran. It emits header.reject.
-func ServerReject(conn net.Conn, err error, status int, buffered []byte) {
+// handler ran, maxHeaderBytes the server's limit in force. It emits
+// header.reject.
+func ServerReject(conn net.Conn, err error, status int, buffered []byte, maxHeaderBytes int) {
 	if err == nil || probes.Level(probes.Header) < 1 || probes.Ignored(conn) {
 		return
 	}
 	r := Classify(err.Error(), buffered, status)
+	tooLarge := r.Code == "too_large" && maxHeaderBytes > 0
+	if tooLarge {
+		r.Text = fmt.Sprintf("the header block is larger than the server's limit: MaxHeaderBytes %d (net/http reads up to %d bytes beyond it)", maxHeaderBytes, serverHeaderSlop)
+	}
 	ra := remote(conn)
 	msg := "request from " + ra + " rejected with " + strconv.Itoa(r.Status) + " before any handler ran: " + r.Text
 	if r.Line != "" {
@@ -263,8 +269,31 @@ func ServerReject(conn net.Conn, err error, status int, buffered []byte) {
 	if r.Line != "" {
 		e.AddString("line", r.Line)
 	}
+	if tooLarge {
+		e.AddInt("limit", int64(maxHeaderBytes))
+		e.AddString("limit_name", "MaxHeaderBytes")
+	}
 	probes.Emit(&e)
 }
+
+// exceededLimit reads the limit from net/http's "server response headers
+// exceeded N bytes; aborted".
+func exceededLimit(errText string) (int64, bool) {
+	_, rest, ok := strings.Cut(errText, "exceeded ")
+	if !ok {
+		return 0, false
+	}
+	num, _, ok := strings.Cut(rest, " bytes")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	return n, err == nil
+}
+
+// serverHeaderSlop is what net/http's server reads beyond MaxHeaderBytes
+// before it answers 431 (Server.initialReadLimitSize).
+const serverHeaderSlop = 4096
 
 // ClientReadError is the hook for a client's failure to read a response.
 // A response header block over the limit is a header.limit, a malformed
@@ -279,7 +308,12 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 	if r.Code == "too_large" {
 		e.Name = "header.limit"
 		e.Msg = "response from " + ra + " refused: " + r.Text + ": " + err.Error()
-		e.AddString("limit", "MaxResponseHeaderBytes")
+		// As header.limit's other sources: the limit as a number (net/http
+		// names it in the error), limit_name what sets it.
+		if n, ok := exceededLimit(err.Error()); ok {
+			e.AddInt("limit", n)
+		}
+		e.AddString("limit_name", "MaxResponseHeaderBytes")
 	} else {
 		e.Name = "header.reject"
 		e.Msg = "response from " + ra + " could not be parsed: " + r.Text

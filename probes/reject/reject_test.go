@@ -102,7 +102,8 @@ func TestServerRejectEvent(t *testing.T) {
 	sub := probes.Subscribe(16)
 	defer sub.Close()
 	c := &fakeConn{}
-	ServerReject(c, errors.New(`malformed MIME header: missing colon: "NoColonHere"`), 400, nil)
+	ServerReject(c, errors.New(`malformed MIME header: missing colon: "NoColonHere"`), 400, nil, 1<<20)
+	ServerReject(c, errors.New("http: request too large"), 431, nil, 8192)
 	ClientReadError(c, io.EOF, nil) // not a header problem
 	ClientReadError(c, errors.New("net/http: server response headers exceeded 10 bytes; aborted"), nil)
 	e := <-sub.C()
@@ -113,9 +114,26 @@ func TestServerRejectEvent(t *testing.T) {
 	if a, _ := e.Attr("reason"); a.Str != "missing_colon" {
 		t.Fatalf("reason %+v", a)
 	}
+	if _, ok := e.Attr("limit"); ok {
+		t.Fatalf("a missing colon has no limit: %+v", e)
+	}
+	// A 431 names the limit in force, not the default.
+	e = <-sub.C()
+	if a, _ := e.Attr("limit"); e.Name != "header.reject" || a.Num != 8192 || !strings.Contains(e.Msg, "MaxHeaderBytes 8192") {
+		t.Fatalf("431: %+v", e)
+	}
+	if a, _ := e.Attr("limit_name"); a.Str != "MaxHeaderBytes" {
+		t.Fatalf("431 limit_name %+v", a)
+	}
 	e = <-sub.C()
 	if e.Name != "header.limit" || !strings.Contains(e.Msg, "MaxResponseHeaderBytes") {
 		t.Fatalf("event %+v", e)
+	}
+	if a, _ := e.Attr("limit"); a.Kind != probes.KindInt || a.Num != 10 {
+		t.Errorf("client header.limit limit %+v, want the number net/http named", a)
+	}
+	if a, _ := e.Attr("limit_name"); a.Str != "MaxResponseHeaderBytes" {
+		t.Errorf("client header.limit limit_name %+v", a)
 	}
 }
 

@@ -7,8 +7,9 @@ import "github.com/dave/dst"
 func patchHTTP1(pk *pkgFiles, st *patchState) string {
 	helpers := ""
 	peek := false
-	if pk.hasFields("conn", "rwc", "bufr") && pk.hasDecl("errTooLarge") && pk.hasDecl("isUnsupportedTEError") &&
-		pk.hasDecl("isCommonNetReadError") && pk.hasFields("statusError", "code") {
+	_, maxHeader, _ := pk.funcDecl("Server", "maxHeaderBytes")
+	if pk.hasFields("conn", "rwc", "bufr", "server") && pk.hasDecl("errTooLarge") && pk.hasDecl("isUnsupportedTEError") &&
+		pk.hasDecl("isCommonNetReadError") && pk.hasFields("statusError", "code") && maxHeader != nil {
 		n := len(st.miss)
 		wrapMethod(pk, st, "conn", "readRequest", []string{"context.Context"}, []string{"*response", "error"}, func(r string, _ []string, call string) string {
 			return "w, err := " + call + "\nif err != nil {\n" + r + ".gohttpdbgReject(err)\n}\nreturn w, err"
@@ -143,10 +144,11 @@ const http1HookSet = `
 type GohttpdbgHTTP1HookSet struct {
 	// ServerReject receives a request the server rejected before any
 	// handler ran: the read error, the status net/http answers (400, 431,
-	// 501, or a statusError's code) and the bytes still buffered after the
-	// failure (only valid during the call). Closed and timed-out
-	// connections are not reported.
-	ServerReject func(conn net.Conn, err error, status int, buffered []byte)
+	// 501, or a statusError's code), the bytes still buffered after the
+	// failure (only valid during the call) and the server's MaxHeaderBytes
+	// in force (net/http reads up to 4096 bytes beyond it). Closed and
+	// timed-out connections are not reported.
+	ServerReject func(conn net.Conn, err error, status int, buffered []byte, maxHeaderBytes int)
 	// ClientReadError receives a client's failure to read a response
 	// (malformed status line or header, header too large, EOF on a reused
 	// connection…) and the bytes still buffered (only valid during the call).
@@ -196,7 +198,7 @@ func (c *conn) gohttpdbgReject(err error) {
 			status = v.code
 		}
 	}
-	h(c.rwc, err, status, gohttpdbgPeek(c.bufr))
+	h(c.rwc, err, status, gohttpdbgPeek(c.bufr), c.server.maxHeaderBytes())
 }
 `
 

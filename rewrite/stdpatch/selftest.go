@@ -37,7 +37,7 @@ func gohttpdbgSelfTestTouch(b []byte) {
 }
 
 func init() {
-	GohttpdbgHTTP1.ServerReject = func(conn net.Conn, err error, status int, buffered []byte) {
+	GohttpdbgHTTP1.ServerReject = func(conn net.Conn, err error, status int, buffered []byte, maxHeaderBytes int) {
 		_ = conn.RemoteAddr().String() + err.Error()
 		gohttpdbgSelfTestTouch(buffered)
 	}

@@ -84,7 +84,7 @@ func main() {
 		count("headers")
 	}
 	h1 := http.GohttpdbgHTTP1
-	h1.ServerReject = func(c net.Conn, err error, status int, buffered []byte) {
+	h1.ServerReject = func(c net.Conn, err error, status int, buffered []byte, maxHeaderBytes int) {
 		mu.Lock()
 		statuses = append(statuses, status)
 		mu.Unlock()
