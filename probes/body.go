@@ -231,7 +231,11 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest, now int64) {
 // or nil when there is no body to watch.
 func wrapRequestBody(r *http.Request, sr *serverRequest) *bodyState {
 	rc := r.Body
-	if rc == nil || rc == http.NoBody {
+	// ContentLength 0: a body that cannot hold a byte. HTTP/1 gives such
+	// a request NoBody; HTTP/2 gives every request a body, also a GET
+	// whose HEADERS ended the stream, and watching it would cost every
+	// such request an allocation and a registration for nothing.
+	if rc == nil || rc == http.NoBody || r.ContentLength == 0 {
 		return nil
 	}
 	st := &sr.body

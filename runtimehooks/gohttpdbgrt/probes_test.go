@@ -215,6 +215,21 @@ func TestHTTP2TLSEvents(t *testing.T) {
 	if len(rec.find("dial.alpn_fallback", nil)) != 0 {
 		t.Error("alpn_fallback on an h2 connection")
 	}
+
+	// HTTP/2 gives every request a Body, a GET's too; only one that can
+	// carry bytes is watched: the POST's, not the two GETs'.
+	resp, err := gohttpdbgrt.ClientPost(c, srv.URL, "text/plain", strings.NewReader("hello"), "cli2.go:9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+	rec.wait(t, "body.close", site("srv2.go:1"))
+	if opened := rec.find("body.open", site("srv2.go:1")); len(opened) != 1 || opened[0].Req != rec.wait(t, "header.request", func(e *probes.Event) bool {
+		return e.Site == "srv2.go:1" && attr(*e, "method").Str == "POST"
+	}).Req {
+		t.Errorf("server request bodies watched: %+v, want the POST's alone", opened)
+	}
 }
 
 func TestBodyLeak(t *testing.T) {
