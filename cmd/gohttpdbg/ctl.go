@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,13 +23,21 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// ctlSubcommands are ctl's subcommands, in the order usage lists them.
+// ctlSubcommands are ctl's subcommands, in the order help lists them,
+// with their arguments: the one list the dispatch, the usage line, the
+// help and the unknown-subcommand message are made from.
 var ctlSubcommands = []struct {
-	name string
-	run  func(*adminClient, []string, *ctlOpts) error
+	name, args string
+	run        func(*adminClient, []string, *ctlOpts) error
 }{
-	{"status", ctlStatus}, {"probes", ctlProbes}, {"godebug", ctlGodebug}, {"bodies", ctlBodies},
-	{"conns", ctlConns}, {"streams", ctlStreams}, {"keylog", ctlKeyLog}, {"audit", ctlAudit},
+	{"status", "", ctlStatus},
+	{"probes", "[PROBE=LEVEL ...] [--ttl D]", ctlProbes},
+	{"godebug", "[KEY=VALUE ...] [--ttl D]", ctlGodebug},
+	{"bodies", "", ctlBodies},
+	{"conns", "", ctlConns},
+	{"streams", "", ctlStreams},
+	{"keylog", "[FILE|off] [--ttl D]", ctlKeyLog},
+	{"audit", "[--verify]", ctlAudit},
 }
 
 func ctlSubcommand(name string) func(*adminClient, []string, *ctlOpts) error {
@@ -40,25 +49,38 @@ func ctlSubcommand(name string) func(*adminClient, []string, *ctlOpts) error {
 	return nil
 }
 
-func ctlNames() []string {
+// ctlNames returns the subcommands' names; onlyTTL, those of the ones
+// whose change takes --ttl.
+func ctlNames(onlyTTL bool) []string {
 	var names []string
 	for _, c := range ctlSubcommands {
-		names = append(names, c.name)
+		if !onlyTTL || strings.Contains(c.args, "--ttl") {
+			names = append(names, c.name)
+		}
 	}
 	return names
 }
 
 // ctlUsage is the one usage line of ctl, for --help and for a short
 // command line alike.
-var ctlUsage = "ctl PID|PROGRAM|SOCKET " + strings.Join(ctlNames(), "|") + " [args] [--ttl D] [--json] [--verify]"
+var ctlUsage = "ctl PID|PROGRAM|SOCKET " + strings.Join(ctlNames(false), "|") + " [args] [--ttl D] [--json] [--verify]"
+
+// ctlHelp is ctl's description: its first line is the summary 'gohttpdbg
+// help' shows.
+func ctlHelp() string {
+	var b strings.Builder
+	b.WriteString("read and change a running instrumented program through its admin socket.\nSubcommands:\n")
+	for _, c := range ctlSubcommands {
+		fmt.Fprintf(&b, "  %s\n", strings.TrimSpace(c.name+" "+c.args))
+	}
+	b.WriteString("Changes revert after --ttl (default 15m, at most 24h). --json prints the admin socket's JSON answer.")
+	return b.String()
+}
 
 func init() {
 	register(&verb{
-		name: "ctl",
-		short: "read and change a running instrumented program through its admin socket.\n" +
-			"Subcommands: status; probes [PROBE=LEVEL ...] [--ttl D]; godebug [KEY=VALUE ...] [--ttl D];\n" +
-			"bodies; conns; streams; keylog [FILE|off] [--ttl D]; audit [--verify]. Changes revert after --ttl\n" +
-			"(default 15m, at most 24h). --json prints the admin socket's JSON answer.",
+		name:  "ctl",
+		short: ctlHelp(),
 		usage: ctlUsage,
 		run:   ctlVerb,
 	})
@@ -233,13 +255,14 @@ func ctlVerb(g *globals, args []string) int {
 	o.out = g.stdout
 	c := newAdminClient(sock, 30*time.Second)
 	sub, subArgs := rest[1], rest[2:]
-	if o.ttl != "" && sub != "probes" && sub != "godebug" && sub != "keylog" {
-		fmt.Fprintf(g.stderr, "gohttpdbg ctl: --ttl applies to probes, godebug and keylog, not %s\n", sub)
+	if ttl := ctlNames(true); o.ttl != "" && !slices.Contains(ttl, sub) {
+		last := len(ttl) - 1
+		fmt.Fprintf(g.stderr, "gohttpdbg ctl: --ttl applies to %s and %s, not %s\n", strings.Join(ttl[:last], ", "), ttl[last], sub)
 		return 2
 	}
 	run := ctlSubcommand(sub)
 	if run == nil {
-		fmt.Fprintf(g.stderr, "gohttpdbg ctl: unknown subcommand %q; want one of %s\n", sub, strings.Join(ctlNames(), ", "))
+		fmt.Fprintf(g.stderr, "gohttpdbg ctl: unknown subcommand %q; want one of %s\n", sub, strings.Join(ctlNames(false), ", "))
 		return 2
 	}
 	if err := run(c, subArgs, &o); err != nil {
