@@ -26,6 +26,10 @@ type Reason struct {
 	Text   string // the reason in words
 	Line   string // the offending line, redacted, capped and quoted; "" if unknown
 	Status int    // the status the server answered (0 on the client side)
+	// Limit and LimitName, for a header block over a limit: the limit in
+	// bytes when known (0 otherwise) and what sets it ("" when unknown).
+	Limit     int64
+	LimitName string
 }
 
 // MaxLine caps the offending line shown in events.
@@ -33,8 +37,10 @@ const MaxLine = 160
 
 // Classify explains a rejected request (status != 0, the status net/http
 // answered) or response (status 0) from the error text and the bytes that
-// were still buffered. It never panics, whatever its input.
-func Classify(errText string, buffered []byte, status int) Reason {
+// were still buffered; maxHeaderBytes is the server's limit in force (0
+// on the client side, or when unknown). It never panics, whatever its
+// input.
+func Classify(errText string, buffered []byte, status, maxHeaderBytes int) Reason {
 	r := Reason{Status: status}
 	line, hasLine := quotedPart(errText)
 	switch {
@@ -88,6 +94,9 @@ func Classify(errText string, buffered []byte, status int) Reason {
 	}
 	if bareLF(buffered) && r.Code != "too_large" {
 		r.Text += "; the message also uses bare LF line endings (no CR)"
+	}
+	if r.Code == "too_large" {
+		r.limit(errText, status, maxHeaderBytes)
 	}
 	return r
 }
@@ -251,11 +260,7 @@ func ServerReject(conn net.Conn, err error, status int, buffered []byte, maxHead
 	if err == nil || probes.Level(probes.Header) < 1 || probes.Ignored(conn) {
 		return
 	}
-	r := Classify(err.Error(), buffered, status)
-	tooLarge := r.Code == "too_large" && maxHeaderBytes > 0
-	if tooLarge {
-		r.Text = fmt.Sprintf("the header block is larger than the server's limit: MaxHeaderBytes %d (net/http reads up to %d bytes beyond it)", maxHeaderBytes, serverHeaderSlop)
-	}
+	r := Classify(err.Error(), buffered, status, maxHeaderBytes)
 	ra := remote(conn)
 	msg := "request from " + ra + " rejected with " + strconv.Itoa(r.Status) + " before any handler ran: " + r.Text
 	if r.Line != "" {
@@ -269,11 +274,35 @@ func ServerReject(conn net.Conn, err error, status int, buffered []byte, maxHead
 	if r.Line != "" {
 		e.AddString("line", r.Line)
 	}
-	if tooLarge {
-		e.AddInt("limit", int64(maxHeaderBytes))
-		e.AddString("limit_name", "MaxHeaderBytes")
-	}
+	r.addLimit(&e)
 	probes.Emit(&e)
+}
+
+// limit names the limit a header block over it hit: on the server side
+// (status != 0) the MaxHeaderBytes in force, when known; on the client
+// side MaxResponseHeaderBytes, with the number net/http's error gives.
+func (r *Reason) limit(errText string, status, maxHeaderBytes int) {
+	switch {
+	case status == 0:
+		r.LimitName = "MaxResponseHeaderBytes"
+		if n, ok := exceededLimit(errText); ok {
+			r.Limit = n
+		}
+	case maxHeaderBytes > 0:
+		r.Limit, r.LimitName = int64(maxHeaderBytes), "MaxHeaderBytes"
+		r.Text = fmt.Sprintf("the header block is larger than the server's limit: MaxHeaderBytes %d (net/http reads up to %d bytes beyond it)", maxHeaderBytes, serverHeaderSlop)
+	}
+}
+
+// addLimit adds r's limit to e, when r names one.
+func (r *Reason) addLimit(e *probes.Event) {
+	if r.LimitName == "" {
+		return
+	}
+	if r.Limit > 0 {
+		e.AddInt("limit", r.Limit)
+	}
+	e.AddString("limit_name", r.LimitName)
 }
 
 // exceededLimit reads the limit from net/http's "server response headers
@@ -302,18 +331,12 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 	if err == nil || probes.Level(probes.Header) < 1 || probes.IsNetError(err) {
 		return
 	}
-	r := Classify(err.Error(), buffered, 0)
+	r := Classify(err.Error(), buffered, 0, 0)
 	ra := remote(conn)
 	e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Conn: probes.ConnID(conn)}
 	if r.Code == "too_large" {
 		e.Name = "header.limit"
 		e.Msg = "response from " + ra + " refused: " + r.Text + ": " + err.Error()
-		// As header.limit's other sources: the limit as a number (net/http
-		// names it in the error), limit_name what sets it.
-		if n, ok := exceededLimit(err.Error()); ok {
-			e.AddInt("limit", n)
-		}
-		e.AddString("limit_name", "MaxResponseHeaderBytes")
 	} else {
 		e.Name = "header.reject"
 		e.Msg = "response from " + ra + " could not be parsed: " + r.Text
@@ -327,5 +350,6 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 	if r.Line != "" {
 		e.AddString("line", r.Line)
 	}
+	r.addLimit(&e)
 	probes.Emit(&e)
 }

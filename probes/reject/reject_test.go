@@ -46,7 +46,7 @@ func TestClassifyRealErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Classify(readErr(t, tt.raw), []byte(tt.raw), 400)
+			r := Classify(readErr(t, tt.raw), []byte(tt.raw), 400, 0)
 			if r.Code != tt.code || !strings.Contains(r.Line, tt.line) || !strings.Contains(r.Text, tt.text) || r.Status != 400 {
 				t.Errorf("Classify = %+v\nwant code %s, line ~%q, text ~%q", r, tt.code, tt.line, tt.text)
 			}
@@ -79,12 +79,12 @@ func TestClassifyServerErrors(t *testing.T) {
 		{`malformed MIME header line: ": bar"`, 400, "invalid_field_name"},
 	}
 	for _, tt := range tests {
-		if r := Classify(tt.err, nil, tt.status); r.Code != tt.code {
+		if r := Classify(tt.err, nil, tt.status, 0); r.Code != tt.code {
 			t.Errorf("Classify(%q) = %+v, want %s", tt.err, r, tt.code)
 		}
 	}
 	big := "X-Big: " + strings.Repeat("a", 2000) + "\r\n"
-	r := Classify("http: request too large", []byte(big), 431)
+	r := Classify("http: request too large", []byte(big), 431, 0)
 	if r.Status != 431 || !strings.Contains(r.Line, "X-Big") || len(r.Line) > MaxLine+20 {
 		t.Errorf("too large: %+v", r)
 	}
@@ -156,7 +156,7 @@ func FuzzRejectReason(f *testing.F) {
 	}
 	f.Add("", []byte{}, 431)
 	f.Fuzz(func(t *testing.T, errText string, buffered []byte, status int) {
-		r := Classify(errText, buffered, status)
+		r := Classify(errText, buffered, status, 0)
 		if r.Code == "" || r.Text == "" {
 			t.Fatalf("no reason: %+v", r)
 		}
