@@ -9,21 +9,30 @@ import (
 	"testing"
 )
 
+// repoRoot is the repository, from this package's directory.
+var repoRoot = filepath.Join("..", "..")
+
+// readRepoFile returns the repository's file name (a slash path).
+func readRepoFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, filepath.FromSlash(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestReadmeSitesExist keeps the README's sample events true: every
 // site=FILE:LINE it shows must name a line of that file that makes an
 // HTTP call, as the probes would report it.
 func TestReadmeSitesExist(t *testing.T) {
-	root := filepath.Join("..", "..")
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme := readRepoFile(t, "README.md")
 	sites := regexp.MustCompile(`site=(\S+\.go):(\d+)`).FindAllStringSubmatch(string(readme), -1)
 	if len(sites) == 0 {
 		t.Fatal("README shows no event with a site")
 	}
 	for _, m := range sites {
-		src, err := os.ReadFile(filepath.Join(root, m[1]))
+		src, err := os.ReadFile(filepath.Join(repoRoot, m[1]))
 		if err != nil {
 			t.Errorf("README: site=%s:%s: %v", m[1], m[2], err)
 			continue
@@ -40,11 +49,7 @@ func TestReadmeSitesExist(t *testing.T) {
 // row in the README's table and is built and run by the examples script
 // (or, for the long ones, by a script of its own).
 func TestEveryExampleIsShownAndChecked(t *testing.T) {
-	root := filepath.Join("..", "..")
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme := readRepoFile(t, "README.md")
 	scripts, err := filepath.Glob(filepath.Join("testdata", "script", "*.txtar"))
 	if err != nil || len(scripts) == 0 {
 		t.Fatalf("scripts: %v %v", scripts, err)
@@ -57,7 +62,7 @@ func TestEveryExampleIsShownAndChecked(t *testing.T) {
 		}
 		all.Write(b)
 	}
-	dirs, err := os.ReadDir(filepath.Join(root, "examples"))
+	dirs, err := os.ReadDir(filepath.Join(repoRoot, "examples"))
 	if err != nil {
 		t.Fatal(err)
 	}

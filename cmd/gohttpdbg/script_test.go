@@ -59,7 +59,7 @@ func TestScripts(t *testing.T) {
 			goenv[k] = strings.TrimSpace(string(out))
 		}
 	}
-	repo, err := filepath.Abs("../..")
+	repo, err := filepath.Abs(repoRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
