@@ -22,9 +22,9 @@ import (
 
 func init() {
 	register(&verb{
-		name: "bench",
-		short: "benchmarks plain vs instrumented, interleaved, compared as benchstat does.\n\n" +
-			"Each package's test binary is built twice, plain (go test -c) and instrumented, and\n" +
+		name:  "bench",
+		short: "benchmarks plain vs instrumented, interleaved, compared as benchstat does.",
+		long: "Each package's test binary is built twice, plain (go test -c) and instrumented, and\n" +
 			"the benchmarks run -count rounds (default 6), one run of every variant per round\n" +
 			"(plain, level1, level2…), so that drift in machine load hits every variant alike.\n" +
 			"Defaults: -bench=. -run='^$' -count=6 -timeout=10m. Other go test flags pass through:\n" +

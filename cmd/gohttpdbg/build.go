@@ -22,9 +22,9 @@ func init() {
 		})
 	}
 	register(&verb{
-		name: "overlay",
-		short: "print the go flags that reproduce the instrumented build (for dlv --build-flags, IDEs, CI).\n" +
-			"Environment lines, when needed (workspace mode), go to stderr; --json prints both.",
+		name:  "overlay",
+		short: "print the go flags that reproduce the instrumented build (for dlv --build-flags, IDEs, CI).",
+		long:  "Environment lines, when needed (workspace mode), go to stderr; --json prints both.",
 		usage: "overlay [--json] [go build flags] [packages]",
 		run:   overlayVerb,
 	})

@@ -65,11 +65,10 @@ func ctlNames(onlyTTL bool) []string {
 // command line alike.
 var ctlUsage = "ctl PID|PROGRAM|SOCKET " + strings.Join(ctlNames(false), "|") + " [args] [--ttl D] [--json] [--verify]"
 
-// ctlHelp is ctl's description: its first line is the summary 'gohttpdbg
-// help' shows.
+// ctlHelp is the long help of ctl: its subcommands.
 func ctlHelp() string {
 	var b strings.Builder
-	b.WriteString("read and change a running instrumented program through its admin socket.\nSubcommands:\n")
+	b.WriteString("Subcommands:\n")
 	for _, c := range ctlSubcommands {
 		fmt.Fprintf(&b, "  %s\n", strings.TrimSpace(c.name+" "+c.args))
 	}
@@ -80,7 +79,8 @@ func ctlHelp() string {
 func init() {
 	register(&verb{
 		name:  "ctl",
-		short: ctlHelp(),
+		short: "read and change a running instrumented program through its admin socket.",
+		long:  ctlHelp(),
 		usage: ctlUsage,
 		run:   ctlVerb,
 	})
@@ -234,17 +234,16 @@ type ctlOpts struct {
 
 func ctlVerb(g *globals, args []string) int {
 	fs := pflag.NewFlagSet("ctl", pflag.ContinueOnError)
-	fs.SetOutput(g.stderr)
 	var o ctlOpts
 	fs.BoolVar(&o.json, "json", false, "print the JSON answer")
 	fs.StringVar(&o.ttl, "ttl", "", "how long a change lasts before it reverts (default 15m, at most 24h)")
 	fs.BoolVar(&o.verify, "verify", false, "audit: check the hash chain of the audit log")
-	if err := fs.Parse(args); err != nil {
+	if !parseVerbFlags(g, fs, "ctl", args) {
 		return 2
 	}
 	rest := fs.Args()
 	if len(rest) < 2 {
-		fmt.Fprintln(g.stderr, "usage: gohttpdbg "+ctlUsage)
+		verbUsage(g, "ctl")
 		return 2
 	}
 	sock, err := findSocket(rest[0])

@@ -13,9 +13,9 @@ import (
 
 func init() {
 	register(&verb{
-		name: "inspect",
-		short: "tell whether a binary is instrumented, by which gohttpdbg, with which probes.\n" +
-			"Exit status: 1 instrumented, 0 not instrumented, 2 error; a release pipeline can refuse exit 1.",
+		name:  "inspect",
+		short: "tell whether a binary is instrumented, by which gohttpdbg, with which probes.",
+		long:  "Exit status: 1 instrumented, 0 not instrumented, 2 error; a release pipeline can refuse exit 1.",
 		usage: "inspect BINARY",
 		run:   inspectVerb,
 	})

@@ -17,11 +17,13 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// verb is one gohttpdbg subcommand.
+// verb is one gohttpdbg subcommand: the one value that dispatch, 'gohttpdbg
+// help' and 'gohttpdbg help VERB' are made from, as cmd/go's Command.
 type verb struct {
 	name  string
-	short string
-	usage string
+	usage string // the command line after "gohttpdbg [gohttpdbg flags] "
+	short string // one sentence, on one line: the line 'gohttpdbg help' shows
+	long  string // the rest of 'gohttpdbg help VERB', "" if the short says it all
 	run   func(g *globals, args []string) int
 }
 
@@ -73,6 +75,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err == pflag.ErrHelp {
 			return 0
 		}
+		fmt.Fprintf(stderr, "gohttpdbg: %v\n", err)
+		if hint := goFlagHint(fs, args); hint != "" {
+			fmt.Fprintln(stderr, hint)
+		}
+		fmt.Fprintln(stderr)
+		usage(stderr, fs)
 		return 2
 	}
 	rest := fs.Args()
@@ -83,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if rest[0] == "help" {
 		if len(rest) > 1 {
 			if v := findVerb(rest[1]); v != nil {
-				fmt.Fprintf(stdout, "usage: gohttpdbg [gohttpdbg flags] %s\n\n%s\n", v.usage, v.short)
+				verbHelp(stdout, v)
 				return 0
 			}
 		}
@@ -97,7 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if wantsHelp(rest[1:]) {
-		fmt.Fprintf(stdout, "usage: gohttpdbg [gohttpdbg flags] %s\n\n%s\n", v.usage, v.short)
+		verbHelp(stdout, v)
 		return 0
 	}
 	return v.run(g, rest[1:])
@@ -121,12 +129,70 @@ func usage(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, "gohttpdbg builds Go programs with HTTP debug probes attributed to their source lines.\n\n")
 	fmt.Fprintf(w, "usage: gohttpdbg [gohttpdbg flags] <command> [go flags and arguments]\n\ncommands:\n")
 	for _, v := range verbs {
-		if v.short != "" {
-			fmt.Fprintf(w, "  %-9s %s\n", v.name, strings.SplitN(v.short, "\n", 2)[0])
-		}
+		fmt.Fprintf(w, "  %-9s %s\n", v.name, v.short)
 	}
 	fmt.Fprintf(w, "\ngohttpdbg flags (before the command):\n%s", fs.FlagUsages())
 	fmt.Fprintf(w, "\nRun 'gohttpdbg <command> --help' for one command.\n")
+}
+
+// verbHelp prints 'gohttpdbg help VERB'.
+func verbHelp(w io.Writer, v *verb) {
+	fmt.Fprintf(w, "usage: gohttpdbg [gohttpdbg flags] %s\n\n%s\n", v.usage, v.short)
+	if v.long != "" {
+		fmt.Fprintf(w, "\n%s\n", v.long)
+	}
+}
+
+// goFlagHint explains a flag gohttpdbg does not know, given before the
+// command in the go command's single-dash style (-x, -race, -o): it is a
+// go flag, which belongs after the command.
+func goFlagHint(fs *pflag.FlagSet, args []string) string {
+	for i, a := range args {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return ""
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if fs.Lookup(name) != nil || (len(name) == 1 && fs.ShorthandLookup(name) != nil) {
+			continue
+		}
+		if strings.HasPrefix(a, "--") {
+			return ""
+		}
+		for j := i + 1; j < len(args); j++ {
+			if findVerb(args[j]) != nil {
+				fixed := append([]string{"gohttpdbg", args[j], a}, args[j+1:]...)
+				return "gohttpdbg's own flags go before the command; go flags go after the command: " + strings.Join(fixed, " ")
+			}
+		}
+		return "gohttpdbg's own flags go before the command; go flags go after the command"
+	}
+	return ""
+}
+
+// parseVerbFlags parses the flags of a verb that has its own (ps, tail,
+// ctl). A bad flag is named, with the verb's usage, as the go command
+// does; ok is false then, and the exit status is 2.
+func parseVerbFlags(g *globals, fs *pflag.FlagSet, name string, args []string) (ok bool) {
+	fs.SetOutput(io.Discard) // the error and the usage are printed here, once
+	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			verbHelp(g.stderr, findVerb(name))
+			return false
+		}
+		fmt.Fprintf(g.stderr, "gohttpdbg %s: %v\n", name, err)
+		verbUsage(g, name)
+		return false
+	}
+	return true
+}
+
+// verbUsage prints a verb's usage line for a command line it cannot run.
+func verbUsage(g *globals, name string) {
+	usage := name
+	if v := findVerb(name); v != nil {
+		usage = v.usage
+	}
+	fmt.Fprintf(g.stderr, "usage: gohttpdbg %s\nRun 'gohttpdbg help %s' for details.\n", usage, name)
 }
 
 // toolVersion is gohttpdbg's version: the module version when installed

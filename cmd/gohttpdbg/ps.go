@@ -18,9 +18,10 @@ import (
 
 func init() {
 	register(&verb{
-		name: "ps",
-		short: "list this user's running instrumented programs (pid, program, uptime, probe levels)\n" +
-			"from their admin sockets, and remove the sockets of processes that are gone.",
+		name:  "ps",
+		short: "list this user's running instrumented programs: pid, program, uptime, probe levels.",
+		long: "The list comes from the programs' admin sockets; the sockets of processes that are\n" +
+			"gone are removed.",
 		usage: "ps [--json] [--wait D]",
 		run:   psVerb,
 	})
@@ -39,14 +40,13 @@ type psEntry struct {
 
 func psVerb(g *globals, args []string) int {
 	fs := pflag.NewFlagSet("ps", pflag.ContinueOnError)
-	fs.SetOutput(g.stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per process")
 	wait := fs.Duration("wait", 0, "wait up to this long for at least one process to appear (for scripts)")
-	if err := fs.Parse(args); err != nil {
+	if !parseVerbFlags(g, fs, "ps", args) {
 		return 2
 	}
 	if fs.NArg() != 0 {
-		fmt.Fprintln(g.stderr, "usage: gohttpdbg ps [--json] [--wait D]")
+		verbUsage(g, "ps")
 		return 2
 	}
 	list := psScan(g)

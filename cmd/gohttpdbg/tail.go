@@ -16,9 +16,10 @@ import (
 
 func init() {
 	register(&verb{
-		name: "tail",
-		short: "print the events of a running instrumented program as they happen (after the last\n" +
-			"few it kept), through its admin socket. Text lines by default, NDJSON with --json.",
+		name:  "tail",
+		short: "print the events of a running instrumented program as they happen, through its admin socket.",
+		long: "It starts with the last few events the program kept (-n). Text lines by default,\n" +
+			"NDJSON with --json.",
 		usage: "tail PID|PROGRAM|SOCKET [--json] [--probe P[,P]] [--event E[,E]] [-n N] [--no-follow] [--count N] [--timeout D]",
 		run:   tailVerb,
 	})
@@ -26,7 +27,6 @@ func init() {
 
 func tailVerb(g *globals, args []string) int {
 	fs := pflag.NewFlagSet("tail", pflag.ContinueOnError)
-	fs.SetOutput(g.stderr)
 	asJSON := fs.Bool("json", false, "print events as NDJSON, as the admin socket sends them")
 	probe := fs.String("probe", "", "only events of these probes (comma-separated)")
 	event := fs.String("event", "", "only these events (comma-separated; \"frame.*\" for a prefix)")
@@ -34,11 +34,11 @@ func tailVerb(g *globals, args []string) int {
 	noFollow := fs.Bool("no-follow", false, "print the kept events and exit")
 	count := fs.Int("count", 0, "exit after N events (0: no limit)")
 	timeout := fs.Duration("timeout", 0, "exit after this long (0: run until interrupted)")
-	if err := fs.Parse(args); err != nil {
+	if !parseVerbFlags(g, fs, "tail", args) {
 		return 2
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(g.stderr, "usage: gohttpdbg tail PID|PROGRAM|SOCKET [--json] [--probe P] [--event E] [-n N] [--no-follow] [--count N] [--timeout D]")
+		verbUsage(g, "tail")
 		return 2
 	}
 	sock, err := findSocket(fs.Arg(0))
