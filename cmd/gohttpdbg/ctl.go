@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -108,6 +109,18 @@ func findSocket(arg string) (string, error) {
 	}
 	if pid <= 0 {
 		return "", fmt.Errorf("%q is neither a process id nor a socket path", arg)
+	}
+	if syscall.Kill(pid, 0) == syscall.ESRCH {
+		// A process killed by a signal leaves its socket: it is removed
+		// here, as 'gohttpdbg ps' and the next instrumented process do.
+		removed := ""
+		for _, d := range socketDirs() {
+			p := filepath.Join(d, arg+".sock")
+			if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSocket != 0 && os.Remove(p) == nil {
+				removed = " (its stale admin socket " + p + " was removed)"
+			}
+		}
+		return "", fmt.Errorf("no such process %d%s; see 'gohttpdbg ps'", pid, removed)
 	}
 	for _, d := range socketDirs() {
 		p := filepath.Join(d, arg+".sock")

@@ -6,11 +6,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -160,4 +165,51 @@ func ctlConnsOutput(t *testing.T, s *admin.Server) *bytes.Buffer {
 		t.Fatal(err)
 	}
 	return &out
+}
+
+// deadPID returns the pid of a process that has exited and been reaped.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("cannot run true:", err)
+	}
+	pid := cmd.Process.Pid
+	if syscall.Kill(pid, 0) != syscall.ESRCH {
+		t.Skipf("pid %d was reused already", pid)
+	}
+	return pid
+}
+
+// TestCtlNoSuchProcess: ctl and tail on a pid that no process has say so,
+// rather than blame instrumentation or another user, and remove a socket
+// that process left behind.
+func TestCtlNoSuchProcess(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	pid := deadPID(t)
+	code, _, stderr := runCLI("ctl", strconv.Itoa(pid), "status")
+	if code != 1 || !strings.Contains(stderr, "no such process") || strings.Contains(stderr, "another user") {
+		t.Errorf("ctl %d status: exit %d:\n%s", pid, code, stderr)
+	}
+
+	// A socket left by the dead process (killed by a signal: nothing
+	// removed it).
+	dir := filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "gohttpdbg")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, strconv.Itoa(pid)+".sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	ln.Close()
+	code, _, stderr = runCLI("tail", strconv.Itoa(pid))
+	if code != 1 || !strings.Contains(stderr, "no such process") {
+		t.Errorf("tail %d: exit %d:\n%s", pid, code, stderr)
+	}
+	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
+		t.Errorf("the dead process's socket is still there (%v)", err)
+	}
 }
