@@ -36,6 +36,11 @@ func SetLevel(p Probe, l int) int {
 	return old
 }
 
+// Names returns the probes' names in Probe order: the one list GOHTTPDBG,
+// gohttpdbg's --probes and the admin socket's tables are checked against
+// and shown in.
+func Names() []string { return append([]string(nil), probeNames[:]...) }
+
 // Config is the probes' configuration: levels and diagnostic thresholds.
 // runtimehooks builds it from the build-time default and GOHTTPDBG.
 type Config struct {
@@ -129,7 +134,8 @@ func (c *Config) set(k, v string) error {
 	case "gc.delay":
 		dst = []*time.Duration{&c.GCDelay}
 	default:
-		return errors.New("unknown key")
+		return errors.New("unknown key; want a probe (" + strings.Join(probeNames[:], ", ") +
+			") or all, with a level, or slow, slow.dns, slow.connect, slow.tls, slow.ttfb, gc.delay with a duration, or ring with a count")
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {

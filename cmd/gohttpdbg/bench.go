@@ -17,6 +17,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/gohttpdbg/gohttpdbg/internal/benchcmp"
+	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/rewrite"
 )
 
@@ -114,7 +115,11 @@ func parseBenchArgs(g *globals, args []string) (*benchArgs, error) {
 		case "json":
 			ba.json = true
 		case "probes":
-			ba.probes, err = ours()
+			if ba.probes, err = ours(); err == nil {
+				if perr := checkProbeSpec(ba.probes); perr != nil {
+					err = fmt.Errorf("%w: %v", errUsage, perr)
+				}
+			}
 		case "out":
 			ba.out, err = ours()
 		case "levels":
@@ -226,8 +231,6 @@ type variant struct {
 	gohttpdbg string // GOHTTPDBG for the run
 }
 
-var probeLevelKey = regexp.MustCompile(`^(all|frame|header|body|dial|gc|admin)$`)
-
 // variants derives the instrumented variants from --probes and --levels:
 // with --levels, each level L gives GOHTTPDBG=all=L, or, when --probes names
 // probes, all=0 and each named probe at L; without --levels, a given
@@ -243,6 +246,11 @@ func (ba *benchArgs) variants() []variant {
 	return vs
 }
 
+func isProbe(name string) bool {
+	_, ok := probes.ProbeByName(name)
+	return ok
+}
+
 func levelSpec(probes string, level int) string {
 	lv := strconv.Itoa(level)
 	var named, other []string
@@ -254,7 +262,7 @@ func levelSpec(probes string, level int) string {
 		case k == "":
 		case k == "all":
 			all = true
-		case probeLevelKey.MatchString(k):
+		case isProbe(k):
 			named = append(named, k+"="+lv)
 		default:
 			other = append(other, strings.TrimSpace(item))

@@ -21,6 +21,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/spf13/pflag"
 )
 
@@ -355,13 +356,11 @@ func str(v any) string {
 	return string(b)
 }
 
-var probeOrder = []string{"frame", "header", "body", "dial", "gc", "admin"}
-
 // levelsLine renders {"frame":0,…} as "frame=0 header=1 …".
 func levelsLine(v any) string {
 	m, _ := v.(map[string]any)
 	var parts []string
-	for _, p := range probeOrder {
+	for _, p := range probes.Names() {
 		if l, ok := m[p]; ok {
 			parts = append(parts, p+"="+str(l))
 		}
@@ -458,7 +457,7 @@ func ctlProbes(c *adminClient, args []string, o *ctlOpts) error {
 		levels, _ := m["probes"].(map[string]any)
 		tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "PROBE\tLEVEL")
-		for _, p := range probeOrder {
+		for _, p := range probes.Names() {
 			if l, ok := levels[p]; ok {
 				fmt.Fprintf(tw, "%s\t%s\n", p, str(l))
 			}

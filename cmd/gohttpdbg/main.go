@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/spf13/pflag"
 )
 
@@ -83,6 +84,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr, fs)
 		return 2
 	}
+	if err := checkProbeSpec(g.probes); err != nil {
+		fmt.Fprintf(stderr, "gohttpdbg: %v\n", err)
+		return 2
+	}
 	rest := fs.Args()
 	if len(rest) == 0 {
 		usage(stderr, fs)
@@ -133,6 +138,18 @@ func usage(w io.Writer, fs *pflag.FlagSet) {
 	}
 	fmt.Fprintf(w, "\ngohttpdbg flags (before the command):\n%s", fs.FlagUsages())
 	fmt.Fprintf(w, "\nRun 'gohttpdbg <command> --help' for one command.\n")
+}
+
+// checkProbeSpec refuses a --probes the instrumented program would
+// refuse at every start: the build-time default is parsed by the runtime's
+// own parser, so both agree on the probe names and levels.
+func checkProbeSpec(spec string) error {
+	c := probes.DefaultConfig()
+	err := probes.ParseSpec(spec, &c)
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("--probes=%s:\n\t%s", spec, strings.ReplaceAll(err.Error(), "\n", "\n\t"))
 }
 
 // verbHelp prints 'gohttpdbg help VERB'.

@@ -75,3 +75,32 @@ func TestHelpLinesComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestBadProbesRefusedAtBuild: --probes is checked when the build is
+// asked for, not warned about at every start of the program it built.
+// Nothing is built: the refusal comes before the go command runs.
+func TestBadProbesRefusedAtBuild(t *testing.T) {
+	for _, args := range [][]string{
+		{"--probes=bogus=7,body=9", "build", "./nonexistent"},
+		{"--probes=bogus=7,body=9", "test", "./nonexistent"},
+		{"--probes=bogus=7,body=9", "overlay", "./nonexistent"},
+		{"bench", "--probes=bogus=7,body=9", "./nonexistent"},
+	} {
+		code, _, stderr := runCLI(args...)
+		if code != 2 {
+			t.Errorf("%q: exit %d, want 2:\n%s", args, code, stderr)
+		}
+		for _, w := range []string{`"bogus=7"`, `"body=9"`, "level must be 0, 1 or 2", "frame, header, body, dial, gc, admin"} {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%q: stderr lacks %q:\n%s", args, w, stderr)
+			}
+		}
+		if strings.Contains(stderr, "nonexistent") {
+			t.Errorf("%q: the build went ahead:\n%s", args, stderr)
+		}
+	}
+	// A good spec is taken.
+	if code, _, stderr := runCLI("--probes=all=0,body=2,slow.ttfb=2s", "help"); code != 0 || stderr != "" {
+		t.Errorf("good --probes: exit %d:\n%s", code, stderr)
+	}
+}
