@@ -8,7 +8,9 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"weak"
 )
 
 var reqIDs, connIDs atomic.Uint64
@@ -54,6 +56,9 @@ type connEntry struct {
 	since   int64       // mono, guarded by mu
 	sideSet atomic.Bool // info.Side is known: the lock-free lookup may return the entry
 	tlsSeen atomic.Bool // info.Proto and info.TLS are set (noteTLS)
+	// closed reports that the program closed the connection; nil for a
+	// connection type whose closing the runtime cannot see. Immutable.
+	closed func() bool
 }
 
 // maxConns bounds the registry for connection types whose collection the
@@ -112,20 +117,53 @@ func connFor(c net.Conn, side string) *connEntry {
 	e := &connEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side}, opened: now, since: now}
 	e.info.Local, e.info.Remote = connAddrs(c)
 	e.sideSet.Store(side != "")
-	conns[key] = e
-	connsFast.Store(key, e)
-	// Forget the entry when the connection object is collected; keys are
-	// addresses, so a later connection at the same address gets a new id.
-	ck := connKey{key, e.info.ID}
 	switch p := c.(type) {
 	case *tls.Conn:
-		runtime.AddCleanup(p, forgetConn, ck)
+		watchConn(e, p)
 	case *net.TCPConn:
-		runtime.AddCleanup(p, forgetConn, ck)
+		watchConn(e, p)
 	case *net.UnixConn:
-		runtime.AddCleanup(p, forgetConn, ck)
+		watchConn(e, p)
 	}
+	conns[key] = e
+	connsFast.Store(key, e)
 	return e
+}
+
+// watchConn forgets e when p is collected (keys are addresses, so a later
+// connection at the same address gets a new id), and lets the inventory
+// see that p was closed before that: a closed connection may stay
+// uncollected for minutes, held by a pool or a leaked reference. The weak
+// pointer keeps nothing alive.
+func watchConn[T any](e *connEntry, p *T) {
+	runtime.AddCleanup(p, forgetConn, connKey{e.key, e.info.ID})
+	wp := weak.Make(p)
+	e.closed = func() bool {
+		p := wp.Value()
+		if p == nil {
+			return true
+		}
+		c, _ := any(p).(net.Conn)
+		return connClosed(c)
+	}
+}
+
+// connClosed reports whether c (a *tls.Conn over a socket, or a socket)
+// was closed. It takes the socket's reference for an instant, as any read
+// or write does; it never waits for one.
+func connClosed(c net.Conn) bool {
+	if t, ok := c.(*tls.Conn); ok {
+		c = t.NetConn()
+	}
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	return rc.Control(func(uintptr) {}) != nil
 }
 
 // connAddrs returns c's addresses as strings. A net.Conn of the
@@ -202,11 +240,16 @@ func setConnState(e *connEntry, state string, countRequest bool) (prev string, i
 	return prev, in
 }
 
-// Conns returns the connections the probes know, by id.
+// Conns returns the open connections the probes know, by id. A closed
+// connection keeps its entry, and its id, until it is collected, but is
+// not listed.
 func Conns() []ConnInfo {
 	connsMu.Lock()
 	out := make([]ConnInfo, 0, len(conns))
 	for _, e := range conns {
+		if e.closed != nil && e.closed() {
+			continue
+		}
 		e.mu.Lock()
 		info, since := e.info, e.since
 		e.mu.Unlock()

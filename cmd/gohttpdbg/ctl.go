@@ -598,28 +598,61 @@ func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
 	if m == nil {
 		return err
 	}
+	dial := -1
+	if list, _ := m["conns"].([]any); len(list) == 0 {
+		// The empty table's message says what the dial probe's level does;
+		// /v1/conns does not carry it.
+		if p, err := c.call("GET", "/v1/probes", nil); err == nil {
+			levels, _ := decode(p)["probes"].(map[string]any)
+			if l, ok := levels["dial"].(float64); ok {
+				dial = int(l)
+			}
+		}
+	}
+	return renderConns(o.out, m, dial)
+}
+
+// renderConns prints /v1/conns as tables; dial is the dial probe's level
+// (-1: unknown).
+func renderConns(w io.Writer, m map[string]any, dial int) error {
 	list, _ := m["conns"].([]any)
 	hosts, _ := m["hosts"].([]any)
-	if len(list) == 0 && len(hosts) == 0 {
-		fmt.Fprintln(o.out, "no connections known to the probes (the dial probe tracks them at level 1 and above)")
+	if len(list) == 0 {
+		switch {
+		case dial == 0:
+			fmt.Fprintln(w, "no connection known: the dial probe is off (level 0); at level 1 it tracks them ('ctl PID probes dial=1')")
+		case dial > 0:
+			fmt.Fprintf(w, "no open connection known to the probes (dial probe at level %d)\n", dial)
+		default:
+			fmt.Fprintln(w, "no open connection known to the probes")
+		}
+	} else {
+		tw := newTable(w, "ID\tSIDE\tLOCAL\tREMOTE\tPROTO\tTLS\tSTATE\tFOR\tREQUESTS")
+		for _, x := range list {
+			k, _ := x.(map[string]any)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(k["id"]), orDash(str(k["side"])), orDash(str(k["local"])), orDash(str(k["remote"])),
+				orDash(str(k["proto"])), orDash(str(k["tls"])), orDash(str(k["state"])), str(k["in_state"]), str(k["requests"]))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(hosts) == 0 {
 		return nil
 	}
-	tw := newTable(o.out, "ID\tSIDE\tLOCAL\tREMOTE\tPROTO\tTLS\tSTATE\tFOR\tREQUESTS")
-	for _, x := range list {
-		k, _ := x.(map[string]any)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(k["id"]), str(k["side"]), str(k["local"]), str(k["remote"]),
-			orDash(str(k["proto"])), orDash(str(k["tls"])), str(k["state"]), str(k["in_state"]), str(k["requests"]))
-	}
-	if err := tw.Flush(); err != nil || len(hosts) == 0 {
-		return err
-	}
-	fmt.Fprintln(o.out)
-	tw = newTable(o.out, "HOST\tTRANSPORT\tNEW\tREUSED\tREUSE\tMAX_IDLE_PER_HOST")
+	fmt.Fprintln(w)
+	tw := newTable(w, "HOST\tTRANSPORT\tNEW\tREUSED\tREUSE\tMAX_IDLE_PER_HOST")
 	for _, x := range hosts {
 		h, _ := x.(map[string]any)
-		reuse, _ := h["reuse"].(float64)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f%%\t%s\n", str(h["host"]), orDash(str(h["transport"])), str(h["new_conns"]),
-			str(h["reused"]), 100*reuse, str(h["max_idle_per_host"]))
+		// A ratio of no request at all is no ratio: "-", not 0%.
+		reuse := "-"
+		newConns, _ := h["new_conns"].(float64)
+		reused, _ := h["reused"].(float64)
+		if n := newConns + reused; n > 0 {
+			reuse = fmt.Sprintf("%.0f%%", 100*reused/n)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", str(h["host"]), orDash(str(h["transport"])), str(h["new_conns"]),
+			str(h["reused"]), reuse, str(h["max_idle_per_host"]))
 	}
 	return tw.Flush()
 }

@@ -213,3 +213,36 @@ func TestCtlNoSuchProcess(t *testing.T) {
 		t.Errorf("the dead process's socket is still there (%v)", err)
 	}
 }
+
+// TestCtlConnsTable: a host with no request yet has no reuse ratio ("-",
+// not 0%); a connection whose side or state the probes do not know shows
+// "-"; with no connection, the message says the level in force and what
+// the level changes.
+func TestCtlConnsTable(t *testing.T) {
+	var out bytes.Buffer
+	m := decode([]byte(`{"conns":[{"id":7,"local":"127.0.0.1:1","remote":"127.0.0.1:2","in_state":"1s","requests":0}],
+		"hosts":[{"host":"a:80","new_conns":0,"reused":0,"reuse":0,"max_idle_per_host":2},
+		         {"host":"b:80","new_conns":1,"reused":3,"reuse":0.75,"max_idle_per_host":2}]}`))
+	renderConns(&out, m, 1)
+	lines := strings.Split(out.String(), "\n")
+	if !regexp.MustCompile(`^7\s+-\s+127.0.0.1:1\s+127.0.0.1:2\s+-\s+-\s+-\s+1s\s+0$`).MatchString(lines[1]) {
+		t.Errorf("conn row: %q", lines[1])
+	}
+	if !regexp.MustCompile(`(?m)^a:80\s+-\s+0\s+0\s+-\s+2$`).MatchString(out.String()) ||
+		!regexp.MustCompile(`(?m)^b:80\s+-\s+1\s+3\s+75%\s+2$`).MatchString(out.String()) {
+		t.Errorf("hosts:\n%s", out.String())
+	}
+	for _, tc := range []struct {
+		level int
+		want  string
+	}{
+		{1, "no open connection known to the probes (dial probe at level 1)"},
+		{0, "the dial probe is off (level 0)"},
+	} {
+		out.Reset()
+		renderConns(&out, map[string]any{}, tc.level)
+		if !strings.Contains(out.String(), tc.want) || strings.Contains(out.String(), "at level 1 and above") {
+			t.Errorf("dial=%d: %q, want %q", tc.level, out.String(), tc.want)
+		}
+	}
+}
