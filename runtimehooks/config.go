@@ -73,6 +73,9 @@ func start() {
 		note("GOHTTPDBG_OUT", err)
 		sink, _ = probes.OpenSink("stderr")
 	}
+	if dir := os.Getenv(DiagDirEnv); dir != "" && st.Out != "off" {
+		sink = withDiagFile(sink, dir)
+	}
 	probes.SetSink(sink)
 
 	st.Admin = parseAdmin(os.Getenv("GOHTTPDBG_ADMIN"), note)

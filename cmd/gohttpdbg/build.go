@@ -85,6 +85,13 @@ func goVerb(g *globals, verbName string, args []string) int {
 	cmd := exec.Command("go", argv...)
 	cmd.Env = append(os.Environ(), plan.Env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, g.stdout, g.stderr
+	if verbName == "test" {
+		if dir, err := os.MkdirTemp("", "gohttpdbg-test-"); err == nil {
+			defer os.RemoveAll(dir)
+			defer summarizeDiagnostics(g.stderr, dir)
+			cmd.Env = append(cmd.Env, diagDirEnv+"="+dir)
+		}
+	}
 	if err := cmd.Run(); err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode()
