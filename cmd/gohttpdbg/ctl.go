@@ -102,6 +102,11 @@ func socketDirs() []string {
 // findSocket resolves a PID or a socket path to a socket path.
 func findSocket(arg string) (string, error) {
 	if strings.ContainsRune(arg, '/') {
+		// A path in a socket directory names its process: PID.sock.
+		pid, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(arg), ".sock"))
+		if err == nil && slices.Contains(socketDirs(), filepath.Dir(arg)) && removeIfDead(pid, arg) {
+			return "", fmt.Errorf("no such process %d (its stale admin socket %s was removed); see 'gohttpdbg ps'", pid, arg)
+		}
 		return arg, nil
 	}
 	pid, err := strconv.Atoi(arg)
@@ -112,12 +117,9 @@ func findSocket(arg string) (string, error) {
 		return "", fmt.Errorf("%q is neither a process id nor a socket path", arg)
 	}
 	if syscall.Kill(pid, 0) == syscall.ESRCH {
-		// A process killed by a signal leaves its socket: it is removed
-		// here, as 'gohttpdbg ps' and the next instrumented process do.
 		removed := ""
 		for _, d := range socketDirs() {
-			p := filepath.Join(d, arg+".sock")
-			if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSocket != 0 && os.Remove(p) == nil {
+			if p := filepath.Join(d, arg+".sock"); removeIfDead(pid, p) {
 				removed = " (its stale admin socket " + p + " was removed)"
 			}
 		}
@@ -133,6 +135,18 @@ func findSocket(arg string) (string, error) {
 		pid, strings.Join(socketDirs(), " or "))
 }
 
+// removeIfDead removes sock, the admin socket of pid, if pid is gone, and
+// reports whether it did. A process killed by a signal leaves its socket
+// (docs/ADMIN.md says why it is not removed then): every command that
+// comes across one removes it, as does the next instrumented process.
+func removeIfDead(pid int, sock string) bool {
+	if pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+		return false
+	}
+	fi, err := os.Lstat(sock)
+	return err == nil && fi.Mode()&os.ModeSocket != 0 && os.Remove(sock) == nil
+}
+
 // findSocketByName resolves a program name, as 'gohttpdbg ps' shows it,
 // to the socket of the one running process of that name.
 func findSocketByName(name string) (string, error) {
@@ -146,6 +160,9 @@ func findSocketByName(name string) (string, error) {
 				continue
 			}
 			sock := filepath.Join(dir, e.Name())
+			if removeIfDead(pid, sock) {
+				continue
+			}
 			if ent, stale := psQuery(pid, sock); !stale && ent.Program == name {
 				socks = append(socks, sock)
 				pids = append(pids, strconv.Itoa(pid))

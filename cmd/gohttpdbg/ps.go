@@ -101,8 +101,10 @@ func psScan(g *globals) []psEntry {
 				continue
 			}
 			sock := filepath.Join(dir, name)
-			if syscall.Kill(pid, 0) == syscall.ESRCH {
-				removeStale(g, sock, "process gone")
+			if removeIfDead(pid, sock) {
+				if g.verbose {
+					fmt.Fprintf(g.stderr, "gohttpdbg ps: removed stale socket %s (process gone)\n", sock)
+				}
 				continue
 			}
 			ent, refused := psQuery(pid, sock)
@@ -141,10 +143,4 @@ func psQuery(pid int, sock string) (ent psEntry, refused bool) {
 		ent.Changes = len(ov)
 	}
 	return ent, false
-}
-
-func removeStale(g *globals, sock, why string) {
-	if err := os.Remove(sock); err == nil && g.verbose {
-		fmt.Fprintf(g.stderr, "gohttpdbg ps: removed stale socket %s (%s)\n", sock, why)
-	}
 }
