@@ -53,6 +53,10 @@ func findVerb(name string) *verb {
 }
 
 func main() {
+	// gohttpdbg links the probes package for its probe names and its
+	// GOHTTPDBG parser only; the gc probe's poller, which its init starts,
+	// has nothing to watch here.
+	probes.SetLevel(probes.GC, 0)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
