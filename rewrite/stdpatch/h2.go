@@ -37,8 +37,9 @@ func patchH2(pk *pkgFiles, n h2Names, st *patchState) (string, error) {
 		return "", nil
 	}
 	// Per-framer state: appended on the line of the struct's closing brace.
+	// interface{}, not any: x/net v0.17 compiles at go1.17.
 	sf.edits = append(sf.edits, edit{off: sf.off(stype.Fields.Closing), end: sf.off(stype.Fields.Closing),
-		text: "gohttpdbgState any; gohttpdbgFields []string; "})
+		text: "gohttpdbgState interface{}; gohttpdbgFields []string; "})
 
 	// NewFramer: the state is created with the framer, before any goroutine uses it.
 	if f, fd, err := pk.funcDecl("", n.t("NewFramer")); err != nil {
