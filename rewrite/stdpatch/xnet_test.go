@@ -3,6 +3,7 @@ package stdpatch
 import (
 	"encoding/json"
 	"fmt"
+	"go/ast"
 	"go/build"
 	"go/parser"
 	"go/token"
@@ -104,14 +105,22 @@ func TestPatchXNetVersions(t *testing.T) {
 			if want := "golang.org/x/net " + v; r.Module != want {
 				t.Errorf("%s: Module = %q, want %q", name, r.Module, want)
 			}
+			// x/net v0.17 compiles at go1.17: nothing the patch adds may
+			// need a later language version (the predeclared any).
+			go117 := goLineBefore118(t, dirs[v])
 			var patched strings.Builder
 			for path, content := range r.Replace {
 				checkLineFidelity(t, path, content)
 				patched.Write(content)
+				if go117 && usesAny(t, path, content) {
+					t.Errorf("%s: %s uses any, which needs go1.18", name, filepath.Base(path))
+				}
 			}
 			added := string(r.Add[AddedFile])
 			if _, err := parser.ParseFile(token.NewFileSet(), AddedFile, added, 0); err != nil {
 				t.Errorf("%s: added file: %v", name, err)
+			} else if go117 && usesAny(t, AddedFile, []byte(added)) {
+				t.Errorf("%s: the added file uses any, which needs go1.18", name)
 			}
 			if !strings.Contains(added, "func (fr *Framer) gohttpdbgRead(") || !strings.Contains(added, "VerboseLogs, logFrameReads, logFrameWrites = false") {
 				t.Errorf("%s: added file lacks the helpers or the http2debug takeover", name)
@@ -140,6 +149,41 @@ func TestPatchXNetVersions(t *testing.T) {
 			}
 		}
 	}
+}
+
+// goLineBefore118 reports whether the module in dir declares a Go version
+// before 1.18 in its go.mod.
+func goLineBefore118(t *testing.T, dir string) bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
+			var minor int
+			fmt.Sscanf(f[1], "1.%d", &minor)
+			return minor < 18
+		}
+	}
+	return true
+}
+
+// usesAny reports whether a Go file names the identifier any.
+func usesAny(t *testing.T, name string, src []byte) bool {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && id.Name == "any" {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 func hasFile(files []string, base string) bool {
