@@ -24,17 +24,16 @@ func stdPatchFor(goVersion string, disabled bool) ([]string, []byte) {
 
 func stdPatchID() string { return stdpatch.ID() }
 
-// stdPatchCompile patches one compile step; a hook point the Go version
-// lacks is reported on stderr, which the go command shows under the
+// stdPatchCompile patches one compile step; a hook point the package lacks
+// is reported on stderr (naming the Go release, or x/net's version), which the go command shows under the
 // package's name, and the build goes on without it.
 func stdPatchCompile(pkg string, files []string, goVersion string, warn func(string)) (map[string][]byte, map[string][]byte, error) {
 	r, err := stdpatch.Patch(pkg, files, goVersion)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(r.Missing) > 0 {
-		warn(fmt.Sprintf("gohttpdbg: %s of %s has no %s; building without %s",
-			pkg, goVersion, strings.Join(r.Missing, ", "), map[bool]string{true: "that hook", false: "those hooks"}[len(r.Missing) == 1]))
+	if w := r.Warning(pkg, goVersion); w != "" {
+		warn(w)
 	}
 	return r.Replace, r.Add, nil
 }

@@ -1,6 +1,8 @@
 package stdpatch
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/dave/dst"
@@ -31,71 +33,50 @@ func patchH2(pk *pkgFiles, n h2Names, st *patchState) (string, error) {
 		return "", err
 	}
 	if stype == nil || !pk.hasFields(framer, "errDetail", "wbuf", "w", "r") {
-		st.missing(all...)
+		st.lose("no HTTP/2 frame is seen", all...)
 		return "", nil
 	}
 	// Per-framer state: appended on the line of the struct's closing brace.
+	// interface{}, not any: x/net v0.17 compiles at go1.17.
 	sf.edits = append(sf.edits, edit{off: sf.off(stype.Fields.Closing), end: sf.off(stype.Fields.Closing),
-		text: "gohttpdbgState any; gohttpdbgFields []string; "})
+		text: "gohttpdbgState interface{}; gohttpdbgFields []string; "})
 
 	// NewFramer: the state is created with the framer, before any goroutine uses it.
 	if f, fd, err := pk.funcDecl("", n.t("NewFramer")); err != nil {
 		return "", err
 	} else if fd == nil || !f.signature(fd).matches([]string{"io.Writer", "io.Reader"}, []string{"*" + framer}) {
-		st.missing(n.t("NewFramer"))
+		st.lose("no HTTP/2 frame is seen", n.t("NewFramer"))
 	} else {
 		f.wrap(fd, f.signature(fd), func(_ string, a []string, call string) string {
 			return "fr := " + call + "\nfr.gohttpdbgNew(" + a[0] + ", " + a[1] + ")\nreturn fr"
 		})
 	}
 
-	// ReadFrameForHeader: report the raw frame once its payload is read and
-	// before it is parsed, so CONTINUATION frames read by readMetaFrame come
-	// in wire order and a frame the parser rejects is still seen.
-	if f, fd, err := pk.funcDecl(framer, "ReadFrameForHeader"); err != nil {
+	if err := hookFrameRead(pk, st, framer, n.t("typeFrameParser")); err != nil {
 		return "", err
-	} else if fd == nil {
-		st.missing(fr + "ReadFrameForHeader")
-	} else {
-		var fhArg, payloadArg dst.Expr
-		stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
-			as, ok := s.(*dst.AssignStmt)
-			if !ok || len(as.Rhs) != 1 {
-				return false
-			}
-			_, outer := callOf(as.Rhs[0])
-			if outer == nil || len(outer.Args) != 4 {
-				return false
-			}
-			if name, _ := callOf(outer.Fun); name != n.t("typeFrameParser") {
-				return false
-			}
-			fhArg, payloadArg = outer.Args[1], outer.Args[3]
-			return true
-		})
-		sig := f.signature(fd)
-		if stmt == nil || sig.recvName == "" {
-			st.missing(fr + "ReadFrameForHeader")
-		} else {
-			f.insertBefore(stmt, sig.recvName+".gohttpdbgRead("+f.exprText(fhArg)+", "+f.exprText(payloadArg)+")")
-		}
 	}
 
 	// ReadFrame: errors (a connection error carries ErrorDetail).
-	wrapMethod(pk, st, framer, "ReadFrame", nil, []string{n.t("Frame"), "error"}, func(r string, _ []string, call string) string {
+	wrapLosing(pk, st, "frame read errors are not seen", framer, "ReadFrame", nil, []string{n.t("Frame"), "error"}, func(r string, _ []string, call string) string {
 		return "f, err := " + call + "\nif err != nil {\n" + r + ".gohttpdbgReadError(err)\n}\nreturn f, err"
 	})
 	// endWrite: the bytes of the frame just written (or refused).
-	wrapMethod(pk, st, framer, "endWrite", nil, []string{"error"}, func(r string, _ []string, call string) string {
+	wrapLosing(pk, st, "frames written are not seen", framer, "endWrite", nil, []string{"error"}, func(r string, _ []string, call string) string {
 		return "err := " + call + "\n" + r + ".gohttpdbgWrote(err)\nreturn err"
 	})
-	// readMetaFrame: the decoded header fields.
-	if pk.hasFields(n.t("MetaHeadersFrame"), "Fields", "Truncated") {
-		wrapMethod(pk, st, framer, "readMetaFrame", []string{"*" + n.t("HeadersFrame")}, []string{n.t("Frame"), "error"}, func(r string, a []string, call string) string {
+	// readMetaFrame: the decoded header fields. Before x/net v0.25 it
+	// returns *MetaHeadersFrame, since then Frame.
+	mhf := n.t("MetaHeadersFrame")
+	if pk.hasFields(mhf, "Fields", "Truncated") {
+		res := []string{n.t("Frame"), "error"}
+		if f, fd, err := pk.funcDecl(framer, "readMetaFrame"); err == nil && fd != nil && f.signature(fd).matches([]string{"*" + n.t("HeadersFrame")}, []string{"*" + mhf, "error"}) {
+			res[0] = "*" + mhf
+		}
+		wrapLosing(pk, st, "decoded headers are not seen", framer, "readMetaFrame", []string{"*" + n.t("HeadersFrame")}, res, func(r string, a []string, call string) string {
 			return "f, err := " + call + "\n" + r + ".gohttpdbgHeaders(" + a[0] + ", f, err)\nreturn f, err"
 		})
 	} else {
-		st.missing(fr + "readMetaFrame")
+		st.lose("decoded headers are not seen", fr+"readMetaFrame")
 	}
 
 	// Client and server: tie the framer to its net.Conn right where it is created.
@@ -105,14 +86,24 @@ func patchH2(pk *pkgFiles, n h2Names, st *patchState) (string, error) {
 			return "", err
 		}
 		if pk.hasFields(n.t("clientConnReadLoop"), "cc") && pk.hasFields(n.t("ClientConn"), "fr") {
-			wrapMethod(pk, st, n.t("clientConnReadLoop"), "cleanup", nil, nil, func(r string, _ []string, call string) string {
+			wrapLosing(pk, st, "the end of a client connection is not seen", n.t("clientConnReadLoop"), "cleanup", nil, nil, func(r string, _ []string, call string) string {
 				return "defer " + r + ".cc.fr.gohttpdbgDone()\n" + call
 			})
 		} else {
-			st.missing("(*" + n.t("clientConnReadLoop") + ").cleanup")
+			st.lose("the end of a client connection is not seen", "(*"+n.t("clientConnReadLoop")+").cleanup")
 		}
 	}
-	if err := bindFramer(pk, st, n, n.t("Server"), "serveConn", false, true); err != nil {
+	// The server's framer is made in serveConn; before x/net v0.26 in
+	// ServeConn, which serveConn did not exist to wrap.
+	serve := "serveConn"
+	if n.xnet {
+		if _, fd, err := pk.funcDecl(n.t("Server"), serve); err != nil {
+			return "", err
+		} else if fd == nil {
+			serve = "ServeConn"
+		}
+	}
+	if err := bindFramer(pk, st, n, n.t("Server"), serve, false, true); err != nil {
 		return "", err
 	}
 
@@ -120,11 +111,62 @@ func patchH2(pk *pkgFiles, n h2Names, st *patchState) (string, error) {
 	if pk.hasDecl(n.t("VerboseLogs")) && pk.hasDecl(n.t("logFrameReads")) && pk.hasDecl(n.t("logFrameWrites")) {
 		helpers += strings.ReplaceAll(strings.ReplaceAll(h2DebugTakeover, "{{V}}", n.t("VerboseLogs")), "{{L}}", n.p+"logFrame")
 	} else {
-		st.missing(n.t("VerboseLogs"))
+		st.lose("GODEBUG=http2debug logs header values unredacted", n.t("VerboseLogs"))
 	}
 	r := strings.NewReplacer("{{F}}", framer, "{{FH}}", n.t("FrameHeader"), "{{HF}}", n.t("HeadersFrame"),
 		"{{MHF}}", n.t("MetaHeadersFrame"), "{{FR}}", n.t("Frame"), "{{H}}", n.hooks)
 	return r.Replace(helpers), nil
+}
+
+// hookFrameRead reports the raw frame once its payload is read and before
+// it is parsed, so CONTINUATION frames read by readMetaFrame come in wire
+// order and a frame the parser rejects is still seen. The hook goes before
+// the frame parser's call: in ReadFrameForHeader (Go 1.26, x/net v0.47 on),
+// else in ReadFrame, which read and parsed each frame itself before.
+func hookFrameRead(pk *pkgFiles, st *patchState, framer, parser string) error {
+	label := "(*" + framer + ").ReadFrameForHeader"
+	f, fd, err := pk.funcDecl(framer, "ReadFrameForHeader")
+	if err == nil && fd == nil {
+		label = "(*" + framer + ").ReadFrame"
+		f, fd, err = pk.funcDecl(framer, "ReadFrame")
+	}
+	if err != nil {
+		return err
+	}
+	if fd == nil {
+		st.lose("frames read are not seen", label)
+		return nil
+	}
+	var fhArg, payloadArg dst.Expr
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || len(as.Rhs) != 1 {
+			return false
+		}
+		_, outer := callOf(as.Rhs[0])
+		if outer == nil || len(outer.Args) != 4 {
+			return false
+		}
+		if name, _ := callOf(outer.Fun); name != parser {
+			return false
+		}
+		fhArg, payloadArg = outer.Args[1], outer.Args[3]
+		return true
+	})
+	sig := f.signature(fd)
+	if stmt == nil || sig.recvName == "" {
+		st.lose("frames read are not seen", label)
+		return nil
+	}
+	f.insertBefore(stmt, sig.recvName+".gohttpdbgRead("+f.exprText(fhArg)+", "+f.exprText(payloadArg)+")")
+	return nil
+}
+
+// wrapLosing is wrapMethod that says what goes unseen if it fails.
+func wrapLosing(pk *pkgFiles, st *patchState, effect, recv, name string, params, results []string, body func(string, []string, string) string) {
+	var s patchState
+	wrapMethod(pk, &s, recv, name, params, results, body)
+	st.lose(effect, s.miss...)
 }
 
 // wrapMethod wraps (*recv).name with a trampoline if it exists with the
@@ -150,12 +192,16 @@ func wrapMethod(pk *pkgFiles, st *patchState, recv, name string, params, results
 // the function, which runs for the life of the connection.
 func bindFramer(pk *pkgFiles, st *patchState, n h2Names, recv, name string, client, done bool) error {
 	label := "(*" + recv + ")." + name
+	effect := "server frames name no side and a connection's end is not seen"
+	if client {
+		effect = "client frames name no connection or side"
+	}
 	f, fd, err := pk.funcDecl(recv, name)
 	if err != nil {
 		return err
 	}
 	if fd == nil {
-		st.missing(label)
+		st.lose(effect, label)
 		return nil
 	}
 	sig := f.signature(fd)
@@ -171,7 +217,7 @@ func bindFramer(pk *pkgFiles, st *patchState, n h2Names, recv, name string, clie
 		return nil // x/net's wrapper over std's HTTP/2 (Go 1.27): std's patch sees its frames
 	}
 	if stmt == nil || conn == "" {
-		st.missing(label)
+		st.lose(effect, label)
 		return nil
 	}
 	lhs := f.exprText(stmt.(*dst.AssignStmt).Lhs[0])
@@ -318,3 +364,28 @@ type {{N}} struct {
 	HTTP2Debug int
 }
 `
+
+// xnetModule names the golang.org/x/net module a file of its http2 package
+// comes from, for the build's warnings: the module cache's directory names
+// the version ("golang.org/x/net@v0.27.0"), a vendor directory's
+// modules.txt says it; otherwise (a replace by a directory) the directory.
+func xnetModule(file string) string {
+	const mod = "golang.org/x/net"
+	p := filepath.ToSlash(file)
+	if i := strings.Index(p, "/"+mod+"@"); i >= 0 {
+		v, _, _ := strings.Cut(p[i+len(mod)+2:], "/")
+		return mod + " " + v
+	}
+	if i := strings.LastIndex(p, "/vendor/"+mod+"/"); i >= 0 {
+		if b, err := os.ReadFile(filepath.FromSlash(p[:i] + "/vendor/modules.txt")); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if f := strings.Fields(line); len(f) >= 3 && f[0] == "#" && f[1] == mod {
+					return mod + " " + f[2] + " (vendored)"
+				}
+			}
+		}
+		return mod + " (vendored)"
+	}
+	dir := filepath.Dir(filepath.Dir(file))
+	return mod + " (" + dir + ")"
+}

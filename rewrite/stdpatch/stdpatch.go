@@ -27,7 +27,7 @@ const AddedFile = "zz_gohttpdbg_stdpatch.go"
 
 // patchRevision changes whenever the patch logic changes in a way the
 // templates below do not show; it is part of ID.
-const patchRevision = "stdpatch/1"
+const patchRevision = "stdpatch/2"
 
 // Result is the patched form of one package's compile invocation.
 type Result struct {
@@ -41,6 +41,43 @@ type Result struct {
 	// Missing lists the hook points not found ("(*http2Framer).ReadFrame");
 	// the build goes on without them.
 	Missing []string
+	// Lost says, for each entry of Missing, what goes unseen without it
+	// ("frames read are not seen"), or "".
+	Lost []string
+	// Module names the module and version patched when the package is not
+	// part of the Go release ("golang.org/x/net v0.27.0"), from its source
+	// paths.
+	Module string
+}
+
+// Warning is the build's message for the hook points the package lacks,
+// naming the Go release for std and the module version for x/net; "" when
+// nothing is missing.
+func (r *Result) Warning(pkgPath, goVersion string) string {
+	if len(r.Missing) == 0 {
+		return ""
+	}
+	subject := pkgPath + " of " + goVersion
+	if r.Module != "" {
+		mod, _, _ := strings.Cut(r.Module, " ")
+		subject = r.Module + ": " + strings.TrimPrefix(strings.TrimPrefix(pkgPath, mod), "/")
+	}
+	var effects []string
+	seen := map[string]bool{}
+	said := 0
+	for i := range r.Missing {
+		if i < len(r.Lost) && r.Lost[i] != "" {
+			said++
+			if e := r.Lost[i]; !seen[e] {
+				seen[e] = true
+				effects = append(effects, e)
+			}
+		}
+	}
+	if said < len(r.Missing) {
+		effects = append(effects, map[bool]string{true: "building without that hook", false: "building without those hooks"}[len(r.Missing) == 1])
+	}
+	return "gohttpdbg: " + subject + " has no " + strings.Join(r.Missing, ", ") + "; " + strings.Join(effects, "; ")
 }
 
 // Targets lists the import paths whose compile step is patched for the Go
@@ -79,9 +116,20 @@ func ID() string {
 }
 
 // patchState collects the missing hook points of one Patch call.
-type patchState struct{ miss []string }
+type patchState struct {
+	miss []string
+	lost []string // what each missing point costs, or ""
+}
 
-func (s *patchState) missing(names ...string) { s.miss = append(s.miss, names...) }
+func (s *patchState) missing(names ...string) { s.lose("", names...) }
+
+// lose records missing hook points and what goes unseen without them.
+func (s *patchState) lose(effect string, names ...string) {
+	for _, n := range names {
+		s.miss = append(s.miss, n)
+		s.lost = append(s.lost, effect)
+	}
+}
 
 // Patch patches one compile invocation of package pkgPath whose Go files are
 // goFiles (absolute paths, read-only). A package that is not a target gets
@@ -149,7 +197,10 @@ func patch(pkgPath string, pk *pkgFiles) (*Result, error) {
 		}
 		add.WriteString(h)
 	}
-	r := &Result{Missing: st.miss}
+	r := &Result{Missing: st.miss, Lost: st.lost}
+	if pkgPath == pkgXNetH2 && len(pk.files) > 0 {
+		r.Module = xnetModule(pk.files[0].path)
+	}
 	for _, f := range pk.touched() {
 		if r.Replace == nil {
 			r.Replace = map[string][]byte{}
