@@ -143,17 +143,17 @@ type serverRequest struct {
 	flight flight
 	body   bodyState
 
-	key      uintptr             // the request's mark in following
-	regSite  string              // the handler's registration, set by an inner wrapper
+	key     uintptr // the request's mark in following
+	regSite string  // the handler's registration, set by an inner wrapper
 	// handlerPCs is the handler's stack when it answered with its body
 	// unread (captureHandler), nil otherwise.
 	handlerPCs []uintptr
-	line     string              // the request line, at header or body level 2
-	w        http.ResponseWriter // the handler's writer (header.response at level 2)
-	rw       *respWriter         // the wrapper around w, when one was put
-	inFlight bool                // flight is registered
-	hasBody  bool                // body is wrapped
-	hdr2     bool                // header level 2: report the response header
+	line       string              // the request line, at header or body level 2
+	w          http.ResponseWriter // the handler's writer (header.response at level 2)
+	rw         *respWriter         // the wrapper around w, when one was put
+	inFlight   bool                // flight is registered
+	hasBody    bool                // body is wrapped
+	hdr2       bool                // header level 2: report the response header
 }
 
 // ServeHTTP runs h for a handler registered at site, with the probes
