@@ -127,7 +127,39 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		}
 		site = ss.site
 	}
+	if Level(Header) >= 2 || Level(Body) >= 2 {
+		// Level-2 events are emitted as the request starts, before a
+		// rewritten registration inside the chain could name the handler:
+		// look it up now. (At level 1 the registration names itself when
+		// it runs, before any diagnostic: see startServe.)
+		if hs := registeredSite(s.Handler, r); hs != "" {
+			site = hs
+		}
+	}
 	ServeHTTP(h, site, w, r)
+}
+
+// SitedHandler is implemented by the call-site wrappers' handlers: the
+// site where the handler was registered.
+type SitedHandler interface {
+	http.Handler
+	GohttpdbgSite() string
+}
+
+// registeredSite returns the site of the rewritten handler that will
+// serve r: the server's own Handler, or the handler a ServeMux routes r
+// to; "" when none was rewritten.
+func registeredSite(h http.Handler, r *http.Request) string {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	if mux, ok := h.(*http.ServeMux); ok {
+		h, _ = mux.Handler(r)
+	}
+	if sh, ok := h.(SitedHandler); ok {
+		return sh.GohttpdbgSite()
+	}
+	return ""
 }
 
 // keyTable maps request identities (headerKey) to values while requests
