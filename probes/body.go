@@ -35,6 +35,7 @@ type bodyState struct {
 	id         uint64
 	server     bool
 	site       string
+	via        string // the library frame, for a request made in a library
 	req, conn  uint64
 	method     string
 	u          *url.URL // rendered (redacted) only when an event needs it
@@ -71,7 +72,18 @@ func (st *bodyState) done(now int64) {
 type trackedBody struct {
 	rc io.ReadCloser
 	st *bodyState
+	// sentinel carries the leak finalizer when b itself cannot (see
+	// wrapResponseBody); nil when the finalizer is on b.
+	sentinel *leakSentinel
 }
+
+// leakSentinel is referenced by its body wrapper alone, and references
+// only the body's state: it becomes unreachable with the wrapper, and is
+// never part of a cycle, so its finalizer runs where the wrapper's could
+// not.
+type leakSentinel struct{ st *bodyState }
+
+func sentinelFinalized(s *leakSentinel) { bodyCollected(s.st) }
 
 var (
 	bodies  registry[bodyState] // the open bodies (/v1/bodies)
@@ -104,6 +116,9 @@ func (st *bodyState) url() string { return renderedLine(st.line, st.method, st.u
 // Events are filled in place, not returned: see AddString.
 func (st *bodyState) fill(e *Event, sev Sev, name, msg string) {
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = Body, sev, name, st.site, st.conn, st.req, msg
+	if st.via != "" {
+		e.AddString("via", st.via)
+	}
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
@@ -145,7 +160,12 @@ func (b *trackedBody) Close() error {
 	if st.server || !st.closed.CompareAndSwap(false, true) {
 		return b.rc.Close()
 	}
-	runtime.SetFinalizer(b, nil) // a closed body costs the collector nothing more
+	// A closed body costs the collector nothing more.
+	if b.sentinel != nil {
+		runtime.SetFinalizer(b.sentinel, nil)
+	} else {
+		runtime.SetFinalizer(b, nil)
+	}
 	st.unregister()
 	st.done(mono())
 	eof := st.eof.Load()
@@ -165,8 +185,9 @@ func (b *trackedBody) Close() error {
 // A finalizer, not runtime.AddCleanup: AddCleanup allocates twice (a
 // closure and its argument) on every response, SetFinalizer not at all,
 // and is cheaper to set and to clear. What a finalizer costs in exchange
-// is harmless here: b (and the body it wraps) lives one collection longer,
-// and b is in no cycle (nothing b references points back to it).
+// is harmless here: b (and the body it wraps) lives one collection longer;
+// b must be in no cycle, which holds for an HTTP/1 body of known length
+// (others take a leakSentinel: see wrapResponseBody).
 func bodyFinalized(b *trackedBody) { bodyCollected(b.st) }
 
 // bodyCollected reports a client body garbage-collected without Close.
@@ -212,13 +233,22 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest, now int64) {
 	// The state lives in cr (one allocation a request); the registries
 	// point there, never to b, so b can be collected.
 	st := &cr.body
-	st.id, st.site, st.req, st.conn = bodyIDs.Add(1), cr.site, cr.id, cr.connID()
+	st.id, st.site, st.via, st.req, st.conn = bodyIDs.Add(1), cr.site, cr.via, cr.id, cr.connID()
 	st.method, st.u, st.line, st.opened = cr.req.Method, cr.req.URL, cr.line, now
 	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
 	st.host, st.flight = cr.host, cr.flight
 	b := &trackedBody{rc: rc, st: st}
 	st.register()
-	runtime.SetFinalizer(b, bodyFinalized)
+	if resp.ContentLength < 0 || resp.ProtoMajor != 1 {
+		// net/http's body points back at the response for its trailers
+		// (HTTP/1 chunked, and so gzip-decoded; HTTP/2's stream), and so
+		// at b: a finalizer on an object in a cycle never runs. The
+		// sentinel is in none.
+		b.sentinel = &leakSentinel{st: st}
+		runtime.SetFinalizer(b.sentinel, sentinelFinalized)
+	} else {
+		runtime.SetFinalizer(b, bodyFinalized)
+	}
 	resp.Body = b
 	cr.flight = nil // the body now ends the request
 	cr.hostHandedOff = true
@@ -249,8 +279,10 @@ func wrapRequestBody(r *http.Request, sr *serverRequest) *bodyState {
 	return st
 }
 
-// finishRequestBody runs when the handler returned.
-func finishRequestBody(st *bodyState) {
+// finishRequestBody runs when the handler returned. It reports whether
+// the handler left the body unread (a body.unread is due) and how much
+// it read.
+func finishRequestBody(st *bodyState) (n int64, unread bool) {
 	st.closed.Store(true)
 	st.unregister()
 	n, eof := st.bytes.Load(), st.eof.Load()
@@ -258,9 +290,7 @@ func finishRequestBody(st *bodyState) {
 	if lvl >= 2 {
 		st.emitClose("request body done: handler returned", eof)
 	}
-	if lvl >= 1 && !eof && (st.length > n || (st.length < 0 && n == 0)) {
-		st.emitUnread(n)
-	}
+	return n, lvl >= 1 && !eof && (st.length > n || (st.length < 0 && n == 0))
 }
 
 // The events are built in functions of their own, kept out of line: an

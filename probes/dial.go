@@ -42,6 +42,7 @@ import (
 // most requests on a healthy keep-alive pool never need it.
 type ClientRequest struct {
 	site  string
+	via   string // the library frame that sent a request made in a library
 	id    uint64
 	start int64         // mono
 	req   *http.Request // the request sent: orig, or a copy carrying the trace
@@ -81,19 +82,25 @@ type fullTrace struct {
 // meaning http.DefaultClient) at site. It returns nil when every probe
 // concerned is off, or when req is nil (net/http reports that error).
 func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientRequest {
-	dl, hl, bl, gl := Level(Dial), Level(Header), Level(Body), Level(GC)
-	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
-		return nil
-	}
-	cr := &ClientRequest{site: site, id: NextReqID(), start: mono(), req: req, orig: req}
-	if hl >= 2 || bl >= 2 || dl >= 2 {
-		cr.line = requestLine(req.Method, req.URL)
-	}
 	var rt http.RoundTripper = http.DefaultTransport
 	if c != nil && c.Transport != nil {
 		rt = c.Transport
 	}
-	cr.t, _ = rt.(*http.Transport)
+	t, _ := rt.(*http.Transport)
+	return startClientRequest(t, req, site)
+}
+
+// startClientRequest starts following req, sent by t (nil when the
+// client's RoundTripper is not an *http.Transport).
+func startClientRequest(t *http.Transport, req *http.Request, site string) *ClientRequest {
+	dl, hl, bl, gl := Level(Dial), Level(Header), Level(Body), Level(GC)
+	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
+		return nil
+	}
+	cr := &ClientRequest{site: site, id: NextReqID(), start: mono(), req: req, orig: req, t: t}
+	if hl >= 2 || bl >= 2 || dl >= 2 {
+		cr.line = requestLine(req.Method, req.URL)
+	}
 	dialLikely := true
 	if dl >= 1 || bl >= 1 {
 		cr.host = hostFor(cr.t, req.URL.Host)
@@ -165,6 +172,9 @@ func (cr *ClientRequest) connID() uint64 {
 // Events are filled in place, not returned: see AddString.
 func (cr *ClientRequest) fill(e *Event, p Probe, sev Sev, name, msg string) {
 	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.site, cr.id, cr.connID(), msg
+	if cr.via != "" {
+		e.AddString("via", cr.via)
+	}
 }
 
 // Finish records the outcome of the request and wraps resp.Body.

@@ -8,7 +8,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
-	"sync/atomic"
+	"runtime"
 	"time"
 	"unsafe"
 )
@@ -22,6 +22,7 @@ func InstrumentServer(s *http.Server, site string) {
 	if s == nil {
 		return
 	}
+	noteServer(s, site)
 	if s.ConnState == nil || reflect.ValueOf(s.ConnState).Pointer() != ourConnStatePC {
 		s.ConnState = composeConnState(s.ConnState, site)
 	}
@@ -142,13 +143,17 @@ type serverRequest struct {
 	flight flight
 	body   bodyState
 
-	key      uintptr             // the request's mark in following
-	line     string              // the request line, at header or body level 2
-	w        http.ResponseWriter // the handler's writer (header.response at level 2)
-	rw       *respWriter         // the wrapper around w, when one was put
-	inFlight bool                // flight is registered
-	hasBody  bool                // body is wrapped
-	hdr2     bool                // header level 2: report the response header
+	key     uintptr // the request's mark in following
+	regSite string  // the handler's registration, set by an inner wrapper
+	// handlerPCs is the handler's stack when it answered with its body
+	// unread (captureHandler), nil otherwise.
+	handlerPCs []uintptr
+	line       string              // the request line, at header or body level 2
+	w          http.ResponseWriter // the handler's writer (header.response at level 2)
+	rw         *respWriter         // the wrapper around w, when one was put
+	inFlight   bool                // flight is registered
+	hasBody    bool                // body is wrapped
+	hdr2       bool                // header level 2: report the response header
 }
 
 // ServeHTTP runs h for a handler registered at site, with the probes
@@ -181,18 +186,11 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 // The requests being followed are keyed by their Header map: net/http
 // makes one per request, and the copies middleware makes (WithContext,
 // StripPrefix, TimeoutHandler) share it. Marking the request's context
-// instead would copy the request, on every request.
-//
-// The set is an open-addressed table of atomic words, without a lock or a
-// runtime map: follow runs at the top of every handler, and net/http's
-// HTTP/2 server starts each handler on a fresh goroutine whose small stack
-// a map insertion would grow, on every request.
-const (
-	followBits  = 12
-	followProbe = 8 // slots looked at per key: a cache line or two
-)
-
-var following [1 << followBits]atomic.Uintptr
+// instead would copy the request, on every request. The table has no
+// lock and no runtime map: net/http's HTTP/2 server starts each handler
+// on a fresh goroutine whose small stack a map insertion would grow, on
+// every request.
+var following keyTable[serverRequest]
 
 // headerKey returns the identity of h, 0 for a nil map. A map value is a
 // pointer to the runtime's map header; reading it directly is what
@@ -200,42 +198,7 @@ var following [1 << followBits]atomic.Uintptr
 // top of every handler, see ServeHTTP).
 func headerKey(h http.Header) uintptr { return uintptr(*(*unsafe.Pointer)(unsafe.Pointer(&h))) }
 
-func followSlot(k uintptr, j int) *atomic.Uintptr {
-	h := uint64(k>>4) * 0x9E3779B97F4A7C15 >> (64 - followBits)
-	return &following[(int(h)+j)&(1<<followBits-1)]
-}
-
-// follow marks k followed; it returns false when it already was. A
-// request without a Header (k 0) cannot be marked and is always followed,
-// as is one that finds no free slot (4096 requests in handlers at once,
-// crowded together): an inner wrapper may then report it again.
-func follow(k uintptr) bool {
-	if k == 0 {
-		return true
-	}
-	for j := 0; j < followProbe; j++ {
-		if followSlot(k, j).Load() == k {
-			return false
-		}
-	}
-	for j := 0; j < followProbe; j++ {
-		if followSlot(k, j).CompareAndSwap(0, k) {
-			return true
-		}
-	}
-	return true
-}
-
-func unfollow(k uintptr) {
-	if k == 0 {
-		return
-	}
-	for j := 0; j < followProbe; j++ {
-		if followSlot(k, j).CompareAndSwap(k, 0) {
-			return
-		}
-	}
-}
+func unfollow(k uintptr) { following.remove(k) }
 
 // startServe starts following r, or returns nil when an outer wrapper
 // already does.
@@ -243,11 +206,17 @@ func unfollow(k uintptr) {
 //go:noinline
 func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequest {
 	k := headerKey(r.Header)
-	if !follow(k) {
+	if following.has(k) {
+		// An inner wrapper: the registration's site names the handler
+		// better than the server's (the outer follower's) does.
+		if outer := following.get(k); outer != nil && site != "" {
+			outer.regSite = site
+		}
 		return nil
 	}
 	hl, bl := Level(Header), Level(Body)
 	sr := &serverRequest{site: site, id: NextReqID(), conn: ConnIDFromContext(r.Context()), start: mono(), r: r, key: k, w: w}
+	following.put(k, sr)
 	if hl >= 2 || bl >= 2 {
 		sr.line = requestLine(r.Method, r.URL)
 	}
@@ -258,10 +227,12 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 		sr.hasBody = wrapRequestBody(r, sr) != nil
 	}
 	sr.inFlight = flightStart(&sr.flight, sr.id, site, sr.start, true) != nil
-	if hl >= 2 {
-		// Reported when the handler writes its header, or when it returns
-		// (net/http then sends 200, or the status is unknown: 0).
-		sr.hdr2 = true
+	// header.response is reported when the handler writes its header, or
+	// when it returns (net/http then sends 200, or the status is unknown:
+	// 0). A handler with a body to read is watched as it writes, so that a
+	// body.unread names the handler's line (captureHandler).
+	sr.hdr2 = hl >= 2
+	if sr.hdr2 || sr.hasBody {
 		if ww, rw := wrapWriter(w, sr); ww != nil {
 			sr.w, sr.rw = ww, rw
 		}
@@ -269,12 +240,43 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	return sr
 }
 
+// captureHandler records the handler's stack when it starts its response
+// with its request body not read to the end: if it returns so, body.unread
+// names the main-module line that answered instead of the server's or the
+// registration's. Healthy handlers, which read first, never pay for it.
+func (sr *serverRequest) captureHandler() {
+	if !sr.hasBody || sr.body.eof.Load() || sr.handlerPCs != nil {
+		return
+	}
+	var pcs [stackDepth]uintptr
+	n := runtime.Callers(3, pcs[:])
+	sr.handlerPCs = append([]uintptr(nil), pcs[:n]...)
+}
+
+// unreadSite is the site of a body.unread: the handler's line, else the
+// handler's registration, else the server's.
+func (sr *serverRequest) unreadSite() string {
+	if sr.handlerPCs != nil {
+		if si := stackSite(sr.handlerPCs); si.site != "" {
+			return si.site
+		}
+	}
+	if sr.regSite != "" {
+		return sr.regSite
+	}
+	return sr.site
+}
+
 // returned runs when the handler returned normally (not when it panicked).
 //
 //go:noinline
 func (sr *serverRequest) returned() {
 	if sr.hasBody {
-		finishRequestBody(&sr.body)
+		if n, unread := finishRequestBody(&sr.body); unread {
+			// The body left the registry: nobody else reads its site now.
+			sr.body.site = sr.unreadSite()
+			sr.body.emitUnread(n)
+		}
 	}
 }
 
@@ -282,12 +284,10 @@ func (sr *serverRequest) returned() {
 //
 //go:noinline
 func (sr *serverRequest) end() {
-	if sr.hdr2 {
-		if sr.rw != nil {
-			sr.rw.implicit()
-		} else {
-			sr.responseHeaders(0, sr.w.Header())
-		}
+	if sr.rw != nil {
+		sr.rw.implicit()
+	} else if sr.hdr2 {
+		sr.responseHeaders(0, sr.w.Header())
 	}
 	if sr.inFlight {
 		flightEnd(&sr.flight)
@@ -358,7 +358,7 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header) {
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
-// at header level 2, and only around the two ResponseWriter
+// at header level 2, or for a request with a body to watch, and only around the two ResponseWriter
 // implementations of net/http, whose optional interfaces it reproduces
 // exactly (rwH1, rwH2), so a handler's type assertions behave the same.
 type respWriter struct {
@@ -371,31 +371,46 @@ func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *respWriter) WriteHeader(code int) {
 	if !w.wrote && (code >= 200 || code < 100) {
-		w.wrote = true
-		w.sr.responseHeaders(code, w.Header())
+		w.sr.captureHandler()
+		w.answered(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
+func (w *respWriter) answered(code int) {
+	w.wrote = true
+	if w.sr.hdr2 {
+		w.sr.responseHeaders(code, w.Header())
+	}
+}
+
+// implicit: the handler returned without writing; net/http sends 200.
 func (w *respWriter) implicit() {
 	if !w.wrote {
-		w.wrote = true
-		w.sr.responseHeaders(http.StatusOK, w.Header())
+		w.answered(http.StatusOK)
+	}
+}
+
+// writing: the handler writes its response (an implicit 200 first).
+func (w *respWriter) writing() {
+	if !w.wrote {
+		w.sr.captureHandler()
+		w.answered(http.StatusOK)
 	}
 }
 
 func (w *respWriter) Write(p []byte) (int, error) {
-	w.implicit()
+	w.writing()
 	return w.ResponseWriter.Write(p)
 }
 
 func (w *respWriter) WriteString(s string) (int, error) {
-	w.implicit()
+	w.writing()
 	return w.ResponseWriter.(io.StringWriter).WriteString(s)
 }
 
 func (w *respWriter) Flush() {
-	w.implicit()
+	w.writing()
 	w.ResponseWriter.(http.Flusher).Flush()
 }
 
@@ -413,7 +428,7 @@ func (w rwH1) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func (w rwH1) ReadFrom(r io.Reader) (int64, error) {
-	w.implicit()
+	w.writing()
 	return w.ResponseWriter.(io.ReaderFrom).ReadFrom(r)
 }
 

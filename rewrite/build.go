@@ -247,7 +247,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	}
 	hooksDir := filepath.Join(rtDir, "runtimehooks")
 	for rel, content := range map[string][]byte{
-		"zz_gohttpdbg_build.go":         buildStampFile(opt, ge.GOVERSION, stdPkgs),
+		"zz_gohttpdbg_build.go":         buildStampFile(opt, ge.GOVERSION, stdPkgs, moduleRoots(mainMods), ge.GOMODCACHE),
 		"zz_gohttpdbg_stdwire.go":       wiring,
 		"admin/zz_gohttpdbg_godebug.go": godebug,
 	} {
@@ -560,6 +560,18 @@ func targetDeps(graph []*packages.Package, opt Options) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// moduleRoots lists the main modules as "path=dir;…", sorted.
+func moduleRoots(mods map[string]*packages.Module) string {
+	var out []string
+	for p, m := range mods {
+		if m.Dir != "" {
+			out = append(out, p+"="+m.Dir)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ";")
 }
 
 // isTarget: a package of a main module, or one the user named with

@@ -72,6 +72,10 @@ func TestEveryExampleIsShownAndChecked(t *testing.T) {
 			continue
 		}
 		n++
+		if _, err := os.Stat(filepath.Join(repoRoot, "examples", d.Name(), "go.mod")); err == nil {
+			checkExampleModule(t, string(readme), all.String(), d.Name())
+			continue
+		}
 		if !strings.Contains(string(readme), "| `"+d.Name()+"` |") {
 			t.Errorf("examples/%s has no row in the README's examples table", d.Name())
 		}
@@ -81,5 +85,28 @@ func TestEveryExampleIsShownAndChecked(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no example found")
+	}
+}
+
+// checkExampleModule: a module of examples (examples/NAME with its own
+// go.mod, for programs that need third-party libraries) has a README row
+// per program, `NAME/PROG`, and each program is built from the module's
+// directory by a script.
+func checkExampleModule(t *testing.T, readme, scripts, name string) {
+	t.Helper()
+	progs, err := os.ReadDir(filepath.Join(repoRoot, "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range progs {
+		if !p.IsDir() {
+			continue
+		}
+		if !strings.Contains(readme, "| `"+name+"/"+p.Name()+"` |") {
+			t.Errorf("examples/%s/%s has no row in the README's examples table", name, p.Name())
+		}
+		if !strings.Contains(scripts, "-C $REPO/examples/"+name+" ") || !strings.Contains(scripts, " ./"+p.Name()+"\n") {
+			t.Errorf("examples/%s/%s is built by no script in testdata/script", name, p.Name())
+		}
 	}
 }

@@ -36,7 +36,7 @@ func patchHTTP1(pk *pkgFiles, st *patchState) string {
 	if peek {
 		helpers += peekHelper
 	}
-	return helpers + patchClientConn(pk, st) + patchTLSConfig(pk, st)
+	return helpers + patchClientConn(pk, st) + patchTLSConfig(pk, st) + patchCapture(pk, st)
 }
 
 // patchTLSConfig wraps cloneTLSConfig, through which net/http makes the
@@ -172,7 +172,7 @@ type GohttpdbgHTTP1HookSet struct {
 	TLSConfig func(c *tls.Config)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
-}
+` + captureHookFields + `}
 
 // GohttpdbgHTTP1 is the HTTP/1 hook set.
 var GohttpdbgHTTP1 = new(GohttpdbgHTTP1HookSet)

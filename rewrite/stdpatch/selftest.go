@@ -68,6 +68,21 @@ func init() {
 			TLSHandshakeStart: func() {},
 		})
 	}
+	// The capture hooks follow every request as the probes do: the client
+	// request is handed back (the probes may send a copy carrying a
+	// trace), the server's handler chain runs once inside the hook.
+	GohttpdbgHTTP1.ClientStart = func(t *Transport, req *Request) (*Request, any) {
+		return req, req
+	}
+	GohttpdbgHTTP1.ClientEnd = func(state any, resp *Response, err error) {
+		_ = state.(*Request).Method
+		_ = resp != nil && resp.StatusCode > 0 || err != nil
+	}
+	GohttpdbgHTTP1.Serve = func(srv *Server, h Handler, w ResponseWriter, r *Request) {
+		_ = len(r.Header)
+		h.ServeHTTP(w, r)
+	}
+	GohttpdbgHTTP1.ServeStart = func(srv *Server, l net.Listener) { _ = srv.Addr }
 	h := GohttpdbgH2
 	h.Framer = func(r io.Reader) any { return new(atomic.Uint64) }
 	h.Bind = func(state any, conn net.Conn, client bool) {

@@ -107,7 +107,7 @@ func goMinor(v string) int {
 // ID identifies the patch logic (templates and revision).
 func ID() string {
 	h := sha256.New()
-	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, serverRejectHelper,
+	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, captureHelper, serverRejectHelper,
 		clientReadErrorHelper, clientHookedHelper, peekHelper, wiringSource, SelfTestSource} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})

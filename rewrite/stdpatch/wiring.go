@@ -48,5 +48,12 @@ func init() {
 		h1.DialFor = gohttpdbgprobes.StdDialFor
 		gohttpdbgprobes.UseStdClientHooks()
 	}
+	if h1.CaptureHooked {
+		h1.ClientStart = gohttpdbgprobes.StdClientStart
+		h1.ClientEnd = gohttpdbgprobes.StdClientEnd
+		h1.Serve = gohttpdbgprobes.StdServe
+		h1.ServeStart = gohttpdbgprobes.StdServeStart
+		gohttpdbgprobes.UseStdCapture()
+	}
 }
 `

@@ -137,6 +137,8 @@ func Start(opt Options) (*Server, error) {
 		ConnContext:       connContext,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
+	// The patched net/http follows every server's requests: not this one's.
+	probes.IgnoreServer(s.hs)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

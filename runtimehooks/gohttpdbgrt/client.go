@@ -123,7 +123,16 @@ func DefaultTransportUse(rt http.RoundTripper, site string) http.RoundTripper { 
 
 // clientCall is the single place where a client request goes through the
 // probes; every client wrapper ends here.
+//
+// With the std patch's capture hooks, the patched net/http follows the
+// request in the Transport, and the wrapper only names its site there.
 func clientCall(c *http.Client, req *http.Request, site string, do func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	if probes.StdCapture() {
+		k := probes.MarkSite(req, site)
+		resp, err := do(req)
+		probes.UnmarkSite(k)
+		return resp, err
+	}
 	cr := probes.StartClientRequest(c, req, site)
 	if cr == nil {
 		return do(req)

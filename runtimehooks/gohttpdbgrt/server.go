@@ -126,6 +126,9 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	probes.ServeHTTP(h.h, h.site, w, r)
 }
 
+// GohttpdbgSite is the handler's registration site (probes.SitedHandler).
+func (h handler) GohttpdbgSite() string { return h.site }
+
 // outerHandler runs the probes around a server's own Handler; handlers
 // wrapped inside it pass the request through.
 type outerHandler struct {
@@ -136,3 +139,6 @@ type outerHandler struct {
 func (h outerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	probes.ServeHTTP(h.h, h.site, w, r)
 }
+
+// GohttpdbgSite is the server literal's site (probes.SitedHandler).
+func (h outerHandler) GohttpdbgSite() string { return h.site }

@@ -1,0 +1,206 @@
+package probes
+
+import (
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// A request that no rewritten call site named (one made inside a library,
+// a server started by a framework) is attributed to the source line that
+// led to it: the first frame, from the top of its stack, in a main module
+// of the build (site), and the library frame that called net/http (via).
+// The stack is captured as PCs (runtime.Callers, no allocation) and
+// resolved once per distinct stack: the answer is cached by the PCs.
+
+// moduleRoot is a main module of the build: its path and its directory on
+// the build machine.
+type moduleRoot struct{ path, dir string }
+
+var (
+	mainModules atomic.Pointer[[]moduleRoot]
+	modCacheDir atomic.Pointer[string]
+)
+
+// SetBuildModules records the build's main modules, "path=dir" items
+// separated by ';', and the module cache directory, so that stack frames
+// can be told apart and named as call sites are (DESIGN §4: a main
+// module's file relative to its root, a dependency's as
+// module@version/path). The generated build file of an instrumented build
+// calls it.
+func SetBuildModules(spec, modCache string) {
+	var mods []moduleRoot
+	for _, item := range strings.Split(spec, ";") {
+		if p, d, ok := strings.Cut(item, "="); ok && p != "" && d != "" {
+			mods = append(mods, moduleRoot{p, strings.TrimSuffix(d, "/")})
+		}
+	}
+	mainModules.Store(&mods)
+	modCache = strings.TrimSuffix(modCache, "/")
+	modCacheDir.Store(&modCache)
+	stackSites.Range(func(k, _ any) bool { stackSites.Delete(k); return true })
+}
+
+// siteInfo is a resolved attribution; values are shared and never change.
+type siteInfo struct {
+	site, via string
+}
+
+const stackDepth = 48
+
+// stackKey identifies a captured stack: its PCs, hashed, and compared
+// whole on a hit.
+type stackEntry struct {
+	pcs []uintptr
+	si  siteInfo
+}
+
+var (
+	stackSites   sync.Map // uint64 hash of the PCs → *stackEntry
+	stackSitesN  atomic.Int32
+	maxStackKeys = int32(4096)
+)
+
+// callerSite returns the site and via of the calling goroutine's stack,
+// skipping skip frames (0 is callerSite's caller).
+func callerSite(skip int) siteInfo {
+	var pcs [stackDepth]uintptr
+	n := runtime.Callers(skip+2, pcs[:])
+	return stackSite(pcs[:n])
+}
+
+// stackSite resolves pcs, through the cache.
+func stackSite(pcs []uintptr) siteInfo {
+	h := uint64(14695981039346656037)
+	for _, pc := range pcs {
+		h ^= uint64(pc)
+		h *= 1099511628211
+	}
+	if v, ok := stackSites.Load(h); ok {
+		if e := v.(*stackEntry); equalPCs(e.pcs, pcs) {
+			return e.si
+		}
+	}
+	si := resolveStack(pcs)
+	if stackSitesN.Load() < maxStackKeys {
+		if _, dup := stackSites.LoadOrStore(h, &stackEntry{pcs: append([]uintptr(nil), pcs...), si: si}); !dup {
+			stackSitesN.Add(1)
+		}
+	}
+	return si
+}
+
+func equalPCs(a, b []uintptr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// resolveStack walks the frames from the top: the standard library and
+// gohttpdbg's runtime are passed over; the first other frame is the one
+// that called into them (via, unless it is in a main module); the first
+// frame in a main module is the site. A stack with no main-module frame
+// (a goroutine a library started) is attributed to the library frame.
+func resolveStack(pcs []uintptr) siteInfo {
+	var si siteInfo
+	frames := runtime.CallersFrames(pcs)
+	for {
+		f, more := frames.Next()
+		if f.Function != "" && !skippedFrame(f.Function) {
+			pos := f.File + ":" + strconv.Itoa(f.Line)
+			if rel, ok := mainModuleFile(f.File); ok {
+				si.site = rel + ":" + strconv.Itoa(f.Line)
+				return si
+			}
+			if si.via == "" {
+				si.via = depFile(f.File) + pos[len(f.File):]
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	si.site, si.via = si.via, ""
+	return si
+}
+
+// skippedFrame: the standard library (a package path whose first element
+// has no dot, except main) and gohttpdbg's runtime.
+func skippedFrame(fn string) bool {
+	pkg := funcPackage(fn)
+	if strings.HasPrefix(pkg, "github.com/gohttpdbg/gohttpdbg/probes") || strings.HasPrefix(pkg, "github.com/gohttpdbg/gohttpdbg/runtimehooks") {
+		return true
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	return !strings.Contains(first, ".") && pkg != "main" && !isMainModulePkg(pkg)
+}
+
+// funcPackage returns the package path of a function name as runtime
+// reports it ("net/http.(*Client).do" → "net/http").
+func funcPackage(fn string) string {
+	slash := strings.LastIndexByte(fn, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return fn
+	}
+	return fn[:slash+1+dot]
+}
+
+// isMainModulePkg: a main module whose path has no dot ("example",
+// "m") must not be taken for the standard library.
+func isMainModulePkg(pkg string) bool {
+	if p := mainModules.Load(); p != nil {
+		for _, m := range *p {
+			if pkg == m.path || strings.HasPrefix(pkg, m.path+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mainModuleFile returns file relative to the root of the main module it
+// belongs to (by directory, or by module path under -trimpath).
+func mainModuleFile(file string) (string, bool) {
+	p := mainModules.Load()
+	if p == nil {
+		return "", false
+	}
+	for _, m := range *p {
+		if strings.HasPrefix(file, m.dir+"/") {
+			return file[len(m.dir)+1:], true
+		}
+	}
+	for _, m := range *p {
+		if rest, ok := strings.CutPrefix(file, m.path+"/"); ok && !strings.HasPrefix(rest, "@") && !strings.Contains(m.path, "@") {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+// depFile names a dependency's file as module@version/path: the module
+// cache prefix is dropped (under -trimpath it is already gone).
+func depFile(file string) string {
+	if p := modCacheDir.Load(); p != nil && *p != "" {
+		if rest, ok := strings.CutPrefix(file, *p+"/"); ok {
+			return rest
+		}
+	}
+	// A directory outside the module cache (a replace target): its last
+	// two elements, never the build machine's absolute path.
+	if i := strings.LastIndexByte(file, '/'); i > 0 {
+		if j := strings.LastIndexByte(file[:i], '/'); j >= 0 {
+			return file[j+1:]
+		}
+	}
+	return file
+}
