@@ -180,6 +180,13 @@ func connAddrs(c net.Conn) (local, remote string) {
 	return local, remote
 }
 
+// RemoteAddr returns c's remote address as a string, "" when it has none
+// or its RemoteAddr panics (see connAddrs).
+func RemoteAddr(c net.Conn) string {
+	_, remote := connAddrs(c)
+	return remote
+}
+
 type connKey struct {
 	addr uintptr
 	id   uint64

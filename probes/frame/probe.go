@@ -87,9 +87,7 @@ func (c *Conn) bindLocked(conn net.Conn, side string) {
 		return
 	}
 	c.id.Store(probes.ConnID(conn))
-	if ra := conn.RemoteAddr(); ra != nil {
-		c.remote = ra.String()
-	}
+	c.remote = probes.RemoteAddr(conn) // a test double's may panic
 }
 
 // Done is the hook for the end of the connection.

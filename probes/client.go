@@ -1,0 +1,307 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ClientRequest follows one request made at a client call site: it
+// installs an httptrace.ClientTrace composed with any trace already in the
+// request's context, and on Finish wraps the response body. The call-site
+// wrappers use it as
+//
+//	cr := probes.StartClientRequest(c, req, site)
+//	if cr == nil { return c.Do(req) }
+//	resp, err := c.Do(cr.Request())
+//	cr.Finish(resp, err)
+//
+// It is the one allocation the probes make per request at level 1, apart
+// from the trace and the body wrapper: the body state and the gc in-flight
+// entry live in it.
+//
+// Level 1 traces a request fully (DNS, connect, TLS, first byte) only
+// when it will probably dial: the first request to a host, no connection
+// believed idle, or a recent unexpected dial. A request expected to reuse
+// a kept-alive connection gets a light trace, GotConn alone, which still
+// sees every new connection (dial.not_reused, dial.alpn_fallback) and
+// times the response (dial.slow phase=ttfb, from the connection to the
+// response headers). The full trace costs about fifteen allocations;
+// most requests on a healthy keep-alive pool never need it.
+type ClientRequest struct {
+	site  string
+	via   string // the library frame that sent a request made in a library
+	id    uint64
+	start int64         // mono
+	req   *http.Request // the request sent: orig, or a copy carrying the trace
+	// line is the request line (method and redacted URL), rendered once
+	// at the start when level-2 events will want it: they all carry it.
+	line   string
+	orig   *http.Request // the caller's
+	t      *http.Transport
+	host   *hostState
+	flight *flight // &fl while in the gc in-flight set, else nil
+	fl     flight
+	body   bodyState // the response body's, once wrapResponseBody ran
+	// hostHandedOff: the response body ends the request for the host
+	// state (it calls host.end), not Finish.
+	hostHandedOff bool
+	light         bool    // GotConn is the only hook installed
+	stdKey        uintptr // registered for the std patch's hooks (stdRegister)
+
+	mu       sync.Mutex // the trace hooks may run on the dial goroutine
+	conn     uint64
+	gotConn  int64 // mono; 0 until GotConn
+	reused   bool
+	wasIdle  bool
+	idleTime time.Duration
+	full     *fullTrace // the full trace's state; nil with a light trace
+}
+
+// fullTrace is the state of a fully traced request (guarded by cr.mu).
+type fullTrace struct {
+	getConn, dnsStart, tlsStart, wrote int64 // mono
+	connStart                          map[string]int64
+	hdr                                []byte // header.request being collected (level 2)
+	hdrSize                            int
+}
+
+// StartClientRequest starts following req (sent with client c, nil
+// meaning http.DefaultClient) at site. It returns nil when every probe
+// concerned is off, or when req is nil (net/http reports that error).
+func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientRequest {
+	var rt http.RoundTripper = http.DefaultTransport
+	if c != nil && c.Transport != nil {
+		rt = c.Transport
+	}
+	t, _ := rt.(*http.Transport)
+	return startClientRequest(t, req, site)
+}
+
+// startClientRequest starts following req, sent by t (nil when the
+// client's RoundTripper is not an *http.Transport).
+func startClientRequest(t *http.Transport, req *http.Request, site string) *ClientRequest {
+	dl, hl, bl, gl := Level(Dial), Level(Header), Level(Body), Level(GC)
+	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
+		return nil
+	}
+	cr := &ClientRequest{site: site, id: NextReqID(), start: mono(), req: req, orig: req, t: t}
+	if hl >= 2 || bl >= 2 || dl >= 2 {
+		cr.line = requestLine(req.Method, req.URL)
+	}
+	dialLikely := true
+	if dl >= 1 || bl >= 1 {
+		cr.host = hostFor(cr.t, req.URL.Host)
+		dialLikely = cr.host.begin(cr)
+	}
+	cr.flight = flightStart(&cr.fl, cr.id, site, cr.start, false)
+	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
+	std := !everyEvent && dl >= 1 && cr.t != nil && stdClient.Load()
+	switch {
+	case std && !dialLikely && cr.host.h2.Load():
+		// The host answers over HTTP/2 on a connection net/http keeps:
+		// the request does not pass getConn, so there is nothing for the
+		// std GotConn hook to find; a new connection still goes through
+		// the std Dial hook.
+	case std && stdRegister(cr):
+		// The std patch reports the connection and traces dials itself.
+		// Only for a plain *http.Transport: a RoundTripper in between
+		// (oauth2, tracing middleware) may Clone the request, and the
+		// clone's Header map would not be found; a trace in the context
+		// survives that.
+	case everyEvent || dl >= 1 && dialLikely:
+		cr.full = &fullTrace{}
+		ctx, dialPhases := req.Context(), true
+		if dl >= 1 && cr.t != nil && stdClient.Load() {
+			// The std Dial hook traces the phases of a dial this request
+			// starts (StdDial finds cr in the dial's context, which net/http
+			// derives from the request's): a request on a kept-alive
+			// connection, the common case, carries six hooks fewer.
+			ctx, dialPhases = context.WithValue(ctx, dialOwnerKey{}, cr), false
+		}
+		cr.req = req.WithContext(httptrace.WithClientTrace(ctx, cr.trace(dialPhases)))
+	case dl >= 1:
+		cr.light = true
+		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{GotConn: cr.traceGotConn}))
+	}
+	return cr
+}
+
+// url is the request line for events, method and redacted URL: the one
+// rendered at the start (level 2), or rendered now for an event that
+// needs it.
+func (cr *ClientRequest) url() string { return renderedLine(cr.line, cr.req.Method, cr.req.URL) }
+
+func requestLine(method string, u *url.URL) string { return method + " " + RedactURL(u) }
+
+// renderedLine returns line, a request line rendered up front, or renders
+// it now when there is none.
+func renderedLine(line, method string, u *url.URL) string {
+	if line != "" {
+		return line
+	}
+	return requestLine(method, u)
+}
+
+// Request returns the request to send: req, or a shallow copy of it whose
+// context carries the composed trace.
+func (cr *ClientRequest) Request() *http.Request { return cr.req }
+
+// ID returns the request id.
+func (cr *ClientRequest) ID() uint64 { return cr.id }
+
+func (cr *ClientRequest) connID() uint64 {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return cr.conn
+}
+
+// fill sets the fields of e, a zero Event, that every event of cr shares.
+// Events are filled in place, not returned: see AddString.
+func (cr *ClientRequest) fill(e *Event, p Probe, sev Sev, name, msg string) {
+	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.site, cr.id, cr.connID(), msg
+	if cr.via != "" {
+		e.AddString("via", cr.via)
+	}
+}
+
+// Finish records the outcome of the request and wraps resp.Body.
+func (cr *ClientRequest) Finish(resp *http.Response, err error) {
+	stdUnregister(cr)
+	if err != nil {
+		cr.failed(err)
+	}
+	if resp != nil {
+		if resp.Request == cr.req && cr.req != cr.orig {
+			// net/http answers with the request it was given; the caller
+			// must see its own, as without the probes.
+			resp.Request = cr.orig
+		}
+		cr.response(resp)
+		now := mono() // the response headers' time, for every use below
+		if cr.light || cr.stdKey != 0 {
+			cr.lightTTFB(now)
+		}
+		if cr.host != nil && resp.ProtoMajor == 2 {
+			cr.host.sawH2()
+		}
+		if Level(Body) >= 1 {
+			wrapResponseBody(resp, cr, now)
+		}
+	}
+	if cr.flight != nil {
+		flightEnd(cr.flight)
+	}
+	if cr.host != nil {
+		// The request no longer needs a dial attributed to it; do not keep
+		// it (and the caller's request) alive until the next one.
+		cr.host.last.CompareAndSwap(cr, nil)
+		if !cr.hostHandedOff {
+			cr.host.end()
+		}
+	}
+}
+
+// lightTTFB is dial.slow phase=ttfb without the full trace: the time from
+// the connection (or the start, when GotConn was not seen: HTTP/2 with
+// the std patch) to the response headers, the request's write included.
+func (cr *ClientRequest) lightTTFB(now int64) {
+	if Level(Dial) < 1 {
+		return
+	}
+	cr.mu.Lock()
+	got := cr.gotConn
+	cr.mu.Unlock()
+	if got == 0 {
+		got = cr.start
+	}
+	if d, th := time.Duration(now-got), time.Duration(slowTTFB.Load()); d > th {
+		cr.slow("ttfb", d, th, cr.url())
+	}
+}
+
+func (cr *ClientRequest) failed(err error) {
+	msg := err.Error()
+	if strings.Contains(msg, "server response headers exceeded") && Level(Header) >= 1 {
+		var e Event
+		cr.fill(&e, Header, Error, "header.limit", "response headers over the client's limit: the request failed")
+		e.AddInt("limit", cr.maxResponseHeaderBytes())
+		e.AddString("limit_name", "MaxResponseHeaderBytes")
+		e.AddString("url", cr.url())
+		e.AddString("err", msg)
+		Emit(&e)
+		return
+	}
+	if Level(Dial) < 1 {
+		return
+	}
+	cr.mu.Lock()
+	reused, wasIdle, idle := cr.reused, cr.wasIdle, cr.idleTime
+	cr.mu.Unlock()
+	text := "request failed"
+	if reused && wasIdle {
+		text = fmt.Sprintf("request failed on a reused connection that had been idle for %v (the server may have closed it)", idle)
+	}
+	var e Event
+	cr.fill(&e, Dial, Error, "dial.error", text)
+	e.AddString("err", msg)
+	e.AddBool("reused", reused)
+	e.AddBool("was_idle", wasIdle)
+	e.AddDuration("idle_time", idle)
+	e.AddString("url", cr.url())
+	Emit(&e)
+}
+
+func (cr *ClientRequest) maxResponseHeaderBytes() int64 {
+	if cr.t != nil && cr.t.MaxResponseHeaderBytes > 0 {
+		return cr.t.MaxResponseHeaderBytes
+	}
+	return 10 << 20 // net/http's default
+}
+
+func (cr *ClientRequest) response(resp *http.Response) {
+	hl := Level(Header)
+	if hl < 1 {
+		return
+	}
+	size := HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+	if hl >= 2 {
+		cr.emitResponseHeaders(resp, size)
+	}
+	if limit := cr.maxResponseHeaderBytes(); int64(size)*10 >= limit*9 {
+		cr.emitResponseLimit(size, limit)
+	}
+}
+
+// The events of the per-request paths are built out of line, as the body
+// probe's are (see emitReadAfterClose): an Event is hundreds of bytes of
+// stack.
+
+//go:noinline
+func (cr *ClientRequest) emitResponseHeaders(resp *http.Response, size int) {
+	var e Event
+	cr.fill(&e, Header, Info, "header.response", "client received response headers")
+	e.AddInt("status", int64(resp.StatusCode))
+	e.AddString("proto", resp.Proto)
+	e.AddInt("size", int64(size))
+	e.AddHeader("headers", resp.Header)
+	e.AddString("url", cr.url())
+	Emit(&e)
+}
+
+//go:noinline
+func (cr *ClientRequest) emitResponseLimit(size int, limit int64) {
+	var e Event
+	cr.fill(&e, Header, Warn, "header.limit",
+		fmt.Sprintf("response headers of %d bytes are %d%% of the client's MaxResponseHeaderBytes", size, int64(size)*100/limit))
+	e.AddInt("size", int64(size))
+	e.AddInt("limit", limit)
+	e.AddString("limit_name", "MaxResponseHeaderBytes")
+	e.AddString("url", cr.url())
+	Emit(&e)
+}
