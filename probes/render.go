@@ -132,8 +132,9 @@ func appendClock(dst []byte, ns int64) []byte {
 // does, so that a person's line does not repeat it: the message has
 // "key=" (a frame's summary says len=14 and flags=END_STREAM, the
 // attributes len=14 flags=1), or, for a string or a duration of three
-// characters or more, its value as a whole word (the reason a
-// dial.not_reused message gives, a frame's type, a rejected line).
+// characters or more that is not one lower-case word, its value as a
+// whole word (the reason a dial.not_reused message gives, a frame's type,
+// a rejected line).
 func saidInMsg(msg string, a *Attr) bool {
 	if msg == "" {
 		return false
@@ -158,7 +159,7 @@ func saidInMsg(msg string, a *Attr) bool {
 	default:
 		return false
 	}
-	if len(v) < 3 {
+	if len(v) < 3 || lowerWord(v) {
 		return false
 	}
 	for i := 0; ; {
@@ -172,6 +173,18 @@ func saidInMsg(msg string, a *Attr) bool {
 		}
 		i = j + 1
 	}
+}
+
+// lowerWord reports whether v is one lower-case word (side=server,
+// dir=read): such a value is a name the message may use in another sense
+// ("the server's limit"), so only its key= says the message has it.
+func lowerWord(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 func indexFrom(s, sub string, from int) int {

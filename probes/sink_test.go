@@ -163,6 +163,8 @@ func TestAppendTextSaysThingsOnce(t *testing.T) {
 		{"DATASET ok", []Attr{String("type", "DATA"), Int("n", 1), String("x", "ok")}, " type=DATA n=1 x=ok"},
 		{"read 12 bytes, eof=true", []Attr{Int("bytes", 12), Bool("eof", true)}, " bytes=12"},
 		{"slow TLS handshake: 1.5s", []Attr{Duration("dur", 1500*time.Millisecond)}, ""},
+		// One lower-case word may be meant otherwise: only key= drops it.
+		{"the server's limit: MaxHeaderBytes", []Attr{String("side", "server"), String("limit_name", "MaxHeaderBytes")}, " side=server"},
 	} {
 		e := Event{Time: 1, Sev: Warn, Name: "x.y", Msg: tc.msg}
 		e.Add(tc.attrs...)
