@@ -226,7 +226,7 @@ func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
 //go:nosplit
 func (c *Conn) basic(hdr, payload []byte, written bool) bool {
 	lvl := probes.Level(probes.Frame)
-	if lvl == 0 || debugLevel.Load() >= 2 {
+	if lvl == 0 || debugLevel.Load() >= 1 {
 		return false
 	}
 	h, increment, pad, ok := parseBasic(hdr, payload)

@@ -484,7 +484,7 @@ func TestStreamSet(t *testing.T) {
 // At level 1 the emulation prints what Go's VerboseLogs does for a
 // connection and the frames it reads; above Go's own level only.
 func TestHTTP2DebugEmulationLevel1(t *testing.T) {
-	capture(t, 0)
+	capture(t, 1) // the default: the fast path (basic) must leave frames to the emulation
 	var mu sync.Mutex
 	var lines []string
 	SetHTTP2DebugOutput(func(l string) {
