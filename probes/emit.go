@@ -190,7 +190,8 @@ func writeAndDispatch(e *Event) {
 	dispatch(e)
 }
 
-// Flush writes every event still in the ring to the sink and flushes it.
+// Flush writes every event still in the ring to the sink, the text sink's
+// summaries of the repeated diagnostics it held back, and flushes it.
 // Programs that want every level-2 event can call it before exiting (the
 // runtime cannot hook the return from main); diagnostics never wait for it.
 func Flush() {
@@ -200,6 +201,9 @@ func Flush() {
 		drainMu.Unlock()
 	}
 	sinkMu.Lock()
+	if sink != nil && !sinkErr {
+		summarize(sink)
+	}
 	flushLocked()
 	sinkMu.Unlock()
 }

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"io"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Sink is where events end up. The runtime calls a sink from one goroutine
@@ -23,6 +26,42 @@ type lineSink struct {
 	buf    []byte
 	render func([]byte, *Event) []byte
 	c      io.Closer
+
+	// Text sinks only: repeated diagnostics are summarised (repeats). mu
+	// guards everything above and below against the summary timer; the
+	// runtime's own calls are already serialised by sinkMu.
+	coalesce bool
+	mu       sync.Mutex
+	repeats  map[repeatKey]*repeatState
+	timer    *time.Timer
+}
+
+// A person reads the text sink: a diagnostic that repeats at one site
+// (203 body.leak lines for 203 calls) is shown in full repeatShown times,
+// then summarised once per repeatInterval:
+//
+//	gohttpdbg: warn body.leak site=main.go:35 ×200 more in 10s (first at 15:04:05.000000)
+//
+// with exact counts; what is pending when the program flushes at exit
+// (Flush) is summarised then. An (event, site) quiet for a whole interval
+// starts afresh. NDJSON sinks, subscribers (/v1/events) and Recent get
+// every event; so do level-2 events (asked for one by one) and the admin
+// probe's.
+const (
+	repeatShown    = 3
+	repeatInterval = 10 * time.Second
+)
+
+type repeatKey struct{ name, site string }
+
+type repeatState struct {
+	probe   Probe
+	sev     Sev   // the highest of the pending ones
+	shown   int   // shown in full since the key (re)started
+	last    int64 // time of the latest event, Unix ns
+	pending int   // not shown since the window started
+	first   int64 // time of the first pending one
+	window  int64 // start of the window: the last summary, or the last shown in full
 }
 
 // WriteEvent hands the file whole lines only: a line that does not fit in
@@ -31,6 +70,101 @@ type lineSink struct {
 // test binary ends with os.Exit, which nothing can hook) then leaves an
 // NDJSON file whose last line is whole, not half an event.
 func (s *lineSink) WriteEvent(e *Event) error {
+	if !s.coalesce {
+		return s.write(e)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.Sev >= Warn && e.Probe != Admin && s.repeated(e) {
+		return nil
+	}
+	return s.write(e)
+}
+
+// repeated records e and reports whether it is one too many to show;
+// s.mu is held.
+func (s *lineSink) repeated(e *Event) bool {
+	k := repeatKey{e.Name, e.Site}
+	st := s.repeats[k]
+	if st == nil || st.pending == 0 && e.Time-st.last > int64(repeatInterval) {
+		if s.repeats == nil {
+			s.repeats = map[repeatKey]*repeatState{}
+		}
+		st = &repeatState{probe: e.Probe}
+		s.repeats[k] = st
+	}
+	st.last = e.Time
+	if st.shown < repeatShown {
+		st.shown++
+		st.window = e.Time
+		return false
+	}
+	if st.pending == 0 {
+		st.first, st.sev = e.Time, e.Sev
+	}
+	if e.Sev > st.sev {
+		st.sev = e.Sev
+	}
+	st.pending++
+	if s.timer == nil {
+		s.timer = time.AfterFunc(repeatInterval, s.tick)
+	}
+	return true
+}
+
+// tick writes the summaries due and forgets the keys that were quiet.
+func (s *lineSink) tick() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timer = nil
+	if s.summarizeLocked(Now()) && s.timer == nil {
+		s.timer = time.AfterFunc(repeatInterval, s.tick)
+	}
+	_ = s.w.Flush()
+}
+
+// Summarize writes a summary line for each (event, site) with diagnostics
+// not shown yet, and flushes; Flush calls it at exit.
+func (s *lineSink) Summarize() error {
+	if !s.coalesce {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.summarizeLocked(Now())
+	return s.w.Flush()
+}
+
+// summarizeLocked writes the pending summaries and reports whether any
+// was written; s.mu is held.
+func (s *lineSink) summarizeLocked(now int64) bool {
+	var due []repeatKey
+	for k, st := range s.repeats {
+		if st.pending > 0 {
+			due = append(due, k)
+		} else if now-st.last > int64(repeatInterval) {
+			delete(s.repeats, k)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return s.repeats[due[i]].first < s.repeats[due[j]].first })
+	for _, k := range due {
+		st := s.repeats[k]
+		var b []byte
+		b = append(b, "×"...)
+		b = strconv.AppendInt(b, int64(st.pending), 10)
+		b = append(b, " more in "...)
+		b = append(b, time.Duration(now-st.window).Round(time.Millisecond).String()...)
+		b = append(b, " (first at "...)
+		b = appendClock(b, st.first)
+		b = append(b, ')')
+		e := Event{Time: now, Probe: st.probe, Sev: st.sev, Name: k.name, Site: k.site, Msg: string(b)}
+		_ = s.write(&e)
+		st.pending, st.window = 0, now
+	}
+	return len(due) > 0
+}
+
+func (s *lineSink) write(e *Event) error {
 	s.buf = s.render(s.buf[:0], e)
 	if len(s.buf) > s.w.Available() && s.w.Buffered() > 0 {
 		if err := s.w.Flush(); err != nil {
@@ -41,11 +175,18 @@ func (s *lineSink) WriteEvent(e *Event) error {
 	return err
 }
 
-func (s *lineSink) Flush() error { return s.w.Flush() }
+func (s *lineSink) Flush() error {
+	if s.coalesce {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
+	return s.w.Flush()
+}
 
-// Close flushes the sink and closes its file, if it owns one.
+// Close summarises what is pending, flushes the sink and closes its file,
+// if it owns one.
 func (s *lineSink) Close() error {
-	err := s.w.Flush()
+	err := s.Summarize()
 	if s.c != nil {
 		if cerr := s.c.Close(); err == nil {
 			err = cerr
@@ -56,7 +197,7 @@ func (s *lineSink) Close() error {
 
 // NewTextSink returns a sink that writes the text rendering (AppendText).
 func NewTextSink(w io.Writer) Sink {
-	return &lineSink{w: bufio.NewWriterSize(w, 32<<10), render: AppendText}
+	return &lineSink{w: bufio.NewWriterSize(w, 32<<10), render: AppendText, coalesce: true}
 }
 
 // NewJSONSink returns a sink that writes NDJSON (AppendJSON).
@@ -78,11 +219,10 @@ func OpenSink(out string) (Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	render := AppendText
 	if strings.HasSuffix(out, ".jsonl") {
-		render = AppendJSON
+		return &lineSink{w: bufio.NewWriterSize(f, 32<<10), render: AppendJSON, c: f}, nil
 	}
-	return &lineSink{w: bufio.NewWriterSize(f, 32<<10), render: render, c: f}, nil
+	return &lineSink{w: bufio.NewWriterSize(f, 32<<10), render: AppendText, c: f, coalesce: true}, nil
 }
 
 var (
@@ -98,6 +238,7 @@ func SetSink(s Sink) Sink {
 	defer sinkMu.Unlock()
 	old := sink
 	if old != nil {
+		summarize(old)
 		_ = old.Flush()
 	}
 	sink, sinkErr = s, false
@@ -111,6 +252,16 @@ func writeLocked(e *Event) {
 	}
 	if err := sink.WriteEvent(e); err != nil {
 		sinkErr = true
+	}
+}
+
+// summarizer is a sink that holds back repeated diagnostics (the text
+// sink) and can write what it held back.
+type summarizer interface{ Summarize() error }
+
+func summarize(s Sink) {
+	if sm, ok := s.(summarizer); ok {
+		_ = sm.Summarize()
 	}
 }
 

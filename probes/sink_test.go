@@ -3,6 +3,7 @@ package probes
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,9 +21,13 @@ func sampleEvent() Event {
 func TestAppendText(t *testing.T) {
 	e := sampleEvent()
 	got := string(AppendText(nil, &e))
-	want := `gohttpdbg: warn body.leak site=client.go:42 conn=3 req=17 response body never closed bytes=12 eof=false age=1.5s url="GET http://x/a b\"c"` + "\n"
+	clock := time.Unix(0, e.Time).Format("15:04:05.000000") // local time
+	want := clock + ` gohttpdbg: warn body.leak site=client.go:42 conn=3 req=17 response body never closed bytes=12 eof=false age=1.5s url="GET http://x/a b\"c"` + "\n"
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+	if got, want := string(AppendLine(nil, &e)), strings.TrimSuffix(strings.Replace(want, "gohttpdbg: ", "", 1), "\n"); got != want {
+		t.Fatalf("AppendLine: got  %q\nwant %q", got, want)
 	}
 	e.HasStream, e.Stream = true, 0
 	if got := string(AppendText(nil, &e)); !strings.Contains(got, " conn=3 stream=0 req=17 ") {
@@ -64,7 +69,7 @@ func TestAppendJSON(t *testing.T) {
 func TestOpenSink(t *testing.T) {
 	dir := t.TempDir()
 	e := sampleEvent()
-	for _, tc := range []struct{ name, prefix string }{{"ev.jsonl", `{"ts":`}, {"ev.log", "gohttpdbg: warn body.leak"}} {
+	for _, tc := range []struct{ name, prefix string }{{"ev.jsonl", `{"ts":`}, {"ev.log", time.Unix(0, e.Time).Format("15:04:05.000000") + " gohttpdbg: warn body.leak"}} {
 		p := filepath.Join(dir, tc.name)
 		s, err := OpenSink(p)
 		if err != nil {
@@ -137,5 +142,102 @@ func TestSinkWritesWholeLines(t *testing.T) {
 	}
 	if lines != n || len(w.writes) < 2 {
 		t.Fatalf("%d lines in %d writes, want %d lines in several writes", lines, len(w.writes), n)
+	}
+}
+
+// A person's line leaves out the attributes the message already says;
+// NDJSON keeps them.
+func TestAppendTextSaysThingsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		msg   string
+		attrs []Attr
+		want  string // the line after the message
+	}{
+		{"connection not reused: a response body was never closed at main.go:49",
+			[]Attr{String("reason", "a response body was never closed at main.go:49"), String("host", "x:80")}, " host=x:80"},
+		{"DATA flags=END_STREAM stream=1 len=14",
+			[]Attr{String("side", "client"), String("type", "DATA"), Int("len", 14), Int("flags", 1)}, " side=client"},
+		{`request rejected: the header line has no colon: "BadHeaderNoColon"`,
+			[]Attr{String("reason", "missing_colon"), String("line", "BadHeaderNoColon")}, " reason=missing_colon"},
+		// A value inside a longer word, or too short to tell, is kept.
+		{"DATASET ok", []Attr{String("type", "DATA"), Int("n", 1), String("x", "ok")}, " type=DATA n=1 x=ok"},
+		{"read 12 bytes, eof=true", []Attr{Int("bytes", 12), Bool("eof", true)}, " bytes=12"},
+		{"slow TLS handshake: 1.5s", []Attr{Duration("dur", 1500*time.Millisecond)}, ""},
+		// One lower-case word may be meant otherwise: only key= drops it.
+		{"the server's limit: MaxHeaderBytes", []Attr{String("side", "server"), String("limit_name", "MaxHeaderBytes")}, " side=server"},
+	} {
+		e := Event{Time: 1, Sev: Warn, Name: "x.y", Msg: tc.msg}
+		e.Add(tc.attrs...)
+		line := string(AppendLine(nil, &e))
+		_, after, _ := strings.Cut(line, tc.msg)
+		if after != tc.want {
+			t.Errorf("%q: attributes %q, want %q", tc.msg, after, tc.want)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(AppendJSON(nil, &e), &m); err != nil || len(m["attrs"].(map[string]any)) != len(tc.attrs) {
+			t.Errorf("%q: NDJSON lost attributes: %v %v", tc.msg, m["attrs"], err)
+		}
+	}
+}
+
+// The text sink shows a diagnostic repeated at one site repeatShown times,
+// then one summary line with the exact count; other sites, level-2 events
+// and the NDJSON sink are not summarised.
+func TestTextSinkSummarisesRepeats(t *testing.T) {
+	var text, js bytes.Buffer
+	ts, jsn := NewTextSink(&text), NewJSONSink(&js)
+	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC).UnixNano()
+	const n = 203
+	for i := 0; i < n; i++ {
+		e := Event{Time: t0 + int64(i)*int64(time.Millisecond), Probe: Body, Sev: Warn, Name: "body.leak", Site: "main.go:35", Msg: "leaked"}
+		e.AddInt("i", int64(i))
+		for _, s := range []Sink{ts, jsn} {
+			if err := s.WriteEvent(&e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i < 2 {
+			other := Event{Time: e.Time, Probe: Body, Sev: Warn, Name: "body.leak", Site: "other.go:1", Msg: "leaked"}
+			ts.WriteEvent(&other)
+			dbg := Event{Time: e.Time, Probe: Body, Sev: Debug, Name: "body.open", Site: "main.go:35"}
+			for k := 0; k < 5; k++ {
+				ts.WriteEvent(&dbg)
+			}
+		}
+	}
+	if err := ts.(summarizer).Summarize(); err != nil {
+		t.Fatal(err)
+	}
+	jsn.Flush()
+	out := text.String()
+	if c := strings.Count(out, "body.leak site=main.go:35 leaked"); c != repeatShown {
+		t.Errorf("%d lines shown in full, want %d:\n%s", c, repeatShown, out)
+	}
+	first := time.Unix(0, t0+int64(repeatShown)*int64(time.Millisecond)).Format("15:04:05.000000")
+	if want := fmt.Sprintf("gohttpdbg: warn body.leak site=main.go:35 ×%d more in ", n-repeatShown); !strings.Contains(out, want) ||
+		!strings.Contains(out, "(first at "+first+")") || strings.Count(out, "×") != 1 {
+		t.Errorf("no single summary %q … (first at %s) in:\n%s", want, first, out)
+	}
+	if c := strings.Count(out, "site=other.go:1"); c != 2 {
+		t.Errorf("other site: %d lines, want 2", c)
+	}
+	if c := strings.Count(out, "body.open"); c != 10 {
+		t.Errorf("level-2 events: %d lines, want 10", c)
+	}
+	if c := strings.Count(js.String(), `"event":"body.leak"`); c != n {
+		t.Errorf("NDJSON: %d body.leak lines, want %d", c, n)
+	}
+	// Nothing pending: a second Summarize writes nothing.
+	text.Reset()
+	ts.(summarizer).Summarize()
+	if text.Len() != 0 {
+		t.Errorf("summary written twice: %q", text.String())
+	}
+	// Quiet for an interval, the site starts afresh: shown in full again.
+	later := Event{Time: t0 + int64(time.Hour), Probe: Body, Sev: Warn, Name: "body.leak", Site: "main.go:35", Msg: "leaked"}
+	ts.WriteEvent(&later)
+	ts.Flush()
+	if !strings.Contains(text.String(), "body.leak site=main.go:35 leaked") {
+		t.Errorf("not shown after a quiet interval: %q", text.String())
 	}
 }

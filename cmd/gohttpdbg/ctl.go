@@ -431,10 +431,14 @@ func ctlStatus(c *adminClient, args []string, o *ctlOpts) error {
 	}
 	fmt.Fprintf(w, "events dropped: %s; breaker budget: %s events/s per probe\n", str(m["dropped"]), str(m["breaker_budget"]))
 	if cfg, ok := m["config"].(map[string]any); ok {
-		if b := str(cfg["Build"]); b != "" {
-			fmt.Fprintf(w, "build: %s\n", b)
+		if b, ok := cfg["build"].(map[string]any); ok {
+			fmt.Fprintf(w, "build: %s\n", buildLine(b))
 		}
-		if errs, ok := cfg["Errors"].([]any); ok {
+		if st, ok := cfg["start"].(map[string]any); ok {
+			fmt.Fprintf(w, "thresholds: slow dns %s, connect %s, tls %s, ttfb %s; gc delay %s; ring %s events\n",
+				str(st["slow_dns"]), str(st["slow_connect"]), str(st["slow_tls"]), str(st["slow_ttfb"]), str(st["gc_delay"]), str(st["ring"]))
+		}
+		if errs, ok := cfg["errors"].([]any); ok {
 			for _, e := range errs {
 				fmt.Fprintf(w, "config problem: %s\n", str(e))
 			}
@@ -442,6 +446,20 @@ func ctlStatus(c *adminClient, args []string, o *ctlOpts) error {
 	}
 	printOverrides(w, m["overrides"])
 	return nil
+}
+
+// buildLine renders /v1/status's config.build (the build stamp) as
+// "gohttpdbg VERSION, GO, probes SPEC, std patch PKG, …".
+func buildLine(b map[string]any) string {
+	std := "none"
+	if l, ok := b["std_patch"].([]any); ok && len(l) > 0 {
+		var ps []string
+		for _, p := range l {
+			ps = append(ps, str(p))
+		}
+		std = strings.Join(ps, ", ")
+	}
+	return fmt.Sprintf("gohttpdbg %s, %s, probes %s, std patch %s", str(b["tool"]), str(b["go"]), str(b["probes"]), std)
 }
 
 // parseSets splits KEY=VALUE arguments.

@@ -92,10 +92,28 @@ func TestCtlAgainstServer(t *testing.T) {
 func TestEventText(t *testing.T) {
 	line := `{"ts":"2026-11-27T10:00:00.123456789Z","probe":"body","event":"body.leak","sev":"warn","site":"c.go:42","conn":3,"msg":"leaked","attrs":{"url":"GET http://x/","bytes":0}}`
 	got := eventText([]byte(line))
-	for _, want := range []string{" warn body.leak site=c.go:42 conn=3 leaked", `url="GET http://x/"`, "bytes=0"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("%q lacks %q", got, want)
-		}
+	clock := time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC).Local().Format("15:04:05.000000")
+	if want := clock + ` warn body.leak site=c.go:42 conn=3 leaked url="GET http://x/" bytes=0`; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// tail prints an event exactly as the text sink does, without its
+// "gohttpdbg: " prefix: same time, same attributes in the same order, the
+// ones the message says left out.
+func TestEventTextMatchesSink(t *testing.T) {
+	e := probes.Event{Time: time.Now().UnixNano(), Probe: probes.Frame, Sev: probes.Debug, Name: "frame.read",
+		Conn: 7, HasStream: true, Stream: 0, Msg: "DATA flags=END_STREAM stream=1 len=14"}
+	e.AddString("side", "client")
+	e.AddString("type", "DATA")
+	e.AddInt("len", 14)
+	e.AddBool("eof", true)
+	e.AddDuration("rtt", 1500*time.Microsecond)
+	e.AddString("z", "a b")
+	e.AddInt("a", 1)
+	sink := strings.TrimSuffix(strings.Replace(string(probes.AppendText(nil, &e)), "gohttpdbg: ", "", 1), "\n")
+	if got := eventText(probes.AppendJSON(nil, &e)); got != sink {
+		t.Errorf("tail: %q\nsink: %q", got, sink)
 	}
 }
 
@@ -245,4 +263,39 @@ func TestCtlConnsTable(t *testing.T) {
 			t.Errorf("dial=%d: %q, want %q", tc.level, out.String(), tc.want)
 		}
 	}
+}
+
+// ctl status renders the build stamp and the thresholds from /v1/status's
+// named fields (runtimehooks.Status.MarshalJSON), not the raw stamp.
+func TestCtlStatusBuild(t *testing.T) {
+	saved := probes.CurrentConfig()
+	t.Cleanup(func() { probes.Configure(saved) })
+	cfg := probes.DefaultConfig()
+	status := json.RawMessage(`{"build":{"tool":"v1.2","go":"go1.26.8","probes":"all=1","std_patch":["net/http","golang.org/x/net/http2"],"note":"x"},` +
+		`"build_probes":"all=1","env":"","start":` + string(must(cfg.MarshalJSON())) + `,"out":"stderr","admin":"on","redact":"","started":"2026-11-27T10:00:00Z","errors":["GOHTTPDBG: bogus"]}`)
+	s, err := admin.Start(admin.Options{Path: filepath.Join(t.TempDir(), "a.sock"), Status: func() any { return status }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	var out bytes.Buffer
+	if err := ctlStatus(newAdminClient(s.Path(), 30*time.Second), nil, &ctlOpts{out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"build: gohttpdbg v1.2, go1.26.8, probes all=1, std patch net/http, golang.org/x/net/http2\n",
+		"thresholds: slow dns 100ms, connect 200ms, tls 300ms, ttfb 1s; gc delay 1ms; ring 4096 events\n",
+		"config problem: GOHTTPDBG: bogus\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

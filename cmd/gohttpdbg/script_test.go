@@ -84,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"cmpframes": cmdCmpFrames,
 			"jsonl":     cmdJSONL,
 			"waitfile":  cmdWaitFile,
+			"h2shapes":  cmdH2Shapes,
 		},
 	})
 }
@@ -200,4 +201,82 @@ func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
 	if found == neg {
 		ts.Fatalf("%s: event %s %v: found=%v", args[0], args[1], args[2:], found)
 	}
+}
+
+// h2shapes PLAIN,… INSTR,…: every line shape that each of the PLAIN
+// outputs (comma-separated files; GODEBUG=http2debug output of a plain
+// build) prints is printed by at least one of the INSTR outputs. Shapes
+// (h2Shape) leave out what differs between runs: addresses, numbers,
+// values, the text of a read error. Taking the shapes every plain run
+// shows and any instrumented run's keeps out those that depend on timing
+// (a SETTINGS ACK read or not before the connection closes).
+func cmdH2Shapes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: h2shapes PLAIN,... INSTR,...")
+	}
+	shapes := func(file string) map[string]bool {
+		m := map[string]bool{}
+		for _, line := range strings.Split(ts.ReadFile(file), "\n") {
+			if sh := h2Shape(line); sh != "" {
+				m[sh] = true
+			}
+		}
+		return m
+	}
+	var plain map[string]bool
+	for _, f := range strings.Split(args[0], ",") {
+		m := shapes(f)
+		if plain == nil {
+			plain = m
+			continue
+		}
+		for sh := range plain {
+			if !m[sh] {
+				delete(plain, sh)
+			}
+		}
+	}
+	instr := map[string]bool{}
+	for _, f := range strings.Split(args[1], ",") {
+		for sh := range shapes(f) {
+			instr[sh] = true
+		}
+	}
+	if len(plain) == 0 {
+		ts.Fatalf("%s: no http2debug line", args[0])
+	}
+	var missing []string
+	for sh := range plain {
+		if !instr[sh] {
+			missing = append(missing, sh)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		ts.Fatalf("%d of %d line shapes the plain build prints are missing:\n%s", len(missing), len(plain), strings.Join(missing, "\n"))
+	}
+	ts.Logf("%d line shapes, all printed", len(plain))
+}
+
+var (
+	h2LogPrefix = regexp.MustCompile(`^.*?(http2: )`)
+	h2Quoted    = regexp.MustCompile(`(= |data=)"(?:[^"\\]|\\.)*"`)
+	h2ConnErr   = regexp.MustCompile(`(error on conn 0x_): .*`)
+	h2Hex       = regexp.MustCompile(`0x[0-9a-f]+`)
+	h2Digits    = regexp.MustCompile(`[0-9]+`)
+)
+
+// h2Shape returns the shape of one http2debug line ("" for another line):
+// from "http2: " on, addresses, quoted values, a read error's text and
+// numbers replaced.
+func h2Shape(line string) string {
+	m := h2LogPrefix.FindStringSubmatchIndex(line)
+	if m == nil {
+		return ""
+	}
+	s := line[m[2]:]
+	s = h2Quoted.ReplaceAllString(s, `$1"_"`)
+	s = h2Hex.ReplaceAllString(s, "0x_")
+	s = h2ConnErr.ReplaceAllString(s, "$1: _")
+	return h2Digits.ReplaceAllString(s, "N")
 }

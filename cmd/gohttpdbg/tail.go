@@ -2,15 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/spf13/pflag"
 )
 
@@ -100,40 +101,83 @@ func tailVerb(g *globals, args []string) int {
 	return 1
 }
 
-// eventText renders an NDJSON event as the runtime's text sink does:
-// TIME SEV EVENT [site=…] [conn=N] [stream=N] [req=N] MSG [k=v …].
+// eventText renders an NDJSON event with the runtime's renderer for a
+// person (probes.AppendLine, the text sink's line without its prefix):
+// TIME SEV EVENT [site=…] [conn=N] [stream=N] [req=N] MSG [k=v …], the
+// attributes in the order the probe gave them. A line that is not an
+// event is printed as it is.
 func eventText(line []byte) string {
-	var e map[string]any
-	if json.Unmarshal(line, &e) != nil {
+	e, ok := parseEvent(line)
+	if !ok {
 		return string(line)
 	}
-	var b strings.Builder
-	ts := str(e["ts"])
-	if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
-		ts = t.Local().Format("15:04:05.000000")
+	return string(probes.AppendLine(nil, &e))
+}
+
+// parseEvent reads one NDJSON event (probes.AppendJSON) back into an
+// Event, keeping the order of its attributes.
+func parseEvent(line []byte) (probes.Event, bool) {
+	var j struct {
+		TS     string          `json:"ts"`
+		Probe  string          `json:"probe"`
+		Event  string          `json:"event"`
+		Sev    string          `json:"sev"`
+		Site   string          `json:"site"`
+		Conn   uint64          `json:"conn"`
+		Stream *uint32         `json:"stream"`
+		Req    uint64          `json:"req"`
+		Msg    string          `json:"msg"`
+		Attrs  json.RawMessage `json:"attrs"`
 	}
-	fmt.Fprintf(&b, "%s %s %s", ts, str(e["sev"]), str(e["event"]))
-	for _, k := range []string{"site", "conn", "stream", "req"} {
-		if v, ok := e[k]; ok {
-			fmt.Fprintf(&b, " %s=%s", k, str(v))
+	if json.Unmarshal(line, &j) != nil || j.Event == "" {
+		return probes.Event{}, false
+	}
+	e := probes.Event{Name: j.Event, Site: j.Site, Conn: j.Conn, Req: j.Req, Msg: j.Msg}
+	if t, err := time.Parse(time.RFC3339Nano, j.TS); err == nil {
+		e.Time = t.UnixNano()
+	}
+	e.Probe, _ = probes.ProbeByName(j.Probe)
+	for s := probes.Debug; s <= probes.Error; s++ {
+		if s.String() == j.Sev {
+			e.Sev = s
 		}
 	}
-	if m := str(e["msg"]); m != "" {
-		b.WriteString(" " + m)
+	if j.Stream != nil {
+		e.HasStream, e.Stream = true, *j.Stream
 	}
-	if attrs, ok := e["attrs"].(map[string]any); ok {
-		var keys []string
-		for k := range attrs {
-			keys = append(keys, k)
+	if len(j.Attrs) == 0 {
+		return e, true
+	}
+	dec := json.NewDecoder(bytes.NewReader(j.Attrs))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return e, true
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			break
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v := str(attrs[k])
-			if strings.ContainsAny(v, " \t\"") || v == "" {
-				v = strconv.Quote(v)
+		var v any
+		if dec.Decode(&v) != nil {
+			break
+		}
+		switch x := v.(type) {
+		case string:
+			e.AddString(key, x)
+		case bool:
+			e.AddBool(key, x)
+		case json.Number:
+			if n, err := x.Int64(); err == nil {
+				e.AddInt(key, n)
+			} else {
+				e.AddString(key, x.String())
 			}
-			fmt.Fprintf(&b, " %s=%s", k, v)
+		default:
+			b, _ := json.Marshal(x)
+			e.AddString(key, string(b))
 		}
 	}
-	return b.String()
+	return e, true
 }

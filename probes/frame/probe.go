@@ -72,6 +72,13 @@ func Bind(state any, conn net.Conn, client bool) {
 	c.mu.Lock()
 	c.bindLocked(conn, side)
 	c.mu.Unlock()
+	if debugLevel.Load() >= 1 && conn != nil {
+		if client {
+			debugf("http2: Transport creating client conn %p to %v", c, conn.RemoteAddr())
+		} else {
+			debugf("http2: server connection from %v on %p", conn.RemoteAddr(), c)
+		}
+	}
 }
 
 func (c *Conn) bindLocked(conn net.Conn, side string) {
@@ -217,7 +224,7 @@ func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
 //go:nosplit
 func (c *Conn) basic(hdr, payload []byte, written bool) bool {
 	lvl := probes.Level(probes.Frame)
-	if lvl == 0 || debugLevel.Load() >= 2 {
+	if lvl == 0 || debugLevel.Load() >= 1 {
 		return false
 	}
 	h, increment, pad, ok := parseBasic(hdr, payload)
@@ -413,8 +420,13 @@ func (c *Conn) frameFull(hdr [HeaderLen]byte, payload []byte, written bool) {
 	if written {
 		dirWord, verb = "frame.write", "wrote"
 	}
-	if debugLevel.Load() >= 2 {
+	switch dbg := debugLevel.Load(); {
+	case dbg >= 2:
 		debugf("http2: Framer %p: %s %s", c, verb, Summary(&f))
+	case dbg == 1 && !written && c.side == "client":
+		debugf("http2: Transport received %s", Summary(&f))
+	case dbg == 1 && !written && c.side == "server":
+		debugf("http2: server read frame %s", Summary(&f))
 	}
 	if lvl >= 2 {
 		c.emitFrame(&f, dirWord, rtt, hasRTT)
@@ -518,12 +530,8 @@ func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 			e.AddString("debug", quoteCapped(f.DebugData, maxDebugData))
 		}
 		probes.Emit(&e)
-		if debugLevel.Load() == 1 {
-			verb := "read"
-			if written {
-				verb = "wrote"
-			}
-			debugf("http2: Framer %p: %s %s", c, verb, Summary(f))
+		if debugLevel.Load() == 1 && written { // a GOAWAY read is printed as every frame read
+			debugf("http2: Framer %p: wrote %s", c, Summary(f))
 		}
 	case TypeRSTStream:
 		if derr != nil {

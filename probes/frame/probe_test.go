@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -477,5 +478,58 @@ func TestStreamSet(t *testing.T) {
 	})
 	if seen != 11 || ss.len() != 11 || ss.get(3).w[dirSend].n != 7 {
 		t.Fatalf("each visited %d streams, len %d, want 11", seen, ss.len())
+	}
+}
+
+// At level 1 the emulation prints what Go's VerboseLogs does for a
+// connection and the frames it reads; above Go's own level only.
+func TestHTTP2DebugEmulationLevel1(t *testing.T) {
+	capture(t, 1) // the default: the fast path (basic) must leave frames to the emulation
+	var mu sync.Mutex
+	var lines []string
+	SetHTTP2DebugOutput(func(l string) {
+		mu.Lock()
+		lines = append(lines, l)
+		mu.Unlock()
+	})
+	defer SetHTTP2DebugOutput(nil)
+	defer SetGoHTTP2Debug(0)
+	defer SetHTTP2Debug(0)
+	if prev := SetHTTP2Debug(1); prev != 0 {
+		t.Fatalf("SetHTTP2Debug returned %d, want 0", prev)
+	}
+	cl, sv := net.Pipe()
+	defer cl.Close()
+	defer sv.Close()
+	c := NewFramer(nil)
+	Bind(c, cl, true)
+	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(0, 1<<20) })
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(0, 7) })
+	s := NewFramer(nil)
+	Bind(s, sv, false)
+	feed(t, s, false, func(fr *http2.Framer) error { return fr.WriteSettingsAck() })
+
+	// Go's own logging at 1 already prints these: the emulation adds nothing.
+	SetGoHTTP2Debug(1)
+	if HTTP2Debug() != 1 {
+		t.Errorf("HTTP2Debug() = %d, want 1", HTTP2Debug())
+	}
+	feed(t, c, false, func(fr *http2.Framer) error { return fr.WritePing(false, [8]byte{}) })
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		"http2: Transport creating client conn 0x",
+		"http2: Transport received WINDOW_UPDATE len=4 (conn) incr=1048576",
+		"http2: server connection from pipe on 0x",
+		"http2: server read frame SETTINGS flags=ACK len=0",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), strings.Join(lines, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d = %q, want prefix %q", i, lines[i], w)
+		}
 	}
 }

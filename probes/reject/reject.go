@@ -24,7 +24,7 @@ import (
 type Reason struct {
 	Code   string // short key: "missing_colon", "too_large", "bare_cr", … (see Classify)
 	Text   string // the reason in words
-	Line   string // the offending line, redacted, capped and quoted; "" if unknown
+	Line   string // the offending line, redacted, capped, escaped as in a Go string but not quoted; "" if unknown
 	Status int    // the status the server answered (0 on the client side)
 	// Limit and LimitName, for a header block over a limit: the limit in
 	// bytes when known (0 otherwise) and what sets it ("" when unknown).
@@ -229,7 +229,8 @@ func redactLine(line string) string {
 		}
 		line = strings.Join(f, " ")
 	}
-	return strconv.Quote(capString(line, MaxLine))
+	q := strconv.Quote(capString(line, MaxLine)) // control bytes and invalid UTF-8 escaped
+	return q[1 : len(q)-1]
 }
 
 func capString(s string, n int) string {
@@ -264,7 +265,7 @@ func ServerReject(conn net.Conn, err error, status int, buffered []byte, maxHead
 	ra := remote(conn)
 	msg := "request from " + ra + " rejected with " + strconv.Itoa(r.Status) + " before any handler ran: " + r.Text
 	if r.Line != "" {
-		msg += ": " + r.Line
+		msg += ": \"" + r.Line + "\""
 	}
 	e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Name: "header.reject", Conn: probes.ConnID(conn), Msg: msg}
 	e.AddString("side", "server")
@@ -341,7 +342,7 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 		e.Name = "header.reject"
 		e.Msg = "response from " + ra + " could not be parsed: " + r.Text
 		if r.Line != "" {
-			e.Msg += ": " + r.Line
+			e.Msg += ": \"" + r.Line + "\""
 		}
 	}
 	e.AddString("side", "client")

@@ -47,7 +47,7 @@ func TestClassifyRealErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Classify(readErr(t, tt.raw), []byte(tt.raw), 400, 0)
-			if r.Code != tt.code || !strings.Contains(r.Line, tt.line) || !strings.Contains(r.Text, tt.text) || r.Status != 400 {
+			if r.Code != tt.code || !strings.Contains(`"`+r.Line+`"`, tt.line) || !strings.Contains(r.Text, tt.text) || r.Status != 400 {
 				t.Errorf("Classify = %+v\nwant code %s, line ~%q, text ~%q", r, tt.code, tt.line, tt.text)
 			}
 			if strings.Contains(r.Line+r.Text, "s3cret") {

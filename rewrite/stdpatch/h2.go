@@ -107,7 +107,8 @@ func patchH2(pk *pkgFiles, n h2Names, st *patchState) (string, error) {
 		return "", err
 	}
 
-	helpers := h2Helpers
+	helpers := h2Helpers + h2DebugRedact
+	redactGoDebugLogs(pk, st, n)
 	if pk.hasDecl(n.t("VerboseLogs")) && pk.hasDecl(n.t("logFrameReads")) && pk.hasDecl(n.t("logFrameWrites")) {
 		helpers += strings.ReplaceAll(strings.ReplaceAll(h2DebugTakeover, "{{V}}", n.t("VerboseLogs")), "{{L}}", n.p+"logFrame")
 	} else {
@@ -313,10 +314,11 @@ func (fr *{{F}}) gohttpdbgHeaders(hf *{{HF}}, f {{FR}}, err error) {
 }
 `
 
-// h2DebugTakeover replaces Go's own GODEBUG=http2debug output, which prints
-// header values (Authorization, cookies) in clear, by the frame probe's
-// redacted emulation: the level GODEBUG asked for is handed over in the
-// hook set. It runs after the package's own init (added files come last).
+// h2DebugTakeover tells the frame probe the level GODEBUG=http2debug set
+// for Go's own logging, which stays on (its values redacted, see
+// h2DebugRedact), so that switching http2debug at run time adds only what
+// Go does not already print. It runs after the package's own init (added
+// files come last).
 const h2DebugTakeover = `
 func init() {
 	level := 0
@@ -329,7 +331,6 @@ func init() {
 	if level > {{H}}.HTTP2Debug {
 		{{H}}.HTTP2Debug = level
 	}
-	{{V}}, {{L}}Reads, {{L}}Writes = false, false, false
 }
 `
 
@@ -358,10 +359,14 @@ type {{N}} struct {
 	// Headers receives the decoded fields of a HEADERS block read, as
 	// name, value pairs (only valid during the call), unredacted.
 	Headers func(state any, streamID uint32, fields []string, truncated bool, err error)
-	// HTTP2Debug is the level GODEBUG=http2debug asked for at start. The
-	// patch turns Go's own (unredacted) http2debug logging off; the wiring
-	// hands the level to the frame probe's redacted emulation.
+	// HTTP2Debug is the level GODEBUG=http2debug asked for at start: Go's
+	// own logging, left on, prints at that level.
 	HTTP2Debug int
+	// DebugRedact returns what Go's http2debug lines show for a header
+	// field's value (name is the field's name) or, for name "DATA" (no
+	// field is called that: HTTP/2 field names are lower case), for a DATA
+	// frame's payload. nil: shown as Go shows them.
+	DebugRedact func(name, value string) string
 }
 `
 

@@ -34,9 +34,8 @@ func init() {
 	h2.ReadError = gohttpdbgframe.ReadError
 	h2.Write = gohttpdbgframe.Write
 	h2.Headers = gohttpdbgframe.Headers
-	if l := h2.HTTP2Debug; l > gohttpdbgframe.HTTP2Debug() {
-		gohttpdbgframe.SetHTTP2Debug(l)
-	}
+	h2.DebugRedact = gohttpdbgframe.DebugRedact
+	gohttpdbgframe.SetGoHTTP2Debug(h2.HTTP2Debug)
 
 	h1 := http.GohttpdbgHTTP1
 	h1.ServerReject = gohttpdbgreject.ServerReject
