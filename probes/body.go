@@ -290,7 +290,15 @@ func finishRequestBody(st *bodyState) (n int64, unread bool) {
 	if lvl >= 2 {
 		st.emitClose("request body done: handler returned", eof)
 	}
-	return n, lvl >= 1 && !eof && (st.length > n || (st.length < 0 && n == 0))
+	return n, lvl >= 1 && !eof && st.unread(n)
+}
+
+// unread: a server request body of which n bytes were read is not done
+// (body.unread): short of its Content-Length, or of unknown length with
+// nothing read. One read to its length without seeing EOF (a JSON
+// decoder's) is done.
+func (st *bodyState) unread(n int64) bool {
+	return st.length > n || (st.length < 0 && n == 0)
 }
 
 // The events are built in functions of their own, kept out of line: an

@@ -150,10 +150,11 @@ type serverRequest struct {
 	handlerPCs []uintptr
 	line       string              // the request line, at header or body level 2
 	w          http.ResponseWriter // the handler's writer (header.response at level 2)
-	rw         *respWriter         // the wrapper around w, when one was put
-	inFlight   bool                // flight is registered
-	hasBody    bool                // body is wrapped
-	hdr2       bool                // header level 2: report the response header
+	rw         *respWriter         // the wrapper around w (&rwv), when one was put
+	rwv        respWriter
+	inFlight   bool // flight is registered
+	hasBody    bool // body is wrapped
+	hdr2       bool // header level 2: report the response header
 }
 
 // ServeHTTP runs h for a handler registered at site, with the probes
@@ -245,7 +246,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 // names the main-module line that answered instead of the server's or the
 // registration's. Healthy handlers, which read first, never pay for it.
 func (sr *serverRequest) captureHandler() {
-	if !sr.hasBody || sr.body.eof.Load() || sr.handlerPCs != nil {
+	if !sr.hasBody || sr.handlerPCs != nil || sr.body.eof.Load() || !sr.body.unread(sr.body.bytes.Load()) {
 		return
 	}
 	var pcs [stackDepth]uintptr
@@ -474,7 +475,10 @@ func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, 
 	if _, ok := w.(http.Pusher); ok {
 		set |= ifPusher
 	}
-	rw := &respWriter{ResponseWriter: w, sr: sr}
+	// The wrapper lives in sr: part of the one allocation a served
+	// request costs.
+	rw := &sr.rwv
+	rw.ResponseWriter, rw.sr = w, sr
 	switch set {
 	case setH1:
 		return rwH1{rw}, rw
