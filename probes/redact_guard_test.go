@@ -32,6 +32,7 @@ var readsRequestData = map[string]string{
 	// the program's traffic.
 	"runtimehooks/admin/events.go:handleEvents": "reads its own query's filters",
 	"runtimehooks/admin/server.go:writable":     "reads its own request's path",
+	"runtimehooks/admin/server.go:routes":       "routes its own request's path",
 	// Hands the form to net/http, shows nothing.
 	"runtimehooks/gohttpdbgrt/client.go:ClientPostForm": "encodes the body it sends",
 }

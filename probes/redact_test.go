@@ -276,6 +276,12 @@ func TestRedactPathRules(t *testing.T) {
 			t.Errorf("%s: %q, want %q", in, got, want)
 		}
 	}
+	// The example of docs/PROBES.md.
+	_ = SetRedactRules("path:/hooks/*/{secret},path:/u/{id}/files:hash")
+	if got := Redact(FieldTarget, "", "/u/42/files"); !strings.HasPrefix(got, "/u/sha256:") || !strings.HasSuffix(got, "/files") {
+		t.Errorf("docs example: %q", got)
+	}
+	_ = SetRedactRules("path:/hooks/*/{secret},path:/i/tok_{t}:mask,path:/v*/keys/{k}:hash,salt=x")
 	if got := Redact(FieldTarget, "", "https://h/v2/keys/k3y"); !strings.HasPrefix(got, "https://h/v2/keys/sha256:") || strings.Contains(got, "k3y") {
 		t.Errorf("hash path rule: %q", got)
 	}
