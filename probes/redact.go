@@ -561,3 +561,62 @@ func (c *redactConfig) redactLine(line string) string {
 	}
 	return strings.Join(f, " ")
 }
+
+// redactEventText redacts the URLs an event's free text quotes: an error
+// from net/http's client reads `Get "https://host/p?token=…": dial tcp …`
+// (url.Error quotes the URL as sent, the query and path included), and
+// the probes put such errors in the err attribute, scanned once per event
+// (see Event.textDone). The message and the other attributes are not: the
+// probes render them from URLs and headers through Redact already (a
+// frame.headers message quotes a redacted :path, which must not be hashed
+// twice).
+func redactEventText(e *Event) {
+	e.textDone = true
+	for i := 0; i < int(e.NAttrs) && i < len(e.Attrs); i++ {
+		if a := &e.Attrs[i]; a.Kind == KindString && a.Key == "err" {
+			a.Str = redactQuoted(a.Str)
+		}
+	}
+}
+
+// redactQuoted redacts, in s, each double-quoted URL or request target
+// ("https://…", "//…", "/…") as Redact does with FieldTarget.
+func redactQuoted(s string) string {
+	if strings.IndexByte(s, '"') < 0 {
+		return s
+	}
+	c := redactCfg.Load()
+	var b []byte
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '"')
+		if j < 0 {
+			break
+		}
+		j += i
+		k := strings.IndexByte(s[j+1:], '"')
+		if k < 0 {
+			break
+		}
+		k += j + 1
+		if inner := s[j+1 : k]; quotedTarget(inner) {
+			if r := c.redactTarget(inner); r != inner {
+				b = append(append(b, s[last:j+1]...), r...)
+				last = k
+			}
+		}
+		i = k + 1
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[last:]...))
+}
+
+func quotedTarget(s string) bool {
+	if strings.HasPrefix(s, "/") {
+		return true
+	}
+	a, _ := splitAuthority(s)
+	return a != ""
+}

@@ -315,3 +315,31 @@ func TestRedactLine(t *testing.T) {
 		}
 	}
 }
+
+// An error net/http's client returns quotes the URL as sent: the events
+// that carry it (dial.error's err) show it redacted, whatever the sink.
+func TestRedactEventText(t *testing.T) {
+	t.Cleanup(func() { _ = SetRedactRules("") })
+	_ = SetRedactRules("*:hash")
+	uerr := &url.Error{Op: "Get", URL: "https://127.0.0.1:1/services/T1/B2/SeKrEtpath?token=SeKrEtq&page=2", Err: fmt.Errorf("dial tcp 127.0.0.1:1: connect: connection refused")}
+	e := Event{Name: "dial.error", Msg: "request failed"}
+	e.AddString("err", uerr.Error())
+	e.AddString("url", "GET "+Redact(FieldTarget, "", uerr.URL))
+	renderLazy(&e)
+	once := e.Attrs[0].Str
+	renderLazy(&e) // a second reader changes nothing (a hash is not hashed again)
+	for _, s := range []string{e.Attrs[0].Str} {
+		if strings.Contains(s, "SeKrEt") || !strings.Contains(s, "page=2") || !strings.Contains(s, "connection refused") {
+			t.Errorf("rendered %q", s)
+		}
+	}
+	if e.Attrs[0].Str != once {
+		t.Errorf("rendered twice: %q then %q", once, e.Attrs[0].Str)
+	}
+	if e.Attrs[1].Str != "GET "+Redact(FieldTarget, "", uerr.URL) {
+		t.Errorf("the url attribute was redacted again: %q", e.Attrs[1].Str)
+	}
+	if got := redactQuoted(`invalid header "Author" in "HTTP/1.1"`); got != `invalid header "Author" in "HTTP/1.1"` {
+		t.Errorf("text without a URL changed: %q", got)
+	}
+}
