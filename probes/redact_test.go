@@ -343,3 +343,22 @@ func TestRedactEventText(t *testing.T) {
 		t.Errorf("text without a URL changed: %q", got)
 	}
 }
+
+// The rows of docs/PROBES.md's table that the other tests do not cover.
+func TestRedactDocsTable(t *testing.T) {
+	t.Cleanup(func() { _ = SetRedactRules("") })
+	for _, n := range []string{"token_type", "X-Token-Count"} {
+		if RedactModeFor(n) == RedactNone {
+			t.Errorf("%s shown", n)
+		}
+	}
+	_ = SetRedactRules("x-token-count:none")
+	if got := RedactHeader("X-Token-Count", "3"); got != "3" {
+		t.Errorf("x-token-count:none: %q", got)
+	}
+	for _, q := range []string{"/countries?code=FR", "/issues?state=open"} {
+		if got := Redact(FieldTarget, "", q); got != q {
+			t.Errorf("%s: %q", q, got)
+		}
+	}
+}
