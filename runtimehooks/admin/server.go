@@ -210,12 +210,22 @@ func (s *Server) routes() http.Handler {
 		// ServeMux answers a path that is not clean ("/.", "/v1//status",
 		// "/v1/../v1/probes") with a redirect: the admin API serves its
 		// endpoints' own paths only, anything else is not found.
-		if p := r.URL.Path; p == "" || p[0] != '/' || path.Clean(p) != p && path.Clean(p)+"/" != p {
+		if p := r.URL.Path; !cleanPath(p) {
 			notFound(w, r)
 			return
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// cleanPath reports whether ServeMux would serve p as it is: absolute,
+// clean, or clean but for one trailing slash.
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || c != "/" && c+"/" == p
 }
 
 func (s *Server) get(h http.HandlerFunc) http.HandlerFunc {
