@@ -34,8 +34,13 @@
 //   - ConnID(c) names a net.Conn the same way in every probe; NextReqID and
 //     NextConnID give fresh ids. Ignored(c) tells the runtime's own
 //     connections apart.
-//   - RedactHeader(name, value) must be applied to every header value an
-//     event carries; RedactURL to URLs.
+//   - Whatever an event shows that came from a request or a response goes
+//     through Redact (RedactHeader for a header value, RedactURL for a
+//     URL, Redact with FieldTarget, FieldParam, FieldForm or FieldLine for
+//     the rest); TestOneRedactionEntry fails on code that reads a URL's
+//     path or query, header values, cookies or forms any other way. An
+//     error that quotes a URL (net/http's client errors) goes in an "err"
+//     attribute, which every reader redacts.
 //
 // # Configuration
 //

@@ -382,7 +382,9 @@ func EmitRaw(raw *RawEvent) {
 }
 
 // renderLazy completes what an event left for its reader: a raw event's
-// name, message and attributes, a header attribute's text (AddHeader).
+// name, message and attributes, a header attribute's text (AddHeader),
+// and the redaction of the URLs its free text quotes (redactEventText).
+// Every reader (the sink, subscribers, Recent) calls it first.
 func renderLazy(e *Event) {
 	if e.RawKind != 0 {
 		renderRaw(e)
@@ -390,6 +392,9 @@ func renderLazy(e *Event) {
 	if e.headers != nil {
 		e.Attrs[e.headersAt].Str = formatFields(e.headers)
 		e.headers = nil
+	}
+	if !e.textDone {
+		redactEventText(e)
 	}
 }
 

@@ -135,6 +135,10 @@ type Event struct {
 	// reader (see renderLazy); nil once rendered, or when there is none.
 	headers   []string
 	headersAt uint8
+	// textDone: the message and err attribute went through
+	// redactEventText (see renderLazy), which must not run twice: a
+	// hash of a hash is another hash.
+	textDone bool
 }
 
 // AddHeader appends the attribute key for header h: its fields sorted by

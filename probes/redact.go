@@ -37,13 +37,14 @@ type redactRule struct {
 
 type redactConfig struct {
 	rules       []redactRule // explicit rules, checked first
+	paths       []pathRule   // GOHTTPDBG_REDACT path: rules, checked before the built-in ones
 	defaultMode RedactMode   // for the built-in list
 	salt        []byte
 
-	// modes caches RedactModeFor per header name: a program sends the
-	// same few names over and over, and the rules scan case-folded
-	// substrings. Names come from the network, so it is bounded.
-	modes  sync.Map // string → RedactMode
+	// modes caches headerRule per header name: a program sends the
+	// same few names over and over, and the rules cut names into words.
+	// Names come from the network, so it is bounded.
+	modes  sync.Map // string → nameRule
 	modesN atomic.Int32
 	// recent is a direct-mapped cache in front of modes, looked up without
 	// a lock, a hash of an interface or an allocation: every header field
@@ -53,16 +54,10 @@ type redactConfig struct {
 
 type redactEntry struct {
 	name string
-	mode RedactMode
+	nameRule
 }
 
 const maxRedactModes = 4096
-
-// Built-in sensitive headers: exact names, and substrings of names.
-var (
-	sensitiveNames     = []string{"authorization", "proxy-authorization", "cookie", "set-cookie"}
-	sensitiveFragments = []string{"token", "secret", "key", "password", "session", "auth"}
-)
 
 var redactCfg atomic.Pointer[redactConfig]
 
@@ -76,12 +71,21 @@ func randomSalt() []byte {
 	return b
 }
 
+// builtinMode is the mode of the built-in rules: never none.
+func (c *redactConfig) builtinMode() RedactMode {
+	if c.defaultMode == RedactNone {
+		return RedactRedact // the built-in list is never shown in clear
+	}
+	return c.defaultMode
+}
+
 // SetRedactRules applies a GOHTTPDBG_REDACT string: a comma-separated list
-// of "header:mode" rules (mode redact, mask, hash or none) that take
-// precedence over the built-in list, "*:mode" to change the mode of the
-// built-in list, and "salt=VALUE" to fix the hash salt (random per process
-// otherwise). Rules replace those of a previous call; bad items are
-// reported and skipped.
+// of "name:mode" rules for a header or parameter name (mode redact, mask,
+// hash or none) that take precedence over the built-in list,
+// "path:PATTERN[:mode]" rules hiding path segments (see parsePathRule),
+// "*:mode" to change the mode of the built-in list, and "salt=VALUE" to
+// fix the hash salt (random per process otherwise). Rules replace those
+// of a previous call; bad items are reported and skipped.
 func SetRedactRules(spec string) error {
 	c := &redactConfig{defaultMode: RedactRedact, salt: redactCfg.Load().salt}
 	var errs []error
@@ -94,11 +98,30 @@ func SetRedactRules(spec string) error {
 			c.salt = []byte(v)
 			continue
 		}
+		if pat, ok := strings.CutPrefix(item, "path:"); ok && strings.HasPrefix(pat, "/") {
+			var mode RedactMode
+			if i := strings.LastIndexByte(pat, ':'); i >= 0 {
+				m, known := parseRedactMode(pat[i+1:])
+				if !known || m == RedactNone {
+					errs = append(errs, fmt.Errorf("%q: want path:/PATTERN or path:/PATTERN:redact|mask|hash", item))
+					continue
+				}
+				pat, mode = pat[:i], m
+			}
+			r, err := parsePathRule(pat)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%q: %v (segments: literal, *, prefix*, {name}, prefix{name})", item, err))
+				continue
+			}
+			r.mode = mode
+			c.paths = append(c.paths, r)
+			continue
+		}
 		name, m, ok := strings.Cut(item, ":")
 		mode, known := parseRedactMode(strings.TrimSpace(m))
 		name = strings.ToLower(strings.TrimSpace(name))
 		if !ok || !known || name == "" {
-			errs = append(errs, fmt.Errorf("%q: want header:redact|mask|hash|none", item))
+			errs = append(errs, fmt.Errorf("%q: want header:redact|mask|hash|none or path:/PATTERN", item))
 			continue
 		}
 		if name == "*" {
@@ -121,25 +144,36 @@ func parseRedactMode(s string) (RedactMode, bool) {
 }
 
 // RedactModeFor returns the mode that applies to header name.
-func RedactModeFor(name string) RedactMode {
-	c := redactCfg.Load()
+func RedactModeFor(name string) RedactMode { return redactCfg.Load().headerRule(name).mode }
+
+// headerRule is what the rules say of a header name: its mode, and
+// whether its value is a URL to redact as one. Cached: see recent.
+func (c *redactConfig) headerRule(name string) nameRule {
 	slot := &c.recent[nameHash(name)%uint32(len(c.recent))]
 	if e := slot.Load(); e != nil && e.name == name {
-		return e.mode
+		return e.nameRule
 	}
-	var m RedactMode
+	var r nameRule
 	if v, ok := c.modes.Load(name); ok {
-		m = v.(RedactMode)
+		r = v.(nameRule)
 	} else {
-		m = c.modeFor(name)
+		r.mode = c.modeFor(name)
+		if _, user := c.userRule(name); !user && r.mode == RedactNone {
+			r.url = isURLHeader(name)
+		}
 		if c.modesN.Add(1) > maxRedactModes {
-			return m
+			return r
 		}
 		name = strings.Clone(name) // name may alias a larger buffer
-		c.modes.Store(name, m)
+		c.modes.Store(name, r)
 	}
-	slot.Store(&redactEntry{name: name, mode: m})
-	return m
+	slot.Store(&redactEntry{name: name, nameRule: r})
+	return r
+}
+
+type nameRule struct {
+	mode RedactMode
+	url  bool // the value is a URL (Location, Referer)
 }
 
 // nameHash is FNV-1a over name's bytes.
@@ -159,78 +193,116 @@ func (c *redactConfig) modeFor(name string) RedactMode {
 		}
 	}
 	if isSensitive(name) {
-		if c.defaultMode == RedactNone {
-			return RedactRedact // the built-in list is never shown in clear
-		}
-		return c.defaultMode
+		return c.builtinMode()
 	}
 	return RedactNone
 }
 
-func isSensitive(name string) bool {
-	for _, n := range sensitiveNames {
-		if strings.EqualFold(n, name) {
-			return true
+// Field says what kind of value Redact is given.
+type Field uint8
+
+const (
+	FieldHeader Field = iota // a header field's value; name is the field's name (HTTP/2 pseudo-headers too)
+	FieldParam               // a query or form parameter's value; name is the parameter's name
+	FieldTarget              // a URL or a request target (/path?query#fragment); name unused
+	FieldForm                // an application/x-www-form-urlencoded body; name unused
+	FieldLine                // a line a peer sent that net/http rejected (request or header line); name unused
+)
+
+// Redact is the one redaction function. Every value an output shows that
+// came from a request or a response (a URL, a header field, a parameter,
+// a body, a raw line) goes through it, or through RedactHeader and
+// RedactURL, its shorthands for the two commonest cases, which apply the
+// same rules: events (text, NDJSON), the admin API, the http2debug lines.
+// The rules (docs/PROBES.md, "Redaction"):
+//   - names: the built-in list, matched by whole words of the name, and
+//     the GOHTTPDBG_REDACT name rules, matched by the whole name;
+//   - paths: the built-in webhook and bot shapes, JWT-shaped segments, and
+//     the GOHTTPDBG_REDACT path: rules;
+//   - queries, fragments and forms: each parameter by its name, code and
+//     state on an OAuth callback, and JWT-shaped values;
+//   - user info: the password, and a lone user name long enough to be a
+//     token.
+func Redact(f Field, name, value string) string {
+	c := redactCfg.Load()
+	switch f {
+	case FieldHeader:
+		return RedactHeader(name, value)
+	case FieldParam:
+		return RedactValue(c.paramMode(name, value, false), value)
+	case FieldTarget:
+		return c.redactTarget(value)
+	case FieldForm:
+		if value == "" {
+			return ""
 		}
+		return string(c.appendQuery(make([]byte, 0, len(value)+16), value, ""))
+	case FieldLine:
+		return c.redactLine(value)
 	}
-	for _, f := range sensitiveFragments {
-		if containsFold(name, f) {
-			return true
-		}
-	}
-	return false
+	return Redacted
 }
 
-// containsFold reports whether s contains the lower-case ASCII sub,
-// ignoring ASCII case, without allocating.
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		j := 0
-		for ; j < len(sub); j++ {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != sub[j] {
-				break
-			}
-		}
-		if j == len(sub) {
-			return true
-		}
-	}
-	return false
-}
-
-// RedactHeader returns value as it may appear in events for header name.
-// Every probe that records a header value (client and server headers,
-// HTTP/2 header fields) passes it through here.
+// RedactHeader returns value as it may appear in events for header name
+// (Redact with FieldHeader). Every probe that records a header value
+// (client and server headers, HTTP/2 header fields) passes it through
+// here.
 func RedactHeader(name, value string) string {
 	if strings.HasPrefix(name, ":") {
 		return redactPseudo(name, value)
 	}
-	return RedactValue(RedactModeFor(name), value)
+	c := redactCfg.Load()
+	switch r := c.headerRule(name); {
+	case r.mode != RedactNone:
+		return RedactValue(r.mode, value)
+	case r.url:
+		return c.redactTarget(value)
+	}
+	return value
+}
+
+// userRule returns the mode of the GOHTTPDBG_REDACT rule naming name.
+func (c *redactConfig) userRule(name string) (RedactMode, bool) {
+	for _, r := range c.rules {
+		if strings.EqualFold(r.name, name) {
+			return r.mode, true
+		}
+	}
+	return RedactNone, false
 }
 
 // redactPseudo renders an HTTP/2 pseudo-header field. They are not headers
-// anyone names at will: :authority is a host (the built-in "auth" fragment
-// must not hide it), :method, :scheme, :status and :protocol are protocol
-// words, and :path carries the query string, whose sensitive parameters
-// are redacted as in URLs. A GOHTTPDBG_REDACT rule naming one still applies.
+// anyone names at will: :authority is a host (shown, as any word of the
+// built-in list must be whole), :method, :scheme, :status and :protocol
+// are protocol words, and :path is a request target, redacted as a URL's
+// path and query. A GOHTTPDBG_REDACT rule naming one still applies.
 func redactPseudo(name, value string) string {
-	for _, r := range redactCfg.Load().rules {
-		if strings.EqualFold(r.name, name) {
-			return RedactValue(r.mode, value)
-		}
+	c := redactCfg.Load()
+	if m, ok := c.userRule(name); ok {
+		return RedactValue(m, value)
 	}
-	if name != ":path" || !strings.Contains(value, "?") {
+	if name != ":path" {
 		return value
 	}
-	u, err := url.ParseRequestURI(value)
-	if err != nil {
-		return Redacted // a query the probes cannot read is not shown
+	return c.redactTarget(value)
+}
+
+// paramMode is the mode for a query or form parameter: the name rules,
+// then the names that are secret only as parameters, OAuth's code and
+// state when oauth says the query is an authorization response, and a
+// JWT-shaped value whatever its name.
+func (c *redactConfig) paramMode(name, value string, oauth bool) RedactMode {
+	if m, ok := c.userRule(name); ok {
+		return m
 	}
-	return RedactURL(u)
+	if m := RedactModeFor(name); m != RedactNone {
+		return m
+	}
+	if isQueryOnlySensitive(name) || looksLikeJWT(value) || looksLikeJWT(name) ||
+		oauth && (strings.EqualFold(name, "code") || strings.EqualFold(name, "state")) {
+		return c.builtinMode()
+	}
+	return RedactNone
 }
 
 // RedactValue renders value in mode m.
@@ -262,48 +334,289 @@ func redactHash(value string) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(sum[:0])[:6])
 }
 
-// RedactURL renders u without secrets: a password in the user info and the
-// values of query parameters whose names look sensitive are redacted.
+// RedactURL renders u without secrets (Redact with FieldTarget): the
+// password in the user info, the hidden path segments, and the values of
+// sensitive query and fragment parameters are redacted.
 func RedactURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	if u.User == nil && u.RawQuery == "" {
-		return u.String()
-	}
-	return redactURL(u)
+	return redactCfg.Load().redactTarget(u.String())
 }
 
-// redactURL is RedactURL's work on a URL with a user or a query, out of
-// line: its frame (a copy of the URL, the parsed query) would otherwise
-// weigh on every call, and events are often built on goroutines with a
-// small stack (HTTP/2 runs each handler and each request write on a
-// fresh one), where a larger frame means a stack copy.
+// redactTarget renders s, a URL or a request target, without secrets. It
+// returns s itself, without allocating, when there is nothing to hide.
+func (c *redactConfig) redactTarget(s string) string {
+	authority, rest := splitAuthority(s)
+	path, query, hasQuery, frag, hasFrag := splitTarget(rest)
+	var h hidden
+	c.hidePath(path, &h)
+	if h.mask == 0 && !hasQuery && !hasFrag && strings.IndexByte(authority, '@') < 0 {
+		return s
+	}
+	return c.renderTarget(s, authority, path, query, hasQuery, frag, hasFrag, &h)
+}
+
+// renderTarget is redactTarget's work when there may be something to
+// hide, out of line: events are often built on goroutines with a small
+// stack (HTTP/2 runs each handler and each request write on a fresh one),
+// where a larger frame means a stack copy.
 //
 //go:noinline
-func redactURL(u *url.URL) string {
-	c := *u
-	if _, has := c.User.Password(); has {
-		c.User = url.UserPassword(c.User.Username(), Redacted)
+func (c *redactConfig) renderTarget(s, authority, path, query string, hasQuery bool, frag string, hasFrag bool, h *hidden) string {
+	b := make([]byte, 0, len(s)+24)
+	b = c.appendAuthority(b, authority)
+	b = appendPath(b, path, h)
+	if hasQuery {
+		b = c.appendQuery(append(b, '?'), query, path)
 	}
-	if c.RawQuery != "" {
-		q, err := url.ParseQuery(c.RawQuery)
-		if err != nil {
-			c.RawQuery = Redacted
-		} else {
-			changed := false
-			for k, vs := range q {
-				if m := RedactModeFor(k); m != RedactNone {
-					for i := range vs {
-						vs[i] = RedactValue(m, vs[i])
-					}
-					changed = true
-				}
-			}
-			if changed {
-				c.RawQuery = q.Encode()
+	if hasFrag {
+		// An implicit-flow redirect puts id_token and access_token in
+		// the fragment: it is read as a query.
+		b = c.appendQuery(append(b, '#'), frag, path)
+	}
+	if string(b) == s {
+		return s
+	}
+	return string(b)
+}
+
+// splitAuthority cuts "scheme://userinfo@host" (or "//host") off s.
+func splitAuthority(s string) (authority, rest string) {
+	i := strings.Index(s, "//")
+	if i < 0 {
+		return "", s
+	}
+	if i > 0 {
+		if s[i-1] != ':' {
+			return "", s // "//" inside a path
+		}
+		for j := 0; j < i-1; j++ {
+			c := s[j]
+			if !(isLower(c) || isUpper(c) || j > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.')) {
+				return "", s // not a scheme
 			}
 		}
 	}
-	return c.String()
+	end := len(s)
+	if k := strings.IndexAny(s[i+2:], "/?#"); k >= 0 {
+		end = i + 2 + k
+	}
+	return s[:end], s[end:]
+}
+
+func splitTarget(s string) (path, query string, hasQuery bool, frag string, hasFrag bool) {
+	path = s
+	if i := strings.IndexByte(path, '#'); i >= 0 {
+		path, frag, hasFrag = path[:i], path[i+1:], true
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query, hasQuery = path[:i], path[i+1:], true
+	}
+	return
+}
+
+// minTokenUser is the length from which a user name alone in a URL
+// (https://TOKEN@host, as Git hosts accept) is taken for a token.
+const minTokenUser = 20
+
+// appendAuthority appends authority with the user info's password, or a
+// lone user name that looks like a token, redacted.
+func (c *redactConfig) appendAuthority(b []byte, authority string) []byte {
+	at := strings.LastIndexByte(authority, '@')
+	if at < 0 {
+		return append(b, authority...)
+	}
+	start := strings.Index(authority, "//") + 2
+	user := authority[start:at]
+	b = append(b, authority[:start]...)
+	if name, pass, ok := strings.Cut(user, ":"); ok {
+		b = append(append(b, name...), ':')
+		b = appendEscaped(b, RedactValue(c.builtinMode(), unescapeQuery(pass)))
+	} else if len(user) >= minTokenUser {
+		b = appendEscaped(b, RedactValue(c.builtinMode(), unescapeQuery(user)))
+	} else {
+		b = append(b, user...)
+	}
+	return append(b, authority[at:]...)
+}
+
+// appendQuery appends raw, a query (or a form body, or a fragment in the
+// same form), with the values of sensitive parameters redacted, the rest
+// byte for byte in its order. path is the target's path, which may mark
+// the query as an OAuth callback.
+func (c *redactConfig) appendQuery(b []byte, raw, path string) []byte {
+	// code and state are an OAuth authorization response together, or
+	// with grant_type or redirect_uri (a token request's form), or on a
+	// callback path.
+	var hasCode, hasState, hasGrant bool
+	for rest := raw; rest != ""; {
+		var part string
+		part, rest = nextParam(rest)
+		k, _, _ := strings.Cut(part, "=")
+		switch k = unescapeQuery(k); {
+		case strings.EqualFold(k, "code"):
+			hasCode = true
+		case strings.EqualFold(k, "state"):
+			hasState = true
+		case strings.EqualFold(k, "grant_type"), strings.EqualFold(k, "redirect_uri"):
+			hasGrant = true
+		}
+	}
+	oauth := hasCode && (hasState || hasGrant) || (hasCode || hasState) && path != "" && isOAuthPath(path)
+	for rest := raw; rest != ""; {
+		var part string
+		part, rest = nextParam(rest)
+		k, v, hasEq := strings.Cut(part, "=")
+		value := unescapeQuery(v)
+		switch m := c.paramMode(unescapeQuery(k), value, oauth); {
+		case m == RedactNone:
+			b = append(b, part...)
+		case hasEq:
+			b = appendEscaped(append(append(b, k...), '='), RedactValue(m, value))
+		default: // a name without a value: only a JWT would be hidden
+			b = appendEscaped(b, RedactValue(m, unescapeQuery(k)))
+		}
+		if rest != "" {
+			b = append(b, raw[len(raw)-len(rest)-1])
+		}
+	}
+	return b
+}
+
+// nextParam cuts the first parameter off a query ("&" or ";" separated).
+func nextParam(s string) (part, rest string) {
+	if i := strings.IndexAny(s, "&;"); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
+}
+
+func unescapeQuery(s string) string {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s
+	}
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// appendEscaped appends a redacted value ("[REDACTED]", "sha256:…",
+// "abc***yz") so that it stays readable and cannot end its parameter or
+// segment: what a mask keeps is percent-escaped if need be.
+func appendEscaped(b []byte, s string) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isLower(c) || isUpper(c) || isDigit(c) || strings.IndexByte("-._~*:[]", c) >= 0 {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
+		}
+	}
+	return b
+}
+
+// redactLine redacts a line of a message net/http rejected: a header
+// line's value by its name (the name may also be the first word of a
+// line without a colon), and any request target in it, whose query is
+// hidden whole (a line net/http could not parse may not split where a
+// parser would).
+func (c *redactConfig) redactLine(line string) string {
+	name, value, ok := strings.Cut(line, ":")
+	sep := ":"
+	if !ok {
+		name, value, ok = strings.Cut(line, " ")
+		sep = " "
+	}
+	if ok {
+		v := strings.TrimSpace(value)
+		if rv := RedactHeader(strings.TrimSpace(name), v); rv != v {
+			if sep == ":" {
+				sep = ": "
+			}
+			line = name + sep + rv
+		}
+	}
+	if !strings.ContainsAny(line, "/?") {
+		return line
+	}
+	f := strings.Split(line, " ")
+	for i, w := range f {
+		if strings.HasPrefix(w, "/") || strings.Contains(w, "://") {
+			target, query, hasQuery := w, "", false
+			if j := strings.IndexAny(w, "?#"); j >= 0 {
+				target, query, hasQuery = w[:j], w[j:], true
+			}
+			w = c.redactTarget(target)
+			if hasQuery && len(query) > 1 {
+				query = query[:1] + Redacted
+			}
+			w += query
+		} else if j := strings.IndexByte(w, '?'); j >= 0 && j+1 < len(w) {
+			w = w[:j+1] + Redacted
+		}
+		f[i] = w
+	}
+	return strings.Join(f, " ")
+}
+
+// redactEventText redacts the URLs an event's free text quotes: an error
+// from net/http's client reads `Get "https://host/p?token=…": dial tcp …`
+// (url.Error quotes the URL as sent, the query and path included), and
+// the probes put such errors in the err attribute, scanned once per event
+// (see Event.textDone). The message and the other attributes are not: the
+// probes render them from URLs and headers through Redact already (a
+// frame.headers message quotes a redacted :path, which must not be hashed
+// twice).
+func redactEventText(e *Event) {
+	e.textDone = true
+	for i := 0; i < int(e.NAttrs) && i < len(e.Attrs); i++ {
+		if a := &e.Attrs[i]; a.Kind == KindString && a.Key == "err" {
+			a.Str = redactQuoted(a.Str)
+		}
+	}
+}
+
+// redactQuoted redacts, in s, each double-quoted URL or request target
+// ("https://…", "//…", "/…") as Redact does with FieldTarget.
+func redactQuoted(s string) string {
+	if strings.IndexByte(s, '"') < 0 {
+		return s
+	}
+	c := redactCfg.Load()
+	var b []byte
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '"')
+		if j < 0 {
+			break
+		}
+		j += i
+		k := strings.IndexByte(s[j+1:], '"')
+		if k < 0 {
+			break
+		}
+		k += j + 1
+		if inner := s[j+1 : k]; quotedTarget(inner) {
+			if r := c.redactTarget(inner); r != inner {
+				b = append(append(b, s[last:j+1]...), r...)
+				last = k
+			}
+		}
+		i = k + 1
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[last:]...))
+}
+
+func quotedTarget(s string) bool {
+	if strings.HasPrefix(s, "/") {
+		return true
+	}
+	a, _ := splitAuthority(s)
+	return a != ""
 }

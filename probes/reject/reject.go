@@ -205,31 +205,9 @@ func bareLF(b []byte) bool {
 	return false
 }
 
-// redactLine redacts a header line's value with the probes' rules (the
-// name may also be the first word of a line without a colon) and caps it.
+// redactLine redacts a line with the probes' rules and caps it.
 func redactLine(line string) string {
-	name, value, ok := strings.Cut(line, ":")
-	sep := ":"
-	if !ok {
-		name, value, ok = strings.Cut(line, " ")
-		sep = " "
-	}
-	if ok {
-		if rv := probes.RedactHeader(strings.TrimSpace(name), strings.TrimSpace(value)); rv != strings.TrimSpace(value) {
-			line = name + sep + " " + rv
-		}
-	}
-	// Query strings may carry tokens: keep what comes before the '?'.
-	if strings.IndexByte(line, '?') >= 0 {
-		f := strings.Split(line, " ")
-		for i, w := range f {
-			if j := strings.IndexByte(w, '?'); j >= 0 && j+1 < len(w) {
-				f[i] = w[:j+1] + probes.Redacted
-			}
-		}
-		line = strings.Join(f, " ")
-	}
-	q := strconv.Quote(capString(line, MaxLine)) // control bytes and invalid UTF-8 escaped
+	q := strconv.Quote(capString(probes.Redact(probes.FieldLine, "", line), MaxLine)) // control bytes and invalid UTF-8 escaped
 	return q[1 : len(q)-1]
 }
 

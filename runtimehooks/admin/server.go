@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -203,10 +204,30 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/v1/streams", s.get(s.handleStreams))
 	mux.HandleFunc("/v1/keylog", s.handleKeyLog)
 	mux.HandleFunc("/v1/audit", s.get(s.handleAudit))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint; see /v1/status, /v1/probes, /v1/godebug, /v1/events, /v1/bodies, /v1/conns, /v1/streams, /v1/keylog, /v1/audit", nil)
+	}
+	mux.HandleFunc("/", notFound)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux answers a path that is not clean ("/.", "/v1//status",
+		// "/v1/../v1/probes") with a redirect: the admin API serves its
+		// endpoints' own paths only, anything else is not found.
+		if p := r.URL.Path; !cleanPath(p) {
+			notFound(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
 	})
-	return mux
+}
+
+// cleanPath reports whether ServeMux would serve p as it is: absolute,
+// clean, or clean but for one trailing slash.
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || c != "/" && c+"/" == p
 }
 
 func (s *Server) get(h http.HandlerFunc) http.HandlerFunc {
