@@ -51,6 +51,7 @@ type bodyState struct {
 	closed     atomic.Bool // Close called (client) or handler returned (server)
 	userClosed atomic.Bool // Close called
 	racWarned  atomic.Bool
+	heldWarned atomic.Bool // body.held reported
 	flightDone atomic.Bool
 	slot       int // in bodies
 }
@@ -179,6 +180,43 @@ func (b *trackedBody) Close() error {
 	return b.rc.Close()
 }
 
+// heldAfter is how long a response body may stay open, neither read to
+// EOF nor closed, before a new connection to its host reports it
+// (body.held).
+const heldAfter = time.Second
+
+// reportHeldBodies runs when a client request to host had to dial a new
+// connection: every HTTP/1 response body of that host open for longer
+// than heldAfter, unread to EOF and not closed, pins a connection the
+// pool could have reused. It is reported once (body.held), before the
+// collector finds it (body.leak) — which may be long: a leaked body is
+// small, and the heap may not grow enough to trigger a collection.
+func reportHeldBodies(host *hostState) {
+	now := mono()
+	var held []*bodyState
+	bodies.each(func(st *bodyState) {
+		if !st.server && st.http1 && st.host == host && now-st.opened > int64(heldAfter) &&
+			!st.eof.Load() && !st.closed.Load() && !st.heldWarned.Load() {
+			held = append(held, st)
+		}
+	})
+	for _, st := range held {
+		if st.heldWarned.CompareAndSwap(false, true) {
+			st.emitHeld(now)
+		}
+	}
+}
+
+//go:noinline
+func (st *bodyState) emitHeld(now int64) {
+	var e Event
+	st.fill(&e, Warn, "body.held", "response body open without Close or EOF while its host needed a new connection: it pins one (a leak, unless it is still being read)")
+	e.AddDuration("age", time.Duration(now-st.opened))
+	e.AddInt("bytes", st.bytes.Load())
+	e.AddString("url", st.url())
+	Emit(&e)
+}
+
 // bodyFinalized is the finalizer of a client body wrapper: it reports a
 // body.leak unless Close was called.
 //
@@ -201,15 +239,18 @@ func bodyCollected(st *bodyState) {
 	if !eof && st.http1 && st.host != nil {
 		st.host.lost("a response body was never closed at " + st.site)
 	}
-	if Level(Body) < 1 {
+	lvl := Level(Body)
+	if lvl < 1 || eof && lvl < 2 {
+		// Read to EOF, the body had released its connection: not closing
+		// it then costs nothing, and is not a diagnostic.
 		return
 	}
-	msg := "response body garbage-collected without Close: its connection was never released"
+	msg, sev := "response body garbage-collected without Close: its connection was never released", Warn
 	if eof {
-		msg = "response body garbage-collected without Close (it was read to EOF, so the connection was released)"
+		msg, sev = "response body read to EOF and garbage-collected without Close: harmless, its connection was released at EOF", Info
 	}
 	var e Event
-	st.fill(&e, Warn, "body.leak", msg)
+	st.fill(&e, sev, "body.leak", msg)
 	e.AddInt("bytes", st.bytes.Load())
 	e.AddBool("eof", eof)
 	e.AddDuration("age", sinceMono(st.opened))

@@ -126,6 +126,9 @@ func (cr *ClientRequest) newConn(c net.Conn, lvl int32) {
 		e.AddString("host", cr.req.URL.Host)
 		Emit(&e)
 	}
+	if cr.host != nil && Level(Body) >= 1 {
+		reportHeldBodies(cr.host)
+	}
 	if cr.full == nil && lvl >= 1 {
 		// The handshake was not traced: ALPN is read off the connection.
 		if st, ok := tlsState(c); ok {
