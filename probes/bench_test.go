@@ -68,3 +68,13 @@ func BenchmarkAppendJSON(b *testing.B) {
 		buf = AppendJSON(buf[:0], &e)
 	}
 }
+
+// BenchmarkCallerSite: what attributing a request made in a library costs
+// (StdClientStart): the stack's PCs, hashed, found in the cache.
+func BenchmarkCallerSite(b *testing.B) {
+	b.ReportAllocs()
+	callerSite(0)
+	for i := 0; i < b.N; i++ {
+		callerSite(0)
+	}
+}

@@ -83,9 +83,12 @@ func stackSite(pcs []uintptr) siteInfo {
 			return e.si
 		}
 	}
-	si := resolveStack(pcs)
+	// A copy: pcs is the caller's stack array, and must not escape (the
+	// frames iterator and the cache keep theirs).
+	own := append([]uintptr(nil), pcs...)
+	si := resolveStack(own)
 	if stackSitesN.Load() < maxStackKeys {
-		if _, dup := stackSites.LoadOrStore(h, &stackEntry{pcs: append([]uintptr(nil), pcs...), si: si}); !dup {
+		if _, dup := stackSites.LoadOrStore(h, &stackEntry{pcs: own, si: si}); !dup {
 			stackSitesN.Add(1)
 		}
 	}
