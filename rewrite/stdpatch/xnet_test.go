@@ -122,7 +122,7 @@ func TestPatchXNetVersions(t *testing.T) {
 			} else if go117 && usesAny(t, AddedFile, []byte(added)) {
 				t.Errorf("%s: the added file uses any, which needs go1.18", name)
 			}
-			if !strings.Contains(added, "func (fr *Framer) gohttpdbgRead(") || !strings.Contains(added, "VerboseLogs, logFrameReads, logFrameWrites = false") {
+			if !strings.Contains(added, "func (fr *Framer) gohttpdbgRead(") || !strings.Contains(added, "HTTP2Debug = level") {
 				t.Errorf("%s: added file lacks the helpers or the http2debug takeover", name)
 			}
 			// Each hook point really got its call, whatever the version's
