@@ -246,6 +246,11 @@ func bodyCollected(st *bodyState) {
 		return
 	}
 	msg, sev := "response body garbage-collected without Close: its connection was never released", Warn
+	if !st.http1 {
+		// HTTP/2 multiplexes: the connection serves others, the stream and
+		// its flow-control window stayed taken.
+		msg = "response body garbage-collected without Close: its HTTP/2 stream was never released"
+	}
 	if eof {
 		msg, sev = "response body read to EOF and garbage-collected without Close: harmless, its connection was released at EOF", Info
 	}
