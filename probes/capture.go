@@ -118,6 +118,10 @@ func StdServeStart(s *http.Server, l net.Listener) {
 // StdServe is the std patch's Serve hook: it runs h, the server's handler
 // chain, with the probes around it.
 func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request) {
+	if Level(Header)|Level(Body)|Level(GC) == 0 {
+		h.ServeHTTP(w, r) // probes off: not even the server lookup
+		return
+	}
 	site := ""
 	if v, ok := servers.Load(s); ok {
 		ss := v.(*serverSite)
