@@ -128,6 +128,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	pkgs := append(roots, deps...)
+	adoptFileArgs(pkgs, ge)
 	isRoot := map[*packages.Package]bool{}
 	for _, p := range roots {
 		isRoot[p] = true
@@ -369,6 +370,11 @@ func (plan *Plan) Command(gc *GoCommand) []string {
 	if n := goFileArgs(rest); n > 0 {
 		dir, err := filepath.Abs(filepath.Join(gc.Dir, filepath.Dir(rest[0])))
 		if init, ok := plan.initFiles[dir]; ok && err == nil {
+			if !filepath.IsAbs(rest[0]) {
+				// The go command wants the named files in one directory,
+				// spelled alike.
+				init = filepath.Join(filepath.Dir(rest[0]), filepath.Base(init))
+			}
 			rest = append(append(append([]string{}, rest[:n]...), init), rest[n:]...)
 		}
 	}
@@ -467,6 +473,30 @@ func loadTargets(gc *GoCommand, opt Options, dir string, env []string) (roots, d
 		err = rootsErr
 	}
 	return roots, deps, err
+}
+
+// adoptFileArgs gives the package go list makes of .go files named on the
+// command line (command-line-arguments), which it gives no module, the
+// main module when the files are in its tree: they are the user's code,
+// rewritten and reported like the rest of it.
+func adoptFileArgs(pkgs []*packages.Package, ge *goEnv) {
+	if ge.GOMOD == "" || ge.GOMOD == os.DevNull {
+		return
+	}
+	root := filepath.Dir(ge.GOMOD)
+	var main *packages.Module
+	for _, p := range pkgs {
+		if p.PkgPath != "command-line-arguments" || p.Module != nil || len(p.GoFiles) == 0 {
+			continue
+		}
+		if _, ok := under(p.GoFiles[0], root); !ok {
+			continue
+		}
+		if main == nil {
+			main = &packages.Module{Path: modulePathOf(ge.GOMOD), Dir: root, GoMod: ge.GOMOD, Main: true}
+		}
+		p.Module = main
+	}
 }
 
 // targetPatterns are the package patterns whose packages are loaded: the
