@@ -630,10 +630,13 @@ func targetDeps(graph []*packages.Package, opt Options) []string {
 }
 
 // isTarget: a package of a main module, or one the user named with
-// --instrument; never the injected runtime itself (instrumenting it would
+// --instrument; never the standard library, never the injected runtime itself (instrumenting it would
 // make the wrappers call themselves, and import themselves).
 func isTarget(p *packages.Package, opt Options) bool {
-	if isRuntimePackage(p.PkgPath) {
+	if isRuntimePackage(p.PkgPath) || p.Module == nil {
+		// No module: the standard library, which the std patch
+		// instruments (its call sites rewritten would import the
+		// wrappers, which import it).
 		return false
 	}
 	if p.Module != nil && p.Module.Main {

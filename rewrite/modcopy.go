@@ -116,7 +116,8 @@ func under(name, dir string) (string, bool) {
 // concurrent build sees a whole copy or none. Files are hard-linked when
 // the two directories share a file system (the module cache's files are
 // read-only, so a link cannot be written through), and copied read-only
-// otherwise.
+// otherwise; directories are as writable as in the module cache (so, as
+// there, removing a copy takes chmod -R u+w first).
 func copyModule(cache, path, version, orig string) (string, error) {
 	esc, err := module.EscapePath(path)
 	if err != nil {
@@ -138,6 +139,7 @@ func copyModule(cache, path, version, orig string) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
+	modes := map[string]fs.FileMode{} // directory (relative) → its mode in the module cache
 	err = filepath.WalkDir(orig, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -146,6 +148,11 @@ func copyModule(cache, path, version, orig string) (string, error) {
 		to := filepath.Join(tmp, rel)
 		switch {
 		case d.IsDir():
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			modes[rel] = info.Mode().Perm()
 			return os.MkdirAll(to, 0o755)
 		case d.Type().IsRegular():
 			return linkOrCopy(p, to)
@@ -167,6 +174,14 @@ func copyModule(cache, path, version, orig string) (string, error) {
 			return dir, nil // a concurrent build copied it first
 		}
 		return "", err
+	}
+	// The directories get the module cache's modes (read-only unless
+	// -modcacherw): a test that writes beside its sources fails there,
+	// and must fail the same way instrumented.
+	for rel, mode := range modes {
+		if err := os.Chmod(filepath.Join(dir, rel), mode); err != nil {
+			return "", err
+		}
 	}
 	return dir, nil
 }
@@ -263,7 +278,11 @@ func (r *instrumentReport) warn(opt Options, warn func(string)) {
 			strings.Join(list, ", "), more, where, m))
 	}
 	for _, pat := range opt.Instrument {
-		if !r.matched[pat] {
+		switch {
+		case r.matched[pat]:
+		case !strings.Contains(strings.SplitN(pat, "/", 2)[0], "."):
+			warn(fmt.Sprintf("not instrumented: --instrument=%s names standard-library packages, whose call sites gohttpdbg never rewrites (net/http itself is patched in every build)", pat))
+		default:
 			warn(fmt.Sprintf("not instrumented: --instrument=%s matches no package of this build", pat))
 		}
 	}
