@@ -59,6 +59,11 @@ func (mc *modCopies) forPackage(p *packages.Package) (*modCopy, error) {
 	if m == nil || m.Dir == "" {
 		return nil, fmt.Errorf("%s is in the module cache but go list gives no module for it", p.PkgPath)
 	}
+	if m.Main {
+		return nil, fmt.Errorf("the main module %s is in the module cache (%s), whose files the go command refuses to overlay.\n"+
+			"\tBuild from a module of your own that requires it instead: go mod init x && go get %s@%s, then gohttpdbg --instrument=%s/... test %s/...",
+			m.Path, m.Dir, m.Path, modVersionOf(m.Dir), m.Path, m.Path)
+	}
 	if c := mc.mods[m.Path]; c != nil {
 		return c, nil
 	}
@@ -75,6 +80,15 @@ func (mc *modCopies) forPackage(p *packages.Package) (*modCopy, error) {
 	c := &modCopy{Path: m.Path, Orig: m.Dir, Dir: dir}
 	mc.mods[m.Path] = c
 	return c, nil
+}
+
+// modVersionOf returns the version in a module cache directory's name
+// (…/path@version), "latest" when it has none.
+func modVersionOf(dir string) string {
+	if _, v, ok := strings.Cut(filepath.Base(dir), "@"); ok {
+		return v
+	}
+	return "latest"
 }
 
 // moved returns the name in the copy of a file (or directory) of the
