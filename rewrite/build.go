@@ -161,6 +161,12 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		// rewritten only when it is a target.
 		needsInit := isRoot[p] && (p.Name == "main" || gc.LoadsTests()) && !isRuntimePackage(p.PkgPath) &&
 			len(p.GoFiles) > 0 && !strings.HasSuffix(p.PkgPath, "_test")
+		if needsInit && p.Module == nil {
+			// The standard library: the runtime imports it, so it
+			// cannot import the runtime.
+			report.stdRoot(p)
+			needsInit = false
+		}
 		if !target && !needsInit {
 			continue
 		}

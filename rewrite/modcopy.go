@@ -229,6 +229,16 @@ type instrumentReport struct {
 	// sites.
 	outside map[string]*outsideModule
 	matched map[string]bool // --instrument patterns that matched a package
+	std     []string        // standard-library packages the command names
+}
+
+func (r *instrumentReport) stdRoot(p *packages.Package) {
+	for _, have := range r.std {
+		if have == p.PkgPath {
+			return
+		}
+	}
+	r.std = append(r.std, p.PkgPath)
 }
 
 type outsideModule struct {
@@ -290,6 +300,10 @@ func (r *instrumentReport) warn(opt Options, warn func(string)) {
 		}
 		warn(fmt.Sprintf("not instrumented: call sites of %s%s (%s; the runtime is linked in: add --instrument=%s/... to rewrite them)",
 			strings.Join(list, ", "), more, where, m))
+	}
+	if len(r.std) > 0 {
+		sort.Strings(r.std)
+		warn(fmt.Sprintf("not instrumented: %s (standard library: the runtime cannot be linked into it; the std patch applies with its hooks unset, --std-selftest installs stand-ins: docs/STDPATCH.md)", strings.Join(r.std, ", ")))
 	}
 	for _, pat := range opt.Instrument {
 		switch {
