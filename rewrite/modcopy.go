@@ -61,7 +61,7 @@ func (mc *modCopies) forPackage(p *packages.Package) (*modCopy, error) {
 	}
 	if m.Main {
 		return nil, fmt.Errorf("the main module %s is in the module cache (%s), whose files the go command refuses to overlay.\n"+
-			"\tBuild from a module of your own that requires it instead: go mod init x && go get %s@%s, then gohttpdbg --instrument=%s/... test %s/...",
+			"\tBuild from a module of your own that requires it instead (go mod init x && go get %s@%s, then gohttpdbg --instrument=%s/... test %s/...)",
 			m.Path, m.Dir, m.Path, modVersionOf(m.Dir), m.Path, m.Path)
 	}
 	if c := mc.mods[m.Path]; c != nil {
