@@ -128,6 +128,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	pkgs := append(roots, deps...)
+	adoptFileArgs(pkgs, ge)
 	isRoot := map[*packages.Package]bool{}
 	for _, p := range roots {
 		isRoot[p] = true
@@ -144,26 +145,45 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	rewrittenEdits := map[string][]byte{}
 	inits := map[string]string{} // dir → package name
 	seen := map[string]bool{}
+	copies := newModCopies(cache, ge)
+	var report instrumentReport
 	for _, p := range pkgs {
-		if !isTarget(p, opt) || seen[p.ID] || strings.HasSuffix(p.ID, ".test") {
+		if seen[p.ID] || strings.HasSuffix(p.ID, ".test") {
 			// The last: a test's generated main, which go list shows from
 			// the build cache and the go command makes anew: an overlay
 			// of it would be ignored (testMains is how tests flush).
 			continue
 		}
 		seen[p.ID] = true
-		if isRoot[p] && (p.Name == "main" || gc.LoadsTests()) {
-			if len(p.GoFiles) > 0 && !strings.HasSuffix(p.PkgPath, "_test") {
-				inits[filepath.Dir(p.GoFiles[0])] = p.Name
-			}
+		target := isTarget(p, opt)
+		// A package the command names gets the runtime when it is a main
+		// package or under test, wherever it lives; its call sites are
+		// rewritten only when it is a target.
+		needsInit := isRoot[p] && (p.Name == "main" || gc.LoadsTests()) && !isRuntimePackage(p.PkgPath) &&
+			len(p.GoFiles) > 0 && !strings.HasSuffix(p.PkgPath, "_test")
+		if needsInit && p.Module == nil {
+			// The standard library: the runtime imports it, so it
+			// cannot import the runtime.
+			report.stdRoot(p)
+			needsInit = false
 		}
-		if len(p.Errors) > 0 || p.TypesInfo == nil {
-			// The go command reports this package's errors itself, exactly
-			// as a plain build would; gohttpdbg leaves it as it is.
+		if !target && !needsInit {
 			continue
 		}
-		if isInModCache(p, ge) {
-			warn(fmt.Sprintf("%s is in the module cache, which cannot be overlaid; its call sites are not instrumented", p.PkgPath))
+		if !target {
+			report.notTarget(p, isInModCache(p, ge))
+		} else {
+			report.target(p, opt)
+		}
+		if _, err := copies.forPackage(p); err != nil {
+			return nil, err
+		}
+		if needsInit {
+			inits[copies.moved(filepath.Dir(p.GoFiles[0]))] = p.Name
+		}
+		if !target || len(p.Errors) > 0 || p.TypesInfo == nil {
+			// A package with errors: the go command reports them itself,
+			// exactly as a plain build would; gohttpdbg leaves it as it is.
 			continue
 		}
 		fe, err := rewritePackage(p)
@@ -171,19 +191,23 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 			return nil, fmt.Errorf("%s: %v", p.PkgPath, err)
 		}
 		for file, content := range fe.content {
-			if _, dup := overlay[file]; dup {
+			// A module-cache file is rewritten from where it is (its
+			// //line directives name it there) and overlaid in the copy.
+			key := copies.moved(file)
+			if _, dup := overlay[key]; dup {
 				continue // same file in the package and its test variant
 			}
 			path, err := writeAddressed(filepath.Join(cache, "src"), filepath.Base(file), content)
 			if err != nil {
 				return nil, err
 			}
-			overlay[file] = path
-			rewrittenEdits[file] = fe.edits[file]
+			overlay[key] = path
+			rewrittenEdits[key] = fe.edits[file]
 			plan.Rewritten = append(plan.Rewritten, file)
 		}
 	}
 	sort.Strings(plan.Rewritten)
+	report.warn(opt, warn)
 
 	for d, name := range inits {
 		file := filepath.Join(d, "zz_gohttpdbg_init.go")
@@ -196,15 +220,15 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		plan.initFiles[d] = file
 	}
 	if gc.LoadsTests() {
-		for d, name := range testMains(roots, opt, ge) {
+		for d, name := range testMains(roots, copies) {
 			if err := addGenerated(overlay, cache, filepath.Join(d, "zz_gohttpdbg_testmain_test.go"), testMainFile(name)); err != nil {
 				return nil, err
 			}
 		}
 	}
 
-	// The runtime module.
-	var rtDir string
+	// The runtime module, and the modules copied out of the module cache.
+	var rtDir, rtAdd string // rtAdd: the runtime directory to add to the build, if any
 	if self {
 		for _, m := range mainMods {
 			if m.Path == gohttpdbg.ModulePath {
@@ -215,8 +239,12 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		if rtDir, err = UnpackRuntime(cache); err != nil {
 			return nil, fmt.Errorf("unpacking the runtime: %v", err)
 		}
+		rtAdd = rtDir
+	}
+	copied := copies.sorted()
+	if rtAdd != "" || len(copied) > 0 {
 		if workspace {
-			work, err := WorkfileCopy(cache, ge.GOWORK, rtDir)
+			work, err := WorkfileCopy(cache, ge.GOWORK, rtAdd, copied)
 			if err != nil {
 				return nil, err
 			}
@@ -228,7 +256,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 			if m := gc.Last("modfile"); m != "" {
 				gomod = absFrom(dir, m)
 			}
-			mf, err := ModfileCopy(cache, gomod, rtDir)
+			mf, err := ModfileCopy(cache, gomod, rtAdd, copied)
 			if err != nil {
 				return nil, err
 			}
@@ -284,6 +312,14 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		StdPatch:  stdPkgs,
 		PatchID:   exeID,
 	}
+	needs := []string{rtDir}
+	for _, c := range copied {
+		if st.Copies == nil {
+			st.Copies = map[string]string{}
+		}
+		st.Copies[c.Dir] = c.Orig
+		needs = append(needs, c.Dir)
+	}
 	if opt.StdSelfTest {
 		st.PatchID += selfTestSuffix
 	}
@@ -299,11 +335,16 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	// them optimized whatever the flags (see optimized), and the marker
 	// puts that program's identity in their cache keys.
 	marked := append(append([]string{}, stdPkgs...), runtimePatterns()...)
+	// The copied modules too: their objects depend on the toolexec
+	// program's -trimpath mapping, which the go command's keys do not see.
+	for _, c := range copied {
+		marked = append(marked, c.Path+"/...")
+	}
 	plan.Flags = append(plan.Flags, markerGcflags(gc.Values["gcflags"], marked, st.PatchID)...)
 	// Kept only if the sources did not change while they were loaded: the
 	// plan must be the one of the content its key names.
 	if key != "" && planKey(listForPlan(gc, opt, dir, env)(), gc, opt, dir, env, ge) == key {
-		storePlan(cache, key, plan, warnings, []string{rtDir, state})
+		storePlan(cache, key, plan, warnings, append(needs, state))
 	}
 	return plan, nil
 }
@@ -335,6 +376,11 @@ func (plan *Plan) Command(gc *GoCommand) []string {
 	if n := goFileArgs(rest); n > 0 {
 		dir, err := filepath.Abs(filepath.Join(gc.Dir, filepath.Dir(rest[0])))
 		if init, ok := plan.initFiles[dir]; ok && err == nil {
+			if !filepath.IsAbs(rest[0]) {
+				// The go command wants the named files in one directory,
+				// spelled alike.
+				init = filepath.Join(filepath.Dir(rest[0]), filepath.Base(init))
+			}
 			rest = append(append(append([]string{}, rest[:n]...), init), rest[n:]...)
 		}
 	}
@@ -435,14 +481,40 @@ func loadTargets(gc *GoCommand, opt Options, dir string, env []string) (roots, d
 	return roots, deps, err
 }
 
-// targetPatterns are the package patterns whose packages are loaded: the
-// command's ("." when it names none) and those of --instrument.
-func targetPatterns(gc *GoCommand, opt Options) []string {
-	patterns := gc.Patterns
-	if len(patterns) == 0 {
-		patterns = []string{"."}
+// adoptFileArgs gives the package go list makes of .go files named on the
+// command line (command-line-arguments), which it gives no module, the
+// main module when the files are in its tree: they are the user's code,
+// rewritten and reported like the rest of it.
+func adoptFileArgs(pkgs []*packages.Package, ge *goEnv) {
+	if ge.GOMOD == "" || ge.GOMOD == os.DevNull {
+		return
 	}
-	return append(append([]string{}, patterns...), opt.Instrument...)
+	root := filepath.Dir(ge.GOMOD)
+	var main *packages.Module
+	for _, p := range pkgs {
+		if p.PkgPath != "command-line-arguments" || p.Module != nil || len(p.GoFiles) == 0 {
+			continue
+		}
+		if _, ok := under(p.GoFiles[0], root); !ok {
+			continue
+		}
+		if main == nil {
+			main = &packages.Module{Path: modulePathOf(ge.GOMOD), Dir: root, GoMod: ge.GOMOD, Main: true}
+		}
+		p.Module = main
+	}
+}
+
+// targetPatterns are the package patterns whose packages are loaded: the
+// command's ("." when it names none). Those of --instrument only select,
+// among the packages of the build, the ones to rewrite: a package they
+// match that the build does not contain is not the build's business (it
+// may be a main package of its own, or not compile for this target).
+func targetPatterns(gc *GoCommand, opt Options) []string {
+	if len(gc.Patterns) == 0 {
+		return []string{"."}
+	}
+	return append([]string{}, gc.Patterns...)
 }
 
 // splitDeps separates the packages whose path is in deps from the others.
@@ -480,7 +552,7 @@ func addGenerated(overlay map[string]string, cache, file string, content []byte)
 // external test package if there is one): see testMainFile. A TestMain of
 // the user's is rewritten instead, like func main. Directories whose tests
 // do not type-check are left to the go command's errors.
-func testMains(roots []*packages.Package, opt Options, ge *goEnv) map[string]string {
+func testMains(roots []*packages.Package, copies *modCopies) map[string]string {
 	type dirTests struct {
 		internal, external string
 		tests, testMain    bool
@@ -488,7 +560,7 @@ func testMains(roots []*packages.Package, opt Options, ge *goEnv) map[string]str
 	}
 	dirs := map[string]*dirTests{}
 	for _, p := range roots {
-		if !strings.HasSuffix(p.ID, ".test]") || !isTarget(p, opt) || isInModCache(p, ge) {
+		if !strings.HasSuffix(p.ID, ".test]") || isRuntimePackage(p.PkgPath) {
 			continue // not a test variant ("p [p.test]", "p_test [p.test]")
 		}
 		for _, f := range p.Syntax {
@@ -517,6 +589,7 @@ func testMains(roots []*packages.Package, opt Options, ge *goEnv) map[string]str
 	}
 	out := map[string]string{}
 	for dir, d := range dirs {
+		dir = copies.moved(dir)
 		switch {
 		case !d.tests || d.testMain || d.broken:
 		case d.external != "":
@@ -575,10 +648,13 @@ func moduleRoots(mods map[string]*packages.Module) string {
 }
 
 // isTarget: a package of a main module, or one the user named with
-// --instrument; never the injected runtime itself (instrumenting it would
+// --instrument; never the standard library, never the injected runtime itself (instrumenting it would
 // make the wrappers call themselves, and import themselves).
 func isTarget(p *packages.Package, opt Options) bool {
-	if isRuntimePackage(p.PkgPath) {
+	if isRuntimePackage(p.PkgPath) || p.Module == nil {
+		// No module: the standard library, which the std patch
+		// instruments (its call sites rewritten would import the
+		// wrappers, which import it).
 		return false
 	}
 	if p.Module != nil && p.Module.Main {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 
 	gohttpdbg "github.com/gohttpdbg/gohttpdbg"
 	"github.com/gohttpdbg/gohttpdbg/rewrite/callsite"
@@ -93,10 +94,12 @@ func UnpackRuntime(cache string) (string, error) {
 }
 
 // ModfileCopy writes a copy of the user's go.mod that also requires the
-// runtime module, replaced by its unpacked directory, and a copy of go.sum
-// beside it (the go command looks for X.sum next to -modfile=X.mod). The
-// user's files are only read.
-func ModfileCopy(cache, gomodPath, rtDir string) (string, error) {
+// runtime module, replaced by its unpacked directory (rtDir; "" when the
+// build has the runtime's module already), and replaces each module of
+// copies by its copy (see modCopy), with a copy of go.sum beside it (the
+// go command looks for X.sum next to -modfile=X.mod). A directory
+// replacement needs no go.sum line. The user's files are only read.
+func ModfileCopy(cache, gomodPath, rtDir string, copies []*modCopy) (string, error) {
 	data, err := os.ReadFile(gomodPath)
 	if err != nil {
 		return "", err
@@ -105,17 +108,23 @@ func ModfileCopy(cache, gomodPath, rtDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, r := range f.Require {
-		if r.Mod.Path == gohttpdbg.ModulePath {
-			return "", fmt.Errorf("%s already requires %s; build without gohttpdbg's injection or remove that requirement", gomodPath, gohttpdbg.ModulePath)
+	if rtDir != "" {
+		for _, r := range f.Require {
+			if r.Mod.Path == gohttpdbg.ModulePath {
+				return "", fmt.Errorf("%s already requires %s; build without gohttpdbg's injection or remove that requirement", gomodPath, gohttpdbg.ModulePath)
+			}
+		}
+		if err := f.AddRequire(gohttpdbg.ModulePath, runtimeVersion); err != nil {
+			return "", err
+		}
+		if err := f.AddReplace(gohttpdbg.ModulePath, "", rtDir, ""); err != nil {
+			return "", err
 		}
 	}
-	if err := f.AddRequire(gohttpdbg.ModulePath, runtimeVersion); err != nil {
+	if err := replaceByCopies(f.Replace, f.DropReplace, f.AddReplace, copies); err != nil {
 		return "", err
 	}
-	if err := f.AddReplace(gohttpdbg.ModulePath, "", rtDir, ""); err != nil {
-		return "", err
-	}
+	f.Cleanup()
 	// Relative replace paths resolve against the real module root even
 	// with -modfile (measured, DESIGN §3a), so nothing else is rewritten.
 	out, err := f.Format()
@@ -142,9 +151,12 @@ func ModfileCopy(cache, gomodPath, rtDir string) (string, error) {
 	return modPath, nil
 }
 
-// WorkfileCopy writes a go.work that is the user's plus `use rtDir`, with
-// every relative path made absolute because the copy lives elsewhere.
-func WorkfileCopy(cache, goworkPath, rtDir string) (string, error) {
+// WorkfileCopy writes a go.work that is the user's plus `use rtDir` (unless
+// rtDir is "" or the workspace has the runtime's module already) and a
+// replace of each module of copies by its copy, with every relative path
+// made absolute because the copy lives elsewhere. It returns "" when there
+// is nothing to add.
+func WorkfileCopy(cache, goworkPath, rtDir string, copies []*modCopy) (string, error) {
 	data, err := os.ReadFile(goworkPath)
 	if err != nil {
 		return "", err
@@ -166,15 +178,21 @@ func WorkfileCopy(cache, goworkPath, rtDir string) (string, error) {
 	}
 	for _, u := range uses {
 		if modulePathOf(filepath.Join(u, "go.mod")) == gohttpdbg.ModulePath {
-			return "", nil // the workspace already has the runtime's module
+			rtDir = "" // the workspace already has the runtime's module
 		}
+	}
+	if rtDir == "" && len(copies) == 0 {
+		return "", nil
 	}
 	for _, u := range wf.Use {
 		if err := wf.DropUse(u.Path); err != nil {
 			return "", err
 		}
 	}
-	for _, u := range append(uses, rtDir) {
+	if rtDir != "" {
+		uses = append(uses, rtDir)
+	}
+	for _, u := range uses {
 		if err := wf.AddUse(u, ""); err != nil {
 			return "", err
 		}
@@ -185,6 +203,9 @@ func WorkfileCopy(cache, goworkPath, rtDir string) (string, error) {
 				return "", err
 			}
 		}
+	}
+	if err := replaceByCopies(wf.Replace, wf.DropReplace, wf.AddReplace, copies); err != nil {
+		return "", err
 	}
 	wf.Cleanup()
 	out := modfile.Format(wf.Syntax)
@@ -201,6 +222,29 @@ func WorkfileCopy(cache, goworkPath, rtDir string) (string, error) {
 		return "", err
 	}
 	return p, nil
+}
+
+// replaceByCopies points each copied module at its copy, dropping any
+// replace the file had for it (a versioned one would otherwise win for its
+// version): the copy has that replacement's content already.
+func replaceByCopies(existing []*modfile.Replace, drop func(path, vers string) error, add func(oldPath, oldVers, newPath, newVers string) error, copies []*modCopy) error {
+	for _, c := range copies {
+		var olds []module.Version
+		for _, r := range existing {
+			if r.Old.Path == c.Path {
+				olds = append(olds, r.Old)
+			}
+		}
+		for _, o := range olds {
+			if err := drop(o.Path, o.Version); err != nil {
+				return err
+			}
+		}
+		if err := add(c.Path, "", c.Dir, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func modulePathOf(gomod string) string {

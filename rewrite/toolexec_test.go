@@ -24,3 +24,41 @@ func TestCompileArgsRuntimeOptimized(t *testing.T) {
 		t.Errorf("user package: got %q, want %q", got, user)
 	}
 }
+
+// A package compiled from a module copied out of the module cache names
+// its files by their module cache paths: the go command's -trimpath rules
+// are kept with the copy mapped back, the //line names (module cache
+// paths) get the rule the copy's directory had, and a catch-all maps the
+// rest. Other packages pass unchanged.
+func TestTrimCopies(t *testing.T) {
+	st := ToolexecState{Copies: map[string]string{"/c/modsrc/m@v1": "/mc/m@v1"}}
+	cases := []struct {
+		name     string
+		in, want []string
+	}{{
+		name: "plain build",
+		in:   []string{"-p", "m/pkg", "-trimpath", "/w/b001=>;/ov/x.go=>/c/modsrc/m@v1/pkg/x.go", "/c/modsrc/m@v1/pkg/a.go", "/ov/x.go"},
+		want: []string{"-p", "m/pkg", "-trimpath", "/w/b001=>;/ov/x.go=>/mc/m@v1/pkg/x.go;/c/modsrc/m@v1=>/mc/m@v1", "/c/modsrc/m@v1/pkg/a.go", "/ov/x.go"},
+	}, {
+		name: "-trimpath build",
+		in:   []string{"-p", "m/pkg", "-trimpath", "/c/modsrc/m@v1/pkg=>m@v1/pkg;/w/b001=>", "/c/modsrc/m@v1/pkg/a.go"},
+		want: []string{"-p", "m/pkg", "-trimpath", "/c/modsrc/m@v1/pkg=>m@v1/pkg;/mc/m@v1/pkg=>m@v1/pkg;/w/b001=>;/c/modsrc/m@v1=>/mc/m@v1", "/c/modsrc/m@v1/pkg/a.go"},
+	}, {
+		name: "no -trimpath",
+		in:   []string{"-p", "m/pkg", "/c/modsrc/m@v1/pkg/a.go"},
+		want: []string{"-trimpath", "/c/modsrc/m@v1=>/mc/m@v1", "-p", "m/pkg", "/c/modsrc/m@v1/pkg/a.go"},
+	}, {
+		name: "other package",
+		in:   []string{"-p", "example.com/app", "-trimpath", "/w/b002=>", "/src/app/main.go"},
+		want: []string{"-p", "example.com/app", "-trimpath", "/w/b002=>", "/src/app/main.go"},
+	}, {
+		name: "sibling path",
+		in:   []string{"-p", "m2", "-trimpath", "/w/b003=>", "/c/modsrc/m@v12/a.go"},
+		want: []string{"-p", "m2", "-trimpath", "/w/b003=>", "/c/modsrc/m@v12/a.go"},
+	}}
+	for _, c := range cases {
+		if got := st.trimCopies(slices.Clone(c.in)); !slices.Equal(got, c.want) {
+			t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
+		}
+	}
+}

@@ -85,6 +85,7 @@ func TestScripts(t *testing.T) {
 			"jsonl":     cmdJSONL,
 			"waitfile":  cmdWaitFile,
 			"h2shapes":  cmdH2Shapes,
+			"cmptests":  cmdCmpTests,
 		},
 	})
 }
@@ -279,4 +280,30 @@ func h2Shape(line string) string {
 	s = h2Hex.ReplaceAllString(s, "0x_")
 	s = h2ConnErr.ReplaceAllString(s, "$1: _")
 	return h2Digits.ReplaceAllString(s, "N")
+}
+
+var testResultRE = regexp.MustCompile(`(?m)^(ok|FAIL|\?|--- FAIL:)\s+(\S+)`)
+
+// cmptests A B: two go test outputs give the same result per package (ok,
+// FAIL, no test files) and fail the same tests, in the same order; the
+// timings and anything else printed may differ. A has at least one
+// result.
+func cmdCmpTests(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: cmptests FILE1 FILE2")
+	}
+	results := func(file string) string {
+		var out []string
+		for _, m := range testResultRE.FindAllStringSubmatch(ts.ReadFile(file), -1) {
+			out = append(out, m[1]+" "+m[2])
+		}
+		return strings.Join(out, "\n")
+	}
+	a, b := results(args[0]), results(args[1])
+	if a == "" {
+		ts.Fatalf("%s has no test result", args[0])
+	}
+	if (a == b) == neg {
+		ts.Fatalf("test results differ:\n%s:\n%s\n%s:\n%s", args[0], a, args[1], b)
+	}
 }
