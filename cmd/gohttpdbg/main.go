@@ -71,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetInterspersed(false)
 	fs.SetOutput(stderr)
 	fs.StringVar(&g.probes, "probes", "", "default probe levels baked into the build, GOHTTPDBG syntax (e.g. body=2,dial=1 or all=1)")
-	fs.StringArrayVar(&g.instrument, "instrument", nil, "also instrument the packages matching this pattern (repeatable)")
+	fs.StringArrayVar(&g.instrument, "instrument", nil, "also rewrite the call sites of the packages of the build matching this pattern, module-cache ones included (repeatable)")
 	fs.BoolVar(&g.noStdPatch, "no-std-patch", false, "do not patch net/http; call-site probes only")
 	fs.BoolVar(&g.selfTest, "std-selftest", false, "install stand-in hooks in the patched net/http (for running Go's own net/http tests with every hook live)")
 	fs.BoolVarP(&g.verbose, "verbose", "v", false, "print what gohttpdbg rewrote and the go command it runs")
