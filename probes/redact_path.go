@@ -186,12 +186,8 @@ func (c *redactConfig) hidePath(path string, h *hidden) {
 			if rest[0] == '/' {
 				rest = rest[1:]
 			}
-			seg := rest
-			if j := strings.IndexByte(rest, '/'); j >= 0 {
-				seg, rest = rest[:j], rest[j:]
-			} else {
-				rest = ""
-			}
+			var seg string
+			seg, rest = nextSegment(rest)
 			if looksLikeJWT(seg) && h.mask&(1<<uint(i)) == 0 {
 				h.mask |= 1 << uint(i)
 				h.modes[i] = def
@@ -199,6 +195,15 @@ func (c *redactConfig) hidePath(path string, h *hidden) {
 			i++
 		}
 	}
+}
+
+// nextSegment splits rest, a path after a '/', into its first segment and
+// what follows it (from the next '/', or "").
+func nextSegment(rest string) (seg, after string) {
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		return rest[:j], rest[j:]
+	}
+	return rest, ""
 }
 
 // looksLikeJWT: three base64url parts, the first a JSON object ("eyJ" is
@@ -218,12 +223,8 @@ func appendPath(b []byte, path string, h *hidden) []byte {
 			b = append(b, '/')
 			rest = rest[1:]
 		}
-		seg := rest
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			seg, rest = rest[:j], rest[j:]
-		} else {
-			rest = ""
-		}
+		var seg string
+		seg, rest = nextSegment(rest)
 		if i < maxPathSegs && h.mask&(1<<uint(i)) != 0 {
 			k := int(h.skip[i])
 			b = append(b, seg[:k]...)
