@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // A capture rule makes the journal keep the bodies of the exchanges it
@@ -229,9 +230,10 @@ func (c *captureState) bodies() (req, resp *CapturedBody) {
 }
 
 // render redacts a body: the rule's fields, and any field whose name the
-// header redaction calls sensitive (password, token…). A body that
-// should be redacted but cannot be parsed (truncated, or of another
-// type) is not shown.
+// header redaction calls sensitive (password, token…), in a JSON or form
+// body. A body that cannot be parsed as the one it claims to be
+// (truncated), or of another type when the rule names fields, is not
+// shown; another type's text is kept under a rule without fields.
 func (c *captureState) render(b []byte, n int64, ctype string) *CapturedBody {
 	out := &CapturedBody{MimeType: ctype, Size: n, Truncated: n > int64(len(b))}
 	if len(b) == 0 {
@@ -245,7 +247,8 @@ func (c *captureState) render(b []byte, n int64, ctype string) *CapturedBody {
 		text, err = c.redactForm(string(b))
 	case strings.HasSuffix(mt, "json") || mt == "" && (b[0] == '{' || b[0] == '['):
 		text, err = c.redactJSON(b)
-	case strings.HasPrefix(mt, "text/") && len(c.rule.Fields) == 0:
+	case len(c.rule.Fields) == 0 && utf8.Valid(b):
+		// Another type, and no field to redact in it: kept as text.
 		text = string(b)
 	default:
 		err = errors.New("not JSON or a form")

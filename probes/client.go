@@ -109,6 +109,7 @@ func startClientRequest(t *http.Transport, req *http.Request, site string) *Clie
 		// the request does not pass getConn, so there is nothing for the
 		// std GotConn hook to find; a new connection still goes through
 		// the std Dial hook.
+		journalConn(cr.id, 0, true, "", "", 0) // the journal knows it reuses one
 	case std && stdRegister(cr):
 		// The std patch reports the connection and traces dials itself.
 		// Only for a plain *http.Transport: a RoundTripper in between

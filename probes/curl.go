@@ -33,7 +33,7 @@ func Curl(x *Exchange) string {
 		args = append(args, "--http1.1")
 	}
 	if x.Method != "GET" || x.RequestBody != nil && x.RequestBody.Size > 0 && x.Method != "POST" {
-		args = append(args, "-X", shellQuote(x.Method))
+		args = append(args, "-X", shellWord(x.Method))
 	}
 	args = append(args, curlURL(x.URL, varFor))
 	for _, f := range x.RequestHeaders {
@@ -117,6 +117,20 @@ func shellVar(name string) string {
 		return "V_" + string(b)
 	}
 	return string(b)
+}
+
+// shellWord leaves a plain word (a method) as it is, and quotes anything
+// else.
+func shellWord(s string) string {
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return shellQuote(s)
+		}
+	}
+	if s == "" {
+		return "''"
+	}
+	return s
 }
 
 // shellQuote quotes s for a POSIX shell: single quotes, nothing expanded.
