@@ -214,7 +214,7 @@ func journalClientStart(cr *ClientRequest) (capture bool) {
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
 	}
-	s.reqHS = HeaderSize(req.Header) + len(req.Method) + len(req.URL.RequestURI()) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
+	s.reqHS = HeaderSize(req.Header) + len(req.Method) + len(req.URL.EscapedPath())+1+len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
 	if Level(Header) >= 2 {
 		s.reqHdr = appendFields(s.reqHdr, req.Header)
 	}
@@ -228,16 +228,6 @@ func journalClientStart(cr *ClientRequest) (capture bool) {
 	capture = s.cap != nil && req.Body != nil && req.Body != http.NoBody
 	s.mu.Unlock()
 	return capture
-}
-
-// journalVia records the library frame of a client request.
-func journalVia(id uint64, via string) {
-	if j := theJournal.Load(); j != nil && via != "" {
-		if s := j.slotFor(id); s != nil {
-			s.via = via
-			s.mu.Unlock()
-		}
-	}
 }
 
 // journalConn records the connection a client request got.

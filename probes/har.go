@@ -111,7 +111,7 @@ func HAR(xs []Exchange, version string) HARLog {
 func harNV(fs []HeaderField) []HARNV {
 	out := []HARNV{}
 	for _, f := range fs {
-		out = append(out, HARNV{Name: f.Name, Value: f.Value})
+		out = append(out, HARNV(f))
 	}
 	return out
 }
