@@ -3,8 +3,11 @@
 package admin
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -93,5 +96,47 @@ func TestCapture(t *testing.T) {
 	}
 	if code, _ := do(t, ro, "GET", "/v1/capture", ""); code != 200 {
 		t.Fatalf("ro GET capture: %d", code)
+	}
+}
+
+// /v1/requests?follow=1 streams each exchange completed afterwards that
+// passes the filter, and /v1/requests/ID and /curl find it.
+func TestRequestsFollow(t *testing.T) {
+	s := start(t, Options{})
+	resp, err := client(s).Get("http://admin/v1/requests?follow=1&side=server&path=/follow/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/x-ndjson" {
+		t.Fatalf("follow: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		probes.ServeHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(418) }), "srv.go:3", w, r)
+	}))
+	defer srv.Close()
+	for _, p := range []string{"/other", "/follow/x"} {
+		r, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+	}
+	var x api.Exchange
+	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
+		t.Fatal(err)
+	}
+	if x.Path != "/follow/x" || x.Status != 418 || x.Side != "server" || x.Site != "srv.go:3" {
+		t.Fatalf("followed: %+v", x)
+	}
+	code, m := do(t, s, "GET", "/v1/requests/"+strconv.FormatUint(x.ID, 10), "")
+	if code != 200 || m["path"] != "/follow/x" {
+		t.Fatalf("GET one: %d %v", code, m)
+	}
+	if code, _ := do(t, s, "GET", "/v1/requests/999999999", ""); code != 404 {
+		t.Fatalf("GET a missing one: %d", code)
+	}
+	if code, _ := do(t, s, "GET", "/v1/requests?status=abc", ""); code != 400 {
+		t.Fatalf("bad filter: %d", code)
 	}
 }
