@@ -289,6 +289,12 @@ func journalClientResponse(cr *ClientRequest, resp *http.Response, err error, no
 	if resp != nil {
 		s.status, s.respAt = resp.StatusCode, now
 		s.proto = protoName(resp.ProtoMajor, resp.Proto, cr.req.URL.Scheme != "https")
+		if resp.ProtoMajor == 2 && s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
+			// No connection was handed over and nothing was dialed: with the
+			// std hooks a request on a kept HTTP/2 connection never passes
+			// getConn, and a new one is always seen dialing.
+			s.reused = true
+		}
 		s.respHS = HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
 		if Level(Header) >= 2 || s.cap != nil {
 			s.respHdr = appendFields(s.respHdr, resp.Header)
