@@ -214,7 +214,7 @@ func journalClientStart(cr *ClientRequest) (capture bool) {
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
 	}
-	s.reqHS = HeaderSize(req.Header) + len(req.Method) + len(req.URL.EscapedPath())+1+len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
+	s.reqHS = HeaderSize(req.Header) + len(req.Method) + len(req.URL.EscapedPath()) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
 	if Level(Header) >= 2 {
 		s.reqHdr = appendFields(s.reqHdr, req.Header)
 	}
