@@ -213,7 +213,7 @@ func TestCaptureRuleCheck(t *testing.T) {
 // which to set.
 func TestCurl(t *testing.T) {
 	x := &Exchange{Method: "PUT", URL: "https://api.test/v1/x?token=%5BREDACTED%5D&q=a+b", Proto: "h2",
-		RequestHeaders: []HeaderField{{"Authorization", Redacted}, {"X-Api-Key", Redacted}, {"Content-Type", "text/plain"}, {"Host", "api.test"}},
+		RequestHeaders:  []HeaderField{{"Authorization", Redacted}, {"X-Api-Key", Redacted}, {"Content-Type", "text/plain"}, {"Host", "api.test"}},
 		RequestBodySize: 3, RequestBody: &CapturedBody{Text: "it's", Size: 4}}
 	got := Curl(x)
 	want := "# redacted values: set AUTHORIZATION TOKEN X_API_KEY before running this command\n" +
