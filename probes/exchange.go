@@ -641,7 +641,12 @@ func Exchanges(f ExchangeFilter) (out []Exchange, dropped uint64) {
 	if j == nil {
 		return nil, 0
 	}
-	for i := range j.slots {
+	from, to := 0, len(j.slots)
+	if f.ID != 0 { // its slot only
+		from = int(f.ID % uint64(len(j.slots)))
+		to = from + 1
+	}
+	for i := from; i < to; i++ {
 		s := &j.slots[i]
 		s.mu.Lock()
 		if s.state == jDone && (f.ID == 0 || s.id == f.ID) {
