@@ -53,7 +53,8 @@ type bodyState struct {
 	racWarned  atomic.Bool
 	heldWarned atomic.Bool // body.held reported
 	flightDone atomic.Bool
-	slot       int // in bodies
+	slot       int  // in bodies
+	capture    bool // a capture rule keeps the body (journalBody)
 }
 
 // done ends the request for the gc in-flight set and for the host's
@@ -67,6 +68,9 @@ func (st *bodyState) done(now int64) {
 	}
 	if st.host != nil {
 		st.host.end()
+	}
+	if !st.server {
+		journalClientEnd(st.req, now, st.bytes.Load())
 	}
 }
 
@@ -140,6 +144,9 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 	}
 	if n > 0 {
 		st.bytes.Add(int64(n))
+		if st.capture {
+			journalBody(st.req, !st.server, p[:n])
+		}
 	}
 	if err == io.EOF && st.eof.CompareAndSwap(false, true) {
 		st.done(now)
@@ -283,6 +290,7 @@ func wrapResponseBody(resp *http.Response, cr *ClientRequest, now int64) {
 	st.method, st.u, st.line, st.opened = cr.req.Method, cr.req.URL, cr.line, now
 	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
 	st.host, st.flight = cr.host, cr.flight
+	st.capture = journalCaptures(cr.id)
 	b := &trackedBody{rc: rc, st: st}
 	st.register()
 	if resp.ContentLength < 0 || resp.ProtoMajor != 1 {
@@ -317,6 +325,7 @@ func wrapRequestBody(r *http.Request, sr *serverRequest) *bodyState {
 	st := &sr.body
 	st.id, st.server, st.site, st.req, st.conn = bodyIDs.Add(1), true, sr.site, sr.id, sr.conn
 	st.method, st.u, st.line, st.opened, st.length, st.http1 = r.Method, r.URL, sr.line, mono(), r.ContentLength, r.ProtoMajor == 1
+	st.capture = sr.capture
 	st.register()
 	r.Body = &trackedBody{rc: rc, st: st}
 	if Level(Body) >= 2 {

@@ -99,6 +99,7 @@ func startClientRequest(t *http.Transport, req *http.Request, site string) *Clie
 		cr.host = hostFor(cr.t, req.URL.Host)
 		dialLikely = cr.host.begin(cr)
 	}
+	capture := journalClientStart(cr)
 	cr.flight = flightStart(&cr.fl, cr.id, site, cr.start, false)
 	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
 	std := !everyEvent && dl >= 1 && cr.t != nil && stdClient.Load()
@@ -108,6 +109,7 @@ func startClientRequest(t *http.Transport, req *http.Request, site string) *Clie
 		// the request does not pass getConn, so there is nothing for the
 		// std GotConn hook to find; a new connection still goes through
 		// the std Dial hook.
+		journalConn(cr.id, 0, true, "", "", 0) // the journal knows it reuses one
 	case std && stdRegister(cr):
 		// The std patch reports the connection and traces dials itself.
 		// Only for a plain *http.Transport: a RoundTripper in between
@@ -128,6 +130,15 @@ func startClientRequest(t *http.Transport, req *http.Request, site string) *Clie
 	case dl >= 1:
 		cr.light = true
 		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{GotConn: cr.traceGotConn}))
+	}
+	if capture {
+		// A capture rule keeps this request's body: the caller's request
+		// is not changed, the one sent reads through a tee.
+		if cr.req == cr.orig {
+			c := *req
+			cr.req = &c
+		}
+		cr.req.Body = &captureReader{rc: req.Body, id: cr.id}
 	}
 	return cr
 }
@@ -176,6 +187,7 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 	if err != nil {
 		cr.failed(err)
 	}
+	var now int64
 	if resp != nil {
 		if resp.Request == cr.req && cr.req != cr.orig {
 			// net/http answers with the request it was given; the caller
@@ -183,7 +195,7 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 			resp.Request = cr.orig
 		}
 		cr.response(resp)
-		now := mono() // the response headers' time, for every use below
+		now = mono() // the response headers' time, for every use below
 		if cr.light || cr.stdKey != 0 {
 			cr.lightTTFB(now)
 		}
@@ -194,6 +206,11 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 			wrapResponseBody(resp, cr, now)
 		}
 	}
+	if now == 0 {
+		now = mono()
+	}
+	// The exchange ends here unless its body, now wrapped, ends it.
+	journalClientResponse(cr, resp, err, now, resp == nil || !cr.hostHandedOff)
 	if cr.flight != nil {
 		flightEnd(cr.flight)
 	}

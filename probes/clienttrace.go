@@ -68,11 +68,17 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 	}
 	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
 	cr.gotConn = mono()
+	got := cr.gotConn
 	var getConn int64
 	if cr.full != nil {
 		getConn = cr.full.getConn
 	}
 	cr.mu.Unlock()
+	if ce != nil {
+		journalConn(cr.id, ce.info.ID, info.Reused, ce.info.Local, ce.info.Remote, got)
+	} else {
+		journalConn(cr.id, 0, info.Reused, "", "", got)
+	}
 	if ce != nil {
 		if !info.Reused {
 			noteTLS(ce, info.Conn) // a new connection is handed over dialed and shaken
@@ -147,6 +153,7 @@ func (cr *ClientRequest) traceDNSDone(info httptrace.DNSDoneInfo) {
 	cr.mu.Lock()
 	d := sinceMono(cr.full.dnsStart)
 	cr.mu.Unlock()
+	journalPhase(cr.id, phaseDNS, int64(d))
 	host := cr.req.URL.Hostname()
 	lvl := Level(Dial)
 	if lvl >= 2 {
@@ -202,6 +209,9 @@ func (cr *ClientRequest) traceConnectDone(network, addr string, err error) {
 	cr.mu.Lock()
 	d := sinceMono(cr.full.connStart[network+" "+addr])
 	cr.mu.Unlock()
+	if err == nil {
+		journalPhase(cr.id, phaseConnect, int64(d))
+	}
 	lvl := Level(Dial)
 	if lvl >= 2 {
 		var e Event
@@ -229,6 +239,7 @@ func (cr *ClientRequest) traceTLSDone(st tls.ConnectionState, err error) {
 	cr.mu.Lock()
 	d := sinceMono(cr.full.tlsStart)
 	cr.mu.Unlock()
+	journalPhase(cr.id, phaseTLS, int64(d))
 	lvl := Level(Dial)
 	if lvl >= 2 {
 		var e Event
@@ -339,7 +350,9 @@ func (cr *ClientRequest) traceWroteHeaders() {
 func (cr *ClientRequest) traceWroteRequest(httptrace.WroteRequestInfo) {
 	cr.mu.Lock()
 	cr.full.wrote = mono()
+	wrote := cr.full.wrote
 	cr.mu.Unlock()
+	journalPhase(cr.id, phaseWrote, wrote)
 }
 
 func (cr *ClientRequest) traceFirstByte() {

@@ -19,6 +19,9 @@ func Emit(e *Event) {
 		e.Time = Now()
 	}
 	if e.Sev >= Warn {
+		if e.Req != 0 {
+			journalTag(e.Req, e.Name) // the request's record names its diagnostics
+		}
 		emitNow(e)
 		return
 	}

@@ -51,6 +51,7 @@ type Config struct {
 	SlowTTFB    time.Duration // … for the first response byte after the request was written
 	GCDelay     time.Duration // gc.delay for pauses longer than this
 	RingSize    int           // events in the ring; read once, at the first level-2 event
+	JournalSize int           // exchanges in the request journal (0: none); read once, at the first request
 }
 
 // DefaultConfig returns the defaults: every probe at level 1 (all=1),
@@ -67,6 +68,7 @@ func DefaultConfig() Config {
 	c.SlowTTFB = time.Second
 	c.GCDelay = time.Millisecond
 	c.RingSize = 4096
+	c.JournalSize = DefaultJournalSize
 	return c
 }
 
@@ -119,6 +121,14 @@ func (c *Config) set(k, v string) error {
 		c.RingSize = n
 		return nil
 	}
+	if k == "journal" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1<<16 {
+			return errors.New("journal must be an exchange count between 0 (no journal) and 65536")
+		}
+		c.JournalSize = n
+		return nil
+	}
 	var dst []*time.Duration
 	switch k {
 	case "slow":
@@ -135,7 +145,7 @@ func (c *Config) set(k, v string) error {
 		dst = []*time.Duration{&c.GCDelay}
 	default:
 		return errors.New("unknown key; want a probe (" + strings.Join(probeNames[:], ", ") +
-			") or all, with a level, or slow, slow.dns, slow.connect, slow.tls, slow.ttfb, gc.delay with a duration, or ring with a count")
+			") or all, with a level, or slow, slow.dns, slow.connect, slow.tls, slow.ttfb, gc.delay with a duration, or ring or journal with a count")
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
@@ -153,8 +163,8 @@ func (c Config) String() string {
 	for i, l := range c.Levels {
 		fmt.Fprintf(&b, "%s=%d,", Probe(i), l)
 	}
-	fmt.Fprintf(&b, "slow.dns=%v,slow.connect=%v,slow.tls=%v,slow.ttfb=%v,gc.delay=%v,ring=%d",
-		c.SlowDNS, c.SlowConnect, c.SlowTLS, c.SlowTTFB, c.GCDelay, c.RingSize)
+	fmt.Fprintf(&b, "slow.dns=%v,slow.connect=%v,slow.tls=%v,slow.ttfb=%v,gc.delay=%v,ring=%d,journal=%d",
+		c.SlowDNS, c.SlowConnect, c.SlowTLS, c.SlowTTFB, c.GCDelay, c.RingSize, c.JournalSize)
 	return b.String()
 }
 
@@ -174,6 +184,7 @@ func Configure(c Config) {
 	slowTTFB.Store(int64(c.SlowTTFB))
 	gcDelay.Store(int64(c.GCDelay))
 	ringSize.Store(int64(c.RingSize))
+	SetJournalSize(c.JournalSize)
 	for i, l := range c.Levels {
 		SetLevel(Probe(i), l)
 	}
@@ -191,5 +202,6 @@ func CurrentConfig() Config {
 	c.SlowTTFB = time.Duration(slowTTFB.Load())
 	c.GCDelay = time.Duration(gcDelay.Load())
 	c.RingSize = int(ringSize.Load())
+	c.JournalSize, _ = JournalStats()
 	return c
 }

@@ -35,6 +35,23 @@ var readsRequestData = map[string]string{
 	"runtimehooks/admin/server.go:routes":       "routes its own request's path",
 	// Hands the form to net/http, shows nothing.
 	"runtimehooks/gohttpdbgrt/client.go:ClientPostForm": "encodes the body it sends",
+	// The journal: sizes, a capture rule's matching and the body's
+	// Content-Type, never shown; headers kept go through RedactHeader.
+	"probes/exchange.go:journalClientStart":    "sizes, the capture rule's match on the path, the Content-Type",
+	"probes/exchange.go:journalServerStart":    "sizes, the capture rule's match on the path, the Content-Type",
+	"probes/exchange.go:journalServerEnd":      "the response's Content-Type, for a capture",
+	"probes/exchange.go:journalClientResponse": "the response's Content-Type, for a capture",
+	"probes/exchange.go:appendFields":          "copies each field through RedactHeader",
+	"probes/exchange.go:export":                "renders the URL and the path through RedactURL",
+	// Parse a URL that RedactURL already rendered.
+	"probes/curl.go:curlURL": "parses the record's redacted URL to make its redacted values variables",
+	"probes/har.go:harEntry": "parses the record's redacted URL for HAR's queryString",
+	// Applies the capture rule's field redaction to a form body.
+	"probes/bodycapture.go:redactForm": "redacts a captured form body field by field",
+	// The admin socket's own requests.
+	"runtimehooks/admin/requests.go:handleRequest":  "reads its own request's path (the id)",
+	"runtimehooks/admin/requests.go:handleRequests": "reads its own query's filters",
+	"runtimehooks/admin/requests.go:parseFilter":    "reads its own query's filters",
 }
 
 // TestOneRedactionEntry type-checks the runtime (probes, runtimehooks and

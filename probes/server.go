@@ -150,11 +150,19 @@ type serverRequest struct {
 	handlerPCs []uintptr
 	line       string              // the request line, at header or body level 2
 	w          http.ResponseWriter // the handler's writer (header.response at level 2)
-	rw         *respWriter         // the wrapper around w (&rwv), when one was put
-	rwv        respWriter
-	inFlight   bool // flight is registered
-	hasBody    bool // body is wrapped
-	hdr2       bool // header level 2: report the response header
+	rw         *respWriter         // the wrapper around w, when one was put
+	inFlight   bool                // flight is registered
+	hasBody    bool                // body is wrapped
+	hdr2       bool                // header level 2: report the response header
+	// For the journal: the status the handler answered with and when
+	// (mono), the response bytes it wrote, and whether a capture rule
+	// keeps its bodies.
+	status     int
+	answeredAt int64
+	written    int64
+	capture    bool
+	journal    bool       // the journal follows it: the writer is watched
+	rwv        respWriter // the writer wrapper's storage: no allocation of its own
 }
 
 // ServeHTTP runs h for a handler registered at site, with the probes
@@ -221,6 +229,10 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	if hl >= 2 || bl >= 2 {
 		sr.line = requestLine(r.Method, r.URL)
 	}
+	sr.journal = currentJournal() != nil
+	if sr.journal {
+		journalServerStart(sr)
+	}
 	if hl >= 1 {
 		sr.requestHeaders()
 	}
@@ -233,7 +245,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	// 0). A handler with a body to read is watched as it writes, so that a
 	// body.unread names the handler's line (captureHandler).
 	sr.hdr2 = hl >= 2
-	if sr.hdr2 || sr.hasBody {
+	if sr.hdr2 || sr.hasBody || sr.journal {
 		if ww, rw := wrapWriter(w, sr); ww != nil {
 			sr.w, sr.rw = ww, rw
 		}
@@ -292,6 +304,9 @@ func (sr *serverRequest) end() {
 	}
 	if sr.inFlight {
 		flightEnd(&sr.flight)
+	}
+	if sr.journal {
+		journalServerEnd(sr, mono())
 	}
 	unfollow(sr.key)
 }
@@ -380,6 +395,7 @@ func (w *respWriter) WriteHeader(code int) {
 
 func (w *respWriter) answered(code int) {
 	w.wrote = true
+	w.sr.status, w.sr.answeredAt = code, mono()
 	if w.sr.hdr2 {
 		w.sr.responseHeaders(code, w.Header())
 	}
@@ -402,12 +418,27 @@ func (w *respWriter) writing() {
 
 func (w *respWriter) Write(p []byte) (int, error) {
 	w.writing()
-	return w.ResponseWriter.Write(p)
+	n, err := w.ResponseWriter.Write(p)
+	w.sent(p[:n])
+	return n, err
+}
+
+// sent counts (and, under a capture rule, keeps) response bytes.
+func (w *respWriter) sent(p []byte) {
+	w.sr.written += int64(len(p))
+	if w.sr.capture {
+		journalBody(w.sr.id, true, p)
+	}
 }
 
 func (w *respWriter) WriteString(s string) (int, error) {
 	w.writing()
-	return w.ResponseWriter.(io.StringWriter).WriteString(s)
+	n, err := w.ResponseWriter.(io.StringWriter).WriteString(s)
+	w.sr.written += int64(n)
+	if w.sr.capture {
+		journalBody(w.sr.id, true, []byte(s[:n]))
+	}
+	return n, err
 }
 
 func (w *respWriter) Flush() {
@@ -430,7 +461,12 @@ func (w rwH1) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 func (w rwH1) ReadFrom(r io.Reader) (int64, error) {
 	w.writing()
-	return w.ResponseWriter.(io.ReaderFrom).ReadFrom(r)
+	if w.sr.capture {
+		r = io.TeeReader(r, captureWriter{w.sr.id})
+	}
+	n, err := w.ResponseWriter.(io.ReaderFrom).ReadFrom(r)
+	w.sr.written += n
+	return n, err
 }
 
 // rwH2 mirrors net/http's HTTP/2 response writer.
@@ -475,10 +511,8 @@ func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, 
 	if _, ok := w.(http.Pusher); ok {
 		set |= ifPusher
 	}
-	// The wrapper lives in sr: part of the one allocation a served
-	// request costs.
 	rw := &sr.rwv
-	rw.ResponseWriter, rw.sr = w, sr
+	*rw = respWriter{ResponseWriter: w, sr: sr}
 	switch set {
 	case setH1:
 		return rwH1{rw}, rw

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 	"github.com/spf13/pflag"
 )
 
@@ -40,6 +39,10 @@ var ctlSubcommands = []struct {
 	{"streams", "", ctlStreams},
 	{"keylog", "[FILE|off] [--ttl D]", ctlKeyLog},
 	{"audit", "[--verify]", ctlAudit},
+	{"requests", "[KEY=VALUE filters: side, site, host, status, method, path, min]", ctlRequests},
+	{"har", "[FILE] [KEY=VALUE filters]", ctlHAR},
+	{"curl", "ID", ctlCurl},
+	{"capture", "['METHOD PATH-GLOB'|off] [--bodies SIZE] [--field F=MODE ...] [--side S] [--host H] [--ttl D]", ctlCapture},
 }
 
 func ctlSubcommand(name string) func(*adminClient, []string, *ctlOpts) error {
@@ -261,6 +264,10 @@ type ctlOpts struct {
 	ttl    string
 	verify bool
 	out    io.Writer
+	// capture's
+	bodies     string
+	fields     []string
+	side, host string
 }
 
 func ctlVerb(g *globals, args []string) int {
@@ -269,6 +276,10 @@ func ctlVerb(g *globals, args []string) int {
 	fs.BoolVar(&o.json, "json", false, "print the JSON answer")
 	fs.StringVar(&o.ttl, "ttl", "", "how long a change lasts before it reverts (default 15m, at most 24h)")
 	fs.BoolVar(&o.verify, "verify", false, "audit: check the hash chain of the audit log")
+	fs.StringVar(&o.bodies, "bodies", "", "capture: bytes kept per body (4096, 4KiB, 1MiB; default 4KiB, at most 1MiB)")
+	fs.StringArrayVar(&o.fields, "field", nil, "capture: FIELD=MODE, a JSON or form field redacted in kept bodies (mode redact, hash or mask:A-B); repeatable")
+	fs.StringVar(&o.side, "side", "", "capture: client or server (default both)")
+	fs.StringVar(&o.host, "host", "", "capture: only requests to this host")
 	if !parseVerbFlags(g, fs, "ctl", args) {
 		return 2
 	}
@@ -774,42 +785,6 @@ func ctlKeyLog(c *adminClient, args []string, o *ctlOpts) error {
 	return errors.New("want FILE or off")
 }
 
-// verifyAudit checks the hash chain the way the server builds it: each
-// entry's hash is the SHA-256 of the previous hash, a newline, and the
-// entry's JSON with "hash" empty (sorted keys, as the server writes them).
-func verifyAudit(entries []map[string]any) error {
-	for i, e := range entries {
-		prev, hash := str(e["prev"]), str(e["hash"])
-		c := make(map[string]any, len(e))
-		for k, v := range e {
-			c[k] = v
-		}
-		c["hash"] = ""
-		b, err := json.Marshal(c)
-		if err != nil {
-			return err
-		}
-		h := sha256.New()
-		h.Write([]byte(prev + "\n"))
-		h.Write(b)
-		if hex.EncodeToString(h.Sum(nil)) != hash {
-			return fmt.Errorf("entry %s: content does not match its hash", str(e["seq"]))
-		}
-		if i == 0 {
-			if str(e["seq"]) == "1" && prev != strings.Repeat("0", 64) {
-				return errors.New("entry 1 does not start the chain")
-			}
-			continue
-		}
-		seq, _ := e["seq"].(float64)
-		pseq, _ := entries[i-1]["seq"].(float64)
-		if prev != str(entries[i-1]["hash"]) || seq != pseq+1 {
-			return fmt.Errorf("entry %s does not follow entry %s", str(e["seq"]), str(entries[i-1]["seq"]))
-		}
-	}
-	return nil
-}
-
 func ctlAudit(c *adminClient, args []string, o *ctlOpts) error {
 	if len(args) != 0 {
 		return errors.New("takes no arguments")
@@ -818,19 +793,18 @@ func ctlAudit(c *adminClient, args []string, o *ctlOpts) error {
 	if err != nil {
 		return err
 	}
-	var res struct {
-		Entries []map[string]any `json:"entries"`
-	}
+	var res api.Audit
 	if err := json.Unmarshal(data, &res); err != nil {
 		return err
 	}
 	if o.verify {
-		if err := verifyAudit(res.Entries); err != nil {
+		// The server's own check, run here on what was received.
+		if err := api.VerifyChain(res.Entries); err != nil {
 			return fmt.Errorf("audit log chain BROKEN: %v", err)
 		}
 		first := "1"
 		if len(res.Entries) > 0 {
-			first = str(res.Entries[0]["seq"])
+			first = strconv.FormatInt(res.Entries[0].Seq, 10)
 		}
 		if !o.json {
 			fmt.Fprintf(o.out, "audit log chain OK: %d entries from seq %s\n", len(res.Entries), first)
@@ -844,16 +818,13 @@ func ctlAudit(c *adminClient, args []string, o *ctlOpts) error {
 	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEQ\tTIME\tPEER\tACTION\tCHANGE\tTTL\tRESULT")
 	for _, e := range res.Entries {
-		peer, _ := e["peer"].(map[string]any)
-		fmt.Fprintf(tw, "%s\t%s\tpid=%s uid=%s\t%s\t%s\t%s\t%s\n", str(e["seq"]), str(e["time"]), str(peer["pid"]), str(peer["uid"]),
-			str(e["action"]), changeText(e["before"], e["after"]), str(e["ttl"]), str(e["result"]))
+		fmt.Fprintf(tw, "%d\t%s\tpid=%d uid=%d\t%s\t%s\t%s\t%s\n", e.Seq, e.Time, e.Peer.PID, e.Peer.UID,
+			e.Action, changeText(e.Before, e.After), e.TTL, e.Result)
 	}
 	return tw.Flush()
 }
 
-func changeText(before, after any) string {
-	b, _ := before.(map[string]any)
-	a, _ := after.(map[string]any)
+func changeText(b, a map[string]string) string {
 	var keys []string
 	for k := range a {
 		keys = append(keys, k)
@@ -862,9 +833,9 @@ func changeText(before, after any) string {
 	var parts []string
 	for _, k := range keys {
 		if bv, ok := b[k]; ok {
-			parts = append(parts, k+" "+str(bv)+"->"+str(a[k]))
+			parts = append(parts, k+" "+bv+"->"+a[k])
 		} else {
-			parts = append(parts, k+"="+str(a[k]))
+			parts = append(parts, k+"="+a[k])
 		}
 	}
 	return strings.Join(parts, ", ")

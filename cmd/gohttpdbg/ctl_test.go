@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
+
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin"
 )
@@ -66,20 +68,18 @@ func TestCtlAgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res struct {
-		Entries []map[string]any `json:"entries"`
-	}
+	var res api.Audit
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Entries) != 2 {
 		t.Fatalf("%d audit entries", len(res.Entries))
 	}
-	if err := verifyAudit(res.Entries); err != nil {
+	if err := api.VerifyChain(res.Entries); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
-	res.Entries[0]["ttl"] = "24h"
-	if err := verifyAudit(res.Entries); err == nil {
+	res.Entries[0].TTL = "24h"
+	if err := api.VerifyChain(res.Entries); err == nil {
 		t.Fatal("tampered entry verified")
 	}
 	out.Reset()

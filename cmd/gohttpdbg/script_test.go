@@ -77,6 +77,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", env.Getenv("WORK")+"/home")
 			env.Setenv("GOHTTPDBG_CACHE", cache)
 			env.Setenv("REPO", repo)
+			// npm (journal.txtar fetches the HAR schema) trusts the CAs the
+			// machine adds for node.
+			if v := os.Getenv("NODE_EXTRA_CA_CERTS"); v != "" {
+				env.Setenv("NODE_EXTRA_CA_CERTS", v)
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

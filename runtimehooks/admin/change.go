@@ -57,6 +57,8 @@ func (s *Server) current(kind, key string) (string, bool) {
 		return strconv.Itoa(frame.HTTP2Debug()), true
 	case kindKeyLog:
 		return s.keyLogPath, s.keyLogPath != ""
+	case kindCapture:
+		return currentCapture()
 	}
 	return "", false
 }
@@ -75,6 +77,8 @@ func (s *Server) apply(kind, key, value string, unset bool) {
 		frame.SetHTTP2Debug(n)
 	case kindKeyLog:
 		s.setKeyLogLocked(value)
+	case kindCapture:
+		applyCapture(value, unset)
 	}
 }
 

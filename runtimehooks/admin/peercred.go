@@ -8,13 +8,12 @@ import (
 	"os"
 	"sync"
 	"syscall"
+
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
 // Peer is who is on the other end of an admin connection.
-type Peer struct {
-	PID int `json:"pid"`
-	UID int `json:"uid"`
-}
+type Peer = api.Peer
 
 func peerOf(c *net.UnixConn) (Peer, error) {
 	rc, err := c.SyscallConn()

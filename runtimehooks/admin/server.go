@@ -22,6 +22,7 @@ import (
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/frame"
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
 // Options configure the server; the zero value serves read-write on
@@ -195,17 +196,15 @@ func (s *Server) Close() error {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/status", s.get(s.handleStatus))
-	mux.HandleFunc("/v1/probes", s.getPut(s.handleProbesGet, s.handleProbesPut))
-	mux.HandleFunc("/v1/godebug", s.getPut(s.handleGodebugGet, s.handleGodebugPut))
-	mux.HandleFunc("/v1/events", s.get(s.handleEvents))
-	mux.HandleFunc("/v1/bodies", s.get(s.handleBodies))
-	mux.HandleFunc("/v1/conns", s.get(s.handleConns))
-	mux.HandleFunc("/v1/streams", s.get(s.handleStreams))
-	mux.HandleFunc("/v1/keylog", s.handleKeyLog)
-	mux.HandleFunc("/v1/audit", s.get(s.handleAudit))
+	handlers := s.handlers()
+	for _, ep := range api.Endpoints {
+		if h := handlers[ep.Pattern]; h != nil {
+			mux.HandleFunc(ep.Pattern, h)
+			delete(handlers, ep.Pattern) // one pattern may serve several paths
+		}
+	}
 	notFound := func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint; see /v1/status, /v1/probes, /v1/godebug, /v1/events, /v1/bodies, /v1/conns, /v1/streams, /v1/keylog, /v1/audit", nil)
+		writeError(w, http.StatusNotFound, api.NotFound(), nil)
 	}
 	mux.HandleFunc("/", notFound)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -228,6 +227,44 @@ func cleanPath(p string) bool {
 	}
 	c := path.Clean(p)
 	return c == p || c != "/" && c+"/" == p
+}
+
+// handlers maps each endpoint's mux pattern (api.Endpoints) to its
+// handler.
+func (s *Server) handlers() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"/v1/status":    s.get(s.handleStatus),
+		"/v1/probes":    s.getPut(s.handleProbesGet, s.handleProbesPut),
+		"/v1/godebug":   s.getPut(s.handleGodebugGet, s.handleGodebugPut),
+		"/v1/events":    s.get(s.handleEvents),
+		"/v1/bodies":    s.get(s.handleBodies),
+		"/v1/conns":     s.get(s.handleConns),
+		"/v1/streams":   s.get(s.handleStreams),
+		"/v1/keylog":    s.handleKeyLog,
+		"/v1/audit":     s.get(s.handleAudit),
+		"/v1/requests":  s.get(s.handleRequests),
+		"/v1/requests/": s.get(s.handleRequest),
+		"/v1/har":       s.get(s.handleHAR),
+		"/v1/capture":   s.getPutDelete(s.handleCaptureGet, s.handleCapturePut, s.handleCaptureDelete),
+	}
+}
+
+func (s *Server) getPutDelete(get, put, del http.HandlerFunc) http.HandlerFunc {
+	gp := s.getPut(get, put)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			if s.writable(w, r) {
+				del(w, r)
+			}
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPut {
+			w.Header().Set("Allow", "GET, PUT, DELETE")
+			writeError(w, http.StatusMethodNotAllowed, r.Method+" not allowed; use GET, PUT or DELETE", nil)
+			return
+		}
+		gp(w, r)
+	}
 }
 
 func (s *Server) get(h http.HandlerFunc) http.HandlerFunc {
@@ -733,13 +770,9 @@ func (s *Server) handleStreams(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
-	entries := s.audit.list()
-	res := map[string]any{"entries": entries}
-	if err := VerifyChain(entries); err != nil {
-		res["verified"] = false
-		res["verify_error"] = err.Error()
-	} else {
-		res["verified"] = true
+	res := api.Audit{Entries: s.audit.list(), Verified: true}
+	if err := api.VerifyChain(res.Entries); err != nil {
+		res.Verified, res.VerifyError = false, err.Error()
 	}
 	writeJSON(w, http.StatusOK, res)
 }

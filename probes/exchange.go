@@ -1,0 +1,755 @@
+package probes
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The request journal keeps one record per request and side (an
+// exchange): what the probes saw of it, from the first hook to the end
+// of its body, joined in one place instead of scattered over events
+// that share a req id. It is a ring of preallocated slots indexed by the
+// request id, so following a request costs no allocation of its own: a
+// request claims slot id%N when it starts (evicting what was there, which
+// is counted as dropped) and fills it as its hooks run; a diagnostic
+// emitted with its id is tagged onto it (Emit). A record is complete when
+// the exchange ends: a client request at its response body's EOF, Close
+// or collection (or at its error), a server request when its handler
+// returned. Only complete records are listed.
+
+// Exchange is one request as the journal keeps it. Times are
+// milliseconds, as in HAR; a phase that does not apply is -1.
+type Exchange struct {
+	ID     uint64    `json:"id"`
+	Side   string    `json:"side"` // "client" or "server"
+	Site   string    `json:"site,omitempty"`
+	Via    string    `json:"via,omitempty"`
+	Start  time.Time `json:"start"`
+	Method string    `json:"method"`
+	URL    string    `json:"url"` // redacted
+	Host   string    `json:"host"`
+	Path   string    `json:"path"`
+	Proto  string    `json:"proto,omitempty"` // "HTTP/1.1", "h2" or "h2c"
+	Status int       `json:"status"`          // 0 when there was no response
+	Error  string    `json:"error,omitempty"`
+	Conn   uint64    `json:"conn,omitempty"`
+	Reused bool      `json:"reused"`
+	Remote string    `json:"remote,omitempty"`
+	Local  string    `json:"local,omitempty"`
+
+	RequestHeaderSize  int           `json:"request_header_size"`
+	ResponseHeaderSize int           `json:"response_header_size"`
+	RequestHeaders     []HeaderField `json:"request_headers,omitempty"`  // redacted; header level 2 or a capture
+	ResponseHeaders    []HeaderField `json:"response_headers,omitempty"` // redacted; header level 2 or a capture
+	RequestBodySize    int64         `json:"request_body_size"`          // -1 unknown
+	ResponseBodySize   int64         `json:"response_body_size"`         // -1 unknown
+	RequestBody        *CapturedBody `json:"request_body,omitempty"`     // under a capture rule
+	ResponseBody       *CapturedBody `json:"response_body,omitempty"`    // under a capture rule
+
+	Time        float64  `json:"time"` // the sum of the phases, ms
+	Timings     Timings  `json:"timings"`
+	Diagnostics []string `json:"diagnostics,omitempty"` // names of the warnings and errors emitted for it
+}
+
+// HeaderField is one header line, its value redacted.
+type HeaderField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// CapturedBody is a body kept under a capture rule, its fields redacted.
+type CapturedBody struct {
+	MimeType  string `json:"mime_type,omitempty"`
+	Text      string `json:"text"`
+	Size      int64  `json:"size"`      // bytes seen
+	Truncated bool   `json:"truncated"` // Size is over the rule's cap: Text has the cap's worth
+}
+
+// Timings are an exchange's phases in the HAR sense, in milliseconds;
+// -1 for a phase that does not apply (DNS, connect and TLS on a reused
+// connection, on the server side). Connect includes SSL, as in HAR.
+type Timings struct {
+	Blocked float64 `json:"blocked"`
+	DNS     float64 `json:"dns"`
+	Connect float64 `json:"connect"`
+	SSL     float64 `json:"ssl"`
+	Send    float64 `json:"send"`
+	Wait    float64 `json:"wait"`
+	Receive float64 `json:"receive"`
+}
+
+// DefaultJournalSize is the journal's size unless GOHTTPDBG says
+// journal=N.
+const DefaultJournalSize = 1024
+
+const maxDiags = 8 // diagnostic names kept per exchange
+
+type jstate uint8
+
+const (
+	jEmpty jstate = iota
+	jOpen
+	jDone
+)
+
+// jslot is one exchange in the ring. Its strings are the request's own
+// (method, site) or rendered when the request already renders them; the
+// URL is copied by value and redacted when read.
+type jslot struct {
+	mu      *sync.Mutex // in journal.locks: claim resets the rest
+	id      uint64
+	state   jstate
+	server  bool
+	reused  bool
+	connNew bool // a connection was dialed for it (reused known false)
+	site    string
+	via     string
+	method  string
+	u       url.URL
+	host    string
+	proto   string
+	status  int
+	err     string
+	conn    uint64
+	remote  string
+	local   string
+	laddr   net.Addr // server: rendered when read
+	reqHS   int
+	respHS  int
+	reqHdr  []HeaderField
+	respHdr []HeaderField
+	reqBS   int64
+	respBS  int64
+	// mono times; 0 when not seen.
+	start, gotConn, wrote, respAt, end int64
+	dns, connect, tls                  int64 // durations, ns; -1 unseen
+	diags                              [maxDiags]string
+	nd                                 int
+	cap                                *captureState // nil unless a capture rule matched
+}
+
+type journal struct {
+	slots   []jslot
+	dropped atomic.Uint64
+}
+
+var (
+	journalSize atomic.Int64
+	theJournal  atomic.Pointer[journal]
+	journalOnce sync.Once
+)
+
+func init() { journalSize.Store(DefaultJournalSize) }
+
+// SetJournalSize sets the journal's size (0: no journal); it takes effect
+// only before the first request is followed.
+func SetJournalSize(n int) { journalSize.Store(int64(n)) }
+
+// currentJournal returns the journal, made on first use; nil when its
+// size is 0.
+func currentJournal() *journal {
+	if j := theJournal.Load(); j != nil {
+		return j
+	}
+	journalOnce.Do(func() {
+		if n := journalSize.Load(); n > 0 {
+			theJournal.Store(newJournal(int(n)))
+		}
+	})
+	return theJournal.Load()
+}
+
+func newJournal(n int) *journal {
+	j := &journal{slots: make([]jslot, n)}
+	locks := make([]sync.Mutex, n)
+	for i := range j.slots {
+		j.slots[i].mu = &locks[i]
+	}
+	return j
+}
+
+// slotFor returns the slot of exchange id, locked, if it still holds it.
+func (j *journal) slotFor(id uint64) *jslot {
+	s := &j.slots[id%uint64(len(j.slots))]
+	s.mu.Lock()
+	if s.id != id || s.state == jEmpty {
+		s.mu.Unlock()
+		return nil
+	}
+	return s
+}
+
+// claim starts exchange id in its slot, evicting (and counting) the one
+// there. The slot is returned locked.
+func (j *journal) claim(id uint64, server bool, start int64) *jslot {
+	s := &j.slots[id%uint64(len(j.slots))]
+	s.mu.Lock()
+	if s.state != jEmpty {
+		j.dropped.Add(1)
+	}
+	reqHdr, respHdr := s.reqHdr[:0], s.respHdr[:0] // reuse the level-2 buffers
+	*s = jslot{mu: s.mu, id: id, state: jOpen, server: server, start: start, dns: -1, connect: -1, tls: -1, reqBS: -1, respBS: -1}
+	s.reqHdr, s.respHdr = reqHdr, respHdr
+	return s
+}
+
+// journalClientStart opens cr's record; it reports whether a capture
+// rule wants the request's body.
+func journalClientStart(cr *ClientRequest) (capture bool) {
+	j := currentJournal()
+	if j == nil {
+		return false
+	}
+	req := cr.req
+	s := j.claim(cr.id, false, cr.start)
+	s.site, s.method, s.u, s.host = cr.site, req.Method, *req.URL, req.URL.Host
+	s.reqBS = req.ContentLength
+	if req.Body == nil || req.Body == http.NoBody {
+		s.reqBS = 0
+	}
+	s.reqHS = HeaderSize(req.Header) + len(req.Method) + len(req.URL.EscapedPath()) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
+	if Level(Header) >= 2 {
+		s.reqHdr = appendFields(s.reqHdr, req.Header)
+	}
+	s.cap = captureFor(false, req.Method, req.URL.Host, req.URL.Path)
+	if s.cap != nil {
+		s.cap.reqType = req.Header.Get("Content-Type")
+		if len(s.reqHdr) == 0 {
+			s.reqHdr = appendFields(s.reqHdr, req.Header)
+		}
+	}
+	capture = s.cap != nil && req.Body != nil && req.Body != http.NoBody
+	s.mu.Unlock()
+	return capture
+}
+
+// journalConn records the connection a client request got.
+func journalConn(id, conn uint64, reused bool, local, remote string, at int64) {
+	j := theJournal.Load()
+	if j == nil {
+		return
+	}
+	if s := j.slotFor(id); s != nil {
+		s.conn, s.reused, s.connNew, s.local, s.remote, s.gotConn = conn, reused, !reused, local, remote, at
+		s.mu.Unlock()
+	}
+}
+
+const (
+	phaseDNS = iota
+	phaseConnect
+	phaseTLS
+	phaseWrote
+)
+
+// journalPhase records a dial phase's duration (or, for phaseWrote, the
+// time the request was written).
+func journalPhase(id uint64, phase int, v int64) {
+	j := theJournal.Load()
+	if j == nil || id == 0 {
+		return
+	}
+	if s := j.slotFor(id); s != nil {
+		switch phase {
+		case phaseDNS:
+			s.dns = v
+		case phaseConnect:
+			s.connect = v
+		case phaseTLS:
+			s.tls = v
+		case phaseWrote:
+			s.wrote = v
+		}
+		s.mu.Unlock()
+	}
+}
+
+// journalClientResponse records a client request's outcome; done says
+// that it ends the exchange (no body to wait for).
+func journalClientResponse(cr *ClientRequest, resp *http.Response, err error, now int64, done bool) {
+	j := theJournal.Load()
+	if j == nil {
+		return
+	}
+	s := j.slotFor(cr.id)
+	if s == nil {
+		return
+	}
+	s.via = cr.via
+	if err != nil {
+		s.err = err.Error()
+	}
+	if resp != nil {
+		s.status, s.respAt = resp.StatusCode, now
+		s.proto = protoName(resp.ProtoMajor, resp.Proto, cr.req.URL.Scheme != "https")
+		if resp.ProtoMajor == 2 && s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
+			// No connection was handed over and nothing was dialed: with the
+			// std hooks a request on a kept HTTP/2 connection never passes
+			// getConn, and a new one is always seen dialing.
+			s.reused = true
+		}
+		s.respHS = HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+		if Level(Header) >= 2 || s.cap != nil {
+			s.respHdr = appendFields(s.respHdr, resp.Header)
+		}
+		if s.cap != nil {
+			s.cap.respType = resp.Header.Get("Content-Type")
+		}
+		if resp.Body == nil || resp.Body == http.NoBody {
+			s.respBS = 0
+		}
+	}
+	if done {
+		s.finishLocked(now)
+	}
+	s.mu.Unlock()
+}
+
+// journalClientEnd ends a client exchange at its body's end: n bytes
+// were read.
+func journalClientEnd(id uint64, now, n int64) {
+	j := theJournal.Load()
+	if j == nil {
+		return
+	}
+	if s := j.slotFor(id); s != nil {
+		if s.state == jOpen {
+			s.respBS = n
+			s.finishLocked(now)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// finishLocked completes the record and hands it to the subscribers.
+func (s *jslot) finishLocked(now int64) {
+	s.end, s.state = now, jDone
+	if s.cap != nil {
+		s.cap.finish()
+	}
+	if exchangeSubs.Load() != nil {
+		publishExchange(s.export())
+	}
+}
+
+func protoName(major int, proto string, clear bool) string {
+	if major == 2 {
+		if clear {
+			return "h2c"
+		}
+		return "h2"
+	}
+	return proto
+}
+
+// journalServerStart opens sr's record.
+func journalServerStart(sr *serverRequest) {
+	j := currentJournal()
+	if j == nil {
+		return
+	}
+	r := sr.r
+	s := j.claim(sr.id, true, sr.start)
+	s.site, s.method, s.u, s.host, s.conn = sr.site, r.Method, *r.URL, r.Host, sr.conn
+	s.proto = protoName(r.ProtoMajor, r.Proto, r.TLS == nil)
+	s.remote = r.RemoteAddr
+	s.laddr, _ = r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if r.TLS != nil {
+		s.u.Scheme = "https"
+	} else {
+		s.u.Scheme = "http"
+	}
+	s.u.Host = r.Host
+	s.reqHS = HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
+	s.reqBS = r.ContentLength
+	if Level(Header) >= 2 {
+		s.reqHdr = appendFields(s.reqHdr, r.Header)
+	}
+	s.cap = captureFor(true, r.Method, r.Host, r.URL.Path)
+	if s.cap != nil {
+		sr.capture = true
+		s.cap.reqType = r.Header.Get("Content-Type")
+		if len(s.reqHdr) == 0 {
+			s.reqHdr = appendFields(s.reqHdr, r.Header)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// journalServerEnd completes sr's record: its handler returned.
+func journalServerEnd(sr *serverRequest, now int64) {
+	j := theJournal.Load()
+	if j == nil {
+		return
+	}
+	s := j.slotFor(sr.id)
+	if s == nil {
+		return
+	}
+	s.site = sr.site
+	if sr.regSite != "" {
+		s.site = sr.regSite
+	}
+	s.status, s.respAt = sr.status, sr.answeredAt
+	if sr.hasBody {
+		s.reqBS = sr.body.bytes.Load()
+	}
+	s.respBS = sr.written
+	if s.status != 0 || sr.rw != nil {
+		h := sr.w.Header()
+		s.respHS = HeaderSize(h) + len("HTTP/1.1 200 OK\r\n")
+		if Level(Header) >= 2 || s.cap != nil {
+			s.respHdr = appendFields(s.respHdr, h)
+		}
+		if s.cap != nil {
+			s.cap.respType = h.Get("Content-Type")
+		}
+	}
+	s.finishLocked(now)
+	s.mu.Unlock()
+}
+
+// journalTag appends a diagnostic's name to exchange id's record.
+func journalTag(id uint64, name string) {
+	j := theJournal.Load()
+	if j == nil {
+		return
+	}
+	if s := j.slotFor(id); s != nil {
+		dup := false
+		for i := 0; i < s.nd; i++ {
+			dup = dup || s.diags[i] == name
+		}
+		if !dup && s.nd < maxDiags {
+			s.diags[s.nd] = name
+			s.nd++
+		}
+		s.mu.Unlock()
+	}
+}
+
+func appendFields(dst []HeaderField, h http.Header) []HeaderField {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			dst = append(dst, HeaderField{Name: k, Value: RedactHeader(k, v)})
+		}
+	}
+	if dst == nil {
+		dst = []HeaderField{}
+	}
+	return dst
+}
+
+// ms renders a duration in ns as milliseconds, to the microsecond.
+func ms(ns int64) float64 {
+	if ns < 0 {
+		return -1
+	}
+	return float64((ns+500)/1000) / 1000
+}
+
+// export renders the slot as an Exchange; s.mu is held.
+func (s *jslot) export() Exchange {
+	x := Exchange{ID: s.id, Side: "client", Site: s.site, Via: s.via, Start: wallAt(s.start), Method: s.method,
+		Host: s.host, Proto: s.proto, Status: s.status, Error: s.err, Conn: s.conn, Reused: s.reused,
+		Remote: s.remote, Local: s.local, RequestHeaderSize: s.reqHS, ResponseHeaderSize: s.respHS,
+		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
+	u := s.u
+	x.URL = RedactURL(&u)
+	// The path too may carry a secret (a webhook's token).
+	pu := url.URL{Path: s.u.Path, RawPath: s.u.RawPath}
+	x.Path = RedactURL(&pu)
+	if x.Path == "" {
+		x.Path = "/"
+	}
+	if s.server {
+		x.Side = "server"
+		if s.laddr != nil {
+			x.Local = s.laddr.String()
+		}
+	}
+	if len(s.reqHdr) > 0 {
+		x.RequestHeaders = append([]HeaderField(nil), s.reqHdr...)
+	}
+	if len(s.respHdr) > 0 {
+		x.ResponseHeaders = append([]HeaderField(nil), s.respHdr...)
+	}
+	for i := 0; i < s.nd; i++ {
+		x.Diagnostics = append(x.Diagnostics, s.diags[i])
+	}
+	if s.cap != nil {
+		x.RequestBody, x.ResponseBody = s.cap.bodies()
+	}
+	x.Timings = s.timings()
+	t := x.Timings
+	for _, v := range []float64{t.Blocked, t.DNS, t.Connect, t.Send, t.Wait, t.Receive} {
+		if v > 0 {
+			x.Time += v
+		}
+	}
+	x.Time = round3(x.Time)
+	return x
+}
+
+// timings splits the exchange's time into HAR phases. Every phase is
+// rounded on its own and the total is their sum, so that HAR's rule
+// (time is the sum of the phases) holds exactly.
+func (s *jslot) timings() Timings {
+	end := s.end
+	if end == 0 {
+		end = s.start
+	}
+	respAt := s.respAt
+	if respAt == 0 || respAt > end {
+		respAt = end
+	}
+	if s.server {
+		// The server's view: from the handler's start to its response
+		// headers (wait), then to its return (receive, the response being
+		// written). Nothing was dialed or blocked on.
+		return Timings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1, Send: 0,
+			Wait: ms(respAt - s.start), Receive: ms(end - respAt)}
+	}
+	t := Timings{Blocked: 0, DNS: -1, Connect: -1, SSL: -1}
+	got := s.gotConn
+	if got == 0 || got > respAt {
+		got = s.start
+	}
+	if !s.reused {
+		var dial int64
+		if s.dns >= 0 {
+			t.DNS = ms(s.dns)
+			dial += s.dns
+		}
+		if s.connect >= 0 || s.tls >= 0 {
+			c := maxI64(s.connect, 0) + maxI64(s.tls, 0)
+			t.Connect = ms(c)
+			dial += c
+			if s.tls >= 0 {
+				t.SSL = ms(s.tls)
+			}
+		}
+		blocked := got - s.start - dial
+		if blocked < 0 {
+			// The phases overlap the wait (a dial raced by another
+			// request): give the dial what there is.
+			blocked = 0
+		}
+		t.Blocked = ms(blocked)
+	} else {
+		t.Blocked = ms(got - s.start)
+	}
+	wrote := s.wrote
+	if wrote == 0 || wrote < got || wrote > respAt {
+		wrote = got
+	}
+	t.Send = ms(wrote - got)
+	t.Wait = ms(respAt - wrote)
+	t.Receive = ms(end - respAt)
+	return t
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+func maxI64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// ExchangeFilter selects exchanges; the zero value selects all.
+type ExchangeFilter struct {
+	Side   string        // "client", "server" or ""
+	Site   string        // a substring of the site
+	Host   string        // the host, exactly (with or without its port)
+	Status int           // the status, exactly; 0 any
+	Method string        // exactly, case-insensitive
+	Path   string        // a path.Match glob; "*" matches within a segment, a trailing "/*" any rest
+	MinDur time.Duration // at least this long
+	ID     uint64        // this exchange only
+}
+
+// Match reports whether x passes f.
+func (f ExchangeFilter) Match(x *Exchange) bool {
+	if f.ID != 0 && x.ID != f.ID {
+		return false
+	}
+	if f.Side != "" && x.Side != f.Side {
+		return false
+	}
+	if f.Site != "" && !strings.Contains(x.Site, f.Site) {
+		return false
+	}
+	if f.Host != "" && x.Host != f.Host && hostOnly(x.Host) != f.Host {
+		return false
+	}
+	if f.Status != 0 && x.Status != f.Status {
+		return false
+	}
+	if f.Method != "" && !strings.EqualFold(f.Method, x.Method) {
+		return false
+	}
+	if f.Path != "" && !GlobMatch(f.Path, x.Path) {
+		return false
+	}
+	if f.MinDur > 0 && x.Time < float64(f.MinDur)/1e6 {
+		return false
+	}
+	return true
+}
+
+func hostOnly(h string) string {
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		return host
+	}
+	return h
+}
+
+// GlobMatch matches a path against a glob, segment by segment with
+// path.Match's syntax; a last segment "*" also matches any deeper path
+// ("/api/*" matches "/api/v1/x").
+func GlobMatch(glob, p string) bool {
+	gs, ps := strings.Split(glob, "/"), strings.Split(p, "/")
+	if len(ps) > len(gs) && gs[len(gs)-1] == "*" {
+		ps = ps[:len(gs)]
+	}
+	if len(gs) != len(ps) {
+		return false
+	}
+	for i := range gs {
+		if ok, _ := path.Match(gs[i], ps[i]); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Exchanges returns the complete exchanges in the journal that pass f,
+// oldest first, and how many the journal has dropped.
+func Exchanges(f ExchangeFilter) (out []Exchange, dropped uint64) {
+	j := theJournal.Load()
+	if j == nil {
+		return nil, 0
+	}
+	from, to := 0, len(j.slots)
+	if f.ID != 0 { // its slot only
+		from = int(f.ID % uint64(len(j.slots)))
+		to = from + 1
+	}
+	for i := from; i < to; i++ {
+		s := &j.slots[i]
+		s.mu.Lock()
+		if s.state == jDone && (f.ID == 0 || s.id == f.ID) {
+			x := s.export()
+			if f.Match(&x) {
+				out = append(out, x)
+			}
+		}
+		s.mu.Unlock()
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	return out, j.dropped.Load()
+}
+
+// JournalStats returns the journal's size and how many records it has
+// dropped.
+func JournalStats() (size int, dropped uint64) {
+	if j := theJournal.Load(); j != nil {
+		return len(j.slots), j.dropped.Load()
+	}
+	return int(journalSize.Load()), 0
+}
+
+// ExchangeSub receives every exchange completed after it subscribed. A
+// slow subscriber loses exchanges (counted), never blocks the requests.
+type ExchangeSub struct {
+	ch      chan Exchange
+	dropped atomic.Uint64
+}
+
+var (
+	exchangeSubsMu sync.Mutex
+	exchangeSubs   atomic.Pointer[[]*ExchangeSub]
+)
+
+// SubscribeExchanges returns a subscription buffering up to size
+// completed exchanges (for /v1/requests?follow=1, and exporters).
+func SubscribeExchanges(size int) *ExchangeSub {
+	if size < 1 {
+		size = 1
+	}
+	currentJournal()
+	s := &ExchangeSub{ch: make(chan Exchange, size)}
+	exchangeSubsMu.Lock()
+	defer exchangeSubsMu.Unlock()
+	var list []*ExchangeSub
+	if p := exchangeSubs.Load(); p != nil {
+		list = append(list, *p...)
+	}
+	list = append(list, s)
+	exchangeSubs.Store(&list)
+	return s
+}
+
+// C returns the channel of exchanges; Close closes it.
+func (s *ExchangeSub) C() <-chan Exchange { return s.ch }
+
+// Dropped returns how many exchanges this subscriber lost.
+func (s *ExchangeSub) Dropped() uint64 { return s.dropped.Load() }
+
+// Close ends the subscription.
+func (s *ExchangeSub) Close() {
+	exchangeSubsMu.Lock()
+	defer exchangeSubsMu.Unlock()
+	p := exchangeSubs.Load()
+	if p == nil {
+		return
+	}
+	var list []*ExchangeSub
+	found := false
+	for _, x := range *p {
+		if x == s {
+			found = true
+			continue
+		}
+		list = append(list, x)
+	}
+	if !found {
+		return
+	}
+	if len(list) == 0 {
+		exchangeSubs.Store(nil)
+	} else {
+		exchangeSubs.Store(&list)
+	}
+	close(s.ch)
+}
+
+func publishExchange(x Exchange) {
+	exchangeSubsMu.Lock()
+	defer exchangeSubsMu.Unlock()
+	p := exchangeSubs.Load()
+	if p == nil {
+		return
+	}
+	for _, s := range *p {
+		select {
+		case s.ch <- x:
+		default:
+			s.dropped.Add(1)
+		}
+	}
+}
