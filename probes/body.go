@@ -53,6 +53,9 @@ type bodyState struct {
 	racWarned  atomic.Bool
 	flightDone atomic.Bool
 	slot       int // in bodies
+	// spanOf is the client request whose OTLP span ends with the body
+	// (GOHTTPDBG_OUT=otlp), else nil.
+	spanOf *ClientRequest
 }
 
 // done ends the request for the gc in-flight set and for the host's
@@ -66,6 +69,9 @@ func (st *bodyState) done(now int64) {
 	}
 	if st.host != nil {
 		st.host.end()
+	}
+	if st.spanOf != nil {
+		clientSpanEnd(st.spanOf)
 	}
 }
 

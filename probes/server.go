@@ -154,6 +154,7 @@ type serverRequest struct {
 	inFlight   bool                // flight is registered
 	hasBody    bool                // body is wrapped
 	hdr2       bool                // header level 2: report the response header
+	span       *span               // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 }
 
 // ServeHTTP runs h for a handler registered at site, with the probes
@@ -179,6 +180,9 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 		return
 	}
 	defer sr.end()
+	if sr.span != nil {
+		r = sr.span.handlerReq // its context carries the span
+	}
 	h.ServeHTTP(sr.w, r)
 	sr.returned()
 }
@@ -227,12 +231,15 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 		sr.hasBody = wrapRequestBody(r, sr) != nil
 	}
 	sr.inFlight = flightStart(&sr.flight, sr.id, site, sr.start, true) != nil
+	if s := otlpOn.Load(); s != nil {
+		serverSpanStart(s, sr, r)
+	}
 	// header.response is reported when the handler writes its header, or
 	// when it returns (net/http then sends 200, or the status is unknown:
 	// 0). A handler with a body to read is watched as it writes, so that a
 	// body.unread names the handler's line (captureHandler).
 	sr.hdr2 = hl >= 2
-	if sr.hdr2 || sr.hasBody {
+	if sr.hdr2 || sr.hasBody || sr.span != nil {
 		if ww, rw := wrapWriter(w, sr); ww != nil {
 			sr.w, sr.rw = ww, rw
 		}
@@ -291,6 +298,13 @@ func (sr *serverRequest) end() {
 	}
 	if sr.inFlight {
 		flightEnd(&sr.flight)
+	}
+	if sr.span != nil {
+		status := 0 // unknown: a writer the probes could not wrap
+		if sr.rw != nil {
+			status = sr.rw.code
+		}
+		serverSpanEnd(sr, status)
 	}
 	unfollow(sr.key)
 }
@@ -365,6 +379,7 @@ type respWriter struct {
 	http.ResponseWriter
 	sr    *serverRequest
 	wrote bool
+	code  int // the status sent, 0 until then (or hijacked)
 }
 
 func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
@@ -378,7 +393,7 @@ func (w *respWriter) WriteHeader(code int) {
 }
 
 func (w *respWriter) answered(code int) {
-	w.wrote = true
+	w.wrote, w.code = true, code
 	if w.sr.hdr2 {
 		w.sr.responseHeaders(code, w.Header())
 	}
