@@ -116,9 +116,17 @@ func (x *Exporter) scheduleLocked() {
 // run sends batches until the queues are empty.
 func (x *Exporter) run() {
 	for x.sendOne(true) {
-		if d := x.dropped.Load(); x.OnDrop != nil && x.seenDrops.Swap(d) < d {
-			x.OnDrop(d)
-		}
+		x.reportDrops()
+	}
+}
+
+// reportDrops calls OnDrop when records were dropped since it last did.
+// It runs on the send goroutine only, which holds no lock, between
+// batches and before each wait: while the endpoint is down, the queue
+// fills and the drops are reported before the batch gives up.
+func (x *Exporter) reportDrops() {
+	if d := x.dropped.Load(); x.OnDrop != nil && x.seenDrops.Swap(d) < d {
+		x.OnDrop(d)
 	}
 }
 
@@ -201,6 +209,7 @@ func (x *Exporter) send(url string, body []byte, n int) {
 			return
 		}
 		x.retries.Add(1)
+		x.reportDrops()
 		x.sleep(wait)
 	}
 }
