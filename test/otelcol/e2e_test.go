@@ -3,6 +3,7 @@ package otelcol
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -146,6 +147,7 @@ func (c *collector) stop() {
 
 // program runs an instrumented program with the otlp sink beside stderr.
 type program struct {
+	pid    int
 	front  string
 	stderr *syncBuffer
 }
@@ -173,7 +175,7 @@ func startProgram(t *testing.T, name, collectorAddr string, env ...string) *prog
 	cmd.Env = append(os.Environ(), "GOHTTPDBG_OUT=stderr,otlp", "GOHTTPDBG_ADMIN=off",
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+collectorAddr, "OTEL_SERVICE_NAME="+name,
 		"OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name=e2e")
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(cmd.Env, env...) // later values win
 	p := &program{stderr: &syncBuffer{}}
 	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
@@ -184,6 +186,7 @@ func startProgram(t *testing.T, name, collectorAddr string, env ...string) *prog
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	p.pid = cmd.Process.Pid
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "FRONT ") {
 		t.Fatalf("%s printed %q (%v); stderr:\n%s", name, line, err, p.stderr)
@@ -497,5 +500,102 @@ func TestE2EDefersToOtelHTTP(t *testing.T) {
 		if s.Kind() == ptrace.SpanKindServer && attr(s.Attributes(), "url.path") == "/data" && s.ParentSpanID().String() != programSpan {
 			t.Errorf("the back server span has parent %s, want the program's client span %s", s.ParentSpanID(), programSpan)
 		}
+	}
+}
+
+// An endpoint that accepts connections and never answers: the program
+// keeps answering, and its exporter's queue stays bounded, the rest
+// counted as dropped (read from /v1/status through gohttpdbg ctl).
+func TestE2EEndpointNeverAnswers(t *testing.T) {
+	build(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never read
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	run := t.TempDir()
+	p := startProgram(t, "chain", ln.Addr().String(), "GOHTTPDBG_ADMIN=on", "XDG_RUNTIME_DIR="+run)
+	for i := 0; i < 1000; i++ {
+		p.get(t, "/work", "")
+	}
+	cmd := exec.Command(filepath.Join(binDir, "gohttpdbg"), "ctl", fmt.Sprint(p.pid), "status", "--json")
+	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+run)
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ctl status: %v\n%s", err, b)
+	}
+	var st struct {
+		OTLP *struct {
+			Queued  int    `json:"queued"`
+			Sent    uint64 `json:"sent"`
+			Dropped uint64 `json:"dropped"`
+		} `json:"otlp"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil || st.OTLP == nil {
+		t.Fatalf("status %s: %v", b, err)
+	}
+	// 3000 spans were made; the queues hold 2048 spans and 2048 records.
+	if o := st.OTLP; o.Queued > 4096 || o.Dropped == 0 || o.Sent != 0 {
+		t.Fatalf("otlp status %+v: want a bounded queue, drops counted, nothing sent", *o)
+	}
+}
+
+// A Collector that answers 503 with Retry-After: the exporter waits at
+// least that long before it sends the batch again (a lower bound, which
+// no slowness of the machine can break).
+func TestE2ERetryAfter(t *testing.T) {
+	build(t)
+	var mu sync.Mutex
+	var times []time.Time
+	fake := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.URL.Path != "/v1/traces" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		times = append(times, time.Now())
+		if len(times) == 1 {
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go fake.Serve(ln)
+	defer fake.Close()
+	p := startProgram(t, "chain", ln.Addr().String())
+	p.get(t, "/work", "")
+	waitFor(t, "the traces sent again", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(times) >= 2
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if gap := times[1].Sub(times[0]); gap < 2*time.Second {
+		t.Fatalf("sent again after %v, before the Retry-After of 2s", gap)
 	}
 }
