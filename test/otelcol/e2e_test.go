@@ -535,7 +535,7 @@ func TestE2EEndpointNeverAnswers(t *testing.T) {
 	}()
 	run := t.TempDir()
 	p := startProgram(t, "chain", ln.Addr().String(), "GOHTTPDBG_ADMIN=on", "XDG_RUNTIME_DIR="+run)
-	for i := 0; i < 1000; i++ {
+	for i := 0; i < 2000; i++ {
 		p.get(t, "/work", "")
 	}
 	cmd := exec.Command(filepath.Join(binDir, "gohttpdbg"), "ctl", fmt.Sprint(p.pid), "status", "--json")
@@ -554,7 +554,7 @@ func TestE2EEndpointNeverAnswers(t *testing.T) {
 	if err := json.Unmarshal(b, &st); err != nil || st.OTLP == nil {
 		t.Fatalf("status %s: %v", b, err)
 	}
-	// 3000 spans were made; the queues hold 2048 spans and 2048 records.
+	// 6000 spans were made; the queues hold 2048 spans and 2048 records.
 	if o := st.OTLP; o.Queued > 4096 || o.Dropped == 0 || o.Sent != 0 {
 		t.Fatalf("otlp status %+v: want a bounded queue, drops counted, nothing sent", *o)
 	}
