@@ -440,7 +440,7 @@ func (s *otlpSink) newSpan(req uint64, parent *span, tp string) *span {
 // own, a copy of req whose header (a copy too: the caller's is never
 // changed) carries the client span's traceparent.
 func clientSpanStart(s *otlpSink, cr *ClientRequest, req *http.Request) *http.Request {
-	tp := req.Header.Get("traceparent")
+	tp := headerValue(req.Header, "Traceparent")
 	parent := spanFromContext(req.Context())
 	sp := s.newSpan(cr.id, parent, tp)
 	cr.span = sp
@@ -532,11 +532,9 @@ func clientSpanEnd(cr *ClientRequest) {
 // traceparent) and the request the handler gets, whose context carries
 // the span (the handler passes it on to the requests it makes).
 func serverSpanStart(s *otlpSink, sr *serverRequest, r *http.Request) {
-	sp := s.newSpan(sr.id, nil, r.Header.Get("traceparent"))
+	sp := s.newSpan(sr.id, nil, headerValue(r.Header, "Traceparent"))
 	sp.server = true
-	if len(r.Header["Tracestate"]) > 0 {
-		sp.state = r.Header.Get("tracestate")
-	}
+	sp.state = headerValue(r.Header, "Tracestate")
 	sp.handlerReq = r.WithContext(context.WithValue(r.Context(), spanKey{}, sp))
 	sr.span = sp
 }
@@ -601,10 +599,24 @@ func serverSpanEnd(sr *serverRequest, status int) {
 	s.x.Span(o)
 }
 
+// headerValue is h.Get(key) for a key already in canonical form, without
+// Get's canonicalisation (which allocates for a key such as
+// "traceparent", on every request).
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 func protoVersion(major, minor int) string {
 	switch {
+	case major == 1 && minor == 1:
+		return "1.1"
 	case major == 2:
 		return "2"
+	case major == 1 && minor == 0:
+		return "1.0"
 	case major == 3:
 		return "3"
 	}

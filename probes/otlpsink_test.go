@@ -150,3 +150,31 @@ func TestTraceparentParse(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkOTLPSpanPath is what the otlp sink adds on a request's path:
+// a server span and, inside its handler, a client span with its
+// traceparent, built and queued (the exporter's queue full: what the
+// export itself costs runs on its own goroutine).
+func BenchmarkOTLPSpanPath(b *testing.B) {
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}
+	s, err := OpenOTLPSink(func(k string) string { return env[k] })
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { otlpOn.Store(nil); IgnoreTransport(nil) }()
+	sink := s.(*otlpSink)
+	in, _ := http.NewRequest("GET", "http://127.0.0.1:8080/a?x=1", nil)
+	in.Header.Set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	in.RemoteAddr = "127.0.0.1:5555"
+	resp := &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		sr := &serverRequest{id: uint64(2 * i), r: in, site: "main.go:1"}
+		serverSpanStart(sink, sr, in)
+		out, _ := http.NewRequestWithContext(sr.span.handlerReq.Context(), "GET", "http://127.0.0.1:9090/b?token=x", nil)
+		cr := &ClientRequest{id: uint64(2*i + 1), req: out, orig: out, site: "main.go:2"}
+		cr.req = clientSpanStart(sink, cr, out)
+		clientSpanFinish(cr, resp, nil, false)
+		serverSpanEnd(sr, 200)
+	}
+}
