@@ -280,7 +280,6 @@ type span struct {
 	state  string
 	req    uint64
 	start  int64 // Unix ns
-	server bool
 	// The client request's outcome, set by Finish (clientSpanFinish).
 	status  int
 	proto   string
@@ -533,7 +532,6 @@ func clientSpanEnd(cr *ClientRequest) {
 // the span (the handler passes it on to the requests it makes).
 func serverSpanStart(s *otlpSink, sr *serverRequest, r *http.Request) {
 	sp := s.newSpan(sr.id, nil, headerValue(r.Header, "Traceparent"))
-	sp.server = true
 	sp.state = headerValue(r.Header, "Tracestate")
 	sp.handlerReq = r.WithContext(context.WithValue(r.Context(), spanKey{}, sp))
 	sr.span = sp
@@ -546,6 +544,9 @@ func serverSpanEnd(sr *serverRequest, status int) {
 	if s == nil || sp == nil {
 		return
 	}
+	// The span stays in s.spans for the events that come later: it must
+	// not keep the request (and its connection's context) alive.
+	sp.handlerReq = nil
 	events, ok := sp.end()
 	if !ok || sp.flags&1 == 0 {
 		return
