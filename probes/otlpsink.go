@@ -177,9 +177,7 @@ func (s *otlpSink) WriteEvent(e *Event) error {
 		attrs = append(attrs, otlp.Int("gohttpdbg.req", int64(e.Req)))
 		if sp := s.spans[e.Req%uint64(len(s.spans))].Load(); sp != nil && sp.req == e.Req {
 			r.TraceID, r.SpanID, r.Flags = sp.trace, sp.id, uint32(sp.flags)
-			if e.Sev >= Warn {
-				sp.addEvent(e)
-			}
+			sp.addEvent(e)
 		}
 	}
 	for i := 0; i < int(e.NAttrs); i++ {
