@@ -282,6 +282,19 @@ type span struct {
 	status  int
 	proto   string
 	errType string
+
+	// What FillSpan needs, copied in when the span ends: strings and
+	// values only, nothing the program may change afterwards.
+	kind      int32
+	endNs     int64 // Unix ns
+	method    string
+	u         url.URL // client: the request's URL; server: path and query
+	host      string  // server: the Host header
+	remote    string
+	tls       bool
+	site, via string
+	conn      uint64
+	reused    bool
 	// handlerReq is the request the handler gets (server): the server's,
 	// with the span in its context.
 	handlerReq *http.Request
@@ -317,16 +330,16 @@ func (sp *span) addEvent(e *Event) {
 	sp.events = append(sp.events, ev)
 }
 
-// end marks the span ended and returns its events; false when it had
-// ended already.
-func (sp *span) end() ([]otlp.SpanEvent, bool) {
+// end marks the span ended, after which its events do not change; false
+// when it had ended already.
+func (sp *span) end() bool {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	if sp.ended {
-		return nil, false
+		return false
 	}
 	sp.ended = true
-	return sp.events, true
+	return true
 }
 
 func newID(b []byte) {
@@ -474,55 +487,25 @@ func clientSpanFinish(cr *ClientRequest, resp *http.Response, err error, bodyEnd
 
 // clientSpanEnd ends a client request's span: at Finish for a failed
 // request or one without a body to watch, else when its body ends (EOF,
-// Close, or collected without Close).
+// Close, or collected without Close). It only copies what the span needs
+// into it and queues it: the exporter builds the attributes (FillSpan) on
+// its own goroutine, off the request's path.
 func clientSpanEnd(cr *ClientRequest) {
 	s, sp := otlpOn.Load(), cr.span
 	if s == nil || sp == nil {
 		return
 	}
-	events, ok := sp.end()
+	ok := sp.end()
 	if !ok || sp.flags&1 == 0 {
 		return
 	}
-	req := cr.req
-	o := otlp.Span{TraceID: sp.trace, SpanID: sp.id, Parent: sp.parent, Flags: uint32(sp.flags) | 0x100,
-		Name: req.Method, Kind: otlp.SpanKindClient, Start: sp.start, End: Now(), Events: events}
-	a := make([]otlp.KeyValue, 0, 14)
-	a = append(a, otlp.Str("http.request.method", req.Method), otlp.Str("url.full", RedactURL(req.URL)))
-	host, port := hostPort(req.URL.Host, req.URL.Scheme)
-	a = append(a, otlp.Str("server.address", host))
-	if port > 0 {
-		a = append(a, otlp.Int("server.port", port))
-	}
+	sp.endNs, sp.kind = Now(), otlp.SpanKindClient
+	sp.method, sp.u = cr.req.Method, *cr.req.URL // a copy: the caller may reuse its URL
+	sp.site, sp.via = cr.site, cr.via
 	cr.mu.Lock()
-	conn, reused := cr.conn, cr.reused
+	sp.conn, sp.reused = cr.conn, cr.reused
 	cr.mu.Unlock()
-	if sp.status != 0 {
-		a = append(a, otlp.Int("http.response.status_code", int64(sp.status)))
-	}
-	if sp.proto != "" {
-		a = append(a, otlp.Str("network.protocol.version", sp.proto))
-	}
-	switch {
-	case sp.errType != "":
-		a = append(a, otlp.Str("error.type", sp.errType))
-		o.StatusCode, o.StatusMsg = otlp.StatusError, sp.errType
-	case sp.status >= 400:
-		a = append(a, otlp.Str("error.type", strconv.Itoa(sp.status)))
-		o.StatusCode = otlp.StatusError
-	}
-	a = append(a, otlp.Int("gohttpdbg.req", int64(cr.id)))
-	if cr.site != "" {
-		a = append(a, otlp.Str("gohttpdbg.site", cr.site))
-	}
-	if cr.via != "" {
-		a = append(a, otlp.Str("gohttpdbg.via", cr.via))
-	}
-	if conn != 0 {
-		a = append(a, otlp.Int("gohttpdbg.conn", int64(conn)), otlp.Bool("gohttpdbg.reused", reused))
-	}
-	o.Attrs = a
-	s.x.Span(o)
+	s.x.SpanFrom(sp)
 }
 
 // serverSpanStart starts the span of a served request (continuing its
@@ -536,7 +519,8 @@ func serverSpanStart(s *otlpSink, sr *serverRequest, r *http.Request) {
 }
 
 // serverSpanEnd ends a served request's span when its handler is done;
-// status is what it answered, 0 when unknown.
+// status is what it answered, 0 when unknown. As clientSpanEnd, it copies
+// and queues.
 func serverSpanEnd(sr *serverRequest, status int) {
 	s, sp := otlpOn.Load(), sr.span
 	if s == nil || sp == nil {
@@ -545,57 +529,91 @@ func serverSpanEnd(sr *serverRequest, status int) {
 	// The span stays in s.spans for the events that come later: it must
 	// not keep the request (and its connection's context) alive.
 	sp.handlerReq = nil
-	events, ok := sp.end()
+	ok := sp.end()
 	if !ok || sp.flags&1 == 0 {
 		return
 	}
 	r := sr.r
-	o := otlp.Span{TraceID: sp.trace, SpanID: sp.id, Parent: sp.parent, TraceState: sp.state, Flags: uint32(sp.flags) | 0x100,
-		Name: r.Method, Kind: otlp.SpanKindServer, Start: sp.start, End: Now(), Events: events}
-	if !allZero(sp.parent[:]) {
-		o.Flags |= 0x200 // the parent is remote
+	sp.endNs, sp.kind, sp.status = Now(), otlp.SpanKindServer, status
+	sp.method, sp.host, sp.remote, sp.tls = r.Method, r.Host, r.RemoteAddr, r.TLS != nil
+	sp.u = url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+	sp.proto = protoVersion(r.ProtoMajor, r.ProtoMinor)
+	sp.site, sp.conn = sr.site, sr.conn
+	if sr.regSite != "" {
+		sp.site = sr.regSite
 	}
+	s.x.SpanFrom(sp)
+}
+
+// FillSpan builds the span, on the exporter's goroutine, from what its
+// end copied into it.
+func (sp *span) FillSpan(o *otlp.Span) {
+	*o = otlp.Span{TraceID: sp.trace, SpanID: sp.id, Parent: sp.parent, TraceState: sp.state, Flags: uint32(sp.flags) | 0x100,
+		Name: sp.method, Kind: sp.kind, Start: sp.start, End: sp.endNs, Events: sp.events}
 	a := make([]otlp.KeyValue, 0, 14)
-	a = append(a, otlp.Str("http.request.method", r.Method))
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	a = append(a, otlp.Str("url.scheme", scheme), otlp.Str("url.path", r.URL.Path))
-	if r.URL.RawQuery != "" {
-		// The query redacted as an event's URL is (sensitive-looking
-		// parameters' values).
-		if q := RedactURL(&url.URL{RawQuery: r.URL.RawQuery}); strings.HasPrefix(q, "?") {
-			a = append(a, otlp.Str("url.query", q[1:]))
+	a = append(a, otlp.Str("http.request.method", sp.method))
+	var host string
+	var port int64
+	if sp.kind == otlp.SpanKindClient {
+		a = append(a, otlp.Str("url.full", RedactURL(&sp.u)))
+		host, port = hostPort(sp.u.Host, sp.u.Scheme)
+	} else {
+		if !allZero(sp.parent[:]) {
+			o.Flags |= 0x200 // the parent is remote
+		}
+		scheme := "http"
+		if sp.tls {
+			scheme = "https"
+		}
+		a = append(a, otlp.Str("url.scheme", scheme), otlp.Str("url.path", sp.u.Path))
+		if sp.u.RawQuery != "" {
+			// The query redacted as an event's URL is (sensitive-looking
+			// parameters' values).
+			if q := RedactURL(&url.URL{RawQuery: sp.u.RawQuery}); strings.HasPrefix(q, "?") {
+				a = append(a, otlp.Str("url.query", q[1:]))
+			}
+		}
+		host, port = hostPort(sp.host, scheme)
+		if h, _, err := net.SplitHostPort(sp.remote); err == nil {
+			a = append(a, otlp.Str("client.address", h))
 		}
 	}
-	host, port := hostPort(r.Host, scheme)
 	a = append(a, otlp.Str("server.address", host))
 	if port > 0 {
 		a = append(a, otlp.Int("server.port", port))
 	}
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		a = append(a, otlp.Str("client.address", h))
+	if sp.status != 0 {
+		a = append(a, otlp.Int("http.response.status_code", int64(sp.status)))
 	}
-	a = append(a, otlp.Str("network.protocol.version", protoVersion(r.ProtoMajor, r.ProtoMinor)))
-	if status != 0 {
-		a = append(a, otlp.Int("http.response.status_code", int64(status)))
+	if sp.proto != "" {
+		a = append(a, otlp.Str("network.protocol.version", sp.proto))
 	}
-	if status >= 500 {
-		a = append(a, otlp.Str("error.type", strconv.Itoa(status)))
+	errFrom := 400 // a client's error is any 4xx or 5xx; a server's, its 5xx
+	if sp.kind == otlp.SpanKindServer {
+		errFrom = 500
+	}
+	switch {
+	case sp.errType != "":
+		a = append(a, otlp.Str("error.type", sp.errType))
+		o.StatusCode, o.StatusMsg = otlp.StatusError, sp.errType
+	case sp.status >= errFrom:
+		a = append(a, otlp.Str("error.type", strconv.Itoa(sp.status)))
 		o.StatusCode = otlp.StatusError
 	}
-	a = append(a, otlp.Int("gohttpdbg.req", int64(sr.id)))
-	if site := sr.regSite; site != "" {
-		a = append(a, otlp.Str("gohttpdbg.site", site))
-	} else if sr.site != "" {
-		a = append(a, otlp.Str("gohttpdbg.site", sr.site))
+	a = append(a, otlp.Int("gohttpdbg.req", int64(sp.req)))
+	if sp.site != "" {
+		a = append(a, otlp.Str("gohttpdbg.site", sp.site))
 	}
-	if sr.conn != 0 {
-		a = append(a, otlp.Int("gohttpdbg.conn", int64(sr.conn)))
+	if sp.via != "" {
+		a = append(a, otlp.Str("gohttpdbg.via", sp.via))
+	}
+	if sp.conn != 0 {
+		a = append(a, otlp.Int("gohttpdbg.conn", int64(sp.conn)))
+		if sp.kind == otlp.SpanKindClient {
+			a = append(a, otlp.Bool("gohttpdbg.reused", sp.reused))
+		}
 	}
 	o.Attrs = a
-	s.x.Span(o)
 }
 
 // headerValue is h.Get(key) for a key already in canonical form, without

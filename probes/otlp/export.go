@@ -48,7 +48,7 @@ type Exporter struct {
 
 	mu      sync.Mutex
 	logs    []LogRecord
-	spans   []Span
+	spans   []SpanSource
 	running bool // a send loop is scheduled or running
 
 	dropped   atomic.Uint64
@@ -93,14 +93,31 @@ func (x *Exporter) Log(r LogRecord) bool {
 }
 
 // Span queues s; false when the queue was full (s is counted as dropped).
-func (x *Exporter) Span(s Span) bool {
+func (x *Exporter) Span(s Span) bool { return x.SpanFrom(spanValue(s)) }
+
+// SpanSource is a span queued before it is built: FillSpan, called on the
+// exporter's goroutine when the span is sent (never for one dropped),
+// writes it into dst. It lets a caller on a request's path queue what it
+// knows (a pointer, no allocation) and leave building the attributes to
+// the exporter.
+type SpanSource interface {
+	FillSpan(dst *Span)
+}
+
+type spanValue Span
+
+func (v spanValue) FillSpan(dst *Span) { *dst = Span(v) }
+
+// SpanFrom queues src; false when the queue was full (counted as
+// dropped).
+func (x *Exporter) SpanFrom(src SpanSource) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if len(x.spans) >= x.QueueSize {
 		x.dropped.Add(1)
 		return false
 	}
-	x.spans = append(x.spans, s)
+	x.spans = append(x.spans, src)
 	x.scheduleLocked()
 	return true
 }
@@ -148,7 +165,11 @@ func (x *Exporter) sendOne(loop bool) bool {
 	// Spans first: a log record's trace is then already there when a
 	// backend links the two.
 	if len(spans) > 0 {
-		x.send(x.cfg.TracesURL, AppendTracesRequest(nil, &x.cfg.Resource, &x.scope, spans), len(spans))
+		built := make([]Span, len(spans))
+		for i, src := range spans {
+			src.FillSpan(&built[i])
+		}
+		x.send(x.cfg.TracesURL, AppendTracesRequest(nil, &x.cfg.Resource, &x.scope, built), len(spans))
 	}
 	if len(logs) > 0 {
 		x.send(x.cfg.LogsURL, AppendLogsRequest(nil, &x.cfg.Resource, &x.scope, logs), len(logs))
