@@ -55,6 +55,9 @@ type bodyState struct {
 	flightDone atomic.Bool
 	slot       int  // in bodies
 	capture    bool // a capture rule keeps the body (journalBody)
+	// spanOf is the client request whose OTLP span ends with the body
+	// (GOHTTPDBG_OUT=otlp), else nil.
+	spanOf *ClientRequest
 }
 
 // done ends the request for the gc in-flight set and for the host's
@@ -71,6 +74,9 @@ func (st *bodyState) done(now int64) {
 	}
 	if !st.server {
 		journalClientEnd(st.req, now, st.bytes.Load())
+	}
+	if st.spanOf != nil {
+		clientSpanEnd(st.spanOf)
 	}
 }
 

@@ -60,7 +60,7 @@ func UnmarkSite(k uintptr) { clientSites.remove(k) }
 
 // StdClientStart is the std patch's ClientStart hook.
 func StdClientStart(t *http.Transport, req *http.Request) (*http.Request, any) {
-	if req == nil || req.URL == nil || Level(Dial)|Level(Header)|Level(Body)|Level(GC) == 0 {
+	if req == nil || req.URL == nil || Level(Dial)|Level(Header)|Level(Body)|Level(GC) == 0 || ignoredRT(t) {
 		return req, nil
 	}
 	var si siteInfo

@@ -61,6 +61,8 @@ type ClientRequest struct {
 	wasIdle  bool
 	idleTime time.Duration
 	full     *fullTrace // the full trace's state; nil with a light trace
+
+	span *span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 }
 
 // fullTrace is the state of a fully traced request (guarded by cr.mu).
@@ -91,6 +93,10 @@ func startClientRequest(t *http.Transport, req *http.Request, site string) *Clie
 		return nil
 	}
 	cr := &ClientRequest{site: site, id: NextReqID(), start: mono(), req: req, orig: req, t: t}
+	if s := otlpOn.Load(); s != nil {
+		req = clientSpanStart(s, cr, req) // may add a traceparent, to a copy
+		cr.req = req
+	}
 	if hl >= 2 || bl >= 2 || dl >= 2 {
 		cr.line = requestLine(req.Method, req.URL)
 	}
@@ -211,6 +217,12 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 	}
 	// The exchange ends here unless its body, now wrapped, ends it.
 	journalClientResponse(cr, resp, err, now, resp == nil || !cr.hostHandedOff)
+	if cr.span != nil {
+		if cr.hostHandedOff {
+			cr.body.spanOf = cr // the body's end ends the span
+		}
+		clientSpanFinish(cr, resp, err, cr.hostHandedOff)
+	}
 	if cr.flight != nil {
 		flightEnd(cr.flight)
 	}

@@ -48,6 +48,12 @@ var readsRequestData = map[string]string{
 	"probes/har.go:harEntry": "parses the record's redacted URL for HAR's queryString",
 	// Applies the capture rule's field redaction to a form body.
 	"probes/bodycapture.go:redactForm": "redacts a captured form body field by field",
+	// The OTLP sink: trace context, and spans rendered through RedactURL.
+	"probes/otlpsink.go:FillSpan":        "renders url.full, url.path and url.query through RedactURL",
+	"probes/otlpsink.go:serverSpanEnd":   "keeps the path and query for FillSpan, which redacts them",
+	"probes/otlpsink.go:clientSpanStart": "reads and sets traceparent only",
+	"probes/otlpsink.go:headerValue":     "reads traceparent only",
+	"probes/otlp/export.go:post":         "the Collector's own Retry-After",
 	// The admin socket's own requests.
 	"runtimehooks/admin/requests.go:handleRequest":  "reads its own request's path (the id)",
 	"runtimehooks/admin/requests.go:handleRequests": "reads its own query's filters",

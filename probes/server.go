@@ -163,6 +163,7 @@ type serverRequest struct {
 	capture    bool
 	journal    bool       // the journal follows it: the writer is watched
 	rwv        respWriter // the writer wrapper's storage: no allocation of its own
+	span       *span      // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 }
 
 // ServeHTTP runs h for a handler registered at site, with the probes
@@ -188,6 +189,9 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 		return
 	}
 	defer sr.end()
+	if sr.span != nil {
+		r = sr.span.handlerReq // its context carries the span
+	}
 	h.ServeHTTP(sr.w, r)
 	sr.returned()
 }
@@ -240,12 +244,15 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 		sr.hasBody = wrapRequestBody(r, sr) != nil
 	}
 	sr.inFlight = flightStart(&sr.flight, sr.id, site, sr.start, true) != nil
+	if s := otlpOn.Load(); s != nil {
+		serverSpanStart(s, sr, r)
+	}
 	// header.response is reported when the handler writes its header, or
 	// when it returns (net/http then sends 200, or the status is unknown:
 	// 0). A handler with a body to read is watched as it writes, so that a
 	// body.unread names the handler's line (captureHandler).
 	sr.hdr2 = hl >= 2
-	if sr.hdr2 || sr.hasBody || sr.journal {
+	if sr.hdr2 || sr.hasBody || sr.journal || sr.span != nil {
 		if ww, rw := wrapWriter(w, sr); ww != nil {
 			sr.w, sr.rw = ww, rw
 		}
@@ -307,6 +314,11 @@ func (sr *serverRequest) end() {
 	}
 	if sr.journal {
 		journalServerEnd(sr, mono())
+	}
+	if sr.span != nil {
+		// The status the handler answered with, 0 when the writer could
+		// not be wrapped.
+		serverSpanEnd(sr, sr.status)
 	}
 	unfollow(sr.key)
 }

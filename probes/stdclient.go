@@ -136,7 +136,7 @@ func StdDialFor(ctx context.Context, req *http.Request) context.Context {
 // the host.
 func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) context.Context {
 	lvl := Level(Dial)
-	if lvl == 0 {
+	if lvl == 0 || ignoredRT(t) {
 		return ctx
 	}
 	owner, _ := ctx.Value(dialOwnerKey{}).(*ClientRequest)

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin"
 )
 
@@ -72,6 +74,9 @@ func startAdmin() {
 // SIGINT or SIGTERM would change what they do to a program that does not
 // handle them; `gohttpdbg ps` removes the sockets such exits leave.
 func Exiting() {
+	// The OTLP exporter sends what it holds, but never holds the exit up
+	// for long: a Collector that does not answer costs two seconds.
+	probes.FlushOTLP(2 * time.Second)
 	if adminServer != nil {
 		adminServer.Unlink()
 	}

@@ -68,7 +68,7 @@ func start() {
 	if st.Out == "" {
 		st.Out = "stderr"
 	}
-	sink, err := probes.OpenSink(st.Out)
+	sink, err := openSinks(st.Out)
 	if err != nil {
 		note("GOHTTPDBG_OUT", err)
 		sink, _ = probes.OpenSink("stderr")
@@ -88,6 +88,54 @@ func start() {
 			probes.Emit(&e)
 		}
 	}
+}
+
+// openSinks opens the sinks GOHTTPDBG_OUT names, comma-separated
+// ("stderr,otlp"): "otlp" is the OpenTelemetry exporter (configured by the
+// OTEL_* variables), any other item is what probes.OpenSink takes. A
+// value without a comma is one sink, so a lone path may contain one. Any
+// bad item fails the whole value (the caller falls back to stderr), and
+// a sink opened before it is closed.
+func openSinks(out string) (probes.Sink, error) {
+	items := []string{out}
+	if strings.Contains(out, ",") {
+		items = strings.Split(out, ",")
+	}
+	var sinks []probes.Sink
+	fail := func(err error) (probes.Sink, error) {
+		for _, s := range sinks {
+			if c, ok := s.(interface{ Close() error }); ok {
+				_ = c.Close()
+			}
+		}
+		return nil, err
+	}
+	for _, it := range items {
+		it = strings.TrimSpace(it)
+		var s probes.Sink
+		var err error
+		switch {
+		case it == "otlp":
+			s, err = probes.OpenOTLPSink(os.Getenv)
+		case len(items) > 1 && (it == "off" || it == ""):
+			err = configError("\"" + it + "\" cannot be one of several sinks")
+		default:
+			s, err = probes.OpenSink(it)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if s != nil {
+			sinks = append(sinks, s)
+		}
+	}
+	switch len(sinks) {
+	case 0:
+		return nil, nil
+	case 1:
+		return sinks[0], nil
+	}
+	return probes.MultiSink(sinks...), nil
 }
 
 // parseAdmin validates GOHTTPDBG_ADMIN: on (default), off, ro, or an

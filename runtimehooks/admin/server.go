@@ -422,6 +422,8 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		"overrides":  ovs,
 		"keylog":     keyLog,
 		"dropped":    probes.Dropped(),
+		// The OTLP exporter's queue and drops (GOHTTPDBG_OUT=otlp), else null.
+		"otlp": probes.OTLPStats(),
 		// How client requests are followed: "std patch" (net/http's own
 		// hooks, no per-request trace at level 1) or "httptrace".
 		"client_hooks": probes.ClientHooks(),
