@@ -8,7 +8,7 @@ import (
 // Probe names one of the probes; it indexes the level table.
 type Probe uint8
 
-// The probes of DESIGN §4. Admin carries the runtime's own events
+// The probes of docs/DESIGN.md §4. Admin carries the runtime's own events
 // (admin.dropped, admin.change, …).
 const (
 	Frame Probe = iota
@@ -108,7 +108,7 @@ func Duration(key string, d time.Duration) Attr {
 // ones beyond it.
 const MaxAttrs = 8
 
-// Event is one probe event, DESIGN §4. It is flat and fixed-size: Emit
+// Event is one probe event, docs/DESIGN.md §4. It is flat and fixed-size: Emit
 // copies it into the ring, and sinks render it lazily.
 type Event struct {
 	Time      int64  // wall clock, Unix nanoseconds; Emit sets it when zero

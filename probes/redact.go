@@ -15,7 +15,7 @@ import (
 // RedactMode says how a sensitive value is rendered.
 type RedactMode uint8
 
-// Redaction modes, DESIGN §4.
+// Redaction modes, docs/DESIGN.md §4.
 const (
 	RedactNone   RedactMode = iota // shown as is
 	RedactRedact                   // "[REDACTED]"

@@ -44,7 +44,7 @@ func appendInt(dst []byte, v, width int) []byte {
 }
 
 // AppendText appends the text sink's line for e (with its newline): the
-// local time, then DESIGN §4's line,
+// local time, then docs/DESIGN.md §4's line,
 //
 //	15:04:05.000000 gohttpdbg: SEV EVENT [site=…] [conn=N] [stream=N] [req=N] MSG [k=v …]
 //

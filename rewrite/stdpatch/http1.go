@@ -61,7 +61,7 @@ func patchTLSConfig(pk *pkgFiles, st *patchState) string {
 // connection each HTTP/1 request got, and (*Transport).dialConn, so the
 // probes can time a new connection's DNS, connect and TLS phases with a
 // trace installed for that dial alone. Without them, the probes trace
-// every request (DESIGN §4, docs/PROBES.md "Cost").
+// every request (docs/PROBES.md, "Cost").
 func patchClientConn(pk *pkgFiles, st *patchState) string {
 	if !pk.hasFields("persistConn", "conn", "alt", "idleAt") || !pk.hasFields("connectMethod", "targetScheme", "targetAddr") ||
 		!pk.hasFields("transportRequest", "Request") {
