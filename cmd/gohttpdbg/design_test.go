@@ -84,7 +84,7 @@ func TestDesignNamesEveryProbe(t *testing.T) {
 		if !strings.Contains(runtime, "**"+p+"**") {
 			t.Errorf("docs/DESIGN.md §4: probe %s is not described", p)
 		}
-		if !regexp.MustCompile(`\b` + p + `\|`).MatchString(probesDoc) && !strings.Contains(probesDoc, "|"+p+"=") {
+		if !regexp.MustCompile(`\b`+p+`\|`).MatchString(probesDoc) && !strings.Contains(probesDoc, "|"+p+"=") {
 			t.Errorf("docs/PROBES.md: GOHTTPDBG syntax does not list probe %s", p)
 		}
 	}
