@@ -20,6 +20,7 @@ func sampleEvent() Event {
 }
 
 func TestAppendText(t *testing.T) {
+	t.Parallel()
 	e := sampleEvent()
 	got := string(AppendText(nil, &e))
 	clock := time.Unix(0, e.Time).Format("15:04:05.000000") // local time
@@ -37,6 +38,7 @@ func TestAppendText(t *testing.T) {
 }
 
 func TestAppendJSON(t *testing.T) {
+	t.Parallel()
 	e := sampleEvent()
 	line := AppendJSON(nil, &e)
 	if !bytes.HasSuffix(line, []byte("}\n")) || bytes.Count(line, []byte("\n")) != 1 {
@@ -246,6 +248,7 @@ func TestTextSinkSummarisesRepeats(t *testing.T) {
 // An event with more attributes than MaxAttrs keeps every one, in order,
 // in each rendering: the text line, tail's line and NDJSON.
 func TestAttrsBeyondInline(t *testing.T) {
+	t.Parallel()
 	e := Event{Time: 1, Probe: Admin, Sev: Warn, Name: "admin.config", Msg: "m"}
 	n := MaxAttrs + 4 // the last, a header, in More
 	for i := 0; i < n; i++ {

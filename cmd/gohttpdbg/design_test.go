@@ -33,6 +33,7 @@ func designSections(t *testing.T) map[string]string {
 // TestDesignReferencesExist: every "DESIGN §N" a comment, doc or script
 // of the repository cites names a section docs/DESIGN.md has.
 func TestDesignReferencesExist(t *testing.T) {
+	t.Parallel()
 	secs := designSections(t)
 	ref := regexp.MustCompile(`DESIGN(?:\.md)? §([0-9]+[a-z]?)`)
 	n := 0
@@ -75,6 +76,7 @@ func TestDesignReferencesExist(t *testing.T) {
 // TestDesignNamesEveryProbe: the contract's event-name table and
 // docs/PROBES.md's GOHTTPDBG syntax list the probes the runtime has.
 func TestDesignNamesEveryProbe(t *testing.T) {
+	t.Parallel()
 	runtime := designSections(t)["4"]
 	probesDoc := string(readRepoFile(t, "docs/PROBES.md"))
 	for _, p := range probes.Names() {

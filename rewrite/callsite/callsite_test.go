@@ -16,6 +16,7 @@ import (
 // plus the site, and return exactly what the original returns, or the
 // rewritten code would not compile (or would change types).
 func TestWrappersMatchRules(t *testing.T) {
+	t.Parallel()
 	cfg := &packages.Config{Mode: packages.NeedTypes | packages.NeedName | packages.NeedImports | packages.NeedDeps, Dir: "../.."}
 	pkgs, err := packages.Load(cfg, RuntimePath, HTTPTestPath, "net/http", "net/http/httptest")
 	if err != nil {
@@ -95,6 +96,7 @@ func withSite(recv types.Type, params, results *types.Tuple, str types.Type) *ty
 }
 
 func TestRulesRegistry(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, r := range Rules {
 		if seen[r.Name] {
@@ -108,6 +110,7 @@ func TestRulesRegistry(t *testing.T) {
 }
 
 func TestModuleSite(t *testing.T) {
+	t.Parallel()
 	main := &packages.Package{Module: &packages.Module{Path: "example.com/app", Dir: "/src/app", Main: true}}
 	dep := &packages.Package{Module: &packages.Module{Path: "example.com/dep", Version: "v1.2.3", Dir: "/mod/example.com/dep@v1.2.3"}}
 	for _, c := range []struct {
@@ -128,6 +131,7 @@ func TestModuleSite(t *testing.T) {
 }
 
 func TestAliasesAvoidEveryName(t *testing.T) {
+	t.Parallel()
 	src := `package p
 import gohttpdbgrt1 "fmt"
 var gohttpdbgrt = gohttpdbgrt1.Sprint()

@@ -69,6 +69,7 @@ func patchTraced(t *testing.T, pkgPath string, files []string) (*Result, []appli
 // TestHookPointsFound: in every supported release, every hook point of the
 // tables that exists in that release's shape is found and applied.
 func TestHookPointsFound(t *testing.T) {
+	t.Parallel()
 	for _, rel := range supportedReleases(t) {
 		for pkg, files := range rel.pkgs {
 			r, applied := patchTraced(t, pkg, files)
@@ -87,6 +88,7 @@ func TestHookPointsFound(t *testing.T) {
 // appended) with testdata/golden/<release>/<hook point>.golden. -update
 // rewrites them.
 func TestHookPointsGolden(t *testing.T) {
+	t.Parallel()
 	for _, rel := range supportedReleases(t) {
 		dir := filepath.Join("testdata", "golden", rel.name)
 		got := map[string][]byte{}
