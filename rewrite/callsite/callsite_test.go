@@ -146,3 +146,21 @@ func f() { httptestrt := 1; _ = httptestrt }
 		t.Errorf("aliases = %v", got)
 	}
 }
+
+// Each rule carries the form of its edits: a shape the rewriter builds,
+// and one for the value use exactly when it wraps one.
+func TestRulesCarryShapes(t *testing.T) {
+	t.Parallel()
+	known := map[Shape]bool{}
+	for _, s := range Shapes {
+		known[s] = true
+	}
+	for _, r := range Rules {
+		if !known[r.Shape] {
+			t.Errorf("%s: shape %q is not in Shapes", r.Name, r.Shape)
+		}
+		if (r.ValueFunc != "") != (r.ValueShape != "") || (r.ValueShape != "" && !known[r.ValueShape]) {
+			t.Errorf("%s: ValueFunc %q with ValueShape %q", r.Name, r.ValueFunc, r.ValueShape)
+		}
+	}
+}
