@@ -29,8 +29,10 @@
 //     milliseconds (Flush drains it at once). A full ring discards its
 //     oldest events and the drain reports admin.dropped with the count;
 //     Emit never blocks on a slow sink for level-2 events.
-//   - Event has room for MaxAttrs attributes (String, Int, Bool, Duration);
-//     no maps, no interfaces, so emitting allocates nothing.
+//   - Event has room for MaxAttrs attributes inline (String, Int, Bool,
+//     Duration); no maps, no interfaces, so emitting allocates nothing. More
+//     go to an overflow slice (Event.More), as log/slog's Record does:
+//     none is dropped.
 //   - ConnID(c) names a net.Conn the same way in every probe; NextReqID and
 //     NextConnID give fresh ids. Ignored(c) tells the runtime's own
 //     connections apart.

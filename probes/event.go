@@ -8,7 +8,7 @@ import (
 // Probe names one of the probes; it indexes the level table.
 type Probe uint8
 
-// The probes of DESIGN §4. Admin carries the runtime's own events
+// The probes of docs/DESIGN.md §4. Admin carries the runtime's own events
 // (admin.dropped, admin.change, …).
 const (
 	Frame Probe = iota
@@ -104,11 +104,13 @@ func Duration(key string, d time.Duration) Attr {
 	return Attr{Key: key, Num: int64(d), Kind: KindDuration}
 }
 
-// MaxAttrs is the number of attributes an event can hold; Add drops the
-// ones beyond it.
+// MaxAttrs is the number of attributes an event holds inline; those
+// beyond it go to the event's overflow slice (Event.More), as log/slog's
+// Record keeps its attributes: none is dropped, and only an event with
+// more than MaxAttrs allocates for them.
 const MaxAttrs = 8
 
-// Event is one probe event, DESIGN §4. It is flat and fixed-size: Emit
+// Event is one probe event, docs/DESIGN.md §4. It is flat and fixed-size: Emit
 // copies it into the ring, and sinks render it lazily.
 type Event struct {
 	Time      int64  // wall clock, Unix nanoseconds; Emit sets it when zero
@@ -123,6 +125,7 @@ type Event struct {
 	Msg       string // one human sentence
 	NAttrs    uint8
 	Attrs     [MaxAttrs]Attr
+	More      []Attr // attributes beyond MaxAttrs; read them all with NumAttrs and AttrAt
 
 	// RawKind and Raw: an event emitted by EmitRaw, whose Name, Msg and
 	// Attrs the writer fills in (with the renderer registered for
@@ -150,22 +153,23 @@ type Event struct {
 // with the rules in force then, which are those of the start
 // (GOHTTPDBG_REDACT is read once). One per event.
 func (e *Event) AddHeader(key string, h http.Header) {
-	if a := e.next(); a != nil {
-		a.Key, a.Kind = key, KindString
-		e.headers, e.headersAt = headerFields(h), e.NAttrs-1
+	if int(e.NAttrs) >= MaxAttrs {
+		// Overflow (rare): rendered now rather than lazily, which only an
+		// inline attribute can be.
+		e.More = append(e.More, Attr{Key: key, Kind: KindString, Str: formatFields(headerFields(h))})
+		return
 	}
+	a := e.next()
+	a.Key, a.Kind = key, KindString
+	e.headers, e.headersAt = headerFields(h), e.NAttrs-1
 }
 
-// Add appends attributes; those beyond MaxAttrs are dropped. Its
+// Add appends attributes (beyond MaxAttrs, to More). Its
 // arguments are an array on the caller's frame: events of the request
 // path use AddString, AddInt… instead, Add suits the rare ones (admin).
 func (e *Event) Add(attrs ...Attr) {
 	for _, a := range attrs {
-		if int(e.NAttrs) >= MaxAttrs {
-			return
-		}
-		e.Attrs[e.NAttrs] = a
-		e.NAttrs++
+		*e.next() = a
 	}
 }
 
@@ -175,50 +179,59 @@ func (e *Event) Add(attrs ...Attr) {
 // with a small stack (HTTP/2 runs each handler and each request write on
 // a fresh one), where a larger frame means a stack copy.
 func (e *Event) AddString(key, value string) {
-	if a := e.next(); a != nil {
-		a.Key, a.Str, a.Kind = key, value, KindString
-	}
+	a := e.next()
+	a.Key, a.Str, a.Kind = key, value, KindString
 }
 
 // AddInt: see AddString.
 func (e *Event) AddInt(key string, value int64) {
-	if a := e.next(); a != nil {
-		a.Key, a.Num, a.Kind = key, value, KindInt
-	}
+	a := e.next()
+	a.Key, a.Num, a.Kind = key, value, KindInt
 }
 
 // AddDuration: see AddString.
 func (e *Event) AddDuration(key string, d time.Duration) {
-	if a := e.next(); a != nil {
-		a.Key, a.Num, a.Kind = key, int64(d), KindDuration
-	}
+	a := e.next()
+	a.Key, a.Num, a.Kind = key, int64(d), KindDuration
 }
 
 // AddBool: see AddString.
 func (e *Event) AddBool(key string, value bool) {
-	if a := e.next(); a != nil {
-		a.Key, a.Kind = key, KindBool
-		if value {
-			a.Num = 1
-		}
+	a := e.next()
+	a.Key, a.Kind = key, KindBool
+	if value {
+		a.Num = 1
 	}
 }
 
-// next returns the next free attribute, counted as used, or nil when
-// there is none.
+// next returns the next free attribute, counted as used: inline, else a
+// new one in More.
 func (e *Event) next() *Attr {
 	if int(e.NAttrs) >= MaxAttrs {
-		return nil
+		e.More = append(e.More, Attr{})
+		return &e.More[len(e.More)-1]
 	}
 	e.NAttrs++
 	return &e.Attrs[e.NAttrs-1]
 }
 
+// NumAttrs is the number of attributes, inline and in More.
+func (e *Event) NumAttrs() int { return int(e.NAttrs) + len(e.More) }
+
+// AttrAt returns attribute i (0 ≤ i < NumAttrs), in the order they were
+// added.
+func (e *Event) AttrAt(i int) *Attr {
+	if i < int(e.NAttrs) {
+		return &e.Attrs[i]
+	}
+	return &e.More[i-int(e.NAttrs)]
+}
+
 // Attr returns the attribute called key, and false if there is none.
 func (e *Event) Attr(key string) (Attr, bool) {
-	for i := 0; i < int(e.NAttrs); i++ {
-		if e.Attrs[i].Key == key {
-			return e.Attrs[i], true
+	for i := 0; i < e.NumAttrs(); i++ {
+		if a := e.AttrAt(i); a.Key == key {
+			return *a, true
 		}
 	}
 	return Attr{}, false

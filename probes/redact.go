@@ -15,7 +15,7 @@ import (
 // RedactMode says how a sensitive value is rendered.
 type RedactMode uint8
 
-// Redaction modes, DESIGN §4.
+// Redaction modes, docs/DESIGN.md §4.
 const (
 	RedactNone   RedactMode = iota // shown as is
 	RedactRedact                   // "[REDACTED]"
@@ -572,8 +572,8 @@ func (c *redactConfig) redactLine(line string) string {
 // twice).
 func redactEventText(e *Event) {
 	e.textDone = true
-	for i := 0; i < int(e.NAttrs) && i < len(e.Attrs); i++ {
-		if a := &e.Attrs[i]; a.Kind == KindString && a.Key == "err" {
+	for i := 0; i < e.NumAttrs(); i++ {
+		if a := e.AttrAt(i); a.Kind == KindString && a.Key == "err" {
 			a.Str = redactQuoted(a.Str)
 		}
 	}

@@ -44,7 +44,7 @@ func appendInt(dst []byte, v, width int) []byte {
 }
 
 // AppendText appends the text sink's line for e (with its newline): the
-// local time, then DESIGN §4's line,
+// local time, then docs/DESIGN.md §4's line,
 //
 //	15:04:05.000000 gohttpdbg: SEV EVENT [site=…] [conn=N] [stream=N] [req=N] MSG [k=v …]
 //
@@ -92,8 +92,8 @@ func appendPerson(dst []byte, e *Event, prefix string) []byte {
 		dst = append(dst, ' ')
 		dst = append(dst, e.Msg...)
 	}
-	for i := 0; i < int(e.NAttrs); i++ {
-		a := &e.Attrs[i]
+	for i := 0; i < e.NumAttrs(); i++ {
+		a := e.AttrAt(i)
 		if saidInMsg(e.Msg, a) {
 			continue
 		}
@@ -247,8 +247,8 @@ func AppendJSON(dst []byte, e *Event) []byte {
 	dst = append(dst, `,"msg":`...)
 	dst = appendJSONString(dst, e.Msg)
 	dst = append(dst, `,"attrs":{`...)
-	for i := 0; i < int(e.NAttrs); i++ {
-		a := &e.Attrs[i]
+	for i := 0; i < e.NumAttrs(); i++ {
+		a := e.AttrAt(i)
 		if i > 0 {
 			dst = append(dst, ',')
 		}

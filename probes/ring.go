@@ -82,7 +82,7 @@ func (r *Ring) PutRaw(raw *RawEvent) {
 	}
 	e := &s.ev
 	e.Time, e.Probe, e.Sev, e.HasStream = raw.Time, raw.Probe, raw.Sev, raw.HasStream
-	e.Conn, e.Stream, e.Req, e.NAttrs = raw.Conn, raw.Stream, raw.Req, 0
+	e.Conn, e.Stream, e.Req, e.NAttrs, e.More = raw.Conn, raw.Stream, raw.Req, 0, nil
 	e.RawKind, e.Raw = raw.Kind, raw.Data
 	s.seq.Store(pos + 1)
 }

@@ -6,6 +6,7 @@ import (
 )
 
 func TestRingFIFO(t *testing.T) {
+	t.Parallel()
 	r := NewRing(8)
 	for i := 1; i <= 5; i++ {
 		r.Put(&Event{Req: uint64(i)})
@@ -25,6 +26,7 @@ func TestRingFIFO(t *testing.T) {
 }
 
 func TestRingDropsOldest(t *testing.T) {
+	t.Parallel()
 	r := NewRing(8)
 	for i := 1; i <= 20; i++ {
 		r.Put(&Event{Req: uint64(i)})
@@ -42,6 +44,7 @@ func TestRingDropsOldest(t *testing.T) {
 
 // Every event put is either got or counted as dropped, under concurrency.
 func TestRingConcurrentAccounting(t *testing.T) {
+	t.Parallel()
 	r := NewRing(64)
 	const producers, each = 8, 5000
 	var wg sync.WaitGroup

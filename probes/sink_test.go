@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ func sampleEvent() Event {
 }
 
 func TestAppendText(t *testing.T) {
+	t.Parallel()
 	e := sampleEvent()
 	got := string(AppendText(nil, &e))
 	clock := time.Unix(0, e.Time).Format("15:04:05.000000") // local time
@@ -36,6 +38,7 @@ func TestAppendText(t *testing.T) {
 }
 
 func TestAppendJSON(t *testing.T) {
+	t.Parallel()
 	e := sampleEvent()
 	line := AppendJSON(nil, &e)
 	if !bytes.HasSuffix(line, []byte("}\n")) || bytes.Count(line, []byte("\n")) != 1 {
@@ -239,5 +242,50 @@ func TestTextSinkSummarisesRepeats(t *testing.T) {
 	ts.Flush()
 	if !strings.Contains(text.String(), "body.leak site=main.go:35 leaked") {
 		t.Errorf("not shown after a quiet interval: %q", text.String())
+	}
+}
+
+// An event with more attributes than MaxAttrs keeps every one, in order,
+// in each rendering: the text line, tail's line and NDJSON.
+func TestAttrsBeyondInline(t *testing.T) {
+	t.Parallel()
+	e := Event{Time: 1, Probe: Admin, Sev: Warn, Name: "admin.config", Msg: "m"}
+	n := MaxAttrs + 4 // the last, a header, in More
+	for i := 0; i < n; i++ {
+		switch i % 4 {
+		case 0:
+			e.AddString(fmt.Sprintf("s%d", i), "v")
+		case 1:
+			e.AddInt(fmt.Sprintf("i%d", i), int64(i))
+		case 2:
+			e.Add(Bool(fmt.Sprintf("b%d", i), true))
+		case 3:
+			e.AddHeader(fmt.Sprintf("h%d", i), http.Header{"X-A": {"1"}})
+		}
+	}
+	if e.NumAttrs() != n {
+		t.Fatalf("NumAttrs = %d, want %d", e.NumAttrs(), n)
+	}
+	last := fmt.Sprintf("h%d", n-1)
+	if _, ok := e.Attr(last); !ok {
+		t.Errorf("Attr(%q) not found", last)
+	}
+	for _, line := range [][]byte{AppendText(nil, &e), AppendLine(nil, &e)} {
+		prev := -1
+		for i := 0; i < n; i++ {
+			k := e.AttrAt(i).Key + "="
+			at := bytes.Index(line, []byte(" "+k))
+			if at <= prev {
+				t.Errorf("%q: attribute %s missing or out of order", line, k)
+			}
+			prev = at
+		}
+	}
+	var m struct{ Attrs map[string]any }
+	if err := json.Unmarshal(AppendJSON(nil, &e), &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attrs) != n || m.Attrs[last] != "X-A: 1" {
+		t.Errorf("NDJSON attrs = %v, want %d of them", m.Attrs, n)
 	}
 }

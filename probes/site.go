@@ -26,7 +26,7 @@ var (
 
 // SetBuildModules records the build's main modules, "path=dir" items
 // separated by ';', and the module cache directory, so that stack frames
-// can be told apart and named as call sites are (DESIGN §4: a main
+// can be told apart and named as call sites are (docs/DESIGN.md §4: a main
 // module's file relative to its root, a dependency's as
 // module@version/path). The generated build file of an instrumented build
 // calls it.

@@ -70,7 +70,7 @@ func RewriteFile(filename string, src []byte, edits []callsite.Edit) ([]byte, er
 	// the outer rewrite moves the already rewritten child.
 	dstutil.Apply(df, nil, func(c *dstutil.Cursor) bool {
 		if t, ok := targets[c.Node()]; ok {
-			c.Replace(build(c, t))
+			c.Replace(replacement(c, t))
 		}
 		return true
 	})
@@ -172,56 +172,91 @@ func match(locs []callsite.Located, edits []callsite.Edit, position func(token.P
 	return targets, nil
 }
 
-// build returns the replacement for the cursor's node.
-func build(c *dstutil.Cursor, e target) dst.Node {
+// shapeBuilders rewrite a node, one function per shape of edit that
+// callsite declares (callsite.Shapes; TestEveryShapeBuilt checks the two
+// lists agree): fun is the wrapper, site the site argument.
+var shapeBuilders = map[callsite.Shape]func(c *dstutil.Cursor, e target, fun *dst.SelectorExpr, site *dst.BasicLit) dst.Node{
+	callsite.ShapeCall:        buildCall,
+	callsite.ShapeMethodCall:  buildMethodCall,
+	callsite.ShapeMethodValue: buildMethodValue,
+	callsite.ShapeWrap:        buildWrap,
+	callsite.ShapeDeferFlush:  buildDeferFlush,
+	callsite.ShapeBlankImport: buildBlankImport,
+	callsite.ShapeDerefWrap:   buildDerefWrap,
+}
+
+// replacement returns the replacement for the cursor's node.
+func replacement(c *dstutil.Cursor, e target) dst.Node {
+	b, ok := shapeBuilders[e.Shape]
+	if !ok {
+		panic(fmt.Sprintf("rewrite: unknown edit shape %q", e.Shape))
+	}
 	fun := &dst.SelectorExpr{X: dst.NewIdent(e.Wrapper.Alias), Sel: dst.NewIdent(e.Wrapper.Name)}
 	site := &dst.BasicLit{Kind: token.STRING, Value: strconv.Quote(e.Site)}
-	n := c.Node()
-	switch e.Shape {
-	case callsite.ShapeCall:
-		call := n.(*dst.CallExpr)
-		call.Fun = fun
-		call.Args = appendSite(call.Args, site)
-		return call
-	case callsite.ShapeMethodCall:
-		call := n.(*dst.CallExpr)
-		sel := unparen(call.Fun).(*dst.SelectorExpr)
-		call.Fun = fun
-		call.Args = appendSite(append([]dst.Expr{receiver(sel.X, e.Edit)}, call.Args...), site)
-		if e.lparen != nil {
-			call.Decs.Fun.Append(linemap.Hint(*e.lparen))
-		}
-		return call
-	case callsite.ShapeMethodValue:
-		sel := n.(*dst.SelectorExpr)
-		call := &dst.CallExpr{Fun: fun, Args: []dst.Expr{receiver(sel.X, e.Edit), site}}
-		moveDecs(sel, call)
-		return call
-	case callsite.ShapeWrap:
-		x := n.(dst.Expr)
-		call := &dst.CallExpr{Fun: fun}
-		moveDecs(x, call)
-		call.Args = []dst.Expr{x, site}
-		return call
-	case callsite.ShapeDeferFlush:
-		fd := n.(*dst.FuncDecl)
-		fd.Body.List = append([]dst.Stmt{&dst.DeferStmt{Call: &dst.CallExpr{Fun: fun}}}, fd.Body.List...)
-		return fd
-	case callsite.ShapeBlankImport:
-		spec := n.(*dst.ImportSpec)
-		spec.Name = dst.NewIdent("_")
-		return spec
-	case callsite.ShapeDerefWrap:
-		lit := n.(*dst.CompositeLit)
-		star := &dst.StarExpr{X: &dst.CallExpr{Fun: fun, Args: []dst.Expr{&dst.UnaryExpr{Op: token.AND, X: lit}, site}}}
-		moveDecs(lit, star)
-		if operandSlot(c) {
-			// *W(…).f would parse as *(W(…).f).
-			return &dst.ParenExpr{X: star}
-		}
-		return star
+	return b(c, e, fun, site)
+}
+
+// buildCall: f(args) → W(args, site).
+func buildCall(c *dstutil.Cursor, _ target, fun *dst.SelectorExpr, site *dst.BasicLit) dst.Node {
+	call := c.Node().(*dst.CallExpr)
+	call.Fun = fun
+	call.Args = appendSite(call.Args, site)
+	return call
+}
+
+// buildMethodCall: x.M(args) → W(x, args, site).
+func buildMethodCall(c *dstutil.Cursor, e target, fun *dst.SelectorExpr, site *dst.BasicLit) dst.Node {
+	call := c.Node().(*dst.CallExpr)
+	sel := unparen(call.Fun).(*dst.SelectorExpr)
+	call.Fun = fun
+	call.Args = appendSite(append([]dst.Expr{receiver(sel.X, e.Edit)}, call.Args...), site)
+	if e.lparen != nil {
+		call.Decs.Fun.Append(linemap.Hint(*e.lparen))
 	}
-	panic(fmt.Sprintf("rewrite: unknown edit shape %q", e.Shape))
+	return call
+}
+
+// buildMethodValue: x.M (not called) → W(x, site).
+func buildMethodValue(c *dstutil.Cursor, e target, fun *dst.SelectorExpr, site *dst.BasicLit) dst.Node {
+	sel := c.Node().(*dst.SelectorExpr)
+	call := &dst.CallExpr{Fun: fun, Args: []dst.Expr{receiver(sel.X, e.Edit), site}}
+	moveDecs(sel, call)
+	return call
+}
+
+// buildWrap: e → W(e, site).
+func buildWrap(c *dstutil.Cursor, _ target, fun *dst.SelectorExpr, site *dst.BasicLit) dst.Node {
+	x := c.Node().(dst.Expr)
+	call := &dst.CallExpr{Fun: fun}
+	moveDecs(x, call)
+	call.Args = []dst.Expr{x, site}
+	return call
+}
+
+// buildDeferFlush puts defer W() first in the function's body.
+func buildDeferFlush(c *dstutil.Cursor, _ target, fun *dst.SelectorExpr, _ *dst.BasicLit) dst.Node {
+	fd := c.Node().(*dst.FuncDecl)
+	fd.Body.List = append([]dst.Stmt{&dst.DeferStmt{Call: &dst.CallExpr{Fun: fun}}}, fd.Body.List...)
+	return fd
+}
+
+// buildBlankImport renames the import to _.
+func buildBlankImport(c *dstutil.Cursor, _ target, _ *dst.SelectorExpr, _ *dst.BasicLit) dst.Node {
+	spec := c.Node().(*dst.ImportSpec)
+	spec.Name = dst.NewIdent("_")
+	return spec
+}
+
+// buildDerefWrap: T{…} → *W(&T{…}, site).
+func buildDerefWrap(c *dstutil.Cursor, _ target, fun *dst.SelectorExpr, site *dst.BasicLit) dst.Node {
+	lit := c.Node().(*dst.CompositeLit)
+	star := &dst.StarExpr{X: &dst.CallExpr{Fun: fun, Args: []dst.Expr{&dst.UnaryExpr{Op: token.AND, X: lit}, site}}}
+	moveDecs(lit, star)
+	if operandSlot(c) {
+		// *W(…).f would parse as *(W(…).f).
+		return &dst.ParenExpr{X: star}
+	}
+	return star
 }
 
 // appendSite appends the site argument. When the arguments end on a line of

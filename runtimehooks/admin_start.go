@@ -13,7 +13,7 @@ import (
 )
 
 // The admin socket (package admin) starts right after the configuration
-// was applied, from the same init (zzz_start.go). GOHTTPDBG_ADMIN chooses
+// was applied, from the same init (start.go). GOHTTPDBG_ADMIN chooses
 // the mode (on, off, ro, or a socket path); GOHTTPDBG_AUDIT names a file
 // that mirrors the audit log; GOHTTPDBG_BREAKER sets the breaker's budget
 // in events per second per probe (0 disables it). A socket that cannot be

@@ -9,7 +9,8 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
 
-// Set by the generated zz_gohttpdbg_build.go of an instrumented build.
+// Set by the generated zz_gohttpdbg_build.go of an instrumented build
+// (setBuild).
 var (
 	buildProbes string // default probe levels, GOHTTPDBG syntax ("all=1", "body=2,dial=1")
 	buildStamp  string // opaque: gohttpdbg version and build options
@@ -34,7 +35,7 @@ var (
 )
 
 // Start resolves the configuration and applies it to the probes, once.
-// It runs from this package's last init; calling it again does nothing.
+// It runs from this package's init (start.go); calling it again does nothing.
 func Start() { startOnce.Do(start) }
 
 // CurrentStatus returns the configuration Start resolved.

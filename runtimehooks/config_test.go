@@ -83,3 +83,13 @@ func TestBadAdminAndOut(t *testing.T) {
 		t.Errorf("errors %v, want one for bogus", errs)
 	}
 }
+
+// setBuild is how the generated build file hands over its values; Start
+// reads buildProbes and buildStamp.
+func TestSetBuild(t *testing.T) {
+	p, s := buildProbes, buildStamp
+	t.Cleanup(func() { buildProbes, buildStamp = p, s })
+	if !setBuild("body=2", "stamp", "", "") || buildProbes != "body=2" || buildStamp != "stamp" {
+		t.Errorf("setBuild: buildProbes %q, buildStamp %q", buildProbes, buildStamp)
+	}
+}

@@ -6,11 +6,11 @@
 //
 // Pipeline position: the generated zz_gohttpdbg_init.go of a main package
 // imports this package; the generated zz_gohttpdbg_build.go in this
-// package sets buildProbes and buildStamp. Start runs from the init of
-// zzz_start.go, which sorts after the generated file, so it sees them; the
-// call-site wrappers (gohttpdbgrt) import this package, so the
-// configuration is in force before any wrapper can run, even from another
-// package's init.
+// package hands over the build-time defaults and the stamp (setBuild) from
+// a variable's initializer, which Go runs before the package's init
+// function (start.go), where Start reads them. The call-site wrappers
+// (gohttpdbgrt) import this package, so the configuration is in force
+// before any wrapper can run, even from another package's init.
 //
 // The package imports the standard library and this module's runtime only.
 package runtimehooks

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/gohttpdbg/gohttpdbg/internal/benchcmp"
@@ -88,7 +89,16 @@ func parseBenchArgs(g *globals, args []string) (*benchArgs, error) {
 	usageErr := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
 	}
-	var goArgs []string
+	// bench's own flags mix with go test's: those pflag knows are parsed by
+	// it (as --name=value, whichever of -name, --name, "name value" was
+	// written), every other argument goes to the go command unchanged.
+	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&ba.json, "json", false, "print the comparison as JSON")
+	fs.StringVar(&ba.probes, "probes", ba.probes, "the instrumented variant's probe levels (GOHTTPDBG syntax)")
+	fs.StringVar(&ba.out, "out", "", "keep the raw benchmark output in this directory")
+	levels := fs.String("levels", "", "compare these probe levels (comma-separated) against the plain build")
+	var ours, goArgs []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "-args" || a == "--args" {
@@ -96,46 +106,36 @@ func parseBenchArgs(g *globals, args []string) (*benchArgs, error) {
 			break
 		}
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") {
+		fl := fs.Lookup(name)
+		if !strings.HasPrefix(a, "-") || fl == nil {
 			goArgs = append(goArgs, a)
 			continue
 		}
-		ours := func() (string, error) {
-			if hasValue {
-				return value, nil
-			}
+		if !hasValue && fl.Value.Type() != "bool" {
 			if i+1 >= len(args) {
-				return "", usageErr("flag needs an argument: %s", a)
+				return nil, usageErr("flag needs an argument: %s", a)
 			}
 			i++
-			return args[i], nil
+			value, hasValue = args[i], true
 		}
+		if hasValue {
+			ours = append(ours, "--"+name+"="+value)
+		} else {
+			ours = append(ours, "--"+name)
+		}
+	}
+	if err := fs.Parse(ours); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if fs.Changed("probes") {
+		if err := checkProbeSpec(ba.probes); err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+	}
+	if ba.levelsSet = fs.Changed("levels"); ba.levelsSet {
 		var err error
-		switch name {
-		case "json":
-			ba.json = true
-		case "probes":
-			if ba.probes, err = ours(); err == nil {
-				if perr := checkProbeSpec(ba.probes); perr != nil {
-					err = fmt.Errorf("%w: %v", errUsage, perr)
-				}
-			}
-		case "out":
-			ba.out, err = ours()
-		case "levels":
-			var v string
-			if v, err = ours(); err == nil {
-				ba.levelsSet = true
-				ba.levels, err = parseLevels(v)
-				if err != nil {
-					err = usageErr("--levels=%s: %v", v, err)
-				}
-			}
-		default:
-			goArgs = append(goArgs, a)
-		}
-		if err != nil {
-			return nil, err
+		if ba.levels, err = parseLevels(*levels); err != nil {
+			return nil, usageErr("--levels=%s: %v", *levels, err)
 		}
 	}
 	if !ba.levelsSet {

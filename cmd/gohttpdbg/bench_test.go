@@ -40,6 +40,14 @@ func TestParseBenchArgs(t *testing.T) {
 			dir:      "sub", binArgs: "-x",
 		},
 		{
+			// Single-dash spellings of bench's own flags, as go test's are written.
+			args:  "-json -levels 0,2 -out=d -count=2 ./x",
+			run:   "-test.run=^$ -test.timeout=10m",
+			bench: ".", count: 2, patterns: "./x",
+			variants: "plain: level0:all=0 level2:all=2",
+			json:     true, out: "d",
+		},
+		{
 			args:  "--probes=frame=2 ./x",
 			run:   "-test.run=^$ -test.timeout=10m",
 			bench: ".", count: 6, patterns: "./x",

@@ -26,6 +26,7 @@ func readRepoFile(t *testing.T, name string) []byte {
 // site=FILE:LINE it shows must name a line of that file that makes an
 // HTTP call, as the probes would report it.
 func TestReadmeSitesExist(t *testing.T) {
+	t.Parallel()
 	readme := readRepoFile(t, "README.md")
 	sites := regexp.MustCompile(`site=(\S+\.go):(\d+)`).FindAllStringSubmatch(string(readme), -1)
 	if len(sites) == 0 {
@@ -49,6 +50,7 @@ func TestReadmeSitesExist(t *testing.T) {
 // row in the README's table and is built and run by the examples script
 // (or, for the long ones, by a script of its own).
 func TestEveryExampleIsShownAndChecked(t *testing.T) {
+	t.Parallel()
 	readme := readRepoFile(t, "README.md")
 	scripts, err := filepath.Glob(filepath.Join("testdata", "script", "*.txtar"))
 	if err != nil || len(scripts) == 0 {

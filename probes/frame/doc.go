@@ -7,7 +7,7 @@
 // in runtimehooks) with each frame's raw bytes; the package decodes them
 // itself (Decode, std only), keeps per-connection and per-stream
 // flow-control windows for both directions, and emits the frame events of
-// DESIGN §4:
+// docs/DESIGN.md §4:
 //
 //	level 2: frame.read, frame.write (every frame, summarised like Go's
 //	         http2debug=2), frame.headers (decoded fields, redacted);

@@ -16,6 +16,7 @@ import (
 // plus the site, and return exactly what the original returns, or the
 // rewritten code would not compile (or would change types).
 func TestWrappersMatchRules(t *testing.T) {
+	t.Parallel()
 	cfg := &packages.Config{Mode: packages.NeedTypes | packages.NeedName | packages.NeedImports | packages.NeedDeps, Dir: "../.."}
 	pkgs, err := packages.Load(cfg, RuntimePath, HTTPTestPath, "net/http", "net/http/httptest")
 	if err != nil {
@@ -95,6 +96,7 @@ func withSite(recv types.Type, params, results *types.Tuple, str types.Type) *ty
 }
 
 func TestRulesRegistry(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, r := range Rules {
 		if seen[r.Name] {
@@ -108,6 +110,7 @@ func TestRulesRegistry(t *testing.T) {
 }
 
 func TestModuleSite(t *testing.T) {
+	t.Parallel()
 	main := &packages.Package{Module: &packages.Module{Path: "example.com/app", Dir: "/src/app", Main: true}}
 	dep := &packages.Package{Module: &packages.Module{Path: "example.com/dep", Version: "v1.2.3", Dir: "/mod/example.com/dep@v1.2.3"}}
 	for _, c := range []struct {
@@ -128,6 +131,7 @@ func TestModuleSite(t *testing.T) {
 }
 
 func TestAliasesAvoidEveryName(t *testing.T) {
+	t.Parallel()
 	src := `package p
 import gohttpdbgrt1 "fmt"
 var gohttpdbgrt = gohttpdbgrt1.Sprint()
@@ -140,5 +144,23 @@ func f() { httptestrt := 1; _ = httptestrt }
 	got := aliases([]*ast.File{f})
 	if got["gohttpdbgrt"] != "gohttpdbgrt2" || got["httptestrt"] != "httptestrt1" {
 		t.Errorf("aliases = %v", got)
+	}
+}
+
+// Each rule carries the form of its edits: a shape the rewriter builds,
+// and one for the value use exactly when it wraps one.
+func TestRulesCarryShapes(t *testing.T) {
+	t.Parallel()
+	known := map[Shape]bool{}
+	for _, s := range Shapes {
+		known[s] = true
+	}
+	for _, r := range Rules {
+		if !known[r.Shape] {
+			t.Errorf("%s: shape %q is not in Shapes", r.Name, r.Shape)
+		}
+		if (r.ValueFunc != "") != (r.ValueShape != "") || (r.ValueShape != "" && !known[r.ValueShape]) {
+			t.Errorf("%s: ValueFunc %q with ValueShape %q", r.Name, r.ValueFunc, r.ValueShape)
+		}
 	}
 }

@@ -41,6 +41,10 @@ const (
 	ShapeBlankImport Shape = "blank-import"
 )
 
+// Shapes lists every shape; the rewriter has one builder for each
+// (rewrite.TestEveryShapeBuilt).
+var Shapes = []Shape{ShapeCall, ShapeMethodCall, ShapeMethodValue, ShapeWrap, ShapeDerefWrap, ShapeDeferFlush, ShapeBlankImport}
+
 // Node kinds an Edit can name (the go/ast type of the rewritten node).
 const (
 	NodeCall     = "CallExpr"

@@ -222,10 +222,10 @@ func (f *finder) visit(n ast.Node, stack []ast.Node) {
 		switch {
 		case n.Recv == nil && n.Name.Name == "main" && n.Body != nil && f.pkg.Name() == "main":
 			r := byObject[KindMain]["main.main"]
-			f.edits = append(f.edits, f.edit(n, n.Name.Pos(), r, ShapeDeferFlush, r.Func))
+			f.edits = append(f.edits, f.edit(n, n.Name.Pos(), r, r.Shape, r.Func))
 		case f.isTestMain(n):
 			r := byObject[KindMain]["testing.TestMain"]
-			f.edits = append(f.edits, f.edit(n, n.Name.Pos(), r, ShapeDeferFlush, r.Func))
+			f.edits = append(f.edits, f.edit(n, n.Name.Pos(), r, r.Shape, r.Func))
 		}
 	case *ast.CallExpr:
 		f.call(n)
@@ -237,7 +237,7 @@ func (f *finder) visit(n ast.Node, stack []ast.Node) {
 		if sel, ok := f.info.Selections[n]; ok {
 			if r, recv := f.method(n, sel); r != nil && r.ValueFunc != "" {
 				f.consumed[ast.Unparen(n.X)] = true
-				e := f.edit(n, n.Pos(), r, ShapeMethodValue, r.ValueFunc)
+				e := f.edit(n, n.Pos(), r, r.ValueShape, r.ValueFunc)
 				e.RecvPath, e.RecvAddr = recv.path, recv.addr
 				f.edits = append(f.edits, e)
 			}
@@ -256,14 +256,14 @@ func (f *finder) visit(n ast.Node, stack []ast.Node) {
 		}
 		if r := f.literal(lit); r != nil {
 			f.consumed[lit] = true
-			f.edits = append(f.edits, f.edit(n, n.Pos(), r, ShapeWrap, r.Func))
+			f.edits = append(f.edits, f.edit(n, n.Pos(), r, r.Shape, r.Func))
 		}
 	case *ast.CompositeLit:
 		if f.consumed[n] || n.Type == nil {
 			return
 		}
 		if r := f.literal(n); r != nil && r.ValueFunc != "" {
-			f.edits = append(f.edits, f.edit(n, n.Pos(), r, ShapeDerefWrap, r.ValueFunc))
+			f.edits = append(f.edits, f.edit(n, n.Pos(), r, r.ValueShape, r.ValueFunc))
 		}
 	}
 }
@@ -284,14 +284,14 @@ func (f *finder) call(call *ast.CallExpr) {
 		if r := f.funcRule(fun); r != nil {
 			f.consumed[fun] = true
 			f.removed[fun] = true
-			f.edits = append(f.edits, f.edit(call, fun.Pos(), r, ShapeCall, r.Func))
+			f.edits = append(f.edits, f.edit(call, fun.Pos(), r, r.Shape, r.Func))
 		}
 	case *ast.SelectorExpr:
 		if sel, ok := f.info.Selections[fun]; ok {
 			if r, recv := f.method(fun, sel); r != nil {
 				f.consumed[fun] = true
 				f.consumed[ast.Unparen(fun.X)] = true
-				e := f.edit(call, fun.Sel.Pos(), r, ShapeMethodCall, r.Func)
+				e := f.edit(call, fun.Sel.Pos(), r, r.Shape, r.Func)
 				e.RecvPath, e.RecvAddr = recv.path, recv.addr
 				f.edits = append(f.edits, e)
 			}
@@ -303,7 +303,7 @@ func (f *finder) call(call *ast.CallExpr) {
 			}
 			f.consumed[fun] = true
 			f.consumed[fun.Sel] = true
-			f.edits = append(f.edits, f.edit(call, fun.Sel.Pos(), r, ShapeCall, r.Func))
+			f.edits = append(f.edits, f.edit(call, fun.Sel.Pos(), r, r.Shape, r.Func))
 		}
 	}
 }
@@ -403,7 +403,7 @@ func (f *finder) variable(n ast.Expr, id *ast.Ident, stack []ast.Node) {
 	if r == nil || !f.rvalue(n, r, stack) {
 		return
 	}
-	f.edits = append(f.edits, f.edit(n, n.Pos(), r, ShapeWrap, r.Func))
+	f.edits = append(f.edits, f.edit(n, n.Pos(), r, r.Shape, r.Func))
 }
 
 // rvalue reports whether n, a use of r's variable, reads the variable's

@@ -38,12 +38,16 @@ type Rule struct {
 	// KeepAsserted leaves a KindVar variable alone when it is the operand of
 	// a type assertion, whose meaning is about the variable itself.
 	KeepAsserted bool
+	// Shape is the form of the rule's edits: how the rewriter changes a
+	// matched call, literal, use or function. ValueShape is the form for
+	// the value use that ValueFunc wraps (a method value, a T{…} literal).
+	Shape, ValueShape Shape
 }
 
 func pkgFunc(name string) *Rule {
 	return &Rule{
 		Name: "http." + name, Kind: KindFunc, Object: "net/http." + name,
-		Path: RuntimePath, Func: name,
+		Path: RuntimePath, Func: name, Shape: ShapeCall,
 		Doc: "http." + name + "(args) → gohttpdbgrt." + name + "(args, site)",
 	}
 }
@@ -51,7 +55,7 @@ func pkgFunc(name string) *Rule {
 func testFunc(name string) *Rule {
 	return &Rule{
 		Name: "httptest." + name, Kind: KindFunc, Object: "net/http/httptest." + name,
-		Path: HTTPTestPath, Func: name,
+		Path: HTTPTestPath, Func: name, Shape: ShapeCall,
 		Doc: "httptest." + name + "(h) → httptestrt." + name + "(h, site)",
 	}
 }
@@ -60,11 +64,11 @@ func method(typ, name, prefix string, value bool) *Rule {
 	r := &Rule{
 		Name: "(*http." + typ + ")." + name, Kind: KindMethod,
 		Object: "(*net/http." + typ + ")." + name,
-		Path:   RuntimePath, Func: prefix + name,
+		Path:   RuntimePath, Func: prefix + name, Shape: ShapeMethodCall,
 		Doc: "x." + name + "(args) with x a *http." + typ + " → gohttpdbgrt." + prefix + name + "(x, args, site)",
 	}
 	if value {
-		r.ValueFunc = prefix + name + "Func"
+		r.ValueFunc, r.ValueShape = prefix+name+"Func", ShapeMethodValue
 		r.Doc += "; method value x." + name + " → gohttpdbgrt." + r.ValueFunc + "(x, site)"
 	}
 	return r
@@ -73,13 +77,13 @@ func method(typ, name, prefix string, value bool) *Rule {
 func literal(typ string, value bool) *Rule {
 	r := &Rule{
 		Name: "&http." + typ + "{}", Kind: KindLiteral, Object: "net/http." + typ,
-		Path: RuntimePath, Func: typ,
+		Path: RuntimePath, Func: typ, Shape: ShapeWrap,
 		Doc: "&http." + typ + "{…} → gohttpdbgrt." + typ + "(&http." + typ + "{…}, site)",
 	}
 	if value {
 		// Only types without a mutex: copying the wrapped value out is
 		// then the same as the original copy of a fresh literal.
-		r.ValueFunc = typ
+		r.ValueFunc, r.ValueShape = typ, ShapeDerefWrap
 		r.Doc += "; http." + typ + "{…} → *gohttpdbgrt." + typ + "(&http." + typ + "{…}, site)"
 	}
 	return r
@@ -88,7 +92,7 @@ func literal(typ string, value bool) *Rule {
 func variable(name string, keepAsserted bool) *Rule {
 	return &Rule{
 		Name: "http." + name, Kind: KindVar, Object: "net/http." + name,
-		Path: RuntimePath, Func: name + "Use", KeepAsserted: keepAsserted,
+		Path: RuntimePath, Func: name + "Use", KeepAsserted: keepAsserted, Shape: ShapeWrap,
 		Doc: "http." + name + " used as a value → gohttpdbgrt." + name + "Use(http." + name + ", site)",
 	}
 }
@@ -115,17 +119,17 @@ var Rules = sortRules([]*Rule{
 	// Exit paths: events at level 2 wait in a ring for a background writer,
 	// which a returning main or os.Exit would cut off.
 	{
-		Name: "os.Exit", Kind: KindFunc, Object: "os.Exit", Path: RuntimePath, Func: "Exit",
+		Name: "os.Exit", Kind: KindFunc, Object: "os.Exit", Path: RuntimePath, Func: "Exit", Shape: ShapeCall,
 		Doc: "os.Exit(code) → gohttpdbgrt.Exit(code, site): the probes' events are flushed first",
 	},
 	{
-		Name: "func main", Kind: KindMain, Object: "main.main", Path: RuntimePath, Func: "Flush",
+		Name: "func main", Kind: KindMain, Object: "main.main", Path: RuntimePath, Func: "Flush", Shape: ShapeDeferFlush,
 		Doc: "func main() { … } → func main() { defer gohttpdbgrt.Flush(); … }",
 	},
 	{
 		// A TestMain that returns hands its code to the test binary's
 		// generated main, which calls os.Exit itself.
-		Name: "func TestMain", Kind: KindMain, Object: "testing.TestMain", Path: RuntimePath, Func: "Flush",
+		Name: "func TestMain", Kind: KindMain, Object: "testing.TestMain", Path: RuntimePath, Func: "Flush", Shape: ShapeDeferFlush,
 		Doc: "func TestMain(m *testing.M) { … } → func TestMain(m *testing.M) { defer gohttpdbgrt.Flush(); … }",
 	},
 })

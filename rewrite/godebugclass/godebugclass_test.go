@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// The classes of keys whose behaviour DESIGN §3a measured on this machine.
+// The classes of keys whose behaviour docs/DESIGN.md §3a measured on this machine.
 func TestClassifyKnownKeys(t *testing.T) {
 	goroot, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {

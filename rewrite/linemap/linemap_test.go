@@ -27,6 +27,7 @@ func lcsLen(a, b []string) int {
 }
 
 func TestDiffIsLongestCommonSubsequence(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewSource(1))
 	gen := func() []string {
 		s := make([]string, r.Intn(30))
@@ -50,6 +51,7 @@ func TestDiffIsLongestCommonSubsequence(t *testing.T) {
 }
 
 func TestDiffPrefersLaterMatch(t *testing.T) {
+	t.Parallel()
 	// W(&Client{}) for &Client{}: the original Client is the second one.
 	got := diff([]string{"&", "Client"}, []string{"W", "(", "&", "Client", "Client"})
 	if len(got) != 2 || got[1] != [2]int{1, 4} {
@@ -78,6 +80,7 @@ func positions(t *testing.T, name string, src []byte) []string {
 }
 
 func TestApply(t *testing.T) {
+	t.Parallel()
 	const name = "/src/p/a.go"
 	cases := []struct {
 		name      string
@@ -123,6 +126,7 @@ func TestApply(t *testing.T) {
 }
 
 func TestStripDirectives(t *testing.T) {
+	t.Parallel()
 	src := "package p\n//line a.go:1\n  //line b.go:2\nvar x = /*line c.go:3:4*/ 1 /*line not*/ // line d.go:5\n"
 	blank := func(s string) string { return strings.Repeat(" ", len(s)) }
 	want := "package p\n" + blank("//line a.go:1") + "\n  //line b.go:2\nvar x = " + blank("/*line c.go:3:4*/") + " 1 /*line not*/ // line d.go:5\n"
@@ -132,6 +136,7 @@ func TestStripDirectives(t *testing.T) {
 }
 
 func TestApplyRejectsRelativePath(t *testing.T) {
+	t.Parallel()
 	if _, err := Apply("a.go", []byte("package p\n"), []byte("package p\n")); err == nil {
 		t.Error("no error for a relative path")
 	}

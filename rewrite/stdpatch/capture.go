@@ -1,47 +1,38 @@
 package stdpatch
 
-// patchCapture wraps the three places every request passes in net/http,
+// captureHooks wrap the three places every request passes in net/http,
 // whoever made it: (*Transport).roundTrip for a client request (HTTP/1
 // and HTTP/2, through http.Client or a RoundTripper of a library),
 // serverHandler.ServeHTTP for a server request (HTTP/1 and HTTP/2 alike:
 // net/http's HTTP/2 server calls it too), and (*Server).Serve, where a
 // server starts, for the site of servers started inside libraries.
 // Without them the probes see only the requests of rewritten call sites.
-func patchCapture(pk *pkgFiles, st *patchState) string {
-	n := len(st.miss)
-	wrapMethod(pk, st, "Transport", "roundTrip", []string{"*Request"}, []string{"*Response", "error"}, func(r string, args []string, call string) string {
-		orig := r + "." + origPrefix + "roundTrip"
-		return "if h := GohttpdbgHTTP1.ClientStart; h != nil {\n" +
-			"req, st := h(" + r + ", " + args[0] + ")\n" +
-			"if st != nil {\n" +
-			"resp, err := " + orig + "(req)\n" +
-			"GohttpdbgHTTP1.ClientEnd(st, resp, err)\n" +
-			"return resp, err\n" +
-			"}\n" +
-			"}\n" +
-			"return " + call
-	})
-	wrapMethod(pk, st, "Server", "Serve", []string{"net.Listener"}, []string{"error"}, func(r string, args []string, call string) string {
-		return "if h := GohttpdbgHTTP1.ServeStart; h != nil {\nh(" + r + ", " + args[0] + ")\n}\nreturn " + call
-	})
-	const label = "serverHandler.ServeHTTP"
-	f, fd, err := pk.funcDecl("serverHandler", "ServeHTTP")
-	if err != nil || fd == nil || !pk.hasFields("serverHandler", "srv") {
-		st.missing(label)
-	} else if sig := f.signature(fd); sig.recvType != "serverHandler" || !sig.matches([]string{"ResponseWriter", "*Request"}, nil) {
-		st.missing(label)
-	} else {
-		f.wrap(fd, sig, func(r string, args []string, call string) string {
-			return "if h := GohttpdbgHTTP1.Serve; h != nil {\n" +
-				"h(" + r + ".srv, gohttpdbgHandler{" + r + "}, " + args[0] + ", " + args[1] + ")\n" +
-				"return\n" +
-				"}\n" + call
-		})
-	}
-	if len(st.miss) != n {
-		return ""
-	}
-	return captureHelper
+var captureHooks = []hookPoint{
+	{
+		kind: wrapFunc, recv: "Transport", fn: "roundTrip", params: []string{"*Request"}, results: [][]string{{"*Response", "error"}}, group: "capture",
+		code: tmpl(`if h := GohttpdbgHTTP1.ClientStart; h != nil {
+req, st := h({{.R}}, {{index .A 0}})
+if st != nil {
+resp, err := {{.R}}.` + origPrefix + `roundTrip(req)
+GohttpdbgHTTP1.ClientEnd(st, resp, err)
+return resp, err
+}
+}
+return {{.Call}}`),
+	},
+	{
+		kind: wrapFunc, recv: "Server", fn: "Serve", params: []string{"net.Listener"}, results: [][]string{{"error"}}, group: "capture",
+		code: tmpl("if h := GohttpdbgHTTP1.ServeStart; h != nil {\nh({{.R}}, {{index .A 0}})\n}\nreturn {{.Call}}"),
+	},
+	{
+		kind: wrapFunc, recv: "serverHandler", value: true, fn: "ServeHTTP", params: []string{"ResponseWriter", "*Request"},
+		needs: []string{"serverHandler{srv}"}, group: "capture",
+		code: tmpl(`if h := GohttpdbgHTTP1.Serve; h != nil {
+h({{.R}}.srv, gohttpdbgHandler{ {{- .R -}} }, {{index .A 0}}, {{index .A 1}})
+return
+}
+{{.Call}}`),
+	},
 }
 
 const captureHelper = `

@@ -9,6 +9,10 @@
 // connects the hook variables the patch declares to the probes
 // (probes/frame, probes/reject).
 //
+// The hook points are tables of data (h2Hooks, http1Hooks: where, what is
+// checked, what is inserted, as text/template) that applyHooks applies;
+// testdata/golden holds what each point changes in each supported release.
+//
 // The patch is mechanical and minimal: a handful of functions, found by
 // name (receiver type + name) and checked by signature with dave/dst, are
 // renamed in place and wrapped by trampolines, or get one statement spliced

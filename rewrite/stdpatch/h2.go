@@ -1,6 +1,7 @@
 package stdpatch
 
 import (
+	"go/ast"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,126 +20,114 @@ type h2Names struct {
 
 func (n h2Names) t(name string) string { return n.p + name }
 
-// patchH2 patches one HTTP/2 implementation's Framer, client and server.
-// It returns the helper methods' source for the package's added file ("" if
-// the Framer type was not found, in which case every hook point is missing).
+// patchH2 patches one HTTP/2 implementation's Framer, client and server
+// (the h2Hooks table). It returns the helper methods' source for the
+// package's added file ("" if the Framer type was not found, in which case
+// every hook point is missing).
 func patchH2(pk *pkgFiles, n h2Names, st *patchState) (string, error) {
 	framer := n.t("Framer")
-	fr := "(*" + framer + ")."
-	all := []string{n.t("NewFramer"), fr + "ReadFrameForHeader", fr + "ReadFrame", fr + "endWrite", fr + "readMetaFrame",
-		"(*" + n.t("Transport") + ").newClientConn", "(*" + n.t("Server") + ").serveConn"}
-
-	sf, stype, err := pk.structType(framer)
+	_, stype, err := pk.structType(framer)
 	if err != nil {
 		return "", err
 	}
 	if stype == nil || !pk.hasFields(framer, "errDetail", "wbuf", "w", "r") {
-		st.lose("no HTTP/2 frame is seen", all...)
+		fr := "(*" + framer + ")."
+		st.lose("no HTTP/2 frame is seen", n.t("NewFramer"), fr+"ReadFrameForHeader", fr+"ReadFrame", fr+"endWrite", fr+"readMetaFrame",
+			"(*"+n.t("Transport")+").newClientConn", "(*"+n.t("Server")+").serveConn")
 		return "", nil
 	}
-	// Per-framer state: appended on the line of the struct's closing brace.
-	// interface{}, not any: x/net v0.17 compiles at go1.17.
-	sf.edits = append(sf.edits, edit{off: sf.off(stype.Fields.Closing), end: sf.off(stype.Fields.Closing),
-		text: "gohttpdbgState interface{}; gohttpdbgFields []string; "})
-
-	// NewFramer: the state is created with the framer, before any goroutine uses it.
-	if f, fd, err := pk.funcDecl("", n.t("NewFramer")); err != nil {
-		return "", err
-	} else if fd == nil || !f.signature(fd).matches([]string{"io.Writer", "io.Reader"}, []string{"*" + framer}) {
-		st.lose("no HTTP/2 frame is seen", n.t("NewFramer"))
-	} else {
-		f.wrap(fd, f.signature(fd), func(_ string, a []string, call string) string {
-			return "fr := " + call + "\nfr.gohttpdbgNew(" + a[0] + ", " + a[1] + ")\nreturn fr"
-		})
-	}
-
-	if err := hookFrameRead(pk, st, framer, n.t("typeFrameParser")); err != nil {
-		return "", err
-	}
-
-	// ReadFrame: errors (a connection error carries ErrorDetail).
-	wrapLosing(pk, st, "frame read errors are not seen", framer, "ReadFrame", nil, []string{n.t("Frame"), "error"}, func(r string, _ []string, call string) string {
-		return "f, err := " + call + "\nif err != nil {\n" + r + ".gohttpdbgReadError(err)\n}\nreturn f, err"
-	})
-	// endWrite: the bytes of the frame just written (or refused).
-	wrapLosing(pk, st, "frames written are not seen", framer, "endWrite", nil, []string{"error"}, func(r string, _ []string, call string) string {
-		return "err := " + call + "\n" + r + ".gohttpdbgWrote(err)\nreturn err"
-	})
-	// readMetaFrame: the decoded header fields. Before x/net v0.25 it
-	// returns *MetaHeadersFrame, since then Frame.
-	mhf := n.t("MetaHeadersFrame")
-	if pk.hasFields(mhf, "Fields", "Truncated") {
-		res := []string{n.t("Frame"), "error"}
-		if f, fd, err := pk.funcDecl(framer, "readMetaFrame"); err == nil && fd != nil && f.signature(fd).matches([]string{"*" + n.t("HeadersFrame")}, []string{"*" + mhf, "error"}) {
-			res[0] = "*" + mhf
-		}
-		wrapLosing(pk, st, "decoded headers are not seen", framer, "readMetaFrame", []string{"*" + n.t("HeadersFrame")}, res, func(r string, a []string, call string) string {
-			return "f, err := " + call + "\n" + r + ".gohttpdbgHeaders(" + a[0] + ", f, err)\nreturn f, err"
-		})
-	} else {
-		st.lose("decoded headers are not seen", fr+"readMetaFrame")
-	}
-
-	// Client and server: tie the framer to its net.Conn right where it is created.
-	clientOwn := !n.xnet || pk.hasDecl(n.t("clientConnReadLoop"))
-	if clientOwn {
-		if err := bindFramer(pk, st, n, n.t("Transport"), "newClientConn", true, false); err != nil {
-			return "", err
-		}
-		if pk.hasFields(n.t("clientConnReadLoop"), "cc") && pk.hasFields(n.t("ClientConn"), "fr") {
-			wrapLosing(pk, st, "the end of a client connection is not seen", n.t("clientConnReadLoop"), "cleanup", nil, nil, func(r string, _ []string, call string) string {
-				return "defer " + r + ".cc.fr.gohttpdbgDone()\n" + call
-			})
-		} else {
-			st.lose("the end of a client connection is not seen", "(*"+n.t("clientConnReadLoop")+").cleanup")
-		}
-	}
-	// The server's framer is made in serveConn; before x/net v0.26 in
-	// ServeConn, which serveConn did not exist to wrap.
-	serve := "serveConn"
-	if n.xnet {
-		if _, fd, err := pk.funcDecl(n.t("Server"), serve); err != nil {
-			return "", err
-		} else if fd == nil {
-			serve = "ServeConn"
-		}
-	}
-	if err := bindFramer(pk, st, n, n.t("Server"), serve, false, true); err != nil {
-		return "", err
-	}
-
-	helpers := h2Helpers + h2DebugRedact
-	redactGoDebugLogs(pk, st, n)
-	if pk.hasDecl(n.t("VerboseLogs")) && pk.hasDecl(n.t("logFrameReads")) && pk.hasDecl(n.t("logFrameWrites")) {
-		helpers += strings.ReplaceAll(strings.ReplaceAll(h2DebugTakeover, "{{V}}", n.t("VerboseLogs")), "{{L}}", n.p+"logFrame")
-	} else {
-		st.lose("GODEBUG=http2debug logs header values unredacted", n.t("VerboseLogs"))
-	}
-	r := strings.NewReplacer("{{F}}", framer, "{{FH}}", n.t("FrameHeader"), "{{HF}}", n.t("HeadersFrame"),
-		"{{MHF}}", n.t("MetaHeadersFrame"), "{{FR}}", n.t("Frame"), "{{H}}", n.hooks)
-	return r.Replace(helpers), nil
+	return applyHooks(pk, h2Hooks, n, st)
 }
 
-// hookFrameRead reports the raw frame once its payload is read and before
-// it is parsed, so CONTINUATION frames read by readMetaFrame come in wire
-// order and a frame the parser rejects is still seen. The hook goes before
-// the frame parser's call: in ReadFrameForHeader (Go 1.26, x/net v0.47 on),
-// else in ReadFrame, which read and parsed each frame itself before.
-func hookFrameRead(pk *pkgFiles, st *patchState, framer, parser string) error {
-	label := "(*" + framer + ").ReadFrameForHeader"
-	f, fd, err := pk.funcDecl(framer, "ReadFrameForHeader")
-	if err == nil && fd == nil {
-		label = "(*" + framer + ").ReadFrame"
-		f, fd, err = pk.funcDecl(framer, "ReadFrame")
-	}
-	if err != nil {
-		return err
-	}
-	if fd == nil {
-		st.lose("frames read are not seen", label)
-		return nil
-	}
-	var fhArg, payloadArg dst.Expr
+// clientOwn: the package has its own HTTP/2 client. x/net's on Go 1.27
+// delegates to std's unless built with -tags http2legacy: then its client
+// code is not in the build, and std's patch sees its frames.
+func clientOwn(pk *pkgFiles, n h2Names) bool {
+	return !n.xnet || pk.hasDecl(n.t("clientConnReadLoop"))
+}
+
+// h2Hooks are the hook points of an HTTP/2 implementation (Go 1.26's
+// h2_bundle.go in net/http, Go 1.27's net/http/internal/http2,
+// golang.org/x/net/http2), in the order they are applied; then h2debug's.
+var h2Hooks = hookSet{
+	points: append([]hookPoint{
+		{
+			// Per-framer state, on the line of the struct's closing brace.
+			// interface{}, not any: x/net v0.17 compiles at go1.17.
+			kind: appendFields, recv: "{{.P}}Framer", label: "{{.P}}Framer",
+			code: tmpl("gohttpdbgState interface{}; gohttpdbgFields []string; "),
+		},
+		{
+			// The state is created with the framer, before any goroutine uses it.
+			kind: wrapFunc, fn: "{{.P}}NewFramer", params: []string{"io.Writer", "io.Reader"}, results: [][]string{{"*{{.P}}Framer"}},
+			lost: "no HTTP/2 frame is seen",
+			code: tmpl("fr := {{.Call}}\nfr.gohttpdbgNew({{index .A 0}}, {{index .A 1}})\nreturn fr"),
+		},
+		{
+			// The raw frame once its payload is read and before it is
+			// parsed, so CONTINUATION frames read by readMetaFrame come in
+			// wire order and a frame the parser rejects is still seen: before
+			// the frame parser's call, in ReadFrameForHeader (Go 1.26, x/net
+			// v0.47 on), else in ReadFrame, which read and parsed each frame
+			// itself before.
+			kind: beforeStmt, recv: "{{.P}}Framer", fn: "ReadFrameForHeader", alt: "ReadFrame",
+			lost: "frames read are not seen", find: findFrameParse,
+			code: tmpl("{{.R}}.gohttpdbgRead({{.V.fh}}, {{.V.payload}})"),
+		},
+		{
+			// Read errors (a connection error carries ErrorDetail).
+			kind: wrapFunc, recv: "{{.P}}Framer", fn: "ReadFrame", results: [][]string{{"{{.P}}Frame", "error"}},
+			lost: "frame read errors are not seen",
+			code: tmpl("f, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReadError(err)\n}\nreturn f, err"),
+		},
+		{
+			// The bytes of the frame just written (or refused).
+			kind: wrapFunc, recv: "{{.P}}Framer", fn: "endWrite", results: [][]string{{"error"}},
+			lost: "frames written are not seen",
+			code: tmpl("err := {{.Call}}\n{{.R}}.gohttpdbgWrote(err)\nreturn err"),
+		},
+		{
+			// The decoded header fields. Before x/net v0.25 it returns
+			// *MetaHeadersFrame, since then Frame.
+			kind: wrapFunc, recv: "{{.P}}Framer", fn: "readMetaFrame", needs: []string{"{{.P}}MetaHeadersFrame{Fields,Truncated}"},
+			params:  []string{"*{{.P}}HeadersFrame"},
+			results: [][]string{{"{{.P}}Frame", "error"}, {"*{{.P}}MetaHeadersFrame", "error"}},
+			lost:    "decoded headers are not seen",
+			code:    tmpl("f, err := {{.Call}}\n{{.R}}.gohttpdbgHeaders({{index .A 0}}, f, err)\nreturn f, err"),
+		},
+		{
+			// The client's framer tied to its net.Conn where it is created.
+			kind: afterStmt, recv: "{{.P}}Transport", fn: "newClientConn", when: clientOwn,
+			lost: "client frames name no connection or side", find: findNewFramer,
+			code: tmpl("{{.V.lhs}}.gohttpdbgBind({{.V.conn}}, true)"),
+		},
+		{
+			kind: wrapFunc, recv: "{{.P}}clientConnReadLoop", fn: "cleanup", when: clientOwn,
+			needs: []string{"{{.P}}clientConnReadLoop{cc}", "{{.P}}ClientConn{fr}"},
+			lost:  "the end of a client connection is not seen",
+			code:  tmpl("defer {{.R}}.cc.fr.gohttpdbgDone()\n{{.Call}}"),
+		},
+		{
+			// The server's framer, made in serveConn (before x/net v0.26 in
+			// ServeConn, which serveConn did not exist to wrap); serveConn
+			// runs for the life of the connection, so its end is deferred
+			// there when the framer is made at its top level.
+			kind: afterStmt, recv: "{{.P}}Server", fn: "serveConn", alt: "ServeConn",
+			lost: "server frames name no side and a connection's end is not seen", find: findNewFramer,
+			code: tmpl("{{.V.lhs}}.gohttpdbgBind({{.V.conn}}, false){{if .Top}}; defer {{.V.lhs}}.gohttpdbgDone(){{end}}"),
+		},
+	}, h2DebugHooks...),
+	helpers: []helper{
+		{code: tmpl(h2Helpers + h2DebugRedact)},
+		{code: tmpl(h2DebugTakeover), after: []string{"takeover"}},
+	},
+}
+
+// findFrameParse finds "… := typeFrameParser(…)(fr.frameCache, fh, fr.countError, payload)"
+// and names its frame header and payload.
+func findFrameParse(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	var fh, payload dst.Expr
+	parser := d.P + "typeFrameParser"
 	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
 		as, ok := s.(*dst.AssignStmt)
 		if !ok || len(as.Rhs) != 1 {
@@ -151,61 +140,19 @@ func hookFrameRead(pk *pkgFiles, st *patchState, framer, parser string) error {
 		if name, _ := callOf(outer.Fun); name != parser {
 			return false
 		}
-		fhArg, payloadArg = outer.Args[1], outer.Args[3]
+		fh, payload = outer.Args[1], outer.Args[3]
 		return true
 	})
-	sig := f.signature(fd)
 	if stmt == nil || sig.recvName == "" {
-		st.lose("frames read are not seen", label)
-		return nil
+		return nil, nil, false
 	}
-	f.insertBefore(stmt, sig.recvName+".gohttpdbgRead("+f.exprText(fhArg)+", "+f.exprText(payloadArg)+")")
-	return nil
+	d.V["fh"], d.V["payload"] = f.exprText(fh), f.exprText(payload)
+	return stmt, nil, true
 }
 
-// wrapLosing is wrapMethod that says what goes unseen if it fails.
-func wrapLosing(pk *pkgFiles, st *patchState, effect, recv, name string, params, results []string, body func(string, []string, string) string) {
-	var s patchState
-	wrapMethod(pk, &s, recv, name, params, results, body)
-	st.lose(effect, s.miss...)
-}
-
-// wrapMethod wraps (*recv).name with a trampoline if it exists with the
-// expected signature, else records it missing.
-func wrapMethod(pk *pkgFiles, st *patchState, recv, name string, params, results []string, body func(string, []string, string) string) {
-	label := "(*" + recv + ")." + name
-	f, fd, err := pk.funcDecl(recv, name)
-	if err != nil || fd == nil {
-		st.missing(label)
-		return
-	}
-	sig := f.signature(fd)
-	if sig.recvType != "*"+recv || !sig.matches(params, results) {
-		st.missing(label)
-		return
-	}
-	f.wrap(fd, sig, body)
-}
-
-// bindFramer splices "; X.gohttpdbgBind(conn, client)" after the statement
-// that creates the connection's framer ("cc.fr = NewFramer(…)"), and for a
-// server "; defer X.gohttpdbgDone()" when that statement is at the top of
-// the function, which runs for the life of the connection.
-func bindFramer(pk *pkgFiles, st *patchState, n h2Names, recv, name string, client, done bool) error {
-	label := "(*" + recv + ")." + name
-	effect := "server frames name no side and a connection's end is not seen"
-	if client {
-		effect = "client frames name no connection or side"
-	}
-	f, fd, err := pk.funcDecl(recv, name)
-	if err != nil {
-		return err
-	}
-	if fd == nil {
-		st.lose(effect, label)
-		return nil
-	}
-	sig := f.signature(fd)
+// findNewFramer finds the statement that creates the connection's framer
+// ("cc.fr = NewFramer(…)") and the function's net.Conn parameter.
+func findNewFramer(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
 	conn := ""
 	for _, p := range sig.params {
 		if p.typ == "net.Conn" && p.name != "" && p.name != "_" {
@@ -213,97 +160,87 @@ func bindFramer(pk *pkgFiles, st *patchState, n h2Names, recv, name string, clie
 			break
 		}
 	}
-	stmt, top := findStmt(fd, assignFromCall(n.t("NewFramer")))
-	if stmt == nil && n.xnet {
-		return nil // x/net's wrapper over std's HTTP/2 (Go 1.27): std's patch sees its frames
+	stmt, top := findStmt(fd, assignFromCall(d.P+"NewFramer"))
+	if stmt == nil && d.xnet {
+		return nil, nil, true // x/net's wrapper over std's HTTP/2 (Go 1.27): std's patch sees its frames
 	}
 	if stmt == nil || conn == "" {
-		st.lose(effect, label)
-		return nil
+		return nil, nil, false
 	}
-	lhs := f.exprText(stmt.(*dst.AssignStmt).Lhs[0])
-	cl := "false"
-	if client {
-		cl = "true"
-	}
-	text := lhs + ".gohttpdbgBind(" + conn + ", " + cl + ")"
-	if done && top {
-		text += "; defer " + lhs + ".gohttpdbgDone()"
-	}
-	f.insertAfter(stmt, text)
-	return nil
+	d.V["lhs"], d.V["conn"], d.Top = f.exprText(stmt.(*dst.AssignStmt).Lhs[0]), conn, top
+	return stmt, nil, true
 }
 
 // h2Helpers are the methods the trampolines call, added to the package with
 // the Framer. They read the hook set each time (a nil hook costs one load).
 const h2Helpers = `
-func (fr *{{F}}) gohttpdbgNew(w io.Writer, r io.Reader) {
+func (fr *{{.P}}Framer) gohttpdbgNew(w io.Writer, r io.Reader) {
 	if w == nil {
 		return // Go's own decoder of just-written frames (http2debug=2)
 	}
-	if h := {{H}}.Framer; h != nil {
+	if h := {{.H}}.Framer; h != nil {
 		fr.gohttpdbgState = h(r)
 	}
 }
 
-func (fr *{{F}}) gohttpdbgBind(c net.Conn, client bool) {
+func (fr *{{.P}}Framer) gohttpdbgBind(c net.Conn, client bool) {
 	if s := fr.gohttpdbgState; s != nil {
-		if h := {{H}}.Bind; h != nil {
+		if h := {{.H}}.Bind; h != nil {
 			h(s, c, client)
 		}
 	}
 }
 
-func (fr *{{F}}) gohttpdbgDone() {
+func (fr *{{.P}}Framer) gohttpdbgDone() {
 	if fr == nil {
 		return
 	}
 	if s := fr.gohttpdbgState; s != nil {
-		if h := {{H}}.Done; h != nil {
+		if h := {{.H}}.Done; h != nil {
 			h(s)
 		}
 	}
 }
 
-func (fr *{{F}}) gohttpdbgRead(fh {{FH}}, payload []byte) {
+func (fr *{{.P}}Framer) gohttpdbgRead(fh {{.P}}FrameHeader, payload []byte) {
 	s := fr.gohttpdbgState
 	if s == nil {
 		return
 	}
-	if h := {{H}}.Read; h != nil {
+	if h := {{.H}}.Read; h != nil {
 		h(s, [9]byte{byte(fh.Length >> 16), byte(fh.Length >> 8), byte(fh.Length), byte(fh.Type), byte(fh.Flags),
 			byte(fh.StreamID >> 24), byte(fh.StreamID >> 16), byte(fh.StreamID >> 8), byte(fh.StreamID)}, payload)
 	}
 }
 
-func (fr *{{F}}) gohttpdbgReadError(err error) {
+func (fr *{{.P}}Framer) gohttpdbgReadError(err error) {
 	if s := fr.gohttpdbgState; s != nil {
-		if h := {{H}}.ReadError; h != nil {
+		if h := {{.H}}.ReadError; h != nil {
 			h(s, err, fr.errDetail)
 		}
 	}
 }
 
-func (fr *{{F}}) gohttpdbgWrote(err error) {
+func (fr *{{.P}}Framer) gohttpdbgWrote(err error) {
 	if s := fr.gohttpdbgState; s != nil {
-		if h := {{H}}.Write; h != nil {
+		if h := {{.H}}.Write; h != nil {
 			h(s, fr.wbuf, err)
 		}
 	}
 }
 
-func (fr *{{F}}) gohttpdbgHeaders(hf *{{HF}}, f {{FR}}, err error) {
+func (fr *{{.P}}Framer) gohttpdbgHeaders(hf *{{.P}}HeadersFrame, f {{.P}}Frame, err error) {
 	s := fr.gohttpdbgState
 	if s == nil || hf == nil {
 		return
 	}
-	h := {{H}}.Headers
+	h := {{.H}}.Headers
 	if h == nil {
 		return
 	}
 	fields := fr.gohttpdbgFields[:0]
 	truncated := false
-	if mh, ok := f.(*{{MHF}}); ok && mh != nil {
+	if mh, ok := f.(*{{.P}}MetaHeadersFrame); ok && mh != nil {
 		for _, hf := range mh.Fields {
 			fields = append(fields, hf.Name, hf.Value)
 		}
@@ -322,24 +259,24 @@ func (fr *{{F}}) gohttpdbgHeaders(hf *{{HF}}, f {{FR}}, err error) {
 const h2DebugTakeover = `
 func init() {
 	level := 0
-	if {{V}} {
+	if {{.P}}VerboseLogs {
 		level = 1
 	}
-	if {{L}}Reads || {{L}}Writes {
+	if {{.P}}logFrameReads || {{.P}}logFrameWrites {
 		level = 2
 	}
-	if level > {{H}}.HTTP2Debug {
-		{{H}}.HTTP2Debug = level
+	if level > {{.H}}.HTTP2Debug {
+		{{.H}}.HTTP2Debug = level
 	}
 }
 `
 
-// h2HookSet declares the HTTP/2 hook set type; {{N}} is its name.
+// h2HookSet declares the HTTP/2 hook set type; .N is its name.
 const h2HookSet = `
-// {{N}} holds the HTTP/2 hooks of gohttpdbg's std patch. Each is nil unless
+// {{.N}} holds the HTTP/2 hooks of gohttpdbg's std patch. Each is nil unless
 // an instrumented program's runtime installed it (at init, before any
 // connection); the patched code calls it with raw, std-typed data.
-type {{N}} struct {
+type {{.N}} struct {
 	// Framer is called for each new Framer that writes frames (not Go's own
 	// http2debug decoder); r is what it reads frames from. The result is the
 	// per-framer state handed to the other hooks; nil disables them for it.

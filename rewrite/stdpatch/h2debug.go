@@ -1,11 +1,5 @@
 package stdpatch
 
-import (
-	"go/ast"
-	"go/token"
-	"strings"
-)
-
 // GODEBUG=http2debug=1|2 stays Go's own: an instrumented program prints
 // every line the plain build prints (the transport's and server's
 // VerboseLogs lines as well as the Framer's), because the user asked Go
@@ -15,86 +9,55 @@ import (
 // them, and DATA payloads. Each edit replaces one argument of one logging
 // call, on its own line, so no line moves.
 
-// redactGoDebugLogs patches the logging calls of one HTTP/2
-// implementation; a call it cannot find is reported missing (its values
-// would print unredacted).
-func redactGoDebugLogs(pk *pkgFiles, st *patchState, n h2Names) {
-	field := func(args []string) string {
-		return "gohttpdbgRedactField(" + args[1] + ", " + args[2] + ")"
-	}
-	// x/net's client on Go 1.27 delegates to std unless built with
-	// -tags http2legacy: then its code is not in the build (see patchH2).
-	if !n.xnet || pk.hasDecl(n.t("clientConnReadLoop")) {
-		redactCallArg(pk, st, n.t("ClientConn"), "writeHeader", "log.Printf", "encoding header", 2, field)
-	}
-	redactCallArg(pk, st, "", n.t("encKV"), "log.Printf", "encoding header", 2, field)
-	redactCallArg(pk, st, n.t("Framer"), "readMetaFrame", ".debugReadLoggerf", "decoded hpack field", 1, func(args []string) string {
-		return "func(c hpack.HeaderField) hpack.HeaderField { c.Value = gohttpdbgRedactField(c.Name, c.Value); return c }(" + args[1] + ")"
-	})
-	redactCallArg(pk, st, "", n.t("summarizeFrame"), "fmt.Fprintf", " data=%q", 2, func(args []string) string {
-		return "gohttpdbgRedactData(" + args[2] + ")"
-	})
+// h2DebugHooks are the logging calls of one HTTP/2 implementation whose
+// values go through DebugRedact, then the check that Go's own http2debug
+// switches exist (h2DebugTakeover reads them). A call not found is
+// reported missing: its values would print unredacted.
+var h2DebugHooks = []hookPoint{
+	{
+		kind: replaceArg, recv: "{{.P}}ClientConn", fn: "writeHeader", when: clientOwn,
+		call: logCall{fun: "log.Printf", format: "encoding header", arg: 2},
+		code: tmpl(redactField),
+	},
+	{
+		kind: replaceArg, fn: "{{.P}}encKV",
+		call: logCall{fun: "log.Printf", format: "encoding header", arg: 2},
+		code: tmpl(redactField),
+	},
+	{
+		kind: replaceArg, recv: "{{.P}}Framer", fn: "readMetaFrame",
+		call: logCall{fun: ".debugReadLoggerf", format: "decoded hpack field", arg: 1},
+		code: tmpl("func(c hpack.HeaderField) hpack.HeaderField { c.Value = gohttpdbgRedactField(c.Name, c.Value); return c }({{index .A 1}})"),
+	},
+	{
+		kind: replaceArg, fn: "{{.P}}summarizeFrame",
+		call: logCall{fun: "fmt.Fprintf", format: " data=%q", arg: 2},
+		code: tmpl("gohttpdbgRedactData({{index .A 2}})"),
+	},
+	{
+		kind: declsOnly, label: "{{.P}}VerboseLogs", group: "takeover",
+		needs: []string{"{{.P}}VerboseLogs", "{{.P}}logFrameReads", "{{.P}}logFrameWrites"},
+		lost:  "GODEBUG=http2debug logs header values unredacted",
+	},
 }
 
-// redactCallArg finds, in the function recv.name, the call of fun (its
-// text, or the end of it when fun starts with ".") whose format literal
-// contains format, and replaces its argument i by repl(the arguments'
-// text).
-func redactCallArg(pk *pkgFiles, st *patchState, recv, name, fun, format string, i int, repl func(args []string) string) {
-	label := name
-	if recv != "" {
-		label = "(*" + recv + ")." + name
-	}
-	label += " " + fun
-	f, fd, err := pk.funcDecl(recv, name)
-	if err != nil || fd == nil {
-		st.missing(label)
-		return
-	}
-	afd := f.astOf(fd).(*ast.FuncDecl)
-	var call *ast.CallExpr
-	ast.Inspect(afd.Body, func(nd ast.Node) bool {
-		c, ok := nd.(*ast.CallExpr)
-		if !ok || call != nil || len(c.Args) <= i {
-			return call == nil
-		}
-		callee := f.text(c.Fun)
-		if callee != fun && !(strings.HasPrefix(fun, ".") && strings.HasSuffix(callee, fun)) {
-			return true
-		}
-		for _, a := range c.Args {
-			if lit, ok := a.(*ast.BasicLit); ok && lit.Kind == token.STRING && strings.Contains(lit.Value, format) {
-				call = c
-				return false
-			}
-		}
-		return true
-	})
-	if call == nil || strings.Contains(f.text(call), "\n") {
-		st.missing(label)
-		return
-	}
-	args := make([]string, len(call.Args))
-	for k, a := range call.Args {
-		args[k] = f.text(a)
-	}
-	a := call.Args[i]
-	f.edits = append(f.edits, edit{off: f.off(a.Pos()), end: f.off(a.End()), text: repl(args)})
-}
+// redactField is the replacement of a header value logged as
+// log.Printf("… encoding header %q = %q", name, value).
+const redactField = "gohttpdbgRedactField({{index .A 1}}, {{index .A 2}})"
 
 // h2DebugRedact: the helpers the edited logging calls use. Without the
 // hook (a program whose runtime did not install it) they print what Go
 // prints.
 const h2DebugRedact = `
 func gohttpdbgRedactField(name, value string) string {
-	if h := {{H}}.DebugRedact; h != nil {
+	if h := {{.H}}.DebugRedact; h != nil {
 		return h(name, value)
 	}
 	return value
 }
 
 func gohttpdbgRedactData(data []byte) []byte {
-	if h := {{H}}.DebugRedact; h != nil {
+	if h := {{.H}}.DebugRedact; h != nil {
 		return []byte(h("DATA", string(data)))
 	}
 	return data

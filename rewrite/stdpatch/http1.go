@@ -1,101 +1,91 @@
 package stdpatch
 
-import "github.com/dave/dst"
+import (
+	"go/ast"
+
+	"github.com/dave/dst"
+)
 
 // patchHTTP1 patches net/http's HTTP/1 server request read and client
-// response read. It returns the helpers' source for the added file.
-func patchHTTP1(pk *pkgFiles, st *patchState) string {
-	helpers := ""
-	peek := false
-	_, maxHeader, _ := pk.funcDecl("Server", "maxHeaderBytes")
-	if pk.hasFields("conn", "rwc", "bufr", "server") && pk.hasDecl("errTooLarge") && pk.hasDecl("isUnsupportedTEError") &&
-		pk.hasDecl("isCommonNetReadError") && pk.hasFields("statusError", "code") && maxHeader != nil {
-		n := len(st.miss)
-		wrapMethod(pk, st, "conn", "readRequest", []string{"context.Context"}, []string{"*response", "error"}, func(r string, _ []string, call string) string {
-			return "w, err := " + call + "\nif err != nil {\n" + r + ".gohttpdbgReject(err)\n}\nreturn w, err"
-		})
-		if len(st.miss) == n {
-			helpers += serverRejectHelper
-			peek = true
-		}
-	} else {
-		st.missing("(*conn).readRequest")
-	}
-	if pk.hasFields("persistConn", "conn", "br") {
-		n := len(st.miss)
-		wrapMethod(pk, st, "persistConn", "readResponse", []string{"requestAndChan", "*httptrace.ClientTrace"}, []string{"*Response", "error"}, func(r string, _ []string, call string) string {
-			return "resp, err := " + call + "\nif err != nil {\n" + r + ".gohttpdbgReadError(err)\n}\nreturn resp, err"
-		})
-		if len(st.miss) == n {
-			helpers += clientReadErrorHelper
-			peek = true
-		}
-	} else {
-		st.missing("(*persistConn).readResponse")
-	}
-	if peek {
-		helpers += peekHelper
-	}
-	return helpers + patchClientConn(pk, st) + patchTLSConfig(pk, st) + patchCapture(pk, st)
+// response read, the client's connection handling and the capture of every
+// request (the http1Hooks table). It returns the helpers' source for the
+// added file.
+func patchHTTP1(pk *pkgFiles, st *patchState) (string, error) {
+	return applyHooks(pk, http1Hooks, h2Names{}, st)
 }
 
-// patchTLSConfig wraps cloneTLSConfig, through which net/http makes the
-// tls.Config of each client connection and of a server started by
-// ServeTLS: a copy of the program's, or a new one when it set none. The
-// probes give the copy the switchable key log, so a Transport without a
-// TLSClientConfig (http.DefaultTransport) is covered without setting one
-// on it, which would turn its HTTP/2 off (golang/go#20645).
-func patchTLSConfig(pk *pkgFiles, st *patchState) string {
-	f, fd, err := pk.funcDecl("", "cloneTLSConfig")
-	if err != nil || fd == nil || !f.signature(fd).matches([]string{"*tls.Config"}, []string{"*tls.Config"}) {
-		st.missing("cloneTLSConfig")
-		return ""
-	}
-	f.wrap(fd, f.signature(fd), func(_ string, _ []string, call string) string {
-		return "c := " + call + "\nif h := GohttpdbgHTTP1.TLSConfig; h != nil && c != nil {\nh(c)\n}\nreturn c"
-	})
-	return ""
+// The needs of the client's connection hooks: what their code reads.
+var clientConnNeeds = []string{"persistConn{conn,alt,idleAt}", "connectMethod{targetScheme,targetAddr}", "transportRequest{Request}"}
+
+// http1Hooks are net/http's own hook points, in the order they are
+// applied; then capture's.
+var http1Hooks = hookSet{
+	points: append([]hookPoint{
+		{
+			// A request the server rejected before any handler ran.
+			kind: wrapFunc, recv: "conn", fn: "readRequest", params: []string{"context.Context"}, results: [][]string{{"*response", "error"}},
+			needs: []string{"conn{rwc,bufr,server}", "errTooLarge", "isUnsupportedTEError", "isCommonNetReadError", "statusError{code}", "(Server).maxHeaderBytes"},
+			code:  tmpl("w, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReject(err)\n}\nreturn w, err"),
+		},
+		{
+			// A client's failure to read a response.
+			kind: wrapFunc, recv: "persistConn", fn: "readResponse", params: []string{"requestAndChan", "*httptrace.ClientTrace"},
+			results: [][]string{{"*Response", "error"}}, needs: []string{"persistConn{conn,br}"},
+			code: tmpl("resp, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReadError(err)\n}\nreturn resp, err"),
+		},
+		{
+			// The connection each HTTP/1 request got. With getConn and
+			// dialConn, the probes need no per-request trace
+			// (docs/PROBES.md, "Cost").
+			kind: wrapFunc, recv: "Transport", fn: "getConn", params: []string{"*transportRequest", "connectMethod"},
+			results: [][]string{{"*persistConn", "error"}}, needs: clientConnNeeds, group: "client",
+			code: tmpl("pc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil {\nh({{index .A 0}}.Request, pc.conn, pc.isReused(), pc.idleAt)\n}\nreturn pc, err"),
+		},
+		{
+			// A new connection's DNS, connect and TLS phases, timed with a
+			// trace installed for that dial alone.
+			kind: wrapFunc, recv: "Transport", fn: "dialConn", params: []string{"context.Context", "connectMethod", "bool", "func()"},
+			results: [][]string{{"*persistConn", "error"}}, needs: clientConnNeeds, group: "client",
+			code: tmpl("if h := GohttpdbgHTTP1.Dial; h != nil {\n{{index .A 0}} = h({{index .A 0}}, {{.R}}, {{index .A 1}}.targetScheme, {{index .A 1}}.targetAddr)\n}\nreturn {{.Call}}"),
+		},
+		{
+			// Just before the request queues a dial of its own, the probes
+			// mark the dial's context with the request (DialFor). Without it
+			// a level-1 dial is attributed to the latest request to the host,
+			// which under concurrency may be another one. Only the dialing
+			// path runs it: a request served from the idle pool costs
+			// nothing more.
+			kind: beforeStmt, recv: "Transport", fn: "getConn", label: "(*Transport).getConn queueForDial", requires: "client",
+			needs: []string{"wantConn{mu,ctx}"}, find: findQueueForDial,
+			code: tmpl("gohttpdbgDialFor({{.V.w}}, {{.V.treq}}.Request)"),
+		},
+		{
+			// The tls.Config net/http makes for each client connection and
+			// for a server started by ServeTLS: a copy of the program's, or a
+			// new one when it set none. The probes give the copy the
+			// switchable key log, so a Transport without a TLSClientConfig
+			// (http.DefaultTransport) is covered without setting one on it,
+			// which would turn its HTTP/2 off (golang/go#20645).
+			kind: wrapFunc, fn: "cloneTLSConfig", params: []string{"*tls.Config"}, results: [][]string{{"*tls.Config"}},
+			code: tmpl("c := {{.Call}}\nif h := GohttpdbgHTTP1.TLSConfig; h != nil && c != nil {\nh(c)\n}\nreturn c"),
+		},
+	}, captureHooks...),
+	helpers: []helper{
+		{code: tmpl(serverRejectHelper), after: []string{"(*conn).readRequest"}},
+		{code: tmpl(clientReadErrorHelper), after: []string{"(*persistConn).readResponse"}},
+		{code: tmpl(peekHelper), after: []string{"(*conn).readRequest", "(*persistConn).readResponse"}, anyOf: true},
+		{code: tmpl(clientHookedHelper), after: []string{"client"}},
+		{code: tmpl(dialForHelper), after: []string{"(*Transport).getConn queueForDial"}},
+		{code: tmpl(captureHelper), after: []string{"capture"}},
+	},
 }
 
-// patchClientConn wraps the client's (*Transport).getConn, to report the
-// connection each HTTP/1 request got, and (*Transport).dialConn, so the
-// probes can time a new connection's DNS, connect and TLS phases with a
-// trace installed for that dial alone. Without them, the probes trace
-// every request (DESIGN §4, docs/PROBES.md "Cost").
-func patchClientConn(pk *pkgFiles, st *patchState) string {
-	if !pk.hasFields("persistConn", "conn", "alt", "idleAt") || !pk.hasFields("connectMethod", "targetScheme", "targetAddr") ||
-		!pk.hasFields("transportRequest", "Request") {
-		st.missing("(*Transport).getConn", "(*Transport).dialConn")
-		return ""
+// findQueueForDial finds "t.queueForDial(w)" in getConn and names w and
+// the transportRequest parameter.
+func findQueueForDial(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if len(fd.Type.Params.List) == 0 || len(fd.Type.Params.List[0].Names) != 1 {
+		return nil, nil, false
 	}
-	n := len(st.miss)
-	wrapMethod(pk, st, "Transport", "getConn", []string{"*transportRequest", "connectMethod"}, []string{"*persistConn", "error"}, func(_ string, args []string, call string) string {
-		return "pc, err := " + call + "\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil {\nh(" + args[0] + ".Request, pc.conn, pc.isReused(), pc.idleAt)\n}\nreturn pc, err"
-	})
-	wrapMethod(pk, st, "Transport", "dialConn", []string{"context.Context", "connectMethod", "bool", "func()"}, []string{"*persistConn", "error"}, func(r string, args []string, call string) string {
-		return "if h := GohttpdbgHTTP1.Dial; h != nil {\n" + args[0] + " = h(" + args[0] + ", " + r + ", " + args[1] + ".targetScheme, " + args[1] + ".targetAddr)\n}\nreturn " + call
-	})
-	if len(st.miss) != n {
-		return ""
-	}
-	return clientHookedHelper + markDialOwner(pk, st)
-}
-
-// markDialOwner inserts, in (*Transport).getConn, just before the request
-// queues a dial of its own, a call that lets the probes mark the dial's
-// context with the request (DialFor). Without it a level-1 dial is
-// attributed to the latest request to the host, which under concurrency
-// may be another one. Only the dialing path runs it: a request served from
-// the idle pool costs nothing more.
-func markDialOwner(pk *pkgFiles, st *patchState) string {
-	const label = "(*Transport).getConn queueForDial"
-	f, fd, err := pk.funcDecl("Transport", "getConn")
-	if err != nil || fd == nil || !pk.hasFields("wantConn", "mu", "ctx") || len(fd.Type.Params.List) == 0 ||
-		len(fd.Type.Params.List[0].Names) != 1 {
-		st.missing(label)
-		return ""
-	}
-	treq := fd.Type.Params.List[0].Names[0].Name
 	var w dst.Expr
 	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
 		es, ok := s.(*dst.ExprStmt)
@@ -113,11 +103,10 @@ func markDialOwner(pk *pkgFiles, st *patchState) string {
 		return false
 	})
 	if stmt == nil {
-		st.missing(label)
-		return ""
+		return nil, nil, false
 	}
-	f.insertBefore(stmt, "gohttpdbgDialFor("+f.exprText(w)+", "+treq+".Request)")
-	return dialForHelper
+	d.V["w"], d.V["treq"] = f.exprText(w), fd.Type.Params.List[0].Names[0].Name
+	return stmt, nil, true
 }
 
 const dialForHelper = `

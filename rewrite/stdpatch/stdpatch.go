@@ -112,6 +112,15 @@ func ID() string {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
+	for _, set := range []hookSet{h2Hooks, http1Hooks} {
+		for _, p := range set.points {
+			fmt.Fprintf(h, "%d %s %s %s %t %q %q %q %q %s %s %s %+v\x00", p.kind, p.recv, p.fn, p.alt, p.value, p.params, p.results, p.needs,
+				p.lost, p.requires, p.group, p.label, p.call)
+			if p.code != nil {
+				h.Write([]byte(p.code.Tree.Root.String()))
+			}
+		}
+	}
 	return "sp1-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
@@ -119,6 +128,9 @@ func ID() string {
 type patchState struct {
 	miss []string
 	lost []string // what each missing point costs, or ""
+
+	trace   bool          // record what each hook point changed (golden tests)
+	applied []appliedHook // what each hook point changed, when trace
 }
 
 func (s *patchState) missing(names ...string) { s.lose("", names...) }
@@ -148,7 +160,7 @@ func Patch(pkgPath string, goFiles []string, goVersion string) (*Result, error) 
 	if r := cacheGet(key); r != nil {
 		return r, nil
 	}
-	r, err := patch(pkgPath, pk)
+	r, err := patch(pkgPath, pk, &patchState{})
 	if err != nil {
 		return nil, fmt.Errorf("stdpatch: %s: %v", pkgPath, err)
 	}
@@ -156,15 +168,18 @@ func Patch(pkgPath string, goFiles []string, goVersion string) (*Result, error) 
 	return r, nil
 }
 
-func patch(pkgPath string, pk *pkgFiles) (*Result, error) {
-	st := &patchState{}
+func patch(pkgPath string, pk *pkgFiles, st *patchState) (*Result, error) {
 	var add strings.Builder
 	switch pkgPath {
 	case pkgNetHTTP:
 		add.WriteString(http1HookSet)
-		add.WriteString(patchHTTP1(pk, st))
+		h, err := patchHTTP1(pk, st)
+		if err != nil {
+			return nil, err
+		}
+		add.WriteString(h)
 		if pk.hasFile("h2_bundle.go") {
-			add.WriteString(strings.ReplaceAll(h2HookSet, "{{N}}", "GohttpdbgH2HookSet"))
+			add.WriteString(run(tmpl(h2HookSet), struct{ N string }{"GohttpdbgH2HookSet"}))
 			add.WriteString("\nvar gohttpdbgH2Hooks GohttpdbgH2HookSet\n\n// GohttpdbgH2 is the HTTP/2 hook set.\nvar GohttpdbgH2 = &gohttpdbgH2Hooks\n")
 			h, err := patchH2(pk, h2Names{p: "http2", hooks: "gohttpdbgH2Hooks"}, st)
 			if err != nil {
@@ -175,12 +190,12 @@ func patch(pkgPath string, pk *pkgFiles) (*Result, error) {
 			add.WriteString("\n// GohttpdbgH2 is the HTTP/2 hook set (in net/http/internal/http2).\nvar GohttpdbgH2 = &http2.GohttpdbgHooks\n")
 		} else {
 			// No HTTP/2 here: keep the hook set so the wiring compiles.
-			add.WriteString(strings.ReplaceAll(h2HookSet, "{{N}}", "GohttpdbgH2HookSet"))
+			add.WriteString(run(tmpl(h2HookSet), struct{ N string }{"GohttpdbgH2HookSet"}))
 			add.WriteString("\n// GohttpdbgH2 is the HTTP/2 hook set.\nvar GohttpdbgH2 = new(GohttpdbgH2HookSet)\n")
 			st.missing("HTTP/2 (built with -tags nethttpomithttp2?)")
 		}
 	case pkgInternalH2:
-		add.WriteString(strings.ReplaceAll(h2HookSet, "{{N}}", "GohttpdbgHookSet"))
+		add.WriteString(run(tmpl(h2HookSet), struct{ N string }{"GohttpdbgHookSet"}))
 		add.WriteString("\n// GohttpdbgHooks is the HTTP/2 hook set; net/http exports it as GohttpdbgH2.\nvar GohttpdbgHooks GohttpdbgHookSet\n")
 		h, err := patchH2(pk, h2Names{hooks: "GohttpdbgHooks"}, st)
 		if err != nil {

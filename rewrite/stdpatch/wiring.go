@@ -24,8 +24,12 @@ import (
 	gohttpdbgreject "github.com/gohttpdbg/gohttpdbg/probes/reject"
 )
 
-// Connects the std patch's hooks to the probes, before main runs.
-func init() {
+// Connects the std patch's hooks to the probes from a variable's
+// initializer, which Go runs before every init function of the package
+// (whatever the files' names): the hooks are in place before Start.
+var _ = gohttpdbgWire()
+
+func gohttpdbgWire() bool {
 	h2 := http.GohttpdbgH2
 	h2.Framer = gohttpdbgframe.NewFramer
 	h2.Bind = gohttpdbgframe.Bind
@@ -54,5 +58,6 @@ func init() {
 		h1.ServeStart = gohttpdbgprobes.StdServeStart
 		gohttpdbgprobes.UseStdCapture()
 	}
+	return true
 }
 `

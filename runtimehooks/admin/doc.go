@@ -9,7 +9,7 @@
 // probes only through package probes' API (levels, Subscribe, Recent,
 // OpenBodies, Conns, Emitted, SetKeyLog) and frame's http2debug emulation.
 //
-// Safety (DESIGN §5): the socket lives in a 0700 directory owned by the
+// Safety (docs/DESIGN.md §5): the socket lives in a 0700 directory owned by the
 // process's uid (a directory owned by someone else, or a symlink, is
 // refused and the program runs without the socket); the socket is 0600;
 // every connection's peer credentials (SO_PEERCRED) must be the same uid

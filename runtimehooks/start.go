@@ -1,0 +1,23 @@
+package runtimehooks
+
+import "github.com/gohttpdbg/gohttpdbg/probes"
+
+// The package's one init function starts the runtime. Go runs every
+// package-level variable's initializer before any init function, so the
+// generated files of an instrumented build, which hand over their values
+// from initializers (setBuild in zz_gohttpdbg_build.go, the std patch's
+// wiring in zz_gohttpdbg_stdwire.go), are in force here whatever the
+// files' names.
+func init() {
+	Start()
+	startAdmin()
+}
+
+// setBuild records the build-time defaults, the stamp and the build's main
+// modules ("path=dir;…") and module cache (probes.SetBuildModules). The
+// generated zz_gohttpdbg_build.go calls it from a variable's initializer.
+func setBuild(probesSpec, stamp, mods, modCache string) bool {
+	buildProbes, buildStamp = probesSpec, stamp
+	probes.SetBuildModules(mods, modCache)
+	return true
+}
