@@ -158,7 +158,7 @@ func (s *otlpSink) WriteEvent(e *Event) error {
 	if int(e.Sev) < len(sevNumbers) {
 		r.SevNumber = sevNumbers[e.Sev]
 	}
-	attrs := make([]otlp.KeyValue, 0, int(e.NAttrs)+7)
+	attrs := make([]otlp.KeyValue, 0, e.NumAttrs()+7)
 	attrs = append(attrs, otlp.Str("event.name", e.Name))
 	if e.Site != "" {
 		file, line := splitSite(e.Site)
@@ -180,8 +180,8 @@ func (s *otlpSink) WriteEvent(e *Event) error {
 			sp.addEvent(e)
 		}
 	}
-	for i := 0; i < int(e.NAttrs); i++ {
-		attrs = append(attrs, otlpAttr("gohttpdbg.", &e.Attrs[i]))
+	for i := 0; i < e.NumAttrs(); i++ {
+		attrs = append(attrs, otlpAttr("gohttpdbg.", e.AttrAt(i)))
 	}
 	r.Attrs = attrs
 	s.x.Log(r)
@@ -324,8 +324,8 @@ func (sp *span) addEvent(e *Event) {
 	if e.Site != "" {
 		ev.Attrs = append(ev.Attrs, otlp.Str("gohttpdbg.site", e.Site))
 	}
-	for i := 0; i < int(e.NAttrs); i++ {
-		ev.Attrs = append(ev.Attrs, otlpAttr("gohttpdbg.", &e.Attrs[i]))
+	for i := 0; i < e.NumAttrs(); i++ {
+		ev.Attrs = append(ev.Attrs, otlpAttr("gohttpdbg.", e.AttrAt(i)))
 	}
 	sp.events = append(sp.events, ev)
 }

@@ -126,7 +126,7 @@ func ModfileCopy(cache, gomodPath, rtDir string, copies []*modCopy) (string, err
 	}
 	f.Cleanup()
 	// Relative replace paths resolve against the real module root even
-	// with -modfile (measured, DESIGN §3a), so nothing else is rewritten.
+	// with -modfile (measured, docs/DESIGN.md §3a), so nothing else is rewritten.
 	out, err := f.Format()
 	if err != nil {
 		return "", err

@@ -35,7 +35,7 @@ func designSections(t *testing.T) map[string]string {
 func TestDesignReferencesExist(t *testing.T) {
 	t.Parallel()
 	secs := designSections(t)
-	ref := regexp.MustCompile(`DESIGN(?:\.md)? §([0-9]+[a-z]?)`)
+	ref := regexp.MustCompile(`(\S*)DESIGN(?:\.md)? §([0-9]+[a-z]?)`)
 	n := 0
 	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -59,8 +59,11 @@ func TestDesignReferencesExist(t *testing.T) {
 		b := readRepoFile(t, filepath.ToSlash(rel))
 		for _, m := range ref.FindAllStringSubmatch(string(b), -1) {
 			n++
-			if _, ok := secs[m[1]]; !ok {
-				t.Errorf("%s cites %q: docs/DESIGN.md has no section %s", rel, m[0], m[1])
+			if _, ok := secs[m[2]]; !ok {
+				t.Errorf("%s cites %q: docs/DESIGN.md has no section %s", rel, m[0], m[2])
+			}
+			if !strings.Contains(m[0], "docs/DESIGN.md §") {
+				t.Errorf("%s cites %q: say docs/DESIGN.md §%s, the file a reader can open", rel, m[0], m[2])
 			}
 		}
 		return nil
