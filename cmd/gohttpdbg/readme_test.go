@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -109,6 +110,25 @@ func checkExampleModule(t *testing.T, readme, scripts, name string) {
 		}
 		if !strings.Contains(scripts, "-C $REPO/examples/"+name+" ") || !strings.Contains(scripts, " ./"+p.Name()+"\n") {
 			t.Errorf("examples/%s/%s is built by no script in testdata/script", name, p.Name())
+		}
+	}
+}
+
+// TestArchitectureListsEveryPackage: docs/ARCHITECTURE.md's package table
+// names every package of the module (examples and testdata aside).
+func TestArchitectureListsEveryPackage(t *testing.T) {
+	out, err := exec.Command("go", "list", "-C", repoRoot, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	arch := string(readRepoFile(t, "docs/ARCHITECTURE.md"))
+	for _, p := range strings.Fields(string(out)) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p, "github.com/gohttpdbg/gohttpdbg"), "/")
+		if rel == "" || rel == "examples" || strings.HasPrefix(rel, "examples/") || strings.Contains(rel, "testdata") {
+			continue
+		}
+		if !strings.Contains(arch, "`"+rel+"`") {
+			t.Errorf("docs/ARCHITECTURE.md does not name package %s", rel)
 		}
 	}
 }
