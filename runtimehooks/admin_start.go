@@ -10,6 +10,7 @@ import (
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin"
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
 // The admin socket (package admin) starts right after the configuration
@@ -42,7 +43,7 @@ func startAdmin() {
 		opt := admin.Options{
 			ReadOnly:  mode == "ro",
 			AuditFile: os.Getenv("GOHTTPDBG_AUDIT"),
-			Status:    func() any { return CurrentStatus() },
+			Status:    func() api.StatusConfig { return CurrentStatus().API() },
 		}
 		if strings.HasPrefix(mode, "/") {
 			opt.Path = mode

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
-// MarshalJSON renders s with named fields, as the admin socket's
-// /v1/status shows it under "config":
+// API returns s as the admin socket's /v1/status shows it under "config"
+// (api.StatusConfig):
 //
 //	{"build":{"tool":…,"go":…,"probes":…,"std_patch":[…],"note":…},"build_probes":"all=1",
 //	 "env":"…","start":{"levels":{…},"slow_dns":"100ms",…},"out":"stderr","admin":"on",
@@ -16,30 +18,28 @@ import (
 // "build" is the build stamp's own JSON (null for a build gohttpdbg did
 // not make), not the marked string the binary carries; "start" is
 // probes.Config's shape (durations in Go syntax).
-func (s Status) MarshalJSON() ([]byte, error) {
+func (s Status) API() api.StatusConfig {
 	errs := s.Errors
 	if errs == nil {
 		errs = []string{}
 	}
-	return json.Marshal(struct {
-		Build       json.RawMessage `json:"build"`
-		BuildProbes string          `json:"build_probes"`
-		Env         string          `json:"env"`
-		Start       any             `json:"start"`
-		Out         string          `json:"out"`
-		Admin       string          `json:"admin"`
-		Redact      string          `json:"redact"`
-		Started     string          `json:"started"`
-		Errors      []string        `json:"errors"`
-	}{stampJSON(s.Build), s.Default, s.Env, s.Config, s.Out, s.Admin, s.Redact, s.Started.UTC().Format(time.RFC3339), errs})
+	return api.StatusConfig{Build: stamp(s.Build), BuildProbes: s.Default, Env: s.Env, Start: api.NewStartConfig(s.Config),
+		Out: s.Out, Admin: s.Admin, Redact: s.Redact, Started: s.Started.UTC().Format(time.RFC3339), Errors: errs}
 }
 
-// stampJSON returns the JSON object inside a build stamp (its markers
-// stripped), or null.
-func stampJSON(stamp string) json.RawMessage {
-	i, j := strings.IndexByte(stamp, '{'), strings.LastIndexByte(stamp, '}')
-	if i < 0 || j < i || !json.Valid([]byte(stamp[i:j+1])) {
-		return json.RawMessage("null")
+// MarshalJSON renders s as API does.
+func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.API()) }
+
+// stamp returns the build stamp's JSON object (its markers stripped),
+// or nil.
+func stamp(marked string) *api.BuildStamp {
+	i, j := strings.IndexByte(marked, '{'), strings.LastIndexByte(marked, '}')
+	if i < 0 || j < i {
+		return nil
 	}
-	return json.RawMessage(stamp[i : j+1])
+	var b api.BuildStamp
+	if json.Unmarshal([]byte(marked[i:j+1]), &b) != nil {
+		return nil
+	}
+	return &b
 }

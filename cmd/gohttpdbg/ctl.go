@@ -200,11 +200,11 @@ func newAdminClient(sock string, timeout time.Duration) *adminClient {
 // apiError is a non-2xx answer of the admin socket.
 type apiError struct {
 	status int
-	body   map[string]any
+	body   api.Error
 }
 
 func (e *apiError) Error() string {
-	msg, _ := e.body["error"].(string)
+	msg := e.body.Error
 	if msg == "" {
 		msg = http.StatusText(e.status)
 	}
@@ -240,7 +240,7 @@ func (c *adminClient) call(method, path string, body any) ([]byte, error) {
 	if resp.StatusCode/100 != 2 {
 		e := &apiError{status: resp.StatusCode}
 		if json.Unmarshal(data, &e.body) != nil {
-			e.body = map[string]any{"error": strings.TrimSpace(string(data))}
+			e.body = api.Error{Error: strings.TrimSpace(string(data))}
 		}
 		return nil, e
 	}
@@ -310,11 +310,11 @@ func ctlVerb(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "gohttpdbg ctl %s: %v\n", sub, err)
 		var ae *apiError
 		if errors.As(err, &ae) {
-			if known, ok := ae.body["known"].([]any); ok {
-				fmt.Fprintf(g.stderr, "known keys: %s\n", joinAny(known))
+			if len(ae.body.Known) > 0 {
+				fmt.Fprintf(g.stderr, "known keys: %s\n", strings.Join(ae.body.Known, ", "))
 			}
-			if pr, ok := ae.body["probes"].([]any); ok {
-				fmt.Fprintf(g.stderr, "probes: %s\n", joinAny(pr))
+			if len(ae.body.Probes) > 0 {
+				fmt.Fprintf(g.stderr, "probes: %s\n", strings.Join(ae.body.Probes, ", "))
 			}
 		}
 		return 1
@@ -322,16 +322,9 @@ func ctlVerb(g *globals, args []string) int {
 	return 0
 }
 
-func joinAny(v []any) string {
-	var s []string
-	for _, x := range v {
-		s = append(s, fmt.Sprint(x))
-	}
-	return strings.Join(s, ", ")
-}
-
+// printJSON prints an answer as --json shows it: indented, keys sorted.
 func printJSON(w io.Writer, data []byte) {
-	var v any
+	var v any // any answer: printed as it came, only reformatted
 	if json.Unmarshal(data, &v) == nil {
 		if b, err := json.MarshalIndent(v, "", "  "); err == nil {
 			data = b
@@ -341,63 +334,42 @@ func printJSON(w io.Writer, data []byte) {
 	fmt.Fprintln(w)
 }
 
-// fetch GETs path; see callFor.
-func (c *adminClient) fetch(path string, o *ctlOpts) (map[string]any, error) {
-	return c.callFor("GET", path, nil, o)
+// fetch GETs path into v; see callFor.
+func (c *adminClient) fetch(path string, v any, o *ctlOpts) (bool, error) {
+	return c.callFor("GET", path, nil, v, o)
 }
 
-// callFor makes one admin request for a ctl subcommand. With --json it
-// prints the answer as it came and returns a nil map; otherwise it returns
-// the decoded object for the subcommand to render as a table.
-func (c *adminClient) callFor(method, path string, body any, o *ctlOpts) (map[string]any, error) {
+// callFor makes one admin request for a ctl subcommand and decodes the
+// answer into v (an api type) for the subcommand to render, reporting
+// true. With --json it prints the answer as it came instead, and reports
+// false, as it does on an error.
+func (c *adminClient) callFor(method, path string, body, v any, o *ctlOpts) (bool, error) {
 	data, err := c.call(method, path, body)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	if o.json {
 		printJSON(o.out, data)
-		return nil, nil
+		return false, nil
 	}
-	m := decode(data)
-	if m == nil {
-		m = map[string]any{}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("%s %s: the answer is not what this ctl reads: %v", method, path, err)
 	}
-	return m, nil
-}
-
-func decode(data []byte) map[string]any {
-	var m map[string]any
-	json.Unmarshal(data, &m)
-	return m
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case string:
-		return x
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return true, nil
 }
 
 // levelsLine renders {"frame":0,…} as "frame=0 header=1 …".
-func levelsLine(v any) string {
-	m, _ := v.(map[string]any)
+func levelsLine(m map[string]int) string {
 	var parts []string
 	for _, p := range probes.Names() {
 		if l, ok := m[p]; ok {
-			parts = append(parts, p+"="+str(l))
+			parts = append(parts, p+"="+strconv.Itoa(l))
 		}
 	}
 	return strings.Join(parts, " ")
 }
 
-func printOverrides(w io.Writer, v any) {
-	list, _ := v.([]any)
+func printOverrides(w io.Writer, list []api.Override) {
 	if len(list) == 0 {
 		fmt.Fprintln(w, "changes in force: none")
 		return
@@ -405,18 +377,12 @@ func printOverrides(w io.Writer, v any) {
 	fmt.Fprintln(w, "changes in force:")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  KEY\tVALUE\tREVERTS TO\tEXPIRES IN\tBY PID")
-	for _, x := range list {
-		o, _ := x.(map[string]any)
-		before := str(o["before"])
-		if o["unset"] == true {
+	for _, o := range list {
+		before := o.Before
+		if o.Unset {
 			before = "(unset)"
 		}
-		exp := ""
-		if t, err := time.Parse(time.RFC3339Nano, str(o["expires"])); err == nil {
-			exp = time.Until(t).Round(time.Second).String()
-		}
-		by, _ := o["by"].(map[string]any)
-		fmt.Fprintf(tw, "  %s/%s\t%s\t%s\t%s\t%s\n", str(o["kind"]), str(o["key"]), str(o["value"]), before, exp, str(by["pid"]))
+		fmt.Fprintf(tw, "  %s/%s\t%s\t%s\t%s\t%d\n", o.Kind, o.Key, o.Value, before, time.Until(o.Expires).Round(time.Second), o.By.PID)
 	}
 	tw.Flush()
 }
@@ -425,52 +391,45 @@ func ctlStatus(c *adminClient, args []string, o *ctlOpts) error {
 	if len(args) != 0 {
 		return errors.New("takes no arguments")
 	}
-	m, err := c.fetch("/v1/status", o)
-	if m == nil {
+	var st api.Status
+	if ok, err := c.fetch("/v1/status", &st, o); !ok {
 		return err
 	}
 	w := o.out
-	fmt.Fprintf(w, "pid %s: %s (%s), up %s\n", str(m["pid"]), str(m["program"]), str(m["go"]), str(m["uptime"]))
-	fmt.Fprintf(w, "socket: %s (mode %s)\n", str(m["socket"]), str(m["mode"]))
-	fmt.Fprintf(w, "probes: %s\n", levelsLine(m["probes"]))
-	fmt.Fprintf(w, "http2debug: %s\n", str(m["http2debug"]))
-	if ch := str(m["client_hooks"]); ch != "" {
-		fmt.Fprintf(w, "client hooks: %s\n", ch)
+	fmt.Fprintf(w, "pid %d: %s (%s), up %s\n", st.PID, st.Program, st.Go, st.Uptime)
+	fmt.Fprintf(w, "socket: %s (mode %s)\n", st.Socket, st.Mode)
+	fmt.Fprintf(w, "probes: %s\n", levelsLine(st.Probes))
+	fmt.Fprintf(w, "http2debug: %d\n", st.HTTP2Debug)
+	if st.ClientHooks != "" {
+		fmt.Fprintf(w, "client hooks: %s\n", st.ClientHooks)
 	}
-	if kl := str(m["keylog"]); kl != "" {
-		fmt.Fprintf(w, "keylog: %s\n", kl)
+	if st.KeyLog != "" {
+		fmt.Fprintf(w, "keylog: %s\n", st.KeyLog)
 	}
-	fmt.Fprintf(w, "events dropped: %s; breaker budget: %s events/s per probe\n", str(m["dropped"]), str(m["breaker_budget"]))
-	if cfg, ok := m["config"].(map[string]any); ok {
-		if b, ok := cfg["build"].(map[string]any); ok {
-			fmt.Fprintf(w, "build: %s\n", buildLine(b))
+	fmt.Fprintf(w, "events dropped: %d; breaker budget: %d events/s per probe\n", st.Dropped, st.BreakerBudget)
+	if cfg := st.Config; cfg != nil {
+		if cfg.Build != nil {
+			fmt.Fprintf(w, "build: %s\n", buildLine(cfg.Build))
 		}
-		if st, ok := cfg["start"].(map[string]any); ok {
-			fmt.Fprintf(w, "thresholds: slow dns %s, connect %s, tls %s, ttfb %s; gc delay %s; ring %s events\n",
-				str(st["slow_dns"]), str(st["slow_connect"]), str(st["slow_tls"]), str(st["slow_ttfb"]), str(st["gc_delay"]), str(st["ring"]))
-		}
-		if errs, ok := cfg["errors"].([]any); ok {
-			for _, e := range errs {
-				fmt.Fprintf(w, "config problem: %s\n", str(e))
-			}
+		s := cfg.Start
+		fmt.Fprintf(w, "thresholds: slow dns %s, connect %s, tls %s, ttfb %s; gc delay %s; ring %d events\n",
+			s.SlowDNS, s.SlowConnect, s.SlowTLS, s.SlowTTFB, s.GCDelay, s.Ring)
+		for _, e := range cfg.Errors {
+			fmt.Fprintf(w, "config problem: %s\n", e)
 		}
 	}
-	printOverrides(w, m["overrides"])
+	printOverrides(w, st.Overrides)
 	return nil
 }
 
 // buildLine renders /v1/status's config.build (the build stamp) as
 // "gohttpdbg VERSION, GO, probes SPEC, std patch PKG, …".
-func buildLine(b map[string]any) string {
+func buildLine(b *api.BuildStamp) string {
 	std := "none"
-	if l, ok := b["std_patch"].([]any); ok && len(l) > 0 {
-		var ps []string
-		for _, p := range l {
-			ps = append(ps, str(p))
-		}
-		std = strings.Join(ps, ", ")
+	if len(b.StdPatch) > 0 {
+		std = strings.Join(b.StdPatch, ", ")
 	}
-	return fmt.Sprintf("gohttpdbg %s, %s, probes %s, std patch %s", str(b["tool"]), str(b["go"]), str(b["probes"]), std)
+	return fmt.Sprintf("gohttpdbg %s, %s, probes %s, std patch %s", b.Tool, b.Go, b.Probes, std)
 }
 
 // parseSets splits KEY=VALUE arguments.
@@ -496,26 +455,27 @@ func ctlProbes(c *adminClient, args []string, o *ctlOpts) error {
 		if o.ttl != "" {
 			return errors.New("--ttl needs PROBE=LEVEL arguments")
 		}
-		m, err := c.fetch("/v1/probes", o)
-		if m == nil {
+		var res api.Probes
+		if ok, err := c.fetch("/v1/probes", &res, o); !ok {
 			return err
 		}
-		levels, _ := m["probes"].(map[string]any)
 		tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "PROBE\tLEVEL")
 		for _, p := range probes.Names() {
-			if l, ok := levels[p]; ok {
-				fmt.Fprintf(tw, "%s\t%s\n", p, str(l))
+			if l, ok := res.Probes[p]; ok {
+				fmt.Fprintf(tw, "%s\t%d\n", p, l)
 			}
 		}
 		tw.Flush()
-		printOverrides(o.out, m["overrides"])
+		printOverrides(o.out, res.Overrides)
 		return nil
 	}
 	sets, err := parseSets(args)
 	if err != nil {
 		return err
 	}
+	// Free-form: PUT /v1/probes takes a level by probe name (or "all"),
+	// and "ttl", in one object.
 	body := map[string]any{}
 	for _, kv := range sets {
 		n, err := strconv.Atoi(kv[1])
@@ -536,21 +496,19 @@ func ctlChange(c *adminClient, path string, body any, o *ctlOpts) error {
 	if body == nil {
 		method = "DELETE"
 	}
-	m, err := c.callFor(method, path, body, o)
-	if m == nil {
+	var res api.Change
+	if ok, err := c.callFor(method, path, body, &res, o); !ok {
 		return err
 	}
-	before, _ := m["before"].(map[string]any)
-	after, _ := m["after"].(map[string]any)
 	var keys []string
-	for k := range after {
+	for k := range res.After {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(o.out, "%s: %s -> %s\n", k, str(before[k]), str(after[k]))
+		fmt.Fprintf(o.out, "%s: %s -> %s\n", k, res.Before[k], res.After[k])
 	}
-	fmt.Fprintf(o.out, "reverts in %s (at %s); audit entry %s\n", str(m["ttl"]), str(m["expires"]), str(m["audit"]))
+	fmt.Fprintf(o.out, "reverts in %s (at %s); audit entry %d\n", res.TTL, res.Expires, res.Audit)
 	return nil
 }
 
@@ -559,56 +517,29 @@ func ctlGodebug(c *adminClient, args []string, o *ctlOpts) error {
 		if o.ttl != "" {
 			return errors.New("--ttl needs KEY=VALUE arguments")
 		}
-		m, err := c.fetch("/v1/godebug", o)
-		if m == nil {
+		var res api.Godebug
+		if ok, err := c.fetch("/v1/godebug", &res, o); !ok {
 			return err
 		}
-		fmt.Fprintf(o.out, "GODEBUG=%s (%s; classes from the %s source and runtime/metrics)\n", str(m["godebug"]), str(m["go"]), str(m["classified_from"]))
+		fmt.Fprintf(o.out, "GODEBUG=%s (%s; classes from the %s source and runtime/metrics)\n", res.Godebug, res.Go, res.ClassifiedFrom)
 		tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "KEY\tCLASS\tVALUE\tPACKAGE")
-		keys, _ := m["keys"].([]any)
-		for _, x := range keys {
-			k, _ := x.(map[string]any)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", str(k["name"]), str(k["class"]), str(k["value"]), str(k["package"]))
+		for _, k := range res.Keys {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.Name, k.Class, k.Value, k.Package)
 		}
 		tw.Flush()
-		printOverrides(o.out, m["overrides"])
+		printOverrides(o.out, res.Overrides)
 		return nil
 	}
 	sets, err := parseSets(args)
 	if err != nil {
 		return err
 	}
-	set := map[string]string{}
+	body := api.GodebugPut{Set: map[string]string{}, TTL: o.ttl}
 	for _, kv := range sets {
-		set[kv[0]] = kv[1]
-	}
-	body := map[string]any{"set": set}
-	if o.ttl != "" {
-		body["ttl"] = o.ttl
+		body.Set[kv[0]] = kv[1]
 	}
 	return ctlChange(c, "/v1/godebug", body, o)
-}
-
-// fetchTable fetches the list under key at path, for a subcommand that
-// takes no arguments and prints it as a table, and starts the table with
-// header. It returns a nil table when there is nothing left to print:
-// --json printed the answer, an error, or an empty list (then empty(m) is
-// printed instead).
-func fetchTable(c *adminClient, args []string, path, key, header string, o *ctlOpts, empty func(m map[string]any) string) (list []any, tw *tabwriter.Writer, err error) {
-	if len(args) != 0 {
-		return nil, nil, errors.New("takes no arguments")
-	}
-	m, err := c.fetch(path, o)
-	if m == nil {
-		return nil, nil, err
-	}
-	list, _ = m[key].([]any)
-	if len(list) == 0 {
-		fmt.Fprintln(o.out, empty(m))
-		return nil, nil, nil
-	}
-	return list, newTable(o.out, header), nil
 }
 
 // newTable starts a table with its header line (tab-separated columns).
@@ -619,17 +550,20 @@ func newTable(out io.Writer, header string) *tabwriter.Writer {
 }
 
 func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
-	list, tw, err := fetchTable(c, args, "/v1/bodies", "bodies", "ID\tSIDE\tAGE\tBYTES\tEOF\tREQ\tCONN\tSITE\tURL", o,
-		func(m map[string]any) string {
-			return "no open bodies (body probe at level " + str(m["body_level"]) + ")"
-		})
-	if tw == nil {
+	if len(args) != 0 {
+		return errors.New("takes no arguments")
+	}
+	var res api.Bodies
+	if ok, err := c.fetch("/v1/bodies", &res, o); !ok {
 		return err
 	}
-	for _, x := range list {
-		b, _ := x.(map[string]any)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(b["id"]), str(b["side"]), str(b["age"]), str(b["bytes"]),
-			str(b["eof"]), str(b["req"]), str(b["conn"]), str(b["site"]), str(b["url"]))
+	if len(res.Bodies) == 0 {
+		fmt.Fprintf(o.out, "no open bodies (body probe at level %d)\n", res.BodyLevel)
+		return nil
+	}
+	tw := newTable(o.out, "ID\tSIDE\tAGE\tBYTES\tEOF\tREQ\tCONN\tSITE\tURL")
+	for _, b := range res.Bodies {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%t\t%d\t%d\t%s\t%s\n", b.ID, b.Side, b.Age, b.Bytes, b.EOF, b.Req, b.Conn, b.Site, b.URL)
 	}
 	return tw.Flush()
 }
@@ -640,30 +574,28 @@ func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
 	if len(args) != 0 {
 		return errors.New("takes no arguments")
 	}
-	m, err := c.fetch("/v1/conns", o)
-	if m == nil {
+	var res api.Conns
+	if ok, err := c.fetch("/v1/conns", &res, o); !ok {
 		return err
 	}
 	dial := -1
-	if list, _ := m["conns"].([]any); len(list) == 0 {
+	if len(res.Conns) == 0 {
 		// The empty table's message says what the dial probe's level does;
 		// /v1/conns does not carry it.
-		if p, err := c.call("GET", "/v1/probes", nil); err == nil {
-			levels, _ := decode(p)["probes"].(map[string]any)
-			if l, ok := levels["dial"].(float64); ok {
-				dial = int(l)
+		var pr api.Probes
+		if p, err := c.call("GET", "/v1/probes", nil); err == nil && json.Unmarshal(p, &pr) == nil {
+			if l, ok := pr.Probes["dial"]; ok {
+				dial = l
 			}
 		}
 	}
-	return renderConns(o.out, m, dial)
+	return renderConns(o.out, res, dial)
 }
 
 // renderConns prints /v1/conns as tables; dial is the dial probe's level
 // (-1: unknown).
-func renderConns(w io.Writer, m map[string]any, dial int) error {
-	list, _ := m["conns"].([]any)
-	hosts, _ := m["hosts"].([]any)
-	if len(list) == 0 {
+func renderConns(w io.Writer, res api.Conns, dial int) error {
+	if len(res.Conns) == 0 {
 		switch {
 		case dial == 0:
 			fmt.Fprintln(w, "no connection known: the dial probe is off (level 0); at level 1 it tracks them ('ctl PID probes dial=1')")
@@ -674,31 +606,26 @@ func renderConns(w io.Writer, m map[string]any, dial int) error {
 		}
 	} else {
 		tw := newTable(w, "ID\tSIDE\tLOCAL\tREMOTE\tPROTO\tTLS\tSTATE\tFOR\tREQUESTS")
-		for _, x := range list {
-			k, _ := x.(map[string]any)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(k["id"]), orDash(str(k["side"])), orDash(str(k["local"])), orDash(str(k["remote"])),
-				orDash(str(k["proto"])), orDash(str(k["tls"])), orDash(str(k["state"])), str(k["in_state"]), str(k["requests"]))
+		for _, k := range res.Conns {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", k.ID, orDash(k.Side), orDash(k.Local), orDash(k.Remote),
+				orDash(k.Proto), orDash(k.TLS), orDash(k.State), k.In, k.Requests)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
-	if len(hosts) == 0 {
+	if len(res.Hosts) == 0 {
 		return nil
 	}
 	fmt.Fprintln(w)
 	tw := newTable(w, "HOST\tTRANSPORT\tNEW\tREUSED\tREUSE\tMAX_IDLE_PER_HOST")
-	for _, x := range hosts {
-		h, _ := x.(map[string]any)
+	for _, h := range res.Hosts {
 		// A ratio of no request at all is no ratio: "-", not 0%.
 		reuse := "-"
-		newConns, _ := h["new_conns"].(float64)
-		reused, _ := h["reused"].(float64)
-		if n := newConns + reused; n > 0 {
-			reuse = fmt.Sprintf("%.0f%%", 100*reused/n)
+		if n := h.NewConns + h.Reused; n > 0 {
+			reuse = fmt.Sprintf("%.0f%%", 100*float64(h.Reused)/float64(n))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", str(h["host"]), orDash(str(h["transport"])), str(h["new_conns"]),
-			str(h["reused"]), reuse, str(h["max_idle_per_host"]))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\n", h.Host, orDash(h.Transport), h.NewConns, h.Reused, reuse, h.MaxIdle)
 	}
 	return tw.Flush()
 }
@@ -709,34 +636,36 @@ func renderConns(w io.Writer, m map[string]any, dial int) error {
 // the whole connection) cannot send in that direction until the other
 // side reads and sends WINDOW_UPDATE.
 func ctlStreams(c *adminClient, args []string, o *ctlOpts) error {
-	list, tw, err := fetchTable(c, args, "/v1/streams", "conns", "CONN\tSIDE\tREMOTE\tSTREAM\tSEND\tRECV\tEND_STREAM\tCLOSED", o,
-		func(m map[string]any) string {
-			return "no HTTP/2 connection seen by the frame probe (level " + str(m["frame_level"]) +
-				"; it needs the std patch, and level 1 or above to follow the windows)"
-		})
-	if tw == nil {
+	if len(args) != 0 {
+		return errors.New("takes no arguments")
+	}
+	var res api.Streams
+	if ok, err := c.fetch("/v1/streams", &res, o); !ok {
 		return err
 	}
-	for _, x := range list {
-		f, _ := x.(map[string]any)
-		closed := closedFor(f)
-		if f["exact"] != true {
+	if len(res.Conns) == 0 {
+		fmt.Fprintf(o.out, "no HTTP/2 connection seen by the frame probe (level %d; it needs the std patch, and level 1 or above to follow the windows)\n",
+			res.FrameLevel)
+		return nil
+	}
+	tw := newTable(o.out, "CONN\tSIDE\tREMOTE\tSTREAM\tSEND\tRECV\tEND_STREAM\tCLOSED")
+	for _, f := range res.Conns {
+		closed := closedFor(f.SendClosed, f.RecvClosed)
+		if !f.Exact {
 			closed += " (windows not exact: frames went unseen while the probe was off)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t-\t%s\t%s\t-\t%s\n", str(f["conn"]), orDash(str(f["side"])), orDash(str(f["remote"])),
-			str(f["send_window"]), str(f["recv_window"]), orDash(strings.TrimSpace(closed)))
-		streams, _ := f["streams"].([]any)
-		for _, y := range streams {
-			st, _ := y.(map[string]any)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t-\t%d\t%d\t-\t%s\n", f.Conn, orDash(f.Side), orDash(f.Remote),
+			f.Send, f.Recv, orDash(strings.TrimSpace(closed)))
+		for _, st := range f.Streams {
 			var ended []string
-			if st["sent_end_stream"] == true {
+			if st.SentEnd {
 				ended = append(ended, "sent")
 			}
-			if st["peer_end_stream"] == true {
+			if st.PeerEnded {
 				ended = append(ended, "received")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(f["conn"]), orDash(str(f["side"])), orDash(str(f["remote"])),
-				str(st["id"]), str(st["send_window"]), str(st["recv_window"]), orDash(strings.Join(ended, ",")), orDash(closedFor(st)))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", f.Conn, orDash(f.Side), orDash(f.Remote),
+				st.ID, st.Send, st.Recv, orDash(strings.Join(ended, ",")), orDash(closedFor(st.SendClosed, st.RecvClosed)))
 		}
 	}
 	return tw.Flush()
@@ -745,13 +674,13 @@ func ctlStreams(c *adminClient, args []string, o *ctlOpts) error {
 // closedFor renders the send_closed_for and recv_closed_for of a
 // connection or a stream of /v1/streams: "send 2.5s", "send 2.5s, recv 1s",
 // or "".
-func closedFor(m map[string]any) string {
+func closedFor(send, recv string) string {
 	var closed []string
-	if d := str(m["send_closed_for"]); d != "" {
-		closed = append(closed, "send "+d)
+	if send != "" {
+		closed = append(closed, "send "+send)
 	}
-	if d := str(m["recv_closed_for"]); d != "" {
-		closed = append(closed, "recv "+d)
+	if recv != "" {
+		closed = append(closed, "recv "+recv)
 	}
 	return strings.Join(closed, ", ")
 }
@@ -759,11 +688,11 @@ func closedFor(m map[string]any) string {
 func ctlKeyLog(c *adminClient, args []string, o *ctlOpts) error {
 	switch {
 	case len(args) == 0:
-		m, err := c.fetch("/v1/keylog", o)
-		if m == nil {
+		var res api.KeyLog
+		if ok, err := c.fetch("/v1/keylog", &res, o); !ok {
 			return err
 		}
-		if f := str(m["file"]); f != "" {
+		if f := res.File; f != "" {
 			fmt.Fprintf(o.out, "TLS key log: %s\n", f)
 		} else {
 			fmt.Fprintln(o.out, "TLS key log: off")
@@ -776,11 +705,7 @@ func ctlKeyLog(c *adminClient, args []string, o *ctlOpts) error {
 		if err != nil {
 			return err
 		}
-		body := map[string]any{"file": file}
-		if o.ttl != "" {
-			body["ttl"] = o.ttl
-		}
-		return ctlChange(c, "/v1/keylog", body, o)
+		return ctlChange(c, "/v1/keylog", api.KeyLogPut{File: file, TTL: o.ttl}, o)
 	}
 	return errors.New("want FILE or off")
 }

@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
-
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/rewrite"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin"
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
 // startAdmin starts an in-process admin server for the test, with the
@@ -238,9 +238,12 @@ func TestCtlNoSuchProcess(t *testing.T) {
 // the level changes.
 func TestCtlConnsTable(t *testing.T) {
 	var out bytes.Buffer
-	m := decode([]byte(`{"conns":[{"id":7,"local":"127.0.0.1:1","remote":"127.0.0.1:2","in_state":"1s","requests":0}],
+	var m api.Conns
+	if err := json.Unmarshal([]byte(`{"conns":[{"id":7,"local":"127.0.0.1:1","remote":"127.0.0.1:2","in_state":"1s","requests":0}],
 		"hosts":[{"host":"a:80","new_conns":0,"reused":0,"reuse":0,"max_idle_per_host":2},
-		         {"host":"b:80","new_conns":1,"reused":3,"reuse":0.75,"max_idle_per_host":2}]}`))
+		         {"host":"b:80","new_conns":1,"reused":3,"reuse":0.75,"max_idle_per_host":2}]}`), &m); err != nil {
+		t.Fatal(err)
+	}
 	renderConns(&out, m, 1)
 	lines := strings.Split(out.String(), "\n")
 	if !regexp.MustCompile(`^7\s+-\s+127.0.0.1:1\s+127.0.0.1:2\s+-\s+-\s+-\s+1s\s+0$`).MatchString(lines[1]) {
@@ -258,7 +261,7 @@ func TestCtlConnsTable(t *testing.T) {
 		{0, "the dial probe is off (level 0)"},
 	} {
 		out.Reset()
-		renderConns(&out, map[string]any{}, tc.level)
+		renderConns(&out, api.Conns{}, tc.level)
 		if !strings.Contains(out.String(), tc.want) || strings.Contains(out.String(), "at level 1 and above") {
 			t.Errorf("dial=%d: %q, want %q", tc.level, out.String(), tc.want)
 		}
@@ -273,7 +276,15 @@ func TestCtlStatusBuild(t *testing.T) {
 	cfg := probes.DefaultConfig()
 	status := json.RawMessage(`{"build":{"tool":"v1.2","go":"go1.26.8","probes":"all=1","std_patch":["net/http","golang.org/x/net/http2"],"note":"x"},` +
 		`"build_probes":"all=1","env":"","start":` + string(must(cfg.MarshalJSON())) + `,"out":"stderr","admin":"on","redact":"","started":"2026-11-27T10:00:00Z","errors":["GOHTTPDBG: bogus"]}`)
-	s, err := admin.Start(admin.Options{Path: filepath.Join(t.TempDir(), "a.sock"), Status: func() any { return status }})
+	// The JSON runtimehooks.Status renders, read strictly into the type
+	// the server encodes.
+	var sc api.StatusConfig
+	dec := json.NewDecoder(bytes.NewReader(status))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := admin.Start(admin.Options{Path: filepath.Join(t.TempDir(), "a.sock"), Status: func() api.StatusConfig { return sc }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,4 +309,22 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// The build stamp the rewriter writes (rewrite.Stamp) is what /v1/status's
+// config.build decodes into (api.BuildStamp), field for field.
+func TestBuildStampType(t *testing.T) {
+	b, err := json.Marshal(rewrite.Stamp{Tool: "v1.2", Go: "go1.26.8", Probes: "all=1", StdPatch: []string{"net/http"}, Generated: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s api.BuildStamp
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := json.Marshal(s); !bytes.Equal(again, b) {
+		t.Errorf("api.BuildStamp encodes %s, the stamp is %s", again, b)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 	"github.com/spf13/pflag"
 )
 
@@ -32,7 +33,7 @@ type psEntry struct {
 	Program string         `json:"program"`
 	Uptime  string         `json:"uptime"`
 	Mode    string         `json:"mode"`
-	Probes  map[string]any `json:"probes"`
+	Probes  map[string]int `json:"probes"`
 	Changes int            `json:"changes"`
 	Socket  string         `json:"socket"`
 	Error   string         `json:"error,omitempty"`
@@ -134,13 +135,11 @@ func psQuery(pid int, sock string) (ent psEntry, refused bool) {
 		ent.Error = err.Error()
 		return ent, false
 	}
-	m := decode(data)
-	ent.Program = str(m["program"])
-	ent.Uptime = str(m["uptime"])
-	ent.Mode = str(m["mode"])
-	ent.Probes, _ = m["probes"].(map[string]any)
-	if ov, ok := m["overrides"].([]any); ok {
-		ent.Changes = len(ov)
+	var st api.Status
+	if err := json.Unmarshal(data, &st); err != nil {
+		ent.Error = "/v1/status: " + err.Error()
+		return ent, false
 	}
+	ent.Program, ent.Uptime, ent.Mode, ent.Probes, ent.Changes = st.Program, st.Uptime, st.Mode, st.Probes, len(st.Overrides)
 	return ent, false
 }

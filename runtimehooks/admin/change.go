@@ -8,6 +8,7 @@ import (
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/frame"
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
 // Every change made through the socket is an override of one key (a
@@ -30,17 +31,12 @@ const (
 	maxTTL     = 24 * time.Hour
 )
 
-// Override is one change in force (/v1/status, /v1/probes, /v1/godebug).
-type Override struct {
-	Kind    string    `json:"kind"`
-	Key     string    `json:"key"`
-	Value   string    `json:"value"`
-	Before  string    `json:"before"` // restored on expiry ("" with unset: absent)
-	Unset   bool      `json:"unset"`  // the key was absent before (GODEBUG)
-	Expires time.Time `json:"expires"`
-	By      Peer      `json:"by"`
-	gen     uint64
-	timer   *time.Timer
+// override is one change in force: what /v1/status, /v1/probes and
+// /v1/godebug show of it, and the timer that reverts it.
+type override struct {
+	api.Override
+	gen   uint64
+	timer *time.Timer
 }
 
 func okey(kind, key string) string { return kind + "/" + key }
@@ -102,7 +98,7 @@ func (s *Server) setOverridesLocked(cs []change, ttl time.Duration, by Peer) (be
 			continue // no change: nothing to apply or revert
 		}
 		if o == nil {
-			o = &Override{Kind: c.kind, Key: c.key, Before: cur, Unset: !set}
+			o = &override{Override: api.Override{Kind: c.kind, Key: c.key, Before: cur, Unset: !set}}
 			if !set {
 				o.Before = ""
 			}
@@ -153,16 +149,16 @@ func (s *Server) expire(k string, gen uint64) {
 }
 
 // overridesLocked lists the overrides in force, by key.
-func (s *Server) overridesLocked() []Override {
-	out := make([]Override, 0, len(s.overrides))
+func (s *Server) overridesLocked() []api.Override {
+	out := make([]api.Override, 0, len(s.overrides))
 	for _, o := range s.overrides {
-		out = append(out, *o)
+		out = append(out, o.Override)
 	}
 	sortOverrides(out)
 	return out
 }
 
-func sortOverrides(os []Override) {
+func sortOverrides(os []api.Override) {
 	for i := 1; i < len(os); i++ {
 		for j := i; j > 0 && okey(os[j].Kind, os[j].Key) < okey(os[j-1].Kind, os[j-1].Key); j-- {
 			os[j], os[j-1] = os[j-1], os[j]

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
 // eventFilter selects events by probe and event name. An event name
@@ -82,7 +83,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	f := eventFilter{probes: splitList(q.Get("probe")), events: splitList(q.Get("event"))}
 	for _, p := range f.probes {
 		if _, ok := probes.ProbeByName(p); !ok {
-			writeError(w, http.StatusBadRequest, "unknown probe "+strconv.Quote(p), map[string]any{"probes": probeNames()})
+			writeError(w, http.StatusBadRequest, "unknown probe "+strconv.Quote(p), &api.Error{Probes: probeNames()})
 			return
 		}
 	}

@@ -39,14 +39,6 @@ type godebugKey struct {
 	Name, Package, Class string
 }
 
-// GodebugKey describes a key for /v1/godebug.
-type GodebugKey struct {
-	Name    string `json:"name"`
-	Package string `json:"package"`
-	Class   string `json:"class"` // dynamic, start-only, gohttpdbg
-	Value   string `json:"value"` // in GODEBUG now, or the probes' level for gohttpdbg's keys
-}
-
 const (
 	classDynamic   = "dynamic"
 	classStartOnly = "start-only"

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
 // PUT /v1/keylog {"file":"/abs/keys.log","ttl":"1h"} sends the TLS keys
@@ -21,7 +22,7 @@ func (s *Server) handleKeyLog(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		p := s.keyLogPath
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"file": p, "active": p != ""})
+		writeJSON(w, http.StatusOK, api.KeyLog{File: p, Active: p != ""})
 		return
 	case http.MethodPut, http.MethodDelete:
 		if !s.writable(w, r) {
@@ -36,10 +37,7 @@ func (s *Server) handleKeyLog(w http.ResponseWriter, r *http.Request) {
 		s.commit(w, r, "keylog", []change{{kindKeyLog, "file", ""}}, defaultTTL)
 		return
 	}
-	var req struct {
-		File string `json:"file"`
-		TTL  string `json:"ttl"`
-	}
+	var req api.KeyLogPut
 	if !readBody(w, r, &req) {
 		return
 	}

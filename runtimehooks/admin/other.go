@@ -5,6 +5,8 @@ package admin
 import (
 	"errors"
 	"runtime"
+
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
 // Options configure the server (see the Linux implementation).
@@ -13,7 +15,7 @@ type Options struct {
 	ReadOnly  bool
 	AuditFile string
 	Budget    int
-	Status    func() any
+	Status    func() api.StatusConfig
 }
 
 // Server is not available on this system.

@@ -28,11 +28,11 @@ import (
 // Options configure the server; the zero value serves read-write on
 // DefaultPath.
 type Options struct {
-	Path      string     // socket path; "" for DefaultPath(os.Getpid())
-	ReadOnly  bool       // GOHTTPDBG_ADMIN=ro: GET only, changes get 403
-	AuditFile string     // mirror of the audit log (GOHTTPDBG_AUDIT), appended to
-	Budget    int        // breaker budget in events/s per probe; 0: 50 000; <0: no breaker
-	Status    func() any // the runtime's configuration, shown in /v1/status
+	Path      string                  // socket path; "" for DefaultPath(os.Getpid())
+	ReadOnly  bool                    // GOHTTPDBG_ADMIN=ro: GET only, changes get 403
+	AuditFile string                  // mirror of the audit log (GOHTTPDBG_AUDIT), appended to
+	Budget    int                     // breaker budget in events/s per probe; 0: 50 000; <0: no breaker
+	Status    func() api.StatusConfig // the runtime's configuration, shown in /v1/status
 
 	// Limits; zero values take the defaults. Tests shorten them.
 	ReadHeaderTimeout time.Duration // 5s
@@ -65,7 +65,7 @@ type Server struct {
 	mu         sync.Mutex
 	closed     bool
 	unlinked   bool
-	overrides  map[string]*Override
+	overrides  map[string]*override
 	gen        uint64
 	keyLogPath string
 	keyLogFile *os.File
@@ -77,7 +77,7 @@ type Server struct {
 // Start creates the socket (and its directory) and serves it. On error
 // there is no socket and the error says why.
 func Start(opt Options) (*Server, error) {
-	s := &Server{opt: opt, started: time.Now(), done: make(chan struct{}), kick: make(chan struct{}, 1), overrides: map[string]*Override{}}
+	s := &Server{opt: opt, started: time.Now(), done: make(chan struct{}), kick: make(chan struct{}, 1), overrides: map[string]*override{}}
 	s.path = opt.Path
 	dir := ""
 	if s.path == "" {
@@ -351,12 +351,14 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-func writeError(w http.ResponseWriter, code int, msg string, extra map[string]any) {
-	m := map[string]any{"error": msg}
-	for k, v := range extra {
-		m[k] = v
+// writeError answers api.Error{Error: msg}, with what extra adds (nil:
+// nothing).
+func writeError(w http.ResponseWriter, code int, msg string, extra *api.Error) {
+	e := api.Error{Error: msg}
+	if extra != nil {
+		e.Known, e.Probes, e.Restart = extra.Known, extra.Probes, extra.Restart
 	}
-	writeJSON(w, code, m)
+	writeJSON(w, code, e)
 }
 
 // readBody decodes a JSON request body of at most maxBody bytes into v.
@@ -390,6 +392,7 @@ func probeNames() []string {
 	return out
 }
 
+// levels is the level by probe name.
 func levels() map[string]int {
 	m := map[string]int{}
 	for p := probes.Probe(0); p < probes.NumProbes; p++ {
@@ -408,33 +411,33 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	ovs := s.overridesLocked()
 	keyLog := s.keyLogPath
 	s.mu.Unlock()
-	st := map[string]any{
-		"pid":        os.Getpid(),
-		"program":    filepath.Base(exe),
-		"executable": exe,
-		"go":         runtime.Version(),
-		"started":    s.started.UTC().Format(time.RFC3339),
-		"uptime":     time.Since(s.started).Round(time.Second).String(),
-		"mode":       mode,
-		"socket":     s.path,
-		"probes":     levels(),
-		"http2debug": frame.HTTP2Debug(),
-		"overrides":  ovs,
-		"keylog":     keyLog,
-		"dropped":    probes.Dropped(),
-		// The OTLP exporter's queue and drops (GOHTTPDBG_OUT=otlp), else null.
-		"otlp": probes.OTLPStats(),
+	st := api.Status{
+		PID:        os.Getpid(),
+		Program:    filepath.Base(exe),
+		Executable: exe,
+		Go:         runtime.Version(),
+		Started:    s.started.UTC().Format(time.RFC3339),
+		Uptime:     time.Since(s.started).Round(time.Second).String(),
+		Mode:       mode,
+		Socket:     s.path,
+		Probes:     levels(),
+		HTTP2Debug: frame.HTTP2Debug(),
+		Overrides:  ovs,
+		KeyLog:     keyLog,
+		Dropped:    probes.Dropped(),
+		// The OTLP exporter's queue and drops (GOHTTPDBG_OUT=otlp), else nil.
+		OTLP: probes.OTLPStats(),
 		// How client requests are followed: "std patch" (net/http's own
 		// hooks, no per-request trace at level 1) or "httptrace".
-		"client_hooks": probes.ClientHooks(),
+		ClientHooks: probes.ClientHooks(),
 	}
-	budget := s.opt.Budget
-	if budget == 0 {
-		budget = DefaultBudget
+	st.BreakerBudget = s.opt.Budget
+	if st.BreakerBudget == 0 {
+		st.BreakerBudget = DefaultBudget
 	}
-	st["breaker_budget"] = budget
 	if s.opt.Status != nil {
-		st["config"] = s.opt.Status()
+		cfg := s.opt.Status()
+		st.Config = &cfg
 	}
 	writeJSON(w, http.StatusOK, st)
 }
@@ -443,13 +446,13 @@ func (s *Server) handleProbesGet(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	ovs := s.overridesLocked()
 	s.mu.Unlock()
-	var pov []Override
+	var pov []api.Override
 	for _, o := range ovs {
 		if o.Kind == kindProbe {
 			pov = append(pov, o)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"probes": levels(), "overrides": pov})
+	writeJSON(w, http.StatusOK, api.Probes{Probes: levels(), Overrides: pov})
 }
 
 func (s *Server) handleProbesPut(w http.ResponseWriter, r *http.Request) {
@@ -464,7 +467,7 @@ func (s *Server) handleProbesPut(w http.ResponseWriter, r *http.Request) {
 	}
 	delete(req, "ttl")
 	if len(req) == 0 {
-		writeError(w, http.StatusBadRequest, `no probe to set; want e.g. {"frame":2,"ttl":"10m"}`, map[string]any{"probes": probeNames()})
+		writeError(w, http.StatusBadRequest, `no probe to set; want e.g. {"frame":2,"ttl":"10m"}`, &api.Error{Probes: probeNames()})
 		return
 	}
 	var cs []change
@@ -481,7 +484,7 @@ func (s *Server) handleProbesPut(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if _, ok := probes.ProbeByName(k); !ok {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown probe %q", k), map[string]any{"probes": probeNames()})
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown probe %q", k), &api.Error{Probes: probeNames()})
 			return
 		}
 		cs = append(cs, change{kindProbe, k, strconv.Itoa(lvl)})
@@ -513,8 +516,8 @@ func (s *Server) commit(w http.ResponseWriter, r *http.Request, action string, c
 	e.Add(probes.String("action", action), probes.Duration("ttl", ttl), probes.Int("pid", int64(peer.PID)),
 		probes.Int("uid", int64(peer.UID)), probes.Int("audit", entry.Seq))
 	probes.Emit(&e)
-	writeJSON(w, http.StatusOK, map[string]any{"before": before, "after": after, "ttl": ttl.String(),
-		"expires": time.Now().Add(ttl).UTC().Format(time.RFC3339), "overrides": ovs, "audit": entry.Seq})
+	writeJSON(w, http.StatusOK, api.Change{Before: before, After: after, TTL: ttl.String(),
+		Expires: time.Now().Add(ttl).UTC().Format(time.RFC3339), Overrides: ovs, Audit: entry.Seq})
 }
 
 func sortChanges(cs []change) {
@@ -534,7 +537,7 @@ func rawString(raw json.RawMessage) string {
 }
 
 func (s *Server) handleGodebugGet(w http.ResponseWriter, r *http.Request) {
-	var keys []GodebugKey
+	var keys []api.GodebugKey
 	for _, n := range knownKeyNames() {
 		k := godebugKeys()[n]
 		v, _ := godebugGet(n)
@@ -546,19 +549,19 @@ func (s *Server) handleGodebugGet(w http.ResponseWriter, r *http.Request) {
 		case "httptrace":
 			v = strconv.Itoa(int(min32(probes.Level(probes.Dial), probes.Level(probes.GC))))
 		}
-		keys = append(keys, GodebugKey{Name: n, Package: k.Package, Class: k.Class, Value: v})
+		keys = append(keys, api.GodebugKey{Name: n, Package: k.Package, Class: k.Class, Value: v})
 	}
 	s.mu.Lock()
 	ovs := s.overridesLocked()
 	s.mu.Unlock()
-	var gov []Override
+	var gov []api.Override
 	for _, o := range ovs {
 		if o.Kind != kindKeyLog {
 			gov = append(gov, o)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"godebug": os.Getenv("GODEBUG"), "go": runtime.Version(),
-		"classified_from": godebugSource, "keys": keys, "overrides": gov})
+	writeJSON(w, http.StatusOK, api.Godebug{Godebug: os.Getenv("GODEBUG"), Go: runtime.Version(),
+		ClassifiedFrom: godebugSource, Keys: keys, Overrides: gov})
 }
 
 func min32(a, b int32) int32 {
@@ -569,10 +572,7 @@ func min32(a, b int32) int32 {
 }
 
 func (s *Server) handleGodebugPut(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Set map[string]string `json:"set"`
-		TTL string            `json:"ttl"`
-	}
+	var req api.GodebugPut
 	if !readBody(w, r, &req) {
 		return
 	}
@@ -592,7 +592,7 @@ func (s *Server) handleGodebugPut(w http.ResponseWriter, r *http.Request) {
 		info, ok := keys[k]
 		if !ok {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown GODEBUG key %q for %s", k, runtime.Version()),
-				map[string]any{"known": knownKeyNames()})
+				&api.Error{Known: knownKeyNames()})
 			return
 		}
 		if v == "" || len(v) > 64 || strings.ContainsAny(v, ",= \t\r\n") {
@@ -625,7 +625,7 @@ func (s *Server) handleGodebugPut(w http.ResponseWriter, r *http.Request) {
 		hint := "GODEBUG=" + strings.Join(restart, ",")
 		msg := fmt.Sprintf("%s read once at start by %s: restart with %s", strings.Join(restart, ", "), runtime.Version(), hint)
 		s.refuse(peerFrom(r.Context()), "PUT /v1/godebug "+strings.Join(restart, ","), "start-only key")
-		writeError(w, http.StatusConflict, msg, map[string]any{"restart": hint})
+		writeError(w, http.StatusConflict, msg, &api.Error{Restart: hint})
 		return
 	}
 	s.commit(w, r, "godebug", cs, ttl)
@@ -639,50 +639,17 @@ func sortStrings(a []string) {
 	}
 }
 
-// BodyJSON is an open body as /v1/bodies lists it.
-type BodyJSON struct {
-	ID     uint64 `json:"id"`
-	Side   string `json:"side"`
-	Site   string `json:"site"`
-	Req    uint64 `json:"req"`
-	Conn   uint64 `json:"conn"`
-	URL    string `json:"url"`
-	Opened string `json:"opened"`
-	Age    string `json:"age"`
-	Bytes  int64  `json:"bytes"`
-	EOF    bool   `json:"eof"`
-}
-
 func (s *Server) handleBodies(w http.ResponseWriter, r *http.Request) {
-	out := []BodyJSON{}
+	out := []api.Body{}
 	for _, b := range probes.OpenBodies() {
-		out = append(out, BodyJSON{ID: b.ID, Side: b.Side, Site: b.Site, Req: b.Req, Conn: b.Conn, URL: b.URL,
+		out = append(out, api.Body{ID: b.ID, Side: b.Side, Site: b.Site, Req: b.Req, Conn: b.Conn, URL: b.URL,
 			Opened: b.Opened.UTC().Format(time.RFC3339Nano), Age: b.Age.Round(time.Millisecond).String(), Bytes: b.Bytes, EOF: b.EOF})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"bodies": out, "body_level": probes.Level(probes.Body)})
-}
-
-// ConnJSON is a connection as /v1/conns lists it.
-type ConnJSON struct {
-	ID       uint64 `json:"id"`
-	Side     string `json:"side"`
-	Local    string `json:"local"`
-	Remote   string `json:"remote"`
-	State    string `json:"state"`
-	Since    string `json:"since"`
-	In       string `json:"in_state"`
-	Opened   string `json:"opened"`
-	Requests int64  `json:"requests"`
-	Proto    string `json:"proto,omitempty"`
-	TLS      string `json:"tls,omitempty"`
-	// H2Streams is the number of open HTTP/2 streams the frame probe sees
-	// on the connection (/v1/streams has them); absent for a connection
-	// the frame probe does not follow.
-	H2Streams *int `json:"h2_streams,omitempty"`
+	writeJSON(w, http.StatusOK, api.Bodies{Bodies: out, BodyLevel: probes.Level(probes.Body)})
 }
 
 func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
-	out := []ConnJSON{}
+	out := []api.Conn{}
 	now := time.Now()
 	streams := map[uint64]int{}
 	for _, f := range frame.Flows() {
@@ -691,7 +658,7 @@ func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, c := range probes.Conns() {
-		cj := ConnJSON{ID: c.ID, Side: c.Side, Local: c.Local, Remote: c.Remote, State: c.State,
+		cj := api.Conn{ID: c.ID, Side: c.Side, Local: c.Local, Remote: c.Remote, State: c.State,
 			Since: c.Since.UTC().Format(time.RFC3339Nano), In: now.Sub(c.Since).Round(time.Millisecond).String(),
 			Opened: c.Opened.UTC().Format(time.RFC3339Nano), Requests: c.Requests, Proto: c.Proto, TLS: c.TLS}
 		if n, ok := streams[c.ID]; ok {
@@ -699,54 +666,15 @@ func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, cj)
 	}
-	hosts := []HostJSON{}
+	hosts := []api.Host{}
 	for _, h := range probes.Hosts() {
-		hj := HostJSON{Host: h.Host, Transport: h.Transport, NewConns: h.NewConns, Reused: h.Reused, MaxIdle: h.MaxIdle}
+		hj := api.Host{Host: h.Host, Transport: h.Transport, NewConns: h.NewConns, Reused: h.Reused, MaxIdle: h.MaxIdle}
 		if n := h.NewConns + h.Reused; n > 0 {
 			hj.Reuse = float64(h.Reused) / float64(n)
 		}
 		hosts = append(hosts, hj)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conns": out, "hosts": hosts})
-}
-
-// HostJSON is one host of one client Transport in /v1/conns: how many
-// connections its requests dialed and how many reused one (reuse is
-// reused / (new + reused)).
-type HostJSON struct {
-	Host      string  `json:"host"`
-	Transport string  `json:"transport,omitempty"`
-	NewConns  int64   `json:"new_conns"`
-	Reused    int64   `json:"reused"`
-	Reuse     float64 `json:"reuse"`
-	MaxIdle   int     `json:"max_idle_per_host"`
-}
-
-// FlowJSON is one HTTP/2 connection's flow control in /v1/streams.
-type FlowJSON struct {
-	Conn        uint64       `json:"conn"`
-	Side        string       `json:"side"`
-	Remote      string       `json:"remote"`
-	Exact       bool         `json:"exact"`
-	Send        int64        `json:"send_window"`
-	Recv        int64        `json:"recv_window"`
-	SendClosed  string       `json:"send_closed_for,omitempty"`
-	RecvClosed  string       `json:"recv_closed_for,omitempty"`
-	InitialSend int64        `json:"initial_send_window"`
-	InitialRecv int64        `json:"initial_recv_window"`
-	Streams     []StreamJSON `json:"streams"`
-}
-
-// StreamJSON is one open stream in /v1/streams. The durations say how long
-// a window has been at or below zero ("" while it is open).
-type StreamJSON struct {
-	ID         uint32 `json:"id"`
-	Send       int64  `json:"send_window"`
-	Recv       int64  `json:"recv_window"`
-	SentEnd    bool   `json:"sent_end_stream"`
-	PeerEnded  bool   `json:"peer_end_stream"`
-	SendClosed string `json:"send_closed_for,omitempty"`
-	RecvClosed string `json:"recv_closed_for,omitempty"`
+	writeJSON(w, http.StatusOK, api.Conns{Conns: out, Hosts: hosts})
 }
 
 // handleStreams serves the frame probe's view of HTTP/2 flow control: the
@@ -758,17 +686,17 @@ func (s *Server) handleStreams(w http.ResponseWriter, r *http.Request) {
 		}
 		return d.Round(time.Millisecond).String()
 	}
-	out := []FlowJSON{}
+	out := []api.Flow{}
 	for _, f := range frame.Flows() {
-		fj := FlowJSON{Conn: f.Conn, Side: f.Side, Remote: f.Remote, Exact: f.Exact, Send: f.Send, Recv: f.Recv,
-			SendClosed: dur(f.SendClosed), RecvClosed: dur(f.RecvClosed), InitialSend: f.InitialSend, InitialRecv: f.InitialRecv, Streams: []StreamJSON{}}
+		fj := api.Flow{Conn: f.Conn, Side: f.Side, Remote: f.Remote, Exact: f.Exact, Send: f.Send, Recv: f.Recv,
+			SendClosed: dur(f.SendClosed), RecvClosed: dur(f.RecvClosed), InitialSend: f.InitialSend, InitialRecv: f.InitialRecv, Streams: []api.Stream{}}
 		for _, st := range f.Streams {
-			fj.Streams = append(fj.Streams, StreamJSON{ID: st.ID, Send: st.Send, Recv: st.Recv, SentEnd: st.SentEnd,
+			fj.Streams = append(fj.Streams, api.Stream{ID: st.ID, Send: st.Send, Recv: st.Recv, SentEnd: st.SentEnd,
 				PeerEnded: st.PeerEnded, SendClosed: dur(st.SendClosed), RecvClosed: dur(st.RecvClosed)})
 		}
 		out = append(out, fj)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conns": out, "frame_level": probes.Level(probes.Frame)})
+	writeJSON(w, http.StatusOK, api.Streams{Conns: out, FrameLevel: probes.Level(probes.Frame)})
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {

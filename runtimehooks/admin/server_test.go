@@ -20,6 +20,7 @@ import (
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/frame"
+	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
 // start serves an admin socket in a fresh directory for one test and
@@ -72,9 +73,10 @@ func do(t *testing.T, s *Server, method, path, body string) (int, map[string]any
 }
 
 func TestStatus(t *testing.T) {
-	s := start(t, Options{Status: func() any { return "cfg" }})
+	s := start(t, Options{Status: func() api.StatusConfig { return api.StatusConfig{Env: "cfg"} }})
 	code, m := do(t, s, "GET", "/v1/status", "")
-	if code != 200 || int(m["pid"].(float64)) != os.Getpid() || m["config"] != "cfg" || m["mode"] != "on" {
+	cfg, _ := m["config"].(map[string]any)
+	if code != 200 || int(m["pid"].(float64)) != os.Getpid() || cfg["env"] != "cfg" || m["mode"] != "on" {
 		t.Fatalf("status: %d %v", code, m)
 	}
 	fi, err := os.Stat(s.Path())

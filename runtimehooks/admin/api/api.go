@@ -51,9 +51,13 @@ func NotFound() string {
 	return "no such endpoint; see " + strings.Join(paths, ", ")
 }
 
-// Error is every error answer's body.
+// Error is every error answer's body: the message, and what the request
+// could have named instead when it named something unknown.
 type Error struct {
-	Error string `json:"error"`
+	Error   string   `json:"error"`
+	Known   []string `json:"known,omitempty"`   // GODEBUG keys of this Go (an unknown key)
+	Probes  []string `json:"probes,omitempty"`  // probe names (an unknown probe, or none)
+	Restart string   `json:"restart,omitempty"` // a start-only GODEBUG key (409): "GODEBUG=k=v,…"
 }
 
 // Peer is the process on the other end of an admin connection.
