@@ -222,80 +222,12 @@ func Dropped() uint64 {
 // Subscription receives a copy of every event after it was written to the
 // sink (the admin socket's /v1/events). A slow subscriber loses its oldest
 // events, never blocks the probes, and can read how many it lost.
-type Subscription struct {
-	ch      chan Event
-	dropped atomic.Uint64
-}
+type Subscription = subscription[Event]
 
-var (
-	subsMu sync.Mutex
-	subs   atomic.Pointer[[]*Subscription] // copy-on-write
-)
+var subs subscribers[Event]
 
 // Subscribe returns a subscription buffering up to size events.
-func Subscribe(size int) *Subscription {
-	if size < 1 {
-		size = 1
-	}
-	s := &Subscription{ch: make(chan Event, size)}
-	subsMu.Lock()
-	defer subsMu.Unlock()
-	var list []*Subscription
-	if p := subs.Load(); p != nil {
-		list = append(list, *p...)
-	}
-	list = append(list, s)
-	subs.Store(&list)
-	return s
-}
-
-// C returns the channel of events. It is closed by Close.
-func (s *Subscription) C() <-chan Event { return s.ch }
-
-// Dropped returns how many events this subscriber lost.
-func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
-
-// Close ends the subscription and closes its channel.
-func (s *Subscription) Close() {
-	subsMu.Lock()
-	defer subsMu.Unlock()
-	p := subs.Load()
-	if p == nil {
-		return
-	}
-	var list []*Subscription
-	found := false
-	for _, x := range *p {
-		if x == s {
-			found = true
-			continue
-		}
-		list = append(list, x)
-	}
-	if !found {
-		return
-	}
-	subs.Store(&list)
-	close(s.ch)
-}
-
-func (s *Subscription) send(e *Event) {
-	select {
-	case s.ch <- *e:
-		return
-	default:
-	}
-	select { // full: drop the oldest
-	case <-s.ch:
-		s.dropped.Add(1)
-	default:
-	}
-	select {
-	case s.ch <- *e:
-	default:
-		s.dropped.Add(1)
-	}
-}
+func Subscribe(size int) *Subscription { return subs.add(size) }
 
 const recentCap = 256
 
@@ -312,13 +244,9 @@ func dispatch(e *Event) {
 	recentBuf[recentN%recentCap] = *e
 	recentN++
 	recentMu.Unlock()
-	if p := subs.Load(); p != nil && len(*p) > 0 {
+	if subs.active() {
 		renderLazy(e)
-		subsMu.Lock() // serialises send with Close
-		for _, s := range *p {
-			s.send(e)
-		}
-		subsMu.Unlock()
+		subs.publish(e)
 	}
 }
 

@@ -128,7 +128,7 @@ func TestSubscriptionDropsOldest(t *testing.T) {
 	sub := Subscribe(2)
 	for i := 1; i <= 5; i++ {
 		e := Event{Probe: Admin, Req: uint64(i)}
-		sub.send(&e)
+		sub.offer(&e)
 	}
 	if sub.Dropped() != 3 {
 		t.Fatalf("Dropped = %d, want 3", sub.Dropped())

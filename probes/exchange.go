@@ -334,8 +334,9 @@ func (s *jslot) finishLocked(now int64) {
 	if s.cap != nil {
 		s.cap.finish()
 	}
-	if exchangeSubs.Load() != nil {
-		publishExchange(s.export())
+	if exchangeSubs.active() {
+		x := s.export()
+		exchangeSubs.publish(&x)
 	}
 }
 
@@ -674,82 +675,15 @@ func JournalStats() (size int, dropped uint64) {
 }
 
 // ExchangeSub receives every exchange completed after it subscribed. A
-// slow subscriber loses exchanges (counted), never blocks the requests.
-type ExchangeSub struct {
-	ch      chan Exchange
-	dropped atomic.Uint64
-}
+// slow subscriber loses its oldest exchanges (counted), never blocks the
+// requests.
+type ExchangeSub = subscription[Exchange]
 
-var (
-	exchangeSubsMu sync.Mutex
-	exchangeSubs   atomic.Pointer[[]*ExchangeSub]
-)
+var exchangeSubs subscribers[Exchange]
 
 // SubscribeExchanges returns a subscription buffering up to size
 // completed exchanges (for /v1/requests?follow=1, and exporters).
 func SubscribeExchanges(size int) *ExchangeSub {
-	if size < 1 {
-		size = 1
-	}
 	currentJournal()
-	s := &ExchangeSub{ch: make(chan Exchange, size)}
-	exchangeSubsMu.Lock()
-	defer exchangeSubsMu.Unlock()
-	var list []*ExchangeSub
-	if p := exchangeSubs.Load(); p != nil {
-		list = append(list, *p...)
-	}
-	list = append(list, s)
-	exchangeSubs.Store(&list)
-	return s
-}
-
-// C returns the channel of exchanges; Close closes it.
-func (s *ExchangeSub) C() <-chan Exchange { return s.ch }
-
-// Dropped returns how many exchanges this subscriber lost.
-func (s *ExchangeSub) Dropped() uint64 { return s.dropped.Load() }
-
-// Close ends the subscription.
-func (s *ExchangeSub) Close() {
-	exchangeSubsMu.Lock()
-	defer exchangeSubsMu.Unlock()
-	p := exchangeSubs.Load()
-	if p == nil {
-		return
-	}
-	var list []*ExchangeSub
-	found := false
-	for _, x := range *p {
-		if x == s {
-			found = true
-			continue
-		}
-		list = append(list, x)
-	}
-	if !found {
-		return
-	}
-	if len(list) == 0 {
-		exchangeSubs.Store(nil)
-	} else {
-		exchangeSubs.Store(&list)
-	}
-	close(s.ch)
-}
-
-func publishExchange(x Exchange) {
-	exchangeSubsMu.Lock()
-	defer exchangeSubsMu.Unlock()
-	p := exchangeSubs.Load()
-	if p == nil {
-		return
-	}
-	for _, s := range *p {
-		select {
-		case s.ch <- x:
-		default:
-			s.dropped.Add(1)
-		}
-	}
+	return exchangeSubs.add(size)
 }
