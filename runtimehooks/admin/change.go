@@ -3,6 +3,7 @@
 package admin
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -178,6 +179,21 @@ func (s *Server) revertAllLocked() {
 }
 
 // parseTTL parses a change's ttl: default 15m, at most 24h.
+// readChange reads a change's JSON body into v and parses its ttl, a
+// field of v (read after the body was decoded), or answers the error: the
+// start every PUT of a change shares.
+func readChange(w http.ResponseWriter, r *http.Request, v any, ttl *string) (time.Duration, bool) {
+	if !readBody(w, r, v) {
+		return 0, false
+	}
+	d, err := parseTTL(*ttl)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return 0, false
+	}
+	return d, true
+}
+
 func parseTTL(v string) (time.Duration, error) {
 	if v == "" {
 		return defaultTTL, nil

@@ -38,12 +38,8 @@ func (s *Server) handleKeyLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req api.KeyLogPut
-	if !readBody(w, r, &req) {
-		return
-	}
-	ttl, err := parseTTL(req.TTL)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
+	ttl, ok := readChange(w, r, &req, &req.TTL)
+	if !ok {
 		return
 	}
 	if !filepath.IsAbs(req.File) {

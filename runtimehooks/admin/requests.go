@@ -154,12 +154,8 @@ func (s *Server) handleCaptureGet(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleCapturePut(w http.ResponseWriter, r *http.Request) {
 	var req api.CapturePut
-	if !readBody(w, r, &req) {
-		return
-	}
-	ttl, err := parseTTL(req.TTL)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
+	ttl, ok := readChange(w, r, &req, &req.TTL)
+	if !ok {
 		return
 	}
 	if err := req.Rule.Check(); err != nil {

@@ -573,12 +573,8 @@ func min32(a, b int32) int32 {
 
 func (s *Server) handleGodebugPut(w http.ResponseWriter, r *http.Request) {
 	var req api.GodebugPut
-	if !readBody(w, r, &req) {
-		return
-	}
-	ttl, err := parseTTL(req.TTL)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
+	ttl, ok := readChange(w, r, &req, &req.TTL)
+	if !ok {
 		return
 	}
 	if len(req.Set) == 0 {
