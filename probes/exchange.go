@@ -403,8 +403,8 @@ func journalServerEnd(sr *serverRequest, now int64) {
 		s.reqBS = sr.body.bytes.Load()
 	}
 	s.respBS = sr.written
-	if s.status != 0 || sr.rw != nil {
-		h := sr.w.Header()
+	s.respHS = -1 // unknown unless the header was kept (see respWriter.answered)
+	if h := sr.respHeader; h != nil {
 		s.respHS = HeaderSize(h) + len("HTTP/1.1 200 OK\r\n")
 		if Level(Header) >= 2 || s.cap != nil {
 			s.respHdr = appendFields(s.respHdr, h)

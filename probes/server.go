@@ -161,9 +161,10 @@ type serverRequest struct {
 	answeredAt int64
 	written    int64
 	capture    bool
-	journal    bool       // the journal follows it: the writer is watched
-	rwv        respWriter // the writer wrapper's storage: no allocation of its own
-	span       *span      // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+	journal    bool        // the journal follows it: the writer is watched
+	respHeader http.Header // the response header as answered (answered)
+	rwv        respWriter  // the writer wrapper's storage: no allocation of its own
+	span       *span       // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 }
 
 // ServeHTTP runs h for a handler registered at site, with the probes
@@ -408,6 +409,14 @@ func (w *respWriter) WriteHeader(code int) {
 func (w *respWriter) answered(code int) {
 	w.wrote = true
 	w.sr.status, w.sr.answeredAt = code, mono()
+	// The handler's header map, for the journal's header fields. Only
+	// when they are kept: asking net/http's HTTP/1 writer for its header
+	// makes it copy the map when the header is written, an allocation the
+	// handler did not ask for. Taken before net/http writes it (asked for
+	// later, the writer hands out a copy).
+	if w.sr.journal && (w.sr.hdr2 || w.sr.capture) {
+		w.sr.respHeader = w.Header()
+	}
 	if w.sr.hdr2 {
 		w.sr.responseHeaders(code, w.Header())
 	}
