@@ -233,27 +233,18 @@ type multiSink struct {
 }
 
 func (m *multiSink) WriteEvent(e *Event) error {
-	ok := false
-	for i, s := range m.sinks {
-		if !m.failed[i] {
-			if err := s.WriteEvent(e); err != nil {
-				m.failed[i] = true
-				continue
-			}
-			ok = true
-		}
-	}
-	if !ok {
-		return errAllFailed
-	}
-	return nil
+	return m.each(func(s Sink) error { return s.WriteEvent(e) })
 }
 
-func (m *multiSink) Flush() error {
+func (m *multiSink) Flush() error { return m.each(Sink.Flush) }
+
+// each runs f on every sink that has not failed; a sink that fails is
+// left out from then on. It fails only when no sink is left working.
+func (m *multiSink) each(f func(Sink) error) error {
 	ok := false
 	for i, s := range m.sinks {
 		if !m.failed[i] {
-			if err := s.Flush(); err != nil {
+			if err := f(s); err != nil {
 				m.failed[i] = true
 				continue
 			}

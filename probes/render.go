@@ -13,18 +13,13 @@ import (
 func appendTimestamp(dst []byte, ns int64) []byte {
 	t := time.Unix(0, ns).UTC()
 	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
 	dst = appendInt(dst, y, 4)
 	dst = append(dst, '-')
 	dst = appendInt(dst, int(mo), 2)
 	dst = append(dst, '-')
 	dst = appendInt(dst, d, 2)
 	dst = append(dst, 'T')
-	dst = appendInt(dst, h, 2)
-	dst = append(dst, ':')
-	dst = appendInt(dst, mi, 2)
-	dst = append(dst, ':')
-	dst = appendInt(dst, s, 2)
+	dst = appendHMS(dst, t)
 	dst = append(dst, '.')
 	dst = appendInt(dst, t.Nanosecond(), 9)
 	return append(dst, 'Z')
@@ -118,14 +113,19 @@ func appendPerson(dst []byte, e *Event, prefix string) []byte {
 // 15:04:05.000000.
 func appendClock(dst []byte, ns int64) []byte {
 	t := time.Unix(0, ns)
+	dst = appendHMS(dst, t)
+	dst = append(dst, '.')
+	return appendInt(dst, t.Nanosecond()/1000, 6)
+}
+
+// appendHMS appends t's time of day as 15:04:05.
+func appendHMS(dst []byte, t time.Time) []byte {
 	h, m, s := t.Clock()
 	dst = appendInt(dst, h, 2)
 	dst = append(dst, ':')
 	dst = appendInt(dst, m, 2)
 	dst = append(dst, ':')
-	dst = appendInt(dst, s, 2)
-	dst = append(dst, '.')
-	return appendInt(dst, t.Nanosecond()/1000, 6)
+	return appendInt(dst, s, 2)
 }
 
 // saidInMsg reports whether the message already says what attribute a
