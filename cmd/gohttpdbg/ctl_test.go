@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	probeclient "github.com/gohttpdbg/gohttpdbg/probes/client"
+	"github.com/gohttpdbg/gohttpdbg/probes/server"
 	"github.com/gohttpdbg/gohttpdbg/rewrite"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
@@ -124,7 +126,7 @@ func TestCtlConnsProto(t *testing.T) {
 	probes.SetLevel(probes.Dial, 1)
 
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	probes.InstrumentServer(srv.Config, "ctl_test.go:1")
+	server.Instrument(srv.Config, "ctl_test.go:1")
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	defer srv.Close()
@@ -147,7 +149,7 @@ func TestCtlConnsHosts(t *testing.T) {
 	defer srv.Close()
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
-	probes.NoteTransport(tr, "hosts_test.go:7")
+	probeclient.NoteTransport(tr, "hosts_test.go:7")
 	client := &http.Client{Transport: tr}
 	for i := 0; i < 4; i++ {
 		getFollowed(t, client, srv.URL, "hosts_test.go:9")
@@ -165,7 +167,7 @@ func TestCtlConnsHosts(t *testing.T) {
 func getFollowed(t *testing.T, client *http.Client, url, site string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)
-	cr := probes.StartClientRequest(client, req, site)
+	cr := probeclient.Start(client, req, site)
 	resp, err := client.Do(cr.Request())
 	cr.Finish(resp, err)
 	if err != nil {

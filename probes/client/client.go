@@ -1,22 +1,25 @@
-package probes
+package client
 
 import (
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptrace"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
+	"github.com/gohttpdbg/gohttpdbg/probes/gc"
 )
 
-// ClientRequest follows one request made at a client call site: it
+// Request follows one request made at a client call site: it
 // installs an httptrace.ClientTrace composed with any trace already in the
 // request's context, and on Finish wraps the response body. The call-site
 // wrappers use it as
 //
-//	cr := probes.StartClientRequest(c, req, site)
+//	cr := probes.Start(c, req, site)
 //	if cr == nil { return c.Do(req) }
 //	resp, err := c.Do(cr.Request())
 //	cr.Finish(resp, err)
@@ -33,7 +36,7 @@ import (
 // times the response (dial.slow phase=ttfb, from the connection to the
 // response headers). The full trace costs about fifteen allocations;
 // most requests on a healthy keep-alive pool never need it.
-type ClientRequest struct {
+type Request struct {
 	site  string
 	via   string // the library frame that sent a request made in a library
 	id    uint64
@@ -45,9 +48,9 @@ type ClientRequest struct {
 	orig   *http.Request // the caller's
 	t      *http.Transport
 	host   *hostState
-	flight *flight // &fl while in the gc in-flight set, else nil
-	fl     flight
-	body   bodyState // the response body's, once wrapResponseBody ran
+	flight *gc.Flight // &fl while in the gc in-flight set, else nil
+	fl     gc.Flight
+	body   body.State // the response body's, once body.WrapResponse ran
 	// hostHandedOff: the response body ends the request for the host
 	// state (it calls host.end), not Finish.
 	hostHandedOff bool
@@ -62,7 +65,9 @@ type ClientRequest struct {
 	idleTime time.Duration
 	full     *fullTrace // the full trace's state; nil with a light trace
 
-	span *span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+	span *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+	// spanOnBody: the response body's end ends the span (BodyEnded).
+	spanOnBody bool
 }
 
 // fullTrace is the state of a fully traced request (guarded by cr.mu).
@@ -73,40 +78,40 @@ type fullTrace struct {
 	hdrSize                            int
 }
 
-// StartClientRequest starts following req (sent with client c, nil
+// Start starts following req (sent with client c, nil
 // meaning http.DefaultClient) at site. It returns nil when every probe
 // concerned is off, or when req is nil (net/http reports that error).
-func StartClientRequest(c *http.Client, req *http.Request, site string) *ClientRequest {
+func Start(c *http.Client, req *http.Request, site string) *Request {
 	var rt http.RoundTripper = http.DefaultTransport
 	if c != nil && c.Transport != nil {
 		rt = c.Transport
 	}
 	t, _ := rt.(*http.Transport)
-	return startClientRequest(t, req, site)
+	return startRequest(t, req, site)
 }
 
-// startClientRequest starts following req, sent by t (nil when the
+// startRequest starts following req, sent by t (nil when the
 // client's RoundTripper is not an *http.Transport).
-func startClientRequest(t *http.Transport, req *http.Request, site string) *ClientRequest {
-	dl, hl, bl, gl := Level(Dial), Level(Header), Level(Body), Level(GC)
+func startRequest(t *http.Transport, req *http.Request, site string) *Request {
+	dl, hl, bl, gl := probes.Level(probes.Dial), probes.Level(probes.Header), probes.Level(probes.Body), probes.Level(probes.GC)
 	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
 		return nil
 	}
-	cr := &ClientRequest{site: site, id: NextReqID(), start: mono(), req: req, orig: req, t: t}
-	if s := otlpOn.Load(); s != nil {
-		req = clientSpanStart(s, cr, req) // may add a traceparent, to a copy
+	cr := &Request{site: site, id: probes.NextReqID(), start: probes.Mono(), req: req, orig: req, t: t}
+	if probes.SpansOn() {
+		cr.span, req = probes.StartClientSpan(cr.id, req) // may add a traceparent, to a copy
 		cr.req = req
 	}
 	if hl >= 2 || bl >= 2 || dl >= 2 {
-		cr.line = requestLine(req.Method, req.URL)
+		cr.line = probes.RequestLine(req.Method, req.URL)
 	}
 	dialLikely := true
 	if dl >= 1 || bl >= 1 {
 		cr.host = hostFor(cr.t, req.URL.Host)
 		dialLikely = cr.host.begin(cr)
 	}
-	capture := journalClientStart(cr)
-	cr.flight = flightStart(&cr.fl, cr.id, site, cr.start, false)
+	capture := probes.JournalClientStart(cr.id, cr.start, site, req)
+	cr.flight = gc.Start(&cr.fl, cr.id, site, cr.start, false)
 	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
 	std := !everyEvent && dl >= 1 && cr.t != nil && stdClient.Load()
 	switch {
@@ -115,7 +120,7 @@ func startClientRequest(t *http.Transport, req *http.Request, site string) *Clie
 		// the request does not pass getConn, so there is nothing for the
 		// std GotConn hook to find; a new connection still goes through
 		// the std Dial hook.
-		journalConn(cr.id, 0, true, "", "", 0) // the journal knows it reuses one
+		probes.JournalConn(cr.id, 0, true, "", "", 0) // the journal knows it reuses one
 	case std && stdRegister(cr):
 		// The std patch reports the connection and traces dials itself.
 		// Only for a plain *http.Transport: a RoundTripper in between
@@ -144,7 +149,7 @@ func startClientRequest(t *http.Transport, req *http.Request, site string) *Clie
 			c := *req
 			cr.req = &c
 		}
-		cr.req.Body = &captureReader{rc: req.Body, id: cr.id}
+		cr.req.Body = probes.CaptureReader(req.Body, cr.id)
 	}
 	return cr
 }
@@ -152,27 +157,16 @@ func startClientRequest(t *http.Transport, req *http.Request, site string) *Clie
 // url is the request line for events, method and redacted URL: the one
 // rendered at the start (level 2), or rendered now for an event that
 // needs it.
-func (cr *ClientRequest) url() string { return renderedLine(cr.line, cr.req.Method, cr.req.URL) }
-
-func requestLine(method string, u *url.URL) string { return method + " " + RedactURL(u) }
-
-// renderedLine returns line, a request line rendered up front, or renders
-// it now when there is none.
-func renderedLine(line, method string, u *url.URL) string {
-	if line != "" {
-		return line
-	}
-	return requestLine(method, u)
-}
+func (cr *Request) url() string { return probes.RenderedLine(cr.line, cr.req.Method, cr.req.URL) }
 
 // Request returns the request to send: req, or a shallow copy of it whose
 // context carries the composed trace.
-func (cr *ClientRequest) Request() *http.Request { return cr.req }
+func (cr *Request) Request() *http.Request { return cr.req }
 
 // ID returns the request id.
-func (cr *ClientRequest) ID() uint64 { return cr.id }
+func (cr *Request) ID() uint64 { return cr.id }
 
-func (cr *ClientRequest) connID() uint64 {
+func (cr *Request) connID() uint64 {
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
 	return cr.conn
@@ -180,7 +174,7 @@ func (cr *ClientRequest) connID() uint64 {
 
 // fill sets the fields of e, a zero Event, that every event of cr shares.
 // Events are filled in place, not returned: see AddString.
-func (cr *ClientRequest) fill(e *Event, p Probe, sev Sev, name, msg string) {
+func (cr *Request) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, msg string) {
 	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.site, cr.id, cr.connID(), msg
 	if cr.via != "" {
 		e.AddString("via", cr.via)
@@ -188,7 +182,7 @@ func (cr *ClientRequest) fill(e *Event, p Probe, sev Sev, name, msg string) {
 }
 
 // Finish records the outcome of the request and wraps resp.Body.
-func (cr *ClientRequest) Finish(resp *http.Response, err error) {
+func (cr *Request) Finish(resp *http.Response, err error) {
 	stdUnregister(cr)
 	if err != nil {
 		cr.failed(err)
@@ -201,30 +195,32 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 			resp.Request = cr.orig
 		}
 		cr.response(resp)
-		now = mono() // the response headers' time, for every use below
+		now = probes.Mono() // the response headers' time, for every use below
 		if cr.light || cr.stdKey != 0 {
 			cr.lightTTFB(now)
 		}
 		if cr.host != nil && resp.ProtoMajor == 2 {
 			cr.host.sawH2()
 		}
-		if Level(Body) >= 1 {
-			wrapResponseBody(resp, cr, now)
+		if probes.Level(probes.Body) >= 1 {
+			cr.wrapBody(resp, now)
 		}
 	}
 	if now == 0 {
-		now = mono()
+		now = probes.Mono()
 	}
 	// The exchange ends here unless its body, now wrapped, ends it.
-	journalClientResponse(cr, resp, err, now, resp == nil || !cr.hostHandedOff)
+	probes.JournalClientResponse(cr.id, cr.via, cr.req, resp, err, now, resp == nil || !cr.hostHandedOff)
 	if cr.span != nil {
+		cr.span.ClientOutcome(resp, err)
 		if cr.hostHandedOff {
-			cr.body.spanOf = cr // the body's end ends the span
+			cr.spanOnBody = true // the body's end ends the span
+		} else {
+			cr.endSpan()
 		}
-		clientSpanFinish(cr, resp, err, cr.hostHandedOff)
 	}
 	if cr.flight != nil {
-		flightEnd(cr.flight)
+		gc.End(cr.flight)
 	}
 	if cr.host != nil {
 		// The request no longer needs a dial attributed to it; do not keep
@@ -236,11 +232,61 @@ func (cr *ClientRequest) Finish(resp *http.Response, err error) {
 	}
 }
 
+// wrapBody wraps resp.Body (the body probe), whose end then ends the
+// request: see BodyEnded.
+func (cr *Request) wrapBody(resp *http.Response, now int64) {
+	o := body.Origin{Site: cr.site, Via: cr.via, Req: cr.id, Conn: cr.connID(),
+		Method: cr.req.Method, URL: cr.req.URL, Line: cr.line}
+	var pool any
+	if cr.host != nil {
+		pool = cr.host
+	}
+	if body.WrapResponse(resp, &cr.body, &o, cr, pool, cr.flight, now) {
+		cr.flight = nil // the body now ends the request
+		cr.hostHandedOff = true
+	}
+}
+
+// BodyEnded is body.Owner's: the response body's end ends the request
+// for the host's reuse accounting, the journal and the OTLP span.
+func (cr *Request) BodyEnded(now, n int64) {
+	if cr.host != nil {
+		cr.host.end()
+	}
+	probes.JournalClientEnd(cr.id, now, n)
+	if cr.spanOnBody {
+		cr.endSpan()
+	}
+}
+
+// ConnReleased is body.Owner's: the connection went back to the pool.
+func (cr *Request) ConnReleased(now int64) {
+	if cr.host != nil {
+		cr.host.release(now)
+	}
+}
+
+// ConnLost is body.Owner's: the connection will not be reused.
+func (cr *Request) ConnLost(reason string) {
+	if cr.host != nil {
+		cr.host.lost(reason)
+	}
+}
+
+// endSpan ends cr's OTLP span.
+func (cr *Request) endSpan() {
+	c := probes.ClientSpanEnd{Req: cr.req, Site: cr.site, Via: cr.via}
+	cr.mu.Lock()
+	c.Conn, c.Reused = cr.conn, cr.reused
+	cr.mu.Unlock()
+	probes.EndClientSpan(cr.span, &c)
+}
+
 // lightTTFB is dial.slow phase=ttfb without the full trace: the time from
 // the connection (or the start, when GotConn was not seen: HTTP/2 with
 // the std patch) to the response headers, the request's write included.
-func (cr *ClientRequest) lightTTFB(now int64) {
-	if Level(Dial) < 1 {
+func (cr *Request) lightTTFB(now int64) {
+	if probes.Level(probes.Dial) < 1 {
 		return
 	}
 	cr.mu.Lock()
@@ -249,24 +295,24 @@ func (cr *ClientRequest) lightTTFB(now int64) {
 	if got == 0 {
 		got = cr.start
 	}
-	if d, th := time.Duration(now-got), time.Duration(slowTTFB.Load()); d > th {
+	if d, th := time.Duration(now-got), probes.SlowTTFB(); d > th {
 		cr.slow("ttfb", d, th, cr.url())
 	}
 }
 
-func (cr *ClientRequest) failed(err error) {
+func (cr *Request) failed(err error) {
 	msg := err.Error()
-	if strings.Contains(msg, "server response headers exceeded") && Level(Header) >= 1 {
-		var e Event
-		cr.fill(&e, Header, Error, "header.limit", "response headers over the client's limit: the request failed")
+	if strings.Contains(msg, "server response headers exceeded") && probes.Level(probes.Header) >= 1 {
+		var e probes.Event
+		cr.fill(&e, probes.Header, probes.Error, "header.limit", "response headers over the client's limit: the request failed")
 		e.AddInt("limit", cr.maxResponseHeaderBytes())
 		e.AddString("limit_name", "MaxResponseHeaderBytes")
 		e.AddString("url", cr.url())
 		e.AddString("err", msg)
-		Emit(&e)
+		probes.Emit(&e)
 		return
 	}
-	if Level(Dial) < 1 {
+	if probes.Level(probes.Dial) < 1 {
 		return
 	}
 	cr.mu.Lock()
@@ -276,29 +322,29 @@ func (cr *ClientRequest) failed(err error) {
 	if reused && wasIdle {
 		text = fmt.Sprintf("request failed on a reused connection that had been idle for %v (the server may have closed it)", idle)
 	}
-	var e Event
-	cr.fill(&e, Dial, Error, "dial.error", text)
+	var e probes.Event
+	cr.fill(&e, probes.Dial, probes.Error, "dial.error", text)
 	e.AddString("err", msg)
 	e.AddBool("reused", reused)
 	e.AddBool("was_idle", wasIdle)
 	e.AddDuration("idle_time", idle)
 	e.AddString("url", cr.url())
-	Emit(&e)
+	probes.Emit(&e)
 }
 
-func (cr *ClientRequest) maxResponseHeaderBytes() int64 {
+func (cr *Request) maxResponseHeaderBytes() int64 {
 	if cr.t != nil && cr.t.MaxResponseHeaderBytes > 0 {
 		return cr.t.MaxResponseHeaderBytes
 	}
 	return 10 << 20 // net/http's default
 }
 
-func (cr *ClientRequest) response(resp *http.Response) {
-	hl := Level(Header)
+func (cr *Request) response(resp *http.Response) {
+	hl := probes.Level(probes.Header)
 	if hl < 1 {
 		return
 	}
-	size := HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+	size := probes.HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
 	if hl >= 2 {
 		cr.emitResponseHeaders(resp, size)
 	}
@@ -312,25 +358,25 @@ func (cr *ClientRequest) response(resp *http.Response) {
 // stack.
 
 //go:noinline
-func (cr *ClientRequest) emitResponseHeaders(resp *http.Response, size int) {
-	var e Event
-	cr.fill(&e, Header, Info, "header.response", "client received response headers")
+func (cr *Request) emitResponseHeaders(resp *http.Response, size int) {
+	var e probes.Event
+	cr.fill(&e, probes.Header, probes.Info, "header.response", "client received response headers")
 	e.AddInt("status", int64(resp.StatusCode))
 	e.AddString("proto", resp.Proto)
 	e.AddInt("size", int64(size))
 	e.AddHeader("headers", resp.Header)
 	e.AddString("url", cr.url())
-	Emit(&e)
+	probes.Emit(&e)
 }
 
 //go:noinline
-func (cr *ClientRequest) emitResponseLimit(size int, limit int64) {
-	var e Event
-	cr.fill(&e, Header, Warn, "header.limit",
+func (cr *Request) emitResponseLimit(size int, limit int64) {
+	var e probes.Event
+	cr.fill(&e, probes.Header, probes.Warn, "header.limit",
 		fmt.Sprintf("response headers of %d bytes are %d%% of the client's MaxResponseHeaderBytes", size, int64(size)*100/limit))
 	e.AddInt("size", int64(size))
 	e.AddInt("limit", limit)
 	e.AddString("limit_name", "MaxResponseHeaderBytes")
 	e.AddString("url", cr.url())
-	Emit(&e)
+	probes.Emit(&e)
 }

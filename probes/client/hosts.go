@@ -1,4 +1,4 @@
-package probes
+package client
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
 )
 
 // hostState keeps, per transport and host, what the probes know about its
@@ -26,15 +28,15 @@ type hostState struct {
 	host        string
 	poolFull    string // the reason given when the idle pool overflowed
 
-	seen        atomic.Bool                   // a connection was got (the host is known)
-	h2          atomic.Bool                   // responses come over HTTP/2 (one shared connection)
-	active      atomic.Int32                  // requests in flight to the host
-	idle        atomic.Int32                  // connections believed idle in the pool
-	traceNext   atomic.Int32                  // requests still to trace fully after an unexpected dial
-	lastRelease atomic.Int64                  // mono: last time one went back to the pool
-	conns       atomic.Int64                  // new connections dialed
-	reuses      atomic.Int64                  // requests that got a reused connection
-	last        atomic.Pointer[ClientRequest] // the latest request: StdDial attributes a dial to it
+	seen        atomic.Bool             // a connection was got (the host is known)
+	h2          atomic.Bool             // responses come over HTTP/2 (one shared connection)
+	active      atomic.Int32            // requests in flight to the host
+	idle        atomic.Int32            // connections believed idle in the pool
+	traceNext   atomic.Int32            // requests still to trace fully after an unexpected dial
+	lastRelease atomic.Int64            // mono: last time one went back to the pool
+	conns       atomic.Int64            // new connections dialed
+	reuses      atomic.Int64            // requests that got a reused connection
+	last        atomic.Pointer[Request] // the latest request: StdDial attributes a dial to it
 
 	mu       sync.Mutex
 	pending  []string // why connections were lost, oldest first
@@ -168,7 +170,7 @@ const unexpectedDialTraces = 8
 
 // begin counts cr in flight, and says whether it will probably dial a
 // new connection (so its dial phases are worth tracing).
-func (h *hostState) begin(cr *ClientRequest) (dialLikely bool) {
+func (h *hostState) begin(cr *Request) (dialLikely bool) {
 	active := h.active.Add(1)
 	h.last.Store(cr)
 	switch {
@@ -265,7 +267,7 @@ func (h *hostState) fresh(unexpected bool) string {
 		// Alone in flight, yet the pool had idle connections: they are gone.
 		// (With others in flight, one of them may have taken the idle one.)
 		h.idle.Store(0)
-		if h.idleTimeout > 0 && sinceMono(h.lastRelease.Load()) > h.idleTimeout {
+		if h.idleTimeout > 0 && probes.SinceMono(h.lastRelease.Load()) > h.idleTimeout {
 			return fmt.Sprintf("the idle connections expired (IdleConnTimeout=%v)", h.idleTimeout)
 		}
 		return "the idle connections were closed (by the server, or broken)"

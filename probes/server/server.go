@@ -1,4 +1,4 @@
-package probes
+package server
 
 import (
 	"bufio"
@@ -10,15 +10,19 @@ import (
 	"reflect"
 	"runtime"
 	"time"
-	"unsafe"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
+	"github.com/gohttpdbg/gohttpdbg/probes/gc"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
-// InstrumentServer composes the probes' ConnState and ConnContext hooks
+// Instrument composes the probes' ConnState and ConnContext hooks
 // with the ones s already has: the user's hook runs first, then the
 // probes'; a user hook is never replaced. It is idempotent: the call-site wrappers call it at the
 // &http.Server{} literal and again before Serve, which also catches a hook
 // the user set in between.
-func InstrumentServer(s *http.Server, site string) {
+func Instrument(s *http.Server, site string) {
 	if s == nil {
 		return
 	}
@@ -39,7 +43,7 @@ var (
 type connCtxKey struct{}
 
 // The compose functions must not be inlined: an inlined copy would give
-// the closure another code pointer, and InstrumentServer would no longer
+// the closure another code pointer, and Instrument would no longer
 // recognise its own hooks.
 //
 //go:noinline
@@ -48,7 +52,7 @@ func composeConnContext(user func(context.Context, net.Conn) context.Context) fu
 		if user != nil {
 			ctx = user(ctx, c)
 		}
-		if id := ConnID(c); id != 0 {
+		if id := probes.ConnID(c); id != 0 {
 			ctx = context.WithValue(ctx, connCtxKey{}, id)
 		}
 		return ctx
@@ -66,45 +70,42 @@ func composeConnState(user func(net.Conn, http.ConnState), site string) func(net
 }
 
 func serverConnState(c net.Conn, st http.ConnState, site string) {
-	lvl := Level(Dial)
-	if lvl < 1 || Ignored(c) {
+	lvl := probes.Level(probes.Dial)
+	if lvl < 1 || probes.Ignored(c) {
 		return
 	}
-	ce := connFor(c, "server")
+	ce := probes.ConnFor(c, "server")
 	if ce == nil {
 		return
 	}
 	if st == http.StateActive {
-		noteTLS(ce, c) // net/http reports StateActive after the handshake
+		ce.NoteTLS(c) // net/http reports StateActive after the handshake
 	}
-	prev, in := setConnState(ce, st.String(), st == http.StateActive)
+	prev, in := ce.SetState(st.String(), st == http.StateActive)
 	if lvl >= 2 {
 		emitConnState(ce, st, site, prev, in)
 	}
 	if st == http.StateClosed || st == http.StateHijacked {
-		forgetConn(connKey{ce.key, ce.info.ID})
+		ce.Forget()
 	}
 }
 
 // emitConnState is out of line: see the comment above emitReadAfterClose.
 //
 //go:noinline
-func emitConnState(ce *connEntry, st http.ConnState, site, prev string, in time.Duration) {
-	var e Event // filled in place: a composite literal is built aside, then copied
-	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = Dial, Info, "dial.conn_state", site, ce.info.ID, connStateMsg(st)
+func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, in time.Duration) {
+	var e probes.Event // filled in place: a composite literal is built aside, then copied
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, ce.ID(), connStateMsg(st)
 	e.AddString("state", st.String())
-	e.AddString("remote", ce.info.Remote)
+	e.AddString("remote", ce.Remote())
 	if prev != "" {
 		e.AddString("prev", prev)
 		e.AddDuration("prev_dur", in)
 	}
 	if st == http.StateClosed || st == http.StateHijacked {
-		ce.mu.Lock()
-		n := ce.info.Requests
-		ce.mu.Unlock()
-		e.AddInt("requests", n)
+		e.AddInt("requests", ce.Requests())
 	}
-	Emit(&e)
+	probes.Emit(&e)
 }
 
 // connStateMsgs are dial.conn_state's messages, built once: a connection
@@ -140,8 +141,8 @@ type serverRequest struct {
 	// flight is the request's entry in the gc in-flight set (used when
 	// the gc probe is on), body its request body's state: part of the
 	// one allocation a served request costs.
-	flight flight
-	body   bodyState
+	flight gc.Flight
+	body   body.State
 
 	key     uintptr // the request's mark in following
 	regSite string  // the handler's registration, set by an inner wrapper
@@ -161,10 +162,10 @@ type serverRequest struct {
 	answeredAt int64
 	written    int64
 	capture    bool
-	journal    bool        // the journal follows it: the writer is watched
-	respHeader http.Header // the response header as answered (answered)
-	rwv        respWriter  // the writer wrapper's storage: no allocation of its own
-	span       *span       // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+	journal    bool         // the journal follows it: the writer is watched
+	respHeader http.Header  // the response header as answered (answered)
+	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
+	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 }
 
 // ServeHTTP runs h for a handler registered at site, with the probes
@@ -179,7 +180,7 @@ type serverRequest struct {
 // on a fresh goroutine with a small stack, which a deeper wrapper would
 // make grow on every request.
 func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
-	hl, bl, gl := Level(Header), Level(Body), Level(GC)
+	hl, bl, gl := probes.Level(probes.Header), probes.Level(probes.Body), probes.Level(probes.GC)
 	if hl|bl|gl == 0 {
 		h.ServeHTTP(w, r)
 		return
@@ -191,7 +192,7 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 	}
 	defer sr.end()
 	if sr.span != nil {
-		r = sr.span.handlerReq // its context carries the span
+		r = sr.span.HandlerRequest() // its context carries the span
 	}
 	h.ServeHTTP(sr.w, r)
 	sr.returned()
@@ -204,49 +205,44 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 // lock and no runtime map: net/http's HTTP/2 server starts each handler
 // on a fresh goroutine whose small stack a map insertion would grow, on
 // every request.
-var following keyTable[serverRequest]
+var following table.KeyTable[serverRequest]
 
-// headerKey returns the identity of h, 0 for a nil map. A map value is a
-// pointer to the runtime's map header; reading it directly is what
-// reflect.Value.Pointer does, without its stack frame (this runs at the
-// top of every handler, see ServeHTTP).
-func headerKey(h http.Header) uintptr { return uintptr(*(*unsafe.Pointer)(unsafe.Pointer(&h))) }
-
-func unfollow(k uintptr) { following.remove(k) }
+func unfollow(k uintptr) { following.Remove(k) }
 
 // startServe starts following r, or returns nil when an outer wrapper
 // already does.
 //
 //go:noinline
 func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequest {
-	k := headerKey(r.Header)
-	if following.has(k) {
+	k := table.HeaderKey(r.Header)
+	if following.Has(k) {
 		// An inner wrapper: the registration's site names the handler
 		// better than the server's (the outer follower's) does.
-		if outer := following.get(k); outer != nil && site != "" {
+		if outer := following.Get(k); outer != nil && site != "" {
 			outer.regSite = site
 		}
 		return nil
 	}
-	hl, bl := Level(Header), Level(Body)
-	sr := &serverRequest{site: site, id: NextReqID(), conn: ConnIDFromContext(r.Context()), start: mono(), r: r, key: k, w: w}
-	following.put(k, sr)
+	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
+	sr := &serverRequest{site: site, id: probes.NextReqID(), conn: ConnIDFromContext(r.Context()), start: probes.Mono(), r: r, key: k, w: w}
+	following.Put(k, sr)
 	if hl >= 2 || bl >= 2 {
-		sr.line = requestLine(r.Method, r.URL)
+		sr.line = probes.RequestLine(r.Method, r.URL)
 	}
-	sr.journal = currentJournal() != nil
+	sr.journal = probes.JournalOn()
 	if sr.journal {
-		journalServerStart(sr)
+		sr.capture = probes.JournalServerStart(sr.id, sr.conn, sr.start, site, r)
 	}
 	if hl >= 1 {
 		sr.requestHeaders()
 	}
 	if bl >= 1 {
-		sr.hasBody = wrapRequestBody(r, sr) != nil
+		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
+		sr.hasBody = body.WrapRequest(r, &sr.body, &o, sr.capture)
 	}
-	sr.inFlight = flightStart(&sr.flight, sr.id, site, sr.start, true) != nil
-	if s := otlpOn.Load(); s != nil {
-		serverSpanStart(s, sr, r)
+	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start, true) != nil
+	if probes.SpansOn() {
+		sr.span = probes.StartServerSpan(sr.id, r)
 	}
 	// header.response is reported when the handler writes its header, or
 	// when it returns (net/http then sends 200, or the status is unknown:
@@ -266,10 +262,10 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 // names the main-module line that answered instead of the server's or the
 // registration's. Healthy handlers, which read first, never pay for it.
 func (sr *serverRequest) captureHandler() {
-	if !sr.hasBody || sr.handlerPCs != nil || sr.body.eof.Load() || !sr.body.unread(sr.body.bytes.Load()) {
+	if !sr.hasBody || sr.handlerPCs != nil || sr.body.EOF() || !sr.body.Unread(sr.body.Bytes()) {
 		return
 	}
-	var pcs [stackDepth]uintptr
+	var pcs [probes.StackDepth]uintptr
 	n := runtime.Callers(3, pcs[:])
 	sr.handlerPCs = append([]uintptr(nil), pcs[:n]...)
 }
@@ -278,8 +274,8 @@ func (sr *serverRequest) captureHandler() {
 // handler's registration, else the server's.
 func (sr *serverRequest) unreadSite() string {
 	if sr.handlerPCs != nil {
-		if si := stackSite(sr.handlerPCs); si.site != "" {
-			return si.site
+		if si := probes.StackSite(sr.handlerPCs); si.Site != "" {
+			return si.Site
 		}
 	}
 	if sr.regSite != "" {
@@ -293,10 +289,10 @@ func (sr *serverRequest) unreadSite() string {
 //go:noinline
 func (sr *serverRequest) returned() {
 	if sr.hasBody {
-		if n, unread := finishRequestBody(&sr.body); unread {
+		if n, unread := sr.body.Finish(); unread {
 			// The body left the registry: nobody else reads its site now.
-			sr.body.site = sr.unreadSite()
-			sr.body.emitUnread(n)
+			sr.body.Site = sr.unreadSite()
+			sr.body.EmitUnread(n)
 		}
 	}
 }
@@ -311,29 +307,48 @@ func (sr *serverRequest) end() {
 		sr.responseHeaders(0, sr.w.Header())
 	}
 	if sr.inFlight {
-		flightEnd(&sr.flight)
+		gc.End(&sr.flight)
 	}
 	if sr.journal {
-		journalServerEnd(sr, mono())
+		sr.journalEnd()
 	}
 	if sr.span != nil {
 		// The status the handler answered with, 0 when the writer could
 		// not be wrapped.
-		serverSpanEnd(sr, sr.status)
+		probes.EndServerSpan(sr.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
 	}
 	unfollow(sr.key)
 }
 
+// handlerSite is the site of the request's exchange: the handler's
+// registration, else the server's.
+func (sr *serverRequest) handlerSite() string {
+	if sr.regSite != "" {
+		return sr.regSite
+	}
+	return sr.site
+}
+
+// journalEnd completes the request's record in the journal.
+func (sr *serverRequest) journalEnd() {
+	o := probes.ServerOutcome{Site: sr.handlerSite(), Status: sr.status, AnsweredAt: sr.answeredAt,
+		ReqBytes: -1, Written: sr.written, RespHeader: sr.respHeader}
+	if sr.hasBody {
+		o.ReqBytes = sr.body.Bytes()
+	}
+	probes.JournalServerEnd(sr.id, &o, probes.Mono())
+}
+
 // fill sets the fields of e, a zero Event, that every event of sr shares.
 // Events are filled in place, not returned: see AddString.
-func (sr *serverRequest) fill(e *Event, p Probe, sev Sev, name, msg string) {
+func (sr *serverRequest) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, msg string) {
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = p, sev, name, sr.site, sr.conn, sr.id, msg
 }
 
 func (sr *serverRequest) requestHeaders() {
 	r := sr.r
-	size := HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
-	if Level(Header) >= 2 {
+	size := probes.HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
+	if probes.Level(probes.Header) >= 2 {
 		sr.emitRequestHeaders(size)
 	}
 	limit := int64(http.DefaultMaxHeaderBytes)
@@ -350,8 +365,8 @@ func (sr *serverRequest) requestHeaders() {
 //go:noinline
 func (sr *serverRequest) emitRequestHeaders(size int) {
 	r := sr.r
-	var e Event
-	sr.fill(&e, Header, Info, "header.request", "server received request headers")
+	var e probes.Event
+	sr.fill(&e, probes.Header, probes.Info, "header.request", "server received request headers")
 	e.AddString("method", r.Method)
 	e.AddString("url", sr.line)
 	e.AddString("host", r.Host)
@@ -359,31 +374,31 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	e.AddInt("size", int64(size))
 	e.AddHeader("headers", r.Header)
 	e.AddString("remote", r.RemoteAddr)
-	Emit(&e)
+	probes.Emit(&e)
 }
 
 //go:noinline
 func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
 	r := sr.r
-	var e Event
-	sr.fill(&e, Header, Warn, "header.limit",
+	var e probes.Event
+	sr.fill(&e, probes.Header, probes.Warn, "header.limit",
 		fmt.Sprintf("request headers of %d bytes are %d%% of the server's MaxHeaderBytes", size, int64(size)*100/limit))
 	e.AddInt("size", int64(size))
 	e.AddInt("limit", limit)
 	e.AddString("limit_name", "MaxHeaderBytes")
-	e.AddString("url", requestLine(r.Method, r.URL))
+	e.AddString("url", probes.RequestLine(r.Method, r.URL))
 	e.AddString("remote", r.RemoteAddr)
-	Emit(&e)
+	probes.Emit(&e)
 }
 
 func (sr *serverRequest) responseHeaders(status int, h http.Header) {
-	var e Event
-	sr.fill(&e, Header, Info, "header.response", "server sent response headers")
+	var e probes.Event
+	sr.fill(&e, probes.Header, probes.Info, "header.response", "server sent response headers")
 	e.AddInt("status", int64(status))
-	e.AddInt("size", int64(HeaderSize(h)))
+	e.AddInt("size", int64(probes.HeaderSize(h)))
 	e.AddHeader("headers", h)
-	e.AddDuration("dur", sinceMono(sr.start))
-	Emit(&e)
+	e.AddDuration("dur", probes.SinceMono(sr.start))
+	probes.Emit(&e)
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
@@ -408,7 +423,7 @@ func (w *respWriter) WriteHeader(code int) {
 
 func (w *respWriter) answered(code int) {
 	w.wrote = true
-	w.sr.status, w.sr.answeredAt = code, mono()
+	w.sr.status, w.sr.answeredAt = code, probes.Mono()
 	// The handler's header map, for the journal's header fields. Only
 	// when they are kept: asking net/http's HTTP/1 writer for its header
 	// makes it copy the map when the header is written, an allocation the
@@ -448,7 +463,7 @@ func (w *respWriter) Write(p []byte) (int, error) {
 func (w *respWriter) sent(p []byte) {
 	w.sr.written += int64(len(p))
 	if w.sr.capture {
-		journalBody(w.sr.id, true, p)
+		probes.JournalBody(w.sr.id, true, p)
 	}
 }
 
@@ -457,7 +472,7 @@ func (w *respWriter) WriteString(s string) (int, error) {
 	n, err := w.ResponseWriter.(io.StringWriter).WriteString(s)
 	w.sr.written += int64(n)
 	if w.sr.capture {
-		journalBody(w.sr.id, true, []byte(s[:n]))
+		probes.JournalBody(w.sr.id, true, []byte(s[:n]))
 	}
 	return n, err
 }
@@ -483,7 +498,7 @@ func (w rwH1) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (w rwH1) ReadFrom(r io.Reader) (int64, error) {
 	w.writing()
 	if w.sr.capture {
-		r = io.TeeReader(r, captureWriter{w.sr.id})
+		r = io.TeeReader(r, probes.CaptureWriter(w.sr.id))
 	}
 	n, err := w.ResponseWriter.(io.ReaderFrom).ReadFrom(r)
 	w.sr.written += n

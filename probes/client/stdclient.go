@@ -1,8 +1,7 @@
-package probes
+package client
 
 import (
 	"context"
-	"crypto/tls"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -10,6 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
 // With the std patch, net/http calls the probes when an HTTP/1 request
@@ -21,14 +23,14 @@ import (
 
 var stdClient atomic.Bool
 
-// UseStdClientHooks is called by the build's wiring when the patched
+// UseStdHooks is called by the build's wiring when the patched
 // net/http calls StdGotConn and StdDial.
-func UseStdClientHooks() { stdClient.Store(true) }
+func UseStdHooks() { stdClient.Store(true) }
 
-// ClientHooks says how client requests are followed: "std patch" (the
+// Hooks says how client requests are followed: "std patch" (the
 // patched net/http reports connections and dials) or "httptrace" (a
 // trace per request, composed with the program's).
-func ClientHooks() string {
+func Hooks() string {
 	if stdClient.Load() {
 		return "std patch"
 	}
@@ -39,22 +41,22 @@ const stdReqShards = 16
 
 type stdReqShard struct {
 	mu sync.Mutex
-	m  map[uintptr]*ClientRequest
+	m  map[uintptr]*Request
 }
 
 var stdReqs [stdReqShards]stdReqShard
 
 func init() {
 	for i := range stdReqs {
-		stdReqs[i].m = make(map[uintptr]*ClientRequest)
+		stdReqs[i].m = make(map[uintptr]*Request)
 	}
 }
 
 // stdRegister makes cr findable by StdGotConn until stdUnregister. It
 // returns false when another request in flight shares the Header map
 // (then cr is traced instead).
-func stdRegister(cr *ClientRequest) bool {
-	k := headerKey(cr.req.Header)
+func stdRegister(cr *Request) bool {
+	k := table.HeaderKey(cr.req.Header)
 	if k == 0 {
 		return false
 	}
@@ -69,7 +71,7 @@ func stdRegister(cr *ClientRequest) bool {
 	return true
 }
 
-func stdUnregister(cr *ClientRequest) {
+func stdUnregister(cr *Request) {
 	k := cr.stdKey
 	if k == 0 {
 		return
@@ -82,8 +84,8 @@ func stdUnregister(cr *ClientRequest) {
 	s.mu.Unlock()
 }
 
-func stdLookup(req *http.Request) *ClientRequest {
-	k := headerKey(req.Header)
+func stdLookup(req *http.Request) *Request {
+	k := table.HeaderKey(req.Header)
 	if k == 0 {
 		return nil
 	}
@@ -97,8 +99,8 @@ func stdLookup(req *http.Request) *ClientRequest {
 // StdGotConn is the std patch's GotConn hook: as httptrace's GotConn for
 // a request followed at a call site.
 func StdGotConn(req *http.Request, conn net.Conn, reused bool, idleAt time.Time) {
-	if Level(Dial) < 1 {
-		return // no request is registered (StartClientRequest)
+	if probes.Level(probes.Dial) < 1 {
+		return // no request is registered (Start)
 	}
 	cr := stdLookup(req)
 	if cr == nil {
@@ -116,7 +118,7 @@ func StdGotConn(req *http.Request, conn net.Conn, reused bool, idleAt time.Time)
 // dial's context gets the request as its owner, for StdDial. It runs only
 // on that path, so the allocation is a dial's, not every request's.
 func StdDialFor(ctx context.Context, req *http.Request) context.Context {
-	if Level(Dial) < 1 {
+	if probes.Level(probes.Dial) < 1 {
 		return ctx
 	}
 	cr := stdLookup(req)
@@ -129,17 +131,17 @@ func StdDialFor(ctx context.Context, req *http.Request) context.Context {
 // StdDial is the std patch's Dial hook. It returns a context whose trace
 // times this dial's DNS, connect and TLS phases (dial.slow, and their
 // events at level 2) and checks ALPN (dial.alpn_fallback), for the request
-// that started the dial: its context names it (StartClientRequest for a
+// that started the dial: its context names it (Start for a
 // traced request, StdDialFor for one followed by the std hooks). A dial
 // without an owner (a request not followed, or a net/http without the
 // DialFor hook) is attributed, at dial level 1, to the latest request to
 // the host.
 func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) context.Context {
-	lvl := Level(Dial)
-	if lvl == 0 || ignoredRT(t) {
+	lvl := probes.Level(probes.Dial)
+	if lvl == 0 || probes.IgnoredTransport(t) {
 		return ctx
 	}
-	owner, _ := ctx.Value(dialOwnerKey{}).(*ClientRequest)
+	owner, _ := ctx.Value(dialOwnerKey{}).(*Request)
 	if owner != nil && owner.full != nil {
 		dt := &httptrace.ClientTrace{}
 		owner.traceDialPhases(dt)
@@ -152,7 +154,7 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 	if owner == nil {
 		owner = h.last.Load()
 	}
-	d := &ClientRequest{start: mono(), t: t, host: h, full: &fullTrace{},
+	d := &Request{start: probes.Mono(), t: t, host: h, full: &fullTrace{},
 		req: &http.Request{Method: "CONNECT", URL: &url.URL{Scheme: scheme, Host: addr}}}
 	if owner != nil {
 		// Its own state is the request's goroutine's: d times the dial
@@ -177,12 +179,4 @@ func stdHost(t *http.Transport, scheme, addr string) *hostState {
 		}
 	}
 	return hostFor(t, addr)
-}
-
-// tlsState returns c's TLS state, if it is a TLS connection.
-func tlsState(c net.Conn) (tls.ConnectionState, bool) {
-	if tc, ok := c.(*tls.Conn); ok {
-		return tc.ConnectionState(), true
-	}
-	return tls.ConnectionState{}, false
 }

@@ -1,13 +1,17 @@
-package probes
+package gc
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+)
 
 // The gc poller is a timer chain: switched on it is armed, switched off it
 // is stopped, and a tick of a chain that was switched off (or off and on
 // again) does not re-arm the timer: one chain at a time.
 func TestGCPollerTimerChain(t *testing.T) {
-	prev := SetLevel(GC, 0)
-	t.Cleanup(func() { SetLevel(GC, prev) })
+	prev := probes.SetLevel(probes.GC, 0)
+	t.Cleanup(func() { probes.SetLevel(probes.GC, prev) })
 	armed := func() (bool, uint64) {
 		gcMu.Lock()
 		defer gcMu.Unlock()
@@ -16,16 +20,16 @@ func TestGCPollerTimerChain(t *testing.T) {
 	if on, _ := armed(); on {
 		t.Fatal("gc level 0: the poll timer is armed")
 	}
-	SetLevel(GC, 1)
+	probes.SetLevel(probes.GC, 1)
 	on, gen := armed()
 	if !on {
 		t.Fatal("gc level 1: no poll timer")
 	}
-	SetLevel(GC, 2) // a change above 0 keeps the same chain
+	probes.SetLevel(probes.GC, 2) // a change above 0 keeps the same chain
 	if on2, gen2 := armed(); !on2 || gen2 != gen {
 		t.Fatalf("level 1 → 2: armed %v, generation %d → %d", on2, gen, gen2)
 	}
-	SetLevel(GC, 0)
+	probes.SetLevel(probes.GC, 0)
 	if on, _ := armed(); on {
 		t.Fatal("switched off: the poll timer is still armed")
 	}
@@ -33,7 +37,7 @@ func TestGCPollerTimerChain(t *testing.T) {
 	if on, _ := armed(); on {
 		t.Fatal("a tick of a stopped chain re-armed the timer")
 	}
-	SetLevel(GC, 1)
+	probes.SetLevel(probes.GC, 1)
 	_, gen3 := armed()
 	if gen3 == gen {
 		t.Fatal("switched on again with the old generation")

@@ -1,4 +1,4 @@
-package probes
+package gc
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
 )
 
 // The gc probe polls debug.ReadGCStats (which does not stop the world)
@@ -36,10 +38,14 @@ var (
 	gcLastNum int64 = -1
 )
 
-func gcLevelChanged() {
+func init() { probes.OnLevel(probes.GC, levelChanged) }
+
+// levelChanged starts the poll when the gc level rises above 0, and
+// stops it at 0.
+func levelChanged() {
 	gcMu.Lock()
 	defer gcMu.Unlock()
-	on := Level(GC) > 0
+	on := probes.Level(probes.GC) > 0
 	switch {
 	case on && gcTimer == nil:
 		gcGen++
@@ -57,7 +63,7 @@ func gcLevelChanged() {
 // gcTick polls and re-arms the timer, unless the probe was switched off
 // (or off and on again: a newer chain polls) since gen's chain started.
 func gcTick(gen uint64) {
-	PollGC()
+	Poll()
 	gcMu.Lock()
 	defer gcMu.Unlock()
 	if gcGen == gen && gcTimer != nil {
@@ -65,10 +71,10 @@ func gcTick(gen uint64) {
 	}
 }
 
-// PollGC reads the GC pauses that happened since the last poll and emits
+// Poll reads the GC pauses that happened since the last poll and emits
 // their events now. The poller calls it every 100ms; tests and the admin
 // socket may call it to get the events at once.
-func PollGC() {
+func Poll() {
 	gcMu.Lock()
 	debug.ReadGCStats(&gcStats)
 	num := gcStats.NumGC
@@ -102,18 +108,18 @@ func PollGC() {
 
 // gcPause emits the events of one pause of duration d that ended at end.
 func gcPause(d time.Duration, end time.Time, num int64) {
-	lvl := Level(GC)
+	lvl := probes.Level(probes.GC)
 	if lvl >= 2 {
-		e := Event{Probe: GC, Sev: Info, Name: "gc.pause", Msg: "GC stop-the-world pause"}
+		e := probes.Event{Probe: probes.GC, Sev: probes.Info, Name: "gc.pause", Msg: "GC stop-the-world pause"}
 		e.AddDuration("pause", d)
 		e.AddInt("num", num)
 		e.AddString("end", end.UTC().Format(time.RFC3339Nano))
-		Emit(&e)
+		probes.Emit(&e)
 	}
-	if lvl < 1 || d <= time.Duration(gcDelay.Load()) {
+	if lvl < 1 || d <= probes.GCDelay() {
 		return
 	}
-	fs := flightsDuring(monoAt(end.Add(-d)), monoAt(end))
+	fs := flightsDuring(probes.MonoAt(end.Add(-d)), probes.MonoAt(end))
 	if len(fs) == 0 {
 		return
 	}
@@ -131,12 +137,12 @@ func gcPause(d time.Duration, end time.Time, num int64) {
 		b.WriteByte('@')
 		b.WriteString(f.site)
 	}
-	e := Event{Probe: GC, Sev: Warn, Name: "gc.delay", Req: fs[0].id, Site: fs[0].site,
+	e := probes.Event{Probe: probes.GC, Sev: probes.Warn, Name: "gc.delay", Req: fs[0].id, Site: fs[0].site,
 		Msg: fmt.Sprintf("GC pause of %v delayed %d in-flight request(s)", d, len(fs))}
 	e.AddDuration("pause", d)
 	e.AddInt("num", num)
 	e.AddInt("count", int64(len(fs)))
 	e.AddString("reqs", b.String())
-	e.AddDuration("threshold", time.Duration(gcDelay.Load()))
-	Emit(&e)
+	e.AddDuration("threshold", probes.GCDelay())
+	probes.Emit(&e)
 }

@@ -1,8 +1,11 @@
-package probes
+package gc
 
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
 // The in-flight registry lets the gc probe name the requests a pause
@@ -16,7 +19,7 @@ import (
 // collector finds it). So once the response headers are in, a client
 // request counts only while a Read of its body is under way or returned
 // during the pause window.
-type flight struct {
+type Flight struct {
 	slot      int  // in flights
 	server    bool // a served request (its finished record goes to finished[1])
 	id        uint64
@@ -36,23 +39,23 @@ type finishedFlight struct {
 	lastRead   int64
 }
 
-// responded marks the response headers received.
-func (f *flight) responded(now int64) {
+// Responded marks the response headers received.
+func (f *Flight) Responded(now int64) {
 	f.lastRead.Store(now)
 	f.bodyPhase.Store(true)
 }
 
-// readStart and readEnd bracket a Read of the response body.
-func (f *flight) readStart() { f.reading.Add(1) }
+// ReadStart and ReadEnd bracket a Read of the response body.
+func (f *Flight) ReadStart() { f.reading.Add(1) }
 
-func (f *flight) readEnd(now int64) {
+func (f *Flight) ReadEnd(now int64) {
 	f.lastRead.Store(now)
 	f.reading.Add(-1)
 }
 
 // waitedDuring reports whether the program was waiting on the request at
 // some time in [from, to]: before its response, or in its body.
-func (f *flight) waitedDuring(from int64) bool {
+func (f *Flight) waitedDuring(from int64) bool {
 	return !f.bodyPhase.Load() || f.reading.Load() > 0 || f.lastRead.Load() >= from
 }
 
@@ -69,28 +72,29 @@ type finishedRing struct {
 }
 
 var (
-	flights  registry[flight]
+	flights  table.Registry[Flight]
 	finished [2]finishedRing // client, server
 )
 
-// flightStart registers request id in f, which the caller owns (it is
+// Start registers request id in f, which the caller owns (it is
 // part of the request's own state, so following a request allocates
 // nothing more). It returns nil when the gc probe is off, and f, to pass
-// to flightEnd, otherwise.
-func flightStart(f *flight, id uint64, site string, start int64, server bool) *flight {
-	if Level(GC) < 1 {
+// to End, otherwise.
+func Start(f *Flight, id uint64, site string, start int64, server bool) *Flight {
+	if probes.Level(probes.GC) < 1 {
 		return nil
 	}
 	f.id, f.site, f.start, f.server = id, site, start, server
-	f.slot = flights.add(f, id)
+	f.slot = flights.Add(f, id)
 	return f
 }
 
-func flightEnd(f *flight) { flightEndAt(f, mono()) }
+// End takes f out of the in-flight set: its request is over.
+func End(f *Flight) { EndAt(f, probes.Mono()) }
 
-// flightEndAt is flightEnd with the time already read.
-func flightEndAt(f *flight, now int64) {
-	if !flights.remove(f, f.slot) {
+// EndAt is End with the time already read.
+func EndAt(f *Flight, now int64) {
+	if !flights.Remove(f, f.slot) {
 		return
 	}
 	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: now,
@@ -109,7 +113,7 @@ func flightEndAt(f *flight, now int64) {
 // time in [from, to] (monotonic readings).
 func flightsDuring(from, to int64) []finishedFlight {
 	var out []finishedFlight
-	flights.each(func(f *flight) {
+	flights.Each(func(f *Flight) {
 		if f.start <= to && f.waitedDuring(from) {
 			out = append(out, finishedFlight{id: f.id, site: f.site, start: f.start})
 		}

@@ -1,4 +1,4 @@
-package probes
+package client
 
 import (
 	"crypto/tls"
@@ -9,26 +9,29 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
 )
 
-func (cr *ClientRequest) slow(phase string, d, threshold time.Duration, what string) {
-	var e Event
-	cr.fill(&e, Dial, Warn, "dial.slow", fmt.Sprintf("%s took %v, over the %v threshold", phase, d, threshold))
+func (cr *Request) slow(phase string, d, threshold time.Duration, what string) {
+	var e probes.Event
+	cr.fill(&e, probes.Dial, probes.Warn, "dial.slow", fmt.Sprintf("%s took %v, over the %v threshold", phase, d, threshold))
 	e.AddString("phase", phase)
 	e.AddDuration("dur", d)
 	e.AddDuration("threshold", threshold)
 	e.AddString("target", what)
-	Emit(&e)
+	probes.Emit(&e)
 }
 
 // trace returns the request's trace; dialPhases says whether it traces
 // the phases of a dial too (else StdDial does).
-func (cr *ClientRequest) trace(dialPhases bool) *httptrace.ClientTrace {
+func (cr *Request) trace(dialPhases bool) *httptrace.ClientTrace {
 	t := &httptrace.ClientTrace{}
-	if Level(Dial) >= 2 {
+	if probes.Level(probes.Dial) >= 2 {
 		t.GetConn = cr.traceGetConn // only for dial.conn's wait
 	}
-	if Level(Dial) >= 1 {
+	if probes.Level(probes.Dial) >= 1 {
 		t.GotConn = cr.traceGotConn
 		if dialPhases {
 			cr.traceDialPhases(t)
@@ -36,7 +39,7 @@ func (cr *ClientRequest) trace(dialPhases bool) *httptrace.ClientTrace {
 		t.WroteRequest = cr.traceWroteRequest
 		t.GotFirstResponseByte = cr.traceFirstByte
 	}
-	if Level(Header) >= 2 {
+	if probes.Level(probes.Header) >= 2 {
 		t.WroteHeaderField = cr.traceWroteHeaderField
 		t.WroteHeaders = cr.traceWroteHeaders
 	}
@@ -44,7 +47,7 @@ func (cr *ClientRequest) trace(dialPhases bool) *httptrace.ClientTrace {
 }
 
 // traceDialPhases sets t's hooks for a dial's phases: DNS, connect, TLS.
-func (cr *ClientRequest) traceDialPhases(t *httptrace.ClientTrace) {
+func (cr *Request) traceDialPhases(t *httptrace.ClientTrace) {
 	t.DNSStart, t.DNSDone = cr.traceDNSStart, cr.traceDNSDone
 	t.ConnectStart, t.ConnectDone = cr.traceConnectStart, cr.traceConnectDone
 	t.TLSHandshakeStart, t.TLSHandshakeDone = cr.traceTLSStart, cr.traceTLSDone
@@ -54,20 +57,20 @@ func (cr *ClientRequest) traceDialPhases(t *httptrace.ClientTrace) {
 // traces (the request itself does not).
 type dialOwnerKey struct{}
 
-func (cr *ClientRequest) traceGetConn(string) {
+func (cr *Request) traceGetConn(string) {
 	cr.mu.Lock()
-	cr.full.getConn = mono()
+	cr.full.getConn = probes.Mono()
 	cr.mu.Unlock()
 }
 
-func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
-	ce := connFor(info.Conn, "client")
+func (cr *Request) traceGotConn(info httptrace.GotConnInfo) {
+	ce := probes.ConnFor(info.Conn, "client")
 	cr.mu.Lock()
 	if ce != nil {
-		cr.conn = ce.info.ID
+		cr.conn = ce.ID()
 	}
 	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
-	cr.gotConn = mono()
+	cr.gotConn = probes.Mono()
 	got := cr.gotConn
 	var getConn int64
 	if cr.full != nil {
@@ -75,17 +78,17 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 	}
 	cr.mu.Unlock()
 	if ce != nil {
-		journalConn(cr.id, ce.info.ID, info.Reused, ce.info.Local, ce.info.Remote, got)
+		probes.JournalConn(cr.id, ce.ID(), info.Reused, ce.Local(), ce.Remote(), got)
 	} else {
-		journalConn(cr.id, 0, info.Reused, "", "", got)
+		probes.JournalConn(cr.id, 0, info.Reused, "", "", got)
 	}
 	if ce != nil {
 		if !info.Reused {
-			noteTLS(ce, info.Conn) // a new connection is handed over dialed and shaken
+			ce.NoteTLS(info.Conn) // a new connection is handed over dialed and shaken
 		}
-		setConnState(ce, "active", true)
+		ce.SetState("active", true)
 	}
-	lvl := Level(Dial)
+	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
 		cr.emitConn(&info, ce, getConn)
 	}
@@ -100,69 +103,69 @@ func (cr *ClientRequest) traceGotConn(info httptrace.GotConnInfo) {
 }
 
 //go:noinline
-func (cr *ClientRequest) emitConn(info *httptrace.GotConnInfo, ce *connEntry, getConn int64) {
-	var e Event
-	cr.fill(&e, Dial, Info, "dial.conn", "client got a connection")
+func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, getConn int64) {
+	var e probes.Event
+	cr.fill(&e, probes.Dial, probes.Info, "dial.conn", "client got a connection")
 	e.AddBool("reused", info.Reused)
 	e.AddBool("was_idle", info.WasIdle)
 	e.AddDuration("idle_time", info.IdleTime)
 	if getConn != 0 {
-		e.AddDuration("wait", sinceMono(getConn))
+		e.AddDuration("wait", probes.SinceMono(getConn))
 	}
 	if ce != nil { // the addresses were rendered once, for the registry
-		e.AddString("local", ce.info.Local)
-		e.AddString("remote", ce.info.Remote)
+		e.AddString("local", ce.Local())
+		e.AddString("remote", ce.Remote())
 	} else if info.Conn != nil {
-		local, remote := connAddrs(info.Conn)
+		local, remote := probes.ConnAddrs(info.Conn)
 		e.AddString("local", local)
 		e.AddString("remote", remote)
 	}
-	Emit(&e)
+	probes.Emit(&e)
 }
 
 // newConn: the request got a new connection, c (dial.not_reused,
 // dial.alpn_fallback).
 //
 //go:noinline
-func (cr *ClientRequest) newConn(c net.Conn, lvl int32) {
+func (cr *Request) newConn(c net.Conn, lvl int32) {
 	if reason := cr.host.fresh(cr.light); reason != "" && lvl >= 1 {
-		var e Event
-		cr.fill(&e, Dial, Warn, "dial.not_reused", "new connection instead of an idle one: "+reason)
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Warn, "dial.not_reused", "new connection instead of an idle one: "+reason)
 		e.AddString("reason", reason)
 		e.AddString("host", cr.req.URL.Host)
-		Emit(&e)
+		probes.Emit(&e)
 	}
-	if cr.host != nil && Level(Body) >= 1 {
-		reportHeldBodies(cr.host)
+	if cr.host != nil && probes.Level(probes.Body) >= 1 {
+		body.ReportHeld(cr.host)
 	}
 	if cr.full == nil && lvl >= 1 {
 		// The handshake was not traced: ALPN is read off the connection.
-		if st, ok := tlsState(c); ok {
+		if st, ok := probes.TLSState(c); ok {
 			cr.checkALPN(st)
 		}
 	}
 }
 
-func (cr *ClientRequest) traceDNSStart(httptrace.DNSStartInfo) {
+func (cr *Request) traceDNSStart(httptrace.DNSStartInfo) {
 	cr.mu.Lock()
-	cr.full.dnsStart = mono()
+	cr.full.dnsStart = probes.Mono()
 	cr.mu.Unlock()
 }
 
-func (cr *ClientRequest) traceDNSDone(info httptrace.DNSDoneInfo) {
+func (cr *Request) traceDNSDone(info httptrace.DNSDoneInfo) {
 	cr.mu.Lock()
-	d := sinceMono(cr.full.dnsStart)
+	d := probes.SinceMono(cr.full.dnsStart)
 	cr.mu.Unlock()
-	journalPhase(cr.id, phaseDNS, int64(d))
+	probes.JournalPhase(cr.id, probes.PhaseDNS, int64(d))
 	host := cr.req.URL.Hostname()
-	lvl := Level(Dial)
+	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
 		addrs := make([]string, 0, len(info.Addrs))
 		for _, a := range info.Addrs {
 			addrs = append(addrs, a.String())
 		}
-		var e Event
-		cr.fill(&e, Dial, Info, "dial.dns", "DNS lookup done")
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Info, "dial.dns", "DNS lookup done")
 		e.AddString("host", host)
 		e.AddDuration("dur", d)
 		e.AddString("addrs", strings.Join(addrs, ","))
@@ -171,9 +174,9 @@ func (cr *ClientRequest) traceDNSDone(info httptrace.DNSDoneInfo) {
 		if info.Err != nil {
 			e.AddString("err", info.Err.Error())
 		}
-		Emit(&e)
+		probes.Emit(&e)
 	}
-	if th := time.Duration(slowDNS.Load()); lvl >= 1 && d > th {
+	if th := probes.SlowDNS(); lvl >= 1 && d > th {
 		cr.slow("dns", d, th, host)
 	}
 }
@@ -196,54 +199,54 @@ func resolverName() string {
 	return "auto"
 }
 
-func (cr *ClientRequest) traceConnectStart(network, addr string) {
+func (cr *Request) traceConnectStart(network, addr string) {
 	cr.mu.Lock()
 	if cr.full.connStart == nil {
 		cr.full.connStart = make(map[string]int64, 1)
 	}
-	cr.full.connStart[network+" "+addr] = mono()
+	cr.full.connStart[network+" "+addr] = probes.Mono()
 	cr.mu.Unlock()
 }
 
-func (cr *ClientRequest) traceConnectDone(network, addr string, err error) {
+func (cr *Request) traceConnectDone(network, addr string, err error) {
 	cr.mu.Lock()
-	d := sinceMono(cr.full.connStart[network+" "+addr])
+	d := probes.SinceMono(cr.full.connStart[network+" "+addr])
 	cr.mu.Unlock()
 	if err == nil {
-		journalPhase(cr.id, phaseConnect, int64(d))
+		probes.JournalPhase(cr.id, probes.PhaseConnect, int64(d))
 	}
-	lvl := Level(Dial)
+	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		var e Event
-		cr.fill(&e, Dial, Info, "dial.connect", "TCP connect done")
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Info, "dial.connect", "TCP connect done")
 		e.AddString("network", network)
 		e.AddString("addr", addr)
 		e.AddDuration("dur", d)
 		if err != nil {
 			e.AddString("err", err.Error())
 		}
-		Emit(&e)
+		probes.Emit(&e)
 	}
-	if th := time.Duration(slowConnect.Load()); lvl >= 1 && d > th {
+	if th := probes.SlowConnect(); lvl >= 1 && d > th {
 		cr.slow("connect", d, th, addr)
 	}
 }
 
-func (cr *ClientRequest) traceTLSStart() {
+func (cr *Request) traceTLSStart() {
 	cr.mu.Lock()
-	cr.full.tlsStart = mono()
+	cr.full.tlsStart = probes.Mono()
 	cr.mu.Unlock()
 }
 
-func (cr *ClientRequest) traceTLSDone(st tls.ConnectionState, err error) {
+func (cr *Request) traceTLSDone(st tls.ConnectionState, err error) {
 	cr.mu.Lock()
-	d := sinceMono(cr.full.tlsStart)
+	d := probes.SinceMono(cr.full.tlsStart)
 	cr.mu.Unlock()
-	journalPhase(cr.id, phaseTLS, int64(d))
-	lvl := Level(Dial)
+	probes.JournalPhase(cr.id, probes.PhaseTLS, int64(d))
+	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		var e Event
-		cr.fill(&e, Dial, Info, "dial.tls", "TLS handshake done")
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Info, "dial.tls", "TLS handshake done")
 		e.AddString("version", tls.VersionName(st.Version))
 		e.AddString("cipher", tls.CipherSuiteName(st.CipherSuite))
 		e.AddString("alpn", st.NegotiatedProtocol)
@@ -253,12 +256,12 @@ func (cr *ClientRequest) traceTLSDone(st tls.ConnectionState, err error) {
 		if err != nil {
 			e.AddString("err", err.Error())
 		}
-		Emit(&e)
+		probes.Emit(&e)
 	}
 	if lvl < 1 {
 		return
 	}
-	if th := time.Duration(slowTLS.Load()); d > th {
+	if th := probes.SlowTLS(); d > th {
 		cr.slow("tls", d, th, st.ServerName)
 	}
 	if err == nil {
@@ -268,21 +271,21 @@ func (cr *ClientRequest) traceTLSDone(st tls.ConnectionState, err error) {
 
 // checkALPN reports dial.alpn_fallback, once per host, for a TLS
 // connection that did not negotiate h2 although HTTP/2 was wanted.
-func (cr *ClientRequest) checkALPN(st tls.ConnectionState) {
+func (cr *Request) checkALPN(st tls.ConnectionState) {
 	if st.NegotiatedProtocol == "h2" || cr.t == nil || cr.host == nil {
 		return
 	}
 	reason := alpnFallbackReason(cr.t, st.NegotiatedProtocol)
 	if reason != "" && cr.host.firstFallback() {
-		var e Event
-		cr.fill(&e, Dial, Warn, "dial.alpn_fallback", "HTTP/2 not used on this TLS connection: "+reason)
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Warn, "dial.alpn_fallback", "HTTP/2 not used on this TLS connection: "+reason)
 		e.AddString("alpn", st.NegotiatedProtocol)
 		e.AddString("reason", reason)
 		e.AddString("host", cr.req.URL.Host)
 		if s := transportSite(cr.t); s != "" {
 			e.AddString("transport", s)
 		}
-		Emit(&e)
+		probes.Emit(&e)
 	}
 }
 
@@ -315,8 +318,8 @@ func alpnFallbackReason(t *http.Transport, negotiated string) string {
 	return "h2 offered, the server selected " + negotiated
 }
 
-func (cr *ClientRequest) traceWroteHeaderField(k string, vs []string) {
-	if Level(Header) < 2 {
+func (cr *Request) traceWroteHeaderField(k string, vs []string) {
+	if probes.Level(probes.Header) < 2 {
 		return
 	}
 	cr.mu.Lock()
@@ -324,54 +327,54 @@ func (cr *ClientRequest) traceWroteHeaderField(k string, vs []string) {
 		cr.full.hdr = make([]byte, 0, 256) // a request's usual headers, in one allocation
 	}
 	for _, v := range vs {
-		cr.full.hdr = appendHeaderField(cr.full.hdr, k, v)
+		cr.full.hdr = probes.AppendHeaderField(cr.full.hdr, k, v)
 		cr.full.hdrSize += len(k) + len(v) + 4
 	}
 	cr.mu.Unlock()
 }
 
-func (cr *ClientRequest) traceWroteHeaders() {
-	if Level(Header) < 2 {
+func (cr *Request) traceWroteHeaders() {
+	if probes.Level(probes.Header) < 2 {
 		return
 	}
 	cr.mu.Lock()
 	hdr, size := string(cr.full.hdr), cr.full.hdrSize
 	cr.full.hdr, cr.full.hdrSize = cr.full.hdr[:0], 0
 	cr.mu.Unlock()
-	var e Event
-	cr.fill(&e, Header, Info, "header.request", "client sent request headers")
+	var e probes.Event
+	cr.fill(&e, probes.Header, probes.Info, "header.request", "client sent request headers")
 	e.AddString("method", cr.req.Method)
 	e.AddString("url", cr.url())
 	e.AddInt("size", int64(size))
 	e.AddString("headers", hdr)
-	Emit(&e)
+	probes.Emit(&e)
 }
 
-func (cr *ClientRequest) traceWroteRequest(httptrace.WroteRequestInfo) {
+func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) {
 	cr.mu.Lock()
-	cr.full.wrote = mono()
+	cr.full.wrote = probes.Mono()
 	wrote := cr.full.wrote
 	cr.mu.Unlock()
-	journalPhase(cr.id, phaseWrote, wrote)
+	probes.JournalPhase(cr.id, probes.PhaseWrote, wrote)
 }
 
-func (cr *ClientRequest) traceFirstByte() {
+func (cr *Request) traceFirstByte() {
 	cr.mu.Lock()
 	from := cr.full.wrote
 	if from == 0 {
 		from = cr.start
 	}
-	d := sinceMono(from)
+	d := probes.SinceMono(from)
 	cr.mu.Unlock()
-	lvl := Level(Dial)
+	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		var e Event
-		cr.fill(&e, Dial, Info, "dial.first_byte", "first response byte")
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Info, "dial.first_byte", "first response byte")
 		e.AddDuration("ttfb", d)
-		e.AddDuration("since_start", sinceMono(cr.start))
-		Emit(&e)
+		e.AddDuration("since_start", probes.SinceMono(cr.start))
+		probes.Emit(&e)
 	}
-	if th := time.Duration(slowTTFB.Load()); lvl >= 1 && d > th {
+	if th := probes.SlowTTFB(); lvl >= 1 && d > th {
 		cr.slow("ttfb", d, th, cr.url())
 	}
 }

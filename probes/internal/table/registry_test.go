@@ -1,4 +1,4 @@
-package probes
+package table
 
 import (
 	"sync"
@@ -9,7 +9,7 @@ import (
 // that stayed, those in the table and those that overflowed to the
 // map alike.
 func TestRegistry(t *testing.T) {
-	var r registry[int]
+	var r Registry[int]
 	const n = regSlots + 300 // more than the table: some overflow
 	items := make([]int, n)
 	slots := make([]int, n)
@@ -19,19 +19,19 @@ func TestRegistry(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < n; i += 4 {
-				slots[i] = r.add(&items[i], uint64(i%7)) // crowded ids: long probes
+				slots[i] = r.Add(&items[i], uint64(i%7)) // crowded ids: long probes
 			}
 		}(w)
 	}
 	wg.Wait()
 	overflowed := 0
 	for i := range slots {
-		if slots[i] == regOverflow {
+		if slots[i] == Overflow {
 			overflowed++
 		}
 	}
 	count := 0
-	r.each(func(*int) { count++ })
+	r.Each(func(*int) { count++ })
 	if overflowed == 0 || count != n {
 		t.Fatalf("after adding %d: each saw %d, %d overflowed", n, count, overflowed)
 	}
@@ -40,18 +40,18 @@ func TestRegistry(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < n; i += 4 {
-				if i%3 != 0 && !r.remove(&items[i], slots[i]) {
+				if i%3 != 0 && !r.Remove(&items[i], slots[i]) {
 					t.Errorf("remove %d: not there", i)
 				}
 			}
 		}(w)
 	}
 	wg.Wait()
-	if r.remove(&items[1], slots[1]) {
+	if r.Remove(&items[1], slots[1]) {
 		t.Error("a second remove of the same member succeeded")
 	}
 	seen := map[*int]bool{}
-	r.each(func(p *int) { seen[p] = true })
+	r.Each(func(p *int) { seen[p] = true })
 	for i := range items {
 		if want := i%3 == 0; seen[&items[i]] != want {
 			t.Fatalf("member %d: seen %v, want %v", i, seen[&items[i]], want)

@@ -1,18 +1,18 @@
-package probes
+package table
 
 import (
 	"sync"
 	"sync/atomic"
 )
 
-// registry is a set of live *T that many goroutines add to and remove from
+// Registry is a set of live *T that many goroutines add to and remove from
 // once per request, and that the admin socket or the gc probe walks now
 // and then (the open bodies, the requests in flight). Adding and removing
 // take a slot of a fixed table with one compare-and-swap, without a lock
 // or a runtime map; a member that finds no free slot near its id (more
 // than regSlots members at once, or a crowded neighbourhood) goes to a
 // map under a mutex.
-type registry[T any] struct {
+type Registry[T any] struct {
 	slots    [regSlots]atomic.Pointer[T]
 	mu       sync.Mutex
 	overflow map[*T]struct{}
@@ -24,16 +24,16 @@ const (
 	regProbe = 8 // slots tried per add: one cache line
 )
 
-// regOverflow is the slot an add returns when the member went to the map.
-const regOverflow = -1
+// Overflow is the slot an add returns when the member went to the map.
+const Overflow = -1
 
-// add registers p, whose id spreads members over the table, and returns
-// its slot for remove.
+// Add registers p, whose id spreads members over the table, and returns
+// its slot for Remove.
 //
 // Consecutive ids start at scattered slots: a client request and the
 // request it makes to its own server have consecutive ids, and slots of
 // one cache line written from two cores would move between them.
-func (r *registry[T]) add(p *T, id uint64) int {
+func (r *Registry[T]) Add(p *T, id uint64) int {
 	base := id * 0x9E3779B97F4A7C15 >> (64 - regBits)
 	for j := 0; j < regProbe; j++ {
 		i := int((base + uint64(j)) % regSlots)
@@ -47,12 +47,12 @@ func (r *registry[T]) add(p *T, id uint64) int {
 	}
 	r.overflow[p] = struct{}{}
 	r.mu.Unlock()
-	return regOverflow
+	return Overflow
 }
 
-// remove unregisters p, added at slot; it reports whether p was there (a
+// Remove unregisters p, added at slot; it reports whether p was there (a
 // second remove of the same member does nothing).
-func (r *registry[T]) remove(p *T, slot int) bool {
+func (r *Registry[T]) Remove(p *T, slot int) bool {
 	if slot >= 0 {
 		return r.slots[slot].CompareAndSwap(p, nil)
 	}
@@ -63,9 +63,9 @@ func (r *registry[T]) remove(p *T, slot int) bool {
 	return ok
 }
 
-// each calls f for every member (a snapshot: members added or removed
+// Each calls f for every member (a snapshot: members added or removed
 // meanwhile may or may not be seen).
-func (r *registry[T]) each(f func(p *T)) {
+func (r *Registry[T]) Each(f func(p *T)) {
 	for i := range r.slots {
 		if p := r.slots[i].Load(); p != nil {
 			f(p)

@@ -1,4 +1,4 @@
-package probes
+package table
 
 import (
 	"net/http"
@@ -10,43 +10,43 @@ import (
 // patched Transport) finds the first one's value, and after remove the
 // same Header can be marked again.
 func TestKeyTableOnce(t *testing.T) {
-	var tab keyTable[serverRequest]
+	var tab KeyTable[int]
 	h := http.Header{}
-	k := headerKey(h)
-	first := &serverRequest{}
-	if !tab.put(k, first) {
+	k := HeaderKey(h)
+	first := new(int)
+	if !tab.Put(k, first) {
 		t.Fatal("first put refused")
 	}
-	if tab.put(k, &serverRequest{}) {
+	if tab.Put(k, new(int)) {
 		t.Fatal("second put of the same request accepted")
 	}
-	if tab.get(k) != first {
+	if tab.Get(k) != first {
 		t.Fatal("get does not return the first value")
 	}
 	others := make([]http.Header, 100)
 	for i := range others {
 		others[i] = http.Header{}
-		if !tab.put(headerKey(others[i]), &serverRequest{}) {
+		if !tab.Put(HeaderKey(others[i]), new(int)) {
 			t.Fatalf("request %d refused while another is marked", i)
 		}
 	}
-	tab.remove(k)
-	if tab.has(k) || tab.get(k) != nil {
+	tab.Remove(k)
+	if tab.Has(k) || tab.Get(k) != nil {
 		t.Fatal("still marked after remove")
 	}
-	if !tab.put(k, first) {
+	if !tab.Put(k, first) {
 		t.Fatal("put refused after remove")
 	}
-	tab.remove(k)
+	tab.Remove(k)
 	for i := range others {
-		tab.remove(headerKey(others[i]))
+		tab.Remove(HeaderKey(others[i]))
 	}
 	for i := range tab.keys {
 		if tab.keys[i].Load() != 0 || tab.vals[i].Load() != nil {
 			t.Fatalf("slot %d still marked after every remove", i)
 		}
 	}
-	if tab.put(0, first) || tab.has(0) {
+	if tab.Put(0, first) || tab.Has(0) {
 		t.Fatal("a request without a Header cannot be marked")
 	}
 }

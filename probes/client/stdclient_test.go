@@ -1,4 +1,4 @@
-package probes
+package client
 
 import (
 	"context"
@@ -9,21 +9,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
 )
 
 // useStdHooks configures the probes with spec and the std patch's client
 // hooks for the test.
 func useStdHooks(t *testing.T, spec string) {
 	t.Helper()
-	old := CurrentConfig()
-	cfg := DefaultConfig()
-	if err := ParseSpec(spec, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	Configure(cfg)
+	probetest.Configure(t, spec)
 	oldStd := stdClient.Load()
-	UseStdClientHooks()
-	t.Cleanup(func() { stdClient.Store(oldStd); Configure(old) })
+	UseStdHooks()
+	t.Cleanup(func() { stdClient.Store(oldStd) })
 }
 
 // With the std patch's client hooks, a level-1 request is sent as the
@@ -31,17 +29,16 @@ func useStdHooks(t *testing.T, spec string) {
 // connection through StdGotConn, and a dial gets a trace of its own
 // through StdDial whose events name the latest request's site.
 func TestStdClientHooks(t *testing.T) {
-	sink := &memSink{}
-	useSink(t, sink)
+	sink := probetest.Record(t)
 	useStdHooks(t, "all=1,slow.dns=1ns")
-	if ClientHooks() != "std patch" {
-		t.Fatalf("ClientHooks() = %q", ClientHooks())
+	if Hooks() != "std patch" {
+		t.Fatalf("Hooks() = %q", Hooks())
 	}
 
 	tr := &http.Transport{}
 	c := &http.Client{Transport: tr}
 	req, _ := http.NewRequest("GET", "http://std.example.test/x", nil)
-	cr := StartClientRequest(c, req, "std.go:7")
+	cr := Start(c, req, "std.go:7")
 	if cr.Request() != req || httptrace.ContextClientTrace(req.Context()) != nil {
 		t.Fatal("a level-1 request was copied or traced despite the std hooks")
 	}
@@ -61,8 +58,8 @@ func TestStdClientHooks(t *testing.T) {
 	defer c1.Close()
 	defer c2.Close()
 	StdGotConn(req, c1, false, time.Time{})
-	if cr.connID() != ConnID(c1) || cr.connID() == 0 {
-		t.Errorf("request conn id %d, connection %d", cr.connID(), ConnID(c1))
+	if cr.connID() != probes.ConnID(c1) || cr.connID() == 0 {
+		t.Errorf("request conn id %d, connection %d", cr.connID(), probes.ConnID(c1))
 	}
 	resp := &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, Header: http.Header{},
 		ContentLength: 2, Body: io.NopCloser(strings.NewReader("ok")), Request: req}
@@ -73,8 +70,8 @@ func TestStdClientHooks(t *testing.T) {
 	io.ReadAll(resp.Body)
 	resp.Body.Close()
 
-	Flush()
-	slow := sink.named("dial.slow")
+	probes.Flush()
+	slow := sink.Named("dial.slow")
 	if len(slow) != 1 || slow[0].Site != "std.go:7" || slow[0].Req != cr.ID() {
 		t.Fatalf("dial.slow: %+v", slow)
 	}
@@ -90,7 +87,6 @@ func TestStdClientHooks(t *testing.T) {
 // std GotConn hook (net/http's HTTP/2 path does not call getConn), and is
 // still sent as the caller made it.
 func TestStdClientHooksHTTP2Host(t *testing.T) {
-	useSink(t, &memSink{})
 	useStdHooks(t, "all=1")
 
 	c := &http.Client{Transport: &http.Transport{}}
@@ -99,7 +95,7 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 	defer c2.Close()
 	do := func(proto int) (registered bool) {
 		req, _ := http.NewRequest("GET", "https://h2.example.test/", nil)
-		cr := StartClientRequest(c, req, "h2.go:5")
+		cr := Start(c, req, "h2.go:5")
 		if cr.Request() != req || httptrace.ContextClientTrace(cr.Request().Context()) != nil {
 			t.Fatal("a level-1 request was copied or traced despite the std hooks")
 		}
@@ -128,11 +124,10 @@ func (c cloningRT) RoundTrip(r *http.Request) (*http.Response, error) {
 // Behind a RoundTripper other than *http.Transport the std hooks could not
 // find the request again, so it is traced as without them.
 func TestStdClientHooksNotBehindOtherRoundTrippers(t *testing.T) {
-	useSink(t, &memSink{})
 	useStdHooks(t, "all=1")
 
 	req, _ := http.NewRequest("GET", "http://rt.example.test/", nil)
-	cr := StartClientRequest(&http.Client{Transport: cloningRT{http.DefaultTransport}}, req, "rt.go:3")
+	cr := Start(&http.Client{Transport: cloningRT{http.DefaultTransport}}, req, "rt.go:3")
 	if cr.Request() == req || httptrace.ContextClientTrace(cr.Request().Context()) == nil {
 		t.Fatal("a request behind a cloning RoundTripper was left to the std hooks")
 	}
@@ -144,13 +139,12 @@ func TestStdClientHooksNotBehindOtherRoundTrippers(t *testing.T) {
 // derives it from the request's): the dial's events name that request,
 // exactly as a trace of its own would.
 func TestStdDialOwner(t *testing.T) {
-	sink := &memSink{}
-	useSink(t, sink)
+	sink := probetest.Record(t)
 	useStdHooks(t, "all=2")
 
 	tr := &http.Transport{}
 	req, _ := http.NewRequest("GET", "http://owner.example.test/", nil)
-	cr := StartClientRequest(&http.Client{Transport: tr}, req, "owner.go:9")
+	cr := Start(&http.Client{Transport: tr}, req, "owner.go:9")
 	own := httptrace.ContextClientTrace(cr.Request().Context())
 	if own == nil || own.GotConn == nil || own.WroteHeaders == nil {
 		t.Fatalf("level-2 request without its trace: %+v", own)
@@ -168,14 +162,14 @@ func TestStdDialOwner(t *testing.T) {
 	trace.ConnectStart("tcp", "127.0.0.1:80")
 	trace.ConnectDone("tcp", "127.0.0.1:80", nil)
 	cr.Finish(nil, io.EOF)
-	Flush()
+	probes.Flush()
 
 	wantOneEventOf(t, sink, "dial.connect", "owner.go:9", cr.ID())
 
 	// Without the std hooks the request traces its dials itself.
 	stdClient.Store(false)
 	req2, _ := http.NewRequest("GET", "http://owner.example.test/", nil)
-	cr2 := StartClientRequest(&http.Client{Transport: tr}, req2, "owner.go:12")
+	cr2 := Start(&http.Client{Transport: tr}, req2, "owner.go:12")
 	if tr2 := httptrace.ContextClientTrace(cr2.Request().Context()); tr2 == nil || tr2.DNSStart == nil {
 		t.Fatal("without the std hooks a level-2 request must trace its dials")
 	}
@@ -186,15 +180,14 @@ func TestStdDialOwner(t *testing.T) {
 // own: the patched getConn hands its dial's context to StdDialFor, and the
 // dial's events name that request, not the latest one to the host.
 func TestStdDialForOwnerAtLevel1(t *testing.T) {
-	sink := &memSink{}
-	useSink(t, sink)
+	sink := probetest.Record(t)
 	useStdHooks(t, "all=1,slow.connect=1ns")
 
 	tr := &http.Transport{}
 	c := &http.Client{Transport: tr}
-	newReq := func(site string) *ClientRequest {
+	newReq := func(site string) *Request {
 		req, _ := http.NewRequest("GET", "http://dialfor.example.test/", nil)
-		cr := StartClientRequest(c, req, site)
+		cr := Start(c, req, site)
 		if cr.Request() != req {
 			t.Fatalf("%s: a level-1 request with the std hooks was copied", site)
 		}
@@ -213,7 +206,7 @@ func TestStdDialForOwnerAtLevel1(t *testing.T) {
 	trace.ConnectDone("tcp", "127.0.0.1:80", nil)
 	dialer.Finish(nil, io.EOF)
 	later.Finish(nil, io.EOF)
-	Flush()
+	probes.Flush()
 
 	wantOneEventOf(t, sink, "dial.slow", "dialer.go:7", dialer.ID())
 
@@ -226,9 +219,9 @@ func TestStdDialForOwnerAtLevel1(t *testing.T) {
 
 // wantOneEventOf checks that sink got one event called name, and that it
 // names the request req made at site.
-func wantOneEventOf(t *testing.T, sink *memSink, name, site string, req uint64) {
+func wantOneEventOf(t *testing.T, sink *probetest.Recorder, name, site string, req uint64) {
 	t.Helper()
-	got := sink.named(name)
+	got := sink.Named(name)
 	if len(got) != 1 {
 		t.Fatalf("%d %s events, want 1", len(got), name)
 	}
