@@ -15,6 +15,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	gohttpdbg "github.com/gohttpdbg/gohttpdbg"
+	"github.com/gohttpdbg/gohttpdbg/goflags"
 	"github.com/gohttpdbg/gohttpdbg/rewrite/callsite"
 )
 
@@ -75,7 +76,7 @@ func readGoEnv(dir string, env []string) (*goEnv, error) {
 // Prepare loads the target packages, rewrites their call sites, unpacks the
 // runtime and returns the flags that make the go command build the
 // instrumented program. Nothing outside the cache directory is written.
-func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
+func Prepare(gc *goflags.GoCommand, opt Options) (*Plan, error) {
 	env := opt.Env
 	if env == nil {
 		env = os.Environ()
@@ -324,7 +325,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 		st.PatchID += selfTestSuffix
 	}
 	if te := gc.Last("toolexec"); te != "" {
-		st.UserToolexec = splitQuoted(te)
+		st.UserToolexec = goflags.SplitQuoted(te)
 	}
 	script, state, err := writeToolexec(cache, st)
 	if err != nil {
@@ -340,7 +341,7 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 	for _, c := range copied {
 		marked = append(marked, c.Path+"/...")
 	}
-	plan.Flags = append(plan.Flags, markerGcflags(gc.Values["gcflags"], marked, st.PatchID)...)
+	plan.Flags = append(plan.Flags, goflags.MarkerGcflags(gc.Values["gcflags"], marked, st.PatchID)...)
 	// Kept only if the sources did not change while they were loaded: the
 	// plan must be the one of the content its key names.
 	if key != "" && planKey(listForPlan(gc, opt, dir, env)(), gc, opt, dir, env, ge) == key {
@@ -353,27 +354,17 @@ func Prepare(gc *GoCommand, opt Options) (*Plan, error) {
 // verbatim, except the flags whose value gohttpdbg merged into its own
 // (-overlay, -modfile, -toolexec), with gohttpdbg's flags placed after the
 // user's leading flags so that per-package -gcflags of ours come last.
-func (plan *Plan) Command(gc *GoCommand) []string {
+func (plan *Plan) Command(gc *goflags.GoCommand) []string {
 	args := []string{gc.Verb}
 	if gc.Dir != "" {
 		args = append(args, "-C", gc.Dir)
 	}
-	user := dropFlags(gc.Args, "overlay", "modfile", "toolexec")
-	i := 0
-	for i < len(user) && strings.HasPrefix(user[i], "-") && user[i] != "-args" {
-		name := strings.TrimLeft(user[i], "-")
-		if !strings.Contains(name, "=") && valueFlags[strings.TrimPrefix(name, "test.")] {
-			i++
-		}
-		i++
-	}
-	if i > len(user) {
-		i = len(user)
-	}
+	user := goflags.DropFlags(gc.Args, "overlay", "modfile", "toolexec")
+	i := goflags.LeadingFlags(user)
 	args = append(args, user[:i]...)
 	args = append(args, plan.Flags...)
 	rest := user[i:]
-	if n := goFileArgs(rest); n > 0 {
+	if n := goflags.GoFileArgs(rest); n > 0 {
 		dir, err := filepath.Abs(filepath.Join(gc.Dir, filepath.Dir(rest[0])))
 		if init, ok := plan.initFiles[dir]; ok && err == nil {
 			if !filepath.IsAbs(rest[0]) {
@@ -385,44 +376,6 @@ func (plan *Plan) Command(gc *GoCommand) []string {
 		}
 	}
 	return append(args, rest...)
-}
-
-// goFileArgs counts the leading .go file arguments (go run main.go util.go).
-func goFileArgs(args []string) int {
-	n := 0
-	for n < len(args) && strings.HasSuffix(args[n], ".go") && !strings.HasPrefix(args[n], "-") {
-		n++
-	}
-	return n
-}
-
-// dropFlags removes the named flags (and their separate values) from args,
-// stopping at a test's -args.
-func dropFlags(args []string, names ...string) []string {
-	drop := map[string]bool{}
-	for _, n := range names {
-		drop[n] = true
-	}
-	var out []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "-args" || a == "--args" {
-			return append(out, args[i:]...)
-		}
-		if strings.HasPrefix(a, "-") {
-			name := strings.TrimLeft(a, "-")
-			hasValue := strings.Contains(name, "=")
-			name, _, _ = strings.Cut(name, "=")
-			if drop[name] {
-				if !hasValue {
-					i++
-				}
-				continue
-			}
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 // loadTargets loads, with syntax and types, the packages whose call sites
@@ -438,7 +391,7 @@ func dropFlags(args []string, names ...string) []string {
 // starts again with one load of roots and deps (one go list is cheaper
 // than two side by side), and a test loads the deps apart, alongside the
 // roots, so that their own tests are not loaded.
-func loadTargets(gc *GoCommand, opt Options, dir string, env []string) (roots, deps []*packages.Package, err error) {
+func loadTargets(gc *goflags.GoCommand, opt Options, dir string, env []string) (roots, deps []*packages.Package, err error) {
 	patterns := targetPatterns(gc, opt)
 	tests := gc.LoadsTests()
 	load := func(ctx context.Context, mode packages.LoadMode, tests bool, patterns []string) ([]*packages.Package, error) {
@@ -510,7 +463,7 @@ func adoptFileArgs(pkgs []*packages.Package, ge *goEnv) {
 // among the packages of the build, the ones to rewrite: a package they
 // match that the build does not contain is not the build's business (it
 // may be a main package of its own, or not compile for this target).
-func targetPatterns(gc *GoCommand, opt Options) []string {
+func targetPatterns(gc *goflags.GoCommand, opt Options) []string {
 	if len(gc.Patterns) == 0 {
 		return []string{"."}
 	}
@@ -661,7 +614,7 @@ func isTarget(p *packages.Package, opt Options) bool {
 		return true
 	}
 	for _, pat := range opt.Instrument {
-		if matchPackagePattern(strings.TrimSuffix(pat, "/"), p.PkgPath) {
+		if goflags.MatchPackagePattern(strings.TrimSuffix(pat, "/"), p.PkgPath) {
 			return true
 		}
 	}
@@ -700,7 +653,7 @@ func inModCache(path string, ge *goEnv) bool {
 	return ge.GOMODCACHE != "" && strings.HasPrefix(path, ge.GOMODCACHE+string(filepath.Separator))
 }
 
-func vendorMode(gc *GoCommand, ge *goEnv) bool {
+func vendorMode(gc *goflags.GoCommand, ge *goEnv) bool {
 	mod := gc.Last("mod")
 	if mod == "" {
 		for _, f := range strings.Fields(ge.GOFLAGS) {
@@ -744,38 +697,4 @@ func mergeUserOverlay(overlay map[string]string, path string) error {
 		overlay[k] = v
 	}
 	return nil
-}
-
-// splitQuoted splits a flag value into words the way the go command does for
-// -toolexec and -gcflags: on spaces, with single or double quotes grouping.
-func splitQuoted(s string) []string {
-	var out []string
-	var cur strings.Builder
-	var quote rune
-	in := false
-	for _, r := range s {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '\'' || r == '"':
-			quote, in = r, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if in {
-				out = append(out, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteRune(r)
-			in = true
-		}
-	}
-	if in {
-		out = append(out, cur.String())
-	}
-	return out
 }

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/mod/module"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/gohttpdbg/gohttpdbg/goflags"
 )
 
 // The go command refuses an overlay of any file beneath GOMODCACHE, so a
@@ -270,7 +272,7 @@ func (r *instrumentReport) notTarget(p *packages.Package, modCache bool) {
 
 func (r *instrumentReport) target(p *packages.Package, opt Options) {
 	for _, pat := range opt.Instrument {
-		if matchPackagePattern(strings.TrimSuffix(pat, "/"), p.PkgPath) {
+		if goflags.MatchPackagePattern(strings.TrimSuffix(pat, "/"), p.PkgPath) {
 			if r.matched == nil {
 				r.matched = map[string]bool{}
 			}

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gohttpdbg/gohttpdbg/goflags"
 )
 
 // A build whose sources have not changed since the last one needs the same
@@ -60,7 +62,7 @@ type listedPackage struct {
 // listForPlan starts the go list that planKey reads, which needs nothing
 // from go env, so that it runs alongside; the function returned waits for
 // its output (nil when it failed, or when the build is not keyed).
-func listForPlan(gc *GoCommand, opt Options, dir string, env []string) func() []byte {
+func listForPlan(gc *goflags.GoCommand, opt Options, dir string, env []string) func() []byte {
 	if gc.Last("overlay") != "" {
 		return func() []byte { return nil }
 	}
@@ -86,7 +88,7 @@ func listForPlan(gc *GoCommand, opt Options, dir string, env []string) func() []
 
 // planKey returns the key of the plan for this build, given the output of
 // listForPlan, or "" when the build cannot be keyed.
-func planKey(listed []byte, gc *GoCommand, opt Options, dir string, env []string, ge *goEnv) string {
+func planKey(listed []byte, gc *goflags.GoCommand, opt Options, dir string, env []string, ge *goEnv) string {
 	if listed == nil {
 		return ""
 	}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gohttpdbg/gohttpdbg/goflags"
 	"github.com/gohttpdbg/gohttpdbg/rewrite/stdpatch"
 )
 
@@ -150,7 +151,7 @@ func optimized(args []string) []string {
 // patched copies and the patch's own files are appended. The runtime's own
 // packages are compiled optimized (see optimized); others pass unchanged.
 func (st *ToolexecState) compileArgs(args []string, stderr io.Writer) ([]string, error) {
-	args, id := StripMarker(args)
+	args, id := goflags.StripMarker(args)
 	args = st.trimCopies(args)
 	pkg := ""
 	for i := 0; i+1 < len(args); i++ {

@@ -4,6 +4,8 @@ import (
 	"io"
 	"slices"
 	"testing"
+
+	"github.com/gohttpdbg/gohttpdbg/goflags"
 )
 
 // The runtime's packages are compiled optimized even when the user asks
@@ -11,7 +13,7 @@ import (
 // the flags they were given.
 func TestCompileArgsRuntimeOptimized(t *testing.T) {
 	var st ToolexecState
-	in := []string{"-o", "x.a", "-p", "github.com/gohttpdbg/gohttpdbg/probes/frame", "-N", "-l", "-lang=go1.21", patchMarkerFlag + "id", "a.go"}
+	in := []string{"-o", "x.a", "-p", "github.com/gohttpdbg/gohttpdbg/probes/frame", "-N", "-l", "-lang=go1.21", goflags.PatchMarkerFlag + "id", "a.go"}
 	got, err := st.compileArgs(in, io.Discard)
 	if err != nil {
 		t.Fatal(err)

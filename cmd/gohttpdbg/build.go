@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/gohttpdbg/gohttpdbg/goflags"
 	"github.com/gohttpdbg/gohttpdbg/rewrite"
 )
 
@@ -46,8 +47,8 @@ func options(g *globals) (rewrite.Options, error) {
 	}, nil
 }
 
-func prepare(g *globals, verbName string, args []string) (*rewrite.GoCommand, *rewrite.Plan, int) {
-	gc, err := rewrite.ParseGoCommand(verbName, args)
+func prepare(g *globals, verbName string, args []string) (*goflags.GoCommand, *rewrite.Plan, int) {
+	gc, err := goflags.ParseGoCommand(verbName, args)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "gohttpdbg %s: %v\n", verbName, err)
 		return nil, nil, 2
