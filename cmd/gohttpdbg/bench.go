@@ -17,10 +17,10 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/gohttpdbg/gohttpdbg/buildplan"
 	"github.com/gohttpdbg/gohttpdbg/goflags"
 	"github.com/gohttpdbg/gohttpdbg/internal/benchcmp"
 	"github.com/gohttpdbg/gohttpdbg/probes"
-	"github.com/gohttpdbg/gohttpdbg/rewrite"
 )
 
 func init() {
@@ -383,7 +383,7 @@ func buildBenchPkg(g *globals, ba *benchArgs, p *benchPkg, work string, i int) i
 		return 1
 	}
 	opt.Probes = ba.probes
-	plan, err := rewrite.Prepare(gc, opt)
+	plan, err := buildplan.Prepare(gc, opt)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "gohttpdbg bench: %s: %v\n", p.path, err)
 		return 1

@@ -1,4 +1,4 @@
-package rewrite
+package buildplan
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gohttpdbg/gohttpdbg/goflags"
+	"github.com/gohttpdbg/gohttpdbg/internal/buildcache"
 )
 
 // A build whose sources have not changed since the last one needs the same
@@ -113,10 +114,7 @@ func planKey(listed []byte, gc *goflags.GoCommand, opt Options, dir string, env 
 	field(append([]string{"gcflags"}, gc.Values["gcflags"]...)...)
 	field("goenv", ge.GOMOD, ge.GOWORK, ge.GOVERSION, ge.GOROOT, ge.GOMODCACHE, ge.GOFLAGS)
 	field("target", envValue(env, "GOOS"), envValue(env, "GOARCH"), envValue(env, "CGO_ENABLED"), envValue(env, "GOEXPERIMENT"))
-	gomod := ge.GOMOD
-	if m := gc.Last("modfile"); m != "" {
-		gomod = absFrom(dir, m)
-	}
+	gomod := goModFile(gc, ge, dir)
 	for _, f := range []string{gomod, strings.TrimSuffix(gomod, ".mod") + ".sum", ge.GOWORK, ge.GOWORK + ".sum"} {
 		if f == "" || f == os.DevNull || f == "off" {
 			continue
@@ -274,6 +272,23 @@ func storePlan(cache, key string, plan *Plan, warnings, needs []string) {
 	}
 	p := planPath(cache, key)
 	if os.MkdirAll(filepath.Dir(p), 0o755) == nil {
-		writeFileAtomic(p, data, 0o644)
+		buildcache.WriteFileAtomic(p, data, 0o644)
+	}
+}
+
+// reuse returns the plan stored under key, nil when there is none.
+func (b *build) reuse(key string) *Plan {
+	if key == "" {
+		return nil
+	}
+	return loadPlan(b.cache, key, b.warn)
+}
+
+// store keeps the plan under key, only if the sources did not change
+// while they were loaded: the plan must be the one of the content its key
+// names.
+func (b *build) store(key string) {
+	if key != "" && planKey(listForPlan(b.gc, b.opt, b.dir, b.env)(), b.gc, b.opt, b.dir, b.env, b.ge) == key {
+		storePlan(b.cache, key, b.plan, b.warnings, b.needs)
 	}
 }
