@@ -26,7 +26,7 @@ type State struct {
 	PatchID      string            // value of the cache marker on patched packages
 	UserToolexec []string          // the user's own -toolexec, chained
 	// Copies maps the directory of each module copied out of the module
-	// cache (see modCopy) to its directory there.
+	// cache (see modgraph.Copy) to its directory there.
 	Copies map[string]string
 }
 
