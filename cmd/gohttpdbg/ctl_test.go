@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gohttpdbg/gohttpdbg/buildplan"
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	probeclient "github.com/gohttpdbg/gohttpdbg/probes/client"
 	"github.com/gohttpdbg/gohttpdbg/probes/server"
-	"github.com/gohttpdbg/gohttpdbg/rewrite"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
@@ -313,10 +313,10 @@ func must(b []byte, err error) []byte {
 	return b
 }
 
-// The build stamp the rewriter writes (rewrite.Stamp) is what /v1/status's
+// The build stamp the rewriter writes (buildplan.Stamp) is what /v1/status's
 // config.build decodes into (api.BuildStamp), field for field.
 func TestBuildStampType(t *testing.T) {
-	b, err := json.Marshal(rewrite.Stamp{Tool: "v1.2", Go: "go1.26.8", Probes: "all=1", StdPatch: []string{"net/http"}, Generated: "x"})
+	b, err := json.Marshal(buildplan.Stamp{Tool: "v1.2", Go: "go1.26.8", Probes: "all=1", StdPatch: []string{"net/http"}, Generated: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package rewrite
+package modgraph
 
 import (
 	"fmt"
@@ -25,34 +25,41 @@ import (
 // rewritten files carry //line directives naming the module cache path
 // (they are rewritten from there), and the toolexec program maps the
 // copy's directory back to the module cache's in the compiler's -trimpath
-// (see ToolexecState.Copies), so panics, runtime.Caller and -trimpath
+// (see toolexec.State.Copies), so panics, runtime.Caller and -trimpath
 // builds name the files exactly as a plain build does. Sites are computed
 // from the packages as loaded from the module cache, so they read
 // module@version/path.go:LINE.
 
-// modCopy is one module copied out of the module cache.
-type modCopy struct {
+// Copy is one module copied out of the module cache.
+type Copy struct {
 	Path string // module path, as required (what the replace directive names)
 	Orig string // its directory in the module cache
 	Dir  string // the copy
 }
 
-// modCopies are the modules a build copies, by module path.
-type modCopies struct {
-	cache string
-	ge    *goEnv
-	mods  map[string]*modCopy
+// Copies are the modules a build copies, by module path.
+type Copies struct {
+	cache    string
+	modCache string // GOMODCACHE
+	mods     map[string]*Copy
 }
 
-func newModCopies(cache string, ge *goEnv) *modCopies {
-	return &modCopies{cache: cache, ge: ge, mods: map[string]*modCopy{}}
+// NewCopies returns the empty set of copies of a build whose module cache
+// is modCache, made under the cache directory cache.
+func NewCopies(cache, modCache string) *Copies {
+	return &Copies{cache: cache, modCache: modCache, mods: map[string]*Copy{}}
 }
 
-// forPackage returns the copy of p's module, making it on first use, or
+// InModCache reports whether path lies in the module cache modCache.
+func InModCache(path, modCache string) bool {
+	return modCache != "" && strings.HasPrefix(path, modCache+string(filepath.Separator))
+}
+
+// ForPackage returns the copy of p's module, making it on first use, or
 // nil when p is not in the module cache (its files can be overlaid where
 // they are).
-func (mc *modCopies) forPackage(p *packages.Package) (*modCopy, error) {
-	if !isInModCache(p, mc.ge) {
+func (mc *Copies) ForPackage(p *packages.Package) (*Copy, error) {
+	if len(p.GoFiles) == 0 || !InModCache(p.GoFiles[0], mc.modCache) {
 		return nil, nil
 	}
 	m := p.Module
@@ -77,7 +84,7 @@ func (mc *modCopies) forPackage(p *packages.Package) (*modCopy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("copying %s@%s out of the module cache (which cannot be overlaid): %v", path, version, err)
 	}
-	c := &modCopy{Path: m.Path, Orig: m.Dir, Dir: dir}
+	c := &Copy{Path: m.Path, Orig: m.Dir, Dir: dir}
 	mc.mods[m.Path] = c
 	return c, nil
 }
@@ -91,20 +98,20 @@ func modVersionOf(dir string) string {
 	return "latest"
 }
 
-// moved returns the name in the copy of a file (or directory) of the
+// Moved returns the name in the copy of a file (or directory) of the
 // module cache, and name itself when no copied module holds it.
-func (mc *modCopies) moved(name string) string {
+func (mc *Copies) Moved(name string) string {
 	for _, c := range mc.mods {
-		if rel, ok := under(name, c.Orig); ok {
+		if rel, ok := Under(name, c.Orig); ok {
 			return filepath.Join(c.Dir, rel)
 		}
 	}
 	return name
 }
 
-// sorted returns the copies in module path order.
-func (mc *modCopies) sorted() []*modCopy {
-	out := make([]*modCopy, 0, len(mc.mods))
+// Sorted returns the copies in module path order.
+func (mc *Copies) Sorted() []*Copy {
+	out := make([]*Copy, 0, len(mc.mods))
 	for _, c := range mc.mods {
 		out = append(out, c)
 	}
@@ -112,8 +119,8 @@ func (mc *modCopies) sorted() []*modCopy {
 	return out
 }
 
-// under returns name relative to dir when it is dir or lies beneath it.
-func under(name, dir string) (string, bool) {
+// Under returns name relative to dir when it is dir or lies beneath it.
+func Under(name, dir string) (string, bool) {
 	if name == dir {
 		return ".", true
 	}
@@ -158,7 +165,7 @@ func copyModule(cache, path, version, orig string) (string, error) {
 		if err != nil {
 			return err
 		}
-		rel, _ := under(p, orig)
+		rel, _ := Under(p, orig)
 		to := filepath.Join(tmp, rel)
 		switch {
 		case d.IsDir():
@@ -218,100 +225,4 @@ func linkOrCopy(from, to string) error {
 		return err
 	}
 	return out.Close()
-}
-
-// instrumentReport collects where a build's instrumentation differs from
-// what the command asked for, to say so in one line each.
-type instrumentReport struct {
-	// outside: packages the command names that are outside the main
-	// modules and not matched by --instrument, by module: they get the
-	// runtime (a main package, a package under test) but keep their call
-	// sites.
-	outside map[string]*outsideModule
-	matched map[string]bool // --instrument patterns that matched a package
-	std     []string        // standard-library packages the command names
-}
-
-func (r *instrumentReport) stdRoot(p *packages.Package) {
-	for _, have := range r.std {
-		if have == p.PkgPath {
-			return
-		}
-	}
-	r.std = append(r.std, p.PkgPath)
-}
-
-type outsideModule struct {
-	modCache bool
-	pkgs     []string
-}
-
-func (r *instrumentReport) notTarget(p *packages.Package, modCache bool) {
-	mod := p.PkgPath
-	if p.Module != nil {
-		mod = p.Module.Path
-	}
-	if r.outside == nil {
-		r.outside = map[string]*outsideModule{}
-	}
-	o := r.outside[mod]
-	if o == nil {
-		o = &outsideModule{}
-		r.outside[mod] = o
-	}
-	o.modCache = o.modCache || modCache
-	for _, have := range o.pkgs {
-		if have == p.PkgPath {
-			return
-		}
-	}
-	o.pkgs = append(o.pkgs, p.PkgPath)
-}
-
-func (r *instrumentReport) target(p *packages.Package, opt Options) {
-	for _, pat := range opt.Instrument {
-		if matchPackagePattern(strings.TrimSuffix(pat, "/"), p.PkgPath) {
-			if r.matched == nil {
-				r.matched = map[string]bool{}
-			}
-			r.matched[pat] = true
-		}
-	}
-}
-
-func (r *instrumentReport) warn(opt Options, warn func(string)) {
-	mods := make([]string, 0, len(r.outside))
-	for m := range r.outside {
-		mods = append(mods, m)
-	}
-	sort.Strings(mods)
-	for _, m := range mods {
-		o := r.outside[m]
-		sort.Strings(o.pkgs)
-		list := o.pkgs
-		more := ""
-		if len(list) > 3 {
-			more = fmt.Sprintf(" and %d more", len(list)-3)
-			list = list[:3]
-		}
-		where := "outside the main module"
-		if o.modCache {
-			where = "module cache"
-		}
-		warn(fmt.Sprintf("not instrumented: call sites of %s%s (%s; the runtime is linked in: add --instrument=%s/... to rewrite them)",
-			strings.Join(list, ", "), more, where, m))
-	}
-	if len(r.std) > 0 {
-		sort.Strings(r.std)
-		warn(fmt.Sprintf("not instrumented: %s (standard library: the runtime cannot be linked into it; the std patch applies with its hooks unset, --std-selftest installs stand-ins: docs/STDPATCH.md)", strings.Join(r.std, ", ")))
-	}
-	for _, pat := range opt.Instrument {
-		switch {
-		case r.matched[pat]:
-		case !strings.Contains(strings.SplitN(pat, "/", 2)[0], "."):
-			warn(fmt.Sprintf("not instrumented: --instrument=%s names standard-library packages, whose call sites gohttpdbg never rewrites (net/http itself is patched in every build)", pat))
-		default:
-			warn(fmt.Sprintf("not instrumented: --instrument=%s matches no package of this build", pat))
-		}
-	}
 }

@@ -1,4 +1,11 @@
-package rewrite
+// Package goflags reads a go command line the way the go command does:
+// the verb, its flags and their values, the packages named, and the
+// per-package -gcflags marker gohttpdbg adds to the packages it patches.
+//
+// Pipeline position: the first step of every build verb; the build plan
+// (package buildplan) and the -toolexec program (package toolexec) read
+// what it parsed, and the user's words are passed on verbatim.
+package goflags
 
 import (
 	"fmt"
@@ -51,7 +58,7 @@ func ParseGoCommand(verb string, args []string) (*GoCommand, error) {
 				// go run: the package (or the .go files) then the program's
 				// own arguments, which are not ours to read.
 				j := i + 1
-				if n := goFileArgs(args[i:]); n > 0 {
+				if n := GoFileArgs(args[i:]); n > 0 {
 					j = i + n
 				}
 				gc.Patterns = append(gc.Patterns, args[i:j]...)
@@ -130,6 +137,95 @@ func (gc *GoCommand) LoadFlags() []string {
 		if gc.Bool(name) {
 			out = append(out, "-"+name)
 		}
+	}
+	return out
+}
+
+// LeadingFlags returns how many words of args are flags (with their
+// separate values) before the first package, .go file or test -args.
+func LeadingFlags(args []string) int {
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-args" {
+		name := strings.TrimLeft(args[i], "-")
+		if !strings.Contains(name, "=") && valueFlags[strings.TrimPrefix(name, "test.")] {
+			i++
+		}
+		i++
+	}
+	if i > len(args) {
+		i = len(args)
+	}
+	return i
+}
+
+// GoFileArgs counts the leading .go file arguments (go run main.go util.go).
+func GoFileArgs(args []string) int {
+	n := 0
+	for n < len(args) && strings.HasSuffix(args[n], ".go") && !strings.HasPrefix(args[n], "-") {
+		n++
+	}
+	return n
+}
+
+// DropFlags removes the named flags (and their separate values) from args,
+// stopping at a test's -args.
+func DropFlags(args []string, names ...string) []string {
+	drop := map[string]bool{}
+	for _, n := range names {
+		drop[n] = true
+	}
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "-args" || a == "--args" {
+			return append(out, args[i:]...)
+		}
+		if strings.HasPrefix(a, "-") {
+			name := strings.TrimLeft(a, "-")
+			hasValue := strings.Contains(name, "=")
+			name, _, _ = strings.Cut(name, "=")
+			if drop[name] {
+				if !hasValue {
+					i++
+				}
+				continue
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// SplitQuoted splits a flag value into words the way the go command does for
+// -toolexec and -gcflags: on spaces, with single or double quotes grouping.
+func SplitQuoted(s string) []string {
+	var out []string
+	var cur strings.Builder
+	var quote rune
+	in := false
+	for _, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, in = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if in {
+				out = append(out, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		out = append(out, cur.String())
 	}
 	return out
 }

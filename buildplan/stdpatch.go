@@ -1,4 +1,4 @@
-package rewrite
+package buildplan
 
 import (
 	"fmt"
@@ -20,22 +20,6 @@ func stdPatchFor(goVersion string, disabled bool) ([]string, []byte) {
 		return nil, nil
 	}
 	return targets, stdpatch.Wiring(goVersion)
-}
-
-func stdPatchID() string { return stdpatch.ID() }
-
-// stdPatchCompile patches one compile step; a hook point the package lacks
-// is reported on stderr (naming the Go release, or x/net's version), which the go command shows under the
-// package's name, and the build goes on without it.
-func stdPatchCompile(pkg string, files []string, goVersion string, warn func(string)) (map[string][]byte, map[string][]byte, error) {
-	r, err := stdpatch.Patch(pkg, files, goVersion)
-	if err != nil {
-		return nil, nil, err
-	}
-	if w := r.Warning(pkg, goVersion); w != "" {
-		warn(w)
-	}
-	return r.Replace, r.Add, nil
 }
 
 // StdPatchSupport says, in words, whether net/http of the go command's Go

@@ -1,4 +1,4 @@
-package rewrite
+package buildplan
 
 import (
 	"encoding/json"

@@ -1,17 +1,19 @@
-package rewrite
+package toolexec
 
 import (
 	"io"
 	"slices"
 	"testing"
+
+	"github.com/gohttpdbg/gohttpdbg/goflags"
 )
 
 // The runtime's packages are compiled optimized even when the user asks
 // for -N -l (a debugger's build), marker stripped; other packages keep
 // the flags they were given.
 func TestCompileArgsRuntimeOptimized(t *testing.T) {
-	var st ToolexecState
-	in := []string{"-o", "x.a", "-p", "github.com/gohttpdbg/gohttpdbg/probes/frame", "-N", "-l", "-lang=go1.21", patchMarkerFlag + "id", "a.go"}
+	var st State
+	in := []string{"-o", "x.a", "-p", "github.com/gohttpdbg/gohttpdbg/probes/frame", "-N", "-l", "-lang=go1.21", goflags.PatchMarkerFlag + "id", "a.go"}
 	got, err := st.compileArgs(in, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +33,7 @@ func TestCompileArgsRuntimeOptimized(t *testing.T) {
 // paths) get the rule the copy's directory had, and a catch-all maps the
 // rest. Other packages pass unchanged.
 func TestTrimCopies(t *testing.T) {
-	st := ToolexecState{Copies: map[string]string{"/c/modsrc/m@v1": "/mc/m@v1"}}
+	st := State{Copies: map[string]string{"/c/modsrc/m@v1": "/mc/m@v1"}}
 	cases := []struct {
 		name     string
 		in, want []string

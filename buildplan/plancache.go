@@ -1,4 +1,4 @@
-package rewrite
+package buildplan
 
 import (
 	"bytes"
@@ -11,6 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gohttpdbg/gohttpdbg/goflags"
+	"github.com/gohttpdbg/gohttpdbg/internal/buildcache"
 )
 
 // A build whose sources have not changed since the last one needs the same
@@ -60,7 +63,7 @@ type listedPackage struct {
 // listForPlan starts the go list that planKey reads, which needs nothing
 // from go env, so that it runs alongside; the function returned waits for
 // its output (nil when it failed, or when the build is not keyed).
-func listForPlan(gc *GoCommand, opt Options, dir string, env []string) func() []byte {
+func listForPlan(gc *goflags.GoCommand, opt Options, dir string, env []string) func() []byte {
 	if gc.Last("overlay") != "" {
 		return func() []byte { return nil }
 	}
@@ -86,7 +89,7 @@ func listForPlan(gc *GoCommand, opt Options, dir string, env []string) func() []
 
 // planKey returns the key of the plan for this build, given the output of
 // listForPlan, or "" when the build cannot be keyed.
-func planKey(listed []byte, gc *GoCommand, opt Options, dir string, env []string, ge *goEnv) string {
+func planKey(listed []byte, gc *goflags.GoCommand, opt Options, dir string, env []string, ge *goEnv) string {
 	if listed == nil {
 		return ""
 	}
@@ -111,10 +114,7 @@ func planKey(listed []byte, gc *GoCommand, opt Options, dir string, env []string
 	field(append([]string{"gcflags"}, gc.Values["gcflags"]...)...)
 	field("goenv", ge.GOMOD, ge.GOWORK, ge.GOVERSION, ge.GOROOT, ge.GOMODCACHE, ge.GOFLAGS)
 	field("target", envValue(env, "GOOS"), envValue(env, "GOARCH"), envValue(env, "CGO_ENABLED"), envValue(env, "GOEXPERIMENT"))
-	gomod := ge.GOMOD
-	if m := gc.Last("modfile"); m != "" {
-		gomod = absFrom(dir, m)
-	}
+	gomod := goModFile(gc, ge, dir)
 	for _, f := range []string{gomod, strings.TrimSuffix(gomod, ".mod") + ".sum", ge.GOWORK, ge.GOWORK + ".sum"} {
 		if f == "" || f == os.DevNull || f == "off" {
 			continue
@@ -272,6 +272,23 @@ func storePlan(cache, key string, plan *Plan, warnings, needs []string) {
 	}
 	p := planPath(cache, key)
 	if os.MkdirAll(filepath.Dir(p), 0o755) == nil {
-		writeFileAtomic(p, data, 0o644)
+		buildcache.WriteFileAtomic(p, data, 0o644)
+	}
+}
+
+// reuse returns the plan stored under key, nil when there is none.
+func (b *build) reuse(key string) *Plan {
+	if key == "" {
+		return nil
+	}
+	return loadPlan(b.cache, key, b.warn)
+}
+
+// store keeps the plan under key, only if the sources did not change
+// while they were loaded: the plan must be the one of the content its key
+// names.
+func (b *build) store(key string) {
+	if key != "" && planKey(listForPlan(b.gc, b.opt, b.dir, b.env)(), b.gc, b.opt, b.dir, b.env, b.ge) == key {
+		storePlan(b.cache, key, b.plan, b.warnings, b.needs)
 	}
 }

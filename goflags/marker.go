@@ -1,21 +1,21 @@
-package rewrite
+package goflags
 
 import (
 	"regexp"
 	"strings"
 )
 
-// patchMarkerFlag is the compile flag gohttpdbg adds, through a per-package
+// PatchMarkerFlag is the compile flag gohttpdbg adds, through a per-package
 // -gcflags, to the std packages it patches. The go command folds it into
 // those packages' cache keys, so patched objects never mix with plain ones;
 // the toolexec program strips it before the real compiler sees it.
-const patchMarkerFlag = "-gohttpdbg="
+const PatchMarkerFlag = "-gohttpdbg="
 
-// markerGcflags returns the -gcflags words that add the patch marker to
+// MarkerGcflags returns the -gcflags words that add the patch marker to
 // each of pkgs while keeping whatever flags the user's own -gcflags give
 // those packages: for a package the go command applies only the last
 // matching -gcflags, so the user's flags are repeated beside the marker.
-func markerGcflags(userGcflags []string, pkgs []string, id string) []string {
+func MarkerGcflags(userGcflags []string, pkgs []string, id string) []string {
 	var out []string
 	for _, pkg := range pkgs {
 		flags := ""
@@ -24,21 +24,21 @@ func markerGcflags(userGcflags []string, pkgs []string, id string) []string {
 			if !hasPattern || strings.HasPrefix(pattern, "-") {
 				continue // no pattern: command-line packages only, never std deps
 			}
-			if matchPackagePattern(pattern, pkg) {
+			if MatchPackagePattern(pattern, pkg) {
 				flags = f
 			}
 		}
-		words := strings.TrimSpace(flags + " " + patchMarkerFlag + id)
+		words := strings.TrimSpace(flags + " " + PatchMarkerFlag + id)
 		out = append(out, "-gcflags="+pkg+"="+words)
 	}
 	return out
 }
 
-// matchPackagePattern mirrors the go command's per-package flag patterns for
+// MatchPackagePattern mirrors the go command's per-package flag patterns for
 // the import paths gohttpdbg marks: the std packages it patches, and its
 // runtime's trees ("…/probes/...", matched as a literal path; no relative
 // patterns there).
-func matchPackagePattern(pattern, pkg string) bool {
+func MatchPackagePattern(pattern, pkg string) bool {
 	switch pattern {
 	case "all":
 		return true
@@ -60,8 +60,8 @@ func StripMarker(args []string) ([]string, string) {
 	var out []string
 	id := ""
 	for _, a := range args {
-		if strings.HasPrefix(a, patchMarkerFlag) {
-			id = strings.TrimPrefix(a, patchMarkerFlag)
+		if strings.HasPrefix(a, PatchMarkerFlag) {
+			id = strings.TrimPrefix(a, PatchMarkerFlag)
 			continue
 		}
 		out = append(out, a)

@@ -1,10 +1,13 @@
-package rewrite
+package buildplan
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
+
+	"golang.org/x/tools/go/packages"
 )
 
 // Stamp is what an instrumented binary says about itself. The generated
@@ -62,4 +65,16 @@ func FindStamp(bin []byte) (*Stamp, bool) {
 		return nil, false
 	}
 	return &s, true
+}
+
+// moduleRoots lists the main modules as "path=dir;…", sorted.
+func moduleRoots(mods map[string]*packages.Module) string {
+	var out []string
+	for p, m := range mods {
+		if m.Dir != "" {
+			out = append(out, p+"="+m.Dir)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ";")
 }
