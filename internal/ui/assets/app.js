@@ -132,11 +132,17 @@ function addEvent(ev) {
 
 function markDirty() { st.dirty = true; }
 
-// stallsOf returns the frame.stall events on r's connection while it ran.
+// stallsOf returns the frame.stall events of r's connection while it ran.
+// A client HTTP/2 exchange does not know its connection's id (the journal
+// sees the request, not the HTTP/2 connection under it): its stalls are
+// then those of a client connection to its host.
 function stallsOf(r) {
-  if (!r.conn) return [];
-  return st.stalls.filter((s) => s.event === 'frame.stall' && s.conn === r.conn &&
-    s._t >= r._start - 5 && s._t <= r._end + 5);
+  return st.stalls.filter((s) => {
+    if (s.event !== 'frame.stall' || s._t < r._start - 5 || s._t > r._end + 5) return false;
+    if (r.conn) return s.conn === r.conn;
+    const a = s.attrs || {};
+    return a.side === r.side && (a.remote === r.remote || a.remote === r.host);
+  });
 }
 
 // ---- waterfall ----
@@ -224,12 +230,12 @@ function render() {
       track.append(s);
     }
     bar.append(track);
-    const badges = el('span', 'badges');
+    row.append(bar);
+    const badges = el('span', 'c-badges');
     badges.append(el('span', 'time', (r.time || 0).toFixed(1) + ' ms'));
     for (const d of r.diagnostics || []) badges.append(el('span', 'badge diag', d));
     if (stallsOf(r).length) badges.append(el('span', 'badge diag stall', 'frame.stall'));
-    bar.append(badges);
-    row.append(bar);
+    row.append(badges);
     rows.push(row);
   }
   $('rows').replaceChildren(...rows);
