@@ -100,9 +100,6 @@ func uiProcs(g *globals) []ui.Proc {
 	quiet.verbose = false
 	var list []ui.Proc
 	for _, e := range psScan(&quiet) {
-		if e.Error != "" {
-			continue
-		}
 		list = append(list, ui.Proc{PID: e.PID, Program: e.Program, Socket: e.Socket, Mode: e.Mode, Uptime: e.Uptime})
 	}
 	return list

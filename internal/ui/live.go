@@ -255,6 +255,10 @@ func (s *Server) attach(ctx context.Context, p Proc, out *sse) error {
 	if err := pollOnce(); err != nil {
 		return err
 	}
+	// A poll that fails while the streams still flow is a process too
+	// busy to answer in time (the soak example at level 2), not a lost
+	// one: it is retried, and only a run of failures detaches.
+	failed := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -262,7 +266,9 @@ func (s *Server) attach(ctx context.Context, p Proc, out *sse) error {
 		case err := <-errc:
 			return err
 		case <-poll.C:
-			if err := pollOnce(); err != nil {
+			if err := pollOnce(); err == nil {
+				failed = 0
+			} else if failed++; failed >= 5 {
 				return err
 			}
 		case <-flush.C:

@@ -28,7 +28,8 @@ import (
 //go:embed assets
 var assets embed.FS
 
-// Proc is one instrumented process the page can show.
+// Proc is one instrumented process the page can show. Program is empty
+// when the process did not answer in time.
 type Proc struct {
 	PID     int    `json:"pid"`
 	Program string `json:"program"`
@@ -64,6 +65,7 @@ type Server struct {
 	mu     sync.Mutex
 	procs  []Proc // Procs' last answer, reused for procsTTL
 	procAt time.Time
+	names  map[int]string // program by pid, as last answered
 }
 
 // procsTTL bounds how often the process list (one status request per
@@ -75,6 +77,18 @@ func (s *Server) listProcs() []Proc {
 	defer s.mu.Unlock()
 	if s.procAt.IsZero() || time.Since(s.procAt) > procsTTL {
 		s.procs, s.procAt = s.cfg.Procs(), time.Now()
+		// A process too busy to answer its status in time is listed
+		// without its name; the name it gave before still finds it.
+		if s.names == nil {
+			s.names = map[int]string{}
+		}
+		for i, p := range s.procs {
+			if p.Program == "" {
+				s.procs[i].Program = s.names[p.PID]
+			} else {
+				s.names[p.PID] = p.Program
+			}
+		}
 	}
 	return s.procs
 }

@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -73,18 +74,31 @@ func build(t *testing.T) {
 		wd, _ := os.Getwd()
 		repo := filepath.Join(wd, "..", "..")
 		gh := filepath.Join(binDir, "gohttpdbg")
-		steps := [][]string{{"go", "build", "-o", gh, "./cmd/gohttpdbg"}}
-		for _, ex := range []string{"leak", "h2stall", "soak"} {
-			steps = append(steps, []string{gh, "build", "-o", filepath.Join(binDir, ex), "./examples/" + ex})
-		}
-		for _, s := range steps {
+		goBuild := func(s ...string) error {
 			cmd := exec.Command(s[0], s[1:]...)
 			cmd.Dir = repo
 			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("%v: %v\n%s", s, err, out)
-				return
+				return fmt.Errorf("%v: %v\n%s", s, err, out)
 			}
+			return nil
 		}
+		if buildErr = goBuild("go", "build", "-o", gh, "./cmd/gohttpdbg"); buildErr != nil {
+			return
+		}
+		// The examples build at once: each is mostly the std patch's
+		// compile, which the cache shares.
+		examples := []string{"leak", "h2stall", "soak"}
+		errs := make([]error, len(examples))
+		var wg sync.WaitGroup
+		for i, ex := range examples {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = goBuild(gh, "build", "-o", filepath.Join(binDir, ex), "./examples/"+ex)
+			}()
+		}
+		wg.Wait()
+		buildErr = errors.Join(errs...)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -261,6 +275,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // "download HAR" give what the admin API gives; a probe level switched in
 // the page is in /v1/probes and in the audit log.
 func TestLeakWaterfall(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	pid := e.start("leak", nil)
 	url := e.ui("leak")
@@ -360,6 +375,7 @@ func waitFile(t *testing.T, dir, ext string) []byte {
 // is marked on its rows (frame.stall) and listed under Connections with
 // its stream.
 func TestH2StallShown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.start("h2stall", nil)
 	url := e.ui("h2stall")
@@ -383,8 +399,9 @@ func TestSoakBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a minute of load")
 	}
+	t.Parallel()
 	e := newEnv(t)
-	e.start("soak", []string{"GOHTTPDBG=all=2"}, "-d", "90s", "-c", "16", "-max-growth-mib", "4096")
+	e.start("soak", []string{"GOHTTPDBG=all=2"}, "-d", "120s", "-c", "16", "-max-growth-mib", "4096")
 	url := e.ui("soak")
 	ctx := browserCtx(t)
 	run(t, ctx, chromedp.Navigate(url))
