@@ -22,6 +22,7 @@ import (
 // streams n exchanges on /v1/requests?follow=1.
 type fakeAdmin struct {
 	sock string
+	hs   *http.Server
 	mu   sync.Mutex
 	puts []string
 	n    int // exchanges followed
@@ -73,9 +74,9 @@ func newFakeAdmin(t *testing.T, n int) *fakeAdmin {
 	})
 	mux.HandleFunc("GET /v1/conns", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"conns":[],"hosts":[]}`) })
 	mux.HandleFunc("GET /v1/streams", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"conns":[]}`) })
-	hs := &http.Server{Handler: mux}
-	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
+	f.hs = &http.Server{Handler: mux}
+	go f.hs.Serve(ln)
+	t.Cleanup(func() { f.hs.Close() })
 	return f
 }
 
@@ -273,5 +274,67 @@ func TestLiveSamples(t *testing.T) {
 	}
 	if got+skipped != n || skipped == 0 || got == 0 {
 		t.Fatalf("relayed %d and skipped %d of %d exchanges; want all accounted for, some skipped", got, skipped, n)
+	}
+}
+
+// TestLiveFollowsRestart: the page's stream says when the process is
+// lost and attaches to the program again when it comes back with another
+// pid.
+func TestLiveFollowsRestart(t *testing.T) {
+	var mu sync.Mutex
+	var procs []Proc
+	setProcs := func(p ...Proc) { mu.Lock(); procs = p; mu.Unlock() }
+	first := newFakeAdmin(t, 1)
+	setProcs(Proc{PID: 1, Program: "fake", Socket: first.sock})
+	ts := httptest.NewUnstartedServer(nil)
+	s, err := New(Config{Procs: func() []Proc { mu.Lock(); defer mu.Unlock(); return procs }, Target: "fake"}, ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = s.Handler()
+	ts.Start()
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/live", nil)
+	req.AddCookie(&http.Cookie{Name: cookieName, Value: s.Token()})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	next := func(want string) stateMsg {
+		t.Helper()
+		event := ""
+		for sc.Scan() {
+			line := sc.Text()
+			if e, ok := strings.CutPrefix(line, "event: "); ok {
+				event = e
+			} else if d, ok := strings.CutPrefix(line, "data: "); ok && event == "state" {
+				var m stateMsg
+				json.Unmarshal([]byte(d), &m)
+				if m.State == want {
+					return m
+				}
+			}
+		}
+		t.Fatalf("the stream ended before state %s: %v", want, sc.Err())
+		return stateMsg{}
+	}
+	if m := next("attached"); m.PID != 1 {
+		t.Fatalf("attached to %+v, want pid 1", m)
+	}
+	first.hs.Close() // the process exits
+	setProcs()
+	if m := next("lost"); m.PID != 1 {
+		t.Fatalf("lost %+v, want pid 1", m)
+	}
+	next("waiting")
+	second := newFakeAdmin(t, 1)
+	setProcs(Proc{PID: 2, Program: "fake", Socket: second.sock})
+	if m := next("attached"); m.PID != 2 {
+		t.Fatalf("attached to %+v, want pid 2 (the restarted program)", m)
 	}
 }

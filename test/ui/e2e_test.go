@@ -277,7 +277,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func TestLeakWaterfall(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	pid := e.start("leak", nil)
+	pid := e.start("leak", []string{"GOHTTPDBG=header=2"}) // headers kept: the detail pane and curl show them
 	url := e.ui("leak")
 	ctx := browserCtx(t)
 	run(t, ctx, chromedp.Navigate(url))
@@ -373,11 +373,12 @@ func waitFile(t *testing.T, dir, ext string) []byte {
 
 // TestH2StallShown: the h2stall example's upload, stuck on flow control,
 // is marked on its rows (frame.stall) and listed under Connections with
-// its stream.
+// its stream. The program runs with a read-only admin socket: the page
+// disables its controls and says why.
 func TestH2StallShown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.start("h2stall", nil)
+	e.start("h2stall", []string{"GOHTTPDBG_ADMIN=ro"})
 	url := e.ui("h2stall")
 	ctx := browserCtx(t)
 	run(t, ctx, chromedp.Navigate(url))
@@ -388,6 +389,15 @@ func TestH2StallShown(t *testing.T) {
 	poll[bool](t, ctx, `[...document.querySelectorAll('#stalls li.stalled')].some(li => / stream 1 \(client\): stream 1 cannot send/.test(li.textContent))`)
 	poll[bool](t, ctx, `[...document.querySelectorAll('#stalls li.stalled')].some(li => / stream 1 \(server\): /.test(li.textContent))`)
 	screenshot(t, ctx, "stall.png")
+
+	run(t, ctx, chromedp.Click(chromedp.CSS(`.tab[data-view=controls]`)))
+	reason := poll[string](t, ctx, `(r => r.hidden ? '' : r.textContent)(document.getElementById('ro-reason'))`)
+	if !strings.Contains(reason, "GOHTTPDBG_ADMIN=ro") {
+		t.Errorf("ro reason %q", reason)
+	}
+	if !eval[bool](t, ctx, `document.getElementById('apply-probes').disabled && document.getElementById('lvl-frame').disabled && document.getElementById('capture-set').disabled`) {
+		t.Error("controls enabled in ro mode")
+	}
 }
 
 // TestSoakBounded: under the soak example at level 2 (thousands of

@@ -277,6 +277,7 @@ function headerRows(tbody, list) {
 async function showDetail(id) {
   st.selected = id;
   $('detail').hidden = false;
+  document.body.classList.add('detail-open');
   $('curl-text').hidden = true;
   let r;
   try {
@@ -515,7 +516,7 @@ document.addEventListener('DOMContentLoaded', () => {
     const row = e.target.closest('.row');
     if (row) showDetail(Number(row.dataset.id));
   });
-  $('detail-close').addEventListener('click', () => { $('detail').hidden = true; st.selected = null; markDirty(); });
+  $('detail-close').addEventListener('click', () => { $('detail').hidden = true; document.body.classList.remove('detail-open'); st.selected = null; markDirty(); });
   $('copy-curl').addEventListener('click', copyCurl);
   $('download-har').addEventListener('click', downloadHAR);
   $('levels').addEventListener('change', (e) => { e.target.dataset.touched = '1'; });
