@@ -338,3 +338,27 @@ func TestLiveFollowsRestart(t *testing.T) {
 		t.Fatalf("attached to %+v, want pid 2 (the restarted program)", m)
 	}
 }
+
+// TestResolve: a page without a target shows the one process, or asks
+// for a pick among several; a program name finds its process.
+func TestResolve(t *testing.T) {
+	procs := []Proc{{PID: 10, Program: "a", Socket: "/s/10.sock"}, {PID: 11, Program: "b", Socket: "/s/11.sock"}}
+	s, err := New(Config{Procs: func() []Proc { return procs }}, "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.resolve(""); err == nil || !strings.Contains(err.Error(), "2 instrumented processes run: pick one") {
+		t.Errorf("no target among two: %v", err)
+	}
+	for target, want := range map[string]int{"a": 10, "11": 11, "/s/10.sock": 10} {
+		if p, err := s.resolve(target); err != nil || p.PID != want {
+			t.Errorf("resolve(%q) = %d, %v; want %d", target, p.PID, err, want)
+		}
+	}
+	if _, err := s.resolve("c"); err == nil {
+		t.Error("resolve(c) found a process")
+	}
+	if _, err := New(Config{Procs: func() []Proc { return nil }}, "0.0.0.0:1"); err == nil {
+		t.Error("New took a non-loopback address")
+	}
+}
