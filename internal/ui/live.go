@@ -7,8 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -23,19 +24,46 @@ import (
 //	conns      /v1/conns, streams /v1/streams (every second, when changed)
 //
 // A busy process (the soak example at level 2 completes thousands of
-// exchanges a second) must not flood the page: the relay batches what
-// arrives every flushEvery and passes at most maxPerFlush exchanges per
-// batch; the rest are counted in "skipped" and shown as such. What is
-// waiting in between is held in a bounded queue, so neither this server
-// nor the page buffers without bound; the admin socket drops for this
-// reader, as for any slow reader, if even that falls behind.
+// exchanges a second) must not flood the page: the relay sends a batch
+// every flushEvery, at most maxPerFlush exchanges, a uniform sample
+// (reservoir sampling) of those completed since the last batch; the rest
+// are counted in "skipped" and shown as such. Neither this server nor the
+// page buffers without bound; the admin socket drops for this reader, as
+// for any slow reader, if even the sampling falls behind.
 const (
 	flushEvery  = 250 * time.Millisecond
 	maxPerFlush = 100
-	queueSize   = 4 * maxPerFlush
 	pollEvery   = time.Second
 	statusEvery = 5 * time.Second
 )
+
+// sampler keeps a uniform sample of at most maxPerFlush of the records
+// added since the last take.
+type sampler struct {
+	mu   sync.Mutex
+	kept []json.RawMessage
+	seen int64
+}
+
+func (s *sampler) add(b []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen++
+	if len(s.kept) < maxPerFlush {
+		s.kept = append(s.kept, b)
+	} else if j := rand.Int64N(s.seen); j < maxPerFlush {
+		s.kept[j] = b
+	}
+}
+
+// take returns the sample and how many records it left out.
+func (s *sampler) take() (kept []json.RawMessage, skipped int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept, skipped = s.kept, s.seen-int64(len(s.kept))
+	s.kept, s.seen = nil, 0
+	return kept, skipped
+}
 
 // liveEvents are the events the page draws (admin ?event= syntax).
 const liveEvents = "gc.,frame.stall,frame.goaway"
@@ -150,8 +178,7 @@ func (s *Server) attach(ctx context.Context, p Proc, out *sse) error {
 
 	// The followers start before the backlog is read, so nothing falls
 	// between the two; the page drops a record it already has (by id).
-	lines := make(chan []byte, queueSize)
-	var skipped atomic.Int64
+	var sample sampler
 	errc := make(chan error, 2)
 	follow := func(path string, deliver func([]byte)) {
 		stream := &http.Client{Transport: c.Transport} // no timeout: it lasts
@@ -171,13 +198,7 @@ func (s *Server) attach(ctx context.Context, p Proc, out *sse) error {
 		}
 		errc <- fmt.Errorf("%s ended", path)
 	}
-	go follow("/v1/requests?follow=1", func(b []byte) {
-		select {
-		case lines <- b:
-		default:
-			skipped.Add(1)
-		}
-	})
+	go follow("/v1/requests?follow=1", sample.add)
 	evc := make(chan []byte, 64)
 	go follow("/v1/events?follow=1&event="+liveEvents, func(b []byte) {
 		select {
@@ -272,26 +293,7 @@ func (s *Server) attach(ctx context.Context, p Proc, out *sse) error {
 				return err
 			}
 		case <-flush.C:
-			var recs []json.RawMessage
-		batch:
-			for len(recs) < maxPerFlush {
-				select {
-				case b := <-lines:
-					recs = append(recs, b)
-				default:
-					break batch
-				}
-			}
-			// What stayed in the queue past a full batch is sampled out:
-			// the page shows the newest, never a growing backlog.
-			for drained := false; !drained && len(recs) == maxPerFlush; {
-				select {
-				case <-lines:
-					skipped.Add(1)
-				default:
-					drained = true
-				}
-			}
+			recs, n := sample.take()
 			var evs []json.RawMessage
 		events:
 			for {
@@ -302,7 +304,6 @@ func (s *Server) attach(ctx context.Context, p Proc, out *sse) error {
 					break events
 				}
 			}
-			n := skipped.Swap(0)
 			if len(recs) > 0 || n > 0 {
 				if err := out.sendJSON("exchanges", map[string]any{"records": recs, "skipped": n}); err != nil {
 					return err

@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -32,10 +31,15 @@ import (
 )
 
 var (
-	buildOnce sync.Once
-	buildErr  error
-	binDir    string
+	dirOnce sync.Once
+	binDir  string
+	builds  sync.Map // binary name → *built
 )
+
+type built struct {
+	once sync.Once
+	err  error
+}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -62,47 +66,46 @@ func chromiumPath(t *testing.T) string {
 	return p
 }
 
-// build makes gohttpdbg (from this repository) and the examples the
-// tests look at, once.
-func build(t *testing.T) {
+// bin builds gohttpdbg (from this repository) or an example (with it),
+// once, and returns its path. Each binary builds when a test first needs
+// it, so one test's builds overlap another test's run.
+func bin(t *testing.T, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "ui-e2e-")
-		if buildErr != nil {
-			return
-		}
-		wd, _ := os.Getwd()
-		repo := filepath.Join(wd, "..", "..")
-		gh := filepath.Join(binDir, "gohttpdbg")
-		goBuild := func(s ...string) error {
-			cmd := exec.Command(s[0], s[1:]...)
-			cmd.Dir = repo
-			if out, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("%v: %v\n%s", s, err, out)
-			}
-			return nil
-		}
-		if buildErr = goBuild("go", "build", "-o", gh, "./cmd/gohttpdbg"); buildErr != nil {
-			return
-		}
-		// The examples build at once: each is mostly the std patch's
-		// compile, which the cache shares.
-		examples := []string{"leak", "h2stall", "soak"}
-		errs := make([]error, len(examples))
-		var wg sync.WaitGroup
-		for i, ex := range examples {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = goBuild(gh, "build", "-o", filepath.Join(binDir, ex), "./examples/"+ex)
-			}()
-		}
-		wg.Wait()
-		buildErr = errors.Join(errs...)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	path, err := build(name)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return path
+}
+
+func build(name string) (string, error) {
+	dirOnce.Do(func() {
+		var err error
+		if binDir, err = os.MkdirTemp("", "ui-e2e-"); err != nil {
+			panic(err)
+		}
+	})
+	path := filepath.Join(binDir, name)
+	v, _ := builds.LoadOrStore(name, &built{})
+	b := v.(*built)
+	b.once.Do(func() {
+		wd, _ := os.Getwd()
+		args := []string{"go", "build", "-o", path, "./cmd/gohttpdbg"}
+		if name != "gohttpdbg" {
+			gh, err := build("gohttpdbg")
+			if err != nil {
+				b.err = err
+				return
+			}
+			args = []string{gh, "build", "-o", path, "./examples/" + name}
+		}
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = filepath.Join(wd, "..", "..")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("%v: %v\n%s", args, err, out)
+		}
+	})
+	return path, b.err
 }
 
 // env is one test's world: its own socket directory (XDG_RUNTIME_DIR), so
@@ -114,7 +117,6 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	chromiumPath(t)
-	build(t)
 	dir, err := os.MkdirTemp("", "uie2e") // short: socket paths are at most 108 bytes
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +132,7 @@ func (e *env) environ(extra ...string) []string {
 // start runs an example until the test ends (EXAMPLE_HOLD keeps it up
 // after its work).
 func (e *env) start(name string, envs []string, args ...string) int {
-	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	cmd := exec.Command(bin(e.t, name), args...)
 	cmd.Env = e.environ(append([]string{"EXAMPLE_HOLD=5m", "GOHTTPDBG_OUT=off"}, envs...)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
@@ -142,7 +144,7 @@ func (e *env) start(name string, envs []string, args ...string) int {
 
 // ui starts `gohttpdbg ui TARGET` and returns the URL it prints.
 func (e *env) ui(target string) string {
-	cmd := exec.Command(filepath.Join(binDir, "gohttpdbg"), "ui", target)
+	cmd := exec.Command(bin(e.t, "gohttpdbg"), "ui", target)
 	cmd.Env = e.environ()
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -196,7 +196,9 @@ function render() {
   for (let i = st.exchanges.length - 1; i >= 0 && shown.length < MAX_ROWS; i--) {
     if (matches(st.exchanges[i], f)) shown.push(st.exchanges[i]);
   }
-  shown.reverse();
+  // Rows in the order they started, as a network panel draws them (a
+  // sampled batch arrives in no particular order).
+  shown.sort((a, b) => a._start - b._start);
   let t0 = Infinity, t1 = -Infinity;
   for (const r of shown) { t0 = Math.min(t0, r._start); t1 = Math.max(t1, r._end); }
   const span = Math.max(1, t1 - t0);
