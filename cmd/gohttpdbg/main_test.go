@@ -104,3 +104,18 @@ func TestBadProbesRefusedAtBuild(t *testing.T) {
 		t.Errorf("good --probes: exit %d:\n%s", code, stderr)
 	}
 }
+
+// TestUIListensOnLoopbackOnly: the page changes probes of the user's
+// processes; --addr is refused before anything listens when other hosts
+// could reach it.
+func TestUIListensOnLoopbackOnly(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:0", "example.com:0"} {
+		code, stdout, stderr := runCLI("ui", "--addr", addr)
+		if code != 2 || !strings.Contains(stderr, "loopback only") || stdout != "" {
+			t.Errorf("ui --addr %s: exit %d, want 2 and the reason:\n%s%s", addr, code, stdout, stderr)
+		}
+	}
+	if code, _, stderr := runCLI("ui", "a", "b"); code != 2 || !strings.Contains(stderr, "usage: gohttpdbg ui") {
+		t.Errorf("ui a b: exit %d:\n%s", code, stderr)
+	}
+}

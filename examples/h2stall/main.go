@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"time"
 )
 
@@ -30,4 +31,13 @@ func main() {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	fmt.Println(resp.Proto, resp.StatusCode, string(b))
+	hold()
+}
+
+// hold keeps the program up for $EXAMPLE_HOLD (a Go duration), so that
+// `gohttpdbg ui` or `ctl` can look at it after its work is done.
+func hold() {
+	if d, err := time.ParseDuration(os.Getenv("EXAMPLE_HOLD")); err == nil {
+		time.Sleep(d)
+	}
 }

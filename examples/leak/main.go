@@ -39,4 +39,13 @@ func main() {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
 	}
+	hold()
+}
+
+// hold keeps the program up for $EXAMPLE_HOLD (a Go duration), so that
+// `gohttpdbg ui` or `ctl` can look at it after its work is done.
+func hold() {
+	if d, err := time.ParseDuration(os.Getenv("EXAMPLE_HOLD")); err == nil {
+		time.Sleep(d)
+	}
 }
