@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,38 +14,37 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
 )
 
-// owner records what a body tells its client request.
+// owner records what a body tells its client request, from whichever
+// goroutine (a leaked body's, the finalizers').
 type owner struct {
-	mu       sync.Mutex
-	ended    int
-	n        int64
-	released int
-	lost     []string
+	ended, released atomic.Int32
+	n               atomic.Int64
+	lost            atomic.Pointer[[]string]
 }
 
-func (o *owner) BodyEnded(now, n int64) {
-	o.mu.Lock()
-	o.ended++
-	o.n = n
-	o.mu.Unlock()
-}
+func (o *owner) BodyEnded(now, n int64) { o.ended.Add(1); o.n.Store(n) }
 
-func (o *owner) ConnReleased(int64) {
-	o.mu.Lock()
-	o.released++
-	o.mu.Unlock()
-}
+func (o *owner) ConnReleased(int64) { o.released.Add(1) }
 
 func (o *owner) ConnLost(reason string) {
-	o.mu.Lock()
-	o.lost = append(o.lost, reason)
-	o.mu.Unlock()
+	for {
+		old := o.lost.Load()
+		var l []string
+		if old != nil {
+			l = append(l, *old...)
+		}
+		l = append(l, reason)
+		if o.lost.CompareAndSwap(old, &l) {
+			return
+		}
+	}
 }
 
 func (o *owner) snapshot() (ended int, n int64, released int, lost []string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.ended, o.n, o.released, append([]string(nil), o.lost...)
+	if l := o.lost.Load(); l != nil {
+		lost = *l
+	}
+	return int(o.ended.Load()), o.n.Load(), int(o.released.Load()), lost
 }
 
 func response(body string, length int64) *http.Response {

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -26,9 +25,9 @@ func TestNestedWrappersFollowOnce(t *testing.T) {
 	r := httptest.NewRequest("GET", "/nested-once", nil)
 	ServeHTTP(outer, "srv.go:1", httptest.NewRecorder(), r)
 
-	var mine []probes.Event
+	var mine []probes.Event // the test's own: no other request has either site
 	for _, e := range rec.Named("header.request") {
-		if u, _ := e.Attr("url"); strings.Contains(u.Str, "/nested-once") {
+		if e.Site == "srv.go:1" || e.Site == "reg.go:2" {
 			mine = append(mine, e)
 		}
 	}
@@ -69,5 +68,38 @@ func TestInstrumentComposesOnce(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the connection is not in the inventory as a new server connection: %+v", probes.Conns())
+	}
+}
+
+// BenchmarkServerPath is the probes' own work around one request served
+// on a kept-alive HTTP/1 connection, without the network: the connection
+// turning active and idle, and the handler wrapper.
+func BenchmarkServerPath(b *testing.B) {
+	for _, spec := range []string{"all=0", "all=1", "all=2"} {
+		b.Run(spec, func(b *testing.B) {
+			probetest.Configure(b, spec)
+			s := &http.Server{}
+			Instrument(s, "bench.go:2")
+			c1, c2 := net.Pipe()
+			defer c1.Close()
+			defer c2.Close()
+			ctx := context.WithValue(context.Background(), http.ServerContextKey, s)
+			ctx = s.ConnContext(ctx, c1)
+			s.ConnState(c1, http.StateNew)
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				io.WriteString(w, "hello, world\n")
+			})
+			w := httptest.NewRecorder()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r := httptest.NewRequest("GET", "/x", nil).WithContext(ctx)
+				s.ConnState(c1, http.StateActive)
+				ServeHTTP(h, "bench.go:3", w, r)
+				s.ConnState(c1, http.StateIdle)
+				w.Body.Reset()
+			}
+		})
 	}
 }
