@@ -217,8 +217,29 @@ func evictOldestLocked() {
 	connsFast.Delete(oldest.key)
 }
 
-// ID returns the connection's id.
-func (e *ConnEntry) ID() uint64 { return e.info.ID } // immutable once set
+// ID returns the connection's id; 0 for a nil e.
+func (e *ConnEntry) ID() uint64 {
+	if e == nil {
+		return 0
+	}
+	return e.info.ID // immutable once set
+}
+
+// Proto returns the protocol the connection's TLS handshake negotiated,
+// once NoteTLS saw it ("h2", "http/1.1"…), else "".
+func (e *ConnEntry) Proto() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.info.Proto
+}
+
+// CountRequest counts a request served on the connection, for one whose
+// state changes do not tell its requests (SetState's countRequest).
+func (e *ConnEntry) CountRequest() {
+	e.mu.Lock()
+	e.info.Requests++
+	e.mu.Unlock()
+}
 
 // Local and Remote return the connection's addresses, as the registry
 // first saw them.
