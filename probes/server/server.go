@@ -256,7 +256,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	}
 	sr.journal = probes.JournalOn()
 	if sr.journal {
-		sr.capture = probes.JournalServerStart(sr.id, sr.conn, sr.start, site, r)
+		sr.capture = probes.JournalServerStart(sr.id, sr.conn, streamID(w, r), sr.start, site, r)
 	}
 	if hl >= 1 {
 		sr.requestHeaders()
@@ -581,4 +581,18 @@ func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, 
 		return rwH2{rw}, rw
 	}
 	return nil, nil
+}
+
+// streamID returns the HTTP/2 stream r came on: the std patch gives the
+// HTTP/2 servers' response writer (Go 1.26's, Go 1.27's, x/net's) a
+// GohttpdbgStreamID method. 0 for HTTP/1, or when w is a wrapper of the
+// program's (a rewritten handler behind middleware).
+func streamID(w http.ResponseWriter, r *http.Request) uint32 {
+	if r.ProtoMajor != 2 {
+		return 0
+	}
+	if s, ok := w.(interface{ GohttpdbgStreamID() uint32 }); ok {
+		return s.GohttpdbgStreamID()
+	}
+	return 0
 }
