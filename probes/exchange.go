@@ -40,8 +40,8 @@ type Exchange struct {
 	Status int       `json:"status"`          // 0 when there was no response
 	Error  string    `json:"error,omitempty"`
 	Conn   uint64    `json:"conn,omitempty"`
-	// Stream is the HTTP/2 stream id of a server exchange (0: HTTP/1, or
-	// not known).
+	// Stream is the exchange's HTTP/2 stream id (0: HTTP/1, or not
+	// known).
 	Stream uint32 `json:"stream,omitempty"`
 	Reused bool   `json:"reused"`
 	Remote string `json:"remote,omitempty"`
@@ -246,6 +246,22 @@ func JournalConn(id, conn uint64, reused bool, local, remote string, at int64) {
 	}
 	if s := j.slotFor(id); s != nil {
 		s.conn, s.reused, s.connNew, s.local, s.remote, s.gotConn = conn, reused, !reused, local, remote, at
+		s.mu.Unlock()
+	}
+}
+
+// JournalStream records the connection and HTTP/2 stream a client
+// request's response came on (conn: kept if the record has one).
+func JournalStream(id, conn uint64, stream uint32) {
+	j := theJournal.Load()
+	if j == nil {
+		return
+	}
+	if s := j.slotFor(id); s != nil {
+		if s.conn == 0 {
+			s.conn = conn
+		}
+		s.stream = stream
 		s.mu.Unlock()
 	}
 }

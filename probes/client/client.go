@@ -199,8 +199,11 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		if cr.light || cr.std {
 			cr.lightTTFB(now)
 		}
-		if cr.host != nil && resp.ProtoMajor == 2 {
-			cr.host.sawH2()
+		if resp.ProtoMajor == 2 {
+			cr.h2Stream(resp)
+			if cr.host != nil {
+				cr.host.sawH2()
+			}
 		}
 		if probes.Level(probes.Body) >= 1 {
 			cr.wrapBody(resp, now)

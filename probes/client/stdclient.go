@@ -115,3 +115,24 @@ func stdHost(t *http.Transport, scheme, addr string) *hostState {
 	}
 	return hostFor(t, addr)
 }
+
+// h2Stream records the connection and stream an HTTP/2 response came on,
+// read from its Body before the body probe wraps it: the std patch gives
+// net/http's HTTP/2 response bodies (and x/net's) a GohttpdbgStream
+// method. net/http's HTTP/2 client reports no connection to the std hooks,
+// and nothing else names the stream.
+func (cr *Request) h2Stream(resp *http.Response) {
+	b, ok := resp.Body.(interface{ GohttpdbgStream() (net.Conn, uint32) })
+	if !ok {
+		return
+	}
+	c, stream := b.GohttpdbgStream()
+	conn := probes.ConnID(c)
+	cr.mu.Lock()
+	if cr.conn == 0 {
+		cr.conn = conn
+	}
+	conn = cr.conn
+	cr.mu.Unlock()
+	probes.JournalStream(cr.id, conn, stream)
+}

@@ -64,6 +64,17 @@ func (w *{{.P}}responseWriter) GohttpdbgStreamID() uint32 {
 }
 `
 
+const clientStreamHelper = `
+// GohttpdbgStream returns the connection and the HTTP/2 stream a client
+// response came on: the probes find them on the response's Body.
+func (b {{.P}}transportResponseBody) GohttpdbgStream() (net.Conn, uint32) {
+	if b.cs == nil || b.cs.cc == nil {
+		return nil, 0
+	}
+	return b.cs.cc.tconn, b.cs.ID
+}
+`
+
 // h2Hooks are the hook points of an HTTP/2 implementation (Go 1.26's
 // h2_bundle.go in net/http, Go 1.27's net/http/internal/http2,
 // golang.org/x/net/http2), in the order they are applied; then h2debug's.
@@ -141,8 +152,16 @@ var h2Hooks = hookSet{
 			needs: []string{"{{.P}}responseWriter{rws}", "{{.P}}responseWriterState{stream}", "{{.P}}stream{id}"},
 			lost:  "server exchanges carry no HTTP/2 stream id",
 		},
+		{
+			// What the helper GohttpdbgStream reads: a client response's
+			// connection and stream, for the probes' exchange records.
+			kind: declsOnly, label: "{{.P}}transportResponseBody", when: clientOwn,
+			needs: []string{"{{.P}}transportResponseBody{cs}", "{{.P}}clientStream{ID,cc}", "{{.P}}ClientConn{tconn}"},
+			lost:  "client exchanges carry no HTTP/2 connection or stream id",
+		},
 	}, h2DebugHooks...),
 	helpers: []helper{
+		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2Helpers + h2DebugRedact)},
 		{code: tmpl(streamIDHelper), after: []string{"{{.P}}responseWriter"}},
 		{code: tmpl(h2DebugTakeover), after: []string{"takeover"}},

@@ -134,10 +134,9 @@ function markDirty() { st.dirty = true; }
 
 // stallsOf returns the frame.stall events of r's connection while it ran:
 // for an exchange that knows its HTTP/2 stream, those of that stream and of
-// the connection's own window (stream 0). A client HTTP/2 exchange does not
-// know its connection's id (the journal sees the request, not the HTTP/2
-// connection under it): its stalls are then those of a client connection
-// to its host.
+// the connection's own window (stream 0). A client HTTP/2 exchange without
+// a connection id (a response without a body, a build without the std
+// patch) gets those of a client connection to its host.
 function stallsOf(r) {
   return st.stalls.filter((s) => {
     if (s.event !== 'frame.stall' || s._t < r._start - 5 || s._t > r._end + 5) return false;
