@@ -56,7 +56,7 @@ type benchArgs struct {
 	levels    []int
 	levelsSet bool
 	spins     []string // --spin, as written (a duration each)
-	h2debug   int             // --http2debug, 0 for none
+	h2debug   int      // --http2debug, 0 for none
 	json      bool
 	out       string
 	dir       string   // -C
