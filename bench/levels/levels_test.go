@@ -32,9 +32,15 @@
 // run, the yardstick of the level-1 goal.
 //
 // Per variant: <name>-ns/req and -cpu-ns/req (medians over rounds),
-// -allocs/req (every goroutine's heap allocations in the timed slices,
-// exact: runtime.ReadMemStats around each), and but for the base -% and
-// -cpu-% (the median over rounds of the slice against the base's).
+// -allocs/req and -B/req (every goroutine's heap allocations in the timed
+// slices, exact: runtime.ReadMemStats around each), and but for the base
+// -% and -cpu-% (the median over rounds of the slice against the base's).
+//
+// What the comparison cannot attribute: the collector's work. A cycle
+// starts when the heap has grown enough, in whichever slice that happens,
+// so a variant that allocates more shares its extra cycles with the
+// others; -B/req says how much more it allocates, and `gohttpdbg bench`,
+// process against process, includes the collector.
 package levels
 
 import (
@@ -135,6 +141,7 @@ type slices struct {
 	spinAlone []time.Duration // [variant]: its spin timed alone, 0 without one
 	wall, cpu [][]float64     // [variant][round], ns per request
 	mallocs   []uint64        // [variant]: heap allocations in its timed slices
+	bytes     []uint64        // [variant]: bytes allocated in its timed slices
 	requests  []int           // [variant]: requests in its timed slices
 }
 
@@ -187,7 +194,7 @@ func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair,
 
 	rounds := max(1, b.N/(len(vs)*slice))
 	s := slices{variants: vs, spinAlone: spinAlone, wall: make([][]float64, len(vs)), cpu: make([][]float64, len(vs)),
-		mallocs: make([]uint64, len(vs)), requests: make([]int, len(vs))}
+		mallocs: make([]uint64, len(vs)), bytes: make([]uint64, len(vs)), requests: make([]int, len(vs))}
 	var m0, m1 runtime.MemStats
 	b.ResetTimer()
 	for _, order := range roundOrders(rounds, len(vs), rand.Perm) {
@@ -209,6 +216,7 @@ func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair,
 			s.wall[li] = append(s.wall[li], float64(wall)/slice)
 			s.cpu[li] = append(s.cpu[li], float64(c1-c0)/slice)
 			s.mallocs[li] += m1.Mallocs - m0.Mallocs
+			s.bytes[li] += m1.TotalAlloc - m0.TotalAlloc
 			s.requests[li] += slice
 		}
 	}
@@ -227,6 +235,7 @@ func (s slices) report(b *testing.B) {
 		b.ReportMetric(median(s.cpu[i]), v.name+"-cpu-ns/req")
 		if s.requests[i] > 0 {
 			b.ReportMetric(float64(s.mallocs[i])/float64(s.requests[i]), v.name+"-allocs/req")
+			b.ReportMetric(float64(s.bytes[i])/float64(s.requests[i]), v.name+"-B/req")
 		}
 		if s.spinAlone[i] > 0 {
 			b.ReportMetric(float64(s.spinAlone[i]), v.name+"-spin-alone-ns")
