@@ -26,10 +26,10 @@
 //	gohttpdbg test -run '^$' -bench Levels -benchtime 90000x ./bench/levels -args -variants 'all=0 all=0,body=1 all=0,dial=1'
 //
 // A spin=DURATION item adds that much CPU work, timed alone, to each of
-// the variant's requests on each side (the client before it sends, the
-// handler before it answers): the default 'spin=1700ns' beside level 0
-// shows what 1.7 µs of pure work per side costs a request in the same
-// run, the yardstick of the level-1 goal.
+// the variant's requests, half on each side (the client before it sends,
+// the handler before it answers): the default 'spin=1700ns' beside level
+// 0 shows what 1.7 µs of pure work costs a request in the same run, the
+// yardstick of the level-1 goal.
 //
 // Per variant: <name>-ns/req and -cpu-ns/req (medians over rounds),
 // -allocs/req and -B/req (every goroutine's heap allocations in the timed
@@ -82,7 +82,7 @@ var variantsFlag = flag.String("variants", "all=0 spin=1700ns all=1 all=2", "spa
 type variant struct {
 	name   string // L0, L1, L2 for all=0, all=1, all=2; the spec otherwise
 	levels [probes.NumProbes]int
-	spin   time.Duration // work added to each request on each side (loopback.SpinRounds)
+	spin   time.Duration // work added to each request, half on each side (loopback.SpinRounds)
 }
 
 // parseVariants reads -variants; each spec applies to every probe at 0.

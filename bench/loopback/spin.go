@@ -10,17 +10,18 @@ import (
 
 // The spin is the calibration the overhead goals are read against: a
 // fixed amount of arithmetic (no memory, no system call) that takes a
-// given time when run alone, added to each request on each side — the
-// client before it sends, the server's handler before it answers — where
-// the probes add their work. What a variant with spin=1700ns costs against
-// the base in the same run is what 1.7 µs of pure work per side costs a
+// given time when run alone, added to each request, half on each side —
+// the client before it sends, the server's handler before it answers —
+// where the probes add their work. What a variant with spin=1700ns costs
+// against the base in the same run is what 1.7 µs of pure work costs a
 // request on this machine, so a probe level's percentage can be read as
-// microseconds of work, and "≤ 3 %" checked against a variant that adds
-// 3 % of a request's work.
+// microseconds of work, and the level-1 goal ("≤ 3 %", about 1.7 µs of
+// work for both sides together when it was set) checked against a
+// variant that adds that much.
 
 // SpinEnv names the environment variable that sets a pair's spin when it
-// starts (a duration, per request and side): how `gohttpdbg bench --spin`
-// adds a calibration variant to a plain build.
+// starts (a duration per request, half on each side): how `gohttpdbg
+// bench --spin` adds a calibration variant to a plain build.
 const SpinEnv = "GOHTTPDBG_BENCH_SPIN"
 
 // spinWork runs n rounds of xorshift, a chain of dependent register
@@ -51,18 +52,19 @@ func (p *Pair) spin() {
 // from SpinRounds; 0 removes it.
 func (p *Pair) SetSpin(rounds int) { p.spinRounds.Store(int64(rounds)) }
 
-// SpinRounds returns the rounds of work that take d when run alone, and
-// the time they take then (median of several timings).
+// SpinRounds returns the rounds of work per side that make d per request
+// (both sides together) when run alone, and the time the two sides' work
+// takes then (twice the median of several timings of one side's).
 func SpinRounds(d time.Duration) (int, time.Duration) {
 	if d <= 0 {
 		return 0, 0
 	}
 	const probe = 1 << 16
-	n := int(float64(probe) * float64(d) / float64(timeSpin(probe)))
+	n := int(float64(probe) * float64(d/2) / float64(timeSpin(probe)))
 	if n < 1 {
 		n = 1
 	}
-	return n, timeSpin(n)
+	return n, 2 * timeSpin(n)
 }
 
 // timeSpin is the median time of n rounds over 21 runs.

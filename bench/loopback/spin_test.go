@@ -9,8 +9,13 @@ func TestSpinRounds(t *testing.T) {
 	if n, d := SpinRounds(0); n != 0 || d != 0 {
 		t.Fatalf("SpinRounds(0) = %d, %v", n, d)
 	}
-	n1, _ := SpinRounds(20 * time.Microsecond)
+	n1, d1 := SpinRounds(20 * time.Microsecond)
 	n2, _ := SpinRounds(200 * time.Microsecond)
+	// Both sides' work together: about 20µs, not 10 or 40 (wide bounds,
+	// for a busy machine's short timings).
+	if d1 < 10*time.Microsecond || d1 > 200*time.Microsecond {
+		t.Errorf("SpinRounds(20µs) takes %v alone, want about 20µs for both sides", d1)
+	}
 	// The rounds scale with the duration (a factor of 10, within what a
 	// busy machine does to two short timings).
 	if r := float64(n2) / float64(n1); n1 <= 0 || r < 3 || r > 30 {

@@ -36,8 +36,8 @@ func init() {
 			"  --probes=SPEC    the probes to measure, GOHTTPDBG syntax; with --levels each listed\n" +
 			"                   probe runs at L and the others at 0; without, one variant runs SPEC as is\n" +
 			"  --spin=D[,D…]    a variant per duration: the plain build with GOHTTPDBG_BENCH_SPIN=D,\n" +
-			"                   D of pure work per request and side in benchmarks that read it (./bench):\n" +
-			"                   the yardstick of the overhead goals\n" +
+			"                   D of pure work per request, half on each side, in benchmarks that read it\n" +
+			"                   (./bench): the yardstick of the overhead goals\n" +
 			"  --http2debug=N   a variant: the plain build with GODEBUG=http2debug=N (1 or 2), its\n" +
 			"                   standard error (where Go's log goes) discarded\n" +
 			"  --json           print the comparison as JSON\n" +
@@ -106,7 +106,7 @@ func parseBenchArgs(g *globals, args []string) (*benchArgs, error) {
 	fs.StringVar(&ba.probes, "probes", ba.probes, "the instrumented variant's probe levels (GOHTTPDBG syntax)")
 	fs.StringVar(&ba.out, "out", "", "keep the raw benchmark output in this directory")
 	levels := fs.String("levels", "", "compare these probe levels (comma-separated) against the plain build")
-	spins := fs.String("spin", "", "calibration variants: the plain build with this much work per request and side")
+	spins := fs.String("spin", "", "calibration variants: the plain build with this much work per request")
 	fs.IntVar(&ba.h2debug, "http2debug", 0, "a variant: the plain build with GODEBUG=http2debug=N")
 	var ours, goArgs []string
 	for i := 0; i < len(args); i++ {
