@@ -44,7 +44,8 @@ func init() {
 			"  --out DIR        keep the raw results, DIR/plain.txt, DIR/level1.txt…, for benchstat\n\n" +
 			"Probe output goes nowhere (GOHTTPDBG_OUT=off) unless GOHTTPDBG_OUT is set: at level 2\n" +
 			"events are still built and pass through the ring (the \"ring only\" cost), but are not\n" +
-			"rendered or written.",
+			"rendered or written. The breaker is off (GOHTTPDBG_BREAKER=0) unless set: a benchmark\n" +
+			"at level 2 would trip it and measure level 1.",
 		usage: "bench [--probes=SPEC] [--levels=1,2] [--spin=D,…] [--http2debug=N] [--json] [--out DIR] [go test flags] [packages]",
 		run:   benchVerb,
 	})
@@ -449,6 +450,22 @@ func exitCode(err error) int {
 	return 1
 }
 
+// benchEnv is the environment of every run: the caller's, with the probes'
+// output off and the breaker off unless the caller set them.
+func benchEnv(environ []string, getenv func(string) string) []string {
+	env := append([]string(nil), environ...)
+	if getenv("GOHTTPDBG_OUT") == "" {
+		env = append(env, "GOHTTPDBG_OUT=off")
+	}
+	if getenv("GOHTTPDBG_BREAKER") == "" {
+		// A loopback benchmark at level 2 emits frame events faster than
+		// the default budget: the breaker would drop the probe to level 1
+		// within the first second and the run measure that instead.
+		env = append(env, "GOHTTPDBG_BREAKER=0")
+	}
+	return env
+}
+
 // roundOrder is the order of n variants in round (from 1): as listed in
 // odd rounds, reversed in even ones (ABC CBA ABC…), so that drift over a
 // pair of rounds favours no variant.
@@ -469,10 +486,7 @@ func roundOrder(round, n int) []int {
 func runBench(g *globals, ba *benchArgs, pkgs []*benchPkg) int {
 	vs := ba.variants()
 	results := make([]bytes.Buffer, len(vs))
-	env := os.Environ()
-	if os.Getenv("GOHTTPDBG_OUT") == "" {
-		env = append(env, "GOHTTPDBG_OUT=off")
-	}
+	env := benchEnv(os.Environ(), os.Getenv)
 	// A variant's discarded standard error goes straight to the device,
 	// not through a pipe: writing the log is the variant's cost, copying
 	// it would be this process's.

@@ -127,3 +127,16 @@ func TestRoundOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchEnv(t *testing.T) {
+	none := func(string) string { return "" }
+	if got := strings.Join(benchEnv([]string{"A=1"}, none), " "); got != "A=1 GOHTTPDBG_OUT=off GOHTTPDBG_BREAKER=0" {
+		t.Errorf("defaults: %q", got)
+	}
+	set := func(k string) string {
+		return map[string]string{"GOHTTPDBG_OUT": "x.jsonl", "GOHTTPDBG_BREAKER": "1000"}[k]
+	}
+	if got := strings.Join(benchEnv([]string{"GOHTTPDBG_OUT=x.jsonl", "GOHTTPDBG_BREAKER=1000"}, set), " "); got != "GOHTTPDBG_OUT=x.jsonl GOHTTPDBG_BREAKER=1000" {
+		t.Errorf("the caller's settings: %q", got)
+	}
+}
