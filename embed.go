@@ -1,8 +1,8 @@
 // Package gohttpdbg carries the sources of the injected runtime (packages
 // probes and runtimehooks) inside the gohttpdbg binary, so that an
 // instrumented build needs nothing but the tool itself: the build driver
-// (package rewrite) unpacks them into a cache directory and points the user's
-// build at that copy.
+// (package buildplan, through package modgraph) unpacks them into a cache
+// directory and points the user's build at that copy.
 package gohttpdbg
 
 import "embed"

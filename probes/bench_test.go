@@ -70,11 +70,11 @@ func BenchmarkAppendJSON(b *testing.B) {
 }
 
 // BenchmarkCallerSite: what attributing a request made in a library costs
-// (StdClientStart): the stack's PCs, hashed, found in the cache.
+// (client.StdStart): the stack's PCs, hashed, found in the cache.
 func BenchmarkCallerSite(b *testing.B) {
 	b.ReportAllocs()
-	callerSite(0)
+	CallerSite(0)
 	for i := 0; i < b.N; i++ {
-		callerSite(0)
+		CallerSite(0)
 	}
 }

@@ -347,8 +347,8 @@ func (c *captureState) redactForm(s string) (string, error) {
 	return q.Encode(), nil
 }
 
-// journalBody adds p to exchange id's captured request or response body.
-func journalBody(id uint64, resp bool, p []byte) {
+// JournalBody adds p to exchange id's captured request or response body.
+func JournalBody(id uint64, resp bool, p []byte) {
 	j := theJournal.Load()
 	if j == nil || len(p) == 0 {
 		return
@@ -361,6 +361,12 @@ func journalBody(id uint64, resp bool, p []byte) {
 	}
 }
 
+// CaptureReader returns rc teeing what is read into client request id's
+// capture.
+func CaptureReader(rc io.ReadCloser, id uint64) io.ReadCloser {
+	return &captureReader{rc: rc, id: id}
+}
+
 // captureReader tees a client request's body into its capture.
 type captureReader struct {
 	rc io.ReadCloser
@@ -369,22 +375,25 @@ type captureReader struct {
 
 func (r *captureReader) Read(p []byte) (int, error) {
 	n, err := r.rc.Read(p)
-	journalBody(r.id, false, p[:n])
+	JournalBody(r.id, false, p[:n])
 	return n, err
 }
 
 func (r *captureReader) Close() error { return r.rc.Close() }
 
-// captureWriter tees a server response into its capture.
+// CaptureWriter returns a writer of server request id's response body
+// into its capture.
+func CaptureWriter(id uint64) io.Writer { return captureWriter{id} }
+
 type captureWriter struct{ id uint64 }
 
 func (w captureWriter) Write(p []byte) (int, error) {
-	journalBody(w.id, true, p)
+	JournalBody(w.id, true, p)
 	return len(p), nil
 }
 
-// journalCaptures reports whether exchange id is under a capture rule.
-func journalCaptures(id uint64) bool {
+// JournalCaptures reports whether exchange id is under a capture rule.
+func JournalCaptures(id uint64) bool {
 	j := theJournal.Load()
 	if j == nil || captureRule.Load() == nil {
 		return false

@@ -14,7 +14,7 @@ import (
 // clockBase pairs a wall-clock reading with the monotonic clock.
 var (
 	clockBase     = time.Now()
-	clockBaseNano = nanotime() - 1 // mono() > 0 from the start
+	clockBaseNano = nanotime() - 1 // Mono() > 0 from the start
 	clockBaseUnix = clockBase.UnixNano()
 )
 
@@ -27,26 +27,26 @@ var (
 //go:linkname nanotime runtime.nanotime
 func nanotime() int64
 
-// mono returns the monotonic clock in nanoseconds since clockBase
+// Mono returns the monotonic clock in nanoseconds since clockBase
 // (always > 0 once the process runs, so 0 can mean "not yet").
 //
 // It and Now are nosplit, for EmitRaw.
 //
 //go:nosplit
-func mono() int64 { return nanotime() - clockBaseNano }
+func Mono() int64 { return nanotime() - clockBaseNano }
 
-// sinceMono returns the time elapsed since the monotonic reading m.
-func sinceMono(m int64) time.Duration { return time.Duration(mono() - m) }
+// SinceMono returns the time elapsed since the monotonic reading m.
+func SinceMono(m int64) time.Duration { return time.Duration(Mono() - m) }
 
-// wallAt converts a monotonic reading to wall-clock time, for display.
-func wallAt(m int64) time.Time { return clockBase.Add(time.Duration(m)) }
+// WallAt converts a monotonic reading to wall-clock time, for display.
+func WallAt(m int64) time.Time { return clockBase.Add(time.Duration(m)) }
 
-// monoAt converts a wall-clock time (one the runtime reports, such as a
+// MonoAt converts a wall-clock time (one the runtime reports, such as a
 // GC pause's end) to a monotonic reading.
-func monoAt(t time.Time) int64 { return int64(t.Sub(clockBase)) }
+func MonoAt(t time.Time) int64 { return int64(t.Sub(clockBase)) }
 
 // Now returns the current time in Unix nanoseconds as events carry it:
 // wall clock at process start plus monotonic time since.
 //
 //go:nosplit
-func Now() int64 { return clockBaseUnix + mono() }
+func Now() int64 { return clockBaseUnix + Mono() }

@@ -6,12 +6,12 @@ import (
 )
 
 func TestMonoClock(t *testing.T) {
-	m := mono()
+	m := Mono()
 	time.Sleep(2 * time.Millisecond)
-	if d := sinceMono(m); d < 2*time.Millisecond || d > time.Minute {
+	if d := SinceMono(m); d < 2*time.Millisecond || d > time.Minute {
 		t.Fatalf("sinceMono after a 2ms sleep = %v", d)
 	}
-	if w := wallAt(mono()); time.Since(w).Abs() > time.Second {
-		t.Fatalf("wallAt(now) = %v, time.Now() = %v", w, time.Now())
+	if w := WallAt(Mono()); time.Since(w).Abs() > time.Second {
+		t.Fatalf("WallAt(now) = %v, time.Now() = %v", w, time.Now())
 	}
 }

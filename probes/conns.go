@@ -41,11 +41,13 @@ type ConnInfo struct {
 	Proto, TLS string
 }
 
-// A connection's entry changes state twice a request. Its state is
+// ConnEntry is a connection's entry in the registry (ConnFor): what the
+// inventory (Conns) lists of it. A connection's entry changes state twice
+// a request. Its state is
 // guarded by its own mutex, which only that connection's goroutines and
 // the inventory take: one lock for every connection would serialize the
 // state changes of all of them, three per request.
-type connEntry struct {
+type ConnEntry struct {
 	key    uintptr
 	opened int64 // mono
 	// info: ID is immutable once set; Side, Local and Remote are guarded by
@@ -55,7 +57,7 @@ type connEntry struct {
 	mu      sync.Mutex
 	since   int64       // mono, guarded by mu
 	sideSet atomic.Bool // info.Side is known: the lock-free lookup may return the entry
-	tlsSeen atomic.Bool // info.Proto and info.TLS are set (noteTLS)
+	tlsSeen atomic.Bool // info.Proto and info.TLS are set (NoteTLS)
 	// closed reports that the program closed the connection; nil for a
 	// connection type whose closing the runtime cannot see. Immutable.
 	closed func() bool
@@ -70,24 +72,25 @@ const maxConns = 8192
 // insertions, evictions and the inventory.
 var (
 	connsMu   sync.Mutex
-	conns     = map[uintptr]*connEntry{}
-	connsFast sync.Map // uintptr → *connEntry, the same entries as conns
+	conns     = map[uintptr]*ConnEntry{}
+	connsFast sync.Map // uintptr → *ConnEntry, the same entries as conns
 )
 
 // ConnID returns the id of c, assigning one the first time c is seen, so
 // that every probe (dial, header, body, frame) names a connection the same
 // way. It returns 0 for a nil or non-pointer conn.
 func ConnID(c net.Conn) uint64 {
-	e := connFor(c, "")
+	e := ConnFor(c, "")
 	if e == nil {
 		return 0
 	}
 	return e.info.ID // immutable once set
 }
 
-// connFor returns c's registry entry, creating it; side is recorded when
-// known.
-func connFor(c net.Conn, side string) *connEntry {
+// ConnFor returns c's registry entry, creating it; side ("client",
+// "server") is recorded when known. It returns nil for a nil or
+// non-pointer conn.
+func ConnFor(c net.Conn, side string) *ConnEntry {
 	if c == nil {
 		return nil
 	}
@@ -97,7 +100,7 @@ func connFor(c net.Conn, side string) *connEntry {
 	}
 	key := v.Pointer()
 	if e, ok := connsFast.Load(key); ok {
-		if e := e.(*connEntry); side == "" || e.sideSet.Load() {
+		if e := e.(*ConnEntry); side == "" || e.sideSet.Load() {
 			return e
 		}
 	}
@@ -113,9 +116,9 @@ func connFor(c net.Conn, side string) *connEntry {
 	if len(conns) >= maxConns {
 		evictOldestLocked()
 	}
-	now := mono()
-	e := &connEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side}, opened: now, since: now}
-	e.info.Local, e.info.Remote = connAddrs(c)
+	now := Mono()
+	e := &ConnEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side}, opened: now, since: now}
+	e.info.Local, e.info.Remote = ConnAddrs(c)
 	e.sideSet.Store(side != "")
 	switch p := c.(type) {
 	case *tls.Conn:
@@ -135,7 +138,7 @@ func connFor(c net.Conn, side string) *connEntry {
 // see that p was closed before that: a closed connection may stay
 // uncollected for minutes, held by a pool or a leaked reference. The weak
 // pointer keeps nothing alive.
-func watchConn[T any](e *connEntry, p *T) {
+func watchConn[T any](e *ConnEntry, p *T) {
 	runtime.AddCleanup(p, forgetConn, connKey{e.key, e.info.ID})
 	wp := weak.Make(p)
 	e.closed = func() bool {
@@ -166,10 +169,10 @@ func connClosed(c net.Conn) bool {
 	return rc.Control(func(uintptr) {}) != nil
 }
 
-// connAddrs returns c's addresses as strings. A net.Conn of the
+// ConnAddrs returns c's addresses as strings. A net.Conn of the
 // program's own (a test double, a wrapper around nothing) may return nil
 // or panic there; the probes must not be the ones to crash.
-func connAddrs(c net.Conn) (local, remote string) {
+func ConnAddrs(c net.Conn) (local, remote string) {
 	defer func() { _ = recover() }()
 	if a := c.LocalAddr(); a != nil {
 		local = a.String()
@@ -181,9 +184,9 @@ func connAddrs(c net.Conn) (local, remote string) {
 }
 
 // RemoteAddr returns c's remote address as a string, "" when it has none
-// or its RemoteAddr panics (see connAddrs).
+// or its RemoteAddr panics (see ConnAddrs).
 func RemoteAddr(c net.Conn) string {
-	_, remote := connAddrs(c)
+	_, remote := ConnAddrs(c)
 	return remote
 }
 
@@ -204,7 +207,7 @@ func forgetConn(k connKey) {
 }
 
 func evictOldestLocked() {
-	var oldest *connEntry
+	var oldest *ConnEntry
 	for _, e := range conns {
 		if oldest == nil || e.info.ID < oldest.info.ID {
 			oldest = e
@@ -214,14 +217,34 @@ func evictOldestLocked() {
 	connsFast.Delete(oldest.key)
 }
 
-// noteTLS records, once per connection, what c's TLS handshake
+// ID returns the connection's id.
+func (e *ConnEntry) ID() uint64 { return e.info.ID } // immutable once set
+
+// Local and Remote return the connection's addresses, as the registry
+// first saw them.
+func (e *ConnEntry) Local() string { return e.info.Local }
+
+func (e *ConnEntry) Remote() string { return e.info.Remote }
+
+// Requests returns how many requests the connection served.
+func (e *ConnEntry) Requests() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.info.Requests
+}
+
+// Forget removes the entry: the connection is closed or hijacked, the
+// probes no longer follow it.
+func (e *ConnEntry) Forget() { forgetConn(connKey{e.key, e.info.ID}) }
+
+// NoteTLS records, once per connection, what c's TLS handshake
 // negotiated. The caller knows the handshake is over: reading the state of
-// a tls.Conn waits for a handshake in progress.
-func noteTLS(e *connEntry, c net.Conn) {
+// a tls.Conn waits for a handshake in progress. A nil e does nothing.
+func (e *ConnEntry) NoteTLS(c net.Conn) {
 	if e == nil || e.tlsSeen.Load() {
 		return
 	}
-	st, ok := tlsState(c)
+	st, ok := TLSState(c)
 	e.mu.Lock()
 	if ok && st.HandshakeComplete {
 		e.info.Proto, e.info.TLS = st.NegotiatedProtocol, tls.VersionName(st.Version)
@@ -233,10 +256,11 @@ func noteTLS(e *connEntry, c net.Conn) {
 	e.tlsSeen.Store(true)
 }
 
-// setConnState records a state change and returns the previous state and
-// how long the connection was in it.
-func setConnState(e *connEntry, state string, countRequest bool) (prev string, in time.Duration) {
-	now := mono()
+// SetState records a state change and returns the previous state and
+// how long the connection was in it; countRequest counts a request
+// served on it.
+func (e *ConnEntry) SetState(state string, countRequest bool) (prev string, in time.Duration) {
+	now := Mono()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	prev, in = e.info.State, time.Duration(now-e.since)
@@ -260,10 +284,18 @@ func Conns() []ConnInfo {
 		e.mu.Lock()
 		info, since := e.info, e.since
 		e.mu.Unlock()
-		info.Opened, info.Since = wallAt(e.opened), wallAt(since)
+		info.Opened, info.Since = WallAt(e.opened), WallAt(since)
 		out = append(out, info)
 	}
 	connsMu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// TLSState returns c's TLS state, if it is a TLS connection.
+func TLSState(c net.Conn) (tls.ConnectionState, bool) {
+	if tc, ok := c.(*tls.Conn); ok {
+		return tc.ConnectionState(), true
+	}
+	return tls.ConnectionState{}, false
 }

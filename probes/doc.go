@@ -1,11 +1,26 @@
-// Package probes is the runtime core of gohttpdbg: the event model, the
-// ring, the sinks, redaction, and the header, body, dial and gc probes
-// (the frame probe is the sub-package frame). It imports the standard
-// library only and compiles at language version go1.21.
+// Package probes is the runtime core of gohttpdbg: the event model and
+// levels, the ring, the sinks, redaction, and what the probes share: the
+// connection registry (Conns), the exchange journal (Exchanges), the OTLP
+// spans, a request's site from its stack (CallerSite), the clock (Mono).
+// The probes themselves are its sub-packages, which import it (never the
+// other way round):
+//
+//   - probes/client: the client side (a request's lifecycle, its trace,
+//     hosts and their idle pools, the std patch's client hooks);
+//   - probes/server: the server side (handlers, connection states, the std
+//     patch's serve hooks);
+//   - probes/body: the body probe (wrapped bodies, leaks, the open-body
+//     inventory), for both sides;
+//   - probes/gc: the gc probe and the in-flight set it names requests
+//     from;
+//   - probes/frame and probes/reject: HTTP/2 frames, rejected requests.
+//
+// It imports the standard library only and compiles at language version
+// go1.21.
 //
 // Pipeline position (run time): call-site wrappers (runtimehooks/gohttpdbgrt)
-// and the std net/http patch's hooks → probes → ring → sinks and
-// subscribers (the admin socket).
+// and the std net/http patch's hooks → the probe packages → probes → ring
+// → sinks and subscribers (the admin socket).
 //
 // # For probe authors
 //
@@ -54,8 +69,8 @@
 // # For the admin socket
 //
 // Subscribe streams events (each subscriber has its own bounded buffer and
-// drop count), Recent returns the last ones, OpenBodies and Conns list the
-// open bodies and known connections, Hosts gives the per-host reuse
-// counts, SetLevel changes a probe's level, and AppendJSON renders an
+// drop count), Recent returns the last ones, Conns lists the known
+// connections (body.Open the open bodies, client.Hosts the per-host reuse
+// counts), SetLevel changes a probe's level, and AppendJSON renders an
 // event as one NDJSON line.
 package probes

@@ -200,16 +200,20 @@ func (j *journal) claim(id uint64, server bool, start int64) *jslot {
 	return s
 }
 
-// journalClientStart opens cr's record; it reports whether a capture
-// rule wants the request's body.
-func journalClientStart(cr *ClientRequest) (capture bool) {
+// JournalOn reports whether the journal keeps exchanges (its size is
+// not 0); it makes the journal on first use.
+func JournalOn() bool { return currentJournal() != nil }
+
+// JournalClientStart opens the record of client request id, sent at
+// site and started at start (Mono); it reports whether a capture rule
+// wants the request's body.
+func JournalClientStart(id uint64, start int64, site string, req *http.Request) (capture bool) {
 	j := currentJournal()
 	if j == nil {
 		return false
 	}
-	req := cr.req
-	s := j.claim(cr.id, false, cr.start)
-	s.site, s.method, s.u, s.host = cr.site, req.Method, *req.URL, req.URL.Host
+	s := j.claim(id, false, start)
+	s.site, s.method, s.u, s.host = site, req.Method, *req.URL, req.URL.Host
 	s.reqBS = req.ContentLength
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
@@ -230,8 +234,8 @@ func journalClientStart(cr *ClientRequest) (capture bool) {
 	return capture
 }
 
-// journalConn records the connection a client request got.
-func journalConn(id, conn uint64, reused bool, local, remote string, at int64) {
+// JournalConn records the connection a client request got.
+func JournalConn(id, conn uint64, reused bool, local, remote string, at int64) {
 	j := theJournal.Load()
 	if j == nil {
 		return
@@ -242,53 +246,55 @@ func journalConn(id, conn uint64, reused bool, local, remote string, at int64) {
 	}
 }
 
+// The phases JournalPhase records.
 const (
-	phaseDNS = iota
-	phaseConnect
-	phaseTLS
-	phaseWrote
+	PhaseDNS = iota
+	PhaseConnect
+	PhaseTLS
+	PhaseWrote
 )
 
-// journalPhase records a dial phase's duration (or, for phaseWrote, the
+// JournalPhase records a dial phase's duration (or, for PhaseWrote, the
 // time the request was written).
-func journalPhase(id uint64, phase int, v int64) {
+func JournalPhase(id uint64, phase int, v int64) {
 	j := theJournal.Load()
 	if j == nil || id == 0 {
 		return
 	}
 	if s := j.slotFor(id); s != nil {
 		switch phase {
-		case phaseDNS:
+		case PhaseDNS:
 			s.dns = v
-		case phaseConnect:
+		case PhaseConnect:
 			s.connect = v
-		case phaseTLS:
+		case PhaseTLS:
 			s.tls = v
-		case phaseWrote:
+		case PhaseWrote:
 			s.wrote = v
 		}
 		s.mu.Unlock()
 	}
 }
 
-// journalClientResponse records a client request's outcome; done says
+// JournalClientResponse records the outcome of client request id, sent
+// as req (via names the library frame that sent it, if any); done says
 // that it ends the exchange (no body to wait for).
-func journalClientResponse(cr *ClientRequest, resp *http.Response, err error, now int64, done bool) {
+func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, err error, now int64, done bool) {
 	j := theJournal.Load()
 	if j == nil {
 		return
 	}
-	s := j.slotFor(cr.id)
+	s := j.slotFor(id)
 	if s == nil {
 		return
 	}
-	s.via = cr.via
+	s.via = via
 	if err != nil {
 		s.err = err.Error()
 	}
 	if resp != nil {
 		s.status, s.respAt = resp.StatusCode, now
-		s.proto = protoName(resp.ProtoMajor, resp.Proto, cr.req.URL.Scheme != "https")
+		s.proto = protoName(resp.ProtoMajor, resp.Proto, req.URL.Scheme != "https")
 		if resp.ProtoMajor == 2 && s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
 			// No connection was handed over and nothing was dialed: with the
 			// std hooks a request on a kept HTTP/2 connection never passes
@@ -312,9 +318,9 @@ func journalClientResponse(cr *ClientRequest, resp *http.Response, err error, no
 	s.mu.Unlock()
 }
 
-// journalClientEnd ends a client exchange at its body's end: n bytes
+// JournalClientEnd ends a client exchange at its body's end: n bytes
 // were read.
-func journalClientEnd(id uint64, now, n int64) {
+func JournalClientEnd(id uint64, now, n int64) {
 	j := theJournal.Load()
 	if j == nil {
 		return
@@ -350,15 +356,16 @@ func protoName(major int, proto string, clear bool) string {
 	return proto
 }
 
-// journalServerStart opens sr's record.
-func journalServerStart(sr *serverRequest) {
+// JournalServerStart opens the record of server request id, which came
+// on connection conn at start (Mono) and is served at site; it reports
+// whether a capture rule keeps its bodies.
+func JournalServerStart(id, conn uint64, start int64, site string, r *http.Request) (capture bool) {
 	j := currentJournal()
 	if j == nil {
-		return
+		return false
 	}
-	r := sr.r
-	s := j.claim(sr.id, true, sr.start)
-	s.site, s.method, s.u, s.host, s.conn = sr.site, r.Method, *r.URL, r.Host, sr.conn
+	s := j.claim(id, true, start)
+	s.site, s.method, s.u, s.host, s.conn = site, r.Method, *r.URL, r.Host, conn
 	s.proto = protoName(r.ProtoMajor, r.Proto, r.TLS == nil)
 	s.remote = r.RemoteAddr
 	s.laddr, _ = r.Context().Value(http.LocalAddrContextKey).(net.Addr)
@@ -375,36 +382,48 @@ func journalServerStart(sr *serverRequest) {
 	}
 	s.cap = captureFor(true, r.Method, r.Host, r.URL.Path)
 	if s.cap != nil {
-		sr.capture = true
+		capture = true
 		s.cap.reqType = r.Header.Get("Content-Type")
 		if len(s.reqHdr) == 0 {
 			s.reqHdr = appendFields(s.reqHdr, r.Header)
 		}
 	}
 	s.mu.Unlock()
+	return capture
 }
 
-// journalServerEnd completes sr's record: its handler returned.
-func journalServerEnd(sr *serverRequest, now int64) {
+// ServerOutcome is what a server request's record gets when its handler
+// returned (JournalServerEnd).
+type ServerOutcome struct {
+	Site       string // the handler's site, as the request's events name it
+	Status     int    // the status the handler answered with, 0 if unknown
+	AnsweredAt int64  // Mono, when it answered
+	ReqBytes   int64  // the request body's bytes read; -1: the body was not watched
+	Written    int64  // the response body's bytes
+	// RespHeader is the response header as answered, nil when it was
+	// not kept (its size is then unknown).
+	RespHeader http.Header
+}
+
+// JournalServerEnd completes server request id's record: its handler
+// returned.
+func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 	j := theJournal.Load()
 	if j == nil {
 		return
 	}
-	s := j.slotFor(sr.id)
+	s := j.slotFor(id)
 	if s == nil {
 		return
 	}
-	s.site = sr.site
-	if sr.regSite != "" {
-		s.site = sr.regSite
+	s.site = o.Site
+	s.status, s.respAt = o.Status, o.AnsweredAt
+	if o.ReqBytes >= 0 {
+		s.reqBS = o.ReqBytes
 	}
-	s.status, s.respAt = sr.status, sr.answeredAt
-	if sr.hasBody {
-		s.reqBS = sr.body.bytes.Load()
-	}
-	s.respBS = sr.written
-	s.respHS = -1 // unknown unless the header was kept (see respWriter.answered)
-	if h := sr.respHeader; h != nil {
+	s.respBS = o.Written
+	s.respHS = -1 // unknown unless the header was kept
+	if h := o.RespHeader; h != nil {
 		s.respHS = HeaderSize(h) + len("HTTP/1.1 200 OK\r\n")
 		if Level(Header) >= 2 || s.cap != nil {
 			s.respHdr = appendFields(s.respHdr, h)
@@ -463,7 +482,7 @@ func ms(ns int64) float64 {
 
 // export renders the slot as an Exchange; s.mu is held.
 func (s *jslot) export() Exchange {
-	x := Exchange{ID: s.id, Side: "client", Site: s.site, Via: s.via, Start: wallAt(s.start), Method: s.method,
+	x := Exchange{ID: s.id, Side: "client", Site: s.site, Via: s.via, Start: WallAt(s.start), Method: s.method,
 		Host: s.host, Proto: s.proto, Status: s.status, Error: s.err, Conn: s.conn, Reused: s.reused,
 		Remote: s.remote, Local: s.local, RequestHeaderSize: s.reqHS, ResponseHeaderSize: s.respHS,
 		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}

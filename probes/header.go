@@ -2,6 +2,7 @@ package probes
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
 )
 
@@ -50,7 +51,7 @@ func formatFields(f []string) string {
 	sort.SliceStable(pairs, func(a, b int) bool { return f[pairs[a]] < f[pairs[b]] })
 	b := make([]byte, 0, n)
 	for _, i := range pairs {
-		b = appendHeaderField(b, f[i], f[i+1])
+		b = AppendHeaderField(b, f[i], f[i+1])
 	}
 	return string(b)
 }
@@ -59,11 +60,26 @@ func formatFields(f []string) string {
 // length, per field, when a buffer is sized for a header.
 const redactSlack = 20
 
-func appendHeaderField(b []byte, k, v string) []byte {
+// AppendHeaderField appends the field k: v, its value redacted, to b, a
+// header being rendered "k: v; k2: v2".
+func AppendHeaderField(b []byte, k, v string) []byte {
 	if len(b) > 0 {
 		b = append(b, "; "...)
 	}
 	b = append(b, k...)
 	b = append(b, ": "...)
 	return append(b, RedactHeader(k, v)...)
+}
+
+// RequestLine is a request line for events: the method and the redacted
+// URL.
+func RequestLine(method string, u *url.URL) string { return method + " " + RedactURL(u) }
+
+// RenderedLine returns line, a request line rendered up front, or
+// renders it now when there is none.
+func RenderedLine(line, method string, u *url.URL) string {
+	if line != "" {
+		return line
+	}
+	return RequestLine(method, u)
 }

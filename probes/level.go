@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -21,7 +22,8 @@ var levels [NumProbes]atomic.Int32
 func Level(p Probe) int32 { return levels[p].Load() }
 
 // SetLevel sets probe p to level l (clamped to 0..2) and returns the
-// previous level. It starts or stops the gc poller as needed.
+// previous level. It calls p's watchers (OnLevel): the gc probe starts or
+// stops its poller there.
 func SetLevel(p Probe, l int) int {
 	if l < 0 {
 		l = 0
@@ -30,10 +32,36 @@ func SetLevel(p Probe, l int) int {
 		l = 2
 	}
 	old := int(levels[p].Swap(int32(l)))
-	if p == GC {
-		gcLevelChanged()
+	if ws := levelWatchers[p].Load(); ws != nil {
+		for _, f := range *ws {
+			f()
+		}
 	}
 	return old
+}
+
+// levelWatchers are the functions SetLevel calls, per probe: a
+// copy-on-write list, read without a lock.
+var (
+	levelWatchersMu sync.Mutex
+	levelWatchers   [NumProbes]atomic.Pointer[[]func()]
+)
+
+// OnLevel makes SetLevel call f after each setting of p's level (changed
+// or not), and calls f once now, so that f sees the level in force
+// whenever it was registered. A probe package that runs work of its own
+// while its probe is on (the gc poller, package probes/gc) registers from
+// its init function.
+func OnLevel(p Probe, f func()) {
+	levelWatchersMu.Lock()
+	var ws []func()
+	if old := levelWatchers[p].Load(); old != nil {
+		ws = append(ws, *old...)
+	}
+	ws = append(ws, f)
+	levelWatchers[p].Store(&ws)
+	levelWatchersMu.Unlock()
+	f()
 }
 
 // Names returns the probes' names in Probe order: the one list GOHTTPDBG,
@@ -189,6 +217,18 @@ func Configure(c Config) {
 		SetLevel(Probe(i), l)
 	}
 }
+
+// SlowDNS, SlowConnect, SlowTLS, SlowTTFB and GCDelay return the
+// thresholds in force (Config's fields of the same names).
+func SlowDNS() time.Duration { return time.Duration(slowDNS.Load()) }
+
+func SlowConnect() time.Duration { return time.Duration(slowConnect.Load()) }
+
+func SlowTLS() time.Duration { return time.Duration(slowTLS.Load()) }
+
+func SlowTTFB() time.Duration { return time.Duration(slowTTFB.Load()) }
+
+func GCDelay() time.Duration { return time.Duration(gcDelay.Load()) }
 
 // CurrentConfig returns the configuration in force.
 func CurrentConfig() Config {

@@ -25,7 +25,7 @@ import (
 //
 // The request paths call into it through otlpOn, nil unless the sink is
 // installed: one atomic load per request otherwise. A span's state lives
-// in its request (ClientRequest.span, serverRequest.span).
+// in its request (see Span).
 
 var otlpOn atomic.Pointer[otlpSink]
 
@@ -35,7 +35,7 @@ type otlpSink struct {
 	// size), so that an event names the span of its request (a body.leak
 	// comes after its request's span ended). Only read by the sink, and
 	// overwritten as ids advance.
-	spans    [4096]atomic.Pointer[span]
+	spans    [4096]atomic.Pointer[Span]
 	reported atomic.Uint64 // drops reported as admin.dropped
 }
 
@@ -111,8 +111,9 @@ var ignoredTransport atomic.Pointer[http.Transport]
 // traffic). One transport at a time.
 func IgnoreTransport(t *http.Transport) { ignoredTransport.Store(t) }
 
-// ignoredRT reports whether t is the transport IgnoreTransport named.
-func ignoredRT(t *http.Transport) bool { return t != nil && t == ignoredTransport.Load() }
+// IgnoredTransport reports whether t is the transport IgnoreTransport
+// named.
+func IgnoredTransport(t *http.Transport) bool { return t != nil && t == ignoredTransport.Load() }
 
 // OTLPStats returns the exporter's counters, nil when the otlp sink is
 // not installed (admin status).
@@ -259,9 +260,10 @@ func (m *multiSink) each(f func(Sink) error) error {
 
 var errAllFailed = errors.New("probes: every sink failed")
 
-// span is an exchange's span while it is open: in its request's state
-// (ClientRequest.span, serverRequest.span), made only with the otlp sink.
-type span struct {
+// Span is an exchange's span while it is open: in its request's state
+// (the client and server probes' requests keep theirs), made only with the
+// otlp sink.
+type Span struct {
 	trace  [16]byte
 	id     [8]byte
 	parent [8]byte
@@ -269,7 +271,7 @@ type span struct {
 	state  string
 	req    uint64
 	start  int64 // Unix ns
-	// The client request's outcome, set by Finish (clientSpanFinish).
+	// The client request's outcome (ClientOutcome).
 	status  int
 	proto   string
 	errType string
@@ -299,12 +301,12 @@ type spanKey struct{}
 
 // spanFromContext returns the server span ctx carries (the handler's
 // request context, passed on to the requests it makes).
-func spanFromContext(ctx context.Context) *span {
-	sp, _ := ctx.Value(spanKey{}).(*span)
+func spanFromContext(ctx context.Context) *Span {
+	sp, _ := ctx.Value(spanKey{}).(*Span)
 	return sp
 }
 
-func (sp *span) addEvent(e *Event) {
+func (sp *Span) addEvent(e *Event) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	if sp.ended || len(sp.events) >= 16 {
@@ -323,7 +325,7 @@ func (sp *span) addEvent(e *Event) {
 
 // end marks the span ended, after which its events do not change; false
 // when it had ended already.
-func (sp *span) end() bool {
+func (sp *Span) end() bool {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	if sp.ended {
@@ -421,8 +423,8 @@ func formatTraceparent(trace [16]byte, id [8]byte, flags byte) string {
 // newSpan starts a span for request id: the child of parent when there
 // is one (an incoming or the program's own traceparent, the server span
 // of the handler that makes the request), else the root of a new trace.
-func (s *otlpSink) newSpan(req uint64, parent *span, tp string) *span {
-	sp := &span{req: req, start: Now(), flags: 1}
+func (s *otlpSink) newSpan(req uint64, parent *Span, tp string) *Span {
+	sp := &Span{req: req, start: Now(), flags: 1}
 	if trace, pid, flags, ok := parseTraceparent(tp); ok {
 		sp.trace, sp.parent, sp.flags = trace, pid, flags
 	} else if parent != nil {
@@ -435,21 +437,29 @@ func (s *otlpSink) newSpan(req uint64, parent *span, tp string) *span {
 	return sp
 }
 
-// clientSpanStart starts the span of a client request and returns the
-// request to send: req, or, when the request is made while handling a
-// request the probes follow and the program sets no traceparent of its
-// own, a copy of req whose header (a copy too: the caller's is never
-// changed) carries the client span's traceparent.
-func clientSpanStart(s *otlpSink, cr *ClientRequest, req *http.Request) *http.Request {
+// SpansOn reports whether the otlp sink is in use: only then do requests
+// get a Span.
+func SpansOn() bool { return otlpOn.Load() != nil }
+
+// StartClientSpan starts the span of client request id and returns it
+// (nil when the otlp sink is off) with the request to send: req, or,
+// when the request is made while handling a request the probes follow
+// and the program sets no traceparent of its own, a copy of req whose
+// header (a copy too: the caller's is never changed) carries the client
+// span's traceparent.
+func StartClientSpan(id uint64, req *http.Request) (*Span, *http.Request) {
+	s := otlpOn.Load()
+	if s == nil {
+		return nil, req
+	}
 	tp := headerValue(req.Header, "Traceparent")
 	parent := spanFromContext(req.Context())
-	sp := s.newSpan(cr.id, parent, tp)
-	cr.span = sp
+	sp := s.newSpan(id, parent, tp)
 	if tp != "" || parent == nil {
 		// The program propagates already (its own OpenTelemetry
 		// instrumentation, another tracer), or there is no trace to
 		// continue: the request goes out as the program made it.
-		return req
+		return sp, req
 	}
 	r2 := new(http.Request)
 	*r2 = *req
@@ -458,31 +468,36 @@ func clientSpanStart(s *otlpSink, cr *ClientRequest, req *http.Request) *http.Re
 		r2.Header = http.Header{}
 	}
 	r2.Header["Traceparent"] = []string{formatTraceparent(sp.trace, sp.id, sp.flags)}
-	return r2
+	return sp, r2
 }
 
-// clientSpanFinish records a client request's outcome (Finish) and ends
-// its span unless its body, wrapped, ends it later.
-func clientSpanFinish(cr *ClientRequest, resp *http.Response, err error, bodyEnds bool) {
-	sp := cr.span
+// ClientOutcome records a client request's outcome (at its Finish); the
+// span ends at EndClientSpan.
+func (sp *Span) ClientOutcome(resp *http.Response, err error) {
 	if err != nil {
 		sp.errType = errorType(err)
 	}
 	if resp != nil {
 		sp.status, sp.proto = resp.StatusCode, protoOf(resp.Proto)
 	}
-	if !bodyEnds {
-		clientSpanEnd(cr)
-	}
 }
 
-// clientSpanEnd ends a client request's span: at Finish for a failed
+// ClientSpanEnd is what ends a client request's span: the request sent,
+// its site and library frame (via), and its connection.
+type ClientSpanEnd struct {
+	Req       *http.Request
+	Site, Via string
+	Conn      uint64
+	Reused    bool
+}
+
+// EndClientSpan ends a client request's span: at Finish for a failed
 // request or one without a body to watch, else when its body ends (EOF,
 // Close, or collected without Close). It only copies what the span needs
 // into it and queues it: the exporter builds the attributes (FillSpan) on
 // its own goroutine, off the request's path.
-func clientSpanEnd(cr *ClientRequest) {
-	s, sp := otlpOn.Load(), cr.span
+func EndClientSpan(sp *Span, c *ClientSpanEnd) {
+	s := otlpOn.Load()
 	if s == nil || sp == nil {
 		return
 	}
@@ -491,29 +506,36 @@ func clientSpanEnd(cr *ClientRequest) {
 		return
 	}
 	sp.endNs, sp.kind = Now(), otlp.SpanKindClient
-	sp.method, sp.u = cr.req.Method, *cr.req.URL // a copy: the caller may reuse its URL
-	sp.site, sp.via = cr.site, cr.via
-	cr.mu.Lock()
-	sp.conn, sp.reused = cr.conn, cr.reused
-	cr.mu.Unlock()
+	sp.method, sp.u = c.Req.Method, *c.Req.URL // a copy: the caller may reuse its URL
+	sp.site, sp.via = c.Site, c.Via
+	sp.conn, sp.reused = c.Conn, c.Reused
 	s.x.SpanFrom(sp)
 }
 
-// serverSpanStart starts the span of a served request (continuing its
-// traceparent) and the request the handler gets, whose context carries
-// the span (the handler passes it on to the requests it makes).
-func serverSpanStart(s *otlpSink, sr *serverRequest, r *http.Request) {
-	sp := s.newSpan(sr.id, nil, headerValue(r.Header, "Traceparent"))
+// StartServerSpan starts the span of served request id (continuing its
+// traceparent), nil when the otlp sink is off. Its HandlerRequest is the
+// request the handler gets.
+func StartServerSpan(id uint64, r *http.Request) *Span {
+	s := otlpOn.Load()
+	if s == nil {
+		return nil
+	}
+	sp := s.newSpan(id, nil, headerValue(r.Header, "Traceparent"))
 	sp.state = headerValue(r.Header, "Tracestate")
 	sp.handlerReq = r.WithContext(context.WithValue(r.Context(), spanKey{}, sp))
-	sr.span = sp
+	return sp
 }
 
-// serverSpanEnd ends a served request's span when its handler is done;
-// status is what it answered, 0 when unknown. As clientSpanEnd, it copies
-// and queues.
-func serverSpanEnd(sr *serverRequest, status int) {
-	s, sp := otlpOn.Load(), sr.span
+// HandlerRequest is the request a server span's handler gets: the
+// server's, whose context carries the span (the handler passes it on to
+// the requests it makes).
+func (sp *Span) HandlerRequest() *http.Request { return sp.handlerReq }
+
+// EndServerSpan ends the span of request r, served at site on connection
+// conn, when its handler is done; status is what it answered, 0 when
+// unknown. As EndClientSpan, it copies and queues.
+func EndServerSpan(sp *Span, r *http.Request, status int, site string, conn uint64) {
+	s := otlpOn.Load()
 	if s == nil || sp == nil {
 		return
 	}
@@ -524,21 +546,17 @@ func serverSpanEnd(sr *serverRequest, status int) {
 	if !ok || sp.flags&1 == 0 {
 		return
 	}
-	r := sr.r
 	sp.endNs, sp.kind, sp.status = Now(), otlp.SpanKindServer, status
 	sp.method, sp.host, sp.remote, sp.tls = r.Method, r.Host, r.RemoteAddr, r.TLS != nil
 	sp.u = url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}
 	sp.proto = protoVersion(r.ProtoMajor, r.ProtoMinor)
-	sp.site, sp.conn = sr.site, sr.conn
-	if sr.regSite != "" {
-		sp.site = sr.regSite
-	}
+	sp.site, sp.conn = site, conn
 	s.x.SpanFrom(sp)
 }
 
 // FillSpan builds the span, on the exporter's goroutine, from what its
 // end copied into it.
-func (sp *span) FillSpan(o *otlp.Span) {
+func (sp *Span) FillSpan(o *otlp.Span) {
 	*o = otlp.Span{TraceID: sp.trace, SpanID: sp.id, Parent: sp.parent, TraceState: sp.state, Flags: uint32(sp.flags) | 0x100,
 		Name: sp.method, Kind: sp.kind, Start: sp.start, End: sp.endNs, Events: sp.events}
 	a := make([]otlp.KeyValue, 0, 14)

@@ -26,8 +26,8 @@ var readsRequestData = map[string]string{
 	// formatFields → RedactHeader.
 	"probes/header.go:headerFields": "copies the fields that formatFields redacts",
 	// Sizes, not values.
-	"probes/header.go:HeaderSize":     "sums lengths",
-	"probes/server.go:requestHeaders": "the request's size: len(RequestURI)",
+	"probes/header.go:HeaderSize":            "sums lengths",
+	"probes/server/server.go:requestHeaders": "the request's size: len(RequestURI)",
 	// The admin socket's own requests (filters, the writable check), not
 	// the program's traffic.
 	"runtimehooks/admin/events.go:handleEvents": "reads its own query's filters",
@@ -37,10 +37,10 @@ var readsRequestData = map[string]string{
 	"runtimehooks/gohttpdbgrt/client.go:ClientPostForm": "encodes the body it sends",
 	// The journal: sizes, a capture rule's matching and the body's
 	// Content-Type, never shown; headers kept go through RedactHeader.
-	"probes/exchange.go:journalClientStart":    "sizes, the capture rule's match on the path, the Content-Type",
-	"probes/exchange.go:journalServerStart":    "sizes, the capture rule's match on the path, the Content-Type",
-	"probes/exchange.go:journalServerEnd":      "the response's Content-Type, for a capture",
-	"probes/exchange.go:journalClientResponse": "the response's Content-Type, for a capture",
+	"probes/exchange.go:JournalClientStart":    "sizes, the capture rule's match on the path, the Content-Type",
+	"probes/exchange.go:JournalServerStart":    "sizes, the capture rule's match on the path, the Content-Type",
+	"probes/exchange.go:JournalServerEnd":      "the response's Content-Type, for a capture",
+	"probes/exchange.go:JournalClientResponse": "the response's Content-Type, for a capture",
 	"probes/exchange.go:appendFields":          "copies each field through RedactHeader",
 	"probes/exchange.go:export":                "renders the URL and the path through RedactURL",
 	// Parse a URL that RedactURL already rendered.
@@ -50,8 +50,8 @@ var readsRequestData = map[string]string{
 	"probes/bodycapture.go:redactForm": "redacts a captured form body field by field",
 	// The OTLP sink: trace context, and spans rendered through RedactURL.
 	"probes/otlpsink.go:FillSpan":        "renders url.full, url.path and url.query through RedactURL",
-	"probes/otlpsink.go:serverSpanEnd":   "keeps the path and query for FillSpan, which redacts them",
-	"probes/otlpsink.go:clientSpanStart": "reads and sets traceparent only",
+	"probes/otlpsink.go:EndServerSpan":   "keeps the path and query for FillSpan, which redacts them",
+	"probes/otlpsink.go:StartClientSpan": "reads and sets traceparent only",
 	"probes/otlpsink.go:headerValue":     "reads traceparent only",
 	"probes/otlp/export.go:post":         "the Collector's own Retry-After",
 	// The admin socket's own requests.

@@ -43,18 +43,20 @@ func SetBuildModules(spec, modCache string) {
 	stackSites.Range(func(k, _ any) bool { stackSites.Delete(k); return true })
 }
 
-// siteInfo is a resolved attribution; values are shared and never change.
-type siteInfo struct {
-	site, via string
+// CallSite is a resolved attribution; values are shared and never change.
+type CallSite struct {
+	Site string // the line in a main module that led to the request
+	Via  string // the library frame that called net/http, "" when none
 }
 
-const stackDepth = 48
+// StackDepth is the number of frames a site is looked for in.
+const StackDepth = 48
 
 // stackKey identifies a captured stack: its PCs, hashed, and compared
 // whole on a hit.
 type stackEntry struct {
 	pcs []uintptr
-	si  siteInfo
+	si  CallSite
 }
 
 var (
@@ -63,16 +65,16 @@ var (
 	maxStackKeys = int32(4096)
 )
 
-// callerSite returns the site and via of the calling goroutine's stack,
-// skipping skip frames (0 is callerSite's caller).
-func callerSite(skip int) siteInfo {
-	var pcs [stackDepth]uintptr
+// CallerSite returns the site and via of the calling goroutine's stack,
+// skipping skip frames (0 is CallerSite's caller).
+func CallerSite(skip int) CallSite {
+	var pcs [StackDepth]uintptr
 	n := runtime.Callers(skip+2, pcs[:])
-	return stackSite(pcs[:n])
+	return StackSite(pcs[:n])
 }
 
-// stackSite resolves pcs, through the cache.
-func stackSite(pcs []uintptr) siteInfo {
+// StackSite resolves pcs, through the cache.
+func StackSite(pcs []uintptr) CallSite {
 	h := uint64(14695981039346656037)
 	for _, pc := range pcs {
 		h ^= uint64(pc)
@@ -112,26 +114,26 @@ func equalPCs(a, b []uintptr) bool {
 // that called into them (via, unless it is in a main module); the first
 // frame in a main module is the site. A stack with no main-module frame
 // (a goroutine a library started) is attributed to the library frame.
-func resolveStack(pcs []uintptr) siteInfo {
-	var si siteInfo
+func resolveStack(pcs []uintptr) CallSite {
+	var si CallSite
 	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
 		if f.Function != "" && !skippedFrame(f.Function) {
 			pos := f.File + ":" + strconv.Itoa(f.Line)
 			if rel, ok := mainModuleFile(f.File); ok {
-				si.site = rel + ":" + strconv.Itoa(f.Line)
+				si.Site = rel + ":" + strconv.Itoa(f.Line)
 				return si
 			}
-			if si.via == "" {
-				si.via = depFile(f.File) + pos[len(f.File):]
+			if si.Via == "" {
+				si.Via = depFile(f.File) + pos[len(f.File):]
 			}
 		}
 		if !more {
 			break
 		}
 	}
-	si.site, si.via = si.via, ""
+	si.Site, si.Via = si.Via, ""
 	return si
 }
 

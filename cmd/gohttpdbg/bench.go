@@ -17,9 +17,10 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/gohttpdbg/gohttpdbg/buildplan"
+	"github.com/gohttpdbg/gohttpdbg/goflags"
 	"github.com/gohttpdbg/gohttpdbg/internal/benchcmp"
 	"github.com/gohttpdbg/gohttpdbg/probes"
-	"github.com/gohttpdbg/gohttpdbg/rewrite"
 )
 
 func init() {
@@ -165,7 +166,7 @@ func parseBenchArgs(g *globals, args []string) (*benchArgs, error) {
 		return nil, usageErr("--http2debug=%d: want 1 or 2", ba.h2debug)
 	}
 
-	gc, err := rewrite.ParseGoCommand("test", goArgs)
+	gc, err := goflags.ParseGoCommand("test", goArgs)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -409,7 +410,7 @@ func buildBenchPkg(g *globals, ba *benchArgs, p *benchPkg, work string, i int) i
 	if ba.dir != "" {
 		gcArgs = append([]string{"-C", ba.dir}, gcArgs...)
 	}
-	gc, err := rewrite.ParseGoCommand("test", gcArgs)
+	gc, err := goflags.ParseGoCommand("test", gcArgs)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "gohttpdbg bench: %v\n", err)
 		return 2
@@ -420,7 +421,7 @@ func buildBenchPkg(g *globals, ba *benchArgs, p *benchPkg, work string, i int) i
 		return 1
 	}
 	opt.Probes = ba.probes
-	plan, err := rewrite.Prepare(gc, opt)
+	plan, err := buildplan.Prepare(gc, opt)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "gohttpdbg bench: %s: %v\n", p.path, err)
 		return 1

@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/gohttpdbg/gohttpdbg/rewrite"
+	"github.com/gohttpdbg/gohttpdbg/buildplan"
+	"github.com/gohttpdbg/gohttpdbg/goflags"
+	"github.com/gohttpdbg/gohttpdbg/toolexec"
 )
 
 func init() {
@@ -30,12 +32,12 @@ func init() {
 	})
 }
 
-func options(g *globals) (rewrite.Options, error) {
+func options(g *globals) (buildplan.Options, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return rewrite.Options{}, err
+		return buildplan.Options{}, err
 	}
-	return rewrite.Options{
+	return buildplan.Options{
 		Probes:      g.probes,
 		Instrument:  g.instrument,
 		NoStdPatch:  g.noStdPatch,
@@ -46,8 +48,8 @@ func options(g *globals) (rewrite.Options, error) {
 	}, nil
 }
 
-func prepare(g *globals, verbName string, args []string) (*rewrite.GoCommand, *rewrite.Plan, int) {
-	gc, err := rewrite.ParseGoCommand(verbName, args)
+func prepare(g *globals, verbName string, args []string) (*goflags.GoCommand, *buildplan.Plan, int) {
+	gc, err := goflags.ParseGoCommand(verbName, args)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "gohttpdbg %s: %v\n", verbName, err)
 		return nil, nil, 2
@@ -57,7 +59,7 @@ func prepare(g *globals, verbName string, args []string) (*rewrite.GoCommand, *r
 		fmt.Fprintf(g.stderr, "gohttpdbg: %v\n", err)
 		return nil, nil, 2
 	}
-	plan, err := rewrite.Prepare(gc, opt)
+	plan, err := buildplan.Prepare(gc, opt)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "gohttpdbg: %v\n", err)
 		return nil, nil, 1
@@ -132,5 +134,5 @@ func overlayVerb(g *globals, args []string) int {
 }
 
 func runToolexec(args []string, stdout, stderr io.Writer) int {
-	return rewrite.RunToolexec(args, stdout, stderr)
+	return toolexec.Run(args, stdout, stderr)
 }

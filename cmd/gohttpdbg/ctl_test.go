@@ -19,8 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gohttpdbg/gohttpdbg/buildplan"
 	"github.com/gohttpdbg/gohttpdbg/probes"
-	"github.com/gohttpdbg/gohttpdbg/rewrite"
+	probeclient "github.com/gohttpdbg/gohttpdbg/probes/client"
+	"github.com/gohttpdbg/gohttpdbg/probes/server"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
@@ -124,7 +126,7 @@ func TestCtlConnsProto(t *testing.T) {
 	probes.SetLevel(probes.Dial, 1)
 
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	probes.InstrumentServer(srv.Config, "ctl_test.go:1")
+	server.Instrument(srv.Config, "ctl_test.go:1")
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	defer srv.Close()
@@ -147,7 +149,7 @@ func TestCtlConnsHosts(t *testing.T) {
 	defer srv.Close()
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
-	probes.NoteTransport(tr, "hosts_test.go:7")
+	probeclient.NoteTransport(tr, "hosts_test.go:7")
 	client := &http.Client{Transport: tr}
 	for i := 0; i < 4; i++ {
 		getFollowed(t, client, srv.URL, "hosts_test.go:9")
@@ -165,7 +167,7 @@ func TestCtlConnsHosts(t *testing.T) {
 func getFollowed(t *testing.T, client *http.Client, url, site string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)
-	cr := probes.StartClientRequest(client, req, site)
+	cr := probeclient.Start(client, req, site)
 	resp, err := client.Do(cr.Request())
 	cr.Finish(resp, err)
 	if err != nil {
@@ -311,10 +313,10 @@ func must(b []byte, err error) []byte {
 	return b
 }
 
-// The build stamp the rewriter writes (rewrite.Stamp) is what /v1/status's
+// The build stamp the rewriter writes (buildplan.Stamp) is what /v1/status's
 // config.build decodes into (api.BuildStamp), field for field.
 func TestBuildStampType(t *testing.T) {
-	b, err := json.Marshal(rewrite.Stamp{Tool: "v1.2", Go: "go1.26.8", Probes: "all=1", StdPatch: []string{"net/http"}, Generated: "x"})
+	b, err := json.Marshal(buildplan.Stamp{Tool: "v1.2", Go: "go1.26.8", Probes: "all=1", StdPatch: []string{"net/http"}, Generated: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	gohttpdbg "github.com/gohttpdbg/gohttpdbg"
-	"github.com/gohttpdbg/gohttpdbg/rewrite"
+	"github.com/gohttpdbg/gohttpdbg/buildplan"
 )
 
 func init() {
@@ -42,7 +42,7 @@ func inspectVerb(g *globals, args []string) int {
 		fmt.Fprintf(g.stderr, "gohttpdbg inspect: %s is not a Go binary: %v\n", args[0], err)
 		return 2
 	}
-	stamp, ok := rewrite.FindStamp(data)
+	stamp, ok := buildplan.FindStamp(data)
 	if !ok {
 		fmt.Fprintf(g.stdout, "%s: not instrumented (%s)\n", args[0], bi.GoVersion)
 		return 0
@@ -72,6 +72,6 @@ func versionVerb(g *globals, args []string) int {
 	}
 	goVersion := strings.TrimSpace(string(out))
 	fmt.Fprintf(g.stdout, "go: %s\n", goVersion)
-	fmt.Fprintf(g.stdout, "std patch: %s\n", rewrite.StdPatchSupport(goVersion))
+	fmt.Fprintf(g.stdout, "std patch: %s\n", buildplan.StdPatchSupport(goVersion))
 	return 0
 }

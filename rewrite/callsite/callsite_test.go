@@ -164,3 +164,25 @@ func TestRulesCarryShapes(t *testing.T) {
 		}
 	}
 }
+
+// Each rule's Kind has its finder, once, and no finder is left for a Kind
+// no rule has.
+func TestEveryKindFound(t *testing.T) {
+	t.Parallel()
+	found := map[Kind]int{}
+	for _, k := range finders {
+		found[k.kind]++
+	}
+	used := map[Kind]bool{}
+	for _, r := range Rules {
+		used[r.Kind] = true
+		if found[r.Kind] != 1 {
+			t.Errorf("%s: %d finders for its kind %d", r.Name, found[r.Kind], r.Kind)
+		}
+	}
+	for k := range found {
+		if !used[k] {
+			t.Errorf("finder for kind %d, which no rule has", k)
+		}
+	}
+}

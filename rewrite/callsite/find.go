@@ -216,39 +216,123 @@ func (f *finder) unusedImports(file *ast.File) {
 	}
 }
 
+// finders are the finder's side of each Kind: how a syntax node is
+// recognised as a site of a rule of that kind, and its edit made. visit
+// offers every node, in pre-order, to each of them; a node is the site of
+// at most one rule. A new kind of site is a Kind, its entry here and its
+// rules in Rules (TestEveryKindFound checks that the two agree), as a new
+// form of edit is a Shape and its builder in the rewriter.
+var finders = []struct {
+	kind Kind
+	find func(f *finder, n ast.Node, stack []ast.Node)
+}{
+	{KindMain, (*finder).mainSite},
+	{KindFunc, (*finder).funcSite},
+	{KindMethod, (*finder).methodSite},
+	{KindLiteral, (*finder).literalSite},
+	{KindVar, (*finder).varSite},
+}
+
 func (f *finder) visit(n ast.Node, stack []ast.Node) {
-	switch n := n.(type) {
-	case *ast.FuncDecl:
-		switch {
-		case n.Recv == nil && n.Name.Name == "main" && n.Body != nil && f.pkg.Name() == "main":
-			r := byObject[KindMain]["main.main"]
-			f.edits = append(f.edits, f.edit(n, n.Name.Pos(), r, r.Shape, r.Func))
-		case f.isTestMain(n):
-			r := byObject[KindMain]["testing.TestMain"]
-			f.edits = append(f.edits, f.edit(n, n.Name.Pos(), r, r.Shape, r.Func))
+	for _, k := range finders {
+		k.find(f, n, stack)
+	}
+}
+
+// mainSite: func main of package main, and a test file's
+// func TestMain(*testing.M).
+func (f *finder) mainSite(n ast.Node, _ []ast.Node) {
+	fd, ok := n.(*ast.FuncDecl)
+	if !ok {
+		return
+	}
+	var object string
+	switch {
+	case fd.Recv == nil && fd.Name.Name == "main" && fd.Body != nil && f.pkg.Name() == "main":
+		object = "main.main"
+	case f.isTestMain(fd):
+		object = "testing.TestMain"
+	default:
+		return
+	}
+	r := byObject[KindMain][object]
+	f.edits = append(f.edits, f.edit(fd, fd.Name.Pos(), r, r.Shape, r.Func))
+}
+
+// funcSite: a call of a package-level function, F(…) (dot import) or
+// pkg.F(…).
+func (f *finder) funcSite(n ast.Node, _ []ast.Node) {
+	call, ok := n.(*ast.CallExpr)
+	if !ok || !f.takesSite(call) {
+		return
+	}
+	switch fun := ast.Unparen(call.Fun).(type) {
+	case *ast.Ident:
+		if r := f.funcRule(fun); r != nil {
+			f.consumed[fun] = true
+			f.removed[fun] = true
+			f.edits = append(f.edits, f.edit(call, fun.Pos(), r, r.Shape, r.Func))
 		}
+	case *ast.SelectorExpr:
+		if _, method := f.info.Selections[fun]; method {
+			return // methodSite's
+		}
+		if r := f.funcRule(fun.Sel); r != nil {
+			if x, ok := ast.Unparen(fun.X).(*ast.Ident); ok {
+				f.removed[x] = true
+			}
+			f.consumed[fun] = true
+			f.consumed[fun.Sel] = true
+			f.edits = append(f.edits, f.edit(call, fun.Sel.Pos(), r, r.Shape, r.Func))
+		}
+	}
+}
+
+// methodSite: a call of a method, x.M(…), and, for the rules that wrap
+// them, a method value x.M.
+func (f *finder) methodSite(n ast.Node, _ []ast.Node) {
+	switch n := n.(type) {
 	case *ast.CallExpr:
-		f.call(n)
+		fun, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr)
+		if !ok || !f.takesSite(n) {
+			return
+		}
+		if r, recv := f.methodRule(fun); r != nil {
+			f.consumed[fun] = true
+			f.methodEdit(n, fun, fun.Sel.Pos(), r, recv, r.Shape, r.Func)
+		}
 	case *ast.SelectorExpr:
 		if f.consumed[n] {
-			f.consumed[n.Sel] = true
-			return
+			return // the callee of a call already rewritten
 		}
-		if sel, ok := f.info.Selections[n]; ok {
-			if r, recv := f.method(n, sel); r != nil && r.ValueFunc != "" {
-				f.consumed[ast.Unparen(n.X)] = true
-				e := f.edit(n, n.Pos(), r, r.ValueShape, r.ValueFunc)
-				e.RecvPath, e.RecvAddr = recv.path, recv.addr
-				f.edits = append(f.edits, e)
-			}
-			return
+		if r, recv := f.methodRule(n); r != nil && r.ValueFunc != "" {
+			f.methodEdit(n, n, n.Pos(), r, recv, r.ValueShape, r.ValueFunc)
 		}
-		f.consumed[n.Sel] = true // the qualified identifier is handled here, not as an Ident
-		f.variable(n, n.Sel, stack)
-	case *ast.Ident:
-		if !f.consumed[n] {
-			f.variable(n, n, stack)
-		}
+	}
+}
+
+// methodRule returns the rule of fun when it selects a method of one, and
+// how to build the wrapper's receiver (see method).
+func (f *finder) methodRule(fun *ast.SelectorExpr) (*Rule, receiver) {
+	sel, ok := f.info.Selections[fun]
+	if !ok {
+		return nil, receiver{}
+	}
+	return f.method(fun, sel)
+}
+
+// methodEdit adds the edit of n, a site of the method rule r that fun
+// selects: the receiver, consumed, becomes the wrapper's first argument.
+func (f *finder) methodEdit(n ast.Node, fun *ast.SelectorExpr, anchor token.Pos, r *Rule, recv receiver, shape Shape, fn string) {
+	f.consumed[ast.Unparen(fun.X)] = true
+	e := f.edit(n, anchor, r, shape, fn)
+	e.RecvPath, e.RecvAddr = recv.path, recv.addr
+	f.edits = append(f.edits, e)
+}
+
+// literalSite: &T{…}, and, for the rules that wrap values too, T{…}.
+func (f *finder) literalSite(n ast.Node, _ []ast.Node) {
+	switch n := n.(type) {
 	case *ast.UnaryExpr:
 		lit, ok := n.X.(*ast.CompositeLit)
 		if !ok || n.Op != token.AND {
@@ -268,44 +352,38 @@ func (f *finder) visit(n ast.Node, stack []ast.Node) {
 	}
 }
 
-func (f *finder) call(call *ast.CallExpr) {
+// varSite: a package variable used as a value, V (dot import) or pkg.V.
+func (f *finder) varSite(n ast.Node, stack []ast.Node) {
+	switch n := n.(type) {
+	case *ast.SelectorExpr:
+		if f.consumed[n] {
+			f.consumed[n.Sel] = true
+			return
+		}
+		if _, ok := f.info.Selections[n]; ok {
+			return // a field or method, not a package's variable
+		}
+		f.consumed[n.Sel] = true // the qualified identifier is handled here, not as an Ident
+		f.variable(n, n.Sel, stack)
+	case *ast.Ident:
+		if !f.consumed[n] {
+			f.variable(n, n, stack)
+		}
+	}
+}
+
+// takesSite reports whether a call can take the site as an extra last
+// argument: not F(xs...), nor F(g()) with g returning several values.
+func (f *finder) takesSite(call *ast.CallExpr) bool {
 	if call.Ellipsis.IsValid() {
-		return
+		return false
 	}
 	if len(call.Args) == 1 {
-		// f(g()) with g returning several values cannot take the extra
-		// site argument.
 		if _, multi := f.info.TypeOf(call.Args[0]).(*types.Tuple); multi {
-			return
+			return false
 		}
 	}
-	switch fun := ast.Unparen(call.Fun).(type) {
-	case *ast.Ident:
-		if r := f.funcRule(fun); r != nil {
-			f.consumed[fun] = true
-			f.removed[fun] = true
-			f.edits = append(f.edits, f.edit(call, fun.Pos(), r, r.Shape, r.Func))
-		}
-	case *ast.SelectorExpr:
-		if sel, ok := f.info.Selections[fun]; ok {
-			if r, recv := f.method(fun, sel); r != nil {
-				f.consumed[fun] = true
-				f.consumed[ast.Unparen(fun.X)] = true
-				e := f.edit(call, fun.Sel.Pos(), r, r.Shape, r.Func)
-				e.RecvPath, e.RecvAddr = recv.path, recv.addr
-				f.edits = append(f.edits, e)
-			}
-			return
-		}
-		if r := f.funcRule(fun.Sel); r != nil {
-			if x, ok := ast.Unparen(fun.X).(*ast.Ident); ok {
-				f.removed[x] = true
-			}
-			f.consumed[fun] = true
-			f.consumed[fun.Sel] = true
-			f.edits = append(f.edits, f.edit(call, fun.Sel.Pos(), r, r.Shape, r.Func))
-		}
-	}
+	return true
 }
 
 func (f *finder) funcRule(id *ast.Ident) *Rule {

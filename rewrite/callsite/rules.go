@@ -2,7 +2,9 @@ package callsite
 
 import "sort"
 
-// Kind says which syntax a rule matches.
+// Kind says which syntax a rule matches; its entry in finders (find.go)
+// recognises that syntax, as a Shape's builder in the rewriter makes the
+// rule's edits.
 type Kind int
 
 const (

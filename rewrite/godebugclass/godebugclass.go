@@ -35,11 +35,25 @@ func Classify(goroot string) ([]Key, error) {
 	src := filepath.Join(goroot, "src")
 	keys := map[string]Key{}
 	fset := token.NewFileSet()
+	if err := runtimeKeys(fset, src, keys); err != nil {
+		return nil, err
+	}
+	if err := tableKeys(fset, src, keys); err != nil {
+		return nil, err
+	}
+	out := make([]Key, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
 
-	// Runtime keys.
+// runtimeKeys adds the runtime's keys (runtime1.go's dbgvars) to keys.
+func runtimeKeys(fset *token.FileSet, src string, keys map[string]Key) error {
 	f, err := parser.ParseFile(fset, filepath.Join(src, "runtime", "runtime1.go"), nil, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
 		cl, ok := n.(*ast.CompositeLit)
@@ -69,44 +83,22 @@ func Classify(goroot string) ([]Key, error) {
 		}
 		return true
 	})
+	return nil
+}
 
-	// internal/godebugs.All.
-	f, err = parser.ParseFile(fset, filepath.Join(src, "internal", "godebugs", "table.go"), nil, 0)
+// tableKeys adds the keys of internal/godebugs.All to keys; a runtime key
+// keeps the class the runtime's own parsing gives it.
+func tableKeys(fset *token.FileSet, src string, keys map[string]Key) error {
+	f, err := parser.ParseFile(fset, filepath.Join(src, "internal", "godebugs", "table.go"), nil, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
 		cl, ok := n.(*ast.CompositeLit)
 		if !ok {
 			return true
 		}
-		var name, pkg string
-		opaque := false
-		for _, el := range cl.Elts {
-			kv, ok := el.(*ast.KeyValueExpr)
-			if !ok {
-				continue
-			}
-			id, _ := kv.Key.(*ast.Ident)
-			if id == nil {
-				continue
-			}
-			switch id.Name {
-			case "Name", "Package":
-				if bl, ok := kv.Value.(*ast.BasicLit); ok {
-					s, _ := strconv.Unquote(bl.Value)
-					if id.Name == "Name" {
-						name = s
-					} else {
-						pkg = s
-					}
-				}
-			case "Opaque", "Immutable":
-				if v, ok := kv.Value.(*ast.Ident); ok && v.Name == "true" {
-					opaque = true
-				}
-			}
-		}
+		name, pkg, opaque := tableEntry(cl)
 		if name == "" || strings.HasPrefix(pkg, "cmd/") || strings.HasPrefix(pkg, "go/") {
 			return true // build-tool settings, not a running program's
 		}
@@ -122,13 +114,38 @@ func Classify(goroot string) ([]Key, error) {
 		keys[name] = Key{name, pkg, class}
 		return true
 	})
+	return nil
+}
 
-	out := make([]Key, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, k)
+// tableEntry reads one godebugs.Info literal: its Name and Package, and
+// whether it is Opaque or Immutable.
+func tableEntry(cl *ast.CompositeLit) (name, pkg string, opaque bool) {
+	for _, el := range cl.Elts {
+		kv, ok := el.(*ast.KeyValueExpr)
+		if !ok {
+			continue
+		}
+		id, _ := kv.Key.(*ast.Ident)
+		if id == nil {
+			continue
+		}
+		switch id.Name {
+		case "Name", "Package":
+			if bl, ok := kv.Value.(*ast.BasicLit); ok {
+				s, _ := strconv.Unquote(bl.Value)
+				if id.Name == "Name" {
+					name = s
+				} else {
+					pkg = s
+				}
+			}
+		case "Opaque", "Immutable":
+			if v, ok := kv.Value.(*ast.Ident); ok && v.Name == "true" {
+				opaque = true
+			}
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return name, pkg, opaque
 }
 
 // AdminSource renders keys as a Go file of package admin

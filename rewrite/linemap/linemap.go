@@ -168,8 +168,38 @@ func Apply(filename string, orig, out []byte, newNames ...string) ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("linemap: rewritten: %w", err)
 	}
-	var b []item
-	var prevEnd []int // end offset of the item before each token of b
+	b, prevEnd := codeTokens(all, newNames)
+	match := align(a, b)
+
+	first := filename
+	if len(a) > 0 {
+		first = a[0].pos.Filename
+	}
+	w := newDirectiveWriter(first, out)
+	nextHint := hintQueue(hints)
+	var placed []placement
+	for j, it := range b {
+		var want token.Position
+		if h, ok := nextHint(it.off); ok {
+			want = h
+		} else if ai := match[j]; ai >= 0 {
+			want = a[ai].pos
+		} else {
+			continue
+		}
+		placed = append(placed, w.place(it, prevEnd[j], want))
+	}
+	res := w.finish()
+	if err := verify(filename, res, placed); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// codeTokens returns the tokens of all that are not comments, with, for
+// each, the end offset of the item (comment or not) before it; an
+// identifier of newNames, and the name selected from it, is marked fresh.
+func codeTokens(all []item, newNames []string) (b []item, prevEnd []int) {
 	last := -1
 	for _, it := range all {
 		if !it.comment {
@@ -190,122 +220,147 @@ func Apply(filename string, orig, out []byte, newNames ...string) ([]byte, error
 			}
 		}
 	}
-	match := align(a, b)
+	return b, prevEnd
+}
 
-	first := filename
-	if len(a) > 0 {
-		first = a[0].pos.Filename
-	}
-	lineStarts := []int{0}
-	for i, c := range out {
-		if c == '\n' {
-			lineStarts = append(lineStarts, i+1)
-		}
-	}
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "//line %s:1:1\n", first)
-	st := state{file: first, line: 1, col: 1, rawLine: 2, rawCol: 1}
-	lineShift := 1  // lines inserted so far
-	shiftLine := -1 // raw out line that carries insertions
-	colShift := 0   // bytes inserted so far on shiftLine
-	copied := 0     // bytes of out already in buf
-	type check struct {
-		off  int // offset of the token in the result
-		want token.Position
-	}
-	var checks []check
-	hintOffs := make([]int, 0, len(hints))
+// hintQueue returns a function that, for the offset of each token in
+// turn, returns the first unused hint at or before it, and uses up every
+// hint up to it.
+func hintQueue(hints map[int]token.Position) func(off int) (token.Position, bool) {
+	offs := make([]int, 0, len(hints))
 	for off := range hints {
-		hintOffs = append(hintOffs, off)
+		offs = append(offs, off)
 	}
-	sort.Ints(hintOffs)
-	nextHint := func(off int) (token.Position, bool) {
-		if len(hintOffs) == 0 || hintOffs[0] > off {
+	sort.Ints(offs)
+	return func(off int) (token.Position, bool) {
+		if len(offs) == 0 || offs[0] > off {
 			return token.Position{}, false
 		}
-		h := hints[hintOffs[0]]
-		for len(hintOffs) > 0 && hintOffs[0] <= off {
-			hintOffs = hintOffs[1:]
+		h := hints[offs[0]]
+		for len(offs) > 0 && offs[0] <= off {
+			offs = offs[1:]
 		}
 		return h, true
 	}
-	for j, it := range b {
-		var want token.Position
-		if h, ok := nextHint(it.off); ok {
-			want = h
-		} else if ai := match[j]; ai >= 0 {
-			want = a[ai].pos
-		} else {
-			continue
-		}
-		outLine := it.pos.Line
-		if outLine != shiftLine {
-			shiftLine, colShift = outLine, 0
-		}
-		r, c := outLine+lineShift, it.pos.Column+colShift
-		if st.at(r, c) != want {
-			buf.Write(out[copied:it.off])
-			copied = it.off
-			lineCol := want.Column - (it.pos.Column - 1)
-			firstOnLine := colShift == 0 && (prevEnd[j] < lineStarts[outLine-1])
-			if firstOnLine && (want.Column == 0 || lineCol >= 1) {
-				// A //line directive on a line of its own, before this
-				// line's indentation. Insert it at the line start: the
-				// indentation was already copied, so take it back.
-				start := lineStarts[outLine-1]
-				indent := buf.Len() - (it.off - start)
-				tail := bytes.Clone(buf.Bytes()[indent:])
-				buf.Truncate(indent)
-				if want.Column == 0 {
-					fmt.Fprintf(&buf, "//line %s:%d\n", want.Filename, want.Line)
-				} else {
-					fmt.Fprintf(&buf, "//line %s:%d:%d\n", want.Filename, want.Line, lineCol)
-				}
-				buf.Write(tail)
-				lineShift++
-				r++
-				st = state{file: want.Filename, line: want.Line, col: lineCol, rawLine: r, rawCol: 1}
-				if want.Column == 0 {
-					st.col = 0
-				}
-			} else {
-				var d string
-				if want.Column == 0 {
-					d = fmt.Sprintf("/*line %s:%d*/", want.Filename, want.Line)
-				} else {
-					d = fmt.Sprintf("/*line %s:%d:%d*/", want.Filename, want.Line, want.Column)
-				}
-				if it.off > 0 && out[it.off-1] == '/' {
-					d = " " + d // "//*line" would open a line comment
-				}
-				buf.WriteString(d)
-				colShift += len(d)
-				c += len(d)
-				st = state{file: want.Filename, line: want.Line, col: want.Column, rawLine: r, rawCol: c}
-			}
-		}
-		checks = append(checks, check{off: buf.Len() + (it.off - copied), want: want})
-	}
-	buf.Write(out[copied:])
-	res := buf.Bytes()
+}
 
-	// The simulation above follows go/token's rules; check the result
-	// against go/scanner itself so that a mistake is an error, not a
-	// silently wrong line.
+// placement is where a token lands in Apply's result and the position
+// it must have there.
+type placement struct {
+	off  int
+	want token.Position
+}
+
+// directiveWriter copies the rewritten file into buf, adding directives,
+// and follows the position go/token gives each byte it writes.
+type directiveWriter struct {
+	out        []byte
+	lineStarts []int // offsets in out of each line's start
+	buf        bytes.Buffer
+	st         state
+	lineShift  int // lines inserted so far
+	shiftLine  int // raw out line that carries insertions
+	colShift   int // bytes inserted so far on shiftLine
+	copied     int // bytes of out already in buf
+}
+
+func newDirectiveWriter(first string, out []byte) *directiveWriter {
+	w := &directiveWriter{out: out, lineStarts: []int{0},
+		st: state{file: first, line: 1, col: 1, rawLine: 2, rawCol: 1}, lineShift: 1, shiftLine: -1}
+	for i, c := range out {
+		if c == '\n' {
+			w.lineStarts = append(w.lineStarts, i+1)
+		}
+	}
+	fmt.Fprintf(&w.buf, "//line %s:1:1\n", first)
+	return w
+}
+
+// place copies out up to the token it and, when go/token would not give
+// the token want there, a directive that does; prevEnd is the end offset
+// of the item before the token.
+func (w *directiveWriter) place(it item, prevEnd int, want token.Position) placement {
+	outLine := it.pos.Line
+	if outLine != w.shiftLine {
+		w.shiftLine, w.colShift = outLine, 0
+	}
+	r, c := outLine+w.lineShift, it.pos.Column+w.colShift
+	if w.st.at(r, c) != want {
+		w.buf.Write(w.out[w.copied:it.off])
+		w.copied = it.off
+		lineCol := want.Column - (it.pos.Column - 1)
+		firstOnLine := w.colShift == 0 && (prevEnd < w.lineStarts[outLine-1])
+		if firstOnLine && (want.Column == 0 || lineCol >= 1) {
+			w.lineDirective(it, outLine, r, lineCol, want)
+		} else {
+			w.inlineDirective(it, r, c, want)
+		}
+	}
+	return placement{off: w.buf.Len() + (it.off - w.copied), want: want}
+}
+
+// lineDirective writes a //line directive on a line of its own, before
+// the indentation of the token's line (r in the result). The indentation
+// was already copied, so it is taken back and written after it.
+func (w *directiveWriter) lineDirective(it item, outLine, r, lineCol int, want token.Position) {
+	start := w.lineStarts[outLine-1]
+	indent := w.buf.Len() - (it.off - start)
+	tail := bytes.Clone(w.buf.Bytes()[indent:])
+	w.buf.Truncate(indent)
+	if want.Column == 0 {
+		fmt.Fprintf(&w.buf, "//line %s:%d\n", want.Filename, want.Line)
+	} else {
+		fmt.Fprintf(&w.buf, "//line %s:%d:%d\n", want.Filename, want.Line, lineCol)
+	}
+	w.buf.Write(tail)
+	w.lineShift++
+	w.st = state{file: want.Filename, line: want.Line, col: lineCol, rawLine: r + 1, rawCol: 1}
+	if want.Column == 0 {
+		w.st.col = 0
+	}
+}
+
+// inlineDirective writes a /*line*/ directive right before the token, at
+// row r, column c of the result.
+func (w *directiveWriter) inlineDirective(it item, r, c int, want token.Position) {
+	var d string
+	if want.Column == 0 {
+		d = fmt.Sprintf("/*line %s:%d*/", want.Filename, want.Line)
+	} else {
+		d = fmt.Sprintf("/*line %s:%d:%d*/", want.Filename, want.Line, want.Column)
+	}
+	if it.off > 0 && w.out[it.off-1] == '/' {
+		d = " " + d // "//*line" would open a line comment
+	}
+	w.buf.WriteString(d)
+	w.colShift += len(d)
+	w.st = state{file: want.Filename, line: want.Line, col: want.Column, rawLine: r, rawCol: c + len(d)}
+}
+
+// finish copies the rest of out and returns the result.
+func (w *directiveWriter) finish() []byte {
+	w.buf.Write(w.out[w.copied:])
+	return w.buf.Bytes()
+}
+
+// verify checks the result against go/scanner itself: the writer follows
+// go/token's rules, and a mistake there must be an error, not a silently
+// wrong line.
+func verify(filename string, res []byte, placed []placement) error {
 	got, err := scan(filename, res, false)
 	if err != nil {
-		return nil, fmt.Errorf("linemap: result: %w", err)
+		return fmt.Errorf("linemap: result: %w", err)
 	}
 	byOff := make(map[int]token.Position, len(got))
 	for _, it := range got {
 		byOff[it.off] = it.pos
 	}
-	for _, ch := range checks {
-		if p := byOff[ch.off]; p != ch.want {
-			return nil, fmt.Errorf("linemap: internal error: token at offset %d maps to %s, want %s", ch.off, p, ch.want)
+	for _, p := range placed {
+		if pos := byOff[p.off]; pos != p.want {
+			return fmt.Errorf("linemap: internal error: token at offset %d maps to %s, want %s", p.off, pos, p.want)
 		}
 	}
-	return res, nil
+	return nil
 }
 
 const hintPrefix = "/*linemap:hint "

@@ -2,7 +2,7 @@
 // HTTP packages (and golang.org/x/net/http2) for instrumented builds.
 //
 // Pipeline position: build time, step 4 of the design ("patch std"). The
-// -toolexec program (rewrite/toolexec) calls [Patch] for each `compile`
+// -toolexec program (package toolexec) calls [Patch] for each `compile`
 // invocation of a package listed by [Targets], swaps the returned
 // replacement files into the command and adds the returned new files. The
 // wrapper adds the file returned by [Wiring] to package runtimehooks, which

@@ -13,7 +13,7 @@ import (
 )
 
 // The test binary doubles as a minimal -toolexec program (the real one is
-// rewrite/toolexec): with GOHTTPDBG_TEST_TOOLEXEC set it patches the
+// package toolexec): with GOHTTPDBG_TEST_TOOLEXEC set it patches the
 // compile of each target package with Patch, exactly as the contract says,
 // and strips the per-package cache marker the test adds with -gcflags.
 const (

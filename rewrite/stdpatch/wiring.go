@@ -3,8 +3,9 @@ package stdpatch
 // Wiring returns the Go source file (package runtimehooks) that connects
 // the hook variables of the patched net/http (GohttpdbgH2 and
 // GohttpdbgHTTP1, which exist in every instrumented build whatever Patch
-// reported missing) to the frame and reject probes. It is the same for
-// every supported Go release: net/http exports the HTTP/2 hook set of
+// reported missing) to the probes: frame, reject, and the client and
+// server probes' capture hooks. It is the same for every supported Go
+// release: net/http exports the HTTP/2 hook set of
 // net/http/internal/http2 on Go 1.27, and golang.org/x/net/http2's patch
 // calls net/http's.
 func Wiring(goVersion string) []byte {
@@ -20,8 +21,10 @@ import (
 	"net/http"
 
 	gohttpdbgprobes "github.com/gohttpdbg/gohttpdbg/probes"
+	gohttpdbgclient "github.com/gohttpdbg/gohttpdbg/probes/client"
 	gohttpdbgframe "github.com/gohttpdbg/gohttpdbg/probes/frame"
 	gohttpdbgreject "github.com/gohttpdbg/gohttpdbg/probes/reject"
+	gohttpdbgserver "github.com/gohttpdbg/gohttpdbg/probes/server"
 )
 
 // Connects the std patch's hooks to the probes from a variable's
@@ -46,16 +49,16 @@ func gohttpdbgWire() bool {
 	h1.ClientReadError = gohttpdbgreject.ClientReadError
 	h1.TLSConfig = gohttpdbgprobes.StdTLSConfig
 	if h1.ClientHooked {
-		h1.GotConn = gohttpdbgprobes.StdGotConn
-		h1.Dial = gohttpdbgprobes.StdDial
-		h1.DialFor = gohttpdbgprobes.StdDialFor
-		gohttpdbgprobes.UseStdClientHooks()
+		h1.GotConn = gohttpdbgclient.StdGotConn
+		h1.Dial = gohttpdbgclient.StdDial
+		h1.DialFor = gohttpdbgclient.StdDialFor
+		gohttpdbgclient.UseStdHooks()
 	}
 	if h1.CaptureHooked {
-		h1.ClientStart = gohttpdbgprobes.StdClientStart
-		h1.ClientEnd = gohttpdbgprobes.StdClientEnd
-		h1.Serve = gohttpdbgprobes.StdServe
-		h1.ServeStart = gohttpdbgprobes.StdServeStart
+		h1.ClientStart = gohttpdbgclient.StdStart
+		h1.ClientEnd = gohttpdbgclient.StdEnd
+		h1.Serve = gohttpdbgserver.StdServe
+		h1.ServeStart = gohttpdbgserver.StdServeStart
 		gohttpdbgprobes.UseStdCapture()
 	}
 	return true

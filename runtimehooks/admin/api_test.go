@@ -13,7 +13,9 @@ import (
 	"testing"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	probeclient "github.com/gohttpdbg/gohttpdbg/probes/client"
 	"github.com/gohttpdbg/gohttpdbg/probes/frame"
+	"github.com/gohttpdbg/gohttpdbg/probes/server"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
@@ -120,12 +122,12 @@ func traffic(t *testing.T) any {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "hello")
 	}))
-	probes.InstrumentServer(srv.Config, "api_test.go:1")
+	server.Instrument(srv.Config, "api_test.go:1")
 	srv.Start()
 	t.Cleanup(srv.Close)
 	c := srv.Client()
 	req, _ := http.NewRequest("GET", srv.URL, nil)
-	cr := probes.StartClientRequest(c, req, "api_test.go:2")
+	cr := probeclient.Start(c, req, "api_test.go:2")
 	resp, err := c.Do(cr.Request())
 	cr.Finish(resp, err)
 	if err != nil {

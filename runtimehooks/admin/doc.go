@@ -6,8 +6,9 @@
 // Pipeline position: run time, at the end of the chain hooks → probes →
 // ring → sinks / admin socket. runtimehooks starts it once, after the
 // configuration was applied (admin_start.go); it reads and changes the
-// probes only through package probes' API (levels, Subscribe, Recent,
-// OpenBodies, Conns, Emitted, SetKeyLog) and frame's http2debug emulation.
+// probes only through the probe packages' API (package probes' levels,
+// Subscribe, Recent, Conns, Emitted, SetKeyLog; body.Open, client.Hosts)
+// and frame's http2debug emulation.
 //
 // Safety (docs/DESIGN.md §5): the socket lives in a 0700 directory owned by the
 // process's uid (a directory owned by someone else, or a symlink, is

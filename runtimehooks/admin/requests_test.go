@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/server"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
@@ -112,7 +113,7 @@ func TestRequestsFollow(t *testing.T) {
 		t.Fatalf("follow: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		probes.ServeHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(418) }), "srv.go:3", w, r)
+		server.ServeHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(418) }), "srv.go:3", w, r)
 	}))
 	defer srv.Close()
 	for _, p := range []string{"/other", "/follow/x"} {

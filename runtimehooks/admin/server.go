@@ -21,7 +21,10 @@ import (
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
+	probeclient "github.com/gohttpdbg/gohttpdbg/probes/client"
 	"github.com/gohttpdbg/gohttpdbg/probes/frame"
+	"github.com/gohttpdbg/gohttpdbg/probes/server"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
 )
 
@@ -140,7 +143,7 @@ func Start(opt Options) (*Server, error) {
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 	// The patched net/http follows every server's requests: not this one's.
-	probes.IgnoreServer(s.hs)
+	server.Ignore(s.hs)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -429,7 +432,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		OTLP: probes.OTLPStats(),
 		// How client requests are followed: "std patch" (net/http's own
 		// hooks, no per-request trace at level 1) or "httptrace".
-		ClientHooks: probes.ClientHooks(),
+		ClientHooks: probeclient.Hooks(),
 	}
 	st.BreakerBudget = s.opt.Budget
 	if st.BreakerBudget == 0 {
@@ -637,7 +640,7 @@ func sortStrings(a []string) {
 
 func (s *Server) handleBodies(w http.ResponseWriter, r *http.Request) {
 	out := []api.Body{}
-	for _, b := range probes.OpenBodies() {
+	for _, b := range body.Open() {
 		out = append(out, api.Body{ID: b.ID, Side: b.Side, Site: b.Site, Req: b.Req, Conn: b.Conn, URL: b.URL,
 			Opened: b.Opened.UTC().Format(time.RFC3339Nano), Age: b.Age.Round(time.Millisecond).String(), Bytes: b.Bytes, EOF: b.EOF})
 	}
@@ -663,7 +666,7 @@ func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
 		out = append(out, cj)
 	}
 	hosts := []api.Host{}
-	for _, h := range probes.Hosts() {
+	for _, h := range probeclient.Hosts() {
 		hj := api.Host{Host: h.Host, Transport: h.Transport, NewConns: h.NewConns, Reused: h.Reused, MaxIdle: h.MaxIdle}
 		if n := h.NewConns + h.Reused; n > 0 {
 			hj.Reuse = float64(h.Reused) / float64(n)

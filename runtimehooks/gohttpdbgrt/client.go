@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/client"
 	_ "github.com/gohttpdbg/gohttpdbg/runtimehooks" // configuration is applied before any wrapper runs
 )
 
@@ -100,7 +101,7 @@ func ClientPostFormFunc(c *http.Client, site string) func(string, url.Values) (*
 func Client(c *http.Client, site string) *http.Client {
 	if c != nil {
 		if t, ok := c.Transport.(*http.Transport); ok {
-			probes.NoteTransport(t, site)
+			client.NoteTransport(t, site)
 		}
 	}
 	return c
@@ -109,7 +110,7 @@ func Client(c *http.Client, site string) *http.Client {
 // Transport wraps an &http.Transport{…} literal; it returns the same
 // pointer, after noting its site for diagnostics (dial.alpn_fallback).
 func Transport(t *http.Transport, site string) *http.Transport {
-	probes.NoteTransport(t, site)
+	client.NoteTransport(t, site)
 	keyLogTransport(t)
 	return t
 }
@@ -128,12 +129,12 @@ func DefaultTransportUse(rt http.RoundTripper, site string) http.RoundTripper { 
 // request in the Transport, and the wrapper only names its site there.
 func clientCall(c *http.Client, req *http.Request, site string, do func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	if probes.StdCapture() {
-		k := probes.MarkSite(req, site)
+		k := client.MarkSite(req, site)
 		resp, err := do(req)
-		probes.UnmarkSite(k)
+		client.UnmarkSite(k)
 		return resp, err
 	}
-	cr := probes.StartClientRequest(c, req, site)
+	cr := client.Start(c, req, site)
 	if cr == nil {
 		return do(req)
 	}

@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
+	"github.com/gohttpdbg/gohttpdbg/probes/client"
+	"github.com/gohttpdbg/gohttpdbg/probes/gc"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/gohttpdbgrt"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/gohttpdbgrt/httptestrt"
 )
@@ -244,7 +247,7 @@ func TestBodyLeak(t *testing.T) {
 		}
 		_ = resp.StatusCode // Body never closed
 	}()
-	if bs := probes.OpenBodies(); len(bs) == 0 {
+	if bs := body.Open(); len(bs) == 0 {
 		t.Error("open body not in the inventory")
 	}
 	var leak []probes.Event
@@ -259,7 +262,7 @@ func TestBodyLeak(t *testing.T) {
 	if leak[0].Sev != probes.Warn || leak[0].Req == 0 || !strings.Contains(attr(leak[0], "url").Str, srv.URL) {
 		t.Errorf("body.leak: %+v", leak[0])
 	}
-	for _, b := range probes.OpenBodies() {
+	for _, b := range body.Open() {
 		if b.Site == "leak.go:7" {
 			t.Error("leaked body still in the inventory after its leak was reported")
 		}
@@ -336,7 +339,7 @@ func TestNotReusedPoolFull(t *testing.T) {
 		t.Errorf("reason %q", attr(nr, "reason").Str)
 	}
 	host := srv.Listener.Addr().String()
-	for _, h := range probes.Hosts() {
+	for _, h := range client.Hosts() {
 		if h.Host == host && h.MaxIdle == 1 {
 			if h.NewConns < 3 || h.Reused < 1 || h.NewConns+h.Reused != 7 {
 				t.Errorf("host stats %+v, want 7 requests, at least 3 new connections", h)
@@ -494,7 +497,7 @@ func TestHeaderLimits(t *testing.T) {
 
 func TestGCDelay(t *testing.T) {
 	rec := setup(t, "all=2,gc.delay=1ns")
-	probes.PollGC()
+	gc.Poll()
 	entered, release := make(chan struct{}), make(chan struct{})
 	srv := httptestrt.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
@@ -511,7 +514,7 @@ func TestGCDelay(t *testing.T) {
 	}()
 	<-entered
 	runtime.GC()
-	probes.PollGC()
+	gc.Poll()
 	close(release)
 	<-done
 	rec.wait(t, "gc.pause", nil)

@@ -4,7 +4,7 @@ import (
 	"net"
 	"net/http"
 
-	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/server"
 )
 
 // Server-side wrappers.
@@ -20,7 +20,7 @@ func Server(s *http.Server, site string) *http.Server {
 	if s == nil {
 		return s
 	}
-	probes.InstrumentServer(s, site)
+	server.Instrument(s, site)
 	keyLogTLS(s.TLSConfig)
 	switch s.Handler.(type) {
 	case nil, *http.ServeMux, handler, outerHandler:
@@ -123,10 +123,10 @@ type handler struct {
 }
 
 func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	probes.ServeHTTP(h.h, h.site, w, r)
+	server.ServeHTTP(h.h, h.site, w, r)
 }
 
-// GohttpdbgSite is the handler's registration site (probes.SitedHandler).
+// GohttpdbgSite is the handler's registration site (server.SitedHandler).
 func (h handler) GohttpdbgSite() string { return h.site }
 
 // outerHandler runs the probes around a server's own Handler; handlers
@@ -137,8 +137,8 @@ type outerHandler struct {
 }
 
 func (h outerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	probes.ServeHTTP(h.h, h.site, w, r)
+	server.ServeHTTP(h.h, h.site, w, r)
 }
 
-// GohttpdbgSite is the server literal's site (probes.SitedHandler).
+// GohttpdbgSite is the server literal's site (server.SitedHandler).
 func (h outerHandler) GohttpdbgSite() string { return h.site }

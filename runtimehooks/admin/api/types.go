@@ -52,7 +52,7 @@ type StatusConfig struct {
 }
 
 // BuildStamp is the build stamp an instrumented binary carries (written
-// by rewrite.Stamp).
+// by buildplan.Stamp).
 type BuildStamp struct {
 	Tool     string   `json:"tool"`   // gohttpdbg version
 	Go       string   `json:"go"`     // Go version of the build

@@ -1,0 +1,458 @@
+package body
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"runtime"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/gc"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
+)
+
+// The body probe wraps Response.Body at client call sites and
+// Request.Body in server handlers. A wrapped body counts bytes, notices
+// EOF and Close, and keeps an entry in the open-body inventory until it is
+// closed (client) or its handler returns (server). A client body that is
+// garbage-collected without Close is reported by a finalizer on the
+// wrapper.
+
+// Info describes an open body (/v1/bodies).
+type Info struct {
+	ID     uint64
+	Side   string // "client" (a response body) or "server" (a request body)
+	Site   string
+	Req    uint64
+	Conn   uint64
+	URL    string // redacted
+	Opened time.Time
+	Age    time.Duration
+	Bytes  int64
+	EOF    bool
+}
+
+// Origin is what a body's events say of the request it belongs to.
+type Origin struct {
+	Site      string
+	Via       string // the library frame, for a request made in a library
+	Req, Conn uint64
+	Method    string
+	URL       *url.URL // rendered (redacted) only when an event needs it
+	Line      string   // the request line, when it was rendered up front
+}
+
+// Owner is the client request a response body belongs to: the body tells
+// it when the request is over and what became of its connection.
+type Owner interface {
+	// BodyEnded: the body reached EOF, was closed or was collected, n
+	// bytes read; it runs once.
+	BodyEnded(now, n int64)
+	// ConnReleased: net/http put the body's HTTP/1 connection back in its
+	// idle pool (EOF).
+	ConnReleased(now int64)
+	// ConnLost: the body's HTTP/1 connection will not be reused, for
+	// reason.
+	ConnLost(reason string)
+}
+
+// State is a body's state. It lives in the request that owns the body
+// (the client or server probe's), so following a body allocates only its
+// wrapper; the registry points there, never at the wrapper, so the
+// wrapper can be collected.
+type State struct {
+	// Origin is set when the body is wrapped and not changed while the
+	// body is in the registry (Open reads it).
+	Origin
+	id         uint64
+	server     bool
+	opened     int64 // mono
+	length     int64 // Content-Length, -1 unknown
+	http1      bool
+	connClose  bool       // the response said Connection: close
+	owner      Owner      // the client request; nil for a server's request body
+	pool       any        // the owner's connection pool (ReportHeld), nil for a server's
+	flight     *gc.Flight // in the gc in-flight set; nil when the gc probe is off
+	bytes      atomic.Int64
+	eof        atomic.Bool
+	closed     atomic.Bool // Close called (client) or handler returned (server)
+	userClosed atomic.Bool // Close called
+	racWarned  atomic.Bool
+	heldWarned atomic.Bool // body.held reported
+	flightDone atomic.Bool
+	slot       int  // in bodies
+	capture    bool // a capture rule keeps the body (probes.JournalBody)
+}
+
+// done ends the request for the gc in-flight set and for its owner; it
+// runs once, at EOF, Close or collection.
+func (st *State) done(now int64) {
+	if !st.flightDone.CompareAndSwap(false, true) {
+		return
+	}
+	if st.flight != nil {
+		gc.EndAt(st.flight, now)
+	}
+	if st.owner != nil {
+		st.owner.BodyEnded(now, st.bytes.Load())
+	}
+}
+
+type trackedBody struct {
+	rc io.ReadCloser
+	st *State
+	// sentinel carries the leak finalizer when b itself cannot (see
+	// WrapResponse); nil when the finalizer is on b.
+	sentinel *leakSentinel
+}
+
+// leakSentinel is referenced by its body wrapper alone, and references
+// only the body's state: it becomes unreachable with the wrapper, and is
+// never part of a cycle, so its finalizer runs where the wrapper's could
+// not.
+type leakSentinel struct{ st *State }
+
+func sentinelFinalized(s *leakSentinel) { bodyCollected(s.st) }
+
+var (
+	bodies  table.Registry[State] // the open bodies (/v1/bodies)
+	bodyIDs atomic.Uint64
+)
+
+func (st *State) register() { st.slot = bodies.Add(st, st.id) }
+
+func (st *State) unregister() { bodies.Remove(st, st.slot) }
+
+// Open returns the bodies currently open, oldest first.
+func Open() []Info {
+	now := probes.Mono()
+	var out []Info
+	bodies.Each(func(st *State) {
+		side := "client"
+		if st.server {
+			side = "server"
+		}
+		out = append(out, Info{ID: st.id, Side: side, Site: st.Site, Req: st.Req, Conn: st.Conn,
+			URL: st.url(), Opened: probes.WallAt(st.opened), Age: time.Duration(now - st.opened), Bytes: st.bytes.Load(), EOF: st.eof.Load()})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (st *State) url() string { return probes.RenderedLine(st.Line, st.Method, st.URL) }
+
+// fill sets the fields of e, a zero Event, that every event of st shares.
+// Events are filled in place, not returned: see AddString.
+func (st *State) fill(e *probes.Event, sev probes.Sev, name, msg string) {
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = probes.Body, sev, name, st.Site, st.Conn, st.Req, msg
+	if st.Via != "" {
+		e.AddString("via", st.Via)
+	}
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	st := b.st
+	if st.userClosed.Load() && st.racWarned.CompareAndSwap(false, true) && probes.Level(probes.Body) >= 1 {
+		st.emitReadAfterClose()
+	}
+	if st.flight != nil {
+		st.flight.ReadStart()
+	}
+	n, err := b.rc.Read(p)
+	var now int64 // one clock read serves the in-flight entry and the pool
+	if st.flight != nil || err == io.EOF {
+		now = probes.Mono()
+	}
+	if st.flight != nil {
+		st.flight.ReadEnd(now)
+	}
+	if n > 0 {
+		st.bytes.Add(int64(n))
+		if st.capture {
+			probes.JournalBody(st.Req, !st.server, p[:n])
+		}
+	}
+	if err == io.EOF && st.eof.CompareAndSwap(false, true) {
+		st.done(now)
+		if st.owner != nil && st.http1 {
+			// net/http returns the connection to the idle pool at EOF.
+			if st.connClose {
+				st.owner.ConnLost("the server sent Connection: close")
+			} else {
+				st.owner.ConnReleased(now)
+			}
+		}
+	}
+	return n, err
+}
+
+func (b *trackedBody) Close() error {
+	st := b.st
+	st.userClosed.Store(true)
+	if st.server || !st.closed.CompareAndSwap(false, true) {
+		return b.rc.Close()
+	}
+	// A closed body costs the collector nothing more.
+	if b.sentinel != nil {
+		runtime.SetFinalizer(b.sentinel, nil)
+	} else {
+		runtime.SetFinalizer(b, nil)
+	}
+	st.unregister()
+	st.done(probes.Mono())
+	eof := st.eof.Load()
+	lvl := probes.Level(probes.Body)
+	if lvl >= 2 {
+		st.emitClose("response body closed", eof)
+	}
+	if !eof && st.http1 {
+		st.earlyClose(lvl)
+	}
+	return b.rc.Close()
+}
+
+// heldAfter is how long a response body may stay open, neither read to
+// EOF nor closed, before a new connection to its host reports it
+// (body.held).
+const heldAfter = time.Second
+
+// ReportHeld runs when a client request to pool (the owner's host) had
+// to dial a new connection: every HTTP/1 response body of that pool open for longer
+// than heldAfter, unread to EOF and not closed, pins a connection the
+// pool could have reused. It is reported once (body.held), before the
+// collector finds it (body.leak) — which may be long: a leaked body is
+// small, and the heap may not grow enough to trigger a collection.
+func ReportHeld(pool any) {
+	now := probes.Mono()
+	var held []*State
+	bodies.Each(func(st *State) {
+		if !st.server && st.http1 && st.pool == pool && now-st.opened > int64(heldAfter) &&
+			!st.eof.Load() && !st.closed.Load() && !st.heldWarned.Load() {
+			held = append(held, st)
+		}
+	})
+	for _, st := range held {
+		if st.heldWarned.CompareAndSwap(false, true) {
+			st.emitHeld(now)
+		}
+	}
+}
+
+//go:noinline
+func (st *State) emitHeld(now int64) {
+	var e probes.Event
+	st.fill(&e, probes.Warn, "body.held", "response body open without Close or EOF while its host needed a new connection: it pins one (a leak, unless it is still being read)")
+	e.AddDuration("age", time.Duration(now-st.opened))
+	e.AddInt("bytes", st.bytes.Load())
+	e.AddString("url", st.url())
+	probes.Emit(&e)
+}
+
+// bodyFinalized is the finalizer of a client body wrapper: it reports a
+// body.leak unless Close was called.
+//
+// A finalizer, not runtime.AddCleanup: AddCleanup allocates twice (a
+// closure and its argument) on every response, SetFinalizer not at all,
+// and is cheaper to set and to clear. What a finalizer costs in exchange
+// is harmless here: b (and the body it wraps) lives one collection longer;
+// b must be in no cycle, which holds for an HTTP/1 body of known length
+// (others take a leakSentinel: see WrapResponse).
+func bodyFinalized(b *trackedBody) { bodyCollected(b.st) }
+
+// bodyCollected reports a client body garbage-collected without Close.
+func bodyCollected(st *State) {
+	if st.closed.Load() {
+		return
+	}
+	st.unregister()
+	st.done(probes.Mono())
+	eof := st.eof.Load()
+	if !eof && st.http1 && st.owner != nil {
+		st.owner.ConnLost("a response body was never closed at " + st.Site)
+	}
+	lvl := probes.Level(probes.Body)
+	if lvl < 1 || eof && lvl < 2 {
+		// Read to EOF, the body had released its connection: not closing
+		// it then costs nothing, and is not a diagnostic.
+		return
+	}
+	msg, sev := "response body garbage-collected without Close: its connection was never released", probes.Warn
+	if !st.http1 {
+		// HTTP/2 multiplexes: the connection serves others, the stream and
+		// its flow-control window stayed taken.
+		msg = "response body garbage-collected without Close: its HTTP/2 stream was never released"
+	}
+	if eof {
+		msg, sev = "response body read to EOF and garbage-collected without Close: harmless, its connection was released at EOF", probes.Info
+	}
+	var e probes.Event
+	st.fill(&e, sev, "body.leak", msg)
+	e.AddInt("bytes", st.bytes.Load())
+	e.AddBool("eof", eof)
+	e.AddDuration("age", probes.SinceMono(st.opened))
+	e.AddString("url", st.url())
+	probes.Emit(&e)
+}
+
+// WrapResponse wraps resp.Body, a client response's, in st, the state its
+// request keeps for it; o names the request, owner is told of the body's
+// end, pool is the owner's connection pool (ReportHeld), flight its entry
+// in the gc in-flight set (nil when the gc probe is off), now the time
+// its response headers came. It reports whether the body was wrapped:
+// its end then ends the request (Owner.BodyEnded).
+func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64) bool {
+	rc := resp.Body
+	if rc == nil || rc == http.NoBody {
+		return false
+	}
+	if _, ok := rc.(io.Writer); ok {
+		return false // 101 Switching Protocols: the caller type-asserts io.ReadWriteCloser
+	}
+	if flight != nil {
+		flight.Responded(now)
+	}
+	st.Origin, st.id, st.opened = *o, bodyIDs.Add(1), now
+	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
+	st.owner, st.pool, st.flight = owner, pool, flight
+	st.capture = probes.JournalCaptures(o.Req)
+	b := &trackedBody{rc: rc, st: st}
+	st.register()
+	if resp.ContentLength < 0 || resp.ProtoMajor != 1 {
+		// net/http's body points back at the response for its trailers
+		// (HTTP/1 chunked, and so gzip-decoded; HTTP/2's stream), and so
+		// at b: a finalizer on an object in a cycle never runs. The
+		// sentinel is in none.
+		b.sentinel = &leakSentinel{st: st}
+		runtime.SetFinalizer(b.sentinel, sentinelFinalized)
+	} else {
+		runtime.SetFinalizer(b, bodyFinalized)
+	}
+	resp.Body = b
+	if probes.Level(probes.Body) >= 2 {
+		st.emitOpen("response body opened", resp.Proto)
+	}
+	return true
+}
+
+// WrapRequest wraps r.Body, a server request's, in st, the state its
+// request keeps for it; o names the request, capture says that a capture
+// rule keeps the body. It reports whether there was a body to watch.
+func WrapRequest(r *http.Request, st *State, o *Origin, capture bool) bool {
+	rc := r.Body
+	// ContentLength 0: a body that cannot hold a byte. HTTP/1 gives such
+	// a request NoBody; HTTP/2 gives every request a body, also a GET
+	// whose HEADERS ended the stream, and watching it would cost every
+	// such request an allocation and a registration for nothing.
+	if rc == nil || rc == http.NoBody || r.ContentLength == 0 {
+		return false
+	}
+	st.Origin, st.id, st.server = *o, bodyIDs.Add(1), true
+	st.Method, st.URL, st.opened, st.length, st.http1 = r.Method, r.URL, probes.Mono(), r.ContentLength, r.ProtoMajor == 1
+	st.capture = capture
+	st.register()
+	r.Body = &trackedBody{rc: rc, st: st}
+	if probes.Level(probes.Body) >= 2 {
+		st.emitOpen("request body opened", r.Proto)
+	}
+	return true
+}
+
+// Finish ends a server request's body: its handler returned. It reports
+// how much the handler read and whether it left the body unread (a
+// body.unread is due: EmitUnread).
+func (st *State) Finish() (n int64, unread bool) {
+	st.closed.Store(true)
+	st.unregister()
+	n, eof := st.bytes.Load(), st.eof.Load()
+	lvl := probes.Level(probes.Body)
+	if lvl >= 2 {
+		st.emitClose("request body done: handler returned", eof)
+	}
+	return n, lvl >= 1 && !eof && st.Unread(n)
+}
+
+// Unread: a server request body of which n bytes were read is not done
+// (body.unread): short of its Content-Length, or of unknown length with
+// nothing read. One read to its length without seeing EOF (a JSON
+// decoder's) is done.
+func (st *State) Unread(n int64) bool {
+	return st.length > n || (st.length < 0 && n == 0)
+}
+
+// The events are built in functions of their own, kept out of line: an
+// Event takes hundreds of bytes of stack, and the functions above run on
+// every request, some on goroutines net/http starts per request (HTTP/2
+// handlers) whose stacks would otherwise have to grow each time.
+
+//go:noinline
+func (st *State) emitReadAfterClose() {
+	var e probes.Event
+	st.fill(&e, probes.Warn, "body.read_after_close", "body read after Close")
+	e.AddInt("bytes", st.bytes.Load())
+	probes.Emit(&e)
+}
+
+//go:noinline
+func (st *State) emitOpen(msg, proto string) {
+	var e probes.Event
+	st.fill(&e, probes.Info, "body.open", msg)
+	e.AddInt("length", st.length)
+	e.AddString("proto", proto)
+	e.AddString("url", st.url())
+	probes.Emit(&e)
+}
+
+//go:noinline
+func (st *State) emitClose(msg string, eof bool) {
+	var e probes.Event
+	st.fill(&e, probes.Info, "body.close", msg)
+	e.AddInt("bytes", st.bytes.Load())
+	e.AddBool("eof", eof)
+	e.AddDuration("dur", probes.SinceMono(st.opened))
+	probes.Emit(&e)
+}
+
+// earlyClose: a client body closed before EOF, so net/http closes its
+// connection.
+//
+//go:noinline
+func (st *State) earlyClose(lvl int32) {
+	if lvl >= 1 {
+		var e probes.Event
+		st.fill(&e, probes.Warn, "body.early_close",
+			"response body closed before EOF: net/http closes the connection instead of reusing it")
+		e.AddInt("bytes", st.bytes.Load())
+		e.AddInt("length", st.length)
+		e.AddString("url", st.url())
+		probes.Emit(&e)
+	}
+	if st.owner != nil {
+		st.owner.ConnLost("a response body was closed before EOF at " + st.Site)
+	}
+}
+
+// EmitUnread reports body.unread: the handler returned with n bytes of
+// its request body read, short of its end.
+//
+//go:noinline
+func (st *State) EmitUnread(n int64) {
+	msg := "handler returned without reading its request body"
+	if n > 0 {
+		msg = "handler returned with its request body partly read"
+	}
+	var e probes.Event
+	st.fill(&e, probes.Warn, "body.unread", msg)
+	e.AddInt("read", n)
+	e.AddInt("length", st.length)
+	e.AddString("url", st.url())
+	probes.Emit(&e)
+}
+
+// EOF reports whether the body was read to its end.
+func (st *State) EOF() bool { return st.eof.Load() }
+
+// Bytes returns the bytes read so far.
+func (st *State) Bytes() int64 { return st.bytes.Load() }

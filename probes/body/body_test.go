@@ -1,0 +1,201 @@
+package body
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
+)
+
+// owner records what a body tells its client request.
+type owner struct {
+	mu       sync.Mutex
+	ended    int
+	n        int64
+	released int
+	lost     []string
+}
+
+func (o *owner) BodyEnded(now, n int64) {
+	o.mu.Lock()
+	o.ended++
+	o.n = n
+	o.mu.Unlock()
+}
+
+func (o *owner) ConnReleased(int64) {
+	o.mu.Lock()
+	o.released++
+	o.mu.Unlock()
+}
+
+func (o *owner) ConnLost(reason string) {
+	o.mu.Lock()
+	o.lost = append(o.lost, reason)
+	o.mu.Unlock()
+}
+
+func (o *owner) snapshot() (ended int, n int64, released int, lost []string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.ended, o.n, o.released, append([]string(nil), o.lost...)
+}
+
+func response(body string, length int64) *http.Response {
+	return &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, ContentLength: length,
+		Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
+}
+
+func origin(site string, req uint64) *Origin {
+	u, _ := url.Parse("http://body.test/x?token=s3cret")
+	return &Origin{Site: site, Req: req, Method: "GET", URL: u}
+}
+
+// A response body read to EOF and closed ends its request once, gives
+// its HTTP/1 connection back to the pool, and leaves the inventory.
+func TestResponseBodyReadAndClosed(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	resp := response("hello", 5)
+	o, st := &owner{}, &State{}
+	if !WrapResponse(resp, st, origin("read.go:1", 9101), o, o, nil, probes.Mono()) {
+		t.Fatal("a body was not wrapped")
+	}
+	if !inventory(9101) {
+		t.Fatal("an open body is not in the inventory")
+	}
+	if b, err := io.ReadAll(resp.Body); err != nil || string(b) != "hello" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	resp.Body.Close()
+	ended, n, released, lost := o.snapshot()
+	if ended != 1 || n != 5 || released != 1 || len(lost) != 0 {
+		t.Errorf("owner told: ended %d (n %d), released %d, lost %q; want 1 (5), 1, none", ended, n, released, lost)
+	}
+	if inventory(9101) {
+		t.Error("a closed body is still in the inventory")
+	}
+}
+
+// A body without one to watch (NoBody) is not wrapped: the request ends
+// where its caller ends it.
+func TestResponseWithoutBodyNotWrapped(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	resp := response("", 0)
+	resp.Body = http.NoBody
+	if WrapResponse(resp, &State{}, origin("none.go:1", 9102), &owner{}, nil, nil, probes.Mono()) || resp.Body != http.NoBody {
+		t.Fatal("NoBody was wrapped")
+	}
+}
+
+// A response body dropped without Close is reported when the collector
+// finds it (body.leak, at its request's site, its URL redacted), for
+// both wrapper shapes (the finalizer on the wrapper, or on a sentinel for
+// a body of unknown length); its request ends and its connection is
+// counted lost.
+func TestResponseBodyLeak(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		length int64
+	}{{"known length", 5}, {"unknown length", -1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := probetest.Record(t)
+			probetest.Configure(t, "all=1")
+			site := "leak.go:" + tc.name
+			o := &owner{}
+			func() {
+				resp := response("hello", tc.length)
+				WrapResponse(resp, &State{}, origin(site, 9103), o, o, nil, probes.Mono())
+			}()
+			var leak []probes.Event
+			for i := 0; i < 100 && len(leak) == 0; i++ {
+				runtime.GC()
+				time.Sleep(10 * time.Millisecond)
+				leak = leaks(rec, site)
+			}
+			if len(leak) != 1 || leak[0].Sev != probes.Warn {
+				t.Fatalf("body.leak events at %s: %+v", site, leak)
+			}
+			if u, _ := leak[0].Attr("url"); strings.Contains(u.Str, "s3cret") || !strings.Contains(u.Str, "body.test/x") {
+				t.Errorf("body.leak url %q: want the request's, redacted", u.Str)
+			}
+			ended, _, released, lost := o.snapshot()
+			if ended != 1 || released != 0 || len(lost) != 1 || !strings.Contains(lost[0], site) {
+				t.Errorf("owner told: ended %d, released %d, lost %q; want 1, 0, one naming %s", ended, released, lost, site)
+			}
+		})
+	}
+}
+
+func leaks(rec *probetest.Recorder, site string) []probes.Event {
+	var out []probes.Event
+	for _, e := range rec.Named("body.leak") {
+		if e.Site == site {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// A server request body is watched until its handler returns: Finish
+// says whether the handler left it unread (short of its length, or of
+// unknown length with nothing read), and EmitUnread reports it.
+func TestRequestBodyUnread(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		length int64
+		read   int
+		unread bool
+	}{
+		{"read to its length", 5, 5, false},
+		{"partly read", 5, 2, true},
+		{"not read", 5, 0, true},
+		{"unknown length, not read", -1, 0, true},
+		{"unknown length, partly read", -1, 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := probetest.Record(t)
+			probetest.Configure(t, "all=1")
+			r, _ := http.NewRequest("POST", "http://body.test/in", strings.NewReader("hello"))
+			r.ContentLength = tc.length
+			st := &State{}
+			if !WrapRequest(r, st, &Origin{Site: "handler.go:3", Req: 9104}, false) {
+				t.Fatal("a request body was not wrapped")
+			}
+			if tc.read > 0 {
+				if _, err := io.ReadFull(r.Body, make([]byte, tc.read)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n, unread := st.Finish()
+			if n != int64(tc.read) || unread != tc.unread {
+				t.Fatalf("Finish = %d, %v; want %d, %v", n, unread, tc.read, tc.unread)
+			}
+			if inventory(9104) {
+				t.Error("a finished request body is still in the inventory")
+			}
+			if unread {
+				st.EmitUnread(n)
+				if got := rec.Named("body.unread"); len(got) != 1 || got[0].Site != "handler.go:3" || got[0].Req != 9104 {
+					t.Errorf("body.unread events: %+v", got)
+				}
+			}
+		})
+	}
+}
+
+// inventory reports whether request req has a body in the inventory.
+func inventory(req uint64) bool {
+	for _, b := range Open() {
+		if b.Req == req {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,73 @@
+package client
+
+import (
+	"net/http"
+	"sync"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
+)
+
+// With the std patch's capture hooks (probes.StdCapture), every client
+// request is followed in (*Transport).roundTrip, whoever made it
+// (StdStart, StdEnd). A rewritten call site only hands its
+// site to the request (MarkSite); any other request is attributed from
+// its stack (probes.CallerSite).
+
+// clientSites holds the site a rewritten call site gave a client request
+// while it is being sent, keyed by the request's Header map: the copies
+// http.Client makes share it. A request sent with another Header (a
+// redirect, a RoundTripper that clones) is attributed from its stack,
+// which names the same line: rewritten files keep their lines.
+var clientSites table.KeyTable[probes.CallSite]
+
+// interned call-site strings: one *probes.CallSite per site, made once.
+var siteInfos sync.Map // string → *probes.CallSite
+
+func internSite(site string) *probes.CallSite {
+	if v, ok := siteInfos.Load(site); ok {
+		return v.(*probes.CallSite)
+	}
+	v, _ := siteInfos.LoadOrStore(site, &probes.CallSite{Site: site})
+	return v.(*probes.CallSite)
+}
+
+// MarkSite names the call site of req until the returned mark is passed
+// to UnmarkSite (after the request was sent).
+func MarkSite(req *http.Request, site string) uintptr {
+	if req == nil {
+		return 0
+	}
+	k := table.HeaderKey(req.Header)
+	if !clientSites.Put(k, internSite(site)) {
+		return 0
+	}
+	return k
+}
+
+// UnmarkSite ends a MarkSite.
+func UnmarkSite(k uintptr) { clientSites.Remove(k) }
+
+// StdStart is the std patch's ClientStart hook.
+func StdStart(t *http.Transport, req *http.Request) (*http.Request, any) {
+	if req == nil || req.URL == nil || probes.Level(probes.Dial)|probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 || probes.IgnoredTransport(t) {
+		return req, nil
+	}
+	var si probes.CallSite
+	if p := clientSites.Get(table.HeaderKey(req.Header)); p != nil {
+		si = *p
+	} else {
+		si = probes.CallerSite(2)
+	}
+	cr := startRequest(t, req, si.Site)
+	if cr == nil {
+		return req, nil
+	}
+	cr.via = si.Via
+	return cr.Request(), cr
+}
+
+// StdEnd is the std patch's ClientEnd hook.
+func StdEnd(state any, resp *http.Response, err error) {
+	state.(*Request).Finish(resp, err)
+}

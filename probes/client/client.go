@@ -1,0 +1,382 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
+	"github.com/gohttpdbg/gohttpdbg/probes/gc"
+)
+
+// Request follows one request made at a client call site: it
+// installs an httptrace.ClientTrace composed with any trace already in the
+// request's context, and on Finish wraps the response body. The call-site
+// wrappers use it as
+//
+//	cr := probes.Start(c, req, site)
+//	if cr == nil { return c.Do(req) }
+//	resp, err := c.Do(cr.Request())
+//	cr.Finish(resp, err)
+//
+// It is the one allocation the probes make per request at level 1, apart
+// from the trace and the body wrapper: the body state and the gc in-flight
+// entry live in it.
+//
+// Level 1 traces a request fully (DNS, connect, TLS, first byte) only
+// when it will probably dial: the first request to a host, no connection
+// believed idle, or a recent unexpected dial. A request expected to reuse
+// a kept-alive connection gets a light trace, GotConn alone, which still
+// sees every new connection (dial.not_reused, dial.alpn_fallback) and
+// times the response (dial.slow phase=ttfb, from the connection to the
+// response headers). The full trace costs about fifteen allocations;
+// most requests on a healthy keep-alive pool never need it.
+type Request struct {
+	site  string
+	via   string // the library frame that sent a request made in a library
+	id    uint64
+	start int64         // mono
+	req   *http.Request // the request sent: orig, or a copy carrying the trace
+	// line is the request line (method and redacted URL), rendered once
+	// at the start when level-2 events will want it: they all carry it.
+	line   string
+	orig   *http.Request // the caller's
+	t      *http.Transport
+	host   *hostState
+	flight *gc.Flight // &fl while in the gc in-flight set, else nil
+	fl     gc.Flight
+	body   body.State // the response body's, once body.WrapResponse ran
+	// hostHandedOff: the response body ends the request for the host
+	// state (it calls host.end), not Finish.
+	hostHandedOff bool
+	light         bool    // GotConn is the only hook installed
+	stdKey        uintptr // registered for the std patch's hooks (stdRegister)
+
+	mu       sync.Mutex // the trace hooks may run on the dial goroutine
+	conn     uint64
+	gotConn  int64 // mono; 0 until GotConn
+	reused   bool
+	wasIdle  bool
+	idleTime time.Duration
+	full     *fullTrace // the full trace's state; nil with a light trace
+
+	span *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+	// spanOnBody: the response body's end ends the span (BodyEnded).
+	spanOnBody bool
+}
+
+// fullTrace is the state of a fully traced request (guarded by cr.mu).
+type fullTrace struct {
+	getConn, dnsStart, tlsStart, wrote int64 // mono
+	connStart                          map[string]int64
+	hdr                                []byte // header.request being collected (level 2)
+	hdrSize                            int
+}
+
+// Start starts following req (sent with client c, nil
+// meaning http.DefaultClient) at site. It returns nil when every probe
+// concerned is off, or when req is nil (net/http reports that error).
+func Start(c *http.Client, req *http.Request, site string) *Request {
+	var rt http.RoundTripper = http.DefaultTransport
+	if c != nil && c.Transport != nil {
+		rt = c.Transport
+	}
+	t, _ := rt.(*http.Transport)
+	return startRequest(t, req, site)
+}
+
+// startRequest starts following req, sent by t (nil when the
+// client's RoundTripper is not an *http.Transport).
+func startRequest(t *http.Transport, req *http.Request, site string) *Request {
+	dl, hl, bl, gl := probes.Level(probes.Dial), probes.Level(probes.Header), probes.Level(probes.Body), probes.Level(probes.GC)
+	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
+		return nil
+	}
+	cr := &Request{site: site, id: probes.NextReqID(), start: probes.Mono(), req: req, orig: req, t: t}
+	if probes.SpansOn() {
+		cr.span, req = probes.StartClientSpan(cr.id, req) // may add a traceparent, to a copy
+		cr.req = req
+	}
+	if hl >= 2 || bl >= 2 || dl >= 2 {
+		cr.line = probes.RequestLine(req.Method, req.URL)
+	}
+	dialLikely := true
+	if dl >= 1 || bl >= 1 {
+		cr.host = hostFor(cr.t, req.URL.Host)
+		dialLikely = cr.host.begin(cr)
+	}
+	capture := probes.JournalClientStart(cr.id, cr.start, site, req)
+	cr.flight = gc.Start(&cr.fl, cr.id, site, cr.start, false)
+	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
+	std := !everyEvent && dl >= 1 && cr.t != nil && stdClient.Load()
+	switch {
+	case std && !dialLikely && cr.host.h2.Load():
+		// The host answers over HTTP/2 on a connection net/http keeps:
+		// the request does not pass getConn, so there is nothing for the
+		// std GotConn hook to find; a new connection still goes through
+		// the std Dial hook.
+		probes.JournalConn(cr.id, 0, true, "", "", 0) // the journal knows it reuses one
+	case std && stdRegister(cr):
+		// The std patch reports the connection and traces dials itself.
+		// Only for a plain *http.Transport: a RoundTripper in between
+		// (oauth2, tracing middleware) may Clone the request, and the
+		// clone's Header map would not be found; a trace in the context
+		// survives that.
+	case everyEvent || dl >= 1 && dialLikely:
+		cr.full = &fullTrace{}
+		ctx, dialPhases := req.Context(), true
+		if dl >= 1 && cr.t != nil && stdClient.Load() {
+			// The std Dial hook traces the phases of a dial this request
+			// starts (StdDial finds cr in the dial's context, which net/http
+			// derives from the request's): a request on a kept-alive
+			// connection, the common case, carries six hooks fewer.
+			ctx, dialPhases = context.WithValue(ctx, dialOwnerKey{}, cr), false
+		}
+		cr.req = req.WithContext(httptrace.WithClientTrace(ctx, cr.trace(dialPhases)))
+	case dl >= 1:
+		cr.light = true
+		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{GotConn: cr.traceGotConn}))
+	}
+	if capture {
+		// A capture rule keeps this request's body: the caller's request
+		// is not changed, the one sent reads through a tee.
+		if cr.req == cr.orig {
+			c := *req
+			cr.req = &c
+		}
+		cr.req.Body = probes.CaptureReader(req.Body, cr.id)
+	}
+	return cr
+}
+
+// url is the request line for events, method and redacted URL: the one
+// rendered at the start (level 2), or rendered now for an event that
+// needs it.
+func (cr *Request) url() string { return probes.RenderedLine(cr.line, cr.req.Method, cr.req.URL) }
+
+// Request returns the request to send: req, or a shallow copy of it whose
+// context carries the composed trace.
+func (cr *Request) Request() *http.Request { return cr.req }
+
+// ID returns the request id.
+func (cr *Request) ID() uint64 { return cr.id }
+
+func (cr *Request) connID() uint64 {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return cr.conn
+}
+
+// fill sets the fields of e, a zero Event, that every event of cr shares.
+// Events are filled in place, not returned: see AddString.
+func (cr *Request) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, msg string) {
+	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.site, cr.id, cr.connID(), msg
+	if cr.via != "" {
+		e.AddString("via", cr.via)
+	}
+}
+
+// Finish records the outcome of the request and wraps resp.Body.
+func (cr *Request) Finish(resp *http.Response, err error) {
+	stdUnregister(cr)
+	if err != nil {
+		cr.failed(err)
+	}
+	var now int64
+	if resp != nil {
+		if resp.Request == cr.req && cr.req != cr.orig {
+			// net/http answers with the request it was given; the caller
+			// must see its own, as without the probes.
+			resp.Request = cr.orig
+		}
+		cr.response(resp)
+		now = probes.Mono() // the response headers' time, for every use below
+		if cr.light || cr.stdKey != 0 {
+			cr.lightTTFB(now)
+		}
+		if cr.host != nil && resp.ProtoMajor == 2 {
+			cr.host.sawH2()
+		}
+		if probes.Level(probes.Body) >= 1 {
+			cr.wrapBody(resp, now)
+		}
+	}
+	if now == 0 {
+		now = probes.Mono()
+	}
+	// The exchange ends here unless its body, now wrapped, ends it.
+	probes.JournalClientResponse(cr.id, cr.via, cr.req, resp, err, now, resp == nil || !cr.hostHandedOff)
+	if cr.span != nil {
+		cr.span.ClientOutcome(resp, err)
+		if cr.hostHandedOff {
+			cr.spanOnBody = true // the body's end ends the span
+		} else {
+			cr.endSpan()
+		}
+	}
+	if cr.flight != nil {
+		gc.End(cr.flight)
+	}
+	if cr.host != nil {
+		// The request no longer needs a dial attributed to it; do not keep
+		// it (and the caller's request) alive until the next one.
+		cr.host.last.CompareAndSwap(cr, nil)
+		if !cr.hostHandedOff {
+			cr.host.end()
+		}
+	}
+}
+
+// wrapBody wraps resp.Body (the body probe), whose end then ends the
+// request: see BodyEnded.
+func (cr *Request) wrapBody(resp *http.Response, now int64) {
+	o := body.Origin{Site: cr.site, Via: cr.via, Req: cr.id, Conn: cr.connID(),
+		Method: cr.req.Method, URL: cr.req.URL, Line: cr.line}
+	var pool any
+	if cr.host != nil {
+		pool = cr.host
+	}
+	if body.WrapResponse(resp, &cr.body, &o, cr, pool, cr.flight, now) {
+		cr.flight = nil // the body now ends the request
+		cr.hostHandedOff = true
+	}
+}
+
+// BodyEnded is body.Owner's: the response body's end ends the request
+// for the host's reuse accounting, the journal and the OTLP span.
+func (cr *Request) BodyEnded(now, n int64) {
+	if cr.host != nil {
+		cr.host.end()
+	}
+	probes.JournalClientEnd(cr.id, now, n)
+	if cr.spanOnBody {
+		cr.endSpan()
+	}
+}
+
+// ConnReleased is body.Owner's: the connection went back to the pool.
+func (cr *Request) ConnReleased(now int64) {
+	if cr.host != nil {
+		cr.host.release(now)
+	}
+}
+
+// ConnLost is body.Owner's: the connection will not be reused.
+func (cr *Request) ConnLost(reason string) {
+	if cr.host != nil {
+		cr.host.lost(reason)
+	}
+}
+
+// endSpan ends cr's OTLP span.
+func (cr *Request) endSpan() {
+	c := probes.ClientSpanEnd{Req: cr.req, Site: cr.site, Via: cr.via}
+	cr.mu.Lock()
+	c.Conn, c.Reused = cr.conn, cr.reused
+	cr.mu.Unlock()
+	probes.EndClientSpan(cr.span, &c)
+}
+
+// lightTTFB is dial.slow phase=ttfb without the full trace: the time from
+// the connection (or the start, when GotConn was not seen: HTTP/2 with
+// the std patch) to the response headers, the request's write included.
+func (cr *Request) lightTTFB(now int64) {
+	if probes.Level(probes.Dial) < 1 {
+		return
+	}
+	cr.mu.Lock()
+	got := cr.gotConn
+	cr.mu.Unlock()
+	if got == 0 {
+		got = cr.start
+	}
+	if d, th := time.Duration(now-got), probes.SlowTTFB(); d > th {
+		cr.slow("ttfb", d, th, cr.url())
+	}
+}
+
+func (cr *Request) failed(err error) {
+	msg := err.Error()
+	if strings.Contains(msg, "server response headers exceeded") && probes.Level(probes.Header) >= 1 {
+		var e probes.Event
+		cr.fill(&e, probes.Header, probes.Error, "header.limit", "response headers over the client's limit: the request failed")
+		e.AddInt("limit", cr.maxResponseHeaderBytes())
+		e.AddString("limit_name", "MaxResponseHeaderBytes")
+		e.AddString("url", cr.url())
+		e.AddString("err", msg)
+		probes.Emit(&e)
+		return
+	}
+	if probes.Level(probes.Dial) < 1 {
+		return
+	}
+	cr.mu.Lock()
+	reused, wasIdle, idle := cr.reused, cr.wasIdle, cr.idleTime
+	cr.mu.Unlock()
+	text := "request failed"
+	if reused && wasIdle {
+		text = fmt.Sprintf("request failed on a reused connection that had been idle for %v (the server may have closed it)", idle)
+	}
+	var e probes.Event
+	cr.fill(&e, probes.Dial, probes.Error, "dial.error", text)
+	e.AddString("err", msg)
+	e.AddBool("reused", reused)
+	e.AddBool("was_idle", wasIdle)
+	e.AddDuration("idle_time", idle)
+	e.AddString("url", cr.url())
+	probes.Emit(&e)
+}
+
+func (cr *Request) maxResponseHeaderBytes() int64 {
+	if cr.t != nil && cr.t.MaxResponseHeaderBytes > 0 {
+		return cr.t.MaxResponseHeaderBytes
+	}
+	return 10 << 20 // net/http's default
+}
+
+func (cr *Request) response(resp *http.Response) {
+	hl := probes.Level(probes.Header)
+	if hl < 1 {
+		return
+	}
+	size := probes.HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+	if hl >= 2 {
+		cr.emitResponseHeaders(resp, size)
+	}
+	if limit := cr.maxResponseHeaderBytes(); int64(size)*10 >= limit*9 {
+		cr.emitResponseLimit(size, limit)
+	}
+}
+
+// The events of the per-request paths are built out of line, as the body
+// probe's are (see emitReadAfterClose): an Event is hundreds of bytes of
+// stack.
+
+//go:noinline
+func (cr *Request) emitResponseHeaders(resp *http.Response, size int) {
+	var e probes.Event
+	cr.fill(&e, probes.Header, probes.Info, "header.response", "client received response headers")
+	e.AddInt("status", int64(resp.StatusCode))
+	e.AddString("proto", resp.Proto)
+	e.AddInt("size", int64(size))
+	e.AddHeader("headers", resp.Header)
+	e.AddString("url", cr.url())
+	probes.Emit(&e)
+}
+
+//go:noinline
+func (cr *Request) emitResponseLimit(size int, limit int64) {
+	var e probes.Event
+	cr.fill(&e, probes.Header, probes.Warn, "header.limit",
+		fmt.Sprintf("response headers of %d bytes are %d%% of the client's MaxResponseHeaderBytes", size, int64(size)*100/limit))
+	e.AddInt("size", int64(size))
+	e.AddInt("limit", limit)
+	e.AddString("limit_name", "MaxResponseHeaderBytes")
+	e.AddString("url", cr.url())
+	probes.Emit(&e)
+}

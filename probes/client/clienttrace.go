@@ -1,0 +1,380 @@
+package client
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
+)
+
+func (cr *Request) slow(phase string, d, threshold time.Duration, what string) {
+	var e probes.Event
+	cr.fill(&e, probes.Dial, probes.Warn, "dial.slow", fmt.Sprintf("%s took %v, over the %v threshold", phase, d, threshold))
+	e.AddString("phase", phase)
+	e.AddDuration("dur", d)
+	e.AddDuration("threshold", threshold)
+	e.AddString("target", what)
+	probes.Emit(&e)
+}
+
+// trace returns the request's trace; dialPhases says whether it traces
+// the phases of a dial too (else StdDial does).
+func (cr *Request) trace(dialPhases bool) *httptrace.ClientTrace {
+	t := &httptrace.ClientTrace{}
+	if probes.Level(probes.Dial) >= 2 {
+		t.GetConn = cr.traceGetConn // only for dial.conn's wait
+	}
+	if probes.Level(probes.Dial) >= 1 {
+		t.GotConn = cr.traceGotConn
+		if dialPhases {
+			cr.traceDialPhases(t)
+		}
+		t.WroteRequest = cr.traceWroteRequest
+		t.GotFirstResponseByte = cr.traceFirstByte
+	}
+	if probes.Level(probes.Header) >= 2 {
+		t.WroteHeaderField = cr.traceWroteHeaderField
+		t.WroteHeaders = cr.traceWroteHeaders
+	}
+	return t
+}
+
+// traceDialPhases sets t's hooks for a dial's phases: DNS, connect, TLS.
+func (cr *Request) traceDialPhases(t *httptrace.ClientTrace) {
+	t.DNSStart, t.DNSDone = cr.traceDNSStart, cr.traceDNSDone
+	t.ConnectStart, t.ConnectDone = cr.traceConnectStart, cr.traceConnectDone
+	t.TLSHandshakeStart, t.TLSHandshakeDone = cr.traceTLSStart, cr.traceTLSDone
+}
+
+// dialOwnerKey is the context key of the request whose dials StdDial
+// traces (the request itself does not).
+type dialOwnerKey struct{}
+
+func (cr *Request) traceGetConn(string) {
+	cr.mu.Lock()
+	cr.full.getConn = probes.Mono()
+	cr.mu.Unlock()
+}
+
+func (cr *Request) traceGotConn(info httptrace.GotConnInfo) {
+	ce := probes.ConnFor(info.Conn, "client")
+	cr.mu.Lock()
+	if ce != nil {
+		cr.conn = ce.ID()
+	}
+	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
+	cr.gotConn = probes.Mono()
+	got := cr.gotConn
+	var getConn int64
+	if cr.full != nil {
+		getConn = cr.full.getConn
+	}
+	cr.mu.Unlock()
+	if ce != nil {
+		probes.JournalConn(cr.id, ce.ID(), info.Reused, ce.Local(), ce.Remote(), got)
+	} else {
+		probes.JournalConn(cr.id, 0, info.Reused, "", "", got)
+	}
+	if ce != nil {
+		if !info.Reused {
+			ce.NoteTLS(info.Conn) // a new connection is handed over dialed and shaken
+		}
+		ce.SetState("active", true)
+	}
+	lvl := probes.Level(probes.Dial)
+	if lvl >= 2 {
+		cr.emitConn(&info, ce, getConn)
+	}
+	if cr.host == nil {
+		return
+	}
+	if info.Reused {
+		cr.host.reused()
+		return
+	}
+	cr.newConn(info.Conn, lvl)
+}
+
+//go:noinline
+func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, getConn int64) {
+	var e probes.Event
+	cr.fill(&e, probes.Dial, probes.Info, "dial.conn", "client got a connection")
+	e.AddBool("reused", info.Reused)
+	e.AddBool("was_idle", info.WasIdle)
+	e.AddDuration("idle_time", info.IdleTime)
+	if getConn != 0 {
+		e.AddDuration("wait", probes.SinceMono(getConn))
+	}
+	if ce != nil { // the addresses were rendered once, for the registry
+		e.AddString("local", ce.Local())
+		e.AddString("remote", ce.Remote())
+	} else if info.Conn != nil {
+		local, remote := probes.ConnAddrs(info.Conn)
+		e.AddString("local", local)
+		e.AddString("remote", remote)
+	}
+	probes.Emit(&e)
+}
+
+// newConn: the request got a new connection, c (dial.not_reused,
+// dial.alpn_fallback).
+//
+//go:noinline
+func (cr *Request) newConn(c net.Conn, lvl int32) {
+	if reason := cr.host.fresh(cr.light); reason != "" && lvl >= 1 {
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Warn, "dial.not_reused", "new connection instead of an idle one: "+reason)
+		e.AddString("reason", reason)
+		e.AddString("host", cr.req.URL.Host)
+		probes.Emit(&e)
+	}
+	if cr.host != nil && probes.Level(probes.Body) >= 1 {
+		body.ReportHeld(cr.host)
+	}
+	if cr.full == nil && lvl >= 1 {
+		// The handshake was not traced: ALPN is read off the connection.
+		if st, ok := probes.TLSState(c); ok {
+			cr.checkALPN(st)
+		}
+	}
+}
+
+func (cr *Request) traceDNSStart(httptrace.DNSStartInfo) {
+	cr.mu.Lock()
+	cr.full.dnsStart = probes.Mono()
+	cr.mu.Unlock()
+}
+
+func (cr *Request) traceDNSDone(info httptrace.DNSDoneInfo) {
+	cr.mu.Lock()
+	d := probes.SinceMono(cr.full.dnsStart)
+	cr.mu.Unlock()
+	probes.JournalPhase(cr.id, probes.PhaseDNS, int64(d))
+	host := cr.req.URL.Hostname()
+	lvl := probes.Level(probes.Dial)
+	if lvl >= 2 {
+		addrs := make([]string, 0, len(info.Addrs))
+		for _, a := range info.Addrs {
+			addrs = append(addrs, a.String())
+		}
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Info, "dial.dns", "DNS lookup done")
+		e.AddString("host", host)
+		e.AddDuration("dur", d)
+		e.AddString("addrs", strings.Join(addrs, ","))
+		e.AddString("resolver", resolverName())
+		e.AddBool("coalesced", info.Coalesced)
+		if info.Err != nil {
+			e.AddString("err", info.Err.Error())
+		}
+		probes.Emit(&e)
+	}
+	if th := probes.SlowDNS(); lvl >= 1 && d > th {
+		cr.slow("dns", d, th, host)
+	}
+}
+
+// resolverName says which resolver net uses as far as the configuration
+// tells: "go" or "cgo" when GODEBUG=netdns or net.DefaultResolver forces
+// it, else "auto" (net picks per lookup and does not say which).
+func resolverName() string {
+	for _, kv := range strings.Split(os.Getenv("GODEBUG"), ",") {
+		if v, ok := strings.CutPrefix(kv, "netdns="); ok {
+			v, _, _ = strings.Cut(v, "+")
+			if v == "go" || v == "cgo" {
+				return v
+			}
+		}
+	}
+	if net.DefaultResolver != nil && net.DefaultResolver.PreferGo {
+		return "go"
+	}
+	return "auto"
+}
+
+func (cr *Request) traceConnectStart(network, addr string) {
+	cr.mu.Lock()
+	if cr.full.connStart == nil {
+		cr.full.connStart = make(map[string]int64, 1)
+	}
+	cr.full.connStart[network+" "+addr] = probes.Mono()
+	cr.mu.Unlock()
+}
+
+func (cr *Request) traceConnectDone(network, addr string, err error) {
+	cr.mu.Lock()
+	d := probes.SinceMono(cr.full.connStart[network+" "+addr])
+	cr.mu.Unlock()
+	if err == nil {
+		probes.JournalPhase(cr.id, probes.PhaseConnect, int64(d))
+	}
+	lvl := probes.Level(probes.Dial)
+	if lvl >= 2 {
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Info, "dial.connect", "TCP connect done")
+		e.AddString("network", network)
+		e.AddString("addr", addr)
+		e.AddDuration("dur", d)
+		if err != nil {
+			e.AddString("err", err.Error())
+		}
+		probes.Emit(&e)
+	}
+	if th := probes.SlowConnect(); lvl >= 1 && d > th {
+		cr.slow("connect", d, th, addr)
+	}
+}
+
+func (cr *Request) traceTLSStart() {
+	cr.mu.Lock()
+	cr.full.tlsStart = probes.Mono()
+	cr.mu.Unlock()
+}
+
+func (cr *Request) traceTLSDone(st tls.ConnectionState, err error) {
+	cr.mu.Lock()
+	d := probes.SinceMono(cr.full.tlsStart)
+	cr.mu.Unlock()
+	probes.JournalPhase(cr.id, probes.PhaseTLS, int64(d))
+	lvl := probes.Level(probes.Dial)
+	if lvl >= 2 {
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Info, "dial.tls", "TLS handshake done")
+		e.AddString("version", tls.VersionName(st.Version))
+		e.AddString("cipher", tls.CipherSuiteName(st.CipherSuite))
+		e.AddString("alpn", st.NegotiatedProtocol)
+		e.AddString("sni", st.ServerName)
+		e.AddBool("resumed", st.DidResume)
+		e.AddDuration("dur", d)
+		if err != nil {
+			e.AddString("err", err.Error())
+		}
+		probes.Emit(&e)
+	}
+	if lvl < 1 {
+		return
+	}
+	if th := probes.SlowTLS(); d > th {
+		cr.slow("tls", d, th, st.ServerName)
+	}
+	if err == nil {
+		cr.checkALPN(st)
+	}
+}
+
+// checkALPN reports dial.alpn_fallback, once per host, for a TLS
+// connection that did not negotiate h2 although HTTP/2 was wanted.
+func (cr *Request) checkALPN(st tls.ConnectionState) {
+	if st.NegotiatedProtocol == "h2" || cr.t == nil || cr.host == nil {
+		return
+	}
+	reason := alpnFallbackReason(cr.t, st.NegotiatedProtocol)
+	if reason != "" && cr.host.firstFallback() {
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Warn, "dial.alpn_fallback", "HTTP/2 not used on this TLS connection: "+reason)
+		e.AddString("alpn", st.NegotiatedProtocol)
+		e.AddString("reason", reason)
+		e.AddString("host", cr.req.URL.Host)
+		if s := transportSite(cr.t); s != "" {
+			e.AddString("transport", s)
+		}
+		probes.Emit(&e)
+	}
+}
+
+// alpnFallbackReason explains why a TLS connection of t did not negotiate
+// h2, or returns "" when HTTP/2 was deliberately turned off.
+func alpnFallbackReason(t *http.Transport, negotiated string) string {
+	if negotiated == "" {
+		negotiated = "none"
+	}
+	if t.Protocols != nil {
+		if t.Protocols.HTTP2() {
+			return "h2 offered, the server selected " + negotiated
+		}
+		return ""
+	}
+	if t.TLSNextProto != nil {
+		if t.TLSNextProto["h2"] != nil {
+			return "h2 offered, the server selected " + negotiated
+		}
+		return "" // an empty TLSNextProto is the documented way to turn h2 off
+	}
+	if strings.Contains(os.Getenv("GODEBUG"), "http2client=0") {
+		return ""
+	}
+	//lint:ignore SA1019 the deprecated dial hooks still turn HTTP/2 off
+	customDial := t.Dial != nil || t.DialTLS != nil
+	if !t.ForceAttemptHTTP2 && (t.TLSClientConfig != nil || customDial || t.DialContext != nil || t.DialTLSContext != nil) {
+		return "h2 not offered: the Transport has a custom TLSClientConfig or dialer and ForceAttemptHTTP2 is false"
+	}
+	return "h2 offered, the server selected " + negotiated
+}
+
+func (cr *Request) traceWroteHeaderField(k string, vs []string) {
+	if probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	if cr.full.hdr == nil {
+		cr.full.hdr = make([]byte, 0, 256) // a request's usual headers, in one allocation
+	}
+	for _, v := range vs {
+		cr.full.hdr = probes.AppendHeaderField(cr.full.hdr, k, v)
+		cr.full.hdrSize += len(k) + len(v) + 4
+	}
+	cr.mu.Unlock()
+}
+
+func (cr *Request) traceWroteHeaders() {
+	if probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	hdr, size := string(cr.full.hdr), cr.full.hdrSize
+	cr.full.hdr, cr.full.hdrSize = cr.full.hdr[:0], 0
+	cr.mu.Unlock()
+	var e probes.Event
+	cr.fill(&e, probes.Header, probes.Info, "header.request", "client sent request headers")
+	e.AddString("method", cr.req.Method)
+	e.AddString("url", cr.url())
+	e.AddInt("size", int64(size))
+	e.AddString("headers", hdr)
+	probes.Emit(&e)
+}
+
+func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) {
+	cr.mu.Lock()
+	cr.full.wrote = probes.Mono()
+	wrote := cr.full.wrote
+	cr.mu.Unlock()
+	probes.JournalPhase(cr.id, probes.PhaseWrote, wrote)
+}
+
+func (cr *Request) traceFirstByte() {
+	cr.mu.Lock()
+	from := cr.full.wrote
+	if from == 0 {
+		from = cr.start
+	}
+	d := probes.SinceMono(from)
+	cr.mu.Unlock()
+	lvl := probes.Level(probes.Dial)
+	if lvl >= 2 {
+		var e probes.Event
+		cr.fill(&e, probes.Dial, probes.Info, "dial.first_byte", "first response byte")
+		e.AddDuration("ttfb", d)
+		e.AddDuration("since_start", probes.SinceMono(cr.start))
+		probes.Emit(&e)
+	}
+	if th := probes.SlowTTFB(); lvl >= 1 && d > th {
+		cr.slow("ttfb", d, th, cr.url())
+	}
+}

@@ -1,0 +1,306 @@
+package client
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+)
+
+// hostState keeps, per transport and host, what the probes know about its
+// idle pool, to say why a request had to dial a new connection
+// (dial.not_reused). net/http does not expose its pool; the counts are
+// inferred from the bodies the probes watch, and are estimates.
+//
+// Every request touches it several times (begin, reused, release, end),
+// from every goroutine that talks to the host: those paths use atomics.
+// mu guards what only dials and anomalies touch.
+type hostState struct {
+	maxIdle     int32
+	idleTimeout time.Duration
+	keepAlive   bool
+	host        string
+	poolFull    string // the reason given when the idle pool overflowed
+
+	seen        atomic.Bool             // a connection was got (the host is known)
+	h2          atomic.Bool             // responses come over HTTP/2 (one shared connection)
+	active      atomic.Int32            // requests in flight to the host
+	idle        atomic.Int32            // connections believed idle in the pool
+	traceNext   atomic.Int32            // requests still to trace fully after an unexpected dial
+	lastRelease atomic.Int64            // mono: last time one went back to the pool
+	conns       atomic.Int64            // new connections dialed
+	reuses      atomic.Int64            // requests that got a reused connection
+	last        atomic.Pointer[Request] // the latest request: StdDial attributes a dial to it
+
+	mu       sync.Mutex
+	pending  []string // why connections were lost, oldest first
+	fallback bool     // dial.alpn_fallback already reported
+}
+
+// HostInfo is what the dial probe knows about one host of one Transport
+// (/v1/conns): how often its requests reused a connection. A low reuse
+// under concurrency with MaxIdle at net/http's default of 2 is the churn of
+// golang/go#13801.
+type HostInfo struct {
+	Host      string
+	Transport string // where the Transport was made: a site, "http.DefaultTransport", or "" (unknown)
+	NewConns  int64
+	Reused    int64
+	MaxIdle   int // MaxIdleConnsPerHost in force
+}
+
+// Hosts returns the hosts the dial probe has seen, by host name, then
+// Transport.
+func Hosts() []HostInfo {
+	type entry struct {
+		t *http.Transport
+		h *hostState
+	}
+	hostsMu.Lock()
+	list := make([]entry, 0, len(hosts))
+	for k, h := range hosts {
+		list = append(list, entry{k.t, h})
+	}
+	hostsMu.Unlock()
+	out := make([]HostInfo, 0, len(list))
+	for _, e := range list {
+		tr := ""
+		switch {
+		case e.t == nil:
+		case e.t == http.DefaultTransport:
+			tr = "http.DefaultTransport"
+		default:
+			tr = transportSite(e.t)
+		}
+		out = append(out, HostInfo{Host: e.h.host, Transport: tr, NewConns: e.h.conns.Load(), Reused: e.h.reuses.Load(), MaxIdle: int(e.h.maxIdle)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Host != out[j].Host {
+			return out[i].Host < out[j].Host
+		}
+		return out[i].Transport < out[j].Transport
+	})
+	return out
+}
+
+type hostKey struct {
+	t    *http.Transport
+	host string
+}
+
+const maxHosts = 1024
+
+// hosts is read on every request and written once per host: lookups
+// take no lock (hostsFast); hostsMu orders insertions and evictions.
+var (
+	hostsMu   sync.Mutex
+	hosts     = map[hostKey]*hostState{}
+	hostsFast sync.Map // hostKey → *hostState, the same entries as hosts
+)
+
+// lastHosts keeps, per Transport, the host state of its latest request:
+// a client mostly talks to the same host, and comparing the host name is
+// cheaper than hashing it into hostsFast. It holds its Transports, so it
+// is emptied when it has seen maxHosts of them (a program that makes a
+// Transport per request must not pile them up).
+var (
+	lastHosts  sync.Map // *http.Transport → *atomic.Pointer[hostState]
+	lastHostsN atomic.Int32
+)
+
+func hostFor(t *http.Transport, host string) *hostState {
+	v, ok := lastHosts.Load(t)
+	if !ok {
+		if lastHostsN.Add(1) > maxHosts {
+			lastHosts.Clear()
+			lastHostsN.Store(1)
+		}
+		v, _ = lastHosts.LoadOrStore(t, new(atomic.Pointer[hostState]))
+	}
+	last := v.(*atomic.Pointer[hostState])
+	if h := last.Load(); h != nil && h.host == host {
+		return h
+	}
+	h := hostLookup(t, host)
+	last.Store(h)
+	return h
+}
+
+func hostLookup(t *http.Transport, host string) *hostState {
+	k := hostKey{t, host}
+	if h, ok := hostsFast.Load(k); ok {
+		return h.(*hostState)
+	}
+	hostsMu.Lock()
+	defer hostsMu.Unlock()
+	if h := hosts[k]; h != nil {
+		return h
+	}
+	if len(hosts) >= maxHosts {
+		for k := range hosts { // forget an arbitrary host
+			delete(hosts, k)
+			hostsFast.Delete(k)
+			break
+		}
+	}
+	h := &hostState{maxIdle: http.DefaultMaxIdleConnsPerHost, keepAlive: true, host: host}
+	if t != nil {
+		if t.MaxIdleConnsPerHost > 0 {
+			h.maxIdle = int32(min(t.MaxIdleConnsPerHost, 1<<30))
+		}
+		h.idleTimeout = t.IdleConnTimeout
+		h.keepAlive = !t.DisableKeepAlives
+	}
+	h.poolFull = fmt.Sprintf("the idle pool was full (MaxIdleConnsPerHost=%d), so a connection was closed", h.maxIdle)
+	hosts[k] = h
+	hostsFast.Store(k, h)
+	return h
+}
+
+// unexpectedDialTraces is how many requests are traced fully after a
+// request expected to reuse a connection had to dial: the pool is
+// churning, and the next dials should have their phases timed.
+const unexpectedDialTraces = 8
+
+// begin counts cr in flight, and says whether it will probably dial a
+// new connection (so its dial phases are worth tracing).
+func (h *hostState) begin(cr *Request) (dialLikely bool) {
+	active := h.active.Add(1)
+	h.last.Store(cr)
+	switch {
+	case !h.seen.Load() || !h.keepAlive:
+		return true
+	case h.traceNext.Load() > 0 && h.traceNext.Add(-1) >= 0:
+		return true
+	case h.h2.Load():
+		return false // one connection, multiplexed
+	}
+	return h.idle.Load() < active
+}
+
+// sawH2 notes that the host answers over HTTP/2.
+func (h *hostState) sawH2() {
+	if !h.h2.Load() {
+		h.h2.Store(true)
+	}
+}
+
+func (h *hostState) end() { decPositive(&h.active) }
+
+// decPositive decrements n unless it is 0.
+func decPositive(n *atomic.Int32) {
+	for v := n.Load(); v > 0; v = n.Load() {
+		if n.CompareAndSwap(v, v-1) {
+			return
+		}
+	}
+}
+
+// release: a connection went back to the idle pool.
+func (h *hostState) release(now int64) {
+	if !h.keepAlive {
+		return
+	}
+	h.lastRelease.Store(now)
+	for v := h.idle.Load(); v < h.maxIdle; v = h.idle.Load() {
+		if h.idle.CompareAndSwap(v, v+1) {
+			return
+		}
+	}
+	h.mu.Lock()
+	h.addPending(h.poolFull)
+	h.mu.Unlock()
+}
+
+// lost: a connection was closed (or stuck) for reason.
+func (h *hostState) lost(reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.keepAlive {
+		h.addPending(reason)
+	}
+}
+
+func (h *hostState) addPending(reason string) {
+	if len(h.pending) >= 8 {
+		copy(h.pending, h.pending[1:])
+		h.pending = h.pending[:7]
+	}
+	h.pending = append(h.pending, reason)
+}
+
+func (h *hostState) reused() {
+	if !h.seen.Load() {
+		h.seen.Store(true)
+	}
+	h.reuses.Add(1)
+	decPositive(&h.idle)
+}
+
+// fresh is called when a request got a new connection; it returns why an
+// existing one could not be reused, or "" when there is no known reason
+// (first connection to the host, or every connection was busy).
+// unexpected: the request had been expected to reuse a connection.
+func (h *hostState) fresh(unexpected bool) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.conns.Add(1)
+	if unexpected {
+		h.traceNext.Store(unexpectedDialTraces)
+	}
+	if !h.seen.Load() || !h.keepAlive {
+		h.seen.Store(true)
+		return ""
+	}
+	if len(h.pending) > 0 {
+		r := h.pending[0]
+		h.pending = h.pending[1:]
+		return r
+	}
+	if h.idle.Load() > 0 && h.active.Load() <= 1 {
+		// Alone in flight, yet the pool had idle connections: they are gone.
+		// (With others in flight, one of them may have taken the idle one.)
+		h.idle.Store(0)
+		if h.idleTimeout > 0 && probes.SinceMono(h.lastRelease.Load()) > h.idleTimeout {
+			return fmt.Sprintf("the idle connections expired (IdleConnTimeout=%v)", h.idleTimeout)
+		}
+		return "the idle connections were closed (by the server, or broken)"
+	}
+	return ""
+}
+
+func (h *hostState) firstFallback() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	first := !h.fallback
+	h.fallback = true
+	return first
+}
+
+// Transport sites: where a *http.Transport literal was written, to name it
+// in diagnostics. Keyed by address and forgotten when the transport is
+// collected, so transports created per request do not pile up.
+var transportSites sync.Map // uintptr → string
+
+// NoteTransport records that t was created at site.
+func NoteTransport(t *http.Transport, site string) {
+	if t == nil {
+		return
+	}
+	k := reflect.ValueOf(t).Pointer()
+	if _, loaded := transportSites.LoadOrStore(k, site); !loaded {
+		runtime.AddCleanup(t, func(k uintptr) { transportSites.Delete(k) }, k)
+	}
+}
+
+func transportSite(t *http.Transport) string {
+	v, _ := transportSites.Load(reflect.ValueOf(t).Pointer())
+	s, _ := v.(string)
+	return s
+}

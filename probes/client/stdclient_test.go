@@ -1,0 +1,231 @@
+package client
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
+)
+
+// useStdHooks configures the probes with spec and the std patch's client
+// hooks for the test.
+func useStdHooks(t *testing.T, spec string) {
+	t.Helper()
+	probetest.Configure(t, spec)
+	oldStd := stdClient.Load()
+	UseStdHooks()
+	t.Cleanup(func() { stdClient.Store(oldStd) })
+}
+
+// With the std patch's client hooks, a level-1 request is sent as the
+// caller made it (no trace, no copy), the patched getConn reports its
+// connection through StdGotConn, and a dial gets a trace of its own
+// through StdDial whose events name the latest request's site.
+func TestStdClientHooks(t *testing.T) {
+	sink := probetest.Record(t)
+	useStdHooks(t, "all=1,slow.dns=1ns")
+	if Hooks() != "std patch" {
+		t.Fatalf("Hooks() = %q", Hooks())
+	}
+
+	tr := &http.Transport{}
+	c := &http.Client{Transport: tr}
+	req, _ := http.NewRequest("GET", "http://std.example.test/x", nil)
+	cr := Start(c, req, "std.go:7")
+	if cr.Request() != req || httptrace.ContextClientTrace(req.Context()) != nil {
+		t.Fatal("a level-1 request was copied or traced despite the std hooks")
+	}
+
+	// net/http dials: the trace StdDial returns times the DNS phase.
+	ctx := StdDial(context.Background(), tr, "http", "std.example.test:80")
+	trace := httptrace.ContextClientTrace(ctx)
+	if trace == nil || trace.DNSStart == nil || trace.TLSHandshakeDone == nil {
+		t.Fatalf("StdDial installed no dial trace: %+v", trace)
+	}
+	trace.DNSStart(httptrace.DNSStartInfo{Host: "std.example.test"})
+	time.Sleep(time.Millisecond)
+	trace.DNSDone(httptrace.DNSDoneInfo{})
+
+	// getConn hands over the new connection.
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	StdGotConn(req, c1, false, time.Time{})
+	if cr.connID() != probes.ConnID(c1) || cr.connID() == 0 {
+		t.Errorf("request conn id %d, connection %d", cr.connID(), probes.ConnID(c1))
+	}
+	resp := &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, Header: http.Header{},
+		ContentLength: 2, Body: io.NopCloser(strings.NewReader("ok")), Request: req}
+	cr.Finish(resp, nil)
+	if stdLookup(req) != nil {
+		t.Error("the request is still registered after Finish")
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+
+	probes.Flush()
+	slow := sink.Named("dial.slow")
+	if len(slow) != 1 || slow[0].Site != "std.go:7" || slow[0].Req != cr.ID() {
+		t.Fatalf("dial.slow: %+v", slow)
+	}
+	if a, _ := slow[0].Attr("phase"); a.Str != "dns" {
+		t.Errorf("dial.slow phase %q", a.Str)
+	}
+	// StdGotConn for a request not followed at a call site does nothing.
+	other, _ := http.NewRequest("GET", "http://std.example.test/y", nil)
+	StdGotConn(other, c1, true, time.Now())
+}
+
+// A request to a host that answers over HTTP/2 is not registered for the
+// std GotConn hook (net/http's HTTP/2 path does not call getConn), and is
+// still sent as the caller made it.
+func TestStdClientHooksHTTP2Host(t *testing.T) {
+	useStdHooks(t, "all=1")
+
+	c := &http.Client{Transport: &http.Transport{}}
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	do := func(proto int) (registered bool) {
+		req, _ := http.NewRequest("GET", "https://h2.example.test/", nil)
+		cr := Start(c, req, "h2.go:5")
+		if cr.Request() != req || httptrace.ContextClientTrace(cr.Request().Context()) != nil {
+			t.Fatal("a level-1 request was copied or traced despite the std hooks")
+		}
+		if registered = stdLookup(req) == cr; registered {
+			StdGotConn(req, c1, false, time.Time{}) // the first request dials
+		}
+		cr.Finish(&http.Response{StatusCode: 200, ProtoMajor: proto, Header: http.Header{}, Body: http.NoBody, Request: req}, nil)
+		return registered
+	}
+	if !do(2) {
+		t.Error("the first request to the host was not registered")
+	}
+	if do(2) {
+		t.Error("a request to a host known to answer over HTTP/2 was registered")
+	}
+}
+
+// cloningRT stands for a RoundTripper in front of a Transport that clones
+// each request (oauth2's does), which gives it a Header map of its own.
+type cloningRT struct{ next http.RoundTripper }
+
+func (c cloningRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	return c.next.RoundTrip(r.Clone(r.Context()))
+}
+
+// Behind a RoundTripper other than *http.Transport the std hooks could not
+// find the request again, so it is traced as without them.
+func TestStdClientHooksNotBehindOtherRoundTrippers(t *testing.T) {
+	useStdHooks(t, "all=1")
+
+	req, _ := http.NewRequest("GET", "http://rt.example.test/", nil)
+	cr := Start(&http.Client{Transport: cloningRT{http.DefaultTransport}}, req, "rt.go:3")
+	if cr.Request() == req || httptrace.ContextClientTrace(cr.Request().Context()) == nil {
+		t.Fatal("a request behind a cloning RoundTripper was left to the std hooks")
+	}
+	cr.Finish(nil, io.EOF)
+}
+
+// At level 2 with the std hooks, a request's trace leaves a dial's phases
+// to StdDial, which finds the request in the dial's context (net/http
+// derives it from the request's): the dial's events name that request,
+// exactly as a trace of its own would.
+func TestStdDialOwner(t *testing.T) {
+	sink := probetest.Record(t)
+	useStdHooks(t, "all=2")
+
+	tr := &http.Transport{}
+	req, _ := http.NewRequest("GET", "http://owner.example.test/", nil)
+	cr := Start(&http.Client{Transport: tr}, req, "owner.go:9")
+	own := httptrace.ContextClientTrace(cr.Request().Context())
+	if own == nil || own.GotConn == nil || own.WroteHeaders == nil {
+		t.Fatalf("level-2 request without its trace: %+v", own)
+	}
+	if own.DNSStart != nil || own.ConnectDone != nil || own.TLSHandshakeDone != nil {
+		t.Fatal("the request's trace has dial-phase hooks, which StdDial provides")
+	}
+
+	// net/http dials with a context derived from the request's.
+	dialCtx := context.WithoutCancel(cr.Request().Context())
+	trace := httptrace.ContextClientTrace(StdDial(dialCtx, tr, "http", "owner.example.test:80"))
+	if trace == nil || trace.ConnectDone == nil {
+		t.Fatal("StdDial traced no phase of the owner's dial")
+	}
+	trace.ConnectStart("tcp", "127.0.0.1:80")
+	trace.ConnectDone("tcp", "127.0.0.1:80", nil)
+	cr.Finish(nil, io.EOF)
+	probes.Flush()
+
+	wantOneEventOf(t, sink, "dial.connect", "owner.go:9", cr.ID())
+
+	// Without the std hooks the request traces its dials itself.
+	stdClient.Store(false)
+	req2, _ := http.NewRequest("GET", "http://owner.example.test/", nil)
+	cr2 := Start(&http.Client{Transport: tr}, req2, "owner.go:12")
+	if tr2 := httptrace.ContextClientTrace(cr2.Request().Context()); tr2 == nil || tr2.DNSStart == nil {
+		t.Fatal("without the std hooks a level-2 request must trace its dials")
+	}
+	cr2.Finish(nil, io.EOF)
+}
+
+// At level 1 a request followed by the std hooks has no trace of its
+// own: the patched getConn hands its dial's context to StdDialFor, and the
+// dial's events name that request, not the latest one to the host.
+func TestStdDialForOwnerAtLevel1(t *testing.T) {
+	sink := probetest.Record(t)
+	useStdHooks(t, "all=1,slow.connect=1ns")
+
+	tr := &http.Transport{}
+	c := &http.Client{Transport: tr}
+	newReq := func(site string) *Request {
+		req, _ := http.NewRequest("GET", "http://dialfor.example.test/", nil)
+		cr := Start(c, req, site)
+		if cr.Request() != req {
+			t.Fatalf("%s: a level-1 request with the std hooks was copied", site)
+		}
+		return cr
+	}
+	dialer := newReq("dialer.go:7")
+	later := newReq("later.go:9") // the latest request to the host
+
+	dialCtx := StdDialFor(context.WithoutCancel(context.Background()), dialer.Request())
+	trace := httptrace.ContextClientTrace(StdDial(dialCtx, tr, "http", "dialfor.example.test:80"))
+	if trace == nil || trace.ConnectDone == nil {
+		t.Fatal("StdDial traced no phase of the dial")
+	}
+	trace.ConnectStart("tcp", "127.0.0.1:80")
+	time.Sleep(time.Millisecond)
+	trace.ConnectDone("tcp", "127.0.0.1:80", nil)
+	dialer.Finish(nil, io.EOF)
+	later.Finish(nil, io.EOF)
+	probes.Flush()
+
+	wantOneEventOf(t, sink, "dial.slow", "dialer.go:7", dialer.ID())
+
+	// A request the probes do not follow leaves the dial's context alone.
+	other, _ := http.NewRequest("GET", "http://dialfor.example.test/", nil)
+	if ctx := context.Background(); StdDialFor(ctx, other) != ctx {
+		t.Error("StdDialFor marked the dial of a request nobody follows")
+	}
+}
+
+// wantOneEventOf checks that sink got one event called name, and that it
+// names the request req made at site.
+func wantOneEventOf(t *testing.T, sink *probetest.Recorder, name, site string, req uint64) {
+	t.Helper()
+	got := sink.Named(name)
+	if len(got) != 1 {
+		t.Fatalf("%d %s events, want 1", len(got), name)
+	}
+	if e := got[0]; e.Site != site || e.Req != req {
+		t.Errorf("%s names site %q req %d, want the request of %s, req %d", name, e.Site, e.Req, site, req)
+	}
+}

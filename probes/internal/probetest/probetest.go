@@ -1,0 +1,72 @@
+// Package probetest holds what the tests of the probe packages
+// (probes/client, probes/server, probes/body, probes/gc, and package
+// probes' external tests) share: setting the levels for a test, and
+// recording the events it emits.
+//
+// It imports package testing: only tests import it.
+package probetest
+
+import (
+	"io"
+	"sync"
+	"testing"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+)
+
+// Configure sets the probes to spec (GOHTTPDBG syntax, over the default
+// configuration) and sends events to a discarding NDJSON sink, until the
+// end of the test.
+func Configure(tb testing.TB, spec string) {
+	tb.Helper()
+	cfg := probes.DefaultConfig()
+	if err := probes.ParseSpec(spec, &cfg); err != nil {
+		tb.Fatal(err)
+	}
+	old := probes.CurrentConfig()
+	probes.Flush()
+	oldSink := probes.SetSink(probes.NewJSONSink(io.Discard))
+	probes.Configure(cfg)
+	tb.Cleanup(func() { probes.Flush(); probes.SetSink(oldSink); probes.Configure(old) })
+}
+
+// Recorder keeps the events emitted from its start (Record) to the end of
+// the test, as the admin socket's /v1/events gets them: through a
+// subscription (probes.Subscribe).
+type Recorder struct {
+	sub *probes.Subscription
+	mu  sync.Mutex
+	got []probes.Event
+}
+
+// Record starts recording; events still in the ring from before (a
+// previous test's) are flushed first, and are not recorded.
+func Record(tb testing.TB) *Recorder {
+	probes.Flush()
+	r := &Recorder{sub: probes.Subscribe(1 << 14)}
+	tb.Cleanup(r.sub.Close)
+	return r
+}
+
+// Named returns the events called name recorded so far; the ring's
+// level-2 events are flushed first.
+func (r *Recorder) Named(name string) []probes.Event {
+	probes.Flush()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for more := true; more; {
+		select {
+		case e := <-r.sub.C():
+			r.got = append(r.got, e)
+		default:
+			more = false
+		}
+	}
+	var out []probes.Event
+	for _, e := range r.got {
+		if e.Name == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}

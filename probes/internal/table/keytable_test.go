@@ -1,0 +1,52 @@
+package table
+
+import (
+	"net/http"
+	"testing"
+)
+
+// A key table marks a request once: the wrapper that comes second (a
+// wrapped mux inside a wrapped server handler, a call site inside the
+// patched Transport) finds the first one's value, and after remove the
+// same Header can be marked again.
+func TestKeyTableOnce(t *testing.T) {
+	var tab KeyTable[int]
+	h := http.Header{}
+	k := HeaderKey(h)
+	first := new(int)
+	if !tab.Put(k, first) {
+		t.Fatal("first put refused")
+	}
+	if tab.Put(k, new(int)) {
+		t.Fatal("second put of the same request accepted")
+	}
+	if tab.Get(k) != first {
+		t.Fatal("get does not return the first value")
+	}
+	others := make([]http.Header, 100)
+	for i := range others {
+		others[i] = http.Header{}
+		if !tab.Put(HeaderKey(others[i]), new(int)) {
+			t.Fatalf("request %d refused while another is marked", i)
+		}
+	}
+	tab.Remove(k)
+	if tab.Has(k) || tab.Get(k) != nil {
+		t.Fatal("still marked after remove")
+	}
+	if !tab.Put(k, first) {
+		t.Fatal("put refused after remove")
+	}
+	tab.Remove(k)
+	for i := range others {
+		tab.Remove(HeaderKey(others[i]))
+	}
+	for i := range tab.keys {
+		if tab.keys[i].Load() != 0 || tab.vals[i].Load() != nil {
+			t.Fatalf("slot %d still marked after every remove", i)
+		}
+	}
+	if tab.Put(0, first) || tab.Has(0) {
+		t.Fatal("a request without a Header cannot be marked")
+	}
+}

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+)
+
+// With the std patch's capture hooks (probes.StdCapture), every server
+// request is followed around the server's handler chain (StdServe),
+// whoever started the server (StdServeStart): gin's Run as well as the
+// program's own http.Server. A rewritten registration only names its
+// handler (SitedHandler); a server started elsewhere is attributed from
+// its stack (probes.CallerSite).
+
+// serverSite is what the probes know of a server: the site that started
+// it, or that it is the runtime's own.
+type serverSite struct {
+	site    string
+	runtime bool
+}
+
+var servers sync.Map // *http.Server → *serverSite
+
+// Ignore excludes s (the admin socket's server) from the probes.
+func Ignore(s *http.Server) { servers.Store(s, &serverSite{runtime: true}) }
+
+// noteServer records the site of s, unless it has one already (a
+// rewritten &http.Server{} literal's beats a stack's).
+func noteServer(s *http.Server, site string) {
+	if s != nil {
+		servers.LoadOrStore(s, &serverSite{site: site})
+	}
+}
+
+// StdServeStart is the std patch's ServeStart hook: a server starts
+// serving, maybe inside a framework (gin's Run). Its requests are
+// attributed to the main-module line that started it, and its
+// connections get the probes' ConnState and ConnContext hooks.
+func StdServeStart(s *http.Server, l net.Listener) {
+	if v, ok := servers.Load(s); ok && v.(*serverSite).runtime {
+		return
+	}
+	si := probes.CallerSite(2)
+	noteServer(s, si.Site)
+	Instrument(s, si.Site)
+}
+
+// StdServe is the std patch's Serve hook: it runs h, the server's handler
+// chain, with the probes around it.
+func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request) {
+	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
+		h.ServeHTTP(w, r) // probes off: not even the server lookup
+		return
+	}
+	site := ""
+	if v, ok := servers.Load(s); ok {
+		ss := v.(*serverSite)
+		if ss.runtime {
+			h.ServeHTTP(w, r)
+			return
+		}
+		site = ss.site
+	}
+	if probes.Level(probes.Header) >= 2 || probes.Level(probes.Body) >= 2 {
+		// Level-2 events are emitted as the request starts, before a
+		// rewritten registration inside the chain could name the handler:
+		// look it up now. (At level 1 the registration names itself when
+		// it runs, before any diagnostic: see startServe.)
+		if hs := registeredSite(s.Handler, r); hs != "" {
+			site = hs
+		}
+	}
+	ServeHTTP(h, site, w, r)
+}
+
+// SitedHandler is implemented by the call-site wrappers' handlers: the
+// site where the handler was registered.
+type SitedHandler interface {
+	http.Handler
+	GohttpdbgSite() string
+}
+
+// registeredSite returns the site of the rewritten handler that will
+// serve r: the server's own Handler, or the handler a ServeMux routes r
+// to; "" when none was rewritten.
+func registeredSite(h http.Handler, r *http.Request) string {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	if mux, ok := h.(*http.ServeMux); ok {
+		h, _ = mux.Handler(r)
+	}
+	if sh, ok := h.(SitedHandler); ok {
+		return sh.GohttpdbgSite()
+	}
+	return ""
+}

@@ -1,0 +1,559 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"reflect"
+	"runtime"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
+	"github.com/gohttpdbg/gohttpdbg/probes/gc"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
+)
+
+// Instrument composes the probes' ConnState and ConnContext hooks
+// with the ones s already has: the user's hook runs first, then the
+// probes'; a user hook is never replaced. It is idempotent: the call-site wrappers call it at the
+// &http.Server{} literal and again before Serve, which also catches a hook
+// the user set in between.
+func Instrument(s *http.Server, site string) {
+	if s == nil {
+		return
+	}
+	noteServer(s, site)
+	if s.ConnState == nil || reflect.ValueOf(s.ConnState).Pointer() != ourConnStatePC {
+		s.ConnState = composeConnState(s.ConnState, site)
+	}
+	if s.ConnContext == nil || reflect.ValueOf(s.ConnContext).Pointer() != ourConnContextPC {
+		s.ConnContext = composeConnContext(s.ConnContext)
+	}
+}
+
+var (
+	ourConnStatePC   = reflect.ValueOf(composeConnState(nil, "")).Pointer()
+	ourConnContextPC = reflect.ValueOf(composeConnContext(nil)).Pointer()
+)
+
+type connCtxKey struct{}
+
+// The compose functions must not be inlined: an inlined copy would give
+// the closure another code pointer, and Instrument would no longer
+// recognise its own hooks.
+//
+//go:noinline
+func composeConnContext(user func(context.Context, net.Conn) context.Context) func(context.Context, net.Conn) context.Context {
+	return func(ctx context.Context, c net.Conn) context.Context {
+		if user != nil {
+			ctx = user(ctx, c)
+		}
+		if id := probes.ConnID(c); id != 0 {
+			ctx = context.WithValue(ctx, connCtxKey{}, id)
+		}
+		return ctx
+	}
+}
+
+//go:noinline
+func composeConnState(user func(net.Conn, http.ConnState), site string) func(net.Conn, http.ConnState) {
+	return func(c net.Conn, st http.ConnState) {
+		if user != nil {
+			user(c, st)
+		}
+		serverConnState(c, st, site)
+	}
+}
+
+func serverConnState(c net.Conn, st http.ConnState, site string) {
+	lvl := probes.Level(probes.Dial)
+	if lvl < 1 || probes.Ignored(c) {
+		return
+	}
+	ce := probes.ConnFor(c, "server")
+	if ce == nil {
+		return
+	}
+	if st == http.StateActive {
+		ce.NoteTLS(c) // net/http reports StateActive after the handshake
+	}
+	prev, in := ce.SetState(st.String(), st == http.StateActive)
+	if lvl >= 2 {
+		emitConnState(ce, st, site, prev, in)
+	}
+	if st == http.StateClosed || st == http.StateHijacked {
+		ce.Forget()
+	}
+}
+
+// emitConnState is out of line: see the comment above emitReadAfterClose.
+//
+//go:noinline
+func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, in time.Duration) {
+	var e probes.Event // filled in place: a composite literal is built aside, then copied
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, ce.ID(), connStateMsg(st)
+	e.AddString("state", st.String())
+	e.AddString("remote", ce.Remote())
+	if prev != "" {
+		e.AddString("prev", prev)
+		e.AddDuration("prev_dur", in)
+	}
+	if st == http.StateClosed || st == http.StateHijacked {
+		e.AddInt("requests", ce.Requests())
+	}
+	probes.Emit(&e)
+}
+
+// connStateMsgs are dial.conn_state's messages, built once: a connection
+// changes state twice per request.
+var connStateMsgs = func() (m [http.StateClosed + 1]string) {
+	for st := range m {
+		m[st] = "server connection " + http.ConnState(st).String()
+	}
+	return m
+}()
+
+func connStateMsg(st http.ConnState) string {
+	if st >= 0 && int(st) < len(connStateMsgs) {
+		return connStateMsgs[st]
+	}
+	return "server connection " + st.String()
+}
+
+// ConnIDFromContext returns the id of the server connection a request
+// arrived on, when the server was instrumented.
+func ConnIDFromContext(ctx context.Context) uint64 {
+	id, _ := ctx.Value(connCtxKey{}).(uint64)
+	return id
+}
+
+// serverRequest follows one request in an instrumented handler.
+type serverRequest struct {
+	site  string
+	id    uint64
+	conn  uint64
+	start int64 // mono
+	r     *http.Request
+	// flight is the request's entry in the gc in-flight set (used when
+	// the gc probe is on), body its request body's state: part of the
+	// one allocation a served request costs.
+	flight gc.Flight
+	body   body.State
+
+	key     uintptr // the request's mark in following
+	regSite string  // the handler's registration, set by an inner wrapper
+	// handlerPCs is the handler's stack when it answered with its body
+	// unread (captureHandler), nil otherwise.
+	handlerPCs []uintptr
+	line       string              // the request line, at header or body level 2
+	w          http.ResponseWriter // the handler's writer (header.response at level 2)
+	rw         *respWriter         // the wrapper around w, when one was put
+	inFlight   bool                // flight is registered
+	hasBody    bool                // body is wrapped
+	hdr2       bool                // header level 2: report the response header
+	// For the journal: the status the handler answered with and when
+	// (mono), the response bytes it wrote, and whether a capture rule
+	// keeps its bodies.
+	status     int
+	answeredAt int64
+	written    int64
+	capture    bool
+	journal    bool         // the journal follows it: the writer is watched
+	respHeader http.Header  // the response header as answered (answered)
+	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
+	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+}
+
+// ServeHTTP runs h for a handler registered at site, with the probes
+// around it. The call-site wrapper's handler calls it. A request already
+// followed by an outer wrapper (a wrapped mux behind a wrapped server
+// handler, or a mux inside a mux) is passed through, so that it is
+// reported once, by the outermost wrapper.
+//
+// While the handler runs, only ServeHTTP's own small frame is on its
+// stack: the probes' work is done before (startServe) and after (returned,
+// end), in functions that have returned by then. HTTP/2 runs every handler
+// on a fresh goroutine with a small stack, which a deeper wrapper would
+// make grow on every request.
+func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
+	hl, bl, gl := probes.Level(probes.Header), probes.Level(probes.Body), probes.Level(probes.GC)
+	if hl|bl|gl == 0 {
+		h.ServeHTTP(w, r)
+		return
+	}
+	sr := startServe(site, w, r)
+	if sr == nil {
+		h.ServeHTTP(w, r)
+		return
+	}
+	defer sr.end()
+	if sr.span != nil {
+		r = sr.span.HandlerRequest() // its context carries the span
+	}
+	h.ServeHTTP(sr.w, r)
+	sr.returned()
+}
+
+// The requests being followed are keyed by their Header map: net/http
+// makes one per request, and the copies middleware makes (WithContext,
+// StripPrefix, TimeoutHandler) share it. Marking the request's context
+// instead would copy the request, on every request. The table has no
+// lock and no runtime map: net/http's HTTP/2 server starts each handler
+// on a fresh goroutine whose small stack a map insertion would grow, on
+// every request.
+var following table.KeyTable[serverRequest]
+
+func unfollow(k uintptr) { following.Remove(k) }
+
+// startServe starts following r, or returns nil when an outer wrapper
+// already does.
+//
+//go:noinline
+func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequest {
+	k := table.HeaderKey(r.Header)
+	if following.Has(k) {
+		// An inner wrapper: the registration's site names the handler
+		// better than the server's (the outer follower's) does.
+		if outer := following.Get(k); outer != nil && site != "" {
+			outer.regSite = site
+		}
+		return nil
+	}
+	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
+	sr := &serverRequest{site: site, id: probes.NextReqID(), conn: ConnIDFromContext(r.Context()), start: probes.Mono(), r: r, key: k, w: w}
+	following.Put(k, sr)
+	if hl >= 2 || bl >= 2 {
+		sr.line = probes.RequestLine(r.Method, r.URL)
+	}
+	sr.journal = probes.JournalOn()
+	if sr.journal {
+		sr.capture = probes.JournalServerStart(sr.id, sr.conn, sr.start, site, r)
+	}
+	if hl >= 1 {
+		sr.requestHeaders()
+	}
+	if bl >= 1 {
+		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
+		sr.hasBody = body.WrapRequest(r, &sr.body, &o, sr.capture)
+	}
+	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start, true) != nil
+	if probes.SpansOn() {
+		sr.span = probes.StartServerSpan(sr.id, r)
+	}
+	// header.response is reported when the handler writes its header, or
+	// when it returns (net/http then sends 200, or the status is unknown:
+	// 0). A handler with a body to read is watched as it writes, so that a
+	// body.unread names the handler's line (captureHandler).
+	sr.hdr2 = hl >= 2
+	if sr.hdr2 || sr.hasBody || sr.journal || sr.span != nil {
+		if ww, rw := wrapWriter(w, sr); ww != nil {
+			sr.w, sr.rw = ww, rw
+		}
+	}
+	return sr
+}
+
+// captureHandler records the handler's stack when it starts its response
+// with its request body not read to the end: if it returns so, body.unread
+// names the main-module line that answered instead of the server's or the
+// registration's. Healthy handlers, which read first, never pay for it.
+func (sr *serverRequest) captureHandler() {
+	if !sr.hasBody || sr.handlerPCs != nil || sr.body.EOF() || !sr.body.Unread(sr.body.Bytes()) {
+		return
+	}
+	var pcs [probes.StackDepth]uintptr
+	n := runtime.Callers(3, pcs[:])
+	sr.handlerPCs = append([]uintptr(nil), pcs[:n]...)
+}
+
+// unreadSite is the site of a body.unread: the handler's line, else the
+// handler's registration, else the server's.
+func (sr *serverRequest) unreadSite() string {
+	if sr.handlerPCs != nil {
+		if si := probes.StackSite(sr.handlerPCs); si.Site != "" {
+			return si.Site
+		}
+	}
+	if sr.regSite != "" {
+		return sr.regSite
+	}
+	return sr.site
+}
+
+// returned runs when the handler returned normally (not when it panicked).
+//
+//go:noinline
+func (sr *serverRequest) returned() {
+	if sr.hasBody {
+		if n, unread := sr.body.Finish(); unread {
+			// The body left the registry: nobody else reads its site now.
+			sr.body.Site = sr.unreadSite()
+			sr.body.EmitUnread(n)
+		}
+	}
+}
+
+// end runs when the handler is done, whichever way.
+//
+//go:noinline
+func (sr *serverRequest) end() {
+	if sr.rw != nil {
+		sr.rw.implicit()
+	} else if sr.hdr2 {
+		sr.responseHeaders(0, sr.w.Header())
+	}
+	if sr.inFlight {
+		gc.End(&sr.flight)
+	}
+	if sr.journal {
+		sr.journalEnd()
+	}
+	if sr.span != nil {
+		// The status the handler answered with, 0 when the writer could
+		// not be wrapped.
+		probes.EndServerSpan(sr.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
+	}
+	unfollow(sr.key)
+}
+
+// handlerSite is the site of the request's exchange: the handler's
+// registration, else the server's.
+func (sr *serverRequest) handlerSite() string {
+	if sr.regSite != "" {
+		return sr.regSite
+	}
+	return sr.site
+}
+
+// journalEnd completes the request's record in the journal.
+func (sr *serverRequest) journalEnd() {
+	o := probes.ServerOutcome{Site: sr.handlerSite(), Status: sr.status, AnsweredAt: sr.answeredAt,
+		ReqBytes: -1, Written: sr.written, RespHeader: sr.respHeader}
+	if sr.hasBody {
+		o.ReqBytes = sr.body.Bytes()
+	}
+	probes.JournalServerEnd(sr.id, &o, probes.Mono())
+}
+
+// fill sets the fields of e, a zero Event, that every event of sr shares.
+// Events are filled in place, not returned: see AddString.
+func (sr *serverRequest) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, msg string) {
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = p, sev, name, sr.site, sr.conn, sr.id, msg
+}
+
+func (sr *serverRequest) requestHeaders() {
+	r := sr.r
+	size := probes.HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
+	if probes.Level(probes.Header) >= 2 {
+		sr.emitRequestHeaders(size)
+	}
+	limit := int64(http.DefaultMaxHeaderBytes)
+	if s, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && s.MaxHeaderBytes > 0 {
+		limit = int64(s.MaxHeaderBytes)
+	}
+	if int64(size)*10 >= limit*9 {
+		sr.emitHeaderLimit(size, limit)
+	}
+}
+
+// The events are out of line: see the comment above emitReadAfterClose.
+//
+//go:noinline
+func (sr *serverRequest) emitRequestHeaders(size int) {
+	r := sr.r
+	var e probes.Event
+	sr.fill(&e, probes.Header, probes.Info, "header.request", "server received request headers")
+	e.AddString("method", r.Method)
+	e.AddString("url", sr.line)
+	e.AddString("host", r.Host)
+	e.AddString("proto", r.Proto)
+	e.AddInt("size", int64(size))
+	e.AddHeader("headers", r.Header)
+	e.AddString("remote", r.RemoteAddr)
+	probes.Emit(&e)
+}
+
+//go:noinline
+func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
+	r := sr.r
+	var e probes.Event
+	sr.fill(&e, probes.Header, probes.Warn, "header.limit",
+		fmt.Sprintf("request headers of %d bytes are %d%% of the server's MaxHeaderBytes", size, int64(size)*100/limit))
+	e.AddInt("size", int64(size))
+	e.AddInt("limit", limit)
+	e.AddString("limit_name", "MaxHeaderBytes")
+	e.AddString("url", probes.RequestLine(r.Method, r.URL))
+	e.AddString("remote", r.RemoteAddr)
+	probes.Emit(&e)
+}
+
+func (sr *serverRequest) responseHeaders(status int, h http.Header) {
+	var e probes.Event
+	sr.fill(&e, probes.Header, probes.Info, "header.response", "server sent response headers")
+	e.AddInt("status", int64(status))
+	e.AddInt("size", int64(probes.HeaderSize(h)))
+	e.AddHeader("headers", h)
+	e.AddDuration("dur", probes.SinceMono(sr.start))
+	probes.Emit(&e)
+}
+
+// respWriter sees the status and headers a handler sends. It is only used
+// at header level 2, or for a request with a body to watch, and only around the two ResponseWriter
+// implementations of net/http, whose optional interfaces it reproduces
+// exactly (rwH1, rwH2), so a handler's type assertions behave the same.
+type respWriter struct {
+	http.ResponseWriter
+	sr    *serverRequest
+	wrote bool
+}
+
+func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *respWriter) WriteHeader(code int) {
+	if !w.wrote && (code >= 200 || code < 100) {
+		w.sr.captureHandler()
+		w.answered(code)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *respWriter) answered(code int) {
+	w.wrote = true
+	w.sr.status, w.sr.answeredAt = code, probes.Mono()
+	// The handler's header map, for the journal's header fields. Only
+	// when they are kept: asking net/http's HTTP/1 writer for its header
+	// makes it copy the map when the header is written, an allocation the
+	// handler did not ask for. Taken before net/http writes it (asked for
+	// later, the writer hands out a copy).
+	if w.sr.journal && (w.sr.hdr2 || w.sr.capture) {
+		w.sr.respHeader = w.Header()
+	}
+	if w.sr.hdr2 {
+		w.sr.responseHeaders(code, w.Header())
+	}
+}
+
+// implicit: the handler returned without writing; net/http sends 200.
+func (w *respWriter) implicit() {
+	if !w.wrote {
+		w.answered(http.StatusOK)
+	}
+}
+
+// writing: the handler writes its response (an implicit 200 first).
+func (w *respWriter) writing() {
+	if !w.wrote {
+		w.sr.captureHandler()
+		w.answered(http.StatusOK)
+	}
+}
+
+func (w *respWriter) Write(p []byte) (int, error) {
+	w.writing()
+	n, err := w.ResponseWriter.Write(p)
+	w.sent(p[:n])
+	return n, err
+}
+
+// sent counts (and, under a capture rule, keeps) response bytes.
+func (w *respWriter) sent(p []byte) {
+	w.sr.written += int64(len(p))
+	if w.sr.capture {
+		probes.JournalBody(w.sr.id, true, p)
+	}
+}
+
+func (w *respWriter) WriteString(s string) (int, error) {
+	w.writing()
+	n, err := w.ResponseWriter.(io.StringWriter).WriteString(s)
+	w.sr.written += int64(n)
+	if w.sr.capture {
+		probes.JournalBody(w.sr.id, true, []byte(s[:n]))
+	}
+	return n, err
+}
+
+func (w *respWriter) Flush() {
+	w.writing()
+	w.ResponseWriter.(http.Flusher).Flush()
+}
+
+func (w *respWriter) CloseNotify() <-chan bool {
+	//lint:ignore SA1019 net/http's writers still implement CloseNotifier; so must we
+	return w.ResponseWriter.(http.CloseNotifier).CloseNotify()
+}
+
+// rwH1 mirrors net/http's HTTP/1 response writer.
+type rwH1 struct{ *respWriter }
+
+func (w rwH1) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.wrote = true // the handler owns the connection: no response header
+	return w.ResponseWriter.(http.Hijacker).Hijack()
+}
+
+func (w rwH1) ReadFrom(r io.Reader) (int64, error) {
+	w.writing()
+	if w.sr.capture {
+		r = io.TeeReader(r, probes.CaptureWriter(w.sr.id))
+	}
+	n, err := w.ResponseWriter.(io.ReaderFrom).ReadFrom(r)
+	w.sr.written += n
+	return n, err
+}
+
+// rwH2 mirrors net/http's HTTP/2 response writer.
+type rwH2 struct{ *respWriter }
+
+func (w rwH2) Push(target string, opts *http.PushOptions) error {
+	return w.ResponseWriter.(http.Pusher).Push(target, opts)
+}
+
+const (
+	ifFlusher = 1 << iota
+	ifHijacker
+	ifReaderFrom
+	ifStringWriter
+	ifCloseNotifier
+	ifPusher
+
+	setH1 = ifFlusher | ifHijacker | ifReaderFrom | ifStringWriter | ifCloseNotifier
+	setH2 = ifFlusher | ifStringWriter | ifCloseNotifier | ifPusher
+)
+
+// wrapWriter returns w wrapped, or nil when w's set of optional interfaces
+// is not one the wrappers reproduce.
+func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, *respWriter) {
+	set := 0
+	if _, ok := w.(http.Flusher); ok {
+		set |= ifFlusher
+	}
+	if _, ok := w.(http.Hijacker); ok {
+		set |= ifHijacker
+	}
+	if _, ok := w.(io.ReaderFrom); ok {
+		set |= ifReaderFrom
+	}
+	if _, ok := w.(io.StringWriter); ok {
+		set |= ifStringWriter
+	}
+	//lint:ignore SA1019 see respWriter.CloseNotify
+	if _, ok := w.(http.CloseNotifier); ok {
+		set |= ifCloseNotifier
+	}
+	if _, ok := w.(http.Pusher); ok {
+		set |= ifPusher
+	}
+	rw := &sr.rwv
+	*rw = respWriter{ResponseWriter: w, sr: sr}
+	switch set {
+	case setH1:
+		return rwH1{rw}, rw
+	case setH2:
+		return rwH2{rw}, rw
+	}
+	return nil, nil
+}
