@@ -138,8 +138,8 @@ type serverRequest struct {
 	conn  uint64
 	start int64 // mono
 	r     *http.Request
-	// flight is the request's entry in the gc in-flight set (used when
-	// the gc probe is on), body its request body's state: part of the
+	// flight is the gc probe's record of the request (used when the gc
+	// probe is on), body its request body's state: part of the
 	// one allocation a served request costs.
 	flight gc.Flight
 	body   body.State
@@ -152,7 +152,7 @@ type serverRequest struct {
 	line       string              // the request line, at header or body level 2
 	w          http.ResponseWriter // the handler's writer (header.response at level 2)
 	rw         *respWriter         // the wrapper around w, when one was put
-	inFlight   bool                // flight is registered
+	inFlight   bool                // flight is filled (the gc probe is on)
 	hasBody    bool                // body is wrapped
 	hdr2       bool                // header level 2: report the response header
 	// For the journal: the status the handler answered with and when
@@ -240,7 +240,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
 		sr.hasBody = body.WrapRequest(r, &sr.body, &o, sr.capture)
 	}
-	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start, true) != nil
+	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start) != nil
 	if probes.SpansOn() {
 		sr.span = probes.StartServerSpan(sr.id, r)
 	}
