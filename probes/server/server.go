@@ -81,7 +81,7 @@ func serverConnState(c net.Conn, st http.ConnState, site string) {
 	if st == http.StateActive {
 		ce.NoteTLS(c) // net/http reports StateActive after the handshake
 	}
-	prev, in := ce.SetState(st.String(), st == http.StateActive)
+	prev, in := ce.SetState(connStateName(st), st == http.StateActive)
 	if lvl >= 2 {
 		emitConnState(ce, st, site, prev, in)
 	}
@@ -113,6 +113,21 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 var connStateMsgs = func() (m [http.StateClosed + 1]string) {
 	for st := range m {
 		m[st] = "server connection " + http.ConnState(st).String()
+	}
+	return m
+}()
+
+// connStateName is st.String() without its map lookup.
+func connStateName(st http.ConnState) string {
+	if st >= 0 && int(st) < len(connStateNames) {
+		return connStateNames[st]
+	}
+	return st.String()
+}
+
+var connStateNames = func() (m [http.StateClosed + 1]string) {
+	for st := range m {
+		m[st] = http.ConnState(st).String()
 	}
 	return m
 }()
