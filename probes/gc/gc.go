@@ -15,8 +15,8 @@ import (
 // The gc probe polls debug.ReadGCStats (which does not stop the world)
 // every gcPoll while the gc level is above 0. Each new stop-the-world
 // pause is a gc.pause (level 2); a pause longer than the gc.delay
-// threshold is a gc.delay (level 1) naming the requests that were in
-// flight during it.
+// threshold is a gc.delay (level 1) naming the requests it delayed
+// (inflight.go says how they are found).
 //
 // The poll runs from a timer (time.AfterFunc, re-armed after each poll),
 // not from a goroutine of its own: a goroutine parked between polls is
