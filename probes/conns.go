@@ -43,24 +43,54 @@ type ConnInfo struct {
 
 // ConnEntry is a connection's entry in the registry (ConnFor): what the
 // inventory (Conns) lists of it. A connection's entry changes state twice
-// a request. Its state is
-// guarded by its own mutex, which only that connection's goroutines and
-// the inventory take: one lock for every connection would serialize the
-// state changes of all of them, three per request.
+// a request: its state is one atomic word of its own (no lock, and one
+// lock for every connection would serialize the state changes of all of
+// them); its TLS details, set once, are guarded by its own mutex.
 type ConnEntry struct {
 	key    uintptr
 	opened int64 // mono
 	// info: ID is immutable once set; Side, Local and Remote are guarded by
-	// connsMu; State, Requests, Proto and TLS by mu. Opened and Since are
-	// set by Conns.
-	info    ConnInfo
-	mu      sync.Mutex
-	since   int64       // mono, guarded by mu
-	sideSet atomic.Bool // info.Side is known: the lock-free lookup may return the entry
-	tlsSeen atomic.Bool // info.Proto and info.TLS are set (NoteTLS)
+	// connsMu; Proto and TLS by mu. State, Since and Requests are in state
+	// and requests, Opened is set by Conns.
+	info ConnInfo
+	mu   sync.Mutex
+	// state is the connection's state and when it was entered, in one
+	// word (the monotonic reading << 3 | the state's index in
+	// connStates): a server's HTTP/1.1 connection changes state twice a
+	// request, one atomic swap each, no lock.
+	state    atomic.Uint64
+	requests atomic.Int64
+	sideSet  atomic.Bool // info.Side is known: the lock-free lookup may return the entry
+	tlsSeen  atomic.Bool // info.Proto and info.TLS are set (NoteTLS)
 	// closed reports that the program closed the connection; nil for a
 	// connection type whose closing the runtime cannot see. Immutable.
 	closed func() bool
+}
+
+// connStates are the states an entry records: net/http's server
+// connection states (http.ConnState's names) and the client's active and
+// idle; index 0 is no state yet.
+var connStates = [...]string{"", "new", "active", "idle", "hijacked", "closed"}
+
+func stateWord(state string, since int64) uint64 {
+	var code uint64
+	switch state {
+	case "new":
+		code = 1
+	case "active":
+		code = 2
+	case "idle":
+		code = 3
+	case "hijacked":
+		code = 4
+	case "closed":
+		code = 5
+	}
+	return uint64(since)<<3 | code
+}
+
+func fromStateWord(w uint64) (state string, since int64) {
+	return connStates[(w&7)%uint64(len(connStates))], int64(w >> 3)
 }
 
 // maxConns bounds the registry for connection types whose collection the
@@ -117,7 +147,8 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 		evictOldestLocked()
 	}
 	now := Mono()
-	e := &ConnEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side}, opened: now, since: now}
+	e := &ConnEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side}, opened: now}
+	e.state.Store(stateWord("", now))
 	e.info.Local, e.info.Remote = ConnAddrs(c)
 	e.sideSet.Store(side != "")
 	switch p := c.(type) {
@@ -248,11 +279,7 @@ func (e *ConnEntry) Local() string { return e.info.Local }
 func (e *ConnEntry) Remote() string { return e.info.Remote }
 
 // Requests returns how many requests the connection served.
-func (e *ConnEntry) Requests() int64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.info.Requests
-}
+func (e *ConnEntry) Requests() int64 { return e.requests.Load() }
 
 // Forget removes the entry: the connection is closed or hijacked, the
 // probes no longer follow it.
@@ -282,14 +309,11 @@ func (e *ConnEntry) NoteTLS(c net.Conn) {
 // served on it.
 func (e *ConnEntry) SetState(state string, countRequest bool) (prev string, in time.Duration) {
 	now := Mono()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	prev, in = e.info.State, time.Duration(now-e.since)
-	e.info.State, e.since = state, now
 	if countRequest {
-		e.info.Requests++
+		e.requests.Add(1)
 	}
-	return prev, in
+	prev, since := fromStateWord(e.state.Swap(stateWord(state, now)))
+	return prev, time.Duration(now - since)
 }
 
 // Conns returns the open connections the probes know, by id. A closed
@@ -303,8 +327,11 @@ func Conns() []ConnInfo {
 			continue
 		}
 		e.mu.Lock()
-		info, since := e.info, e.since
+		info := e.info
 		e.mu.Unlock()
+		var since int64
+		info.State, since = fromStateWord(e.state.Load())
+		info.Requests = e.requests.Load()
 		info.Opened, info.Since = WallAt(e.opened), WallAt(since)
 		out = append(out, info)
 	}

@@ -5,7 +5,10 @@ import (
 	"net"
 	"runtime"
 	"testing"
+	"time"
 )
+
+type stateConn struct{ net.Conn }
 
 // A forgotten connection is forgotten by the lock-free lookup too: a
 // later connection at the same address (here the same object) gets an id
@@ -75,5 +78,47 @@ func TestConnsClosedLeave(t *testing.T) {
 			t.Errorf("%s: a closed connection changed id", tc.name)
 		}
 		runtime.KeepAlive(c)
+	}
+}
+
+// The inventory lists what the state changes recorded: the state, since
+// when, the requests counted; each change returns the state before it and
+// how long the connection was in it.
+func TestConnStateChanges(t *testing.T) {
+	c := &stateConn{} // no socket: the inventory cannot see it closed
+	e := ConnFor(c, "server")
+	defer e.Forget()
+	info := func() ConnInfo {
+		for _, ci := range Conns() {
+			if ci.ID == e.ID() {
+				return ci
+			}
+		}
+		t.Fatal("connection not listed")
+		return ConnInfo{}
+	}
+	if ci := info(); ci.State != "" || ci.Requests != 0 || !ci.Since.Equal(ci.Opened) {
+		t.Errorf("new entry: %+v", ci)
+	}
+	if prev, _ := e.SetState("new", false); prev != "" {
+		t.Errorf("first change: prev %q", prev)
+	}
+	before := Mono()
+	e.SetState("active", true)
+	e.SetState("idle", false)
+	time.Sleep(time.Millisecond)
+	prev, in := e.SetState("active", true)
+	if prev != "idle" || in <= 0 {
+		t.Errorf("idle → active: prev %q in %v", prev, in)
+	}
+	ci := info()
+	if ci.State != "active" || ci.Requests != 2 || ci.Since.Before(WallAt(before)) || ci.Since.After(WallAt(Mono())) {
+		t.Errorf("after two requests: %+v", ci)
+	}
+	for _, st := range []string{"hijacked", "closed", "new", "idle"} {
+		e.SetState(st, false)
+		if got := info().State; got != st {
+			t.Errorf("state %q listed as %q", st, got)
+		}
 	}
 }

@@ -11,8 +11,8 @@
 //     patch's serve hooks);
 //   - probes/body: the body probe (wrapped bodies, leaks, the open-body
 //     inventory), for both sides;
-//   - probes/gc: the gc probe and the in-flight set it names requests
-//     from;
+//   - probes/gc: the gc probe, which names the requests a long pause
+//     delayed;
 //   - probes/frame and probes/reject: HTTP/2 frames, rejected requests.
 //
 // It imports the standard library only and compiles at language version

@@ -44,7 +44,7 @@ type redactConfig struct {
 	// modes caches headerRule per header name: a program sends the
 	// same few names over and over, and the rules cut names into words.
 	// Names come from the network, so it is bounded.
-	modes  sync.Map // string → nameRule
+	modes  sync.Map // string → *redactEntry
 	modesN atomic.Int32
 	// recent is a direct-mapped cache in front of modes, looked up without
 	// a lock, a hash of an interface or an allocation: every header field
@@ -149,14 +149,26 @@ func RedactModeFor(name string) RedactMode { return redactCfg.Load().headerRule(
 // headerRule is what the rules say of a header name: its mode, and
 // whether its value is a URL to redact as one. Cached: see recent.
 func (c *redactConfig) headerRule(name string) nameRule {
-	slot := &c.recent[nameHash(name)%uint32(len(c.recent))]
-	if e := slot.Load(); e != nil && e.name == name {
+	// Two slots a name may sit in, from the hash's high bytes: the low
+	// bits of FNV-1a depend only on the low bits of the bytes hashed, so a
+	// name and its other case ("accept-encoding" from an HTTP/2 header
+	// block, "Accept-Encoding" from an http.Header) share a low byte, and
+	// at level 2 on HTTP/2 they evicted each other on every request.
+	h := nameHash(name)
+	sa, sb := &c.recent[h>>24], &c.recent[h>>16&0xff] // len(recent) == 256
+	if e := sa.Load(); e != nil && e.name == name {
 		return e.nameRule
 	}
-	var r nameRule
+	if e := sb.Load(); e != nil && e.name == name {
+		return e.nameRule
+	}
+	// A miss allocates only for a name never seen: modes keeps each name's
+	// entry, which the slots share.
+	var e *redactEntry
 	if v, ok := c.modes.Load(name); ok {
-		r = v.(nameRule)
+		e = v.(*redactEntry)
 	} else {
+		var r nameRule
 		r.mode = c.modeFor(name)
 		if _, user := c.userRule(name); !user && r.mode == RedactNone {
 			r.url = isURLHeader(name)
@@ -164,11 +176,17 @@ func (c *redactConfig) headerRule(name string) nameRule {
 		if c.modesN.Add(1) > maxRedactModes {
 			return r
 		}
-		name = strings.Clone(name) // name may alias a larger buffer
-		c.modes.Store(name, r)
+		e = &redactEntry{name: strings.Clone(name), nameRule: r} // name may alias a larger buffer
+		c.modes.Store(e.name, e)
 	}
-	slot.Store(&redactEntry{name: name, nameRule: r})
-	return r
+	// The first slot when it is free, else the second: of two names that
+	// share the first, the later one lives in its second.
+	if sa.Load() == nil {
+		sa.Store(e)
+	} else {
+		sb.Store(e)
+	}
+	return e.nameRule
 }
 
 type nameRule struct {

@@ -2,6 +2,7 @@ package levels
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -45,15 +46,47 @@ func TestParseVariants(t *testing.T) {
 	}
 }
 
-func TestSpinRounds(t *testing.T) {
-	if n, d := spinRounds(0); n != 0 || d != 0 {
-		t.Fatalf("spinRounds(0) = %d, %v", n, d)
+func TestRoundOrders(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	orders := roundOrders(7, 4, rng.Perm)
+	if len(orders) != 7 {
+		t.Fatalf("%d rounds, want 7", len(orders))
 	}
-	n1, _ := spinRounds(20 * time.Microsecond)
-	n2, _ := spinRounds(200 * time.Microsecond)
-	// The rounds scale with the duration (a factor of 10, within what a
-	// busy machine does to two short timings).
-	if r := float64(n2) / float64(n1); n1 <= 0 || r < 3 || r > 30 {
-		t.Errorf("rounds for 20µs %d, for 200µs %d: ratio %.1f, want about 10", n1, n2, r)
+	firsts := map[int]bool{}
+	for r, o := range orders {
+		seen := map[int]bool{}
+		for _, v := range o {
+			seen[v] = true
+		}
+		if len(o) != 4 || len(seen) != 4 {
+			t.Fatalf("round %d: %v is not an order of the 4 variants", r, o)
+		}
+		if r%2 == 1 {
+			p := orders[r-1]
+			if o[0] != p[3] || o[1] != p[2] || o[2] != p[1] || o[3] != p[0] {
+				t.Errorf("round %d: %v, want the reverse of round %d's %v", r, o, r-1, p)
+			}
+		} else {
+			firsts[o[0]] = true
+		}
+	}
+	// Over a pair every variant sits, on average, in the middle: its
+	// positions add up to n-1.
+	for r := 0; r+1 < len(orders); r += 2 {
+		pos := make([]int, 4)
+		for i, v := range orders[r] {
+			pos[v] += i
+		}
+		for i, v := range orders[r+1] {
+			pos[v] += i
+		}
+		for v, p := range pos {
+			if p != 3 {
+				t.Errorf("rounds %d and %d: variant %d at positions adding to %d, want 3", r, r+1, v, p)
+			}
+		}
+	}
+	if len(firsts) < 2 {
+		t.Errorf("every pair starts with variant %v: the pairs' orders are not drawn afresh", firsts)
 	}
 }

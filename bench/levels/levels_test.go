@@ -1,37 +1,10 @@
-// Package levels measures what the probe levels cost per request inside
-// one instrumented process, switching the level between short slices of
-// requests.
-//
-// The benchmarks of package bench compare separate processes (plain,
-// level 0, 1, 2), each running for a second or more. On a small shared
-// machine the speed of a loopback request drifts by 10–20 % over seconds,
-// which is larger than the differences being measured. Here every round
-// runs one slice of requests at each level, back to back on the same
-// connections, and compares each slice with the level-0 slice of its own
-// round: drift slower than a round cancels out. The plain build cannot be
-// switched in; bench's process-level comparison is what shows that level 0
-// costs nothing measurable against it.
-//
-//	gohttpdbg test -run '^$' -bench Levels -benchtime 90000x -count 6 ./bench/levels
-//
-// Each protocol is measured on the 2-byte GET ("small") and on the JSON
-// API call ("api") of bench/loopback.
-//
-// The variants are GOHTTPDBG specs, the first one the base the others are
-// compared with; -variants changes them, to cost one probe at a time:
-//
-//	gohttpdbg test -run '^$' -bench Levels -benchtime 90000x ./bench/levels -args -variants 'all=0 all=0,body=1 all=0,dial=1'
-//
-// A spin=DURATION item adds that much CPU work, timed alone, to each of
-// the variant's requests: 'all=0 all=0,spin=2us all=1' shows what two
-// microseconds of work cost a request on this machine beside what level 1
-// costs (spin_test.go).
 package levels
 
 import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -43,10 +16,12 @@ import (
 )
 
 // Each round runs, for every variant in turn, warm untimed requests and
-// then slice timed ones. The order of the variants is drawn afresh for
-// every round: a fixed or rotating order aliases with periodic work (the
-// collector runs every few slices), which then always lands on the same
-// variants and biases them by several percent.
+// then slice timed ones. Rounds come in pairs, the second in the reverse
+// order of the first (ABC CBA), so that drift within a pair favours no
+// variant; each pair's order is drawn afresh, because a fixed or rotating
+// order aliases with periodic work (the collector runs every few slices),
+// which then always lands on the same variants and biases them by several
+// percent.
 //
 // Slices are short, so that a run has many rounds: with 30 requests
 // (a few milliseconds) two identical variants came out within 1–2 % of
@@ -58,18 +33,18 @@ const (
 	warm  = 5
 )
 
-var variantsFlag = flag.String("variants", "all=0 all=1 all=2", "space-separated GOHTTPDBG specs to compare, the first one the base")
+var variantsFlag = flag.String("variants", "all=0 spin=1700ns all=1 all=2", "space-separated GOHTTPDBG specs to compare, the first one the base")
 
 // variant is one configuration of the probe levels.
 type variant struct {
 	name   string // L0, L1, L2 for all=0, all=1, all=2; the spec otherwise
 	levels [probes.NumProbes]int
-	spin   time.Duration // work added before each request (spin_test.go)
+	spin   time.Duration // work added to each request, half on each side (loopback.SpinRounds)
 }
 
 // parseVariants reads -variants; each spec applies to every probe at 0.
-// A spec's spin=DURATION item is the variant's spin (spin_test.go), the rest
-// a GOHTTPDBG spec.
+// A spec's spin=DURATION item is the variant's spin (bench/loopback's
+// spin.go), the rest a GOHTTPDBG spec.
 func parseVariants(specs string) ([]variant, error) {
 	var vs []variant
 	for _, spec := range strings.Fields(specs) {
@@ -117,11 +92,34 @@ func BenchmarkLevels(b *testing.B) {
 }
 
 // slices holds the per-request wall and CPU time of each variant's slice
-// in each round.
+// in each round, and its allocations.
 type slices struct {
 	variants  []variant
 	spinAlone []time.Duration // [variant]: its spin timed alone, 0 without one
 	wall, cpu [][]float64     // [variant][round], ns per request
+	mallocs   []uint64        // [variant]: heap allocations in its timed slices
+	bytes     []uint64        // [variant]: bytes allocated in its timed slices
+	requests  []int           // [variant]: requests in its timed slices
+}
+
+// roundOrders returns the order of the variants in each of rounds rounds:
+// pairs of a permutation drawn by perm and its reverse (ABC CBA, then
+// another pair).
+func roundOrders(rounds, n int, perm func(int) []int) [][]int {
+	orders := make([][]int, rounds)
+	for r := range orders {
+		if r%2 == 0 {
+			orders[r] = perm(n)
+			continue
+		}
+		prev := orders[r-1]
+		o := make([]int, n)
+		for i := range o {
+			o[i] = prev[n-1-i]
+		}
+		orders[r] = o
+	}
+	return orders
 }
 
 // benchLevels compares the variants on requests made by call to the
@@ -133,58 +131,74 @@ func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair,
 	}
 	p := loopback.NewPair(b, h2)
 	url := p.Server.URL + path
-	spins := make([]int, len(vs)) // rounds of spinWork per request
+	spins := make([]int, len(vs)) // rounds of work per request and side
 	spinAlone := make([]time.Duration, len(vs))
-	var spin int // the current variant's
 	for i, v := range vs {
-		spins[i], spinAlone[i] = spinRounds(v.spin)
+		spins[i], spinAlone[i] = loopback.SpinRounds(v.spin)
 	}
 	get := func(n int) {
 		for i := 0; i < n; i++ {
-			if spin > 0 {
-				spinSink += spinWork(spin)
-			}
 			if err := call(p, url); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
 	saved := probes.CurrentConfig().Levels
-	b.Cleanup(func() { setLevels(saved) })
+	b.Cleanup(func() { setLevels(saved); p.SetSpin(0) })
 	if !instrumented(get) {
 		b.Skip("the probes are not wired into this binary: build it with gohttpdbg test")
 	}
 
 	rounds := max(1, b.N/(len(vs)*slice))
-	s := slices{variants: vs, spinAlone: spinAlone, wall: make([][]float64, len(vs)), cpu: make([][]float64, len(vs))}
+	s := slices{variants: vs, spinAlone: spinAlone, wall: make([][]float64, len(vs)), cpu: make([][]float64, len(vs)),
+		mallocs: make([]uint64, len(vs)), bytes: make([]uint64, len(vs)), requests: make([]int, len(vs))}
+	var m0, m1 runtime.MemStats
 	b.ResetTimer()
-	for r := 0; r < rounds; r++ {
-		for _, li := range rand.Perm(len(vs)) {
+	for _, order := range roundOrders(rounds, len(vs), rand.Perm) {
+		for _, li := range order {
 			setLevels(vs[li].levels)
-			spin = spins[li]
+			p.SetSpin(spins[li])
 			probes.Flush() // the previous slice's events are not this one's work
 			get(warm)
+			// ReadMemStats stops the world to count exactly; outside the
+			// timed part.
+			runtime.ReadMemStats(&m0)
 			c0, _ := cputime.Used()
 			t0 := time.Now()
 			get(slice)
 			probes.Flush() // this slice's events are
 			wall := time.Since(t0)
 			c1, _ := cputime.Used()
+			runtime.ReadMemStats(&m1)
+			if got := probes.CurrentConfig().Levels; got != vs[li].levels {
+				// The admin socket's breaker drops a probe whose events
+				// outrun its budget to level 1: the slice measured that.
+				b.Fatalf("%s: the probe levels changed during a slice (%v, want %v): run with GOHTTPDBG_BREAKER=0", vs[li].name, got, vs[li].levels)
+			}
 			s.wall[li] = append(s.wall[li], float64(wall)/slice)
 			s.cpu[li] = append(s.cpu[li], float64(c1-c0)/slice)
+			s.mallocs[li] += m1.Mallocs - m0.Mallocs
+			s.bytes[li] += m1.TotalAlloc - m0.TotalAlloc
+			s.requests[li] += slice
 		}
 	}
 	b.StopTimer()
 	s.report(b)
 }
 
-// report gives, per variant, the median time per request, and for each
-// but the base the median over rounds of its slice's time against the
-// base's slice of the same round, as a percentage.
+// report gives, per variant, the median time per request and the
+// allocations per request (every goroutine's, the probes' writer
+// included), and for each but the base the median over rounds of its
+// slice's time against the base's slice of the same round, as a
+// percentage.
 func (s slices) report(b *testing.B) {
 	for i, v := range s.variants {
 		b.ReportMetric(median(s.wall[i]), v.name+"-ns/req")
 		b.ReportMetric(median(s.cpu[i]), v.name+"-cpu-ns/req")
+		if s.requests[i] > 0 {
+			b.ReportMetric(float64(s.mallocs[i])/float64(s.requests[i]), v.name+"-allocs/req")
+			b.ReportMetric(float64(s.bytes[i])/float64(s.requests[i]), v.name+"-B/req")
+		}
 		if s.spinAlone[i] > 0 {
 			b.ReportMetric(float64(s.spinAlone[i]), v.name+"-spin-alone-ns")
 		}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -28,21 +29,35 @@ var LargeBody = bytes.Repeat([]byte("gohttpdbg"), (1<<20)/9+1)[:1<<20]
 type Pair struct {
 	Server *httptest.Server
 	Client *http.Client
+
+	spinRounds atomic.Int64 // work per request and side (spin.go)
 }
 
 // NewPair starts a pair; tb's cleanup stops it. It checks the negotiated
-// protocol once, so a benchmark never measures the wrong one.
+// protocol once, so a benchmark never measures the wrong one. The
+// environment's GOHTTPDBG_BENCH_SPIN, if set, is its spin (spin.go).
 func NewPair(tb testing.TB, h2 bool) *Pair {
 	tb.Helper()
+	p := &Pair{}
+	spin, err := spinFromEnv()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p.SetSpin(spin)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/small", func(w http.ResponseWriter, r *http.Request) {
+		p.spin()
 		io.WriteString(w, "ok")
 	})
 	mux.HandleFunc("/1MiB", func(w http.ResponseWriter, r *http.Request) {
+		p.spin()
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write(LargeBody)
 	})
-	mux.HandleFunc("/api", serveAPI)
+	mux.HandleFunc("/api", func(w http.ResponseWriter, r *http.Request) {
+		p.spin()
+		serveAPI(w, r)
+	})
 	// httptest listens on 127.0.0.1 (or [::1] without IPv4): loopback only.
 	srv := httptest.NewUnstartedServer(mux)
 	srv.EnableHTTP2 = h2
@@ -56,7 +71,7 @@ func NewPair(tb testing.TB, h2 bool) *Pair {
 		MaxIdleConnsPerHost: 64,
 	}
 	client := &http.Client{Transport: tr}
-	p := &Pair{Server: srv, Client: client}
+	p.Server, p.Client = srv, client
 	tb.Cleanup(func() {
 		tr.CloseIdleConnections()
 		srv.Close()
@@ -87,6 +102,7 @@ func (p *Pair) Get(url string, want int64) error {
 // send sends req, reads and closes the response body, and checks that want
 // bytes came back with a 200.
 func (p *Pair) send(req *http.Request, want int64) error {
+	p.spin()
 	resp, err := p.Client.Do(req)
 	if err != nil {
 		return err

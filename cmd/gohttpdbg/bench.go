@@ -28,19 +28,26 @@ func init() {
 		name:  "bench",
 		short: "benchmarks plain vs instrumented, interleaved, compared as benchstat does.",
 		long: "Each package's test binary is built twice, plain (go test -c) and instrumented, and\n" +
-			"the benchmarks run -count rounds (default 6), one run of every variant per round\n" +
-			"(plain, level1, level2…), so that drift in machine load hits every variant alike.\n" +
+			"the benchmarks run -count rounds (default 6), one run of every variant per round,\n" +
+			"every other round in reverse order (plain level1 level2, level2 level1 plain…), so\n" +
+			"that drift in machine load favours no variant.\n" +
 			"Defaults: -bench=. -run='^$' -count=6 -timeout=10m. Other go test flags pass through:\n" +
 			"build flags to both builds, test flags (-benchtime, -benchmem, -cpu…) to every run.\n\n" +
 			"  --levels=L[,L…]  a variant per probe level: GOHTTPDBG=all=L (default 1)\n" +
 			"  --probes=SPEC    the probes to measure, GOHTTPDBG syntax; with --levels each listed\n" +
 			"                   probe runs at L and the others at 0; without, one variant runs SPEC as is\n" +
+			"  --spin=D[,D…]    a variant per duration: the plain build with GOHTTPDBG_BENCH_SPIN=D,\n" +
+			"                   D of pure work per request, half on each side, in benchmarks that read it\n" +
+			"                   (./bench): the yardstick of the overhead goals\n" +
+			"  --http2debug=N   a variant: the plain build with GODEBUG=http2debug=N (1 or 2), its\n" +
+			"                   standard error (where Go's log goes) discarded\n" +
 			"  --json           print the comparison as JSON\n" +
 			"  --out DIR        keep the raw results, DIR/plain.txt, DIR/level1.txt…, for benchstat\n\n" +
 			"Probe output goes nowhere (GOHTTPDBG_OUT=off) unless GOHTTPDBG_OUT is set: at level 2\n" +
 			"events are still built and pass through the ring (the \"ring only\" cost), but are not\n" +
-			"rendered or written.",
-		usage: "bench [--probes=SPEC] [--levels=1,2] [--json] [--out DIR] [go test flags] [packages]",
+			"rendered or written. The breaker is off (GOHTTPDBG_BREAKER=0) unless set: a benchmark\n" +
+			"at level 2 would trip it and measure level 1.",
+		usage: "bench [--probes=SPEC] [--levels=1,2] [--spin=D,…] [--http2debug=N] [--json] [--out DIR] [go test flags] [packages]",
 		run:   benchVerb,
 	})
 }
@@ -50,6 +57,8 @@ type benchArgs struct {
 	probes    string
 	levels    []int
 	levelsSet bool
+	spins     []string // --spin, as written (a duration each)
+	h2debug   int      // --http2debug, 0 for none
 	json      bool
 	out       string
 	dir       string   // -C
@@ -99,6 +108,8 @@ func parseBenchArgs(g *globals, args []string) (*benchArgs, error) {
 	fs.StringVar(&ba.probes, "probes", ba.probes, "the instrumented variant's probe levels (GOHTTPDBG syntax)")
 	fs.StringVar(&ba.out, "out", "", "keep the raw benchmark output in this directory")
 	levels := fs.String("levels", "", "compare these probe levels (comma-separated) against the plain build")
+	spins := fs.String("spin", "", "calibration variants: the plain build with this much work per request")
+	fs.IntVar(&ba.h2debug, "http2debug", 0, "a variant: the plain build with GODEBUG=http2debug=N")
 	var ours, goArgs []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -141,6 +152,18 @@ func parseBenchArgs(g *globals, args []string) (*benchArgs, error) {
 	}
 	if !ba.levelsSet {
 		ba.levels = []int{1}
+	}
+	if fs.Changed("spin") {
+		for _, f := range strings.Split(*spins, ",") {
+			f = strings.TrimSpace(f)
+			if d, err := time.ParseDuration(f); err != nil || d <= 0 {
+				return nil, usageErr("--spin=%s: want positive durations such as 1700ns, comma-separated", *spins)
+			}
+			ba.spins = append(ba.spins, f)
+		}
+	}
+	if fs.Changed("http2debug") && (ba.h2debug < 1 || ba.h2debug > 2) {
+		return nil, usageErr("--http2debug=%d: want 1 or 2", ba.h2debug)
 	}
 
 	gc, err := goflags.ParseGoCommand("test", goArgs)
@@ -227,17 +250,32 @@ func parseLevels(s string) ([]int, error) {
 
 // variant is one way of running a package's benchmarks.
 type variant struct {
-	name      string // plain, level1, level2, or probes
+	name      string // plain, spin=D, http2debug=N, level1, level2, or probes
 	plain     bool
-	gohttpdbg string // GOHTTPDBG for the run
+	gohttpdbg string   // GOHTTPDBG for the run
+	env       []string // more environment (plain variants)
+	noStderr  bool     // the run's standard error goes to the null device
 }
 
-// variants derives the instrumented variants from --probes and --levels:
-// with --levels, each level L gives GOHTTPDBG=all=L, or, when --probes names
-// probes, all=0 and each named probe at L; without --levels, a given
-// --probes is run as is.
+// variants derives the variants: plain, then the plain build's
+// calibration variants (--spin, --http2debug), then the instrumented ones
+// from --probes and --levels: with --levels, each level L gives
+// GOHTTPDBG=all=L, or, when --probes names probes, all=0 and each named
+// probe at L; without --levels, a given --probes is run as is.
 func (ba *benchArgs) variants() []variant {
 	vs := []variant{{name: "plain", plain: true}}
+	for _, d := range ba.spins {
+		vs = append(vs, variant{name: "spin=" + d, plain: true, env: []string{"GOHTTPDBG_BENCH_SPIN=" + d}})
+	}
+	if ba.h2debug > 0 {
+		// Go's http2 logging reads GODEBUG once at start; keep the
+		// caller's other settings.
+		gd := "http2debug=" + strconv.Itoa(ba.h2debug)
+		if old := os.Getenv("GODEBUG"); old != "" {
+			gd = old + "," + gd
+		}
+		vs = append(vs, variant{name: "http2debug=" + strconv.Itoa(ba.h2debug), plain: true, env: []string{"GODEBUG=" + gd}, noStderr: true})
+	}
 	if ba.probes != "" && !ba.levelsSet {
 		return append(vs, variant{name: "probes", gohttpdbg: ba.probes})
 	}
@@ -288,7 +326,7 @@ func benchVerb(g *globals, args []string) int {
 	if err != nil {
 		fmt.Fprintf(g.stderr, "gohttpdbg bench: %v\n", strings.TrimPrefix(err.Error(), "usage: "))
 		if errors.Is(err, errUsage) {
-			fmt.Fprintf(g.stderr, "usage: gohttpdbg bench [--probes=SPEC] [--levels=1,2] [--json] [--out DIR] [go test flags] [packages]\n")
+			fmt.Fprintf(g.stderr, "usage: gohttpdbg bench [--probes=SPEC] [--levels=1,2] [--spin=D,…] [--http2debug=N] [--json] [--out DIR] [go test flags] [packages]\n")
 			return 2
 		}
 		return 1
@@ -413,15 +451,52 @@ func exitCode(err error) int {
 	return 1
 }
 
+// benchEnv is the environment of every run: the caller's, with the probes'
+// output off and the breaker off unless the caller set them.
+func benchEnv(environ []string, getenv func(string) string) []string {
+	env := append([]string(nil), environ...)
+	if getenv("GOHTTPDBG_OUT") == "" {
+		env = append(env, "GOHTTPDBG_OUT=off")
+	}
+	if getenv("GOHTTPDBG_BREAKER") == "" {
+		// A loopback benchmark at level 2 emits frame events faster than
+		// the default budget: the breaker would drop the probe to level 1
+		// within the first second and the run measure that instead.
+		env = append(env, "GOHTTPDBG_BREAKER=0")
+	}
+	return env
+}
+
+// roundOrder is the order of n variants in round (from 1): as listed in
+// odd rounds, reversed in even ones (ABC CBA ABC…), so that drift over a
+// pair of rounds favours no variant.
+func roundOrder(round, n int) []int {
+	o := make([]int, n)
+	for i := range o {
+		if round%2 == 1 {
+			o[i] = i
+		} else {
+			o[i] = n - 1 - i
+		}
+	}
+	return o
+}
+
 // runBench runs every variant of every package once per round, -count
 // rounds, then compares the variants.
 func runBench(g *globals, ba *benchArgs, pkgs []*benchPkg) int {
 	vs := ba.variants()
 	results := make([]bytes.Buffer, len(vs))
-	env := os.Environ()
-	if os.Getenv("GOHTTPDBG_OUT") == "" {
-		env = append(env, "GOHTTPDBG_OUT=off")
+	env := benchEnv(os.Environ(), os.Getenv)
+	// A variant's discarded standard error goes straight to the device,
+	// not through a pipe: writing the log is the variant's cost, copying
+	// it would be this process's.
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		fmt.Fprintf(g.stderr, "gohttpdbg bench: %v\n", err)
+		return 1
 	}
+	defer null.Close()
 	progress := newProgress(g.stderr, ba.count*len(pkgs)*len(vs))
 	code := func() int {
 		for round := 1; round <= ba.count; round++ {
@@ -430,7 +505,9 @@ func runBench(g *globals, ba *benchArgs, pkgs []*benchPkg) int {
 				if p.dropped {
 					continue
 				}
-				for vi, v := range vs {
+				order := roundOrder(round, len(vs))
+				for oi, vi := range order {
+					v := vs[vi]
 					bin := p.instr
 					if v.plain {
 						bin = p.plain
@@ -440,17 +517,24 @@ func runBench(g *globals, ba *benchArgs, pkgs []*benchPkg) int {
 					args = append(args, ba.binArgs...)
 					cmd := exec.Command(bin, args...)
 					cmd.Dir = p.dir
-					cmd.Env = append(env, "GOHTTPDBG="+v.gohttpdbg)
+					cmd.Env = append(append(env, "GOHTTPDBG="+v.gohttpdbg), v.env...)
 					var stdout, stderr bytes.Buffer
 					cmd.Stdout, cmd.Stderr = &stdout, &stderr
+					if v.noStderr {
+						cmd.Stderr = null
+					}
 					err := cmd.Run()
 					progress.finished()
 					if err != nil {
 						progress.clear()
-						reportFailure(g.stderr, p.path, v, vs, round, err, stdout.Bytes(), stderr.Bytes())
+						var before []variant // the variants that passed in this round
+						for _, bi := range order[:oi] {
+							before = append(before, vs[bi])
+						}
+						reportFailure(g.stderr, p.path, v, before, round, err, stdout.Bytes(), stderr.Bytes())
 						return 1
 					}
-					if round == 1 && v.plain && countResults(stdout.Bytes()) == 0 {
+					if round == 1 && vi == 0 && countResults(stdout.Bytes()) == 0 {
 						progress.clear()
 						fmt.Fprintf(g.stderr, "gohttpdbg bench: %s: no benchmarks match -bench=%s (none ran, or all were skipped)\n", p.path, ba.bench)
 						p.dropped = true
@@ -548,8 +632,8 @@ func countResults(data []byte) int {
 var failLine = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`)
 
 // reportFailure says which benchmark failed in which variant, and whether
-// it passed in the variants that ran before it in the same round.
-func reportFailure(w io.Writer, pkg string, v variant, vs []variant, round int, err error, stdout, stderr []byte) {
+// it passed in the variants that ran before it in the same round (before).
+func reportFailure(w io.Writer, pkg string, v variant, before []variant, round int, err error, stdout, stderr []byte) {
 	what := "the test binary failed (" + err.Error() + ")"
 	var names []string
 	for _, m := range failLine.FindAllSubmatch(stdout, -1) {
@@ -559,15 +643,14 @@ func reportFailure(w io.Writer, pkg string, v variant, vs []variant, round int, 
 		what = strings.Join(names, ", ") + " failed"
 	}
 	var passed []string
-	for _, o := range vs {
-		if o.name == v.name {
-			break
-		}
+	for _, o := range before {
 		passed = append(passed, o.name)
 	}
 	env := ""
 	if !v.plain {
 		env = " (GOHTTPDBG=" + v.gohttpdbg + ")"
+	} else if len(v.env) > 0 {
+		env = " (" + strings.Join(v.env, " ") + ")"
 	}
 	fmt.Fprintf(w, "gohttpdbg bench: %s: %s in %s%s, round %d", pkg, what, v.name, env, round)
 	if len(passed) > 0 {
@@ -580,7 +663,7 @@ func reportFailure(w io.Writer, pkg string, v variant, vs []variant, round int, 
 		lines = append([]string{"[…]"}, lines[len(lines)-40:]...)
 	}
 	fmt.Fprintln(w, strings.Join(lines, "\n"))
-	if v.plain {
+	if v.plain && len(v.env) == 0 {
 		fmt.Fprintf(w, "gohttpdbg bench: the benchmark fails without gohttpdbg; fix it first (go test -run='^$' -bench=… %s)\n", pkg)
 	}
 }

@@ -236,17 +236,8 @@ func TestTokenInURL(t *testing.T) {
 func TestLiveSamples(t *testing.T) {
 	const n = 5000
 	s, ts := newTestServer(t, newFakeAdmin(t, n))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/live", nil)
-	req.AddCookie(&http.Cookie{Name: cookieName, Value: s.Token()})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 16<<20)
+	sc, stop := openLive(t, s, ts.URL, 20*time.Second)
+	defer stop()
 	var got, skipped int
 	event := ""
 	for sc.Scan() && got+skipped < n {
@@ -294,17 +285,8 @@ func TestLiveFollowsRestart(t *testing.T) {
 	ts.Config.Handler = s.Handler()
 	ts.Start()
 	defer ts.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/live", nil)
-	req.AddCookie(&http.Cookie{Name: cookieName, Value: s.Token()})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 1<<20)
+	sc, stop := openLive(t, s, ts.URL, 30*time.Second)
+	defer stop()
 	next := func(want string) stateMsg {
 		t.Helper()
 		event := ""
@@ -361,4 +343,22 @@ func TestResolve(t *testing.T) {
 	if _, err := New(Config{Procs: func() []Proc { return nil }}, "0.0.0.0:1"); err == nil {
 		t.Error("New took a non-loopback address")
 	}
+}
+
+// openLive opens the page's event stream as the page does (the session
+// cookie) and returns a scanner over it and the function that closes it
+// (deferred before the test server's Close, which waits for the stream).
+func openLive(t *testing.T, s *Server, base string, d time.Duration) (*bufio.Scanner, func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/live", nil)
+	req.AddCookie(&http.Cookie{Name: cookieName, Value: s.Token()})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 16<<20)
+	return sc, func() { resp.Body.Close(); cancel() }
 }

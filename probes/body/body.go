@@ -75,7 +75,7 @@ type State struct {
 	connClose  bool       // the response said Connection: close
 	owner      Owner      // the client request; nil for a server's request body
 	pool       any        // the owner's connection pool (ReportHeld), nil for a server's
-	flight     *gc.Flight // in the gc in-flight set; nil when the gc probe is off
+	flight     *gc.Flight // the gc probe's record of the request; nil when it is off
 	bytes      atomic.Int64
 	eof        atomic.Bool
 	closed     atomic.Bool // Close called (client) or handler returned (server)
@@ -87,7 +87,7 @@ type State struct {
 	capture    bool // a capture rule keeps the body (probes.JournalBody)
 }
 
-// done ends the request for the gc in-flight set and for its owner; it
+// done ends the request for the gc probe and for its owner; it
 // runs once, at EOF, Close or collection.
 func (st *State) done(now int64) {
 	if !st.flightDone.CompareAndSwap(false, true) {
@@ -158,11 +158,8 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 	if st.userClosed.Load() && st.racWarned.CompareAndSwap(false, true) && probes.Level(probes.Body) >= 1 {
 		st.emitReadAfterClose()
 	}
-	if st.flight != nil {
-		st.flight.ReadStart()
-	}
 	n, err := b.rc.Read(p)
-	var now int64 // one clock read serves the in-flight entry and the pool
+	var now int64 // one clock read serves the gc probe and the pool
 	if st.flight != nil || err == io.EOF {
 		now = probes.Mono()
 	}
@@ -299,8 +296,8 @@ func bodyCollected(st *State) {
 
 // WrapResponse wraps resp.Body, a client response's, in st, the state its
 // request keeps for it; o names the request, owner is told of the body's
-// end, pool is the owner's connection pool (ReportHeld), flight its entry
-// in the gc in-flight set (nil when the gc probe is off), now the time
+// end, pool is the owner's connection pool (ReportHeld), flight the gc
+// probe's record of the request (nil when the gc probe is off), now the time
 // its response headers came. It reports whether the body was wrapped:
 // its end then ends the request (Owner.BodyEnded).
 func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64) bool {

@@ -25,8 +25,8 @@ import (
 //	cr.Finish(resp, err)
 //
 // It is the one allocation the probes make per request at level 1, apart
-// from the trace and the body wrapper: the body state and the gc in-flight
-// entry live in it.
+// from the trace and the body wrapper: the body state and the gc probe's
+// record of it live in it.
 //
 // Level 1 traces a request fully (DNS, connect, TLS, first byte) only
 // when it will probably dial: the first request to a host, no connection
@@ -48,7 +48,7 @@ type Request struct {
 	orig   *http.Request // the caller's
 	t      *http.Transport
 	host   *hostState
-	flight *gc.Flight // &fl while in the gc in-flight set, else nil
+	flight *gc.Flight // &fl while the gc probe follows the request, else nil
 	fl     gc.Flight
 	body   body.State // the response body's, once body.WrapResponse ran
 	// hostHandedOff: the response body ends the request for the host
@@ -74,8 +74,12 @@ type Request struct {
 type fullTrace struct {
 	getConn, dnsStart, tlsStart, wrote int64 // mono
 	connStart                          map[string]int64
-	hdr                                []byte // header.request being collected (level 2)
+	hdr                                []byte // header.request being collected (level 2), in hdrBuf while it fits
 	hdrSize                            int
+	// The trace and a request's usual headers live here, in the one
+	// allocation a fully traced request takes for its trace state.
+	trace  httptrace.ClientTrace
+	hdrBuf [256]byte
 }
 
 // Start starts following req (sent with client c, nil
@@ -113,7 +117,7 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		dialLikely = cr.host.begin(cr)
 	}
 	capture := probes.JournalClientStart(cr.id, cr.start, site, req)
-	cr.flight = gc.Start(&cr.fl, cr.id, site, cr.start, false)
+	cr.flight = gc.Start(&cr.fl, cr.id, site, cr.start)
 	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
 	std := !everyEvent && dl >= 1 && inTransport && stdClient.Load()
 	switch {

@@ -24,10 +24,10 @@ func (cr *Request) slow(phase string, d, threshold time.Duration, what string) {
 	probes.Emit(&e)
 }
 
-// trace returns the request's trace; dialPhases says whether it traces
-// the phases of a dial too (else StdDial does).
+// trace returns the request's trace, in cr.full; dialPhases says whether
+// it traces the phases of a dial too (else StdDial does).
 func (cr *Request) trace(dialPhases bool) *httptrace.ClientTrace {
-	t := &httptrace.ClientTrace{}
+	t := &cr.full.trace
 	if probes.Level(probes.Dial) >= 2 {
 		t.GetConn = cr.traceGetConn // only for dial.conn's wait
 	}
@@ -324,7 +324,7 @@ func (cr *Request) traceWroteHeaderField(k string, vs []string) {
 	}
 	cr.mu.Lock()
 	if cr.full.hdr == nil {
-		cr.full.hdr = make([]byte, 0, 256) // a request's usual headers, in one allocation
+		cr.full.hdr = cr.full.hdrBuf[:0] // a request's usual headers; append moves longer ones out
 	}
 	for _, v := range vs {
 		cr.full.hdr = probes.AppendHeaderField(cr.full.hdr, k, v)

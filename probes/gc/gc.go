@@ -15,8 +15,8 @@ import (
 // The gc probe polls debug.ReadGCStats (which does not stop the world)
 // every gcPoll while the gc level is above 0. Each new stop-the-world
 // pause is a gc.pause (level 2); a pause longer than the gc.delay
-// threshold is a gc.delay (level 1) naming the requests that were in
-// flight during it.
+// threshold is a gc.delay (level 1) naming the requests it delayed
+// (inflight.go says how they are found).
 //
 // The poll runs from a timer (time.AfterFunc, re-armed after each poll),
 // not from a goroutine of its own: a goroutine parked between polls is
@@ -82,6 +82,7 @@ func Poll() {
 	gcLastNum = num
 	if last < 0 || num <= last {
 		gcMu.Unlock()
+		emitDelays() // requests that ended since and that a pause seen before delayed
 		return
 	}
 	n := int(num - last)
@@ -104,9 +105,11 @@ func Poll() {
 	for _, p := range ps {
 		gcPause(p.d, p.end, p.num)
 	}
+	emitDelays()
 }
 
-// gcPause emits the events of one pause of duration d that ended at end.
+// gcPause emits the events of one pause of duration d that ended at end,
+// and records it when it is long enough to be a gc.delay.
 func gcPause(d time.Duration, end time.Time, num int64) {
 	lvl := probes.Level(probes.GC)
 	if lvl >= 2 {
@@ -116,33 +119,43 @@ func gcPause(d time.Duration, end time.Time, num int64) {
 		e.AddString("end", end.UTC().Format(time.RFC3339Nano))
 		probes.Emit(&e)
 	}
-	if lvl < 1 || d <= probes.GCDelay() {
+	if lvl >= 1 && d > probes.GCDelay() {
+		longPauseSeen(num, int64(d), probes.MonoAt(end.Add(-d)), probes.MonoAt(end))
+	}
+}
+
+// emitDelays emits a gc.delay for each long pause with requests named
+// since the last poll.
+func emitDelays() {
+	if probes.Level(probes.GC) < 1 {
 		return
 	}
-	fs := flightsDuring(probes.MonoAt(end.Add(-d)), probes.MonoAt(end))
-	if len(fs) == 0 {
-		return
-	}
-	sort.Slice(fs, func(i, j int) bool { return fs[i].id < fs[j].id })
-	var b strings.Builder
-	for i, f := range fs {
-		if i == 8 {
-			fmt.Fprintf(&b, ",+%d more", len(fs)-i)
-			break
+	for _, p := range takeDelayed() {
+		fs := p.pending
+		sort.Slice(fs, func(i, j int) bool { return fs[i].id < fs[j].id })
+		var b strings.Builder
+		for i, f := range fs {
+			if i == 8 {
+				break
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatUint(f.id, 10))
+			b.WriteByte('@')
+			b.WriteString(f.site)
 		}
-		if i > 0 {
-			b.WriteByte(',')
+		if p.count > 8 {
+			fmt.Fprintf(&b, ",+%d more", p.count-8)
 		}
-		b.WriteString(strconv.FormatUint(f.id, 10))
-		b.WriteByte('@')
-		b.WriteString(f.site)
+		d := time.Duration(p.d)
+		e := probes.Event{Probe: probes.GC, Sev: probes.Warn, Name: "gc.delay", Req: fs[0].id, Site: fs[0].site,
+			Msg: fmt.Sprintf("GC pause of %v delayed %d request(s)", d, p.count)}
+		e.AddDuration("pause", d)
+		e.AddInt("num", p.num)
+		e.AddInt("count", p.count)
+		e.AddString("reqs", b.String())
+		e.AddDuration("threshold", probes.GCDelay())
+		probes.Emit(&e)
 	}
-	e := probes.Event{Probe: probes.GC, Sev: probes.Warn, Name: "gc.delay", Req: fs[0].id, Site: fs[0].site,
-		Msg: fmt.Sprintf("GC pause of %v delayed %d in-flight request(s)", d, len(fs))}
-	e.AddDuration("pause", d)
-	e.AddInt("num", num)
-	e.AddInt("count", int64(len(fs)))
-	e.AddString("reqs", b.String())
-	e.AddDuration("threshold", probes.GCDelay())
-	probes.Emit(&e)
 }

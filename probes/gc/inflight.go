@@ -1,36 +1,47 @@
 package gc
 
 import (
+	"sort"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
-	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
-// The in-flight registry lets the gc probe name the requests a pause
-// delayed. It is kept while the gc probe is on (level ≥ 1): a request is
-// registered when its wrapper starts and removed when it finishes; the
-// last finished requests are kept for a while so that a pause observed
-// after they finished is still correlated.
+// How the gc probe names the requests a pause delayed, without an
+// in-flight registry. A stop-the-world pause longer than the gc.delay
+// threshold can only delay a request that lasted longer than the
+// threshold: no request code runs during the pause, so a request it
+// overlapped began before it and ended after it. A request therefore
+// costs nothing here but a few stores at its start and one comparison at
+// its end; only a request that lasted longer than the threshold (slow,
+// and so rare next to its own duration) takes the lock below, at its end:
+//
+//   - it names itself for every long pause already seen (Poll) that it
+//     overlapped while the program waited on it;
+//   - it is kept in a ring of slow finished requests, from which a long
+//     pause seen later (the poll runs every 100ms) names those it
+//     overlapped.
+//
+// Each pair of a request and a pause is found once, by whichever of the
+// two is seen second (both under delayMu). The requests named are
+// reported by the next poll: a request still running when its pause is
+// seen is reported when it ends, in a later gc.delay for the same pause.
 
 // A response body nobody reads is not delayed by a pause: the program is
 // not waiting for it (a leaked body would otherwise count until the
 // collector finds it). So once the response headers are in, a client
-// request counts only while a Read of its body is under way or returned
-// during the pause window.
+// request counts only if a Read of its body returned during or after the
+// pause.
 type Flight struct {
-	slot      int  // in flights
-	server    bool // a served request (its finished record goes to finished[1])
 	id        uint64
 	site      string
-	start     int64        // mono
-	bodyPhase atomic.Bool  // response headers received
-	reading   atomic.Int32 // Reads of the body under way
-	lastRead  atomic.Int64 // mono: headers received, then each Read's return
+	start     int64       // mono
+	bodyPhase atomic.Bool // response headers received
+	lastRead  atomic.Int64
 }
 
-// finishedFlight is what is kept of a flight after it ended.
+// finishedFlight is what is kept of a slow request after it ended.
 type finishedFlight struct {
 	id         uint64
 	site       string
@@ -39,95 +50,124 @@ type finishedFlight struct {
 	lastRead   int64
 }
 
+// delayedDuring reports whether the program was waiting on f at some
+// time in [from, to]: it overlapped it, before its response or in a Read
+// of its body.
+func (f *finishedFlight) delayedDuring(from, to int64) bool {
+	return f.start <= to && f.end >= from && (!f.bodyPhase || f.lastRead >= from)
+}
+
+// longPause is a pause longer than the threshold, seen by Poll, with the
+// requests found delayed by it and not yet reported.
+type longPause struct {
+	num      int64
+	d        int64            // duration, ns
+	from, to int64            // mono
+	pending  []finishedFlight // the first pendingKeep named
+	count    int64            // named in all
+}
+
+const (
+	slowKeep  = 1024 // slow finished requests kept for pauses seen later
+	pauseKeep = 64   // long pauses kept for requests ending later
+	// pendingKeep bounds what a pause keeps of the requests it delayed
+	// until the poll reports them (the event lists 8 and counts all).
+	pendingKeep = 64
+)
+
+var (
+	delayMu sync.Mutex // guards what follows
+	slow    [slowKeep]finishedFlight
+	slowN   uint64
+	pauses  [pauseKeep]longPause
+	pausesN uint64
+)
+
 // Responded marks the response headers received.
 func (f *Flight) Responded(now int64) {
 	f.lastRead.Store(now)
 	f.bodyPhase.Store(true)
 }
 
-// ReadStart and ReadEnd bracket a Read of the response body.
-func (f *Flight) ReadStart() { f.reading.Add(1) }
+// ReadEnd marks a Read of the response body returned.
+func (f *Flight) ReadEnd(now int64) { f.lastRead.Store(now) }
 
-func (f *Flight) ReadEnd(now int64) {
-	f.lastRead.Store(now)
-	f.reading.Add(-1)
-}
-
-// waitedDuring reports whether the program was waiting on the request at
-// some time in [from, to]: before its response, or in its body.
-func (f *Flight) waitedDuring(from int64) bool {
-	return !f.bodyPhase.Load() || f.reading.Load() > 0 || f.lastRead.Load() >= from
-}
-
-const finishedKeep = 512
-
-// finishedRing keeps the last finished flights of one side. Client and
-// server requests have a ring each: in a process that calls itself, one
-// shared ring's lock and counter would move between the client's and the
-// server's cores on every request.
-type finishedRing struct {
-	mu   sync.Mutex
-	n    uint64
-	ring [finishedKeep]finishedFlight
-}
-
-var (
-	flights  table.Registry[Flight]
-	finished [2]finishedRing // client, server
-)
-
-// Start registers request id in f, which the caller owns (it is
-// part of the request's own state, so following a request allocates
-// nothing more). It returns nil when the gc probe is off, and f, to pass
-// to End, otherwise.
-func Start(f *Flight, id uint64, site string, start int64, server bool) *Flight {
+// Start fills f, which the caller owns (it is part of the request's own
+// state, so following a request allocates nothing), for request id. It
+// returns nil when the gc probe is off, and f, to pass to End, otherwise.
+func Start(f *Flight, id uint64, site string, start int64) *Flight {
 	if probes.Level(probes.GC) < 1 {
 		return nil
 	}
-	f.id, f.site, f.start, f.server = id, site, start, server
-	f.slot = flights.Add(f, id)
+	f.id, f.site, f.start = id, site, start
 	return f
 }
 
-// End takes f out of the in-flight set: its request is over.
+// End ends f's request.
 func End(f *Flight) { EndAt(f, probes.Mono()) }
 
 // EndAt is End with the time already read.
 func EndAt(f *Flight, now int64) {
-	if !flights.Remove(f, f.slot) {
-		return
+	if now-f.start <= int64(probes.GCDelay()) {
+		return // too short for a long pause to have delayed it
 	}
-	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: now,
-		bodyPhase: f.bodyPhase.Load(), lastRead: f.lastRead.Load()}
-	r := &finished[0]
-	if f.server {
-		r = &finished[1]
-	}
-	r.mu.Lock()
-	r.ring[r.n%finishedKeep] = done
-	r.n++
-	r.mu.Unlock()
+	endSlow(f, now)
 }
 
-// flightsDuring returns the requests the program was waiting on at some
-// time in [from, to] (monotonic readings).
-func flightsDuring(from, to int64) []finishedFlight {
-	var out []finishedFlight
-	flights.Each(func(f *Flight) {
-		if f.start <= to && f.waitedDuring(from) {
-			out = append(out, finishedFlight{id: f.id, site: f.site, start: f.start})
+//go:noinline
+func endSlow(f *Flight, now int64) {
+	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: now,
+		bodyPhase: f.bodyPhase.Load(), lastRead: f.lastRead.Load()}
+	delayMu.Lock()
+	defer delayMu.Unlock()
+	for i := uint64(0); i < pauseKeep && i < pausesN; i++ {
+		p := &pauses[i]
+		if done.delayedDuring(p.from, p.to) {
+			p.name(done)
 		}
-	})
-	for i := range finished {
-		r := &finished[i]
-		r.mu.Lock()
-		for i := 0; i < finishedKeep && uint64(i) < r.n; i++ {
-			f := r.ring[i]
-			if f.start <= to && f.end >= from && (!f.bodyPhase || f.lastRead >= from) {
-				out = append(out, f)
-			}
-		}
-		r.mu.Unlock()
 	}
+	slow[slowN%slowKeep] = done
+	slowN++
+}
+
+// longPauseSeen records a long pause seen by Poll and names the slow
+// requests that ended before it was seen and that it delayed.
+func longPauseSeen(num int64, d, from, to int64) {
+	delayMu.Lock()
+	defer delayMu.Unlock()
+	p := &pauses[pausesN%pauseKeep]
+	pausesN++
+	*p = longPause{num: num, d: d, from: from, to: to, pending: p.pending[:0]}
+	for i := uint64(0); i < slowKeep && i < slowN; i++ {
+		if slow[i].delayedDuring(from, to) {
+			p.name(slow[i])
+		}
+	}
+}
+
+// name adds f to the requests p delayed.
+func (p *longPause) name(f finishedFlight) {
+	p.count++
+	if len(p.pending) < pendingKeep {
+		p.pending = append(p.pending, f)
+	}
+}
+
+// takeDelayed returns the pauses with requests named and not yet
+// reported, and forgets those requests.
+func takeDelayed() []longPause {
+	delayMu.Lock()
+	defer delayMu.Unlock()
+	var out []longPause
+	for i := uint64(0); i < pauseKeep && i < pausesN; i++ {
+		p := &pauses[i]
+		if p.count > 0 {
+			q := *p
+			q.pending = append([]finishedFlight(nil), p.pending...)
+			p.pending, p.count = p.pending[:0], 0
+			out = append(out, q)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].num < out[j].num })
 	return out
 }

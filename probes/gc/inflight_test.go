@@ -1,47 +1,136 @@
 package gc
 
 import (
-	"sort"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
 )
+
+func attr(e probes.Event, key string) string {
+	for _, a := range e.Attrs {
+		if a.Key == key {
+			return a.Str
+		}
+	}
+	return ""
+}
+
+func attrNum(e probes.Event, key string) int64 {
+	for _, a := range e.Attrs {
+		if a.Key == key {
+			return a.Num
+		}
+	}
+	return -1
+}
+
+// A forced collection while requests run: the one that spans it, and
+// lasts longer than the threshold, is named; one that ended before it and
+// one that started after it are not, whatever their length. One request
+// ends before the poll sees the pause (the pause names it), one after
+// (it names itself at its end): both are reported.
+func TestGCDelayNamesTheRequestsThatSpannedThePause(t *testing.T) {
+	probetest.Configure(t, "all=0,gc=1,gc.delay=1ns")
+	Poll() // the baseline: pauses before this are not ours
+	rec := probetest.Record(t)
+
+	before := Start(new(Flight), 9101, "before.go:1", probes.Mono())
+	time.Sleep(time.Millisecond)
+	End(before)
+	spanEarly := Start(new(Flight), 9102, "early.go:2", probes.Mono())
+	spanLate := Start(new(Flight), 9103, "late.go:3", probes.Mono())
+	time.Sleep(time.Millisecond)
+	// The forced collection's pauses are those numbered (n0, n1]: a
+	// collection the runtime starts by itself may overlap any request.
+	var st debug.GCStats
+	debug.ReadGCStats(&st)
+	n0 := st.NumGC
+	runtime.GC()
+	debug.ReadGCStats(&st)
+	n1 := st.NumGC
+	time.Sleep(time.Millisecond)
+	End(spanEarly) // before the poll sees the pause
+	after := Start(new(Flight), 9104, "after.go:4", probes.Mono())
+	time.Sleep(time.Millisecond)
+	End(after)
+	Poll()
+	End(spanLate) // after it
+	Poll()
+
+	named := map[string]bool{}
+	for _, e := range rec.Named("gc.delay") {
+		if num := attrNum(e, "num"); num <= n0 || num > n1 {
+			continue
+		}
+		for _, r := range strings.Split(attr(e, "reqs"), ",") {
+			named[r] = true
+		}
+	}
+	for _, want := range []string{"9102@early.go:2", "9103@late.go:3"} {
+		if !named[want] {
+			t.Errorf("%s spanned the pause and is not named (named: %v)", want, named)
+		}
+	}
+	for _, not := range []string{"9101@before.go:1", "9104@after.go:4"} {
+		if named[not] {
+			t.Errorf("%s did not span the pause and is named", not)
+		}
+	}
+}
+
+// A request shorter than the threshold cannot have been delayed by a
+// pause longer than it: its end does nothing more.
+func TestShortRequestIsNotKept(t *testing.T) {
+	probetest.Configure(t, "all=0,gc=1,gc.delay=1h")
+	delayMu.Lock()
+	n := slowN
+	delayMu.Unlock()
+	End(Start(new(Flight), 9201, "short.go:1", probes.Mono()))
+	delayMu.Lock()
+	defer delayMu.Unlock()
+	if slowN != n {
+		t.Error("a request shorter than the threshold was kept")
+	}
+}
 
 // A pause delays the requests the program waits on: one without its
 // response yet, one whose body is being read; not one whose body nobody
-// reads (a leak would otherwise count until the collector finds it).
-func TestFlightsDuringCountsOnlyWaitedRequests(t *testing.T) {
-	old := probes.SetLevel(probes.GC, 1)
-	defer probes.SetLevel(probes.GC, old)
+// read during it (a leak would otherwise count until the collector finds
+// it).
+func TestOnlyWaitedRequestsAreDelayed(t *testing.T) {
+	probetest.Configure(t, "all=0,gc=1,gc.delay=1ns")
 	now := probes.Mono()
-	waiting := Start(new(Flight), 9001, "waiting.go:1", now, false)
-	unread := Start(new(Flight), 9002, "unread.go:2", now, false)
-	reading := Start(new(Flight), 9003, "reading.go:3", now, false)
+	waiting := Start(new(Flight), 9001, "waiting.go:1", now)
+	unread := Start(new(Flight), 9002, "unread.go:2", now)
+	reading := Start(new(Flight), 9003, "reading.go:3", now)
 	unread.Responded(probes.Mono())
 	reading.Responded(probes.Mono())
-	reading.ReadStart()
 
 	from := probes.Mono() + 1 // a pause after every event above
-	var got []uint64
-	for _, f := range flightsDuring(from, from+int64(time.Millisecond)) {
-		if f.id >= 9001 && f.id <= 9003 {
-			got = append(got, f.id)
-		}
+	to := from + int64(time.Millisecond)
+	for probes.Mono() <= to {
+		time.Sleep(time.Millisecond)
 	}
-	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
-	if len(got) != 2 || got[0] != 9001 || got[1] != 9003 {
-		t.Errorf("flights during the pause = %v, want [9001 9003]", got)
-	}
-
-	reading.ReadEnd(probes.Mono())
+	reading.ReadEnd(probes.Mono()) // a Read that returned after the pause
+	delayMu.Lock()
+	n := slowN
+	delayMu.Unlock()
 	for _, f := range []*Flight{waiting, unread, reading} {
 		End(f)
 	}
-	// Finished: the unread one still does not count.
-	for _, f := range flightsDuring(from, probes.Mono()) {
-		if f.id == 9002 {
-			t.Errorf("finished unread request counted as delayed")
-		}
+	delayMu.Lock()
+	defer delayMu.Unlock()
+	got := map[uint64]bool{}
+	for i := n; i < slowN; i++ {
+		f := slow[i%slowKeep]
+		got[f.id] = f.delayedDuring(from, to)
+	}
+	if !got[9001] || got[9002] || !got[9003] {
+		t.Errorf("delayed during the pause: %v, want 9001 and 9003", got)
 	}
 }

@@ -100,7 +100,7 @@ func serverConnState(c net.Conn, st http.ConnState, site string) {
 	// An HTTP/1 connection turns active once per request. An HTTP/2 one
 	// turns active after the preface and whenever its first stream
 	// opens: its requests are counted as they are served (startServe).
-	prev, in := ce.SetState(st.String(), st == http.StateActive && ce.Proto() != "h2")
+	prev, in := ce.SetState(connStateName(st), st == http.StateActive && ce.Proto() != "h2")
 	if lvl >= 2 {
 		emitConnState(ce, st, site, prev, in)
 	}
@@ -136,6 +136,21 @@ var connStateMsgs = func() (m [http.StateClosed + 1]string) {
 	return m
 }()
 
+// connStateName is st.String() without its map lookup.
+func connStateName(st http.ConnState) string {
+	if st >= 0 && int(st) < len(connStateNames) {
+		return connStateNames[st]
+	}
+	return st.String()
+}
+
+var connStateNames = func() (m [http.StateClosed + 1]string) {
+	for st := range m {
+		m[st] = http.ConnState(st).String()
+	}
+	return m
+}()
+
 func connStateMsg(st http.ConnState) string {
 	if st >= 0 && int(st) < len(connStateMsgs) {
 		return connStateMsgs[st]
@@ -159,8 +174,8 @@ type serverRequest struct {
 	conn  uint64
 	start int64 // mono
 	r     *http.Request
-	// flight is the request's entry in the gc in-flight set (used when
-	// the gc probe is on), body its request body's state: part of the
+	// flight is the gc probe's record of the request (used when the gc
+	// probe is on), body its request body's state: part of the
 	// one allocation a served request costs.
 	flight gc.Flight
 	body   body.State
@@ -173,7 +188,7 @@ type serverRequest struct {
 	line       string              // the request line, at header or body level 2
 	w          http.ResponseWriter // the handler's writer (header.response at level 2)
 	rw         *respWriter         // the wrapper around w, when one was put
-	inFlight   bool                // flight is registered
+	inFlight   bool                // flight is filled (the gc probe is on)
 	hasBody    bool                // body is wrapped
 	hdr2       bool                // header level 2: report the response header
 	// For the journal: the status the handler answered with and when
@@ -265,7 +280,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
 		sr.hasBody = body.WrapRequest(r, &sr.body, &o, sr.capture)
 	}
-	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start, true) != nil
+	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start) != nil
 	if probes.SpansOn() {
 		sr.span = probes.StartServerSpan(sr.id, r)
 	}
