@@ -58,8 +58,13 @@ type ConnEntry struct {
 	// word (the monotonic reading << 3 | the state's index in
 	// connStates): a server's HTTP/1.1 connection changes state twice a
 	// request, one atomic swap each, no lock.
-	state    atomic.Uint64
+	state atomic.Uint64
+	// requests counts the turns to active (SetState): one a request on an
+	// HTTP/1 connection. served counts requests as they are served
+	// (CountRequest), for HTTP/2, where active means "a stream is open" and
+	// comes after the preface too; once non-zero it is the count.
 	requests atomic.Int64
+	served   atomic.Int64
 	sideSet  atomic.Bool // info.Side is known: the lock-free lookup may return the entry
 	tlsSeen  atomic.Bool // info.Proto and info.TLS are set (NoteTLS)
 	// closed reports that the program closed the connection; nil for a
@@ -256,21 +261,9 @@ func (e *ConnEntry) ID() uint64 {
 	return e.info.ID // immutable once set
 }
 
-// Proto returns the protocol the connection's TLS handshake negotiated,
-// once NoteTLS saw it ("h2", "http/1.1"…), else "".
-func (e *ConnEntry) Proto() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.info.Proto
-}
-
-// CountRequest counts a request served on the connection, for one whose
-// state changes do not tell its requests (SetState's countRequest).
-func (e *ConnEntry) CountRequest() {
-	e.mu.Lock()
-	e.info.Requests++
-	e.mu.Unlock()
-}
+// CountRequest counts a request served on an HTTP/2 connection, whose
+// state changes do not tell its requests (see ConnEntry.served).
+func (e *ConnEntry) CountRequest() { e.served.Add(1) }
 
 // Local and Remote return the connection's addresses, as the registry
 // first saw them.
@@ -279,7 +272,12 @@ func (e *ConnEntry) Local() string { return e.info.Local }
 func (e *ConnEntry) Remote() string { return e.info.Remote }
 
 // Requests returns how many requests the connection served.
-func (e *ConnEntry) Requests() int64 { return e.requests.Load() }
+func (e *ConnEntry) Requests() int64 {
+	if n := e.served.Load(); n > 0 {
+		return n
+	}
+	return e.requests.Load()
+}
 
 // Forget removes the entry: the connection is closed or hijacked, the
 // probes no longer follow it.
@@ -331,7 +329,7 @@ func Conns() []ConnInfo {
 		e.mu.Unlock()
 		var since int64
 		info.State, since = fromStateWord(e.state.Load())
-		info.Requests = e.requests.Load()
+		info.Requests = e.Requests()
 		info.Opened, info.Since = WallAt(e.opened), WallAt(since)
 		out = append(out, info)
 	}

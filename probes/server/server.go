@@ -98,9 +98,10 @@ func serverConnState(c net.Conn, st http.ConnState, site string) {
 		ce.NoteTLS(c) // net/http reports StateActive after the handshake
 	}
 	// An HTTP/1 connection turns active once per request. An HTTP/2 one
-	// turns active after the preface and whenever its first stream
-	// opens: its requests are counted as they are served (startServe).
-	prev, in := ce.SetState(connStateName(st), st == http.StateActive && ce.Proto() != "h2")
+	// turns active after the preface and whenever its first stream opens:
+	// its requests are counted as they are served (startServe), which
+	// then replaces this count.
+	prev, in := ce.SetState(connStateName(st), st == http.StateActive)
 	if lvl >= 2 {
 		emitConnState(ce, st, site, prev, in)
 	}
