@@ -58,8 +58,13 @@ type ConnEntry struct {
 	// word (the monotonic reading << 3 | the state's index in
 	// connStates): a server's HTTP/1.1 connection changes state twice a
 	// request, one atomic swap each, no lock.
-	state    atomic.Uint64
+	state atomic.Uint64
+	// requests counts the turns to active (SetState): one a request on an
+	// HTTP/1 connection. served counts requests as they are served
+	// (CountRequest), for HTTP/2, where active means "a stream is open" and
+	// comes after the preface too; once non-zero it is the count.
 	requests atomic.Int64
+	served   atomic.Int64
 	sideSet  atomic.Bool // info.Side is known: the lock-free lookup may return the entry
 	tlsSeen  atomic.Bool // info.Proto and info.TLS are set (NoteTLS)
 	// closed reports that the program closed the connection; nil for a
@@ -248,8 +253,17 @@ func evictOldestLocked() {
 	connsFast.Delete(oldest.key)
 }
 
-// ID returns the connection's id.
-func (e *ConnEntry) ID() uint64 { return e.info.ID } // immutable once set
+// ID returns the connection's id; 0 for a nil e.
+func (e *ConnEntry) ID() uint64 {
+	if e == nil {
+		return 0
+	}
+	return e.info.ID // immutable once set
+}
+
+// CountRequest counts a request served on an HTTP/2 connection, whose
+// state changes do not tell its requests (see ConnEntry.served).
+func (e *ConnEntry) CountRequest() { e.served.Add(1) }
 
 // Local and Remote return the connection's addresses, as the registry
 // first saw them.
@@ -258,7 +272,12 @@ func (e *ConnEntry) Local() string { return e.info.Local }
 func (e *ConnEntry) Remote() string { return e.info.Remote }
 
 // Requests returns how many requests the connection served.
-func (e *ConnEntry) Requests() int64 { return e.requests.Load() }
+func (e *ConnEntry) Requests() int64 {
+	if n := e.served.Load(); n > 0 {
+		return n
+	}
+	return e.requests.Load()
+}
 
 // Forget removes the entry: the connection is closed or hijacked, the
 // probes no longer follow it.
@@ -310,7 +329,7 @@ func Conns() []ConnInfo {
 		e.mu.Unlock()
 		var since int64
 		info.State, since = fromStateWord(e.state.Load())
-		info.Requests = e.requests.Load()
+		info.Requests = e.Requests()
 		info.Opened, info.Since = WallAt(e.opened), WallAt(since)
 		out = append(out, info)
 	}

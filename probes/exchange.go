@@ -40,9 +40,12 @@ type Exchange struct {
 	Status int       `json:"status"`          // 0 when there was no response
 	Error  string    `json:"error,omitempty"`
 	Conn   uint64    `json:"conn,omitempty"`
-	Reused bool      `json:"reused"`
-	Remote string    `json:"remote,omitempty"`
-	Local  string    `json:"local,omitempty"`
+	// Stream is the exchange's HTTP/2 stream id (0: HTTP/1, or not
+	// known).
+	Stream uint32 `json:"stream,omitempty"`
+	Reused bool   `json:"reused"`
+	Remote string `json:"remote,omitempty"`
+	Local  string `json:"local,omitempty"`
 
 	RequestHeaderSize  int           `json:"request_header_size"`
 	ResponseHeaderSize int           `json:"response_header_size"`
@@ -118,6 +121,7 @@ type jslot struct {
 	status  int
 	err     string
 	conn    uint64
+	stream  uint32
 	remote  string
 	local   string
 	laddr   net.Addr // server: rendered when read
@@ -246,6 +250,22 @@ func JournalConn(id, conn uint64, reused bool, local, remote string, at int64) {
 	}
 }
 
+// JournalStream records the connection and HTTP/2 stream a client
+// request's response came on (conn: kept if the record has one).
+func JournalStream(id, conn uint64, stream uint32) {
+	j := theJournal.Load()
+	if j == nil {
+		return
+	}
+	if s := j.slotFor(id); s != nil {
+		if s.conn == 0 {
+			s.conn = conn
+		}
+		s.stream = stream
+		s.mu.Unlock()
+	}
+}
+
 // The phases JournalPhase records.
 const (
 	PhaseDNS = iota
@@ -357,15 +377,15 @@ func protoName(major int, proto string, clear bool) string {
 }
 
 // JournalServerStart opens the record of server request id, which came
-// on connection conn at start (Mono) and is served at site; it reports
-// whether a capture rule keeps its bodies.
-func JournalServerStart(id, conn uint64, start int64, site string, r *http.Request) (capture bool) {
+// on connection conn (HTTP/2: on stream, else 0) at start (Mono) and is
+// served at site; it reports whether a capture rule keeps its bodies.
+func JournalServerStart(id, conn uint64, stream uint32, start int64, site string, r *http.Request) (capture bool) {
 	j := currentJournal()
 	if j == nil {
 		return false
 	}
 	s := j.claim(id, true, start)
-	s.site, s.method, s.u, s.host, s.conn = site, r.Method, *r.URL, r.Host, conn
+	s.site, s.method, s.u, s.host, s.conn, s.stream = site, r.Method, *r.URL, r.Host, conn, stream
 	s.proto = protoName(r.ProtoMajor, r.Proto, r.TLS == nil)
 	s.remote = r.RemoteAddr
 	s.laddr, _ = r.Context().Value(http.LocalAddrContextKey).(net.Addr)
@@ -483,7 +503,7 @@ func ms(ns int64) float64 {
 // export renders the slot as an Exchange; s.mu is held.
 func (s *jslot) export() Exchange {
 	x := Exchange{ID: s.id, Side: "client", Site: s.site, Via: s.via, Start: WallAt(s.start), Method: s.method,
-		Host: s.host, Proto: s.proto, Status: s.status, Error: s.err, Conn: s.conn, Reused: s.reused,
+		Host: s.host, Proto: s.proto, Status: s.status, Error: s.err, Conn: s.conn, Stream: s.stream, Reused: s.reused,
 		Remote: s.remote, Local: s.local, RequestHeaderSize: s.reqHS, ResponseHeaderSize: s.respHS,
 		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
 	u := s.u

@@ -43,6 +43,7 @@ type HAREntry struct {
 	Timings         Timings     `json:"timings"`
 	ServerIPAddress string      `json:"serverIPAddress,omitempty"`
 	Connection      string      `json:"connection,omitempty"`
+	Stream          uint32      `json:"_stream,omitempty"`
 	ID              uint64      `json:"_id"`
 	Side            string      `json:"_side"`
 	Site            string      `json:"_site,omitempty"`
@@ -128,7 +129,8 @@ func harVersion(p string) string {
 
 func harEntry(x *Exchange) HAREntry {
 	e := HAREntry{StartedDateTime: x.Start.UTC().Format(time.RFC3339Nano), Time: x.Time, Timings: x.Timings,
-		ID: x.ID, Side: x.Side, Site: x.Site, Via: x.Via, Reused: x.Reused, Error: x.Error, Diagnostics: x.Diagnostics}
+		ID: x.ID, Side: x.Side, Site: x.Site, Via: x.Via, Reused: x.Reused, Error: x.Error, Diagnostics: x.Diagnostics,
+		Stream: x.Stream}
 	if x.Conn != 0 {
 		e.Connection = uitoa(x.Conn)
 	}

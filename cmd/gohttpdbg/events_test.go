@@ -35,3 +35,23 @@ func eventMatches(line, event string, conds []string) bool {
 	}
 	return true
 }
+
+// eventField returns the text of an event's field key (top-level or
+// attrs), "" when it has none.
+func eventField(line, key string) string {
+	var ev map[string]any
+	d := json.NewDecoder(strings.NewReader(line))
+	d.UseNumber()
+	if d.Decode(&ev) != nil {
+		return ""
+	}
+	v, has := ev[key]
+	if !has {
+		attrs, _ := ev["attrs"].(map[string]any)
+		v, has = attrs[key]
+	}
+	if !has {
+		return ""
+	}
+	return fmt.Sprint(v)
+}

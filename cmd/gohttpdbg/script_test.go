@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,12 +86,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"treehash":  cmdTreehash,
-			"cmpframes": cmdCmpFrames,
-			"jsonl":     cmdJSONL,
-			"waitfile":  cmdWaitFile,
-			"h2shapes":  cmdH2Shapes,
-			"cmptests":  cmdCmpTests,
+			"treehash":     cmdTreehash,
+			"cmpframes":    cmdCmpFrames,
+			"jsonl":        cmdJSONL,
+			"jsondistinct": cmdJSONDistinct,
+			"waitfile":     cmdWaitFile,
+			"h2shapes":     cmdH2Shapes,
+			"cmptests":     cmdCmpTests,
 		},
 	})
 }
@@ -206,6 +208,28 @@ func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if found == neg {
 		ts.Fatalf("%s: event %s %v: found=%v", args[0], args[1], args[2:], found)
+	}
+}
+
+// jsondistinct FILE EVENT KEY N: FILE has exactly N events called EVENT,
+// and their KEY fields (top-level or attrs) are N different values: each
+// event names a different request, connection...
+func cmdJSONDistinct(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: jsondistinct FILE EVENT KEY N")
+	}
+	want, err := strconv.Atoi(args[3])
+	ts.Check(err)
+	n, seen := 0, map[string]bool{}
+	for _, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if !eventMatches(line, args[1], nil) {
+			continue
+		}
+		n++
+		seen[eventField(line, args[2])] = true
+	}
+	if n != want || len(seen) != want {
+		ts.Fatalf("%s: %d %s events with %d different %s, want %d and %d", args[0], n, args[1], len(seen), args[2], want, want)
 	}
 }
 

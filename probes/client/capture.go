@@ -59,7 +59,7 @@ func StdStart(t *http.Transport, req *http.Request) (*http.Request, any) {
 	} else {
 		si = probes.CallerSite(2)
 	}
-	cr := startRequest(t, req, si.Site)
+	cr := startRequest(t, req, si.Site, true)
 	if cr == nil {
 		return req, nil
 	}

@@ -54,8 +54,8 @@ type Request struct {
 	// hostHandedOff: the response body ends the request for the host
 	// state (it calls host.end), not Finish.
 	hostHandedOff bool
-	light         bool    // GotConn is the only hook installed
-	stdKey        uintptr // registered for the std patch's hooks (stdRegister)
+	light         bool // GotConn is the only hook installed
+	std           bool // followed by the std patch's hooks (StdGotConn), no trace
 
 	mu       sync.Mutex // the trace hooks may run on the dial goroutine
 	conn     uint64
@@ -91,12 +91,14 @@ func Start(c *http.Client, req *http.Request, site string) *Request {
 		rt = c.Transport
 	}
 	t, _ := rt.(*http.Transport)
-	return startRequest(t, req, site)
+	return startRequest(t, req, site, false)
 }
 
 // startRequest starts following req, sent by t (nil when the
-// client's RoundTripper is not an *http.Transport).
-func startRequest(t *http.Transport, req *http.Request, site string) *Request {
+// client's RoundTripper is not an *http.Transport). inTransport: t's
+// roundTrip called StdStart, and net/http hands the returned *Request to
+// the std hooks.
+func startRequest(t *http.Transport, req *http.Request, site string, inTransport bool) *Request {
 	dl, hl, bl, gl := probes.Level(probes.Dial), probes.Level(probes.Header), probes.Level(probes.Body), probes.Level(probes.GC)
 	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
 		return nil
@@ -117,7 +119,7 @@ func startRequest(t *http.Transport, req *http.Request, site string) *Request {
 	capture := probes.JournalClientStart(cr.id, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.id, site, cr.start)
 	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
-	std := !everyEvent && dl >= 1 && cr.t != nil && stdClient.Load()
+	std := !everyEvent && dl >= 1 && inTransport && stdClient.Load()
 	switch {
 	case std && !dialLikely && cr.host.h2.Load():
 		// The host answers over HTTP/2 on a connection net/http keeps:
@@ -125,12 +127,11 @@ func startRequest(t *http.Transport, req *http.Request, site string) *Request {
 		// std GotConn hook to find; a new connection still goes through
 		// the std Dial hook.
 		probes.JournalConn(cr.id, 0, true, "", "", 0) // the journal knows it reuses one
-	case std && stdRegister(cr):
-		// The std patch reports the connection and traces dials itself.
-		// Only for a plain *http.Transport: a RoundTripper in between
-		// (oauth2, tracing middleware) may Clone the request, and the
-		// clone's Header map would not be found; a trace in the context
-		// survives that.
+	case std:
+		// The std patch reports the connection and traces dials itself,
+		// for the request net/http got from StdStart: copies made before
+		// (a RoundTripper's Clone) or after (net/http's own) do not matter.
+		cr.std = true
 	case everyEvent || dl >= 1 && dialLikely:
 		cr.full = &fullTrace{}
 		ctx, dialPhases := req.Context(), true
@@ -187,7 +188,6 @@ func (cr *Request) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, m
 
 // Finish records the outcome of the request and wraps resp.Body.
 func (cr *Request) Finish(resp *http.Response, err error) {
-	stdUnregister(cr)
 	if err != nil {
 		cr.failed(err)
 	}
@@ -200,11 +200,14 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		}
 		cr.response(resp)
 		now = probes.Mono() // the response headers' time, for every use below
-		if cr.light || cr.stdKey != 0 {
+		if cr.light || cr.std {
 			cr.lightTTFB(now)
 		}
-		if cr.host != nil && resp.ProtoMajor == 2 {
-			cr.host.sawH2()
+		if resp.ProtoMajor == 2 {
+			cr.h2Stream(resp)
+			if cr.host != nil {
+				cr.host.sawH2()
+			}
 		}
 		if probes.Level(probes.Body) >= 1 {
 			cr.wrapBody(resp, now)

@@ -6,20 +6,19 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
-	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
 // With the std patch, net/http calls the probes when an HTTP/1 request
 // gets its connection (StdGotConn) and before it dials a new one
 // (StdDial). A level-1 request then needs no httptrace at all: no trace,
-// no context value, no copy of the request. The request is found from
-// net/http's internals by its Header map, which the copies net/http makes
-// (Client.send, the Transport's retries) share with the caller's request.
+// no context value, no copy of the request. net/http keeps the request's
+// state (StdStart's *Request) in its own transportRequest, which getConn
+// hands to the hooks: no table, and no search by anything a RoundTripper
+// or net/http may copy.
 
 var stdClient atomic.Bool
 
@@ -37,74 +36,12 @@ func Hooks() string {
 	return "httptrace"
 }
 
-const stdReqShards = 16
-
-type stdReqShard struct {
-	mu sync.Mutex
-	m  map[uintptr]*Request
-}
-
-var stdReqs [stdReqShards]stdReqShard
-
-func init() {
-	for i := range stdReqs {
-		stdReqs[i].m = make(map[uintptr]*Request)
-	}
-}
-
-// stdRegister makes cr findable by StdGotConn until stdUnregister. It
-// returns false when another request in flight shares the Header map
-// (then cr is traced instead).
-func stdRegister(cr *Request) bool {
-	k := table.HeaderKey(cr.req.Header)
-	if k == 0 {
-		return false
-	}
-	s := &stdReqs[(k>>4)%stdReqShards]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, dup := s.m[k]; dup {
-		return false
-	}
-	s.m[k] = cr
-	cr.stdKey = k
-	return true
-}
-
-func stdUnregister(cr *Request) {
-	k := cr.stdKey
-	if k == 0 {
-		return
-	}
-	s := &stdReqs[(k>>4)%stdReqShards]
-	s.mu.Lock()
-	if s.m[k] == cr {
-		delete(s.m, k)
-	}
-	s.mu.Unlock()
-}
-
-func stdLookup(req *http.Request) *Request {
-	k := table.HeaderKey(req.Header)
-	if k == 0 {
-		return nil
-	}
-	s := &stdReqs[(k>>4)%stdReqShards]
-	s.mu.Lock()
-	cr := s.m[k]
-	s.mu.Unlock()
-	return cr
-}
-
-// StdGotConn is the std patch's GotConn hook: as httptrace's GotConn for
-// a request followed at a call site.
-func StdGotConn(req *http.Request, conn net.Conn, reused bool, idleAt time.Time) {
-	if probes.Level(probes.Dial) < 1 {
-		return // no request is registered (Start)
-	}
-	cr := stdLookup(req)
-	if cr == nil {
-		return
+// StdGotConn is the std patch's GotConn hook: as httptrace's GotConn, for
+// a request StdStart followed without a trace. state is StdStart's.
+func StdGotConn(state any, conn net.Conn, reused bool, idleAt time.Time) {
+	cr, _ := state.(*Request)
+	if cr == nil || !cr.std {
+		return // traced: its trace's GotConn reports the connection
 	}
 	info := httptrace.GotConnInfo{Conn: conn, Reused: reused}
 	if reused && !idleAt.IsZero() {
@@ -114,15 +51,13 @@ func StdGotConn(req *http.Request, conn net.Conn, reused bool, idleAt time.Time)
 }
 
 // StdDialFor is the std patch's DialFor hook: a request followed with
-// the std hooks (no trace of its own) is about to start a dial, and the
+// the std hooks (no trace of its own; state is StdStart's) is about to
+// start a dial, and the
 // dial's context gets the request as its owner, for StdDial. It runs only
 // on that path, so the allocation is a dial's, not every request's.
-func StdDialFor(ctx context.Context, req *http.Request) context.Context {
-	if probes.Level(probes.Dial) < 1 {
-		return ctx
-	}
-	cr := stdLookup(req)
-	if cr == nil || cr.full != nil {
+func StdDialFor(ctx context.Context, state any) context.Context {
+	cr, _ := state.(*Request)
+	if cr == nil || !cr.std || probes.Level(probes.Dial) < 1 {
 		return ctx // not followed, or its trace's context already names it
 	}
 	return context.WithValue(ctx, dialOwnerKey{}, cr)
@@ -179,4 +114,25 @@ func stdHost(t *http.Transport, scheme, addr string) *hostState {
 		}
 	}
 	return hostFor(t, addr)
+}
+
+// h2Stream records the connection and stream an HTTP/2 response came on,
+// read from its Body before the body probe wraps it: the std patch gives
+// net/http's HTTP/2 response bodies (and x/net's) a GohttpdbgStream
+// method. net/http's HTTP/2 client reports no connection to the std hooks,
+// and nothing else names the stream.
+func (cr *Request) h2Stream(resp *http.Response) {
+	b, ok := resp.Body.(interface{ GohttpdbgStream() (net.Conn, uint32) })
+	if !ok {
+		return
+	}
+	c, stream := b.GohttpdbgStream()
+	conn := probes.ConnID(c)
+	cr.mu.Lock()
+	if cr.conn == 0 {
+		cr.conn = conn
+	}
+	conn = cr.conn
+	cr.mu.Unlock()
+	probes.JournalStream(cr.id, conn, stream)
 }

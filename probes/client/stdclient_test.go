@@ -24,10 +24,24 @@ func useStdHooks(t *testing.T, spec string) {
 	t.Cleanup(func() { stdClient.Store(oldStd) })
 }
 
+// stdStart is the patched roundTrip's call of StdStart for a request
+// marked with site by a rewritten call site.
+func stdStart(t *testing.T, tr *http.Transport, req *http.Request, site string) (*Request, any) {
+	t.Helper()
+	defer UnmarkSite(MarkSite(req, site))
+	sent, st := StdStart(tr, req)
+	cr, _ := st.(*Request)
+	if cr == nil || sent != cr.Request() {
+		t.Fatalf("%s: StdStart returned %v, %v", site, sent, st)
+	}
+	return cr, st
+}
+
 // With the std patch's client hooks, a level-1 request is sent as the
 // caller made it (no trace, no copy), the patched getConn reports its
-// connection through StdGotConn, and a dial gets a trace of its own
-// through StdDial whose events name the latest request's site.
+// connection through StdGotConn with the state StdStart returned, and a
+// dial gets a trace of its own through StdDial whose events name the
+// latest request's site.
 func TestStdClientHooks(t *testing.T) {
 	sink := probetest.Record(t)
 	useStdHooks(t, "all=1,slow.dns=1ns")
@@ -36,9 +50,8 @@ func TestStdClientHooks(t *testing.T) {
 	}
 
 	tr := &http.Transport{}
-	c := &http.Client{Transport: tr}
 	req, _ := http.NewRequest("GET", "http://std.example.test/x", nil)
-	cr := Start(c, req, "std.go:7")
+	cr, st := stdStart(t, tr, req, "std.go:7")
 	if cr.Request() != req || httptrace.ContextClientTrace(req.Context()) != nil {
 		t.Fatal("a level-1 request was copied or traced despite the std hooks")
 	}
@@ -57,16 +70,13 @@ func TestStdClientHooks(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c1.Close()
 	defer c2.Close()
-	StdGotConn(req, c1, false, time.Time{})
+	StdGotConn(st, c1, false, time.Time{})
 	if cr.connID() != probes.ConnID(c1) || cr.connID() == 0 {
 		t.Errorf("request conn id %d, connection %d", cr.connID(), probes.ConnID(c1))
 	}
 	resp := &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, Header: http.Header{},
 		ContentLength: 2, Body: io.NopCloser(strings.NewReader("ok")), Request: req}
 	cr.Finish(resp, nil)
-	if stdLookup(req) != nil {
-		t.Error("the request is still registered after Finish")
-	}
 	io.ReadAll(resp.Body)
 	resp.Body.Close()
 
@@ -78,29 +88,28 @@ func TestStdClientHooks(t *testing.T) {
 	if a, _ := slow[0].Attr("phase"); a.Str != "dns" {
 		t.Errorf("dial.slow phase %q", a.Str)
 	}
-	// StdGotConn for a request not followed at a call site does nothing.
-	other, _ := http.NewRequest("GET", "http://std.example.test/y", nil)
-	StdGotConn(other, c1, true, time.Now())
+	// StdGotConn for a request the probes do not follow does nothing.
+	StdGotConn(nil, c1, true, time.Now())
 }
 
-// A request to a host that answers over HTTP/2 is not registered for the
-// std GotConn hook (net/http's HTTP/2 path does not call getConn), and is
+// A request to a host that answers over HTTP/2 is not left to the std
+// GotConn hook (net/http's HTTP/2 path does not call getConn), and is
 // still sent as the caller made it.
 func TestStdClientHooksHTTP2Host(t *testing.T) {
 	useStdHooks(t, "all=1")
 
-	c := &http.Client{Transport: &http.Transport{}}
+	tr := &http.Transport{}
 	c1, c2 := net.Pipe()
 	defer c1.Close()
 	defer c2.Close()
 	do := func(proto int) (registered bool) {
 		req, _ := http.NewRequest("GET", "https://h2.example.test/", nil)
-		cr := Start(c, req, "h2.go:5")
+		cr, st := stdStart(t, tr, req, "h2.go:5")
 		if cr.Request() != req || httptrace.ContextClientTrace(cr.Request().Context()) != nil {
 			t.Fatal("a level-1 request was copied or traced despite the std hooks")
 		}
-		if registered = stdLookup(req) == cr; registered {
-			StdGotConn(req, c1, false, time.Time{}) // the first request dials
+		if registered = cr.std; registered {
+			StdGotConn(st, c1, false, time.Time{}) // the first request dials
 		}
 		cr.Finish(&http.Response{StatusCode: 200, ProtoMajor: proto, Header: http.Header{}, Body: http.NoBody, Request: req}, nil)
 		return registered
@@ -121,15 +130,17 @@ func (c cloningRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.next.RoundTrip(r.Clone(r.Context()))
 }
 
-// Behind a RoundTripper other than *http.Transport the std hooks could not
-// find the request again, so it is traced as without them.
-func TestStdClientHooksNotBehindOtherRoundTrippers(t *testing.T) {
+// A request the probes start outside the patched roundTrip (Start, for a
+// net/http without the capture hooks) never reaches the std hooks with
+// its state, so it is traced as without them, even behind a RoundTripper
+// that clones it.
+func TestStdClientHooksOnlyFromRoundTrip(t *testing.T) {
 	useStdHooks(t, "all=1")
 
 	req, _ := http.NewRequest("GET", "http://rt.example.test/", nil)
 	cr := Start(&http.Client{Transport: cloningRT{http.DefaultTransport}}, req, "rt.go:3")
-	if cr.Request() == req || httptrace.ContextClientTrace(cr.Request().Context()) == nil {
-		t.Fatal("a request behind a cloning RoundTripper was left to the std hooks")
+	if cr.std || cr.Request() == req || httptrace.ContextClientTrace(cr.Request().Context()) == nil {
+		t.Fatal("a request started outside roundTrip was left to the std hooks")
 	}
 	cr.Finish(nil, io.EOF)
 }
@@ -184,19 +195,18 @@ func TestStdDialForOwnerAtLevel1(t *testing.T) {
 	useStdHooks(t, "all=1,slow.connect=1ns")
 
 	tr := &http.Transport{}
-	c := &http.Client{Transport: tr}
-	newReq := func(site string) *Request {
+	newReq := func(site string) (*Request, any) {
 		req, _ := http.NewRequest("GET", "http://dialfor.example.test/", nil)
-		cr := Start(c, req, site)
+		cr, st := stdStart(t, tr, req, site)
 		if cr.Request() != req {
 			t.Fatalf("%s: a level-1 request with the std hooks was copied", site)
 		}
-		return cr
+		return cr, st
 	}
-	dialer := newReq("dialer.go:7")
-	later := newReq("later.go:9") // the latest request to the host
+	dialer, dialerState := newReq("dialer.go:7")
+	later, _ := newReq("later.go:9") // the latest request to the host
 
-	dialCtx := StdDialFor(context.WithoutCancel(context.Background()), dialer.Request())
+	dialCtx := StdDialFor(context.WithoutCancel(context.Background()), dialerState)
 	trace := httptrace.ContextClientTrace(StdDial(dialCtx, tr, "http", "dialfor.example.test:80"))
 	if trace == nil || trace.ConnectDone == nil {
 		t.Fatal("StdDial traced no phase of the dial")
@@ -211,8 +221,7 @@ func TestStdDialForOwnerAtLevel1(t *testing.T) {
 	wantOneEventOf(t, sink, "dial.slow", "dialer.go:7", dialer.ID())
 
 	// A request the probes do not follow leaves the dial's context alone.
-	other, _ := http.NewRequest("GET", "http://dialfor.example.test/", nil)
-	if ctx := context.Background(); StdDialFor(ctx, other) != ctx {
+	if ctx := context.Background(); StdDialFor(ctx, nil) != ctx {
 		t.Error("StdDialFor marked the dial of a request nobody follows")
 	}
 }

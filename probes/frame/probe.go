@@ -93,7 +93,14 @@ func (c *Conn) bindLocked(conn net.Conn, side string) {
 	if conn == nil {
 		return
 	}
-	c.id.Store(probes.ConnID(conn))
+	// The registry learns the connection's side, and for a TLS one what
+	// ALPN negotiated: Bind comes after the handshake. net/http's HTTP/2
+	// client reports no GotConn for the std hooks to note it by.
+	ce := probes.ConnFor(conn, side)
+	if side != "" {
+		ce.NoteTLS(conn)
+	}
+	c.id.Store(ce.ID())
 	c.remote = probes.RemoteAddr(conn) // a test double's may panic
 }
 

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
@@ -20,6 +21,9 @@ import (
 type serverSite struct {
 	site    string
 	runtime bool
+	// connState: the latest ConnState composition of the probes on the
+	// server, the one that reports (composeConnState).
+	connState atomic.Pointer[connStateMark]
 }
 
 var servers sync.Map // *http.Server → *serverSite
@@ -29,10 +33,12 @@ func Ignore(s *http.Server) { servers.Store(s, &serverSite{runtime: true}) }
 
 // noteServer records the site of s, unless it has one already (a
 // rewritten &http.Server{} literal's beats a stack's).
-func noteServer(s *http.Server, site string) {
-	if s != nil {
-		servers.LoadOrStore(s, &serverSite{site: site})
+func noteServer(s *http.Server, site string) *serverSite {
+	if s == nil {
+		return nil
 	}
+	v, _ := servers.LoadOrStore(s, &serverSite{site: site})
+	return v.(*serverSite)
 }
 
 // StdServeStart is the std patch's ServeStart hook: a server starts

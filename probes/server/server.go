@@ -26,9 +26,12 @@ func Instrument(s *http.Server, site string) {
 	if s == nil {
 		return
 	}
-	noteServer(s, site)
+	ss := noteServer(s, site)
 	if s.ConnState == nil || reflect.ValueOf(s.ConnState).Pointer() != ourConnStatePC {
-		s.ConnState = composeConnState(s.ConnState, site)
+		// Ours may be inside the hook now (httptest.Server wraps the
+		// ConnState it finds): the new composition takes over, the older
+		// one passes the calls through, so each change is seen once.
+		s.ConnState = composeConnState(s.ConnState, site, ss)
 	}
 	if s.ConnContext == nil || reflect.ValueOf(s.ConnContext).Pointer() != ourConnContextPC {
 		s.ConnContext = composeConnContext(s.ConnContext)
@@ -36,7 +39,7 @@ func Instrument(s *http.Server, site string) {
 }
 
 var (
-	ourConnStatePC   = reflect.ValueOf(composeConnState(nil, "")).Pointer()
+	ourConnStatePC   = reflect.ValueOf(composeConnState(nil, "", nil)).Pointer()
 	ourConnContextPC = reflect.ValueOf(composeConnContext(nil)).Pointer()
 )
 
@@ -52,22 +55,35 @@ func composeConnContext(user func(context.Context, net.Conn) context.Context) fu
 		if user != nil {
 			ctx = user(ctx, c)
 		}
-		if id := probes.ConnID(c); id != 0 {
-			ctx = context.WithValue(ctx, connCtxKey{}, id)
+		if ce := probes.ConnFor(c, "server"); ce != nil {
+			ctx = context.WithValue(ctx, connCtxKey{}, ce)
 		}
 		return ctx
 	}
 }
 
 //go:noinline
-func composeConnState(user func(net.Conn, http.ConnState), site string) func(net.Conn, http.ConnState) {
+func composeConnState(user func(net.Conn, http.ConnState), site string, ss *serverSite) func(net.Conn, http.ConnState) {
+	mark := new(connStateMark)
+	if ss != nil {
+		ss.connState.Store(mark)
+		if ss.site != "" {
+			site = ss.site // the literal's beats a stack's
+		}
+	}
 	return func(c net.Conn, st http.ConnState) {
 		if user != nil {
 			user(c, st)
 		}
-		serverConnState(c, st, site)
+		if ss == nil || ss.connState.Load() == mark {
+			serverConnState(c, st, site)
+		}
 	}
 }
+
+// connStateMark tells the server's latest composition of the probes'
+// ConnState from the ones it wraps.
+type connStateMark struct{ _ byte }
 
 func serverConnState(c net.Conn, st http.ConnState, site string) {
 	lvl := probes.Level(probes.Dial)
@@ -81,6 +97,10 @@ func serverConnState(c net.Conn, st http.ConnState, site string) {
 	if st == http.StateActive {
 		ce.NoteTLS(c) // net/http reports StateActive after the handshake
 	}
+	// An HTTP/1 connection turns active once per request. An HTTP/2 one
+	// turns active after the preface and whenever its first stream opens:
+	// its requests are counted as they are served (startServe), which
+	// then replaces this count.
 	prev, in := ce.SetState(connStateName(st), st == http.StateActive)
 	if lvl >= 2 {
 		emitConnState(ce, st, site, prev, in)
@@ -142,8 +162,10 @@ func connStateMsg(st http.ConnState) string {
 // ConnIDFromContext returns the id of the server connection a request
 // arrived on, when the server was instrumented.
 func ConnIDFromContext(ctx context.Context) uint64 {
-	id, _ := ctx.Value(connCtxKey{}).(uint64)
-	return id
+	if ce, _ := ctx.Value(connCtxKey{}).(*probes.ConnEntry); ce != nil {
+		return ce.ID()
+	}
+	return 0
 }
 
 // serverRequest follows one request in an instrumented handler.
@@ -239,14 +261,18 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 		return nil
 	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
-	sr := &serverRequest{site: site, id: probes.NextReqID(), conn: ConnIDFromContext(r.Context()), start: probes.Mono(), r: r, key: k, w: w}
+	ce, _ := r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
+	sr := &serverRequest{site: site, id: probes.NextReqID(), conn: ce.ID(), start: probes.Mono(), r: r, key: k, w: w}
+	if r.ProtoMajor == 2 && ce != nil {
+		ce.CountRequest() // see serverConnState
+	}
 	following.Put(k, sr)
 	if hl >= 2 || bl >= 2 {
 		sr.line = probes.RequestLine(r.Method, r.URL)
 	}
 	sr.journal = probes.JournalOn()
 	if sr.journal {
-		sr.capture = probes.JournalServerStart(sr.id, sr.conn, sr.start, site, r)
+		sr.capture = probes.JournalServerStart(sr.id, sr.conn, streamID(w, r), sr.start, site, r)
 	}
 	if hl >= 1 {
 		sr.requestHeaders()
@@ -571,4 +597,18 @@ func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, 
 		return rwH2{rw}, rw
 	}
 	return nil, nil
+}
+
+// streamID returns the HTTP/2 stream r came on: the std patch gives the
+// HTTP/2 servers' response writer (Go 1.26's, Go 1.27's, x/net's) a
+// GohttpdbgStreamID method. 0 for HTTP/1, or when w is a wrapper of the
+// program's (a rewritten handler behind middleware).
+func streamID(w http.ResponseWriter, r *http.Request) uint32 {
+	if r.ProtoMajor != 2 {
+		return 0
+	}
+	if s, ok := w.(interface{ GohttpdbgStreamID() uint32 }); ok {
+		return s.GohttpdbgStreamID()
+	}
+	return 0
 }

@@ -1,5 +1,12 @@
 package stdpatch
 
+import (
+	"go/ast"
+	"go/token"
+
+	"github.com/dave/dst"
+)
+
 // captureHooks wrap the three places every request passes in net/http,
 // whoever made it: (*Transport).roundTrip for a client request (HTTP/1
 // and HTTP/2, through http.Client or a RoundTripper of a library),
@@ -9,16 +16,28 @@ package stdpatch
 // Without them the probes see only the requests of rewritten call sites.
 var captureHooks = []hookPoint{
 	{
-		kind: wrapFunc, recv: "Transport", fn: "roundTrip", params: []string{"*Request"}, results: [][]string{{"*Response", "error"}}, group: "capture",
+		// The original gets ClientStart's state as a parameter, which the
+		// next point stores in each transportRequest it makes.
+		kind: wrapFunc, recv: "Transport", fn: "roundTrip", params: []string{"*Request"}, results: [][]string{{"*Response", "error"}},
+		extra: "gohttpdbgState any", needs: []string{"transportRequest{Request}"}, group: "capture",
 		code: tmpl(`if h := GohttpdbgHTTP1.ClientStart; h != nil {
 req, st := h({{.R}}, {{index .A 0}})
 if st != nil {
-resp, err := {{.R}}.` + origPrefix + `roundTrip(req)
+resp, err := {{.R}}.` + origPrefix + `roundTrip(req, st)
 GohttpdbgHTTP1.ClientEnd(st, resp, err)
 return resp, err
 }
 }
 return {{.Call}}`),
+	},
+	{
+		// The request's state travels with it inside net/http, in the
+		// transportRequest roundTrip makes for each attempt: getConn and
+		// the dial it queues read it there (GotConn, DialFor), whatever
+		// copies of the request a RoundTripper or net/http made.
+		kind: afterStmt, recv: "Transport", fn: "roundTrip", label: "(*Transport).roundTrip transportRequest", group: "capture",
+		find: findTransportRequest,
+		code: tmpl("{{.V.treq}}.gohttpdbgState = gohttpdbgState"),
 	},
 	{
 		kind: wrapFunc, recv: "Server", fn: "Serve", params: []string{"net.Listener"}, results: [][]string{{"error"}}, group: "capture",
@@ -54,7 +73,7 @@ const captureHookFields = `
 	// ClientStart runs when a client request enters (*Transport).roundTrip,
 	// whoever made it. It returns the request to send (req, or a copy
 	// whose context carries a trace) and the probes' state for ClientEnd,
-	// nil when the request is not followed.
+	// GotConn and DialFor, nil when the request is not followed.
 	ClientStart func(t *Transport, req *Request) (*Request, any)
 	// ClientEnd receives what roundTrip returned, with ClientStart's state.
 	ClientEnd func(state any, resp *Response, err error)
@@ -67,3 +86,36 @@ const captureHookFields = `
 	// CaptureHooked is set when this net/http calls the four above.
 	CaptureHooked bool
 `
+
+// findTransportRequest finds "treq := &transportRequest{...}" in
+// roundTrip and names the variable.
+func findTransportRequest(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	var name string
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return false
+		}
+		u, ok := as.Rhs[0].(*dst.UnaryExpr)
+		if !ok || u.Op != token.AND {
+			return false
+		}
+		cl, ok := u.X.(*dst.CompositeLit)
+		if !ok {
+			return false
+		}
+		if id, ok := cl.Type.(*dst.Ident); !ok || id.Name != "transportRequest" {
+			return false
+		}
+		lhs, ok := as.Lhs[0].(*dst.Ident)
+		if ok {
+			name = lhs.Name
+		}
+		return ok
+	})
+	if stmt == nil {
+		return nil, nil, false
+	}
+	d.V["treq"] = name
+	return stmt, nil, true
+}

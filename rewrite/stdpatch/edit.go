@@ -21,11 +21,23 @@ const (
 // with the original name and signature whose body is produced by body. body
 // gets the receiver name, the parameter names and the call of the renamed
 // original ("gohttpdbgR.gohttpdbgOrigReadFrame(gohttpdbgP0)").
-func (f *srcFile) wrap(fd *dst.FuncDecl, sig signature, body func(recv string, args []string, call string) string) {
+//
+// extra, if set, is a parameter ("name type") the renamed original gets
+// after its own, on the same line: the trampoline's call passes nil, a
+// template that wants to hand it a value calls the original itself.
+func (f *srcFile) wrap(fd *dst.FuncDecl, sig signature, extra string, body func(recv string, args []string, call string) string) {
 	afd := f.astOf(fd).(*ast.FuncDecl)
 	name := afd.Name.Name
 	orig := origPrefix + name
 	f.edits = append(f.edits, edit{off: f.off(afd.Name.Pos()), end: f.off(afd.Name.End()), text: orig})
+	if extra != "" {
+		sep := ", "
+		if len(sig.params) == 0 {
+			sep = ""
+		}
+		closing := f.off(afd.Type.Params.Closing)
+		f.edits = append(f.edits, edit{off: closing, end: closing, text: sep + extra})
+	}
 
 	var b strings.Builder
 	b.WriteString("func ")
@@ -52,7 +64,11 @@ func (f *srcFile) wrap(fd *dst.FuncDecl, sig signature, body func(recv string, a
 	default:
 		b.WriteString(" (" + strings.Join(sig.results, ", ") + ")")
 	}
-	call := orig + "(" + strings.Join(args, ", ") + ")"
+	callArgs := args
+	if extra != "" {
+		callArgs = append(append([]string(nil), args...), "nil")
+	}
+	call := orig + "(" + strings.Join(callArgs, ", ") + ")"
 	if recv != "" {
 		call = recv + "." + call
 	}

@@ -46,6 +46,35 @@ func clientOwn(pk *pkgFiles, n h2Names) bool {
 	return !n.xnet || pk.hasDecl(n.t("clientConnReadLoop"))
 }
 
+// serverOwn: the package has its own HTTP/2 server's response writer
+// (x/net's server on Go 1.27 delegates to std's unless built with -tags
+// http2legacy).
+func serverOwn(pk *pkgFiles, n h2Names) bool {
+	return !n.xnet || pk.hasDecl(n.t("responseWriter"))
+}
+
+const streamIDHelper = `
+// GohttpdbgStreamID returns the HTTP/2 stream the response is written on:
+// the probes find it on the ResponseWriter the server hands its handler.
+func (w *{{.P}}responseWriter) GohttpdbgStreamID() uint32 {
+	if w == nil || w.rws == nil || w.rws.stream == nil {
+		return 0
+	}
+	return w.rws.stream.id
+}
+`
+
+const clientStreamHelper = `
+// GohttpdbgStream returns the connection and the HTTP/2 stream a client
+// response came on: the probes find them on the response's Body.
+func (b {{.P}}transportResponseBody) GohttpdbgStream() (net.Conn, uint32) {
+	if b.cs == nil || b.cs.cc == nil {
+		return nil, 0
+	}
+	return b.cs.cc.tconn, b.cs.ID
+}
+`
+
 // h2Hooks are the hook points of an HTTP/2 implementation (Go 1.26's
 // h2_bundle.go in net/http, Go 1.27's net/http/internal/http2,
 // golang.org/x/net/http2), in the order they are applied; then h2debug's.
@@ -116,9 +145,25 @@ var h2Hooks = hookSet{
 			lost: "server frames name no side and a connection's end is not seen", find: findNewFramer,
 			code: tmpl("{{.V.lhs}}.gohttpdbgBind({{.V.conn}}, false){{if .Top}}; defer {{.V.lhs}}.gohttpdbgDone(){{end}}"),
 		},
+		{
+			// What the helper GohttpdbgStreamID reads: the stream a server
+			// response is written on, for the probes' exchange records.
+			kind: declsOnly, label: "{{.P}}responseWriter", when: serverOwn,
+			needs: []string{"{{.P}}responseWriter{rws}", "{{.P}}responseWriterState{stream}", "{{.P}}stream{id}"},
+			lost:  "server exchanges carry no HTTP/2 stream id",
+		},
+		{
+			// What the helper GohttpdbgStream reads: a client response's
+			// connection and stream, for the probes' exchange records.
+			kind: declsOnly, label: "{{.P}}transportResponseBody", when: clientOwn,
+			needs: []string{"{{.P}}transportResponseBody{cs}", "{{.P}}clientStream{ID,cc}", "{{.P}}ClientConn{tconn}"},
+			lost:  "client exchanges carry no HTTP/2 connection or stream id",
+		},
 	}, h2DebugHooks...),
 	helpers: []helper{
+		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2Helpers + h2DebugRedact)},
+		{code: tmpl(streamIDHelper), after: []string{"{{.P}}responseWriter"}},
 		{code: tmpl(h2DebugTakeover), after: []string{"takeover"}},
 	},
 }

@@ -29,6 +29,10 @@ type hookPoint struct {
 	alt string
 	// value: the receiver is a value, not a pointer.
 	value bool
+	// extra (wrapFunc): a parameter ("name type") the renamed original
+	// gets after its own, for state the trampoline hands to code inserted
+	// in the original (see srcFile.wrap).
+	extra string
 	// params and results are the signature checked before a wrap (nil: no
 	// parameters, or no results); results may list older shapes after the
 	// first, any of which is accepted.
@@ -260,7 +264,7 @@ func applyHook(pk *pkgFiles, h hookPoint, n h2Names, label *string, name string,
 		if !h.signatureOK(sig, recv, n) {
 			return false, nil
 		}
-		f.wrap(fd, sig, func(r string, a []string, call string) string {
+		f.wrap(fd, sig, h.extra, func(r string, a []string, call string) string {
 			d.R, d.A, d.Call = r, a, call
 			return run(h.code, d)
 		})

@@ -34,12 +34,18 @@ var http1Hooks = hookSet{
 			code: tmpl("resp, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReadError(err)\n}\nreturn resp, err"),
 		},
 		{
+			// The probes' state of a request (ClientStart's), for the hooks
+			// below; roundTrip sets it (captureHooks).
+			kind: appendFields, recv: "transportRequest", label: "transportRequest",
+			code: tmpl("gohttpdbgState any; "),
+		},
+		{
 			// The connection each HTTP/1 request got. With getConn and
 			// dialConn, the probes need no per-request trace
 			// (docs/PROBES.md, "Cost").
 			kind: wrapFunc, recv: "Transport", fn: "getConn", params: []string{"*transportRequest", "connectMethod"},
 			results: [][]string{{"*persistConn", "error"}}, needs: clientConnNeeds, group: "client",
-			code: tmpl("pc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil {\nh({{index .A 0}}.Request, pc.conn, pc.isReused(), pc.idleAt)\n}\nreturn pc, err"),
+			code: tmpl("pc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState, pc.conn, pc.isReused(), pc.idleAt)\n}\nreturn pc, err"),
 		},
 		{
 			// A new connection's DNS, connect and TLS phases, timed with a
@@ -57,7 +63,7 @@ var http1Hooks = hookSet{
 			// nothing more.
 			kind: beforeStmt, recv: "Transport", fn: "getConn", label: "(*Transport).getConn queueForDial", requires: "client",
 			needs: []string{"wantConn{mu,ctx}"}, find: findQueueForDial,
-			code: tmpl("gohttpdbgDialFor({{.V.w}}, {{.V.treq}}.Request)"),
+			code: tmpl("gohttpdbgDialFor({{.V.w}}, {{.V.treq}}.gohttpdbgState)"),
 		},
 		{
 			// The tls.Config net/http makes for each client connection and
@@ -111,17 +117,17 @@ func findQueueForDial(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (d
 
 const dialForHelper = `
 // gohttpdbgDialFor hands the probes the context of the dial w is about to
-// queue for req. w may already wait in the idle pool's queue, where
-// another goroutine can deliver a connection to it and clear its context:
-// hence the lock.
-func gohttpdbgDialFor(w *wantConn, req *Request) {
+// queue for the request whose state is st. w may already wait in the idle
+// pool's queue, where another goroutine can deliver a connection to it and
+// clear its context: hence the lock.
+func gohttpdbgDialFor(w *wantConn, st any) {
 	h := GohttpdbgHTTP1.DialFor
-	if h == nil {
+	if h == nil || st == nil {
 		return
 	}
 	w.mu.Lock()
 	if w.ctx != nil {
-		w.ctx = h(w.ctx, req)
+		w.ctx = h(w.ctx, st)
 	}
 	w.mu.Unlock()
 }
@@ -143,17 +149,19 @@ type GohttpdbgHTTP1HookSet struct {
 	// connection…) and the bytes still buffered (only valid during the call).
 	ClientReadError func(conn net.Conn, err error, buffered []byte)
 	// GotConn receives the connection an HTTP/1 client request got (as
-	// httptrace's GotConn, which HTTP/2 reports by itself): whether it was
-	// reused, and since when it had been idle (zero if it was not).
-	GotConn func(req *Request, conn net.Conn, reused bool, idleAt time.Time)
+	// httptrace's GotConn, which HTTP/2 reports by itself), with the
+	// request's state (ClientStart's, never nil): whether it was reused,
+	// and since when it had been idle (zero if it was not).
+	GotConn func(state any, conn net.Conn, reused bool, idleAt time.Time)
 	// Dial runs before every new client connection (HTTP/1 and HTTP/2
 	// alike) and returns the context to dial with: one that may carry an
 	// httptrace.ClientTrace for this dial, composed with the request's.
 	Dial func(ctx context.Context, t *Transport, scheme, addr string) context.Context
-	// DialFor runs in the request's goroutine when a client request is
-	// about to start a dial of its own, and returns the context to dial
-	// with (the dial's, or one derived from it); Dial later receives it.
-	DialFor func(ctx context.Context, req *Request) context.Context
+	// DialFor runs in the request's goroutine when a client request
+	// followed by the probes (state: ClientStart's, never nil) is about to
+	// start a dial of its own, and returns the context to dial with (the
+	// dial's, or one derived from it); Dial later receives it.
+	DialFor func(ctx context.Context, state any) context.Context
 	// TLSConfig receives each tls.Config net/http makes for a client
 	// connection, or for a server started by ServeTLS, before it is used:
 	// a copy of the program's (or a new one if it set none) that the hook

@@ -45,10 +45,11 @@ func init() {
 		_ = conn.RemoteAddr().String() + err.Error()
 		gohttpdbgSelfTestTouch(buffered)
 	}
-	GohttpdbgHTTP1.GotConn = func(req *Request, conn net.Conn, reused bool, idleAt time.Time) {
+	GohttpdbgHTTP1.GotConn = func(state any, conn net.Conn, reused bool, idleAt time.Time) {
 		// Tests hand over fake conns (nil, or with methods that panic):
-		// the hook only looks at what it is given.
-		_ = len(req.Header) + len(idleAt.String())
+		// the hook only looks at what it is given. The state is
+		// ClientStart's, which roundTrip stored in the transportRequest.
+		_ = len(state.(*Request).Header) + len(idleAt.String())
 		_ = conn != nil && reused
 	}
 	GohttpdbgHTTP1.TLSConfig = func(c *tls.Config) {
@@ -56,8 +57,8 @@ func init() {
 			c.KeyLogWriter = io.Discard // as the probes' key log while it is off
 		}
 	}
-	GohttpdbgHTTP1.DialFor = func(ctx context.Context, req *Request) context.Context {
-		return context.WithValue(ctx, gohttpdbgSelfTestKey{}, req)
+	GohttpdbgHTTP1.DialFor = func(ctx context.Context, state any) context.Context {
+		return context.WithValue(ctx, gohttpdbgSelfTestKey{}, state.(*Request))
 	}
 	// A trace of the dial's own, composed with the test's: the test's hooks
 	// must still see every event.

@@ -662,6 +662,14 @@ func (s *Server) handleConns(w http.ResponseWriter, r *http.Request) {
 			Opened: c.Opened.UTC().Format(time.RFC3339Nano), Requests: c.Requests, Proto: c.Proto, TLS: c.TLS}
 		if n, ok := streams[c.ID]; ok {
 			cj.H2Streams = &n
+			if cj.State == "" {
+				// An HTTP/2 client connection: net/http reports no
+				// ConnState or GotConn for it; its streams tell.
+				cj.State = "idle"
+				if n > 0 {
+					cj.State = "active"
+				}
+			}
 		}
 		out = append(out, cj)
 	}

@@ -387,6 +387,16 @@ func TestH2StallShown(t *testing.T) {
 	for _, side := range []string{"client", "server"} {
 		poll[bool](t, ctx, `[...document.querySelectorAll('#rows .row.side-`+side+`')].some(r => r.querySelector('.method').textContent === 'POST' && r.querySelector('.proto').textContent === 'h2' && r.querySelector('.badge.stall') !== null)`)
 	}
+	// Each exchange knows its connection and stream: its detail lists that
+	// stream's frames (the stalls, at frame level 1) alone.
+	for _, side := range []string{"client", "server"} {
+		run(t, ctx, chromedp.Click(chromedp.CSS(`#rows .row.side-`+side)), chromedp.WaitVisible(chromedp.CSS(`#detail`)))
+		poll[bool](t, ctx, `(h => h !== null && /^frames of stream 1 \(/.test(h.textContent))(document.querySelector('#d-h2 h4'))`)
+		poll[bool](t, ctx, `(l => l.length > 0 && l.every(li => / frame\.\S+ stream=1 /.test(li.textContent)))([...document.querySelectorAll('#d-h2 ol.frames li')])`)
+		poll[bool](t, ctx, `[...document.querySelectorAll('#d-h2 p.stalled')].some(p => /^stall: stream 1 /.test(p.textContent))`)
+		run(t, ctx, chromedp.Click(chromedp.CSS(`#detail-close`)))
+	}
+
 	run(t, ctx, chromedp.Click(chromedp.CSS(`.tab[data-view=conns]`)))
 	poll[bool](t, ctx, `[...document.querySelectorAll('#stalls li.stalled')].some(li => / stream 1 \(client\): stream 1 cannot send/.test(li.textContent))`)
 	poll[bool](t, ctx, `[...document.querySelectorAll('#stalls li.stalled')].some(li => / stream 1 \(server\): /.test(li.textContent))`)

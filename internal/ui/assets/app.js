@@ -132,13 +132,15 @@ function addEvent(ev) {
 
 function markDirty() { st.dirty = true; }
 
-// stallsOf returns the frame.stall events of r's connection while it ran.
-// A client HTTP/2 exchange does not know its connection's id (the journal
-// sees the request, not the HTTP/2 connection under it): its stalls are
-// then those of a client connection to its host.
+// stallsOf returns the frame.stall events of r's connection while it ran:
+// for an exchange that knows its HTTP/2 stream, those of that stream and of
+// the connection's own window (stream 0). A client HTTP/2 exchange without
+// a connection id (a response without a body, a build without the std
+// patch) gets those of a client connection to its host.
 function stallsOf(r) {
   return st.stalls.filter((s) => {
     if (s.event !== 'frame.stall' || s._t < r._start - 5 || s._t > r._end + 5) return false;
+    if (r.conn && r.stream) return s.conn === r.conn && (!s.stream || s.stream === r.stream);
     if (r.conn) return s.conn === r.conn;
     const a = s.attrs || {};
     return a.side === r.side && (a.remote === r.remote || a.remote === r.host);
@@ -344,10 +346,13 @@ async function showDetail(id) {
       h2.append(el('p', 'none', 'the connection is no longer open (windows are shown while it is)'));
     }
     for (const s of stallsOf(r)) h2.append(el('p', 'stalled', 'stall: stream ' + s.stream + ' ' + s.attrs.dir + ': ' + s.msg));
-    const frames = evs.filter((e) => String(e.event).startsWith('frame.'));
+    // The exchange's own stream when its record names it, else the
+    // whole connection's.
+    const frames = evs.filter((e) => String(e.event).startsWith('frame.') && (!r.stream || e.stream === r.stream));
     const ol = el('ol', 'frames');
     ol.append(...frames.map((e) => el('li', null, e.ts.slice(11, 26) + ' ' + e.event + ' stream=' + (e.stream || 0) + ' ' + e.msg)));
-    h2.append(el('h4', null, 'frames on the connection (' + frames.length + ' kept; the frame probe at 2 sees each)'), ol);
+    const what = r.stream ? 'frames of stream ' + r.stream : 'frames on the connection';
+    h2.append(el('h4', null, what + ' (' + frames.length + ' kept; the frame probe at 2 sees each)'), ol);
   }
   markDirty();
 }
