@@ -116,23 +116,52 @@ func stdHost(t *http.Transport, scheme, addr string) *hostState {
 	return hostFor(t, addr)
 }
 
-// h2Stream records the connection and stream an HTTP/2 response came on,
+// h2Stream records the connection and HTTP/2 stream a response came on,
 // read from its Body before the body probe wraps it: the std patch gives
 // net/http's HTTP/2 response bodies (and x/net's) a GohttpdbgStream
-// method. net/http's HTTP/2 client reports no connection to the std hooks,
-// and nothing else names the stream.
+// method. Nothing else names the stream; and net/http reports an HTTP/2
+// connection to neither the std hooks nor, on a connection it dialed
+// itself, a trace's GotConn: the request is then counted on its
+// connection and host here. The first stream of a connection (1: a
+// client's streams are odd, from 1) is the request that had it dialed,
+// so "new"; later streams reuse it, as the journal records.
 func (cr *Request) h2Stream(resp *http.Response) {
 	b, ok := resp.Body.(interface{ GohttpdbgStream() (net.Conn, uint32) })
 	if !ok {
 		return
 	}
 	c, stream := b.GohttpdbgStream()
-	conn := probes.ConnID(c)
+	ce := probes.ConnFor(c, "client")
+	if ce != nil {
+		// Its turns to active tell nothing of an HTTP/2 connection's
+		// requests: its responses do (and override those turns).
+		ce.CountRequest()
+	}
+	conn := ce.ID()
 	cr.mu.Lock()
+	gotConn := cr.gotConn != 0
+	if !gotConn {
+		cr.conn, cr.reused = conn, stream != 1
+	}
 	if cr.conn == 0 {
 		cr.conn = conn
 	}
 	conn = cr.conn
 	cr.mu.Unlock()
+	if !gotConn {
+		reused := stream != 1
+		if ce != nil {
+			probes.JournalConn(cr.id, conn, reused, ce.Local(), ce.Remote(), 0)
+		} else {
+			probes.JournalConn(cr.id, conn, reused, "", "", 0)
+		}
+		if cr.host != nil {
+			if reused {
+				cr.host.reused()
+			} else {
+				cr.newConn(c, probes.Level(probes.Dial))
+			}
+		}
+	}
 	probes.JournalStream(cr.id, conn, stream)
 }

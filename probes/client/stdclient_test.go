@@ -92,9 +92,22 @@ func TestStdClientHooks(t *testing.T) {
 	StdGotConn(nil, c1, true, time.Now())
 }
 
+// h2Body stands for the std patch's HTTP/2 response body, which names its
+// connection and stream.
+type h2Body struct {
+	io.Reader
+	c      net.Conn
+	stream uint32
+}
+
+func (b *h2Body) Close() error                        { return nil }
+func (b *h2Body) GohttpdbgStream() (net.Conn, uint32) { return b.c, b.stream }
+
 // A request to a host that answers over HTTP/2 is not left to the std
 // GotConn hook (net/http's HTTP/2 path does not call getConn), and is
-// still sent as the caller made it.
+// still sent as the caller made it. Its response's stream counts it on
+// its connection and host: stream 1 had the connection dialed (new),
+// later streams reuse it; an HTTP/1 request counts once, by GotConn.
 func TestStdClientHooksHTTP2Host(t *testing.T) {
 	useStdHooks(t, "all=1")
 
@@ -102,23 +115,52 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c1.Close()
 	defer c2.Close()
-	do := func(proto int) (registered bool) {
+	do := func(proto int, stream uint32) (registered bool) {
 		req, _ := http.NewRequest("GET", "https://h2.example.test/", nil)
 		cr, st := stdStart(t, tr, req, "h2.go:5")
 		if cr.Request() != req || httptrace.ContextClientTrace(cr.Request().Context()) != nil {
 			t.Fatal("a level-1 request was copied or traced despite the std hooks")
 		}
-		if registered = cr.std; registered {
-			StdGotConn(st, c1, false, time.Time{}) // the first request dials
+		registered = cr.std
+		var body io.ReadCloser = http.NoBody
+		if proto == 2 {
+			body = &h2Body{Reader: strings.NewReader(""), c: c1, stream: stream}
+		} else if registered {
+			StdGotConn(st, c1, stream != 1, time.Time{})
 		}
-		cr.Finish(&http.Response{StatusCode: 200, ProtoMajor: proto, Header: http.Header{}, Body: http.NoBody, Request: req}, nil)
+		resp := &http.Response{StatusCode: 200, ProtoMajor: proto, Header: http.Header{}, Body: body, Request: req}
+		cr.Finish(resp, nil)
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
 		return registered
 	}
-	if !do(2) {
+	if !do(2, 1) {
 		t.Error("the first request to the host was not registered")
 	}
-	if do(2) {
+	if do(2, 3) {
 		t.Error("a request to a host known to answer over HTTP/2 was registered")
+	}
+	do(2, 5)
+	// Hosts lists both Transports' h2.example.test (no site names them
+	// apart): their states are read directly.
+	counts := func() (newConns, reused int64) {
+		h := hostLookup(tr, "h2.example.test")
+		return h.conns.Load(), h.reuses.Load()
+	}
+	if n, r := counts(); n != 1 || r != 2 {
+		t.Errorf("after three HTTP/2 requests on one connection: new %d, reused %d; want 1, 2", n, r)
+	}
+	if n := probes.ConnFor(c1, "client").Requests(); n != 3 {
+		t.Errorf("the HTTP/2 connection counts %d requests, want 3", n)
+	}
+
+	// Over HTTP/1 (a Transport whose host is not known to speak HTTP/2),
+	// GotConn alone counts the request.
+	tr = &http.Transport{}
+	do(1, 1)
+	do(1, 3)
+	if n, r := counts(); n != 1 || r != 1 {
+		t.Errorf("after two HTTP/1 requests on one connection: new %d, reused %d; want 1, 1", n, r)
 	}
 }
 
