@@ -334,27 +334,38 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	return true
 }
 
-// WrapRequest wraps r.Body, a server request's, in st, the state its
-// request keeps for it; o names the request, capture says that a capture
-// rule keeps the body. It reports whether there was a body to watch.
-func WrapRequest(r *http.Request, st *State, o *Origin, capture bool) bool {
+// WrapRequest wraps r.Body, a server request's, and returns the body's
+// state, nil when there was no body to watch; o names the request, capture
+// says that a capture rule keeps the body. The state and the wrapper are
+// one allocation, made only for a request with a body: the handler may
+// keep r.Body, and read it, after it returned, so neither is ever reused.
+func WrapRequest(r *http.Request, o *Origin, capture bool) *State {
 	rc := r.Body
 	// ContentLength 0: a body that cannot hold a byte. HTTP/1 gives such
 	// a request NoBody; HTTP/2 gives every request a body, also a GET
 	// whose HEADERS ended the stream, and watching it would cost every
 	// such request an allocation and a registration for nothing.
 	if rc == nil || rc == http.NoBody || r.ContentLength == 0 {
-		return false
+		return nil
 	}
+	wb := new(wrappedRequestBody)
+	st := &wb.st
 	st.Origin, st.id, st.server = *o, bodyIDs.Add(1), true
 	st.Method, st.URL, st.opened, st.length, st.http1 = r.Method, r.URL, probes.Mono(), r.ContentLength, r.ProtoMajor == 1
 	st.capture = capture
 	st.register()
-	r.Body = &trackedBody{rc: rc, st: st}
+	wb.tb = trackedBody{rc: rc, st: st}
+	r.Body = &wb.tb
 	if probes.Level(probes.Body) >= 2 {
 		st.emitOpen("request body opened", r.Proto)
 	}
-	return true
+	return st
+}
+
+// wrappedRequestBody is a server request body's wrapper and state together.
+type wrappedRequestBody struct {
+	tb trackedBody
+	st State
 }
 
 // Finish ends a server request's body: its handler returned. It reports

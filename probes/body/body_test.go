@@ -163,8 +163,8 @@ func TestRequestBodyUnread(t *testing.T) {
 			probetest.Configure(t, "all=1")
 			r, _ := http.NewRequest("POST", "http://body.test/in", strings.NewReader("hello"))
 			r.ContentLength = tc.length
-			st := &State{}
-			if !WrapRequest(r, st, &Origin{Site: "handler.go:3", Req: 9104}, false) {
+			st := WrapRequest(r, &Origin{Site: "handler.go:3", Req: 9104}, false)
+			if st == nil {
 				t.Fatal("a request body was not wrapped")
 			}
 			if tc.read > 0 {

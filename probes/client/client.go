@@ -227,7 +227,7 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		}
 	}
 	if cr.flight != nil {
-		gc.End(cr.flight)
+		gc.EndAt(cr.flight, now)
 	}
 	if cr.host != nil {
 		// The request no longer needs a dial attributed to it; do not keep

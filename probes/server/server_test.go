@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -101,5 +102,50 @@ func BenchmarkServerPath(b *testing.B) {
 				w.Body.Reset()
 			}
 		})
+	}
+}
+
+// A handler may keep r.Body and read it after it returned, from another
+// goroutine, while the server serves the next request: the late read
+// counts for its own request, never for the one being served (the body's
+// state is not reused), and the race detector sees no shared memory.
+func TestKeptBodyReadLate(t *testing.T) {
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=1")
+	var kept io.ReadCloser
+	keep := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { kept = r.Body })
+	r1 := httptest.NewRequest("POST", "/kept", strings.NewReader("hello"))
+	ServeHTTP(keep, "kept.go:1", httptest.NewRecorder(), r1)
+
+	readTwo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		done := make(chan error)
+		go func() { // the first handler's late reader
+			_, err := io.Copy(io.Discard, kept)
+			done <- err
+		}()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		io.ReadFull(r.Body, make([]byte, 2))
+		io.WriteString(w, "ok")
+	})
+	r2 := httptest.NewRequest("POST", "/next", strings.NewReader("abc"))
+	ServeHTTP(readTwo, "next.go:2", httptest.NewRecorder(), r2)
+
+	var unread []probes.Event
+	for _, e := range rec.Named("body.unread") {
+		if e.Site == "kept.go:1" || e.Site == "next.go:2" {
+			unread = append(unread, e)
+		}
+	}
+	if len(unread) != 2 {
+		t.Fatalf("body.unread events: %+v; want one for each request", unread)
+	}
+	for _, e := range unread {
+		xs, _ := probes.Exchanges(probes.ExchangeFilter{ID: e.Req})
+		want := map[string]int64{"kept.go:1": 0, "next.go:2": 2}[e.Site]
+		if len(xs) != 1 || xs[0].RequestBodySize != want {
+			t.Errorf("exchange of the request at %s: %+v; want its body size %d", e.Site, xs, want)
+		}
 	}
 }
