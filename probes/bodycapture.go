@@ -349,11 +349,10 @@ func (c *captureState) redactForm(s string) (string, error) {
 
 // JournalBody adds p to exchange id's captured request or response body.
 func JournalBody(id uint64, resp bool, p []byte) {
-	j := theJournal.Load()
-	if j == nil || len(p) == 0 {
+	if len(p) == 0 {
 		return
 	}
-	if s := j.slotFor(id); s != nil {
+	if s := lockedSlot(id); s != nil {
 		if s.cap != nil && s.state == jOpen {
 			s.cap.add(resp, p)
 		}
@@ -394,11 +393,10 @@ func (w captureWriter) Write(p []byte) (int, error) {
 
 // JournalCaptures reports whether exchange id is under a capture rule.
 func JournalCaptures(id uint64) bool {
-	j := theJournal.Load()
-	if j == nil || captureRule.Load() == nil {
+	if captureRule.Load() == nil {
 		return false
 	}
-	s := j.slotFor(id)
+	s := lockedSlot(id)
 	if s == nil {
 		return false
 	}

@@ -179,6 +179,17 @@ func newJournal(n int) *journal {
 	return j
 }
 
+// lockedSlot returns exchange id's slot, locked, or nil when there is no
+// journal or the slot has moved on to another exchange: what every
+// update of a record starts with.
+func lockedSlot(id uint64) *jslot {
+	j := theJournal.Load()
+	if j == nil {
+		return nil
+	}
+	return j.slotFor(id)
+}
+
 // slotFor returns the slot of exchange id, locked, if it still holds it.
 func (j *journal) slotFor(id uint64) *jslot {
 	s := &j.slots[id%uint64(len(j.slots))]
@@ -240,11 +251,7 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 
 // JournalConn records the connection a client request got.
 func JournalConn(id, conn uint64, reused bool, local, remote string, at int64) {
-	j := theJournal.Load()
-	if j == nil {
-		return
-	}
-	if s := j.slotFor(id); s != nil {
+	if s := lockedSlot(id); s != nil {
 		s.conn, s.reused, s.connNew, s.local, s.remote, s.gotConn = conn, reused, !reused, local, remote, at
 		s.mu.Unlock()
 	}
@@ -253,11 +260,7 @@ func JournalConn(id, conn uint64, reused bool, local, remote string, at int64) {
 // JournalStream records the connection and HTTP/2 stream a client
 // request's response came on (conn: kept if the record has one).
 func JournalStream(id, conn uint64, stream uint32) {
-	j := theJournal.Load()
-	if j == nil {
-		return
-	}
-	if s := j.slotFor(id); s != nil {
+	if s := lockedSlot(id); s != nil {
 		if s.conn == 0 {
 			s.conn = conn
 		}
@@ -277,11 +280,10 @@ const (
 // JournalPhase records a dial phase's duration (or, for PhaseWrote, the
 // time the request was written).
 func JournalPhase(id uint64, phase int, v int64) {
-	j := theJournal.Load()
-	if j == nil || id == 0 {
+	if id == 0 {
 		return
 	}
-	if s := j.slotFor(id); s != nil {
+	if s := lockedSlot(id); s != nil {
 		switch phase {
 		case PhaseDNS:
 			s.dns = v
@@ -300,11 +302,7 @@ func JournalPhase(id uint64, phase int, v int64) {
 // as req (via names the library frame that sent it, if any); done says
 // that it ends the exchange (no body to wait for).
 func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, err error, now int64, done bool) {
-	j := theJournal.Load()
-	if j == nil {
-		return
-	}
-	s := j.slotFor(id)
+	s := lockedSlot(id)
 	if s == nil {
 		return
 	}
@@ -341,11 +339,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.
 // JournalClientEnd ends a client exchange at its body's end: n bytes
 // were read.
 func JournalClientEnd(id uint64, now, n int64) {
-	j := theJournal.Load()
-	if j == nil {
-		return
-	}
-	if s := j.slotFor(id); s != nil {
+	if s := lockedSlot(id); s != nil {
 		if s.state == jOpen {
 			s.respBS = n
 			s.finishLocked(now)
@@ -428,11 +422,7 @@ type ServerOutcome struct {
 // JournalServerEnd completes server request id's record: its handler
 // returned.
 func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
-	j := theJournal.Load()
-	if j == nil {
-		return
-	}
-	s := j.slotFor(id)
+	s := lockedSlot(id)
 	if s == nil {
 		return
 	}
@@ -458,11 +448,7 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 
 // journalTag appends a diagnostic's name to exchange id's record.
 func journalTag(id uint64, name string) {
-	j := theJournal.Load()
-	if j == nil {
-		return
-	}
-	if s := j.slotFor(id); s != nil {
+	if s := lockedSlot(id); s != nil {
 		dup := false
 		for i := 0; i < s.nd; i++ {
 			dup = dup || s.diags[i] == name
