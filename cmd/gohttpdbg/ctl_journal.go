@@ -43,16 +43,8 @@ func ctlRequests(c *adminClient, args []string, o *ctlOpts) error {
 	if err != nil {
 		return err
 	}
-	data, err := c.call("GET", "/v1/requests"+q, nil)
-	if err != nil {
-		return err
-	}
-	if o.json {
-		printJSON(o.out, data)
-		return nil
-	}
 	var res api.Requests
-	if err := json.Unmarshal(data, &res); err != nil {
+	if ok, err := c.fetch("/v1/requests"+q, &res, o); !ok {
 		return err
 	}
 	if len(res.Requests) == 0 {
@@ -146,16 +138,8 @@ func ctlCurl(c *adminClient, args []string, o *ctlOpts) error {
 func ctlCapture(c *adminClient, args []string, o *ctlOpts) error {
 	switch {
 	case len(args) == 0:
-		data, err := c.call("GET", "/v1/capture", nil)
-		if err != nil {
-			return err
-		}
-		if o.json {
-			printJSON(o.out, data)
-			return nil
-		}
 		var res api.Capture
-		if err := json.Unmarshal(data, &res); err != nil {
+		if ok, err := c.fetch("/v1/capture", &res, o); !ok {
 			return err
 		}
 		if res.Rule == nil {
