@@ -80,17 +80,7 @@ func NewExporter(cfg Config, client *http.Client, scope Scope) *Exporter {
 }
 
 // Log queues r; false when the queue was full (r is counted as dropped).
-func (x *Exporter) Log(r LogRecord) bool {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if len(x.logs) >= x.QueueSize {
-		x.dropped.Add(1)
-		return false
-	}
-	x.logs = append(x.logs, r)
-	x.scheduleLocked()
-	return true
-}
+func (x *Exporter) Log(r LogRecord) bool { return push(x, &x.logs, r) }
 
 // Span queues s; false when the queue was full (s is counted as dropped).
 func (x *Exporter) Span(s Span) bool { return x.SpanFrom(spanValue(s)) }
@@ -110,14 +100,18 @@ func (v spanValue) FillSpan(dst *Span) { *dst = Span(v) }
 
 // SpanFrom queues src; false when the queue was full (counted as
 // dropped).
-func (x *Exporter) SpanFrom(src SpanSource) bool {
+func (x *Exporter) SpanFrom(src SpanSource) bool { return push(x, &x.spans, src) }
+
+// push appends v to x's queue q (the logs' or the spans') and schedules a
+// send; false when q is full (v is counted as dropped).
+func push[T any](x *Exporter, q *[]T, v T) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if len(x.spans) >= x.QueueSize {
+	if len(*q) >= x.QueueSize {
 		x.dropped.Add(1)
 		return false
 	}
-	x.spans = append(x.spans, src)
+	*q = append(*q, v)
 	x.scheduleLocked()
 	return true
 }
