@@ -132,29 +132,26 @@ func (cr *Request) h2Stream(resp *http.Response) {
 	}
 	c, stream := b.GohttpdbgStream()
 	ce := probes.ConnFor(c, "client")
+	var local, remote string
 	if ce != nil {
 		// Its turns to active tell nothing of an HTTP/2 connection's
 		// requests: its responses do (and override those turns).
 		ce.CountRequest()
+		local, remote = ce.Local(), ce.Remote()
 	}
-	conn := ce.ID()
+	reused := stream != 1 // stream 1 is the request its connection was dialed for
 	cr.mu.Lock()
 	gotConn := cr.gotConn != 0
+	if !gotConn || cr.conn == 0 {
+		cr.conn = ce.ID()
+	}
 	if !gotConn {
-		cr.conn, cr.reused = conn, stream != 1
+		cr.reused = reused
 	}
-	if cr.conn == 0 {
-		cr.conn = conn
-	}
-	conn = cr.conn
+	conn := cr.conn
 	cr.mu.Unlock()
 	if !gotConn {
-		reused := stream != 1
-		if ce != nil {
-			probes.JournalConn(cr.id, conn, reused, ce.Local(), ce.Remote(), 0)
-		} else {
-			probes.JournalConn(cr.id, conn, reused, "", "", 0)
-		}
+		probes.JournalConn(cr.id, conn, reused, local, remote, 0)
 		if cr.host != nil {
 			if reused {
 				cr.host.reused()
