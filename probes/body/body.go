@@ -14,12 +14,13 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
-// The body probe wraps Response.Body at client call sites and
-// Request.Body in server handlers. A wrapped body counts bytes, notices
-// EOF and Close, and keeps an entry in the open-body inventory until it is
-// closed (client) or its handler returns (server). A client body that is
-// garbage-collected without Close is reported by a finalizer on the
-// wrapper.
+// The body probe follows a client's Response.Body and a server handler's
+// Request.Body: it counts bytes, notices EOF and Close, and keeps an entry
+// in the open-body inventory until the body is closed (client) or its
+// handler returns (server). A client body that is garbage-collected
+// without Close is reported by a finalizer. net/http's own client bodies,
+// with the std patch, report to the probes themselves (StdRead, StdClose,
+// StdGone); other bodies are wrapped (trackedBody).
 
 // Info describes an open body (/v1/bodies).
 type Info struct {
@@ -154,11 +155,16 @@ func (st *State) fill(e *probes.Event, sev probes.Sev, name, msg string) {
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
-	st := b.st
+	n, err := b.rc.Read(p)
+	b.st.read(p[:n], err)
+	return n, err
+}
+
+// read accounts for a read of the body that returned p and err.
+func (st *State) read(p []byte, err error) {
 	if st.userClosed.Load() && st.racWarned.CompareAndSwap(false, true) && probes.Level(probes.Body) >= 1 {
 		st.emitReadAfterClose()
 	}
-	n, err := b.rc.Read(p)
 	var now int64 // one clock read serves the gc probe and the pool
 	if st.flight != nil || err == io.EOF {
 		now = probes.Mono()
@@ -166,10 +172,10 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 	if st.flight != nil {
 		st.flight.ReadEnd(now)
 	}
-	if n > 0 {
-		st.bytes.Add(int64(n))
+	if len(p) > 0 {
+		st.bytes.Add(int64(len(p)))
 		if st.capture {
-			probes.JournalBody(st.Req, !st.server, p[:n])
+			probes.JournalBody(st.Req, !st.server, p)
 		}
 	}
 	if err == io.EOF && st.eof.CompareAndSwap(false, true) {
@@ -183,20 +189,26 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 			}
 		}
 	}
-	return n, err
 }
 
 func (b *trackedBody) Close() error {
-	st := b.st
+	if b.st.close() {
+		// A closed body costs the collector nothing more.
+		if b.sentinel != nil {
+			runtime.SetFinalizer(b.sentinel, nil)
+		} else {
+			runtime.SetFinalizer(b, nil)
+		}
+	}
+	return b.rc.Close()
+}
+
+// close accounts for a Close of the body, before the body's own; it
+// reports whether it was a client body's first.
+func (st *State) close() bool {
 	st.userClosed.Store(true)
 	if st.server || !st.closed.CompareAndSwap(false, true) {
-		return b.rc.Close()
-	}
-	// A closed body costs the collector nothing more.
-	if b.sentinel != nil {
-		runtime.SetFinalizer(b.sentinel, nil)
-	} else {
-		runtime.SetFinalizer(b, nil)
+		return false
 	}
 	st.unregister()
 	st.done(probes.Mono())
@@ -208,7 +220,56 @@ func (b *trackedBody) Close() error {
 	if !eof && st.http1 {
 		st.earlyClose(lvl)
 	}
-	return b.rc.Close()
+	return true
+}
+
+// With the std patch, net/http's own HTTP/1 response bodies (and HTTP/2's)
+// carry the body's state and call the hooks below on Read, Close and
+// collection: resp.Body stays net/http's, and following it allocates
+// nothing for a body of known length (see WrapResponse).
+
+// stdBody is a net/http response body the std patch lets the probes follow
+// (see GohttpdbgSetState in rewrite/stdpatch).
+type stdBody interface {
+	GohttpdbgSetState(state any, finalize bool)
+}
+
+// stateOf returns the State a std hook was handed: the body's own, or
+// its leakSentinel's.
+func stateOf(state any) *State {
+	switch s := state.(type) {
+	case *State:
+		return s
+	case *leakSentinel:
+		return s.st
+	}
+	return nil
+}
+
+// StdRead is the std patch's BodyRead hook.
+func StdRead(state any, p []byte, err error) {
+	if st := stateOf(state); st != nil {
+		st.read(p, err)
+	}
+}
+
+// StdClose is the std patch's BodyClose hook.
+func StdClose(state any) {
+	st := stateOf(state)
+	if st == nil || !st.close() {
+		return
+	}
+	if s, ok := state.(*leakSentinel); ok {
+		runtime.SetFinalizer(s, nil)
+	}
+}
+
+// StdGone is the std patch's BodyGone hook: a body that carried its
+// finalizer itself was collected.
+func StdGone(state any) {
+	if st := stateOf(state); st != nil {
+		bodyCollected(st)
+	}
 }
 
 // heldAfter is how long a response body may stay open, neither read to
@@ -315,8 +376,32 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
 	st.owner, st.pool, st.flight = owner, pool, flight
 	st.capture = probes.JournalCaptures(o.Req)
-	b := &trackedBody{rc: rc, st: st}
 	st.register()
+	// A body of known length over HTTP/1 is in no cycle (see below): the
+	// finalizer can be its own.
+	acyclic := resp.ContentLength >= 0 && resp.ProtoMajor == 1
+	if sb, ok := rc.(stdBody); ok {
+		// net/http's own body follows itself: no wrapper.
+		if acyclic {
+			sb.GohttpdbgSetState(st, true)
+		} else {
+			s := &leakSentinel{st: st}
+			runtime.SetFinalizer(s, sentinelFinalized)
+			sb.GohttpdbgSetState(s, false)
+		}
+	} else {
+		wrap(resp, st)
+	}
+	if probes.Level(probes.Body) >= 2 {
+		st.emitOpen("response body opened", resp.Proto)
+	}
+	return true
+}
+
+// wrap puts resp.Body, a body the std patch does not follow, in a
+// trackedBody.
+func wrap(resp *http.Response, st *State) {
+	b := &trackedBody{rc: resp.Body, st: st}
 	if resp.ContentLength < 0 || resp.ProtoMajor != 1 {
 		// net/http's body points back at the response for its trailers
 		// (HTTP/1 chunked, and so gzip-decoded; HTTP/2's stream), and so
@@ -328,10 +413,6 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 		runtime.SetFinalizer(b, bodyFinalized)
 	}
 	resp.Body = b
-	if probes.Level(probes.Body) >= 2 {
-		st.emitOpen("response body opened", resp.Proto)
-	}
-	return true
 }
 
 // WrapRequest wraps r.Body, a server request's, and returns the body's

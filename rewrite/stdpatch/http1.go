@@ -66,6 +66,42 @@ var http1Hooks = hookSet{
 			code: tmpl("gohttpdbgDialFor({{.V.w}}, {{.V.treq}}.gohttpdbgState)"),
 		},
 		{
+			// The probes' state of a client response body (GohttpdbgSetState):
+			// with the three points below, resp.Body stays net/http's own
+			// and is followed without a wrapper (docs/PROBES.md, "Cost").
+			kind: appendFields, recv: "bodyEOFSignal", label: "bodyEOFSignal",
+			lost: "client response bodies are followed through a wrapper",
+			code: tmpl("gohttpdbgState any; gohttpdbgGz, gohttpdbgFin bool; "),
+		},
+		{
+			// Each read of an HTTP/1 response body: bytes, EOF, read after
+			// Close. A decompressed body reports its reads in gzipReader's.
+			kind: wrapFunc, recv: "bodyEOFSignal", fn: "Read", params: []string{"[]byte"}, results: [][]string{{"int", "error"}},
+			requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl(`n, err := {{.Call}}
+if s := {{.R}}.gohttpdbgState; s != nil && !{{.R}}.gohttpdbgGz {
+gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+}
+return n, err`),
+		},
+		{
+			// Close, before net/http's (the probes count the first).
+			kind: wrapFunc, recv: "bodyEOFSignal", fn: "Close", results: [][]string{{"error"}},
+			requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl("if s := {{.R}}.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
+		},
+		{
+			// The reads of a body net/http decompresses, as the program sees
+			// them; its Close is its bodyEOFSignal's.
+			kind: wrapFunc, recv: "gzipReader", fn: "Read", params: []string{"[]byte"}, results: [][]string{{"int", "error"}},
+			needs: []string{"gzipReader{body}"}, requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl(`n, err := {{.Call}}
+if s := {{.R}}.body.gohttpdbgState; s != nil {
+gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+}
+return n, err`),
+		},
+		{
 			// The tls.Config net/http makes for each client connection and
 			// for a server started by ServeTLS: a copy of the program's, or a
 			// new one when it set none. The probes give the copy the
@@ -83,6 +119,9 @@ var http1Hooks = hookSet{
 		{code: tmpl(clientHookedHelper), after: []string{"client"}},
 		{code: tmpl(dialForHelper), after: []string{"(*Transport).getConn queueForDial"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
+		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read"}, anyOf: true},
+		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
+		{code: tmpl(bodyStateHelper), after: []string{"body"}},
 	},
 }
 
@@ -133,6 +172,63 @@ func gohttpdbgDialFor(w *wantConn, st any) {
 }
 `
 
+const bodyReadHelper = `
+// gohttpdbgBodyRead hands the probes a read of a response body they
+// follow: p[:n] (io.Reader's contract bounds n; a body that broke it is
+// reported as read nothing) and the error.
+func gohttpdbgBodyRead(s any, p []byte, n int, err error) {
+	if h := GohttpdbgHTTP1.BodyRead; h != nil {
+		if n < 0 || n > len(p) {
+			n = 0
+		}
+		h(s, p[:n], err)
+	}
+}
+`
+
+const bodyCloseHelper = `
+// gohttpdbgClose: the program closes a body the probes follow. A closed
+// body needs no finalizer (a second Close clears none: harmless).
+func (es *bodyEOFSignal) gohttpdbgClose(s any) {
+	if es.gohttpdbgFin {
+		runtime.SetFinalizer(es, nil)
+	}
+	if h := GohttpdbgHTTP1.BodyClose; h != nil {
+		h(s)
+	}
+}
+`
+
+const bodyStateHelper = `
+// GohttpdbgSetState makes the probes follow the response body: its reads,
+// Close and (finalize) collection go to the BodyRead, BodyClose and
+// BodyGone hooks with state. The probes call it once, after roundTrip
+// returned and before the program has the body. finalize: the body is in
+// no cycle (known length, not decompressed: readLoop keeps no reference
+// to it once the response is handed over), so a finalizer on it runs when
+// the program drops it; otherwise the probes watch it by other means.
+func (es *bodyEOFSignal) GohttpdbgSetState(state any, finalize bool) {
+	es.gohttpdbgState = state
+	if finalize {
+		es.gohttpdbgFin = true
+		runtime.SetFinalizer(es, gohttpdbgBodyGone)
+	}
+}
+
+// GohttpdbgSetState: a decompressed body reports its reads (the program's
+// bytes) and its bodyEOFSignal its Close.
+func (gz *gzipReader) GohttpdbgSetState(state any, finalize bool) {
+	gz.body.gohttpdbgGz = true
+	gz.body.GohttpdbgSetState(state, finalize)
+}
+
+func gohttpdbgBodyGone(es *bodyEOFSignal) {
+	if h := GohttpdbgHTTP1.BodyGone; h != nil {
+		h(es.gohttpdbgState)
+	}
+}
+`
+
 const http1HookSet = `
 // GohttpdbgHTTP1HookSet holds the HTTP/1 hooks of gohttpdbg's std patch,
 // nil unless an instrumented program's runtime installed them.
@@ -167,6 +263,15 @@ type GohttpdbgHTTP1HookSet struct {
 	// a copy of the program's (or a new one if it set none) that the hook
 	// may change.
 	TLSConfig func(c *tls.Config)
+	// BodyRead receives each Read of a client response body the probes
+	// follow (its GohttpdbgSetState method): the bytes read (only valid
+	// during the call) and the error.
+	BodyRead func(state any, p []byte, err error)
+	// BodyClose runs on each Close of such a body, before net/http's.
+	BodyClose func(state any)
+	// BodyGone runs when such a body, given a finalizer by
+	// GohttpdbgSetState, is garbage-collected.
+	BodyGone func(state any)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
 ` + captureHookFields + `}

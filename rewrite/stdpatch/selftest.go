@@ -78,7 +78,20 @@ func init() {
 	GohttpdbgHTTP1.ClientEnd = func(state any, resp *Response, err error) {
 		_ = state.(*Request).Method
 		_ = resp != nil && resp.StatusCode > 0 || err != nil
+		// Every body net/http lets the probes follow is followed, as the
+		// probes do (without a finalizer: the suite counts goroutines and
+		// objects, not the probes' leaks).
+		if resp != nil {
+			if b, ok := resp.Body.(interface{ GohttpdbgSetState(any, bool) }); ok {
+				b.GohttpdbgSetState(state, false)
+			}
+		}
 	}
+	GohttpdbgHTTP1.BodyRead = func(state any, p []byte, err error) {
+		_ = state.(*Request).Method
+		gohttpdbgSelfTestTouch(p)
+	}
+	GohttpdbgHTTP1.BodyClose = func(state any) { _ = state.(*Request).Method }
 	GohttpdbgHTTP1.Serve = func(srv *Server, h Handler, w ResponseWriter, r *Request) {
 		_ = len(r.Header)
 		h.ServeHTTP(w, r)

@@ -108,7 +108,8 @@ func goMinor(v string) int {
 func ID() string {
 	h := sha256.New()
 	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, captureHelper, serverRejectHelper,
-		clientReadErrorHelper, clientHookedHelper, peekHelper, wiringSource, SelfTestSource} {
+		clientReadErrorHelper, clientHookedHelper, peekHelper, wiringSource, SelfTestSource,
+		bodyReadHelper, bodyCloseHelper, bodyStateHelper} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -266,7 +267,7 @@ func addedFile(pkg, path, body string) []byte {
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
 	var imps []string
 	for _, c := range []struct{ name, path string }{
-		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"time", "time"},
+		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"runtime", "runtime"}, {"time", "time"},
 		{"http", "net/http"}, {"http2", pkgInternalH2},
 	} {
 		if used[c.name] && !(c.name == pkg) {

@@ -21,6 +21,7 @@ import (
 	"net/http"
 
 	gohttpdbgprobes "github.com/gohttpdbg/gohttpdbg/probes"
+	gohttpdbgbody "github.com/gohttpdbg/gohttpdbg/probes/body"
 	gohttpdbgclient "github.com/gohttpdbg/gohttpdbg/probes/client"
 	gohttpdbgframe "github.com/gohttpdbg/gohttpdbg/probes/frame"
 	gohttpdbgreject "github.com/gohttpdbg/gohttpdbg/probes/reject"
@@ -48,6 +49,9 @@ func gohttpdbgWire() bool {
 	h1.ServerReject = gohttpdbgreject.ServerReject
 	h1.ClientReadError = gohttpdbgreject.ClientReadError
 	h1.TLSConfig = gohttpdbgprobes.StdTLSConfig
+	h1.BodyRead = gohttpdbgbody.StdRead
+	h1.BodyClose = gohttpdbgbody.StdClose
+	h1.BodyGone = gohttpdbgbody.StdGone
 	if h1.ClientHooked {
 		h1.GotConn = gohttpdbgclient.StdGotConn
 		h1.Dial = gohttpdbgclient.StdDial

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -14,8 +15,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/h2c"
@@ -91,6 +94,29 @@ func main() {
 		count("reject")
 	}
 	h1.ClientReadError = func(c net.Conn, err error, buffered []byte) { count("clientreaderror") }
+	// The body hooks: the state is a body's name; what they saw is printed
+	// per name (bodyLine).
+	h1.BodyRead = func(state any, p []byte, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		b := bodyFor(state.(string))
+		b.bytes += len(p)
+		if err == io.EOF {
+			b.eof = true
+		} else if err != nil && b.closes > 0 {
+			b.readAfterClose = true
+		}
+	}
+	h1.BodyClose = func(state any) {
+		mu.Lock()
+		bodyFor(state.(string)).closes++
+		mu.Unlock()
+	}
+	h1.BodyGone = func(state any) {
+		mu.Lock()
+		bodyFor(state.(string)).gone = true
+		mu.Unlock()
+	}
 
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -141,6 +167,8 @@ func main() {
 	bad.Close()
 	plain.Close()
 
+	bodies1()
+
 	// h2c through golang.org/x/net/http2.
 	h2cSrv := httptest.NewServer(h2c.NewHandler(handler, &http2.Server{}))
 	tr := &http2.Transport{AllowHTTP: true, DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
@@ -170,7 +198,105 @@ func main() {
 		fmt.Printf("count %s %d\n", k, counts[k])
 	}
 	fmt.Println("statuses:", statuses)
+	for _, name := range bodyNames {
+		fmt.Println(bodyLine(name))
+	}
 	mu.Unlock()
+}
+
+// bodyState is what the body hooks saw of one body.
+type bodyState struct {
+	bytes          int
+	eof            bool
+	closes         int
+	readAfterClose bool
+	gone           bool
+}
+
+var (
+	bodyStates = map[string]*bodyState{}
+	bodyNames  []string
+)
+
+// bodyFor returns name's state (mu held).
+func bodyFor(name string) *bodyState {
+	b := bodyStates[name]
+	if b == nil {
+		b = &bodyState{}
+		bodyStates[name] = b
+		bodyNames = append(bodyNames, name)
+	}
+	return b
+}
+
+// bodyLine renders name's state (mu held).
+func bodyLine(name string) string {
+	b := bodyFor(name)
+	return fmt.Sprintf("body %s: bytes=%d eof=%v closes=%d read_after_close=%v gone=%v", name, b.bytes, b.eof, b.closes, b.readAfterClose, b.gone)
+}
+
+// follow hands resp.Body the state name, as the probes do; false if the
+// body has no GohttpdbgSetState method.
+func follow(resp *http.Response, name string, finalize bool) bool {
+	sb, ok := resp.Body.(interface{ GohttpdbgSetState(any, bool) })
+	if ok {
+		sb.GohttpdbgSetState(name, finalize)
+	}
+	return ok
+}
+
+// bodies1 follows HTTP/1 response bodies: one of known length read to EOF,
+// closed, then read again; a chunked one; a gzip-decoded one (its bytes
+// are the program's, decoded); one of known length dropped without Close,
+// which its finalizer reports.
+func bodies1() {
+	payload := strings.Repeat("payload ", 64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/chunked":
+			io.WriteString(w, payload)
+			w.(http.Flusher).Flush()
+			io.WriteString(w, payload)
+		case "/gzip":
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			io.WriteString(zw, payload)
+			zw.Close()
+		default:
+			w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+			io.WriteString(w, payload)
+		}
+	}))
+	defer srv.Close()
+	get := func(path, name string, finalize bool) *http.Response {
+		resp, err := http.Get(srv.URL + path)
+		check(err)
+		if !follow(resp, name, finalize) {
+			fmt.Printf("body %s: %T has no GohttpdbgSetState\n", name, resp.Body)
+		}
+		return resp
+	}
+	resp := get("/known", "h1.known", true)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	resp.Body.Read(make([]byte, 1))
+	resp = get("/chunked", "h1.chunked", false)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	resp = get("/gzip", "h1.gzip", false)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	get("/known", "h1.leak", true)
+	for i := 0; i < 50; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		mu.Lock()
+		gone := bodyFor("h1.leak").gone
+		mu.Unlock()
+		if gone {
+			break
+		}
+	}
 }
 
 func check(err error) {
