@@ -75,6 +75,32 @@ func (b {{.P}}transportResponseBody) GohttpdbgStream() (net.Conn, uint32) {
 }
 `
 
+const h2BodyHelper = `
+// GohttpdbgSetState makes the probes follow the response body: its reads
+// and Close go to the BodyRead and BodyClose hooks with state. The probes
+// call it once, after RoundTrip returned and before the program has the
+// body. finalize is ignored: the body points at its stream, which points
+// back at the response, so a finalizer on either would never run.
+func (b {{.P}}transportResponseBody) GohttpdbgSetState(state interface{}, finalize bool) {
+	b.cs.gohttpdbgState = state
+}
+
+func (b {{.P}}transportResponseBody) gohttpdbgRead(s interface{}, p []byte, n int, err error) {
+	if h := {{.H}}.BodyRead; h != nil {
+		if n < 0 || n > len(p) {
+			n = 0 // outside io.Reader's contract: reported as read nothing
+		}
+		h(s, p[:n], err)
+	}
+}
+
+func (b {{.P}}transportResponseBody) gohttpdbgClose(s interface{}) {
+	if h := {{.H}}.BodyClose; h != nil {
+		h(s)
+	}
+}
+`
+
 // h2Hooks are the hook points of an HTTP/2 implementation (Go 1.26's
 // h2_bundle.go in net/http, Go 1.27's net/http/internal/http2,
 // golang.org/x/net/http2), in the order they are applied; then h2debug's.
@@ -159,9 +185,36 @@ var h2Hooks = hookSet{
 			needs: []string{"{{.P}}transportResponseBody{cs}", "{{.P}}clientStream{ID,cc}", "{{.P}}ClientConn{tconn}"},
 			lost:  "client exchanges carry no HTTP/2 connection or stream id",
 		},
+		{
+			// The probes' state of a client response body (GohttpdbgSetState):
+			// with the two points below, resp.Body stays the HTTP/2
+			// transport's own and is followed without a wrapper.
+			kind: appendFields, recv: "{{.P}}clientStream", label: "{{.P}}clientStream", when: clientOwn,
+			lost: "client response bodies are followed through a wrapper",
+			code: tmpl("gohttpdbgState interface{}; "),
+		},
+		{
+			// Each read of a response body: bytes, EOF, read after Close.
+			kind: wrapFunc, recv: "{{.P}}transportResponseBody", value: true, fn: "Read", when: clientOwn,
+			params: []string{"[]byte"}, results: [][]string{{"int", "error"}}, needs: []string{"{{.P}}transportResponseBody{cs}"},
+			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl(`n, err := {{.Call}}
+if s := {{.R}}.cs.gohttpdbgState; s != nil {
+{{.R}}.gohttpdbgRead(s, {{index .A 0}}, n, err)
+}
+return n, err`),
+		},
+		{
+			// Close, before the transport's.
+			kind: wrapFunc, recv: "{{.P}}transportResponseBody", value: true, fn: "Close", when: clientOwn,
+			results: [][]string{{"error"}}, needs: []string{"{{.P}}transportResponseBody{cs}"},
+			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl("if s := {{.R}}.cs.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
+		},
 	}, h2DebugHooks...),
 	helpers: []helper{
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
+		{code: tmpl(h2BodyHelper), after: []string{"h2body"}},
 		{code: tmpl(h2Helpers + h2DebugRedact)},
 		{code: tmpl(streamIDHelper), after: []string{"{{.P}}responseWriter"}},
 		{code: tmpl(h2DebugTakeover), after: []string{"takeover"}},
@@ -341,6 +394,12 @@ type {{.N}} struct {
 	// Headers receives the decoded fields of a HEADERS block read, as
 	// name, value pairs (only valid during the call), unredacted.
 	Headers func(state any, streamID uint32, fields []string, truncated bool, err error)
+	// BodyRead receives each Read of a client response body the probes
+	// follow (its GohttpdbgSetState method): the bytes read (only valid
+	// during the call) and the error.
+	BodyRead func(state any, p []byte, err error)
+	// BodyClose runs on each Close of such a body, before the transport's.
+	BodyClose func(state any)
 	// HTTP2Debug is the level GODEBUG=http2debug asked for at start: Go's
 	// own logging, left on, prints at that level.
 	HTTP2Debug int

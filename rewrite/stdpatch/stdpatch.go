@@ -109,7 +109,7 @@ func ID() string {
 	h := sha256.New()
 	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, captureHelper, serverRejectHelper,
 		clientReadErrorHelper, clientHookedHelper, peekHelper, wiringSource, SelfTestSource,
-		bodyReadHelper, bodyCloseHelper, bodyStateHelper} {
+		bodyReadHelper, bodyCloseHelper, bodyStateHelper, h2BodyHelper} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

@@ -245,7 +245,9 @@ func TestHooksFire(t *testing.T) {
 				"body h1.known: bytes=512 eof=true closes=1 read_after_close=true gone=false",
 				"body h1.chunked: bytes=1024 eof=true closes=1 read_after_close=false gone=false",
 				"body h1.gzip: bytes=512 eof=true closes=1 read_after_close=false gone=false",
-				leakLine(e.name)} {
+				leakLine(e.name),
+				"body h2: bytes=14 eof=true closes=1 read_after_close=true gone=false",
+				"body h2c: bytes=14 eof=true closes=1 read_after_close=false gone=false"} {
 				if !strings.Contains(string(out), want) {
 					t.Errorf("output lacks %q", want)
 				}

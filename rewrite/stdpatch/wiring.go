@@ -43,6 +43,8 @@ func gohttpdbgWire() bool {
 	h2.Write = gohttpdbgframe.Write
 	h2.Headers = gohttpdbgframe.Headers
 	h2.DebugRedact = gohttpdbgframe.DebugRedact
+	h2.BodyRead = gohttpdbgbody.StdRead
+	h2.BodyClose = gohttpdbgbody.StdClose
 	gohttpdbgframe.SetGoHTTP2Debug(h2.HTTP2Debug)
 
 	h1 := http.GohttpdbgHTTP1

@@ -96,22 +96,10 @@ func main() {
 	h1.ClientReadError = func(c net.Conn, err error, buffered []byte) { count("clientreaderror") }
 	// The body hooks: the state is a body's name; what they saw is printed
 	// per name (bodyLine).
-	h1.BodyRead = func(state any, p []byte, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		b := bodyFor(state.(string))
-		b.bytes += len(p)
-		if err == io.EOF {
-			b.eof = true
-		} else if err != nil && b.closes > 0 {
-			b.readAfterClose = true
-		}
-	}
-	h1.BodyClose = func(state any) {
-		mu.Lock()
-		bodyFor(state.(string)).closes++
-		mu.Unlock()
-	}
+	h1.BodyRead = bodyRead
+	h1.BodyClose = bodyClose
+	h2.BodyRead = bodyRead
+	h2.BodyClose = bodyClose
 	h1.BodyGone = func(state any) {
 		mu.Lock()
 		bodyFor(state.(string)).gone = true
@@ -131,8 +119,10 @@ func main() {
 	req.Header.Set("Authorization", "Bearer secret")
 	resp, err := srv.Client().Do(req)
 	check(err)
+	follow(resp, "h2", false)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	resp.Body.Read(make([]byte, 1))
 	fmt.Println("h2:", string(b))
 	srv.Client().CloseIdleConnections()
 	srv.Close()
@@ -177,6 +167,7 @@ func main() {
 	}}
 	resp, err = (&http.Client{Transport: tr}).Get(h2cSrv.URL)
 	check(err)
+	follow(resp, "h2c", false)
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	fmt.Println("h2c:", string(b))
@@ -201,6 +192,25 @@ func main() {
 	for _, name := range bodyNames {
 		fmt.Println(bodyLine(name))
 	}
+	mu.Unlock()
+}
+
+// bodyRead and bodyClose are the body hooks, HTTP/1 and HTTP/2.
+func bodyRead(state any, p []byte, err error) {
+	mu.Lock()
+	defer mu.Unlock()
+	b := bodyFor(state.(string))
+	b.bytes += len(p)
+	if err == io.EOF {
+		b.eof = true
+	} else if err != nil && b.closes > 0 {
+		b.readAfterClose = true
+	}
+}
+
+func bodyClose(state any) {
+	mu.Lock()
+	bodyFor(state.(string)).closes++
 	mu.Unlock()
 }
 
