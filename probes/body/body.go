@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"runtime"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -229,45 +230,43 @@ func (st *State) close() bool {
 // nothing for a body of known length (see WrapResponse).
 
 // stdBody is a net/http response body the std patch lets the probes follow
-// (see GohttpdbgSetState in rewrite/stdpatch).
+// (see GohttpdbgSetState in rewrite/stdpatch): finalize puts the leak
+// finalizer on the body itself; keep is held by the body alone until its
+// first Close hands it back.
 type stdBody interface {
-	GohttpdbgSetState(state any, finalize bool)
+	GohttpdbgSetState(state any, finalize bool, keep any)
 }
 
-// stateOf returns the State a std hook was handed: the body's own, or
-// its leakSentinel's.
-func stateOf(state any) *State {
-	switch s := state.(type) {
-	case *State:
-		return s
-	case *leakSentinel:
-		return s.st
-	}
-	return nil
-}
+// sentinels recycles the leak sentinels of std bodies: a body's first
+// Close hands its sentinel back (StdClose), which nothing else references
+// then, so a steady flow of closed bodies in a cycle (chunked HTTP/1,
+// HTTP/2) allocates none. A leaked body's sentinel is not reused.
+var sentinels = sync.Pool{New: func() any { return new(leakSentinel) }}
 
 // StdRead is the std patch's BodyRead hook.
 func StdRead(state any, p []byte, err error) {
-	if st := stateOf(state); st != nil {
+	if st, _ := state.(*State); st != nil {
 		st.read(p, err)
 	}
 }
 
-// StdClose is the std patch's BodyClose hook.
-func StdClose(state any) {
-	st := stateOf(state)
-	if st == nil || !st.close() {
-		return
-	}
-	if s, ok := state.(*leakSentinel); ok {
+// StdClose is the std patch's BodyClose hook; keep is the body's sentinel
+// on its first Close.
+func StdClose(state, keep any) {
+	if s, _ := keep.(*leakSentinel); s != nil {
 		runtime.SetFinalizer(s, nil)
+		s.st = nil
+		sentinels.Put(s)
+	}
+	if st, _ := state.(*State); st != nil {
+		st.close()
 	}
 }
 
 // StdGone is the std patch's BodyGone hook: a body that carried its
 // finalizer itself was collected.
 func StdGone(state any) {
-	if st := stateOf(state); st != nil {
+	if st, _ := state.(*State); st != nil {
 		bodyCollected(st)
 	}
 }
@@ -383,11 +382,12 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	if sb, ok := rc.(stdBody); ok {
 		// net/http's own body follows itself: no wrapper.
 		if acyclic {
-			sb.GohttpdbgSetState(st, true)
+			sb.GohttpdbgSetState(st, true, nil)
 		} else {
-			s := &leakSentinel{st: st}
+			s := sentinels.Get().(*leakSentinel)
+			s.st = st
 			runtime.SetFinalizer(s, sentinelFinalized)
-			sb.GohttpdbgSetState(s, false)
+			sb.GohttpdbgSetState(st, false, s)
 		}
 	} else {
 		wrap(resp, st)

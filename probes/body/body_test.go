@@ -203,13 +203,13 @@ func inventory(req uint64) bool {
 // (GohttpdbgSetState): it reports its reads, Close and, when asked to
 // carry the finalizer, its collection, as the patched bodies do.
 type stdFake struct {
-	r        io.Reader
-	state    any
-	finalize bool
+	r           io.Reader
+	state, keep any
+	finalize    bool
 }
 
-func (b *stdFake) GohttpdbgSetState(state any, finalize bool) {
-	b.state, b.finalize = state, finalize
+func (b *stdFake) GohttpdbgSetState(state any, finalize bool, keep any) {
+	b.state, b.finalize, b.keep = state, finalize, keep
 	if finalize {
 		runtime.SetFinalizer(b, func(b *stdFake) { StdGone(b.state) })
 	}
@@ -228,15 +228,18 @@ func (b *stdFake) Close() error {
 		if b.finalize {
 			runtime.SetFinalizer(b, nil)
 		}
-		StdClose(b.state)
+		keep := b.keep
+		b.keep = nil
+		StdClose(b.state, keep)
 	}
 	return nil
 }
 
 // A body the std patch follows is not wrapped: it is handed the body's
 // state (a body of known length also its finalizer; any other a sentinel
-// that carries it), and its reports count as a wrapper's reads and Close
-// do: bytes, EOF, one end, a read after Close.
+// that carries it, to keep until Close, which hands it back for reuse),
+// and its reports count as a wrapper's reads and Close do: bytes, EOF, one
+// end, a read after Close.
 func TestStdBodyFollowed(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -253,8 +256,9 @@ func TestStdBodyFollowed(t *testing.T) {
 			if !WrapResponse(resp, st, origin("std.go:1", 9105), o, o, nil, probes.Mono()) || resp.Body != fake {
 				t.Fatalf("body %T: want the std body itself, followed", resp.Body)
 			}
-			if fake.finalize != tc.finalize || stateOf(fake.state) != st {
-				t.Fatalf("state %T, finalize %v; want the body's state, finalize %v", fake.state, fake.finalize, tc.finalize)
+			sentinel, _ := fake.keep.(*leakSentinel)
+			if fake.finalize != tc.finalize || fake.state != st || (sentinel != nil) == tc.finalize || sentinel != nil && sentinel.st != st {
+				t.Fatalf("state %T, finalize %v, keep %T; want the body's state, finalize %v, a sentinel unless finalized", fake.state, fake.finalize, fake.keep, tc.finalize)
 			}
 			if b, err := io.ReadAll(resp.Body); err != nil || string(b) != "hello" {
 				t.Fatalf("read %q, %v", b, err)
@@ -262,6 +266,9 @@ func TestStdBodyFollowed(t *testing.T) {
 			resp.Body.Close()
 			resp.Body.Close()
 			resp.Body.Read(make([]byte, 1))
+			if sentinel != nil && sentinel.st != nil {
+				t.Error("a closed body's sentinel still points at its state: it is not reused")
+			}
 			ended, n, released, lost := o.snapshot()
 			if ended != 1 || n != 5 || released != 1 || len(lost) != 0 {
 				t.Errorf("owner told: ended %d (n %d), released %d, lost %q; want 1 (5), 1, none", ended, n, released, lost)

@@ -80,9 +80,12 @@ const h2BodyHelper = `
 // and Close go to the BodyRead and BodyClose hooks with state. The probes
 // call it once, after RoundTrip returned and before the program has the
 // body. finalize is ignored: the body points at its stream, which points
-// back at the response, so a finalizer on either would never run.
-func (b {{.P}}transportResponseBody) GohttpdbgSetState(state interface{}, finalize bool) {
-	b.cs.gohttpdbgState = state
+// back at the response, so a finalizer on either would never run. keep,
+// if not nil, is referenced by the stream alone until the body's first
+// Close hands it back (BodyClose): an object whose own finalizer watches
+// the body.
+func (b {{.P}}transportResponseBody) GohttpdbgSetState(state interface{}, finalize bool, keep interface{}) {
+	b.cs.gohttpdbgState, b.cs.gohttpdbgKeep = state, keep
 }
 
 func (b {{.P}}transportResponseBody) gohttpdbgRead(s interface{}, p []byte, n int, err error) {
@@ -94,9 +97,16 @@ func (b {{.P}}transportResponseBody) gohttpdbgRead(s interface{}, p []byte, n in
 	}
 }
 
+// gohttpdbgClose: the first Close alone hands back what the stream kept
+// (Close may be called from two goroutines at once: hence the lock).
 func (b {{.P}}transportResponseBody) gohttpdbgClose(s interface{}) {
+	cc := b.cs.cc
+	cc.mu.Lock()
+	keep := b.cs.gohttpdbgKeep
+	b.cs.gohttpdbgKeep = nil
+	cc.mu.Unlock()
 	if h := {{.H}}.BodyClose; h != nil {
-		h(s)
+		h(s, keep)
 	}
 }
 `
@@ -191,7 +201,7 @@ var h2Hooks = hookSet{
 			// transport's own and is followed without a wrapper.
 			kind: appendFields, recv: "{{.P}}clientStream", label: "{{.P}}clientStream", when: clientOwn,
 			lost: "client response bodies are followed through a wrapper",
-			code: tmpl("gohttpdbgState interface{}; "),
+			code: tmpl("gohttpdbgState, gohttpdbgKeep interface{}; "),
 		},
 		{
 			// Each read of a response body: bytes, EOF, read after Close.
@@ -207,7 +217,7 @@ return n, err`),
 		{
 			// Close, before the transport's.
 			kind: wrapFunc, recv: "{{.P}}transportResponseBody", value: true, fn: "Close", when: clientOwn,
-			results: [][]string{{"error"}}, needs: []string{"{{.P}}transportResponseBody{cs}"},
+			results: [][]string{{"error"}}, needs: []string{"{{.P}}transportResponseBody{cs}", "{{.P}}clientStream{cc}", "{{.P}}ClientConn{mu}"},
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl("if s := {{.R}}.cs.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
 		},
@@ -398,8 +408,10 @@ type {{.N}} struct {
 	// follow (its GohttpdbgSetState method): the bytes read (only valid
 	// during the call) and the error.
 	BodyRead func(state any, p []byte, err error)
-	// BodyClose runs on each Close of such a body, before the transport's.
-	BodyClose func(state any)
+	// BodyClose runs on each Close of such a body, before the transport's,
+	// with what GohttpdbgSetState asked it to keep (the first Close only;
+	// nil on the others).
+	BodyClose func(state, keep any)
 	// HTTP2Debug is the level GODEBUG=http2debug asked for at start: Go's
 	// own logging, left on, prints at that level.
 	HTTP2Debug int

@@ -71,7 +71,7 @@ var http1Hooks = hookSet{
 			// and is followed without a wrapper (docs/PROBES.md, "Cost").
 			kind: appendFields, recv: "bodyEOFSignal", label: "bodyEOFSignal",
 			lost: "client response bodies are followed through a wrapper",
-			code: tmpl("gohttpdbgState any; gohttpdbgGz, gohttpdbgFin bool; "),
+			code: tmpl("gohttpdbgState, gohttpdbgKeep any; gohttpdbgGz, gohttpdbgFin bool; "),
 		},
 		{
 			// Each read of an HTTP/1 response body: bytes, EOF, read after
@@ -87,7 +87,7 @@ return n, err`),
 		{
 			// Close, before net/http's (the probes count the first).
 			kind: wrapFunc, recv: "bodyEOFSignal", fn: "Close", results: [][]string{{"error"}},
-			requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
+			needs: []string{"bodyEOFSignal{mu}"}, requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl("if s := {{.R}}.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
 		},
 		{
@@ -188,13 +188,19 @@ func gohttpdbgBodyRead(s any, p []byte, n int, err error) {
 
 const bodyCloseHelper = `
 // gohttpdbgClose: the program closes a body the probes follow. A closed
-// body needs no finalizer (a second Close clears none: harmless).
+// body needs no finalizer (a second Close clears none: harmless), nor
+// what it kept for the probes, which the first Close alone hands back
+// (Close may be called from two goroutines at once: hence the lock).
 func (es *bodyEOFSignal) gohttpdbgClose(s any) {
+	es.mu.Lock()
+	keep := es.gohttpdbgKeep
+	es.gohttpdbgKeep = nil
+	es.mu.Unlock()
 	if es.gohttpdbgFin {
 		runtime.SetFinalizer(es, nil)
 	}
 	if h := GohttpdbgHTTP1.BodyClose; h != nil {
-		h(s)
+		h(s, keep)
 	}
 }
 `
@@ -206,9 +212,11 @@ const bodyStateHelper = `
 // returned and before the program has the body. finalize: the body is in
 // no cycle (known length, not decompressed: readLoop keeps no reference
 // to it once the response is handed over), so a finalizer on it runs when
-// the program drops it; otherwise the probes watch it by other means.
-func (es *bodyEOFSignal) GohttpdbgSetState(state any, finalize bool) {
-	es.gohttpdbgState = state
+// the program drops it. keep, if not nil, is referenced by the body alone
+// until its first Close hands it back (BodyClose): an object whose own
+// finalizer watches a body in a cycle.
+func (es *bodyEOFSignal) GohttpdbgSetState(state any, finalize bool, keep any) {
+	es.gohttpdbgState, es.gohttpdbgKeep = state, keep
 	if finalize {
 		es.gohttpdbgFin = true
 		runtime.SetFinalizer(es, gohttpdbgBodyGone)
@@ -217,9 +225,9 @@ func (es *bodyEOFSignal) GohttpdbgSetState(state any, finalize bool) {
 
 // GohttpdbgSetState: a decompressed body reports its reads (the program's
 // bytes) and its bodyEOFSignal its Close.
-func (gz *gzipReader) GohttpdbgSetState(state any, finalize bool) {
+func (gz *gzipReader) GohttpdbgSetState(state any, finalize bool, keep any) {
 	gz.body.gohttpdbgGz = true
-	gz.body.GohttpdbgSetState(state, finalize)
+	gz.body.GohttpdbgSetState(state, finalize, keep)
 }
 
 func gohttpdbgBodyGone(es *bodyEOFSignal) {
@@ -267,8 +275,10 @@ type GohttpdbgHTTP1HookSet struct {
 	// follow (its GohttpdbgSetState method): the bytes read (only valid
 	// during the call) and the error.
 	BodyRead func(state any, p []byte, err error)
-	// BodyClose runs on each Close of such a body, before net/http's.
-	BodyClose func(state any)
+	// BodyClose runs on each Close of such a body, before net/http's,
+	// with what GohttpdbgSetState asked it to keep (the first Close only;
+	// nil on the others).
+	BodyClose func(state, keep any)
 	// BodyGone runs when such a body, given a finalizer by
 	// GohttpdbgSetState, is garbage-collected.
 	BodyGone func(state any)

@@ -82,8 +82,8 @@ func init() {
 		// probes do (without a finalizer: the suite counts goroutines and
 		// objects, not the probes' leaks).
 		if resp != nil {
-			if b, ok := resp.Body.(interface{ GohttpdbgSetState(any, bool) }); ok {
-				b.GohttpdbgSetState(state, false)
+			if b, ok := resp.Body.(interface{ GohttpdbgSetState(any, bool, any) }); ok {
+				b.GohttpdbgSetState(state, false, state)
 			}
 		}
 	}
@@ -91,7 +91,12 @@ func init() {
 		_ = state.(*Request).Method
 		gohttpdbgSelfTestTouch(p)
 	}
-	GohttpdbgHTTP1.BodyClose = func(state any) { _ = state.(*Request).Method }
+	GohttpdbgHTTP1.BodyClose = func(state, keep any) {
+		_ = state.(*Request).Method
+		if keep != nil {
+			_ = keep.(*Request).Method
+		}
+	}
 	GohttpdbgHTTP1.Serve = func(srv *Server, h Handler, w ResponseWriter, r *Request) {
 		_ = len(r.Header)
 		h.ServeHTTP(w, r)

@@ -190,9 +190,9 @@ func TestIDStable(t *testing.T) {
 // no finalizer on it can run there.
 func leakLine(toolchain string) string {
 	if goMinor(toolchain) >= 27 {
-		return "body h1.leak: bytes=0 eof=false closes=0 read_after_close=false gone=false"
+		return "body h1.leak: bytes=0 eof=false closes=0 kept=0 read_after_close=false gone=false"
 	}
-	return "body h1.leak: bytes=0 eof=false closes=0 read_after_close=false gone=true"
+	return "body h1.leak: bytes=0 eof=false closes=0 kept=0 read_after_close=false gone=true"
 }
 
 // TestHooksFire builds testdata/e2e with the patch applied through
@@ -242,12 +242,12 @@ func TestHooksFire(t *testing.T) {
 			for _, want := range []string{"h2: hello HTTP/2.0", "h1: HTTP/1.1 400 Bad Request", "h1: HTTP/1.1 431", "h2c: hello HTTP/2.0", "xnet framer read: 1", "statuses: [400 431]",
 				// The body hooks: bytes as the program read them (gzip decoded),
 				// EOF, Close, a read after Close, a dropped body's finalizer.
-				"body h1.known: bytes=512 eof=true closes=1 read_after_close=true gone=false",
-				"body h1.chunked: bytes=1024 eof=true closes=1 read_after_close=false gone=false",
-				"body h1.gzip: bytes=512 eof=true closes=1 read_after_close=false gone=false",
+				"body h1.known: bytes=512 eof=true closes=1 kept=0 read_after_close=true gone=false",
+				"body h1.chunked: bytes=1024 eof=true closes=2 kept=1 read_after_close=false gone=false",
+				"body h1.gzip: bytes=512 eof=true closes=1 kept=1 read_after_close=false gone=false",
 				leakLine(e.name),
-				"body h2: bytes=14 eof=true closes=1 read_after_close=true gone=false",
-				"body h2c: bytes=14 eof=true closes=1 read_after_close=false gone=false"} {
+				"body h2: bytes=14 eof=true closes=1 kept=1 read_after_close=true gone=false",
+				"body h2c: bytes=14 eof=true closes=1 kept=1 read_after_close=false gone=false"} {
 				if !strings.Contains(string(out), want) {
 					t.Errorf("output lacks %q", want)
 				}

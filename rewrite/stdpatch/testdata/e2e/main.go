@@ -208,9 +208,13 @@ func bodyRead(state any, p []byte, err error) {
 	}
 }
 
-func bodyClose(state any) {
+func bodyClose(state, keep any) {
 	mu.Lock()
-	bodyFor(state.(string)).closes++
+	b := bodyFor(state.(string))
+	b.closes++
+	if keep != nil && *keep.(*string) == state.(string) {
+		b.kept++
+	}
 	mu.Unlock()
 }
 
@@ -219,6 +223,7 @@ type bodyState struct {
 	bytes          int
 	eof            bool
 	closes         int
+	kept           int // Close calls that handed back what the body kept
 	readAfterClose bool
 	gone           bool
 }
@@ -242,15 +247,20 @@ func bodyFor(name string) *bodyState {
 // bodyLine renders name's state (mu held).
 func bodyLine(name string) string {
 	b := bodyFor(name)
-	return fmt.Sprintf("body %s: bytes=%d eof=%v closes=%d read_after_close=%v gone=%v", name, b.bytes, b.eof, b.closes, b.readAfterClose, b.gone)
+	return fmt.Sprintf("body %s: bytes=%d eof=%v closes=%d kept=%d read_after_close=%v gone=%v", name, b.bytes, b.eof, b.closes, b.kept, b.readAfterClose, b.gone)
 }
 
-// follow hands resp.Body the state name, as the probes do; false if the
-// body has no GohttpdbgSetState method.
+// follow hands resp.Body the state name, as the probes do, and (unless
+// the body carries its finalizer itself) something to keep until Close;
+// false if the body has no GohttpdbgSetState method.
 func follow(resp *http.Response, name string, finalize bool) bool {
-	sb, ok := resp.Body.(interface{ GohttpdbgSetState(any, bool) })
+	sb, ok := resp.Body.(interface{ GohttpdbgSetState(any, bool, any) })
 	if ok {
-		sb.GohttpdbgSetState(name, finalize)
+		var keep any
+		if !finalize {
+			keep = &name
+		}
+		sb.GohttpdbgSetState(name, finalize, keep)
 	}
 	return ok
 }
@@ -292,6 +302,7 @@ func bodies1() {
 	resp.Body.Read(make([]byte, 1))
 	resp = get("/chunked", "h1.chunked", false)
 	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
 	resp.Body.Close()
 	resp = get("/gzip", "h1.gzip", false)
 	io.Copy(io.Discard, resp.Body)
