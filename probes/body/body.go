@@ -117,7 +117,11 @@ type trackedBody struct {
 // not.
 type leakSentinel struct{ st *State }
 
-func sentinelFinalized(s *leakSentinel) { bodyCollected(s.st) }
+func sentinelFinalized(s *leakSentinel) {
+	if s.st != nil { // nil: a pooled sentinel the pool dropped
+		bodyCollected(s.st)
+	}
+}
 
 var (
 	bodies  table.Registry[State] // the open bodies (/v1/bodies)
@@ -225,23 +229,28 @@ func (st *State) close() bool {
 }
 
 // With the std patch, net/http's own HTTP/1 response bodies (and HTTP/2's)
-// carry the body's state and call the hooks below on Read, Close and
-// collection: resp.Body stays net/http's, and following it allocates
-// nothing for a body of known length (see WrapResponse).
+// carry the body's state and call the hooks below on Read and Close:
+// resp.Body stays net/http's. The leak finalizer is on a sentinel the body
+// keeps until its first Close, which hands it back for the next body, so
+// following such a body allocates nothing and sets no finalizer once the
+// pool is warm.
 
 // stdBody is a net/http response body the std patch lets the probes follow
-// (see GohttpdbgSetState in rewrite/stdpatch): finalize puts the leak
-// finalizer on the body itself; keep is held by the body alone until its
-// first Close hands it back.
+// (see GohttpdbgSetState in rewrite/stdpatch): keep is held by the body
+// alone until its first Close hands it back.
 type stdBody interface {
-	GohttpdbgSetState(state any, finalize bool, keep any)
+	GohttpdbgSetState(state, keep any)
 }
 
-// sentinels recycles the leak sentinels of std bodies: a body's first
-// Close hands its sentinel back (StdClose), which nothing else references
-// then, so a steady flow of closed bodies in a cycle (chunked HTTP/1,
-// HTTP/2) allocates none. A leaked body's sentinel is not reused.
-var sentinels = sync.Pool{New: func() any { return new(leakSentinel) }}
+// sentinels are the leak sentinels of std bodies, each made with its
+// finalizer, which is never cleared: a sentinel back in the pool has a
+// nil st, and its finalizer does nothing if the pool drops it. A leaked
+// body's sentinel is not reused.
+var sentinels = sync.Pool{New: func() any {
+	s := new(leakSentinel)
+	runtime.SetFinalizer(s, sentinelFinalized)
+	return s
+}}
 
 // StdRead is the std patch's BodyRead hook.
 func StdRead(state any, p []byte, err error) {
@@ -251,23 +260,14 @@ func StdRead(state any, p []byte, err error) {
 }
 
 // StdClose is the std patch's BodyClose hook; keep is the body's sentinel
-// on its first Close.
+// on its first Close, which nothing else references then.
 func StdClose(state, keep any) {
 	if s, _ := keep.(*leakSentinel); s != nil {
-		runtime.SetFinalizer(s, nil)
 		s.st = nil
 		sentinels.Put(s)
 	}
 	if st, _ := state.(*State); st != nil {
 		st.close()
-	}
-}
-
-// StdGone is the std patch's BodyGone hook: a body that carried its
-// finalizer itself was collected.
-func StdGone(state any) {
-	if st, _ := state.(*State); st != nil {
-		bodyCollected(st)
 	}
 }
 
@@ -376,19 +376,11 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	st.owner, st.pool, st.flight = owner, pool, flight
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
-	// A body of known length over HTTP/1 is in no cycle (see below): the
-	// finalizer can be its own.
-	acyclic := resp.ContentLength >= 0 && resp.ProtoMajor == 1
 	if sb, ok := rc.(stdBody); ok {
 		// net/http's own body follows itself: no wrapper.
-		if acyclic {
-			sb.GohttpdbgSetState(st, true, nil)
-		} else {
-			s := sentinels.Get().(*leakSentinel)
-			s.st = st
-			runtime.SetFinalizer(s, sentinelFinalized)
-			sb.GohttpdbgSetState(st, false, s)
-		}
+		s := sentinels.Get().(*leakSentinel)
+		s.st = st
+		sb.GohttpdbgSetState(st, s)
 	} else {
 		wrap(resp, st)
 	}

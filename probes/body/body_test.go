@@ -200,20 +200,14 @@ func inventory(req uint64) bool {
 }
 
 // stdFake stands for a net/http body the std patch lets the probes follow
-// (GohttpdbgSetState): it reports its reads, Close and, when asked to
-// carry the finalizer, its collection, as the patched bodies do.
+// (GohttpdbgSetState): it reports its reads and Close, and keeps what it
+// is given until its first Close, as the patched bodies do.
 type stdFake struct {
 	r           io.Reader
 	state, keep any
-	finalize    bool
 }
 
-func (b *stdFake) GohttpdbgSetState(state any, finalize bool, keep any) {
-	b.state, b.finalize, b.keep = state, finalize, keep
-	if finalize {
-		runtime.SetFinalizer(b, func(b *stdFake) { StdGone(b.state) })
-	}
-}
+func (b *stdFake) GohttpdbgSetState(state, keep any) { b.state, b.keep = state, keep }
 
 func (b *stdFake) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
@@ -225,9 +219,6 @@ func (b *stdFake) Read(p []byte) (int, error) {
 
 func (b *stdFake) Close() error {
 	if b.state != nil {
-		if b.finalize {
-			runtime.SetFinalizer(b, nil)
-		}
 		keep := b.keep
 		b.keep = nil
 		StdClose(b.state, keep)
@@ -236,16 +227,14 @@ func (b *stdFake) Close() error {
 }
 
 // A body the std patch follows is not wrapped: it is handed the body's
-// state (a body of known length also its finalizer; any other a sentinel
-// that carries it, to keep until Close, which hands it back for reuse),
-// and its reports count as a wrapper's reads and Close do: bytes, EOF, one
-// end, a read after Close.
+// state and a sentinel that carries the leak finalizer, to keep until its
+// first Close, which hands it back for reuse; its reports count as a
+// wrapper's reads and Close do: bytes, EOF, one end, a read after Close.
 func TestStdBodyFollowed(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		length   int64
-		finalize bool
-	}{{"known length", 5, true}, {"unknown length", -1, false}} {
+		name   string
+		length int64
+	}{{"known length", 5}, {"unknown length", -1}} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := probetest.Record(t)
 			probetest.Configure(t, "all=1")
@@ -257,8 +246,8 @@ func TestStdBodyFollowed(t *testing.T) {
 				t.Fatalf("body %T: want the std body itself, followed", resp.Body)
 			}
 			sentinel, _ := fake.keep.(*leakSentinel)
-			if fake.finalize != tc.finalize || fake.state != st || (sentinel != nil) == tc.finalize || sentinel != nil && sentinel.st != st {
-				t.Fatalf("state %T, finalize %v, keep %T; want the body's state, finalize %v, a sentinel unless finalized", fake.state, fake.finalize, fake.keep, tc.finalize)
+			if fake.state != st || sentinel == nil || sentinel.st != st {
+				t.Fatalf("state %T, keep %T; want the body's state and a sentinel pointing at it", fake.state, fake.keep)
 			}
 			if b, err := io.ReadAll(resp.Body); err != nil || string(b) != "hello" {
 				t.Fatalf("read %q, %v", b, err)
@@ -266,7 +255,7 @@ func TestStdBodyFollowed(t *testing.T) {
 			resp.Body.Close()
 			resp.Body.Close()
 			resp.Body.Read(make([]byte, 1))
-			if sentinel != nil && sentinel.st != nil {
+			if sentinel.st != nil {
 				t.Error("a closed body's sentinel still points at its state: it is not reused")
 			}
 			ended, n, released, lost := o.snapshot()
@@ -284,7 +273,8 @@ func TestStdBodyFollowed(t *testing.T) {
 }
 
 // A body the std patch follows, dropped without Close, is reported when the
-// collector finds it: by its own finalizer (known length) or its sentinel's.
+// collector finds it, by its sentinel's finalizer; a pooled sentinel the
+// pool drops reports nothing.
 func TestStdBodyLeak(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -313,5 +303,23 @@ func TestStdBodyLeak(t *testing.T) {
 				t.Errorf("owner told: ended %d, lost %q; want 1, one", ended, lost)
 			}
 		})
+	}
+	// Closed bodies' sentinels, back in the pool, are dropped by it after
+	// two collections: their finalizers report nothing.
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=1")
+	for i := 0; i < 4; i++ {
+		resp := response("", -1)
+		resp.Body = &stdFake{r: strings.NewReader("hello")}
+		o := &owner{}
+		WrapResponse(resp, &State{}, origin("pooled.go:1", 9107), o, o, nil, probes.Mono())
+		resp.Body.Close()
+	}
+	for i := 0; i < 5; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := rec.Named("body.leak"); len(got) != 0 {
+		t.Errorf("body.leak from pooled sentinels: %+v", got)
 	}
 }

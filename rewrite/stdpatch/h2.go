@@ -79,12 +79,11 @@ const h2BodyHelper = `
 // GohttpdbgSetState makes the probes follow the response body: its reads
 // and Close go to the BodyRead and BodyClose hooks with state. The probes
 // call it once, after RoundTrip returned and before the program has the
-// body. finalize is ignored: the body points at its stream, which points
-// back at the response, so a finalizer on either would never run. keep,
-// if not nil, is referenced by the stream alone until the body's first
-// Close hands it back (BodyClose): an object whose own finalizer watches
-// the body.
-func (b {{.P}}transportResponseBody) GohttpdbgSetState(state interface{}, finalize bool, keep interface{}) {
+// body. keep is referenced by the stream alone until the body's first
+// Close hands it back (BodyClose): an object whose finalizer runs if the
+// program drops the body without closing it (the body itself is in a
+// cycle, stream -> response -> body, where no finalizer runs).
+func (b {{.P}}transportResponseBody) GohttpdbgSetState(state, keep interface{}) {
 	b.cs.gohttpdbgState, b.cs.gohttpdbgKeep = state, keep
 }
 

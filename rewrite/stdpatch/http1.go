@@ -71,7 +71,7 @@ var http1Hooks = hookSet{
 			// and is followed without a wrapper (docs/PROBES.md, "Cost").
 			kind: appendFields, recv: "bodyEOFSignal", label: "bodyEOFSignal",
 			lost: "client response bodies are followed through a wrapper",
-			code: tmpl("gohttpdbgState, gohttpdbgKeep any; gohttpdbgGz, gohttpdbgFin bool; "),
+			code: tmpl("gohttpdbgState, gohttpdbgKeep any; gohttpdbgGz bool; "),
 		},
 		{
 			// Each read of an HTTP/1 response body: bytes, EOF, read after
@@ -187,18 +187,14 @@ func gohttpdbgBodyRead(s any, p []byte, n int, err error) {
 `
 
 const bodyCloseHelper = `
-// gohttpdbgClose: the program closes a body the probes follow. A closed
-// body needs no finalizer (a second Close clears none: harmless), nor
-// what it kept for the probes, which the first Close alone hands back
+// gohttpdbgClose: the program closes a body the probes follow. What the
+// body kept for the probes goes back to them on the first Close alone
 // (Close may be called from two goroutines at once: hence the lock).
 func (es *bodyEOFSignal) gohttpdbgClose(s any) {
 	es.mu.Lock()
 	keep := es.gohttpdbgKeep
 	es.gohttpdbgKeep = nil
 	es.mu.Unlock()
-	if es.gohttpdbgFin {
-		runtime.SetFinalizer(es, nil)
-	}
 	if h := GohttpdbgHTTP1.BodyClose; h != nil {
 		h(s, keep)
 	}
@@ -206,34 +202,21 @@ func (es *bodyEOFSignal) gohttpdbgClose(s any) {
 `
 
 const bodyStateHelper = `
-// GohttpdbgSetState makes the probes follow the response body: its reads,
-// Close and (finalize) collection go to the BodyRead, BodyClose and
-// BodyGone hooks with state. The probes call it once, after roundTrip
-// returned and before the program has the body. finalize: the body is in
-// no cycle (known length, not decompressed: readLoop keeps no reference
-// to it once the response is handed over), so a finalizer on it runs when
-// the program drops it. keep, if not nil, is referenced by the body alone
-// until its first Close hands it back (BodyClose): an object whose own
-// finalizer watches a body in a cycle.
-func (es *bodyEOFSignal) GohttpdbgSetState(state any, finalize bool, keep any) {
+// GohttpdbgSetState makes the probes follow the response body: its reads
+// and Close go to the BodyRead and BodyClose hooks with state. The probes
+// call it once, after roundTrip returned and before the program has the
+// body. keep is referenced by the body alone until its first Close hands
+// it back (BodyClose): an object whose finalizer runs if the program drops
+// the body without closing it.
+func (es *bodyEOFSignal) GohttpdbgSetState(state, keep any) {
 	es.gohttpdbgState, es.gohttpdbgKeep = state, keep
-	if finalize {
-		es.gohttpdbgFin = true
-		runtime.SetFinalizer(es, gohttpdbgBodyGone)
-	}
 }
 
 // GohttpdbgSetState: a decompressed body reports its reads (the program's
 // bytes) and its bodyEOFSignal its Close.
-func (gz *gzipReader) GohttpdbgSetState(state any, finalize bool, keep any) {
+func (gz *gzipReader) GohttpdbgSetState(state, keep any) {
 	gz.body.gohttpdbgGz = true
-	gz.body.GohttpdbgSetState(state, finalize, keep)
-}
-
-func gohttpdbgBodyGone(es *bodyEOFSignal) {
-	if h := GohttpdbgHTTP1.BodyGone; h != nil {
-		h(es.gohttpdbgState)
-	}
+	gz.body.GohttpdbgSetState(state, keep)
 }
 `
 
@@ -279,9 +262,6 @@ type GohttpdbgHTTP1HookSet struct {
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
 	// nil on the others).
 	BodyClose func(state, keep any)
-	// BodyGone runs when such a body, given a finalizer by
-	// GohttpdbgSetState, is garbage-collected.
-	BodyGone func(state any)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
 ` + captureHookFields + `}

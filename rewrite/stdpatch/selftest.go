@@ -79,11 +79,11 @@ func init() {
 		_ = state.(*Request).Method
 		_ = resp != nil && resp.StatusCode > 0 || err != nil
 		// Every body net/http lets the probes follow is followed, as the
-		// probes do (without a finalizer: the suite counts goroutines and
-		// objects, not the probes' leaks).
+		// probes do (what it keeps has no finalizer: the suite counts
+		// goroutines and objects, not the probes' leaks).
 		if resp != nil {
-			if b, ok := resp.Body.(interface{ GohttpdbgSetState(any, bool, any) }); ok {
-				b.GohttpdbgSetState(state, false, state)
+			if b, ok := resp.Body.(interface{ GohttpdbgSetState(any, any) }); ok {
+				b.GohttpdbgSetState(state, state)
 			}
 		}
 	}

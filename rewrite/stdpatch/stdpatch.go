@@ -267,7 +267,7 @@ func addedFile(pkg, path, body string) []byte {
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
 	var imps []string
 	for _, c := range []struct{ name, path string }{
-		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"runtime", "runtime"}, {"time", "time"},
+		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"time", "time"},
 		{"http", "net/http"}, {"http2", pkgInternalH2},
 	} {
 		if used[c.name] && !(c.name == pkg) {

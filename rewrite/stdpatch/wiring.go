@@ -53,7 +53,6 @@ func gohttpdbgWire() bool {
 	h1.TLSConfig = gohttpdbgprobes.StdTLSConfig
 	h1.BodyRead = gohttpdbgbody.StdRead
 	h1.BodyClose = gohttpdbgbody.StdClose
-	h1.BodyGone = gohttpdbgbody.StdGone
 	if h1.ClientHooked {
 		h1.GotConn = gohttpdbgclient.StdGotConn
 		h1.Dial = gohttpdbgclient.StdDial

@@ -100,11 +100,6 @@ func main() {
 	h1.BodyClose = bodyClose
 	h2.BodyRead = bodyRead
 	h2.BodyClose = bodyClose
-	h1.BodyGone = func(state any) {
-		mu.Lock()
-		bodyFor(state.(string)).gone = true
-		mu.Unlock()
-	}
 
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -119,7 +114,7 @@ func main() {
 	req.Header.Set("Authorization", "Bearer secret")
 	resp, err := srv.Client().Do(req)
 	check(err)
-	follow(resp, "h2", false)
+	follow(resp, "h2")
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	resp.Body.Read(make([]byte, 1))
@@ -167,7 +162,7 @@ func main() {
 	}}
 	resp, err = (&http.Client{Transport: tr}).Get(h2cSrv.URL)
 	check(err)
-	follow(resp, "h2c", false)
+	follow(resp, "h2c")
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	fmt.Println("h2c:", string(b))
@@ -212,7 +207,8 @@ func bodyClose(state, keep any) {
 	mu.Lock()
 	b := bodyFor(state.(string))
 	b.closes++
-	if keep != nil && *keep.(*string) == state.(string) {
+	if k, _ := keep.(*keepBox); k != nil && k.name == state.(string) {
+		runtime.SetFinalizer(k, nil)
 		b.kept++
 	}
 	mu.Unlock()
@@ -250,25 +246,30 @@ func bodyLine(name string) string {
 	return fmt.Sprintf("body %s: bytes=%d eof=%v closes=%d kept=%d read_after_close=%v gone=%v", name, b.bytes, b.eof, b.closes, b.kept, b.readAfterClose, b.gone)
 }
 
-// follow hands resp.Body the state name, as the probes do, and (unless
-// the body carries its finalizer itself) something to keep until Close;
-// false if the body has no GohttpdbgSetState method.
-func follow(resp *http.Response, name string, finalize bool) bool {
-	sb, ok := resp.Body.(interface{ GohttpdbgSetState(any, bool, any) })
+// follow hands resp.Body the state name, as the probes do, and a box to
+// keep until Close whose finalizer notes the body gone; false if the body
+// has no GohttpdbgSetState method.
+func follow(resp *http.Response, name string) bool {
+	sb, ok := resp.Body.(interface{ GohttpdbgSetState(any, any) })
 	if ok {
-		var keep any
-		if !finalize {
-			keep = &name
-		}
-		sb.GohttpdbgSetState(name, finalize, keep)
+		keep := &keepBox{name}
+		runtime.SetFinalizer(keep, func(k *keepBox) {
+			mu.Lock()
+			bodyFor(k.name).gone = true
+			mu.Unlock()
+		})
+		sb.GohttpdbgSetState(name, keep)
 	}
 	return ok
 }
 
+// keepBox is what a followed body keeps until its first Close.
+type keepBox struct{ name string }
+
 // bodies1 follows HTTP/1 response bodies: one of known length read to EOF,
 // closed, then read again; a chunked one; a gzip-decoded one (its bytes
 // are the program's, decoded); one of known length dropped without Close,
-// which its finalizer reports.
+// which the finalizer of what it kept reports.
 func bodies1() {
 	payload := strings.Repeat("payload ", 64)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -288,26 +289,26 @@ func bodies1() {
 		}
 	}))
 	defer srv.Close()
-	get := func(path, name string, finalize bool) *http.Response {
+	get := func(path, name string) *http.Response {
 		resp, err := http.Get(srv.URL + path)
 		check(err)
-		if !follow(resp, name, finalize) {
+		if !follow(resp, name) {
 			fmt.Printf("body %s: %T has no GohttpdbgSetState\n", name, resp.Body)
 		}
 		return resp
 	}
-	resp := get("/known", "h1.known", true)
+	resp := get("/known", "h1.known")
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	resp.Body.Read(make([]byte, 1))
-	resp = get("/chunked", "h1.chunked", false)
+	resp = get("/chunked", "h1.chunked")
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	resp.Body.Close()
-	resp = get("/gzip", "h1.gzip", false)
+	resp = get("/gzip", "h1.gzip")
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	get("/known", "h1.leak", true)
+	get("/known", "h1.leak")
 	for i := 0; i < 50; i++ {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
