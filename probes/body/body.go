@@ -216,7 +216,9 @@ func (st *State) close() bool {
 		return false
 	}
 	st.unregister()
-	st.done(probes.Mono())
+	if !st.flightDone.Load() { // read to EOF, the request already ended
+		st.done(probes.Mono())
+	}
 	eof := st.eof.Load()
 	lvl := probes.Level(probes.Body)
 	if lvl >= 2 {
