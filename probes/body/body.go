@@ -357,7 +357,8 @@ func bodyCollected(st *State) {
 }
 
 // WrapResponse wraps resp.Body, a client response's, in st, the state its
-// request keeps for it; o names the request, owner is told of the body's
+// request keeps for it; o names the request (it may be st's own Origin,
+// filled by the request), owner is told of the body's
 // end, pool is the owner's connection pool (ReportHeld), flight the gc
 // probe's record of the request (nil when the gc probe is off), now the time
 // its response headers came. It reports whether the body was wrapped:
@@ -373,7 +374,10 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	if flight != nil {
 		flight.Responded(now)
 	}
-	st.Origin, st.id, st.opened = *o, bodyIDs.Add(1), now
+	if o != &st.Origin {
+		st.Origin = *o
+	}
+	st.id, st.opened = bodyIDs.Add(1), now
 	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
 	st.owner, st.pool, st.flight = owner, pool, flight
 	st.capture = probes.JournalCaptures(o.Req)
