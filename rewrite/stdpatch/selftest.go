@@ -124,6 +124,8 @@ func init() {
 		}
 		gohttpdbgSelfTestTouch(frame)
 	}
+	h.BodyRead = GohttpdbgHTTP1.BodyRead
+	h.BodyClose = GohttpdbgHTTP1.BodyClose
 	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
 		for _, f := range fields {
 			gohttpdbgSelfTestTouch([]byte(f))
