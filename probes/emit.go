@@ -120,9 +120,68 @@ func writerTick(r *Ring) {
 // reports new drops; drainMu is held. What events leave for a reader (raw
 // events, AddHeader's attribute) is rendered only for one that reads
 // them: the sink, a subscriber, or Recent (which renders its copies);
-// with GOHTTPDBG_OUT=off and nobody following, draining costs a copy per
-// event.
+// with GOHTTPDBG_OUT=off and nobody following, draining copies only the
+// events Recent can still return (drainUnread).
 func drainLocked(r *Ring) int {
+	sinkMu.Lock()
+	unread := sink == nil || sinkErr
+	sinkMu.Unlock()
+	var n int
+	if unread && !subs.active() {
+		n = drainUnread(r)
+	} else {
+		n = drainRead(r)
+	}
+	if d := r.Dropped(); d > dropsReported {
+		if Level(Admin) >= 1 {
+			e := Event{Time: Now(), Probe: Admin, Sev: Warn, Name: "admin.dropped",
+				Msg: "events lost: the sink or a subscriber is slower than the probes"}
+			e.AddInt("count", int64(d-dropsReported))
+			e.AddInt("total", int64(d))
+			writeAndDispatch(&e)
+		}
+		dropsReported = d
+	}
+	if n > 0 {
+		sinkMu.Lock()
+		flushLocked()
+		sinkMu.Unlock()
+	}
+	return n
+}
+
+// drainUnread is drainLocked's when no event leaving the ring has a
+// reader (GOHTTPDBG_OUT=off, nobody following): of what waits, only the
+// last recentCap events can still be seen (Recent), so those before them
+// are counted and dropped uncopied, and the rest go straight into the
+// recent buffer. A subscriber that arrives meanwhile sees the next drain.
+func drainUnread(r *Ring) int {
+	n := 0
+	for extra := r.Len() - recentCap; extra > 0; extra-- {
+		p, ok := r.Skip()
+		if !ok {
+			break
+		}
+		countEmit(p)
+		n++
+	}
+	recentMu.Lock()
+	for k := 0; k < r.Cap(); k++ { // bounded: producers may keep adding
+		e := &recentBuf[recentN%recentCap]
+		if !r.Get(e) {
+			break
+		}
+		countEmit(e.Probe)
+		recentN++
+		n++
+	}
+	recentMu.Unlock()
+	return n
+}
+
+// drainRead is drainLocked's when the sink or a subscriber reads the
+// events: each is rendered for them, written and dispatched.
+func drainRead(r *Ring) int {
 	n := 0
 	for {
 		k := 0
@@ -147,21 +206,6 @@ func drainLocked(r *Ring) int {
 		if k < len(drainBuf) {
 			break
 		}
-	}
-	if d := r.Dropped(); d > dropsReported {
-		if Level(Admin) >= 1 {
-			e := Event{Time: Now(), Probe: Admin, Sev: Warn, Name: "admin.dropped",
-				Msg: "events lost: the sink or a subscriber is slower than the probes"}
-			e.AddInt("count", int64(d-dropsReported))
-			e.AddInt("total", int64(d))
-			writeAndDispatch(&e)
-		}
-		dropsReported = d
-	}
-	if n > 0 {
-		sinkMu.Lock()
-		flushLocked()
-		sinkMu.Unlock()
 	}
 	return n
 }
@@ -313,7 +357,8 @@ func EmitRaw(raw *RawEvent) {
 }
 
 // renderLazy completes what an event left for its reader: a raw event's
-// name, message and attributes, a header attribute's text (AddHeader),
+// name, message and attributes, a header's text (AddHeader, AddFields,
+// SetFieldsMsg),
 // and the redaction of the URLs its free text quotes (redactEventText).
 // Every reader (the sink, subscribers, Recent) calls it first.
 func renderLazy(e *Event) {
@@ -321,7 +366,14 @@ func renderLazy(e *Event) {
 		renderRaw(e)
 	}
 	if e.headers != nil {
-		e.Attrs[e.headersAt].Str = formatFields(e.headers)
+		switch e.headersForm {
+		case fieldsSorted:
+			e.Attrs[e.headersAt].Str = formatFields(e.headers)
+		case fieldsInOrder:
+			e.Attrs[e.headersAt].Str = formatFieldsInOrder(e.headers)
+		case fieldsMsg:
+			e.Msg = FormatFieldsMsg(e.headers)
+		}
 		e.headers = nil
 	}
 	if !e.textDone {

@@ -249,3 +249,31 @@ func TestWriterIdlesAndWakes(t *testing.T) {
 		})
 	}
 }
+
+// With no sink and no subscriber the drain copies only the events Recent
+// can still return: of more than recentCap waiting, Recent has the last
+// recentCap in order, and every one of them is counted as emitted.
+func TestDrainUnreadKeepsTheLastForRecent(t *testing.T) {
+	useSink(t, nil)
+	const n = recentCap + 100
+	before := Emitted(GC)
+	drainMu.Lock() // hold the writer off, so that all n wait in the ring
+	for i := 1; i <= n; i++ {
+		e := Event{Probe: GC, Sev: Debug, Name: "gc.test", Req: uint64(i)}
+		Emit(&e)
+	}
+	drainMu.Unlock()
+	Flush()
+	if got := Emitted(GC) - before; got != n {
+		t.Errorf("Emitted(GC) grew by %d, want %d", got, n)
+	}
+	recent := Recent(nil)
+	if len(recent) != recentCap {
+		t.Fatalf("Recent returned %d events, want %d", len(recent), recentCap)
+	}
+	for i, e := range recent {
+		if want := uint64(n - recentCap + 1 + i); e.Name != "gc.test" || e.Req != want {
+			t.Fatalf("Recent[%d] = %s req=%d, want gc.test req=%d", i, e.Name, e.Req, want)
+		}
+	}
+}
