@@ -277,3 +277,75 @@ func TestDrainUnreadKeepsTheLastForRecent(t *testing.T) {
 		}
 	}
 }
+
+// An event built in place (Reserve, Publish) reaches the sink as Emit's
+// would, with its time set and nothing of the slot's previous event; the
+// reader waits for a reserved slot, so events published after it do not
+// pass it; with the ring full and its oldest slot still reserved,
+// Reserve drops its event rather than wait.
+func TestReservePublish(t *testing.T) {
+	s := &memSink{}
+	useSink(t, s)
+	r := startRing()
+	// Leave something in every slot: Reserve must hand out a zeroed one.
+	drainMu.Lock()
+	for i := 0; i < r.Cap(); i++ {
+		e := Event{Probe: GC, Sev: Debug, Name: "gc.old", Msg: "old", Site: "old.go:1", More: []Attr{String("x", "y")}}
+		e.AddString("old", "1")
+		e.AddHeader("headers", http.Header{"A": {"1"}})
+		Emit(&e)
+	}
+	drainMu.Unlock()
+	Flush()
+
+	e, tk := Reserve()
+	if e == nil {
+		t.Fatal("Reserve: no slot in an empty ring")
+	}
+	if e.Name != "" || e.Msg != "" || e.Site != "" || e.NAttrs != 0 || e.More != nil || e.headers != nil || e.Time != 0 {
+		t.Fatalf("Reserve returned a slot not zeroed: %+v", *e)
+	}
+	e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.response", 7
+	e.AddInt("status", 200)
+	e.AddHeader("headers", http.Header{"Authorization": {"Bearer s3cr3t"}})
+	after := Event{Probe: Frame, Sev: Debug, Name: "frame.read", Req: 8}
+	Emit(&after)
+	Flush()
+	if got := s.named("frame.read"); len(got) != 0 {
+		t.Fatalf("an event published after a reserved slot passed it: %+v", got)
+	}
+	Publish(tk)
+	Flush()
+	got := s.named("header.response")
+	if len(got) != 1 || got[0].Req != 7 || got[0].Time == 0 || got[0].NumAttrs() != 2 {
+		t.Fatalf("sink got %+v", got)
+	}
+	if a, _ := got[0].Attr("headers"); a.Str != "Authorization: [REDACTED]" {
+		t.Errorf("headers attr %q", a.Str)
+	}
+	if f := s.named("frame.read"); len(f) != 1 || f[0].Req != 8 {
+		t.Errorf("the event after it: %+v", f)
+	}
+
+	// A reserved slot nobody publishes yet, then a full ring: Reserve
+	// and Emit drop, they do not wait.
+	drainMu.Lock()
+	defer drainMu.Unlock()
+	held, htk := Reserve()
+	if held == nil {
+		t.Fatal("Reserve: no slot")
+	}
+	before := r.Dropped()
+	for i := 0; i < r.Cap(); i++ {
+		e := Event{Probe: Frame, Sev: Debug, Name: "frame.read"}
+		Emit(&e)
+	}
+	if e, _ := Reserve(); e != nil {
+		t.Fatal("Reserve found a slot in a full ring")
+	}
+	if r.Dropped()-before < 2 {
+		t.Errorf("dropped %d, want the overflowing Emit's and Reserve's", r.Dropped()-before)
+	}
+	held.Probe, held.Sev, held.Name = Header, Info, "header.request"
+	Publish(htk)
+}
