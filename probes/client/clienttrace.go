@@ -346,13 +346,17 @@ func (cr *Request) traceWroteHeaders() {
 	// are collected after them, never over them.
 	cr.full.hdr, cr.full.hdrSize = fields[len(fields):len(fields)], 0
 	cr.mu.Unlock()
-	var e probes.Event
-	cr.fill(&e, probes.Header, probes.Info, "header.request", "client sent request headers")
+	url := cr.url()
+	e, t := probes.Reserve() // built in the ring: no copy
+	if e == nil {
+		return
+	}
+	cr.fill(e, probes.Header, probes.Info, "header.request", "client sent request headers")
 	e.AddString("method", cr.req.Method)
-	e.AddString("url", cr.url())
+	e.AddString("url", url)
 	e.AddInt("size", int64(size))
 	e.AddFields("headers", fields)
-	probes.Emit(&e)
+	probes.Publish(t)
 }
 
 func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) {

@@ -636,11 +636,15 @@ func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
 		}
 	}
 	if lvl >= 2 {
-		var e probes.Event
-		c.fill(&e, probes.Debug, "frame.headers", streamID, "")
-		e.SetFieldsMsg(append([]string(nil), fields...))
-		e.AddInt("fields", int64(len(fields)/2))
-		probes.Emit(&e)
+		f := append([]string(nil), fields...)
+		e, t := probes.Reserve() // built in the ring: no copy
+		if e == nil {
+			return
+		}
+		c.fill(e, probes.Debug, "frame.headers", streamID, "")
+		e.SetFieldsMsg(f)
+		e.AddInt("fields", int64(len(f)/2))
+		probes.Publish(t)
 	}
 }
 
