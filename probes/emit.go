@@ -420,6 +420,9 @@ func renderRaw(e *Event) {
 	kind := e.RawKind
 	e.RawKind = 0
 	e.Name, e.Site, e.Msg, e.NAttrs, e.Attrs = "", "", "", 0, [MaxAttrs]Attr{}
+	// PutRaw writes no pointer: the header the slot's previous event left
+	// for its reader is still there, and is not this event's.
+	e.headers = nil
 	if f := rawRenderers[kind&7].Load(); f != nil {
 		(*f)(e)
 	}

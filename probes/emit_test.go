@@ -349,3 +349,50 @@ func TestReservePublish(t *testing.T) {
 	held.Probe, held.Sev, held.Name = Header, Info, "header.request"
 	Publish(htk)
 }
+
+// A raw event is put into a ring slot over what the slot's previous
+// event left (PutRaw writes no pointer): a header left there for a
+// reader to render must not reach the raw event's message or attributes.
+func TestRawEventIgnoresPreviousHeaders(t *testing.T) {
+	RegisterRaw(7, func(e *Event) {
+		e.Name, e.Msg = "test.raw", "rendered"
+		for i := 0; i < 4; i++ {
+			e.AddString("k", "v")
+		}
+	})
+	t.Cleanup(func() { rawRenderers[7].Store(nil) })
+	s := &memSink{}
+	useSink(t, s)
+	r := startRing()
+	for round := 0; round < 2; round++ {
+		for i := 0; i < r.Cap(); i++ {
+			e := Event{Probe: Header, Sev: Info, Name: "header.old"}
+			if round == 0 {
+				e.AddInt("size", 1)
+				e.AddHeader("headers", http.Header{"A": {"stale"}})
+			} else {
+				e.SetFieldsMsg([]string{"a", "stale"})
+			}
+			Emit(&e)
+		}
+		Flush()
+		for i := 0; i < r.Cap(); i++ {
+			EmitRaw(&RawEvent{Probe: Frame, Sev: Debug, Kind: 7, Conn: uint64(i + 1)})
+		}
+		Flush()
+		got := s.named("test.raw")
+		if len(got) != r.Cap()*(round+1) {
+			t.Fatalf("round %d: sink got %d raw events", round, len(got))
+		}
+		for _, e := range got {
+			if e.Msg != "rendered" || e.NumAttrs() != 4 {
+				t.Fatalf("round %d: raw event rendered with a previous event's header: %+v", round, e)
+			}
+			for i := 0; i < e.NumAttrs(); i++ {
+				if a := e.AttrAt(i); a.Str != "v" {
+					t.Fatalf("round %d: attribute %d = %q", round, i, a.Str)
+				}
+			}
+		}
+	}
+}
