@@ -344,7 +344,7 @@ func (cr *Request) traceWroteHeaders() {
 	fields, size := cr.full.hdr, cr.full.hdrSize
 	// The event keeps fields until it is read: the headers of a retry
 	// are collected after them, never over them.
-	cr.full.hdr, cr.full.hdrSize = fields[len(fields):len(fields)], 0
+	cr.full.hdr, cr.full.hdrSize = fields[len(fields):], 0
 	cr.mu.Unlock()
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
