@@ -39,7 +39,8 @@ type Ticket struct {
 // (Debug or Info) built in place, or nil when the ring has no free slot
 // (the event is dropped and counted, as Emit's would be). The caller
 // fills it and publishes it with Publish(t), calling nothing in between
-// that may block or panic: the ring's reader waits for the slot. Built
+// that may wait on anything or panic: the ring's reader waits for the
+// slot (producers do not: they take the next ones). Built
 // there rather than on the caller's frame, the event costs no copy, and
 // no stack: an Event is about 600 bytes, which grew the stack of the
 // short-lived goroutine (an HTTP/2 handler's) that built it.
@@ -151,7 +152,7 @@ func writerTick(r *Ring) {
 
 // drainLocked moves every event in r to the sink and the subscribers and
 // reports new drops; drainMu is held. What events leave for a reader (raw
-// events, AddHeader's attribute) is rendered only for one that reads
+// events, header fields) is rendered only for one that reads
 // them: the sink, a subscriber, or Recent (which renders its copies);
 // with GOHTTPDBG_OUT=off and nobody following, draining copies only the
 // events Recent can still return (drainUnread).
@@ -391,8 +392,8 @@ func EmitRaw(raw *RawEvent) {
 
 // renderLazy completes what an event left for its reader: a raw event's
 // name, message and attributes, a header's text (AddHeader, AddFields,
-// SetFieldsMsg),
-// and the redaction of the URLs its free text quotes (redactEventText).
+// SetFieldsMsg), and the redaction of the URLs its free text quotes
+// (redactEventText).
 // Every reader (the sink, subscribers, Recent) calls it first.
 func renderLazy(e *Event) {
 	if e.RawKind != 0 {

@@ -133,11 +133,11 @@ type Event struct {
 	RawKind uint8
 	Raw     [RawLen]byte
 
-	// headers are the fields (name, value, name, value…) of the header
-	// AddHeader or AddFields recorded for attribute headersAt, or
-	// SetFieldsMsg for the message (headersForm says which, and how), rendered by
-	// the first reader (see renderLazy); nil once rendered, or when there
-	// is none.
+	// headers are the fields (name, value, name, value…) that AddHeader
+	// or AddFields recorded for attribute headersAt, or SetFieldsMsg for
+	// the message (headersForm says which, and how), rendered by the
+	// first reader (see renderLazy); nil once rendered, or when there is
+	// none.
 	headers     []string
 	headersAt   uint8
 	headersForm fieldsForm
