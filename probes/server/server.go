@@ -410,12 +410,16 @@ func (sr *serverRequest) requestHeaders() {
 }
 
 // The events are out of line: see the comment above emitReadAfterClose.
+// This one is built in the ring, as responseHeaders'.
 //
 //go:noinline
 func (sr *serverRequest) emitRequestHeaders(size int) {
 	r := sr.r
-	var e probes.Event
-	sr.fill(&e, probes.Header, probes.Info, "header.request", "server received request headers")
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	sr.fill(e, probes.Header, probes.Info, "header.request", "server received request headers")
 	e.AddString("method", r.Method)
 	e.AddString("url", sr.line)
 	e.AddString("host", r.Host)
@@ -423,7 +427,7 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	e.AddInt("size", int64(size))
 	e.AddHeader("headers", r.Header)
 	e.AddString("remote", r.RemoteAddr)
-	probes.Emit(&e)
+	probes.Publish(t)
 }
 
 //go:noinline
@@ -440,14 +444,21 @@ func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
 	probes.Emit(&e)
 }
 
+// responseHeaders builds its event in the ring (probes.Reserve): it runs
+// deep in the handler's goroutine, whose stack an Event on the frame
+// grew on most HTTP/2 requests.
 func (sr *serverRequest) responseHeaders(status int, h http.Header) {
-	var e probes.Event
-	sr.fill(&e, probes.Header, probes.Info, "header.response", "server sent response headers")
+	size, dur := probes.HeaderSize(h), probes.SinceMono(sr.start)
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	sr.fill(e, probes.Header, probes.Info, "header.response", "server sent response headers")
 	e.AddInt("status", int64(status))
-	e.AddInt("size", int64(probes.HeaderSize(h)))
+	e.AddInt("size", int64(size))
 	e.AddHeader("headers", h)
-	e.AddDuration("dur", probes.SinceMono(sr.start))
-	probes.Emit(&e)
+	e.AddDuration("dur", dur)
+	probes.Publish(t)
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
