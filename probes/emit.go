@@ -38,8 +38,9 @@ type Ticket struct {
 // Reserve returns the ring's next slot, zeroed, for a level-2 event
 // (Debug or Info) built in place, or nil when the ring has no free slot
 // (the event is dropped and counted, as Emit's would be). The caller
-// fills it and publishes it with Publish(t), calling nothing in between
-// that may wait on anything or panic: the ring's reader waits for the
+// fills it and publishes it with Publish(t), deferred right after the nil
+// check (a panic while filling still publishes it), calling nothing in
+// between that may wait on anything: the ring's reader waits for the
 // slot (producers do not: they take the next ones). Built
 // there rather than on the caller's frame, the event costs no copy, and
 // no stack: an Event is about 600 bytes, which grew the stack of the

@@ -351,12 +351,14 @@ func (cr *Request) traceWroteHeaders() {
 	if e == nil {
 		return
 	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
 	cr.fill(e, probes.Header, probes.Info, "header.request", "client sent request headers")
 	e.AddString("method", cr.req.Method)
 	e.AddString("url", url)
 	e.AddInt("size", int64(size))
 	e.AddFields("headers", fields)
-	probes.Publish(t)
 }
 
 func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) {

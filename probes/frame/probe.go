@@ -641,10 +641,12 @@ func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
 		if e == nil {
 			return
 		}
+		// Published even if building it panics: a reserved slot holds the
+		// drain back until then.
+		defer probes.Publish(t)
 		c.fill(e, probes.Debug, "frame.headers", streamID, "")
 		e.SetFieldsMsg(f)
 		e.AddInt("fields", int64(len(f)/2))
-		probes.Publish(t)
 	}
 }
 

@@ -419,6 +419,9 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	if e == nil {
 		return
 	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
 	sr.fill(e, probes.Header, probes.Info, "header.request", "server received request headers")
 	e.AddString("method", r.Method)
 	e.AddString("url", sr.line)
@@ -427,7 +430,6 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	e.AddInt("size", int64(size))
 	e.AddHeader("headers", r.Header)
 	e.AddString("remote", r.RemoteAddr)
-	probes.Publish(t)
 }
 
 //go:noinline
@@ -453,12 +455,14 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header) {
 	if e == nil {
 		return
 	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
 	sr.fill(e, probes.Header, probes.Info, "header.response", "server sent response headers")
 	e.AddInt("status", int64(status))
 	e.AddInt("size", int64(size))
 	e.AddHeader("headers", h)
 	e.AddDuration("dur", dur)
-	probes.Publish(t)
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
