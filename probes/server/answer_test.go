@@ -72,7 +72,6 @@ func (w *stdWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 func (w *stdWriter) ReadFrom(r io.Reader) (int64, error) { return io.Copy(struct{ io.Writer }{w}, r) }
 
-//lint:ignore SA1019 net/http's writers implement CloseNotifier
 func (w *stdWriter) CloseNotify() <-chan bool { return nil }
 
 func newStdWriter() *stdWriter { return &stdWriter{ResponseRecorder: httptest.NewRecorder()} }
