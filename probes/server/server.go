@@ -177,7 +177,7 @@ type serverRequest struct {
 	start int64 // mono
 	r     *http.Request
 	// flight is the gc probe's record of the request (used when the gc
-	// probe is on): part of the one allocation a served request costs.
+	// probe is on): part of the request's state, which is recycled.
 	// body is its request body's state, nil when the body is not watched;
 	// it has an allocation of its own, made with the body's wrapper, which
 	// the handler may keep after the request ended.
@@ -508,7 +508,9 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header) {
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
-// at header level 2, or for a request with a body to watch, and only around the two ResponseWriter
+// at header level 2, under a capture rule, with a span, for a request with
+// a body to watch, or for the journal around a writer without the std
+// patch's accessor (stdAnswer); and only around the two ResponseWriter
 // implementations of net/http, whose optional interfaces it reproduces
 // exactly (rwH1, rwH2), so a handler's type assertions behave the same.
 type respWriter struct {
