@@ -277,8 +277,11 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	k := table.HeaderKey(r.Header)
 	if following.Has(k) {
 		// An inner wrapper: the registration's site names the handler
-		// better than the server's (the outer follower's) does.
-		if outer := following.Get(k); outer != nil && site != "" {
+		// better than the server's (the outer follower's) does. (The
+		// key check: an inner handler still running after the outer one
+		// returned, as TimeoutHandler's may, must not name another
+		// request's recycled state.)
+		if outer := following.Get(k); outer != nil && site != "" && outer.key == k {
 			outer.regSite = site
 		}
 		return nil
