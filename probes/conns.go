@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 	"weak"
+
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
 var reqIDs, connIDs atomic.Uint64
@@ -103,12 +105,14 @@ func fromStateWord(w uint64) (state string, since int64) {
 const maxConns = 8192
 
 // conns is looked up several times a request (every ConnState change,
-// every GotConn): lookups go to connsFast, without a lock; connsMu orders
-// insertions, evictions and the inventory.
+// every GotConn): lookups go to connsFast, without a lock or a runtime
+// map; connsMu orders insertions, evictions and the inventory. An entry
+// that finds no free slot in connsFast (more connections than it holds)
+// is looked up in conns, under the lock.
 var (
 	connsMu   sync.Mutex
 	conns     = map[uintptr]*ConnEntry{}
-	connsFast sync.Map // uintptr → *ConnEntry, the same entries as conns
+	connsFast table.KeyTable[ConnEntry] // the same entries as conns, as many as fit
 )
 
 // ConnID returns the id of c, assigning one the first time c is seen, so
@@ -134,10 +138,8 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 		return nil
 	}
 	key := v.Pointer()
-	if e, ok := connsFast.Load(key); ok {
-		if e := e.(*ConnEntry); side == "" || e.sideSet.Load() {
-			return e
-		}
+	if e := connsFast.Get(key); e != nil && (side == "" || e.sideSet.Load()) {
+		return e
 	}
 	connsMu.Lock()
 	defer connsMu.Unlock()
@@ -165,7 +167,7 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 		watchConn(e, p)
 	}
 	conns[key] = e
-	connsFast.Store(key, e)
+	connsFast.Put(key, e)
 	return e
 }
 
@@ -237,7 +239,7 @@ func forgetConn(k connKey) {
 	connsMu.Lock()
 	if e := conns[k.addr]; e != nil && e.info.ID == k.id {
 		delete(conns, k.addr)
-		connsFast.Delete(k.addr)
+		connsFast.Remove(k.addr)
 	}
 	connsMu.Unlock()
 }
@@ -250,7 +252,7 @@ func evictOldestLocked() {
 		}
 	}
 	delete(conns, oldest.key)
-	connsFast.Delete(oldest.key)
+	connsFast.Remove(oldest.key)
 }
 
 // ID returns the connection's id; 0 for a nil e.

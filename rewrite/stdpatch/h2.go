@@ -220,12 +220,13 @@ return n, err`),
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl("if s := {{.R}}.cs.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
 		},
-	}, h2DebugHooks...),
+	}, append(answerH2Hooks, h2DebugHooks...)...),
 	helpers: []helper{
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2BodyHelper), after: []string{"h2body"}},
 		{code: tmpl(h2Helpers + h2DebugRedact)},
 		{code: tmpl(streamIDHelper), after: []string{"{{.P}}responseWriter"}},
+		{code: tmpl(answerH2Helper), after: []string{"answer"}},
 		{code: tmpl(h2DebugTakeover), after: []string{"takeover"}},
 	},
 }
@@ -411,6 +412,9 @@ type {{.N}} struct {
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
 	// nil on the others).
 	BodyClose func(state, keep any)
+	// Now is the probes' clock: the server's response writer reads it when
+	// its header is written, if the probes asked (GohttpdbgWatch).
+	Now func() int64
 	// HTTP2Debug is the level GODEBUG=http2debug asked for at start: Go's
 	// own logging, left on, prints at that level.
 	HTTP2Debug int

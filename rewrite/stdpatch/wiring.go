@@ -43,6 +43,7 @@ func gohttpdbgWire() bool {
 	h2.Write = gohttpdbgframe.Write
 	h2.Headers = gohttpdbgframe.Headers
 	h2.DebugRedact = gohttpdbgframe.DebugRedact
+	h2.Now = gohttpdbgprobes.Mono
 	h2.BodyRead = gohttpdbgbody.StdRead
 	h2.BodyClose = gohttpdbgbody.StdClose
 	gohttpdbgframe.SetGoHTTP2Debug(h2.HTTP2Debug)
@@ -51,6 +52,7 @@ func gohttpdbgWire() bool {
 	h1.ServerReject = gohttpdbgreject.ServerReject
 	h1.ClientReadError = gohttpdbgreject.ClientReadError
 	h1.TLSConfig = gohttpdbgprobes.StdTLSConfig
+	h1.Now = gohttpdbgprobes.Mono
 	h1.BodyRead = gohttpdbgbody.StdRead
 	h1.BodyClose = gohttpdbgbody.StdClose
 	if h1.ClientHooked {
