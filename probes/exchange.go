@@ -300,8 +300,10 @@ func JournalPhase(id uint64, phase int, v int64) {
 
 // JournalClientResponse records the outcome of client request id, sent
 // as req (via names the library frame that sent it, if any); done says
-// that it ends the exchange (no body to wait for).
-func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, err error, now int64, done bool) {
+// that it ends the exchange (no body to wait for). hdrSize is the size of
+// resp's header block when the caller measured it (HeaderSize + status
+// line), else -1.
+func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, err error, now int64, done bool, hdrSize int) {
 	s := lockedSlot(id)
 	if s == nil {
 		return
@@ -319,7 +321,10 @@ func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.
 			// getConn, and a new one is always seen dialing.
 			s.reused = true
 		}
-		s.respHS = HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+		if hdrSize < 0 {
+			hdrSize = HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+		}
+		s.respHS = hdrSize
 		if Level(Header) >= 2 || s.cap != nil {
 			s.respHdr = appendFields(s.respHdr, resp.Header)
 		}

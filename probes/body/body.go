@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"runtime"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,12 +15,13 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
-// The body probe wraps Response.Body at client call sites and
-// Request.Body in server handlers. A wrapped body counts bytes, notices
-// EOF and Close, and keeps an entry in the open-body inventory until it is
-// closed (client) or its handler returns (server). A client body that is
-// garbage-collected without Close is reported by a finalizer on the
-// wrapper.
+// The body probe follows a client's Response.Body and a server handler's
+// Request.Body: it counts bytes, notices EOF and Close, and keeps an entry
+// in the open-body inventory until the body is closed (client) or its
+// handler returns (server). A client body that is garbage-collected
+// without Close is reported by a finalizer. net/http's own client bodies,
+// with the std patch, report to the probes themselves (StdRead, StdClose,
+// StdGone); other bodies are wrapped (trackedBody).
 
 // Info describes an open body (/v1/bodies).
 type Info struct {
@@ -115,7 +117,11 @@ type trackedBody struct {
 // not.
 type leakSentinel struct{ st *State }
 
-func sentinelFinalized(s *leakSentinel) { bodyCollected(s.st) }
+func sentinelFinalized(s *leakSentinel) {
+	if s.st != nil { // nil: a pooled sentinel the pool dropped
+		bodyCollected(s.st)
+	}
+}
 
 var (
 	bodies  table.Registry[State] // the open bodies (/v1/bodies)
@@ -154,11 +160,16 @@ func (st *State) fill(e *probes.Event, sev probes.Sev, name, msg string) {
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
-	st := b.st
+	n, err := b.rc.Read(p)
+	b.st.read(p[:n], err)
+	return n, err
+}
+
+// read accounts for a read of the body that returned p and err.
+func (st *State) read(p []byte, err error) {
 	if st.userClosed.Load() && st.racWarned.CompareAndSwap(false, true) && probes.Level(probes.Body) >= 1 {
 		st.emitReadAfterClose()
 	}
-	n, err := b.rc.Read(p)
 	var now int64 // one clock read serves the gc probe and the pool
 	if st.flight != nil || err == io.EOF {
 		now = probes.Mono()
@@ -166,10 +177,10 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 	if st.flight != nil {
 		st.flight.ReadEnd(now)
 	}
-	if n > 0 {
-		st.bytes.Add(int64(n))
+	if len(p) > 0 {
+		st.bytes.Add(int64(len(p)))
 		if st.capture {
-			probes.JournalBody(st.Req, !st.server, p[:n])
+			probes.JournalBody(st.Req, !st.server, p)
 		}
 	}
 	if err == io.EOF && st.eof.CompareAndSwap(false, true) {
@@ -183,23 +194,31 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 			}
 		}
 	}
-	return n, err
 }
 
 func (b *trackedBody) Close() error {
-	st := b.st
+	if b.st.close() {
+		// A closed body costs the collector nothing more.
+		if b.sentinel != nil {
+			runtime.SetFinalizer(b.sentinel, nil)
+		} else {
+			runtime.SetFinalizer(b, nil)
+		}
+	}
+	return b.rc.Close()
+}
+
+// close accounts for a Close of the body, before the body's own; it
+// reports whether it was a client body's first.
+func (st *State) close() bool {
 	st.userClosed.Store(true)
 	if st.server || !st.closed.CompareAndSwap(false, true) {
-		return b.rc.Close()
-	}
-	// A closed body costs the collector nothing more.
-	if b.sentinel != nil {
-		runtime.SetFinalizer(b.sentinel, nil)
-	} else {
-		runtime.SetFinalizer(b, nil)
+		return false
 	}
 	st.unregister()
-	st.done(probes.Mono())
+	if !st.flightDone.Load() { // read to EOF, the request already ended
+		st.done(probes.Mono())
+	}
 	eof := st.eof.Load()
 	lvl := probes.Level(probes.Body)
 	if lvl >= 2 {
@@ -208,7 +227,50 @@ func (b *trackedBody) Close() error {
 	if !eof && st.http1 {
 		st.earlyClose(lvl)
 	}
-	return b.rc.Close()
+	return true
+}
+
+// With the std patch, net/http's own HTTP/1 response bodies (and HTTP/2's)
+// carry the body's state and call the hooks below on Read and Close:
+// resp.Body stays net/http's. The leak finalizer is on a sentinel the body
+// keeps until its first Close, which hands it back for the next body, so
+// following such a body allocates nothing and sets no finalizer once the
+// pool is warm.
+
+// stdBody is a net/http response body the std patch lets the probes follow
+// (see GohttpdbgSetState in rewrite/stdpatch): keep is held by the body
+// alone until its first Close hands it back.
+type stdBody interface {
+	GohttpdbgSetState(state, keep any)
+}
+
+// sentinels are the leak sentinels of std bodies, each made with its
+// finalizer, which is never cleared: a sentinel back in the pool has a
+// nil st, and its finalizer does nothing if the pool drops it. A leaked
+// body's sentinel is not reused.
+var sentinels = sync.Pool{New: func() any {
+	s := new(leakSentinel)
+	runtime.SetFinalizer(s, sentinelFinalized)
+	return s
+}}
+
+// StdRead is the std patch's BodyRead hook.
+func StdRead(state any, p []byte, err error) {
+	if st, _ := state.(*State); st != nil {
+		st.read(p, err)
+	}
+}
+
+// StdClose is the std patch's BodyClose hook; keep is the body's sentinel
+// on its first Close, which nothing else references then.
+func StdClose(state, keep any) {
+	if s, _ := keep.(*leakSentinel); s != nil {
+		s.st = nil
+		sentinels.Put(s)
+	}
+	if st, _ := state.(*State); st != nil {
+		st.close()
+	}
 }
 
 // heldAfter is how long a response body may stay open, neither read to
@@ -295,7 +357,8 @@ func bodyCollected(st *State) {
 }
 
 // WrapResponse wraps resp.Body, a client response's, in st, the state its
-// request keeps for it; o names the request, owner is told of the body's
+// request keeps for it; o names the request (it may be st's own Origin,
+// filled by the request), owner is told of the body's
 // end, pool is the owner's connection pool (ReportHeld), flight the gc
 // probe's record of the request (nil when the gc probe is off), now the time
 // its response headers came. It reports whether the body was wrapped:
@@ -311,12 +374,32 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	if flight != nil {
 		flight.Responded(now)
 	}
-	st.Origin, st.id, st.opened = *o, bodyIDs.Add(1), now
+	if o != &st.Origin {
+		st.Origin = *o
+	}
+	st.id, st.opened = bodyIDs.Add(1), now
 	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
 	st.owner, st.pool, st.flight = owner, pool, flight
 	st.capture = probes.JournalCaptures(o.Req)
-	b := &trackedBody{rc: rc, st: st}
 	st.register()
+	if sb, ok := rc.(stdBody); ok {
+		// net/http's own body follows itself: no wrapper.
+		s := sentinels.Get().(*leakSentinel)
+		s.st = st
+		sb.GohttpdbgSetState(st, s)
+	} else {
+		wrap(resp, st)
+	}
+	if probes.Level(probes.Body) >= 2 {
+		st.emitOpen("response body opened", resp.Proto)
+	}
+	return true
+}
+
+// wrap puts resp.Body, a body the std patch does not follow, in a
+// trackedBody.
+func wrap(resp *http.Response, st *State) {
+	b := &trackedBody{rc: resp.Body, st: st}
 	if resp.ContentLength < 0 || resp.ProtoMajor != 1 {
 		// net/http's body points back at the response for its trailers
 		// (HTTP/1 chunked, and so gzip-decoded; HTTP/2's stream), and so
@@ -328,10 +411,6 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 		runtime.SetFinalizer(b, bodyFinalized)
 	}
 	resp.Body = b
-	if probes.Level(probes.Body) >= 2 {
-		st.emitOpen("response body opened", resp.Proto)
-	}
-	return true
 }
 
 // WrapRequest wraps r.Body, a server request's, and returns the body's

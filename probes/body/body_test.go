@@ -198,3 +198,128 @@ func inventory(req uint64) bool {
 	}
 	return false
 }
+
+// stdFake stands for a net/http body the std patch lets the probes follow
+// (GohttpdbgSetState): it reports its reads and Close, and keeps what it
+// is given until its first Close, as the patched bodies do.
+type stdFake struct {
+	r           io.Reader
+	state, keep any
+}
+
+func (b *stdFake) GohttpdbgSetState(state, keep any) { b.state, b.keep = state, keep }
+
+func (b *stdFake) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if b.state != nil {
+		StdRead(b.state, p[:n], err)
+	}
+	return n, err
+}
+
+func (b *stdFake) Close() error {
+	if b.state != nil {
+		keep := b.keep
+		b.keep = nil
+		StdClose(b.state, keep)
+	}
+	return nil
+}
+
+// A body the std patch follows is not wrapped: it is handed the body's
+// state and a sentinel that carries the leak finalizer, to keep until its
+// first Close, which hands it back for reuse; its reports count as a
+// wrapper's reads and Close do: bytes, EOF, one end, a read after Close.
+func TestStdBodyFollowed(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		length int64
+	}{{"known length", 5}, {"unknown length", -1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := probetest.Record(t)
+			probetest.Configure(t, "all=1")
+			resp := response("", tc.length)
+			fake := &stdFake{r: strings.NewReader("hello")}
+			resp.Body = fake
+			o, st := &owner{}, &State{}
+			if !WrapResponse(resp, st, origin("std.go:1", 9105), o, o, nil, probes.Mono()) || resp.Body != fake {
+				t.Fatalf("body %T: want the std body itself, followed", resp.Body)
+			}
+			sentinel, _ := fake.keep.(*leakSentinel)
+			if fake.state != st || sentinel == nil || sentinel.st != st {
+				t.Fatalf("state %T, keep %T; want the body's state and a sentinel pointing at it", fake.state, fake.keep)
+			}
+			if b, err := io.ReadAll(resp.Body); err != nil || string(b) != "hello" {
+				t.Fatalf("read %q, %v", b, err)
+			}
+			resp.Body.Close()
+			resp.Body.Close()
+			resp.Body.Read(make([]byte, 1))
+			if sentinel.st != nil {
+				t.Error("a closed body's sentinel still points at its state: it is not reused")
+			}
+			ended, n, released, lost := o.snapshot()
+			if ended != 1 || n != 5 || released != 1 || len(lost) != 0 {
+				t.Errorf("owner told: ended %d (n %d), released %d, lost %q; want 1 (5), 1, none", ended, n, released, lost)
+			}
+			if inventory(9105) {
+				t.Error("a closed body is still in the inventory")
+			}
+			if got := rec.Named("body.read_after_close"); len(got) != 1 || got[0].Site != "std.go:1" {
+				t.Errorf("body.read_after_close events: %+v", got)
+			}
+		})
+	}
+}
+
+// A body the std patch follows, dropped without Close, is reported when the
+// collector finds it, by its sentinel's finalizer; a pooled sentinel the
+// pool drops reports nothing.
+func TestStdBodyLeak(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		length int64
+	}{{"known length", 5}, {"unknown length", -1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := probetest.Record(t)
+			probetest.Configure(t, "all=1")
+			site := "stdleak.go:" + tc.name
+			o := &owner{}
+			func() {
+				resp := response("", tc.length)
+				resp.Body = &stdFake{r: strings.NewReader("hello")}
+				WrapResponse(resp, &State{}, origin(site, 9106), o, o, nil, probes.Mono())
+			}()
+			var leak []probes.Event
+			for i := 0; i < 100 && len(leak) == 0; i++ {
+				runtime.GC()
+				time.Sleep(10 * time.Millisecond)
+				leak = leaks(rec, site)
+			}
+			if len(leak) != 1 {
+				t.Fatalf("body.leak events at %s: %+v", site, leak)
+			}
+			if ended, _, _, lost := o.snapshot(); ended != 1 || len(lost) != 1 {
+				t.Errorf("owner told: ended %d, lost %q; want 1, one", ended, lost)
+			}
+		})
+	}
+	// Closed bodies' sentinels, back in the pool, are dropped by it after
+	// two collections: their finalizers report nothing.
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=1")
+	for i := 0; i < 4; i++ {
+		resp := response("", -1)
+		resp.Body = &stdFake{r: strings.NewReader("hello")}
+		o := &owner{}
+		WrapResponse(resp, &State{}, origin("pooled.go:1", 9107), o, o, nil, probes.Mono())
+		resp.Body.Close()
+	}
+	for i := 0; i < 5; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := rec.Named("body.leak"); len(got) != 0 {
+		t.Errorf("body.leak from pooled sentinels: %+v", got)
+	}
+}

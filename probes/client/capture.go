@@ -63,7 +63,7 @@ func StdStart(t *http.Transport, req *http.Request) (*http.Request, any) {
 	if cr == nil {
 		return req, nil
 	}
-	cr.via = si.Via
+	cr.body.Via = si.Via
 	return cr.Request(), cr
 }
 

@@ -37,20 +37,22 @@ import (
 // response headers). The full trace costs about fifteen allocations;
 // most requests on a healthy keep-alive pool never need it.
 type Request struct {
-	site  string
-	via   string // the library frame that sent a request made in a library
-	id    uint64
-	start int64         // mono
-	req   *http.Request // the request sent: orig, or a copy carrying the trace
-	// line is the request line (method and redacted URL), rendered once
-	// at the start when level-2 events will want it: they all carry it.
-	line   string
+	start  int64         // mono
+	req    *http.Request // the request sent: orig, or a copy carrying the trace
 	orig   *http.Request // the caller's
 	t      *http.Transport
 	host   *hostState
 	flight *gc.Flight // &fl while the gc probe follows the request, else nil
 	fl     gc.Flight
-	body   body.State // the response body's, once body.WrapResponse ran
+	// body is the response body's state, once body.WrapResponse ran. Its
+	// Origin holds, from the start, the request's site, Via (the library
+	// frame that sent a request made in a library), id (Req) and Line (the
+	// request line, method and redacted URL, rendered once at the start
+	// when level-2 events will want it: they all carry it); the body adds
+	// Conn, Method and URL. Site and Req are never written after the
+	// start: the hooks of a dial the request owns read them from another
+	// goroutine.
+	body body.State
 	// hostHandedOff: the response body ends the request for the host
 	// state (it calls host.end), not Finish.
 	hostHandedOff bool
@@ -103,21 +105,22 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
 		return nil
 	}
-	cr := &Request{site: site, id: probes.NextReqID(), start: probes.Mono(), req: req, orig: req, t: t}
+	cr := &Request{start: probes.Mono(), req: req, orig: req, t: t}
+	cr.body.Site, cr.body.Req = site, probes.NextReqID()
 	if probes.SpansOn() {
-		cr.span, req = probes.StartClientSpan(cr.id, req) // may add a traceparent, to a copy
+		cr.span, req = probes.StartClientSpan(cr.body.Req, req) // may add a traceparent, to a copy
 		cr.req = req
 	}
 	if hl >= 2 || bl >= 2 || dl >= 2 {
-		cr.line = probes.RequestLine(req.Method, req.URL)
+		cr.body.Line = probes.RequestLine(req.Method, req.URL)
 	}
 	dialLikely := true
 	if dl >= 1 || bl >= 1 {
 		cr.host = hostFor(cr.t, req.URL.Host)
 		dialLikely = cr.host.begin(cr)
 	}
-	capture := probes.JournalClientStart(cr.id, cr.start, site, req)
-	cr.flight = gc.Start(&cr.fl, cr.id, site, cr.start)
+	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
+	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)
 	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
 	std := !everyEvent && dl >= 1 && inTransport && stdClient.Load()
 	switch {
@@ -126,7 +129,7 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		// the request does not pass getConn, so there is nothing for the
 		// std GotConn hook to find; a new connection still goes through
 		// the std Dial hook.
-		probes.JournalConn(cr.id, 0, true, "", "", 0) // the journal knows it reuses one
+		probes.JournalConn(cr.body.Req, 0, true, "", "", 0) // the journal knows it reuses one
 	case std:
 		// The std patch reports the connection and traces dials itself,
 		// for the request net/http got from StdStart: copies made before
@@ -154,7 +157,7 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 			c := *req
 			cr.req = &c
 		}
-		cr.req.Body = probes.CaptureReader(req.Body, cr.id)
+		cr.req.Body = probes.CaptureReader(req.Body, cr.body.Req)
 	}
 	return cr
 }
@@ -162,14 +165,14 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 // url is the request line for events, method and redacted URL: the one
 // rendered at the start (level 2), or rendered now for an event that
 // needs it.
-func (cr *Request) url() string { return probes.RenderedLine(cr.line, cr.req.Method, cr.req.URL) }
+func (cr *Request) url() string { return probes.RenderedLine(cr.body.Line, cr.req.Method, cr.req.URL) }
 
 // Request returns the request to send: req, or a shallow copy of it whose
 // context carries the composed trace.
 func (cr *Request) Request() *http.Request { return cr.req }
 
 // ID returns the request id.
-func (cr *Request) ID() uint64 { return cr.id }
+func (cr *Request) ID() uint64 { return cr.body.Req }
 
 func (cr *Request) connID() uint64 {
 	cr.mu.Lock()
@@ -180,9 +183,9 @@ func (cr *Request) connID() uint64 {
 // fill sets the fields of e, a zero Event, that every event of cr shares.
 // Events are filled in place, not returned: see AddString.
 func (cr *Request) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, msg string) {
-	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.site, cr.id, cr.connID(), msg
-	if cr.via != "" {
-		e.AddString("via", cr.via)
+	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.body.Site, cr.body.Req, cr.connID(), msg
+	if cr.body.Via != "" {
+		e.AddString("via", cr.body.Via)
 	}
 }
 
@@ -192,13 +195,14 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		cr.failed(err)
 	}
 	var now int64
+	hdrSize := -1 // the response's header block, once measured
 	if resp != nil {
 		if resp.Request == cr.req && cr.req != cr.orig {
 			// net/http answers with the request it was given; the caller
 			// must see its own, as without the probes.
 			resp.Request = cr.orig
 		}
-		cr.response(resp)
+		hdrSize = cr.response(resp)
 		now = probes.Mono() // the response headers' time, for every use below
 		if cr.light || cr.std {
 			cr.lightTTFB(now)
@@ -217,7 +221,7 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		now = probes.Mono()
 	}
 	// The exchange ends here unless its body, now wrapped, ends it.
-	probes.JournalClientResponse(cr.id, cr.via, cr.req, resp, err, now, resp == nil || !cr.hostHandedOff)
+	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, resp, err, now, resp == nil || !cr.hostHandedOff, hdrSize)
 	if cr.span != nil {
 		cr.span.ClientOutcome(resp, err)
 		if cr.hostHandedOff {
@@ -242,13 +246,13 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 // wrapBody wraps resp.Body (the body probe), whose end then ends the
 // request: see BodyEnded.
 func (cr *Request) wrapBody(resp *http.Response, now int64) {
-	o := body.Origin{Site: cr.site, Via: cr.via, Req: cr.id, Conn: cr.connID(),
-		Method: cr.req.Method, URL: cr.req.URL, Line: cr.line}
+	o := &cr.body.Origin // the body's state's own: see Request.body
+	o.Conn, o.Method, o.URL = cr.connID(), cr.req.Method, cr.req.URL
 	var pool any
 	if cr.host != nil {
 		pool = cr.host
 	}
-	if body.WrapResponse(resp, &cr.body, &o, cr, pool, cr.flight, now) {
+	if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now) {
 		cr.flight = nil // the body now ends the request
 		cr.hostHandedOff = true
 	}
@@ -260,7 +264,7 @@ func (cr *Request) BodyEnded(now, n int64) {
 	if cr.host != nil {
 		cr.host.end()
 	}
-	probes.JournalClientEnd(cr.id, now, n)
+	probes.JournalClientEnd(cr.body.Req, now, n)
 	if cr.spanOnBody {
 		cr.endSpan()
 	}
@@ -282,7 +286,7 @@ func (cr *Request) ConnLost(reason string) {
 
 // endSpan ends cr's OTLP span.
 func (cr *Request) endSpan() {
-	c := probes.ClientSpanEnd{Req: cr.req, Site: cr.site, Via: cr.via}
+	c := probes.ClientSpanEnd{Req: cr.req, Site: cr.body.Site, Via: cr.body.Via}
 	cr.mu.Lock()
 	c.Conn, c.Reused = cr.conn, cr.reused
 	cr.mu.Unlock()
@@ -346,10 +350,13 @@ func (cr *Request) maxResponseHeaderBytes() int64 {
 	return 10 << 20 // net/http's default
 }
 
-func (cr *Request) response(resp *http.Response) {
+// response checks the response's header block against the client's
+// limit and returns its size (-1 when the header probe is off): the
+// journal records it too, and need not measure it again.
+func (cr *Request) response(resp *http.Response) int {
 	hl := probes.Level(probes.Header)
 	if hl < 1 {
-		return
+		return -1
 	}
 	size := probes.HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
 	if hl >= 2 {
@@ -358,6 +365,7 @@ func (cr *Request) response(resp *http.Response) {
 	if limit := cr.maxResponseHeaderBytes(); int64(size)*10 >= limit*9 {
 		cr.emitResponseLimit(size, limit)
 	}
+	return size
 }
 
 // The events of the per-request paths are built out of line, as the body

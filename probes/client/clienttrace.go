@@ -78,9 +78,9 @@ func (cr *Request) traceGotConn(info httptrace.GotConnInfo) {
 	}
 	cr.mu.Unlock()
 	if ce != nil {
-		probes.JournalConn(cr.id, ce.ID(), info.Reused, ce.Local(), ce.Remote(), got)
+		probes.JournalConn(cr.body.Req, ce.ID(), info.Reused, ce.Local(), ce.Remote(), got)
 	} else {
-		probes.JournalConn(cr.id, 0, info.Reused, "", "", got)
+		probes.JournalConn(cr.body.Req, 0, info.Reused, "", "", got)
 	}
 	if ce != nil {
 		if !info.Reused {
@@ -156,7 +156,7 @@ func (cr *Request) traceDNSDone(info httptrace.DNSDoneInfo) {
 	cr.mu.Lock()
 	d := probes.SinceMono(cr.full.dnsStart)
 	cr.mu.Unlock()
-	probes.JournalPhase(cr.id, probes.PhaseDNS, int64(d))
+	probes.JournalPhase(cr.body.Req, probes.PhaseDNS, int64(d))
 	host := cr.req.URL.Hostname()
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
@@ -213,7 +213,7 @@ func (cr *Request) traceConnectDone(network, addr string, err error) {
 	d := probes.SinceMono(cr.full.connStart[network+" "+addr])
 	cr.mu.Unlock()
 	if err == nil {
-		probes.JournalPhase(cr.id, probes.PhaseConnect, int64(d))
+		probes.JournalPhase(cr.body.Req, probes.PhaseConnect, int64(d))
 	}
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
@@ -242,7 +242,7 @@ func (cr *Request) traceTLSDone(st tls.ConnectionState, err error) {
 	cr.mu.Lock()
 	d := probes.SinceMono(cr.full.tlsStart)
 	cr.mu.Unlock()
-	probes.JournalPhase(cr.id, probes.PhaseTLS, int64(d))
+	probes.JournalPhase(cr.body.Req, probes.PhaseTLS, int64(d))
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
 		var e probes.Event
@@ -366,7 +366,7 @@ func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) {
 	cr.full.wrote = probes.Mono()
 	wrote := cr.full.wrote
 	cr.mu.Unlock()
-	probes.JournalPhase(cr.id, probes.PhaseWrote, wrote)
+	probes.JournalPhase(cr.body.Req, probes.PhaseWrote, wrote)
 }
 
 func (cr *Request) traceFirstByte() {

@@ -94,7 +94,7 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 	if owner != nil {
 		// Its own state is the request's goroutine's: d times the dial
 		// under its name.
-		d.site, d.id = owner.site, owner.id
+		d.body.Site, d.body.Req = owner.body.Site, owner.body.Req
 	}
 	dt := &httptrace.ClientTrace{}
 	d.traceDialPhases(dt)
@@ -151,7 +151,7 @@ func (cr *Request) h2Stream(resp *http.Response) {
 	conn := cr.conn
 	cr.mu.Unlock()
 	if !gotConn {
-		probes.JournalConn(cr.id, conn, reused, local, remote, 0)
+		probes.JournalConn(cr.body.Req, conn, reused, local, remote, 0)
 		if cr.host != nil {
 			if reused {
 				cr.host.reused()
@@ -160,5 +160,5 @@ func (cr *Request) h2Stream(resp *http.Response) {
 			}
 		}
 	}
-	probes.JournalStream(cr.id, conn, stream)
+	probes.JournalStream(cr.body.Req, conn, stream)
 }

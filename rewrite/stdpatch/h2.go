@@ -75,6 +75,41 @@ func (b {{.P}}transportResponseBody) GohttpdbgStream() (net.Conn, uint32) {
 }
 `
 
+const h2BodyHelper = `
+// GohttpdbgSetState makes the probes follow the response body: its reads
+// and Close go to the BodyRead and BodyClose hooks with state. The probes
+// call it once, after RoundTrip returned and before the program has the
+// body. keep is referenced by the stream alone until the body's first
+// Close hands it back (BodyClose): an object whose finalizer runs if the
+// program drops the body without closing it (the body itself is in a
+// cycle, stream -> response -> body, where no finalizer runs).
+func (b {{.P}}transportResponseBody) GohttpdbgSetState(state, keep interface{}) {
+	b.cs.gohttpdbgState, b.cs.gohttpdbgKeep = state, keep
+}
+
+func (b {{.P}}transportResponseBody) gohttpdbgRead(s interface{}, p []byte, n int, err error) {
+	if h := {{.H}}.BodyRead; h != nil {
+		if n < 0 || n > len(p) {
+			n = 0 // outside io.Reader's contract: reported as read nothing
+		}
+		h(s, p[:n], err)
+	}
+}
+
+// gohttpdbgClose: the first Close alone hands back what the stream kept
+// (Close may be called from two goroutines at once: hence the lock).
+func (b {{.P}}transportResponseBody) gohttpdbgClose(s interface{}) {
+	cc := b.cs.cc
+	cc.mu.Lock()
+	keep := b.cs.gohttpdbgKeep
+	b.cs.gohttpdbgKeep = nil
+	cc.mu.Unlock()
+	if h := {{.H}}.BodyClose; h != nil {
+		h(s, keep)
+	}
+}
+`
+
 // h2Hooks are the hook points of an HTTP/2 implementation (Go 1.26's
 // h2_bundle.go in net/http, Go 1.27's net/http/internal/http2,
 // golang.org/x/net/http2), in the order they are applied; then h2debug's.
@@ -159,9 +194,36 @@ var h2Hooks = hookSet{
 			needs: []string{"{{.P}}transportResponseBody{cs}", "{{.P}}clientStream{ID,cc}", "{{.P}}ClientConn{tconn}"},
 			lost:  "client exchanges carry no HTTP/2 connection or stream id",
 		},
+		{
+			// The probes' state of a client response body (GohttpdbgSetState):
+			// with the two points below, resp.Body stays the HTTP/2
+			// transport's own and is followed without a wrapper.
+			kind: appendFields, recv: "{{.P}}clientStream", label: "{{.P}}clientStream", when: clientOwn,
+			lost: "client response bodies are followed through a wrapper",
+			code: tmpl("gohttpdbgState, gohttpdbgKeep interface{}; "),
+		},
+		{
+			// Each read of a response body: bytes, EOF, read after Close.
+			kind: wrapFunc, recv: "{{.P}}transportResponseBody", value: true, fn: "Read", when: clientOwn,
+			params: []string{"[]byte"}, results: [][]string{{"int", "error"}}, needs: []string{"{{.P}}transportResponseBody{cs}"},
+			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl(`n, err := {{.Call}}
+if s := {{.R}}.cs.gohttpdbgState; s != nil {
+{{.R}}.gohttpdbgRead(s, {{index .A 0}}, n, err)
+}
+return n, err`),
+		},
+		{
+			// Close, before the transport's.
+			kind: wrapFunc, recv: "{{.P}}transportResponseBody", value: true, fn: "Close", when: clientOwn,
+			results: [][]string{{"error"}}, needs: []string{"{{.P}}transportResponseBody{cs}", "{{.P}}clientStream{cc}", "{{.P}}ClientConn{mu}"},
+			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl("if s := {{.R}}.cs.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
+		},
 	}, append(answerH2Hooks, h2DebugHooks...)...),
 	helpers: []helper{
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
+		{code: tmpl(h2BodyHelper), after: []string{"h2body"}},
 		{code: tmpl(h2Helpers + h2DebugRedact)},
 		{code: tmpl(streamIDHelper), after: []string{"{{.P}}responseWriter"}},
 		{code: tmpl(answerH2Helper), after: []string{"answer"}},
@@ -342,6 +404,14 @@ type {{.N}} struct {
 	// Headers receives the decoded fields of a HEADERS block read, as
 	// name, value pairs (only valid during the call), unredacted.
 	Headers func(state any, streamID uint32, fields []string, truncated bool, err error)
+	// BodyRead receives each Read of a client response body the probes
+	// follow (its GohttpdbgSetState method): the bytes read (only valid
+	// during the call) and the error.
+	BodyRead func(state any, p []byte, err error)
+	// BodyClose runs on each Close of such a body, before the transport's,
+	// with what GohttpdbgSetState asked it to keep (the first Close only;
+	// nil on the others).
+	BodyClose func(state, keep any)
 	// Now is the probes' clock: the server's response writer reads it when
 	// its header is written, if the probes asked (GohttpdbgWatch).
 	Now func() int64

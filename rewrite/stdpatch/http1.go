@@ -66,6 +66,42 @@ var http1Hooks = hookSet{
 			code: tmpl("gohttpdbgDialFor({{.V.w}}, {{.V.treq}}.gohttpdbgState)"),
 		},
 		{
+			// The probes' state of a client response body (GohttpdbgSetState):
+			// with the three points below, resp.Body stays net/http's own
+			// and is followed without a wrapper (docs/PROBES.md, "Cost").
+			kind: appendFields, recv: "bodyEOFSignal", label: "bodyEOFSignal",
+			lost: "client response bodies are followed through a wrapper",
+			code: tmpl("gohttpdbgState, gohttpdbgKeep any; gohttpdbgGz bool; "),
+		},
+		{
+			// Each read of an HTTP/1 response body: bytes, EOF, read after
+			// Close. A decompressed body reports its reads in gzipReader's.
+			kind: wrapFunc, recv: "bodyEOFSignal", fn: "Read", params: []string{"[]byte"}, results: [][]string{{"int", "error"}},
+			requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl(`n, err := {{.Call}}
+if s := {{.R}}.gohttpdbgState; s != nil && !{{.R}}.gohttpdbgGz {
+gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+}
+return n, err`),
+		},
+		{
+			// Close, before net/http's (the probes count the first).
+			kind: wrapFunc, recv: "bodyEOFSignal", fn: "Close", results: [][]string{{"error"}},
+			needs: []string{"bodyEOFSignal{mu}"}, requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl("if s := {{.R}}.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
+		},
+		{
+			// The reads of a body net/http decompresses, as the program sees
+			// them; its Close is its bodyEOFSignal's.
+			kind: wrapFunc, recv: "gzipReader", fn: "Read", params: []string{"[]byte"}, results: [][]string{{"int", "error"}},
+			needs: []string{"gzipReader{body}"}, requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
+			code: tmpl(`n, err := {{.Call}}
+if s := {{.R}}.body.gohttpdbgState; s != nil {
+gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+}
+return n, err`),
+		},
+		{
 			// The tls.Config net/http makes for each client connection and
 			// for a server started by ServeTLS: a copy of the program's, or a
 			// new one when it set none. The probes give the copy the
@@ -84,6 +120,9 @@ var http1Hooks = hookSet{
 		{code: tmpl(dialForHelper), after: []string{"(*Transport).getConn queueForDial"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
 		{code: tmpl(answerH1Helper), after: []string{"answer"}},
+		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read"}, anyOf: true},
+		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
+		{code: tmpl(bodyStateHelper), after: []string{"body"}},
 	},
 }
 
@@ -134,6 +173,54 @@ func gohttpdbgDialFor(w *wantConn, st any) {
 }
 `
 
+const bodyReadHelper = `
+// gohttpdbgBodyRead hands the probes a read of a response body they
+// follow: p[:n] (io.Reader's contract bounds n; a body that broke it is
+// reported as read nothing) and the error.
+func gohttpdbgBodyRead(s any, p []byte, n int, err error) {
+	if h := GohttpdbgHTTP1.BodyRead; h != nil {
+		if n < 0 || n > len(p) {
+			n = 0
+		}
+		h(s, p[:n], err)
+	}
+}
+`
+
+const bodyCloseHelper = `
+// gohttpdbgClose: the program closes a body the probes follow. What the
+// body kept for the probes goes back to them on the first Close alone
+// (Close may be called from two goroutines at once: hence the lock).
+func (es *bodyEOFSignal) gohttpdbgClose(s any) {
+	es.mu.Lock()
+	keep := es.gohttpdbgKeep
+	es.gohttpdbgKeep = nil
+	es.mu.Unlock()
+	if h := GohttpdbgHTTP1.BodyClose; h != nil {
+		h(s, keep)
+	}
+}
+`
+
+const bodyStateHelper = `
+// GohttpdbgSetState makes the probes follow the response body: its reads
+// and Close go to the BodyRead and BodyClose hooks with state. The probes
+// call it once, after roundTrip returned and before the program has the
+// body. keep is referenced by the body alone until its first Close hands
+// it back (BodyClose): an object whose finalizer runs if the program drops
+// the body without closing it.
+func (es *bodyEOFSignal) GohttpdbgSetState(state, keep any) {
+	es.gohttpdbgState, es.gohttpdbgKeep = state, keep
+}
+
+// GohttpdbgSetState: a decompressed body reports its reads (the program's
+// bytes) and its bodyEOFSignal its Close.
+func (gz *gzipReader) GohttpdbgSetState(state, keep any) {
+	gz.body.gohttpdbgGz = true
+	gz.body.GohttpdbgSetState(state, keep)
+}
+`
+
 const http1HookSet = `
 // GohttpdbgHTTP1HookSet holds the HTTP/1 hooks of gohttpdbg's std patch,
 // nil unless an instrumented program's runtime installed them.
@@ -168,6 +255,14 @@ type GohttpdbgHTTP1HookSet struct {
 	// a copy of the program's (or a new one if it set none) that the hook
 	// may change.
 	TLSConfig func(c *tls.Config)
+	// BodyRead receives each Read of a client response body the probes
+	// follow (its GohttpdbgSetState method): the bytes read (only valid
+	// during the call) and the error.
+	BodyRead func(state any, p []byte, err error)
+	// BodyClose runs on each Close of such a body, before net/http's,
+	// with what GohttpdbgSetState asked it to keep (the first Close only;
+	// nil on the others).
+	BodyClose func(state, keep any)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
 	// Now is the probes' clock: the server's response writer reads it when

@@ -78,6 +78,24 @@ func init() {
 	GohttpdbgHTTP1.ClientEnd = func(state any, resp *Response, err error) {
 		_ = state.(*Request).Method
 		_ = resp != nil && resp.StatusCode > 0 || err != nil
+		// Every body net/http lets the probes follow is followed, as the
+		// probes do (what it keeps has no finalizer: the suite counts
+		// goroutines and objects, not the probes' leaks).
+		if resp != nil {
+			if b, ok := resp.Body.(interface{ GohttpdbgSetState(any, any) }); ok {
+				b.GohttpdbgSetState(state, state)
+			}
+		}
+	}
+	GohttpdbgHTTP1.BodyRead = func(state any, p []byte, err error) {
+		_ = state.(*Request).Method
+		gohttpdbgSelfTestTouch(p)
+	}
+	GohttpdbgHTTP1.BodyClose = func(state, keep any) {
+		_ = state.(*Request).Method
+		if keep != nil {
+			_ = keep.(*Request).Method
+		}
 	}
 	// The server probe's answer accessor, as at level 1: the writer
 	// notes when its header is written.
@@ -120,6 +138,8 @@ func init() {
 		}
 		gohttpdbgSelfTestTouch(frame)
 	}
+	h.BodyRead = GohttpdbgHTTP1.BodyRead
+	h.BodyClose = GohttpdbgHTTP1.BodyClose
 	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
 		for _, f := range fields {
 			gohttpdbgSelfTestTouch([]byte(f))

@@ -21,6 +21,7 @@ import (
 	"net/http"
 
 	gohttpdbgprobes "github.com/gohttpdbg/gohttpdbg/probes"
+	gohttpdbgbody "github.com/gohttpdbg/gohttpdbg/probes/body"
 	gohttpdbgclient "github.com/gohttpdbg/gohttpdbg/probes/client"
 	gohttpdbgframe "github.com/gohttpdbg/gohttpdbg/probes/frame"
 	gohttpdbgreject "github.com/gohttpdbg/gohttpdbg/probes/reject"
@@ -43,6 +44,8 @@ func gohttpdbgWire() bool {
 	h2.Headers = gohttpdbgframe.Headers
 	h2.DebugRedact = gohttpdbgframe.DebugRedact
 	h2.Now = gohttpdbgprobes.Mono
+	h2.BodyRead = gohttpdbgbody.StdRead
+	h2.BodyClose = gohttpdbgbody.StdClose
 	gohttpdbgframe.SetGoHTTP2Debug(h2.HTTP2Debug)
 
 	h1 := http.GohttpdbgHTTP1
@@ -50,6 +53,8 @@ func gohttpdbgWire() bool {
 	h1.ClientReadError = gohttpdbgreject.ClientReadError
 	h1.TLSConfig = gohttpdbgprobes.StdTLSConfig
 	h1.Now = gohttpdbgprobes.Mono
+	h1.BodyRead = gohttpdbgbody.StdRead
+	h1.BodyClose = gohttpdbgbody.StdClose
 	if h1.ClientHooked {
 		h1.GotConn = gohttpdbgclient.StdGotConn
 		h1.Dial = gohttpdbgclient.StdDial

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -92,6 +94,12 @@ func main() {
 		count("reject")
 	}
 	h1.ClientReadError = func(c net.Conn, err error, buffered []byte) { count("clientreaderror") }
+	// The body hooks: the state is a body's name; what they saw is printed
+	// per name (bodyLine).
+	h1.BodyRead = bodyRead
+	h1.BodyClose = bodyClose
+	h2.BodyRead = bodyRead
+	h2.BodyClose = bodyClose
 
 	h1.Now = func() int64 { return time.Now().UnixNano() }
 	h2.Now = h1.Now
@@ -119,8 +127,10 @@ func main() {
 	req.Header.Set("Authorization", "Bearer secret")
 	resp, err := srv.Client().Do(req)
 	check(err)
+	follow(resp, "h2")
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	resp.Body.Read(make([]byte, 1))
 	fmt.Println("h2:", string(b))
 	srv.Client().CloseIdleConnections()
 	srv.Close()
@@ -160,6 +170,8 @@ func main() {
 	bad.Close()
 	plain.Close()
 
+	bodies1()
+
 	// h2c through golang.org/x/net/http2.
 	h2cSrv := httptest.NewServer(h2c.NewHandler(handler, &http2.Server{}))
 	tr := &http2.Transport{AllowHTTP: true, DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
@@ -168,6 +180,7 @@ func main() {
 	}}
 	resp, err = (&http.Client{Transport: tr}).Get(h2cSrv.URL)
 	check(err)
+	follow(resp, "h2c")
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	fmt.Println("h2c:", string(b))
@@ -189,7 +202,141 @@ func main() {
 		fmt.Printf("count %s %d\n", k, counts[k])
 	}
 	fmt.Println("statuses:", statuses)
+	for _, name := range bodyNames {
+		fmt.Println(bodyLine(name))
+	}
 	mu.Unlock()
+}
+
+// bodyRead and bodyClose are the body hooks, HTTP/1 and HTTP/2.
+func bodyRead(state any, p []byte, err error) {
+	mu.Lock()
+	defer mu.Unlock()
+	b := bodyFor(state.(string))
+	b.bytes += len(p)
+	if err == io.EOF {
+		b.eof = true
+	} else if err != nil && b.closes > 0 {
+		b.readAfterClose = true
+	}
+}
+
+func bodyClose(state, keep any) {
+	mu.Lock()
+	b := bodyFor(state.(string))
+	b.closes++
+	if k, _ := keep.(*keepBox); k != nil && k.name == state.(string) {
+		runtime.SetFinalizer(k, nil)
+		b.kept++
+	}
+	mu.Unlock()
+}
+
+// bodyState is what the body hooks saw of one body.
+type bodyState struct {
+	bytes          int
+	eof            bool
+	closes         int
+	kept           int // Close calls that handed back what the body kept
+	readAfterClose bool
+	gone           bool
+}
+
+var (
+	bodyStates = map[string]*bodyState{}
+	bodyNames  []string
+)
+
+// bodyFor returns name's state (mu held).
+func bodyFor(name string) *bodyState {
+	b := bodyStates[name]
+	if b == nil {
+		b = &bodyState{}
+		bodyStates[name] = b
+		bodyNames = append(bodyNames, name)
+	}
+	return b
+}
+
+// bodyLine renders name's state (mu held).
+func bodyLine(name string) string {
+	b := bodyFor(name)
+	return fmt.Sprintf("body %s: bytes=%d eof=%v closes=%d kept=%d read_after_close=%v gone=%v", name, b.bytes, b.eof, b.closes, b.kept, b.readAfterClose, b.gone)
+}
+
+// follow hands resp.Body the state name, as the probes do, and a box to
+// keep until Close whose finalizer notes the body gone; false if the body
+// has no GohttpdbgSetState method.
+func follow(resp *http.Response, name string) bool {
+	sb, ok := resp.Body.(interface{ GohttpdbgSetState(any, any) })
+	if ok {
+		keep := &keepBox{name}
+		runtime.SetFinalizer(keep, func(k *keepBox) {
+			mu.Lock()
+			bodyFor(k.name).gone = true
+			mu.Unlock()
+		})
+		sb.GohttpdbgSetState(name, keep)
+	}
+	return ok
+}
+
+// keepBox is what a followed body keeps until its first Close.
+type keepBox struct{ name string }
+
+// bodies1 follows HTTP/1 response bodies: one of known length read to EOF,
+// closed, then read again; a chunked one; a gzip-decoded one (its bytes
+// are the program's, decoded); one of known length dropped without Close,
+// which the finalizer of what it kept reports.
+func bodies1() {
+	payload := strings.Repeat("payload ", 64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/chunked":
+			io.WriteString(w, payload)
+			w.(http.Flusher).Flush()
+			io.WriteString(w, payload)
+		case "/gzip":
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			io.WriteString(zw, payload)
+			zw.Close()
+		default:
+			w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+			io.WriteString(w, payload)
+		}
+	}))
+	defer srv.Close()
+	get := func(path, name string) *http.Response {
+		resp, err := http.Get(srv.URL + path)
+		check(err)
+		if !follow(resp, name) {
+			fmt.Printf("body %s: %T has no GohttpdbgSetState\n", name, resp.Body)
+		}
+		return resp
+	}
+	resp := get("/known", "h1.known")
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	resp.Body.Read(make([]byte, 1))
+	resp = get("/chunked", "h1.chunked")
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	resp.Body.Close()
+	resp = get("/gzip", "h1.gzip")
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	get("/known", "h1.leak")
+	for i := 0; i < 50; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		mu.Lock()
+		gone := bodyFor("h1.leak").gone
+		mu.Unlock()
+		if gone {
+			break
+		}
+	}
 }
 
 // answering reports what net/http's own writer says of the answer
