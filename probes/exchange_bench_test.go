@@ -30,7 +30,7 @@ func BenchmarkJournalClient(b *testing.B) {
 	u, _ := url.Parse("http://127.0.0.1:8080/x")
 	req := &http.Request{Method: "GET", URL: u, Header: http.Header{}, Host: u.Host}
 	resp := &http.Response{StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1,
-		Header: http.Header{"Content-Type": {"text/plain"}, "Content-Length": {"2"}, "Date": {"Fri, 04 Dec 2026 23:00:00 GMT"}},
+		Header:        http.Header{"Content-Type": {"text/plain"}, "Content-Length": {"2"}, "Date": {"Fri, 04 Dec 2026 23:00:00 GMT"}},
 		ContentLength: 2, Body: http.NoBody}
 	resp.Body = nil // a body to wait for
 	b.ReportAllocs()

@@ -263,7 +263,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
 	ce, _ := r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
-	sr := &serverRequest{site: site, id: probes.NextReqID(), conn: ce.ID(), start: probes.Mono(), r: r, key: k, w: w}
+	sr := &serverRequest{site: site, id: probes.NextReqID(), conn: ce.ID(), start: ce.RequestStart(r.ProtoMajor == 1), r: r, key: k, w: w}
 	if r.ProtoMajor == 2 && ce != nil {
 		ce.CountRequest() // see serverConnState
 	}
