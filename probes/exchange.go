@@ -298,10 +298,23 @@ func JournalPhase(id uint64, phase int, v int64) {
 	}
 }
 
+// ResponseHeaderSize is the size of a response's status line and
+// header, as a client received it.
+func ResponseHeaderSize(resp *http.Response) int {
+	return HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+}
+
+// ServedHeaderSize is the size of a served request's line and header.
+func ServedHeaderSize(r *http.Request) int {
+	return HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
+}
+
 // JournalClientResponse records the outcome of client request id, sent
 // as req (via names the library frame that sent it, if any); done says
-// that it ends the exchange (no body to wait for).
-func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, err error, now int64, done bool) {
+// that it ends the exchange (no body to wait for). respHS is the
+// response's ResponseHeaderSize when the caller has it, else -1:
+// summing a header costs a walk of its map.
+func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, respHS int, err error, now int64, done bool) {
 	s := lockedSlot(id)
 	if s == nil {
 		return
@@ -319,7 +332,10 @@ func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.
 			// getConn, and a new one is always seen dialing.
 			s.reused = true
 		}
-		s.respHS = HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+		if respHS < 0 {
+			respHS = ResponseHeaderSize(resp)
+		}
+		s.respHS = respHS
 		if Level(Header) >= 2 || s.cap != nil {
 			s.respHdr = appendFields(s.respHdr, resp.Header)
 		}
@@ -373,7 +389,9 @@ func protoName(major int, proto string, clear bool) string {
 // JournalServerStart opens the record of server request id, which came
 // on connection conn (HTTP/2: on stream, else 0) at start (Mono) and is
 // served at site; it reports whether a capture rule keeps its bodies.
-func JournalServerStart(id, conn uint64, stream uint32, start int64, site string, r *http.Request) (capture bool) {
+// reqHS is the request's ServedHeaderSize when the caller has it, else
+// -1.
+func JournalServerStart(id, conn uint64, stream uint32, start int64, site string, r *http.Request, reqHS int) (capture bool) {
 	j := currentJournal()
 	if j == nil {
 		return false
@@ -389,7 +407,10 @@ func JournalServerStart(id, conn uint64, stream uint32, start int64, site string
 		s.u.Scheme = "http"
 	}
 	s.u.Host = r.Host
-	s.reqHS = HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
+	if reqHS < 0 {
+		reqHS = ServedHeaderSize(r)
+	}
+	s.reqHS = reqHS
 	s.reqBS = r.ContentLength
 	if Level(Header) >= 2 {
 		s.reqHdr = appendFields(s.reqHdr, r.Header)

@@ -39,7 +39,7 @@ func BenchmarkJournalClient(b *testing.B) {
 		now := Mono()
 		JournalClientStart(id, now, "bench.go:1", req)
 		JournalConn(id, 1, true, "127.0.0.1:40000", "127.0.0.1:8080", now)
-		JournalClientResponse(id, "", req, resp, nil, now, false)
+		JournalClientResponse(id, "", req, resp, -1, nil, now, false)
 		JournalClientEnd(id, now, 2)
 	}
 }
@@ -60,7 +60,7 @@ func BenchmarkJournalServer(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		id := NextReqID()
 		now := Mono()
-		JournalServerStart(id, 1, 0, now, "bench.go:2", r)
+		JournalServerStart(id, 1, 0, now, "bench.go:2", r, -1)
 		o.AnsweredAt = now
 		JournalServerEnd(id, &o, now)
 	}

@@ -192,13 +192,14 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		cr.failed(err)
 	}
 	var now int64
+	hs := -1
 	if resp != nil {
 		if resp.Request == cr.req && cr.req != cr.orig {
 			// net/http answers with the request it was given; the caller
 			// must see its own, as without the probes.
 			resp.Request = cr.orig
 		}
-		cr.response(resp)
+		hs = cr.response(resp)
 		now = probes.Mono() // the response headers' time, for every use below
 		if cr.light || cr.std {
 			cr.lightTTFB(now)
@@ -217,7 +218,7 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		now = probes.Mono()
 	}
 	// The exchange ends here unless its body, now wrapped, ends it.
-	probes.JournalClientResponse(cr.id, cr.via, cr.req, resp, err, now, resp == nil || !cr.hostHandedOff)
+	probes.JournalClientResponse(cr.id, cr.via, cr.req, resp, hs, err, now, resp == nil || !cr.hostHandedOff)
 	if cr.span != nil {
 		cr.span.ClientOutcome(resp, err)
 		if cr.hostHandedOff {
@@ -346,18 +347,21 @@ func (cr *Request) maxResponseHeaderBytes() int64 {
 	return 10 << 20 // net/http's default
 }
 
-func (cr *Request) response(resp *http.Response) {
+// response runs the header probe on resp; it returns the header's size
+// (for the journal), -1 when the probe is off.
+func (cr *Request) response(resp *http.Response) int {
 	hl := probes.Level(probes.Header)
 	if hl < 1 {
-		return
+		return -1
 	}
-	size := probes.HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+	size := probes.ResponseHeaderSize(resp)
 	if hl >= 2 {
 		cr.emitResponseHeaders(resp, size)
 	}
 	if limit := cr.maxResponseHeaderBytes(); int64(size)*10 >= limit*9 {
 		cr.emitResponseLimit(size, limit)
 	}
+	return size
 }
 
 // The events of the per-request paths are built out of line, as the body

@@ -271,12 +271,16 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	if hl >= 2 || bl >= 2 {
 		sr.line = probes.RequestLine(r.Method, r.URL)
 	}
+	hs := -1 // the request header's size, summed once for the journal and the header probe
+	if hl >= 1 {
+		hs = probes.ServedHeaderSize(r)
+	}
 	sr.journal = probes.JournalOn()
 	if sr.journal {
-		sr.capture = probes.JournalServerStart(sr.id, sr.conn, streamID(w, r), sr.start, site, r)
+		sr.capture = probes.JournalServerStart(sr.id, sr.conn, streamID(w, r), sr.start, site, r, hs)
 	}
 	if hl >= 1 {
-		sr.requestHeaders()
+		sr.requestHeaders(hs)
 	}
 	if bl >= 1 {
 		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
@@ -394,9 +398,10 @@ func (sr *serverRequest) fill(e *probes.Event, p probes.Probe, sev probes.Sev, n
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = p, sev, name, sr.site, sr.conn, sr.id, msg
 }
 
-func (sr *serverRequest) requestHeaders() {
+// requestHeaders runs the header probe on the request, whose header's
+// size (ServedHeaderSize) is size.
+func (sr *serverRequest) requestHeaders(size int) {
 	r := sr.r
-	size := probes.HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
 	if probes.Level(probes.Header) >= 2 {
 		sr.emitRequestHeaders(size)
 	}
