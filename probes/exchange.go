@@ -105,37 +105,53 @@ const (
 // jslot is one exchange in the ring. Its strings are the request's own
 // (method, site) or rendered when the request already renders them; the
 // URL is copied by value and redacted when read.
+//
+// A request writes its slot, which a full journal has long evicted
+// from the caches: claim zeroes only the exchange's own fields (jrec),
+// and what only level 2, a capture or a diagnostic needs lives on the
+// slot's first cache line, with its lock, and is reused by the slot's
+// next exchanges.
 type jslot struct {
-	mu      *sync.Mutex // in journal.locks: claim resets the rest
+	mu      *sync.Mutex // in journal.locks; never rewritten
+	reqHdr  []HeaderField
+	respHdr []HeaderField
+	diags   *jdiags // nil until the slot's first diagnostic
+	jrec
+}
+
+// jdiags are the names of the diagnostics emitted for an exchange.
+type jdiags struct {
+	names [maxDiags]string
+	n     int
+}
+
+// jrec is what claim resets for each exchange.
+type jrec struct {
 	id      uint64
 	state   jstate
 	server  bool
 	reused  bool
 	connNew bool // a connection was dialed for it (reused known false)
+	stream  uint32
+	status  int
 	site    string
 	via     string
 	method  string
 	u       url.URL
 	host    string
 	proto   string
-	status  int
 	err     string
 	conn    uint64
-	stream  uint32
 	remote  string
 	local   string
 	laddr   net.Addr // server: rendered when read
 	reqHS   int
 	respHS  int
-	reqHdr  []HeaderField
-	respHdr []HeaderField
 	reqBS   int64
 	respBS  int64
 	// mono times; 0 when not seen.
 	start, gotConn, wrote, respAt, end int64
-	dns, connect, tls                  int64 // durations, ns; -1 unseen
-	diags                              [maxDiags]string
-	nd                                 int
+	dns, connect, tls                  int64         // durations, ns; -1 unseen
 	cap                                *captureState // nil unless a capture rule matched
 }
 
@@ -209,9 +225,17 @@ func (j *journal) claim(id uint64, server bool, start int64) *jslot {
 	if s.state != jEmpty {
 		j.dropped.Add(1)
 	}
-	reqHdr, respHdr := s.reqHdr[:0], s.respHdr[:0] // reuse the level-2 buffers
-	*s = jslot{mu: s.mu, id: id, state: jOpen, server: server, start: start, dns: -1, connect: -1, tls: -1, reqBS: -1, respBS: -1}
-	s.reqHdr, s.respHdr = reqHdr, respHdr
+	// Zeroed, then set: a composite literal would be built aside and
+	// copied, twice the stores.
+	s.jrec = jrec{}
+	s.id, s.state, s.server, s.start = id, jOpen, server, start
+	s.dns, s.connect, s.tls, s.reqBS, s.respBS = -1, -1, -1, -1, -1
+	if len(s.reqHdr) > 0 || len(s.respHdr) > 0 {
+		s.reqHdr, s.respHdr = s.reqHdr[:0], s.respHdr[:0] // reuse the level-2 buffers
+	}
+	if s.diags != nil {
+		s.diags.n = 0
+	}
 	return s
 }
 
@@ -470,13 +494,17 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 // journalTag appends a diagnostic's name to exchange id's record.
 func journalTag(id uint64, name string) {
 	if s := lockedSlot(id); s != nil {
-		dup := false
-		for i := 0; i < s.nd; i++ {
-			dup = dup || s.diags[i] == name
+		if s.diags == nil {
+			s.diags = new(jdiags) // kept for the slot's next exchanges
 		}
-		if !dup && s.nd < maxDiags {
-			s.diags[s.nd] = name
-			s.nd++
+		d := s.diags
+		dup := false
+		for i := 0; i < d.n; i++ {
+			dup = dup || d.names[i] == name
+		}
+		if !dup && d.n < maxDiags {
+			d.names[d.n] = name
+			d.n++
 		}
 		s.mu.Unlock()
 	}
@@ -533,8 +561,10 @@ func (s *jslot) export() Exchange {
 	if len(s.respHdr) > 0 {
 		x.ResponseHeaders = append([]HeaderField(nil), s.respHdr...)
 	}
-	for i := 0; i < s.nd; i++ {
-		x.Diagnostics = append(x.Diagnostics, s.diags[i])
+	if d := s.diags; d != nil {
+		for i := 0; i < d.n; i++ {
+			x.Diagnostics = append(x.Diagnostics, d.names[i])
+		}
 	}
 	if s.cap != nil {
 		x.RequestBody, x.ResponseBody = s.cap.bodies()
