@@ -207,7 +207,9 @@ func (h *hostState) release(now int64) {
 	if !h.keepAlive {
 		return
 	}
-	h.lastRelease.Store(now)
+	if h.idleTimeout > 0 { // only an expiry reads it (fresh)
+		h.lastRelease.Store(now)
+	}
 	for v := h.idle.Load(); v < h.maxIdle; v = h.idle.Load() {
 		if h.idle.CompareAndSwap(v, v+1) {
 			return
