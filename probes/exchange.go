@@ -411,20 +411,25 @@ func protoName(major int, proto string, clear bool) string {
 }
 
 // JournalServerStart opens the record of server request id, which came
-// on connection conn (HTTP/2: on stream, else 0) at start (Mono) and is
-// served at site; it reports whether a capture rule keeps its bodies.
-// reqHS is the request's ServedHeaderSize when the caller has it, else
-// -1.
-func JournalServerStart(id, conn uint64, stream uint32, start int64, site string, r *http.Request, reqHS int) (capture bool) {
+// on connection ce (nil if the registry does not know it; HTTP/2: on
+// stream, else 0) at start (Mono) and is served at site; it reports
+// whether a capture rule keeps its bodies. reqHS is the request's
+// ServedHeaderSize when the caller has it, else -1.
+func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, site string, r *http.Request, reqHS int) (capture bool) {
 	j := currentJournal()
 	if j == nil {
 		return false
 	}
 	s := j.claim(id, true, start)
-	s.site, s.method, s.u, s.host, s.conn, s.stream = site, r.Method, *r.URL, r.Host, conn, stream
+	s.site, s.method, s.u, s.host, s.stream = site, r.Method, *r.URL, r.Host, stream
 	s.proto = protoName(r.ProtoMajor, r.Proto, r.TLS == nil)
 	s.remote = r.RemoteAddr
-	s.laddr, _ = r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if ce != nil {
+		s.conn, s.local = ce.info.ID, ce.info.Local // immutable once the entry is found
+	}
+	if s.local == "" { // the context's, rendered when read
+		s.laddr, _ = r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	}
 	if r.TLS != nil {
 		s.u.Scheme = "https"
 	} else {
@@ -551,7 +556,7 @@ func (s *jslot) export() Exchange {
 	}
 	if s.server {
 		x.Side = "server"
-		if s.laddr != nil {
+		if s.laddr != nil && x.Local == "" {
 			x.Local = s.laddr.String()
 		}
 	}

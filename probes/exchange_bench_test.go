@@ -56,11 +56,15 @@ func BenchmarkJournalServer(b *testing.B) {
 	r = r.WithContext(context.WithValue(context.Background(), http.LocalAddrContextKey, net.Addr(laddr)))
 	o := ServerOutcome{Site: "bench.go:2", Status: 200, ReqBytes: 0, Written: 2,
 		RespHeader: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}}
+	c := &stateConn{}
+	ce := ConnFor(c, "server")
+	defer ce.Forget()
+	ce.info.Local = laddr.String()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		id := NextReqID()
 		now := Mono()
-		JournalServerStart(id, 1, 0, now, "bench.go:2", r, -1)
+		JournalServerStart(id, ce, 0, now, "bench.go:2", r, -1)
 		o.AnsweredAt = now
 		JournalServerEnd(id, &o, now)
 	}

@@ -277,7 +277,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	}
 	sr.journal = probes.JournalOn()
 	if sr.journal {
-		sr.capture = probes.JournalServerStart(sr.id, sr.conn, streamID(w, r), sr.start, site, r, hs)
+		sr.capture = probes.JournalServerStart(sr.id, ce, streamID(w, r), sr.start, site, r, hs)
 	}
 	if hl >= 1 {
 		sr.requestHeaders(hs)
