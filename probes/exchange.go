@@ -107,10 +107,10 @@ const (
 // URL is copied by value and redacted when read.
 //
 // A request writes its slot, which a full journal has long evicted
-// from the caches: claim zeroes only the exchange's own fields (jrec),
-// and what only level 2, a capture or a diagnostic needs lives on the
-// slot's first cache line, with its lock, and is reused by the slot's
-// next exchanges.
+// from the caches: claim zeroes only the exchange's own fields (jrec).
+// The level-2 header buffers and the diagnostic names, which few
+// exchanges need, sit beside the lock, out of jrec, and are reused by
+// the slot's next exchanges.
 type jslot struct {
 	mu      *sync.Mutex // in journal.locks; never rewritten
 	reqHdr  []HeaderField
