@@ -90,3 +90,14 @@ func BenchmarkMono(b *testing.B) {
 	}
 	_ = n
 }
+
+// BenchmarkConnFor is a lookup of a known connection, as every ConnState
+// change and GotConn makes.
+func BenchmarkConnFor(b *testing.B) {
+	c := &stateConn{}
+	defer ConnFor(c, "server").Forget()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		ConnFor(c, "server")
+	}
+}
