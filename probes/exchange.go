@@ -761,12 +761,22 @@ func Exchanges(f ExchangeFilter) (out []Exchange, dropped uint64) {
 }
 
 // JournalStats returns the journal's size and how many records it has
-// dropped.
+// dropped. The count sums every slot's, under its lock: JournalSize is
+// the size alone.
 func JournalStats() (size int, dropped uint64) {
 	if j := theJournal.Load(); j != nil {
 		return len(j.slots), j.droppedCount()
 	}
 	return int(journalSize.Load()), 0
+}
+
+// JournalSize returns the journal's size: the number of slots it has, or
+// will have when it is made.
+func JournalSize() int {
+	if j := theJournal.Load(); j != nil {
+		return len(j.slots)
+	}
+	return int(journalSize.Load())
 }
 
 // ExchangeSub receives every exchange completed after it subscribed. A
