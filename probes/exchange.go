@@ -760,16 +760,6 @@ func Exchanges(f ExchangeFilter) (out []Exchange, dropped uint64) {
 	return out, j.droppedCount()
 }
 
-// JournalStats returns the journal's size and how many records it has
-// dropped. The count sums every slot's, under its lock: JournalSize is
-// the size alone.
-func JournalStats() (size int, dropped uint64) {
-	if j := theJournal.Load(); j != nil {
-		return len(j.slots), j.droppedCount()
-	}
-	return int(journalSize.Load()), 0
-}
-
 // JournalSize returns the journal's size: the number of slots it has, or
 // will have when it is made.
 func JournalSize() int {
