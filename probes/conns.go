@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 	"weak"
+
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
 var connIDs atomic.Uint64
@@ -120,25 +122,15 @@ const (
 const maxConns = 8192
 
 // conns is looked up several times a request (every ConnState change,
-// every GotConn): lookups go to connCache, then connsFast, without a
-// lock; connsMu orders insertions, evictions and the inventory.
+// every GotConn): lookups go to connsFast, without a lock or a runtime
+// map; connsMu orders insertions, evictions and the inventory. An entry
+// that finds no free slot in connsFast (more connections than it holds)
+// is looked up in conns, under the lock.
 var (
 	connsMu   sync.Mutex
 	conns     = map[uintptr]*ConnEntry{}
-	connsFast sync.Map // uintptr → *ConnEntry, the same entries as conns
+	connsFast table.KeyTable[ConnEntry] // the same entries as conns, as many as fit
 )
-
-// connCache holds the entries last found, each in the slot of its key's
-// hash: a program's few busy connections are found with one atomic load
-// (a sync.Map lookup hashes the key and walks a trie). It is written
-// only when a lookup missed it; a forgotten entry leaves it.
-var connCache [1 << connCacheBits]atomic.Pointer[ConnEntry]
-
-const connCacheBits = 8
-
-func connCacheSlot(key uintptr) *atomic.Pointer[ConnEntry] {
-	return &connCache[uint64(key>>4)*0x9E3779B97F4A7C15>>(64-connCacheBits)]
-}
 
 // ConnID returns the id of c, assigning one the first time c is seen, so
 // that every probe (dial, header, body, frame) names a connection the same
@@ -163,20 +155,8 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 		return nil
 	}
 	key := v.Pointer()
-	slot := connCacheSlot(key)
-	if e := slot.Load(); e != nil && e.key == key && (side == "" || e.sideSet.Load()) {
+	if e := connsFast.Get(key); e != nil && (side == "" || e.sideSet.Load()) {
 		return e
-	}
-	if e, ok := connsFast.Load(key); ok {
-		if e := e.(*ConnEntry); side == "" || e.sideSet.Load() {
-			slot.Store(e)
-			if again, _ := connsFast.Load(key); again != any(e) {
-				// Forgotten meanwhile (forgetConn deletes, then uncaches):
-				// it must not stay cached.
-				slot.CompareAndSwap(e, nil)
-			}
-			return e
-		}
 	}
 	connsMu.Lock()
 	defer connsMu.Unlock()
@@ -185,7 +165,6 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 			e.info.Side = side
 			e.sideSet.Store(true)
 		}
-		slot.Store(e)
 		return e
 	}
 	if len(conns) >= maxConns {
@@ -205,8 +184,7 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 		watchConn(e, p)
 	}
 	conns[key] = e
-	connsFast.Store(key, e)
-	slot.Store(e)
+	connsFast.Put(key, e)
 	return e
 }
 
@@ -278,20 +256,9 @@ func forgetConn(k connKey) {
 	connsMu.Lock()
 	if e := conns[k.addr]; e != nil && e.info.ID == k.id {
 		delete(conns, k.addr)
-		connsFast.Delete(k.addr)
+		connsFast.Remove(k.addr)
 	}
-	// Whether or not the maps still had it: a lookup that found it in
-	// them before may have cached it since.
-	uncache(k)
 	connsMu.Unlock()
-}
-
-// uncache takes k's entry out of connCache, if it is there.
-func uncache(k connKey) {
-	slot := connCacheSlot(k.addr)
-	if e := slot.Load(); e != nil && e.key == k.addr && e.info.ID == k.id {
-		slot.CompareAndSwap(e, nil)
-	}
 }
 
 func evictOldestLocked() {
@@ -302,8 +269,7 @@ func evictOldestLocked() {
 		}
 	}
 	delete(conns, oldest.key)
-	connsFast.Delete(oldest.key)
-	uncache(connKey{oldest.key, oldest.info.ID})
+	connsFast.Remove(oldest.key)
 }
 
 // ID returns the connection's id; 0 for a nil e.

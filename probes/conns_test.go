@@ -26,34 +26,6 @@ func TestConnForgottenGetsNewID(t *testing.T) {
 	}
 }
 
-// More connections than connCache has slots share them: each is found as
-// itself, whichever was cached last in its slot, and a forgotten one
-// is not found from the cache.
-func TestConnCacheShared(t *testing.T) {
-	cs := make([]*stateConn, 3*len(connCache))
-	ids := make([]uint64, len(cs))
-	for i := range cs {
-		cs[i] = &stateConn{}
-		ids[i] = ConnFor(cs[i], "server").ID()
-	}
-	defer func() {
-		for _, c := range cs {
-			ConnFor(c, "").Forget()
-		}
-	}()
-	for round := 0; round < 2; round++ {
-		for i := len(cs) - 1; i >= 0; i-- { // the other way round: other entries cached
-			if got := ConnFor(cs[i], "server").ID(); got != ids[i] {
-				t.Fatalf("connection %d found as id %d, want %d", i, got, ids[i])
-			}
-		}
-	}
-	ConnFor(cs[0], "").Forget()
-	if got := ConnFor(cs[0], "server").ID(); got == ids[0] {
-		t.Fatalf("a forgotten connection's entry (id %d) was found again", got)
-	}
-}
-
 // A connection this side closed leaves the inventory at once, not when the
 // collector gets to its net.Conn (which a pool or a leaked reference may
 // keep for minutes): over plain TCP and over TLS, with and without a side.

@@ -43,7 +43,10 @@
 //     goes to the bounded ring, drained by a background goroutine every few
 //     milliseconds (Flush drains it at once). A full ring discards its
 //     oldest events and the drain reports admin.dropped with the count;
-//     Emit never blocks on a slow sink for level-2 events.
+//     Emit never blocks on a slow sink for level-2 events. A level-2
+//     event built on a goroutine whose stack is small (a handler's) can
+//     be filled in place in its ring slot instead: Reserve, defer
+//     Publish, fill, calling nothing in between that may block.
 //   - Event has room for MaxAttrs attributes inline (String, Int, Bool,
 //     Duration); no maps, no interfaces, so emitting allocates nothing. More
 //     go to an overflow slice (Event.More), as log/slog's Record does:

@@ -29,6 +29,41 @@ func Emit(e *Event) {
 	kickWriter()
 }
 
+// Ticket publishes an event Reserve returned.
+type Ticket struct {
+	s   *ringSlot
+	pos uint64
+}
+
+// Reserve returns the ring's next slot, zeroed, for a level-2 event
+// (Debug or Info) built in place, or nil when the ring has no free slot
+// (the event is dropped and counted, as Emit's would be). The caller
+// fills it and publishes it with Publish(t), deferred right after the nil
+// check (a panic while filling still publishes it), calling nothing in
+// between that may wait on anything: the ring's reader waits for the
+// slot (producers do not: they take the next ones). Built
+// there rather than on the caller's frame, the event costs no copy, and
+// no stack: an Event is about 600 bytes, which grew the stack of the
+// short-lived goroutine (an HTTP/2 handler's) that built it.
+func Reserve() (e *Event, t Ticket) {
+	s, pos := currentRing().claim()
+	if s == nil {
+		return nil, Ticket{}
+	}
+	s.ev = Event{}
+	return &s.ev, Ticket{s, pos}
+}
+
+// Publish publishes the event Reserve returned with t; it sets its Time
+// when zero.
+func Publish(t Ticket) {
+	if t.s.ev.Time == 0 {
+		t.s.ev.Time = Now()
+	}
+	t.s.seq.Store(t.pos + 1)
+	kickWriter()
+}
+
 // currentRing returns the ring, started (with its writer) on first use.
 //
 //go:nosplit
@@ -118,11 +153,70 @@ func writerTick(r *Ring) {
 
 // drainLocked moves every event in r to the sink and the subscribers and
 // reports new drops; drainMu is held. What events leave for a reader (raw
-// events, AddHeader's attribute) is rendered only for one that reads
+// events, header fields) is rendered only for one that reads
 // them: the sink, a subscriber, or Recent (which renders its copies);
-// with GOHTTPDBG_OUT=off and nobody following, draining costs a copy per
-// event.
+// with GOHTTPDBG_OUT=off and nobody following, draining copies only the
+// events Recent can still return (drainUnread).
 func drainLocked(r *Ring) int {
+	sinkMu.Lock()
+	unread := sink == nil || sinkErr
+	sinkMu.Unlock()
+	var n int
+	if unread && !subs.active() {
+		n = drainUnread(r)
+	} else {
+		n = drainRead(r)
+	}
+	if d := r.Dropped(); d > dropsReported {
+		if Level(Admin) >= 1 {
+			e := Event{Time: Now(), Probe: Admin, Sev: Warn, Name: "admin.dropped",
+				Msg: "events lost: the sink or a subscriber is slower than the probes"}
+			e.AddInt("count", int64(d-dropsReported))
+			e.AddInt("total", int64(d))
+			writeAndDispatch(&e)
+		}
+		dropsReported = d
+	}
+	if n > 0 {
+		sinkMu.Lock()
+		flushLocked()
+		sinkMu.Unlock()
+	}
+	return n
+}
+
+// drainUnread is drainLocked's when no event leaving the ring has a
+// reader (GOHTTPDBG_OUT=off, nobody following): of what waits, only the
+// last recentCap events can still be seen (Recent), so those before them
+// are counted and dropped uncopied, and the rest go straight into the
+// recent buffer. A subscriber that arrives meanwhile sees the next drain.
+func drainUnread(r *Ring) int {
+	n := 0
+	for extra := r.Len() - recentCap; extra > 0; extra-- {
+		p, ok := r.Skip()
+		if !ok {
+			break
+		}
+		countEmit(p)
+		n++
+	}
+	recentMu.Lock()
+	for k := 0; k < r.Cap(); k++ { // bounded: producers may keep adding
+		e := &recentBuf[recentN%recentCap]
+		if !r.Get(e) {
+			break
+		}
+		countEmit(e.Probe)
+		recentN++
+		n++
+	}
+	recentMu.Unlock()
+	return n
+}
+
+// drainRead is drainLocked's when the sink or a subscriber reads the
+// events: each is rendered for them, written and dispatched.
+func drainRead(r *Ring) int {
 	n := 0
 	for {
 		k := 0
@@ -147,21 +241,6 @@ func drainLocked(r *Ring) int {
 		if k < len(drainBuf) {
 			break
 		}
-	}
-	if d := r.Dropped(); d > dropsReported {
-		if Level(Admin) >= 1 {
-			e := Event{Time: Now(), Probe: Admin, Sev: Warn, Name: "admin.dropped",
-				Msg: "events lost: the sink or a subscriber is slower than the probes"}
-			e.AddInt("count", int64(d-dropsReported))
-			e.AddInt("total", int64(d))
-			writeAndDispatch(&e)
-		}
-		dropsReported = d
-	}
-	if n > 0 {
-		sinkMu.Lock()
-		flushLocked()
-		sinkMu.Unlock()
 	}
 	return n
 }
@@ -313,15 +392,23 @@ func EmitRaw(raw *RawEvent) {
 }
 
 // renderLazy completes what an event left for its reader: a raw event's
-// name, message and attributes, a header attribute's text (AddHeader),
-// and the redaction of the URLs its free text quotes (redactEventText).
+// name, message and attributes, a header's text (AddHeader, AddFields,
+// SetFieldsMsg), and the redaction of the URLs its free text quotes
+// (redactEventText).
 // Every reader (the sink, subscribers, Recent) calls it first.
 func renderLazy(e *Event) {
 	if e.RawKind != 0 {
 		renderRaw(e)
 	}
 	if e.headers != nil {
-		e.Attrs[e.headersAt].Str = formatFields(e.headers)
+		switch e.headersForm {
+		case fieldsSorted:
+			e.Attrs[e.headersAt].Str = formatFields(e.headers)
+		case fieldsInOrder:
+			e.Attrs[e.headersAt].Str = formatFieldsInOrder(e.headers)
+		case fieldsMsg:
+			e.Msg = FormatFieldsMsg(e.headers)
+		}
 		e.headers = nil
 	}
 	if !e.textDone {
@@ -335,6 +422,9 @@ func renderRaw(e *Event) {
 	kind := e.RawKind
 	e.RawKind = 0
 	e.Name, e.Site, e.Msg, e.NAttrs, e.Attrs = "", "", "", 0, [MaxAttrs]Attr{}
+	// PutRaw writes no pointer: the header the slot's previous event left
+	// for its reader is still there, and is not this event's.
+	e.headers = nil
 	if f := rawRenderers[kind&7].Load(); f != nil {
 		(*f)(e)
 	}

@@ -249,3 +249,150 @@ func TestWriterIdlesAndWakes(t *testing.T) {
 		})
 	}
 }
+
+// With no sink and no subscriber the drain copies only the events Recent
+// can still return: of more than recentCap waiting, Recent has the last
+// recentCap in order, and every one of them is counted as emitted.
+func TestDrainUnreadKeepsTheLastForRecent(t *testing.T) {
+	useSink(t, nil)
+	const n = recentCap + 100
+	before := Emitted(GC)
+	drainMu.Lock() // hold the writer off, so that all n wait in the ring
+	for i := 1; i <= n; i++ {
+		e := Event{Probe: GC, Sev: Debug, Name: "gc.test", Req: uint64(i)}
+		Emit(&e)
+	}
+	drainMu.Unlock()
+	Flush()
+	if got := Emitted(GC) - before; got != n {
+		t.Errorf("Emitted(GC) grew by %d, want %d", got, n)
+	}
+	recent := Recent(nil)
+	if len(recent) != recentCap {
+		t.Fatalf("Recent returned %d events, want %d", len(recent), recentCap)
+	}
+	for i, e := range recent {
+		if want := uint64(n - recentCap + 1 + i); e.Name != "gc.test" || e.Req != want {
+			t.Fatalf("Recent[%d] = %s req=%d, want gc.test req=%d", i, e.Name, e.Req, want)
+		}
+	}
+}
+
+// An event built in place (Reserve, Publish) reaches the sink as Emit's
+// would, with its time set and nothing of the slot's previous event; the
+// reader waits for a reserved slot, so events published after it do not
+// pass it; with the ring full and its oldest slot still reserved,
+// Reserve drops its event rather than wait.
+func TestReservePublish(t *testing.T) {
+	s := &memSink{}
+	useSink(t, s)
+	r := startRing()
+	// Leave something in every slot: Reserve must hand out a zeroed one.
+	drainMu.Lock()
+	for i := 0; i < r.Cap(); i++ {
+		e := Event{Probe: GC, Sev: Debug, Name: "gc.old", Msg: "old", Site: "old.go:1", More: []Attr{String("x", "y")}}
+		e.AddString("old", "1")
+		e.AddHeader("headers", http.Header{"A": {"1"}})
+		Emit(&e)
+	}
+	drainMu.Unlock()
+	Flush()
+
+	e, tk := Reserve()
+	if e == nil {
+		t.Fatal("Reserve: no slot in an empty ring")
+	}
+	if e.Name != "" || e.Msg != "" || e.Site != "" || e.NAttrs != 0 || e.More != nil || e.headers != nil || e.Time != 0 {
+		t.Fatalf("Reserve returned a slot not zeroed: %+v", *e)
+	}
+	e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.response", 7
+	e.AddInt("status", 200)
+	e.AddHeader("headers", http.Header{"Authorization": {"Bearer s3cr3t"}})
+	after := Event{Probe: Frame, Sev: Debug, Name: "frame.read", Req: 8}
+	Emit(&after)
+	Flush()
+	if got := s.named("frame.read"); len(got) != 0 {
+		t.Fatalf("an event published after a reserved slot passed it: %+v", got)
+	}
+	Publish(tk)
+	Flush()
+	got := s.named("header.response")
+	if len(got) != 1 || got[0].Req != 7 || got[0].Time == 0 || got[0].NumAttrs() != 2 {
+		t.Fatalf("sink got %+v", got)
+	}
+	if a, _ := got[0].Attr("headers"); a.Str != "Authorization: [REDACTED]" {
+		t.Errorf("headers attr %q", a.Str)
+	}
+	if f := s.named("frame.read"); len(f) != 1 || f[0].Req != 8 {
+		t.Errorf("the event after it: %+v", f)
+	}
+
+	// A reserved slot nobody publishes yet, then a full ring: Reserve
+	// and Emit drop, they do not wait.
+	drainMu.Lock()
+	defer drainMu.Unlock()
+	held, htk := Reserve()
+	if held == nil {
+		t.Fatal("Reserve: no slot")
+	}
+	before := r.Dropped()
+	for i := 0; i < r.Cap(); i++ {
+		e := Event{Probe: Frame, Sev: Debug, Name: "frame.read"}
+		Emit(&e)
+	}
+	if e, _ := Reserve(); e != nil {
+		t.Fatal("Reserve found a slot in a full ring")
+	}
+	if r.Dropped()-before < 2 {
+		t.Errorf("dropped %d, want the overflowing Emit's and Reserve's", r.Dropped()-before)
+	}
+	held.Probe, held.Sev, held.Name = Header, Info, "header.request"
+	Publish(htk)
+}
+
+// A raw event is put into a ring slot over what the slot's previous
+// event left (PutRaw writes no pointer): a header left there for a
+// reader to render must not reach the raw event's message or attributes.
+func TestRawEventIgnoresPreviousHeaders(t *testing.T) {
+	RegisterRaw(7, func(e *Event) {
+		e.Name, e.Msg = "test.raw", "rendered"
+		for i := 0; i < 4; i++ {
+			e.AddString("k", "v")
+		}
+	})
+	t.Cleanup(func() { rawRenderers[7].Store(nil) })
+	s := &memSink{}
+	useSink(t, s)
+	r := startRing()
+	for round := 0; round < 2; round++ {
+		for i := 0; i < r.Cap(); i++ {
+			e := Event{Probe: Header, Sev: Info, Name: "header.old"}
+			if round == 0 {
+				e.AddInt("size", 1)
+				e.AddHeader("headers", http.Header{"A": {"stale"}})
+			} else {
+				e.SetFieldsMsg([]string{"a", "stale"})
+			}
+			Emit(&e)
+		}
+		Flush()
+		for i := 0; i < r.Cap(); i++ {
+			EmitRaw(&RawEvent{Probe: Frame, Sev: Debug, Kind: 7, Conn: uint64(i + 1)})
+		}
+		Flush()
+		got := s.named("test.raw")
+		if len(got) != r.Cap()*(round+1) {
+			t.Fatalf("round %d: sink got %d raw events", round, len(got))
+		}
+		for _, e := range got {
+			if e.Msg != "rendered" || e.NumAttrs() != 4 {
+				t.Fatalf("round %d: raw event rendered with a previous event's header: %+v", round, e)
+			}
+			for i := 0; i < e.NumAttrs(); i++ {
+				if a := e.AttrAt(i); a.Str != "v" {
+					t.Fatalf("round %d: attribute %d = %q", round, i, a.Str)
+				}
+			}
+		}
+	}
+}

@@ -133,11 +133,14 @@ type Event struct {
 	RawKind uint8
 	Raw     [RawLen]byte
 
-	// headers are the fields (name, value, name, value…) of the header
-	// AddHeader recorded for attribute headersAt, rendered by the first
-	// reader (see renderLazy); nil once rendered, or when there is none.
-	headers   []string
-	headersAt uint8
+	// headers are the fields (name, value, name, value…) that AddHeader
+	// or AddFields recorded for attribute headersAt, or SetFieldsMsg for
+	// the message (headersForm says which, and how), rendered by the
+	// first reader (see renderLazy); nil once rendered, or when there is
+	// none.
+	headers     []string
+	headersAt   uint8
+	headersForm fieldsForm
 	// textDone: the message and err attribute went through
 	// redactEventText (see renderLazy), which must not run twice: a
 	// hash of a hash is another hash.
@@ -161,7 +164,32 @@ func (e *Event) AddHeader(key string, h http.Header) {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	e.headers, e.headersAt = headerFields(h), e.NAttrs-1
+	e.headers, e.headersAt, e.headersForm = headerFields(h), e.NAttrs-1, fieldsSorted
+}
+
+// AddFields appends the attribute key for the header fields f (name,
+// value, name, value…) in their order, values redacted ("Name: value;
+// Name: value"). As AddHeader, it keeps f, which the caller must not
+// change after, and leaves the text to the first reader. One per event,
+// with AddHeader and SetFieldsMsg.
+func (e *Event) AddFields(key string, f []string) {
+	if int(e.NAttrs) >= MaxAttrs {
+		e.More = append(e.More, Attr{Key: key, Kind: KindString, Str: formatFieldsInOrder(f)})
+		return
+	}
+	a := e.next()
+	a.Key, a.Kind = key, KindString
+	e.headers, e.headersAt, e.headersForm = f, e.NAttrs-1, fieldsInOrder
+}
+
+// SetFieldsMsg makes the message the header fields f (name, value,
+// name, value…) in their order, values redacted and quoted
+// (name="value" name="value", cut after MaxFieldsMsg bytes with "…"),
+// as a decoded HTTP/2 header block is shown. As AddHeader, it keeps f,
+// which the caller must not change after, and leaves the text to the
+// first reader. One per event, with AddHeader and AddFields.
+func (e *Event) SetFieldsMsg(f []string) {
+	e.Msg, e.headers, e.headersForm = "", f, fieldsMsg
 }
 
 // Add appends attributes (beyond MaxAttrs, to More). Its

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
+	"unsafe"
 )
 
 // HeaderSize returns the wire size of h in HTTP/1 form ("Key: value\r\n"
@@ -54,6 +56,61 @@ func formatFields(f []string) string {
 		b = AppendHeaderField(b, f[i], f[i+1])
 	}
 	return string(b)
+}
+
+// formatFieldsInOrder renders fields (see headerFields) in their order,
+// values redacted: "Name: value; Name: value".
+func formatFieldsInOrder(f []string) string {
+	n := 0
+	for i := 0; i+1 < len(f); i += 2 {
+		n += len(f[i]) + len(f[i+1]) + 4 + redactSlack
+	}
+	b := make([]byte, 0, n)
+	for i := 0; i+1 < len(f); i += 2 {
+		b = AppendHeaderField(b, f[i], f[i+1])
+	}
+	return string(b)
+}
+
+// fieldsForm says how an event's lazily rendered header fields become
+// text (Event.headers).
+type fieldsForm uint8
+
+const (
+	fieldsSorted  fieldsForm = iota // an attribute, FormatHeader's text (AddHeader)
+	fieldsInOrder                   // an attribute, the fields in their order (AddFields)
+	fieldsMsg                       // the message, FormatFieldsMsg's text (SetFieldsMsg)
+)
+
+// MaxFieldsMsg caps the text of FormatFieldsMsg.
+const MaxFieldsMsg = 2048
+
+// FormatFieldsMsg renders header fields (name, value, name, value…) in
+// their order as name="value" name="value", values redacted and quoted
+// (Go syntax); text beyond MaxFieldsMsg bytes is cut and ends in "…".
+// It is the message of frame.headers.
+func FormatFieldsMsg(fields []string) string {
+	// One buffer, sized for the fields quoted (and redacted) as they are;
+	// the message is made from it without a copy.
+	n := 0
+	for _, f := range fields {
+		n += len(f) + 4
+	}
+	if n += len(fields) * 8; n > MaxFieldsMsg+64 {
+		n = MaxFieldsMsg + 64
+	}
+	b := make([]byte, 0, n)
+	for i := 0; i+1 < len(fields) && len(b) < MaxFieldsMsg; i += 2 {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendQuote(append(append(b, fields[i]...), '='), RedactHeader(fields[i], fields[i+1]))
+	}
+	msg := unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
+	if len(msg) > MaxFieldsMsg {
+		msg = msg[:MaxFieldsMsg] + "…"
+	}
+	return msg
 }
 
 // redactSlack is what a redacted value may need beyond the original's

@@ -132,6 +132,27 @@ func (r *Ring) discardOldest() {
 	}
 }
 
+// Skip discards the oldest event without copying it, and returns its
+// probe; ok is false when there was none (as Get).
+func (r *Ring) Skip() (p Probe, ok bool) {
+	for i := 0; i < putAttempts; i++ {
+		pos := r.deq.Load()
+		s := r.slot(pos)
+		d := int64(s.seq.Load()) - int64(pos+1)
+		switch {
+		case d == 0:
+			if r.deq.CompareAndSwap(pos, pos+1) {
+				p = s.ev.Probe
+				s.seq.Store(pos + r.mask + 1)
+				return p, true
+			}
+		case d < 0:
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
 // Get moves the oldest event into *e and reports whether there was one.
 func (r *Ring) Get(e *Event) bool {
 	for i := 0; i < putAttempts; i++ {

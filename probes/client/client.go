@@ -74,12 +74,12 @@ type Request struct {
 type fullTrace struct {
 	getConn, dnsStart, tlsStart, wrote int64 // mono
 	connStart                          map[string]int64
-	hdr                                []byte // header.request being collected (level 2), in hdrBuf while it fits
+	hdr                                []string // header.request's fields being collected (level 2), in hdrBuf while they fit
 	hdrSize                            int
 	// The trace and a request's usual headers live here, in the one
 	// allocation a fully traced request takes for its trace state.
 	trace  httptrace.ClientTrace
-	hdrBuf [256]byte
+	hdrBuf [16]string
 }
 
 // Start starts following req (sent with client c, nil

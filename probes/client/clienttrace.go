@@ -327,6 +327,9 @@ func alpnFallbackReason(t *http.Transport, negotiated string) string {
 	return "h2 offered, the server selected " + negotiated
 }
 
+// traceWroteHeaderField collects the fields as written, unredacted: the
+// strings are net/http's and never change, and header.request's reader
+// redacts and joins them (probes.Event.AddFields).
 func (cr *Request) traceWroteHeaderField(k string, vs []string) {
 	if probes.Level(probes.Header) < 2 {
 		return
@@ -336,7 +339,7 @@ func (cr *Request) traceWroteHeaderField(k string, vs []string) {
 		cr.full.hdr = cr.full.hdrBuf[:0] // a request's usual headers; append moves longer ones out
 	}
 	for _, v := range vs {
-		cr.full.hdr = probes.AppendHeaderField(cr.full.hdr, k, v)
+		cr.full.hdr = append(cr.full.hdr, k, v)
 		cr.full.hdrSize += len(k) + len(v) + 4
 	}
 	cr.mu.Unlock()
@@ -347,16 +350,24 @@ func (cr *Request) traceWroteHeaders() {
 		return
 	}
 	cr.mu.Lock()
-	hdr, size := string(cr.full.hdr), cr.full.hdrSize
-	cr.full.hdr, cr.full.hdrSize = cr.full.hdr[:0], 0
+	fields, size := cr.full.hdr, cr.full.hdrSize
+	// The event keeps fields until it is read: the headers of a retry
+	// are collected after them, never over them.
+	cr.full.hdr, cr.full.hdrSize = fields[len(fields):], 0
 	cr.mu.Unlock()
-	var e probes.Event
-	cr.fill(&e, probes.Header, probes.Info, "header.request", "client sent request headers")
+	url := cr.url()
+	e, t := probes.Reserve() // built in the ring: no copy
+	if e == nil {
+		return
+	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
+	cr.fill(e, probes.Header, probes.Info, "header.request", "client sent request headers")
 	e.AddString("method", cr.req.Method)
-	e.AddString("url", cr.url())
+	e.AddString("url", url)
 	e.AddInt("size", int64(size))
-	e.AddString("headers", hdr)
-	probes.Emit(&e)
+	e.AddFields("headers", fields)
 }
 
 func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) {

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
@@ -597,9 +596,6 @@ func ReadError(state any, err, detail error) {
 	}
 }
 
-// maxFieldsMsg caps the rendering of a header block in an event.
-const maxFieldsMsg = 2048
-
 // Headers is the hook for a decoded HEADERS block: fields are name, value
 // pairs. Values are redacted with the probes' rules before they are shown.
 func Headers(state any, streamID uint32, fields []string, truncated bool, err error) {
@@ -627,39 +623,30 @@ func (c *Conn) headers(streamID uint32, fields []string, truncated bool, err err
 // Event: it runs on HTTP/2's per-request write goroutines too, whose
 // small stacks a larger frame would grow.
 //
+// frame.headers keeps a copy of the fields (the framer reuses its slice;
+// the strings are net/http's, never written again) and leaves redacting
+// and quoting them to the event's reader (probes.Event.SetFieldsMsg):
+// with GOHTTPDBG_OUT=off and nobody following, none is rendered.
+//
 //go:noinline
 func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
-	var b []byte
-	if lvl >= 2 {
-		// One buffer, sized for the fields quoted (and redacted) as they
-		// are; the message is made from it without a copy.
-		n := 0
-		for _, f := range fields {
-			n += len(f) + 4
-		}
-		b = make([]byte, 0, min(n+len(fields)*8, maxFieldsMsg+64))
-	}
-	for i := 0; i+1 < len(fields); i += 2 {
-		v := probes.RedactHeader(fields[i], fields[i+1])
-		if dbg >= 2 {
-			debugf("http2: decoded hpack field header field %q = %q", fields[i], v)
-		}
-		if lvl >= 2 && len(b) < maxFieldsMsg {
-			if len(b) > 0 {
-				b = append(b, ' ')
-			}
-			b = strconv.AppendQuote(append(append(b, fields[i]...), '='), v)
+	if dbg >= 2 {
+		for i := 0; i+1 < len(fields); i += 2 {
+			debugf("http2: decoded hpack field header field %q = %q", fields[i], probes.RedactHeader(fields[i], fields[i+1]))
 		}
 	}
 	if lvl >= 2 {
-		msg := unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
-		if len(msg) > maxFieldsMsg {
-			msg = msg[:maxFieldsMsg] + "…"
+		f := append([]string(nil), fields...)
+		e, t := probes.Reserve() // built in the ring: no copy
+		if e == nil {
+			return
 		}
-		var e probes.Event
-		c.fill(&e, probes.Debug, "frame.headers", streamID, msg)
-		e.AddInt("fields", int64(len(fields)/2))
-		probes.Emit(&e)
+		// Published even if building it panics: a reserved slot holds the
+		// drain back until then.
+		defer probes.Publish(t)
+		c.fill(e, probes.Debug, "frame.headers", streamID, "")
+		e.SetFieldsMsg(f)
+		e.AddInt("fields", int64(len(f)/2))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -532,4 +533,89 @@ func TestHTTP2DebugEmulationLevel1(t *testing.T) {
 			t.Errorf("line %d = %q, want prefix %q", i, lines[i], w)
 		}
 	}
+}
+
+// eagerFieldsMsg is frame.headers' message as emitHeaders rendered it on
+// the hook's goroutine before the message was left to the reader: the
+// lazy rendering must say exactly this.
+func eagerFieldsMsg(fields []string) string {
+	var b []byte
+	for i := 0; i+1 < len(fields); i += 2 {
+		v := probes.RedactHeader(fields[i], fields[i+1])
+		if len(b) < probes.MaxFieldsMsg {
+			if len(b) > 0 {
+				b = append(b, ' ')
+			}
+			b = strconv.AppendQuote(append(append(b, fields[i]...), '='), v)
+		}
+	}
+	msg := string(b)
+	if len(msg) > probes.MaxFieldsMsg {
+		msg = msg[:probes.MaxFieldsMsg] + "…"
+	}
+	return msg
+}
+
+// frame.headers' message is rendered by its reader, from a copy of the
+// fields taken in the hook (the framer reuses its slice): it is the
+// eager rendering, secrets redacted, for the sink and a subscriber and
+// for Recent when nobody reads, even after the framer's slice changed.
+func TestHeadersMsgRenderedByReaderAsEager(t *testing.T) {
+	long := strings.Repeat("v", 900)
+	blocks := [][]string{
+		{":method", "GET", ":path", "/login?token=s3cr3t&x=1", "authorization", "Bearer hunter2", "cookie", "a=b; sid=xyz", "user-agent", "Go-http-client/2.0", "x-quote", "a\"b\n"},
+		{":status", "200", "set-cookie", "session=abc123", "content-type", "text/plain"},
+		{"a", long, "b", long, "c", long, "d", "after the cut"}, // cut at MaxFieldsMsg
+		{":status", "204"},
+	}
+	check := func(where string, e probes.Event, want string) {
+		t.Helper()
+		if e.Msg != want {
+			t.Errorf("%s: frame.headers msg\n got %q\nwant %q", where, e.Msg, want)
+		}
+		for _, secret := range []string{"hunter2", "s3cr3t", "xyz", "abc123"} {
+			if strings.Contains(e.Msg, secret) {
+				t.Errorf("%s: secret %q in %q", where, secret, e.Msg)
+			}
+		}
+	}
+
+	events := capture(t, 2) // a sink and a subscriber
+	c := NewFramer(nil)
+	for i, f := range blocks {
+		reused := append([]string(nil), f...)
+		Headers(c, uint32(2*i+1), reused, false, nil)
+		for j := range reused {
+			reused[j] = "overwritten" // as the framer's next block does
+		}
+	}
+	h := find(events(), "frame.headers")
+	if len(h) != len(blocks) {
+		t.Fatalf("frame.headers: %d events, want %d", len(h), len(blocks))
+	}
+	for i, e := range h {
+		check("subscriber", e, eagerFieldsMsg(blocks[i]))
+		if a, _ := e.Attr("fields"); a.Num != int64(len(blocks[i])/2) {
+			t.Errorf("fields = %d, want %d", a.Num, len(blocks[i])/2)
+		}
+	}
+	if !strings.HasSuffix(h[2].Msg, "…") || strings.Contains(h[2].Msg, "after the cut") {
+		t.Errorf("long block not cut: %q", h[2].Msg[len(h[2].Msg)-20:])
+	}
+
+	old := probes.SetSink(nil) // nobody reads: Recent renders its copy
+	defer probes.SetSink(old)
+	probes.Flush()
+	Headers(c, 99, blocks[0], false, nil)
+	probes.Flush()
+	var last probes.Event
+	for _, e := range probes.Recent(nil) {
+		if e.Name == "frame.headers" {
+			last = e
+		}
+	}
+	if last.Stream != 99 {
+		t.Fatalf("Recent has no frame.headers of stream 99: %+v", last)
+	}
+	check("Recent", last, eagerFieldsMsg(blocks[0]))
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -176,7 +177,7 @@ type serverRequest struct {
 	start int64 // mono
 	r     *http.Request
 	// flight is the gc probe's record of the request (used when the gc
-	// probe is on): part of the one allocation a served request costs.
+	// probe is on): part of the request's state, which is recycled.
 	// body is its request body's state, nil when the body is not watched;
 	// it has an allocation of its own, made with the body's wrapper, which
 	// the handler may keep after the request ended.
@@ -204,7 +205,28 @@ type serverRequest struct {
 	respHeader http.Header  // the response header as answered (answered)
 	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
 	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+	// std is net/http's own writer, when the journal reads the answer
+	// from it (stdAnswer) instead of from a wrapper.
+	std stdAnswer
 }
+
+// stdAnswer is net/http's own ResponseWriter as the std patch leaves it
+// (HTTP/1's, and the HTTP/2 servers' of Go 1.26, Go 1.27 and x/net): it
+// keeps the status and the body bytes of the answer, and notes when its
+// header was written once GohttpdbgWatch asked (the probes' clock, Mono).
+// GohttpdbgAnswer's status is 0 before an answer (net/http sends 200 when
+// the handler returns without one), -1 for a hijacked connection
+// unanswered.
+type stdAnswer interface {
+	GohttpdbgWatch()
+	GohttpdbgAnswer() (status int, written int64, answeredAt int64)
+}
+
+// requests recycles the serverRequests that nothing kept: without a
+// writer wrapper, request body state or span, only the probes point to a
+// request's state, and none of them after end. A served request then
+// allocates nothing here.
+var requests = sync.Pool{New: func() any { return new(serverRequest) }}
 
 // ServeHTTP runs h for a handler registered at site, with the probes
 // around it. The call-site wrapper's handler calls it. A request already
@@ -255,15 +277,19 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	k := table.HeaderKey(r.Header)
 	if following.Has(k) {
 		// An inner wrapper: the registration's site names the handler
-		// better than the server's (the outer follower's) does.
-		if outer := following.Get(k); outer != nil && site != "" {
+		// better than the server's (the outer follower's) does. (The
+		// key check: an inner handler still running after the outer one
+		// returned, as TimeoutHandler's may, must not name another
+		// request's recycled state.)
+		if outer := following.Get(k); outer != nil && site != "" && outer.key == k {
 			outer.regSite = site
 		}
 		return nil
 	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
 	ce, _ := r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
-	sr := &serverRequest{site: site, id: probes.NextReqID(), conn: ce.ID(), start: ce.RequestStart(r.ProtoMajor == 1), r: r, key: k, w: w}
+	sr := requests.Get().(*serverRequest) // zero (see end)
+	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), ce.RequestStart(r.ProtoMajor == 1), r, k, w
 	if r.ProtoMajor == 2 && ce != nil {
 		ce.CountRequest() // see serverConnState
 	}
@@ -293,14 +319,28 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	// header.response is reported when the handler writes its header, or
 	// when it returns (net/http then sends 200, or the status is unknown:
 	// 0). A handler with a body to read is watched as it writes, so that a
-	// body.unread names the handler's line (captureHandler).
+	// body.unread names the handler's line (captureHandler). The journal
+	// alone reads net/http's own writer when it can, at the end.
 	sr.hdr2 = hl >= 2
-	if sr.hdr2 || sr.body != nil || sr.journal || sr.span != nil {
-		if ww, rw := wrapWriter(w, sr); ww != nil {
-			sr.w, sr.rw = ww, rw
+	if sr.hdr2 || sr.body != nil || sr.span != nil || sr.capture {
+		sr.wrap()
+	} else if sr.journal {
+		if a, ok := w.(stdAnswer); ok {
+			a.GohttpdbgWatch()
+			sr.std = a
+		} else {
+			sr.wrap()
 		}
 	}
 	return sr
+}
+
+// wrap puts the writer wrapper around the handler's writer, when it is
+// one of net/http's.
+func (sr *serverRequest) wrap() {
+	if ww, rw := wrapWriter(sr.w, sr); ww != nil {
+		sr.w, sr.rw = ww, rw
+	}
 }
 
 // captureHandler records the handler's stack when it starts its response
@@ -356,6 +396,8 @@ func (sr *serverRequest) end() {
 	}
 	if sr.rw != nil {
 		sr.rw.implicit(now)
+	} else if sr.std != nil {
+		sr.readAnswer(now)
 	} else if sr.hdr2 {
 		sr.responseHeaders(0, sr.w.Header())
 	}
@@ -371,6 +413,24 @@ func (sr *serverRequest) end() {
 		probes.EndServerSpan(sr.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
 	}
 	unfollow(sr.key)
+	if sr.rw == nil && sr.body == nil && sr.span == nil {
+		// The handler had net/http's writer, not one pointing here.
+		*sr = serverRequest{}
+		requests.Put(sr)
+	}
+}
+
+// readAnswer takes the answer from net/http's writer (std) when the
+// handler is done, at now: an implicit 200 is sent then.
+func (sr *serverRequest) readAnswer(now int64) {
+	status, written, at := sr.std.GohttpdbgAnswer()
+	switch {
+	case status == 0:
+		status, at = http.StatusOK, now
+	case status < 0:
+		status, at = 0, 0 // hijacked: no answer
+	}
+	sr.status, sr.written, sr.answeredAt = status, written, at
 }
 
 // handlerSite is the site of the request's exchange: the handler's
@@ -415,12 +475,19 @@ func (sr *serverRequest) requestHeaders(size int) {
 }
 
 // The events are out of line: see the comment above emitReadAfterClose.
+// This one is built in the ring, as responseHeaders'.
 //
 //go:noinline
 func (sr *serverRequest) emitRequestHeaders(size int) {
 	r := sr.r
-	var e probes.Event
-	sr.fill(&e, probes.Header, probes.Info, "header.request", "server received request headers")
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
+	sr.fill(e, probes.Header, probes.Info, "header.request", "server received request headers")
 	e.AddString("method", r.Method)
 	e.AddString("url", sr.line)
 	e.AddString("host", r.Host)
@@ -428,7 +495,6 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	e.AddInt("size", int64(size))
 	e.AddHeader("headers", r.Header)
 	e.AddString("remote", r.RemoteAddr)
-	probes.Emit(&e)
 }
 
 //go:noinline
@@ -445,18 +511,29 @@ func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
 	probes.Emit(&e)
 }
 
+// responseHeaders builds its event in the ring (probes.Reserve): it runs
+// deep in the handler's goroutine, whose stack an Event on the frame
+// grew on most HTTP/2 requests.
 func (sr *serverRequest) responseHeaders(status int, h http.Header) {
-	var e probes.Event
-	sr.fill(&e, probes.Header, probes.Info, "header.response", "server sent response headers")
+	size, dur := probes.HeaderSize(h), probes.SinceMono(sr.start)
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
+	sr.fill(e, probes.Header, probes.Info, "header.response", "server sent response headers")
 	e.AddInt("status", int64(status))
-	e.AddInt("size", int64(probes.HeaderSize(h)))
+	e.AddInt("size", int64(size))
 	e.AddHeader("headers", h)
-	e.AddDuration("dur", probes.SinceMono(sr.start))
-	probes.Emit(&e)
+	e.AddDuration("dur", dur)
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
-// at header level 2, or for a request with a body to watch, and only around the two ResponseWriter
+// at header level 2, under a capture rule, with a span, for a request with
+// a body to watch, or for the journal around a writer without the std
+// patch's accessor (stdAnswer); and only around the two ResponseWriter
 // implementations of net/http, whose optional interfaces it reproduces
 // exactly (rwH1, rwH2), so a handler's type assertions behave the same.
 type respWriter struct {

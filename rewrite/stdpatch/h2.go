@@ -159,11 +159,12 @@ var h2Hooks = hookSet{
 			needs: []string{"{{.P}}transportResponseBody{cs}", "{{.P}}clientStream{ID,cc}", "{{.P}}ClientConn{tconn}"},
 			lost:  "client exchanges carry no HTTP/2 connection or stream id",
 		},
-	}, h2DebugHooks...),
+	}, append(answerH2Hooks, h2DebugHooks...)...),
 	helpers: []helper{
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2Helpers + h2DebugRedact)},
 		{code: tmpl(streamIDHelper), after: []string{"{{.P}}responseWriter"}},
+		{code: tmpl(answerH2Helper), after: []string{"answer"}},
 		{code: tmpl(h2DebugTakeover), after: []string{"takeover"}},
 	},
 }
@@ -341,6 +342,9 @@ type {{.N}} struct {
 	// Headers receives the decoded fields of a HEADERS block read, as
 	// name, value pairs (only valid during the call), unredacted.
 	Headers func(state any, streamID uint32, fields []string, truncated bool, err error)
+	// Now is the probes' clock: the server's response writer reads it when
+	// its header is written, if the probes asked (GohttpdbgWatch).
+	Now func() int64
 	// HTTP2Debug is the level GODEBUG=http2debug asked for at start: Go's
 	// own logging, left on, prints at that level.
 	HTTP2Debug int

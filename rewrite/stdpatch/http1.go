@@ -75,7 +75,7 @@ var http1Hooks = hookSet{
 			kind: wrapFunc, fn: "cloneTLSConfig", params: []string{"*tls.Config"}, results: [][]string{{"*tls.Config"}},
 			code: tmpl("c := {{.Call}}\nif h := GohttpdbgHTTP1.TLSConfig; h != nil && c != nil {\nh(c)\n}\nreturn c"),
 		},
-	}, captureHooks...),
+	}, append(captureHooks, answerH1Hooks...)...),
 	helpers: []helper{
 		{code: tmpl(serverRejectHelper), after: []string{"(*conn).readRequest"}},
 		{code: tmpl(clientReadErrorHelper), after: []string{"(*persistConn).readResponse"}},
@@ -83,6 +83,7 @@ var http1Hooks = hookSet{
 		{code: tmpl(clientHookedHelper), after: []string{"client"}},
 		{code: tmpl(dialForHelper), after: []string{"(*Transport).getConn queueForDial"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
+		{code: tmpl(answerH1Helper), after: []string{"answer"}},
 	},
 }
 
@@ -169,6 +170,9 @@ type GohttpdbgHTTP1HookSet struct {
 	TLSConfig func(c *tls.Config)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
+	// Now is the probes' clock: the server's response writer reads it when
+	// its header is written, if the probes asked (GohttpdbgWatch).
+	Now func() int64
 ` + captureHookFields + `}
 
 // GohttpdbgHTTP1 is the HTTP/1 hook set.

@@ -79,9 +79,22 @@ func init() {
 		_ = state.(*Request).Method
 		_ = resp != nil && resp.StatusCode > 0 || err != nil
 	}
+	// The server probe's answer accessor, as at level 1: the writer
+	// notes when its header is written.
+	GohttpdbgHTTP1.Now = func() int64 { return time.Now().UnixNano() }
 	GohttpdbgHTTP1.Serve = func(srv *Server, h Handler, w ResponseWriter, r *Request) {
 		_ = len(r.Header)
+		a, _ := w.(interface {
+			GohttpdbgWatch()
+			GohttpdbgAnswer() (int, int64, int64)
+		})
+		if a != nil {
+			a.GohttpdbgWatch()
+		}
 		h.ServeHTTP(w, r)
+		if a != nil {
+			_, _, _ = a.GohttpdbgAnswer()
+		}
 	}
 	GohttpdbgHTTP1.ServeStart = func(srv *Server, l net.Listener) { _ = srv.Addr }
 	h := GohttpdbgH2
@@ -94,6 +107,7 @@ func init() {
 		_ = conn.LocalAddr().String()
 	}
 	h.Done = func(state any) {}
+	h.Now = GohttpdbgHTTP1.Now
 	h.Read = func(state any, hdr [9]byte, payload []byte) {
 		state.(*atomic.Uint64).Add(uint64(hdr[3]))
 		gohttpdbgSelfTestTouch(hdr[:])

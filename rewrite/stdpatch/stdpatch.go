@@ -108,7 +108,7 @@ func goMinor(v string) int {
 func ID() string {
 	h := sha256.New()
 	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, captureHelper, serverRejectHelper,
-		clientReadErrorHelper, clientHookedHelper, peekHelper, wiringSource, SelfTestSource} {
+		clientReadErrorHelper, clientHookedHelper, peekHelper, answerH1Helper, answerH2Helper, wiringSource, SelfTestSource} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

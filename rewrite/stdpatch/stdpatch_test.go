@@ -228,10 +228,19 @@ func TestHooksFire(t *testing.T) {
 			if callers != 1 {
 				t.Errorf("%d caller lines, want 1", callers)
 			}
-			for _, want := range []string{"h2: hello HTTP/2.0", "h1: HTTP/1.1 400 Bad Request", "h1: HTTP/1.1 431", "h2c: hello HTTP/2.0", "xnet framer read: 1", "statuses: [400 431]"} {
+			for _, want := range []string{"h2: hello HTTP/2.0", "h1: HTTP/1.1 400 Bad Request", "h1: HTTP/1.1 431", "h2c: hello HTTP/2.0", "xnet framer read: 1", "statuses: [400 431]",
+				// net/http's HTTP/1 writer answers the server probe's
+				// accessor (HTTP/2's below).
+				"answer HTTP/1.1 /created: before 0, status 201, 14 bytes, timed true",
+				"answer HTTP/1.1 /empty: before 0, status 0, 0 bytes, timed false",
+				"answer HTTP/1.1 /hijack: before 0, status -1, 0 bytes, timed false"} {
 				if !strings.Contains(string(out), want) {
 					t.Errorf("output lacks %q", want)
 				}
+			}
+			// Go's HTTP/2 server over TLS, then x/net's h2c server.
+			if n := strings.Count(string(out), "answer HTTP/2.0 /: before 0, status 200, 14 bytes, timed true\n"); n != 2 {
+				t.Errorf("%d HTTP/2 answers read from the writer, want 2", n)
 			}
 			if t.Failed() {
 				t.Logf("output:\n%s", out)

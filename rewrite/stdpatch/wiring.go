@@ -42,12 +42,14 @@ func gohttpdbgWire() bool {
 	h2.Write = gohttpdbgframe.Write
 	h2.Headers = gohttpdbgframe.Headers
 	h2.DebugRedact = gohttpdbgframe.DebugRedact
+	h2.Now = gohttpdbgprobes.Mono
 	gohttpdbgframe.SetGoHTTP2Debug(h2.HTTP2Debug)
 
 	h1 := http.GohttpdbgHTTP1
 	h1.ServerReject = gohttpdbgreject.ServerReject
 	h1.ClientReadError = gohttpdbgreject.ClientReadError
 	h1.TLSConfig = gohttpdbgprobes.StdTLSConfig
+	h1.Now = gohttpdbgprobes.Mono
 	if h1.ClientHooked {
 		h1.GotConn = gohttpdbgclient.StdGotConn
 		h1.Dial = gohttpdbgclient.StdDial

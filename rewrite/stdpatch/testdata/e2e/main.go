@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/h2c"
@@ -92,10 +93,23 @@ func main() {
 	}
 	h1.ClientReadError = func(c net.Conn, err error, buffered []byte) { count("clientreaderror") }
 
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h1.Now = func() int64 { return time.Now().UnixNano() }
+	h2.Now = h1.Now
+	handler := answering(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
+		switch r.URL.Path {
+		case "/empty":
+			return // net/http answers 200 after the handler
+		case "/hijack":
+			c, _, err := w.(http.Hijacker).Hijack()
+			check(err)
+			c.Close()
+			return
+		case "/created":
+			w.WriteHeader(http.StatusCreated)
+		}
 		fmt.Fprintf(w, "hello %s", r.Proto)
-	})
+	}))
 
 	// HTTP/2 over TLS, std client and server.
 	srv := httptest.NewUnstartedServer(handler)
@@ -138,6 +152,11 @@ func main() {
 	}()
 	_, err = http.Get("http://" + bad.Addr().String())
 	fmt.Println("client error:", err != nil)
+	for _, path := range []string{"/created", "/empty", "/hijack"} {
+		if resp, err := http.Get(plain.URL + path); err == nil {
+			resp.Body.Close()
+		}
+	}
 	bad.Close()
 	plain.Close()
 
@@ -171,6 +190,28 @@ func main() {
 	}
 	fmt.Println("statuses:", statuses)
 	mu.Unlock()
+}
+
+// answering reports what net/http's own writer says of the answer
+// (GohttpdbgAnswer), as the server probe reads it at level 1.
+func answering(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, ok := w.(interface {
+			GohttpdbgWatch()
+			GohttpdbgAnswer() (int, int64, int64)
+		})
+		if !ok {
+			fmt.Printf("answer %s %s: %T has no accessor\n", r.Proto, r.URL.Path, w)
+			h.ServeHTTP(w, r)
+			return
+		}
+		a.GohttpdbgWatch()
+		start := time.Now().UnixNano()
+		s0, _, _ := a.GohttpdbgAnswer()
+		h.ServeHTTP(w, r)
+		s, n, at := a.GohttpdbgAnswer()
+		fmt.Printf("answer %s %s: before %d, status %d, %d bytes, timed %v\n", r.Proto, r.URL.Path, s0, s, n, at >= start && at <= time.Now().UnixNano())
+	})
 }
 
 func check(err error) {
