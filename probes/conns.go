@@ -15,11 +15,21 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
-var reqIDs, connIDs atomic.Uint64
+var connIDs atomic.Uint64
+
+// reqIDs has a cache line of its own: the client's and the server's
+// goroutines each take an id a request, on two cores the line moves
+// between them every time, and a variable the linker put next to it (a
+// clock base, a lock) would move with it.
+var reqIDs struct {
+	_ [56]byte
+	n atomic.Uint64
+	_ [56]byte
+}
 
 // NextReqID returns a new request id; ids are monotonic from 1 and shared
 // by client and server requests.
-func NextReqID() uint64 { return reqIDs.Add(1) }
+func NextReqID() uint64 { return reqIDs.n.Add(1) }
 
 // NextConnID returns a new connection id, for a connection that has no
 // net.Conn to key ConnID with.
@@ -57,9 +67,9 @@ type ConnEntry struct {
 	info ConnInfo
 	mu   sync.Mutex
 	// state is the connection's state and when it was entered, in one
-	// word (the monotonic reading << 3 | the state's index in
-	// connStates): a server's HTTP/1.1 connection changes state twice a
-	// request, one atomic swap each, no lock.
+	// word (the monotonic reading << 4 | stateTaken | the state's index
+	// in connStates): a server's HTTP/1.1 connection changes state twice
+	// a request, one atomic swap each, no lock.
 	state atomic.Uint64
 	// requests counts the turns to active (SetState): one a request on an
 	// HTTP/1 connection. served counts requests as they are served
@@ -93,12 +103,19 @@ func stateWord(state string, since int64) uint64 {
 	case "closed":
 		code = 5
 	}
-	return uint64(since)<<3 | code
+	return uint64(since)<<4 | code
 }
 
 func fromStateWord(w uint64) (state string, since int64) {
-	return connStates[(w&7)%uint64(len(connStates))], int64(w >> 3)
+	return connStates[(w&7)%uint64(len(connStates))], int64(w >> 4)
 }
+
+const (
+	stateActive = 2 // "active"'s index in connStates
+	// stateTaken marks a turn to active whose reading a request took as
+	// its start (RequestStart).
+	stateTaken = 8
+)
 
 // maxConns bounds the registry for connection types whose collection the
 // runtime cannot observe (custom net.Conn implementations).
@@ -308,12 +325,36 @@ func (e *ConnEntry) NoteTLS(c net.Conn) {
 // how long the connection was in it; countRequest counts a request
 // served on it.
 func (e *ConnEntry) SetState(state string, countRequest bool) (prev string, in time.Duration) {
-	now := Mono()
+	return e.SetStateAt(state, countRequest, Mono())
+}
+
+// SetStateAt is SetState at now (Mono), for a caller that has just read
+// the clock: a reading costs tens of nanoseconds, and a connection
+// changes state twice a request.
+func (e *ConnEntry) SetStateAt(state string, countRequest bool, now int64) (prev string, in time.Duration) {
 	if countRequest {
 		e.requests.Add(1)
 	}
 	prev, since := fromStateWord(e.state.Swap(stateWord(state, now)))
 	return prev, time.Duration(now - since)
+}
+
+// RequestStart returns the start (Mono) of a request served on e. On an
+// HTTP/1 connection (http1) that is the reading taken when the
+// connection turned active for it (SetState): net/http turns it active
+// when it has read the request, just before serving it, and the request
+// need not read the clock again. A turn is taken once, so a turn the
+// ConnState hook did not see (the dial probe off, then on again) cannot
+// lend an older request's start; without one, and on HTTP/2 (whose turns
+// are the connection's, not a request's), it reads the clock. A nil e
+// reads the clock.
+func (e *ConnEntry) RequestStart(http1 bool) int64 {
+	if e != nil && http1 {
+		if w := e.state.Load(); w&(7|stateTaken) == stateActive && e.state.CompareAndSwap(w, w|stateTaken) {
+			return int64(w >> 4)
+		}
+	}
+	return Mono()
 }
 
 // Conns returns the open connections the probes know, by id. A closed

@@ -122,3 +122,34 @@ func TestConnStateChanges(t *testing.T) {
 		}
 	}
 }
+
+// An HTTP/1 request served on a connection starts when the connection
+// turned active for it, a reading taken once: a second request (or one
+// whose turn the hook did not see) reads the clock, and so does an
+// HTTP/2 request, whose connection's turns are not its own.
+func TestRequestStartFromActiveTurn(t *testing.T) {
+	c := &stateConn{}
+	e := ConnFor(c, "server")
+	defer e.Forget()
+	e.SetStateAt("active", true, 1000)
+	if got := e.RequestStart(false); got == 1000 {
+		t.Errorf("an HTTP/2 request took the connection's turn to active")
+	}
+	if got := e.RequestStart(true); got != 1000 {
+		t.Errorf("HTTP/1 request start %d, want the turn to active's 1000", got)
+	}
+	if got := e.RequestStart(true); got == 1000 || got <= 0 {
+		t.Errorf("the turn to active was taken twice (start %d)", got)
+	}
+	if st, since := fromStateWord(e.state.Load()); st != "active" || since != 1000 {
+		t.Errorf("taking the turn changed the state to %q since %d", st, since)
+	}
+	e.SetStateAt("idle", false, 2000)
+	if got := e.RequestStart(true); got == 2000 {
+		t.Errorf("an idle connection lent its turn")
+	}
+	var none *ConnEntry
+	if got := none.RequestStart(true); got <= 0 {
+		t.Errorf("no entry: start %d", got)
+	}
+}

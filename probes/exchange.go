@@ -105,43 +105,73 @@ const (
 // jslot is one exchange in the ring. Its strings are the request's own
 // (method, site) or rendered when the request already renders them; the
 // URL is copied by value and redacted when read.
+//
+// A request writes its slot, which a full journal has long evicted
+// from the caches: claim zeroes only the exchange's own fields (jrec).
+// The level-2 header buffers and the diagnostic names, which few
+// exchanges need, sit beside the lock, out of jrec, and are reused by
+// the slot's next exchanges.
 type jslot struct {
-	mu      *sync.Mutex // in journal.locks: claim resets the rest
+	mu      *sync.Mutex // in journal.locks; never rewritten
+	reqHdr  []HeaderField
+	respHdr []HeaderField
+	diags   *jdiags // nil until the slot's first diagnostic
+	// dropped counts the records this slot evicted: one counter for the
+	// journal would be a line both sides write on every request.
+	dropped uint64
+	jrec
+}
+
+// jdiags are the names of the diagnostics emitted for an exchange.
+type jdiags struct {
+	names [maxDiags]string
+	n     int
+}
+
+// jrec is what claim resets for each exchange.
+type jrec struct {
 	id      uint64
 	state   jstate
 	server  bool
 	reused  bool
 	connNew bool // a connection was dialed for it (reused known false)
+	stream  uint32
+	status  int
 	site    string
 	via     string
 	method  string
 	u       url.URL
 	host    string
 	proto   string
-	status  int
 	err     string
 	conn    uint64
-	stream  uint32
 	remote  string
 	local   string
 	laddr   net.Addr // server: rendered when read
 	reqHS   int
 	respHS  int
-	reqHdr  []HeaderField
-	respHdr []HeaderField
 	reqBS   int64
 	respBS  int64
 	// mono times; 0 when not seen.
 	start, gotConn, wrote, respAt, end int64
-	dns, connect, tls                  int64 // durations, ns; -1 unseen
-	diags                              [maxDiags]string
-	nd                                 int
+	dns, connect, tls                  int64         // durations, ns; -1 unseen
 	cap                                *captureState // nil unless a capture rule matched
 }
 
 type journal struct {
-	slots   []jslot
-	dropped atomic.Uint64
+	slots []jslot
+}
+
+// droppedCount returns how many records the journal has dropped.
+func (j *journal) droppedCount() uint64 {
+	var n uint64
+	for i := range j.slots {
+		s := &j.slots[i]
+		s.mu.Lock()
+		n += s.dropped
+		s.mu.Unlock()
+	}
+	return n
 }
 
 var (
@@ -207,11 +237,19 @@ func (j *journal) claim(id uint64, server bool, start int64) *jslot {
 	s := &j.slots[id%uint64(len(j.slots))]
 	s.mu.Lock()
 	if s.state != jEmpty {
-		j.dropped.Add(1)
+		s.dropped++
 	}
-	reqHdr, respHdr := s.reqHdr[:0], s.respHdr[:0] // reuse the level-2 buffers
-	*s = jslot{mu: s.mu, id: id, state: jOpen, server: server, start: start, dns: -1, connect: -1, tls: -1, reqBS: -1, respBS: -1}
-	s.reqHdr, s.respHdr = reqHdr, respHdr
+	// Zeroed, then set: a composite literal would be built aside and
+	// copied, twice the stores.
+	s.jrec = jrec{}
+	s.id, s.state, s.server, s.start = id, jOpen, server, start
+	s.dns, s.connect, s.tls, s.reqBS, s.respBS = -1, -1, -1, -1, -1
+	if len(s.reqHdr) > 0 || len(s.respHdr) > 0 {
+		s.reqHdr, s.respHdr = s.reqHdr[:0], s.respHdr[:0] // reuse the level-2 buffers
+	}
+	if s.diags != nil {
+		s.diags.n = 0
+	}
 	return s
 }
 
@@ -298,12 +336,23 @@ func JournalPhase(id uint64, phase int, v int64) {
 	}
 }
 
+// ResponseHeaderSize is the size of a response's status line and
+// header, as a client received it.
+func ResponseHeaderSize(resp *http.Response) int {
+	return HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+}
+
+// ServedHeaderSize is the size of a served request's line and header.
+func ServedHeaderSize(r *http.Request) int {
+	return HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
+}
+
 // JournalClientResponse records the outcome of client request id, sent
 // as req (via names the library frame that sent it, if any); done says
-// that it ends the exchange (no body to wait for). hdrSize is the size of
-// resp's header block when the caller measured it (HeaderSize + status
-// line), else -1.
-func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, err error, now int64, done bool, hdrSize int) {
+// that it ends the exchange (no body to wait for). respHS is the
+// response's ResponseHeaderSize when the caller has it, else -1:
+// summing a header costs a walk of its map.
+func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, respHS int, err error, now int64, done bool) {
 	s := lockedSlot(id)
 	if s == nil {
 		return
@@ -321,10 +370,10 @@ func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.
 			// getConn, and a new one is always seen dialing.
 			s.reused = true
 		}
-		if hdrSize < 0 {
-			hdrSize = HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+		if respHS < 0 {
+			respHS = ResponseHeaderSize(resp)
 		}
-		s.respHS = hdrSize
+		s.respHS = respHS
 		if Level(Header) >= 2 || s.cap != nil {
 			s.respHdr = appendFields(s.respHdr, resp.Header)
 		}
@@ -376,25 +425,35 @@ func protoName(major int, proto string, clear bool) string {
 }
 
 // JournalServerStart opens the record of server request id, which came
-// on connection conn (HTTP/2: on stream, else 0) at start (Mono) and is
-// served at site; it reports whether a capture rule keeps its bodies.
-func JournalServerStart(id, conn uint64, stream uint32, start int64, site string, r *http.Request) (capture bool) {
+// on connection ce (nil if the registry does not know it; HTTP/2: on
+// stream, else 0) at start (Mono) and is served at site; it reports
+// whether a capture rule keeps its bodies. reqHS is the request's
+// ServedHeaderSize when the caller has it, else -1.
+func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, site string, r *http.Request, reqHS int) (capture bool) {
 	j := currentJournal()
 	if j == nil {
 		return false
 	}
 	s := j.claim(id, true, start)
-	s.site, s.method, s.u, s.host, s.conn, s.stream = site, r.Method, *r.URL, r.Host, conn, stream
+	s.site, s.method, s.u, s.host, s.stream = site, r.Method, *r.URL, r.Host, stream
 	s.proto = protoName(r.ProtoMajor, r.Proto, r.TLS == nil)
 	s.remote = r.RemoteAddr
-	s.laddr, _ = r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if ce != nil {
+		s.conn, s.local = ce.info.ID, ce.info.Local // immutable once the entry is found
+	}
+	if s.local == "" { // the context's, rendered when read
+		s.laddr, _ = r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	}
 	if r.TLS != nil {
 		s.u.Scheme = "https"
 	} else {
 		s.u.Scheme = "http"
 	}
 	s.u.Host = r.Host
-	s.reqHS = HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
+	if reqHS < 0 {
+		reqHS = ServedHeaderSize(r)
+	}
+	s.reqHS = reqHS
 	s.reqBS = r.ContentLength
 	if Level(Header) >= 2 {
 		s.reqHdr = appendFields(s.reqHdr, r.Header)
@@ -454,13 +513,17 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 // journalTag appends a diagnostic's name to exchange id's record.
 func journalTag(id uint64, name string) {
 	if s := lockedSlot(id); s != nil {
-		dup := false
-		for i := 0; i < s.nd; i++ {
-			dup = dup || s.diags[i] == name
+		if s.diags == nil {
+			s.diags = new(jdiags) // kept for the slot's next exchanges
 		}
-		if !dup && s.nd < maxDiags {
-			s.diags[s.nd] = name
-			s.nd++
+		d := s.diags
+		dup := false
+		for i := 0; i < d.n; i++ {
+			dup = dup || d.names[i] == name
+		}
+		if !dup && d.n < maxDiags {
+			d.names[d.n] = name
+			d.n++
 		}
 		s.mu.Unlock()
 	}
@@ -507,7 +570,7 @@ func (s *jslot) export() Exchange {
 	}
 	if s.server {
 		x.Side = "server"
-		if s.laddr != nil {
+		if s.laddr != nil && x.Local == "" {
 			x.Local = s.laddr.String()
 		}
 	}
@@ -517,8 +580,10 @@ func (s *jslot) export() Exchange {
 	if len(s.respHdr) > 0 {
 		x.ResponseHeaders = append([]HeaderField(nil), s.respHdr...)
 	}
-	for i := 0; i < s.nd; i++ {
-		x.Diagnostics = append(x.Diagnostics, s.diags[i])
+	if d := s.diags; d != nil {
+		for i := 0; i < d.n; i++ {
+			x.Diagnostics = append(x.Diagnostics, d.names[i])
+		}
 	}
 	if s.cap != nil {
 		x.RequestBody, x.ResponseBody = s.cap.bodies()
@@ -692,16 +757,16 @@ func Exchanges(f ExchangeFilter) (out []Exchange, dropped uint64) {
 		s.mu.Unlock()
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
-	return out, j.dropped.Load()
+	return out, j.droppedCount()
 }
 
-// JournalStats returns the journal's size and how many records it has
-// dropped.
-func JournalStats() (size int, dropped uint64) {
+// JournalSize returns the journal's size: the number of slots it has, or
+// will have when it is made.
+func JournalSize() int {
 	if j := theJournal.Load(); j != nil {
-		return len(j.slots), j.dropped.Load()
+		return len(j.slots)
 	}
-	return int(journalSize.Load()), 0
+	return int(journalSize.Load())
 }
 
 // ExchangeSub receives every exchange completed after it subscribed. A

@@ -242,6 +242,6 @@ func CurrentConfig() Config {
 	c.SlowTTFB = time.Duration(slowTTFB.Load())
 	c.GCDelay = time.Duration(gcDelay.Load())
 	c.RingSize = int(ringSize.Load())
-	c.JournalSize, _ = JournalStats()
+	c.JournalSize = JournalSize()
 	return c
 }

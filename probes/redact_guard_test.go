@@ -26,8 +26,8 @@ var readsRequestData = map[string]string{
 	// formatFields → RedactHeader.
 	"probes/header.go:headerFields": "copies the fields that formatFields redacts",
 	// Sizes, not values.
-	"probes/header.go:HeaderSize":            "sums lengths",
-	"probes/server/server.go:requestHeaders": "the request's size: len(RequestURI)",
+	"probes/header.go:HeaderSize":         "sums lengths",
+	"probes/exchange.go:ServedHeaderSize": "the request's size: len(RequestURI)",
 	// The admin socket's own requests (filters, the writable check), not
 	// the program's traffic.
 	"runtimehooks/admin/events.go:handleEvents": "reads its own query's filters",

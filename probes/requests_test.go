@@ -116,6 +116,9 @@ func TestJournalRecords(t *testing.T) {
 	if len(sv) != 3 || sv[0].Status != 201 || sv[0].RequestBodySize != 5 || sv[0].ResponseBodySize != 100000 || sv[0].Timings.Connect != -1 {
 		t.Fatalf("server records: %+v", sv)
 	}
+	if want := strings.TrimPrefix(url, "http://"); sv[0].Local != want || sv[0].Remote == "" {
+		t.Errorf("server record's addresses: local %q remote %q, want local %s", sv[0].Local, sv[0].Remote, want)
+	}
 	if xs, _ := probes.Exchanges(probes.ExchangeFilter{Path: "/[ab]", Method: "get"}); len(xs) != 2 {
 		t.Errorf("filter path+method: %d records, want 2", len(xs))
 	}
@@ -217,5 +220,39 @@ func TestConnsProtocol(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A server whose connections the registry follows (Instrument) gives its
+// records the connection's id and local address from the registry; one
+// that is not instrumented (TestJournalRecords) from the request's
+// context.
+func TestJournalServerConn(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	probes.UseJournal(t, 64)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	s := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { server.ServeHTTP(h, "srv.go:2", w, r) })}
+	server.Instrument(s, "srv.go:1")
+	go s.Serve(ln)
+	defer s.Close()
+	local := ln.Addr().String()
+	send(t, &http.Client{Transport: &http.Transport{}}, "GET", "http://"+local+"/x", "", nil, false)
+	var sv []probes.Exchange
+	for i := 0; i < 200 && len(sv) < 1; i++ { // the handler may still be returning
+		time.Sleep(5 * time.Millisecond)
+		sv = exchangesBy("server")
+	}
+	var conn uint64
+	for _, ci := range probes.Conns() {
+		if ci.Side == "server" && ci.Local == local {
+			conn = ci.ID
+		}
+	}
+	if len(sv) != 1 || conn == 0 || sv[0].Conn != conn || sv[0].Local != local {
+		t.Fatalf("server record %+v; want conn %d (the registry's) and local %s", sv, conn, local)
 	}
 }

@@ -327,8 +327,10 @@ func bodyCollected(st *State) {
 		return
 	}
 	st.unregister()
-	st.done(probes.Mono())
 	eof := st.eof.Load()
+	if !eof { // at EOF, Read has ended the request (done): no clock to read
+		st.done(probes.Mono())
+	}
 	if !eof && st.http1 && st.owner != nil {
 		st.owner.ConnLost("a response body was never closed at " + st.Site)
 	}

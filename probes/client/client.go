@@ -221,7 +221,7 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		now = probes.Mono()
 	}
 	// The exchange ends here unless its body, now wrapped, ends it.
-	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, resp, err, now, resp == nil || !cr.hostHandedOff, hdrSize)
+	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, resp, hdrSize, err, now, resp == nil || !cr.hostHandedOff)
 	if cr.span != nil {
 		cr.span.ClientOutcome(resp, err)
 		if cr.hostHandedOff {
@@ -358,7 +358,7 @@ func (cr *Request) response(resp *http.Response) int {
 	if hl < 1 {
 		return -1
 	}
-	size := probes.HeaderSize(resp.Header) + len(resp.Status) + len(resp.Proto) + 3
+	size := probes.ResponseHeaderSize(resp)
 	if hl >= 2 {
 		cr.emitResponseHeaders(resp, size)
 	}

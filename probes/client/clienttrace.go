@@ -63,15 +63,24 @@ func (cr *Request) traceGetConn(string) {
 	cr.mu.Unlock()
 }
 
-func (cr *Request) traceGotConn(info httptrace.GotConnInfo) {
+func (cr *Request) traceGotConn(info httptrace.GotConnInfo) { cr.gotConnAt(info, time.Time{}) }
+
+// gotConnAt is GotConn; idleAt, when not zero, is when the reused
+// connection went idle (the std hook's): its idle time is taken from the
+// one clock reading that also times the hand-over and the connection's
+// turn to active.
+func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time) {
+	got := probes.Mono()
+	if info.Reused && !idleAt.IsZero() {
+		info.WasIdle, info.IdleTime = true, time.Duration(got-probes.MonoAt(idleAt))
+	}
 	ce := probes.ConnFor(info.Conn, "client")
 	cr.mu.Lock()
 	if ce != nil {
 		cr.conn = ce.ID()
 	}
 	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
-	cr.gotConn = probes.Mono()
-	got := cr.gotConn
+	cr.gotConn = got
 	var getConn int64
 	if cr.full != nil {
 		getConn = cr.full.getConn
@@ -86,7 +95,7 @@ func (cr *Request) traceGotConn(info httptrace.GotConnInfo) {
 		if !info.Reused {
 			ce.NoteTLS(info.Conn) // a new connection is handed over dialed and shaken
 		}
-		ce.SetState("active", true)
+		ce.SetStateAt("active", true, got)
 	}
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {

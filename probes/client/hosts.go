@@ -22,6 +22,7 @@ import (
 // from every goroutine that talks to the host: those paths use atomics.
 // mu guards what only dials and anomalies touch.
 type hostState struct {
+	t           *http.Transport // nil: not an *http.Transport
 	maxIdle     int32
 	idleTimeout time.Duration
 	keepAlive   bool
@@ -114,7 +115,21 @@ var (
 	lastHostsN atomic.Int32
 )
 
+// lastHost is the host state of the latest request of all: most
+// programs talk to one host through one Transport, found with one atomic
+// load and no hashing. It is written only when a request's host differs.
+var lastHost atomic.Pointer[hostState]
+
 func hostFor(t *http.Transport, host string) *hostState {
+	if h := lastHost.Load(); h != nil && h.t == t && h.host == host {
+		return h
+	}
+	h := hostForTransport(t, host)
+	lastHost.Store(h)
+	return h
+}
+
+func hostForTransport(t *http.Transport, host string) *hostState {
 	v, ok := lastHosts.Load(t)
 	if !ok {
 		if lastHostsN.Add(1) > maxHosts {
@@ -149,7 +164,7 @@ func hostLookup(t *http.Transport, host string) *hostState {
 			break
 		}
 	}
-	h := &hostState{maxIdle: http.DefaultMaxIdleConnsPerHost, keepAlive: true, host: host}
+	h := &hostState{t: t, maxIdle: http.DefaultMaxIdleConnsPerHost, keepAlive: true, host: host}
 	if t != nil {
 		if t.MaxIdleConnsPerHost > 0 {
 			h.maxIdle = int32(min(t.MaxIdleConnsPerHost, 1<<30))
@@ -207,7 +222,9 @@ func (h *hostState) release(now int64) {
 	if !h.keepAlive {
 		return
 	}
-	h.lastRelease.Store(now)
+	if h.idleTimeout > 0 { // only an expiry reads it (fresh)
+		h.lastRelease.Store(now)
+	}
 	for v := h.idle.Load(); v < h.maxIdle; v = h.idle.Load() {
 		if h.idle.CompareAndSwap(v, v+1) {
 			return

@@ -43,11 +43,7 @@ func StdGotConn(state any, conn net.Conn, reused bool, idleAt time.Time) {
 	if cr == nil || !cr.std {
 		return // traced: its trace's GotConn reports the connection
 	}
-	info := httptrace.GotConnInfo{Conn: conn, Reused: reused}
-	if reused && !idleAt.IsZero() {
-		info.WasIdle, info.IdleTime = true, time.Since(idleAt)
-	}
-	cr.traceGotConn(info)
+	cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt)
 }
 
 // StdDialFor is the std patch's DialFor hook: a request followed with

@@ -33,12 +33,17 @@ import (
 // collector finds it). So once the response headers are in, a client
 // request counts only if a Read of its body returned during or after the
 // pause.
+//
+// lastRead is when the response headers came or a Read of the body last
+// returned, 0 before the response: a Read's time is kept only when it is
+// later than start plus the threshold (ReadEnd), as an earlier one cannot
+// follow a long pause that the request overlapped, and an atomic store
+// is an exchange on every Read.
 type Flight struct {
-	id        uint64
-	site      string
-	start     int64       // mono
-	bodyPhase atomic.Bool // response headers received
-	lastRead  atomic.Int64
+	id       uint64
+	site     string
+	start    int64 // mono
+	lastRead atomic.Int64
 }
 
 // finishedFlight is what is kept of a slow request after it ended.
@@ -84,13 +89,18 @@ var (
 )
 
 // Responded marks the response headers received.
-func (f *Flight) Responded(now int64) {
-	f.lastRead.Store(now)
-	f.bodyPhase.Store(true)
-}
+func (f *Flight) Responded(now int64) { f.lastRead.Store(now) }
 
-// ReadEnd marks a Read of the response body returned.
-func (f *Flight) ReadEnd(now int64) { f.lastRead.Store(now) }
+// ReadEnd marks a Read of the response body returned. A Read less than
+// the threshold after the request's start is not kept: no code runs
+// during a pause, so a pause the request overlapped began after its
+// start, and a Read that returned after a long one did so more than the
+// threshold after the start; an earlier Read cannot count.
+func (f *Flight) ReadEnd(now int64) {
+	if now-f.start > int64(probes.GCDelay()) {
+		f.lastRead.Store(now)
+	}
+}
 
 // Start fills f, which the caller owns (it is part of the request's own
 // state, so following a request allocates nothing), for request id. It
@@ -116,8 +126,9 @@ func EndAt(f *Flight, now int64) {
 
 //go:noinline
 func endSlow(f *Flight, now int64) {
+	last := f.lastRead.Load()
 	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: now,
-		bodyPhase: f.bodyPhase.Load(), lastRead: f.lastRead.Load()}
+		bodyPhase: last != 0, lastRead: last}
 	delayMu.Lock()
 	defer delayMu.Unlock()
 	for i := uint64(0); i < pauseKeep && i < pausesN; i++ {

@@ -134,3 +134,42 @@ func TestOnlyWaitedRequestsAreDelayed(t *testing.T) {
 		t.Errorf("delayed during the pause: %v, want 9001 and 9003", got)
 	}
 }
+
+// A Read less than the threshold after the request's start is not kept
+// (it cannot have followed a long pause the request overlapped), a later
+// one is: the request whose body was read after a long pause is delayed
+// by it, the one whose body was read only before it is not.
+func TestEarlyReadsNotKept(t *testing.T) {
+	probetest.Configure(t, "all=0,gc=1,gc.delay=50ms")
+	ms := int64(time.Millisecond)
+	start := probes.Mono()
+	early := Start(new(Flight), 9201, "early.go:1", start)
+	late := Start(new(Flight), 9202, "late.go:2", start)
+	for _, f := range []*Flight{early, late} {
+		f.Responded(start + 1*ms)
+		f.ReadEnd(start + 10*ms)
+		if got := f.lastRead.Load(); got != start+1*ms {
+			t.Errorf("a Read 10ms after the start was kept: lastRead %d, want the response's %d", got-start, 1*ms)
+		}
+	}
+	late.ReadEnd(start + 90*ms)
+	if got := late.lastRead.Load(); got != start+90*ms {
+		t.Errorf("a Read 90ms after the start was not kept: lastRead %d", got-start)
+	}
+	from, to := start+20*ms, start+80*ms // a 60ms pause
+	delayMu.Lock()
+	n := slowN
+	delayMu.Unlock()
+	EndAt(early, start+100*ms)
+	EndAt(late, start+100*ms)
+	delayMu.Lock()
+	defer delayMu.Unlock()
+	got := map[uint64]bool{}
+	for i := n; i < slowN; i++ {
+		f := slow[i%slowKeep]
+		got[f.id] = f.delayedDuring(from, to)
+	}
+	if len(got) != 2 || got[9201] || !got[9202] {
+		t.Errorf("delayed by the pause: %v, want 9202 only", got)
+	}
+}

@@ -289,7 +289,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
 	ce, _ := r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
 	sr := requests.Get().(*serverRequest) // zero (see end)
-	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), probes.Mono(), r, k, w
+	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), ce.RequestStart(r.ProtoMajor == 1), r, k, w
 	if r.ProtoMajor == 2 && ce != nil {
 		ce.CountRequest() // see serverConnState
 	}
@@ -297,12 +297,16 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	if hl >= 2 || bl >= 2 {
 		sr.line = probes.RequestLine(r.Method, r.URL)
 	}
+	hs := -1 // the request header's size, summed once for the journal and the header probe
+	if hl >= 1 {
+		hs = probes.ServedHeaderSize(r)
+	}
 	sr.journal = probes.JournalOn()
 	if sr.journal {
-		sr.capture = probes.JournalServerStart(sr.id, sr.conn, streamID(w, r), sr.start, site, r)
+		sr.capture = probes.JournalServerStart(sr.id, ce, streamID(w, r), sr.start, site, r, hs)
 	}
 	if hl >= 1 {
-		sr.requestHeaders()
+		sr.requestHeaders(hs)
 	}
 	if bl >= 1 {
 		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
@@ -454,9 +458,10 @@ func (sr *serverRequest) fill(e *probes.Event, p probes.Probe, sev probes.Sev, n
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = p, sev, name, sr.site, sr.conn, sr.id, msg
 }
 
-func (sr *serverRequest) requestHeaders() {
+// requestHeaders runs the header probe on the request, whose header's
+// size (ServedHeaderSize) is size.
+func (sr *serverRequest) requestHeaders(size int) {
 	r := sr.r
-	size := probes.HeaderSize(r.Header) + len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
 	if probes.Level(probes.Header) >= 2 {
 		sr.emitRequestHeaders(size)
 	}

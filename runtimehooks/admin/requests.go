@@ -61,7 +61,7 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	xs, dropped := probes.Exchanges(f)
-	size, _ := probes.JournalStats()
+	size := probes.JournalSize()
 	if xs == nil {
 		xs = []api.Exchange{}
 	}
