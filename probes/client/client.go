@@ -70,6 +70,43 @@ type Request struct {
 	span *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 	// spanOnBody: the response body's end ends the span (BodyEnded).
 	spanOnBody bool
+
+	// pooled: the state came from requests (StdStart) and goes back to
+	// it at StdEnd, if nothing that outlives the request points at it
+	// (reusable).
+	pooled bool
+	// dialOwner: a dial's context names the request (StdDialFor); the
+	// dial may outlive it, and StdDial reads its site and id then.
+	dialOwner bool
+}
+
+// requests are the states of requests followed by the std patch's
+// hooks, reused once a request is over and provably unreferenced
+// (reusable): a level-1 request then allocates no state of its own.
+var requests = sync.Pool{New: func() any { return new(Request) }}
+
+// reusable reports whether nothing that outlives the request refers to
+// cr once StdEnd has run. Dial owners (a dial goes on without its
+// request), traces (closures in the request's context, which net/http
+// keeps), spans, and a response body the probes follow (net/http's
+// body keeps cr.body for a Read after Close, body.read_after_close, and
+// the open-body inventory points at it) keep their state to the
+// collector. What remains pointing at a reused state is net/http's
+// transportRequest.gohttpdbgState, which only getConn reads (GotConn,
+// DialFor), before roundTrip returns; a capture's tee names the request
+// by id alone.
+func (cr *Request) reusable() bool {
+	return cr.pooled && !cr.hostHandedOff && !cr.dialOwner && cr.full == nil && !cr.light && cr.span == nil
+}
+
+// recycle puts cr, a request StdEnd ended, back in requests, zeroed,
+// when that is safe (reusable).
+func (cr *Request) recycle() {
+	if !cr.reusable() {
+		return
+	}
+	*cr = Request{}
+	requests.Put(cr)
 }
 
 // fullTrace is the state of a fully traced request (guarded by cr.mu).
@@ -105,7 +142,15 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
 		return nil
 	}
-	cr := &Request{start: probes.Mono(), req: req, orig: req, t: t}
+	var cr *Request
+	if inTransport {
+		// StdEnd is the state's last user: it can be reused (recycle).
+		cr = requests.Get().(*Request)
+		cr.pooled = true
+	} else {
+		cr = new(Request) // the call site's wrapper may keep it
+	}
+	cr.start, cr.req, cr.orig, cr.t = probes.Mono(), req, req, t
 	cr.body.Site, cr.body.Req = site, probes.NextReqID()
 	if probes.SpansOn() {
 		cr.span, req = probes.StartClientSpan(cr.body.Req, req) // may add a traceparent, to a copy
@@ -233,13 +278,8 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	if cr.flight != nil {
 		gc.EndAt(cr.flight, now)
 	}
-	if cr.host != nil {
-		// The request no longer needs a dial attributed to it; do not keep
-		// it (and the caller's request) alive until the next one.
-		cr.host.last.CompareAndSwap(cr, nil)
-		if !cr.hostHandedOff {
-			cr.host.end()
-		}
+	if cr.host != nil && !cr.hostHandedOff {
+		cr.host.end()
 	}
 }
 
