@@ -7,6 +7,7 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -78,6 +79,10 @@ type Request struct {
 	// dialOwner: a dial's context names the request (StdDialFor); the
 	// dial may outlive it, and StdDial reads its site and id then.
 	dialOwner bool
+	// ends counts what must end before a pooled state whose body the
+	// probes follow is reused: StdEnd, and net/http's body handing the
+	// state back (BodyReleased).
+	ends atomic.Int32
 }
 
 // requests are the states of requests followed by the std patch's
@@ -95,18 +100,40 @@ var requests = sync.Pool{New: func() any { return new(Request) }}
 // transportRequest.gohttpdbgState, which only getConn reads (GotConn,
 // DialFor), before roundTrip returns; a capture's tee names the request
 // by id alone.
+//
+// A body net/http follows for the probes and that can report a Read
+// after Close without them (body.State.Released) hands the state back
+// once closed and no Read holds it (BodyReleased): the state is reused
+// when both StdEnd and that have run. A body never closed (read to EOF
+// or not) keeps it: net/http's body may still be read.
 func (cr *Request) reusable() bool {
-	return cr.pooled && !cr.hostHandedOff && !cr.dialOwner && cr.full == nil && !cr.light && cr.span == nil
+	return cr.pooled && (!cr.hostHandedOff || cr.body.Released()) && !cr.dialOwner && cr.full == nil && !cr.light && cr.span == nil
 }
 
-// recycle puts cr, a request StdEnd ended, back in requests, zeroed,
-// when that is safe (reusable).
+// recycle is StdEnd's end of cr: it puts cr back in requests, zeroed,
+// when that is safe (reusable), and, with a body, once the body handed
+// it back too.
 func (cr *Request) recycle() {
 	if !cr.reusable() {
 		return
 	}
+	if cr.hostHandedOff && cr.ends.Add(-1) != 0 {
+		return // the body's release reuses it
+	}
+	cr.reuse()
+}
+
+func (cr *Request) reuse() {
 	*cr = Request{}
 	requests.Put(cr)
+}
+
+// BodyReleased is body.Releaser's: the closed body will not read cr.body
+// again.
+func (cr *Request) BodyReleased() {
+	if cr.reusable() && cr.ends.Add(-1) == 0 {
+		cr.reuse()
+	}
 }
 
 // fullTrace is the state of a fully traced request (guarded by cr.mu).
@@ -292,6 +319,7 @@ func (cr *Request) wrapBody(resp *http.Response, now int64) {
 	if cr.host != nil {
 		pool = cr.host
 	}
+	cr.ends.Store(2) // StdEnd, and the body's release (BodyReleased)
 	if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now) {
 		cr.flight = nil // the body now ends the request
 		cr.hostHandedOff = true

@@ -55,6 +55,8 @@ func gohttpdbgWire() bool {
 	h1.Now = gohttpdbgprobes.Mono
 	h1.BodyRead = gohttpdbgbody.StdRead
 	h1.BodyClose = gohttpdbgbody.StdClose
+	h1.BodyReleased = gohttpdbgbody.StdReleased
+	h1.BodyReadAfterClose = gohttpdbgbody.StdReadAfterClose
 	if h1.ClientHooked {
 		h1.GotConn = gohttpdbgclient.StdGotConn
 		h1.Dial = gohttpdbgclient.StdDial
