@@ -145,6 +145,8 @@ func init() {
 	}
 	h.BodyRead = GohttpdbgHTTP1.BodyRead
 	h.BodyClose = GohttpdbgHTTP1.BodyClose
+	h.BodyReleased = GohttpdbgHTTP1.BodyReleased
+	h.BodyReadAfterClose = GohttpdbgHTTP1.BodyReadAfterClose
 	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
 		for _, f := range fields {
 			gohttpdbgSelfTestTouch([]byte(f))
