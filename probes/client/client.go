@@ -25,9 +25,9 @@ import (
 //	resp, err := c.Do(cr.Request())
 //	cr.Finish(resp, err)
 //
-// It is the one allocation the probes make per request at level 1, apart
-// from the trace and the body wrapper: the body state and the gc probe's
-// record of it live in it.
+// The body state and the gc probe's record of it live in it. A request
+// followed by the std patch's hooks takes it from a pool and gives it
+// back once over (reusable): a level-1 request then allocates nothing.
 //
 // Level 1 traces a request fully (DNS, connect, TLS, first byte) only
 // when it will probably dial: the first request to a host, no connection
