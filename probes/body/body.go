@@ -87,6 +87,9 @@ type State struct {
 	flightDone atomic.Bool
 	slot       int  // in bodies
 	capture    bool // a capture rule keeps the body (probes.JournalBody)
+	// released: net/http's body hands the state back (StdReleased) once
+	// closed and no call holds it; it reports a later Read itself.
+	released bool
 }
 
 // done ends the request for the gc probe and for its owner; it
@@ -126,6 +129,11 @@ func sentinelFinalized(s *leakSentinel) {
 var (
 	bodies  table.Registry[State] // the open bodies (/v1/bodies)
 	bodyIDs atomic.Uint64
+	// inspecting counts the walks of bodies under way (Open, ReportHeld):
+	// a walk may hold a state that left the registry, which is then not
+	// reused (StdReleased). Counted before a walk loads a slot, read after
+	// a state left it: a walk not counted yet cannot find that state.
+	inspecting atomic.Int32
 )
 
 func (st *State) register() { st.slot = bodies.Add(st, st.id) }
@@ -136,6 +144,8 @@ func (st *State) unregister() { bodies.Remove(st, st.slot) }
 func Open() []Info {
 	now := probes.Mono()
 	var out []Info
+	inspecting.Add(1)
+	defer inspecting.Add(-1)
 	bodies.Each(func(st *State) {
 		side := "client"
 		if st.server {
@@ -273,6 +283,80 @@ func StdClose(state, keep any) {
 	}
 }
 
+// originBody is a net/http response body that can report a Read after
+// Close without the probes' state (see GohttpdbgSetOrigin in
+// rewrite/stdpatch), and hands the state back once closed (StdReleased).
+type originBody interface {
+	GohttpdbgSetOrigin(origin any, req, conn uint64)
+}
+
+// siteOrigin is what a Read after Close of a std body reports beyond its
+// request and connection ids: made once per site and library frame, so
+// that nothing of it is per request, and never reused.
+type siteOrigin struct{ site, via string }
+
+var (
+	siteOrigins    sync.Map // siteOrigin → *siteOrigin
+	lastSiteOrigin atomic.Pointer[siteOrigin]
+)
+
+func internOrigin(site, via string) *siteOrigin {
+	if p := lastSiteOrigin.Load(); p != nil && p.site == site && p.via == via {
+		return p
+	}
+	k := siteOrigin{site, via}
+	v, ok := siteOrigins.Load(k)
+	if !ok {
+		v, _ = siteOrigins.LoadOrStore(k, &k)
+	}
+	p := v.(*siteOrigin)
+	lastSiteOrigin.Store(p)
+	return p
+}
+
+// Releaser is an Owner that may reuse its state once the body hands it
+// back (StdReleased).
+type Releaser interface {
+	BodyReleased()
+}
+
+// StdReleased is the std patch's BodyReleased hook: the closed body
+// will not pass state to the probes again. Its owner may reuse it, unless
+// a walk of the open bodies may still hold it.
+func StdReleased(state any) {
+	st, _ := state.(*State)
+	if st == nil || !st.released || inspecting.Load() != 0 {
+		return
+	}
+	if r, ok := st.owner.(Releaser); ok {
+		r.BodyReleased()
+	}
+}
+
+// StdReadAfterClose is the std patch's BodyReadAfterClose hook: the first
+// Read after Close of a body whose state went back (StdReleased) or may.
+func StdReadAfterClose(origin any, req, conn uint64) {
+	o, _ := origin.(*siteOrigin)
+	if o == nil || probes.Level(probes.Body) < 1 {
+		return
+	}
+	emitReadAfterCloseOf(o, req, conn)
+}
+
+//go:noinline
+func emitReadAfterCloseOf(o *siteOrigin, req, conn uint64) {
+	var e probes.Event
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = probes.Body, probes.Warn, "body.read_after_close", o.site, conn, req, "body read after Close"
+	if o.via != "" {
+		e.AddString("via", o.via)
+	}
+	probes.Emit(&e)
+}
+
+// Released reports whether net/http's body hands st back once closed
+// (StdReleased): its owner may then reuse it.
+func (st *State) Released() bool { return st.released }
+
 // heldAfter is how long a response body may stay open, neither read to
 // EOF nor closed, before a new connection to its host reports it
 // (body.held).
@@ -287,6 +371,8 @@ const heldAfter = time.Second
 func ReportHeld(pool any) {
 	now := probes.Mono()
 	var held []*State
+	inspecting.Add(1)
+	defer inspecting.Add(-1)
 	bodies.Each(func(st *State) {
 		if !st.server && st.http1 && st.pool == pool && now-st.opened > int64(heldAfter) &&
 			!st.eof.Load() && !st.closed.Load() && !st.heldWarned.Load() {
@@ -386,6 +472,10 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	st.register()
 	if sb, ok := rc.(stdBody); ok {
 		// net/http's own body follows itself: no wrapper.
+		if ob, ok := rc.(originBody); ok {
+			ob.GohttpdbgSetOrigin(internOrigin(o.Site, o.Via), o.Req, o.Conn)
+			st.released = true
+		}
 		s := sentinels.Get().(*leakSentinel)
 		s.st = st
 		sb.GohttpdbgSetState(st, s)

@@ -69,5 +69,7 @@ func StdStart(t *http.Transport, req *http.Request) (*http.Request, any) {
 
 // StdEnd is the std patch's ClientEnd hook.
 func StdEnd(state any, resp *http.Response, err error) {
-	state.(*Request).Finish(resp, err)
+	cr := state.(*Request)
+	cr.Finish(resp, err)
+	cr.recycle()
 }

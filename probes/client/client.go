@@ -7,6 +7,7 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -24,9 +25,9 @@ import (
 //	resp, err := c.Do(cr.Request())
 //	cr.Finish(resp, err)
 //
-// It is the one allocation the probes make per request at level 1, apart
-// from the trace and the body wrapper: the body state and the gc probe's
-// record of it live in it.
+// The body state and the gc probe's record of it live in it. A request
+// followed by the std patch's hooks takes it from a pool and gives it
+// back once over (reusable): a level-1 request then allocates nothing.
 //
 // Level 1 traces a request fully (DNS, connect, TLS, first byte) only
 // when it will probably dial: the first request to a host, no connection
@@ -70,6 +71,69 @@ type Request struct {
 	span *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 	// spanOnBody: the response body's end ends the span (BodyEnded).
 	spanOnBody bool
+
+	// pooled: the state came from requests (StdStart) and goes back to
+	// it at StdEnd, if nothing that outlives the request points at it
+	// (reusable).
+	pooled bool
+	// dialOwner: a dial's context names the request (StdDialFor); the
+	// dial may outlive it, and StdDial reads its site and id then.
+	dialOwner bool
+	// ends counts what must end before a pooled state whose body the
+	// probes follow is reused: StdEnd, and net/http's body handing the
+	// state back (BodyReleased).
+	ends atomic.Int32
+}
+
+// requests are the states of requests followed by the std patch's
+// hooks, reused once a request is over and provably unreferenced
+// (reusable): a level-1 request then allocates no state of its own.
+var requests = sync.Pool{New: func() any { return new(Request) }}
+
+// reusable reports whether nothing that outlives the request refers to
+// cr once StdEnd has run. Dial owners (a dial goes on without its
+// request), traces (closures in the request's context, which net/http
+// keeps), spans, and a response body the probes follow (net/http's
+// body keeps cr.body for a Read after Close, body.read_after_close, and
+// the open-body inventory points at it) keep their state to the
+// collector. What remains pointing at a reused state is net/http's
+// transportRequest.gohttpdbgState, which only getConn reads (GotConn,
+// DialFor), before roundTrip returns; a capture's tee names the request
+// by id alone.
+//
+// A body net/http follows for the probes and that can report a Read
+// after Close without them (body.State.Released) hands the state back
+// once closed and no Read holds it (BodyReleased): the state is reused
+// when both StdEnd and that have run. A body never closed (read to EOF
+// or not) keeps it: net/http's body may still be read.
+func (cr *Request) reusable() bool {
+	return cr.pooled && (!cr.hostHandedOff || cr.body.Released()) && !cr.dialOwner && cr.full == nil && !cr.light && cr.span == nil
+}
+
+// recycle is StdEnd's end of cr: it puts cr back in requests, zeroed,
+// when that is safe (reusable), and, with a body, once the body handed
+// it back too.
+func (cr *Request) recycle() {
+	if !cr.reusable() {
+		return
+	}
+	if cr.hostHandedOff && cr.ends.Add(-1) != 0 {
+		return // the body's release reuses it
+	}
+	cr.reuse()
+}
+
+func (cr *Request) reuse() {
+	*cr = Request{}
+	requests.Put(cr)
+}
+
+// BodyReleased is body.Releaser's: the closed body will not read cr.body
+// again.
+func (cr *Request) BodyReleased() {
+	if cr.reusable() && cr.ends.Add(-1) == 0 {
+		cr.reuse()
+	}
 }
 
 // fullTrace is the state of a fully traced request (guarded by cr.mu).
@@ -105,7 +169,15 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
 		return nil
 	}
-	cr := &Request{start: probes.Mono(), req: req, orig: req, t: t}
+	var cr *Request
+	if inTransport {
+		// StdEnd is the state's last user: it can be reused (recycle).
+		cr = requests.Get().(*Request)
+		cr.pooled = true
+	} else {
+		cr = new(Request) // the call site's wrapper may keep it
+	}
+	cr.start, cr.req, cr.orig, cr.t = probes.Mono(), req, req, t
 	cr.body.Site, cr.body.Req = site, probes.NextReqID()
 	if probes.SpansOn() {
 		cr.span, req = probes.StartClientSpan(cr.body.Req, req) // may add a traceparent, to a copy
@@ -233,13 +305,8 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	if cr.flight != nil {
 		gc.EndAt(cr.flight, now)
 	}
-	if cr.host != nil {
-		// The request no longer needs a dial attributed to it; do not keep
-		// it (and the caller's request) alive until the next one.
-		cr.host.last.CompareAndSwap(cr, nil)
-		if !cr.hostHandedOff {
-			cr.host.end()
-		}
+	if cr.host != nil && !cr.hostHandedOff {
+		cr.host.end()
 	}
 }
 
@@ -252,6 +319,7 @@ func (cr *Request) wrapBody(resp *http.Response, now int64) {
 	if cr.host != nil {
 		pool = cr.host
 	}
+	cr.ends.Store(2) // StdEnd, and the body's release (BodyReleased)
 	if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now) {
 		cr.flight = nil // the body now ends the request
 		cr.hostHandedOff = true

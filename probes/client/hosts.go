@@ -29,15 +29,21 @@ type hostState struct {
 	host        string
 	poolFull    string // the reason given when the idle pool overflowed
 
-	seen        atomic.Bool             // a connection was got (the host is known)
-	h2          atomic.Bool             // responses come over HTTP/2 (one shared connection)
-	active      atomic.Int32            // requests in flight to the host
-	idle        atomic.Int32            // connections believed idle in the pool
-	traceNext   atomic.Int32            // requests still to trace fully after an unexpected dial
-	lastRelease atomic.Int64            // mono: last time one went back to the pool
-	conns       atomic.Int64            // new connections dialed
-	reuses      atomic.Int64            // requests that got a reused connection
-	last        atomic.Pointer[Request] // the latest request: StdDial attributes a dial to it
+	seen        atomic.Bool  // a connection was got (the host is known)
+	h2          atomic.Bool  // responses come over HTTP/2 (one shared connection)
+	active      atomic.Int32 // requests in flight to the host
+	idle        atomic.Int32 // connections believed idle in the pool
+	traceNext   atomic.Int32 // requests still to trace fully after an unexpected dial
+	lastRelease atomic.Int64 // mono: last time one went back to the pool
+	conns       atomic.Int64 // new connections dialed
+	reuses      atomic.Int64 // requests that got a reused connection
+	// The latest request, to which StdDial attributes a dial without an
+	// owner: its site (interned) and id, not the request's state, which is
+	// reused once the request is over. Two words written apart: under
+	// concurrency a dial may get one request's site and another's id, both
+	// of requests to the host that were in flight together.
+	lastSite atomic.Pointer[probes.CallSite]
+	lastReq  atomic.Uint64
 
 	mu       sync.Mutex
 	pending  []string // why connections were lost, oldest first
@@ -187,7 +193,10 @@ const unexpectedDialTraces = 8
 // new connection (so its dial phases are worth tracing).
 func (h *hostState) begin(cr *Request) (dialLikely bool) {
 	active := h.active.Add(1)
-	h.last.Store(cr)
+	if p := h.lastSite.Load(); p == nil || p.Site != cr.body.Site {
+		h.lastSite.Store(internSite(cr.body.Site))
+	}
+	h.lastReq.Store(cr.body.Req)
 	switch {
 	case !h.seen.Load() || !h.keepAlive:
 		return true

@@ -56,6 +56,7 @@ func StdDialFor(ctx context.Context, state any) context.Context {
 	if cr == nil || !cr.std || probes.Level(probes.Dial) < 1 {
 		return ctx // not followed, or its trace's context already names it
 	}
+	cr.dialOwner = true // the dial may outlive the request: not reused
 	return context.WithValue(ctx, dialOwnerKey{}, cr)
 }
 
@@ -82,15 +83,15 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 		return ctx
 	}
 	h := stdHost(t, scheme, addr)
-	if owner == nil {
-		owner = h.last.Load()
-	}
 	d := &Request{start: probes.Mono(), t: t, host: h, full: &fullTrace{},
 		req: &http.Request{Method: "CONNECT", URL: &url.URL{Scheme: scheme, Host: addr}}}
+	// Its own state is the request's goroutine's: d times the dial under
+	// its name. An owner is kept from reuse (dialOwner); the latest
+	// request's is not, hence its copies in the host state.
 	if owner != nil {
-		// Its own state is the request's goroutine's: d times the dial
-		// under its name.
 		d.body.Site, d.body.Req = owner.body.Site, owner.body.Req
+	} else if p := h.lastSite.Load(); p != nil {
+		d.body.Site, d.body.Req = p.Site, h.lastReq.Load()
 	}
 	dt := &httptrace.ClientTrace{}
 	d.traceDialPhases(dt)

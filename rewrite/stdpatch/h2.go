@@ -98,14 +98,83 @@ func (b {{.P}}transportResponseBody) gohttpdbgRead(s interface{}, p []byte, n in
 
 // gohttpdbgClose: the first Close alone hands back what the stream kept
 // (Close may be called from two goroutines at once: hence the lock).
+// With an origin (GohttpdbgSetOrigin) only the first Close reports: from
+// then on a Read is reported without the probes' state (gohttpdbgEnter),
+// which goes back to them once no call holds it (BodyReleased).
 func (b {{.P}}transportResponseBody) gohttpdbgClose(s interface{}) {
-	cc := b.cs.cc
+	cs := b.cs
+	if cs.gohttpdbgOrigin != nil {
+		for {
+			v := atomic.LoadInt32(&cs.gohttpdbgUse)
+			if v&1 != 0 {
+				return
+			}
+			if atomic.CompareAndSwapInt32(&cs.gohttpdbgUse, v, v|1+4) {
+				break
+			}
+		}
+	}
+	cc := cs.cc
 	cc.mu.Lock()
-	keep := b.cs.gohttpdbgKeep
-	b.cs.gohttpdbgKeep = nil
+	keep := cs.gohttpdbgKeep
+	cs.gohttpdbgKeep = nil
 	cc.mu.Unlock()
 	if h := {{.H}}.BodyClose; h != nil {
 		h(s, keep)
+	}
+	b.gohttpdbgLeave(s)
+}
+
+// GohttpdbgSetOrigin names the request of a body the probes follow, for
+// a Read after Close (BodyReadAfterClose): origin is never reused. The
+// probes call it before GohttpdbgSetState, or never: they then keep their
+// state for good.
+func (b {{.P}}transportResponseBody) GohttpdbgSetOrigin(origin interface{}, req, conn uint64) {
+	b.cs.gohttpdbgOrigin, b.cs.gohttpdbgReq, b.cs.gohttpdbgConn = origin, req, conn
+}
+
+// gohttpdbgUse is 1 once the body was closed, 2 once a Read after Close
+// was reported, and counts in 4s the calls that hold the probes' state
+// (Reads, the first Close), when the probes set an origin: the state goes
+// back to them when the body is closed and no call holds it.
+func (b {{.P}}transportResponseBody) gohttpdbgEnter() (s interface{}, readAfterClose bool) {
+	cs := b.cs
+	s = cs.gohttpdbgState
+	if s == nil || cs.gohttpdbgOrigin == nil {
+		return s, false
+	}
+	for {
+		v := atomic.LoadInt32(&cs.gohttpdbgUse)
+		switch {
+		case v&1 == 0:
+			if atomic.CompareAndSwapInt32(&cs.gohttpdbgUse, v, v+4) {
+				return s, false
+			}
+		case v&2 != 0:
+			return nil, false
+		default:
+			if atomic.CompareAndSwapInt32(&cs.gohttpdbgUse, v, v|2) {
+				return nil, true
+			}
+		}
+	}
+}
+
+func (b {{.P}}transportResponseBody) gohttpdbgLeave(s interface{}) {
+	cs := b.cs
+	if cs.gohttpdbgOrigin == nil {
+		return
+	}
+	if atomic.AddInt32(&cs.gohttpdbgUse, -4)&^2 == 1 {
+		if h := {{.H}}.BodyReleased; h != nil {
+			h(s)
+		}
+	}
+}
+
+func (b {{.P}}transportResponseBody) gohttpdbgReadAfterClose() {
+	if h := {{.H}}.BodyReadAfterClose; h != nil {
+		h(b.cs.gohttpdbgOrigin, b.cs.gohttpdbgReq, b.cs.gohttpdbgConn)
 	}
 }
 `
@@ -200,16 +269,20 @@ var h2Hooks = hookSet{
 			// transport's own and is followed without a wrapper.
 			kind: appendFields, recv: "{{.P}}clientStream", label: "{{.P}}clientStream", when: clientOwn,
 			lost: "client response bodies are followed through a wrapper",
-			code: tmpl("gohttpdbgState, gohttpdbgKeep interface{}; "),
+			code: tmpl("gohttpdbgState, gohttpdbgKeep, gohttpdbgOrigin interface{}; gohttpdbgReq, gohttpdbgConn uint64; gohttpdbgUse int32; "),
 		},
 		{
 			// Each read of a response body: bytes, EOF, read after Close.
 			kind: wrapFunc, recv: "{{.P}}transportResponseBody", value: true, fn: "Read", when: clientOwn,
 			params: []string{"[]byte"}, results: [][]string{{"int", "error"}}, needs: []string{"{{.P}}transportResponseBody{cs}"},
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
-			code: tmpl(`n, err := {{.Call}}
-if s := {{.R}}.cs.gohttpdbgState; s != nil {
+			code: tmpl(`s, rac := {{.R}}.gohttpdbgEnter()
+n, err := {{.Call}}
+if s != nil {
 {{.R}}.gohttpdbgRead(s, {{index .A 0}}, n, err)
+{{.R}}.gohttpdbgLeave(s)
+} else if rac {
+{{.R}}.gohttpdbgReadAfterClose()
 }
 return n, err`),
 		},
@@ -412,6 +485,13 @@ type {{.N}} struct {
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
 	// nil on the others).
 	BodyClose func(state, keep any)
+	// BodyReleased: a body the probes follow, its origin set
+	// (GohttpdbgSetOrigin), was closed and no call holds state any more;
+	// the body never passes it to the probes again.
+	BodyReleased func(state any)
+	// BodyReadAfterClose receives the first Read after Close of such a
+	// body, with what GohttpdbgSetOrigin set.
+	BodyReadAfterClose func(origin any, req, conn uint64)
 	// Now is the probes' clock: the server's response writer reads it when
 	// its header is written, if the probes asked (GohttpdbgWatch).
 	Now func() int64

@@ -71,16 +71,22 @@ var http1Hooks = hookSet{
 			// and is followed without a wrapper (docs/PROBES.md, "Cost").
 			kind: appendFields, recv: "bodyEOFSignal", label: "bodyEOFSignal",
 			lost: "client response bodies are followed through a wrapper",
-			code: tmpl("gohttpdbgState, gohttpdbgKeep any; gohttpdbgGz bool; "),
+			code: tmpl("gohttpdbgState, gohttpdbgKeep, gohttpdbgOrigin any; gohttpdbgReq, gohttpdbgConn uint64; gohttpdbgUse int32; gohttpdbgGz bool; "),
 		},
 		{
 			// Each read of an HTTP/1 response body: bytes, EOF, read after
 			// Close. A decompressed body reports its reads in gzipReader's.
 			kind: wrapFunc, recv: "bodyEOFSignal", fn: "Read", params: []string{"[]byte"}, results: [][]string{{"int", "error"}},
 			requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
-			code: tmpl(`n, err := {{.Call}}
-if s := {{.R}}.gohttpdbgState; s != nil && !{{.R}}.gohttpdbgGz {
+			code: tmpl(`s, rac := {{.R}}.gohttpdbgEnter()
+n, err := {{.Call}}
+if s != nil {
+if !{{.R}}.gohttpdbgGz {
 gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+}
+{{.R}}.gohttpdbgLeave(s)
+} else if rac {
+{{.R}}.gohttpdbgReadAfterClose()
 }
 return n, err`),
 		},
@@ -95,9 +101,13 @@ return n, err`),
 			// them; its Close is its bodyEOFSignal's.
 			kind: wrapFunc, recv: "gzipReader", fn: "Read", params: []string{"[]byte"}, results: [][]string{{"int", "error"}},
 			needs: []string{"gzipReader{body}"}, requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
-			code: tmpl(`n, err := {{.Call}}
-if s := {{.R}}.body.gohttpdbgState; s != nil {
+			code: tmpl(`s, rac := {{.R}}.body.gohttpdbgEnter()
+n, err := {{.Call}}
+if s != nil {
 gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+{{.R}}.body.gohttpdbgLeave(s)
+} else if rac {
+{{.R}}.body.gohttpdbgReadAfterClose()
 }
 return n, err`),
 		},
@@ -122,6 +132,7 @@ return n, err`),
 		{code: tmpl(answerH1Helper), after: []string{"answer"}},
 		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read"}, anyOf: true},
 		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
+		{code: tmpl(bodyUseHelper), after: []string{"body"}},
 		{code: tmpl(bodyStateHelper), after: []string{"body"}},
 	},
 }
@@ -191,13 +202,76 @@ const bodyCloseHelper = `
 // gohttpdbgClose: the program closes a body the probes follow. What the
 // body kept for the probes goes back to them on the first Close alone
 // (Close may be called from two goroutines at once: hence the lock).
+// With an origin (GohttpdbgSetOrigin) only the first Close reports: from
+// then on a Read is reported without the probes' state (gohttpdbgEnter),
+// which goes back to them once no call holds it (BodyReleased).
 func (es *bodyEOFSignal) gohttpdbgClose(s any) {
+	if es.gohttpdbgOrigin != nil {
+		for {
+			v := atomic.LoadInt32(&es.gohttpdbgUse)
+			if v&1 != 0 {
+				return
+			}
+			if atomic.CompareAndSwapInt32(&es.gohttpdbgUse, v, v|1+4) {
+				break
+			}
+		}
+	}
 	es.mu.Lock()
 	keep := es.gohttpdbgKeep
 	es.gohttpdbgKeep = nil
 	es.mu.Unlock()
 	if h := GohttpdbgHTTP1.BodyClose; h != nil {
 		h(s, keep)
+	}
+	es.gohttpdbgLeave(s)
+}
+`
+
+// bodyUseHelper guards the probes' state of a body whose origin they set
+// (GohttpdbgSetOrigin): gohttpdbgUse is 1 once the body was closed, 2
+// once a Read after Close was reported, and counts in 4s the calls that
+// hold the state (Reads, the first Close). The state goes back to the
+// probes when the body is closed and no call holds it, so that they may
+// reuse it; a Read after Close is reported from the origin, which the
+// probes never reuse. Without an origin, every call gets the state.
+const bodyUseHelper = `
+func (es *bodyEOFSignal) gohttpdbgEnter() (s any, readAfterClose bool) {
+	s = es.gohttpdbgState
+	if s == nil || es.gohttpdbgOrigin == nil {
+		return s, false
+	}
+	for {
+		v := atomic.LoadInt32(&es.gohttpdbgUse)
+		switch {
+		case v&1 == 0:
+			if atomic.CompareAndSwapInt32(&es.gohttpdbgUse, v, v+4) {
+				return s, false
+			}
+		case v&2 != 0:
+			return nil, false
+		default:
+			if atomic.CompareAndSwapInt32(&es.gohttpdbgUse, v, v|2) {
+				return nil, true
+			}
+		}
+	}
+}
+
+func (es *bodyEOFSignal) gohttpdbgLeave(s any) {
+	if es.gohttpdbgOrigin == nil {
+		return
+	}
+	if atomic.AddInt32(&es.gohttpdbgUse, -4)&^2 == 1 {
+		if h := GohttpdbgHTTP1.BodyReleased; h != nil {
+			h(s)
+		}
+	}
+}
+
+func (es *bodyEOFSignal) gohttpdbgReadAfterClose() {
+	if h := GohttpdbgHTTP1.BodyReadAfterClose; h != nil {
+		h(es.gohttpdbgOrigin, es.gohttpdbgReq, es.gohttpdbgConn)
 	}
 }
 `
@@ -213,11 +287,23 @@ func (es *bodyEOFSignal) GohttpdbgSetState(state, keep any) {
 	es.gohttpdbgState, es.gohttpdbgKeep = state, keep
 }
 
+// GohttpdbgSetOrigin names the request of a body the probes follow, for
+// a Read after Close (BodyReadAfterClose): origin is never reused. The
+// probes call it before GohttpdbgSetState, or never: they then keep their
+// state for good.
+func (es *bodyEOFSignal) GohttpdbgSetOrigin(origin any, req, conn uint64) {
+	es.gohttpdbgOrigin, es.gohttpdbgReq, es.gohttpdbgConn = origin, req, conn
+}
+
 // GohttpdbgSetState: a decompressed body reports its reads (the program's
 // bytes) and its bodyEOFSignal its Close.
 func (gz *gzipReader) GohttpdbgSetState(state, keep any) {
 	gz.body.gohttpdbgGz = true
 	gz.body.GohttpdbgSetState(state, keep)
+}
+
+func (gz *gzipReader) GohttpdbgSetOrigin(origin any, req, conn uint64) {
+	gz.body.GohttpdbgSetOrigin(origin, req, conn)
 }
 `
 
@@ -261,8 +347,16 @@ type GohttpdbgHTTP1HookSet struct {
 	BodyRead func(state any, p []byte, err error)
 	// BodyClose runs on each Close of such a body, before net/http's,
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
-	// nil on the others).
+	// nil on the others); on the first alone once its origin is set
+	// (GohttpdbgSetOrigin).
 	BodyClose func(state, keep any)
+	// BodyReleased: a body the probes follow, its origin set
+	// (GohttpdbgSetOrigin), was closed and no call holds state any more;
+	// the body never passes it to the probes again.
+	BodyReleased func(state any)
+	// BodyReadAfterClose receives the first Read after Close of such a
+	// body, with what GohttpdbgSetOrigin set.
+	BodyReadAfterClose func(origin any, req, conn uint64)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
 	// Now is the probes' clock: the server's response writer reads it when

@@ -82,6 +82,9 @@ func init() {
 		// probes do (what it keeps has no finalizer: the suite counts
 		// goroutines and objects, not the probes' leaks).
 		if resp != nil {
+			if b, ok := resp.Body.(interface{ GohttpdbgSetOrigin(any, uint64, uint64) }); ok {
+				b.GohttpdbgSetOrigin(state, 1, 1)
+			}
 			if b, ok := resp.Body.(interface{ GohttpdbgSetState(any, any) }); ok {
 				b.GohttpdbgSetState(state, state)
 			}
@@ -97,6 +100,8 @@ func init() {
 			_ = keep.(*Request).Method
 		}
 	}
+	GohttpdbgHTTP1.BodyReleased = func(state any) { _ = state.(*Request).Method }
+	GohttpdbgHTTP1.BodyReadAfterClose = func(origin any, req, conn uint64) { _ = origin.(*Request).Method }
 	// The server probe's answer accessor, as at level 1: the writer
 	// notes when its header is written.
 	GohttpdbgHTTP1.Now = func() int64 { return time.Now().UnixNano() }
@@ -140,6 +145,8 @@ func init() {
 	}
 	h.BodyRead = GohttpdbgHTTP1.BodyRead
 	h.BodyClose = GohttpdbgHTTP1.BodyClose
+	h.BodyReleased = GohttpdbgHTTP1.BodyReleased
+	h.BodyReadAfterClose = GohttpdbgHTTP1.BodyReadAfterClose
 	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
 		for _, f := range fields {
 			gohttpdbgSelfTestTouch([]byte(f))

@@ -109,7 +109,7 @@ func ID() string {
 	h := sha256.New()
 	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, captureHelper, serverRejectHelper,
 		clientReadErrorHelper, clientHookedHelper, peekHelper, answerH1Helper, answerH2Helper, wiringSource, SelfTestSource,
-		bodyReadHelper, bodyCloseHelper, bodyStateHelper, h2BodyHelper} {
+		bodyReadHelper, bodyCloseHelper, bodyUseHelper, bodyStateHelper, h2BodyHelper} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -267,7 +267,7 @@ func addedFile(pkg, path, body string) []byte {
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
 	var imps []string
 	for _, c := range []struct{ name, path string }{
-		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"time", "time"},
+		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"atomic", "sync/atomic"}, {"time", "time"},
 		{"http", "net/http"}, {"http2", pkgInternalH2},
 	} {
 		if used[c.name] && !(c.name == pkg) {

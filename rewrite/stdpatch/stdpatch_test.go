@@ -245,8 +245,12 @@ func TestHooksFire(t *testing.T) {
 				"body h1.known: bytes=512 eof=true closes=1 kept=1 read_after_close=true gone=false",
 				"body h1.chunked: bytes=1024 eof=true closes=2 kept=1 read_after_close=false gone=false",
 				"body h1.gzip: bytes=512 eof=true closes=1 kept=1 read_after_close=false gone=false",
+				// With an origin, Close twice then Read twice after it: one
+				// Close, one release, one read after Close, from the origin.
+				`body h1.origin: bytes=512 eof=true closes=1 kept=1 read_after_close=false gone=false released=1 origin_read_after_close="req=7 conn=9"`,
 				leakLine(e.name),
 				"body h2: bytes=14 eof=true closes=1 kept=1 read_after_close=true gone=false",
+				`body h2.origin: bytes=14 eof=true closes=1 kept=1 read_after_close=false gone=false released=1 origin_read_after_close="req=8 conn=9"`,
 				"body h2c: bytes=14 eof=true closes=1 kept=1 read_after_close=false gone=false",
 				// net/http's HTTP/1 writer answers the server probe's
 				// accessor (HTTP/2's below).

@@ -46,6 +46,8 @@ func gohttpdbgWire() bool {
 	h2.Now = gohttpdbgprobes.Mono
 	h2.BodyRead = gohttpdbgbody.StdRead
 	h2.BodyClose = gohttpdbgbody.StdClose
+	h2.BodyReleased = gohttpdbgbody.StdReleased
+	h2.BodyReadAfterClose = gohttpdbgbody.StdReadAfterClose
 	gohttpdbgframe.SetGoHTTP2Debug(h2.HTTP2Debug)
 
 	h1 := http.GohttpdbgHTTP1
@@ -55,6 +57,8 @@ func gohttpdbgWire() bool {
 	h1.Now = gohttpdbgprobes.Mono
 	h1.BodyRead = gohttpdbgbody.StdRead
 	h1.BodyClose = gohttpdbgbody.StdClose
+	h1.BodyReleased = gohttpdbgbody.StdReleased
+	h1.BodyReadAfterClose = gohttpdbgbody.StdReadAfterClose
 	if h1.ClientHooked {
 		h1.GotConn = gohttpdbgclient.StdGotConn
 		h1.Dial = gohttpdbgclient.StdDial

@@ -100,6 +100,10 @@ func main() {
 	h1.BodyClose = bodyClose
 	h2.BodyRead = bodyRead
 	h2.BodyClose = bodyClose
+	h1.BodyReleased = bodyReleased
+	h1.BodyReadAfterClose = bodyReadAfterClose
+	h2.BodyReleased = bodyReleased
+	h2.BodyReadAfterClose = bodyReadAfterClose
 
 	h1.Now = func() int64 { return time.Now().UnixNano() }
 	h2.Now = h1.Now
@@ -132,6 +136,19 @@ func main() {
 	resp.Body.Close()
 	resp.Body.Read(make([]byte, 1))
 	fmt.Println("h2:", string(b))
+	resp, err = srv.Client().Get(srv.URL + "/origin")
+	check(err)
+	if ob, ok := resp.Body.(interface{ GohttpdbgSetOrigin(any, uint64, uint64) }); ok {
+		ob.GohttpdbgSetOrigin("h2.origin", 8, 9)
+	} else {
+		fmt.Printf("body h2.origin: %T has no GohttpdbgSetOrigin\n", resp.Body)
+	}
+	follow(resp, "h2.origin")
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	resp.Body.Close()
+	resp.Body.Read(make([]byte, 1))
+	resp.Body.Read(make([]byte, 1))
 	srv.Client().CloseIdleConnections()
 	srv.Close()
 
@@ -232,6 +249,20 @@ func bodyClose(state, keep any) {
 	mu.Unlock()
 }
 
+// bodyReleased and bodyReadAfterClose are the hooks of a body whose
+// origin was set (followWithOrigin).
+func bodyReleased(state any) {
+	mu.Lock()
+	bodyFor(state.(string)).released++
+	mu.Unlock()
+}
+
+func bodyReadAfterClose(origin any, req, conn uint64) {
+	mu.Lock()
+	bodyFor(origin.(string)).originRAC = fmt.Sprintf("req=%d conn=%d", req, conn)
+	mu.Unlock()
+}
+
 // bodyState is what the body hooks saw of one body.
 type bodyState struct {
 	bytes          int
@@ -240,6 +271,8 @@ type bodyState struct {
 	kept           int // Close calls that handed back what the body kept
 	readAfterClose bool
 	gone           bool
+	released       int    // BodyReleased calls
+	originRAC      string // what BodyReadAfterClose received
 }
 
 var (
@@ -261,7 +294,11 @@ func bodyFor(name string) *bodyState {
 // bodyLine renders name's state (mu held).
 func bodyLine(name string) string {
 	b := bodyFor(name)
-	return fmt.Sprintf("body %s: bytes=%d eof=%v closes=%d kept=%d read_after_close=%v gone=%v", name, b.bytes, b.eof, b.closes, b.kept, b.readAfterClose, b.gone)
+	line := fmt.Sprintf("body %s: bytes=%d eof=%v closes=%d kept=%d read_after_close=%v gone=%v", name, b.bytes, b.eof, b.closes, b.kept, b.readAfterClose, b.gone)
+	if strings.HasSuffix(name, ".origin") {
+		line += fmt.Sprintf(" released=%d origin_read_after_close=%q", b.released, b.originRAC)
+	}
+	return line
 }
 
 // follow hands resp.Body the state name, as the probes do, and a box to
@@ -318,6 +355,21 @@ func bodies1() {
 	resp := get("/known", "h1.known")
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	resp.Body.Read(make([]byte, 1))
+	// With an origin: the first Close alone reports, the state goes back
+	// once (BodyReleased), a Read after Close is reported from the origin.
+	resp, err := http.Get(srv.URL + "/known")
+	check(err)
+	if ob, ok := resp.Body.(interface{ GohttpdbgSetOrigin(any, uint64, uint64) }); ok {
+		ob.GohttpdbgSetOrigin("h1.origin", 7, 9)
+	} else {
+		fmt.Printf("body h1.origin: %T has no GohttpdbgSetOrigin\n", resp.Body)
+	}
+	follow(resp, "h1.origin")
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	resp.Body.Close()
+	resp.Body.Read(make([]byte, 1))
 	resp.Body.Read(make([]byte, 1))
 	resp = get("/chunked", "h1.chunked")
 	io.Copy(io.Discard, resp.Body)
