@@ -81,8 +81,8 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time) {
 	}
 	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
 	cr.gotConn = got
-	var getConn int64
-	if cr.full != nil {
+	getConn := cr.stdT.getConn
+	if cr.full != nil && getConn == 0 {
 		getConn = cr.full.getConn
 	}
 	cr.mu.Unlock()
@@ -370,17 +370,24 @@ func (cr *Request) traceWroteHeaders() {
 	e.AddFields("headers", fields)
 }
 
-func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) {
+func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) { cr.wroteAt(&cr.full.wrote) }
+
+// wroteAt: the request was written; *at (guarded by mu) keeps when.
+func (cr *Request) wroteAt(at *int64) {
 	cr.mu.Lock()
-	cr.full.wrote = probes.Mono()
-	wrote := cr.full.wrote
+	*at = probes.Mono()
+	wrote := *at
 	cr.mu.Unlock()
 	probes.JournalPhase(cr.body.Req, probes.PhaseWrote, wrote)
 }
 
-func (cr *Request) traceFirstByte() {
+func (cr *Request) traceFirstByte() { cr.firstByte(&cr.full.wrote) }
+
+// firstByte: the response's first byte arrived; *wrote (guarded by mu)
+// is when the request was written, 0 if that was not seen.
+func (cr *Request) firstByte(wrote *int64) {
 	cr.mu.Lock()
-	from := cr.full.wrote
+	from := *wrote
 	if from == 0 {
 		from = cr.start
 	}

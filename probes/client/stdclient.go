@@ -26,6 +26,94 @@ var stdClient atomic.Bool
 // net/http calls StdGotConn and StdDial.
 func UseStdHooks() { stdClient.Store(true) }
 
+// With the std patch's event hooks (GetConn, WroteRequest, FirstByte:
+// HTTP/1 alone), an HTTP/1 request at level 2 needs no trace either: its
+// wait for a connection, its write and its response's first byte come
+// from net/http's own transportRequest as its connection does. Only
+// header.request still takes a trace, for the header fields as net/http
+// writes them (WroteHeaderField).
+var stdEvents atomic.Bool
+
+// UseStdEvents is called by the build's wiring when the patched net/http
+// calls StdGetConn, StdWrote and StdFirstByte.
+func UseStdEvents() { stdEvents.Store(true) }
+
+// stdTimes are the times the std event hooks keep for a request's
+// level-2 events.
+type stdTimes struct {
+	getConn, wrote int64 // mono
+}
+
+// stdEventsFor says whether the std hooks see every level-2 event of cr,
+// which will probably not dial unless dialLikely: an HTTP/1 request.
+// net/http's HTTP/2 client reports its events to a trace alone. The
+// plain http scheme is HTTP/1 unless the Transport speaks HTTP/2 without
+// TLS (Protocols, which only the program sets). Over TLS the protocol is
+// negotiated per connection: a request to a host that has answered over
+// HTTP/1 alone and that will probably reuse one of its connections is
+// HTTP/1. The Transport's other HTTP/2 settings are not read here: net/http
+// sets them on its first request, which may run concurrently.
+func (cr *Request) stdEventsFor(dialLikely bool) bool {
+	if !stdEvents.Load() {
+		return false
+	}
+	switch cr.req.URL.Scheme {
+	case "http":
+		return cr.t == nil || cr.t.Protocols == nil || !cr.t.Protocols.UnencryptedHTTP2()
+	case "https":
+		return !dialLikely && cr.host != nil && !cr.host.h2.Load()
+	}
+	return false
+}
+
+// stdLevel2 sets up cr, followed by the std hooks, for its level-2
+// events: a trace with the header hooks alone at header level 2.
+func (cr *Request) stdLevel2(hl int32) {
+	cr.stdEvents = true
+	if hl < 2 {
+		return
+	}
+	cr.full = &fullTrace{}
+	t := &cr.full.trace
+	t.WroteHeaderField, t.WroteHeaders = cr.traceWroteHeaderField, cr.traceWroteHeaders
+	cr.req = cr.req.WithContext(httptrace.WithClientTrace(cr.req.Context(), t))
+}
+
+// stdEventsOf returns the request of state when the std event hooks
+// follow it, else nil.
+func stdEventsOf(state any) *Request {
+	cr, _ := state.(*Request)
+	if cr == nil || !cr.stdEvents {
+		return nil
+	}
+	return cr
+}
+
+// StdGetConn is the std patch's GetConn hook: the request asks for a
+// connection (dial.conn's wait).
+func StdGetConn(state any) {
+	if cr := stdEventsOf(state); cr != nil && probes.Level(probes.Dial) >= 2 {
+		now := probes.Mono()
+		cr.mu.Lock()
+		cr.stdT.getConn = now
+		cr.mu.Unlock()
+	}
+}
+
+// StdWrote is the std patch's WroteRequest hook.
+func StdWrote(state any) {
+	if cr := stdEventsOf(state); cr != nil {
+		cr.wroteAt(&cr.stdT.wrote)
+	}
+}
+
+// StdFirstByte is the std patch's FirstByte hook.
+func StdFirstByte(state any) {
+	if cr := stdEventsOf(state); cr != nil {
+		cr.firstByte(&cr.stdT.wrote)
+	}
+}
+
 // Hooks says how client requests are followed: "std patch" (the
 // patched net/http reports connections and dials) or "httptrace" (a
 // trace per request, composed with the program's).
@@ -78,7 +166,7 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 		owner.traceDialPhases(dt)
 		return httptrace.WithClientTrace(ctx, dt)
 	}
-	if lvl != 1 {
+	if lvl != 1 && (owner == nil || !owner.std) {
 		return ctx
 	}
 	h := stdHost(t, scheme, addr)
@@ -90,7 +178,7 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 	if owner != nil {
 		// Its own state is the request's goroutine's: d times the dial
 		// under its name.
-		d.body.Site, d.body.Req = owner.body.Site, owner.body.Req
+		d.body.Site, d.body.Req, d.body.Via = owner.body.Site, owner.body.Req, owner.body.Via
 	}
 	dt := &httptrace.ClientTrace{}
 	d.traceDialPhases(dt)

@@ -52,6 +52,9 @@ func init() {
 		_ = len(state.(*Request).Header) + len(idleAt.String())
 		_ = conn != nil && reused
 	}
+	GohttpdbgHTTP1.GetConn = func(state any) { _ = state.(*Request).Method }
+	GohttpdbgHTTP1.WroteRequest = func(state any) { _ = state.(*Request).Method }
+	GohttpdbgHTTP1.FirstByte = func(state any) { _ = state.(*Request).Method }
 	GohttpdbgHTTP1.TLSConfig = func(c *tls.Config) {
 		if c.KeyLogWriter == nil {
 			c.KeyLogWriter = io.Discard // as the probes' key log while it is off
