@@ -338,11 +338,18 @@ func (cr *Request) traceWroteHeaderField(k string, vs []string) {
 	if cr.full.hdr == nil {
 		cr.full.hdr = cr.full.hdrBuf[:0] // a request's usual headers; append moves longer ones out
 	}
-	for _, v := range vs {
-		cr.full.hdr = append(cr.full.hdr, k, v)
-		cr.full.hdrSize += len(k) + len(v) + 4
-	}
+	cr.full.hdr, cr.full.hdrSize = appendFields(cr.full.hdr, cr.full.hdrSize, k, vs)
 	cr.mu.Unlock()
+}
+
+// appendFields appends k's values vs to fields, name and value each, and
+// their wire size to size.
+func appendFields(fields []string, size int, k string, vs []string) ([]string, int) {
+	for _, v := range vs {
+		fields = append(fields, k, v)
+		size += len(k) + len(v) + 4
+	}
+	return fields, size
 }
 
 func (cr *Request) traceWroteHeaders() {
@@ -355,6 +362,12 @@ func (cr *Request) traceWroteHeaders() {
 	// are collected after them, never over them.
 	cr.full.hdr, cr.full.hdrSize = fields[len(fields):], 0
 	cr.mu.Unlock()
+	cr.emitHeaderRequest(fields, size)
+}
+
+// emitHeaderRequest is header.request with the fields as written, which
+// the event keeps.
+func (cr *Request) emitHeaderRequest(fields []string, size int) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
 	if e == nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,11 @@ func UseStdEvents() { stdEvents.Store(true) }
 // level-2 events.
 type stdTimes struct {
 	getConn, wrote int64 // mono
+	// headers: header.request's fields come from StdWriteTrace, collected
+	// in hdr (which the event keeps) with their wire size.
+	headers bool
+	hdr     []string
+	hdrSize int
 }
 
 // stdEventsFor says whether the std hooks see every level-2 event of cr,
@@ -71,6 +77,10 @@ func (cr *Request) stdEventsFor(dialLikely bool) bool {
 func (cr *Request) stdLevel2(hl int32) {
 	cr.stdEvents = true
 	if hl < 2 {
+		return
+	}
+	if stdWrite.Load() {
+		cr.stdT.headers = true
 		return
 	}
 	cr.full = &fullTrace{}
@@ -112,6 +122,91 @@ func StdFirstByte(state any) {
 	if cr := stdEventsOf(state); cr != nil {
 		cr.firstByte(&cr.stdT.wrote)
 	}
+}
+
+var stdWrite atomic.Bool
+
+// UseStdWrite is called by the build's wiring when the patched net/http
+// calls StdWriteTrace.
+func UseStdWrite() { stdWrite.Store(true) }
+
+// hdrTrace is the trace net/http reports one request's header fields to
+// while it writes them (StdWriteTrace). It is pooled: its hooks are bound
+// to it once, and it goes back to the pool when the fields are written.
+type hdrTrace struct {
+	cr    *Request
+	trace httptrace.ClientTrace
+}
+
+var hdrTraces sync.Pool // of *hdrTrace
+
+func init() {
+	hdrTraces.New = func() any { // set here: done puts it back
+		h := &hdrTrace{}
+		h.trace.WroteHeaderField, h.trace.WroteHeaders = h.field, h.done
+		return h
+	}
+}
+
+func (h *hdrTrace) field(k string, vs []string) {
+	cr := h.cr
+	if cr == nil || probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	if cr.stdT.hdr == nil {
+		cr.stdT.hdr = make([]string, 0, 16) // a request's usual headers: the event keeps them
+	}
+	cr.stdT.hdr, cr.stdT.hdrSize = appendFields(cr.stdT.hdr, cr.stdT.hdrSize, k, vs)
+	cr.mu.Unlock()
+}
+
+func (h *hdrTrace) done() {
+	cr := h.cr
+	h.cr = nil
+	hdrTraces.Put(h) // net/http reports no more fields to it
+	if cr == nil || probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	fields, size := cr.stdT.hdr, cr.stdT.hdrSize
+	// The event keeps fields: a retry's are collected in a new slice.
+	cr.stdT.hdr, cr.stdT.hdrSize = nil, 0
+	cr.mu.Unlock()
+	cr.emitHeaderRequest(fields, size)
+}
+
+// StdWriteTrace is the std patch's WriteTrace hook: the trace an HTTP/1
+// request's write reports its header fields to, for header.request, when
+// the std hooks follow it at header level 2; nil otherwise (the write
+// then reports to the program's own trace, own, as without the probes).
+// The program's trace, if any, is called too: the returned trace is then
+// a composition of the two, made for this write.
+func StdWriteTrace(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace {
+	cr := stdEventsOf(state)
+	if cr == nil || !cr.stdT.headers || probes.Level(probes.Header) < 2 {
+		return nil
+	}
+	h := hdrTraces.Get().(*hdrTrace)
+	h.cr = cr
+	if own == nil {
+		return &h.trace
+	}
+	t := *own
+	ownField, ownDone := own.WroteHeaderField, own.WroteHeaders
+	t.WroteHeaderField = func(k string, vs []string) {
+		h.field(k, vs)
+		if ownField != nil {
+			ownField(k, vs)
+		}
+	}
+	t.WroteHeaders = func() {
+		h.done()
+		if ownDone != nil {
+			ownDone()
+		}
+	}
+	return &t
 }
 
 // Hooks says how client requests are followed: "std patch" (the

@@ -81,6 +81,9 @@ const (
 	replaceArg
 	// appendFields appends code before the closing brace of struct recv.
 	appendFields
+	// replaceCall replaces the call find returns by code (.A: the call's
+	// arguments), on its line.
+	replaceCall
 	// declsOnly changes nothing: the point is the presence of needs, which
 	// an added helper uses.
 	declsOnly
@@ -282,6 +285,16 @@ func applyHook(pk *pkgFiles, h hookPoint, n h2Names, label *string, name string,
 		} else {
 			f.insertAfter(stmt, run(h.code, d))
 		}
+	case replaceCall:
+		d.R = sig.recvName
+		_, call, ok := h.find(f, fd, sig, d)
+		if !ok || call == nil {
+			return false, nil
+		}
+		for _, a := range call.Args {
+			d.A = append(d.A, f.text(a))
+		}
+		f.edits = append(f.edits, edit{off: f.off(call.Pos()), end: f.off(call.End()), text: run(h.code, d)})
 	case replaceArg:
 		_, call, ok := h.call.finder()(f, fd, sig, d)
 		if !ok {

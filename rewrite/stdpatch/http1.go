@@ -2,6 +2,7 @@ package stdpatch
 
 import (
 	"go/ast"
+	"go/token"
 
 	"github.com/dave/dst"
 )
@@ -83,6 +84,26 @@ var http1Hooks = hookSet{
 			code: tmpl("gohttpdbgWrote({{.V.treq}})"),
 		},
 		{
+			// The header fields of an HTTP/1 request as net/http writes them,
+			// through a trace the probes hand to this write alone (WriteTrace),
+			// not in the request's context: no copy of the request, no
+			// context value. The renamed original takes it as an extra
+			// parameter, which the two points below use.
+			kind: wrapFunc, recv: "Request", fn: "write", params: []string{"io.Writer", "bool", "Header", "func() bool"},
+			results: [][]string{{"error"}}, extra: "gohttpdbgTrace *httptrace.ClientTrace", group: "reqwrite", requires: "clientev",
+			code: tmpl("return {{.Call}}"),
+		},
+		{
+			kind: afterStmt, recv: "Request", fn: "write", label: "(*Request).write trace", requires: "reqwrite",
+			find: findTraceStmt,
+			code: tmpl("if gohttpdbgTrace != nil { {{- .V.trace}} = gohttpdbgTrace }"),
+		},
+		{
+			kind: replaceCall, recv: "persistConn", fn: "writeLoop", label: "(*persistConn).writeLoop trace", requires: "reqwrite",
+			needs: []string{"transportRequest{Request,extra}"}, find: findRequestWriteCall,
+			code: tmpl("{{.V.treq}}.Request." + origPrefix + "write({{index .A 0}}, {{index .A 1}}, {{index .A 2}}, {{index .A 3}}, gohttpdbgWriteTrace({{.V.treq}}))"),
+		},
+		{
 			// The probes' state of a client response body (GohttpdbgSetState):
 			// with the three points below, resp.Body stays net/http's own
 			// and is followed without a wrapper (docs/PROBES.md, "Cost").
@@ -136,6 +157,8 @@ return n, err`),
 		{code: tmpl(clientHookedHelper), after: []string{"client"}},
 		{code: tmpl(dialForHelper), after: []string{"(*Transport).getConn queueForDial"}},
 		{code: tmpl(clientEventsHelper), after: []string{"client", "clientev"}},
+		{code: tmpl(writeTraceHelper), after: []string{"(*persistConn).writeLoop trace"}},
+		{code: tmpl(writeHookedHelper), after: []string{"reqwrite", "(*Request).write trace", "(*persistConn).writeLoop trace"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
 		{code: tmpl(answerH1Helper), after: []string{"answer"}},
 		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read"}, anyOf: true},
@@ -214,6 +237,66 @@ func findRequestWrite(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (d
 	d.V["treq"] = f.exprText(treq)
 	return stmt, nil, true
 }
+
+// findTraceStmt finds "trace := httptrace.ContextClientTrace(...)" and
+// names the variable.
+func findTraceStmt(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return false
+		}
+		c, ok := as.Rhs[0].(*dst.CallExpr)
+		if !ok {
+			return false
+		}
+		sel, ok := c.Fun.(*dst.SelectorExpr)
+		if !ok || sel.Sel.Name != "ContextClientTrace" {
+			return false
+		}
+		id, ok := as.Lhs[0].(*dst.Ident)
+		if ok {
+			d.V["trace"] = id.Name
+		}
+		return ok
+	})
+	return stmt, nil, stmt != nil
+}
+
+// findRequestWriteCall finds the call "X.Request.write(4 arguments)" in
+// writeLoop and names X, the *transportRequest.
+func findRequestWriteCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	stmt, _, ok := findRequestWrite(f, fd, sig, d)
+	if !ok {
+		return nil, nil, false
+	}
+	as, _ := f.astOf(stmt).(*ast.AssignStmt)
+	if as == nil || len(as.Rhs) != 1 {
+		return nil, nil, false
+	}
+	call, _ := as.Rhs[0].(*ast.CallExpr)
+	if call == nil || len(call.Args) != 4 {
+		return nil, nil, false
+	}
+	return nil, call, true
+}
+
+const writeTraceHelper = `
+// gohttpdbgWriteTrace returns the trace (*Request).write reports the
+// request treq's header fields to: the probes' (WriteTrace), which
+// calls the program's own trace too, or nil for the program's alone.
+func gohttpdbgWriteTrace(treq *transportRequest) *httptrace.ClientTrace {
+	h := GohttpdbgHTTP1.WriteTrace
+	if h == nil || treq == nil || treq.gohttpdbgState == nil {
+		return nil
+	}
+	return h(treq.gohttpdbgState, httptrace.ContextClientTrace(treq.Request.Context()))
+}
+`
+
+const writeHookedHelper = `
+func init() { GohttpdbgHTTP1.WriteHooked = true }
+`
 
 const clientEventsHelper = `
 // gohttpdbgFirstByte waits for the first byte of the response to the
@@ -344,6 +427,14 @@ type GohttpdbgHTTP1HookSet struct {
 	FirstByte func(state any)
 	// ClientEventsHooked is set when this net/http calls the three above.
 	ClientEventsHooked bool
+	// WriteTrace runs before an HTTP/1 request followed by the probes is
+	// written, with the program's own trace of it (nil if none): the trace
+	// it returns, if not nil, is the one the write reports to (header
+	// fields, WroteHeaders, WroteRequest) in place of the program's, which
+	// it must call in turn.
+	WriteTrace func(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace
+	// WriteHooked is set when this net/http calls WriteTrace.
+	WriteHooked bool
 	// TLSConfig receives each tls.Config net/http makes for a client
 	// connection, or for a server started by ServeTLS, before it is used:
 	// a copy of the program's (or a new one if it set none) that the hook

@@ -66,6 +66,10 @@ func gohttpdbgWire() bool {
 			h1.FirstByte = gohttpdbgclient.StdFirstByte
 			gohttpdbgclient.UseStdEvents()
 		}
+		if h1.WriteHooked {
+			h1.WriteTrace = gohttpdbgclient.StdWriteTrace
+			gohttpdbgclient.UseStdWrite()
+		}
 	}
 	if h1.CaptureHooked {
 		h1.ClientStart = gohttpdbgclient.StdStart
