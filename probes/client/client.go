@@ -58,10 +58,10 @@ type Request struct {
 	hostHandedOff bool
 	light         bool // GotConn is the only hook installed
 	std           bool // followed by the std patch's hooks (StdGotConn), no trace
-	// stdEvents: std, and the level-2 events come from the std hooks too
-	// (StdGetConn, StdWrote, StdFirstByte): see stdclient.go.
-	stdEvents bool
-	stdT      stdTimes // their times (guarded by mu)
+	// lvl2: std, and the level-2 events come from the std hooks too
+	// (StdGetConn, StdWrote, StdFirstByte): their state (stdclient.go),
+	// else nil.
+	lvl2 *stdTimes
 
 	mu       sync.Mutex // the trace hooks may run on the dial goroutine
 	conn     uint64
@@ -213,7 +213,7 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		}
 		hdrSize = cr.response(resp)
 		now = probes.Mono() // the response headers' time, for every use below
-		if cr.light || cr.std && !cr.stdEvents {
+		if cr.light || cr.std && cr.lvl2 == nil {
 			cr.lightTTFB(now)
 		}
 		if resp.ProtoMajor == 2 {

@@ -81,8 +81,10 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time) {
 	}
 	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
 	cr.gotConn = got
-	getConn := cr.stdT.getConn
-	if cr.full != nil && getConn == 0 {
+	var getConn int64
+	if cr.lvl2 != nil {
+		getConn = cr.lvl2.getConn
+	} else if cr.full != nil {
 		getConn = cr.full.getConn
 	}
 	cr.mu.Unlock()

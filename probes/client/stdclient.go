@@ -39,8 +39,9 @@ var stdEvents atomic.Bool
 // calls StdGetConn, StdWrote and StdFirstByte.
 func UseStdEvents() { stdEvents.Store(true) }
 
-// stdTimes are the times the std event hooks keep for a request's
-// level-2 events.
+// stdTimes is what the std event hooks keep for a request's level-2
+// events (guarded by the request's mu). It is allocated at level 2
+// alone: the level-1 request state stays as small.
 type stdTimes struct {
 	getConn, wrote int64 // mono
 	// headers: header.request's fields come from StdWriteTrace, collected
@@ -48,6 +49,13 @@ type stdTimes struct {
 	headers bool
 	hdr     []string
 	hdrSize int
+}
+
+// stdTimesHdr is stdTimes with room for a request's usual header fields,
+// at header level 2.
+type stdTimesHdr struct {
+	t   stdTimes
+	buf [16]string
 }
 
 // stdEventsFor says whether the std hooks see every level-2 event of cr,
@@ -75,14 +83,17 @@ func (cr *Request) stdEventsFor(dialLikely bool) bool {
 // stdLevel2 sets up cr, followed by the std hooks, for its level-2
 // events: a trace with the header hooks alone at header level 2.
 func (cr *Request) stdLevel2(hl int32) {
-	cr.stdEvents = true
 	if hl < 2 {
+		cr.lvl2 = &stdTimes{}
 		return
 	}
 	if stdWrite.Load() {
-		cr.stdT.headers = true
+		h := &stdTimesHdr{}
+		h.t.headers, h.t.hdr = true, h.buf[:0]
+		cr.lvl2 = &h.t
 		return
 	}
+	cr.lvl2 = &stdTimes{}
 	cr.full = &fullTrace{}
 	t := &cr.full.trace
 	t.WroteHeaderField, t.WroteHeaders = cr.traceWroteHeaderField, cr.traceWroteHeaders
@@ -93,7 +104,7 @@ func (cr *Request) stdLevel2(hl int32) {
 // follow it, else nil.
 func stdEventsOf(state any) *Request {
 	cr, _ := state.(*Request)
-	if cr == nil || !cr.stdEvents {
+	if cr == nil || cr.lvl2 == nil {
 		return nil
 	}
 	return cr
@@ -105,7 +116,7 @@ func StdGetConn(state any) {
 	if cr := stdEventsOf(state); cr != nil && probes.Level(probes.Dial) >= 2 {
 		now := probes.Mono()
 		cr.mu.Lock()
-		cr.stdT.getConn = now
+		cr.lvl2.getConn = now
 		cr.mu.Unlock()
 	}
 }
@@ -113,14 +124,14 @@ func StdGetConn(state any) {
 // StdWrote is the std patch's WroteRequest hook.
 func StdWrote(state any) {
 	if cr := stdEventsOf(state); cr != nil {
-		cr.wroteAt(&cr.stdT.wrote)
+		cr.wroteAt(&cr.lvl2.wrote)
 	}
 }
 
 // StdFirstByte is the std patch's FirstByte hook.
 func StdFirstByte(state any) {
 	if cr := stdEventsOf(state); cr != nil {
-		cr.firstByte(&cr.stdT.wrote)
+		cr.firstByte(&cr.lvl2.wrote)
 	}
 }
 
@@ -154,10 +165,11 @@ func (h *hdrTrace) field(k string, vs []string) {
 		return
 	}
 	cr.mu.Lock()
-	if cr.stdT.hdr == nil {
-		cr.stdT.hdr = make([]string, 0, 16) // a request's usual headers: the event keeps them
+	t := cr.lvl2
+	if t.hdr == nil {
+		t.hdr = make([]string, 0, 16) // a retry's: the event keeps the first ones
 	}
-	cr.stdT.hdr, cr.stdT.hdrSize = appendFields(cr.stdT.hdr, cr.stdT.hdrSize, k, vs)
+	t.hdr, t.hdrSize = appendFields(t.hdr, t.hdrSize, k, vs)
 	cr.mu.Unlock()
 }
 
@@ -169,9 +181,9 @@ func (h *hdrTrace) done() {
 		return
 	}
 	cr.mu.Lock()
-	fields, size := cr.stdT.hdr, cr.stdT.hdrSize
+	fields, size := cr.lvl2.hdr, cr.lvl2.hdrSize
 	// The event keeps fields: a retry's are collected in a new slice.
-	cr.stdT.hdr, cr.stdT.hdrSize = nil, 0
+	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0
 	cr.mu.Unlock()
 	cr.emitHeaderRequest(fields, size)
 }
@@ -184,7 +196,7 @@ func (h *hdrTrace) done() {
 // a composition of the two, made for this write.
 func StdWriteTrace(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace {
 	cr := stdEventsOf(state)
-	if cr == nil || !cr.stdT.headers || probes.Level(probes.Header) < 2 {
+	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
 		return nil
 	}
 	h := hdrTraces.Get().(*hdrTrace)
