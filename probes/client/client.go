@@ -59,6 +59,10 @@ type Request struct {
 	hostHandedOff bool
 	light         bool // GotConn is the only hook installed
 	std           bool // followed by the std patch's hooks (StdGotConn), no trace
+	// lvl2: std, and the level-2 events come from the std hooks too
+	// (StdGetConn, StdWrote, StdFirstByte): their state (stdclient.go),
+	// else nil.
+	lvl2 *stdTimes
 
 	mu       sync.Mutex // the trace hooks may run on the dial goroutine
 	conn     uint64
@@ -193,8 +197,10 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	}
 	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)
-	everyEvent := dl >= 2 || hl >= 2 // level-2 events need the full trace
-	std := !everyEvent && dl >= 1 && inTransport && stdClient.Load()
+	// Level-2 events need the full trace, unless the std hooks see all
+	// of them (an HTTP/1 request: see stdEventsFor).
+	everyEvent := dl >= 2 || hl >= 2
+	std := dl >= 1 && inTransport && stdClient.Load() && (!everyEvent || cr.stdEventsFor(dialLikely))
 	switch {
 	case std && !dialLikely && cr.host.h2.Load():
 		// The host answers over HTTP/2 on a connection net/http keeps:
@@ -207,6 +213,9 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		// for the request net/http got from StdStart: copies made before
 		// (a RoundTripper's Clone) or after (net/http's own) do not matter.
 		cr.std = true
+		if everyEvent {
+			cr.stdLevel2(hl)
+		}
 	case everyEvent || dl >= 1 && dialLikely:
 		cr.full = &fullTrace{}
 		ctx, dialPhases := req.Context(), true
@@ -276,7 +285,7 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		}
 		hdrSize = cr.response(resp)
 		now = probes.Mono() // the response headers' time, for every use below
-		if cr.light || cr.std {
+		if cr.light || cr.std && cr.lvl2 == nil {
 			cr.lightTTFB(now)
 		}
 		if resp.ProtoMajor == 2 {

@@ -82,7 +82,9 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time) {
 	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
 	cr.gotConn = got
 	var getConn int64
-	if cr.full != nil {
+	if cr.lvl2 != nil {
+		getConn = cr.lvl2.getConn
+	} else if cr.full != nil {
 		getConn = cr.full.getConn
 	}
 	cr.mu.Unlock()
@@ -338,11 +340,18 @@ func (cr *Request) traceWroteHeaderField(k string, vs []string) {
 	if cr.full.hdr == nil {
 		cr.full.hdr = cr.full.hdrBuf[:0] // a request's usual headers; append moves longer ones out
 	}
-	for _, v := range vs {
-		cr.full.hdr = append(cr.full.hdr, k, v)
-		cr.full.hdrSize += len(k) + len(v) + 4
-	}
+	cr.full.hdr, cr.full.hdrSize = appendFields(cr.full.hdr, cr.full.hdrSize, k, vs)
 	cr.mu.Unlock()
+}
+
+// appendFields appends k's values vs to fields, name and value each, and
+// their wire size to size.
+func appendFields(fields []string, size int, k string, vs []string) ([]string, int) {
+	for _, v := range vs {
+		fields = append(fields, k, v)
+		size += len(k) + len(v) + 4
+	}
+	return fields, size
 }
 
 func (cr *Request) traceWroteHeaders() {
@@ -355,6 +364,12 @@ func (cr *Request) traceWroteHeaders() {
 	// are collected after them, never over them.
 	cr.full.hdr, cr.full.hdrSize = fields[len(fields):], 0
 	cr.mu.Unlock()
+	cr.emitHeaderRequest(fields, size)
+}
+
+// emitHeaderRequest is header.request with the fields as written, which
+// the event keeps.
+func (cr *Request) emitHeaderRequest(fields []string, size int) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
 	if e == nil {
@@ -370,17 +385,24 @@ func (cr *Request) traceWroteHeaders() {
 	e.AddFields("headers", fields)
 }
 
-func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) {
+func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) { cr.wroteAt(&cr.full.wrote) }
+
+// wroteAt: the request was written; *at (guarded by mu) keeps when.
+func (cr *Request) wroteAt(at *int64) {
 	cr.mu.Lock()
-	cr.full.wrote = probes.Mono()
-	wrote := cr.full.wrote
+	*at = probes.Mono()
+	wrote := *at
 	cr.mu.Unlock()
 	probes.JournalPhase(cr.body.Req, probes.PhaseWrote, wrote)
 }
 
-func (cr *Request) traceFirstByte() {
+func (cr *Request) traceFirstByte() { cr.firstByte(&cr.full.wrote) }
+
+// firstByte: the response's first byte arrived; *wrote (guarded by mu)
+// is when the request was written, 0 if that was not seen.
+func (cr *Request) firstByte(wrote *int64) {
 	cr.mu.Lock()
-	from := cr.full.wrote
+	from := *wrote
 	if from == 0 {
 		from = cr.start
 	}

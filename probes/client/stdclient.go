@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,200 @@ var stdClient atomic.Bool
 // UseStdHooks is called by the build's wiring when the patched
 // net/http calls StdGotConn and StdDial.
 func UseStdHooks() { stdClient.Store(true) }
+
+// With the std patch's event hooks (GetConn, WroteRequest, FirstByte:
+// HTTP/1 alone), an HTTP/1 request at level 2 needs no trace either: its
+// wait for a connection, its write and its response's first byte come
+// from net/http's own transportRequest as its connection does. Only
+// header.request still takes a trace, for the header fields as net/http
+// writes them (WroteHeaderField).
+var stdEvents atomic.Bool
+
+// UseStdEvents is called by the build's wiring when the patched net/http
+// calls StdGetConn, StdWrote and StdFirstByte.
+func UseStdEvents() { stdEvents.Store(true) }
+
+// stdTimes is what the std event hooks keep for a request's level-2
+// events (guarded by the request's mu). It is allocated at level 2
+// alone: the level-1 request state stays as small.
+type stdTimes struct {
+	getConn, wrote int64 // mono
+	// headers: header.request's fields come from StdWriteTrace, collected
+	// in hdr (which the event keeps) with their wire size.
+	headers bool
+	hdr     []string
+	hdrSize int
+}
+
+// stdTimesHdr is stdTimes with room for a request's usual header fields,
+// at header level 2.
+type stdTimesHdr struct {
+	t   stdTimes
+	buf [16]string
+}
+
+// stdEventsFor says whether the std hooks see every level-2 event of cr,
+// which will probably not dial unless dialLikely: an HTTP/1 request.
+// net/http's HTTP/2 client reports its events to a trace alone. The
+// plain http scheme is HTTP/1 unless the Transport speaks HTTP/2 without
+// TLS (Protocols, which only the program sets). Over TLS the protocol is
+// negotiated per connection: a request to a host that has answered over
+// HTTP/1 alone and that will probably reuse one of its connections is
+// HTTP/1. The Transport's other HTTP/2 settings are not read here: net/http
+// sets them on its first request, which may run concurrently.
+func (cr *Request) stdEventsFor(dialLikely bool) bool {
+	if !stdEvents.Load() {
+		return false
+	}
+	switch cr.req.URL.Scheme {
+	case "http":
+		return cr.t == nil || cr.t.Protocols == nil || !cr.t.Protocols.UnencryptedHTTP2()
+	case "https":
+		return !dialLikely && cr.host != nil && !cr.host.h2.Load()
+	}
+	return false
+}
+
+// stdLevel2 sets up cr, followed by the std hooks, for its level-2
+// events: a trace with the header hooks alone at header level 2.
+func (cr *Request) stdLevel2(hl int32) {
+	if hl < 2 {
+		cr.lvl2 = &stdTimes{}
+		return
+	}
+	if stdWrite.Load() {
+		h := &stdTimesHdr{}
+		h.t.headers, h.t.hdr = true, h.buf[:0]
+		cr.lvl2 = &h.t
+		return
+	}
+	cr.lvl2 = &stdTimes{}
+	cr.full = &fullTrace{}
+	t := &cr.full.trace
+	t.WroteHeaderField, t.WroteHeaders = cr.traceWroteHeaderField, cr.traceWroteHeaders
+	cr.req = cr.req.WithContext(httptrace.WithClientTrace(cr.req.Context(), t))
+}
+
+// stdEventsOf returns the request of state when the std event hooks
+// follow it, else nil.
+func stdEventsOf(state any) *Request {
+	cr, _ := state.(*Request)
+	if cr == nil || cr.lvl2 == nil {
+		return nil
+	}
+	return cr
+}
+
+// StdGetConn is the std patch's GetConn hook: the request asks for a
+// connection (dial.conn's wait).
+func StdGetConn(state any) {
+	if cr := stdEventsOf(state); cr != nil && probes.Level(probes.Dial) >= 2 {
+		now := probes.Mono()
+		cr.mu.Lock()
+		cr.lvl2.getConn = now
+		cr.mu.Unlock()
+	}
+}
+
+// StdWrote is the std patch's WroteRequest hook.
+func StdWrote(state any) {
+	if cr := stdEventsOf(state); cr != nil {
+		cr.wroteAt(&cr.lvl2.wrote)
+	}
+}
+
+// StdFirstByte is the std patch's FirstByte hook.
+func StdFirstByte(state any) {
+	if cr := stdEventsOf(state); cr != nil {
+		cr.firstByte(&cr.lvl2.wrote)
+	}
+}
+
+var stdWrite atomic.Bool
+
+// UseStdWrite is called by the build's wiring when the patched net/http
+// calls StdWriteTrace.
+func UseStdWrite() { stdWrite.Store(true) }
+
+// hdrTrace is the trace net/http reports one request's header fields to
+// while it writes them (StdWriteTrace). It is pooled: its hooks are bound
+// to it once, and it goes back to the pool when the fields are written.
+type hdrTrace struct {
+	cr    *Request
+	trace httptrace.ClientTrace
+}
+
+var hdrTraces sync.Pool // of *hdrTrace
+
+func init() {
+	hdrTraces.New = func() any { // set here: done puts it back
+		h := &hdrTrace{}
+		h.trace.WroteHeaderField, h.trace.WroteHeaders = h.field, h.done
+		return h
+	}
+}
+
+func (h *hdrTrace) field(k string, vs []string) {
+	cr := h.cr
+	if cr == nil || probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	t := cr.lvl2
+	if t.hdr == nil {
+		t.hdr = make([]string, 0, 16) // a retry's: the event keeps the first ones
+	}
+	t.hdr, t.hdrSize = appendFields(t.hdr, t.hdrSize, k, vs)
+	cr.mu.Unlock()
+}
+
+func (h *hdrTrace) done() {
+	cr := h.cr
+	h.cr = nil
+	hdrTraces.Put(h) // net/http reports no more fields to it
+	if cr == nil || probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	fields, size := cr.lvl2.hdr, cr.lvl2.hdrSize
+	// The event keeps fields: a retry's are collected in a new slice.
+	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0
+	cr.mu.Unlock()
+	cr.emitHeaderRequest(fields, size)
+}
+
+// StdWriteTrace is the std patch's WriteTrace hook: the trace an HTTP/1
+// request's write reports its header fields to, for header.request, when
+// the std hooks follow it at header level 2; nil otherwise (the write
+// then reports to the program's own trace, own, as without the probes).
+// The program's trace, if any, is called too: the returned trace is then
+// a composition of the two, made for this write.
+func StdWriteTrace(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace {
+	cr := stdEventsOf(state)
+	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
+		return nil
+	}
+	h := hdrTraces.Get().(*hdrTrace)
+	h.cr = cr
+	if own == nil {
+		return &h.trace
+	}
+	t := *own
+	ownField, ownDone := own.WroteHeaderField, own.WroteHeaders
+	t.WroteHeaderField = func(k string, vs []string) {
+		h.field(k, vs)
+		if ownField != nil {
+			ownField(k, vs)
+		}
+	}
+	t.WroteHeaders = func() {
+		h.done()
+		if ownDone != nil {
+			ownDone()
+		}
+	}
+	return &t
+}
 
 // Hooks says how client requests are followed: "std patch" (the
 // patched net/http reports connections and dials) or "httptrace" (a
@@ -79,7 +274,7 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 		owner.traceDialPhases(dt)
 		return httptrace.WithClientTrace(ctx, dt)
 	}
-	if lvl != 1 {
+	if lvl != 1 && (owner == nil || !owner.std) {
 		return ctx
 	}
 	h := stdHost(t, scheme, addr)
@@ -89,7 +284,7 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 	// its name. An owner is kept from reuse (dialOwner); the latest
 	// request's is not, hence its copies in the host state.
 	if owner != nil {
-		d.body.Site, d.body.Req = owner.body.Site, owner.body.Req
+		d.body.Site, d.body.Req, d.body.Via = owner.body.Site, owner.body.Req, owner.body.Via
 	} else if p := h.lastSite.Load(); p != nil {
 		d.body.Site, d.body.Req = p.Site, h.lastReq.Load()
 	}

@@ -81,6 +81,9 @@ const (
 	replaceArg
 	// appendFields appends code before the closing brace of struct recv.
 	appendFields
+	// replaceCall replaces the call find returns by code (.A: the call's
+	// arguments), on its line.
+	replaceCall
 	// declsOnly changes nothing: the point is the presence of needs, which
 	// an added helper uses.
 	declsOnly
@@ -282,19 +285,38 @@ func applyHook(pk *pkgFiles, h hookPoint, n h2Names, label *string, name string,
 		} else {
 			f.insertAfter(stmt, run(h.code, d))
 		}
-	case replaceArg:
-		_, call, ok := h.call.finder()(f, fd, sig, d)
-		if !ok {
+	case replaceCall, replaceArg:
+		if !h.replaceInCall(f, fd, sig, d) {
 			return false, nil
 		}
-		for _, a := range call.Args {
-			d.A = append(d.A, f.text(a))
-		}
-		a := call.Args[h.call.arg]
-		f.edits = append(f.edits, edit{off: f.off(a.Pos()), end: f.off(a.End()), text: run(h.code, d)})
 	}
 	st.record(name, *label, f, f.edits[nEdits:], f.tail.String()[nTail:])
 	return true, nil
+}
+
+// replaceInCall applies a replaceCall or replaceArg point: the call its
+// finder returns, or the argument of it, is replaced by the code; false if
+// the call is missing.
+func (h hookPoint) replaceInCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) bool {
+	find := h.find
+	if h.kind == replaceArg {
+		find = h.call.finder()
+	} else {
+		d.R = sig.recvName
+	}
+	_, call, ok := find(f, fd, sig, d)
+	if !ok || call == nil {
+		return false
+	}
+	for _, a := range call.Args {
+		d.A = append(d.A, f.text(a))
+	}
+	var n ast.Node = call
+	if h.kind == replaceArg {
+		n = call.Args[h.call.arg]
+	}
+	f.edits = append(f.edits, edit{off: f.off(n.Pos()), end: f.off(n.End()), text: run(h.code, d)})
+	return true
 }
 
 // signatureOK checks a function found by name against the signature its

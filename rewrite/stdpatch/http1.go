@@ -2,6 +2,7 @@ package stdpatch
 
 import (
 	"go/ast"
+	"go/token"
 
 	"github.com/dave/dst"
 )
@@ -28,6 +29,16 @@ var http1Hooks = hookSet{
 			code:  tmpl("w, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReject(err)\n}\nreturn w, err"),
 		},
 		{
+			// The first byte of an HTTP/1 response, as httptrace's
+			// GotFirstResponseByte: with WroteRequest and GetConn (in getConn's
+			// wrap) a level-2 request needs no per-request trace
+			// (docs/PROBES.md, "Cost"). Before the wrap below, which renames
+			// the function.
+			kind: beforeStmt, recv: "persistConn", fn: "readResponse", label: "(*persistConn).readResponse first byte", group: "clientev",
+			needs: []string{"persistConn{br}", "requestAndChan{treq}"}, find: findFirstStmt,
+			code: tmpl("gohttpdbgFirstByte({{.V.recv}}.br, {{.V.p0}}.treq)"),
+		},
+		{
 			// A client's failure to read a response.
 			kind: wrapFunc, recv: "persistConn", fn: "readResponse", params: []string{"requestAndChan", "*httptrace.ClientTrace"},
 			results: [][]string{{"*Response", "error"}}, needs: []string{"persistConn{conn,br}"},
@@ -45,7 +56,7 @@ var http1Hooks = hookSet{
 			// (docs/PROBES.md, "Cost").
 			kind: wrapFunc, recv: "Transport", fn: "getConn", params: []string{"*transportRequest", "connectMethod"},
 			results: [][]string{{"*persistConn", "error"}}, needs: clientConnNeeds, group: "client",
-			code: tmpl("pc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState, pc.conn, pc.isReused(), pc.idleAt)\n}\nreturn pc, err"),
+			code: tmpl("if h := GohttpdbgHTTP1.GetConn; h != nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState)\n}\npc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState, pc.conn, pc.isReused(), pc.idleAt)\n}\nreturn pc, err"),
 		},
 		{
 			// A new connection's DNS, connect and TLS phases, timed with a
@@ -64,6 +75,33 @@ var http1Hooks = hookSet{
 			kind: beforeStmt, recv: "Transport", fn: "getConn", label: "(*Transport).getConn queueForDial", requires: "client",
 			needs: []string{"wantConn{mu,ctx}"}, find: findQueueForDial,
 			code: tmpl("gohttpdbgDialFor({{.V.w}}, {{.V.treq}}.gohttpdbgState)"),
+		},
+		{
+			// The request was written (headers and body), as httptrace's
+			// WroteRequest.
+			kind: afterStmt, recv: "persistConn", fn: "writeLoop", label: "(*persistConn).writeLoop wrote", group: "clientev",
+			needs: []string{"writeRequest{req}"}, find: findRequestWrite,
+			code: tmpl("gohttpdbgWrote({{.V.treq}})"),
+		},
+		{
+			// The header fields of an HTTP/1 request as net/http writes them,
+			// through a trace the probes hand to this write alone (WriteTrace),
+			// not in the request's context: no copy of the request, no
+			// context value. The renamed original takes it as an extra
+			// parameter, which the two points below use.
+			kind: wrapFunc, recv: "Request", fn: "write", params: []string{"io.Writer", "bool", "Header", "func() bool"},
+			results: [][]string{{"error"}}, extra: "gohttpdbgTrace *httptrace.ClientTrace", group: "reqwrite", requires: "clientev",
+			code: tmpl("return {{.Call}}"),
+		},
+		{
+			kind: afterStmt, recv: "Request", fn: "write", label: "(*Request).write trace", requires: "reqwrite",
+			find: findTraceStmt,
+			code: tmpl("if gohttpdbgTrace != nil { {{- .V.trace}} = gohttpdbgTrace }"),
+		},
+		{
+			kind: replaceCall, recv: "persistConn", fn: "writeLoop", label: "(*persistConn).writeLoop trace", requires: "reqwrite",
+			needs: []string{"transportRequest{Request,extra}"}, find: findRequestWriteCall,
+			code: tmpl("{{.V.treq}}.Request." + origPrefix + "write({{index .A 0}}, {{index .A 1}}, {{index .A 2}}, {{index .A 3}}, gohttpdbgWriteTrace({{.V.treq}}))"),
 		},
 		{
 			// The probes' state of a client response body (GohttpdbgSetState):
@@ -128,6 +166,9 @@ return n, err`),
 		{code: tmpl(peekHelper), after: []string{"(*conn).readRequest", "(*persistConn).readResponse"}, anyOf: true},
 		{code: tmpl(clientHookedHelper), after: []string{"client"}},
 		{code: tmpl(dialForHelper), after: []string{"(*Transport).getConn queueForDial"}},
+		{code: tmpl(clientEventsHelper), after: []string{"client", "clientev"}},
+		{code: tmpl(writeTraceHelper), after: []string{"(*persistConn).writeLoop trace"}},
+		{code: tmpl(writeHookedHelper), after: []string{"reqwrite", "(*Request).write trace", "(*persistConn).writeLoop trace"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
 		{code: tmpl(answerH1Helper), after: []string{"answer"}},
 		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read"}, anyOf: true},
@@ -165,6 +206,131 @@ func findQueueForDial(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (d
 	d.V["w"], d.V["treq"] = f.exprText(w), fd.Type.Params.List[0].Names[0].Name
 	return stmt, nil, true
 }
+
+// findFirstStmt finds the first statement of fd and names its receiver
+// (recv) and first parameter (p0).
+func findFirstStmt(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if fd.Body == nil || len(fd.Body.List) == 0 || fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 ||
+		len(fd.Type.Params.List) == 0 || len(fd.Type.Params.List[0].Names) == 0 {
+		return nil, nil, false
+	}
+	d.V["recv"], d.V["p0"] = fd.Recv.List[0].Names[0].Name, fd.Type.Params.List[0].Names[0].Name
+	return fd.Body.List[0], nil, true
+}
+
+// findRequestWrite finds "err := X.Request.write(...)" in writeLoop and
+// names X, the *transportRequest.
+func findRequestWrite(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	var treq dst.Expr
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return false
+		}
+		c, ok := as.Rhs[0].(*dst.CallExpr)
+		if !ok {
+			return false
+		}
+		sel, ok := c.Fun.(*dst.SelectorExpr)
+		if !ok || sel.Sel.Name != "write" {
+			return false
+		}
+		inner, ok := sel.X.(*dst.SelectorExpr)
+		if !ok || inner.Sel.Name != "Request" {
+			return false
+		}
+		treq = inner.X
+		return true
+	})
+	if stmt == nil {
+		return nil, nil, false
+	}
+	d.V["treq"] = f.exprText(treq)
+	return stmt, nil, true
+}
+
+// findTraceStmt finds "trace := httptrace.ContextClientTrace(...)" and
+// names the variable.
+func findTraceStmt(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return false
+		}
+		c, ok := as.Rhs[0].(*dst.CallExpr)
+		if !ok {
+			return false
+		}
+		sel, ok := c.Fun.(*dst.SelectorExpr)
+		if !ok || sel.Sel.Name != "ContextClientTrace" {
+			return false
+		}
+		id, ok := as.Lhs[0].(*dst.Ident)
+		if ok {
+			d.V["trace"] = id.Name
+		}
+		return ok
+	})
+	return stmt, nil, stmt != nil
+}
+
+// findRequestWriteCall finds the call "X.Request.write(4 arguments)" in
+// writeLoop and names X, the *transportRequest.
+func findRequestWriteCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	stmt, _, ok := findRequestWrite(f, fd, sig, d)
+	if !ok {
+		return nil, nil, false
+	}
+	as, _ := f.astOf(stmt).(*ast.AssignStmt)
+	if as == nil || len(as.Rhs) != 1 {
+		return nil, nil, false
+	}
+	call, _ := as.Rhs[0].(*ast.CallExpr)
+	if call == nil || len(call.Args) != 4 {
+		return nil, nil, false
+	}
+	return nil, call, true
+}
+
+const writeTraceHelper = `
+// gohttpdbgWriteTrace returns the trace (*Request).write reports the
+// request treq's header fields to: the probes' (WriteTrace), which
+// calls the program's own trace too, or nil for the program's alone.
+func gohttpdbgWriteTrace(treq *transportRequest) *httptrace.ClientTrace {
+	h := GohttpdbgHTTP1.WriteTrace
+	if h == nil || treq == nil || treq.gohttpdbgState == nil {
+		return nil
+	}
+	return h(treq.gohttpdbgState, httptrace.ContextClientTrace(treq.Request.Context()))
+}
+`
+
+const writeHookedHelper = `
+func init() { GohttpdbgHTTP1.WriteHooked = true }
+`
+
+const clientEventsHelper = `
+// gohttpdbgFirstByte waits for the first byte of the response to the
+// request treq (as readResponse does when traced) and reports it.
+func gohttpdbgFirstByte(br *bufio.Reader, treq *transportRequest) {
+	h := GohttpdbgHTTP1.FirstByte
+	if h == nil || treq == nil || treq.gohttpdbgState == nil {
+		return
+	}
+	if peek, err := br.Peek(1); err == nil && len(peek) == 1 {
+		h(treq.gohttpdbgState)
+	}
+}
+
+// gohttpdbgWrote reports that treq was written.
+func gohttpdbgWrote(treq *transportRequest) {
+	if h := GohttpdbgHTTP1.WroteRequest; h != nil && treq != nil && treq.gohttpdbgState != nil {
+		h(treq.gohttpdbgState)
+	}
+}
+
+func init() { GohttpdbgHTTP1.ClientEventsHooked = true }
+`
 
 const dialForHelper = `
 // gohttpdbgDialFor hands the probes the context of the dial w is about to
@@ -336,6 +502,25 @@ type GohttpdbgHTTP1HookSet struct {
 	// start a dial of its own, and returns the context to dial with (the
 	// dial's, or one derived from it); Dial later receives it.
 	DialFor func(ctx context.Context, state any) context.Context
+	// GetConn runs when a client request followed by the probes (state:
+	// ClientStart's) asks for a connection, as httptrace's GetConn.
+	GetConn func(state any)
+	// WroteRequest runs when such a request was written, headers and
+	// body, as httptrace's WroteRequest (HTTP/1).
+	WroteRequest func(state any)
+	// FirstByte runs when the first byte of its response arrived, as
+	// httptrace's GotFirstResponseByte (HTTP/1).
+	FirstByte func(state any)
+	// ClientEventsHooked is set when this net/http calls the three above.
+	ClientEventsHooked bool
+	// WriteTrace runs before an HTTP/1 request followed by the probes is
+	// written, with the program's own trace of it (nil if none): the trace
+	// it returns, if not nil, is the one the write reports to (header
+	// fields, WroteHeaders, WroteRequest) in place of the program's, which
+	// it must call in turn.
+	WriteTrace func(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace
+	// WriteHooked is set when this net/http calls WriteTrace.
+	WriteHooked bool
 	// TLSConfig receives each tls.Config net/http makes for a client
 	// connection, or for a server started by ServeTLS, before it is used:
 	// a copy of the program's (or a new one if it set none) that the hook

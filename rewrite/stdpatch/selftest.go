@@ -52,6 +52,21 @@ func init() {
 		_ = len(state.(*Request).Header) + len(idleAt.String())
 		_ = conn != nil && reused
 	}
+	GohttpdbgHTTP1.GetConn = func(state any) { _ = state.(*Request).Method }
+	GohttpdbgHTTP1.WroteRequest = func(state any) { _ = state.(*Request).Method }
+	GohttpdbgHTTP1.FirstByte = func(state any) { _ = state.(*Request).Method }
+	// The write's trace calls the test's own, as the probes' does.
+	GohttpdbgHTTP1.WriteTrace = func(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace {
+		_ = state.(*Request).Method
+		t := httptrace.ClientTrace{WroteHeaderField: func(k string, vs []string) { _ = len(k) + len(vs) }}
+		if own != nil {
+			t = *own
+			if f := own.WroteHeaderField; f != nil {
+				t.WroteHeaderField = func(k string, vs []string) { f(k, vs) }
+			}
+		}
+		return &t
+	}
 	GohttpdbgHTTP1.TLSConfig = func(c *tls.Config) {
 		if c.KeyLogWriter == nil {
 			c.KeyLogWriter = io.Discard // as the probes' key log while it is off

@@ -268,7 +268,7 @@ func addedFile(pkg, path, body string) []byte {
 	var imps []string
 	for _, c := range []struct{ name, path string }{
 		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"atomic", "sync/atomic"}, {"time", "time"},
-		{"http", "net/http"}, {"http2", pkgInternalH2},
+		{"http", "net/http"}, {"httptrace", "net/http/httptrace"}, {"http2", pkgInternalH2},
 	} {
 		if used[c.name] && !(c.name == pkg) {
 			imps = append(imps, strconv.Quote(c.path))

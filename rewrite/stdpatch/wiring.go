@@ -64,6 +64,16 @@ func gohttpdbgWire() bool {
 		h1.Dial = gohttpdbgclient.StdDial
 		h1.DialFor = gohttpdbgclient.StdDialFor
 		gohttpdbgclient.UseStdHooks()
+		if h1.ClientEventsHooked {
+			h1.GetConn = gohttpdbgclient.StdGetConn
+			h1.WroteRequest = gohttpdbgclient.StdWrote
+			h1.FirstByte = gohttpdbgclient.StdFirstByte
+			gohttpdbgclient.UseStdEvents()
+		}
+		if h1.WriteHooked {
+			h1.WriteTrace = gohttpdbgclient.StdWriteTrace
+			gohttpdbgclient.UseStdWrite()
+		}
 	}
 	if h1.CaptureHooked {
 		h1.ClientStart = gohttpdbgclient.StdStart
