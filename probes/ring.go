@@ -134,7 +134,18 @@ func (r *Ring) discardOldest() {
 
 // Skip discards the oldest event without copying it, and returns its
 // probe; ok is false when there was none (as Get).
-func (r *Ring) Skip() (p Probe, ok bool) {
+func (r *Ring) Skip() (p Probe, ok bool) { return r.take(nil) }
+
+// Get moves the oldest event into *e and reports whether there was one.
+func (r *Ring) Get(e *Event) bool {
+	_, ok := r.take(e)
+	return ok
+}
+
+// take dequeues the oldest event, moving it into *e unless e is nil, and
+// returns its probe; ok is false when the ring is empty, or the producer
+// of the oldest slot has not finished.
+func (r *Ring) take(e *Event) (p Probe, ok bool) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.deq.Load()
 		s := r.slot(pos)
@@ -143,6 +154,9 @@ func (r *Ring) Skip() (p Probe, ok bool) {
 		case d == 0:
 			if r.deq.CompareAndSwap(pos, pos+1) {
 				p = s.ev.Probe
+				if e != nil {
+					*e = s.ev
+				}
 				s.seq.Store(pos + r.mask + 1)
 				return p, true
 			}
@@ -151,24 +165,4 @@ func (r *Ring) Skip() (p Probe, ok bool) {
 		}
 	}
 	return 0, false
-}
-
-// Get moves the oldest event into *e and reports whether there was one.
-func (r *Ring) Get(e *Event) bool {
-	for i := 0; i < putAttempts; i++ {
-		pos := r.deq.Load()
-		s := r.slot(pos)
-		d := int64(s.seq.Load()) - int64(pos+1)
-		switch {
-		case d == 0:
-			if r.deq.CompareAndSwap(pos, pos+1) {
-				*e = s.ev
-				s.seq.Store(pos + r.mask + 1)
-				return true
-			}
-		case d < 0:
-			return false // empty, or the producer of pos has not finished
-		}
-	}
-	return false
 }

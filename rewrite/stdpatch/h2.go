@@ -75,7 +75,7 @@ func (b {{.P}}transportResponseBody) GohttpdbgStream() (net.Conn, uint32) {
 }
 `
 
-const h2BodyHelper = `
+var h2BodyHelper = `
 // GohttpdbgSetState makes the probes follow the response body: its reads
 // and Close go to the BodyRead and BodyClose hooks with state. The probes
 // call it once, after RoundTrip returned and before the program has the
@@ -102,18 +102,10 @@ func (b {{.P}}transportResponseBody) gohttpdbgRead(s interface{}, p []byte, n in
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).
 func (b {{.P}}transportResponseBody) gohttpdbgClose(s interface{}) {
-	cs := b.cs
-	if cs.gohttpdbgOrigin != nil {
-		for {
-			v := atomic.LoadInt32(&cs.gohttpdbgUse)
-			if v&1 != 0 {
-				return
-			}
-			if atomic.CompareAndSwapInt32(&cs.gohttpdbgUse, v, v|1+4) {
-				break
-			}
-		}
+	if !b.gohttpdbgFirstClose() {
+		return
 	}
+	cs := b.cs
 	cc := cs.cc
 	cc.mu.Lock()
 	keep := cs.gohttpdbgKeep
@@ -133,51 +125,7 @@ func (b {{.P}}transportResponseBody) GohttpdbgSetOrigin(origin interface{}, req,
 	b.cs.gohttpdbgOrigin, b.cs.gohttpdbgReq, b.cs.gohttpdbgConn = origin, req, conn
 }
 
-// gohttpdbgUse is 1 once the body was closed, 2 once a Read after Close
-// was reported, and counts in 4s the calls that hold the probes' state
-// (Reads, the first Close), when the probes set an origin: the state goes
-// back to them when the body is closed and no call holds it.
-func (b {{.P}}transportResponseBody) gohttpdbgEnter() (s interface{}, readAfterClose bool) {
-	cs := b.cs
-	s = cs.gohttpdbgState
-	if s == nil || cs.gohttpdbgOrigin == nil {
-		return s, false
-	}
-	for {
-		v := atomic.LoadInt32(&cs.gohttpdbgUse)
-		switch {
-		case v&1 == 0:
-			if atomic.CompareAndSwapInt32(&cs.gohttpdbgUse, v, v+4) {
-				return s, false
-			}
-		case v&2 != 0:
-			return nil, false
-		default:
-			if atomic.CompareAndSwapInt32(&cs.gohttpdbgUse, v, v|2) {
-				return nil, true
-			}
-		}
-	}
-}
-
-func (b {{.P}}transportResponseBody) gohttpdbgLeave(s interface{}) {
-	cs := b.cs
-	if cs.gohttpdbgOrigin == nil {
-		return
-	}
-	if atomic.AddInt32(&cs.gohttpdbgUse, -4)&^2 == 1 {
-		if h := {{.H}}.BodyReleased; h != nil {
-			h(s)
-		}
-	}
-}
-
-func (b {{.P}}transportResponseBody) gohttpdbgReadAfterClose() {
-	if h := {{.H}}.BodyReadAfterClose; h != nil {
-		h(b.cs.gohttpdbgOrigin, b.cs.gohttpdbgReq, b.cs.gohttpdbgConn)
-	}
-}
-`
+` + bodyUse("b {{.P}}transportResponseBody", "b.cs", "{{.H}}", "interface{}")
 
 // h2Hooks are the hook points of an HTTP/2 implementation (Go 1.26's
 // h2_bundle.go in net/http, Go 1.27's net/http/internal/http2,

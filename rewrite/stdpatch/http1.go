@@ -372,16 +372,8 @@ const bodyCloseHelper = `
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).
 func (es *bodyEOFSignal) gohttpdbgClose(s any) {
-	if es.gohttpdbgOrigin != nil {
-		for {
-			v := atomic.LoadInt32(&es.gohttpdbgUse)
-			if v&1 != 0 {
-				return
-			}
-			if atomic.CompareAndSwapInt32(&es.gohttpdbgUse, v, v|1+4) {
-				break
-			}
-		}
+	if !es.gohttpdbgFirstClose() {
+		return
 	}
 	es.mu.Lock()
 	keep := es.gohttpdbgKeep
@@ -394,53 +386,8 @@ func (es *bodyEOFSignal) gohttpdbgClose(s any) {
 }
 `
 
-// bodyUseHelper guards the probes' state of a body whose origin they set
-// (GohttpdbgSetOrigin): gohttpdbgUse is 1 once the body was closed, 2
-// once a Read after Close was reported, and counts in 4s the calls that
-// hold the state (Reads, the first Close). The state goes back to the
-// probes when the body is closed and no call holds it, so that they may
-// reuse it; a Read after Close is reported from the origin, which the
-// probes never reuse. Without an origin, every call gets the state.
-const bodyUseHelper = `
-func (es *bodyEOFSignal) gohttpdbgEnter() (s any, readAfterClose bool) {
-	s = es.gohttpdbgState
-	if s == nil || es.gohttpdbgOrigin == nil {
-		return s, false
-	}
-	for {
-		v := atomic.LoadInt32(&es.gohttpdbgUse)
-		switch {
-		case v&1 == 0:
-			if atomic.CompareAndSwapInt32(&es.gohttpdbgUse, v, v+4) {
-				return s, false
-			}
-		case v&2 != 0:
-			return nil, false
-		default:
-			if atomic.CompareAndSwapInt32(&es.gohttpdbgUse, v, v|2) {
-				return nil, true
-			}
-		}
-	}
-}
-
-func (es *bodyEOFSignal) gohttpdbgLeave(s any) {
-	if es.gohttpdbgOrigin == nil {
-		return
-	}
-	if atomic.AddInt32(&es.gohttpdbgUse, -4)&^2 == 1 {
-		if h := GohttpdbgHTTP1.BodyReleased; h != nil {
-			h(s)
-		}
-	}
-}
-
-func (es *bodyEOFSignal) gohttpdbgReadAfterClose() {
-	if h := GohttpdbgHTTP1.BodyReadAfterClose; h != nil {
-		h(es.gohttpdbgOrigin, es.gohttpdbgReq, es.gohttpdbgConn)
-	}
-}
-`
+// bodyUseHelper guards the probes' state of an HTTP/1 body (bodyUse).
+var bodyUseHelper = bodyUse("es *bodyEOFSignal", "es", "GohttpdbgHTTP1", "any")
 
 const bodyStateHelper = `
 // GohttpdbgSetState makes the probes follow the response body: its reads

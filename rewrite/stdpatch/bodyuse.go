@@ -1,0 +1,81 @@
+package stdpatch
+
+import "strings"
+
+// bodyUse returns the helpers that guard the probes' state of a client
+// response body whose origin they set (GohttpdbgSetOrigin), as methods of
+// recv whose fields are at u (the HTTP/1 body itself, or an HTTP/2 body's
+// stream); hooks is the hook set, anyT the empty interface as the package
+// spells it. HTTP/1 and HTTP/2 bodies share this one state machine.
+//
+// gohttpdbgUse is 1 once the body was closed, 2 once a Read after Close
+// was reported, and counts in 4s the calls that hold the state (Reads, the
+// first Close). The state goes back to the probes when the body is closed
+// and no call holds it, so that they may reuse it; a Read after Close is
+// reported from the origin, which the probes never reuse. Without an
+// origin, every call gets the state.
+func bodyUse(recv, u, hooks, anyT string) string {
+	return strings.NewReplacer("$RECV", recv, "$U", u, "$HOOKS", hooks, "$ANY", anyT).Replace(bodyUseText)
+}
+
+const bodyUseText = `
+func ($RECV) gohttpdbgEnter() (s $ANY, readAfterClose bool) {
+	u := $U
+	s = u.gohttpdbgState
+	if s == nil || u.gohttpdbgOrigin == nil {
+		return s, false
+	}
+	for {
+		v := atomic.LoadInt32(&u.gohttpdbgUse)
+		switch {
+		case v&1 == 0:
+			if atomic.CompareAndSwapInt32(&u.gohttpdbgUse, v, v+4) {
+				return s, false
+			}
+		case v&2 != 0:
+			return nil, false
+		default:
+			if atomic.CompareAndSwapInt32(&u.gohttpdbgUse, v, v|2) {
+				return nil, true
+			}
+		}
+	}
+}
+
+// gohttpdbgFirstClose reports whether a Close is the body's first, which
+// then holds the state (every Close is, without an origin).
+func ($RECV) gohttpdbgFirstClose() bool {
+	u := $U
+	if u.gohttpdbgOrigin == nil {
+		return true
+	}
+	for {
+		v := atomic.LoadInt32(&u.gohttpdbgUse)
+		if v&1 != 0 {
+			return false
+		}
+		if atomic.CompareAndSwapInt32(&u.gohttpdbgUse, v, v|1+4) {
+			return true
+		}
+	}
+}
+
+func ($RECV) gohttpdbgLeave(s $ANY) {
+	u := $U
+	if u.gohttpdbgOrigin == nil {
+		return
+	}
+	if atomic.AddInt32(&u.gohttpdbgUse, -4)&^2 == 1 {
+		if h := $HOOKS.BodyReleased; h != nil {
+			h(s)
+		}
+	}
+}
+
+func ($RECV) gohttpdbgReadAfterClose() {
+	u := $U
+	if h := $HOOKS.BodyReadAfterClose; h != nil {
+		h(u.gohttpdbgOrigin, u.gohttpdbgReq, u.gohttpdbgConn)
+	}
+}
+`
