@@ -49,6 +49,31 @@ type CallSite struct {
 	Via  string // the library frame that called net/http, "" when none
 }
 
+var (
+	internedSites sync.Map // CallSite → *CallSite
+	lastInterned  atomic.Pointer[CallSite]
+)
+
+// InternSite returns the one *CallSite of site and via, made on first
+// use and never changed: what keeps a request's site beyond the request
+// (a client call site's mark, a host's latest request, the origin a
+// response body keeps for a Read after Close) shares it, and allocates
+// nothing per request. The latest answer is checked first: a program
+// sends most of its requests from few sites.
+func InternSite(site, via string) *CallSite {
+	if p := lastInterned.Load(); p != nil && p.Site == site && p.Via == via {
+		return p
+	}
+	k := CallSite{site, via}
+	v, ok := internedSites.Load(k)
+	if !ok {
+		v, _ = internedSites.LoadOrStore(k, &k)
+	}
+	p := v.(*CallSite)
+	lastInterned.Store(p)
+	return p
+}
+
 // StackDepth is the number of frames a site is looked for in.
 const StackDepth = 48
 

@@ -286,32 +286,10 @@ func StdClose(state, keep any) {
 // originBody is a net/http response body that can report a Read after
 // Close without the probes' state (see GohttpdbgSetOrigin in
 // rewrite/stdpatch), and hands the state back once closed (StdReleased).
+// Its origin is the request's site and library frame, interned
+// (probes.InternSite): never reused, and nothing of it per request.
 type originBody interface {
 	GohttpdbgSetOrigin(origin any, req, conn uint64)
-}
-
-// siteOrigin is what a Read after Close of a std body reports beyond its
-// request and connection ids: made once per site and library frame, so
-// that nothing of it is per request, and never reused.
-type siteOrigin struct{ site, via string }
-
-var (
-	siteOrigins    sync.Map // siteOrigin → *siteOrigin
-	lastSiteOrigin atomic.Pointer[siteOrigin]
-)
-
-func internOrigin(site, via string) *siteOrigin {
-	if p := lastSiteOrigin.Load(); p != nil && p.site == site && p.via == via {
-		return p
-	}
-	k := siteOrigin{site, via}
-	v, ok := siteOrigins.Load(k)
-	if !ok {
-		v, _ = siteOrigins.LoadOrStore(k, &k)
-	}
-	p := v.(*siteOrigin)
-	lastSiteOrigin.Store(p)
-	return p
 }
 
 // Releaser is an Owner that may reuse its state once the body hands it
@@ -336,7 +314,7 @@ func StdReleased(state any) {
 // StdReadAfterClose is the std patch's BodyReadAfterClose hook: the first
 // Read after Close of a body whose state went back (StdReleased) or may.
 func StdReadAfterClose(origin any, req, conn uint64) {
-	o, _ := origin.(*siteOrigin)
+	o, _ := origin.(*probes.CallSite)
 	if o == nil || probes.Level(probes.Body) < 1 {
 		return
 	}
@@ -344,11 +322,11 @@ func StdReadAfterClose(origin any, req, conn uint64) {
 }
 
 //go:noinline
-func emitReadAfterCloseOf(o *siteOrigin, req, conn uint64) {
+func emitReadAfterCloseOf(o *probes.CallSite, req, conn uint64) {
 	var e probes.Event
-	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = probes.Body, probes.Warn, "body.read_after_close", o.site, conn, req, "body read after Close"
-	if o.via != "" {
-		e.AddString("via", o.via)
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = probes.Body, probes.Warn, "body.read_after_close", o.Site, conn, req, "body read after Close"
+	if o.Via != "" {
+		e.AddString("via", o.Via)
 	}
 	probes.Emit(&e)
 }
@@ -473,7 +451,7 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	if sb, ok := rc.(stdBody); ok {
 		// net/http's own body follows itself: no wrapper.
 		if ob, ok := rc.(originBody); ok {
-			ob.GohttpdbgSetOrigin(internOrigin(o.Site, o.Via), o.Req, o.Conn)
+			ob.GohttpdbgSetOrigin(probes.InternSite(o.Site, o.Via), o.Req, o.Conn)
 			st.released = true
 		}
 		s := sentinels.Get().(*leakSentinel)

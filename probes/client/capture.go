@@ -2,7 +2,6 @@ package client
 
 import (
 	"net/http"
-	"sync"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
@@ -21,17 +20,6 @@ import (
 // which names the same line: rewritten files keep their lines.
 var clientSites table.KeyTable[probes.CallSite]
 
-// interned call-site strings: one *probes.CallSite per site, made once.
-var siteInfos sync.Map // string → *probes.CallSite
-
-func internSite(site string) *probes.CallSite {
-	if v, ok := siteInfos.Load(site); ok {
-		return v.(*probes.CallSite)
-	}
-	v, _ := siteInfos.LoadOrStore(site, &probes.CallSite{Site: site})
-	return v.(*probes.CallSite)
-}
-
 // MarkSite names the call site of req until the returned mark is passed
 // to UnmarkSite (after the request was sent).
 func MarkSite(req *http.Request, site string) uintptr {
@@ -39,7 +27,7 @@ func MarkSite(req *http.Request, site string) uintptr {
 		return 0
 	}
 	k := table.HeaderKey(req.Header)
-	if !clientSites.Put(k, internSite(site)) {
+	if !clientSites.Put(k, probes.InternSite(site, "")) {
 		return 0
 	}
 	return k

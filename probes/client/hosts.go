@@ -194,7 +194,7 @@ const unexpectedDialTraces = 8
 func (h *hostState) begin(cr *Request) (dialLikely bool) {
 	active := h.active.Add(1)
 	if p := h.lastSite.Load(); p == nil || p.Site != cr.body.Site {
-		h.lastSite.Store(internSite(cr.body.Site))
+		h.lastSite.Store(probes.InternSite(cr.body.Site, ""))
 	}
 	h.lastReq.Store(cr.body.Req)
 	switch {

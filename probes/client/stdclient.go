@@ -269,24 +269,22 @@ func StdDial(ctx context.Context, t *http.Transport, scheme, addr string) contex
 		return ctx
 	}
 	owner, _ := ctx.Value(dialOwnerKey{}).(*Request)
-	if owner != nil && owner.full != nil {
-		dt := &httptrace.ClientTrace{}
-		owner.traceDialPhases(dt)
-		return httptrace.WithClientTrace(ctx, dt)
-	}
-	if lvl != 1 && (owner == nil || !owner.std) {
-		return ctx
-	}
-	h := stdHost(t, scheme, addr)
-	d := &Request{start: probes.Mono(), t: t, host: h, full: &fullTrace{},
-		req: &http.Request{Method: "CONNECT", URL: &url.URL{Scheme: scheme, Host: addr}}}
-	// Its own state is the request's goroutine's: d times the dial under
-	// its name. An owner is kept from reuse (dialOwner); the latest
-	// request's is not, hence its copies in the host state.
-	if owner != nil {
-		d.body.Site, d.body.Req, d.body.Via = owner.body.Site, owner.body.Req, owner.body.Via
-	} else if p := h.lastSite.Load(); p != nil {
-		d.body.Site, d.body.Req = p.Site, h.lastReq.Load()
+	d := owner // a traced owner times its dial itself
+	if owner == nil || owner.full == nil {
+		if lvl != 1 && (owner == nil || !owner.std) {
+			return ctx
+		}
+		h := stdHost(t, scheme, addr)
+		d = &Request{start: probes.Mono(), t: t, host: h, full: &fullTrace{},
+			req: &http.Request{Method: "CONNECT", URL: &url.URL{Scheme: scheme, Host: addr}}}
+		// Its own state is the request's goroutine's: d times the dial under
+		// its name. An owner is kept from reuse (dialOwner); the latest
+		// request's is not, hence its copies in the host state.
+		if owner != nil {
+			d.body.Site, d.body.Req, d.body.Via = owner.body.Site, owner.body.Req, owner.body.Via
+		} else if p := h.lastSite.Load(); p != nil {
+			d.body.Site, d.body.Req = p.Site, h.lastReq.Load()
+		}
 	}
 	dt := &httptrace.ClientTrace{}
 	d.traceDialPhases(dt)
