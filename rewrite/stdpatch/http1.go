@@ -107,9 +107,13 @@ var http1Hooks = hookSet{
 			// The probes' state of a client response body (GohttpdbgSetState):
 			// with the three points below, resp.Body stays net/http's own
 			// and is followed without a wrapper (docs/PROBES.md, "Cost").
+			// Every response pays for these fields, probes on or off:
+			// pointers, not interfaces (the probes know what they stored),
+			// keep bodyEOFSignal (64 bytes without the patch) at 112 where
+			// interfaces made it 144 (TestPatchedSizes).
 			kind: appendFields, recv: "bodyEOFSignal", label: "bodyEOFSignal",
 			lost: "client response bodies are followed through a wrapper",
-			code: tmpl("gohttpdbgState, gohttpdbgKeep, gohttpdbgOrigin any; gohttpdbgReq, gohttpdbgConn uint64; gohttpdbgUse int32; gohttpdbgGz bool; "),
+			code: tmpl("gohttpdbgState, gohttpdbgKeep, gohttpdbgOrigin gohttpdbgPtr; gohttpdbgReq, gohttpdbgConn uint64; gohttpdbgUse int32; gohttpdbgGz bool; "),
 		},
 		{
 			// Each read of an HTTP/1 response body: bytes, EOF, read after
@@ -175,6 +179,7 @@ return n, err`),
 		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
 		{code: tmpl(bodyUseHelper), after: []string{"body"}},
 		{code: tmpl(bodyStateHelper), after: []string{"body"}},
+		{code: tmpl(ptrHelper), after: []string{"bodyEOFSignal"}},
 	},
 }
 
@@ -354,7 +359,7 @@ const bodyReadHelper = `
 // gohttpdbgBodyRead hands the probes a read of a response body they
 // follow: p[:n] (io.Reader's contract bounds n; a body that broke it is
 // reported as read nothing) and the error.
-func gohttpdbgBodyRead(s any, p []byte, n int, err error) {
+func gohttpdbgBodyRead(s unsafe.Pointer, p []byte, n int, err error) {
 	if h := GohttpdbgHTTP1.BodyRead; h != nil {
 		if n < 0 || n > len(p) {
 			n = 0
@@ -371,7 +376,7 @@ const bodyCloseHelper = `
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).
-func (es *bodyEOFSignal) gohttpdbgClose(s any) {
+func (es *bodyEOFSignal) gohttpdbgClose(s unsafe.Pointer) {
 	if !es.gohttpdbgFirstClose() {
 		return
 	}
@@ -387,7 +392,7 @@ func (es *bodyEOFSignal) gohttpdbgClose(s any) {
 `
 
 // bodyUseHelper guards the probes' state of an HTTP/1 body (bodyUse).
-var bodyUseHelper = bodyUse("es *bodyEOFSignal", "es", "GohttpdbgHTTP1", "any")
+var bodyUseHelper = bodyUse("es *bodyEOFSignal", "es", "GohttpdbgHTTP1")
 
 const bodyStateHelper = `
 // GohttpdbgSetState makes the probes follow the response body: its reads
@@ -396,7 +401,7 @@ const bodyStateHelper = `
 // body. keep is referenced by the body alone until its first Close hands
 // it back (BodyClose): an object whose finalizer runs if the program drops
 // the body without closing it.
-func (es *bodyEOFSignal) GohttpdbgSetState(state, keep any) {
+func (es *bodyEOFSignal) GohttpdbgSetState(state, keep unsafe.Pointer) {
 	es.gohttpdbgState, es.gohttpdbgKeep = state, keep
 }
 
@@ -404,21 +409,20 @@ func (es *bodyEOFSignal) GohttpdbgSetState(state, keep any) {
 // a Read after Close (BodyReadAfterClose): origin is never reused. The
 // probes call it before GohttpdbgSetState, or never: they then keep their
 // state for good.
-func (es *bodyEOFSignal) GohttpdbgSetOrigin(origin any, req, conn uint64) {
+func (es *bodyEOFSignal) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {
 	es.gohttpdbgOrigin, es.gohttpdbgReq, es.gohttpdbgConn = origin, req, conn
 }
 
 // GohttpdbgSetState: a decompressed body reports its reads (the program's
 // bytes) and its bodyEOFSignal its Close.
-func (gz *gzipReader) GohttpdbgSetState(state, keep any) {
+func (gz *gzipReader) GohttpdbgSetState(state, keep unsafe.Pointer) {
 	gz.body.gohttpdbgGz = true
 	gz.body.GohttpdbgSetState(state, keep)
 }
 
-func (gz *gzipReader) GohttpdbgSetOrigin(origin any, req, conn uint64) {
+func (gz *gzipReader) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {
 	gz.body.GohttpdbgSetOrigin(origin, req, conn)
-}
-`
+}`
 
 const http1HookSet = `
 // GohttpdbgHTTP1HookSet holds the HTTP/1 hooks of gohttpdbg's std patch,
@@ -476,19 +480,19 @@ type GohttpdbgHTTP1HookSet struct {
 	// BodyRead receives each Read of a client response body the probes
 	// follow (its GohttpdbgSetState method): the bytes read (only valid
 	// during the call) and the error.
-	BodyRead func(state any, p []byte, err error)
+	BodyRead func(state unsafe.Pointer, p []byte, err error)
 	// BodyClose runs on each Close of such a body, before net/http's,
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
 	// nil on the others); on the first alone once its origin is set
 	// (GohttpdbgSetOrigin).
-	BodyClose func(state, keep any)
+	BodyClose func(state, keep unsafe.Pointer)
 	// BodyReleased: a body the probes follow, its origin set
 	// (GohttpdbgSetOrigin), was closed and no call holds state any more;
 	// the body never passes it to the probes again.
-	BodyReleased func(state any)
+	BodyReleased func(state unsafe.Pointer)
 	// BodyReadAfterClose receives the first Read after Close of such a
 	// body, with what GohttpdbgSetOrigin set.
-	BodyReadAfterClose func(origin any, req, conn uint64)
+	BodyReadAfterClose func(origin unsafe.Pointer, req, conn uint64)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
 	// Now is the probes' clock: the server's response writer reads it when

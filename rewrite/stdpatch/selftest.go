@@ -22,6 +22,7 @@ import (
 	"net/http/httptrace"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 var gohttpdbgSelfTestSum atomic.Uint64
@@ -97,26 +98,29 @@ func init() {
 		// probes do (what it keeps has no finalizer: the suite counts
 		// goroutines and objects, not the probes' leaks).
 		if resp != nil {
-			if b, ok := resp.Body.(interface{ GohttpdbgSetOrigin(any, uint64, uint64) }); ok {
-				b.GohttpdbgSetOrigin(state, 1, 1)
+			p := unsafe.Pointer(state.(*Request))
+			if b, ok := resp.Body.(interface {
+				GohttpdbgSetOrigin(unsafe.Pointer, uint64, uint64)
+			}); ok {
+				b.GohttpdbgSetOrigin(p, 1, 1)
 			}
-			if b, ok := resp.Body.(interface{ GohttpdbgSetState(any, any) }); ok {
-				b.GohttpdbgSetState(state, state)
+			if b, ok := resp.Body.(interface{ GohttpdbgSetState(p, keep unsafe.Pointer) }); ok {
+				b.GohttpdbgSetState(p, p)
 			}
 		}
 	}
-	GohttpdbgHTTP1.BodyRead = func(state any, p []byte, err error) {
-		_ = state.(*Request).Method
+	GohttpdbgHTTP1.BodyRead = func(state unsafe.Pointer, p []byte, err error) {
+		_ = (*Request)(state).Method
 		gohttpdbgSelfTestTouch(p)
 	}
-	GohttpdbgHTTP1.BodyClose = func(state, keep any) {
-		_ = state.(*Request).Method
+	GohttpdbgHTTP1.BodyClose = func(state, keep unsafe.Pointer) {
+		_ = (*Request)(state).Method
 		if keep != nil {
-			_ = keep.(*Request).Method
+			_ = (*Request)(keep).Method
 		}
 	}
-	GohttpdbgHTTP1.BodyReleased = func(state any) { _ = state.(*Request).Method }
-	GohttpdbgHTTP1.BodyReadAfterClose = func(origin any, req, conn uint64) { _ = origin.(*Request).Method }
+	GohttpdbgHTTP1.BodyReleased = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.BodyReadAfterClose = func(origin unsafe.Pointer, req, conn uint64) { _ = (*Request)(origin).Method }
 	// The server probe's answer accessor, as at level 1: the writer
 	// notes when its header is written.
 	GohttpdbgHTTP1.Now = func() int64 { return time.Now().UnixNano() }
