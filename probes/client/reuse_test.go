@@ -26,7 +26,7 @@ func stdRoundTrip(t *testing.T, tr *http.Transport, site string, body io.ReadClo
 	k := MarkSite(req, site)
 	sent, st := StdStart(tr, req)
 	UnmarkSite(k)
-	cr, _ := st.(*Request)
+	cr := (*Request)(st)
 	if cr == nil {
 		t.Error("StdStart followed nothing")
 		return nil, 0, nil
@@ -76,11 +76,11 @@ func TestStdRequestKept(t *testing.T) {
 	req, _ := http.NewRequest("GET", "http://reuse.example.test/", nil)
 	_, st := StdStart(tr, req)
 	ctx := StdDialFor(context.Background(), st)
-	if ctx.Value(dialOwnerKey{}) != st {
+	if ctx.Value(dialOwnerKey{}) != (*Request)(st) {
 		t.Fatal("StdDialFor named no owner")
 	}
 	StdEnd(st, &http.Response{StatusCode: 204, ProtoMajor: 1, Header: http.Header{}, Body: http.NoBody, Request: req}, nil)
-	if cr := st.(*Request); cr.body.Req == 0 || cr.reusable() {
+	if cr := (*Request)(st); cr.body.Req == 0 || cr.reusable() {
 		t.Error("a dial owner's state was reused")
 	}
 }

@@ -46,9 +46,11 @@ var http1Hooks = hookSet{
 		},
 		{
 			// The probes' state of a request (ClientStart's), for the hooks
-			// below; roundTrip sets it (captureHooks).
+			// below; roundTrip sets it (captureHooks). A pointer, not an
+			// interface: transportRequest (72 bytes, one per attempt, probes
+			// on or off) stays in its 80-byte size class (TestPatchedSizes).
 			kind: appendFields, recv: "transportRequest", label: "transportRequest",
-			code: tmpl("gohttpdbgState any; "),
+			code: tmpl("gohttpdbgState gohttpdbgPtr; "),
 		},
 		{
 			// The connection each HTTP/1 request got. With getConn and
@@ -179,7 +181,7 @@ return n, err`),
 		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
 		{code: tmpl(bodyUseHelper), after: []string{"body"}},
 		{code: tmpl(bodyStateHelper), after: []string{"body"}},
-		{code: tmpl(ptrHelper), after: []string{"bodyEOFSignal"}},
+		{code: tmpl(ptrHelper), after: []string{"bodyEOFSignal", "transportRequest"}, anyOf: true},
 	},
 }
 
@@ -342,7 +344,7 @@ const dialForHelper = `
 // queue for the request whose state is st. w may already wait in the idle
 // pool's queue, where another goroutine can deliver a connection to it and
 // clear its context: hence the lock.
-func gohttpdbgDialFor(w *wantConn, st any) {
+func gohttpdbgDialFor(w *wantConn, st unsafe.Pointer) {
 	h := GohttpdbgHTTP1.DialFor
 	if h == nil || st == nil {
 		return
@@ -443,7 +445,7 @@ type GohttpdbgHTTP1HookSet struct {
 	// httptrace's GotConn, which HTTP/2 reports by itself), with the
 	// request's state (ClientStart's, never nil): whether it was reused,
 	// and since when it had been idle (zero if it was not).
-	GotConn func(state any, conn net.Conn, reused bool, idleAt time.Time)
+	GotConn func(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time)
 	// Dial runs before every new client connection (HTTP/1 and HTTP/2
 	// alike) and returns the context to dial with: one that may carry an
 	// httptrace.ClientTrace for this dial, composed with the request's.
@@ -452,16 +454,16 @@ type GohttpdbgHTTP1HookSet struct {
 	// followed by the probes (state: ClientStart's, never nil) is about to
 	// start a dial of its own, and returns the context to dial with (the
 	// dial's, or one derived from it); Dial later receives it.
-	DialFor func(ctx context.Context, state any) context.Context
+	DialFor func(ctx context.Context, state unsafe.Pointer) context.Context
 	// GetConn runs when a client request followed by the probes (state:
 	// ClientStart's) asks for a connection, as httptrace's GetConn.
-	GetConn func(state any)
+	GetConn func(state unsafe.Pointer)
 	// WroteRequest runs when such a request was written, headers and
 	// body, as httptrace's WroteRequest (HTTP/1).
-	WroteRequest func(state any)
+	WroteRequest func(state unsafe.Pointer)
 	// FirstByte runs when the first byte of its response arrived, as
 	// httptrace's GotFirstResponseByte (HTTP/1).
-	FirstByte func(state any)
+	FirstByte func(state unsafe.Pointer)
 	// ClientEventsHooked is set when this net/http calls the three above.
 	ClientEventsHooked bool
 	// WriteTrace runs before an HTTP/1 request followed by the probes is
@@ -469,7 +471,7 @@ type GohttpdbgHTTP1HookSet struct {
 	// it returns, if not nil, is the one the write reports to (header
 	// fields, WroteHeaders, WroteRequest) in place of the program's, which
 	// it must call in turn.
-	WriteTrace func(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace
+	WriteTrace func(state unsafe.Pointer, own *httptrace.ClientTrace) *httptrace.ClientTrace
 	// WriteHooked is set when this net/http calls WriteTrace.
 	WriteHooked bool
 	// TLSConfig receives each tls.Config net/http makes for a client

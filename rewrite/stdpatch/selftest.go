@@ -46,19 +46,19 @@ func init() {
 		_ = conn.RemoteAddr().String() + err.Error()
 		gohttpdbgSelfTestTouch(buffered)
 	}
-	GohttpdbgHTTP1.GotConn = func(state any, conn net.Conn, reused bool, idleAt time.Time) {
+	GohttpdbgHTTP1.GotConn = func(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time) {
 		// Tests hand over fake conns (nil, or with methods that panic):
 		// the hook only looks at what it is given. The state is
 		// ClientStart's, which roundTrip stored in the transportRequest.
-		_ = len(state.(*Request).Header) + len(idleAt.String())
+		_ = len((*Request)(state).Header) + len(idleAt.String())
 		_ = conn != nil && reused
 	}
-	GohttpdbgHTTP1.GetConn = func(state any) { _ = state.(*Request).Method }
-	GohttpdbgHTTP1.WroteRequest = func(state any) { _ = state.(*Request).Method }
-	GohttpdbgHTTP1.FirstByte = func(state any) { _ = state.(*Request).Method }
+	GohttpdbgHTTP1.GetConn = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.WroteRequest = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.FirstByte = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	// The write's trace calls the test's own, as the probes' does.
-	GohttpdbgHTTP1.WriteTrace = func(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace {
-		_ = state.(*Request).Method
+	GohttpdbgHTTP1.WriteTrace = func(state unsafe.Pointer, own *httptrace.ClientTrace) *httptrace.ClientTrace {
+		_ = (*Request)(state).Method
 		t := httptrace.ClientTrace{WroteHeaderField: func(k string, vs []string) { _ = len(k) + len(vs) }}
 		if own != nil {
 			t = *own
@@ -73,8 +73,8 @@ func init() {
 			c.KeyLogWriter = io.Discard // as the probes' key log while it is off
 		}
 	}
-	GohttpdbgHTTP1.DialFor = func(ctx context.Context, state any) context.Context {
-		return context.WithValue(ctx, gohttpdbgSelfTestKey{}, state.(*Request))
+	GohttpdbgHTTP1.DialFor = func(ctx context.Context, state unsafe.Pointer) context.Context {
+		return context.WithValue(ctx, gohttpdbgSelfTestKey{}, (*Request)(state))
 	}
 	// A trace of the dial's own, composed with the test's: the test's hooks
 	// must still see every event.
@@ -88,24 +88,23 @@ func init() {
 	// The capture hooks follow every request as the probes do: the client
 	// request is handed back (the probes may send a copy carrying a
 	// trace), the server's handler chain runs once inside the hook.
-	GohttpdbgHTTP1.ClientStart = func(t *Transport, req *Request) (*Request, any) {
-		return req, req
+	GohttpdbgHTTP1.ClientStart = func(t *Transport, req *Request) (*Request, unsafe.Pointer) {
+		return req, unsafe.Pointer(req)
 	}
-	GohttpdbgHTTP1.ClientEnd = func(state any, resp *Response, err error) {
-		_ = state.(*Request).Method
+	GohttpdbgHTTP1.ClientEnd = func(state unsafe.Pointer, resp *Response, err error) {
+		_ = (*Request)(state).Method
 		_ = resp != nil && resp.StatusCode > 0 || err != nil
 		// Every body net/http lets the probes follow is followed, as the
 		// probes do (what it keeps has no finalizer: the suite counts
 		// goroutines and objects, not the probes' leaks).
 		if resp != nil {
-			p := unsafe.Pointer(state.(*Request))
 			if b, ok := resp.Body.(interface {
-				GohttpdbgSetOrigin(unsafe.Pointer, uint64, uint64)
+				GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64)
 			}); ok {
-				b.GohttpdbgSetOrigin(p, 1, 1)
+				b.GohttpdbgSetOrigin(state, 1, 1)
 			}
-			if b, ok := resp.Body.(interface{ GohttpdbgSetState(p, keep unsafe.Pointer) }); ok {
-				b.GohttpdbgSetState(p, p)
+			if b, ok := resp.Body.(interface{ GohttpdbgSetState(state, keep unsafe.Pointer) }); ok {
+				b.GohttpdbgSetState(state, state)
 			}
 		}
 	}
