@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/gc"
@@ -251,7 +252,7 @@ func (st *State) close() bool {
 // (see GohttpdbgSetState in rewrite/stdpatch): keep is held by the body
 // alone until its first Close hands it back.
 type stdBody interface {
-	GohttpdbgSetState(state, keep any)
+	GohttpdbgSetState(state, keep unsafe.Pointer)
 }
 
 // sentinels are the leak sentinels of std bodies, each made with its
@@ -264,21 +265,27 @@ var sentinels = sync.Pool{New: func() any {
 	return s
 }}
 
+// The std patch's body hooks get back the pointers WrapResponse gave the
+// body, as unsafe.Pointer: net/http stores them in fields every response
+// pays for, probes on or off, where an interface would take twice the
+// bytes. state is a *State, keep a *leakSentinel, origin a
+// *probes.CallSite, or nil.
+
 // StdRead is the std patch's BodyRead hook.
-func StdRead(state any, p []byte, err error) {
-	if st, _ := state.(*State); st != nil {
+func StdRead(state unsafe.Pointer, p []byte, err error) {
+	if st := (*State)(state); st != nil {
 		st.read(p, err)
 	}
 }
 
 // StdClose is the std patch's BodyClose hook; keep is the body's sentinel
 // on its first Close, which nothing else references then.
-func StdClose(state, keep any) {
-	if s, _ := keep.(*leakSentinel); s != nil {
+func StdClose(state, keep unsafe.Pointer) {
+	if s := (*leakSentinel)(keep); s != nil {
 		s.st = nil
 		sentinels.Put(s)
 	}
-	if st, _ := state.(*State); st != nil {
+	if st := (*State)(state); st != nil {
 		st.close()
 	}
 }
@@ -289,7 +296,7 @@ func StdClose(state, keep any) {
 // Its origin is the request's site and library frame, interned
 // (probes.InternSite): never reused, and nothing of it per request.
 type originBody interface {
-	GohttpdbgSetOrigin(origin any, req, conn uint64)
+	GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64)
 }
 
 // Releaser is an Owner that may reuse its state once the body hands it
@@ -301,8 +308,8 @@ type Releaser interface {
 // StdReleased is the std patch's BodyReleased hook: the closed body
 // will not pass state to the probes again. Its owner may reuse it, unless
 // a walk of the open bodies may still hold it.
-func StdReleased(state any) {
-	st, _ := state.(*State)
+func StdReleased(state unsafe.Pointer) {
+	st := (*State)(state)
 	if st == nil || !st.released || inspecting.Load() != 0 {
 		return
 	}
@@ -313,8 +320,8 @@ func StdReleased(state any) {
 
 // StdReadAfterClose is the std patch's BodyReadAfterClose hook: the first
 // Read after Close of a body whose state went back (StdReleased) or may.
-func StdReadAfterClose(origin any, req, conn uint64) {
-	o, _ := origin.(*probes.CallSite)
+func StdReadAfterClose(origin unsafe.Pointer, req, conn uint64) {
+	o := (*probes.CallSite)(origin)
 	if o == nil || probes.Level(probes.Body) < 1 {
 		return
 	}
@@ -451,12 +458,12 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	if sb, ok := rc.(stdBody); ok {
 		// net/http's own body follows itself: no wrapper.
 		if ob, ok := rc.(originBody); ok {
-			ob.GohttpdbgSetOrigin(probes.InternSite(o.Site, o.Via), o.Req, o.Conn)
+			ob.GohttpdbgSetOrigin(unsafe.Pointer(probes.InternSite(o.Site, o.Via)), o.Req, o.Conn)
 			st.released = true
 		}
 		s := sentinels.Get().(*leakSentinel)
 		s.st = st
-		sb.GohttpdbgSetState(st, s)
+		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
 	} else {
 		wrap(resp, st)
 	}

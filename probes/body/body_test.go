@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
@@ -204,10 +205,10 @@ func inventory(req uint64) bool {
 // is given until its first Close, as the patched bodies do.
 type stdFake struct {
 	r           io.Reader
-	state, keep any
+	state, keep unsafe.Pointer
 }
 
-func (b *stdFake) GohttpdbgSetState(state, keep any) { b.state, b.keep = state, keep }
+func (b *stdFake) GohttpdbgSetState(state, keep unsafe.Pointer) { b.state, b.keep = state, keep }
 
 func (b *stdFake) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
@@ -245,9 +246,9 @@ func TestStdBodyFollowed(t *testing.T) {
 			if !WrapResponse(resp, st, origin("std.go:1", 9105), o, o, nil, probes.Mono()) || resp.Body != fake {
 				t.Fatalf("body %T: want the std body itself, followed", resp.Body)
 			}
-			sentinel, _ := fake.keep.(*leakSentinel)
-			if fake.state != st || sentinel == nil || sentinel.st != st {
-				t.Fatalf("state %T, keep %T; want the body's state and a sentinel pointing at it", fake.state, fake.keep)
+			sentinel := (*leakSentinel)(fake.keep)
+			if (*State)(fake.state) != st || sentinel == nil || sentinel.st != st {
+				t.Fatalf("state %p, keep %p; want the body's state %p and a sentinel pointing at it", fake.state, fake.keep, st)
 			}
 			if b, err := io.ReadAll(resp.Body); err != nil || string(b) != "hello" {
 				t.Fatalf("read %q, %v", b, err)

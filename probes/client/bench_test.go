@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
 )
@@ -38,10 +39,10 @@ func BenchmarkClientPath(b *testing.B) {
 					// A rewritten call site marks it; the patched roundTrip
 					// starts it and getConn hands its state to StdGotConn.
 					mark := MarkSite(req, "bench.go:1")
-					var st any
+					var st unsafe.Pointer
 					req, st = StdStart(c.Transport.(*http.Transport), req)
 					UnmarkSite(mark)
-					cr, _ = st.(*Request)
+					cr = (*Request)(st)
 					StdGotConn(st, nil, true, time.Now())
 				} else if cr = Start(c, req, "bench.go:1"); cr != nil {
 					req = cr.Request()

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes/body"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
@@ -25,7 +26,7 @@ func stdRoundTrip(t *testing.T, tr *http.Transport, site string, body io.ReadClo
 	k := MarkSite(req, site)
 	sent, st := StdStart(tr, req)
 	UnmarkSite(k)
-	cr, _ := st.(*Request)
+	cr := (*Request)(st)
 	if cr == nil {
 		t.Error("StdStart followed nothing")
 		return nil, 0, nil
@@ -75,11 +76,11 @@ func TestStdRequestKept(t *testing.T) {
 	req, _ := http.NewRequest("GET", "http://reuse.example.test/", nil)
 	_, st := StdStart(tr, req)
 	ctx := StdDialFor(context.Background(), st)
-	if ctx.Value(dialOwnerKey{}) != st {
+	if ctx.Value(dialOwnerKey{}) != (*Request)(st) {
 		t.Fatal("StdDialFor named no owner")
 	}
 	StdEnd(st, &http.Response{StatusCode: 204, ProtoMajor: 1, Header: http.Header{}, Body: http.NoBody, Request: req}, nil)
-	if cr := st.(*Request); cr.body.Req == 0 || cr.reusable() {
+	if cr := (*Request)(st); cr.body.Req == 0 || cr.reusable() {
 		t.Error("a dial owner's state was reused")
 	}
 }
@@ -153,18 +154,18 @@ func TestStdRequestReuseRace(t *testing.T) {
 // state, calling the probes' hooks as the wiring installs them.
 type stubStdBody struct {
 	r                   io.Reader
-	state, keep, origin any
+	state, keep, origin unsafe.Pointer
 	req, conn           uint64
 	use                 int32
 }
 
-func (b *stubStdBody) GohttpdbgSetOrigin(origin any, req, conn uint64) {
+func (b *stubStdBody) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {
 	b.origin, b.req, b.conn = origin, req, conn
 }
 
-func (b *stubStdBody) GohttpdbgSetState(state, keep any) { b.state, b.keep = state, keep }
+func (b *stubStdBody) GohttpdbgSetState(state, keep unsafe.Pointer) { b.state, b.keep = state, keep }
 
-func (b *stubStdBody) enter() (any, bool) {
+func (b *stubStdBody) enter() (unsafe.Pointer, bool) {
 	s := b.state
 	if s == nil || b.origin == nil {
 		return s, false
@@ -186,7 +187,7 @@ func (b *stubStdBody) enter() (any, bool) {
 	}
 }
 
-func (b *stubStdBody) leave(s any) {
+func (b *stubStdBody) leave(s unsafe.Pointer) {
 	if b.origin != nil && atomic.AddInt32(&b.use, -4)&^2 == 1 {
 		body.StdReleased(s)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
@@ -102,8 +103,8 @@ func (cr *Request) stdLevel2(hl int32) {
 
 // stdEventsOf returns the request of state when the std event hooks
 // follow it, else nil.
-func stdEventsOf(state any) *Request {
-	cr, _ := state.(*Request)
+func stdEventsOf(state unsafe.Pointer) *Request {
+	cr := (*Request)(state)
 	if cr == nil || cr.lvl2 == nil {
 		return nil
 	}
@@ -112,7 +113,7 @@ func stdEventsOf(state any) *Request {
 
 // StdGetConn is the std patch's GetConn hook: the request asks for a
 // connection (dial.conn's wait).
-func StdGetConn(state any) {
+func StdGetConn(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil && probes.Level(probes.Dial) >= 2 {
 		now := probes.Mono()
 		cr.mu.Lock()
@@ -122,14 +123,14 @@ func StdGetConn(state any) {
 }
 
 // StdWrote is the std patch's WroteRequest hook.
-func StdWrote(state any) {
+func StdWrote(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil {
 		cr.wroteAt(&cr.lvl2.wrote)
 	}
 }
 
 // StdFirstByte is the std patch's FirstByte hook.
-func StdFirstByte(state any) {
+func StdFirstByte(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil {
 		cr.firstByte(&cr.lvl2.wrote)
 	}
@@ -194,7 +195,7 @@ func (h *hdrTrace) done() {
 // then reports to the program's own trace, own, as without the probes).
 // The program's trace, if any, is called too: the returned trace is then
 // a composition of the two, made for this write.
-func StdWriteTrace(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace {
+func StdWriteTrace(state unsafe.Pointer, own *httptrace.ClientTrace) *httptrace.ClientTrace {
 	cr := stdEventsOf(state)
 	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
 		return nil
@@ -233,8 +234,8 @@ func Hooks() string {
 
 // StdGotConn is the std patch's GotConn hook: as httptrace's GotConn, for
 // a request StdStart followed without a trace. state is StdStart's.
-func StdGotConn(state any, conn net.Conn, reused bool, idleAt time.Time) {
-	cr, _ := state.(*Request)
+func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time) {
+	cr := (*Request)(state)
 	if cr == nil || !cr.std {
 		return // traced: its trace's GotConn reports the connection
 	}
@@ -246,8 +247,8 @@ func StdGotConn(state any, conn net.Conn, reused bool, idleAt time.Time) {
 // start a dial, and the
 // dial's context gets the request as its owner, for StdDial. It runs only
 // on that path, so the allocation is a dial's, not every request's.
-func StdDialFor(ctx context.Context, state any) context.Context {
-	cr, _ := state.(*Request)
+func StdDialFor(ctx context.Context, state unsafe.Pointer) context.Context {
+	cr := (*Request)(state)
 	if cr == nil || !cr.std || probes.Level(probes.Dial) < 1 {
 		return ctx // not followed, or its trace's context already names it
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
@@ -26,11 +27,11 @@ func useStdHooks(t *testing.T, spec string) {
 
 // stdStart is the patched roundTrip's call of StdStart for a request
 // marked with site by a rewritten call site.
-func stdStart(t *testing.T, tr *http.Transport, req *http.Request, site string) (*Request, any) {
+func stdStart(t *testing.T, tr *http.Transport, req *http.Request, site string) (*Request, unsafe.Pointer) {
 	t.Helper()
 	defer UnmarkSite(MarkSite(req, site))
 	sent, st := StdStart(tr, req)
-	cr, _ := st.(*Request)
+	cr := (*Request)(st)
 	if cr == nil || sent != cr.Request() {
 		t.Fatalf("%s: StdStart returned %v, %v", site, sent, st)
 	}
@@ -237,7 +238,7 @@ func TestStdDialForOwnerAtLevel1(t *testing.T) {
 	useStdHooks(t, "all=1,slow.connect=1ns")
 
 	tr := &http.Transport{}
-	newReq := func(site string) (*Request, any) {
+	newReq := func(site string) (*Request, unsafe.Pointer) {
 		req, _ := http.NewRequest("GET", "http://dialfor.example.test/", nil)
 		cr, st := stdStart(t, tr, req, site)
 		if cr.Request() != req {

@@ -5,8 +5,8 @@ import "strings"
 // bodyUse returns the helpers that guard the probes' state of a client
 // response body whose origin they set (GohttpdbgSetOrigin), as methods of
 // recv whose fields are at u (the HTTP/1 body itself, or an HTTP/2 body's
-// stream); hooks is the hook set, anyT the empty interface as the package
-// spells it. HTTP/1 and HTTP/2 bodies share this one state machine.
+// stream); hooks is the hook set. HTTP/1 and HTTP/2 bodies share this one
+// state machine.
 //
 // gohttpdbgUse is 1 once the body was closed, 2 once a Read after Close
 // was reported, and counts in 4s the calls that hold the state (Reads, the
@@ -14,12 +14,12 @@ import "strings"
 // and no call holds it, so that they may reuse it; a Read after Close is
 // reported from the origin, which the probes never reuse. Without an
 // origin, every call gets the state.
-func bodyUse(recv, u, hooks, anyT string) string {
-	return strings.NewReplacer("$RECV", recv, "$U", u, "$HOOKS", hooks, "$ANY", anyT).Replace(bodyUseText)
+func bodyUse(recv, u, hooks string) string {
+	return strings.NewReplacer("$RECV", recv, "$U", u, "$HOOKS", hooks).Replace(bodyUseText)
 }
 
 const bodyUseText = `
-func ($RECV) gohttpdbgEnter() (s $ANY, readAfterClose bool) {
+func ($RECV) gohttpdbgEnter() (s unsafe.Pointer, readAfterClose bool) {
 	u := $U
 	s = u.gohttpdbgState
 	if s == nil || u.gohttpdbgOrigin == nil {
@@ -60,7 +60,7 @@ func ($RECV) gohttpdbgFirstClose() bool {
 	}
 }
 
-func ($RECV) gohttpdbgLeave(s $ANY) {
+func ($RECV) gohttpdbgLeave(s unsafe.Pointer) {
 	u := $U
 	if u.gohttpdbgOrigin == nil {
 		return

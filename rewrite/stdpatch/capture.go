@@ -19,7 +19,7 @@ var captureHooks = []hookPoint{
 		// The original gets ClientStart's state as a parameter, which the
 		// next point stores in each transportRequest it makes.
 		kind: wrapFunc, recv: "Transport", fn: "roundTrip", params: []string{"*Request"}, results: [][]string{{"*Response", "error"}},
-		extra: "gohttpdbgState any", needs: []string{"transportRequest{Request}"}, group: "capture",
+		extra: "gohttpdbgState gohttpdbgPtr", needs: []string{"transportRequest{Request}"}, group: "capture",
 		code: tmpl(`if h := GohttpdbgHTTP1.ClientStart; h != nil {
 req, st := h({{.R}}, {{index .A 0}})
 if st != nil {
@@ -73,10 +73,12 @@ const captureHookFields = `
 	// ClientStart runs when a client request enters (*Transport).roundTrip,
 	// whoever made it. It returns the request to send (req, or a copy
 	// whose context carries a trace) and the probes' state for ClientEnd,
-	// GotConn and DialFor, nil when the request is not followed.
-	ClientStart func(t *Transport, req *Request) (*Request, any)
+	// GotConn and DialFor, nil when the request is not followed. The state
+	// is a pointer, not an interface: net/http keeps it in a field every
+	// request pays for, probes on or off.
+	ClientStart func(t *Transport, req *Request) (*Request, unsafe.Pointer)
 	// ClientEnd receives what roundTrip returned, with ClientStart's state.
-	ClientEnd func(state any, resp *Response, err error)
+	ClientEnd func(state unsafe.Pointer, resp *Response, err error)
 	// Serve runs each server request in place of the server's handler
 	// chain h (HTTP/1 and HTTP/2): it must call h.ServeHTTP(w, r) once.
 	Serve func(srv *Server, h Handler, w ResponseWriter, r *Request)

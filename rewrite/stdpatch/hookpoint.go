@@ -52,6 +52,11 @@ type hookPoint struct {
 	group string
 	// label overrides the name the warnings give the point.
 	label string
+	// field (appendFields): the code goes right after this field, on its
+	// line, when the struct has it — to fill the padding after a small
+	// field, where appending would grow the struct into a larger size
+	// class — else before the closing brace.
+	field string
 	// lost says what goes unseen without the point ("" says nothing more).
 	lost string
 	// code is what is inserted (see hookKind for its data).
@@ -218,6 +223,20 @@ func applyHooks(pk *pkgFiles, set hookSet, n h2Names, st *patchState) (string, e
 	return b.String(), nil
 }
 
+// fieldNamed returns st's field of that name, if it declares it alone
+// ("name T", not "a, name T"); nil if name is "".
+func fieldNamed(st *ast.StructType, name string) *ast.Field {
+	if name == "" {
+		return nil
+	}
+	for _, f := range st.Fields.List {
+		if len(f.Names) == 1 && f.Names[0].Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
 // applyHook applies h; false if it is missing. label is updated when an
 // alternative name was tried.
 func applyHook(pk *pkgFiles, h hookPoint, n h2Names, label *string, name string, st *patchState) (bool, error) {
@@ -235,7 +254,11 @@ func applyHook(pk *pkgFiles, h hookPoint, n h2Names, label *string, name string,
 		if err != nil || stype == nil {
 			return false, err
 		}
-		e := edit{off: sf.off(stype.Fields.Closing), end: sf.off(stype.Fields.Closing), text: run(h.code, &hookData{P: n.p, H: n.hooks})}
+		at, text := stype.Fields.Closing, run(h.code, &hookData{P: n.p, H: n.hooks})
+		if f := fieldNamed(stype, h.field); f != nil {
+			at, text = f.End(), "; "+strings.TrimSuffix(strings.TrimSpace(text), ";")
+		}
+		e := edit{off: sf.off(at), end: sf.off(at), text: text}
 		sf.edits = append(sf.edits, e)
 		st.record(name, *label, sf, []edit{e}, "")
 		return true, nil

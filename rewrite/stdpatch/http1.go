@@ -46,9 +46,11 @@ var http1Hooks = hookSet{
 		},
 		{
 			// The probes' state of a request (ClientStart's), for the hooks
-			// below; roundTrip sets it (captureHooks).
+			// below; roundTrip sets it (captureHooks). A pointer, not an
+			// interface: transportRequest (72 bytes, one per attempt, probes
+			// on or off) stays in its 80-byte size class (TestPatchedSizes).
 			kind: appendFields, recv: "transportRequest", label: "transportRequest",
-			code: tmpl("gohttpdbgState any; "),
+			code: tmpl("gohttpdbgState gohttpdbgPtr; "),
 		},
 		{
 			// The connection each HTTP/1 request got. With getConn and
@@ -107,9 +109,13 @@ var http1Hooks = hookSet{
 			// The probes' state of a client response body (GohttpdbgSetState):
 			// with the three points below, resp.Body stays net/http's own
 			// and is followed without a wrapper (docs/PROBES.md, "Cost").
+			// Every response pays for these fields, probes on or off:
+			// pointers, not interfaces (the probes know what they stored),
+			// keep bodyEOFSignal (64 bytes without the patch) at 112 where
+			// interfaces made it 144 (TestPatchedSizes).
 			kind: appendFields, recv: "bodyEOFSignal", label: "bodyEOFSignal",
 			lost: "client response bodies are followed through a wrapper",
-			code: tmpl("gohttpdbgState, gohttpdbgKeep, gohttpdbgOrigin any; gohttpdbgReq, gohttpdbgConn uint64; gohttpdbgUse int32; gohttpdbgGz bool; "),
+			code: tmpl("gohttpdbgState, gohttpdbgKeep, gohttpdbgOrigin gohttpdbgPtr; gohttpdbgReq, gohttpdbgConn uint64; gohttpdbgUse int32; gohttpdbgGz bool; "),
 		},
 		{
 			// Each read of an HTTP/1 response body: bytes, EOF, read after
@@ -175,6 +181,7 @@ return n, err`),
 		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
 		{code: tmpl(bodyUseHelper), after: []string{"body"}},
 		{code: tmpl(bodyStateHelper), after: []string{"body"}},
+		{code: tmpl(ptrHelper), after: []string{"bodyEOFSignal", "transportRequest"}, anyOf: true},
 	},
 }
 
@@ -337,7 +344,7 @@ const dialForHelper = `
 // queue for the request whose state is st. w may already wait in the idle
 // pool's queue, where another goroutine can deliver a connection to it and
 // clear its context: hence the lock.
-func gohttpdbgDialFor(w *wantConn, st any) {
+func gohttpdbgDialFor(w *wantConn, st unsafe.Pointer) {
 	h := GohttpdbgHTTP1.DialFor
 	if h == nil || st == nil {
 		return
@@ -354,7 +361,7 @@ const bodyReadHelper = `
 // gohttpdbgBodyRead hands the probes a read of a response body they
 // follow: p[:n] (io.Reader's contract bounds n; a body that broke it is
 // reported as read nothing) and the error.
-func gohttpdbgBodyRead(s any, p []byte, n int, err error) {
+func gohttpdbgBodyRead(s unsafe.Pointer, p []byte, n int, err error) {
 	if h := GohttpdbgHTTP1.BodyRead; h != nil {
 		if n < 0 || n > len(p) {
 			n = 0
@@ -371,7 +378,7 @@ const bodyCloseHelper = `
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).
-func (es *bodyEOFSignal) gohttpdbgClose(s any) {
+func (es *bodyEOFSignal) gohttpdbgClose(s unsafe.Pointer) {
 	if !es.gohttpdbgFirstClose() {
 		return
 	}
@@ -387,7 +394,7 @@ func (es *bodyEOFSignal) gohttpdbgClose(s any) {
 `
 
 // bodyUseHelper guards the probes' state of an HTTP/1 body (bodyUse).
-var bodyUseHelper = bodyUse("es *bodyEOFSignal", "es", "GohttpdbgHTTP1", "any")
+var bodyUseHelper = bodyUse("es *bodyEOFSignal", "es", "GohttpdbgHTTP1")
 
 const bodyStateHelper = `
 // GohttpdbgSetState makes the probes follow the response body: its reads
@@ -396,7 +403,7 @@ const bodyStateHelper = `
 // body. keep is referenced by the body alone until its first Close hands
 // it back (BodyClose): an object whose finalizer runs if the program drops
 // the body without closing it.
-func (es *bodyEOFSignal) GohttpdbgSetState(state, keep any) {
+func (es *bodyEOFSignal) GohttpdbgSetState(state, keep unsafe.Pointer) {
 	es.gohttpdbgState, es.gohttpdbgKeep = state, keep
 }
 
@@ -404,21 +411,20 @@ func (es *bodyEOFSignal) GohttpdbgSetState(state, keep any) {
 // a Read after Close (BodyReadAfterClose): origin is never reused. The
 // probes call it before GohttpdbgSetState, or never: they then keep their
 // state for good.
-func (es *bodyEOFSignal) GohttpdbgSetOrigin(origin any, req, conn uint64) {
+func (es *bodyEOFSignal) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {
 	es.gohttpdbgOrigin, es.gohttpdbgReq, es.gohttpdbgConn = origin, req, conn
 }
 
 // GohttpdbgSetState: a decompressed body reports its reads (the program's
 // bytes) and its bodyEOFSignal its Close.
-func (gz *gzipReader) GohttpdbgSetState(state, keep any) {
+func (gz *gzipReader) GohttpdbgSetState(state, keep unsafe.Pointer) {
 	gz.body.gohttpdbgGz = true
 	gz.body.GohttpdbgSetState(state, keep)
 }
 
-func (gz *gzipReader) GohttpdbgSetOrigin(origin any, req, conn uint64) {
+func (gz *gzipReader) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {
 	gz.body.GohttpdbgSetOrigin(origin, req, conn)
-}
-`
+}`
 
 const http1HookSet = `
 // GohttpdbgHTTP1HookSet holds the HTTP/1 hooks of gohttpdbg's std patch,
@@ -439,7 +445,7 @@ type GohttpdbgHTTP1HookSet struct {
 	// httptrace's GotConn, which HTTP/2 reports by itself), with the
 	// request's state (ClientStart's, never nil): whether it was reused,
 	// and since when it had been idle (zero if it was not).
-	GotConn func(state any, conn net.Conn, reused bool, idleAt time.Time)
+	GotConn func(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time)
 	// Dial runs before every new client connection (HTTP/1 and HTTP/2
 	// alike) and returns the context to dial with: one that may carry an
 	// httptrace.ClientTrace for this dial, composed with the request's.
@@ -448,16 +454,16 @@ type GohttpdbgHTTP1HookSet struct {
 	// followed by the probes (state: ClientStart's, never nil) is about to
 	// start a dial of its own, and returns the context to dial with (the
 	// dial's, or one derived from it); Dial later receives it.
-	DialFor func(ctx context.Context, state any) context.Context
+	DialFor func(ctx context.Context, state unsafe.Pointer) context.Context
 	// GetConn runs when a client request followed by the probes (state:
 	// ClientStart's) asks for a connection, as httptrace's GetConn.
-	GetConn func(state any)
+	GetConn func(state unsafe.Pointer)
 	// WroteRequest runs when such a request was written, headers and
 	// body, as httptrace's WroteRequest (HTTP/1).
-	WroteRequest func(state any)
+	WroteRequest func(state unsafe.Pointer)
 	// FirstByte runs when the first byte of its response arrived, as
 	// httptrace's GotFirstResponseByte (HTTP/1).
-	FirstByte func(state any)
+	FirstByte func(state unsafe.Pointer)
 	// ClientEventsHooked is set when this net/http calls the three above.
 	ClientEventsHooked bool
 	// WriteTrace runs before an HTTP/1 request followed by the probes is
@@ -465,7 +471,7 @@ type GohttpdbgHTTP1HookSet struct {
 	// it returns, if not nil, is the one the write reports to (header
 	// fields, WroteHeaders, WroteRequest) in place of the program's, which
 	// it must call in turn.
-	WriteTrace func(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace
+	WriteTrace func(state unsafe.Pointer, own *httptrace.ClientTrace) *httptrace.ClientTrace
 	// WriteHooked is set when this net/http calls WriteTrace.
 	WriteHooked bool
 	// TLSConfig receives each tls.Config net/http makes for a client
@@ -476,19 +482,19 @@ type GohttpdbgHTTP1HookSet struct {
 	// BodyRead receives each Read of a client response body the probes
 	// follow (its GohttpdbgSetState method): the bytes read (only valid
 	// during the call) and the error.
-	BodyRead func(state any, p []byte, err error)
+	BodyRead func(state unsafe.Pointer, p []byte, err error)
 	// BodyClose runs on each Close of such a body, before net/http's,
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
 	// nil on the others); on the first alone once its origin is set
 	// (GohttpdbgSetOrigin).
-	BodyClose func(state, keep any)
+	BodyClose func(state, keep unsafe.Pointer)
 	// BodyReleased: a body the probes follow, its origin set
 	// (GohttpdbgSetOrigin), was closed and no call holds state any more;
 	// the body never passes it to the probes again.
-	BodyReleased func(state any)
+	BodyReleased func(state unsafe.Pointer)
 	// BodyReadAfterClose receives the first Read after Close of such a
 	// body, with what GohttpdbgSetOrigin set.
-	BodyReadAfterClose func(origin any, req, conn uint64)
+	BodyReadAfterClose func(origin unsafe.Pointer, req, conn uint64)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
 	// Now is the probes' clock: the server's response writer reads it when

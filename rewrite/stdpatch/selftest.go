@@ -22,6 +22,7 @@ import (
 	"net/http/httptrace"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 var gohttpdbgSelfTestSum atomic.Uint64
@@ -45,19 +46,19 @@ func init() {
 		_ = conn.RemoteAddr().String() + err.Error()
 		gohttpdbgSelfTestTouch(buffered)
 	}
-	GohttpdbgHTTP1.GotConn = func(state any, conn net.Conn, reused bool, idleAt time.Time) {
+	GohttpdbgHTTP1.GotConn = func(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time) {
 		// Tests hand over fake conns (nil, or with methods that panic):
 		// the hook only looks at what it is given. The state is
 		// ClientStart's, which roundTrip stored in the transportRequest.
-		_ = len(state.(*Request).Header) + len(idleAt.String())
+		_ = len((*Request)(state).Header) + len(idleAt.String())
 		_ = conn != nil && reused
 	}
-	GohttpdbgHTTP1.GetConn = func(state any) { _ = state.(*Request).Method }
-	GohttpdbgHTTP1.WroteRequest = func(state any) { _ = state.(*Request).Method }
-	GohttpdbgHTTP1.FirstByte = func(state any) { _ = state.(*Request).Method }
+	GohttpdbgHTTP1.GetConn = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.WroteRequest = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.FirstByte = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	// The write's trace calls the test's own, as the probes' does.
-	GohttpdbgHTTP1.WriteTrace = func(state any, own *httptrace.ClientTrace) *httptrace.ClientTrace {
-		_ = state.(*Request).Method
+	GohttpdbgHTTP1.WriteTrace = func(state unsafe.Pointer, own *httptrace.ClientTrace) *httptrace.ClientTrace {
+		_ = (*Request)(state).Method
 		t := httptrace.ClientTrace{WroteHeaderField: func(k string, vs []string) { _ = len(k) + len(vs) }}
 		if own != nil {
 			t = *own
@@ -72,8 +73,8 @@ func init() {
 			c.KeyLogWriter = io.Discard // as the probes' key log while it is off
 		}
 	}
-	GohttpdbgHTTP1.DialFor = func(ctx context.Context, state any) context.Context {
-		return context.WithValue(ctx, gohttpdbgSelfTestKey{}, state.(*Request))
+	GohttpdbgHTTP1.DialFor = func(ctx context.Context, state unsafe.Pointer) context.Context {
+		return context.WithValue(ctx, gohttpdbgSelfTestKey{}, (*Request)(state))
 	}
 	// A trace of the dial's own, composed with the test's: the test's hooks
 	// must still see every event.
@@ -87,36 +88,38 @@ func init() {
 	// The capture hooks follow every request as the probes do: the client
 	// request is handed back (the probes may send a copy carrying a
 	// trace), the server's handler chain runs once inside the hook.
-	GohttpdbgHTTP1.ClientStart = func(t *Transport, req *Request) (*Request, any) {
-		return req, req
+	GohttpdbgHTTP1.ClientStart = func(t *Transport, req *Request) (*Request, unsafe.Pointer) {
+		return req, unsafe.Pointer(req)
 	}
-	GohttpdbgHTTP1.ClientEnd = func(state any, resp *Response, err error) {
-		_ = state.(*Request).Method
+	GohttpdbgHTTP1.ClientEnd = func(state unsafe.Pointer, resp *Response, err error) {
+		_ = (*Request)(state).Method
 		_ = resp != nil && resp.StatusCode > 0 || err != nil
 		// Every body net/http lets the probes follow is followed, as the
 		// probes do (what it keeps has no finalizer: the suite counts
 		// goroutines and objects, not the probes' leaks).
 		if resp != nil {
-			if b, ok := resp.Body.(interface{ GohttpdbgSetOrigin(any, uint64, uint64) }); ok {
+			if b, ok := resp.Body.(interface {
+				GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64)
+			}); ok {
 				b.GohttpdbgSetOrigin(state, 1, 1)
 			}
-			if b, ok := resp.Body.(interface{ GohttpdbgSetState(any, any) }); ok {
+			if b, ok := resp.Body.(interface{ GohttpdbgSetState(state, keep unsafe.Pointer) }); ok {
 				b.GohttpdbgSetState(state, state)
 			}
 		}
 	}
-	GohttpdbgHTTP1.BodyRead = func(state any, p []byte, err error) {
-		_ = state.(*Request).Method
+	GohttpdbgHTTP1.BodyRead = func(state unsafe.Pointer, p []byte, err error) {
+		_ = (*Request)(state).Method
 		gohttpdbgSelfTestTouch(p)
 	}
-	GohttpdbgHTTP1.BodyClose = func(state, keep any) {
-		_ = state.(*Request).Method
+	GohttpdbgHTTP1.BodyClose = func(state, keep unsafe.Pointer) {
+		_ = (*Request)(state).Method
 		if keep != nil {
-			_ = keep.(*Request).Method
+			_ = (*Request)(keep).Method
 		}
 	}
-	GohttpdbgHTTP1.BodyReleased = func(state any) { _ = state.(*Request).Method }
-	GohttpdbgHTTP1.BodyReadAfterClose = func(origin any, req, conn uint64) { _ = origin.(*Request).Method }
+	GohttpdbgHTTP1.BodyReleased = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.BodyReadAfterClose = func(origin unsafe.Pointer, req, conn uint64) { _ = (*Request)(origin).Method }
 	// The server probe's answer accessor, as at level 1: the writer
 	// notes when its header is written.
 	GohttpdbgHTTP1.Now = func() int64 { return time.Now().UnixNano() }

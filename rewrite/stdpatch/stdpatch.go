@@ -109,7 +109,7 @@ func ID() string {
 	h := sha256.New()
 	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, captureHelper, serverRejectHelper,
 		clientReadErrorHelper, clientHookedHelper, peekHelper, answerH1Helper, answerH2Helper, wiringSource, SelfTestSource,
-		bodyReadHelper, bodyCloseHelper, bodyUseHelper, bodyStateHelper, h2BodyHelper} {
+		bodyReadHelper, bodyCloseHelper, bodyUseHelper, bodyStateHelper, h2BodyHelper, ptrHelper} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -117,6 +117,7 @@ func ID() string {
 		for _, p := range set.points {
 			fmt.Fprintf(h, "%d %s %s %s %t %q %q %q %q %s %s %s %+v\x00", p.kind, p.recv, p.fn, p.alt, p.value, p.params, p.results, p.needs,
 				p.lost, p.requires, p.group, p.label, p.call)
+			h.Write([]byte(p.field + "\x00"))
 			if p.code != nil {
 				h.Write([]byte(p.code.Tree.Root.String()))
 			}
@@ -267,7 +268,7 @@ func addedFile(pkg, path, body string) []byte {
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
 	var imps []string
 	for _, c := range []struct{ name, path string }{
-		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"atomic", "sync/atomic"}, {"time", "time"},
+		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"atomic", "sync/atomic"}, {"time", "time"}, {"unsafe", "unsafe"},
 		{"http", "net/http"}, {"httptrace", "net/http/httptrace"}, {"http2", pkgInternalH2},
 	} {
 		if used[c.name] && !(c.name == pkg) {

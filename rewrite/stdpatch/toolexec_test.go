@@ -20,6 +20,11 @@ const (
 	envToolexec  = "GOHTTPDBG_TEST_TOOLEXEC"
 	envGoVersion = "GOHTTPDBG_TEST_GOVERSION"
 	markerFlag   = "-gohttpdbgtestmark="
+	// envSizes ("patched" or "plain") adds a file reporting the sizes of
+	// the structs the patch appends fields to (TestPatchedSizes) to
+	// net/http (and Go 1.27's net/http/internal/http2); "plain" leaves
+	// them unpatched.
+	envSizes = "GOHTTPDBG_TEST_SIZES"
 )
 
 func TestMain(m *testing.M) {
@@ -78,9 +83,19 @@ func patchCompile(args []string, goVersion string) ([]string, error) {
 			files = append(files, a)
 		}
 	}
-	r, err := Patch(pkg, files, goVersion)
-	if err != nil {
-		return nil, err
+	sizes := os.Getenv(envSizes)
+	r := &Result{Replace: map[string][]byte{}, Add: map[string][]byte{}}
+	if sizes != "plain" {
+		var err error
+		if r, err = Patch(pkg, files, goVersion); err != nil {
+			return nil, err
+		}
+	}
+	if src := sizesSource(pkg, Targets(goVersion)); sizes != "" && src != "" {
+		if r.Add == nil {
+			r.Add = map[string][]byte{}
+		}
+		r.Add["zz_gohttpdbg_sizes.go"] = []byte(src)
 	}
 	if lf := os.Getenv("GOHTTPDBG_TEST_TOOLEXEC_LOG"); lf != "" {
 		if f, err := os.OpenFile(lf, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {

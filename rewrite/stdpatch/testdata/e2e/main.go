@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/h2c"
@@ -138,8 +139,10 @@ func main() {
 	fmt.Println("h2:", string(b))
 	resp, err = srv.Client().Get(srv.URL + "/origin")
 	check(err)
-	if ob, ok := resp.Body.(interface{ GohttpdbgSetOrigin(any, uint64, uint64) }); ok {
-		ob.GohttpdbgSetOrigin("h2.origin", 8, 9)
+	if ob, ok := resp.Body.(interface {
+		GohttpdbgSetOrigin(unsafe.Pointer, uint64, uint64)
+	}); ok {
+		ob.GohttpdbgSetOrigin(namePtr("h2.origin"), 8, 9)
 	} else {
 		fmt.Printf("body h2.origin: %T has no GohttpdbgSetOrigin\n", resp.Body)
 	}
@@ -226,10 +229,10 @@ func main() {
 }
 
 // bodyRead and bodyClose are the body hooks, HTTP/1 and HTTP/2.
-func bodyRead(state any, p []byte, err error) {
+func bodyRead(state unsafe.Pointer, p []byte, err error) {
 	mu.Lock()
 	defer mu.Unlock()
-	b := bodyFor(state.(string))
+	b := bodyFor(nameOf(state))
 	b.bytes += len(p)
 	if err == io.EOF {
 		b.eof = true
@@ -238,11 +241,11 @@ func bodyRead(state any, p []byte, err error) {
 	}
 }
 
-func bodyClose(state, keep any) {
+func bodyClose(state, keep unsafe.Pointer) {
 	mu.Lock()
-	b := bodyFor(state.(string))
+	b := bodyFor(nameOf(state))
 	b.closes++
-	if k, _ := keep.(*keepBox); k != nil && k.name == state.(string) {
+	if k := (*keepBox)(keep); k != nil && k.name == nameOf(state) {
 		runtime.SetFinalizer(k, nil)
 		b.kept++
 	}
@@ -251,17 +254,28 @@ func bodyClose(state, keep any) {
 
 // bodyReleased and bodyReadAfterClose are the hooks of a body whose
 // origin was set (followWithOrigin).
-func bodyReleased(state any) {
+func bodyReleased(state unsafe.Pointer) {
 	mu.Lock()
-	bodyFor(state.(string)).released++
+	bodyFor(nameOf(state)).released++
 	mu.Unlock()
 }
 
-func bodyReadAfterClose(origin any, req, conn uint64) {
+func bodyReadAfterClose(origin unsafe.Pointer, req, conn uint64) {
 	mu.Lock()
-	bodyFor(origin.(string)).originRAC = fmt.Sprintf("req=%d conn=%d", req, conn)
+	bodyFor(nameOf(origin)).originRAC = fmt.Sprintf("req=%d conn=%d", req, conn)
 	mu.Unlock()
 }
+
+// A body's state and origin, as the body hooks get them: a pointer to its
+// name, one per name.
+var namePtrs sync.Map
+
+func namePtr(name string) unsafe.Pointer {
+	p, _ := namePtrs.LoadOrStore(name, &name)
+	return unsafe.Pointer(p.(*string))
+}
+
+func nameOf(p unsafe.Pointer) string { return *(*string)(p) }
 
 // bodyState is what the body hooks saw of one body.
 type bodyState struct {
@@ -305,7 +319,9 @@ func bodyLine(name string) string {
 // keep until Close whose finalizer notes the body gone; false if the body
 // has no GohttpdbgSetState method.
 func follow(resp *http.Response, name string) bool {
-	sb, ok := resp.Body.(interface{ GohttpdbgSetState(any, any) })
+	sb, ok := resp.Body.(interface {
+		GohttpdbgSetState(state, keep unsafe.Pointer)
+	})
 	if ok {
 		keep := &keepBox{name}
 		runtime.SetFinalizer(keep, func(k *keepBox) {
@@ -313,7 +329,7 @@ func follow(resp *http.Response, name string) bool {
 			bodyFor(k.name).gone = true
 			mu.Unlock()
 		})
-		sb.GohttpdbgSetState(name, keep)
+		sb.GohttpdbgSetState(namePtr(name), unsafe.Pointer(keep))
 	}
 	return ok
 }
@@ -360,8 +376,10 @@ func bodies1() {
 	// once (BodyReleased), a Read after Close is reported from the origin.
 	resp, err := http.Get(srv.URL + "/known")
 	check(err)
-	if ob, ok := resp.Body.(interface{ GohttpdbgSetOrigin(any, uint64, uint64) }); ok {
-		ob.GohttpdbgSetOrigin("h1.origin", 7, 9)
+	if ob, ok := resp.Body.(interface {
+		GohttpdbgSetOrigin(unsafe.Pointer, uint64, uint64)
+	}); ok {
+		ob.GohttpdbgSetOrigin(namePtr("h1.origin"), 7, 9)
 	} else {
 		fmt.Printf("body h1.origin: %T has no GohttpdbgSetOrigin\n", resp.Body)
 	}
