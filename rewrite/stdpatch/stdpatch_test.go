@@ -380,6 +380,7 @@ func TestWiredEvents(t *testing.T) {
 
 func TestDiskCache(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("GOHTTPDBG_CACHE", "")
 	t.Setenv("HOME", t.TempDir())
 	cacheDisabled = false
 	defer func() { cacheDisabled = true }()
