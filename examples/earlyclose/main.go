@@ -20,7 +20,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	payload := strings.Repeat("x", 256<<10)
+	payload := strings.Repeat("x", 1<<20) // more than Go 1.27 drains after an early Close (256 KiB)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(len(payload)))
 		io.WriteString(w, payload)

@@ -36,6 +36,10 @@ var (
 	// gcLastNum is the NumGC last seen, taken as the baseline when the
 	// probe is switched on: pauses from before that are not reported.
 	gcLastNum int64 = -1
+	// pollMu makes polls one at a time, the timer's and those of the
+	// admin socket or a test: when Poll returns, every pause a poll read
+	// before it has been recorded and its gc.delay emitted.
+	pollMu sync.Mutex
 )
 
 func init() { probes.OnLevel(probes.GC, levelChanged) }
@@ -61,9 +65,19 @@ func levelChanged() {
 }
 
 // gcTick polls and re-arms the timer, unless the probe was switched off
-// (or off and on again: a newer chain polls) since gen's chain started.
+// (or off and on again: a newer chain polls) since gen's chain started:
+// once a switch off took pollMu, no older tick polls.
 func gcTick(gen uint64) {
-	Poll()
+	pollMu.Lock()
+	gcMu.Lock()
+	live := gcGen == gen && gcTimer != nil
+	gcMu.Unlock()
+	if !live {
+		pollMu.Unlock()
+		return
+	}
+	poll()
+	pollMu.Unlock()
 	gcMu.Lock()
 	defer gcMu.Unlock()
 	if gcGen == gen && gcTimer != nil {
@@ -75,6 +89,12 @@ func gcTick(gen uint64) {
 // their events now. The poller calls it every 100ms; tests and the admin
 // socket may call it to get the events at once.
 func Poll() {
+	pollMu.Lock()
+	defer pollMu.Unlock()
+	poll()
+}
+
+func poll() {
 	gcMu.Lock()
 	debug.ReadGCStats(&gcStats)
 	num := gcStats.NumGC

@@ -29,42 +29,40 @@ func attrNum(e probes.Event, key string) int64 {
 	return -1
 }
 
-// A forced collection while requests run: the one that spans it, and
-// lasts longer than the threshold, is named; one that ended before it and
-// one that started after it are not, whatever their length. One request
-// ends before the poll sees the pause (the pause names it), one after
-// (it names itself at its end): both are reported.
+// A forced collection while requests run: the ones that span its pause
+// are named; one that ended before it and one that started after it are
+// not. One spanning request ends before the poll sees the pause (the pause
+// names it), one after (it names itself at its end): both are reported.
+// The requests' times are set around the pause the runtime reports, and
+// the timer's poll is stopped: the test does not depend on how long
+// anything takes, nor on when the timer fires.
 func TestGCDelayNamesTheRequestsThatSpannedThePause(t *testing.T) {
 	probetest.Configure(t, "all=0,gc=1,gc.delay=1ns")
+	stopPoller()
 	Poll() // the baseline: pauses before this are not ours
 	rec := probetest.Record(t)
 
-	before := Start(new(Flight), 9101, "before.go:1", probes.Mono())
-	time.Sleep(time.Millisecond)
-	End(before)
-	spanEarly := Start(new(Flight), 9102, "early.go:2", probes.Mono())
-	spanLate := Start(new(Flight), 9103, "late.go:3", probes.Mono())
-	time.Sleep(time.Millisecond)
-	// The forced collection's pauses are those numbered (n0, n1]: a
-	// collection the runtime starts by itself may overlap any request.
+	runtime.GC()
 	var st debug.GCStats
 	debug.ReadGCStats(&st)
-	n0 := st.NumGC
-	runtime.GC()
-	debug.ReadGCStats(&st)
-	n1 := st.NumGC
-	time.Sleep(time.Millisecond)
-	End(spanEarly) // before the poll sees the pause
-	after := Start(new(Flight), 9104, "after.go:4", probes.Mono())
-	time.Sleep(time.Millisecond)
-	End(after)
+	num := st.NumGC // the pause below: the latest
+	from, to := probes.MonoAt(st.PauseEnd[0].Add(-st.Pause[0])), probes.MonoAt(st.PauseEnd[0])
+	ms := int64(time.Millisecond)
+
+	before := Start(new(Flight), 9101, "before.go:1", from-3*ms)
+	spanEarly := Start(new(Flight), 9102, "early.go:2", from-2*ms)
+	spanLate := Start(new(Flight), 9103, "late.go:3", from-2*ms)
+	after := Start(new(Flight), 9104, "after.go:4", to+1)
+	EndAt(before, from-1)
+	EndAt(spanEarly, to+ms) // before the poll sees the pause
+	EndAt(after, to+2*ms)
 	Poll()
-	End(spanLate) // after it
+	EndAt(spanLate, to+ms) // after it
 	Poll()
 
 	named := map[string]bool{}
 	for _, e := range rec.Named("gc.delay") {
-		if num := attrNum(e, "num"); num <= n0 || num > n1 {
+		if attrNum(e, "num") != num {
 			continue
 		}
 		for _, r := range strings.Split(attr(e, "reqs"), ",") {
@@ -80,6 +78,20 @@ func TestGCDelayNamesTheRequestsThatSpannedThePause(t *testing.T) {
 		if named[not] {
 			t.Errorf("%s did not span the pause and is named", not)
 		}
+	}
+}
+
+// stopPoller stops the timer's poll for the rest of the test (the level's
+// next switch on starts it again) and waits for a poll in progress.
+func stopPoller() {
+	pollMu.Lock() // after a poll in progress
+	defer pollMu.Unlock()
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	gcGen++
+	if gcTimer != nil {
+		gcTimer.Stop()
+		gcTimer = nil
 	}
 }
 

@@ -184,8 +184,12 @@ type serverRequest struct {
 	flight gc.Flight
 	body   *body.State
 
-	key     uintptr // the request's mark in following
-	regSite string  // the handler's registration, set by an inner wrapper
+	key      uintptr // the request's mark in following
+	followed bool    // it is in following (until unfollow)
+	// regSite is the handler's registration, set by an inner wrapper, which
+	// may run on another goroutine (TimeoutHandler's): it writes under a
+	// claim on following, and the request reads it after unfollow.
+	regSite string
 	// handlerPCs is the handler's stack when it answered with its body
 	// unread (captureHandler), nil otherwise.
 	handlerPCs []uintptr
@@ -267,7 +271,14 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 // every request.
 var following table.KeyTable[serverRequest]
 
-func unfollow(k uintptr) { following.Remove(k) }
+// unfollow stops following sr: an inner wrapper's write of regSite is
+// done by then, and none comes after.
+func (sr *serverRequest) unfollow() {
+	if sr.followed {
+		following.Take(sr.key, sr)
+		sr.followed = false
+	}
+}
 
 // startServe starts following r, or returns nil when an outer wrapper
 // already does.
@@ -277,12 +288,15 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	k := table.HeaderKey(r.Header)
 	if following.Has(k) {
 		// An inner wrapper: the registration's site names the handler
-		// better than the server's (the outer follower's) does. (The
-		// key check: an inner handler still running after the outer one
-		// returned, as TimeoutHandler's may, must not name another
-		// request's recycled state.)
-		if outer := following.Get(k); outer != nil && site != "" && outer.key == k {
-			outer.regSite = site
+		// better than the server's (the outer follower's) does. The inner
+		// handler may run on a goroutine of its own and outlive the outer
+		// one (TimeoutHandler's): hence the claim, which the outer's
+		// unfollow waits for, and after which it recycles its state.
+		if site != "" {
+			if outer, i := following.Claim(k); outer != nil {
+				outer.regSite = site
+				following.Release(i, outer)
+			}
 		}
 		return nil
 	}
@@ -293,7 +307,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	if r.ProtoMajor == 2 && ce != nil {
 		ce.CountRequest() // see serverConnState
 	}
-	following.Put(k, sr)
+	sr.followed = following.Put(k, sr)
 	if hl >= 2 || bl >= 2 {
 		sr.line = probes.RequestLine(r.Method, r.URL)
 	}
@@ -376,6 +390,7 @@ func (sr *serverRequest) unreadSite() string {
 func (sr *serverRequest) returned() {
 	if sr.body != nil {
 		if n, unread := sr.body.Finish(); unread {
+			sr.unfollow() // regSite is final
 			// The body left the registry: nobody else reads its site now.
 			sr.body.Site = sr.unreadSite()
 			sr.body.EmitUnread(n)
@@ -404,6 +419,7 @@ func (sr *serverRequest) end() {
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
 	}
+	sr.unfollow() // regSite is final
 	if sr.journal {
 		sr.journalEnd(now)
 	}
@@ -412,7 +428,6 @@ func (sr *serverRequest) end() {
 		// not be wrapped.
 		probes.EndServerSpan(sr.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
 	}
-	unfollow(sr.key)
 	if sr.rw == nil && sr.body == nil && sr.span == nil {
 		// The handler had net/http's writer, not one pointing here.
 		*sr = serverRequest{}

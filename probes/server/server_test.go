@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
@@ -147,5 +148,46 @@ func TestKeptBodyReadLate(t *testing.T) {
 		if len(xs) != 1 || xs[0].RequestBodySize != want {
 			t.Errorf("exchange of the request at %s: %+v; want its body size %d", e.Site, xs, want)
 		}
+	}
+}
+
+// TimeoutHandler runs the handler it wraps on a goroutine of its own,
+// which may still run after the timeout answered and the outer wrapper
+// ended: the inner wrapper's naming of the registration must not race
+// with the outer's end, which recycles its state (go test -race). A
+// handler that answers in time has its exchange named by the
+// registration.
+func TestTimeoutHandlerInnerWrapper(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	inTime := http.TimeoutHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ServeHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }), "reg.go:7", w, r)
+	}), time.Hour, "late")
+	r := httptest.NewRequest("GET", "/in-time", nil)
+	ServeHTTP(inTime, "srv.go:6", httptest.NewRecorder(), r)
+	xs, _ := probes.Exchanges(probes.ExchangeFilter{})
+	named := false
+	for _, x := range xs {
+		named = named || x.Site == "reg.go:7"
+	}
+	if !named {
+		t.Errorf("no exchange named by the registration (reg.go:7): %+v", xs)
+	}
+
+	// Handlers still running after the timeout: each iteration's inner
+	// wrapper runs concurrently with the outer's end.
+	for i := 0; i < 30; i++ {
+		release, done := make(chan struct{}), make(chan struct{})
+		slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release })
+		reg := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer close(done)
+			ServeHTTP(slow, "reg.go:8", w, r)
+		})
+		rec := httptest.NewRecorder()
+		ServeHTTP(http.TimeoutHandler(reg, time.Millisecond, "late"), "srv.go:9", rec, httptest.NewRequest("GET", "/late", nil))
+		if rec.Code != http.StatusServiceUnavailable {
+			t.Fatalf("status %d, want 503 from TimeoutHandler", rec.Code)
+		}
+		close(release)
+		<-done
 	}
 }

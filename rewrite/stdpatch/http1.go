@@ -156,6 +156,27 @@ gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
 return n, err`),
 		},
 		{
+			// Go 1.27's readLoop reads the response and its body again
+			// when the program closes the body early (to drain it), so it
+			// holds both while it waits for the body to be read: a body
+			// the program drops would never be unreachable, and its leak
+			// (what GohttpdbgSetState keeps on it) never reported. The
+			// body's early Close hands the two values to the loop through
+			// its connection (the closure it calls is reachable from the
+			// body alone), and the loop no longer refers to the response
+			// or the body while it waits. Go 1.26's loop does not read
+			// them again: the points are not there.
+			kind: appendFields, recv: "persistConn", label: "persistConn", group: "readloop",
+			when: readLoopDrains, lost: "a response body dropped without Close is not reported (body.leak)",
+			code: tmpl("gohttpdbgDrain struct { n int64; r io.Reader }; "),
+		},
+		{
+			kind: beforeStmt, recv: "persistConn", fn: "readLoop", label: "(*persistConn).readLoop body", requires: "readloop",
+			when: readLoopDrains, needs: []string{"bodyEOFSignal{body,earlyCloseFn}", "Response{ContentLength,Body}"}, find: findReadLoopBody,
+			lost: "a response body dropped without Close is not reported (body.leak)",
+			code: tmpl("gohttpdbgResp, gohttpdbgInner := {{.V.resp}}, {{.V.resp}}.Body"),
+		},
+		{
 			// The tls.Config net/http makes for each client connection and
 			// for a server started by ServeTLS: a copy of the program's, or a
 			// new one when it set none. The probes give the copy the
@@ -212,6 +233,223 @@ func findQueueForDial(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (d
 	}
 	d.V["w"], d.V["treq"] = f.exprText(w), fd.Type.Params.List[0].Names[0].Name
 	return stmt, nil, true
+}
+
+// readLoopDrains: net/http drains a response body closed early (Go 1.27).
+func readLoopDrains(pk *pkgFiles, _ h2Names) bool { return pk.has("maybeDrainBody") }
+
+// findReadLoopBody finds, in Go 1.27's readLoop, the statement that makes
+// the response's bodyEOFSignal ("body := &bodyEOFSignal{body: resp.Body,
+// earlyCloseFn: func…}"), the select that hands the response over, and the
+// select that then waits for the body to be read (its first case receives
+// from waitForBodyRead). The response and body variables must appear in
+// the wait only as resp.ContentLength and body.body, and not after it. It
+// returns the first statement, names the response variable, and adds the
+// point's other edits: the early Close stores the two values in the
+// connection before it tells the loop, the wait reads them from there, and
+// the connection forgets them after the wait.
+func findReadLoopBody(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	afd, _ := f.astOf(fd).(*ast.FuncDecl)
+	if afd == nil || afd.Body == nil || sig.recvName == "" {
+		return nil, nil, false
+	}
+	var block []ast.Stmt
+	wait := -1
+	ast.Inspect(afd.Body, func(n ast.Node) bool {
+		b, ok := n.(*ast.BlockStmt)
+		if !ok || wait >= 0 {
+			return wait < 0
+		}
+		for i, s := range b.List {
+			if sel, ok := s.(*ast.SelectStmt); ok && i > 0 && recvFrom(sel, "waitForBodyRead") {
+				block, wait = b.List, i
+				return false
+			}
+		}
+		return true
+	})
+	if wait < 0 {
+		return nil, nil, false
+	}
+	if handOff, ok := block[wait-1].(*ast.SelectStmt); !ok || !sendsResponse(handOff) {
+		return nil, nil, false
+	}
+	const resp, body = "resp", "body"
+	var made ast.Stmt
+	var early *ast.SendStmt
+	for _, s := range block[:wait] {
+		if st, e := makesBody(s, body, resp); e != nil {
+			made, early = st, e
+		}
+	}
+	if made == nil {
+		return nil, nil, false
+	}
+	var length, inner *ast.SelectorExpr
+	uses := 0
+	ast.Inspect(block[wait], func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			if id, ok := n.X.(*ast.Ident); ok {
+				switch {
+				case id.Name == resp && n.Sel.Name == "ContentLength" && length == nil:
+					length = n
+				case id.Name == body && n.Sel.Name == "body" && inner == nil:
+					inner = n
+				}
+			}
+			ast.Inspect(n.X, func(m ast.Node) bool { uses += identUses(m, resp, body); return true })
+			return false
+		default:
+			uses += identUses(n, resp, body)
+		}
+		return true
+	})
+	for _, s := range block[wait+1:] {
+		ast.Inspect(s, func(m ast.Node) bool { uses += identUses(m, resp, body); return true })
+	}
+	if length == nil || inner == nil || uses != 2 {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool { return f.astOf(s) == made })
+	if stmt == nil {
+		return nil, nil, false
+	}
+	d.V["resp"] = resp
+	drain := sig.recvName + ".gohttpdbgDrain"
+	end := f.off(block[wait].End())
+	f.edits = append(f.edits,
+		edit{off: f.off(early.Pos()), end: f.off(early.Pos()), text: drain + ".n, " + drain + ".r = gohttpdbgResp.ContentLength, gohttpdbgInner; " + f.posDirective(early.Pos())},
+		edit{off: f.off(length.Pos()), end: f.off(length.End()), text: drain + ".n"},
+		edit{off: f.off(inner.Pos()), end: f.off(inner.End()), text: drain + ".r"},
+		edit{off: end, end: end, text: "; " + drain + ".r = nil"})
+	return stmt, nil, true
+}
+
+// makesBody matches "body := &bodyEOFSignal{body: resp.Body, earlyCloseFn:
+// func() error { waitForBodyRead <- errClosedEarly; … }, …}" and returns
+// the early Close's send.
+func makesBody(s ast.Stmt, body, resp string) (ast.Stmt, *ast.SendStmt) {
+	as, ok := s.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+		return nil, nil
+	}
+	if id, ok := as.Lhs[0].(*ast.Ident); !ok || id.Name != body {
+		return nil, nil
+	}
+	u, ok := as.Rhs[0].(*ast.UnaryExpr)
+	if !ok || u.Op != token.AND {
+		return nil, nil
+	}
+	lit, ok := u.X.(*ast.CompositeLit)
+	if !ok {
+		return nil, nil
+	}
+	if id, ok := lit.Type.(*ast.Ident); !ok || id.Name != "bodyEOFSignal" {
+		return nil, nil
+	}
+	var fromResp bool
+	var early *ast.SendStmt
+	for _, e := range lit.Elts {
+		kv, ok := e.(*ast.KeyValueExpr)
+		if !ok {
+			continue
+		}
+		key, _ := kv.Key.(*ast.Ident)
+		switch {
+		case key == nil:
+		case key.Name == "body":
+			sel, ok := kv.Value.(*ast.SelectorExpr)
+			if ok && sel.Sel.Name == "Body" {
+				x, _ := sel.X.(*ast.Ident)
+				fromResp = x != nil && x.Name == resp
+			}
+		case key.Name == "earlyCloseFn":
+			fl, ok := kv.Value.(*ast.FuncLit)
+			if !ok || len(fl.Body.List) == 0 {
+				continue
+			}
+			send, ok := fl.Body.List[0].(*ast.SendStmt)
+			if !ok {
+				continue
+			}
+			if v, ok := send.Value.(*ast.Ident); ok && v.Name == "errClosedEarly" {
+				early = send
+			}
+		}
+	}
+	if !fromResp || early == nil {
+		return nil, nil
+	}
+	return s, early
+}
+
+// recvFrom reports whether sel's first case receives from the channel
+// variable ch.
+func recvFrom(sel *ast.SelectStmt, ch string) bool {
+	if len(sel.Body.List) == 0 {
+		return false
+	}
+	cc, _ := sel.Body.List[0].(*ast.CommClause)
+	if cc == nil {
+		return false
+	}
+	var x ast.Expr
+	switch c := cc.Comm.(type) {
+	case *ast.AssignStmt:
+		if len(c.Rhs) == 1 {
+			x = c.Rhs[0]
+		}
+	case *ast.ExprStmt:
+		x = c.X
+	}
+	u, _ := x.(*ast.UnaryExpr)
+	if u == nil || u.Op != token.ARROW {
+		return false
+	}
+	id, _ := u.X.(*ast.Ident)
+	return id != nil && id.Name == ch
+}
+
+// sendsResponse reports whether sel's first case sends
+// responseAndError{res: resp}.
+func sendsResponse(sel *ast.SelectStmt) bool {
+	if len(sel.Body.List) == 0 {
+		return false
+	}
+	cc, _ := sel.Body.List[0].(*ast.CommClause)
+	if cc == nil {
+		return false
+	}
+	send, _ := cc.Comm.(*ast.SendStmt)
+	if send == nil {
+		return false
+	}
+	lit, _ := send.Value.(*ast.CompositeLit)
+	if lit == nil || len(lit.Elts) != 1 {
+		return false
+	}
+	kv, _ := lit.Elts[0].(*ast.KeyValueExpr)
+	if kv == nil {
+		return false
+	}
+	id, _ := kv.Value.(*ast.Ident)
+	return id != nil && id.Name == "resp"
+}
+
+// identUses counts n if it is an identifier named one of names (a field
+// name after a dot is not reached: callers skip selectors' Sel).
+func identUses(n ast.Node, names ...string) int {
+	id, ok := n.(*ast.Ident)
+	if !ok {
+		return 0
+	}
+	for _, name := range names {
+		if id.Name == name {
+			return 1
+		}
+	}
+	return 0
 }
 
 // findFirstStmt finds the first statement of fd and names its receiver

@@ -3,16 +3,24 @@ package stdpatch
 import (
 	"bytes"
 	"crypto/sha256"
+	"embed"
 	"encoding/gob"
 	"encoding/hex"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/gohttpdbg/gohttpdbg/internal/buildcache"
 )
 
 // Import paths of the packages the patch knows.
@@ -104,9 +112,19 @@ func goMinor(v string) int {
 	return n
 }
 
-// ID identifies the patch logic (templates and revision).
+// sources is this package's own source: its hook point tables, templates,
+// and the finders that place them (code, which the tables cannot show).
+//
+//go:embed *.go
+var sources embed.FS
+
+// ID identifies the patch logic: the templates and revision, and the
+// package's own source (sourcesID), so that two gohttpdbg builds whose
+// patches differ in any way have different IDs.
 func ID() string {
 	h := sha256.New()
+	h.Write([]byte(sourcesID()))
+	h.Write([]byte{0})
 	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, captureHelper, serverRejectHelper,
 		clientReadErrorHelper, clientHookedHelper, peekHelper, answerH1Helper, answerH2Helper, wiringSource, SelfTestSource,
 		bodyReadHelper, bodyCloseHelper, bodyUseHelper, bodyStateHelper, h2BodyHelper, ptrHelper} {
@@ -310,18 +328,61 @@ func (p *pkgFiles) imports(path string) bool {
 	return false
 }
 
+// sourcesID hashes the package's non-test source files (sources).
+var sourcesID = sync.OnceValue(func() string { return hashSources(sources) })
+
+func hashSources(fsys fs.FS) string {
+	names, _ := fs.Glob(fsys, "*.go")
+	sort.Strings(names)
+	h := sha256.New()
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // The disk cache: Patch runs inside a compile step, and decorating
 // h2_bundle.go is the slow part (a few hundred ms), so results are kept by
-// the hash of the inputs, ID, and the running executable's identity.
+// what determines them: the patch (ID, the modules and Go release
+// gohttpdbg was built with: the parser and dst that find the hook points),
+// the package, the Go release and GOROOT it is compiled for, and its
+// files' paths and contents. Two gohttpdbg builds share an entry only if
+// they patch alike; another Go or GOROOT never reads this one's.
 var cacheDisabled = os.Getenv("GOHTTPDBG_STDPATCH_NOCACHE") != ""
 
-func cacheKey(pkgPath, goVersion string, pk *pkgFiles) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", ID(), pkgPath, goVersion)
-	if exe, err := os.Executable(); err == nil {
-		if fi, err := os.Stat(exe); err == nil {
-			fmt.Fprintf(h, "%s\x00%d\x00%d\x00", exe, fi.Size(), fi.ModTime().UnixNano())
+// toolID is what of the running gohttpdbg build the patch depends on
+// beyond its own source: the Go release it was built with and its
+// modules' versions and sums.
+var toolID = sync.OnceValue(func() string {
+	var b strings.Builder
+	b.WriteString(runtime.Version())
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Replace != nil {
+				m = m.Replace
+			}
+			fmt.Fprintf(&b, "\x00%s@%s %s", m.Path, m.Version, m.Sum)
 		}
+	}
+	return b.String()
+})
+
+func cacheKey(pkgPath, goVersion string, pk *pkgFiles) string {
+	return cacheKeyOf(ID(), toolID(), pkgPath, goVersion, goroot(pkgPath, pk), pk)
+}
+
+func cacheKeyOf(patchID, tool, pkgPath, goVersion, goroot string, pk *pkgFiles) string {
+	h := sha256.New()
+	for _, s := range []string{patchID, tool, pkgPath, goVersion, goroot} {
+		fmt.Fprintf(h, "%d:%s\x00", len(s), s)
 	}
 	for _, f := range pk.files {
 		s := sha256.Sum256(f.src)
@@ -330,12 +391,26 @@ func cacheKey(pkgPath, goVersion string, pk *pkgFiles) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// goroot is the GOROOT a std package's files are in ("" for x/net's).
+func goroot(pkgPath string, pk *pkgFiles) string {
+	if len(pk.files) == 0 {
+		return ""
+	}
+	dir := filepath.ToSlash(filepath.Dir(pk.files[0].path))
+	if root, ok := strings.CutSuffix(dir, "/src/"+pkgPath); ok {
+		return root
+	}
+	return ""
+}
+
+// cacheDir is the results' directory in gohttpdbg's cache (GOHTTPDBG_CACHE,
+// else the user's cache directory).
 func cacheDir() string {
-	d, err := os.UserCacheDir()
+	d, err := buildcache.Dir()
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(d, "gohttpdbg", "stdpatch")
+	return filepath.Join(d, "stdpatch")
 }
 
 func cacheGet(key string) *Result {

@@ -184,17 +184,6 @@ func TestIDStable(t *testing.T) {
 	}
 }
 
-// leakLine is what TestHooksFire's program says of the HTTP/1 body it
-// dropped: Go 1.27's readLoop keeps the response (and so its body and
-// what the body keeps) reachable until the body's end, which a dropped
-// body never reaches, so no finalizer there can run.
-func leakLine(toolchain string) string {
-	if goMinor(toolchain) >= 27 {
-		return "body h1.leak: bytes=0 eof=false closes=0 kept=0 read_after_close=false gone=false"
-	}
-	return "body h1.leak: bytes=0 eof=false closes=0 kept=0 read_after_close=false gone=true"
-}
-
 // TestHooksFire builds testdata/e2e with the patch applied through
 // -toolexec on each toolchain and checks that every hook fired: HTTP/2
 // frames both ways with the conn bound on client and server, decoded
@@ -248,7 +237,7 @@ func TestHooksFire(t *testing.T) {
 				// With an origin, Close twice then Read twice after it: one
 				// Close, one release, one read after Close, from the origin.
 				`body h1.origin: bytes=512 eof=true closes=1 kept=1 read_after_close=false gone=false released=1 origin_read_after_close="req=7 conn=9"`,
-				leakLine(e.name),
+				"body h1.leak: bytes=0 eof=false closes=0 kept=0 read_after_close=false gone=true",
 				"body h2: bytes=14 eof=true closes=1 kept=1 read_after_close=true gone=false",
 				`body h2.origin: bytes=14 eof=true closes=1 kept=1 read_after_close=false gone=false released=1 origin_read_after_close="req=8 conn=9"`,
 				"body h2c: bytes=14 eof=true closes=1 kept=1 read_after_close=false gone=false",
@@ -391,6 +380,7 @@ func TestWiredEvents(t *testing.T) {
 
 func TestDiskCache(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("GOHTTPDBG_CACHE", "")
 	t.Setenv("HOME", t.TempDir())
 	cacheDisabled = false
 	defer func() { cacheDisabled = true }()

@@ -2,6 +2,7 @@ package table
 
 import (
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"unsafe"
 )
@@ -93,5 +94,60 @@ func (t *KeyTable[T]) Remove(k uintptr) {
 			t.keys[i].CompareAndSwap(k, 0)
 			return
 		}
+	}
+}
+
+// Claim takes k's value out of its slot for the caller alone, who must
+// hand it back with Release(i, v): meanwhile Get returns nil, Claim fails
+// and Take waits. It lets a goroutine other than the value's owner write
+// to the value without racing with the owner's Take and what the owner
+// does after it (reuse the value for another key). nil when k is absent
+// or claimed.
+func (t *KeyTable[T]) Claim(k uintptr) (v *T, i int) {
+	if k == 0 {
+		return nil, 0
+	}
+	for j := 0; j < keyTableProbe; j++ {
+		i = keyTableSlot(k, j)
+		if t.keys[i].Load() != k {
+			continue
+		}
+		v = t.vals[i].Swap(nil)
+		if v != nil && t.keys[i].Load() != k {
+			// The slot went to another key between the two loads: its
+			// value is not k's.
+			t.vals[i].Store(v)
+			return nil, 0
+		}
+		return v, i
+	}
+	return nil, 0
+}
+
+// Release hands back the value Claim took from slot i.
+func (t *KeyTable[T]) Release(i int, v *T) { t.vals[i].Store(v) }
+
+// Take removes k, whose value is v, as Remove does, but waits while the
+// value is claimed (Claim): once Take returns, no other goroutine can
+// reach v through the table, and what a claim wrote happened before.
+func (t *KeyTable[T]) Take(k uintptr, v *T) {
+	if k == 0 || v == nil {
+		return
+	}
+	for j := 0; j < keyTableProbe; j++ {
+		i := keyTableSlot(k, j)
+		if t.keys[i].Load() != k {
+			continue
+		}
+		// A claim lasts a few instructions, but its goroutine may be
+		// descheduled in it: yield rather than spin.
+		for !t.vals[i].CompareAndSwap(v, nil) {
+			if t.vals[i].Load() != nil {
+				return // another value: v is not in the table
+			}
+			runtime.Gosched()
+		}
+		t.keys[i].CompareAndSwap(k, 0)
+		return
 	}
 }

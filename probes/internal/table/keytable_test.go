@@ -50,3 +50,38 @@ func TestKeyTableOnce(t *testing.T) {
 		t.Fatal("a request without a Header cannot be marked")
 	}
 }
+
+// A claimed value is the claimer's alone: Get and a second Claim see
+// nothing, Take waits for the Release, and once taken the value cannot
+// be claimed.
+func TestKeyTableClaim(t *testing.T) {
+	var tab KeyTable[int]
+	h := http.Header{}
+	k := HeaderKey(h)
+	v := new(int)
+	tab.Put(k, v)
+	got, i := tab.Claim(k)
+	if got != v {
+		t.Fatal("claim does not return the value")
+	}
+	if tab.Get(k) != nil {
+		t.Fatal("get returns a claimed value")
+	}
+	if again, _ := tab.Claim(k); again != nil {
+		t.Fatal("a claimed value claimed twice")
+	}
+	taken := make(chan struct{})
+	go func() {
+		tab.Take(k, v)
+		close(taken)
+	}()
+	*got = 7 // the claimer's write, before Release: Take returns after it
+	tab.Release(i, got)
+	<-taken
+	if *v != 7 {
+		t.Fatal("the claimer's write is lost")
+	}
+	if c, _ := tab.Claim(k); c != nil || tab.Has(k) {
+		t.Fatal("claimed after take")
+	}
+}
