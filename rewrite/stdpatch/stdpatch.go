@@ -109,7 +109,7 @@ func ID() string {
 	h := sha256.New()
 	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, captureHelper, serverRejectHelper,
 		clientReadErrorHelper, clientHookedHelper, peekHelper, answerH1Helper, answerH2Helper, wiringSource, SelfTestSource,
-		bodyReadHelper, bodyCloseHelper, bodyUseHelper, bodyStateHelper, h2BodyHelper} {
+		bodyReadHelper, bodyCloseHelper, bodyUseHelper, bodyStateHelper, h2BodyHelper, h2EventsHelper, h2EventsHookedHelper, altHelper} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
