@@ -1,0 +1,128 @@
+package client
+
+import (
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
+)
+
+// With the std patch's HTTP/2 event hooks, an HTTP/2 request at level 2
+// needs no trace either: net/http registers the request's state while its
+// HTTP/2 RoundTripper has it (StdAltEnter, StdAltLeave), and the HTTP/2
+// client finds it by the *http.Request it got (StdH2State) when the
+// request asks for a connection, gets one and makes its stream, which
+// then reports its header fields, write and first response byte to it.
+// The events are those of the trace (docs/PROBES.md): what net/http's
+// HTTP/2 client would hand httptrace, handed to the same code.
+
+var stdH2 atomic.Bool
+
+// UseStdH2 is called by the build's wiring when the patched net/http
+// hands requests' states to HTTP/2 (AltEnter) and its HTTP/2 client calls
+// the event hooks.
+func UseStdH2() { stdH2.Store(true) }
+
+// h2Reqs holds the states of requests an HTTP/2 RoundTripper is sending,
+// by *http.Request; h2Live counts them, so that the HTTP/2 hooks of a
+// request not registered (level 1) cost one load.
+var (
+	h2Reqs table.KeyTable[Request]
+	h2Live atomic.Int32
+)
+
+func reqKey(r *http.Request) uintptr { return uintptr(unsafe.Pointer(r)) }
+
+// StdAltEnter is the std patch's AltEnter hook: net/http hands req, whose
+// state is state, to its HTTP/2 RoundTripper. A request at level 2 is
+// registered, whether the std hooks or its trace report its events: the
+// HTTP/2 hooks that find a traced one learn that its host's streams
+// report to them (stdH2).
+func StdAltEnter(req *http.Request, state any) bool {
+	cr, _ := state.(*Request)
+	if cr == nil || cr.lvl2 == nil && cr.full == nil || !stdH2.Load() {
+		return false
+	}
+	if !h2Reqs.Put(reqKey(req), cr) {
+		return false // the same *http.Request sent twice at once: its trace, if any, reports
+	}
+	h2Live.Add(1)
+	return true
+}
+
+// StdAltLeave is the std patch's AltLeave hook.
+func StdAltLeave(req *http.Request) {
+	h2Reqs.Remove(reqKey(req))
+	h2Live.Add(-1)
+}
+
+// StdH2State is the std patch's HTTP/2 ClientState hook: the state the
+// HTTP/2 event hooks report to for req (an *http.Request net/http handed
+// to HTTP/2), nil for a request without one or one its trace reports.
+// It runs in the goroutine that sends the request, before RoundTrip
+// returns.
+func StdH2State(req any) any {
+	if h2Live.Load() == 0 {
+		return nil
+	}
+	r, _ := req.(*http.Request)
+	if r == nil {
+		return nil
+	}
+	cr := h2Reqs.Get(reqKey(r))
+	if cr == nil {
+		return nil
+	}
+	if cr.host != nil && !cr.host.h2Std.Load() {
+		cr.host.h2Std.Store(true)
+	}
+	if cr.lvl2 == nil {
+		return nil // traced
+	}
+	cr.h2Ev = true
+	return cr
+}
+
+// StdH2GotConn is the std patch's HTTP/2 ClientGotConn hook: as the
+// trace's GotConn.
+func StdH2GotConn(state any, info httptrace.GotConnInfo) {
+	if cr := stdEventsOf(state); cr != nil {
+		cr.gotConnAt(info, time.Time{})
+	}
+}
+
+// StdH2Field is the std patch's HTTP/2 ClientField hook: a header field
+// as the encoder wrote it (the trace's WroteHeaderField).
+func StdH2Field(state any, name, value string) {
+	cr := stdEventsOf(state)
+	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	t := cr.lvl2
+	if t.hdr == nil {
+		t.hdr = make([]string, 0, 16) // a retry's: the event keeps the first ones
+	}
+	t.hdr = append(t.hdr, name, value)
+	t.hdrSize += len(name) + len(value) + 4
+	cr.mu.Unlock()
+}
+
+// StdH2WroteHeaders is the std patch's HTTP/2 ClientWroteHeaders hook:
+// header.request, with the fields StdH2Field collected.
+func StdH2WroteHeaders(state any) {
+	cr := stdEventsOf(state)
+	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	fields, size := cr.lvl2.hdr, cr.lvl2.hdrSize
+	// The event keeps fields: a retry's are collected in a new slice.
+	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0
+	cr.mu.Unlock()
+	cr.emitHeaderRequest(fields, size)
+}
