@@ -83,10 +83,12 @@ type Request struct {
 	// dialOwner: a dial's context names the request (StdDialFor); the
 	// dial may outlive it, and StdDial reads its site and id then.
 	dialOwner bool
-	// h2Ev: an HTTP/2 stream reports its events to the request
-	// (StdH2State), and may still report its write once the request is
-	// over.
-	h2Ev bool
+	// h2Ev: HTTP/2 streams report their events to the request
+	// (StdH2Stream); a stream may report its write once the request is
+	// over. h2Streams (guarded by mu) counts those whose write was not
+	// reported yet: the state is reused once none is left.
+	h2Ev      bool
+	h2Streams int32
 	// ends counts what must end before a pooled state whose body the
 	// probes follow is reused: StdEnd, and net/http's body handing the
 	// state back (BodyReleased).
@@ -100,8 +102,8 @@ var requests = sync.Pool{New: func() any { return new(Request) }}
 
 // reusable reports whether nothing that outlives the request refers to
 // cr once StdEnd has run. Dial owners (a dial goes on without its
-// request), HTTP/2 streams that report to it (h2Ev: a stream may report
-// its write after the response), traces (closures in the request's context, which net/http
+// request), HTTP/2 streams that have yet to report their write to it
+// (h2Ev: a stream may report it after the response), traces (closures in the request's context, which net/http
 // keeps), spans, and a response body the probes follow (net/http's
 // body keeps cr.body for a Read after Close, body.read_after_close, and
 // the open-body inventory points at it) keep their state to the
@@ -116,7 +118,8 @@ var requests = sync.Pool{New: func() any { return new(Request) }}
 // when both StdEnd and that have run. A body never closed (read to EOF
 // or not) keeps it: net/http's body may still be read.
 func (cr *Request) reusable() bool {
-	return cr.pooled && (!cr.hostHandedOff || cr.body.Released()) && !cr.dialOwner && !cr.h2Ev && cr.full == nil && !cr.light && cr.span == nil
+	return cr.pooled && (!cr.hostHandedOff || cr.body.Released()) && !cr.dialOwner && cr.full == nil && !cr.light && cr.span == nil &&
+		(!cr.h2Ev || cr.h2Written())
 }
 
 // recycle is StdEnd's end of cr: it puts cr back in requests, zeroed,

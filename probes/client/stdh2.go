@@ -83,8 +83,46 @@ func StdH2State(req any) any {
 	if cr.lvl2 == nil {
 		return nil // traced
 	}
-	cr.h2Ev = true
 	return cr
+}
+
+// StdH2Stream is the std patch's HTTP/2 ClientStream hook: StdH2State
+// for a stream made for req, which reports its events until its write
+// (StdH2Wrote). It runs in the goroutine that sends the request.
+func StdH2Stream(req any) any {
+	s := StdH2State(req)
+	if cr, _ := s.(*Request); cr != nil {
+		cr.h2Ev = true
+		cr.mu.Lock()
+		cr.h2Streams++
+		cr.mu.Unlock()
+	}
+	return s
+}
+
+// StdH2Wrote is the std patch's HTTP/2 ClientWrote hook: as StdWrote,
+// and the stream's last use of the state, which may run after the
+// request is over; nothing of the state is read once mu is released.
+func StdH2Wrote(state any) {
+	cr := stdEventsOf(state)
+	if cr == nil {
+		return
+	}
+	cr.mu.Lock()
+	now := probes.Mono()
+	cr.lvl2.wrote = now
+	req := cr.body.Req
+	cr.h2Streams--
+	cr.mu.Unlock()
+	probes.JournalPhase(req, probes.PhaseWrote, now)
+}
+
+// h2Written says whether every HTTP/2 stream made for cr reported its
+// write: none uses cr any more.
+func (cr *Request) h2Written() bool {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return cr.h2Streams == 0
 }
 
 // StdH2GotConn is the std patch's HTTP/2 ClientGotConn hook: as the

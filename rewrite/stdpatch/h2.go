@@ -448,6 +448,10 @@ type {{.N}} struct {
 	// follow it. It runs when the request asks for a connection, gets one,
 	// and when its stream is made.
 	ClientState func(req any) any
+	// ClientStream is ClientState for a stream made for req: the state it
+	// returns gets the stream's events, the last of them ClientWrote (or
+	// none, if the stream ends before its request is written).
+	ClientStream func(req any) any
 	// ClientGetConn, ClientGotConn, ClientWroteHeaders, ClientWrote and
 	// ClientFirstByte receive, with ClientState's state, what httptrace's
 	// GetConn, GotConn, WroteHeaders, WroteRequest and

@@ -69,7 +69,7 @@ var h2EventHooks = []hookPoint{
 		// applied.
 		kind: afterStmt, recv: "{{.P}}ClientConn", fn: "internalRoundTrip", alt: "roundTrip", label: "{{.P}}clientStream state",
 		when: h2EventsOwn, requires: "h2ev", find: findNewClientStream, lost: "HTTP/2 client requests at level 2 are traced",
-		code: tmpl("{{.V.cs}}.gohttpdbgEv = gohttpdbgH2State({{.V.req}})"),
+		code: tmpl("{{.V.cs}}.gohttpdbgEv = gohttpdbgH2Stream({{.V.req}})"),
 	},
 }
 
@@ -78,6 +78,15 @@ const h2EventsHelper = `
 // (ClientState), or nil.
 func gohttpdbgH2State(req interface{}) interface{} {
 	if h := {{.H}}.ClientState; h != nil {
+		return h(req)
+	}
+	return nil
+}
+
+// gohttpdbgH2Stream returns the state a new stream of the client request
+// req reports its events to (ClientStream), or nil.
+func gohttpdbgH2Stream(req interface{}) interface{} {
+	if h := {{.H}}.ClientStream; h != nil {
 		return h(req)
 	}
 	return nil

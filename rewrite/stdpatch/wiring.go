@@ -78,11 +78,12 @@ func gohttpdbgWire() bool {
 			h1.AltEnter = gohttpdbgclient.StdAltEnter
 			h1.AltLeave = gohttpdbgclient.StdAltLeave
 			h2.ClientState = gohttpdbgclient.StdH2State
+			h2.ClientStream = gohttpdbgclient.StdH2Stream
 			h2.ClientGetConn = gohttpdbgclient.StdGetConn
 			h2.ClientGotConn = gohttpdbgclient.StdH2GotConn
 			h2.ClientField = gohttpdbgclient.StdH2Field
 			h2.ClientWroteHeaders = gohttpdbgclient.StdH2WroteHeaders
-			h2.ClientWrote = gohttpdbgclient.StdWrote
+			h2.ClientWrote = gohttpdbgclient.StdH2Wrote
 			h2.ClientFirstByte = gohttpdbgclient.StdFirstByte
 			gohttpdbgclient.UseStdH2()
 		}
