@@ -3,6 +3,7 @@ package stdpatch
 import (
 	"go/ast"
 	"go/token"
+	"strings"
 
 	"github.com/dave/dst"
 )
@@ -17,6 +18,14 @@ import (
 // only when every event point applied: a stream without it reports
 // nothing here, and the probes keep tracing its host's requests.
 var h2EventHooks = []hookPoint{
+	{
+		// Go 1.27's HTTP/2 client gets a ClientRequest net/http makes from
+		// the *Request: net/http sets this field to the *Request
+		// (clientRequestHooks), which the points below hand to ClientState.
+		kind: appendFields, recv: "ClientRequest", label: "ClientRequest", when: clientRequestOwn, group: "h2ev",
+		lost: "HTTP/2 client requests at level 2 are traced",
+		code: tmpl("GohttpdbgReq interface{}; "),
+	},
 	{
 		kind: appendFields, recv: "{{.P}}clientStream", label: "{{.P}}clientStream events", when: h2EventsOwn, group: "h2ev",
 		needs: []string{"{{.P}}clientStream{firstByte}"}, lost: "HTTP/2 client requests at level 2 are traced",
@@ -160,22 +169,34 @@ func init() { {{.H}}.ClientEventsHooked = true }
 `
 
 // findFuncFirstStmt finds the first statement of a function and names its
-// parameters p0, p1….
-func findFuncFirstStmt(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
-	if fd.Body == nil || len(fd.Body.List) == 0 {
+// parameters p0, p1…; a *ClientRequest (Go 1.27) is named by the
+// *Request net/http made it from (reqExpr).
+func findFuncFirstStmt(_ *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if fd.Body == nil || len(fd.Body.List) == 0 || len(sig.params) < 2 || len(sig.params) > 9 {
 		return nil, nil, false
 	}
-	i := 0
-	for _, f := range fd.Type.Params.List {
-		for _, n := range f.Names {
-			d.V["p"+string(rune('0'+i))] = n.Name
-			i++
+	for i, p := range sig.params {
+		if p.name == "" || p.name == "_" {
+			return nil, nil, false
 		}
-	}
-	if i < 2 {
-		return nil, nil, false
+		d.V["p"+string(rune('0'+i))] = reqExpr(p)
 	}
 	return fd.Body.List[0], nil, true
+}
+
+// reqExpr is what the hooks get for parameter p: a *ClientRequest's
+// GohttpdbgReq, anything else itself.
+func reqExpr(p param) string {
+	if p.typ == "*ClientRequest" {
+		return p.name + ".GohttpdbgReq"
+	}
+	return p.name
+}
+
+// clientRequestOwn: the package's HTTP/2 client takes a ClientRequest,
+// not an *http.Request (Go 1.27's net/http/internal/http2).
+func clientRequestOwn(pk *pkgFiles, n h2Names) bool {
+	return h2EventsOwn(pk, n) && !n.xnet && n.p == "" && pk.hasDecl("ClientRequest")
 }
 
 // findCallStmt returns a finder of the n-th statement (from 0) that is a
@@ -255,9 +276,6 @@ func findFirstByte(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.
 // &req.stream") in roundTrip and
 // names the stream and the request (roundTrip's first parameter).
 func findNewClientStream(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
-	if len(fd.Type.Params.List) == 0 || len(fd.Type.Params.List[0].Names) == 0 {
-		return nil, nil, false
-	}
 	typ := d.P + "clientStream"
 	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
 		as, ok := s.(*dst.AssignStmt)
@@ -283,10 +301,10 @@ func findNewClientStream(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookDat
 		d.V["cs"] = f.exprText(as.Lhs[0])
 		return true
 	})
-	if stmt == nil {
+	if stmt == nil || len(sig.params) == 0 {
 		return nil, nil, false
 	}
-	d.V["req"] = fd.Type.Params.List[0].Names[0].Name
+	d.V["req"] = reqExpr(sig.params[0])
 	return stmt, nil, true
 }
 
@@ -313,6 +331,53 @@ var altStateHooks = []hookPoint{
 		find: findRoundTripCall("pconn.alt"), lost: "HTTP/2 client requests at level 2 are traced",
 		code: tmpl("gohttpdbgAltRoundTrip({{.V.rt}}, {{index .A 0}}, gohttpdbgState)"),
 	},
+}
+
+// clientRequestHooks: on Go 1.27 net/http makes each HTTP/2 request's
+// ClientRequest in http2RoundTrip, and names in it the *Request it was
+// made from (GohttpdbgReq, added by h2EventHooks), the key of the state
+// AltEnter registered.
+var clientRequestHooks = []hookPoint{
+	{
+		kind: replaceCall, fn: "http2RoundTrip", label: "http2RoundTrip ClientRequest", requires: "alt",
+		when: func(pk *pkgFiles, _ h2Names) bool { return pk.imports(pkgInternalH2) },
+		needs: []string{"http2ClientConn"}, find: findClientRequestCall, lost: "HTTP/2 client requests at level 2 are traced",
+		code: tmpl("{{.V.fun}}({{.V.arg}})"),
+	},
+}
+
+// findClientRequestCall finds "rt(&http2.ClientRequest{…})" in
+// http2RoundTrip and names rt and the literal with GohttpdbgReq set to
+// the *Request parameter.
+func findClientRequestCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if len(sig.params) == 0 || sig.params[0].typ != "*Request" {
+		return nil, nil, false
+	}
+	var call *ast.CallExpr
+	ast.Inspect(f.astOf(fd).(*ast.FuncDecl).Body, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if !ok || call != nil {
+			return call == nil
+		}
+		if len(c.Args) == 1 {
+			if u, ok := c.Args[0].(*ast.UnaryExpr); ok && u.Op == token.AND {
+				if cl, ok := u.X.(*ast.CompositeLit); ok && f.text(cl.Type) == "http2.ClientRequest" {
+					call = c
+					return false
+				}
+			}
+		}
+		return true
+	})
+	if call == nil {
+		return nil, nil, false
+	}
+	// The field goes first, on the literal's first line: the others keep
+	// their lines.
+	arg := f.text(call.Args[0])
+	d.V["fun"] = f.text(call.Fun)
+	d.V["arg"] = strings.Replace(arg, "ClientRequest{", "ClientRequest{GohttpdbgReq: "+sig.params[0].name+", ", 1)
+	return nil, call, true
 }
 
 // findRoundTripCall returns a finder of the call "rt.RoundTrip(req)".

@@ -159,7 +159,7 @@ return n, err`),
 			kind: wrapFunc, fn: "cloneTLSConfig", params: []string{"*tls.Config"}, results: [][]string{{"*tls.Config"}},
 			code: tmpl("c := {{.Call}}\nif h := GohttpdbgHTTP1.TLSConfig; h != nil && c != nil {\nh(c)\n}\nreturn c"),
 		},
-	}, append(append(captureHooks, answerH1Hooks...), altStateHooks...)...),
+	}, append(append(append(captureHooks, answerH1Hooks...), altStateHooks...), clientRequestHooks...)...),
 	helpers: []helper{
 		{code: tmpl(serverRejectHelper), after: []string{"(*conn).readRequest"}},
 		{code: tmpl(clientReadErrorHelper), after: []string{"(*persistConn).readResponse"}},

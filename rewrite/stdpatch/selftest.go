@@ -20,11 +20,16 @@ import (
 	"io"
 	"net"
 	"net/http/httptrace"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
 var gohttpdbgSelfTestSum atomic.Uint64
+
+// gohttpdbgSelfTestAlt holds the requests net/http's HTTP/2 RoundTripper
+// is sending, by *Request (AltEnter), as the probes' table does.
+var gohttpdbgSelfTestAlt sync.Map
 
 type gohttpdbgSelfTestKey struct{}
 
@@ -162,6 +167,34 @@ func init() {
 	h.BodyClose = GohttpdbgHTTP1.BodyClose
 	h.BodyReleased = GohttpdbgHTTP1.BodyReleased
 	h.BodyReadAfterClose = GohttpdbgHTTP1.BodyReadAfterClose
+	// The request's state handed to HTTP/2 and its client events, as at
+	// level 2: every HTTP/2 request of the suite is followed by them.
+	GohttpdbgHTTP1.AltEnter = func(req *Request, state any) bool {
+		_, dup := gohttpdbgSelfTestAlt.LoadOrStore(req, state)
+		return !dup
+	}
+	GohttpdbgHTTP1.AltLeave = func(req *Request) { gohttpdbgSelfTestAlt.Delete(req) }
+	h.ClientState = func(req any) any {
+		r, _ := req.(*Request)
+		if r == nil {
+			return nil
+		}
+		s, _ := gohttpdbgSelfTestAlt.Load(r)
+		return s
+	}
+	h.ClientStream = h.ClientState
+	h.ClientGetConn = func(state any) { _ = state.(*Request).Method }
+	h.ClientGotConn = func(state any, info httptrace.GotConnInfo) {
+		_ = state.(*Request).Method
+		_ = info.Conn != nil && info.Reused && info.WasIdle && info.IdleTime > 0
+	}
+	h.ClientField = func(state any, name, value string) {
+		_ = state.(*Request).Method
+		gohttpdbgSelfTestTouch([]byte(name + value))
+	}
+	h.ClientWroteHeaders = func(state any) { _ = state.(*Request).Method }
+	h.ClientWrote = func(state any) { _ = state.(*Request).Method }
+	h.ClientFirstByte = func(state any) { _ = state.(*Request).Method }
 	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
 		for _, f := range fields {
 			gohttpdbgSelfTestTouch([]byte(f))

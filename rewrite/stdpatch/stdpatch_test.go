@@ -108,7 +108,7 @@ func checkLineFidelity(t *testing.T, path string, content []byte) {
 			continue
 		}
 		changed++
-		if !strings.Contains(pl[i], "gohttpdbg") {
+		if !strings.Contains(pl[i], "gohttpdbg") && !strings.Contains(pl[i], "Gohttpdbg") {
 			t.Errorf("%s:%d: changed without a gohttpdbg edit:\n%q\n%q", path, i+1, o, pl[i])
 		}
 	}
