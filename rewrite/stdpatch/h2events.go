@@ -340,7 +340,7 @@ var altStateHooks = []hookPoint{
 var clientRequestHooks = []hookPoint{
 	{
 		kind: replaceCall, fn: "http2RoundTrip", label: "http2RoundTrip ClientRequest", requires: "alt",
-		when: func(pk *pkgFiles, _ h2Names) bool { return pk.imports(pkgInternalH2) },
+		when:  func(pk *pkgFiles, _ h2Names) bool { return pk.imports(pkgInternalH2) },
 		needs: []string{"http2ClientConn"}, find: findClientRequestCall, lost: "HTTP/2 client requests at level 2 are traced",
 		code: tmpl("{{.V.fun}}({{.V.arg}})"),
 	},
