@@ -83,6 +83,12 @@ type Request struct {
 	// dialOwner: a dial's context names the request (StdDialFor); the
 	// dial may outlive it, and StdDial reads its site and id then.
 	dialOwner bool
+	// h2Ev: HTTP/2 streams report their events to the request
+	// (StdH2Stream); a stream may report its write once the request is
+	// over. h2Streams (guarded by mu) counts those whose write was not
+	// reported yet: the state is reused once none is left.
+	h2Ev      bool
+	h2Streams int32
 	// ends counts what must end before a pooled state whose body the
 	// probes follow is reused: StdEnd, and net/http's body handing the
 	// state back (BodyReleased).
@@ -96,7 +102,8 @@ var requests = sync.Pool{New: func() any { return new(Request) }}
 
 // reusable reports whether nothing that outlives the request refers to
 // cr once StdEnd has run. Dial owners (a dial goes on without its
-// request), traces (closures in the request's context, which net/http
+// request), HTTP/2 streams that have yet to report their write to it
+// (h2Ev: a stream may report it after the response), traces (closures in the request's context, which net/http
 // keeps), spans, and a response body the probes follow (net/http's
 // body keeps cr.body for a Read after Close, body.read_after_close, and
 // the open-body inventory points at it) keep their state to the
@@ -111,7 +118,8 @@ var requests = sync.Pool{New: func() any { return new(Request) }}
 // when both StdEnd and that have run. A body never closed (read to EOF
 // or not) keeps it: net/http's body may still be read.
 func (cr *Request) reusable() bool {
-	return cr.pooled && (!cr.hostHandedOff || cr.body.Released()) && !cr.dialOwner && cr.full == nil && !cr.light && cr.span == nil
+	return cr.pooled && (!cr.hostHandedOff || cr.body.Released()) && !cr.dialOwner && cr.full == nil && !cr.light && cr.span == nil &&
+		(!cr.h2Ev || cr.h2Written())
 }
 
 // recycle is StdEnd's end of cr: it puts cr back in requests, zeroed,
@@ -202,7 +210,7 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	everyEvent := dl >= 2 || hl >= 2
 	std := dl >= 1 && inTransport && stdClient.Load() && (!everyEvent || cr.stdEventsFor(dialLikely))
 	switch {
-	case std && !dialLikely && cr.host.h2.Load():
+	case std && !everyEvent && !dialLikely && cr.host.h2.Load():
 		// The host answers over HTTP/2 on a connection net/http keeps:
 		// the request does not pass getConn, so there is nothing for the
 		// std GotConn hook to find; a new connection still goes through

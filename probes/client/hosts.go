@@ -31,6 +31,7 @@ type hostState struct {
 
 	seen        atomic.Bool  // a connection was got (the host is known)
 	h2          atomic.Bool  // responses come over HTTP/2 (one shared connection)
+	h2Std       atomic.Bool  // its HTTP/2 streams report to the std patch's event hooks (StdH2State)
 	active      atomic.Int32 // requests in flight to the host
 	idle        atomic.Int32 // connections believed idle in the pool
 	traceNext   atomic.Int32 // requests still to trace fully after an unexpected dial

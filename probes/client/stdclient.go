@@ -60,13 +60,13 @@ type stdTimesHdr struct {
 }
 
 // stdEventsFor says whether the std hooks see every level-2 event of cr,
-// which will probably not dial unless dialLikely: an HTTP/1 request.
-// net/http's HTTP/2 client reports its events to a trace alone. The
-// plain http scheme is HTTP/1 unless the Transport speaks HTTP/2 without
-// TLS (Protocols, which only the program sets). Over TLS the protocol is
-// negotiated per connection: a request to a host that has answered over
-// HTTP/1 alone and that will probably reuse one of its connections is
-// HTTP/1. The Transport's other HTTP/2 settings are not read here: net/http
+// which will probably not dial unless dialLikely: an HTTP/1 request, or
+// an HTTP/2 one to a host whose streams report to the std hooks (stdH2).
+// The plain http scheme is HTTP/1 unless the Transport speaks HTTP/2
+// without TLS (Protocols, which only the program sets). Over TLS the
+// protocol is negotiated per connection: a request to a host that has
+// answered over HTTP/1 alone and that will probably reuse one of its
+// connections is HTTP/1. The Transport's other HTTP/2 settings are not read here: net/http
 // sets them on its first request, which may run concurrently.
 func (cr *Request) stdEventsFor(dialLikely bool) bool {
 	if !stdEvents.Load() {
@@ -74,11 +74,23 @@ func (cr *Request) stdEventsFor(dialLikely bool) bool {
 	}
 	switch cr.req.URL.Scheme {
 	case "http":
-		return cr.t == nil || cr.t.Protocols == nil || !cr.t.Protocols.UnencryptedHTTP2()
+		if cr.t == nil || cr.t.Protocols == nil || !cr.t.Protocols.UnencryptedHTTP2() {
+			return true
+		}
+		return !dialLikely && cr.stdH2()
 	case "https":
-		return !dialLikely && cr.host != nil && !cr.host.h2.Load()
+		return !dialLikely && cr.host != nil && (!cr.host.h2.Load() || cr.stdH2())
 	}
 	return false
+}
+
+// stdH2 says whether the std hooks see every level-2 event of cr, sent
+// over HTTP/2: its host's streams have reported to the std patch's HTTP/2
+// event hooks (StdH2State), which the HTTP/2 implementation its
+// Transport uses (net/http's, or an x/net one the program configured)
+// may not call.
+func (cr *Request) stdH2() bool {
+	return stdH2.Load() && stdWrite.Load() && cr.host != nil && cr.host.h2Std.Load()
 }
 
 // stdLevel2 sets up cr, followed by the std hooks, for its level-2

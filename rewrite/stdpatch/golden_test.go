@@ -143,8 +143,9 @@ func goldenName(label string) string {
 	return s + ".golden"
 }
 
-// excerpt renders what one hook point changed: each edited line of the
-// original with only this point's edits applied, and its trampoline.
+// excerpt renders what one hook point changed: each edited line (or run
+// of lines, for an edit over several) of the original with only this
+// point's edits applied, and its trampoline.
 // Directory names are dropped so that the files do not depend on where
 // GOROOT or the module cache is.
 func excerpt(pkg string, a appliedHook) []byte {
@@ -170,6 +171,13 @@ func excerpt(pkg string, a appliedHook) []byte {
 			patched.Write(src[last:edits[i].off])
 			patched.WriteString(edits[i].text)
 			last = edits[i].end
+			if last > end { // an edit over several lines (a call replaced whole): to the end of its last
+				if e := bytes.IndexByte(src[last:], '\n'); e >= 0 {
+					end = last + e
+				} else {
+					end = len(src)
+				}
+			}
 		}
 		patched.Write(src[last:end])
 		fmt.Fprintf(&b, "\n@@ %s:%d\n-%s\n+%s\n", base, line, src[start:end], strip.Replace(patched.String()))

@@ -259,11 +259,13 @@ return n, err`),
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl("if s := {{.R}}.cs.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
 		},
-	}, append(answerH2Hooks, h2DebugHooks...)...),
+	}, append(append(h2EventHooks, answerH2Hooks...), h2DebugHooks...)...),
 	helpers: []helper{
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2BodyHelper), after: []string{"h2body"}},
-		{code: tmpl(ptrHelper), after: []string{"{{.P}}clientStream"}},
+		{code: tmpl(ptrHelper)},
+		{code: tmpl(h2EventsHelper), after: []string{"{{.P}}clientStream events"}},
+		{code: tmpl(h2EventsHookedHelper), after: []string{"{{.P}}clientStream state"}},
 		{code: tmpl(h2Helpers + h2DebugRedact)},
 		{code: tmpl(streamIDHelper), after: []string{"{{.P}}responseWriter"}},
 		{code: tmpl(answerH2Helper), after: []string{"answer"}},
@@ -459,6 +461,30 @@ type {{.N}} struct {
 	// BodyReadAfterClose receives the first Read after Close of such a
 	// body, with what GohttpdbgSetOrigin set.
 	BodyReadAfterClose func(origin unsafe.Pointer, req, conn uint64)
+	// ClientState returns the probes' state of a client request (req: the
+	// *http.Request net/http handed to HTTP/2, see the HTTP/1 hook set's
+	// AltEnter) for the client event hooks below, nil when they do not
+	// follow it. It runs when the request asks for a connection, gets one,
+	// and when its stream is made.
+	ClientState func(req any) unsafe.Pointer
+	// ClientStream is ClientState for a stream made for req: the state it
+	// returns gets the stream's events, the last of them ClientWrote (or
+	// none, if the stream ends before its request is written).
+	ClientStream func(req any) unsafe.Pointer
+	// ClientGetConn, ClientGotConn, ClientWroteHeaders, ClientWrote and
+	// ClientFirstByte receive, with ClientState's state, what httptrace's
+	// GetConn, GotConn, WroteHeaders, WroteRequest and
+	// GotFirstResponseByte would; ClientField each header field as the
+	// encoder writes it (WroteHeaderField's, one value).
+	ClientGetConn      func(state unsafe.Pointer)
+	ClientGotConn      func(state unsafe.Pointer, info httptrace.GotConnInfo)
+	ClientField        func(state unsafe.Pointer, name, value string)
+	ClientWroteHeaders func(state unsafe.Pointer)
+	ClientWrote        func(state unsafe.Pointer)
+	ClientFirstByte    func(state unsafe.Pointer)
+	// ClientEventsHooked is set when an HTTP/2 client of the program calls
+	// the hooks above.
+	ClientEventsHooked bool
 	// Now is the probes' clock: the server's response writer reads it when
 	// its header is written, if the probes asked (GohttpdbgWatch).
 	Now func() int64

@@ -186,7 +186,7 @@ return n, err`),
 			kind: wrapFunc, fn: "cloneTLSConfig", params: []string{"*tls.Config"}, results: [][]string{{"*tls.Config"}},
 			code: tmpl("c := {{.Call}}\nif h := GohttpdbgHTTP1.TLSConfig; h != nil && c != nil {\nh(c)\n}\nreturn c"),
 		},
-	}, append(captureHooks, answerH1Hooks...)...),
+	}, append(append(append(captureHooks, answerH1Hooks...), altStateHooks...), clientRequestHooks...)...),
 	helpers: []helper{
 		{code: tmpl(serverRejectHelper), after: []string{"(*conn).readRequest"}},
 		{code: tmpl(clientReadErrorHelper), after: []string{"(*persistConn).readResponse"}},
@@ -197,6 +197,7 @@ return n, err`),
 		{code: tmpl(writeTraceHelper), after: []string{"(*persistConn).writeLoop trace"}},
 		{code: tmpl(writeHookedHelper), after: []string{"reqwrite", "(*Request).write trace", "(*persistConn).writeLoop trace"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
+		{code: tmpl(altHelper), after: []string{"alt"}},
 		{code: tmpl(answerH1Helper), after: []string{"answer"}},
 		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read"}, anyOf: true},
 		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
@@ -712,6 +713,15 @@ type GohttpdbgHTTP1HookSet struct {
 	WriteTrace func(state unsafe.Pointer, own *httptrace.ClientTrace) *httptrace.ClientTrace
 	// WriteHooked is set when this net/http calls WriteTrace.
 	WriteHooked bool
+	// AltEnter runs before a client request followed by the probes (state:
+	// ClientStart's) is handed to the HTTP/2 RoundTripper, with the
+	// *Request that RoundTripper receives; when it returns true, AltLeave
+	// runs once the RoundTripper returned. Between the two, HTTP/2's
+	// ClientState may ask for the state by that *Request.
+	AltEnter func(req *Request, state unsafe.Pointer) bool
+	AltLeave func(req *Request)
+	// AltHooked is set when this net/http calls AltEnter.
+	AltHooked bool
 	// TLSConfig receives each tls.Config net/http makes for a client
 	// connection, or for a server started by ServeTLS, before it is used:
 	// a copy of the program's (or a new one if it set none) that the hook

@@ -20,12 +20,17 @@ import (
 	"io"
 	"net"
 	"net/http/httptrace"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
 )
 
 var gohttpdbgSelfTestSum atomic.Uint64
+
+// gohttpdbgSelfTestAlt holds the requests net/http's HTTP/2 RoundTripper
+// is sending, by *Request (AltEnter), as the probes' table does.
+var gohttpdbgSelfTestAlt sync.Map
 
 type gohttpdbgSelfTestKey struct{}
 
@@ -165,6 +170,35 @@ func init() {
 	h.BodyClose = GohttpdbgHTTP1.BodyClose
 	h.BodyReleased = GohttpdbgHTTP1.BodyReleased
 	h.BodyReadAfterClose = GohttpdbgHTTP1.BodyReadAfterClose
+	// The request's state handed to HTTP/2 and its client events, as at
+	// level 2: every HTTP/2 request of the suite is followed by them.
+	GohttpdbgHTTP1.AltEnter = func(req *Request, state unsafe.Pointer) bool {
+		_, dup := gohttpdbgSelfTestAlt.LoadOrStore(req, state)
+		return !dup
+	}
+	GohttpdbgHTTP1.AltLeave = func(req *Request) { gohttpdbgSelfTestAlt.Delete(req) }
+	h.ClientState = func(req any) unsafe.Pointer {
+		r, _ := req.(*Request)
+		if r == nil {
+			return nil
+		}
+		s, _ := gohttpdbgSelfTestAlt.Load(r)
+		p, _ := s.(unsafe.Pointer)
+		return p
+	}
+	h.ClientStream = h.ClientState
+	h.ClientGetConn = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	h.ClientGotConn = func(state unsafe.Pointer, info httptrace.GotConnInfo) {
+		_ = (*Request)(state).Method
+		_ = info.Conn != nil && info.Reused && info.WasIdle && info.IdleTime > 0
+	}
+	h.ClientField = func(state unsafe.Pointer, name, value string) {
+		_ = (*Request)(state).Method
+		gohttpdbgSelfTestTouch([]byte(name + value))
+	}
+	h.ClientWroteHeaders = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	h.ClientWrote = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	h.ClientFirstByte = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
 		for _, f := range fields {
 			gohttpdbgSelfTestTouch([]byte(f))

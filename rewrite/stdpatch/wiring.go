@@ -74,6 +74,19 @@ func gohttpdbgWire() bool {
 			h1.WriteTrace = gohttpdbgclient.StdWriteTrace
 			gohttpdbgclient.UseStdWrite()
 		}
+		if h1.ClientEventsHooked && h1.AltHooked && h2.ClientEventsHooked {
+			h1.AltEnter = gohttpdbgclient.StdAltEnter
+			h1.AltLeave = gohttpdbgclient.StdAltLeave
+			h2.ClientState = gohttpdbgclient.StdH2State
+			h2.ClientStream = gohttpdbgclient.StdH2Stream
+			h2.ClientGetConn = gohttpdbgclient.StdGetConn
+			h2.ClientGotConn = gohttpdbgclient.StdH2GotConn
+			h2.ClientField = gohttpdbgclient.StdH2Field
+			h2.ClientWroteHeaders = gohttpdbgclient.StdH2WroteHeaders
+			h2.ClientWrote = gohttpdbgclient.StdH2Wrote
+			h2.ClientFirstByte = gohttpdbgclient.StdFirstByte
+			gohttpdbgclient.UseStdH2()
+		}
 	}
 	if h1.CaptureHooked {
 		h1.ClientStart = gohttpdbgclient.StdStart

@@ -1,0 +1,166 @@
+package client
+
+import (
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
+)
+
+// With the std patch's HTTP/2 event hooks, an HTTP/2 request at level 2
+// needs no trace either: net/http registers the request's state while its
+// HTTP/2 RoundTripper has it (StdAltEnter, StdAltLeave), and the HTTP/2
+// client finds it by the *http.Request it got (StdH2State) when the
+// request asks for a connection, gets one and makes its stream, which
+// then reports its header fields, write and first response byte to it.
+// The events are those of the trace (docs/PROBES.md): what net/http's
+// HTTP/2 client would hand httptrace, handed to the same code.
+
+var stdH2 atomic.Bool
+
+// UseStdH2 is called by the build's wiring when the patched net/http
+// hands requests' states to HTTP/2 (AltEnter) and its HTTP/2 client calls
+// the event hooks.
+func UseStdH2() { stdH2.Store(true) }
+
+// h2Reqs holds the states of requests an HTTP/2 RoundTripper is sending,
+// by *http.Request; h2Live counts them, so that the HTTP/2 hooks of a
+// request not registered (level 1) cost one load.
+var (
+	h2Reqs table.KeyTable[Request]
+	h2Live atomic.Int32
+)
+
+func reqKey(r *http.Request) uintptr { return uintptr(unsafe.Pointer(r)) }
+
+// StdAltEnter is the std patch's AltEnter hook: net/http hands req, whose
+// state is state, to its HTTP/2 RoundTripper. A request at level 2 is
+// registered, whether the std hooks or its trace report its events: the
+// HTTP/2 hooks that find a traced one learn that its host's streams
+// report to them (stdH2).
+func StdAltEnter(req *http.Request, state unsafe.Pointer) bool {
+	cr := (*Request)(state)
+	if cr == nil || cr.lvl2 == nil && cr.full == nil || !stdH2.Load() {
+		return false
+	}
+	if !h2Reqs.Put(reqKey(req), cr) {
+		return false // the same *http.Request sent twice at once: its trace, if any, reports
+	}
+	h2Live.Add(1)
+	return true
+}
+
+// StdAltLeave is the std patch's AltLeave hook.
+func StdAltLeave(req *http.Request) {
+	h2Reqs.Remove(reqKey(req))
+	h2Live.Add(-1)
+}
+
+// StdH2State is the std patch's HTTP/2 ClientState hook: the state the
+// HTTP/2 event hooks report to for req (an *http.Request net/http handed
+// to HTTP/2), nil for a request without one or one its trace reports.
+// It runs in the goroutine that sends the request, before RoundTrip
+// returns.
+func StdH2State(req any) unsafe.Pointer {
+	if h2Live.Load() == 0 {
+		return nil
+	}
+	r, _ := req.(*http.Request)
+	if r == nil {
+		return nil
+	}
+	cr := h2Reqs.Get(reqKey(r))
+	if cr == nil {
+		return nil
+	}
+	if cr.host != nil && !cr.host.h2Std.Load() {
+		cr.host.h2Std.Store(true)
+	}
+	if cr.lvl2 == nil {
+		return nil // traced
+	}
+	return unsafe.Pointer(cr)
+}
+
+// StdH2Stream is the std patch's HTTP/2 ClientStream hook: StdH2State
+// for a stream made for req, which reports its events until its write
+// (StdH2Wrote). It runs in the goroutine that sends the request.
+func StdH2Stream(req any) unsafe.Pointer {
+	s := StdH2State(req)
+	if cr := (*Request)(s); cr != nil {
+		cr.h2Ev = true
+		cr.mu.Lock()
+		cr.h2Streams++
+		cr.mu.Unlock()
+	}
+	return s
+}
+
+// StdH2Wrote is the std patch's HTTP/2 ClientWrote hook: as StdWrote,
+// and the stream's last use of the state, which may run after the
+// request is over; nothing of the state is read once mu is released.
+func StdH2Wrote(state unsafe.Pointer) {
+	cr := stdEventsOf(state)
+	if cr == nil {
+		return
+	}
+	cr.mu.Lock()
+	now := probes.Mono()
+	cr.lvl2.wrote = now
+	req := cr.body.Req
+	cr.h2Streams--
+	cr.mu.Unlock()
+	probes.JournalPhase(req, probes.PhaseWrote, now)
+}
+
+// h2Written says whether every HTTP/2 stream made for cr reported its
+// write: none uses cr any more.
+func (cr *Request) h2Written() bool {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return cr.h2Streams == 0
+}
+
+// StdH2GotConn is the std patch's HTTP/2 ClientGotConn hook: as the
+// trace's GotConn.
+func StdH2GotConn(state unsafe.Pointer, info httptrace.GotConnInfo) {
+	if cr := stdEventsOf(state); cr != nil {
+		cr.gotConnAt(info, time.Time{})
+	}
+}
+
+// StdH2Field is the std patch's HTTP/2 ClientField hook: a header field
+// as the encoder wrote it (the trace's WroteHeaderField).
+func StdH2Field(state unsafe.Pointer, name, value string) {
+	cr := stdEventsOf(state)
+	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	t := cr.lvl2
+	if t.hdr == nil {
+		t.hdr = make([]string, 0, 16) // a retry's: the event keeps the first ones
+	}
+	t.hdr = append(t.hdr, name, value)
+	t.hdrSize += len(name) + len(value) + 4
+	cr.mu.Unlock()
+}
+
+// StdH2WroteHeaders is the std patch's HTTP/2 ClientWroteHeaders hook:
+// header.request, with the fields StdH2Field collected.
+func StdH2WroteHeaders(state unsafe.Pointer) {
+	cr := stdEventsOf(state)
+	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
+		return
+	}
+	cr.mu.Lock()
+	fields, size := cr.lvl2.hdr, cr.lvl2.hdrSize
+	// The event keeps fields: a retry's are collected in a new slice.
+	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0
+	cr.mu.Unlock()
+	cr.emitHeaderRequest(fields, size)
+}
