@@ -10,9 +10,17 @@ import (
 // are in flight: an open-addressed table of atomic words, without a lock
 // or a runtime map, cheap enough for every request. A key that finds no
 // free slot is not stored (Put returns false).
+//
+// A key and its value share a slot: a request touches its slot three
+// times (Put, Get, Remove) at a place its Header's address picks, which
+// the caches rarely hold; apart, the key and the value were two misses.
 type KeyTable[T any] struct {
-	keys [1 << keyTableBits]atomic.Uintptr
-	vals [1 << keyTableBits]atomic.Pointer[T]
+	slots [1 << keyTableBits]keySlot[T]
+}
+
+type keySlot[T any] struct {
+	key atomic.Uintptr
+	val atomic.Pointer[T]
 }
 
 const (
@@ -40,14 +48,14 @@ func (t *KeyTable[T]) Put(k uintptr, v *T) bool {
 		return false
 	}
 	for j := 0; j < keyTableProbe; j++ {
-		if t.keys[keyTableSlot(k, j)].Load() == k {
+		if t.slots[keyTableSlot(k, j)].key.Load() == k {
 			return false
 		}
 	}
 	for j := 0; j < keyTableProbe; j++ {
 		i := keyTableSlot(k, j)
-		if t.keys[i].CompareAndSwap(0, k) {
-			t.vals[i].Store(v)
+		if t.slots[i].key.CompareAndSwap(0, k) {
+			t.slots[i].val.Store(v)
 			return true
 		}
 	}
@@ -60,7 +68,7 @@ func (t *KeyTable[T]) Has(k uintptr) bool {
 		return false
 	}
 	for j := 0; j < keyTableProbe; j++ {
-		if t.keys[keyTableSlot(k, j)].Load() == k {
+		if t.slots[keyTableSlot(k, j)].key.Load() == k {
 			return true
 		}
 	}
@@ -74,8 +82,8 @@ func (t *KeyTable[T]) Get(k uintptr) *T {
 	}
 	for j := 0; j < keyTableProbe; j++ {
 		i := keyTableSlot(k, j)
-		if t.keys[i].Load() == k {
-			return t.vals[i].Load()
+		if t.slots[i].key.Load() == k {
+			return t.slots[i].val.Load()
 		}
 	}
 	return nil
@@ -88,9 +96,9 @@ func (t *KeyTable[T]) Remove(k uintptr) {
 	}
 	for j := 0; j < keyTableProbe; j++ {
 		i := keyTableSlot(k, j)
-		if t.keys[i].Load() == k {
-			t.vals[i].Store(nil)
-			t.keys[i].CompareAndSwap(k, 0)
+		if t.slots[i].key.Load() == k {
+			t.slots[i].val.Store(nil)
+			t.slots[i].key.CompareAndSwap(k, 0)
 			return
 		}
 	}
