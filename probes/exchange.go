@@ -287,23 +287,38 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	return capture
 }
 
-// JournalConn records the connection a client request got.
-func JournalConn(id, conn uint64, reused bool, local, remote string, at int64) {
-	if s := lockedSlot(id); s != nil {
-		s.conn, s.reused, s.connNew, s.local, s.remote, s.gotConn = conn, reused, !reused, local, remote, at
-		s.mu.Unlock()
-	}
+// ClientConn is what a client request learned of its connection before
+// its response: the request carries it, and JournalClientResponse writes
+// it with the response, one lock of the record instead of one per hook.
+// Nothing reads a record before it is complete, so the record misses
+// nothing while the request is in flight.
+type ClientConn struct {
+	// Seen: the connection was reported (GotConn, or the HTTP/2 response's
+	// stream); the fields below are then the record's.
+	Seen   bool
+	Entry  *ConnEntry // the registry's, nil when it does not know the connection
+	Reused bool
+	At     int64 // Mono when the request got it; 0 when not seen
+	// Stream is the HTTP/2 stream the response came on, 0 if none; its
+	// connection is Entry's, or StreamConn when the record has none.
+	Stream     uint32
+	StreamConn uint64
 }
 
-// JournalStream records the connection and HTTP/2 stream a client
-// request's response came on (conn: kept if the record has one).
-func JournalStream(id, conn uint64, stream uint32) {
-	if s := lockedSlot(id); s != nil {
-		if s.conn == 0 {
-			s.conn = conn
+// setConnLocked writes c into the record.
+func (s *jslot) setConnLocked(c *ClientConn) {
+	if c.Seen {
+		s.conn, s.reused, s.connNew, s.gotConn = c.Entry.ID(), c.Reused, !c.Reused, c.At
+		s.local, s.remote = "", ""
+		if c.Entry != nil { // immutable once the entry is found
+			s.local, s.remote = c.Entry.info.Local, c.Entry.info.Remote
 		}
-		s.stream = stream
-		s.mu.Unlock()
+	}
+	if c.Stream != 0 {
+		if s.conn == 0 {
+			s.conn = c.StreamConn
+		}
+		s.stream = c.Stream
 	}
 }
 
@@ -348,16 +363,20 @@ func ServedHeaderSize(r *http.Request) int {
 }
 
 // JournalClientResponse records the outcome of client request id, sent
-// as req (via names the library frame that sent it, if any); done says
-// that it ends the exchange (no body to wait for). respHS is the
-// response's ResponseHeaderSize when the caller has it, else -1:
-// summing a header costs a walk of its map.
-func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, respHS int, err error, now int64, done bool) {
+// as req (via names the library frame that sent it, if any) on the
+// connection c says (nil: none reported); done says that it ends the
+// exchange (no body to wait for). respHS is the response's
+// ResponseHeaderSize when the caller has it, else -1: summing a header
+// costs a walk of its map.
+func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientConn, resp *http.Response, respHS int, err error, now int64, done bool) {
 	s := lockedSlot(id)
 	if s == nil {
 		return
 	}
 	s.via = via
+	if c != nil {
+		s.setConnLocked(c)
+	}
 	if err != nil {
 		s.err = err.Error()
 	}

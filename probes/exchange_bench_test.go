@@ -33,13 +33,15 @@ func BenchmarkJournalClient(b *testing.B) {
 		Header:        http.Header{"Content-Type": {"text/plain"}, "Content-Length": {"2"}, "Date": {"Fri, 04 Dec 2026 23:00:00 GMT"}},
 		ContentLength: 2, Body: http.NoBody}
 	resp.Body = nil // a body to wait for
+	ce := ConnFor(&stateConn{}, "client")
+	defer ce.Forget()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		id := NextReqID()
 		now := Mono()
 		JournalClientStart(id, now, "bench.go:1", req)
-		JournalConn(id, 1, true, "127.0.0.1:40000", "127.0.0.1:8080", now)
-		JournalClientResponse(id, "", req, resp, -1, nil, now, false)
+		c := ClientConn{Seen: true, Entry: ce, Reused: true, At: now}
+		JournalClientResponse(id, "", req, &c, resp, -1, nil, now, false)
 		JournalClientEnd(id, now, 2)
 	}
 }

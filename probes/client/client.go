@@ -71,6 +71,9 @@ type Request struct {
 	wasIdle  bool
 	idleTime time.Duration
 	full     *fullTrace // the full trace's state; nil with a light trace
+	// jconn is the connection as the journal's record gets it, with the
+	// response (Finish): one write of the record, not one per hook.
+	jconn probes.ClientConn
 
 	span *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 	// spanOnBody: the response body's end ends the span (BodyEnded).
@@ -207,7 +210,7 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		// the request does not pass getConn, so there is nothing for the
 		// std GotConn hook to find; a new connection still goes through
 		// the std Dial hook.
-		probes.JournalConn(cr.body.Req, 0, true, "", "", 0) // the journal knows it reuses one
+		cr.jconn.Seen, cr.jconn.Reused = true, true // the journal knows it reuses one
 	case std:
 		// The std patch reports the connection and traces dials itself,
 		// for the request net/http got from StdStart: copies made before
@@ -301,8 +304,11 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	if now == 0 {
 		now = probes.Mono()
 	}
+	cr.mu.Lock()
+	jc := cr.jconn
+	cr.mu.Unlock()
 	// The exchange ends here unless its body, now wrapped, ends it.
-	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, resp, hdrSize, err, now, resp == nil || !cr.hostHandedOff)
+	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &jc, resp, hdrSize, err, now, resp == nil || !cr.hostHandedOff)
 	if cr.span != nil {
 		cr.span.ClientOutcome(resp, err)
 		if cr.hostHandedOff {
