@@ -28,10 +28,13 @@ const (
 	keyTableProbe = 8 // slots looked at per key: a cache line or two
 )
 
-func keyTableSlot(k uintptr, j int) int {
-	h := uint64(k>>4) * 0x9E3779B97F4A7C15 >> (64 - keyTableBits)
-	return (int(h) + j) & (1<<keyTableBits - 1)
+// keyTableHome is the first slot k is looked for in; the next ones
+// follow it (keyTableMask wraps them).
+func keyTableHome(k uintptr) int {
+	return int(uint64(k>>4) * 0x9E3779B97F4A7C15 >> (64 - keyTableBits))
 }
+
+const keyTableMask = 1<<keyTableBits - 1
 
 // HeaderKey returns the identity of h, 0 for a nil map: the identity of a
 // request, whose Header map net/http makes once and the copies of the
@@ -47,13 +50,14 @@ func (t *KeyTable[T]) Put(k uintptr, v *T) bool {
 	if k == 0 {
 		return false
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		if t.slots[keyTableSlot(k, j)].key.Load() == k {
+		if t.slots[(h+j)&keyTableMask].key.Load() == k {
 			return false
 		}
 	}
 	for j := 0; j < keyTableProbe; j++ {
-		i := keyTableSlot(k, j)
+		i := (h + j) & keyTableMask
 		if t.slots[i].key.CompareAndSwap(0, k) {
 			t.slots[i].val.Store(v)
 			return true
@@ -67,8 +71,9 @@ func (t *KeyTable[T]) Has(k uintptr) bool {
 	if k == 0 {
 		return false
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		if t.slots[keyTableSlot(k, j)].key.Load() == k {
+		if t.slots[(h+j)&keyTableMask].key.Load() == k {
 			return true
 		}
 	}
@@ -80,8 +85,9 @@ func (t *KeyTable[T]) Get(k uintptr) *T {
 	if k == 0 {
 		return nil
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		i := keyTableSlot(k, j)
+		i := (h + j) & keyTableMask
 		if t.slots[i].key.Load() == k {
 			return t.slots[i].val.Load()
 		}
@@ -94,8 +100,9 @@ func (t *KeyTable[T]) Remove(k uintptr) {
 	if k == 0 {
 		return
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		i := keyTableSlot(k, j)
+		i := (h + j) & keyTableMask
 		if t.slots[i].key.Load() == k {
 			t.slots[i].val.Store(nil)
 			t.slots[i].key.CompareAndSwap(k, 0)
