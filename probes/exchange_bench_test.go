@@ -46,6 +46,31 @@ func BenchmarkJournalClient(b *testing.B) {
 	}
 }
 
+// BenchmarkJournalParallel is client exchanges recorded from every P at
+// once, as a client and a server in one process record theirs: the ids,
+// shared, interleave, and requests in flight together hold neighbouring
+// slots.
+func BenchmarkJournalParallel(b *testing.B) {
+	benchJournal(b)
+	u, _ := url.Parse("http://127.0.0.1:8080/x")
+	req := &http.Request{Method: "GET", URL: u, Header: http.Header{}, Host: u.Host}
+	resp := &http.Response{StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1,
+		Header: http.Header{"Content-Length": {"2"}}, ContentLength: 2}
+	ce := ConnFor(&stateConn{}, "client")
+	defer ce.Forget()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := NextReqID()
+			now := Mono()
+			JournalClientStart(id, now, "bench.go:1", req)
+			c := ClientConn{Seen: true, Entry: ce, Reused: true, At: now}
+			JournalClientResponse(id, "", req, &c, resp, 40, nil, now, false)
+			JournalClientEnd(id, now, 2)
+		}
+	})
+}
+
 // BenchmarkJournalServer is a served exchange: started, its handler
 // returned.
 func BenchmarkJournalServer(b *testing.B) {

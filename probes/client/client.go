@@ -71,9 +71,14 @@ type Request struct {
 	wasIdle  bool
 	idleTime time.Duration
 	full     *fullTrace // the full trace's state; nil with a light trace
-	// jconn is the connection as the journal's record gets it, with the
-	// response (Finish): one write of the record, not one per hook.
-	jconn probes.ClientConn
+	// The connection as the journal's record gets it with the response
+	// (Finish, journalConn): one write of the record, not one per hook.
+	// jseen: GotConn or the HTTP/2 stream named it; jreused may differ
+	// from reused (a kept HTTP/2 connection, known before it is named).
+	jce     *probes.ConnEntry
+	jseen   bool
+	jreused bool
+	stream  uint32 // the response's HTTP/2 stream, 0 if none
 
 	span *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 	// spanOnBody: the response body's end ends the span (BodyEnded).
@@ -210,7 +215,7 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		// the request does not pass getConn, so there is nothing for the
 		// std GotConn hook to find; a new connection still goes through
 		// the std Dial hook.
-		cr.jconn.Seen, cr.jconn.Reused = true, true // the journal knows it reuses one
+		cr.jseen, cr.jreused = true, true // the journal knows it reuses one
 	case std:
 		// The std patch reports the connection and traces dials itself,
 		// for the request net/http got from StdStart: copies made before
@@ -304,9 +309,7 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	if now == 0 {
 		now = probes.Mono()
 	}
-	cr.mu.Lock()
-	jc := cr.jconn
-	cr.mu.Unlock()
+	jc := cr.journalConn()
 	// The exchange ends here unless its body, now wrapped, ends it.
 	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &jc, resp, hdrSize, err, now, resp == nil || !cr.hostHandedOff)
 	if cr.span != nil {
@@ -323,6 +326,13 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	if cr.host != nil && !cr.hostHandedOff {
 		cr.host.end()
 	}
+}
+
+// journalConn is the connection as the journal's record gets it.
+func (cr *Request) journalConn() probes.ClientConn {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return probes.ClientConn{Seen: cr.jseen, Entry: cr.jce, Reused: cr.jreused, At: cr.gotConn, Stream: cr.stream, StreamConn: cr.conn}
 }
 
 // wrapBody wraps resp.Body (the body probe), whose end then ends the

@@ -81,7 +81,7 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time) {
 	}
 	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
 	cr.gotConn = got
-	cr.jconn.Seen, cr.jconn.Entry, cr.jconn.Reused, cr.jconn.At = true, ce, info.Reused, got
+	cr.jseen, cr.jce, cr.jreused = true, ce, info.Reused
 	var getConn int64
 	if cr.lvl2 != nil {
 		getConn = cr.lvl2.getConn

@@ -335,9 +335,9 @@ func (cr *Request) h2Stream(resp *http.Response) {
 	}
 	if !gotConn {
 		cr.reused = reused
-		cr.jconn = probes.ClientConn{Seen: true, Entry: ce, Reused: reused}
+		cr.jseen, cr.jce, cr.jreused = true, ce, reused
 	}
-	cr.jconn.Stream, cr.jconn.StreamConn = stream, cr.conn
+	cr.stream = stream
 	cr.mu.Unlock()
 	if !gotConn && cr.host != nil {
 		if reused {
