@@ -111,8 +111,14 @@ const (
 // The level-2 header buffers and the diagnostic names, which few
 // exchanges need, sit beside the lock, out of jrec, and are reused by
 // the slot's next exchanges.
+//
+// The collector scans every slot on every cycle, and follows each
+// pointer into the heap it finds: in a small program, the journal is
+// most of what it marks. A slot therefore holds few such pointers: the
+// lock is in it, the host is the URL's, and the usual methods, schemes
+// and protocol names are constants (staticName), not a request's bytes.
 type jslot struct {
-	mu      *sync.Mutex // in journal.locks; never rewritten
+	mu      sync.Mutex
 	reqHdr  []HeaderField
 	respHdr []HeaderField
 	diags   *jdiags // nil until the slot's first diagnostic
@@ -140,8 +146,7 @@ type jrec struct {
 	site    string
 	via     string
 	method  string
-	u       url.URL
-	host    string
+	u       url.URL // its Host is the exchange's host
 	proto   string
 	err     string
 	conn    uint64
@@ -200,13 +205,38 @@ func currentJournal() *journal {
 	return theJournal.Load()
 }
 
-func newJournal(n int) *journal {
-	j := &journal{slots: make([]jslot, n)}
-	locks := make([]sync.Mutex, n)
-	for i := range j.slots {
-		j.slots[i].mu = &locks[i]
+func newJournal(n int) *journal { return &journal{slots: make([]jslot, n)} }
+
+// staticName returns s, as a constant when it is a usual method, scheme
+// or protocol name (see jslot).
+func staticName(s string) string {
+	switch s {
+	case "GET":
+		return "GET"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "HEAD":
+		return "HEAD"
+	case "PATCH":
+		return "PATCH"
+	case "OPTIONS":
+		return "OPTIONS"
+	case "http":
+		return "http"
+	case "https":
+		return "https"
+	case "HTTP/1.1":
+		return "HTTP/1.1"
+	case "HTTP/1.0":
+		return "HTTP/1.0"
+	case "HTTP/2.0":
+		return "HTTP/2.0"
 	}
-	return j
+	return s
 }
 
 // lockedSlot returns exchange id's slot, locked, or nil when there is no
@@ -266,7 +296,8 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		return false
 	}
 	s := j.claim(id, false, start)
-	s.site, s.method, s.u, s.host = site, req.Method, *req.URL, req.URL.Host
+	s.site, s.method, s.u = site, staticName(req.Method), *req.URL
+	s.u.Scheme = staticName(s.u.Scheme)
 	s.reqBS = req.ContentLength
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
@@ -440,7 +471,7 @@ func protoName(major int, proto string, clear bool) string {
 		}
 		return "h2"
 	}
-	return proto
+	return staticName(proto)
 }
 
 // JournalServerStart opens the record of server request id, which came
@@ -454,7 +485,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		return false
 	}
 	s := j.claim(id, true, start)
-	s.site, s.method, s.u, s.host, s.stream = site, r.Method, *r.URL, r.Host, stream
+	s.site, s.method, s.u, s.stream = site, staticName(r.Method), *r.URL, stream
 	s.proto = protoName(r.ProtoMajor, r.Proto, r.TLS == nil)
 	s.remote = r.RemoteAddr
 	if ce != nil {
@@ -576,7 +607,7 @@ func ms(ns int64) float64 {
 // export renders the slot as an Exchange; s.mu is held.
 func (s *jslot) export() Exchange {
 	x := Exchange{ID: s.id, Side: "client", Site: s.site, Via: s.via, Start: WallAt(s.start), Method: s.method,
-		Host: s.host, Proto: s.proto, Status: s.status, Error: s.err, Conn: s.conn, Stream: s.stream, Reused: s.reused,
+		Host: s.u.Host, Proto: s.proto, Status: s.status, Error: s.err, Conn: s.conn, Stream: s.stream, Reused: s.reused,
 		Remote: s.remote, Local: s.local, RequestHeaderSize: s.reqHS, ResponseHeaderSize: s.respHS,
 		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
 	u := s.u
