@@ -331,8 +331,9 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 // journalConn is the connection as the journal's record gets it.
 func (cr *Request) journalConn() probes.ClientConn {
 	cr.mu.Lock()
-	defer cr.mu.Unlock()
-	return probes.ClientConn{Seen: cr.jseen, Entry: cr.jce, Reused: cr.jreused, At: cr.gotConn, Stream: cr.stream, StreamConn: cr.conn}
+	c := probes.ClientConn{Seen: cr.jseen, Entry: cr.jce, Reused: cr.jreused, At: cr.gotConn, Stream: cr.stream, StreamConn: cr.conn}
+	cr.mu.Unlock()
+	return c
 }
 
 // wrapBody wraps resp.Body (the body probe), whose end then ends the
