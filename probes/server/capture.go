@@ -105,7 +105,7 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 			site = hs
 		}
 	}
-	serve(h, site, s, w, r)
+	ServeHTTP(h, site, w, r)
 }
 
 // SitedHandler is implemented by the call-site wrappers' handlers: the

@@ -176,7 +176,6 @@ type serverRequest struct {
 	conn  uint64
 	start int64 // mono
 	r     *http.Request
-	srv   *http.Server // the server, when the std patch said (StdServe), else nil
 	// flight is the gc probe's record of the request (used when the gc
 	// probe is on): part of the request's state, which is recycled.
 	// body is its request body's state, nil when the body is not watched;
@@ -241,18 +240,12 @@ var requests = sync.Pool{New: func() any { return new(serverRequest) }}
 // on a fresh goroutine with a small stack, which a deeper wrapper would
 // make grow on every request.
 func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
-	serve(h, site, nil, w, r)
-}
-
-// serve is ServeHTTP for a request served by srv, nil when the caller
-// does not know the server (its context says).
-func serve(h http.Handler, site string, srv *http.Server, w http.ResponseWriter, r *http.Request) {
 	hl, bl, gl := probes.Level(probes.Header), probes.Level(probes.Body), probes.Level(probes.GC)
 	if hl|bl|gl == 0 {
 		h.ServeHTTP(w, r)
 		return
 	}
-	sr := startServe(site, srv, w, r)
+	sr := startServe(site, w, r)
 	if sr == nil {
 		h.ServeHTTP(w, r)
 		return
@@ -280,7 +273,7 @@ func unfollow(k uintptr) { following.Remove(k) }
 // already does.
 //
 //go:noinline
-func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Request) *serverRequest {
+func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequest {
 	k := table.HeaderKey(r.Header)
 	if following.Has(k) {
 		// An inner wrapper: the registration's site names the handler
@@ -297,7 +290,6 @@ func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Re
 	ce, _ := r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
 	sr := requests.Get().(*serverRequest) // zero (see end)
 	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), ce.RequestStart(r.ProtoMajor == 1), r, k, w
-	sr.srv = srv
 	if r.ProtoMajor == 2 && ce != nil {
 		ce.CountRequest() // see serverConnState
 	}
@@ -474,11 +466,7 @@ func (sr *serverRequest) requestHeaders(size int) {
 		sr.emitRequestHeaders(size)
 	}
 	limit := int64(http.DefaultMaxHeaderBytes)
-	s := sr.srv
-	if s == nil { // a walk of the request's context
-		s, _ = r.Context().Value(http.ServerContextKey).(*http.Server)
-	}
-	if s != nil && s.MaxHeaderBytes > 0 {
+	if s, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && s.MaxHeaderBytes > 0 {
 		limit = int64(s.MaxHeaderBytes)
 	}
 	if int64(size)*10 >= limit*9 {
