@@ -113,8 +113,8 @@ const (
 // the slot's next exchanges.
 //
 // The collector scans every slot on every cycle, and follows each
-// pointer into the heap it finds: in a small program, the journal is
-// most of what it marks. A slot therefore holds few such pointers: the
+// pointer into the heap it finds: in a small program the journal is a
+// large part of what it marks. A slot therefore holds few such pointers: the
 // lock is in it, the host is the URL's, and the usual methods, schemes
 // and protocol names are constants (staticName), not a request's bytes.
 type jslot struct {
