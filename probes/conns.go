@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 	"weak"
 
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
@@ -150,11 +151,10 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 	if c == nil {
 		return nil
 	}
-	v := reflect.ValueOf(c)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
+	key := connKeyOf(c)
+	if key == 0 {
 		return nil
 	}
-	key := v.Pointer()
 	if e := connsFast.Get(key); e != nil && (side == "" || e.sideSet.Load()) {
 		return e
 	}
@@ -186,6 +186,24 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 	conns[key] = e
 	connsFast.Put(key, e)
 	return e
+}
+
+// connKeyOf returns the address c points to, 0 when c is not a non-nil
+// pointer. The connections net/http hands over are looked up on every
+// request (GotConn, ConnState twice): their types are told apart without
+// reflect.
+func connKeyOf(c net.Conn) uintptr {
+	switch p := c.(type) {
+	case *net.TCPConn:
+		return uintptr(unsafe.Pointer(p))
+	case *tls.Conn:
+		return uintptr(unsafe.Pointer(p))
+	}
+	v := reflect.ValueOf(c)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return 0
+	}
+	return v.Pointer()
 }
 
 // watchConn forgets e when p is collected (keys are addresses, so a later

@@ -111,8 +111,14 @@ const (
 // The level-2 header buffers and the diagnostic names, which few
 // exchanges need, sit beside the lock, out of jrec, and are reused by
 // the slot's next exchanges.
+//
+// The collector scans every slot on every cycle, and follows each
+// pointer into the heap it finds: in a small program the journal is a
+// large part of what it marks. A slot therefore holds few such pointers: the
+// lock is in it, the host is the URL's, and the usual methods, schemes
+// and protocol names are constants (staticName), not a request's bytes.
 type jslot struct {
-	mu      *sync.Mutex // in journal.locks; never rewritten
+	mu      sync.Mutex
 	reqHdr  []HeaderField
 	respHdr []HeaderField
 	diags   *jdiags // nil until the slot's first diagnostic
@@ -140,8 +146,7 @@ type jrec struct {
 	site    string
 	via     string
 	method  string
-	u       url.URL
-	host    string
+	u       url.URL // its Host is the exchange's host
 	proto   string
 	err     string
 	conn    uint64
@@ -200,13 +205,38 @@ func currentJournal() *journal {
 	return theJournal.Load()
 }
 
-func newJournal(n int) *journal {
-	j := &journal{slots: make([]jslot, n)}
-	locks := make([]sync.Mutex, n)
-	for i := range j.slots {
-		j.slots[i].mu = &locks[i]
+func newJournal(n int) *journal { return &journal{slots: make([]jslot, n)} }
+
+// staticName returns s, as a constant when it is a usual method, scheme
+// or protocol name (see jslot).
+func staticName(s string) string {
+	switch s {
+	case "GET":
+		return "GET"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "HEAD":
+		return "HEAD"
+	case "PATCH":
+		return "PATCH"
+	case "OPTIONS":
+		return "OPTIONS"
+	case "http":
+		return "http"
+	case "https":
+		return "https"
+	case "HTTP/1.1":
+		return "HTTP/1.1"
+	case "HTTP/1.0":
+		return "HTTP/1.0"
+	case "HTTP/2.0":
+		return "HTTP/2.0"
 	}
-	return j
+	return s
 }
 
 // lockedSlot returns exchange id's slot, locked, or nil when there is no
@@ -266,7 +296,8 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		return false
 	}
 	s := j.claim(id, false, start)
-	s.site, s.method, s.u, s.host = site, req.Method, *req.URL, req.URL.Host
+	s.site, s.method, s.u = site, staticName(req.Method), *req.URL
+	s.u.Scheme = staticName(s.u.Scheme)
 	s.reqBS = req.ContentLength
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
@@ -287,23 +318,38 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	return capture
 }
 
-// JournalConn records the connection a client request got.
-func JournalConn(id, conn uint64, reused bool, local, remote string, at int64) {
-	if s := lockedSlot(id); s != nil {
-		s.conn, s.reused, s.connNew, s.local, s.remote, s.gotConn = conn, reused, !reused, local, remote, at
-		s.mu.Unlock()
-	}
+// ClientConn is what a client request learned of its connection before
+// its response: the request carries it, and JournalClientResponse writes
+// it with the response, one lock of the record instead of one per hook.
+// Nothing reads a record before it is complete, so the record misses
+// nothing while the request is in flight.
+type ClientConn struct {
+	// Seen: the connection was reported (GotConn, or the HTTP/2 response's
+	// stream); the fields below are then the record's.
+	Seen   bool
+	Entry  *ConnEntry // the registry's, nil when it does not know the connection
+	Reused bool
+	At     int64 // Mono when the request got it; 0 when not seen
+	// Stream is the HTTP/2 stream the response came on, 0 if none; its
+	// connection is Entry's, or StreamConn when the record has none.
+	Stream     uint32
+	StreamConn uint64
 }
 
-// JournalStream records the connection and HTTP/2 stream a client
-// request's response came on (conn: kept if the record has one).
-func JournalStream(id, conn uint64, stream uint32) {
-	if s := lockedSlot(id); s != nil {
-		if s.conn == 0 {
-			s.conn = conn
+// setConnLocked writes c into the record.
+func (s *jslot) setConnLocked(c *ClientConn) {
+	if c.Seen {
+		s.conn, s.reused, s.connNew, s.gotConn = c.Entry.ID(), c.Reused, !c.Reused, c.At
+		s.local, s.remote = "", ""
+		if c.Entry != nil { // immutable once the entry is found
+			s.local, s.remote = c.Entry.info.Local, c.Entry.info.Remote
 		}
-		s.stream = stream
-		s.mu.Unlock()
+	}
+	if c.Stream != 0 {
+		if s.conn == 0 {
+			s.conn = c.StreamConn
+		}
+		s.stream = c.Stream
 	}
 }
 
@@ -348,16 +394,20 @@ func ServedHeaderSize(r *http.Request) int {
 }
 
 // JournalClientResponse records the outcome of client request id, sent
-// as req (via names the library frame that sent it, if any); done says
-// that it ends the exchange (no body to wait for). respHS is the
-// response's ResponseHeaderSize when the caller has it, else -1:
-// summing a header costs a walk of its map.
-func JournalClientResponse(id uint64, via string, req *http.Request, resp *http.Response, respHS int, err error, now int64, done bool) {
+// as req (via names the library frame that sent it, if any) on the
+// connection c says (nil: none reported); done says that it ends the
+// exchange (no body to wait for). respHS is the response's
+// ResponseHeaderSize when the caller has it, else -1: summing a header
+// costs a walk of its map.
+func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientConn, resp *http.Response, respHS int, err error, now int64, done bool) {
 	s := lockedSlot(id)
 	if s == nil {
 		return
 	}
 	s.via = via
+	if c != nil {
+		s.setConnLocked(c)
+	}
 	if err != nil {
 		s.err = err.Error()
 	}
@@ -421,7 +471,7 @@ func protoName(major int, proto string, clear bool) string {
 		}
 		return "h2"
 	}
-	return proto
+	return staticName(proto)
 }
 
 // JournalServerStart opens the record of server request id, which came
@@ -435,7 +485,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		return false
 	}
 	s := j.claim(id, true, start)
-	s.site, s.method, s.u, s.host, s.stream = site, r.Method, *r.URL, r.Host, stream
+	s.site, s.method, s.u, s.stream = site, staticName(r.Method), *r.URL, stream
 	s.proto = protoName(r.ProtoMajor, r.Proto, r.TLS == nil)
 	s.remote = r.RemoteAddr
 	if ce != nil {
@@ -557,7 +607,7 @@ func ms(ns int64) float64 {
 // export renders the slot as an Exchange; s.mu is held.
 func (s *jslot) export() Exchange {
 	x := Exchange{ID: s.id, Side: "client", Site: s.site, Via: s.via, Start: WallAt(s.start), Method: s.method,
-		Host: s.host, Proto: s.proto, Status: s.status, Error: s.err, Conn: s.conn, Stream: s.stream, Reused: s.reused,
+		Host: s.u.Host, Proto: s.proto, Status: s.status, Error: s.err, Conn: s.conn, Stream: s.stream, Reused: s.reused,
 		Remote: s.remote, Local: s.local, RequestHeaderSize: s.reqHS, ResponseHeaderSize: s.respHS,
 		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
 	u := s.u

@@ -33,15 +33,42 @@ func BenchmarkJournalClient(b *testing.B) {
 		Header:        http.Header{"Content-Type": {"text/plain"}, "Content-Length": {"2"}, "Date": {"Fri, 04 Dec 2026 23:00:00 GMT"}},
 		ContentLength: 2, Body: http.NoBody}
 	resp.Body = nil // a body to wait for
+	ce := ConnFor(&stateConn{}, "client")
+	defer ce.Forget()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		id := NextReqID()
 		now := Mono()
 		JournalClientStart(id, now, "bench.go:1", req)
-		JournalConn(id, 1, true, "127.0.0.1:40000", "127.0.0.1:8080", now)
-		JournalClientResponse(id, "", req, resp, -1, nil, now, false)
+		c := ClientConn{Seen: true, Entry: ce, Reused: true, At: now}
+		JournalClientResponse(id, "", req, &c, resp, -1, nil, now, false)
 		JournalClientEnd(id, now, 2)
 	}
+}
+
+// BenchmarkJournalParallel is client exchanges recorded from every P at
+// once, as a client and a server in one process record theirs: the ids,
+// shared, interleave, and requests in flight together hold neighbouring
+// slots.
+func BenchmarkJournalParallel(b *testing.B) {
+	benchJournal(b)
+	u, _ := url.Parse("http://127.0.0.1:8080/x")
+	req := &http.Request{Method: "GET", URL: u, Header: http.Header{}, Host: u.Host}
+	resp := &http.Response{StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1,
+		Header: http.Header{"Content-Length": {"2"}}, ContentLength: 2}
+	ce := ConnFor(&stateConn{}, "client")
+	defer ce.Forget()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := NextReqID()
+			now := Mono()
+			JournalClientStart(id, now, "bench.go:1", req)
+			c := ClientConn{Seen: true, Entry: ce, Reused: true, At: now}
+			JournalClientResponse(id, "", req, &c, resp, 40, nil, now, false)
+			JournalClientEnd(id, now, 2)
+		}
+	})
 }
 
 // BenchmarkJournalServer is a served exchange: started, its handler

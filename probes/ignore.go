@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"crypto/tls"
 	"net"
 	"reflect"
 	"sync"
@@ -57,11 +58,17 @@ func IgnoreConn(c net.Conn) (forget func()) {
 // registered with IgnoreConn). Hooks that receive a raw net.Conn from the
 // std patch or from ConnState call it before reporting anything.
 func Ignored(c net.Conn) bool {
-	if c == nil {
+	switch c.(type) {
+	case nil:
 		return false
-	}
-	if _, ok := c.(RuntimeConn); ok {
-		return true
+	case *net.TCPConn, *tls.Conn:
+		// Not a RuntimeConn: told by their type alone, where the
+		// interface assertion looks up a method table on every
+		// connection state change.
+	default:
+		if _, ok := c.(RuntimeConn); ok {
+			return true
+		}
 	}
 	if ignoredN.Load() == 0 || !reflect.TypeOf(c).Comparable() {
 		return false

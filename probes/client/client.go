@@ -71,6 +71,14 @@ type Request struct {
 	wasIdle  bool
 	idleTime time.Duration
 	full     *fullTrace // the full trace's state; nil with a light trace
+	// The connection as the journal's record gets it with the response
+	// (Finish, journalConn): one write of the record, not one per hook.
+	// jseen: GotConn or the HTTP/2 stream named it; jreused may differ
+	// from reused (a kept HTTP/2 connection, known before it is named).
+	jce     *probes.ConnEntry
+	jseen   bool
+	jreused bool
+	stream  uint32 // the response's HTTP/2 stream, 0 if none
 
 	span *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 	// spanOnBody: the response body's end ends the span (BodyEnded).
@@ -215,7 +223,7 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		// the request does not pass getConn, so there is nothing for the
 		// std GotConn hook to find; a new connection still goes through
 		// the std Dial hook.
-		probes.JournalConn(cr.body.Req, 0, true, "", "", 0) // the journal knows it reuses one
+		cr.jseen, cr.jreused = true, true // the journal knows it reuses one
 	case std:
 		// The std patch reports the connection and traces dials itself,
 		// for the request net/http got from StdStart: copies made before
@@ -309,8 +317,9 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	if now == 0 {
 		now = probes.Mono()
 	}
+	jc := cr.journalConn()
 	// The exchange ends here unless its body, now wrapped, ends it.
-	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, resp, hdrSize, err, now, resp == nil || !cr.hostHandedOff)
+	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &jc, resp, hdrSize, err, now, resp == nil || !cr.hostHandedOff)
 	if cr.span != nil {
 		cr.span.ClientOutcome(resp, err)
 		if cr.hostHandedOff {
@@ -325,6 +334,14 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	if cr.host != nil && !cr.hostHandedOff {
 		cr.host.end()
 	}
+}
+
+// journalConn is the connection as the journal's record gets it.
+func (cr *Request) journalConn() probes.ClientConn {
+	cr.mu.Lock()
+	c := probes.ClientConn{Seen: cr.jseen, Entry: cr.jce, Reused: cr.jreused, At: cr.gotConn, Stream: cr.stream, StreamConn: cr.conn}
+	cr.mu.Unlock()
+	return c
 }
 
 // wrapBody wraps resp.Body (the body probe), whose end then ends the

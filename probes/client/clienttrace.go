@@ -81,6 +81,7 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time) {
 	}
 	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
 	cr.gotConn = got
+	cr.jseen, cr.jce, cr.jreused = true, ce, info.Reused
 	var getConn int64
 	if cr.lvl2 != nil {
 		getConn = cr.lvl2.getConn
@@ -88,11 +89,6 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time) {
 		getConn = cr.full.getConn
 	}
 	cr.mu.Unlock()
-	if ce != nil {
-		probes.JournalConn(cr.body.Req, ce.ID(), info.Reused, ce.Local(), ce.Remote(), got)
-	} else {
-		probes.JournalConn(cr.body.Req, 0, info.Reused, "", "", got)
-	}
 	if ce != nil {
 		if !info.Reused {
 			ce.NoteTLS(info.Conn) // a new connection is handed over dialed and shaken

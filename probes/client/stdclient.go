@@ -335,12 +335,10 @@ func (cr *Request) h2Stream(resp *http.Response) {
 	}
 	c, stream := b.GohttpdbgStream()
 	ce := probes.ConnFor(c, "client")
-	var local, remote string
 	if ce != nil {
 		// Its turns to active tell nothing of an HTTP/2 connection's
 		// requests: its responses do (and override those turns).
 		ce.CountRequest()
-		local, remote = ce.Local(), ce.Remote()
 	}
 	reused := stream != 1 // stream 1 is the request its connection was dialed for
 	cr.mu.Lock()
@@ -350,18 +348,15 @@ func (cr *Request) h2Stream(resp *http.Response) {
 	}
 	if !gotConn {
 		cr.reused = reused
+		cr.jseen, cr.jce, cr.jreused = true, ce, reused
 	}
-	conn := cr.conn
+	cr.stream = stream
 	cr.mu.Unlock()
-	if !gotConn {
-		probes.JournalConn(cr.body.Req, conn, reused, local, remote, 0)
-		if cr.host != nil {
-			if reused {
-				cr.host.reused()
-			} else {
-				cr.newConn(c, probes.Level(probes.Dial))
-			}
+	if !gotConn && cr.host != nil {
+		if reused {
+			cr.host.reused()
+		} else {
+			cr.newConn(c, probes.Level(probes.Dial))
 		}
 	}
-	probes.JournalStream(cr.body.Req, conn, stream)
 }

@@ -19,17 +19,44 @@ import (
 // serverSite is what the probes know of a server: the site that started
 // it, or that it is the runtime's own.
 type serverSite struct {
-	site    string
-	runtime bool
+	srv  *http.Server
+	site string
+	// runtime: the server is the runtime's own (Ignore), not followed.
+	runtime atomic.Bool
 	// connState: the latest ConnState composition of the probes on the
 	// server, the one that reports (composeConnState).
 	connState atomic.Pointer[connStateMark]
 }
 
-var servers sync.Map // *http.Server → *serverSite
+var (
+	servers sync.Map // *http.Server → *serverSite
+	// lastServer is the latest server StdServe looked up: a program
+	// serves most of its requests from one server, and the map's lookup
+	// (a hash of the key's interface) costs every request about a
+	// hundred nanoseconds. An entry is never replaced in servers, so a
+	// cached one stays right.
+	lastServer atomic.Pointer[serverSite]
+)
 
 // Ignore excludes s (the admin socket's server) from the probes.
-func Ignore(s *http.Server) { servers.Store(s, &serverSite{runtime: true}) }
+func Ignore(s *http.Server) {
+	v, _ := servers.LoadOrStore(s, &serverSite{srv: s})
+	v.(*serverSite).runtime.Store(true)
+}
+
+// lookupServer returns what the probes know of s, nil if nothing.
+func lookupServer(s *http.Server) *serverSite {
+	if p := lastServer.Load(); p != nil && p.srv == s {
+		return p
+	}
+	v, ok := servers.Load(s)
+	if !ok {
+		return nil
+	}
+	p := v.(*serverSite)
+	lastServer.Store(p)
+	return p
+}
 
 // noteServer records the site of s, unless it has one already (a
 // rewritten &http.Server{} literal's beats a stack's).
@@ -37,7 +64,7 @@ func noteServer(s *http.Server, site string) *serverSite {
 	if s == nil {
 		return nil
 	}
-	v, _ := servers.LoadOrStore(s, &serverSite{site: site})
+	v, _ := servers.LoadOrStore(s, &serverSite{srv: s, site: site})
 	return v.(*serverSite)
 }
 
@@ -46,7 +73,7 @@ func noteServer(s *http.Server, site string) *serverSite {
 // attributed to the main-module line that started it, and its
 // connections get the probes' ConnState and ConnContext hooks.
 func StdServeStart(s *http.Server, l net.Listener) {
-	if v, ok := servers.Load(s); ok && v.(*serverSite).runtime {
+	if ss := lookupServer(s); ss != nil && ss.runtime.Load() {
 		return
 	}
 	si := probes.CallerSite(2)
@@ -62,9 +89,8 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		return
 	}
 	site := ""
-	if v, ok := servers.Load(s); ok {
-		ss := v.(*serverSite)
-		if ss.runtime {
+	if ss := lookupServer(s); ss != nil {
+		if ss.runtime.Load() {
 			h.ServeHTTP(w, r)
 			return
 		}

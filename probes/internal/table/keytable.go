@@ -11,9 +11,17 @@ import (
 // are in flight: an open-addressed table of atomic words, without a lock
 // or a runtime map, cheap enough for every request. A key that finds no
 // free slot is not stored (Put returns false).
+//
+// A key and its value share a slot: a request touches its slot three
+// times (Put, Get, Remove) at a place its Header's address picks, which
+// the caches rarely hold; apart, the key and the value were two misses.
 type KeyTable[T any] struct {
-	keys [1 << keyTableBits]atomic.Uintptr
-	vals [1 << keyTableBits]atomic.Pointer[T]
+	slots [1 << keyTableBits]keySlot[T]
+}
+
+type keySlot[T any] struct {
+	key atomic.Uintptr
+	val atomic.Pointer[T]
 }
 
 const (
@@ -21,10 +29,13 @@ const (
 	keyTableProbe = 8 // slots looked at per key: a cache line or two
 )
 
-func keyTableSlot(k uintptr, j int) int {
-	h := uint64(k>>4) * 0x9E3779B97F4A7C15 >> (64 - keyTableBits)
-	return (int(h) + j) & (1<<keyTableBits - 1)
+// keyTableHome is the first slot k is looked for in; the next ones
+// follow it (keyTableMask wraps them).
+func keyTableHome(k uintptr) int {
+	return int(uint64(k>>4) * 0x9E3779B97F4A7C15 >> (64 - keyTableBits))
 }
+
+const keyTableMask = 1<<keyTableBits - 1
 
 // HeaderKey returns the identity of h, 0 for a nil map: the identity of a
 // request, whose Header map net/http makes once and the copies of the
@@ -40,15 +51,16 @@ func (t *KeyTable[T]) Put(k uintptr, v *T) bool {
 	if k == 0 {
 		return false
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		if t.keys[keyTableSlot(k, j)].Load() == k {
+		if t.slots[(h+j)&keyTableMask].key.Load() == k {
 			return false
 		}
 	}
 	for j := 0; j < keyTableProbe; j++ {
-		i := keyTableSlot(k, j)
-		if t.keys[i].CompareAndSwap(0, k) {
-			t.vals[i].Store(v)
+		i := (h + j) & keyTableMask
+		if t.slots[i].key.CompareAndSwap(0, k) {
+			t.slots[i].val.Store(v)
 			return true
 		}
 	}
@@ -60,8 +72,9 @@ func (t *KeyTable[T]) Has(k uintptr) bool {
 	if k == 0 {
 		return false
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		if t.keys[keyTableSlot(k, j)].Load() == k {
+		if t.slots[(h+j)&keyTableMask].key.Load() == k {
 			return true
 		}
 	}
@@ -73,10 +86,11 @@ func (t *KeyTable[T]) Get(k uintptr) *T {
 	if k == 0 {
 		return nil
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		i := keyTableSlot(k, j)
-		if t.keys[i].Load() == k {
-			return t.vals[i].Load()
+		i := (h + j) & keyTableMask
+		if t.slots[i].key.Load() == k {
+			return t.slots[i].val.Load()
 		}
 	}
 	return nil
@@ -87,11 +101,12 @@ func (t *KeyTable[T]) Remove(k uintptr) {
 	if k == 0 {
 		return
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		i := keyTableSlot(k, j)
-		if t.keys[i].Load() == k {
-			t.vals[i].Store(nil)
-			t.keys[i].CompareAndSwap(k, 0)
+		i := (h + j) & keyTableMask
+		if t.slots[i].key.Load() == k {
+			t.slots[i].val.Store(nil)
+			t.slots[i].key.CompareAndSwap(k, 0)
 			return
 		}
 	}

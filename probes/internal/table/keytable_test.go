@@ -41,8 +41,8 @@ func TestKeyTableOnce(t *testing.T) {
 	for i := range others {
 		tab.Remove(HeaderKey(others[i]))
 	}
-	for i := range tab.keys {
-		if tab.keys[i].Load() != 0 || tab.vals[i].Load() != nil {
+	for i := range tab.slots {
+		if tab.slots[i].key.Load() != 0 || tab.slots[i].val.Load() != nil {
 			t.Fatalf("slot %d still marked after every remove", i)
 		}
 	}
