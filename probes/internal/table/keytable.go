@@ -122,16 +122,17 @@ func (t *KeyTable[T]) Claim(k uintptr) (v *T, i int) {
 	if k == 0 {
 		return nil, 0
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		i = keyTableSlot(k, j)
-		if t.keys[i].Load() != k {
+		i = (h + j) & keyTableMask
+		if t.slots[i].key.Load() != k {
 			continue
 		}
-		v = t.vals[i].Swap(nil)
-		if v != nil && t.keys[i].Load() != k {
+		v = t.slots[i].val.Swap(nil)
+		if v != nil && t.slots[i].key.Load() != k {
 			// The slot went to another key between the two loads: its
 			// value is not k's.
-			t.vals[i].Store(v)
+			t.slots[i].val.Store(v)
 			return nil, 0
 		}
 		return v, i
@@ -140,7 +141,7 @@ func (t *KeyTable[T]) Claim(k uintptr) (v *T, i int) {
 }
 
 // Release hands back the value Claim took from slot i.
-func (t *KeyTable[T]) Release(i int, v *T) { t.vals[i].Store(v) }
+func (t *KeyTable[T]) Release(i int, v *T) { t.slots[i].val.Store(v) }
 
 // Take removes k, whose value is v, as Remove does, but waits while the
 // value is claimed (Claim): once Take returns, no other goroutine can
@@ -149,20 +150,21 @@ func (t *KeyTable[T]) Take(k uintptr, v *T) {
 	if k == 0 || v == nil {
 		return
 	}
+	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
-		i := keyTableSlot(k, j)
-		if t.keys[i].Load() != k {
+		i := (h + j) & keyTableMask
+		if t.slots[i].key.Load() != k {
 			continue
 		}
 		// A claim lasts a few instructions, but its goroutine may be
 		// descheduled in it: yield rather than spin.
-		for !t.vals[i].CompareAndSwap(v, nil) {
-			if t.vals[i].Load() != nil {
+		for !t.slots[i].val.CompareAndSwap(v, nil) {
+			if t.slots[i].val.Load() != nil {
 				return // another value: v is not in the table
 			}
 			runtime.Gosched()
 		}
-		t.keys[i].CompareAndSwap(k, 0)
+		t.slots[i].key.CompareAndSwap(k, 0)
 		return
 	}
 }
