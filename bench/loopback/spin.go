@@ -60,11 +60,21 @@ func SpinRounds(d time.Duration) (int, time.Duration) {
 		return 0, 0
 	}
 	const probe = 1 << 16
-	n := int(float64(probe) * float64(d/2) / float64(timeSpin(probe)))
+	n := roundsFor(d, probe, timeSpin(probe))
+	return n, 2 * timeSpin(n)
+}
+
+// roundsFor returns the rounds of one side's work that make d for both
+// sides, when probe rounds took took: at least one.
+func roundsFor(d time.Duration, probe int, took time.Duration) int {
+	if took <= 0 {
+		took = 1
+	}
+	n := int(float64(probe) * float64(d/2) / float64(took))
 	if n < 1 {
 		n = 1
 	}
-	return n, 2 * timeSpin(n)
+	return n
 }
 
 // timeSpin is the median time of n rounds over 21 runs.

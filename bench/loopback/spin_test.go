@@ -9,17 +9,26 @@ func TestSpinRounds(t *testing.T) {
 	if n, d := SpinRounds(0); n != 0 || d != 0 {
 		t.Fatalf("SpinRounds(0) = %d, %v", n, d)
 	}
-	n1, d1 := SpinRounds(20 * time.Microsecond)
-	n2, _ := SpinRounds(200 * time.Microsecond)
-	// Both sides' work together: about 20µs, not 10 or 40 (wide bounds,
-	// for a busy machine's short timings).
-	if d1 < 10*time.Microsecond || d1 > 200*time.Microsecond {
-		t.Errorf("SpinRounds(20µs) takes %v alone, want about 20µs for both sides", d1)
+	// How long the work takes is the machine's (a benchmark's matter); the
+	// rounds it calibrates to are not.
+	if n, d := SpinRounds(20 * time.Microsecond); n < 1 || d <= 0 {
+		t.Errorf("SpinRounds(20µs) = %d, %v: want rounds and their time", n, d)
 	}
-	// The rounds scale with the duration (a factor of 10, within what a
-	// busy machine does to two short timings).
-	if r := float64(n2) / float64(n1); n1 <= 0 || r < 3 || r > 30 {
-		t.Errorf("rounds for 20µs %d, for 200µs %d: ratio %.1f, want about 10", n1, n2, r)
+	for _, c := range []struct {
+		d     time.Duration
+		probe int
+		took  time.Duration
+		want  int
+	}{
+		{20 * time.Microsecond, 1 << 16, 65536 * time.Nanosecond, 10000},   // 1ns a round, 10µs a side
+		{200 * time.Microsecond, 1 << 16, 65536 * time.Nanosecond, 100000}, // ten times the duration, ten times the rounds
+		{20 * time.Microsecond, 1000, 4 * time.Microsecond, 2500},          // 4ns a round
+		{time.Nanosecond, 1 << 16, time.Millisecond, 1},                    // less than a round: one
+		{time.Microsecond, 10, 0, 5000},                                    // a timing of 0 counts as 1ns
+	} {
+		if got := roundsFor(c.d, c.probe, c.took); got != c.want {
+			t.Errorf("roundsFor(%v, %d, %v) = %d, want %d", c.d, c.probe, c.took, got, c.want)
+		}
 	}
 }
 
