@@ -59,6 +59,7 @@ func gohttpdbgWire() bool {
 	h1.BodyClose = gohttpdbgbody.StdClose
 	h1.BodyReleased = gohttpdbgbody.StdReleased
 	h1.BodyReadAfterClose = gohttpdbgbody.StdReadAfterClose
+	h1.BodyAnswered = gohttpdbgbody.StdAnswered
 	if h1.ClientHooked {
 		h1.GotConn = gohttpdbgclient.StdGotConn
 		h1.Dial = gohttpdbgclient.StdDial
