@@ -38,6 +38,10 @@ var sizeChecks = []struct {
 	// aligned 8 bytes of padding, it costs a class (240 -> 256, 288 -> 320).
 	{"response", 8, false, "one per HTTP/1 server request"},
 	{"responseWriterState", 8, false, "one per HTTP/2 server stream"},
+	// 64 bytes, exactly a class: the server body hooks' state and use word
+	// (srvbody.go) take it to 80. Only requests with a body have one (a
+	// GET gets NoBody), and each client response.
+	{"body", 16, false, "one per HTTP/1 server request with a body and per HTTP/1 client response"},
 }
 
 // sizeClasses are the runtime's small size classes up to 1024 bytes.
@@ -134,6 +138,7 @@ func GohttpdbgTestSizes() map[string]uintptr {
 		"bodyEOFSignal":    unsafe.Sizeof(*(*bodyEOFSignal)(nil)),
 		"transportRequest": unsafe.Sizeof(*(*transportRequest)(nil)),
 		"response":         unsafe.Sizeof(*(*response)(nil)),
+		"body":             unsafe.Sizeof(*(*body)(nil)),
 	}
 	for k, v := range gohttpdbgh2.GohttpdbgTestSizes() {
 		m[k] = v
@@ -151,6 +156,7 @@ func GohttpdbgTestSizes() map[string]uintptr {
 		"bodyEOFSignal":       unsafe.Sizeof(*(*bodyEOFSignal)(nil)),
 		"transportRequest":    unsafe.Sizeof(*(*transportRequest)(nil)),
 		"response":            unsafe.Sizeof(*(*response)(nil)),
+		"body":                unsafe.Sizeof(*(*body)(nil)),
 		"clientStream":        unsafe.Sizeof(*(*http2clientStream)(nil)),
 		"responseWriterState": unsafe.Sizeof(*(*http2responseWriterState)(nil)),
 	}

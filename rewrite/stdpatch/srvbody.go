@@ -120,7 +120,8 @@ func gohttpdbgServerBody(w *response) *body {
 	if w == nil {
 		return nil
 	}
-	if b, ok := w.reqBody.(*body); ok && b.gohttpdbgState != nil {
+	// reqBody is an io.ReadCloser on Go 1.26, a *body on Go 1.27.
+	if b, ok := any(w.reqBody).(*body); ok && b != nil && b.gohttpdbgState != nil {
 		return b
 	}
 	return nil
