@@ -178,6 +178,7 @@ func init() {
 	h.BodyClose = GohttpdbgHTTP1.BodyClose
 	h.BodyReleased = GohttpdbgHTTP1.BodyReleased
 	h.BodyReadAfterClose = GohttpdbgHTTP1.BodyReadAfterClose
+	h.BodyAnswered = GohttpdbgHTTP1.BodyAnswered
 	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
 		for _, f := range fields {
 			gohttpdbgSelfTestTouch([]byte(f))

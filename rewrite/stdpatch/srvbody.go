@@ -147,3 +147,110 @@ func gohttpdbgAnswered(w *response) {
 const srvBodyAnswerH1Helper = `
 func init() { gohttpdbgAnsweredBody = gohttpdbgAnswered }
 `
+
+// srvBodyH2Hooks are an HTTP/2 server's (Go 1.26's bundle, Go 1.27's
+// internal/http2, x/net's). The state and use word are the stream's, not
+// the request body's: the response writer's header hook finds the stream
+// (its responseWriterState has no field for the body), and a stream is
+// never reused, so a body kept after its handler returned still finds its
+// own.
+var srvBodyH2Hooks = []hookPoint{
+	{
+		kind: appendFields, recv: "{{.P}}stream", label: "{{.P}}stream", group: "h2srvbody", when: serverOwn,
+		lost: "server request bodies are followed through a wrapper (one allocation more per request with a body)",
+		code: tmpl("gohttpdbgState {{.P}}gohttpdbgPtr; gohttpdbgUse int32; "),
+	},
+	{
+		kind: wrapFunc, recv: "{{.P}}requestBody", fn: "Read", params: []string{"[]byte"}, results: [][]string{{"int", "error"}}, when: serverOwn,
+		needs: []string{"{{.P}}requestBody{stream}"}, requires: "h2srvbody", group: "h2srvbody",
+		lost: "server request bodies are followed through a wrapper (one allocation more per request with a body)",
+		code: tmpl(`st := {{.R}}.stream
+s := st.gohttpdbgEnter()
+n, err := {{.Call}}
+if s != nil {
+if h := {{.H}}.BodyRead; h != nil {
+if n < 0 || n > len({{index .A 0}}) {
+h(s, nil, err)
+} else {
+h(s, {{index .A 0}}[:n], err)
+}
+}
+st.gohttpdbgLeave()
+}
+return n, err`),
+	},
+	{
+		kind: wrapFunc, recv: "{{.P}}requestBody", fn: "Close", results: [][]string{{"error"}}, when: serverOwn,
+		needs: []string{"{{.P}}requestBody{stream}"}, requires: "h2srvbody", group: "h2srvbody",
+		lost: "server request bodies are followed through a wrapper (one allocation more per request with a body)",
+		code: tmpl(`if st := {{.R}}.stream; st != nil {
+if s := st.gohttpdbgEnter(); s != nil {
+if h := {{.H}}.BodyClose; h != nil {
+h(s, nil)
+}
+st.gohttpdbgLeave()
+}
+}
+return {{.Call}}`),
+	},
+}
+
+const srvBodyH2Helper = `
+// GohttpdbgWatchBody makes the probes follow a server request body: its
+// reads and Close go to the BodyRead and BodyClose hooks with state, and
+// its handler's answer to BodyAnswered, until GohttpdbgUnwatchBody.
+func (b *{{.P}}requestBody) GohttpdbgWatchBody(state unsafe.Pointer) bool {
+	if b.stream == nil {
+		return false
+	}
+	b.stream.gohttpdbgState = state
+	return true
+}
+
+// GohttpdbgUnwatchBody: the handler returned; no call passes the state to
+// the probes from now on. It reports whether a call still holds it.
+func (b *{{.P}}requestBody) GohttpdbgUnwatchBody() (held bool) {
+	st := b.stream
+	if st == nil {
+		return false
+	}
+	for {
+		v := atomic.LoadInt32(&st.gohttpdbgUse)
+		if atomic.CompareAndSwapInt32(&st.gohttpdbgUse, v, v|1) {
+			return v>>2 != 0
+		}
+	}
+}
+
+// gohttpdbgEnter returns the probes' state of the stream's request body,
+// held until gohttpdbgLeave, or nil: not followed, or the handler returned.
+func (st *{{.P}}stream) gohttpdbgEnter() unsafe.Pointer {
+	if st == nil || st.gohttpdbgState == nil {
+		return nil
+	}
+	for {
+		v := atomic.LoadInt32(&st.gohttpdbgUse)
+		if v&1 != 0 {
+			return nil
+		}
+		if atomic.CompareAndSwapInt32(&st.gohttpdbgUse, v, v+4) {
+			return st.gohttpdbgState
+		}
+	}
+}
+
+func (st *{{.P}}stream) gohttpdbgLeave() { atomic.AddInt32(&st.gohttpdbgUse, -4) }
+`
+
+const srvBodyAnswerH2Helper = `
+func init() {
+	{{.P}}gohttpdbgAnsweredBody = func(st *{{.P}}stream) {
+		if s := st.gohttpdbgEnter(); s != nil {
+			if h := {{.H}}.BodyAnswered; h != nil {
+				h(s)
+			}
+			st.gohttpdbgLeave()
+		}
+	}
+}
+`

@@ -48,6 +48,7 @@ func gohttpdbgWire() bool {
 	h2.BodyClose = gohttpdbgbody.StdClose
 	h2.BodyReleased = gohttpdbgbody.StdReleased
 	h2.BodyReadAfterClose = gohttpdbgbody.StdReadAfterClose
+	h2.BodyAnswered = gohttpdbgbody.StdAnswered
 	gohttpdbgframe.SetGoHTTP2Debug(h2.HTTP2Debug)
 
 	h1 := http.GohttpdbgHTTP1
