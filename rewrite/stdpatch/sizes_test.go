@@ -42,6 +42,10 @@ var sizeChecks = []struct {
 	// hooks' state and use word (srvbody.go) cost one (80, 96). Only requests with a body have one (a
 	// GET gets NoBody), and each client response.
 	{"body", 16, false, "one per HTTP/1 server request with a body and per HTTP/1 client response"},
+	// The HTTP/2 server body hooks' state (srvbody.go), the use word in the
+	// padding after id: Go 1.27's 168 stays in the 176 class, Go 1.26's
+	// 160 moves to it.
+	{"stream", 8, false, "one per HTTP/2 server stream"},
 }
 
 // sizeClasses are the runtime's small size classes up to 1024 bytes.
@@ -120,6 +124,7 @@ func GohttpdbgTestSizes() map[string]uintptr {
 	return map[string]uintptr{
 		"clientStream":        unsafe.Sizeof(*(*clientStream)(nil)),
 		"responseWriterState": unsafe.Sizeof(*(*responseWriterState)(nil)),
+		"stream":              unsafe.Sizeof(*(*stream)(nil)),
 	}
 }
 `
@@ -159,6 +164,7 @@ func GohttpdbgTestSizes() map[string]uintptr {
 		"body":                unsafe.Sizeof(*(*body)(nil)),
 		"clientStream":        unsafe.Sizeof(*(*http2clientStream)(nil)),
 		"responseWriterState": unsafe.Sizeof(*(*http2responseWriterState)(nil)),
+		"stream":              unsafe.Sizeof(*(*http2stream)(nil)),
 	}
 }
 `
