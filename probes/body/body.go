@@ -91,6 +91,10 @@ type State struct {
 	// released: net/http's body hands the state back (StdReleased) once
 	// closed and no call holds it; it reports a later Read itself.
 	released bool
+	// answerPCs: a server request body followed by net/http itself
+	// (WatchRequest) whose handler answered with it unread: the handler's
+	// stack then (StdAnswered).
+	answerPCs []uintptr
 }
 
 // done ends the request for the gc probe and for its owner; it
@@ -517,6 +521,72 @@ func WrapRequest(r *http.Request, o *Origin, capture bool) *State {
 	}
 	return st
 }
+
+// StdRequestBody is net/http's own server request body (HTTP/1's, and
+// the HTTP/2 servers' of Go 1.26, Go 1.27 and x/net) as the std patch
+// leaves it: it reports its reads and Close to the probes (StdRead,
+// StdClose) and its handler's answer (StdAnswered) with the state it
+// was given, until UnwatchBody.
+type StdRequestBody interface {
+	GohttpdbgWatchBody(state unsafe.Pointer) bool
+	// GohttpdbgUnwatchBody stops the reports; held: a call (a Read on a
+	// goroutine the handler started) still holds the state.
+	GohttpdbgUnwatchBody() (held bool)
+}
+
+// WatchRequest follows r.Body, a server request's, through net/http's own
+// body, with st, the state the request keeps for it: no wrapper, no
+// allocation. It returns the body, for Unwatch when the handler returned,
+// or nil when r.Body is not one the std patch follows or there is no body
+// to watch (see WrapRequest); o names the request.
+func WatchRequest(r *http.Request, st *State, o *Origin) StdRequestBody {
+	if r.Body == nil || r.ContentLength == 0 {
+		return nil
+	}
+	sb, ok := r.Body.(StdRequestBody)
+	if !ok {
+		return nil
+	}
+	st.Origin, st.id, st.server = *o, bodyIDs.Add(1), true
+	st.Method, st.URL, st.opened, st.length, st.http1 = r.Method, r.URL, probes.Mono(), r.ContentLength, r.ProtoMajor == 1
+	if !sb.GohttpdbgWatchBody(unsafe.Pointer(st)) {
+		*st = State{}
+		return nil
+	}
+	st.register()
+	return sb
+}
+
+// Unwatch ends the watch of a body WatchRequest followed: its handler
+// is done. It reports whether st may be reused: no call of the body
+// holds it, nor a walk of the open bodies.
+func (st *State) Unwatch(sb StdRequestBody) (reusable bool) {
+	held := sb.GohttpdbgUnwatchBody()
+	if !st.closed.Load() {
+		// The handler panicked: Finish did not run.
+		st.closed.Store(true)
+		st.unregister()
+	}
+	return !held && inspecting.Load() == 0
+}
+
+// StdAnswered is the std patch's BodyAnswered hook: the handler of a
+// server request body WatchRequest follows answered. With the body not
+// read to its end, its stack is kept: a body.unread then names the
+// handler's line that answered. Healthy handlers, which read first, never
+// pay for it.
+func StdAnswered(state unsafe.Pointer) {
+	st := (*State)(state)
+	if st == nil || !st.server || st.answerPCs != nil || st.eof.Load() || !st.Unread(st.bytes.Load()) {
+		return
+	}
+	var pcs [probes.StackDepth]uintptr
+	n := runtime.Callers(2, pcs[:])
+	st.answerPCs = append([]uintptr(nil), pcs[:n]...)
+}
+
+// AnswerPCs returns the stack StdAnswered kept, nil if none.
+func (st *State) AnswerPCs() []uintptr { return st.answerPCs }
 
 // wrappedRequestBody is a server request body's wrapper and state together.
 type wrappedRequestBody struct {

@@ -178,11 +178,14 @@ type serverRequest struct {
 	r     *http.Request
 	// flight is the gc probe's record of the request (used when the gc
 	// probe is on): part of the request's state, which is recycled.
-	// body is its request body's state, nil when the body is not watched;
-	// it has an allocation of its own, made with the body's wrapper, which
+	// body is its request body's state, nil when the body is not watched:
+	// bodyv when net/http's own body reports to it (stdBody, level 1),
+	// else an allocation of its own, made with the body's wrapper, which
 	// the handler may keep after the request ended.
-	flight gc.Flight
-	body   *body.State
+	flight  gc.Flight
+	body    *body.State
+	bodyv   body.State
+	stdBody body.StdRequestBody
 
 	key      uintptr // the request's mark in following
 	followed bool    // it is in following (until unfollow)
@@ -322,21 +325,35 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 	if hl >= 1 {
 		sr.requestHeaders(hs)
 	}
+	spans := probes.SpansOn()
 	if bl >= 1 {
 		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
-		sr.body = body.WrapRequest(r, &o, sr.capture)
+		if bl == 1 && hl < 2 && !sr.capture && !spans {
+			// At level 1 net/http's own body reports to the request's
+			// state: nothing to allocate, and the state is recycled with
+			// the request. A capture rule (the body's bytes), level 2
+			// (its events) and a span (its wrapper of the writer) take
+			// the wrapper.
+			if sr.stdBody = body.WatchRequest(r, &sr.bodyv, &o); sr.stdBody != nil {
+				sr.body = &sr.bodyv
+			}
+		}
+		if sr.body == nil {
+			sr.body = body.WrapRequest(r, &o, sr.capture)
+		}
 	}
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start) != nil
-	if probes.SpansOn() {
+	if spans {
 		sr.span = probes.StartServerSpan(sr.id, r)
 	}
 	// header.response is reported when the handler writes its header, or
 	// when it returns (net/http then sends 200, or the status is unknown:
 	// 0). A handler with a body to read is watched as it writes, so that a
-	// body.unread names the handler's line (captureHandler). The journal
-	// alone reads net/http's own writer when it can, at the end.
+	// body.unread names the handler's line (captureHandler), unless
+	// net/http's own body reports the answer (body.StdAnswered). The
+	// journal alone reads net/http's own writer when it can, at the end.
 	sr.hdr2 = hl >= 2
-	if sr.hdr2 || sr.body != nil || sr.span != nil || sr.capture {
+	if sr.hdr2 || sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
 		sr.wrap()
 	} else if sr.journal {
 		if a, ok := w.(stdAnswer); ok {
@@ -373,8 +390,12 @@ func (sr *serverRequest) captureHandler() {
 // unreadSite is the site of a body.unread: the handler's line, else the
 // handler's registration, else the server's.
 func (sr *serverRequest) unreadSite() string {
-	if sr.handlerPCs != nil {
-		if si := probes.StackSite(sr.handlerPCs); si.Site != "" {
+	pcs := sr.handlerPCs
+	if pcs == nil {
+		pcs = sr.body.AnswerPCs()
+	}
+	if pcs != nil {
+		if si := probes.StackSite(pcs); si.Site != "" {
 			return si.Site
 		}
 	}
@@ -419,6 +440,9 @@ func (sr *serverRequest) end() {
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
 	}
+	// A body net/http reports: its reports stop here. A read still under
+	// way (a goroutine the handler started) keeps the state from reuse.
+	reusable := sr.stdBody == nil || sr.body.Unwatch(sr.stdBody)
 	sr.unfollow() // regSite is final
 	if sr.journal {
 		sr.journalEnd(now)
@@ -428,8 +452,9 @@ func (sr *serverRequest) end() {
 		// not be wrapped.
 		probes.EndServerSpan(sr.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
 	}
-	if sr.rw == nil && sr.body == nil && sr.span == nil {
-		// The handler had net/http's writer, not one pointing here.
+	if sr.rw == nil && (sr.body == nil || sr.stdBody != nil && reusable) && sr.span == nil {
+		// The handler had net/http's writer and body, not ones pointing
+		// here.
 		*sr = serverRequest{}
 		requests.Put(sr)
 	}

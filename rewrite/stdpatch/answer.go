@@ -25,11 +25,15 @@ var answerH1Hooks = []hookPoint{
 		kind: wrapFunc, recv: "response", fn: "WriteHeader", params: []string{"int"}, group: "answer",
 		needs: []string{"response{status,wroteHeader,written,conn}", "(conn).hijacked"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code:  tmpl("{{.Call}}\nif {{.R}}.gohttpdbgAt < 0 && {{.R}}.wroteHeader {\nif h := GohttpdbgHTTP1.Now; h != nil {\n{{.R}}.gohttpdbgAt = h()\n}\n}"),
+		code:  tmpl("{{.Call}}\nif {{.R}}.gohttpdbgAt < 0 && {{.R}}.wroteHeader {\nif h := GohttpdbgHTTP1.Now; h != nil {\n{{.R}}.gohttpdbgAt = h()\n}\n}\nif f := gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}})\n}"),
 	},
 }
 
 const answerH1Helper = `
+// gohttpdbgAnsweredBody runs when the handler's header is written: the
+// server body hooks (srvbody) set it, when they applied.
+var gohttpdbgAnsweredBody func(w *response)
+
 // GohttpdbgWatch asks w to note when its header is written, for
 // GohttpdbgAnswer (the server probe calls it as the handler starts).
 func (w *response) GohttpdbgWatch() {
@@ -68,11 +72,15 @@ var answerH2Hooks = []hookPoint{
 		kind: wrapFunc, recv: "{{.P}}responseWriterState", fn: "writeHeader", params: []string{"int"}, group: "answer", when: serverOwn,
 		needs: []string{"{{.P}}responseWriterState{status,wroteHeader,wroteBytes}", "{{.P}}responseWriter{rws}"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code:  tmpl("{{.Call}}\nif {{.R}}.gohttpdbgAt < 0 && {{.R}}.wroteHeader {\nif h := {{.H}}.Now; h != nil {\n{{.R}}.gohttpdbgAt = h()\n}\n}"),
+		code:  tmpl("{{.Call}}\nif {{.R}}.gohttpdbgAt < 0 && {{.R}}.wroteHeader {\nif h := {{.H}}.Now; h != nil {\n{{.R}}.gohttpdbgAt = h()\n}\n}\nif f := {{.P}}gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}}.stream)\n}"),
 	},
 }
 
 const answerH2Helper = `
+// {{.P}}gohttpdbgAnsweredBody runs when the handler's header is written:
+// the server body hooks (srvbody) set it, when they applied.
+var {{.P}}gohttpdbgAnsweredBody func(st *{{.P}}stream)
+
 // GohttpdbgWatch asks w to note when its header is written, for
 // GohttpdbgAnswer (the server probe calls it as the handler starts).
 func (w *{{.P}}responseWriter) GohttpdbgWatch() {

@@ -259,13 +259,15 @@ return n, err`),
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl("if s := {{.R}}.cs.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
 		},
-	}, append(append(h2EventHooks, answerH2Hooks...), h2DebugHooks...)...),
+	}, append(append(append(h2EventHooks, answerH2Hooks...), srvBodyH2Hooks...), h2DebugHooks...)...),
 	helpers: []helper{
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2BodyHelper), after: []string{"h2body"}},
 		{code: tmpl(ptrHelper)},
 		{code: tmpl(h2EventsHelper), after: []string{"{{.P}}clientStream events"}},
 		{code: tmpl(h2EventsHookedHelper), after: []string{"{{.P}}clientStream state"}},
+		{code: tmpl(srvBodyH2Helper), after: []string{"h2srvbody"}},
+		{code: tmpl(srvBodyAnswerH2Helper), after: []string{"h2srvbody", "answer"}},
 		{code: tmpl(h2Helpers + h2DebugRedact)},
 		{code: tmpl(streamIDHelper), after: []string{"{{.P}}responseWriter"}},
 		{code: tmpl(answerH2Helper), after: []string{"answer"}},
@@ -485,6 +487,10 @@ type {{.N}} struct {
 	// ClientEventsHooked is set when an HTTP/2 client of the program calls
 	// the hooks above.
 	ClientEventsHooked bool
+	// BodyAnswered runs when a handler answers (its response header is
+	// written) while its request body is followed (GohttpdbgWatchBody),
+	// on the goroutine that answered, with the body's state.
+	BodyAnswered func(state unsafe.Pointer)
 	// Now is the probes' clock: the server's response writer reads it when
 	// its header is written, if the probes asked (GohttpdbgWatch).
 	Now func() int64

@@ -186,7 +186,7 @@ return n, err`),
 			kind: wrapFunc, fn: "cloneTLSConfig", params: []string{"*tls.Config"}, results: [][]string{{"*tls.Config"}},
 			code: tmpl("c := {{.Call}}\nif h := GohttpdbgHTTP1.TLSConfig; h != nil && c != nil {\nh(c)\n}\nreturn c"),
 		},
-	}, append(append(append(captureHooks, answerH1Hooks...), altStateHooks...), clientRequestHooks...)...),
+	}, append(append(append(append(captureHooks, answerH1Hooks...), altStateHooks...), clientRequestHooks...), srvBodyH1Hooks...)...),
 	helpers: []helper{
 		{code: tmpl(serverRejectHelper), after: []string{"(*conn).readRequest"}},
 		{code: tmpl(clientReadErrorHelper), after: []string{"(*persistConn).readResponse"}},
@@ -199,11 +199,13 @@ return n, err`),
 		{code: tmpl(captureHelper), after: []string{"capture"}},
 		{code: tmpl(altHelper), after: []string{"alt"}},
 		{code: tmpl(answerH1Helper), after: []string{"answer"}},
-		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read"}, anyOf: true},
+		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read", "srvbody"}, anyOf: true},
+		{code: tmpl(srvBodyH1Helper), after: []string{"srvbody"}},
+		{code: tmpl(srvBodyAnswerH1Helper), after: []string{"srvbody", "answer"}},
 		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
 		{code: tmpl(bodyUseHelper), after: []string{"body"}},
 		{code: tmpl(bodyStateHelper), after: []string{"body"}},
-		{code: tmpl(ptrHelper), after: []string{"bodyEOFSignal", "transportRequest"}, anyOf: true},
+		{code: tmpl(ptrHelper), after: []string{"bodyEOFSignal", "transportRequest", "srvbody"}, anyOf: true},
 	},
 }
 
@@ -745,6 +747,10 @@ type GohttpdbgHTTP1HookSet struct {
 	BodyReadAfterClose func(origin unsafe.Pointer, req, conn uint64)
 	// ClientHooked is set when this net/http calls GotConn and Dial.
 	ClientHooked bool
+	// BodyAnswered runs when the handler answers (its response header is
+	// written) while its request body is followed (GohttpdbgWatchBody),
+	// on the goroutine that answered, with the body's state.
+	BodyAnswered func(state unsafe.Pointer)
 	// Now is the probes' clock: the server's response writer reads it when
 	// its header is written, if the probes asked (GohttpdbgWatch).
 	Now func() int64

@@ -137,11 +137,24 @@ func init() {
 		if a != nil {
 			a.GohttpdbgWatch()
 		}
+		// The request body reports to the stand-in hooks while the handler
+		// runs, as at level 1.
+		b, _ := r.Body.(interface {
+			GohttpdbgWatchBody(state unsafe.Pointer) bool
+			GohttpdbgUnwatchBody() bool
+		})
+		if b != nil && r.ContentLength != 0 && !b.GohttpdbgWatchBody(unsafe.Pointer(r)) {
+			b = nil
+		}
 		h.ServeHTTP(w, r)
+		if b != nil {
+			_ = b.GohttpdbgUnwatchBody()
+		}
 		if a != nil {
 			_, _, _ = a.GohttpdbgAnswer()
 		}
 	}
+	GohttpdbgHTTP1.BodyAnswered = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	GohttpdbgHTTP1.ServeStart = func(srv *Server, l net.Listener) { _ = srv.Addr }
 	h := GohttpdbgH2
 	h.Framer = func(r io.Reader) any { return new(atomic.Uint64) }
@@ -199,6 +212,7 @@ func init() {
 	h.ClientWroteHeaders = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	h.ClientWrote = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	h.ClientFirstByte = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	h.BodyAnswered = GohttpdbgHTTP1.BodyAnswered
 	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
 		for _, f := range fields {
 			gohttpdbgSelfTestTouch([]byte(f))

@@ -39,6 +39,14 @@ var sizeChecks = []struct {
 	// aligned 8 bytes of padding, it costs a class (240 -> 256, 288 -> 320).
 	{"response", 8, false, "one per HTTP/1 server request"},
 	{"responseWriterState", 8, false, "one per HTTP/2 server stream"},
+	// 64 bytes on Go 1.26, 80 on Go 1.27, exactly a class: the server body
+	// hooks' state and use word (srvbody.go) cost one (80, 96). Only requests with a body have one (a
+	// GET gets NoBody), and each client response.
+	{"body", 16, false, "one per HTTP/1 server request with a body and per HTTP/1 client response"},
+	// The HTTP/2 server body hooks' state (srvbody.go), the use word in the
+	// padding after id: Go 1.27's 168 stays in the 176 class, Go 1.26's
+	// 160 moves to it.
+	{"stream", 8, false, "one per HTTP/2 server stream"},
 }
 
 // sizeClasses are the runtime's small size classes up to 1024 bytes.
@@ -117,6 +125,7 @@ func GohttpdbgTestSizes() map[string]uintptr {
 	return map[string]uintptr{
 		"clientStream":        unsafe.Sizeof(*(*clientStream)(nil)),
 		"responseWriterState": unsafe.Sizeof(*(*responseWriterState)(nil)),
+		"stream":              unsafe.Sizeof(*(*stream)(nil)),
 	}
 }
 `
@@ -135,6 +144,7 @@ func GohttpdbgTestSizes() map[string]uintptr {
 		"bodyEOFSignal":    unsafe.Sizeof(*(*bodyEOFSignal)(nil)),
 		"transportRequest": unsafe.Sizeof(*(*transportRequest)(nil)),
 		"response":         unsafe.Sizeof(*(*response)(nil)),
+		"body":             unsafe.Sizeof(*(*body)(nil)),
 	}
 	for k, v := range gohttpdbgh2.GohttpdbgTestSizes() {
 		m[k] = v
@@ -152,8 +162,10 @@ func GohttpdbgTestSizes() map[string]uintptr {
 		"bodyEOFSignal":       unsafe.Sizeof(*(*bodyEOFSignal)(nil)),
 		"transportRequest":    unsafe.Sizeof(*(*transportRequest)(nil)),
 		"response":            unsafe.Sizeof(*(*response)(nil)),
+		"body":                unsafe.Sizeof(*(*body)(nil)),
 		"clientStream":        unsafe.Sizeof(*(*http2clientStream)(nil)),
 		"responseWriterState": unsafe.Sizeof(*(*http2responseWriterState)(nil)),
+		"stream":              unsafe.Sizeof(*(*http2stream)(nil)),
 	}
 }
 `

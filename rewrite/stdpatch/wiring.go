@@ -48,6 +48,7 @@ func gohttpdbgWire() bool {
 	h2.BodyClose = gohttpdbgbody.StdClose
 	h2.BodyReleased = gohttpdbgbody.StdReleased
 	h2.BodyReadAfterClose = gohttpdbgbody.StdReadAfterClose
+	h2.BodyAnswered = gohttpdbgbody.StdAnswered
 	gohttpdbgframe.SetGoHTTP2Debug(h2.HTTP2Debug)
 
 	h1 := http.GohttpdbgHTTP1
@@ -59,6 +60,7 @@ func gohttpdbgWire() bool {
 	h1.BodyClose = gohttpdbgbody.StdClose
 	h1.BodyReleased = gohttpdbgbody.StdReleased
 	h1.BodyReadAfterClose = gohttpdbgbody.StdReadAfterClose
+	h1.BodyAnswered = gohttpdbgbody.StdAnswered
 	if h1.ClientHooked {
 		h1.GotConn = gohttpdbgclient.StdGotConn
 		h1.Dial = gohttpdbgclient.StdDial
