@@ -193,6 +193,12 @@ func (h *hdrTrace) done() {
 	if cr == nil || probes.Level(probes.Header) < 2 {
 		return
 	}
+	cr.emitCollectedHeaders()
+}
+
+// emitCollectedHeaders reports header.request with the fields its write
+// reported (HTTP/1's trace, HTTP/2's ClientField).
+func (cr *Request) emitCollectedHeaders() {
 	cr.mu.Lock()
 	fields, size := cr.lvl2.hdr, cr.lvl2.hdrSize
 	// The event keeps fields: a retry's are collected in a new slice.

@@ -157,10 +157,5 @@ func StdH2WroteHeaders(state unsafe.Pointer) {
 	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
 		return
 	}
-	cr.mu.Lock()
-	fields, size := cr.lvl2.hdr, cr.lvl2.hdrSize
-	// The event keeps fields: a retry's are collected in a new slice.
-	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0
-	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size)
+	cr.emitCollectedHeaders()
 }

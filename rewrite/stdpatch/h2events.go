@@ -53,21 +53,11 @@ var h2EventHooks = []hookPoint{
 		when: h2EventsOwn, requires: "h2ev", group: "h2ev", find: findCallStmt("traceWroteHeaders", 0), lost: "HTTP/2 client requests at level 2 are traced",
 		code: tmpl("{{.R}}.gohttpdbgWroteHeaders()"),
 	},
-	{
-		kind: beforeStmt, recv: "{{.P}}clientStream", fn: "writeRequest", label: "{{.P}}clientStream wrote 100-continue",
-		when: h2EventsOwn, requires: "h2ev", group: "h2ev", find: findCallStmt("traceWroteRequest", 0), lost: "HTTP/2 client requests at level 2 are traced",
-		code: tmpl("{{.R}}.gohttpdbgWrote()"),
-	},
-	{
-		kind: beforeStmt, recv: "{{.P}}clientStream", fn: "writeRequest", label: "{{.P}}clientStream wrote body error",
-		when: h2EventsOwn, requires: "h2ev", group: "h2ev", find: findCallStmt("traceWroteRequest", 1), lost: "HTTP/2 client requests at level 2 are traced",
-		code: tmpl("{{.R}}.gohttpdbgWrote()"),
-	},
-	{
-		kind: beforeStmt, recv: "{{.P}}clientStream", fn: "writeRequest", label: "{{.P}}clientStream wrote",
-		when: h2EventsOwn, requires: "h2ev", group: "h2ev", find: findCallStmt("traceWroteRequest", 2), lost: "HTTP/2 client requests at level 2 are traced",
-		code: tmpl("{{.R}}.gohttpdbgWrote()"),
-	},
+	// The three traceWroteRequest of writeRequest: after a 100-continue
+	// refusal, on a body's write error, and once the request is written.
+	h2WrotePoint("100-continue", 0),
+	h2WrotePoint("body error", 1),
+	h2WrotePoint("", 2),
 	{
 		kind: beforeStmt, recv: "{{.P}}clientConnReadLoop", fn: "processHeaders", label: "{{.P}}clientStream first byte",
 		when: h2EventsOwn, requires: "h2ev", group: "h2ev", find: findFirstByte, lost: "HTTP/2 client requests at level 2 are traced",
@@ -80,6 +70,20 @@ var h2EventHooks = []hookPoint{
 		when: h2EventsOwn, requires: "h2ev", find: findNewClientStream, lost: "HTTP/2 client requests at level 2 are traced",
 		code: tmpl("{{.V.cs}}.gohttpdbgEv = gohttpdbgH2Stream({{.V.req}})"),
 	},
+}
+
+// h2WrotePoint is the hook point before the nth call of traceWroteRequest
+// in (*clientStream).writeRequest.
+func h2WrotePoint(what string, nth int) hookPoint {
+	label := "{{.P}}clientStream wrote"
+	if what != "" {
+		label += " " + what
+	}
+	return hookPoint{
+		kind: beforeStmt, recv: "{{.P}}clientStream", fn: "writeRequest", label: label,
+		when: h2EventsOwn, requires: "h2ev", group: "h2ev", find: findCallStmt("traceWroteRequest", nth), lost: "HTTP/2 client requests at level 2 are traced",
+		code: tmpl("{{.R}}.gohttpdbgWrote()"),
+	}
 }
 
 const h2EventsHelper = `
