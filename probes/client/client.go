@@ -144,7 +144,9 @@ func (cr *Request) recycle() {
 }
 
 func (cr *Request) reuse() {
+	spare := cr.body.Spare() // the body's sentinel, kept for the next one
 	*cr = Request{}
+	cr.body.KeepSpare(spare)
 	requests.Put(cr)
 }
 
