@@ -95,7 +95,21 @@ type State struct {
 	// (WatchRequest) whose handler answered with it unread: the handler's
 	// stack then (StdAnswered).
 	answerPCs []uintptr
+	// spare is the leak sentinel a std body gave back at its Close
+	// (StdClose), with a nil st, kept for the state's next body: the state
+	// is reused by its owner (a pooled client request) with it, and the
+	// sentinel is not taken from and put back in a pool that the closing
+	// goroutine (net/http's read loop, often) and the next request's do
+	// not share. It references nothing, so it forms no cycle with the state.
+	spare *leakSentinel
 }
+
+// Spare returns st's spare leak sentinel, for a state being reset
+// (KeepSpare): an owner that zeroes a state it reuses keeps it.
+func (st *State) Spare() *leakSentinel { return st.spare }
+
+// KeepSpare gives st, a reset state, the spare sentinel s (Spare).
+func (st *State) KeepSpare(s *leakSentinel) { st.spare = s }
 
 // done ends the request for the gc probe and for its owner; it
 // runs once, at EOF, Close or collection.
@@ -285,11 +299,18 @@ func StdRead(state unsafe.Pointer, p []byte, err error) {
 // StdClose is the std patch's BodyClose hook; keep is the body's sentinel
 // on its first Close, which nothing else references then.
 func StdClose(state, keep unsafe.Pointer) {
+	st := (*State)(state)
 	if s := (*leakSentinel)(keep); s != nil {
 		s.st = nil
-		sentinels.Put(s)
+		if st != nil && st.spare == nil {
+			// For the state's next body: the owner reuses the state only
+			// after this Close has returned (StdReleased).
+			st.spare = s
+		} else {
+			sentinels.Put(s)
+		}
 	}
-	if st := (*State)(state); st != nil {
+	if st != nil {
 		st.close()
 	}
 }
@@ -465,7 +486,12 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 			ob.GohttpdbgSetOrigin(unsafe.Pointer(probes.InternSite(o.Site, o.Via)), o.Req, o.Conn)
 			st.released = true
 		}
-		s := sentinels.Get().(*leakSentinel)
+		s := st.spare
+		if s != nil {
+			st.spare = nil // the body holds it alone, as a pooled one
+		} else {
+			s = sentinels.Get().(*leakSentinel)
+		}
 		s.st = st
 		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
 	} else {

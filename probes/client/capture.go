@@ -24,7 +24,10 @@ var clientSites table.KeyTable[probes.CallSite]
 // MarkSite names the call site of req until the returned mark is passed
 // to UnmarkSite (after the request was sent).
 func MarkSite(req *http.Request, site string) uintptr {
-	if req == nil {
+	if req == nil || probes.Level(probes.Dial)|probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
+		// Off: StdStart follows nothing. A probe switched on before
+		// StdStart runs attributes the request from its stack, which names
+		// the same line.
 		return 0
 	}
 	k := table.HeaderKey(req.Header)

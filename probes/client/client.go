@@ -144,7 +144,9 @@ func (cr *Request) recycle() {
 }
 
 func (cr *Request) reuse() {
+	spare := cr.body.Spare() // the body's sentinel, kept for the next one
 	*cr = Request{}
+	cr.body.KeepSpare(spare)
 	requests.Put(cr)
 }
 
@@ -310,14 +312,16 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 				cr.host.sawH2()
 			}
 		}
-		if probes.Level(probes.Body) >= 1 {
-			cr.wrapBody(resp, now)
-		}
+	}
+	// The connection as the journal gets it, read under one lock with
+	// the body's (the hooks above have named it).
+	jc := cr.journalConn()
+	if resp != nil && probes.Level(probes.Body) >= 1 {
+		cr.wrapBody(resp, now, jc.StreamConn)
 	}
 	if now == 0 {
 		now = probes.Mono()
 	}
-	jc := cr.journalConn()
 	// The exchange ends here unless its body, now wrapped, ends it.
 	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &jc, resp, hdrSize, err, now, resp == nil || !cr.hostHandedOff)
 	if cr.span != nil {
@@ -345,10 +349,10 @@ func (cr *Request) journalConn() probes.ClientConn {
 }
 
 // wrapBody wraps resp.Body (the body probe), whose end then ends the
-// request: see BodyEnded.
-func (cr *Request) wrapBody(resp *http.Response, now int64) {
+// request: see BodyEnded. conn is the request's connection id.
+func (cr *Request) wrapBody(resp *http.Response, now int64, conn uint64) {
 	o := &cr.body.Origin // the body's state's own: see Request.body
-	o.Conn, o.Method, o.URL = cr.connID(), cr.req.Method, cr.req.URL
+	o.Conn, o.Method, o.URL = conn, cr.req.Method, cr.req.URL
 	var pool any
 	if cr.host != nil {
 		pool = cr.host

@@ -105,7 +105,9 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 			site = hs
 		}
 	}
-	ServeHTTP(h, site, w, r)
+	// s is the server the request's context names (net/http's
+	// ServerContextKey): its header limit is read from it directly.
+	serve(h, site, s, w, r)
 }
 
 // SitedHandler is implemented by the call-site wrappers' handlers: the

@@ -247,12 +247,17 @@ var requests = sync.Pool{New: func() any { return new(serverRequest) }}
 // on a fresh goroutine with a small stack, which a deeper wrapper would
 // make grow on every request.
 func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
-	hl, bl, gl := probes.Level(probes.Header), probes.Level(probes.Body), probes.Level(probes.GC)
-	if hl|bl|gl == 0 {
+	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
 		h.ServeHTTP(w, r)
 		return
 	}
-	sr := startServe(site, w, r)
+	serve(h, site, nil, w, r)
+}
+
+// serve is ServeHTTP with the probes on; srv is the server serving r
+// when the caller knows it (StdServe), else nil.
+func serve(h http.Handler, site string, srv *http.Server, w http.ResponseWriter, r *http.Request) {
+	sr := startServe(site, srv, w, r)
 	if sr == nil {
 		h.ServeHTTP(w, r)
 		return
@@ -287,7 +292,7 @@ func (sr *serverRequest) unfollow() {
 // already does.
 //
 //go:noinline
-func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequest {
+func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Request) *serverRequest {
 	k := table.HeaderKey(r.Header)
 	if following.Has(k) {
 		// An inner wrapper: the registration's site names the handler
@@ -323,7 +328,7 @@ func startServe(site string, w http.ResponseWriter, r *http.Request) *serverRequ
 		sr.capture = probes.JournalServerStart(sr.id, ce, streamID(w, r), sr.start, site, r, hs)
 	}
 	if hl >= 1 {
-		sr.requestHeaders(hs)
+		sr.requestHeaders(hs, srv)
 	}
 	spans := probes.SpansOn()
 	if bl >= 1 {
@@ -499,14 +504,21 @@ func (sr *serverRequest) fill(e *probes.Event, p probes.Probe, sev probes.Sev, n
 }
 
 // requestHeaders runs the header probe on the request, whose header's
-// size (ServedHeaderSize) is size.
-func (sr *serverRequest) requestHeaders(size int) {
+// size (ServedHeaderSize) is size, served by srv (nil: the request's
+// context names the server).
+func (sr *serverRequest) requestHeaders(size int, srv *http.Server) {
 	r := sr.r
 	if probes.Level(probes.Header) >= 2 {
 		sr.emitRequestHeaders(size)
 	}
 	limit := int64(http.DefaultMaxHeaderBytes)
-	if s, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && s.MaxHeaderBytes > 0 {
+	s := srv
+	if s == nil {
+		// A walk of the request's context chain, which StdServe's
+		// requests skip.
+		s, _ = r.Context().Value(http.ServerContextKey).(*http.Server)
+	}
+	if s != nil && s.MaxHeaderBytes > 0 {
 		limit = int64(s.MaxHeaderBytes)
 	}
 	if int64(size)*10 >= limit*9 {
