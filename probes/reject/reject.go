@@ -252,20 +252,32 @@ func ServerReject(conn net.Conn, err error, status int, buffered []byte, maxHead
 	}
 	r := Classify(err.Error(), buffered, status, maxHeaderBytes)
 	ra := remote(conn)
-	msg := "request from " + ra + " rejected with " + strconv.Itoa(r.Status) + " before any handler ran: " + r.Text
-	if r.Line != "" {
-		msg += ": \"" + r.Line + "\""
-	}
+	msg := "request from " + ra + " rejected with " + strconv.Itoa(r.Status) + " before any handler ran: " + r.Text + r.lineSuffix()
 	e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Name: "header.reject", Conn: probes.ConnID(conn), Msg: msg}
 	e.AddString("side", "server")
 	e.AddInt("status", int64(r.Status))
+	r.emit(&e, ra)
+}
+
+// lineSuffix is what a message says after the reason: the offending line,
+// quoted, when it is known.
+func (r *Reason) lineSuffix() string {
+	if r.Line == "" {
+		return ""
+	}
+	return ": \"" + r.Line + "\""
+}
+
+// emit adds what both sides' events say of r (reason, remote address ra,
+// line, limit) after their own attributes, and emits e.
+func (r *Reason) emit(e *probes.Event, ra string) {
 	e.AddString("reason", r.Code)
 	e.AddString("remote", ra)
 	if r.Line != "" {
 		e.AddString("line", r.Line)
 	}
-	r.addLimit(&e)
-	probes.Emit(&e)
+	r.addLimit(e)
+	probes.Emit(e)
 }
 
 // limit names the limit a header block over it hit: on the server side
@@ -329,17 +341,8 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 		e.Msg = "response from " + ra + " refused: " + r.Text + ": " + err.Error()
 	} else {
 		e.Name = "header.reject"
-		e.Msg = "response from " + ra + " could not be parsed: " + r.Text
-		if r.Line != "" {
-			e.Msg += ": \"" + r.Line + "\""
-		}
+		e.Msg = "response from " + ra + " could not be parsed: " + r.Text + r.lineSuffix()
 	}
 	e.AddString("side", "client")
-	e.AddString("reason", r.Code)
-	e.AddString("remote", ra)
-	if r.Line != "" {
-		e.AddString("line", r.Line)
-	}
-	r.addLimit(&e)
-	probes.Emit(&e)
+	r.emit(&e, ra)
 }
