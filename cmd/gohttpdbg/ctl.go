@@ -339,6 +339,15 @@ func (c *adminClient) fetch(path string, v any, o *ctlOpts) (bool, error) {
 	return c.callFor("GET", path, nil, v, o)
 }
 
+// fetchNoArgs is fetch for a subcommand that takes no arguments: it
+// refuses any before asking the program.
+func (c *adminClient) fetchNoArgs(args []string, path string, v any, o *ctlOpts) (bool, error) {
+	if len(args) != 0 {
+		return false, errors.New("takes no arguments")
+	}
+	return c.fetch(path, v, o)
+}
+
 // callFor makes one admin request for a ctl subcommand and decodes the
 // answer into v (an api type) for the subcommand to render, reporting
 // true. With --json it prints the answer as it came instead, and reports
@@ -375,8 +384,7 @@ func printOverrides(w io.Writer, list []api.Override) {
 		return
 	}
 	fmt.Fprintln(w, "changes in force:")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  KEY\tVALUE\tREVERTS TO\tEXPIRES IN\tBY PID")
+	tw := newTable(w, "  KEY\tVALUE\tREVERTS TO\tEXPIRES IN\tBY PID")
 	for _, o := range list {
 		before := o.Before
 		if o.Unset {
@@ -388,11 +396,8 @@ func printOverrides(w io.Writer, list []api.Override) {
 }
 
 func ctlStatus(c *adminClient, args []string, o *ctlOpts) error {
-	if len(args) != 0 {
-		return errors.New("takes no arguments")
-	}
 	var st api.Status
-	if ok, err := c.fetch("/v1/status", &st, o); !ok {
+	if ok, err := c.fetchNoArgs(args, "/v1/status", &st, o); !ok {
 		return err
 	}
 	w := o.out
@@ -432,6 +437,21 @@ func buildLine(b *api.BuildStamp) string {
 	return fmt.Sprintf("gohttpdbg %s, %s, probes %s, std patch %s", b.Tool, b.Go, b.Probes, std)
 }
 
+// settingArgs reads the arguments of a subcommand that shows settings
+// without any and changes them with KEY=VALUE ones (want says which):
+// show when there are none, and then --ttl, how long a change lasts, is
+// refused.
+func settingArgs(args []string, o *ctlOpts, want string) (sets [][2]string, show bool, err error) {
+	if len(args) == 0 {
+		if o.ttl != "" {
+			return nil, false, fmt.Errorf("--ttl needs %s arguments", want)
+		}
+		return nil, true, nil
+	}
+	sets, err = parseSets(args)
+	return sets, false, err
+}
+
 // parseSets splits KEY=VALUE arguments.
 func parseSets(args []string) ([][2]string, error) {
 	var out [][2]string
@@ -451,16 +471,16 @@ func parseSets(args []string) ([][2]string, error) {
 }
 
 func ctlProbes(c *adminClient, args []string, o *ctlOpts) error {
-	if len(args) == 0 {
-		if o.ttl != "" {
-			return errors.New("--ttl needs PROBE=LEVEL arguments")
-		}
+	sets, show, err := settingArgs(args, o, "PROBE=LEVEL")
+	if err != nil {
+		return err
+	}
+	if show {
 		var res api.Probes
 		if ok, err := c.fetch("/v1/probes", &res, o); !ok {
 			return err
 		}
-		tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "PROBE\tLEVEL")
+		tw := newTable(o.out, "PROBE\tLEVEL")
 		for _, p := range probes.Names() {
 			if l, ok := res.Probes[p]; ok {
 				fmt.Fprintf(tw, "%s\t%d\n", p, l)
@@ -469,10 +489,6 @@ func ctlProbes(c *adminClient, args []string, o *ctlOpts) error {
 		tw.Flush()
 		printOverrides(o.out, res.Overrides)
 		return nil
-	}
-	sets, err := parseSets(args)
-	if err != nil {
-		return err
 	}
 	// Free-form: PUT /v1/probes takes a level by probe name (or "all"),
 	// and "ttl", in one object.
@@ -513,27 +529,23 @@ func ctlChange(c *adminClient, path string, body any, o *ctlOpts) error {
 }
 
 func ctlGodebug(c *adminClient, args []string, o *ctlOpts) error {
-	if len(args) == 0 {
-		if o.ttl != "" {
-			return errors.New("--ttl needs KEY=VALUE arguments")
-		}
+	sets, show, err := settingArgs(args, o, "KEY=VALUE")
+	if err != nil {
+		return err
+	}
+	if show {
 		var res api.Godebug
 		if ok, err := c.fetch("/v1/godebug", &res, o); !ok {
 			return err
 		}
 		fmt.Fprintf(o.out, "GODEBUG=%s (%s; classes from the %s source and runtime/metrics)\n", res.Godebug, res.Go, res.ClassifiedFrom)
-		tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "KEY\tCLASS\tVALUE\tPACKAGE")
+		tw := newTable(o.out, "KEY\tCLASS\tVALUE\tPACKAGE")
 		for _, k := range res.Keys {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.Name, k.Class, k.Value, k.Package)
 		}
 		tw.Flush()
 		printOverrides(o.out, res.Overrides)
 		return nil
-	}
-	sets, err := parseSets(args)
-	if err != nil {
-		return err
 	}
 	body := api.GodebugPut{Set: map[string]string{}, TTL: o.ttl}
 	for _, kv := range sets {
@@ -550,11 +562,8 @@ func newTable(out io.Writer, header string) *tabwriter.Writer {
 }
 
 func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
-	if len(args) != 0 {
-		return errors.New("takes no arguments")
-	}
 	var res api.Bodies
-	if ok, err := c.fetch("/v1/bodies", &res, o); !ok {
+	if ok, err := c.fetchNoArgs(args, "/v1/bodies", &res, o); !ok {
 		return err
 	}
 	if len(res.Bodies) == 0 {
@@ -571,11 +580,8 @@ func ctlBodies(c *adminClient, args []string, o *ctlOpts) error {
 // ctlConns prints the connections, then the client side's hosts: how
 // often their requests reused a connection.
 func ctlConns(c *adminClient, args []string, o *ctlOpts) error {
-	if len(args) != 0 {
-		return errors.New("takes no arguments")
-	}
 	var res api.Conns
-	if ok, err := c.fetch("/v1/conns", &res, o); !ok {
+	if ok, err := c.fetchNoArgs(args, "/v1/conns", &res, o); !ok {
 		return err
 	}
 	dial := -1
@@ -636,11 +642,8 @@ func renderConns(w io.Writer, res api.Conns, dial int) error {
 // the whole connection) cannot send in that direction until the other
 // side reads and sends WINDOW_UPDATE.
 func ctlStreams(c *adminClient, args []string, o *ctlOpts) error {
-	if len(args) != 0 {
-		return errors.New("takes no arguments")
-	}
 	var res api.Streams
-	if ok, err := c.fetch("/v1/streams", &res, o); !ok {
+	if ok, err := c.fetchNoArgs(args, "/v1/streams", &res, o); !ok {
 		return err
 	}
 	if len(res.Conns) == 0 {
@@ -740,8 +743,7 @@ func ctlAudit(c *adminClient, args []string, o *ctlOpts) error {
 		printJSON(o.out, data)
 		return nil
 	}
-	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tTIME\tPEER\tACTION\tCHANGE\tTTL\tRESULT")
+	tw := newTable(o.out, "SEQ\tTIME\tPEER\tACTION\tCHANGE\tTTL\tRESULT")
 	for _, e := range res.Entries {
 		fmt.Fprintf(tw, "%d\t%s\tpid=%d uid=%d\t%s\t%s\t%s\t%s\n", e.Seq, e.Time, e.Peer.PID, e.Peer.UID,
 			e.Action, changeText(e.Before, e.After), e.TTL, e.Result)

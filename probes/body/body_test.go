@@ -100,10 +100,7 @@ func TestResponseWithoutBodyNotWrapped(t *testing.T) {
 // a body of unknown length); its request ends and its connection is
 // counted lost.
 func TestResponseBodyLeak(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		length int64
-	}{{"known length", 5}, {"unknown length", -1}} {
+	for _, tc := range bodyLengths {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := probetest.Record(t)
 			probetest.Configure(t, "all=1")
@@ -113,12 +110,7 @@ func TestResponseBodyLeak(t *testing.T) {
 				resp := response("hello", tc.length)
 				WrapResponse(resp, &State{}, origin(site, 9103), o, o, nil, probes.Mono())
 			}()
-			var leak []probes.Event
-			for i := 0; i < 100 && len(leak) == 0; i++ {
-				runtime.GC()
-				time.Sleep(10 * time.Millisecond)
-				leak = leaks(rec, site)
-			}
+			leak := awaitLeaks(rec, site)
 			if len(leak) != 1 || leak[0].Sev != probes.Warn {
 				t.Fatalf("body.leak events at %s: %+v", site, leak)
 			}
@@ -131,6 +123,26 @@ func TestResponseBodyLeak(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bodyLengths are the two kinds of body the tests wrap: of a known length
+// and of an unknown one (-1), which the wrapper follows differently.
+var bodyLengths = []struct {
+	name   string
+	length int64
+}{{"known length", 5}, {"unknown length", -1}}
+
+// awaitLeaks collects garbage until a body.leak at site is reported (a
+// finalizer runs some time after the collection that finds its object),
+// for a second at the most, and returns those reported.
+func awaitLeaks(rec *probetest.Recorder, site string) []probes.Event {
+	var leak []probes.Event
+	for i := 0; i < 100 && len(leak) == 0; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		leak = leaks(rec, site)
+	}
+	return leak
 }
 
 func leaks(rec *probetest.Recorder, site string) []probes.Event {
@@ -232,10 +244,7 @@ func (b *stdFake) Close() error {
 // first Close, which hands it back for reuse; its reports count as a
 // wrapper's reads and Close do: bytes, EOF, one end, a read after Close.
 func TestStdBodyFollowed(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		length int64
-	}{{"known length", 5}, {"unknown length", -1}} {
+	for _, tc := range bodyLengths {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := probetest.Record(t)
 			probetest.Configure(t, "all=1")
@@ -277,10 +286,7 @@ func TestStdBodyFollowed(t *testing.T) {
 // collector finds it, by its sentinel's finalizer; a pooled sentinel the
 // pool drops reports nothing.
 func TestStdBodyLeak(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		length int64
-	}{{"known length", 5}, {"unknown length", -1}} {
+	for _, tc := range bodyLengths {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := probetest.Record(t)
 			probetest.Configure(t, "all=1")
@@ -291,12 +297,7 @@ func TestStdBodyLeak(t *testing.T) {
 				resp.Body = &stdFake{r: strings.NewReader("hello")}
 				WrapResponse(resp, &State{}, origin(site, 9106), o, o, nil, probes.Mono())
 			}()
-			var leak []probes.Event
-			for i := 0; i < 100 && len(leak) == 0; i++ {
-				runtime.GC()
-				time.Sleep(10 * time.Millisecond)
-				leak = leaks(rec, site)
-			}
+			leak := awaitLeaks(rec, site)
 			if len(leak) != 1 {
 				t.Fatalf("body.leak events at %s: %+v", site, leak)
 			}

@@ -272,15 +272,23 @@ func appendScope(b []byte, field int, s *Scope) []byte {
 // AppendLogsRequest appends an ExportLogsServiceRequest holding recs,
 // from one resource and scope, to b.
 func AppendLogsRequest(b []byte, res *Resource, scope *Scope, recs []LogRecord) []byte {
-	b, rl := beginMessage(b, 1) // resource_logs
+	return appendExportRequest(b, res, scope, recs, appendLogRecord)
+}
+
+// appendExportRequest appends the envelope the OTLP export requests share,
+// resource_logs/spans { resource, scope_logs/spans { scope, items } }
+// (field numbers 1, 1, 2, 1, 2 in both), with appendItem writing each
+// item.
+func appendExportRequest[T any](b []byte, res *Resource, scope *Scope, items []T, appendItem func([]byte, int, *T) []byte) []byte {
+	b, resource := beginMessage(b, 1)
 	b = appendResource(b, 1, res)
-	b, sl := beginMessage(b, 2) // scope_logs
+	b, scoped := beginMessage(b, 2)
 	b = appendScope(b, 1, scope)
-	for i := range recs {
-		b = appendLogRecord(b, 2, &recs[i])
+	for i := range items {
+		b = appendItem(b, 2, &items[i])
 	}
-	b = endMessage(b, sl)
-	return endMessage(b, rl)
+	b = endMessage(b, scoped)
+	return endMessage(b, resource)
 }
 
 func appendLogRecord(b []byte, field int, r *LogRecord) []byte {
@@ -303,15 +311,7 @@ func appendLogRecord(b []byte, field int, r *LogRecord) []byte {
 // AppendTracesRequest appends an ExportTraceServiceRequest holding spans,
 // from one resource and scope, to b.
 func AppendTracesRequest(b []byte, res *Resource, scope *Scope, spans []Span) []byte {
-	b, rs := beginMessage(b, 1) // resource_spans
-	b = appendResource(b, 1, res)
-	b, ss := beginMessage(b, 2) // scope_spans
-	b = appendScope(b, 1, scope)
-	for i := range spans {
-		b = appendSpan(b, 2, &spans[i])
-	}
-	b = endMessage(b, ss)
-	return endMessage(b, rs)
+	return appendExportRequest(b, res, scope, spans, appendSpan)
 }
 
 func appendSpan(b []byte, field int, s *Span) []byte {

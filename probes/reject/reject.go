@@ -22,7 +22,7 @@ import (
 
 // Reason is the explanation of one rejected message.
 type Reason struct {
-	Code   string // short key: "missing_colon", "too_large", "bare_cr", … (see Classify)
+	Code   string // short key: "missing_colon", "too_large", "bare_cr", … (see Classify and errorReasons)
 	Text   string // the reason in words
 	Line   string // the offending line, redacted, capped, escaped as in a Go string but not quoted; "" if unknown
 	Status int    // the status the server answered (0 on the client side)
@@ -52,42 +52,8 @@ func Classify(errText string, buffered []byte, status, maxHeaderBytes int) Reaso
 		line, hasLine = firstLine(buffered), len(buffered) > 0
 	case strings.Contains(errText, "headers exceeded"):
 		r.Code, r.Text = "too_large", "the response header block is larger than the client's limit (Transport.MaxResponseHeaderBytes, default 1 MiB)"
-	case strings.Contains(errText, "missing colon"):
-		r.Code, r.Text = lineProblem(line, "missing_colon", "a header line has no colon (name: value)")
-	case strings.Contains(errText, "malformed MIME header initial line"):
-		r.Code, r.Text = "leading_space", "the first header line starts with a space or tab (obsolete line folding is not allowed there)"
-	case strings.Contains(errText, "malformed MIME header line"):
-		r.Code, r.Text = lineProblem(line, "invalid_field", "a header line is malformed")
-	case strings.Contains(errText, "invalid header name"):
-		r.Code, r.Text = "invalid_field_name", "a header name has characters that are not allowed in a token"
-	case strings.Contains(errText, "invalid header value"):
-		r.Code, r.Text = "invalid_field_value", "a header value has a control character (CR, LF or NUL)"
-	case strings.Contains(errText, "malformed HTTP request"):
-		r.Code, r.Text = requestLineProblem(line)
-	case strings.Contains(errText, "malformed HTTP response"):
-		r.Code, r.Text = "malformed_status_line", "the status line is not HTTP-VERSION SP CODE SP REASON"
-	case strings.Contains(errText, "malformed HTTP status code"):
-		r.Code, r.Text = "malformed_status_line", "the status code is not three digits"
-	case strings.Contains(errText, "invalid method"):
-		r.Code, r.Text = "invalid_method", "the method is not a token"
-	case strings.Contains(errText, "malformed HTTP version"):
-		r.Code, r.Text = "bad_version", "the protocol version is not HTTP/x.y"
-	case strings.Contains(errText, "unsupported protocol version"):
-		r.Code, r.Text = "unsupported_version", "the protocol version is not HTTP/1.x"
-	case strings.Contains(errText, "missing required Host header"):
-		r.Code, r.Text = "missing_host", "an HTTP/1.1 request has no Host header"
-	case strings.Contains(errText, "too many Host headers"):
-		r.Code, r.Text = "bad_host", "the request has more than one Host header"
-	case strings.Contains(errText, "malformed Host header"):
-		r.Code, r.Text = "bad_host", "the Host header is not a valid host[:port]"
-	case strings.Contains(errText, "transfer encoding"):
-		r.Code, r.Text = "unsupported_te", "Transfer-Encoding is not \"chunked\" (or lists several codings); net/http answers 501"
-	case strings.Contains(errText, "Content-Length"):
-		r.Code, r.Text = "bad_content_length", "Content-Length is missing a value, not a number, or repeated with different values"
-	case strings.Contains(errText, "short response") || strings.Contains(errText, "invalid response code"):
-		r.Code, r.Text = "malformed_status_line", "the status line is malformed"
 	default:
-		r.Code, r.Text = "other", "the message could not be parsed: "+capString(errText, MaxLine)
+		r.Code, r.Text = explainError(errText, line)
 	}
 	if hasLine {
 		r.Line = redactLine(line)
@@ -99,6 +65,49 @@ func Classify(errText string, buffered []byte, status, maxHeaderBytes int) Reaso
 		r.limit(errText, status, maxHeaderBytes)
 	}
 	return r
+}
+
+// errorReasons explains net/http's error texts by a fragment of each,
+// tried in this order (the first that the text contains wins). refine,
+// when set, reads the offending line for a closer reason than code and
+// text.
+var errorReasons = []struct {
+	fragment, code, text string
+	refine               func(line, code, text string) (string, string)
+}{
+	{"missing colon", "missing_colon", "a header line has no colon (name: value)", lineProblem},
+	{"malformed MIME header initial line", "leading_space", "the first header line starts with a space or tab (obsolete line folding is not allowed there)", nil},
+	{"malformed MIME header line", "invalid_field", "a header line is malformed", lineProblem},
+	{"invalid header name", "invalid_field_name", "a header name has characters that are not allowed in a token", nil},
+	{"invalid header value", "invalid_field_value", "a header value has a control character (CR, LF or NUL)", nil},
+	{"malformed HTTP request", "malformed_request_line", "the request line is not METHOD SP TARGET SP VERSION", requestLineProblem},
+	{"malformed HTTP response", "malformed_status_line", "the status line is not HTTP-VERSION SP CODE SP REASON", nil},
+	{"malformed HTTP status code", "malformed_status_line", "the status code is not three digits", nil},
+	{"invalid method", "invalid_method", "the method is not a token", nil},
+	{"malformed HTTP version", "bad_version", "the protocol version is not HTTP/x.y", nil},
+	{"unsupported protocol version", "unsupported_version", "the protocol version is not HTTP/1.x", nil},
+	{"missing required Host header", "missing_host", "an HTTP/1.1 request has no Host header", nil},
+	{"too many Host headers", "bad_host", "the request has more than one Host header", nil},
+	{"malformed Host header", "bad_host", "the Host header is not a valid host[:port]", nil},
+	{"transfer encoding", "unsupported_te", "Transfer-Encoding is not \"chunked\" (or lists several codings); net/http answers 501", nil},
+	{"Content-Length", "bad_content_length", "Content-Length is missing a value, not a number, or repeated with different values", nil},
+	{"short response", "malformed_status_line", "the status line is malformed", nil},
+	{"invalid response code", "malformed_status_line", "the status line is malformed", nil},
+}
+
+// explainError explains errText by the first entry of errorReasons it
+// matches, or as "other" with the text itself.
+func explainError(errText, line string) (string, string) {
+	for _, e := range errorReasons {
+		if !strings.Contains(errText, e.fragment) {
+			continue
+		}
+		if e.refine != nil {
+			return e.refine(line, e.code, e.text)
+		}
+		return e.code, e.text
+	}
+	return "other", "the message could not be parsed: " + capString(errText, MaxLine)
 }
 
 // lineProblem refines the explanation of a bad header line from its bytes.
@@ -131,7 +140,9 @@ func lineProblem(line, code, text string) (string, string) {
 	return code, text
 }
 
-func requestLineProblem(line string) (string, string) {
+// requestLineProblem refines the explanation of a bad request line from
+// its bytes.
+func requestLineProblem(line, code, text string) (string, string) {
 	switch {
 	case len(line) > 0 && line[0] == 0x16:
 		return "tls_to_http", "the request starts like a TLS handshake: the client speaks HTTPS to a plain HTTP port"
@@ -142,7 +153,7 @@ func requestLineProblem(line string) (string, string) {
 	case strings.Count(line, " ") < 2:
 		return "malformed_request_line", "the request line is not METHOD SP TARGET SP VERSION (a space is missing)"
 	}
-	return "malformed_request_line", "the request line is not METHOD SP TARGET SP VERSION"
+	return code, text
 }
 
 func looksLikeRequestLine(line string) bool {
@@ -241,20 +252,32 @@ func ServerReject(conn net.Conn, err error, status int, buffered []byte, maxHead
 	}
 	r := Classify(err.Error(), buffered, status, maxHeaderBytes)
 	ra := remote(conn)
-	msg := "request from " + ra + " rejected with " + strconv.Itoa(r.Status) + " before any handler ran: " + r.Text
-	if r.Line != "" {
-		msg += ": \"" + r.Line + "\""
-	}
+	msg := "request from " + ra + " rejected with " + strconv.Itoa(r.Status) + " before any handler ran: " + r.Text + r.lineSuffix()
 	e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Name: "header.reject", Conn: probes.ConnID(conn), Msg: msg}
 	e.AddString("side", "server")
 	e.AddInt("status", int64(r.Status))
+	r.emit(&e, ra)
+}
+
+// lineSuffix is what a message says after the reason: the offending line,
+// quoted, when it is known.
+func (r *Reason) lineSuffix() string {
+	if r.Line == "" {
+		return ""
+	}
+	return ": \"" + r.Line + "\""
+}
+
+// emit adds what both sides' events say of r (reason, remote address ra,
+// line, limit) after their own attributes, and emits e.
+func (r *Reason) emit(e *probes.Event, ra string) {
 	e.AddString("reason", r.Code)
 	e.AddString("remote", ra)
 	if r.Line != "" {
 		e.AddString("line", r.Line)
 	}
-	r.addLimit(&e)
-	probes.Emit(&e)
+	r.addLimit(e)
+	probes.Emit(e)
 }
 
 // limit names the limit a header block over it hit: on the server side
@@ -318,17 +341,8 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 		e.Msg = "response from " + ra + " refused: " + r.Text + ": " + err.Error()
 	} else {
 		e.Name = "header.reject"
-		e.Msg = "response from " + ra + " could not be parsed: " + r.Text
-		if r.Line != "" {
-			e.Msg += ": \"" + r.Line + "\""
-		}
+		e.Msg = "response from " + ra + " could not be parsed: " + r.Text + r.lineSuffix()
 	}
 	e.AddString("side", "client")
-	e.AddString("reason", r.Code)
-	e.AddString("remote", ra)
-	if r.Line != "" {
-		e.AddString("line", r.Line)
-	}
-	r.addLimit(&e)
-	probes.Emit(&e)
+	r.emit(&e, ra)
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -178,14 +177,8 @@ func BenchmarkServeStd(b *testing.B) {
 	for _, spec := range []string{"all=0", "all=1"} {
 		b.Run(spec, func(b *testing.B) {
 			probetest.Configure(b, spec)
-			s := &http.Server{}
-			Instrument(s, "bench.go:2")
-			c1, c2 := net.Pipe()
-			defer c1.Close()
-			defer c2.Close()
-			ctx := context.WithValue(context.Background(), http.ServerContextKey, s)
-			ctx = s.ConnContext(ctx, c1)
-			s.ConnState(c1, http.StateNew)
+			s, c1, ctx, done := benchConn()
+			defer done()
 			ok := []byte("ok")
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(ok) })
 			w := newStdWriter()

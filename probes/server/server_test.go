@@ -73,6 +73,22 @@ func TestInstrumentComposesOnce(t *testing.T) {
 	}
 }
 
+// benchConn is a new connection c1 of an instrumented server s, kept
+// alive for the benchmarks' requests without the network, and the
+// context its requests carry; done closes it.
+func benchConn() (s *http.Server, c1 net.Conn, ctx context.Context, done func()) {
+	s = &http.Server{}
+	Instrument(s, "bench.go:2")
+	c1, c2 := net.Pipe()
+	ctx = context.WithValue(context.Background(), http.ServerContextKey, s)
+	ctx = s.ConnContext(ctx, c1)
+	s.ConnState(c1, http.StateNew)
+	return s, c1, ctx, func() {
+		c2.Close()
+		c1.Close()
+	}
+}
+
 // BenchmarkServerPath is the probes' own work around one request served
 // on a kept-alive HTTP/1 connection, without the network: the connection
 // turning active and idle, and the handler wrapper.
@@ -80,14 +96,8 @@ func BenchmarkServerPath(b *testing.B) {
 	for _, spec := range []string{"all=0", "all=1", "all=2"} {
 		b.Run(spec, func(b *testing.B) {
 			probetest.Configure(b, spec)
-			s := &http.Server{}
-			Instrument(s, "bench.go:2")
-			c1, c2 := net.Pipe()
-			defer c1.Close()
-			defer c2.Close()
-			ctx := context.WithValue(context.Background(), http.ServerContextKey, s)
-			ctx = s.ConnContext(ctx, c1)
-			s.ConnState(c1, http.StateNew)
+			s, c1, ctx, done := benchConn()
+			defer done()
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				io.Copy(io.Discard, r.Body)
 				io.WriteString(w, "hello, world\n")
