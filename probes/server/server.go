@@ -179,12 +179,11 @@ type serverRequest struct {
 	// flight is the gc probe's record of the request (used when the gc
 	// probe is on): part of the request's state, which is recycled.
 	// body is its request body's state, nil when the body is not watched:
-	// bodyv when net/http's own body reports to it (stdBody, level 1),
-	// else an allocation of its own, made with the body's wrapper, which
-	// the handler may keep after the request ended.
+	// one from stdBodies when net/http's own body reports to it (stdBody,
+	// level 1), else an allocation of its own, made with the body's
+	// wrapper, which the handler may keep after the request ended.
 	flight  gc.Flight
 	body    *body.State
-	bodyv   body.State
 	stdBody body.StdRequestBody
 
 	key      uintptr // the request's mark in following
@@ -234,6 +233,13 @@ type stdAnswer interface {
 // request's state, and none of them after end. A served request then
 // allocates nothing here.
 var requests = sync.Pool{New: func() any { return new(serverRequest) }}
+
+// stdBodies recycles the states of request bodies net/http reports to
+// (level 1) with their requests. They are not part of serverRequest: a
+// request whose writer is wrapped (level 2, a span, a capture rule) is
+// not recycled, and would allocate a body state with each request, body
+// or not.
+var stdBodies = sync.Pool{New: func() any { return new(body.State) }}
 
 // ServeHTTP runs h for a handler registered at site, with the probes
 // around it. The call-site wrapper's handler calls it. A request already
@@ -339,8 +345,11 @@ func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Re
 			// the request. A capture rule (the body's bytes), level 2
 			// (its events) and a span (its wrapper of the writer) take
 			// the wrapper.
-			if sr.stdBody = body.WatchRequest(r, &sr.bodyv, &o); sr.stdBody != nil {
-				sr.body = &sr.bodyv
+			st := stdBodies.Get().(*body.State)
+			if sr.stdBody = body.WatchRequest(r, st, &o); sr.stdBody != nil {
+				sr.body = st
+			} else {
+				stdBodies.Put(st)
 			}
 		}
 		if sr.body == nil {
@@ -460,6 +469,10 @@ func (sr *serverRequest) end() {
 	if sr.rw == nil && (sr.body == nil || sr.stdBody != nil && reusable) && sr.span == nil {
 		// The handler had net/http's writer and body, not ones pointing
 		// here.
+		if sr.stdBody != nil {
+			*sr.body = body.State{}
+			stdBodies.Put(sr.body)
+		}
 		*sr = serverRequest{}
 		requests.Put(sr)
 	}
