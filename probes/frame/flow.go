@@ -250,10 +250,11 @@ func (fl *flow) apply(f *Frame, written bool) {
 
 // applyBasic is apply for the frames of every request (HEADERS, DATA,
 // WINDOW_UPDATE), from their header fields alone, so that the frame
-// hook's fast path needs no decoded Frame.
+// hook's fast path needs no decoded Frame. It returns the stream if it
+// is still open (for quietStream: one lookup per frame).
 //
 //go:nosplit
-func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, written bool) {
+func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, written bool) *streamFlow {
 	data, update := dirRecv, dirSend // DATA read consumes recv; WINDOW_UPDATE read replenishes send
 	if written {
 		data, update = dirSend, dirRecv
@@ -265,16 +266,16 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 	s := fl.streams.find(id, initial)
 	switch t {
 	case TypeHeaders:
-		if s != nil && flags.Has(FlagEndStream) {
-			fl.end(id, s, data)
+		if s != nil && flags.Has(FlagEndStream) && fl.end(s, data) {
+			return nil
 		}
 	case TypeData:
 		n := int64(length)
 		fl.conn[data].n -= n
 		if s != nil {
 			s.w[data].n -= n
-			if flags.Has(FlagEndStream) {
-				fl.end(id, s, data)
+			if flags.Has(FlagEndStream) && fl.end(s, data) {
+				return nil
 			}
 		}
 	case TypeWindowUpdate:
@@ -285,16 +286,20 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 			s.w[update].n += n
 		}
 	}
+	return s
 }
 
-// end records END_STREAM sent in direction d (dirSend: by this side).
+// end records END_STREAM sent in direction d (dirSend: by this side) and
+// reports whether that closed the stream.
 //
 //go:nosplit
-func (fl *flow) end(id uint32, s *streamFlow, d dir) {
+func (fl *flow) end(s *streamFlow, d dir) bool {
 	s.ended[d] = true
 	if s.ended[dirSend] && s.ended[dirRecv] {
 		fl.streams.remove(s)
+		return true
 	}
+	return false
 }
 
 // maxFree bounds the reusable stream states kept per connection.
@@ -314,6 +319,19 @@ func (fl *flow) quiet(all bool, id uint32) bool {
 		return open(&s.w[dirSend]) && open(&s.w[dirRecv])
 	}
 	return true
+}
+
+// quietStream is quiet for a frame of one stream, s as applyBasic
+// returned it (nil: not open).
+//
+//go:nosplit
+func (fl *flow) quietStream(s *streamFlow) bool {
+	if fl.conn[dirSend].n <= 0 || fl.conn[dirSend].zeroSince != 0 ||
+		fl.conn[dirRecv].n <= 0 || fl.conn[dirRecv].zeroSince != 0 {
+		return false
+	}
+	return s == nil || s.w[dirSend].n > 0 && s.w[dirSend].zeroSince == 0 &&
+		s.w[dirRecv].n > 0 && s.w[dirRecv].zeroSince == 0
 }
 
 // stall describes one window that has been closed for longer than the

@@ -619,3 +619,23 @@ func TestHeadersMsgRenderedByReaderAsEager(t *testing.T) {
 	}
 	check("Recent", last, eagerFieldsMsg(blocks[0]))
 }
+
+// TestHeaderFields: the std patch copies a whole header block's fields
+// for Headers only when something shows them (frame.headers at level 2,
+// the http2debug=2 dump); at level 1 a block that decoded whole costs no
+// copy, and what level 1 reports (header.limit, frame.error) comes from
+// blocks the patch always hands over.
+func TestHeaderFields(t *testing.T) {
+	c := NewFramer(nil)
+	for _, tc := range []struct {
+		level, debug int
+		want         bool
+	}{{0, 0, false}, {1, 0, false}, {2, 0, true}, {0, 2, true}, {1, 1, false}} {
+		capture(t, tc.level)
+		SetHTTP2Debug(tc.debug)
+		if got := HeaderFields(c); got != tc.want {
+			t.Errorf("level %d, http2debug %d: HeaderFields = %v, want %v", tc.level, tc.debug, got, tc.want)
+		}
+		SetHTTP2Debug(0)
+	}
+}
