@@ -77,6 +77,15 @@ type streamSet struct {
 	few  [fewStreams]streamFlow
 	more map[uint32]*streamFlow // allocated when few is full
 	free []*streamFlow          // ended streams of more, reused
+	// last is the slot of few that find returned last: the frames of a
+	// request come one after another on its stream, so find mostly
+	// checks one slot. An index, not a pointer: storing it needs no
+	// write barrier on the nosplit path.
+	last uint8
+	// maxID is the highest stream id find was asked about: stream ids
+	// only grow (RFC 9113 §5.1.1), so a higher one is a new stream, opened
+	// in the first free slot without a walk over the open ones.
+	maxID uint32
 }
 
 // get returns stream id, nil if it is not open.
@@ -94,15 +103,39 @@ func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {
 	if id == 0 {
 		return nil
 	}
-	var free *streamFlow
 	p := unsafe.Pointer(&ss.few)
+	if id > ss.maxID {
+		ss.maxID = id
+		if initial == nil {
+			return nil
+		}
+		if ss.more == nil {
+			for i := 0; i < fewStreams; i++ {
+				s := (*streamFlow)(unsafe.Add(p, uintptr(i)*unsafe.Sizeof(streamFlow{})))
+				if s.id == 0 {
+					ss.last = uint8(i)
+					s.id, s.ended = id, [2]bool{}
+					s.w[dirSend] = window{n: initial[dirSend]}
+					s.w[dirRecv] = window{n: initial[dirRecv]}
+					return s
+				}
+			}
+		}
+		return ss.findMore(id, initial)
+	}
+	if s := (*streamFlow)(unsafe.Add(p, uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{}))); s.id == id {
+		return s
+	}
+	var free *streamFlow
+	freeAt := uint8(0)
 	for i := 0; i < fewStreams; i++ {
 		s := (*streamFlow)(unsafe.Add(p, uintptr(i)*unsafe.Sizeof(streamFlow{})))
 		if s.id == id {
+			ss.last = uint8(i)
 			return s
 		}
 		if s.id == 0 && free == nil {
-			free = s
+			free, freeAt = s, uint8(i)
 		}
 	}
 	if ss.more != nil || free == nil {
@@ -111,6 +144,7 @@ func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {
 	if initial == nil {
 		return nil
 	}
+	ss.last = freeAt
 	free.id, free.ended = id, [2]bool{}
 	free.w[dirSend] = window{n: initial[dirSend]}
 	free.w[dirRecv] = window{n: initial[dirRecv]}
