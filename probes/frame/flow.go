@@ -77,6 +77,15 @@ type streamSet struct {
 	few  [fewStreams]streamFlow
 	more map[uint32]*streamFlow // allocated when few is full
 	free []*streamFlow          // ended streams of more, reused
+	// last is the slot of few that find returned last: the frames of a
+	// request come one after another on its stream, so find mostly
+	// checks one slot. An index, not a pointer: storing it needs no
+	// write barrier on the nosplit path.
+	last uint8
+	// maxID is the highest stream id find was asked about: stream ids
+	// only grow (RFC 9113 §5.1.1), so a higher one is a new stream, opened
+	// in the first free slot without a walk over the open ones.
+	maxID uint32
 }
 
 // get returns stream id, nil if it is not open.
@@ -94,15 +103,39 @@ func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {
 	if id == 0 {
 		return nil
 	}
-	var free *streamFlow
 	p := unsafe.Pointer(&ss.few)
+	if id > ss.maxID {
+		ss.maxID = id
+		if initial == nil {
+			return nil
+		}
+		if ss.more == nil {
+			for i := 0; i < fewStreams; i++ {
+				s := (*streamFlow)(unsafe.Add(p, uintptr(i)*unsafe.Sizeof(streamFlow{})))
+				if s.id == 0 {
+					ss.last = uint8(i)
+					s.id, s.ended = id, [2]bool{}
+					s.w[dirSend] = window{n: initial[dirSend]}
+					s.w[dirRecv] = window{n: initial[dirRecv]}
+					return s
+				}
+			}
+		}
+		return ss.findMore(id, initial)
+	}
+	if s := (*streamFlow)(unsafe.Add(p, uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{}))); s.id == id {
+		return s
+	}
+	var free *streamFlow
+	freeAt := uint8(0)
 	for i := 0; i < fewStreams; i++ {
 		s := (*streamFlow)(unsafe.Add(p, uintptr(i)*unsafe.Sizeof(streamFlow{})))
 		if s.id == id {
+			ss.last = uint8(i)
 			return s
 		}
 		if s.id == 0 && free == nil {
-			free = s
+			free, freeAt = s, uint8(i)
 		}
 	}
 	if ss.more != nil || free == nil {
@@ -111,6 +144,7 @@ func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {
 	if initial == nil {
 		return nil
 	}
+	ss.last = freeAt
 	free.id, free.ended = id, [2]bool{}
 	free.w[dirSend] = window{n: initial[dirSend]}
 	free.w[dirRecv] = window{n: initial[dirRecv]}
@@ -250,10 +284,11 @@ func (fl *flow) apply(f *Frame, written bool) {
 
 // applyBasic is apply for the frames of every request (HEADERS, DATA,
 // WINDOW_UPDATE), from their header fields alone, so that the frame
-// hook's fast path needs no decoded Frame.
+// hook's fast path needs no decoded Frame. It returns the stream if it
+// is still open (for quietStream: one lookup per frame).
 //
 //go:nosplit
-func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, written bool) {
+func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, written bool) *streamFlow {
 	data, update := dirRecv, dirSend // DATA read consumes recv; WINDOW_UPDATE read replenishes send
 	if written {
 		data, update = dirSend, dirRecv
@@ -265,16 +300,16 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 	s := fl.streams.find(id, initial)
 	switch t {
 	case TypeHeaders:
-		if s != nil && flags.Has(FlagEndStream) {
-			fl.end(id, s, data)
+		if s != nil && flags.Has(FlagEndStream) && fl.end(s, data) {
+			return nil
 		}
 	case TypeData:
 		n := int64(length)
 		fl.conn[data].n -= n
 		if s != nil {
 			s.w[data].n -= n
-			if flags.Has(FlagEndStream) {
-				fl.end(id, s, data)
+			if flags.Has(FlagEndStream) && fl.end(s, data) {
+				return nil
 			}
 		}
 	case TypeWindowUpdate:
@@ -285,16 +320,20 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 			s.w[update].n += n
 		}
 	}
+	return s
 }
 
-// end records END_STREAM sent in direction d (dirSend: by this side).
+// end records END_STREAM sent in direction d (dirSend: by this side) and
+// reports whether that closed the stream.
 //
 //go:nosplit
-func (fl *flow) end(id uint32, s *streamFlow, d dir) {
+func (fl *flow) end(s *streamFlow, d dir) bool {
 	s.ended[d] = true
 	if s.ended[dirSend] && s.ended[dirRecv] {
 		fl.streams.remove(s)
+		return true
 	}
+	return false
 }
 
 // maxFree bounds the reusable stream states kept per connection.
@@ -314,6 +353,19 @@ func (fl *flow) quiet(all bool, id uint32) bool {
 		return open(&s.w[dirSend]) && open(&s.w[dirRecv])
 	}
 	return true
+}
+
+// quietStream is quiet for a frame of one stream, s as applyBasic
+// returned it (nil: not open).
+//
+//go:nosplit
+func (fl *flow) quietStream(s *streamFlow) bool {
+	if fl.conn[dirSend].n <= 0 || fl.conn[dirSend].zeroSince != 0 ||
+		fl.conn[dirRecv].n <= 0 || fl.conn[dirRecv].zeroSince != 0 {
+		return false
+	}
+	return s == nil || s.w[dirSend].n > 0 && s.w[dirSend].zeroSince == 0 &&
+		s.w[dirRecv].n > 0 && s.w[dirRecv].zeroSince == 0
 }
 
 // stall describes one window that has been closed for longer than the

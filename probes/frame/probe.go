@@ -142,9 +142,16 @@ func (c *Conn) on() bool {
 }
 
 // Read is the hook for each frame read (header and payload).
+//
+// As Write, it tries basic first: the frames of every request then cost
+// one pass over the levels.
 func Read(state any, hdr [HeaderLen]byte, payload []byte) {
-	if c, ok := state.(*Conn); ok && c.on() {
-		c.frame(hdr, payload, false)
+	c, ok := state.(*Conn)
+	if !ok || c.basic(hdr[:], payload, false) {
+		return
+	}
+	if c.on() {
+		c.frameFull(hdr, payload, false)
 	}
 }
 
@@ -248,8 +255,8 @@ func (c *Conn) basic(hdr, payload []byte, written bool) bool {
 		c.mu.Unlock()
 		return true
 	}
-	c.fl.applyBasic(h.Type, h.Flags, h.StreamID, h.Length, increment, written)
-	if c.fl.quiet(false, h.StreamID) {
+	s := c.fl.applyBasic(h.Type, h.Flags, h.StreamID, h.Length, increment, written)
+	if c.fl.quietStream(s) {
 		c.mu.Unlock()
 		return true
 	}
@@ -594,6 +601,13 @@ func ReadError(state any, err, detail error) {
 	if debugLevel.Load() >= 1 {
 		debugf("http2: Framer %p: %s", c, msg)
 	}
+}
+
+// HeaderFields is the hook that tells the std patch whether Headers wants
+// a header block that decoded whole: only frame.headers (level 2) and the
+// http2debug=2 dump show its fields, so at level 1 the framer copies none.
+func HeaderFields(state any) bool {
+	return probes.Level(probes.Frame) >= 2 || debugLevel.Load() >= 2
 }
 
 // Headers is the hook for a decoded HEADERS block: fields are name, value

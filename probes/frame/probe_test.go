@@ -619,3 +619,67 @@ func TestHeadersMsgRenderedByReaderAsEager(t *testing.T) {
 	}
 	check("Recent", last, eagerFieldsMsg(blocks[0]))
 }
+
+// TestHeaderFields: the std patch copies a whole header block's fields
+// for Headers only when something shows them (frame.headers at level 2,
+// the http2debug=2 dump); at level 1 a block that decoded whole costs no
+// copy, and what level 1 reports (header.limit, frame.error) comes from
+// blocks the patch always hands over.
+func TestHeaderFields(t *testing.T) {
+	c := NewFramer(nil)
+	for _, tc := range []struct {
+		level, debug int
+		want         bool
+	}{{0, 0, false}, {1, 0, false}, {2, 0, true}, {0, 2, true}, {1, 1, false}} {
+		capture(t, tc.level)
+		SetHTTP2Debug(tc.debug)
+		if got := HeaderFields(c); got != tc.want {
+			t.Errorf("level %d, http2debug %d: HeaderFields = %v, want %v", tc.level, tc.debug, got, tc.want)
+		}
+		SetHTTP2Debug(0)
+	}
+}
+
+// TestStreamSetLastHint: find's hint (the slot it returned last) never
+// returns a stream that was closed, nor another stream that took its slot.
+func TestStreamSetLastHint(t *testing.T) {
+	var ss streamSet
+	initial := [2]int64{100, 200}
+	a := ss.find(1, &initial)
+	ss.find(3, &initial)
+	if ss.find(1, nil) != a {
+		t.Fatal("find(1) after opening 3: another stream")
+	}
+	ss.remove(a) // the hinted slot
+	if s := ss.find(1, nil); s != nil {
+		t.Fatalf("find(1) after closing it = %+v", *s)
+	}
+	b := ss.find(5, &initial) // into 1's slot
+	if b != a || ss.find(1, nil) != nil || ss.find(5, nil) != b || ss.find(3, nil) == nil || ss.find(3, nil).id != 3 {
+		t.Fatalf("after reusing the hinted slot: find(1)=%v find(5)=%v find(3)=%v", ss.find(1, nil), ss.find(5, nil), ss.find(3, nil))
+	}
+}
+
+// TestStreamSetBelowMax: a stream id below the highest seen (a pushed
+// stream's even id after odd ones, a frame announcing a stream before it
+// opens) is still opened and found.
+func TestStreamSetBelowMax(t *testing.T) {
+	var ss streamSet
+	initial := [2]int64{100, 200}
+	if ss.find(9, nil) != nil {
+		t.Fatal("find(9) before it opened: found")
+	}
+	for _, id := range []uint32{7, 2, 9, 4} {
+		if s := ss.find(id, &initial); s == nil || s.id != id {
+			t.Fatalf("find(%d, open) = %v", id, s)
+		}
+	}
+	for _, id := range []uint32{2, 4, 7, 9} {
+		if s := ss.find(id, nil); s == nil || s.id != id {
+			t.Fatalf("find(%d) = %v", id, s)
+		}
+	}
+	if ss.len() != 4 {
+		t.Fatalf("len %d, want 4", ss.len())
+	}
+}

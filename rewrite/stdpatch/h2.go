@@ -390,13 +390,18 @@ func (fr *{{.P}}Framer) gohttpdbgHeaders(hf *{{.P}}HeadersFrame, f {{.P}}Frame, 
 	if h == nil {
 		return
 	}
+	mh, _ := f.(*{{.P}}MetaHeadersFrame)
+	truncated := mh != nil && mh.Truncated
+	if err == nil && !truncated {
+		if w := {{.H}}.HeaderFields; w != nil && !w(s) {
+			return // a block that decoded whole, and nobody shows its fields
+		}
+	}
 	fields := fr.gohttpdbgFields[:0]
-	truncated := false
-	if mh, ok := f.(*{{.P}}MetaHeadersFrame); ok && mh != nil {
+	if mh != nil {
 		for _, hf := range mh.Fields {
 			fields = append(fields, hf.Name, hf.Value)
 		}
-		truncated = mh.Truncated
 	}
 	fr.gohttpdbgFields = fields
 	h(s, hf.StreamID, fields, truncated, err)
@@ -448,6 +453,10 @@ type {{.N}} struct {
 	// Headers receives the decoded fields of a HEADERS block read, as
 	// name, value pairs (only valid during the call), unredacted.
 	Headers func(state any, streamID uint32, fields []string, truncated bool, err error)
+	// HeaderFields reports whether Headers wants a block that decoded
+	// whole (no error, not truncated); if not, the fields are not copied
+	// and Headers is not called for it. nil: it always does.
+	HeaderFields func(state any) bool
 	// BodyRead receives each Read of a client response body the probes
 	// follow (its GohttpdbgSetState method): the bytes read (only valid
 	// during the call) and the error.

@@ -42,6 +42,7 @@ func gohttpdbgWire() bool {
 	h2.ReadError = gohttpdbgframe.ReadError
 	h2.Write = gohttpdbgframe.Write
 	h2.Headers = gohttpdbgframe.Headers
+	h2.HeaderFields = gohttpdbgframe.HeaderFields
 	h2.DebugRedact = gohttpdbgframe.DebugRedact
 	h2.Now = gohttpdbgprobes.Mono
 	h2.BodyRead = gohttpdbgbody.StdRead
