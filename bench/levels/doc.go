@@ -6,8 +6,9 @@
 // level 0, 1, 2), each running for a second or more. On a small shared
 // machine the speed of a loopback request drifts by 10–20 % over seconds,
 // which is larger than the differences being measured. Here every round
-// runs one slice of requests per variant, back to back on the same
-// connections, in the reverse order of the round before (ABC CBA), and
+// runs one slice of requests per variant, back to back, each variant on
+// connections of its own opened at its levels, in the reverse order of
+// the round before (ABC CBA), and
 // compares each slice with the base's slice of its own round: drift
 // slower than a round cancels out. The plain build cannot be switched in:
 // level 0 stands for it (the same allocations, one atomic load per hook;

@@ -129,23 +129,31 @@ func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair,
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := loopback.NewPair(b, h2)
-	url := p.Server.URL + path
-	spins := make([]int, len(vs)) // rounds of work per request and side
+	// Each variant has its own server and client, whose connection is
+	// opened and used at that variant's levels only: a program's
+	// connections live at one level, and the frame probe stops following
+	// a connection's flow-control windows for good once a frame passed it
+	// at level 0, so a level-1 slice on a connection the base had used
+	// would measure less than level 1 does.
+	pairs := make([]*loopback.Pair, len(vs))
 	spinAlone := make([]time.Duration, len(vs))
 	for i, v := range vs {
-		spins[i], spinAlone[i] = loopback.SpinRounds(v.spin)
+		pairs[i] = loopback.NewPair(b, h2)
+		var spin int // rounds of work per request and side
+		spin, spinAlone[i] = loopback.SpinRounds(v.spin)
+		pairs[i].SetSpin(spin)
 	}
-	get := func(n int) {
+	get := func(p *loopback.Pair, n int) {
 		for i := 0; i < n; i++ {
-			if err := call(p, url); err != nil {
+			if err := call(p, p.Server.URL+path); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
 	saved := probes.CurrentConfig().Levels
-	b.Cleanup(func() { setLevels(saved); p.SetSpin(0) })
-	if !instrumented(get) {
+	b.Cleanup(func() { setLevels(saved) })
+	check := loopback.NewPair(b, h2)
+	if !instrumented(func(n int) { get(check, n) }) {
 		b.Skip("the probes are not wired into this binary: build it with gohttpdbg test")
 	}
 
@@ -157,15 +165,15 @@ func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair,
 	for _, order := range roundOrders(rounds, len(vs), rand.Perm) {
 		for _, li := range order {
 			setLevels(vs[li].levels)
-			p.SetSpin(spins[li])
+			p := pairs[li]
 			probes.Flush() // the previous slice's events are not this one's work
-			get(warm)
+			get(p, warm)
 			// ReadMemStats stops the world to count exactly; outside the
 			// timed part.
 			runtime.ReadMemStats(&m0)
 			c0, _ := cputime.Used()
 			t0 := time.Now()
-			get(slice)
+			get(p, slice)
 			probes.Flush() // this slice's events are
 			wall := time.Since(t0)
 			c1, _ := cputime.Used()
