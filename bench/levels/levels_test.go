@@ -136,16 +136,18 @@ func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair,
 	// at level 0, so a level-1 slice on a connection the base had used
 	// would measure less than level 1 does.
 	pairs := make([]*loopback.Pair, len(vs))
+	urls := make(map[*loopback.Pair]string, len(vs)+1)
 	spinAlone := make([]time.Duration, len(vs))
 	for i, v := range vs {
 		pairs[i] = loopback.NewPair(b, h2)
+		urls[pairs[i]] = pairs[i].Server.URL + path
 		var spin int // rounds of work per request and side
 		spin, spinAlone[i] = loopback.SpinRounds(v.spin)
 		pairs[i].SetSpin(spin)
 	}
 	get := func(p *loopback.Pair, n int) {
 		for i := 0; i < n; i++ {
-			if err := call(p, p.Server.URL+path); err != nil {
+			if err := call(p, urls[p]); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -153,6 +155,7 @@ func benchLevels(b *testing.B, h2 bool, path string, call func(p *loopback.Pair,
 	saved := probes.CurrentConfig().Levels
 	b.Cleanup(func() { setLevels(saved) })
 	check := loopback.NewPair(b, h2)
+	urls[check] = check.Server.URL + path
 	if !instrumented(func(n int) { get(check, n) }) {
 		b.Skip("the probes are not wired into this binary: build it with gohttpdbg test")
 	}
