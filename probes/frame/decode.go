@@ -245,7 +245,12 @@ func streamErr(code ErrCode, format string, args ...any) *Error {
 // decoded, with an *Error. Unknown frame types decode to their header
 // (RFC 9113 §4.1: they must be ignored).
 func Decode(hdr [HeaderLen]byte, payload []byte) (Frame, error) {
-	f := Frame{Header: ParseHeader(hdr)}
+	return decode(ParseHeader(hdr), payload)
+}
+
+// decode is Decode for a header already parsed (the read hook's fields).
+func decode(h Header, payload []byte) (Frame, error) {
+	f := Frame{Header: h}
 	if int(f.Length) != len(payload) {
 		return f, connErr(ErrCodeFrameSize, "header says %d payload bytes, got %d", f.Length, len(payload))
 	}

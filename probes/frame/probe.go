@@ -141,17 +141,19 @@ func (c *Conn) on() bool {
 	return false
 }
 
-// Read is the hook for each frame read (header and payload).
+// Read is the hook for each frame read: its header's fields as the Framer
+// decoded them (the stream id without its reserved bit) and its payload.
 //
 // As Write, it tries basic first: the frames of every request then cost
 // one pass over the levels.
-func Read(state any, hdr [HeaderLen]byte, payload []byte) {
+func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
 	c, ok := state.(*Conn)
-	if !ok || c.basic(hdr[:], payload, false) {
+	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
+	if !ok || c.basic(h, payload, false) {
 		return
 	}
 	if c.on() {
-		c.frameFull(hdr, payload, false)
+		c.frameFull(h, payload, false)
 	}
 }
 
@@ -171,7 +173,7 @@ func Write(state any, b []byte, err error) {
 	if !ok || len(b) < HeaderLen {
 		return
 	}
-	if err == nil && c.basic(b[:HeaderLen], b[HeaderLen:], true) {
+	if err == nil && c.basic(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
 		return
 	}
 	if probes.Level(probes.Frame) == 0 && debugLevel.Load() == 0 && c.unsynced.Load() {
@@ -192,9 +194,7 @@ func (c *Conn) written(b []byte, err error) {
 		c.writeFailed(b, err)
 		return
 	}
-	var hdr [HeaderLen]byte
-	copy(hdr[:], b)
-	c.frame(hdr, b[HeaderLen:], true)
+	c.frame(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true)
 }
 
 // writeFailed handles a frame that did not reach the wire (or not all of
@@ -217,11 +217,11 @@ func (c *Conn) writeFailed(b []byte, err error) {
 }
 
 //go:noinline
-func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
-	if c.basic(hdr[:], payload, written) {
+func (c *Conn) frame(h Header, payload []byte, written bool) {
+	if c.basic(h, payload, written) {
 		return
 	}
-	c.frameFull(hdr, payload, written)
+	c.frameFull(h, payload, written)
 }
 
 // basic handles, without decoding a Frame, the frames every request
@@ -235,12 +235,12 @@ func (c *Conn) frame(hdr [HeaderLen]byte, payload []byte, written bool) {
 // stream's allocation, a stall's clock and timer) is rare.
 //
 //go:nosplit
-func (c *Conn) basic(hdr, payload []byte, written bool) bool {
+func (c *Conn) basic(h Header, payload []byte, written bool) bool {
 	lvl := probes.Level(probes.Frame)
 	if lvl == 0 || debugLevel.Load() >= 1 {
 		return false
 	}
-	h, increment, pad, ok := parseBasic(hdr, payload)
+	increment, pad, ok := parseBasic(h, payload)
 	if !ok {
 		return false
 	}
@@ -356,40 +356,37 @@ func addFrameAttrs(e *probes.Event, f *Frame) {
 	}
 }
 
-// parseBasic reads a frame's header and, for WINDOW_UPDATE, its
-// increment; ok is false for the frames basic leaves to the full path:
+// parseBasic checks a frame's header against its payload and reads, for
+// WINDOW_UPDATE, its increment; ok is false for the frames basic leaves to
+// the full path:
 // malformed ones, connection-level ones other than WINDOW_UPDATE, and all
 // types but HEADERS (without PRIORITY), DATA, CONTINUATION, WINDOW_UPDATE.
 //
 //go:nosplit
-func parseBasic(hdr, payload []byte) (h Header, increment uint32, pad uint8, ok bool) {
-	if len(hdr) < HeaderLen {
-		return h, 0, 0, false
-	}
-	h = ParseHeader([HeaderLen]byte(hdr))
+func parseBasic(h Header, payload []byte) (increment uint32, pad uint8, ok bool) {
 	if int(h.Length) != len(payload) || h.StreamID == 0 && h.Type != TypeWindowUpdate {
-		return h, 0, 0, false
+		return 0, 0, false
 	}
 	switch h.Type {
 	case TypeData, TypeHeaders:
 		if h.Flags.Has(FlagPadded) {
 			if len(payload) == 0 || int(payload[0]) >= len(payload) {
-				return h, 0, 0, false
+				return 0, 0, false
 			}
 			pad = payload[0]
 		}
 		// HEADERS with PRIORITY may depend on itself: decoded and checked.
-		return h, 0, pad, h.Type == TypeData || !h.Flags.Has(FlagPriority)
+		return 0, pad, h.Type == TypeData || !h.Flags.Has(FlagPriority)
 	case TypeContinuation:
-		return h, 0, 0, true
+		return 0, 0, true
 	case TypeWindowUpdate:
 		if len(payload) != 4 {
-			return h, 0, 0, false
+			return 0, 0, false
 		}
 		increment = binary.BigEndian.Uint32(payload) & (1<<31 - 1)
-		return h, increment, 0, increment != 0
+		return increment, 0, increment != 0
 	}
-	return h, 0, 0, false
+	return 0, 0, false
 }
 
 // checkWindows schedules or emits the stall reports for stream id after
@@ -410,9 +407,9 @@ func (c *Conn) checkWindows(id uint32) {
 }
 
 //go:noinline
-func (c *Conn) frameFull(hdr [HeaderLen]byte, payload []byte, written bool) {
+func (c *Conn) frameFull(h Header, payload []byte, written bool) {
 	lvl := probes.Level(probes.Frame)
-	f, derr := Decode(hdr, payload)
+	f, derr := decode(h, payload)
 	c.mu.Lock()
 	var due []stall
 	var rtt time.Duration

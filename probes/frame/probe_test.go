@@ -79,11 +79,16 @@ func feed(t *testing.T, c any, written bool, w func(fr *http2.Framer) error) {
 		if written {
 			Write(c, append(append([]byte(nil), fs[0]...), fs[1]...), nil)
 		} else {
-			var hdr [HeaderLen]byte
-			copy(hdr[:], fs[0])
-			Read(c, hdr, fs[1])
+			read(c, fs[0], fs[1])
 		}
 	}
+}
+
+// read passes a frame to the read hook as the patched Framer does: its
+// header's fields, decoded.
+func read(c any, hdr, payload []byte) {
+	h := ParseHeader([HeaderLen]byte(hdr))
+	Read(c, h.Length, uint8(h.Type), uint8(h.Flags), h.StreamID, payload)
 }
 
 func TestEventsLevel2(t *testing.T) {
@@ -317,15 +322,14 @@ func BenchmarkHookData(b *testing.B) {
 	old := probes.SetSink(nil)
 	defer probes.SetSink(old)
 	fs := wire(b, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 1024)) })
-	var hdr [HeaderLen]byte
-	copy(hdr[:], fs[0][0])
+	h := ParseHeader([HeaderLen]byte(fs[0][0]))
 	for _, lvl := range []int{0, 1, 2} {
 		b.Run("level"+string(rune('0'+lvl)), func(b *testing.B) {
 			defer probes.SetLevel(probes.Frame, probes.SetLevel(probes.Frame, lvl))
 			c := NewFramer(nil)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				Read(c, hdr, fs[0][1])
+				Read(c, h.Length, uint8(h.Type), uint8(h.Flags), h.StreamID, fs[0][1])
 				if i%32 == 0 { // keep the window open
 					feedWU(c)
 				}

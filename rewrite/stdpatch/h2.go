@@ -360,8 +360,7 @@ func (fr *{{.P}}Framer) gohttpdbgRead(fh {{.P}}FrameHeader, payload []byte) {
 		return
 	}
 	if h := {{.H}}.Read; h != nil {
-		h(s, [9]byte{byte(fh.Length >> 16), byte(fh.Length >> 8), byte(fh.Length), byte(fh.Type), byte(fh.Flags),
-			byte(fh.StreamID >> 24), byte(fh.StreamID >> 16), byte(fh.StreamID >> 8), byte(fh.StreamID)}, payload)
+		h(s, fh.Length, uint8(fh.Type), uint8(fh.Flags), fh.StreamID, payload)
 	}
 }
 
@@ -442,9 +441,12 @@ type {{.N}} struct {
 	Bind func(state any, conn net.Conn, client bool)
 	// Done reports that the connection's read loop or serve loop ended.
 	Done func(state any)
-	// Read receives each frame read, before it is parsed: its 9-byte header
-	// and payload (only valid during the call).
-	Read func(state any, hdr [9]byte, payload []byte)
+	// Read receives each frame read, before its payload is parsed: the
+	// header's fields as the Framer read them (length, type, flags, stream
+	// id with the reserved bit cleared) and the payload (only valid during
+	// the call). The fields, not the 9 header bytes: the Framer has already
+	// decoded them, and they pass in registers.
+	Read func(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte)
 	// ReadError receives a ReadFrame error and the Framer's ErrorDetail.
 	ReadError func(state any, err error, detail error)
 	// Write receives each frame written (header and payload, only valid

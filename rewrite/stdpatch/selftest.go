@@ -167,9 +167,8 @@ func init() {
 	}
 	h.Done = func(state any) {}
 	h.Now = GohttpdbgHTTP1.Now
-	h.Read = func(state any, hdr [9]byte, payload []byte) {
-		state.(*atomic.Uint64).Add(uint64(hdr[3]))
-		gohttpdbgSelfTestTouch(hdr[:])
+	h.Read = func(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
+		state.(*atomic.Uint64).Add(uint64(length) + uint64(typ) + uint64(flags) + uint64(streamID))
 		gohttpdbgSelfTestTouch(payload)
 	}
 	h.ReadError = func(state any, err error, detail error) { _ = err.Error() }

@@ -54,8 +54,8 @@ func main() {
 	}
 	h2.Done = func(s any) { count("done") }
 	var callerOnce sync.Once
-	h2.Read = func(s any, hdr [9]byte, payload []byte) {
-		if int(hdr[0])<<16|int(hdr[1])<<8|int(hdr[2]) == len(payload) {
+	h2.Read = func(s any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
+		if int(length) == len(payload) {
 			count("read")
 		}
 		// Positions inside the patched std must be the original ones.
