@@ -90,6 +90,7 @@ func TestScripts(t *testing.T) {
 			"cmpframes":    cmdCmpFrames,
 			"jsonl":        cmdJSONL,
 			"jsondistinct": cmdJSONDistinct,
+			"jsonsame":     cmdJSONSame,
 			"waitfile":     cmdWaitFile,
 			"h2shapes":     cmdH2Shapes,
 			"cmptests":     cmdCmpTests,
@@ -208,6 +209,36 @@ func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if found == neg {
 		ts.Fatalf("%s: event %s %v: found=%v", args[0], args[1], args[2:], found)
+	}
+}
+
+// jsonsame FILE KEY EVENT...: FILE has each EVENT at least once, and all
+// of them have one and the same KEY field, not empty: e.g. a connection's
+// id as two reports that get it from different places give it.
+func cmdJSONSame(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: jsonsame FILE KEY EVENT...")
+	}
+	lines := strings.Split(ts.ReadFile(args[0]), "\n")
+	var first string
+	for _, event := range args[2:] {
+		n := 0
+		for _, line := range lines {
+			if !eventMatches(line, event, nil) {
+				continue
+			}
+			n++
+			v := eventField(line, args[1])
+			if first == "" {
+				first = v
+			}
+			if v == "" || v != first {
+				ts.Fatalf("%s: %s %s=%q, want %q as every %v event has\n%s", args[0], event, args[1], v, first, args[2:], line)
+			}
+		}
+		if n == 0 {
+			ts.Fatalf("%s: no %s event", args[0], event)
+		}
 	}
 }
 

@@ -5,8 +5,10 @@ import "strings"
 // bodyUse returns the helpers that guard the probes' state of a client
 // response body whose origin they set (GohttpdbgSetOrigin), as methods of
 // recv whose fields are at u (the HTTP/1 body itself, or an HTTP/2 body's
-// stream); hooks is the hook set. HTTP/1 and HTTP/2 bodies share this one
-// state machine.
+// stream); conn is the expression, of u, of the connection's id that a
+// Read after Close reports (an HTTP/2 stream's is its connection's: one
+// field per connection, not per stream); hooks is the hook set. HTTP/1 and
+// HTTP/2 bodies share this one state machine.
 //
 // gohttpdbgUse is 1 once the body was closed, 2 once a Read after Close
 // was reported, and counts in 4s the calls that hold the state (Reads, the
@@ -14,8 +16,8 @@ import "strings"
 // and no call holds it, so that they may reuse it; a Read after Close is
 // reported from the origin, which the probes never reuse. Without an
 // origin, every call gets the state.
-func bodyUse(recv, u, hooks string) string {
-	return strings.NewReplacer("$RECV", recv, "$U", u, "$HOOKS", hooks).Replace(bodyUseText)
+func bodyUse(recv, u, conn, hooks string) string {
+	return strings.NewReplacer("$RECV", recv, "$U", u, "$CONN", conn, "$HOOKS", hooks).Replace(bodyUseText)
 }
 
 const bodyUseText = `
@@ -75,7 +77,7 @@ func ($RECV) gohttpdbgLeave(s unsafe.Pointer) {
 func ($RECV) gohttpdbgReadAfterClose() {
 	u := $U
 	if h := $HOOKS.BodyReadAfterClose; h != nil {
-		h(u.gohttpdbgOrigin, u.gohttpdbgReq, u.gohttpdbgConn)
+		h(u.gohttpdbgOrigin, u.gohttpdbgReq, $CONN)
 	}
 }
 `

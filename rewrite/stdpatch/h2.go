@@ -120,12 +120,18 @@ func (b {{.P}}transportResponseBody) gohttpdbgClose(s unsafe.Pointer) {
 // GohttpdbgSetOrigin names the request of a body the probes follow, for
 // a Read after Close (BodyReadAfterClose): origin is never reused. The
 // probes call it before GohttpdbgSetState, or never: they then keep their
-// state for good.
+// state for good. conn, the connection's id, is the same for each of its
+// streams: it is kept on the ClientConn (8 bytes less per stream), stored
+// only when it changes, so that concurrent streams mostly read it; an
+// unknown id (0) does not replace a known one.
 func (b {{.P}}transportResponseBody) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {
-	b.cs.gohttpdbgOrigin, b.cs.gohttpdbgReq, b.cs.gohttpdbgConn = origin, req, conn
+	b.cs.gohttpdbgOrigin, b.cs.gohttpdbgReq = origin, req
+	if c := &b.cs.cc.gohttpdbgConn; conn != 0 && c.Load() != conn {
+		c.Store(conn)
+	}
 }
 
-` + bodyUse("b {{.P}}transportResponseBody", "b.cs", "{{.H}}")
+` + bodyUse("b {{.P}}transportResponseBody", "b.cs", "u.cc.gohttpdbgConn.Load()", "{{.H}}")
 
 // ptrHelper declares the type of the pointer fields the patch appends to
 // a struct (bodyEOFSignal, clientStream): unsafe.Pointer, named in the
@@ -133,6 +139,13 @@ func (b {{.P}}transportResponseBody) GohttpdbgSetOrigin(origin unsafe.Pointer, r
 // net/http holds both HTTP/1's and the bundle's ({{.P}}: "http2").
 const ptrHelper = `
 type {{.P}}gohttpdbgPtr = unsafe.Pointer
+`
+
+// connIDHelper declares the type of ClientConn's connection id, atomic
+// (the connection's streams set and read it concurrently) and aligned on
+// 32-bit platforms too.
+const connIDHelper = `
+type {{.P}}gohttpdbgConnID = atomic.Uint64
 `
 
 // h2Hooks are the hook points of an HTTP/2 implementation (Go 1.26's
@@ -221,7 +234,7 @@ var h2Hooks = hookSet{
 		},
 		{
 			// The probes' state of a client response body (GohttpdbgSetState):
-			// with the two points below, resp.Body stays the HTTP/2
+			// with the points below, resp.Body stays the HTTP/2
 			// transport's own and is followed without a wrapper.
 			// Every stream of the client pays for these fields, probes on or
 			// off: pointers, not interfaces (the probes know what they
@@ -230,7 +243,16 @@ var h2Hooks = hookSet{
 			// it can (TestPatchedSizes).
 			kind: appendFields, recv: "{{.P}}clientStream", label: "{{.P}}clientStream", when: clientOwn,
 			lost: "client response bodies are followed through a wrapper",
-			code: tmpl("gohttpdbgState, gohttpdbgKeep, gohttpdbgOrigin {{.P}}gohttpdbgPtr; gohttpdbgReq, gohttpdbgConn uint64; "),
+			code: tmpl("gohttpdbgState, gohttpdbgKeep, gohttpdbgOrigin {{.P}}gohttpdbgPtr; gohttpdbgReq uint64; "),
+		},
+		{
+			// The connection's id a Read after Close reports
+			// (GohttpdbgSetOrigin): per connection, not per stream, so
+			// that clientStream fits the size class below the one it
+			// would take with it (Go 1.26: 416, not 448).
+			kind: appendFields, recv: "{{.P}}ClientConn", label: "{{.P}}ClientConn conn", group: "{{.P}}clientStream", when: clientOwn,
+			needs: []string{"{{.P}}ClientConn{mu}"}, lost: "client response bodies are followed through a wrapper",
+			code: tmpl("gohttpdbgConn {{.P}}gohttpdbgConnID; "),
 		},
 		{
 			kind: appendFields, recv: "{{.P}}clientStream", label: "{{.P}}clientStream use", field: "ID", when: clientOwn,
@@ -264,6 +286,7 @@ return n, err`),
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2BodyHelper), after: []string{"h2body"}},
 		{code: tmpl(ptrHelper)},
+		{code: tmpl(connIDHelper), after: []string{"{{.P}}clientStream"}},
 		{code: tmpl(h2EventsHelper), after: []string{"{{.P}}clientStream events"}},
 		{code: tmpl(h2EventsHookedHelper), after: []string{"{{.P}}clientStream state"}},
 		{code: tmpl(srvBodyH2Helper), after: []string{"h2srvbody"}},

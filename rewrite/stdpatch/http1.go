@@ -635,7 +635,7 @@ func (es *bodyEOFSignal) gohttpdbgClose(s unsafe.Pointer) {
 `
 
 // bodyUseHelper guards the probes' state of an HTTP/1 body (bodyUse).
-var bodyUseHelper = bodyUse("es *bodyEOFSignal", "es", "GohttpdbgHTTP1")
+var bodyUseHelper = bodyUse("es *bodyEOFSignal", "es", "u.gohttpdbgConn", "GohttpdbgHTTP1")
 
 const bodyStateHelper = `
 // GohttpdbgSetState makes the probes follow the response body: its reads

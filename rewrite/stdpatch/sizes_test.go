@@ -30,10 +30,11 @@ var sizeChecks = []struct {
 	// 72 bytes in the 80 class: room for one pointer, not an interface.
 	{"transportRequest", 8, true, "one per client request attempt"},
 	// The use word fills the 4 bytes of padding after ID; the level-2
-	// events' state (h2events.go) is a pointer: 376 + 48 is 424, in the 448
-	// class on Go 1.26 (416 without the events' pointer); Go 1.27's 456 + 48
-	// is 504, in the 512 class (was 576 with interfaces).
-	{"clientStream", 48, false, "one per HTTP/2 client stream"},
+	// events' state (h2events.go) is a pointer; the connection's id is on
+	// ClientConn, not here: 376 + 40 is 416, in the 416 class on Go 1.26
+	// (448 with the id, 8 more); Go 1.27's 456 + 40 is 496, in the 512
+	// class (was 576 with interfaces).
+	{"clientStream", 40, false, "one per HTTP/2 client stream"},
 	// The server writers' header time (answer.go): free on Go 1.26 (232 in
 	// the 240 class, 120 in the 128); on Go 1.27, whose writers have no
 	// aligned 8 bytes of padding, it costs a class (240 -> 256, 288 -> 320).
