@@ -81,3 +81,52 @@ func ($RECV) gohttpdbgReadAfterClose() {
 	}
 }
 `
+
+// srvBodyUse returns the helpers that guard the probes' state of a server
+// request body, as methods of recv (receiver u), which holds the state and
+// its use word: HTTP/1's body itself, an HTTP/2 body's stream. HTTP/1 and
+// HTTP/2 server bodies share this one state machine.
+//
+// gohttpdbgUse has bit 0 once the handler returned (no call may take the
+// state), bit 1 while net/http itself reads the body (HTTP/1's discard of
+// an unread body when the response header is written: not the handler's
+// bytes), and counts in 4s the calls that hold the state, so that no Read
+// ever reports to a state the probes reused.
+func srvBodyUse(recv string) string {
+	return strings.NewReplacer("$RECV", recv).Replace(srvBodyUseText)
+}
+
+const srvBodyUseText = `
+// gohttpdbgUnwatch: the handler returned; no call passes the state to the
+// probes from now on. It reports whether a call (a Read of a goroutine the
+// handler started) still holds it.
+func ($RECV) gohttpdbgUnwatch() (held bool) {
+	for {
+		v := atomic.LoadInt32(&u.gohttpdbgUse)
+		if atomic.CompareAndSwapInt32(&u.gohttpdbgUse, v, v|1) {
+			return v>>2 != 0
+		}
+	}
+}
+
+// gohttpdbgEnter returns the probes' state, held until gohttpdbgLeave, or
+// nil: not followed, the handler returned, or net/http reads the body.
+// u may be nil (Go 1.27 closes a nil *body, a request without one).
+func ($RECV) gohttpdbgEnter() unsafe.Pointer {
+	if u == nil || u.gohttpdbgState == nil {
+		return nil
+	}
+	s := u.gohttpdbgState
+	for {
+		v := atomic.LoadInt32(&u.gohttpdbgUse)
+		if v&3 != 0 {
+			return nil
+		}
+		if atomic.CompareAndSwapInt32(&u.gohttpdbgUse, v, v+4) {
+			return s
+		}
+	}
+}
+
+func ($RECV) gohttpdbgLeave() { atomic.AddInt32(&u.gohttpdbgUse, -4) }
+`

@@ -75,6 +75,19 @@ func (b {{.P}}transportResponseBody) GohttpdbgStream() (net.Conn, uint32) {
 }
 `
 
+// h2BodyReadHelper reports a Read of a client response body or a server
+// request body the probes follow, with the state its call holds.
+const h2BodyReadHelper = `
+func {{.P}}gohttpdbgBodyRead(s unsafe.Pointer, p []byte, n int, err error) {
+	if h := {{.H}}.BodyRead; h != nil {
+		if n < 0 || n > len(p) {
+			n = 0 // outside io.Reader's contract: reported as read nothing
+		}
+		h(s, p[:n], err)
+	}
+}
+`
+
 var h2BodyHelper = `
 // GohttpdbgSetState makes the probes follow the response body: its reads
 // and Close go to the BodyRead and BodyClose hooks with state. The probes
@@ -85,15 +98,6 @@ var h2BodyHelper = `
 // cycle, stream -> response -> body, where no finalizer runs).
 func (b {{.P}}transportResponseBody) GohttpdbgSetState(state, keep unsafe.Pointer) {
 	b.cs.gohttpdbgState, b.cs.gohttpdbgKeep = state, keep
-}
-
-func (b {{.P}}transportResponseBody) gohttpdbgRead(s unsafe.Pointer, p []byte, n int, err error) {
-	if h := {{.H}}.BodyRead; h != nil {
-		if n < 0 || n > len(p) {
-			n = 0 // outside io.Reader's contract: reported as read nothing
-		}
-		h(s, p[:n], err)
-	}
 }
 
 // gohttpdbgClose: the first Close alone hands back what the stream kept
@@ -267,7 +271,7 @@ var h2Hooks = hookSet{
 			code: tmpl(`s, rac := {{.R}}.gohttpdbgEnter()
 n, err := {{.Call}}
 if s != nil {
-{{.R}}.gohttpdbgRead(s, {{index .A 0}}, n, err)
+{{.P}}gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
 {{.R}}.gohttpdbgLeave(s)
 } else if rac {
 {{.R}}.gohttpdbgReadAfterClose()
@@ -285,6 +289,7 @@ return n, err`),
 	helpers: []helper{
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2BodyHelper), after: []string{"h2body"}},
+		{code: tmpl(h2BodyReadHelper), after: []string{"h2body", "h2srvbody"}, anyOf: true},
 		{code: tmpl(ptrHelper)},
 		{code: tmpl(connIDHelper), after: []string{"{{.P}}clientStream"}},
 		{code: tmpl(h2EventsHelper), after: []string{"{{.P}}clientStream events"}},

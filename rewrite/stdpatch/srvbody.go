@@ -18,14 +18,10 @@ package stdpatch
 // srvBodyH1Hooks are the HTTP/1 server's.
 var srvBodyH1Hooks = []hookPoint{
 	{
-		// The state (a *body.State of the probes) and its use word: bit 0,
-		// the handler returned (no call may take the state); bit 1,
-		// net/http itself reads the body (the discard of an unread body
-		// when the response header is written: not the handler's bytes);
-		// the rest counts in 4s the calls that hold the state. body is 64
-		// bytes on Go 1.26 (80 on Go 1.27), exactly a class: the 12 bytes
-		// cost one, per request with a body and per client response
-		// (TestPatchedSizes).
+		// The state (a *body.State of the probes) and its use word
+		// (srvBodyUse). body is 64 bytes on Go 1.26 (80 on Go 1.27),
+		// exactly a class: the 12 bytes cost one, per request with a body
+		// and per client response (TestPatchedSizes).
 		kind: appendFields, recv: "body", label: "body", group: "srvbody",
 		lost: "server request bodies are followed through a wrapper (one allocation more per request with a body)",
 		code: tmpl("gohttpdbgState gohttpdbgPtr; gohttpdbgUse int32; "),
@@ -66,7 +62,7 @@ b.gohttpdbgOwnRead(-2)`),
 	},
 }
 
-const srvBodyH1Helper = `
+var srvBodyH1Helper = `
 // GohttpdbgWatchBody makes the probes follow a server request body: its
 // reads and Close go to the BodyRead and BodyClose hooks with state, and
 // its answer (the response's WriteHeader) to BodyAnswered, until
@@ -77,37 +73,8 @@ func (b *body) GohttpdbgWatchBody(state unsafe.Pointer) bool {
 }
 
 // GohttpdbgUnwatchBody: the handler returned; no call passes the state to
-// the probes from now on. It reports whether a call (a Read of a
-// goroutine the handler started) still holds it.
-func (b *body) GohttpdbgUnwatchBody() (held bool) {
-	for {
-		v := atomic.LoadInt32(&b.gohttpdbgUse)
-		if atomic.CompareAndSwapInt32(&b.gohttpdbgUse, v, v|1) {
-			return v>>2 != 0
-		}
-	}
-}
-
-// gohttpdbgEnter returns the probes' state, held until gohttpdbgLeave, or
-// nil: not followed, the handler returned, or net/http reads the body.
-// Go 1.27 closes a nil *body (a request without one).
-func (b *body) gohttpdbgEnter() unsafe.Pointer {
-	if b == nil || b.gohttpdbgState == nil {
-		return nil
-	}
-	s := b.gohttpdbgState
-	for {
-		v := atomic.LoadInt32(&b.gohttpdbgUse)
-		if v&3 != 0 {
-			return nil
-		}
-		if atomic.CompareAndSwapInt32(&b.gohttpdbgUse, v, v+4) {
-			return s
-		}
-	}
-}
-
-func (b *body) gohttpdbgLeave() { atomic.AddInt32(&b.gohttpdbgUse, -4) }
+// the probes from now on. It reports whether a call still holds it.
+func (b *body) GohttpdbgUnwatchBody() (held bool) { return b.gohttpdbgUnwatch() }
 
 // gohttpdbgOwnRead marks (2) and unmarks (-2) net/http's own reads of b,
 // which may be nil.
@@ -143,7 +110,7 @@ func gohttpdbgAnswered(w *response) {
 		b.gohttpdbgLeave()
 	}
 }
-`
+` + srvBodyUse("u *body")
 
 const srvBodyAnswerH1Helper = `
 func init() { gohttpdbgAnsweredBody = gohttpdbgAnswered }
@@ -178,13 +145,7 @@ var srvBodyH2Hooks = []hookPoint{
 s := st.gohttpdbgEnter()
 n, err := {{.Call}}
 if s != nil {
-if h := {{.H}}.BodyRead; h != nil {
-if n < 0 || n > len({{index .A 0}}) {
-h(s, nil, err)
-} else {
-h(s, {{index .A 0}}[:n], err)
-}
-}
+{{.P}}gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
 st.gohttpdbgLeave()
 }
 return n, err`),
@@ -205,7 +166,7 @@ return {{.Call}}`),
 	},
 }
 
-const srvBodyH2Helper = `
+var srvBodyH2Helper = `
 // GohttpdbgWatchBody makes the probes follow a server request body: its
 // reads and Close go to the BodyRead and BodyClose hooks with state, and
 // its handler's answer to BodyAnswered, until GohttpdbgUnwatchBody.
@@ -220,37 +181,12 @@ func (b *{{.P}}requestBody) GohttpdbgWatchBody(state unsafe.Pointer) bool {
 // GohttpdbgUnwatchBody: the handler returned; no call passes the state to
 // the probes from now on. It reports whether a call still holds it.
 func (b *{{.P}}requestBody) GohttpdbgUnwatchBody() (held bool) {
-	st := b.stream
-	if st == nil {
+	if b.stream == nil {
 		return false
 	}
-	for {
-		v := atomic.LoadInt32(&st.gohttpdbgUse)
-		if atomic.CompareAndSwapInt32(&st.gohttpdbgUse, v, v|1) {
-			return v>>2 != 0
-		}
-	}
+	return b.stream.gohttpdbgUnwatch()
 }
-
-// gohttpdbgEnter returns the probes' state of the stream's request body,
-// held until gohttpdbgLeave, or nil: not followed, or the handler returned.
-func (st *{{.P}}stream) gohttpdbgEnter() unsafe.Pointer {
-	if st == nil || st.gohttpdbgState == nil {
-		return nil
-	}
-	for {
-		v := atomic.LoadInt32(&st.gohttpdbgUse)
-		if v&1 != 0 {
-			return nil
-		}
-		if atomic.CompareAndSwapInt32(&st.gohttpdbgUse, v, v+4) {
-			return st.gohttpdbgState
-		}
-	}
-}
-
-func (st *{{.P}}stream) gohttpdbgLeave() { atomic.AddInt32(&st.gohttpdbgUse, -4) }
-`
+` + srvBodyUse("u *{{.P}}stream")
 
 const srvBodyAnswerH2Helper = `
 func init() {
