@@ -139,6 +139,23 @@ func callOf(e dst.Expr) (string, *dst.CallExpr) {
 	return "", c
 }
 
+// methodCallStmt returns s's call when s is a statement "x.method(…)"
+// with nargs arguments, else nil.
+func methodCallStmt(s dst.Stmt, method string, nargs int) *dst.CallExpr {
+	es, ok := s.(*dst.ExprStmt)
+	if !ok {
+		return nil
+	}
+	c, ok := es.X.(*dst.CallExpr)
+	if !ok || len(c.Args) != nargs {
+		return nil
+	}
+	if sel, ok := c.Fun.(*dst.SelectorExpr); !ok || sel.Sel.Name != method {
+		return nil
+	}
+	return c
+}
+
 // assignFromCall matches "lhs := name(...)" / "lhs = name(...)".
 func assignFromCall(name string) func(dst.Stmt) bool {
 	return func(s dst.Stmt) bool {

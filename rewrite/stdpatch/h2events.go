@@ -236,16 +236,8 @@ func findWriteHeaderCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookDat
 		return nil, nil, false
 	}
 	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
-		es, ok := s.(*dst.ExprStmt)
-		if !ok {
-			return false
-		}
-		c, ok := es.X.(*dst.CallExpr)
-		if !ok || len(c.Args) != 2 {
-			return false
-		}
-		sel, ok := c.Fun.(*dst.SelectorExpr)
-		if !ok || sel.Sel.Name != "writeHeader" {
+		c := methodCallStmt(s, "writeHeader", 2)
+		if c == nil {
 			return false
 		}
 		d.V["name"], d.V["value"] = f.exprText(c.Args[0]), f.exprText(c.Args[1])

@@ -217,15 +217,7 @@ func findQueueForDial(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (d
 	}
 	var w dst.Expr
 	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
-		es, ok := s.(*dst.ExprStmt)
-		if !ok {
-			return false
-		}
-		c, ok := es.X.(*dst.CallExpr)
-		if !ok || len(c.Args) != 1 {
-			return false
-		}
-		if sel, ok := c.Fun.(*dst.SelectorExpr); ok && sel.Sel.Name == "queueForDial" {
+		if c := methodCallStmt(s, "queueForDial", 1); c != nil {
 			w = c.Args[0]
 			return true
 		}
