@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
@@ -51,8 +50,7 @@ func ctlRequests(c *adminClient, args []string, o *ctlOpts) error {
 		fmt.Fprintf(o.out, "no requests in the journal (size %d, %d dropped)\n", res.Size, res.Dropped)
 		return nil
 	}
-	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTIME\tSIDE\tMETHOD\tURL\tSTATUS\tPROTO\tREUSED\tDURATION\tSITE\tDIAGNOSTICS")
+	tw := newTable(o.out, "ID\tTIME\tSIDE\tMETHOD\tURL\tSTATUS\tPROTO\tREUSED\tDURATION\tSITE\tDIAGNOSTICS")
 	for _, x := range res.Requests {
 		status := strconv.Itoa(x.Status)
 		if x.Error != "" {

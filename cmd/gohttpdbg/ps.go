@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/runtimehooks/admin/api"
@@ -69,8 +68,7 @@ func psVerb(g *globals, args []string) int {
 		}
 		return 0
 	}
-	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PID\tPROGRAM\tUPTIME\tMODE\tPROBES\tCHANGES")
+	tw := newTable(g.stdout, "PID\tPROGRAM\tUPTIME\tMODE\tPROBES\tCHANGES")
 	for _, e := range list {
 		if e.Error != "" {
 			fmt.Fprintf(tw, "%d\t?\t?\t?\t%s\t\n", e.PID, e.Error)
