@@ -44,6 +44,15 @@ return {{.Call}}`),
 		code: tmpl("if h := GohttpdbgHTTP1.ServeStart; h != nil {\nh({{.R}}, {{index .A 0}})\n}\nreturn {{.Call}}"),
 	},
 	{
+		// What the probes keep on an HTTP/1 server connection (ConnState's
+		// slot): its registry entry and the state its requests reuse, found
+		// without a lookup by net.Conn on each turn and each request. One
+		// pointer per connection, not per request. Only where the points
+		// above applied: the ServeHTTP trampoline below reads it.
+		kind: appendFields, recv: "conn", label: "conn", group: "capture", requires: "capture",
+		code: tmpl("gohttpdbgConn gohttpdbgPtr; "),
+	},
+	{
 		kind: wrapFunc, recv: "serverHandler", value: true, fn: "ServeHTTP", params: []string{"ResponseWriter", "*Request"},
 		needs: []string{"serverHandler{srv}", "response{conn}"}, group: "capture",
 		code: tmpl(`if h := GohttpdbgHTTP1.Serve; h != nil {
@@ -51,14 +60,6 @@ h({{.R}}.srv, gohttpdbgHandler{ {{- .R -}} }, {{index .A 0}}, {{index .A 1}}, go
 return
 }
 {{.Call}}`),
-	},
-	{
-		// What the probes keep on an HTTP/1 server connection (ConnState's
-		// slot): its registry entry and the state its requests reuse, found
-		// without a lookup by net.Conn on each turn and each request. One
-		// pointer per connection, not per request.
-		kind: appendFields, recv: "conn", label: "conn", group: "capture",
-		code: tmpl("gohttpdbgConn gohttpdbgPtr; "),
 	},
 	{
 		// The server's ConnState call of an HTTP/1 connection goes through
