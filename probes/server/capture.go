@@ -91,7 +91,13 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		return
 	}
 	site := ""
-	if ss := lookupServer(s); ss != nil {
+	var ss *serverSite
+	if sc := (*srvConn)(conn); sc != nil && sc.ss != nil && sc.ss.srv == s {
+		ss = sc.ss // the connection's: no lookup
+	} else {
+		ss = lookupServer(s)
+	}
+	if ss != nil {
 		if ss.runtime.Load() {
 			h.ServeHTTP(w, r)
 			return
