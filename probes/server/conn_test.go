@@ -102,3 +102,32 @@ func TestStdServeConnState(t *testing.T) {
 		t.Errorf("no exchange on connection %d: %+v", sc.ce.ID(), xs)
 	}
 }
+
+// BenchmarkStdServerPath is BenchmarkServerPath through the std patch's
+// hooks: the connection's turns reach StdConnState with its slot, and
+// its requests StdServe, as net/http's conn and serverHandler call them.
+func BenchmarkStdServerPath(b *testing.B) {
+	for _, spec := range []string{"all=0", "all=1", "all=2"} {
+		b.Run(spec, func(b *testing.B) {
+			probetest.Configure(b, spec)
+			s, c1, ctx, done := benchConn()
+			defer done()
+			var slot unsafe.Pointer
+			StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				io.WriteString(w, "hello, world\n")
+			})
+			w := httptest.NewRecorder()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r := httptest.NewRequest("GET", "/x", nil).WithContext(ctx)
+				StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
+				StdServe(s, h, w, r, slot)
+				StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
+				w.Body.Reset()
+			}
+		})
+	}
+}
