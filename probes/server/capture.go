@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
@@ -24,8 +25,8 @@ type serverSite struct {
 	// runtime: the server is the runtime's own (Ignore), not followed.
 	runtime atomic.Bool
 	// connState: the latest ConnState composition of the probes on the
-	// server, the one that reports (composeConnState).
-	connState atomic.Pointer[connStateMark]
+	// server, the one that reports (composeConnState, StdConnState).
+	connState atomic.Pointer[connComp]
 }
 
 var (
@@ -82,14 +83,21 @@ func StdServeStart(s *http.Server, l net.Listener) {
 }
 
 // StdServe is the std patch's Serve hook: it runs h, the server's handler
-// chain, with the probes around it.
-func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request) {
+// chain, with the probes around it. conn is what StdConnState keeps on
+// the request's HTTP/1 connection (a *srvConn), nil for HTTP/2.
+func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request, conn unsafe.Pointer) {
 	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
 		h.ServeHTTP(w, r) // probes off: not even the server lookup
 		return
 	}
 	site := ""
-	if ss := lookupServer(s); ss != nil {
+	var ss *serverSite
+	if sc := (*srvConn)(conn); sc != nil && sc.ss != nil && sc.ss.srv == s {
+		ss = sc.ss // the connection's: no lookup
+	} else {
+		ss = lookupServer(s)
+	}
+	if ss != nil {
 		if ss.runtime.Load() {
 			h.ServeHTTP(w, r)
 			return
@@ -107,7 +115,7 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 	}
 	// s is the server the request's context names (net/http's
 	// ServerContextKey): its header limit is read from it directly.
-	serve(h, site, s, w, r)
+	serve(h, site, s, (*srvConn)(conn), w, r)
 }
 
 // SitedHandler is implemented by the call-site wrappers' handlers: the

@@ -65,36 +65,38 @@ func composeConnContext(user func(context.Context, net.Conn) context.Context) fu
 
 //go:noinline
 func composeConnState(user func(net.Conn, http.ConnState), site string, ss *serverSite) func(net.Conn, http.ConnState) {
-	mark := new(connStateMark)
-	if ss != nil {
-		ss.connState.Store(mark)
-		if ss.site != "" {
-			site = ss.site // the literal's beats a stack's
-		}
+	comp := &connComp{user: user, site: site}
+	if ss != nil && ss.site != "" {
+		comp.site = ss.site // the literal's beats a stack's
 	}
-	return func(c net.Conn, st http.ConnState) {
+	f := func(c net.Conn, st http.ConnState) {
 		if user != nil {
 			user(c, st)
 		}
-		if ss == nil || ss.connState.Load() == mark {
-			serverConnState(c, st, site)
+		if ss == nil || ss.connState.Load() == comp {
+			serverConnState(c, st, comp.site)
 		}
 	}
+	comp.fn = funcPtr(f)
+	if ss != nil {
+		ss.connState.Store(comp)
+	}
+	return f
 }
-
-// connStateMark tells the server's latest composition of the probes'
-// ConnState from the ones it wraps.
-type connStateMark struct{ _ byte }
 
 func serverConnState(c net.Conn, st http.ConnState, site string) {
 	lvl := probes.Level(probes.Dial)
 	if lvl < 1 || probes.Ignored(c) {
 		return
 	}
-	ce := probes.ConnFor(c, "server")
-	if ce == nil {
-		return
+	if ce := probes.ConnFor(c, "server"); ce != nil {
+		connTurn(ce, c, st, site, lvl)
 	}
+}
+
+// connTurn notes that the server connection c, whose entry is ce, turned
+// to st, with the dial probe at lvl (at least 1).
+func connTurn(ce *probes.ConnEntry, c net.Conn, st http.ConnState, site string, lvl int32) {
 	if st == http.StateActive {
 		ce.NoteTLS(c) // net/http reports StateActive after the handshake
 	}
@@ -214,6 +216,9 @@ type serverRequest struct {
 	// std is net/http's own writer, when the journal reads the answer
 	// from it (stdAnswer) instead of from a wrapper.
 	std stdAnswer
+	// home is the HTTP/1 connection whose requests reuse this state, nil
+	// for one from requests (HTTP/2, or a request StdServe did not see).
+	home *srvConn
 }
 
 // stdAnswer is net/http's own ResponseWriter as the std patch leaves it
@@ -257,13 +262,14 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 		h.ServeHTTP(w, r)
 		return
 	}
-	serve(h, site, nil, w, r)
+	serve(h, site, nil, nil, w, r)
 }
 
 // serve is ServeHTTP with the probes on; srv is the server serving r
-// when the caller knows it (StdServe), else nil.
-func serve(h http.Handler, site string, srv *http.Server, w http.ResponseWriter, r *http.Request) {
-	sr := startServe(site, srv, w, r)
+// when the caller knows it (StdServe: the request is the outermost one),
+// else nil; sc the state of its HTTP/1 connection when StdServe has it.
+func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.ResponseWriter, r *http.Request) {
+	sr := startServe(site, srv, sc, w, r)
 	if sr == nil {
 		h.ServeHTTP(w, r)
 		return
@@ -295,12 +301,13 @@ func (sr *serverRequest) unfollow() {
 }
 
 // startServe starts following r, or returns nil when an outer wrapper
-// already does.
+// already does. A request StdServe hands over (srv set) has none: net/http
+// calls the server's handler chain with each request it reads.
 //
 //go:noinline
-func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Request) *serverRequest {
+func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWriter, r *http.Request) *serverRequest {
 	k := table.HeaderKey(r.Header)
-	if following.Has(k) {
+	if srv == nil && following.Has(k) {
 		// An inner wrapper: the registration's site names the handler
 		// better than the server's (the outer follower's) does. The inner
 		// handler may run on a goroutine of its own and outlive the outer
@@ -315,8 +322,18 @@ func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Re
 		return nil
 	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
-	ce, _ := r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
-	sr := requests.Get().(*serverRequest) // zero (see end)
+	var ce *probes.ConnEntry
+	var sr *serverRequest // zero (see end)
+	if sc != nil {
+		ce = sc.ce
+		if sr, sc.req = sc.req, nil; sr == nil {
+			sr = requests.Get().(*serverRequest) // then the connection's
+		}
+		sr.home = sc
+	} else {
+		ce, _ = r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
+		sr = requests.Get().(*serverRequest)
+	}
 	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), ce.RequestStart(r.ProtoMajor == 1), r, k, w
 	if r.ProtoMajor == 2 && ce != nil {
 		ce.CountRequest() // see serverConnState
@@ -339,17 +356,18 @@ func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Re
 	spans := probes.SpansOn()
 	if bl >= 1 {
 		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
-		if bl == 1 && hl < 2 && !sr.capture && !spans {
+		if bl == 1 && hl < 2 && !sr.capture && !spans && r.ContentLength != 0 {
 			// At level 1 net/http's own body reports to the request's
 			// state: nothing to allocate, and the state is recycled with
 			// the request. A capture rule (the body's bytes), level 2
 			// (its events) and a span (its wrapper of the writer) take
-			// the wrapper.
-			st := stdBodies.Get().(*body.State)
+			// the wrapper. (Without a body, WatchRequest has nothing to
+			// watch.)
+			st := sr.home.takeBody()
 			if sr.stdBody = body.WatchRequest(r, st, &o); sr.stdBody != nil {
 				sr.body = st
 			} else {
-				stdBodies.Put(st)
+				sr.home.putBody(st)
 			}
 		}
 		if sr.body == nil {
@@ -471,11 +489,36 @@ func (sr *serverRequest) end() {
 		// here.
 		if sr.stdBody != nil {
 			*sr.body = body.State{}
-			stdBodies.Put(sr.body)
+			sr.home.putBody(sr.body)
 		}
+		home := sr.home
 		*sr = serverRequest{}
-		requests.Put(sr)
+		if home != nil {
+			home.req = sr // its next request's
+		} else {
+			requests.Put(sr)
+		}
 	}
+}
+
+// takeBody returns a zero body state for a request of sc (nil: of no
+// connection StdServe knows), the connection's if it has one.
+func (sc *srvConn) takeBody() *body.State {
+	if sc != nil && sc.body != nil {
+		st := sc.body
+		sc.body = nil
+		return st
+	}
+	return stdBodies.Get().(*body.State)
+}
+
+// putBody gives back st, zero, for sc's next request, or to the pool.
+func (sc *srvConn) putBody(st *body.State) {
+	if sc != nil && sc.body == nil {
+		sc.body = st
+		return
+	}
+	stdBodies.Put(st)
 }
 
 // readAnswer takes the answer from net/http's writer (std) when the

@@ -44,13 +44,31 @@ return {{.Call}}`),
 		code: tmpl("if h := GohttpdbgHTTP1.ServeStart; h != nil {\nh({{.R}}, {{index .A 0}})\n}\nreturn {{.Call}}"),
 	},
 	{
+		// What the probes keep on an HTTP/1 server connection (ConnState's
+		// slot): its registry entry and the state its requests reuse, found
+		// without a lookup by net.Conn on each turn and each request. One
+		// pointer per connection, not per request. Only where the points
+		// above applied: the ServeHTTP trampoline below reads it.
+		kind: appendFields, recv: "conn", label: "conn", group: "capture", requires: "capture",
+		code: tmpl("gohttpdbgConn gohttpdbgPtr; "),
+	},
+	{
 		kind: wrapFunc, recv: "serverHandler", value: true, fn: "ServeHTTP", params: []string{"ResponseWriter", "*Request"},
-		needs: []string{"serverHandler{srv}"}, group: "capture",
+		needs: []string{"serverHandler{srv}", "response{conn}"}, group: "capture",
 		code: tmpl(`if h := GohttpdbgHTTP1.Serve; h != nil {
-h({{.R}}.srv, gohttpdbgHandler{ {{- .R -}} }, {{index .A 0}}, {{index .A 1}})
+h({{.R}}.srv, gohttpdbgHandler{ {{- .R -}} }, {{index .A 0}}, {{index .A 1}}, gohttpdbgServeConn({{index .A 0}}))
 return
 }
 {{.Call}}`),
+	},
+	{
+		// The server's ConnState call of an HTTP/1 connection goes through
+		// the ConnState hook with the connection's slot. HTTP/2's server
+		// calls the Server's ConnState itself, which the probes compose.
+		kind: replaceCall, recv: "conn", fn: "setState", label: "(*conn).setState ConnState", requires: "capture", group: "connstate",
+		needs: []string{"conn{server}"}, find: findConnStateCall,
+		lost: "each HTTP/1 server connection state change is looked up by its net.Conn",
+		code: tmpl("{{.R}}.gohttpdbgConnState({{.V.hook}}, {{index .A 0}}, {{index .A 1}})"),
 	},
 }
 
@@ -64,7 +82,31 @@ func (h gohttpdbgHandler) ServeHTTP(w ResponseWriter, r *Request) {
 	h.sh.` + origPrefix + `ServeHTTP(w, r)
 }
 
+// gohttpdbgServeConn returns what the probes keep on the HTTP/1
+// connection w answers on (its conn's slot, see ConnState), nil for
+// HTTP/2's writers.
+func gohttpdbgServeConn(w ResponseWriter) unsafe.Pointer {
+	if r, ok := w.(*response); ok && r.conn != nil {
+		return r.conn.gohttpdbgConn
+	}
+	return nil
+}
+
 func init() { GohttpdbgHTTP1.CaptureHooked = true }
+`
+
+const connStateHelper = `
+// gohttpdbgConnState calls the server's ConnState hook (never nil) for
+// c: through the probes' ConnState hook, with c's slot, when installed.
+func (c *conn) gohttpdbgConnState(hook func(net.Conn, ConnState), nc net.Conn, state ConnState) {
+	if h := GohttpdbgHTTP1.ConnState; h != nil {
+		h(c.server, &c.gohttpdbgConn, hook, nc, state)
+		return
+	}
+	hook(nc, state)
+}
+
+func init() { GohttpdbgHTTP1.ConnStateHooked = true }
 `
 
 // captureHookFields are the fields of the HTTP/1 hook set that
@@ -81,7 +123,18 @@ const captureHookFields = `
 	ClientEnd func(state unsafe.Pointer, resp *Response, err error)
 	// Serve runs each server request in place of the server's handler
 	// chain h (HTTP/1 and HTTP/2): it must call h.ServeHTTP(w, r) once.
-	Serve func(srv *Server, h Handler, w ResponseWriter, r *Request)
+	// conn is what ConnState left in the slot of the HTTP/1 connection
+	// the request came on (nil for HTTP/2, or before ConnState set it).
+	Serve func(srv *Server, h Handler, w ResponseWriter, r *Request, conn unsafe.Pointer)
+	// ConnState runs in place of the call of srv's ConnState hook (hook,
+	// never nil) when an HTTP/1 connection changes state: it must call
+	// hook(nc, state), or, when hook is a composition of the probes', the
+	// hooks it composes, at once and on the calling goroutine. slot
+	// belongs to the probes: nil when the connection is new, kept with
+	// it, reached only from the connection's goroutine.
+	ConnState func(srv *Server, slot *unsafe.Pointer, hook func(net.Conn, ConnState), nc net.Conn, state ConnState)
+	// ConnStateHooked is set when this net/http calls ConnState.
+	ConnStateHooked bool
 	// ServeStart runs when srv starts serving l, in the goroutine that
 	// called Serve (or ListenAndServe, ServeTLS…).
 	ServeStart func(srv *Server, l net.Listener)
@@ -120,4 +173,38 @@ func findTransportRequest(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData
 	}
 	d.V["treq"] = name
 	return stmt, nil, true
+}
+
+// findConnStateCall finds, in setState, the call "hook(nc, state)" in
+// "if hook := srv.ConnState; hook != nil { … }" and names hook.
+func findConnStateCall(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	var call *ast.CallExpr
+	ast.Inspect(f.astOf(fd).(*ast.FuncDecl).Body, func(n ast.Node) bool {
+		is, ok := n.(*ast.IfStmt)
+		if !ok || call != nil {
+			return call == nil
+		}
+		as, ok := is.Init.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return true
+		}
+		hook, _ := as.Lhs[0].(*ast.Ident)
+		sel, _ := as.Rhs[0].(*ast.SelectorExpr)
+		if hook == nil || sel == nil || sel.Sel.Name != "ConnState" || len(is.Body.List) != 1 {
+			return true
+		}
+		es, _ := is.Body.List[0].(*ast.ExprStmt)
+		if es == nil {
+			return true
+		}
+		if c, ok := es.X.(*ast.CallExpr); ok && len(c.Args) == 2 {
+			if id, ok := c.Fun.(*ast.Ident); ok && id.Name == hook.Name {
+				call = c
+				d.V["hook"] = hook.Name
+				return false
+			}
+		}
+		return true
+	})
+	return nil, call, call != nil
 }

@@ -128,8 +128,19 @@ func init() {
 	// The server probe's answer accessor, as at level 1: the writer
 	// notes when its header is written.
 	GohttpdbgHTTP1.Now = func() int64 { return time.Now().UnixNano() }
-	GohttpdbgHTTP1.Serve = func(srv *Server, h Handler, w ResponseWriter, r *Request) {
+	// The probes keep a state in each HTTP/1 connection and call the
+	// server's hook.
+	GohttpdbgHTTP1.ConnState = func(srv *Server, slot *unsafe.Pointer, hook func(net.Conn, ConnState), nc net.Conn, state ConnState) {
+		if *slot == nil {
+			*slot = unsafe.Pointer(srv)
+		}
+		hook(nc, state)
+	}
+	GohttpdbgHTTP1.Serve = func(srv *Server, h Handler, w ResponseWriter, r *Request, conn unsafe.Pointer) {
 		_ = len(r.Header)
+		if conn != nil {
+			_ = (*Server)(conn).Addr
+		}
 		a, _ := w.(interface {
 			GohttpdbgWatch()
 			GohttpdbgAnswer() (int, int64, int64)

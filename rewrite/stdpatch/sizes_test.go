@@ -48,6 +48,10 @@ var sizeChecks = []struct {
 	// padding after id: Go 1.27's 168 stays in the 176 class, Go 1.26's
 	// 160 moves to it.
 	{"stream", 8, false, "one per HTTP/2 server stream"},
+	// The probes' slot (capture.go's ConnState): one per server connection,
+	// not per request; 144 -> 152 bytes (class 144 -> 160) on both releases,
+	// whose conn ends with a bool after a Mutex, no room for a pointer.
+	{"conn", 8, false, "one per HTTP/1 server connection"},
 }
 
 // sizeClasses are the runtime's small size classes up to 1024 bytes.
@@ -146,6 +150,7 @@ func GohttpdbgTestSizes() map[string]uintptr {
 		"transportRequest": unsafe.Sizeof(*(*transportRequest)(nil)),
 		"response":         unsafe.Sizeof(*(*response)(nil)),
 		"body":             unsafe.Sizeof(*(*body)(nil)),
+		"conn":             unsafe.Sizeof(*(*conn)(nil)),
 	}
 	for k, v := range gohttpdbgh2.GohttpdbgTestSizes() {
 		m[k] = v
@@ -164,6 +169,7 @@ func GohttpdbgTestSizes() map[string]uintptr {
 		"transportRequest":    unsafe.Sizeof(*(*transportRequest)(nil)),
 		"response":            unsafe.Sizeof(*(*response)(nil)),
 		"body":                unsafe.Sizeof(*(*body)(nil)),
+		"conn":                unsafe.Sizeof(*(*conn)(nil)),
 		"clientStream":        unsafe.Sizeof(*(*http2clientStream)(nil)),
 		"responseWriterState": unsafe.Sizeof(*(*http2responseWriterState)(nil)),
 		"stream":              unsafe.Sizeof(*(*http2stream)(nil)),

@@ -127,7 +127,7 @@ func ID() string {
 	h.Write([]byte{0})
 	for _, s := range []string{patchRevision, h2Helpers, h2HookSet, http1HookSet, captureHelper, serverRejectHelper,
 		clientReadErrorHelper, clientHookedHelper, peekHelper, answerH1Helper, answerH2Helper, wiringSource, SelfTestSource,
-		bodyReadHelper, bodyCloseHelper, bodyUseHelper, bodyStateHelper, h2BodyHelper, ptrHelper, connIDHelper, h2EventsHelper, h2EventsHookedHelper, altHelper} {
+		bodyReadHelper, bodyCloseHelper, bodyUseHelper, bodyStateHelper, h2BodyHelper, ptrHelper, connIDHelper, h2EventsHelper, h2EventsHookedHelper, altHelper, connStateHelper} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

@@ -129,12 +129,12 @@ func TestPatchNotTarget(t *testing.T) {
 
 // TestPatchMissing: a package where the hook points cannot be found still
 // gets its hook variables (so the wiring compiles) and reports what is
-// missing, by name. (Request, Response, Transport, Server, Handler and
-// ResponseWriter, which the hook set's signatures name, are in every
-// net/http.)
+// missing, by name. (Request, Response, Transport, Server, Handler,
+// ResponseWriter and ConnState, which the hook set's signatures name, are
+// in every net/http.)
 func TestPatchMissing(t *testing.T) {
 	dir := t.TempDir()
-	src := "package http\n\nimport (\n\t\"io\"\n\t\"net\"\n)\n\ntype conn struct{ rwc net.Conn }\n\ntype Request struct{}\n\ntype Response struct{}\n\ntype Transport struct{}\n\ntype Server struct{}\n\ntype Handler interface{}\n\ntype ResponseWriter interface{}\n\nvar _ io.Reader\n"
+	src := "package http\n\nimport (\n\t\"io\"\n\t\"net\"\n)\n\ntype conn struct{ rwc net.Conn }\n\ntype Request struct{}\n\ntype Response struct{}\n\ntype Transport struct{}\n\ntype Server struct{}\n\ntype Handler interface{}\n\ntype ResponseWriter interface{}\n\ntype ConnState int\n\nvar _ io.Reader\n"
 	p := filepath.Join(dir, "server.go")
 	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
