@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // A request that no rewritten call site named (one made inside a library,
@@ -233,4 +234,74 @@ func depFile(file string) string {
 		}
 	}
 	return file
+}
+
+// A site (or via) that a record of the journal keeps is kept as an id,
+// which SiteID gives and SiteName turns back: a record holds no pointer
+// (see jslot). The names are a program's source lines, few; the table
+// still stops at maxSiteIDs, after which SiteID answers 0 and the record
+// keeps the text.
+const maxSiteIDs = 1 << 16
+
+var (
+	siteIDsMu sync.Mutex
+	siteIDs   map[string]uint32        // under siteIDsMu
+	siteNames atomic.Pointer[[]string] // id i is (*siteNames)[i-1]; appended under siteIDsMu
+	// siteIDCache maps a name's bytes' address to its id, which is checked
+	// against the name: the sites a request passes are the same strings
+	// each time (a call site's constant, an interned stack's), so that the
+	// usual lookup is a load and a comparison of equal pointers.
+	siteIDCache [256]atomic.Uint32
+)
+
+// SiteID returns the id of site name s, 0 for "" or when the table is
+// full.
+func SiteID(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	c := &siteIDCache[(p>>3^p>>11^uintptr(len(s)))%uintptr(len(siteIDCache))]
+	if id := c.Load(); id != 0 {
+		if names := siteNames.Load(); names != nil && int(id) <= len(*names) && (*names)[id-1] == s {
+			return id
+		}
+	}
+	id := siteIDSlow(s)
+	c.Store(id)
+	return id
+}
+
+func siteIDSlow(s string) uint32 {
+	siteIDsMu.Lock()
+	defer siteIDsMu.Unlock()
+	if id, ok := siteIDs[s]; ok {
+		return id
+	}
+	var names []string
+	if p := siteNames.Load(); p != nil {
+		names = *p
+	}
+	if len(names) >= maxSiteIDs-1 {
+		return 0
+	}
+	if siteIDs == nil {
+		siteIDs = make(map[string]uint32)
+	}
+	names = append(names, s)
+	id := uint32(len(names))
+	siteIDs[s] = id
+	siteNames.Store(&names)
+	return id
+}
+
+// SiteName returns the name of site id (SiteID), "" for 0.
+func SiteName(id uint32) string {
+	if id == 0 {
+		return ""
+	}
+	if p := siteNames.Load(); p != nil && int(id) <= len(*p) {
+		return (*p)[id-1]
+	}
+	return ""
 }
