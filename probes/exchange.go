@@ -198,7 +198,7 @@ type jrec struct {
 	stream                             uint32
 	status                             int32
 	reqHS, respHS                      int32
-	site, via                          uint32 // SiteID; 0: the text field, if any
+	sites                              [2]uint32 // site and via, SiteID; 0: the text field, if any
 	state                              jstate
 	server                             bool
 	reused                             bool
@@ -254,25 +254,35 @@ func (d *jside) reset() {
 	d.cap, d.laddr = nil, nil
 }
 
-// setText sets text field f to v: copied into the arena if it fits, else
-// kept in the jside (v itself: nothing is allocated).
+// setText sets text field f to v: copied into the arena if it fits
+// (put), else kept in the jside (v itself: nothing is allocated).
 func (j *journal) setText(s *jslot, f int, v string) {
-	switch {
-	case v == "":
-		s.tn[f] = 0
-	case len(v) <= jArena-int(s.used):
-		s.to[f], s.tn[f] = s.used, uint8(len(v))
-		s.used += uint8(copy(s.text[s.used:], v))
-	default:
-		j.side(s).over[f] = v
-		s.tn[f] = tOver
+	if !s.put(f, v) {
+		j.setTextRare(s, f, v)
 	}
 }
 
-// setName sets text field f to v, as a code when it is one of
-// staticNames.
-func (j *journal) setName(s *jslot, f int, v string) {
-	if c := staticCode(v); c != 0 {
+// put copies v into the arena as text field f, if it fits. It is
+// inlined: the request path writes its usual fields with it, and
+// setTextRare when it did not fit.
+func (s *jslot) put(f int, v string) bool {
+	u := s.used
+	if uint(len(v)) > uint(jArena-int(u)) {
+		return false
+	}
+	s.to[f], s.tn[f], s.used = u, uint8(len(v)), u+uint8(copy(s.text[u:], v))
+	return true
+}
+
+// setTextRare keeps v, which does not fit in the arena, in the jside.
+func (j *journal) setTextRare(s *jslot, f int, v string) {
+	j.side(s).over[f] = v
+	s.tn[f] = tOver
+}
+
+// setNamed sets text field f to staticNames[c], or to v when c is 0.
+func (j *journal) setNamed(s *jslot, f int, c uint8, v string) {
+	if c != 0 {
 		s.to[f], s.tn[f] = c, tStatic
 		return
 	}
@@ -293,28 +303,18 @@ func (j *journal) text(s *jslot, f int) string {
 	}
 }
 
-// setSite sets the record's site (via: its via) to v.
-func (j *journal) setSite(s *jslot, via bool, v string) {
-	id, f := SiteID(v), tSite
-	if via {
-		s.via, f = id, tVia
-	} else {
-		s.site = id
-	}
-	if id == 0 {
+// setSite sets the record's site (f tSite) or via (tVia) to v.
+func (j *journal) setSite(s *jslot, f int, v string) {
+	id := SiteID(v)
+	s.sites[f-tSite], s.tn[f] = id, 0
+	if id == 0 && v != "" {
 		j.setText(s, f, v)
-	} else {
-		s.tn[f] = 0
 	}
 }
 
-// siteText returns the record's site (via: its via).
-func (j *journal) siteText(s *jslot, via bool) string {
-	id, f := s.site, tSite
-	if via {
-		id, f = s.via, tVia
-	}
-	if id != 0 {
+// siteText returns the record's site (f tSite) or via (tVia).
+func (j *journal) siteText(s *jslot, f int) string {
+	if id := s.sites[f-tSite]; id != 0 {
 		return SiteName(id)
 	}
 	return j.text(s, f)
@@ -323,13 +323,23 @@ func (j *journal) siteText(s *jslot, via bool) string {
 // setURL writes u's parts into the record, but for its scheme and host,
 // which the callers set.
 func (j *journal) setURL(s *jslot, u *url.URL) {
-	j.setText(s, tPath, u.Path)
-	if u.RawPath != "" {
-		j.setText(s, tRawPath, u.RawPath)
+	if !s.put(tPath, u.Path) {
+		j.setTextRare(s, tPath, u.Path)
 	}
-	if u.RawQuery != "" {
-		j.setText(s, tRawQuery, u.RawQuery)
+	if !s.put(tRawQuery, u.RawQuery) {
+		j.setTextRare(s, tRawQuery, u.RawQuery)
 	}
+	if u.RawPath != "" || u.OmitHost || u.ForceQuery || u.Opaque != "" || u.Fragment != "" || u.RawFragment != "" || u.User != nil {
+		j.setURLRare(s, u)
+	}
+}
+
+// setURLRare writes u's parts that few requests have.
+func (j *journal) setURLRare(s *jslot, u *url.URL) {
+	j.setText(s, tRawPath, u.RawPath)
+	j.setText(s, tOpaque, u.Opaque)
+	j.setText(s, tFragment, u.Fragment)
+	j.setText(s, tRawFragment, u.RawFragment)
 	var fl uint8
 	if u.OmitHost {
 		fl |= fOmitHost
@@ -337,17 +347,12 @@ func (j *journal) setURL(s *jslot, u *url.URL) {
 	if u.ForceQuery {
 		fl |= fForceQuery
 	}
-	if u.Opaque != "" || u.Fragment != "" || u.RawFragment != "" || u.User != nil { // rare
-		j.setText(s, tOpaque, u.Opaque)
-		j.setText(s, tFragment, u.Fragment)
-		j.setText(s, tRawFragment, u.RawFragment)
-		if u.User != nil {
-			fl |= fUser
-			j.setText(s, tUser, u.User.Username())
-			if pw, ok := u.User.Password(); ok {
-				fl |= fPasswordSet
-				j.setText(s, tPassword, pw)
-			}
+	if u.User != nil {
+		fl |= fUser
+		j.setText(s, tUser, u.User.Username())
+		if pw, ok := u.User.Password(); ok {
+			fl |= fPasswordSet
+			j.setText(s, tPassword, pw)
 		}
 	}
 	s.urlFlags = fl
@@ -416,6 +421,41 @@ func newJournal(n int) *journal {
 var staticNames = [...]string{"", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS",
 	"http", "https", "HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "h2", "h2c"}
 
+// Codes of staticNames.
+const (
+	cHTTP   = 8
+	cHTTPS  = 9
+	cHTTP11 = 10
+	cH2     = 13
+	cH2C    = 14
+)
+
+// schemeCode returns scheme's code, 0 if it has none.
+func schemeCode(scheme string) uint8 {
+	switch scheme {
+	case "http":
+		return cHTTP
+	case "https":
+		return cHTTPS
+	}
+	return 0
+}
+
+// protoCode returns the code of protoName(major, proto, clear), 0 if it
+// has none.
+func protoCode(major int, proto string, clear bool) uint8 {
+	if major == 2 {
+		if clear {
+			return cH2C
+		}
+		return cH2
+	}
+	if proto == "HTTP/1.1" {
+		return cHTTP11
+	}
+	return staticCode(proto)
+}
+
 // staticCode returns s's index in staticNames, 0 if it is not there.
 func staticCode(s string) uint8 {
 	switch s {
@@ -456,14 +496,15 @@ func staticCode(s string) uint8 {
 // what every update of a record starts with.
 func lockedSlot(id uint64) (*journal, *jslot) {
 	j := theJournal.Load()
-	if j == nil {
-		return nil, nil
-	}
 	return j, j.slotFor(id)
 }
 
-// slotFor returns the slot of exchange id, locked, if it still holds it.
+// slotFor returns the slot of exchange id, locked, if it still holds it
+// (and j is not nil).
 func (j *journal) slotFor(id uint64) *jslot {
+	if j == nil {
+		return nil
+	}
 	s := &j.slots[id%uint64(len(j.slots))]
 	s.mu.Lock()
 	if s.id != id || s.state == jEmpty {
@@ -505,10 +546,12 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		return false
 	}
 	s := j.claim(id, false, start)
-	j.setSite(s, false, site)
-	j.setName(s, tMethod, req.Method)
-	j.setName(s, tScheme, req.URL.Scheme)
-	j.setText(s, tHost, req.URL.Host)
+	j.setSite(s, tSite, site)
+	j.setNamed(s, tMethod, staticCode(req.Method), req.Method)
+	j.setNamed(s, tScheme, schemeCode(req.URL.Scheme), req.URL.Scheme)
+	if !s.put(tHost, req.URL.Host) {
+		j.setTextRare(s, tHost, req.URL.Host)
+	}
 	j.setURL(s, req.URL)
 	s.reqBS = req.ContentLength
 	if req.Body == nil || req.Body == http.NoBody {
@@ -555,9 +598,13 @@ func (j *journal) setConnLocked(s *jslot, c *ClientConn) {
 	if c.Seen {
 		s.conn, s.reused, s.connNew, s.gotConn = c.Entry.ID(), c.Reused, !c.Reused, c.At
 		s.tn[tLocal], s.tn[tRemote] = 0, 0
-		if c.Entry != nil { // immutable once the entry is found
-			j.setText(s, tLocal, c.Entry.info.Local)
-			j.setText(s, tRemote, c.Entry.info.Remote)
+		if e := c.Entry; e != nil { // immutable once the entry is found
+			if !s.put(tLocal, e.info.Local) {
+				j.setTextRare(s, tLocal, e.info.Local)
+			}
+			if !s.put(tRemote, e.info.Remote) {
+				j.setTextRare(s, tRemote, e.info.Remote)
+			}
 		}
 	}
 	if c.Stream != 0 {
@@ -619,7 +666,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	if s == nil {
 		return
 	}
-	j.setSite(s, true, via)
+	j.setSite(s, tVia, via)
 	if c != nil {
 		j.setConnLocked(s, c)
 	}
@@ -628,7 +675,8 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	}
 	if resp != nil {
 		s.status, s.respAt = int32(resp.StatusCode), now
-		j.setName(s, tProto, protoName(resp.ProtoMajor, resp.Proto, req.URL.Scheme != "https"))
+		clear := req.URL.Scheme != "https"
+		j.setNamed(s, tProto, protoCode(resp.ProtoMajor, resp.Proto, clear), protoName(resp.ProtoMajor, resp.Proto, clear))
 		if resp.ProtoMajor == 2 && s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
 			// No connection was handed over and nothing was dialed: with the
 			// std hooks a request on a kept HTTP/2 connection never passes
@@ -702,20 +750,26 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	}
 	s := j.claim(id, true, start)
 	s.stream = stream
-	j.setSite(s, false, site)
-	j.setName(s, tMethod, r.Method)
-	j.setName(s, tProto, protoName(r.ProtoMajor, r.Proto, r.TLS == nil))
+	j.setSite(s, tSite, site)
+	j.setNamed(s, tMethod, staticCode(r.Method), r.Method)
+	j.setNamed(s, tProto, protoCode(r.ProtoMajor, r.Proto, r.TLS == nil), protoName(r.ProtoMajor, r.Proto, r.TLS == nil))
 	if r.TLS != nil {
-		j.setName(s, tScheme, "https")
+		s.to[tScheme], s.tn[tScheme] = cHTTPS, tStatic
 	} else {
-		j.setName(s, tScheme, "http")
+		s.to[tScheme], s.tn[tScheme] = cHTTP, tStatic
 	}
-	j.setText(s, tHost, r.Host)
+	if !s.put(tHost, r.Host) {
+		j.setTextRare(s, tHost, r.Host)
+	}
 	j.setURL(s, r.URL)
-	j.setText(s, tRemote, r.RemoteAddr)
+	if !s.put(tRemote, r.RemoteAddr) {
+		j.setTextRare(s, tRemote, r.RemoteAddr)
+	}
 	if ce != nil {
 		s.conn = ce.info.ID
-		j.setText(s, tLocal, ce.info.Local) // immutable once the entry is found
+		if !s.put(tLocal, ce.info.Local) { // immutable once the entry is found
+			j.setTextRare(s, tLocal, ce.info.Local)
+		}
 	}
 	if s.tn[tLocal] == 0 { // the context's, rendered when read
 		if a, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr); a != nil {
@@ -764,7 +818,7 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 	if s == nil {
 		return
 	}
-	j.setSite(s, false, o.Site)
+	j.setSite(s, tSite, o.Site)
 	s.status, s.respAt = int32(o.Status), o.AnsweredAt
 	if o.ReqBytes >= 0 {
 		s.reqBS = o.ReqBytes
@@ -829,7 +883,7 @@ func ms(ns int64) float64 {
 // export renders the slot as an Exchange; s.mu is held. The record's
 // strings are made here, not when it was written.
 func (j *journal) export(s *jslot) Exchange {
-	x := Exchange{ID: s.id, Side: "client", Site: j.siteText(s, false), Via: j.siteText(s, true), Start: WallAt(s.start),
+	x := Exchange{ID: s.id, Side: "client", Site: j.siteText(s, tSite), Via: j.siteText(s, tVia), Start: WallAt(s.start),
 		Method: j.text(s, tMethod), Host: j.text(s, tHost), Proto: j.text(s, tProto), Status: int(s.status),
 		Error: j.text(s, tErr), Conn: s.conn, Stream: s.stream, Reused: s.reused,
 		Remote: j.text(s, tRemote), Local: j.text(s, tLocal), RequestHeaderSize: int(s.reqHS), ResponseHeaderSize: int(s.respHS),

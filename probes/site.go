@@ -243,65 +243,73 @@ func depFile(file string) string {
 // keeps the text.
 const maxSiteIDs = 1 << 16
 
+// siteEntry is a name and its id; one per id, never changed.
+type siteEntry struct {
+	name string
+	id   uint32
+}
+
 var (
-	siteIDsMu sync.Mutex
-	siteIDs   map[string]uint32        // under siteIDsMu
-	siteNames atomic.Pointer[[]string] // id i is (*siteNames)[i-1]; appended under siteIDsMu
-	// siteIDCache maps a name's bytes' address to its id, which is checked
-	// against the name: the sites a request passes are the same strings
-	// each time (a call site's constant, an interned stack's), so that the
-	// usual lookup is a load and a comparison of equal pointers.
-	siteIDCache [256]atomic.Uint32
+	siteIDs   sync.Map                     // name → *siteEntry
+	siteIDsMu sync.Mutex                   // held to add a name
+	siteNames atomic.Pointer[[]*siteEntry] // id i is (*siteNames)[i-1]; appended under siteIDsMu
+	// siteIDCache maps the address of a name's bytes to its entry: the
+	// sites a request passes are the same strings each time (a call
+	// site's constant, an interned stack's), so that the usual lookup is
+	// a load and a comparison of pointers. The entry's name is the table's
+	// own string, which never goes away: the same address and length are
+	// the same bytes.
+	siteIDCache [256]atomic.Pointer[siteEntry]
 )
 
 // SiteID returns the id of site name s, 0 for "" or when the table is
 // full.
 func SiteID(s string) uint32 {
+	if e := siteIDCache[siteSlot(s)].Load(); e != nil && unsafe.StringData(e.name) == unsafe.StringData(s) && len(e.name) == len(s) {
+		return e.id
+	}
+	return siteIDSlow(s)
+}
+
+// siteSlot is s's entry in siteIDCache, by the address of its bytes.
+func siteSlot(s string) uint8 { return uint8(uintptr(unsafe.Pointer(unsafe.StringData(s))) >> 3) }
+
+// siteIDSlow looks s up in the table, adding it if it is new.
+func siteIDSlow(s string) uint32 {
 	if s == "" {
 		return 0
 	}
-	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	c := &siteIDCache[(p>>3^p>>11^uintptr(len(s)))%uintptr(len(siteIDCache))]
-	if id := c.Load(); id != 0 {
-		if names := siteNames.Load(); names != nil && int(id) <= len(*names) && (*names)[id-1] == s {
-			return id
+	if v, ok := siteIDs.Load(s); ok {
+		e := v.(*siteEntry)
+		if unsafe.StringData(e.name) == unsafe.StringData(s) { // the slot held another name
+			siteIDCache[siteSlot(s)].Store(e)
 		}
+		return e.id
 	}
-	id := siteIDSlow(s)
-	c.Store(id)
-	return id
-}
-
-func siteIDSlow(s string) uint32 {
 	siteIDsMu.Lock()
 	defer siteIDsMu.Unlock()
-	if id, ok := siteIDs[s]; ok {
-		return id
+	if v, ok := siteIDs.Load(s); ok {
+		return v.(*siteEntry).id
 	}
-	var names []string
+	var names []*siteEntry
 	if p := siteNames.Load(); p != nil {
 		names = *p
 	}
 	if len(names) >= maxSiteIDs-1 {
 		return 0
 	}
-	if siteIDs == nil {
-		siteIDs = make(map[string]uint32)
-	}
-	names = append(names, s)
-	id := uint32(len(names))
-	siteIDs[s] = id
+	e := &siteEntry{name: s, id: uint32(len(names) + 1)}
+	names = append(names, e)
 	siteNames.Store(&names)
-	return id
+	siteIDs.Store(s, e)
+	siteIDCache[siteSlot(s)].Store(e)
+	return e.id
 }
 
 // SiteName returns the name of site id (SiteID), "" for 0.
 func SiteName(id uint32) string {
-	if id == 0 {
-		return ""
-	}
-	if p := siteNames.Load(); p != nil && int(id) <= len(*p) {
-		return (*p)[id-1]
+	if p := siteNames.Load(); p != nil && id != 0 && int(id) <= len(*p) {
+		return (*p)[id-1].name
 	}
 	return ""
 }
