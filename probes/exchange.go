@@ -666,7 +666,11 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	if s == nil {
 		return
 	}
-	j.setSite(s, tVia, via)
+	if via != "" { // most requests have none
+		j.setSite(s, tVia, via)
+	} else {
+		s.sites[1], s.tn[tVia] = 0, 0
+	}
 	if c != nil {
 		j.setConnLocked(s, c)
 	}
