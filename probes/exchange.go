@@ -128,8 +128,9 @@ type jslot struct {
 
 // jArena is the bytes of text a slot holds; a longer record's other text
 // is in its jside. A usual request's (a host, a short path, two
-// addresses) is under 64 bytes; with it the slot is six cache lines, of
-// which a usual request writes four.
+// addresses) is under 64 bytes: the slot is six cache lines (384 bytes,
+// of which 184 come before the text; TestJournalSlotHasNoPointers checks
+// the sum), of which a usual request writes four.
 const jArena = 384 - 184
 
 // The text fields of a record.

@@ -48,8 +48,8 @@ func TestJournalSlotHasNoPointers(t *testing.T) {
 	if p := pointerPath(reflect.TypeOf(struct{ s *int }{}), "x"); p == "" {
 		t.Fatal("pointerPath misses a pointer")
 	}
-	if n := unsafe.Sizeof(jslot{}); n%64 != 0 || n > 384 {
-		t.Errorf("jslot is %d bytes: not whole cache lines, or wider than 384", n)
+	if n, at := unsafe.Sizeof(jslot{}), unsafe.Offsetof(jslot{}.text); n != 384 || at+jArena != 384 {
+		t.Errorf("jslot is %d bytes, its text at %d: not six cache lines; jArena is 384 less what precedes the text", n, at)
 	}
 	if jArena >= tStatic {
 		t.Errorf("jArena %d: a length would read as a marker", jArena)
