@@ -352,9 +352,9 @@ func JournalBody(id uint64, resp bool, p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	if s := lockedSlot(id); s != nil {
-		if s.cap != nil && s.state == jOpen {
-			s.cap.add(resp, p)
+	if j, s := lockedSlot(id); s != nil {
+		if c := j.capOf(s); c != nil && s.state == jOpen {
+			c.add(resp, p)
 		}
 		s.mu.Unlock()
 	}
@@ -396,11 +396,11 @@ func JournalCaptures(id uint64) bool {
 	if captureRule.Load() == nil {
 		return false
 	}
-	s := lockedSlot(id)
+	j, s := lockedSlot(id)
 	if s == nil {
 		return false
 	}
-	c := s.cap != nil
+	c := j.capOf(s) != nil
 	s.mu.Unlock()
 	return c
 }

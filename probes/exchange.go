@@ -102,30 +102,84 @@ const (
 	jDone
 )
 
-// jslot is one exchange in the ring. Its strings are the request's own
-// (method, site) or rendered when the request already renders them; the
-// URL is copied by value and redacted when read.
+// jslot is one exchange in the ring. It holds no Go pointer, so that the
+// slots are one noscan allocation: the collector never scans them, and a
+// record is written without write barriers. What a request says in text
+// (its URL's parts, addresses, the error) is copied into the slot's
+// arena, and a string is made from it only when the record is read
+// (export); the usual methods, schemes and protocol names are codes
+// (staticNames), sites ids (SiteID). What does not fit, and what few
+// exchanges have and needs pointers (level-2 headers, diagnostics, a
+// capture, a server's unrendered local address), is in the slot's jside,
+// made on its first use.
 //
-// A request writes its slot, which a full journal has long evicted
-// from the caches: claim zeroes only the exchange's own fields (jrec).
-// The level-2 header buffers and the diagnostic names, which few
-// exchanges need, sit beside the lock, out of jrec, and are reused by
-// the slot's next exchanges.
-//
-// The collector scans every slot on every cycle, and follows each
-// pointer into the heap it finds: in a small program the journal is a
-// large part of what it marks. A slot therefore holds few such pointers: the
-// lock is in it, the host is the URL's, and the usual methods, schemes
-// and protocol names are constants (staticName), not a request's bytes.
+// A request writes its slot, which a full journal has long evicted from
+// the caches: claim zeroes only the exchange's own fields (jrec), not the
+// arena, whose bytes are read only through a field's offset and length.
+// The fields a request writes come first, its text after them.
 type jslot struct {
-	mu      sync.Mutex
-	reqHdr  []HeaderField
-	respHdr []HeaderField
-	diags   *jdiags // nil until the slot's first diagnostic
+	mu sync.Mutex
 	// dropped counts the records this slot evicted: one counter for the
 	// journal would be a line both sides write on every request.
 	dropped uint64
 	jrec
+	text [jArena]byte
+}
+
+// jArena is the bytes of text a slot holds; a longer record's other text
+// is in its jside. A usual request's (a host, a short path, two
+// addresses) is under 64 bytes: the slot is six cache lines (384 bytes,
+// of which 184 come before the text; TestJournalSlotHasNoPointers checks
+// the sum), of which a usual request writes four.
+const jArena = 384 - 184
+
+// The text fields of a record.
+const (
+	tHost = iota
+	tPath
+	tRawPath
+	tRawQuery
+	tOpaque
+	tFragment
+	tRawFragment
+	tUser
+	tPassword
+	tMethod
+	tScheme
+	tProto
+	tErr
+	tRemote
+	tLocal
+	tSite // when the site has no id (SiteID's table is full)
+	tVia
+	nText
+)
+
+// A text field's length tn is its bytes in the arena at to, or one of
+// these.
+const (
+	tStatic = 0xfe // staticNames[to]
+	tOver   = 0xff // jside.over
+)
+
+// URL flags.
+const (
+	fOmitHost = 1 << iota
+	fForceQuery
+	fUser
+	fPasswordSet
+)
+
+// jside is what a slot keeps of its exchanges that holds pointers; the
+// journal's sides are a slice of pointers, nil until a slot needs one,
+// and kept for the slot's next exchanges.
+type jside struct {
+	over    [nText]string // the text that did not fit in the arena
+	reqHdr  []HeaderField
+	respHdr []HeaderField
+	diags   jdiags
+	cap     *captureState // nil unless a capture rule matched
+	laddr   net.Addr      // server: rendered when read
 }
 
 // jdiags are the names of the diagnostics emitted for an exchange.
@@ -136,35 +190,189 @@ type jdiags struct {
 
 // jrec is what claim resets for each exchange.
 type jrec struct {
-	id      uint64
-	state   jstate
-	server  bool
-	reused  bool
-	connNew bool // a connection was dialed for it (reused known false)
-	stream  uint32
-	status  int
-	site    string
-	via     string
-	method  string
-	u       url.URL // its Host is the exchange's host
-	proto   string
-	err     string
-	conn    uint64
-	remote  string
-	local   string
-	laddr   net.Addr // server: rendered when read
-	reqHS   int
-	respHS  int
-	reqBS   int64
-	respBS  int64
+	id uint64
 	// mono times; 0 when not seen.
 	start, gotConn, wrote, respAt, end int64
-	dns, connect, tls                  int64         // durations, ns; -1 unseen
-	cap                                *captureState // nil unless a capture rule matched
+	dns, connect, tls                  int64 // durations, ns; -1 unseen
+	reqBS, respBS                      int64
+	conn                               uint64
+	stream                             uint32
+	status                             int32
+	reqHS, respHS                      int32
+	sites                              [2]uint32 // site and via, SiteID; 0: the text field, if any
+	state                              jstate
+	server                             bool
+	reused                             bool
+	connNew                            bool // a connection was dialed for it (reused known false)
+	urlFlags                           uint8
+	sided                              bool  // the record has something in its jside
+	used                               uint8 // the arena's bytes in use
+	to, tn                             [nText]uint8
 }
 
 type journal struct {
 	slots []jslot
+	sides []*jside // parallel to slots
+}
+
+// side returns s's jside, made on first use; s.mu is held.
+func (j *journal) side(s *jslot) *jside {
+	i := s.id % uint64(len(j.slots))
+	d := j.sides[i]
+	if d == nil {
+		d = new(jside)
+		j.sides[i] = d
+	}
+	s.sided = true
+	return d
+}
+
+// sideIf returns s's jside if the record has something in it, else nil;
+// s.mu is held.
+func (j *journal) sideIf(s *jslot) *jside {
+	if !s.sided {
+		return nil
+	}
+	return j.sides[s.id%uint64(len(j.slots))]
+}
+
+// capOf returns the record's capture state, nil if none; s.mu is held.
+func (j *journal) capOf(s *jslot) *captureState {
+	if d := j.sideIf(s); d != nil {
+		return d.cap
+	}
+	return nil
+}
+
+// reset empties d for the slot's next exchange, keeping its buffers but
+// not what they point to.
+func (d *jside) reset() {
+	d.over = [nText]string{}
+	clear(d.reqHdr)
+	clear(d.respHdr)
+	d.reqHdr, d.respHdr = d.reqHdr[:0], d.respHdr[:0]
+	d.diags = jdiags{}
+	d.cap, d.laddr = nil, nil
+}
+
+// setText sets text field f to v: copied into the arena if it fits
+// (put), else kept in the jside (v itself: nothing is allocated).
+func (j *journal) setText(s *jslot, f int, v string) {
+	if !s.put(f, v) {
+		j.setTextRare(s, f, v)
+	}
+}
+
+// put copies v into the arena as text field f, if it fits. It is
+// inlined: the request path writes its usual fields with it, and
+// setTextRare when it did not fit.
+func (s *jslot) put(f int, v string) bool {
+	u := s.used
+	if uint(len(v)) > uint(jArena-int(u)) {
+		return false
+	}
+	s.to[f], s.tn[f], s.used = u, uint8(len(v)), u+uint8(copy(s.text[u:], v))
+	return true
+}
+
+// setTextRare keeps v, which does not fit in the arena, in the jside.
+func (j *journal) setTextRare(s *jslot, f int, v string) {
+	j.side(s).over[f] = v
+	s.tn[f] = tOver
+}
+
+// setNamed sets text field f to staticNames[c], or to v when c is 0.
+func (j *journal) setNamed(s *jslot, f int, c uint8, v string) {
+	if c != 0 {
+		s.to[f], s.tn[f] = c, tStatic
+		return
+	}
+	j.setText(s, f, v)
+}
+
+// text returns text field f, made a string; s.mu is held.
+func (j *journal) text(s *jslot, f int) string {
+	switch n := s.tn[f]; n {
+	case 0:
+		return ""
+	case tStatic:
+		return staticNames[s.to[f]]
+	case tOver:
+		return j.sides[s.id%uint64(len(j.slots))].over[f]
+	default:
+		return string(s.text[s.to[f] : int(s.to[f])+int(n)])
+	}
+}
+
+// setSite sets the record's site (f tSite) or via (tVia) to v.
+func (j *journal) setSite(s *jslot, f int, v string) {
+	id := SiteID(v)
+	s.sites[f-tSite], s.tn[f] = id, 0
+	if id == 0 && v != "" {
+		j.setText(s, f, v)
+	}
+}
+
+// siteText returns the record's site (f tSite) or via (tVia).
+func (j *journal) siteText(s *jslot, f int) string {
+	if id := s.sites[f-tSite]; id != 0 {
+		return SiteName(id)
+	}
+	return j.text(s, f)
+}
+
+// setURL writes u's parts into the record, but for its scheme and host,
+// which the callers set.
+func (j *journal) setURL(s *jslot, u *url.URL) {
+	if !s.put(tPath, u.Path) {
+		j.setTextRare(s, tPath, u.Path)
+	}
+	if !s.put(tRawQuery, u.RawQuery) {
+		j.setTextRare(s, tRawQuery, u.RawQuery)
+	}
+	if u.RawPath != "" || u.OmitHost || u.ForceQuery || u.Opaque != "" || u.Fragment != "" || u.RawFragment != "" || u.User != nil {
+		j.setURLRare(s, u)
+	}
+}
+
+// setURLRare writes u's parts that few requests have.
+func (j *journal) setURLRare(s *jslot, u *url.URL) {
+	j.setText(s, tRawPath, u.RawPath)
+	j.setText(s, tOpaque, u.Opaque)
+	j.setText(s, tFragment, u.Fragment)
+	j.setText(s, tRawFragment, u.RawFragment)
+	var fl uint8
+	if u.OmitHost {
+		fl |= fOmitHost
+	}
+	if u.ForceQuery {
+		fl |= fForceQuery
+	}
+	if u.User != nil {
+		fl |= fUser
+		j.setText(s, tUser, u.User.Username())
+		if pw, ok := u.User.Password(); ok {
+			fl |= fPasswordSet
+			j.setText(s, tPassword, pw)
+		}
+	}
+	s.urlFlags = fl
+}
+
+// url returns the record's URL; s.mu is held.
+func (j *journal) url(s *jslot) url.URL {
+	u := url.URL{Scheme: j.text(s, tScheme), Opaque: j.text(s, tOpaque), Host: j.text(s, tHost),
+		Path: j.text(s, tPath), RawPath: j.text(s, tRawPath), OmitHost: s.urlFlags&fOmitHost != 0,
+		ForceQuery: s.urlFlags&fForceQuery != 0, RawQuery: j.text(s, tRawQuery),
+		Fragment: j.text(s, tFragment), RawFragment: j.text(s, tRawFragment)}
+	if s.urlFlags&fUser != 0 {
+		if s.urlFlags&fPasswordSet != 0 {
+			u.User = url.UserPassword(j.text(s, tUser), j.text(s, tPassword))
+		} else {
+			u.User = url.User(j.text(s, tUser))
+		}
+	}
+	return u
 }
 
 // droppedCount returns how many records the journal has dropped.
@@ -205,53 +413,99 @@ func currentJournal() *journal {
 	return theJournal.Load()
 }
 
-func newJournal(n int) *journal { return &journal{slots: make([]jslot, n)} }
-
-// staticName returns s, as a constant when it is a usual method, scheme
-// or protocol name (see jslot).
-func staticName(s string) string {
-	switch s {
-	case "GET":
-		return "GET"
-	case "POST":
-		return "POST"
-	case "PUT":
-		return "PUT"
-	case "DELETE":
-		return "DELETE"
-	case "HEAD":
-		return "HEAD"
-	case "PATCH":
-		return "PATCH"
-	case "OPTIONS":
-		return "OPTIONS"
-	case "http":
-		return "http"
-	case "https":
-		return "https"
-	case "HTTP/1.1":
-		return "HTTP/1.1"
-	case "HTTP/1.0":
-		return "HTTP/1.0"
-	case "HTTP/2.0":
-		return "HTTP/2.0"
-	}
-	return s
+func newJournal(n int) *journal {
+	return &journal{slots: make([]jslot, n), sides: make([]*jside, n)}
 }
 
-// lockedSlot returns exchange id's slot, locked, or nil when there is no
-// journal or the slot has moved on to another exchange: what every
-// update of a record starts with.
-func lockedSlot(id uint64) *jslot {
+// staticNames are the method, scheme and protocol names a record keeps
+// as a code (staticCode).
+var staticNames = [...]string{"", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS",
+	"http", "https", "HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "h2", "h2c"}
+
+// Codes of staticNames.
+const (
+	cHTTP   = 8
+	cHTTPS  = 9
+	cHTTP11 = 10
+	cH2     = 13
+	cH2C    = 14
+)
+
+// schemeCode returns scheme's code, 0 if it has none.
+func schemeCode(scheme string) uint8 {
+	switch scheme {
+	case "http":
+		return cHTTP
+	case "https":
+		return cHTTPS
+	}
+	return 0
+}
+
+// protoCode returns the code of protoName(major, proto, clear), 0 if it
+// has none.
+func protoCode(major int, proto string, clear bool) uint8 {
+	if major == 2 {
+		if clear {
+			return cH2C
+		}
+		return cH2
+	}
+	if proto == "HTTP/1.1" {
+		return cHTTP11
+	}
+	return staticCode(proto)
+}
+
+// staticCode returns s's index in staticNames, 0 if it is not there.
+func staticCode(s string) uint8 {
+	switch s {
+	case "GET":
+		return 1
+	case "POST":
+		return 2
+	case "PUT":
+		return 3
+	case "DELETE":
+		return 4
+	case "HEAD":
+		return 5
+	case "PATCH":
+		return 6
+	case "OPTIONS":
+		return 7
+	case "http":
+		return 8
+	case "https":
+		return 9
+	case "HTTP/1.1":
+		return 10
+	case "HTTP/1.0":
+		return 11
+	case "HTTP/2.0":
+		return 12
+	case "h2":
+		return 13
+	case "h2c":
+		return 14
+	}
+	return 0
+}
+
+// lockedSlot returns exchange id's slot, locked, and its journal, or nil
+// when there is no journal or the slot has moved on to another exchange:
+// what every update of a record starts with.
+func lockedSlot(id uint64) (*journal, *jslot) {
 	j := theJournal.Load()
+	return j, j.slotFor(id)
+}
+
+// slotFor returns the slot of exchange id, locked, if it still holds it
+// (and j is not nil).
+func (j *journal) slotFor(id uint64) *jslot {
 	if j == nil {
 		return nil
 	}
-	return j.slotFor(id)
-}
-
-// slotFor returns the slot of exchange id, locked, if it still holds it.
-func (j *journal) slotFor(id uint64) *jslot {
 	s := &j.slots[id%uint64(len(j.slots))]
 	s.mu.Lock()
 	if s.id != id || s.state == jEmpty {
@@ -269,17 +523,14 @@ func (j *journal) claim(id uint64, server bool, start int64) *jslot {
 	if s.state != jEmpty {
 		s.dropped++
 	}
+	if s.sided {
+		j.sides[id%uint64(len(j.slots))].reset()
+	}
 	// Zeroed, then set: a composite literal would be built aside and
 	// copied, twice the stores.
 	s.jrec = jrec{}
 	s.id, s.state, s.server, s.start = id, jOpen, server, start
 	s.dns, s.connect, s.tls, s.reqBS, s.respBS = -1, -1, -1, -1, -1
-	if len(s.reqHdr) > 0 || len(s.respHdr) > 0 {
-		s.reqHdr, s.respHdr = s.reqHdr[:0], s.respHdr[:0] // reuse the level-2 buffers
-	}
-	if s.diags != nil {
-		s.diags.n = 0
-	}
 	return s
 }
 
@@ -296,24 +547,31 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		return false
 	}
 	s := j.claim(id, false, start)
-	s.site, s.method, s.u = site, staticName(req.Method), *req.URL
-	s.u.Scheme = staticName(s.u.Scheme)
+	j.setSite(s, tSite, site)
+	j.setNamed(s, tMethod, staticCode(req.Method), req.Method)
+	j.setNamed(s, tScheme, schemeCode(req.URL.Scheme), req.URL.Scheme)
+	if !s.put(tHost, req.URL.Host) {
+		j.setTextRare(s, tHost, req.URL.Host)
+	}
+	j.setURL(s, req.URL)
 	s.reqBS = req.ContentLength
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
 	}
-	s.reqHS = HeaderSize(req.Header) + len(req.Method) + len(req.URL.EscapedPath()) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
+	s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + len(req.URL.EscapedPath()) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
 	if Level(Header) >= 2 {
-		s.reqHdr = appendFields(s.reqHdr, req.Header)
+		d := j.side(s)
+		d.reqHdr = appendFields(d.reqHdr, req.Header)
 	}
-	s.cap = captureFor(false, req.Method, req.URL.Host, req.URL.Path)
-	if s.cap != nil {
-		s.cap.reqType = req.Header.Get("Content-Type")
-		if len(s.reqHdr) == 0 {
-			s.reqHdr = appendFields(s.reqHdr, req.Header)
+	if c := captureFor(false, req.Method, req.URL.Host, req.URL.Path); c != nil {
+		d := j.side(s)
+		d.cap = c
+		c.reqType = req.Header.Get("Content-Type")
+		if len(d.reqHdr) == 0 {
+			d.reqHdr = appendFields(d.reqHdr, req.Header)
 		}
+		capture = req.Body != nil && req.Body != http.NoBody
 	}
-	capture = s.cap != nil && req.Body != nil && req.Body != http.NoBody
 	s.mu.Unlock()
 	return capture
 }
@@ -337,12 +595,17 @@ type ClientConn struct {
 }
 
 // setConnLocked writes c into the record.
-func (s *jslot) setConnLocked(c *ClientConn) {
+func (j *journal) setConnLocked(s *jslot, c *ClientConn) {
 	if c.Seen {
 		s.conn, s.reused, s.connNew, s.gotConn = c.Entry.ID(), c.Reused, !c.Reused, c.At
-		s.local, s.remote = "", ""
-		if c.Entry != nil { // immutable once the entry is found
-			s.local, s.remote = c.Entry.info.Local, c.Entry.info.Remote
+		s.tn[tLocal], s.tn[tRemote] = 0, 0
+		if e := c.Entry; e != nil { // immutable once the entry is found
+			if !s.put(tLocal, e.info.Local) {
+				j.setTextRare(s, tLocal, e.info.Local)
+			}
+			if !s.put(tRemote, e.info.Remote) {
+				j.setTextRare(s, tRemote, e.info.Remote)
+			}
 		}
 	}
 	if c.Stream != 0 {
@@ -367,7 +630,7 @@ func JournalPhase(id uint64, phase int, v int64) {
 	if id == 0 {
 		return
 	}
-	if s := lockedSlot(id); s != nil {
+	if _, s := lockedSlot(id); s != nil {
 		switch phase {
 		case PhaseDNS:
 			s.dns = v
@@ -400,20 +663,25 @@ func ServedHeaderSize(r *http.Request) int {
 // ResponseHeaderSize when the caller has it, else -1: summing a header
 // costs a walk of its map.
 func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientConn, resp *http.Response, respHS int, err error, now int64, done bool) {
-	s := lockedSlot(id)
+	j, s := lockedSlot(id)
 	if s == nil {
 		return
 	}
-	s.via = via
+	if via != "" { // most requests have none
+		j.setSite(s, tVia, via)
+	} else {
+		s.sites[1], s.tn[tVia] = 0, 0
+	}
 	if c != nil {
-		s.setConnLocked(c)
+		j.setConnLocked(s, c)
 	}
 	if err != nil {
-		s.err = err.Error()
+		j.setText(s, tErr, err.Error())
 	}
 	if resp != nil {
-		s.status, s.respAt = resp.StatusCode, now
-		s.proto = protoName(resp.ProtoMajor, resp.Proto, req.URL.Scheme != "https")
+		s.status, s.respAt = int32(resp.StatusCode), now
+		clear := req.URL.Scheme != "https"
+		j.setNamed(s, tProto, protoCode(resp.ProtoMajor, resp.Proto, clear), protoName(resp.ProtoMajor, resp.Proto, clear))
 		if resp.ProtoMajor == 2 && s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
 			// No connection was handed over and nothing was dialed: with the
 			// std hooks a request on a kept HTTP/2 connection never passes
@@ -423,19 +691,20 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 		if respHS < 0 {
 			respHS = ResponseHeaderSize(resp)
 		}
-		s.respHS = respHS
-		if Level(Header) >= 2 || s.cap != nil {
-			s.respHdr = appendFields(s.respHdr, resp.Header)
-		}
-		if s.cap != nil {
-			s.cap.respType = resp.Header.Get("Content-Type")
+		s.respHS = int32(respHS)
+		if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
+			d := j.side(s)
+			d.respHdr = appendFields(d.respHdr, resp.Header)
+			if cp != nil {
+				cp.respType = resp.Header.Get("Content-Type")
+			}
 		}
 		if resp.Body == nil || resp.Body == http.NoBody {
 			s.respBS = 0
 		}
 	}
 	if done {
-		s.finishLocked(now)
+		j.finishLocked(s, now)
 	}
 	s.mu.Unlock()
 }
@@ -443,23 +712,23 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 // JournalClientEnd ends a client exchange at its body's end: n bytes
 // were read.
 func JournalClientEnd(id uint64, now, n int64) {
-	if s := lockedSlot(id); s != nil {
+	if j, s := lockedSlot(id); s != nil {
 		if s.state == jOpen {
 			s.respBS = n
-			s.finishLocked(now)
+			j.finishLocked(s, now)
 		}
 		s.mu.Unlock()
 	}
 }
 
 // finishLocked completes the record and hands it to the subscribers.
-func (s *jslot) finishLocked(now int64) {
+func (j *journal) finishLocked(s *jslot, now int64) {
 	s.end, s.state = now, jDone
-	if s.cap != nil {
-		s.cap.finish()
+	if cp := j.capOf(s); cp != nil {
+		cp.finish()
 	}
 	if exchangeSubs.active() {
-		x := s.export()
+		x := j.export(s)
 		exchangeSubs.publish(&x)
 	}
 }
@@ -471,7 +740,7 @@ func protoName(major int, proto string, clear bool) string {
 		}
 		return "h2"
 	}
-	return staticName(proto)
+	return proto
 }
 
 // JournalServerStart opens the record of server request id, which came
@@ -485,35 +754,49 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		return false
 	}
 	s := j.claim(id, true, start)
-	s.site, s.method, s.u, s.stream = site, staticName(r.Method), *r.URL, stream
-	s.proto = protoName(r.ProtoMajor, r.Proto, r.TLS == nil)
-	s.remote = r.RemoteAddr
-	if ce != nil {
-		s.conn, s.local = ce.info.ID, ce.info.Local // immutable once the entry is found
-	}
-	if s.local == "" { // the context's, rendered when read
-		s.laddr, _ = r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	}
+	s.stream = stream
+	j.setSite(s, tSite, site)
+	j.setNamed(s, tMethod, staticCode(r.Method), r.Method)
+	j.setNamed(s, tProto, protoCode(r.ProtoMajor, r.Proto, r.TLS == nil), protoName(r.ProtoMajor, r.Proto, r.TLS == nil))
 	if r.TLS != nil {
-		s.u.Scheme = "https"
+		s.to[tScheme], s.tn[tScheme] = cHTTPS, tStatic
 	} else {
-		s.u.Scheme = "http"
+		s.to[tScheme], s.tn[tScheme] = cHTTP, tStatic
 	}
-	s.u.Host = r.Host
+	if !s.put(tHost, r.Host) {
+		j.setTextRare(s, tHost, r.Host)
+	}
+	j.setURL(s, r.URL)
+	if !s.put(tRemote, r.RemoteAddr) {
+		j.setTextRare(s, tRemote, r.RemoteAddr)
+	}
+	if ce != nil {
+		s.conn = ce.info.ID
+		if !s.put(tLocal, ce.info.Local) { // immutable once the entry is found
+			j.setTextRare(s, tLocal, ce.info.Local)
+		}
+	}
+	if s.tn[tLocal] == 0 { // the context's, rendered when read
+		if a, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr); a != nil {
+			j.side(s).laddr = a
+		}
+	}
 	if reqHS < 0 {
 		reqHS = ServedHeaderSize(r)
 	}
-	s.reqHS = reqHS
+	s.reqHS = int32(reqHS)
 	s.reqBS = r.ContentLength
 	if Level(Header) >= 2 {
-		s.reqHdr = appendFields(s.reqHdr, r.Header)
+		d := j.side(s)
+		d.reqHdr = appendFields(d.reqHdr, r.Header)
 	}
-	s.cap = captureFor(true, r.Method, r.Host, r.URL.Path)
-	if s.cap != nil {
+	if c := captureFor(true, r.Method, r.Host, r.URL.Path); c != nil {
+		d := j.side(s)
+		d.cap = c
 		capture = true
-		s.cap.reqType = r.Header.Get("Content-Type")
-		if len(s.reqHdr) == 0 {
-			s.reqHdr = appendFields(s.reqHdr, r.Header)
+		c.reqType = r.Header.Get("Content-Type")
+		if len(d.reqHdr) == 0 {
+			d.reqHdr = appendFields(d.reqHdr, r.Header)
 		}
 	}
 	s.mu.Unlock()
@@ -536,37 +819,35 @@ type ServerOutcome struct {
 // JournalServerEnd completes server request id's record: its handler
 // returned.
 func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
-	s := lockedSlot(id)
+	j, s := lockedSlot(id)
 	if s == nil {
 		return
 	}
-	s.site = o.Site
-	s.status, s.respAt = o.Status, o.AnsweredAt
+	j.setSite(s, tSite, o.Site)
+	s.status, s.respAt = int32(o.Status), o.AnsweredAt
 	if o.ReqBytes >= 0 {
 		s.reqBS = o.ReqBytes
 	}
 	s.respBS = o.Written
 	s.respHS = -1 // unknown unless the header was kept
 	if h := o.RespHeader; h != nil {
-		s.respHS = HeaderSize(h) + len("HTTP/1.1 200 OK\r\n")
-		if Level(Header) >= 2 || s.cap != nil {
-			s.respHdr = appendFields(s.respHdr, h)
-		}
-		if s.cap != nil {
-			s.cap.respType = h.Get("Content-Type")
+		s.respHS = int32(HeaderSize(h) + len("HTTP/1.1 200 OK\r\n"))
+		if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
+			d := j.side(s)
+			d.respHdr = appendFields(d.respHdr, h)
+			if cp != nil {
+				cp.respType = h.Get("Content-Type")
+			}
 		}
 	}
-	s.finishLocked(now)
+	j.finishLocked(s, now)
 	s.mu.Unlock()
 }
 
 // journalTag appends a diagnostic's name to exchange id's record.
 func journalTag(id uint64, name string) {
-	if s := lockedSlot(id); s != nil {
-		if s.diags == nil {
-			s.diags = new(jdiags) // kept for the slot's next exchanges
-		}
-		d := s.diags
+	if j, s := lockedSlot(id); s != nil {
+		d := &j.side(s).diags
 		dup := false
 		for i := 0; i < d.n; i++ {
 			dup = dup || d.names[i] == name
@@ -604,39 +885,42 @@ func ms(ns int64) float64 {
 	return float64((ns+500)/1000) / 1000
 }
 
-// export renders the slot as an Exchange; s.mu is held.
-func (s *jslot) export() Exchange {
-	x := Exchange{ID: s.id, Side: "client", Site: s.site, Via: s.via, Start: WallAt(s.start), Method: s.method,
-		Host: s.u.Host, Proto: s.proto, Status: s.status, Error: s.err, Conn: s.conn, Stream: s.stream, Reused: s.reused,
-		Remote: s.remote, Local: s.local, RequestHeaderSize: s.reqHS, ResponseHeaderSize: s.respHS,
+// export renders the slot as an Exchange; s.mu is held. The record's
+// strings are made here, not when it was written.
+func (j *journal) export(s *jslot) Exchange {
+	x := Exchange{ID: s.id, Side: "client", Site: j.siteText(s, tSite), Via: j.siteText(s, tVia), Start: WallAt(s.start),
+		Method: j.text(s, tMethod), Host: j.text(s, tHost), Proto: j.text(s, tProto), Status: int(s.status),
+		Error: j.text(s, tErr), Conn: s.conn, Stream: s.stream, Reused: s.reused,
+		Remote: j.text(s, tRemote), Local: j.text(s, tLocal), RequestHeaderSize: int(s.reqHS), ResponseHeaderSize: int(s.respHS),
 		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
-	u := s.u
+	u := j.url(s)
 	x.URL = RedactURL(&u)
 	// The path too may carry a secret (a webhook's token).
-	pu := url.URL{Path: s.u.Path, RawPath: s.u.RawPath}
+	pu := url.URL{Path: u.Path, RawPath: u.RawPath}
 	x.Path = RedactURL(&pu)
 	if x.Path == "" {
 		x.Path = "/"
 	}
+	d := j.sideIf(s)
 	if s.server {
 		x.Side = "server"
-		if s.laddr != nil && x.Local == "" {
-			x.Local = s.laddr.String()
+		if d != nil && d.laddr != nil && x.Local == "" {
+			x.Local = d.laddr.String()
 		}
 	}
-	if len(s.reqHdr) > 0 {
-		x.RequestHeaders = append([]HeaderField(nil), s.reqHdr...)
-	}
-	if len(s.respHdr) > 0 {
-		x.ResponseHeaders = append([]HeaderField(nil), s.respHdr...)
-	}
-	if d := s.diags; d != nil {
-		for i := 0; i < d.n; i++ {
-			x.Diagnostics = append(x.Diagnostics, d.names[i])
+	if d != nil {
+		if len(d.reqHdr) > 0 {
+			x.RequestHeaders = append([]HeaderField(nil), d.reqHdr...)
 		}
-	}
-	if s.cap != nil {
-		x.RequestBody, x.ResponseBody = s.cap.bodies()
+		if len(d.respHdr) > 0 {
+			x.ResponseHeaders = append([]HeaderField(nil), d.respHdr...)
+		}
+		for i := 0; i < d.diags.n; i++ {
+			x.Diagnostics = append(x.Diagnostics, d.diags.names[i])
+		}
+		if d.cap != nil {
+			x.RequestBody, x.ResponseBody = d.cap.bodies()
+		}
 	}
 	x.Timings = s.timings()
 	t := x.Timings
@@ -799,7 +1083,7 @@ func Exchanges(f ExchangeFilter) (out []Exchange, dropped uint64) {
 		s := &j.slots[i]
 		s.mu.Lock()
 		if s.state == jDone && (f.ID == 0 || s.id == f.ID) {
-			x := s.export()
+			x := j.export(s)
 			if f.Match(&x) {
 				out = append(out, x)
 			}

@@ -43,6 +43,9 @@ var readsRequestData = map[string]string{
 	"probes/exchange.go:JournalClientResponse": "the response's Content-Type, for a capture",
 	"probes/exchange.go:appendFields":          "copies each field through RedactHeader",
 	"probes/exchange.go:export":                "renders the URL and the path through RedactURL",
+	"probes/exchange.go:setURL":                "copies the URL's parts into the record, which export renders",
+	"probes/exchange.go:setURLRare":            "copies the URL's parts into the record, which export renders",
+	"probes/exchange.go:url":                   "rebuilds the record's URL for export, which renders it",
 	// Parse a URL that RedactURL already rendered.
 	"probes/curl.go:curlURL": "parses the record's redacted URL to make its redacted values variables",
 	"probes/har.go:harEntry": "parses the record's redacted URL for HAR's queryString",

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // A request that no rewritten call site named (one made inside a library,
@@ -233,4 +234,82 @@ func depFile(file string) string {
 		}
 	}
 	return file
+}
+
+// A site (or via) that a record of the journal keeps is kept as an id,
+// which SiteID gives and SiteName turns back: a record holds no pointer
+// (see jslot). The names are a program's source lines, few; the table
+// still stops at maxSiteIDs, after which SiteID answers 0 and the record
+// keeps the text.
+const maxSiteIDs = 1 << 16
+
+// siteEntry is a name and its id; one per id, never changed.
+type siteEntry struct {
+	name string
+	id   uint32
+}
+
+var (
+	siteIDs   sync.Map                     // name → *siteEntry
+	siteIDsMu sync.Mutex                   // held to add a name
+	siteNames atomic.Pointer[[]*siteEntry] // id i is (*siteNames)[i-1]; appended under siteIDsMu
+	// siteIDCache maps the address of a name's bytes to its entry: the
+	// sites a request passes are the same strings each time (a call
+	// site's constant, an interned stack's), so that the usual lookup is
+	// a load and a comparison of pointers. The entry's name is the table's
+	// own string, which never goes away: the same address and length are
+	// the same bytes.
+	siteIDCache [256]atomic.Pointer[siteEntry]
+)
+
+// SiteID returns the id of site name s, 0 for "" or when the table is
+// full.
+func SiteID(s string) uint32 {
+	if e := siteIDCache[siteSlot(s)].Load(); e != nil && unsafe.StringData(e.name) == unsafe.StringData(s) && len(e.name) == len(s) {
+		return e.id
+	}
+	return siteIDSlow(s)
+}
+
+// siteSlot is s's entry in siteIDCache, by the address of its bytes.
+func siteSlot(s string) uint8 { return uint8(uintptr(unsafe.Pointer(unsafe.StringData(s))) >> 3) }
+
+// siteIDSlow looks s up in the table, adding it if it is new.
+func siteIDSlow(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if v, ok := siteIDs.Load(s); ok {
+		e := v.(*siteEntry)
+		if unsafe.StringData(e.name) == unsafe.StringData(s) { // the slot held another name
+			siteIDCache[siteSlot(s)].Store(e)
+		}
+		return e.id
+	}
+	siteIDsMu.Lock()
+	defer siteIDsMu.Unlock()
+	if v, ok := siteIDs.Load(s); ok {
+		return v.(*siteEntry).id
+	}
+	var names []*siteEntry
+	if p := siteNames.Load(); p != nil {
+		names = *p
+	}
+	if len(names) >= maxSiteIDs-1 {
+		return 0
+	}
+	e := &siteEntry{name: s, id: uint32(len(names) + 1)}
+	names = append(names, e)
+	siteNames.Store(&names)
+	siteIDs.Store(s, e)
+	siteIDCache[siteSlot(s)].Store(e)
+	return e.id
+}
+
+// SiteName returns the name of site id (SiteID), "" for 0.
+func SiteName(id uint32) string {
+	if p := siteNames.Load(); p != nil && id != 0 && int(id) <= len(*p) {
+		return (*p)[id-1].name
+	}
+	return ""
 }
