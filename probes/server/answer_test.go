@@ -174,12 +174,32 @@ func TestStdWriterServeAllocs(t *testing.T) {
 	}
 }
 
+// At level 2 too the writer stays net/http's and the state is recycled:
+// what a served request allocates is its header.request's request line
+// (its header has no field to copy, its answer no header).
+func TestStdWriterServeAllocsLevel2(t *testing.T) {
+	probetest.Configure(t, "all=2")
+	ok := []byte("ok")
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(ok) })
+	w := newStdWriter()
+	r := httptest.NewRequest("GET", "/allocs", nil)
+	serve := func() {
+		*w = stdWriter{ResponseRecorder: w.ResponseRecorder}
+		w.Body.Reset()
+		ServeHTTP(h, "std.go:4", w, r)
+	}
+	serve()
+	if n := testing.AllocsPerRun(200, serve); n != 1 {
+		t.Errorf("%v allocations per request served at level 2, want 1 (the request line)", n)
+	}
+}
+
 // BenchmarkServeStd is the probes' own work around one request served
 // through net/http's own writer on a kept-alive HTTP/1 connection, without
 // the network or net/http's work: the connection turning active and idle,
 // and the handler wrapper.
 func BenchmarkServeStd(b *testing.B) {
-	for _, spec := range []string{"all=0", "all=1"} {
+	for _, spec := range []string{"all=0", "all=1", "all=2"} {
 		b.Run(spec, func(b *testing.B) {
 			probetest.Configure(b, spec)
 			s, c1, ctx, done := benchConn()
