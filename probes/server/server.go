@@ -248,11 +248,12 @@ func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 // or returned unanswered (net/http sends 200).
 func (sr *serverRequest) answer(status int, h http.Header, now int64) {
 	sr.status, sr.answeredAt = status, now
-	// The handler's header map, for the journal's header fields. Only
-	// when they are kept: asking net/http's HTTP/1 writer for its header
-	// makes it copy the map when the header is written, an allocation the
-	// handler did not ask for. Taken before net/http writes it (asked for
-	// later, the writer hands out a copy).
+	// The handler's header map, for the journal's header fields, kept
+	// only when they are (h is nil otherwise: asking net/http's HTTP/1
+	// writer for its header makes it copy the map when the header is
+	// written, an allocation the handler did not ask for). net/http's own
+	// writer hands the map over; the wrapper asks for it before net/http
+	// writes it (asked for later, the writer hands out a copy).
 	if sr.journal && (sr.hdr2 || sr.capture) {
 		sr.respHeader = h
 	}
