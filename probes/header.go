@@ -129,8 +129,8 @@ func AppendHeaderField(b []byte, k, v string) []byte {
 }
 
 // RequestLine is a request line for events: the method and the redacted
-// URL.
-func RequestLine(method string, u *url.URL) string { return method + " " + RedactURL(u) }
+// URL (see requestLine).
+func RequestLine(method string, u *url.URL) string { return requestLine(method, u) }
 
 // RenderedLine returns line, a request line rendered up front, or
 // renders it now when there is none.

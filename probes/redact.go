@@ -362,6 +362,42 @@ func RedactURL(u *url.URL) string {
 	return redactCfg.Load().redactTarget(u.String())
 }
 
+// requestLine is RequestLine: the method and RedactURL(u). The common URLs (a server's path, a client's scheme, host and
+// path, neither with a query) are rendered in one allocation, where
+// u.String and the concatenation took two or three.
+func requestLine(method string, u *url.URL) string {
+	if u != nil && u.User == nil && u.Opaque == "" && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" &&
+		(u.Scheme == "") == (u.Host == "") && plainHost(u.Host) {
+		// u.String() is then scheme://host followed by the escaped path,
+		// or the path alone, which must start with a slash (else String
+		// may add one, or "./").
+		p := u.EscapedPath()
+		if u.Scheme == "" && len(p) > 0 && p[0] == '/' {
+			if redactCfg.Load().redactTarget(p) == p {
+				return method + " " + p
+			}
+		} else if u.Scheme != "" && (p == "" || p[0] == '/') {
+			line := method + " " + u.Scheme + "://" + u.Host + p
+			if t := line[len(method)+1:]; redactCfg.Load().redactTarget(t) == t {
+				return line
+			}
+		}
+	}
+	return method + " " + RedactURL(u)
+}
+
+// plainHost reports whether u.String() writes host as it is: letters,
+// digits, dots, hyphens, and a port's colon.
+func plainHost(host string) bool {
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !(isLower(c) || isUpper(c) || isDigit(c) || c == '.' || c == '-' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
 // redactTarget renders s, a URL or a request target, without secrets. It
 // returns s itself, without allocating, when there is nothing to hide.
 func (c *redactConfig) redactTarget(s string) string {

@@ -580,6 +580,9 @@ func WatchRequest(r *http.Request, st *State, o *Origin) StdRequestBody {
 		return nil
 	}
 	st.register()
+	if probes.Level(probes.Body) >= 2 {
+		st.emitOpen("request body opened", r.Proto)
+	}
 	return sb
 }
 

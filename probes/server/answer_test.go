@@ -2,12 +2,14 @@ package server
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
@@ -15,41 +17,45 @@ import (
 
 // stdWriter stands for net/http's own writer as the std patch leaves it
 // (see rewrite/stdpatch/answer.go): it keeps the status and the body
-// bytes, and notes when its header is written once watched.
+// bytes, and reports its answer to StdAnswered once watched.
 type stdWriter struct {
 	*httptest.ResponseRecorder
-	at          int64 // 0 not watched, -1 watched, else answered at
+	state       unsafe.Pointer // the probes' state while watched
+	header      http.Header    // the handler's (Header)
 	status      int
 	written     int64
 	wroteHeader bool
 	hijacked    bool
 }
 
-func (w *stdWriter) GohttpdbgWatch() {
-	if w.at == 0 {
-		w.at = -1
-	}
-}
+func (w *stdWriter) GohttpdbgWatch(state unsafe.Pointer) { w.state = state }
 
-func (w *stdWriter) GohttpdbgAnswer() (int, int64, int64) {
+func (w *stdWriter) GohttpdbgUnwatch() (int, int64) {
+	w.state = nil
 	if !w.wroteHeader {
 		if w.hijacked {
-			return -1, 0, 0
+			return -1, 0
 		}
-		return 0, 0, 0
+		return 0, 0
 	}
-	at := w.at
-	if at < 0 {
-		at = 0
+	return w.status, w.written
+}
+
+func (w *stdWriter) GohttpdbgHeader() map[string][]string { return w.header }
+
+func (w *stdWriter) Header() http.Header {
+	if w.header == nil {
+		w.header = http.Header{}
 	}
-	return w.status, w.written, at
+	return w.header
 }
 
 func (w *stdWriter) WriteHeader(code int) {
 	if !w.wroteHeader {
 		w.wroteHeader, w.status = true, code
-		if w.at < 0 {
-			w.at = probes.Mono()
+		if s := w.state; s != nil {
+			w.state = nil
+			StdAnswered(s, code, w.header)
 		}
 	}
 	w.ResponseRecorder.WriteHeader(code)
@@ -126,27 +132,34 @@ func TestJournalReadsStdWriter(t *testing.T) {
 	}
 }
 
-// Where the handler needs the wrapper (header level 2: header.response
-// is reported as the header is written), it still gets it.
-func TestStdWriterWrappedAtHeaderLevel2(t *testing.T) {
+// At header level 2 too the handler keeps net/http's writer, which
+// reports header.response as the header is written: the status and the
+// header as written, not as the handler changed it after.
+func TestStdWriterReportsAtHeaderLevel2(t *testing.T) {
 	rec := probetest.Record(t)
 	probetest.Configure(t, "all=1,header=2")
 	var got http.ResponseWriter
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = w
+		w.Header().Set("X-Answer", "accepted")
 		w.WriteHeader(http.StatusAccepted)
+		w.Header().Set("X-Answer", "changed after")
 	})
 	w := newStdWriter()
-	ServeHTTP(h, "std.go:2", w, httptest.NewRequest("GET", "/wrapped", nil))
-	if got == w {
-		t.Error("the handler got net/http's writer at header level 2, want the wrapper")
+	ServeHTTP(h, "std.go:2", w, httptest.NewRequest("GET", "/std", nil))
+	if got != w {
+		t.Errorf("the handler got %T at header level 2, want net/http's writer itself", got)
 	}
-	found := false
+	var found []string
 	for _, e := range rec.Named("header.response") {
-		found = found || e.Site == "std.go:2"
+		if e.Site == "std.go:2" {
+			st, _ := e.Attr("status")
+			hs, _ := e.Attr("headers")
+			found = append(found, fmt.Sprint(st.Num, " ", hs.Str))
+		}
 	}
-	if !found {
-		t.Error("no header.response for the request")
+	if want := "202 X-Answer: accepted"; len(found) != 1 || found[0] != want {
+		t.Errorf("header.response: %q, want one %q", found, want)
 	}
 }
 
@@ -169,12 +182,32 @@ func TestStdWriterServeAllocs(t *testing.T) {
 	}
 }
 
+// At level 2 too the writer stays net/http's and the state is recycled:
+// what a served request allocates is its header.request's request line
+// (its header has no field to copy, its answer no header).
+func TestStdWriterServeAllocsLevel2(t *testing.T) {
+	probetest.Configure(t, "all=2")
+	ok := []byte("ok")
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(ok) })
+	w := newStdWriter()
+	r := httptest.NewRequest("GET", "/allocs", nil)
+	serve := func() {
+		*w = stdWriter{ResponseRecorder: w.ResponseRecorder}
+		w.Body.Reset()
+		ServeHTTP(h, "std.go:4", w, r)
+	}
+	serve()
+	if n := testing.AllocsPerRun(200, serve); n != 1 {
+		t.Errorf("%v allocations per request served at level 2, want 1 (the request line)", n)
+	}
+}
+
 // BenchmarkServeStd is the probes' own work around one request served
 // through net/http's own writer on a kept-alive HTTP/1 connection, without
 // the network or net/http's work: the connection turning active and idle,
 // and the handler wrapper.
 func BenchmarkServeStd(b *testing.B) {
-	for _, spec := range []string{"all=0", "all=1"} {
+	for _, spec := range []string{"all=0", "all=1", "all=2"} {
 		b.Run(spec, func(b *testing.B) {
 			probetest.Configure(b, spec)
 			s, c1, ctx, done := benchConn()

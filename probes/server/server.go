@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/body"
@@ -213,24 +214,57 @@ type serverRequest struct {
 	respHeader http.Header  // the response header as answered (answered)
 	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
 	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
-	// std is net/http's own writer, when the journal reads the answer
-	// from it (stdAnswer) instead of from a wrapper.
+	// std is net/http's own writer, when it reports the answer (to
+	// StdAnswered; stdAnswer) instead of a wrapper: for the journal and
+	// header.response.
 	std stdAnswer
 	// home is the HTTP/1 connection whose requests reuse this state, nil
 	// for one from requests (HTTP/2, or a request StdServe did not see).
 	home *srvConn
+	// stdAnswered: std reported the answer (status, answeredAt).
+	stdAnswered bool
 }
 
 // stdAnswer is net/http's own ResponseWriter as the std patch leaves it
-// (HTTP/1's, and the HTTP/2 servers' of Go 1.26, Go 1.27 and x/net): it
-// keeps the status and the body bytes of the answer, and notes when its
-// header was written once GohttpdbgWatch asked (the probes' clock, Mono).
-// GohttpdbgAnswer's status is 0 before an answer (net/http sends 200 when
-// the handler returns without one), -1 for a hijacked connection
-// unanswered.
+// (HTTP/1's, and the HTTP/2 servers' of Go 1.26, Go 1.27 and x/net):
+// watched, it reports its answer to StdAnswered with the state it was
+// given when its header is written, until GohttpdbgUnwatch, which returns
+// the status and the body bytes of the answer. The status is 0 before an
+// answer (net/http sends 200 when the handler returns without one), -1
+// for a hijacked connection unanswered. GohttpdbgHeader is the handler's
+// header map, nil if it never asked for one (Header would make one, or
+// copy it once written).
 type stdAnswer interface {
-	GohttpdbgWatch()
-	GohttpdbgAnswer() (status int, written int64, answeredAt int64)
+	GohttpdbgWatch(state unsafe.Pointer)
+	GohttpdbgUnwatch() (status int, written int64)
+	GohttpdbgHeader() map[string][]string
+}
+
+// StdAnswered is the std patch's Answered hook: the handler of the
+// request whose state is sr answered with status, its header map h as
+// written, on the goroutine that wrote it.
+func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
+	sr := (*serverRequest)(state)
+	sr.stdAnswered = true
+	sr.answer(status, h, probes.Mono())
+}
+
+// answer: the handler answered with status and header h at now (mono),
+// or returned unanswered (net/http sends 200).
+func (sr *serverRequest) answer(status int, h http.Header, now int64) {
+	sr.status, sr.answeredAt = status, now
+	// The handler's header map, for the journal's header fields, kept
+	// only when they are (h is nil otherwise: asking net/http's HTTP/1
+	// writer for its header makes it copy the map when the header is
+	// written, an allocation the handler did not ask for). net/http's own
+	// writer hands the map over; the wrapper asks for it before net/http
+	// writes it (asked for later, the writer hands out a copy).
+	if sr.journal && (sr.hdr2 || sr.capture) {
+		sr.respHeader = h
+	}
+	if sr.hdr2 {
+		sr.responseHeaders(status, h, now)
+	}
 }
 
 // requests recycles the serverRequests that nothing kept: without a
@@ -240,10 +274,10 @@ type stdAnswer interface {
 var requests = sync.Pool{New: func() any { return new(serverRequest) }}
 
 // stdBodies recycles the states of request bodies net/http reports to
-// (level 1) with their requests. They are not part of serverRequest: a
-// request whose writer is wrapped (level 2, a span, a capture rule) is
-// not recycled, and would allocate a body state with each request, body
-// or not.
+// with their requests. They are not part of serverRequest: a request
+// whose writer is wrapped (a span, a capture rule, no std patch) is not
+// recycled, and would allocate a body state with each request, body or
+// not.
 var stdBodies = sync.Pool{New: func() any { return new(body.State) }}
 
 // ServeHTTP runs h for a handler registered at site, with the probes
@@ -356,13 +390,12 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	spans := probes.SpansOn()
 	if bl >= 1 {
 		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
-		if bl == 1 && hl < 2 && !sr.capture && !spans && r.ContentLength != 0 {
-			// At level 1 net/http's own body reports to the request's
-			// state: nothing to allocate, and the state is recycled with
-			// the request. A capture rule (the body's bytes), level 2
-			// (its events) and a span (its wrapper of the writer) take
-			// the wrapper. (Without a body, WatchRequest has nothing to
-			// watch.)
+		if !sr.capture && !spans && r.ContentLength != 0 {
+			// net/http's own body reports to the request's state: nothing
+			// to allocate, and the state is recycled with the request. A
+			// capture rule (the body's bytes) and a span (its wrapper of
+			// the writer) take the wrapper. (Without a body, WatchRequest
+			// has nothing to watch.)
 			st := sr.home.takeBody()
 			if sr.stdBody = body.WatchRequest(r, st, &o); sr.stdBody != nil {
 				sr.body = st
@@ -382,14 +415,16 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	// when it returns (net/http then sends 200, or the status is unknown:
 	// 0). A handler with a body to read is watched as it writes, so that a
 	// body.unread names the handler's line (captureHandler), unless
-	// net/http's own body reports the answer (body.StdAnswered). The
-	// journal alone reads net/http's own writer when it can, at the end.
+	// net/http's own body reports the answer (body.StdAnswered). A capture
+	// rule (the response's bytes) and a span (its status, on the writer)
+	// take the wrapper too. Otherwise net/http's own writer reports the
+	// answer when it can (StdAnswered), to header.response and the journal.
 	sr.hdr2 = hl >= 2
-	if sr.hdr2 || sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
+	if sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
 		sr.wrap()
-	} else if sr.journal {
+	} else if sr.hdr2 || sr.journal {
 		if a, ok := w.(stdAnswer); ok {
-			a.GohttpdbgWatch()
+			a.GohttpdbgWatch(unsafe.Pointer(sr))
 			sr.std = a
 		} else {
 			sr.wrap()
@@ -467,7 +502,10 @@ func (sr *serverRequest) end() {
 	} else if sr.std != nil {
 		sr.readAnswer(now)
 	} else if sr.hdr2 {
-		sr.responseHeaders(0, sr.w.Header())
+		if now == 0 {
+			now = probes.Mono()
+		}
+		sr.responseHeaders(0, sr.w.Header(), now)
 	}
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
@@ -521,17 +559,21 @@ func (sc *srvConn) putBody(st *body.State) {
 	stdBodies.Put(st)
 }
 
-// readAnswer takes the answer from net/http's writer (std) when the
-// handler is done, at now: an implicit 200 is sent then.
+// readAnswer ends the watch of net/http's writer (std) when the handler
+// is done, at now, and takes the body bytes from it: an implicit 200 is
+// sent then, after the watch.
 func (sr *serverRequest) readAnswer(now int64) {
-	status, written, at := sr.std.GohttpdbgAnswer()
+	status, written := sr.std.GohttpdbgUnwatch()
+	sr.written = written
 	switch {
-	case status == 0:
-		status, at = http.StatusOK, now
 	case status < 0:
-		status, at = 0, 0 // hijacked: no answer
+		sr.status, sr.answeredAt = 0, 0 // hijacked: no answer
+	case !sr.stdAnswered:
+		if now == 0 {
+			now = probes.Mono() // at level 2 without the journal
+		}
+		sr.answer(http.StatusOK, sr.std.GohttpdbgHeader(), now)
 	}
-	sr.status, sr.written, sr.answeredAt = status, written, at
 }
 
 // handlerSite is the site of the request's exchange: the handler's
@@ -621,9 +663,10 @@ func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
 
 // responseHeaders builds its event in the ring (probes.Reserve): it runs
 // deep in the handler's goroutine, whose stack an Event on the frame
-// grew on most HTTP/2 requests.
-func (sr *serverRequest) responseHeaders(status int, h http.Header) {
-	size, dur := probes.HeaderSize(h), probes.SinceMono(sr.start)
+// grew on most HTTP/2 requests. now is when the header was written
+// (mono).
+func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64) {
+	size, dur := probes.HeaderSize(h), time.Duration(now-sr.start)
 	e, t := probes.Reserve()
 	if e == nil {
 		return
@@ -639,9 +682,9 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header) {
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
-// at header level 2, under a capture rule, with a span, for a request with
-// a body to watch, or for the journal around a writer without the std
-// patch's accessor (stdAnswer); and only around the two ResponseWriter
+// under a capture rule, with a span, for a request with a body to watch,
+// or at header level 2 and for the journal around a writer without the
+// std patch's hooks (stdAnswer); and only around the two ResponseWriter
 // implementations of net/http, whose optional interfaces it reproduces
 // exactly (rwH1, rwH2), so a handler's type assertions behave the same.
 type respWriter struct {
@@ -663,18 +706,11 @@ func (w *respWriter) WriteHeader(code int) {
 // answered: the handler answered with code at now (mono).
 func (w *respWriter) answered(code int, now int64) {
 	w.wrote = true
-	w.sr.status, w.sr.answeredAt = code, now
-	// The handler's header map, for the journal's header fields. Only
-	// when they are kept: asking net/http's HTTP/1 writer for its header
-	// makes it copy the map when the header is written, an allocation the
-	// handler did not ask for. Taken before net/http writes it (asked for
-	// later, the writer hands out a copy).
-	if w.sr.journal && (w.sr.hdr2 || w.sr.capture) {
-		w.sr.respHeader = w.Header()
+	var h http.Header
+	if w.sr.hdr2 || w.sr.journal && w.sr.capture {
+		h = w.Header()
 	}
-	if w.sr.hdr2 {
-		w.sr.responseHeaders(code, w.Header())
-	}
+	w.sr.answer(code, h, now)
 }
 
 // implicit: the handler returned, at now, without writing; net/http

@@ -1,31 +1,34 @@
 package stdpatch
 
-// The answer hooks let the server probe read a response's status, body
-// bytes and the time its header was written from net/http's own
-// ResponseWriter (HTTP/1's response; the HTTP/2 servers' responseWriter)
-// instead of wrapping the writer. A wrapper is a per-request allocation
-// the handler may keep, so the probe's per-request state could not be
-// recycled; net/http already keeps the status and byte count, and the
-// patch adds the time (one field, set once, and only when the probe asked
-// for it with GohttpdbgWatch: the clock is read through the hook set's
-// Now, which the probes install).
+// The answer hooks let the server probe follow a response from
+// net/http's own ResponseWriter (HTTP/1's response; the HTTP/2 servers'
+// responseWriter) instead of wrapping the writer. A wrapper is a
+// per-request allocation the handler may keep, so the probe's per-request
+// state could not be recycled. The probe hands the writer its state
+// (GohttpdbgWatch); when the header is written, the writer passes the
+// state, the status and the handler's header to the hook set's Answered
+// (once, on the goroutine that wrote it), and forgets the state, which it
+// also does when the probe is done (GohttpdbgUnwatch, which returns the
+// status and the body bytes net/http kept). The field is one pointer,
+// where the probes' clock reading it replaces took as many bytes.
 
 // answerH1Hooks are the HTTP/1 server's (net/http's response).
 var answerH1Hooks = []hookPoint{
 	{
-		// 0: not watched; -1: watched, not answered; else answered at
-		// (the probes' clock).
+		// The probes' state while they watch the response, else nil.
 		kind: appendFields, recv: "response", label: "response", group: "answer",
-		code: tmpl("gohttpdbgAt int64; "),
+		code: tmpl("gohttpdbgAns gohttpdbgPtr; "),
 	},
 	{
 		// WriteHeader sets wroteHeader for the handler's own call and for
 		// net/http's implicit 200 (write, finishRequest); a 1xx leaves it
-		// unset, as does a call on a hijacked connection.
+		// unset, as does a call on a hijacked connection. handlerHeader is
+		// the header as written: Header hands out a copy of it from then
+		// on, when the handler had asked for it before.
 		kind: wrapFunc, recv: "response", fn: "WriteHeader", params: []string{"int"}, group: "answer",
-		needs: []string{"response{status,wroteHeader,written,conn}", "(conn).hijacked"},
+		needs: []string{"response{status,wroteHeader,written,conn,handlerHeader}", "(conn).hijacked"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code:  tmpl("{{.Call}}\nif {{.R}}.gohttpdbgAt < 0 && {{.R}}.wroteHeader {\nif h := GohttpdbgHTTP1.Now; h != nil {\n{{.R}}.gohttpdbgAt = h()\n}\n}\nif f := gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}})\n}"),
+		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\n{{.R}}.gohttpdbgAns = nil\nif h := GohttpdbgHTTP1.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}})\n}"),
 	},
 }
 
@@ -34,31 +37,31 @@ const answerH1Helper = `
 // server body hooks (srvbody) set it, when they applied.
 var gohttpdbgAnsweredBody func(w *response)
 
-// GohttpdbgWatch asks w to note when its header is written, for
-// GohttpdbgAnswer (the server probe calls it as the handler starts).
-func (w *response) GohttpdbgWatch() {
-	if w.gohttpdbgAt == 0 {
-		w.gohttpdbgAt = -1
-	}
-}
+// GohttpdbgWatch makes w report its answer to the Answered hook with
+// state, once, when its header is written, until GohttpdbgUnwatch (the
+// server probe calls it as the handler starts).
+func (w *response) GohttpdbgWatch(state gohttpdbgPtr) { w.gohttpdbgAns = state }
 
-// GohttpdbgAnswer returns the status w was answered with, the body bytes
-// the handler wrote and when the header was written (the probes' clock, 0
-// when not watched). status 0: not answered yet (net/http answers 200
-// when the handler returns); -1: the connection was hijacked unanswered.
-func (w *response) GohttpdbgAnswer() (status int, written int64, answeredAt int64) {
+// GohttpdbgUnwatch ends the watch (the handler is done: net/http's
+// implicit answer comes later) and returns the status w was answered
+// with and the body bytes the handler wrote. status 0: not answered yet
+// (net/http answers 200 when the handler returns); -1: the connection
+// was hijacked unanswered.
+func (w *response) GohttpdbgUnwatch() (status int, written int64) {
+	w.gohttpdbgAns = nil
 	if !w.wroteHeader {
 		if w.conn != nil && w.conn.hijacked() {
-			return -1, 0, 0
+			return -1, 0
 		}
-		return 0, 0, 0
+		return 0, 0
 	}
-	at := w.gohttpdbgAt
-	if at < 0 {
-		at = 0
-	}
-	return w.status, w.written, at
+	return w.status, w.written
 }
+
+// GohttpdbgHeader returns the handler's header map, nil if it never
+// asked for it: Header would make one, or a copy once the header is
+// written.
+func (w *response) GohttpdbgHeader() map[string][]string { return w.handlerHeader }
 `
 
 // answerH2Hooks are an HTTP/2 server's (its responseWriterState, which a
@@ -66,13 +69,15 @@ func (w *response) GohttpdbgAnswer() (status int, written int64, answeredAt int6
 var answerH2Hooks = []hookPoint{
 	{
 		kind: appendFields, recv: "{{.P}}responseWriterState", label: "{{.P}}responseWriterState", group: "answer", when: serverOwn,
-		code: tmpl("gohttpdbgAt int64; "),
+		code: tmpl("gohttpdbgAns {{.P}}gohttpdbgPtr; "),
 	},
 	{
+		// handlerHeader is the header as written (writeHeader snapshots
+		// it, and later edits the snapshot).
 		kind: wrapFunc, recv: "{{.P}}responseWriterState", fn: "writeHeader", params: []string{"int"}, group: "answer", when: serverOwn,
-		needs: []string{"{{.P}}responseWriterState{status,wroteHeader,wroteBytes}", "{{.P}}responseWriter{rws}"},
+		needs: []string{"{{.P}}responseWriterState{status,wroteHeader,wroteBytes,handlerHeader}", "{{.P}}responseWriter{rws}"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code:  tmpl("{{.Call}}\nif {{.R}}.gohttpdbgAt < 0 && {{.R}}.wroteHeader {\nif h := {{.H}}.Now; h != nil {\n{{.R}}.gohttpdbgAt = h()\n}\n}\nif f := {{.P}}gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}}.stream)\n}"),
+		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\n{{.R}}.gohttpdbgAns = nil\nif h := {{.H}}.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := {{.P}}gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}}.stream)\n}"),
 	},
 }
 
@@ -81,26 +86,37 @@ const answerH2Helper = `
 // the server body hooks (srvbody) set it, when they applied.
 var {{.P}}gohttpdbgAnsweredBody func(st *{{.P}}stream)
 
-// GohttpdbgWatch asks w to note when its header is written, for
-// GohttpdbgAnswer (the server probe calls it as the handler starts).
-func (w *{{.P}}responseWriter) GohttpdbgWatch() {
-	if w != nil && w.rws != nil && w.rws.gohttpdbgAt == 0 {
-		w.rws.gohttpdbgAt = -1
+// GohttpdbgWatch makes w report its answer to the Answered hook with
+// state, once, when its header is written, until GohttpdbgUnwatch (the
+// server probe calls it as the handler starts).
+func (w *{{.P}}responseWriter) GohttpdbgWatch(state {{.P}}gohttpdbgPtr) {
+	if w != nil && w.rws != nil {
+		w.rws.gohttpdbgAns = state
 	}
 }
 
-// GohttpdbgAnswer returns the status w was answered with, the body bytes
-// the handler wrote and when the header was written (the probes' clock, 0
-// when not watched). status 0: not answered yet (the server answers 200
-// when the handler returns), or the handler is done.
-func (w *{{.P}}responseWriter) GohttpdbgAnswer() (status int, written int64, answeredAt int64) {
-	if w == nil || w.rws == nil || !w.rws.wroteHeader {
-		return 0, 0, 0
+// GohttpdbgUnwatch ends the watch (the handler is done: the server's
+// implicit answer comes later) and returns the status w was answered
+// with and the body bytes the handler wrote. status 0: not answered yet
+// (the server answers 200 when the handler returns), or the handler is
+// done.
+func (w *{{.P}}responseWriter) GohttpdbgUnwatch() (status int, written int64) {
+	if w == nil || w.rws == nil {
+		return 0, 0
 	}
-	at := w.rws.gohttpdbgAt
-	if at < 0 {
-		at = 0
+	w.rws.gohttpdbgAns = nil
+	if !w.rws.wroteHeader {
+		return 0, 0
 	}
-	return w.rws.status, w.rws.wroteBytes, at
+	return w.rws.status, w.rws.wroteBytes
+}
+
+// GohttpdbgHeader returns the handler's header map, nil if it never
+// asked for it (Header would make one).
+func (w *{{.P}}responseWriter) GohttpdbgHeader() map[string][]string {
+	if w == nil || w.rws == nil {
+		return nil
+	}
+	return w.rws.handlerHeader
 }
 `

@@ -530,9 +530,11 @@ type {{.N}} struct {
 	// written) while its request body is followed (GohttpdbgWatchBody),
 	// on the goroutine that answered, with the body's state.
 	BodyAnswered func(state unsafe.Pointer)
-	// Now is the probes' clock: the server's response writer reads it when
-	// its header is written, if the probes asked (GohttpdbgWatch).
-	Now func() int64
+	// Answered receives the answer of a response the probes watch
+	// (GohttpdbgWatch) when its header is written, once, on the goroutine
+	// that wrote it: their state, the status and the handler's header map
+	// as written (nil if the handler never asked for one).
+	Answered func(state unsafe.Pointer, status int, header map[string][]string)
 	// HTTP2Debug is the level GODEBUG=http2debug asked for at start: Go's
 	// own logging, left on, prints at that level.
 	HTTP2Debug int

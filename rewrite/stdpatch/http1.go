@@ -206,7 +206,7 @@ return n, err`),
 		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
 		{code: tmpl(bodyUseHelper), after: []string{"body"}},
 		{code: tmpl(bodyStateHelper), after: []string{"body"}},
-		{code: tmpl(ptrHelper), after: []string{"bodyEOFSignal", "transportRequest", "srvbody", "conn"}, anyOf: true},
+		{code: tmpl(ptrHelper), after: []string{"bodyEOFSignal", "transportRequest", "srvbody", "conn", "answer"}, anyOf: true},
 	},
 }
 
@@ -744,9 +744,11 @@ type GohttpdbgHTTP1HookSet struct {
 	// written) while its request body is followed (GohttpdbgWatchBody),
 	// on the goroutine that answered, with the body's state.
 	BodyAnswered func(state unsafe.Pointer)
-	// Now is the probes' clock: the server's response writer reads it when
-	// its header is written, if the probes asked (GohttpdbgWatch).
-	Now func() int64
+	// Answered receives the answer of a response the probes watch
+	// (GohttpdbgWatch) when its header is written, once, on the goroutine
+	// that wrote it: their state, the status and the handler's header map
+	// as written (nil if the handler never asked for one).
+	Answered func(state unsafe.Pointer, status int, header map[string][]string)
 ` + captureHookFields + `}
 
 // GohttpdbgHTTP1 is the HTTP/1 hook set.

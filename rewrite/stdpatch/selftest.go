@@ -125,9 +125,12 @@ func init() {
 	}
 	GohttpdbgHTTP1.BodyReleased = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	GohttpdbgHTTP1.BodyReadAfterClose = func(origin unsafe.Pointer, req, conn uint64) { _ = (*Request)(origin).Method }
-	// The server probe's answer accessor, as at level 1: the writer
-	// notes when its header is written.
-	GohttpdbgHTTP1.Now = func() int64 { return time.Now().UnixNano() }
+	// The server probe's answer hooks, as at levels 1 and 2: the writer
+	// reports its answer with the request's state.
+	GohttpdbgHTTP1.Answered = func(state unsafe.Pointer, status int, header map[string][]string) {
+		_ = (*Request)(state).Method
+		_ = len(header) + status
+	}
 	// The probes keep a state in each HTTP/1 connection and call the
 	// server's hook.
 	GohttpdbgHTTP1.ConnState = func(srv *Server, slot *unsafe.Pointer, hook func(net.Conn, ConnState), nc net.Conn, state ConnState) {
@@ -142,11 +145,12 @@ func init() {
 			_ = (*Server)(conn).Addr
 		}
 		a, _ := w.(interface {
-			GohttpdbgWatch()
-			GohttpdbgAnswer() (int, int64, int64)
+			GohttpdbgWatch(state unsafe.Pointer)
+			GohttpdbgUnwatch() (int, int64)
+			GohttpdbgHeader() map[string][]string
 		})
 		if a != nil {
-			a.GohttpdbgWatch()
+			a.GohttpdbgWatch(unsafe.Pointer(r))
 		}
 		// The request body reports to the stand-in hooks while the handler
 		// runs, as at level 1.
@@ -162,7 +166,8 @@ func init() {
 			_ = b.GohttpdbgUnwatchBody()
 		}
 		if a != nil {
-			_, _, _ = a.GohttpdbgAnswer()
+			_, _ = a.GohttpdbgUnwatch()
+			_ = len(a.GohttpdbgHeader())
 		}
 	}
 	GohttpdbgHTTP1.BodyAnswered = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
@@ -177,7 +182,7 @@ func init() {
 		_ = conn.LocalAddr().String()
 	}
 	h.Done = func(state any) {}
-	h.Now = GohttpdbgHTTP1.Now
+	h.Answered = GohttpdbgHTTP1.Answered
 	h.Read = func(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
 		state.(*atomic.Uint64).Add(uint64(length) + uint64(typ) + uint64(flags) + uint64(streamID))
 		gohttpdbgSelfTestTouch(payload)

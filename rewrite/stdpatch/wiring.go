@@ -44,7 +44,7 @@ func gohttpdbgWire() bool {
 	h2.Headers = gohttpdbgframe.Headers
 	h2.HeaderFields = gohttpdbgframe.HeaderFields
 	h2.DebugRedact = gohttpdbgframe.DebugRedact
-	h2.Now = gohttpdbgprobes.Mono
+	h2.Answered = gohttpdbgserver.StdAnswered
 	h2.BodyRead = gohttpdbgbody.StdRead
 	h2.BodyClose = gohttpdbgbody.StdClose
 	h2.BodyReleased = gohttpdbgbody.StdReleased
@@ -56,7 +56,7 @@ func gohttpdbgWire() bool {
 	h1.ServerReject = gohttpdbgreject.ServerReject
 	h1.ClientReadError = gohttpdbgreject.ClientReadError
 	h1.TLSConfig = gohttpdbgprobes.StdTLSConfig
-	h1.Now = gohttpdbgprobes.Mono
+	h1.Answered = gohttpdbgserver.StdAnswered
 	h1.BodyRead = gohttpdbgbody.StdRead
 	h1.BodyClose = gohttpdbgbody.StdClose
 	h1.BodyReleased = gohttpdbgbody.StdReleased

@@ -106,8 +106,8 @@ func main() {
 	h2.BodyReleased = bodyReleased
 	h2.BodyReadAfterClose = bodyReadAfterClose
 
-	h1.Now = func() int64 { return time.Now().UnixNano() }
-	h2.Now = h1.Now
+	h1.Answered = answered
+	h2.Answered = answered
 	handler := answering(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		switch r.URL.Path {
@@ -119,7 +119,9 @@ func main() {
 			c.Close()
 			return
 		case "/created":
+			w.Header().Set("X-Answer", "created")
 			w.WriteHeader(http.StatusCreated)
+			w.Header().Set("X-Answer", "changed after") // not what was written
 		}
 		fmt.Fprintf(w, "hello %s", r.Proto)
 	}))
@@ -182,7 +184,7 @@ func main() {
 	}()
 	_, err = http.Get("http://" + bad.Addr().String())
 	fmt.Println("client error:", err != nil)
-	for _, path := range []string{"/created", "/empty", "/hijack"} {
+	for _, path := range []string{"/", "/created", "/empty", "/hijack"} {
 		if resp, err := http.Get(plain.URL + path); err == nil {
 			resp.Body.Close()
 		}
@@ -409,26 +411,41 @@ func bodies1() {
 	}
 }
 
-// answering reports what net/http's own writer says of the answer
-// (GohttpdbgAnswer), as the server probe reads it at level 1.
+// answering reports what net/http's own writer says of the answer, as
+// the server probe follows it: the Answered hook's reports while watched
+// (none after GohttpdbgUnwatch, when net/http answers an unanswered
+// request), then GohttpdbgUnwatch's status and bytes.
 func answering(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, ok := w.(interface {
-			GohttpdbgWatch()
-			GohttpdbgAnswer() (int, int64, int64)
+			GohttpdbgWatch(state unsafe.Pointer)
+			GohttpdbgUnwatch() (int, int64)
+			GohttpdbgHeader() map[string][]string
 		})
 		if !ok {
 			fmt.Printf("answer %s %s: %T has no accessor\n", r.Proto, r.URL.Path, w)
 			h.ServeHTTP(w, r)
 			return
 		}
-		a.GohttpdbgWatch()
-		start := time.Now().UnixNano()
-		s0, _, _ := a.GohttpdbgAnswer()
+		rep := new(answerReport)
+		a.GohttpdbgWatch(unsafe.Pointer(rep))
 		h.ServeHTTP(w, r)
-		s, n, at := a.GohttpdbgAnswer()
-		fmt.Printf("answer %s %s: before %d, status %d, %d bytes, timed %v\n", r.Proto, r.URL.Path, s0, s, n, at >= start && at <= time.Now().UnixNano())
+		s, n := a.GohttpdbgUnwatch()
+		fmt.Printf("answer %s %s: reported %d %q x%d, status %d, %d bytes\n", r.Proto, r.URL.Path, rep.status, rep.value, rep.n, s, n)
 	})
+}
+
+// answerReport is what the Answered hook reported for one request.
+type answerReport struct {
+	status, n int
+	value     string // the header's X-Answer
+}
+
+func answered(state unsafe.Pointer, status int, header map[string][]string) {
+	rep := (*answerReport)(state)
+	rep.n++
+	rep.status = status
+	rep.value = http.Header(header).Get("X-Answer")
 }
 
 func check(err error) {
