@@ -86,6 +86,9 @@ type streamSet struct {
 	// only grow (RFC 9113 §5.1.1), so a higher one is a new stream, opened
 	// in the first free slot without a walk over the open ones.
 	maxID uint32
+	// floor: the streams up to it are not followed (opened before the
+	// windows were resynchronised, see flow.lose); find opens none of them.
+	floor uint32
 }
 
 // get returns stream id, nil if it is not open.
@@ -141,7 +144,7 @@ func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {
 	if ss.more != nil || free == nil {
 		return ss.findMore(id, initial)
 	}
-	if initial == nil {
+	if initial == nil || id <= ss.floor {
 		return nil
 	}
 	ss.last = freeAt
@@ -156,7 +159,7 @@ func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {
 //
 //go:noinline
 func (ss *streamSet) findMore(id uint32, initial *[2]int64) *streamFlow {
-	if s := ss.more[id]; s != nil || initial == nil {
+	if s := ss.more[id]; s != nil || initial == nil || id <= ss.floor {
 		return s
 	}
 	if ss.len() >= maxStreams {
@@ -243,6 +246,24 @@ type flow struct {
 	// maxHeaderList is the SETTINGS_MAX_HEADER_LIST_SIZE this side
 	// advertised (the limit it applies to what it reads), 0 until seen.
 	maxHeaderList uint32
+	// connLost: the connection's windows are not followed (frames went
+	// unseen, see lose); conn holds lostWindow plus what moved them since.
+	connLost bool
+}
+
+// lostWindow is what a connection window not followed holds: far above
+// what frames can move it by (a window is at most 2^31-1 either way), so
+// that it never reads as closed and the frame paths need no test for it.
+const lostWindow = 1 << 62
+
+// lose drops what frames that went unseen made unknown: the connection's
+// windows, and the streams up to floor (the highest stream id opened by
+// then). The initial stream windows are kept: SETTINGS are never skipped
+// unseen (Conn.skip). Streams opened later are followed exactly.
+func (fl *flow) lose(floor uint32) {
+	fl.connLost = true
+	fl.conn[dirSend], fl.conn[dirRecv] = window{n: lostWindow}, window{n: lostWindow}
+	fl.streams = streamSet{free: fl.streams.free, maxID: floor, floor: floor}
 }
 
 func (fl *flow) init() {
@@ -376,6 +397,8 @@ type stall struct {
 	n      int64
 	since  time.Duration
 	conn   int64 // the connection window in the same direction
+	// connLost: conn is not known (flow.connLost)
+	connLost bool
 }
 
 // check updates the zero-window episodes at time now and returns the newly
@@ -403,7 +426,7 @@ func (fl *flow) checkStreams(now time.Time, threshold time.Duration, all bool, i
 		at := w.zeroSince + int64(threshold)
 		if nowAt >= at {
 			w.reported = true
-			due = append(due, stall{stream: stream, d: d, n: w.n, since: time.Duration(nowAt - w.zeroSince), conn: fl.conn[d].n})
+			due = append(due, stall{stream: stream, d: d, n: w.n, since: time.Duration(nowAt - w.zeroSince), conn: fl.conn[d].n, connLost: fl.connLost})
 			return
 		}
 		if nextAt == 0 || at < nextAt {

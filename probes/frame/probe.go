@@ -21,8 +21,14 @@ type Conn struct {
 	side     string        // "client", "server", or "" (a Framer used directly, as gRPC does)
 	sideCode atomic.Uint32 // side for raw events: sideNone, sideClient, sideServer
 	remote   string
-	synced   bool        // every frame since the start was seen (flow windows are exact)
-	unsynced atomic.Bool // synced is false: lets a skipped frame skip the lock
+	// unsynced: a frame went by unseen (the probe off, a write that
+	// failed) since the windows were last resynchronised; the next frame
+	// followed resynchronises them (resyncLocked).
+	unsynced atomic.Bool
+	// hmax: the highest stream id of a HEADERS frame that went by unseen,
+	// read (0) and written (1). Each is stored only by its direction's
+	// goroutine (net/http serialises a Framer's reads, and its writes).
+	hmax     [2]atomic.Uint32
 	done     bool
 	fl       flow
 	timer    *time.Timer
@@ -49,7 +55,7 @@ func SetStallThreshold(d time.Duration) {
 // NewFramer is the hook for a new Framer reading from r. It returns the
 // connection's state.
 func NewFramer(r io.Reader) any {
-	c := &Conn{synced: true}
+	c := &Conn{}
 	c.fl.init()
 	if nc, ok := r.(net.Conn); ok {
 		c.bindLocked(nc, "")
@@ -120,8 +126,7 @@ func Done(state any) {
 }
 
 // on reports whether the probe or the http2debug emulation wants frames.
-// While neither does, frames are skipped, so the flow windows stop being
-// exact: the first skipped frame marks the connection unsynced.
+// While neither does, frames are skipped (skip).
 //
 // The hooks run on net/http's goroutines, some short-lived with small
 // stacks (the server writes DATA from a goroutine per write): they call on
@@ -129,16 +134,75 @@ func Done(state any) {
 // are not inlined into them. With the probe off a frame then costs two
 // atomic loads and a branch, not a stack growth.
 func (c *Conn) on() bool {
-	if probes.Level(probes.Frame) > 0 || debugLevel.Load() > 0 {
-		return true
+	return probes.Level(probes.Frame) > 0 || debugLevel.Load() > 0
+}
+
+// skip notes a frame the probe does not follow: the probe is off, or a
+// write failed. The windows it moved are not known any more; what a later
+// resynchronisation needs is kept (resyncLocked): which streams were
+// opened, and the initial stream windows (SETTINGS are rare, and absolute).
+// With the probe off this is a few compares per frame and, once per
+// connection, a store.
+//
+// The order matters: hmax is stored before unsynced is loaded, and
+// resyncLocked clears unsynced before it loads hmax. A frame skipped while
+// the other direction resynchronises is then either counted in that
+// resynchronisation or marks the connection unsynced again.
+//
+//go:nosplit
+func (c *Conn) skip(h Header, payload []byte, written bool) {
+	switch h.Type {
+	case TypeHeaders:
+		m := &c.hmax[0]
+		if written {
+			m = &c.hmax[1]
+		}
+		if h.StreamID > m.Load() {
+			m.Store(h.StreamID)
+		}
+	case TypeSettings:
+		if !h.Flags.Has(FlagAck) {
+			c.skippedSettings(h, payload, written)
+		}
 	}
 	if !c.unsynced.Load() {
-		c.mu.Lock()
-		c.synced = false
-		c.mu.Unlock()
 		c.unsynced.Store(true)
 	}
-	return false
+}
+
+// skippedSettings applies a SETTINGS frame the probe skipped: the initial
+// stream windows it sets are what a stream opened after a
+// resynchronisation starts from.
+//
+//go:noinline
+func (c *Conn) skippedSettings(h Header, payload []byte, written bool) {
+	f, err := decode(h, payload)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.fl.apply(&f, written)
+	c.mu.Unlock()
+}
+
+// resyncLocked follows the windows again after frames went unseen; c.mu
+// is held. The connection's windows are lost for good (no frame carries a
+// window whole, only changes to it). A stream's windows are exact again
+// for the streams opened from now on: they start at the initial windows,
+// kept through the gap, and none of their frames was skipped. The streams
+// opened until now (up to the highest stream id seen, followed or
+// skipped) are dropped and not followed.
+//
+//go:noinline
+func (c *Conn) resyncLocked() {
+	c.unsynced.Store(false)
+	floor := c.fl.streams.maxID
+	for i := range c.hmax {
+		if m := c.hmax[i].Load(); m > floor {
+			floor = m
+		}
+	}
+	c.fl.lose(floor)
 }
 
 // Read is the hook for each frame read: its header's fields as the Framer
@@ -154,7 +218,9 @@ func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload [
 	}
 	if c.on() {
 		c.frameFull(h, payload, false)
+		return
 	}
+	c.skip(h, payload, false)
 }
 
 // Write is the hook for each frame written (header and payload together).
@@ -176,17 +242,20 @@ func Write(state any, b []byte, err error) {
 	if err == nil && c.basic(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
 		return
 	}
-	if probes.Level(probes.Frame) == 0 && debugLevel.Load() == 0 && c.unsynced.Load() {
-		return // off, and the connection already marked unsynced (see on)
+	if err == nil && probes.Level(probes.Frame) == 0 && debugLevel.Load() == 0 {
+		c.skip(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true)
+		return
 	}
 	c.writeSlow(b, err)
 }
 
 //go:noinline
 func (c *Conn) writeSlow(b []byte, err error) {
-	if c.on() {
+	if c.on() || err != nil {
 		c.written(b, err)
+		return
 	}
+	c.skip(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true)
 }
 
 func (c *Conn) written(b []byte, err error) {
@@ -210,10 +279,7 @@ func (c *Conn) writeFailed(b []byte, err error) {
 		e.AddString("type", Type(b[3]).String())
 		probes.Emit(&e)
 	}
-	c.mu.Lock()
-	c.synced = false
-	c.mu.Unlock()
-	c.unsynced.Store(true)
+	c.skip(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true)
 }
 
 //go:noinline
@@ -251,7 +317,10 @@ func (c *Conn) basic(h Header, payload []byte, written bool) bool {
 		return true // moves no window
 	}
 	c.mu.Lock()
-	if !c.synced || c.done {
+	if c.unsynced.Load() {
+		c.resyncLocked()
+	}
+	if c.done {
 		c.mu.Unlock()
 		return true
 	}
@@ -397,7 +466,7 @@ func parseBasic(h Header, payload []byte) (increment uint32, pad uint8, ok bool)
 func (c *Conn) checkWindows(id uint32) {
 	c.mu.Lock()
 	var due []stall
-	if c.synced && !c.done {
+	if !c.unsynced.Load() && !c.done {
 		due = c.scheduleLocked(time.Now(), false, id)
 	}
 	c.mu.Unlock()
@@ -417,7 +486,10 @@ func (c *Conn) frameFull(h Header, payload []byte, written bool) {
 	if f.Type == TypePing && derr == nil {
 		rtt, hasRTT = c.pingLocked(&f, written)
 	}
-	if c.synced && !c.done {
+	if c.unsynced.Load() {
+		c.resyncLocked()
+	}
+	if !c.done {
 		c.fl.apply(&f, written)
 		// SETTINGS may move every stream's window; other frames one stream's.
 		if all := f.Type == TypeSettings; !c.fl.quiet(all, f.StreamID) {
@@ -710,11 +782,13 @@ func (c *Conn) scheduleLocked(now time.Time, all bool, id uint32) []stall {
 
 func (c *Conn) onTimer() {
 	c.mu.Lock()
-	if c.done {
+	c.timer = nil
+	if c.done || c.unsynced.Load() {
+		// Unsynced, the windows are stale: the frame that resynchronises
+		// them checks them again.
 		c.mu.Unlock()
 		return
 	}
-	c.timer = nil
 	due := c.scheduleLocked(time.Now(), true, 0)
 	c.mu.Unlock()
 	c.emitStalls(due)
@@ -737,11 +811,18 @@ func (c *Conn) emitStalls(due []stall) {
 			msg = what + ": the peer cannot send, this side's receive window is " + strconv.FormatInt(s.n, 10) +
 				" since " + s.since.Round(time.Millisecond).String() + "; this side is not reading the body (no WINDOW_UPDATE sent)"
 		}
+		if s.connLost {
+			msg += " (the connection's window is not followed: frames went unseen while the frame probe was off)"
+		}
 		var e probes.Event
 		c.fill(&e, probes.Warn, "frame.stall", s.stream, msg)
 		e.AddString("dir", s.d.String())
 		e.AddInt("window", s.n)
-		e.AddInt("conn_window", s.conn)
+		if s.connLost {
+			e.AddBool("conn_window_unknown", true)
+		} else {
+			e.AddInt("conn_window", s.conn)
+		}
 		e.AddDuration("stalled", s.since)
 		probes.Emit(&e)
 		if debugLevel.Load() >= 1 {
