@@ -279,28 +279,33 @@ func (fl *flow) apply(f *Frame, written bool) {
 		if f.Flags.Has(FlagAck) {
 			return
 		}
-		// Settings read govern what this side may send; settings written,
-		// what the peer may send us (recv).
-		d := dirSend
-		if written {
-			d = dirRecv
-		}
 		for _, s := range f.Settings {
-			if s.ID == SettingMaxHeaderListSize && written {
-				fl.maxHeaderList = s.Val
-			}
-			if s.ID != SettingInitialWindowSize || s.Val > 1<<31-1 {
-				continue
-			}
-			delta := int64(s.Val) - fl.initial[d]
-			fl.initial[d] = int64(s.Val)
-			fl.streams.each(func(st *streamFlow) { st.w[d].n += delta })
+			fl.setting(s, written)
 		}
 	case TypeHeaders, TypeData, TypeWindowUpdate:
 		fl.applyBasic(f.Type, f.Flags, f.StreamID, f.Length, f.Increment, written)
 	case TypeRSTStream:
 		fl.streams.del(f.StreamID)
 	}
+}
+
+// setting applies one setting of a SETTINGS frame (not an ACK).
+func (fl *flow) setting(s Setting, written bool) {
+	// Settings read govern what this side may send; settings written,
+	// what the peer may send us (recv).
+	d := dirSend
+	if written {
+		d = dirRecv
+	}
+	if s.ID == SettingMaxHeaderListSize && written {
+		fl.maxHeaderList = s.Val
+	}
+	if s.ID != SettingInitialWindowSize || s.Val > 1<<31-1 {
+		return
+	}
+	delta := int64(s.Val) - fl.initial[d]
+	fl.initial[d] = int64(s.Val)
+	fl.streams.each(func(st *streamFlow) { st.w[d].n += delta })
 }
 
 // applyBasic is apply for the frames of every request (HEADERS, DATA,

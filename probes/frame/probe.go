@@ -176,12 +176,13 @@ func (c *Conn) skip(h Header, payload []byte, written bool) {
 //
 //go:noinline
 func (c *Conn) skippedSettings(h Header, payload []byte, written bool) {
-	f, err := decode(h, payload)
-	if err != nil {
-		return
+	if h.StreamID != 0 || int(h.Length) != len(payload) || len(payload)%6 != 0 {
+		return // malformed: the peer ends the connection
 	}
 	c.mu.Lock()
-	c.fl.apply(&f, written)
+	for p := payload; len(p) >= 6; p = p[6:] {
+		c.fl.setting(Setting{ID: SettingID(binary.BigEndian.Uint16(p)), Val: binary.BigEndian.Uint32(p[2:])}, written)
+	}
 	c.mu.Unlock()
 }
 
