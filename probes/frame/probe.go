@@ -149,21 +149,15 @@ func (c *Conn) on() bool {
 // the other direction resynchronises is then either counted in that
 // resynchronisation or marks the connection unsynced again.
 //
+// hmax is the direction's c.hmax.
+//
 //go:nosplit
-func (c *Conn) skip(h Header, payload []byte, written bool) {
-	switch h.Type {
-	case TypeHeaders:
-		m := &c.hmax[0]
-		if written {
-			m = &c.hmax[1]
-		}
-		if h.StreamID > m.Load() {
-			m.Store(h.StreamID)
-		}
-	case TypeSettings:
-		if !h.Flags.Has(FlagAck) {
-			c.skippedSettings(h, payload, written)
-		}
+func (c *Conn) skip(t Type, flags Flags, id uint32, payload []byte, hmax *atomic.Uint32) {
+	if t == TypeHeaders && id > hmax.Load() {
+		hmax.Store(id)
+	}
+	if t == TypeSettings && !flags.Has(FlagAck) {
+		c.skippedSettings(id, payload, hmax == &c.hmax[1])
 	}
 	if !c.unsynced.Load() {
 		c.unsynced.Store(true)
@@ -175,8 +169,8 @@ func (c *Conn) skip(h Header, payload []byte, written bool) {
 // resynchronisation starts from.
 //
 //go:noinline
-func (c *Conn) skippedSettings(h Header, payload []byte, written bool) {
-	if h.StreamID != 0 || int(h.Length) != len(payload) || len(payload)%6 != 0 {
+func (c *Conn) skippedSettings(id uint32, payload []byte, written bool) {
+	if id != 0 || len(payload)%6 != 0 {
 		return // malformed: the peer ends the connection
 	}
 	c.mu.Lock()
@@ -213,15 +207,17 @@ func (c *Conn) resyncLocked() {
 // one pass over the levels.
 func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
 	c, ok := state.(*Conn)
+	if !ok {
+		return
+	}
+	if !c.on() {
+		c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
+		return
+	}
 	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
-	if !ok || c.basic(h, payload, false) {
-		return
-	}
-	if c.on() {
+	if !c.basic(h, payload, false) {
 		c.frameFull(h, payload, false)
-		return
 	}
-	c.skip(h, payload, false)
 }
 
 // Write is the hook for each frame written (header and payload together).
@@ -240,11 +236,12 @@ func Write(state any, b []byte, err error) {
 	if !ok || len(b) < HeaderLen {
 		return
 	}
-	if err == nil && c.basic(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
+	if err == nil && !c.on() {
+		// The stream id is read only for HEADERS (see skip).
+		c.skip(Type(b[3]), Flags(b[4]), uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], &c.hmax[1])
 		return
 	}
-	if err == nil && probes.Level(probes.Frame) == 0 && debugLevel.Load() == 0 {
-		c.skip(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true)
+	if err == nil && c.basic(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
 		return
 	}
 	c.writeSlow(b, err)
@@ -252,11 +249,7 @@ func Write(state any, b []byte, err error) {
 
 //go:noinline
 func (c *Conn) writeSlow(b []byte, err error) {
-	if c.on() || err != nil {
-		c.written(b, err)
-		return
-	}
-	c.skip(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true)
+	c.written(b, err)
 }
 
 func (c *Conn) written(b []byte, err error) {
@@ -280,7 +273,8 @@ func (c *Conn) writeFailed(b []byte, err error) {
 		e.AddString("type", Type(b[3]).String())
 		probes.Emit(&e)
 	}
-	c.skip(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true)
+	h := ParseHeader([HeaderLen]byte(b[:HeaderLen]))
+	c.skip(h.Type, h.Flags, h.StreamID, b[HeaderLen:], &c.hmax[1])
 }
 
 //go:noinline
