@@ -319,23 +319,42 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 	if written {
 		data, update = dirSend, dirRecv
 	}
-	var initial *[2]int64
-	if t != TypeWindowUpdate {
-		initial = &fl.initial
+	var s *streamFlow
+	if id != 0 {
+		// The stream find returned last, without a call: the frames of a
+		// request mostly come one after another on its stream.
+		ss := &fl.streams
+		s = (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
+		if s.id != id {
+			var initial *[2]int64
+			if t != TypeWindowUpdate {
+				initial = &fl.initial
+			}
+			s = ss.find(id, initial)
+		}
 	}
-	s := fl.streams.find(id, initial)
 	switch t {
 	case TypeHeaders:
-		if s != nil && flags.Has(FlagEndStream) && fl.end(s, data) {
-			return nil
+		if s != nil && flags.Has(FlagEndStream) {
+			// END_STREAM: the stream is closed once both sides sent it.
+			// As end, written out so that this path makes no call.
+			s.ended[data] = true
+			if s.ended[dirSend] && s.ended[dirRecv] {
+				fl.streams.remove(s)
+				return nil
+			}
 		}
 	case TypeData:
 		n := int64(length)
 		fl.conn[data].n -= n
 		if s != nil {
 			s.w[data].n -= n
-			if flags.Has(FlagEndStream) && fl.end(s, data) {
-				return nil
+			if flags.Has(FlagEndStream) {
+				s.ended[data] = true
+				if s.ended[dirSend] && s.ended[dirRecv] {
+					fl.streams.remove(s)
+					return nil
+				}
 			}
 		}
 	case TypeWindowUpdate:
@@ -347,19 +366,6 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 		}
 	}
 	return s
-}
-
-// end records END_STREAM sent in direction d (dirSend: by this side) and
-// reports whether that closed the stream.
-//
-//go:nosplit
-func (fl *flow) end(s *streamFlow, d dir) bool {
-	s.ended[d] = true
-	if s.ended[dirSend] && s.ended[dirRecv] {
-		fl.streams.remove(s)
-		return true
-	}
-	return false
 }
 
 // maxFree bounds the reusable stream states kept per connection.

@@ -301,8 +301,37 @@ func (c *Conn) basic(h Header, payload []byte, written bool) bool {
 	if lvl == 0 || debugLevel.Load() >= 1 {
 		return false
 	}
-	increment, pad, ok := parseBasic(h, payload)
-	if !ok {
+	// The frame's header against its payload, and for WINDOW_UPDATE its
+	// increment, here rather than in a function of its own: one call less
+	// a frame. Left to the full path: malformed frames, connection-level
+	// ones other than WINDOW_UPDATE, and all types but HEADERS (without
+	// PRIORITY), DATA, CONTINUATION, WINDOW_UPDATE.
+	if int(h.Length) != len(payload) || h.StreamID == 0 && h.Type != TypeWindowUpdate {
+		return false
+	}
+	var increment uint32
+	var pad uint8
+	switch h.Type {
+	case TypeData, TypeHeaders:
+		if h.Flags.Has(FlagPadded) {
+			if len(payload) == 0 || int(payload[0]) >= len(payload) {
+				return false
+			}
+			pad = payload[0]
+		}
+		// HEADERS with PRIORITY may depend on itself: decoded and checked.
+		if h.Type == TypeHeaders && h.Flags.Has(FlagPriority) {
+			return false
+		}
+	case TypeContinuation:
+	case TypeWindowUpdate:
+		if len(payload) != 4 {
+			return false
+		}
+		if increment = binary.BigEndian.Uint32(payload) & (1<<31 - 1); increment == 0 {
+			return false
+		}
+	default:
 		return false
 	}
 	if lvl >= 2 {
@@ -310,6 +339,16 @@ func (c *Conn) basic(h Header, payload []byte, written bool) bool {
 	}
 	if h.Type == TypeContinuation {
 		return true // moves no window
+	}
+	if h.Type == TypeHeaders && !h.Flags.Has(FlagEndStream) && h.StreamID&1 == 1 {
+		// A response's HEADERS (the server writes it, the client reads
+		// it) moves no window and ends nothing. The stream is the one the
+		// request's HEADERS opened; should the client read the response
+		// before its own write hook has run, that HEADERS, or the first
+		// DATA read, opens it. No lock, no lookup.
+		if side := uint8(c.sideCode.Load()); written && side == sideServer || !written && side == sideClient {
+			return true
+		}
 	}
 	c.mu.Lock()
 	if c.unsynced.Load() {
@@ -418,39 +457,6 @@ func addFrameAttrs(e *probes.Event, f *Frame) {
 	if f.Type == TypeWindowUpdate {
 		e.AddInt("incr", int64(f.Increment))
 	}
-}
-
-// parseBasic checks a frame's header against its payload and reads, for
-// WINDOW_UPDATE, its increment; ok is false for the frames basic leaves to
-// the full path:
-// malformed ones, connection-level ones other than WINDOW_UPDATE, and all
-// types but HEADERS (without PRIORITY), DATA, CONTINUATION, WINDOW_UPDATE.
-//
-//go:nosplit
-func parseBasic(h Header, payload []byte) (increment uint32, pad uint8, ok bool) {
-	if int(h.Length) != len(payload) || h.StreamID == 0 && h.Type != TypeWindowUpdate {
-		return 0, 0, false
-	}
-	switch h.Type {
-	case TypeData, TypeHeaders:
-		if h.Flags.Has(FlagPadded) {
-			if len(payload) == 0 || int(payload[0]) >= len(payload) {
-				return 0, 0, false
-			}
-			pad = payload[0]
-		}
-		// HEADERS with PRIORITY may depend on itself: decoded and checked.
-		return 0, pad, h.Type == TypeData || !h.Flags.Has(FlagPriority)
-	case TypeContinuation:
-		return 0, 0, true
-	case TypeWindowUpdate:
-		if len(payload) != 4 {
-			return 0, 0, false
-		}
-		increment = binary.BigEndian.Uint32(payload) & (1<<31 - 1)
-		return increment, 0, increment != 0
-	}
-	return 0, 0, false
 }
 
 // checkWindows schedules or emits the stall reports for stream id after
