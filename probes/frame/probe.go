@@ -149,7 +149,9 @@ func (c *Conn) on() bool {
 // the other direction resynchronises is then either counted in that
 // resynchronisation or marks the connection unsynced again.
 //
-// hmax is the direction's c.hmax.
+// hmax is the direction's c.hmax. The hooks call it only for the frames
+// it has something to do for: HEADERS, SETTINGS, or any while unsynced is
+// not set yet.
 //
 //go:nosplit
 func (c *Conn) skip(t Type, flags Flags, id uint32, payload []byte, hmax *atomic.Uint32) {
@@ -211,7 +213,9 @@ func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload [
 		return
 	}
 	if !c.on() {
-		c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
+		if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
+			c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
+		}
 		return
 	}
 	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
@@ -237,8 +241,9 @@ func Write(state any, b []byte, err error) {
 		return
 	}
 	if err == nil && !c.on() {
-		// The stream id is read only for HEADERS (see skip).
-		c.skip(Type(b[3]), Flags(b[4]), uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], &c.hmax[1])
+		if t := Type(b[3]); t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
+			c.skip(t, Flags(b[4]), uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], &c.hmax[1])
+		}
 		return
 	}
 	if err == nil && c.basic(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
