@@ -325,12 +325,17 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 		// request mostly come one after another on its stream.
 		ss := &fl.streams
 		s = (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
-		if s.id != id {
-			var initial *[2]int64
-			if t != TypeWindowUpdate {
-				initial = &fl.initial
-			}
-			s = ss.find(id, initial)
+		switch {
+		case s.id == id:
+		case s.id == 0 && id > ss.maxID && t != TypeWindowUpdate:
+			// A new stream, and the last one's slot is free (it ended):
+			// opened there, as find would open it in a free slot.
+			ss.maxID = id
+			*s = streamFlow{id: id, w: [2]window{{n: fl.initial[dirSend]}, {n: fl.initial[dirRecv]}}}
+		case t == TypeWindowUpdate:
+			s = ss.find(id, nil)
+		default:
+			s = ss.find(id, &fl.initial)
 		}
 	}
 	switch t {
