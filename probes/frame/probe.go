@@ -141,8 +141,8 @@ func (c *Conn) on() bool {
 // write failed. The windows it moved are not known any more; what a later
 // resynchronisation needs is kept (resyncLocked): which streams were
 // opened, and the initial stream windows (SETTINGS are rare, and absolute).
-// With the probe off this is a few compares per frame and, once per
-// connection, a store.
+// With the probe off this is a compare or two per frame, an atomic store
+// per stream opened (its id), and one to mark the connection.
 //
 // The order matters: hmax is stored before unsynced is loaded, and
 // resyncLocked clears unsynced before it loads hmax. A frame skipped while
