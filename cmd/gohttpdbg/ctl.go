@@ -654,11 +654,13 @@ func ctlStreams(c *adminClient, args []string, o *ctlOpts) error {
 	tw := newTable(o.out, "CONN\tSIDE\tREMOTE\tSTREAM\tSEND\tRECV\tEND_STREAM\tCLOSED")
 	for _, f := range res.Conns {
 		closed := closedFor(f.SendClosed, f.RecvClosed)
+		send, recv := strconv.FormatInt(f.Send, 10), strconv.FormatInt(f.Recv, 10)
 		if !f.Exact {
-			closed += " (windows not exact: frames went unseen while the probe was off)"
+			send, recv = "?", "?"
+			closed += " (connection window not followed: frames went unseen while the frame probe was off; streams opened since it is back on are followed)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t-\t%d\t%d\t-\t%s\n", f.Conn, orDash(f.Side), orDash(f.Remote),
-			f.Send, f.Recv, orDash(strings.TrimSpace(closed)))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t-\t%s\t%s\t-\t%s\n", f.Conn, orDash(f.Side), orDash(f.Remote),
+			send, recv, orDash(strings.TrimSpace(closed)))
 		for _, st := range f.Streams {
 			var ended []string
 			if st.SentEnd {

@@ -86,6 +86,9 @@ type streamSet struct {
 	// only grow (RFC 9113 §5.1.1), so a higher one is a new stream, opened
 	// in the first free slot without a walk over the open ones.
 	maxID uint32
+	// floor: the streams up to it are not followed (opened before the
+	// windows were resynchronised, see flow.lose); find opens none of them.
+	floor uint32
 }
 
 // get returns stream id, nil if it is not open.
@@ -141,7 +144,7 @@ func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {
 	if ss.more != nil || free == nil {
 		return ss.findMore(id, initial)
 	}
-	if initial == nil {
+	if initial == nil || id <= ss.floor {
 		return nil
 	}
 	ss.last = freeAt
@@ -156,7 +159,7 @@ func (ss *streamSet) find(id uint32, initial *[2]int64) *streamFlow {
 //
 //go:noinline
 func (ss *streamSet) findMore(id uint32, initial *[2]int64) *streamFlow {
-	if s := ss.more[id]; s != nil || initial == nil {
+	if s := ss.more[id]; s != nil || initial == nil || id <= ss.floor {
 		return s
 	}
 	if ss.len() >= maxStreams {
@@ -243,6 +246,24 @@ type flow struct {
 	// maxHeaderList is the SETTINGS_MAX_HEADER_LIST_SIZE this side
 	// advertised (the limit it applies to what it reads), 0 until seen.
 	maxHeaderList uint32
+	// connLost: the connection's windows are not followed (frames went
+	// unseen, see lose); conn holds lostWindow plus what moved them since.
+	connLost bool
+}
+
+// lostWindow is what a connection window not followed holds: far above
+// what frames can move it by (a window is at most 2^31-1 either way), so
+// that it never reads as closed and the frame paths need no test for it.
+const lostWindow = 1 << 62
+
+// lose drops what frames that went unseen made unknown: the connection's
+// windows, and the streams up to floor (the highest stream id opened by
+// then). The initial stream windows are kept: SETTINGS are never skipped
+// unseen (Conn.skip). Streams opened later are followed exactly.
+func (fl *flow) lose(floor uint32) {
+	fl.connLost = true
+	fl.conn[dirSend], fl.conn[dirRecv] = window{n: lostWindow}, window{n: lostWindow}
+	fl.streams = streamSet{free: fl.streams.free, maxID: floor, floor: floor}
 }
 
 func (fl *flow) init() {
@@ -258,28 +279,33 @@ func (fl *flow) apply(f *Frame, written bool) {
 		if f.Flags.Has(FlagAck) {
 			return
 		}
-		// Settings read govern what this side may send; settings written,
-		// what the peer may send us (recv).
-		d := dirSend
-		if written {
-			d = dirRecv
-		}
 		for _, s := range f.Settings {
-			if s.ID == SettingMaxHeaderListSize && written {
-				fl.maxHeaderList = s.Val
-			}
-			if s.ID != SettingInitialWindowSize || s.Val > 1<<31-1 {
-				continue
-			}
-			delta := int64(s.Val) - fl.initial[d]
-			fl.initial[d] = int64(s.Val)
-			fl.streams.each(func(st *streamFlow) { st.w[d].n += delta })
+			fl.setting(s, written)
 		}
 	case TypeHeaders, TypeData, TypeWindowUpdate:
 		fl.applyBasic(f.Type, f.Flags, f.StreamID, f.Length, f.Increment, written)
 	case TypeRSTStream:
 		fl.streams.del(f.StreamID)
 	}
+}
+
+// setting applies one setting of a SETTINGS frame (not an ACK).
+func (fl *flow) setting(s Setting, written bool) {
+	// Settings read govern what this side may send; settings written,
+	// what the peer may send us (recv).
+	d := dirSend
+	if written {
+		d = dirRecv
+	}
+	if s.ID == SettingMaxHeaderListSize && written {
+		fl.maxHeaderList = s.Val
+	}
+	if s.ID != SettingInitialWindowSize || s.Val > 1<<31-1 {
+		return
+	}
+	delta := int64(s.Val) - fl.initial[d]
+	fl.initial[d] = int64(s.Val)
+	fl.streams.each(func(st *streamFlow) { st.w[d].n += delta })
 }
 
 // applyBasic is apply for the frames of every request (HEADERS, DATA,
@@ -293,23 +319,47 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 	if written {
 		data, update = dirSend, dirRecv
 	}
-	var initial *[2]int64
-	if t != TypeWindowUpdate {
-		initial = &fl.initial
+	var s *streamFlow
+	if id != 0 {
+		// The stream find returned last, without a call: the frames of a
+		// request mostly come one after another on its stream.
+		ss := &fl.streams
+		s = (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
+		switch {
+		case s.id == id:
+		case s.id == 0 && id > ss.maxID && t != TypeWindowUpdate:
+			// A new stream, and the last one's slot is free (it ended):
+			// opened there, as find would open it in a free slot.
+			ss.maxID = id
+			*s = streamFlow{id: id, w: [2]window{{n: fl.initial[dirSend]}, {n: fl.initial[dirRecv]}}}
+		case t == TypeWindowUpdate:
+			s = ss.find(id, nil)
+		default:
+			s = ss.find(id, &fl.initial)
+		}
 	}
-	s := fl.streams.find(id, initial)
 	switch t {
 	case TypeHeaders:
-		if s != nil && flags.Has(FlagEndStream) && fl.end(s, data) {
-			return nil
+		if s != nil && flags.Has(FlagEndStream) {
+			// END_STREAM: the stream is closed once both sides sent it.
+			// As end, written out so that this path makes no call.
+			s.ended[data] = true
+			if s.ended[dirSend] && s.ended[dirRecv] {
+				fl.streams.remove(s)
+				return nil
+			}
 		}
 	case TypeData:
 		n := int64(length)
 		fl.conn[data].n -= n
 		if s != nil {
 			s.w[data].n -= n
-			if flags.Has(FlagEndStream) && fl.end(s, data) {
-				return nil
+			if flags.Has(FlagEndStream) {
+				s.ended[data] = true
+				if s.ended[dirSend] && s.ended[dirRecv] {
+					fl.streams.remove(s)
+					return nil
+				}
 			}
 		}
 	case TypeWindowUpdate:
@@ -321,19 +371,6 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 		}
 	}
 	return s
-}
-
-// end records END_STREAM sent in direction d (dirSend: by this side) and
-// reports whether that closed the stream.
-//
-//go:nosplit
-func (fl *flow) end(s *streamFlow, d dir) bool {
-	s.ended[d] = true
-	if s.ended[dirSend] && s.ended[dirRecv] {
-		fl.streams.remove(s)
-		return true
-	}
-	return false
 }
 
 // maxFree bounds the reusable stream states kept per connection.
@@ -376,6 +413,8 @@ type stall struct {
 	n      int64
 	since  time.Duration
 	conn   int64 // the connection window in the same direction
+	// connLost: conn is not known (flow.connLost)
+	connLost bool
 }
 
 // check updates the zero-window episodes at time now and returns the newly
@@ -403,7 +442,7 @@ func (fl *flow) checkStreams(now time.Time, threshold time.Duration, all bool, i
 		at := w.zeroSince + int64(threshold)
 		if nowAt >= at {
 			w.reported = true
-			due = append(due, stall{stream: stream, d: d, n: w.n, since: time.Duration(nowAt - w.zeroSince), conn: fl.conn[d].n})
+			due = append(due, stall{stream: stream, d: d, n: w.n, since: time.Duration(nowAt - w.zeroSince), conn: fl.conn[d].n, connLost: fl.connLost})
 			return
 		}
 		if nextAt == 0 || at < nextAt {

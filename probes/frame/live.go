@@ -61,9 +61,11 @@ type FlowInfo struct {
 	Conn   uint64 // the probes' connection id (0: a Framer not bound to a known connection)
 	Side   string // "client", "server", or "" (a Framer used directly)
 	Remote string
-	// Exact: every frame of the connection was seen, so the windows are
-	// exact. A connection that ran while the frame probe was at 0 is not
-	// tracked any more: its windows are those of when the probe went off.
+	// Exact: every frame of the connection was seen, so its windows are
+	// exact. Once frames went unseen (the frame probe at 0) they are not
+	// known again: no frame carries a window whole. Send and Recv are then
+	// 0, and once the probe is back Streams lists the streams opened since,
+	// whose windows are exact (they start at the initial windows).
 	Exact                    bool
 	Send, Recv               int64         // the connection's windows
 	SendClosed, RecvClosed   time.Duration // as StreamInfo's, for the connection's windows
@@ -109,10 +111,12 @@ func Flows() []FlowInfo {
 			c.mu.Unlock()
 			continue
 		}
-		fi := FlowInfo{Conn: c.id.Load(), Side: c.side, Remote: c.remote, Exact: c.synced,
-			Send: c.fl.conn[dirSend].n, Recv: c.fl.conn[dirRecv].n,
-			SendClosed: closedFor(&c.fl.conn[dirSend]), RecvClosed: closedFor(&c.fl.conn[dirRecv]),
+		fi := FlowInfo{Conn: c.id.Load(), Side: c.side, Remote: c.remote,
 			InitialSend: c.fl.initial[dirSend], InitialRecv: c.fl.initial[dirRecv]}
+		if fi.Exact = !c.unsynced.Load() && !c.fl.connLost; fi.Exact {
+			fi.Send, fi.Recv = c.fl.conn[dirSend].n, c.fl.conn[dirRecv].n
+			fi.SendClosed, fi.RecvClosed = closedFor(&c.fl.conn[dirSend]), closedFor(&c.fl.conn[dirRecv])
+		}
 		c.fl.streams.each(func(s *streamFlow) {
 			fi.Streams = append(fi.Streams, StreamInfo{ID: s.id, Send: s.w[dirSend].n, Recv: s.w[dirRecv].n,
 				SentEnd: s.ended[dirSend], PeerEnded: s.ended[dirRecv],

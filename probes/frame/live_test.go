@@ -3,6 +3,7 @@ package frame
 import (
 	"net"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +97,85 @@ func TestFlowsForgetsCollectedFramers(t *testing.T) {
 		}
 	}
 	t.Fatal("a collected framer's connection is still listed after 10 collections")
+}
+
+// A connection that ran while the frame probe was at 0 and is switched to
+// 1 at run time: its connection windows cannot be known again (frames
+// went unseen, and no frame carries a window whole), but a stream opened
+// after the switch starts at the initial window (SETTINGS are noted even
+// at level 0), so a stall on it is reported, and shown with its
+// connection window marked as not followed. A stream opened before the
+// switch is not followed, even when a HEADERS of it (the response) comes
+// after.
+func TestStallAfterSwitchFromLevel0(t *testing.T) {
+	events := capture(t, 0)
+	SetStallThreshold(10 * time.Millisecond)
+	defer SetStallThreshold(time.Second)
+	nc, peer := net.Pipe()
+	defer nc.Close()
+	defer peer.Close()
+	c := NewFramer(nil)
+	Bind(c, nc, true)
+	id := probes.ConnID(nc)
+	defer Done(c)
+
+	// At level 0: the peer's SETTINGS, a request on stream 1 whose body
+	// uses up part of the windows, another on stream 3 left open.
+	feed(t, c, false, func(fr *http2.Framer) error {
+		return fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 100})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x83}, EndHeaders: true})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 60)) })
+	feed(t, c, true, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: []byte{0x83}, EndHeaders: true})
+	})
+
+	probes.SetLevel(probes.Frame, 1)
+	// Stream 1's response HEADERS, then more of its body: it is not
+	// followed (its send window is really 0 now, but 40 had it started
+	// here), so it is neither reported nor listed.
+	feed(t, c, false, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x88}, EndHeaders: true})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 40)) })
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(3, false, make([]byte, 30)) })
+	// Stream 5, opened after the switch, runs its send window (100, from
+	// the SETTINGS read at level 0) down to 0.
+	feed(t, c, true, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 5, BlockFragment: []byte{0x83}, EndHeaders: true})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(5, false, make([]byte, 100)) })
+
+	var st []probes.Event
+	for deadline := time.Now().Add(10 * time.Second); len(st) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no frame.stall after 10s")
+		}
+		st = find(events(), "frame.stall")
+	}
+	time.Sleep(50 * time.Millisecond) // several thresholds: a stall of stream 1 would be due too
+	st = find(events(), "frame.stall")
+	if len(st) != 1 || st[0].Stream != 5 || attr(st[0], "dir") != "send" || !strings.Contains(st[0].Msg, "not followed") {
+		t.Fatalf("frame.stall: %+v", st)
+	}
+	if a, _ := st[0].Attr("window"); a.Num != 0 {
+		t.Fatalf("window attr %+v", a)
+	}
+	if _, ok := st[0].Attr("conn_window"); ok {
+		t.Fatalf("conn_window reported for a connection whose window is not followed: %+v", st[0])
+	}
+	if a, ok := st[0].Attr("conn_window_unknown"); !ok || a.Num == 0 {
+		t.Fatalf("conn_window_unknown missing: %+v", st[0])
+	}
+
+	f, ok := flowOf(id)
+	if !ok {
+		t.Fatalf("connection %d not in Flows: %+v", id, Flows())
+	}
+	if f.Exact || f.Send != 0 || f.Recv != 0 || f.InitialSend != 100 || len(f.Streams) != 1 || f.Streams[0].ID != 5 ||
+		f.Streams[0].Send != 0 || f.Streams[0].SendClosed <= 0 {
+		t.Fatalf("connection: %+v", f)
+	}
 }

@@ -21,8 +21,14 @@ type Conn struct {
 	side     string        // "client", "server", or "" (a Framer used directly, as gRPC does)
 	sideCode atomic.Uint32 // side for raw events: sideNone, sideClient, sideServer
 	remote   string
-	synced   bool        // every frame since the start was seen (flow windows are exact)
-	unsynced atomic.Bool // synced is false: lets a skipped frame skip the lock
+	// unsynced: a frame went by unseen (the probe off, a write that
+	// failed) since the windows were last resynchronised; the next frame
+	// followed resynchronises them (resyncLocked).
+	unsynced atomic.Bool
+	// hmax: the highest stream id of a HEADERS frame that went by unseen,
+	// read (0) and written (1). Each is stored only by its direction's
+	// goroutine (net/http serialises a Framer's reads, and its writes).
+	hmax     [2]atomic.Uint32
 	done     bool
 	fl       flow
 	timer    *time.Timer
@@ -49,7 +55,7 @@ func SetStallThreshold(d time.Duration) {
 // NewFramer is the hook for a new Framer reading from r. It returns the
 // connection's state.
 func NewFramer(r io.Reader) any {
-	c := &Conn{synced: true}
+	c := &Conn{}
 	c.fl.init()
 	if nc, ok := r.(net.Conn); ok {
 		c.bindLocked(nc, "")
@@ -120,8 +126,7 @@ func Done(state any) {
 }
 
 // on reports whether the probe or the http2debug emulation wants frames.
-// While neither does, frames are skipped, so the flow windows stop being
-// exact: the first skipped frame marks the connection unsynced.
+// While neither does, frames are skipped (skip).
 //
 // The hooks run on net/http's goroutines, some short-lived with small
 // stacks (the server writes DATA from a goroutine per write): they call on
@@ -129,16 +134,72 @@ func Done(state any) {
 // are not inlined into them. With the probe off a frame then costs two
 // atomic loads and a branch, not a stack growth.
 func (c *Conn) on() bool {
-	if probes.Level(probes.Frame) > 0 || debugLevel.Load() > 0 {
-		return true
+	return probes.Level(probes.Frame) > 0 || debugLevel.Load() > 0
+}
+
+// skip notes a frame the probe does not follow: the probe is off, or a
+// write failed. The windows it moved are not known any more; what a later
+// resynchronisation needs is kept (resyncLocked): which streams were
+// opened, and the initial stream windows (SETTINGS are rare, and absolute).
+// With the probe off this is a compare or two per frame, an atomic store
+// per stream opened (its id), and one to mark the connection.
+//
+// The order matters: hmax is stored before unsynced is loaded, and
+// resyncLocked clears unsynced before it loads hmax. A frame skipped while
+// the other direction resynchronises is then either counted in that
+// resynchronisation or marks the connection unsynced again.
+//
+// hmax is the direction's c.hmax. The hooks call it only for the frames
+// it has something to do for: HEADERS, SETTINGS, or any while unsynced is
+// not set yet.
+//
+//go:nosplit
+func (c *Conn) skip(t Type, flags Flags, id uint32, payload []byte, hmax *atomic.Uint32) {
+	if t == TypeHeaders && id > hmax.Load() {
+		hmax.Store(id)
+	}
+	if t == TypeSettings && !flags.Has(FlagAck) {
+		c.skippedSettings(id, payload, hmax == &c.hmax[1])
 	}
 	if !c.unsynced.Load() {
-		c.mu.Lock()
-		c.synced = false
-		c.mu.Unlock()
 		c.unsynced.Store(true)
 	}
-	return false
+}
+
+// skippedSettings applies a SETTINGS frame the probe skipped: the initial
+// stream windows it sets are what a stream opened after a
+// resynchronisation starts from.
+//
+//go:noinline
+func (c *Conn) skippedSettings(id uint32, payload []byte, written bool) {
+	if id != 0 || len(payload)%6 != 0 {
+		return // malformed: the peer ends the connection
+	}
+	c.mu.Lock()
+	for p := payload; len(p) >= 6; p = p[6:] {
+		c.fl.setting(Setting{ID: SettingID(binary.BigEndian.Uint16(p)), Val: binary.BigEndian.Uint32(p[2:])}, written)
+	}
+	c.mu.Unlock()
+}
+
+// resyncLocked follows the windows again after frames went unseen; c.mu
+// is held. The connection's windows are lost for good (no frame carries a
+// window whole, only changes to it). A stream's windows are exact again
+// for the streams opened from now on: they start at the initial windows,
+// kept through the gap, and none of their frames was skipped. The streams
+// opened until now (up to the highest stream id seen, followed or
+// skipped) are dropped and not followed.
+//
+//go:noinline
+func (c *Conn) resyncLocked() {
+	c.unsynced.Store(false)
+	floor := c.fl.streams.maxID
+	for i := range c.hmax {
+		if m := c.hmax[i].Load(); m > floor {
+			floor = m
+		}
+	}
+	c.fl.lose(floor)
 }
 
 // Read is the hook for each frame read: its header's fields as the Framer
@@ -148,11 +209,17 @@ func (c *Conn) on() bool {
 // one pass over the levels.
 func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
 	c, ok := state.(*Conn)
-	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
-	if !ok || c.basic(h, payload, false) {
+	if !ok {
 		return
 	}
-	if c.on() {
+	if !c.on() {
+		if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
+			c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
+		}
+		return
+	}
+	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
+	if !c.basic(h, payload, false) {
 		c.frameFull(h, payload, false)
 	}
 }
@@ -173,20 +240,21 @@ func Write(state any, b []byte, err error) {
 	if !ok || len(b) < HeaderLen {
 		return
 	}
-	if err == nil && c.basic(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
+	if err == nil && !c.on() {
+		if t := Type(b[3]); t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
+			c.skip(t, Flags(b[4]), uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], &c.hmax[1])
+		}
 		return
 	}
-	if probes.Level(probes.Frame) == 0 && debugLevel.Load() == 0 && c.unsynced.Load() {
-		return // off, and the connection already marked unsynced (see on)
+	if err == nil && c.basic(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
+		return
 	}
 	c.writeSlow(b, err)
 }
 
 //go:noinline
 func (c *Conn) writeSlow(b []byte, err error) {
-	if c.on() {
-		c.written(b, err)
-	}
+	c.written(b, err)
 }
 
 func (c *Conn) written(b []byte, err error) {
@@ -210,10 +278,8 @@ func (c *Conn) writeFailed(b []byte, err error) {
 		e.AddString("type", Type(b[3]).String())
 		probes.Emit(&e)
 	}
-	c.mu.Lock()
-	c.synced = false
-	c.mu.Unlock()
-	c.unsynced.Store(true)
+	h := ParseHeader([HeaderLen]byte(b[:HeaderLen]))
+	c.skip(h.Type, h.Flags, h.StreamID, b[HeaderLen:], &c.hmax[1])
 }
 
 //go:noinline
@@ -240,8 +306,37 @@ func (c *Conn) basic(h Header, payload []byte, written bool) bool {
 	if lvl == 0 || debugLevel.Load() >= 1 {
 		return false
 	}
-	increment, pad, ok := parseBasic(h, payload)
-	if !ok {
+	// The frame's header against its payload, and for WINDOW_UPDATE its
+	// increment, here rather than in a function of its own: one call less
+	// a frame. Left to the full path: malformed frames, connection-level
+	// ones other than WINDOW_UPDATE, and all types but HEADERS (without
+	// PRIORITY), DATA, CONTINUATION, WINDOW_UPDATE.
+	if int(h.Length) != len(payload) || h.StreamID == 0 && h.Type != TypeWindowUpdate {
+		return false
+	}
+	var increment uint32
+	var pad uint8
+	switch h.Type {
+	case TypeData, TypeHeaders:
+		if h.Flags.Has(FlagPadded) {
+			if len(payload) == 0 || int(payload[0]) >= len(payload) {
+				return false
+			}
+			pad = payload[0]
+		}
+		// HEADERS with PRIORITY may depend on itself: decoded and checked.
+		if h.Type == TypeHeaders && h.Flags.Has(FlagPriority) {
+			return false
+		}
+	case TypeContinuation:
+	case TypeWindowUpdate:
+		if len(payload) != 4 {
+			return false
+		}
+		if increment = binary.BigEndian.Uint32(payload) & (1<<31 - 1); increment == 0 {
+			return false
+		}
+	default:
 		return false
 	}
 	if lvl >= 2 {
@@ -250,8 +345,21 @@ func (c *Conn) basic(h Header, payload []byte, written bool) bool {
 	if h.Type == TypeContinuation {
 		return true // moves no window
 	}
+	if h.Type == TypeHeaders && !h.Flags.Has(FlagEndStream) && h.StreamID&1 == 1 {
+		// A response's HEADERS (the server writes it, the client reads
+		// it) moves no window and ends nothing. The stream is the one the
+		// request's HEADERS opened; should the client read the response
+		// before its own write hook has run, that HEADERS, or the first
+		// DATA read, opens it. No lock, no lookup.
+		if side := uint8(c.sideCode.Load()); written && side == sideServer || !written && side == sideClient {
+			return true
+		}
+	}
 	c.mu.Lock()
-	if !c.synced || c.done {
+	if c.unsynced.Load() {
+		c.resyncLocked()
+	}
+	if c.done {
 		c.mu.Unlock()
 		return true
 	}
@@ -356,39 +464,6 @@ func addFrameAttrs(e *probes.Event, f *Frame) {
 	}
 }
 
-// parseBasic checks a frame's header against its payload and reads, for
-// WINDOW_UPDATE, its increment; ok is false for the frames basic leaves to
-// the full path:
-// malformed ones, connection-level ones other than WINDOW_UPDATE, and all
-// types but HEADERS (without PRIORITY), DATA, CONTINUATION, WINDOW_UPDATE.
-//
-//go:nosplit
-func parseBasic(h Header, payload []byte) (increment uint32, pad uint8, ok bool) {
-	if int(h.Length) != len(payload) || h.StreamID == 0 && h.Type != TypeWindowUpdate {
-		return 0, 0, false
-	}
-	switch h.Type {
-	case TypeData, TypeHeaders:
-		if h.Flags.Has(FlagPadded) {
-			if len(payload) == 0 || int(payload[0]) >= len(payload) {
-				return 0, 0, false
-			}
-			pad = payload[0]
-		}
-		// HEADERS with PRIORITY may depend on itself: decoded and checked.
-		return 0, pad, h.Type == TypeData || !h.Flags.Has(FlagPriority)
-	case TypeContinuation:
-		return 0, 0, true
-	case TypeWindowUpdate:
-		if len(payload) != 4 {
-			return 0, 0, false
-		}
-		increment = binary.BigEndian.Uint32(payload) & (1<<31 - 1)
-		return increment, 0, increment != 0
-	}
-	return 0, 0, false
-}
-
 // checkWindows schedules or emits the stall reports for stream id after
 // a frame left one of its windows (or the connection's) closed or
 // reopened it.
@@ -397,7 +472,7 @@ func parseBasic(h Header, payload []byte) (increment uint32, pad uint8, ok bool)
 func (c *Conn) checkWindows(id uint32) {
 	c.mu.Lock()
 	var due []stall
-	if c.synced && !c.done {
+	if !c.unsynced.Load() && !c.done {
 		due = c.scheduleLocked(time.Now(), false, id)
 	}
 	c.mu.Unlock()
@@ -417,7 +492,10 @@ func (c *Conn) frameFull(h Header, payload []byte, written bool) {
 	if f.Type == TypePing && derr == nil {
 		rtt, hasRTT = c.pingLocked(&f, written)
 	}
-	if c.synced && !c.done {
+	if c.unsynced.Load() {
+		c.resyncLocked()
+	}
+	if !c.done {
 		c.fl.apply(&f, written)
 		// SETTINGS may move every stream's window; other frames one stream's.
 		if all := f.Type == TypeSettings; !c.fl.quiet(all, f.StreamID) {
@@ -710,11 +788,13 @@ func (c *Conn) scheduleLocked(now time.Time, all bool, id uint32) []stall {
 
 func (c *Conn) onTimer() {
 	c.mu.Lock()
-	if c.done {
+	c.timer = nil
+	if c.done || c.unsynced.Load() {
+		// Unsynced, the windows are stale: the frame that resynchronises
+		// them checks them again.
 		c.mu.Unlock()
 		return
 	}
-	c.timer = nil
 	due := c.scheduleLocked(time.Now(), true, 0)
 	c.mu.Unlock()
 	c.emitStalls(due)
@@ -737,11 +817,18 @@ func (c *Conn) emitStalls(due []stall) {
 			msg = what + ": the peer cannot send, this side's receive window is " + strconv.FormatInt(s.n, 10) +
 				" since " + s.since.Round(time.Millisecond).String() + "; this side is not reading the body (no WINDOW_UPDATE sent)"
 		}
+		if s.connLost {
+			msg += " (the connection's window is not followed: frames went unseen while the frame probe was off)"
+		}
 		var e probes.Event
 		c.fill(&e, probes.Warn, "frame.stall", s.stream, msg)
 		e.AddString("dir", s.d.String())
 		e.AddInt("window", s.n)
-		e.AddInt("conn_window", s.conn)
+		if s.connLost {
+			e.AddBool("conn_window_unknown", true)
+		} else {
+			e.AddInt("conn_window", s.conn)
+		}
 		e.AddDuration("stalled", s.since)
 		probes.Emit(&e)
 		if debugLevel.Load() >= 1 {

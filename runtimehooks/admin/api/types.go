@@ -251,6 +251,9 @@ type Streams struct {
 }
 
 // Flow is one HTTP/2 connection's flow control in /v1/streams.
+// Exact is false once frames went unseen while the frame probe was at 0:
+// the connection's windows are not known again (Send and Recv are 0), and
+// Streams lists the streams opened since the probe is back on.
 type Flow struct {
 	Conn        uint64   `json:"conn"`
 	Side        string   `json:"side"`
