@@ -101,6 +101,9 @@ type Request struct {
 	// probes follow is reused: StdEnd, and net/http's body handing the
 	// state back (BodyReleased).
 	ends atomic.Int32
+	// respHS is the response header's bytes on the wire plus one, as
+	// net/http read them (StdResponseHeader, HTTP/1); 0: unknown.
+	respHS int32
 }
 
 // requests are the states of requests followed by the std patch's
@@ -464,7 +467,10 @@ func (cr *Request) response(resp *http.Response) int {
 	if hl < 1 {
 		return -1
 	}
-	size := probes.ResponseHeaderSize(resp)
+	size := int(cr.respHS) - 1
+	if size < 0 {
+		size = probes.ResponseHeaderSize(resp)
+	}
 	if hl >= 2 {
 		cr.emitResponseHeaders(resp, size)
 	}

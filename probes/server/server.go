@@ -327,7 +327,7 @@ func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Re
 	}
 	hs := -1 // the request header's size, summed once for the journal and the header probe
 	if hl >= 1 {
-		hs = probes.ServedHeaderSize(r)
+		hs = servedHeaderSize(w, r)
 	}
 	sr.journal = probes.JournalOn()
 	if sr.journal {
@@ -378,6 +378,19 @@ func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Re
 		}
 	}
 	return sr
+}
+
+// servedHeaderSize returns the bytes r's request line and header took on
+// the wire, as net/http's HTTP/1 server read them (the std patch's
+// GohttpdbgHeaderSize on its writer), else their size summed from r's
+// header map (HTTP/2, a build without the patch).
+func servedHeaderSize(w http.ResponseWriter, r *http.Request) int {
+	if s, ok := w.(interface{ GohttpdbgHeaderSize() int }); ok {
+		if n := s.GohttpdbgHeaderSize(); n > 0 {
+			return n
+		}
+	}
+	return probes.ServedHeaderSize(r)
 }
 
 // wrap puts the writer wrapper around the handler's writer, when it is

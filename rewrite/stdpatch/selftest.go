@@ -17,6 +17,7 @@ package http
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http/httptrace"
@@ -124,6 +125,11 @@ func init() {
 		}
 	}
 	GohttpdbgHTTP1.BodyReleased = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.ResponseHeader = func(state unsafe.Pointer, size int) {
+		if size <= 0 {
+			panic(fmt.Sprintf("gohttpdbg self-test: response header of %d bytes to %s", size, (*Request)(state).Method))
+		}
+	}
 	GohttpdbgHTTP1.BodyReadAfterClose = func(origin unsafe.Pointer, req, conn uint64) { _ = (*Request)(origin).Method }
 	// The server probe's answer accessor, as at level 1: the writer
 	// notes when its header is written.
@@ -136,6 +142,10 @@ func init() {
 		})
 		if a != nil {
 			a.GohttpdbgWatch()
+		}
+		// The request's header bytes, as at level 1: never none.
+		if hs, ok := w.(interface{ GohttpdbgHeaderSize() int }); ok && hs.GohttpdbgHeaderSize() <= 0 {
+			panic(fmt.Sprintf("gohttpdbg self-test: request header of %d bytes", hs.GohttpdbgHeaderSize()))
 		}
 		// The request body reports to the stand-in hooks while the handler
 		// runs, as at level 1.

@@ -1,0 +1,154 @@
+package stdpatch
+
+import (
+	"go/ast"
+	"strings"
+
+	"github.com/dave/dst"
+)
+
+// The header-size hooks hand the probes the bytes an HTTP/1 request's
+// line and header (server) or a response's status line and header
+// (client) took on the wire, as net/http read them: from the start of the
+// message to the blank line included (HAR's headersSize). net/http
+// already counts down what it may still read for the header (the
+// server's connReader.remain, the client's persistConn.readLimit); what
+// its bufio.Reader holds read ahead is Buffered. The difference of their
+// sum before and after the read is the header's bytes, so that the
+// probes need not walk the header map (whose iteration draws a random
+// start, and costs several hundred instructions a request).
+
+// hdrSizeH1Hooks are the HTTP/1 server's; they go before the wrap of
+// (*conn).readRequest, which renames the function.
+var hdrSizeH1Hooks = []hookPoint{
+	{
+		// Per connection, not per request: the server reads its next
+		// request only once the handler of this one returned, and the
+		// probes read the size as the handler starts.
+		kind: appendFields, recv: "conn", label: "conn", group: "hdrsize",
+		needs: []string{"conn{r,bufr}", "connReader{remain,hasByte}"},
+		lost:  "a served request's header size is summed from its header map",
+		code:  tmpl("gohttpdbgHS int64; "),
+	},
+	{
+		// After the read limit is set and the leading CRLFs net/http
+		// tolerates after a POST are discarded: they are not part of
+		// the message.
+		kind: beforeStmt, recv: "conn", fn: "readRequest", label: "(*conn).readRequest header start", requires: "hdrsize", group: "hdrsize",
+		find: findReadRequestCall,
+		lost: "a served request's header size is summed from its header map",
+		code: tmpl("{{.V.c}}.gohttpdbgHS = {{.V.c}}.r.gohttpdbgAvail({{.V.c}}.bufr)"),
+	},
+	{
+		// The request is read, before the limit goes.
+		kind: beforeStmt, recv: "conn", fn: "readRequest", label: "(*conn).readRequest header end", requires: "hdrsize", group: "hdrsize",
+		find: findInfiniteReadLimit,
+		lost: "a served request's header size is summed from its header map",
+		code: tmpl("{{.V.c}}.gohttpdbgHS -= {{.V.c}}.r.gohttpdbgAvail({{.V.c}}.bufr)"),
+	},
+}
+
+const hdrSizeH1Helper = `
+// gohttpdbgAvail returns the bytes of the request the server may still
+// consume: what it may read from the connection (remain), what its
+// reader holds read ahead, and the byte a background read kept (which
+// a Read hands over without counting it against remain). No background
+// read runs while a request is read (finishRequest ended it).
+func (cr *connReader) gohttpdbgAvail(br *bufio.Reader) int64 {
+	n := cr.remain + int64(br.Buffered())
+	if cr.hasByte {
+		n++
+	}
+	return n
+}
+
+// GohttpdbgHeaderSize returns the bytes w's request line and header took
+// on the wire, the blank line included (the server probe reads it as the
+// handler starts, before the connection reads another request).
+func (w *response) GohttpdbgHeaderSize() int {
+	return int(w.conn.gohttpdbgHS)
+}
+`
+
+// hdrSizeClientHelper serves the wrap of (*persistConn).readResponse
+// (http1.go): the bytes its reader consumed, 1xx responses included
+// (net/http's MaxResponseHeaderBytes counts them with the final one).
+const hdrSizeClientHelper = `
+// gohttpdbgAvail returns what the client may still consume of a
+// response's header: what the connection may still read before its
+// header limit, and what the reader holds read ahead.
+func (pc *persistConn) gohttpdbgAvail() int64 {
+	return pc.readLimit + int64(pc.br.Buffered())
+}
+
+// gohttpdbgHeaderRead hands the probes the bytes a response's status
+// line and header took (those of its 1xx responses included), avail
+// being gohttpdbgAvail before the read. A trace's Got1xxResponse resets
+// the limit per 1xx response (readResponse): the size is then unknown.
+// The caller gone (roundTrip returned without this response, on a
+// cancellation), the state may already serve another request.
+func (pc *persistConn) gohttpdbgHeaderRead(rc requestAndChan, trace *httptrace.ClientTrace, avail int64) {
+	h := GohttpdbgHTTP1.ResponseHeader
+	if h == nil || rc.treq == nil || rc.treq.gohttpdbgState == nil || trace != nil && trace.Got1xxResponse != nil {
+		return
+	}
+	select {
+	case <-rc.callerGone:
+		return
+	default:
+	}
+	h(rc.treq.gohttpdbgState, int(avail-pc.gohttpdbgAvail()))
+}
+`
+
+// hdrSizeHookFields are the HTTP/1 hook set's fields the helpers above
+// call.
+const hdrSizeHookFields = `
+	// ResponseHeader receives the bytes an HTTP/1 client response's status
+	// line and header took on the wire (its 1xx responses' included),
+	// with the request's state (ClientStart's, never nil), before
+	// roundTrip returns the response.
+	ResponseHeader func(state unsafe.Pointer, size int)
+`
+
+// findReadRequestCall finds "req, err := readRequest(c.bufr)" (Go 1.27:
+// readRequestLimit(c.bufr, …)) in (*conn).readRequest and names the
+// receiver (c). The end point's statement must be there too: the code
+// inserted here needs the helper, which comes only with both.
+func findReadRequestCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if _, _, ok := findInfiniteReadLimit(f, fd, sig, d); !ok {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+			return false
+		}
+		name, c := callOf(as.Rhs[0])
+		if !strings.HasPrefix(name, "readRequest") || len(c.Args) == 0 {
+			return false
+		}
+		sel, ok := c.Args[0].(*dst.SelectorExpr)
+		return ok && sel.Sel.Name == "bufr"
+	})
+	return stmt, nil, stmt != nil
+}
+
+// findInfiniteReadLimit finds "c.r.setInfiniteReadLimit()" in
+// (*conn).readRequest and names the receiver (c).
+func findInfiniteReadLimit(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if !recvNamed(fd, d) {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool { return methodCallStmt(s, "setInfiniteReadLimit", 0) != nil })
+	return stmt, nil, stmt != nil
+}
+
+// recvNamed names fd's receiver .V.c; false if it has none.
+func recvNamed(fd *dst.FuncDecl, d *hookData) bool {
+	if fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 {
+		return false
+	}
+	d.V["c"] = fd.Recv.List[0].Names[0].Name
+	return true
+}
