@@ -2,6 +2,7 @@ package stdpatch
 
 import (
 	"go/ast"
+	"go/token"
 	"strings"
 
 	"github.com/dave/dst"
@@ -151,4 +152,102 @@ func recvNamed(fd *dst.FuncDecl, d *hookData) bool {
 	}
 	d.V["c"] = fd.Recv.List[0].Names[0].Name
 	return true
+}
+
+// hdrSizeH2Hooks are an HTTP/2 implementation's: the size of a HEADERS
+// block is its decoded header list as SETTINGS_MAX_HEADER_LIST_SIZE counts
+// it (RFC 9113 §6.5.2: each field's name and value plus 32, pseudo-header
+// fields included), which readMetaFrame computes anyway and which the
+// server's MaxHeaderBytes limits; not the HPACK-compressed bytes, which
+// depend on what the connection's earlier blocks left in the dynamic
+// table.
+var hdrSizeH2Hooks = []hookPoint{
+	{
+		// In the padding after Truncated: the frame (one per block)
+		// does not grow.
+		kind: appendFields, recv: "{{.P}}MetaHeadersFrame", label: "{{.P}}MetaHeadersFrame", group: "h2hdrsize", field: "Truncated",
+		needs: []string{"{{.P}}MetaHeadersFrame{Truncated}"},
+		code:  tmpl("gohttpdbgHS uint32; "),
+	},
+	{
+		// Each field decoded within the limit, as the limit counts it.
+		kind: afterStmt, recv: "{{.P}}Framer", fn: "readMetaFrame", label: "{{.P}}Framer.readMetaFrame size", requires: "h2hdrsize", group: "h2hdrsize",
+		lost: "an HTTP/2 request's header size is summed from its header map", find: findRemainSize,
+		code: tmpl("{{.V.mh}}.gohttpdbgHS += {{.V.size}}"),
+	},
+	{
+		// The server's request: its writer's state (pooled, zeroed when
+		// taken) keeps the size, in the padding after handlerDone.
+		kind: appendFields, recv: "{{.P}}responseWriterState", label: "{{.P}}responseWriterState size", requires: "h2hdrsize", group: "h2hdrsize",
+		field: "handlerDone", when: serverOwn,
+		code: tmpl("gohttpdbgHS uint32; "),
+	},
+	{
+		kind: wrapFunc, recv: "{{.P}}serverConn", fn: "newWriterAndRequest", params: []string{"*{{.P}}stream", "*{{.P}}MetaHeadersFrame"},
+		results: [][]string{{"*{{.P}}responseWriter", "*Request", "error"}, {"*{{.P}}responseWriter", "*ServerRequest", "error"}, {"*{{.P}}responseWriter", "*http.Request", "error"}},
+		needs:   []string{"{{.P}}responseWriter{rws}"}, requires: "h2hdrsize", group: "h2hdrsize", when: serverOwn,
+		lost: "an HTTP/2 request's header size is summed from its header map",
+		code: tmpl("rw, req, err := {{.Call}}\nif rw != nil && rw.rws != nil && {{index .A 1}} != nil {\nrw.rws.gohttpdbgHS = {{index .A 1}}.gohttpdbgHS\n}\nreturn rw, req, err"),
+	},
+}
+
+const hdrSizeH2Helper = `
+// GohttpdbgHeaderSize returns the decoded size of w's request header
+// block (each field's name and value plus 32, as
+// SETTINGS_MAX_HEADER_LIST_SIZE counts it); 0 when unknown (a request
+// upgraded from HTTP/1, or once the handler is done).
+func (w *{{.P}}responseWriter) GohttpdbgHeaderSize() int {
+	if w == nil || w.rws == nil {
+		return 0
+	}
+	return int(w.rws.gohttpdbgHS)
+}
+`
+
+// findRemainSize finds, in readMetaFrame, the statement that counts a
+// decoded field against the header list's limit ("remainSize -= size";
+// "budget.remainSize -= size" in Go 1.27, "*remainSize -= size" in recent
+// x/net) and names the field's size (size) and the frame being built
+// (mh, from "mh := &MetaHeadersFrame{…}").
+func findRemainSize(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	var mh string
+	findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return false
+		}
+		u, ok := as.Rhs[0].(*dst.UnaryExpr)
+		if !ok || u.Op != token.AND {
+			return false
+		}
+		lit, ok := u.X.(*dst.CompositeLit)
+		if !ok {
+			return false
+		}
+		if t, ok := lit.Type.(*dst.Ident); !ok || !strings.HasSuffix(t.Name, "MetaHeadersFrame") {
+			return false
+		}
+		if id, ok := as.Lhs[0].(*dst.Ident); ok {
+			mh = id.Name
+		}
+		return true
+	})
+	if mh == "" {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || as.Tok != token.SUB_ASSIGN || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return false
+		}
+		if id, ok := as.Rhs[0].(*dst.Ident); !ok || id.Name != "size" {
+			return false
+		}
+		return strings.HasSuffix(f.exprText(as.Lhs[0]), "remainSize")
+	})
+	if stmt == nil {
+		return nil, nil, false
+	}
+	d.V["mh"], d.V["size"] = mh, "size"
+	return stmt, nil, true
 }
