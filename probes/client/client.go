@@ -467,9 +467,9 @@ func (cr *Request) response(resp *http.Response) int {
 	if hl < 1 {
 		return -1
 	}
-	size := int(cr.respHS) - 1
+	size := int(cr.respHS) - 1 // HTTP/1, from the std patch
 	if size < 0 {
-		size = probes.ResponseHeaderSize(resp)
+		size = stdHeaderSize(resp)
 	}
 	if hl >= 2 {
 		cr.emitResponseHeaders(resp, size)
@@ -478,6 +478,20 @@ func (cr *Request) response(resp *http.Response) int {
 		cr.emitResponseLimit(size, limit)
 	}
 	return size
+}
+
+// stdHeaderSize returns the size of an HTTP/2 response's header block as
+// net/http decoded it (the std patch's GohttpdbgHeaderSize on its body),
+// else the size summed from its header map.
+func stdHeaderSize(resp *http.Response) int {
+	if resp.ProtoMajor == 2 {
+		if b, ok := resp.Body.(interface{ GohttpdbgHeaderSize() int }); ok {
+			if n := b.GohttpdbgHeaderSize(); n > 0 {
+				return n
+			}
+		}
+	}
+	return probes.ResponseHeaderSize(resp)
 }
 
 // The events of the per-request paths are built out of line, as the body

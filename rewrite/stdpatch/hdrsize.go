@@ -191,6 +191,42 @@ var hdrSizeH2Hooks = []hookPoint{
 	},
 }
 
+// hdrSizeH2ClientHooks are an HTTP/2 client's: the size of a response's
+// block goes, once the response is made, into its stream's
+// totalHeaderSize, which net/http uses for the 1xx responses before it
+// alone (so that the 1xx blocks it counted against its limit, when the
+// program's trace has no Got1xxResponse, count too, as in HTTP/1);
+// the response's body (transportResponseBody) reads it back. A response
+// without a body (HEAD, END_STREAM on its header) is summed from its map.
+var hdrSizeH2ClientHooks = []hookPoint{
+	{
+		kind: wrapFunc, recv: "{{.P}}clientConnReadLoop", fn: "handleResponse", params: []string{"*{{.P}}clientStream", "*{{.P}}MetaHeadersFrame"},
+		results: [][]string{{"*Response", "error"}, {"*ClientResponse", "error"}, {"*http.Response", "error"}},
+		needs:   []string{"{{.P}}transportResponseBody{cs}"}, requires: "h2hdrsize", group: "h2hdrsize", when: clientTotalHeaderSize,
+		lost: "an HTTP/2 response's header size is summed from its header map",
+		code: tmpl("res, err := {{.Call}}\nif res != nil && err == nil && {{index .A 1}} != nil {\n{{index .A 0}}.totalHeaderSize += int64({{index .A 1}}.gohttpdbgHS)\n}\nreturn res, err"),
+	},
+}
+
+// clientTotalHeaderSize: the package has its own client, whose streams
+// count their 1xx header sizes (Go 1.26, Go 1.27, x/net from v0.35 of
+// the versions tested).
+func clientTotalHeaderSize(pk *pkgFiles, n h2Names) bool {
+	return clientOwn(pk, n) && pk.has(n.expand("{{.P}}clientStream{totalHeaderSize}"))
+}
+
+const hdrSizeH2ClientHelper = `
+// GohttpdbgHeaderSize returns the decoded size of the response's header
+// block (with the 1xx blocks net/http counted), as SETTINGS_MAX_HEADER_LIST_SIZE
+// counts it; 0 when unknown.
+func (b {{.P}}transportResponseBody) GohttpdbgHeaderSize() int {
+	if b.cs == nil {
+		return 0
+	}
+	return int(b.cs.totalHeaderSize)
+}
+`
+
 const hdrSizeH2Helper = `
 // GohttpdbgHeaderSize returns the decoded size of w's request header
 // block (each field's name and value plus 32, as
