@@ -460,14 +460,15 @@ func (cr *Request) maxResponseHeaderBytes() int64 {
 }
 
 // response checks the response's header block against the client's
-// limit and returns its size (-1 when the header probe is off): the
-// journal records it too, and need not measure it again.
+// limit and returns its size (-1 when the header probe is off and the
+// std patch did not count it): the journal records it too, and need not
+// measure it again.
 func (cr *Request) response(resp *http.Response) int {
+	size := int(cr.respHS) - 1 // HTTP/1, from the std patch
 	hl := probes.Level(probes.Header)
 	if hl < 1 {
-		return -1
+		return size
 	}
-	size := int(cr.respHS) - 1 // HTTP/1, from the std patch
 	if size < 0 {
 		size = stdHeaderSize(resp)
 	}

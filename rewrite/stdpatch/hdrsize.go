@@ -84,13 +84,14 @@ func (pc *persistConn) gohttpdbgAvail() int64 {
 
 // gohttpdbgHeaderRead hands the probes the bytes a response's status
 // line and header took (those of its 1xx responses included), avail
-// being gohttpdbgAvail before the read. A trace's Got1xxResponse resets
+// being gohttpdbgAvail before the read (which the wrap reads only for a
+// request the probes follow: nothing more at level 0). A trace's Got1xxResponse resets
 // the limit per 1xx response (readResponse): the size is then unknown.
 // The caller gone (roundTrip returned without this response, on a
 // cancellation), the state may already serve another request.
 func (pc *persistConn) gohttpdbgHeaderRead(rc requestAndChan, trace *httptrace.ClientTrace, avail int64) {
 	h := GohttpdbgHTTP1.ResponseHeader
-	if h == nil || rc.treq == nil || rc.treq.gohttpdbgState == nil || trace != nil && trace.Got1xxResponse != nil {
+	if h == nil || trace != nil && trace.Got1xxResponse != nil {
 		return
 	}
 	select {

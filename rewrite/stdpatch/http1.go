@@ -43,7 +43,7 @@ var http1Hooks = hookSet{
 			// response's header (hdrSizeClientHelper).
 			kind: wrapFunc, recv: "persistConn", fn: "readResponse", params: []string{"requestAndChan", "*httptrace.ClientTrace"},
 			results: [][]string{{"*Response", "error"}}, needs: []string{"persistConn{conn,br,readLimit}", "requestAndChan{treq,callerGone}"},
-			code: tmpl("a := {{.R}}.gohttpdbgAvail()\nresp, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReadError(err)\n} else {\n{{.R}}.gohttpdbgHeaderRead({{index .A 0}}, {{index .A 1}}, a)\n}\nreturn resp, err"),
+			code: tmpl("a := int64(-1)\nif t := {{index .A 0}}.treq; t != nil && t.gohttpdbgState != nil {\na = {{.R}}.gohttpdbgAvail()\n}\nresp, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReadError(err)\n} else if a >= 0 {\n{{.R}}.gohttpdbgHeaderRead({{index .A 0}}, {{index .A 1}}, a)\n}\nreturn resp, err"),
 		},
 		{
 			// The probes' state of a request (ClientStart's), for the hooks
