@@ -380,10 +380,12 @@ func startServe(site string, srv *http.Server, w http.ResponseWriter, r *http.Re
 	return sr
 }
 
-// servedHeaderSize returns the bytes r's request line and header took on
-// the wire, as net/http's HTTP/1 server read them (the std patch's
-// GohttpdbgHeaderSize on its writer), else their size summed from r's
-// header map (HTTP/2, a build without the patch).
+// servedHeaderSize returns the size of r's header as net/http read it,
+// from the std patch's GohttpdbgHeaderSize on its writer (HTTP/1: the
+// request line and header's bytes on the wire; HTTP/2: the decoded block,
+// as SETTINGS_MAX_HEADER_LIST_SIZE counts it), else the size summed from
+// r's header map (a build without the patch, a writer the program
+// wrapped, an HTTP/2 request upgraded from HTTP/1).
 func servedHeaderSize(w http.ResponseWriter, r *http.Request) int {
 	if s, ok := w.(interface{ GohttpdbgHeaderSize() int }); ok {
 		if n := s.GohttpdbgHeaderSize(); n > 0 {
