@@ -147,13 +147,7 @@ func findInfiniteReadLimit(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookDat
 }
 
 // recvNamed names fd's receiver .V.c; false if it has none.
-func recvNamed(fd *dst.FuncDecl, d *hookData) bool {
-	if fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 {
-		return false
-	}
-	d.V["c"] = fd.Recv.List[0].Names[0].Name
-	return true
-}
+func recvNamed(fd *dst.FuncDecl, d *hookData) bool { return recvNamedAs(fd, d, "c") }
 
 // hdrSizeH2Hooks are an HTTP/2 implementation's: the size of a HEADERS
 // block is its decoded header list as SETTINGS_MAX_HEADER_LIST_SIZE counts
@@ -161,20 +155,29 @@ func recvNamed(fd *dst.FuncDecl, d *hookData) bool {
 // fields included), which readMetaFrame computes anyway and which the
 // server's MaxHeaderBytes limits; not the HPACK-compressed bytes, which
 // depend on what the connection's earlier blocks left in the dynamic
-// table.
+// table. The Framer keeps the size of the block it read last: the
+// server's frame reader waits until the serve loop has handled a frame
+// before it reads the next (its gate), and the client's read loop reads
+// and handles its frames itself. (Not in the MetaHeadersFrame: tests of
+// Go 1.27 and x/net compare those whole.)
 var hdrSizeH2Hooks = []hookPoint{
 	{
-		// In the padding after Truncated: the frame (one per block)
-		// does not grow.
-		kind: appendFields, recv: "{{.P}}MetaHeadersFrame", label: "{{.P}}MetaHeadersFrame", group: "h2hdrsize", field: "Truncated",
-		needs: []string{"{{.P}}MetaHeadersFrame{Truncated}"},
+		// Per connection.
+		kind: appendFields, recv: "{{.P}}Framer", label: "{{.P}}Framer size", group: "h2hdrsize", field: "AllowIllegalReads",
+		needs: []string{"{{.P}}Framer{AllowIllegalReads}"},
 		code:  tmpl("gohttpdbgHS uint32; "),
+	},
+	{
+		// A new block.
+		kind: afterStmt, recv: "{{.P}}Framer", fn: "readMetaFrame", label: "{{.P}}Framer.readMetaFrame start", requires: "h2hdrsize", group: "h2hdrsize",
+		lost: "an HTTP/2 request's header size is summed from its header map", find: findMetaFrameMade,
+		code: tmpl("{{.V.fr}}.gohttpdbgHS = 0"),
 	},
 	{
 		// Each field decoded within the limit, as the limit counts it.
 		kind: afterStmt, recv: "{{.P}}Framer", fn: "readMetaFrame", label: "{{.P}}Framer.readMetaFrame size", requires: "h2hdrsize", group: "h2hdrsize",
 		lost: "an HTTP/2 request's header size is summed from its header map", find: findRemainSize,
-		code: tmpl("{{.V.mh}}.gohttpdbgHS += {{.V.size}}"),
+		code: tmpl("{{.V.fr}}.gohttpdbgHS += {{.V.size}}"),
 	},
 	{
 		// The server's request: its writer's state (pooled, zeroed when
@@ -186,14 +189,14 @@ var hdrSizeH2Hooks = []hookPoint{
 	{
 		kind: wrapFunc, recv: "{{.P}}serverConn", fn: "newWriterAndRequest", params: []string{"*{{.P}}stream", "*{{.P}}MetaHeadersFrame"},
 		results: [][]string{{"*{{.P}}responseWriter", "*Request", "error"}, {"*{{.P}}responseWriter", "*ServerRequest", "error"}, {"*{{.P}}responseWriter", "*http.Request", "error"}},
-		needs:   []string{"{{.P}}responseWriter{rws}"}, requires: "h2hdrsize", group: "h2hdrsize", when: serverOwn,
+		needs:   []string{"{{.P}}responseWriter{rws}", "{{.P}}serverConn{framer}"}, requires: "h2hdrsize", group: "h2hdrsize", when: serverOwn,
 		lost: "an HTTP/2 request's header size is summed from its header map",
-		code: tmpl("rw, req, err := {{.Call}}\nif rw != nil && rw.rws != nil && {{index .A 1}} != nil {\nrw.rws.gohttpdbgHS = {{index .A 1}}.gohttpdbgHS\n}\nreturn rw, req, err"),
+		code: tmpl("rw, req, err := {{.Call}}\nif rw != nil && rw.rws != nil && {{.R}}.framer != nil {\nrw.rws.gohttpdbgHS = {{.R}}.framer.gohttpdbgHS\n}\nreturn rw, req, err"),
 	},
 }
 
 // hdrSizeH2ClientHooks are an HTTP/2 client's: the size of a response's
-// block goes, once the response is made, into its stream's
+// block (its Framer's) goes, once the response is made, into its stream's
 // totalHeaderSize, which net/http uses for the 1xx responses before it
 // alone (so that the 1xx blocks it counted against its limit, when the
 // program's trace has no Got1xxResponse, count too, as in HTTP/1);
@@ -205,7 +208,7 @@ var hdrSizeH2ClientHooks = []hookPoint{
 		results: [][]string{{"*Response", "error"}, {"*ClientResponse", "error"}, {"*http.Response", "error"}},
 		needs:   []string{"{{.P}}transportResponseBody{cs}"}, requires: "h2hdrsize", group: "h2hdrsize", when: clientTotalHeaderSize,
 		lost: "an HTTP/2 response's header size is summed from its header map",
-		code: tmpl("res, err := {{.Call}}\nif res != nil && err == nil && {{index .A 1}} != nil {\n{{index .A 0}}.totalHeaderSize += int64({{index .A 1}}.gohttpdbgHS)\n}\nreturn res, err"),
+		code: tmpl("res, err := {{.Call}}\nif res != nil && err == nil && {{.R}}.cc != nil && {{.R}}.cc.fr != nil {\n{{index .A 0}}.totalHeaderSize += int64({{.R}}.cc.fr.gohttpdbgHS)\n}\nreturn res, err"),
 	},
 }
 
@@ -241,14 +244,13 @@ func (w *{{.P}}responseWriter) GohttpdbgHeaderSize() int {
 }
 `
 
-// findRemainSize finds, in readMetaFrame, the statement that counts a
-// decoded field against the header list's limit ("remainSize -= size";
-// "budget.remainSize -= size" in Go 1.27, "*remainSize -= size" in recent
-// x/net) and names the field's size (size) and the frame being built
-// (mh, from "mh := &MetaHeadersFrame{…}").
-func findRemainSize(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
-	var mh string
-	findStmt(fd, func(s dst.Stmt) bool {
+// findMetaFrameMade finds, in readMetaFrame, "mh := &MetaHeadersFrame{…}"
+// and names the receiver (fr).
+func findMetaFrameMade(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if !recvNamedAs(fd, d, "fr") {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
 		as, ok := s.(*dst.AssignStmt)
 		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
 			return false
@@ -261,15 +263,18 @@ func findRemainSize(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst
 		if !ok {
 			return false
 		}
-		if t, ok := lit.Type.(*dst.Ident); !ok || !strings.HasSuffix(t.Name, "MetaHeadersFrame") {
-			return false
-		}
-		if id, ok := as.Lhs[0].(*dst.Ident); ok {
-			mh = id.Name
-		}
-		return true
+		t, ok := lit.Type.(*dst.Ident)
+		return ok && strings.HasSuffix(t.Name, "MetaHeadersFrame")
 	})
-	if mh == "" {
+	return stmt, nil, stmt != nil
+}
+
+// findRemainSize finds, in readMetaFrame, the statement that counts a
+// decoded field against the header list's limit ("remainSize -= size";
+// "budget.remainSize -= size" in Go 1.27, "*remainSize -= size" in recent
+// x/net) and names the field's size (size) and the receiver (fr).
+func findRemainSize(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if !recvNamedAs(fd, d, "fr") {
 		return nil, nil, false
 	}
 	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
@@ -285,6 +290,15 @@ func findRemainSize(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst
 	if stmt == nil {
 		return nil, nil, false
 	}
-	d.V["mh"], d.V["size"] = mh, "size"
+	d.V["size"] = "size"
 	return stmt, nil, true
+}
+
+// recvNamedAs names fd's receiver .V[key]; false if it has none.
+func recvNamedAs(fd *dst.FuncDecl, d *hookData, key string) bool {
+	if fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 {
+		return false
+	}
+	d.V[key] = fd.Recv.List[0].Names[0].Name
+	return true
 }
