@@ -101,6 +101,9 @@ type Request struct {
 	// probes follow is reused: StdEnd, and net/http's body handing the
 	// state back (BodyReleased).
 	ends atomic.Int32
+	// respHS is the response header's bytes on the wire plus one, as
+	// net/http read them (StdResponseHeader, HTTP/1); 0: unknown.
+	respHS int32
 }
 
 // requests are the states of requests followed by the std patch's
@@ -457,14 +460,18 @@ func (cr *Request) maxResponseHeaderBytes() int64 {
 }
 
 // response checks the response's header block against the client's
-// limit and returns its size (-1 when the header probe is off): the
-// journal records it too, and need not measure it again.
+// limit and returns its size (-1 when the header probe is off and the
+// std patch did not count it): the journal records it too, and need not
+// measure it again.
 func (cr *Request) response(resp *http.Response) int {
+	size := int(cr.respHS) - 1 // HTTP/1, from the std patch
 	hl := probes.Level(probes.Header)
 	if hl < 1 {
-		return -1
+		return size
 	}
-	size := probes.ResponseHeaderSize(resp)
+	if size < 0 {
+		size = stdHeaderSize(resp)
+	}
 	if hl >= 2 {
 		cr.emitResponseHeaders(resp, size)
 	}
@@ -472,6 +479,20 @@ func (cr *Request) response(resp *http.Response) int {
 		cr.emitResponseLimit(size, limit)
 	}
 	return size
+}
+
+// stdHeaderSize returns the size of an HTTP/2 response's header block as
+// net/http decoded it (the std patch's GohttpdbgHeaderSize on its body),
+// else the size summed from its header map.
+func stdHeaderSize(resp *http.Response) int {
+	if resp.ProtoMajor == 2 {
+		if b, ok := resp.Body.(interface{ GohttpdbgHeaderSize() int }); ok {
+			if n := b.GohttpdbgHeaderSize(); n > 0 {
+				return n
+			}
+		}
+	}
+	return probes.ResponseHeaderSize(resp)
 }
 
 // The events of the per-request paths are built out of line, as the body

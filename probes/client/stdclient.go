@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -145,6 +146,14 @@ func StdWrote(state unsafe.Pointer) {
 func StdFirstByte(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil {
 		cr.firstByte(&cr.lvl2.wrote)
+	}
+}
+
+// StdResponseHeader is the std patch's ResponseHeader hook: the bytes the
+// response's status line and header took, before roundTrip returns it.
+func StdResponseHeader(state unsafe.Pointer, size int) {
+	if cr := (*Request)(state); cr != nil && size >= 0 && size < math.MaxInt32 {
+		cr.respHS = int32(size) + 1
 	}
 }
 

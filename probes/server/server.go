@@ -378,7 +378,7 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	}
 	hs := -1 // the request header's size, summed once for the journal and the header probe
 	if hl >= 1 {
-		hs = probes.ServedHeaderSize(r)
+		hs = servedHeaderSize(w, r)
 	}
 	sr.journal = probes.JournalOn()
 	if sr.journal {
@@ -431,6 +431,21 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 		}
 	}
 	return sr
+}
+
+// servedHeaderSize returns the size of r's header as net/http read it,
+// from the std patch's GohttpdbgHeaderSize on its writer (HTTP/1: the
+// request line and header's bytes on the wire; HTTP/2: the decoded block,
+// as SETTINGS_MAX_HEADER_LIST_SIZE counts it), else the size summed from
+// r's header map (a build without the patch, a writer the program
+// wrapped, an HTTP/2 request upgraded from HTTP/1).
+func servedHeaderSize(w http.ResponseWriter, r *http.Request) int {
+	if s, ok := w.(interface{ GohttpdbgHeaderSize() int }); ok {
+		if n := s.GohttpdbgHeaderSize(); n > 0 {
+			return n
+		}
+	}
+	return probes.ServedHeaderSize(r)
 }
 
 // wrap puts the writer wrapper around the handler's writer, when it is

@@ -21,7 +21,7 @@ var clientConnNeeds = []string{"persistConn{conn,alt,idleAt}", "connectMethod{ta
 // http1Hooks are net/http's own hook points, in the order they are
 // applied; then capture's.
 var http1Hooks = hookSet{
-	points: append([]hookPoint{
+	points: append(append(append([]hookPoint{}, hdrSizeH1Hooks...), []hookPoint{
 		{
 			// A request the server rejected before any handler ran.
 			kind: wrapFunc, recv: "conn", fn: "readRequest", params: []string{"context.Context"}, results: [][]string{{"*response", "error"}},
@@ -39,10 +39,11 @@ var http1Hooks = hookSet{
 			code: tmpl("gohttpdbgFirstByte({{.V.recv}}.br, {{.V.p0}}.treq)"),
 		},
 		{
-			// A client's failure to read a response.
+			// A client's failure to read a response; the bytes of a
+			// response's header (hdrSizeClientHelper).
 			kind: wrapFunc, recv: "persistConn", fn: "readResponse", params: []string{"requestAndChan", "*httptrace.ClientTrace"},
-			results: [][]string{{"*Response", "error"}}, needs: []string{"persistConn{conn,br}"},
-			code: tmpl("resp, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReadError(err)\n}\nreturn resp, err"),
+			results: [][]string{{"*Response", "error"}}, needs: []string{"persistConn{conn,br,readLimit}", "requestAndChan{treq,callerGone}"},
+			code: tmpl("a := int64(-1)\nif t := {{index .A 0}}.treq; t != nil && t.gohttpdbgState != nil {\na = {{.R}}.gohttpdbgAvail()\n}\nresp, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReadError(err)\n} else if a >= 0 {\n{{.R}}.gohttpdbgHeaderRead({{index .A 0}}, {{index .A 1}}, a)\n}\nreturn resp, err"),
 		},
 		{
 			// The probes' state of a request (ClientStart's), for the hooks
@@ -186,10 +187,12 @@ return n, err`),
 			kind: wrapFunc, fn: "cloneTLSConfig", params: []string{"*tls.Config"}, results: [][]string{{"*tls.Config"}},
 			code: tmpl("c := {{.Call}}\nif h := GohttpdbgHTTP1.TLSConfig; h != nil && c != nil {\nh(c)\n}\nreturn c"),
 		},
-	}, append(append(append(append(captureHooks, answerH1Hooks...), altStateHooks...), clientRequestHooks...), srvBodyH1Hooks...)...),
+	}...), append(append(append(append(captureHooks, answerH1Hooks...), altStateHooks...), clientRequestHooks...), srvBodyH1Hooks...)...),
 	helpers: []helper{
 		{code: tmpl(serverRejectHelper), after: []string{"(*conn).readRequest"}},
 		{code: tmpl(clientReadErrorHelper), after: []string{"(*persistConn).readResponse"}},
+		{code: tmpl(hdrSizeClientHelper), after: []string{"(*persistConn).readResponse"}},
+		{code: tmpl(hdrSizeH1Helper), after: []string{"hdrsize"}},
 		{code: tmpl(peekHelper), after: []string{"(*conn).readRequest", "(*persistConn).readResponse"}, anyOf: true},
 		{code: tmpl(clientHookedHelper), after: []string{"client"}},
 		{code: tmpl(dialForHelper), after: []string{"(*Transport).getConn queueForDial"}},
@@ -749,7 +752,7 @@ type GohttpdbgHTTP1HookSet struct {
 	// that wrote it: their state, the status and the handler's header map
 	// as written (nil if the handler never asked for one).
 	Answered func(state unsafe.Pointer, status int, header map[string][]string)
-` + captureHookFields + `}
+` + hdrSizeHookFields + captureHookFields + `}
 
 // GohttpdbgHTTP1 is the HTTP/1 hook set.
 var GohttpdbgHTTP1 = new(GohttpdbgHTTP1HookSet)

@@ -17,6 +17,7 @@ package http
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http/httptrace"
@@ -124,6 +125,11 @@ func init() {
 		}
 	}
 	GohttpdbgHTTP1.BodyReleased = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.ResponseHeader = func(state unsafe.Pointer, size int) {
+		if size <= 0 {
+			panic(fmt.Sprintf("gohttpdbg self-test: response header of %d bytes to %s", size, (*Request)(state).Method))
+		}
+	}
 	GohttpdbgHTTP1.BodyReadAfterClose = func(origin unsafe.Pointer, req, conn uint64) { _ = (*Request)(origin).Method }
 	// The server probe's answer hooks, as at levels 1 and 2: the writer
 	// reports its answer with the request's state.
@@ -151,6 +157,11 @@ func init() {
 		})
 		if a != nil {
 			a.GohttpdbgWatch(unsafe.Pointer(r))
+		}
+		// The request's header bytes, as at level 1: never none over
+		// HTTP/1 (an HTTP/2 request upgraded from HTTP/1 has none).
+		if hs, ok := w.(interface{ GohttpdbgHeaderSize() int }); ok && r.ProtoMajor == 1 && hs.GohttpdbgHeaderSize() <= 0 {
+			panic(fmt.Sprintf("gohttpdbg self-test: request header of %d bytes", hs.GohttpdbgHeaderSize()))
 		}
 		// The request body reports to the stand-in hooks while the handler
 		// runs, as at level 1.

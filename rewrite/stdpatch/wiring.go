@@ -94,6 +94,7 @@ func gohttpdbgWire() bool {
 	if h1.CaptureHooked {
 		h1.ClientStart = gohttpdbgclient.StdStart
 		h1.ClientEnd = gohttpdbgclient.StdEnd
+		h1.ResponseHeader = gohttpdbgclient.StdResponseHeader
 		h1.Serve = gohttpdbgserver.StdServe
 		h1.ConnState = gohttpdbgserver.StdConnState
 		h1.ServeStart = gohttpdbgserver.StdServeStart

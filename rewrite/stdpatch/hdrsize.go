@@ -1,0 +1,304 @@
+package stdpatch
+
+import (
+	"go/ast"
+	"go/token"
+	"strings"
+
+	"github.com/dave/dst"
+)
+
+// The header-size hooks hand the probes the bytes an HTTP/1 request's
+// line and header (server) or a response's status line and header
+// (client) took on the wire, as net/http read them: from the start of the
+// message to the blank line included (HAR's headersSize). net/http
+// already counts down what it may still read for the header (the
+// server's connReader.remain, the client's persistConn.readLimit); what
+// its bufio.Reader holds read ahead is Buffered. The difference of their
+// sum before and after the read is the header's bytes, so that the
+// probes need not walk the header map (whose iteration draws a random
+// start, and costs several hundred instructions a request).
+
+// hdrSizeH1Hooks are the HTTP/1 server's; they go before the wrap of
+// (*conn).readRequest, which renames the function.
+var hdrSizeH1Hooks = []hookPoint{
+	{
+		// Per connection, not per request: the server reads its next
+		// request only once the handler of this one returned, and the
+		// probes read the size as the handler starts.
+		kind: appendFields, recv: "conn", label: "conn size", group: "hdrsize",
+		needs: []string{"conn{r,bufr}", "connReader{remain,hasByte}"},
+		lost:  "a served request's header size is summed from its header map",
+		code:  tmpl("gohttpdbgHS int64; "),
+	},
+	{
+		// After the read limit is set and the leading CRLFs net/http
+		// tolerates after a POST are discarded: they are not part of
+		// the message.
+		kind: beforeStmt, recv: "conn", fn: "readRequest", label: "(*conn).readRequest header start", requires: "hdrsize", group: "hdrsize",
+		find: findReadRequestCall,
+		lost: "a served request's header size is summed from its header map",
+		code: tmpl("{{.V.c}}.gohttpdbgHS = {{.V.c}}.r.gohttpdbgAvail({{.V.c}}.bufr)"),
+	},
+	{
+		// The request is read, before the limit goes.
+		kind: beforeStmt, recv: "conn", fn: "readRequest", label: "(*conn).readRequest header end", requires: "hdrsize", group: "hdrsize",
+		find: findInfiniteReadLimit,
+		lost: "a served request's header size is summed from its header map",
+		code: tmpl("{{.V.c}}.gohttpdbgHS -= {{.V.c}}.r.gohttpdbgAvail({{.V.c}}.bufr)"),
+	},
+}
+
+const hdrSizeH1Helper = `
+// gohttpdbgAvail returns the bytes of the request the server may still
+// consume: what it may read from the connection (remain), what its
+// reader holds read ahead, and the byte a background read kept (which
+// a Read hands over without counting it against remain). No background
+// read runs while a request is read (finishRequest ended it).
+func (cr *connReader) gohttpdbgAvail(br *bufio.Reader) int64 {
+	n := cr.remain + int64(br.Buffered())
+	if cr.hasByte {
+		n++
+	}
+	return n
+}
+
+// GohttpdbgHeaderSize returns the bytes w's request line and header took
+// on the wire, the blank line included (the server probe reads it as the
+// handler starts, before the connection reads another request).
+func (w *response) GohttpdbgHeaderSize() int {
+	return int(w.conn.gohttpdbgHS)
+}
+`
+
+// hdrSizeClientHelper serves the wrap of (*persistConn).readResponse
+// (http1.go): the bytes its reader consumed, 1xx responses included
+// (net/http's MaxResponseHeaderBytes counts them with the final one).
+const hdrSizeClientHelper = `
+// gohttpdbgAvail returns what the client may still consume of a
+// response's header: what the connection may still read before its
+// header limit, and what the reader holds read ahead.
+func (pc *persistConn) gohttpdbgAvail() int64 {
+	return pc.readLimit + int64(pc.br.Buffered())
+}
+
+// gohttpdbgHeaderRead hands the probes the bytes a response's status
+// line and header took (those of its 1xx responses included), avail
+// being gohttpdbgAvail before the read (which the wrap reads only for a
+// request the probes follow: nothing more at level 0). A trace's Got1xxResponse resets
+// the limit per 1xx response (readResponse): the size is then unknown.
+// The caller gone (roundTrip returned without this response, on a
+// cancellation), the state may already serve another request.
+func (pc *persistConn) gohttpdbgHeaderRead(rc requestAndChan, trace *httptrace.ClientTrace, avail int64) {
+	h := GohttpdbgHTTP1.ResponseHeader
+	if h == nil || trace != nil && trace.Got1xxResponse != nil {
+		return
+	}
+	select {
+	case <-rc.callerGone:
+		return
+	default:
+	}
+	h(rc.treq.gohttpdbgState, int(avail-pc.gohttpdbgAvail()))
+}
+`
+
+// hdrSizeHookFields are the HTTP/1 hook set's fields the helpers above
+// call.
+const hdrSizeHookFields = `
+	// ResponseHeader receives the bytes an HTTP/1 client response's status
+	// line and header took on the wire (its 1xx responses' included),
+	// with the request's state (ClientStart's, never nil), before
+	// roundTrip returns the response.
+	ResponseHeader func(state unsafe.Pointer, size int)
+`
+
+// findReadRequestCall finds "req, err := readRequest(c.bufr)" (Go 1.27:
+// readRequestLimit(c.bufr, …)) in (*conn).readRequest and names the
+// receiver (c). The end point's statement must be there too: the code
+// inserted here needs the helper, which comes only with both.
+func findReadRequestCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if _, _, ok := findInfiniteReadLimit(f, fd, sig, d); !ok {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+			return false
+		}
+		name, c := callOf(as.Rhs[0])
+		if !strings.HasPrefix(name, "readRequest") || len(c.Args) == 0 {
+			return false
+		}
+		sel, ok := c.Args[0].(*dst.SelectorExpr)
+		return ok && sel.Sel.Name == "bufr"
+	})
+	return stmt, nil, stmt != nil
+}
+
+// findInfiniteReadLimit finds "c.r.setInfiniteReadLimit()" in
+// (*conn).readRequest and names the receiver (c).
+func findInfiniteReadLimit(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if !recvNamed(fd, d) {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool { return methodCallStmt(s, "setInfiniteReadLimit", 0) != nil })
+	return stmt, nil, stmt != nil
+}
+
+// recvNamed names fd's receiver .V.c; false if it has none.
+func recvNamed(fd *dst.FuncDecl, d *hookData) bool { return recvNamedAs(fd, d, "c") }
+
+// hdrSizeH2Hooks are an HTTP/2 implementation's: the size of a HEADERS
+// block is its decoded header list as SETTINGS_MAX_HEADER_LIST_SIZE counts
+// it (RFC 9113 §6.5.2: each field's name and value plus 32, pseudo-header
+// fields included), which readMetaFrame computes anyway and which the
+// server's MaxHeaderBytes limits; not the HPACK-compressed bytes, which
+// depend on what the connection's earlier blocks left in the dynamic
+// table. The Framer keeps the size of the block it read last: the
+// server's frame reader waits until the serve loop has handled a frame
+// before it reads the next (its gate), and the client's read loop reads
+// and handles its frames itself. (Not in the MetaHeadersFrame: tests of
+// Go 1.27 and x/net compare those whole.)
+var hdrSizeH2Hooks = []hookPoint{
+	{
+		// Per connection.
+		kind: appendFields, recv: "{{.P}}Framer", label: "{{.P}}Framer size", group: "h2hdrsize", field: "AllowIllegalReads",
+		needs: []string{"{{.P}}Framer{AllowIllegalReads}"},
+		code:  tmpl("gohttpdbgHS uint32; "),
+	},
+	{
+		// A new block.
+		kind: afterStmt, recv: "{{.P}}Framer", fn: "readMetaFrame", label: "{{.P}}Framer.readMetaFrame start", requires: "h2hdrsize", group: "h2hdrsize",
+		lost: "an HTTP/2 request's header size is summed from its header map", find: findMetaFrameMade,
+		code: tmpl("{{.V.fr}}.gohttpdbgHS = 0"),
+	},
+	{
+		// Each field decoded within the limit, as the limit counts it.
+		kind: afterStmt, recv: "{{.P}}Framer", fn: "readMetaFrame", label: "{{.P}}Framer.readMetaFrame size", requires: "h2hdrsize", group: "h2hdrsize",
+		lost: "an HTTP/2 request's header size is summed from its header map", find: findRemainSize,
+		code: tmpl("{{.V.fr}}.gohttpdbgHS += {{.V.size}}"),
+	},
+	{
+		// The server's request: its writer's state (pooled, zeroed when
+		// taken) keeps the size, in the padding after handlerDone.
+		kind: appendFields, recv: "{{.P}}responseWriterState", label: "{{.P}}responseWriterState size", requires: "h2hdrsize", group: "h2hdrsize",
+		field: "handlerDone", when: serverOwn,
+		code: tmpl("gohttpdbgHS uint32; "),
+	},
+	{
+		kind: wrapFunc, recv: "{{.P}}serverConn", fn: "newWriterAndRequest", params: []string{"*{{.P}}stream", "*{{.P}}MetaHeadersFrame"},
+		results: [][]string{{"*{{.P}}responseWriter", "*Request", "error"}, {"*{{.P}}responseWriter", "*ServerRequest", "error"}, {"*{{.P}}responseWriter", "*http.Request", "error"}},
+		needs:   []string{"{{.P}}responseWriter{rws}", "{{.P}}serverConn{framer}"}, requires: "h2hdrsize", group: "h2hdrsize", when: serverOwn,
+		lost: "an HTTP/2 request's header size is summed from its header map",
+		code: tmpl("rw, req, err := {{.Call}}\nif rw != nil && rw.rws != nil && {{.R}}.framer != nil {\nrw.rws.gohttpdbgHS = {{.R}}.framer.gohttpdbgHS\n}\nreturn rw, req, err"),
+	},
+}
+
+// hdrSizeH2ClientHooks are an HTTP/2 client's: the size of a response's
+// block (its Framer's) goes, once the response is made, into its stream's
+// totalHeaderSize, which net/http uses for the 1xx responses before it
+// alone (so that the 1xx blocks it counted against its limit, when the
+// program's trace has no Got1xxResponse, count too, as in HTTP/1);
+// the response's body (transportResponseBody) reads it back. A response
+// without a body (HEAD, END_STREAM on its header) is summed from its map.
+var hdrSizeH2ClientHooks = []hookPoint{
+	{
+		kind: wrapFunc, recv: "{{.P}}clientConnReadLoop", fn: "handleResponse", params: []string{"*{{.P}}clientStream", "*{{.P}}MetaHeadersFrame"},
+		results: [][]string{{"*Response", "error"}, {"*ClientResponse", "error"}, {"*http.Response", "error"}},
+		needs:   []string{"{{.P}}transportResponseBody{cs}"}, requires: "h2hdrsize", group: "h2hdrsize", when: clientTotalHeaderSize,
+		lost: "an HTTP/2 response's header size is summed from its header map",
+		code: tmpl("res, err := {{.Call}}\nif res != nil && err == nil && {{.R}}.cc != nil && {{.R}}.cc.fr != nil {\n{{index .A 0}}.totalHeaderSize += int64({{.R}}.cc.fr.gohttpdbgHS)\n}\nreturn res, err"),
+	},
+}
+
+// clientTotalHeaderSize: the package has its own client, whose streams
+// count their 1xx header sizes (Go 1.26, Go 1.27, x/net from v0.35 of
+// the versions tested).
+func clientTotalHeaderSize(pk *pkgFiles, n h2Names) bool {
+	return clientOwn(pk, n) && pk.has(n.expand("{{.P}}clientStream{totalHeaderSize}"))
+}
+
+const hdrSizeH2ClientHelper = `
+// GohttpdbgHeaderSize returns the decoded size of the response's header
+// block (with the 1xx blocks net/http counted), as SETTINGS_MAX_HEADER_LIST_SIZE
+// counts it; 0 when unknown.
+func (b {{.P}}transportResponseBody) GohttpdbgHeaderSize() int {
+	if b.cs == nil {
+		return 0
+	}
+	return int(b.cs.totalHeaderSize)
+}
+`
+
+const hdrSizeH2Helper = `
+// GohttpdbgHeaderSize returns the decoded size of w's request header
+// block (each field's name and value plus 32, as
+// SETTINGS_MAX_HEADER_LIST_SIZE counts it); 0 when unknown (a request
+// upgraded from HTTP/1, or once the handler is done).
+func (w *{{.P}}responseWriter) GohttpdbgHeaderSize() int {
+	if w == nil || w.rws == nil {
+		return 0
+	}
+	return int(w.rws.gohttpdbgHS)
+}
+`
+
+// findMetaFrameMade finds, in readMetaFrame, "mh := &MetaHeadersFrame{…}"
+// and names the receiver (fr).
+func findMetaFrameMade(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if !recvNamedAs(fd, d, "fr") {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return false
+		}
+		u, ok := as.Rhs[0].(*dst.UnaryExpr)
+		if !ok || u.Op != token.AND {
+			return false
+		}
+		lit, ok := u.X.(*dst.CompositeLit)
+		if !ok {
+			return false
+		}
+		t, ok := lit.Type.(*dst.Ident)
+		return ok && strings.HasSuffix(t.Name, "MetaHeadersFrame")
+	})
+	return stmt, nil, stmt != nil
+}
+
+// findRemainSize finds, in readMetaFrame, the statement that counts a
+// decoded field against the header list's limit ("remainSize -= size";
+// "budget.remainSize -= size" in Go 1.27, "*remainSize -= size" in recent
+// x/net) and names the field's size (size) and the receiver (fr).
+func findRemainSize(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if !recvNamedAs(fd, d, "fr") {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || as.Tok != token.SUB_ASSIGN || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return false
+		}
+		if id, ok := as.Rhs[0].(*dst.Ident); !ok || id.Name != "size" {
+			return false
+		}
+		return strings.HasSuffix(f.exprText(as.Lhs[0]), "remainSize")
+	})
+	if stmt == nil {
+		return nil, nil, false
+	}
+	d.V["size"] = "size"
+	return stmt, nil, true
+}
+
+// recvNamedAs names fd's receiver .V[key]; false if it has none.
+func recvNamedAs(fd *dst.FuncDecl, d *hookData, key string) bool {
+	if fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 {
+		return false
+	}
+	d.V[key] = fd.Recv.List[0].Names[0].Name
+	return true
+}
