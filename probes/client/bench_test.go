@@ -31,6 +31,7 @@ func BenchmarkClientPath(b *testing.B) {
 			stdClient.Store(std)
 			probetest.Configure(b, spec)
 			c := &http.Client{Transport: &http.Transport{}}
+			var entry unsafe.Pointer // persistConn's word
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				req, _ := http.NewRequest("GET", "http://127.0.0.1:8080/x", nil)
@@ -43,7 +44,7 @@ func BenchmarkClientPath(b *testing.B) {
 					req, st = StdStart(c.Transport.(*http.Transport), req)
 					UnmarkSite(mark)
 					cr = (*Request)(st)
-					StdGotConn(st, nil, true, time.Now())
+					StdGotConn(st, nil, true, time.Now(), &entry)
 				} else if cr = Start(c, req, "bench.go:1"); cr != nil {
 					req = cr.Request()
 				}

@@ -251,13 +251,14 @@ func Hooks() string {
 }
 
 // StdGotConn is the std patch's GotConn hook: as httptrace's GotConn, for
-// a request StdStart followed without a trace. state is StdStart's.
-func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time) {
+// a request StdStart followed without a trace. state is StdStart's;
+// entry, the connection's word for its registry entry.
+func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time, entry *unsafe.Pointer) {
 	cr := (*Request)(state)
 	if cr == nil || !cr.std {
 		return // traced: its trace's GotConn reports the connection
 	}
-	cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt)
+	cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt, entry)
 }
 
 // StdDialFor is the std patch's DialFor hook: a request followed with

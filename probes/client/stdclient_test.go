@@ -71,9 +71,13 @@ func TestStdClientHooks(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c1.Close()
 	defer c2.Close()
-	StdGotConn(st, c1, false, time.Time{})
+	var entry unsafe.Pointer // persistConn's word
+	StdGotConn(st, c1, false, time.Time{}, &entry)
 	if cr.connID() != probes.ConnID(c1) || cr.connID() == 0 {
 		t.Errorf("request conn id %d, connection %d", cr.connID(), probes.ConnID(c1))
+	}
+	if e := (*probes.ConnEntry)(entry); e.ID() != cr.connID() {
+		t.Errorf("the connection keeps entry %d, the request got %d", e.ID(), cr.connID())
 	}
 	resp := &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, Header: http.Header{},
 		ContentLength: 2, Body: io.NopCloser(strings.NewReader("ok")), Request: req}
@@ -90,7 +94,7 @@ func TestStdClientHooks(t *testing.T) {
 		t.Errorf("dial.slow phase %q", a.Str)
 	}
 	// StdGotConn for a request the probes do not follow does nothing.
-	StdGotConn(nil, c1, true, time.Now())
+	StdGotConn(nil, c1, true, time.Now(), &entry)
 }
 
 // h2Body stands for the std patch's HTTP/2 response body, which names its
@@ -127,7 +131,7 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 		if proto == 2 {
 			body = &h2Body{Reader: strings.NewReader(""), c: c1, stream: stream}
 		} else if registered {
-			StdGotConn(st, c1, stream != 1, time.Time{})
+			StdGotConn(st, c1, stream != 1, time.Time{}, new(unsafe.Pointer))
 		}
 		resp := &http.Response{StatusCode: 200, ProtoMajor: proto, Header: http.Header{}, Body: body, Request: req}
 		cr.Finish(resp, nil)
