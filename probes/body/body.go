@@ -459,9 +459,10 @@ func bodyCollected(st *State) {
 // filled by the request), owner is told of the body's
 // end, pool is the owner's connection pool (ReportHeld), flight the gc
 // probe's record of the request (nil when the gc probe is off), now the time
-// its response headers came. It reports whether the body was wrapped:
-// its end then ends the request (Owner.BodyEnded).
-func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64) bool {
+// its response headers came, site o's Site and Via interned when the
+// caller has them (nil: they are looked up). It reports whether the body
+// was wrapped: its end then ends the request (Owner.BodyEnded).
+func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
 	rc := resp.Body
 	if rc == nil || rc == http.NoBody {
 		return false
@@ -483,7 +484,10 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	if sb, ok := rc.(stdBody); ok {
 		// net/http's own body follows itself: no wrapper.
 		if ob, ok := rc.(originBody); ok {
-			ob.GohttpdbgSetOrigin(unsafe.Pointer(probes.InternSite(o.Site, o.Via)), o.Req, o.Conn)
+			if site == nil {
+				site = probes.InternSite(o.Site, o.Via)
+			}
+			ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 			st.released = true
 		}
 		s := st.spare

@@ -54,6 +54,9 @@ type Request struct {
 	// start: the hooks of a dial the request owns read them from another
 	// goroutine.
 	body body.State
+	// site is body's Site and Via interned (a call site's mark), nil
+	// when the request was attributed from its stack.
+	site *probes.CallSite
 	// hostHandedOff: the response body ends the request for the host
 	// state (it calls host.end), not Finish.
 	hostHandedOff bool
@@ -358,7 +361,7 @@ func (cr *Request) wrapBody(resp *http.Response, now int64, conn uint64) {
 		pool = cr.host
 	}
 	cr.ends.Store(2) // StdEnd, and the body's release (BodyReleased)
-	if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now) {
+	if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
 		cr.flight = nil // the body now ends the request
 		cr.hostHandedOff = true
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/body"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
 )
@@ -23,9 +24,7 @@ import (
 // it), its id, and the response, whose body the caller reads.
 func stdRoundTrip(t *testing.T, tr *http.Transport, site string, body io.ReadCloser) (*Request, uint64, *http.Response) {
 	req, _ := http.NewRequest("GET", "http://reuse.example.test/", nil)
-	k := MarkSite(req, site)
-	sent, st := StdStart(tr, req)
-	UnmarkSite(k)
+	sent, st := StdStart(tr, req, unsafe.Pointer(probes.InternSite(site, "")))
 	cr := (*Request)(st)
 	if cr == nil {
 		t.Error("StdStart followed nothing")
@@ -74,7 +73,7 @@ func TestStdRequestKept(t *testing.T) {
 	}
 
 	req, _ := http.NewRequest("GET", "http://reuse.example.test/", nil)
-	_, st := StdStart(tr, req)
+	_, st := StdStart(tr, req, nil) // no call site named it: its stack does
 	ctx := StdDialFor(context.Background(), st)
 	if ctx.Value(dialOwnerKey{}) != (*Request)(st) {
 		t.Fatal("StdDialFor named no owner")

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -29,8 +30,7 @@ func useStdHooks(t *testing.T, spec string) {
 // marked with site by a rewritten call site.
 func stdStart(t *testing.T, tr *http.Transport, req *http.Request, site string) (*Request, unsafe.Pointer) {
 	t.Helper()
-	defer UnmarkSite(MarkSite(req, site))
-	sent, st := StdStart(tr, req)
+	sent, st := StdStart(tr, req, unsafe.Pointer(probes.InternSite(site, "")))
 	cr := (*Request)(st)
 	if cr == nil || sent != cr.Request() {
 		t.Fatalf("%s: StdStart returned %v, %v", site, sent, st)
@@ -283,5 +283,48 @@ func wantOneEventOf(t *testing.T, sink *probetest.Recorder, name, site string, r
 	}
 	if e := got[0]; e.Site != site || e.Req != req {
 		t.Errorf("%s names site %q req %d, want the request of %s, req %d", name, e.Site, e.Req, site, req)
+	}
+}
+
+// A rewritten call names its request's site through the patched
+// net/http (UseSiteMarks), interned, and only while a probe is on;
+// StdStart attributes the request to it, and keeps it for the response
+// body's origin.
+func TestMarkSite(t *testing.T) {
+	marks := map[*http.Request]unsafe.Pointer{}
+	old := siteMarks
+	t.Cleanup(func() { siteMarks = old })
+	UseSiteMarks(func(r *http.Request, p unsafe.Pointer) bool {
+		if marks[r] != nil {
+			return false
+		}
+		marks[r] = p
+		return true
+	}, func(r *http.Request) { delete(marks, r) })
+
+	useStdHooks(t, "all=0")
+	req, _ := http.NewRequest("GET", "http://mark.example.test/", nil)
+	if MarkSite(req, "mark.go:1") || len(marks) != 0 {
+		t.Fatal("marked with every probe off")
+	}
+	useStdHooks(t, "all=1")
+	if !MarkSite(req, "mark.go:1") {
+		t.Fatal("not marked")
+	}
+	if p := (*probes.CallSite)(marks[req]); p != probes.InternSite("mark.go:1", "") {
+		t.Fatalf("mark %v: not the interned site", p)
+	}
+	if MarkSite(req, "other.go:2") {
+		t.Error("a marked request was marked again")
+	}
+	_, st := StdStart(&http.Transport{}, req, marks[req])
+	cr := (*Request)(st)
+	if cr == nil || cr.body.Site != "mark.go:1" || cr.site != probes.InternSite("mark.go:1", "") {
+		t.Fatalf("StdStart: %+v", cr)
+	}
+	StdEnd(st, nil, errors.New("done"))
+	UnmarkSite(req)
+	if len(marks) != 0 {
+		t.Error("UnmarkSite left the mark")
 	}
 }

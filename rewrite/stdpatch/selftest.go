@@ -104,7 +104,10 @@ func init() {
 	// The capture hooks follow every request as the probes do: the client
 	// request is handed back (the probes may send a copy carrying a
 	// trace), the server's handler chain runs once inside the hook.
-	GohttpdbgHTTP1.ClientStart = func(t *Transport, req *Request) (*Request, unsafe.Pointer) {
+	GohttpdbgHTTP1.ClientStart = func(t *Transport, req *Request, site unsafe.Pointer) (*Request, unsafe.Pointer) {
+		if site != nil {
+			panic("gohttpdbg selftest: a request no call site marked has a site")
+		}
 		return req, unsafe.Pointer(req)
 	}
 	GohttpdbgHTTP1.ClientEnd = func(state unsafe.Pointer, resp *Response, err error) {

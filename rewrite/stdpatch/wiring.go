@@ -94,6 +94,7 @@ func gohttpdbgWire() bool {
 	if h1.CaptureHooked {
 		h1.ClientStart = gohttpdbgclient.StdStart
 		h1.ClientEnd = gohttpdbgclient.StdEnd
+		gohttpdbgclient.UseSiteMarks(h1.MarkSite, h1.UnmarkSite)
 		h1.Serve = gohttpdbgserver.StdServe
 		h1.ServeStart = gohttpdbgserver.StdServeStart
 		gohttpdbgprobes.UseStdCapture()
