@@ -103,10 +103,13 @@ type h2Body struct {
 	io.Reader
 	c      net.Conn
 	stream uint32
+	entry  *unsafe.Pointer // the ClientConn's word
 }
 
-func (b *h2Body) Close() error                        { return nil }
-func (b *h2Body) GohttpdbgStream() (net.Conn, uint32) { return b.c, b.stream }
+func (b *h2Body) Close() error { return nil }
+func (b *h2Body) GohttpdbgStream() (net.Conn, uint32, *unsafe.Pointer) {
+	return b.c, b.stream, b.entry
+}
 
 // A request to a host that answers over HTTP/2 is not left to the std
 // GotConn hook (net/http's HTTP/2 path does not call getConn), and is
@@ -120,6 +123,7 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c1.Close()
 	defer c2.Close()
+	var entry unsafe.Pointer // the ClientConn's word for its entry
 	do := func(proto int, stream uint32) (registered bool) {
 		req, _ := http.NewRequest("GET", "https://h2.example.test/", nil)
 		cr, st := stdStart(t, tr, req, "h2.go:5")
@@ -129,7 +133,7 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 		registered = cr.std
 		var body io.ReadCloser = http.NoBody
 		if proto == 2 {
-			body = &h2Body{Reader: strings.NewReader(""), c: c1, stream: stream}
+			body = &h2Body{Reader: strings.NewReader(""), c: c1, stream: stream, entry: &entry}
 		} else if registered {
 			StdGotConn(st, c1, stream != 1, time.Time{}, new(unsafe.Pointer))
 		}
@@ -157,6 +161,9 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 	}
 	if n := probes.ConnFor(c1, "client").Requests(); n != 3 {
 		t.Errorf("the HTTP/2 connection counts %d requests, want 3", n)
+	}
+	if (*probes.ConnEntry)(entry) != probes.ConnFor(c1, "client") {
+		t.Error("the HTTP/2 connection does not keep its entry")
 	}
 
 	// Over HTTP/1 (a Transport whose host is not known to speak HTTP/2),
