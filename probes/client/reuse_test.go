@@ -57,6 +57,28 @@ func TestStdRequestReused(t *testing.T) {
 	}
 }
 
+// A reused state goes first to its host's spare, which the host's next
+// request takes, not to the pool (which may drop it); a request to a
+// host whose spare is taken (a concurrent one) takes one from the pool.
+func TestStdRequestHostSpare(t *testing.T) {
+	useStdHooks(t, "all=1")
+	tr := &http.Transport{}
+	first, _, _ := stdRoundTrip(t, tr, "spare.go:1", http.NoBody)
+	h := hostLookup(tr, "reuse.example.test")
+	if h.spare.Load() != first {
+		t.Fatal("the state did not go to its host's spare")
+	}
+	next, _, _ := stdRoundTrip(t, tr, "spare.go:2", http.NoBody)
+	if next != first || h.spare.Load() != first {
+		t.Errorf("the host's next request got %p, not its spare %p", next, first)
+	}
+	taken := h.spare.Swap(nil)
+	other, _, _ := stdRoundTrip(t, tr, "spare.go:3", http.NoBody)
+	if other == taken {
+		t.Error("a request took a spare already taken")
+	}
+}
+
 // Requests whose state must outlive them are not reused: a body the
 // probes follow (read after Close names it), a dial owner (its dial may
 // outlive it).
