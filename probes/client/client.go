@@ -423,9 +423,16 @@ func (cr *Request) lightTTFB(now int64) {
 	if probes.Level(probes.Dial) < 1 {
 		return
 	}
-	cr.mu.Lock()
-	got := cr.gotConn
-	cr.mu.Unlock()
+	var got int64
+	if cr.std {
+		// StdGotConn set it on this goroutine (net/http's getConn, in
+		// roundTrip): no other writes it.
+		got = cr.gotConn
+	} else {
+		cr.mu.Lock()
+		got = cr.gotConn
+		cr.mu.Unlock()
+	}
 	if got == 0 {
 		got = cr.start
 	}
