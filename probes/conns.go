@@ -79,6 +79,7 @@ type ConnEntry struct {
 	requests atomic.Int64
 	served   atomic.Int64
 	sideSet  atomic.Bool // info.Side is known: the lock-free lookup may return the entry
+	evicted  atomic.Bool // no longer in the registry (evictOldestLocked): ClientConnEntry looks c up again
 	tlsSeen  atomic.Bool // info.Proto and info.TLS are set (NoteTLS)
 	// closed reports that the program closed the connection; nil for a
 	// connection type whose closing the runtime cannot see. Immutable.
@@ -288,6 +289,22 @@ func evictOldestLocked() {
 	}
 	delete(conns, oldest.key)
 	connsFast.Remove(oldest.key)
+	oldest.evicted.Store(true)
+}
+
+// ClientConnEntry is ConnFor(c, "client") for a client connection that
+// keeps its entry in *slot (net/http's persistConn, with the std patch):
+// the registry is looked up on the connection's first request, not on
+// every request it serves, and again only if the entry was evicted.
+func ClientConnEntry(c net.Conn, slot *unsafe.Pointer) *ConnEntry {
+	if e := (*ConnEntry)(atomic.LoadPointer(slot)); e != nil && !e.evicted.Load() {
+		return e
+	}
+	e := ConnFor(c, "client")
+	if e != nil {
+		atomic.StorePointer(slot, unsafe.Pointer(e))
+	}
+	return e
 }
 
 // ID returns the connection's id; 0 for a nil e.

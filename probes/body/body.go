@@ -324,6 +324,12 @@ type originBody interface {
 	GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64)
 }
 
+// stdOriginBody is a std body with both, as the std patch makes them.
+type stdOriginBody interface {
+	stdBody
+	originBody
+}
+
 // Releaser is an Owner that may reuse its state once the body hands it
 // back (StdReleased).
 type Releaser interface {
@@ -459,15 +465,21 @@ func bodyCollected(st *State) {
 // filled by the request), owner is told of the body's
 // end, pool is the owner's connection pool (ReportHeld), flight the gc
 // probe's record of the request (nil when the gc probe is off), now the time
-// its response headers came. It reports whether the body was wrapped:
-// its end then ends the request (Owner.BodyEnded).
-func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64) bool {
+// its response headers came, site o's Site and Via interned when the
+// caller has them (nil: they are looked up). It reports whether the body
+// was wrapped: its end then ends the request (Owner.BodyEnded).
+func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
 	rc := resp.Body
 	if rc == nil || rc == http.NoBody {
 		return false
 	}
-	if _, ok := rc.(io.Writer); ok {
-		return false // 101 Switching Protocols: the caller type-asserts io.ReadWriteCloser
+	// net/http's own bodies (HTTP/1's and HTTP/2's, with the std patch)
+	// are told by one type assertion: the common case takes no other.
+	ob, own := rc.(stdOriginBody)
+	if !own {
+		if _, ok := rc.(io.Writer); ok {
+			return false // 101 Switching Protocols: the caller type-asserts io.ReadWriteCloser
+		}
 	}
 	if flight != nil {
 		flight.Responded(now)
@@ -480,12 +492,19 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	st.owner, st.pool, st.flight = owner, pool, flight
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
-	if sb, ok := rc.(stdBody); ok {
-		// net/http's own body follows itself: no wrapper.
-		if ob, ok := rc.(originBody); ok {
-			ob.GohttpdbgSetOrigin(unsafe.Pointer(probes.InternSite(o.Site, o.Via)), o.Req, o.Conn)
-			st.released = true
+	var sb stdBody
+	if own {
+		if site == nil {
+			site = probes.InternSite(o.Site, o.Via)
 		}
+		ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
+		st.released = true
+		sb = ob
+	} else {
+		sb, _ = rc.(stdBody)
+	}
+	if sb != nil {
+		// net/http's own body follows itself: no wrapper.
 		s := st.spare
 		if s != nil {
 			st.spare = nil // the body holds it alone, as a pooled one

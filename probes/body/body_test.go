@@ -64,7 +64,7 @@ func TestResponseBodyReadAndClosed(t *testing.T) {
 	probetest.Configure(t, "all=1")
 	resp := response("hello", 5)
 	o, st := &owner{}, &State{}
-	if !WrapResponse(resp, st, origin("read.go:1", 9101), o, o, nil, probes.Mono()) {
+	if !WrapResponse(resp, st, origin("read.go:1", 9101), o, o, nil, probes.Mono(), nil) {
 		t.Fatal("a body was not wrapped")
 	}
 	if !inventory(9101) {
@@ -89,7 +89,7 @@ func TestResponseWithoutBodyNotWrapped(t *testing.T) {
 	probetest.Configure(t, "all=1")
 	resp := response("", 0)
 	resp.Body = http.NoBody
-	if WrapResponse(resp, &State{}, origin("none.go:1", 9102), &owner{}, nil, nil, probes.Mono()) || resp.Body != http.NoBody {
+	if WrapResponse(resp, &State{}, origin("none.go:1", 9102), &owner{}, nil, nil, probes.Mono(), nil) || resp.Body != http.NoBody {
 		t.Fatal("NoBody was wrapped")
 	}
 }
@@ -108,7 +108,7 @@ func TestResponseBodyLeak(t *testing.T) {
 			o := &owner{}
 			func() {
 				resp := response("hello", tc.length)
-				WrapResponse(resp, &State{}, origin(site, 9103), o, o, nil, probes.Mono())
+				WrapResponse(resp, &State{}, origin(site, 9103), o, o, nil, probes.Mono(), nil)
 			}()
 			leak := awaitLeaks(rec, site)
 			if len(leak) != 1 || leak[0].Sev != probes.Warn {
@@ -252,7 +252,7 @@ func TestStdBodyFollowed(t *testing.T) {
 			fake := &stdFake{r: strings.NewReader("hello")}
 			resp.Body = fake
 			o, st := &owner{}, &State{}
-			if !WrapResponse(resp, st, origin("std.go:1", 9105), o, o, nil, probes.Mono()) || resp.Body != fake {
+			if !WrapResponse(resp, st, origin("std.go:1", 9105), o, o, nil, probes.Mono(), nil) || resp.Body != fake {
 				t.Fatalf("body %T: want the std body itself, followed", resp.Body)
 			}
 			sentinel := (*leakSentinel)(fake.keep)
@@ -295,7 +295,7 @@ func TestStdBodyLeak(t *testing.T) {
 			func() {
 				resp := response("", tc.length)
 				resp.Body = &stdFake{r: strings.NewReader("hello")}
-				WrapResponse(resp, &State{}, origin(site, 9106), o, o, nil, probes.Mono())
+				WrapResponse(resp, &State{}, origin(site, 9106), o, o, nil, probes.Mono(), nil)
 			}()
 			leak := awaitLeaks(rec, site)
 			if len(leak) != 1 {
@@ -314,7 +314,7 @@ func TestStdBodyLeak(t *testing.T) {
 		resp := response("", -1)
 		resp.Body = &stdFake{r: strings.NewReader("hello")}
 		o := &owner{}
-		WrapResponse(resp, &State{}, origin("pooled.go:1", 9107), o, o, nil, probes.Mono())
+		WrapResponse(resp, &State{}, origin("pooled.go:1", 9107), o, o, nil, probes.Mono(), nil)
 		resp.Body.Close()
 	}
 	for i := 0; i < 5; i++ {

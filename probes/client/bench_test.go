@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
 )
 
@@ -31,6 +32,7 @@ func BenchmarkClientPath(b *testing.B) {
 			stdClient.Store(std)
 			probetest.Configure(b, spec)
 			c := &http.Client{Transport: &http.Transport{}}
+			var entry unsafe.Pointer // persistConn's word
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				req, _ := http.NewRequest("GET", "http://127.0.0.1:8080/x", nil)
@@ -38,12 +40,10 @@ func BenchmarkClientPath(b *testing.B) {
 				if std {
 					// A rewritten call site marks it; the patched roundTrip
 					// starts it and getConn hands its state to StdGotConn.
-					mark := MarkSite(req, "bench.go:1")
 					var st unsafe.Pointer
-					req, st = StdStart(c.Transport.(*http.Transport), req)
-					UnmarkSite(mark)
+					req, st = StdStart(c.Transport.(*http.Transport), req, unsafe.Pointer(probes.InternSite("bench.go:1", "")))
 					cr = (*Request)(st)
-					StdGotConn(st, nil, true, time.Now())
+					StdGotConn(st, nil, true, time.Now(), &entry)
 				} else if cr = Start(c, req, "bench.go:1"); cr != nil {
 					req = cr.Request()
 				}

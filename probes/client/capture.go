@@ -5,7 +5,6 @@ import (
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
-	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
 // With the std patch's capture hooks (probes.StdCapture), every client
@@ -14,44 +13,54 @@ import (
 // site to the request (MarkSite); any other request is attributed from
 // its stack (probes.CallerSite).
 
-// clientSites holds the site a rewritten call site gave a client request
-// while it is being sent, keyed by the request's Header map: the copies
-// http.Client makes share it. A request sent with another Header (a
-// redirect, a RoundTripper that clones) is attributed from its stack,
-// which names the same line: rewritten files keep their lines.
-var clientSites table.KeyTable[probes.CallSite]
+// siteMarks are the patched net/http's MarkSite and UnmarkSite
+// (UseSiteMarks): a rewritten call names its request's site on the
+// request itself, where roundTrip reads it for StdStart, and the copies
+// of the request made on the way (the Client's, WithContext, Clone) keep
+// it. A request sent with another *Request that is not such a copy (a
+// redirect) is attributed from its stack, which names the same line:
+// rewritten files keep their lines.
+var siteMarks struct {
+	mark   func(*http.Request, unsafe.Pointer) bool
+	unmark func(*http.Request)
+}
 
-// MarkSite names the call site of req until the returned mark is passed
-// to UnmarkSite (after the request was sent).
-func MarkSite(req *http.Request, site string) uintptr {
-	if req == nil || probes.Level(probes.Dial)|probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
+// UseSiteMarks is called by the build's wiring with the patched
+// net/http's MarkSite and UnmarkSite, before any request.
+func UseSiteMarks(mark func(*http.Request, unsafe.Pointer) bool, unmark func(*http.Request)) {
+	siteMarks.mark, siteMarks.unmark = mark, unmark
+}
+
+// MarkSite names the call site of req until UnmarkSite (after the
+// request was sent), when it returns true.
+func MarkSite(req *http.Request, site string) bool {
+	if req == nil || siteMarks.mark == nil || probes.Level(probes.Dial)|probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
 		// Off: StdStart follows nothing. A probe switched on before
 		// StdStart runs attributes the request from its stack, which names
 		// the same line.
-		return 0
+		return false
 	}
-	k := table.HeaderKey(req.Header)
-	if !clientSites.Put(k, probes.InternSite(site, "")) {
-		return 0
-	}
-	return k
+	return siteMarks.mark(req, unsafe.Pointer(probes.InternSite(site, "")))
 }
 
-// UnmarkSite ends a MarkSite.
-func UnmarkSite(k uintptr) { clientSites.Remove(k) }
+// UnmarkSite ends a MarkSite that returned true.
+func UnmarkSite(req *http.Request) { siteMarks.unmark(req) }
 
 // StdStart is the std patch's ClientStart hook.
 // Its state, which net/http hands back to the hooks below, is the
 // *Request, as an unsafe.Pointer: net/http keeps it in a field every
 // request pays for, probes on or off, where an interface takes twice the
 // bytes.
-func StdStart(t *http.Transport, req *http.Request) (*http.Request, unsafe.Pointer) {
+// site is the request's mark (MarkSite's *probes.CallSite), nil when no
+// rewritten call named it: it is then attributed from its stack.
+func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.Request, unsafe.Pointer) {
 	if req == nil || req.URL == nil || probes.Level(probes.Dial)|probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 || probes.IgnoredTransport(t) {
 		return req, nil
 	}
 	var si probes.CallSite
-	if p := clientSites.Get(table.HeaderKey(req.Header)); p != nil {
-		si = *p
+	marked := (*probes.CallSite)(site)
+	if marked != nil {
+		si = *marked
 	} else {
 		si = probes.CallerSite(2)
 	}
@@ -60,6 +69,7 @@ func StdStart(t *http.Transport, req *http.Request) (*http.Request, unsafe.Point
 		return req, nil
 	}
 	cr.body.Via = si.Via
+	cr.site = marked
 	return cr.Request(), unsafe.Pointer(cr)
 }
 

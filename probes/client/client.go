@@ -54,6 +54,9 @@ type Request struct {
 	// start: the hooks of a dial the request owns read them from another
 	// goroutine.
 	body body.State
+	// site is body's Site and Via interned (a call site's mark), nil
+	// when the request was attributed from its stack.
+	site *probes.CallSite
 	// hostHandedOff: the response body ends the request for the host
 	// state (it calls host.end), not Finish.
 	hostHandedOff bool
@@ -148,9 +151,12 @@ func (cr *Request) recycle() {
 
 func (cr *Request) reuse() {
 	spare := cr.body.Spare() // the body's sentinel, kept for the next one
+	h := cr.host
 	*cr = Request{}
 	cr.body.KeepSpare(spare)
-	requests.Put(cr)
+	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
+		requests.Put(cr)
+	}
 }
 
 // BodyReleased is body.Releaser's: the closed body will not read cr.body
@@ -194,10 +200,21 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
 		return nil
 	}
+	var host *hostState
+	if dl >= 1 || bl >= 1 {
+		host = hostFor(t, req.URL.Host)
+	}
 	var cr *Request
 	if inTransport {
-		// StdEnd is the state's last user: it can be reused (recycle).
-		cr = requests.Get().(*Request)
+		// StdEnd is the state's last user: it can be reused (recycle),
+		// first from its host's spare (one atomic swap where the pool
+		// costs a hundred instructions), else from the pool.
+		if host != nil {
+			cr = host.spare.Swap(nil)
+		}
+		if cr == nil {
+			cr = requests.Get().(*Request)
+		}
 		cr.pooled = true
 	} else {
 		cr = new(Request) // the call site's wrapper may keep it
@@ -212,9 +229,9 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		cr.body.Line = probes.RequestLine(req.Method, req.URL)
 	}
 	dialLikely := true
-	if dl >= 1 || bl >= 1 {
-		cr.host = hostFor(cr.t, req.URL.Host)
-		dialLikely = cr.host.begin(cr)
+	if host != nil {
+		cr.host = host
+		dialLikely = host.begin(cr)
 	}
 	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)
@@ -361,7 +378,7 @@ func (cr *Request) wrapBody(resp *http.Response, now int64, conn uint64) {
 		pool = cr.host
 	}
 	cr.ends.Store(2) // StdEnd, and the body's release (BodyReleased)
-	if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now) {
+	if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
 		cr.flight = nil // the body now ends the request
 		cr.hostHandedOff = true
 	}
@@ -409,9 +426,16 @@ func (cr *Request) lightTTFB(now int64) {
 	if probes.Level(probes.Dial) < 1 {
 		return
 	}
-	cr.mu.Lock()
-	got := cr.gotConn
-	cr.mu.Unlock()
+	var got int64
+	if cr.std {
+		// StdGotConn set it on this goroutine (net/http's getConn, in
+		// roundTrip): no other writes it.
+		got = cr.gotConn
+	} else {
+		cr.mu.Lock()
+		got = cr.gotConn
+		cr.mu.Unlock()
+	}
 	if got == 0 {
 		got = cr.start
 	}

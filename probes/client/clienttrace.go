@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/body"
@@ -63,18 +64,24 @@ func (cr *Request) traceGetConn(string) {
 	cr.mu.Unlock()
 }
 
-func (cr *Request) traceGotConn(info httptrace.GotConnInfo) { cr.gotConnAt(info, time.Time{}) }
+func (cr *Request) traceGotConn(info httptrace.GotConnInfo) { cr.gotConnAt(info, time.Time{}, nil) }
 
 // gotConnAt is GotConn; idleAt, when not zero, is when the reused
 // connection went idle (the std hook's): its idle time is taken from the
 // one clock reading that also times the hand-over and the connection's
-// turn to active.
-func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time) {
+// turn to active. entry, when not nil, is the connection's word for its
+// registry entry (the std hook's: net/http's persistConn keeps it).
+func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry *unsafe.Pointer) {
 	got := probes.Mono()
 	if info.Reused && !idleAt.IsZero() {
 		info.WasIdle, info.IdleTime = true, time.Duration(got-probes.MonoAt(idleAt))
 	}
-	ce := probes.ConnFor(info.Conn, "client")
+	var ce *probes.ConnEntry
+	if entry != nil {
+		ce = probes.ClientConnEntry(info.Conn, entry)
+	} else {
+		ce = probes.ConnFor(info.Conn, "client")
+	}
 	cr.mu.Lock()
 	if ce != nil {
 		cr.conn = ce.ID()

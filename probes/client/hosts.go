@@ -45,6 +45,11 @@ type hostState struct {
 	// of requests to the host that were in flight together.
 	lastSite atomic.Pointer[probes.CallSite]
 	lastReq  atomic.Uint64
+	// spare is a request state put back (Request.reuse) for the host's
+	// next request, nil when taken: a client talks to a host a request
+	// after another, and a swap here costs less than the pool's round
+	// trip. Concurrent requests fall back on the pool.
+	spare atomic.Pointer[Request]
 
 	mu       sync.Mutex
 	pending  []string // why connections were lost, oldest first

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/body"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
 )
@@ -23,9 +24,7 @@ import (
 // it), its id, and the response, whose body the caller reads.
 func stdRoundTrip(t *testing.T, tr *http.Transport, site string, body io.ReadCloser) (*Request, uint64, *http.Response) {
 	req, _ := http.NewRequest("GET", "http://reuse.example.test/", nil)
-	k := MarkSite(req, site)
-	sent, st := StdStart(tr, req)
-	UnmarkSite(k)
+	sent, st := StdStart(tr, req, unsafe.Pointer(probes.InternSite(site, "")))
 	cr := (*Request)(st)
 	if cr == nil {
 		t.Error("StdStart followed nothing")
@@ -58,6 +57,28 @@ func TestStdRequestReused(t *testing.T) {
 	}
 }
 
+// A reused state goes first to its host's spare, which the host's next
+// request takes, not to the pool (which may drop it); a request to a
+// host whose spare is taken (a concurrent one) takes one from the pool.
+func TestStdRequestHostSpare(t *testing.T) {
+	useStdHooks(t, "all=1")
+	tr := &http.Transport{}
+	first, _, _ := stdRoundTrip(t, tr, "spare.go:1", http.NoBody)
+	h := hostLookup(tr, "reuse.example.test")
+	if h.spare.Load() != first {
+		t.Fatal("the state did not go to its host's spare")
+	}
+	next, _, _ := stdRoundTrip(t, tr, "spare.go:2", http.NoBody)
+	if next != first || h.spare.Load() != first {
+		t.Errorf("the host's next request got %p, not its spare %p", next, first)
+	}
+	taken := h.spare.Swap(nil)
+	other, _, _ := stdRoundTrip(t, tr, "spare.go:3", http.NoBody)
+	if other == taken {
+		t.Error("a request took a spare already taken")
+	}
+}
+
 // Requests whose state must outlive them are not reused: a body the
 // probes follow (read after Close names it), a dial owner (its dial may
 // outlive it).
@@ -74,7 +95,7 @@ func TestStdRequestKept(t *testing.T) {
 	}
 
 	req, _ := http.NewRequest("GET", "http://reuse.example.test/", nil)
-	_, st := StdStart(tr, req)
+	_, st := StdStart(tr, req, nil) // no call site named it: its stack does
 	ctx := StdDialFor(context.Background(), st)
 	if ctx.Value(dialOwnerKey{}) != (*Request)(st) {
 		t.Fatal("StdDialFor named no owner")

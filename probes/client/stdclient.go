@@ -260,13 +260,14 @@ func Hooks() string {
 }
 
 // StdGotConn is the std patch's GotConn hook: as httptrace's GotConn, for
-// a request StdStart followed without a trace. state is StdStart's.
-func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time) {
+// a request StdStart followed without a trace. state is StdStart's;
+// entry, the connection's word for its registry entry.
+func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time, entry *unsafe.Pointer) {
 	cr := (*Request)(state)
 	if cr == nil || !cr.std {
 		return // traced: its trace's GotConn reports the connection
 	}
-	cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt)
+	cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt, entry)
 }
 
 // StdDialFor is the std patch's DialFor hook: a request followed with
@@ -337,19 +338,27 @@ func stdHost(t *http.Transport, scheme, addr string) *hostState {
 // h2Stream records the connection and HTTP/2 stream a response came on,
 // read from its Body before the body probe wraps it: the std patch gives
 // net/http's HTTP/2 response bodies (and x/net's) a GohttpdbgStream
-// method. Nothing else names the stream; and net/http reports an HTTP/2
+// method, which also hands over the connection's word for its registry
+// entry. Nothing else names the stream; and net/http reports an HTTP/2
 // connection to neither the std hooks nor, on a connection it dialed
 // itself, a trace's GotConn: the request is then counted on its
 // connection and host here. The first stream of a connection (1: a
 // client's streams are odd, from 1) is the request that had it dialed,
 // so "new"; later streams reuse it, as the journal records.
 func (cr *Request) h2Stream(resp *http.Response) {
-	b, ok := resp.Body.(interface{ GohttpdbgStream() (net.Conn, uint32) })
+	b, ok := resp.Body.(interface {
+		GohttpdbgStream() (net.Conn, uint32, *unsafe.Pointer)
+	})
 	if !ok {
 		return
 	}
-	c, stream := b.GohttpdbgStream()
-	ce := probes.ConnFor(c, "client")
+	c, stream, entry := b.GohttpdbgStream()
+	var ce *probes.ConnEntry
+	if entry != nil {
+		ce = probes.ClientConnEntry(c, entry) // the connection keeps it: no lookup
+	} else {
+		ce = probes.ConnFor(c, "client")
+	}
 	if ce != nil {
 		// Its turns to active tell nothing of an HTTP/2 connection's
 		// requests: its responses do (and override those turns).

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -29,8 +30,7 @@ func useStdHooks(t *testing.T, spec string) {
 // marked with site by a rewritten call site.
 func stdStart(t *testing.T, tr *http.Transport, req *http.Request, site string) (*Request, unsafe.Pointer) {
 	t.Helper()
-	defer UnmarkSite(MarkSite(req, site))
-	sent, st := StdStart(tr, req)
+	sent, st := StdStart(tr, req, unsafe.Pointer(probes.InternSite(site, "")))
 	cr := (*Request)(st)
 	if cr == nil || sent != cr.Request() {
 		t.Fatalf("%s: StdStart returned %v, %v", site, sent, st)
@@ -71,9 +71,13 @@ func TestStdClientHooks(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c1.Close()
 	defer c2.Close()
-	StdGotConn(st, c1, false, time.Time{})
+	var entry unsafe.Pointer // persistConn's word
+	StdGotConn(st, c1, false, time.Time{}, &entry)
 	if cr.connID() != probes.ConnID(c1) || cr.connID() == 0 {
 		t.Errorf("request conn id %d, connection %d", cr.connID(), probes.ConnID(c1))
+	}
+	if e := (*probes.ConnEntry)(entry); e.ID() != cr.connID() {
+		t.Errorf("the connection keeps entry %d, the request got %d", e.ID(), cr.connID())
 	}
 	resp := &http.Response{StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, Header: http.Header{},
 		ContentLength: 2, Body: io.NopCloser(strings.NewReader("ok")), Request: req}
@@ -90,7 +94,7 @@ func TestStdClientHooks(t *testing.T) {
 		t.Errorf("dial.slow phase %q", a.Str)
 	}
 	// StdGotConn for a request the probes do not follow does nothing.
-	StdGotConn(nil, c1, true, time.Now())
+	StdGotConn(nil, c1, true, time.Now(), &entry)
 }
 
 // h2Body stands for the std patch's HTTP/2 response body, which names its
@@ -99,10 +103,13 @@ type h2Body struct {
 	io.Reader
 	c      net.Conn
 	stream uint32
+	entry  *unsafe.Pointer // the ClientConn's word
 }
 
-func (b *h2Body) Close() error                        { return nil }
-func (b *h2Body) GohttpdbgStream() (net.Conn, uint32) { return b.c, b.stream }
+func (b *h2Body) Close() error { return nil }
+func (b *h2Body) GohttpdbgStream() (net.Conn, uint32, *unsafe.Pointer) {
+	return b.c, b.stream, b.entry
+}
 
 // A request to a host that answers over HTTP/2 is not left to the std
 // GotConn hook (net/http's HTTP/2 path does not call getConn), and is
@@ -116,6 +123,7 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c1.Close()
 	defer c2.Close()
+	var entry unsafe.Pointer // the ClientConn's word for its entry
 	do := func(proto int, stream uint32) (registered bool) {
 		req, _ := http.NewRequest("GET", "https://h2.example.test/", nil)
 		cr, st := stdStart(t, tr, req, "h2.go:5")
@@ -125,9 +133,9 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 		registered = cr.std
 		var body io.ReadCloser = http.NoBody
 		if proto == 2 {
-			body = &h2Body{Reader: strings.NewReader(""), c: c1, stream: stream}
+			body = &h2Body{Reader: strings.NewReader(""), c: c1, stream: stream, entry: &entry}
 		} else if registered {
-			StdGotConn(st, c1, stream != 1, time.Time{})
+			StdGotConn(st, c1, stream != 1, time.Time{}, new(unsafe.Pointer))
 		}
 		resp := &http.Response{StatusCode: 200, ProtoMajor: proto, Header: http.Header{}, Body: body, Request: req}
 		cr.Finish(resp, nil)
@@ -153,6 +161,9 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 	}
 	if n := probes.ConnFor(c1, "client").Requests(); n != 3 {
 		t.Errorf("the HTTP/2 connection counts %d requests, want 3", n)
+	}
+	if (*probes.ConnEntry)(entry) != probes.ConnFor(c1, "client") {
+		t.Error("the HTTP/2 connection does not keep its entry")
 	}
 
 	// Over HTTP/1 (a Transport whose host is not known to speak HTTP/2),
@@ -279,5 +290,48 @@ func wantOneEventOf(t *testing.T, sink *probetest.Recorder, name, site string, r
 	}
 	if e := got[0]; e.Site != site || e.Req != req {
 		t.Errorf("%s names site %q req %d, want the request of %s, req %d", name, e.Site, e.Req, site, req)
+	}
+}
+
+// A rewritten call names its request's site through the patched
+// net/http (UseSiteMarks), interned, and only while a probe is on;
+// StdStart attributes the request to it, and keeps it for the response
+// body's origin.
+func TestMarkSite(t *testing.T) {
+	marks := map[*http.Request]unsafe.Pointer{}
+	old := siteMarks
+	t.Cleanup(func() { siteMarks = old })
+	UseSiteMarks(func(r *http.Request, p unsafe.Pointer) bool {
+		if marks[r] != nil {
+			return false
+		}
+		marks[r] = p
+		return true
+	}, func(r *http.Request) { delete(marks, r) })
+
+	useStdHooks(t, "all=0")
+	req, _ := http.NewRequest("GET", "http://mark.example.test/", nil)
+	if MarkSite(req, "mark.go:1") || len(marks) != 0 {
+		t.Fatal("marked with every probe off")
+	}
+	useStdHooks(t, "all=1")
+	if !MarkSite(req, "mark.go:1") {
+		t.Fatal("not marked")
+	}
+	if p := (*probes.CallSite)(marks[req]); p != probes.InternSite("mark.go:1", "") {
+		t.Fatalf("mark %v: not the interned site", p)
+	}
+	if MarkSite(req, "other.go:2") {
+		t.Error("a marked request was marked again")
+	}
+	_, st := StdStart(&http.Transport{}, req, marks[req])
+	cr := (*Request)(st)
+	if cr == nil || cr.body.Site != "mark.go:1" || cr.site != probes.InternSite("mark.go:1", "") {
+		t.Fatalf("StdStart: %+v", cr)
+	}
+	StdEnd(st, nil, errors.New("done"))
+	UnmarkSite(req)
+	if len(marks) != 0 {
+		t.Error("UnmarkSite left the mark")
 	}
 }

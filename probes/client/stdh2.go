@@ -129,7 +129,7 @@ func (cr *Request) h2Written() bool {
 // trace's GotConn.
 func StdH2GotConn(state unsafe.Pointer, info httptrace.GotConnInfo) {
 	if cr := stdEventsOf(state); cr != nil {
-		cr.gotConnAt(info, time.Time{})
+		cr.gotConnAt(info, time.Time{}, nil)
 	}
 }
 

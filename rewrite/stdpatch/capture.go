@@ -16,12 +16,23 @@ import (
 // Without them the probes see only the requests of rewritten call sites.
 var captureHooks = []hookPoint{
 	{
+		// The call site a rewritten call names its request with
+		// (MarkSite), for ClientStart: the call and roundTrip meet on the
+		// request, whose copies (WithContext, Clone, the Client's own)
+		// keep it, with no table. Request (304 bytes in the 320 class)
+		// stays in its class (TestPatchedSizes). Added where roundTrip,
+		// which reads it, is.
+		kind: appendFields, recv: "Request", label: "Request site", group: "capture",
+		when: func(pk *pkgFiles, _ h2Names) bool { return pk.has("(Transport).roundTrip") },
+		code: tmpl("gohttpdbgSite gohttpdbgPtr; "),
+	},
+	{
 		// The original gets ClientStart's state as a parameter, which the
 		// next point stores in each transportRequest it makes.
 		kind: wrapFunc, recv: "Transport", fn: "roundTrip", params: []string{"*Request"}, results: [][]string{{"*Response", "error"}},
 		extra: "gohttpdbgState gohttpdbgPtr", needs: []string{"transportRequest{Request}"}, group: "capture",
 		code: tmpl(`if h := GohttpdbgHTTP1.ClientStart; h != nil {
-req, st := h({{.R}}, {{index .A 0}})
+req, st := h({{.R}}, {{index .A 0}}, gohttpdbgSiteOf({{index .A 0}}))
 if st != nil {
 resp, err := {{.R}}.` + origPrefix + `roundTrip(req, st)
 GohttpdbgHTTP1.ClientEnd(st, resp, err)
@@ -109,6 +120,26 @@ func (c *conn) gohttpdbgConnState(hook func(net.Conn, ConnState), nc net.Conn, s
 func init() { GohttpdbgHTTP1.ConnStateHooked = true }
 `
 
+// siteHelper is the call site's mark on a request (the "Request site"
+// field), which the probes set and roundTrip reads.
+const siteHelper = `
+// gohttpdbgMarkSite names r's call site (MarkSite) while the call sends
+// it; a request already named keeps its site (false), as when a
+// RoundTripper the program wrote sends it again from another call site.
+// r is the program's own: the accesses are atomic, so that the probes'
+// own never race, even in a program that sends one request twice at once
+// (which RoundTripper's contract forbids).
+func gohttpdbgMarkSite(r *Request, site unsafe.Pointer) bool {
+	return atomic.CompareAndSwapPointer(&r.gohttpdbgSite, nil, site)
+}
+
+func gohttpdbgUnmarkSite(r *Request) { atomic.StorePointer(&r.gohttpdbgSite, nil) }
+
+func gohttpdbgSiteOf(r *Request) unsafe.Pointer { return atomic.LoadPointer(&r.gohttpdbgSite) }
+
+func init() { GohttpdbgHTTP1.MarkSite, GohttpdbgHTTP1.UnmarkSite = gohttpdbgMarkSite, gohttpdbgUnmarkSite }
+`
+
 // captureHookFields are the fields of the HTTP/1 hook set that
 // patchCapture's code calls.
 const captureHookFields = `
@@ -117,8 +148,9 @@ const captureHookFields = `
 	// whose context carries a trace) and the probes' state for ClientEnd,
 	// GotConn and DialFor, nil when the request is not followed. The state
 	// is a pointer, not an interface: net/http keeps it in a field every
-	// request pays for, probes on or off.
-	ClientStart func(t *Transport, req *Request) (*Request, unsafe.Pointer)
+	// request pays for, probes on or off. site is what MarkSite named req
+	// with, nil if nothing did.
+	ClientStart func(t *Transport, req *Request, site unsafe.Pointer) (*Request, unsafe.Pointer)
 	// ClientEnd receives what roundTrip returned, with ClientStart's state.
 	ClientEnd func(state unsafe.Pointer, resp *Response, err error)
 	// Serve runs each server request in place of the server's handler
@@ -138,6 +170,11 @@ const captureHookFields = `
 	// ServeStart runs when srv starts serving l, in the goroutine that
 	// called Serve (or ListenAndServe, ServeTLS…).
 	ServeStart func(srv *Server, l net.Listener)
+	// MarkSite names the call site of req (a pointer of the probes') for
+	// ClientStart, until UnmarkSite; false if req was named already
+	// (its site is kept). Set by net/http, for the probes to call.
+	MarkSite   func(req *Request, site unsafe.Pointer) bool
+	UnmarkSite func(req *Request)
 	// CaptureHooked is set when this net/http calls the four above.
 	CaptureHooked bool
 `

@@ -66,12 +66,14 @@ func (w *{{.P}}responseWriter) GohttpdbgStreamID() uint32 {
 
 const clientStreamHelper = `
 // GohttpdbgStream returns the connection and the HTTP/2 stream a client
-// response came on: the probes find them on the response's Body.
-func (b {{.P}}transportResponseBody) GohttpdbgStream() (net.Conn, uint32) {
+// response came on: the probes find them on the response's Body. entry
+// is the connection's word for the probes' entry of it, which its streams
+// share: set once, by the first.
+func (b {{.P}}transportResponseBody) GohttpdbgStream() (c net.Conn, stream uint32, entry *{{.P}}gohttpdbgPtr) {
 	if b.cs == nil || b.cs.cc == nil {
-		return nil, 0
+		return nil, 0, nil
 	}
-	return b.cs.cc.tconn, b.cs.ID
+	return b.cs.cc.tconn, b.cs.ID, &b.cs.cc.gohttpdbgEntry
 }
 `
 
@@ -235,6 +237,14 @@ var h2Hooks = hookSet{
 			kind: declsOnly, label: "{{.P}}transportResponseBody", when: clientOwn,
 			needs: []string{"{{.P}}transportResponseBody{cs}", "{{.P}}clientStream{ID,cc}", "{{.P}}ClientConn{tconn}"},
 			lost:  "client exchanges carry no HTTP/2 connection or stream id",
+		},
+		{
+			// The probes' entry of the connection (GohttpdbgStream's), set
+			// by its first response: the next ones find it here, not by
+			// looking the net.Conn up. Per connection, not per stream.
+			kind: appendFields, recv: "{{.P}}ClientConn", label: "{{.P}}ClientConn entry", group: "{{.P}}transportResponseBody", when: clientOwn,
+			lost: "client exchanges carry no HTTP/2 connection or stream id",
+			code: tmpl("gohttpdbgEntry {{.P}}gohttpdbgPtr; "),
 		},
 		{
 			// The probes' state of a client response body (GohttpdbgSetState):

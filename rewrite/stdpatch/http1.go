@@ -54,12 +54,20 @@ var http1Hooks = hookSet{
 			code: tmpl("gohttpdbgState gohttpdbgPtr; "),
 		},
 		{
+			// The probes' entry of the connection (GotConn's), set on the
+			// connection's first request: a request on a kept-alive
+			// connection finds it here, not by looking the net.Conn up.
+			// persistConn is one per connection, not per request.
+			kind: appendFields, recv: "persistConn", label: "persistConn entry", group: "client",
+			code: tmpl("gohttpdbgEntry gohttpdbgPtr; "),
+		},
+		{
 			// The connection each HTTP/1 request got. With getConn and
 			// dialConn, the probes need no per-request trace
 			// (docs/PROBES.md, "Cost").
 			kind: wrapFunc, recv: "Transport", fn: "getConn", params: []string{"*transportRequest", "connectMethod"},
 			results: [][]string{{"*persistConn", "error"}}, needs: clientConnNeeds, group: "client",
-			code: tmpl("if h := GohttpdbgHTTP1.GetConn; h != nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState)\n}\npc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState, pc.conn, pc.isReused(), pc.idleAt)\n}\nreturn pc, err"),
+			code: tmpl("if h := GohttpdbgHTTP1.GetConn; h != nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState)\n}\npc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState, pc.conn, pc.isReused(), pc.idleAt, &pc.gohttpdbgEntry)\n}\nreturn pc, err"),
 		},
 		{
 			// A new connection's DNS, connect and TLS phases, timed with a
@@ -201,6 +209,7 @@ return n, err`),
 		{code: tmpl(writeHookedHelper), after: []string{"reqwrite", "(*Request).write trace", "(*persistConn).writeLoop trace"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
 		{code: tmpl(connStateHelper), after: []string{"connstate"}},
+		{code: tmpl(siteHelper), after: []string{"Request site"}},
 		{code: tmpl(altHelper), after: []string{"alt"}},
 		{code: tmpl(answerH1Helper), after: []string{"answer"}},
 		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read", "srvbody"}, anyOf: true},
@@ -681,8 +690,10 @@ type GohttpdbgHTTP1HookSet struct {
 	// GotConn receives the connection an HTTP/1 client request got (as
 	// httptrace's GotConn, which HTTP/2 reports by itself), with the
 	// request's state (ClientStart's, never nil): whether it was reused,
-	// and since when it had been idle (zero if it was not).
-	GotConn func(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time)
+	// and since when it had been idle (zero if it was not). entry is the
+	// connection's word for the probes' entry of it: nil until the hook
+	// stores one, which later requests on the connection get back.
+	GotConn func(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time, entry *unsafe.Pointer)
 	// Dial runs before every new client connection (HTTP/1 and HTTP/2
 	// alike) and returns the context to dial with: one that may carry an
 	// httptrace.ClientTrace for this dial, composed with the request's.

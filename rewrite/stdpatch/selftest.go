@@ -35,6 +35,10 @@ var gohttpdbgSelfTestAlt sync.Map
 
 type gohttpdbgSelfTestKey struct{}
 
+// gohttpdbgSelfTestEntry stands for the probes' entry of a connection,
+// which GotConn keeps on it.
+var gohttpdbgSelfTestEntry int
+
 func gohttpdbgSelfTestTouch(b []byte) {
 	var s uint64
 	for _, c := range b {
@@ -52,12 +56,19 @@ func init() {
 		_ = conn.RemoteAddr().String() + err.Error()
 		gohttpdbgSelfTestTouch(buffered)
 	}
-	GohttpdbgHTTP1.GotConn = func(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time) {
+	GohttpdbgHTTP1.GotConn = func(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time, entry *unsafe.Pointer) {
 		// Tests hand over fake conns (nil, or with methods that panic):
 		// the hook only looks at what it is given. The state is
 		// ClientStart's, which roundTrip stored in the transportRequest.
 		_ = len((*Request)(state).Header) + len(idleAt.String())
 		_ = conn != nil && reused
+		// The probes keep the connection's entry there, as its first
+		// request found it.
+		if *entry == nil {
+			*entry = unsafe.Pointer(&gohttpdbgSelfTestEntry)
+		} else if *entry != unsafe.Pointer(&gohttpdbgSelfTestEntry) {
+			panic("gohttpdbg selftest: a connection's entry changed")
+		}
 	}
 	GohttpdbgHTTP1.GetConn = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	GohttpdbgHTTP1.WroteRequest = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
@@ -94,7 +105,10 @@ func init() {
 	// The capture hooks follow every request as the probes do: the client
 	// request is handed back (the probes may send a copy carrying a
 	// trace), the server's handler chain runs once inside the hook.
-	GohttpdbgHTTP1.ClientStart = func(t *Transport, req *Request) (*Request, unsafe.Pointer) {
+	GohttpdbgHTTP1.ClientStart = func(t *Transport, req *Request, site unsafe.Pointer) (*Request, unsafe.Pointer) {
+		if site != nil {
+			panic("gohttpdbg selftest: a request no call site marked has a site")
+		}
 		return req, unsafe.Pointer(req)
 	}
 	GohttpdbgHTTP1.ClientEnd = func(state unsafe.Pointer, resp *Response, err error) {

@@ -129,9 +129,11 @@ func DefaultTransportUse(rt http.RoundTripper, site string) http.RoundTripper { 
 // request in the Transport, and the wrapper only names its site there.
 func clientCall(c *http.Client, req *http.Request, site string, do func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	if probes.StdCapture() {
-		k := client.MarkSite(req, site)
+		marked := client.MarkSite(req, site)
 		resp, err := do(req)
-		client.UnmarkSite(k)
+		if marked {
+			client.UnmarkSite(req)
+		}
 		return resp, err
 	}
 	cr := client.Start(c, req, site)
