@@ -182,6 +182,17 @@ const captureHookFields = `
 // findTransportRequest finds "treq := &transportRequest{...}" in
 // roundTrip and names the variable.
 func findTransportRequest(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	stmt, name := addrOfLitStmt(fd, func(t string) bool { return t == "transportRequest" })
+	if stmt == nil || name == "" {
+		return nil, nil, false
+	}
+	d.V["treq"] = name
+	return stmt, nil, true
+}
+
+// addrOfLitStmt finds in fd the statement "x := &T{…}" whose type name T
+// matches, and returns it with x's name.
+func addrOfLitStmt(fd *dst.FuncDecl, match func(typeName string) bool) (dst.Stmt, string) {
 	var name string
 	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
 		as, ok := s.(*dst.AssignStmt)
@@ -196,20 +207,16 @@ func findTransportRequest(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData
 		if !ok {
 			return false
 		}
-		if id, ok := cl.Type.(*dst.Ident); !ok || id.Name != "transportRequest" {
+		t, ok := cl.Type.(*dst.Ident)
+		if !ok || !match(t.Name) {
 			return false
 		}
-		lhs, ok := as.Lhs[0].(*dst.Ident)
-		if ok {
+		if lhs, ok := as.Lhs[0].(*dst.Ident); ok {
 			name = lhs.Name
 		}
-		return ok
+		return true
 	})
-	if stmt == nil {
-		return nil, nil, false
-	}
-	d.V["treq"] = name
-	return stmt, nil, true
+	return stmt, name
 }
 
 // findConnStateCall finds, in setState, the call "hook(nc, state)" in

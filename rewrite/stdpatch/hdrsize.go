@@ -250,22 +250,7 @@ func findMetaFrameMade(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (
 	if !recvNamedAs(fd, d, "fr") {
 		return nil, nil, false
 	}
-	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
-		as, ok := s.(*dst.AssignStmt)
-		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
-			return false
-		}
-		u, ok := as.Rhs[0].(*dst.UnaryExpr)
-		if !ok || u.Op != token.AND {
-			return false
-		}
-		lit, ok := u.X.(*dst.CompositeLit)
-		if !ok {
-			return false
-		}
-		t, ok := lit.Type.(*dst.Ident)
-		return ok && strings.HasSuffix(t.Name, "MetaHeadersFrame")
-	})
+	stmt, _ := addrOfLitStmt(fd, func(t string) bool { return strings.HasSuffix(t, "MetaHeadersFrame") })
 	return stmt, nil, stmt != nil
 }
 
