@@ -163,46 +163,37 @@ func TestStdWriterReportsAtHeaderLevel2(t *testing.T) {
 	}
 }
 
-// A request served through net/http's own writer at level 1 allocates
-// nothing in the server probe: its state is recycled.
+// A request served through net/http's own writer allocates nothing in
+// the server probe at level 1: its state is recycled. At level 2 too the
+// writer stays net/http's and the state is recycled: what a served
+// request allocates is its header.request's request line (its header has
+// no field to copy, its answer no header).
 func TestStdWriterServeAllocs(t *testing.T) {
-	probetest.Configure(t, "all=1")
-	ok := []byte("ok")
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(ok) })
-	w := newStdWriter()
-	r := httptest.NewRequest("GET", "/allocs", nil)
-	serve := func() {
-		*w = stdWriter{ResponseRecorder: w.ResponseRecorder}
-		w.Body.Reset()
-		ServeHTTP(h, "std.go:3", w, r)
-	}
-	serve()
-	if n := testing.AllocsPerRun(200, serve); n != 0 {
-		t.Errorf("%v allocations per request served, want 0", n)
-	}
-}
-
-// At level 2 too the writer stays net/http's and the state is recycled:
-// what a served request allocates is its header.request's request line
-// (its header has no field to copy, its answer no header).
-func TestStdWriterServeAllocsLevel2(t *testing.T) {
-	probetest.Configure(t, "all=2")
-	ok := []byte("ok")
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(ok) })
-	w := newStdWriter()
-	r := httptest.NewRequest("GET", "/allocs", nil)
-	serve := func() {
-		*w = stdWriter{ResponseRecorder: w.ResponseRecorder}
-		w.Body.Reset()
-		ServeHTTP(h, "std.go:4", w, r)
-	}
-	// Each journal slot makes its level-2 header buffers on first use and
-	// keeps them: the journal's slots are all used once first.
-	for i := 0; i < 2*probes.DefaultJournalSize; i++ {
-		serve()
-	}
-	if n := testing.AllocsPerRun(200, serve); n != 1 {
-		t.Errorf("%v allocations per request served at level 2, want 1 (the request line)", n)
+	for _, c := range []struct {
+		spec string
+		want float64
+	}{{"all=1", 0}, {"all=2", 1}} {
+		t.Run(c.spec, func(t *testing.T) {
+			probetest.Configure(t, c.spec)
+			ok := []byte("ok")
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(ok) })
+			w := newStdWriter()
+			r := httptest.NewRequest("GET", "/allocs", nil)
+			serve := func() {
+				*w = stdWriter{ResponseRecorder: w.ResponseRecorder}
+				w.Body.Reset()
+				ServeHTTP(h, "std.go:3", w, r)
+			}
+			// Each journal slot makes its level-2 header buffers on first
+			// use and keeps them: the journal's slots are all used once
+			// first.
+			for i := 0; i < 2*probes.DefaultJournalSize; i++ {
+				serve()
+			}
+			if n := testing.AllocsPerRun(200, serve); n != c.want {
+				t.Errorf("%v allocations per request served, want %v", n, c.want)
+			}
+		})
 	}
 }
 
