@@ -51,10 +51,11 @@ var sizeChecks = []struct {
 	// padding after id: Go 1.27's 168 stays in the 176 class, Go 1.26's
 	// 160 moves to it.
 	{"stream", 8, false, "one per HTTP/2 server stream"},
-	// The probes' slot (capture.go's ConnState): one per server connection,
-	// not per request; 144 -> 152 bytes (class 144 -> 160) on both releases,
-	// whose conn ends with a bool after a Mutex, no room for a pointer.
-	{"conn", 8, false, "one per HTTP/1 server connection"},
+	// The probes' slot (capture.go's ConnState) and the last request's
+	// header bytes (hdrsize.go): one per server connection, not per
+	// request; 144 -> 160 bytes on both releases, whose conn ends with a
+	// bool after a Mutex, no room for either.
+	{"conn", 16, false, "one per HTTP/1 server connection"},
 }
 
 // sizeClasses are the runtime's small size classes up to 1024 bytes.
