@@ -2,75 +2,103 @@ package gc
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
 
 // The gc probe polls debug.ReadGCStats (which does not stop the world)
-// every gcPoll while the gc level is above 0. Each new stop-the-world
-// pause is a gc.pause (level 2); a pause longer than the gc.delay
-// threshold is a gc.delay (level 1) naming the requests it delayed
-// (inflight.go says how they are found).
+// once per GC cycle while the gc level is above 0. Each new
+// stop-the-world pause is a gc.pause (level 2); a pause longer than the
+// gc.delay threshold is a gc.delay (level 1) naming the requests it
+// delayed (inflight.go says how they are found).
 //
-// The poll runs from a timer (time.AfterFunc, re-armed after each poll),
-// not from a goroutine of its own: a goroutine parked between polls is
-// counted, with its shallow stack, in the average from which the runtime
-// sizes every new goroutine's stack (adaptivestackstart), and in a program
-// with few goroutines it tips that start from 4 KiB to 2 KiB, where the
-// goroutines net/http starts per HTTP/2 request grow their stacks once
-// more (docs/PROBES.md, "Cost").
+// The collector itself runs the poll: a sentinel object with a finalizer
+// is dropped as soon as it is made, the cycle that finds it unreachable
+// queues its finalizer, which polls and drops the next sentinel. No timer
+// and no goroutine of the probes' own: a timer pending on a P makes the
+// scheduler read the clock on every scheduling round (each request's
+// several), and a parked goroutine pulls down the average stack depth
+// from which the runtime sizes every new goroutine's stack
+// (adaptivestackstart, docs/PROBES.md "Cost"). Finalizers run on the
+// runtime's finalizer goroutine, which every program that uses the
+// network has already (net's file descriptors have finalizers).
+//
+// A request that ends after its long pause was polled names itself then
+// (inflight.go); a timer of gcReport, armed only for that, reports it
+// without waiting for the next cycle.
 
-const gcPoll = 100 * time.Millisecond
+const gcReport = 100 * time.Millisecond
 
 var (
-	gcMu    sync.Mutex // guards gcTimer, gcGen and the poll state
-	gcTimer *time.Timer
-	gcGen   uint64 // bumped at each start and stop: an older chain's tick ends it
+	gcMu  sync.Mutex // guards gcOn, gcGen and the poll state
+	gcOn  bool       // the sentinel chain runs
+	gcGen uint64     // bumped at each start and stop: an older chain's sentinel ends it
+	// gcStats is the poll's buffer for debug.ReadGCStats.
 	gcStats debug.GCStats
 	// gcLastNum is the NumGC last seen, taken as the baseline when the
 	// probe is switched on: pauses from before that are not reported.
 	gcLastNum int64 = -1
-	// pollMu makes polls one at a time, the timer's and those of the
-	// admin socket or a test: when Poll returns, every pause a poll read
-	// before it has been recorded and its gc.delay emitted.
+	// pollMu makes polls one at a time, the collector's and those of the
+	// admin socket, the report timer or a test: when Poll returns, every
+	// pause a poll read before it has been recorded and its gc.delay
+	// emitted.
 	pollMu sync.Mutex
+	// reportArmed: a report of requests named after their pause was
+	// polled is scheduled (reportLater).
+	reportArmed atomic.Bool
 )
 
 func init() { probes.OnLevel(probes.GC, levelChanged) }
 
-// levelChanged starts the poll when the gc level rises above 0, and
-// stops it at 0.
+// levelChanged starts the sentinel chain when the gc level rises above
+// 0, and stops it at 0.
 func levelChanged() {
 	gcMu.Lock()
 	defer gcMu.Unlock()
 	on := probes.Level(probes.GC) > 0
 	switch {
-	case on && gcTimer == nil:
+	case on && !gcOn:
 		gcGen++
-		gen := gcGen
 		debug.ReadGCStats(&gcStats)
 		gcLastNum = gcStats.NumGC
-		gcTimer = time.AfterFunc(gcPoll, func() { gcTick(gen) })
-	case !on && gcTimer != nil:
+		gcOn = true
+		dropSentinel(gcGen)
+	case !on && gcOn:
 		gcGen++
-		gcTimer.Stop()
-		gcTimer = nil
+		gcOn = false
 	}
 }
 
-// gcTick polls and re-arms the timer, unless the probe was switched off
-// (or off and on again: a newer chain polls) since gen's chain started:
-// once a switch off took pollMu, no older tick polls.
-func gcTick(gen uint64) {
+// sentinel is the object whose collection runs a poll. It has a pointer
+// field: a pointer-free object under 16 bytes would come from the tiny
+// allocator, whose blocks are freed (and finalized) only when every
+// object in them is.
+type sentinel struct {
+	gen uint64
+	_   *byte
+}
+
+// dropSentinel makes chain gen's next sentinel, unreachable at once.
+func dropSentinel(gen uint64) {
+	runtime.SetFinalizer(&sentinel{gen: gen}, cycleSeen)
+}
+
+// cycleSeen runs after the GC cycle that found s unreachable: it polls
+// and drops the next sentinel, unless the probe was switched off (or off
+// and on again: a newer chain polls) since s's chain started: once a
+// switch off took pollMu, no older sentinel polls.
+func cycleSeen(s *sentinel) {
 	pollMu.Lock()
 	gcMu.Lock()
-	live := gcGen == gen && gcTimer != nil
+	live := gcGen == s.gen && gcOn
 	gcMu.Unlock()
 	if !live {
 		pollMu.Unlock()
@@ -80,14 +108,31 @@ func gcTick(gen uint64) {
 	pollMu.Unlock()
 	gcMu.Lock()
 	defer gcMu.Unlock()
-	if gcGen == gen && gcTimer != nil {
-		gcTimer.Reset(gcPoll)
+	if gcGen == s.gen && gcOn {
+		dropSentinel(s.gen)
+	}
+}
+
+// reportLater schedules a poll gcReport from now, unless one is: for the
+// requests that named themselves for a pause already polled, so that
+// their gc.delay does not wait for the next GC cycle.
+func reportLater() {
+	if reportArmed.CompareAndSwap(false, true) {
+		time.AfterFunc(gcReport, func() {
+			reportArmed.Store(false)
+			gcMu.Lock()
+			on := gcOn
+			gcMu.Unlock()
+			if on {
+				Poll()
+			}
+		})
 	}
 }
 
 // Poll reads the GC pauses that happened since the last poll and emits
-// their events now. The poller calls it every 100ms; tests and the admin
-// socket may call it to get the events at once.
+// their events now. The collector's sentinels call it once per cycle;
+// tests and the admin socket may call it to get the events at once.
 func Poll() {
 	pollMu.Lock()
 	defer pollMu.Unlock()

@@ -1,59 +1,62 @@
 package gc
 
 import (
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
 
-// The gc poller is a timer chain: switched on it is armed, switched off it
-// is stopped, and a tick of a chain that was switched off (or off and on
-// again) does not re-arm the timer: one chain at a time.
-func TestGCPollerTimerChain(t *testing.T) {
+// The gc poller is a chain of sentinels the collector finalizes: switched
+// on it runs, and each GC cycle polls (a pause of the cycle is seen
+// without a call of Poll); switched off it stops, and a sentinel of a
+// chain that was switched off (or off and on again) neither polls nor
+// drops another: one chain at a time.
+func TestGCPollerSentinelChain(t *testing.T) {
 	prev := probes.SetLevel(probes.GC, 0)
 	t.Cleanup(func() { probes.SetLevel(probes.GC, prev) })
-	armed := func() (bool, uint64) {
+	state := func() (bool, uint64, int64) {
 		gcMu.Lock()
 		defer gcMu.Unlock()
-		return gcTimer != nil, gcGen
+		return gcOn, gcGen, gcLastNum
 	}
-	if on, _ := armed(); on {
-		t.Fatal("gc level 0: the poll timer is armed")
+	if on, _, _ := state(); on {
+		t.Fatal("gc level 0: the poll chain runs")
 	}
 	probes.SetLevel(probes.GC, 1)
-	on, gen := armed()
+	on, gen, base := state()
 	if !on {
-		t.Fatal("gc level 1: no poll timer")
+		t.Fatal("gc level 1: no poll chain")
 	}
 	probes.SetLevel(probes.GC, 2) // a change above 0 keeps the same chain
-	if on2, gen2 := armed(); !on2 || gen2 != gen {
-		t.Fatalf("level 1 → 2: armed %v, generation %d → %d", on2, gen, gen2)
+	if on2, gen2, _ := state(); !on2 || gen2 != gen {
+		t.Fatalf("level 1 → 2: running %v, generation %d → %d", on2, gen, gen2)
+	}
+	// Cycles poll by themselves: the runtime's NumGC reaches the poll.
+	// (A finalizer runs on its own goroutine after the cycle: bounded
+	// wait.)
+	polled := false
+	for i := 0; i < 200 && !polled; i++ {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+		_, _, last := state()
+		polled = last > base
+	}
+	if !polled {
+		t.Fatal("GC cycles ran, and no poll saw them")
 	}
 	probes.SetLevel(probes.GC, 0)
-	if on, _ := armed(); on {
-		t.Fatal("switched off: the poll timer is still armed")
+	if on, _, _ := state(); on {
+		t.Fatal("switched off: the poll chain still runs")
 	}
-	gcTick(gen) // the old chain's last tick
-	if on, _ := armed(); on {
-		t.Fatal("a tick of a stopped chain re-armed the timer")
+	_, _, last := state()
+	cycleSeen(&sentinel{gen: gen}) // the old chain's last sentinel
+	if on, _, last2 := state(); on || last2 != last {
+		t.Fatal("a sentinel of a stopped chain polled or restarted it")
 	}
 	probes.SetLevel(probes.GC, 1)
-	_, gen3 := armed()
-	if gen3 == gen {
+	if _, gen3, _ := state(); gen3 == gen {
 		t.Fatal("switched on again with the old generation")
-	}
-	gcMu.Lock()
-	timer := gcTimer
-	gcMu.Unlock()
-	timer.Stop() // so that a re-arm shows: Stop then reports an armed timer
-	gcTick(gen)  // a stale tick must not touch the new chain's timer
-	if timer.Stop() {
-		t.Fatal("a stale tick re-armed the running chain's timer")
-	}
-	gcMu.Lock()
-	same := gcTimer == timer && gcGen == gen3
-	gcMu.Unlock()
-	if !same {
-		t.Fatal("a stale tick replaced the running chain")
 	}
 }

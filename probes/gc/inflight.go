@@ -20,13 +20,15 @@ import (
 //   - it names itself for every long pause already seen (Poll) that it
 //     overlapped while the program waited on it;
 //   - it is kept in a ring of slow finished requests, from which a long
-//     pause seen later (the poll runs every 100ms) names those it
+//     pause seen later (the poll runs after each GC cycle) names those it
 //     overlapped.
 //
 // Each pair of a request and a pause is found once, by whichever of the
 // two is seen second (both under delayMu). The requests named are
-// reported by the next poll: a request still running when its pause is
-// seen is reported when it ends, in a later gc.delay for the same pause.
+// reported by the next poll (a request that names itself for a pause
+// already polled schedules one, gcReport later): a request still running
+// when its pause is seen is reported when it ends, in a later gc.delay
+// for the same pause.
 
 // A response body nobody reads is not delayed by a pause: the program is
 // not waiting for it (a leaked body would otherwise count until the
@@ -129,16 +131,21 @@ func endSlow(f *Flight, now int64) {
 	last := f.lastRead.Load()
 	done := finishedFlight{id: f.id, site: f.site, start: f.start, end: now,
 		bodyPhase: last != 0, lastRead: last}
+	named := false
 	delayMu.Lock()
-	defer delayMu.Unlock()
 	for i := uint64(0); i < pauseKeep && i < pausesN; i++ {
 		p := &pauses[i]
 		if done.delayedDuring(p.from, p.to) {
 			p.name(done)
+			named = true
 		}
 	}
 	slow[slowN%slowKeep] = done
 	slowN++
+	delayMu.Unlock()
+	if named {
+		reportLater() // the pause was polled: no poll may come soon
+	}
 }
 
 // longPauseSeen records a long pause seen by Poll and names the slow

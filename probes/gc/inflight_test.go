@@ -81,18 +81,54 @@ func TestGCDelayNamesTheRequestsThatSpannedThePause(t *testing.T) {
 	}
 }
 
-// stopPoller stops the timer's poll for the rest of the test (the level's
-// next switch on starts it again) and waits for a poll in progress.
+// Without a call of Poll: the collector's own poll sees the pause, and a
+// request that spanned it and ends afterwards names itself, and schedules
+// the report (reportLater) that emits its gc.delay. Waits are bounded.
+func TestGCDelayReportedAfterTheCyclesPoll(t *testing.T) {
+	probetest.Configure(t, "all=0,gc=1,gc.delay=1ns")
+	probes.SetLevel(probes.GC, 0) // a chain of its own, whatever an
+	probes.SetLevel(probes.GC, 1) // earlier test stopped
+	rec := probetest.Record(t)
+
+	runtime.GC()
+	var st debug.GCStats
+	debug.ReadGCStats(&st)
+	num := st.NumGC
+	from, to := probes.MonoAt(st.PauseEnd[0].Add(-st.Pause[0])), probes.MonoAt(st.PauseEnd[0])
+	f := Start(new(Flight), 9201, "self.go:1", from-int64(time.Millisecond))
+	polled := func() bool {
+		gcMu.Lock()
+		defer gcMu.Unlock()
+		return gcLastNum >= num
+	}
+	for i := 0; i < 400 && !polled(); i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !polled() {
+		t.Fatal("the collector's poll did not see the cycle")
+	}
+	EndAt(f, to+int64(time.Millisecond))
+	for i := 0; i < 400; i++ {
+		for _, e := range rec.Named("gc.delay") {
+			if attrNum(e, "num") == num && strings.Contains(attr(e, "reqs"), "9201@self.go:1") {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("no gc.delay named the request that ended after its pause was polled")
+}
+
+// stopPoller stops the collector's polls for the rest of the test (the
+// level's next switch on starts them again) and waits for a poll in
+// progress.
 func stopPoller() {
 	pollMu.Lock() // after a poll in progress
 	defer pollMu.Unlock()
 	gcMu.Lock()
 	defer gcMu.Unlock()
 	gcGen++
-	if gcTimer != nil {
-		gcTimer.Stop()
-		gcTimer = nil
-	}
+	gcOn = false
 }
 
 // A request shorter than the threshold cannot have been delayed by a
