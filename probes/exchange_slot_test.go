@@ -56,16 +56,6 @@ func TestJournalSlotHasNoPointers(t *testing.T) {
 	}
 }
 
-// testJournal gives the test a fresh journal of n slots.
-func testJournal(t *testing.T, n int) {
-	t.Helper()
-	currentJournal()
-	old := theJournal.Load()
-	theJournal.Store(newJournal(n))
-	captureRule.Store(nil)
-	t.Cleanup(func() { theJournal.Store(old); captureRule.Store(nil) })
-}
-
 func exchangeByID(t *testing.T, id uint64) Exchange {
 	t.Helper()
 	xs, _ := Exchanges(ExchangeFilter{ID: id})
@@ -106,7 +96,7 @@ func mustURL(t *testing.T, s string) *url.URL {
 // it (a long URL, a long error), made of bytes that are not ASCII, an
 // IPv6 address with a zone, a URL's rare parts.
 func TestJournalRecordTexts(t *testing.T) {
-	testJournal(t, 8)
+	UseJournal(t, 8)
 	long := "/" + strings.Repeat("segment/", 60) + "end"
 	longQ := "q=" + strings.Repeat("v", 300)
 	longErr := errors.New("dial tcp: " + strings.Repeat("a long reason, ", 40))
@@ -154,7 +144,7 @@ func TestJournalRecordTexts(t *testing.T) {
 // unknown connection's local address is the context's, rendered when
 // read.
 func TestJournalServerRecordTexts(t *testing.T) {
-	testJournal(t, 4)
+	UseJournal(t, 4)
 	for _, target := range []string{"/s?a=1", "/" + strings.Repeat("ü", 200), "*"} {
 		u, err := url.ParseRequestURI(target)
 		if target == "*" {
@@ -183,7 +173,7 @@ func TestJournalServerRecordTexts(t *testing.T) {
 // A slot reused by a shorter record shows none of the longer one's text,
 // in the arena or over it.
 func TestJournalSlotReuse(t *testing.T) {
-	testJournal(t, 1)
+	UseJournal(t, 1)
 	long := mustURL(t, "http://user:pw@"+strings.Repeat("h", 90)+".test/"+strings.Repeat("p", 300)+"?q="+strings.Repeat("v", 80)+"#f")
 	req := &http.Request{Method: "DELETE", URL: long, Header: http.Header{}}
 	clientExchange(NextReqID(), strings.Repeat("s", 50), "via.go:1", req, strings.Repeat("l", 60), strings.Repeat("r", 60), errors.New(strings.Repeat("e", 400)))
@@ -222,7 +212,7 @@ func JournalTagForTest(t *testing.T) {
 // Writers and readers of a small journal at once (run with -race): every
 // record read is whole, its texts all its own exchange's.
 func TestJournalConcurrent(t *testing.T) {
-	testJournal(t, 16)
+	UseJournal(t, 16)
 	const writers, per = 4, 300
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -289,7 +279,7 @@ func TestJournalConcurrent(t *testing.T) {
 
 // The journal's client and server work allocates nothing.
 func TestJournalAllocs(t *testing.T) {
-	testJournal(t, 64)
+	UseJournal(t, 64)
 	u := mustURL(t, "http://127.0.0.1:8080/x?y=1")
 	req := &http.Request{Method: "GET", URL: u, Header: http.Header{}, Host: u.Host}
 	site := "a.go:1"

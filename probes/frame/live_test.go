@@ -26,14 +26,7 @@ func flowOf(id uint64) (FlowInfo, bool) {
 // connection ends.
 func TestFlowsShowsAStalledStream(t *testing.T) {
 	events := capture(t, 1)
-	SetStallThreshold(10 * time.Millisecond)
-	defer SetStallThreshold(time.Second)
-	nc, peer := net.Pipe()
-	defer nc.Close()
-	defer peer.Close()
-	c := NewFramer(nil)
-	Bind(c, nc, true)
-	id := probes.ConnID(nc)
+	c, id := stallingClientConn(t)
 	feed(t, c, false, func(fr *http2.Framer) error {
 		return fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 10})
 	})
@@ -109,14 +102,7 @@ func TestFlowsForgetsCollectedFramers(t *testing.T) {
 // after.
 func TestStallAfterSwitchFromLevel0(t *testing.T) {
 	events := capture(t, 0)
-	SetStallThreshold(10 * time.Millisecond)
-	defer SetStallThreshold(time.Second)
-	nc, peer := net.Pipe()
-	defer nc.Close()
-	defer peer.Close()
-	c := NewFramer(nil)
-	Bind(c, nc, true)
-	id := probes.ConnID(nc)
+	c, id := stallingClientConn(t)
 	defer Done(c)
 
 	// At level 0: the peer's SETTINGS, a request on stream 1 whose body
@@ -178,4 +164,18 @@ func TestStallAfterSwitchFromLevel0(t *testing.T) {
 		f.Streams[0].Send != 0 || f.Streams[0].SendClosed <= 0 {
 		t.Fatalf("connection: %+v", f)
 	}
+}
+
+// stallingClientConn binds a new client Framer's state to one end of a
+// pipe, with a stall threshold of 10ms for the test, and returns the state
+// and the connection's id.
+func stallingClientConn(t *testing.T) (any, uint64) {
+	t.Helper()
+	SetStallThreshold(10 * time.Millisecond)
+	t.Cleanup(func() { SetStallThreshold(time.Second) })
+	nc, peer := net.Pipe()
+	t.Cleanup(func() { nc.Close(); peer.Close() })
+	c := NewFramer(nil)
+	Bind(c, nc, true)
+	return c, probes.ConnID(nc)
 }
