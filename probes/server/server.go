@@ -376,11 +376,11 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	if hl >= 2 || bl >= 2 {
 		sr.line = probes.RequestLine(r.Method, r.URL)
 	}
-	hs := -1 // the request header's size, summed once for the journal and the header probe
-	if hl >= 1 {
+	sr.journal = probes.JournalOn()
+	hs := -1 // the request header's size, taken once for the journal and the header probe
+	if hl >= 1 || sr.journal {
 		hs = servedHeaderSize(w, r)
 	}
-	sr.journal = probes.JournalOn()
 	if sr.journal {
 		sr.capture = probes.JournalServerStart(sr.id, ce, streamID(w, r), sr.start, site, r, hs)
 	}
