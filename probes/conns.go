@@ -3,6 +3,7 @@ package probes
 import (
 	"crypto/tls"
 	"net"
+	"net/http"
 	"reflect"
 	"runtime"
 	"sort"
@@ -91,22 +92,19 @@ type ConnEntry struct {
 // idle; index 0 is no state yet.
 var connStates = [...]string{"", "new", "active", "idle", "hijacked", "closed"}
 
-func stateWord(state string, since int64) uint64 {
+// stateWord packs st (a net/http server connection state, which the
+// client's active and idle reuse) and the time since which it holds: its
+// code is its index in connStates, 0 for none (noState).
+func stateWord(st http.ConnState, since int64) uint64 {
 	var code uint64
-	switch state {
-	case "new":
-		code = 1
-	case "active":
-		code = 2
-	case "idle":
-		code = 3
-	case "hijacked":
-		code = 4
-	case "closed":
-		code = 5
+	if st >= http.StateNew && st <= http.StateClosed {
+		code = uint64(st) + 1
 	}
 	return uint64(since)<<4 | code
 }
+
+// noState is a state word's state before the first change.
+const noState http.ConnState = -1
 
 func fromStateWord(w uint64) (state string, since int64) {
 	return connStates[(w&7)%uint64(len(connStates))], int64(w >> 4)
@@ -173,7 +171,7 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 	}
 	now := Mono()
 	e := &ConnEntry{key: key, info: ConnInfo{ID: NextConnID(), Side: side}, opened: now}
-	e.state.Store(stateWord("", now))
+	e.state.Store(stateWord(noState, now))
 	e.info.Local, e.info.Remote = ConnAddrs(c)
 	e.sideSet.Store(side != "")
 	switch p := c.(type) {
@@ -359,18 +357,18 @@ func (e *ConnEntry) NoteTLS(c net.Conn) {
 // SetState records a state change and returns the previous state and
 // how long the connection was in it; countRequest counts a request
 // served on it.
-func (e *ConnEntry) SetState(state string, countRequest bool) (prev string, in time.Duration) {
-	return e.SetStateAt(state, countRequest, Mono())
+func (e *ConnEntry) SetState(st http.ConnState, countRequest bool) (prev string, in time.Duration) {
+	return e.SetStateAt(st, countRequest, Mono())
 }
 
 // SetStateAt is SetState at now (Mono), for a caller that has just read
 // the clock: a reading costs tens of nanoseconds, and a connection
 // changes state twice a request.
-func (e *ConnEntry) SetStateAt(state string, countRequest bool, now int64) (prev string, in time.Duration) {
+func (e *ConnEntry) SetStateAt(st http.ConnState, countRequest bool, now int64) (prev string, in time.Duration) {
 	if countRequest {
 		e.requests.Add(1)
 	}
-	prev, since := fromStateWord(e.state.Swap(stateWord(state, now)))
+	prev, since := fromStateWord(e.state.Swap(stateWord(st, now)))
 	return prev, time.Duration(now - since)
 }
 

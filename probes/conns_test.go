@@ -3,6 +3,7 @@ package probes
 import (
 	"crypto/tls"
 	"net"
+	"net/http"
 	"runtime"
 	"testing"
 	"time"
@@ -100,14 +101,14 @@ func TestConnStateChanges(t *testing.T) {
 	if ci := info(); ci.State != "" || ci.Requests != 0 || !ci.Since.Equal(ci.Opened) {
 		t.Errorf("new entry: %+v", ci)
 	}
-	if prev, _ := e.SetState("new", false); prev != "" {
+	if prev, _ := e.SetState(http.StateNew, false); prev != "" {
 		t.Errorf("first change: prev %q", prev)
 	}
 	before := Mono()
-	e.SetState("active", true)
-	e.SetState("idle", false)
+	e.SetState(http.StateActive, true)
+	e.SetState(http.StateIdle, false)
 	time.Sleep(time.Millisecond)
-	prev, in := e.SetState("active", true)
+	prev, in := e.SetState(http.StateActive, true)
 	if prev != "idle" || in <= 0 {
 		t.Errorf("idle → active: prev %q in %v", prev, in)
 	}
@@ -115,9 +116,9 @@ func TestConnStateChanges(t *testing.T) {
 	if ci.State != "active" || ci.Requests != 2 || ci.Since.Before(WallAt(before)) || ci.Since.After(WallAt(Mono())) {
 		t.Errorf("after two requests: %+v", ci)
 	}
-	for _, st := range []string{"hijacked", "closed", "new", "idle"} {
+	for _, st := range []http.ConnState{http.StateHijacked, http.StateClosed, http.StateNew, http.StateIdle} {
 		e.SetState(st, false)
-		if got := info().State; got != st {
+		if got := info().State; got != st.String() {
 			t.Errorf("state %q listed as %q", st, got)
 		}
 	}
@@ -131,7 +132,7 @@ func TestRequestStartFromActiveTurn(t *testing.T) {
 	c := &stateConn{}
 	e := ConnFor(c, "server")
 	defer e.Forget()
-	e.SetStateAt("active", true, 1000)
+	e.SetStateAt(http.StateActive, true, 1000)
 	if got := e.RequestStart(false); got == 1000 {
 		t.Errorf("an HTTP/2 request took the connection's turn to active")
 	}
@@ -144,7 +145,7 @@ func TestRequestStartFromActiveTurn(t *testing.T) {
 	if st, since := fromStateWord(e.state.Load()); st != "active" || since != 1000 {
 		t.Errorf("taking the turn changed the state to %q since %d", st, since)
 	}
-	e.SetStateAt("idle", false, 2000)
+	e.SetStateAt(http.StateIdle, false, 2000)
 	if got := e.RequestStart(true); got == 2000 {
 		t.Errorf("an idle connection lent its turn")
 	}

@@ -101,12 +101,12 @@ func BenchmarkJournalServer(b *testing.B) {
 // HTTP/1 server connection: its entry found, turned active, then idle.
 func BenchmarkConnStates(b *testing.B) {
 	c := &stateConn{}
-	ConnFor(c, "server").SetState("new", false)
+	ConnFor(c, "server").SetState(http.StateNew, false)
 	defer ConnFor(c, "server").Forget()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		ConnFor(c, "server").SetState("active", true)
-		ConnFor(c, "server").SetState("idle", false)
+		ConnFor(c, "server").SetState(http.StateActive, true)
+		ConnFor(c, "server").SetState(http.StateIdle, false)
 	}
 }
 

@@ -100,7 +100,7 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 		if !info.Reused {
 			ce.NoteTLS(info.Conn) // a new connection is handed over dialed and shaken
 		}
-		ce.SetStateAt("active", true, got)
+		ce.SetStateAt(http.StateActive, true, got)
 	}
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {

@@ -105,7 +105,7 @@ func connTurn(ce *probes.ConnEntry, c net.Conn, st http.ConnState, site string, 
 	// turns active after the preface and whenever its first stream opens:
 	// its requests are counted as they are served (startServe), which
 	// then replaces this count.
-	prev, in := ce.SetState(connStateName(st), st == http.StateActive)
+	prev, in := ce.SetState(st, st == http.StateActive)
 	if lvl >= 2 {
 		emitConnState(ce, st, site, prev, in)
 	}
@@ -137,21 +137,6 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 var connStateMsgs = func() (m [http.StateClosed + 1]string) {
 	for st := range m {
 		m[st] = "server connection " + http.ConnState(st).String()
-	}
-	return m
-}()
-
-// connStateName is st.String() without its map lookup.
-func connStateName(st http.ConnState) string {
-	if st >= 0 && int(st) < len(connStateNames) {
-		return connStateNames[st]
-	}
-	return st.String()
-}
-
-var connStateNames = func() (m [http.StateClosed + 1]string) {
-	for st := range m {
-		m[st] = http.ConnState(st).String()
 	}
 	return m
 }()
