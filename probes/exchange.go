@@ -442,8 +442,9 @@ func schemeCode(scheme string) uint8 {
 	return 0
 }
 
-// protoCode returns the code of protoName(major, proto, clear), 0 if it
-// has none.
+// protoCode returns the code of the protocol name a record keeps: "h2" or
+// "h2c" (clear) for HTTP/2, else proto's; 0 if it has none (the record
+// then keeps proto itself).
 func protoCode(major int, proto string, clear bool) uint8 {
 	if major == 2 {
 		if clear {
@@ -681,7 +682,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	if resp != nil {
 		s.status, s.respAt = int32(resp.StatusCode), now
 		clear := req.URL.Scheme != "https"
-		j.setNamed(s, tProto, protoCode(resp.ProtoMajor, resp.Proto, clear), protoName(resp.ProtoMajor, resp.Proto, clear))
+		j.setNamed(s, tProto, protoCode(resp.ProtoMajor, resp.Proto, clear), resp.Proto)
 		if resp.ProtoMajor == 2 && s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
 			// No connection was handed over and nothing was dialed: with the
 			// std hooks a request on a kept HTTP/2 connection never passes
@@ -733,16 +734,6 @@ func (j *journal) finishLocked(s *jslot, now int64) {
 	}
 }
 
-func protoName(major int, proto string, clear bool) string {
-	if major == 2 {
-		if clear {
-			return "h2c"
-		}
-		return "h2"
-	}
-	return proto
-}
-
 // JournalServerStart opens the record of server request id, which came
 // on connection ce (nil if the registry does not know it; HTTP/2: on
 // stream, else 0) at start (Mono) and is served at site; it reports
@@ -757,7 +748,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	s.stream = stream
 	j.setSite(s, tSite, site)
 	j.setNamed(s, tMethod, staticCode(r.Method), r.Method)
-	j.setNamed(s, tProto, protoCode(r.ProtoMajor, r.Proto, r.TLS == nil), protoName(r.ProtoMajor, r.Proto, r.TLS == nil))
+	j.setNamed(s, tProto, protoCode(r.ProtoMajor, r.Proto, r.TLS == nil), r.Proto)
 	if r.TLS != nil {
 		s.to[tScheme], s.tn[tScheme] = cHTTPS, tStatic
 	} else {
