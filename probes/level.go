@@ -21,6 +21,13 @@ var levels [NumProbes]atomic.Int32
 //	if probes.Level(probes.Frame) >= 2 { … build and Emit a frame.read … }
 func Level(p Probe) int32 { return levels[p].Load() }
 
+// ExchangeProbesOn reports whether a probe that follows a request or its
+// connection is on (dial, header, body or gc): the client's and the
+// server connection's hooks do nothing otherwise.
+func ExchangeProbesOn() bool {
+	return Level(Dial)|Level(Header)|Level(Body)|Level(GC) != 0
+}
+
 // SetLevel sets probe p to level l (clamped to 0..2) and returns the
 // previous level. It calls p's watchers (OnLevel): the gc probe starts or
 // stops its poller there.

@@ -34,7 +34,7 @@ func UseSiteMarks(mark func(*http.Request, unsafe.Pointer) bool, unmark func(*ht
 // MarkSite names the call site of req until UnmarkSite (after the
 // request was sent), when it returns true.
 func MarkSite(req *http.Request, site string) bool {
-	if req == nil || siteMarks.mark == nil || probes.Level(probes.Dial)|probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
+	if req == nil || siteMarks.mark == nil || !probes.ExchangeProbesOn() {
 		// Off: StdStart follows nothing. A probe switched on before
 		// StdStart runs attributes the request from its stack, which names
 		// the same line.
@@ -54,7 +54,7 @@ func UnmarkSite(req *http.Request) { siteMarks.unmark(req) }
 // site is the request's mark (MarkSite's *probes.CallSite), nil when no
 // rewritten call named it: it is then attributed from its stack.
 func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.Request, unsafe.Pointer) {
-	if req == nil || req.URL == nil || probes.Level(probes.Dial)|probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 || probes.IgnoredTransport(t) {
+	if req == nil || req.URL == nil || !probes.ExchangeProbesOn() || probes.IgnoredTransport(t) {
 		return req, nil
 	}
 	var si probes.CallSite

@@ -38,7 +38,7 @@ type srvConn struct {
 func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) {
 	sc := (*srvConn)(*slot)
 	if sc == nil {
-		if probes.Level(probes.Dial)|probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
+		if !probes.ExchangeProbesOn() {
 			hook(nc, st)
 			return
 		}
