@@ -38,14 +38,14 @@ var hdrSizeH1Hooks = []hookPoint{
 		kind: beforeStmt, recv: "conn", fn: "readRequest", label: "(*conn).readRequest header start", requires: "hdrsize", group: "hdrsize",
 		find: findReadRequestCall,
 		lost: "a served request's header size is summed from its header map",
-		code: tmpl("{{.V.c}}.gohttpdbgHS = {{.V.c}}.r.gohttpdbgAvail({{.V.c}}.bufr)"),
+		code: tmpl("{{.R}}.gohttpdbgHS = {{.R}}.r.gohttpdbgAvail({{.R}}.bufr)"),
 	},
 	{
 		// The request is read, before the limit goes.
 		kind: beforeStmt, recv: "conn", fn: "readRequest", label: "(*conn).readRequest header end", requires: "hdrsize", group: "hdrsize",
 		find: findInfiniteReadLimit,
 		lost: "a served request's header size is summed from its header map",
-		code: tmpl("{{.V.c}}.gohttpdbgHS -= {{.V.c}}.r.gohttpdbgAvail({{.V.c}}.bufr)"),
+		code: tmpl("{{.R}}.gohttpdbgHS -= {{.R}}.r.gohttpdbgAvail({{.R}}.bufr)"),
 	},
 }
 
@@ -114,8 +114,8 @@ const hdrSizeHookFields = `
 `
 
 // findReadRequestCall finds "req, err := readRequest(c.bufr)" (Go 1.27:
-// readRequestLimit(c.bufr, …)) in (*conn).readRequest and names the
-// receiver (c). The end point's statement must be there too: the code
+// readRequestLimit(c.bufr, …)) in (*conn).readRequest, whose receiver
+// must be named (the code uses it). The end point's statement must be there too: the code
 // inserted here needs the helper, which comes only with both.
 func findReadRequestCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
 	if _, _, ok := findInfiniteReadLimit(f, fd, sig, d); !ok {
@@ -137,17 +137,14 @@ func findReadRequestCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookDat
 }
 
 // findInfiniteReadLimit finds "c.r.setInfiniteReadLimit()" in
-// (*conn).readRequest and names the receiver (c).
-func findInfiniteReadLimit(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
-	if !recvNamed(fd, d) {
+// (*conn).readRequest, whose receiver must be named.
+func findInfiniteReadLimit(_ *srcFile, fd *dst.FuncDecl, sig signature, _ *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if sig.recvName == "" {
 		return nil, nil, false
 	}
 	stmt, _ := findStmt(fd, func(s dst.Stmt) bool { return methodCallStmt(s, "setInfiniteReadLimit", 0) != nil })
 	return stmt, nil, stmt != nil
 }
-
-// recvNamed names fd's receiver .V.c; false if it has none.
-func recvNamed(fd *dst.FuncDecl, d *hookData) bool { return recvNamedAs(fd, d, "c") }
 
 // hdrSizeH2Hooks are an HTTP/2 implementation's: the size of a HEADERS
 // block is its decoded header list as SETTINGS_MAX_HEADER_LIST_SIZE counts
@@ -171,13 +168,13 @@ var hdrSizeH2Hooks = []hookPoint{
 		// A new block.
 		kind: afterStmt, recv: "{{.P}}Framer", fn: "readMetaFrame", label: "{{.P}}Framer.readMetaFrame start", requires: "h2hdrsize", group: "h2hdrsize",
 		lost: "an HTTP/2 request's header size is summed from its header map", find: findMetaFrameMade,
-		code: tmpl("{{.V.fr}}.gohttpdbgHS = 0"),
+		code: tmpl("{{.R}}.gohttpdbgHS = 0"),
 	},
 	{
 		// Each field decoded within the limit, as the limit counts it.
 		kind: afterStmt, recv: "{{.P}}Framer", fn: "readMetaFrame", label: "{{.P}}Framer.readMetaFrame size", requires: "h2hdrsize", group: "h2hdrsize",
 		lost: "an HTTP/2 request's header size is summed from its header map", find: findRemainSize,
-		code: tmpl("{{.V.fr}}.gohttpdbgHS += {{.V.size}}"),
+		code: tmpl("{{.R}}.gohttpdbgHS += {{.V.size}}"),
 	},
 	{
 		// The server's request: its writer's state (pooled, zeroed when
@@ -244,10 +241,10 @@ func (w *{{.P}}responseWriter) GohttpdbgHeaderSize() int {
 }
 `
 
-// findMetaFrameMade finds, in readMetaFrame, "mh := &MetaHeadersFrame{…}"
-// and names the receiver (fr).
-func findMetaFrameMade(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
-	if !recvNamedAs(fd, d, "fr") {
+// findMetaFrameMade finds, in readMetaFrame, "mh := &MetaHeadersFrame{…}";
+// the receiver must be named.
+func findMetaFrameMade(_ *srcFile, fd *dst.FuncDecl, sig signature, _ *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if sig.recvName == "" {
 		return nil, nil, false
 	}
 	stmt, _ := addrOfLitStmt(fd, func(t string) bool { return strings.HasSuffix(t, "MetaHeadersFrame") })
@@ -257,9 +254,9 @@ func findMetaFrameMade(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (
 // findRemainSize finds, in readMetaFrame, the statement that counts a
 // decoded field against the header list's limit ("remainSize -= size";
 // "budget.remainSize -= size" in Go 1.27, "*remainSize -= size" in recent
-// x/net) and names the field's size (size) and the receiver (fr).
-func findRemainSize(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
-	if !recvNamedAs(fd, d, "fr") {
+// x/net) and names the field's size (size); the receiver must be named.
+func findRemainSize(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if sig.recvName == "" {
 		return nil, nil, false
 	}
 	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
@@ -277,13 +274,4 @@ func findRemainSize(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst
 	}
 	d.V["size"] = "size"
 	return stmt, nil, true
-}
-
-// recvNamedAs names fd's receiver .V[key]; false if it has none.
-func recvNamedAs(fd *dst.FuncDecl, d *hookData, key string) bool {
-	if fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 {
-		return false
-	}
-	d.V[key] = fd.Recv.List[0].Names[0].Name
-	return true
 }
