@@ -26,6 +26,13 @@ type srvConn struct {
 	// them, and until one is recycled (end).
 	req  *serverRequest
 	body *body.State
+	// endAt is when the handler of its latest request returned (Mono),
+	// 0 if unknown: the clock reading the request's end took, which the
+	// connection's turn to idle that follows takes as its own below level
+	// 2. The idle state then starts before net/http flushed the response,
+	// a few microseconds early; a level-2 conn_state, which reports how
+	// long the connection was active, reads the clock.
+	endAt int64
 }
 
 // StdConnState is the std patch's ConnState hook: an HTTP/1 connection
@@ -45,6 +52,8 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 		sc = newSrvConn(srv, nc)
 		*slot = unsafe.Pointer(sc)
 	}
+	now := sc.endAt // the request's end, for this turn alone
+	sc.endAt = 0
 	var comp *connComp
 	if sc.ss != nil {
 		comp = sc.ss.connState.Load()
@@ -57,7 +66,10 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 		comp.user(nc, st)
 	}
 	if lvl := probes.Level(probes.Dial); lvl >= 1 && sc.ce != nil && !sc.ignored {
-		connTurn(sc.ce, nc, st, comp.site, lvl)
+		if st != http.StateIdle || lvl >= 2 {
+			now = 0
+		}
+		connTurn(sc.ce, nc, st, comp.site, lvl, now)
 	}
 }
 
