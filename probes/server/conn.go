@@ -21,6 +21,8 @@ type srvConn struct {
 	ce *probes.ConnEntry // the registry's entry, nil for a conn without identity
 	// ignored: the connection is the runtime's own (probes.Ignored).
 	ignored bool
+	// tlsNoted: the entry has the connection's TLS details (NoteTLS).
+	tlsNoted bool
 	// req and body are the request's state and its request body's state
 	// that the connection's requests reuse: nil while a request uses
 	// them, and until one is recycled (end).
@@ -66,10 +68,23 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 		comp.user(nc, st)
 	}
 	if lvl := probes.Level(probes.Dial); lvl >= 1 && sc.ce != nil && !sc.ignored {
-		if st != http.StateIdle || lvl >= 2 {
-			now = 0
+		// A request's two turns below level 2 are connTurn's, written out:
+		// they come twice a request, and have no event to emit.
+		switch {
+		case lvl >= 2 || st != http.StateActive && st != http.StateIdle:
+			connTurn(sc.ce, nc, st, comp.site, lvl, 0)
+		case st == http.StateActive:
+			if !sc.tlsNoted {
+				sc.ce.NoteTLS(nc) // after the handshake: see connTurn
+				sc.tlsNoted = true
+			}
+			sc.ce.TurnAt(st, true, probes.Mono())
+		default:
+			if now == 0 {
+				now = probes.Mono()
+			}
+			sc.ce.TurnAt(st, false, now)
 		}
-		connTurn(sc.ce, nc, st, comp.site, lvl, now)
 	}
 }
 

@@ -333,7 +333,7 @@ func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.Re
 // lock and no runtime map: net/http's HTTP/2 server starts each handler
 // on a fresh goroutine whose small stack a map insertion would grow, on
 // every request.
-var following table.KeyTable[serverRequest]
+var following table.OwnedTable[serverRequest]
 
 // unfollow stops following sr: an inner wrapper's write of regSite is
 // done by then, and none comes after.

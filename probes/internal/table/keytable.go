@@ -113,15 +113,14 @@ func (t *KeyTable[T]) Remove(k uintptr) {
 }
 
 // Claim takes k's value out of its slot for the caller alone, who must
-// hand it back with Release(i, v): meanwhile Get returns nil, Claim gets
-// nil and Take waits. It lets a goroutine other than the value's owner
-// write to the value without racing with the owner's Take and what the
-// owner does after it (reuse the value for another key). v is nil when k
-// is absent or claimed; found reports that k was present, claimed or not,
-// which saves the caller a look-up (Has) before its claim.
-func (t *KeyTable[T]) Claim(k uintptr) (v *T, i int, found bool) {
+// hand it back with Release(i, v): meanwhile Get returns nil, Claim fails
+// and Take waits. It lets a goroutine other than the value's owner write
+// to the value without racing with the owner's Take and what the owner
+// does after it (reuse the value for another key). nil when k is absent
+// or claimed.
+func (t *KeyTable[T]) Claim(k uintptr) (v *T, i int) {
 	if k == 0 {
-		return nil, 0, false
+		return nil, 0
 	}
 	h := keyTableHome(k)
 	for j := 0; j < keyTableProbe; j++ {
@@ -134,35 +133,15 @@ func (t *KeyTable[T]) Claim(k uintptr) (v *T, i int, found bool) {
 			// The slot went to another key between the two loads: its
 			// value is not k's.
 			t.slots[i].val.Store(v)
-			return nil, 0, true
+			return nil, 0
 		}
-		return v, i, true
+		return v, i
 	}
-	return nil, 0, false
+	return nil, 0
 }
 
 // Release hands back the value Claim took from slot i.
 func (t *KeyTable[T]) Release(i int, v *T) { t.slots[i].val.Store(v) }
-
-// Add stores v under k, which the caller knows is absent (a request met
-// for the first time), and returns its slot for TakeAt; -1 when k is 0
-// or no slot is free. Unlike Put, it does not look for k first: a
-// request's first mark costs one atomic swap where Put's cost a scan of
-// the key's slots as well.
-func (t *KeyTable[T]) Add(k uintptr, v *T) int {
-	if k == 0 {
-		return -1
-	}
-	h := keyTableHome(k)
-	for j := 0; j < keyTableProbe; j++ {
-		i := (h + j) & keyTableMask
-		if t.slots[i].key.Load() == 0 && t.slots[i].key.CompareAndSwap(0, k) {
-			t.slots[i].val.Store(v)
-			return i
-		}
-	}
-	return -1
-}
 
 // Take removes k, whose value is v, as Remove does, but waits while the
 // value is claimed (Claim): once Take returns, no other goroutine can
@@ -177,28 +156,18 @@ func (t *KeyTable[T]) Take(k uintptr, v *T) {
 		if t.slots[i].key.Load() != k {
 			continue
 		}
-		t.takeAt(i, k, v)
-		return
-	}
-}
-
-// TakeAt is Take for v stored under k in slot i (Add's): it finds the
-// slot without a scan.
-func (t *KeyTable[T]) TakeAt(i int, k uintptr, v *T) {
-	if i < 0 || k == 0 || v == nil || t.slots[i&keyTableMask].key.Load() != k {
-		return
-	}
-	t.takeAt(i&keyTableMask, k, v)
-}
-
-func (t *KeyTable[T]) takeAt(i int, k uintptr, v *T) {
-	// A claim lasts a few instructions, but its goroutine may be
-	// descheduled in it: yield rather than spin.
-	for !t.slots[i].val.CompareAndSwap(v, nil) {
-		if t.slots[i].val.Load() != nil {
-			return // another value: v is not in the table
+		// A claim lasts a few instructions, but its goroutine may be
+		// descheduled in it: yield rather than spin.
+		// The claim may end between the swap and the load: v is back
+		// then, and the swap is tried again.
+		for !t.slots[i].val.CompareAndSwap(v, nil) {
+			if cur := t.slots[i].val.Load(); cur == nil {
+				runtime.Gosched()
+			} else if cur != v {
+				return // another value: v is not in the table
+			}
 		}
-		runtime.Gosched()
+		t.slots[i].key.CompareAndSwap(k, 0)
+		return
 	}
-	t.slots[i].key.CompareAndSwap(k, 0)
 }
