@@ -332,7 +332,8 @@ func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.Re
 // instead would copy the request, on every request. The table has no
 // lock and no runtime map: net/http's HTTP/2 server starts each handler
 // on a fresh goroutine whose small stack a map insertion would grow, on
-// every request.
+// every request. A request's state is in it from startServe to unfollow,
+// while its follower holds it (OwnedTable's condition).
 var following table.OwnedTable[serverRequest]
 
 // unfollow stops following sr: an inner wrapper's write of regSite is
