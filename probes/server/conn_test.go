@@ -103,6 +103,7 @@ func TestStdServeConnState(t *testing.T) {
 	if !found {
 		t.Errorf("no exchange on connection %d: %+v", sc.ce.ID(), xs)
 	}
+	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed) // see TestStdServeInnerWrappers
 }
 
 // BenchmarkStdServerPath is BenchmarkServerPath through the std patch's
@@ -191,6 +192,10 @@ func TestStdServeInnerWrappers(t *testing.T) {
 			t.Errorf("%s: the request is still followed after it was served", tc.name)
 		}
 	}
+	// Closed, the entry leaves the registry: a pipe's is not forgotten
+	// when it is collected, and a later pipe at its address would inherit
+	// it.
+	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed)
 }
 
 // Below level 2 a connection's turn to idle takes the clock reading of
@@ -230,6 +235,7 @@ func TestStdIdleTurnTakesRequestEnd(t *testing.T) {
 		if spec != "all=1" && !since.After(want.Add(500*time.Microsecond)) {
 			t.Errorf("%s: idle since %v; want a reading of its own, after the request's end %v", spec, since, want)
 		}
+		StdConnState(s, &slot, s.ConnState, c1, http.StateClosed) // see TestStdServeInnerWrappers
 		c1.Close()
 		c2.Close()
 	}
