@@ -372,6 +372,16 @@ func (e *ConnEntry) SetStateAt(st http.ConnState, countRequest bool, now int64) 
 	return prev, time.Duration(now - since)
 }
 
+// TurnAt is SetStateAt for a caller that does not report the previous
+// state (the server's ConnState hook below level 2): it records the turn
+// without decoding the state it replaces.
+func (e *ConnEntry) TurnAt(st http.ConnState, countRequest bool, now int64) {
+	if countRequest {
+		e.requests.Add(1)
+	}
+	e.state.Store(stateWord(st, now))
+}
+
 // RequestStart returns the start (Mono) of a request served on e. On an
 // HTTP/1 connection (http1) that is the reading taken when the
 // connection turned active for it (SetState): net/http turns it active

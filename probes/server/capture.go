@@ -108,7 +108,7 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		// Level-2 events are emitted as the request starts, before a
 		// rewritten registration inside the chain could name the handler:
 		// look it up now. (At level 1 the registration names itself when
-		// it runs, before any diagnostic: see startServe.)
+		// it runs, before any diagnostic: see passOn.)
 		if hs := registeredSite(s.Handler, r); hs != "" {
 			site = hs
 		}

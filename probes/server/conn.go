@@ -21,11 +21,20 @@ type srvConn struct {
 	ce *probes.ConnEntry // the registry's entry, nil for a conn without identity
 	// ignored: the connection is the runtime's own (probes.Ignored).
 	ignored bool
+	// tlsNoted: the entry has the connection's TLS details (NoteTLS).
+	tlsNoted bool
 	// req and body are the request's state and its request body's state
 	// that the connection's requests reuse: nil while a request uses
 	// them, and until one is recycled (end).
 	req  *serverRequest
 	body *body.State
+	// endAt is when the handler of its latest request returned (Mono),
+	// 0 if unknown: the clock reading the request's end took, which the
+	// connection's turn to idle that follows takes as its own below level
+	// 2. The idle state then starts before net/http flushed the response,
+	// a few microseconds early; a level-2 conn_state, which reports how
+	// long the connection was active, reads the clock.
+	endAt int64
 }
 
 // StdConnState is the std patch's ConnState hook: an HTTP/1 connection
@@ -45,6 +54,8 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 		sc = newSrvConn(srv, nc)
 		*slot = unsafe.Pointer(sc)
 	}
+	now := sc.endAt // the request's end, for this turn alone
+	sc.endAt = 0
 	var comp *connComp
 	if sc.ss != nil {
 		comp = sc.ss.connState.Load()
@@ -57,7 +68,23 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 		comp.user(nc, st)
 	}
 	if lvl := probes.Level(probes.Dial); lvl >= 1 && sc.ce != nil && !sc.ignored {
-		connTurn(sc.ce, nc, st, comp.site, lvl)
+		// A request's two turns below level 2 are connTurn's, written out:
+		// they come twice a request, and have no event to emit.
+		switch {
+		case lvl >= 2 || st != http.StateActive && st != http.StateIdle:
+			connTurn(sc.ce, nc, st, comp.site, lvl, 0)
+		case st == http.StateActive:
+			if !sc.tlsNoted {
+				sc.ce.NoteTLS(nc) // after the handshake: see connTurn
+				sc.tlsNoted = true
+			}
+			sc.ce.TurnAt(st, true, probes.Mono())
+		default:
+			if now == 0 {
+				now = probes.Mono()
+			}
+			sc.ce.TurnAt(st, false, now)
+		}
 	}
 }
 

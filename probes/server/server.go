@@ -91,23 +91,29 @@ func serverConnState(c net.Conn, st http.ConnState, site string) {
 		return
 	}
 	if ce := probes.ConnFor(c, "server"); ce != nil {
-		connTurn(ce, c, st, site, lvl)
+		connTurn(ce, c, st, site, lvl, 0)
 	}
 }
 
 // connTurn notes that the server connection c, whose entry is ce, turned
-// to st, with the dial probe at lvl (at least 1).
-func connTurn(ce *probes.ConnEntry, c net.Conn, st http.ConnState, site string, lvl int32) {
+// to st, with the dial probe at lvl (at least 1), at now (Mono; 0: read
+// the clock).
+func connTurn(ce *probes.ConnEntry, c net.Conn, st http.ConnState, site string, lvl int32, now int64) {
 	if st == http.StateActive {
 		ce.NoteTLS(c) // net/http reports StateActive after the handshake
+	}
+	if now == 0 {
+		now = probes.Mono()
 	}
 	// An HTTP/1 connection turns active once per request. An HTTP/2 one
 	// turns active after the preface and whenever its first stream opens:
 	// its requests are counted as they are served (startServe), which
 	// then replaces this count.
-	prev, in := ce.SetState(st, st == http.StateActive)
 	if lvl >= 2 {
+		prev, in := ce.SetStateAt(st, st == http.StateActive, now)
 		emitConnState(ce, st, site, prev, in)
+	} else {
+		ce.TurnAt(st, st == http.StateActive, now)
 	}
 	if st == http.StateClosed || st == http.StateHijacked {
 		ce.Forget()
@@ -174,8 +180,10 @@ type serverRequest struct {
 	body    *body.State
 	stdBody body.StdRequestBody
 
-	key      uintptr // the request's mark in following
-	followed bool    // it is in following (until unfollow)
+	key uintptr // the request's mark in following
+	// slot is its slot in following plus one (until unfollow); 0: it is
+	// not in following.
+	slot int
 	// regSite is the handler's registration, set by an inner wrapper, which
 	// may run on another goroutine (TimeoutHandler's): it writes under a
 	// claim on following, and the request reads it after unfollow.
@@ -277,22 +285,39 @@ var stdBodies = sync.Pool{New: func() any { return new(body.State) }}
 // on a fresh goroutine with a small stack, which a deeper wrapper would
 // make grow on every request.
 func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
-	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
+	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 || passOn(site, r) {
 		h.ServeHTTP(w, r)
 		return
 	}
 	serve(h, site, nil, nil, w, r)
 }
 
-// serve is ServeHTTP with the probes on; srv is the server serving r
-// when the caller knows it (StdServe: the request is the outermost one),
-// else nil; sc the state of its HTTP/1 connection when StdServe has it.
+// passOn reports whether an outer wrapper already follows r, which the
+// inner wrapper at site then passes through: the registration's site
+// names the handler better than the server's (the outer follower's)
+// does. The inner handler may run on a goroutine of its own and outlive
+// the outer one (TimeoutHandler's): hence the claim, which the outer's
+// unfollow waits for, and after which it recycles its state. It runs
+// before serve, whose frame and deferred end an inner wrapper (most
+// requests pass one: a rewritten mux registration) does not need.
+func passOn(site string, r *http.Request) bool {
+	k := table.HeaderKey(r.Header)
+	if site == "" {
+		return following.Has(k)
+	}
+	outer, i, found := following.Claim(k)
+	if outer != nil {
+		outer.regSite = site
+		following.Release(i, outer)
+	}
+	return found
+}
+
+// serve is ServeHTTP with the probes on, for the outermost wrapper of r;
+// srv is the server serving r when the caller knows it (StdServe), else
+// nil; sc the state of its HTTP/1 connection when StdServe has it.
 func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.ResponseWriter, r *http.Request) {
 	sr := startServe(site, srv, sc, w, r)
-	if sr == nil {
-		h.ServeHTTP(w, r)
-		return
-	}
 	defer sr.end()
 	if sr.span != nil {
 		r = sr.span.HandlerRequest() // its context carries the span
@@ -307,39 +332,26 @@ func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.Re
 // instead would copy the request, on every request. The table has no
 // lock and no runtime map: net/http's HTTP/2 server starts each handler
 // on a fresh goroutine whose small stack a map insertion would grow, on
-// every request.
-var following table.KeyTable[serverRequest]
+// every request. A request's state is in it from startServe to unfollow,
+// while its follower holds it (OwnedTable's condition).
+var following table.OwnedTable[serverRequest]
 
 // unfollow stops following sr: an inner wrapper's write of regSite is
 // done by then, and none comes after.
 func (sr *serverRequest) unfollow() {
-	if sr.followed {
-		following.Take(sr.key, sr)
-		sr.followed = false
+	if sr.slot != 0 {
+		following.TakeAt(sr.slot-1, sr.key, sr)
+		sr.slot = 0
 	}
 }
 
-// startServe starts following r, or returns nil when an outer wrapper
-// already does. A request StdServe hands over (srv set) has none: net/http
-// calls the server's handler chain with each request it reads.
+// startServe starts following r, which no outer wrapper does (passOn):
+// a request StdServe hands over (srv set) has none, net/http calls the
+// server's handler chain with each request it reads.
 //
 //go:noinline
 func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWriter, r *http.Request) *serverRequest {
 	k := table.HeaderKey(r.Header)
-	if srv == nil && following.Has(k) {
-		// An inner wrapper: the registration's site names the handler
-		// better than the server's (the outer follower's) does. The inner
-		// handler may run on a goroutine of its own and outlive the outer
-		// one (TimeoutHandler's): hence the claim, which the outer's
-		// unfollow waits for, and after which it recycles its state.
-		if site != "" {
-			if outer, i := following.Claim(k); outer != nil {
-				outer.regSite = site
-				following.Release(i, outer)
-			}
-		}
-		return nil
-	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
 	var ce *probes.ConnEntry
 	var sr *serverRequest // zero (see end)
@@ -357,7 +369,10 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	if r.ProtoMajor == 2 && ce != nil {
 		ce.CountRequest() // see serverConnState
 	}
-	sr.followed = following.Put(k, sr)
+	// The request is new to following: ServeHTTP found it absent (passOn)
+	// just before, and StdServe's requests are net/http's, each with a
+	// Header of its own.
+	sr.slot = following.Add(k, sr) + 1
 	if hl >= 2 || bl >= 2 {
 		sr.line = probes.RequestLine(r.Method, r.URL)
 	}
@@ -373,9 +388,11 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 		sr.requestHeaders(hs, srv)
 	}
 	spans := probes.SpansOn()
-	if bl >= 1 {
+	// ContentLength 0: a body that cannot hold a byte, which neither
+	// WatchRequest nor WrapRequest watches (most requests: a GET's).
+	if bl >= 1 && r.ContentLength != 0 {
 		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
-		if !sr.capture && !spans && r.ContentLength != 0 {
+		if !sr.capture && !spans {
 			// net/http's own body reports to the request's state: nothing
 			// to allocate, and the state is recycled with the request. A
 			// capture rule (the body's bytes) and a span (its wrapper of
@@ -496,6 +513,9 @@ func (sr *serverRequest) end() {
 	var now int64
 	if sr.inFlight || sr.journal || sr.rw != nil && !sr.rw.wrote {
 		now = probes.Mono()
+	}
+	if sr.home != nil {
+		sr.home.endAt = now // for the connection's turn to idle
 	}
 	if sr.rw != nil {
 		sr.rw.implicit(now)

@@ -158,11 +158,14 @@ func (t *KeyTable[T]) Take(k uintptr, v *T) {
 		}
 		// A claim lasts a few instructions, but its goroutine may be
 		// descheduled in it: yield rather than spin.
+		// The claim may end between the swap and the load: v is back
+		// then, and the swap is tried again.
 		for !t.slots[i].val.CompareAndSwap(v, nil) {
-			if t.slots[i].val.Load() != nil {
+			if cur := t.slots[i].val.Load(); cur == nil {
+				runtime.Gosched()
+			} else if cur != v {
 				return // another value: v is not in the table
 			}
-			runtime.Gosched()
 		}
 		t.slots[i].key.CompareAndSwap(k, 0)
 		return
