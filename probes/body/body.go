@@ -194,17 +194,14 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// read accounts for a read of the body that returned p and err.
+// read accounts for a read of the body that returned p and err. It runs
+// on every Read of every body followed, and a JSON decoder or io.Copy
+// reads a body in several: a server's request body (no owner, no gc
+// flight) reads no clock, and EOF is compared once (an interface
+// comparison is a runtime call).
 func (st *State) read(p []byte, err error) {
 	if st.userClosed.Load() && st.racWarned.CompareAndSwap(false, true) && probes.Level(probes.Body) >= 1 {
 		st.emitReadAfterClose()
-	}
-	var now int64 // one clock read serves the gc probe and the pool
-	if st.flight != nil || err == io.EOF {
-		now = probes.Mono()
-	}
-	if st.flight != nil {
-		st.flight.ReadEnd(now)
 	}
 	if len(p) > 0 {
 		st.bytes.Add(int64(len(p)))
@@ -212,7 +209,23 @@ func (st *State) read(p []byte, err error) {
 			probes.JournalBody(st.Req, !st.server, p)
 		}
 	}
-	if err == io.EOF && st.eof.CompareAndSwap(false, true) {
+	eof := err == io.EOF
+	if st.owner == nil && st.flight == nil {
+		// Nobody to tell of the end, nor of the time (a server's request
+		// body): EOF is all there is to note.
+		if eof && !st.eof.Load() {
+			st.eof.Store(true)
+		}
+		return
+	}
+	var now int64 // one clock read serves the gc probe and the pool
+	if st.flight != nil || eof {
+		now = probes.Mono()
+	}
+	if st.flight != nil {
+		st.flight.ReadEnd(now)
+	}
+	if eof && st.eof.CompareAndSwap(false, true) {
 		st.done(now)
 		if st.owner != nil && st.http1 {
 			// net/http returns the connection to the idle pool at EOF.
@@ -541,10 +554,11 @@ func wrap(resp *http.Response, st *State) {
 
 // WrapRequest wraps r.Body, a server request's, and returns the body's
 // state, nil when there was no body to watch; o names the request, capture
-// says that a capture rule keeps the body. The state and the wrapper are
+// says that a capture rule keeps the body, start is the request's start
+// (mono), the body's opening: the request read the clock already. The state and the wrapper are
 // one allocation, made only for a request with a body: the handler may
 // keep r.Body, and read it, after it returned, so neither is ever reused.
-func WrapRequest(r *http.Request, o *Origin, capture bool) *State {
+func WrapRequest(r *http.Request, o *Origin, capture bool, start int64) *State {
 	rc := r.Body
 	// ContentLength 0: a body that cannot hold a byte. HTTP/1 gives such
 	// a request NoBody; HTTP/2 gives every request a body, also a GET
@@ -556,7 +570,7 @@ func WrapRequest(r *http.Request, o *Origin, capture bool) *State {
 	wb := new(wrappedRequestBody)
 	st := &wb.st
 	st.Origin, st.id, st.server = *o, bodyIDs.Add(1), true
-	st.Method, st.URL, st.opened, st.length, st.http1 = r.Method, r.URL, probes.Mono(), r.ContentLength, r.ProtoMajor == 1
+	st.Method, st.URL, st.opened, st.length, st.http1 = r.Method, r.URL, start, r.ContentLength, r.ProtoMajor == 1
 	st.capture = capture
 	st.register()
 	wb.tb = trackedBody{rc: rc, st: st}
@@ -583,8 +597,9 @@ type StdRequestBody interface {
 // body, with st, the state the request keeps for it: no wrapper, no
 // allocation. It returns the body, for Unwatch when the handler returned,
 // or nil when r.Body is not one the std patch follows or there is no body
-// to watch (see WrapRequest); o names the request.
-func WatchRequest(r *http.Request, st *State, o *Origin) StdRequestBody {
+// to watch (see WrapRequest); o names the request, start is its start
+// (WrapRequest).
+func WatchRequest(r *http.Request, st *State, o *Origin, start int64) StdRequestBody {
 	if r.Body == nil || r.ContentLength == 0 {
 		return nil
 	}
@@ -593,7 +608,7 @@ func WatchRequest(r *http.Request, st *State, o *Origin) StdRequestBody {
 		return nil
 	}
 	st.Origin, st.id, st.server = *o, bodyIDs.Add(1), true
-	st.Method, st.URL, st.opened, st.length, st.http1 = r.Method, r.URL, probes.Mono(), r.ContentLength, r.ProtoMajor == 1
+	st.Method, st.URL, st.opened, st.length, st.http1 = r.Method, r.URL, start, r.ContentLength, r.ProtoMajor == 1
 	if !sb.GohttpdbgWatchBody(unsafe.Pointer(st)) {
 		*st = State{}
 		return nil

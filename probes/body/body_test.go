@@ -176,7 +176,7 @@ func TestRequestBodyUnread(t *testing.T) {
 			probetest.Configure(t, "all=1")
 			r, _ := http.NewRequest("POST", "http://body.test/in", strings.NewReader("hello"))
 			r.ContentLength = tc.length
-			st := WrapRequest(r, &Origin{Site: "handler.go:3", Req: 9104}, false)
+			st := WrapRequest(r, &Origin{Site: "handler.go:3", Req: 9104}, false, probes.Mono())
 			if st == nil {
 				t.Fatal("a request body was not wrapped")
 			}
@@ -199,6 +199,57 @@ func TestRequestBodyUnread(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRequestBodyReadToEOF: a server request body read to its end, in
+// several Reads as a JSON decoder makes them, is counted and marked at
+// EOF without an owner or a gc flight to tell; it is listed from its
+// request's start, and done once its handler returns.
+func TestRequestBodyReadToEOF(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	const body = `{"user":"u-4711","items":["alpha","beta"]}`
+	r, _ := http.NewRequest("POST", "http://body.test/api", strings.NewReader(body))
+	start := probes.Mono() - int64(time.Second)
+	st := WrapRequest(r, &Origin{Site: "handler.go:7", Req: 9105}, false, start)
+	if st == nil {
+		t.Fatal("a request body was not wrapped")
+	}
+	var listed Info
+	for _, b := range Open() {
+		if b.Req == 9105 {
+			listed = b
+		}
+	}
+	if listed.Req == 0 {
+		t.Fatal("an open request body is not in the inventory")
+	}
+	if want := probes.WallAt(start); !listed.Opened.Equal(want) || listed.Age < time.Second {
+		t.Errorf("listed opened %v, age %v; want %v (its request's start), at least 1s", listed.Opened, listed.Age, want)
+	}
+	p := make([]byte, 8)
+	var n int64
+	for i := 0; i < 100; i++ {
+		k, err := r.Body.Read(p)
+		n += int64(k)
+		if st.EOF() != (err == io.EOF) {
+			t.Fatalf("after a Read returning %v, EOF() = %v", err, st.EOF())
+		}
+		if err != nil {
+			break
+		}
+	}
+	if n != int64(len(body)) || st.Bytes() != n {
+		t.Fatalf("read %d bytes, state counts %d; want %d", n, st.Bytes(), len(body))
+	}
+	if _, err := r.Body.Read(p); err != io.EOF || !st.EOF() {
+		t.Fatalf("a Read after EOF returned %v, EOF() = %v", err, st.EOF())
+	}
+	if got, unread := st.Finish(); got != n || unread {
+		t.Errorf("Finish = %d, %v; want %d, false", got, unread, n)
+	}
+	if inventory(9105) {
+		t.Error("a finished request body is still in the inventory")
 	}
 }
 

@@ -399,14 +399,14 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 			// the writer) take the wrapper. (Without a body, WatchRequest
 			// has nothing to watch.)
 			st := sr.home.takeBody()
-			if sr.stdBody = body.WatchRequest(r, st, &o); sr.stdBody != nil {
+			if sr.stdBody = body.WatchRequest(r, st, &o, sr.start); sr.stdBody != nil {
 				sr.body = st
 			} else {
 				sr.home.putBody(st)
 			}
 		}
 		if sr.body == nil {
-			sr.body = body.WrapRequest(r, &o, sr.capture)
+			sr.body = body.WrapRequest(r, &o, sr.capture, sr.start)
 		}
 	}
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start) != nil
