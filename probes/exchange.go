@@ -168,6 +168,10 @@ const (
 	fForceQuery
 	fUser
 	fPasswordSet
+	// fRequestURI: tPath holds a server request's target as received
+	// (RequestURI, origin form), parsed when read; the other URL fields
+	// are empty.
+	fRequestURI
 )
 
 // jside is what a slot keeps of its exchanges that holds pointers; the
@@ -361,6 +365,16 @@ func (j *journal) setURLRare(s *jslot, u *url.URL) {
 
 // url returns the record's URL; s.mu is held.
 func (j *journal) url(s *jslot) url.URL {
+	if s.urlFlags&fRequestURI != 0 {
+		// net/http parsed the same text into the request's URL, without
+		// error: a handler may since have rewritten that URL.
+		u, err := url.ParseRequestURI(j.text(s, tPath))
+		if err != nil {
+			u = &url.URL{Path: j.text(s, tPath)}
+		}
+		u.Scheme, u.Host = j.text(s, tScheme), j.text(s, tHost)
+		return *u
+	}
 	u := url.URL{Scheme: j.text(s, tScheme), Opaque: j.text(s, tOpaque), Host: j.text(s, tHost),
 		Path: j.text(s, tPath), RawPath: j.text(s, tRawPath), OmitHost: s.urlFlags&fOmitHost != 0,
 		ForceQuery: s.urlFlags&fForceQuery != 0, RawQuery: j.text(s, tRawQuery),
@@ -559,19 +573,24 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
 	}
-	s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + len(req.URL.EscapedPath()) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
+	// Without the escaped path's length, which export adds from the
+	// record's path: escaping it costs a walk of its bytes.
+	s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
 	if Level(Header) >= 2 {
 		d := j.side(s)
 		d.reqHdr = appendFields(d.reqHdr, req.Header)
 	}
-	if c := captureFor(false, req.Method, req.URL.Host, req.URL.Path); c != nil {
-		d := j.side(s)
-		d.cap = c
-		c.reqType = req.Header.Get("Content-Type")
-		if len(d.reqHdr) == 0 {
-			d.reqHdr = appendFields(d.reqHdr, req.Header)
+	// The usual case, no rule, is one load and no call.
+	if captureRule.Load() != nil {
+		if c := captureFor(false, req.Method, req.URL.Host, req.URL.Path); c != nil {
+			d := j.side(s)
+			d.cap = c
+			c.reqType = req.Header.Get("Content-Type")
+			if len(d.reqHdr) == 0 {
+				d.reqHdr = appendFields(d.reqHdr, req.Header)
+			}
+			capture = req.Body != nil && req.Body != http.NoBody
 		}
-		capture = req.Body != nil && req.Body != http.NoBody
 	}
 	s.mu.Unlock()
 	return capture
@@ -746,7 +765,8 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	}
 	s := j.claim(id, true, start)
 	s.stream = stream
-	j.setSite(s, tSite, site)
+	// The site is the handler's, which JournalServerEnd sets: nothing
+	// reads the record before.
 	j.setNamed(s, tMethod, staticCode(r.Method), r.Method)
 	j.setNamed(s, tProto, protoCode(r.ProtoMajor, r.Proto, r.TLS == nil), r.Proto)
 	if r.TLS != nil {
@@ -757,7 +777,16 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	if !s.put(tHost, r.Host) {
 		j.setTextRare(s, tHost, r.Host)
 	}
-	j.setURL(s, r.URL)
+	if u := r.RequestURI; len(u) > 0 && u[0] == '/' {
+		// The target as received, one copy: the record keeps what came,
+		// whatever a handler does to r.URL, and is parsed when read.
+		if !s.put(tPath, u) {
+			j.setTextRare(s, tPath, u)
+		}
+		s.urlFlags = fRequestURI
+	} else { // "*", CONNECT's authority, a request served without a server
+		j.setURL(s, r.URL)
+	}
 	if !s.put(tRemote, r.RemoteAddr) {
 		j.setTextRare(s, tRemote, r.RemoteAddr)
 	}
@@ -781,13 +810,16 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		d := j.side(s)
 		d.reqHdr = appendFields(d.reqHdr, r.Header)
 	}
-	if c := captureFor(true, r.Method, r.Host, r.URL.Path); c != nil {
-		d := j.side(s)
-		d.cap = c
-		capture = true
-		c.reqType = r.Header.Get("Content-Type")
-		if len(d.reqHdr) == 0 {
-			d.reqHdr = appendFields(d.reqHdr, r.Header)
+	// The usual case, no rule, is one load and no call.
+	if captureRule.Load() != nil {
+		if c := captureFor(true, r.Method, r.Host, r.URL.Path); c != nil {
+			d := j.side(s)
+			d.cap = c
+			capture = true
+			c.reqType = r.Header.Get("Content-Type")
+			if len(d.reqHdr) == 0 {
+				d.reqHdr = appendFields(d.reqHdr, r.Header)
+			}
 		}
 	}
 	s.mu.Unlock()
@@ -885,6 +917,9 @@ func (j *journal) export(s *jslot) Exchange {
 		Remote: j.text(s, tRemote), Local: j.text(s, tLocal), RequestHeaderSize: int(s.reqHS), ResponseHeaderSize: int(s.respHS),
 		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
 	u := j.url(s)
+	if !s.server {
+		x.RequestHeaderSize += len(u.EscapedPath()) // see JournalClientStart
+	}
 	x.URL = RedactURL(&u)
 	// The path too may carry a secret (a webhook's token).
 	pu := url.URL{Path: u.Path, RawPath: u.RawPath}
