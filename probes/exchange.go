@@ -317,6 +317,14 @@ func (j *journal) setSite(s *jslot, f int, v string) {
 	}
 }
 
+// setSiteOnce sets the record's site to v; its fields are as claim left
+// them (nothing set the site before).
+func (j *journal) setSiteOnce(s *jslot, v string) {
+	if s.sites[0] = SiteID(v); s.sites[0] == 0 && v != "" {
+		j.setText(s, tSite, v)
+	}
+}
+
 // siteText returns the record's site (f tSite) or via (tVia).
 func (j *journal) siteText(s *jslot, f int) string {
 	if id := s.sites[f-tSite]; id != 0 {
@@ -331,7 +339,7 @@ func (j *journal) setURL(s *jslot, u *url.URL) {
 	if !s.put(tPath, u.Path) {
 		j.setTextRare(s, tPath, u.Path)
 	}
-	if !s.put(tRawQuery, u.RawQuery) {
+	if u.RawQuery != "" && !s.put(tRawQuery, u.RawQuery) { // claim left it empty
 		j.setTextRare(s, tRawQuery, u.RawQuery)
 	}
 	if u.RawPath != "" || u.OmitHost || u.ForceQuery || u.Opaque != "" || u.Fragment != "" || u.RawFragment != "" || u.User != nil {
@@ -416,9 +424,14 @@ func SetJournalSize(n int) { journalSize.Store(int64(n)) }
 // currentJournal returns the journal, made on first use; nil when its
 // size is 0.
 func currentJournal() *journal {
-	if j := theJournal.Load(); j != nil {
+	if j := theJournal.Load(); j != nil { // inlined: one load
 		return j
 	}
+	return makeJournal()
+}
+
+// makeJournal makes the journal, once; nil when its size is 0.
+func makeJournal() *journal {
 	journalOnce.Do(func() {
 		if n := journalSize.Load(); n > 0 {
 			theJournal.Store(newJournal(int(n)))
@@ -562,7 +575,7 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		return false
 	}
 	s := j.claim(id, false, start)
-	j.setSite(s, tSite, site)
+	j.setSiteOnce(s, site)
 	j.setNamed(s, tMethod, staticCode(req.Method), req.Method)
 	j.setNamed(s, tScheme, schemeCode(req.URL.Scheme), req.URL.Scheme)
 	if !s.put(tHost, req.URL.Host) {
@@ -846,7 +859,7 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 	if s == nil {
 		return
 	}
-	j.setSite(s, tSite, o.Site)
+	j.setSiteOnce(s, o.Site) // JournalServerStart does not set it
 	s.status, s.respAt = int32(o.Status), o.AnsweredAt
 	if o.ReqBytes >= 0 {
 		s.reqBS = o.ReqBytes
