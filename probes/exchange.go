@@ -564,7 +564,7 @@ func (j *journal) claim(id uint64, server bool, start int64) *jslot {
 
 // JournalOn reports whether the journal keeps exchanges (its size is
 // not 0); it makes the journal on first use.
-func JournalOn() bool { return currentJournal() != nil }
+func JournalOn() bool { return theJournal.Load() != nil || makeJournal() != nil }
 
 // JournalClientStart opens the record of client request id, sent at
 // site and started at start (Mono); it reports whether a capture rule
