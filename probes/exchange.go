@@ -485,6 +485,14 @@ func protoCode(major int, proto string, clear bool) uint8 {
 	return staticCode(proto)
 }
 
+// methodCode returns method's code: GET's at the cost of one comparison.
+func methodCode(method string) uint8 {
+	if method == "GET" {
+		return 1
+	}
+	return staticCode(method)
+}
+
 // staticCode returns s's index in staticNames, 0 if it is not there.
 func staticCode(s string) uint8 {
 	switch s {
@@ -576,7 +584,7 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	}
 	s := j.claim(id, false, start)
 	j.setSiteOnce(s, site)
-	j.setNamed(s, tMethod, staticCode(req.Method), req.Method)
+	j.setNamed(s, tMethod, methodCode(req.Method), req.Method)
 	j.setNamed(s, tScheme, schemeCode(req.URL.Scheme), req.URL.Scheme)
 	if !s.put(tHost, req.URL.Host) {
 		j.setTextRare(s, tHost, req.URL.Host)
@@ -780,7 +788,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	s.stream = stream
 	// The site is the handler's, which JournalServerEnd sets: nothing
 	// reads the record before.
-	j.setNamed(s, tMethod, staticCode(r.Method), r.Method)
+	j.setNamed(s, tMethod, methodCode(r.Method), r.Method)
 	j.setNamed(s, tProto, protoCode(r.ProtoMajor, r.Proto, r.TLS == nil), r.Proto)
 	if r.TLS != nil {
 		s.to[tScheme], s.tn[tScheme] = cHTTPS, tStatic
