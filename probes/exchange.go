@@ -168,6 +168,10 @@ const (
 	fForceQuery
 	fUser
 	fPasswordSet
+	// fRequestURI: tPath holds a server request's target as received
+	// (RequestURI, origin form), parsed when read; the other URL fields
+	// are empty.
+	fRequestURI
 )
 
 // jside is what a slot keeps of its exchanges that holds pointers; the
@@ -313,6 +317,14 @@ func (j *journal) setSite(s *jslot, f int, v string) {
 	}
 }
 
+// setSiteOnce sets the record's site to v; its fields are as claim left
+// them (nothing set the site before).
+func (j *journal) setSiteOnce(s *jslot, v string) {
+	if s.sites[0] = SiteID(v); s.sites[0] == 0 && v != "" {
+		j.setText(s, tSite, v)
+	}
+}
+
 // siteText returns the record's site (f tSite) or via (tVia).
 func (j *journal) siteText(s *jslot, f int) string {
 	if id := s.sites[f-tSite]; id != 0 {
@@ -327,7 +339,7 @@ func (j *journal) setURL(s *jslot, u *url.URL) {
 	if !s.put(tPath, u.Path) {
 		j.setTextRare(s, tPath, u.Path)
 	}
-	if !s.put(tRawQuery, u.RawQuery) {
+	if u.RawQuery != "" && !s.put(tRawQuery, u.RawQuery) { // claim left it empty
 		j.setTextRare(s, tRawQuery, u.RawQuery)
 	}
 	if u.RawPath != "" || u.OmitHost || u.ForceQuery || u.Opaque != "" || u.Fragment != "" || u.RawFragment != "" || u.User != nil {
@@ -361,6 +373,16 @@ func (j *journal) setURLRare(s *jslot, u *url.URL) {
 
 // url returns the record's URL; s.mu is held.
 func (j *journal) url(s *jslot) url.URL {
+	if s.urlFlags&fRequestURI != 0 {
+		// net/http parsed the same text into the request's URL, without
+		// error: a handler may since have rewritten that URL.
+		u, err := url.ParseRequestURI(j.text(s, tPath))
+		if err != nil {
+			u = &url.URL{Path: j.text(s, tPath)}
+		}
+		u.Scheme, u.Host = j.text(s, tScheme), j.text(s, tHost)
+		return *u
+	}
 	u := url.URL{Scheme: j.text(s, tScheme), Opaque: j.text(s, tOpaque), Host: j.text(s, tHost),
 		Path: j.text(s, tPath), RawPath: j.text(s, tRawPath), OmitHost: s.urlFlags&fOmitHost != 0,
 		ForceQuery: s.urlFlags&fForceQuery != 0, RawQuery: j.text(s, tRawQuery),
@@ -402,9 +424,14 @@ func SetJournalSize(n int) { journalSize.Store(int64(n)) }
 // currentJournal returns the journal, made on first use; nil when its
 // size is 0.
 func currentJournal() *journal {
-	if j := theJournal.Load(); j != nil {
+	if j := theJournal.Load(); j != nil { // inlined: one load
 		return j
 	}
+	return makeJournal()
+}
+
+// makeJournal makes the journal, once; nil when its size is 0.
+func makeJournal() *journal {
 	journalOnce.Do(func() {
 		if n := journalSize.Load(); n > 0 {
 			theJournal.Store(newJournal(int(n)))
@@ -456,6 +483,14 @@ func protoCode(major int, proto string, clear bool) uint8 {
 		return cHTTP11
 	}
 	return staticCode(proto)
+}
+
+// methodCode returns method's code: GET's at the cost of one comparison.
+func methodCode(method string) uint8 {
+	if method == "GET" {
+		return 1
+	}
+	return staticCode(method)
 }
 
 // staticCode returns s's index in staticNames, 0 if it is not there.
@@ -537,7 +572,7 @@ func (j *journal) claim(id uint64, server bool, start int64) *jslot {
 
 // JournalOn reports whether the journal keeps exchanges (its size is
 // not 0); it makes the journal on first use.
-func JournalOn() bool { return currentJournal() != nil }
+func JournalOn() bool { return theJournal.Load() != nil || makeJournal() != nil }
 
 // JournalClientStart opens the record of client request id, sent at
 // site and started at start (Mono); it reports whether a capture rule
@@ -548,8 +583,8 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		return false
 	}
 	s := j.claim(id, false, start)
-	j.setSite(s, tSite, site)
-	j.setNamed(s, tMethod, staticCode(req.Method), req.Method)
+	j.setSiteOnce(s, site)
+	j.setNamed(s, tMethod, methodCode(req.Method), req.Method)
 	j.setNamed(s, tScheme, schemeCode(req.URL.Scheme), req.URL.Scheme)
 	if !s.put(tHost, req.URL.Host) {
 		j.setTextRare(s, tHost, req.URL.Host)
@@ -559,19 +594,24 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
 	}
-	s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + len(req.URL.EscapedPath()) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
+	// Without the escaped path's length, which export adds from the
+	// record's path: escaping it costs a walk of its bytes.
+	s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
 	if Level(Header) >= 2 {
 		d := j.side(s)
 		d.reqHdr = appendFields(d.reqHdr, req.Header)
 	}
-	if c := captureFor(false, req.Method, req.URL.Host, req.URL.Path); c != nil {
-		d := j.side(s)
-		d.cap = c
-		c.reqType = req.Header.Get("Content-Type")
-		if len(d.reqHdr) == 0 {
-			d.reqHdr = appendFields(d.reqHdr, req.Header)
+	// The usual case, no rule, is one load and no call.
+	if captureRule.Load() != nil {
+		if c := captureFor(false, req.Method, req.URL.Host, req.URL.Path); c != nil {
+			d := j.side(s)
+			d.cap = c
+			c.reqType = req.Header.Get("Content-Type")
+			if len(d.reqHdr) == 0 {
+				d.reqHdr = appendFields(d.reqHdr, req.Header)
+			}
+			capture = req.Body != nil && req.Body != http.NoBody
 		}
-		capture = req.Body != nil && req.Body != http.NoBody
 	}
 	s.mu.Unlock()
 	return capture
@@ -746,8 +786,9 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	}
 	s := j.claim(id, true, start)
 	s.stream = stream
-	j.setSite(s, tSite, site)
-	j.setNamed(s, tMethod, staticCode(r.Method), r.Method)
+	// The site is the handler's, which JournalServerEnd sets: nothing
+	// reads the record before.
+	j.setNamed(s, tMethod, methodCode(r.Method), r.Method)
 	j.setNamed(s, tProto, protoCode(r.ProtoMajor, r.Proto, r.TLS == nil), r.Proto)
 	if r.TLS != nil {
 		s.to[tScheme], s.tn[tScheme] = cHTTPS, tStatic
@@ -757,7 +798,16 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	if !s.put(tHost, r.Host) {
 		j.setTextRare(s, tHost, r.Host)
 	}
-	j.setURL(s, r.URL)
+	if u := r.RequestURI; len(u) > 0 && u[0] == '/' {
+		// The target as received, one copy: the record keeps what came,
+		// whatever a handler does to r.URL, and is parsed when read.
+		if !s.put(tPath, u) {
+			j.setTextRare(s, tPath, u)
+		}
+		s.urlFlags = fRequestURI
+	} else { // "*", CONNECT's authority, a request served without a server
+		j.setURL(s, r.URL)
+	}
 	if !s.put(tRemote, r.RemoteAddr) {
 		j.setTextRare(s, tRemote, r.RemoteAddr)
 	}
@@ -781,13 +831,16 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		d := j.side(s)
 		d.reqHdr = appendFields(d.reqHdr, r.Header)
 	}
-	if c := captureFor(true, r.Method, r.Host, r.URL.Path); c != nil {
-		d := j.side(s)
-		d.cap = c
-		capture = true
-		c.reqType = r.Header.Get("Content-Type")
-		if len(d.reqHdr) == 0 {
-			d.reqHdr = appendFields(d.reqHdr, r.Header)
+	// The usual case, no rule, is one load and no call.
+	if captureRule.Load() != nil {
+		if c := captureFor(true, r.Method, r.Host, r.URL.Path); c != nil {
+			d := j.side(s)
+			d.cap = c
+			capture = true
+			c.reqType = r.Header.Get("Content-Type")
+			if len(d.reqHdr) == 0 {
+				d.reqHdr = appendFields(d.reqHdr, r.Header)
+			}
 		}
 	}
 	s.mu.Unlock()
@@ -814,7 +867,7 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 	if s == nil {
 		return
 	}
-	j.setSite(s, tSite, o.Site)
+	j.setSiteOnce(s, o.Site) // JournalServerStart does not set it
 	s.status, s.respAt = int32(o.Status), o.AnsweredAt
 	if o.ReqBytes >= 0 {
 		s.reqBS = o.ReqBytes
@@ -885,6 +938,9 @@ func (j *journal) export(s *jslot) Exchange {
 		Remote: j.text(s, tRemote), Local: j.text(s, tLocal), RequestHeaderSize: int(s.reqHS), ResponseHeaderSize: int(s.respHS),
 		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
 	u := j.url(s)
+	if !s.server {
+		x.RequestHeaderSize += len(u.EscapedPath()) // see JournalClientStart
+	}
 	x.URL = RedactURL(&u)
 	// The path too may carry a secret (a webhook's token).
 	pu := url.URL{Path: u.Path, RawPath: u.RawPath}

@@ -311,3 +311,50 @@ func TestSiteIDs(t *testing.T) {
 		t.Errorf("ids %d %d %d", a, b, c)
 	}
 }
+
+// A server record keeps the request's target as it was received: a
+// handler that rewrites r.URL (a router stripping a prefix in place)
+// changes nothing in it. The record is not listed while the request is
+// in flight.
+func TestJournalServerURLAsReceived(t *testing.T) {
+	UseJournal(t, 4)
+	for _, target := range []string{"/api/a%2Fb/caf%C3%A9?q=1&r=%20", "/plain", "/force?", "/" + strings.Repeat("long/", 60) + "?q=" + strings.Repeat("v", 100)} {
+		u, err := url.ParseRequestURI(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *u
+		want.Scheme, want.Host = "http", "example.test"
+		wantPath := url.URL{Path: u.Path, RawPath: u.RawPath}
+		r := &http.Request{Method: "GET", URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, RequestURI: target,
+			Header: http.Header{}, Host: "example.test", RemoteAddr: "127.0.0.1:40000"}
+		id := NextReqID()
+		JournalServerStart(id, nil, 0, Mono(), "srv.go:1", r, -1)
+		r.URL.Path, r.URL.RawPath, r.URL.RawQuery, r.URL.ForceQuery = "/rewritten", "", "x=1", false
+		if xs, _ := Exchanges(ExchangeFilter{ID: id}); len(xs) != 0 {
+			t.Fatalf("%s: listed in flight: %+v", target, xs)
+		}
+		JournalServerEnd(id, &ServerOutcome{Site: "handler.go:2", Status: 200}, Mono())
+		x := exchangeByID(t, id)
+		if x.URL != RedactURL(&want) || x.Path != RedactURL(&wantPath) || x.Site != "handler.go:2" {
+			t.Errorf("%s: url %q path %q site %q, want %q %q", target, x.URL, x.Path, x.Site, RedactURL(&want), RedactURL(&wantPath))
+		}
+	}
+}
+
+// A client record's request header size counts the path as it is sent,
+// escaped.
+func TestJournalClientHeaderSizeEscapedPath(t *testing.T) {
+	UseJournal(t, 4)
+	for _, raw := range []string{"http://example.test/a b/caf\u00e9?q=1", "http://example.test/a%2Fb", "http://example.test", "http://example.test/x"} {
+		u := mustURL(t, raw)
+		req := &http.Request{Method: "GET", URL: u, Header: http.Header{"X-A": {"1"}}, Host: u.Host}
+		id := NextReqID()
+		clientExchange(id, "c.go:1", "", req, "127.0.0.1:1", "127.0.0.1:2", nil)
+		x := exchangeByID(t, id)
+		want := HeaderSize(req.Header) + len("GET") + len(u.EscapedPath()) + 1 + len(u.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(u.Host)
+		if x.RequestHeaderSize != want {
+			t.Errorf("%s: request header size %d, want %d", raw, x.RequestHeaderSize, want)
+		}
+	}
+}
