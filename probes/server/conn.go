@@ -75,12 +75,21 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 // other; the slot is written atomically all the same, as a word of the
 // serverConn that other code of the patch may read.
 func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool {
-	sc := (*srvConn)(atomic.LoadPointer(slot))
-	if sc == nil {
-		if sc = newH2SrvConn(srv, slot, nc); sc == nil {
-			return false
-		}
+	if sc := (*srvConn)(atomic.LoadPointer(slot)); sc != nil {
+		return sc.h2Turn(nc, http.ConnState(state))
 	}
+	if !probes.ExchangeProbesOn() {
+		return false // the server calls its hook, as without the patch
+	}
+	sc := newH2SrvConn(srv, slot, nc)
+	return sc != nil && sc.h2Turn(nc, http.ConnState(state))
+}
+
+// h2Turn is StdH2ConnState for a connection whose state sc is. Out of
+// line, so that the hook stays small where the probes are off.
+//
+//go:noinline
+func (sc *srvConn) h2Turn(nc net.Conn, st http.ConnState) bool {
 	if sc.ss == nil {
 		return false
 	}
@@ -88,7 +97,6 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 	if comp == nil || comp.fn != funcPtr(sc.ss.srv.ConnState) {
 		return false
 	}
-	st := http.ConnState(state)
 	if comp.user != nil {
 		comp.user(nc, st)
 	}
@@ -99,14 +107,11 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 }
 
 // newH2SrvConn makes the state of an HTTP/2 connection of srv, nc, and
-// keeps it in slot: nil while the probes follow no exchange, or when
-// srv names no server. Out of line: once per connection.
+// keeps it in slot: nil when srv names no server. Out of line: once per
+// connection.
 //
 //go:noinline
 func newH2SrvConn(srv any, slot *unsafe.Pointer, nc net.Conn) *srvConn {
-	if !probes.ExchangeProbesOn() {
-		return nil
-	}
 	s, _ := srv.(*http.Server)
 	if g, ok := srv.(interface{ GohttpdbgServer() *http.Server }); ok {
 		s = g.GohttpdbgServer()

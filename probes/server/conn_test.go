@@ -115,6 +115,15 @@ func TestStdH2ConnStateOnce(t *testing.T) {
 	}
 }
 
+// h2Writer stands for an HTTP/2 server's writer, which the patch gives a
+// method returning its connection's slot.
+type h2Writer struct {
+	*httptest.ResponseRecorder
+	slot *unsafe.Pointer
+}
+
+func (w h2Writer) GohttpdbgConn() unsafe.Pointer { return *w.slot }
+
 // h2Config stands for Go 1.27's http2ServerConfig, which the patch gives
 // a method naming its server.
 type h2Config struct{ s *http.Server }
@@ -158,6 +167,39 @@ func TestStdServeConnState(t *testing.T) {
 	found := false
 	for _, x := range xs {
 		found = found || x.Site == "srv.go:11" && x.Conn == sc.ce.ID()
+	}
+	if !found {
+		t.Errorf("no exchange on connection %d: %+v", sc.ce.ID(), xs)
+	}
+}
+
+// The requests of an HTTP/2 connection StdServe hands over name the
+// connection from the slot StdH2ConnState keeps (no context lookup), but
+// do not share its state: its streams are served at once.
+func TestStdServeH2Conn(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	s := &http.Server{}
+	Instrument(s, "srv.go:13")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var slot unsafe.Pointer
+	StdH2ConnState(s, &slot, c1, int(http.StateActive))
+	sc := (*srvConn)(slot)
+	if sc == nil {
+		t.Fatal("no connection state in the slot")
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	r := httptest.NewRequest("GET", "/h2", nil) // its context names no connection
+	r.ProtoMajor, r.ProtoMinor, r.Proto = 2, 0, "HTTP/2.0"
+	StdServe(s, h, h2Writer{httptest.NewRecorder(), &slot}, r, nil) // as the patched server calls it
+	if sc.req != nil {
+		t.Error("an HTTP/2 request left its state to the connection")
+	}
+	xs, _ := probes.Exchanges(probes.ExchangeFilter{})
+	found := false
+	for _, x := range xs {
+		found = found || x.Site == "srv.go:13" && x.Conn == sc.ce.ID() && x.Conn != 0
 	}
 	if !found {
 		t.Errorf("no exchange on connection %d: %+v", sc.ce.ID(), xs)

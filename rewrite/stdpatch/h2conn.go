@@ -17,7 +17,7 @@ var h2ConnStateHooks = []hookPoint{
 	{
 		// Per connection, not per stream.
 		kind: appendFields, recv: "{{.P}}serverConn", label: "{{.P}}serverConn", group: "h2connfield", when: serverOwn,
-		needs: []string{"{{.P}}serverConn{hs,conn}"},
+		needs: []string{"{{.P}}serverConn{hs,conn}", "{{.P}}responseWriter{rws}", "{{.P}}responseWriterState{conn}"},
 		lost:  "each HTTP/2 server connection state change is looked up by its net.Conn",
 		code:  tmpl("gohttpdbgConn {{.P}}gohttpdbgPtr; "),
 	},
@@ -41,6 +41,17 @@ const h2ConnStateHelper = `
 func (sc *{{.P}}serverConn) gohttpdbgConnState(srv interface{}, nc net.Conn, state int) bool {
 	h := {{.H}}.ServerConnState
 	return h != nil && h(srv, &sc.gohttpdbgConn, nc, state)
+}
+
+// GohttpdbgConn returns what the probes keep on the connection w answers
+// on (ServerConnState's slot; nil before its first change of state): the
+// server probe finds the connection's entry there for each request, with
+// no lookup.
+func (w *{{.P}}responseWriter) GohttpdbgConn() unsafe.Pointer {
+	if w == nil || w.rws == nil || w.rws.conn == nil {
+		return nil
+	}
+	return atomic.LoadPointer(&w.rws.conn.gohttpdbgConn)
 }
 `
 
