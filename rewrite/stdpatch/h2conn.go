@@ -29,18 +29,21 @@ var h2ConnStateHooks = []hookPoint{
 		kind: replaceCall, recv: "{{.P}}serverConn", fn: "setConnState", label: "(*{{.P}}serverConn).setConnState ConnState",
 		group: "h2connstate", requires: "h2connfield", when: serverOwn, find: findH2ConnStateCall,
 		lost: "each HTTP/2 server connection state change is looked up by its net.Conn",
-		code: tmpl("if !{{.R}}.gohttpdbgConnState({{.V.hs}}, {{index .A 0}}, int({{index .A 1}})) { {{.V.call}} }"),
+		code: tmpl("{{.R}}.gohttpdbgConnState({{index .A 0}}, {{index .A 1}})"),
 	},
 }
 
 const h2ConnStateHelper = `
 // gohttpdbgConnState hands a state change of the connection to the
-// ServerConnState hook with srv, the server (what sc.hs holds), and the
-// connection's word for the probes. false: the hook did not call the
-// server's ConnState, the caller does.
-func (sc *{{.P}}serverConn) gohttpdbgConnState(srv interface{}, nc net.Conn, state int) bool {
-	h := {{.H}}.ServerConnState
-	return h != nil && h(srv, &sc.gohttpdbgConn, nc, state)
+// ServerConnState hook with the server (what sc.hs holds) and the
+// connection's word for the probes, and calls the server's ConnState
+// when the hook did not. One call in setConnState's place, which the
+// compiler then still inlines into its callers.
+func (sc *{{.P}}serverConn) gohttpdbgConnState(nc net.Conn, state {{.HTTP}}ConnState) {
+	if h := {{.H}}.ServerConnState; h != nil && h(sc.hs, &sc.gohttpdbgConn, nc, int(state)) {
+		return
+	}
+	sc.hs.ConnState(nc, state)
 }
 
 // GohttpdbgConn returns what the probes keep on the connection w answers
@@ -64,11 +67,9 @@ func (s http2ServerConfig) GohttpdbgServer() *Server { return s.s }
 `
 
 // findH2ConnStateCall finds, in setConnState, the statement
-// "sc.hs.ConnState(nc, state)" and names the server expression and the
-// call's text.
+// "sc.hs.ConnState(nc, state)".
 func findH2ConnStateCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
 	var call *ast.CallExpr
-	var hs ast.Expr
 	ast.Inspect(f.astOf(fd).(*ast.FuncDecl).Body, func(n ast.Node) bool {
 		if call != nil {
 			return false
@@ -92,12 +93,8 @@ func findH2ConnStateCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookDat
 		if id, ok := x.X.(*ast.Ident); !ok || id.Name != sig.recvName {
 			return true
 		}
-		call, hs = c, x
+		call = c
 		return false
 	})
-	if call == nil {
-		return nil, nil, false
-	}
-	d.V["hs"], d.V["call"] = f.text(hs), f.text(call)
-	return nil, call, true
+	return nil, call, call != nil
 }
