@@ -512,11 +512,10 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 		}
 		ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 		st.released = true
-		sb = ob
 	} else {
 		sb, _ = rc.(stdBody)
 	}
-	if sb != nil {
+	if own || sb != nil {
 		// net/http's own body follows itself: no wrapper.
 		s := st.spare
 		if s != nil {
@@ -525,7 +524,13 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 			s = sentinels.Get().(*leakSentinel)
 		}
 		s.st = st
-		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+		// ob is called as it is: converting it to a stdBody would look
+		// its method table up in the runtime on every response.
+		if own {
+			ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+		} else {
+			sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+		}
 	} else {
 		wrap(resp, st)
 	}

@@ -125,17 +125,13 @@ func Done(state any) {
 	c.mu.Unlock()
 }
 
-// on reports whether the probe or the http2debug emulation wants frames.
-// While neither does, frames are skipped (skip).
-//
-// The hooks run on net/http's goroutines, some short-lived with small
-// stacks (the server writes DATA from a goroutine per write): they call on
-// first and keep their own frames small, and the work is in functions that
-// are not inlined into them. With the probe off a frame then costs two
-// atomic loads and a branch, not a stack growth.
-func (c *Conn) on() bool {
-	return probes.Level(probes.Frame) > 0 || debugLevel.Load() > 0
-}
+// The hooks (Read, Write) first load the frame probe's level and the
+// http2debug emulation's: while neither wants frames, frames are skipped
+// (skip). The hooks run on net/http's goroutines, some short-lived with
+// small stacks (the server writes DATA from a goroutine per write): they
+// keep their own frames small, and the work is in functions that are not
+// inlined into them. With the probe off a frame then costs two atomic
+// loads and a branch, not a stack growth.
 
 // skip notes a frame the probe does not follow: the probe is off, or a
 // write failed. The windows it moved are not known any more; what a later
@@ -212,14 +208,15 @@ func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload [
 	if !ok {
 		return
 	}
-	if !c.on() {
+	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
+	if lvl|dbg == 0 { // off; the levels are loaded once, for basic too
 		if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
 			c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
 		}
 		return
 	}
 	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
-	if !c.basic(h, payload, false) {
+	if dbg != 0 || !c.basic(lvl, h, payload, false) {
 		c.frameFull(h, payload, false)
 	}
 }
@@ -240,13 +237,14 @@ func Write(state any, b []byte, err error) {
 	if !ok || len(b) < HeaderLen {
 		return
 	}
-	if err == nil && !c.on() {
+	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
+	if err == nil && lvl|dbg == 0 { // off; the levels are loaded once, for basic too
 		if t := Type(b[3]); t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
 			c.skip(t, Flags(b[4]), uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], &c.hmax[1])
 		}
 		return
 	}
-	if err == nil && c.basic(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
+	if err == nil && dbg == 0 && c.basic(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
 		return
 	}
 	c.writeSlow(b, err)
@@ -284,7 +282,7 @@ func (c *Conn) writeFailed(b []byte, err error) {
 
 //go:noinline
 func (c *Conn) frame(h Header, payload []byte, written bool) {
-	if c.basic(h, payload, written) {
+	if debugLevel.Load() == 0 && c.basic(probes.Level(probes.Frame), h, payload, written) {
 		return
 	}
 	c.frameFull(h, payload, written)
@@ -294,16 +292,17 @@ func (c *Conn) frame(h Header, payload []byte, written bool) {
 // exchanges (HEADERS, DATA, CONTINUATION, WINDOW_UPDATE) when nothing but
 // the flow windows needs them: frame probe at level 1, no http2debug
 // dump, no protocol error. It returns false to leave the frame to the
-// full path (frameFull), which also handles a probe that is off.
+// full path (frameFull), which also handles a probe that is off. lvl is
+// the frame probe's level; the caller checked that the http2debug
+// emulation is off (the hooks load both once for their own test).
 //
 // It is nosplit, for Write (see there): everything it calls on its usual
 // path is inlined or nosplit too, and what may grow the stack (a new
 // stream's allocation, a stall's clock and timer) is rare.
 //
 //go:nosplit
-func (c *Conn) basic(h Header, payload []byte, written bool) bool {
-	lvl := probes.Level(probes.Frame)
-	if lvl == 0 || debugLevel.Load() >= 1 {
+func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
+	if lvl == 0 {
 		return false
 	}
 	// The frame's header against its payload, and for WINDOW_UPDATE its

@@ -84,11 +84,18 @@ func StdServeStart(s *http.Server, l net.Listener) {
 
 // StdServe is the std patch's Serve hook: it runs h, the server's handler
 // chain, with the probes around it. conn is what StdConnState keeps on
-// the request's HTTP/1 connection (a *srvConn), nil for HTTP/2.
+// the request's HTTP/1 connection (a *srvConn), nil for HTTP/2: an
+// HTTP/2 writer hands over what StdH2ConnState keeps on its connection
+// (GohttpdbgConn), asked once the probes are known to be on.
 func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request, conn unsafe.Pointer) {
 	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
 		h.ServeHTTP(w, r) // probes off: not even the server lookup
 		return
+	}
+	if conn == nil && r.ProtoMajor == 2 {
+		if c, ok := w.(interface{ GohttpdbgConn() unsafe.Pointer }); ok {
+			conn = c.GohttpdbgConn()
+		}
 	}
 	site := ""
 	var ss *serverSite

@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"net/http"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -86,6 +87,68 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 			sc.ce.TurnAt(st, false, now)
 		}
 	}
+}
+
+// StdH2ConnState is the std patch's ServerConnState hook: an HTTP/2
+// connection of srv changes state (StateActive, StateIdle), where its
+// server would call srv's ConnState. As StdConnState, it calls the user's
+// hook the probes' latest composition composes and notes the turn with
+// the entry it keeps in slot, the serverConn's word; for any other
+// ConnState it returns false, and the server calls it. srv is the
+// *http.Server, or on Go 1.27 what net/http hands its HTTP/2 server,
+// which names it (GohttpdbgServer).
+//
+// The serve loop of the connection makes every call, one after the
+// other; the slot is written atomically all the same, as a word of the
+// serverConn that other code of the patch may read.
+func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool {
+	if sc := (*srvConn)(atomic.LoadPointer(slot)); sc != nil {
+		return sc.h2Turn(nc, http.ConnState(state))
+	}
+	if !probes.ExchangeProbesOn() {
+		return false // the server calls its hook, as without the patch
+	}
+	sc := newH2SrvConn(srv, slot, nc)
+	return sc != nil && sc.h2Turn(nc, http.ConnState(state))
+}
+
+// h2Turn is StdH2ConnState for a connection whose state sc is. Out of
+// line, so that the hook stays small where the probes are off.
+//
+//go:noinline
+func (sc *srvConn) h2Turn(nc net.Conn, st http.ConnState) bool {
+	if sc.ss == nil {
+		return false
+	}
+	comp := sc.ss.connState.Load()
+	if comp == nil || comp.fn != funcPtr(sc.ss.srv.ConnState) {
+		return false
+	}
+	if comp.user != nil {
+		comp.user(nc, st)
+	}
+	if lvl := probes.Level(probes.Dial); lvl >= 1 && sc.ce != nil && !sc.ignored {
+		connTurn(sc.ce, nc, st, comp.site, lvl)
+	}
+	return true
+}
+
+// newH2SrvConn makes the state of an HTTP/2 connection of srv, nc, and
+// keeps it in slot: nil when srv names no server. Out of line: once per
+// connection.
+//
+//go:noinline
+func newH2SrvConn(srv any, slot *unsafe.Pointer, nc net.Conn) *srvConn {
+	s, _ := srv.(*http.Server)
+	if g, ok := srv.(interface{ GohttpdbgServer() *http.Server }); ok {
+		s = g.GohttpdbgServer()
+	}
+	if s == nil {
+		return nil
+	}
+	sc := newSrvConn(s, nc)
+	atomic.StorePointer(slot, unsafe.Pointer(sc))
+	return sc
 }
 
 // newSrvConn makes the state of a connection of srv, nc: its entry is the

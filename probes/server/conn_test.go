@@ -62,6 +62,76 @@ func TestStdConnStateOnce(t *testing.T) {
 	}
 }
 
+// HTTP/2's server reports its connections' StateActive and StateIdle
+// itself: with the std patch each goes to StdH2ConnState with the
+// serverConn's slot. It calls the program's ConnState the probes' composition
+// composes, once, and notes the turn with the entry it keeps in the slot;
+// a hook the program wrapped around the composition is left to the
+// server (false), and the composition inside it notes the turn, once
+// too. Go 1.27 hands over the server as a value that names it.
+func TestStdH2ConnStateOnce(t *testing.T) {
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=2")
+	calls := 0
+	s := &http.Server{ConnState: func(net.Conn, http.ConnState) { calls++ }}
+	Instrument(s, "srv.go:12")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var slot unsafe.Pointer
+	turn := func(srv any, st http.ConnState) {
+		if !StdH2ConnState(srv, &slot, c1, int(st)) {
+			s.ConnState(c1, st) // what the patched server does then
+		}
+	}
+	turn(h2Config{s}, http.StateActive)
+	turn(s, http.StateIdle)
+	sc := (*srvConn)(slot)
+	if sc == nil || sc.ce.ID() == 0 || sc.ce.ID() != probes.ConnID(c1) {
+		t.Fatalf("the slot holds %+v; want the state of connection %d", sc, probes.ConnID(c1))
+	}
+	inner := s.ConnState
+	wrapped := 0
+	s.ConnState = func(c net.Conn, st http.ConnState) { wrapped++; inner(c, st) }
+	turn(s, http.StateActive)
+	turn(s, http.StateIdle)
+	if calls != 4 || wrapped != 2 {
+		t.Errorf("the program's ConnState ran %d times, its wrapper %d, for 4 changes, 2 wrapped", calls, wrapped)
+	}
+	var states []string
+	for _, e := range rec.Named("dial.conn_state") {
+		if e.Conn == sc.ce.ID() {
+			a, _ := e.Attr("state")
+			states = append(states, a.Str)
+		}
+	}
+	if got := fmt.Sprint(states); got != "[active idle active idle]" {
+		t.Errorf("dial.conn_state of the connection: %s; want each change once", got)
+	}
+
+	// A server the probes do not know (no composition): nothing noted, the
+	// server calls its hook.
+	var other unsafe.Pointer
+	if StdH2ConnState(&http.Server{}, &other, c2, int(http.StateActive)) {
+		t.Error("StdH2ConnState called the ConnState of a server the probes did not instrument")
+	}
+}
+
+// h2Writer stands for an HTTP/2 server's writer, which the patch gives a
+// method returning its connection's slot.
+type h2Writer struct {
+	*httptest.ResponseRecorder
+	slot *unsafe.Pointer
+}
+
+func (w h2Writer) GohttpdbgConn() unsafe.Pointer { return *w.slot }
+
+// h2Config stands for Go 1.27's http2ServerConfig, which the patch gives
+// a method naming its server.
+type h2Config struct{ s *http.Server }
+
+func (c h2Config) GohttpdbgServer() *http.Server { return c.s }
+
 // The requests of an HTTP/1 connection StdServe hands over reuse one
 // state, the connection's, and start when the connection turned active
 // for them; the probes' work adds no allocation.
@@ -104,6 +174,39 @@ func TestStdServeConnState(t *testing.T) {
 		t.Errorf("no exchange on connection %d: %+v", sc.ce.ID(), xs)
 	}
 	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed) // see TestStdServeInnerWrappers
+}
+
+// The requests of an HTTP/2 connection StdServe hands over name the
+// connection from the slot StdH2ConnState keeps (no context lookup), but
+// do not share its state: its streams are served at once.
+func TestStdServeH2Conn(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	s := &http.Server{}
+	Instrument(s, "srv.go:13")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var slot unsafe.Pointer
+	StdH2ConnState(s, &slot, c1, int(http.StateActive))
+	sc := (*srvConn)(slot)
+	if sc == nil {
+		t.Fatal("no connection state in the slot")
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	r := httptest.NewRequest("GET", "/h2", nil) // its context names no connection
+	r.ProtoMajor, r.ProtoMinor, r.Proto = 2, 0, "HTTP/2.0"
+	StdServe(s, h, h2Writer{httptest.NewRecorder(), &slot}, r, nil) // as the patched server calls it
+	if sc.req != nil {
+		t.Error("an HTTP/2 request left its state to the connection")
+	}
+	xs, _ := probes.Exchanges(probes.ExchangeFilter{})
+	found := false
+	for _, x := range xs {
+		found = found || x.Site == "srv.go:13" && x.Conn == sc.ce.ID() && x.Conn != 0
+	}
+	if !found {
+		t.Errorf("no exchange on connection %d: %+v", sc.ce.ID(), xs)
+	}
 }
 
 // BenchmarkStdServerPath is BenchmarkServerPath through the std patch's

@@ -355,12 +355,17 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
 	var ce *probes.ConnEntry
 	var sr *serverRequest // zero (see end)
-	if sc != nil {
+	if sc != nil && r.ProtoMajor == 1 {
 		ce = sc.ce
 		if sr, sc.req = sc.req, nil; sr == nil {
 			sr = requests.Get().(*serverRequest) // then the connection's
 		}
 		sr.home = sc
+	} else if sc != nil {
+		// HTTP/2: the connection's entry, but its streams are served at
+		// once, and do not share one state.
+		ce = sc.ce
+		sr = requests.Get().(*serverRequest)
 	} else {
 		ce, _ = r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
 		sr = requests.Get().(*serverRequest)

@@ -95,7 +95,8 @@ func (h gohttpdbgHandler) ServeHTTP(w ResponseWriter, r *Request) {
 
 // gohttpdbgServeConn returns what the probes keep on the HTTP/1
 // connection w answers on (its conn's slot, see ConnState), nil for
-// HTTP/2's writers.
+// HTTP/2's writers (the probes ask those, GohttpdbgConn, once they know
+// they follow the request).
 func gohttpdbgServeConn(w ResponseWriter) unsafe.Pointer {
 	if r, ok := w.(*response); ok && r.conn != nil {
 		return r.conn.gohttpdbgConn
@@ -156,7 +157,9 @@ const captureHookFields = `
 	// Serve runs each server request in place of the server's handler
 	// chain h (HTTP/1 and HTTP/2): it must call h.ServeHTTP(w, r) once.
 	// conn is what ConnState left in the slot of the HTTP/1 connection
-	// the request came on (nil for HTTP/2, or before ConnState set it).
+	// the request came on (nil for HTTP/2, whose writer's GohttpdbgConn
+	// returns what ServerConnState left in its connection's slot, or
+	// before ConnState set it).
 	Serve func(srv *Server, h Handler, w ResponseWriter, r *Request, conn unsafe.Pointer)
 	// ConnState runs in place of the call of srv's ConnState hook (hook,
 	// never nil) when an HTTP/1 connection changes state: it must call

@@ -295,7 +295,7 @@ return n, err`),
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl("if s := {{.R}}.cs.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
 		},
-	}, append(append(append(append(h2EventHooks, answerH2Hooks...), srvBodyH2Hooks...), append(hdrSizeH2Hooks, hdrSizeH2ClientHooks...)...), h2DebugHooks...)...),
+	}, append(append(append(append(h2EventHooks, answerH2Hooks...), srvBodyH2Hooks...), append(append(hdrSizeH2Hooks, hdrSizeH2ClientHooks...), h2ConnStateHooks...)...), h2DebugHooks...)...),
 	helpers: []helper{
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2BodyHelper), after: []string{"h2body"}},
@@ -312,6 +312,7 @@ return n, err`),
 		{code: tmpl(hdrSizeH2Helper), after: []string{"h2hdrsize", "(*{{.P}}serverConn).newWriterAndRequest"}},
 		{code: tmpl(hdrSizeH2ClientHelper), after: []string{"h2hdrsize", "(*{{.P}}clientConnReadLoop).handleResponse"}},
 		{code: tmpl(h2DebugTakeover), after: []string{"takeover"}},
+		{code: tmpl(h2ConnStateHelper), after: []string{"h2connstate"}},
 	},
 }
 
@@ -547,6 +548,15 @@ type {{.N}} struct {
 	// that wrote it: their state, the status and the handler's header map
 	// as written (nil if the handler never asked for one).
 	Answered func(state unsafe.Pointer, status int, header map[string][]string)
+	// ServerConnState runs for each state change an HTTP/2 server
+	// connection reports itself (StateActive, StateIdle; net/http reports
+	// StateNew and StateClosed), in place of its call of the server's
+	// ConnState: srv is the server (a *http.Server, or on Go 1.27 the
+	// ServerConfig net/http hands its HTTP/2 server, whose method
+	// GohttpdbgServer returns it), slot a word the connection keeps for the
+	// probes (nil at first), state the http.ConnState. It returns whether it
+	// called the server's ConnState; if not, the server calls it.
+	ServerConnState func(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool
 	// HTTP2Debug is the level GODEBUG=http2debug asked for at start: Go's
 	// own logging, left on, prints at that level.
 	HTTP2Debug int

@@ -110,6 +110,16 @@ type hookData struct {
 	xnet bool              // golang.org/x/net/http2
 }
 
+// HTTP qualifies a name of net/http in the package's code: "http." in
+// golang.org/x/net/http2, "" in net/http and its internal/http2 (whose
+// names, such as ConnState, are its own).
+func (d *hookData) HTTP() string {
+	if d.xnet {
+		return "http."
+	}
+	return ""
+}
+
 // helper is a piece of the added file, emitted when the hook points it
 // calls into applied.
 type helper struct {
@@ -206,7 +216,7 @@ func applyHooks(pk *pkgFiles, set hookSet, n h2Names, st *patchState) (string, e
 		done[group] = !failed[group]
 	}
 	var b strings.Builder
-	d := &hookData{P: n.p, H: n.hooks}
+	d := &hookData{P: n.p, H: n.hooks, xnet: n.xnet}
 	for _, hp := range set.helpers {
 		emit := !hp.anyOf
 		for _, g := range hp.after {

@@ -253,6 +253,26 @@ func init() {
 	h.ClientWrote = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	h.ClientFirstByte = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	h.BodyAnswered = GohttpdbgHTTP1.BodyAnswered
+	// The probes keep a state in each HTTP/2 server connection too, found
+	// from its server, and call the server's hook.
+	h.ServerConnState = func(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool {
+		s, _ := srv.(*Server)
+		if g, ok := srv.(interface{ GohttpdbgServer() *Server }); ok {
+			s = g.GohttpdbgServer()
+		}
+		if s == nil {
+			panic(fmt.Sprintf("gohttpdbg self-test: HTTP/2 server connection of a %T", srv))
+		}
+		if atomic.LoadPointer(slot) == nil {
+			atomic.StorePointer(slot, unsafe.Pointer(s))
+		}
+		hook := s.ConnState
+		if hook == nil {
+			return false
+		}
+		hook(nc, ConnState(state))
+		return true
+	}
 	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
 		for _, f := range fields {
 			gohttpdbgSelfTestTouch([]byte(f))

@@ -208,6 +208,9 @@ func patch(pkgPath string, pk *pkgFiles, st *patchState) (*Result, error) {
 			add.WriteString(h)
 		} else if pk.imports(pkgInternalH2) {
 			add.WriteString("\n// GohttpdbgH2 is the HTTP/2 hook set (in net/http/internal/http2).\nvar GohttpdbgH2 = &http2.GohttpdbgHooks\n")
+			if pk.hasFields("http2ServerConfig", "s") {
+				add.WriteString(h2ServerConfigHelper)
+			}
 		} else {
 			// No HTTP/2 here: keep the hook set so the wiring compiles.
 			add.WriteString(run(tmpl(h2HookSet), struct{ N string }{"GohttpdbgH2HookSet"}))

@@ -98,6 +98,7 @@ func gohttpdbgWire() bool {
 		gohttpdbgclient.UseSiteMarks(h1.MarkSite, h1.UnmarkSite)
 		h1.Serve = gohttpdbgserver.StdServe
 		h1.ConnState = gohttpdbgserver.StdConnState
+		h2.ServerConnState = gohttpdbgserver.StdH2ConnState
 		h1.ServeStart = gohttpdbgserver.StdServeStart
 		gohttpdbgprobes.UseStdCapture()
 	}
