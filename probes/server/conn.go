@@ -128,7 +128,7 @@ func (sc *srvConn) h2Turn(nc net.Conn, st http.ConnState) bool {
 		comp.user(nc, st)
 	}
 	if lvl := probes.Level(probes.Dial); lvl >= 1 && sc.ce != nil && !sc.ignored {
-		connTurn(sc.ce, nc, st, comp.site, lvl)
+		connTurn(sc.ce, nc, st, comp.site, lvl, 0)
 	}
 	return true
 }
