@@ -60,6 +60,11 @@ type Owner interface {
 	// ConnLost: the body's HTTP/1 connection will not be reused, for
 	// reason.
 	ConnLost(reason string)
+	// BodyReleased: net/http's body, closed, hands the state back and
+	// will not pass it to the probes again (StdReleased): the owner may
+	// reuse it. Part of Owner, not an interface of its own, so that every
+	// response does not pay a type assertion for it.
+	BodyReleased()
 }
 
 // State is a body's state. It lives in the request that owns the body
@@ -330,12 +335,6 @@ type stdOriginBody interface {
 	originBody
 }
 
-// Releaser is an Owner that may reuse its state once the body hands it
-// back (StdReleased).
-type Releaser interface {
-	BodyReleased()
-}
-
 // StdReleased is the std patch's BodyReleased hook: the closed body
 // will not pass state to the probes again. Its owner may reuse it, unless
 // a walk of the open bodies may still hold it.
@@ -344,8 +343,8 @@ func StdReleased(state unsafe.Pointer) {
 	if st == nil || !st.released || inspecting.Load() != 0 {
 		return
 	}
-	if r, ok := st.owner.(Releaser); ok {
-		r.BodyReleased()
+	if st.owner != nil {
+		st.owner.BodyReleased()
 	}
 }
 
@@ -492,27 +491,18 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	st.owner, st.pool, st.flight = owner, pool, flight
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
-	var sb stdBody
 	if own {
+		// net/http's own body follows itself: no wrapper. Its methods are
+		// called through ob: converting it to a stdBody would cost another
+		// type assertion.
 		if site == nil {
 			site = probes.InternSite(o.Site, o.Via)
 		}
 		ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 		st.released = true
-		sb = ob
-	} else {
-		sb, _ = rc.(stdBody)
-	}
-	if sb != nil {
-		// net/http's own body follows itself: no wrapper.
-		s := st.spare
-		if s != nil {
-			st.spare = nil // the body holds it alone, as a pooled one
-		} else {
-			s = sentinels.Get().(*leakSentinel)
-		}
-		s.st = st
-		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
+	} else if sb, ok := rc.(stdBody); ok {
+		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
 	} else {
 		wrap(resp, st)
 	}
@@ -520,6 +510,19 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 		st.emitOpen("response body opened", resp.Proto)
 	}
 	return true
+}
+
+// takeSentinel returns the leak sentinel for st's next std body: st's
+// spare, else a pooled one, pointing at st.
+func (st *State) takeSentinel() *leakSentinel {
+	s := st.spare
+	if s != nil {
+		st.spare = nil // the body holds it alone, as a pooled one
+	} else {
+		s = sentinels.Get().(*leakSentinel)
+	}
+	s.st = st
+	return s
 }
 
 // wrap puts resp.Body, a body the std patch does not follow, in a
