@@ -469,13 +469,14 @@ func bodyCollected(st *State) {
 // was wrapped: its end then ends the request (Owner.BodyEnded).
 func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
 	rc := resp.Body
-	if rc == nil || rc == http.NoBody {
-		return false
-	}
 	// net/http's own bodies (HTTP/1's and HTTP/2's, with the std patch)
-	// are told by one type assertion: the common case takes no other.
+	// are told by one type assertion: the common case takes no other, nor
+	// the comparison with NoBody.
 	ob, own := rc.(stdOriginBody)
 	if !own {
+		if rc == nil || rc == http.NoBody {
+			return false
+		}
 		if _, ok := rc.(io.Writer); ok {
 			return false // 101 Switching Protocols: the caller type-asserts io.ReadWriteCloser
 		}
@@ -500,7 +501,12 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 		}
 		ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 		st.released = true
-		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
+		s := st.spare // takeSentinel, written out: it is not inlined
+		if s == nil {
+			s = pooledSentinel()
+		}
+		st.spare, s.st = nil, st
+		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
 	} else if sb, ok := rc.(stdBody); ok {
 		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
 	} else {
@@ -516,14 +522,15 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 // spare, else a pooled one, pointing at st.
 func (st *State) takeSentinel() *leakSentinel {
 	s := st.spare
-	if s != nil {
-		st.spare = nil // the body holds it alone, as a pooled one
-	} else {
-		s = sentinels.Get().(*leakSentinel)
+	if s == nil {
+		s = pooledSentinel()
 	}
+	st.spare = nil // the body holds it alone, as a pooled one
 	s.st = st
 	return s
 }
+
+func pooledSentinel() *leakSentinel { return sentinels.Get().(*leakSentinel) }
 
 // wrap puts resp.Body, a body the std patch does not follow, in a
 // trackedBody.

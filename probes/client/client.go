@@ -73,7 +73,11 @@ type Request struct {
 	reused   bool
 	wasIdle  bool
 	idleTime time.Duration
-	full     *fullTrace // the full trace's state; nil with a light trace
+	// idleAt is when the connection gotIdleConn named went idle: its idle
+	// time (from the request's start) is worked out only for the event
+	// that reports it (failed), not on every request.
+	idleAt time.Time
+	full   *fullTrace // the full trace's state; nil with a light trace
 	// The connection as the journal's record gets it with the response
 	// (Finish, journalConn): one write of the record, not one per hook.
 	// jseen: GotConn or the HTTP/2 stream named it; jreused may differ
@@ -347,7 +351,8 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	}
 	// The connection as the journal gets it, read under one lock with
 	// the body's (the hooks above have named it).
-	jc := cr.journalConn()
+	var jc probes.ClientConn
+	cr.journalConn(&jc)
 	if resp != nil && probes.Level(probes.Body) >= 1 {
 		cr.wrapBody(resp, now, jc.StreamConn)
 	}
@@ -376,14 +381,19 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 // request the std hooks follow takes no lock: its connection was named
 // on this goroutine (StdGotConn in roundTrip's getConn, h2Stream in
 // Finish), and only there.
-func (cr *Request) journalConn() probes.ClientConn {
+// It is written into c, which the journal takes by pointer: no copy.
+func (cr *Request) journalConn(c *probes.ClientConn) {
 	if cr.std {
-		return probes.ClientConn{Seen: cr.jseen, Entry: cr.jce, Reused: cr.jreused, At: cr.gotConn, Stream: cr.stream, StreamConn: cr.conn}
+		cr.journalConnLocked(c)
+		return
 	}
 	cr.mu.Lock()
-	c := probes.ClientConn{Seen: cr.jseen, Entry: cr.jce, Reused: cr.jreused, At: cr.gotConn, Stream: cr.stream, StreamConn: cr.conn}
+	cr.journalConnLocked(c)
 	cr.mu.Unlock()
-	return c
+}
+
+func (cr *Request) journalConnLocked(c *probes.ClientConn) {
+	c.Seen, c.Entry, c.Reused, c.At, c.Stream, c.StreamConn = cr.jseen, cr.jce, cr.jreused, cr.gotConn, cr.stream, cr.conn
 }
 
 // wrapBody wraps resp.Body (the body probe), whose end then ends the
@@ -483,6 +493,11 @@ func (cr *Request) failed(err error) {
 	}
 	cr.mu.Lock()
 	reused, wasIdle, idle := cr.reused, cr.wasIdle, cr.idleTime
+	if wasIdle && idle == 0 && !cr.idleAt.IsZero() {
+		if d := cr.gotConn - probes.MonoAt(cr.idleAt); d > 0 { // it may have gone idle after the start
+			idle = time.Duration(d)
+		}
+	}
 	cr.mu.Unlock()
 	text := "request failed"
 	if reused && wasIdle {

@@ -286,15 +286,8 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 // or are the request's own (Finish): no lock.
 func (cr *Request) gotIdleConn(conn net.Conn, idleAt time.Time, entry *unsafe.Pointer) {
 	got := cr.start
-	var idle time.Duration
-	wasIdle := !idleAt.IsZero()
-	if wasIdle {
-		if d := got - probes.MonoAt(idleAt); d > 0 { // it may have gone idle after the start
-			idle = time.Duration(d)
-		}
-	}
 	ce := probes.ClientConnEntry(conn, entry)
-	cr.reused, cr.wasIdle, cr.idleTime, cr.gotConn = true, wasIdle, idle, got
+	cr.reused, cr.wasIdle, cr.idleTime, cr.idleAt, cr.gotConn = true, !idleAt.IsZero(), 0, idleAt, got
 	cr.jseen, cr.jce, cr.jreused = true, ce, true
 	if ce != nil {
 		cr.conn = ce.ID()
