@@ -60,6 +60,11 @@ type Owner interface {
 	// ConnLost: the body's HTTP/1 connection will not be reused, for
 	// reason.
 	ConnLost(reason string)
+	// BodyReleased: net/http's body, closed, hands the state back and
+	// will not pass it to the probes again (StdReleased): the owner may
+	// reuse it. Part of Owner, not an interface of its own, so that every
+	// response does not pay a type assertion for it.
+	BodyReleased()
 }
 
 // State is a body's state. It lives in the request that owns the body
@@ -343,12 +348,6 @@ type stdOriginBody interface {
 	originBody
 }
 
-// Releaser is an Owner that may reuse its state once the body hands it
-// back (StdReleased).
-type Releaser interface {
-	BodyReleased()
-}
-
 // StdReleased is the std patch's BodyReleased hook: the closed body
 // will not pass state to the probes again. Its owner may reuse it, unless
 // a walk of the open bodies may still hold it.
@@ -357,8 +356,8 @@ func StdReleased(state unsafe.Pointer) {
 	if st == nil || !st.released || inspecting.Load() != 0 {
 		return
 	}
-	if r, ok := st.owner.(Releaser); ok {
-		r.BodyReleased()
+	if st.owner != nil {
+		st.owner.BodyReleased()
 	}
 }
 
@@ -483,13 +482,14 @@ func bodyCollected(st *State) {
 // was wrapped: its end then ends the request (Owner.BodyEnded).
 func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
 	rc := resp.Body
-	if rc == nil || rc == http.NoBody {
-		return false
-	}
 	// net/http's own bodies (HTTP/1's and HTTP/2's, with the std patch)
-	// are told by one type assertion: the common case takes no other.
+	// are told by one type assertion: the common case takes no other, nor
+	// the comparison with NoBody.
 	ob, own := rc.(stdOriginBody)
 	if !own {
+		if rc == nil || rc == http.NoBody {
+			return false
+		}
 		if _, ok := rc.(io.Writer); ok {
 			return false // 101 Switching Protocols: the caller type-asserts io.ReadWriteCloser
 		}
@@ -505,32 +505,23 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	st.owner, st.pool, st.flight = owner, pool, flight
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
-	var sb stdBody
 	if own {
+		// net/http's own body follows itself: no wrapper. Its methods are
+		// called through ob: converting it to a stdBody would cost another
+		// type assertion.
 		if site == nil {
 			site = probes.InternSite(o.Site, o.Via)
 		}
 		ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 		st.released = true
-	} else {
-		sb, _ = rc.(stdBody)
-	}
-	if own || sb != nil {
-		// net/http's own body follows itself: no wrapper.
-		s := st.spare
-		if s != nil {
-			st.spare = nil // the body holds it alone, as a pooled one
-		} else {
-			s = sentinels.Get().(*leakSentinel)
+		s := st.spare // takeSentinel, written out: it is not inlined
+		if s == nil {
+			s = pooledSentinel()
 		}
-		s.st = st
-		// ob is called as it is: converting it to a stdBody would look
-		// its method table up in the runtime on every response.
-		if own {
-			ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
-		} else {
-			sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
-		}
+		st.spare, s.st = nil, st
+		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+	} else if sb, ok := rc.(stdBody); ok {
+		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
 	} else {
 		wrap(resp, st)
 	}
@@ -539,6 +530,20 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	}
 	return true
 }
+
+// takeSentinel returns the leak sentinel for st's next std body: st's
+// spare, else a pooled one, pointing at st.
+func (st *State) takeSentinel() *leakSentinel {
+	s := st.spare
+	if s == nil {
+		s = pooledSentinel()
+	}
+	st.spare = nil // the body holds it alone, as a pooled one
+	s.st = st
+	return s
+}
+
+func pooledSentinel() *leakSentinel { return sentinels.Get().(*leakSentinel) }
 
 // wrap puts resp.Body, a body the std patch does not follow, in a
 // trackedBody.

@@ -27,6 +27,8 @@ func (o *owner) BodyEnded(now, n int64) { o.ended.Add(1); o.n.Store(n) }
 
 func (o *owner) ConnReleased(int64) { o.released.Add(1) }
 
+func (o *owner) BodyReleased() {}
+
 func (o *owner) ConnLost(reason string) {
 	for {
 		old := o.lost.Load()

@@ -2,6 +2,7 @@ package client
 
 import (
 	"net/http"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -40,7 +41,22 @@ func MarkSite(req *http.Request, site string) bool {
 		// the same line.
 		return false
 	}
-	return siteMarks.mark(req, unsafe.Pointer(probes.InternSite(site, "")))
+	return siteMarks.mark(req, unsafe.Pointer(markOf(site)))
+}
+
+// lastMark is the latest site MarkSite interned. probes.InternSite keeps
+// its own latest answer, but the server's requests share it: a program
+// that serves and sends (a proxy, a service calling another) would look
+// its call site up in the interned sites' map on every request.
+var lastMark atomic.Pointer[probes.CallSite]
+
+func markOf(site string) *probes.CallSite {
+	if p := lastMark.Load(); p != nil && p.Site == site && p.Via == "" {
+		return p
+	}
+	p := probes.InternSite(site, "")
+	lastMark.Store(p)
+	return p
 }
 
 // UnmarkSite ends a MarkSite that returned true.

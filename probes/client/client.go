@@ -73,7 +73,11 @@ type Request struct {
 	reused   bool
 	wasIdle  bool
 	idleTime time.Duration
-	full     *fullTrace // the full trace's state; nil with a light trace
+	// idleAt is when the connection gotIdleConn named went idle: its idle
+	// time (from the request's start) is worked out only for the event
+	// that reports it (failed), not on every request.
+	idleAt time.Time
+	full   *fullTrace // the full trace's state; nil with a light trace
 	// The connection as the journal's record gets it with the response
 	// (Finish, journalConn): one write of the record, not one per hook.
 	// jseen: GotConn or the HTTP/2 stream named it; jreused may differ
@@ -94,6 +98,10 @@ type Request struct {
 	// dialOwner: a dial's context names the request (StdDialFor); the
 	// dial may outlive it, and StdDial reads its site and id then.
 	dialOwner bool
+	// waited: net/http's getConn found no idle connection at once and
+	// queued the request for a dial (StdDialFor): it may wait, and the
+	// time it got its connection is worth a clock reading (gotConnAt).
+	waited bool
 	// h2Ev: HTTP/2 streams report their events to the request
 	// (StdH2Stream); a stream may report its write once the request is
 	// over. h2Streams (guarded by mu) counts those whose write was not
@@ -132,13 +140,19 @@ var requests = sync.Pool{New: func() any { return new(Request) }}
 // when both StdEnd and that have run. A body never closed (read to EOF
 // or not) keeps it: net/http's body may still be read.
 func (cr *Request) reusable() bool {
-	return cr.pooled && (!cr.hostHandedOff || cr.body.Released()) && !cr.dialOwner && cr.full == nil && !cr.light && cr.span == nil &&
-		(!cr.h2Ev || cr.h2Written())
+	return cr.pooled && (!cr.hostHandedOff || cr.body.Released()) && !cr.dialOwner && cr.full == nil && !cr.light && cr.span == nil
 }
+
+// h2Done: no HTTP/2 stream has yet to report its write to cr (see
+// reusable). Unlike reusable's other conditions, it may change after
+// StdEnd.
+func (cr *Request) h2Done() bool { return !cr.h2Ev || cr.h2Written() }
 
 // recycle is StdEnd's end of cr: it puts cr back in requests, zeroed,
 // when that is safe (reusable), and, with a body, once the body handed
-// it back too.
+// it back too. reusable's conditions are final by then: a state that
+// is not reusable keeps ends above 0, and BodyReleased leaves it alone
+// without asking again.
 func (cr *Request) recycle() {
 	if !cr.reusable() {
 		return
@@ -146,7 +160,9 @@ func (cr *Request) recycle() {
 	if cr.hostHandedOff && cr.ends.Add(-1) != 0 {
 		return // the body's release reuses it
 	}
-	cr.reuse()
+	if cr.h2Done() {
+		cr.reuse()
+	}
 }
 
 func (cr *Request) reuse() {
@@ -159,10 +175,10 @@ func (cr *Request) reuse() {
 	}
 }
 
-// BodyReleased is body.Releaser's: the closed body will not read cr.body
-// again.
+// BodyReleased is body.Owner's: the closed body will not read cr.body
+// again. ends reaches 0 only when recycle found cr reusable.
 func (cr *Request) BodyReleased() {
-	if cr.reusable() && cr.ends.Add(-1) == 0 {
+	if cr.ends.Add(-1) == 0 && cr.h2Done() {
 		cr.reuse()
 	}
 }
@@ -335,7 +351,8 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	}
 	// The connection as the journal gets it, read under one lock with
 	// the body's (the hooks above have named it).
-	jc := cr.journalConn()
+	var jc probes.ClientConn
+	cr.journalConn(&jc)
 	if resp != nil && probes.Level(probes.Body) >= 1 {
 		cr.wrapBody(resp, now, jc.StreamConn)
 	}
@@ -360,12 +377,23 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 	}
 }
 
-// journalConn is the connection as the journal's record gets it.
-func (cr *Request) journalConn() probes.ClientConn {
+// journalConn is the connection as the journal's record gets it. A
+// request the std hooks follow takes no lock: its connection was named
+// on this goroutine (StdGotConn in roundTrip's getConn, h2Stream in
+// Finish), and only there.
+// It is written into c, which the journal takes by pointer: no copy.
+func (cr *Request) journalConn(c *probes.ClientConn) {
+	if cr.std {
+		cr.journalConnLocked(c)
+		return
+	}
 	cr.mu.Lock()
-	c := probes.ClientConn{Seen: cr.jseen, Entry: cr.jce, Reused: cr.jreused, At: cr.gotConn, Stream: cr.stream, StreamConn: cr.conn}
+	cr.journalConnLocked(c)
 	cr.mu.Unlock()
-	return c
+}
+
+func (cr *Request) journalConnLocked(c *probes.ClientConn) {
+	c.Seen, c.Entry, c.Reused, c.At, c.Stream, c.StreamConn = cr.jseen, cr.jce, cr.jreused, cr.gotConn, cr.stream, cr.conn
 }
 
 // wrapBody wraps resp.Body (the body probe), whose end then ends the
@@ -423,26 +451,30 @@ func (cr *Request) endSpan() {
 // the connection (or the start, when GotConn was not seen: HTTP/2 with
 // the std patch) to the response headers, the request's write included.
 func (cr *Request) lightTTFB(now int64) {
-	if probes.Level(probes.Dial) < 1 {
-		return
-	}
 	var got int64
 	if cr.std {
 		// StdGotConn set it on this goroutine (net/http's getConn, in
 		// roundTrip): no other writes it.
 		got = cr.gotConn
 	} else {
-		cr.mu.Lock()
-		got = cr.gotConn
-		cr.mu.Unlock()
+		got = cr.lockedGotConn()
 	}
 	if got == 0 {
 		got = cr.start
 	}
-	if d, th := time.Duration(now-got), probes.SlowTTFB(); d > th {
-		cr.slow("ttfb", d, th, cr.url())
+	if d := time.Duration(now - got); d > probes.SlowTTFB() && probes.Level(probes.Dial) >= 1 {
+		cr.slowTTFB(d)
 	}
 }
+
+func (cr *Request) lockedGotConn() int64 {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return cr.gotConn
+}
+
+//go:noinline
+func (cr *Request) slowTTFB(d time.Duration) { cr.slow("ttfb", d, probes.SlowTTFB(), cr.url()) }
 
 func (cr *Request) failed(err error) {
 	msg := err.Error()
@@ -461,6 +493,11 @@ func (cr *Request) failed(err error) {
 	}
 	cr.mu.Lock()
 	reused, wasIdle, idle := cr.reused, cr.wasIdle, cr.idleTime
+	if wasIdle && idle == 0 && !cr.idleAt.IsZero() {
+		if d := cr.gotConn - probes.MonoAt(cr.idleAt); d > 0 { // it may have gone idle after the start
+			idle = time.Duration(d)
+		}
+	}
 	cr.mu.Unlock()
 	text := "request failed"
 	if reused && wasIdle {

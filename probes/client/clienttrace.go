@@ -86,7 +86,7 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 	if ce != nil {
 		cr.conn = ce.ID()
 	}
-	cr.reused, cr.wasIdle, cr.idleTime = info.Reused, info.WasIdle, info.IdleTime
+	cr.reused, cr.wasIdle, cr.idleTime, cr.idleAt = info.Reused, info.WasIdle, info.IdleTime, time.Time{}
 	cr.gotConn = got
 	cr.jseen, cr.jce, cr.jreused = true, ce, info.Reused
 	var getConn int64

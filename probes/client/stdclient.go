@@ -267,8 +267,41 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 	if cr == nil || !cr.std {
 		return // traced: its trace's GotConn reports the connection
 	}
-	cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt, entry)
+	if !reused || cr.waited || entry == nil || !dialForSeen.Load() || probes.Level(probes.Dial) >= 2 {
+		cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt, entry)
+		return
+	}
+	cr.gotIdleConn(conn, idleAt, entry)
 }
+
+// gotIdleConn is gotConnAt for the common case of a level-1 request the
+// std hooks follow: net/http handed it a kept idle connection at once
+// (getConn would have called StdDialFor before waiting). It got it
+// within a few hundred nanoseconds of its start, which then times it
+// (the journal's blocked phase is 0) with no clock reading; a request
+// that waited for the pool, or dialed, reads the clock (gotConnAt), and
+// so does level 2, for dial.conn's wait. Nothing to dial, no events: the
+// request's connection is named, on its own goroutine, where the others
+// that read it under mu come later (the write, the response, the body)
+// or are the request's own (Finish): no lock.
+func (cr *Request) gotIdleConn(conn net.Conn, idleAt time.Time, entry *unsafe.Pointer) {
+	got := cr.start
+	ce := probes.ClientConnEntry(conn, entry)
+	cr.reused, cr.wasIdle, cr.idleTime, cr.idleAt, cr.gotConn = true, !idleAt.IsZero(), 0, idleAt, got
+	cr.jseen, cr.jce, cr.jreused = true, ce, true
+	if ce != nil {
+		cr.conn = ce.ID()
+		ce.SetStateAt(http.StateActive, true, got)
+	}
+	if cr.host != nil {
+		cr.host.reused()
+	}
+}
+
+// dialForSeen: net/http called StdDialFor once, so it has the DialFor
+// hook, and calls it whenever getConn queues a request for a dial, which
+// a request handed an idle connection at once never is (gotConnAt).
+var dialForSeen atomic.Bool
 
 // StdDialFor is the std patch's DialFor hook: a request followed with
 // the std hooks (no trace of its own; state is StdStart's) is about to
@@ -277,8 +310,15 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 // on that path, so the allocation is a dial's, not every request's.
 func StdDialFor(ctx context.Context, state unsafe.Pointer) context.Context {
 	cr := (*Request)(state)
-	if cr == nil || !cr.std || probes.Level(probes.Dial) < 1 {
-		return ctx // not followed, or its trace's context already names it
+	if cr == nil {
+		return ctx // not followed
+	}
+	if !dialForSeen.Load() {
+		dialForSeen.Store(true)
+	}
+	cr.waited = true
+	if !cr.std || probes.Level(probes.Dial) < 1 {
+		return ctx // its trace's context already names it
 	}
 	cr.dialOwner = true // the dial may outlive the request: not reused
 	return context.WithValue(ctx, dialOwnerKey{}, cr)

@@ -335,3 +335,62 @@ func TestMarkSite(t *testing.T) {
 		t.Error("UnmarkSite left the mark")
 	}
 }
+
+// A request handed a kept idle connection at once (getConn never called
+// StdDialFor for it) is timed from its start: no clock reading, blocked
+// 0; its idle time is worked out when an event reports it. One that
+// getConn queued for a dial (StdDialFor) may have waited: the time it got
+// its connection is read then. Until net/http has called StdDialFor once,
+// it may not have the hook, and every request reads the clock.
+func TestStdGotConnIdleOrWaited(t *testing.T) {
+	useStdHooks(t, "all=1")
+	old := dialForSeen.Load()
+	t.Cleanup(func() { dialForSeen.Store(old) })
+	tr := &http.Transport{}
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var entry unsafe.Pointer
+	idleAt := time.Now().Add(-time.Second)
+
+	got := func(site string, waited bool) (*Request, int64) {
+		req, _ := http.NewRequest("GET", "http://idle.example.test/", nil)
+		cr, st := stdStart(t, tr, req, site)
+		if waited {
+			StdDialFor(context.Background(), st)
+		}
+		time.Sleep(2 * time.Millisecond) // the wait, or a slow getConn
+		StdGotConn(st, c1, true, idleAt, &entry)
+		return cr, cr.gotConn - cr.start
+	}
+
+	dialForSeen.Store(false)
+	if _, d := got("idle.go:1", false); d < int64(2*time.Millisecond) {
+		t.Errorf("without the DialFor hook seen, the connection's time is %v after the start, want the clock's", time.Duration(d))
+	}
+	dialForSeen.Store(true)
+	cr, d := got("idle.go:2", false)
+	if d != 0 {
+		t.Errorf("a request handed an idle connection at once got it %v after its start, want 0", time.Duration(d))
+	}
+	if !cr.reused || !cr.wasIdle || cr.connID() != probes.ConnID(c1) {
+		t.Errorf("reused %v, was idle %v, conn %d (want %d)", cr.reused, cr.wasIdle, cr.connID(), probes.ConnID(c1))
+	}
+	var jc probes.ClientConn
+	cr.journalConn(&jc)
+	if !jc.Seen || !jc.Reused || jc.At != cr.start || jc.Entry.ID() != probes.ConnID(c1) {
+		t.Errorf("the journal gets %+v, want the connection got at the start (%d)", jc, cr.start)
+	}
+	// dial.error's idle time, from the idle time to the start.
+	sink := probetest.Record(t)
+	cr.failed(io.EOF)
+	probes.Flush()
+	if e := sink.Named("dial.error"); len(e) != 1 {
+		t.Fatalf("dial.error: %+v", e)
+	} else if a, _ := e[0].Attr("idle_time"); time.Duration(a.Num) < time.Second || time.Duration(a.Num) > time.Minute {
+		t.Errorf("idle_time %v, want the second it had been idle", time.Duration(a.Num))
+	}
+	if _, d := got("idle.go:3", true); d < int64(2*time.Millisecond) {
+		t.Errorf("a request that waited for its connection got it %v after its start, want the clock's", time.Duration(d))
+	}
+}

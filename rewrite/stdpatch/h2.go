@@ -103,7 +103,8 @@ func (b {{.P}}transportResponseBody) GohttpdbgSetState(state, keep unsafe.Pointe
 }
 
 // gohttpdbgClose: the first Close alone hands back what the stream kept
-// (Close may be called from two goroutines at once: hence the lock).
+// (Close may be called from two goroutines at once: hence the swap, which
+// takes no lock of the connection every stream shares).
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).
@@ -111,12 +112,7 @@ func (b {{.P}}transportResponseBody) gohttpdbgClose(s unsafe.Pointer) {
 	if !b.gohttpdbgFirstClose() {
 		return
 	}
-	cs := b.cs
-	cc := cs.cc
-	cc.mu.Lock()
-	keep := cs.gohttpdbgKeep
-	cs.gohttpdbgKeep = nil
-	cc.mu.Unlock()
+	keep := atomic.SwapPointer(&b.cs.gohttpdbgKeep, nil)
 	if h := {{.H}}.BodyClose; h != nil {
 		h(s, keep)
 	}
@@ -291,7 +287,7 @@ return n, err`),
 		{
 			// Close, before the transport's.
 			kind: wrapFunc, recv: "{{.P}}transportResponseBody", value: true, fn: "Close", when: clientOwn,
-			results: [][]string{{"error"}}, needs: []string{"{{.P}}transportResponseBody{cs}", "{{.P}}clientStream{cc}", "{{.P}}ClientConn{mu}"},
+			results: [][]string{{"error"}}, needs: []string{"{{.P}}transportResponseBody{cs}"},
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl("if s := {{.R}}.cs.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
 		},

@@ -146,7 +146,7 @@ return n, err`),
 		{
 			// Close, before net/http's (the probes count the first).
 			kind: wrapFunc, recv: "bodyEOFSignal", fn: "Close", results: [][]string{{"error"}},
-			needs: []string{"bodyEOFSignal{mu}"}, requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
+			requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl("if s := {{.R}}.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
 		},
 		{
@@ -620,7 +620,7 @@ func gohttpdbgBodyRead(s unsafe.Pointer, p []byte, n int, err error) {
 const bodyCloseHelper = `
 // gohttpdbgClose: the program closes a body the probes follow. What the
 // body kept for the probes goes back to them on the first Close alone
-// (Close may be called from two goroutines at once: hence the lock).
+// (Close may be called from two goroutines at once: hence the swap).
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).
@@ -628,10 +628,7 @@ func (es *bodyEOFSignal) gohttpdbgClose(s unsafe.Pointer) {
 	if !es.gohttpdbgFirstClose() {
 		return
 	}
-	es.mu.Lock()
-	keep := es.gohttpdbgKeep
-	es.gohttpdbgKeep = nil
-	es.mu.Unlock()
+	keep := atomic.SwapPointer(&es.gohttpdbgKeep, nil)
 	if h := GohttpdbgHTTP1.BodyClose; h != nil {
 		h(s, keep)
 	}
