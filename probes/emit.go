@@ -50,8 +50,7 @@ func Reserve() (e *Event, t Ticket) {
 	if s == nil {
 		return nil, Ticket{}
 	}
-	s.ev = Event{}
-	return &s.ev, Ticket{s, pos}
+	return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)
 }
 
 // Publish publishes the event Reserve returned with t; it sets its Time

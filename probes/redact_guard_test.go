@@ -41,7 +41,7 @@ var readsRequestData = map[string]string{
 	"probes/exchange.go:JournalServerStart":    "sizes, the capture rule's match on the path, the Content-Type",
 	"probes/exchange.go:JournalServerEnd":      "the response's Content-Type, for a capture",
 	"probes/exchange.go:JournalClientResponse": "the response's Content-Type, for a capture",
-	"probes/exchange.go:appendFields":          "copies each field through RedactHeader",
+	"probes/exchange.go:appendFields":          "copies the fields that export redacts (exportFields)",
 	"probes/exchange.go:export":                "renders the URL and the path through RedactURL",
 	"probes/exchange.go:setURL":                "copies the URL's parts into the record, which export renders",
 	"probes/exchange.go:setURLRare":            "copies the URL's parts into the record, which export renders",

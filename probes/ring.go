@@ -22,6 +22,12 @@ type Ring struct {
 	drops atomic.Uint64
 }
 
+// A slot is zeroed when its event leaves the ring (take, discardOldest), not when
+// the next one is put there: the ring is a few MB that the collector
+// scans in every cycle, and a free slot that still held its last event's
+// strings (and header fields) would keep them alive and cost the scan a
+// lookup each, where a nil pointer costs almost nothing. Reserve and
+// PutRaw then find the slot zeroed.
 type ringSlot struct {
 	seq atomic.Uint64
 	ev  Event
@@ -70,9 +76,9 @@ func (r *Ring) Put(e *Event) {
 
 // PutRaw is Put for a raw event (EmitRaw): it stores only the fields that
 // hold no pointer, so that it needs no write barrier and no runtime call
-// and can run on a nosplit path. The slot's other fields keep what the
-// previous event there left; the writer's render (renderRaw) overwrites
-// them before anything reads the event.
+// and can run on a nosplit path. The slot's other fields are zero (see
+// ringSlot); the writer's render (renderRaw) fills them before anything
+// reads the event.
 //
 //go:nosplit
 func (r *Ring) PutRaw(raw *RawEvent) {
@@ -127,6 +133,7 @@ func (r *Ring) discardOldest() {
 	pos := r.deq.Load()
 	s := r.slot(pos)
 	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
+		s.ev = Event{} // see ringSlot
 		s.seq.Store(pos + r.mask + 1)
 		r.drops.Add(1)
 	}
@@ -157,6 +164,7 @@ func (r *Ring) take(e *Event) (p Probe, ok bool) {
 				if e != nil {
 					*e = s.ev
 				}
+				s.ev = Event{} // see ringSlot
 				s.seq.Store(pos + r.mask + 1)
 				return p, true
 			}
