@@ -97,3 +97,22 @@ func TestRequestLineCache(t *testing.T) {
 		}
 	}
 }
+
+// A program's client and server lines for one path (the client's with a
+// scheme and host, the server's without) fall in different slots, else
+// each would keep taking the other's and neither would be cached.
+func TestRequestLineCacheSlots(t *testing.T) {
+	for _, p := range []string{"/small", "/", "/api/v1/items", "/x"} {
+		c := lineHash("GET", &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: p}) % lineCacheSize
+		s := lineHash("GET", &url.URL{Path: p}) % lineCacheSize
+		if c == s {
+			t.Errorf("%s: client and server lines share slot %d", p, c)
+		}
+	}
+	u := &url.URL{Path: "/small"}
+	c := &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: "/small"}
+	_, _, _, _ = RequestLine("GET", u), RequestLine("GET", c), RequestLine("GET", u), RequestLine("GET", c)
+	if n := testing.AllocsPerRun(100, func() { _, _ = RequestLine("GET", u), RequestLine("GET", c) }); n != 0 {
+		t.Errorf("a client's and a server's line, alternating: %v allocations, want 0", n)
+	}
+}
