@@ -50,6 +50,7 @@ func Reserve() (e *Event, t Ticket) {
 	if s == nil {
 		return nil, Ticket{}
 	}
+	s.ev.buf = &s.fields
 	return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)
 }
 
@@ -88,10 +89,11 @@ var (
 	writerIdle  atomic.Int32 // 1 while no drain is scheduled
 	writerTimer *time.Timer  // runs writerTick; set once, by startRing
 
-	drainMu       sync.Mutex // one drainer at a time: the writer or Flush
-	drainBuf      [64]Event  // guarded by drainMu
-	dropsReported uint64     // guarded by drainMu
-	writerEmpty   int        // drains in a row that found nothing; guarded by drainMu
+	drainMu       sync.Mutex   // one drainer at a time: the writer or Flush
+	drainBuf      [64]Event    // guarded by drainMu
+	drainFields   [64][]string // drainBuf's header fields (Ring.getInto); guarded by drainMu
+	dropsReported uint64       // guarded by drainMu
+	writerEmpty   int          // drains in a row that found nothing; guarded by drainMu
 )
 
 // writerPoll is how often the writer drains the ring while events flow;
@@ -201,11 +203,11 @@ func drainUnread(r *Ring) int {
 	}
 	recentMu.Lock()
 	for k := 0; k < r.Cap(); k++ { // bounded: producers may keep adding
-		e := &recentBuf[recentN%recentCap]
-		if !r.Get(e) {
+		i := recentN % recentCap
+		if !r.getInto(&recentBuf[i], &recentFields[i]) {
 			break
 		}
-		countEmit(e.Probe)
+		countEmit(recentBuf[i].Probe)
 		recentN++
 		n++
 	}
@@ -219,7 +221,7 @@ func drainRead(r *Ring) int {
 	n := 0
 	for {
 		k := 0
-		for k < len(drainBuf) && r.Get(&drainBuf[k]) {
+		for k < len(drainBuf) && r.getInto(&drainBuf[k], &drainFields[k]) {
 			k++
 		}
 		if k == 0 {
@@ -310,16 +312,21 @@ func Subscribe(size int) *Subscription { return subs.add(size) }
 const recentCap = 256
 
 var (
-	recentMu  sync.Mutex
-	recentBuf [recentCap]Event
-	recentN   uint64
+	recentMu     sync.Mutex
+	recentBuf    [recentCap]Event
+	recentFields [recentCap][]string // the header fields recentBuf's events keep for their reader
+	recentN      uint64
 )
 
 // dispatch hands e to the subscribers and the recent-events buffer.
 func dispatch(e *Event) {
 	countEmit(e.Probe)
 	recentMu.Lock()
-	recentBuf[recentN%recentCap] = *e
+	i := recentN % recentCap
+	recentBuf[i] = *e
+	if e.headers != nil { // e's buffer is the drain's, reused next time
+		recentBuf[i].headers = copyFields(&recentFields[i], e.headers)
+	}
 	recentN++
 	recentMu.Unlock()
 	if subs.active() {
@@ -339,7 +346,9 @@ func Recent(dst []Event) []Event {
 	}
 	for i := start; i < recentN; i++ {
 		dst = append(dst, recentBuf[i%recentCap])
-		renderLazy(&dst[len(dst)-1]) // left for a reader when nothing else read it
+		// Rendered here, under recentMu: its header fields are
+		// recentFields', which a later event's overwrite.
+		renderLazy(&dst[len(dst)-1])
 	}
 	return dst
 }

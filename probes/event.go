@@ -141,6 +141,12 @@ type Event struct {
 	headers     []string
 	headersAt   uint8
 	headersForm fieldsForm
+	// buf is the buffer of the ring slot an event from Reserve is built
+	// in, which headers is made in (copied there by AddFields and
+	// SetFieldsMsg); nil for any other event, whose headers are its own.
+	// A reader never sees it: taking the event out of the ring copies
+	// the fields (Ring.take).
+	buf *[]string
 	// textDone: the message and err attribute went through
 	// redactEventText (see renderLazy), which must not run twice: a
 	// hash of a hash is another hash.
@@ -149,8 +155,9 @@ type Event struct {
 
 // AddHeader appends the attribute key for header h: its fields sorted by
 // name, values redacted ("Name: value; Name: value"), as FormatHeader
-// renders them. Here it only copies the fields (one allocation, the
-// strings shared): sorting, redacting and joining them wait for a reader
+// renders them. Here it only copies the fields (into the ring slot's
+// buffer for an event from Reserve, else one allocation; the strings
+// shared): sorting, redacting and joining them wait for a reader
 // (the sink, a subscriber, Recent), so an event that nobody reads — the
 // sink off, nobody following — costs none of that. The reader redacts
 // with the rules in force then, which are those of the start
@@ -164,14 +171,32 @@ func (e *Event) AddHeader(key string, h http.Header) {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	e.headers, e.headersAt, e.headersForm = headerFields(h), e.NAttrs-1, fieldsSorted
+	var f []string
+	if e.buf != nil {
+		f = appendHeaderFields((*e.buf)[:0], h)
+		*e.buf = f
+	} else {
+		f = headerFields(h)
+	}
+	e.headers, e.headersAt, e.headersForm = f, e.NAttrs-1, fieldsSorted
+}
+
+// keepFields returns f as the event keeps it: copied into the slot's
+// buffer for an event from Reserve (the caller may reuse f), else f.
+func (e *Event) keepFields(f []string) []string {
+	if e.buf == nil {
+		return f
+	}
+	*e.buf = append((*e.buf)[:0], f...)
+	return *e.buf
 }
 
 // AddFields appends the attribute key for the header fields f (name,
 // value, name, value…) in their order, values redacted ("Name: value;
-// Name: value"). As AddHeader, it keeps f, which the caller must not
-// change after, and leaves the text to the first reader. One per event,
-// with AddHeader and SetFieldsMsg.
+// Name: value"). As AddHeader, it leaves the text to the first reader:
+// an event from Reserve keeps a copy of f, any other f itself, which the
+// caller must then not change after. One per event, with AddHeader and
+// SetFieldsMsg.
 func (e *Event) AddFields(key string, f []string) {
 	if int(e.NAttrs) >= MaxAttrs {
 		e.More = append(e.More, Attr{Key: key, Kind: KindString, Str: formatFieldsInOrder(f)})
@@ -179,17 +204,17 @@ func (e *Event) AddFields(key string, f []string) {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	e.headers, e.headersAt, e.headersForm = f, e.NAttrs-1, fieldsInOrder
+	e.headers, e.headersAt, e.headersForm = e.keepFields(f), e.NAttrs-1, fieldsInOrder
 }
 
 // SetFieldsMsg makes the message the header fields f (name, value,
 // name, value…) in their order, values redacted and quoted
 // (name="value" name="value", cut after MaxFieldsMsg bytes with "…"),
-// as a decoded HTTP/2 header block is shown. As AddHeader, it keeps f,
-// which the caller must not change after, and leaves the text to the
-// first reader. One per event, with AddHeader and AddFields.
+// as a decoded HTTP/2 header block is shown. As AddFields, it keeps a
+// copy of f in an event from Reserve, else f itself, and leaves the text
+// to the first reader. One per event, with AddHeader and AddFields.
 func (e *Event) SetFieldsMsg(f []string) {
-	e.Msg, e.headers, e.headersForm = "", f, fieldsMsg
+	e.Msg, e.headers, e.headersForm = "", e.keepFields(f), fieldsMsg
 }
 
 // Add appends attributes (beyond MaxAttrs, to More). Its

@@ -31,7 +31,11 @@ func headerFields(h http.Header) []string {
 	for _, vs := range h {
 		n += 2 * len(vs)
 	}
-	f := make([]string, 0, n)
+	return appendHeaderFields(make([]string, 0, n), h)
+}
+
+// appendHeaderFields appends h's fields to f as headerFields returns them.
+func appendHeaderFields(f []string, h http.Header) []string {
 	for k, vs := range h {
 		for _, v := range vs {
 			f = append(f, k, v)

@@ -426,7 +426,7 @@ func lineHash(method string, u *url.URL) uint64 {
 	h ^= uint64(len(u.Host))<<32 | uint64(len(method))<<16 | uint64(len(u.RawPath))
 	h *= 1099511628211
 	h ^= h >> 32 // the slot is the low bits, which a product takes from the factors' low bits only
-	if h == 0 { // lineSeen's zero means none
+	if h == 0 {  // lineSeen's zero means none
 		h = 1
 	}
 	return h

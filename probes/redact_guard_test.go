@@ -24,7 +24,8 @@ import (
 var readsRequestData = map[string]string{
 	// Copy a header's fields for AddHeader, which renders them through
 	// formatFields → RedactHeader.
-	"probes/header.go:headerFields": "copies the fields that formatFields redacts",
+	"probes/header.go:headerFields":       "copies the fields that formatFields redacts",
+	"probes/header.go:appendHeaderFields": "copies the fields that formatFields redacts",
 	// Sizes, not values.
 	"probes/header.go:HeaderSize":         "sums lengths",
 	"probes/exchange.go:ServedHeaderSize": "the request's size: len(RequestURI)",

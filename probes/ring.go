@@ -31,6 +31,10 @@ type Ring struct {
 type ringSlot struct {
 	seq atomic.Uint64
 	ev  Event
+	// fields holds the header fields of the slot's events (Event.buf):
+	// kept from lap to lap, emptied (its strings cleared) when the event
+	// leaves, so that a level-2 header event allocates nothing.
+	fields []string
 }
 
 // NewRing returns a ring holding at least size events (rounded up to a
@@ -134,6 +138,7 @@ func (r *Ring) discardOldest() {
 	s := r.slot(pos)
 	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
 		s.ev = Event{} // see ringSlot
+		clear(s.fields)
 		s.seq.Store(pos + r.mask + 1)
 		r.drops.Add(1)
 	}
@@ -141,18 +146,28 @@ func (r *Ring) discardOldest() {
 
 // Skip discards the oldest event without copying it, and returns its
 // probe; ok is false when there was none (as Get).
-func (r *Ring) Skip() (p Probe, ok bool) { return r.take(nil) }
+func (r *Ring) Skip() (p Probe, ok bool) { return r.take(nil, nil) }
 
 // Get moves the oldest event into *e and reports whether there was one.
+// Header fields the event keeps for its reader are copied into a new
+// slice: the slot's buffer is the next event's.
 func (r *Ring) Get(e *Event) bool {
-	_, ok := r.take(e)
+	_, ok := r.take(e, nil)
 	return ok
 }
 
-// take dequeues the oldest event, moving it into *e unless e is nil, and
-// returns its probe; ok is false when the ring is empty, or the producer
-// of the oldest slot has not finished.
-func (r *Ring) take(e *Event) (p Probe, ok bool) {
+// getInto is Get with the header fields copied into *fields (grown as
+// needed), the buffer that goes with *e where it is kept.
+func (r *Ring) getInto(e *Event, fields *[]string) bool {
+	_, ok := r.take(e, fields)
+	return ok
+}
+
+// take dequeues the oldest event, moving it into *e unless e is nil
+// (its header fields into *fields, or a new slice when fields is nil),
+// and returns its probe; ok is false when the ring is empty, or the
+// producer of the oldest slot has not finished.
+func (r *Ring) take(e *Event, fields *[]string) (p Probe, ok bool) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.deq.Load()
 		s := r.slot(pos)
@@ -163,8 +178,13 @@ func (r *Ring) take(e *Event) (p Probe, ok bool) {
 				p = s.ev.Probe
 				if e != nil {
 					*e = s.ev
+					e.buf = nil
+					if e.headers != nil {
+						e.headers = copyFields(fields, e.headers)
+					}
 				}
 				s.ev = Event{} // see ringSlot
+				clear(s.fields)
 				s.seq.Store(pos + r.mask + 1)
 				return p, true
 			}
@@ -173,4 +193,14 @@ func (r *Ring) take(e *Event) (p Probe, ok bool) {
 		}
 	}
 	return 0, false
+}
+
+// copyFields copies f into *dst, grown as needed, and returns the copy;
+// with dst nil, into a new slice.
+func copyFields(dst *[]string, f []string) []string {
+	if dst == nil {
+		return append([]string(nil), f...)
+	}
+	*dst = append((*dst)[:0], f...)
+	return *dst
 }
