@@ -45,11 +45,20 @@ func NewRing(size int) *Ring {
 		n <<= 1
 	}
 	r := &Ring{slots: make([]ringSlot, n), mask: uint64(n - 1)}
+	// Each slot's header fields buffer, carved from one array: a slot's
+	// first header event then allocates nothing either (a longer header
+	// grows its own).
+	fields := make([]string, n*slotFields)
 	for i := range r.slots {
 		r.slots[i].seq.Store(uint64(i))
+		r.slots[i].fields = fields[i*slotFields : i*slotFields : (i+1)*slotFields]
 	}
 	return r
 }
+
+// slotFields is the room for header fields (names and values: 8 fields)
+// that each ring slot starts with.
+const slotFields = 16
 
 // Cap returns the number of events the ring holds.
 func (r *Ring) Cap() int { return len(r.slots) }
