@@ -45,13 +45,14 @@ func NewRing(size int) *Ring {
 		n <<= 1
 	}
 	r := &Ring{slots: make([]ringSlot, n), mask: uint64(n - 1)}
-	// Each slot's header fields buffer, carved from one array: a slot's
-	// first header event then allocates nothing either (a longer header
-	// grows its own).
-	fields := make([]string, n*slotFields)
+	// Each slot's header fields buffer, made with the ring: a slot's first
+	// header event then allocates nothing either (a longer header grows its
+	// own). One small object per slot, not one array carved into slots: the
+	// collector scans a large array of pointers word by word, which cost
+	// the level-2 request 5 000 instructions more in bench/levels.
 	for i := range r.slots {
 		r.slots[i].seq.Store(uint64(i))
-		r.slots[i].fields = fields[i*slotFields : i*slotFields : (i+1)*slotFields]
+		r.slots[i].fields = make([]string, 0, slotFields)
 	}
 	return r
 }
