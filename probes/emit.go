@@ -89,11 +89,11 @@ var (
 	writerIdle  atomic.Int32 // 1 while no drain is scheduled
 	writerTimer *time.Timer  // runs writerTick; set once, by startRing
 
-	drainMu       sync.Mutex   // one drainer at a time: the writer or Flush
-	drainBuf      [64]Event    // guarded by drainMu
-	drainFields   [64][]string // drainBuf's header fields (Ring.getInto); guarded by drainMu
-	dropsReported uint64       // guarded by drainMu
-	writerEmpty   int          // drains in a row that found nothing; guarded by drainMu
+	drainMu       sync.Mutex // one drainer at a time: the writer or Flush
+	drainBuf      [64]Event  // guarded by drainMu
+	drainFields   [64][]byte // drainBuf's packed header fields (Ring.getInto); guarded by drainMu
+	dropsReported uint64     // guarded by drainMu
+	writerEmpty   int        // drains in a row that found nothing; guarded by drainMu
 )
 
 // writerPoll is how often the writer drains the ring while events flow;
@@ -314,7 +314,7 @@ const recentCap = 256
 var (
 	recentMu     sync.Mutex
 	recentBuf    [recentCap]Event
-	recentFields [recentCap][]string // the header fields recentBuf's events keep for their reader
+	recentFields [recentCap][]byte // the packed header fields recentBuf's events keep for their reader
 	recentN      uint64
 )
 
@@ -324,8 +324,8 @@ func dispatch(e *Event) {
 	recentMu.Lock()
 	i := recentN % recentCap
 	recentBuf[i] = *e
-	if e.headers != nil { // e's buffer is the drain's, reused next time
-		recentBuf[i].headers = copyFields(&recentFields[i], e.headers)
+	if e.packed != nil { // e's buffer is the drain's, reused next time
+		recentBuf[i].packed = copyPacked(&recentFields[i], e.packed)
 	}
 	recentN++
 	recentMu.Unlock()
@@ -408,6 +408,9 @@ func renderLazy(e *Event) {
 	if e.RawKind != 0 {
 		renderRaw(e)
 	}
+	if e.packed != nil {
+		e.headers, e.packed = unpackFields(e.packed), nil
+	}
 	if e.headers != nil {
 		switch e.headersForm {
 		case fieldsSorted:
@@ -432,7 +435,7 @@ func renderRaw(e *Event) {
 	e.Name, e.Site, e.Msg, e.NAttrs, e.Attrs = "", "", "", 0, [MaxAttrs]Attr{}
 	// PutRaw writes no pointer: the header the slot's previous event left
 	// for its reader is still there, and is not this event's.
-	e.headers = nil
+	e.headers, e.packed = nil, nil
 	if f := rawRenderers[kind&7].Load(); f != nil {
 		(*f)(e)
 	}

@@ -141,12 +141,15 @@ type Event struct {
 	headers     []string
 	headersAt   uint8
 	headersForm fieldsForm
-	// buf is the buffer of the ring slot an event from Reserve is built
-	// in, which headers is made in (copied there by AddFields and
-	// SetFieldsMsg); nil for any other event, whose headers are its own.
-	// A reader never sees it: taking the event out of the ring copies
-	// the fields (Ring.take).
-	buf *[]string
+	// packed holds the fields instead of headers for an event built in
+	// a ring slot (Reserve): packed (packFields) in the slot's buffer buf,
+	// bytes the collector does not scan, where a []string per event was an
+	// allocation, and a buffer of strings per slot a scan of every slot.
+	// Taking the event out of the ring copies them into the buffer that
+	// goes with where it is kept (Ring.take); the reader unpacks them. buf
+	// is nil for any other event, and once it left the ring.
+	packed []byte
+	buf    *[]byte
 	// textDone: the message and err attribute went through
 	// redactEventText (see renderLazy), which must not run twice: a
 	// hash of a hash is another hash.
@@ -171,24 +174,33 @@ func (e *Event) AddHeader(key string, h http.Header) {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	var f []string
 	if e.buf != nil {
-		f = appendHeaderFields((*e.buf)[:0], h)
-		*e.buf = f
+		// The map is walked here, not in a function of its own: header
+		// events are built on small goroutine stacks (see AddString), which
+		// one more frame under the map iterator's grew on most HTTP/2
+		// requests.
+		b := (*e.buf)[:0]
+		for k, vs := range h {
+			for _, v := range vs {
+				b = appendPacked(appendPacked(b, k), v)
+			}
+		}
+		*e.buf, e.packed = b, b
 	} else {
-		f = headerFields(h)
+		e.headers = headerFields(h)
 	}
-	e.headers, e.headersAt, e.headersForm = f, e.NAttrs-1, fieldsSorted
+	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 }
 
-// keepFields returns f as the event keeps it: copied into the slot's
-// buffer for an event from Reserve (the caller may reuse f), else f.
-func (e *Event) keepFields(f []string) []string {
+// keepFields keeps f for the reader: packed into the slot's buffer for an
+// event from Reserve (the caller may reuse f), else f itself.
+func (e *Event) keepFields(f []string) {
 	if e.buf == nil {
-		return f
+		e.headers = f
+		return
 	}
-	*e.buf = append((*e.buf)[:0], f...)
-	return *e.buf
+	b := packFields((*e.buf)[:0], f)
+	*e.buf, e.packed = b, b
 }
 
 // AddFields appends the attribute key for the header fields f (name,
@@ -204,7 +216,8 @@ func (e *Event) AddFields(key string, f []string) {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	e.headers, e.headersAt, e.headersForm = e.keepFields(f), e.NAttrs-1, fieldsInOrder
+	e.keepFields(f)
+	e.headersAt, e.headersForm = e.NAttrs-1, fieldsInOrder
 }
 
 // SetFieldsMsg makes the message the header fields f (name, value,
@@ -214,7 +227,8 @@ func (e *Event) AddFields(key string, f []string) {
 // copy of f in an event from Reserve, else f itself, and leaves the text
 // to the first reader. One per event, with AddHeader and AddFields.
 func (e *Event) SetFieldsMsg(f []string) {
-	e.Msg, e.headers, e.headersForm = "", e.keepFields(f), fieldsMsg
+	e.keepFields(f)
+	e.Msg, e.headersForm = "", fieldsMsg
 }
 
 // Add appends attributes (beyond MaxAttrs, to More). Its

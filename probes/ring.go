@@ -31,10 +31,10 @@ type Ring struct {
 type ringSlot struct {
 	seq atomic.Uint64
 	ev  Event
-	// fields holds the header fields of the slot's events (Event.buf):
-	// kept from lap to lap, emptied (its strings cleared) when the event
-	// leaves, so that a level-2 header event allocates nothing.
-	fields []string
+	// fields holds the packed header fields of the slot's events
+	// (Event.packed), kept from lap to lap, so that a level-2 header event
+	// allocates nothing.
+	fields []byte
 }
 
 // NewRing returns a ring holding at least size events (rounded up to a
@@ -45,21 +45,21 @@ func NewRing(size int) *Ring {
 		n <<= 1
 	}
 	r := &Ring{slots: make([]ringSlot, n), mask: uint64(n - 1)}
-	// Each slot's header fields buffer, made with the ring: a slot's first
-	// header event then allocates nothing either (a longer header grows its
-	// own). One small object per slot, not one array carved into slots: the
-	// collector scans a large array of pointers word by word, which cost
-	// the level-2 request 5 000 instructions more in bench/levels.
+	// Each slot's header fields buffer, carved from one array made with
+	// the ring (bytes: the collector does not scan it): a slot's first
+	// header event then allocates nothing either (a longer header grows
+	// its own).
+	fields := make([]byte, n*slotBytes)
 	for i := range r.slots {
 		r.slots[i].seq.Store(uint64(i))
-		r.slots[i].fields = make([]string, 0, slotFields)
+		r.slots[i].fields = fields[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
 	}
 	return r
 }
 
-// slotFields is the room for header fields (names and values: 8 fields)
-// that each ring slot starts with.
-const slotFields = 16
+// slotBytes is the room for packed header fields that each ring slot
+// starts with.
+const slotBytes = 256
 
 // Cap returns the number of events the ring holds.
 func (r *Ring) Cap() int { return len(r.slots) }
@@ -148,7 +148,6 @@ func (r *Ring) discardOldest() {
 	s := r.slot(pos)
 	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
 		s.ev = Event{} // see ringSlot
-		clear(s.fields)
 		s.seq.Store(pos + r.mask + 1)
 		r.drops.Add(1)
 	}
@@ -168,7 +167,7 @@ func (r *Ring) Get(e *Event) bool {
 
 // getInto is Get with the header fields copied into *fields (grown as
 // needed), the buffer that goes with *e where it is kept.
-func (r *Ring) getInto(e *Event, fields *[]string) bool {
+func (r *Ring) getInto(e *Event, fields *[]byte) bool {
 	_, ok := r.take(e, fields)
 	return ok
 }
@@ -177,7 +176,7 @@ func (r *Ring) getInto(e *Event, fields *[]string) bool {
 // (its header fields into *fields, or a new slice when fields is nil),
 // and returns its probe; ok is false when the ring is empty, or the
 // producer of the oldest slot has not finished.
-func (r *Ring) take(e *Event, fields *[]string) (p Probe, ok bool) {
+func (r *Ring) take(e *Event, fields *[]byte) (p Probe, ok bool) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.deq.Load()
 		s := r.slot(pos)
@@ -189,12 +188,11 @@ func (r *Ring) take(e *Event, fields *[]string) (p Probe, ok bool) {
 				if e != nil {
 					*e = s.ev
 					e.buf = nil
-					if e.headers != nil {
-						e.headers = copyFields(fields, e.headers)
+					if e.packed != nil {
+						e.packed = copyPacked(fields, e.packed)
 					}
 				}
 				s.ev = Event{} // see ringSlot
-				clear(s.fields)
 				s.seq.Store(pos + r.mask + 1)
 				return p, true
 			}
@@ -205,12 +203,12 @@ func (r *Ring) take(e *Event, fields *[]string) (p Probe, ok bool) {
 	return 0, false
 }
 
-// copyFields copies f into *dst, grown as needed, and returns the copy;
+// copyPacked copies b into *dst, grown as needed, and returns the copy;
 // with dst nil, into a new slice.
-func copyFields(dst *[]string, f []string) []string {
+func copyPacked(dst *[]byte, b []byte) []byte {
 	if dst == nil {
-		return append([]string(nil), f...)
+		return append([]byte(nil), b...)
 	}
-	*dst = append((*dst)[:0], f...)
+	*dst = append((*dst)[:0], b...)
 	return *dst
 }
