@@ -50,8 +50,8 @@ func Reserve() (e *Event, t Ticket) {
 	if s == nil {
 		return nil, Ticket{}
 	}
-	s.ev = Event{}
-	return &s.ev, Ticket{s, pos}
+	s.ev.buf = &s.fields
+	return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)
 }
 
 // Publish publishes the event Reserve returned with t; it sets its Time
@@ -91,6 +91,7 @@ var (
 
 	drainMu       sync.Mutex // one drainer at a time: the writer or Flush
 	drainBuf      [64]Event  // guarded by drainMu
+	drainFields   [64][]byte // drainBuf's packed header fields (Ring.getInto); guarded by drainMu
 	dropsReported uint64     // guarded by drainMu
 	writerEmpty   int        // drains in a row that found nothing; guarded by drainMu
 )
@@ -202,11 +203,11 @@ func drainUnread(r *Ring) int {
 	}
 	recentMu.Lock()
 	for k := 0; k < r.Cap(); k++ { // bounded: producers may keep adding
-		e := &recentBuf[recentN%recentCap]
-		if !r.Get(e) {
+		i := recentN % recentCap
+		if !r.getInto(&recentBuf[i], &recentFields[i]) {
 			break
 		}
-		countEmit(e.Probe)
+		countEmit(recentBuf[i].Probe)
 		recentN++
 		n++
 	}
@@ -220,7 +221,7 @@ func drainRead(r *Ring) int {
 	n := 0
 	for {
 		k := 0
-		for k < len(drainBuf) && r.Get(&drainBuf[k]) {
+		for k < len(drainBuf) && r.getInto(&drainBuf[k], &drainFields[k]) {
 			k++
 		}
 		if k == 0 {
@@ -311,16 +312,21 @@ func Subscribe(size int) *Subscription { return subs.add(size) }
 const recentCap = 256
 
 var (
-	recentMu  sync.Mutex
-	recentBuf [recentCap]Event
-	recentN   uint64
+	recentMu     sync.Mutex
+	recentBuf    [recentCap]Event
+	recentFields [recentCap][]byte // the packed header fields recentBuf's events keep for their reader
+	recentN      uint64
 )
 
 // dispatch hands e to the subscribers and the recent-events buffer.
 func dispatch(e *Event) {
 	countEmit(e.Probe)
 	recentMu.Lock()
-	recentBuf[recentN%recentCap] = *e
+	i := recentN % recentCap
+	recentBuf[i] = *e
+	if e.packed != nil { // e's buffer is the drain's, reused next time
+		recentBuf[i].packed = copyPacked(&recentFields[i], e.packed)
+	}
 	recentN++
 	recentMu.Unlock()
 	if subs.active() {
@@ -340,7 +346,9 @@ func Recent(dst []Event) []Event {
 	}
 	for i := start; i < recentN; i++ {
 		dst = append(dst, recentBuf[i%recentCap])
-		renderLazy(&dst[len(dst)-1]) // left for a reader when nothing else read it
+		// Rendered here, under recentMu: its header fields are
+		// recentFields', which a later event's overwrite.
+		renderLazy(&dst[len(dst)-1])
 	}
 	return dst
 }
@@ -400,6 +408,9 @@ func renderLazy(e *Event) {
 	if e.RawKind != 0 {
 		renderRaw(e)
 	}
+	if e.packed != nil {
+		e.headers, e.packed = unpackFields(e.packed), nil
+	}
 	if e.headers != nil {
 		switch e.headersForm {
 		case fieldsSorted:
@@ -424,7 +435,7 @@ func renderRaw(e *Event) {
 	e.Name, e.Site, e.Msg, e.NAttrs, e.Attrs = "", "", "", 0, [MaxAttrs]Attr{}
 	// PutRaw writes no pointer: the header the slot's previous event left
 	// for its reader is still there, and is not this event's.
-	e.headers = nil
+	e.headers, e.packed = nil, nil
 	if f := rawRenderers[kind&7].Load(); f != nil {
 		(*f)(e)
 	}

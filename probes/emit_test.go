@@ -2,6 +2,7 @@ package probes
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -392,6 +393,85 @@ func TestRawEventIgnoresPreviousHeaders(t *testing.T) {
 				if a := e.AttrAt(i); a.Str != "v" {
 					t.Fatalf("round %d: attribute %d = %q", round, i, a.Str)
 				}
+			}
+		}
+	}
+}
+
+// The header fields of an event built in a ring slot are made in the
+// slot's buffer, which the slot's next events reuse: an event that left
+// the ring keeps its own copy, in the sink's path as in Recent's, and a
+// caller's slice given to SetFieldsMsg or AddFields can be reused at
+// once. Each round fills every slot, so that each buffer is written again
+// after its event left.
+func TestReservedFieldsOutliveTheSlot(t *testing.T) {
+	for _, sinkOn := range []bool{true, false} {
+		s := &memSink{}
+		if sinkOn {
+			useSink(t, s)
+		} else {
+			useSink(t, nil)
+		}
+		r := startRing()
+		for round := 0; round < 3; round++ {
+			tag := strconv.Itoa(round)
+			for i := 0; i < r.Cap(); i++ {
+				e, tk := Reserve()
+				if e == nil {
+					t.Fatal("Reserve: no slot")
+				}
+				e.Probe, e.Sev, e.Name, e.Req = Header, Info, "test.fields", uint64(i+1)
+				f := []string{"X-Round", tag, "Authorization", "Bearer s3cr3t"}
+				switch i % 3 {
+				case 0:
+					e.AddHeader("headers", http.Header{"X-Round": {tag}, "Authorization": {"Bearer s3cr3t"}})
+				case 1:
+					e.AddFields("headers", f)
+				case 2:
+					e.SetFieldsMsg(f)
+				}
+				f[1], f[3] = "overwritten", "overwritten" // the event has its own copy
+				Publish(tk)
+				if i%500 == 499 {
+					Flush()
+				}
+			}
+			Flush()
+			check := func(where string, e Event) {
+				t.Helper()
+				var got, want string
+				switch e.Req % 3 {
+				case 1:
+					a, _ := e.Attr("headers")
+					got, want = a.Str, "Authorization: [REDACTED]; X-Round: "+tag
+				case 2:
+					a, _ := e.Attr("headers")
+					got, want = a.Str, "X-Round: "+tag+"; Authorization: [REDACTED]"
+				case 0:
+					got, want = e.Msg, `X-Round="`+tag+`" Authorization="[REDACTED]"`
+				}
+				if got != want {
+					t.Fatalf("sink on %v, round %d, %s: event %d has %q, want %q", sinkOn, round, where, e.Req, got, want)
+				}
+			}
+			if sinkOn {
+				got := s.named("test.fields")
+				if len(got) != r.Cap()*(round+1) {
+					t.Fatalf("round %d: sink got %d events", round, len(got))
+				}
+				for _, e := range got[r.Cap()*round:] {
+					check("sink", e)
+				}
+			}
+			n := 0
+			for _, e := range Recent(nil) {
+				if e.Name == "test.fields" {
+					check("Recent", e)
+					n++
+				}
+			}
+			if n == 0 {
+				t.Fatalf("round %d: Recent has none of the events", round)
 			}
 		}
 	}

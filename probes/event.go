@@ -141,6 +141,15 @@ type Event struct {
 	headers     []string
 	headersAt   uint8
 	headersForm fieldsForm
+	// packed holds the fields instead of headers for an event built in
+	// a ring slot (Reserve): packed (packFields) in the slot's buffer buf,
+	// bytes the collector does not scan, where a []string per event was an
+	// allocation, and a buffer of strings per slot a scan of every slot.
+	// Taking the event out of the ring copies them into the buffer that
+	// goes with where it is kept (Ring.take); the reader unpacks them. buf
+	// is nil for any other event, and once it left the ring.
+	packed []byte
+	buf    *[]byte
 	// textDone: the message and err attribute went through
 	// redactEventText (see renderLazy), which must not run twice: a
 	// hash of a hash is another hash.
@@ -149,8 +158,9 @@ type Event struct {
 
 // AddHeader appends the attribute key for header h: its fields sorted by
 // name, values redacted ("Name: value; Name: value"), as FormatHeader
-// renders them. Here it only copies the fields (one allocation, the
-// strings shared): sorting, redacting and joining them wait for a reader
+// renders them. Here it only copies the fields (into the ring slot's
+// buffer for an event from Reserve, else one allocation; the strings
+// shared): sorting, redacting and joining them wait for a reader
 // (the sink, a subscriber, Recent), so an event that nobody reads — the
 // sink off, nobody following — costs none of that. The reader redacts
 // with the rules in force then, which are those of the start
@@ -164,14 +174,41 @@ func (e *Event) AddHeader(key string, h http.Header) {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	e.headers, e.headersAt, e.headersForm = headerFields(h), e.NAttrs-1, fieldsSorted
+	if e.buf != nil {
+		// The map is walked here, not in a function of its own: header
+		// events are built on small goroutine stacks (see AddString), which
+		// one more frame under the map iterator's grew on most HTTP/2
+		// requests.
+		b := (*e.buf)[:0]
+		for k, vs := range h {
+			for _, v := range vs {
+				b = appendPacked(appendPacked(b, k), v)
+			}
+		}
+		*e.buf, e.packed = b, b
+	} else {
+		e.headers = headerFields(h)
+	}
+	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
+}
+
+// keepFields keeps f for the reader: packed into the slot's buffer for an
+// event from Reserve (the caller may reuse f), else f itself.
+func (e *Event) keepFields(f []string) {
+	if e.buf == nil {
+		e.headers = f
+		return
+	}
+	b := packFields((*e.buf)[:0], f)
+	*e.buf, e.packed = b, b
 }
 
 // AddFields appends the attribute key for the header fields f (name,
 // value, name, value…) in their order, values redacted ("Name: value;
-// Name: value"). As AddHeader, it keeps f, which the caller must not
-// change after, and leaves the text to the first reader. One per event,
-// with AddHeader and SetFieldsMsg.
+// Name: value"). As AddHeader, it leaves the text to the first reader:
+// an event from Reserve keeps a copy of f, any other f itself, which the
+// caller must then not change after. One per event, with AddHeader and
+// SetFieldsMsg.
 func (e *Event) AddFields(key string, f []string) {
 	if int(e.NAttrs) >= MaxAttrs {
 		e.More = append(e.More, Attr{Key: key, Kind: KindString, Str: formatFieldsInOrder(f)})
@@ -179,17 +216,19 @@ func (e *Event) AddFields(key string, f []string) {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	e.headers, e.headersAt, e.headersForm = f, e.NAttrs-1, fieldsInOrder
+	e.keepFields(f)
+	e.headersAt, e.headersForm = e.NAttrs-1, fieldsInOrder
 }
 
 // SetFieldsMsg makes the message the header fields f (name, value,
 // name, value…) in their order, values redacted and quoted
 // (name="value" name="value", cut after MaxFieldsMsg bytes with "…"),
-// as a decoded HTTP/2 header block is shown. As AddHeader, it keeps f,
-// which the caller must not change after, and leaves the text to the
-// first reader. One per event, with AddHeader and AddFields.
+// as a decoded HTTP/2 header block is shown. As AddFields, it keeps a
+// copy of f in an event from Reserve, else f itself, and leaves the text
+// to the first reader. One per event, with AddHeader and AddFields.
 func (e *Event) SetFieldsMsg(f []string) {
-	e.Msg, e.headers, e.headersForm = "", f, fieldsMsg
+	e.keepFields(f)
+	e.Msg, e.headersForm = "", fieldsMsg
 }
 
 // Add appends attributes (beyond MaxAttrs, to More). Its

@@ -178,7 +178,9 @@ const (
 // journal's sides are a slice of pointers, nil until a slot needs one,
 // and kept for the slot's next exchanges.
 type jside struct {
-	over    [nText]string // the text that did not fit in the arena
+	over [nText]string // the text that did not fit in the arena
+	// The headers kept (header level 2 or a capture), unsorted and
+	// unredacted: export redacts what it hands out (exportFields).
 	reqHdr  []HeaderField
 	respHdr []HeaderField
 	diags   jdiags
@@ -904,21 +906,34 @@ func journalTag(id uint64, name string) {
 	}
 }
 
+// appendFields appends h's fields to dst as they are, in the map's
+// order and unredacted (the strings are shared, not copied): the record
+// keeps them so, and export sorts and redacts the copy it hands out,
+// which is the only way they leave the journal. A request that nobody
+// reads then costs no sort and no redaction, and no allocation once the
+// slot's buffer has grown.
 func appendFields(dst []HeaderField, h http.Header) []HeaderField {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		for _, v := range h[k] {
-			dst = append(dst, HeaderField{Name: k, Value: RedactHeader(k, v)})
+	for k, vs := range h {
+		for _, v := range vs {
+			dst = append(dst, HeaderField{Name: k, Value: v})
 		}
 	}
 	if dst == nil {
 		dst = []HeaderField{}
 	}
 	return dst
+}
+
+// exportFields returns a copy of f, the fields as appendFields kept
+// them, sorted by name (the values of a name in their order) and
+// redacted.
+func exportFields(f []HeaderField) []HeaderField {
+	x := append([]HeaderField(nil), f...)
+	sort.SliceStable(x, func(a, b int) bool { return x[a].Name < x[b].Name })
+	for i := range x {
+		x[i].Value = RedactHeader(x[i].Name, x[i].Value)
+	}
+	return x
 }
 
 // ms renders a duration in ns as milliseconds, to the microsecond.
@@ -957,10 +972,10 @@ func (j *journal) export(s *jslot) Exchange {
 	}
 	if d != nil {
 		if len(d.reqHdr) > 0 {
-			x.RequestHeaders = append([]HeaderField(nil), d.reqHdr...)
+			x.RequestHeaders = exportFields(d.reqHdr)
 		}
 		if len(d.respHdr) > 0 {
-			x.ResponseHeaders = append([]HeaderField(nil), d.respHdr...)
+			x.ResponseHeaders = exportFields(d.respHdr)
 		}
 		for i := 0; i < d.diags.n; i++ {
 			x.Diagnostics = append(x.Diagnostics, d.diags.names[i])

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"encoding/binary"
 	"net/http"
 	"net/url"
 	"sort"
@@ -31,7 +32,47 @@ func headerFields(h http.Header) []string {
 	for _, vs := range h {
 		n += 2 * len(vs)
 	}
+	return appendHeaderFields(make([]string, 0, n), h)
+}
+
+// packFields appends fields (name, value, name, value…) to b, each a
+// uvarint length and its bytes: header fields kept in a buffer the
+// collector does not scan (Event.packed).
+func packFields(b []byte, fields []string) []byte {
+	for _, f := range fields {
+		b = appendPacked(b, f)
+	}
+	return b
+}
+
+func appendPacked(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// unpackFields returns the fields packFields packed in b.
+func unpackFields(b []byte) []string {
+	n := 0
+	for r := b; len(r) > 0; n++ {
+		l, k := binary.Uvarint(r)
+		if k <= 0 || uint64(len(r)-k) < l {
+			break
+		}
+		r = r[k+int(l):]
+	}
 	f := make([]string, 0, n)
+	for len(b) > 0 {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < l {
+			break
+		}
+		f = append(f, string(b[k:k+int(l)]))
+		b = b[k+int(l):]
+	}
+	return f
+}
+
+// appendHeaderFields appends h's fields to f as headerFields returns them.
+func appendHeaderFields(f []string, h http.Header) []string {
 	for k, vs := range h {
 		for _, v := range vs {
 			f = append(f, k, v)

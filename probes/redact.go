@@ -362,28 +362,96 @@ func RedactURL(u *url.URL) string {
 	return redactCfg.Load().redactTarget(u.String())
 }
 
-// requestLine is RequestLine: the method and RedactURL(u). The common URLs (a server's path, a client's scheme, host and
-// path, neither with a query) are rendered in one allocation, where
-// u.String and the concatenation took two or three.
+// requestLine is RequestLine: the method and RedactURL(u). The common
+// URLs (a server's path, a client's scheme, host and path, neither with a
+// query) are rendered in one allocation, where u.String and the
+// concatenation took two or three, and in none when seen before
+// (plainLine).
 func requestLine(method string, u *url.URL) string {
 	if u != nil && u.User == nil && u.Opaque == "" && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" &&
-		(u.Scheme == "") == (u.Host == "") && plainHost(u.Host) {
+		(u.Scheme == "") == (u.Host == "") {
+		return plainLine(method, u)
+	}
+	return method + " " + RedactURL(u)
+}
+
+// plainLine is requestLine for a URL without user info, query or
+// fragment, through lineCache: a program sends and serves the same few
+// lines over and over, and each costs a concatenation and a pass of the
+// path rules (most of the request line's cost) when rendered anew.
+func plainLine(method string, u *url.URL) string {
+	cfg := redactCfg.Load()
+	h := lineHash(method, u)
+	slot := &lineCache[h%lineCacheSize]
+	if c := slot.Load(); c != nil && c.cfg == cfg && c.method == method && c.scheme == u.Scheme && c.host == u.Host &&
+		c.path == u.Path && c.rawPath == u.RawPath {
+		return c.line
+	}
+	line := renderPlainLine(cfg, method, u)
+	// Kept from a line's second sighting on, so that a program whose
+	// every path differs (an id in it) allocates no entry it never reads.
+	if p := &lineSeen[h%lineCacheSize]; p.Load() == h {
+		slot.Store(&lineEntry{cfg: cfg, method: method, scheme: u.Scheme, host: u.Host, path: u.Path, rawPath: u.RawPath, line: line})
+	} else {
+		p.Store(h)
+	}
+	return line
+}
+
+// lineEntry is a request line rendered, with what it was rendered from:
+// the method, the URL's parts that requestLine's plain form reads, and
+// the redaction rules (a line is redacted with the rules in force).
+type lineEntry struct {
+	cfg                                 *redactConfig
+	method, scheme, host, path, rawPath string
+	line                                string
+}
+
+const lineCacheSize = 64
+
+var (
+	lineCache [lineCacheSize]atomic.Pointer[lineEntry]
+	lineSeen  [lineCacheSize]atomic.Uint64 // the hash of each slot's last miss
+)
+
+// lineHash hashes what a plain request line is made of (FNV-1a of the
+// path, the host's and method's lengths mixed in): cheap for the short
+// strings these are; lineCache compares every part on a hit.
+func lineHash(method string, u *url.URL) uint64 {
+	h := uint64(14695981039346656037)
+	p := u.Path
+	for i := 0; i < len(p); i++ {
+		h = (h ^ uint64(p[i])) * 1099511628211
+	}
+	h ^= uint64(len(u.Host))<<32 | uint64(len(method))<<16 | uint64(len(u.RawPath))
+	h *= 1099511628211
+	h ^= h >> 32 // the slot is the low bits, which a product takes from the factors' low bits only
+	if h == 0 {  // lineSeen's zero means none
+		h = 1
+	}
+	return h
+}
+
+// renderPlainLine renders a plain request line (see plainLine) with the
+// rules cfg.
+func renderPlainLine(cfg *redactConfig, method string, u *url.URL) string {
+	if plainHost(u.Host) {
 		// u.String() is then scheme://host followed by the escaped path,
 		// or the path alone, which must start with a slash (else String
 		// may add one, or "./").
 		p := u.EscapedPath()
 		if u.Scheme == "" && len(p) > 0 && p[0] == '/' {
-			if redactCfg.Load().redactTarget(p) == p {
+			if cfg.redactTarget(p) == p {
 				return method + " " + p
 			}
 		} else if u.Scheme != "" && (p == "" || p[0] == '/') {
 			line := method + " " + u.Scheme + "://" + u.Host + p
-			if t := line[len(method)+1:]; redactCfg.Load().redactTarget(t) == t {
+			if t := line[len(method)+1:]; cfg.redactTarget(t) == t {
 				return line
 			}
 		}
 	}
-	return method + " " + RedactURL(u)
+	return method + " " + cfg.redactTarget(u.String())
 }
 
 // plainHost reports whether u.String() writes host as it is: letters,

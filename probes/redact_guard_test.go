@@ -24,7 +24,9 @@ import (
 var readsRequestData = map[string]string{
 	// Copy a header's fields for AddHeader, which renders them through
 	// formatFields → RedactHeader.
-	"probes/header.go:headerFields": "copies the fields that formatFields redacts",
+	"probes/header.go:headerFields":       "copies the fields that formatFields redacts",
+	"probes/header.go:appendHeaderFields": "copies the fields that formatFields redacts",
+	"probes/event.go:AddHeader":           "packs the fields that formatFields redacts once unpacked",
 	// Sizes, not values.
 	"probes/header.go:HeaderSize":         "sums lengths",
 	"probes/exchange.go:ServedHeaderSize": "the request's size: len(RequestURI)",
@@ -41,7 +43,7 @@ var readsRequestData = map[string]string{
 	"probes/exchange.go:JournalServerStart":    "sizes, the capture rule's match on the path, the Content-Type",
 	"probes/exchange.go:JournalServerEnd":      "the response's Content-Type, for a capture",
 	"probes/exchange.go:JournalClientResponse": "the response's Content-Type, for a capture",
-	"probes/exchange.go:appendFields":          "copies each field through RedactHeader",
+	"probes/exchange.go:appendFields":          "copies the fields that export redacts (exportFields)",
 	"probes/exchange.go:export":                "renders the URL and the path through RedactURL",
 	"probes/exchange.go:setURL":                "copies the URL's parts into the record, which export renders",
 	"probes/exchange.go:setURLRare":            "copies the URL's parts into the record, which export renders",

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"net/url"
+	"strconv"
 	"testing"
 )
 
@@ -40,8 +41,13 @@ func TestRequestLine(t *testing.T) {
 			t.Errorf("%s: RequestLine %q, want %q", tc.raw, got, want)
 		}
 		if tc.allocs >= 0 {
-			if n := testing.AllocsPerRun(100, func() { _ = RequestLine("GET", u) }); n != tc.allocs {
+			cfg := redactCfg.Load()
+			if n := testing.AllocsPerRun(100, func() { _ = renderPlainLine(cfg, "GET", u) }); n != tc.allocs {
 				t.Errorf("%s: %v allocations, want %v", tc.raw, n, tc.allocs)
+			}
+			// Seen twice (above), the line comes from lineCache.
+			if n := testing.AllocsPerRun(100, func() { _ = RequestLine("GET", u) }); n != 0 {
+				t.Errorf("%s: %v allocations once cached, want 0", tc.raw, n)
 			}
 		}
 	}
@@ -52,5 +58,61 @@ func TestRequestLine(t *testing.T) {
 	}
 	if got := RequestLine("GET", nil); got != "GET " {
 		t.Errorf("nil URL: %q", got)
+	}
+}
+
+// A cached request line is the one the rules in force render: a rule
+// added after the line was cached hides its segment, and lines whose
+// hashes share a slot each get their own text.
+func TestRequestLineCache(t *testing.T) {
+	t.Cleanup(func() { _ = SetRedactRules("") })
+	u := &url.URL{Path: "/hooks/abc123/run"}
+	for i := 0; i < 3; i++ {
+		if got := RequestLine("POST", u); got != "POST /hooks/abc123/run" {
+			t.Fatalf("before the rule: %q", got)
+		}
+	}
+	if err := SetRedactRules("path:/hooks/{token}/run"); err != nil {
+		t.Fatal(err)
+	}
+	want := "POST " + RedactURL(u)
+	if want == "POST /hooks/abc123/run" {
+		t.Fatalf("the rule hides nothing: %q", want)
+	}
+	for i := 0; i < 3; i++ {
+		if got := RequestLine("POST", u); got != want {
+			t.Fatalf("after the rule: %q, want %q", got, want)
+		}
+	}
+	// Every slot taken by one line, then each asked for by another of
+	// the same hash slot: no line is ever another's.
+	for i := 0; i < 4*lineCacheSize; i++ {
+		for _, m := range []string{"GET", "PUT"} {
+			p := &url.URL{Scheme: "http", Host: "h" + strconv.Itoa(i%3), Path: "/p/" + strconv.Itoa(i)}
+			for k := 0; k < 2; k++ {
+				if got, want := RequestLine(m, p), m+" "+RedactURL(p); got != want {
+					t.Fatalf("%q, want %q", got, want)
+				}
+			}
+		}
+	}
+}
+
+// A program's client and server lines for one path (the client's with a
+// scheme and host, the server's without) fall in different slots, else
+// each would keep taking the other's and neither would be cached.
+func TestRequestLineCacheSlots(t *testing.T) {
+	for _, p := range []string{"/small", "/", "/api/v1/items", "/x"} {
+		c := lineHash("GET", &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: p}) % lineCacheSize
+		s := lineHash("GET", &url.URL{Path: p}) % lineCacheSize
+		if c == s {
+			t.Errorf("%s: client and server lines share slot %d", p, c)
+		}
+	}
+	u := &url.URL{Path: "/small"}
+	c := &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: "/small"}
+	_, _, _, _ = RequestLine("GET", u), RequestLine("GET", c), RequestLine("GET", u), RequestLine("GET", c)
+	if n := testing.AllocsPerRun(100, func() { _, _ = RequestLine("GET", u), RequestLine("GET", c) }); n != 0 {
+		t.Errorf("a client's and a server's line, alternating: %v allocations, want 0", n)
 	}
 }

@@ -22,9 +22,19 @@ type Ring struct {
 	drops atomic.Uint64
 }
 
+// A slot is zeroed when its event leaves the ring (take, discardOldest), not when
+// the next one is put there: the ring is a few MB that the collector
+// scans in every cycle, and a free slot that still held its last event's
+// strings (and header fields) would keep them alive and cost the scan a
+// lookup each, where a nil pointer costs almost nothing. Reserve and
+// PutRaw then find the slot zeroed.
 type ringSlot struct {
 	seq atomic.Uint64
 	ev  Event
+	// fields holds the packed header fields of the slot's events
+	// (Event.packed), kept from lap to lap, so that a level-2 header event
+	// allocates nothing.
+	fields []byte
 }
 
 // NewRing returns a ring holding at least size events (rounded up to a
@@ -35,11 +45,21 @@ func NewRing(size int) *Ring {
 		n <<= 1
 	}
 	r := &Ring{slots: make([]ringSlot, n), mask: uint64(n - 1)}
+	// Each slot's header fields buffer, carved from one array made with
+	// the ring (bytes: the collector does not scan it): a slot's first
+	// header event then allocates nothing either (a longer header grows
+	// its own).
+	fields := make([]byte, n*slotBytes)
 	for i := range r.slots {
 		r.slots[i].seq.Store(uint64(i))
+		r.slots[i].fields = fields[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
 	}
 	return r
 }
+
+// slotBytes is the room for packed header fields that each ring slot
+// starts with.
+const slotBytes = 256
 
 // Cap returns the number of events the ring holds.
 func (r *Ring) Cap() int { return len(r.slots) }
@@ -70,9 +90,9 @@ func (r *Ring) Put(e *Event) {
 
 // PutRaw is Put for a raw event (EmitRaw): it stores only the fields that
 // hold no pointer, so that it needs no write barrier and no runtime call
-// and can run on a nosplit path. The slot's other fields keep what the
-// previous event there left; the writer's render (renderRaw) overwrites
-// them before anything reads the event.
+// and can run on a nosplit path. The slot's other fields are zero (see
+// ringSlot); the writer's render (renderRaw) fills them before anything
+// reads the event.
 //
 //go:nosplit
 func (r *Ring) PutRaw(raw *RawEvent) {
@@ -127,6 +147,7 @@ func (r *Ring) discardOldest() {
 	pos := r.deq.Load()
 	s := r.slot(pos)
 	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
+		s.ev = Event{} // see ringSlot
 		s.seq.Store(pos + r.mask + 1)
 		r.drops.Add(1)
 	}
@@ -134,18 +155,28 @@ func (r *Ring) discardOldest() {
 
 // Skip discards the oldest event without copying it, and returns its
 // probe; ok is false when there was none (as Get).
-func (r *Ring) Skip() (p Probe, ok bool) { return r.take(nil) }
+func (r *Ring) Skip() (p Probe, ok bool) { return r.take(nil, nil) }
 
 // Get moves the oldest event into *e and reports whether there was one.
+// Header fields the event keeps for its reader are copied into a new
+// slice: the slot's buffer is the next event's.
 func (r *Ring) Get(e *Event) bool {
-	_, ok := r.take(e)
+	_, ok := r.take(e, nil)
 	return ok
 }
 
-// take dequeues the oldest event, moving it into *e unless e is nil, and
-// returns its probe; ok is false when the ring is empty, or the producer
-// of the oldest slot has not finished.
-func (r *Ring) take(e *Event) (p Probe, ok bool) {
+// getInto is Get with the header fields copied into *fields (grown as
+// needed), the buffer that goes with *e where it is kept.
+func (r *Ring) getInto(e *Event, fields *[]byte) bool {
+	_, ok := r.take(e, fields)
+	return ok
+}
+
+// take dequeues the oldest event, moving it into *e unless e is nil
+// (its header fields into *fields, or a new slice when fields is nil),
+// and returns its probe; ok is false when the ring is empty, or the
+// producer of the oldest slot has not finished.
+func (r *Ring) take(e *Event, fields *[]byte) (p Probe, ok bool) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.deq.Load()
 		s := r.slot(pos)
@@ -156,7 +187,12 @@ func (r *Ring) take(e *Event) (p Probe, ok bool) {
 				p = s.ev.Probe
 				if e != nil {
 					*e = s.ev
+					e.buf = nil
+					if e.packed != nil {
+						e.packed = copyPacked(fields, e.packed)
+					}
 				}
+				s.ev = Event{} // see ringSlot
 				s.seq.Store(pos + r.mask + 1)
 				return p, true
 			}
@@ -165,4 +201,14 @@ func (r *Ring) take(e *Event) (p Probe, ok bool) {
 		}
 	}
 	return 0, false
+}
+
+// copyPacked copies b into *dst, grown as needed, and returns the copy;
+// with dst nil, into a new slice.
+func copyPacked(dst *[]byte, b []byte) []byte {
+	if dst == nil {
+		return append([]byte(nil), b...)
+	}
+	*dst = append((*dst)[:0], b...)
+	return *dst
 }

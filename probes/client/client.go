@@ -560,16 +560,25 @@ func stdHeaderSize(resp *http.Response) int {
 // probe's are (see emitReadAfterClose): an Event is hundreds of bytes of
 // stack.
 
+// header.response is built in the ring, as header.request: its header's
+// fields go into the slot's buffer, not a slice of their own.
+//
 //go:noinline
 func (cr *Request) emitResponseHeaders(resp *http.Response, size int) {
-	var e probes.Event
-	cr.fill(&e, probes.Header, probes.Info, "header.response", "client received response headers")
+	url := cr.url()
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
+	cr.fill(e, probes.Header, probes.Info, "header.response", "client received response headers")
 	e.AddInt("status", int64(resp.StatusCode))
 	e.AddString("proto", resp.Proto)
 	e.AddInt("size", int64(size))
 	e.AddHeader("headers", resp.Header)
-	e.AddString("url", cr.url())
-	probes.Emit(&e)
+	e.AddString("url", url)
 }
 
 //go:noinline

@@ -711,10 +711,11 @@ func (c *Conn) headers(streamID uint32, fields []string, truncated bool, err err
 // Event: it runs on HTTP/2's per-request write goroutines too, whose
 // small stacks a larger frame would grow.
 //
-// frame.headers keeps a copy of the fields (the framer reuses its slice;
-// the strings are net/http's, never written again) and leaves redacting
-// and quoting them to the event's reader (probes.Event.SetFieldsMsg):
-// with GOHTTPDBG_OUT=off and nobody following, none is rendered.
+// frame.headers keeps a copy of the fields, in its ring slot's buffer
+// (the framer reuses its slice; the strings are net/http's, never written
+// again) and leaves redacting and quoting them to the event's reader
+// (probes.Event.SetFieldsMsg): with GOHTTPDBG_OUT=off and nobody
+// following, none is rendered.
 //
 //go:noinline
 func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
@@ -724,7 +725,6 @@ func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
 		}
 	}
 	if lvl >= 2 {
-		f := append([]string(nil), fields...)
 		e, t := probes.Reserve() // built in the ring: no copy
 		if e == nil {
 			return
@@ -733,8 +733,8 @@ func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
 		// drain back until then.
 		defer probes.Publish(t)
 		c.fill(e, probes.Debug, "frame.headers", streamID, "")
-		e.SetFieldsMsg(f)
-		e.AddInt("fields", int64(len(f)/2))
+		e.SetFieldsMsg(fields) // copied: see Reserve
+		e.AddInt("fields", int64(len(fields)/2))
 	}
 }
 
