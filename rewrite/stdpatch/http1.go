@@ -591,9 +591,12 @@ func (pc *persistConn) gohttpdbgWriting(treq *transportRequest) *persistConn {
 	if treq == nil || treq.gohttpdbgState == nil {
 		return nil
 	}
-	pc.gohttpdbgTrace = nil
+	var t *httptrace.ClientTrace
 	if h := GohttpdbgHTTP1.WriteTrace; h != nil {
-		pc.gohttpdbgTrace = h(treq.gohttpdbgState, httptrace.ContextClientTrace(treq.Request.Context()))
+		t = h(treq.gohttpdbgState, httptrace.ContextClientTrace(treq.Request.Context()))
+	}
+	if t != pc.gohttpdbgTrace { // mostly nil both: no pointer store, no write barrier
+		pc.gohttpdbgTrace = t
 	}
 	pc.gohttpdbgHS = pc.nwrite + int64(pc.bw.Buffered())
 	return pc
