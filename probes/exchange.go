@@ -211,6 +211,7 @@ type jrec struct {
 	reused                             bool
 	connNew                            bool // a connection was dialed for it (reused known false)
 	urlFlags                           uint8
+	reqHSWire                          bool  // reqHS is net/http's count, path included
 	sided                              bool  // the record has something in its jside
 	used                               uint8 // the arena's bytes in use
 	to, tn                             [nText]uint8
@@ -596,9 +597,8 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
 	}
-	// Without the escaped path's length, which export adds from the
-	// record's path: escaping it costs a walk of its bytes.
-	s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
+	// The request's header size comes with its response
+	// (JournalClientResponse).
 	if Level(Header) >= 2 {
 		d := j.side(s)
 		d.reqHdr = appendFields(d.reqHdr, req.Header)
@@ -635,6 +635,10 @@ type ClientConn struct {
 	// connection is Entry's, or StreamConn when the record has none.
 	Stream     uint32
 	StreamConn uint64
+	// HeaderSize is the bytes of the request's line and header as net/http
+	// wrote them, the blank line included (HTTP/1, the std patch's); 0:
+	// unknown, the journal sums them from the request.
+	HeaderSize int32
 }
 
 // setConnLocked writes c into the record.
@@ -717,6 +721,15 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	}
 	if c != nil {
 		j.setConnLocked(s, c)
+	}
+	if c != nil && c.HeaderSize > 0 {
+		s.reqHS, s.reqHSWire = c.HeaderSize, true
+	} else {
+		// HTTP/1 form, from the header map (a walk of it) and the URL,
+		// without the escaped path's length, which export adds from the
+		// record's path (escaping it costs a walk of its bytes); nor the
+		// blank line and the fields net/http adds as it writes.
+		s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
 	}
 	if err != nil {
 		j.setText(s, tErr, err.Error())
@@ -953,8 +966,8 @@ func (j *journal) export(s *jslot) Exchange {
 		Remote: j.text(s, tRemote), Local: j.text(s, tLocal), RequestHeaderSize: int(s.reqHS), ResponseHeaderSize: int(s.respHS),
 		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
 	u := j.url(s)
-	if !s.server {
-		x.RequestHeaderSize += len(u.EscapedPath()) // see JournalClientStart
+	if !s.server && !s.reqHSWire {
+		x.RequestHeaderSize += len(u.EscapedPath()) // see JournalClientResponse
 	}
 	x.URL = RedactURL(&u)
 	// The path too may carry a secret (a webhook's token).

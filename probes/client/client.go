@@ -115,6 +115,9 @@ type Request struct {
 	// respHS is the response header's bytes on the wire plus one, as
 	// net/http read them (StdResponseHeader, HTTP/1); 0: unknown.
 	respHS int32
+	// reqHS is the request's line and header bytes as net/http wrote
+	// them (StdRequestHeader, HTTP/1); 0: unknown.
+	reqHS int32
 }
 
 // requests are the states of requests followed by the std patch's
@@ -394,6 +397,7 @@ func (cr *Request) journalConn(c *probes.ClientConn) {
 
 func (cr *Request) journalConnLocked(c *probes.ClientConn) {
 	c.Seen, c.Entry, c.Reused, c.At, c.Stream, c.StreamConn = cr.jseen, cr.jce, cr.jreused, cr.gotConn, cr.stream, cr.conn
+	c.HeaderSize = cr.reqHS
 }
 
 // wrapBody wraps resp.Body (the body probe), whose end then ends the

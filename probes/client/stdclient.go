@@ -157,6 +157,15 @@ func StdResponseHeader(state unsafe.Pointer, size int) {
 	}
 }
 
+// StdRequestHeader is the std patch's RequestHeader hook: the bytes the
+// request's line and header took as net/http wrote them, before
+// roundTrip returns the response.
+func StdRequestHeader(state unsafe.Pointer, size int) {
+	if cr := (*Request)(state); cr != nil && size > 0 && size < math.MaxInt32 {
+		cr.reqHS = int32(size)
+	}
+}
+
 var stdWrite atomic.Bool
 
 // UseStdWrite is called by the build's wiring when the patched net/http

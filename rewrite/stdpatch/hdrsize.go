@@ -87,17 +87,25 @@ func (pc *persistConn) gohttpdbgAvail() int64 {
 // being gohttpdbgAvail before the read (which the wrap reads only for a
 // request the probes follow: nothing more at level 0). A trace's Got1xxResponse resets
 // the limit per 1xx response (readResponse): the size is then unknown.
-// The caller gone (roundTrip returned without this response, on a
-// cancellation), the state may already serve another request.
+// With it go the bytes of the request's line and header, which the
+// write loop counted (gohttpdbgHeaderWritten), if it did before the
+// response came. The caller gone (roundTrip returned without this
+// response, on a cancellation), the state may already serve another
+// request.
 func (pc *persistConn) gohttpdbgHeaderRead(rc requestAndChan, trace *httptrace.ClientTrace, avail int64) {
-	h := GohttpdbgHTTP1.ResponseHeader
-	if h == nil || trace != nil && trace.Got1xxResponse != nil {
-		return
-	}
 	select {
 	case <-rc.callerGone:
 		return
 	default:
+	}
+	if n := pc.gohttpdbgReqHS.Swap(0); n > 0 {
+		if h := GohttpdbgHTTP1.RequestHeader; h != nil {
+			h(rc.treq.gohttpdbgState, int(n))
+		}
+	}
+	h := GohttpdbgHTTP1.ResponseHeader
+	if h == nil || trace != nil && trace.Got1xxResponse != nil {
+		return
 	}
 	h(rc.treq.gohttpdbgState, int(avail-pc.gohttpdbgAvail()))
 }
@@ -111,6 +119,11 @@ const hdrSizeHookFields = `
 	// with the request's state (ClientStart's, never nil), before
 	// roundTrip returns the response.
 	ResponseHeader func(state unsafe.Pointer, size int)
+	// RequestHeader receives, with the same state and just before
+	// ResponseHeader, the bytes the request's line and header took on the
+	// wire as net/http wrote them (the blank line and the fields it adds,
+	// Host, User-Agent, Content-Length… included), when it knows them.
+	RequestHeader func(state unsafe.Pointer, size int)
 `
 
 // findReadRequestCall finds "req, err := readRequest(c.bufr)" (Go 1.27:

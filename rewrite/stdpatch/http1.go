@@ -62,6 +62,12 @@ var http1Hooks = hookSet{
 			code: tmpl("gohttpdbgEntry gohttpdbgPtr; "),
 		},
 		{
+			// The bytes of the line and header of the request a connection
+			// writes (reqHdrSizeHelper); one set per connection.
+			kind: appendFields, recv: "persistConn", label: "persistConn request size",
+			code: tmpl("gohttpdbgTrace *httptrace.ClientTrace; gohttpdbgHS int64; gohttpdbgReqHS atomic.Int64; "),
+		},
+		{
 			// The connection each HTTP/1 request got. With getConn and
 			// dialConn, the probes need no per-request trace
 			// (docs/PROBES.md, "Cost").
@@ -98,21 +104,32 @@ var http1Hooks = hookSet{
 			// The header fields of an HTTP/1 request as net/http writes them,
 			// through a trace the probes hand to this write alone (WriteTrace),
 			// not in the request's context: no copy of the request, no
-			// context value. The renamed original takes it as an extra
-			// parameter, which the two points below use.
+			// context value; and the bytes of its line and header
+			// (reqHdrSizeHelper). The renamed original takes the connection
+			// that writes a request the probes follow as an extra parameter,
+			// which the three points below use.
 			kind: wrapFunc, recv: "Request", fn: "write", params: []string{"io.Writer", "bool", "Header", "func() bool"},
-			results: [][]string{{"error"}}, extra: "gohttpdbgTrace *httptrace.ClientTrace", group: "reqwrite", requires: "clientev",
-			code: tmpl("return {{.Call}}"),
+			results: [][]string{{"error"}}, extra: "gohttpdbgPC *persistConn", group: "reqwrite", requires: "clientev",
+			needs: []string{"persistConn{nwrite,bw}"},
+			code:  tmpl("return {{.Call}}"),
 		},
 		{
 			kind: afterStmt, recv: "Request", fn: "write", label: "(*Request).write trace", requires: "reqwrite",
 			find: findTraceStmt,
-			code: tmpl("if gohttpdbgTrace != nil { {{- .V.trace}} = gohttpdbgTrace }"),
+			code: tmpl("if gohttpdbgPC != nil && gohttpdbgPC.gohttpdbgTrace != nil { {{- .V.trace}} = gohttpdbgPC.gohttpdbgTrace }"),
+		},
+		{
+			// The blank line that ends the header is written (to the
+			// buffer): what was written and buffered since the request's
+			// start is its line and header, as on the wire.
+			kind: afterStmt, recv: "Request", fn: "write", label: "(*Request).write header size", requires: "reqwrite",
+			find: findHeaderEnd,
+			code: tmpl("if gohttpdbgPC != nil { gohttpdbgPC.gohttpdbgHeaderWritten() }"),
 		},
 		{
 			kind: replaceCall, recv: "persistConn", fn: "writeLoop", label: "(*persistConn).writeLoop trace", requires: "reqwrite",
 			needs: []string{"transportRequest{Request,extra}"}, find: findRequestWriteCall,
-			code: tmpl("{{.V.treq}}.Request." + origPrefix + "write({{index .A 0}}, {{index .A 1}}, {{index .A 2}}, {{index .A 3}}, gohttpdbgWriteTrace({{.V.treq}}))"),
+			code: tmpl("{{.V.treq}}.Request." + origPrefix + "write({{index .A 0}}, {{index .A 1}}, {{index .A 2}}, {{index .A 3}}, {{.R}}.gohttpdbgWriting({{.V.treq}}))"),
 		},
 		{
 			// The probes' state of a client response body (GohttpdbgSetState):
@@ -199,13 +216,14 @@ return n, err`),
 	helpers: []helper{
 		{code: tmpl(serverRejectHelper), after: []string{"(*conn).readRequest"}},
 		{code: tmpl(clientReadErrorHelper), after: []string{"(*persistConn).readResponse"}},
-		{code: tmpl(hdrSizeClientHelper), after: []string{"(*persistConn).readResponse"}},
+		{code: tmpl(hdrSizeClientHelper), after: []string{"(*persistConn).readResponse", "persistConn request size"}},
 		{code: tmpl(hdrSizeH1Helper), after: []string{"hdrsize"}},
 		{code: tmpl(peekHelper), after: []string{"(*conn).readRequest", "(*persistConn).readResponse"}, anyOf: true},
 		{code: tmpl(clientHookedHelper), after: []string{"client"}},
 		{code: tmpl(dialForHelper), after: []string{"(*Transport).getConn queueForDial"}},
 		{code: tmpl(clientEventsHelper), after: []string{"client", "clientev"}},
-		{code: tmpl(writeTraceHelper), after: []string{"(*persistConn).writeLoop trace"}},
+		{code: tmpl(writeTraceHelper), after: []string{"(*persistConn).writeLoop trace", "persistConn request size"}},
+		{code: tmpl(reqHdrSizeHelper), after: []string{"(*Request).write header size", "persistConn request size"}},
 		{code: tmpl(writeHookedHelper), after: []string{"reqwrite", "(*Request).write trace", "(*persistConn).writeLoop trace"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
 		{code: tmpl(connStateHelper), after: []string{"connstate"}},
@@ -527,6 +545,24 @@ func findTraceStmt(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.
 	return stmt, nil, stmt != nil
 }
 
+// findHeaderEnd finds, in (*Request).write, the write of the blank line
+// that ends the header: `_, err = io.WriteString(w, "\r\n")`.
+func findHeaderEnd(f *srcFile, fd *dst.FuncDecl, _ signature, _ *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		as, ok := s.(*dst.AssignStmt)
+		if !ok || len(as.Rhs) != 1 {
+			return false
+		}
+		c, ok := as.Rhs[0].(*dst.CallExpr)
+		if !ok || len(c.Args) != 2 || f.exprText(c.Fun) != "io.WriteString" {
+			return false
+		}
+		lit, ok := c.Args[1].(*dst.BasicLit)
+		return ok && lit.Value == `"\r\n"`
+	})
+	return stmt, nil, stmt != nil
+}
+
 // findRequestWriteCall finds the call "X.Request.write(4 arguments)" in
 // writeLoop and names X, the *transportRequest.
 func findRequestWriteCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
@@ -546,15 +582,36 @@ func findRequestWriteCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookDa
 }
 
 const writeTraceHelper = `
-// gohttpdbgWriteTrace returns the trace (*Request).write reports the
-// request treq's header fields to: the probes' (WriteTrace), which
-// calls the program's own trace too, or nil for the program's alone.
-func gohttpdbgWriteTrace(treq *transportRequest) *httptrace.ClientTrace {
-	h := GohttpdbgHTTP1.WriteTrace
-	if h == nil || treq == nil || treq.gohttpdbgState == nil {
+// gohttpdbgWriting prepares pc's write of the request treq and returns
+// the connection for (*Request).write to report to, or nil when the
+// probes do not follow the request. The trace the write reports the
+// header fields to is the probes' (WriteTrace), which calls the
+// program's own trace too, or nil for the program's alone.
+func (pc *persistConn) gohttpdbgWriting(treq *transportRequest) *persistConn {
+	if treq == nil || treq.gohttpdbgState == nil {
 		return nil
 	}
-	return h(treq.gohttpdbgState, httptrace.ContextClientTrace(treq.Request.Context()))
+	var t *httptrace.ClientTrace
+	if h := GohttpdbgHTTP1.WriteTrace; h != nil {
+		t = h(treq.gohttpdbgState, httptrace.ContextClientTrace(treq.Request.Context()))
+	}
+	if t != pc.gohttpdbgTrace { // mostly nil both: no pointer store, no write barrier
+		pc.gohttpdbgTrace = t
+	}
+	pc.gohttpdbgHS = pc.nwrite + int64(pc.bw.Buffered())
+	return pc
+}
+`
+
+const reqHdrSizeHelper = `
+// gohttpdbgHeaderWritten: the request's blank line is written to the
+// buffer. The bytes written since gohttpdbgWriting (nwrite counts what
+// the buffer flushed) are its line and header: readResponse hands them
+// to the probes with the response (gohttpdbgHeaderRead). The response
+// may be read before the header is written (a server may answer early):
+// the size then waits here, and the next request's replaces it.
+func (pc *persistConn) gohttpdbgHeaderWritten() {
+	pc.gohttpdbgReqHS.Store(pc.nwrite + int64(pc.bw.Buffered()) - pc.gohttpdbgHS)
 }
 `
 

@@ -144,6 +144,11 @@ func init() {
 			panic(fmt.Sprintf("gohttpdbg self-test: response header of %d bytes to %s", size, (*Request)(state).Method))
 		}
 	}
+	GohttpdbgHTTP1.RequestHeader = func(state unsafe.Pointer, size int) {
+		if size < len("GET / HTTP/1.1\r\n\r\n") {
+			panic(fmt.Sprintf("gohttpdbg self-test: request header of %d bytes to %s", size, (*Request)(state).Method))
+		}
+	}
 	GohttpdbgHTTP1.BodyReadAfterClose = func(origin unsafe.Pointer, req, conn uint64) { _ = (*Request)(origin).Method }
 	// The server probe's answer hooks, as at levels 1 and 2: the writer
 	// reports its answer with the request's state.
