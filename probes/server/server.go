@@ -216,6 +216,9 @@ type serverRequest struct {
 	home *srvConn
 	// stdAnswered: std reported the answer (status, answeredAt).
 	stdAnswered bool
+	// fol is net/http's writer watched with sr, which the inner
+	// wrappers find there (passOn) until unfollow, else nil.
+	fol stdAnswer
 }
 
 // stdAnswer is net/http's own ResponseWriter as the std patch leaves it
@@ -227,10 +230,23 @@ type serverRequest struct {
 // for a hijacked connection unanswered. GohttpdbgHeader is the handler's
 // header map, nil if it never asked for one (Header would make one, or
 // copy it once written).
+//
+// The state it is watched with is also the request's follower, for the
+// rewritten handlers inside the server's handler chain: StdServe's outer
+// wrapper watches it at every level (the answer is kept only when sr.std
+// is set), and an inner wrapper handed it asks for the follower (passOn).
 type stdAnswer interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
+	follower
+}
+
+// follower is a writer that knows its request's follower: net/http's own
+// (stdAnswer), and the probes' wrapper (respWriter). GohttpdbgFollower
+// returns nil when no serverRequest follows through it.
+type follower interface {
+	GohttpdbgFollower() unsafe.Pointer
 }
 
 // StdAnswered is the std patch's Answered hook: the handler of the
@@ -238,6 +254,11 @@ type stdAnswer interface {
 // written, on the goroutine that wrote it.
 func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 	sr := (*serverRequest)(state)
+	if sr.std == nil || sr.stdAnswered {
+		// Watched only as the follower, or a header written again
+		// (superfluous): the first answer is the one sent.
+		return
+	}
 	sr.stdAnswered = true
 	sr.answer(status, h, probes.Mono())
 }
@@ -285,7 +306,7 @@ var stdBodies = sync.Pool{New: func() any { return new(body.State) }}
 // on a fresh goroutine with a small stack, which a deeper wrapper would
 // make grow on every request.
 func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
-	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 || passOn(site, r) {
+	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 || passOn(site, w, r) {
 		h.ServeHTTP(w, r)
 		return
 	}
@@ -300,7 +321,22 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 // unfollow waits for, and after which it recycles its state. It runs
 // before serve, whose frame and deferred end an inner wrapper (most
 // requests pass one: a rewritten mux registration) does not need.
-func passOn(site string, r *http.Request) bool {
+//
+// An inner wrapper handed net/http's own writer finds the follower StdServe
+// watches it with (or the probes' wrapper, its own), with no claim: it
+// runs within the outer's handler call, on its goroutine (a writer is the
+// handler's alone until it returns), before unfollow. A writer the
+// program wrapped, TimeoutHandler's among them (its handler may outlive
+// the outer), or a request StdServe did not hand over, takes the table.
+func passOn(site string, w http.ResponseWriter, r *http.Request) bool {
+	if f, ok := w.(follower); ok {
+		if p := f.GohttpdbgFollower(); p != nil {
+			if site != "" {
+				(*serverRequest)(p).regSite = site
+			}
+			return true
+		}
+	}
 	k := table.HeaderKey(r.Header)
 	if site == "" {
 		return following.Has(k)
@@ -339,6 +375,12 @@ var following table.OwnedTable[serverRequest]
 // unfollow stops following sr: an inner wrapper's write of regSite is
 // done by then, and none comes after.
 func (sr *serverRequest) unfollow() {
+	if sr.fol != nil {
+		if sr.std == nil { // else readAnswer unwatched it
+			sr.fol.GohttpdbgUnwatch()
+		}
+		sr.fol = nil
+	}
 	if sr.slot != 0 {
 		following.TakeAt(sr.slot-1, sr.key, sr)
 		sr.slot = 0
@@ -378,6 +420,7 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	// just before, and StdServe's requests are net/http's, each with a
 	// Header of its own.
 	sr.slot = following.Add(k, sr) + 1
+	std, isStd := w.(stdAnswer)
 	if hl >= 2 || bl >= 2 {
 		sr.line = probes.RequestLine(r.Method, r.URL)
 	}
@@ -429,13 +472,16 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	sr.hdr2 = hl >= 2
 	if sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
 		sr.wrap()
-	} else if sr.hdr2 || sr.journal {
-		if a, ok := w.(stdAnswer); ok {
-			a.GohttpdbgWatch(unsafe.Pointer(sr))
-			sr.std = a
-		} else {
-			sr.wrap()
+	} else if isStd && (sr.hdr2 || sr.journal || srv != nil) {
+		// Watched for its answer, or only for the inner wrappers it
+		// reaches unwrapped, which find their follower on it (passOn).
+		std.GohttpdbgWatch(unsafe.Pointer(sr))
+		sr.fol = std
+		if sr.hdr2 || sr.journal {
+			sr.std = std
 		}
+	} else if sr.hdr2 || sr.journal {
+		sr.wrap()
 	}
 	return sr
 }
@@ -719,6 +765,11 @@ type respWriter struct {
 }
 
 func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// GohttpdbgFollower returns the request's follower to an inner wrapper
+// (passOn): the wrapper lives as long as its serverRequest, which is not
+// recycled once wrapped.
+func (w *respWriter) GohttpdbgFollower() unsafe.Pointer { return unsafe.Pointer(w.sr) }
 
 func (w *respWriter) WriteHeader(code int) {
 	if !w.wrote && (code >= 200 || code < 100) {
