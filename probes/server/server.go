@@ -207,18 +207,19 @@ type serverRequest struct {
 	respHeader http.Header  // the response header as answered (answered)
 	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
 	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
-	// std is net/http's own writer, when it reports the answer (to
-	// StdAnswered; stdAnswer) instead of a wrapper: for the journal and
-	// header.response.
+	// std is net/http's own writer, when the probes watch it (stdAnswer):
+	// to carry sr for the inner wrappers, and to report the answer instead
+	// of a wrapper (answerStd) for the journal and header.response.
 	std stdAnswer
 	// home is the HTTP/1 connection whose requests reuse this state, nil
 	// for one from requests (HTTP/2, or a request StdServe did not see).
 	home *srvConn
 	// stdAnswered: std reported the answer (status, answeredAt).
 	stdAnswered bool
-	// fol is net/http's writer watched with sr, which the inner
-	// wrappers find there (passOn) until unfollow, else nil.
-	fol stdAnswer
+	// answerStd: std reports the answer (the journal, header level 2); std
+	// is watched otherwise only for the inner wrappers, which find their
+	// follower on it (passOn).
+	answerStd bool
 }
 
 // stdAnswer is net/http's own ResponseWriter as the std patch leaves it
@@ -233,8 +234,9 @@ type serverRequest struct {
 //
 // The state it is watched with is also the request's follower, for the
 // rewritten handlers inside the server's handler chain: StdServe's outer
-// wrapper watches it at every level (the answer is kept only when sr.std
-// is set), and an inner wrapper handed it asks for the follower (passOn).
+// wrapper watches it at every level (the answer is kept only when
+// sr.answerStd is set), and an inner wrapper handed it asks for the
+// follower (passOn).
 type stdAnswer interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
@@ -254,7 +256,7 @@ type follower interface {
 // written, on the goroutine that wrote it.
 func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 	sr := (*serverRequest)(state)
-	if sr.std == nil || sr.stdAnswered {
+	if !sr.answerStd || sr.stdAnswered {
 		// Watched only as the follower, or a header written again
 		// (superfluous): the first answer is the one sent.
 		return
@@ -375,12 +377,6 @@ var following table.OwnedTable[serverRequest]
 // unfollow stops following sr: an inner wrapper's write of regSite is
 // done by then, and none comes after.
 func (sr *serverRequest) unfollow() {
-	if sr.fol != nil {
-		if sr.std == nil { // else readAnswer unwatched it
-			sr.fol.GohttpdbgUnwatch()
-		}
-		sr.fol = nil
-	}
 	if sr.slot != 0 {
 		following.TakeAt(sr.slot-1, sr.key, sr)
 		sr.slot = 0
@@ -420,7 +416,6 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	// just before, and StdServe's requests are net/http's, each with a
 	// Header of its own.
 	sr.slot = following.Add(k, sr) + 1
-	std, isStd := w.(stdAnswer)
 	if hl >= 2 || bl >= 2 {
 		sr.line = probes.RequestLine(r.Method, r.URL)
 	}
@@ -472,16 +467,15 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	sr.hdr2 = hl >= 2
 	if sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
 		sr.wrap()
-	} else if isStd && (sr.hdr2 || sr.journal || srv != nil) {
-		// Watched for its answer, or only for the inner wrappers it
-		// reaches unwrapped, which find their follower on it (passOn).
-		std.GohttpdbgWatch(unsafe.Pointer(sr))
-		sr.fol = std
-		if sr.hdr2 || sr.journal {
-			sr.std = std
+	} else if srv != nil || sr.hdr2 || sr.journal {
+		if std, ok := w.(stdAnswer); ok {
+			// Watched for its answer, or only for the inner wrappers it
+			// reaches unwrapped, which find their follower on it (passOn).
+			std.GohttpdbgWatch(unsafe.Pointer(sr))
+			sr.std, sr.answerStd = std, sr.hdr2 || sr.journal
+		} else if sr.hdr2 || sr.journal {
+			sr.wrap()
 		}
-	} else if sr.hdr2 || sr.journal {
-		sr.wrap()
 	}
 	return sr
 }
@@ -570,8 +564,10 @@ func (sr *serverRequest) end() {
 	}
 	if sr.rw != nil {
 		sr.rw.implicit(now)
-	} else if sr.std != nil {
+	} else if sr.answerStd {
 		sr.readAnswer(now)
+	} else if sr.std != nil {
+		sr.std.GohttpdbgUnwatch() // the follower's watch ends
 	} else if sr.hdr2 {
 		if now == 0 {
 			now = probes.Mono()
