@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -348,9 +349,10 @@ func TestStdIdleTurnTakesRequestEnd(t *testing.T) {
 // the writer, not in the following table: a middleware that clones the
 // request (a Header map of its own, which the table cannot match) between
 // them leaves one exchange, named by the innermost registration, at level
-// 1 and 2, the header written before the inner wrapper runs or not. A
-// writer the program wrapped (a struct around it, TimeoutHandler's) is
-// matched through the table.
+// 1 and 2, the header written before the inner wrapper runs or not; the
+// same through the probes' own wrapper of the writer (put for a request
+// body net/http does not report). A writer the program wrapped (a struct
+// around it, TimeoutHandler's) is matched through the table.
 func TestStdServeInnerFollowerFromWriter(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	inner := func(w http.ResponseWriter, r *http.Request) { ServeHTTP(ok, "reg.go:21", w, r) }
@@ -358,18 +360,25 @@ func TestStdServeInnerFollowerFromWriter(t *testing.T) {
 		name   string
 		h      http.Handler
 		status int
+		body   string
 	}{
 		{"cloned request", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ServeHTTP(http.HandlerFunc(inner), "lit.go:1", w, r.Clone(r.Context()))
-		}), 200},
+		}), 200, ""},
+		{"cloned request, the probes' wrapper", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := w.(*stdWriter); ok {
+				t.Error("the request body did not take the probes' wrapper")
+			}
+			inner(w, r.Clone(r.Context()))
+		}), 200, "body"},
 		{"cloned request, header written", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusCreated)
 			inner(w, r.Clone(r.Context()))
-		}), 201},
+		}), 201, ""},
 		{"wrapped writer", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			inner(struct{ http.ResponseWriter }{w}, r)
-		}), 200},
-		{"timeout handler", http.TimeoutHandler(http.HandlerFunc(inner), time.Hour, "late"), 200},
+		}), 200, ""},
+		{"timeout handler", http.TimeoutHandler(http.HandlerFunc(inner), time.Hour, "late"), 200, ""},
 	}
 	for _, spec := range []string{"all=1", "all=2"} {
 		probetest.Record(t)
@@ -381,6 +390,9 @@ func TestStdServeInnerFollowerFromWriter(t *testing.T) {
 		StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
 		for _, tc := range cases {
 			r := httptest.NewRequest("GET", "/inner", nil)
+			if tc.body != "" {
+				r = httptest.NewRequest("POST", "/inner", strings.NewReader(tc.body))
+			}
 			w := newStdWriter()
 			before := probes.NextReqID()
 			StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
