@@ -43,6 +43,8 @@ func (w *stdWriter) GohttpdbgUnwatch() (int, int64) {
 
 func (w *stdWriter) GohttpdbgHeader() map[string][]string { return w.header }
 
+func (w *stdWriter) GohttpdbgFollower() unsafe.Pointer { return w.state }
+
 func (w *stdWriter) Header() http.Header {
 	if w.header == nil {
 		w.header = http.Header{}
@@ -53,10 +55,11 @@ func (w *stdWriter) Header() http.Header {
 func (w *stdWriter) WriteHeader(code int) {
 	if !w.wroteHeader {
 		w.wroteHeader, w.status = true, code
-		if s := w.state; s != nil {
-			w.state = nil
-			StdAnswered(s, code, w.header)
-		}
+	}
+	// Each write of the header while watched, as the patch's: the
+	// probes keep the first.
+	if s := w.state; s != nil {
+		StdAnswered(s, w.status, w.header)
 	}
 	w.ResponseRecorder.WriteHeader(code)
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -339,6 +340,82 @@ func TestStdIdleTurnTakesRequestEnd(t *testing.T) {
 			t.Errorf("%s: idle since %v; want a reading of its own, after the request's end %v", spec, since, want)
 		}
 		StdConnState(s, &slot, s.ConnState, c1, http.StateClosed) // see TestStdServeInnerWrappers
+		c1.Close()
+		c2.Close()
+	}
+}
+
+// An inner wrapper handed net/http's own writer finds its follower on
+// the writer, not in the following table: a middleware that clones the
+// request (a Header map of its own, which the table cannot match) between
+// them leaves one exchange, named by the innermost registration, at level
+// 1 and 2, the header written before the inner wrapper runs or not; the
+// same through the probes' own wrapper of the writer (put for a request
+// body net/http does not report). A writer the program wrapped (a struct
+// around it, TimeoutHandler's) is matched through the table.
+func TestStdServeInnerFollowerFromWriter(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	inner := func(w http.ResponseWriter, r *http.Request) { ServeHTTP(ok, "reg.go:21", w, r) }
+	cases := []struct {
+		name   string
+		h      http.Handler
+		status int
+		body   string
+	}{
+		{"cloned request", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ServeHTTP(http.HandlerFunc(inner), "lit.go:1", w, r.Clone(r.Context()))
+		}), 200, ""},
+		{"cloned request, the probes' wrapper", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := w.(*stdWriter); ok {
+				t.Error("the request body did not take the probes' wrapper")
+			}
+			inner(w, r.Clone(r.Context()))
+		}), 200, "body"},
+		{"cloned request, header written", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusCreated)
+			inner(w, r.Clone(r.Context()))
+		}), 201, ""},
+		{"wrapped writer", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inner(struct{ http.ResponseWriter }{w}, r)
+		}), 200, ""},
+		{"timeout handler", http.TimeoutHandler(http.HandlerFunc(inner), time.Hour, "late"), 200, ""},
+	}
+	for _, spec := range []string{"all=1", "all=2"} {
+		probetest.Record(t)
+		probetest.Configure(t, spec)
+		s := &http.Server{}
+		Instrument(s, "srv.go:20")
+		c1, c2 := net.Pipe()
+		var slot unsafe.Pointer
+		StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
+		for _, tc := range cases {
+			r := httptest.NewRequest("GET", "/inner", nil)
+			if tc.body != "" {
+				r = httptest.NewRequest("POST", "/inner", strings.NewReader(tc.body))
+			}
+			w := newStdWriter()
+			before := probes.NextReqID()
+			StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
+			StdServe(s, tc.h, w, r, slot)
+			StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
+			xs, _ := probes.Exchanges(probes.ExchangeFilter{})
+			var mine []probes.Exchange
+			for _, x := range xs {
+				if x.ID > before {
+					mine = append(mine, x)
+				}
+			}
+			if len(mine) != 1 || mine[0].Site != "reg.go:21" || mine[0].Status != tc.status {
+				t.Errorf("%s, %s: exchanges %+v; want one, %d, named by the innermost registration", spec, tc.name, mine, tc.status)
+			}
+			if w.state != nil {
+				t.Errorf("%s, %s: the writer still carries the follower after the request was served", spec, tc.name)
+			}
+			if following.Has(table.HeaderKey(r.Header)) {
+				t.Errorf("%s, %s: the request is still followed after it was served", spec, tc.name)
+			}
+		}
+		StdConnState(s, &slot, s.ConnState, c1, http.StateClosed)
 		c1.Close()
 		c2.Close()
 	}

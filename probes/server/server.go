@@ -207,15 +207,19 @@ type serverRequest struct {
 	respHeader http.Header  // the response header as answered (answered)
 	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
 	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
-	// std is net/http's own writer, when it reports the answer (to
-	// StdAnswered; stdAnswer) instead of a wrapper: for the journal and
-	// header.response.
+	// std is net/http's own writer, when the probes watch it (stdAnswer):
+	// to carry sr for the inner wrappers, and to report the answer instead
+	// of a wrapper (answerStd) for the journal and header.response.
 	std stdAnswer
 	// home is the HTTP/1 connection whose requests reuse this state, nil
 	// for one from requests (HTTP/2, or a request StdServe did not see).
 	home *srvConn
 	// stdAnswered: std reported the answer (status, answeredAt).
 	stdAnswered bool
+	// answerStd: std reports the answer (the journal, header level 2); std
+	// is watched otherwise only for the inner wrappers, which find their
+	// follower on it (passOn).
+	answerStd bool
 }
 
 // stdAnswer is net/http's own ResponseWriter as the std patch leaves it
@@ -227,10 +231,24 @@ type serverRequest struct {
 // for a hijacked connection unanswered. GohttpdbgHeader is the handler's
 // header map, nil if it never asked for one (Header would make one, or
 // copy it once written).
+//
+// The state it is watched with is also the request's follower, for the
+// rewritten handlers inside the server's handler chain: StdServe's outer
+// wrapper watches it at every level (the answer is kept only when
+// sr.answerStd is set), and an inner wrapper handed it asks for the
+// follower (passOn).
 type stdAnswer interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
+	follower
+}
+
+// follower is a writer that knows its request's follower: net/http's own
+// (stdAnswer), and the probes' wrapper (respWriter). GohttpdbgFollower
+// returns nil when no serverRequest follows through it.
+type follower interface {
+	GohttpdbgFollower() unsafe.Pointer
 }
 
 // StdAnswered is the std patch's Answered hook: the handler of the
@@ -238,6 +256,11 @@ type stdAnswer interface {
 // written, on the goroutine that wrote it.
 func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 	sr := (*serverRequest)(state)
+	if !sr.answerStd || sr.stdAnswered {
+		// Watched only as the follower, or a header written again
+		// (superfluous): the first answer is the one sent.
+		return
+	}
 	sr.stdAnswered = true
 	sr.answer(status, h, probes.Mono())
 }
@@ -285,7 +308,7 @@ var stdBodies = sync.Pool{New: func() any { return new(body.State) }}
 // on a fresh goroutine with a small stack, which a deeper wrapper would
 // make grow on every request.
 func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
-	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 || passOn(site, r) {
+	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 || passOn(site, w, r) {
 		h.ServeHTTP(w, r)
 		return
 	}
@@ -300,7 +323,22 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 // unfollow waits for, and after which it recycles its state. It runs
 // before serve, whose frame and deferred end an inner wrapper (most
 // requests pass one: a rewritten mux registration) does not need.
-func passOn(site string, r *http.Request) bool {
+//
+// An inner wrapper handed net/http's own writer finds the follower StdServe
+// watches it with (or the probes' wrapper, its own), with no claim: it
+// runs within the outer's handler call, on its goroutine (a writer is the
+// handler's alone until it returns), before unfollow. A writer the
+// program wrapped, TimeoutHandler's among them (its handler may outlive
+// the outer), or a request StdServe did not hand over, takes the table.
+func passOn(site string, w http.ResponseWriter, r *http.Request) bool {
+	if f, ok := w.(follower); ok {
+		if p := f.GohttpdbgFollower(); p != nil {
+			if site != "" {
+				(*serverRequest)(p).regSite = site
+			}
+			return true
+		}
+	}
 	k := table.HeaderKey(r.Header)
 	if site == "" {
 		return following.Has(k)
@@ -429,11 +467,13 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	sr.hdr2 = hl >= 2
 	if sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
 		sr.wrap()
-	} else if sr.hdr2 || sr.journal {
-		if a, ok := w.(stdAnswer); ok {
-			a.GohttpdbgWatch(unsafe.Pointer(sr))
-			sr.std = a
-		} else {
+	} else if srv != nil || sr.hdr2 || sr.journal {
+		if std, ok := w.(stdAnswer); ok {
+			// Watched for its answer, or only for the inner wrappers it
+			// reaches unwrapped, which find their follower on it (passOn).
+			std.GohttpdbgWatch(unsafe.Pointer(sr))
+			sr.std, sr.answerStd = std, sr.hdr2 || sr.journal
+		} else if sr.hdr2 || sr.journal {
 			sr.wrap()
 		}
 	}
@@ -524,8 +564,10 @@ func (sr *serverRequest) end() {
 	}
 	if sr.rw != nil {
 		sr.rw.implicit(now)
-	} else if sr.std != nil {
+	} else if sr.answerStd {
 		sr.readAnswer(now)
+	} else if sr.std != nil {
+		sr.std.GohttpdbgUnwatch() // the follower's watch ends
 	} else if sr.hdr2 {
 		if now == 0 {
 			now = probes.Mono()
@@ -719,6 +761,11 @@ type respWriter struct {
 }
 
 func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// GohttpdbgFollower returns the request's follower to an inner wrapper
+// (passOn): the wrapper lives as long as its serverRequest, which is not
+// recycled once wrapped.
+func (w *respWriter) GohttpdbgFollower() unsafe.Pointer { return unsafe.Pointer(w.sr) }
 
 func (w *respWriter) WriteHeader(code int) {
 	if !w.wrote && (code >= 200 || code < 100) {

@@ -7,10 +7,14 @@ package stdpatch
 // state could not be recycled. The probe hands the writer its state
 // (GohttpdbgWatch); when the header is written, the writer passes the
 // state, the status and the handler's header to the hook set's Answered
-// (once, on the goroutine that wrote it), and forgets the state, which it
-// also does when the probe is done (GohttpdbgUnwatch, which returns the
-// status and the body bytes net/http kept). The field is one pointer,
-// where the probes' clock reading it replaces took as many bytes.
+// (on the goroutine that wrote it; again on a superfluous WriteHeader: the
+// probes keep the first), and keeps the state until the probe is done
+// (GohttpdbgUnwatch, which returns the status and the body bytes net/http
+// kept). The state is also the request's follower, which a rewritten
+// handler inside the server's handler chain finds on the writer it is
+// handed (GohttpdbgFollower), the header written or not. The field is one
+// pointer, where the probes' clock reading it replaces took as many
+// bytes; a second one would cost a size class on Go 1.27 (sizes_test.go).
 
 // answerH1Hooks are the HTTP/1 server's (net/http's response).
 var answerH1Hooks = []hookPoint{
@@ -28,7 +32,7 @@ var answerH1Hooks = []hookPoint{
 		kind: wrapFunc, recv: "response", fn: "WriteHeader", params: []string{"int"}, group: "answer",
 		needs: []string{"response{status,wroteHeader,written,conn,handlerHeader}", "(conn).hijacked"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\n{{.R}}.gohttpdbgAns = nil\nif h := GohttpdbgHTTP1.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}})\n}"),
+		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\nif h := GohttpdbgHTTP1.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}})\n}"),
 	},
 }
 
@@ -38,9 +42,13 @@ const answerH1Helper = `
 var gohttpdbgAnsweredBody func(w *response)
 
 // GohttpdbgWatch makes w report its answer to the Answered hook with
-// state, once, when its header is written, until GohttpdbgUnwatch (the
-// server probe calls it as the handler starts).
+// state when its header is written, until GohttpdbgUnwatch (the server
+// probe calls it as the handler starts).
 func (w *response) GohttpdbgWatch(state gohttpdbgPtr) { w.gohttpdbgAns = state }
+
+// GohttpdbgFollower returns the state w is watched with, else nil: the
+// probes' follower of its request.
+func (w *response) GohttpdbgFollower() gohttpdbgPtr { return w.gohttpdbgAns }
 
 // GohttpdbgUnwatch ends the watch (the handler is done: net/http's
 // implicit answer comes later) and returns the status w was answered
@@ -77,7 +85,7 @@ var answerH2Hooks = []hookPoint{
 		kind: wrapFunc, recv: "{{.P}}responseWriterState", fn: "writeHeader", params: []string{"int"}, group: "answer", when: serverOwn,
 		needs: []string{"{{.P}}responseWriterState{status,wroteHeader,wroteBytes,handlerHeader}", "{{.P}}responseWriter{rws}"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\n{{.R}}.gohttpdbgAns = nil\nif h := {{.H}}.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := {{.P}}gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}}.stream)\n}"),
+		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\nif h := {{.H}}.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := {{.P}}gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}}.stream)\n}"),
 	},
 }
 
@@ -87,12 +95,22 @@ const answerH2Helper = `
 var {{.P}}gohttpdbgAnsweredBody func(st *{{.P}}stream)
 
 // GohttpdbgWatch makes w report its answer to the Answered hook with
-// state, once, when its header is written, until GohttpdbgUnwatch (the
-// server probe calls it as the handler starts).
+// state when its header is written, until GohttpdbgUnwatch (the server
+// probe calls it as the handler starts).
 func (w *{{.P}}responseWriter) GohttpdbgWatch(state {{.P}}gohttpdbgPtr) {
 	if w != nil && w.rws != nil {
 		w.rws.gohttpdbgAns = state
 	}
+}
+
+// GohttpdbgFollower returns the state w is watched with, else nil (the
+// handler is done: the server dropped its state): the probes' follower
+// of its request.
+func (w *{{.P}}responseWriter) GohttpdbgFollower() {{.P}}gohttpdbgPtr {
+	if w == nil || w.rws == nil {
+		return nil
+	}
+	return w.rws.gohttpdbgAns
 }
 
 // GohttpdbgUnwatch ends the watch (the handler is done: the server's

@@ -173,6 +173,7 @@ func init() {
 			GohttpdbgWatch(state unsafe.Pointer)
 			GohttpdbgUnwatch() (int, int64)
 			GohttpdbgHeader() map[string][]string
+			GohttpdbgFollower() unsafe.Pointer
 		})
 		if a != nil {
 			a.GohttpdbgWatch(unsafe.Pointer(r))
@@ -196,6 +197,11 @@ func init() {
 			_ = b.GohttpdbgUnwatchBody()
 		}
 		if a != nil {
+			// The state stays, answered or not, for the probes' inner
+			// wrappers (GohttpdbgFollower), until GohttpdbgUnwatch.
+			if a.GohttpdbgFollower() != unsafe.Pointer(r) {
+				panic("gohttpdbg self-test: the writer lost its follower")
+			}
 			_, _ = a.GohttpdbgUnwatch()
 			_ = len(a.GohttpdbgHeader())
 		}
