@@ -742,7 +742,8 @@ type GohttpdbgHTTP1HookSet struct {
 	// WriteHooked is set when this net/http calls WriteTrace.
 	WriteHooked bool
 	// AltEnter runs before a client request followed by the probes (state:
-	// ClientStart's) is handed to the HTTP/2 RoundTripper, with the
+	// ClientStart's) is handed to the HTTP/2 RoundTripper while EventsOn
+	// is set (level-2 events, which the HTTP/2 hooks report), with the
 	// *Request that RoundTripper receives; when it returns true, AltLeave
 	// runs once the RoundTripper returned. Between the two, HTTP/2's
 	// ClientState may ask for the state by that *Request.

@@ -4,7 +4,9 @@
 // WroteRequest, FirstByte, WriteTrace) over real requests: none at level
 // 1, each once per request from the request after a switch to level 2
 // (as `gohttpdbg ctl PID probes header=2` makes), none again after the
-// switch back. It prints what it found and exits 1 on a mismatch.
+// switch back; and the same of AltEnter, which hands an HTTP/2 request's
+// state to the HTTP/2 hooks. It prints what it found and exits 1 on a
+// mismatch.
 package main
 
 import (
@@ -25,14 +27,18 @@ import (
 )
 
 // The hooks' calls, counted in wrappers of the probes' hooks.
-var getConn, wrote, firstByte, writeTrace, gotConn atomic.Int64
+var getConn, wrote, firstByte, writeTrace, gotConn, altEnter atomic.Int64
 
 func main() {
 	h := http.GohttpdbgHTTP1
 	if h.GetConn == nil || h.WroteRequest == nil || h.FirstByte == nil || h.WriteTrace == nil || h.GotConn == nil {
 		fail("the wiring installed no level-2 client hooks")
 	}
-	g, w, f, tr, gc := h.GetConn, h.WroteRequest, h.FirstByte, h.WriteTrace, h.GotConn
+	if h.AltEnter == nil {
+		fail("the wiring installed no AltEnter hook")
+	}
+	g, w, f, tr, gc, ae := h.GetConn, h.WroteRequest, h.FirstByte, h.WriteTrace, h.GotConn, h.AltEnter
+	h.AltEnter = func(req *http.Request, s unsafe.Pointer) bool { altEnter.Add(1); return ae(req, s) }
 	h.GetConn = func(s unsafe.Pointer) { getConn.Add(1); g(s) }
 	h.WroteRequest = func(s unsafe.Pointer) { wrote.Add(1); w(s) }
 	h.FirstByte = func(s unsafe.Pointer) { firstByte.Add(1); f(s) }
@@ -54,6 +60,23 @@ func main() {
 		io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
+	srv2 := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	srv2.EnableHTTP2 = true
+	srv2.StartTLS()
+	defer srv2.Close()
+	get2 := func() {
+		resp, err := srv2.Client().Get(srv2.URL + "/y")
+		if err != nil {
+			fail("GET over HTTP/2: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 {
+			fail("GET over HTTP/2: answered over %s", resp.Proto)
+		}
+	}
 	// The program's own trace, which the probes' write trace must still
 	// call at level 2.
 	var ownFields atomic.Int64
@@ -85,6 +108,12 @@ func main() {
 	if own == 0 {
 		fail("level 1: the program's own trace saw no header field")
 	}
+	for i := 0; i < 3; i++ {
+		get2()
+	}
+	if n := altEnter.Load(); n != 0 {
+		fail("level 1: AltEnter ran %d times over 3 HTTP/2 requests, want none", n)
+	}
 
 	// Switched to 2 at run time: the next request runs each hook once and
 	// reports its header fields (header.request), the program's trace
@@ -107,11 +136,20 @@ func main() {
 		}
 	}
 
+	get2()
+	if n := altEnter.Load(); n != 1 {
+		fail("after header=2: AltEnter ran %d times over 1 HTTP/2 request, want once", n)
+	}
+
 	// Back to 1: none again.
 	probes.SetLevel(probes.Header, 1)
 	get()
+	get2()
 	if c := level2(); c != [4]int64{1, 1, 1, 1} {
 		fail("back at level 1: GetConn, WroteRequest, FirstByte, WriteTrace ran %v times in all, want once each (at level 2)", c)
+	}
+	if n := altEnter.Load(); n != 1 {
+		fail("back at level 1: AltEnter ran %d times in all, want once (at level 2)", n)
 	}
 	fmt.Println("ok")
 }
