@@ -69,8 +69,10 @@ func UnmarkSite(req *http.Request) { siteMarks.unmark(req) }
 // bytes.
 // site is the request's mark (MarkSite's *probes.CallSite), nil when no
 // rewritten call named it: it is then attributed from its stack.
+// The probes' levels are read once, here.
 func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.Request, unsafe.Pointer) {
-	if req == nil || req.URL == nil || !probes.ExchangeProbesOn() || probes.IgnoredTransport(t) {
+	lv := loadLevels()
+	if req == nil || req.URL == nil || lv.off() || probes.IgnoredTransport(t) {
 		return req, nil
 	}
 	var si probes.CallSite
@@ -80,7 +82,7 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 	} else {
 		si = probes.CallerSite(2)
 	}
-	cr := startRequest(t, req, si.Site, true)
+	cr := startRequest(t, req, si.Site, true, lv)
 	if cr == nil {
 		return req, nil
 	}

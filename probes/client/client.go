@@ -207,16 +207,28 @@ func Start(c *http.Client, req *http.Request, site string) *Request {
 		rt = c.Transport
 	}
 	t, _ := rt.(*http.Transport)
-	return startRequest(t, req, site, false)
+	return startRequest(t, req, site, false, loadLevels())
 }
 
+// levels are the levels of the probes that follow a client request, read
+// once at its start.
+type levels struct{ dial, header, body, gc int32 }
+
+func loadLevels() levels {
+	return levels{probes.Level(probes.Dial), probes.Level(probes.Header), probes.Level(probes.Body), probes.Level(probes.GC)}
+}
+
+// off: every probe that follows a request is off (probes.ExchangeProbesOn
+// false).
+func (l levels) off() bool { return l.dial|l.header|l.body|l.gc == 0 }
+
 // startRequest starts following req, sent by t (nil when the
-// client's RoundTripper is not an *http.Transport). inTransport: t's
-// roundTrip called StdStart, and net/http hands the returned *Request to
-// the std hooks.
-func startRequest(t *http.Transport, req *http.Request, site string, inTransport bool) *Request {
-	dl, hl, bl, gl := probes.Level(probes.Dial), probes.Level(probes.Header), probes.Level(probes.Body), probes.Level(probes.GC)
-	if req == nil || req.URL == nil || dl|hl|bl|gl == 0 {
+// client's RoundTripper is not an *http.Transport), at the levels lv.
+// inTransport: t's roundTrip called StdStart, and net/http hands the
+// returned *Request to the std hooks.
+func startRequest(t *http.Transport, req *http.Request, site string, inTransport bool, lv levels) *Request {
+	dl, hl, bl := lv.dial, lv.header, lv.body
+	if req == nil || req.URL == nil || lv.off() {
 		return nil
 	}
 	var host *hostState
@@ -342,7 +354,7 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 		}
 		hdrSize = cr.response(resp)
 		now = probes.Mono() // the response headers' time, for every use below
-		if cr.light || cr.std && cr.lvl2 == nil {
+		if cr.light || cr.std && (cr.lvl2 == nil || !cr.timedFirstByte()) {
 			cr.lightTTFB(now)
 		}
 		if resp.ProtoMajor == 2 {

@@ -41,11 +41,36 @@ var stdEvents atomic.Bool
 // calls StdGetConn, StdWrote and StdFirstByte.
 func UseStdEvents() { stdEvents.Store(true) }
 
+// UseStdEventsWord is called by the build's wiring with the patched
+// net/http's EventsOn: its HTTP/1 client calls StdGetConn, StdWrote,
+// StdFirstByte and StdWriteTrace only while it is set, which the probes
+// keep so while the dial or header probe is at level 2 (a request can
+// then have level-2 state, lvl2). A level-1 request then makes no call
+// for them; a switch to level 2 at run time sets it before the next
+// request starts.
+func UseStdEventsWord(on *atomic.Bool) {
+	set := func() {
+		// Under a lock: of two settings at once, the last to set the word
+		// reads both levels after both changed.
+		eventsWordMu.Lock()
+		on.Store(probes.Level(probes.Dial) >= 2 || probes.Level(probes.Header) >= 2)
+		eventsWordMu.Unlock()
+	}
+	probes.OnLevel(probes.Dial, set)
+	probes.OnLevel(probes.Header, set)
+}
+
+var eventsWordMu sync.Mutex
+
 // stdTimes is what the std event hooks keep for a request's level-2
 // events (guarded by the request's mu). It is allocated at level 2
 // alone: the level-1 request state stays as small.
 type stdTimes struct {
 	getConn, wrote int64 // mono
+	// firstByte: StdFirstByte ran, and timed the response (dial.slow
+	// phase=ttfb). It may not have, for a request under way while the
+	// level went from 2 to 1 (EventsOn): Finish then times it.
+	firstByte bool
 	// headers: header.request's fields come from StdWriteTrace, collected
 	// in hdr (which the event keeps) with their wire size.
 	headers bool
@@ -145,8 +170,18 @@ func StdWrote(state unsafe.Pointer) {
 // StdFirstByte is the std patch's FirstByte hook.
 func StdFirstByte(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil {
+		cr.mu.Lock()
+		cr.lvl2.firstByte = true
+		cr.mu.Unlock()
 		cr.firstByte(&cr.lvl2.wrote)
 	}
+}
+
+// timedFirstByte: StdFirstByte timed cr's response (cr.lvl2 not nil).
+func (cr *Request) timedFirstByte() bool {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return cr.lvl2.firstByte
 }
 
 // StdResponseHeader is the std patch's ResponseHeader hook: the bytes the

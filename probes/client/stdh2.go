@@ -38,7 +38,8 @@ var (
 func reqKey(r *http.Request) uintptr { return uintptr(unsafe.Pointer(r)) }
 
 // StdAltEnter is the std patch's AltEnter hook: net/http hands req, whose
-// state is state, to its HTTP/2 RoundTripper. A request at level 2 is
+// state is state, to its HTTP/2 RoundTripper (only while the dial or
+// header probe is at level 2: UseStdEventsWord). A request at level 2 is
 // registered, whether the std hooks or its trace report its events: the
 // HTTP/2 hooks that find a traced one learn that its host's streams
 // report to them (stdH2).

@@ -402,9 +402,17 @@ func findRoundTripCall(rt string) finder {
 const altHelper = `
 // gohttpdbgAltRoundTrip sends req with rt, the HTTP/2 transport of
 // roundTrip, the probes' state of it, st, reachable from HTTP/2's hooks
-// (AltEnter) while it is sent.
+// (AltEnter) while it is sent. Those hooks serve level-2 events alone:
+// while no probe wants them (EventsOn), the request is sent as it is.
 func gohttpdbgAltRoundTrip(rt RoundTripper, req *Request, st unsafe.Pointer) (*Response, error) {
-	if h := GohttpdbgHTTP1.AltEnter; h != nil && st != nil && h(req, st) {
+	if st != nil && GohttpdbgHTTP1.EventsOn.Load() {
+		return gohttpdbgAltRoundTripOn(rt, req, st)
+	}
+	return rt.RoundTrip(req)
+}
+
+func gohttpdbgAltRoundTripOn(rt RoundTripper, req *Request, st unsafe.Pointer) (*Response, error) {
+	if h := GohttpdbgHTTP1.AltEnter; h != nil && h(req, st) {
 		defer GohttpdbgHTTP1.AltLeave(req)
 	}
 	return rt.RoundTrip(req)

@@ -36,7 +36,7 @@ var http1Hooks = hookSet{
 			// the function.
 			kind: beforeStmt, recv: "persistConn", fn: "readResponse", label: "(*persistConn).readResponse first byte", group: "clientev",
 			needs: []string{"persistConn{br}", "requestAndChan{treq}"}, find: findFirstStmt,
-			code: tmpl("gohttpdbgFirstByte({{.V.recv}}.br, {{.V.p0}}.treq)"),
+			code: tmpl("if GohttpdbgHTTP1.EventsOn.Load() { gohttpdbgFirstByte({{.V.recv}}.br, {{.V.p0}}.treq) }"),
 		},
 		{
 			// A client's failure to read a response; the bytes of a
@@ -50,6 +50,8 @@ var http1Hooks = hookSet{
 			// below; roundTrip sets it (captureHooks). A pointer, not an
 			// interface: transportRequest (72 bytes, one per attempt, probes
 			// on or off) stays in its 80-byte size class (TestPatchedSizes).
+			// Hence EventsOn, a word in the hook set, not a flag here, for
+			// the hooks of level-2 events.
 			kind: appendFields, recv: "transportRequest", label: "transportRequest",
 			code: tmpl("gohttpdbgState gohttpdbgPtr; "),
 		},
@@ -73,7 +75,7 @@ var http1Hooks = hookSet{
 			// (docs/PROBES.md, "Cost").
 			kind: wrapFunc, recv: "Transport", fn: "getConn", params: []string{"*transportRequest", "connectMethod"},
 			results: [][]string{{"*persistConn", "error"}}, needs: clientConnNeeds, group: "client",
-			code: tmpl("if h := GohttpdbgHTTP1.GetConn; h != nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState)\n}\npc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState, pc.conn, pc.isReused(), pc.idleAt, &pc.gohttpdbgEntry)\n}\nreturn pc, err"),
+			code: tmpl("if GohttpdbgHTTP1.EventsOn.Load() {\nif h := GohttpdbgHTTP1.GetConn; h != nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState)\n}\n}\npc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState, pc.conn, pc.isReused(), pc.idleAt, &pc.gohttpdbgEntry)\n}\nreturn pc, err"),
 		},
 		{
 			// A new connection's DNS, connect and TLS phases, timed with a
@@ -98,7 +100,7 @@ var http1Hooks = hookSet{
 			// WroteRequest.
 			kind: afterStmt, recv: "persistConn", fn: "writeLoop", label: "(*persistConn).writeLoop wrote", group: "clientev",
 			needs: []string{"writeRequest{req}"}, find: findRequestWrite,
-			code: tmpl("gohttpdbgWrote({{.V.treq}})"),
+			code: tmpl("if GohttpdbgHTTP1.EventsOn.Load() { gohttpdbgWrote({{.V.treq}}) }"),
 		},
 		{
 			// The header fields of an HTTP/1 request as net/http writes them,
@@ -586,14 +588,18 @@ const writeTraceHelper = `
 // the connection for (*Request).write to report to, or nil when the
 // probes do not follow the request. The trace the write reports the
 // header fields to is the probes' (WriteTrace), which calls the
-// program's own trace too, or nil for the program's alone.
+// program's own trace too, or nil for the program's alone; only while
+// a probe wants level-2 events (EventsOn): else the write makes no call
+// for them, nor looks the program's trace up in the context.
 func (pc *persistConn) gohttpdbgWriting(treq *transportRequest) *persistConn {
 	if treq == nil || treq.gohttpdbgState == nil {
 		return nil
 	}
 	var t *httptrace.ClientTrace
-	if h := GohttpdbgHTTP1.WriteTrace; h != nil {
-		t = h(treq.gohttpdbgState, httptrace.ContextClientTrace(treq.Request.Context()))
+	if GohttpdbgHTTP1.EventsOn.Load() {
+		if h := GohttpdbgHTTP1.WriteTrace; h != nil {
+			t = h(treq.gohttpdbgState, httptrace.ContextClientTrace(treq.Request.Context()))
+		}
 	}
 	if t != pc.gohttpdbgTrace { // mostly nil both: no pointer store, no write barrier
 		pc.gohttpdbgTrace = t
@@ -621,7 +627,9 @@ func init() { GohttpdbgHTTP1.WriteHooked = true }
 
 const clientEventsHelper = `
 // gohttpdbgFirstByte waits for the first byte of the response to the
-// request treq (as readResponse does when traced) and reports it.
+// request treq (as readResponse does when traced) and reports it. The
+// point calls it only while the probes want level-2 events (EventsOn):
+// otherwise readResponse does not wait here.
 func gohttpdbgFirstByte(br *bufio.Reader, treq *transportRequest) {
 	h := GohttpdbgHTTP1.FirstByte
 	if h == nil || treq == nil || treq.gohttpdbgState == nil {
@@ -632,7 +640,7 @@ func gohttpdbgFirstByte(br *bufio.Reader, treq *transportRequest) {
 	}
 }
 
-// gohttpdbgWrote reports that treq was written.
+// gohttpdbgWrote reports that treq was written (while EventsOn).
 func gohttpdbgWrote(treq *transportRequest) {
 	if h := GohttpdbgHTTP1.WroteRequest; h != nil && treq != nil && treq.gohttpdbgState != nil {
 		h(treq.gohttpdbgState)
@@ -758,7 +766,10 @@ type GohttpdbgHTTP1HookSet struct {
 	// dial's, or one derived from it); Dial later receives it.
 	DialFor func(ctx context.Context, state unsafe.Pointer) context.Context
 	// GetConn runs when a client request followed by the probes (state:
-	// ClientStart's) asks for a connection, as httptrace's GetConn.
+	// ClientStart's) asks for a connection, as httptrace's GetConn. It,
+	// WroteRequest, FirstByte and WriteTrace run only while EventsOn is
+	// set (a request that finds it set may still be one the probes follow
+	// at level 1: they ignore it then).
 	GetConn func(state unsafe.Pointer)
 	// WroteRequest runs when such a request was written, headers and
 	// body, as httptrace's WroteRequest (HTTP/1).
@@ -768,6 +779,12 @@ type GohttpdbgHTTP1HookSet struct {
 	FirstByte func(state unsafe.Pointer)
 	// ClientEventsHooked is set when this net/http calls the three above.
 	ClientEventsHooked bool
+	// EventsOn, set by the probes while one that wants level-2 events is
+	// at level 2, gates GetConn, WroteRequest, FirstByte and WriteTrace:
+	// one atomic load, no call, for a request while it is not set. It is
+	// read when each hook would run: a request under way when it changes
+	// may see some of its hooks run and not the others.
+	EventsOn atomic.Bool
 	// WriteTrace runs before an HTTP/1 request followed by the probes is
 	// written, with the program's own trace of it (nil if none): the trace
 	// it returns, if not nil, is the one the write reports to (header
@@ -777,7 +794,8 @@ type GohttpdbgHTTP1HookSet struct {
 	// WriteHooked is set when this net/http calls WriteTrace.
 	WriteHooked bool
 	// AltEnter runs before a client request followed by the probes (state:
-	// ClientStart's) is handed to the HTTP/2 RoundTripper, with the
+	// ClientStart's) is handed to the HTTP/2 RoundTripper while EventsOn
+	// is set (level-2 events, which the HTTP/2 hooks report), with the
 	// *Request that RoundTripper receives; when it returns true, AltLeave
 	// runs once the RoundTripper returned. Between the two, HTTP/2's
 	// ClientState may ask for the state by that *Request.

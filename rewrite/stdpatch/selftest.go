@@ -70,6 +70,8 @@ func init() {
 			panic("gohttpdbg selftest: a connection's entry changed")
 		}
 	}
+	// The hooks of level-2 events run, as at level 2.
+	GohttpdbgHTTP1.EventsOn.Store(true)
 	GohttpdbgHTTP1.GetConn = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	GohttpdbgHTTP1.WroteRequest = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	GohttpdbgHTTP1.FirstByte = func(state unsafe.Pointer) { _ = (*Request)(state).Method }

@@ -411,3 +411,37 @@ func TestDiskCache(t *testing.T) {
 		}
 	}
 }
+
+// TestLevel2HooksSkipped builds testdata/l2hooks with the patch and the
+// generated wiring and runs it: over real HTTP/1 requests at level 1 the
+// client hooks of level-2 events (GetConn, WroteRequest, FirstByte,
+// WriteTrace) are never called, and a switch of the header probe to 2 at
+// run time has the next request call each once (header.request reported,
+// the program's own trace still called); see the program.
+func TestLevel2HooksSkipped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds net/http")
+	}
+	root := moduleRoot(t)
+	wiring := filepath.Join(t.TempDir(), "wiring.go")
+	if err := os.WriteFile(wiring, Wiring("go1.26.8"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	overlay := filepath.Join(t.TempDir(), "overlay.json")
+	key := filepath.Join(root, "rewrite/stdpatch/testdata/l2hooks/rh/zz_wiring.go")
+	if err := os.WriteFile(overlay, []byte(`{"Replace":{`+strconv.Quote(key)+`:`+strconv.Quote(wiring)+`}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range toolchains(t) {
+		t.Run(e.name, func(t *testing.T) {
+			bin := buildPatched(t, e, "./rewrite/stdpatch/testdata/l2hooks", "-overlay="+overlay)
+			var stderr bytes.Buffer
+			cmd := exec.Command(bin)
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil || stderr.Len() > 0 || strings.TrimSpace(string(out)) != "ok" {
+				t.Fatalf("%v\n%s%s", err, out, stderr.String())
+			}
+		})
+	}
+}

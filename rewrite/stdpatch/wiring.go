@@ -72,6 +72,7 @@ func gohttpdbgWire() bool {
 			h1.WroteRequest = gohttpdbgclient.StdWrote
 			h1.FirstByte = gohttpdbgclient.StdFirstByte
 			gohttpdbgclient.UseStdEvents()
+			gohttpdbgclient.UseStdEventsWord(&h1.EventsOn)
 		}
 		if h1.WriteHooked {
 			h1.WriteTrace = gohttpdbgclient.StdWriteTrace
