@@ -40,22 +40,13 @@ func TestStdConnStateOnce(t *testing.T) {
 	if sc == nil || sc.ce.ID() == 0 || sc.ce.ID() != probes.ConnID(c1) {
 		t.Fatalf("the slot holds %+v; want the state of connection %d", sc, probes.ConnID(c1))
 	}
-	inner := s.ConnState
-	wrapped := 0
-	s.ConnState = func(c net.Conn, st http.ConnState) { wrapped++; inner(c, st) }
+	wrapped := wrapConnState(s)
 	turn(http.StateActive)
 	turn(http.StateClosed)
-	if calls != 5 || wrapped != 2 {
-		t.Errorf("the program's ConnState ran %d times, its wrapper %d, for 5 changes, 2 wrapped", calls, wrapped)
+	if calls != 5 || *wrapped != 2 {
+		t.Errorf("the program's ConnState ran %d times, its wrapper %d, for 5 changes, 2 wrapped", calls, *wrapped)
 	}
-	var states []string
-	for _, e := range rec.Named("dial.conn_state") {
-		if e.Conn == sc.ce.ID() {
-			a, _ := e.Attr("state")
-			states = append(states, a.Str)
-		}
-	}
-	if got := fmt.Sprint(states); got != "[new active idle active closed]" {
+	if got := connStates(rec, sc.ce.ID()); got != "[new active idle active closed]" {
 		t.Errorf("dial.conn_state of the connection: %s; want each change once", got)
 	}
 	if n := sc.ce.Requests(); n != 2 {
@@ -91,22 +82,13 @@ func TestStdH2ConnStateOnce(t *testing.T) {
 	if sc == nil || sc.ce.ID() == 0 || sc.ce.ID() != probes.ConnID(c1) {
 		t.Fatalf("the slot holds %+v; want the state of connection %d", sc, probes.ConnID(c1))
 	}
-	inner := s.ConnState
-	wrapped := 0
-	s.ConnState = func(c net.Conn, st http.ConnState) { wrapped++; inner(c, st) }
+	wrapped := wrapConnState(s)
 	turn(s, http.StateActive)
 	turn(s, http.StateIdle)
-	if calls != 4 || wrapped != 2 {
-		t.Errorf("the program's ConnState ran %d times, its wrapper %d, for 4 changes, 2 wrapped", calls, wrapped)
+	if calls != 4 || *wrapped != 2 {
+		t.Errorf("the program's ConnState ran %d times, its wrapper %d, for 4 changes, 2 wrapped", calls, *wrapped)
 	}
-	var states []string
-	for _, e := range rec.Named("dial.conn_state") {
-		if e.Conn == sc.ce.ID() {
-			a, _ := e.Attr("state")
-			states = append(states, a.Str)
-		}
-	}
-	if got := fmt.Sprint(states); got != "[active idle active idle]" {
+	if got := connStates(rec, sc.ce.ID()); got != "[active idle active idle]" {
 		t.Errorf("dial.conn_state of the connection: %s; want each change once", got)
 	}
 
@@ -419,4 +401,24 @@ func TestStdServeInnerFollowerFromWriter(t *testing.T) {
 		c1.Close()
 		c2.Close()
 	}
+}
+
+// wrapConnState wraps s's ConnState, as a program may after the probes
+// composed it, and counts the wrapper's calls.
+func wrapConnState(s *http.Server) *int {
+	inner, wrapped := s.ConnState, new(int)
+	s.ConnState = func(c net.Conn, st http.ConnState) { *wrapped++; inner(c, st) }
+	return wrapped
+}
+
+// connStates is the states dial.conn_state reported for connection id.
+func connStates(rec *probetest.Recorder, id uint64) string {
+	var states []string
+	for _, e := range rec.Named("dial.conn_state") {
+		if e.Conn == id {
+			a, _ := e.Attr("state")
+			states = append(states, a.Str)
+		}
+	}
+	return fmt.Sprint(states)
 }

@@ -274,16 +274,7 @@ func TestWiredEvents(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds net/http")
 	}
-	root := moduleRoot(t)
-	wiring := filepath.Join(t.TempDir(), "wiring.go")
-	if err := os.WriteFile(wiring, Wiring("go1.26.8"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	overlay := filepath.Join(t.TempDir(), "overlay.json")
-	key := filepath.Join(root, "rewrite/stdpatch/testdata/wired/rh/zz_wiring.go")
-	if err := os.WriteFile(overlay, []byte(`{"Replace":{`+strconv.Quote(key)+`:`+strconv.Quote(wiring)+`}}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	overlay := wiringOverlay(t, "wired")
 	// GOHTTPDBG_TEST_RACE=1 builds with -race (slow: std is rebuilt).
 	var extra []string
 	if os.Getenv("GOHTTPDBG_TEST_RACE") != "" {
@@ -422,16 +413,7 @@ func TestLevel2HooksSkipped(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds net/http")
 	}
-	root := moduleRoot(t)
-	wiring := filepath.Join(t.TempDir(), "wiring.go")
-	if err := os.WriteFile(wiring, Wiring("go1.26.8"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	overlay := filepath.Join(t.TempDir(), "overlay.json")
-	key := filepath.Join(root, "rewrite/stdpatch/testdata/l2hooks/rh/zz_wiring.go")
-	if err := os.WriteFile(overlay, []byte(`{"Replace":{`+strconv.Quote(key)+`:`+strconv.Quote(wiring)+`}}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	overlay := wiringOverlay(t, "l2hooks")
 	for _, e := range toolchains(t) {
 		t.Run(e.name, func(t *testing.T) {
 			bin := buildPatched(t, e, "./rewrite/stdpatch/testdata/l2hooks", "-overlay="+overlay)
@@ -444,4 +426,20 @@ func TestLevel2HooksSkipped(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wiringOverlay writes the generated wiring and an overlay that puts it
+// in testdata/DIR's overlay-only package rh, and returns the overlay.
+func wiringOverlay(t *testing.T, dir string) string {
+	t.Helper()
+	wiring := filepath.Join(t.TempDir(), "wiring.go")
+	if err := os.WriteFile(wiring, Wiring("go1.26.8"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	overlay := filepath.Join(t.TempDir(), "overlay.json")
+	key := filepath.Join(moduleRoot(t), "rewrite/stdpatch/testdata", dir, "rh/zz_wiring.go")
+	if err := os.WriteFile(overlay, []byte(`{"Replace":{`+strconv.Quote(key)+`:`+strconv.Quote(wiring)+`}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return overlay
 }

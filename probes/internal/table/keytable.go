@@ -67,20 +67,6 @@ func (t *KeyTable[T]) Put(k uintptr, v *T) bool {
 	return false
 }
 
-// Has reports whether k is present.
-func (t *KeyTable[T]) Has(k uintptr) bool {
-	if k == 0 {
-		return false
-	}
-	h := keyTableHome(k)
-	for j := 0; j < keyTableProbe; j++ {
-		if t.slots[(h+j)&keyTableMask].key.Load() == k {
-			return true
-		}
-	}
-	return false
-}
-
 // Get returns k's value, nil when absent (or not stored yet).
 func (t *KeyTable[T]) Get(k uintptr) *T {
 	if k == 0 {
