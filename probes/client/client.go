@@ -277,14 +277,31 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		// std GotConn hook to find; a new connection still goes through
 		// the std Dial hook.
 		cr.jseen, cr.jreused = true, true // the journal knows it reuses one
-	case std:
+	case std && !everyEvent:
 		// The std patch reports the connection and traces dials itself,
 		// for the request net/http got from StdStart: copies made before
 		// (a RoundTripper's Clone) or after (net/http's own) do not matter.
 		cr.std = true
-		if everyEvent {
-			cr.stdLevel2(hl)
-		}
+	default:
+		cr.traced(req, std, everyEvent, dialLikely, dl, hl)
+	}
+	if capture {
+		cr.captureBody(req)
+	}
+	return cr
+}
+
+// traced is startRequest's rest for a request the std hooks do not see
+// whole: level-2 events, a request outside net/http's Transport, a dial
+// traced through httptrace. Out of line, as captureBody: startRequest's
+// common path stays a few cache lines of code.
+//
+//go:noinline
+func (cr *Request) traced(req *http.Request, std, everyEvent, dialLikely bool, dl, hl int32) {
+	switch {
+	case std: // and everyEvent
+		cr.std = true
+		cr.stdLevel2(hl)
 	case everyEvent || dl >= 1 && dialLikely:
 		cr.full = &fullTrace{}
 		ctx, dialPhases := req.Context(), true
@@ -300,16 +317,18 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		cr.light = true
 		cr.req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{GotConn: cr.traceGotConn}))
 	}
-	if capture {
-		// A capture rule keeps this request's body: the caller's request
-		// is not changed, the one sent reads through a tee.
-		if cr.req == cr.orig {
-			c := *req
-			cr.req = &c
-		}
-		cr.req.Body = probes.CaptureReader(req.Body, cr.body.Req)
+}
+
+// captureBody: a capture rule keeps this request's body; the caller's
+// request is not changed, the one sent reads through a tee.
+//
+//go:noinline
+func (cr *Request) captureBody(req *http.Request) {
+	if cr.req == cr.orig {
+		c := *req
+		cr.req = &c
 	}
-	return cr
+	cr.req.Body = probes.CaptureReader(req.Body, cr.body.Req)
 }
 
 // url is the request line for events, method and redacted URL: the one

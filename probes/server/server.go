@@ -383,6 +383,31 @@ func (sr *serverRequest) unfollow() {
 	}
 }
 
+// watchBody follows the request body of sr's request r, which may hold
+// bytes. Out of line: startServe's common path, a GET, stays a few cache
+// lines of code.
+//
+//go:noinline
+func (sr *serverRequest) watchBody(r *http.Request, site string, spans bool) {
+	o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
+	if !sr.capture && !spans {
+		// net/http's own body reports to the request's state: nothing
+		// to allocate, and the state is recycled with the request. A
+		// capture rule (the body's bytes) and a span (its wrapper of
+		// the writer) take the wrapper. (Without a body, WatchRequest
+		// has nothing to watch.)
+		st := sr.home.takeBody()
+		if sr.stdBody = body.WatchRequest(r, st, &o, sr.start); sr.stdBody != nil {
+			sr.body = st
+		} else {
+			sr.home.putBody(st)
+		}
+	}
+	if sr.body == nil {
+		sr.body = body.WrapRequest(r, &o, sr.capture, sr.start)
+	}
+}
+
 // startServe starts following r, which no outer wrapper does (passOn):
 // a request StdServe hands over (srv set) has none, net/http calls the
 // server's handler chain with each request it reads.
@@ -434,23 +459,7 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	// ContentLength 0: a body that cannot hold a byte, which neither
 	// WatchRequest nor WrapRequest watches (most requests: a GET's).
 	if bl >= 1 && r.ContentLength != 0 {
-		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
-		if !sr.capture && !spans {
-			// net/http's own body reports to the request's state: nothing
-			// to allocate, and the state is recycled with the request. A
-			// capture rule (the body's bytes) and a span (its wrapper of
-			// the writer) take the wrapper. (Without a body, WatchRequest
-			// has nothing to watch.)
-			st := sr.home.takeBody()
-			if sr.stdBody = body.WatchRequest(r, st, &o, sr.start); sr.stdBody != nil {
-				sr.body = st
-			} else {
-				sr.home.putBody(st)
-			}
-		}
-		if sr.body == nil {
-			sr.body = body.WrapRequest(r, &o, sr.capture, sr.start)
-		}
+		sr.watchBody(r, site, spans)
 	}
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start) != nil
 	if spans {
@@ -497,6 +506,8 @@ func servedHeaderSize(w http.ResponseWriter, r *http.Request) int {
 
 // wrap puts the writer wrapper around the handler's writer, when it is
 // one of net/http's.
+//
+//go:noinline
 func (sr *serverRequest) wrap() {
 	if ww, rw := wrapWriter(sr.w, sr); ww != nil {
 		sr.w, sr.rw = ww, rw
