@@ -311,7 +311,12 @@ func applyHook(pk *pkgFiles, h hookPoint, n h2Names, label *string, name string,
 			return false, nil
 		}
 		if stmt == nil {
-			return true, nil // nothing to do in this shape (see the finder)
+			// Nothing to insert: in this shape (see the finder), or the
+			// finder made the point's edits itself.
+			if len(f.edits) > nEdits {
+				st.record(name, *label, f, f.edits[nEdits:], f.tail.String()[nTail:])
+			}
+			return true, nil
 		}
 		if h.kind == beforeStmt {
 			f.insertBefore(stmt, run(h.code, d))
