@@ -311,38 +311,72 @@ func findRemainSize(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (d
 
 // findHandleResponse finds, in (*persistConn).roundTrip, the function
 // literal every response reaches the request through ("handleResponse :=
-// func(re responseAndError) …") and inserts at the start of its body the
-// hand-over of the response's header sizes to the probes, with the
-// request (roundTrip's parameter). Nothing else to insert: stmt nil.
+// func(re responseAndError) …") and its calls ("return
+// handleResponse(re)"), and inserts before each call the hand-over of the
+// response's header sizes to the probes, with the request (roundTrip's
+// parameter). Not in the literal: net/http's compiler then still inlines
+// it. Nothing else to insert: stmt nil.
 func findHandleResponse(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
 	afd, _ := f.astOf(fd).(*ast.FuncDecl)
 	if afd == nil || afd.Body == nil || len(afd.Type.Params.List) != 1 || len(afd.Type.Params.List[0].Names) != 1 {
 		return nil, nil, false
 	}
 	treq := afd.Type.Params.List[0].Names[0].Name
-	var lits []*ast.FuncLit
+	var name string
 	ast.Inspect(afd.Body, func(n ast.Node) bool {
-		fl, ok := n.(*ast.FuncLit)
-		if !ok {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return true
+		}
+		fl, ok := as.Rhs[0].(*ast.FuncLit)
+		id, ok2 := as.Lhs[0].(*ast.Ident)
+		if !ok || !ok2 {
 			return true
 		}
 		if ps := fl.Type.Params.List; len(ps) == 1 && len(ps[0].Names) == 1 {
-			if id, ok := ps[0].Type.(*ast.Ident); ok && id.Name == "responseAndError" {
-				lits = append(lits, fl)
+			if t, ok := ps[0].Type.(*ast.Ident); ok && t.Name == "responseAndError" && name == "" {
+				name = id.Name
 			}
 		}
 		return false
 	})
-	if len(lits) != 1 {
+	if name == "" || treq == "_" {
 		return nil, nil, false
 	}
-	re := lits[0].Type.Params.List[0].Names[0].Name
-	if re == "_" || treq == "_" {
+	var rets []*ast.ReturnStmt
+	var args []string
+	calls := 0
+	ast.Inspect(afd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ReturnStmt:
+			if len(n.Results) != 1 {
+				return true
+			}
+			c, ok := n.Results[0].(*ast.CallExpr)
+			if !ok || len(c.Args) != 1 {
+				return true
+			}
+			fn, ok := c.Fun.(*ast.Ident)
+			arg, ok2 := c.Args[0].(*ast.Ident)
+			if ok && ok2 && fn.Name == name {
+				rets, args = append(rets, n), append(args, arg.Name)
+			}
+		case *ast.CallExpr:
+			if fn, ok := n.Fun.(*ast.Ident); ok && fn.Name == name {
+				calls++
+			}
+		}
+		return true
+	})
+	// Every call is a "return handleResponse(re)": none goes without.
+	if len(rets) == 0 || len(rets) != calls {
 		return nil, nil, false
 	}
-	at := f.off(lits[0].Body.Lbrace) + 1
-	f.edits = append(f.edits, edit{off: at, end: at,
-		text: " if " + re + ".gohttpdbgHS.req|" + re + ".gohttpdbgHS.resp != 0 { gohttpdbgHeaderSizes(" + treq + ", " + re + ".gohttpdbgHS) };"})
+	for i, r := range rets {
+		re, at := args[i], f.off(r.Pos())
+		f.edits = append(f.edits, edit{off: at, end: at,
+			text: "if " + re + ".gohttpdbgHS.req|" + re + ".gohttpdbgHS.resp != 0 { gohttpdbgHeaderSizes(" + treq + ", " + re + ".gohttpdbgHS) }; " + f.posDirective(r.Pos())})
+	}
 	return nil, nil, true
 }
 

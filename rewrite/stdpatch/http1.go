@@ -82,7 +82,8 @@ var http1Hooks = hookSet{
 			code: tmpl("gohttpdbgHS struct{ req, resp int32 }; "),
 		},
 		{
-			// Every response reaches the request through handleResponse.
+			// Every response reaches the request through handleResponse,
+			// which the sizes are handed over before.
 			kind: beforeStmt, recv: "persistConn", fn: "roundTrip", label: "(*persistConn).roundTrip header sizes",
 			requires: "responseAndError header sizes", needs: []string{"transportRequest{Request}"}, find: findHandleResponse,
 			lost: "an HTTP/1 client request's header sizes are not recorded (journal)",
