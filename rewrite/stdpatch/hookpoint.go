@@ -310,9 +310,7 @@ func applyHook(pk *pkgFiles, h hookPoint, n h2Names, label *string, name string,
 		if !ok {
 			return false, nil
 		}
-		if stmt == nil {
-			// Nothing to insert: in this shape (see the finder), or the
-			// finder made the point's edits itself.
+		if stmt == nil { // nothing to insert here, or the finder made its own edits
 			if len(f.edits) > nEdits {
 				st.record(name, *label, f, f.edits[nEdits:], f.tail.String()[nTail:])
 			}
