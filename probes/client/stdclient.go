@@ -185,7 +185,8 @@ func (cr *Request) timedFirstByte() bool {
 }
 
 // StdResponseHeader is the std patch's ResponseHeader hook: the bytes the
-// response's status line and header took, before roundTrip returns it.
+// response's status line and header took, on the request's goroutine
+// before roundTrip returns it: cr is the request's own.
 func StdResponseHeader(state unsafe.Pointer, size int) {
 	if cr := (*Request)(state); cr != nil && size >= 0 && size < math.MaxInt32 {
 		cr.respHS = int32(size) + 1

@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -100,7 +101,9 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 //
 // The serve loop of the connection makes every call, one after the
 // other; the slot is written atomically all the same, as a word of the
-// serverConn that other code of the patch may read.
+// serverConn that other code of the patch may read. While the slot is
+// nil the patch calls it only while the probes are on
+// (UseStdH2ConnStateWord).
 func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool {
 	if sc := (*srvConn)(atomic.LoadPointer(slot)); sc != nil {
 		return sc.h2Turn(nc, http.ConnState(state))
@@ -111,6 +114,27 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 	sc := newH2SrvConn(srv, slot, nc)
 	return sc != nil && sc.h2Turn(nc, http.ConnState(state))
 }
+
+// UseStdH2ConnStateWord is called by the build's wiring with the patched
+// net/http's ServerConnStateOn: an HTTP/2 server connection the probes
+// keep no state for calls StdH2ConnState only while it is set, which the
+// probes keep so while a probe that follows a connection is on
+// (probes.ExchangeProbesOn). At level 0 a turn then costs one load, no
+// call; a switch on at run time sets it before the next turn.
+func UseStdH2ConnStateWord(on *atomic.Bool) {
+	set := func() {
+		// Under a lock: of two settings at once, the last to set the word
+		// reads the levels after both changed.
+		h2WordMu.Lock()
+		on.Store(probes.ExchangeProbesOn())
+		h2WordMu.Unlock()
+	}
+	for _, p := range []probes.Probe{probes.Dial, probes.Header, probes.Body, probes.GC} {
+		probes.OnLevel(p, set)
+	}
+}
+
+var h2WordMu sync.Mutex
 
 // h2Turn is StdH2ConnState for a connection whose state sc is. Out of
 // line, so that the hook stays small where the probes are off.

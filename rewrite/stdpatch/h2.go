@@ -553,6 +553,13 @@ type {{.N}} struct {
 	// probes (nil at first), state the http.ConnState. It returns whether it
 	// called the server's ConnState; if not, the server calls it.
 	ServerConnState func(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool
+	// ServerConnStateOn, which the probes keep set while one that follows
+	// a connection is on, gates ServerConnState for a connection whose
+	// slot is still nil: one atomic load, no call, per state change while
+	// it is not set. A connection whose slot the hook set calls it
+	// whatever the word says: the probes keep following it when they are
+	// switched off and on again.
+	ServerConnStateOn atomic.Bool
 	// HTTP2Debug is the level GODEBUG=http2debug asked for at start: Go's
 	// own logging, left on, prints at that level.
 	HTTP2Debug int

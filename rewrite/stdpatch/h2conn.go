@@ -38,10 +38,14 @@ const h2ConnStateHelper = `
 // ServerConnState hook with the server (what sc.hs holds) and the
 // connection's word for the probes, and calls the server's ConnState
 // when the hook did not. One call in setConnState's place, which the
-// compiler then still inlines into its callers.
+// compiler then still inlines into its callers. While no probe follows
+// connections (ServerConnStateOn) a connection the probes never saw
+// makes no call.
 func (sc *{{.P}}serverConn) gohttpdbgConnState(nc net.Conn, state {{.HTTP}}ConnState) {
-	if h := {{.H}}.ServerConnState; h != nil && h(sc.hs, &sc.gohttpdbgConn, nc, int(state)) {
-		return
+	if {{.H}}.ServerConnStateOn.Load() || atomic.LoadPointer(&sc.gohttpdbgConn) != nil {
+		if h := {{.H}}.ServerConnState; h != nil && h(sc.hs, &sc.gohttpdbgConn, nc, int(state)) {
+			return
+		}
 	}
 	sc.hs.ConnState(nc, state)
 }

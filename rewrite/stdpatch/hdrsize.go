@@ -82,32 +82,52 @@ func (pc *persistConn) gohttpdbgAvail() int64 {
 	return pc.readLimit + int64(pc.br.Buffered())
 }
 
-// gohttpdbgHeaderRead hands the probes the bytes a response's status
-// line and header took (those of its 1xx responses included), avail
-// being gohttpdbgAvail before the read (which the wrap reads only for a
-// request the probes follow: nothing more at level 0). A trace's Got1xxResponse resets
-// the limit per 1xx response (readResponse): the size is then unknown.
-// With it go the bytes of the request's line and header, which the
-// write loop counted (gohttpdbgHeaderWritten), if it did before the
-// response came. The caller gone (roundTrip returned without this
-// response, on a cancellation), the state may already serve another
-// request.
-func (pc *persistConn) gohttpdbgHeaderRead(rc requestAndChan, trace *httptrace.ClientTrace, avail int64) {
-	select {
-	case <-rc.callerGone:
+// gohttpdbgHeaderRead keeps, for the response the read loop is about to
+// hand over, the bytes its status line and header took (those of its 1xx
+// responses included), avail being gohttpdbgAvail before the read (which
+// the wrap reads only for a request the probes follow: nothing more at
+// level 0). A trace's Got1xxResponse resets the limit per 1xx response
+// (readResponse): the size is then unknown. With it go the bytes of the
+// request's line and header, which the write loop counted
+// (gohttpdbgHeaderWritten), if it did before the response came.
+func (pc *persistConn) gohttpdbgHeaderRead(trace *httptrace.ClientTrace, avail int64) {
+	var hs struct{ req, resp int32 }
+	if n := pc.gohttpdbgReqHS.Swap(0); n > 0 && n < 1<<31-1 {
+		hs.req = int32(n)
+	}
+	if n := avail - pc.gohttpdbgAvail(); n >= 0 && n < 1<<31-1 && (trace == nil || trace.Got1xxResponse == nil) {
+		hs.resp = int32(n) + 1
+	}
+	pc.gohttpdbgRead = hs
+}
+
+// gohttpdbgTakeHS returns what gohttpdbgHeaderRead kept, for the response
+// the read loop sends, and forgets it. Only the read loop calls both.
+func (pc *persistConn) gohttpdbgTakeHS() struct{ req, resp int32 } {
+	hs := pc.gohttpdbgRead
+	pc.gohttpdbgRead = struct{ req, resp int32 }{}
+	return hs
+}
+`
+
+// hdrSizeDeliverHelper hands the sizes a response came with to the
+// probes, on the request's goroutine (handleResponse, in roundTrip):
+// the request's state is its own until roundTrip returns.
+const hdrSizeDeliverHelper = `
+// gohttpdbgHeaderSizes hands the probes the header sizes of the response
+// treq receives (gohttpdbgHeaderRead's): the request's line and header,
+// then the response's status line and header.
+func gohttpdbgHeaderSizes(treq *transportRequest, hs struct{ req, resp int32 }) {
+	state := treq.gohttpdbgState
+	if state == nil {
 		return
-	default:
 	}
-	if n := pc.gohttpdbgReqHS.Swap(0); n > 0 {
-		if h := GohttpdbgHTTP1.RequestHeader; h != nil {
-			h(rc.treq.gohttpdbgState, int(n))
-		}
+	if h := GohttpdbgHTTP1.RequestHeader; h != nil && hs.req > 0 {
+		h(state, int(hs.req))
 	}
-	h := GohttpdbgHTTP1.ResponseHeader
-	if h == nil || trace != nil && trace.Got1xxResponse != nil {
-		return
+	if h := GohttpdbgHTTP1.ResponseHeader; h != nil && hs.resp > 0 {
+		h(state, int(hs.resp-1))
 	}
-	h(rc.treq.gohttpdbgState, int(avail-pc.gohttpdbgAvail()))
 }
 `
 
@@ -116,8 +136,8 @@ func (pc *persistConn) gohttpdbgHeaderRead(rc requestAndChan, trace *httptrace.C
 const hdrSizeHookFields = `
 	// ResponseHeader receives the bytes an HTTP/1 client response's status
 	// line and header took on the wire (its 1xx responses' included),
-	// with the request's state (ClientStart's, never nil), before
-	// roundTrip returns the response.
+	// with the request's state (ClientStart's, never nil), on the
+	// request's goroutine before roundTrip returns the response.
 	ResponseHeader func(state unsafe.Pointer, size int)
 	// RequestHeader receives, with the same state and just before
 	// ResponseHeader, the bytes the request's line and header took on the
@@ -287,4 +307,112 @@ func findRemainSize(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (d
 	}
 	d.V["size"] = "size"
 	return stmt, nil, true
+}
+
+// findHandleResponse finds, in (*persistConn).roundTrip, the function
+// literal every response reaches the request through ("handleResponse :=
+// func(re responseAndError) …") and its calls ("return
+// handleResponse(re)"), and inserts before each call the hand-over of the
+// response's header sizes to the probes, with the request (roundTrip's
+// parameter). Not in the literal: net/http's compiler then still inlines
+// it. Nothing else to insert: stmt nil.
+func findHandleResponse(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	afd, _ := f.astOf(fd).(*ast.FuncDecl)
+	if afd == nil || afd.Body == nil || len(afd.Type.Params.List) != 1 || len(afd.Type.Params.List[0].Names) != 1 {
+		return nil, nil, false
+	}
+	treq := afd.Type.Params.List[0].Names[0].Name
+	var name string
+	ast.Inspect(afd.Body, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return true
+		}
+		fl, ok := as.Rhs[0].(*ast.FuncLit)
+		id, ok2 := as.Lhs[0].(*ast.Ident)
+		if !ok || !ok2 {
+			return true
+		}
+		if ps := fl.Type.Params.List; len(ps) == 1 && len(ps[0].Names) == 1 {
+			if t, ok := ps[0].Type.(*ast.Ident); ok && t.Name == "responseAndError" && name == "" {
+				name = id.Name
+			}
+		}
+		return false
+	})
+	if name == "" || treq == "_" {
+		return nil, nil, false
+	}
+	var rets []*ast.ReturnStmt
+	var args []string
+	calls := 0
+	ast.Inspect(afd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ReturnStmt:
+			if len(n.Results) != 1 {
+				return true
+			}
+			c, ok := n.Results[0].(*ast.CallExpr)
+			if !ok || len(c.Args) != 1 {
+				return true
+			}
+			fn, ok := c.Fun.(*ast.Ident)
+			arg, ok2 := c.Args[0].(*ast.Ident)
+			if ok && ok2 && fn.Name == name {
+				rets, args = append(rets, n), append(args, arg.Name)
+			}
+		case *ast.CallExpr:
+			if fn, ok := n.Fun.(*ast.Ident); ok && fn.Name == name {
+				calls++
+			}
+		}
+		return true
+	})
+	// Every call is a "return handleResponse(re)": none goes without.
+	if len(rets) == 0 || len(rets) != calls {
+		return nil, nil, false
+	}
+	for i, r := range rets {
+		re, at := args[i], f.off(r.Pos())
+		f.edits = append(f.edits, edit{off: at, end: at,
+			text: "if " + re + ".gohttpdbgHS.req|" + re + ".gohttpdbgHS.resp != 0 { gohttpdbgHeaderSizes(" + treq + ", " + re + ".gohttpdbgHS) }; " + f.posDirective(r.Pos())})
+	}
+	return nil, nil, true
+}
+
+// findResponseSends finds, in (*persistConn).readLoop, each response it
+// sends to the request ("responseAndError{res: resp}") and adds to it
+// the header sizes gohttpdbgHeaderRead kept. Nothing else to insert:
+// stmt nil.
+func findResponseSends(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	afd, _ := f.astOf(fd).(*ast.FuncDecl)
+	if afd == nil || afd.Body == nil || sig.recvName == "" || sig.recvName == "_" {
+		return nil, nil, false
+	}
+	var lits []*ast.CompositeLit
+	ast.Inspect(afd.Body, func(n ast.Node) bool {
+		cl, ok := n.(*ast.CompositeLit)
+		if !ok {
+			return true
+		}
+		if id, ok := cl.Type.(*ast.Ident); ok && id.Name == "responseAndError" {
+			for _, e := range cl.Elts {
+				if kv, ok := e.(*ast.KeyValueExpr); ok {
+					if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "res" {
+						lits = append(lits, cl)
+						break
+					}
+				}
+			}
+		}
+		return true
+	})
+	if len(lits) == 0 {
+		return nil, nil, false
+	}
+	for _, cl := range lits {
+		at := f.off(cl.Elts[len(cl.Elts)-1].End())
+		f.edits = append(f.edits, edit{off: at, end: at, text: ", gohttpdbgHS: " + sig.recvName + ".gohttpdbgTakeHS()"})
+	}
+	return nil, nil, true
 }

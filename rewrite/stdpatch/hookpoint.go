@@ -310,8 +310,11 @@ func applyHook(pk *pkgFiles, h hookPoint, n h2Names, label *string, name string,
 		if !ok {
 			return false, nil
 		}
-		if stmt == nil {
-			return true, nil // nothing to do in this shape (see the finder)
+		if stmt == nil { // nothing to insert here, or the finder made its own edits
+			if len(f.edits) > nEdits {
+				st.record(name, *label, f, f.edits[nEdits:], f.tail.String()[nTail:])
+			}
+			return true, nil
 		}
 		if h.kind == beforeStmt {
 			f.insertBefore(stmt, run(h.code, d))

@@ -40,10 +40,11 @@ var http1Hooks = hookSet{
 		},
 		{
 			// A client's failure to read a response; the bytes of a
-			// response's header (hdrSizeClientHelper).
+			// response's header (hdrSizeClientHelper), which the points
+			// "header sizes" below hand to the request's goroutine.
 			kind: wrapFunc, recv: "persistConn", fn: "readResponse", params: []string{"requestAndChan", "*httptrace.ClientTrace"},
-			results: [][]string{{"*Response", "error"}}, needs: []string{"persistConn{conn,br,readLimit}", "requestAndChan{treq,callerGone}"},
-			code: tmpl("a := int64(-1)\nif t := {{index .A 0}}.treq; t != nil && t.gohttpdbgState != nil {\na = {{.R}}.gohttpdbgAvail()\n}\nresp, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReadError(err)\n} else if a >= 0 {\n{{.R}}.gohttpdbgHeaderRead({{index .A 0}}, {{index .A 1}}, a)\n}\nreturn resp, err"),
+			results: [][]string{{"*Response", "error"}}, needs: []string{"persistConn{conn,br,readLimit}", "requestAndChan{treq}"},
+			code: tmpl("a := int64(-1)\nif t := {{index .A 0}}.treq; t != nil && t.gohttpdbgState != nil {\na = {{.R}}.gohttpdbgAvail()\n}\nresp, err := {{.Call}}\nif err != nil {\n{{.R}}.gohttpdbgReadError(err)\n} else if a >= 0 {\n{{.R}}.gohttpdbgHeaderRead({{index .A 1}}, a)\n}\nreturn resp, err"),
 		},
 		{
 			// The probes' state of a request (ClientStart's), for the hooks
@@ -67,7 +68,33 @@ var http1Hooks = hookSet{
 			// The bytes of the line and header of the request a connection
 			// writes (reqHdrSizeHelper); one set per connection.
 			kind: appendFields, recv: "persistConn", label: "persistConn request size",
-			code: tmpl("gohttpdbgTrace *httptrace.ClientTrace; gohttpdbgHS int64; gohttpdbgReqHS atomic.Int64; "),
+			code: tmpl("gohttpdbgTrace *httptrace.ClientTrace; gohttpdbgHS int64; gohttpdbgReqHS atomic.Int64; gohttpdbgRead struct{ req, resp int32 }; "),
+		},
+		{
+			// The header sizes of a response (hdrSizeClientHelper) go to
+			// the request's goroutine with the response, which hands them
+			// to the probes before roundTrip returns: the read loop cannot
+			// call the hooks itself, the caller may be gone by then (a
+			// cancellation) and its state serving another request. One
+			// value, sent over a channel: no allocation grows.
+			kind: appendFields, recv: "responseAndError", label: "responseAndError header sizes", requires: "(*persistConn).readResponse",
+			lost: "an HTTP/1 client request's header sizes are not recorded (journal)",
+			code: tmpl("gohttpdbgHS struct{ req, resp int32 }; "),
+		},
+		{
+			// Every response reaches the request through handleResponse,
+			// which the sizes are handed over before.
+			kind: beforeStmt, recv: "persistConn", fn: "roundTrip", label: "(*persistConn).roundTrip header sizes",
+			requires: "responseAndError header sizes", needs: []string{"transportRequest{Request}"}, find: findHandleResponse,
+			lost: "an HTTP/1 client request's header sizes are not recorded (journal)",
+			code: tmpl(""),
+		},
+		{
+			// The read loop's sends of a response.
+			kind: beforeStmt, recv: "persistConn", fn: "readLoop", label: "(*persistConn).readLoop header sizes",
+			requires: "(*persistConn).roundTrip header sizes", find: findResponseSends,
+			lost: "an HTTP/1 client request's header sizes are not recorded (journal)",
+			code: tmpl(""),
 		},
 		{
 			// The connection each HTTP/1 request got. With getConn and
@@ -219,6 +246,7 @@ return n, err`),
 		{code: tmpl(serverRejectHelper), after: []string{"(*conn).readRequest"}},
 		{code: tmpl(clientReadErrorHelper), after: []string{"(*persistConn).readResponse"}},
 		{code: tmpl(hdrSizeClientHelper), after: []string{"(*persistConn).readResponse", "persistConn request size"}},
+		{code: tmpl(hdrSizeDeliverHelper), after: []string{"(*persistConn).roundTrip header sizes"}},
 		{code: tmpl(hdrSizeH1Helper), after: []string{"hdrsize"}},
 		{code: tmpl(peekHelper), after: []string{"(*conn).readRequest", "(*persistConn).readResponse"}, anyOf: true},
 		{code: tmpl(clientHookedHelper), after: []string{"client"}},

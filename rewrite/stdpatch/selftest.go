@@ -268,6 +268,7 @@ func init() {
 	h.BodyAnswered = GohttpdbgHTTP1.BodyAnswered
 	// The probes keep a state in each HTTP/2 server connection too, found
 	// from its server, and call the server's hook.
+	h.ServerConnStateOn.Store(true)
 	h.ServerConnState = func(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool {
 		s, _ := srv.(*Server)
 		if g, ok := srv.(interface{ GohttpdbgServer() *Server }); ok {

@@ -101,6 +101,7 @@ func gohttpdbgWire() bool {
 		h1.Serve = gohttpdbgserver.StdServe
 		h1.ConnState = gohttpdbgserver.StdConnState
 		h2.ServerConnState = gohttpdbgserver.StdH2ConnState
+		gohttpdbgserver.UseStdH2ConnStateWord(&h2.ServerConnStateOn)
 		h1.ServeStart = gohttpdbgserver.StdServeStart
 		gohttpdbgprobes.UseStdCapture()
 	}

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,8 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"os"
+	"runtime"
+	"strconv"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -151,7 +154,109 @@ func main() {
 	if n := altEnter.Load(); n != 1 {
 		fail("back at level 1: AltEnter ran %d times in all, want once (at level 2)", n)
 	}
+	headerSizesOnCaller(get)
+	h2ConnStateGated()
 	fmt.Println("ok")
+}
+
+// headerSizesOnCaller checks that the header-size hooks (RequestHeader,
+// ResponseHeader) run on the goroutine of the request they report, while
+// it is in roundTrip (between ClientStart and ClientEnd): a read loop that
+// called them itself could do so after a cancelled caller's state went to
+// another request.
+func headerSizesOnCaller(get func()) {
+	h := http.GohttpdbgHTTP1
+	var inTrip atomic.Int64 // the goroutine in roundTrip, 0 if none
+	var calls, elsewhere atomic.Int64
+	start, end, rq, rs := h.ClientStart, h.ClientEnd, h.RequestHeader, h.ResponseHeader
+	h.ClientStart = func(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.Request, unsafe.Pointer) {
+		inTrip.Store(goid())
+		return start(t, req, site)
+	}
+	h.ClientEnd = func(s unsafe.Pointer, resp *http.Response, err error) {
+		end(s, resp, err)
+		inTrip.Store(0)
+	}
+	check := func() {
+		calls.Add(1)
+		if g := goid(); g != inTrip.Load() {
+			elsewhere.Add(1)
+		}
+	}
+	h.RequestHeader = func(s unsafe.Pointer, n int) { check(); rq(s, n) }
+	h.ResponseHeader = func(s unsafe.Pointer, n int) { check(); rs(s, n) }
+	for i := 0; i < 3; i++ {
+		get()
+	}
+	h.ClientStart, h.ClientEnd, h.RequestHeader, h.ResponseHeader = start, end, rq, rs
+	if calls.Load() != 6 || elsewhere.Load() != 0 {
+		fail("header sizes: RequestHeader and ResponseHeader ran %d times over 3 requests (want 6), %d of them off the request's goroutine (want 0)",
+			calls.Load(), elsewhere.Load())
+	}
+}
+
+// h2ConnStateGated checks that at level 0 an HTTP/2 server connection's
+// turns make no ServerConnState call (the server's own ConnState is still
+// called), and that after a switch to level 1 the next turn does.
+func h2ConnStateGated() {
+	h2 := http.GohttpdbgH2
+	var hookCalls, userCalls atomic.Int64
+	orig := h2.ServerConnState
+	h2.ServerConnState = func(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool {
+		hookCalls.Add(1)
+		return orig(srv, slot, nc, state)
+	}
+	defer func() { h2.ServerConnState = orig }()
+	for p := range probes.Names() {
+		probes.SetLevel(probes.Probe(p), 0)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	srv.Config.ConnState = func(net.Conn, http.ConnState) { userCalls.Add(1) }
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	get := func() {
+		resp, err := srv.Client().Get(srv.URL + "/z")
+		if err != nil {
+			fail("GET over HTTP/2: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 {
+			fail("GET over HTTP/2: answered over %s", resp.Proto)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		get()
+	}
+	if n := hookCalls.Load(); n != 0 {
+		fail("level 0: ServerConnState ran %d times over 3 HTTP/2 requests, want none", n)
+	}
+	// New and active, idle, active… : the server's own hook is called.
+	if n := userCalls.Load(); n < 4 {
+		fail("level 0: the server's ConnState ran %d times over 3 HTTP/2 requests, want at least 4", n)
+	}
+	probes.SetLevel(probes.Dial, 1)
+	get()
+	if n := hookCalls.Load(); n == 0 {
+		fail("after dial=1: ServerConnState did not run for the next HTTP/2 request")
+	}
+}
+
+// goid returns the calling goroutine's id, from its stack's first line.
+func goid() int64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		if n, err := strconv.ParseInt(string(b[:i]), 10, 64); err == nil {
+			return n
+		}
+	}
+	fail("goroutine id: %q", b)
+	return 0
 }
 
 func fail(format string, args ...any) {
