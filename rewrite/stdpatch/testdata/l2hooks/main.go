@@ -69,17 +69,7 @@ func main() {
 	srv2.EnableHTTP2 = true
 	srv2.StartTLS()
 	defer srv2.Close()
-	get2 := func() {
-		resp, err := srv2.Client().Get(srv2.URL + "/y")
-		if err != nil {
-			fail("GET over HTTP/2: %v", err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.ProtoMajor != 2 {
-			fail("GET over HTTP/2: answered over %s", resp.Proto)
-		}
-	}
+	get2 := func() { getH2(srv2, "/y") }
 	// The program's own trace, which the probes' write trace must still
 	// call at level 2.
 	var ownFields atomic.Int64
@@ -217,17 +207,7 @@ func h2ConnStateGated() {
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	defer srv.Close()
-	get := func() {
-		resp, err := srv.Client().Get(srv.URL + "/z")
-		if err != nil {
-			fail("GET over HTTP/2: %v", err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.ProtoMajor != 2 {
-			fail("GET over HTTP/2: answered over %s", resp.Proto)
-		}
-	}
+	get := func() { getH2(srv, "/z") }
 	for i := 0; i < 3; i++ {
 		get()
 	}
@@ -257,6 +237,19 @@ func goid() int64 {
 	}
 	fail("goroutine id: %q", b)
 	return 0
+}
+
+// getH2 GETs path from srv, which must answer over HTTP/2.
+func getH2(srv *httptest.Server, path string) {
+	resp, err := srv.Client().Get(srv.URL + path)
+	if err != nil {
+		fail("GET over HTTP/2: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		fail("GET over HTTP/2: answered over %s", resp.Proto)
+	}
 }
 
 func fail(format string, args ...any) {
