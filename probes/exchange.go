@@ -318,20 +318,16 @@ func (j *journal) text(s *jslot, f int) string {
 	}
 }
 
-// setSite sets the record's site (f tSite) or via (tVia) to v.
+// setSite sets the record's site (f tSite) or via (tVia) to v: an id
+// when the site table has it, else its text; nothing for "" (most
+// requests have no via).
 func (j *journal) setSite(s *jslot, f int, v string) {
-	id := SiteID(v)
-	s.sites[f-tSite], s.tn[f] = id, 0
-	if id == 0 && v != "" {
-		j.setText(s, f, v)
+	if v == "" {
+		s.sites[f-tSite], s.tn[f] = 0, 0
+		return
 	}
-}
-
-// setSiteOnce sets the record's site to v; its fields are as claim left
-// them (nothing set the site before).
-func (j *journal) setSiteOnce(s *jslot, v string) {
-	if s.sites[0] = SiteID(v); s.sites[0] == 0 && v != "" {
-		j.setText(s, tSite, v)
+	if s.sites[f-tSite], s.tn[f] = SiteID(v), 0; s.sites[f-tSite] == 0 {
+		j.setText(s, f, v)
 	}
 }
 
@@ -596,7 +592,7 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		return false
 	}
 	s := j.claim(id, false, start)
-	j.setSiteOnce(s, site)
+	j.setSite(s, tSite, site)
 	j.setNamed(s, tMethod, methodCode(req.Method), req.Method)
 	j.setNamed(s, tScheme, schemeCode(req.URL.Scheme), req.URL.Scheme)
 	if !s.put(tHost, req.URL.Host) {
@@ -727,11 +723,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	if s == nil {
 		return
 	}
-	if via != "" { // most requests have none
-		j.setSite(s, tVia, via)
-	} else {
-		s.sites[1], s.tn[tVia] = 0, 0
-	}
+	j.setSite(s, tVia, via)
 	if c != nil {
 		j.setConnLocked(s, c)
 	}
@@ -895,7 +887,7 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 	if s == nil {
 		return
 	}
-	j.setSiteOnce(s, o.Site) // JournalServerStart does not set it
+	j.setSite(s, tSite, o.Site) // JournalServerStart does not set it
 	s.status, s.respAt = int32(o.Status), o.AnsweredAt
 	if o.ReqBytes >= 0 {
 		s.reqBS = o.ReqBytes
