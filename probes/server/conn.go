@@ -58,16 +58,10 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	}
 	now := sc.endAt // the request's end, for this turn alone
 	sc.endAt = 0
-	var comp *connComp
-	if sc.ss != nil {
-		comp = sc.ss.connState.Load()
-	}
-	if comp == nil || comp.fn != funcPtr(hook) {
+	comp := sc.composed(hook, nc, st)
+	if comp == nil {
 		hook(nc, st)
 		return
-	}
-	if comp.user != nil {
-		comp.user(nc, st)
 	}
 	if lvl := probes.Level(probes.Dial); lvl >= 1 && sc.ce != nil && !sc.ignored {
 		// A request's two turns below level 2 are connTurn's, written out:
@@ -88,6 +82,24 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 			sc.ce.TurnAt(st, false, now)
 		}
 	}
+}
+
+// composed returns the probes' latest composition of sc's server when
+// hook, the server's ConnState, is it, after calling the program's hook
+// it composes, as the composition would; nil, having called nothing,
+// when hook is another (the caller calls it).
+func (sc *srvConn) composed(hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) *connComp {
+	if sc.ss == nil {
+		return nil
+	}
+	comp := sc.ss.connState.Load()
+	if comp == nil || comp.fn != funcPtr(hook) {
+		return nil
+	}
+	if comp.user != nil {
+		comp.user(nc, st)
+	}
+	return comp
 }
 
 // StdH2ConnState is the std patch's ServerConnState hook: an HTTP/2
@@ -144,12 +156,9 @@ func (sc *srvConn) h2Turn(nc net.Conn, st http.ConnState) bool {
 	if sc.ss == nil {
 		return false
 	}
-	comp := sc.ss.connState.Load()
-	if comp == nil || comp.fn != funcPtr(sc.ss.srv.ConnState) {
+	comp := sc.composed(sc.ss.srv.ConnState, nc, st)
+	if comp == nil {
 		return false
-	}
-	if comp.user != nil {
-		comp.user(nc, st)
 	}
 	if lvl := probes.Level(probes.Dial); lvl >= 1 && sc.ce != nil && !sc.ignored {
 		connTurn(sc.ce, nc, st, comp.site, lvl, 0)
