@@ -49,12 +49,10 @@ type srvConn struct {
 func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) {
 	sc := (*srvConn)(*slot)
 	if sc == nil {
-		if !probes.ExchangeProbesOn() {
+		if sc = firstConnState(srv, slot, nc); sc == nil {
 			hook(nc, st)
 			return
 		}
-		sc = newSrvConn(srv, nc)
-		*slot = unsafe.Pointer(sc)
 	}
 	now := sc.endAt // the request's end, for this turn alone
 	sc.endAt = 0
@@ -100,6 +98,20 @@ func (sc *srvConn) turn(nc net.Conn, st http.ConnState, site string, lvl int32) 
 		sc.tlsNoted = true
 	}
 	connTurn(sc.ce, nc, st, site, lvl, 0)
+}
+
+// firstConnState makes the state of srv's connection nc, kept in slot,
+// when the probes are on (else nil: the probes keep nothing while off).
+// Out of line: once per connection.
+//
+//go:noinline
+func firstConnState(srv *http.Server, slot *unsafe.Pointer, nc net.Conn) *srvConn {
+	if !probes.ExchangeProbesOn() {
+		return nil
+	}
+	sc := newSrvConn(srv, nc)
+	*slot = unsafe.Pointer(sc)
+	return sc
 }
 
 // composed returns the probes' latest composition of sc's server when

@@ -269,13 +269,23 @@ func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 // or returned unanswered (net/http sends 200).
 func (sr *serverRequest) answer(status int, h http.Header, now int64) {
 	sr.status, sr.answeredAt = status, now
+	if sr.hdr2 || sr.capture {
+		sr.answerHeader(status, h, now)
+	}
+}
+
+// answerHeader is answer's part for the response header, out of line:
+// answer is inlined into the hook that net/http calls.
+//
+//go:noinline
+func (sr *serverRequest) answerHeader(status int, h http.Header, now int64) {
 	// The handler's header map, for the journal's header fields, kept
 	// only when they are (h is nil otherwise: asking net/http's HTTP/1
 	// writer for its header makes it copy the map when the header is
 	// written, an allocation the handler did not ask for). net/http's own
 	// writer hands the map over; the wrapper asks for it before net/http
 	// writes it (asked for later, the writer hands out a copy).
-	if sr.journal && (sr.hdr2 || sr.capture) {
+	if sr.journal {
 		sr.respHeader = h
 	}
 	if sr.hdr2 {
@@ -652,14 +662,16 @@ func (sr *serverRequest) end() {
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
 	}
-	sr.unfollow() // regSite is final
-	// journalEnd, written out.
-	site := sr.site
-	if sr.regSite != "" {
-		site = sr.regSite
+	if sr.slot != 0 { // unfollow, written out: regSite is final
+		following.TakeAt(sr.slot-1, sr.key, sr)
 	}
-	o := probes.ServerOutcome{Site: site, Status: sr.status, AnsweredAt: sr.answeredAt,
-		ReqBytes: -1, Written: sr.written, RespHeader: sr.respHeader}
+	// journalEnd, written out, its outcome filled in place.
+	var o probes.ServerOutcome
+	o.Site = sr.site
+	if sr.regSite != "" {
+		o.Site = sr.regSite
+	}
+	o.Status, o.AnsweredAt, o.ReqBytes, o.Written, o.RespHeader = sr.status, sr.answeredAt, -1, sr.written, sr.respHeader
 	probes.JournalServerEnd(sr.id, &o, now)
 	// Nothing outside the probes points to sr: it is recycled.
 	home := sr.home
