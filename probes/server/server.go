@@ -218,7 +218,7 @@ type serverRequest struct {
 	stdAnswered bool
 	// answerStd: std reports the answer (the journal, header level 2); std
 	// is watched otherwise only for the inner wrappers, which find their
-	// follower on it (passOn).
+	// follower on it (ServeHTTP).
 	answerStd bool
 }
 
@@ -236,11 +236,18 @@ type serverRequest struct {
 // rewritten handlers inside the server's handler chain: StdServe's outer
 // wrapper watches it at every level (the answer is kept only when
 // sr.answerStd is set), and an inner wrapper handed it asks for the
-// follower (passOn).
+// follower (ServeHTTP).
+//
+// It is asked for with GohttpdbgHeaderSize, which the patch gives the same
+// writers (the size of the request's header as net/http read it): one type
+// assertion a request for both, each costing a probe of the assertion's
+// cache. A writer with the answer hooks but not the header size (a patch
+// that applied in part) takes the probes' wrapper.
 type stdAnswer interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
+	GohttpdbgHeaderSize() int
 	follower
 }
 
@@ -428,7 +435,7 @@ func (sr *serverRequest) watchBody(r *http.Request, site string, spans bool) {
 	}
 }
 
-// startServe starts following r, which no outer wrapper does (passOn):
+// startServe starts following r, which no outer wrapper does (ServeHTTP):
 // a request StdServe hands over (srv set) has none, net/http calls the
 // server's handler chain with each request it reads.
 //
@@ -462,6 +469,7 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 		sr.startAside(ce, bl)
 	}
 	sr.journal = probes.JournalOn()
+	std, isStd := w.(stdAnswer)
 	hs := -1 // the request header's size, taken once for the journal and the header probe
 	if hl >= 1 || sr.journal {
 		// The size of r's header as net/http read it, from the std patch's
@@ -470,11 +478,11 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 		// SETTINGS_MAX_HEADER_LIST_SIZE counts it), else the size summed
 		// from r's header map (a build without the patch, a writer the
 		// program wrapped, an HTTP/2 request upgraded from HTTP/1).
-		if s, ok := w.(interface{ GohttpdbgHeaderSize() int }); ok {
-			hs = s.GohttpdbgHeaderSize()
+		if isStd {
+			hs = std.GohttpdbgHeaderSize()
 		}
 		if hs <= 0 {
-			hs = probes.ServedHeaderSize(r)
+			hs = headerSize(w, r)
 		}
 	}
 	if sr.journal {
@@ -505,9 +513,9 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	if sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
 		sr.wrap()
 	} else if srv != nil || sr.hdr2 || sr.journal {
-		if std, ok := w.(stdAnswer); ok {
+		if isStd {
 			// Watched for its answer, or only for the inner wrappers it
-			// reaches unwrapped, which find their follower on it (passOn).
+			// reaches unwrapped, which find their follower on it (ServeHTTP).
 			std.GohttpdbgWatch(unsafe.Pointer(sr))
 			sr.std, sr.answerStd = std, sr.hdr2 || sr.journal
 		} else if sr.hdr2 || sr.journal {
@@ -515,6 +523,20 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 		}
 	}
 	return sr
+}
+
+// headerSize is the size of r's header when w, its writer, is not
+// net/http's as the std patch leaves it (stdAnswer), or does not know it:
+// the patch's GohttpdbgHeaderSize, else summed from r's header map.
+//
+//go:noinline
+func headerSize(w http.ResponseWriter, r *http.Request) int {
+	if s, ok := w.(interface{ GohttpdbgHeaderSize() int }); ok {
+		if n := s.GohttpdbgHeaderSize(); n > 0 {
+			return n
+		}
+	}
+	return probes.ServedHeaderSize(r)
 }
 
 // newRequest returns a zero request state for a request on sc (nil: a
@@ -911,7 +933,7 @@ type respWriter struct {
 func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // GohttpdbgFollower returns the request's follower to an inner wrapper
-// (passOn): the wrapper lives as long as its serverRequest, which is not
+// (ServeHTTP): the wrapper lives as long as its serverRequest, which is not
 // recycled once wrapped.
 func (w *respWriter) GohttpdbgFollower() unsafe.Pointer { return unsafe.Pointer(w.sr) }
 
