@@ -37,6 +37,13 @@ type srvConn struct {
 	// a few microseconds early; a level-2 conn_state, which reports how
 	// long the connection was active, reads the clock.
 	endAt int64
+	// startAt is when the connection turned active for the request being
+	// served (Mono), 0 if unknown: the clock reading of StdConnState's
+	// turn, which the request then takes as its start (startServe) with
+	// no atomic operation on the entry (RequestStart's). Each turn resets
+	// it, so that a request whose turn read no clock cannot take an older
+	// one's.
+	startAt int64
 }
 
 // StdConnState is the std patch's ConnState hook: an HTTP/1 connection
@@ -55,7 +62,7 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 		}
 	}
 	now := sc.endAt // the request's end, for this turn alone
-	sc.endAt = 0
+	sc.endAt, sc.startAt = 0, 0
 	// composed, written out: this runs twice a request.
 	var comp *connComp
 	if sc.ss != nil {
@@ -78,7 +85,8 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	case lvl >= 2 || st != http.StateActive && st != http.StateIdle || st == http.StateActive && !sc.tlsNoted:
 		sc.turn(nc, st, comp.site, lvl)
 	case st == http.StateActive:
-		sc.ce.TurnAt(st, true, probes.Mono())
+		sc.startAt = probes.Mono() // the request's start (startServe)
+		sc.ce.TurnActiveAt(sc.startAt)
 	default:
 		if now == 0 {
 			now = probes.Mono()

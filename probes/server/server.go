@@ -450,15 +450,22 @@ func (sr *serverRequest) watchBody(r *http.Request, site string, spans bool) {
 func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWriter, r *http.Request) *serverRequest {
 	http1 := r.ProtoMajor == 1
 	var sr *serverRequest // zero (see end)
-	if sc != nil && http1 && sc.req != nil {
+	var start int64       // the connection's turn to active for r (HTTP/1), else 0
+	if sc != nil && http1 {
 		sr, sc.req = sc.req, nil // the connection's
+		start, sc.startAt = sc.startAt, 0
+	}
+	if sr != nil {
 		sr.home = sc
 	} else {
 		sr = newRequest(sc, http1)
 	}
 	ce := sr.ce(sc, r)
+	if start == 0 {
+		start = ce.RequestStart(http1)
+	}
 	k := table.HeaderKey(r.Header)
-	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), ce.RequestStart(http1), r, k, w
+	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), start, r, k, w
 	// The request is new to following: ServeHTTP found it absent (passOn)
 	// just before, and StdServe's requests are net/http's, each with a
 	// Header of its own.
