@@ -56,10 +56,11 @@ type srvConn struct {
 func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) {
 	sc := (*srvConn)(*slot)
 	if sc == nil {
-		if sc = firstConnState(srv, slot, nc); sc == nil {
-			hook(nc, st)
+		if !probes.ExchangeProbesOn() {
+			hook(nc, st) // the probes keep nothing while off
 			return
 		}
+		sc = firstConnState(srv, slot, nc)
 	}
 	now := sc.endAt // the request's end, for this turn alone
 	sc.endAt, sc.startAt = 0, 0
@@ -108,15 +109,11 @@ func (sc *srvConn) turn(nc net.Conn, st http.ConnState, site string, lvl int32) 
 	connTurn(sc.ce, nc, st, site, lvl, 0)
 }
 
-// firstConnState makes the state of srv's connection nc, kept in slot,
-// when the probes are on (else nil: the probes keep nothing while off).
-// Out of line: once per connection.
+// firstConnState makes the state of srv's connection nc and keeps it in
+// slot. Out of line: once per connection.
 //
 //go:noinline
 func firstConnState(srv *http.Server, slot *unsafe.Pointer, nc net.Conn) *srvConn {
-	if !probes.ExchangeProbesOn() {
-		return nil
-	}
 	sc := newSrvConn(srv, nc)
 	*slot = unsafe.Pointer(sc)
 	return sc
