@@ -382,6 +382,16 @@ func (e *ConnEntry) TurnAt(st http.ConnState, countRequest bool, now int64) {
 	e.state.Store(stateWord(st, now))
 }
 
+// TurnActiveAt is TurnAt(http.StateActive, true, now) for a caller that
+// keeps the turn's reading as its request's start itself (the server's
+// ConnState hook, which hands it over on the connection's state): the
+// turn is marked taken, as RequestStart would, so that no later request
+// takes it.
+func (e *ConnEntry) TurnActiveAt(now int64) {
+	e.requests.Add(1)
+	e.state.Store(stateWord(http.StateActive, now) | stateTaken)
+}
+
 // RequestStart returns the start (Mono) of a request served on e. On an
 // HTTP/1 connection (http1) that is the reading taken when the
 // connection turned active for it (SetState): net/http turns it active

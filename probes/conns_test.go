@@ -149,6 +149,16 @@ func TestRequestStartFromActiveTurn(t *testing.T) {
 	if got := e.RequestStart(true); got == 2000 {
 		t.Errorf("an idle connection lent its turn")
 	}
+	// A turn its caller keeps as the request's start (TurnActiveAt) is
+	// recorded as taken.
+	n := e.Requests()
+	e.TurnActiveAt(3000)
+	if got := e.RequestStart(true); got == 3000 {
+		t.Errorf("a turn to active its caller took was lent")
+	}
+	if st, since := fromStateWord(e.state.Load()); st != "active" || since != 3000 || e.Requests() != n+1 {
+		t.Errorf("TurnActiveAt: state %q since %d, %d requests; want active since 3000, %d", st, since, e.Requests(), n+1)
+	}
 	var none *ConnEntry
 	if got := none.RequestStart(true); got <= 0 {
 		t.Errorf("no entry: start %d", got)

@@ -45,6 +45,10 @@ func (w *stdWriter) GohttpdbgHeader() map[string][]string { return w.header }
 
 func (w *stdWriter) GohttpdbgFollower() unsafe.Pointer { return w.state }
 
+// GohttpdbgHeaderSize is 0, a size the writer does not know: the probes
+// sum the header map.
+func (w *stdWriter) GohttpdbgHeaderSize() int { return 0 }
+
 func (w *stdWriter) Header() http.Header {
 	if w.header == nil {
 		w.header = http.Header{}

@@ -92,14 +92,42 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		h.ServeHTTP(w, r) // probes off: not even the server lookup
 		return
 	}
-	if conn == nil && r.ProtoMajor == 2 {
+	// Most requests: an HTTP/1 connection of a server the probes know,
+	// below level 2.
+	sc := (*srvConn)(conn)
+	if sc == nil || sc.ss == nil || sc.ss.srv != s || sc.ss.runtime.Load() ||
+		probes.Level(probes.Header) >= 2 || probes.Level(probes.Body) >= 2 {
+		stdServe(s, h, w, r, sc)
+		return
+	}
+	// serve, written out: one frame fewer on the handler's stack, one
+	// call fewer a request. s is the server the request's context names
+	// (net/http's ServerContextKey): its header limit is read from it
+	// directly.
+	sr := startServe(sc.ss.site, s, sc, w, r)
+	defer sr.end()
+	if sr.span != nil {
+		r = sr.span.HandlerRequest() // its context carries the span
+	}
+	h.ServeHTTP(sr.w, r)
+	if sr.body != nil {
+		sr.returned()
+	}
+}
+
+// stdServe is StdServe for the other requests: HTTP/2's, a server's the
+// connection does not name, the runtime's own server's, and level 2's.
+//
+//go:noinline
+func stdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request, sc *srvConn) {
+	if sc == nil && r.ProtoMajor == 2 {
 		if c, ok := w.(interface{ GohttpdbgConn() unsafe.Pointer }); ok {
-			conn = c.GohttpdbgConn()
+			sc = (*srvConn)(c.GohttpdbgConn())
 		}
 	}
 	site := ""
 	var ss *serverSite
-	if sc := (*srvConn)(conn); sc != nil && sc.ss != nil && sc.ss.srv == s {
+	if sc != nil && sc.ss != nil && sc.ss.srv == s {
 		ss = sc.ss // the connection's: no lookup
 	} else {
 		ss = lookupServer(s)
@@ -115,14 +143,12 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		// Level-2 events are emitted as the request starts, before a
 		// rewritten registration inside the chain could name the handler:
 		// look it up now. (At level 1 the registration names itself when
-		// it runs, before any diagnostic: see passOn.)
+		// it runs, before any diagnostic: see ServeHTTP.)
 		if hs := registeredSite(s.Handler, r); hs != "" {
 			site = hs
 		}
 	}
-	// s is the server the request's context names (net/http's
-	// ServerContextKey): its header limit is read from it directly.
-	serve(h, site, s, (*srvConn)(conn), w, r)
+	serve(h, site, s, sc, w, r)
 }
 
 // SitedHandler is implemented by the call-site wrappers' handlers: the

@@ -37,6 +37,13 @@ type srvConn struct {
 	// a few microseconds early; a level-2 conn_state, which reports how
 	// long the connection was active, reads the clock.
 	endAt int64
+	// startAt is when the connection turned active for the request being
+	// served (Mono), 0 if unknown: the clock reading of StdConnState's
+	// turn, which the request then takes as its start (startServe) with
+	// no atomic operation on the entry (RequestStart's). Each turn resets
+	// it, so that a request whose turn read no clock cannot take an older
+	// one's.
+	startAt int64
 }
 
 // StdConnState is the std patch's ConnState hook: an HTTP/1 connection
@@ -50,38 +57,66 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	sc := (*srvConn)(*slot)
 	if sc == nil {
 		if !probes.ExchangeProbesOn() {
-			hook(nc, st)
+			hook(nc, st) // the probes keep nothing while off
 			return
 		}
-		sc = newSrvConn(srv, nc)
-		*slot = unsafe.Pointer(sc)
+		sc = firstConnState(srv, slot, nc)
 	}
 	now := sc.endAt // the request's end, for this turn alone
-	sc.endAt = 0
-	comp := sc.composed(hook, nc, st)
-	if comp == nil {
+	sc.endAt, sc.startAt = 0, 0
+	// composed, written out: this runs twice a request.
+	var comp *connComp
+	if sc.ss != nil {
+		comp = sc.ss.connState.Load()
+	}
+	if comp == nil || comp.fn != funcPtr(hook) {
 		hook(nc, st)
 		return
 	}
-	if lvl := probes.Level(probes.Dial); lvl >= 1 && sc.ce != nil && !sc.ignored {
-		// A request's two turns below level 2 are connTurn's, written out:
-		// they come twice a request, and have no event to emit.
-		switch {
-		case lvl >= 2 || st != http.StateActive && st != http.StateIdle:
-			connTurn(sc.ce, nc, st, comp.site, lvl, 0)
-		case st == http.StateActive:
-			if !sc.tlsNoted {
-				sc.ce.NoteTLS(nc) // after the handshake: see connTurn
-				sc.tlsNoted = true
-			}
-			sc.ce.TurnAt(st, true, probes.Mono())
-		default:
-			if now == 0 {
-				now = probes.Mono()
-			}
-			sc.ce.TurnAt(st, false, now)
-		}
+	if comp.user != nil {
+		comp.user(nc, st)
 	}
+	lvl := probes.Level(probes.Dial)
+	if lvl < 1 || sc.ce == nil || sc.ignored {
+		return
+	}
+	// A request's two turns below level 2 are connTurn's, written out:
+	// they come twice a request, and have no event to emit.
+	switch {
+	case lvl >= 2 || st != http.StateActive && st != http.StateIdle || st == http.StateActive && !sc.tlsNoted:
+		sc.turn(nc, st, comp.site, lvl)
+	case st == http.StateActive:
+		sc.startAt = probes.Mono() // the request's start (startServe)
+		sc.ce.TurnActiveAt(sc.startAt)
+	default:
+		if now == 0 {
+			now = probes.Mono()
+		}
+		sc.ce.TurnAt(st, false, now)
+	}
+}
+
+// turn is StdConnState's turn for the cases its common path does not
+// take: level 2, a connection's first turn to active (which notes its TLS
+// state) and its turns to new, closed or hijacked.
+//
+//go:noinline
+func (sc *srvConn) turn(nc net.Conn, st http.ConnState, site string, lvl int32) {
+	if st == http.StateActive && !sc.tlsNoted {
+		sc.ce.NoteTLS(nc) // after the handshake: see connTurn
+		sc.tlsNoted = true
+	}
+	connTurn(sc.ce, nc, st, site, lvl, 0)
+}
+
+// firstConnState makes the state of srv's connection nc and keeps it in
+// slot. Out of line: once per connection.
+//
+//go:noinline
+func firstConnState(srv *http.Server, slot *unsafe.Pointer, nc net.Conn) *srvConn {
+	sc := newSrvConn(srv, nc)
+	*slot = unsafe.Pointer(sc)
+	return sc
 }
 
 // composed returns the probes' latest composition of sc's server when

@@ -284,6 +284,63 @@ func TestStdServeInnerWrappers(t *testing.T) {
 	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed)
 }
 
+// An HTTP/1 request starts when its connection turned active for it: the
+// turn's reading, handed over on the connection's state, which each turn
+// resets. A request whose turn the hook did not see (the dial probe off
+// for it) reads the clock: it takes neither an older request's turn from
+// the connection's state nor from its entry.
+func TestStdServeStartsAtActiveTurn(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	s := &http.Server{}
+	Instrument(s, "srv.go:40")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var slot unsafe.Pointer
+	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
+	sc := (*srvConn)(slot)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	start := func(path string) time.Time {
+		StdServe(s, h, httptest.NewRecorder(), httptest.NewRequest("GET", path, nil), slot)
+		xs, _ := probes.Exchanges(probes.ExchangeFilter{})
+		for _, x := range xs {
+			if x.Conn == sc.ce.ID() && strings.HasSuffix(x.URL, path) {
+				return x.Start
+			}
+		}
+		t.Fatalf("no exchange for %s: %+v", path, xs)
+		return time.Time{}
+	}
+	// The connection's first turn to active notes its TLS state, and
+	// leaves the reading on the entry (RequestStart).
+	StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
+	start("/tls")
+	StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
+	StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
+	turn := sc.startAt
+	if turn == 0 {
+		t.Fatal("the turn to active left no reading for its request")
+	}
+	time.Sleep(time.Millisecond) // a fresh reading differs
+	if got, want := start("/first"), probes.WallAt(turn); !got.Equal(want) {
+		t.Errorf("first request started %v; want its turn to active, %v", got, want)
+	}
+	if sc.startAt != 0 {
+		t.Error("the turn's reading is kept after its request took it")
+	}
+	StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
+	StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
+	second := sc.startAt
+	probetest.Configure(t, "all=1,dial=0")
+	StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
+	StdConnState(s, &slot, s.ConnState, c1, http.StateActive) // not seen
+	time.Sleep(time.Millisecond)
+	if got, old := start("/unseen"), probes.WallAt(second); !got.After(old.Add(500 * time.Microsecond)) {
+		t.Errorf("a request whose turn was not seen started %v; want a reading of its own, after the older turn %v", got, old)
+	}
+	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed) // see TestStdServeInnerWrappers
+}
+
 // Below level 2 a connection's turn to idle takes the clock reading of
 // its request's end: the inventory's idle state starts when the handler
 // returned. At level 2 the turn reads the clock (conn_state's prev_dur).

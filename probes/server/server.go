@@ -218,7 +218,7 @@ type serverRequest struct {
 	stdAnswered bool
 	// answerStd: std reports the answer (the journal, header level 2); std
 	// is watched otherwise only for the inner wrappers, which find their
-	// follower on it (passOn).
+	// follower on it (ServeHTTP).
 	answerStd bool
 }
 
@@ -236,11 +236,18 @@ type serverRequest struct {
 // rewritten handlers inside the server's handler chain: StdServe's outer
 // wrapper watches it at every level (the answer is kept only when
 // sr.answerStd is set), and an inner wrapper handed it asks for the
-// follower (passOn).
+// follower (ServeHTTP).
+//
+// It is asked for with GohttpdbgHeaderSize, which the patch gives the same
+// writers (the size of the request's header as net/http read it): one type
+// assertion a request for both, each costing a probe of the assertion's
+// cache. A writer with the answer hooks but not the header size (a patch
+// that applied in part) takes the probes' wrapper.
 type stdAnswer interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
+	GohttpdbgHeaderSize() int
 	follower
 }
 
@@ -269,13 +276,23 @@ func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 // or returned unanswered (net/http sends 200).
 func (sr *serverRequest) answer(status int, h http.Header, now int64) {
 	sr.status, sr.answeredAt = status, now
+	if sr.hdr2 || sr.capture {
+		sr.answerHeader(status, h, now)
+	}
+}
+
+// answerHeader is answer's part for the response header, out of line:
+// answer is inlined into the hook that net/http calls.
+//
+//go:noinline
+func (sr *serverRequest) answerHeader(status int, h http.Header, now int64) {
 	// The handler's header map, for the journal's header fields, kept
 	// only when they are (h is nil otherwise: asking net/http's HTTP/1
 	// writer for its header makes it copy the map when the header is
 	// written, an allocation the handler did not ask for). net/http's own
 	// writer hands the map over; the wrapper asks for it before net/http
 	// writes it (asked for later, the writer hands out a copy).
-	if sr.journal && (sr.hdr2 || sr.capture) {
+	if sr.journal {
 		sr.respHeader = h
 	}
 	if sr.hdr2 {
@@ -308,7 +325,27 @@ var stdBodies = sync.Pool{New: func() any { return new(body.State) }}
 // on a fresh goroutine with a small stack, which a deeper wrapper would
 // make grow on every request.
 func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Request) {
-	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 || passOn(site, w, r) {
+	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
+		h.ServeHTTP(w, r)
+		return
+	}
+	// An inner wrapper handed net/http's own writer finds the follower
+	// StdServe watches it with (or the probes' wrapper, its own), with no
+	// claim: it runs within the outer's handler call, on its goroutine (a
+	// writer is the handler's alone until it returns), before unfollow.
+	// The registration's site names the handler better than the server's
+	// (the outer follower's) does. Most requests pass one (a rewritten mux
+	// registration): this is written out here, not called.
+	if f, ok := w.(follower); ok {
+		if p := f.GohttpdbgFollower(); p != nil {
+			if site != "" {
+				(*serverRequest)(p).regSite = site
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
+	}
+	if passOn(site, r) {
 		h.ServeHTTP(w, r)
 		return
 	}
@@ -316,29 +353,17 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 }
 
 // passOn reports whether an outer wrapper already follows r, which the
-// inner wrapper at site then passes through: the registration's site
-// names the handler better than the server's (the outer follower's)
-// does. The inner handler may run on a goroutine of its own and outlive
-// the outer one (TimeoutHandler's): hence the claim, which the outer's
-// unfollow waits for, and after which it recycles its state. It runs
-// before serve, whose frame and deferred end an inner wrapper (most
-// requests pass one: a rewritten mux registration) does not need.
+// inner wrapper at site then passes through, when the writer it was
+// handed does not name the follower (see ServeHTTP): a writer the program
+// wrapped, TimeoutHandler's among them, or a request StdServe did not
+// hand over. The inner handler may run on a goroutine of its own and
+// outlive the outer one (TimeoutHandler's): hence the claim, which the
+// outer's unfollow waits for, and after which it recycles its state. It
+// runs before serve, whose frame and deferred end an inner wrapper does
+// not need.
 //
-// An inner wrapper handed net/http's own writer finds the follower StdServe
-// watches it with (or the probes' wrapper, its own), with no claim: it
-// runs within the outer's handler call, on its goroutine (a writer is the
-// handler's alone until it returns), before unfollow. A writer the
-// program wrapped, TimeoutHandler's among them (its handler may outlive
-// the outer), or a request StdServe did not hand over, takes the table.
-func passOn(site string, w http.ResponseWriter, r *http.Request) bool {
-	if f, ok := w.(follower); ok {
-		if p := f.GohttpdbgFollower(); p != nil {
-			if site != "" {
-				(*serverRequest)(p).regSite = site
-			}
-			return true
-		}
-	}
+//go:noinline
+func passOn(site string, r *http.Request) bool {
 	k := table.HeaderKey(r.Header)
 	if site == "" {
 		return following.Has(k)
@@ -361,7 +386,9 @@ func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.Re
 		r = sr.span.HandlerRequest() // its context carries the span
 	}
 	h.ServeHTTP(sr.w, r)
-	sr.returned()
+	if sr.body != nil {
+		sr.returned()
+	}
 }
 
 // The requests being followed are keyed by their Header map: net/http
@@ -408,63 +435,80 @@ func (sr *serverRequest) watchBody(r *http.Request, site string, spans bool) {
 	}
 }
 
-// startServe starts following r, which no outer wrapper does (passOn):
+// startServe starts following r, which no outer wrapper does (ServeHTTP):
 // a request StdServe hands over (srv set) has none, net/http calls the
 // server's handler chain with each request it reads.
 //
+// Its common path, an HTTP/1 request of a known connection at level 1
+// with net/http's writer and no body to watch, is one straight run of
+// code: each 64-byte line of code a request runs is about one
+// instruction-cache miss (the server's own code evicts the probes' between
+// requests), so the rare cases (HTTP/2, level 2, a body, a span, a
+// wrapper) are out of line.
+//
 //go:noinline
 func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWriter, r *http.Request) *serverRequest {
-	k := table.HeaderKey(r.Header)
-	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
-	var ce *probes.ConnEntry
+	http1 := r.ProtoMajor == 1
 	var sr *serverRequest // zero (see end)
-	if sc != nil && r.ProtoMajor == 1 {
-		ce = sc.ce
-		if sr, sc.req = sc.req, nil; sr == nil {
-			sr = requests.Get().(*serverRequest) // then the connection's
-		}
+	var start int64       // the connection's turn to active for r (HTTP/1), else 0
+	if sc != nil && http1 {
+		sr, sc.req = sc.req, nil // the connection's
+		start, sc.startAt = sc.startAt, 0
+	}
+	if sr != nil {
 		sr.home = sc
-	} else if sc != nil {
-		// HTTP/2: the connection's entry, but its streams are served at
-		// once, and do not share one state.
-		ce = sc.ce
-		sr = requests.Get().(*serverRequest)
 	} else {
-		ce, _ = r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
-		sr = requests.Get().(*serverRequest)
+		sr = newRequest(sc, http1)
 	}
-	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), ce.RequestStart(r.ProtoMajor == 1), r, k, w
-	if r.ProtoMajor == 2 && ce != nil {
-		ce.CountRequest() // see serverConnState
+	ce := sr.ce(sc, r)
+	if start == 0 {
+		start = ce.RequestStart(http1)
 	}
+	k := table.HeaderKey(r.Header)
+	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), start, r, k, w
 	// The request is new to following: ServeHTTP found it absent (passOn)
 	// just before, and StdServe's requests are net/http's, each with a
 	// Header of its own.
 	sr.slot = following.Add(k, sr) + 1
-	if hl >= 2 || bl >= 2 {
-		sr.line = probes.RequestLine(r.Method, r.URL)
+	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
+	sr.hdr2 = hl >= 2
+	if hl >= 2 || bl >= 2 || !http1 {
+		sr.startAside(ce, bl)
 	}
 	sr.journal = probes.JournalOn()
+	std, isStd := w.(stdAnswer)
 	hs := -1 // the request header's size, taken once for the journal and the header probe
 	if hl >= 1 || sr.journal {
-		hs = servedHeaderSize(w, r)
+		// The size of r's header as net/http read it, from the std patch's
+		// GohttpdbgHeaderSize on its writer (HTTP/1: the request line and
+		// header's bytes on the wire; HTTP/2: the decoded block, as
+		// SETTINGS_MAX_HEADER_LIST_SIZE counts it), else the size summed
+		// from r's header map (a build without the patch, a writer the
+		// program wrapped, an HTTP/2 request upgraded from HTTP/1).
+		if isStd {
+			hs = std.GohttpdbgHeaderSize()
+		}
+		if hs <= 0 {
+			hs = headerSize(w, r)
+		}
 	}
 	if sr.journal {
-		sr.capture = probes.JournalServerStart(sr.id, ce, streamID(w, r), sr.start, site, r, hs)
+		var stream uint32
+		if r.ProtoMajor == 2 {
+			stream = streamID(w)
+		}
+		sr.capture = probes.JournalServerStart(sr.id, ce, stream, sr.start, site, r, hs)
 	}
-	if hl >= 1 {
+	if hl >= 1 && (hl >= 2 || srv == nil || int64(hs)*10 >= maxHeaderBytes(srv)*9) {
 		sr.requestHeaders(hs, srv)
 	}
-	spans := probes.SpansOn()
 	// ContentLength 0: a body that cannot hold a byte, which neither
 	// WatchRequest nor WrapRequest watches (most requests: a GET's).
-	if bl >= 1 && r.ContentLength != 0 {
-		sr.watchBody(r, site, spans)
+	spans := probes.SpansOn()
+	if spans || bl >= 1 && r.ContentLength != 0 {
+		sr.watchAside(r, site, bl, spans)
 	}
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, sr.start) != nil
-	if spans {
-		sr.span = probes.StartServerSpan(sr.id, r)
-	}
 	// header.response is reported when the handler writes its header, or
 	// when it returns (net/http then sends 200, or the status is unknown:
 	// 0). A handler with a body to read is watched as it writes, so that a
@@ -473,13 +517,12 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	// rule (the response's bytes) and a span (its status, on the writer)
 	// take the wrapper too. Otherwise net/http's own writer reports the
 	// answer when it can (StdAnswered), to header.response and the journal.
-	sr.hdr2 = hl >= 2
 	if sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
 		sr.wrap()
 	} else if srv != nil || sr.hdr2 || sr.journal {
-		if std, ok := w.(stdAnswer); ok {
+		if isStd {
 			// Watched for its answer, or only for the inner wrappers it
-			// reaches unwrapped, which find their follower on it (passOn).
+			// reaches unwrapped, which find their follower on it (ServeHTTP).
 			std.GohttpdbgWatch(unsafe.Pointer(sr))
 			sr.std, sr.answerStd = std, sr.hdr2 || sr.journal
 		} else if sr.hdr2 || sr.journal {
@@ -489,19 +532,81 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	return sr
 }
 
-// servedHeaderSize returns the size of r's header as net/http read it,
-// from the std patch's GohttpdbgHeaderSize on its writer (HTTP/1: the
-// request line and header's bytes on the wire; HTTP/2: the decoded block,
-// as SETTINGS_MAX_HEADER_LIST_SIZE counts it), else the size summed from
-// r's header map (a build without the patch, a writer the program
-// wrapped, an HTTP/2 request upgraded from HTTP/1).
-func servedHeaderSize(w http.ResponseWriter, r *http.Request) int {
+// headerSize is the size of r's header when w, its writer, is not
+// net/http's as the std patch leaves it (stdAnswer), or does not know it:
+// the patch's GohttpdbgHeaderSize, else summed from r's header map.
+//
+//go:noinline
+func headerSize(w http.ResponseWriter, r *http.Request) int {
 	if s, ok := w.(interface{ GohttpdbgHeaderSize() int }); ok {
 		if n := s.GohttpdbgHeaderSize(); n > 0 {
 			return n
 		}
 	}
 	return probes.ServedHeaderSize(r)
+}
+
+// newRequest returns a zero request state for a request on sc (nil: a
+// connection StdServe does not know): the connection's next one is made
+// here once (HTTP/1), HTTP/2's streams, served at once, take one each from
+// requests.
+//
+//go:noinline
+func newRequest(sc *srvConn, http1 bool) *serverRequest {
+	sr := requests.Get().(*serverRequest)
+	if sc != nil && http1 {
+		sr.home = sc // then the connection's
+	}
+	return sr
+}
+
+// ce returns the entry of the connection r arrived on: sc's, else the one
+// the probes' ConnContext put in r's context.
+func (sr *serverRequest) ce(sc *srvConn, r *http.Request) *probes.ConnEntry {
+	if sc != nil {
+		return sc.ce
+	}
+	return connOf(r)
+}
+
+//go:noinline
+func connOf(r *http.Request) *probes.ConnEntry {
+	ce, _ := r.Context().Value(connCtxKey{}).(*probes.ConnEntry)
+	return ce
+}
+
+// startAside is startServe's part for HTTP/2 and level 2, out of line.
+//
+//go:noinline
+func (sr *serverRequest) startAside(ce *probes.ConnEntry, bl int32) {
+	r := sr.r
+	if r.ProtoMajor == 2 && ce != nil {
+		ce.CountRequest() // see serverConnState
+	}
+	if sr.hdr2 || bl >= 2 {
+		sr.line = probes.RequestLine(r.Method, r.URL)
+	}
+}
+
+// watchAside is startServe's part for a request body that may hold bytes
+// (at body level bl) and for a span, out of line.
+//
+//go:noinline
+func (sr *serverRequest) watchAside(r *http.Request, site string, bl int32, spans bool) {
+	if bl >= 1 && r.ContentLength != 0 {
+		sr.watchBody(r, site, spans)
+	}
+	if spans {
+		sr.span = probes.StartServerSpan(sr.id, r)
+	}
+}
+
+// maxHeaderBytes is the header limit of srv (http.Server.MaxHeaderBytes).
+func maxHeaderBytes(srv *http.Server) int64 {
+	if srv.MaxHeaderBytes > 0 {
+		return int64(srv.MaxHeaderBytes)
+	}
+	return http.DefaultMaxHeaderBytes
 }
 
 // wrap puts the writer wrapper around the handler's writer, when it is
@@ -545,7 +650,8 @@ func (sr *serverRequest) unreadSite() string {
 	return sr.site
 }
 
-// returned runs when the handler returned normally (not when it panicked).
+// returned runs when the handler returned normally (not when it
+// panicked), with its request body watched.
 //
 //go:noinline
 func (sr *serverRequest) returned() {
@@ -559,10 +665,70 @@ func (sr *serverRequest) returned() {
 	}
 }
 
-// end runs when the handler is done, whichever way.
+// end runs when the handler is done, whichever way. Its common path, a
+// handler with net/http's writer, whose answer it reports, and no request
+// body watched, no span, is written out in one run (see startServe); any
+// other request takes endAside.
 //
 //go:noinline
 func (sr *serverRequest) end() {
+	if !sr.answerStd || !sr.journal || sr.rw != nil || sr.body != nil || sr.span != nil {
+		sr.endAside()
+		return
+	}
+	// One clock reading for the handler's end, shared by the implicit
+	// answer, the connection's turn to idle, the gc probe and the journal.
+	now := probes.Mono()
+	if sr.home != nil {
+		sr.home.endAt = now
+	}
+	// readAnswer, written out.
+	status, written := sr.std.GohttpdbgUnwatch()
+	sr.written = written
+	if status < 0 || !sr.stdAnswered {
+		sr.noAnswer(status, now)
+	}
+	if sr.inFlight {
+		gc.EndAt(&sr.flight, now)
+	}
+	if sr.slot != 0 { // unfollow, written out: regSite is final
+		following.TakeAt(sr.slot-1, sr.key, sr)
+	}
+	// journalEnd, written out, its outcome filled in place.
+	var o probes.ServerOutcome
+	o.Site = sr.site
+	if sr.regSite != "" {
+		o.Site = sr.regSite
+	}
+	o.Status, o.AnsweredAt, o.ReqBytes, o.Written, o.RespHeader = sr.status, sr.answeredAt, -1, sr.written, sr.respHeader
+	probes.JournalServerEnd(sr.id, &o, now)
+	// Nothing outside the probes points to sr: it is recycled.
+	home := sr.home
+	*sr = serverRequest{}
+	if home != nil {
+		home.req = sr // its next request's
+	} else {
+		requests.Put(sr)
+	}
+}
+
+// noAnswer completes the answer of a request whose handler returned
+// unanswered (status 0: net/http sends 200, at now) or hijacked its
+// connection (status < 0).
+//
+//go:noinline
+func (sr *serverRequest) noAnswer(status int, now int64) {
+	if status < 0 {
+		sr.status, sr.answeredAt = 0, 0 // hijacked: no answer
+		return
+	}
+	sr.answer(http.StatusOK, sr.std.GohttpdbgHeader(), now)
+}
+
+// endAside is end for the requests its common path does not take.
+//
+//go:noinline
+func (sr *serverRequest) endAside() {
 	// One clock reading for the handler's end, shared by the implicit
 	// answer, the gc probe and the journal: a reading costs tens of
 	// nanoseconds on every request.
@@ -774,7 +940,7 @@ type respWriter struct {
 func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // GohttpdbgFollower returns the request's follower to an inner wrapper
-// (passOn): the wrapper lives as long as its serverRequest, which is not
+// (ServeHTTP): the wrapper lives as long as its serverRequest, which is not
 // recycled once wrapped.
 func (w *respWriter) GohttpdbgFollower() unsafe.Pointer { return unsafe.Pointer(w.sr) }
 
@@ -918,14 +1084,13 @@ func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, 
 	return nil, nil
 }
 
-// streamID returns the HTTP/2 stream r came on: the std patch gives the
-// HTTP/2 servers' response writer (Go 1.26's, Go 1.27's, x/net's) a
-// GohttpdbgStreamID method. 0 for HTTP/1, or when w is a wrapper of the
-// program's (a rewritten handler behind middleware).
-func streamID(w http.ResponseWriter, r *http.Request) uint32 {
-	if r.ProtoMajor != 2 {
-		return 0
-	}
+// streamID returns the HTTP/2 stream of an HTTP/2 request whose writer
+// is w: the std patch gives the HTTP/2 servers' response writer (Go
+// 1.26's, Go 1.27's, x/net's) a GohttpdbgStreamID method. 0 when w is a
+// wrapper of the program's (a rewritten handler behind middleware).
+//
+//go:noinline
+func streamID(w http.ResponseWriter) uint32 {
 	if s, ok := w.(interface{ GohttpdbgStreamID() uint32 }); ok {
 		return s.GohttpdbgStreamID()
 	}

@@ -14,6 +14,16 @@ import (
 // through the table only between Claim and Release, while its owner's
 // TakeAt waits and the owner still holds it.
 type OwnedTable[T any] struct {
+	owned
+}
+
+// owned is OwnedTable's storage and code, not generic: the generic
+// methods, inlined, call it directly, where a generic method's body takes
+// a dictionary argument and reads the type through it. The common cases
+// of add and takeAt (k's first slot free; v not claimed) are a straight
+// run of code, the others out of line: each line of code a request runs
+// is about one instruction-cache miss (see server.startServe).
+type owned struct {
 	slots [1 << keyTableBits]ownedSlot
 }
 
@@ -31,15 +41,28 @@ func at[T any](a uintptr) *T { return (*T)(*(*unsafe.Pointer)(unsafe.Pointer(&a)
 // Add stores v under k, which the caller knows is absent (a request met
 // for the first time), and returns its slot for TakeAt; -1 when k is 0,
 // v nil or no slot is free. The caller keeps v alive until TakeAt.
-func (t *OwnedTable[T]) Add(k uintptr, v *T) int {
-	if k == 0 || v == nil {
+func (t *OwnedTable[T]) Add(k uintptr, v *T) int { return t.owned.add(k, addrOf(v)) }
+
+func (t *owned) add(k, a uintptr) int {
+	if i := keyTableHome(k); k != 0 && a != 0 && t.slots[i].key.CompareAndSwap(0, k) {
+		t.slots[i].val.Store(a)
+		return i
+	}
+	return t.addFar(k, a)
+}
+
+// addFar is add past k's first slot.
+//
+//go:noinline
+func (t *owned) addFar(k, a uintptr) int {
+	if k == 0 || a == 0 {
 		return -1
 	}
 	h := keyTableHome(k)
-	for j := 0; j < keyTableProbe; j++ {
+	for j := 1; j < keyTableProbe; j++ {
 		i := (h + j) & keyTableMask
 		if t.slots[i].key.Load() == 0 && t.slots[i].key.CompareAndSwap(0, k) {
-			t.slots[i].val.Store(addrOf(v))
+			t.slots[i].val.Store(a)
 			return i
 		}
 	}
@@ -94,15 +117,27 @@ func (t *OwnedTable[T]) Release(i int, v *T) { t.slots[i].val.Store(addrOf(v)) }
 // TakeAt removes k, whose value v Add stored in slot i. It waits while
 // the value is claimed: once it returns, no other goroutine can reach v
 // through the table, and what a claim wrote happened before.
-func (t *OwnedTable[T]) TakeAt(i int, k uintptr, v *T) {
-	if i < 0 || k == 0 || v == nil {
+func (t *OwnedTable[T]) TakeAt(i int, k uintptr, v *T) { t.owned.takeAt(i, k, addrOf(v)) }
+
+func (t *owned) takeAt(i int, k, a uintptr) {
+	if s := &t.slots[i&keyTableMask]; i >= 0 && k != 0 && a != 0 && s.key.Load() == k && s.val.CompareAndSwap(a, 0) {
+		s.key.CompareAndSwap(k, 0)
+		return
+	}
+	t.takeClaimed(i, k, a)
+}
+
+// takeClaimed is takeAt for a value that is claimed, or not in the table.
+//
+//go:noinline
+func (t *owned) takeClaimed(i int, k, a uintptr) {
+	if i < 0 || k == 0 || a == 0 {
 		return
 	}
 	s := &t.slots[i&keyTableMask]
 	if s.key.Load() != k {
 		return
 	}
-	a := addrOf(v)
 	// A claim lasts a few instructions, but its goroutine may be
 	// descheduled in it: yield rather than spin.
 	// The claim may end between the swap and the load: v is back then,
