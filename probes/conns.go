@@ -181,6 +181,8 @@ func ConnFor(c net.Conn, side string) *ConnEntry {
 		watchConn(e, p)
 	case *net.UnixConn:
 		watchConn(e, p)
+	default: // a pointer: connKeyOf returned its address
+		forgetCollected(e, reflect.ValueOf(c).UnsafePointer())
 	}
 	conns[key] = e
 	connsFast.Put(key, e)
@@ -221,6 +223,19 @@ func watchConn[T any](e *ConnEntry, p *T) {
 		c, _ := any(p).(net.Conn)
 		return connClosed(c)
 	}
+}
+
+// forgetCollected forgets e when the object at its key is collected: a
+// connection type of the program's own (net.Pipe's, a wrapper) would
+// otherwise stay listed until evicted, and a later connection allocated
+// at its address would inherit its id and addresses. Its closing is not
+// watched (nothing says how to ask it). A key outside the heap (a
+// package-level connection) is never collected, and AddCleanup does
+// nothing for it; one outside Go's memory makes it panic, and is then
+// left to eviction.
+func forgetCollected(e *ConnEntry, p unsafe.Pointer) {
+	defer func() { _ = recover() }()
+	runtime.AddCleanup((*byte)(p), forgetConn, connKey{e.key, e.info.ID})
 }
 
 // connClosed reports whether c (a *tls.Conn over a socket, or a socket)

@@ -164,3 +164,46 @@ func TestRequestStartFromActiveTurn(t *testing.T) {
 		t.Errorf("no entry: start %d", got)
 	}
 }
+
+// A connection of a type the registry does not know (net.Pipe's) leaves
+// it when collected, as a socket does: otherwise it stayed until evicted,
+// and a later connection allocated at its address took its id.
+func TestConnOfOtherTypeForgottenWhenCollected(t *testing.T) {
+	listed := func(id uint64) bool {
+		for _, ci := range Conns() {
+			if ci.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	ids := make([]uint64, 0, 8)
+	pipes := make([]net.Conn, 0, 8)
+	for i := 0; i < 8; i++ {
+		a, b := net.Pipe()
+		ids, pipes = append(ids, ConnID(a)), append(pipes, a)
+		a.Close()
+		b.Close()
+	}
+	runtime.GC()
+	for _, id := range ids {
+		if !listed(id) {
+			t.Fatalf("pipe connection %d not listed while referenced", id)
+		}
+	}
+	runtime.KeepAlive(pipes)
+	left := len(ids)
+	for try := 0; try < 50 && left > 0; try++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond) // cleanups run on their own goroutine
+		left = 0
+		for _, id := range ids {
+			if listed(id) {
+				left++
+			}
+		}
+	}
+	if left > 0 {
+		t.Fatalf("%d of %d collected pipe connections still listed", left, len(ids))
+	}
+}

@@ -105,6 +105,18 @@ var http1Hooks = hookSet{
 			code: tmpl("if GohttpdbgHTTP1.EventsOn.Load() {\nif h := GohttpdbgHTTP1.GetConn; h != nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState)\n}\n}\npc, err := {{.Call}}\nif h := GohttpdbgHTTP1.GotConn; h != nil && pc != nil && pc.alt == nil && {{index .A 0}}.gohttpdbgState != nil {\nh({{index .A 0}}.gohttpdbgState, pc.conn, pc.isReused(), pc.idleAt, &pc.gohttpdbgEntry)\n}\nreturn pc, err"),
 		},
 		{
+			// An HTTP/1 connection handed by the request that released it
+			// straight to one waiting for the pool was never idle: net/http
+			// delivers it with a zero idle time, but its idleAt is still
+			// from its turn before, which getConn's hook hands the probes
+			// (the request would be reported idle since then). Zeroed under
+			// idleMu before the hand-over; net/http reads idleAt only of
+			// connections in the idle list, and sets it as one goes there.
+			kind: beforeStmt, recv: "Transport", fn: "tryPutIdleConn", label: "(*Transport).tryPutIdleConn hand-over", requires: "client",
+			needs: []string{"persistConn{idleAt}"}, find: findHandOver,
+			code: tmpl("{{.V.pc}}.gohttpdbgHandedOver()"),
+		},
+		{
 			// A new connection's DNS, connect and TLS phases, timed with a
 			// trace installed for that dial alone.
 			kind: wrapFunc, recv: "Transport", fn: "dialConn", params: []string{"context.Context", "connectMethod", "bool", "func()"},
@@ -258,6 +270,7 @@ return n, err`),
 		{code: tmpl(captureHelper), after: []string{"capture"}},
 		{code: tmpl(connStateHelper), after: []string{"connstate"}},
 		{code: tmpl(siteHelper), after: []string{"Request site"}},
+		{code: tmpl(handOverHelper), after: []string{"(*Transport).tryPutIdleConn hand-over"}},
 		{code: tmpl(altHelper), after: []string{"alt"}},
 		{code: tmpl(answerH1Helper), after: []string{"answer"}},
 		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read", "srvbody"}, anyOf: true},
@@ -288,6 +301,43 @@ func findQueueForDial(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (d
 		return nil, nil, false
 	}
 	d.V["w"], d.V["treq"] = f.exprText(w), fd.Type.Params.List[0].Names[0].Name
+	return stmt, nil, true
+}
+
+// handOverHelper: see the point "(*Transport).tryPutIdleConn hand-over".
+const handOverHelper = `
+// gohttpdbgHandedOver: pc goes from one request to the next without being
+// idle; getConn's hook must not see the idle time of its turn before.
+func (pc *persistConn) gohttpdbgHandedOver() { pc.idleAt = time.Time{} }
+`
+
+// findHandOver finds, in tryPutIdleConn, HTTP/1's loop that hands the
+// connection to the first request still waiting ("for q.len() > 0 { …
+// done = true … }"), and names the connection (the first parameter).
+func findHandOver(_ *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if len(fd.Type.Params.List) == 0 || len(fd.Type.Params.List[0].Names) != 1 {
+		return nil, nil, false
+	}
+	stmt, _ := findStmt(fd, func(s dst.Stmt) bool {
+		fs, ok := s.(*dst.ForStmt)
+		if !ok {
+			return false
+		}
+		done := false
+		dst.Inspect(fs.Body, func(n dst.Node) bool {
+			if as, ok := n.(*dst.AssignStmt); ok && len(as.Lhs) == 1 && len(as.Rhs) == 1 {
+				l, _ := as.Lhs[0].(*dst.Ident)
+				r, _ := as.Rhs[0].(*dst.Ident)
+				done = done || (l != nil && r != nil && l.Name == "done" && r.Name == "true")
+			}
+			return !done
+		})
+		return done
+	})
+	if stmt == nil {
+		return nil, nil, false
+	}
+	d.V["pc"] = fd.Type.Params.List[0].Names[0].Name
 	return stmt, nil, true
 }
 
