@@ -179,3 +179,51 @@ func stallingClientConn(t *testing.T) (any, uint64) {
 	Bind(c, nc, true)
 	return c, probes.ConnID(nc)
 }
+
+// A GET's HEADERS (END_STREAM), the last frame of its connection, which
+// the frame hook leaves for the next holder of the lock, is listed: the
+// stream is open, ended by the peer, with the initial windows.
+func TestFlowsListsAStreamOfOneHeadersFrame(t *testing.T) {
+	capture(t, 1)
+	nc, peer := net.Pipe()
+	t.Cleanup(func() { nc.Close(); peer.Close() })
+	c := NewFramer(nil)
+	Bind(c, nc, false)
+	defer Done(c)
+	feed(t, c, false, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x82}, EndHeaders: true, EndStream: true})
+	})
+	f, ok := flowOf(probes.ConnID(nc))
+	if !ok || len(f.Streams) != 1 {
+		t.Fatalf("connection: %+v (listed %v)", f, ok)
+	}
+	if s := f.Streams[0]; s.ID != 1 || !s.PeerEnded || s.SentEnd || s.Send != 65535 || s.Recv != 65535 {
+		t.Fatalf("stream 1: %+v", s)
+	}
+}
+
+// A stream opened by a HEADERS frame with END_STREAM alone, while this
+// side's SETTINGS set the initial stream window to 0, is stalled from its
+// start: the peer cannot send its response body. frame.stall says so
+// without a further frame (the hook applies such a HEADERS at once).
+func TestStallOfAStreamOpenedClosed(t *testing.T) {
+	events := capture(t, 1)
+	c, _ := stallingClientConn(t)
+	defer Done(c)
+	feed(t, c, true, func(fr *http2.Framer) error {
+		return fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x82}, EndHeaders: true, EndStream: true})
+	})
+	var st []probes.Event
+	for deadline := time.Now().Add(10 * time.Second); len(st) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no frame.stall after 10s")
+		}
+		st = find(events(), "frame.stall")
+	}
+	if st[0].Stream != 1 || attr(st[0], "dir") != "recv" {
+		t.Fatalf("frame.stall: %+v", st)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
@@ -288,26 +289,91 @@ func (c *Conn) frame(h Header, payload []byte, written bool) {
 	c.frameFull(h, payload, written)
 }
 
-// basic handles, without decoding a Frame, the frames every request
-// exchanges (HEADERS, DATA, CONTINUATION, WINDOW_UPDATE) when nothing but
-// the flow windows needs them: frame probe at level 1, no http2debug
-// dump, no protocol error. It returns false to leave the frame to the
-// full path (frameFull), which also handles a probe that is off. lvl is
+// basic is the level-1 path of the frames a request exchanges on a
+// stream the connection follows: HEADERS (without PRIORITY) and DATA,
+// unpadded, on the stream whose slot the previous frame used or a new
+// one opened in it. It does what basicAll does for them, in one function
+// whose usual path is a few cache lines: the hooks run cold on every
+// frame (net/http evicts the probe's code between frames), so each line
+// of code a frame runs costs about one instruction-cache miss. Any other
+// frame, level or state goes to basicAll (or, under the lock,
+// applyLocked), which the same frame would have reached before. lvl is
 // the frame probe's level; the caller checked that the http2debug
-// emulation is off (the hooks load both once for their own test).
+// emulation is off. It returns false to leave the frame to the full path
+// (frameFull).
+//
+// It is nosplit, for Write (see there).
+//
+//go:nosplit
+func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
+	if lvl != 1 || int(h.Length) != len(payload) || h.StreamID == 0 || h.Flags&(FlagPadded|FlagPriority) != 0 ||
+		h.Type != TypeHeaders && h.Type != TypeData {
+		return c.basicAll(lvl, h, payload, written)
+	}
+	if h.Type == TypeHeaders && h.Flags&FlagEndStream == 0 && h.StreamID&1 == 1 {
+		// A response's HEADERS: see basicAll.
+		if side := uint8(c.sideCode.Load()); written && side == sideServer || !written && side == sideClient {
+			return true
+		}
+	}
+	c.mu.Lock()
+	ss := &c.fl.streams
+	s := (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
+	if c.unsynced.Load() || c.done || s.id != h.StreamID && (s.id != 0 || h.StreamID <= ss.maxID) {
+		return c.applyLocked(h, 0, written) // another stream's slot, or a state to handle first
+	}
+	// Of the windows, only those the frame moves are checked: a DATA
+	// frame's, and a new stream's, which SETTINGS may have opened closed
+	// (INITIAL_WINDOW_SIZE 0). A window in a zero-window episode that the
+	// frame does not move is the stall timer's: a check now could only
+	// report what falls due by then, when the timer fires.
+	closed := false
+	if s.id == 0 { // a new stream, in the last one's slot (it ended), as applyBasic opens it
+		ss.maxID = h.StreamID
+		*s = streamFlow{id: h.StreamID, w: [2]window{{n: c.fl.initial[dirSend]}, {n: c.fl.initial[dirRecv]}}}
+		closed = s.w[dirSend].n <= 0 || s.w[dirRecv].n <= 0
+	}
+	d := dirRecv // DATA read consumes recv, written send
+	if written {
+		d = dirSend
+	}
+	if h.Type == TypeData {
+		c.fl.conn[d].n -= int64(h.Length)
+		s.w[d].n -= int64(h.Length)
+		closed = closed || c.fl.conn[d].n <= 0 || s.w[d].n <= 0
+	}
+	if h.Flags&FlagEndStream != 0 {
+		// END_STREAM: the stream is closed once both sides sent it.
+		s.ended[d] = true
+		if s.ended[dirSend] && s.ended[dirRecv] {
+			s.id = 0 // a free slot of the array (streamSet.remove; opening sets every field)
+		}
+	}
+	c.mu.Unlock()
+	if closed {
+		c.checkWindows(h.StreamID)
+	}
+	return true
+}
+
+// basicAll handles, without decoding a Frame, the frames every request
+// exchanges (HEADERS, DATA, CONTINUATION, WINDOW_UPDATE) when nothing but
+// the flow windows needs them: frame probe at level 1 or 2 (which emits
+// them raw), no http2debug dump, no protocol error. It returns false to
+// leave the frame to the full path (frameFull), which also handles a
+// probe that is off. lvl is the frame probe's level.
 //
 // It is nosplit, for Write (see there): everything it calls on its usual
 // path is inlined or nosplit too, and what may grow the stack (a new
 // stream's allocation, a stall's clock and timer) is rare.
 //
 //go:nosplit
-func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
+func (c *Conn) basicAll(lvl int32, h Header, payload []byte, written bool) bool {
 	if lvl == 0 {
 		return false
 	}
 	// The frame's header against its payload, and for WINDOW_UPDATE its
-	// increment, here rather than in a function of its own: one call less
-	// a frame. Left to the full path: malformed frames, connection-level
+	// increment. Left to the full path: malformed frames, connection-level
 	// ones other than WINDOW_UPDATE, and all types but HEADERS (without
 	// PRIORITY), DATA, CONTINUATION, WINDOW_UPDATE.
 	if int(h.Length) != len(payload) || h.StreamID == 0 && h.Type != TypeWindowUpdate {
@@ -355,6 +421,15 @@ func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
 		}
 	}
 	c.mu.Lock()
+	return c.applyLocked(h, increment, written)
+}
+
+// applyLocked applies a frame of basicAll (h, and its WINDOW_UPDATE
+// increment) to the windows, releases c.mu, which the caller holds, and
+// checks the windows the frame moved. It returns true.
+//
+//go:nosplit
+func (c *Conn) applyLocked(h Header, increment uint32, written bool) bool {
 	if c.unsynced.Load() {
 		c.resyncLocked()
 	}

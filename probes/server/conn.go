@@ -152,14 +152,71 @@ func (sc *srvConn) composed(hook func(net.Conn, http.ConnState), nc net.Conn, st
 // nil the patch calls it only while the probes are on
 // (UseStdH2ConnStateWord).
 func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool {
-	if sc := (*srvConn)(atomic.LoadPointer(slot)); sc != nil {
-		return sc.h2Turn(nc, http.ConnState(state))
+	// The turn, in this function: a connection whose requests come one
+	// after another turns twice a request. What is not the usual turn
+	// below level 2 (a connection's first, level 2, the other states) is
+	// out of line, so that the usual one runs through a few cache lines of
+	// code.
+	sc := (*srvConn)(atomic.LoadPointer(slot))
+	if sc == nil || sc.ss == nil {
+		return h2FirstTurn(srv, slot, nc, state)
 	}
-	if !probes.ExchangeProbesOn() {
-		return false // the server calls its hook, as without the patch
+	st := http.ConnState(state)
+	comp := sc.composed(sc.ss.srv.ConnState, nc, st)
+	if comp == nil {
+		return false
 	}
-	sc := newH2SrvConn(srv, slot, nc)
-	return sc != nil && sc.h2Turn(nc, http.ConnState(state))
+	if probes.Level(probes.Dial) != 1 || sc.ce == nil || sc.ignored || !sc.tlsNoted ||
+		st != http.StateActive && st != http.StateIdle {
+		sc.h2TurnRare(nc, st, comp)
+		return true
+	}
+	// Below level 2 the two turns are connTurn's, written out, as
+	// StdConnState's: no event to emit, and the TLS state noted once per
+	// connection.
+	sc.ce.TurnAt(st, st == http.StateActive, probes.Mono())
+	return true
+}
+
+// h2FirstTurn is StdH2ConnState for a connection the probes keep no
+// state for yet (slot is nil), or whose server they do not know.
+//
+//go:noinline
+func h2FirstTurn(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool {
+	sc := (*srvConn)(atomic.LoadPointer(slot))
+	if sc == nil {
+		if !probes.ExchangeProbesOn() {
+			return false // the server calls its hook, as without the patch
+		}
+		sc = newH2SrvConn(srv, slot, nc)
+	}
+	if sc == nil || sc.ss == nil {
+		return false
+	}
+	return StdH2ConnState(srv, slot, nc, state)
+}
+
+// h2TurnRare notes a turn of an HTTP/2 connection other than
+// StdH2ConnState's usual one: the dial probe off or at level 2, a
+// connection without an entry or the runtime's own, its first turn to
+// active (the TLS state is noted then), a state other than active and
+// idle.
+//
+//go:noinline
+func (sc *srvConn) h2TurnRare(nc net.Conn, st http.ConnState, comp *connComp) {
+	lvl := probes.Level(probes.Dial)
+	if lvl < 1 || sc.ce == nil || sc.ignored {
+		return
+	}
+	if lvl >= 2 || st != http.StateActive && st != http.StateIdle {
+		connTurn(sc.ce, nc, st, comp.site, lvl, 0)
+		return
+	}
+	if st == http.StateActive && !sc.tlsNoted {
+		sc.ce.NoteTLS(nc) // after the handshake: see connTurn
+		sc.tlsNoted = true
+	}
+	sc.ce.TurnAt(st, st == http.StateActive, probes.Mono())
 }
 
 // UseStdH2ConnStateWord is called by the build's wiring with the patched
@@ -182,24 +239,6 @@ func UseStdH2ConnStateWord(on *atomic.Bool) {
 }
 
 var h2WordMu sync.Mutex
-
-// h2Turn is StdH2ConnState for a connection whose state sc is. Out of
-// line, so that the hook stays small where the probes are off.
-//
-//go:noinline
-func (sc *srvConn) h2Turn(nc net.Conn, st http.ConnState) bool {
-	if sc.ss == nil {
-		return false
-	}
-	comp := sc.composed(sc.ss.srv.ConnState, nc, st)
-	if comp == nil {
-		return false
-	}
-	if lvl := probes.Level(probes.Dial); lvl >= 1 && sc.ce != nil && !sc.ignored {
-		connTurn(sc.ce, nc, st, comp.site, lvl, 0)
-	}
-	return true
-}
 
 // newH2SrvConn makes the state of an HTTP/2 connection of srv, nc, and
 // keeps it in slot: nil when srv names no server. Out of line: once per
