@@ -52,10 +52,12 @@ type Origin struct {
 // it when the request is over and what became of its connection.
 type Owner interface {
 	// BodyEnded: the body reached EOF, was closed or was collected, n
-	// bytes read; it runs once.
-	BodyEnded(now, n int64)
+	// bytes read; it runs once. released: the body's end is its EOF, at
+	// which net/http put its HTTP/1 connection back in its idle pool (as
+	// ConnReleased: one call where EOF would make two).
+	BodyEnded(now, n int64, released bool)
 	// ConnReleased: net/http put the body's HTTP/1 connection back in its
-	// idle pool (EOF).
+	// idle pool (EOF), after the body's end (a Read after Close).
 	ConnReleased(now int64)
 	// ConnLost: the body's HTTP/1 connection will not be reused, for
 	// reason.
@@ -126,7 +128,7 @@ func (st *State) done(now int64) {
 		gc.EndAt(st.flight, now)
 	}
 	if st.owner != nil {
-		st.owner.BodyEnded(now, st.bytes.Load())
+		st.owner.BodyEnded(now, st.bytes.Load(), false)
 	}
 }
 
@@ -195,18 +197,31 @@ func (st *State) fill(e *probes.Event, sev probes.Sev, name, msg string) {
 
 func (b *trackedBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	b.st.read(p[:n], err)
+	StdRead(unsafe.Pointer(b.st), p[:n], err)
 	return n, err
 }
 
-// read accounts for a read of the body that returned p and err. It runs
-// on every Read of every body followed, and a JSON decoder or io.Copy
-// reads a body in several: a server's request body (no owner, no gc
-// flight) reads no clock, and EOF is compared once (an interface
-// comparison is a runtime call).
-func (st *State) read(p []byte, err error) {
-	if st.userClosed.Load() && st.racWarned.CompareAndSwap(false, true) && probes.Level(probes.Body) >= 1 {
-		st.emitReadAfterClose()
+// eofWords are io.EOF's two words. io.EOF holds a pointer: an error is
+// io.EOF exactly when its words are these, which compares without the
+// runtime call (ifaceeq) that err == io.EOF makes.
+var eofWords = *(*[2]unsafe.Pointer)(unsafe.Pointer(&io.EOF))
+
+func isEOF(err error) bool { return *(*[2]unsafe.Pointer)(unsafe.Pointer(&err)) == eofWords }
+
+// StdRead is the std patch's BodyRead hook, and a wrapped body's Read's
+// (state is a *State, nil when not followed): it accounts for a read of
+// the body that returned p and err. It runs on every Read of every body
+// followed, and a JSON decoder or io.Copy reads a body in several: a
+// server's request body (no owner, no gc flight) reads no clock. The hook
+// itself, not a function it calls: every call of its own costs a cold
+// cache line on every request.
+func StdRead(state unsafe.Pointer, p []byte, err error) {
+	st := (*State)(state)
+	if st == nil {
+		return
+	}
+	if st.userClosed.Load() {
+		st.readAfterClose()
 	}
 	if len(p) > 0 {
 		st.bytes.Add(int64(len(p)))
@@ -214,7 +229,7 @@ func (st *State) read(p []byte, err error) {
 			probes.JournalBody(st.Req, !st.server, p)
 		}
 	}
-	eof := err == io.EOF
+	eof := isEOF(err)
 	if st.owner == nil && st.flight == nil {
 		// Nobody to tell of the end, nor of the time (a server's request
 		// body): EOF is all there is to note.
@@ -231,15 +246,43 @@ func (st *State) read(p []byte, err error) {
 		st.flight.ReadEnd(now)
 	}
 	if eof && st.eof.CompareAndSwap(false, true) {
-		st.done(now)
-		if st.owner != nil && st.http1 {
-			// net/http returns the connection to the idle pool at EOF.
-			if st.connClose {
-				st.owner.ConnLost("the server sent Connection: close")
-			} else {
-				st.owner.ConnReleased(now)
+		// done, written out; net/http returns an HTTP/1 connection to
+		// the idle pool at EOF, which the owner learns with the end.
+		released := st.owner != nil && st.http1 && !st.connClose
+		if st.flightDone.CompareAndSwap(false, true) {
+			if st.flight != nil {
+				gc.EndAt(st.flight, now)
+			}
+			if st.owner != nil {
+				st.owner.BodyEnded(now, st.bytes.Load(), released)
+				released = false
 			}
 		}
+		if released || st.owner != nil && st.http1 && st.connClose {
+			st.eofConn(now)
+		}
+	}
+}
+
+// readAfterClose reports the first Read after Close.
+//
+//go:noinline
+func (st *State) readAfterClose() {
+	if st.racWarned.CompareAndSwap(false, true) && probes.Level(probes.Body) >= 1 {
+		st.emitReadAfterClose()
+	}
+}
+
+// eofConn tells the owner what became of the connection at EOF when its
+// end did not (the body had ended at Close: a Read after Close), or when
+// the server asked to close it.
+//
+//go:noinline
+func (st *State) eofConn(now int64) {
+	if st.connClose {
+		st.owner.ConnLost("the server sent Connection: close")
+	} else {
+		st.owner.ConnReleased(now)
 	}
 }
 
@@ -307,13 +350,6 @@ var sentinels = sync.Pool{New: func() any {
 // bytes. state is a *State, keep a *leakSentinel, origin a
 // *probes.CallSite, or nil.
 
-// StdRead is the std patch's BodyRead hook.
-func StdRead(state unsafe.Pointer, p []byte, err error) {
-	if st := (*State)(state); st != nil {
-		st.read(p, err)
-	}
-}
-
 // StdClose is the std patch's BodyClose hook; keep is the body's sentinel
 // on its first Close, which nothing else references then.
 func StdClose(state, keep unsafe.Pointer) {
@@ -328,8 +364,40 @@ func StdClose(state, keep unsafe.Pointer) {
 			sentinels.Put(s)
 		}
 	}
-	if st != nil {
-		st.close()
+	if st == nil {
+		return
+	}
+	// close, written out: a call of its own costs a cold cache line on
+	// every request.
+	st.userClosed.Store(true)
+	if st.server || !st.closed.CompareAndSwap(false, true) {
+		return
+	}
+	st.unregister()
+	if !st.flightDone.Load() { // read to EOF, the request already ended
+		st.doneNow()
+	}
+	if eof := st.eof.Load(); !eof && st.http1 || probes.Level(probes.Body) >= 2 {
+		st.closeEvents(eof)
+	}
+}
+
+// doneNow is done at the clock's time.
+//
+//go:noinline
+func (st *State) doneNow() { st.done(probes.Mono()) }
+
+// closeEvents reports a client body's first Close: body.close at level
+// 2, body.early_close (and the connection's loss) before EOF.
+//
+//go:noinline
+func (st *State) closeEvents(eof bool) {
+	lvl := probes.Level(probes.Body)
+	if lvl >= 2 {
+		st.emitClose("response body closed", eof)
+	}
+	if !eof && st.http1 {
+		st.earlyClose(lvl)
 	}
 }
 
