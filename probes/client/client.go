@@ -151,23 +151,7 @@ func (cr *Request) reusable() bool {
 // StdEnd.
 func (cr *Request) h2Done() bool { return !cr.h2Ev || cr.h2Written() }
 
-// recycle is StdEnd's end of cr: it puts cr back in requests, zeroed,
-// when that is safe (reusable), and, with a body, once the body handed
-// it back too. reusable's conditions are final by then: a state that
-// is not reusable keeps ends above 0, and BodyReleased leaves it alone
-// without asking again.
-func (cr *Request) recycle() {
-	if !cr.reusable() {
-		return
-	}
-	if cr.hostHandedOff && cr.ends.Add(-1) != 0 {
-		return // the body's release reuses it
-	}
-	if cr.h2Done() {
-		cr.reuse()
-	}
-}
-
+// reuse puts cr back in requests, zeroed (see StdEnd, BodyReleased).
 func (cr *Request) reuse() {
 	spare := cr.body.Spare() // the body's sentinel, kept for the next one
 	h := cr.host
@@ -179,10 +163,19 @@ func (cr *Request) reuse() {
 }
 
 // BodyReleased is body.Owner's: the closed body will not read cr.body
-// again. ends reaches 0 only when recycle found cr reusable.
+// again. ends reaches 0 only when StdEnd found cr reusable. It is the
+// last use of a request whose body the probes followed, the common
+// case: reuse is written out.
 func (cr *Request) BodyReleased() {
-	if cr.ends.Add(-1) == 0 && cr.h2Done() {
-		cr.reuse()
+	if cr.ends.Add(-1) != 0 || !cr.h2Done() {
+		return
+	}
+	spare := cr.body.Spare()
+	h := cr.host
+	*cr = Request{}
+	cr.body.KeepSpare(spare)
+	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
+		requests.Put(cr)
 	}
 }
 
@@ -233,11 +226,14 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	}
 	var host *hostState
 	if dl >= 1 || bl >= 1 {
-		host = hostFor(t, req.URL.Host)
+		// hostFor, written out: the latest request's host, else a lookup.
+		if host = lastHost.Load(); host == nil || host.t != t || host.host != req.URL.Host {
+			host = hostForNew(t, req.URL.Host)
+		}
 	}
 	var cr *Request
 	if inTransport {
-		// StdEnd is the state's last user: it can be reused (recycle),
+		// StdEnd is the state's last user: it can be reused (see StdEnd),
 		// first from its host's spare (one atomic swap where the pool
 		// costs a hundred instructions), else from the pool.
 		if host != nil {
@@ -260,9 +256,19 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		cr.body.Line = probes.RequestLine(req.Method, req.URL)
 	}
 	dialLikely := true
-	if host != nil {
-		cr.host = host
-		dialLikely = host.begin(cr)
+	if h := host; h != nil {
+		// The request is in flight on its host (see hosts.go).
+		cr.host = h
+		active := h.active.Add(1)
+		if p := h.lastSite.Load(); p == nil || p.Site != site {
+			h.noteSite(site)
+		}
+		h.lastReq.Store(cr.body.Req)
+		if !h.seen.Load() || !h.keepAlive || h.traceNext.Load() > 0 {
+			dialLikely = h.beginRare(active)
+		} else {
+			dialLikely = !h.h2.Load() && h.idle.Load() < active // h2: one connection, multiplexed
+		}
 	}
 	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)
