@@ -206,7 +206,10 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 // runtime call (ifaceeq) that err == io.EOF makes.
 var eofWords = *(*[2]unsafe.Pointer)(unsafe.Pointer(&io.EOF))
 
-func isEOF(err error) bool { return *(*[2]unsafe.Pointer)(unsafe.Pointer(&err)) == eofWords }
+func isEOF(err error) bool {
+	w := (*[2]unsafe.Pointer)(unsafe.Pointer(&err))
+	return w[0] == eofWords[0] && w[1] == eofWords[1] // not w == eofWords: a memequal call
+}
 
 // StdRead is the std patch's BodyRead hook, and a wrapped body's Read's
 // (state is a *State, nil when not followed): it accounts for a read of
@@ -549,10 +552,49 @@ func bodyCollected(st *State) {
 // caller has them (nil: they are looked up). It reports whether the body
 // was wrapped: its end then ends the request (Owner.BodyEnded).
 func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
-	rc := resp.Body
 	// net/http's own bodies (HTTP/1's and HTTP/2's, with the std patch)
 	// are told by one type assertion: the common case takes no other, nor
-	// the comparison with NoBody.
+	// the comparison with NoBody. Its path is written out here, the rest
+	// is out of line (wrapOther): the code a response runs stays a few
+	// cache lines.
+	ob, own := resp.Body.(stdOriginBody)
+	if !own || o != &st.Origin {
+		return wrapOther(resp, st, o, owner, pool, flight, now, site)
+	}
+	if flight != nil {
+		flight.Responded(now)
+	}
+	st.id, st.opened = bodyIDs.Add(1), now
+	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
+	st.owner, st.pool, st.flight = owner, pool, flight
+	st.capture = probes.JournalCaptures(o.Req)
+	st.register()
+	// net/http's own body follows itself: no wrapper. Its methods are
+	// called through ob: converting it to a stdBody would cost another
+	// type assertion.
+	if site == nil {
+		site = probes.InternSite(o.Site, o.Via)
+	}
+	ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
+	st.released = true
+	s := st.spare // takeSentinel, written out: it is not inlined
+	if s == nil {
+		s = pooledSentinel()
+	}
+	st.spare, s.st = nil, st
+	ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+	if probes.Level(probes.Body) >= 2 {
+		st.emitOpen("response body opened", resp.Proto)
+	}
+	return true
+}
+
+// wrapOther is WrapResponse for a body the std patch does not follow with
+// an origin, or an Origin of the caller's own.
+//
+//go:noinline
+func wrapOther(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
+	rc := resp.Body
 	ob, own := rc.(stdOriginBody)
 	if !own {
 		if rc == nil || rc == http.NoBody {
@@ -574,20 +616,12 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
 	if own {
-		// net/http's own body follows itself: no wrapper. Its methods are
-		// called through ob: converting it to a stdBody would cost another
-		// type assertion.
 		if site == nil {
 			site = probes.InternSite(o.Site, o.Via)
 		}
 		ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 		st.released = true
-		s := st.spare // takeSentinel, written out: it is not inlined
-		if s == nil {
-			s = pooledSentinel()
-		}
-		st.spare, s.st = nil, st
-		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
 	} else if sb, ok := rc.(stdBody); ok {
 		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
 	} else {
