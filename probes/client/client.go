@@ -113,10 +113,10 @@ type Request struct {
 	// state back (BodyReleased).
 	ends atomic.Int32
 	// respHS is the response header's bytes on the wire plus one, as
-	// net/http read them (StdResponseHeader, HTTP/1); 0: unknown.
+	// net/http read them (StdHeaderSizes, HTTP/1); 0: unknown.
 	respHS int32
 	// reqHS is the request's line and header bytes as net/http wrote
-	// them (StdRequestHeader, HTTP/1); 0: unknown.
+	// them (StdHeaderSizes, HTTP/1); 0: unknown.
 	reqHS int32
 }
 

@@ -184,21 +184,21 @@ func (cr *Request) timedFirstByte() bool {
 	return cr.lvl2.firstByte
 }
 
-// StdResponseHeader is the std patch's ResponseHeader hook: the bytes the
-// response's status line and header took, on the request's goroutine
-// before roundTrip returns it: cr is the request's own.
-func StdResponseHeader(state unsafe.Pointer, size int) {
-	if cr := (*Request)(state); cr != nil && size >= 0 && size < math.MaxInt32 {
-		cr.respHS = int32(size) + 1
+// StdHeaderSizes is the std patch's HeaderSizes hook: the bytes the
+// request's line and header took as net/http wrote them (req) and the
+// bytes the response's status line and header took (resp), on the
+// request's goroutine before roundTrip returns the response: cr is the
+// request's own.
+func StdHeaderSizes(state unsafe.Pointer, req, resp int) {
+	cr := (*Request)(state)
+	if cr == nil {
+		return
 	}
-}
-
-// StdRequestHeader is the std patch's RequestHeader hook: the bytes the
-// request's line and header took as net/http wrote them, before
-// roundTrip returns the response.
-func StdRequestHeader(state unsafe.Pointer, size int) {
-	if cr := (*Request)(state); cr != nil && size > 0 && size < math.MaxInt32 {
-		cr.reqHS = int32(size)
+	if req > 0 && req < math.MaxInt32 {
+		cr.reqHS = int32(req)
+	}
+	if resp >= 0 && resp < math.MaxInt32 {
+		cr.respHS = int32(resp) + 1
 	}
 }
 
