@@ -52,10 +52,12 @@ type Origin struct {
 // it when the request is over and what became of its connection.
 type Owner interface {
 	// BodyEnded: the body reached EOF, was closed or was collected, n
-	// bytes read; it runs once.
-	BodyEnded(now, n int64)
+	// bytes read; it runs once. released: the body's end is its EOF, at
+	// which net/http put its HTTP/1 connection back in its idle pool (as
+	// ConnReleased: one call where EOF would make two).
+	BodyEnded(now, n int64, released bool)
 	// ConnReleased: net/http put the body's HTTP/1 connection back in its
-	// idle pool (EOF).
+	// idle pool (EOF), after the body's end (a Read after Close).
 	ConnReleased(now int64)
 	// ConnLost: the body's HTTP/1 connection will not be reused, for
 	// reason.
@@ -126,7 +128,7 @@ func (st *State) done(now int64) {
 		gc.EndAt(st.flight, now)
 	}
 	if st.owner != nil {
-		st.owner.BodyEnded(now, st.bytes.Load())
+		st.owner.BodyEnded(now, st.bytes.Load(), false)
 	}
 }
 
@@ -195,18 +197,34 @@ func (st *State) fill(e *probes.Event, sev probes.Sev, name, msg string) {
 
 func (b *trackedBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	b.st.read(p[:n], err)
+	StdRead(unsafe.Pointer(b.st), p[:n], err)
 	return n, err
 }
 
-// read accounts for a read of the body that returned p and err. It runs
-// on every Read of every body followed, and a JSON decoder or io.Copy
-// reads a body in several: a server's request body (no owner, no gc
-// flight) reads no clock, and EOF is compared once (an interface
-// comparison is a runtime call).
-func (st *State) read(p []byte, err error) {
-	if st.userClosed.Load() && st.racWarned.CompareAndSwap(false, true) && probes.Level(probes.Body) >= 1 {
-		st.emitReadAfterClose()
+// eofWords are io.EOF's two words. io.EOF holds a pointer: an error is
+// io.EOF exactly when its words are these, which compares without the
+// runtime call (ifaceeq) that err == io.EOF makes.
+var eofWords = *(*[2]unsafe.Pointer)(unsafe.Pointer(&io.EOF))
+
+func isEOF(err error) bool {
+	w := (*[2]unsafe.Pointer)(unsafe.Pointer(&err))
+	return w[0] == eofWords[0] && w[1] == eofWords[1] // not w == eofWords: a memequal call
+}
+
+// StdRead is the std patch's BodyRead hook, and a wrapped body's Read's
+// (state is a *State, nil when not followed): it accounts for a read of
+// the body that returned p and err. It runs on every Read of every body
+// followed, and a JSON decoder or io.Copy reads a body in several: a
+// server's request body (no owner, no gc flight) reads no clock. The hook
+// itself, not a function it calls: every call of its own costs a cold
+// cache line on every request.
+func StdRead(state unsafe.Pointer, p []byte, err error) {
+	st := (*State)(state)
+	if st == nil {
+		return
+	}
+	if st.userClosed.Load() {
+		st.readAfterClose()
 	}
 	if len(p) > 0 {
 		st.bytes.Add(int64(len(p)))
@@ -214,7 +232,7 @@ func (st *State) read(p []byte, err error) {
 			probes.JournalBody(st.Req, !st.server, p)
 		}
 	}
-	eof := err == io.EOF
+	eof := isEOF(err)
 	if st.owner == nil && st.flight == nil {
 		// Nobody to tell of the end, nor of the time (a server's request
 		// body): EOF is all there is to note.
@@ -231,15 +249,43 @@ func (st *State) read(p []byte, err error) {
 		st.flight.ReadEnd(now)
 	}
 	if eof && st.eof.CompareAndSwap(false, true) {
-		st.done(now)
-		if st.owner != nil && st.http1 {
-			// net/http returns the connection to the idle pool at EOF.
-			if st.connClose {
-				st.owner.ConnLost("the server sent Connection: close")
-			} else {
-				st.owner.ConnReleased(now)
+		// done, written out; net/http returns an HTTP/1 connection to
+		// the idle pool at EOF, which the owner learns with the end.
+		released := st.owner != nil && st.http1 && !st.connClose
+		if st.flightDone.CompareAndSwap(false, true) {
+			if st.flight != nil {
+				gc.EndAt(st.flight, now)
+			}
+			if st.owner != nil {
+				st.owner.BodyEnded(now, st.bytes.Load(), released)
+				released = false
 			}
 		}
+		if released || st.owner != nil && st.http1 && st.connClose {
+			st.eofConn(now)
+		}
+	}
+}
+
+// readAfterClose reports the first Read after Close.
+//
+//go:noinline
+func (st *State) readAfterClose() {
+	if st.racWarned.CompareAndSwap(false, true) && probes.Level(probes.Body) >= 1 {
+		st.emitReadAfterClose()
+	}
+}
+
+// eofConn tells the owner what became of the connection at EOF when its
+// end did not (the body had ended at Close: a Read after Close), or when
+// the server asked to close it.
+//
+//go:noinline
+func (st *State) eofConn(now int64) {
+	if st.connClose {
+		st.owner.ConnLost("the server sent Connection: close")
+	} else {
+		st.owner.ConnReleased(now)
 	}
 }
 
@@ -307,13 +353,6 @@ var sentinels = sync.Pool{New: func() any {
 // bytes. state is a *State, keep a *leakSentinel, origin a
 // *probes.CallSite, or nil.
 
-// StdRead is the std patch's BodyRead hook.
-func StdRead(state unsafe.Pointer, p []byte, err error) {
-	if st := (*State)(state); st != nil {
-		st.read(p, err)
-	}
-}
-
 // StdClose is the std patch's BodyClose hook; keep is the body's sentinel
 // on its first Close, which nothing else references then.
 func StdClose(state, keep unsafe.Pointer) {
@@ -328,8 +367,40 @@ func StdClose(state, keep unsafe.Pointer) {
 			sentinels.Put(s)
 		}
 	}
-	if st != nil {
-		st.close()
+	if st == nil {
+		return
+	}
+	// close, written out: a call of its own costs a cold cache line on
+	// every request.
+	st.userClosed.Store(true)
+	if st.server || !st.closed.CompareAndSwap(false, true) {
+		return
+	}
+	st.unregister()
+	if !st.flightDone.Load() { // read to EOF, the request already ended
+		st.doneNow()
+	}
+	if eof := st.eof.Load(); !eof && st.http1 || probes.Level(probes.Body) >= 2 {
+		st.closeEvents(eof)
+	}
+}
+
+// doneNow is done at the clock's time.
+//
+//go:noinline
+func (st *State) doneNow() { st.done(probes.Mono()) }
+
+// closeEvents reports a client body's first Close: body.close at level
+// 2, body.early_close (and the connection's loss) before EOF.
+//
+//go:noinline
+func (st *State) closeEvents(eof bool) {
+	lvl := probes.Level(probes.Body)
+	if lvl >= 2 {
+		st.emitClose("response body closed", eof)
+	}
+	if !eof && st.http1 {
+		st.earlyClose(lvl)
 	}
 }
 
@@ -481,10 +552,49 @@ func bodyCollected(st *State) {
 // caller has them (nil: they are looked up). It reports whether the body
 // was wrapped: its end then ends the request (Owner.BodyEnded).
 func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
-	rc := resp.Body
 	// net/http's own bodies (HTTP/1's and HTTP/2's, with the std patch)
 	// are told by one type assertion: the common case takes no other, nor
-	// the comparison with NoBody.
+	// the comparison with NoBody. Its path is written out here, the rest
+	// is out of line (wrapOther): the code a response runs stays a few
+	// cache lines.
+	ob, own := resp.Body.(stdOriginBody)
+	if !own || o != &st.Origin {
+		return wrapOther(resp, st, o, owner, pool, flight, now, site)
+	}
+	if flight != nil {
+		flight.Responded(now)
+	}
+	st.id, st.opened = bodyIDs.Add(1), now
+	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
+	st.owner, st.pool, st.flight = owner, pool, flight
+	st.capture = probes.JournalCaptures(o.Req)
+	st.register()
+	// net/http's own body follows itself: no wrapper. Its methods are
+	// called through ob: converting it to a stdBody would cost another
+	// type assertion.
+	if site == nil {
+		site = probes.InternSite(o.Site, o.Via)
+	}
+	ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
+	st.released = true
+	s := st.spare // takeSentinel, written out: it is not inlined
+	if s == nil {
+		s = pooledSentinel()
+	}
+	st.spare, s.st = nil, st
+	ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+	if probes.Level(probes.Body) >= 2 {
+		st.emitOpen("response body opened", resp.Proto)
+	}
+	return true
+}
+
+// wrapOther is WrapResponse for a body the std patch does not follow with
+// an origin, or an Origin of the caller's own.
+//
+//go:noinline
+func wrapOther(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
+	rc := resp.Body
 	ob, own := rc.(stdOriginBody)
 	if !own {
 		if rc == nil || rc == http.NoBody {
@@ -506,20 +616,12 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
 	if own {
-		// net/http's own body follows itself: no wrapper. Its methods are
-		// called through ob: converting it to a stdBody would cost another
-		// type assertion.
 		if site == nil {
 			site = probes.InternSite(o.Site, o.Via)
 		}
 		ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 		st.released = true
-		s := st.spare // takeSentinel, written out: it is not inlined
-		if s == nil {
-			s = pooledSentinel()
-		}
-		st.spare, s.st = nil, st
-		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
 	} else if sb, ok := rc.(stdBody); ok {
 		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
 	} else {

@@ -23,7 +23,13 @@ type owner struct {
 	lost            atomic.Pointer[[]string]
 }
 
-func (o *owner) BodyEnded(now, n int64) { o.ended.Add(1); o.n.Store(n) }
+func (o *owner) BodyEnded(now, n int64, released bool) {
+	o.ended.Add(1)
+	o.n.Store(n)
+	if released {
+		o.released.Add(1)
+	}
+}
 
 func (o *owner) ConnReleased(int64) { o.released.Add(1) }
 

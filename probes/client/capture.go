@@ -41,7 +41,13 @@ func MarkSite(req *http.Request, site string) bool {
 		// the same line.
 		return false
 	}
-	return siteMarks.mark(req, unsafe.Pointer(markOf(site)))
+	// markOf's usual case, written out: a call costs a cold cache line
+	// on every request.
+	p := lastMark.Load()
+	if p == nil || p.Site != site || p.Via != "" {
+		p = markOf(site)
+	}
+	return siteMarks.mark(req, unsafe.Pointer(p))
 }
 
 // lastMark is the latest site MarkSite interned. probes.InternSite keeps
@@ -50,6 +56,7 @@ func MarkSite(req *http.Request, site string) bool {
 // its call site up in the interned sites' map on every request.
 var lastMark atomic.Pointer[probes.CallSite]
 
+//go:noinline
 func markOf(site string) *probes.CallSite {
 	if p := lastMark.Load(); p != nil && p.Site == site && p.Via == "" {
 		return p
@@ -95,5 +102,18 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 	cr := (*Request)(state)
 	cr.Finish(resp, err)
-	cr.recycle()
+	// cr goes back to requests, zeroed, when that is safe (reusable),
+	// and, with a body, once the body handed it back too (BodyReleased).
+	// reusable's conditions are final by then: a state that is not
+	// reusable keeps ends above 0, and BodyReleased leaves it alone
+	// without asking again.
+	if !cr.reusable() {
+		return
+	}
+	if cr.hostHandedOff && cr.ends.Add(-1) != 0 {
+		return // the body's release reuses it
+	}
+	if cr.h2Done() {
+		cr.reuse()
+	}
 }

@@ -73,7 +73,7 @@ type Request struct {
 	reused   bool
 	wasIdle  bool
 	idleTime time.Duration
-	// idleAt is when the connection gotIdleConn named went idle: its idle
+	// idleAt is when the connection StdGotConn named at once went idle: its idle
 	// time (from the request's start) is worked out only for the event
 	// that reports it (failed), not on every request.
 	idleAt time.Time
@@ -113,10 +113,10 @@ type Request struct {
 	// state back (BodyReleased).
 	ends atomic.Int32
 	// respHS is the response header's bytes on the wire plus one, as
-	// net/http read them (StdResponseHeader, HTTP/1); 0: unknown.
+	// net/http read them (StdHeaderSizes, HTTP/1); 0: unknown.
 	respHS int32
 	// reqHS is the request's line and header bytes as net/http wrote
-	// them (StdRequestHeader, HTTP/1); 0: unknown.
+	// them (StdHeaderSizes, HTTP/1); 0: unknown.
 	reqHS int32
 }
 
@@ -151,23 +151,7 @@ func (cr *Request) reusable() bool {
 // StdEnd.
 func (cr *Request) h2Done() bool { return !cr.h2Ev || cr.h2Written() }
 
-// recycle is StdEnd's end of cr: it puts cr back in requests, zeroed,
-// when that is safe (reusable), and, with a body, once the body handed
-// it back too. reusable's conditions are final by then: a state that
-// is not reusable keeps ends above 0, and BodyReleased leaves it alone
-// without asking again.
-func (cr *Request) recycle() {
-	if !cr.reusable() {
-		return
-	}
-	if cr.hostHandedOff && cr.ends.Add(-1) != 0 {
-		return // the body's release reuses it
-	}
-	if cr.h2Done() {
-		cr.reuse()
-	}
-}
-
+// reuse puts cr back in requests, zeroed (see StdEnd, BodyReleased).
 func (cr *Request) reuse() {
 	spare := cr.body.Spare() // the body's sentinel, kept for the next one
 	h := cr.host
@@ -179,10 +163,19 @@ func (cr *Request) reuse() {
 }
 
 // BodyReleased is body.Owner's: the closed body will not read cr.body
-// again. ends reaches 0 only when recycle found cr reusable.
+// again. ends reaches 0 only when StdEnd found cr reusable. It is the
+// last use of a request whose body the probes followed, the common
+// case: reuse is written out.
 func (cr *Request) BodyReleased() {
-	if cr.ends.Add(-1) == 0 && cr.h2Done() {
-		cr.reuse()
+	if cr.ends.Add(-1) != 0 || !cr.h2Done() {
+		return
+	}
+	spare := cr.body.Spare()
+	h := cr.host
+	*cr = Request{}
+	cr.body.KeepSpare(spare)
+	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
+		requests.Put(cr)
 	}
 }
 
@@ -233,11 +226,14 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	}
 	var host *hostState
 	if dl >= 1 || bl >= 1 {
-		host = hostFor(t, req.URL.Host)
+		// hostFor, written out: the latest request's host, else a lookup.
+		if host = lastHost.Load(); host == nil || host.t != t || host.host != req.URL.Host {
+			host = hostForNew(t, req.URL.Host)
+		}
 	}
 	var cr *Request
 	if inTransport {
-		// StdEnd is the state's last user: it can be reused (recycle),
+		// StdEnd is the state's last user: it can be reused (see StdEnd),
 		// first from its host's spare (one atomic swap where the pool
 		// costs a hundred instructions), else from the pool.
 		if host != nil {
@@ -260,9 +256,19 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 		cr.body.Line = probes.RequestLine(req.Method, req.URL)
 	}
 	dialLikely := true
-	if host != nil {
-		cr.host = host
-		dialLikely = host.begin(cr)
+	if h := host; h != nil {
+		// The request is in flight on its host (see hosts.go).
+		cr.host = h
+		active := h.active.Add(1)
+		if p := h.lastSite.Load(); p == nil || p.Site != site {
+			h.noteSite(site)
+		}
+		h.lastReq.Store(cr.body.Req)
+		if !h.seen.Load() || !h.keepAlive || h.traceNext.Load() > 0 {
+			dialLikely = h.beginRare(active)
+		} else {
+			dialLikely = !h.h2.Load() && h.idle.Load() < active // h2: one connection, multiplexed
+		}
 	}
 	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)
@@ -359,7 +365,64 @@ func (cr *Request) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, m
 }
 
 // Finish records the outcome of the request and wraps resp.Body.
+//
+// Its common path (a response, no trace: the std hooks' HTTP/1 request
+// at level 1) is written out in one function, the header check, the
+// response's timing, the journal's connection and the body's wrapping
+// included: each call to a small function of its own costs a cold
+// instruction-cache line on every request. What is rare is out of line
+// (finishRare, failed, the events).
 func (cr *Request) Finish(resp *http.Response, err error) {
+	if err != nil || resp == nil || !cr.std || cr.lvl2 != nil || resp.ProtoMajor == 2 || cr.span != nil {
+		cr.finishRare(resp, err)
+		return
+	}
+	if resp.Request == cr.req && cr.req != cr.orig {
+		resp.Request = cr.orig // see finishRare
+	}
+	hdrSize := int(cr.respHS) - 1 // HTTP/1, from the std patch (response)
+	if hl := probes.Level(probes.Header); hl >= 1 {
+		if hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9 {
+			hdrSize = cr.checkResponse(resp)
+		}
+	}
+	now := probes.Mono() // the response headers' time, for every use below
+	got := cr.gotConn    // StdGotConn set it on this goroutine: no lock (lightTTFB)
+	if got == 0 {
+		got = cr.start
+	}
+	if d := time.Duration(now - got); d > probes.SlowTTFB() && probes.Level(probes.Dial) >= 1 {
+		cr.slowTTFB(d)
+	}
+	// The connection as the journal gets it: named on this goroutine
+	// (journalConn).
+	jc := probes.ClientConn{Seen: cr.jseen, Entry: cr.jce, Reused: cr.jreused, At: cr.gotConn, Stream: cr.stream, StreamConn: cr.conn, HeaderSize: cr.reqHS}
+	if probes.Level(probes.Body) >= 1 { // wrapBody, written out
+		o := &cr.body.Origin
+		o.Conn, o.Method, o.URL = jc.StreamConn, cr.req.Method, cr.req.URL
+		var pool any
+		if cr.host != nil {
+			pool = cr.host
+		}
+		cr.ends.Store(2)
+		if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
+			cr.flight, cr.hostHandedOff = nil, true
+		}
+	}
+	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &jc, resp, hdrSize, nil, now, !cr.hostHandedOff)
+	if cr.flight != nil {
+		gc.EndAt(cr.flight, now)
+	}
+	if cr.host != nil && !cr.hostHandedOff {
+		cr.host.end()
+	}
+}
+
+// finishRare is Finish for a request that failed, is traced, has
+// level-2 state, came over HTTP/2 or has a span.
+//
+//go:noinline
+func (cr *Request) finishRare(resp *http.Response, err error) {
 	if err != nil {
 		cr.failed(err)
 	}
@@ -448,12 +511,17 @@ func (cr *Request) wrapBody(resp *http.Response, now int64, conn uint64) {
 }
 
 // BodyEnded is body.Owner's: the response body's end ends the request
-// for the host's reuse accounting, the journal and the OTLP span.
-func (cr *Request) BodyEnded(now, n int64) {
-	if cr.host != nil {
-		cr.host.end()
+// for the host's reuse accounting, the journal and the OTLP span;
+// released, the connection went back to the pool (ConnReleased).
+func (cr *Request) BodyEnded(now, n int64, released bool) {
+	h := cr.host
+	if h != nil {
+		h.end()
 	}
 	probes.JournalClientEnd(cr.body.Req, now, n)
+	if released && h != nil {
+		h.release(now)
+	}
 	if cr.spanOnBody {
 		cr.endSpan()
 	}
@@ -560,15 +628,21 @@ func (cr *Request) maxResponseHeaderBytes() int64 {
 // std patch did not count it): the journal records it too, and need not
 // measure it again.
 func (cr *Request) response(resp *http.Response) int {
-	size := int(cr.respHS) - 1 // HTTP/1, from the std patch
-	hl := probes.Level(probes.Header)
-	if hl < 1 {
-		return size
+	if probes.Level(probes.Header) < 1 {
+		return int(cr.respHS) - 1 // HTTP/1, from the std patch
 	}
+	return cr.checkResponse(resp)
+}
+
+// checkResponse is response with the header probe on.
+//
+//go:noinline
+func (cr *Request) checkResponse(resp *http.Response) int {
+	size := int(cr.respHS) - 1 // HTTP/1, from the std patch
 	if size < 0 {
 		size = stdHeaderSize(resp)
 	}
-	if hl >= 2 {
+	if probes.Level(probes.Header) >= 2 {
 		cr.emitResponseHeaders(resp, size)
 	}
 	if limit := cr.maxResponseHeaderBytes(); int64(size)*10 >= limit*9 {

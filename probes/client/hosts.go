@@ -136,6 +136,11 @@ func hostFor(t *http.Transport, host string) *hostState {
 	if h := lastHost.Load(); h != nil && h.t == t && h.host == host {
 		return h
 	}
+	return hostForNew(t, host)
+}
+
+//go:noinline
+func hostForNew(t *http.Transport, host string) *hostState {
 	h := hostForTransport(t, host)
 	lastHost.Store(h)
 	return h
@@ -195,14 +200,20 @@ func hostLookup(t *http.Transport, host string) *hostState {
 // churning, and the next dials should have their phases timed.
 const unexpectedDialTraces = 8
 
-// begin counts cr in flight, and says whether it will probably dial a
-// new connection (so its dial phases are worth tracing).
-func (h *hostState) begin(cr *Request) (dialLikely bool) {
-	active := h.active.Add(1)
-	if p := h.lastSite.Load(); p == nil || p.Site != cr.body.Site {
-		h.lastSite.Store(probes.InternSite(cr.body.Site, ""))
-	}
-	h.lastReq.Store(cr.body.Req)
+// startRequest counts a request in flight on its host and says whether
+// it will probably dial a new connection (so its dial phases are worth
+// tracing): written out there, as the host's lookup (hostFor's latest
+// host), since a call costs a cold cache line on every request. What is
+// rare is out of line: noteSite, beginRare.
+
+//go:noinline
+func (h *hostState) noteSite(site string) { h.lastSite.Store(probes.InternSite(site, "")) }
+
+// beginRare is begin's answer for a host not known yet, without
+// keep-alives, or tracing the requests after an unexpected dial.
+//
+//go:noinline
+func (h *hostState) beginRare(active int32) bool {
 	switch {
 	case !h.seen.Load() || !h.keepAlive:
 		return true

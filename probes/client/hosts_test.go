@@ -10,11 +10,10 @@ import (
 // connection, ended, its connection released.
 func BenchmarkHostRequest(b *testing.B) {
 	t := &http.Transport{}
-	cr := &Request{}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		h := hostFor(t, "127.0.0.1:8080")
-		h.begin(cr)
+		h.active.Add(1) // startRequest's count
 		h.reused()
 		h.end()
 		h.release(1)

@@ -184,21 +184,21 @@ func (cr *Request) timedFirstByte() bool {
 	return cr.lvl2.firstByte
 }
 
-// StdResponseHeader is the std patch's ResponseHeader hook: the bytes the
-// response's status line and header took, on the request's goroutine
-// before roundTrip returns it: cr is the request's own.
-func StdResponseHeader(state unsafe.Pointer, size int) {
-	if cr := (*Request)(state); cr != nil && size >= 0 && size < math.MaxInt32 {
-		cr.respHS = int32(size) + 1
+// StdHeaderSizes is the std patch's HeaderSizes hook: the bytes the
+// request's line and header took as net/http wrote them (req) and the
+// bytes the response's status line and header took (resp), on the
+// request's goroutine before roundTrip returns the response: cr is the
+// request's own.
+func StdHeaderSizes(state unsafe.Pointer, req, resp int) {
+	cr := (*Request)(state)
+	if cr == nil {
+		return
 	}
-}
-
-// StdRequestHeader is the std patch's RequestHeader hook: the bytes the
-// request's line and header took as net/http wrote them, before
-// roundTrip returns the response.
-func StdRequestHeader(state unsafe.Pointer, size int) {
-	if cr := (*Request)(state); cr != nil && size > 0 && size < math.MaxInt32 {
-		cr.reqHS = int32(size)
+	if req > 0 && req < math.MaxInt32 {
+		cr.reqHS = int32(req)
+	}
+	if resp >= 0 && resp < math.MaxInt32 {
+		cr.respHS = int32(resp) + 1
 	}
 }
 
@@ -307,6 +307,19 @@ func Hooks() string {
 // StdGotConn is the std patch's GotConn hook: as httptrace's GotConn, for
 // a request StdStart followed without a trace. state is StdStart's;
 // entry, the connection's word for its registry entry.
+//
+// Its common case, a level-1 request the std hooks follow that net/http
+// handed a kept idle connection at once (getConn would have called
+// StdDialFor before waiting), is written out here, not in a function of
+// its own: a call costs a cold cache line on every request. It got the
+// connection within a few hundred nanoseconds of its start, which then
+// times it (the journal's blocked phase is 0) with no clock reading; a
+// request that waited for the pool, or dialed, reads the clock
+// (gotConnAt), and so does level 2, for dial.conn's wait. Nothing to
+// dial, no events: the request's connection is named, on its own
+// goroutine, where the others that read it under mu come later (the
+// write, the response, the body) or are the request's own (Finish): no
+// lock.
 func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Time, entry *unsafe.Pointer) {
 	cr := (*Request)(state)
 	if cr == nil || !cr.std {
@@ -316,20 +329,6 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 		cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt, entry)
 		return
 	}
-	cr.gotIdleConn(conn, idleAt, entry)
-}
-
-// gotIdleConn is gotConnAt for the common case of a level-1 request the
-// std hooks follow: net/http handed it a kept idle connection at once
-// (getConn would have called StdDialFor before waiting). It got it
-// within a few hundred nanoseconds of its start, which then times it
-// (the journal's blocked phase is 0) with no clock reading; a request
-// that waited for the pool, or dialed, reads the clock (gotConnAt), and
-// so does level 2, for dial.conn's wait. Nothing to dial, no events: the
-// request's connection is named, on its own goroutine, where the others
-// that read it under mu come later (the write, the response, the body)
-// or are the request's own (Finish): no lock.
-func (cr *Request) gotIdleConn(conn net.Conn, idleAt time.Time, entry *unsafe.Pointer) {
 	got := cr.start
 	ce := probes.ClientConnEntry(conn, entry)
 	cr.reused, cr.wasIdle, cr.idleTime, cr.idleAt, cr.gotConn = true, !idleAt.IsZero(), 0, idleAt, got
@@ -338,8 +337,8 @@ func (cr *Request) gotIdleConn(conn net.Conn, idleAt time.Time, entry *unsafe.Po
 		cr.conn = ce.ID()
 		ce.SetStateAt(http.StateActive, true, got)
 	}
-	if cr.host != nil {
-		cr.host.reused()
+	if h := cr.host; h != nil {
+		h.reused()
 	}
 }
 

@@ -17,7 +17,8 @@ import "strings"
 // reported from the origin, which the probes never reuse. Without an
 // origin, every call gets the state.
 func bodyUse(recv, u, conn, hooks string) string {
-	return strings.NewReplacer("$RECV", recv, "$U", u, "$CONN", conn, "$HOOKS", hooks).Replace(bodyUseText)
+	r, _, _ := strings.Cut(recv, " ") // the receiver's name
+	return strings.NewReplacer("$RECV", recv, "$R", r, "$U", u, "$CONN", conn, "$HOOKS", hooks).Replace(bodyUseText)
 }
 
 const bodyUseText = `
@@ -62,15 +63,21 @@ func ($RECV) gohttpdbgFirstClose() bool {
 	}
 }
 
+// gohttpdbgLeave is small enough to be inlined in every Read: the
+// release, the last Close's alone, is out of line.
 func ($RECV) gohttpdbgLeave(s unsafe.Pointer) {
-	u := $U
-	if u.gohttpdbgOrigin == nil {
-		return
+	if u := $U; u.gohttpdbgOrigin != nil && atomic.AddInt32(&u.gohttpdbgUse, -4)&^2 == 1 {
+		$R.gohttpdbgRelease(s)
 	}
-	if atomic.AddInt32(&u.gohttpdbgUse, -4)&^2 == 1 {
-		if h := $HOOKS.BodyReleased; h != nil {
-			h(s)
-		}
+}
+
+// gohttpdbgRelease hands the state back to the probes: the body is closed
+// and no call holds it.
+//
+//go:noinline
+func ($RECV) gohttpdbgRelease(s unsafe.Pointer) {
+	if h := $HOOKS.BodyReleased; h != nil {
+		h(s)
 	}
 }
 

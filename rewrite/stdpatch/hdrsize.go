@@ -116,17 +116,10 @@ func (pc *persistConn) gohttpdbgTakeHS() struct{ req, resp int32 } {
 const hdrSizeDeliverHelper = `
 // gohttpdbgHeaderSizes hands the probes the header sizes of the response
 // treq receives (gohttpdbgHeaderRead's): the request's line and header,
-// then the response's status line and header.
+// then the response's status line and header, in one call.
 func gohttpdbgHeaderSizes(treq *transportRequest, hs struct{ req, resp int32 }) {
-	state := treq.gohttpdbgState
-	if state == nil {
-		return
-	}
-	if h := GohttpdbgHTTP1.RequestHeader; h != nil && hs.req > 0 {
-		h(state, int(hs.req))
-	}
-	if h := GohttpdbgHTTP1.ResponseHeader; h != nil && hs.resp > 0 {
-		h(state, int(hs.resp-1))
+	if h := GohttpdbgHTTP1.HeaderSizes; h != nil && treq.gohttpdbgState != nil {
+		h(treq.gohttpdbgState, int(hs.req), int(hs.resp)-1)
 	}
 }
 `
@@ -134,16 +127,14 @@ func gohttpdbgHeaderSizes(treq *transportRequest, hs struct{ req, resp int32 }) 
 // hdrSizeHookFields are the HTTP/1 hook set's fields the helpers above
 // call.
 const hdrSizeHookFields = `
-	// ResponseHeader receives the bytes an HTTP/1 client response's status
-	// line and header took on the wire (its 1xx responses' included),
-	// with the request's state (ClientStart's, never nil), on the
-	// request's goroutine before roundTrip returns the response.
-	ResponseHeader func(state unsafe.Pointer, size int)
-	// RequestHeader receives, with the same state and just before
-	// ResponseHeader, the bytes the request's line and header took on the
-	// wire as net/http wrote them (the blank line and the fields it adds,
-	// Host, User-Agent, Content-Length… included), when it knows them.
-	RequestHeader func(state unsafe.Pointer, size int)
+	// HeaderSizes receives, with the request's state (ClientStart's,
+	// never nil), on the request's goroutine before roundTrip returns the
+	// response, the bytes the request's line and header took on the wire
+	// as net/http wrote them (the blank line and the fields it adds, Host,
+	// User-Agent, Content-Length… included; 0 when it does not know them)
+	// and the bytes the HTTP/1 client response's status line and header
+	// took (its 1xx responses' included; -1 when unknown).
+	HeaderSizes func(state unsafe.Pointer, req, resp int)
 `
 
 // findReadRequestCall finds "req, err := readRequest(c.bufr)" (Go 1.27:

@@ -189,11 +189,17 @@ var http1Hooks = hookSet{
 			// Close. A decompressed body reports its reads in gzipReader's.
 			kind: wrapFunc, recv: "bodyEOFSignal", fn: "Read", params: []string{"[]byte"}, results: [][]string{{"int", "error"}},
 			requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
+			// gohttpdbgBodyRead is written out: a call of its own costs a
+			// cold cache line on every response.
 			code: tmpl(`s, rac := {{.R}}.gohttpdbgEnter()
 n, err := {{.Call}}
 if s != nil {
-if !{{.R}}.gohttpdbgGz {
-gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+if h := GohttpdbgHTTP1.BodyRead; h != nil && !{{.R}}.gohttpdbgGz {
+if uint(n) > uint(len({{index .A 0}})) {
+h(s, nil, err)
+} else {
+h(s, {{index .A 0}}[:n], err)
+}
 }
 {{.R}}.gohttpdbgLeave(s)
 } else if rac {
@@ -215,7 +221,13 @@ return n, err`),
 			code: tmpl(`s, rac := {{.R}}.body.gohttpdbgEnter()
 n, err := {{.Call}}
 if s != nil {
-gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+if h := GohttpdbgHTTP1.BodyRead; h != nil {
+if uint(n) > uint(len({{index .A 0}})) {
+h(s, nil, err)
+} else {
+h(s, {{index .A 0}}[:n], err)
+}
+}
 {{.R}}.body.gohttpdbgLeave(s)
 } else if rac {
 {{.R}}.body.gohttpdbgReadAfterClose()

@@ -141,14 +141,12 @@ func init() {
 		}
 	}
 	GohttpdbgHTTP1.BodyReleased = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
-	GohttpdbgHTTP1.ResponseHeader = func(state unsafe.Pointer, size int) {
-		if size <= 0 {
-			panic(fmt.Sprintf("gohttpdbg self-test: response header of %d bytes to %s", size, (*Request)(state).Method))
+	GohttpdbgHTTP1.HeaderSizes = func(state unsafe.Pointer, req, resp int) {
+		if resp == 0 || resp < -1 { // -1: unknown
+			panic(fmt.Sprintf("gohttpdbg self-test: response header of %d bytes to %s", resp, (*Request)(state).Method))
 		}
-	}
-	GohttpdbgHTTP1.RequestHeader = func(state unsafe.Pointer, size int) {
-		if size < len("GET / HTTP/1.1\r\n\r\n") {
-			panic(fmt.Sprintf("gohttpdbg self-test: request header of %d bytes to %s", size, (*Request)(state).Method))
+		if req != 0 && req < len("GET / HTTP/1.1\r\n\r\n") { // 0: unknown
+			panic(fmt.Sprintf("gohttpdbg self-test: request header of %d bytes to %s", req, (*Request)(state).Method))
 		}
 	}
 	GohttpdbgHTTP1.BodyReadAfterClose = func(origin unsafe.Pointer, req, conn uint64) { _ = (*Request)(origin).Method }

@@ -33,10 +33,23 @@ const Overflow = -1
 // Consecutive ids start at scattered slots: a client request and the
 // request it makes to its own server have consecutive ids, and slots of
 // one cache line written from two cores would move between them.
+//
+// Add and Remove are small enough to be inlined, their usual case (the
+// first slot tried is free) written out: they run on every request, where
+// a call costs a cold cache line.
 func (r *Registry[T]) Add(p *T, id uint64) int {
-	base := id * 0x9E3779B97F4A7C15 >> (64 - regBits)
-	for j := 0; j < regProbe; j++ {
-		i := int((base + uint64(j)) % regSlots)
+	i := int(id * 0x9E3779B97F4A7C15 >> (64 - regBits))
+	if r.slots[i].CompareAndSwap(nil, p) {
+		return i
+	}
+	return r.addSlow(p, i)
+}
+
+// addSlow is Add past the first slot: the next ones of its cache line,
+// then the map.
+func (r *Registry[T]) addSlow(p *T, base int) int {
+	for j := 1; j < regProbe; j++ {
+		i := (base + j) % regSlots
 		if r.slots[i].CompareAndSwap(nil, p) {
 			return i
 		}
@@ -56,6 +69,10 @@ func (r *Registry[T]) Remove(p *T, slot int) bool {
 	if slot >= 0 {
 		return r.slots[slot].CompareAndSwap(p, nil)
 	}
+	return r.removeOverflow(p)
+}
+
+func (r *Registry[T]) removeOverflow(p *T) bool {
 	r.mu.Lock()
 	_, ok := r.overflow[p]
 	delete(r.overflow, p)

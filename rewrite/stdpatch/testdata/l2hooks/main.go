@@ -149,8 +149,8 @@ func main() {
 	fmt.Println("ok")
 }
 
-// headerSizesOnCaller checks that the header-size hooks (RequestHeader,
-// ResponseHeader) run on the goroutine of the request they report, while
+// headerSizesOnCaller checks that the header-size hook (HeaderSizes)
+// runs on the goroutine of the request they report, while
 // it is in roundTrip (between ClientStart and ClientEnd): a read loop that
 // called them itself could do so after a cancelled caller's state went to
 // another request.
@@ -158,7 +158,7 @@ func headerSizesOnCaller(get func()) {
 	h := http.GohttpdbgHTTP1
 	var inTrip atomic.Int64 // the goroutine in roundTrip, 0 if none
 	var calls, elsewhere atomic.Int64
-	start, end, rq, rs := h.ClientStart, h.ClientEnd, h.RequestHeader, h.ResponseHeader
+	start, end, hs := h.ClientStart, h.ClientEnd, h.HeaderSizes
 	h.ClientStart = func(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.Request, unsafe.Pointer) {
 		inTrip.Store(goid())
 		return start(t, req, site)
@@ -173,14 +173,13 @@ func headerSizesOnCaller(get func()) {
 			elsewhere.Add(1)
 		}
 	}
-	h.RequestHeader = func(s unsafe.Pointer, n int) { check(); rq(s, n) }
-	h.ResponseHeader = func(s unsafe.Pointer, n int) { check(); rs(s, n) }
+	h.HeaderSizes = func(s unsafe.Pointer, req, resp int) { check(); hs(s, req, resp) }
 	for i := 0; i < 3; i++ {
 		get()
 	}
-	h.ClientStart, h.ClientEnd, h.RequestHeader, h.ResponseHeader = start, end, rq, rs
-	if calls.Load() != 6 || elsewhere.Load() != 0 {
-		fail("header sizes: RequestHeader and ResponseHeader ran %d times over 3 requests (want 6), %d of them off the request's goroutine (want 0)",
+	h.ClientStart, h.ClientEnd, h.HeaderSizes = start, end, hs
+	if calls.Load() != 3 || elsewhere.Load() != 0 {
+		fail("header sizes: HeaderSizes ran %d times over 3 requests (want 3), %d of them off the request's goroutine (want 0)",
 			calls.Load(), elsewhere.Load())
 	}
 }
