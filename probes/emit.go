@@ -54,6 +54,13 @@ func Reserve() (e *Event, t Ticket) {
 	return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)
 }
 
+// TimeAt returns an event's Time (Unix nanoseconds, as Now) for the
+// monotonic reading m (Mono): a producer that has just read the clock
+// stamps its event with that reading rather than read it again.
+//
+//go:nosplit
+func TimeAt(m int64) int64 { return clockBaseUnix + m }
+
 // Publish publishes the event Reserve returned with t; it sets its Time
 // when zero.
 func Publish(t Ticket) {
