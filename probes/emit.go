@@ -207,11 +207,7 @@ func drainUnread(r *Ring) int {
 	recentMu.Lock()
 	defer recentMu.Unlock()
 	n := r.keep()
-	for k := 0; k < r.Cap() && r.keptLen() > recentCap; k++ { // bounded: producers may discard some too
-		if !r.skipKept() {
-			break
-		}
-	}
+	r.dropKept(r.keptLen() - recentCap)
 	return n
 }
 

@@ -564,3 +564,42 @@ func TestRecentFromKeptSlots(t *testing.T) {
 	}
 	check(recent[:len(recent)-1], last+1, last+5)
 }
+
+// AddSizedHeader gives the attributes AddInt(HeaderSize) and AddHeader
+// give, in an event from Reserve (one walk) as in any other.
+func TestAddSizedHeader(t *testing.T) {
+	s := &memSink{}
+	useSink(t, s)
+	h := http.Header{"X-B": {"2", "3"}, "Authorization": {"Bearer s3cr3t"}, "A": {"1"}}
+	e, tk := Reserve()
+	if e == nil {
+		t.Fatal("Reserve: no slot")
+	}
+	e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.sized", 1
+	e.AddInt("status", 200)
+	e.AddSizedHeader("size", "headers", h)
+	e.AddString("after", "x")
+	Publish(tk)
+	var f Event
+	f.Probe, f.Sev, f.Name, f.Req = Header, Info, "header.sized", 2
+	f.AddInt("status", 200)
+	f.AddSizedHeader("size", "headers", h)
+	f.AddString("after", "x")
+	Emit(&f)
+	Flush()
+	got := s.named("header.sized")
+	if len(got) != 2 {
+		t.Fatalf("sink got %d events", len(got))
+	}
+	for _, e := range got {
+		var keys []string
+		for i := 0; i < e.NumAttrs(); i++ {
+			keys = append(keys, e.AttrAt(i).Key)
+		}
+		size, _ := e.Attr("size")
+		hdr, _ := e.Attr("headers")
+		if strings.Join(keys, ",") != "status,size,headers,after" || size.Num != int64(HeaderSize(h)) || size.Kind != KindInt || hdr.Str != FormatHeader(h) {
+			t.Errorf("req %d: attrs %v size %d headers %q; want size %d headers %q", e.Req, keys, size.Num, hdr.Str, HeaderSize(h), FormatHeader(h))
+		}
+	}
+}

@@ -108,6 +108,7 @@ func (r *Ring) keep() int {
 	if d := r.deq.Load(); d > k {
 		k = d
 	}
+	var count [NumProbes]uint64 // added up once: an atomic add each was most of the cost
 	n := 0
 	for end := r.enq.Load(); k < end && n < len(r.slots); k++ {
 		s := r.slot(k)
@@ -120,10 +121,17 @@ func (r *Ring) keep() int {
 		if s.seq.Load() != k+1 {
 			break
 		}
-		countEmit(Probe(p))
+		if p < uint32(NumProbes) {
+			count[p]++
+		}
 		n++
 	}
 	r.kept.Store(k)
+	for p, c := range count {
+		if c != 0 {
+			emitted[p].n.Add(c)
+		}
+	}
 	return n
 }
 
@@ -216,10 +224,30 @@ func (r *Ring) discardOldest() {
 // probe; ok is false when there was none (as Get).
 func (r *Ring) Skip() (p Probe, ok bool) { return r.take(nil, nil, noLimit) }
 
-// skipKept is Skip for a kept event: false when the oldest is not one.
-func (r *Ring) skipKept() bool {
-	_, ok := r.take(nil, nil, r.kept.Load())
-	return ok
+// dropKept discards the oldest kept events, at most n, uncopied, and
+// returns how many. One compare-and-swap takes them all: the kept ones
+// are published, and a producer that discards one takes it by the same
+// counter (deq).
+func (r *Ring) dropKept(n int) int {
+	for i := 0; i < putAttempts; i++ {
+		pos, limit := r.deq.Load(), r.kept.Load()
+		if pos >= limit || n <= 0 {
+			return 0
+		}
+		m := limit - pos
+		if m > uint64(n) {
+			m = uint64(n)
+		}
+		if r.deq.CompareAndSwap(pos, pos+m) {
+			for p := pos; p < pos+m; p++ {
+				s := r.slot(p)
+				s.ev = Event{} // see ringSlot
+				s.seq.Store(p + r.mask + 1)
+			}
+			return int(m)
+		}
+	}
+	return 0
 }
 
 // getKept is getInto for a kept event: false when the oldest is not one.

@@ -121,3 +121,33 @@ func TestRingKeep(t *testing.T) {
 		t.Fatalf("Get after the kept ones: req %d, want 4", e.Req)
 	}
 }
+
+// dropKept discards the oldest kept events in one go and frees their
+// slots zeroed; it never takes an event that is not kept.
+func TestRingDropKept(t *testing.T) {
+	t.Parallel()
+	r := NewRing(8)
+	for i := 1; i <= 4; i++ {
+		r.Put(&Event{Req: uint64(i), Name: "kept"})
+	}
+	r.keep()
+	r.Put(&Event{Req: 5})
+	if n := r.dropKept(3); n != 3 {
+		t.Fatalf("dropKept(3) = %d", n)
+	}
+	for p := uint64(0); p < 3; p++ {
+		if s := r.slot(p); s.ev.Req != 0 || s.ev.Name != "" || s.seq.Load() != p+8 {
+			t.Fatalf("slot %d not freed zeroed: req %d name %q seq %d", p, s.ev.Req, s.ev.Name, s.seq.Load())
+		}
+	}
+	if n := r.dropKept(5); n != 1 {
+		t.Fatalf("dropKept(5) with one kept = %d", n)
+	}
+	if n := r.dropKept(5); n != 0 || r.Dropped() != 0 {
+		t.Fatalf("dropKept with none kept = %d, Dropped %d", n, r.Dropped())
+	}
+	var e Event
+	if !r.Get(&e) || e.Req != 5 {
+		t.Fatalf("the event after the kept ones: req %d, want 5", e.Req)
+	}
+}

@@ -753,7 +753,6 @@ func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
 // grew on most HTTP/2 requests. now is when the header was written
 // (mono).
 func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64) {
-	size, dur := probes.HeaderSize(h), time.Duration(now-sr.start)
 	e, t := probes.Reserve()
 	if e == nil {
 		return
@@ -764,9 +763,8 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64) {
 	sr.fill(e, probes.Header, probes.Info, "header.response", "server sent response headers")
 	e.Time = probes.TimeAt(now)
 	e.AddInt("status", int64(status))
-	e.AddInt("size", int64(size))
-	e.AddHeader("headers", h)
-	e.AddDuration("dur", dur)
+	e.AddSizedHeader("size", "headers", h) // one walk of the map for both
+	e.AddDuration("dur", time.Duration(now-sr.start))
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
