@@ -127,7 +127,11 @@ func (cr *Request) stdLevel2(hl int32) {
 		return
 	}
 	if stdWrite.Load() {
-		h := &stdTimesHdr{}
+		h := cr.lvl2h // a reused state's, zeroed (reuse)
+		if h == nil {
+			h = &stdTimesHdr{}
+			cr.lvl2h = h
+		}
 		h.t.headers, h.t.hdr = true, h.buf[:0]
 		cr.lvl2 = &h.t
 		return
