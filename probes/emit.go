@@ -54,12 +54,20 @@ func Reserve() (e *Event, t Ticket) {
 	return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)
 }
 
+// TimeAt returns an event's Time (Unix nanoseconds, as Now) for the
+// monotonic reading m (Mono): a producer that has just read the clock
+// stamps its event with that reading rather than read it again.
+//
+//go:nosplit
+func TimeAt(m int64) int64 { return clockBaseUnix + m }
+
 // Publish publishes the event Reserve returned with t; it sets its Time
 // when zero.
 func Publish(t Ticket) {
 	if t.s.ev.Time == 0 {
 		t.s.ev.Time = Now()
 	}
+	t.s.probe.Store(uint32(t.s.ev.Probe))
 	t.s.seq.Store(t.pos + 1)
 	kickWriter()
 }
@@ -152,12 +160,12 @@ func writerTick(r *Ring) {
 	}
 }
 
-// drainLocked moves every event in r to the sink and the subscribers and
-// reports new drops; drainMu is held. What events leave for a reader (raw
-// events, header fields) is rendered only for one that reads
+// drainLocked delivers every event in r to the sink and the subscribers
+// and reports new drops; drainMu is held. What events leave for a reader
+// (raw events, header fields) is rendered only for one that reads
 // them: the sink, a subscriber, or Recent (which renders its copies);
-// with GOHTTPDBG_OUT=off and nobody following, draining copies only the
-// events Recent can still return (drainUnread).
+// with GOHTTPDBG_OUT=off and nobody following, draining copies nothing:
+// the events Recent can still return stay in their slots (drainUnread).
 func drainLocked(r *Ring) int {
 	sinkMu.Lock()
 	unread := sink == nil || sinkErr
@@ -188,36 +196,47 @@ func drainLocked(r *Ring) int {
 
 // drainUnread is drainLocked's when no event leaving the ring has a
 // reader (GOHTTPDBG_OUT=off, nobody following): of what waits, only the
-// last recentCap events can still be seen (Recent), so those before them
-// are counted and dropped uncopied, and the rest go straight into the
-// recent buffer. A subscriber that arrives meanwhile sees the next drain.
+// last recentCap events can still be seen (Recent). They are delivered
+// where they are, in the ring, and counted as emitted (Ring.keep); they
+// leave it uncopied once recentCap newer ones follow them. Only what
+// reads the recent view (Recent, or dispatch, which appends after them)
+// copies them out, see flushKeptLocked: copying each event out of the
+// ring cost more than building it. A subscriber that arrives meanwhile
+// sees the next drain.
 func drainUnread(r *Ring) int {
-	n := 0
-	for extra := r.Len() - recentCap; extra > 0; extra-- {
-		p, ok := r.Skip()
-		if !ok {
-			break
-		}
-		countEmit(p)
-		n++
-	}
 	recentMu.Lock()
-	for k := 0; k < r.Cap(); k++ { // bounded: producers may keep adding
+	defer recentMu.Unlock()
+	n := r.keep()
+	r.dropKept(r.keptLen() - recentCap)
+	return n
+}
+
+// flushKeptLocked copies the events the ring keeps for the recent view
+// into the recent buffer, in their order, before anything is appended
+// after them; recentMu is held.
+func flushKeptLocked(r *Ring) {
+	for k := 0; k < r.Cap() && r.keptLen() > 0; k++ {
 		i := recentN % recentCap
-		if !r.getInto(&recentBuf[i], &recentFields[i]) {
+		if !r.getKept(&recentBuf[i], &recentFields[i]) {
 			break
 		}
-		countEmit(recentBuf[i].Probe)
 		recentN++
-		n++
 	}
-	recentMu.Unlock()
-	return n
+}
+
+// flushKept is flushKeptLocked for a caller without recentMu.
+func flushKept() {
+	if r := theRing.Load(); r != nil && r.keptLen() > 0 {
+		recentMu.Lock()
+		flushKeptLocked(r)
+		recentMu.Unlock()
+	}
 }
 
 // drainRead is drainLocked's when the sink or a subscriber reads the
 // events: each is rendered for them, written and dispatched.
 func drainRead(r *Ring) int {
+	flushKept() // delivered already, to the recent view only
 	n := 0
 	for {
 		k := 0
@@ -322,6 +341,9 @@ var (
 func dispatch(e *Event) {
 	countEmit(e.Probe)
 	recentMu.Lock()
+	if r := theRing.Load(); r != nil && r.keptLen() > 0 {
+		flushKeptLocked(r) // the events kept for the view come before e
+	}
 	i := recentN % recentCap
 	recentBuf[i] = *e
 	if e.packed != nil { // e's buffer is the drain's, reused next time
@@ -340,6 +362,9 @@ func dispatch(e *Event) {
 func Recent(dst []Event) []Event {
 	recentMu.Lock()
 	defer recentMu.Unlock()
+	if r := theRing.Load(); r != nil {
+		flushKeptLocked(r) // the last, delivered where they were
+	}
 	start := uint64(0)
 	if recentN > recentCap {
 		start = recentN - recentCap

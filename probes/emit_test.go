@@ -476,3 +476,130 @@ func TestReservedFieldsOutliveTheSlot(t *testing.T) {
 		}
 	}
 }
+
+// With nobody reading, the writer leaves the events Recent can still
+// return in their ring slots (drainLocked with keep). An event read from
+// there, or copied out because newer events needed its slot, is its own:
+// header fields, attributes and message, never those of the event that
+// took the slot after it. A diagnostic dispatched meanwhile comes after
+// the kept events.
+func TestRecentFromKeptSlots(t *testing.T) {
+	useSink(t, nil)
+	r := startRing()
+	emit := func(i int) {
+		e, tk := Reserve()
+		if e == nil {
+			t.Fatalf("Reserve %d: no slot", i)
+		}
+		defer Publish(tk)
+		e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.kept", uint64(i)
+		e.Msg = "event " + strconv.Itoa(i)
+		e.AddInt("n", int64(i))
+		e.AddHeader("headers", http.Header{"X-N": {strconv.Itoa(i)}})
+	}
+	check := func(recent []Event, from, to int) {
+		t.Helper()
+		var got []Event
+		for _, e := range recent {
+			if e.Name == "header.kept" && e.Req >= uint64(from) {
+				got = append(got, e)
+			}
+		}
+		if len(got) != to-from+1 {
+			t.Fatalf("Recent has %d header.kept events from %d, want %d", len(got), from, to-from+1)
+		}
+		for k, e := range got {
+			i := from + k
+			h, _ := e.Attr("headers")
+			n, _ := e.Attr("n")
+			if e.Req != uint64(i) || e.Msg != "event "+strconv.Itoa(i) || n.Num != int64(i) || h.Str != "X-N: "+strconv.Itoa(i) {
+				t.Fatalf("Recent event %d: req=%d msg=%q n=%d headers=%q", i, e.Req, e.Msg, n.Num, h.Str)
+			}
+		}
+	}
+
+	drainMu.Lock()
+	defer drainMu.Unlock()
+	for i := 1; i <= 10; i++ {
+		emit(i)
+	}
+	before := Emitted(Header)
+	if n := drainLocked(r); n != 10 || r.keptLen() != 10 || Emitted(Header)-before != 10 {
+		t.Fatalf("drain delivered %d, keeps %d, counts %d; want 10, 10, 10", n, r.keptLen(), Emitted(Header)-before)
+	}
+	before, dropped := Emitted(Header), r.Dropped()
+	// A ring's worth more, undrained: the last ones take the slots of the
+	// kept events (discarded, not dropped: they were delivered and
+	// counted), then the drain skips all but the newest recentCap.
+	base := 11
+	last := base + r.Cap() - 1
+	for i := base; i <= last; i++ {
+		emit(i)
+	}
+	if got := Emitted(Header) - before; got != 0 || r.Dropped() != dropped {
+		t.Fatalf("discarding the kept events: emitted %d more, dropped %d; want 0 and 0", got, r.Dropped()-dropped)
+	}
+	drainLocked(r)
+	if r.keptLen() != recentCap {
+		t.Fatalf("the ring keeps %d events, want %d", r.keptLen(), recentCap)
+	}
+	if got := Emitted(Header) - before; got != uint64(r.Cap()) {
+		t.Errorf("Emitted grew by %d, want %d (every event delivered)", got, r.Cap())
+	}
+	check(Recent(nil), last-recentCap+1, last)
+	if r.keptLen() != 0 {
+		t.Fatalf("Recent left %d events in the ring", r.keptLen())
+	}
+
+	// Kept again, then a diagnostic: the kept events come before it.
+	for i := last + 1; i <= last+5; i++ {
+		emit(i)
+	}
+	drainLocked(r)
+	diag := Event{Probe: Header, Sev: Warn, Name: "header.diag", Time: Now()}
+	writeAndDispatch(&diag)
+	recent := Recent(nil)
+	if recent[len(recent)-1].Name != "header.diag" {
+		t.Fatalf("the diagnostic is not the last of Recent: %s", recent[len(recent)-1].Name)
+	}
+	check(recent[:len(recent)-1], last+1, last+5)
+}
+
+// AddSizedHeader gives the attributes AddInt(HeaderSize) and AddHeader
+// give, in an event from Reserve (one walk) as in any other.
+func TestAddSizedHeader(t *testing.T) {
+	s := &memSink{}
+	useSink(t, s)
+	h := http.Header{"X-B": {"2", "3"}, "Authorization": {"Bearer s3cr3t"}, "A": {"1"}}
+	e, tk := Reserve()
+	if e == nil {
+		t.Fatal("Reserve: no slot")
+	}
+	e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.sized", 1
+	e.AddInt("status", 200)
+	e.AddSizedHeader("size", "headers", h)
+	e.AddString("after", "x")
+	Publish(tk)
+	var f Event
+	f.Probe, f.Sev, f.Name, f.Req = Header, Info, "header.sized", 2
+	f.AddInt("status", 200)
+	f.AddSizedHeader("size", "headers", h)
+	f.AddString("after", "x")
+	Emit(&f)
+	Flush()
+	got := s.named("header.sized")
+	if len(got) != 2 {
+		t.Fatalf("sink got %d events", len(got))
+	}
+	for _, e := range got {
+		var keys []string
+		for i := 0; i < e.NumAttrs(); i++ {
+			keys = append(keys, e.AttrAt(i).Key)
+		}
+		size, _ := e.Attr("size")
+		hdr, _ := e.Attr("headers")
+		if strings.Join(keys, ",") != "status,size,headers,after" || size.Num != int64(HeaderSize(h)) || size.Kind != KindInt || hdr.Str != FormatHeader(h) {
+			t.Errorf("req %d: attrs %v size %d headers %q; want size %d headers %q", e.Req, keys, size.Num, hdr.Str, HeaderSize(h), FormatHeader(h))
+		}
+	}
+}

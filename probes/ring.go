@@ -18,7 +18,13 @@ type Ring struct {
 	enq   atomic.Uint64
 	_     [56]byte
 	deq   atomic.Uint64
-	_     [56]byte
+	// kept: the events before it were delivered to the recent view
+	// (Recent) while nobody read them, and stay in their slots until a
+	// reader of the view or a newer event needs them (see drainUnread),
+	// where copying each out of the ring cost more than the event. The
+	// writer advances it, next to deq, which it writes too.
+	kept  atomic.Uint64
+	_     [48]byte
 	drops atomic.Uint64
 }
 
@@ -30,7 +36,11 @@ type Ring struct {
 // PutRaw then find the slot zeroed.
 type ringSlot struct {
 	seq atomic.Uint64
-	ev  Event
+	// probe is ev.Probe, stored before the event is published: the
+	// writer counts a kept event by it (Ring.keep) without reading an
+	// event that a full ring's producer may be discarding.
+	probe atomic.Uint32
+	ev    Event
 	// fields holds the packed header fields of the slot's events
 	// (Event.packed), kept from lap to lap, so that a level-2 header event
 	// allocates nothing.
@@ -64,13 +74,65 @@ const slotBytes = 256
 // Cap returns the number of events the ring holds.
 func (r *Ring) Cap() int { return len(r.slots) }
 
-// Len returns the number of events waiting (approximate under concurrency).
+// Len returns the number of events waiting (approximate under
+// concurrency): not delivered yet, kept ones excluded.
 func (r *Ring) Len() int {
-	n := int64(r.enq.Load()) - int64(r.deq.Load())
+	from := r.deq.Load()
+	if k := r.kept.Load(); k > from {
+		from = k
+	}
+	n := int64(r.enq.Load()) - int64(from)
 	if n < 0 {
 		return 0
 	}
 	return int(n)
+}
+
+// keptLen returns the number of delivered events still in their slots.
+func (r *Ring) keptLen() int {
+	n := int64(r.kept.Load()) - int64(r.deq.Load())
+	if n < 0 {
+		return 0
+	}
+	return int(n)
+}
+
+// keep marks as delivered the published events that follow those
+// delivered already, up to the first slot not published yet, and counts
+// them as emitted, without touching them (a slot's sequence number says
+// it is published, its probe what to count); it returns how many it
+// marked. The caller is the one consumer that delivers (drainMu and
+// recentMu held).
+func (r *Ring) keep() int {
+	k := r.kept.Load()
+	if d := r.deq.Load(); d > k {
+		k = d
+	}
+	var count [NumProbes]uint64 // added up once: an atomic add each was most of the cost
+	n := 0
+	for end := r.enq.Load(); k < end && n < len(r.slots); k++ {
+		s := r.slot(k)
+		if s.seq.Load() != k+1 {
+			break
+		}
+		p := s.probe.Load()
+		// A full ring's producer may have discarded the event (and
+		// counted it as a drop) and reused the slot meanwhile.
+		if s.seq.Load() != k+1 {
+			break
+		}
+		if p < uint32(NumProbes) {
+			count[p]++
+		}
+		n++
+	}
+	r.kept.Store(k)
+	for p, c := range count {
+		if c != 0 {
+			emitted[p].n.Add(c)
+		}
+	}
+	return n
 }
 
 // Dropped returns the number of events discarded so far.
@@ -84,6 +146,7 @@ const putAttempts = 16
 func (r *Ring) Put(e *Event) {
 	if s, pos := r.claim(); s != nil {
 		s.ev = *e
+		s.probe.Store(uint32(e.Probe))
 		s.seq.Store(pos + 1)
 	}
 }
@@ -104,6 +167,7 @@ func (r *Ring) PutRaw(raw *RawEvent) {
 	e.Time, e.Probe, e.Sev, e.HasStream = raw.Time, raw.Probe, raw.Sev, raw.HasStream
 	e.Conn, e.Stream, e.Req, e.NAttrs, e.More = raw.Conn, raw.Stream, raw.Req, 0, nil
 	e.RawKind, e.Raw = raw.Kind, raw.Data
+	s.probe.Store(uint32(raw.Probe))
 	s.seq.Store(pos + 1)
 }
 
@@ -142,43 +206,85 @@ func (r *Ring) slot(pos uint64) *ringSlot {
 	return (*ringSlot)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.slots)), uintptr(pos&r.mask)*unsafe.Sizeof(ringSlot{})))
 }
 
-// discardOldest drops the oldest published event, if any.
+// discardOldest drops the oldest published event, if any. A kept one
+// was delivered (to the recent view) and counted then: it is not a drop.
 func (r *Ring) discardOldest() {
 	pos := r.deq.Load()
 	s := r.slot(pos)
 	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
 		s.ev = Event{} // see ringSlot
 		s.seq.Store(pos + r.mask + 1)
-		r.drops.Add(1)
+		if pos >= r.kept.Load() {
+			r.drops.Add(1)
+		}
 	}
 }
 
 // Skip discards the oldest event without copying it, and returns its
 // probe; ok is false when there was none (as Get).
-func (r *Ring) Skip() (p Probe, ok bool) { return r.take(nil, nil) }
+func (r *Ring) Skip() (p Probe, ok bool) { return r.take(nil, nil, noLimit) }
+
+// dropKept discards the oldest kept events, at most n, uncopied, and
+// returns how many. One compare-and-swap takes them all: the kept ones
+// are published, and a producer that discards one takes it by the same
+// counter (deq).
+func (r *Ring) dropKept(n int) int {
+	for i := 0; i < putAttempts; i++ {
+		pos, limit := r.deq.Load(), r.kept.Load()
+		if pos >= limit || n <= 0 {
+			return 0
+		}
+		m := limit - pos
+		if m > uint64(n) {
+			m = uint64(n)
+		}
+		if r.deq.CompareAndSwap(pos, pos+m) {
+			for p := pos; p < pos+m; p++ {
+				s := r.slot(p)
+				s.ev = Event{} // see ringSlot
+				s.seq.Store(p + r.mask + 1)
+			}
+			return int(m)
+		}
+	}
+	return 0
+}
+
+// getKept is getInto for a kept event: false when the oldest is not one.
+func (r *Ring) getKept(e *Event, fields *[]byte) bool {
+	_, ok := r.take(e, fields, r.kept.Load())
+	return ok
+}
+
+// noLimit is take's limit for any event.
+const noLimit = ^uint64(0)
 
 // Get moves the oldest event into *e and reports whether there was one.
 // Header fields the event keeps for its reader are copied into a new
 // slice: the slot's buffer is the next event's.
 func (r *Ring) Get(e *Event) bool {
-	_, ok := r.take(e, nil)
+	_, ok := r.take(e, nil, noLimit)
 	return ok
 }
 
 // getInto is Get with the header fields copied into *fields (grown as
 // needed), the buffer that goes with *e where it is kept.
 func (r *Ring) getInto(e *Event, fields *[]byte) bool {
-	_, ok := r.take(e, fields)
+	_, ok := r.take(e, fields, noLimit)
 	return ok
 }
 
 // take dequeues the oldest event, moving it into *e unless e is nil
 // (its header fields into *fields, or a new slice when fields is nil),
 // and returns its probe; ok is false when the ring is empty, or the
-// producer of the oldest slot has not finished.
-func (r *Ring) take(e *Event, fields *[]byte) (p Probe, ok bool) {
+// producer of the oldest slot has not finished, or its position is not
+// below limit.
+func (r *Ring) take(e *Event, fields *[]byte, limit uint64) (p Probe, ok bool) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.deq.Load()
+		if pos >= limit {
+			return 0, false
+		}
 		s := r.slot(pos)
 		d := int64(s.seq.Load()) - int64(pos+1)
 		switch {

@@ -86,3 +86,68 @@ func TestRingConcurrentAccounting(t *testing.T) {
 		t.Fatalf("got %d + dropped %d = %d, want %d", got, r.Dropped(), total, producers*each)
 	}
 }
+
+// keep delivers published events where they are: they stop counting as
+// waiting, a kept event a full ring discards is not a drop, and getKept
+// returns the kept ones in order and nothing after them.
+func TestRingKeep(t *testing.T) {
+	t.Parallel()
+	r := NewRing(8)
+	for i := 1; i <= 3; i++ {
+		r.Put(&Event{Req: uint64(i)})
+	}
+	if n := r.keep(); n != 3 || r.Len() != 0 || r.keptLen() != 3 {
+		t.Fatalf("keep = %d, Len %d, keptLen %d; want 3, 0, 3", n, r.Len(), r.keptLen())
+	}
+	for i := 4; i <= 9; i++ { // the 9th discards kept event 1
+		r.Put(&Event{Req: uint64(i)})
+	}
+	if r.Dropped() != 0 {
+		t.Fatalf("Dropped = %d: a kept event discarded counts as a drop", r.Dropped())
+	}
+	if r.Len() != 6 || r.keptLen() != 2 {
+		t.Fatalf("Len %d, keptLen %d; want 6 and 2", r.Len(), r.keptLen())
+	}
+	var e Event
+	for want := uint64(2); want <= 3; want++ {
+		if !r.getKept(&e, nil) || e.Req != want {
+			t.Fatalf("getKept: req %d, want %d", e.Req, want)
+		}
+	}
+	if r.getKept(&e, nil) {
+		t.Fatalf("getKept returned req %d, which was not kept", e.Req)
+	}
+	if !r.Get(&e) || e.Req != 4 {
+		t.Fatalf("Get after the kept ones: req %d, want 4", e.Req)
+	}
+}
+
+// dropKept discards the oldest kept events in one go and frees their
+// slots zeroed; it never takes an event that is not kept.
+func TestRingDropKept(t *testing.T) {
+	t.Parallel()
+	r := NewRing(8)
+	for i := 1; i <= 4; i++ {
+		r.Put(&Event{Req: uint64(i), Name: "kept"})
+	}
+	r.keep()
+	r.Put(&Event{Req: 5})
+	if n := r.dropKept(3); n != 3 {
+		t.Fatalf("dropKept(3) = %d", n)
+	}
+	for p := uint64(0); p < 3; p++ {
+		if s := r.slot(p); s.ev.Req != 0 || s.ev.Name != "" || s.seq.Load() != p+8 {
+			t.Fatalf("slot %d not freed zeroed: req %d name %q seq %d", p, s.ev.Req, s.ev.Name, s.seq.Load())
+		}
+	}
+	if n := r.dropKept(5); n != 1 {
+		t.Fatalf("dropKept(5) with one kept = %d", n)
+	}
+	if n := r.dropKept(5); n != 0 || r.Dropped() != 0 {
+		t.Fatalf("dropKept with none kept = %d, Dropped %d", n, r.Dropped())
+	}
+	var e Event
+	if !r.Get(&e) || e.Req != 5 {
+		t.Fatalf("the event after the kept ones: req %d, want 5", e.Req)
+	}
+}

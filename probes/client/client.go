@@ -66,6 +66,10 @@ type Request struct {
 	// (StdGetConn, StdWrote, StdFirstByte): their state (stdclient.go),
 	// else nil.
 	lvl2 *stdTimes
+	// lvl2h is the level-2 state with header room (stdTimesHdr) this
+	// Request allocated once; reuse keeps it, zeroed, for the next level-2
+	// request, which then allocates none.
+	lvl2h *stdTimesHdr
 
 	mu       sync.Mutex // the trace hooks may run on the dial goroutine
 	conn     uint64
@@ -154,9 +158,13 @@ func (cr *Request) h2Done() bool { return !cr.h2Ev || cr.h2Written() }
 // reuse puts cr back in requests, zeroed (see StdEnd, BodyReleased).
 func (cr *Request) reuse() {
 	spare := cr.body.Spare() // the body's sentinel, kept for the next one
-	h := cr.host
+	h, l2 := cr.host, cr.lvl2h
 	*cr = Request{}
 	cr.body.KeepSpare(spare)
+	if l2 != nil {
+		*l2 = stdTimesHdr{} // its header strings are the last request's
+		cr.lvl2h = l2
+	}
 	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
 		requests.Put(cr)
 	}

@@ -104,7 +104,7 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 	}
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		cr.emitConn(&info, ce, getConn)
+		cr.emitConn(&info, ce, getConn, got)
 	}
 	if cr.host == nil {
 		return
@@ -117,24 +117,34 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 }
 
 //go:noinline
-func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, getConn int64) {
-	var e probes.Event
-	cr.fill(&e, probes.Dial, probes.Info, "dial.conn", "client got a connection")
+func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, getConn, got int64) {
+	var local, remote string
+	if ce != nil { // the addresses were rendered once, for the registry
+		local, remote = ce.Local(), ce.Remote()
+	} else if info.Conn != nil {
+		// Before Reserve: the connection's methods may be the program's.
+		local, remote = probes.ConnAddrs(info.Conn)
+	}
+	// Built in the ring, as header.request: no Event on the frame, no copy.
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
+	cr.fill(e, probes.Dial, probes.Info, "dial.conn", "client got a connection")
+	e.Time = probes.TimeAt(got) // when it got it: no second reading
 	e.AddBool("reused", info.Reused)
 	e.AddBool("was_idle", info.WasIdle)
 	e.AddDuration("idle_time", info.IdleTime)
 	if getConn != 0 {
-		e.AddDuration("wait", probes.SinceMono(getConn))
+		e.AddDuration("wait", time.Duration(got-getConn))
 	}
-	if ce != nil { // the addresses were rendered once, for the registry
-		e.AddString("local", ce.Local())
-		e.AddString("remote", ce.Remote())
-	} else if info.Conn != nil {
-		local, remote := probes.ConnAddrs(info.Conn)
+	if ce != nil || info.Conn != nil {
 		e.AddString("local", local)
 		e.AddString("remote", remote)
 	}
-	probes.Emit(&e)
 }
 
 // newConn: the request got a new connection, c (dial.not_reused,
@@ -413,13 +423,27 @@ func (cr *Request) firstByte(wrote *int64) {
 	cr.mu.Unlock()
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		var e probes.Event
-		cr.fill(&e, probes.Dial, probes.Info, "dial.first_byte", "first response byte")
-		e.AddDuration("ttfb", d)
-		e.AddDuration("since_start", probes.SinceMono(cr.start))
-		probes.Emit(&e)
+		cr.emitFirstByte(d)
 	}
 	if th := probes.SlowTTFB(); lvl >= 1 && d > th {
 		cr.slow("ttfb", d, th, cr.url())
 	}
+}
+
+// emitFirstByte is dial.first_byte, built in the ring as dial.conn.
+//
+//go:noinline
+func (cr *Request) emitFirstByte(ttfb time.Duration) {
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
+	now := probes.Mono()
+	cr.fill(e, probes.Dial, probes.Info, "dial.first_byte", "first response byte")
+	e.Time = probes.TimeAt(now)
+	e.AddDuration("ttfb", ttfb)
+	e.AddDuration("since_start", time.Duration(now-cr.start))
 }

@@ -122,17 +122,21 @@ func (cr *Request) stdH2() bool {
 // stdLevel2 sets up cr, followed by the std hooks, for its level-2
 // events: a trace with the header hooks alone at header level 2.
 func (cr *Request) stdLevel2(hl int32) {
+	// A reused state's level-2 state, zeroed (reuse), else a new one the
+	// state keeps for its next level-2 request: no allocation then.
+	h := cr.lvl2h
+	if h == nil {
+		h = &stdTimesHdr{}
+		cr.lvl2h = h
+	}
+	cr.lvl2 = &h.t
 	if hl < 2 {
-		cr.lvl2 = &stdTimes{}
 		return
 	}
 	if stdWrite.Load() {
-		h := &stdTimesHdr{}
 		h.t.headers, h.t.hdr = true, h.buf[:0]
-		cr.lvl2 = &h.t
 		return
 	}
-	cr.lvl2 = &stdTimes{}
 	cr.full = &fullTrace{}
 	t := &cr.full.trace
 	t.WroteHeaderField, t.WroteHeaders = cr.traceWroteHeaderField, cr.traceWroteHeaders

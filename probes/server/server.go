@@ -111,7 +111,7 @@ func connTurn(ce *probes.ConnEntry, c net.Conn, st http.ConnState, site string, 
 	// then replaces this count.
 	if lvl >= 2 {
 		prev, in := ce.SetStateAt(st, st == http.StateActive, now)
-		emitConnState(ce, st, site, prev, in)
+		emitConnState(ce, st, site, prev, in, now)
 	} else {
 		ce.TurnAt(st, st == http.StateActive, now)
 	}
@@ -121,10 +121,20 @@ func connTurn(ce *probes.ConnEntry, c net.Conn, st http.ConnState, site string, 
 }
 
 // emitConnState is out of line: see the comment above emitReadAfterClose.
+// The event is built in the ring (probes.Reserve), as header.request's:
+// twice a request, an Event on the frame and its copy into the ring cost
+// more than the rest.
 //
 //go:noinline
-func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, in time.Duration) {
-	var e probes.Event // filled in place: a composite literal is built aside, then copied
+func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, in time.Duration, now int64) {
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
+	e.Time = probes.TimeAt(now) // the turn's reading: no second one
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, ce.ID(), connStateMsg(st)
 	e.AddString("state", st.String())
 	e.AddString("remote", ce.Remote())
@@ -135,7 +145,6 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 	if st == http.StateClosed || st == http.StateHijacked {
 		e.AddInt("requests", ce.Requests())
 	}
-	probes.Emit(&e)
 }
 
 // connStateMsgs are dial.conn_state's messages, built once: a connection
@@ -910,7 +919,6 @@ func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
 // grew on most HTTP/2 requests. now is when the header was written
 // (mono).
 func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64) {
-	size, dur := probes.HeaderSize(h), time.Duration(now-sr.start)
 	e, t := probes.Reserve()
 	if e == nil {
 		return
@@ -919,10 +927,10 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64) {
 	// drain back until then.
 	defer probes.Publish(t)
 	sr.fill(e, probes.Header, probes.Info, "header.response", "server sent response headers")
+	e.Time = probes.TimeAt(now)
 	e.AddInt("status", int64(status))
-	e.AddInt("size", int64(size))
-	e.AddHeader("headers", h)
-	e.AddDuration("dur", dur)
+	e.AddSizedHeader("size", "headers", h) // one walk of the map for both
+	e.AddDuration("dur", time.Duration(now-sr.start))
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
