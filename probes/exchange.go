@@ -313,7 +313,7 @@ func (s *jslot) put(f int, v string) bool {
 
 // putTexts copies a request's usual texts into the arena: its host, its
 // path, and v3 as text field f3 (a client's query, a server's remote
-// address). It reports those that do not fit in bits 0 to 2. A writer
+// address; nothing when it is empty). It reports those that do not fit in bits 0 to 2. A writer
 // calls it once, at its end. The texts are a few to a few tens of bytes,
 // for which memmove is a call, and a writer saves and restores every
 // register it uses around each call, as much code as the copy: this
@@ -325,8 +325,12 @@ func (s *jslot) put(f int, v string) bool {
 func (s *jslot) putTexts(host, path string, f3 int, v3 string) (over uint32) {
 	vs := [3]string{host, path, v3}
 	fs := [3]uint8{tHost, tPath, uint8(f3)}
+	m := len(vs)
+	if v3 == "" {
+		m-- // claim left its field empty
+	}
 	u := int(s.used)
-	for k := range vs {
+	for k := 0; k < m; k++ {
 		v := vs[k]
 		n := len(v)
 		if n > jArena-u {
