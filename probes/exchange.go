@@ -605,8 +605,8 @@ func staticCode(s string) uint8 {
 
 // lockedSlot returns exchange id's slot, locked, and its journal, or nil
 // when there is no journal or the slot has moved on to another exchange.
-// The request path's writers write it out (see rSided); the rare ones (a
-// phase of a dial, a diagnostic, a capture) call it.
+// The request path's writers write it out (see the r flags, rSided...);
+// the rare ones (a phase of a dial, a diagnostic, a capture) call it.
 func lockedSlot(id uint64) (*journal, *jslot) {
 	j := theJournal.Load()
 	if j == nil {
@@ -645,19 +645,20 @@ func (j *journal) resetSide(s *jslot) {
 }
 
 // The request path's writers (JournalClientStart, JournalClientResponse,
-// JournalServerStart, JournalServerEnd) write a usual request's record
-// themselves, in one function each with no call but the copies of its
-// texts: each call to a small function, and the registers saved and
-// restored around it, is a cold line of code to fetch, and the request
-// path runs with its code evicted from the cache by net/http's. What a
-// request has that is not usual (a method or protocol that is not the
-// common one, a text over the arena, a URL's rare parts, a site new to
-// the cache, level 2, a capture rule) is flagged in a bit set as they go
-// and written, after the usual fields, by their rare function, once.
+// JournalServerStart, JournalServerEnd, JournalClientEnd) write a usual
+// request's record themselves, in one function each whose only call is
+// the copy of its texts (putTexts): each call to a small function, and
+// the registers saved and restored around it, is a cold line of code to
+// fetch, and the request path runs with its code evicted from the cache
+// by net/http's. What a request has that is not usual (a method or
+// protocol that is not the common one, a text over the arena, a URL's
+// rare parts, a site new to the cache, level 2, a capture rule, an
+// HTTP/2 stream, an error) is flagged in a bit set as they go, and
+// written after the usual fields by the writer's rare function, once.
 const (
 	rSided   = 1 << iota // the slot's jside has the evicted exchange's things (resetSide)
-	rSite                // the site, rVia the via: not in cachedSiteID's cache
-	rVia                 //
+	rSite                // the site is not in cachedSiteID's cache
+	rVia                 // the via is not in cachedSiteID's cache
 	rMethod              // not GET
 	rScheme              // neither http nor https
 	rProto               // not HTTP/1.1
@@ -860,7 +861,7 @@ func ServedHeaderSize(r *http.Request) int {
 // ResponseHeaderSize when the caller has it, else -1: summing a header
 // costs a walk of its map.
 func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientConn, resp *http.Response, respHS int, err error, now int64, done bool) {
-	// lockedSlot, written out (see rSided).
+	// lockedSlot, written out (see the r flags, rSided...).
 	j := theJournal.Load()
 	if j == nil {
 		return
@@ -989,7 +990,7 @@ func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c 
 // JournalClientEnd ends a client exchange at its body's end: n bytes
 // were read.
 func JournalClientEnd(id uint64, now, n int64) {
-	// lockedSlot, written out (see rSided).
+	// lockedSlot, written out (see the r flags, rSided...).
 	j := theJournal.Load()
 	if j == nil {
 		return
@@ -1182,7 +1183,7 @@ type ServerOutcome struct {
 // JournalServerEnd completes server request id's record: its handler
 // returned.
 func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
-	// lockedSlot, written out (see rSided).
+	// lockedSlot, written out (see the r flags, rSided...).
 	j := theJournal.Load()
 	if j == nil {
 		return
