@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // The request journal keeps one record per request and side (an
@@ -105,10 +106,12 @@ const (
 // jslot is one exchange in the ring. It holds no Go pointer, so that the
 // slots are one noscan allocation: the collector never scans them, and a
 // record is written without write barriers. What a request says in text
-// (its URL's parts, addresses, the error) is copied into the slot's
-// arena, and a string is made from it only when the record is read
-// (export); the usual methods, schemes and protocol names are codes
-// (staticNames), sites ids (SiteID). What does not fit, and what few
+// (its URL's parts, the error) is copied into the slot's arena, and a
+// string is made from it only when the record is read (export); the
+// usual methods, schemes and protocol names are codes (staticNames),
+// sites ids (SiteID), the addresses of a connection the registry knows
+// its entry's (journal.conns, one pointer beside the slot, written once
+// a request). What does not fit, and what few
 // exchanges have and needs pointers (level-2 headers, diagnostics, a
 // capture, a server's unrendered local address), is in the slot's jside,
 // made on its first use.
@@ -158,6 +161,7 @@ const (
 // A text field's length tn is its bytes in the arena at to, or one of
 // these.
 const (
+	tConn   = 0xfd // tLocal, tRemote: the record's connection's (journal.conns)
 	tStatic = 0xfe // staticNames[to]
 	tOver   = 0xff // jside.over
 )
@@ -220,6 +224,25 @@ type jrec struct {
 type journal struct {
 	slots []jslot
 	sides []*jside // parallel to slots
+	// conns are the records' connections, parallel to slots: a record
+	// whose local or remote address is its connection's (tConn) reads it
+	// from the entry, whose addresses never change once it is found, and
+	// which the record keeps. A request on a kept-alive connection copies
+	// no address, and the slot stays free of pointers. An entry is only
+	// replaced, never cleared: it is read when the record's fields say so.
+	conns []*ConnEntry
+	// mask is len(slots)-1 when that is a power of two (the default
+	// size): a record's slot is then found without a division.
+	mask uint64
+	pow2 bool
+}
+
+// index returns exchange id's slot's index.
+func (j *journal) index(id uint64) uint64 {
+	if j.pow2 {
+		return id & j.mask
+	}
+	return id % uint64(len(j.slots))
 }
 
 // side returns s's jside, made on first use; s.mu is held. Out of line,
@@ -229,7 +252,7 @@ type journal struct {
 //
 //go:noinline
 func (j *journal) side(s *jslot) *jside {
-	i := s.id % uint64(len(j.slots))
+	i := j.index(s.id)
 	d := j.sides[i]
 	if d == nil {
 		d = new(jside)
@@ -245,7 +268,7 @@ func (j *journal) sideIf(s *jslot) *jside {
 	if !s.sided {
 		return nil
 	}
-	return j.sides[s.id%uint64(len(j.slots))]
+	return j.sides[j.index(s.id)]
 }
 
 // capOf returns the record's capture state, nil if none; s.mu is held.
@@ -268,16 +291,17 @@ func (d *jside) reset() {
 }
 
 // setText sets text field f to v: copied into the arena if it fits
-// (put), else kept in the jside (v itself: nothing is allocated).
+// (put), else kept in the jside (v itself: nothing is allocated). Out of
+// line: the request path calls put itself, and this on its rare paths.
+//
+//go:noinline
 func (j *journal) setText(s *jslot, f int, v string) {
 	if !s.put(f, v) {
 		j.setTextRare(s, f, v)
 	}
 }
 
-// put copies v into the arena as text field f, if it fits. It is
-// inlined: the request path writes its usual fields with it, and
-// setTextRare when it did not fit.
+// put copies v into the arena as text field f, if it fits.
 func (s *jslot) put(f int, v string) bool {
 	u := s.used
 	if uint(len(v)) > uint(jArena-int(u)) {
@@ -285,6 +309,60 @@ func (s *jslot) put(f int, v string) bool {
 	}
 	s.to[f], s.tn[f], s.used = u, uint8(len(v)), u+uint8(copy(s.text[u:], v))
 	return true
+}
+
+// putTexts copies a request's usual texts into the arena: its host, its
+// path, and v3 as text field f3 (a client's query, a server's remote
+// address; nothing when it is empty). It reports those that do not fit in bits 0 to 2. A writer
+// calls it once, at its end. The texts are a few to a few tens of bytes,
+// for which memmove is a call, and a writer saves and restores every
+// register it uses around each call, as much code as the copy: this
+// copies them itself, 8 bytes at a time, a text's last 8 overlapping the
+// ones before (4 and 4 from 4 to 7 bytes, a byte at a time under 4),
+// and calls nothing.
+//
+//go:noinline
+func (s *jslot) putTexts(host, path string, f3 int, v3 string) (over uint32) {
+	vs := [3]string{host, path, v3}
+	fs := [3]uint8{tHost, tPath, uint8(f3)}
+	m := len(vs)
+	if v3 == "" {
+		m-- // claim left its field empty
+	}
+	u := int(s.used)
+	for k := 0; k < m; k++ {
+		v := vs[k]
+		n := len(v)
+		if n > jArena-u {
+			over |= 1 << k
+			continue
+		}
+		if n > 0 {
+			// In bounds: n <= jArena-u. The [N]byte types have
+			// alignment 1: a machine that needs aligned words gets
+			// bytes.
+			d, p := unsafe.Add(unsafe.Pointer(&s.text), u), unsafe.Pointer(unsafe.StringData(v))
+			switch {
+			case n >= 8:
+				for i := 0; i < n-8; i += 8 {
+					*(*[8]byte)(unsafe.Add(d, i)) = *(*[8]byte)(unsafe.Add(p, i))
+				}
+				*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+			case n >= 4:
+				*(*[4]byte)(d) = *(*[4]byte)(p)
+				*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+			default:
+				for i := 0; i < n; i++ {
+					*(*byte)(unsafe.Add(d, i)) = v[i]
+				}
+			}
+		}
+		f := fs[k]
+		s.to[f], s.tn[f] = uint8(u), uint8(n)
+		u += n
+	}
+	s.used = uint8(u)
+	return over
 }
 
 // setTextRare keeps v, which does not fit in the arena, in the jside.
@@ -295,9 +373,13 @@ func (j *journal) setTextRare(s *jslot, f int, v string) {
 	s.tn[f] = tOver
 }
 
-// setNamed sets text field f to staticNames[c], or to v when c is 0.
-func (j *journal) setNamed(s *jslot, f int, c uint8, v string) {
-	if c != 0 {
+// setNamed sets text field f to v, as its code (staticCode) when it has
+// one. Out of line: the writers test the usual name (GET, HTTP/1.1)
+// themselves.
+//
+//go:noinline
+func (j *journal) setNamed(s *jslot, f int, v string) {
+	if c := staticCode(v); c != 0 {
 		s.to[f], s.tn[f] = c, tStatic
 		return
 	}
@@ -312,21 +394,29 @@ func (j *journal) text(s *jslot, f int) string {
 	case tStatic:
 		return staticNames[s.to[f]]
 	case tOver:
-		return j.sides[s.id%uint64(len(j.slots))].over[f]
+		return j.sides[j.index(s.id)].over[f]
+	case tConn:
+		e := j.conns[j.index(s.id)]
+		if f == tLocal {
+			return e.info.Local
+		}
+		return e.info.Remote
 	default:
 		return string(s.text[s.to[f] : int(s.to[f])+int(n)])
 	}
 }
 
-// setSite sets the record's site (f tSite) or via (tVia) to v: an id
-// when the site table has it, else its text; nothing for "" (most
-// requests have no via).
+// setSite sets the record's site (f tSite) or via (tVia) to v, which
+// the site ids' cache does not have (cachedSiteID, which the writers try
+// first): an id when the site table has it, else its text; nothing for "".
+//
+//go:noinline
 func (j *journal) setSite(s *jslot, f int, v string) {
+	s.sites[f-tSite], s.tn[f] = 0, 0
 	if v == "" {
-		s.sites[f-tSite], s.tn[f] = 0, 0
 		return
 	}
-	if s.sites[f-tSite], s.tn[f] = SiteID(v), 0; s.sites[f-tSite] == 0 {
+	if s.sites[f-tSite] = SiteID(v); s.sites[f-tSite] == 0 {
 		j.setText(s, f, v)
 	}
 }
@@ -340,20 +430,19 @@ func (j *journal) siteText(s *jslot, f int) string {
 }
 
 // setURL writes u's parts into the record, but for its scheme and host,
-// which the callers set.
+// which the callers set: a server request's whose target is not a path
+// (JournalClientStart writes a client's).
+//
+//go:noinline
 func (j *journal) setURL(s *jslot, u *url.URL) {
-	if !s.put(tPath, u.Path) {
-		j.setTextRare(s, tPath, u.Path)
-	}
-	if u.RawQuery != "" && !s.put(tRawQuery, u.RawQuery) { // claim left it empty
-		j.setTextRare(s, tRawQuery, u.RawQuery)
-	}
-	if u.RawPath != "" || u.OmitHost || u.ForceQuery || u.Opaque != "" || u.Fragment != "" || u.RawFragment != "" || u.User != nil {
-		j.setURLRare(s, u)
-	}
+	j.setText(s, tPath, u.Path)
+	j.setText(s, tRawQuery, u.RawQuery)
+	j.setURLRare(s, u)
 }
 
 // setURLRare writes u's parts that few requests have.
+//
+//go:noinline
 func (j *journal) setURLRare(s *jslot, u *url.URL) {
 	j.setText(s, tRawPath, u.RawPath)
 	j.setText(s, tOpaque, u.Opaque)
@@ -447,7 +536,8 @@ func makeJournal() *journal {
 }
 
 func newJournal(n int) *journal {
-	return &journal{slots: make([]jslot, n), sides: make([]*jside, n)}
+	return &journal{slots: make([]jslot, n), sides: make([]*jside, n), conns: make([]*ConnEntry, n),
+		mask: uint64(n - 1), pow2: n&(n-1) == 0}
 }
 
 // staticNames are the method, scheme and protocol names a record keeps
@@ -473,30 +563,6 @@ func schemeCode(scheme string) uint8 {
 		return cHTTPS
 	}
 	return 0
-}
-
-// protoCode returns the code of the protocol name a record keeps: "h2" or
-// "h2c" (clear) for HTTP/2, else proto's; 0 if it has none (the record
-// then keeps proto itself).
-func protoCode(major int, proto string, clear bool) uint8 {
-	if major == 2 {
-		if clear {
-			return cH2C
-		}
-		return cH2
-	}
-	if proto == "HTTP/1.1" {
-		return cHTTP11
-	}
-	return staticCode(proto)
-}
-
-// methodCode returns method's code: GET's at the cost of one comparison.
-func methodCode(method string) uint8 {
-	if method == "GET" {
-		return 1
-	}
-	return staticCode(method)
 }
 
 // staticCode returns s's index in staticNames, 0 if it is not there.
@@ -538,46 +604,75 @@ func staticCode(s string) uint8 {
 }
 
 // lockedSlot returns exchange id's slot, locked, and its journal, or nil
-// when there is no journal or the slot has moved on to another exchange:
-// what every update of a record starts with.
+// when there is no journal or the slot has moved on to another exchange.
+// The request path's writers write it out (see the r flags, rSided...);
+// the rare ones (a phase of a dial, a diagnostic, a capture) call it.
 func lockedSlot(id uint64) (*journal, *jslot) {
 	j := theJournal.Load()
-	return j, j.slotFor(id)
-}
-
-// slotFor returns the slot of exchange id, locked, if it still holds it
-// (and j is not nil).
-func (j *journal) slotFor(id uint64) *jslot {
 	if j == nil {
-		return nil
+		return nil, nil
 	}
-	s := &j.slots[id%uint64(len(j.slots))]
+	s := &j.slots[j.index(id)]
 	s.mu.Lock()
 	if s.id != id || s.state == jEmpty {
 		s.mu.Unlock()
-		return nil
+		return j, nil
 	}
-	return s
+	return j, s
 }
 
-// claim starts exchange id in its slot, evicting (and counting) the one
-// there. The slot is returned locked.
-func (j *journal) claim(id uint64, server bool, start int64) *jslot {
-	s := &j.slots[id%uint64(len(j.slots))]
-	s.mu.Lock()
+// claim starts exchange id in its slot, s, locked by the caller,
+// evicting (and counting) the one there; it reports whether the slot's
+// jside holds the evicted exchange's things, which the caller must then
+// empty (resetSide) before it writes any of its own. Inlined in the two
+// writers that start a record.
+func (j *journal) claim(s *jslot, id uint64, server bool, start int64) (sided bool) {
 	if s.state != jEmpty {
 		s.dropped++
 	}
-	if s.sided {
-		j.sides[id%uint64(len(j.slots))].reset()
-	}
+	sided = s.sided
 	// Zeroed, then set: a composite literal would be built aside and
 	// copied, twice the stores.
 	s.jrec = jrec{}
 	s.id, s.state, s.server, s.start = id, jOpen, server, start
 	s.dns, s.connect, s.tls, s.reqBS, s.respBS = -1, -1, -1, -1, -1
-	return s
+	return sided
 }
+
+// resetSide empties the jside of s's previous exchange; s.mu is held.
+func (j *journal) resetSide(s *jslot) {
+	j.sides[j.index(s.id)].reset()
+}
+
+// The request path's writers (JournalClientStart, JournalClientResponse,
+// JournalServerStart, JournalServerEnd, JournalClientEnd) write a usual
+// request's record themselves, in one function each whose only call is
+// the copy of its texts (putTexts): each call to a small function, and
+// the registers saved and restored around it, is a cold line of code to
+// fetch, and the request path runs with its code evicted from the cache
+// by net/http's. What a request has that is not usual (a method or
+// protocol that is not the common one, a text over the arena, a URL's
+// rare parts, a site new to the cache, level 2, a capture rule, an
+// HTTP/2 stream, an error) is flagged in a bit set as they go, and
+// written after the usual fields by the writer's rare function, once.
+const (
+	rSided   = 1 << iota // the slot's jside has the evicted exchange's things (resetSide)
+	rSite                // the site is not in cachedSiteID's cache
+	rVia                 // the via is not in cachedSiteID's cache
+	rMethod              // not GET
+	rScheme              // neither http nor https
+	rProto               // not HTTP/1.1
+	rHost                // over the arena (putTexts: rHost, rPath and rText3 follow each other)
+	rPath                // over the arena
+	rText3               // over the arena: a client's query, a server's remote address
+	rURL                 // a URL's rare parts; a server's target that is not a path
+	rLocal               // a server request's connection the registry does not know
+	rHeaders             // header level 2, or a capture rule
+	rReqHS               // the request header's size is to be summed
+	rRespHS              // the response header's size is to be summed or kept
+	rH2                  // an HTTP/2 response, or a stream
+	rErr                 // an error
+)
 
 // JournalOn reports whether the journal keeps exchanges (its size is
 // not 0); it makes the journal on first use.
@@ -587,31 +682,101 @@ func JournalOn() bool { return theJournal.Load() != nil || makeJournal() != nil 
 // site and started at start (Mono); it reports whether a capture rule
 // wants the request's body.
 func JournalClientStart(id uint64, start int64, site string, req *http.Request) (capture bool) {
-	j := currentJournal()
+	j := theJournal.Load()
 	if j == nil {
-		return false
+		return journalClientStartFirst(id, start, site, req)
 	}
-	s := j.claim(id, false, start)
-	j.setSite(s, tSite, site)
-	j.setNamed(s, tMethod, methodCode(req.Method), req.Method)
-	j.setNamed(s, tScheme, schemeCode(req.URL.Scheme), req.URL.Scheme)
-	if !s.put(tHost, req.URL.Host) {
-		j.setTextRare(s, tHost, req.URL.Host)
+	s := &j.slots[j.index(id)]
+	s.mu.Lock()
+	var rare uint32
+	if j.claim(s, id, false, start) {
+		rare = rSided
 	}
-	j.setURL(s, req.URL)
+	if s.sites[0] = cachedSiteID(site); s.sites[0] == 0 {
+		rare |= rSite
+	}
+	if req.Method == "GET" {
+		s.to[tMethod], s.tn[tMethod] = 1, tStatic
+	} else {
+		rare |= rMethod
+	}
+	u := req.URL
+	if c := schemeCode(u.Scheme); c != 0 {
+		s.to[tScheme], s.tn[tScheme] = c, tStatic
+	} else {
+		rare |= rScheme
+	}
+	// What few URLs have, tested at once; claim left their fields empty.
+	if len(u.RawPath)|len(u.Opaque)|len(u.Fragment)|len(u.RawFragment) != 0 || u.User != nil || u.OmitHost || u.ForceQuery {
+		rare |= rURL
+	}
 	s.reqBS = req.ContentLength
 	if req.Body == nil || req.Body == http.NoBody {
 		s.reqBS = 0
 	}
 	// The request's header size comes with its response
 	// (JournalClientResponse).
+	if Level(Header) >= 2 || captureRule.Load() != nil {
+		rare |= rHeaders
+	}
+	rare |= s.putTexts(u.Host, u.Path, tRawQuery, u.RawQuery) * rHost
+	if rare != 0 {
+		capture = j.clientStartRare(s, site, req, rare)
+	}
+	s.mu.Unlock()
+	return capture
+}
+
+// journalClientStartFirst is JournalClientStart before the journal is
+// made.
+//
+//go:noinline
+func journalClientStartFirst(id uint64, start int64, site string, req *http.Request) bool {
+	if makeJournal() == nil {
+		return false
+	}
+	return JournalClientStart(id, start, site, req)
+}
+
+// clientStartRare writes what JournalClientStart flagged in rare; s.mu
+// is held. It reports whether a capture rule wants the request's body.
+//
+//go:noinline
+func (j *journal) clientStartRare(s *jslot, site string, req *http.Request, rare uint32) (capture bool) {
+	if rare&rSided != 0 {
+		j.resetSide(s)
+	}
+	if rare&rSite != 0 {
+		j.setSite(s, tSite, site)
+	}
+	if rare&rMethod != 0 {
+		j.setNamed(s, tMethod, req.Method)
+	}
+	u := req.URL
+	if rare&rScheme != 0 {
+		j.setText(s, tScheme, u.Scheme)
+	}
+	if rare&rHost != 0 {
+		j.setTextRare(s, tHost, u.Host)
+	}
+	if rare&rPath != 0 {
+		j.setTextRare(s, tPath, u.Path)
+	}
+	if rare&rText3 != 0 {
+		j.setTextRare(s, tRawQuery, u.RawQuery)
+	}
+	if rare&rURL != 0 {
+		j.setURLRare(s, u)
+	}
+	if rare&rHeaders == 0 {
+		return false
+	}
 	if Level(Header) >= 2 {
 		d := j.side(s)
 		d.reqHdr = appendFields(d.reqHdr, req.Header)
 	}
-	// The usual case, no rule, is one load and no call.
 	if captureRule.Load() != nil {
-		if c := captureFor(false, req.Method, req.URL.Host, req.URL.Path); c != nil {
+		if c := captureFor(false, req.Method, u.Host, u.Path); c != nil {
 			d := j.side(s)
 			d.cap = c
 			c.reqType = req.Header.Get("Content-Type")
@@ -621,7 +786,6 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 			capture = req.Body != nil && req.Body != http.NoBody
 		}
 	}
-	s.mu.Unlock()
 	return capture
 }
 
@@ -645,28 +809,6 @@ type ClientConn struct {
 	// wrote them, the blank line included (HTTP/1, the std patch's); 0:
 	// unknown, the journal sums them from the request.
 	HeaderSize int32
-}
-
-// setConnLocked writes c into the record.
-func (j *journal) setConnLocked(s *jslot, c *ClientConn) {
-	if c.Seen {
-		s.conn, s.reused, s.connNew, s.gotConn = c.Entry.ID(), c.Reused, !c.Reused, c.At
-		s.tn[tLocal], s.tn[tRemote] = 0, 0
-		if e := c.Entry; e != nil { // immutable once the entry is found
-			if !s.put(tLocal, e.info.Local) {
-				j.setTextRare(s, tLocal, e.info.Local)
-			}
-			if !s.put(tRemote, e.info.Remote) {
-				j.setTextRare(s, tRemote, e.info.Remote)
-			}
-		}
-	}
-	if c.Stream != 0 {
-		if s.conn == 0 {
-			s.conn = c.StreamConn
-		}
-		s.stream = c.Stream
-	}
 }
 
 // The phases JournalPhase records.
@@ -719,40 +861,122 @@ func ServedHeaderSize(r *http.Request) int {
 // ResponseHeaderSize when the caller has it, else -1: summing a header
 // costs a walk of its map.
 func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientConn, resp *http.Response, respHS int, err error, now int64, done bool) {
-	j, s := lockedSlot(id)
-	if s == nil {
+	// lockedSlot, written out (see the r flags, rSided...).
+	j := theJournal.Load()
+	if j == nil {
 		return
 	}
-	j.setSite(s, tVia, via)
-	if c != nil {
-		j.setConnLocked(s, c)
+	i := j.index(id)
+	s := &j.slots[i]
+	s.mu.Lock()
+	if s.id != id || s.state == jEmpty {
+		s.mu.Unlock()
+		return
 	}
-	if c != nil && c.HeaderSize > 0 {
-		s.reqHS, s.reqHSWire = c.HeaderSize, true
-	} else {
+	var rare uint32
+	if via != "" { // claim left it empty
+		if s.sites[1] = cachedSiteID(via); s.sites[1] == 0 {
+			rare = rVia
+		}
+	}
+	rare |= rReqHS
+	if c != nil {
+		if c.Seen {
+			s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
+			if e := c.Entry; e != nil {
+				// Its addresses, by reference: see journal.conns.
+				s.conn = e.info.ID
+				j.conns[i] = e
+				s.tn[tLocal], s.tn[tRemote] = tConn, tConn
+			}
+		}
+		if c.Stream != 0 {
+			rare |= rH2
+		}
+		if c.HeaderSize > 0 {
+			s.reqHS, s.reqHSWire = c.HeaderSize, true
+			rare &^= rReqHS
+		}
+	}
+	if err != nil {
+		rare |= rErr
+	}
+	if resp != nil {
+		s.status, s.respAt = int32(resp.StatusCode), now
+		if resp.ProtoMajor == 2 {
+			rare |= rH2
+		} else if resp.Proto == "HTTP/1.1" {
+			s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
+		} else {
+			rare |= rProto
+		}
+		s.respHS = int32(respHS)
+		if respHS < 0 {
+			rare |= rRespHS
+		}
+		if s.sided || Level(Header) >= 2 {
+			rare |= rHeaders
+		}
+		if resp.Body == nil || resp.Body == http.NoBody {
+			s.respBS = 0
+		}
+	}
+	if rare != 0 {
+		j.clientResponseRare(s, via, req, c, resp, err, rare)
+	}
+	if done && j.finish(s, now) {
+		j.finishRare(s)
+	}
+	s.mu.Unlock()
+}
+
+// clientResponseRare writes what JournalClientResponse flagged in rare;
+// s.mu is held.
+//
+//go:noinline
+func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32) {
+	if rare&rVia != 0 {
+		j.setSite(s, tVia, via)
+	}
+	if rare&rReqHS != 0 {
 		// HTTP/1 form, from the header map (a walk of it) and the URL,
 		// without the escaped path's length, which export adds from the
 		// record's path (escaping it costs a walk of its bytes); nor the
 		// blank line and the fields net/http adds as it writes.
 		s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
 	}
-	if err != nil {
+	if c != nil && c.Stream != 0 {
+		if s.conn == 0 {
+			s.conn = c.StreamConn
+		}
+		s.stream = c.Stream
+	}
+	if rare&rErr != 0 {
 		j.setText(s, tErr, err.Error())
 	}
-	if resp != nil {
-		s.status, s.respAt = int32(resp.StatusCode), now
-		clear := req.URL.Scheme != "https"
-		j.setNamed(s, tProto, protoCode(resp.ProtoMajor, resp.Proto, clear), resp.Proto)
-		if resp.ProtoMajor == 2 && s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
-			// No connection was handed over and nothing was dialed: with the
-			// std hooks a request on a kept HTTP/2 connection never passes
-			// getConn, and a new one is always seen dialing.
+	if resp == nil {
+		return
+	}
+	if resp.ProtoMajor == 2 {
+		if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
+			s.to[tProto], s.tn[tProto] = cH2, tStatic
+		} else {
+			s.to[tProto], s.tn[tProto] = cH2C, tStatic
+		}
+		if s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
+			// No connection was handed over and nothing was dialed: with
+			// the std hooks a request on a kept HTTP/2 connection never
+			// passes getConn, and a new one is always seen dialing.
 			s.reused = true
 		}
-		if respHS < 0 {
-			respHS = ResponseHeaderSize(resp)
-		}
-		s.respHS = int32(respHS)
+	}
+	if rare&rProto != 0 {
+		j.setNamed(s, tProto, resp.Proto)
+	}
+	if rare&rRespHS != 0 {
+		s.respHS = int32(ResponseHeaderSize(resp))
+	}
+	if rare&rHeaders != 0 {
 		if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
 			d := j.side(s)
 			d.respHdr = appendFields(d.respHdr, resp.Header)
@@ -760,31 +984,42 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 				cp.respType = resp.Header.Get("Content-Type")
 			}
 		}
-		if resp.Body == nil || resp.Body == http.NoBody {
-			s.respBS = 0
-		}
 	}
-	if done {
-		j.finishLocked(s, now)
-	}
-	s.mu.Unlock()
 }
 
 // JournalClientEnd ends a client exchange at its body's end: n bytes
 // were read.
 func JournalClientEnd(id uint64, now, n int64) {
-	if j, s := lockedSlot(id); s != nil {
-		if s.state == jOpen {
-			s.respBS = n
-			j.finishLocked(s, now)
-		}
-		s.mu.Unlock()
+	// lockedSlot, written out (see the r flags, rSided...).
+	j := theJournal.Load()
+	if j == nil {
+		return
 	}
+	s := &j.slots[j.index(id)]
+	s.mu.Lock()
+	if s.id == id && s.state == jOpen {
+		s.respBS = n
+		if j.finish(s, now) {
+			j.finishRare(s)
+		}
+	}
+	s.mu.Unlock()
 }
 
-// finishLocked completes the record and hands it to the subscribers.
-func (j *journal) finishLocked(s *jslot, now int64) {
+// finish completes the record; s.mu is held. It reports whether the
+// record has a capture to finish or subscribers to go to (finishRare):
+// it is inlined, and the usual record has neither.
+func (j *journal) finish(s *jslot, now int64) (rare bool) {
 	s.end, s.state = now, jDone
+	// active, without its length's test: an empty list is nil.
+	return s.sided || exchangeSubs.list.Load() != nil
+}
+
+// finishRare finishes the record's capture and hands the record to the
+// subscribers; s.mu is held.
+//
+//go:noinline
+func (j *journal) finishRare(s *jslot) {
 	if cp := j.capOf(s); cp != nil {
 		cp.finish()
 	}
@@ -800,58 +1035,124 @@ func (j *journal) finishLocked(s *jslot, now int64) {
 // whether a capture rule keeps its bodies. reqHS is the request's
 // ServedHeaderSize when the caller has it, else -1.
 func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, site string, r *http.Request, reqHS int) (capture bool) {
-	j := currentJournal()
+	j := theJournal.Load()
 	if j == nil {
-		return false
+		return journalServerStartFirst(id, ce, stream, start, site, r, reqHS)
 	}
-	s := j.claim(id, true, start)
+	i := j.index(id)
+	s := &j.slots[i]
+	s.mu.Lock()
+	var rare uint32
+	if j.claim(s, id, true, start) {
+		rare = rSided
+	}
 	s.stream = stream
 	// The site is the handler's, which JournalServerEnd sets: nothing
 	// reads the record before.
-	j.setNamed(s, tMethod, methodCode(r.Method), r.Method)
-	j.setNamed(s, tProto, protoCode(r.ProtoMajor, r.Proto, r.TLS == nil), r.Proto)
-	if r.TLS != nil {
-		s.to[tScheme], s.tn[tScheme] = cHTTPS, tStatic
+	if r.Method == "GET" {
+		s.to[tMethod], s.tn[tMethod] = 1, tStatic
 	} else {
-		s.to[tScheme], s.tn[tScheme] = cHTTP, tStatic
+		rare |= rMethod
 	}
-	if !s.put(tHost, r.Host) {
-		j.setTextRare(s, tHost, r.Host)
+	s.to[tScheme], s.tn[tScheme] = cHTTP, tStatic
+	if r.TLS != nil {
+		s.to[tScheme] = cHTTPS
 	}
-	if u := r.RequestURI; len(u) > 0 && u[0] == '/' {
-		// The target as received, one copy: the record keeps what came,
-		// whatever a handler does to r.URL, and is parsed when read.
-		if !s.put(tPath, u) {
-			j.setTextRare(s, tPath, u)
+	if r.ProtoMajor == 2 {
+		s.to[tProto], s.tn[tProto] = cH2C, tStatic
+		if r.TLS != nil {
+			s.to[tProto] = cH2
 		}
+	} else if r.Proto == "HTTP/1.1" {
+		s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
+	} else {
+		rare |= rProto
+	}
+	target := r.RequestURI
+	if len(target) > 0 && target[0] == '/' {
+		// The target as received: the record keeps what came, whatever a
+		// handler does to r.URL, and is parsed when read.
 		s.urlFlags = fRequestURI
 	} else { // "*", CONNECT's authority, a request served without a server
-		j.setURL(s, r.URL)
-	}
-	if !s.put(tRemote, r.RemoteAddr) {
-		j.setTextRare(s, tRemote, r.RemoteAddr)
+		target = ""
+		rare |= rURL
 	}
 	if ce != nil {
+		// Its local address, by reference: see journal.conns.
 		s.conn = ce.info.ID
-		if !s.put(tLocal, ce.info.Local) { // immutable once the entry is found
-			j.setTextRare(s, tLocal, ce.info.Local)
-		}
+		j.conns[i] = ce
+		s.tn[tLocal] = tConn
+	} else {
+		rare |= rLocal
 	}
-	if s.tn[tLocal] == 0 { // the context's, rendered when read
+	s.reqHS = int32(reqHS)
+	if reqHS < 0 {
+		rare |= rReqHS
+	}
+	s.reqBS = r.ContentLength
+	if Level(Header) >= 2 || captureRule.Load() != nil {
+		rare |= rHeaders
+	}
+	rare |= s.putTexts(r.Host, target, tRemote, r.RemoteAddr) * rHost
+	if rare != 0 {
+		capture = j.serverStartRare(s, r, rare)
+	}
+	s.mu.Unlock()
+	return capture
+}
+
+// journalServerStartFirst is JournalServerStart before the journal is
+// made.
+//
+//go:noinline
+func journalServerStartFirst(id uint64, ce *ConnEntry, stream uint32, start int64, site string, r *http.Request, reqHS int) bool {
+	if makeJournal() == nil {
+		return false
+	}
+	return JournalServerStart(id, ce, stream, start, site, r, reqHS)
+}
+
+// serverStartRare writes what JournalServerStart flagged in rare; s.mu
+// is held. It reports whether a capture rule keeps the request's bodies.
+//
+//go:noinline
+func (j *journal) serverStartRare(s *jslot, r *http.Request, rare uint32) (capture bool) {
+	if rare&rSided != 0 {
+		j.resetSide(s)
+	}
+	if rare&rMethod != 0 {
+		j.setNamed(s, tMethod, r.Method)
+	}
+	if rare&rProto != 0 {
+		j.setNamed(s, tProto, r.Proto)
+	}
+	if rare&rHost != 0 {
+		j.setTextRare(s, tHost, r.Host)
+	}
+	if rare&rPath != 0 {
+		j.setTextRare(s, tPath, r.RequestURI)
+	}
+	if rare&rURL != 0 {
+		j.setURL(s, r.URL)
+	}
+	if rare&rText3 != 0 {
+		j.setTextRare(s, tRemote, r.RemoteAddr)
+	}
+	if rare&rLocal != 0 { // the context's, rendered when read
 		if a, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr); a != nil {
 			j.side(s).laddr = a
 		}
 	}
-	if reqHS < 0 {
-		reqHS = ServedHeaderSize(r)
+	if rare&rReqHS != 0 {
+		s.reqHS = int32(ServedHeaderSize(r))
 	}
-	s.reqHS = int32(reqHS)
-	s.reqBS = r.ContentLength
+	if rare&rHeaders == 0 {
+		return false
+	}
 	if Level(Header) >= 2 {
 		d := j.side(s)
 		d.reqHdr = appendFields(d.reqHdr, r.Header)
 	}
-	// The usual case, no rule, is one load and no call.
 	if captureRule.Load() != nil {
 		if c := captureFor(true, r.Method, r.Host, r.URL.Path); c != nil {
 			d := j.side(s)
@@ -863,7 +1164,6 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 			}
 		}
 	}
-	s.mu.Unlock()
 	return capture
 }
 
@@ -883,29 +1183,61 @@ type ServerOutcome struct {
 // JournalServerEnd completes server request id's record: its handler
 // returned.
 func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
-	j, s := lockedSlot(id)
-	if s == nil {
+	// lockedSlot, written out (see the r flags, rSided...).
+	j := theJournal.Load()
+	if j == nil {
 		return
 	}
-	j.setSite(s, tSite, o.Site) // JournalServerStart does not set it
+	s := &j.slots[j.index(id)]
+	s.mu.Lock()
+	if s.id != id || s.state == jEmpty {
+		s.mu.Unlock()
+		return
+	}
+	var rare uint32
+	// JournalServerStart does not set the site.
+	if s.sites[0] = cachedSiteID(o.Site); s.sites[0] == 0 {
+		rare = rSite
+	}
 	s.status, s.respAt = int32(o.Status), o.AnsweredAt
 	if o.ReqBytes >= 0 {
 		s.reqBS = o.ReqBytes
 	}
 	s.respBS = o.Written
 	s.respHS = -1 // unknown unless the header was kept
-	if h := o.RespHeader; h != nil {
-		s.respHS = int32(HeaderSize(h) + len("HTTP/1.1 200 OK\r\n"))
-		if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
-			d := j.side(s)
-			d.respHdr = appendFields(d.respHdr, h)
-			if cp != nil {
-				cp.respType = h.Get("Content-Type")
-			}
+	if o.RespHeader != nil {
+		rare |= rRespHS
+	}
+	if rare != 0 {
+		j.serverEndRare(s, o, rare)
+	}
+	if j.finish(s, now) {
+		j.finishRare(s)
+	}
+	s.mu.Unlock()
+}
+
+// serverEndRare writes what JournalServerEnd flagged in rare: the site,
+// the size of the response header as answered, which it keeps (header
+// level 2 or a capture); s.mu is held.
+//
+//go:noinline
+func (j *journal) serverEndRare(s *jslot, o *ServerOutcome, rare uint32) {
+	if rare&rSite != 0 {
+		j.setSite(s, tSite, o.Site)
+	}
+	h := o.RespHeader
+	if rare&rRespHS == 0 {
+		return
+	}
+	s.respHS = int32(HeaderSize(h) + len("HTTP/1.1 200 OK\r\n"))
+	if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
+		d := j.side(s)
+		d.respHdr = appendFields(d.respHdr, h)
+		if cp != nil {
+			cp.respType = h.Get("Content-Type")
 		}
 	}
-	j.finishLocked(s, now)
-	s.mu.Unlock()
 }
 
 // journalTag appends a diagnostic's name to exchange id's record.

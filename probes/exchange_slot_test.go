@@ -51,7 +51,7 @@ func TestJournalSlotHasNoPointers(t *testing.T) {
 	if n, at := unsafe.Sizeof(jslot{}), unsafe.Offsetof(jslot{}.text); n != 384 || at+jArena != 384 {
 		t.Errorf("jslot is %d bytes, its text at %d: not six cache lines; jArena is 384 less what precedes the text", n, at)
 	}
-	if jArena >= tStatic {
+	if jArena >= tConn {
 		t.Errorf("jArena %d: a length would read as a marker", jArena)
 	}
 }
@@ -355,6 +355,63 @@ func TestJournalClientHeaderSizeEscapedPath(t *testing.T) {
 		want := HeaderSize(req.Header) + len("GET") + len(u.EscapedPath()) + 1 + len(u.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(u.Host)
 		if x.RequestHeaderSize != want {
 			t.Errorf("%s: request header size %d, want %d", raw, x.RequestHeaderSize, want)
+		}
+	}
+}
+
+// What a request has that is not the usual (each flagged for its
+// writer's rare path) is in its record as the usual is: a method,
+// scheme and protocol without a code, a site new to the site ids' cache,
+// an HTTP/2 response and its stream, an error, header sizes to sum; a
+// record's addresses that are its connection's are the entry's.
+func TestJournalRareParts(t *testing.T) {
+	UseJournal(t, 4)
+	local, remote := "127.0.0.1:40000", "127.0.0.1:8080"
+	ce := &ConnEntry{}
+	ce.info.ID, ce.info.Local, ce.info.Remote = NextConnID(), local, strings.Clone(remote)
+
+	// A client request: HTTP/2 on a connection nothing reported, its
+	// stream's; a site and a via that are not constants.
+	u := mustURL(t, "https://example.test/h2?q=1")
+	req := &http.Request{Method: "PROPFIND", URL: u, Header: http.Header{"A": {"1"}}, Host: u.Host, Body: http.NoBody}
+	site, via := strings.Clone("rare.go:1"), strings.Clone("lib@v1/x.go:2")
+	id := NextReqID()
+	now := Mono()
+	JournalClientStart(id, now, site, req)
+	resp := &http.Response{StatusCode: 207, Status: "207 Multi-Status", Proto: "HTTP/2.0", ProtoMajor: 2, Header: http.Header{"B": {"2"}}}
+	JournalClientResponse(id, via, req, &ClientConn{Stream: 5, StreamConn: 9}, resp, -1, nil, now, true)
+	x := exchangeByID(t, id)
+	if x.Method != "PROPFIND" || x.Proto != "h2" || x.Stream != 5 || x.Conn != 9 || !x.Reused || x.Site != site || x.Via != via ||
+		x.Status != 207 || x.ResponseHeaderSize != ResponseHeaderSize(resp) || x.RequestHeaderSize == 0 || x.RequestBodySize != 0 {
+		t.Errorf("client h2: %+v", x)
+	}
+
+	// A client request that failed, on a known connection, with a scheme
+	// that has no code and an HTTP/1.0 answer before.
+	u = mustURL(t, "ws://example.test/sock")
+	req = &http.Request{Method: "GET", URL: u, Header: http.Header{}, Host: u.Host}
+	id = NextReqID()
+	JournalClientStart(id, now, "rare.go:2", req)
+	resp = &http.Response{StatusCode: 101, Status: "101 Switching Protocols", Proto: "HTTP/1.0", ProtoMajor: 1, Header: http.Header{}}
+	JournalClientResponse(id, "", req, &ClientConn{Seen: true, Entry: ce, At: now, HeaderSize: 30}, resp, 20, errors.New("boom"), now, true)
+	x = exchangeByID(t, id)
+	if x.URL != "ws://example.test/sock" || x.Proto != "HTTP/1.0" || x.Error != "boom" || x.Local != local || x.Remote != remote ||
+		x.Conn != ce.ID() || x.Reused || x.RequestHeaderSize != 30 || x.ResponseHeaderSize != 20 {
+		t.Errorf("client ws: %+v", x)
+	}
+
+	// Served requests on a known connection: one whose remote address is
+	// the connection's, one that a wrapper gave another.
+	for _, ra := range []string{remote, "10.9.8.7:6543"} {
+		r := &http.Request{Method: "DELETE", URL: &url.URL{Path: "/d"}, Proto: "HTTP/1.0", ProtoMajor: 1, RequestURI: "/d",
+			Header: http.Header{"C": {"3"}}, Host: "example.test", RemoteAddr: ra}
+		id = NextReqID()
+		JournalServerStart(id, ce, 0, Mono(), "srv.go:1", r, -1)
+		JournalServerEnd(id, &ServerOutcome{Site: strings.Clone("handler.go:3"), Status: 204, RespHeader: http.Header{"D": {"4"}}}, Mono())
+		x = exchangeByID(t, id)
+		if x.Method != "DELETE" || x.Proto != "HTTP/1.0" || x.Local != local || x.Remote != ra || x.Conn != ce.ID() ||
+			x.Site != "handler.go:3" || x.RequestHeaderSize != ServedHeaderSize(r) || x.ResponseHeaderSize <= 0 || x.URL != "http://example.test/d" {
+			t.Errorf("server from %s: %+v", ra, x)
 		}
 	}
 }

@@ -265,10 +265,20 @@ var (
 // SiteID returns the id of site name s, 0 for "" or when the table is
 // full.
 func SiteID(s string) uint32 {
+	if id := cachedSiteID(s); id != 0 {
+		return id
+	}
+	return siteIDSlow(s)
+}
+
+// cachedSiteID is SiteID for a name its cache has (the usual case), else
+// 0: the journal's writers inline it, and call what looks further only
+// when it misses.
+func cachedSiteID(s string) uint32 {
 	if e := siteIDCache[siteSlot(s)].Load(); e != nil && unsafe.StringData(e.name) == unsafe.StringData(s) && len(e.name) == len(s) {
 		return e.id
 	}
-	return siteIDSlow(s)
+	return 0
 }
 
 // siteSlot is s's entry in siteIDCache, by the address of its bytes.

@@ -102,6 +102,12 @@ func (s *subscription[T]) Close() {
 	if !found {
 		return
 	}
-	ss.list.Store(&list)
+	if len(list) == 0 {
+		// nil, not empty: the journal's writers test for nil (see
+		// journal.finish).
+		ss.list.Store(nil)
+	} else {
+		ss.list.Store(&list)
+	}
 	close(s.ch)
 }
