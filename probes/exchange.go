@@ -313,13 +313,13 @@ func (s *jslot) put(f int, v string) bool {
 
 // putTexts copies a request's usual texts into the arena: its host, its
 // path, and v3 as text field f3 (a client's query, a server's remote
-// address; nothing when it is empty). It reports those that do not fit in bits 0 to 2. A writer
-// calls it once, at its end. The texts are a few to a few tens of bytes,
-// for which memmove is a call, and a writer saves and restores every
-// register it uses around each call, as much code as the copy: this
-// copies them itself, 8 bytes at a time, a text's last 8 overlapping the
-// ones before (4 and 4 from 4 to 7 bytes, a byte at a time under 4),
-// and calls nothing.
+// address; nothing when it is empty). It reports those that do not fit
+// in bits 0 to 2. A writer calls it once, at its end. The texts are a
+// few to a few tens of bytes, for which memmove is a call, and a writer
+// saves and restores every register it uses around each call, as much
+// code as the copy: this copies them itself, 8 bytes at a time, a text's
+// last 8 overlapping the ones before (4 and 4 from 4 to 7 bytes, a byte
+// at a time under 4), and calls nothing.
 //
 //go:noinline
 func (s *jslot) putTexts(host, path string, f3 int, v3 string) (over uint32) {
