@@ -415,3 +415,29 @@ func TestJournalRareParts(t *testing.T) {
 		}
 	}
 }
+
+// Texts of every length up to the arena's and over it come back exact:
+// putTexts copies words that overlap a text's end, and bytes under 4.
+func TestJournalTextLengths(t *testing.T) {
+	UseJournal(t, 8)
+	text := func(n int, first byte) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = first + byte(i%23)
+		}
+		return string(b)
+	}
+	for n := 0; n <= jArena+1; n++ {
+		host := "h" + text(n%29, 'a') + ".test"
+		path := "/" + text(n, 'A')
+		query := text((n*7)%(jArena/2), 'a')
+		u := &url.URL{Scheme: "http", Host: host, Path: path, RawQuery: query}
+		req := &http.Request{Method: "GET", URL: u, Header: http.Header{}, Host: host}
+		id := NextReqID()
+		clientExchange(id, "a.go:1", "", req, "127.0.0.1:1", "127.0.0.1:2", nil)
+		x := exchangeByID(t, id)
+		if x.Host != host || x.Path != path || x.URL != RedactURL(u) {
+			t.Fatalf("n=%d: host %q path %q url %q; want %q %q %q", n, x.Host, x.Path, x.URL, host, path, RedactURL(u))
+		}
+	}
+}
