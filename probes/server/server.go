@@ -197,14 +197,15 @@ type serverRequest struct {
 	inFlight   bool                // flight is filled (the gc probe is on)
 	hdr2       bool                // header level 2: report the response header
 	// For the journal: the status the handler answered with and when
-	// (mono), the response bytes it wrote, and whether a capture rule
-	// keeps its bodies.
+	// its header left for the client (mono: 0 until then; see sent), the
+	// response bytes it wrote, and whether a capture rule keeps its
+	// bodies.
 	status     int
 	answeredAt int64
 	written    int64
 	capture    bool
 	journal    bool         // the journal follows it: the writer is watched
-	respHeader http.Header  // the response header as answered (answered)
+	respHeader http.Header  // the response header as answered, kept at header level 2 or under a capture (answer)
 	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
 	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 	// std is net/http's own writer, when the probes watch it (stdAnswer):
@@ -225,12 +226,12 @@ type serverRequest struct {
 // stdAnswer is net/http's own ResponseWriter as the std patch leaves it
 // (HTTP/1's, and the HTTP/2 servers' of Go 1.26, Go 1.27 and x/net):
 // watched, it reports its answer to StdAnswered with the state it was
-// given when its header is written, until GohttpdbgUnwatch, which returns
-// the status and the body bytes of the answer. The status is 0 before an
+// given when its header is written, and to StdSent when the header
+// leaves for the client, until GohttpdbgUnwatch, which returns the
+// status and the body bytes of the answer. The status is 0 before an
 // answer (net/http sends 200 when the handler returns without one), -1
-// for a hijacked connection unanswered. GohttpdbgHeader is the handler's
-// header map, nil if it never asked for one (Header would make one, or
-// copy it once written).
+// for a hijacked connection unanswered. GohttpdbgHeader is the header it
+// sends, nil if the handler never asked for one (Header would make one).
 //
 // The state it is watched with is also the request's follower, for the
 // rewritten handlers inside the server's handler chain: StdServe's outer
@@ -260,7 +261,8 @@ type follower interface {
 
 // StdAnswered is the std patch's Answered hook: the handler of the
 // request whose state is sr answered with status, its header map h as
-// written, on the goroutine that wrote it.
+// written, on the goroutine that wrote it. The header is not sent yet:
+// net/http buffers it with the body (see sent).
 func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 	sr := (*serverRequest)(state)
 	if !sr.answerStd || sr.stdAnswered {
@@ -269,34 +271,53 @@ func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 		return
 	}
 	sr.stdAnswered = true
-	sr.answer(status, h, probes.Mono())
+	sr.answer(status, h)
 }
 
-// answer: the handler answered with status and header h at now (mono),
-// or returned unanswered (net/http sends 200).
-func (sr *serverRequest) answer(status int, h http.Header, now int64) {
-	sr.status, sr.answeredAt = status, now
-	if sr.hdr2 || sr.capture {
-		sr.answerHeader(status, h, now)
+// StdSent is the std patch's Sent hook: the header of the response of
+// the request whose state is sr left for the client while its handler
+// runs (it wrote more than net/http buffers, or flushed).
+func StdSent(state unsafe.Pointer) {
+	sr := (*serverRequest)(state)
+	if sr.answeredAt == 0 && (sr.journal || sr.hdr2) {
+		sr.sent(probes.Mono())
 	}
 }
 
-// answerHeader is answer's part for the response header, out of line:
-// answer is inlined into the hook that net/http calls.
-//
-//go:noinline
-func (sr *serverRequest) answerHeader(status int, h http.Header, now int64) {
-	// The handler's header map, for the journal's header fields, kept
-	// only when they are (h is nil otherwise: asking net/http's HTTP/1
-	// writer for its header makes it copy the map when the header is
-	// written, an allocation the handler did not ask for). net/http's own
-	// writer hands the map over; the wrapper asks for it before net/http
-	// writes it (asked for later, the writer hands out a copy).
-	if sr.journal {
+// answer: the handler answered with status and header h, or returned
+// unanswered (net/http sends 200). The handler's header map is kept only
+// when it is reported (h is nil otherwise: asking net/http's HTTP/1
+// writer for its header makes it copy the map when the header is
+// written, an allocation the handler did not ask for). net/http's own
+// writer hands the map over; the wrapper asks for it before net/http
+// writes it (asked for later, the writer hands out a copy).
+func (sr *serverRequest) answer(status int, h http.Header) {
+	sr.status = status
+	if sr.hdr2 || sr.capture {
 		sr.respHeader = h
 	}
+}
+
+// sent: the response's header left for the client at now (mono), what
+// the client waits for: the journal's answer time (HAR's wait ends
+// there) and header.response. net/http buffers a written header with the
+// body until the handler writes more than its buffer holds, flushes, or
+// returns: a handler that writes its header then works has not answered
+// the client yet. Most responses leave when the handler returns, timed
+// by end's own clock reading; StdSent times the others.
+//
+// The header is the one sent: net/http's writer knows it (the handler
+// may have changed its map after WriteHeader); the wrapper's is the one
+// it saw written.
+//
+//go:noinline
+func (sr *serverRequest) sent(now int64) {
+	sr.answeredAt = now
+	if sr.std != nil && (sr.hdr2 || sr.capture) {
+		sr.respHeader = sr.std.GohttpdbgHeader()
+	}
 	if sr.hdr2 {
-		sr.responseHeaders(status, h, now)
+		sr.responseHeaders(sr.status, sr.respHeader, now)
 	}
 }
 
@@ -519,6 +540,12 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	// answer when it can (StdAnswered), to header.response and the journal.
 	if sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
 		sr.wrap()
+		if isStd && sr.rw != nil && (sr.journal || sr.hdr2) {
+			// Its header's sending, which the wrapper does not see
+			// (StdSent); its answer is the wrapper's.
+			std.GohttpdbgWatch(unsafe.Pointer(sr))
+			sr.std = std
+		}
 	} else if srv != nil || sr.hdr2 || sr.journal {
 		if isStd {
 			// Watched for its answer, or only for the inner wrappers it
@@ -685,8 +712,10 @@ func (sr *serverRequest) end() {
 	// readAnswer, written out.
 	status, written := sr.std.GohttpdbgUnwatch()
 	sr.written = written
-	if status < 0 || !sr.stdAnswered {
+	if status < 0 || !sr.stdAnswered || sr.hdr2 {
 		sr.noAnswer(status, now)
+	} else if sr.answeredAt == 0 {
+		sr.answeredAt = now // the header leaves now (net/http's finishRequest)
 	}
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
@@ -712,9 +741,10 @@ func (sr *serverRequest) end() {
 	}
 }
 
-// noAnswer completes the answer of a request whose handler returned
-// unanswered (status 0: net/http sends 200, at now) or hijacked its
-// connection (status < 0).
+// noAnswer completes the answer of a request whose handler returned at
+// now unanswered (status 0: net/http sends 200), hijacked its connection
+// (status < 0), or answered at header level 2 (status > 0): the header
+// leaves now, unless it left before.
 //
 //go:noinline
 func (sr *serverRequest) noAnswer(status int, now int64) {
@@ -722,7 +752,12 @@ func (sr *serverRequest) noAnswer(status int, now int64) {
 		sr.status, sr.answeredAt = 0, 0 // hijacked: no answer
 		return
 	}
-	sr.answer(http.StatusOK, sr.std.GohttpdbgHeader(), now)
+	if !sr.stdAnswered {
+		sr.answer(http.StatusOK, sr.std.GohttpdbgHeader())
+	}
+	if sr.answeredAt == 0 {
+		sr.sent(now)
+	}
 }
 
 // endAside is end for the requests its common path does not take.
@@ -733,22 +768,22 @@ func (sr *serverRequest) endAside() {
 	// answer, the gc probe and the journal: a reading costs tens of
 	// nanoseconds on every request.
 	var now int64
-	if sr.inFlight || sr.journal || sr.rw != nil && !sr.rw.wrote {
+	if sr.inFlight || sr.journal || sr.hdr2 {
 		now = probes.Mono()
 	}
 	if sr.home != nil {
 		sr.home.endAt = now // for the connection's turn to idle
 	}
 	if sr.rw != nil {
+		if sr.std != nil {
+			sr.std.GohttpdbgUnwatch() // its Sent reports end
+		}
 		sr.rw.implicit(now)
 	} else if sr.answerStd {
 		sr.readAnswer(now)
 	} else if sr.std != nil {
 		sr.std.GohttpdbgUnwatch() // the follower's watch ends
 	} else if sr.hdr2 {
-		if now == 0 {
-			now = probes.Mono()
-		}
 		sr.responseHeaders(0, sr.w.Header(), now)
 	}
 	if sr.inFlight {
@@ -809,15 +844,7 @@ func (sc *srvConn) putBody(st *body.State) {
 func (sr *serverRequest) readAnswer(now int64) {
 	status, written := sr.std.GohttpdbgUnwatch()
 	sr.written = written
-	switch {
-	case status < 0:
-		sr.status, sr.answeredAt = 0, 0 // hijacked: no answer
-	case !sr.stdAnswered:
-		if now == 0 {
-			now = probes.Mono() // at level 2 without the journal
-		}
-		sr.answer(http.StatusOK, sr.std.GohttpdbgHeader(), now)
-	}
+	sr.noAnswer(status, now)
 }
 
 // handlerSite is the site of the request's exchange: the handler's
@@ -947,26 +974,31 @@ func (w *respWriter) GohttpdbgFollower() unsafe.Pointer { return unsafe.Pointer(
 func (w *respWriter) WriteHeader(code int) {
 	if !w.wrote && (code >= 200 || code < 100) {
 		w.sr.captureHandler()
-		w.answered(code, probes.Mono())
+		w.answered(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// answered: the handler answered with code at now (mono).
-func (w *respWriter) answered(code int, now int64) {
+// answered: the handler answered with code. Its header leaves later
+// (sent): reported by net/http's writer when the std patch watches it
+// for the wrapper (StdSent), at a Flush, else when the handler returns.
+func (w *respWriter) answered(code int) {
 	w.wrote = true
 	var h http.Header
 	if w.sr.hdr2 || w.sr.journal && w.sr.capture {
 		h = w.Header()
 	}
-	w.sr.answer(code, h, now)
+	w.sr.answer(code, h)
 }
 
-// implicit: the handler returned, at now, without writing; net/http
-// sends 200.
+// implicit: the handler returned, at now; net/http sends 200 if it did
+// not write, and the header leaves now unless it left before.
 func (w *respWriter) implicit(now int64) {
 	if !w.wrote {
-		w.answered(http.StatusOK, now)
+		w.answered(http.StatusOK)
+	}
+	if w.sr.answeredAt == 0 && w.sr.status != 0 && (w.sr.journal || w.sr.hdr2) {
+		w.sr.sent(now)
 	}
 }
 
@@ -974,7 +1006,7 @@ func (w *respWriter) implicit(now int64) {
 func (w *respWriter) writing() {
 	if !w.wrote {
 		w.sr.captureHandler()
-		w.answered(http.StatusOK, probes.Mono())
+		w.answered(http.StatusOK)
 	}
 }
 
@@ -1006,6 +1038,9 @@ func (w *respWriter) WriteString(s string) (int, error) {
 func (w *respWriter) Flush() {
 	w.writing()
 	w.ResponseWriter.(http.Flusher).Flush()
+	if w.sr.answeredAt == 0 && (w.sr.journal || w.sr.hdr2) {
+		w.sr.sent(probes.Mono()) // net/http's writer did not report it (StdSent)
+	}
 }
 
 func (w *respWriter) CloseNotify() <-chan bool {
