@@ -172,13 +172,11 @@ type serverRequest struct {
 	r     *http.Request
 	// flight is the gc probe's record of the request (used when the gc
 	// probe is on): part of the request's state, which is recycled.
-	// body is its request body's state, nil when the body is not watched:
-	// one from stdBodies when net/http's own body reports to it (stdBody,
-	// level 1), else an allocation of its own, made with the body's
-	// wrapper, which the handler may keep after the request ended.
-	flight  gc.Flight
-	body    *body.State
-	stdBody body.StdRequestBody
+	flight gc.Flight
+	// x is the part of the state most requests do not use (a request body
+	// watched, the writer's wrapper, a span), nil until one does (aside):
+	// end zeroes the rest on every request.
+	x *serverAside
 
 	key uintptr // the request's mark in following
 	// slot is its slot in following plus one (until unfollow); 0: it is
@@ -187,15 +185,11 @@ type serverRequest struct {
 	// regSite is the handler's registration, set by an inner wrapper, which
 	// may run on another goroutine (TimeoutHandler's): it writes under a
 	// claim on following, and the request reads it after unfollow.
-	regSite string
-	// handlerPCs is the handler's stack when it answered with its body
-	// unread (captureHandler), nil otherwise.
-	handlerPCs []uintptr
-	line       string              // the request line, at header or body level 2
-	w          http.ResponseWriter // the handler's writer (header.response at level 2)
-	rw         *respWriter         // the wrapper around w, when one was put
-	inFlight   bool                // flight is filled (the gc probe is on)
-	hdr2       bool                // header level 2: report the response header
+	regSite  string
+	line     string              // the request line, at header or body level 2
+	w        http.ResponseWriter // the handler's writer (header.response at level 2)
+	inFlight bool                // flight is filled (the gc probe is on)
+	hdr2     bool                // header level 2: report the response header
 	// For the journal: the status the handler answered with and when
 	// its header left for the client (mono: 0 until then; see sent), the
 	// response bytes it wrote, and whether a capture rule keeps its
@@ -204,10 +198,8 @@ type serverRequest struct {
 	answeredAt int64
 	written    int64
 	capture    bool
-	journal    bool         // the journal follows it: the writer is watched
-	respHeader http.Header  // the response header as answered, kept at header level 2 or under a capture (answer)
-	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
-	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+	journal    bool        // the journal follows it: the writer is watched
+	respHeader http.Header // the response header as answered, kept at header level 2 or under a capture (answer)
 	// std is net/http's own writer, when the probes watch it (stdAnswer):
 	// to carry sr for the inner wrappers, and to report the answer instead
 	// of a wrapper (answerStd) for the journal and header.response.
@@ -221,6 +213,36 @@ type serverRequest struct {
 	// is watched otherwise only for the inner wrappers, which find their
 	// follower on it (ServeHTTP).
 	answerStd bool
+}
+
+// serverAside is the part of a request's state that most requests leave
+// zero. It comes from asides, and goes back with its request's state.
+type serverAside struct {
+	// body is the request body's state, nil when the body is not watched:
+	// one from stdBodies when net/http's own body reports to it (stdBody,
+	// level 1), else an allocation of its own, made with the body's
+	// wrapper, which the handler may keep after the request ended.
+	body    *body.State
+	stdBody body.StdRequestBody
+	// handlerPCs is the handler's stack when it answered with its body
+	// unread (captureHandler), nil otherwise.
+	handlerPCs []uintptr
+	rw         *respWriter  // the wrapper around the handler's writer, when one was put
+	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
+	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+}
+
+// asides recycles serverAsides with their requests' states.
+var asides = sync.Pool{New: func() any { return new(serverAside) }}
+
+// aside returns sr's serverAside, taken from asides on first use.
+//
+//go:noinline
+func (sr *serverRequest) aside() *serverAside {
+	if sr.x == nil {
+		sr.x = asides.Get().(*serverAside)
+	}
+	return sr.x
 }
 
 // stdAnswer is net/http's own ResponseWriter as the std patch leaves it
@@ -403,11 +425,11 @@ func passOn(site string, r *http.Request) bool {
 func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.ResponseWriter, r *http.Request) {
 	sr := startServe(site, srv, sc, w, r)
 	defer sr.end()
-	if sr.span != nil {
-		r = sr.span.HandlerRequest() // its context carries the span
+	if sr.x != nil && sr.x.span != nil {
+		r = sr.x.span.HandlerRequest() // its context carries the span
 	}
 	h.ServeHTTP(sr.w, r)
-	if sr.body != nil {
+	if sr.x != nil {
 		sr.returned()
 	}
 }
@@ -438,6 +460,7 @@ func (sr *serverRequest) unfollow() {
 //go:noinline
 func (sr *serverRequest) watchBody(r *http.Request, site string, spans bool) {
 	o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
+	x := sr.aside()
 	if !sr.capture && !spans {
 		// net/http's own body reports to the request's state: nothing
 		// to allocate, and the state is recycled with the request. A
@@ -445,14 +468,14 @@ func (sr *serverRequest) watchBody(r *http.Request, site string, spans bool) {
 		// the writer) take the wrapper. (Without a body, WatchRequest
 		// has nothing to watch.)
 		st := sr.home.takeBody()
-		if sr.stdBody = body.WatchRequest(r, st, &o, sr.start); sr.stdBody != nil {
-			sr.body = st
+		if x.stdBody = body.WatchRequest(r, st, &o, sr.start); x.stdBody != nil {
+			x.body = st
 		} else {
 			sr.home.putBody(st)
 		}
 	}
-	if sr.body == nil {
-		sr.body = body.WrapRequest(r, &o, sr.capture, sr.start)
+	if x.body == nil {
+		x.body = body.WrapRequest(r, &o, sr.capture, sr.start)
 	}
 }
 
@@ -538,9 +561,9 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	// rule (the response's bytes) and a span (its status, on the writer)
 	// take the wrapper too. Otherwise net/http's own writer reports the
 	// answer when it can (StdAnswered), to header.response and the journal.
-	if sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
+	if x := sr.x; x != nil && (x.body != nil && x.stdBody == nil || x.span != nil) || sr.capture {
 		sr.wrap()
-		if isStd && sr.rw != nil && (sr.journal || sr.hdr2) {
+		if isStd && sr.x.rw != nil && (sr.journal || sr.hdr2) {
 			// Its header's sending, which the wrapper does not see
 			// (StdSent); its answer is the wrapper's.
 			std.GohttpdbgWatch(unsafe.Pointer(sr))
@@ -624,7 +647,7 @@ func (sr *serverRequest) watchAside(r *http.Request, site string, bl int32, span
 		sr.watchBody(r, site, spans)
 	}
 	if spans {
-		sr.span = probes.StartServerSpan(sr.id, r)
+		sr.aside().span = probes.StartServerSpan(sr.id, r)
 	}
 }
 
@@ -641,8 +664,9 @@ func maxHeaderBytes(srv *http.Server) int64 {
 //
 //go:noinline
 func (sr *serverRequest) wrap() {
-	if ww, rw := wrapWriter(sr.w, sr); ww != nil {
-		sr.w, sr.rw = ww, rw
+	x := sr.aside()
+	if ww, rw := wrapWriter(sr.w, sr, &x.rwv); ww != nil {
+		sr.w, x.rw = ww, rw
 	}
 }
 
@@ -651,20 +675,21 @@ func (sr *serverRequest) wrap() {
 // names the main-module line that answered instead of the server's or the
 // registration's. Healthy handlers, which read first, never pay for it.
 func (sr *serverRequest) captureHandler() {
-	if sr.body == nil || sr.handlerPCs != nil || sr.body.EOF() || !sr.body.Unread(sr.body.Bytes()) {
+	x := sr.x
+	if x == nil || x.body == nil || x.handlerPCs != nil || x.body.EOF() || !x.body.Unread(x.body.Bytes()) {
 		return
 	}
 	var pcs [probes.StackDepth]uintptr
 	n := runtime.Callers(3, pcs[:])
-	sr.handlerPCs = append([]uintptr(nil), pcs[:n]...)
+	x.handlerPCs = append([]uintptr(nil), pcs[:n]...)
 }
 
 // unreadSite is the site of a body.unread: the handler's line, else the
 // handler's registration, else the server's.
 func (sr *serverRequest) unreadSite() string {
-	pcs := sr.handlerPCs
+	pcs := sr.x.handlerPCs
 	if pcs == nil {
-		pcs = sr.body.AnswerPCs()
+		pcs = sr.x.body.AnswerPCs()
 	}
 	if pcs != nil {
 		if si := probes.StackSite(pcs); si.Site != "" {
@@ -678,16 +703,17 @@ func (sr *serverRequest) unreadSite() string {
 }
 
 // returned runs when the handler returned normally (not when it
-// panicked), with its request body watched.
+// panicked), with its serverAside in use: its request body watched, if
+// it is.
 //
 //go:noinline
 func (sr *serverRequest) returned() {
-	if sr.body != nil {
-		if n, unread := sr.body.Finish(); unread {
+	if b := sr.x.body; b != nil {
+		if n, unread := b.Finish(); unread {
 			sr.unfollow() // regSite is final
 			// The body left the registry: nobody else reads its site now.
-			sr.body.Site = sr.unreadSite()
-			sr.body.EmitUnread(n)
+			b.Site = sr.unreadSite()
+			b.EmitUnread(n)
 		}
 	}
 }
@@ -699,7 +725,7 @@ func (sr *serverRequest) returned() {
 //
 //go:noinline
 func (sr *serverRequest) end() {
-	if !sr.answerStd || !sr.journal || sr.rw != nil || sr.body != nil || sr.span != nil {
+	if !sr.answerStd || !sr.journal || sr.x != nil {
 		sr.endAside()
 		return
 	}
@@ -774,11 +800,15 @@ func (sr *serverRequest) endAside() {
 	if sr.home != nil {
 		sr.home.endAt = now // for the connection's turn to idle
 	}
-	if sr.rw != nil {
+	x := sr.x
+	if x == nil {
+		x = &serverAside{} // zero: nothing aside (on the stack)
+	}
+	if x.rw != nil {
 		if sr.std != nil {
 			sr.std.GohttpdbgUnwatch() // its Sent reports end
 		}
-		sr.rw.implicit(now)
+		x.rw.implicit(now)
 	} else if sr.answerStd {
 		sr.readAnswer(now)
 	} else if sr.std != nil {
@@ -791,22 +821,26 @@ func (sr *serverRequest) endAside() {
 	}
 	// A body net/http reports: its reports stop here. A read still under
 	// way (a goroutine the handler started) keeps the state from reuse.
-	reusable := sr.stdBody == nil || sr.body.Unwatch(sr.stdBody)
+	reusable := x.stdBody == nil || x.body.Unwatch(x.stdBody)
 	sr.unfollow() // regSite is final
 	if sr.journal {
 		sr.journalEnd(now)
 	}
-	if sr.span != nil {
+	if x.span != nil {
 		// The status the handler answered with, 0 when the writer could
 		// not be wrapped.
-		probes.EndServerSpan(sr.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
+		probes.EndServerSpan(x.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
 	}
-	if sr.rw == nil && (sr.body == nil || sr.stdBody != nil && reusable) && sr.span == nil {
+	if x.rw == nil && (x.body == nil || x.stdBody != nil && reusable) && x.span == nil {
 		// The handler had net/http's writer and body, not ones pointing
 		// here.
-		if sr.stdBody != nil {
-			*sr.body = body.State{}
-			sr.home.putBody(sr.body)
+		if x.stdBody != nil {
+			*x.body = body.State{}
+			sr.home.putBody(x.body)
+		}
+		if sr.x != nil {
+			*sr.x = serverAside{}
+			asides.Put(sr.x) // not x, which would make the stand-in escape
 		}
 		home := sr.home
 		*sr = serverRequest{}
@@ -860,8 +894,8 @@ func (sr *serverRequest) handlerSite() string {
 func (sr *serverRequest) journalEnd(now int64) {
 	o := probes.ServerOutcome{Site: sr.handlerSite(), Status: sr.status, AnsweredAt: sr.answeredAt,
 		ReqBytes: -1, Written: sr.written, RespHeader: sr.respHeader}
-	if sr.body != nil {
-		o.ReqBytes = sr.body.Bytes()
+	if sr.x != nil && sr.x.body != nil {
+		o.ReqBytes = sr.x.body.Bytes()
 	}
 	probes.JournalServerEnd(sr.id, &o, now)
 }
@@ -1085,9 +1119,9 @@ const (
 	setH2 = ifFlusher | ifStringWriter | ifCloseNotifier | ifPusher
 )
 
-// wrapWriter returns w wrapped, or nil when w's set of optional interfaces
-// is not one the wrappers reproduce.
-func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, *respWriter) {
+// wrapWriter returns w wrapped in rw (sr's storage for it), or nil when
+// w's set of optional interfaces is not one the wrappers reproduce.
+func wrapWriter(w http.ResponseWriter, sr *serverRequest, rw *respWriter) (http.ResponseWriter, *respWriter) {
 	set := 0
 	if _, ok := w.(http.Flusher); ok {
 		set |= ifFlusher
@@ -1108,7 +1142,6 @@ func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, 
 	if _, ok := w.(http.Pusher); ok {
 		set |= ifPusher
 	}
-	rw := &sr.rwv
 	*rw = respWriter{ResponseWriter: w, sr: sr}
 	switch set {
 	case setH1:
