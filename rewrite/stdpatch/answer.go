@@ -44,11 +44,12 @@ var answerH1Hooks = []hookPoint{
 		// The header leaves the response's buffer for the connection's
 		// (the handler wrote past the buffer, flushed, or returned):
 		// what the client waits for. Its callers check wroteHeader,
-		// which it sets first: once a response.
+		// which it sets first: once a response. The check is inline, the
+		// call only for a watched response: each request runs it.
 		kind: beforeStmt, recv: "chunkWriter", fn: "writeHeader", label: "(*chunkWriter).writeHeader sent", group: "answer", requires: "answer",
 		needs: []string{"chunkWriter{res}"}, find: findBodyFirstStmt,
 		lost: "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code: tmpl("gohttpdbgSent({{.R}}.res)"),
+		code: tmpl("if s := {{.R}}.res.gohttpdbgAns; s != nil { gohttpdbgSent(s) }"),
 	},
 }
 
@@ -93,16 +94,12 @@ func (w *response) GohttpdbgHeader() map[string][]string {
 	return w.handlerHeader
 }
 
-// gohttpdbgSent: w's header leaves for the client, while the probes
-// watch it or after (then not reported: they time it themselves).
-func gohttpdbgSent(w *response) {
-	if w == nil {
-		return
-	}
-	if s := w.gohttpdbgAns; s != nil {
-		if h := GohttpdbgHTTP1.Sent; h != nil {
-			h(s)
-		}
+// gohttpdbgSent: the header of the response the probes watch with state
+// s leaves for the client (one sent after the watch is not reported: they
+// time it themselves).
+func gohttpdbgSent(s gohttpdbgPtr) {
+	if h := GohttpdbgHTTP1.Sent; h != nil {
+		h(s)
 	}
 }
 `
@@ -124,11 +121,12 @@ var answerH2Hooks = []hookPoint{
 	},
 	{
 		// The buffered response goes to the connection's writer: on the
-		// first call (sentHeader unset) with its header.
+		// first call (sentHeader unset) with its header. The check is
+		// inline, the call only for a watched response's first.
 		kind: beforeStmt, recv: "{{.P}}responseWriterState", fn: "writeChunk", label: "{{.P}}responseWriterState.writeChunk sent", group: "answer", when: serverOwn, requires: "answer",
 		needs: []string{"{{.P}}responseWriterState{sentHeader,wroteHeader}"}, find: findBodyFirstStmt,
 		lost: "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code: tmpl("{{.R}}.gohttpdbgSent()"),
+		code: tmpl("if {{.R}}.gohttpdbgAns != nil && !{{.R}}.sentHeader { {{.R}}.gohttpdbgSent() }"),
 	},
 }
 
