@@ -729,8 +729,10 @@ func (sr *serverRequest) end() {
 		sr.endAside()
 		return
 	}
-	// One clock reading for the handler's end, shared by the implicit
-	// answer, the connection's turn to idle, the gc probe and the journal.
+	// One clock reading for the handler's end, shared by the answer (its
+	// header leaves now unless it left before: net/http sends it after
+	// the handler, in most responses), the connection's turn to idle, the
+	// gc probe and the journal.
 	now := probes.Mono()
 	if sr.home != nil {
 		sr.home.endAt = now
