@@ -106,11 +106,11 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 	// directly.
 	sr := startServe(sc.ss.site, s, sc, w, r)
 	defer sr.end()
-	if sr.span != nil {
-		r = sr.span.HandlerRequest() // its context carries the span
+	if sr.x != nil && sr.x.span != nil {
+		r = sr.x.span.HandlerRequest() // its context carries the span
 	}
 	h.ServeHTTP(sr.w, r)
-	if sr.body != nil {
+	if sr.x != nil {
 		sr.returned()
 	}
 }

@@ -181,13 +181,11 @@ type serverRequest struct {
 	r     *http.Request
 	// flight is the gc probe's record of the request (used when the gc
 	// probe is on): part of the request's state, which is recycled.
-	// body is its request body's state, nil when the body is not watched:
-	// one from stdBodies when net/http's own body reports to it (stdBody,
-	// level 1), else an allocation of its own, made with the body's
-	// wrapper, which the handler may keep after the request ended.
-	flight  gc.Flight
-	body    *body.State
-	stdBody body.StdRequestBody
+	flight gc.Flight
+	// x is the part of the state most requests do not use (a request body
+	// watched, the writer's wrapper, a span), nil until one does (aside):
+	// end zeroes the rest on every request.
+	x *serverAside
 
 	key uintptr // the request's mark in following
 	// slot is its slot in following plus one (until unfollow); 0: it is
@@ -196,26 +194,21 @@ type serverRequest struct {
 	// regSite is the handler's registration, set by an inner wrapper, which
 	// may run on another goroutine (TimeoutHandler's): it writes under a
 	// claim on following, and the request reads it after unfollow.
-	regSite string
-	// handlerPCs is the handler's stack when it answered with its body
-	// unread (captureHandler), nil otherwise.
-	handlerPCs []uintptr
-	line       string              // the request line, at header or body level 2
-	w          http.ResponseWriter // the handler's writer (header.response at level 2)
-	rw         *respWriter         // the wrapper around w, when one was put
-	inFlight   bool                // flight is filled (the gc probe is on)
-	hdr2       bool                // header level 2: report the response header
+	regSite  string
+	line     string              // the request line, at header or body level 2
+	w        http.ResponseWriter // the handler's writer (header.response at level 2)
+	inFlight bool                // flight is filled (the gc probe is on)
+	hdr2     bool                // header level 2: report the response header
 	// For the journal: the status the handler answered with and when
-	// (mono), the response bytes it wrote, and whether a capture rule
-	// keeps its bodies.
+	// its header left for the client (mono: 0 until then; see sent), the
+	// response bytes it wrote, and whether a capture rule keeps its
+	// bodies.
 	status     int
 	answeredAt int64
 	written    int64
 	capture    bool
-	journal    bool         // the journal follows it: the writer is watched
-	respHeader http.Header  // the response header as answered (answered)
-	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
-	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+	journal    bool        // the journal follows it: the writer is watched
+	respHeader http.Header // the response header as answered, kept at header level 2 or under a capture (answer)
 	// std is net/http's own writer, when the probes watch it (stdAnswer):
 	// to carry sr for the inner wrappers, and to report the answer instead
 	// of a wrapper (answerStd) for the journal and header.response.
@@ -231,15 +224,45 @@ type serverRequest struct {
 	answerStd bool
 }
 
+// serverAside is the part of a request's state that most requests leave
+// zero. It comes from asides, and goes back with its request's state.
+type serverAside struct {
+	// body is the request body's state, nil when the body is not watched:
+	// one from stdBodies when net/http's own body reports to it (stdBody,
+	// level 1), else an allocation of its own, made with the body's
+	// wrapper, which the handler may keep after the request ended.
+	body    *body.State
+	stdBody body.StdRequestBody
+	// handlerPCs is the handler's stack when it answered with its body
+	// unread (captureHandler), nil otherwise.
+	handlerPCs []uintptr
+	rw         *respWriter  // the wrapper around the handler's writer, when one was put
+	rwv        respWriter   // the writer wrapper's storage: no allocation of its own
+	span       *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
+}
+
+// asides recycles serverAsides with their requests' states.
+var asides = sync.Pool{New: func() any { return new(serverAside) }}
+
+// aside returns sr's serverAside, taken from asides on first use.
+//
+//go:noinline
+func (sr *serverRequest) aside() *serverAside {
+	if sr.x == nil {
+		sr.x = asides.Get().(*serverAside)
+	}
+	return sr.x
+}
+
 // stdAnswer is net/http's own ResponseWriter as the std patch leaves it
 // (HTTP/1's, and the HTTP/2 servers' of Go 1.26, Go 1.27 and x/net):
 // watched, it reports its answer to StdAnswered with the state it was
-// given when its header is written, until GohttpdbgUnwatch, which returns
-// the status and the body bytes of the answer. The status is 0 before an
+// given when its header is written, and to StdSent when the header
+// leaves for the client, until GohttpdbgUnwatch, which returns the
+// status and the body bytes of the answer. The status is 0 before an
 // answer (net/http sends 200 when the handler returns without one), -1
-// for a hijacked connection unanswered. GohttpdbgHeader is the handler's
-// header map, nil if it never asked for one (Header would make one, or
-// copy it once written).
+// for a hijacked connection unanswered. GohttpdbgHeader is the header it
+// sends, nil if the handler never asked for one (Header would make one).
 //
 // The state it is watched with is also the request's follower, for the
 // rewritten handlers inside the server's handler chain: StdServe's outer
@@ -269,7 +292,8 @@ type follower interface {
 
 // StdAnswered is the std patch's Answered hook: the handler of the
 // request whose state is sr answered with status, its header map h as
-// written, on the goroutine that wrote it.
+// written, on the goroutine that wrote it. The header is not sent yet:
+// net/http buffers it with the body (see sent).
 func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 	sr := (*serverRequest)(state)
 	if !sr.answerStd || sr.stdAnswered {
@@ -278,34 +302,53 @@ func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 		return
 	}
 	sr.stdAnswered = true
-	sr.answer(status, h, probes.Mono())
+	sr.answer(status, h)
 }
 
-// answer: the handler answered with status and header h at now (mono),
-// or returned unanswered (net/http sends 200).
-func (sr *serverRequest) answer(status int, h http.Header, now int64) {
-	sr.status, sr.answeredAt = status, now
-	if sr.hdr2 || sr.capture {
-		sr.answerHeader(status, h, now)
+// StdSent is the std patch's Sent hook: the header of the response of
+// the request whose state is sr left for the client while its handler
+// runs (it wrote more than net/http buffers, or flushed).
+func StdSent(state unsafe.Pointer) {
+	sr := (*serverRequest)(state)
+	if sr.answeredAt == 0 && (sr.journal || sr.hdr2) {
+		sr.sent(probes.Mono())
 	}
 }
 
-// answerHeader is answer's part for the response header, out of line:
-// answer is inlined into the hook that net/http calls.
-//
-//go:noinline
-func (sr *serverRequest) answerHeader(status int, h http.Header, now int64) {
-	// The handler's header map, for the journal's header fields, kept
-	// only when they are (h is nil otherwise: asking net/http's HTTP/1
-	// writer for its header makes it copy the map when the header is
-	// written, an allocation the handler did not ask for). net/http's own
-	// writer hands the map over; the wrapper asks for it before net/http
-	// writes it (asked for later, the writer hands out a copy).
-	if sr.journal {
+// answer: the handler answered with status and header h, or returned
+// unanswered (net/http sends 200). The handler's header map is kept only
+// when it is reported (h is nil otherwise: asking net/http's HTTP/1
+// writer for its header makes it copy the map when the header is
+// written, an allocation the handler did not ask for). net/http's own
+// writer hands the map over; the wrapper asks for it before net/http
+// writes it (asked for later, the writer hands out a copy).
+func (sr *serverRequest) answer(status int, h http.Header) {
+	sr.status = status
+	if sr.hdr2 || sr.capture {
 		sr.respHeader = h
 	}
+}
+
+// sent: the response's header left for the client at now (mono), what
+// the client waits for: the journal's answer time (HAR's wait ends
+// there) and header.response. net/http buffers a written header with the
+// body until the handler writes more than its buffer holds, flushes, or
+// returns: a handler that writes its header then works has not answered
+// the client yet. Most responses leave when the handler returns, timed
+// by end's own clock reading; StdSent times the others.
+//
+// The header is the one sent: net/http's writer knows it (the handler
+// may have changed its map after WriteHeader); the wrapper's is the one
+// it saw written.
+//
+//go:noinline
+func (sr *serverRequest) sent(now int64) {
+	sr.answeredAt = now
+	if sr.std != nil && (sr.hdr2 || sr.capture) {
+		sr.respHeader = sr.std.GohttpdbgHeader()
+	}
 	if sr.hdr2 {
-		sr.responseHeaders(status, h, now)
+		sr.responseHeaders(sr.status, sr.respHeader, now)
 	}
 }
 
@@ -391,11 +434,11 @@ func passOn(site string, r *http.Request) bool {
 func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.ResponseWriter, r *http.Request) {
 	sr := startServe(site, srv, sc, w, r)
 	defer sr.end()
-	if sr.span != nil {
-		r = sr.span.HandlerRequest() // its context carries the span
+	if sr.x != nil && sr.x.span != nil {
+		r = sr.x.span.HandlerRequest() // its context carries the span
 	}
 	h.ServeHTTP(sr.w, r)
-	if sr.body != nil {
+	if sr.x != nil {
 		sr.returned()
 	}
 }
@@ -426,6 +469,7 @@ func (sr *serverRequest) unfollow() {
 //go:noinline
 func (sr *serverRequest) watchBody(r *http.Request, site string, spans bool) {
 	o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn, Line: sr.line}
+	x := sr.aside()
 	if !sr.capture && !spans {
 		// net/http's own body reports to the request's state: nothing
 		// to allocate, and the state is recycled with the request. A
@@ -433,14 +477,14 @@ func (sr *serverRequest) watchBody(r *http.Request, site string, spans bool) {
 		// the writer) take the wrapper. (Without a body, WatchRequest
 		// has nothing to watch.)
 		st := sr.home.takeBody()
-		if sr.stdBody = body.WatchRequest(r, st, &o, sr.start); sr.stdBody != nil {
-			sr.body = st
+		if x.stdBody = body.WatchRequest(r, st, &o, sr.start); x.stdBody != nil {
+			x.body = st
 		} else {
 			sr.home.putBody(st)
 		}
 	}
-	if sr.body == nil {
-		sr.body = body.WrapRequest(r, &o, sr.capture, sr.start)
+	if x.body == nil {
+		x.body = body.WrapRequest(r, &o, sr.capture, sr.start)
 	}
 }
 
@@ -526,8 +570,14 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	// rule (the response's bytes) and a span (its status, on the writer)
 	// take the wrapper too. Otherwise net/http's own writer reports the
 	// answer when it can (StdAnswered), to header.response and the journal.
-	if sr.body != nil && sr.stdBody == nil || sr.span != nil || sr.capture {
+	if x := sr.x; x != nil && (x.body != nil && x.stdBody == nil || x.span != nil) || sr.capture {
 		sr.wrap()
+		if isStd && sr.x.rw != nil && (sr.journal || sr.hdr2) {
+			// Its header's sending, which the wrapper does not see
+			// (StdSent); its answer is the wrapper's.
+			std.GohttpdbgWatch(unsafe.Pointer(sr))
+			sr.std = std
+		}
 	} else if srv != nil || sr.hdr2 || sr.journal {
 		if isStd {
 			// Watched for its answer, or only for the inner wrappers it
@@ -606,7 +656,7 @@ func (sr *serverRequest) watchAside(r *http.Request, site string, bl int32, span
 		sr.watchBody(r, site, spans)
 	}
 	if spans {
-		sr.span = probes.StartServerSpan(sr.id, r)
+		sr.aside().span = probes.StartServerSpan(sr.id, r)
 	}
 }
 
@@ -623,8 +673,9 @@ func maxHeaderBytes(srv *http.Server) int64 {
 //
 //go:noinline
 func (sr *serverRequest) wrap() {
-	if ww, rw := wrapWriter(sr.w, sr); ww != nil {
-		sr.w, sr.rw = ww, rw
+	x := sr.aside()
+	if ww, rw := wrapWriter(sr.w, sr, &x.rwv); ww != nil {
+		sr.w, x.rw = ww, rw
 	}
 }
 
@@ -633,20 +684,21 @@ func (sr *serverRequest) wrap() {
 // names the main-module line that answered instead of the server's or the
 // registration's. Healthy handlers, which read first, never pay for it.
 func (sr *serverRequest) captureHandler() {
-	if sr.body == nil || sr.handlerPCs != nil || sr.body.EOF() || !sr.body.Unread(sr.body.Bytes()) {
+	x := sr.x
+	if x == nil || x.body == nil || x.handlerPCs != nil || x.body.EOF() || !x.body.Unread(x.body.Bytes()) {
 		return
 	}
 	var pcs [probes.StackDepth]uintptr
 	n := runtime.Callers(3, pcs[:])
-	sr.handlerPCs = append([]uintptr(nil), pcs[:n]...)
+	x.handlerPCs = append([]uintptr(nil), pcs[:n]...)
 }
 
 // unreadSite is the site of a body.unread: the handler's line, else the
 // handler's registration, else the server's.
 func (sr *serverRequest) unreadSite() string {
-	pcs := sr.handlerPCs
+	pcs := sr.x.handlerPCs
 	if pcs == nil {
-		pcs = sr.body.AnswerPCs()
+		pcs = sr.x.body.AnswerPCs()
 	}
 	if pcs != nil {
 		if si := probes.StackSite(pcs); si.Site != "" {
@@ -660,16 +712,17 @@ func (sr *serverRequest) unreadSite() string {
 }
 
 // returned runs when the handler returned normally (not when it
-// panicked), with its request body watched.
+// panicked), with its serverAside in use: its request body watched, if
+// it is.
 //
 //go:noinline
 func (sr *serverRequest) returned() {
-	if sr.body != nil {
-		if n, unread := sr.body.Finish(); unread {
+	if b := sr.x.body; b != nil {
+		if n, unread := b.Finish(); unread {
 			sr.unfollow() // regSite is final
 			// The body left the registry: nobody else reads its site now.
-			sr.body.Site = sr.unreadSite()
-			sr.body.EmitUnread(n)
+			b.Site = sr.unreadSite()
+			b.EmitUnread(n)
 		}
 	}
 }
@@ -681,12 +734,14 @@ func (sr *serverRequest) returned() {
 //
 //go:noinline
 func (sr *serverRequest) end() {
-	if !sr.answerStd || !sr.journal || sr.rw != nil || sr.body != nil || sr.span != nil {
+	if !sr.answerStd || !sr.journal || sr.x != nil {
 		sr.endAside()
 		return
 	}
-	// One clock reading for the handler's end, shared by the implicit
-	// answer, the connection's turn to idle, the gc probe and the journal.
+	// One clock reading for the handler's end, shared by the answer (its
+	// header leaves now unless it left before: net/http sends it after
+	// the handler, in most responses), the connection's turn to idle, the
+	// gc probe and the journal.
 	now := probes.Mono()
 	if sr.home != nil {
 		sr.home.endAt = now
@@ -694,8 +749,10 @@ func (sr *serverRequest) end() {
 	// readAnswer, written out.
 	status, written := sr.std.GohttpdbgUnwatch()
 	sr.written = written
-	if status < 0 || !sr.stdAnswered {
+	if status < 0 || !sr.stdAnswered || sr.hdr2 {
 		sr.noAnswer(status, now)
+	} else if sr.answeredAt == 0 {
+		sr.answeredAt = now // the header leaves now (net/http's finishRequest)
 	}
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
@@ -721,9 +778,10 @@ func (sr *serverRequest) end() {
 	}
 }
 
-// noAnswer completes the answer of a request whose handler returned
-// unanswered (status 0: net/http sends 200, at now) or hijacked its
-// connection (status < 0).
+// noAnswer completes the answer of a request whose handler returned at
+// now unanswered (status 0: net/http sends 200), hijacked its connection
+// (status < 0), or answered at header level 2 (status > 0): the header
+// leaves now, unless it left before.
 //
 //go:noinline
 func (sr *serverRequest) noAnswer(status int, now int64) {
@@ -731,7 +789,12 @@ func (sr *serverRequest) noAnswer(status int, now int64) {
 		sr.status, sr.answeredAt = 0, 0 // hijacked: no answer
 		return
 	}
-	sr.answer(http.StatusOK, sr.std.GohttpdbgHeader(), now)
+	if !sr.stdAnswered {
+		sr.answer(http.StatusOK, sr.std.GohttpdbgHeader())
+	}
+	if sr.answeredAt == 0 {
+		sr.sent(now)
+	}
 }
 
 // endAside is end for the requests its common path does not take.
@@ -742,22 +805,26 @@ func (sr *serverRequest) endAside() {
 	// answer, the gc probe and the journal: a reading costs tens of
 	// nanoseconds on every request.
 	var now int64
-	if sr.inFlight || sr.journal || sr.rw != nil && !sr.rw.wrote {
+	if sr.inFlight || sr.journal || sr.hdr2 {
 		now = probes.Mono()
 	}
 	if sr.home != nil {
 		sr.home.endAt = now // for the connection's turn to idle
 	}
-	if sr.rw != nil {
-		sr.rw.implicit(now)
+	x := sr.x
+	if x == nil {
+		x = &serverAside{} // zero: nothing aside (on the stack)
+	}
+	if x.rw != nil {
+		if sr.std != nil {
+			sr.std.GohttpdbgUnwatch() // its Sent reports end
+		}
+		x.rw.implicit(now)
 	} else if sr.answerStd {
 		sr.readAnswer(now)
 	} else if sr.std != nil {
 		sr.std.GohttpdbgUnwatch() // the follower's watch ends
 	} else if sr.hdr2 {
-		if now == 0 {
-			now = probes.Mono()
-		}
 		sr.responseHeaders(0, sr.w.Header(), now)
 	}
 	if sr.inFlight {
@@ -765,22 +832,26 @@ func (sr *serverRequest) endAside() {
 	}
 	// A body net/http reports: its reports stop here. A read still under
 	// way (a goroutine the handler started) keeps the state from reuse.
-	reusable := sr.stdBody == nil || sr.body.Unwatch(sr.stdBody)
+	reusable := x.stdBody == nil || x.body.Unwatch(x.stdBody)
 	sr.unfollow() // regSite is final
 	if sr.journal {
 		sr.journalEnd(now)
 	}
-	if sr.span != nil {
+	if x.span != nil {
 		// The status the handler answered with, 0 when the writer could
 		// not be wrapped.
-		probes.EndServerSpan(sr.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
+		probes.EndServerSpan(x.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
 	}
-	if sr.rw == nil && (sr.body == nil || sr.stdBody != nil && reusable) && sr.span == nil {
+	if x.rw == nil && (x.body == nil || x.stdBody != nil && reusable) && x.span == nil {
 		// The handler had net/http's writer and body, not ones pointing
 		// here.
-		if sr.stdBody != nil {
-			*sr.body = body.State{}
-			sr.home.putBody(sr.body)
+		if x.stdBody != nil {
+			*x.body = body.State{}
+			sr.home.putBody(x.body)
+		}
+		if sr.x != nil {
+			*sr.x = serverAside{}
+			asides.Put(sr.x) // not x, which would make the stand-in escape
 		}
 		home := sr.home
 		*sr = serverRequest{}
@@ -818,15 +889,7 @@ func (sc *srvConn) putBody(st *body.State) {
 func (sr *serverRequest) readAnswer(now int64) {
 	status, written := sr.std.GohttpdbgUnwatch()
 	sr.written = written
-	switch {
-	case status < 0:
-		sr.status, sr.answeredAt = 0, 0 // hijacked: no answer
-	case !sr.stdAnswered:
-		if now == 0 {
-			now = probes.Mono() // at level 2 without the journal
-		}
-		sr.answer(http.StatusOK, sr.std.GohttpdbgHeader(), now)
-	}
+	sr.noAnswer(status, now)
 }
 
 // handlerSite is the site of the request's exchange: the handler's
@@ -842,8 +905,8 @@ func (sr *serverRequest) handlerSite() string {
 func (sr *serverRequest) journalEnd(now int64) {
 	o := probes.ServerOutcome{Site: sr.handlerSite(), Status: sr.status, AnsweredAt: sr.answeredAt,
 		ReqBytes: -1, Written: sr.written, RespHeader: sr.respHeader}
-	if sr.body != nil {
-		o.ReqBytes = sr.body.Bytes()
+	if sr.x != nil && sr.x.body != nil {
+		o.ReqBytes = sr.x.body.Bytes()
 	}
 	probes.JournalServerEnd(sr.id, &o, now)
 }
@@ -955,26 +1018,31 @@ func (w *respWriter) GohttpdbgFollower() unsafe.Pointer { return unsafe.Pointer(
 func (w *respWriter) WriteHeader(code int) {
 	if !w.wrote && (code >= 200 || code < 100) {
 		w.sr.captureHandler()
-		w.answered(code, probes.Mono())
+		w.answered(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// answered: the handler answered with code at now (mono).
-func (w *respWriter) answered(code int, now int64) {
+// answered: the handler answered with code. Its header leaves later
+// (sent): reported by net/http's writer when the std patch watches it
+// for the wrapper (StdSent), at a Flush, else when the handler returns.
+func (w *respWriter) answered(code int) {
 	w.wrote = true
 	var h http.Header
 	if w.sr.hdr2 || w.sr.journal && w.sr.capture {
 		h = w.Header()
 	}
-	w.sr.answer(code, h, now)
+	w.sr.answer(code, h)
 }
 
-// implicit: the handler returned, at now, without writing; net/http
-// sends 200.
+// implicit: the handler returned, at now; net/http sends 200 if it did
+// not write, and the header leaves now unless it left before.
 func (w *respWriter) implicit(now int64) {
 	if !w.wrote {
-		w.answered(http.StatusOK, now)
+		w.answered(http.StatusOK)
+	}
+	if w.sr.answeredAt == 0 && w.sr.status != 0 && (w.sr.journal || w.sr.hdr2) {
+		w.sr.sent(now)
 	}
 }
 
@@ -982,7 +1050,7 @@ func (w *respWriter) implicit(now int64) {
 func (w *respWriter) writing() {
 	if !w.wrote {
 		w.sr.captureHandler()
-		w.answered(http.StatusOK, probes.Mono())
+		w.answered(http.StatusOK)
 	}
 }
 
@@ -1014,6 +1082,9 @@ func (w *respWriter) WriteString(s string) (int, error) {
 func (w *respWriter) Flush() {
 	w.writing()
 	w.ResponseWriter.(http.Flusher).Flush()
+	if w.sr.answeredAt == 0 && (w.sr.journal || w.sr.hdr2) {
+		w.sr.sent(probes.Mono()) // net/http's writer did not report it (StdSent)
+	}
 }
 
 func (w *respWriter) CloseNotify() <-chan bool {
@@ -1058,9 +1129,9 @@ const (
 	setH2 = ifFlusher | ifStringWriter | ifCloseNotifier | ifPusher
 )
 
-// wrapWriter returns w wrapped, or nil when w's set of optional interfaces
-// is not one the wrappers reproduce.
-func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, *respWriter) {
+// wrapWriter returns w wrapped in rw (sr's storage for it), or nil when
+// w's set of optional interfaces is not one the wrappers reproduce.
+func wrapWriter(w http.ResponseWriter, sr *serverRequest, rw *respWriter) (http.ResponseWriter, *respWriter) {
 	set := 0
 	if _, ok := w.(http.Flusher); ok {
 		set |= ifFlusher
@@ -1081,7 +1152,6 @@ func wrapWriter(w http.ResponseWriter, sr *serverRequest) (http.ResponseWriter, 
 	if _, ok := w.(http.Pusher); ok {
 		set |= ifPusher
 	}
-	rw := &sr.rwv
 	*rw = respWriter{ResponseWriter: w, sr: sr}
 	switch set {
 	case setH1:

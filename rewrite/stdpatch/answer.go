@@ -10,7 +10,13 @@ package stdpatch
 // (on the goroutine that wrote it; again on a superfluous WriteHeader: the
 // probes keep the first), and keeps the state until the probe is done
 // (GohttpdbgUnwatch, which returns the status and the body bytes net/http
-// kept). The state is also the request's follower, which a rewritten
+// kept). The status is not when the client is answered: a written header
+// is buffered with the body until the handler writes more than the writer
+// buffers, flushes, or returns. The writer passes the state to the hook
+// set's Sent when the header leaves for the client while the probes
+// watch (HTTP/1's chunkWriter.writeHeader, the HTTP/2 servers' first
+// writeChunk); a header sent when the handler returned, the common case,
+// is timed by the probes' own reading then. The state is also the request's follower, which a rewritten
 // handler inside the server's handler chain finds on the writer it is
 // handed (GohttpdbgFollower), the header written or not. The field is one
 // pointer, where the probes' clock reading it replaces took as many
@@ -30,9 +36,20 @@ var answerH1Hooks = []hookPoint{
 		// the header as written: Header hands out a copy of it from then
 		// on, when the handler had asked for it before.
 		kind: wrapFunc, recv: "response", fn: "WriteHeader", params: []string{"int"}, group: "answer",
-		needs: []string{"response{status,wroteHeader,written,conn,handlerHeader}", "(conn).hijacked"},
+		needs: []string{"response{status,wroteHeader,written,conn,handlerHeader,cw}", "chunkWriter{header}", "(conn).hijacked"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
 		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\nif h := GohttpdbgHTTP1.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}})\n}"),
+	},
+	{
+		// The header leaves the response's buffer for the connection's
+		// (the handler wrote past the buffer, flushed, or returned):
+		// what the client waits for. Its callers check wroteHeader,
+		// which it sets first: once a response. The check is inline, the
+		// call only for a watched response: each request runs it.
+		kind: beforeStmt, recv: "chunkWriter", fn: "writeHeader", label: "(*chunkWriter).writeHeader sent", group: "answer", requires: "answer",
+		needs: []string{"chunkWriter{res}"}, find: findBodyFirstStmt,
+		lost: "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
+		code: tmpl("if s := {{.R}}.res.gohttpdbgAns; s != nil { gohttpdbgSent(s) }"),
 	},
 }
 
@@ -66,10 +83,25 @@ func (w *response) GohttpdbgUnwatch() (status int, written int64) {
 	return w.status, w.written
 }
 
-// GohttpdbgHeader returns the handler's header map, nil if it never
-// asked for it: Header would make one, or a copy once the header is
-// written.
-func (w *response) GohttpdbgHeader() map[string][]string { return w.handlerHeader }
+// GohttpdbgHeader returns the header w sends (or sent), nil if the
+// handler never asked for one: the handler's map, or the snapshot net/http
+// took of it at WriteHeader when the handler asked for the map before
+// (and may have changed it since).
+func (w *response) GohttpdbgHeader() map[string][]string {
+	if w.cw.header != nil {
+		return w.cw.header
+	}
+	return w.handlerHeader
+}
+
+// gohttpdbgSent: the header of the response the probes watch with state
+// s leaves for the client (one sent after the watch is not reported: they
+// time it themselves).
+func gohttpdbgSent(s gohttpdbgPtr) {
+	if h := GohttpdbgHTTP1.Sent; h != nil {
+		h(s)
+	}
+}
 `
 
 // answerH2Hooks are an HTTP/2 server's (its responseWriterState, which a
@@ -83,9 +115,18 @@ var answerH2Hooks = []hookPoint{
 		// handlerHeader is the header as written (writeHeader snapshots
 		// it, and later edits the snapshot).
 		kind: wrapFunc, recv: "{{.P}}responseWriterState", fn: "writeHeader", params: []string{"int"}, group: "answer", when: serverOwn,
-		needs: []string{"{{.P}}responseWriterState{status,wroteHeader,wroteBytes,handlerHeader}", "{{.P}}responseWriter{rws}"},
+		needs: []string{"{{.P}}responseWriterState{status,wroteHeader,wroteBytes,handlerHeader,snapHeader}", "{{.P}}responseWriter{rws}"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
 		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\nif h := {{.H}}.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := {{.P}}gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}}.stream)\n}"),
+	},
+	{
+		// The buffered response goes to the connection's writer: on the
+		// first call (sentHeader unset) with its header. The check is
+		// inline, the call only for a watched response's first.
+		kind: beforeStmt, recv: "{{.P}}responseWriterState", fn: "writeChunk", label: "{{.P}}responseWriterState.writeChunk sent", group: "answer", when: serverOwn, requires: "answer",
+		needs: []string{"{{.P}}responseWriterState{sentHeader,wroteHeader}"}, find: findBodyFirstStmt,
+		lost: "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
+		code: tmpl("if {{.R}}.gohttpdbgAns != nil && !{{.R}}.sentHeader { {{.R}}.gohttpdbgSent() }"),
 	},
 }
 
@@ -129,12 +170,35 @@ func (w *{{.P}}responseWriter) GohttpdbgUnwatch() (status int, written int64) {
 	return w.rws.status, w.rws.wroteBytes
 }
 
-// GohttpdbgHeader returns the handler's header map, nil if it never
-// asked for it (Header would make one).
+// GohttpdbgHeader returns the header w sends (or sent), nil if the
+// handler never asked for one (Header would make one): the snapshot of
+// the handler's map taken when the header was written, which the handler
+// may have changed since, else the map.
 func (w *{{.P}}responseWriter) GohttpdbgHeader() map[string][]string {
-	if w == nil || w.rws == nil {
+	if w == nil || w.rws == nil || w.rws.handlerHeader == nil {
 		return nil
 	}
+	if w.rws.wroteHeader && w.rws.snapHeader != nil {
+		return w.rws.snapHeader
+	}
 	return w.rws.handlerHeader
+}
+
+// gohttpdbgSent: the response's header leaves for the client (the first
+// writeChunk), while the probes watch it or after (then not reported:
+// they time it themselves). A Flush before any write sends the implicit
+// 200 here: it is written first, so that the answer precedes its
+// sending as it does otherwise.
+func (rws *{{.P}}responseWriterState) gohttpdbgSent() {
+	s := rws.gohttpdbgAns
+	if s == nil || rws.sentHeader {
+		return
+	}
+	if !rws.wroteHeader {
+		rws.writeHeader(200)
+	}
+	if h := {{.H}}.Sent; h != nil {
+		h(s)
+	}
 }
 `

@@ -544,6 +544,12 @@ type {{.N}} struct {
 	// that wrote it: their state, the status and the handler's header map
 	// as written (nil if the handler never asked for one).
 	Answered func(state unsafe.Pointer, status int, header map[string][]string)
+	// Sent runs when the header of a response the probes watch leaves for
+	// the client while they watch it (the handler wrote more than the
+	// writer buffers, or flushed), after Answered, on the goroutine that
+	// sent it, with their state. A header sent when the handler returned
+	// (GohttpdbgUnwatch came first) is not reported.
+	Sent func(state unsafe.Pointer)
 	// ServerConnState runs for each state change an HTTP/2 server
 	// connection reports itself (StateActive, StateIdle; net/http reports
 	// StateNew and StateClosed), in place of its call of the server's

@@ -188,6 +188,15 @@ func findFuncFirstStmt(_ *srcFile, fd *dst.FuncDecl, sig signature, d *hookData)
 	return fd.Body.List[0], nil, true
 }
 
+// findBodyFirstStmt finds the first statement of fd's body: code that
+// runs on each call, first.
+func findBodyFirstStmt(_ *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	if fd.Body == nil || len(fd.Body.List) == 0 || sig.recvName == "" {
+		return nil, nil, false
+	}
+	return fd.Body.List[0], nil, true
+}
+
 // reqExpr is what the hooks get for parameter p: a *ClientRequest's
 // GohttpdbgReq, anything else itself.
 func reqExpr(p param) string {

@@ -925,6 +925,12 @@ type GohttpdbgHTTP1HookSet struct {
 	// that wrote it: their state, the status and the handler's header map
 	// as written (nil if the handler never asked for one).
 	Answered func(state unsafe.Pointer, status int, header map[string][]string)
+	// Sent runs when the header of a response the probes watch leaves for
+	// the client while they watch it (the handler wrote more than the
+	// writer buffers, or flushed), after Answered, on the goroutine that
+	// sent it, with their state. A header sent when the handler returned
+	// (GohttpdbgUnwatch came first) is not reported.
+	Sent func(state unsafe.Pointer)
 ` + hdrSizeHookFields + captureHookFields + `}
 
 // GohttpdbgHTTP1 is the HTTP/1 hook set.

@@ -156,6 +156,7 @@ func init() {
 		_ = (*Request)(state).Method
 		_ = len(header) + status
 	}
+	GohttpdbgHTTP1.Sent = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
 	// The probes keep a state in each HTTP/1 connection and call the
 	// server's hook.
 	GohttpdbgHTTP1.ConnState = func(srv *Server, slot *unsafe.Pointer, hook func(net.Conn, ConnState), nc net.Conn, state ConnState) {
@@ -219,6 +220,7 @@ func init() {
 	}
 	h.Done = func(state any) {}
 	h.Answered = GohttpdbgHTTP1.Answered
+	h.Sent = GohttpdbgHTTP1.Sent
 	h.Read = func(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
 		state.(*atomic.Uint64).Add(uint64(length) + uint64(typ) + uint64(flags) + uint64(streamID))
 		gohttpdbgSelfTestTouch(payload)

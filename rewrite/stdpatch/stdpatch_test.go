@@ -244,17 +244,21 @@ func TestHooksFire(t *testing.T) {
 				// net/http's HTTP/1 writer answers the server probe's
 				// accessor (HTTP/2's below).
 				// The header as written, reported once.
-				`answer HTTP/1.1 /created: reported 201 "created" x1, status 201, 14 bytes`,
-				`answer HTTP/1.1 /: reported 200 "" x1, status 200, 14 bytes`,
+				// A small response's header leaves after the watch
+				// (finishRequest), a flushed one's while watched, once;
+				// the header it sends is the one written.
+				`answer HTTP/1.1 /created: reported 201 "created" x1, status 201, 14 bytes, sent x0, sends "created"`,
+				`answer HTTP/1.1 /: reported 200 "" x1, status 200, 14 bytes, sent x0, sends ""`,
+				`answer HTTP/1.1 /flushed: reported 200 "" x1, status 200, 14 bytes, sent x1, sends ""`,
 				// net/http's own 200 comes after the watch: not reported.
-				`answer HTTP/1.1 /empty: reported 0 "" x0, status 0, 0 bytes`,
-				`answer HTTP/1.1 /hijack: reported 0 "" x0, status -1, 0 bytes`} {
+				`answer HTTP/1.1 /empty: reported 0 "" x0, status 0, 0 bytes, sent x0, sends ""`,
+				`answer HTTP/1.1 /hijack: reported 0 "" x0, status -1, 0 bytes, sent x0, sends ""`} {
 				if !strings.Contains(string(out), want) {
 					t.Errorf("output lacks %q", want)
 				}
 			}
 			// Go's HTTP/2 server over TLS, then x/net's h2c server.
-			if n := strings.Count(string(out), "answer HTTP/2.0 /: reported 200 \"\" x1, status 200, 14 bytes\n"); n != 2 {
+			if n := strings.Count(string(out), "answer HTTP/2.0 /: reported 200 \"\" x1, status 200, 14 bytes, sent x0, sends \"\"\n"); n != 2 {
 				t.Errorf("%d HTTP/2 answers read from the writer, want 2", n)
 			}
 			if t.Failed() {

@@ -45,6 +45,7 @@ func gohttpdbgWire() bool {
 	h2.HeaderFields = gohttpdbgframe.HeaderFields
 	h2.DebugRedact = gohttpdbgframe.DebugRedact
 	h2.Answered = gohttpdbgserver.StdAnswered
+	h2.Sent = gohttpdbgserver.StdSent
 	h2.BodyRead = gohttpdbgbody.StdRead
 	h2.BodyClose = gohttpdbgbody.StdClose
 	h2.BodyReleased = gohttpdbgbody.StdReleased
@@ -57,6 +58,7 @@ func gohttpdbgWire() bool {
 	h1.ClientReadError = gohttpdbgreject.ClientReadError
 	h1.TLSConfig = gohttpdbgprobes.StdTLSConfig
 	h1.Answered = gohttpdbgserver.StdAnswered
+	h1.Sent = gohttpdbgserver.StdSent
 	h1.BodyRead = gohttpdbgbody.StdRead
 	h1.BodyClose = gohttpdbgbody.StdClose
 	h1.BodyReleased = gohttpdbgbody.StdReleased

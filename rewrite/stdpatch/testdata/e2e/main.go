@@ -108,6 +108,8 @@ func main() {
 
 	h1.Answered = answered
 	h2.Answered = answered
+	h1.Sent = sent
+	h2.Sent = sent
 	handler := answering(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		switch r.URL.Path {
@@ -124,6 +126,9 @@ func main() {
 			w.Header().Set("X-Answer", "changed after") // not what was written
 		}
 		fmt.Fprintf(w, "hello %s", r.Proto)
+		if r.URL.Path == "/flushed" {
+			w.(http.Flusher).Flush() // the header leaves while watched
+		}
 	}))
 
 	// HTTP/2 over TLS, std client and server.
@@ -184,7 +189,7 @@ func main() {
 	}()
 	_, err = http.Get("http://" + bad.Addr().String())
 	fmt.Println("client error:", err != nil)
-	for _, path := range []string{"/", "/created", "/empty", "/hijack"} {
+	for _, path := range []string{"/", "/created", "/empty", "/hijack", "/flushed"} {
 		if resp, err := http.Get(plain.URL + path); err == nil {
 			resp.Body.Close()
 		}
@@ -414,7 +419,9 @@ func bodies1() {
 // answering reports what net/http's own writer says of the answer, as
 // the server probe follows it: the Answered hook's reports while watched
 // (none after GohttpdbgUnwatch, when net/http answers an unanswered
-// request), then GohttpdbgUnwatch's status and bytes.
+// request), then GohttpdbgUnwatch's status and bytes, and the Sent hook's
+// (a small response's header leaves after the watch, when net/http
+// flushes it; a flushed one's while watched).
 func answering(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, ok := w.(interface {
@@ -430,8 +437,9 @@ func answering(h http.Handler) http.Handler {
 		rep := new(answerReport)
 		a.GohttpdbgWatch(unsafe.Pointer(rep))
 		h.ServeHTTP(w, r)
+		sending := http.Header(a.GohttpdbgHeader()).Get("X-Answer") // as written, not as changed after
 		s, n := a.GohttpdbgUnwatch()
-		fmt.Printf("answer %s %s: reported %d %q x%d, status %d, %d bytes\n", r.Proto, r.URL.Path, rep.status, rep.value, rep.n, s, n)
+		fmt.Printf("answer %s %s: reported %d %q x%d, status %d, %d bytes, sent x%d, sends %q\n", r.Proto, r.URL.Path, rep.status, rep.value, rep.n, s, n, rep.sent, sending)
 	})
 }
 
@@ -439,6 +447,7 @@ func answering(h http.Handler) http.Handler {
 type answerReport struct {
 	status, n int
 	value     string // the header's X-Answer
+	sent      int    // the Sent hook's reports
 }
 
 func answered(state unsafe.Pointer, status int, header map[string][]string) {
@@ -447,6 +456,9 @@ func answered(state unsafe.Pointer, status int, header map[string][]string) {
 	rep.status = status
 	rep.value = http.Header(header).Get("X-Answer")
 }
+
+// sent counts the Sent hook's reports: the header left while watched.
+func sent(state unsafe.Pointer) { (*answerReport)(state).sent++ }
 
 func check(err error) {
 	if err != nil {
