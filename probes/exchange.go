@@ -1172,7 +1172,7 @@ func (j *journal) serverStartRare(s *jslot, r *http.Request, rare uint32) (captu
 type ServerOutcome struct {
 	Site       string // the handler's site, as the request's events name it
 	Status     int    // the status the handler answered with, 0 if unknown
-	AnsweredAt int64  // Mono, when it answered
+	AnsweredAt int64  // Mono, when its response header left for the client
 	ReqBytes   int64  // the request body's bytes read; -1: the body was not watched
 	Written    int64  // the response body's bytes
 	// RespHeader is the response header as answered, nil when it was
