@@ -162,8 +162,7 @@ func (cr *Request) reuse() {
 	*cr = Request{}
 	cr.body.KeepSpare(spare)
 	if l2 != nil {
-		*l2 = stdTimesHdr{} // its header strings are the last request's
-		cr.lvl2h = l2
+		cr.keepLevel2(l2)
 	}
 	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
 		requests.Put(cr)
@@ -179,12 +178,25 @@ func (cr *Request) BodyReleased() {
 		return
 	}
 	spare := cr.body.Spare()
-	h := cr.host
+	h, l2 := cr.host, cr.lvl2h
 	*cr = Request{}
 	cr.body.KeepSpare(spare)
+	if l2 != nil {
+		cr.keepLevel2(l2)
+	}
 	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
 		requests.Put(cr)
 	}
+}
+
+// keepLevel2 keeps l2, zeroed, for the next level-2 request the state
+// serves (stdLevel2), which then allocates none. Out of line: below
+// level 2 a request has none.
+//
+//go:noinline
+func (cr *Request) keepLevel2(l2 *stdTimesHdr) {
+	*l2 = stdTimesHdr{} // its header strings are the last request's
+	cr.lvl2h = l2
 }
 
 // fullTrace is the state of a fully traced request (guarded by cr.mu).
