@@ -162,12 +162,21 @@ func (cr *Request) reuse() {
 	*cr = Request{}
 	cr.body.KeepSpare(spare)
 	if l2 != nil {
-		*l2 = stdTimesHdr{} // its header strings are the last request's
-		cr.lvl2h = l2
+		cr.keepLevel2(l2)
 	}
 	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
 		requests.Put(cr)
 	}
+}
+
+// keepLevel2 gives the zeroed cr its level-2 state l2 back, zeroed (its
+// header strings are the last request's), for its next level-2 request,
+// which then allocates none. Out of line: level 2's alone.
+//
+//go:noinline
+func (cr *Request) keepLevel2(l2 *stdTimesHdr) {
+	*l2 = stdTimesHdr{}
+	cr.lvl2h = l2
 }
 
 // BodyReleased is body.Owner's: the closed body will not read cr.body
@@ -179,9 +188,12 @@ func (cr *Request) BodyReleased() {
 		return
 	}
 	spare := cr.body.Spare()
-	h := cr.host
+	h, l2 := cr.host, cr.lvl2h
 	*cr = Request{}
 	cr.body.KeepSpare(spare)
+	if l2 != nil {
+		cr.keepLevel2(l2) // as reuse: a level-2 request's next allocates none
+	}
 	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
 		requests.Put(cr)
 	}
