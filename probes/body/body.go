@@ -804,24 +804,40 @@ func (st *State) emitReadAfterClose() {
 	probes.Emit(&e)
 }
 
+// emitOpen and emitClose, level 2's, build their event in the ring
+// (probes.Reserve): on the frame and copied in by Emit, it cost a copy,
+// and a server's emitClose runs on the handler's goroutine, whose stack
+// (HTTP/2 starts one per request) the Event grew.
+//
 //go:noinline
 func (st *State) emitOpen(msg, proto string) {
-	var e probes.Event
-	st.fill(&e, probes.Info, "body.open", msg)
+	url := st.url() // before Reserve: nothing that may wait while a slot is held
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	// Published even if building it panics: a reserved slot holds the
+	// drain back until then.
+	defer probes.Publish(t)
+	st.fill(e, probes.Info, "body.open", msg)
 	e.AddInt("length", st.length)
 	e.AddString("proto", proto)
-	e.AddString("url", st.url())
-	probes.Emit(&e)
+	e.AddString("url", url)
 }
 
 //go:noinline
 func (st *State) emitClose(msg string, eof bool) {
-	var e probes.Event
-	st.fill(&e, probes.Info, "body.close", msg)
+	now := probes.Mono()
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	defer probes.Publish(t)     // see emitOpen
+	e.Time = probes.TimeAt(now) // the reading dur ends at: no second one
+	st.fill(e, probes.Info, "body.close", msg)
 	e.AddInt("bytes", st.bytes.Load())
 	e.AddBool("eof", eof)
-	e.AddDuration("dur", probes.SinceMono(st.opened))
-	probes.Emit(&e)
+	e.AddDuration("dur", time.Duration(now-st.opened))
 }
 
 // earlyClose: a client body closed before EOF, so net/http closes its

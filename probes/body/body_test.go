@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -88,6 +89,63 @@ func TestResponseBodyReadAndClosed(t *testing.T) {
 	}
 	if inventory(9101) {
 		t.Error("a closed body is still in the inventory")
+	}
+}
+
+// At body level 2 a response body's open and close are events (built in
+// their ring slot, probes.Reserve): the request's site, via, ids and
+// redacted URL, the length and protocol it opened with, the bytes read,
+// EOF and how long it was open when it closed, stamped with the time of
+// each.
+func TestResponseBodyOpenCloseEvents(t *testing.T) {
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=2")
+	o := origin("events.go:7", 9106)
+	o.Via, o.Conn = "lib.Get", 77
+	resp := response("hello", 5)
+	before := time.Now().UnixNano()
+	if !WrapResponse(resp, &State{}, o, &owner{}, nil, nil, probes.Mono(), nil) {
+		t.Fatal("a body was not wrapped")
+	}
+	if b, err := io.ReadAll(resp.Body); err != nil || string(b) != "hello" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	resp.Body.Close()
+	after := time.Now().UnixNano()
+	attrs := func(e probes.Event) string {
+		var b strings.Builder
+		for i := 0; i < e.NumAttrs(); i++ {
+			a := e.AttrAt(i)
+			switch a.Kind {
+			case probes.KindString:
+				b.WriteString(a.Key + "=" + a.Str + " ")
+			case probes.KindDuration:
+				b.WriteString(a.Key + "=dur ")
+			default:
+				b.WriteString(a.Key + "=" + strconv.FormatInt(a.Num, 10) + " ")
+			}
+		}
+		return b.String()
+	}
+	for _, want := range []struct{ name, msg, attrs string }{
+		{"body.open", "response body opened", "via=lib.Get length=5 proto=HTTP/1.1 url=GET http://body.test/x?token=[REDACTED] "},
+		{"body.close", "response body closed", "via=lib.Get bytes=5 eof=1 dur=dur "},
+	} {
+		got := rec.Named(want.name)
+		if len(got) != 1 {
+			t.Fatalf("%s: %d events, want 1", want.name, len(got))
+		}
+		e := got[0]
+		if e.Probe != probes.Body || e.Sev != probes.Info || e.Msg != want.msg || e.Site != "events.go:7" ||
+			e.Req != 9106 || e.Conn != 77 || e.Time < before || e.Time > after {
+			t.Errorf("%s: %+v", want.name, e)
+		}
+		if a := attrs(e); a != want.attrs {
+			t.Errorf("%s attributes:\n got %s\nwant %s", want.name, a, want.attrs)
+		}
+	}
+	if d, _ := rec.Named("body.close")[0].Attr("dur"); d.Num < 0 || d.Num > after-before {
+		t.Errorf("body.close dur %d, want within the %d ns the body was open", d.Num, after-before)
 	}
 }
 

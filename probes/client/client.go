@@ -169,6 +169,16 @@ func (cr *Request) reuse() {
 	}
 }
 
+// keepLevel2 gives the zeroed cr its level-2 state l2 back, zeroed (its
+// header strings are the last request's), for its next level-2 request,
+// which then allocates none. Out of line: level 2's alone.
+//
+//go:noinline
+func (cr *Request) keepLevel2(l2 *stdTimesHdr) {
+	*l2 = stdTimesHdr{}
+	cr.lvl2h = l2
+}
+
 // BodyReleased is body.Owner's: the closed body will not read cr.body
 // again. ends reaches 0 only when StdEnd found cr reusable. It is the
 // last use of a request whose body the probes followed, the common
@@ -187,16 +197,6 @@ func (cr *Request) BodyReleased() {
 	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
 		requests.Put(cr)
 	}
-}
-
-// keepLevel2 keeps l2, zeroed, for the next level-2 request the state
-// serves (stdLevel2), which then allocates none. Out of line: below
-// level 2 a request has none.
-//
-//go:noinline
-func (cr *Request) keepLevel2(l2 *stdTimesHdr) {
-	*l2 = stdTimesHdr{} // its header strings are the last request's
-	cr.lvl2h = l2
 }
 
 // fullTrace is the state of a fully traced request (guarded by cr.mu).
