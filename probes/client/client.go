@@ -179,9 +179,13 @@ func (cr *Request) BodyReleased() {
 		return
 	}
 	spare := cr.body.Spare()
-	h := cr.host
+	h, l2 := cr.host, cr.lvl2h
 	*cr = Request{}
 	cr.body.KeepSpare(spare)
+	if l2 != nil {
+		*l2 = stdTimesHdr{} // as reuse: kept for the next level-2 request
+		cr.lvl2h = l2
+	}
 	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
 		requests.Put(cr)
 	}
