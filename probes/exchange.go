@@ -973,17 +973,24 @@ func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c 
 	if rare&rProto != 0 {
 		j.setNamed(s, tProto, resp.Proto)
 	}
-	if rare&rRespHS != 0 {
-		s.respHS = int32(ResponseHeaderSize(resp))
-	}
+	sized := rare&rRespHS == 0
 	if rare&rHeaders != 0 {
 		if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
 			d := j.side(s)
-			d.respHdr = appendFields(d.respHdr, resp.Header)
+			if sized {
+				d.respHdr = appendFields(d.respHdr, resp.Header)
+			} else { // one walk for the fields and the size
+				n := 0
+				d.respHdr, n = appendFieldsSized(d.respHdr, resp.Header)
+				s.respHS, sized = int32(n+len(resp.Status)+len(resp.Proto)+3), true
+			}
 			if cp != nil {
 				cp.respType = resp.Header.Get("Content-Type")
 			}
 		}
+	}
+	if !sized {
+		s.respHS = int32(ResponseHeaderSize(resp))
 	}
 }
 
@@ -1230,14 +1237,17 @@ func (j *journal) serverEndRare(s *jslot, o *ServerOutcome, rare uint32) {
 	if rare&rRespHS == 0 {
 		return
 	}
-	s.respHS = int32(HeaderSize(h) + len("HTTP/1.1 200 OK\r\n"))
+	n := 0
 	if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
 		d := j.side(s)
-		d.respHdr = appendFields(d.respHdr, h)
+		d.respHdr, n = appendFieldsSized(d.respHdr, h) // one walk for both
 		if cp != nil {
 			cp.respType = h.Get("Content-Type")
 		}
+	} else {
+		n = HeaderSize(h)
 	}
+	s.respHS = int32(n + len("HTTP/1.1 200 OK\r\n"))
 }
 
 // journalTag appends a diagnostic's name to exchange id's record.
@@ -1275,6 +1285,24 @@ func appendFields(dst []HeaderField, h http.Header) []HeaderField {
 		dst = []HeaderField{}
 	}
 	return dst
+}
+
+// appendFieldsSized is appendFields that also returns h's wire size
+// (HeaderSize), from the same walk of the map.
+//
+//go:noinline
+func appendFieldsSized(dst []HeaderField, h http.Header) ([]HeaderField, int) {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			dst = append(dst, HeaderField{Name: k, Value: v})
+			n += len(k) + len(v) + 4
+		}
+	}
+	if dst == nil {
+		dst = []HeaderField{}
+	}
+	return dst, n
 }
 
 // exportFields returns a copy of f, the fields as appendFields kept
