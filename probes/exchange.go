@@ -1287,6 +1287,25 @@ func appendFields(dst []HeaderField, h http.Header) []HeaderField {
 	return dst
 }
 
+// AddJournalRequestHeader is e.AddHeader(key, h) for the header h of
+// served request id, which JournalServerStart recorded at header level 2:
+// e takes the record's fields, under the record's lock, rather than walk
+// the map again. It reports false, e unchanged, when the record has none
+// to give (the journal off or reused since, the fields not recorded, an
+// event not from Reserve): the caller then calls AddHeader.
+func AddJournalRequestHeader(e *Event, key string, id uint64) bool {
+	j, s := lockedSlot(id)
+	if s == nil {
+		return false
+	}
+	ok := false
+	if d := j.sideIf(s); d != nil && len(d.reqHdr) > 0 {
+		ok = e.addHeaderFields(key, d.reqHdr)
+	}
+	s.mu.Unlock()
+	return ok
+}
+
 // appendFieldsSized is appendFields that also returns h's wire size
 // (HeaderSize), from the same walk of the map.
 //
