@@ -809,6 +809,11 @@ type ClientConn struct {
 	// wrote them, the blank line included (HTTP/1, the std patch's); 0:
 	// unknown, the journal sums them from the request.
 	HeaderSize int32
+	// RespFields are the response header's fields, unredacted, as the
+	// header.response event took them from the map (Event.AddHeaderKeep),
+	// which the record keeps rather than walk the map again; empty: the
+	// record walks it (at header level 2, or for a capture).
+	RespFields []HeaderField
 }
 
 // The phases JournalPhase records.
@@ -977,7 +982,9 @@ func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c 
 	if rare&rHeaders != 0 {
 		if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
 			d := j.side(s)
-			if sized {
+			if c != nil && len(c.RespFields) > 0 && sized {
+				d.respHdr = append(d.respHdr, c.RespFields...)
+			} else if sized {
 				d.respHdr = appendFields(d.respHdr, resp.Header)
 			} else { // one walk for the fields and the size
 				n := 0

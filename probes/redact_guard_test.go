@@ -27,6 +27,7 @@ var readsRequestData = map[string]string{
 	"probes/header.go:headerFields":       "copies the fields that formatFields redacts",
 	"probes/header.go:appendHeaderFields": "copies the fields that formatFields redacts",
 	"probes/event.go:AddHeader":           "packs the fields that formatFields redacts once unpacked",
+	"probes/event.go:AddHeaderKeep":       "packs the fields that formatFields redacts once unpacked, and keeps them for the journal, which redacts at export",
 	"probes/event.go:AddSizedHeader":      "packs the fields that formatFields redacts once unpacked (and sizes them)",
 	// Sizes, not values.
 	"probes/header.go:HeaderSize":         "sums lengths",

@@ -78,13 +78,19 @@ type stdTimes struct {
 	headers bool
 	hdr     []string
 	hdrSize int
+	// resp: header.response's fields, as its event took them from the
+	// map (in respBuf, at header level 2), for the journal's record
+	// (ClientConn.RespFields). Only the request's goroutine (Finish)
+	// touches it.
+	resp []probes.HeaderField
 }
 
 // stdTimesHdr is stdTimes with room for a request's usual header fields,
 // at header level 2.
 type stdTimesHdr struct {
-	t   stdTimes
-	buf [16]string
+	t       stdTimes
+	buf     [16]string
+	respBuf [8]probes.HeaderField
 }
 
 // stdEventsFor says whether the std hooks see every level-2 event of cr,
@@ -135,6 +141,7 @@ func (cr *Request) stdLevel2(hl int32) {
 	if hl < 2 {
 		return
 	}
+	h.t.resp = h.respBuf[:0]
 	if stdWrite.Load() {
 		h.t.headers, h.t.hdr = true, h.buf[:0]
 		return
