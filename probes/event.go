@@ -217,6 +217,50 @@ func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 }
 
+// AddHeaderKeep is AddHeader that also appends h's fields, as they are
+// (unredacted, the strings shared), to keep and returns it, from the one
+// walk of the map, for the journal's record of the same header
+// (ClientConn.RespFields), which then walks it no more. An event not from
+// Reserve walks it in AddHeader: keep comes back empty then.
+func (e *Event) AddHeaderKeep(key string, h http.Header, keep []HeaderField) []HeaderField {
+	if e.buf == nil || int(e.NAttrs) >= MaxAttrs {
+		e.AddHeader(key, h)
+		return keep[:0]
+	}
+	a := e.next()
+	a.Key, a.Kind = key, KindString
+	b := (*e.buf)[:0]
+	for k, vs := range h { // in line: see AddHeader
+		for _, v := range vs {
+			b = appendPacked(appendPacked(b, k), v)
+			keep = append(keep, HeaderField{Name: k, Value: v})
+		}
+	}
+	*e.buf, e.packed = b, b
+	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
+	return keep
+}
+
+// addHeaderFields is AddHeader for the fields f already taken from a
+// header map (the journal's, in the map's order), for an event from
+// Reserve: packed into the slot's buffer as AddHeader packs the map's,
+// with no walk of the map. It reports false, e unchanged, for any other
+// event.
+func (e *Event) addHeaderFields(key string, f []HeaderField) bool {
+	if e.buf == nil || int(e.NAttrs) >= MaxAttrs {
+		return false
+	}
+	a := e.next()
+	a.Key, a.Kind = key, KindString
+	b := (*e.buf)[:0]
+	for i := range f {
+		b = appendPacked(appendPacked(b, f[i].Name), f[i].Value)
+	}
+	*e.buf, e.packed = b, b
+	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
+	return true
+}
+
 // keepFields keeps f for the reader: packed into the slot's buffer for an
 // event from Reserve (the caller may reuse f), else f itself.
 func (e *Event) keepFields(f []string) {

@@ -809,6 +809,11 @@ type ClientConn struct {
 	// wrote them, the blank line included (HTTP/1, the std patch's); 0:
 	// unknown, the journal sums them from the request.
 	HeaderSize int32
+	// RespFields are the response header's fields, unredacted, as the
+	// header.response event took them from the map (Event.AddHeaderKeep),
+	// which the record keeps rather than walk the map again; empty: the
+	// record walks it (at header level 2, or for a capture).
+	RespFields []HeaderField
 }
 
 // The phases JournalPhase records.
@@ -973,17 +978,26 @@ func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c 
 	if rare&rProto != 0 {
 		j.setNamed(s, tProto, resp.Proto)
 	}
-	if rare&rRespHS != 0 {
-		s.respHS = int32(ResponseHeaderSize(resp))
-	}
+	sized := rare&rRespHS == 0
 	if rare&rHeaders != 0 {
 		if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
 			d := j.side(s)
-			d.respHdr = appendFields(d.respHdr, resp.Header)
+			if c != nil && len(c.RespFields) > 0 && sized {
+				d.respHdr = append(d.respHdr, c.RespFields...)
+			} else if sized {
+				d.respHdr = appendFields(d.respHdr, resp.Header)
+			} else { // one walk for the fields and the size
+				n := 0
+				d.respHdr, n = appendFieldsSized(d.respHdr, resp.Header)
+				s.respHS, sized = int32(n+len(resp.Status)+len(resp.Proto)+3), true
+			}
 			if cp != nil {
 				cp.respType = resp.Header.Get("Content-Type")
 			}
 		}
+	}
+	if !sized {
+		s.respHS = int32(ResponseHeaderSize(resp))
 	}
 }
 
@@ -1230,14 +1244,17 @@ func (j *journal) serverEndRare(s *jslot, o *ServerOutcome, rare uint32) {
 	if rare&rRespHS == 0 {
 		return
 	}
-	s.respHS = int32(HeaderSize(h) + len("HTTP/1.1 200 OK\r\n"))
+	n := 0
 	if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
 		d := j.side(s)
-		d.respHdr = appendFields(d.respHdr, h)
+		d.respHdr, n = appendFieldsSized(d.respHdr, h) // one walk for both
 		if cp != nil {
 			cp.respType = h.Get("Content-Type")
 		}
+	} else {
+		n = HeaderSize(h)
 	}
+	s.respHS = int32(n + len("HTTP/1.1 200 OK\r\n"))
 }
 
 // journalTag appends a diagnostic's name to exchange id's record.
@@ -1275,6 +1292,43 @@ func appendFields(dst []HeaderField, h http.Header) []HeaderField {
 		dst = []HeaderField{}
 	}
 	return dst
+}
+
+// AddJournalRequestHeader is e.AddHeader(key, h) for the header h of
+// served request id, which JournalServerStart recorded at header level 2:
+// e takes the record's fields, under the record's lock, rather than walk
+// the map again. It reports false, e unchanged, when the record has none
+// to give (the journal off or reused since, the fields not recorded, an
+// event not from Reserve): the caller then calls AddHeader.
+func AddJournalRequestHeader(e *Event, key string, id uint64) bool {
+	j, s := lockedSlot(id)
+	if s == nil {
+		return false
+	}
+	ok := false
+	if d := j.sideIf(s); d != nil && len(d.reqHdr) > 0 {
+		ok = e.addHeaderFields(key, d.reqHdr)
+	}
+	s.mu.Unlock()
+	return ok
+}
+
+// appendFieldsSized is appendFields that also returns h's wire size
+// (HeaderSize), from the same walk of the map.
+//
+//go:noinline
+func appendFieldsSized(dst []HeaderField, h http.Header) ([]HeaderField, int) {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			dst = append(dst, HeaderField{Name: k, Value: v})
+			n += len(k) + len(v) + 4
+		}
+	}
+	if dst == nil {
+		dst = []HeaderField{}
+	}
+	return dst, n
 }
 
 // exportFields returns a copy of f, the fields as appendFields kept

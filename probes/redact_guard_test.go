@@ -27,6 +27,7 @@ var readsRequestData = map[string]string{
 	"probes/header.go:headerFields":       "copies the fields that formatFields redacts",
 	"probes/header.go:appendHeaderFields": "copies the fields that formatFields redacts",
 	"probes/event.go:AddHeader":           "packs the fields that formatFields redacts once unpacked",
+	"probes/event.go:AddHeaderKeep":       "packs the fields that formatFields redacts once unpacked, and keeps them for the journal, which redacts at export",
 	"probes/event.go:AddSizedHeader":      "packs the fields that formatFields redacts once unpacked (and sizes them)",
 	// Sizes, not values.
 	"probes/header.go:HeaderSize":         "sums lengths",
@@ -47,6 +48,7 @@ var readsRequestData = map[string]string{
 	"probes/exchange.go:serverEndRare":      "the response's Content-Type, for a capture",
 	"probes/exchange.go:serverStartRare":    "copies the target into the record; the capture rule's match on the path, the Content-Type",
 	"probes/exchange.go:appendFields":       "copies the fields that export redacts (exportFields)",
+	"probes/exchange.go:appendFieldsSized":  "copies the fields that export redacts (exportFields), and sums their size",
 	"probes/exchange.go:export":             "renders the URL and the path through RedactURL",
 	"probes/exchange.go:setURL":             "copies the URL's parts into the record, which export renders",
 	"probes/exchange.go:setURLRare":         "copies the URL's parts into the record, which export renders",

@@ -429,6 +429,9 @@ func (cr *Request) Finish(resp *http.Response, err error) {
 			cr.flight, cr.hostHandedOff = nil, true
 		}
 	}
+	if cr.lvl2 != nil {
+		jc.RespFields = cr.lvl2.resp // header.response's walk of the map
+	}
 	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &jc, resp, hdrSize, nil, now, !cr.hostHandedOff)
 	if cr.flight != nil {
 		gc.EndAt(cr.flight, now)
@@ -477,6 +480,9 @@ func (cr *Request) finishRare(resp *http.Response, err error) {
 		now = probes.Mono()
 	}
 	// The exchange ends here unless its body, now wrapped, ends it.
+	if cr.lvl2 != nil {
+		jc.RespFields = cr.lvl2.resp // header.response's walk of the map
+	}
 	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &jc, resp, hdrSize, err, now, resp == nil || !cr.hostHandedOff)
 	if cr.span != nil {
 		cr.span.ClientOutcome(resp, err)
@@ -706,7 +712,11 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int) {
 	e.AddInt("status", int64(resp.StatusCode))
 	e.AddString("proto", resp.Proto)
 	e.AddInt("size", int64(size))
-	e.AddHeader("headers", resp.Header)
+	if l := cr.lvl2; l != nil && l.resp != nil {
+		l.resp = e.AddHeaderKeep("headers", resp.Header, l.resp[:0]) // the journal's too
+	} else {
+		e.AddHeader("headers", resp.Header)
+	}
 	e.AddString("url", url)
 }
 

@@ -32,9 +32,10 @@ func UseStdHooks() { stdClient.Store(true) }
 // With the std patch's event hooks (GetConn, WroteRequest, FirstByte:
 // HTTP/1 alone), an HTTP/1 request at level 2 needs no trace either: its
 // wait for a connection, its write and its response's first byte come
-// from net/http's own transportRequest as its connection does. Only
-// header.request still takes a trace, for the header fields as net/http
-// writes them (WroteHeaderField).
+// from net/http's own transportRequest as its connection does, and so do
+// header.request's fields (StdWriteFields, StdWroteFields); only a
+// request carrying the program's own trace takes a trace for them
+// (StdWriteTrace).
 var stdEvents atomic.Bool
 
 // UseStdEvents is called by the build's wiring when the patched net/http
@@ -71,18 +72,25 @@ type stdTimes struct {
 	// phase=ttfb). It may not have, for a request under way while the
 	// level went from 2 to 1 (EventsOn): Finish then times it.
 	firstByte bool
-	// headers: header.request's fields come from StdWriteTrace, collected
-	// in hdr (which the event keeps) with their wire size.
+	// headers: header.request's fields come from the write
+	// (StdWriteFields, or StdWriteTrace's trace), collected in hdr with
+	// their wire size.
 	headers bool
 	hdr     []string
 	hdrSize int
+	// resp: header.response's fields, as its event took them from the
+	// map (in respBuf, at header level 2), for the journal's record
+	// (ClientConn.RespFields). Only the request's goroutine (Finish)
+	// touches it.
+	resp []probes.HeaderField
 }
 
 // stdTimesHdr is stdTimes with room for a request's usual header fields,
 // at header level 2.
 type stdTimesHdr struct {
-	t   stdTimes
-	buf [16]string
+	t       stdTimes
+	buf     [16]string
+	respBuf [8]probes.HeaderField
 }
 
 // stdEventsFor says whether the std hooks see every level-2 event of cr,
@@ -133,6 +141,7 @@ func (cr *Request) stdLevel2(hl int32) {
 	if hl < 2 {
 		return
 	}
+	h.t.resp = h.respBuf[:0]
 	if stdWrite.Load() {
 		h.t.headers, h.t.hdr = true, h.buf[:0]
 		return
@@ -296,6 +305,42 @@ func StdWriteTrace(state unsafe.Pointer, own *httptrace.ClientTrace) *httptrace.
 		}
 	}
 	return &t
+}
+
+// StdWriteFields is the std patch's WriteFields hook: the slice an HTTP/1
+// request's write with no trace of the program's own appends its header
+// fields to, for header.request (StdWroteFields), when the std hooks
+// follow it at header level 2; nil otherwise. No trace then: net/http
+// would build a []string a field for its WroteHeaderField.
+func StdWriteFields(state unsafe.Pointer) []string {
+	cr := stdEventsOf(state)
+	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
+		return nil
+	}
+	cr.mu.Lock()
+	f := cr.lvl2.hdr
+	if f == nil {
+		f = make([]string, 0, 16) // a retry's: the event keeps the first ones
+	}
+	cr.mu.Unlock()
+	return f[:0]
+}
+
+// StdWroteFields is the std patch's WroteFields hook: the fields
+// StdWriteFields's slice received, written; header.request keeps them.
+func StdWroteFields(state unsafe.Pointer, fields []string) {
+	cr := stdEventsOf(state)
+	if cr == nil || probes.Level(probes.Header) < 2 {
+		return
+	}
+	size := 0
+	for i := 0; i+1 < len(fields); i += 2 {
+		size += len(fields[i]) + len(fields[i+1]) + 4
+	}
+	cr.mu.Lock()
+	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0 // the event keeps fields
+	cr.mu.Unlock()
+	cr.emitHeaderRequest(fields, size)
 }
 
 // Hooks says how client requests are followed: "std patch" (the

@@ -959,7 +959,9 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	e.AddString("host", r.Host)
 	e.AddString("proto", r.Proto)
 	e.AddInt("size", int64(size))
-	e.AddHeader("headers", r.Header)
+	if !sr.journal || !probes.AddJournalRequestHeader(e, "headers", sr.id) {
+		e.AddHeader("headers", r.Header)
+	}
 	e.AddString("remote", r.RemoteAddr)
 }
 

@@ -201,3 +201,34 @@ func TestTimeoutHandlerInnerWrapper(t *testing.T) {
 		<-done
 	}
 }
+
+// A served request's header.request takes its fields from the journal's
+// record of the request (one walk of the map for both) and shows them as
+// a walk of the map would: sorted by name, a name's values in their
+// order, redacted.
+func TestServedRequestHeaderFromJournal(t *testing.T) {
+	if !probes.JournalOn() {
+		t.Fatal("the journal is off")
+	}
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=2")
+	r := httptest.NewRequest("GET", "/hdr-journal", nil)
+	r.Header["X-B"] = []string{"2", "1"}
+	r.Header.Set("Authorization", "Bearer s3cret")
+	r.Header.Set("A", "x")
+	ServeHTTP(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), "hj.go:1", httptest.NewRecorder(), r)
+	var got []string
+	for _, e := range rec.Named("header.request") {
+		if e.Site == "hj.go:1" {
+			a, _ := e.Attr("headers")
+			got = append(got, a.Str)
+		}
+	}
+	want := "A: x; Authorization: [REDACTED]; X-B: 2; X-B: 1"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("header.request headers: %q; want one, %q", got, want)
+	}
+	if got, want := probes.FormatHeader(r.Header), want; got != want {
+		t.Errorf("FormatHeader: %q; want %q (as the event)", got, want)
+	}
+}

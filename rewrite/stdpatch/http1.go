@@ -68,7 +68,7 @@ var http1Hooks = hookSet{
 			// The bytes of the line and header of the request a connection
 			// writes (reqHdrSizeHelper); one set per connection.
 			kind: appendFields, recv: "persistConn", label: "persistConn request size",
-			code: tmpl("gohttpdbgTrace *httptrace.ClientTrace; gohttpdbgHS int64; gohttpdbgReqHS atomic.Int64; gohttpdbgRead struct{ req, resp int32 }; "),
+			code: tmpl("gohttpdbgTrace *httptrace.ClientTrace; gohttpdbgFields []string; gohttpdbgFReq *transportRequest; gohttpdbgHS int64; gohttpdbgReqHS atomic.Int64; gohttpdbgRead struct{ req, resp int32 }; "),
 		},
 		{
 			// The header sizes of a response (hdrSizeClientHelper) go to
@@ -166,6 +166,15 @@ var http1Hooks = hookSet{
 			kind: afterStmt, recv: "Request", fn: "write", label: "(*Request).write header size", requires: "reqwrite",
 			find: findHeaderEnd,
 			code: tmpl("if gohttpdbgPC != nil { gohttpdbgPC.gohttpdbgHeaderWritten() }"),
+		},
+		{
+			// The header fields written, handed to the probes at once from
+			// the values the write used (WroteFields): a trace's
+			// WroteHeaderField costs net/http a []string a field.
+			kind: afterStmt, recv: "Request", fn: "write", label: "(*Request).write header fields", requires: "reqwrite", group: "reqfields",
+			needs: []string{"transferWriter{Close,Header,ContentLength,TransferEncoding,Trailer}"}, find: findHeaderEndFields,
+			lost: "an HTTP/1 client request's header fields reach header.request through a trace (allocations)",
+			code: tmpl("if gohttpdbgPC != nil && gohttpdbgPC.gohttpdbgFields != nil { gohttpdbgPC.gohttpdbgFieldsWritten({{.R}}, host, userAgent, tw, extraHeaders) }"),
 		},
 		{
 			kind: replaceCall, recv: "persistConn", fn: "writeLoop", label: "(*persistConn).writeLoop trace", requires: "reqwrite",
@@ -278,6 +287,7 @@ return n, err`),
 		{code: tmpl(clientEventsHelper), after: []string{"client", "clientev"}},
 		{code: tmpl(writeTraceHelper), after: []string{"(*persistConn).writeLoop trace", "persistConn request size"}},
 		{code: tmpl(reqHdrSizeHelper), after: []string{"(*Request).write header size", "persistConn request size"}},
+		{code: tmpl(reqFieldsHelper), after: []string{"(*Request).write header fields", "(*persistConn).writeLoop trace", "persistConn request size"}},
 		{code: tmpl(writeHookedHelper), after: []string{"reqwrite", "(*Request).write trace", "(*persistConn).writeLoop trace"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
 		{code: tmpl(connStateHelper), after: []string{"connstate"}},
@@ -657,6 +667,38 @@ func findHeaderEnd(f *srcFile, fd *dst.FuncDecl, _ signature, _ *hookData) (dst.
 
 // findRequestWriteCall finds the call "X.Request.write(4 arguments)" in
 // writeLoop and names X, the *transportRequest.
+// findHeaderEndFields is findHeaderEnd where the write's own host,
+// userAgent, tw (its transferWriter) and extraHeaders are in scope.
+func findHeaderEndFields(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	stmt, _, ok := findHeaderEnd(f, fd, sig, d)
+	if !ok {
+		return nil, nil, false
+	}
+	want := map[string]bool{"host": false, "userAgent": false, "tw": false}
+	for _, s := range fd.Body.List {
+		if as, ok := s.(*dst.AssignStmt); ok {
+			for _, l := range as.Lhs {
+				if id, ok := l.(*dst.Ident); ok {
+					if _, w := want[id.Name]; w {
+						want[id.Name] = true
+					}
+				}
+			}
+		}
+	}
+	for _, found := range want {
+		if !found {
+			return nil, nil, false
+		}
+	}
+	for _, p := range sig.params {
+		if p.name == "extraHeaders" {
+			return stmt, nil, true
+		}
+	}
+	return nil, nil, false
+}
+
 func findRequestWriteCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
 	stmt, _, ok := findRequestWrite(f, fd, sig, d)
 	if !ok {
@@ -686,13 +728,21 @@ func (pc *persistConn) gohttpdbgWriting(treq *transportRequest) *persistConn {
 		return nil
 	}
 	var t *httptrace.ClientTrace
+	var fields []string
 	if GohttpdbgHTTP1.EventsOn.Load() {
-		if h := GohttpdbgHTTP1.WriteTrace; h != nil {
-			t = h(treq.gohttpdbgState, httptrace.ContextClientTrace(treq.Request.Context()))
+		own := httptrace.ContextClientTrace(treq.Request.Context())
+		if h := GohttpdbgHTTP1.WriteFields; h != nil && GohttpdbgHTTP1.FieldsHooked && own == nil {
+			fields = h(treq.gohttpdbgState)
+		}
+		if h := GohttpdbgHTTP1.WriteTrace; h != nil && fields == nil {
+			t = h(treq.gohttpdbgState, own)
 		}
 	}
 	if t != pc.gohttpdbgTrace { // mostly nil both: no pointer store, no write barrier
 		pc.gohttpdbgTrace = t
+	}
+	if fields != nil || pc.gohttpdbgFields != nil {
+		pc.gohttpdbgFields, pc.gohttpdbgFReq = fields, treq
 	}
 	pc.gohttpdbgHS = pc.nwrite + int64(pc.bw.Buffered())
 	return pc
@@ -709,6 +759,66 @@ const reqHdrSizeHelper = `
 func (pc *persistConn) gohttpdbgHeaderWritten() {
 	pc.gohttpdbgReqHS.Store(pc.nwrite + int64(pc.bw.Buffered()) - pc.gohttpdbgHS)
 }
+`
+
+const reqFieldsHelper = `
+// gohttpdbgFieldsWritten hands the probes (WroteFields) the header fields
+// r's write just wrote, name and value each, as a trace's
+// WroteHeaderField sees them (host, userAgent, tw and extra are the
+// write's own), appended to the slice WriteFields returned.
+func (pc *persistConn) gohttpdbgFieldsWritten(r *Request, host, userAgent string, tw *transferWriter, extra Header) {
+	f, treq := pc.gohttpdbgFields, pc.gohttpdbgFReq
+	pc.gohttpdbgFields, pc.gohttpdbgFReq = nil, nil
+	f = append(f, "Host", host)
+	if userAgent != "" {
+		f = append(f, "User-Agent", userAgent)
+	}
+	if tw != nil {
+		if tw.Close && !hasToken(tw.Header.get("Connection"), "close") {
+			f = append(f, "Connection", "close")
+		}
+		if tw.shouldSendContentLength() {
+			f = append(f, "Content-Length", strconv.FormatInt(tw.ContentLength, 10))
+		} else if chunked(tw.TransferEncoding) {
+			f = append(f, "Transfer-Encoding", "chunked")
+		}
+		if tw.Trailer != nil {
+			keys := make([]string, 0, len(tw.Trailer))
+			for k := range tw.Trailer {
+				keys = append(keys, CanonicalHeaderKey(k))
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				f = append(f, "Trailer", k)
+			}
+		}
+	}
+	f = gohttpdbgAppendSubset(f, r.Header, reqWriteExcludeHeader)
+	if extra != nil {
+		f = gohttpdbgAppendSubset(f, extra, nil)
+	}
+	if h := GohttpdbgHTTP1.WroteFields; h != nil {
+		h(treq.gohttpdbgState, f)
+	}
+}
+
+// gohttpdbgAppendSubset appends h's fields but exclude's to f as
+// writeSubset writes them: sorted, invalid names dropped, values cleaned.
+func gohttpdbgAppendSubset(f []string, h Header, exclude map[string]bool) []string {
+	kvs, sorter := h.sortedKeyValues(exclude)
+	for _, kv := range kvs {
+		if !httpguts.ValidHeaderFieldName(kv.key) {
+			continue
+		}
+		for _, v := range kv.values {
+			f = append(f, kv.key, textproto.TrimString(headerNewlineToSpace.Replace(v)))
+		}
+	}
+	headerSorterPool.Put(sorter)
+	return f
+}
+
+func init() { GohttpdbgHTTP1.FieldsHooked = true }
 `
 
 const writeHookedHelper = `
@@ -883,6 +993,15 @@ type GohttpdbgHTTP1HookSet struct {
 	WriteTrace func(state unsafe.Pointer, own *httptrace.ClientTrace) *httptrace.ClientTrace
 	// WriteHooked is set when this net/http calls WriteTrace.
 	WriteHooked bool
+	// WriteFields runs, in place of WriteTrace, before such a request
+	// with no trace of the program's own is written: the slice it returns,
+	// if not nil, is the one WroteFields receives once the header is
+	// written, with the fields appended (name and value each, as
+	// WroteHeaderField reports them), and no trace is used.
+	WriteFields func(state unsafe.Pointer) []string
+	WroteFields func(state unsafe.Pointer, fields []string)
+	// FieldsHooked is set when this net/http calls WroteFields.
+	FieldsHooked bool
 	// AltEnter runs before a client request followed by the probes (state:
 	// ClientStart's) is handed to the HTTP/2 RoundTripper while EventsOn
 	// is set (level-2 events, which the HTTP/2 hooks report), with the

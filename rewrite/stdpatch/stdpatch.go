@@ -290,6 +290,7 @@ func addedFile(pkg, path, body string) []byte {
 	var imps []string
 	for _, c := range []struct{ name, path string }{
 		{"bufio", "bufio"}, {"context", "context"}, {"tls", "crypto/tls"}, {"io", "io"}, {"net", "net"}, {"atomic", "sync/atomic"}, {"time", "time"}, {"unsafe", "unsafe"},
+		{"strconv", "strconv"}, {"slices", "slices"}, {"textproto", "net/textproto"}, {"httpguts", "golang.org/x/net/http/httpguts"},
 		{"http", "net/http"}, {"httptrace", "net/http/httptrace"}, {"http2", pkgInternalH2},
 	} {
 		if used[c.name] && !(c.name == pkg) {

@@ -78,6 +78,8 @@ func gohttpdbgWire() bool {
 		}
 		if h1.WriteHooked {
 			h1.WriteTrace = gohttpdbgclient.StdWriteTrace
+			h1.WriteFields = gohttpdbgclient.StdWriteFields
+			h1.WroteFields = gohttpdbgclient.StdWroteFields
 			gohttpdbgclient.UseStdWrite()
 		}
 		if h1.ClientEventsHooked && h1.AltHooked && h2.ClientEventsHooked {
