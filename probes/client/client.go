@@ -181,21 +181,10 @@ func (cr *Request) keepLevel2(l2 *stdTimesHdr) {
 
 // BodyReleased is body.Owner's: the closed body will not read cr.body
 // again. ends reaches 0 only when StdEnd found cr reusable. It is the
-// last use of a request whose body the probes followed, the common
-// case: reuse is written out.
+// last use of a request whose body the probes followed, the common case.
 func (cr *Request) BodyReleased() {
-	if cr.ends.Add(-1) != 0 || !cr.h2Done() {
-		return
-	}
-	spare := cr.body.Spare()
-	h, l2 := cr.host, cr.lvl2h
-	*cr = Request{}
-	cr.body.KeepSpare(spare)
-	if l2 != nil {
-		cr.keepLevel2(l2)
-	}
-	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
-		requests.Put(cr)
+	if cr.ends.Add(-1) == 0 && cr.h2Done() {
+		cr.reuse()
 	}
 }
 
