@@ -224,19 +224,14 @@ return n, err`),
 		},
 		{
 			// The reads of a body net/http decompresses, as the program sees
-			// them; its Close is its bodyEOFSignal's.
+			// them; its Close is its bodyEOFSignal's. Rarer than the plain
+			// body's: the hook's call through gohttpdbgBodyRead.
 			kind: wrapFunc, recv: "gzipReader", fn: "Read", params: []string{"[]byte"}, results: [][]string{{"int", "error"}},
 			needs: []string{"gzipReader{body}"}, requires: "bodyEOFSignal", group: "body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl(`s, rac := {{.R}}.body.gohttpdbgEnter()
 n, err := {{.Call}}
 if s != nil {
-if h := GohttpdbgHTTP1.BodyRead; h != nil {
-if uint(n) > uint(len({{index .A 0}})) {
-h(s, nil, err)
-} else {
-h(s, {{index .A 0}}[:n], err)
-}
-}
+gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
 {{.R}}.body.gohttpdbgLeave(s)
 } else if rac {
 {{.R}}.body.gohttpdbgReadAfterClose()
@@ -295,7 +290,7 @@ return n, err`),
 		{code: tmpl(handOverHelper), after: []string{"(*Transport).tryPutIdleConn hand-over"}},
 		{code: tmpl(altHelper), after: []string{"alt"}},
 		{code: tmpl(answerH1Helper), after: []string{"answer"}},
-		{code: tmpl(bodyReadHelper), after: []string{"(*bodyEOFSignal).Read", "(*gzipReader).Read", "srvbody"}, anyOf: true},
+		{code: tmpl(bodyReadHelper), after: []string{"(*gzipReader).Read", "srvbody"}, anyOf: true},
 		{code: tmpl(srvBodyH1Helper), after: []string{"srvbody"}},
 		{code: tmpl(srvBodyAnswerH1Helper), after: []string{"srvbody", "answer"}},
 		{code: tmpl(bodyCloseHelper), after: []string{"(*bodyEOFSignal).Close"}},
