@@ -219,6 +219,11 @@ type jrec struct {
 	sided                              bool  // the record has something in its jside
 	used                               uint8 // the arena's bytes in use
 	to, tn                             [nText]uint8
+	// shared are the client's host, path and query (sharedHost...)
+	// when they are in the shared table's (jtexts) rather than the
+	// arena: their offset there plus one, 0 when they are not; their
+	// lengths are in tn.
+	shared [3]uint16
 }
 
 type journal struct {
@@ -402,8 +407,99 @@ func (j *journal) text(s *jslot, f int) string {
 		}
 		return e.info.Remote
 	default:
+		if k := sharedIndex(f); k >= 0 && s.shared[k] != 0 {
+			at := int(s.shared[k]) - 1
+			return string(jtexts.b[at : at+int(n)])
+		}
 		return string(s.text[s.to[f] : int(s.to[f])+int(n)])
 	}
+}
+
+// sharedIndex returns text field f's index in jrec.shared, -1 if it has
+// none.
+func sharedIndex(f int) int {
+	switch f {
+	case tHost:
+		return 0
+	case tPath:
+		return 1
+	case tRawQuery:
+		return 2
+	}
+	return -1
+}
+
+// jtexts is the journal's shared table of texts: the host, path and
+// query a call site sends over and over (most programs send the same
+// ones from the same line), written once, which the records of its
+// requests refer to (jrec.shared) instead of each copying them into
+// its arena. Its bytes are written once and never again, so that a
+// record reads its texts for as long as it lives whatever its site has
+// sent since; once full, nothing more is added and the records copy
+// their texts, as those of a site whose texts change do. No pointer:
+// the collector never scans it.
+var jtexts struct {
+	mu sync.Mutex
+	n  int // bytes in use, under mu
+	b  [jTextsSize]byte
+}
+
+const jTextsSize = 16 << 10
+
+// siteTexts is a site's texts that are in jtexts: the strings as the
+// request had them, compared by address and length (the entry keeps them
+// alive, so that no other string takes their bytes' address), and
+// where jtexts has them (offset plus one, as in jrec.shared).
+type siteTexts struct {
+	site              uint32
+	host, path, query string
+	at                [3]uint16
+}
+
+// The siteTexts a site's requests compare with, one per site id modulo
+// the table's size, each replaced when its site's texts change, at most
+// maxSiteTextsAdds times (a site whose path changes with every request
+// would otherwise fill jtexts with texts sent once).
+var (
+	siteTextsCache [64]atomic.Pointer[siteTexts]
+	siteTextsAdds  [64]atomic.Uint32
+)
+
+const maxSiteTextsAdds = 8
+
+// sameString reports whether a and b are the same string, by address
+// and length (an empty string is any empty string).
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
+}
+
+// addSiteTexts puts the texts of site's request, which its siteTexts do
+// not have, into jtexts, as the site's siteTexts (see maxSiteTextsAdds).
+// Out of line: a request whose texts its site sent before compares
+// them.
+//
+//go:noinline
+func addSiteTexts(site uint32, host, path, query string) {
+	k := site % uint32(len(siteTextsCache))
+	n := len(host) + len(path) + len(query)
+	if site == 0 || len(host) > jArena || len(path) > jArena || len(query) > jArena || siteTextsAdds[k].Load() >= maxSiteTextsAdds {
+		return
+	}
+	jtexts.mu.Lock()
+	at := jtexts.n
+	if at+n > len(jtexts.b) {
+		jtexts.mu.Unlock()
+		return
+	}
+	e := &siteTexts{site: site, host: host, path: path, query: query}
+	for i, v := range [3]string{host, path, query} {
+		e.at[i] = uint16(at + 1)
+		at += copy(jtexts.b[at:], v)
+	}
+	jtexts.n = at
+	jtexts.mu.Unlock()
+	siteTextsAdds[k].Add(1)
+	siteTextsCache[k].Store(e)
 }
 
 // setSite sets the record's site (f tSite) or via (tVia) to v, which
@@ -670,8 +766,8 @@ const (
 	rHeaders             // header level 2, or a capture rule
 	rReqHS               // the request header's size is to be summed
 	rRespHS              // the response header's size is to be summed or kept
-	rH2                  // an HTTP/2 response, or a stream
 	rErr                 // an error
+	rTexts               // a client's texts are not in its site's shared ones (addSiteTexts)
 )
 
 // JournalOn reports whether the journal keeps exchanges (its size is
@@ -719,7 +815,20 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if Level(Header) >= 2 || captureRule.Load() != nil {
 		rare |= rHeaders
 	}
-	rare |= s.putTexts(u.Host, u.Path, tRawQuery, u.RawQuery) * rHost
+	// Texts its site sent before are in the shared table already: the
+	// record refers to them (jtexts).
+	host, path, query := u.Host, u.Path, u.RawQuery
+	sid := s.sites[0]
+	if e := siteTextsCache[sid%uint32(len(siteTextsCache))].Load(); e != nil && e.site == sid &&
+		sameString(e.host, host) && sameString(e.path, path) && sameString(e.query, query) {
+		s.tn[tHost], s.tn[tPath], s.tn[tRawQuery] = uint8(len(host)), uint8(len(path)), uint8(len(query))
+		s.shared = e.at
+	} else {
+		rare |= s.putTexts(host, path, tRawQuery, query) * rHost
+		if siteTextsAdds[sid%uint32(len(siteTextsAdds))].Load() < maxSiteTextsAdds {
+			rare |= rTexts
+		}
+	}
 	if rare != 0 {
 		capture = j.clientStartRare(s, site, req, rare)
 	}
@@ -767,6 +876,9 @@ func (j *journal) clientStartRare(s *jslot, site string, req *http.Request, rare
 	}
 	if rare&rURL != 0 {
 		j.setURLRare(s, u)
+	}
+	if rare&rTexts != 0 && rare&(rHost|rPath|rText3) == 0 {
+		addSiteTexts(s.sites[0], u.Host, u.Path, u.RawQuery)
 	}
 	if rare&rHeaders == 0 {
 		return false
@@ -884,7 +996,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 			rare = rVia
 		}
 	}
-	rare |= rReqHS
+	sized := false // the request header's size
 	if c != nil {
 		if c.Seen {
 			s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
@@ -895,13 +1007,18 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 				s.tn[tLocal], s.tn[tRemote] = tConn, tConn
 			}
 		}
-		if c.Stream != 0 {
-			rare |= rH2
+		if c.Stream != 0 { // HTTP/2: the stream's connection, when the record has none
+			if s.conn == 0 {
+				s.conn = c.StreamConn
+			}
+			s.stream = c.Stream
 		}
 		if c.HeaderSize > 0 {
-			s.reqHS, s.reqHSWire = c.HeaderSize, true
-			rare &^= rReqHS
+			s.reqHS, s.reqHSWire, sized = c.HeaderSize, true, true
 		}
+	}
+	if !sized { // HTTP/2, a request the std patch did not count
+		s.reqHS = clientHeaderSize(req)
 	}
 	if err != nil {
 		rare |= rErr
@@ -909,7 +1026,17 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	if resp != nil {
 		s.status, s.respAt = int32(resp.StatusCode), now
 		if resp.ProtoMajor == 2 {
-			rare |= rH2
+			p := uint8(cH2C)
+			if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
+				p = cH2
+			}
+			s.to[tProto], s.tn[tProto] = p, tStatic
+			if s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
+				// No connection was handed over and nothing was dialed: with
+				// the std hooks a request on a kept HTTP/2 connection never
+				// passes getConn, and a new one is always seen dialing.
+				s.reused = true
+			}
 		} else if resp.Proto == "HTTP/1.1" {
 			s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
 		} else {
@@ -935,6 +1062,21 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	s.mu.Unlock()
 }
 
+// clientHeaderSize is the size of req's line and header in HTTP/1 form,
+// from its header map (a walk of it) and its URL, without the escaped
+// path's length, which export adds from the record's path (escaping it
+// costs a walk of its bytes); nor the blank line and the fields net/http
+// adds as it writes. Out of line: HTTP/2 only, and rare requests.
+//
+//go:noinline
+func clientHeaderSize(req *http.Request) int32 {
+	n := len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
+	if len(req.Header) != 0 {
+		n += HeaderSize(req.Header)
+	}
+	return int32(n)
+}
+
 // clientResponseRare writes what JournalClientResponse flagged in rare;
 // s.mu is held.
 //
@@ -943,37 +1085,11 @@ func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c 
 	if rare&rVia != 0 {
 		j.setSite(s, tVia, via)
 	}
-	if rare&rReqHS != 0 {
-		// HTTP/1 form, from the header map (a walk of it) and the URL,
-		// without the escaped path's length, which export adds from the
-		// record's path (escaping it costs a walk of its bytes); nor the
-		// blank line and the fields net/http adds as it writes.
-		s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
-	}
-	if c != nil && c.Stream != 0 {
-		if s.conn == 0 {
-			s.conn = c.StreamConn
-		}
-		s.stream = c.Stream
-	}
 	if rare&rErr != 0 {
 		j.setText(s, tErr, err.Error())
 	}
 	if resp == nil {
 		return
-	}
-	if resp.ProtoMajor == 2 {
-		if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
-			s.to[tProto], s.tn[tProto] = cH2, tStatic
-		} else {
-			s.to[tProto], s.tn[tProto] = cH2C, tStatic
-		}
-		if s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
-			// No connection was handed over and nothing was dialed: with
-			// the std hooks a request on a kept HTTP/2 connection never
-			// passes getConn, and a new one is always seen dialing.
-			s.reused = true
-		}
 	}
 	if rare&rProto != 0 {
 		j.setNamed(s, tProto, resp.Proto)
