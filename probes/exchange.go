@@ -429,77 +429,86 @@ func sharedIndex(f int) int {
 	return -1
 }
 
-// jtexts is the journal's shared table of texts: the host, path and
-// query a call site sends over and over (most programs send the same
-// ones from the same line), written once, which the records of its
-// requests refer to (jrec.shared) instead of each copying them into
-// its arena. Its bytes are written once and never again, so that a
-// record reads its texts for as long as it lives whatever its site has
-// sent since; once full, nothing more is added and the records copy
-// their texts, as those of a site whose texts change do. No pointer:
-// the collector never scans it.
+// jtexts is the journal's shared table of texts: the hosts, paths and
+// queries a client sends over and over (most programs send the same ones
+// from the same line, as the same strings: the parts of one URL string
+// that http.NewRequest parsed), each written once, which the records of their requests refer to
+// (jrec.shared) instead of copying them into their arenas. Its bytes are
+// never written again, so that a record reads its texts for as long as
+// it lives, whatever has been sent since; once it is full nothing more
+// is added and the records copy their texts, as those of texts sent once
+// do. No pointer: the collector never scans it.
 var jtexts struct {
-	mu sync.Mutex
-	n  int // bytes in use, under mu
-	b  [jTextsSize]byte
+	mu   sync.Mutex
+	n    int // bytes in use, under mu
+	full atomic.Bool
+	b    [jTextsSize]byte
 }
 
 const jTextsSize = 16 << 10
 
-// siteTexts is a site's texts that are in jtexts: the strings as the
-// request had them, compared by address and length (the entry keeps them
-// alive, so that no other string takes their bytes' address), and
-// where jtexts has them (offset plus one, as in jrec.shared).
-type siteTexts struct {
-	site              uint32
+// sharedURL is a URL's host, path and query whose bytes jtexts has at
+// at-1 (in that order). A request's are its if they are the same strings:
+// the same address and length. The entry keeps the strings alive, so
+// that no other takes their bytes' address, and a Go string's bytes do
+// not change.
+type sharedURL struct {
 	host, path, query string
 	at                [3]uint16
 }
 
-// The siteTexts a site's requests compare with, one per site id modulo
-// the table's size, each replaced when its site's texts change, at most
-// maxSiteTextsAdds times (a site whose path changes with every request
-// would otherwise fill jtexts with texts sent once).
+// sharedURLs are the URLs' texts in jtexts, by the address of their
+// host's bytes (sharedSlot), each replaced by the next that is sent
+// twice; seenURLs those seen once (noteURL).
 var (
-	siteTextsCache [64]atomic.Pointer[siteTexts]
-	siteTextsAdds  [64]atomic.Uint32
+	sharedURLs [256]atomic.Pointer[sharedURL]
+	seenURLs   [256]atomic.Uint64
 )
 
-const maxSiteTextsAdds = 8
+// sharedSlot is the entry of the URL whose host's bytes are at p.
+func sharedSlot(p *byte) uint8 {
+	a := uintptr(unsafe.Pointer(p))
+	return uint8(a ^ a>>8)
+}
 
-// sameString reports whether a and b are the same string, by address
-// and length (an empty string is any empty string).
+// sameString reports whether a and b are the same string: the same
+// bytes, at the same address (an empty string is any empty string).
 func sameString(a, b string) bool {
 	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
 }
 
-// addSiteTexts puts the texts of site's request, which its siteTexts do
-// not have, into jtexts, as the site's siteTexts (see maxSiteTextsAdds).
-// Out of line: a request whose texts its site sent before compares
-// them.
+// noteURL notes the host, path and query of a request, which jtexts
+// does not have: the second time they are seen (the same addresses and
+// lengths, most likely the same strings sent again) they are added to
+// it. Out of line: a request whose texts are shared does not call it.
 //
 //go:noinline
-func addSiteTexts(site uint32, host, path, query string) {
-	k := site % uint32(len(siteTextsCache))
-	n := len(host) + len(path) + len(query)
-	if site == 0 || len(host) > jArena || len(path) > jArena || len(query) > jArena || siteTextsAdds[k].Load() >= maxSiteTextsAdds {
+func noteURL(host, path, query string) {
+	if len(host) > jArena || len(path) > jArena || len(query) > jArena {
+		return
+	}
+	k := sharedSlot(unsafe.StringData(host))
+	key := uint64(uintptr(unsafe.Pointer(unsafe.StringData(host)))) ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(path))))<<1 ^
+		uint64(uintptr(unsafe.Pointer(unsafe.StringData(query))))<<2 ^ uint64(len(host))<<40 ^ uint64(len(path))<<48 ^ uint64(len(query))<<56
+	if seenURLs[k].Load() != key {
+		seenURLs[k].Store(key)
 		return
 	}
 	jtexts.mu.Lock()
 	at := jtexts.n
-	if at+n > len(jtexts.b) {
+	if at+len(host)+len(path)+len(query) > len(jtexts.b) {
+		jtexts.full.Store(true)
 		jtexts.mu.Unlock()
 		return
 	}
-	e := &siteTexts{site: site, host: host, path: path, query: query}
+	e := &sharedURL{host: host, path: path, query: query}
 	for i, v := range [3]string{host, path, query} {
 		e.at[i] = uint16(at + 1)
 		at += copy(jtexts.b[at:], v)
 	}
 	jtexts.n = at
 	jtexts.mu.Unlock()
-	siteTextsAdds[k].Add(1)
-	siteTextsCache[k].Store(e)
+	sharedURLs[k].Store(e)
 }
 
 // setSite sets the record's site (f tSite) or via (tVia) to v, which
@@ -767,7 +776,7 @@ const (
 	rReqHS               // the request header's size is to be summed
 	rRespHS              // the response header's size is to be summed or kept
 	rErr                 // an error
-	rTexts               // a client's texts are not in its site's shared ones (addSiteTexts)
+	rRemote              // a served request's remote address is not known to be its connection's (ConnEntry.servedRemote)
 )
 
 // JournalOn reports whether the journal keeps exchanges (its size is
@@ -815,18 +824,17 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if Level(Header) >= 2 || captureRule.Load() != nil {
 		rare |= rHeaders
 	}
-	// Texts its site sent before are in the shared table already: the
-	// record refers to them (jtexts).
+	// A URL's texts sent before are in the shared table: the record
+	// refers to them (jtexts).
 	host, path, query := u.Host, u.Path, u.RawQuery
-	sid := s.sites[0]
-	if e := siteTextsCache[sid%uint32(len(siteTextsCache))].Load(); e != nil && e.site == sid &&
+	if e := sharedURLs[sharedSlot(unsafe.StringData(host))].Load(); e != nil &&
 		sameString(e.host, host) && sameString(e.path, path) && sameString(e.query, query) {
 		s.tn[tHost], s.tn[tPath], s.tn[tRawQuery] = uint8(len(host)), uint8(len(path)), uint8(len(query))
 		s.shared = e.at
 	} else {
 		rare |= s.putTexts(host, path, tRawQuery, query) * rHost
-		if siteTextsAdds[sid%uint32(len(siteTextsAdds))].Load() < maxSiteTextsAdds {
-			rare |= rTexts
+		if !jtexts.full.Load() {
+			noteURL(host, path, query)
 		}
 	}
 	if rare != 0 {
@@ -876,9 +884,6 @@ func (j *journal) clientStartRare(s *jslot, site string, req *http.Request, rare
 	}
 	if rare&rURL != 0 {
 		j.setURLRare(s, u)
-	}
-	if rare&rTexts != 0 && rare&(rHost|rPath|rText3) == 0 {
-		addSiteTexts(s.sites[0], u.Host, u.Path, u.RawQuery)
 	}
 	if rare&rHeaders == 0 {
 		return false
@@ -1003,7 +1008,9 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 			if e := c.Entry; e != nil {
 				// Its addresses, by reference: see journal.conns.
 				s.conn = e.info.ID
-				j.conns[i] = e
+				if j.conns[i] != e { // most often the slot's last record's: no write barrier
+					j.conns[i] = e
+				}
 				s.tn[tLocal], s.tn[tRemote] = tConn, tConn
 			}
 		}
@@ -1207,11 +1214,21 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		target = ""
 		rare |= rURL
 	}
+	remote := r.RemoteAddr
 	if ce != nil {
-		// Its local address, by reference: see journal.conns.
+		// Its addresses, by reference: see journal.conns. Its remote one
+		// is the request's when net/http gave it the connection's string
+		// (ConnEntry.servedRemote).
 		s.conn = ce.info.ID
-		j.conns[i] = ce
+		if j.conns[i] != ce { // most often the slot's last record's: no write barrier
+			j.conns[i] = ce
+		}
 		s.tn[tLocal] = tConn
+		if unsafe.StringData(remote) == ce.servedRemote.Load() && len(remote) == len(ce.info.Remote) {
+			s.tn[tRemote], remote = tConn, ""
+		} else {
+			rare |= rRemote
+		}
 	} else {
 		rare |= rLocal
 	}
@@ -1223,9 +1240,9 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	if Level(Header) >= 2 || captureRule.Load() != nil {
 		rare |= rHeaders
 	}
-	rare |= s.putTexts(r.Host, target, tRemote, r.RemoteAddr) * rHost
+	rare |= s.putTexts(r.Host, target, tRemote, remote) * rHost
 	if rare != 0 {
-		capture = j.serverStartRare(s, r, rare)
+		capture = j.serverStartRare(s, ce, r, rare)
 	}
 	s.mu.Unlock()
 	return capture
@@ -1246,9 +1263,14 @@ func journalServerStartFirst(id uint64, ce *ConnEntry, stream uint32, start int6
 // is held. It reports whether a capture rule keeps the request's bodies.
 //
 //go:noinline
-func (j *journal) serverStartRare(s *jslot, r *http.Request, rare uint32) (capture bool) {
+func (j *journal) serverStartRare(s *jslot, ce *ConnEntry, r *http.Request, rare uint32) (capture bool) {
 	if rare&rSided != 0 {
 		j.resetSide(s)
+	}
+	if rare&rRemote != 0 && rare&rText3 == 0 && r.RemoteAddr == ce.info.Remote {
+		// The connection's (putTexts copied it): the connection's next
+		// requests refer to it without comparing.
+		ce.servedRemote.Store(unsafe.StringData(r.RemoteAddr))
 	}
 	if rare&rMethod != 0 {
 		j.setNamed(s, tMethod, r.Method)
