@@ -122,11 +122,11 @@ const (
 // The fields a request writes come first, its text after them.
 type jslot struct {
 	mu sync.Mutex
+	jrec
 	// dropped counts the records this slot evicted: one counter for the
 	// journal would be a line both sides write on every request.
 	dropped uint64
-	jrec
-	text [jArena]byte
+	text    [jArena]byte
 }
 
 // jArena is the bytes of text a slot holds; a longer record's other text
@@ -199,31 +199,39 @@ type jdiags struct {
 }
 
 // jrec is what claim resets for each exchange.
+//
+// Its fields are in the order of how often a request writes or tests
+// them: those in the slot's first 128 bytes are addressed with a byte's
+// offset, the others with four, and the writers' code, which the
+// instruction cache has evicted by the next request, is that much
+// longer.
 type jrec struct {
-	id uint64
+	id        uint64
+	state     jstate
+	server    bool
+	reused    bool
+	connNew   bool // a connection was dialed for it (reused known false)
+	urlFlags  uint8
+	reqHSWire bool  // reqHS is net/http's count, path included
+	sided     bool  // the record has something in its jside
+	used      uint8 // the arena's bytes in use
+	to, tn    [nText]uint8
+	// shared are the client's host, path and query when they are in the
+	// shared table (jtexts) rather than the arena: their offset there
+	// plus one, 0 when they are not; their lengths are in tn.
+	shared        [3]uint16
+	sites         [2]uint32 // site and via, SiteID; 0: the text field, if any
+	stream        uint32
+	status        int32
+	reqHS, respHS int32
 	// mono times; 0 when not seen.
-	start, gotConn, wrote, respAt, end int64
-	dns, connect, tls                  int64 // durations, ns; -1 unseen
-	reqBS, respBS                      int64
-	conn                               uint64
-	stream                             uint32
-	status                             int32
-	reqHS, respHS                      int32
-	sites                              [2]uint32 // site and via, SiteID; 0: the text field, if any
-	state                              jstate
-	server                             bool
-	reused                             bool
-	connNew                            bool // a connection was dialed for it (reused known false)
-	urlFlags                           uint8
-	reqHSWire                          bool  // reqHS is net/http's count, path included
-	sided                              bool  // the record has something in its jside
-	used                               uint8 // the arena's bytes in use
-	to, tn                             [nText]uint8
-	// shared are the client's host, path and query (sharedHost...)
-	// when they are in the shared table's (jtexts) rather than the
-	// arena: their offset there plus one, 0 when they are not; their
-	// lengths are in tn.
-	shared [3]uint16
+	start, end, respAt, gotConn int64
+	conn                        uint64
+	// The bodies' sizes and the dial's phases' durations (ns), plus one:
+	// 0 is unknown, unseen, as claim's zeroing leaves them.
+	reqBS1, respBS1      int64
+	wrote                int64
+	dns1, connect1, tls1 int64
 }
 
 type journal struct {
@@ -740,7 +748,6 @@ func (j *journal) claim(s *jslot, id uint64, server bool, start int64) (sided bo
 	// copied, twice the stores.
 	s.jrec = jrec{}
 	s.id, s.state, s.server, s.start = id, jOpen, server, start
-	s.dns, s.connect, s.tls, s.reqBS, s.respBS = -1, -1, -1, -1, -1
 	return sided
 }
 
@@ -815,9 +822,9 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if len(u.RawPath)|len(u.Opaque)|len(u.Fragment)|len(u.RawFragment) != 0 || u.User != nil || u.OmitHost || u.ForceQuery {
 		rare |= rURL
 	}
-	s.reqBS = req.ContentLength
+	s.reqBS1 = req.ContentLength + 1
 	if req.Body == nil || req.Body == http.NoBody {
-		s.reqBS = 0
+		s.reqBS1 = 1
 	}
 	// The request's header size comes with its response
 	// (JournalClientResponse).
@@ -950,11 +957,11 @@ func JournalPhase(id uint64, phase int, v int64) {
 	if _, s := lockedSlot(id); s != nil {
 		switch phase {
 		case PhaseDNS:
-			s.dns = v
+			s.dns1 = v + 1
 		case PhaseConnect:
-			s.connect = v
+			s.connect1 = v + 1
 		case PhaseTLS:
-			s.tls = v
+			s.tls1 = v + 1
 		case PhaseWrote:
 			s.wrote = v
 		}
@@ -1038,7 +1045,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 				p = cH2
 			}
 			s.to[tProto], s.tn[tProto] = p, tStatic
-			if s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
+			if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
 				// No connection was handed over and nothing was dialed: with
 				// the std hooks a request on a kept HTTP/2 connection never
 				// passes getConn, and a new one is always seen dialing.
@@ -1057,7 +1064,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 			rare |= rHeaders
 		}
 		if resp.Body == nil || resp.Body == http.NoBody {
-			s.respBS = 0
+			s.respBS1 = 1
 		}
 	}
 	if rare != 0 {
@@ -1135,7 +1142,7 @@ func JournalClientEnd(id uint64, now, n int64) {
 	s := &j.slots[j.index(id)]
 	s.mu.Lock()
 	if s.id == id && s.state == jOpen {
-		s.respBS = n
+		s.respBS1 = n + 1
 		if j.finish(s, now) {
 			j.finishRare(s)
 		}
@@ -1236,7 +1243,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	if reqHS < 0 {
 		rare |= rReqHS
 	}
-	s.reqBS = r.ContentLength
+	s.reqBS1 = r.ContentLength + 1
 	if Level(Header) >= 2 || captureRule.Load() != nil {
 		rare |= rHeaders
 	}
@@ -1353,9 +1360,9 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 	}
 	s.status, s.respAt = int32(o.Status), o.AnsweredAt
 	if o.ReqBytes >= 0 {
-		s.reqBS = o.ReqBytes
+		s.reqBS1 = o.ReqBytes + 1
 	}
-	s.respBS = o.Written
+	s.respBS1 = o.Written + 1
 	s.respHS = -1 // unknown unless the header was kept
 	if o.RespHeader != nil {
 		rare |= rRespHS
@@ -1496,7 +1503,7 @@ func (j *journal) export(s *jslot) Exchange {
 		Method: j.text(s, tMethod), Host: j.text(s, tHost), Proto: j.text(s, tProto), Status: int(s.status),
 		Error: j.text(s, tErr), Conn: s.conn, Stream: s.stream, Reused: s.reused,
 		Remote: j.text(s, tRemote), Local: j.text(s, tLocal), RequestHeaderSize: int(s.reqHS), ResponseHeaderSize: int(s.respHS),
-		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
+		RequestBodySize: s.reqBS1 - 1, ResponseBodySize: s.respBS1 - 1}
 	u := j.url(s)
 	if !s.server && !s.reqHSWire {
 		x.RequestHeaderSize += len(u.EscapedPath()) // see JournalClientResponse
@@ -1566,16 +1573,17 @@ func (s *jslot) timings() Timings {
 	}
 	if !s.reused {
 		var dial int64
-		if s.dns >= 0 {
-			t.DNS = ms(s.dns)
-			dial += s.dns
+		dns, connect, tls := s.dns1-1, s.connect1-1, s.tls1-1 // -1 unseen
+		if dns >= 0 {
+			t.DNS = ms(dns)
+			dial += dns
 		}
-		if s.connect >= 0 || s.tls >= 0 {
-			c := maxI64(s.connect, 0) + maxI64(s.tls, 0)
+		if connect >= 0 || tls >= 0 {
+			c := maxI64(connect, 0) + maxI64(tls, 0)
 			t.Connect = ms(c)
 			dial += c
-			if s.tls >= 0 {
-				t.SSL = ms(s.tls)
+			if tls >= 0 {
+				t.SSL = ms(tls)
 			}
 		}
 		blocked := got - s.start - dial
