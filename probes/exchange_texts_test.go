@@ -1,0 +1,194 @@
+package probes
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// sendURL records a complete client exchange of GET raw, parsed once by
+// the caller (u), from site, and returns its record.
+func sendURL(t *testing.T, site string, u *url.URL) Exchange {
+	t.Helper()
+	// A request of its own, as http.NewRequest makes: its URL's strings
+	// are u's, the same bytes at the same address.
+	cu := *u
+	req := &http.Request{Method: "GET", URL: &cu, Header: http.Header{}, Host: u.Host}
+	id := NextReqID()
+	clientExchange(id, site, "", req, "127.0.0.1:1", "127.0.0.1:2", nil)
+	return exchangeByID(t, id)
+}
+
+func checkURL(t *testing.T, x Exchange, u *url.URL) {
+	t.Helper()
+	pu := url.URL{Path: u.Path, RawPath: u.RawPath}
+	if x.Host != u.Host || x.Path != RedactURL(&pu) || x.URL != RedactURL(u) {
+		t.Fatalf("record %d: host %q path %q url %q; want %q %q %q", x.ID, x.Host, x.Path, x.URL, u.Host, RedactURL(&pu), RedactURL(u))
+	}
+}
+
+// isShared reports whether exchange id's record refers to the shared
+// table for its host.
+func isShared(id uint64) bool {
+	j, s := lockedSlot(id)
+	if s == nil {
+		return false
+	}
+	defer s.mu.Unlock()
+	_ = j
+	return s.shared[0] != 0
+}
+
+// Two sites sending alternately to two hosts and paths, each URL the
+// same string every time, a path that changes on the same site: every
+// record has its own request's texts, whether they were copied or are
+// the shared table's, and the repeated ones come to be shared.
+func TestJournalSharedTextsAlternate(t *testing.T) {
+	UseJournal(t, 64)
+	a := mustURL(t, "http://a.test:8080/one?x=1")
+	b := mustURL(t, "https://b.test/two/deeper")
+	c := mustURL(t, "http://a.test:8080/three")
+	shared := 0
+	for i := 0; i < 40; i++ {
+		for _, k := range []struct {
+			site string
+			u    *url.URL
+		}{{"s1.go:1", a}, {"s2.go:2", b}, {"s1.go:1", c}, {"s2.go:2", a}} {
+			x := sendURL(t, k.site, k.u)
+			checkURL(t, x, k.u)
+			if isShared(x.ID) {
+				shared++
+			}
+		}
+	}
+	if shared < 100 {
+		t.Errorf("%d of 160 records refer to the shared table: the repeated texts are not shared", shared)
+	}
+}
+
+// A URL whose host is the same string as an earlier one's but whose path
+// is another is not the earlier one: only the same host, path and query
+// strings are.
+func TestJournalSharedTextsPathChanges(t *testing.T) {
+	UseJournal(t, 16)
+	base := "http://same.test"
+	raw := base + "/p0/" + strings.Repeat("x", 30)
+	u := mustURL(t, raw)
+	for i := 0; i < 3; i++ {
+		checkURL(t, sendURL(t, "p.go:1", u), u)
+	}
+	// The same host string, other paths of the same length, then other
+	// queries, each sent twice (shared the second time).
+	for i := 1; i < 20; i++ {
+		v := *u
+		v.Path = fmt.Sprintf("/p%d/%s", i%10, strings.Repeat("x", 30))
+		if i >= 10 { // u's path, the same string, and a query
+			v.Path, v.RawQuery = u.Path, fmt.Sprintf("q=%d", i)
+		}
+		checkURL(t, sendURL(t, "p.go:1", &v), &v)
+		checkURL(t, sendURL(t, "p.go:1", &v), &v)
+		checkURL(t, sendURL(t, "p.go:1", &v), &v)
+	}
+	checkURL(t, sendURL(t, "p.go:1", u), u)
+}
+
+// A record reads its texts from the shared table for as long as it
+// lives: the entry it came from replaced (another URL in its place), the
+// record still reads its own.
+func TestJournalSharedTextsOutliveTheirEntry(t *testing.T) {
+	UseJournal(t, 16)
+	u := mustURL(t, "http://kept.test:1/kept/path?k=v")
+	var x Exchange
+	for i := 0; i < 3; i++ {
+		x = sendURL(t, "k.go:1", u)
+	}
+	if !isShared(x.ID) {
+		t.Fatal("the third record of the same URL does not refer to the shared table")
+	}
+	k := sharedSlot(unsafe.StringData(u.Host))
+	old := sharedURLs[k].Load()
+	// Another URL takes the entry, as a URL whose host is at an address
+	// of the same slot would.
+	v := mustURL(t, "http://other.test:2/other?o=p")
+	noteURL(v.Host, v.Path, v.RawQuery)
+	noteURL(v.Host, v.Path, v.RawQuery)
+	sharedURLs[k].Store(sharedURLs[sharedSlot(unsafe.StringData(v.Host))].Load())
+	t.Cleanup(func() { sharedURLs[k].Store(old) })
+	checkURL(t, exchangeByID(t, x.ID), u)
+	// u's next request copies its texts, and v's never show in it.
+	y := sendURL(t, "k.go:1", u)
+	checkURL(t, y, u)
+	if isShared(y.ID) {
+		t.Errorf("record %d refers to the shared table through another URL's entry", y.ID)
+	}
+	checkURL(t, exchangeByID(t, x.ID), u)
+}
+
+// Texts of every length up to the arena's and over it, each sent three
+// times (so shared when they fit), come back exact.
+func TestJournalSharedTextLengths(t *testing.T) {
+	UseJournal(t, 8)
+	text := func(n int, first byte) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = first + byte(i%23)
+		}
+		return string(b)
+	}
+	for n := 0; n <= jArena+1; n++ {
+		u := &url.URL{Scheme: "http", Host: "h" + text(n%29, 'a') + ".test", Path: "/" + text(n, 'A'), RawQuery: text((n*7)%(jArena/2), 'a')}
+		for i := 0; i < 3; i++ {
+			checkURL(t, sendURL(t, "l.go:1", u), u)
+		}
+	}
+}
+
+// Once the shared table is full, nothing more is added: the records copy
+// their texts, exact.
+func TestJournalSharedTextsFull(t *testing.T) {
+	UseJournal(t, 8)
+	jtexts.mu.Lock()
+	n := jtexts.n
+	jtexts.n = len(jtexts.b) - 10
+	jtexts.mu.Unlock()
+	t.Cleanup(func() {
+		jtexts.mu.Lock()
+		jtexts.n = n
+		jtexts.full.Store(false)
+		jtexts.mu.Unlock()
+	})
+	u := mustURL(t, "http://full.test:3/"+strings.Repeat("f", 40))
+	for i := 0; i < 4; i++ {
+		x := sendURL(t, "f.go:1", u)
+		checkURL(t, x, u)
+		if isShared(x.ID) {
+			t.Fatalf("record %d refers to a full table's texts", x.ID)
+		}
+	}
+	if !jtexts.full.Load() {
+		t.Error("the table is not known to be full")
+	}
+}
+
+// A served request's remote address is its connection's, by reference,
+// once net/http's string is known to be it; another string (a wrapper's,
+// or the same text at another address) is the request's own.
+func TestJournalServerRemoteByReference(t *testing.T) {
+	UseJournal(t, 8)
+	ce := &ConnEntry{}
+	ce.info.ID, ce.info.Local, ce.info.Remote = NextConnID(), "127.0.0.1:80", "127.0.0.1:40000"
+	connStr := strings.Clone(ce.info.Remote) // net/http's, another allocation
+	for i, ra := range []string{connStr, connStr, connStr, "127.0.0.9:40009", "10.0.0.9:1", strings.Clone(connStr), "", connStr} {
+		r := &http.Request{Method: "GET", URL: &url.URL{Path: "/r"}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, RequestURI: "/r",
+			Header: http.Header{}, Host: "example.test", RemoteAddr: ra}
+		id := NextReqID()
+		JournalServerStart(id, ce, 0, Mono(), "srv.go:1", r, 10)
+		JournalServerEnd(id, &ServerOutcome{Site: "h.go:1", Status: 200}, Mono())
+		if x := exchangeByID(t, id); x.Remote != ra || x.Local != ce.info.Local {
+			t.Errorf("request %d from %q: remote %q local %q", i, ra, x.Remote, x.Local)
+		}
+	}
+}
