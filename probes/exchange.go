@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -376,6 +377,23 @@ func (s *jslot) putTexts(host, path string, f3 int, v3 string) (over uint32) {
 	}
 	s.used = uint8(u)
 	return over
+}
+
+// copyShort copies v, of 4 to 32 bytes, to d, in two moves of 16, 8 or
+// 4 bytes that overlap in its middle: no loop and no call, so that a
+// writer copies a usual text inline (putTexts copies the others).
+func copyShort(d unsafe.Pointer, v string) {
+	n, p := len(v), unsafe.Pointer(unsafe.StringData(v))
+	if n >= 16 {
+		*(*[16]byte)(d) = *(*[16]byte)(p)
+		*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
+	} else if n >= 8 {
+		*(*[8]byte)(d) = *(*[8]byte)(p)
+		*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+	} else {
+		*(*[4]byte)(d) = *(*[4]byte)(p)
+		*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+	}
 }
 
 // setTextRare keeps v, which does not fit in the arena, in the jside.
@@ -786,6 +804,21 @@ const (
 	rRemote              // a served request's remote address is not known to be its connection's (ConnEntry.servedRemote)
 )
 
+// emptyBody reports whether *b is nil or http.NoBody: whether its
+// interface's type word is nil or NoBody's, which only NoBody's type has
+// (a type has one itab per interface). Comparing the interfaces calls
+// runtime.ifaceeq, and the writers save and restore their registers
+// around it.
+func emptyBody(b *io.ReadCloser) bool {
+	tab := (*[2]unsafe.Pointer)(unsafe.Pointer(b))[0]
+	return tab == nil || tab == noBodyTab
+}
+
+var noBodyTab = func() unsafe.Pointer {
+	var b io.ReadCloser = http.NoBody
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&b))[0]
+}()
+
 // JournalOn reports whether the journal keeps exchanges (its size is
 // not 0); it makes the journal on first use.
 func JournalOn() bool { return theJournal.Load() != nil || makeJournal() != nil }
@@ -823,7 +856,7 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		rare |= rURL
 	}
 	s.reqBS1 = req.ContentLength + 1
-	if req.Body == nil || req.Body == http.NoBody {
+	if emptyBody(&req.Body) {
 		s.reqBS1 = 1
 	}
 	// The request's header size comes with its response
@@ -1004,66 +1037,46 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	}
 	var rare uint32
 	if via != "" { // claim left it empty
-		if s.sites[1] = cachedSiteID(via); s.sites[1] == 0 {
-			rare = rVia
+		rare = rVia
+	}
+	if c != nil && c.Seen {
+		s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
+		if e := c.Entry; e != nil {
+			// Its addresses, by reference: see journal.conns.
+			s.conn = e.info.ID
+			if j.conns[i] != e { // most often the slot's last record's: no write barrier
+				j.conns[i] = e
+			}
+			s.tn[tLocal], s.tn[tRemote] = tConn, tConn
 		}
 	}
-	sized := false // the request header's size
-	if c != nil {
-		if c.Seen {
-			s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
-			if e := c.Entry; e != nil {
-				// Its addresses, by reference: see journal.conns.
-				s.conn = e.info.ID
-				if j.conns[i] != e { // most often the slot's last record's: no write barrier
-					j.conns[i] = e
-				}
-				s.tn[tLocal], s.tn[tRemote] = tConn, tConn
-			}
-		}
-		if c.Stream != 0 { // HTTP/2: the stream's connection, when the record has none
-			if s.conn == 0 {
-				s.conn = c.StreamConn
-			}
-			s.stream = c.Stream
-		}
-		if c.HeaderSize > 0 {
-			s.reqHS, s.reqHSWire, sized = c.HeaderSize, true, true
-		}
-	}
-	if !sized { // HTTP/2, a request the std patch did not count
-		s.reqHS = clientHeaderSize(req)
+	// HTTP/1 as the std patch reports it: the request header's size
+	// counted, no stream. Anything else (HTTP/2's usual) is clientH2's.
+	h1 := c != nil && c.Stream == 0 && c.HeaderSize > 0 && (resp == nil || resp.ProtoMajor != 2)
+	if h1 {
+		s.reqHS, s.reqHSWire = c.HeaderSize, true
+	} else {
+		rare |= clientH2(s, req, c, resp)
 	}
 	if err != nil {
 		rare |= rErr
 	}
 	if resp != nil {
-		s.status, s.respAt = int32(resp.StatusCode), now
-		if resp.ProtoMajor == 2 {
-			p := uint8(cH2C)
-			if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
-				p = cH2
+		s.status, s.respAt, s.respHS = int32(resp.StatusCode), now, int32(respHS)
+		if h1 {
+			if resp.Proto == "HTTP/1.1" {
+				s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
+			} else {
+				rare |= rProto
 			}
-			s.to[tProto], s.tn[tProto] = p, tStatic
-			if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
-				// No connection was handed over and nothing was dialed: with
-				// the std hooks a request on a kept HTTP/2 connection never
-				// passes getConn, and a new one is always seen dialing.
-				s.reused = true
-			}
-		} else if resp.Proto == "HTTP/1.1" {
-			s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
-		} else {
-			rare |= rProto
 		}
-		s.respHS = int32(respHS)
 		if respHS < 0 {
 			rare |= rRespHS
 		}
 		if s.sided || Level(Header) >= 2 {
 			rare |= rHeaders
 		}
-		if resp.Body == nil || resp.Body == http.NoBody {
+		if emptyBody(&resp.Body) {
 			s.respBS1 = 1
 		}
 	}
@@ -1074,6 +1087,53 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 		j.finishRare(s)
 	}
 	s.mu.Unlock()
+}
+
+// clientH2 writes what JournalClientResponse's HTTP/1 path does not: an
+// HTTP/2 response's stream, protocol and reuse, a request header's size
+// that the std patch did not count; it reports a protocol without a code
+// (rProto). s.mu is held. Out of line: HTTP/1's requests, which do not
+// call it, do not fetch its code.
+//
+//go:noinline
+func clientH2(s *jslot, req *http.Request, c *ClientConn, resp *http.Response) (rare uint32) {
+	sized := false
+	if c != nil {
+		if c.Stream != 0 { // the stream's connection, when the record has none
+			if s.conn == 0 {
+				s.conn = c.StreamConn
+			}
+			s.stream = c.Stream
+		}
+		if c.HeaderSize > 0 {
+			s.reqHS, s.reqHSWire, sized = c.HeaderSize, true, true
+		}
+	}
+	if !sized {
+		s.reqHS = clientHeaderSize(req)
+	}
+	if resp == nil {
+		return 0
+	}
+	if resp.ProtoMajor != 2 {
+		if resp.Proto == "HTTP/1.1" {
+			s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
+			return 0
+		}
+		return rProto
+	}
+	p := uint8(cH2C)
+	if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
+		p = cH2
+	}
+	s.to[tProto], s.tn[tProto] = p, tStatic
+	if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
+		// No connection was handed over and nothing was dialed: with
+		// the std hooks a request on a kept HTTP/2 connection never
+		// passes getConn, and a new one is always seen dialing.
+		s.reused = true
+	}
+	return 0
 }
 
 // clientHeaderSize is the size of req's line and header in HTTP/1 form,
@@ -1097,7 +1157,9 @@ func clientHeaderSize(req *http.Request) int32 {
 //go:noinline
 func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32) {
 	if rare&rVia != 0 {
-		j.setSite(s, tVia, via)
+		if s.sites[1] = cachedSiteID(via); s.sites[1] == 0 {
+			j.setSite(s, tVia, via)
+		}
 	}
 	if rare&rErr != 0 {
 		j.setText(s, tErr, err.Error())
@@ -1247,7 +1309,15 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	if Level(Header) >= 2 || captureRule.Load() != nil {
 		rare |= rHeaders
 	}
-	rare |= s.putTexts(r.Host, target, tRemote, remote) * rHost
+	// The host and the target, copied inline when copyShort can: claim
+	// left the arena empty.
+	if host := r.Host; uint(len(host)-4) <= 32-4 && uint(len(target)-4) <= 32-4 && remote == "" {
+		copyShort(unsafe.Pointer(&s.text), host)
+		copyShort(unsafe.Add(unsafe.Pointer(&s.text), len(host)), target)
+		s.tn[tHost], s.to[tPath], s.tn[tPath], s.used = uint8(len(host)), uint8(len(host)), uint8(len(target)), uint8(len(host)+len(target))
+	} else {
+		rare |= s.putTexts(host, target, tRemote, remote) * rHost
+	}
 	if rare != 0 {
 		capture = j.serverStartRare(s, ce, r, rare)
 	}

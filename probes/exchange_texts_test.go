@@ -2,6 +2,7 @@ package probes
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -189,6 +190,53 @@ func TestJournalServerRemoteByReference(t *testing.T) {
 		JournalServerEnd(id, &ServerOutcome{Site: "h.go:1", Status: 200}, Mono())
 		if x := exchangeByID(t, id); x.Remote != ra || x.Local != ce.info.Local {
 			t.Errorf("request %d from %q: remote %q local %q", i, ra, x.Remote, x.Local)
+		}
+	}
+}
+
+// emptyBody is a body's comparison with nil and http.NoBody.
+func TestEmptyBody(t *testing.T) {
+	type myBody struct{ io.ReadCloser }
+	for _, c := range []struct {
+		b    io.ReadCloser
+		want bool
+	}{{nil, true}, {http.NoBody, true}, {io.NopCloser(strings.NewReader("")), false}, {myBody{}, false}, {io.ReadCloser(http.NoBody), true}} {
+		if got := emptyBody(&c.b); got != c.want || got != (c.b == nil || c.b == http.NoBody) {
+			t.Errorf("%T: %v", c.b, got)
+		}
+	}
+}
+
+// A served request's host and target of every length around copyShort's
+// (4 to 32 bytes, copied inline) come back exact, whether the remote
+// address is the connection's or its own.
+func TestJournalServerTextLengths(t *testing.T) {
+	UseJournal(t, 8)
+	ce := &ConnEntry{}
+	ce.info.ID, ce.info.Local, ce.info.Remote = NextConnID(), "127.0.0.1:80", "127.0.0.1:40000"
+	remote := strings.Clone(ce.info.Remote)
+	text := func(n int, first byte) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = first + byte(i%23)
+		}
+		return string(b)
+	}
+	for n := 0; n <= 40; n++ {
+		for _, ra := range []string{remote, remote, "10.1.2.3:4"} {
+			host, target := text(n, 'a'), "/"+text((n*5)%41, 'A')
+			if n%3 == 0 && n > 0 {
+				target = "/" + text(n-1, 'A')
+			}
+			r := &http.Request{Method: "GET", URL: &url.URL{Path: target}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, RequestURI: target,
+				Header: http.Header{}, Host: host, RemoteAddr: ra}
+			id := NextReqID()
+			JournalServerStart(id, ce, 0, Mono(), "srv.go:1", r, 10)
+			JournalServerEnd(id, &ServerOutcome{Site: "h.go:1", Status: 200}, Mono())
+			x := exchangeByID(t, id)
+			if x.Host != host || x.Path != target || x.Remote != ra {
+				t.Fatalf("host %q target %q remote %q: got %q %q %q", host, target, ra, x.Host, x.Path, x.Remote)
+			}
 		}
 	}
 }
