@@ -801,6 +801,8 @@ const (
 	rReqHS               // the request header's size is to be summed
 	rRespHS              // the response header's size is to be summed or kept
 	rErr                 // an error
+	rTexts               // the texts are to be copied by putTexts (a client's that are not shared, a server's that copyShort does not take)
+	rH2                  // an HTTP/2 response, or one the std patch did not report (clientResponseRest)
 	rRemote              // a served request's remote address is not known to be its connection's (ConnEntry.servedRemote)
 )
 
@@ -832,7 +834,10 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		return journalClientStartFirst(id, start, site, req)
 	}
 	s := &j.slots[j.index(id)]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		return JournalClientStart(id, start, site, req)
+	}
 	var rare uint32
 	if j.claim(s, id, false, start) {
 		rare = rSided
@@ -872,16 +877,13 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		s.tn[tHost], s.tn[tPath], s.tn[tRawQuery] = uint8(len(host)), uint8(len(path)), uint8(len(query))
 		s.shared = e.at
 	} else {
-		rare |= s.putTexts(host, path, tRawQuery, query) * rHost
-		if !jtexts.full.Load() {
-			noteURL(host, path, query)
-		}
+		rare |= rTexts
 	}
 	if rare != 0 {
-		capture = j.clientStartRare(s, site, req, rare)
+		return j.clientStartRare(s, site, req, rare)
 	}
 	s.mu.Unlock()
-	return capture
+	return false
 }
 
 // journalClientStartFirst is JournalClientStart before the journal is
@@ -895,13 +897,29 @@ func journalClientStartFirst(id uint64, start int64, site string, req *http.Requ
 	return JournalClientStart(id, start, site, req)
 }
 
-// clientStartRare writes what JournalClientStart flagged in rare; s.mu
-// is held. It reports whether a capture rule wants the request's body.
+// clientStartRare writes what JournalClientStart flagged in rare, and
+// unlocks s, whose s.mu is held: the writer's common path then makes no
+// call after which it needs its registers again (each such call makes it
+// save them first, on every request). It reports whether a capture rule
+// wants the request's body.
 //
 //go:noinline
 func (j *journal) clientStartRare(s *jslot, site string, req *http.Request, rare uint32) (capture bool) {
+	capture = j.clientStartRareLocked(s, site, req, rare)
+	s.mu.Unlock()
+	return capture
+}
+
+func (j *journal) clientStartRareLocked(s *jslot, site string, req *http.Request, rare uint32) (capture bool) {
 	if rare&rSided != 0 {
 		j.resetSide(s)
+	}
+	if rare&rTexts != 0 {
+		u := req.URL
+		rare |= s.putTexts(u.Host, u.Path, tRawQuery, u.RawQuery) * rHost
+		if !jtexts.full.Load() {
+			noteURL(u.Host, u.Path, u.RawQuery)
+		}
 	}
 	if rare&rSite != 0 {
 		j.setSite(s, tSite, site)
@@ -1030,7 +1048,11 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	}
 	i := j.index(id)
 	s := &j.slots[i]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		JournalClientResponse(id, via, req, c, resp, respHS, err, now, done)
+		return
+	}
 	if s.id != id || s.state == jEmpty {
 		s.mu.Unlock()
 		return
@@ -1051,12 +1073,13 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 		}
 	}
 	// HTTP/1 as the std patch reports it: the request header's size
-	// counted, no stream. Anything else (HTTP/2's usual) is clientH2's.
+	// counted, no stream. Anything else (HTTP/2's usual) is
+	// clientResponseRest's.
 	h1 := c != nil && c.Stream == 0 && c.HeaderSize > 0 && (resp == nil || resp.ProtoMajor != 2)
 	if h1 {
 		s.reqHS, s.reqHSWire = c.HeaderSize, true
 	} else {
-		rare |= clientH2(s, req, c, resp)
+		rare |= rH2
 	}
 	if err != nil {
 		rare |= rErr
@@ -1081,59 +1104,69 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 		}
 	}
 	if rare != 0 {
+		j.clientResponseRest(s, via, req, c, resp, err, rare, now, done)
+		return
+	}
+	if done && j.finish(s, now) {
+		j.finishRareUnlock(s)
+		return
+	}
+	s.mu.Unlock()
+}
+
+// clientResponseRest is JournalClientResponse for a response it flagged
+// in rare: HTTP/2's (rH2), the rare parts (clientResponseRare); it
+// ends the record if done says so, and unlocks s, whose s.mu is held (see
+// clientStartRare).
+//
+//go:noinline
+func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32, now int64, done bool) {
+	if rare&rH2 != 0 {
+		// What the HTTP/1 path does not write: an HTTP/2 response's
+		// stream, protocol and reuse, a request header's size that the std
+		// patch did not count.
+		sized := false
+		if c != nil {
+			if c.Stream != 0 { // the stream's connection, when the record has none
+				if s.conn == 0 {
+					s.conn = c.StreamConn
+				}
+				s.stream = c.Stream
+			}
+			if c.HeaderSize > 0 {
+				s.reqHS, s.reqHSWire, sized = c.HeaderSize, true, true
+			}
+		}
+		if !sized {
+			s.reqHS = clientHeaderSize(req)
+		}
+		if resp != nil && resp.ProtoMajor == 2 {
+			p := uint8(cH2C)
+			if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
+				p = cH2
+			}
+			s.to[tProto], s.tn[tProto] = p, tStatic
+			if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
+				// No connection was handed over and nothing was dialed: with
+				// the std hooks a request on a kept HTTP/2 connection never
+				// passes getConn, and a new one is always seen dialing.
+				s.reused = true
+			}
+		} else if resp != nil {
+			if resp.Proto == "HTTP/1.1" {
+				s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
+			} else {
+				rare |= rProto
+			}
+		}
+	}
+	if rare&^rH2 != 0 {
 		j.clientResponseRare(s, via, req, c, resp, err, rare)
 	}
 	if done && j.finish(s, now) {
 		j.finishRare(s)
 	}
 	s.mu.Unlock()
-}
-
-// clientH2 writes what JournalClientResponse's HTTP/1 path does not: an
-// HTTP/2 response's stream, protocol and reuse, a request header's size
-// that the std patch did not count; it reports a protocol without a code
-// (rProto). s.mu is held. Out of line: HTTP/1's requests, which do not
-// call it, do not fetch its code.
-//
-//go:noinline
-func clientH2(s *jslot, req *http.Request, c *ClientConn, resp *http.Response) (rare uint32) {
-	sized := false
-	if c != nil {
-		if c.Stream != 0 { // the stream's connection, when the record has none
-			if s.conn == 0 {
-				s.conn = c.StreamConn
-			}
-			s.stream = c.Stream
-		}
-		if c.HeaderSize > 0 {
-			s.reqHS, s.reqHSWire, sized = c.HeaderSize, true, true
-		}
-	}
-	if !sized {
-		s.reqHS = clientHeaderSize(req)
-	}
-	if resp == nil {
-		return 0
-	}
-	if resp.ProtoMajor != 2 {
-		if resp.Proto == "HTTP/1.1" {
-			s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
-			return 0
-		}
-		return rProto
-	}
-	p := uint8(cH2C)
-	if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
-		p = cH2
-	}
-	s.to[tProto], s.tn[tProto] = p, tStatic
-	if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
-		// No connection was handed over and nothing was dialed: with
-		// the std hooks a request on a kept HTTP/2 connection never
-		// passes getConn, and a new one is always seen dialing.
-		s.reused = true
-	}
-	return 0
 }
 
 // clientHeaderSize is the size of req's line and header in HTTP/1 form,
@@ -1202,13 +1235,39 @@ func JournalClientEnd(id uint64, now, n int64) {
 		return
 	}
 	s := &j.slots[j.index(id)]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		JournalClientEnd(id, now, n)
+		return
+	}
 	if s.id == id && s.state == jOpen {
 		s.respBS1 = n + 1
 		if j.finish(s, now) {
-			j.finishRare(s)
+			j.finishRareUnlock(s)
+			return
 		}
 	}
+	s.mu.Unlock()
+}
+
+// waitSlot waits for s's lock to be free, for a writer that found it
+// taken (TryLock) and then tries again. The writers take it with
+// TryLock, not Lock, whose call out of line for a taken lock makes them
+// save their registers before it on every request.
+//
+//go:noinline
+func waitSlot(s *jslot) {
+	//lint:ignore SA2001 an empty critical section: the wait is the point
+	s.mu.Lock()
+	s.mu.Unlock()
+}
+
+// finishRareUnlock is finishRare, then s.mu's unlock (see
+// clientStartRare).
+//
+//go:noinline
+func (j *journal) finishRareUnlock(s *jslot) {
+	j.finishRare(s)
 	s.mu.Unlock()
 }
 
@@ -1247,7 +1306,10 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	}
 	i := j.index(id)
 	s := &j.slots[i]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		return JournalServerStart(id, ce, stream, start, site, r, reqHS)
+	}
 	var rare uint32
 	if j.claim(s, id, true, start) {
 		rare = rSided
@@ -1316,13 +1378,13 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		copyShort(unsafe.Add(unsafe.Pointer(&s.text), len(host)), target)
 		s.tn[tHost], s.to[tPath], s.tn[tPath], s.used = uint8(len(host)), uint8(len(host)), uint8(len(target)), uint8(len(host)+len(target))
 	} else {
-		rare |= s.putTexts(host, target, tRemote, remote) * rHost
+		rare |= rTexts
 	}
 	if rare != 0 {
-		capture = j.serverStartRare(s, ce, r, rare)
+		return j.serverStartRare(s, ce, r, target, remote, rare)
 	}
 	s.mu.Unlock()
-	return capture
+	return false
 }
 
 // journalServerStartFirst is JournalServerStart before the journal is
@@ -1336,13 +1398,23 @@ func journalServerStartFirst(id uint64, ce *ConnEntry, stream uint32, start int6
 	return JournalServerStart(id, ce, stream, start, site, r, reqHS)
 }
 
-// serverStartRare writes what JournalServerStart flagged in rare; s.mu
-// is held. It reports whether a capture rule keeps the request's bodies.
+// serverStartRare writes what JournalServerStart flagged in rare, and
+// unlocks s, whose s.mu is held (see clientStartRare). It reports
+// whether a capture rule keeps the request's bodies.
 //
 //go:noinline
-func (j *journal) serverStartRare(s *jslot, ce *ConnEntry, r *http.Request, rare uint32) (capture bool) {
+func (j *journal) serverStartRare(s *jslot, ce *ConnEntry, r *http.Request, target, remote string, rare uint32) (capture bool) {
+	capture = j.serverStartRareLocked(s, ce, r, target, remote, rare)
+	s.mu.Unlock()
+	return capture
+}
+
+func (j *journal) serverStartRareLocked(s *jslot, ce *ConnEntry, r *http.Request, target, remote string, rare uint32) (capture bool) {
 	if rare&rSided != 0 {
 		j.resetSide(s)
+	}
+	if rare&rTexts != 0 {
+		rare |= s.putTexts(r.Host, target, tRemote, remote) * rHost
 	}
 	if rare&rRemote != 0 && rare&rText3 == 0 && r.RemoteAddr == ce.info.Remote {
 		// The connection's (putTexts copied it): the connection's next
@@ -1418,7 +1490,11 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 		return
 	}
 	s := &j.slots[j.index(id)]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		JournalServerEnd(id, o, now)
+		return
+	}
 	if s.id != id || s.state == jEmpty {
 		s.mu.Unlock()
 		return
@@ -1438,20 +1514,31 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 		rare |= rRespHS
 	}
 	if rare != 0 {
-		j.serverEndRare(s, o, rare)
+		j.serverEndRare(s, o, rare, now)
+		return
 	}
 	if j.finish(s, now) {
-		j.finishRare(s)
+		j.finishRareUnlock(s)
+		return
 	}
 	s.mu.Unlock()
 }
 
 // serverEndRare writes what JournalServerEnd flagged in rare: the site,
 // the size of the response header as answered, which it keeps (header
-// level 2 or a capture); s.mu is held.
+// level 2 or a capture); then it ends the record and unlocks s, whose
+// s.mu is held (see clientStartRare).
 //
 //go:noinline
-func (j *journal) serverEndRare(s *jslot, o *ServerOutcome, rare uint32) {
+func (j *journal) serverEndRare(s *jslot, o *ServerOutcome, rare uint32, now int64) {
+	j.serverEndRareLocked(s, o, rare)
+	if j.finish(s, now) {
+		j.finishRare(s)
+	}
+	s.mu.Unlock()
+}
+
+func (j *journal) serverEndRareLocked(s *jslot, o *ServerOutcome, rare uint32) {
 	if rare&rSite != 0 {
 		j.setSite(s, tSite, o.Site)
 	}

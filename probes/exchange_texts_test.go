@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -238,5 +239,49 @@ func TestJournalServerTextLengths(t *testing.T) {
 				t.Fatalf("host %q target %q remote %q: got %q %q %q", host, target, ra, x.Host, x.Path, x.Remote)
 			}
 		}
+	}
+}
+
+// A writer that finds its record's slot locked (a reader exporting it)
+// waits for it, then writes the record whole: each of the five, in turn.
+func TestJournalWriterWaitsForItsSlot(t *testing.T) {
+	UseJournal(t, 4)
+	j := theJournal.Load()
+	u := mustURL(t, "http://wait.test:1/w?q=1")
+	req := &http.Request{Method: "GET", URL: u, Header: http.Header{}, Host: u.Host}
+	ce := &ConnEntry{}
+	ce.info.ID, ce.info.Local, ce.info.Remote = NextConnID(), "127.0.0.1:1", "127.0.0.1:2"
+	resp := &http.Response{StatusCode: 201, Status: "201 Created", Proto: "HTTP/1.1", ProtoMajor: 1, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(""))}
+	r := &http.Request{Method: "GET", URL: &url.URL{Path: "/srv"}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, RequestURI: "/srv",
+		Header: http.Header{}, Host: "srv.test", RemoteAddr: "127.0.0.1:9"}
+	cid, sid := NextReqID(), NextReqID()
+	locked := func(id uint64, write func()) {
+		t.Helper()
+		s := &j.slots[j.index(id)]
+		s.mu.Lock()
+		done := make(chan struct{})
+		go func() { write(); close(done) }()
+		select {
+		case <-done:
+			t.Fatalf("record %d written while its slot was locked", id)
+		case <-time.After(20 * time.Millisecond):
+		}
+		s.mu.Unlock()
+		<-done
+	}
+	locked(cid, func() { JournalClientStart(cid, Mono(), "w.go:1", req) })
+	locked(cid, func() {
+		JournalClientResponse(cid, "", req, &ClientConn{Seen: true, Entry: ce, Reused: true, At: Mono(), HeaderSize: 30}, resp, 20, nil, Mono(), false)
+	})
+	locked(cid, func() { JournalClientEnd(cid, Mono(), 7) })
+	locked(sid, func() { JournalServerStart(sid, ce, 0, Mono(), "srv.go:1", r, 10) })
+	locked(sid, func() { JournalServerEnd(sid, &ServerOutcome{Site: "h.go:1", Status: 204, Written: 3}, Mono()) })
+	x := exchangeByID(t, cid)
+	if x.URL != "http://wait.test:1/w?q=1" || x.Status != 201 || x.ResponseBodySize != 7 || x.Remote != "127.0.0.1:2" || x.RequestHeaderSize != 30 {
+		t.Errorf("client: %+v", x)
+	}
+	y := exchangeByID(t, sid)
+	if y.URL != "http://srv.test/srv" || y.Status != 204 || y.ResponseBodySize != 3 || y.Remote != "127.0.0.1:9" || y.Site != "h.go:1" {
+		t.Errorf("server: %+v", y)
 	}
 }
