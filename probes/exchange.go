@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"encoding/binary"
 	"io"
 	"net"
 	"net/http"
@@ -111,8 +112,9 @@ const (
 // string is made from it only when the record is read (export); the
 // usual methods, schemes and protocol names are codes (staticNames),
 // sites ids (SiteID), the addresses of a connection the registry knows
-// its entry's (journal.conns, one pointer beside the slot, written once
-// a request). What does not fit, and what few
+// its entry's (journal.conns, one pointer beside the slot, written when
+// it changes), a client's URL sent before the shared table's (jtexts).
+// What does not fit, and what few
 // exchanges have and needs pointers (level-2 headers, diagnostics, a
 // capture, a server's unrendered local address), is in the slot's jside,
 // made on its first use.
@@ -485,16 +487,31 @@ type sharedURL struct {
 
 // sharedURLs are the URLs' texts in jtexts, by the address of their
 // host's bytes (sharedSlot), each replaced by the next that is sent
-// twice; seenURLs those seen once (noteURL).
+// twice; seenURLs those seen once (noteURL): their addresses and lengths,
+// and a hash of their path's and query's bytes.
 var (
 	sharedURLs [256]atomic.Pointer[sharedURL]
-	seenURLs   [256]atomic.Uint64
+	seenURLs   [256][2]atomic.Uint64
 )
 
 // sharedSlot is the entry of the URL whose host's bytes are at p.
 func sharedSlot(p *byte) uint8 {
 	a := uintptr(unsafe.Pointer(p))
 	return uint8(a ^ a>>8)
+}
+
+// textHash hashes v's bytes, a word at a time.
+func textHash(v string) uint64 {
+	h := uint64(len(v))
+	for len(v) >= 8 {
+		b := *(*[8]byte)(unsafe.Pointer(unsafe.StringData(v))) // alignment 1
+		h = (h ^ binary.LittleEndian.Uint64(b[:])) * 0x9e3779b97f4a7c15
+		v = v[8:]
+	}
+	for i := 0; i < len(v); i++ {
+		h = (h ^ uint64(v[i])) * 0x9e3779b97f4a7c15
+	}
+	return h
 }
 
 // sameString reports whether a and b are the same string: the same
@@ -506,7 +523,11 @@ func sameString(a, b string) bool {
 // noteURL notes the host, path and query of a request, which jtexts
 // does not have: the second time they are seen (the same addresses and
 // lengths, most likely the same strings sent again) they are added to
-// it. Out of line: a request whose texts are shared does not call it.
+// it. A hash of their bytes is compared too: a URL made for each request
+// (an id in its path) may be at the address, of the same length, that
+// the last one had, which the collector freed; such texts would fill the
+// table for nothing. Out of line: a request whose texts
+// are shared does not call it.
 //
 //go:noinline
 func noteURL(host, path, query string) {
@@ -516,8 +537,10 @@ func noteURL(host, path, query string) {
 	k := sharedSlot(unsafe.StringData(host))
 	key := uint64(uintptr(unsafe.Pointer(unsafe.StringData(host)))) ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(path))))<<1 ^
 		uint64(uintptr(unsafe.Pointer(unsafe.StringData(query))))<<2 ^ uint64(len(host))<<40 ^ uint64(len(path))<<48 ^ uint64(len(query))<<56
-	if seenURLs[k].Load() != key {
-		seenURLs[k].Store(key)
+	tail := textHash(path) ^ textHash(query)<<1
+	if seenURLs[k][0].Load() != key || seenURLs[k][1].Load() != tail {
+		seenURLs[k][0].Store(key)
+		seenURLs[k][1].Store(tail)
 		return
 	}
 	jtexts.mu.Lock()
@@ -776,15 +799,17 @@ func (j *journal) resetSide(s *jslot) {
 
 // The request path's writers (JournalClientStart, JournalClientResponse,
 // JournalServerStart, JournalServerEnd, JournalClientEnd) write a usual
-// request's record themselves, in one function each whose only call is
-// the copy of its texts (putTexts): each call to a small function, and
-// the registers saved and restored around it, is a cold line of code to
-// fetch, and the request path runs with its code evicted from the cache
-// by net/http's. What a request has that is not usual (a method or
-// protocol that is not the common one, a text over the arena, a URL's
-// rare parts, a site new to the cache, level 2, a capture rule, an
-// HTTP/2 stream, an error) is flagged in a bit set as they go, and
-// written after the usual fields by the writer's rare function, once.
+// request's record themselves, in one function each that calls nothing
+// (but for unlocking): each call to a small function is a cold line of
+// code to fetch, and the request path runs with its code evicted from
+// the cache by net/http's; a call after which the writer needs its
+// registers again makes it save them first, on every request. What a
+// request has that is not usual (a method or protocol that is not the
+// common one, texts to copy, a URL's rare parts, a site new to the
+// cache, level 2, a capture rule, an HTTP/2 response, an error) is
+// flagged in a bit set as they go, and written after the usual fields by
+// the writer's rare function, once, which then ends the record if it is
+// to and unlocks it: the writer returns after it.
 const (
 	rSided   = 1 << iota // the slot's jside has the evicted exchange's things (resetSide)
 	rSite                // the site is not in cachedSiteID's cache

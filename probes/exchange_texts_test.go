@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -283,5 +284,32 @@ func TestJournalWriterWaitsForItsSlot(t *testing.T) {
 	y := exchangeByID(t, sid)
 	if y.URL != "http://srv.test/srv" || y.Status != 204 || y.ResponseBodySize != 3 || y.Remote != "127.0.0.1:9" || y.Site != "h.go:1" {
 		t.Errorf("server: %+v", y)
+	}
+}
+
+// URLs made for each request (an id in the middle of the path) are not
+// added to the shared table, however often the collector gives a new one
+// the address and length of the last: each is sent once.
+func TestJournalSharedTextsSentOnce(t *testing.T) {
+	UseJournal(t, 16)
+	jtexts.mu.Lock()
+	before := jtexts.n
+	jtexts.mu.Unlock()
+	for i := 0; i < 3000; i++ {
+		if i%20 == 0 {
+			runtime.GC() // the last URLs' addresses free for the next
+		}
+		u := mustURL(t, fmt.Sprintf("http://once.test/items/%06d/details", i))
+		x := sendURL(t, "o.go:1", u)
+		checkURL(t, x, u)
+		if isShared(x.ID) {
+			t.Fatalf("record %d of a URL sent once refers to the shared table", x.ID)
+		}
+	}
+	jtexts.mu.Lock()
+	after := jtexts.n
+	jtexts.mu.Unlock()
+	if after-before > 200 {
+		t.Errorf("URLs sent once took %d bytes of the shared table", after-before)
 	}
 }
