@@ -1282,8 +1282,8 @@ func JournalClientEnd(id uint64, now, n int64) {
 //
 //go:noinline
 func waitSlot(s *jslot) {
-	//lint:ignore SA2001 an empty critical section: the wait is the point
 	s.mu.Lock()
+	//lint:ignore SA2001 an empty critical section: the wait is the point
 	s.mu.Unlock()
 }
 
