@@ -1198,9 +1198,8 @@ func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c 
 // from its header map (a walk of it) and its URL, without the escaped
 // path's length, which export adds from the record's path (escaping it
 // costs a walk of its bytes); nor the blank line and the fields net/http
-// adds as it writes. Out of line: HTTP/2 only, and rare requests.
-//
-//go:noinline
+// adds as it writes. HTTP/2 only, and rare requests (inlined in
+// clientResponseRest, out of the common path).
 func clientHeaderSize(req *http.Request) int32 {
 	n := len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
 	if len(req.Header) != 0 {
