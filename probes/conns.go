@@ -82,6 +82,13 @@ type ConnEntry struct {
 	sideSet  atomic.Bool // info.Side is known: the lock-free lookup may return the entry
 	evicted  atomic.Bool // no longer in the registry (evictOldestLocked): ClientConnEntry looks c up again
 	tlsSeen  atomic.Bool // info.Proto and info.TLS are set (NoteTLS)
+	// servedRemote is the address of the bytes of a served request's
+	// RemoteAddr that JournalServerStart found to be info.Remote's text:
+	// net/http hands every request on the connection the same string,
+	// whose record then refers to the entry's (tConn) without comparing
+	// them again. It keeps those bytes alive, so that no other string
+	// takes their address.
+	servedRemote atomic.Pointer[byte]
 	// closed reports that the program closed the connection; nil for a
 	// connection type whose closing the runtime cannot see. Immutable.
 	closed func() bool

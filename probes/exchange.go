@@ -1,6 +1,8 @@
 package probes
 
 import (
+	"encoding/binary"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -110,8 +112,9 @@ const (
 // string is made from it only when the record is read (export); the
 // usual methods, schemes and protocol names are codes (staticNames),
 // sites ids (SiteID), the addresses of a connection the registry knows
-// its entry's (journal.conns, one pointer beside the slot, written once
-// a request). What does not fit, and what few
+// its entry's (journal.conns, one pointer beside the slot, written when
+// it changes), a client's URL sent before the shared table's (jtexts).
+// What does not fit, and what few
 // exchanges have and needs pointers (level-2 headers, diagnostics, a
 // capture, a server's unrendered local address), is in the slot's jside,
 // made on its first use.
@@ -122,11 +125,11 @@ const (
 // The fields a request writes come first, its text after them.
 type jslot struct {
 	mu sync.Mutex
+	jrec
 	// dropped counts the records this slot evicted: one counter for the
 	// journal would be a line both sides write on every request.
 	dropped uint64
-	jrec
-	text [jArena]byte
+	text    [jArena]byte
 }
 
 // jArena is the bytes of text a slot holds; a longer record's other text
@@ -199,26 +202,39 @@ type jdiags struct {
 }
 
 // jrec is what claim resets for each exchange.
+//
+// Its fields are in the order of how often a request writes or tests
+// them: those in the slot's first 128 bytes are addressed with a byte's
+// offset, the others with four, and the writers' code, which the
+// instruction cache has evicted by the next request, is that much
+// longer.
 type jrec struct {
-	id uint64
+	id        uint64
+	state     jstate
+	server    bool
+	reused    bool
+	connNew   bool // a connection was dialed for it (reused known false)
+	urlFlags  uint8
+	reqHSWire bool  // reqHS is net/http's count, path included
+	sided     bool  // the record has something in its jside
+	used      uint8 // the arena's bytes in use
+	to, tn    [nText]uint8
+	// shared are the client's host, path and query when they are in the
+	// shared table (jtexts) rather than the arena: their offset there
+	// plus one, 0 when they are not; their lengths are in tn.
+	shared        [3]uint16
+	sites         [2]uint32 // site and via, SiteID; 0: the text field, if any
+	stream        uint32
+	status        int32
+	reqHS, respHS int32
 	// mono times; 0 when not seen.
-	start, gotConn, wrote, respAt, end int64
-	dns, connect, tls                  int64 // durations, ns; -1 unseen
-	reqBS, respBS                      int64
-	conn                               uint64
-	stream                             uint32
-	status                             int32
-	reqHS, respHS                      int32
-	sites                              [2]uint32 // site and via, SiteID; 0: the text field, if any
-	state                              jstate
-	server                             bool
-	reused                             bool
-	connNew                            bool // a connection was dialed for it (reused known false)
-	urlFlags                           uint8
-	reqHSWire                          bool  // reqHS is net/http's count, path included
-	sided                              bool  // the record has something in its jside
-	used                               uint8 // the arena's bytes in use
-	to, tn                             [nText]uint8
+	start, end, respAt, gotConn int64
+	conn                        uint64
+	// The bodies' sizes and the dial's phases' durations (ns), plus one:
+	// 0 is unknown, unseen, as claim's zeroing leaves them.
+	reqBS1, respBS1      int64
+	wrote                int64
+	dns1, connect1, tls1 int64
 }
 
 type journal struct {
@@ -365,6 +381,23 @@ func (s *jslot) putTexts(host, path string, f3 int, v3 string) (over uint32) {
 	return over
 }
 
+// copyShort copies v, of 4 to 32 bytes, to d, in two moves of 16, 8 or
+// 4 bytes that overlap in its middle: no loop and no call, so that a
+// writer copies a usual text inline (putTexts copies the others).
+func copyShort(d unsafe.Pointer, v string) {
+	n, p := len(v), unsafe.Pointer(unsafe.StringData(v))
+	if n >= 16 {
+		*(*[16]byte)(d) = *(*[16]byte)(p)
+		*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
+	} else if n >= 8 {
+		*(*[8]byte)(d) = *(*[8]byte)(p)
+		*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+	} else {
+		*(*[4]byte)(d) = *(*[4]byte)(p)
+		*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+	}
+}
+
 // setTextRare keeps v, which does not fit in the arena, in the jside.
 //
 //go:noinline
@@ -402,8 +435,129 @@ func (j *journal) text(s *jslot, f int) string {
 		}
 		return e.info.Remote
 	default:
+		if k := sharedIndex(f); k >= 0 && s.shared[k] != 0 {
+			at := int(s.shared[k]) - 1
+			return string(jtexts.b[at : at+int(n)])
+		}
 		return string(s.text[s.to[f] : int(s.to[f])+int(n)])
 	}
+}
+
+// sharedIndex returns text field f's index in jrec.shared, -1 if it has
+// none.
+func sharedIndex(f int) int {
+	switch f {
+	case tHost:
+		return 0
+	case tPath:
+		return 1
+	case tRawQuery:
+		return 2
+	}
+	return -1
+}
+
+// jtexts is the journal's shared table of texts: the hosts, paths and
+// queries a client sends over and over (most programs send the same ones
+// from the same line, as the same strings: the parts of one URL string
+// that http.NewRequest parsed), each written once, which the records of their requests refer to
+// (jrec.shared) instead of copying them into their arenas. Its bytes are
+// never written again, so that a record reads its texts for as long as
+// it lives, whatever has been sent since; once it is full nothing more
+// is added and the records copy their texts, as those of texts sent once
+// do. No pointer: the collector never scans it.
+var jtexts struct {
+	mu   sync.Mutex
+	n    int // bytes in use, under mu
+	full atomic.Bool
+	b    [jTextsSize]byte
+}
+
+const jTextsSize = 16 << 10
+
+// sharedURL is a URL's host, path and query whose bytes jtexts has at
+// at-1 (in that order). A request's are its if they are the same strings:
+// the same address and length. The entry keeps the strings alive, so
+// that no other takes their bytes' address, and a Go string's bytes do
+// not change.
+type sharedURL struct {
+	host, path, query string
+	at                [3]uint16
+}
+
+// sharedURLs are the URLs' texts in jtexts, by the address of their
+// host's bytes (sharedSlot), each replaced by the next that is sent
+// twice; seenURLs those seen once (noteURL): their addresses and lengths,
+// and a hash of their path's and query's bytes.
+var (
+	sharedURLs [256]atomic.Pointer[sharedURL]
+	seenURLs   [256][2]atomic.Uint64
+)
+
+// sharedSlot is the entry of the URL whose host's bytes are at p.
+func sharedSlot(p *byte) uint8 {
+	a := uintptr(unsafe.Pointer(p))
+	return uint8(a ^ a>>8)
+}
+
+// textHash hashes v's bytes, a word at a time.
+func textHash(v string) uint64 {
+	h := uint64(len(v))
+	for len(v) >= 8 {
+		b := *(*[8]byte)(unsafe.Pointer(unsafe.StringData(v))) // alignment 1
+		h = (h ^ binary.LittleEndian.Uint64(b[:])) * 0x9e3779b97f4a7c15
+		v = v[8:]
+	}
+	for i := 0; i < len(v); i++ {
+		h = (h ^ uint64(v[i])) * 0x9e3779b97f4a7c15
+	}
+	return h
+}
+
+// sameString reports whether a and b are the same string: the same
+// bytes, at the same address (an empty string is any empty string).
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
+}
+
+// noteURL notes the host, path and query of a request, which jtexts
+// does not have: the second time they are seen (the same addresses and
+// lengths, most likely the same strings sent again) they are added to
+// it. A hash of their bytes is compared too: a URL made for each request
+// (an id in its path) may be at the address, of the same length, that
+// the last one had, which the collector freed; such texts would fill the
+// table for nothing. Out of line: a request whose texts
+// are shared does not call it.
+//
+//go:noinline
+func noteURL(host, path, query string) {
+	if len(host) > jArena || len(path) > jArena || len(query) > jArena {
+		return
+	}
+	k := sharedSlot(unsafe.StringData(host))
+	key := uint64(uintptr(unsafe.Pointer(unsafe.StringData(host)))) ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(path))))<<1 ^
+		uint64(uintptr(unsafe.Pointer(unsafe.StringData(query))))<<2 ^ uint64(len(host))<<40 ^ uint64(len(path))<<48 ^ uint64(len(query))<<56
+	tail := textHash(path) ^ textHash(query)<<1
+	if seenURLs[k][0].Load() != key || seenURLs[k][1].Load() != tail {
+		seenURLs[k][0].Store(key)
+		seenURLs[k][1].Store(tail)
+		return
+	}
+	jtexts.mu.Lock()
+	at := jtexts.n
+	if at+len(host)+len(path)+len(query) > len(jtexts.b) {
+		jtexts.full.Store(true)
+		jtexts.mu.Unlock()
+		return
+	}
+	e := &sharedURL{host: host, path: path, query: query}
+	for i, v := range [3]string{host, path, query} {
+		e.at[i] = uint16(at + 1)
+		at += copy(jtexts.b[at:], v)
+	}
+	jtexts.n = at
+	jtexts.mu.Unlock()
+	sharedURLs[k].Store(e)
 }
 
 // setSite sets the record's site (f tSite) or via (tVia) to v, which
@@ -635,7 +789,6 @@ func (j *journal) claim(s *jslot, id uint64, server bool, start int64) (sided bo
 	// copied, twice the stores.
 	s.jrec = jrec{}
 	s.id, s.state, s.server, s.start = id, jOpen, server, start
-	s.dns, s.connect, s.tls, s.reqBS, s.respBS = -1, -1, -1, -1, -1
 	return sided
 }
 
@@ -646,15 +799,17 @@ func (j *journal) resetSide(s *jslot) {
 
 // The request path's writers (JournalClientStart, JournalClientResponse,
 // JournalServerStart, JournalServerEnd, JournalClientEnd) write a usual
-// request's record themselves, in one function each whose only call is
-// the copy of its texts (putTexts): each call to a small function, and
-// the registers saved and restored around it, is a cold line of code to
-// fetch, and the request path runs with its code evicted from the cache
-// by net/http's. What a request has that is not usual (a method or
-// protocol that is not the common one, a text over the arena, a URL's
-// rare parts, a site new to the cache, level 2, a capture rule, an
-// HTTP/2 stream, an error) is flagged in a bit set as they go, and
-// written after the usual fields by the writer's rare function, once.
+// request's record themselves, in one function each that calls nothing
+// (but for unlocking): each call to a small function is a cold line of
+// code to fetch, and the request path runs with its code evicted from
+// the cache by net/http's; a call after which the writer needs its
+// registers again makes it save them first, on every request. What a
+// request has that is not usual (a method or protocol that is not the
+// common one, texts to copy, a URL's rare parts, a site new to the
+// cache, level 2, a capture rule, an HTTP/2 response, an error) is
+// flagged in a bit set as they go, and written after the usual fields by
+// the writer's rare function, once, which then ends the record if it is
+// to and unlocks it: the writer returns after it.
 const (
 	rSided   = 1 << iota // the slot's jside has the evicted exchange's things (resetSide)
 	rSite                // the site is not in cachedSiteID's cache
@@ -670,9 +825,26 @@ const (
 	rHeaders             // header level 2, or a capture rule
 	rReqHS               // the request header's size is to be summed
 	rRespHS              // the response header's size is to be summed or kept
-	rH2                  // an HTTP/2 response, or a stream
 	rErr                 // an error
+	rTexts               // the texts are to be copied by putTexts (a client's that are not shared, a server's that copyShort does not take)
+	rH2                  // an HTTP/2 response, or one the std patch did not report (clientResponseRest)
+	rRemote              // a served request's remote address is not known to be its connection's (ConnEntry.servedRemote)
 )
+
+// emptyBody reports whether *b is nil or http.NoBody: whether its
+// interface's type word is nil or NoBody's, which only NoBody's type has
+// (a type has one itab per interface). Comparing the interfaces calls
+// runtime.ifaceeq, and the writers save and restore their registers
+// around it.
+func emptyBody(b *io.ReadCloser) bool {
+	tab := (*[2]unsafe.Pointer)(unsafe.Pointer(b))[0]
+	return tab == nil || tab == noBodyTab
+}
+
+var noBodyTab = func() unsafe.Pointer {
+	var b io.ReadCloser = http.NoBody
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&b))[0]
+}()
 
 // JournalOn reports whether the journal keeps exchanges (its size is
 // not 0); it makes the journal on first use.
@@ -687,7 +859,10 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		return journalClientStartFirst(id, start, site, req)
 	}
 	s := &j.slots[j.index(id)]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		return JournalClientStart(id, start, site, req)
+	}
 	var rare uint32
 	if j.claim(s, id, false, start) {
 		rare = rSided
@@ -710,21 +885,30 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if len(u.RawPath)|len(u.Opaque)|len(u.Fragment)|len(u.RawFragment) != 0 || u.User != nil || u.OmitHost || u.ForceQuery {
 		rare |= rURL
 	}
-	s.reqBS = req.ContentLength
-	if req.Body == nil || req.Body == http.NoBody {
-		s.reqBS = 0
+	s.reqBS1 = req.ContentLength + 1
+	if emptyBody(&req.Body) {
+		s.reqBS1 = 1
 	}
 	// The request's header size comes with its response
 	// (JournalClientResponse).
 	if Level(Header) >= 2 || captureRule.Load() != nil {
 		rare |= rHeaders
 	}
-	rare |= s.putTexts(u.Host, u.Path, tRawQuery, u.RawQuery) * rHost
+	// A URL's texts sent before are in the shared table: the record
+	// refers to them (jtexts).
+	host, path, query := u.Host, u.Path, u.RawQuery
+	if e := sharedURLs[sharedSlot(unsafe.StringData(host))].Load(); e != nil &&
+		sameString(e.host, host) && sameString(e.path, path) && sameString(e.query, query) {
+		s.tn[tHost], s.tn[tPath], s.tn[tRawQuery] = uint8(len(host)), uint8(len(path)), uint8(len(query))
+		s.shared = e.at
+	} else {
+		rare |= rTexts
+	}
 	if rare != 0 {
-		capture = j.clientStartRare(s, site, req, rare)
+		return j.clientStartRare(s, site, req, rare)
 	}
 	s.mu.Unlock()
-	return capture
+	return false
 }
 
 // journalClientStartFirst is JournalClientStart before the journal is
@@ -738,13 +922,29 @@ func journalClientStartFirst(id uint64, start int64, site string, req *http.Requ
 	return JournalClientStart(id, start, site, req)
 }
 
-// clientStartRare writes what JournalClientStart flagged in rare; s.mu
-// is held. It reports whether a capture rule wants the request's body.
+// clientStartRare writes what JournalClientStart flagged in rare, and
+// unlocks s, whose s.mu is held: the writer's common path then makes no
+// call after which it needs its registers again (each such call makes it
+// save them first, on every request). It reports whether a capture rule
+// wants the request's body.
 //
 //go:noinline
 func (j *journal) clientStartRare(s *jslot, site string, req *http.Request, rare uint32) (capture bool) {
+	capture = j.clientStartRareLocked(s, site, req, rare)
+	s.mu.Unlock()
+	return capture
+}
+
+func (j *journal) clientStartRareLocked(s *jslot, site string, req *http.Request, rare uint32) (capture bool) {
 	if rare&rSided != 0 {
 		j.resetSide(s)
+	}
+	if rare&rTexts != 0 {
+		u := req.URL
+		rare |= s.putTexts(u.Host, u.Path, tRawQuery, u.RawQuery) * rHost
+		if !jtexts.full.Load() {
+			noteURL(u.Host, u.Path, u.RawQuery)
+		}
 	}
 	if rare&rSite != 0 {
 		j.setSite(s, tSite, site)
@@ -833,11 +1033,11 @@ func JournalPhase(id uint64, phase int, v int64) {
 	if _, s := lockedSlot(id); s != nil {
 		switch phase {
 		case PhaseDNS:
-			s.dns = v
+			s.dns1 = v + 1
 		case PhaseConnect:
-			s.connect = v
+			s.connect1 = v + 1
 		case PhaseTLS:
-			s.tls = v
+			s.tls1 = v + 1
 		case PhaseWrote:
 			s.wrote = v
 		}
@@ -873,60 +1073,119 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	}
 	i := j.index(id)
 	s := &j.slots[i]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		JournalClientResponse(id, via, req, c, resp, respHS, err, now, done)
+		return
+	}
 	if s.id != id || s.state == jEmpty {
 		s.mu.Unlock()
 		return
 	}
 	var rare uint32
 	if via != "" { // claim left it empty
-		if s.sites[1] = cachedSiteID(via); s.sites[1] == 0 {
-			rare = rVia
+		rare = rVia
+	}
+	if c != nil && c.Seen {
+		s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
+		if e := c.Entry; e != nil {
+			// Its addresses, by reference: see journal.conns.
+			s.conn = e.info.ID
+			if j.conns[i] != e { // most often the slot's last record's: no write barrier
+				j.conns[i] = e
+			}
+			s.tn[tLocal], s.tn[tRemote] = tConn, tConn
 		}
 	}
-	rare |= rReqHS
-	if c != nil {
-		if c.Seen {
-			s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
-			if e := c.Entry; e != nil {
-				// Its addresses, by reference: see journal.conns.
-				s.conn = e.info.ID
-				j.conns[i] = e
-				s.tn[tLocal], s.tn[tRemote] = tConn, tConn
-			}
-		}
-		if c.Stream != 0 {
-			rare |= rH2
-		}
-		if c.HeaderSize > 0 {
-			s.reqHS, s.reqHSWire = c.HeaderSize, true
-			rare &^= rReqHS
-		}
+	// HTTP/1 as the std patch reports it: the request header's size
+	// counted, no stream. Anything else (HTTP/2's usual) is
+	// clientResponseRest's.
+	h1 := c != nil && c.Stream == 0 && c.HeaderSize > 0 && (resp == nil || resp.ProtoMajor != 2)
+	if h1 {
+		s.reqHS, s.reqHSWire = c.HeaderSize, true
+	} else {
+		rare |= rH2
 	}
 	if err != nil {
 		rare |= rErr
 	}
 	if resp != nil {
-		s.status, s.respAt = int32(resp.StatusCode), now
-		if resp.ProtoMajor == 2 {
-			rare |= rH2
-		} else if resp.Proto == "HTTP/1.1" {
-			s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
-		} else {
-			rare |= rProto
+		s.status, s.respAt, s.respHS = int32(resp.StatusCode), now, int32(respHS)
+		if h1 {
+			if resp.Proto == "HTTP/1.1" {
+				s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
+			} else {
+				rare |= rProto
+			}
 		}
-		s.respHS = int32(respHS)
 		if respHS < 0 {
 			rare |= rRespHS
 		}
 		if s.sided || Level(Header) >= 2 {
 			rare |= rHeaders
 		}
-		if resp.Body == nil || resp.Body == http.NoBody {
-			s.respBS = 0
+		if emptyBody(&resp.Body) {
+			s.respBS1 = 1
 		}
 	}
 	if rare != 0 {
+		j.clientResponseRest(s, via, req, c, resp, err, rare, now, done)
+		return
+	}
+	if done && j.finish(s, now) {
+		j.finishRareUnlock(s)
+		return
+	}
+	s.mu.Unlock()
+}
+
+// clientResponseRest is JournalClientResponse for a response it flagged
+// in rare: HTTP/2's (rH2), the rare parts (clientResponseRare); it
+// ends the record if done says so, and unlocks s, whose s.mu is held (see
+// clientStartRare).
+//
+//go:noinline
+func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32, now int64, done bool) {
+	if rare&rH2 != 0 {
+		// What the HTTP/1 path does not write: an HTTP/2 response's
+		// stream, protocol and reuse, a request header's size that the std
+		// patch did not count.
+		sized := false
+		if c != nil {
+			if c.Stream != 0 { // the stream's connection, when the record has none
+				if s.conn == 0 {
+					s.conn = c.StreamConn
+				}
+				s.stream = c.Stream
+			}
+			if c.HeaderSize > 0 {
+				s.reqHS, s.reqHSWire, sized = c.HeaderSize, true, true
+			}
+		}
+		if !sized {
+			s.reqHS = clientHeaderSize(req)
+		}
+		if resp != nil && resp.ProtoMajor == 2 {
+			p := uint8(cH2C)
+			if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
+				p = cH2
+			}
+			s.to[tProto], s.tn[tProto] = p, tStatic
+			if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
+				// No connection was handed over and nothing was dialed: with
+				// the std hooks a request on a kept HTTP/2 connection never
+				// passes getConn, and a new one is always seen dialing.
+				s.reused = true
+			}
+		} else if resp != nil {
+			if resp.Proto == "HTTP/1.1" {
+				s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
+			} else {
+				rare |= rProto
+			}
+		}
+	}
+	if rare&^rH2 != 0 {
 		j.clientResponseRare(s, via, req, c, resp, err, rare)
 	}
 	if done && j.finish(s, now) {
@@ -935,45 +1194,35 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	s.mu.Unlock()
 }
 
+// clientHeaderSize is the size of req's line and header in HTTP/1 form,
+// from its header map (a walk of it) and its URL, without the escaped
+// path's length, which export adds from the record's path (escaping it
+// costs a walk of its bytes); nor the blank line and the fields net/http
+// adds as it writes. HTTP/2 only, and rare requests (inlined in
+// clientResponseRest, out of the common path).
+func clientHeaderSize(req *http.Request) int32 {
+	n := len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
+	if len(req.Header) != 0 {
+		n += HeaderSize(req.Header)
+	}
+	return int32(n)
+}
+
 // clientResponseRare writes what JournalClientResponse flagged in rare;
 // s.mu is held.
 //
 //go:noinline
 func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32) {
 	if rare&rVia != 0 {
-		j.setSite(s, tVia, via)
-	}
-	if rare&rReqHS != 0 {
-		// HTTP/1 form, from the header map (a walk of it) and the URL,
-		// without the escaped path's length, which export adds from the
-		// record's path (escaping it costs a walk of its bytes); nor the
-		// blank line and the fields net/http adds as it writes.
-		s.reqHS = int32(HeaderSize(req.Header) + len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
-	}
-	if c != nil && c.Stream != 0 {
-		if s.conn == 0 {
-			s.conn = c.StreamConn
+		if s.sites[1] = cachedSiteID(via); s.sites[1] == 0 {
+			j.setSite(s, tVia, via)
 		}
-		s.stream = c.Stream
 	}
 	if rare&rErr != 0 {
 		j.setText(s, tErr, err.Error())
 	}
 	if resp == nil {
 		return
-	}
-	if resp.ProtoMajor == 2 {
-		if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
-			s.to[tProto], s.tn[tProto] = cH2, tStatic
-		} else {
-			s.to[tProto], s.tn[tProto] = cH2C, tStatic
-		}
-		if s.gotConn == 0 && !s.connNew && s.dns < 0 && s.connect < 0 && s.tls < 0 {
-			// No connection was handed over and nothing was dialed: with
-			// the std hooks a request on a kept HTTP/2 connection never
-			// passes getConn, and a new one is always seen dialing.
-			s.reused = true
-		}
 	}
 	if rare&rProto != 0 {
 		j.setNamed(s, tProto, resp.Proto)
@@ -1010,13 +1259,39 @@ func JournalClientEnd(id uint64, now, n int64) {
 		return
 	}
 	s := &j.slots[j.index(id)]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		JournalClientEnd(id, now, n)
+		return
+	}
 	if s.id == id && s.state == jOpen {
-		s.respBS = n
+		s.respBS1 = n + 1
 		if j.finish(s, now) {
-			j.finishRare(s)
+			j.finishRareUnlock(s)
+			return
 		}
 	}
+	s.mu.Unlock()
+}
+
+// waitSlot waits for s's lock to be free, for a writer that found it
+// taken (TryLock) and then tries again. The writers take it with
+// TryLock, not Lock, whose call out of line for a taken lock makes them
+// save their registers before it on every request.
+//
+//go:noinline
+func waitSlot(s *jslot) {
+	s.mu.Lock()
+	//lint:ignore SA2001 an empty critical section: the wait is the point
+	s.mu.Unlock()
+}
+
+// finishRareUnlock is finishRare, then s.mu's unlock (see
+// clientStartRare).
+//
+//go:noinline
+func (j *journal) finishRareUnlock(s *jslot) {
+	j.finishRare(s)
 	s.mu.Unlock()
 }
 
@@ -1055,7 +1330,10 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	}
 	i := j.index(id)
 	s := &j.slots[i]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		return JournalServerStart(id, ce, stream, start, site, r, reqHS)
+	}
 	var rare uint32
 	if j.claim(s, id, true, start) {
 		rare = rSided
@@ -1091,11 +1369,21 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		target = ""
 		rare |= rURL
 	}
+	remote := r.RemoteAddr
 	if ce != nil {
-		// Its local address, by reference: see journal.conns.
+		// Its addresses, by reference: see journal.conns. Its remote one
+		// is the request's when net/http gave it the connection's string
+		// (ConnEntry.servedRemote).
 		s.conn = ce.info.ID
-		j.conns[i] = ce
+		if j.conns[i] != ce { // most often the slot's last record's: no write barrier
+			j.conns[i] = ce
+		}
 		s.tn[tLocal] = tConn
+		if unsafe.StringData(remote) == ce.servedRemote.Load() && len(remote) == len(ce.info.Remote) {
+			s.tn[tRemote], remote = tConn, ""
+		} else {
+			rare |= rRemote
+		}
 	} else {
 		rare |= rLocal
 	}
@@ -1103,16 +1391,24 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	if reqHS < 0 {
 		rare |= rReqHS
 	}
-	s.reqBS = r.ContentLength
+	s.reqBS1 = r.ContentLength + 1
 	if Level(Header) >= 2 || captureRule.Load() != nil {
 		rare |= rHeaders
 	}
-	rare |= s.putTexts(r.Host, target, tRemote, r.RemoteAddr) * rHost
+	// The host and the target, copied inline when copyShort can: claim
+	// left the arena empty.
+	if host := r.Host; uint(len(host)-4) <= 32-4 && uint(len(target)-4) <= 32-4 && remote == "" {
+		copyShort(unsafe.Pointer(&s.text), host)
+		copyShort(unsafe.Add(unsafe.Pointer(&s.text), len(host)), target)
+		s.tn[tHost], s.to[tPath], s.tn[tPath], s.used = uint8(len(host)), uint8(len(host)), uint8(len(target)), uint8(len(host)+len(target))
+	} else {
+		rare |= rTexts
+	}
 	if rare != 0 {
-		capture = j.serverStartRare(s, r, rare)
+		return j.serverStartRare(s, ce, r, target, remote, rare)
 	}
 	s.mu.Unlock()
-	return capture
+	return false
 }
 
 // journalServerStartFirst is JournalServerStart before the journal is
@@ -1126,13 +1422,28 @@ func journalServerStartFirst(id uint64, ce *ConnEntry, stream uint32, start int6
 	return JournalServerStart(id, ce, stream, start, site, r, reqHS)
 }
 
-// serverStartRare writes what JournalServerStart flagged in rare; s.mu
-// is held. It reports whether a capture rule keeps the request's bodies.
+// serverStartRare writes what JournalServerStart flagged in rare, and
+// unlocks s, whose s.mu is held (see clientStartRare). It reports
+// whether a capture rule keeps the request's bodies.
 //
 //go:noinline
-func (j *journal) serverStartRare(s *jslot, r *http.Request, rare uint32) (capture bool) {
+func (j *journal) serverStartRare(s *jslot, ce *ConnEntry, r *http.Request, target, remote string, rare uint32) (capture bool) {
+	capture = j.serverStartRareLocked(s, ce, r, target, remote, rare)
+	s.mu.Unlock()
+	return capture
+}
+
+func (j *journal) serverStartRareLocked(s *jslot, ce *ConnEntry, r *http.Request, target, remote string, rare uint32) (capture bool) {
 	if rare&rSided != 0 {
 		j.resetSide(s)
+	}
+	if rare&rTexts != 0 {
+		rare |= s.putTexts(r.Host, target, tRemote, remote) * rHost
+	}
+	if rare&rRemote != 0 && rare&rText3 == 0 && r.RemoteAddr == ce.info.Remote {
+		// The connection's (putTexts copied it): the connection's next
+		// requests refer to it without comparing.
+		ce.servedRemote.Store(unsafe.StringData(r.RemoteAddr))
 	}
 	if rare&rMethod != 0 {
 		j.setNamed(s, tMethod, r.Method)
@@ -1203,7 +1514,11 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 		return
 	}
 	s := &j.slots[j.index(id)]
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		waitSlot(s)
+		JournalServerEnd(id, o, now)
+		return
+	}
 	if s.id != id || s.state == jEmpty {
 		s.mu.Unlock()
 		return
@@ -1215,28 +1530,39 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 	}
 	s.status, s.respAt = int32(o.Status), o.AnsweredAt
 	if o.ReqBytes >= 0 {
-		s.reqBS = o.ReqBytes
+		s.reqBS1 = o.ReqBytes + 1
 	}
-	s.respBS = o.Written
+	s.respBS1 = o.Written + 1
 	s.respHS = -1 // unknown unless the header was kept
 	if o.RespHeader != nil {
 		rare |= rRespHS
 	}
 	if rare != 0 {
-		j.serverEndRare(s, o, rare)
+		j.serverEndRare(s, o, rare, now)
+		return
 	}
 	if j.finish(s, now) {
-		j.finishRare(s)
+		j.finishRareUnlock(s)
+		return
 	}
 	s.mu.Unlock()
 }
 
 // serverEndRare writes what JournalServerEnd flagged in rare: the site,
 // the size of the response header as answered, which it keeps (header
-// level 2 or a capture); s.mu is held.
+// level 2 or a capture); then it ends the record and unlocks s, whose
+// s.mu is held (see clientStartRare).
 //
 //go:noinline
-func (j *journal) serverEndRare(s *jslot, o *ServerOutcome, rare uint32) {
+func (j *journal) serverEndRare(s *jslot, o *ServerOutcome, rare uint32, now int64) {
+	j.serverEndRareLocked(s, o, rare)
+	if j.finish(s, now) {
+		j.finishRare(s)
+	}
+	s.mu.Unlock()
+}
+
+func (j *journal) serverEndRareLocked(s *jslot, o *ServerOutcome, rare uint32) {
 	if rare&rSite != 0 {
 		j.setSite(s, tSite, o.Site)
 	}
@@ -1358,7 +1684,7 @@ func (j *journal) export(s *jslot) Exchange {
 		Method: j.text(s, tMethod), Host: j.text(s, tHost), Proto: j.text(s, tProto), Status: int(s.status),
 		Error: j.text(s, tErr), Conn: s.conn, Stream: s.stream, Reused: s.reused,
 		Remote: j.text(s, tRemote), Local: j.text(s, tLocal), RequestHeaderSize: int(s.reqHS), ResponseHeaderSize: int(s.respHS),
-		RequestBodySize: s.reqBS, ResponseBodySize: s.respBS}
+		RequestBodySize: s.reqBS1 - 1, ResponseBodySize: s.respBS1 - 1}
 	u := j.url(s)
 	if !s.server && !s.reqHSWire {
 		x.RequestHeaderSize += len(u.EscapedPath()) // see JournalClientResponse
@@ -1428,16 +1754,17 @@ func (s *jslot) timings() Timings {
 	}
 	if !s.reused {
 		var dial int64
-		if s.dns >= 0 {
-			t.DNS = ms(s.dns)
-			dial += s.dns
+		dns, connect, tls := s.dns1-1, s.connect1-1, s.tls1-1 // -1 unseen
+		if dns >= 0 {
+			t.DNS = ms(dns)
+			dial += dns
 		}
-		if s.connect >= 0 || s.tls >= 0 {
-			c := maxI64(s.connect, 0) + maxI64(s.tls, 0)
+		if connect >= 0 || tls >= 0 {
+			c := maxI64(connect, 0) + maxI64(tls, 0)
 			t.Connect = ms(c)
 			dial += c
-			if s.tls >= 0 {
-				t.SSL = ms(s.tls)
+			if tls >= 0 {
+				t.SSL = ms(tls)
 			}
 		}
 		blocked := got - s.start - dial
