@@ -8,6 +8,8 @@ import (
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/gc"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
 // With the std patch's capture hooks (probes.StdCapture), every server
@@ -92,27 +94,117 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		h.ServeHTTP(w, r) // probes off: not even the server lookup
 		return
 	}
-	// Most requests: an HTTP/1 connection of a server the probes know,
-	// below level 2.
-	sc := (*srvConn)(conn)
-	if sc == nil || sc.ss == nil || sc.ss.srv != s || sc.ss.runtime.Load() ||
-		probes.Level(probes.Header) >= 2 || probes.Level(probes.Body) >= 2 {
-		stdServe(s, h, w, r, sc)
+	// Most requests (startUsual's), with serve written out: one frame
+	// fewer on the handler's stack, one call fewer a request.
+	sr := startUsual(s, w, r, (*srvConn)(conn))
+	if sr == nil {
+		stdServe(s, h, w, r, (*srvConn)(conn))
 		return
 	}
-	// serve, written out: one frame fewer on the handler's stack, one
-	// call fewer a request. s is the server the request's context names
-	// (net/http's ServerContextKey): its header limit is read from it
-	// directly.
-	sr := startServe(sc.ss.site, s, sc, w, r)
 	defer sr.end()
-	if sr.x != nil && sr.x.span != nil {
-		r = sr.x.span.HandlerRequest() // its context carries the span
-	}
 	h.ServeHTTP(sr.w, r)
 	if sr.x != nil {
 		sr.returned()
 	}
+}
+
+// h2Std is an HTTP/2 server's ResponseWriter as the std patch leaves
+// it: it names the probes' state of its connection (StdH2ConnState's
+// slot) and its stream.
+type h2Std interface {
+	GohttpdbgConn() unsafe.Pointer
+	GohttpdbgStreamID() uint32
+}
+
+// startUsual is startServe for most requests StdServe hands over: a
+// connection whose state the probes keep (HTTP/1's from StdConnState,
+// HTTP/2's from StdH2ConnState) of the server s it names, net/http's own
+// writer with the std patch's hooks (stdAnswer), the header and body
+// probes below level 2, no request body to watch (a GET's: ContentLength
+// 0), no span. It returns nil, having changed nothing, for any other
+// request, which stdServe then follows.
+//
+// It is one straight run of code, for both protocols: each 64-byte line
+// of code a request runs is about one instruction-cache miss (the
+// server's own code evicts the probes' between requests), and what a
+// usual request does not need (a capture rule's wrapper, a header near
+// its limit) is out of line. s is the server the request's context names
+// (net/http's ServerContextKey): its header limit is read from it
+// directly.
+//
+//go:noinline
+func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, sc *srvConn) *serverRequest {
+	std, isStd := w.(stdAnswer)
+	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
+	if !isStd || hl >= 2 || bl >= 2 || bl >= 1 && r.ContentLength != 0 || probes.SpansOn() {
+		return nil
+	}
+	http1 := sc != nil // the patch names HTTP/1's connection alone
+	var stream uint32
+	if !http1 {
+		h2, ok := w.(h2Std)
+		if !ok || r.ProtoMajor != 2 {
+			return nil
+		}
+		if sc = (*srvConn)(h2.GohttpdbgConn()); sc == nil {
+			return nil
+		}
+		stream = h2.GohttpdbgStreamID()
+	}
+	ss := sc.ss
+	if ss == nil || ss.srv != s || ss.runtime.Load() {
+		return nil
+	}
+	ce := sc.ce
+	var sr *serverRequest // zero (see end)
+	var start int64
+	if http1 {
+		// The connection's state, and its turn to active for r.
+		sr, sc.req = sc.req, nil
+		start, sc.startAt = sc.startAt, 0
+		if sr == nil {
+			sr = newRequest(sc, true)
+		}
+		sr.home = sc
+		if start == 0 {
+			start = ce.RequestStart(true)
+		}
+	} else {
+		sr = sc.takeH2()
+		if ce != nil {
+			ce.CountRequest() // see serverConnState
+		}
+		start = probes.Mono()
+	}
+	site := ss.site
+	k := table.HeaderKey(r.Header)
+	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), start, r, k, w
+	// net/http's requests each have a Header of their own: new to
+	// following.
+	sr.slot = following.Add(k, sr) + 1
+	sr.journal = probes.JournalOn()
+	hs := -1 // see startServe
+	if hl >= 1 || sr.journal {
+		if hs = std.GohttpdbgHeaderSize(); hs <= 0 {
+			hs = headerSize(w, r)
+		}
+	}
+	if sr.journal {
+		sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
+	}
+	if hl >= 1 && int64(hs)*10 >= maxHeaderBytes(s)*9 {
+		sr.requestHeaders(hs, s)
+	}
+	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
+	if sr.capture {
+		sr.wrapCaptured(std)
+	} else {
+		// Watched for its answer (the journal), and for the inner
+		// wrappers, which find their follower on it (ServeHTTP).
+		std.GohttpdbgWatch(unsafe.Pointer(sr))
+		sr.std, sr.answerStd = std, sr.journal
+	}
+	return sr
 }
 
 // stdServe is StdServe for the other requests: HTTP/2's, a server's the

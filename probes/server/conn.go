@@ -44,6 +44,23 @@ type srvConn struct {
 	// it, so that a request whose turn read no clock cannot take an older
 	// one's.
 	startAt int64
+	// h2req is the request state the HTTP/2 connection's next stream
+	// reuses (startUsual), nil while every one made is in use: its
+	// streams are served at once, on goroutines of their own, so it is
+	// taken and given back atomically; a state the slot cannot take goes
+	// to requests.
+	h2req atomic.Pointer[serverRequest]
+}
+
+// takeH2 returns a zero request state for a stream of sc, an HTTP/2
+// connection: the one its latest request left, else one from requests.
+func (sc *srvConn) takeH2() *serverRequest {
+	sr := sc.h2req.Swap(nil)
+	if sr == nil {
+		sr = requests.Get().(*serverRequest)
+	}
+	sr.h2home = sc
+	return sr
 }
 
 // StdConnState is the std patch's ConnState hook: an HTTP/1 connection
@@ -64,7 +81,9 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	}
 	now := sc.endAt // the request's end, for this turn alone
 	sc.endAt, sc.startAt = 0, 0
-	// composed, written out: this runs twice a request.
+	// The probes' latest composition of the server, when hook is it: the
+	// program's hook it composes is called as the composition would.
+	// Written out here: this runs twice a request.
 	var comp *connComp
 	if sc.ss != nil {
 		comp = sc.ss.connState.Load()
@@ -119,24 +138,6 @@ func firstConnState(srv *http.Server, slot *unsafe.Pointer, nc net.Conn) *srvCon
 	return sc
 }
 
-// composed returns the probes' latest composition of sc's server when
-// hook, the server's ConnState, is it, after calling the program's hook
-// it composes, as the composition would; nil, having called nothing,
-// when hook is another (the caller calls it).
-func (sc *srvConn) composed(hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) *connComp {
-	if sc.ss == nil {
-		return nil
-	}
-	comp := sc.ss.connState.Load()
-	if comp == nil || comp.fn != funcPtr(hook) {
-		return nil
-	}
-	if comp.user != nil {
-		comp.user(nc, st)
-	}
-	return comp
-}
-
 // StdH2ConnState is the std patch's ServerConnState hook: an HTTP/2
 // connection of srv changes state (StateActive, StateIdle), where its
 // server would call srv's ConnState. As StdConnState, it calls the user's
@@ -162,9 +163,14 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 		return h2FirstTurn(srv, slot, nc, state)
 	}
 	st := http.ConnState(state)
-	comp := sc.composed(sc.ss.srv.ConnState, nc, st)
-	if comp == nil {
+	// The composition, as StdConnState finds it: written out, twice a
+	// request.
+	comp := sc.ss.connState.Load()
+	if comp == nil || comp.fn != funcPtr(sc.ss.srv.ConnState) {
 		return false
+	}
+	if comp.user != nil {
+		comp.user(nc, st)
 	}
 	if probes.Level(probes.Dial) != 1 || sc.ce == nil || sc.ignored || !sc.tlsNoted ||
 		st != http.StateActive && st != http.StateIdle {

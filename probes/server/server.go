@@ -194,11 +194,9 @@ type serverRequest struct {
 	// regSite is the handler's registration, set by an inner wrapper, which
 	// may run on another goroutine (TimeoutHandler's): it writes under a
 	// claim on following, and the request reads it after unfollow.
-	regSite  string
-	line     string              // the request line, at header or body level 2
-	w        http.ResponseWriter // the handler's writer (header.response at level 2)
-	inFlight bool                // flight is filled (the gc probe is on)
-	hdr2     bool                // header level 2: report the response header
+	regSite string
+	line    string              // the request line, at header or body level 2
+	w       http.ResponseWriter // the handler's writer (header.response at level 2)
 	// For the journal: the status the handler answered with and when
 	// its header left for the client (mono: 0 until then; see sent), the
 	// response bytes it wrote, and whether a capture rule keeps its
@@ -216,12 +214,17 @@ type serverRequest struct {
 	// home is the HTTP/1 connection whose requests reuse this state, nil
 	// for one from requests (HTTP/2, or a request StdServe did not see).
 	home *srvConn
+	// h2home is the HTTP/2 connection whose streams reuse this state
+	// (srvConn.h2req), nil for any other.
+	h2home *srvConn
 	// stdAnswered: std reported the answer (status, answeredAt).
 	stdAnswered bool
 	// answerStd: std reports the answer (the journal, header level 2); std
 	// is watched otherwise only for the inner wrappers, which find their
 	// follower on it (ServeHTTP).
 	answerStd bool
+	inFlight  bool // flight is filled (the gc probe is on)
+	hdr2      bool // header level 2: report the response header
 }
 
 // serverAside is the part of a request's state that most requests leave
@@ -612,8 +615,11 @@ func headerSize(w http.ResponseWriter, r *http.Request) int {
 //
 //go:noinline
 func newRequest(sc *srvConn, http1 bool) *serverRequest {
+	if sc != nil && !http1 {
+		return sc.takeH2()
+	}
 	sr := requests.Get().(*serverRequest)
-	if sc != nil && http1 {
+	if sc != nil {
 		sr.home = sc // then the connection's
 	}
 	return sr
@@ -676,6 +682,20 @@ func (sr *serverRequest) wrap() {
 	x := sr.aside()
 	if ww, rw := wrapWriter(sr.w, sr, &x.rwv); ww != nil {
 		sr.w, x.rw = ww, rw
+	}
+}
+
+// wrapCaptured is startUsual's end for a request a capture rule keeps
+// the bodies of: the wrapper sees the response's bytes, and net/http's
+// writer, std, reports when its header leaves (StdSent), as startServe
+// does. Out of line: rare.
+//
+//go:noinline
+func (sr *serverRequest) wrapCaptured(std stdAnswer) {
+	sr.wrap()
+	if sr.x.rw != nil {
+		std.GohttpdbgWatch(unsafe.Pointer(sr))
+		sr.std = std
 	}
 }
 
@@ -769,11 +789,11 @@ func (sr *serverRequest) end() {
 	o.Status, o.AnsweredAt, o.ReqBytes, o.Written, o.RespHeader = sr.status, sr.answeredAt, -1, sr.written, sr.respHeader
 	probes.JournalServerEnd(sr.id, &o, now)
 	// Nothing outside the probes points to sr: it is recycled.
-	home := sr.home
+	home, h2home := sr.home, sr.h2home
 	*sr = serverRequest{}
 	if home != nil {
 		home.req = sr // its next request's
-	} else {
+	} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
 		requests.Put(sr)
 	}
 }
@@ -853,11 +873,11 @@ func (sr *serverRequest) endAside() {
 			*sr.x = serverAside{}
 			asides.Put(sr.x) // not x, which would make the stand-in escape
 		}
-		home := sr.home
+		home, h2home := sr.home, sr.h2home
 		*sr = serverRequest{}
 		if home != nil {
 			home.req = sr // its next request's
-		} else {
+		} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
 			requests.Put(sr)
 		}
 	}
