@@ -85,18 +85,20 @@ func StdServeStart(s *http.Server, l net.Listener) {
 }
 
 // StdServe is the std patch's Serve hook: it runs h, the server's handler
-// chain, with the probes around it. conn is what StdConnState keeps on
+// chain, with the probes around it. std is w, net/http's HTTP/1 writer,
+// as the probes ask it (nil for the HTTP/2 servers' writers, which the
+// probes ask with a type assertion). conn is what StdConnState keeps on
 // the request's HTTP/1 connection (a *srvConn), nil for HTTP/2: an
 // HTTP/2 writer hands over what StdH2ConnState keeps on its connection
 // (GohttpdbgConn), asked once the probes are known to be on.
-func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request, conn unsafe.Pointer) {
+func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request, std stdAnswer, conn unsafe.Pointer) {
 	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
 		h.ServeHTTP(w, r) // probes off: not even the server lookup
 		return
 	}
 	// Most requests (startUsual's), with serve written out: one frame
 	// fewer on the handler's stack, one call fewer a request.
-	sr := startUsual(s, w, r, (*srvConn)(conn))
+	sr := startUsual(s, w, r, std, (*srvConn)(conn))
 	if sr == nil {
 		stdServe(s, h, w, r, (*srvConn)(conn))
 		return
@@ -133,10 +135,12 @@ type h2Std interface {
 // directly.
 //
 //go:noinline
-func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, sc *srvConn) *serverRequest {
-	std, isStd := w.(stdAnswer)
+func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdAnswer, sc *srvConn) *serverRequest {
+	if std == nil {
+		std, _ = w.(stdAnswer) // HTTP/2's, or a test's
+	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
-	if !isStd || hl >= 2 || bl >= 2 || bl >= 1 && r.ContentLength != 0 || probes.SpansOn() {
+	if std == nil || hl >= 2 || bl >= 2 || bl >= 1 && r.ContentLength != 0 || probes.SpansOn() {
 		return nil
 	}
 	http1 := sc != nil // the patch names HTTP/1's connection alone
@@ -170,7 +174,11 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, sc *srvC
 			start = ce.RequestStart(true)
 		}
 	} else {
-		sr = sc.takeH2()
+		// takeH2, written out.
+		if sr = sc.h2req.Swap(nil); sr == nil {
+			sr = newH2Request()
+		}
+		sr.h2home = sc
 		if ce != nil {
 			ce.CountRequest() // see serverConnState
 		}

@@ -57,11 +57,17 @@ type srvConn struct {
 func (sc *srvConn) takeH2() *serverRequest {
 	sr := sc.h2req.Swap(nil)
 	if sr == nil {
-		sr = requests.Get().(*serverRequest)
+		sr = newH2Request()
 	}
 	sr.h2home = sc
 	return sr
 }
+
+// newH2Request is takeH2's request state when its connection has none to
+// spare. Out of line, so that takeH2 is inlined.
+//
+//go:noinline
+func newH2Request() *serverRequest { return requests.Get().(*serverRequest) }
 
 // StdConnState is the std patch's ConnState hook: an HTTP/1 connection
 // of srv changes state, and net/http calls hook, srv's ConnState. When
@@ -95,17 +101,47 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	if comp.user != nil {
 		comp.user(nc, st)
 	}
+	// A request's two turns below level 2 are connTurn's, written out:
+	// they come twice a request, and have no event to emit. Any other
+	// turn is turnRare's.
+	if probes.Level(probes.Dial) == 1 && sc.tlsNoted && !sc.ignored {
+		if st == http.StateActive {
+			sc.startAt = probes.Mono() // the request's start (startUsual)
+			sc.ce.TurnActiveAt(sc.startAt)
+			return
+		}
+		if st == http.StateIdle {
+			if now == 0 {
+				now = probes.Mono()
+			}
+			sc.ce.TurnAt(st, false, now)
+			return
+		}
+	}
+	sc.turnRare(nc, st, comp.site, now)
+}
+
+// turnRare is StdConnState's turn for the cases its common path does not
+// take: the dial probe off or at level 2, a connection without an entry
+// or the runtime's own, a connection's first turn to active (which notes
+// its TLS state), its turns to new, closed or hijacked. now is the end of
+// the request before an idle turn (Mono), 0 if unknown.
+//
+//go:noinline
+func (sc *srvConn) turnRare(nc net.Conn, st http.ConnState, site string, now int64) {
 	lvl := probes.Level(probes.Dial)
 	if lvl < 1 || sc.ce == nil || sc.ignored {
 		return
 	}
-	// A request's two turns below level 2 are connTurn's, written out:
-	// they come twice a request, and have no event to emit.
 	switch {
 	case lvl >= 2 || st != http.StateActive && st != http.StateIdle || st == http.StateActive && !sc.tlsNoted:
-		sc.turn(nc, st, comp.site, lvl)
+		if st == http.StateActive && !sc.tlsNoted {
+			sc.ce.NoteTLS(nc) // after the handshake: see connTurn
+			sc.tlsNoted = true
+		}
+		connTurn(sc.ce, nc, st, site, lvl, 0)
 	case st == http.StateActive:
-		sc.startAt = probes.Mono() // the request's start (startServe)
+		sc.startAt = probes.Mono()
 		sc.ce.TurnActiveAt(sc.startAt)
 	default:
 		if now == 0 {
@@ -113,19 +149,6 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 		}
 		sc.ce.TurnAt(st, false, now)
 	}
-}
-
-// turn is StdConnState's turn for the cases its common path does not
-// take: level 2, a connection's first turn to active (which notes its TLS
-// state) and its turns to new, closed or hijacked.
-//
-//go:noinline
-func (sc *srvConn) turn(nc net.Conn, st http.ConnState, site string, lvl int32) {
-	if st == http.StateActive && !sc.tlsNoted {
-		sc.ce.NoteTLS(nc) // after the handshake: see connTurn
-		sc.tlsNoted = true
-	}
-	connTurn(sc.ce, nc, st, site, lvl, 0)
 }
 
 // firstConnState makes the state of srv's connection nc and keeps it in

@@ -278,12 +278,16 @@ func (sr *serverRequest) aside() *serverAside {
 // assertion a request for both, each costing a probe of the assertion's
 // cache. A writer with the answer hooks but not the header size (a patch
 // that applied in part) takes the probes' wrapper.
-type stdAnswer interface {
+//
+// A type literal (the alias is identical to it): the std patch's Serve
+// hook hands HTTP/1's writer over as one (StdServe), with no type of the
+// probes' in its signature.
+type stdAnswer = interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
 	GohttpdbgHeaderSize() int
-	follower
+	GohttpdbgFollower() unsafe.Pointer
 }
 
 // follower is a writer that knows its request's follower: net/http's own

@@ -66,7 +66,7 @@ func TestStdServeUsualHTTP1(t *testing.T) {
 	StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
 	turn := sc.startAt
 	id := probes.NextReqID() + 1
-	StdServe(s, h, w, r, slot)
+	StdServe(s, h, w, r, w, slot) // as the patched server calls it
 	StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
 	if got != w {
 		t.Errorf("the handler got %T, want net/http's writer itself", got)
@@ -96,7 +96,7 @@ func TestStdServeUsualHTTP1(t *testing.T) {
 	w = newStdWriter()
 	id = probes.NextReqID() + 1
 	StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
-	StdServe(s, named, w, httptest.NewRequest("GET", "/usual", nil), slot)
+	StdServe(s, named, w, httptest.NewRequest("GET", "/usual", nil), w, slot)
 	StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
 	if inner != kept {
 		t.Errorf("the second request followed with %p; want the connection's state %p", inner, kept)
@@ -106,7 +106,7 @@ func TestStdServeUsualHTTP1(t *testing.T) {
 	}
 
 	// The path these requests took.
-	if sr := startUsual(s, newStdWriter(), httptest.NewRequest("GET", "/usual", nil), sc); sr == nil {
+	if sr := startUsual(s, newStdWriter(), httptest.NewRequest("GET", "/usual", nil), nil, sc); sr == nil {
 		t.Error("startUsual declined a usual HTTP/1 request")
 	} else {
 		sr.end()
@@ -116,7 +116,7 @@ func TestStdServeUsualHTTP1(t *testing.T) {
 		*w = stdWriter{ResponseRecorder: w.ResponseRecorder}
 		w.Body.Reset()
 		StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
-		StdServe(s, h, w, r, slot)
+		StdServe(s, h, w, r, w, slot)
 		StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
 	}
 	for i := 0; i < 2*probes.DefaultJournalSize; i++ {
@@ -160,11 +160,11 @@ func TestStdServeUsualHTTP2(t *testing.T) {
 		return r
 	}
 	w := &stdH2Writer{newStdWriter(), &slot, 7}
-	StdServe(s, h, w, newReq(), nil) // the first: the connection counts its requests from here
+	StdServe(s, h, w, newReq(), nil, nil) // the first: the connection counts its requests from here
 	*w.stdWriter = stdWriter{ResponseRecorder: w.ResponseRecorder}
 	before := sc.ce.Requests()
 	id := probes.NextReqID() + 1
-	StdServe(s, h, w, newReq(), nil)
+	StdServe(s, h, w, newReq(), nil, nil)
 	if got != w {
 		t.Errorf("the handler got %T, want the server's writer itself", got)
 	}
@@ -183,12 +183,12 @@ func TestStdServeUsualHTTP2(t *testing.T) {
 		t.Fatalf("the connection's reuse slot holds %p; want the request's state %p", kept, followed)
 	}
 	w = &stdH2Writer{newStdWriter(), &slot, 9}
-	StdServe(s, h, w, newReq(), nil)
+	StdServe(s, h, w, newReq(), nil, nil)
 	if followed != unsafe.Pointer(kept) {
 		t.Errorf("the next stream followed with %p; want the connection's kept state %p", followed, kept)
 	}
 
-	if sr := startUsual(s, &stdH2Writer{newStdWriter(), &slot, 11}, newReq(), nil); sr == nil {
+	if sr := startUsual(s, &stdH2Writer{newStdWriter(), &slot, 11}, newReq(), nil, nil); sr == nil {
 		t.Error("startUsual declined a usual HTTP/2 request")
 	} else {
 		sr.end()
@@ -198,7 +198,7 @@ func TestStdServeUsualHTTP2(t *testing.T) {
 	serve := func() {
 		*w.stdWriter = stdWriter{ResponseRecorder: w.ResponseRecorder}
 		w.Body.Reset()
-		StdServe(s, h, w, r, nil)
+		StdServe(s, h, w, r, nil, nil)
 	}
 	for i := 0; i < 2*probes.DefaultJournalSize; i++ {
 		serve()
@@ -240,7 +240,7 @@ func TestStartUsualDeclines(t *testing.T) {
 	} {
 		probetest.Configure(t, tc.spec)
 		kept := sc.req
-		if sr := startUsual(tc.s, tc.w, tc.r, tc.sc); sr != nil {
+		if sr := startUsual(tc.s, tc.w, tc.r, nil, tc.sc); sr != nil {
 			t.Errorf("%s: startUsual took the request", tc.name)
 			sr.end()
 		}
@@ -254,7 +254,7 @@ func TestStartUsualDeclines(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = w; io.Copy(io.Discard, r.Body) })
 	w := newStdWriter()
 	id := probes.NextReqID() + 1
-	StdServe(s, h, w, httptest.NewRequest("POST", "/x", strings.NewReader("body")), slot)
+	StdServe(s, h, w, httptest.NewRequest("POST", "/x", strings.NewReader("body")), nil, slot)
 	if x := exchangeByID(t, id); x.RequestBodySize != 4 {
 		t.Errorf("request body of %d bytes in the exchange; want 4", x.RequestBodySize)
 	}
@@ -283,7 +283,7 @@ func TestStartUsualCapture(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = w; io.WriteString(w, "kept body") })
 	w := newStdWriter()
 	id := probes.NextReqID() + 1
-	StdServe(s, h, w, httptest.NewRequest("GET", "/kept", nil), slot)
+	StdServe(s, h, w, httptest.NewRequest("GET", "/kept", nil), nil, slot)
 	if got == http.ResponseWriter(w) {
 		t.Error("the handler got net/http's writer under a capture rule; want the probes' wrapper")
 	}
