@@ -53,6 +53,10 @@ func (w *stdWriter) GohttpdbgHeader() map[string][]string {
 
 func (w *stdWriter) GohttpdbgFollower() unsafe.Pointer { return w.state }
 
+// GohttpdbgConn and GohttpdbgStreamID are HTTP/1's: no slot, no stream.
+func (w *stdWriter) GohttpdbgConn() unsafe.Pointer { return nil }
+func (w *stdWriter) GohttpdbgStreamID() uint32     { return 0 }
+
 // GohttpdbgHeaderSize is 0, a size the writer does not know: the probes
 // sum the header map.
 func (w *stdWriter) GohttpdbgHeaderSize() int { return 0 }

@@ -110,14 +110,6 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 	}
 }
 
-// h2Std is an HTTP/2 server's ResponseWriter as the std patch leaves
-// it: it names the probes' state of its connection (StdH2ConnState's
-// slot) and its stream.
-type h2Std interface {
-	GohttpdbgConn() unsafe.Pointer
-	GohttpdbgStreamID() uint32
-}
-
 // startUsual is startServe for most requests StdServe hands over: a
 // connection whose state the probes keep (HTTP/1's from StdConnState,
 // HTTP/2's from StdH2ConnState) of the server s it names, net/http's own
@@ -146,14 +138,13 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	http1 := sc != nil // the patch names HTTP/1's connection alone
 	var stream uint32
 	if !http1 {
-		h2, ok := w.(h2Std)
-		if !ok || r.ProtoMajor != 2 {
+		if r.ProtoMajor != 2 {
 			return nil
 		}
-		if sc = (*srvConn)(h2.GohttpdbgConn()); sc == nil {
+		if sc = (*srvConn)(std.GohttpdbgConn()); sc == nil {
 			return nil
 		}
-		stream = h2.GohttpdbgStreamID()
+		stream = std.GohttpdbgStreamID()
 	}
 	ss := sc.ss
 	if ss == nil || ss.srv != s || ss.runtime.Load() {

@@ -282,12 +282,19 @@ func (sr *serverRequest) aside() *serverAside {
 // A type literal (the alias is identical to it): the std patch's Serve
 // hook hands HTTP/1's writer over as one (StdServe), with no type of the
 // probes' in its signature.
+//
+// The HTTP/2 servers' writers name the probes' state of their connection
+// (StdH2ConnState's slot) and their stream (GohttpdbgConn,
+// GohttpdbgStreamID): HTTP/1's answers nil and 0 (its connection's slot
+// comes with the Serve hook).
 type stdAnswer = interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
 	GohttpdbgHeaderSize() int
 	GohttpdbgFollower() unsafe.Pointer
+	GohttpdbgConn() unsafe.Pointer
+	GohttpdbgStreamID() uint32
 }
 
 // follower is a writer that knows its request's follower: net/http's own

@@ -110,16 +110,20 @@ func gohttpdbgServeConn(w ResponseWriter) (gohttpdbgStdAnswer, unsafe.Pointer) {
 func init() { GohttpdbgHTTP1.CaptureHooked = true }
 `
 
-// stdAnswerType is the server probe's view of net/http's own writer
-// (its stdAnswer): the answer hooks' methods and the request header's
-// size. A type literal, which the probes' alias is identical to, so that
-// the Serve hook's signature names no type of either side.
+// stdAnswerType is the server probe's view of net/http's own writers
+// (its stdAnswer): the answer hooks' methods, the request header's size,
+// and the HTTP/2 writers' connection slot and stream (which HTTP/1's
+// response answers with nil and 0), so that one type assertion asks an
+// HTTP/2 writer all. A type literal, which the probes' alias is identical
+// to, so that the Serve hook's signature names no type of either side.
 const stdAnswerType = `interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
 	GohttpdbgHeaderSize() int
 	GohttpdbgFollower() unsafe.Pointer
+	GohttpdbgConn() unsafe.Pointer
+	GohttpdbgStreamID() uint32
 }`
 
 // stdOfHelper hands the Serve hook the HTTP/1 writer as the probes ask
@@ -131,6 +135,13 @@ const stdOfHelper = `
 type gohttpdbgStdAnswer = ` + stdAnswerType + `
 
 func gohttpdbgStdOf(r *response) gohttpdbgStdAnswer { return r }
+
+// GohttpdbgConn and GohttpdbgStreamID are the HTTP/2 writers' (the slot of
+// their connection, their stream): an HTTP/1 response has neither, its
+// connection's slot goes to the Serve hook.
+func (w *response) GohttpdbgConn() unsafe.Pointer { return nil }
+
+func (w *response) GohttpdbgStreamID() uint32 { return 0 }
 `
 
 const stdOfNoneHelper = `
