@@ -53,9 +53,11 @@ func (w *stdWriter) GohttpdbgHeader() map[string][]string {
 
 func (w *stdWriter) GohttpdbgFollower() unsafe.Pointer { return w.state }
 
-// GohttpdbgConn and GohttpdbgStreamID are HTTP/1's: no slot, no stream.
-func (w *stdWriter) GohttpdbgConn() unsafe.Pointer { return nil }
-func (w *stdWriter) GohttpdbgStreamID() uint32     { return 0 }
+// GohttpdbgRequest is HTTP/1's: no slot, no stream, and the header size
+// GohttpdbgHeaderSize returns.
+func (w *stdWriter) GohttpdbgRequest() (unsafe.Pointer, uint32, int) {
+	return nil, 0, w.GohttpdbgHeaderSize()
+}
 
 // GohttpdbgHeaderSize is 0, a size the writer does not know: the probes
 // sum the header map.

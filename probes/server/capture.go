@@ -136,15 +136,12 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		return nil
 	}
 	http1 := sc != nil // the patch names HTTP/1's connection alone
-	var stream uint32
+	conn, stream, hs := std.GohttpdbgRequest()
 	if !http1 {
-		if r.ProtoMajor != 2 {
+		if r.ProtoMajor != 2 || conn == nil {
 			return nil
 		}
-		if sc = (*srvConn)(std.GohttpdbgConn()); sc == nil {
-			return nil
-		}
-		stream = std.GohttpdbgStreamID()
+		sc = (*srvConn)(conn)
 	}
 	ss := sc.ss
 	if ss == nil || ss.srv != s || ss.runtime.Load() {
@@ -182,11 +179,8 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	// following.
 	sr.slot = following.Add(k, sr) + 1
 	sr.journal = probes.JournalOn()
-	hs := -1 // see startServe
-	if hl >= 1 || sr.journal {
-		if hs = std.GohttpdbgHeaderSize(); hs <= 0 {
-			hs = headerSize(w, r)
-		}
+	if hs <= 0 {
+		hs = headerSize(w, r) // see startServe
 	}
 	if sr.journal {
 		sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)

@@ -283,18 +283,17 @@ func (sr *serverRequest) aside() *serverAside {
 // hook hands HTTP/1's writer over as one (StdServe), with no type of the
 // probes' in its signature.
 //
-// The HTTP/2 servers' writers name the probes' state of their connection
-// (StdH2ConnState's slot) and their stream (GohttpdbgConn,
-// GohttpdbgStreamID): HTTP/1's answers nil and 0 (its connection's slot
-// comes with the Serve hook).
+// GohttpdbgRequest returns in one call what the probes ask of each
+// request: an HTTP/2 writer's connection (StdH2ConnState's slot) and
+// stream, and the header size; HTTP/1's answers nil and 0 for the first
+// two (its connection's slot comes with the Serve hook).
 type stdAnswer = interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
 	GohttpdbgHeaderSize() int
 	GohttpdbgFollower() unsafe.Pointer
-	GohttpdbgConn() unsafe.Pointer
-	GohttpdbgStreamID() uint32
+	GohttpdbgRequest() (conn unsafe.Pointer, stream uint32, headerSize int)
 }
 
 // follower is a writer that knows its request's follower: net/http's own

@@ -25,6 +25,9 @@ type stdH2Writer struct {
 
 func (w *stdH2Writer) GohttpdbgConn() unsafe.Pointer { return *w.slot }
 func (w *stdH2Writer) GohttpdbgStreamID() uint32     { return w.stream }
+func (w *stdH2Writer) GohttpdbgRequest() (unsafe.Pointer, uint32, int) {
+	return *w.slot, w.stream, 0
+}
 
 // exchangeByID returns the journal's record of request id.
 func exchangeByID(t *testing.T, id uint64) probes.Exchange {

@@ -112,18 +112,19 @@ func init() { GohttpdbgHTTP1.CaptureHooked = true }
 
 // stdAnswerType is the server probe's view of net/http's own writers
 // (its stdAnswer): the answer hooks' methods, the request header's size,
-// and the HTTP/2 writers' connection slot and stream (which HTTP/1's
-// response answers with nil and 0), so that one type assertion asks an
-// HTTP/2 writer all. A type literal, which the probes' alias is identical
-// to, so that the Serve hook's signature names no type of either side.
+// and GohttpdbgRequest, which returns in one call what the probe asks of
+// each request: the HTTP/2 writers' connection slot and stream (HTTP/1's
+// response answers nil and 0: its connection's slot comes with the Serve
+// hook) and the header's size. A type literal, which the probes' alias is
+// identical to, so that the Serve hook's signature names no type of
+// either side.
 const stdAnswerType = `interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
 	GohttpdbgHeaderSize() int
 	GohttpdbgFollower() unsafe.Pointer
-	GohttpdbgConn() unsafe.Pointer
-	GohttpdbgStreamID() uint32
+	GohttpdbgRequest() (conn unsafe.Pointer, stream uint32, headerSize int)
 }`
 
 // stdOfHelper hands the Serve hook the HTTP/1 writer as the probes ask
@@ -136,12 +137,12 @@ type gohttpdbgStdAnswer = ` + stdAnswerType + `
 
 func gohttpdbgStdOf(r *response) gohttpdbgStdAnswer { return r }
 
-// GohttpdbgConn and GohttpdbgStreamID are the HTTP/2 writers' (the slot of
-// their connection, their stream): an HTTP/1 response has neither, its
-// connection's slot goes to the Serve hook.
-func (w *response) GohttpdbgConn() unsafe.Pointer { return nil }
-
-func (w *response) GohttpdbgStreamID() uint32 { return 0 }
+// GohttpdbgRequest returns what the server probe asks of each request:
+// no connection slot (the Serve hook hands it over) nor stream, and the
+// request header's size (GohttpdbgHeaderSize).
+func (w *response) GohttpdbgRequest() (conn unsafe.Pointer, stream uint32, headerSize int) {
+	return nil, 0, int(w.conn.gohttpdbgHS)
+}
 `
 
 const stdOfNoneHelper = `
