@@ -75,8 +75,9 @@ func (w *stdWriter) WriteHeader(code int) {
 		w.wroteHeader, w.status, w.snap = true, code, w.header.Clone()
 	}
 	// Each write of the header while watched, as the patch's: the
-	// probes keep the first.
-	if s := w.state; s != nil {
+	// probes keep the first. A quiet watch (the state's lowest bit set)
+	// reports nothing.
+	if s := w.state; s != nil && uintptr(s)&1 == 0 {
 		StdAnswered(s, w.status, w.header)
 	}
 	w.ResponseRecorder.WriteHeader(code)

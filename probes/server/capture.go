@@ -192,10 +192,11 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	if sr.capture {
 		sr.wrapCaptured(std)
 	} else {
-		// Watched for its answer (the journal), and for the inner
-		// wrappers, which find their follower on it (ServeHTTP).
-		std.GohttpdbgWatch(unsafe.Pointer(sr))
-		sr.std, sr.answerStd = std, sr.journal
+		// Watched for its answer (the journal), read when the handler
+		// returns (quietly: see quietState), and for the inner wrappers,
+		// which find their follower on it (ServeHTTP).
+		std.GohttpdbgWatch(quietState(sr))
+		sr.std, sr.answerStd, sr.quiet = std, sr.journal, true
 	}
 	return sr
 }

@@ -225,6 +225,23 @@ type serverRequest struct {
 	answerStd bool
 	inFlight  bool // flight is filled (the gc probe is on)
 	hdr2      bool // header level 2: report the response header
+	// quiet: std is watched quietly (quietState): it does not report
+	// its answer to StdAnswered, end reads it off GohttpdbgUnwatch.
+	quiet bool
+}
+
+// quietState is the state a writer is watched with quietly: sr's pointer
+// plus one, inside sr, which keeps it alive. The std patch's writers
+// report no answer for a state whose lowest bit is set (StdAnswered would
+// only note the status, which GohttpdbgUnwatch returns at the end: one
+// call fewer a request), and hand it on as it is to StdSent and
+// GohttpdbgFollower, whose callers clear the bit (stateOf).
+func quietState(sr *serverRequest) unsafe.Pointer { return unsafe.Add(unsafe.Pointer(sr), 1) }
+
+// stateOf returns the request state a writer was watched with, quietly
+// or not.
+func stateOf(p unsafe.Pointer) *serverRequest {
+	return (*serverRequest)(unsafe.Pointer(uintptr(p) &^ 1))
 }
 
 // serverAside is the part of a request's state that most requests leave
@@ -322,7 +339,7 @@ func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 // the request whose state is sr left for the client while its handler
 // runs (it wrote more than net/http buffers, or flushed).
 func StdSent(state unsafe.Pointer) {
-	sr := (*serverRequest)(state)
+	sr := stateOf(state)
 	if sr.answeredAt == 0 && (sr.journal || sr.hdr2) {
 		sr.sent(probes.Mono())
 	}
@@ -404,7 +421,7 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 	if f, ok := w.(follower); ok {
 		if p := f.GohttpdbgFollower(); p != nil {
 			if site != "" {
-				(*serverRequest)(p).regSite = site
+				stateOf(p).regSite = site
 			}
 			h.ServeHTTP(w, r)
 			return
@@ -779,6 +796,9 @@ func (sr *serverRequest) end() {
 	// readAnswer, written out.
 	status, written := sr.std.GohttpdbgUnwatch()
 	sr.written = written
+	if sr.quiet && status > 0 {
+		sr.status, sr.stdAnswered = status, true // StdAnswered's, which a quiet watch skips
+	}
 	if status < 0 || !sr.stdAnswered || sr.hdr2 {
 		sr.noAnswer(status, now)
 	} else if sr.answeredAt == 0 {
@@ -919,6 +939,10 @@ func (sc *srvConn) putBody(st *body.State) {
 func (sr *serverRequest) readAnswer(now int64) {
 	status, written := sr.std.GohttpdbgUnwatch()
 	sr.written = written
+	if sr.quiet && status > 0 && !sr.stdAnswered {
+		sr.stdAnswered = true
+		sr.answer(status, sr.std.GohttpdbgHeader())
+	}
 	sr.noAnswer(status, now)
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -93,7 +94,7 @@ func TestStdServeUsualHTTP1(t *testing.T) {
 	// registration names it.
 	var inner *serverRequest
 	named := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inner = (*serverRequest)(w.(follower).GohttpdbgFollower())
+		inner = stateOf(w.(follower).GohttpdbgFollower())
 		ServeHTTP(h, "reg.go:51", w, r)
 	})
 	w = newStdWriter()
@@ -154,7 +155,7 @@ func TestStdServeUsualHTTP2(t *testing.T) {
 	ok := []byte("ok")
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = w
-		followed = w.(follower).GohttpdbgFollower()
+		followed = unsafe.Pointer(stateOf(w.(follower).GohttpdbgFollower()))
 		w.Write(ok)
 	})
 	newReq := func() *http.Request {
@@ -296,6 +297,56 @@ func TestStartUsualCapture(t *testing.T) {
 	}
 	if w.state != nil {
 		t.Error("the writer is still watched after the request")
+	}
+	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed)
+}
+
+// startUsual watches net/http's writer quietly: the writer reports no
+// answer (StdAnswered), and the exchange still has the status the handler
+// wrote first, an implicit 200, and when a flushed header left for the
+// client (StdSent, handed the quiet state).
+func TestStdServeUsualQuietWatch(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	s := &http.Server{}
+	Instrument(s, "srv.go:90")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var slot unsafe.Pointer
+	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
+	const pause = 20 * time.Millisecond
+	quiet := true
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		quiet = quiet && uintptr(w.(*stdWriter).state)&1 == 1
+		switch r.URL.Path {
+		case "/twice":
+			w.WriteHeader(http.StatusAccepted)
+			w.WriteHeader(http.StatusTeapot) // superfluous: the first is sent
+		case "/flushed":
+			w.WriteHeader(http.StatusCreated)
+			w.(http.Flusher).Flush()
+			time.Sleep(pause)
+		}
+	})
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{{"/twice", 202}, {"/implicit", 200}, {"/flushed", 201}} {
+		w := newStdWriter()
+		id := probes.NextReqID() + 1
+		StdServe(s, h, w, httptest.NewRequest("GET", tc.path, nil), w, slot)
+		x := exchangeByID(t, id)
+		if x.Status != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.path, x.Status, tc.status)
+		}
+		// The header left when flushed, before the pause: the response
+		// was received over the pause.
+		if tc.path == "/flushed" && x.Timings.Receive < 15 {
+			t.Errorf("%s: receive %vms; the header was flushed %v before the end", tc.path, x.Timings.Receive, pause)
+		}
+	}
+	if !quiet {
+		t.Error("a usual request's writer was not watched quietly")
 	}
 	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed)
 }
