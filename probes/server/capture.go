@@ -151,26 +151,17 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	var sr *serverRequest // zero (see end)
 	var start int64
 	if http1 {
-		// The connection's state, and its turn to active for r.
-		sr, sc.req = sc.req, nil
-		start, sc.startAt = sc.startAt, 0
-		if sr == nil {
-			sr = newRequest(sc, true)
+		// The connection's state, and its turn to active for r; either
+		// missing (the connection's first request, a turn the hook did
+		// not see) is h1Start's.
+		sr, start = sc.req, sc.startAt
+		sc.req, sc.startAt = nil, 0
+		if sr == nil || start == 0 {
+			sr, start = sc.h1Start(sr, start)
 		}
 		sr.home = sc
-		if start == 0 {
-			start = ce.RequestStart(true)
-		}
 	} else {
-		// takeH2, written out.
-		if sr = sc.h2req.Swap(nil); sr == nil {
-			sr = newH2Request()
-		}
-		sr.h2home = sc
-		if ce != nil {
-			ce.CountRequest() // see serverConnState
-		}
-		start = probes.Mono()
+		sr, start = sc.h2Start()
 	}
 	site := ss.site
 	k := table.HeaderKey(r.Header)

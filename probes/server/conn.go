@@ -63,6 +63,40 @@ func (sc *srvConn) takeH2() *serverRequest {
 	return sr
 }
 
+// h1Start is startUsual's start of an HTTP/1 request of sc when the
+// connection has no request state to lend (sr nil: its first request)
+// or no turn to active for it (start 0: the hook did not see it). Out of
+// line, so that startUsual's common path stays short.
+//
+//go:noinline
+func (sc *srvConn) h1Start(sr *serverRequest, start int64) (*serverRequest, int64) {
+	if sr == nil {
+		sr = newRequest(sc, true)
+	}
+	if start == 0 {
+		start = sc.ce.RequestStart(true)
+	}
+	return sr, start
+}
+
+// h2Start is startUsual's start of a request of sc, an HTTP/2
+// connection: the state takeH2 would return, the request counted on the
+// connection (see serverConnState), and its start. Out of line: HTTP/1's
+// requests, most, then skip fewer bytes of startUsual.
+//
+//go:noinline
+func (sc *srvConn) h2Start() (*serverRequest, int64) {
+	sr := sc.h2req.Swap(nil) // takeH2, written out
+	if sr == nil {
+		sr = newH2Request()
+	}
+	sr.h2home = sc
+	if sc.ce != nil {
+		sc.ce.CountRequest()
+	}
+	return sr, probes.Mono()
+}
+
 // newH2Request is takeH2's request state when its connection has none to
 // spare. Out of line, so that takeH2 is inlined.
 //

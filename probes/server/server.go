@@ -796,13 +796,15 @@ func (sr *serverRequest) end() {
 	// readAnswer, written out.
 	status, written := sr.std.GohttpdbgUnwatch()
 	sr.written = written
-	if sr.quiet && status > 0 {
-		sr.status, sr.stdAnswered = status, true // StdAnswered's, which a quiet watch skips
-	}
-	if status < 0 || !sr.stdAnswered || sr.hdr2 {
-		sr.noAnswer(status, now)
-	} else if sr.answeredAt == 0 {
-		sr.answeredAt = now // the header leaves now (net/http's finishRequest)
+	if status > 0 && !sr.hdr2 {
+		// Answered: with the first status written, which net/http keeps
+		// (StdAnswered noted the same, unless the watch was quiet).
+		sr.status = status
+		if sr.answeredAt == 0 {
+			sr.answeredAt = now // the header leaves now (net/http's finishRequest)
+		}
+	} else {
+		sr.noAnswer(status, now) // (a quiet watch is never at header level 2)
 	}
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
