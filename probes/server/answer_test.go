@@ -53,6 +53,12 @@ func (w *stdWriter) GohttpdbgHeader() map[string][]string {
 
 func (w *stdWriter) GohttpdbgFollower() unsafe.Pointer { return w.state }
 
+// GohttpdbgRequest is HTTP/1's: no slot, no stream, and the header size
+// GohttpdbgHeaderSize returns.
+func (w *stdWriter) GohttpdbgRequest() (unsafe.Pointer, uint32, int) {
+	return nil, 0, w.GohttpdbgHeaderSize()
+}
+
 // GohttpdbgHeaderSize is 0, a size the writer does not know: the probes
 // sum the header map.
 func (w *stdWriter) GohttpdbgHeaderSize() int { return 0 }
@@ -69,8 +75,9 @@ func (w *stdWriter) WriteHeader(code int) {
 		w.wroteHeader, w.status, w.snap = true, code, w.header.Clone()
 	}
 	// Each write of the header while watched, as the patch's: the
-	// probes keep the first.
-	if s := w.state; s != nil {
+	// probes keep the first. A quiet watch (the state's lowest bit set)
+	// reports nothing.
+	if s := w.state; s != nil && uintptr(s)&1 == 0 {
 		StdAnswered(s, w.status, w.header)
 	}
 	w.ResponseRecorder.WriteHeader(code)

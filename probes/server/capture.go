@@ -8,6 +8,8 @@ import (
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/gc"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
 // With the std patch's capture hooks (probes.StdCapture), every server
@@ -83,36 +85,111 @@ func StdServeStart(s *http.Server, l net.Listener) {
 }
 
 // StdServe is the std patch's Serve hook: it runs h, the server's handler
-// chain, with the probes around it. conn is what StdConnState keeps on
+// chain, with the probes around it. std is w, net/http's HTTP/1 writer,
+// as the probes ask it (nil for the HTTP/2 servers' writers, which the
+// probes ask with a type assertion). conn is what StdConnState keeps on
 // the request's HTTP/1 connection (a *srvConn), nil for HTTP/2: an
 // HTTP/2 writer hands over what StdH2ConnState keeps on its connection
 // (GohttpdbgConn), asked once the probes are known to be on.
-func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request, conn unsafe.Pointer) {
+func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Request, std stdAnswer, conn unsafe.Pointer) {
 	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
 		h.ServeHTTP(w, r) // probes off: not even the server lookup
 		return
 	}
-	// Most requests: an HTTP/1 connection of a server the probes know,
-	// below level 2.
-	sc := (*srvConn)(conn)
-	if sc == nil || sc.ss == nil || sc.ss.srv != s || sc.ss.runtime.Load() ||
-		probes.Level(probes.Header) >= 2 || probes.Level(probes.Body) >= 2 {
-		stdServe(s, h, w, r, sc)
+	// Most requests (startUsual's), with serve written out: one frame
+	// fewer on the handler's stack, one call fewer a request.
+	sr := startUsual(s, w, r, std, (*srvConn)(conn))
+	if sr == nil {
+		stdServe(s, h, w, r, (*srvConn)(conn))
 		return
 	}
-	// serve, written out: one frame fewer on the handler's stack, one
-	// call fewer a request. s is the server the request's context names
-	// (net/http's ServerContextKey): its header limit is read from it
-	// directly.
-	sr := startServe(sc.ss.site, s, sc, w, r)
 	defer sr.end()
-	if sr.x != nil && sr.x.span != nil {
-		r = sr.x.span.HandlerRequest() // its context carries the span
-	}
 	h.ServeHTTP(sr.w, r)
 	if sr.x != nil {
 		sr.returned()
 	}
+}
+
+// startUsual is startServe for most requests StdServe hands over: a
+// connection whose state the probes keep (HTTP/1's from StdConnState,
+// HTTP/2's from StdH2ConnState) of the server s it names, net/http's own
+// writer with the std patch's hooks (stdAnswer), the header and body
+// probes below level 2, no request body to watch (a GET's: ContentLength
+// 0), no span. It returns nil, having changed nothing, for any other
+// request, which stdServe then follows.
+//
+// It is one straight run of code, for both protocols: each 64-byte line
+// of code a request runs is about one instruction-cache miss (the
+// server's own code evicts the probes' between requests), and what a
+// usual request does not need (a capture rule's wrapper, a header near
+// its limit) is out of line. s is the server the request's context names
+// (net/http's ServerContextKey): its header limit is read from it
+// directly.
+//
+//go:noinline
+func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdAnswer, sc *srvConn) *serverRequest {
+	if std == nil {
+		std, _ = w.(stdAnswer) // HTTP/2's, or a test's
+	}
+	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
+	if std == nil || hl >= 2 || bl >= 2 || bl >= 1 && r.ContentLength != 0 || probes.SpansOn() {
+		return nil
+	}
+	http1 := sc != nil // the patch names HTTP/1's connection alone
+	conn, stream, hs := std.GohttpdbgRequest()
+	if !http1 {
+		if r.ProtoMajor != 2 || conn == nil {
+			return nil
+		}
+		sc = (*srvConn)(conn)
+	}
+	ss := sc.ss
+	if ss == nil || ss.srv != s || ss.runtime.Load() {
+		return nil
+	}
+	ce := sc.ce
+	var sr *serverRequest // zero (see end)
+	var start int64
+	if http1 {
+		// The connection's state, and its turn to active for r; either
+		// missing (the connection's first request, a turn the hook did
+		// not see) is h1Start's.
+		sr, start = sc.req, sc.startAt
+		sc.req, sc.startAt = nil, 0
+		if sr == nil || start == 0 {
+			sr, start = sc.h1Start(sr, start)
+		}
+		sr.home = sc
+	} else {
+		sr, start = sc.h2Start()
+	}
+	site := ss.site
+	k := table.HeaderKey(r.Header)
+	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), start, r, k, w
+	// net/http's requests each have a Header of their own: new to
+	// following.
+	sr.slot = following.Add(k, sr) + 1
+	sr.journal = probes.JournalOn()
+	if hs <= 0 {
+		hs = headerSize(w, r) // see startServe
+	}
+	if sr.journal {
+		sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
+	}
+	if hl >= 1 && int64(hs)*10 >= maxHeaderBytes(s)*9 {
+		sr.requestHeaders(hs, s)
+	}
+	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
+	if sr.capture {
+		sr.wrapCaptured(std)
+	} else {
+		// Watched for its answer (the journal), read when the handler
+		// returns (quietly: see quietState), and for the inner wrappers,
+		// which find their follower on it (ServeHTTP).
+		std.GohttpdbgWatch(quietState(sr))
+		sr.std, sr.answerStd, sr.quiet = std, sr.journal, true
+	}
+	return sr
 }
 
 // stdServe is StdServe for the other requests: HTTP/2's, a server's the

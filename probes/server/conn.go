@@ -44,7 +44,64 @@ type srvConn struct {
 	// it, so that a request whose turn read no clock cannot take an older
 	// one's.
 	startAt int64
+	// h2req is the request state the HTTP/2 connection's next stream
+	// reuses (startUsual), nil while every one made is in use: its
+	// streams are served at once, on goroutines of their own, so it is
+	// taken and given back atomically; a state the slot cannot take goes
+	// to requests.
+	h2req atomic.Pointer[serverRequest]
 }
+
+// takeH2 returns a zero request state for a stream of sc, an HTTP/2
+// connection: the one its latest request left, else one from requests.
+func (sc *srvConn) takeH2() *serverRequest {
+	sr := sc.h2req.Swap(nil)
+	if sr == nil {
+		sr = newH2Request()
+	}
+	sr.h2home = sc
+	return sr
+}
+
+// h1Start is startUsual's start of an HTTP/1 request of sc when the
+// connection has no request state to lend (sr nil: its first request)
+// or no turn to active for it (start 0: the hook did not see it). Out of
+// line, so that startUsual's common path stays short.
+//
+//go:noinline
+func (sc *srvConn) h1Start(sr *serverRequest, start int64) (*serverRequest, int64) {
+	if sr == nil {
+		sr = newRequest(sc, true)
+	}
+	if start == 0 {
+		start = sc.ce.RequestStart(true)
+	}
+	return sr, start
+}
+
+// h2Start is startUsual's start of a request of sc, an HTTP/2
+// connection: the state takeH2 would return, the request counted on the
+// connection (see serverConnState), and its start. Out of line: HTTP/1's
+// requests, most, then skip fewer bytes of startUsual.
+//
+//go:noinline
+func (sc *srvConn) h2Start() (*serverRequest, int64) {
+	sr := sc.h2req.Swap(nil) // takeH2, written out
+	if sr == nil {
+		sr = newH2Request()
+	}
+	sr.h2home = sc
+	if sc.ce != nil {
+		sc.ce.CountRequest()
+	}
+	return sr, probes.Mono()
+}
+
+// newH2Request is takeH2's request state when its connection has none to
+// spare. Out of line, so that takeH2 is inlined.
+//
+//go:noinline
+func newH2Request() *serverRequest { return requests.Get().(*serverRequest) }
 
 // StdConnState is the std patch's ConnState hook: an HTTP/1 connection
 // of srv changes state, and net/http calls hook, srv's ConnState. When
@@ -64,7 +121,9 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	}
 	now := sc.endAt // the request's end, for this turn alone
 	sc.endAt, sc.startAt = 0, 0
-	// composed, written out: this runs twice a request.
+	// The probes' latest composition of the server, when hook is it: the
+	// program's hook it composes is called as the composition would.
+	// Written out here: this runs twice a request.
 	var comp *connComp
 	if sc.ss != nil {
 		comp = sc.ss.connState.Load()
@@ -76,17 +135,47 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	if comp.user != nil {
 		comp.user(nc, st)
 	}
+	// A request's two turns below level 2 are connTurn's, written out:
+	// they come twice a request, and have no event to emit. Any other
+	// turn is turnRare's.
+	if probes.Level(probes.Dial) == 1 && sc.tlsNoted && !sc.ignored {
+		if st == http.StateActive {
+			sc.startAt = probes.Mono() // the request's start (startUsual)
+			sc.ce.TurnActiveAt(sc.startAt)
+			return
+		}
+		if st == http.StateIdle {
+			if now == 0 {
+				now = probes.Mono()
+			}
+			sc.ce.TurnAt(st, false, now)
+			return
+		}
+	}
+	sc.turnRare(nc, st, comp.site, now)
+}
+
+// turnRare is StdConnState's turn for the cases its common path does not
+// take: the dial probe off or at level 2, a connection without an entry
+// or the runtime's own, a connection's first turn to active (which notes
+// its TLS state), its turns to new, closed or hijacked. now is the end of
+// the request before an idle turn (Mono), 0 if unknown.
+//
+//go:noinline
+func (sc *srvConn) turnRare(nc net.Conn, st http.ConnState, site string, now int64) {
 	lvl := probes.Level(probes.Dial)
 	if lvl < 1 || sc.ce == nil || sc.ignored {
 		return
 	}
-	// A request's two turns below level 2 are connTurn's, written out:
-	// they come twice a request, and have no event to emit.
 	switch {
 	case lvl >= 2 || st != http.StateActive && st != http.StateIdle || st == http.StateActive && !sc.tlsNoted:
-		sc.turn(nc, st, comp.site, lvl)
+		if st == http.StateActive && !sc.tlsNoted {
+			sc.ce.NoteTLS(nc) // after the handshake: see connTurn
+			sc.tlsNoted = true
+		}
+		connTurn(sc.ce, nc, st, site, lvl, 0)
 	case st == http.StateActive:
-		sc.startAt = probes.Mono() // the request's start (startServe)
+		sc.startAt = probes.Mono()
 		sc.ce.TurnActiveAt(sc.startAt)
 	default:
 		if now == 0 {
@@ -94,19 +183,6 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 		}
 		sc.ce.TurnAt(st, false, now)
 	}
-}
-
-// turn is StdConnState's turn for the cases its common path does not
-// take: level 2, a connection's first turn to active (which notes its TLS
-// state) and its turns to new, closed or hijacked.
-//
-//go:noinline
-func (sc *srvConn) turn(nc net.Conn, st http.ConnState, site string, lvl int32) {
-	if st == http.StateActive && !sc.tlsNoted {
-		sc.ce.NoteTLS(nc) // after the handshake: see connTurn
-		sc.tlsNoted = true
-	}
-	connTurn(sc.ce, nc, st, site, lvl, 0)
 }
 
 // firstConnState makes the state of srv's connection nc and keeps it in
@@ -117,24 +193,6 @@ func firstConnState(srv *http.Server, slot *unsafe.Pointer, nc net.Conn) *srvCon
 	sc := newSrvConn(srv, nc)
 	*slot = unsafe.Pointer(sc)
 	return sc
-}
-
-// composed returns the probes' latest composition of sc's server when
-// hook, the server's ConnState, is it, after calling the program's hook
-// it composes, as the composition would; nil, having called nothing,
-// when hook is another (the caller calls it).
-func (sc *srvConn) composed(hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) *connComp {
-	if sc.ss == nil {
-		return nil
-	}
-	comp := sc.ss.connState.Load()
-	if comp == nil || comp.fn != funcPtr(hook) {
-		return nil
-	}
-	if comp.user != nil {
-		comp.user(nc, st)
-	}
-	return comp
 }
 
 // StdH2ConnState is the std patch's ServerConnState hook: an HTTP/2
@@ -162,9 +220,14 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 		return h2FirstTurn(srv, slot, nc, state)
 	}
 	st := http.ConnState(state)
-	comp := sc.composed(sc.ss.srv.ConnState, nc, st)
-	if comp == nil {
+	// The composition, as StdConnState finds it: written out, twice a
+	// request.
+	comp := sc.ss.connState.Load()
+	if comp == nil || comp.fn != funcPtr(sc.ss.srv.ConnState) {
 		return false
+	}
+	if comp.user != nil {
+		comp.user(nc, st)
 	}
 	if probes.Level(probes.Dial) != 1 || sc.ce == nil || sc.ignored || !sc.tlsNoted ||
 		st != http.StateActive && st != http.StateIdle {

@@ -133,7 +133,7 @@ func TestStdServeConnState(t *testing.T) {
 	r := httptest.NewRequest("GET", "/x", nil)
 	serveOne := func() {
 		StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
-		StdServe(s, h, w, r, slot)
+		StdServe(s, h, w, r, nil, slot)
 		StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
 		w.Body.Reset()
 	}
@@ -178,7 +178,7 @@ func TestStdServeH2Conn(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	r := httptest.NewRequest("GET", "/h2", nil) // its context names no connection
 	r.ProtoMajor, r.ProtoMinor, r.Proto = 2, 0, "HTTP/2.0"
-	StdServe(s, h, h2Writer{httptest.NewRecorder(), &slot}, r, nil) // as the patched server calls it
+	StdServe(s, h, h2Writer{httptest.NewRecorder(), &slot}, r, nil, nil) // as the patched server calls it
 	if sc.req != nil {
 		t.Error("an HTTP/2 request left its state to the connection")
 	}
@@ -213,7 +213,7 @@ func BenchmarkStdServerPath(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				r := httptest.NewRequest("GET", "/x", nil).WithContext(ctx)
 				StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
-				StdServe(s, h, w, r, slot)
+				StdServe(s, h, w, r, nil, slot)
 				StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
 				w.Body.Reset()
 			}
@@ -253,7 +253,7 @@ func TestStdServeInnerWrappers(t *testing.T) {
 		r := httptest.NewRequest("GET", "/inner", nil)
 		before := probes.NextReqID()
 		StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
-		StdServe(s, tc.h, httptest.NewRecorder(), r, slot)
+		StdServe(s, tc.h, httptest.NewRecorder(), r, nil, slot)
 		StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
 		xs, _ := probes.Exchanges(probes.ExchangeFilter{})
 		var mine []probes.Exchange
@@ -301,7 +301,7 @@ func TestStdServeStartsAtActiveTurn(t *testing.T) {
 	sc := (*srvConn)(slot)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	start := func(path string) time.Time {
-		StdServe(s, h, httptest.NewRecorder(), httptest.NewRequest("GET", path, nil), slot)
+		StdServe(s, h, httptest.NewRecorder(), httptest.NewRequest("GET", path, nil), nil, slot)
 		xs, _ := probes.Exchanges(probes.ExchangeFilter{})
 		for _, x := range xs {
 			if x.Conn == sc.ce.ID() && strings.HasSuffix(x.URL, path) {
@@ -355,7 +355,7 @@ func TestStdIdleTurnTakesRequestEnd(t *testing.T) {
 		sc := (*srvConn)(slot)
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 		StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
-		StdServe(s, h, httptest.NewRecorder(), httptest.NewRequest("GET", "/idle", nil), slot)
+		StdServe(s, h, httptest.NewRecorder(), httptest.NewRequest("GET", "/idle", nil), nil, slot)
 		end := sc.endAt
 		if end == 0 {
 			t.Fatalf("%s: the request's end left no reading for the idle turn", spec)
@@ -435,7 +435,7 @@ func TestStdServeInnerFollowerFromWriter(t *testing.T) {
 			w := newStdWriter()
 			before := probes.NextReqID()
 			StdConnState(s, &slot, s.ConnState, c1, http.StateActive)
-			StdServe(s, tc.h, w, r, slot)
+			StdServe(s, tc.h, w, r, nil, slot)
 			StdConnState(s, &slot, s.ConnState, c1, http.StateIdle)
 			xs, _ := probes.Exchanges(probes.ExchangeFilter{})
 			var mine []probes.Exchange

@@ -194,11 +194,9 @@ type serverRequest struct {
 	// regSite is the handler's registration, set by an inner wrapper, which
 	// may run on another goroutine (TimeoutHandler's): it writes under a
 	// claim on following, and the request reads it after unfollow.
-	regSite  string
-	line     string              // the request line, at header or body level 2
-	w        http.ResponseWriter // the handler's writer (header.response at level 2)
-	inFlight bool                // flight is filled (the gc probe is on)
-	hdr2     bool                // header level 2: report the response header
+	regSite string
+	line    string              // the request line, at header or body level 2
+	w       http.ResponseWriter // the handler's writer (header.response at level 2)
 	// For the journal: the status the handler answered with and when
 	// its header left for the client (mono: 0 until then; see sent), the
 	// response bytes it wrote, and whether a capture rule keeps its
@@ -216,12 +214,34 @@ type serverRequest struct {
 	// home is the HTTP/1 connection whose requests reuse this state, nil
 	// for one from requests (HTTP/2, or a request StdServe did not see).
 	home *srvConn
+	// h2home is the HTTP/2 connection whose streams reuse this state
+	// (srvConn.h2req), nil for any other.
+	h2home *srvConn
 	// stdAnswered: std reported the answer (status, answeredAt).
 	stdAnswered bool
 	// answerStd: std reports the answer (the journal, header level 2); std
 	// is watched otherwise only for the inner wrappers, which find their
 	// follower on it (ServeHTTP).
 	answerStd bool
+	inFlight  bool // flight is filled (the gc probe is on)
+	hdr2      bool // header level 2: report the response header
+	// quiet: std is watched quietly (quietState): it does not report
+	// its answer to StdAnswered, end reads it off GohttpdbgUnwatch.
+	quiet bool
+}
+
+// quietState is the state a writer is watched with quietly: sr's pointer
+// plus one, inside sr, which keeps it alive. The std patch's writers
+// report no answer for a state whose lowest bit is set (StdAnswered would
+// only note the status, which GohttpdbgUnwatch returns at the end: one
+// call fewer a request), and hand it on as it is to StdSent and
+// GohttpdbgFollower, whose callers clear the bit (stateOf).
+func quietState(sr *serverRequest) unsafe.Pointer { return unsafe.Add(unsafe.Pointer(sr), 1) }
+
+// stateOf returns the request state a writer was watched with, quietly
+// or not.
+func stateOf(p unsafe.Pointer) *serverRequest {
+	return (*serverRequest)(unsafe.Pointer(uintptr(p) &^ 1))
 }
 
 // serverAside is the part of a request's state that most requests leave
@@ -275,12 +295,22 @@ func (sr *serverRequest) aside() *serverAside {
 // assertion a request for both, each costing a probe of the assertion's
 // cache. A writer with the answer hooks but not the header size (a patch
 // that applied in part) takes the probes' wrapper.
-type stdAnswer interface {
+//
+// A type literal (the alias is identical to it): the std patch's Serve
+// hook hands HTTP/1's writer over as one (StdServe), with no type of the
+// probes' in its signature.
+//
+// GohttpdbgRequest returns in one call what the probes ask of each
+// request: an HTTP/2 writer's connection (StdH2ConnState's slot) and
+// stream, and the header size; HTTP/1's answers nil and 0 for the first
+// two (its connection's slot comes with the Serve hook).
+type stdAnswer = interface {
 	GohttpdbgWatch(state unsafe.Pointer)
 	GohttpdbgUnwatch() (status int, written int64)
 	GohttpdbgHeader() map[string][]string
 	GohttpdbgHeaderSize() int
-	follower
+	GohttpdbgFollower() unsafe.Pointer
+	GohttpdbgRequest() (conn unsafe.Pointer, stream uint32, headerSize int)
 }
 
 // follower is a writer that knows its request's follower: net/http's own
@@ -309,7 +339,7 @@ func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 // the request whose state is sr left for the client while its handler
 // runs (it wrote more than net/http buffers, or flushed).
 func StdSent(state unsafe.Pointer) {
-	sr := (*serverRequest)(state)
+	sr := stateOf(state)
 	if sr.answeredAt == 0 && (sr.journal || sr.hdr2) {
 		sr.sent(probes.Mono())
 	}
@@ -391,7 +421,7 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 	if f, ok := w.(follower); ok {
 		if p := f.GohttpdbgFollower(); p != nil {
 			if site != "" {
-				(*serverRequest)(p).regSite = site
+				stateOf(p).regSite = site
 			}
 			h.ServeHTTP(w, r)
 			return
@@ -612,8 +642,11 @@ func headerSize(w http.ResponseWriter, r *http.Request) int {
 //
 //go:noinline
 func newRequest(sc *srvConn, http1 bool) *serverRequest {
+	if sc != nil && !http1 {
+		return sc.takeH2()
+	}
 	sr := requests.Get().(*serverRequest)
-	if sc != nil && http1 {
+	if sc != nil {
 		sr.home = sc // then the connection's
 	}
 	return sr
@@ -676,6 +709,20 @@ func (sr *serverRequest) wrap() {
 	x := sr.aside()
 	if ww, rw := wrapWriter(sr.w, sr, &x.rwv); ww != nil {
 		sr.w, x.rw = ww, rw
+	}
+}
+
+// wrapCaptured is startUsual's end for a request a capture rule keeps
+// the bodies of: the wrapper sees the response's bytes, and net/http's
+// writer, std, reports when its header leaves (StdSent), as startServe
+// does. Out of line: rare.
+//
+//go:noinline
+func (sr *serverRequest) wrapCaptured(std stdAnswer) {
+	sr.wrap()
+	if sr.x.rw != nil {
+		std.GohttpdbgWatch(unsafe.Pointer(sr))
+		sr.std = std
 	}
 }
 
@@ -749,10 +796,15 @@ func (sr *serverRequest) end() {
 	// readAnswer, written out.
 	status, written := sr.std.GohttpdbgUnwatch()
 	sr.written = written
-	if status < 0 || !sr.stdAnswered || sr.hdr2 {
-		sr.noAnswer(status, now)
-	} else if sr.answeredAt == 0 {
-		sr.answeredAt = now // the header leaves now (net/http's finishRequest)
+	if status > 0 && !sr.hdr2 {
+		// Answered: with the first status written, which net/http keeps
+		// (StdAnswered noted the same, unless the watch was quiet).
+		sr.status = status
+		if sr.answeredAt == 0 {
+			sr.answeredAt = now // the header leaves now (net/http's finishRequest)
+		}
+	} else {
+		sr.noAnswer(status, now) // (a quiet watch is never at header level 2)
 	}
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
@@ -769,11 +821,11 @@ func (sr *serverRequest) end() {
 	o.Status, o.AnsweredAt, o.ReqBytes, o.Written, o.RespHeader = sr.status, sr.answeredAt, -1, sr.written, sr.respHeader
 	probes.JournalServerEnd(sr.id, &o, now)
 	// Nothing outside the probes points to sr: it is recycled.
-	home := sr.home
+	home, h2home := sr.home, sr.h2home
 	*sr = serverRequest{}
 	if home != nil {
 		home.req = sr // its next request's
-	} else {
+	} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
 		requests.Put(sr)
 	}
 }
@@ -853,11 +905,11 @@ func (sr *serverRequest) endAside() {
 			*sr.x = serverAside{}
 			asides.Put(sr.x) // not x, which would make the stand-in escape
 		}
-		home := sr.home
+		home, h2home := sr.home, sr.h2home
 		*sr = serverRequest{}
 		if home != nil {
 			home.req = sr // its next request's
-		} else {
+		} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
 			requests.Put(sr)
 		}
 	}
@@ -889,6 +941,10 @@ func (sc *srvConn) putBody(st *body.State) {
 func (sr *serverRequest) readAnswer(now int64) {
 	status, written := sr.std.GohttpdbgUnwatch()
 	sr.written = written
+	if sr.quiet && status > 0 && !sr.stdAnswered {
+		sr.stdAnswered = true
+		sr.answer(status, sr.std.GohttpdbgHeader())
+	}
 	sr.noAnswer(status, now)
 }
 

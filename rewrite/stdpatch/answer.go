@@ -21,6 +21,11 @@ package stdpatch
 // handed (GohttpdbgFollower), the header written or not. The field is one
 // pointer, where the probes' clock reading it replaces took as many
 // bytes; a second one would cost a size class on Go 1.27 (sizes_test.go).
+// A state whose lowest bit is set (the probes' pointer plus one, inside
+// the same object) is a quiet watch: the writer reports nothing to
+// Answered, whose status the probes read off GohttpdbgUnwatch, and
+// still passes the state to Sent and GohttpdbgFollower (the probes
+// clear the bit).
 
 // answerH1Hooks are the HTTP/1 server's (net/http's response).
 var answerH1Hooks = []hookPoint{
@@ -38,7 +43,7 @@ var answerH1Hooks = []hookPoint{
 		kind: wrapFunc, recv: "response", fn: "WriteHeader", params: []string{"int"}, group: "answer",
 		needs: []string{"response{status,wroteHeader,written,conn,handlerHeader,cw}", "chunkWriter{header}", "(conn).hijacked"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\nif h := GohttpdbgHTTP1.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}})\n}"),
+		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && uintptr(s)&1 == 0 && {{.R}}.wroteHeader {\nif h := GohttpdbgHTTP1.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}})\n}"),
 	},
 	{
 		// The header leaves the response's buffer for the connection's
@@ -117,7 +122,7 @@ var answerH2Hooks = []hookPoint{
 		kind: wrapFunc, recv: "{{.P}}responseWriterState", fn: "writeHeader", params: []string{"int"}, group: "answer", when: serverOwn,
 		needs: []string{"{{.P}}responseWriterState{status,wroteHeader,wroteBytes,handlerHeader,snapHeader}", "{{.P}}responseWriter{rws}"},
 		lost:  "server exchanges are followed through a wrapper of the ResponseWriter (one allocation more per request)",
-		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && {{.R}}.wroteHeader {\nif h := {{.H}}.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := {{.P}}gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}}.stream)\n}"),
+		code:  tmpl("{{.Call}}\nif s := {{.R}}.gohttpdbgAns; s != nil && uintptr(s)&1 == 0 && {{.R}}.wroteHeader {\nif h := {{.H}}.Answered; h != nil {\nh(s, {{.R}}.status, {{.R}}.handlerHeader)\n}\n}\nif f := {{.P}}gohttpdbgAnsweredBody; f != nil && {{.R}}.wroteHeader {\nf({{.R}}.stream)\n}"),
 	},
 	{
 		// The buffered response goes to the connection's writer: on the

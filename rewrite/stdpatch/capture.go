@@ -67,7 +67,8 @@ return {{.Call}}`),
 		kind: wrapFunc, recv: "serverHandler", value: true, fn: "ServeHTTP", params: []string{"ResponseWriter", "*Request"},
 		needs: []string{"serverHandler{srv}", "response{conn}"}, group: "capture",
 		code: tmpl(`if h := GohttpdbgHTTP1.Serve; h != nil {
-h({{.R}}.srv, gohttpdbgHandler{ {{- .R -}} }, {{index .A 0}}, {{index .A 1}}, gohttpdbgServeConn({{index .A 0}}))
+std, conn := gohttpdbgServeConn({{index .A 0}})
+h({{.R}}.srv, gohttpdbgHandler{ {{- .R -}} }, {{index .A 0}}, {{index .A 1}}, std, conn)
 return
 }
 {{.Call}}`),
@@ -93,18 +94,61 @@ func (h gohttpdbgHandler) ServeHTTP(w ResponseWriter, r *Request) {
 	h.sh.` + origPrefix + `ServeHTTP(w, r)
 }
 
-// gohttpdbgServeConn returns what the probes keep on the HTTP/1
-// connection w answers on (its conn's slot, see ConnState), nil for
-// HTTP/2's writers (the probes ask those, GohttpdbgConn, once they know
-// they follow the request).
-func gohttpdbgServeConn(w ResponseWriter) unsafe.Pointer {
+// gohttpdbgServeConn returns, for net/http's HTTP/1 writer w, w as the
+// server probe asks it (gohttpdbgStdOf: a conversion of the concrete
+// type, where the probe's own would be a type assertion on every
+// request), and what the probes keep on the connection it answers on (its
+// conn's slot, see ConnState); nil, nil for HTTP/2's writers (the probes
+// ask those, GohttpdbgConn, once they know they follow the request).
+func gohttpdbgServeConn(w ResponseWriter) (gohttpdbgStdAnswer, unsafe.Pointer) {
 	if r, ok := w.(*response); ok && r.conn != nil {
-		return r.conn.gohttpdbgConn
+		return gohttpdbgStdOf(r), r.conn.gohttpdbgConn
 	}
-	return nil
+	return nil, nil
 }
 
 func init() { GohttpdbgHTTP1.CaptureHooked = true }
+`
+
+// stdAnswerType is the server probe's view of net/http's own writers
+// (its stdAnswer): the answer hooks' methods, the request header's size,
+// and GohttpdbgRequest, which returns in one call what the probe asks of
+// each request: the HTTP/2 writers' connection slot and stream (HTTP/1's
+// response answers nil and 0: its connection's slot comes with the Serve
+// hook) and the header's size. A type literal, which the probes' alias is
+// identical to, so that the Serve hook's signature names no type of
+// either side.
+const stdAnswerType = `interface {
+	GohttpdbgWatch(state unsafe.Pointer)
+	GohttpdbgUnwatch() (status int, written int64)
+	GohttpdbgHeader() map[string][]string
+	GohttpdbgHeaderSize() int
+	GohttpdbgFollower() unsafe.Pointer
+	GohttpdbgRequest() (conn unsafe.Pointer, stream uint32, headerSize int)
+}`
+
+// stdOfHelper hands the Serve hook the HTTP/1 writer as the probes ask
+// it, where the answer and header size hooks gave it their methods;
+// stdOfNoneHelper stands in where they did not (the probes then assert
+// the writer themselves). The stand-in takes any: it is emitted whatever
+// else applied, and response may not exist.
+const stdOfHelper = `
+type gohttpdbgStdAnswer = ` + stdAnswerType + `
+
+func gohttpdbgStdOf(r *response) gohttpdbgStdAnswer { return r }
+
+// GohttpdbgRequest returns what the server probe asks of each request:
+// no connection slot (the Serve hook hands it over) nor stream, and the
+// request header's size (GohttpdbgHeaderSize).
+func (w *response) GohttpdbgRequest() (conn unsafe.Pointer, stream uint32, headerSize int) {
+	return nil, 0, int(w.conn.gohttpdbgHS)
+}
+`
+
+const stdOfNoneHelper = `
+type gohttpdbgStdAnswer = ` + stdAnswerType + `
+
+func gohttpdbgStdOf(any) gohttpdbgStdAnswer { return nil }
 `
 
 const connStateHelper = `
@@ -156,11 +200,13 @@ const captureHookFields = `
 	ClientEnd func(state unsafe.Pointer, resp *Response, err error)
 	// Serve runs each server request in place of the server's handler
 	// chain h (HTTP/1 and HTTP/2): it must call h.ServeHTTP(w, r) once.
-	// conn is what ConnState left in the slot of the HTTP/1 connection
-	// the request came on (nil for HTTP/2, whose writer's GohttpdbgConn
-	// returns what ServerConnState left in its connection's slot, or
-	// before ConnState set it).
-	Serve func(srv *Server, h Handler, w ResponseWriter, r *Request, conn unsafe.Pointer)
+	// std is w, HTTP/1's writer, with the answer and header size hooks'
+	// methods (nil for HTTP/2's writers, and where those hooks did not
+	// apply); conn is what ConnState left in the slot of the HTTP/1
+	// connection the request came on (nil for HTTP/2, whose writer's
+	// GohttpdbgConn returns what ServerConnState left in its connection's
+	// slot, or before ConnState set it).
+	Serve func(srv *Server, h Handler, w ResponseWriter, r *Request, std ` + stdAnswerType + `, conn unsafe.Pointer)
 	// ConnState runs in place of the call of srv's ConnState hook (hook,
 	// never nil) when an HTTP/1 connection changes state: it must call
 	// hook(nc, state), or, when hook is a composition of the probes', the

@@ -64,6 +64,28 @@ func (w *{{.P}}responseWriter) GohttpdbgStreamID() uint32 {
 }
 `
 
+// h2RequestHelper: what the server probe asks of each request an HTTP/2
+// writer answers, in one call (see stdAnswerType), where the methods it
+// stands for each applied.
+const h2RequestHelper = `
+// GohttpdbgRequest returns what the server probe asks of each request w
+// answers, in one call: its connection's slot (GohttpdbgConn), its stream
+// (GohttpdbgStreamID) and its header's size (GohttpdbgHeaderSize).
+func (w *{{.P}}responseWriter) GohttpdbgRequest() (conn unsafe.Pointer, stream uint32, headerSize int) {
+	if w == nil || w.rws == nil {
+		return nil, 0, 0
+	}
+	rws := w.rws
+	if rws.conn != nil {
+		conn = atomic.LoadPointer(&rws.conn.gohttpdbgConn)
+	}
+	if rws.stream != nil {
+		stream = rws.stream.id
+	}
+	return conn, stream, int(rws.gohttpdbgHS)
+}
+`
+
 const clientStreamHelper = `
 // GohttpdbgStream returns the connection and the HTTP/2 stream a client
 // response came on: the probes find them on the response's Body. entry
@@ -309,6 +331,7 @@ return n, err`),
 		{code: tmpl(hdrSizeH2ClientHelper), after: []string{"h2hdrsize", "(*{{.P}}clientConnReadLoop).handleResponse"}},
 		{code: tmpl(h2DebugTakeover), after: []string{"takeover"}},
 		{code: tmpl(h2ConnStateHelper), after: []string{"h2connstate"}},
+		{code: tmpl(h2RequestHelper), after: []string{"h2connstate", "{{.P}}responseWriter", "h2hdrsize", "(*{{.P}}serverConn).newWriterAndRequest"}},
 	},
 }
 

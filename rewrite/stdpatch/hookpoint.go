@@ -128,6 +128,9 @@ type helper struct {
 	// applied; empty: always.
 	after []string
 	anyOf bool
+	// not emits the helper when the condition above does not hold: the
+	// stand-in for a helper the hook points it needs did not allow.
+	not bool
 }
 
 // hookSet is one table applied to one package.
@@ -226,7 +229,7 @@ func applyHooks(pk *pkgFiles, set hookSet, n h2Names, st *patchState) (string, e
 				emit = emit && done[g] && !failed[g]
 			}
 		}
-		if emit {
+		if emit != hp.not {
 			b.WriteString(run(hp.code, d))
 		}
 	}
