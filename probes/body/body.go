@@ -354,14 +354,16 @@ var sentinels = sync.Pool{New: func() any {
 // *probes.CallSite, or nil.
 
 // StdClose is the std patch's BodyClose hook; keep is the body's sentinel
-// on its first Close, which nothing else references then.
-func StdClose(state, keep unsafe.Pointer) {
+// on its first Close, which nothing else references then. last: no call
+// of the body holds state after this one, which hands it back (as
+// StdReleased: the usual Close, no Read under way, ends with it).
+func StdClose(state, keep unsafe.Pointer, last bool) {
 	st := (*State)(state)
 	if s := (*leakSentinel)(keep); s != nil {
 		s.st = nil
 		if st != nil && st.spare == nil {
 			// For the state's next body: the owner reuses the state only
-			// after this Close has returned (StdReleased).
+			// once it is handed back (below, or StdReleased).
 			st.spare = s
 		} else {
 			sentinels.Put(s)
@@ -373,15 +375,18 @@ func StdClose(state, keep unsafe.Pointer) {
 	// close, written out: a call of its own costs a cold cache line on
 	// every request.
 	st.userClosed.Store(true)
-	if st.server || !st.closed.CompareAndSwap(false, true) {
-		return
+	if !st.server && st.closed.CompareAndSwap(false, true) {
+		st.unregister()
+		if !st.flightDone.Load() { // read to EOF, the request already ended
+			st.doneNow()
+		}
+		if eof := st.eof.Load(); !eof && st.http1 || probes.Level(probes.Body) >= 2 {
+			st.closeEvents(eof)
+		}
 	}
-	st.unregister()
-	if !st.flightDone.Load() { // read to EOF, the request already ended
-		st.doneNow()
-	}
-	if eof := st.eof.Load(); !eof && st.http1 || probes.Level(probes.Body) >= 2 {
-		st.closeEvents(eof)
+	// StdReleased, written out.
+	if last && st.released && inspecting.Load() == 0 && st.owner != nil {
+		st.owner.BodyReleased()
 	}
 }
 

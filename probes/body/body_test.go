@@ -20,6 +20,7 @@ import (
 // goroutine (a leaked body's, the finalizers').
 type owner struct {
 	ended, released atomic.Int32
+	handedBack      atomic.Int32 // BodyReleased calls
 	n               atomic.Int64
 	lost            atomic.Pointer[[]string]
 }
@@ -34,7 +35,7 @@ func (o *owner) BodyEnded(now, n int64, released bool) {
 
 func (o *owner) ConnReleased(int64) { o.released.Add(1) }
 
-func (o *owner) BodyReleased() {}
+func (o *owner) BodyReleased() { o.handedBack.Add(1) }
 
 func (o *owner) ConnLost(reason string) {
 	for {
@@ -351,7 +352,7 @@ func (b *stdFake) Close() error {
 	if b.state != nil {
 		keep := b.keep
 		b.keep = nil
-		StdClose(b.state, keep)
+		StdClose(b.state, keep, false)
 	}
 	return nil
 }
@@ -440,5 +441,47 @@ func TestStdBodyLeak(t *testing.T) {
 	}
 	if got := rec.Named("body.leak"); len(got) != 0 {
 		t.Errorf("body.leak from pooled sentinels: %+v", got)
+	}
+}
+
+// originFake stands for a net/http body the std patch follows with an
+// origin (GohttpdbgSetOrigin): the probes get their state back once the
+// body is closed and no call holds it, from its Close (last) when no Read
+// overlaps it, else from the last Read's end (StdReleased).
+type originFake struct{ stdFake }
+
+func (b *originFake) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {}
+
+// The state of a body followed with an origin goes back to its owner
+// exactly once: with the Close that held it last, or after it.
+func TestStdBodyHandedBack(t *testing.T) {
+	for _, last := range []bool{true, false} {
+		t.Run(strconv.FormatBool(last), func(t *testing.T) {
+			probetest.Configure(t, "all=1")
+			resp := response("", 5)
+			fake := &originFake{stdFake{r: strings.NewReader("hello")}}
+			resp.Body = fake
+			o, st := &owner{}, &State{}
+			if !WrapResponse(resp, st, &st.Origin, o, o, nil, probes.Mono(), probes.InternSite("back.go:1", "")) || !st.Released() {
+				t.Fatal("the body was not followed with an origin")
+			}
+			io.ReadAll(resp.Body)
+			StdClose(fake.state, fake.keep, last)
+			if got, want := o.handedBack.Load(), map[bool]int32{true: 1, false: 0}[last]; got != want {
+				t.Fatalf("after Close (last %v): handed back %d times, want %d", last, got, want)
+			}
+			if !last {
+				StdReleased(fake.state) // the Read that held it ends
+			}
+			if got := o.handedBack.Load(); got != 1 {
+				t.Errorf("handed back %d times, want 1", got)
+			}
+			if st.Spare() == nil {
+				t.Error("the closed body's sentinel was not kept for the state's next body")
+			}
+			if ended, n, _, _ := o.snapshot(); ended != 1 || n != 5 {
+				t.Errorf("owner told: ended %d (n %d); want 1 (5)", ended, n)
+			}
+		})
 	}
 }

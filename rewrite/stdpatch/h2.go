@@ -108,15 +108,20 @@ func (b {{.P}}transportResponseBody) GohttpdbgSetState(state, keep unsafe.Pointe
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).
+// A Close that no Read overlaps holds the state alone, and hands it back
+// with the Close (last: see the HTTP/1 body's gohttpdbgClose).
 func (b {{.P}}transportResponseBody) gohttpdbgClose(s unsafe.Pointer) {
 	if !b.gohttpdbgFirstClose() {
 		return
 	}
 	keep := atomic.SwapPointer(&b.cs.gohttpdbgKeep, nil)
+	last := b.cs.gohttpdbgOrigin != nil && atomic.LoadInt32(&b.cs.gohttpdbgUse)&^2 == 1+4
 	if h := {{.H}}.BodyClose; h != nil {
-		h(s, keep)
+		h(s, keep, last)
 	}
-	b.gohttpdbgLeave(s)
+	if !last {
+		b.gohttpdbgLeave(s)
+	}
 }
 
 // GohttpdbgSetOrigin names the request of a body the probes follow, for
@@ -502,8 +507,8 @@ type {{.N}} struct {
 	BodyRead func(state unsafe.Pointer, p []byte, err error)
 	// BodyClose runs on each Close of such a body, before the transport's,
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
-	// nil on the others).
-	BodyClose func(state, keep unsafe.Pointer)
+	// nil on the others). last: as the HTTP/1 hook's.
+	BodyClose func(state, keep unsafe.Pointer, last bool)
 	// BodyReleased: a body the probes follow, its origin set
 	// (GohttpdbgSetOrigin), was closed and no call holds state any more;
 	// the body never passes it to the probes again.

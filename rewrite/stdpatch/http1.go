@@ -883,16 +883,22 @@ const bodyCloseHelper = `
 // (Close may be called from two goroutines at once: hence the swap).
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
-// which goes back to them once no call holds it (BodyReleased).
+// which goes back to them once no call holds it (BodyReleased). A
+// Close that no Read overlaps, the usual one, holds the state alone, and
+// none can take it from then on: BodyClose hands it back with the Close
+// (last), one call where two made a Close cost two.
 func (es *bodyEOFSignal) gohttpdbgClose(s unsafe.Pointer) {
 	if !es.gohttpdbgFirstClose() {
 		return
 	}
 	keep := atomic.SwapPointer(&es.gohttpdbgKeep, nil)
+	last := es.gohttpdbgOrigin != nil && atomic.LoadInt32(&es.gohttpdbgUse)&^2 == 1+4
 	if h := GohttpdbgHTTP1.BodyClose; h != nil {
-		h(s, keep)
+		h(s, keep, last)
 	}
-	es.gohttpdbgLeave(s)
+	if !last {
+		es.gohttpdbgLeave(s)
+	}
 }
 `
 
@@ -1019,8 +1025,10 @@ type GohttpdbgHTTP1HookSet struct {
 	// BodyClose runs on each Close of such a body, before net/http's,
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
 	// nil on the others); on the first alone once its origin is set
-	// (GohttpdbgSetOrigin).
-	BodyClose func(state, keep unsafe.Pointer)
+	// (GohttpdbgSetOrigin). last: that Close was the last call to hold
+	// state, which the body never passes to the probes again (as
+	// BodyReleased, which then does not run).
+	BodyClose func(state, keep unsafe.Pointer, last bool)
 	// BodyReleased: a body the probes follow, its origin set
 	// (GohttpdbgSetOrigin), was closed and no call holds state any more;
 	// the body never passes it to the probes again.

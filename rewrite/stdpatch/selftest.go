@@ -134,7 +134,7 @@ func init() {
 		_ = (*Request)(state).Method
 		gohttpdbgSelfTestTouch(p)
 	}
-	GohttpdbgHTTP1.BodyClose = func(state, keep unsafe.Pointer) {
+	GohttpdbgHTTP1.BodyClose = func(state, keep unsafe.Pointer, last bool) {
 		_ = (*Request)(state).Method
 		if keep != nil {
 			_ = (*Request)(keep).Method

@@ -248,10 +248,15 @@ func bodyRead(state unsafe.Pointer, p []byte, err error) {
 	}
 }
 
-func bodyClose(state, keep unsafe.Pointer) {
+// last: the Close hands the state back, as BodyReleased does (which then
+// does not run): counted as one release.
+func bodyClose(state, keep unsafe.Pointer, last bool) {
 	mu.Lock()
 	b := bodyFor(nameOf(state))
 	b.closes++
+	if last {
+		b.released++
+	}
 	if k := (*keepBox)(keep); k != nil && k.name == nameOf(state) {
 		runtime.SetFinalizer(k, nil)
 		b.kept++
