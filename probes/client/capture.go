@@ -97,23 +97,3 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 	cr.site = marked
 	return cr.Request(), unsafe.Pointer(cr)
 }
-
-// StdEnd is the std patch's ClientEnd hook.
-func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
-	cr := (*Request)(state)
-	cr.Finish(resp, err)
-	// cr goes back to requests, zeroed, when that is safe (reusable),
-	// and, with a body, once the body handed it back too (BodyReleased).
-	// reusable's conditions are final by then: a state that is not
-	// reusable keeps ends above 0, and BodyReleased leaves it alone
-	// without asking again.
-	if !cr.reusable() {
-		return
-	}
-	if cr.hostHandedOff && cr.ends.Add(-1) != 0 {
-		return // the body's release reuses it
-	}
-	if cr.h2Done() {
-		cr.reuse()
-	}
-}

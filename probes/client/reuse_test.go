@@ -248,8 +248,12 @@ func (b *stubStdBody) Close() error {
 	}
 	keep := b.keep
 	b.keep = nil
-	body.StdClose(s, keep)
-	b.leave(s)
+	// As the patch's: a Close no Read overlaps hands the state back itself.
+	last := b.origin != nil && atomic.LoadInt32(&b.use)&^2 == 1+4
+	body.StdClose(s, keep, last)
+	if !last {
+		b.leave(s)
+	}
 	return nil
 }
 
