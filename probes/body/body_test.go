@@ -74,7 +74,7 @@ func TestResponseBodyReadAndClosed(t *testing.T) {
 	probetest.Configure(t, "all=1")
 	resp := response("hello", 5)
 	o, st := &owner{}, &State{}
-	if !WrapResponse(resp, st, origin("read.go:1", 9101), o, o, nil, probes.Mono(), nil) {
+	if !WrapResponse(resp, st, origin("read.go:1", 9101), o, nil, nil, probes.Mono(), nil) {
 		t.Fatal("a body was not wrapped")
 	}
 	if !inventory(9101) {
@@ -175,7 +175,7 @@ func TestResponseBodyLeak(t *testing.T) {
 			o := &owner{}
 			func() {
 				resp := response("hello", tc.length)
-				WrapResponse(resp, &State{}, origin(site, 9103), o, o, nil, probes.Mono(), nil)
+				WrapResponse(resp, &State{}, origin(site, 9103), o, nil, nil, probes.Mono(), nil)
 			}()
 			leak := awaitLeaks(rec, site)
 			if len(leak) != 1 || leak[0].Sev != probes.Warn {
@@ -370,7 +370,7 @@ func TestStdBodyFollowed(t *testing.T) {
 			fake := &stdFake{r: strings.NewReader("hello")}
 			resp.Body = fake
 			o, st := &owner{}, &State{}
-			if !WrapResponse(resp, st, origin("std.go:1", 9105), o, o, nil, probes.Mono(), nil) || resp.Body != fake {
+			if !WrapResponse(resp, st, origin("std.go:1", 9105), o, nil, nil, probes.Mono(), nil) || resp.Body != fake {
 				t.Fatalf("body %T: want the std body itself, followed", resp.Body)
 			}
 			sentinel := (*leakSentinel)(fake.keep)
@@ -413,7 +413,7 @@ func TestStdBodyLeak(t *testing.T) {
 			func() {
 				resp := response("", tc.length)
 				resp.Body = &stdFake{r: strings.NewReader("hello")}
-				WrapResponse(resp, &State{}, origin(site, 9106), o, o, nil, probes.Mono(), nil)
+				WrapResponse(resp, &State{}, origin(site, 9106), o, nil, nil, probes.Mono(), nil)
 			}()
 			leak := awaitLeaks(rec, site)
 			if len(leak) != 1 {
@@ -432,7 +432,7 @@ func TestStdBodyLeak(t *testing.T) {
 		resp := response("", -1)
 		resp.Body = &stdFake{r: strings.NewReader("hello")}
 		o := &owner{}
-		WrapResponse(resp, &State{}, origin("pooled.go:1", 9107), o, o, nil, probes.Mono(), nil)
+		WrapResponse(resp, &State{}, origin("pooled.go:1", 9107), o, nil, nil, probes.Mono(), nil)
 		resp.Body.Close()
 	}
 	for i := 0; i < 5; i++ {
@@ -462,7 +462,7 @@ func TestStdBodyHandedBack(t *testing.T) {
 			fake := &originFake{stdFake{r: strings.NewReader("hello")}}
 			resp.Body = fake
 			o, st := &owner{}, &State{}
-			if !WrapResponse(resp, st, &st.Origin, o, o, nil, probes.Mono(), probes.InternSite("back.go:1", "")) || !st.Released() {
+			if !WrapResponse(resp, st, &st.Origin, o, nil, nil, probes.Mono(), probes.InternSite("back.go:1", "")) || !st.Released() {
 				t.Fatal("the body was not followed with an origin")
 			}
 			io.ReadAll(resp.Body)
@@ -481,6 +481,59 @@ func TestStdBodyHandedBack(t *testing.T) {
 			}
 			if ended, n, _, _ := o.snapshot(); ended != 1 || n != 5 {
 				t.Errorf("owner told: ended %d (n %d); want 1 (5)", ended, n)
+			}
+		})
+	}
+}
+
+// A body whose owner has a Pool (the client's host) ends its request at
+// EOF itself: the request leaves the pool's count in flight and its
+// connection joins the idle ones, without the owner's BodyEnded; a full
+// pool tells the owner the connection was lost; an owner with more to do
+// at the end (SetOwnerEnds) gets BodyEnded, and the pool is its to
+// update.
+func TestStdBodyPoolEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		maxIdle, idle     int32
+		ownerEnds         bool
+		wantIdle, wantAct int32
+		wantEnded         int
+		wantLost          int
+	}{
+		{"released", 2, 0, false, 1, 0, 0, 0},
+		{"full", 1, 1, false, 1, 0, 0, 1},
+		{"owner ends", 2, 0, true, 0, 1, 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			probetest.Configure(t, "all=1")
+			p := &Pool{MaxIdle: tc.maxIdle, KeepAlive: true, PoolFull: "full"}
+			p.Active.Store(1)
+			p.Idle.Store(tc.idle)
+			resp := response("", 5)
+			fake := &originFake{stdFake{r: strings.NewReader("hello")}}
+			resp.Body = fake
+			o, st := &owner{}, &State{}
+			if tc.ownerEnds {
+				st.SetOwnerEnds()
+			}
+			if !WrapResponse(resp, st, &st.Origin, o, p, nil, probes.Mono(), probes.InternSite("pool.go:1", "")) {
+				t.Fatal("the body was not followed")
+			}
+			io.ReadAll(resp.Body)
+			if got := p.Idle.Load(); got != tc.wantIdle {
+				t.Errorf("idle %d, want %d", got, tc.wantIdle)
+			}
+			if got := p.Active.Load(); got != tc.wantAct {
+				t.Errorf("in flight %d, want %d", got, tc.wantAct)
+			}
+			ended, _, released, lost := o.snapshot()
+			if ended != tc.wantEnded || len(lost) != tc.wantLost {
+				t.Errorf("owner told: ended %d (released %d), lost %q; want %d, %d lost", ended, released, lost, tc.wantEnded, tc.wantLost)
+			}
+			StdClose(fake.state, fake.keep, true)
+			if ended2, _, _, _ := o.snapshot(); ended2 != ended {
+				t.Errorf("Close after EOF ended the request again (%d)", ended2)
 			}
 		})
 	}

@@ -227,7 +227,7 @@ func Start(c *http.Client, req *http.Request, site string) *Request {
 		rt = c.Transport
 	}
 	t, _ := rt.(*http.Transport)
-	return startRequest(t, req, site, false, loadLevels())
+	return startRequest(t, req, site, loadLevels())
 }
 
 // levels are the levels of the probes that follow a client request, read
@@ -242,37 +242,21 @@ func loadLevels() levels {
 // false).
 func (l levels) off() bool { return l.dial|l.header|l.body|l.gc == 0 }
 
-// startRequest starts following req, sent by t (nil when the
-// client's RoundTripper is not an *http.Transport), at the levels lv.
-// inTransport: t's roundTrip called StdStart, and net/http hands the
-// returned *Request to the std hooks.
-func startRequest(t *http.Transport, req *http.Request, site string, inTransport bool, lv levels) *Request {
+// startRequest starts following req, sent by t (nil when the client's
+// RoundTripper is not an *http.Transport) outside net/http's roundTrip
+// (Start: a net/http without the capture hooks), at the levels lv. A
+// request the capture hooks follow starts in StdStart, which holds the
+// same steps written out for the std hooks.
+func startRequest(t *http.Transport, req *http.Request, site string, lv levels) *Request {
 	dl, hl, bl := lv.dial, lv.header, lv.body
 	if req == nil || req.URL == nil || lv.off() {
 		return nil
 	}
 	var host *hostState
 	if dl >= 1 || bl >= 1 {
-		// hostFor, written out: the latest request's host, else a lookup.
-		if host = lastHost.Load(); host == nil || host.t != t || host.host != req.URL.Host {
-			host = hostForNew(t, req.URL.Host)
-		}
+		host = hostFor(t, req.URL.Host)
 	}
-	var cr *Request
-	if inTransport {
-		// StdEnd is the state's last user: it can be reused (see StdEnd),
-		// first from its host's spare (one atomic swap where the pool
-		// costs a hundred instructions), else from the pool.
-		if host != nil {
-			cr = host.spare.Swap(nil)
-		}
-		if cr == nil {
-			cr = requests.Get().(*Request)
-		}
-		cr.pooled = true
-	} else {
-		cr = new(Request) // the call site's wrapper may keep it
-	}
+	cr := new(Request) // the call site's wrapper may keep it
 	cr.start, cr.req, cr.orig, cr.t = probes.Mono(), req, req, t
 	cr.body.Site, cr.body.Req = site, probes.NextReqID()
 	if probes.SpansOn() {
@@ -286,39 +270,21 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	if h := host; h != nil {
 		// The request is in flight on its host (see hosts.go).
 		cr.host = h
-		active := h.active.Add(1)
+		active := h.Active.Add(1)
 		if p := h.lastSite.Load(); p == nil || p.Site != site {
 			h.noteSite(site)
 		}
 		h.lastReq.Store(cr.body.Req)
-		if !h.seen.Load() || !h.keepAlive || h.traceNext.Load() > 0 {
+		if !h.seen.Load() || !h.KeepAlive || h.traceNext.Load() > 0 {
 			dialLikely = h.beginRare(active)
 		} else {
-			dialLikely = !h.h2.Load() && h.idle.Load() < active // h2: one connection, multiplexed
+			dialLikely = !h.h2.Load() && h.Idle.Load() < active // h2: one connection, multiplexed
 		}
 	}
 	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)
-	// Level-2 events need the full trace, unless the std hooks see all
-	// of them (an HTTP/1 request: see stdEventsFor).
-	everyEvent := dl >= 2 || hl >= 2
-	std := dl >= 1 && inTransport && stdClient.Load() && (!everyEvent || cr.stdEventsFor(dialLikely))
-	switch {
-	case std && !everyEvent && !dialLikely && cr.host.h2.Load():
-		// The host answers over HTTP/2 on a connection net/http keeps:
-		// the request does not pass getConn, so there is nothing for the
-		// std GotConn hook to find; a new connection still goes through
-		// the std Dial hook.
-		cr.jc.Seen, cr.jc.Reused = true, true // the journal knows it reuses one
-		cr.h2Kept = true
-	case std && !everyEvent:
-		// The std patch reports the connection and traces dials itself,
-		// for the request net/http got from StdStart: copies made before
-		// (a RoundTripper's Clone) or after (net/http's own) do not matter.
-		cr.std = true
-	default:
-		cr.traced(req, std, everyEvent, dialLikely, dl, hl)
-	}
+	// Not in roundTrip: the std hooks never see the request's state.
+	cr.traced(req, false, dl >= 2 || hl >= 2, dialLikely, dl, hl)
 	if capture {
 		cr.captureBody(req)
 	}
@@ -463,9 +429,13 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 			if !gotConn {
 				cr.reused = reused
 				cr.jc.Seen, cr.jc.Entry, cr.jc.Reused = true, ce, reused
-				if cr.host != nil {
-					if reused {
-						cr.host.reused()
+				if h := cr.host; h != nil {
+					if reused { // h.reused(), written out
+						if !h.seen.Load() {
+							h.seen.Store(true)
+						}
+						h.reuses.Add(1)
+						h.TakeIdle()
 					} else {
 						cr.newConn(c, probes.Level(probes.Dial))
 					}
@@ -498,9 +468,9 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 		if probes.Level(probes.Body) >= 1 { // wrapBody, written out
 			o := &cr.body.Origin
 			o.Conn, o.Method, o.URL = cr.jc.StreamConn, cr.req.Method, cr.req.URL
-			var pool any
+			var pool *body.Pool
 			if cr.host != nil {
-				pool = cr.host
+				pool = &cr.host.Pool
 			}
 			cr.ends.Store(2)
 			if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
@@ -614,9 +584,12 @@ func (cr *Request) journalConnLocked(c *probes.ClientConn) { *c = cr.jc }
 func (cr *Request) wrapBody(resp *http.Response, now int64, conn uint64) {
 	o := &cr.body.Origin // the body's state's own: see Request.body
 	o.Conn, o.Method, o.URL = conn, cr.req.Method, cr.req.URL
-	var pool any
+	var pool *body.Pool
 	if cr.host != nil {
-		pool = cr.host
+		pool = &cr.host.Pool
+	}
+	if cr.span != nil {
+		cr.body.SetOwnerEnds() // BodyEnded ends the span
 	}
 	cr.ends.Store(2) // StdEnd, and the body's release (BodyReleased)
 	if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
@@ -628,6 +601,9 @@ func (cr *Request) wrapBody(resp *http.Response, now int64, conn uint64) {
 // BodyEnded is body.Owner's: the response body's end ends the request
 // for the host's reuse accounting, the journal and the OTLP span;
 // released, the connection went back to the pool (ConnReleased).
+// The usual body's EOF does the first two in body.StdRead itself (the
+// host's body.Pool): BodyEnded runs for the others (a Close before EOF, a
+// body collected, one whose span it ends).
 func (cr *Request) BodyEnded(now, n int64, released bool) {
 	h := cr.host
 	if h != nil {

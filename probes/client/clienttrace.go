@@ -160,7 +160,7 @@ func (cr *Request) newConn(c net.Conn, lvl int32) {
 		probes.Emit(&e)
 	}
 	if cr.host != nil && probes.Level(probes.Body) >= 1 {
-		body.ReportHeld(cr.host)
+		body.ReportHeld(&cr.host.Pool)
 	}
 	if cr.full == nil && lvl >= 1 {
 		// The handshake was not traced: ALPN is read off the connection.

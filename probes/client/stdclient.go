@@ -386,8 +386,12 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 		cr.jc.StreamConn = ce.ID()
 		ce.SetStateAt(http.StateActive, true, got)
 	}
-	if h := cr.host; h != nil {
-		h.reused()
+	if h := cr.host; h != nil { // h.reused(), written out
+		if !h.seen.Load() {
+			h.seen.Store(true)
+		}
+		h.reuses.Add(1)
+		h.TakeIdle()
 	}
 }
 

@@ -429,3 +429,51 @@ func TestStdGotConnIdleOrWaited(t *testing.T) {
 		t.Errorf("a request that waited for its connection got it %v after its start, want the clock's", time.Duration(d))
 	}
 }
+
+// StdStart keeps the latest request's site on its host, compared by its
+// interned mark, for a dial no request owns (StdDial): the dial is
+// attributed to the request that came last, whichever site it came from,
+// and a request's host is told apart by name even when the latest
+// request's host name has the same length.
+func TestStdStartLatestSite(t *testing.T) {
+	sink := probetest.Record(t)
+	useStdHooks(t, "all=1,slow.dns=1ns")
+	tr := &http.Transport{}
+	dialFor := func(addr string) string {
+		t.Helper()
+		ctx := StdDial(context.Background(), tr, "http", addr)
+		trace := httptrace.ContextClientTrace(ctx)
+		if trace == nil || trace.DNSStart == nil {
+			t.Fatal("StdDial installed no dial trace")
+		}
+		trace.DNSStart(httptrace.DNSStartInfo{Host: addr})
+		time.Sleep(time.Millisecond)
+		trace.DNSDone(httptrace.DNSDoneInfo{})
+		probes.Flush()
+		slow := sink.Named("dial.slow")
+		if len(slow) == 0 {
+			t.Fatal("no dial.slow")
+		}
+		return slow[len(slow)-1].Site
+	}
+	send := func(url, site string) {
+		req, _ := http.NewRequest("GET", url, nil)
+		cr, _ := stdStart(t, tr, req, site)
+		cr.Finish(nil, errors.New("not sent"))
+	}
+	for _, site := range []string{"latest.go:1", "latest.go:2", "latest.go:1"} {
+		send("http://aa.example.test/", site)
+		if got := dialFor("aa.example.test:80"); got != site {
+			t.Errorf("a dial after a request at %s is attributed to %s", site, got)
+		}
+	}
+	// A host of the same length is another host: its latest site is its
+	// own.
+	send("http://bb.example.test/", "latest.go:3")
+	if got := dialFor("aa.example.test:80"); got != "latest.go:1" {
+		t.Errorf("a dial to aa after a request to bb at latest.go:3 is attributed to %s", got)
+	}
+	if got := dialFor("bb.example.test:80"); got != "latest.go:3" {
+		t.Errorf("a dial to bb is attributed to %s", got)
+	}
+}
