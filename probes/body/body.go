@@ -477,19 +477,15 @@ func (st *State) closeEvents(eof bool) {
 	}
 }
 
-// originBody is a net/http response body that can report a Read after
-// Close without the probes' state (see GohttpdbgSetOrigin in
-// rewrite/stdpatch), and hands the state back once closed (StdReleased).
-// Its origin is the request's site and library frame, interned
-// (probes.InternSite): never reused, and nothing of it per request.
-type originBody interface {
-	GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64)
-}
-
-// stdOriginBody is a std body with both, as the std patch makes them.
+// stdOriginBody is a net/http response body the std patch lets the probes
+// follow (as stdBody) that can also report a Read after Close without the
+// probes' state (see GohttpdbgSetOrigin in rewrite/stdpatch), and hands
+// the state back once closed (StdReleased). Its origin is the request's
+// site and library frame, interned (probes.InternSite): never reused, and
+// nothing of it per request. GohttpdbgFollow sets the origin, then the
+// state, in one call.
 type stdOriginBody interface {
-	stdBody
-	originBody
+	GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64)
 }
 
 // StdReleased is the std patch's BodyReleased hook: the closed body
@@ -642,20 +638,18 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	st.owner, st.pool, st.flight = owner, pool, flight
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
-	// net/http's own body follows itself: no wrapper. Its methods are
-	// called through ob: converting it to a stdBody would cost another
-	// type assertion.
+	// net/http's own body follows itself: no wrapper. One call hands it
+	// the origin and the state.
 	if site == nil {
 		site = probes.InternSite(o.Site, o.Via)
 	}
-	ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 	st.released = true
 	s := st.spare // takeSentinel, written out: it is not inlined
 	if s == nil {
 		s = pooledSentinel()
 	}
 	st.spare, s.st = nil, st
-	ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+	ob.GohttpdbgFollow(unsafe.Pointer(st), unsafe.Pointer(s), unsafe.Pointer(site), o.Req, o.Conn)
 	if probes.Level(probes.Body) >= 2 {
 		st.emitOpen("response body opened", resp.Proto)
 	}
@@ -692,9 +686,8 @@ func wrapOther(resp *http.Response, st *State, o *Origin, owner Owner, pool *Poo
 		if site == nil {
 			site = probes.InternSite(o.Site, o.Via)
 		}
-		ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 		st.released = true
-		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
+		ob.GohttpdbgFollow(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()), unsafe.Pointer(site), o.Req, o.Conn)
 	} else if sb, ok := rc.(stdBody); ok {
 		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
 	} else {

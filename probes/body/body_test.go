@@ -450,7 +450,9 @@ func TestStdBodyLeak(t *testing.T) {
 // overlaps it, else from the last Read's end (StdReleased).
 type originFake struct{ stdFake }
 
-func (b *originFake) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {}
+func (b *originFake) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	b.state, b.keep = state, keep
+}
 
 // The state of a body followed with an origin goes back to its owner
 // exactly once: with the Close that held it last, or after it.

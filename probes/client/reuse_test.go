@@ -186,6 +186,11 @@ func (b *stubStdBody) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64
 
 func (b *stubStdBody) GohttpdbgSetState(state, keep unsafe.Pointer) { b.state, b.keep = state, keep }
 
+func (b *stubStdBody) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	b.GohttpdbgSetOrigin(origin, req, conn)
+	b.GohttpdbgSetState(state, keep)
+}
+
 func (b *stubStdBody) enter() (unsafe.Pointer, bool) {
 	s := b.state
 	if s == nil || b.origin == nil {

@@ -138,6 +138,13 @@ func (b {{.P}}transportResponseBody) GohttpdbgSetOrigin(origin unsafe.Pointer, r
 	}
 }
 
+// GohttpdbgFollow is GohttpdbgSetOrigin then GohttpdbgSetState, in one
+// call: the probes' usual one.
+func (b {{.P}}transportResponseBody) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	b.GohttpdbgSetOrigin(origin, req, conn)
+	b.GohttpdbgSetState(state, keep)
+}
+
 ` + bodyUse("b {{.P}}transportResponseBody", "b.cs", "u.cc.gohttpdbgConn.Load()", "{{.H}}")
 
 // ptrHelper declares the type of the pointer fields the patch appends to

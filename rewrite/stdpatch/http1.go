@@ -924,6 +924,13 @@ func (es *bodyEOFSignal) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uin
 	es.gohttpdbgOrigin, es.gohttpdbgReq, es.gohttpdbgConn = origin, req, conn
 }
 
+// GohttpdbgFollow is GohttpdbgSetOrigin then GohttpdbgSetState, in one
+// call: the probes' usual one.
+func (es *bodyEOFSignal) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	es.gohttpdbgOrigin, es.gohttpdbgReq, es.gohttpdbgConn = origin, req, conn
+	es.gohttpdbgState, es.gohttpdbgKeep = state, keep
+}
+
 // GohttpdbgSetState: a decompressed body reports its reads (the program's
 // bytes) and its bodyEOFSignal its Close.
 func (gz *gzipReader) GohttpdbgSetState(state, keep unsafe.Pointer) {
@@ -933,6 +940,11 @@ func (gz *gzipReader) GohttpdbgSetState(state, keep unsafe.Pointer) {
 
 func (gz *gzipReader) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {
 	gz.body.GohttpdbgSetOrigin(origin, req, conn)
+}
+
+func (gz *gzipReader) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	gz.body.gohttpdbgGz = true
+	gz.body.GohttpdbgFollow(state, keep, origin, req, conn)
 }`
 
 const http1HookSet = `
