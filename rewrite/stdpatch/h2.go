@@ -283,13 +283,21 @@ var h2Hooks = hookSet{
 		},
 		{
 			// Each read of a response body: bytes, EOF, read after Close.
+			// gohttpdbgBodyRead is written out, as in HTTP/1's: a call of
+			// its own costs a cold cache line on every read.
 			kind: wrapFunc, recv: "{{.P}}transportResponseBody", value: true, fn: "Read", when: clientOwn,
 			params: []string{"[]byte"}, results: [][]string{{"int", "error"}}, needs: []string{"{{.P}}transportResponseBody{cs}"},
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl(`s, rac := {{.R}}.gohttpdbgEnter()
 n, err := {{.Call}}
 if s != nil {
-{{.P}}gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+if h := {{.H}}.BodyRead; h != nil {
+if uint(n) > uint(len({{index .A 0}})) {
+h(s, nil, err)
+} else {
+h(s, {{index .A 0}}[:n], err)
+}
+}
 {{.R}}.gohttpdbgLeave(s)
 } else if rac {
 {{.R}}.gohttpdbgReadAfterClose()
