@@ -93,8 +93,7 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 	if marked != nil {
 		siteName, via = marked.Site, marked.Via
 	} else {
-		si := probes.CallerSite(2)
-		siteName, via = si.Site, si.Via
+		siteName, via = callerSite()
 	}
 	dl, hl, bl := lv.dial, lv.header, lv.body
 	var host *hostState
@@ -112,17 +111,13 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 		cr = host.spare.Swap(nil)
 	}
 	if cr == nil {
-		cr = requests.Get().(*Request)
+		cr = pooledRequest()
 	}
 	cr.pooled, cr.site = true, marked
 	cr.start, cr.req, cr.orig, cr.t = probes.Mono(), req, req, t
 	cr.body.Site, cr.body.Via, cr.body.Req = siteName, via, probes.NextReqID()
-	if probes.SpansOn() {
-		cr.span, req = probes.StartClientSpan(cr.body.Req, req) // may add a traceparent, to a copy
-		cr.req = req
-	}
-	if hl >= 2 || bl >= 2 || dl >= 2 {
-		cr.body.Line = probes.RequestLine(req.Method, req.URL)
+	if probes.SpansOn() || hl >= 2 || bl >= 2 || dl >= 2 {
+		req = cr.startRare(req, hl >= 2 || bl >= 2 || dl >= 2)
 	}
 	dialLikely := true
 	if h := host; h != nil {
@@ -167,6 +162,38 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 		cr.captureBody(req)
 	}
 	return cr.req, unsafe.Pointer(cr)
+}
+
+// callerSite attributes a request no rewritten call marked from its
+// stack: roundTrip's caller, from StdStart.
+//
+//go:noinline
+func callerSite() (site, via string) {
+	si := probes.CallerSite(3)
+	return si.Site, si.Via
+}
+
+// pooledRequest takes a request state from the pool: a host's spare
+// serves a client that sends a request after another. Out of line, as
+// startRare: StdStart's common path stays contiguous.
+//
+//go:noinline
+func pooledRequest() *Request { return requests.Get().(*Request) }
+
+// startRare is StdStart's for a request with an OTLP span, which may
+// send a copy of req (returned), or level-2 events (line: they carry the
+// request line, rendered now).
+//
+//go:noinline
+func (cr *Request) startRare(req *http.Request, line bool) *http.Request {
+	if probes.SpansOn() {
+		cr.span, req = probes.StartClientSpan(cr.body.Req, req) // may add a traceparent, to a copy
+		cr.req = req
+	}
+	if line {
+		cr.body.Line = probes.RequestLine(req.Method, req.URL)
+	}
+	return req
 }
 
 // sameString is a == b, without the call to compare the bytes when both
