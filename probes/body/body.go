@@ -69,6 +69,55 @@ type Owner interface {
 	BodyReleased()
 }
 
+// Pool is what a client's host keeps of its connection pool that the
+// ends of its response bodies update (the client probe's host state
+// embeds it). The usual body's EOF updates it in StdRead, written out:
+// a call to its owner for it would cost cold cache lines on every
+// response. Its counts are estimates (see the client probe's hosts).
+type Pool struct {
+	Active      atomic.Int32 // requests in flight to the host
+	Idle        atomic.Int32 // connections believed idle in the pool
+	LastRelease atomic.Int64 // mono: last time one went back to the pool
+	MaxIdle     int32
+	KeepAlive   bool
+	IdleTimeout time.Duration
+	// PoolFull is the reason given when the idle pool overflowed
+	// (Owner.ConnLost).
+	PoolFull string
+}
+
+// End: a request to the pool's host is over.
+func (p *Pool) End() { decPositive(&p.Active) }
+
+// TakeIdle: a request got one of the pool's idle connections.
+func (p *Pool) TakeIdle() { decPositive(&p.Idle) }
+
+// decPositive decrements n unless it is 0.
+func decPositive(n *atomic.Int32) {
+	for v := n.Load(); v > 0; v = n.Load() {
+		if n.CompareAndSwap(v, v-1) {
+			return
+		}
+	}
+}
+
+// Release: a connection went back to the idle pool. It reports false
+// when the pool was full, so that net/http closed one.
+func (p *Pool) Release(now int64) bool {
+	if !p.KeepAlive {
+		return true
+	}
+	if p.IdleTimeout > 0 { // only an expiry reads it
+		p.LastRelease.Store(now)
+	}
+	for v := p.Idle.Load(); v < p.MaxIdle; v = p.Idle.Load() {
+		if p.Idle.CompareAndSwap(v, v+1) {
+			return true
+		}
+	}
+	return false
+}
+
 // State is a body's state. It lives in the request that owns the body
 // (the client or server probe's), so following a body allocates only its
 // wrapper; the registry points there, never at the wrapper, so the
@@ -77,14 +126,19 @@ type State struct {
 	// Origin is set when the body is wrapped and not changed while the
 	// body is in the registry (Open reads it).
 	Origin
-	id         uint64
-	server     bool
-	opened     int64 // mono
-	length     int64 // Content-Length, -1 unknown
-	http1      bool
-	connClose  bool       // the response said Connection: close
-	owner      Owner      // the client request; nil for a server's request body
-	pool       any        // the owner's connection pool (ReportHeld), nil for a server's
+	id        uint64
+	server    bool
+	opened    int64 // mono
+	length    int64 // Content-Length, -1 unknown
+	http1     bool
+	connClose bool  // the response said Connection: close
+	owner     Owner // the client request; nil for a server's request body
+	// pool is the owner's connection pool (ReportHeld), nil for a
+	// server's. With a pool, EOF ends the request in StdRead itself
+	// (Pool.End, probes.JournalClientEnd, Pool.Release), unless ownerEnds:
+	// the owner's BodyEnded has more to do (SetOwnerEnds).
+	pool       *Pool
+	ownerEnds  bool
 	flight     *gc.Flight // the gc probe's record of the request; nil when it is off
 	bytes      atomic.Int64
 	eof        atomic.Bool
@@ -110,6 +164,11 @@ type State struct {
 	// not share. It references nothing, so it forms no cycle with the state.
 	spare *leakSentinel
 }
+
+// SetOwnerEnds makes the owner's BodyEnded end the request at EOF too,
+// for an owner that has more to do then than a Pool's accounting and the
+// journal's end (a span to end). Called before WrapResponse.
+func (st *State) SetOwnerEnds() { st.ownerEnds = true }
 
 // Spare returns st's spare leak sentinel, for a state being reset
 // (KeepSpare): an owner that zeroes a state it reuses keeps it.
@@ -256,7 +315,16 @@ func StdRead(state unsafe.Pointer, p []byte, err error) {
 			if st.flight != nil {
 				gc.EndAt(st.flight, now)
 			}
-			if st.owner != nil {
+			if p := st.pool; p != nil && !st.ownerEnds {
+				// The owner's BodyEnded, written out: the host's
+				// accounting and the journal's end.
+				p.End()
+				probes.JournalClientEnd(st.Req, now, st.bytes.Load())
+				if released && !p.Release(now) {
+					st.owner.ConnLost(p.PoolFull)
+				}
+				released = false
+			} else if st.owner != nil {
 				st.owner.BodyEnded(now, st.bytes.Load(), released)
 				released = false
 			}
@@ -354,14 +422,16 @@ var sentinels = sync.Pool{New: func() any {
 // *probes.CallSite, or nil.
 
 // StdClose is the std patch's BodyClose hook; keep is the body's sentinel
-// on its first Close, which nothing else references then.
-func StdClose(state, keep unsafe.Pointer) {
+// on its first Close, which nothing else references then. last: no call
+// of the body holds state after this one, which hands it back (as
+// StdReleased: the usual Close, no Read under way, ends with it).
+func StdClose(state, keep unsafe.Pointer, last bool) {
 	st := (*State)(state)
 	if s := (*leakSentinel)(keep); s != nil {
 		s.st = nil
 		if st != nil && st.spare == nil {
 			// For the state's next body: the owner reuses the state only
-			// after this Close has returned (StdReleased).
+			// once it is handed back (below, or StdReleased).
 			st.spare = s
 		} else {
 			sentinels.Put(s)
@@ -373,15 +443,18 @@ func StdClose(state, keep unsafe.Pointer) {
 	// close, written out: a call of its own costs a cold cache line on
 	// every request.
 	st.userClosed.Store(true)
-	if st.server || !st.closed.CompareAndSwap(false, true) {
-		return
+	if !st.server && st.closed.CompareAndSwap(false, true) {
+		st.unregister()
+		if !st.flightDone.Load() { // read to EOF, the request already ended
+			st.doneNow()
+		}
+		if eof := st.eof.Load(); !eof && st.http1 || probes.Level(probes.Body) >= 2 {
+			st.closeEvents(eof)
+		}
 	}
-	st.unregister()
-	if !st.flightDone.Load() { // read to EOF, the request already ended
-		st.doneNow()
-	}
-	if eof := st.eof.Load(); !eof && st.http1 || probes.Level(probes.Body) >= 2 {
-		st.closeEvents(eof)
+	// StdReleased, written out.
+	if last && st.released && inspecting.Load() == 0 && st.owner != nil {
+		st.owner.BodyReleased()
 	}
 }
 
@@ -404,19 +477,15 @@ func (st *State) closeEvents(eof bool) {
 	}
 }
 
-// originBody is a net/http response body that can report a Read after
-// Close without the probes' state (see GohttpdbgSetOrigin in
-// rewrite/stdpatch), and hands the state back once closed (StdReleased).
-// Its origin is the request's site and library frame, interned
-// (probes.InternSite): never reused, and nothing of it per request.
-type originBody interface {
-	GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64)
-}
-
-// stdOriginBody is a std body with both, as the std patch makes them.
+// stdOriginBody is a net/http response body the std patch lets the probes
+// follow (as stdBody) that can also report a Read after Close without the
+// probes' state (see GohttpdbgSetOrigin in rewrite/stdpatch), and hands
+// the state back once closed (StdReleased). Its origin is the request's
+// site and library frame, interned (probes.InternSite): never reused, and
+// nothing of it per request. GohttpdbgFollow sets the origin, then the
+// state, in one call.
 type stdOriginBody interface {
-	stdBody
-	originBody
+	GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64)
 }
 
 // StdReleased is the std patch's BodyReleased hook: the closed body
@@ -467,7 +536,7 @@ const heldAfter = time.Second
 // pool could have reused. It is reported once (body.held), before the
 // collector finds it (body.leak) — which may be long: a leaked body is
 // small, and the heap may not grow enough to trigger a collection.
-func ReportHeld(pool any) {
+func ReportHeld(pool *Pool) {
 	now := probes.Mono()
 	var held []*State
 	inspecting.Add(1)
@@ -551,7 +620,7 @@ func bodyCollected(st *State) {
 // its response headers came, site o's Site and Via interned when the
 // caller has them (nil: they are looked up). It reports whether the body
 // was wrapped: its end then ends the request (Owner.BodyEnded).
-func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
+func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *Pool, flight *gc.Flight, now int64, site *probes.CallSite) bool {
 	// net/http's own bodies (HTTP/1's and HTTP/2's, with the std patch)
 	// are told by one type assertion: the common case takes no other, nor
 	// the comparison with NoBody. Its path is written out here, the rest
@@ -569,20 +638,18 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 	st.owner, st.pool, st.flight = owner, pool, flight
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
-	// net/http's own body follows itself: no wrapper. Its methods are
-	// called through ob: converting it to a stdBody would cost another
-	// type assertion.
+	// net/http's own body follows itself: no wrapper. One call hands it
+	// the origin and the state.
 	if site == nil {
 		site = probes.InternSite(o.Site, o.Via)
 	}
-	ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 	st.released = true
 	s := st.spare // takeSentinel, written out: it is not inlined
 	if s == nil {
 		s = pooledSentinel()
 	}
 	st.spare, s.st = nil, st
-	ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(s))
+	ob.GohttpdbgFollow(unsafe.Pointer(st), unsafe.Pointer(s), unsafe.Pointer(site), o.Req, o.Conn)
 	if probes.Level(probes.Body) >= 2 {
 		st.emitOpen("response body opened", resp.Proto)
 	}
@@ -593,7 +660,7 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool a
 // an origin, or an Origin of the caller's own.
 //
 //go:noinline
-func wrapOther(resp *http.Response, st *State, o *Origin, owner Owner, pool any, flight *gc.Flight, now int64, site *probes.CallSite) bool {
+func wrapOther(resp *http.Response, st *State, o *Origin, owner Owner, pool *Pool, flight *gc.Flight, now int64, site *probes.CallSite) bool {
 	rc := resp.Body
 	ob, own := rc.(stdOriginBody)
 	if !own {
@@ -619,9 +686,8 @@ func wrapOther(resp *http.Response, st *State, o *Origin, owner Owner, pool any,
 		if site == nil {
 			site = probes.InternSite(o.Site, o.Via)
 		}
-		ob.GohttpdbgSetOrigin(unsafe.Pointer(site), o.Req, o.Conn)
 		st.released = true
-		ob.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
+		ob.GohttpdbgFollow(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()), unsafe.Pointer(site), o.Req, o.Conn)
 	} else if sb, ok := rc.(stdBody); ok {
 		sb.GohttpdbgSetState(unsafe.Pointer(st), unsafe.Pointer(st.takeSentinel()))
 	} else {

@@ -20,6 +20,7 @@ import (
 // goroutine (a leaked body's, the finalizers').
 type owner struct {
 	ended, released atomic.Int32
+	handedBack      atomic.Int32 // BodyReleased calls
 	n               atomic.Int64
 	lost            atomic.Pointer[[]string]
 }
@@ -34,7 +35,7 @@ func (o *owner) BodyEnded(now, n int64, released bool) {
 
 func (o *owner) ConnReleased(int64) { o.released.Add(1) }
 
-func (o *owner) BodyReleased() {}
+func (o *owner) BodyReleased() { o.handedBack.Add(1) }
 
 func (o *owner) ConnLost(reason string) {
 	for {
@@ -73,7 +74,7 @@ func TestResponseBodyReadAndClosed(t *testing.T) {
 	probetest.Configure(t, "all=1")
 	resp := response("hello", 5)
 	o, st := &owner{}, &State{}
-	if !WrapResponse(resp, st, origin("read.go:1", 9101), o, o, nil, probes.Mono(), nil) {
+	if !WrapResponse(resp, st, origin("read.go:1", 9101), o, nil, nil, probes.Mono(), nil) {
 		t.Fatal("a body was not wrapped")
 	}
 	if !inventory(9101) {
@@ -174,7 +175,7 @@ func TestResponseBodyLeak(t *testing.T) {
 			o := &owner{}
 			func() {
 				resp := response("hello", tc.length)
-				WrapResponse(resp, &State{}, origin(site, 9103), o, o, nil, probes.Mono(), nil)
+				WrapResponse(resp, &State{}, origin(site, 9103), o, nil, nil, probes.Mono(), nil)
 			}()
 			leak := awaitLeaks(rec, site)
 			if len(leak) != 1 || leak[0].Sev != probes.Warn {
@@ -351,7 +352,7 @@ func (b *stdFake) Close() error {
 	if b.state != nil {
 		keep := b.keep
 		b.keep = nil
-		StdClose(b.state, keep)
+		StdClose(b.state, keep, false)
 	}
 	return nil
 }
@@ -369,7 +370,7 @@ func TestStdBodyFollowed(t *testing.T) {
 			fake := &stdFake{r: strings.NewReader("hello")}
 			resp.Body = fake
 			o, st := &owner{}, &State{}
-			if !WrapResponse(resp, st, origin("std.go:1", 9105), o, o, nil, probes.Mono(), nil) || resp.Body != fake {
+			if !WrapResponse(resp, st, origin("std.go:1", 9105), o, nil, nil, probes.Mono(), nil) || resp.Body != fake {
 				t.Fatalf("body %T: want the std body itself, followed", resp.Body)
 			}
 			sentinel := (*leakSentinel)(fake.keep)
@@ -412,7 +413,7 @@ func TestStdBodyLeak(t *testing.T) {
 			func() {
 				resp := response("", tc.length)
 				resp.Body = &stdFake{r: strings.NewReader("hello")}
-				WrapResponse(resp, &State{}, origin(site, 9106), o, o, nil, probes.Mono(), nil)
+				WrapResponse(resp, &State{}, origin(site, 9106), o, nil, nil, probes.Mono(), nil)
 			}()
 			leak := awaitLeaks(rec, site)
 			if len(leak) != 1 {
@@ -431,7 +432,7 @@ func TestStdBodyLeak(t *testing.T) {
 		resp := response("", -1)
 		resp.Body = &stdFake{r: strings.NewReader("hello")}
 		o := &owner{}
-		WrapResponse(resp, &State{}, origin("pooled.go:1", 9107), o, o, nil, probes.Mono(), nil)
+		WrapResponse(resp, &State{}, origin("pooled.go:1", 9107), o, nil, nil, probes.Mono(), nil)
 		resp.Body.Close()
 	}
 	for i := 0; i < 5; i++ {
@@ -440,5 +441,102 @@ func TestStdBodyLeak(t *testing.T) {
 	}
 	if got := rec.Named("body.leak"); len(got) != 0 {
 		t.Errorf("body.leak from pooled sentinels: %+v", got)
+	}
+}
+
+// originFake stands for a net/http body the std patch follows with an
+// origin (GohttpdbgSetOrigin): the probes get their state back once the
+// body is closed and no call holds it, from its Close (last) when no Read
+// overlaps it, else from the last Read's end (StdReleased).
+type originFake struct{ stdFake }
+
+func (b *originFake) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	b.state, b.keep = state, keep
+}
+
+// The state of a body followed with an origin goes back to its owner
+// exactly once: with the Close that held it last, or after it.
+func TestStdBodyHandedBack(t *testing.T) {
+	for _, last := range []bool{true, false} {
+		t.Run(strconv.FormatBool(last), func(t *testing.T) {
+			probetest.Configure(t, "all=1")
+			resp := response("", 5)
+			fake := &originFake{stdFake{r: strings.NewReader("hello")}}
+			resp.Body = fake
+			o, st := &owner{}, &State{}
+			if !WrapResponse(resp, st, &st.Origin, o, nil, nil, probes.Mono(), probes.InternSite("back.go:1", "")) || !st.Released() {
+				t.Fatal("the body was not followed with an origin")
+			}
+			io.ReadAll(resp.Body)
+			StdClose(fake.state, fake.keep, last)
+			if got, want := o.handedBack.Load(), map[bool]int32{true: 1, false: 0}[last]; got != want {
+				t.Fatalf("after Close (last %v): handed back %d times, want %d", last, got, want)
+			}
+			if !last {
+				StdReleased(fake.state) // the Read that held it ends
+			}
+			if got := o.handedBack.Load(); got != 1 {
+				t.Errorf("handed back %d times, want 1", got)
+			}
+			if st.Spare() == nil {
+				t.Error("the closed body's sentinel was not kept for the state's next body")
+			}
+			if ended, n, _, _ := o.snapshot(); ended != 1 || n != 5 {
+				t.Errorf("owner told: ended %d (n %d); want 1 (5)", ended, n)
+			}
+		})
+	}
+}
+
+// A body whose owner has a Pool (the client's host) ends its request at
+// EOF itself: the request leaves the pool's count in flight and its
+// connection joins the idle ones, without the owner's BodyEnded; a full
+// pool tells the owner the connection was lost; an owner with more to do
+// at the end (SetOwnerEnds) gets BodyEnded, and the pool is its to
+// update.
+func TestStdBodyPoolEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		maxIdle, idle     int32
+		ownerEnds         bool
+		wantIdle, wantAct int32
+		wantEnded         int
+		wantLost          int
+	}{
+		{"released", 2, 0, false, 1, 0, 0, 0},
+		{"full", 1, 1, false, 1, 0, 0, 1},
+		{"owner ends", 2, 0, true, 0, 1, 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			probetest.Configure(t, "all=1")
+			p := &Pool{MaxIdle: tc.maxIdle, KeepAlive: true, PoolFull: "full"}
+			p.Active.Store(1)
+			p.Idle.Store(tc.idle)
+			resp := response("", 5)
+			fake := &originFake{stdFake{r: strings.NewReader("hello")}}
+			resp.Body = fake
+			o, st := &owner{}, &State{}
+			if tc.ownerEnds {
+				st.SetOwnerEnds()
+			}
+			if !WrapResponse(resp, st, &st.Origin, o, p, nil, probes.Mono(), probes.InternSite("pool.go:1", "")) {
+				t.Fatal("the body was not followed")
+			}
+			io.ReadAll(resp.Body)
+			if got := p.Idle.Load(); got != tc.wantIdle {
+				t.Errorf("idle %d, want %d", got, tc.wantIdle)
+			}
+			if got := p.Active.Load(); got != tc.wantAct {
+				t.Errorf("in flight %d, want %d", got, tc.wantAct)
+			}
+			ended, _, released, lost := o.snapshot()
+			if ended != tc.wantEnded || len(lost) != tc.wantLost {
+				t.Errorf("owner told: ended %d (released %d), lost %q; want %d, %d lost", ended, released, lost, tc.wantEnded, tc.wantLost)
+			}
+			StdClose(fake.state, fake.keep, true)
+			if ended2, _, _, _ := o.snapshot(); ended2 != ended {
+				t.Errorf("Close after EOF ended the request again (%d)", ended2)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/gc"
 )
 
 // With the std patch's capture hooks (probes.StdCapture), every client
@@ -77,43 +78,127 @@ func UnmarkSite(req *http.Request) { siteMarks.unmark(req) }
 // site is the request's mark (MarkSite's *probes.CallSite), nil when no
 // rewritten call named it: it is then attributed from its stack.
 // The probes' levels are read once, here.
+//
+// The start is written out here, not in functions it calls (startRequest
+// holds the same steps for a request started outside roundTrip): each
+// call costs a cold instruction-cache line on every request. What is rare
+// is out of line (hostForNew, noteSite, beginRare, traced, captureBody).
 func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.Request, unsafe.Pointer) {
 	lv := loadLevels()
 	if req == nil || req.URL == nil || lv.off() || probes.IgnoredTransport(t) {
 		return req, nil
 	}
-	var si probes.CallSite
 	marked := (*probes.CallSite)(site)
+	var siteName, via string
 	if marked != nil {
-		si = *marked
+		siteName, via = marked.Site, marked.Via
 	} else {
-		si = probes.CallerSite(2)
+		siteName, via = callerSite()
 	}
-	cr := startRequest(t, req, si.Site, true, lv)
+	dl, hl, bl := lv.dial, lv.header, lv.body
+	var host *hostState
+	if dl >= 1 || bl >= 1 {
+		// hostFor, written out: the latest request's host, else a lookup.
+		if host = lastHost.Load(); host == nil || host.t != t || !sameString(host.host, req.URL.Host) {
+			host = hostForNew(t, req.URL.Host)
+		}
+	}
+	// StdEnd is the state's last user: it can be reused (see StdEnd),
+	// first from its host's spare (one atomic swap where the pool costs a
+	// hundred instructions), else from the pool.
+	var cr *Request
+	if host != nil {
+		cr = host.spare.Swap(nil)
+	}
 	if cr == nil {
-		return req, nil
+		cr = pooledRequest()
 	}
-	cr.body.Via = si.Via
-	cr.site = marked
-	return cr.Request(), unsafe.Pointer(cr)
+	cr.pooled, cr.site = true, marked
+	cr.start, cr.req, cr.orig, cr.t = probes.Mono(), req, req, t
+	cr.body.Site, cr.body.Via, cr.body.Req = siteName, via, probes.NextReqID()
+	if probes.SpansOn() || hl >= 2 || bl >= 2 || dl >= 2 {
+		req = cr.startRare(req, hl >= 2 || bl >= 2 || dl >= 2)
+	}
+	dialLikely := true
+	if h := host; h != nil {
+		// The request is in flight on its host (see hosts.go).
+		cr.host = h
+		active := h.Active.Add(1)
+		// The latest site: a marked request's is interned, as the host's
+		// (a pointer's comparison), else compared by name.
+		if p := h.lastSite.Load(); p != marked && (p == nil || p.Site != siteName) {
+			h.noteSite(siteName)
+		}
+		h.lastReq.Store(cr.body.Req)
+		if !h.seen.Load() || !h.KeepAlive || h.traceNext.Load() > 0 {
+			dialLikely = h.beginRare(active)
+		} else {
+			dialLikely = !h.h2.Load() && h.Idle.Load() < active // h2: one connection, multiplexed
+		}
+	}
+	capture := probes.JournalClientStart(cr.body.Req, cr.start, siteName, req)
+	cr.flight = gc.Start(&cr.fl, cr.body.Req, siteName, cr.start)
+	// Level-2 events need the full trace, unless the std hooks see all
+	// of them (an HTTP/1 request: see stdEventsFor).
+	everyEvent := dl >= 2 || hl >= 2
+	std := dl >= 1 && stdClient.Load() && (!everyEvent || cr.stdEventsFor(dialLikely))
+	switch {
+	case std && !everyEvent && !dialLikely && host.h2.Load():
+		// The host answers over HTTP/2 on a connection net/http keeps:
+		// the request does not pass getConn, so there is nothing for the
+		// std GotConn hook to find; a new connection still goes through
+		// the std Dial hook.
+		cr.jc.Seen, cr.jc.Reused = true, true // the journal knows it reuses one
+		cr.h2Kept = true
+	case std && !everyEvent:
+		// The std patch reports the connection and traces dials itself,
+		// for the request net/http got from StdStart: copies made before
+		// (a RoundTripper's Clone) or after (net/http's own) do not matter.
+		cr.std = true
+	default:
+		cr.traced(req, std, everyEvent, dialLikely, dl, hl)
+	}
+	if capture {
+		cr.captureBody(req)
+	}
+	return cr.req, unsafe.Pointer(cr)
 }
 
-// StdEnd is the std patch's ClientEnd hook.
-func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
-	cr := (*Request)(state)
-	cr.Finish(resp, err)
-	// cr goes back to requests, zeroed, when that is safe (reusable),
-	// and, with a body, once the body handed it back too (BodyReleased).
-	// reusable's conditions are final by then: a state that is not
-	// reusable keeps ends above 0, and BodyReleased leaves it alone
-	// without asking again.
-	if !cr.reusable() {
-		return
+// callerSite attributes a request no rewritten call marked from its
+// stack: roundTrip's caller, from StdStart.
+//
+//go:noinline
+func callerSite() (site, via string) {
+	si := probes.CallerSite(3)
+	return si.Site, si.Via
+}
+
+// pooledRequest takes a request state from the pool: a host's spare
+// serves a client that sends a request after another. Out of line, as
+// startRare: StdStart's common path stays contiguous.
+//
+//go:noinline
+func pooledRequest() *Request { return requests.Get().(*Request) }
+
+// startRare is StdStart's for a request with an OTLP span, which may
+// send a copy of req (returned), or level-2 events (line: they carry the
+// request line, rendered now).
+//
+//go:noinline
+func (cr *Request) startRare(req *http.Request, line bool) *http.Request {
+	if probes.SpansOn() {
+		cr.span, req = probes.StartClientSpan(cr.body.Req, req) // may add a traceparent, to a copy
+		cr.req = req
 	}
-	if cr.hostHandedOff && cr.ends.Add(-1) != 0 {
-		return // the body's release reuses it
+	if line {
+		cr.body.Line = probes.RequestLine(req.Method, req.URL)
 	}
-	if cr.h2Done() {
-		cr.reuse()
-	}
+	return req
+}
+
+// sameString is a == b, without the call to compare the bytes when both
+// are the same bytes: a request's host, parsed from the same URL string
+// as the latest request's, mostly is.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }

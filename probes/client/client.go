@@ -3,12 +3,14 @@ package client
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/body"
@@ -62,6 +64,9 @@ type Request struct {
 	hostHandedOff bool
 	light         bool // GotConn is the only hook installed
 	std           bool // followed by the std patch's hooks (StdGotConn), no trace
+	// h2Kept: sent on the kept HTTP/2 connection of its host, which no
+	// std hook names: its response's stream does (StdEnd). No trace.
+	h2Kept bool
 	// lvl2: std, and the level-2 events come from the std hooks too
 	// (StdGetConn, StdWrote, StdFirstByte): their state (stdclient.go),
 	// else nil.
@@ -71,9 +76,18 @@ type Request struct {
 	// request, which then allocates none.
 	lvl2h *stdTimesHdr
 
-	mu       sync.Mutex // the trace hooks may run on the dial goroutine
-	conn     uint64
-	gotConn  int64 // mono; 0 until GotConn
+	mu sync.Mutex // the trace hooks may run on the dial goroutine
+	// jc is the connection as the journal's record gets it with the
+	// response (StdEnd, journalConn), written in place by the hooks that
+	// name it: one write of the record, not one per hook, and no copy on
+	// the common path. Its StreamConn is the request's connection id, its
+	// At when the request got it (mono; 0 until GotConn), its HeaderSize
+	// the request's line and header bytes as net/http wrote them
+	// (StdHeaderSizes, HTTP/1; 0: unknown). Seen: GotConn or the HTTP/2
+	// stream named it; its Reused may differ from reused (a kept HTTP/2
+	// connection, known before it is named). Stream is the response's
+	// HTTP/2 stream, 0 if none.
+	jc       probes.ClientConn
 	reused   bool
 	wasIdle  bool
 	idleTime time.Duration
@@ -82,14 +96,6 @@ type Request struct {
 	// that reports it (failed), not on every request.
 	idleAt time.Time
 	full   *fullTrace // the full trace's state; nil with a light trace
-	// The connection as the journal's record gets it with the response
-	// (Finish, journalConn): one write of the record, not one per hook.
-	// jseen: GotConn or the HTTP/2 stream named it; jreused may differ
-	// from reused (a kept HTTP/2 connection, known before it is named).
-	jce     *probes.ConnEntry
-	jseen   bool
-	jreused bool
-	stream  uint32 // the response's HTTP/2 stream, 0 if none
 
 	span *probes.Span // its OTLP span (GOHTTPDBG_OUT=otlp), else nil
 	// spanOnBody: the response body's end ends the span (BodyEnded).
@@ -183,8 +189,20 @@ func (cr *Request) keepLevel2(l2 *stdTimesHdr) {
 // again. ends reaches 0 only when StdEnd found cr reusable. It is the
 // last use of a request whose body the probes followed, the common case.
 func (cr *Request) BodyReleased() {
-	if cr.ends.Add(-1) == 0 && cr.h2Done() {
-		cr.reuse()
+	if cr.ends.Add(-1) != 0 || !cr.h2Done() {
+		return
+	}
+	// reuse, written out: a call of its own costs a cold cache line on
+	// every request.
+	spare := cr.body.Spare()
+	h, l2 := cr.host, cr.lvl2h
+	*cr = Request{}
+	cr.body.KeepSpare(spare)
+	if l2 != nil {
+		cr.keepLevel2(l2)
+	}
+	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
+		requests.Put(cr)
 	}
 }
 
@@ -209,7 +227,7 @@ func Start(c *http.Client, req *http.Request, site string) *Request {
 		rt = c.Transport
 	}
 	t, _ := rt.(*http.Transport)
-	return startRequest(t, req, site, false, loadLevels())
+	return startRequest(t, req, site, loadLevels())
 }
 
 // levels are the levels of the probes that follow a client request, read
@@ -224,37 +242,21 @@ func loadLevels() levels {
 // false).
 func (l levels) off() bool { return l.dial|l.header|l.body|l.gc == 0 }
 
-// startRequest starts following req, sent by t (nil when the
-// client's RoundTripper is not an *http.Transport), at the levels lv.
-// inTransport: t's roundTrip called StdStart, and net/http hands the
-// returned *Request to the std hooks.
-func startRequest(t *http.Transport, req *http.Request, site string, inTransport bool, lv levels) *Request {
+// startRequest starts following req, sent by t (nil when the client's
+// RoundTripper is not an *http.Transport) outside net/http's roundTrip
+// (Start: a net/http without the capture hooks), at the levels lv. A
+// request the capture hooks follow starts in StdStart, which holds the
+// same steps written out for the std hooks.
+func startRequest(t *http.Transport, req *http.Request, site string, lv levels) *Request {
 	dl, hl, bl := lv.dial, lv.header, lv.body
 	if req == nil || req.URL == nil || lv.off() {
 		return nil
 	}
 	var host *hostState
 	if dl >= 1 || bl >= 1 {
-		// hostFor, written out: the latest request's host, else a lookup.
-		if host = lastHost.Load(); host == nil || host.t != t || host.host != req.URL.Host {
-			host = hostForNew(t, req.URL.Host)
-		}
+		host = hostFor(t, req.URL.Host)
 	}
-	var cr *Request
-	if inTransport {
-		// StdEnd is the state's last user: it can be reused (see StdEnd),
-		// first from its host's spare (one atomic swap where the pool
-		// costs a hundred instructions), else from the pool.
-		if host != nil {
-			cr = host.spare.Swap(nil)
-		}
-		if cr == nil {
-			cr = requests.Get().(*Request)
-		}
-		cr.pooled = true
-	} else {
-		cr = new(Request) // the call site's wrapper may keep it
-	}
+	cr := new(Request) // the call site's wrapper may keep it
 	cr.start, cr.req, cr.orig, cr.t = probes.Mono(), req, req, t
 	cr.body.Site, cr.body.Req = site, probes.NextReqID()
 	if probes.SpansOn() {
@@ -268,38 +270,21 @@ func startRequest(t *http.Transport, req *http.Request, site string, inTransport
 	if h := host; h != nil {
 		// The request is in flight on its host (see hosts.go).
 		cr.host = h
-		active := h.active.Add(1)
+		active := h.Active.Add(1)
 		if p := h.lastSite.Load(); p == nil || p.Site != site {
 			h.noteSite(site)
 		}
 		h.lastReq.Store(cr.body.Req)
-		if !h.seen.Load() || !h.keepAlive || h.traceNext.Load() > 0 {
+		if !h.seen.Load() || !h.KeepAlive || h.traceNext.Load() > 0 {
 			dialLikely = h.beginRare(active)
 		} else {
-			dialLikely = !h.h2.Load() && h.idle.Load() < active // h2: one connection, multiplexed
+			dialLikely = !h.h2.Load() && h.Idle.Load() < active // h2: one connection, multiplexed
 		}
 	}
 	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)
-	// Level-2 events need the full trace, unless the std hooks see all
-	// of them (an HTTP/1 request: see stdEventsFor).
-	everyEvent := dl >= 2 || hl >= 2
-	std := dl >= 1 && inTransport && stdClient.Load() && (!everyEvent || cr.stdEventsFor(dialLikely))
-	switch {
-	case std && !everyEvent && !dialLikely && cr.host.h2.Load():
-		// The host answers over HTTP/2 on a connection net/http keeps:
-		// the request does not pass getConn, so there is nothing for the
-		// std GotConn hook to find; a new connection still goes through
-		// the std Dial hook.
-		cr.jseen, cr.jreused = true, true // the journal knows it reuses one
-	case std && !everyEvent:
-		// The std patch reports the connection and traces dials itself,
-		// for the request net/http got from StdStart: copies made before
-		// (a RoundTripper's Clone) or after (net/http's own) do not matter.
-		cr.std = true
-	default:
-		cr.traced(req, std, everyEvent, dialLikely, dl, hl)
-	}
+	// Not in roundTrip: the std hooks never see the request's state.
+	cr.traced(req, false, dl >= 2 || hl >= 2, dialLikely, dl, hl)
 	if capture {
 		cr.captureBody(req)
 	}
@@ -361,7 +346,7 @@ func (cr *Request) ID() uint64 { return cr.body.Req }
 func (cr *Request) connID() uint64 {
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
-	return cr.conn
+	return cr.jc.StreamConn
 }
 
 // fill sets the fields of e, a zero Event, that every event of cr shares.
@@ -373,60 +358,148 @@ func (cr *Request) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, m
 	}
 }
 
-// Finish records the outcome of the request and wraps resp.Body.
+// Finish records the outcome of the request and wraps resp.Body (see
+// StdEnd).
+func (cr *Request) Finish(resp *http.Response, err error) { StdEnd(unsafe.Pointer(cr), resp, err) }
+
+// h2RespBody is the std patch's HTTP/2 response body (net/http's, x/net's):
+// it names its connection and stream and the decoded size of the
+// response's header. One type assertion serves both.
+type h2RespBody interface {
+	GohttpdbgStream() (net.Conn, uint32, *unsafe.Pointer)
+	GohttpdbgHeaderSize() int
+}
+
+// StdEnd is the std patch's ClientEnd hook, and Finish's: it records the
+// outcome of the request, wraps resp.Body, and puts a pooled state back
+// when that is safe.
 //
-// Its common path (a response, no trace: the std hooks' HTTP/1 request
-// at level 1) is written out in one function, the header check, the
-// response's timing, the journal's connection and the body's wrapping
-// included: each call to a small function of its own costs a cold
-// instruction-cache line on every request. What is rare is out of line
-// (finishRare, failed, the events).
-func (cr *Request) Finish(resp *http.Response, err error) {
-	if err != nil || resp == nil || !cr.std || cr.lvl2 != nil || resp.ProtoMajor == 2 || cr.span != nil {
+// Its common path (a response to a request the std hooks follow, no
+// level-2 state, no span: HTTP/1 and HTTP/2 at level 1) is written out in
+// one function, the header check, the response's timing, the HTTP/2
+// stream, the journal's connection and the body's wrapping included: each
+// call to a small function of its own costs a cold instruction-cache line
+// on every request. What is rare is out of line (finishRare, failed, the
+// events).
+func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
+	cr := (*Request)(state)
+	// h2Kept: the request went to HTTP/2's kept connection, which no std
+	// hook named: only its response does (as h2Stream, here).
+	rare := err != nil || resp == nil || cr.lvl2 != nil || cr.span != nil ||
+		!cr.std && !(cr.h2Kept && resp.ProtoMajor == 2)
+	var h2b h2RespBody
+	if !rare && resp.ProtoMajor != 1 {
+		var ok bool
+		h2b, ok = resp.Body.(h2RespBody)
+		rare = !ok || resp.ProtoMajor != 2
+	}
+	if rare {
 		cr.finishRare(resp, err)
+	} else {
+		if resp.Request == cr.req && cr.req != cr.orig {
+			resp.Request = cr.orig // see finishRare
+		}
+		hl := probes.Level(probes.Header)
+		hdrSize := int(cr.respHS) - 1 // HTTP/1, from the std patch (response)
+		if h2b != nil {
+			// h2Stream, written out: a request the std hooks follow (or
+			// one on HTTP/2's kept connection) names its connection on
+			// this goroutine alone, and takes no lock.
+			c, stream, entry := h2b.GohttpdbgStream()
+			var ce *probes.ConnEntry
+			if entry != nil {
+				ce = probes.ClientConnEntry(c, entry) // the connection keeps it: no lookup
+			} else {
+				ce = probes.ConnFor(c, "client")
+			}
+			if ce != nil {
+				ce.CountRequest()
+			}
+			reused := stream != 1 // stream 1 is the request its connection was dialed for
+			gotConn := cr.jc.At != 0
+			if !gotConn || cr.jc.StreamConn == 0 {
+				cr.jc.StreamConn = ce.ID()
+			}
+			cr.jc.Stream = stream
+			if h := cr.host; h != nil {
+				if !h.h2.Load() {
+					h.h2.Store(true) // sawH2
+				}
+			}
+			if !gotConn {
+				cr.reused = reused
+				cr.jc.Seen, cr.jc.Entry, cr.jc.Reused = true, ce, reused
+				if h := cr.host; h != nil {
+					if reused { // h.reused(), written out
+						if !h.seen.Load() {
+							h.seen.Store(true)
+						}
+						h.reuses.Add(1)
+						h.TakeIdle()
+					} else {
+						cr.newConn(c, probes.Level(probes.Dial))
+					}
+				}
+			}
+			if hl >= 1 {
+				hdrSize = h2b.GohttpdbgHeaderSize()
+				if hdrSize <= 0 {
+					hdrSize = -1
+				}
+			}
+		}
+		if hl >= 1 {
+			if hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9 {
+				hdrSize = cr.checkResponse(resp, hdrSize)
+			}
+		}
+		now := probes.Mono() // the response headers' time, for every use below
+		if cr.std {
+			// lightTTFB, written out: StdGotConn set gotConn on this
+			// goroutine, no lock.
+			got := cr.jc.At
+			if got == 0 {
+				got = cr.start
+			}
+			if d := time.Duration(now - got); d > probes.SlowTTFB() && probes.Level(probes.Dial) >= 1 {
+				cr.slowTTFB(d)
+			}
+		}
+		if probes.Level(probes.Body) >= 1 { // wrapBody, written out
+			o := &cr.body.Origin
+			o.Conn, o.Method, o.URL = cr.jc.StreamConn, cr.req.Method, cr.req.URL
+			var pool *body.Pool
+			if cr.host != nil {
+				pool = &cr.host.Pool
+			}
+			cr.ends.Store(2)
+			if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
+				cr.flight, cr.hostHandedOff = nil, true
+			}
+		}
+		// The connection as the journal gets it, named on this goroutine
+		// (journalConn): the journal reads it in place.
+		probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &cr.jc, resp, hdrSize, nil, now, !cr.hostHandedOff)
+		if cr.flight != nil {
+			gc.EndAt(cr.flight, now)
+		}
+		if cr.host != nil && !cr.hostHandedOff {
+			cr.host.end()
+		}
+	}
+	// cr goes back to requests, zeroed, when that is safe (reusable),
+	// and, with a body, once the body handed it back too (BodyReleased).
+	// reusable's conditions are final by then: a state that is not
+	// reusable keeps ends above 0, and BodyReleased leaves it alone
+	// without asking again.
+	if !cr.reusable() {
 		return
 	}
-	if resp.Request == cr.req && cr.req != cr.orig {
-		resp.Request = cr.orig // see finishRare
+	if cr.hostHandedOff && cr.ends.Add(-1) != 0 {
+		return // the body's release reuses it
 	}
-	hdrSize := int(cr.respHS) - 1 // HTTP/1, from the std patch (response)
-	if hl := probes.Level(probes.Header); hl >= 1 {
-		if hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9 {
-			hdrSize = cr.checkResponse(resp)
-		}
-	}
-	now := probes.Mono() // the response headers' time, for every use below
-	got := cr.gotConn    // StdGotConn set it on this goroutine: no lock (lightTTFB)
-	if got == 0 {
-		got = cr.start
-	}
-	if d := time.Duration(now - got); d > probes.SlowTTFB() && probes.Level(probes.Dial) >= 1 {
-		cr.slowTTFB(d)
-	}
-	// The connection as the journal gets it: named on this goroutine
-	// (journalConn).
-	jc := probes.ClientConn{Seen: cr.jseen, Entry: cr.jce, Reused: cr.jreused, At: cr.gotConn, Stream: cr.stream, StreamConn: cr.conn, HeaderSize: cr.reqHS}
-	if probes.Level(probes.Body) >= 1 { // wrapBody, written out
-		o := &cr.body.Origin
-		o.Conn, o.Method, o.URL = jc.StreamConn, cr.req.Method, cr.req.URL
-		var pool any
-		if cr.host != nil {
-			pool = cr.host
-		}
-		cr.ends.Store(2)
-		if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
-			cr.flight, cr.hostHandedOff = nil, true
-		}
-	}
-	if cr.lvl2 != nil {
-		jc.RespFields = cr.lvl2.resp // header.response's walk of the map
-	}
-	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &jc, resp, hdrSize, nil, now, !cr.hostHandedOff)
-	if cr.flight != nil {
-		gc.EndAt(cr.flight, now)
-	}
-	if cr.host != nil && !cr.hostHandedOff {
-		cr.host.end()
+	if cr.h2Done() {
+		cr.reuse()
 	}
 }
 
@@ -504,19 +577,19 @@ func (cr *Request) journalConn(c *probes.ClientConn) {
 	cr.mu.Unlock()
 }
 
-func (cr *Request) journalConnLocked(c *probes.ClientConn) {
-	c.Seen, c.Entry, c.Reused, c.At, c.Stream, c.StreamConn = cr.jseen, cr.jce, cr.jreused, cr.gotConn, cr.stream, cr.conn
-	c.HeaderSize = cr.reqHS
-}
+func (cr *Request) journalConnLocked(c *probes.ClientConn) { *c = cr.jc }
 
 // wrapBody wraps resp.Body (the body probe), whose end then ends the
 // request: see BodyEnded. conn is the request's connection id.
 func (cr *Request) wrapBody(resp *http.Response, now int64, conn uint64) {
 	o := &cr.body.Origin // the body's state's own: see Request.body
 	o.Conn, o.Method, o.URL = conn, cr.req.Method, cr.req.URL
-	var pool any
+	var pool *body.Pool
 	if cr.host != nil {
-		pool = cr.host
+		pool = &cr.host.Pool
+	}
+	if cr.span != nil {
+		cr.body.SetOwnerEnds() // BodyEnded ends the span
 	}
 	cr.ends.Store(2) // StdEnd, and the body's release (BodyReleased)
 	if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
@@ -528,6 +601,9 @@ func (cr *Request) wrapBody(resp *http.Response, now int64, conn uint64) {
 // BodyEnded is body.Owner's: the response body's end ends the request
 // for the host's reuse accounting, the journal and the OTLP span;
 // released, the connection went back to the pool (ConnReleased).
+// The usual body's EOF does the first two in body.StdRead itself (the
+// host's body.Pool): BodyEnded runs for the others (a Close before EOF, a
+// body collected, one whose span it ends).
 func (cr *Request) BodyEnded(now, n int64, released bool) {
 	h := cr.host
 	if h != nil {
@@ -560,7 +636,7 @@ func (cr *Request) ConnLost(reason string) {
 func (cr *Request) endSpan() {
 	c := probes.ClientSpanEnd{Req: cr.req, Site: cr.body.Site, Via: cr.body.Via}
 	cr.mu.Lock()
-	c.Conn, c.Reused = cr.conn, cr.reused
+	c.Conn, c.Reused = cr.jc.StreamConn, cr.reused
 	cr.mu.Unlock()
 	probes.EndClientSpan(cr.span, &c)
 }
@@ -573,7 +649,7 @@ func (cr *Request) lightTTFB(now int64) {
 	if cr.std {
 		// StdGotConn set it on this goroutine (net/http's getConn, in
 		// roundTrip): no other writes it.
-		got = cr.gotConn
+		got = cr.jc.At
 	} else {
 		got = cr.lockedGotConn()
 	}
@@ -588,7 +664,7 @@ func (cr *Request) lightTTFB(now int64) {
 func (cr *Request) lockedGotConn() int64 {
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
-	return cr.gotConn
+	return cr.jc.At
 }
 
 //go:noinline
@@ -612,7 +688,7 @@ func (cr *Request) failed(err error) {
 	cr.mu.Lock()
 	reused, wasIdle, idle := cr.reused, cr.wasIdle, cr.idleTime
 	if wasIdle && idle == 0 && !cr.idleAt.IsZero() {
-		if d := cr.gotConn - probes.MonoAt(cr.idleAt); d > 0 { // it may have gone idle after the start
+		if d := cr.jc.At - probes.MonoAt(cr.idleAt); d > 0 { // it may have gone idle after the start
 			idle = time.Duration(d)
 		}
 	}
@@ -646,14 +722,14 @@ func (cr *Request) response(resp *http.Response) int {
 	if probes.Level(probes.Header) < 1 {
 		return int(cr.respHS) - 1 // HTTP/1, from the std patch
 	}
-	return cr.checkResponse(resp)
+	return cr.checkResponse(resp, int(cr.respHS)-1) // HTTP/1's size, from the std patch
 }
 
-// checkResponse is response with the header probe on.
+// checkResponse is response with the header probe on; size is the
+// header block's, -1 when not known yet.
 //
 //go:noinline
-func (cr *Request) checkResponse(resp *http.Response) int {
-	size := int(cr.respHS) - 1 // HTTP/1, from the std patch
+func (cr *Request) checkResponse(resp *http.Response, size int) int {
 	if size < 0 {
 		size = stdHeaderSize(resp)
 	}

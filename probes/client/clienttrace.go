@@ -84,11 +84,11 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 	}
 	cr.mu.Lock()
 	if ce != nil {
-		cr.conn = ce.ID()
+		cr.jc.StreamConn = ce.ID()
 	}
 	cr.reused, cr.wasIdle, cr.idleTime, cr.idleAt = info.Reused, info.WasIdle, info.IdleTime, time.Time{}
-	cr.gotConn = got
-	cr.jseen, cr.jce, cr.jreused = true, ce, info.Reused
+	cr.jc.At = got
+	cr.jc.Seen, cr.jc.Entry, cr.jc.Reused = true, ce, info.Reused
 	var getConn int64
 	if cr.lvl2 != nil {
 		getConn = cr.lvl2.getConn
@@ -160,7 +160,7 @@ func (cr *Request) newConn(c net.Conn, lvl int32) {
 		probes.Emit(&e)
 	}
 	if cr.host != nil && probes.Level(probes.Body) >= 1 {
-		body.ReportHeld(cr.host)
+		body.ReportHeld(&cr.host.Pool)
 	}
 	if cr.full == nil && lvl >= 1 {
 		// The handshake was not traced: ALPN is read off the connection.

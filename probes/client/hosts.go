@@ -8,9 +8,9 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
 )
 
 // hostState keeps, per transport and host, what the probes know about its
@@ -22,22 +22,19 @@ import (
 // from every goroutine that talks to the host: those paths use atomics.
 // mu guards what only dials and anomalies touch.
 type hostState struct {
-	t           *http.Transport // nil: not an *http.Transport
-	maxIdle     int32
-	idleTimeout time.Duration
-	keepAlive   bool
-	host        string
-	poolFull    string // the reason given when the idle pool overflowed
+	// Pool: requests in flight (Active), connections believed idle
+	// (Idle), and the Transport's settings that bound them; the response
+	// bodies' ends update it themselves (body.StdRead).
+	body.Pool
+	t    *http.Transport // nil: not an *http.Transport
+	host string
 
-	seen        atomic.Bool  // a connection was got (the host is known)
-	h2          atomic.Bool  // responses come over HTTP/2 (one shared connection)
-	h2Std       atomic.Bool  // its HTTP/2 streams report to the std patch's event hooks (StdH2State)
-	active      atomic.Int32 // requests in flight to the host
-	idle        atomic.Int32 // connections believed idle in the pool
-	traceNext   atomic.Int32 // requests still to trace fully after an unexpected dial
-	lastRelease atomic.Int64 // mono: last time one went back to the pool
-	conns       atomic.Int64 // new connections dialed
-	reuses      atomic.Int64 // requests that got a reused connection
+	seen      atomic.Bool  // a connection was got (the host is known)
+	h2        atomic.Bool  // responses come over HTTP/2 (one shared connection)
+	h2Std     atomic.Bool  // its HTTP/2 streams report to the std patch's event hooks (StdH2State)
+	traceNext atomic.Int32 // requests still to trace fully after an unexpected dial
+	conns     atomic.Int64 // new connections dialed
+	reuses    atomic.Int64 // requests that got a reused connection
 	// The latest request, to which StdDial attributes a dial without an
 	// owner: its site (interned) and id, not the request's state, which is
 	// reused once the request is over. Two words written apart: under
@@ -91,7 +88,7 @@ func Hosts() []HostInfo {
 		default:
 			tr = transportSite(e.t)
 		}
-		out = append(out, HostInfo{Host: e.h.host, Transport: tr, NewConns: e.h.conns.Load(), Reused: e.h.reuses.Load(), MaxIdle: int(e.h.maxIdle)})
+		out = append(out, HostInfo{Host: e.h.host, Transport: tr, NewConns: e.h.conns.Load(), Reused: e.h.reuses.Load(), MaxIdle: int(e.h.MaxIdle)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Host != out[j].Host {
@@ -181,15 +178,16 @@ func hostLookup(t *http.Transport, host string) *hostState {
 			break
 		}
 	}
-	h := &hostState{t: t, maxIdle: http.DefaultMaxIdleConnsPerHost, keepAlive: true, host: host}
+	h := &hostState{t: t, host: host}
+	h.MaxIdle, h.KeepAlive = http.DefaultMaxIdleConnsPerHost, true
 	if t != nil {
 		if t.MaxIdleConnsPerHost > 0 {
-			h.maxIdle = int32(min(t.MaxIdleConnsPerHost, 1<<30))
+			h.MaxIdle = int32(min(t.MaxIdleConnsPerHost, 1<<30))
 		}
-		h.idleTimeout = t.IdleConnTimeout
-		h.keepAlive = !t.DisableKeepAlives
+		h.IdleTimeout = t.IdleConnTimeout
+		h.KeepAlive = !t.DisableKeepAlives
 	}
-	h.poolFull = fmt.Sprintf("the idle pool was full (MaxIdleConnsPerHost=%d), so a connection was closed", h.maxIdle)
+	h.PoolFull = fmt.Sprintf("the idle pool was full (MaxIdleConnsPerHost=%d), so a connection was closed", h.MaxIdle)
 	hosts[k] = h
 	hostsFast.Store(k, h)
 	return h
@@ -215,14 +213,14 @@ func (h *hostState) noteSite(site string) { h.lastSite.Store(probes.InternSite(s
 //go:noinline
 func (h *hostState) beginRare(active int32) bool {
 	switch {
-	case !h.seen.Load() || !h.keepAlive:
+	case !h.seen.Load() || !h.KeepAlive:
 		return true
 	case h.traceNext.Load() > 0 && h.traceNext.Add(-1) >= 0:
 		return true
 	case h.h2.Load():
 		return false // one connection, multiplexed
 	}
-	return h.idle.Load() < active
+	return h.Idle.Load() < active
 }
 
 // sawH2 notes that the host answers over HTTP/2.
@@ -232,40 +230,20 @@ func (h *hostState) sawH2() {
 	}
 }
 
-func (h *hostState) end() { decPositive(&h.active) }
-
-// decPositive decrements n unless it is 0.
-func decPositive(n *atomic.Int32) {
-	for v := n.Load(); v > 0; v = n.Load() {
-		if n.CompareAndSwap(v, v-1) {
-			return
-		}
-	}
-}
+func (h *hostState) end() { h.End() }
 
 // release: a connection went back to the idle pool.
 func (h *hostState) release(now int64) {
-	if !h.keepAlive {
-		return
+	if !h.Release(now) {
+		h.lost(h.PoolFull)
 	}
-	if h.idleTimeout > 0 { // only an expiry reads it (fresh)
-		h.lastRelease.Store(now)
-	}
-	for v := h.idle.Load(); v < h.maxIdle; v = h.idle.Load() {
-		if h.idle.CompareAndSwap(v, v+1) {
-			return
-		}
-	}
-	h.mu.Lock()
-	h.addPending(h.poolFull)
-	h.mu.Unlock()
 }
 
 // lost: a connection was closed (or stuck) for reason.
 func (h *hostState) lost(reason string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.keepAlive {
+	if h.KeepAlive {
 		h.addPending(reason)
 	}
 }
@@ -278,12 +256,14 @@ func (h *hostState) addPending(reason string) {
 	h.pending = append(h.pending, reason)
 }
 
+// reused: a request got one of the host's connections again. StdGotConn
+// and StdEnd write it out.
 func (h *hostState) reused() {
 	if !h.seen.Load() {
 		h.seen.Store(true)
 	}
 	h.reuses.Add(1)
-	decPositive(&h.idle)
+	h.TakeIdle()
 }
 
 // fresh is called when a request got a new connection; it returns why an
@@ -297,7 +277,7 @@ func (h *hostState) fresh(unexpected bool) string {
 	if unexpected {
 		h.traceNext.Store(unexpectedDialTraces)
 	}
-	if !h.seen.Load() || !h.keepAlive {
+	if !h.seen.Load() || !h.KeepAlive {
 		h.seen.Store(true)
 		return ""
 	}
@@ -306,12 +286,12 @@ func (h *hostState) fresh(unexpected bool) string {
 		h.pending = h.pending[1:]
 		return r
 	}
-	if h.idle.Load() > 0 && h.active.Load() <= 1 {
+	if h.Idle.Load() > 0 && h.Active.Load() <= 1 {
 		// Alone in flight, yet the pool had idle connections: they are gone.
 		// (With others in flight, one of them may have taken the idle one.)
-		h.idle.Store(0)
-		if h.idleTimeout > 0 && probes.SinceMono(h.lastRelease.Load()) > h.idleTimeout {
-			return fmt.Sprintf("the idle connections expired (IdleConnTimeout=%v)", h.idleTimeout)
+		h.Idle.Store(0)
+		if h.IdleTimeout > 0 && probes.SinceMono(h.LastRelease.Load()) > h.IdleTimeout {
+			return fmt.Sprintf("the idle connections expired (IdleConnTimeout=%v)", h.IdleTimeout)
 		}
 		return "the idle connections were closed (by the server, or broken)"
 	}

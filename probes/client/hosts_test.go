@@ -13,7 +13,7 @@ func BenchmarkHostRequest(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		h := hostFor(t, "127.0.0.1:8080")
-		h.active.Add(1) // startRequest's count
+		h.Active.Add(1) // startRequest's count
 		h.reused()
 		h.end()
 		h.release(1)

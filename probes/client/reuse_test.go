@@ -186,6 +186,11 @@ func (b *stubStdBody) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64
 
 func (b *stubStdBody) GohttpdbgSetState(state, keep unsafe.Pointer) { b.state, b.keep = state, keep }
 
+func (b *stubStdBody) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	b.GohttpdbgSetOrigin(origin, req, conn)
+	b.GohttpdbgSetState(state, keep)
+}
+
 func (b *stubStdBody) enter() (unsafe.Pointer, bool) {
 	s := b.state
 	if s == nil || b.origin == nil {
@@ -248,8 +253,12 @@ func (b *stubStdBody) Close() error {
 	}
 	keep := b.keep
 	b.keep = nil
-	body.StdClose(s, keep)
-	b.leave(s)
+	// As the patch's: a Close no Read overlaps hands the state back itself.
+	last := b.origin != nil && atomic.LoadInt32(&b.use)&^2 == 1+4
+	body.StdClose(s, keep, last)
+	if !last {
+		b.leave(s)
+	}
 	return nil
 }
 

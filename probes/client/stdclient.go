@@ -208,7 +208,7 @@ func StdHeaderSizes(state unsafe.Pointer, req, resp int) {
 		return
 	}
 	if req > 0 && req < math.MaxInt32 {
-		cr.reqHS = int32(req)
+		cr.jc.HeaderSize = int32(req)
 	}
 	if resp >= 0 && resp < math.MaxInt32 {
 		cr.respHS = int32(resp) + 1
@@ -380,14 +380,18 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 	}
 	got := cr.start
 	ce := probes.ClientConnEntry(conn, entry)
-	cr.reused, cr.wasIdle, cr.idleTime, cr.idleAt, cr.gotConn = true, !idleAt.IsZero(), 0, idleAt, got
-	cr.jseen, cr.jce, cr.jreused = true, ce, true
+	cr.reused, cr.wasIdle, cr.idleTime, cr.idleAt, cr.jc.At = true, !idleAt.IsZero(), 0, idleAt, got
+	cr.jc.Seen, cr.jc.Entry, cr.jc.Reused = true, ce, true
 	if ce != nil {
-		cr.conn = ce.ID()
+		cr.jc.StreamConn = ce.ID()
 		ce.SetStateAt(http.StateActive, true, got)
 	}
-	if h := cr.host; h != nil {
-		h.reused()
+	if h := cr.host; h != nil { // h.reused(), written out
+		if !h.seen.Load() {
+			h.seen.Store(true)
+		}
+		h.reuses.Add(1)
+		h.TakeIdle()
 	}
 }
 
@@ -499,15 +503,15 @@ func (cr *Request) h2Stream(resp *http.Response) {
 	}
 	reused := stream != 1 // stream 1 is the request its connection was dialed for
 	cr.mu.Lock()
-	gotConn := cr.gotConn != 0
-	if !gotConn || cr.conn == 0 {
-		cr.conn = ce.ID()
+	gotConn := cr.jc.At != 0
+	if !gotConn || cr.jc.StreamConn == 0 {
+		cr.jc.StreamConn = ce.ID()
 	}
 	if !gotConn {
 		cr.reused = reused
-		cr.jseen, cr.jce, cr.jreused = true, ce, reused
+		cr.jc.Seen, cr.jc.Entry, cr.jc.Reused = true, ce, reused
 	}
-	cr.stream = stream
+	cr.jc.Stream = stream
 	cr.mu.Unlock()
 	if !gotConn && cr.host != nil {
 		if reused {

@@ -111,15 +111,37 @@ func (b *h2Body) GohttpdbgStream() (net.Conn, uint32, *unsafe.Pointer) {
 	return b.c, b.stream, b.entry
 }
 
+// h2SizedBody is h2Body with the decoded size of the response's header,
+// as the std patch's body has it: StdEnd's common path takes such a body;
+// one without the size takes finishRare's.
+type h2SizedBody struct {
+	*h2Body
+	hdr int
+}
+
+func (b h2SizedBody) GohttpdbgHeaderSize() int { return b.hdr }
+
 // A request to a host that answers over HTTP/2 is not left to the std
 // GotConn hook (net/http's HTTP/2 path does not call getConn), and is
 // still sent as the caller made it. Its response's stream counts it on
 // its connection and host: stream 1 had the connection dialed (new),
 // later streams reuse it; an HTTP/1 request counts once, by GotConn.
 func TestStdClientHooksHTTP2Host(t *testing.T) {
+	for _, sized := range []bool{true, false} {
+		name := "common" // StdEnd's common path
+		if !sized {
+			name = "rare" // finishRare's
+		}
+		t.Run(name, func(t *testing.T) { testStdClientHooksHTTP2Host(t, sized) })
+	}
+}
+
+func testStdClientHooksHTTP2Host(t *testing.T, sized bool) {
+	sink := probetest.Record(t)
 	useStdHooks(t, "all=1")
 
-	tr := &http.Transport{}
+	// A header block of 95 bytes is over 90 % of this limit: header.limit.
+	tr := &http.Transport{MaxResponseHeaderBytes: 100}
 	c1, c2 := net.Pipe()
 	defer c1.Close()
 	defer c2.Close()
@@ -133,12 +155,19 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 		registered = cr.std
 		var body io.ReadCloser = http.NoBody
 		if proto == 2 {
-			body = &h2Body{Reader: strings.NewReader(""), c: c1, stream: stream, entry: &entry}
+			b := &h2Body{Reader: strings.NewReader(""), c: c1, stream: stream, entry: &entry}
+			body = b
+			if sized {
+				body = h2SizedBody{b, 95}
+			}
 		} else if registered {
 			StdGotConn(st, c1, stream != 1, time.Time{}, new(unsafe.Pointer))
 		}
 		resp := &http.Response{StatusCode: 200, ProtoMajor: proto, Header: http.Header{}, Body: body, Request: req}
 		cr.Finish(resp, nil)
+		if proto == 2 && (cr.jc.Stream != stream || cr.jc.StreamConn != probes.ConnID(c1) || cr.jc.StreamConn == 0) {
+			t.Errorf("stream %d: the request names stream %d on connection %d, want connection %d", stream, cr.jc.Stream, cr.jc.StreamConn, probes.ConnID(c1))
+		}
 		io.ReadAll(resp.Body)
 		resp.Body.Close()
 		return registered
@@ -164,6 +193,12 @@ func TestStdClientHooksHTTP2Host(t *testing.T) {
 	}
 	if (*probes.ConnEntry)(entry) != probes.ConnFor(c1, "client") {
 		t.Error("the HTTP/2 connection does not keep its entry")
+	}
+	probes.Flush()
+	// The size the body names is the one checked against the limit; the
+	// size of an empty header map is not near it.
+	if got, want := len(sink.Named("header.limit")), map[bool]int{true: 3, false: 0}[sized]; got != want {
+		t.Errorf("header.limit events: %d, want %d", got, want)
 	}
 
 	// Over HTTP/1 (a Transport whose host is not known to speak HTTP/2),
@@ -361,7 +396,7 @@ func TestStdGotConnIdleOrWaited(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond) // the wait, or a slow getConn
 		StdGotConn(st, c1, true, idleAt, &entry)
-		return cr, cr.gotConn - cr.start
+		return cr, cr.jc.At - cr.start
 	}
 
 	dialForSeen.Store(false)
@@ -392,5 +427,53 @@ func TestStdGotConnIdleOrWaited(t *testing.T) {
 	}
 	if _, d := got("idle.go:3", true); d < int64(2*time.Millisecond) {
 		t.Errorf("a request that waited for its connection got it %v after its start, want the clock's", time.Duration(d))
+	}
+}
+
+// StdStart keeps the latest request's site on its host, compared by its
+// interned mark, for a dial no request owns (StdDial): the dial is
+// attributed to the request that came last, whichever site it came from,
+// and a request's host is told apart by name even when the latest
+// request's host name has the same length.
+func TestStdStartLatestSite(t *testing.T) {
+	sink := probetest.Record(t)
+	useStdHooks(t, "all=1,slow.dns=1ns")
+	tr := &http.Transport{}
+	dialFor := func(addr string) string {
+		t.Helper()
+		ctx := StdDial(context.Background(), tr, "http", addr)
+		trace := httptrace.ContextClientTrace(ctx)
+		if trace == nil || trace.DNSStart == nil {
+			t.Fatal("StdDial installed no dial trace")
+		}
+		trace.DNSStart(httptrace.DNSStartInfo{Host: addr})
+		time.Sleep(time.Millisecond)
+		trace.DNSDone(httptrace.DNSDoneInfo{})
+		probes.Flush()
+		slow := sink.Named("dial.slow")
+		if len(slow) == 0 {
+			t.Fatal("no dial.slow")
+		}
+		return slow[len(slow)-1].Site
+	}
+	send := func(url, site string) {
+		req, _ := http.NewRequest("GET", url, nil)
+		cr, _ := stdStart(t, tr, req, site)
+		cr.Finish(nil, errors.New("not sent"))
+	}
+	for _, site := range []string{"latest.go:1", "latest.go:2", "latest.go:1"} {
+		send("http://aa.example.test/", site)
+		if got := dialFor("aa.example.test:80"); got != site {
+			t.Errorf("a dial after a request at %s is attributed to %s", site, got)
+		}
+	}
+	// A host of the same length is another host: its latest site is its
+	// own.
+	send("http://bb.example.test/", "latest.go:3")
+	if got := dialFor("aa.example.test:80"); got != "latest.go:1" {
+		t.Errorf("a dial to aa after a request to bb at latest.go:3 is attributed to %s", got)
+	}
+	if got := dialFor("bb.example.test:80"); got != "latest.go:3" {
+		t.Errorf("a dial to bb is attributed to %s", got)
 	}
 }

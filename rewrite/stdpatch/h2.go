@@ -130,15 +130,20 @@ func (b {{.P}}transportResponseBody) GohttpdbgSetState(state, keep unsafe.Pointe
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).
+// A Close that no Read overlaps holds the state alone, and hands it back
+// with the Close (last: see the HTTP/1 body's gohttpdbgClose).
 func (b {{.P}}transportResponseBody) gohttpdbgClose(s unsafe.Pointer) {
 	if !b.gohttpdbgFirstClose() {
 		return
 	}
 	keep := atomic.SwapPointer(&b.cs.gohttpdbgKeep, nil)
+	last := b.cs.gohttpdbgOrigin != nil && atomic.LoadInt32(&b.cs.gohttpdbgUse)&^2 == 1+4
 	if h := {{.H}}.BodyClose; h != nil {
-		h(s, keep)
+		h(s, keep, last)
 	}
-	b.gohttpdbgLeave(s)
+	if !last {
+		b.gohttpdbgLeave(s)
+	}
 }
 
 // GohttpdbgSetOrigin names the request of a body the probes follow, for
@@ -153,6 +158,13 @@ func (b {{.P}}transportResponseBody) GohttpdbgSetOrigin(origin unsafe.Pointer, r
 	if c := &b.cs.cc.gohttpdbgConn; conn != 0 && c.Load() != conn {
 		c.Store(conn)
 	}
+}
+
+// GohttpdbgFollow is GohttpdbgSetOrigin then GohttpdbgSetState, in one
+// call: the probes' usual one.
+func (b {{.P}}transportResponseBody) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	b.GohttpdbgSetOrigin(origin, req, conn)
+	b.GohttpdbgSetState(state, keep)
 }
 
 ` + bodyUse("b {{.P}}transportResponseBody", "b.cs", "u.cc.gohttpdbgConn.Load()", "{{.H}}")
@@ -293,13 +305,21 @@ var h2Hooks = hookSet{
 		},
 		{
 			// Each read of a response body: bytes, EOF, read after Close.
+			// gohttpdbgBodyRead is written out, as in HTTP/1's: a call of
+			// its own costs a cold cache line on every read.
 			kind: wrapFunc, recv: "{{.P}}transportResponseBody", value: true, fn: "Read", when: clientOwn,
 			params: []string{"[]byte"}, results: [][]string{{"int", "error"}}, needs: []string{"{{.P}}transportResponseBody{cs}"},
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl(`s, rac := {{.R}}.gohttpdbgEnter()
 n, err := {{.Call}}
 if s != nil {
-{{.P}}gohttpdbgBodyRead(s, {{index .A 0}}, n, err)
+if h := {{.H}}.BodyRead; h != nil {
+if uint(n) > uint(len({{index .A 0}})) {
+h(s, nil, err)
+} else {
+h(s, {{index .A 0}}[:n], err)
+}
+}
 {{.R}}.gohttpdbgLeave(s)
 } else if rac {
 {{.R}}.gohttpdbgReadAfterClose()
@@ -525,8 +545,8 @@ type {{.N}} struct {
 	BodyRead func(state unsafe.Pointer, p []byte, err error)
 	// BodyClose runs on each Close of such a body, before the transport's,
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
-	// nil on the others).
-	BodyClose func(state, keep unsafe.Pointer)
+	// nil on the others). last: as the HTTP/1 hook's.
+	BodyClose func(state, keep unsafe.Pointer, last bool)
 	// BodyReleased: a body the probes follow, its origin set
 	// (GohttpdbgSetOrigin), was closed and no call holds state any more;
 	// the body never passes it to the probes again.

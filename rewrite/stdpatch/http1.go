@@ -885,16 +885,22 @@ const bodyCloseHelper = `
 // (Close may be called from two goroutines at once: hence the swap).
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
-// which goes back to them once no call holds it (BodyReleased).
+// which goes back to them once no call holds it (BodyReleased). A
+// Close that no Read overlaps, the usual one, holds the state alone, and
+// none can take it from then on: BodyClose hands it back with the Close
+// (last), one call where two made a Close cost two.
 func (es *bodyEOFSignal) gohttpdbgClose(s unsafe.Pointer) {
 	if !es.gohttpdbgFirstClose() {
 		return
 	}
 	keep := atomic.SwapPointer(&es.gohttpdbgKeep, nil)
+	last := es.gohttpdbgOrigin != nil && atomic.LoadInt32(&es.gohttpdbgUse)&^2 == 1+4
 	if h := GohttpdbgHTTP1.BodyClose; h != nil {
-		h(s, keep)
+		h(s, keep, last)
 	}
-	es.gohttpdbgLeave(s)
+	if !last {
+		es.gohttpdbgLeave(s)
+	}
 }
 `
 
@@ -920,6 +926,13 @@ func (es *bodyEOFSignal) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uin
 	es.gohttpdbgOrigin, es.gohttpdbgReq, es.gohttpdbgConn = origin, req, conn
 }
 
+// GohttpdbgFollow is GohttpdbgSetOrigin then GohttpdbgSetState, in one
+// call: the probes' usual one.
+func (es *bodyEOFSignal) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	es.gohttpdbgOrigin, es.gohttpdbgReq, es.gohttpdbgConn = origin, req, conn
+	es.gohttpdbgState, es.gohttpdbgKeep = state, keep
+}
+
 // GohttpdbgSetState: a decompressed body reports its reads (the program's
 // bytes) and its bodyEOFSignal its Close.
 func (gz *gzipReader) GohttpdbgSetState(state, keep unsafe.Pointer) {
@@ -929,6 +942,11 @@ func (gz *gzipReader) GohttpdbgSetState(state, keep unsafe.Pointer) {
 
 func (gz *gzipReader) GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64) {
 	gz.body.GohttpdbgSetOrigin(origin, req, conn)
+}
+
+func (gz *gzipReader) GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64) {
+	gz.body.gohttpdbgGz = true
+	gz.body.GohttpdbgFollow(state, keep, origin, req, conn)
 }`
 
 const http1HookSet = `
@@ -1021,8 +1039,10 @@ type GohttpdbgHTTP1HookSet struct {
 	// BodyClose runs on each Close of such a body, before net/http's,
 	// with what GohttpdbgSetState asked it to keep (the first Close only;
 	// nil on the others); on the first alone once its origin is set
-	// (GohttpdbgSetOrigin).
-	BodyClose func(state, keep unsafe.Pointer)
+	// (GohttpdbgSetOrigin). last: that Close was the last call to hold
+	// state, which the body never passes to the probes again (as
+	// BodyReleased, which then does not run).
+	BodyClose func(state, keep unsafe.Pointer, last bool)
 	// BodyReleased: a body the probes follow, its origin set
 	// (GohttpdbgSetOrigin), was closed and no call holds state any more;
 	// the body never passes it to the probes again.

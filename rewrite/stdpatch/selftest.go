@@ -121,11 +121,10 @@ func init() {
 		// goroutines and objects, not the probes' leaks).
 		if resp != nil {
 			if b, ok := resp.Body.(interface {
-				GohttpdbgSetOrigin(origin unsafe.Pointer, req, conn uint64)
+				GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64)
 			}); ok {
-				b.GohttpdbgSetOrigin(state, 1, 1)
-			}
-			if b, ok := resp.Body.(interface{ GohttpdbgSetState(state, keep unsafe.Pointer) }); ok {
+				b.GohttpdbgFollow(state, state, state, 1, 1)
+			} else if b, ok := resp.Body.(interface{ GohttpdbgSetState(state, keep unsafe.Pointer) }); ok {
 				b.GohttpdbgSetState(state, state)
 			}
 		}
@@ -134,7 +133,7 @@ func init() {
 		_ = (*Request)(state).Method
 		gohttpdbgSelfTestTouch(p)
 	}
-	GohttpdbgHTTP1.BodyClose = func(state, keep unsafe.Pointer) {
+	GohttpdbgHTTP1.BodyClose = func(state, keep unsafe.Pointer, last bool) {
 		_ = (*Request)(state).Method
 		if keep != nil {
 			_ = (*Request)(keep).Method

@@ -42,7 +42,7 @@ return n, err`),
 		requires: "srvbody", group: "srvbody", lost: "server request bodies are followed through a wrapper (one allocation more per request with a body)",
 		code: tmpl(`if s := {{.R}}.gohttpdbgEnter(); s != nil {
 if h := GohttpdbgHTTP1.BodyClose; h != nil {
-h(s, nil)
+h(s, nil, false)
 }
 {{.R}}.gohttpdbgLeave()
 }
@@ -157,7 +157,7 @@ return n, err`),
 		code: tmpl(`if st := {{.R}}.stream; st != nil {
 if s := st.gohttpdbgEnter(); s != nil {
 if h := {{.H}}.BodyClose; h != nil {
-h(s, nil)
+h(s, nil, false)
 }
 st.gohttpdbgLeave()
 }

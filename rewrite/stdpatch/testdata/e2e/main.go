@@ -146,14 +146,7 @@ func main() {
 	fmt.Println("h2:", string(b))
 	resp, err = srv.Client().Get(srv.URL + "/origin")
 	check(err)
-	if ob, ok := resp.Body.(interface {
-		GohttpdbgSetOrigin(unsafe.Pointer, uint64, uint64)
-	}); ok {
-		ob.GohttpdbgSetOrigin(namePtr("h2.origin"), 8, 9)
-	} else {
-		fmt.Printf("body h2.origin: %T has no GohttpdbgSetOrigin\n", resp.Body)
-	}
-	follow(resp, "h2.origin")
+	followWithOrigin(resp, "h2.origin", 8, 9)
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	resp.Body.Close()
@@ -248,10 +241,15 @@ func bodyRead(state unsafe.Pointer, p []byte, err error) {
 	}
 }
 
-func bodyClose(state, keep unsafe.Pointer) {
+// last: the Close hands the state back, as BodyReleased does (which then
+// does not run): counted as one release.
+func bodyClose(state, keep unsafe.Pointer, last bool) {
 	mu.Lock()
 	b := bodyFor(nameOf(state))
 	b.closes++
+	if last {
+		b.released++
+	}
 	if k := (*keepBox)(keep); k != nil && k.name == nameOf(state) {
 		runtime.SetFinalizer(k, nil)
 		b.kept++
@@ -330,15 +328,34 @@ func follow(resp *http.Response, name string) bool {
 		GohttpdbgSetState(state, keep unsafe.Pointer)
 	})
 	if ok {
-		keep := &keepBox{name}
-		runtime.SetFinalizer(keep, func(k *keepBox) {
-			mu.Lock()
-			bodyFor(k.name).gone = true
-			mu.Unlock()
-		})
-		sb.GohttpdbgSetState(namePtr(name), unsafe.Pointer(keep))
+		sb.GohttpdbgSetState(namePtr(name), unsafe.Pointer(newKeep(name)))
 	}
 	return ok
+}
+
+// followWithOrigin follows resp's body as the probes do, its origin
+// (named as its state) and its state set in one call (GohttpdbgFollow).
+func followWithOrigin(resp *http.Response, name string, req, conn uint64) {
+	ob, ok := resp.Body.(interface {
+		GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64)
+	})
+	if !ok {
+		fmt.Printf("body %s: %T has no GohttpdbgFollow\n", name, resp.Body)
+		return
+	}
+	ob.GohttpdbgFollow(namePtr(name), unsafe.Pointer(newKeep(name)), namePtr(name), req, conn)
+}
+
+// newKeep returns what a followed body keeps, whose finalizer notes that
+// the body was dropped.
+func newKeep(name string) *keepBox {
+	keep := &keepBox{name}
+	runtime.SetFinalizer(keep, func(k *keepBox) {
+		mu.Lock()
+		bodyFor(k.name).gone = true
+		mu.Unlock()
+	})
+	return keep
 }
 
 // keepBox is what a followed body keeps until its first Close.
@@ -383,14 +400,7 @@ func bodies1() {
 	// once (BodyReleased), a Read after Close is reported from the origin.
 	resp, err := http.Get(srv.URL + "/known")
 	check(err)
-	if ob, ok := resp.Body.(interface {
-		GohttpdbgSetOrigin(unsafe.Pointer, uint64, uint64)
-	}); ok {
-		ob.GohttpdbgSetOrigin(namePtr("h1.origin"), 7, 9)
-	} else {
-		fmt.Printf("body h1.origin: %T has no GohttpdbgSetOrigin\n", resp.Body)
-	}
-	follow(resp, "h1.origin")
+	followWithOrigin(resp, "h1.origin", 7, 9)
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	resp.Body.Close()
