@@ -1,0 +1,169 @@
+package frame
+
+// The lock-free path of a request's frames at level 1.
+//
+// Most streams are a GET or its like: one side's HEADERS with END_STREAM
+// opens the stream half closed, the other side's HEADERS and DATA with
+// END_STREAM close it. Such a stream cannot stall while the initial
+// stream windows are open (its one DATA frame ends it), so of its frames
+// only the DATA's length matters, to the connection's window. The hooks
+// (quick) therefore take no lock for it:
+//
+//   - the HEADERS with END_STREAM of a new stream is deferred: it is kept
+//     whole in c.pend (one compare-and-swap), not applied;
+//   - the other side's DATA with END_STREAM on that stream takes it back
+//     (a compare-and-swap) and its length from c.budget, what the
+//     connection's window can lose before it closes (another one);
+//   - the response's HEADERS moves nothing (see basicAll).
+//
+// Every other frame, and everything that reads the windows (the stall
+// timer, Flows), runs a flow section under c.mu: lockFlow first applies
+// what the lock-free path left (syncLocked: the deferred HEADERS as if it
+// had been applied when it came, the DATA's lengths to the connection's
+// window), unlockFlow then grants the lock-free path again what it may do
+// until the next section. The windows under c.mu are therefore exact at
+// every section, and the lock-free path never takes a window to zero or
+// below: a stall is decided under the lock, as before.
+//
+// A deferred HEADERS is taken back by a DATA only if no flow section ran
+// in between (c.gen, bumped at the end of each): otherwise a section may
+// have opened the stream from another of its frames (the response read
+// before the request's write hook ran), and the section that applies the
+// deferred HEADERS closes it. c.top is the highest stream id the sections
+// saw, so that a HEADERS with END_STREAM of a stream already open (its
+// trailers) is never deferred.
+
+// packPend packs a deferred HEADERS: the flow generation it was deferred
+// in, its stream id and its direction. Never 0: the stream id is not.
+//
+//go:nosplit
+func packPend(id uint32, d dir, gen uint32) uint64 {
+	return uint64(gen)<<32 | uint64(id)<<1 | uint64(d)
+}
+
+// lockFlow starts a flow section: it locks c.mu and applies what the
+// lock-free path left.
+func (c *Conn) lockFlow() {
+	c.mu.Lock()
+	c.syncLocked()
+}
+
+// syncLocked applies what the lock-free path did since the last flow
+// section: the DATA lengths its budgets paid, and a deferred HEADERS.
+//
+//go:nosplit
+func (c *Conn) syncLocked() {
+	for d := dirSend; d <= dirRecv; d++ {
+		// What the budget paid; below 0, what quick overdrew too.
+		c.fl.conn[d&1].n -= c.granted[d&1] - c.budget[d&1].Swap(0)
+		c.granted[d&1] = 0
+	}
+	if p := c.pend.Swap(0); p != 0 {
+		if c.unsynced.Load() {
+			// Frames went unseen before it: the stream is followed
+			// (opened after the resynchronisation), as if it had come
+			// to a flow section.
+			c.resyncLocked()
+		}
+		c.applyDeferred(p)
+	}
+}
+
+// applyDeferred applies a deferred HEADERS with END_STREAM (packPend).
+//
+//go:noinline
+func (c *Conn) applyDeferred(p uint64) {
+	if c.done {
+		return
+	}
+	c.fl.applyBasic(TypeHeaders, FlagEndStream|FlagEndHeaders, uint32(p)>>1, 0, 0, dir(p&1) == dirSend)
+}
+
+// unlockFlow ends a flow section: it grants the lock-free path what it may
+// do until the next one and unlocks c.mu. A HEADERS may be deferred while
+// a new stream's windows are open; a DATA may take from the connection's
+// window while it stays open and is in no zero-window episode (the stall
+// timer's).
+//
+//go:nosplit
+func (c *Conn) unlockFlow() {
+	top := c.fl.streams.maxID
+	if c.done || c.fl.initial[dirSend] <= 0 || c.fl.initial[dirRecv] <= 0 {
+		top = 1<<32 - 1 // no stream id is above: nothing is deferred
+	}
+	c.top.Store(top)
+	c.gen.Add(1)
+	for d := dirSend; d <= dirRecv; d++ {
+		if w := &c.fl.conn[d&1]; !c.done && w.n > 1 && w.zeroSince == 0 {
+			c.granted[d&1] = w.n - 1
+			c.budget[d&1].Store(w.n - 1)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// quick is the lock-free path of a request's frames at level 1 (see
+// above), for the hooks to try first: a frame's type, flags, stream id
+// and length, and its direction (dirSend: written). It reports whether it
+// handled the frame; if not, the frame goes the way it went before
+// (basic, then the full path). It is one function, its usual path a few
+// cache lines: each line a frame runs is about one instruction-cache miss
+// (see basic).
+//
+// What it leaves to the other paths: every type but DATA and HEADERS,
+// padded frames and HEADERS with PRIORITY (the full path checks their
+// padding and dependency), and frames without END_STREAM but a
+// response's HEADERS. What it takes needs no further check: a stream id
+// of 0 matches neither a response (odd), nor a new stream (above c.top),
+// nor a deferred HEADERS (never of stream 0). The windows are what the
+// frames did whether or not some went unseen (c.unsynced): a flow section
+// applies what it left before it resynchronises.
+//
+// It is nosplit, for Write (see there).
+//
+//go:nosplit
+func (c *Conn) quick(typ, flags uint8, id, length uint32, d dir) bool {
+	if typ > uint8(TypeHeaders) || flags&uint8(FlagPadded|FlagPriority) != 0 {
+		return false
+	}
+	if flags&uint8(FlagEndStream) == 0 {
+		// A response's HEADERS (the server writes it, the client reads
+		// it): see basicAll. sideServer-d: written on a server, read on a
+		// client.
+		return typ == uint8(TypeHeaders) && id&1 == 1 && c.sideCode.Load() == uint32(sideServer)-uint32(d)
+	}
+	if typ == uint8(TypeHeaders) {
+		// A new stream's HEADERS with END_STREAM: deferred. c.top is the
+		// highest id while deferring is allowed (see unlockFlow).
+		g := c.gen.Load()
+		return id > c.top.Load() && c.pend.CompareAndSwap(0, packPend(id, d, g))
+	}
+	// A DATA with END_STREAM: it takes back its stream's HEADERS, deferred
+	// in the other direction in this flow generation, and its length from
+	// the budget. A budget it overdraws is the next flow section's to
+	// apply, at once: the window may close.
+	if p := c.pend.Load(); p != packPend(id, d^1, c.gen.Load()) || !c.pend.CompareAndSwap(p, 0) {
+		return false
+	}
+	if c.budget[d&1].Add(-int64(length)) < 0 {
+		c.dataLocked()
+	}
+	return true
+}
+
+// dataLocked is the flow section of a DATA frame that quick took and
+// whose length overdrew the budget (syncLocked applies it): the
+// connection's window may have closed.
+//
+//go:noinline
+func (c *Conn) dataLocked() {
+	c.lockFlow()
+	if c.unsynced.Load() {
+		c.resyncLocked()
+	}
+	quiet := c.done || c.fl.quietStream(nil)
+	c.unlockFlow()
+	if !quiet {
+		c.checkWindows(0)
+	}
+}
