@@ -94,9 +94,11 @@ func (c *Conn) unlockFlow() {
 	c.top.Store(top)
 	c.gen.Add(1)
 	for d := dirSend; d <= dirRecv; d++ {
+		// Added, not stored: since syncLocked took the budget (0), a
+		// DATA may have overdrawn it, and the next section applies that.
 		if w := &c.fl.conn[d&1]; !c.done && w.n > 1 && w.zeroSince == 0 {
 			c.granted[d&1] = w.n - 1
-			c.budget[d&1].Store(w.n - 1)
+			c.budget[d&1].Add(w.n - 1)
 		}
 	}
 	c.mu.Unlock()
@@ -139,16 +141,23 @@ func (c *Conn) quick(typ, flags uint8, id, length uint32, d dir) bool {
 		return id > c.top.Load() && c.pend.CompareAndSwap(0, packPend(id, d, g))
 	}
 	// A DATA with END_STREAM: it takes back its stream's HEADERS, deferred
-	// in the other direction in this flow generation, and its length from
-	// the budget. A budget it overdraws is the next flow section's to
-	// apply, at once: the window may close.
+	// in the other direction in this flow generation, and pays its length.
 	if p := c.pend.Load(); p != packPend(id, d^1, c.gen.Load()) || !c.pend.CompareAndSwap(p, 0) {
 		return false
 	}
-	if c.budget[d&1].Add(-int64(length)) < 0 {
+	c.pay(d, length)
+	return true
+}
+
+// pay takes n bytes of a DATA frame quick took from the budget of
+// direction d; a budget it overdraws (the window may close, or a flow
+// section took the budget) is the next section's to apply, at once.
+//
+//go:nosplit
+func (c *Conn) pay(d dir, n uint32) {
+	if c.budget[d&1].Add(-int64(n)) < 0 {
 		c.dataLocked()
 	}
-	return true
 }
 
 // dataLocked is the flow section of a DATA frame that quick took and

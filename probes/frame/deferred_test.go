@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -158,5 +159,103 @@ func TestDeferredHeadersAfterFramesUnseen(t *testing.T) {
 	}
 	if s := fl.streams.get(3); s == nil || !s.ended[dirSend] || s.w != [2]window{{n: defaultWindow}, {n: defaultWindow}} {
 		t.Fatalf("stream 3: %+v", s)
+	}
+}
+
+// GETs on one connection while flow sections run alongside (Flows, as
+// `/v1/streams` reads it): whatever the interleaving, the windows end as
+// every frame left them, and no stream stays open. The responses are read
+// on the requests' goroutine, or on their own, as net/http reads them
+// (then sometimes before the request's write hook ran).
+func TestGetsWithFlowSectionsAlongside(t *testing.T) {
+	for _, ownReader := range []bool{false, true} {
+		capture(t, 1)
+		nc, peer := net.Pipe()
+		t.Cleanup(func() { nc.Close(); peer.Close() })
+		c := NewFramer(nil).(*Conn)
+		Bind(c, nc, true)
+		// The frames as the hooks get them.
+		type frame struct{ hdr, payload []byte }
+		enc := func(w func(fr *http2.Framer) error) frame {
+			fs := wire(t, w)
+			return frame{fs[0][0], fs[0][1]}
+		}
+		const n, size = 2000, 10
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					Flows()
+				}
+			}
+		}()
+		response := func(id uint32) {
+			resp, body := enc(respHeaders(id)), enc(lastData(id, size))
+			read(c, resp.hdr, resp.payload)
+			read(c, body.hdr, body.payload)
+		}
+		ids := make(chan uint32, 8)
+		readerDone := make(chan struct{})
+		go func() {
+			defer close(readerDone)
+			for id := range ids {
+				response(id)
+			}
+		}()
+		for i := uint32(0); i < n; i++ {
+			id := 2*i + 1
+			req := enc(getHeaders(id))
+			if ownReader {
+				ids <- id
+			}
+			Write(c, append(append([]byte(nil), req.hdr...), req.payload...), nil)
+			if !ownReader {
+				response(id)
+			}
+		}
+		close(ids)
+		<-readerDone
+		close(stop)
+		<-done
+		fl := settled(c)
+		if fl.conn[dirRecv].n != defaultWindow-n*size || fl.conn[dirSend].n != defaultWindow || fl.streams.len() != 0 {
+			t.Fatalf("after %d GETs (own reader %v): conn %+v, %d streams open", n, ownReader, fl.conn, fl.streams.len())
+		}
+		Done(c)
+	}
+}
+
+// A DATA that the lock-free path takes while a flow section runs, after
+// the section took the budget: it overdraws the budget, and the section's
+// new grant must not hide that.
+func TestDataOverdrawingDuringAFlowSection(t *testing.T) {
+	capture(t, 1)
+	c := NewFramer(nil).(*Conn)
+	Bind(c, nil, true)
+	defer Done(c)
+	c.lockFlow() // a section starts: the budget is taken (0)
+	paid := make(chan struct{})
+	go func() {
+		defer close(paid)
+		c.pay(dirRecv, 25) // what quick does once it took a DATA: overdraws, waits for the lock
+	}()
+	overdrawn := false
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if overdrawn = c.budget[dirRecv].Load() < 0; overdrawn {
+			break
+		}
+	}
+	c.unlockFlow() // the section ends, granting a new budget
+	<-paid
+	if !overdrawn {
+		t.Fatal("the DATA did not overdraw the budget")
+	}
+	if fl := settled(c); fl.conn[dirRecv].n != defaultWindow-25 {
+		t.Fatalf("conn %+v", fl.conn)
 	}
 }
