@@ -59,12 +59,8 @@ func (c *Conn) syncLocked() {
 		c.granted[d&1] = 0
 	}
 	if p := c.pend.Swap(0); p != 0 {
-		if c.unsynced.Load() {
-			// Frames went unseen before it: the stream is followed
-			// (opened after the resynchronisation), as if it had come
-			// to a flow section.
-			c.resyncLocked()
-		}
+		// Before a resynchronisation: frames that went unseen since
+		// (c.unsynced) may be its stream's, which is then not followed.
 		c.applyDeferred(p)
 	}
 }
@@ -117,9 +113,9 @@ func (c *Conn) unlockFlow() {
 // padding and dependency), and frames without END_STREAM but a
 // response's HEADERS. What it takes needs no further check: a stream id
 // of 0 matches neither a response (odd), nor a new stream (above c.top),
-// nor a deferred HEADERS (never of stream 0). The windows are what the
-// frames did whether or not some went unseen (c.unsynced): a flow section
-// applies what it left before it resynchronises.
+// nor a deferred HEADERS (never of stream 0). A DATA is taken whether or
+// not frames went unseen (c.unsynced): its stream ends, and the next flow
+// section applies its length before it resynchronises.
 //
 // It is nosplit, for Write (see there).
 //
@@ -136,9 +132,11 @@ func (c *Conn) quick(typ, flags uint8, id, length uint32, d dir) bool {
 	}
 	if typ == uint8(TypeHeaders) {
 		// A new stream's HEADERS with END_STREAM: deferred. c.top is the
-		// highest id while deferring is allowed (see unlockFlow).
+		// highest id while deferring is allowed (see unlockFlow). Not
+		// after frames went unseen: the stream is then to be opened after
+		// the resynchronisation (a deferred one is applied before it).
 		g := c.gen.Load()
-		return id > c.top.Load() && c.pend.CompareAndSwap(0, packPend(id, d, g))
+		return id > c.top.Load() && !c.unsynced.Load() && c.pend.CompareAndSwap(0, packPend(id, d, g))
 	}
 	// A DATA with END_STREAM: it takes back its stream's HEADERS, deferred
 	// in the other direction in this flow generation, and pays its length.

@@ -136,10 +136,12 @@ func TestStallOfTheConnectionByAGetsResponse(t *testing.T) {
 	}
 }
 
-// A HEADERS deferred after frames went unseen (the probe was at 0) is
-// applied after the resynchronisation: its stream is followed, from the
-// initial windows, and the streams opened before are not.
-func TestDeferredHeadersAfterFramesUnseen(t *testing.T) {
+// Frames that went unseen (the probe at 0) before a GET's HEADERS: the
+// HEADERS is not deferred but applied after the resynchronisation, so its
+// stream is followed, from the initial windows, and the streams opened
+// before are not. Frames that went unseen after a deferred HEADERS: its
+// stream, which they may be of, is not followed.
+func TestDeferredHeadersAndFramesUnseen(t *testing.T) {
 	capture(t, 0)
 	c := NewFramer(nil).(*Conn)
 	Bind(c, nil, true)
@@ -150,8 +152,8 @@ func TestDeferredHeadersAfterFramesUnseen(t *testing.T) {
 	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 40)) })
 	probes.SetLevel(probes.Frame, 1)
 	feed(t, c, true, getHeaders(3))
-	if c.pend.Load() == 0 {
-		t.Fatal("stream 3's HEADERS was not deferred")
+	if c.pend.Load() != 0 {
+		t.Fatal("stream 3's HEADERS was deferred after frames went unseen")
 	}
 	fl := settled(c)
 	if !fl.connLost || fl.streams.len() != 1 {
@@ -159,6 +161,18 @@ func TestDeferredHeadersAfterFramesUnseen(t *testing.T) {
 	}
 	if s := fl.streams.get(3); s == nil || !s.ended[dirSend] || s.w != [2]window{{n: defaultWindow}, {n: defaultWindow}} {
 		t.Fatalf("stream 3: %+v", s)
+	}
+
+	feed(t, c, true, getHeaders(5))
+	if c.pend.Load() == 0 {
+		t.Fatal("stream 5's HEADERS was not deferred")
+	}
+	probes.SetLevel(probes.Frame, 0)
+	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteData(5, false, make([]byte, 40)) })
+	probes.SetLevel(probes.Frame, 1)
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(0, 1) }) // resynchronises
+	if fl := settled(c); fl.streams.get(5) != nil || fl.streams.get(3) != nil {
+		t.Fatalf("streams followed across frames unseen: %+v", fl.streams)
 	}
 }
 
