@@ -100,11 +100,12 @@ func (c *Conn) unlockFlow() {
 	c.mu.Unlock()
 }
 
-// quick is the lock-free path of a request's frames at level 1 (see
-// above), for the hooks to try first: a frame's type, flags, stream id
-// and length, and its direction (dirSend: written). It reports whether it
-// handled the frame; if not, the frame goes the way it went before
-// (basic, then the full path). It is one function, its usual path a few
+// quick is the level-1 path of the hooks (the http2debug emulation off),
+// lock-free for a request's frames (see above): a frame's type, flags,
+// stream id and payload (whole: its length is the frame's), and its
+// direction (dirSend: written). The frames it does not take go the way
+// they went before (slow: basic, then the full path), from here, so that
+// the hooks keep nothing across their call. It is one function, its usual path a few
 // cache lines: each line a frame runs is about one instruction-cache miss
 // (see basic).
 //
@@ -120,31 +121,48 @@ func (c *Conn) unlockFlow() {
 // It is nosplit, for Write (see there).
 //
 //go:nosplit
-func (c *Conn) quick(typ, flags uint8, id, length uint32, d dir) bool {
-	if typ > uint8(TypeHeaders) || flags&uint8(FlagPadded|FlagPriority) != 0 {
-		return false
+func (c *Conn) quick(typ, flags uint8, id uint32, payload []byte, d dir) {
+	if typ <= uint8(TypeHeaders) && flags&uint8(FlagPadded|FlagPriority) == 0 {
+		switch {
+		case flags&uint8(FlagEndStream) == 0:
+			// A response's HEADERS (the server writes it, the client
+			// reads it): see basicAll. sideServer-d: written on a server,
+			// read on a client.
+			if typ == uint8(TypeHeaders) && id&1 == 1 && c.sideCode.Load() == uint32(sideServer)-uint32(d) {
+				return
+			}
+		case typ == uint8(TypeHeaders):
+			// A new stream's HEADERS with END_STREAM: deferred. c.top is
+			// the highest id while deferring is allowed (see unlockFlow).
+			// Not after frames went unseen: the stream is then to be
+			// opened after the resynchronisation (a deferred one is
+			// applied before it).
+			g := c.gen.Load()
+			if id > c.top.Load() && !c.unsynced.Load() && c.pend.CompareAndSwap(0, packPend(id, d, g)) {
+				return
+			}
+		default:
+			// A DATA with END_STREAM: it takes back its stream's HEADERS,
+			// deferred in the other direction in this flow generation,
+			// and pays its length.
+			if p := c.pend.Load(); p == packPend(id, d^1, c.gen.Load()) && c.pend.CompareAndSwap(p, 0) {
+				c.pay(d, uint32(len(payload)))
+				return
+			}
+		}
 	}
-	if flags&uint8(FlagEndStream) == 0 {
-		// A response's HEADERS (the server writes it, the client reads
-		// it): see basicAll. sideServer-d: written on a server, read on a
-		// client.
-		return typ == uint8(TypeHeaders) && id&1 == 1 && c.sideCode.Load() == uint32(sideServer)-uint32(d)
+	c.slow(typ, flags, id, payload, d)
+}
+
+// slow is the level-1 path of the frames quick does not take: basic, or
+// the full path.
+//
+//go:nosplit
+func (c *Conn) slow(typ, flags uint8, id uint32, payload []byte, d dir) {
+	h := Header{Length: uint32(len(payload)), Type: Type(typ), Flags: Flags(flags), StreamID: id}
+	if !c.basic(1, h, payload, d == dirSend) {
+		c.frameFull(h, payload, d == dirSend)
 	}
-	if typ == uint8(TypeHeaders) {
-		// A new stream's HEADERS with END_STREAM: deferred. c.top is the
-		// highest id while deferring is allowed (see unlockFlow). Not
-		// after frames went unseen: the stream is then to be opened after
-		// the resynchronisation (a deferred one is applied before it).
-		g := c.gen.Load()
-		return id > c.top.Load() && !c.unsynced.Load() && c.pend.CompareAndSwap(0, packPend(id, d, g))
-	}
-	// A DATA with END_STREAM: it takes back its stream's HEADERS, deferred
-	// in the other direction in this flow generation, and pays its length.
-	if p := c.pend.Load(); p != packPend(id, d^1, c.gen.Load()) || !c.pend.CompareAndSwap(p, 0) {
-		return false
-	}
-	c.pay(d, length)
-	return true
 }
 
 // pay takes n bytes of a DATA frame quick took from the budget of

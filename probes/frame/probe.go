@@ -220,16 +220,26 @@ func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload [
 		return
 	}
 	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
-	if lvl|dbg == 0 { // off; the levels are loaded once, for basic too
-		if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
-			c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
+	// The levels are loaded once, for basic too. The probe on comes
+	// first: its usual path is then contiguous with the entry.
+	if lvl|dbg != 0 {
+		// Each a call last, so that nothing is kept across it.
+		if lvl^1|dbg == 0 && int(length) == len(payload) {
+			c.quick(typ, flags, streamID, payload, dirRecv)
+		} else {
+			c.readOn(lvl, dbg, Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}, payload)
 		}
 		return
 	}
-	if lvl^1|dbg == 0 && c.quick(typ, flags, streamID, length, dirRecv) {
-		return
+	if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
+		c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
 	}
-	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
+}
+
+// readOn is Read for the frames quick did not take.
+//
+//go:noinline
+func (c *Conn) readOn(lvl, dbg int32, h Header, payload []byte) {
 	if dbg != 0 || !c.basic(lvl, h, payload, false) {
 		c.frameFull(h, payload, false)
 	}
@@ -259,8 +269,8 @@ func Write(state any, b []byte, err error) {
 		return
 	}
 	// The Framer wrote b whole: its length is the frame's.
-	if err == nil && lvl^1|dbg == 0 && c.quick(b[3], b[4], uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]),
-		uint32(len(b)-HeaderLen), dirSend) {
+	if err == nil && lvl^1|dbg == 0 {
+		c.quick(b[3], b[4], uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], dirSend)
 		return
 	}
 	if err == nil && dbg == 0 && c.basic(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
