@@ -13,7 +13,9 @@ package frame
 //     whole in c.pend (one compare-and-swap), not applied;
 //   - the other side's DATA with END_STREAM on that stream takes it back
 //     (a compare-and-swap) and its length from c.budget, what the
-//     connection's window can lose before it closes (another one);
+//     connection's window can lose before it closes (an atomic add); a
+//     HEADERS with END_STREAM (a response without a body) takes it back
+//     alone;
 //   - the response's HEADERS moves nothing (see basicAll).
 //
 // Every other frame, and everything that reads the windows (the stall
@@ -105,9 +107,9 @@ func (c *Conn) unlockFlow() {
 // stream id and payload (whole: its length is the frame's), and its
 // direction (dirSend: written). The frames it does not take go the way
 // they went before (slow: basic, then the full path), from here, so that
-// the hooks keep nothing across their call. It is one function, its usual path a few
-// cache lines: each line a frame runs is about one instruction-cache miss
-// (see basic).
+// the hooks keep nothing across their call. It is one function, its usual
+// path a few cache lines: each line a frame runs is about one
+// instruction-cache miss (see basic).
 //
 // What it leaves to the other paths: every type but DATA and HEADERS,
 // padded frames and HEADERS with PRIORITY (the full path checks their
@@ -141,12 +143,15 @@ func (c *Conn) quick(typ, flags uint8, id uint32, payload []byte, d dir) {
 			if id > c.top.Load() && !c.unsynced.Load() && c.pend.CompareAndSwap(0, packPend(id, d, g)) {
 				return
 			}
+			fallthrough // the end of a deferred stream (a response without a body)?
 		default:
-			// A DATA with END_STREAM: it takes back its stream's HEADERS,
-			// deferred in the other direction in this flow generation,
-			// and pays its length.
+			// A DATA (or HEADERS) with END_STREAM: it takes back its
+			// stream's HEADERS, deferred in the other direction in this
+			// flow generation; a DATA pays its length.
 			if p := c.pend.Load(); p == packPend(id, d^1, c.gen.Load()) && c.pend.CompareAndSwap(p, 0) {
-				c.pay(d, uint32(len(payload)))
+				if typ == uint8(TypeData) {
+					c.pay(d, uint32(len(payload)))
+				}
 				return
 			}
 		}

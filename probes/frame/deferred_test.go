@@ -67,6 +67,32 @@ func TestGetsTakeTheLockFreePath(t *testing.T) {
 	}
 }
 
+// A response without a body (HEADERS with END_STREAM) ends its GET's
+// stream on the lock-free path too, on either side; the windows do not
+// move.
+func TestBodilessResponsesTakeTheLockFreePath(t *testing.T) {
+	capture(t, 1)
+	for _, client := range []bool{true, false} {
+		c := NewFramer(nil).(*Conn)
+		Bind(c, nil, client)
+		gen := c.gen.Load()
+		for id := uint32(1); id <= 5; id += 2 {
+			feed(t, c, client, getHeaders(id))  // the request: written by a client, read by a server
+			feed(t, c, !client, getHeaders(id)) // the response, with END_STREAM
+			if c.pend.Load() != 0 {
+				t.Fatalf("client %v, stream %d: still deferred after its response", client, id)
+			}
+		}
+		if g := c.gen.Load(); g != gen {
+			t.Fatalf("client %v: %d flow sections ran for three GETs", client, g-gen)
+		}
+		if fl := settled(c); fl.conn != [2]window{{n: defaultWindow}, {n: defaultWindow}} || fl.streams.len() != 0 {
+			t.Fatalf("client %v: conn %+v, streams %+v", client, fl.conn, fl.streams)
+		}
+		Done(c)
+	}
+}
+
 // A flow section between a deferred HEADERS and its stream's last DATA
 // (here the response read before the request's write hook ran, which
 // opens the stream) makes the DATA go under the lock: the stream is
