@@ -106,10 +106,14 @@ func (c *Conn) unlockFlow() {
 // lock-free for a request's frames (see above): a frame's type, flags,
 // stream id and payload (whole: its length is the frame's), and its
 // direction (dirSend: written). The frames it does not take go the way
-// they went before (slow: basic, then the full path), from here, so that
-// the hooks keep nothing across their call. It is one function, its usual
-// path a few cache lines: each line a frame runs is about one
-// instruction-cache miss (see basic).
+// they went before (basic, then the full path): a frame read from here
+// (readOn, which is not nosplit: Read runs on the connection's read loop),
+// so that Read keeps nothing across its call; a frame written back in
+// Write, for which it returns false. Write's nosplit chain then does not
+// hold quick's frame and basic's at once (the linker's limit leaves no
+// room for both on arm64). It is one function, its usual path a few cache
+// lines: each line a frame runs is about one instruction-cache miss (see
+// basic).
 //
 // What it leaves to the other paths: every type but DATA and HEADERS,
 // padded frames and HEADERS with PRIORITY (the full path checks their
@@ -123,7 +127,7 @@ func (c *Conn) unlockFlow() {
 // It is nosplit, for Write (see there).
 //
 //go:nosplit
-func (c *Conn) quick(typ, flags uint8, id uint32, payload []byte, d dir) {
+func (c *Conn) quick(typ, flags uint8, id uint32, payload []byte, d dir) bool {
 	if typ <= uint8(TypeHeaders) && flags&uint8(FlagPadded|FlagPriority) == 0 {
 		switch {
 		case flags&uint8(FlagEndStream) == 0:
@@ -131,7 +135,7 @@ func (c *Conn) quick(typ, flags uint8, id uint32, payload []byte, d dir) {
 			// reads it): see basicAll. sideServer-d: written on a server,
 			// read on a client.
 			if typ == uint8(TypeHeaders) && id&1 == 1 && c.sideCode.Load() == uint32(sideServer)-uint32(d) {
-				return
+				return true
 			}
 		case typ == uint8(TypeHeaders):
 			// A new stream's HEADERS with END_STREAM: deferred. c.top is
@@ -141,7 +145,7 @@ func (c *Conn) quick(typ, flags uint8, id uint32, payload []byte, d dir) {
 			// applied before it).
 			g := c.gen.Load()
 			if id > c.top.Load() && !c.unsynced.Load() && c.pend.CompareAndSwap(0, packPend(id, d, g)) {
-				return
+				return true
 			}
 			fallthrough // the end of a deferred stream (a response without a body)?
 		default:
@@ -152,22 +156,18 @@ func (c *Conn) quick(typ, flags uint8, id uint32, payload []byte, d dir) {
 				if typ == uint8(TypeData) {
 					c.pay(d, uint32(len(payload)))
 				}
-				return
+				return true
 			}
 		}
 	}
-	c.slow(typ, flags, id, payload, d)
-}
-
-// slow is the level-1 path of the frames quick does not take: basic, or
-// the full path.
-//
-//go:nosplit
-func (c *Conn) slow(typ, flags uint8, id uint32, payload []byte, d dir) {
-	h := Header{Length: uint32(len(payload)), Type: Type(typ), Flags: Flags(flags), StreamID: id}
-	if !c.basic(1, h, payload, d == dirSend) {
-		c.frameFull(h, payload, d == dirSend)
+	if d == dirRecv {
+		// Read's frame, from here: Read then keeps nothing across its
+		// call. Write's, whose path must stay nosplit, goes back to
+		// Write.
+		c.readOn(1, 0, Header{Length: uint32(len(payload)), Type: Type(typ), Flags: Flags(flags), StreamID: id}, payload)
+		return true
 	}
+	return false
 }
 
 // pay takes n bytes of a DATA frame quick took from the budget of

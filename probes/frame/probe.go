@@ -269,8 +269,7 @@ func Write(state any, b []byte, err error) {
 		return
 	}
 	// The Framer wrote b whole: its length is the frame's.
-	if err == nil && lvl^1|dbg == 0 {
-		c.quick(b[3], b[4], uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], dirSend)
+	if err == nil && lvl^1|dbg == 0 && c.quick(b[3], b[4], uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], dirSend) {
 		return
 	}
 	if err == nil && dbg == 0 && c.basic(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
