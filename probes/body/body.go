@@ -163,6 +163,8 @@ type State struct {
 	// goroutine (net/http's read loop, often) and the next request's do
 	// not share. It references nothing, so it forms no cycle with the state.
 	spare *leakSentinel
+	// std is the body WatchRequest follows, nil for any other.
+	std StdRequestBody
 }
 
 // SetOwnerEnds makes the owner's BodyEnded end the request at EOF too,
@@ -791,12 +793,16 @@ func WatchRequest(r *http.Request, st *State, o *Origin, start int64) StdRequest
 		*st = State{}
 		return nil
 	}
+	st.std = sb
 	st.register()
 	if probes.Level(probes.Body) >= 2 {
 		st.emitOpen("request body opened", r.Proto)
 	}
 	return sb
 }
+
+// StdBody returns the body WatchRequest follows with st, nil if none.
+func (st *State) StdBody() StdRequestBody { return st.std }
 
 // Unwatch ends the watch of a body WatchRequest followed: its handler
 // is done. It reports whether st may be reused: no call of the body

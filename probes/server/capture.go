@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
 	"github.com/gohttpdbg/gohttpdbg/probes/gc"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
@@ -105,7 +106,7 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 	}
 	defer sr.end()
 	h.ServeHTTP(sr.w, r)
-	if sr.x != nil {
+	if sr.x != nil || sr.body != nil {
 		sr.returned()
 	}
 }
@@ -114,8 +115,8 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 // connection whose state the probes keep (HTTP/1's from StdConnState,
 // HTTP/2's from StdH2ConnState) of the server s it names, net/http's own
 // writer with the std patch's hooks (stdAnswer), the header and body
-// probes below level 2, no request body to watch (a GET's: ContentLength
-// 0), no span. It returns nil, having changed nothing, for any other
+// probes below level 2, a request body net/http follows itself or none
+// (a GET's: ContentLength 0), no span. It returns nil, having changed nothing, for any other
 // request, which stdServe then follows.
 //
 // It is one straight run of code, for both protocols: each 64-byte line
@@ -132,8 +133,19 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		std, _ = w.(stdAnswer) // HTTP/2's, or a test's
 	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
-	if std == nil || hl >= 2 || bl >= 2 || bl >= 1 && r.ContentLength != 0 || probes.SpansOn() {
+	if std == nil || hl >= 2 || bl >= 2 || probes.SpansOn() {
 		return nil
+	}
+	// A request body that may hold bytes (ContentLength 0 cannot: a
+	// GET's) is watched through net/http's own (HTTP/1's *body, the
+	// HTTP/2 servers' requestBody): any other (HTTP/1's Expect:
+	// 100-continue reader, a body the program replaced) takes the wrapper.
+	var sb body.StdRequestBody
+	if bl >= 1 && r.ContentLength != 0 {
+		var ok bool
+		if sb, ok = r.Body.(body.StdRequestBody); !ok {
+			return nil
+		}
 	}
 	http1 := sc != nil // the patch names HTTP/1's connection alone
 	conn, stream, hs := std.GohttpdbgRequest()
@@ -180,8 +192,21 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		sr.requestHeaders(hs, s)
 	}
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
-	if sr.capture {
-		sr.wrapCaptured(std)
+	wrapped := sr.capture
+	if sb != nil && !wrapped {
+		// The body reports to a state the connection keeps (HTTP/2's
+		// streams share a pool): nothing allocated, nothing aside.
+		st := sr.home.takeBody()
+		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn}
+		if body.WatchRequest(r, st, &o, start) != nil {
+			sr.body = st
+		} else {
+			sr.home.putBody(st) // a body net/http declines to watch: the wrapper's
+			wrapped = true
+		}
+	}
+	if wrapped {
+		sr.wrapCaptured(std, sb != nil)
 	} else {
 		// Watched for its answer (the journal), read when the handler
 		// returns (quietly: see quietState), and for the inner wrappers,

@@ -186,6 +186,10 @@ type serverRequest struct {
 	// watched, the writer's wrapper, a span), nil until one does (aside):
 	// end zeroes the rest on every request.
 	x *serverAside
+	// body is the state of a request body net/http's own follows, watched
+	// by startUsual (the body: its StdBody), nil otherwise: one of the
+	// connection's (takeBody), in the request's state rather than aside.
+	body *body.State
 
 	key uintptr // the request's mark in following
 	// slot is its slot in following plus one (until unfollow); 0: it is
@@ -199,13 +203,11 @@ type serverRequest struct {
 	w       http.ResponseWriter // the handler's writer (header.response at level 2)
 	// For the journal: the status the handler answered with and when
 	// its header left for the client (mono: 0 until then; see sent), the
-	// response bytes it wrote, and whether a capture rule keeps its
-	// bodies.
+	// response bytes it wrote (capture: whether a capture rule keeps its
+	// bodies, below).
 	status     int
 	answeredAt int64
 	written    int64
-	capture    bool
-	journal    bool        // the journal follows it: the writer is watched
 	respHeader http.Header // the response header as answered, kept at header level 2 or under a capture (answer)
 	// std is net/http's own writer, when the probes watch it (stdAnswer):
 	// to carry sr for the inner wrappers, and to report the answer instead
@@ -227,7 +229,9 @@ type serverRequest struct {
 	hdr2      bool // header level 2: report the response header
 	// quiet: std is watched quietly (quietState): it does not report
 	// its answer to StdAnswered, end reads it off GohttpdbgUnwatch.
-	quiet bool
+	quiet   bool
+	capture bool // a capture rule keeps its bodies
+	journal bool // the journal follows it: the writer is watched
 }
 
 // quietState is the state a writer is watched with quietly: sr's pointer
@@ -713,12 +717,16 @@ func (sr *serverRequest) wrap() {
 }
 
 // wrapCaptured is startUsual's end for a request a capture rule keeps
-// the bodies of: the wrapper sees the response's bytes, and net/http's
-// writer, std, reports when its header leaves (StdSent), as startServe
-// does. Out of line: rare.
+// the bodies of, or whose body (withBody: one that may hold bytes)
+// net/http's own does not follow: the wrappers see the request body's
+// and the response's bytes, and net/http's writer, std, reports when its
+// header leaves (StdSent), as startServe does. Out of line: rare.
 //
 //go:noinline
-func (sr *serverRequest) wrapCaptured(std stdAnswer) {
+func (sr *serverRequest) wrapCaptured(std stdAnswer, withBody bool) {
+	if withBody {
+		sr.watchBody(sr.r, sr.site, false)
+	}
 	sr.wrap()
 	if sr.x.rw != nil {
 		std.GohttpdbgWatch(unsafe.Pointer(sr))
@@ -743,9 +751,16 @@ func (sr *serverRequest) captureHandler() {
 // unreadSite is the site of a body.unread: the handler's line, else the
 // handler's registration, else the server's.
 func (sr *serverRequest) unreadSite() string {
-	pcs := sr.x.handlerPCs
+	var pcs []uintptr
+	if sr.x != nil {
+		pcs = sr.x.handlerPCs
+	}
 	if pcs == nil {
-		pcs = sr.x.body.AnswerPCs()
+		b := sr.body
+		if b == nil {
+			b = sr.x.body
+		}
+		pcs = b.AnswerPCs()
 	}
 	if pcs != nil {
 		if si := probes.StackSite(pcs); si.Site != "" {
@@ -759,12 +774,16 @@ func (sr *serverRequest) unreadSite() string {
 }
 
 // returned runs when the handler returned normally (not when it
-// panicked), with its serverAside in use: its request body watched, if
-// it is.
+// panicked), with its serverAside or its request body's state in use:
+// its request body watched, if it is.
 //
 //go:noinline
 func (sr *serverRequest) returned() {
-	if b := sr.x.body; b != nil {
+	b := sr.body
+	if b == nil {
+		b = sr.x.body
+	}
+	if b != nil {
 		if n, unread := b.Finish(); unread {
 			sr.unfollow() // regSite is final
 			// The body left the registry: nobody else reads its site now.
@@ -809,6 +828,14 @@ func (sr *serverRequest) end() {
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
 	}
+	// A request body net/http's own reports (startUsual): its reports
+	// stop here. A read still under way (a goroutine the handler
+	// started) keeps the state, and so sr, from reuse.
+	reqBytes, reusable := int64(-1), true
+	if b := sr.body; b != nil {
+		reusable = b.Unwatch(b.StdBody())
+		reqBytes = b.Bytes()
+	}
 	if sr.slot != 0 { // unfollow, written out: regSite is final
 		following.TakeAt(sr.slot-1, sr.key, sr)
 	}
@@ -818,8 +845,15 @@ func (sr *serverRequest) end() {
 	if sr.regSite != "" {
 		o.Site = sr.regSite
 	}
-	o.Status, o.AnsweredAt, o.ReqBytes, o.Written, o.RespHeader = sr.status, sr.answeredAt, -1, sr.written, sr.respHeader
+	o.Status, o.AnsweredAt, o.ReqBytes, o.Written, o.RespHeader = sr.status, sr.answeredAt, reqBytes, sr.written, sr.respHeader
 	probes.JournalServerEnd(sr.id, &o, now)
+	if b := sr.body; b != nil {
+		if !reusable {
+			return // left to the collector, with sr
+		}
+		*b = body.State{}
+		sr.home.putBody(b)
+	}
 	// Nothing outside the probes points to sr: it is recycled.
 	home, h2home := sr.home, sr.h2home
 	*sr = serverRequest{}
@@ -867,6 +901,10 @@ func (sr *serverRequest) endAside() {
 	if x == nil {
 		x = &serverAside{} // zero: nothing aside (on the stack)
 	}
+	bst, sb := x.body, x.stdBody
+	if sr.body != nil { // startUsual's (x has no body then)
+		bst, sb = sr.body, sr.body.StdBody()
+	}
 	if x.rw != nil {
 		if sr.std != nil {
 			sr.std.GohttpdbgUnwatch() // its Sent reports end
@@ -884,7 +922,7 @@ func (sr *serverRequest) endAside() {
 	}
 	// A body net/http reports: its reports stop here. A read still under
 	// way (a goroutine the handler started) keeps the state from reuse.
-	reusable := x.stdBody == nil || x.body.Unwatch(x.stdBody)
+	reusable := sb == nil || bst.Unwatch(sb)
 	sr.unfollow() // regSite is final
 	if sr.journal {
 		sr.journalEnd(now)
@@ -894,12 +932,12 @@ func (sr *serverRequest) endAside() {
 		// not be wrapped.
 		probes.EndServerSpan(x.span, sr.r, sr.status, sr.handlerSite(), sr.conn)
 	}
-	if x.rw == nil && (x.body == nil || x.stdBody != nil && reusable) && x.span == nil {
+	if x.rw == nil && (bst == nil || sb != nil && reusable) && x.span == nil {
 		// The handler had net/http's writer and body, not ones pointing
 		// here.
-		if x.stdBody != nil {
-			*x.body = body.State{}
-			sr.home.putBody(x.body)
+		if sb != nil {
+			*bst = body.State{}
+			sr.home.putBody(bst)
 		}
 		if sr.x != nil {
 			*sr.x = serverAside{}
@@ -961,7 +999,9 @@ func (sr *serverRequest) handlerSite() string {
 func (sr *serverRequest) journalEnd(now int64) {
 	o := probes.ServerOutcome{Site: sr.handlerSite(), Status: sr.status, AnsweredAt: sr.answeredAt,
 		ReqBytes: -1, Written: sr.written, RespHeader: sr.respHeader}
-	if sr.x != nil && sr.x.body != nil {
+	if sr.body != nil {
+		o.ReqBytes = sr.body.Bytes()
+	} else if sr.x != nil && sr.x.body != nil {
 		o.ReqBytes = sr.x.body.Bytes()
 	}
 	probes.JournalServerEnd(sr.id, &o, now)

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/body"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
@@ -347,6 +348,197 @@ func TestStdServeUsualQuietWatch(t *testing.T) {
 	}
 	if !quiet {
 		t.Error("a usual request's writer was not watched quietly")
+	}
+	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed)
+}
+
+// stdReqBody stands for net/http's own server request body as the std
+// patch leaves it (body.StdRequestBody): its reads report to the state it
+// is watched with (body.StdRead).
+type stdReqBody struct {
+	r     io.Reader
+	state unsafe.Pointer
+}
+
+func (b *stdReqBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	body.StdRead(b.state, p[:n], err)
+	return n, err
+}
+func (b *stdReqBody) Close() error                                 { return nil }
+func (b *stdReqBody) GohttpdbgWatchBody(state unsafe.Pointer) bool { b.state = state; return true }
+func (b *stdReqBody) GohttpdbgUnwatchBody() (held bool)            { b.state = nil; return false }
+
+// bodyWriter is net/http's writer as the patch leaves it for a request
+// with such a body: writing the header reports the answer to the body's
+// state (body.StdAnswered).
+type bodyWriter struct {
+	*stdWriter
+	b *stdReqBody
+}
+
+func (w *bodyWriter) WriteHeader(code int) {
+	body.StdAnswered(w.b.state)
+	w.stdWriter.WriteHeader(code)
+}
+
+// A POST whose body net/http follows itself takes the usual path too
+// (startUsual): the handler gets net/http's writer and body, the exchange
+// has the request body's size, a handler that answers with the body unread
+// has its answer's stack kept and a body.unread at its site, and a
+// request allocates nothing. Each case the usual path leaves to the
+// general one still declines: a body the program replaced (or HTTP/1's
+// Expect: 100-continue reader, which the patch does not follow) and body
+// level 2 decline; under a capture rule both bodies take the wrappers
+// (wrapCaptured), which keep their bytes. (A span declines before any
+// body is looked at.)
+func TestStdServeUsualBody(t *testing.T) {
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=1")
+	s := &http.Server{}
+	Instrument(s, "srv.go:100")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var slot unsafe.Pointer
+	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
+	sc := (*srvConn)(slot)
+	const payload = `{"name":"gopher","n":42}`
+	newReq := func(path string) (*http.Request, *stdReqBody) {
+		b := &stdReqBody{r: strings.NewReader(payload)}
+		r := httptest.NewRequest("POST", path, nil)
+		r.Body, r.ContentLength = b, int64(len(payload))
+		return r, b
+	}
+	var gotW http.ResponseWriter
+	var gotBody io.ReadCloser
+	var answerKept bool
+	buf := make([]byte, 64)
+	hello := []byte("hello")
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotW, gotBody = w, r.Body
+		if r.URL.Path == "/read" {
+			for {
+				if _, err := r.Body.Read(buf); err != nil {
+					break
+				}
+			}
+		}
+		w.WriteHeader(http.StatusAccepted)
+		if st := (*body.State)(r.Body.(*stdReqBody).state); st != nil {
+			answerKept = st.AnswerPCs() != nil
+		}
+	})
+
+	// Read to its end: the exchange's request body size is exact.
+	r, b := newReq("/read")
+	w := &bodyWriter{newStdWriter(), b}
+	id := probes.NextReqID() + 1
+	StdServe(s, h, w, r, w, slot)
+	if gotW != http.ResponseWriter(w) || gotBody != io.ReadCloser(b) {
+		t.Errorf("the handler got %T and %T; want net/http's writer and body themselves", gotW, gotBody)
+	}
+	if x := exchangeByID(t, id); x.RequestBodySize != int64(len(payload)) || x.Status != 202 {
+		t.Errorf("exchange %+v; want 202 with a request body of %d bytes", x, len(payload))
+	}
+	if b.state != nil || w.state != nil {
+		t.Error("the body or the writer is still watched after the request")
+	}
+	if sc.req == nil || sc.body == nil {
+		t.Error("the request's state or its body's did not go back to the connection")
+	}
+
+	// Unread: the answer's stack is kept, and body.unread names the site.
+	r, b = newReq("/unread")
+	w = &bodyWriter{newStdWriter(), b}
+	id = probes.NextReqID() + 1
+	StdServe(s, h, w, r, w, slot)
+	if !answerKept {
+		t.Error("the handler answered with its body unread and its stack was not kept")
+	}
+	var unread []probes.Event
+	for _, e := range rec.Named("body.unread") {
+		if e.Req == id {
+			unread = append(unread, e)
+		}
+	}
+	if len(unread) != 1 || unread[0].Site != "srv.go:100" {
+		t.Errorf("body.unread events of the request: %+v; want one at srv.go:100", unread)
+	}
+	if x := exchangeByID(t, id); x.RequestBodySize != 0 {
+		t.Errorf("request body of %d bytes in the exchange; want 0", x.RequestBodySize)
+	}
+
+	// The path these requests took.
+	r, b = newReq("/read")
+	if sr := startUsual(s, &bodyWriter{newStdWriter(), b}, r, nil, sc); sr == nil {
+		t.Error("startUsual declined a POST with net/http's own body")
+	} else {
+		sr.end()
+	}
+
+	r, b = newReq("/read")
+	w = &bodyWriter{newStdWriter(), b}
+	serve := func() {
+		*w.stdWriter = stdWriter{ResponseRecorder: w.ResponseRecorder}
+		w.Body.Reset()
+		b.r.(*strings.Reader).Reset(payload)
+		StdServe(s, h, w, r, w, slot)
+	}
+	for i := 0; i < 2*probes.DefaultJournalSize; i++ {
+		serve()
+	}
+	if n := testing.AllocsPerRun(200, serve); n != 0 {
+		t.Errorf("%v allocations per request, want 0", n)
+	}
+
+	// The cases the general path keeps.
+	replaced := httptest.NewRequest("POST", "/x", strings.NewReader(payload))
+	for _, tc := range []struct {
+		name string
+		spec string
+		r    *http.Request
+	}{
+		{"a body net/http does not follow", "all=1", replaced},
+		{"body level 2", "all=1,body=2", nil},
+	} {
+		probetest.Configure(t, tc.spec)
+		if tc.r == nil {
+			tc.r, b = newReq("/x")
+		}
+		kept := sc.req
+		if sr := startUsual(s, newStdWriter(), tc.r, nil, sc); sr != nil {
+			t.Errorf("%s: startUsual took the request", tc.name)
+			sr.end()
+		}
+		if sc.req != kept || following.Has(table.HeaderKey(tc.r.Header)) {
+			t.Errorf("%s: startUsual changed the state it declined", tc.name)
+		}
+	}
+
+	probetest.Configure(t, "all=1")
+	if err := probes.SetCaptureRule(&probes.CaptureRule{Method: "POST", Path: "/kept", MaxBody: 64}); err != nil {
+		t.Fatal(err)
+	}
+	defer probes.SetCaptureRule(nil)
+	kept := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotW, gotBody = w, r.Body
+		io.Copy(io.Discard, r.Body)
+		w.Write(hello)
+	})
+	r, b = newReq("/kept")
+	w = &bodyWriter{newStdWriter(), b}
+	id = probes.NextReqID() + 1
+	StdServe(s, kept, w, r, w, slot)
+	if gotW == http.ResponseWriter(w) || gotBody == io.ReadCloser(b) {
+		t.Errorf("under a capture rule the handler got %T and %T; want the probes' wrappers", gotW, gotBody)
+	}
+	x := exchangeByID(t, id)
+	if x.RequestBody == nil || int(x.RequestBody.Size) != len(payload) || !strings.Contains(x.RequestBody.Text, "gopher") || x.ResponseBody == nil || x.ResponseBody.Text != "hello" {
+		t.Errorf("exchange %+v (bodies %+v, %+v); want both bodies kept", x, x.RequestBody, x.ResponseBody)
+	}
+	if b.state != nil || w.state != nil {
+		t.Error("the body or the writer is still watched after a captured request")
 	}
 	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed)
 }
