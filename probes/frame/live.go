@@ -106,9 +106,9 @@ func Flows() []FlowInfo {
 	}
 	out := make([]FlowInfo, 0, len(conns))
 	for _, c := range conns {
-		c.lockFlow()
+		c.mu.Lock()
 		if c.done {
-			c.unlockFlow()
+			c.mu.Unlock()
 			continue
 		}
 		fi := FlowInfo{Conn: c.id.Load(), Side: c.side, Remote: c.remote,
@@ -122,7 +122,7 @@ func Flows() []FlowInfo {
 				SentEnd: s.ended[dirSend], PeerEnded: s.ended[dirRecv],
 				SendClosed: closedFor(&s.w[dirSend]), RecvClosed: closedFor(&s.w[dirRecv])})
 		})
-		c.unlockFlow()
+		c.mu.Unlock()
 		sort.Slice(fi.Streams, func(i, j int) bool { return fi.Streams[i].ID < fi.Streams[j].ID })
 		out = append(out, fi)
 	}

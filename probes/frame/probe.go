@@ -39,14 +39,6 @@ type Conn struct {
 	// The last PING sent by each side, to time its ACK (index: written).
 	pingData [2][8]byte
 	pingAt   [2]time.Time
-
-	// The lock-free path of a request's frames at level 1 (basic): see
-	// deferred.go.
-	pend    atomic.Uint64   // a deferred HEADERS with END_STREAM (packPend), 0: none
-	gen     atomic.Uint32   // bumped at the end of every flow section (unlockFlow)
-	top     atomic.Uint32   // fl.streams.maxID as of the last flow section
-	budget  [2]atomic.Int64 // by dir: what DATA may take from the connection's window unlocked
-	granted [2]int64        // by dir: budget as unlockFlow set it; c.mu
 }
 
 var stallThreshold atomic.Int64
@@ -66,8 +58,6 @@ func SetStallThreshold(d time.Duration) {
 func NewFramer(r io.Reader) any {
 	c := &Conn{}
 	c.fl.init()
-	c.mu.Lock()
-	c.unlockFlow() // opens the lock-free path
 	if nc, ok := r.(net.Conn); ok {
 		c.bindLocked(nc, "")
 	}
@@ -126,14 +116,14 @@ func Done(state any) {
 	if !ok {
 		return
 	}
-	c.lockFlow()
+	c.mu.Lock()
 	c.done = true
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil
 	}
 	c.fl.streams = streamSet{}
-	c.unlockFlow()
+	c.mu.Unlock()
 }
 
 // The hooks (Read, Write) first load the frame probe's level and the
@@ -182,11 +172,11 @@ func (c *Conn) skippedSettings(id uint32, payload []byte, written bool) {
 	if id != 0 || len(payload)%6 != 0 {
 		return // malformed: the peer ends the connection
 	}
-	c.lockFlow()
+	c.mu.Lock()
 	for p := payload; len(p) >= 6; p = p[6:] {
 		c.fl.setting(Setting{ID: SettingID(binary.BigEndian.Uint16(p)), Val: binary.BigEndian.Uint32(p[2:])}, written)
 	}
-	c.unlockFlow()
+	c.mu.Unlock()
 }
 
 // resyncLocked follows the windows again after frames went unseen; c.mu
@@ -212,34 +202,21 @@ func (c *Conn) resyncLocked() {
 // Read is the hook for each frame read: its header's fields as the Framer
 // decoded them (the stream id without its reserved bit) and its payload.
 //
-// As Write, it tries the lock-free path first (quick), then basic: the
-// frames of every request then cost one pass over the levels.
+// As Write, it tries basic first: the frames of every request then cost
+// one pass over the levels.
 func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
 	c, ok := state.(*Conn)
 	if !ok {
 		return
 	}
 	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
-	// The levels are loaded once, for basic too. The probe on comes
-	// first: its usual path is then contiguous with the entry.
-	if lvl|dbg != 0 {
-		// Each a call last, so that nothing is kept across it.
-		if lvl^1|dbg == 0 && int(length) == len(payload) {
-			c.quick(typ, flags, streamID, payload, dirRecv)
-		} else {
-			c.readOn(lvl, dbg, Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}, payload)
+	if lvl|dbg == 0 { // off; the levels are loaded once, for basic too
+		if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
+			c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
 		}
 		return
 	}
-	if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
-		c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
-	}
-}
-
-// readOn is Read for the frames quick did not take.
-//
-//go:noinline
-func (c *Conn) readOn(lvl, dbg int32, h Header, payload []byte) {
+	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
 	if dbg != 0 || !c.basic(lvl, h, payload, false) {
 		c.frameFull(h, payload, false)
 	}
@@ -266,10 +243,6 @@ func Write(state any, b []byte, err error) {
 		if t := Type(b[3]); t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
 			c.skip(t, Flags(b[4]), uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], &c.hmax[1])
 		}
-		return
-	}
-	// The Framer wrote b whole: its length is the frame's.
-	if err == nil && lvl^1|dbg == 0 && c.quick(b[3], b[4], uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], dirSend) {
 		return
 	}
 	if err == nil && dbg == 0 && c.basic(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
@@ -316,11 +289,10 @@ func (c *Conn) frame(h Header, payload []byte, written bool) {
 	c.frameFull(h, payload, written)
 }
 
-// basic is the level-1 path, under the lock, of the frames a request
-// exchanges on a stream the connection follows that quick did not take:
-// HEADERS (without PRIORITY) and DATA, unpadded, on the stream whose slot
-// the previous frame used or a new one opened in it. It does what
-// basicAll does for them, in one function
+// basic is the level-1 path of the frames a request exchanges on a
+// stream the connection follows: HEADERS (without PRIORITY) and DATA,
+// unpadded, on the stream whose slot the previous frame used or a new
+// one opened in it. It does what basicAll does for them, in one function
 // whose usual path is a few cache lines: the hooks run cold on every
 // frame (net/http evicts the probe's code between frames), so each line
 // of code a frame runs costs about one instruction-cache miss. Any other
@@ -338,12 +310,13 @@ func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
 		h.Type != TypeHeaders && h.Type != TypeData {
 		return c.basicAll(lvl, h, payload, written)
 	}
-	d := dirRecv // DATA read consumes recv, written send
-	if written {
-		d = dirSend
+	if h.Type == TypeHeaders && h.Flags&FlagEndStream == 0 && h.StreamID&1 == 1 {
+		// A response's HEADERS: see basicAll.
+		if side := uint8(c.sideCode.Load()); written && side == sideServer || !written && side == sideClient {
+			return true
+		}
 	}
 	c.mu.Lock()
-	c.syncLocked()
 	ss := &c.fl.streams
 	s := (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
 	if c.unsynced.Load() || c.done || s.id != h.StreamID && (s.id != 0 || h.StreamID <= ss.maxID) {
@@ -360,6 +333,10 @@ func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
 		*s = streamFlow{id: h.StreamID, w: [2]window{{n: c.fl.initial[dirSend]}, {n: c.fl.initial[dirRecv]}}}
 		closed = s.w[dirSend].n <= 0 || s.w[dirRecv].n <= 0
 	}
+	d := dirRecv // DATA read consumes recv, written send
+	if written {
+		d = dirSend
+	}
 	if h.Type == TypeData {
 		c.fl.conn[d].n -= int64(h.Length)
 		s.w[d].n -= int64(h.Length)
@@ -372,7 +349,7 @@ func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
 			s.id = 0 // a free slot of the array (streamSet.remove; opening sets every field)
 		}
 	}
-	c.unlockFlow()
+	c.mu.Unlock()
 	if closed {
 		c.checkWindows(h.StreamID)
 	}
@@ -444,14 +421,12 @@ func (c *Conn) basicAll(lvl int32, h Header, payload []byte, written bool) bool 
 		}
 	}
 	c.mu.Lock()
-	c.syncLocked()
 	return c.applyLocked(h, increment, written)
 }
 
 // applyLocked applies a frame of basicAll (h, and its WINDOW_UPDATE
-// increment) to the windows, ends the flow section the caller started
-// (c.mu held, syncLocked done), and checks the windows the frame moved.
-// It returns true.
+// increment) to the windows, releases c.mu, which the caller holds, and
+// checks the windows the frame moved. It returns true.
 //
 //go:nosplit
 func (c *Conn) applyLocked(h Header, increment uint32, written bool) bool {
@@ -459,15 +434,15 @@ func (c *Conn) applyLocked(h Header, increment uint32, written bool) bool {
 		c.resyncLocked()
 	}
 	if c.done {
-		c.unlockFlow()
+		c.mu.Unlock()
 		return true
 	}
 	s := c.fl.applyBasic(h.Type, h.Flags, h.StreamID, h.Length, increment, written)
 	if c.fl.quietStream(s) {
-		c.unlockFlow()
+		c.mu.Unlock()
 		return true
 	}
-	c.unlockFlow()
+	c.mu.Unlock()
 	c.checkWindows(h.StreamID)
 	return true
 }
@@ -569,12 +544,12 @@ func addFrameAttrs(e *probes.Event, f *Frame) {
 //
 //go:noinline
 func (c *Conn) checkWindows(id uint32) {
-	c.lockFlow()
+	c.mu.Lock()
 	var due []stall
 	if !c.unsynced.Load() && !c.done {
 		due = c.scheduleLocked(time.Now(), false, id)
 	}
-	c.unlockFlow()
+	c.mu.Unlock()
 	if len(due) > 0 {
 		c.emitStalls(due)
 	}
@@ -584,7 +559,7 @@ func (c *Conn) checkWindows(id uint32) {
 func (c *Conn) frameFull(h Header, payload []byte, written bool) {
 	lvl := probes.Level(probes.Frame)
 	f, derr := decode(h, payload)
-	c.lockFlow()
+	c.mu.Lock()
 	var due []stall
 	var rtt time.Duration
 	hasRTT := false
@@ -601,7 +576,7 @@ func (c *Conn) frameFull(h Header, payload []byte, written bool) {
 			due = c.scheduleLocked(time.Now(), all, f.StreamID)
 		}
 	}
-	c.unlockFlow()
+	c.mu.Unlock()
 
 	dirWord, verb := "frame.read", "read"
 	if written {
@@ -886,16 +861,16 @@ func (c *Conn) scheduleLocked(now time.Time, all bool, id uint32) []stall {
 }
 
 func (c *Conn) onTimer() {
-	c.lockFlow()
+	c.mu.Lock()
 	c.timer = nil
 	if c.done || c.unsynced.Load() {
 		// Unsynced, the windows are stale: the frame that resynchronises
 		// them checks them again.
-		c.unlockFlow()
+		c.mu.Unlock()
 		return
 	}
 	due := c.scheduleLocked(time.Now(), true, 0)
-	c.unlockFlow()
+	c.mu.Unlock()
 	c.emitStalls(due)
 }
 
