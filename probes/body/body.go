@@ -327,20 +327,28 @@ func StdRead(state unsafe.Pointer, p []byte, err error) {
 		gc.EndAt(st.flight, now)
 	}
 	pl.End()
+	// The connection back in the pool before the journal's call, and
+	// only a branch after it: the code after a call that long runs from
+	// cold cache lines.
+	lost := st.http1 && (st.connClose || !pl.Release(now))
 	probes.JournalClientEnd(st.Req, now, st.bytes.Load())
-	if st.http1 { // a pool's body has an owner
-		if st.connClose {
-			st.eofConn(now)
-		} else if !pl.Release(now) {
-			st.poolFull(pl)
-		}
+	if lost {
+		st.eofLost(pl, now)
 	}
 }
 
-// poolFull: the connection a body's EOF released overflowed the pool.
+// eofLost: the HTTP/1 connection of a pool's body at EOF will not be
+// reused: the server asked to close it, or it overflowed the pool. A
+// pool's body has an owner.
 //
 //go:noinline
-func (st *State) poolFull(p *Pool) { st.owner.ConnLost(p.PoolFull) }
+func (st *State) eofLost(p *Pool, now int64) {
+	if st.connClose {
+		st.eofConn(now)
+	} else {
+		st.owner.ConnLost(p.PoolFull)
+	}
+}
 
 // eofOther is StdRead's EOF for a body StdRead does not end itself: no
 // pool, an owner that ends it (BodyEnded), or a body that ended before
@@ -463,12 +471,13 @@ var sentinels = sync.Pool{New: func() any {
 func StdClose(state, keep unsafe.Pointer, last bool) {
 	st := (*State)(state)
 	if s := (*leakSentinel)(keep); s != nil {
-		s.st = nil
 		if st != nil && st.spare == nil {
 			// For the state's next body: the owner reuses the state only
-			// once it is handed back (below, or StdReleased).
-			st.spare = s
+			// once it is handed back (below, or StdReleased). Both
+			// pointers in one run of stores: one write-barrier check.
+			s.st, st.spare = nil, s
 		} else {
+			s.st = nil
 			sentinels.Put(s)
 		}
 	}
@@ -675,9 +684,14 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	if flight != nil {
 		flight.Responded(now)
 	}
+	s := st.spare // takeSentinel, written out: it is not inlined
+	if s == nil {
+		s = pooledSentinel()
+	}
 	st.id, st.opened = bodyIDs.Add(1), now
-	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
-	st.owner, st.pool, st.flight = owner, pool, flight
+	st.length, st.http1, st.connClose, st.released = resp.ContentLength, resp.ProtoMajor == 1, resp.Close, true
+	// The pointers in one run of stores: one write-barrier check.
+	st.owner, st.pool, st.flight, st.spare, s.st = owner, pool, flight, nil, st
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
 	// net/http's own body follows itself: no wrapper. One call hands it
@@ -685,12 +699,6 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	if site == nil {
 		site = probes.InternSite(o.Site, o.Via)
 	}
-	st.released = true
-	s := st.spare // takeSentinel, written out: it is not inlined
-	if s == nil {
-		s = pooledSentinel()
-	}
-	st.spare, s.st = nil, st
 	ob.GohttpdbgFollow(unsafe.Pointer(st), unsafe.Pointer(s), unsafe.Pointer(site), o.Req, o.Conn)
 	if probes.Level(probes.Body) >= 2 {
 		st.emitOpen("response body opened", resp.Proto)

@@ -113,9 +113,11 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 	if cr == nil {
 		cr = pooledRequest()
 	}
-	cr.pooled, cr.site = true, marked
-	cr.start, cr.req, cr.orig, cr.t = probes.Mono(), req, req, t
-	cr.body.Site, cr.body.Via, cr.body.Req = siteName, via, probes.NextReqID()
+	// The state's pointers in one run of stores: one write-barrier
+	// check, and its slow path, for all of them.
+	now, id := probes.Mono(), probes.NextReqID()
+	cr.pooled, cr.site, cr.start, cr.req, cr.orig, cr.t, cr.host = true, marked, now, req, req, t, host
+	cr.body.Site, cr.body.Via, cr.body.Req = siteName, via, id
 	// Levels are 0 to 2: their bits or'ed are 2 or more when one is 2.
 	lvl2 := dl|hl|bl >= 2
 	if lvl2 || probes.SpansOn() {
@@ -124,7 +126,6 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 	dialLikely := true
 	if h := host; h != nil {
 		// The request is in flight on its host (see hosts.go).
-		cr.host = h
 		active := h.Active.Add(1)
 		// The latest site: a marked request's is interned, as the host's
 		// (a pointer's comparison), else compared by name.
@@ -138,7 +139,6 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 			dialLikely = !h.h2.Load() && h.Idle.Load() < active // h2: one connection, multiplexed
 		}
 	}
-	capture := probes.JournalClientStart(cr.body.Req, cr.start, siteName, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, siteName, cr.start)
 	if !lvl2 && dl == 1 && stdClient.Load() {
 		// followedBy's usual case, written out: level 1, the std hooks.
@@ -150,7 +150,9 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 	} else {
 		cr.followedBy(req, host, dialLikely, dl, hl)
 	}
-	if capture {
+	// The journal's start last: the code after a call that long runs
+	// from cold cache lines.
+	if probes.JournalClientStart(cr.body.Req, cr.start, siteName, req) {
 		cr.captureBody(req)
 	}
 	return cr.req, unsafe.Pointer(cr)
