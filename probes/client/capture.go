@@ -45,7 +45,7 @@ func MarkSite(req *http.Request, site string) bool {
 	// markOf's usual case, written out: a call costs a cold cache line
 	// on every request.
 	p := lastMark.Load()
-	if p == nil || p.Site != site || p.Via != "" {
+	if p == nil || !sameString(p.Site, site) || p.Via != "" {
 		p = markOf(site)
 	}
 	return siteMarks.mark(req, unsafe.Pointer(p))
