@@ -317,7 +317,7 @@ func evictOldestLocked() {
 // the registry is looked up on the connection's first request, not on
 // every request it serves, and again only if the entry was evicted.
 func ClientConnEntry(c net.Conn, slot *unsafe.Pointer) *ConnEntry {
-	if e := (*ConnEntry)(atomic.LoadPointer(slot)); e != nil && !e.evicted.Load() {
+	if e := KeptConnEntry(slot); e != nil {
 		return e
 	}
 	e := ConnFor(c, "client")
@@ -325,6 +325,16 @@ func ClientConnEntry(c net.Conn, slot *unsafe.Pointer) *ConnEntry {
 		atomic.StorePointer(slot, unsafe.Pointer(e))
 	}
 	return e
+}
+
+// KeptConnEntry is ClientConnEntry's usual case, which inlines: the
+// entry *slot keeps, nil when it keeps none or an evicted one (then
+// ClientConnEntry).
+func KeptConnEntry(slot *unsafe.Pointer) *ConnEntry {
+	if e := (*ConnEntry)(atomic.LoadPointer(slot)); e != nil && !e.evicted.Load() {
+		return e
+	}
+	return nil
 }
 
 // ID returns the connection's id; 0 for a nil e.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/gc"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/itab"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
@@ -309,31 +310,71 @@ func StdRead(state unsafe.Pointer, p []byte, err error) {
 	if st.flight != nil {
 		st.flight.ReadEnd(now)
 	}
-	if eof && st.eof.CompareAndSwap(false, true) {
-		// done, written out; net/http returns an HTTP/1 connection to
-		// the idle pool at EOF, which the owner learns with the end.
-		released := st.owner != nil && st.http1 && !st.connClose
-		if st.flightDone.CompareAndSwap(false, true) {
-			if st.flight != nil {
-				gc.EndAt(st.flight, now)
-			}
-			if p := st.pool; p != nil && !st.ownerEnds {
-				// The owner's BodyEnded, written out: the host's
-				// accounting and the journal's end.
-				p.End()
-				probes.JournalClientEnd(st.Req, now, st.bytes.Load())
-				if released && !p.Release(now) {
-					st.owner.ConnLost(p.PoolFull)
-				}
-				released = false
-			} else if st.owner != nil {
-				st.owner.BodyEnded(now, st.bytes.Load(), released)
-				released = false
-			}
+	if !eof || !st.eof.CompareAndSwap(false, true) {
+		return
+	}
+	// done, written out, for a body with a pool (a client's) whose owner
+	// has nothing more to do at its end: the host's accounting and the
+	// journal's end. net/http returns an HTTP/1 connection to the idle
+	// pool at EOF, which the pool learns with the end. The rest is out of
+	// line (eofOther).
+	pl := st.pool
+	if pl == nil || st.ownerEnds || !st.flightDone.CompareAndSwap(false, true) {
+		st.eofOther(now)
+		return
+	}
+	if st.flight != nil {
+		gc.EndAt(st.flight, now)
+	}
+	pl.End()
+	// The connection back in the pool before the journal's call, and
+	// only a branch after it: the code after a call that long runs from
+	// cold cache lines.
+	lost := st.http1 && (st.connClose || !pl.Release(now))
+	probes.JournalClientEnd(st.Req, now, st.bytes.Load())
+	if lost {
+		st.eofLost(pl, now)
+	}
+}
+
+// eofLost: the HTTP/1 connection of a pool's body at EOF will not be
+// reused: the server asked to close it, or it overflowed the pool. A
+// pool's body has an owner.
+//
+//go:noinline
+func (st *State) eofLost(p *Pool, now int64) {
+	if st.connClose {
+		st.eofConn(now)
+	} else {
+		st.owner.ConnLost(p.PoolFull)
+	}
+}
+
+// eofOther is StdRead's EOF for a body StdRead does not end itself: no
+// pool, an owner that ends it (BodyEnded), or a body that ended before
+// (closed, then read to EOF).
+//
+//go:noinline
+func (st *State) eofOther(now int64) {
+	released := st.owner != nil && st.http1 && !st.connClose
+	if st.flightDone.CompareAndSwap(false, true) {
+		if st.flight != nil {
+			gc.EndAt(st.flight, now)
 		}
-		if released || st.owner != nil && st.http1 && st.connClose {
-			st.eofConn(now)
+		if p := st.pool; p != nil && !st.ownerEnds {
+			p.End()
+			probes.JournalClientEnd(st.Req, now, st.bytes.Load())
+			if released && !p.Release(now) {
+				st.owner.ConnLost(p.PoolFull)
+			}
+			released = false
+		} else if st.owner != nil {
+			st.owner.BodyEnded(now, st.bytes.Load(), released)
+			released = false
 		}
+	}
+	if released || st.owner != nil && st.http1 && st.connClose {
+		st.eofConn(now)
 	}
 }
 
@@ -430,12 +471,13 @@ var sentinels = sync.Pool{New: func() any {
 func StdClose(state, keep unsafe.Pointer, last bool) {
 	st := (*State)(state)
 	if s := (*leakSentinel)(keep); s != nil {
-		s.st = nil
 		if st != nil && st.spare == nil {
 			// For the state's next body: the owner reuses the state only
-			// once it is handed back (below, or StdReleased).
-			st.spare = s
+			// once it is handed back (below, or StdReleased). Both
+			// pointers in one run of stores: one write-barrier check.
+			s.st, st.spare = nil, s
 		} else {
+			s.st = nil
 			sentinels.Put(s)
 		}
 	}
@@ -628,16 +670,28 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	// the comparison with NoBody. Its path is written out here, the rest
 	// is out of line (wrapOther): the code a response runs stays a few
 	// cache lines.
-	ob, own := resp.Body.(stdOriginBody)
+	var ob stdOriginBody
+	own := false
+	if tab := originTabs.Tab(unsafe.Pointer(&resp.Body)); tab != nil {
+		itab.Value(unsafe.Pointer(&ob), unsafe.Pointer(&resp.Body), tab)
+		own = true
+	} else {
+		ob, own = originBody(resp.Body)
+	}
 	if !own || o != &st.Origin {
 		return wrapOther(resp, st, o, owner, pool, flight, now, site)
 	}
 	if flight != nil {
 		flight.Responded(now)
 	}
+	s := st.spare // takeSentinel, written out: it is not inlined
+	if s == nil {
+		s = pooledSentinel()
+	}
 	st.id, st.opened = bodyIDs.Add(1), now
-	st.length, st.http1, st.connClose = resp.ContentLength, resp.ProtoMajor == 1, resp.Close
-	st.owner, st.pool, st.flight = owner, pool, flight
+	st.length, st.http1, st.connClose, st.released = resp.ContentLength, resp.ProtoMajor == 1, resp.Close, true
+	// The pointers in one run of stores: one write-barrier check.
+	st.owner, st.pool, st.flight, st.spare, s.st = owner, pool, flight, nil, st
 	st.capture = probes.JournalCaptures(o.Req)
 	st.register()
 	// net/http's own body follows itself: no wrapper. One call hands it
@@ -645,17 +699,27 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	if site == nil {
 		site = probes.InternSite(o.Site, o.Via)
 	}
-	st.released = true
-	s := st.spare // takeSentinel, written out: it is not inlined
-	if s == nil {
-		s = pooledSentinel()
-	}
-	st.spare, s.st = nil, st
 	ob.GohttpdbgFollow(unsafe.Pointer(st), unsafe.Pointer(s), unsafe.Pointer(site), o.Req, o.Conn)
 	if probes.Level(probes.Body) >= 2 {
 		st.emitOpen("response body opened", resp.Proto)
 	}
 	return true
+}
+
+// originTabs caches the itabs of stdOriginBody for net/http's bodies
+// (HTTP/1's, HTTP/2's): WrapResponse's assertion, with no runtime call.
+var originTabs itab.Cache
+
+// originBody asserts rc to stdOriginBody, and caches the answer for rc's
+// type.
+//
+//go:noinline
+func originBody(rc io.ReadCloser) (stdOriginBody, bool) {
+	ob, ok := rc.(stdOriginBody)
+	if ok {
+		originTabs.Keep(unsafe.Pointer(&rc), unsafe.Pointer(&ob))
+	}
+	return ob, ok
 }
 
 // wrapOther is WrapResponse for a body the std patch does not follow with

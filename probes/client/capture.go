@@ -45,7 +45,7 @@ func MarkSite(req *http.Request, site string) bool {
 	// markOf's usual case, written out: a call costs a cold cache line
 	// on every request.
 	p := lastMark.Load()
-	if p == nil || p.Site != site || p.Via != "" {
+	if p == nil || !sameString(p.Site, site) || p.Via != "" {
 		p = markOf(site)
 	}
 	return siteMarks.mark(req, unsafe.Pointer(p))
@@ -113,16 +113,19 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 	if cr == nil {
 		cr = pooledRequest()
 	}
-	cr.pooled, cr.site = true, marked
-	cr.start, cr.req, cr.orig, cr.t = probes.Mono(), req, req, t
-	cr.body.Site, cr.body.Via, cr.body.Req = siteName, via, probes.NextReqID()
-	if probes.SpansOn() || hl >= 2 || bl >= 2 || dl >= 2 {
-		req = cr.startRare(req, hl >= 2 || bl >= 2 || dl >= 2)
+	// The state's pointers in one run of stores: one write-barrier
+	// check, and its slow path, for all of them.
+	now, id := probes.Mono(), probes.NextReqID()
+	cr.pooled, cr.site, cr.start, cr.req, cr.orig, cr.t, cr.host = true, marked, now, req, req, t, host
+	cr.body.Site, cr.body.Via, cr.body.Req = siteName, via, id
+	// Levels are 0 to 2: their bits or'ed are 2 or more when one is 2.
+	lvl2 := dl|hl|bl >= 2
+	if lvl2 || probes.SpansOn() {
+		req = cr.startRare(req, lvl2)
 	}
 	dialLikely := true
 	if h := host; h != nil {
 		// The request is in flight on its host (see hosts.go).
-		cr.host = h
 		active := h.Active.Add(1)
 		// The latest site: a marked request's is interned, as the host's
 		// (a pointer's comparison), else compared by name.
@@ -136,20 +139,39 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 			dialLikely = !h.h2.Load() && h.Idle.Load() < active // h2: one connection, multiplexed
 		}
 	}
-	capture := probes.JournalClientStart(cr.body.Req, cr.start, siteName, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, siteName, cr.start)
+	if !lvl2 && dl == 1 && stdClient.Load() {
+		// followedBy's usual case, written out: level 1, the std hooks.
+		if !dialLikely && host.h2.Load() {
+			cr.h2KeptConn()
+		} else {
+			cr.std = true
+		}
+	} else {
+		cr.followedBy(req, host, dialLikely, dl, hl)
+	}
+	// The journal's start last: the code after a call that long runs
+	// from cold cache lines.
+	if probes.JournalClientStart(cr.body.Req, cr.start, siteName, req) {
+		cr.captureBody(req)
+	}
+	return cr.req, unsafe.Pointer(cr)
+}
+
+// followedBy chooses how cr is followed: by the std hooks, which see
+// every event of a level-1 request and, at level 2, those of an HTTP/1
+// one (stdEventsFor), or by a trace. Out of line: StdStart writes out
+// its level-1 case.
+//
+//go:noinline
+func (cr *Request) followedBy(req *http.Request, host *hostState, dialLikely bool, dl, hl int32) {
 	// Level-2 events need the full trace, unless the std hooks see all
 	// of them (an HTTP/1 request: see stdEventsFor).
 	everyEvent := dl >= 2 || hl >= 2
 	std := dl >= 1 && stdClient.Load() && (!everyEvent || cr.stdEventsFor(dialLikely))
 	switch {
 	case std && !everyEvent && !dialLikely && host.h2.Load():
-		// The host answers over HTTP/2 on a connection net/http keeps:
-		// the request does not pass getConn, so there is nothing for the
-		// std GotConn hook to find; a new connection still goes through
-		// the std Dial hook.
-		cr.jc.Seen, cr.jc.Reused = true, true // the journal knows it reuses one
-		cr.h2Kept = true
+		cr.h2KeptConn()
 	case std && !everyEvent:
 		// The std patch reports the connection and traces dials itself,
 		// for the request net/http got from StdStart: copies made before
@@ -158,10 +180,15 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 	default:
 		cr.traced(req, std, everyEvent, dialLikely, dl, hl)
 	}
-	if capture {
-		cr.captureBody(req)
-	}
-	return cr.req, unsafe.Pointer(cr)
+}
+
+// h2KeptConn: the host answers over HTTP/2 on a connection net/http
+// keeps: the request does not pass getConn, so there is nothing for the
+// std GotConn hook to find; a new connection still goes through the std
+// Dial hook.
+func (cr *Request) h2KeptConn() {
+	cr.jc.Seen, cr.jc.Reused = true, true // the journal knows it reuses one
+	cr.h2Kept = true
 }
 
 // callerSite attributes a request no rewritten call marked from its
@@ -199,6 +226,22 @@ func (cr *Request) startRare(req *http.Request, line bool) *http.Request {
 // sameString is a == b, without the call to compare the bytes when both
 // are the same bytes: a request's host, parsed from the same URL string
 // as the latest request's, mostly is.
+// A host of 8 to 16 bytes ("127.0.0.1:8080", "api.example.com") is
+// compared as two overlapping words, inline: no call to memequal, whose
+// code is cold on every request.
 func sameString(a, b string) bool {
-	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	pa, pb := unsafe.StringData(a), unsafe.StringData(b)
+	if pa == pb {
+		return true
+	}
+	if n < 8 || n > 16 {
+		return a == b
+	}
+	// The first and the last 8 bytes: both within the strings.
+	return *(*uint64)(unsafe.Pointer(pa)) == *(*uint64)(unsafe.Pointer(pb)) &&
+		*(*uint64)(unsafe.Add(unsafe.Pointer(pa), n-8)) == *(*uint64)(unsafe.Add(unsafe.Pointer(pb), n-8))
 }

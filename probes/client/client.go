@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -15,6 +16,7 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/body"
 	"github.com/gohttpdbg/gohttpdbg/probes/gc"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/itab"
 )
 
 // Request follows one request made at a client call site: it
@@ -370,6 +372,22 @@ type h2RespBody interface {
 	GohttpdbgHeaderSize() int
 }
 
+// h2Tabs caches the itabs of h2RespBody for net/http's HTTP/2 bodies
+// (and x/net's): StdEnd's assertion, with no runtime call.
+var h2Tabs itab.Cache
+
+// h2BodyOf asserts rc to h2RespBody (nil if it is not one), and caches the
+// answer for rc's type.
+//
+//go:noinline
+func h2BodyOf(rc io.ReadCloser) h2RespBody {
+	b, ok := rc.(h2RespBody)
+	if ok {
+		h2Tabs.Keep(unsafe.Pointer(&rc), unsafe.Pointer(&b))
+	}
+	return b
+}
+
 // StdEnd is the std patch's ClientEnd hook, and Finish's: it records the
 // outcome of the request, wraps resp.Body, and puts a pooled state back
 // when that is safe.
@@ -389,109 +407,147 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 		!cr.std && !(cr.h2Kept && resp.ProtoMajor == 2)
 	var h2b h2RespBody
 	if !rare && resp.ProtoMajor != 1 {
-		var ok bool
-		h2b, ok = resp.Body.(h2RespBody)
-		rare = !ok || resp.ProtoMajor != 2
+		if tab := h2Tabs.Tab(unsafe.Pointer(&resp.Body)); tab != nil {
+			itab.Value(unsafe.Pointer(&h2b), unsafe.Pointer(&resp.Body), tab)
+		} else {
+			h2b = h2BodyOf(resp.Body)
+		}
+		rare = h2b == nil || resp.ProtoMajor != 2
 	}
 	if rare {
 		cr.finishRare(resp, err)
-	} else {
-		if resp.Request == cr.req && cr.req != cr.orig {
-			resp.Request = cr.orig // see finishRare
+		cr.endRest()
+		return
+	}
+	if resp.Request == cr.req && cr.req != cr.orig {
+		resp.Request = cr.orig // see finishRare
+	}
+	hl := probes.Level(probes.Header)
+	hdrSize := int(cr.respHS) - 1 // HTTP/1, from the std patch (response)
+	if h2b != nil {
+		// h2Stream, written out: a request the std hooks follow (or
+		// one on HTTP/2's kept connection) names its connection on
+		// this goroutine alone, and takes no lock.
+		c, stream, entry := h2b.GohttpdbgStream()
+		var ce *probes.ConnEntry
+		if entry != nil {
+			// The connection keeps it: no lookup, and usually no call.
+			if ce = probes.KeptConnEntry(entry); ce == nil {
+				ce = probes.ClientConnEntry(c, entry)
+			}
+		} else {
+			ce = probes.ConnFor(c, "client")
 		}
-		hl := probes.Level(probes.Header)
-		hdrSize := int(cr.respHS) - 1 // HTTP/1, from the std patch (response)
-		if h2b != nil {
-			// h2Stream, written out: a request the std hooks follow (or
-			// one on HTTP/2's kept connection) names its connection on
-			// this goroutine alone, and takes no lock.
-			c, stream, entry := h2b.GohttpdbgStream()
-			var ce *probes.ConnEntry
-			if entry != nil {
-				ce = probes.ClientConnEntry(c, entry) // the connection keeps it: no lookup
-			} else {
-				ce = probes.ConnFor(c, "client")
+		if ce != nil {
+			ce.CountRequest()
+		}
+		reused := stream != 1 // stream 1 is the request its connection was dialed for
+		gotConn := cr.jc.At != 0
+		if !gotConn || cr.jc.StreamConn == 0 {
+			cr.jc.StreamConn = ce.ID()
+		}
+		cr.jc.Stream = stream
+		if h := cr.host; h != nil {
+			if !h.h2.Load() {
+				h.h2.Store(true) // sawH2
 			}
-			if ce != nil {
-				ce.CountRequest()
-			}
-			reused := stream != 1 // stream 1 is the request its connection was dialed for
-			gotConn := cr.jc.At != 0
-			if !gotConn || cr.jc.StreamConn == 0 {
-				cr.jc.StreamConn = ce.ID()
-			}
-			cr.jc.Stream = stream
+		}
+		if !gotConn {
+			cr.reused = reused
+			cr.jc.Seen, cr.jc.Entry, cr.jc.Reused = true, ce, reused
 			if h := cr.host; h != nil {
-				if !h.h2.Load() {
-					h.h2.Store(true) // sawH2
-				}
-			}
-			if !gotConn {
-				cr.reused = reused
-				cr.jc.Seen, cr.jc.Entry, cr.jc.Reused = true, ce, reused
-				if h := cr.host; h != nil {
-					if reused { // h.reused(), written out
-						if !h.seen.Load() {
-							h.seen.Store(true)
-						}
-						h.reuses.Add(1)
-						h.TakeIdle()
-					} else {
-						cr.newConn(c, probes.Level(probes.Dial))
+				if reused { // h.reused(), written out
+					if !h.seen.Load() {
+						h.seen.Store(true)
 					}
-				}
-			}
-			if hl >= 1 {
-				hdrSize = h2b.GohttpdbgHeaderSize()
-				if hdrSize <= 0 {
-					hdrSize = -1
+					h.reuses.Add(1)
+					h.TakeIdle()
+				} else {
+					cr.newConn(c, probes.Level(probes.Dial))
 				}
 			}
 		}
 		if hl >= 1 {
-			if hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9 {
-				hdrSize = cr.checkResponse(resp, hdrSize)
+			hdrSize = h2b.GohttpdbgHeaderSize()
+			if hdrSize <= 0 {
+				hdrSize = -1
 			}
-		}
-		now := probes.Mono() // the response headers' time, for every use below
-		if cr.std {
-			// lightTTFB, written out: StdGotConn set gotConn on this
-			// goroutine, no lock.
-			got := cr.jc.At
-			if got == 0 {
-				got = cr.start
-			}
-			if d := time.Duration(now - got); d > probes.SlowTTFB() && probes.Level(probes.Dial) >= 1 {
-				cr.slowTTFB(d)
-			}
-		}
-		if probes.Level(probes.Body) >= 1 { // wrapBody, written out
-			o := &cr.body.Origin
-			o.Conn, o.Method, o.URL = cr.jc.StreamConn, cr.req.Method, cr.req.URL
-			var pool *body.Pool
-			if cr.host != nil {
-				pool = &cr.host.Pool
-			}
-			cr.ends.Store(2)
-			if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
-				cr.flight, cr.hostHandedOff = nil, true
-			}
-		}
-		// The connection as the journal gets it, named on this goroutine
-		// (journalConn): the journal reads it in place.
-		probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &cr.jc, resp, hdrSize, nil, now, !cr.hostHandedOff)
-		if cr.flight != nil {
-			gc.EndAt(cr.flight, now)
-		}
-		if cr.host != nil && !cr.hostHandedOff {
-			cr.host.end()
 		}
 	}
-	// cr goes back to requests, zeroed, when that is safe (reusable),
-	// and, with a body, once the body handed it back too (BodyReleased).
-	// reusable's conditions are final by then: a state that is not
-	// reusable keeps ends above 0, and BodyReleased leaves it alone
-	// without asking again.
+	if hl >= 1 {
+		if hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9 {
+			hdrSize = cr.checkResponse(resp, hdrSize)
+		}
+	}
+	now := probes.Mono() // the response headers' time, for every use below
+	if cr.std {
+		// lightTTFB, written out: StdGotConn set gotConn on this
+		// goroutine, no lock.
+		got := cr.jc.At
+		if got == 0 {
+			got = cr.start
+		}
+		if d := time.Duration(now - got); d > probes.SlowTTFB() && probes.Level(probes.Dial) >= 1 {
+			cr.slowTTFB(d)
+		}
+	}
+	if probes.Level(probes.Body) >= 1 { // wrapBody, written out
+		o := &cr.body.Origin
+		o.Conn, o.Method, o.URL = cr.jc.StreamConn, cr.req.Method, cr.req.URL
+		var pool *body.Pool
+		if cr.host != nil {
+			pool = &cr.host.Pool
+		}
+		cr.ends.Store(2)
+		if body.WrapResponse(resp, &cr.body, o, cr, pool, cr.flight, now, cr.site) {
+			// The body now ends the request. Its flight is not nil'ed (as
+			// wrapBody does): nothing reads it after this (endHere is for
+			// a request not handed off), and the store would cost a
+			// write barrier's check.
+			cr.hostHandedOff = true
+		}
+	}
+	// The body ends the request (and its flight): what comes
+	// after the journal's call, from cold cache lines, is decided
+	// before it.
+	handedOff := cr.hostHandedOff
+	reusable := handedOff && cr.reusable()
+	// The connection as the journal gets it, named on this goroutine
+	// (journalConn): the journal reads it in place.
+	probes.JournalClientResponse(cr.body.Req, cr.body.Via, cr.req, &cr.jc, resp, hdrSize, nil, now, !handedOff)
+	if reusable {
+		// endRest's, for a body that ends the request.
+		if cr.ends.Add(-1) == 0 && cr.h2Done() {
+			cr.reuse()
+		}
+		return
+	}
+	if !handedOff {
+		cr.endHere(now)
+	}
+}
+
+// endHere ends a request whose response has no body the probes follow.
+//
+//go:noinline
+func (cr *Request) endHere(now int64) {
+	if cr.flight != nil {
+		gc.EndAt(cr.flight, now)
+	}
+	if cr.host != nil {
+		cr.host.end()
+	}
+	cr.endRest()
+}
+
+// endRest is StdEnd's last step: cr goes back to requests, zeroed, when
+// that is safe (reusable), and, with a body, once the body handed it
+// back too (BodyReleased). reusable's conditions are final by then: a
+// state that is not reusable keeps ends above 0, and BodyReleased
+// leaves it alone without asking again.
+//
+//go:noinline
+func (cr *Request) endRest() {
 	if !cr.reusable() {
 		return
 	}

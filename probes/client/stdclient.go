@@ -379,12 +379,17 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 		return
 	}
 	got := cr.start
-	ce := probes.ClientConnEntry(conn, entry)
-	cr.reused, cr.wasIdle, cr.idleTime, cr.idleAt, cr.jc.At = true, !idleAt.IsZero(), 0, idleAt, got
-	cr.jc.Seen, cr.jc.Entry, cr.jc.Reused = true, ce, true
+	ce := probes.KeptConnEntry(entry) // ClientConnEntry's usual case: no call
+	if ce == nil {
+		ce = probes.ClientConnEntry(conn, entry)
+	}
+	// Its pointers (idleAt's location, the entry) in one run of stores:
+	// one write-barrier check.
+	cr.reused, cr.wasIdle, cr.idleTime, cr.idleAt, cr.jc.At, cr.jc.Entry = true, !idleAt.IsZero(), 0, idleAt, got, ce
+	cr.jc.Seen, cr.jc.Reused = true, true
 	if ce != nil {
 		cr.jc.StreamConn = ce.ID()
-		ce.SetStateAt(http.StateActive, true, got)
+		ce.TurnAt(http.StateActive, true, got)
 	}
 	if h := cr.host; h != nil { // h.reused(), written out
 		if !h.seen.Load() {
