@@ -13,7 +13,6 @@ import (
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/gc"
-	"github.com/gohttpdbg/gohttpdbg/probes/internal/itab"
 	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
@@ -670,14 +669,7 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	// the comparison with NoBody. Its path is written out here, the rest
 	// is out of line (wrapOther): the code a response runs stays a few
 	// cache lines.
-	var ob stdOriginBody
-	own := false
-	if tab := originTabs.Tab(unsafe.Pointer(&resp.Body)); tab != nil {
-		itab.Value(unsafe.Pointer(&ob), unsafe.Pointer(&resp.Body), tab)
-		own = true
-	} else {
-		ob, own = originBody(resp.Body)
-	}
+	ob, own := resp.Body.(stdOriginBody)
 	if !own || o != &st.Origin {
 		return wrapOther(resp, st, o, owner, pool, flight, now, site)
 	}
@@ -704,22 +696,6 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 		st.emitOpen("response body opened", resp.Proto)
 	}
 	return true
-}
-
-// originTabs caches the itabs of stdOriginBody for net/http's bodies
-// (HTTP/1's, HTTP/2's): WrapResponse's assertion, with no runtime call.
-var originTabs itab.Cache
-
-// originBody asserts rc to stdOriginBody, and caches the answer for rc's
-// type.
-//
-//go:noinline
-func originBody(rc io.ReadCloser) (stdOriginBody, bool) {
-	ob, ok := rc.(stdOriginBody)
-	if ok {
-		originTabs.Keep(unsafe.Pointer(&rc), unsafe.Pointer(&ob))
-	}
-	return ob, ok
 }
 
 // wrapOther is WrapResponse for a body the std patch does not follow with

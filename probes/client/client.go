@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -16,7 +15,6 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/body"
 	"github.com/gohttpdbg/gohttpdbg/probes/gc"
-	"github.com/gohttpdbg/gohttpdbg/probes/internal/itab"
 )
 
 // Request follows one request made at a client call site: it
@@ -372,22 +370,6 @@ type h2RespBody interface {
 	GohttpdbgHeaderSize() int
 }
 
-// h2Tabs caches the itabs of h2RespBody for net/http's HTTP/2 bodies
-// (and x/net's): StdEnd's assertion, with no runtime call.
-var h2Tabs itab.Cache
-
-// h2BodyOf asserts rc to h2RespBody (nil if it is not one), and caches the
-// answer for rc's type.
-//
-//go:noinline
-func h2BodyOf(rc io.ReadCloser) h2RespBody {
-	b, ok := rc.(h2RespBody)
-	if ok {
-		h2Tabs.Keep(unsafe.Pointer(&rc), unsafe.Pointer(&b))
-	}
-	return b
-}
-
 // StdEnd is the std patch's ClientEnd hook, and Finish's: it records the
 // outcome of the request, wraps resp.Body, and puts a pooled state back
 // when that is safe.
@@ -407,11 +389,7 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 		!cr.std && !(cr.h2Kept && resp.ProtoMajor == 2)
 	var h2b h2RespBody
 	if !rare && resp.ProtoMajor != 1 {
-		if tab := h2Tabs.Tab(unsafe.Pointer(&resp.Body)); tab != nil {
-			itab.Value(unsafe.Pointer(&h2b), unsafe.Pointer(&resp.Body), tab)
-		} else {
-			h2b = h2BodyOf(resp.Body)
-		}
+		h2b, _ = resp.Body.(h2RespBody)
 		rare = h2b == nil || resp.ProtoMajor != 2
 	}
 	if rare {
