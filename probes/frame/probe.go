@@ -202,22 +202,26 @@ func (c *Conn) resyncLocked() {
 // Read is the hook for each frame read: its header's fields as the Framer
 // decoded them (the stream id without its reserved bit) and its payload.
 //
-// As Write, it tries basic first: the frames of every request then cost
-// one pass over the levels.
+// The levels are loaded once, as one switch: off (skip), level 1 without
+// the http2debug emulation (basic, the path of every request), or the rest.
 func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
 	c, ok := state.(*Conn)
 	if !ok {
 		return
 	}
 	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
-	if lvl|dbg == 0 { // off; the levels are loaded once, for basic too
+	switch lvl | dbg<<8 {
+	case 0:
 		if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
 			c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
 		}
 		return
+	case 1:
+		c.basic(Type(typ), Flags(flags), streamID, length, payload, dirRecv)
+		return
 	}
 	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
-	if dbg != 0 || !c.basic(lvl, h, payload, false) {
+	if dbg != 0 || !c.basicAll(lvl, h, payload, false) {
 		c.frameFull(h, payload, false)
 	}
 }
@@ -239,14 +243,22 @@ func Write(state any, b []byte, err error) {
 		return
 	}
 	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
-	if err == nil && lvl|dbg == 0 { // off; the levels are loaded once, for basic too
-		if t := Type(b[3]); t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
-			c.skip(t, Flags(b[4]), uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], &c.hmax[1])
+	if err == nil {
+		switch lvl | dbg<<8 {
+		case 0:
+			if t := Type(b[3]); t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
+				c.skip(t, Flags(b[4]), binary.BigEndian.Uint32(b[5:HeaderLen])&(1<<31-1), b[HeaderLen:], &c.hmax[1])
+			}
+			return
+		case 1:
+			// The length is the payload's: the Framer wrote the header
+			// from it (endWrite; a frame too long is an error).
+			c.basic(Type(b[3]), Flags(b[4]), binary.BigEndian.Uint32(b[5:HeaderLen])&(1<<31-1), uint32(len(b)-HeaderLen), b[HeaderLen:], dirSend)
+			return
 		}
-		return
-	}
-	if err == nil && dbg == 0 && c.basic(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
-		return
+		if dbg == 0 && c.basicAll(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
+			return
+		}
 	}
 	c.writeSlow(b, err)
 }
@@ -283,8 +295,18 @@ func (c *Conn) writeFailed(b []byte, err error) {
 
 //go:noinline
 func (c *Conn) frame(h Header, payload []byte, written bool) {
-	if debugLevel.Load() == 0 && c.basic(probes.Level(probes.Frame), h, payload, written) {
-		return
+	if debugLevel.Load() == 0 {
+		d := dirRecv
+		if written {
+			d = dirSend
+		}
+		switch lvl := probes.Level(probes.Frame); {
+		case lvl == 1:
+			c.basic(h.Type, h.Flags, h.StreamID, h.Length, payload, d)
+			return
+		case c.basicAll(lvl, h, payload, written):
+			return
+		}
 	}
 	c.frameFull(h, payload, written)
 }
@@ -295,32 +317,32 @@ func (c *Conn) frame(h Header, payload []byte, written bool) {
 // one opened in it. It does what basicAll does for them, in one function
 // whose usual path is a few cache lines: the hooks run cold on every
 // frame (net/http evicts the probe's code between frames), so each line
-// of code a frame runs costs about one instruction-cache miss. Any other
-// frame, level or state goes to basicAll (or, under the lock,
-// applyLocked), which the same frame would have reached before. lvl is
-// the frame probe's level; the caller checked that the http2debug
-// emulation is off. It returns false to leave the frame to the full path
-// (frameFull).
+// of code a frame runs costs about one instruction-cache miss. Other
+// frames go to basicRest, other states to applyLocked, which the same
+// frame would have reached before. The caller checked that the frame
+// probe is at level 1 and the http2debug emulation off; d is the
+// direction of the frame's DATA: dirSend for a frame written, dirRecv
+// for one read.
 //
 // It is nosplit, for Write (see there).
 //
 //go:nosplit
-func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
-	if lvl != 1 || int(h.Length) != len(payload) || h.StreamID == 0 || h.Flags&(FlagPadded|FlagPriority) != 0 ||
-		h.Type != TypeHeaders && h.Type != TypeData {
-		return c.basicAll(lvl, h, payload, written)
+func (c *Conn) basic(t Type, flags Flags, id, length uint32, payload []byte, d dir) {
+	if t > TypeHeaders || id == 0 || flags&(FlagPadded|FlagPriority) != 0 || int(length) != len(payload) {
+		c.basicRest(t, flags, id, length, payload, d)
+		return
 	}
-	if h.Type == TypeHeaders && h.Flags&FlagEndStream == 0 && h.StreamID&1 == 1 {
-		// A response's HEADERS: see basicAll.
-		if side := uint8(c.sideCode.Load()); written && side == sideServer || !written && side == sideClient {
-			return true
-		}
+	// A response's HEADERS (see basicAll): written by the server
+	// (sideServer, d dirSend) or read by the client (sideClient, dirRecv).
+	if t == TypeHeaders && flags&FlagEndStream == 0 && id&1 == 1 && uint8(c.sideCode.Load()) == sideServer-uint8(d) {
+		return
 	}
 	c.mu.Lock()
 	ss := &c.fl.streams
 	s := (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
-	if c.unsynced.Load() || c.done || s.id != h.StreamID && (s.id != 0 || h.StreamID <= ss.maxID) {
-		return c.applyLocked(h, 0, written) // another stream's slot, or a state to handle first
+	if s.id != id && (s.id != 0 || id <= ss.maxID) || c.unsynced.Load() || c.done {
+		c.applyLocked(Header{Length: length, Type: t, Flags: flags, StreamID: id}, 0, d == dirSend) // another stream's slot, or a state to handle first
+		return
 	}
 	// Of the windows, only those the frame moves are checked: a DATA
 	// frame's, and a new stream's, which SETTINGS may have opened closed
@@ -329,20 +351,16 @@ func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
 	// report what falls due by then, when the timer fires.
 	closed := false
 	if s.id == 0 { // a new stream, in the last one's slot (it ended), as applyBasic opens it
-		ss.maxID = h.StreamID
-		*s = streamFlow{id: h.StreamID, w: [2]window{{n: c.fl.initial[dirSend]}, {n: c.fl.initial[dirRecv]}}}
+		ss.maxID = id
+		*s = streamFlow{id: id, w: [2]window{{n: c.fl.initial[dirSend]}, {n: c.fl.initial[dirRecv]}}}
 		closed = s.w[dirSend].n <= 0 || s.w[dirRecv].n <= 0
 	}
-	d := dirRecv // DATA read consumes recv, written send
-	if written {
-		d = dirSend
-	}
-	if h.Type == TypeData {
-		c.fl.conn[d].n -= int64(h.Length)
-		s.w[d].n -= int64(h.Length)
+	if t == TypeData {
+		c.fl.conn[d].n -= int64(length)
+		s.w[d].n -= int64(length)
 		closed = closed || c.fl.conn[d].n <= 0 || s.w[d].n <= 0
 	}
-	if h.Flags&FlagEndStream != 0 {
+	if flags&FlagEndStream != 0 {
 		// END_STREAM: the stream is closed once both sides sent it.
 		s.ended[d] = true
 		if s.ended[dirSend] && s.ended[dirRecv] {
@@ -351,9 +369,56 @@ func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
 	}
 	c.mu.Unlock()
 	if closed {
+		c.checkWindows(id)
+	}
+}
+
+// basicRest is basic for the frames its usual path does not take: a
+// WINDOW_UPDATE of the connection or of the last stream's slot is applied
+// here, the rest goes to basicAll or the full path.
+//
+//go:nosplit
+//go:noinline
+func (c *Conn) basicRest(t Type, flags Flags, id, length uint32, payload []byte, d dir) {
+	h := Header{Length: length, Type: t, Flags: flags, StreamID: id}
+	if t == TypeWindowUpdate && length == 4 && len(payload) == 4 {
+		if inc := binary.BigEndian.Uint32(payload) & (1<<31 - 1); inc != 0 {
+			c.windowUpdate(h, inc, d)
+			return
+		}
+	}
+	if !c.basicAll(1, h, payload, d == dirSend) {
+		c.frameFull(h, payload, d == dirSend)
+	}
+}
+
+// windowUpdate applies a WINDOW_UPDATE (h, its increment inc) at level 1.
+// A WINDOW_UPDATE read replenishes the send window, one written the recv
+// window: the other direction than d, its DATA's.
+//
+//go:nosplit
+func (c *Conn) windowUpdate(h Header, inc uint32, d dir) {
+	c.mu.Lock()
+	w := &c.fl.conn[d^1]
+	if h.StreamID != 0 {
+		ss := &c.fl.streams
+		s := (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
+		w = &s.w[d^1]
+		if s.id != h.StreamID {
+			w = nil
+		}
+	}
+	if w == nil || c.unsynced.Load() || c.done {
+		c.applyLocked(h, inc, d == dirSend) // another stream's slot, or a state to handle first
+		return
+	}
+	w.n += int64(inc)
+	// A window in a zero-window episode may reopen: the check ends it.
+	episode := w.zeroSince != 0 || w.n <= 0
+	c.mu.Unlock()
+	if episode {
 		c.checkWindows(h.StreamID)
 	}
-	return true
 }
 
 // basicAll handles, without decoding a Frame, the frames every request
