@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
@@ -202,31 +201,82 @@ func (c *Conn) resyncLocked() {
 // Read is the hook for each frame read: its header's fields as the Framer
 // decoded them (the stream id without its reserved bit) and its payload.
 //
-// The levels are loaded once, as one switch: off (skip), level 1 without
-// the http2debug emulation (basic, the path of every request), or the rest.
+// The levels are loaded once, for every path: off (skip), level 1 without
+// the http2debug emulation, or the rest (readOther). At level 1 the frames
+// every request exchanges on the stream of the last slot (or a new one
+// opened in it) are followed here: see the usual path.
 func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
 	c, ok := state.(*Conn)
 	if !ok {
 		return
 	}
-	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
-	switch lvl | dbg<<8 {
-	case 0:
-		if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
-			c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
+	t, fl, id := Type(typ), Flags(flags), streamID
+	lvl := probes.Level(probes.Frame) | debugLevel.Load()<<8
+	if lvl == 0 {
+		if t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
+			c.skip(t, fl, id, payload, &c.hmax[0])
 		}
 		return
-	case 1:
-		c.basic(Type(typ), Flags(flags), streamID, length, payload, dirRecv)
+	}
+	if lvl != 1 || !usual(t, fl, id) || int(length) != len(payload) {
+		c.readOther(lvl, Header{Length: length, Type: t, Flags: fl, StreamID: id}, payload)
 		return
 	}
-	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
-	if dbg != 0 || !c.basicAll(lvl, h, payload, false) {
+	if t == TypeHeaders && fl&FlagEndStream == 0 && id&1 == 1 && uint8(c.sideCode.Load()) == sideClient {
+		return // a response's HEADERS, read by the client: see basicAll
+	}
+	c.mu.Lock()
+	ss := &c.fl.streams
+	s := ss.lastSlot()
+	if !ss.takes(s, id) || c.unsynced.Load() || c.done {
+		c.applyLocked(Header{Length: length, Type: t, Flags: fl, StreamID: id}, 0, false)
+		return
+	}
+	closed := s.id == 0 && c.fl.open(s, id)
+	if t == TypeData && c.fl.consume(s, dirRecv, length) {
+		closed = true
+	}
+	if fl&FlagEndStream != 0 {
+		s.end(dirRecv)
+	}
+	c.mu.Unlock()
+	if closed {
+		c.checkWindows(id)
+	}
+}
+
+// usual reports whether a frame may take the hooks' usual level-1 path:
+// HEADERS (without PRIORITY) or DATA, unpadded, on a stream. The usual
+// path does what basicAll does for them, in the hook itself, as a short
+// run of code: the hooks run cold on every frame (net/http evicts the
+// probe's code between frames), so each line of code a frame runs costs
+// about one instruction-cache miss, and a call costs a line more. There,
+// of the windows, only those the frame moves are checked: a DATA frame's,
+// and a new stream's, which SETTINGS may have opened closed
+// (INITIAL_WINDOW_SIZE 0). A window in a zero-window episode that the
+// frame does not move is the stall timer's: a check now could only report
+// what falls due by then, when the timer fires. A frame on another
+// stream's slot, or while the windows need resynchronising, goes to
+// applyLocked; other frames to basicRest: where the same frame went before.
+func usual(t Type, fl Flags, id uint32) bool {
+	return t <= TypeHeaders && id != 0 && fl&(FlagPadded|FlagPriority) == 0
+}
+
+// readOther is Read for the frames and levels its usual path does not take.
+//
+//go:noinline
+func (c *Conn) readOther(lvl int32, h Header, payload []byte) {
+	if lvl == 1 {
+		c.basicRest(h, payload, dirRecv)
+		return
+	}
+	if lvl>>8 != 0 || !c.basicAll(lvl, h, payload, false) { // http2debug, or what basicAll leaves
 		c.frameFull(h, payload, false)
 	}
 }
 
 // Write is the hook for each frame written (header and payload together).
+// Its paths are Read's.
 //
 // It runs on the goroutine that wrote the frame, and net/http writes the
 // frames of a request from goroutines it starts per write (the server's
@@ -242,23 +292,56 @@ func Write(state any, b []byte, err error) {
 	if !ok || len(b) < HeaderLen {
 		return
 	}
-	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
-	if err == nil {
-		switch lvl | dbg<<8 {
-		case 0:
-			if t := Type(b[3]); t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
-				c.skip(t, Flags(b[4]), binary.BigEndian.Uint32(b[5:HeaderLen])&(1<<31-1), b[HeaderLen:], &c.hmax[1])
-			}
-			return
-		case 1:
-			// The length is the payload's: the Framer wrote the header
-			// from it (endWrite; a frame too long is an error).
-			c.basic(Type(b[3]), Flags(b[4]), binary.BigEndian.Uint32(b[5:HeaderLen])&(1<<31-1), uint32(len(b)-HeaderLen), b[HeaderLen:], dirSend)
-			return
+	t, fl, id := Type(b[3]), Flags(b[4]), binary.BigEndian.Uint32(b[5:HeaderLen])&(1<<31-1)
+	lvl := probes.Level(probes.Frame) | debugLevel.Load()<<8
+	if err == nil && lvl == 0 {
+		if t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
+			c.skip(t, fl, id, b[HeaderLen:], &c.hmax[1])
 		}
-		if dbg == 0 && c.basicAll(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
-			return
-		}
+		return
+	}
+	if err != nil || lvl != 1 || !usual(t, fl, id) {
+		c.writeOther(lvl, b, err)
+		return
+	}
+	if t == TypeHeaders && fl&FlagEndStream == 0 && id&1 == 1 && uint8(c.sideCode.Load()) == sideServer {
+		return // a response's HEADERS, written by the server: see basicAll
+	}
+	// The length is the payload's: the Framer wrote the header from it
+	// (endWrite; a frame too long is an error).
+	length := uint32(len(b) - HeaderLen)
+	c.mu.Lock()
+	ss := &c.fl.streams
+	s := ss.lastSlot()
+	if !ss.takes(s, id) || c.unsynced.Load() || c.done {
+		c.applyLocked(Header{Length: length, Type: t, Flags: fl, StreamID: id}, 0, true)
+		return
+	}
+	closed := s.id == 0 && c.fl.open(s, id)
+	if t == TypeData && c.fl.consume(s, dirSend, length) {
+		closed = true
+	}
+	if fl&FlagEndStream != 0 {
+		s.end(dirSend)
+	}
+	c.mu.Unlock()
+	if closed {
+		c.checkWindows(id)
+	}
+}
+
+// writeOther is Write for the frames and levels its usual path does not
+// take.
+//
+//go:nosplit
+//go:noinline
+func (c *Conn) writeOther(lvl int32, b []byte, err error) {
+	if err == nil && lvl == 1 {
+		c.basicRest(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], dirSend)
+		return
+	}
+	if err == nil && lvl>>8 == 0 && c.basicAll(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
+		return
 	}
 	c.writeSlow(b, err)
 }
@@ -295,93 +378,21 @@ func (c *Conn) writeFailed(b []byte, err error) {
 
 //go:noinline
 func (c *Conn) frame(h Header, payload []byte, written bool) {
-	if debugLevel.Load() == 0 {
-		d := dirRecv
-		if written {
-			d = dirSend
-		}
-		switch lvl := probes.Level(probes.Frame); {
-		case lvl == 1:
-			c.basic(h.Type, h.Flags, h.StreamID, h.Length, payload, d)
-			return
-		case c.basicAll(lvl, h, payload, written):
-			return
-		}
+	if debugLevel.Load() == 0 && c.basicAll(probes.Level(probes.Frame), h, payload, written) {
+		return
 	}
 	c.frameFull(h, payload, written)
 }
 
-// basic is the level-1 path of the frames a request exchanges on a
-// stream the connection follows: HEADERS (without PRIORITY) and DATA,
-// unpadded, on the stream whose slot the previous frame used or a new
-// one opened in it. It does what basicAll does for them, in one function
-// whose usual path is a few cache lines: the hooks run cold on every
-// frame (net/http evicts the probe's code between frames), so each line
-// of code a frame runs costs about one instruction-cache miss. Other
-// frames go to basicRest, other states to applyLocked, which the same
-// frame would have reached before. The caller checked that the frame
-// probe is at level 1 and the http2debug emulation off; d is the
-// direction of the frame's DATA: dirSend for a frame written, dirRecv
-// for one read.
-//
-// It is nosplit, for Write (see there).
+// basicRest is level 1 for the frames the hooks' usual path does not
+// take: a WINDOW_UPDATE of the connection or of the last slot's stream is
+// applied here, the rest goes to basicAll or the full path. d is the
+// direction of a DATA frame the hook would see: dirSend for frames
+// written, dirRecv for frames read.
 //
 //go:nosplit
-func (c *Conn) basic(t Type, flags Flags, id, length uint32, payload []byte, d dir) {
-	if t > TypeHeaders || id == 0 || flags&(FlagPadded|FlagPriority) != 0 || int(length) != len(payload) {
-		c.basicRest(t, flags, id, length, payload, d)
-		return
-	}
-	// A response's HEADERS (see basicAll): written by the server
-	// (sideServer, d dirSend) or read by the client (sideClient, dirRecv).
-	if t == TypeHeaders && flags&FlagEndStream == 0 && id&1 == 1 && uint8(c.sideCode.Load()) == sideServer-uint8(d) {
-		return
-	}
-	c.mu.Lock()
-	ss := &c.fl.streams
-	s := (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
-	if s.id != id && (s.id != 0 || id <= ss.maxID) || c.unsynced.Load() || c.done {
-		c.applyLocked(Header{Length: length, Type: t, Flags: flags, StreamID: id}, 0, d == dirSend) // another stream's slot, or a state to handle first
-		return
-	}
-	// Of the windows, only those the frame moves are checked: a DATA
-	// frame's, and a new stream's, which SETTINGS may have opened closed
-	// (INITIAL_WINDOW_SIZE 0). A window in a zero-window episode that the
-	// frame does not move is the stall timer's: a check now could only
-	// report what falls due by then, when the timer fires.
-	closed := false
-	if s.id == 0 { // a new stream, in the last one's slot (it ended), as applyBasic opens it
-		ss.maxID = id
-		*s = streamFlow{id: id, w: [2]window{{n: c.fl.initial[dirSend]}, {n: c.fl.initial[dirRecv]}}}
-		closed = s.w[dirSend].n <= 0 || s.w[dirRecv].n <= 0
-	}
-	if t == TypeData {
-		c.fl.conn[d].n -= int64(length)
-		s.w[d].n -= int64(length)
-		closed = closed || c.fl.conn[d].n <= 0 || s.w[d].n <= 0
-	}
-	if flags&FlagEndStream != 0 {
-		// END_STREAM: the stream is closed once both sides sent it.
-		s.ended[d] = true
-		if s.ended[dirSend] && s.ended[dirRecv] {
-			s.id = 0 // a free slot of the array (streamSet.remove; opening sets every field)
-		}
-	}
-	c.mu.Unlock()
-	if closed {
-		c.checkWindows(id)
-	}
-}
-
-// basicRest is basic for the frames its usual path does not take: a
-// WINDOW_UPDATE of the connection or of the last stream's slot is applied
-// here, the rest goes to basicAll or the full path.
-//
-//go:nosplit
-//go:noinline
-func (c *Conn) basicRest(t Type, flags Flags, id, length uint32, payload []byte, d dir) {
-	h := Header{Length: length, Type: t, Flags: flags, StreamID: id}
-	if t == TypeWindowUpdate && length == 4 && len(payload) == 4 {
+func (c *Conn) basicRest(h Header, payload []byte, d dir) {
+	if h.Type == TypeWindowUpdate && h.Length == 4 && len(payload) == 4 {
 		if inc := binary.BigEndian.Uint32(payload) & (1<<31 - 1); inc != 0 {
 			c.windowUpdate(h, inc, d)
 			return
@@ -401,8 +412,7 @@ func (c *Conn) windowUpdate(h Header, inc uint32, d dir) {
 	c.mu.Lock()
 	w := &c.fl.conn[d^1]
 	if h.StreamID != 0 {
-		ss := &c.fl.streams
-		s := (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
+		s := c.fl.streams.lastSlot()
 		w = &s.w[d^1]
 		if s.id != h.StreamID {
 			w = nil
@@ -513,7 +523,7 @@ func (c *Conn) applyLocked(h Header, increment uint32, written bool) bool {
 }
 
 // rawFrame is the probes.RawEvent kind of frame.read and frame.write
-// emitted by basic.
+// emitted by basicAll.
 const rawFrame = 1
 
 func init() { probes.RegisterRaw(rawFrame, renderRawFrame) }
@@ -537,7 +547,7 @@ const (
 	sideServer
 )
 
-// emitRaw emits frame.read or frame.write for a frame of basic in its raw
+// emitRaw emits frame.read or frame.write for a frame of basicAll in its raw
 // form (probes.EmitRaw): the writer renders it (renderRawFrame), so this
 // side stores a few integers and takes little stack. It indexes nothing
 // but a fixed array at constant offsets: no bounds-check panic call (see
