@@ -202,7 +202,7 @@ func (c *Conn) resyncLocked() {
 // decoded them (the stream id without its reserved bit) and its payload.
 //
 // The levels are loaded once, for every path: off (skip), level 1 without
-// the http2debug emulation, or the rest (readOther). At level 1 the frames
+// the http2debug emulation, or the rest (out of line). At level 1 the frames
 // every request exchanges on the stream of the last slot (or a new one
 // opened in it) are followed here: see the usual path.
 func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
@@ -219,7 +219,15 @@ func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload [
 		return
 	}
 	if lvl != 1 || !usual(t, fl, id) || int(length) != len(payload) {
-		c.readOther(lvl, Header{Length: length, Type: t, Flags: fl, StreamID: id}, payload)
+		// Other frames and levels, out of line: at level 1 basicRest, at 2
+		// basicAll (which emits the frame events raw), else the full path.
+		h := Header{Length: length, Type: t, Flags: fl, StreamID: id}
+		switch {
+		case lvl == 1:
+			c.basicRest(h, payload, dirRecv)
+		case lvl>>8 != 0 || !c.basicAll(lvl, h, payload, false): // http2debug, or what basicAll leaves
+			c.frameFull(h, payload, false)
+		}
 		return
 	}
 	if t == TypeHeaders && fl&FlagEndStream == 0 && id&1 == 1 && uint8(c.sideCode.Load()) == sideClient {
@@ -262,19 +270,6 @@ func usual(t Type, fl Flags, id uint32) bool {
 	return t <= TypeHeaders && id != 0 && fl&(FlagPadded|FlagPriority) == 0
 }
 
-// readOther is Read for the frames and levels its usual path does not take.
-//
-//go:noinline
-func (c *Conn) readOther(lvl int32, h Header, payload []byte) {
-	if lvl == 1 {
-		c.basicRest(h, payload, dirRecv)
-		return
-	}
-	if lvl>>8 != 0 || !c.basicAll(lvl, h, payload, false) { // http2debug, or what basicAll leaves
-		c.frameFull(h, payload, false)
-	}
-}
-
 // Write is the hook for each frame written (header and payload together).
 // Its paths are Read's.
 //
@@ -301,15 +296,23 @@ func Write(state any, b []byte, err error) {
 		return
 	}
 	if err != nil || lvl != 1 || !usual(t, fl, id) {
-		c.writeOther(lvl, b, err)
+		// As Read's. The length is the payload's: the Framer wrote the
+		// header from it (endWrite; a frame too long is an error).
+		h := Header{Length: uint32(len(b) - HeaderLen), Type: t, Flags: fl, StreamID: id}
+		switch {
+		case err != nil || lvl>>8 != 0:
+			c.writeSlow(b, err)
+		case lvl == 1:
+			c.basicRest(h, b[HeaderLen:], dirSend)
+		case !c.basicAll(lvl, h, b[HeaderLen:], true):
+			c.writeSlow(b, nil)
+		}
 		return
 	}
 	if t == TypeHeaders && fl&FlagEndStream == 0 && id&1 == 1 && uint8(c.sideCode.Load()) == sideServer {
 		return // a response's HEADERS, written by the server: see basicAll
 	}
-	// The length is the payload's: the Framer wrote the header from it
-	// (endWrite; a frame too long is an error).
-	length := uint32(len(b) - HeaderLen)
+	length := uint32(len(b) - HeaderLen) // see above
 	c.mu.Lock()
 	ss := &c.fl.streams
 	s := ss.lastSlot()
@@ -328,22 +331,6 @@ func Write(state any, b []byte, err error) {
 	if closed {
 		c.checkWindows(id)
 	}
-}
-
-// writeOther is Write for the frames and levels its usual path does not
-// take.
-//
-//go:nosplit
-//go:noinline
-func (c *Conn) writeOther(lvl int32, b []byte, err error) {
-	if err == nil && lvl == 1 {
-		c.basicRest(ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], dirSend)
-		return
-	}
-	if err == nil && lvl>>8 == 0 && c.basicAll(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
-		return
-	}
-	c.writeSlow(b, err)
 }
 
 //go:noinline
@@ -391,6 +378,7 @@ func (c *Conn) frame(h Header, payload []byte, written bool) {
 // written, dirRecv for frames read.
 //
 //go:nosplit
+//go:noinline
 func (c *Conn) basicRest(h Header, payload []byte, d dir) {
 	if h.Type == TypeWindowUpdate && h.Length == 4 && len(payload) == 4 {
 		if inc := binary.BigEndian.Uint32(payload) & (1<<31 - 1); inc != 0 {
