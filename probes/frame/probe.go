@@ -380,28 +380,21 @@ func (c *Conn) frame(h Header, payload []byte, written bool) {
 //go:nosplit
 //go:noinline
 func (c *Conn) basicRest(h Header, payload []byte, d dir) {
-	if h.Type == TypeWindowUpdate && h.Length == 4 && len(payload) == 4 {
-		if inc := binary.BigEndian.Uint32(payload) & (1<<31 - 1); inc != 0 {
-			c.windowUpdate(h, inc, d)
-			return
+	if h.Type != TypeWindowUpdate || h.Length != 4 || len(payload) != 4 || binary.BigEndian.Uint32(payload)&(1<<31-1) == 0 {
+		if !c.basicAll(1, h, payload, d == dirSend) {
+			c.frameFull(h, payload, d == dirSend)
 		}
+		return
 	}
-	if !c.basicAll(1, h, payload, d == dirSend) {
-		c.frameFull(h, payload, d == dirSend)
-	}
-}
-
-// windowUpdate applies a WINDOW_UPDATE (h, its increment inc) at level 1.
-// A WINDOW_UPDATE read replenishes the send window, one written the recv
-// window: the other direction than d, its DATA's.
-//
-//go:nosplit
-func (c *Conn) windowUpdate(h Header, inc uint32, d dir) {
+	inc := binary.BigEndian.Uint32(payload) & (1<<31 - 1)
+	// A WINDOW_UPDATE read replenishes the send window, one written the
+	// recv window: the other direction than its DATA's.
+	u := (d ^ 1) & 1
 	c.mu.Lock()
-	w := &c.fl.conn[d^1]
+	w := &c.fl.conn[u]
 	if h.StreamID != 0 {
 		s := c.fl.streams.lastSlot()
-		w = &s.w[d^1]
+		w = &s.w[u]
 		if s.id != h.StreamID {
 			w = nil
 		}
