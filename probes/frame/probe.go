@@ -21,15 +21,16 @@ type Conn struct {
 	side     string        // "client", "server", or "" (a Framer used directly, as gRPC does)
 	sideCode atomic.Uint32 // side for raw events: sideNone, sideClient, sideServer
 	remote   string
-	// unsynced: a frame went by unseen (the probe off, a write that
-	// failed) since the windows were last resynchronised; the next frame
-	// followed resynchronises them (resyncLocked).
-	unsynced atomic.Bool
+	// off: offUnsynced, a frame went by unseen (the probe off, a write
+	// that failed) since the windows were last resynchronised, and the
+	// next frame followed resynchronises them (resyncLocked); offDone, the
+	// connection ended (set under c.mu). One word, so that the frame
+	// paths test both with one load.
+	off atomic.Uint32
 	// hmax: the highest stream id of a HEADERS frame that went by unseen,
 	// read (0) and written (1). Each is stored only by its direction's
 	// goroutine (net/http serialises a Framer's reads, and its writes).
 	hmax     [2]atomic.Uint32
-	done     bool
 	fl       flow
 	timer    *time.Timer
 	timerAt  time.Time
@@ -39,6 +40,17 @@ type Conn struct {
 	pingData [2][8]byte
 	pingAt   [2]time.Time
 }
+
+const (
+	offUnsynced = 1 << iota
+	offDone
+)
+
+// unsynced reports whether the windows need resynchronising (off).
+func (c *Conn) unsynced() bool { return c.off.Load()&offUnsynced != 0 }
+
+// doneLocked reports whether the connection ended; c.mu is held.
+func (c *Conn) doneLocked() bool { return c.off.Load()&offDone != 0 }
 
 var stallThreshold atomic.Int64
 
@@ -116,7 +128,7 @@ func Done(state any) {
 		return
 	}
 	c.mu.Lock()
-	c.done = true
+	c.off.Or(offDone)
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil
@@ -157,8 +169,8 @@ func (c *Conn) skip(t Type, flags Flags, id uint32, payload []byte, hmax *atomic
 	if t == TypeSettings && !flags.Has(FlagAck) {
 		c.skippedSettings(id, payload, hmax == &c.hmax[1])
 	}
-	if !c.unsynced.Load() {
-		c.unsynced.Store(true)
+	if !c.unsynced() {
+		c.off.Or(offUnsynced)
 	}
 }
 
@@ -188,7 +200,7 @@ func (c *Conn) skippedSettings(id uint32, payload []byte, written bool) {
 //
 //go:noinline
 func (c *Conn) resyncLocked() {
-	c.unsynced.Store(false)
+	c.off.And(^uint32(offUnsynced))
 	floor := c.fl.streams.maxID
 	for i := range c.hmax {
 		if m := c.hmax[i].Load(); m > floor {
@@ -213,7 +225,7 @@ func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload [
 	t, fl, id := Type(typ), Flags(flags), streamID
 	lvl := probes.Level(probes.Frame) | debugLevel.Load()<<8
 	if lvl == 0 {
-		if t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
+		if t == TypeHeaders || t == TypeSettings || !c.unsynced() {
 			c.skip(t, fl, id, payload, &c.hmax[0])
 		}
 		return
@@ -236,7 +248,7 @@ func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload [
 	c.mu.Lock()
 	ss := &c.fl.streams
 	s := ss.lastSlot()
-	if !ss.takes(s, id) || c.unsynced.Load() || c.done {
+	if !ss.takes(s, id) || c.off.Load() != 0 {
 		c.applyLocked(Header{Length: length, Type: t, Flags: fl, StreamID: id}, 0, false)
 		return
 	}
@@ -290,7 +302,7 @@ func Write(state any, b []byte, err error) {
 	t, fl, id := Type(b[3]), Flags(b[4]), binary.BigEndian.Uint32(b[5:HeaderLen])&(1<<31-1)
 	lvl := probes.Level(probes.Frame) | debugLevel.Load()<<8
 	if err == nil && lvl == 0 {
-		if t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
+		if t == TypeHeaders || t == TypeSettings || !c.unsynced() {
 			c.skip(t, fl, id, b[HeaderLen:], &c.hmax[1])
 		}
 		return
@@ -316,7 +328,7 @@ func Write(state any, b []byte, err error) {
 	c.mu.Lock()
 	ss := &c.fl.streams
 	s := ss.lastSlot()
-	if !ss.takes(s, id) || c.unsynced.Load() || c.done {
+	if !ss.takes(s, id) || c.off.Load() != 0 {
 		c.applyLocked(Header{Length: length, Type: t, Flags: fl, StreamID: id}, 0, true)
 		return
 	}
@@ -399,7 +411,7 @@ func (c *Conn) basicRest(h Header, payload []byte, d dir) {
 			w = nil
 		}
 	}
-	if w == nil || c.unsynced.Load() || c.done {
+	if w == nil || c.off.Load() != 0 {
 		c.applyLocked(h, inc, d == dirSend) // another stream's slot, or a state to handle first
 		return
 	}
@@ -486,10 +498,10 @@ func (c *Conn) basicAll(lvl int32, h Header, payload []byte, written bool) bool 
 //
 //go:nosplit
 func (c *Conn) applyLocked(h Header, increment uint32, written bool) bool {
-	if c.unsynced.Load() {
+	if c.unsynced() {
 		c.resyncLocked()
 	}
-	if c.done {
+	if c.doneLocked() {
 		c.mu.Unlock()
 		return true
 	}
@@ -602,7 +614,7 @@ func addFrameAttrs(e *probes.Event, f *Frame) {
 func (c *Conn) checkWindows(id uint32) {
 	c.mu.Lock()
 	var due []stall
-	if !c.unsynced.Load() && !c.done {
+	if c.off.Load() == 0 {
 		due = c.scheduleLocked(time.Now(), false, id)
 	}
 	c.mu.Unlock()
@@ -622,10 +634,10 @@ func (c *Conn) frameFull(h Header, payload []byte, written bool) {
 	if f.Type == TypePing && derr == nil {
 		rtt, hasRTT = c.pingLocked(&f, written)
 	}
-	if c.unsynced.Load() {
+	if c.unsynced() {
 		c.resyncLocked()
 	}
-	if !c.done {
+	if !c.doneLocked() {
 		c.fl.apply(&f, written)
 		// SETTINGS may move every stream's window; other frames one stream's.
 		if all := f.Type == TypeSettings; !c.fl.quiet(all, f.StreamID) {
@@ -919,7 +931,7 @@ func (c *Conn) scheduleLocked(now time.Time, all bool, id uint32) []stall {
 func (c *Conn) onTimer() {
 	c.mu.Lock()
 	c.timer = nil
-	if c.done || c.unsynced.Load() {
+	if c.off.Load() != 0 {
 		// Unsynced, the windows are stale: the frame that resynchronises
 		// them checks them again.
 		c.mu.Unlock()

@@ -311,7 +311,7 @@ func TestLevel0Unsynced(t *testing.T) {
 	capture(t, 0)
 	c := NewFramer(nil).(*Conn)
 	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 10)) })
-	if !c.unsynced.Load() {
+	if !c.unsynced() {
 		t.Fatal("state still synced after skipping a frame")
 	}
 }
