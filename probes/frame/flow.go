@@ -324,7 +324,7 @@ func (fl *flow) applyBasic(t Type, flags Flags, id, length, increment uint32, wr
 		// The stream find returned last, without a call: the frames of a
 		// request mostly come one after another on its stream.
 		ss := &fl.streams
-		s = (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
+		s = ss.lastSlot()
 		switch {
 		case s.id == id:
 		case s.id == 0 && id > ss.maxID && t != TypeWindowUpdate:
@@ -469,4 +469,44 @@ func (fl *flow) checkStreams(now time.Time, threshold time.Duration, all bool, i
 		next = now.Add(time.Duration(nextAt - nowAt))
 	}
 	return due, next
+}
+
+// The hooks' usual path (see usual) works on one slot of the array with
+// these, inlined: the frames of a request come one after another on its
+// stream, so it is mostly the slot the last frame used.
+
+// lastSlot returns the slot of few that find or the usual path used last.
+func (ss *streamSet) lastSlot() *streamFlow {
+	return (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
+}
+
+// takes reports whether a frame on stream id can use slot s: it holds the
+// stream, or it is free and id a new stream (as find would open it there).
+func (ss *streamSet) takes(s *streamFlow, id uint32) bool {
+	return s.id == id || s.id == 0 && id > ss.maxID
+}
+
+// open opens stream id in s, a free slot, and reports whether one of its
+// windows starts closed.
+func (fl *flow) open(s *streamFlow, id uint32) bool {
+	fl.streams.maxID = id
+	*s = streamFlow{id: id, w: [2]window{{n: fl.initial[dirSend]}, {n: fl.initial[dirRecv]}}}
+	return fl.initial[dirSend] <= 0 || fl.initial[dirRecv] <= 0
+}
+
+// consume applies DATA of n bytes in direction d on stream s and reports
+// whether it left its window or the connection's closed.
+func (fl *flow) consume(s *streamFlow, d dir, n uint32) bool {
+	fl.conn[d].n -= int64(n)
+	s.w[d].n -= int64(n)
+	return fl.conn[d].n <= 0 || s.w[d].n <= 0
+}
+
+// end notes END_STREAM in direction d on s; once both sides sent it the
+// stream is closed and its slot free (remove; opening sets every field).
+func (s *streamFlow) end(d dir) {
+	s.ended[d] = true
+	if s.ended[dirSend] && s.ended[dirRecv] {
+		s.id = 0
+	}
 }

@@ -51,7 +51,7 @@ func pruneLocked() {
 func (c *Conn) isDone() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.done
+	return c.doneLocked()
 }
 
 // FlowInfo is what the frame probe knows of one HTTP/2 connection's flow
@@ -107,13 +107,13 @@ func Flows() []FlowInfo {
 	out := make([]FlowInfo, 0, len(conns))
 	for _, c := range conns {
 		c.mu.Lock()
-		if c.done {
+		if c.doneLocked() {
 			c.mu.Unlock()
 			continue
 		}
 		fi := FlowInfo{Conn: c.id.Load(), Side: c.side, Remote: c.remote,
 			InitialSend: c.fl.initial[dirSend], InitialRecv: c.fl.initial[dirRecv]}
-		if fi.Exact = !c.unsynced.Load() && !c.fl.connLost; fi.Exact {
+		if fi.Exact = !c.unsynced() && !c.fl.connLost; fi.Exact {
 			fi.Send, fi.Recv = c.fl.conn[dirSend].n, c.fl.conn[dirRecv].n
 			fi.SendClosed, fi.RecvClosed = closedFor(&c.fl.conn[dirSend]), closedFor(&c.fl.conn[dirRecv])
 		}

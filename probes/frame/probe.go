@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
 )
@@ -22,15 +21,16 @@ type Conn struct {
 	side     string        // "client", "server", or "" (a Framer used directly, as gRPC does)
 	sideCode atomic.Uint32 // side for raw events: sideNone, sideClient, sideServer
 	remote   string
-	// unsynced: a frame went by unseen (the probe off, a write that
-	// failed) since the windows were last resynchronised; the next frame
-	// followed resynchronises them (resyncLocked).
-	unsynced atomic.Bool
+	// off: offUnsynced, a frame went by unseen (the probe off, a write
+	// that failed) since the windows were last resynchronised, and the
+	// next frame followed resynchronises them (resyncLocked); offDone, the
+	// connection ended (set under c.mu). One word, so that the frame
+	// paths test both with one load.
+	off atomic.Uint32
 	// hmax: the highest stream id of a HEADERS frame that went by unseen,
 	// read (0) and written (1). Each is stored only by its direction's
 	// goroutine (net/http serialises a Framer's reads, and its writes).
 	hmax     [2]atomic.Uint32
-	done     bool
 	fl       flow
 	timer    *time.Timer
 	timerAt  time.Time
@@ -40,6 +40,17 @@ type Conn struct {
 	pingData [2][8]byte
 	pingAt   [2]time.Time
 }
+
+const (
+	offUnsynced = 1 << iota
+	offDone
+)
+
+// unsynced reports whether the windows need resynchronising (off).
+func (c *Conn) unsynced() bool { return c.off.Load()&offUnsynced != 0 }
+
+// doneLocked reports whether the connection ended; c.mu is held.
+func (c *Conn) doneLocked() bool { return c.off.Load()&offDone != 0 }
 
 var stallThreshold atomic.Int64
 
@@ -117,7 +128,7 @@ func Done(state any) {
 		return
 	}
 	c.mu.Lock()
-	c.done = true
+	c.off.Or(offDone)
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil
@@ -158,8 +169,8 @@ func (c *Conn) skip(t Type, flags Flags, id uint32, payload []byte, hmax *atomic
 	if t == TypeSettings && !flags.Has(FlagAck) {
 		c.skippedSettings(id, payload, hmax == &c.hmax[1])
 	}
-	if !c.unsynced.Load() {
-		c.unsynced.Store(true)
+	if !c.unsynced() {
+		c.off.Or(offUnsynced)
 	}
 }
 
@@ -189,7 +200,7 @@ func (c *Conn) skippedSettings(id uint32, payload []byte, written bool) {
 //
 //go:noinline
 func (c *Conn) resyncLocked() {
-	c.unsynced.Store(false)
+	c.off.And(^uint32(offUnsynced))
 	floor := c.fl.streams.maxID
 	for i := range c.hmax {
 		if m := c.hmax[i].Load(); m > floor {
@@ -202,27 +213,77 @@ func (c *Conn) resyncLocked() {
 // Read is the hook for each frame read: its header's fields as the Framer
 // decoded them (the stream id without its reserved bit) and its payload.
 //
-// As Write, it tries basic first: the frames of every request then cost
-// one pass over the levels.
+// The levels are loaded once, for every path: off (skip), level 1 without
+// the http2debug emulation, or the rest (out of line). At level 1 the frames
+// every request exchanges on the stream of the last slot (or a new one
+// opened in it) are followed here: see the usual path.
 func Read(state any, length uint32, typ, flags uint8, streamID uint32, payload []byte) {
 	c, ok := state.(*Conn)
 	if !ok {
 		return
 	}
-	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
-	if lvl|dbg == 0 { // off; the levels are loaded once, for basic too
-		if Type(typ) == TypeHeaders || Type(typ) == TypeSettings || !c.unsynced.Load() {
-			c.skip(Type(typ), Flags(flags), streamID, payload, &c.hmax[0])
+	t, fl, id := Type(typ), Flags(flags), streamID
+	lvl := probes.Level(probes.Frame) | debugLevel.Load()<<8
+	if lvl == 0 {
+		if t == TypeHeaders || t == TypeSettings || !c.unsynced() {
+			c.skip(t, fl, id, payload, &c.hmax[0])
 		}
 		return
 	}
-	h := Header{Length: length, Type: Type(typ), Flags: Flags(flags), StreamID: streamID}
-	if dbg != 0 || !c.basic(lvl, h, payload, false) {
-		c.frameFull(h, payload, false)
+	if lvl != 1 || !usual(t, fl, id) || int(length) != len(payload) {
+		// Other frames and levels, out of line: at level 1 basicRest, at 2
+		// basicAll (which emits the frame events raw), else the full path.
+		h := Header{Length: length, Type: t, Flags: fl, StreamID: id}
+		switch {
+		case lvl == 1:
+			c.basicRest(h, payload, dirRecv)
+		case lvl>>8 != 0 || !c.basicAll(lvl, h, payload, false): // http2debug, or what basicAll leaves
+			c.frameFull(h, payload, false)
+		}
+		return
+	}
+	if t == TypeHeaders && fl&FlagEndStream == 0 && id&1 == 1 && uint8(c.sideCode.Load()) == sideClient {
+		return // a response's HEADERS, read by the client: see basicAll
+	}
+	c.mu.Lock()
+	ss := &c.fl.streams
+	s := ss.lastSlot()
+	if !ss.takes(s, id) || c.off.Load() != 0 {
+		c.applyLocked(Header{Length: length, Type: t, Flags: fl, StreamID: id}, 0, false)
+		return
+	}
+	closed := s.id == 0 && c.fl.open(s, id)
+	if t == TypeData && c.fl.consume(s, dirRecv, length) {
+		closed = true
+	}
+	if fl&FlagEndStream != 0 {
+		s.end(dirRecv)
+	}
+	c.mu.Unlock()
+	if closed {
+		c.checkWindows(id)
 	}
 }
 
+// usual reports whether a frame may take the hooks' usual level-1 path:
+// HEADERS (without PRIORITY) or DATA, unpadded, on a stream. The usual
+// path does what basicAll does for them, in the hook itself, as a short
+// run of code: the hooks run cold on every frame (net/http evicts the
+// probe's code between frames), so each line of code a frame runs costs
+// about one instruction-cache miss, and a call costs a line more. There,
+// of the windows, only those the frame moves are checked: a DATA frame's,
+// and a new stream's, which SETTINGS may have opened closed
+// (INITIAL_WINDOW_SIZE 0). A window in a zero-window episode that the
+// frame does not move is the stall timer's: a check now could only report
+// what falls due by then, when the timer fires. A frame on another
+// stream's slot, or while the windows need resynchronising, goes to
+// applyLocked; other frames to basicRest: where the same frame went before.
+func usual(t Type, fl Flags, id uint32) bool {
+	return t <= TypeHeaders && id != 0 && fl&(FlagPadded|FlagPriority) == 0
+}
+
 // Write is the hook for each frame written (header and payload together).
+// Its paths are Read's.
 //
 // It runs on the goroutine that wrote the frame, and net/http writes the
 // frames of a request from goroutines it starts per write (the server's
@@ -238,17 +299,50 @@ func Write(state any, b []byte, err error) {
 	if !ok || len(b) < HeaderLen {
 		return
 	}
-	lvl, dbg := probes.Level(probes.Frame), debugLevel.Load()
-	if err == nil && lvl|dbg == 0 { // off; the levels are loaded once, for basic too
-		if t := Type(b[3]); t == TypeHeaders || t == TypeSettings || !c.unsynced.Load() {
-			c.skip(t, Flags(b[4]), uint32(b[5]&0x7f)<<24|uint32(b[6])<<16|uint32(b[7])<<8|uint32(b[8]), b[HeaderLen:], &c.hmax[1])
+	t, fl, id := Type(b[3]), Flags(b[4]), binary.BigEndian.Uint32(b[5:HeaderLen])&(1<<31-1)
+	lvl := probes.Level(probes.Frame) | debugLevel.Load()<<8
+	if err == nil && lvl == 0 {
+		if t == TypeHeaders || t == TypeSettings || !c.unsynced() {
+			c.skip(t, fl, id, b[HeaderLen:], &c.hmax[1])
 		}
 		return
 	}
-	if err == nil && dbg == 0 && c.basic(lvl, ParseHeader([HeaderLen]byte(b[:HeaderLen])), b[HeaderLen:], true) {
+	if err != nil || lvl != 1 || !usual(t, fl, id) {
+		// As Read's. The length is the payload's: the Framer wrote the
+		// header from it (endWrite; a frame too long is an error).
+		h := Header{Length: uint32(len(b) - HeaderLen), Type: t, Flags: fl, StreamID: id}
+		switch {
+		case err != nil || lvl>>8 != 0:
+			c.writeSlow(b, err)
+		case lvl == 1:
+			c.basicRest(h, b[HeaderLen:], dirSend)
+		case !c.basicAll(lvl, h, b[HeaderLen:], true):
+			c.writeSlow(b, nil)
+		}
 		return
 	}
-	c.writeSlow(b, err)
+	if t == TypeHeaders && fl&FlagEndStream == 0 && id&1 == 1 && uint8(c.sideCode.Load()) == sideServer {
+		return // a response's HEADERS, written by the server: see basicAll
+	}
+	length := uint32(len(b) - HeaderLen) // see above
+	c.mu.Lock()
+	ss := &c.fl.streams
+	s := ss.lastSlot()
+	if !ss.takes(s, id) || c.off.Load() != 0 {
+		c.applyLocked(Header{Length: length, Type: t, Flags: fl, StreamID: id}, 0, true)
+		return
+	}
+	closed := s.id == 0 && c.fl.open(s, id)
+	if t == TypeData && c.fl.consume(s, dirSend, length) {
+		closed = true
+	}
+	if fl&FlagEndStream != 0 {
+		s.end(dirSend)
+	}
+	c.mu.Unlock()
+	if closed {
+		c.checkWindows(id)
+	}
 }
 
 //go:noinline
@@ -283,77 +377,51 @@ func (c *Conn) writeFailed(b []byte, err error) {
 
 //go:noinline
 func (c *Conn) frame(h Header, payload []byte, written bool) {
-	if debugLevel.Load() == 0 && c.basic(probes.Level(probes.Frame), h, payload, written) {
+	if debugLevel.Load() == 0 && c.basicAll(probes.Level(probes.Frame), h, payload, written) {
 		return
 	}
 	c.frameFull(h, payload, written)
 }
 
-// basic is the level-1 path of the frames a request exchanges on a
-// stream the connection follows: HEADERS (without PRIORITY) and DATA,
-// unpadded, on the stream whose slot the previous frame used or a new
-// one opened in it. It does what basicAll does for them, in one function
-// whose usual path is a few cache lines: the hooks run cold on every
-// frame (net/http evicts the probe's code between frames), so each line
-// of code a frame runs costs about one instruction-cache miss. Any other
-// frame, level or state goes to basicAll (or, under the lock,
-// applyLocked), which the same frame would have reached before. lvl is
-// the frame probe's level; the caller checked that the http2debug
-// emulation is off. It returns false to leave the frame to the full path
-// (frameFull).
-//
-// It is nosplit, for Write (see there).
+// basicRest is level 1 for the frames the hooks' usual path does not
+// take: a WINDOW_UPDATE of the connection or of the last slot's stream is
+// applied here, the rest goes to basicAll or the full path. d is the
+// direction of a DATA frame the hook would see: dirSend for frames
+// written, dirRecv for frames read.
 //
 //go:nosplit
-func (c *Conn) basic(lvl int32, h Header, payload []byte, written bool) bool {
-	if lvl != 1 || int(h.Length) != len(payload) || h.StreamID == 0 || h.Flags&(FlagPadded|FlagPriority) != 0 ||
-		h.Type != TypeHeaders && h.Type != TypeData {
-		return c.basicAll(lvl, h, payload, written)
-	}
-	if h.Type == TypeHeaders && h.Flags&FlagEndStream == 0 && h.StreamID&1 == 1 {
-		// A response's HEADERS: see basicAll.
-		if side := uint8(c.sideCode.Load()); written && side == sideServer || !written && side == sideClient {
-			return true
+//go:noinline
+func (c *Conn) basicRest(h Header, payload []byte, d dir) {
+	if h.Type != TypeWindowUpdate || h.Length != 4 || len(payload) != 4 || binary.BigEndian.Uint32(payload)&(1<<31-1) == 0 {
+		if !c.basicAll(1, h, payload, d == dirSend) {
+			c.frameFull(h, payload, d == dirSend)
 		}
+		return
 	}
+	inc := binary.BigEndian.Uint32(payload) & (1<<31 - 1)
+	// A WINDOW_UPDATE read replenishes the send window, one written the
+	// recv window: the other direction than its DATA's.
+	u := (d ^ 1) & 1
 	c.mu.Lock()
-	ss := &c.fl.streams
-	s := (*streamFlow)(unsafe.Add(unsafe.Pointer(&ss.few), uintptr(ss.last%fewStreams)*unsafe.Sizeof(streamFlow{})))
-	if c.unsynced.Load() || c.done || s.id != h.StreamID && (s.id != 0 || h.StreamID <= ss.maxID) {
-		return c.applyLocked(h, 0, written) // another stream's slot, or a state to handle first
-	}
-	// Of the windows, only those the frame moves are checked: a DATA
-	// frame's, and a new stream's, which SETTINGS may have opened closed
-	// (INITIAL_WINDOW_SIZE 0). A window in a zero-window episode that the
-	// frame does not move is the stall timer's: a check now could only
-	// report what falls due by then, when the timer fires.
-	closed := false
-	if s.id == 0 { // a new stream, in the last one's slot (it ended), as applyBasic opens it
-		ss.maxID = h.StreamID
-		*s = streamFlow{id: h.StreamID, w: [2]window{{n: c.fl.initial[dirSend]}, {n: c.fl.initial[dirRecv]}}}
-		closed = s.w[dirSend].n <= 0 || s.w[dirRecv].n <= 0
-	}
-	d := dirRecv // DATA read consumes recv, written send
-	if written {
-		d = dirSend
-	}
-	if h.Type == TypeData {
-		c.fl.conn[d].n -= int64(h.Length)
-		s.w[d].n -= int64(h.Length)
-		closed = closed || c.fl.conn[d].n <= 0 || s.w[d].n <= 0
-	}
-	if h.Flags&FlagEndStream != 0 {
-		// END_STREAM: the stream is closed once both sides sent it.
-		s.ended[d] = true
-		if s.ended[dirSend] && s.ended[dirRecv] {
-			s.id = 0 // a free slot of the array (streamSet.remove; opening sets every field)
+	w := &c.fl.conn[u]
+	if h.StreamID != 0 {
+		s := c.fl.streams.lastSlot()
+		w = &s.w[u]
+		if s.id != h.StreamID {
+			w = nil
 		}
 	}
+	if w == nil || c.off.Load() != 0 {
+		c.applyLocked(h, inc, d == dirSend) // another stream's slot, or a state to handle first
+		return
+	}
+	w.n += int64(inc)
+	// A window in a zero-window episode may reopen: the check ends it.
+	episode := w.zeroSince != 0 || w.n <= 0
 	c.mu.Unlock()
-	if closed {
+	if episode {
 		c.checkWindows(h.StreamID)
 	}
-	return true
 }
 
 // basicAll handles, without decoding a Frame, the frames every request
@@ -430,10 +498,10 @@ func (c *Conn) basicAll(lvl int32, h Header, payload []byte, written bool) bool 
 //
 //go:nosplit
 func (c *Conn) applyLocked(h Header, increment uint32, written bool) bool {
-	if c.unsynced.Load() {
+	if c.unsynced() {
 		c.resyncLocked()
 	}
-	if c.done {
+	if c.doneLocked() {
 		c.mu.Unlock()
 		return true
 	}
@@ -448,7 +516,7 @@ func (c *Conn) applyLocked(h Header, increment uint32, written bool) bool {
 }
 
 // rawFrame is the probes.RawEvent kind of frame.read and frame.write
-// emitted by basic.
+// emitted by basicAll.
 const rawFrame = 1
 
 func init() { probes.RegisterRaw(rawFrame, renderRawFrame) }
@@ -472,7 +540,7 @@ const (
 	sideServer
 )
 
-// emitRaw emits frame.read or frame.write for a frame of basic in its raw
+// emitRaw emits frame.read or frame.write for a frame of basicAll in its raw
 // form (probes.EmitRaw): the writer renders it (renderRawFrame), so this
 // side stores a few integers and takes little stack. It indexes nothing
 // but a fixed array at constant offsets: no bounds-check panic call (see
@@ -546,7 +614,7 @@ func addFrameAttrs(e *probes.Event, f *Frame) {
 func (c *Conn) checkWindows(id uint32) {
 	c.mu.Lock()
 	var due []stall
-	if !c.unsynced.Load() && !c.done {
+	if c.off.Load() == 0 {
 		due = c.scheduleLocked(time.Now(), false, id)
 	}
 	c.mu.Unlock()
@@ -566,10 +634,10 @@ func (c *Conn) frameFull(h Header, payload []byte, written bool) {
 	if f.Type == TypePing && derr == nil {
 		rtt, hasRTT = c.pingLocked(&f, written)
 	}
-	if c.unsynced.Load() {
+	if c.unsynced() {
 		c.resyncLocked()
 	}
-	if !c.done {
+	if !c.doneLocked() {
 		c.fl.apply(&f, written)
 		// SETTINGS may move every stream's window; other frames one stream's.
 		if all := f.Type == TypeSettings; !c.fl.quiet(all, f.StreamID) {
@@ -863,7 +931,7 @@ func (c *Conn) scheduleLocked(now time.Time, all bool, id uint32) []stall {
 func (c *Conn) onTimer() {
 	c.mu.Lock()
 	c.timer = nil
-	if c.done || c.unsynced.Load() {
+	if c.off.Load() != 0 {
 		// Unsynced, the windows are stale: the frame that resynchronises
 		// them checks them again.
 		c.mu.Unlock()

@@ -311,7 +311,7 @@ func TestLevel0Unsynced(t *testing.T) {
 	capture(t, 0)
 	c := NewFramer(nil).(*Conn)
 	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 10)) })
-	if !c.unsynced.Load() {
+	if !c.unsynced() {
 		t.Fatal("state still synced after skipping a frame")
 	}
 }
@@ -354,7 +354,7 @@ func feedWU(c any) {
 }
 
 // TestBasicPathMatchesDecode: at level 1 the common frames take the fast
-// path (basic, header fields only); at level 2 every frame is decoded.
+// path (the hooks' usual path, header fields only); at level 2 every frame is decoded.
 // The same frames must leave the same flow windows either way.
 func TestBasicPathMatchesDecode(t *testing.T) {
 	frames := []struct {
@@ -489,7 +489,7 @@ func TestStreamSet(t *testing.T) {
 // At level 1 the emulation prints what Go's VerboseLogs does for a
 // connection and the frames it reads; above Go's own level only.
 func TestHTTP2DebugEmulationLevel1(t *testing.T) {
-	capture(t, 1) // the default: the fast path (basic) must leave frames to the emulation
+	capture(t, 1) // the default: the usual path must leave frames to the emulation
 	var mu sync.Mutex
 	var lines []string
 	SetHTTP2DebugOutput(func(l string) {
@@ -753,7 +753,7 @@ func BenchmarkRequestFrames(b *testing.B) {
 
 // A client may read a response before its own write hook has seen the
 // request's HEADERS (the hooks run after the frame went on the wire). The
-// response's HEADERS takes no lock and opens nothing (basic); the stream
+// response's HEADERS takes no lock and opens nothing (the usual path); the stream
 // is still followed exactly from its first DATA, and its request HEADERS
 // (END_STREAM) ends the send side.
 func TestResponseBeforeRequestHook(t *testing.T) {
@@ -777,5 +777,41 @@ func TestResponseBeforeRequestHook(t *testing.T) {
 	}
 	if c.fl.conn[dirRecv].n != defaultWindow-100 {
 		t.Fatalf("connection recv window %d", c.fl.conn[dirRecv].n)
+	}
+}
+
+// At level 1 a WINDOW_UPDATE (basicRest) that reopens a window in a
+// zero-window episode ends the episode: no frame.stall falls due after it.
+func TestWindowUpdateEndsEpisode(t *testing.T) {
+	events := capture(t, 1)
+	SetStallThreshold(30 * time.Millisecond)
+	defer SetStallThreshold(time.Second)
+	c := NewFramer(nil).(*Conn)
+	Bind(c, nil, false)
+	defer Done(c)
+	feed(t, c, false, func(fr *http2.Framer) error {
+		return fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 10})
+	})
+	feed(t, c, false, func(fr *http2.Framer) error {
+		return fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0x82}, EndHeaders: true})
+	})
+	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteData(1, false, make([]byte, 10)) })
+	c.mu.Lock()
+	s := c.fl.streams.get(1)
+	started := s != nil && s.w[dirSend].n == 0 && s.w[dirSend].zeroSince != 0
+	c.mu.Unlock()
+	if !started {
+		t.Fatalf("DATA closing the send window started no episode: %+v", s)
+	}
+	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(1, 100) })
+	c.mu.Lock()
+	w := c.fl.streams.get(1).w[dirSend]
+	c.mu.Unlock()
+	if w.n != 100 || w.zeroSince != 0 {
+		t.Fatalf("after WINDOW_UPDATE: %+v", w)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if st := find(events(), "frame.stall"); len(st) != 0 {
+		t.Fatalf("stall reported after the window reopened: %+v", st)
 	}
 }
