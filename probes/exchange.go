@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -124,12 +125,37 @@ const (
 // arena, whose bytes are read only through a field's offset and length.
 // The fields a request writes come first, its text after them.
 type jslot struct {
-	mu sync.Mutex
+	mu slotLock
 	jrec
 	// dropped counts the records this slot evicted: one counter for the
 	// journal would be a line both sides write on every request.
 	dropped uint64
 	text    [jArena]byte
+}
+
+// slotLock is a slot's lock: a spin lock, taken with one
+// compare-and-swap and released with one store, where a sync.Mutex's
+// TryLock loads and tests its state before its compare-and-swap and its
+// Unlock adds and tests for waiters to wake. A slot is held for a few
+// stores by its writers, and by a reader for the time it renders one
+// record: a writer that finds it taken (rare: a record's writers follow
+// each other, and another request takes the slot only when the journal
+// has gone round) yields until it is free (waitSlot).
+type slotLock struct{ v atomic.Uint32 }
+
+// TryLock takes l if it is free and reports whether it did.
+func (l *slotLock) TryLock() bool { return l.v.CompareAndSwap(0, 1) }
+
+// Unlock releases l.
+func (l *slotLock) Unlock() { l.v.Store(0) }
+
+// Lock takes l, yielding until it is free.
+//
+//go:noinline
+func (l *slotLock) Lock() {
+	for !l.v.CompareAndSwap(0, 1) {
+		runtime.Gosched()
+	}
 }
 
 // jArena is the bytes of text a slot holds; a longer record's other text
@@ -708,6 +734,19 @@ const (
 	cH2C    = 14
 )
 
+// methodCode returns the code of GET or POST, the methods of most
+// requests (an API's calls are POSTs), 0 for another: the writers test
+// them inline, and setNamed the others.
+func methodCode(m string) uint8 {
+	switch {
+	case len(m) == 3 && m == "GET":
+		return 1
+	case len(m) == 4 && m == "POST":
+		return 2
+	}
+	return 0
+}
+
 // schemeCode returns scheme's code, 0 if it has none.
 func schemeCode(scheme string) uint8 {
 	switch scheme {
@@ -814,7 +853,7 @@ const (
 	rSided   = 1 << iota // the slot's jside has the evicted exchange's things (resetSide)
 	rSite                // the site is not in cachedSiteID's cache
 	rVia                 // the via is not in cachedSiteID's cache
-	rMethod              // not GET
+	rMethod              // neither GET nor POST
 	rScheme              // neither http nor https
 	rProto               // not HTTP/1.1
 	rHost                // over the arena (putTexts: rHost, rPath and rText3 follow each other)
@@ -823,11 +862,10 @@ const (
 	rURL                 // a URL's rare parts; a server's target that is not a path
 	rLocal               // a server request's connection the registry does not know
 	rHeaders             // header level 2, or a capture rule
-	rReqHS               // the request header's size is to be summed
+	rReqHS               // the request header's size is to be summed (a server's; a client's header map's, which net/http did not count: HTTP/2)
 	rRespHS              // the response header's size is to be summed or kept
 	rErr                 // an error
 	rTexts               // the texts are to be copied by putTexts (a client's that are not shared, a server's that copyShort does not take)
-	rH2                  // an HTTP/2 response, or one the std patch did not report (clientResponseRest)
 	rRemote              // a served request's remote address is not known to be its connection's (ConnEntry.servedRemote)
 )
 
@@ -870,8 +908,8 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if s.sites[0] = cachedSiteID(site); s.sites[0] == 0 {
 		rare |= rSite
 	}
-	if req.Method == "GET" {
-		s.to[tMethod], s.tn[tMethod] = 1, tStatic
+	if c := methodCode(req.Method); c != 0 {
+		s.to[tMethod], s.tn[tMethod] = c, tStatic
 	} else {
 		rare |= rMethod
 	}
@@ -1086,37 +1124,61 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	if via != "" { // claim left it empty
 		rare = rVia
 	}
-	if c != nil && c.Seen {
-		s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
-		if e := c.Entry; e != nil {
-			// Its addresses, by reference: see journal.conns.
-			s.conn = e.info.ID
-			if j.conns[i] != e { // most often the slot's last record's: no write barrier
-				j.conns[i] = e
-			}
-			s.tn[tLocal], s.tn[tRemote] = tConn, tConn
-		}
-	}
-	// HTTP/1 as the std patch reports it: the request header's size
-	// counted, no stream. Anything else (HTTP/2's usual) is
-	// clientResponseRest's.
-	h1 := c != nil && c.Stream == 0 && c.HeaderSize > 0 && (resp == nil || resp.ProtoMajor != 2)
-	if h1 {
-		s.reqHS, s.reqHSWire = c.HeaderSize, true
-	} else {
-		rare |= rH2
-	}
 	if err != nil {
 		rare |= rErr
 	}
+	if c == nil {
+		s.reqHS = clientLineSize(req)
+		if len(req.Header) != 0 {
+			rare |= rReqHS
+		}
+	} else {
+		if c.Seen {
+			s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
+			if e := c.Entry; e != nil {
+				// Its addresses, by reference: see journal.conns.
+				s.conn = e.info.ID
+				if j.conns[i] != e { // most often the slot's last record's: no write barrier
+					j.conns[i] = e
+				}
+				s.tn[tLocal], s.tn[tRemote] = tConn, tConn
+			}
+		}
+		// The request header's size as net/http wrote it (HTTP/1, the std
+		// patch's), else summed (clientLineSize).
+		if c.HeaderSize > 0 {
+			s.reqHS, s.reqHSWire = c.HeaderSize, true
+		} else {
+			s.reqHS = clientLineSize(req)
+			if len(req.Header) != 0 {
+				rare |= rReqHS
+			}
+		}
+		if c.Stream != 0 { // the stream's connection, when the record has none
+			if s.conn == 0 {
+				s.conn = c.StreamConn
+			}
+			s.stream = c.Stream
+		}
+	}
 	if resp != nil {
 		s.status, s.respAt, s.respHS = int32(resp.StatusCode), now, int32(respHS)
-		if h1 {
-			if resp.Proto == "HTTP/1.1" {
-				s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
-			} else {
-				rare |= rProto
+		if resp.ProtoMajor == 2 {
+			p := uint8(cH2C)
+			if s.to[tScheme] == cHTTPS && s.tn[tScheme] == tStatic {
+				p = cH2
 			}
+			s.to[tProto], s.tn[tProto] = p, tStatic
+			if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
+				// No connection was handed over and nothing was dialed: with
+				// the std hooks a request on a kept HTTP/2 connection never
+				// passes getConn, and a new one is always seen dialing.
+				s.reused = true
+			}
+		} else if resp.Proto == "HTTP/1.1" {
+			s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
+		} else {
+			rare |= rProto
 		}
 		if respHS < 0 {
 			rare |= rRespHS
@@ -1139,73 +1201,27 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	s.mu.Unlock()
 }
 
-// clientResponseRest is JournalClientResponse for a response it flagged
-// in rare: HTTP/2's (rH2), the rare parts (clientResponseRare); it
-// ends the record if done says so, and unlocks s, whose s.mu is held (see
-// clientStartRare).
+// clientResponseRest writes what JournalClientResponse flagged in rare
+// (clientResponseRare); it ends the record if done says so, and unlocks
+// s, whose s.mu is held (see clientStartRare).
 //
 //go:noinline
 func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32, now int64, done bool) {
-	if rare&rH2 != 0 {
-		// What the HTTP/1 path does not write: an HTTP/2 response's
-		// stream, protocol and reuse, a request header's size that the std
-		// patch did not count.
-		sized := false
-		if c != nil {
-			if c.Stream != 0 { // the stream's connection, when the record has none
-				if s.conn == 0 {
-					s.conn = c.StreamConn
-				}
-				s.stream = c.Stream
-			}
-			if c.HeaderSize > 0 {
-				s.reqHS, s.reqHSWire, sized = c.HeaderSize, true, true
-			}
-		}
-		if !sized {
-			s.reqHS = clientHeaderSize(req)
-		}
-		if resp != nil && resp.ProtoMajor == 2 {
-			p := uint8(cH2C)
-			if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
-				p = cH2
-			}
-			s.to[tProto], s.tn[tProto] = p, tStatic
-			if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
-				// No connection was handed over and nothing was dialed: with
-				// the std hooks a request on a kept HTTP/2 connection never
-				// passes getConn, and a new one is always seen dialing.
-				s.reused = true
-			}
-		} else if resp != nil {
-			if resp.Proto == "HTTP/1.1" {
-				s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
-			} else {
-				rare |= rProto
-			}
-		}
-	}
-	if rare&^rH2 != 0 {
-		j.clientResponseRare(s, via, req, c, resp, err, rare)
-	}
+	j.clientResponseRare(s, via, req, c, resp, err, rare)
 	if done && j.finish(s, now) {
 		j.finishRare(s)
 	}
 	s.mu.Unlock()
 }
 
-// clientHeaderSize is the size of req's line and header in HTTP/1 form,
-// from its header map (a walk of it) and its URL, without the escaped
-// path's length, which export adds from the record's path (escaping it
-// costs a walk of its bytes); nor the blank line and the fields net/http
-// adds as it writes. HTTP/2 only, and rare requests (inlined in
-// clientResponseRest, out of the common path).
-func clientHeaderSize(req *http.Request) int32 {
-	n := len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
-	if len(req.Header) != 0 {
-		n += HeaderSize(req.Header)
-	}
-	return int32(n)
+// clientLineSize is the size of req's line and Host field in HTTP/1
+// form, from its URL, without the escaped path's length, which export
+// adds from the record's path (escaping it costs a walk of its bytes);
+// nor the blank line and the fields net/http adds as it writes. With its
+// header map's (HeaderSize, a walk of it: clientResponseRare adds it),
+// the request header's size when net/http did not count it (HTTP/2).
+func clientLineSize(req *http.Request) int32 {
+	return int32(len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
 }
 
 // clientResponseRare writes what JournalClientResponse flagged in rare;
@@ -1213,6 +1229,9 @@ func clientHeaderSize(req *http.Request) int32 {
 //
 //go:noinline
 func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32) {
+	if rare&rReqHS != 0 {
+		s.reqHS += int32(HeaderSize(req.Header))
+	}
 	if rare&rVia != 0 {
 		if s.sites[1] = cachedSiteID(via); s.sites[1] == 0 {
 			j.setSite(s, tVia, via)
@@ -1281,9 +1300,9 @@ func JournalClientEnd(id uint64, now, n int64) {
 //
 //go:noinline
 func waitSlot(s *jslot) {
-	s.mu.Lock()
-	//lint:ignore SA2001 an empty critical section: the wait is the point
-	s.mu.Unlock()
+	for s.mu.v.Load() != 0 {
+		runtime.Gosched()
+	}
 }
 
 // finishRareUnlock is finishRare, then s.mu's unlock (see
@@ -1341,8 +1360,8 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	s.stream = stream
 	// The site is the handler's, which JournalServerEnd sets: nothing
 	// reads the record before.
-	if r.Method == "GET" {
-		s.to[tMethod], s.tn[tMethod] = 1, tStatic
+	if c := methodCode(r.Method); c != 0 {
+		s.to[tMethod], s.tn[tMethod] = c, tStatic
 	} else {
 		rare |= rMethod
 	}
