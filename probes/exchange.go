@@ -287,6 +287,18 @@ func (j *journal) index(id uint64) uint64 {
 	return id % uint64(len(j.slots))
 }
 
+// slot returns slot i, an index (index) in the slots: its address
+// without the slice's bounds check, which the writers of every request
+// would pay for an index that is in bounds by construction.
+func (j *journal) slot(i uint64) *jslot {
+	return (*jslot)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(j.slots)), uintptr(i)*unsafe.Sizeof(jslot{})))
+}
+
+// conn returns the element i of conns, an index (index), as slot does.
+func (j *journal) conn(i uint64) **ConnEntry {
+	return (**ConnEntry)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(j.conns)), uintptr(i)*unsafe.Sizeof((*ConnEntry)(nil))))
+}
+
 // side returns s's jside, made on first use; s.mu is held. Out of line,
 // as the other rare paths of a record's writers: inlined, they made
 // JournalServerStart 6 KB of code for its 250 instructions, and every
@@ -805,7 +817,7 @@ func lockedSlot(id uint64) (*journal, *jslot) {
 	if j == nil {
 		return nil, nil
 	}
-	s := &j.slots[j.index(id)]
+	s := j.slot(j.index(id))
 	s.mu.Lock()
 	if s.id != id || s.state == jEmpty {
 		s.mu.Unlock()
@@ -896,7 +908,7 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if j == nil {
 		return journalClientStartFirst(id, start, site, req)
 	}
-	s := &j.slots[j.index(id)]
+	s := j.slot(j.index(id))
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		return JournalClientStart(id, start, site, req)
@@ -1110,7 +1122,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 		return
 	}
 	i := j.index(id)
-	s := &j.slots[i]
+	s := j.slot(i)
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		JournalClientResponse(id, via, req, c, resp, respHS, err, now, done)
@@ -1138,8 +1150,8 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 			if e := c.Entry; e != nil {
 				// Its addresses, by reference: see journal.conns.
 				s.conn = e.info.ID
-				if j.conns[i] != e { // most often the slot's last record's: no write barrier
-					j.conns[i] = e
+				if p := j.conn(i); *p != e { // most often the slot's last record's: no write barrier
+					*p = e
 				}
 				s.tn[tLocal], s.tn[tRemote] = tConn, tConn
 			}
@@ -1277,7 +1289,7 @@ func JournalClientEnd(id uint64, now, n int64) {
 	if j == nil {
 		return
 	}
-	s := &j.slots[j.index(id)]
+	s := j.slot(j.index(id))
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		JournalClientEnd(id, now, n)
@@ -1348,7 +1360,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		return journalServerStartFirst(id, ce, stream, start, site, r, reqHS)
 	}
 	i := j.index(id)
-	s := &j.slots[i]
+	s := j.slot(i)
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		return JournalServerStart(id, ce, stream, start, site, r, reqHS)
@@ -1394,8 +1406,8 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		// is the request's when net/http gave it the connection's string
 		// (ConnEntry.servedRemote).
 		s.conn = ce.info.ID
-		if j.conns[i] != ce { // most often the slot's last record's: no write barrier
-			j.conns[i] = ce
+		if p := j.conn(i); *p != ce { // most often the slot's last record's: no write barrier
+			*p = ce
 		}
 		s.tn[tLocal] = tConn
 		if unsafe.StringData(remote) == ce.servedRemote.Load() && len(remote) == len(ce.info.Remote) {
@@ -1532,7 +1544,7 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 	if j == nil {
 		return
 	}
-	s := &j.slots[j.index(id)]
+	s := j.slot(j.index(id))
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		JournalServerEnd(id, o, now)
