@@ -133,8 +133,8 @@ type jslot struct {
 	text    [jArena]byte
 }
 
-// slotLock is a slot's lock: a spin lock, taken with one
-// compare-and-swap and released with one store, where a sync.Mutex's
+// slotLock is a slot's lock: a spin lock, taken with one swap and
+// released with one store, where a sync.Mutex's
 // TryLock loads and tests its state before its compare-and-swap and its
 // Unlock adds and tests for waiters to wake. A slot is held for a few
 // stores by its writers, and by a reader for the time it renders one
@@ -143,8 +143,10 @@ type jslot struct {
 // has gone round) yields until it is free (waitSlot).
 type slotLock struct{ v atomic.Uint32 }
 
-// TryLock takes l if it is free and reports whether it did.
-func (l *slotLock) TryLock() bool { return l.v.CompareAndSwap(0, 1) }
+// TryLock takes l if it is free and reports whether it did: a swap
+// (one XCHG, where a compare-and-swap wants its operand in AX), which
+// leaves a taken lock taken.
+func (l *slotLock) TryLock() bool { return l.v.Swap(1) == 0 }
 
 // Unlock releases l.
 func (l *slotLock) Unlock() { l.v.Store(0) }
@@ -153,7 +155,7 @@ func (l *slotLock) Unlock() { l.v.Store(0) }
 //
 //go:noinline
 func (l *slotLock) Lock() {
-	for !l.v.CompareAndSwap(0, 1) {
+	for !l.TryLock() {
 		runtime.Gosched()
 	}
 }
@@ -279,12 +281,14 @@ type journal struct {
 	pow2 bool
 }
 
-// index returns exchange id's slot's index.
+// index returns exchange id's slot's index. The division first: the
+// register allocator then leaves the usual path's registers as they are
+// and shuffles the division's.
 func (j *journal) index(id uint64) uint64 {
-	if j.pow2 {
-		return id & j.mask
+	if !j.pow2 {
+		return id % uint64(len(j.slots))
 	}
-	return id % uint64(len(j.slots))
+	return id & j.mask
 }
 
 // slot returns slot i, an index (index) in the slots: its address
@@ -1219,7 +1223,12 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 //
 //go:noinline
 func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32, now int64, done bool) {
-	j.clientResponseRare(s, via, req, c, resp, err, rare)
+	if rare&rReqHS != 0 { // HTTP/2's usual, here rather than one more call
+		s.reqHS += int32(HeaderSize(req.Header))
+	}
+	if rare&^rReqHS != 0 {
+		j.clientResponseRare(s, via, req, c, resp, err, rare)
+	}
 	if done && j.finish(s, now) {
 		j.finishRare(s)
 	}
@@ -1230,7 +1239,7 @@ func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c 
 // form, from its URL, without the escaped path's length, which export
 // adds from the record's path (escaping it costs a walk of its bytes);
 // nor the blank line and the fields net/http adds as it writes. With its
-// header map's (HeaderSize, a walk of it: clientResponseRare adds it),
+// header map's (HeaderSize, a walk of it: clientResponseRest adds it),
 // the request header's size when net/http did not count it (HTTP/2).
 func clientLineSize(req *http.Request) int32 {
 	return int32(len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
@@ -1241,9 +1250,6 @@ func clientLineSize(req *http.Request) int32 {
 //
 //go:noinline
 func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32) {
-	if rare&rReqHS != 0 {
-		s.reqHS += int32(HeaderSize(req.Header))
-	}
 	if rare&rVia != 0 {
 		if s.sites[1] = cachedSiteID(via); s.sites[1] == 0 {
 			j.setSite(s, tVia, via)
