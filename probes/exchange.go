@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -124,12 +125,39 @@ const (
 // arena, whose bytes are read only through a field's offset and length.
 // The fields a request writes come first, its text after them.
 type jslot struct {
-	mu sync.Mutex
+	mu slotLock
 	jrec
 	// dropped counts the records this slot evicted: one counter for the
 	// journal would be a line both sides write on every request.
 	dropped uint64
 	text    [jArena]byte
+}
+
+// slotLock is a slot's lock: a spin lock, taken with one swap and
+// released with one store, where a sync.Mutex's
+// TryLock loads and tests its state before its compare-and-swap and its
+// Unlock adds and tests for waiters to wake. A slot is held for a few
+// stores by its writers, and by a reader for the time it renders one
+// record: a writer that finds it taken (rare: a record's writers follow
+// each other, and another request takes the slot only when the journal
+// has gone round) yields until it is free (waitSlot).
+type slotLock struct{ v atomic.Uint32 }
+
+// TryLock takes l if it is free and reports whether it did: a swap
+// (one XCHG, where a compare-and-swap wants its operand in AX), which
+// leaves a taken lock taken.
+func (l *slotLock) TryLock() bool { return l.v.Swap(1) == 0 }
+
+// Unlock releases l.
+func (l *slotLock) Unlock() { l.v.Store(0) }
+
+// Lock takes l, yielding until it is free.
+//
+//go:noinline
+func (l *slotLock) Lock() {
+	for !l.TryLock() {
+		runtime.Gosched()
+	}
 }
 
 // jArena is the bytes of text a slot holds; a longer record's other text
@@ -253,12 +281,26 @@ type journal struct {
 	pow2 bool
 }
 
-// index returns exchange id's slot's index.
+// index returns exchange id's slot's index. The division first: the
+// register allocator then leaves the usual path's registers as they are
+// and shuffles the division's.
 func (j *journal) index(id uint64) uint64 {
-	if j.pow2 {
-		return id & j.mask
+	if !j.pow2 {
+		return id % uint64(len(j.slots))
 	}
-	return id % uint64(len(j.slots))
+	return id & j.mask
+}
+
+// slot returns slot i, an index (index) in the slots: its address
+// without the slice's bounds check, which the writers of every request
+// would pay for an index that is in bounds by construction.
+func (j *journal) slot(i uint64) *jslot {
+	return (*jslot)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(j.slots)), uintptr(i)*unsafe.Sizeof(jslot{})))
+}
+
+// conn returns the element i of conns, an index (index), as slot does.
+func (j *journal) conn(i uint64) **ConnEntry {
+	return (**ConnEntry)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(j.conns)), uintptr(i)*unsafe.Sizeof((*ConnEntry)(nil))))
 }
 
 // side returns s's jside, made on first use; s.mu is held. Out of line,
@@ -708,6 +750,19 @@ const (
 	cH2C    = 14
 )
 
+// methodCode returns the code of GET or POST, the methods of most
+// requests (an API's calls are POSTs), 0 for another: the writers test
+// them inline, and setNamed the others.
+func methodCode(m string) uint8 {
+	switch {
+	case len(m) == 3 && m == "GET":
+		return 1
+	case len(m) == 4 && m == "POST":
+		return 2
+	}
+	return 0
+}
+
 // schemeCode returns scheme's code, 0 if it has none.
 func schemeCode(scheme string) uint8 {
 	switch scheme {
@@ -766,7 +821,7 @@ func lockedSlot(id uint64) (*journal, *jslot) {
 	if j == nil {
 		return nil, nil
 	}
-	s := &j.slots[j.index(id)]
+	s := j.slot(j.index(id))
 	s.mu.Lock()
 	if s.id != id || s.state == jEmpty {
 		s.mu.Unlock()
@@ -814,7 +869,7 @@ const (
 	rSided   = 1 << iota // the slot's jside has the evicted exchange's things (resetSide)
 	rSite                // the site is not in cachedSiteID's cache
 	rVia                 // the via is not in cachedSiteID's cache
-	rMethod              // not GET
+	rMethod              // neither GET nor POST
 	rScheme              // neither http nor https
 	rProto               // not HTTP/1.1
 	rHost                // over the arena (putTexts: rHost, rPath and rText3 follow each other)
@@ -823,11 +878,10 @@ const (
 	rURL                 // a URL's rare parts; a server's target that is not a path
 	rLocal               // a server request's connection the registry does not know
 	rHeaders             // header level 2, or a capture rule
-	rReqHS               // the request header's size is to be summed
+	rReqHS               // the request header's size is to be summed (a server's; a client's header map's, which net/http did not count: HTTP/2)
 	rRespHS              // the response header's size is to be summed or kept
 	rErr                 // an error
 	rTexts               // the texts are to be copied by putTexts (a client's that are not shared, a server's that copyShort does not take)
-	rH2                  // an HTTP/2 response, or one the std patch did not report (clientResponseRest)
 	rRemote              // a served request's remote address is not known to be its connection's (ConnEntry.servedRemote)
 )
 
@@ -858,7 +912,7 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if j == nil {
 		return journalClientStartFirst(id, start, site, req)
 	}
-	s := &j.slots[j.index(id)]
+	s := j.slot(j.index(id))
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		return JournalClientStart(id, start, site, req)
@@ -870,8 +924,8 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	if s.sites[0] = cachedSiteID(site); s.sites[0] == 0 {
 		rare |= rSite
 	}
-	if req.Method == "GET" {
-		s.to[tMethod], s.tn[tMethod] = 1, tStatic
+	if c := methodCode(req.Method); c != 0 {
+		s.to[tMethod], s.tn[tMethod] = c, tStatic
 	} else {
 		rare |= rMethod
 	}
@@ -1072,7 +1126,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 		return
 	}
 	i := j.index(id)
-	s := &j.slots[i]
+	s := j.slot(i)
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		JournalClientResponse(id, via, req, c, resp, respHS, err, now, done)
@@ -1086,37 +1140,61 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	if via != "" { // claim left it empty
 		rare = rVia
 	}
-	if c != nil && c.Seen {
-		s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
-		if e := c.Entry; e != nil {
-			// Its addresses, by reference: see journal.conns.
-			s.conn = e.info.ID
-			if j.conns[i] != e { // most often the slot's last record's: no write barrier
-				j.conns[i] = e
-			}
-			s.tn[tLocal], s.tn[tRemote] = tConn, tConn
-		}
-	}
-	// HTTP/1 as the std patch reports it: the request header's size
-	// counted, no stream. Anything else (HTTP/2's usual) is
-	// clientResponseRest's.
-	h1 := c != nil && c.Stream == 0 && c.HeaderSize > 0 && (resp == nil || resp.ProtoMajor != 2)
-	if h1 {
-		s.reqHS, s.reqHSWire = c.HeaderSize, true
-	} else {
-		rare |= rH2
-	}
 	if err != nil {
 		rare |= rErr
 	}
+	if c == nil {
+		s.reqHS = clientLineSize(req)
+		if len(req.Header) != 0 {
+			rare |= rReqHS
+		}
+	} else {
+		if c.Seen {
+			s.conn, s.reused, s.connNew, s.gotConn = 0, c.Reused, !c.Reused, c.At
+			if e := c.Entry; e != nil {
+				// Its addresses, by reference: see journal.conns.
+				s.conn = e.info.ID
+				if p := j.conn(i); *p != e { // most often the slot's last record's: no write barrier
+					*p = e
+				}
+				s.tn[tLocal], s.tn[tRemote] = tConn, tConn
+			}
+		}
+		// The request header's size as net/http wrote it (HTTP/1, the std
+		// patch's), else summed (clientLineSize).
+		if c.HeaderSize > 0 {
+			s.reqHS, s.reqHSWire = c.HeaderSize, true
+		} else {
+			s.reqHS = clientLineSize(req)
+			if len(req.Header) != 0 {
+				rare |= rReqHS
+			}
+		}
+		if c.Stream != 0 { // the stream's connection, when the record has none
+			if s.conn == 0 {
+				s.conn = c.StreamConn
+			}
+			s.stream = c.Stream
+		}
+	}
 	if resp != nil {
 		s.status, s.respAt, s.respHS = int32(resp.StatusCode), now, int32(respHS)
-		if h1 {
-			if resp.Proto == "HTTP/1.1" {
-				s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
-			} else {
-				rare |= rProto
+		if resp.ProtoMajor == 2 {
+			p := uint8(cH2C)
+			if s.to[tScheme] == cHTTPS && s.tn[tScheme] == tStatic {
+				p = cH2
 			}
+			s.to[tProto], s.tn[tProto] = p, tStatic
+			if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
+				// No connection was handed over and nothing was dialed: with
+				// the std hooks a request on a kept HTTP/2 connection never
+				// passes getConn, and a new one is always seen dialing.
+				s.reused = true
+			}
+		} else if resp.Proto == "HTTP/1.1" {
+			s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
+		} else {
+			rare |= rProto
 		}
 		if respHS < 0 {
 			rare |= rRespHS
@@ -1139,53 +1217,16 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 	s.mu.Unlock()
 }
 
-// clientResponseRest is JournalClientResponse for a response it flagged
-// in rare: HTTP/2's (rH2), the rare parts (clientResponseRare); it
-// ends the record if done says so, and unlocks s, whose s.mu is held (see
-// clientStartRare).
+// clientResponseRest writes what JournalClientResponse flagged in rare
+// (clientResponseRare); it ends the record if done says so, and unlocks
+// s, whose s.mu is held (see clientStartRare).
 //
 //go:noinline
 func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32, now int64, done bool) {
-	if rare&rH2 != 0 {
-		// What the HTTP/1 path does not write: an HTTP/2 response's
-		// stream, protocol and reuse, a request header's size that the std
-		// patch did not count.
-		sized := false
-		if c != nil {
-			if c.Stream != 0 { // the stream's connection, when the record has none
-				if s.conn == 0 {
-					s.conn = c.StreamConn
-				}
-				s.stream = c.Stream
-			}
-			if c.HeaderSize > 0 {
-				s.reqHS, s.reqHSWire, sized = c.HeaderSize, true, true
-			}
-		}
-		if !sized {
-			s.reqHS = clientHeaderSize(req)
-		}
-		if resp != nil && resp.ProtoMajor == 2 {
-			p := uint8(cH2C)
-			if s.tn[tScheme] == tStatic && s.to[tScheme] == cHTTPS {
-				p = cH2
-			}
-			s.to[tProto], s.tn[tProto] = p, tStatic
-			if s.gotConn == 0 && !s.connNew && s.dns1|s.connect1|s.tls1 == 0 {
-				// No connection was handed over and nothing was dialed: with
-				// the std hooks a request on a kept HTTP/2 connection never
-				// passes getConn, and a new one is always seen dialing.
-				s.reused = true
-			}
-		} else if resp != nil {
-			if resp.Proto == "HTTP/1.1" {
-				s.to[tProto], s.tn[tProto] = cHTTP11, tStatic
-			} else {
-				rare |= rProto
-			}
-		}
+	if rare&rReqHS != 0 { // HTTP/2's usual, here rather than one more call
+		s.reqHS += int32(HeaderSize(req.Header))
 	}
-	if rare&^rH2 != 0 {
+	if rare&^rReqHS != 0 {
 		j.clientResponseRare(s, via, req, c, resp, err, rare)
 	}
 	if done && j.finish(s, now) {
@@ -1194,18 +1235,14 @@ func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c 
 	s.mu.Unlock()
 }
 
-// clientHeaderSize is the size of req's line and header in HTTP/1 form,
-// from its header map (a walk of it) and its URL, without the escaped
-// path's length, which export adds from the record's path (escaping it
-// costs a walk of its bytes); nor the blank line and the fields net/http
-// adds as it writes. HTTP/2 only, and rare requests (inlined in
-// clientResponseRest, out of the common path).
-func clientHeaderSize(req *http.Request) int32 {
-	n := len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host)
-	if len(req.Header) != 0 {
-		n += HeaderSize(req.Header)
-	}
-	return int32(n)
+// clientLineSize is the size of req's line and Host field in HTTP/1
+// form, from its URL, without the escaped path's length, which export
+// adds from the record's path (escaping it costs a walk of its bytes);
+// nor the blank line and the fields net/http adds as it writes. With its
+// header map's (HeaderSize, a walk of it: clientResponseRest adds it),
+// the request header's size when net/http did not count it (HTTP/2).
+func clientLineSize(req *http.Request) int32 {
+	return int32(len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
 }
 
 // clientResponseRare writes what JournalClientResponse flagged in rare;
@@ -1258,7 +1295,7 @@ func JournalClientEnd(id uint64, now, n int64) {
 	if j == nil {
 		return
 	}
-	s := &j.slots[j.index(id)]
+	s := j.slot(j.index(id))
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		JournalClientEnd(id, now, n)
@@ -1281,9 +1318,9 @@ func JournalClientEnd(id uint64, now, n int64) {
 //
 //go:noinline
 func waitSlot(s *jslot) {
-	s.mu.Lock()
-	//lint:ignore SA2001 an empty critical section: the wait is the point
-	s.mu.Unlock()
+	for s.mu.v.Load() != 0 {
+		runtime.Gosched()
+	}
 }
 
 // finishRareUnlock is finishRare, then s.mu's unlock (see
@@ -1329,7 +1366,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		return journalServerStartFirst(id, ce, stream, start, site, r, reqHS)
 	}
 	i := j.index(id)
-	s := &j.slots[i]
+	s := j.slot(i)
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		return JournalServerStart(id, ce, stream, start, site, r, reqHS)
@@ -1341,8 +1378,8 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	s.stream = stream
 	// The site is the handler's, which JournalServerEnd sets: nothing
 	// reads the record before.
-	if r.Method == "GET" {
-		s.to[tMethod], s.tn[tMethod] = 1, tStatic
+	if c := methodCode(r.Method); c != 0 {
+		s.to[tMethod], s.tn[tMethod] = c, tStatic
 	} else {
 		rare |= rMethod
 	}
@@ -1375,8 +1412,8 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		// is the request's when net/http gave it the connection's string
 		// (ConnEntry.servedRemote).
 		s.conn = ce.info.ID
-		if j.conns[i] != ce { // most often the slot's last record's: no write barrier
-			j.conns[i] = ce
+		if p := j.conn(i); *p != ce { // most often the slot's last record's: no write barrier
+			*p = ce
 		}
 		s.tn[tLocal] = tConn
 		if unsafe.StringData(remote) == ce.servedRemote.Load() && len(remote) == len(ce.info.Remote) {
@@ -1513,7 +1550,7 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 	if j == nil {
 		return
 	}
-	s := &j.slots[j.index(id)]
+	s := j.slot(j.index(id))
 	if !s.mu.TryLock() {
 		waitSlot(s)
 		JournalServerEnd(id, o, now)

@@ -14,6 +14,10 @@ import (
 func HeaderSize(h http.Header) int {
 	n := 0
 	for k, vs := range h {
+		if len(vs) == 1 { // most fields: no loop
+			n += len(k) + len(vs[0]) + 4
+			continue
+		}
 		for _, v := range vs {
 			n += len(k) + len(v) + 4
 		}

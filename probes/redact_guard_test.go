@@ -45,7 +45,7 @@ var readsRequestData = map[string]string{
 	"probes/exchange.go:JournalServerStart":    "sizes; copies the target into the record, which export renders",
 	"probes/exchange.go:clientStartRareLocked": "copies the URL's parts into the record; the capture rule's match on the path, the Content-Type",
 	"probes/exchange.go:clientResponseRare":    "sizes; the response's Content-Type, for a capture",
-	"probes/exchange.go:clientHeaderSize":      "sizes",
+	"probes/exchange.go:clientLineSize":        "sizes",
 	"probes/exchange.go:serverEndRareLocked":   "the response's Content-Type, for a capture",
 	"probes/exchange.go:serverStartRareLocked": "copies the target into the record; the capture rule's match on the path, the Content-Type",
 	"probes/exchange.go:appendFields":          "copies the fields that export redacts (exportFields)",
