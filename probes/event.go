@@ -179,7 +179,7 @@ func (e *Event) AddHeader(key string, h http.Header) {
 		// events are built on small goroutine stacks (see AddString), which
 		// one more frame under the map iterator's grew on most HTTP/2
 		// requests.
-		b := (*e.buf)[:0]
+		b := e.slotBuf()
 		for k, vs := range h {
 			for _, v := range vs {
 				b = appendPacked(appendPacked(b, k), v)
@@ -205,7 +205,7 @@ func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
 	a := e.next()
 	a.Key, a.Kind = key, KindString
 	n := 0
-	b := (*e.buf)[:0]
+	b := e.slotBuf()
 	for k, vs := range h { // in line: see AddHeader
 		for _, v := range vs {
 			b = appendPacked(appendPacked(b, k), v)
@@ -229,7 +229,7 @@ func (e *Event) AddHeaderKeep(key string, h http.Header, keep []HeaderField) []H
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	b := (*e.buf)[:0]
+	b := e.slotBuf()
 	for k, vs := range h { // in line: see AddHeader
 		for _, v := range vs {
 			b = appendPacked(appendPacked(b, k), v)
@@ -252,7 +252,7 @@ func (e *Event) addHeaderFields(key string, f []HeaderField) bool {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	b := (*e.buf)[:0]
+	b := e.slotBuf()
 	for i := range f {
 		b = appendPacked(appendPacked(b, f[i].Name), f[i].Value)
 	}
@@ -268,7 +268,7 @@ func (e *Event) keepFields(f []string) {
 		e.headers = f
 		return
 	}
-	b := packFields((*e.buf)[:0], f)
+	b := packFields(e.slotBuf(), f)
 	*e.buf, e.packed = b, b
 }
 
