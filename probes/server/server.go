@@ -1050,6 +1050,9 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	// drain back until then.
 	defer probes.Publish(t)
 	sr.fill(e, probes.Header, probes.Info, "header.request", "server received request headers")
+	if sr.start != 0 {
+		e.Time = probes.TimeAt(sr.start) // the request's start, read with its header: no second reading
+	}
 	e.AddString("method", r.Method)
 	e.AddString("url", sr.line)
 	e.AddString("host", r.Host)
