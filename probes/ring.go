@@ -57,8 +57,8 @@ type ringSlot struct {
 // clear zeroes the slot's event as it leaves the ring (see ringSlot).
 func (s *ringSlot) clear() {
 	s.ev = Event{}
-	if cap(s.fields) <= slotBytes {
-		s.fields = nil
+	if s.fields != nil && cap(s.fields) <= slotBytes {
+		s.fields = nil // most events have no header: their slot has none to unset
 	}
 }
 
