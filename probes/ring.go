@@ -80,26 +80,19 @@ func NewRing(size int) *Ring {
 	return r
 }
 
-// slotBuf returns the empty buffer for the packed header fields of e, an
-// event from Reserve: its ring slot's (ringSlot.fields), carved from the
-// ring's fieldBytes on the slot's first header event since its last one
-// left, by carve. Reserve leaves that to the few events with a header.
-func (e *Event) slotBuf() []byte {
-	if b := *e.buf; b != nil {
-		return b[:0]
-	}
-	return carve(e.buf)
-}
-
-// carve sets *fields, the fields of a slot of the ring, to the slot's
-// share of fieldBytes, and returns it.
-//
-//go:noinline
-func carve(fields *[]byte) []byte {
+// slotBuf returns the buffer for the packed header fields of e, an
+// event from Reserve, and its bytes, emptied: its ring slot's
+// (ringSlot.fields), carved from the ring's fieldBytes on the slot's
+// first header event since its last one left. Reserve leaves that to the
+// few events with a header.
+func (e *Event) slotBuf() (*[]byte, []byte) {
 	r := theRing.Load()
-	i := int((uintptr(unsafe.Pointer(fields)) - uintptr(unsafe.Pointer(&r.slots[0].fields))) / unsafe.Sizeof(ringSlot{}))
-	*fields = r.fieldBytes[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
-	return *fields
+	i := int(e.slot - 1)
+	f := &r.slots[i].fields
+	if *f == nil {
+		*f = r.fieldBytes[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
+	}
+	return f, (*f)[:0]
 }
 
 // slotBytes is the room for packed header fields that each ring slot
@@ -328,7 +321,7 @@ func (r *Ring) take(e *Event, fields *[]byte, limit uint64) (p Probe, ok bool) {
 				p = s.ev.Probe
 				if e != nil {
 					*e = s.ev
-					e.buf = nil
+					e.slot = 0
 					if e.packed != nil {
 						e.packed = copyPacked(fields, e.packed)
 					}
