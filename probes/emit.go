@@ -46,11 +46,12 @@ type Ticket struct {
 // no stack: an Event is about 600 bytes, which grew the stack of the
 // short-lived goroutine (an HTTP/2 handler's) that built it.
 func Reserve() (e *Event, t Ticket) {
-	s, pos := currentRing().claim()
+	r := currentRing()
+	s, pos := r.claim()
 	if s == nil {
 		return nil, Ticket{}
 	}
-	s.ev.buf = &s.fields
+	s.ev.slot = uint32(pos&r.mask) + 1
 	return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)
 }
 

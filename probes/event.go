@@ -141,15 +141,19 @@ type Event struct {
 	headers     []string
 	headersAt   uint8
 	headersForm fieldsForm
+	// slot is 1 + the index of the ring slot an event from Reserve is
+	// built in, whose buffer (ringSlot.fields, see slotBuf) holds packed;
+	// 0 for any other event, and once it left the ring. An index, not a
+	// pointer: every slot's event is a word the collector scans in each
+	// cycle.
+	slot uint32
 	// packed holds the fields instead of headers for an event built in
-	// a ring slot (Reserve): packed (packFields) in the slot's buffer buf,
+	// a ring slot (Reserve): packed (packFields) in the slot's buffer,
 	// bytes the collector does not scan, where a []string per event was an
 	// allocation, and a buffer of strings per slot a scan of every slot.
 	// Taking the event out of the ring copies them into the buffer that
-	// goes with where it is kept (Ring.take); the reader unpacks them. buf
-	// is nil for any other event, and once it left the ring.
+	// goes with where it is kept (Ring.take); the reader unpacks them.
 	packed []byte
-	buf    *[]byte
 	// textDone: the message and err attribute went through
 	// redactEventText (see renderLazy), which must not run twice: a
 	// hash of a hash is another hash.
@@ -174,18 +178,18 @@ func (e *Event) AddHeader(key string, h http.Header) {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	if e.buf != nil {
+	if e.slot != 0 {
 		// The map is walked here, not in a function of its own: header
 		// events are built on small goroutine stacks (see AddString), which
 		// one more frame under the map iterator's grew on most HTTP/2
 		// requests.
-		b := (*e.buf)[:0]
+		f, b := e.slotBuf()
 		for k, vs := range h {
 			for _, v := range vs {
 				b = appendPacked(appendPacked(b, k), v)
 			}
 		}
-		*e.buf, e.packed = b, b
+		*f, e.packed = b, b
 	} else {
 		e.headers = headerFields(h)
 	}
@@ -195,7 +199,7 @@ func (e *Event) AddHeader(key string, h http.Header) {
 // AddSizedHeader is AddInt(sizeKey, HeaderSize(h)) then AddHeader(key,
 // h); in an event from Reserve it walks the map once for both.
 func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
-	if e.buf == nil || int(e.NAttrs)+2 > MaxAttrs {
+	if e.slot == 0 || int(e.NAttrs)+2 > MaxAttrs {
 		e.AddInt(sizeKey, int64(HeaderSize(h)))
 		e.AddHeader(key, h)
 		return
@@ -205,14 +209,14 @@ func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
 	a := e.next()
 	a.Key, a.Kind = key, KindString
 	n := 0
-	b := (*e.buf)[:0]
+	f, b := e.slotBuf()
 	for k, vs := range h { // in line: see AddHeader
 		for _, v := range vs {
 			b = appendPacked(appendPacked(b, k), v)
 			n += len(k) + len(v) + 4
 		}
 	}
-	*e.buf, e.packed = b, b
+	*f, e.packed = b, b
 	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 }
@@ -223,20 +227,20 @@ func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
 // (ClientConn.RespFields), which then walks it no more. An event not from
 // Reserve walks it in AddHeader: keep comes back empty then.
 func (e *Event) AddHeaderKeep(key string, h http.Header, keep []HeaderField) []HeaderField {
-	if e.buf == nil || int(e.NAttrs) >= MaxAttrs {
+	if e.slot == 0 || int(e.NAttrs) >= MaxAttrs {
 		e.AddHeader(key, h)
 		return keep[:0]
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	b := (*e.buf)[:0]
+	f, b := e.slotBuf()
 	for k, vs := range h { // in line: see AddHeader
 		for _, v := range vs {
 			b = appendPacked(appendPacked(b, k), v)
 			keep = append(keep, HeaderField{Name: k, Value: v})
 		}
 	}
-	*e.buf, e.packed = b, b
+	*f, e.packed = b, b
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return keep
 }
@@ -247,16 +251,16 @@ func (e *Event) AddHeaderKeep(key string, h http.Header, keep []HeaderField) []H
 // with no walk of the map. It reports false, e unchanged, for any other
 // event.
 func (e *Event) addHeaderFields(key string, f []HeaderField) bool {
-	if e.buf == nil || int(e.NAttrs) >= MaxAttrs {
+	if e.slot == 0 || int(e.NAttrs) >= MaxAttrs {
 		return false
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	b := (*e.buf)[:0]
+	buf, b := e.slotBuf()
 	for i := range f {
 		b = appendPacked(appendPacked(b, f[i].Name), f[i].Value)
 	}
-	*e.buf, e.packed = b, b
+	*buf, e.packed = b, b
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return true
 }
@@ -264,12 +268,13 @@ func (e *Event) addHeaderFields(key string, f []HeaderField) bool {
 // keepFields keeps f for the reader: packed into the slot's buffer for an
 // event from Reserve (the caller may reuse f), else f itself.
 func (e *Event) keepFields(f []string) {
-	if e.buf == nil {
+	if e.slot == 0 {
 		e.headers = f
 		return
 	}
-	b := packFields((*e.buf)[:0], f)
-	*e.buf, e.packed = b, b
+	buf, b := e.slotBuf()
+	b = packFields(b, f)
+	*buf, e.packed = b, b
 }
 
 // AddFields appends the attribute key for the header fields f (name,

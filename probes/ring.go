@@ -26,6 +26,9 @@ type Ring struct {
 	kept  atomic.Uint64
 	_     [48]byte
 	drops atomic.Uint64
+	// fieldBytes holds each slot's first header fields buffer
+	// (Event.slotBuf), bytes the collector does not scan.
+	fieldBytes []byte
 }
 
 // A slot is zeroed when its event leaves the ring (take, discardOldest), not when
@@ -41,10 +44,22 @@ type ringSlot struct {
 	// event that a full ring's producer may be discarding.
 	probe atomic.Uint32
 	ev    Event
-	// fields holds the packed header fields of the slot's events
-	// (Event.packed), kept from lap to lap, so that a level-2 header event
-	// allocates nothing.
+	// fields holds the packed header fields of the slot's event
+	// (Event.packed), so that a level-2 header event allocates nothing:
+	// the slot's share of the ring's fieldBytes, set by the slot's event's
+	// first header (Event.slotBuf) and unset when the event leaves
+	// (clear), where a pointer kept in every slot was one more object for
+	// the collector to find in each cycle; a longer buffer that an event
+	// grew stays from lap to lap.
 	fields []byte
+}
+
+// clear zeroes the slot's event as it leaves the ring (see ringSlot).
+func (s *ringSlot) clear() {
+	s.ev = Event{}
+	if s.fields != nil && cap(s.fields) <= slotBytes {
+		s.fields = nil // most events have no header: their slot has none to unset
+	}
 }
 
 // NewRing returns a ring holding at least size events (rounded up to a
@@ -54,17 +69,30 @@ func NewRing(size int) *Ring {
 	for n < size {
 		n <<= 1
 	}
-	r := &Ring{slots: make([]ringSlot, n), mask: uint64(n - 1)}
-	// Each slot's header fields buffer, carved from one array made with
+	// Each slot's header fields buffer is carved from one array made with
 	// the ring (bytes: the collector does not scan it): a slot's first
 	// header event then allocates nothing either (a longer header grows
 	// its own).
-	fields := make([]byte, n*slotBytes)
+	r := &Ring{slots: make([]ringSlot, n), mask: uint64(n - 1), fieldBytes: make([]byte, n*slotBytes)}
 	for i := range r.slots {
 		r.slots[i].seq.Store(uint64(i))
-		r.slots[i].fields = fields[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
 	}
 	return r
+}
+
+// slotBuf returns the buffer for the packed header fields of e, an
+// event from Reserve, and its bytes, emptied: its ring slot's
+// (ringSlot.fields), carved from the ring's fieldBytes on the slot's
+// first header event since its last one left. Reserve leaves that to the
+// few events with a header.
+func (e *Event) slotBuf() (*[]byte, []byte) {
+	r := theRing.Load()
+	i := int(e.slot - 1)
+	f := &r.slots[i].fields
+	if *f == nil {
+		*f = r.fieldBytes[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
+	}
+	return f, (*f)[:0]
 }
 
 // slotBytes is the room for packed header fields that each ring slot
@@ -212,7 +240,7 @@ func (r *Ring) discardOldest() {
 	pos := r.deq.Load()
 	s := r.slot(pos)
 	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
-		s.ev = Event{} // see ringSlot
+		s.clear()
 		s.seq.Store(pos + r.mask + 1)
 		if pos >= r.kept.Load() {
 			r.drops.Add(1)
@@ -241,7 +269,7 @@ func (r *Ring) dropKept(n int) int {
 		if r.deq.CompareAndSwap(pos, pos+m) {
 			for p := pos; p < pos+m; p++ {
 				s := r.slot(p)
-				s.ev = Event{} // see ringSlot
+				s.clear()
 				s.seq.Store(p + r.mask + 1)
 			}
 			return int(m)
@@ -293,12 +321,12 @@ func (r *Ring) take(e *Event, fields *[]byte, limit uint64) (p Probe, ok bool) {
 				p = s.ev.Probe
 				if e != nil {
 					*e = s.ev
-					e.buf = nil
+					e.slot = 0
 					if e.packed != nil {
 						e.packed = copyPacked(fields, e.packed)
 					}
 				}
-				s.ev = Event{} // see ringSlot
+				s.clear()
 				s.seq.Store(pos + r.mask + 1)
 				return p, true
 			}

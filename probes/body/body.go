@@ -931,6 +931,9 @@ func (st *State) emitOpen(msg, proto string) {
 	// Published even if building it panics: a reserved slot holds the
 	// drain back until then.
 	defer probes.Publish(t)
+	if st.opened != 0 {
+		e.Time = probes.TimeAt(st.opened) // the opening's reading: no second one
+	}
 	st.fill(e, probes.Info, "body.open", msg)
 	e.AddInt("length", st.length)
 	e.AddString("proto", proto)

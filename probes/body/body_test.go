@@ -104,7 +104,10 @@ func TestResponseBodyOpenCloseEvents(t *testing.T) {
 	o := origin("events.go:7", 9106)
 	o.Via, o.Conn = "lib.Get", 77
 	resp := response("hello", 5)
-	before := time.Now().UnixNano()
+	// The probes' clock (probes.Now), which stamps events: the wall
+	// clock's time.Now can read a few nanoseconds ahead of it, and the
+	// open is stamped with the reading WrapResponse is given.
+	before := probes.Now()
 	if !WrapResponse(resp, &State{}, o, &owner{}, nil, nil, probes.Mono(), nil) {
 		t.Fatal("a body was not wrapped")
 	}
@@ -112,7 +115,7 @@ func TestResponseBodyOpenCloseEvents(t *testing.T) {
 		t.Fatalf("read %q, %v", b, err)
 	}
 	resp.Body.Close()
-	after := time.Now().UnixNano()
+	after := probes.Now()
 	attrs := func(e probes.Event) string {
 		var b strings.Builder
 		for i := 0; i < e.NumAttrs(); i++ {

@@ -345,8 +345,9 @@ func (cr *Request) ID() uint64 { return cr.body.Req }
 
 func (cr *Request) connID() uint64 {
 	cr.mu.Lock()
-	defer cr.mu.Unlock()
-	return cr.jc.StreamConn
+	id := cr.jc.StreamConn // no defer: each event of the request reads it
+	cr.mu.Unlock()
+	return id
 }
 
 // fill sets the fields of e, a zero Event, that every event of cr shares.

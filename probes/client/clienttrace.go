@@ -419,21 +419,23 @@ func (cr *Request) firstByte(wrote *int64) {
 	if from == 0 {
 		from = cr.start
 	}
-	d := probes.SinceMono(from)
+	now := probes.Mono()
+	d := time.Duration(now - from)
 	cr.mu.Unlock()
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		cr.emitFirstByte(d)
+		cr.emitFirstByte(d, now)
 	}
 	if th := probes.SlowTTFB(); lvl >= 1 && d > th {
 		cr.slow("ttfb", d, th, cr.url())
 	}
 }
 
-// emitFirstByte is dial.first_byte, built in the ring as dial.conn.
+// emitFirstByte is dial.first_byte, built in the ring as dial.conn; now
+// (Mono) is the reading ttfb ends at.
 //
 //go:noinline
-func (cr *Request) emitFirstByte(ttfb time.Duration) {
+func (cr *Request) emitFirstByte(ttfb time.Duration, now int64) {
 	e, t := probes.Reserve()
 	if e == nil {
 		return
@@ -441,7 +443,6 @@ func (cr *Request) emitFirstByte(ttfb time.Duration) {
 	// Published even if building it panics: a reserved slot holds the
 	// drain back until then.
 	defer probes.Publish(t)
-	now := probes.Mono()
 	cr.fill(e, probes.Dial, probes.Info, "dial.first_byte", "first response byte")
 	e.Time = probes.TimeAt(now)
 	e.AddDuration("ttfb", ttfb)

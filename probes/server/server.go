@@ -136,7 +136,7 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 	defer probes.Publish(t)
 	e.Time = probes.TimeAt(now) // the turn's reading: no second one
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, ce.ID(), connStateMsg(st)
-	e.AddString("state", st.String())
+	e.AddString("state", connStateName(st))
 	e.AddString("remote", ce.Remote())
 	if prev != "" {
 		e.AddString("prev", prev)
@@ -147,14 +147,23 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 	}
 }
 
-// connStateMsgs are dial.conn_state's messages, built once: a connection
-// changes state twice per request.
-var connStateMsgs = func() (m [http.StateClosed + 1]string) {
+// connStateMsgs and connStateNames are dial.conn_state's messages and
+// states, built once: a connection changes state twice per request, and
+// ConnState.String looks its name up in a map.
+var connStateMsgs, connStateNames = func() (m, n [http.StateClosed + 1]string) {
 	for st := range m {
-		m[st] = "server connection " + http.ConnState(st).String()
+		n[st] = http.ConnState(st).String()
+		m[st] = "server connection " + n[st]
 	}
-	return m
+	return m, n
 }()
+
+func connStateName(st http.ConnState) string {
+	if st >= 0 && int(st) < len(connStateNames) {
+		return connStateNames[st]
+	}
+	return st.String()
+}
 
 func connStateMsg(st http.ConnState) string {
 	if st >= 0 && int(st) < len(connStateMsgs) {
@@ -1050,6 +1059,9 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	// drain back until then.
 	defer probes.Publish(t)
 	sr.fill(e, probes.Header, probes.Info, "header.request", "server received request headers")
+	if sr.start != 0 {
+		e.Time = probes.TimeAt(sr.start) // the request's start, read with its header: no second reading
+	}
 	e.AddString("method", r.Method)
 	e.AddString("url", sr.line)
 	e.AddString("host", r.Host)
