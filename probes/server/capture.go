@@ -177,10 +177,12 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	}
 	site := ss.site
 	k := table.HeaderKey(r.Header)
-	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), start, r, k, w
+	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.w = site, probes.NextReqID(), ce.ID(), start, r, w
 	// net/http's requests each have a Header of their own: new to
-	// following.
-	sr.slot = following.Add(k, sr) + 1
+	// following, or marked as followed on the request.
+	if !sr.markFollowed(r, k) {
+		sr.followInTable(k)
+	}
 	sr.journal = probes.JournalOn()
 	if hs <= 0 {
 		hs = headerSize(w, r) // see startServe

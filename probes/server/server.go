@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -174,6 +175,16 @@ func ConnIDFromContext(ctx context.Context) uint64 {
 
 // serverRequest follows one request in an instrumented handler.
 type serverRequest struct {
+	// follow is the request's Header key (HeaderKey) while sr follows
+	// it, 0 otherwise, with its low bits (claimed, inTable). It is read by inner wrappers that may hold a copy of
+	// a request that sr followed before: atomic, and not zeroed with the
+	// rest of the state (reqState), which end clears with plain stores.
+	follow atomic.Uintptr
+	reqState
+}
+
+// reqState is a serverRequest's state but follow: what end zeroes.
+type reqState struct {
 	site  string
 	id    uint64
 	conn  uint64
@@ -191,9 +202,8 @@ type serverRequest struct {
 	// connection's (takeBody), in the request's state rather than aside.
 	body *body.State
 
-	key uintptr // the request's mark in following
-	// slot is its slot in following plus one (until unfollow); 0: it is
-	// not in following.
+	// slot is its slot in following plus one (until unfollow), under the
+	// key in follow; 0: it is not in following.
 	slot int
 	// regSite is the handler's registration, set by an inner wrapper, which
 	// may run on another goroutine (TimeoutHandler's): it writes under a
@@ -415,6 +425,24 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 		h.ServeHTTP(w, r)
 		return
 	}
+	// StdServe's requests are marked with their follower (markFollowed):
+	// an inner wrapper finds it on the request, whatever writer it was
+	// handed.
+	// findFollower, written out: most requests pass one or two
+	// wrappers.
+	if followOff != 0 {
+		if p := atomic.LoadPointer(followerOf(r)); p != nil {
+			sr := (*serverRequest)(p)
+			if k := sr.follow.Load() &^ claimed; k != 0 && k == table.HeaderKey(r.Header) {
+				if site != "" && sr.follow.CompareAndSwap(k, k|claimed) {
+					sr.regSite = site
+					sr.follow.Store(k)
+				}
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+	}
 	// An inner wrapper handed net/http's own writer finds the follower
 	// StdServe watches it with (or the probes' wrapper, its own), with no
 	// claim: it runs within the outer's handler call, on its goroutine (a
@@ -487,15 +515,6 @@ func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.Re
 // while its follower holds it (OwnedTable's condition).
 var following table.OwnedTable[serverRequest]
 
-// unfollow stops following sr: an inner wrapper's write of regSite is
-// done by then, and none comes after.
-func (sr *serverRequest) unfollow() {
-	if sr.slot != 0 {
-		following.TakeAt(sr.slot-1, sr.key, sr)
-		sr.slot = 0
-	}
-}
-
 // watchBody follows the request body of sr's request r, which may hold
 // bytes. Out of line: startServe's common path, a GET, stays a few cache
 // lines of code.
@@ -552,11 +571,11 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 		start = ce.RequestStart(http1)
 	}
 	k := table.HeaderKey(r.Header)
-	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), start, r, k, w
+	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.w = site, probes.NextReqID(), ce.ID(), start, r, w
 	// The request is new to following: ServeHTTP found it absent (passOn)
 	// just before, and StdServe's requests are net/http's, each with a
 	// Header of its own.
-	sr.slot = following.Add(k, sr) + 1
+	sr.followInTable(k)
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
 	sr.hdr2 = hl >= 2
 	if hl >= 2 || bl >= 2 || !http1 {
@@ -836,8 +855,9 @@ func (sr *serverRequest) end() {
 		reusable = b.Unwatch(b.StdBody())
 		reqBytes = b.Bytes()
 	}
-	if sr.slot != 0 { // unfollow, written out: regSite is final
-		following.TakeAt(sr.slot-1, sr.key, sr)
+	// unfollow, written out: regSite is final.
+	if k := sr.follow.Load(); k&(claimed|inTable) != 0 || !sr.follow.CompareAndSwap(k, 0) {
+		sr.unfollowRare()
 	}
 	// journalEnd, written out, its outcome filled in place.
 	var o probes.ServerOutcome
@@ -856,7 +876,7 @@ func (sr *serverRequest) end() {
 	}
 	// Nothing outside the probes points to sr: it is recycled.
 	home, h2home := sr.home, sr.h2home
-	*sr = serverRequest{}
+	sr.reqState = reqState{}
 	if home != nil {
 		home.req = sr // its next request's
 	} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
@@ -944,7 +964,7 @@ func (sr *serverRequest) endAside() {
 			asides.Put(sr.x) // not x, which would make the stand-in escape
 		}
 		home, h2home := sr.home, sr.h2home
-		*sr = serverRequest{}
+		sr.reqState = reqState{}
 		if home != nil {
 			home.req = sr // its next request's
 		} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
