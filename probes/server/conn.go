@@ -25,9 +25,13 @@ type srvConn struct {
 	ignored bool
 	// tlsNoted: the entry has the connection's TLS details (NoteTLS).
 	tlsNoted bool
-	// req and body are the request's state and its request body's state
-	// that the connection's requests reuse: nil while a request uses
-	// them, and until one is recycled (end).
+	// busy: req is in use by a request (taken with a flag, not a pointer
+	// store: no write barrier on a request's path).
+	busy bool
+	// req is the request state the connection's requests reuse (busy
+	// while one does), nil until the first request, and after one that
+	// could not recycle it (drop). body is its request body's state, nil
+	// while a request uses it, and until one is recycled (end).
 	req  *serverRequest
 	body *body.State
 	// endAt is when the handler of its latest request returned (Mono),
@@ -63,16 +67,27 @@ func (sc *srvConn) takeH2() *serverRequest {
 	return sr
 }
 
+// takeH1 returns a zero request state for a request of sc, an HTTP/1
+// connection: the connection's, made on its first request; one from
+// requests should it be in use (HTTP/1 serves one request at a time).
+func (sc *srvConn) takeH1() *serverRequest {
+	if sc.req == nil {
+		sc.req = fromPool(sc)
+	} else if sc.busy {
+		return fromPool(sc)
+	}
+	sc.busy = true
+	return sc.req
+}
+
 // h1Start is startUsual's start of an HTTP/1 request of sc when the
-// connection has no request state to lend (sr nil: its first request)
-// or no turn to active for it (start 0: the hook did not see it). Out of
-// line, so that startUsual's common path stays short.
+// connection has no request state to lend (its first request) or no
+// turn to active for it (start 0: the hook did not see it). Out of line,
+// so that startUsual's common path stays short.
 //
 //go:noinline
-func (sc *srvConn) h1Start(sr *serverRequest, start int64) (*serverRequest, int64) {
-	if sr == nil {
-		sr = newRequest(sc, true)
-	}
+func (sc *srvConn) h1Start(start int64) (*serverRequest, int64) {
+	sr := sc.takeH1()
 	if start == 0 {
 		start = sc.ce.RequestStart(true)
 	}
@@ -101,7 +116,7 @@ func (sc *srvConn) h2Start() (*serverRequest, int64) {
 // spare. Out of line, so that takeH2 is inlined.
 //
 //go:noinline
-func newH2Request() *serverRequest { return requests.Get().(*serverRequest) }
+func newH2Request() *serverRequest { return fromPool(nil) }
 
 // StdConnState is the std patch's ConnState hook: an HTTP/1 connection
 // of srv changes state, and net/http calls hook, srv's ConnState. When

@@ -180,10 +180,19 @@ type serverRequest struct {
 	// a request that sr followed before: atomic, and not zeroed with the
 	// rest of the state (reqState), which end clears with plain stores.
 	follow atomic.Uintptr
+	// home is the HTTP/1 connection whose requests reuse this state
+	// (srvConn.req), nil for one from requests (HTTP/2, or a request
+	// StdServe did not see). h2home is the HTTP/2 connection whose
+	// streams reuse it (srvConn.h2req), nil for any other. Both are set
+	// when the state is taken from requests (fromPool), and kept while
+	// it is the connection's: not zeroed with reqState, nor stored again
+	// on each request.
+	home, h2home *srvConn
 	reqState
 }
 
-// reqState is a serverRequest's state but follow: what end zeroes.
+// reqState is a serverRequest's state but follow and its homes: what
+// end zeroes.
 type reqState struct {
 	site  string
 	id    uint64
@@ -223,12 +232,6 @@ type reqState struct {
 	// to carry sr for the inner wrappers, and to report the answer instead
 	// of a wrapper (answerStd) for the journal and header.response.
 	std stdAnswer
-	// home is the HTTP/1 connection whose requests reuse this state, nil
-	// for one from requests (HTTP/2, or a request StdServe did not see).
-	home *srvConn
-	// h2home is the HTTP/2 connection whose streams reuse this state
-	// (srvConn.h2req), nil for any other.
-	h2home *srvConn
 	// stdAnswered: std reported the answer (status, answeredAt).
 	stdAnswered bool
 	// answerStd: std reports the answer (the journal, header level 2); std
@@ -558,11 +561,8 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	var sr *serverRequest // zero (see end)
 	var start int64       // the connection's turn to active for r (HTTP/1), else 0
 	if sc != nil && http1 {
-		sr, sc.req = sc.req, nil // the connection's
+		sr = sc.takeH1() // the connection's
 		start, sc.startAt = sc.startAt, 0
-	}
-	if sr != nil {
-		sr.home = sc
 	} else {
 		sr = newRequest(sc, http1)
 	}
@@ -668,10 +668,17 @@ func newRequest(sc *srvConn, http1 bool) *serverRequest {
 	if sc != nil && !http1 {
 		return sc.takeH2()
 	}
-	sr := requests.Get().(*serverRequest)
 	if sc != nil {
-		sr.home = sc // then the connection's
+		return sc.takeH1()
 	}
+	return fromPool(nil)
+}
+
+// fromPool returns a zero request state from requests, of the HTTP/1
+// connection home (nil: none).
+func fromPool(home *srvConn) *serverRequest {
+	sr := requests.Get().(*serverRequest)
+	sr.home, sr.h2home = home, nil
 	return sr
 }
 
@@ -749,7 +756,8 @@ func (sr *serverRequest) wrapCaptured(std stdAnswer, withBody bool) {
 	sr.wrap()
 	if sr.x.rw != nil {
 		std.GohttpdbgWatch(unsafe.Pointer(sr))
-		sr.std = std
+	} else {
+		sr.std = nil // startUsual's: not watched
 	}
 }
 
@@ -869,18 +877,26 @@ func (sr *serverRequest) end() {
 	probes.JournalServerEnd(sr.id, &o, now)
 	if b := sr.body; b != nil {
 		if !reusable {
-			return // left to the collector, with sr
+			sr.drop() // left to the collector, with sr
+			return
 		}
 		*b = body.State{}
 		sr.home.putBody(b)
 	}
 	// Nothing outside the probes points to sr: it is recycled.
-	home, h2home := sr.home, sr.h2home
 	sr.reqState = reqState{}
-	if home != nil {
-		home.req = sr // its next request's
-	} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
+	if home := sr.home; home != nil && home.req == sr {
+		home.busy = false // its next request's
+	} else if h2home := sr.h2home; h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
 		requests.Put(sr)
+	}
+}
+
+// drop: something outside the probes may still point to sr, which is
+// left to the collector: its connection makes another state.
+func (sr *serverRequest) drop() {
+	if home := sr.home; home != nil && home.req == sr {
+		home.req, home.busy = nil, false
 	}
 }
 
@@ -963,14 +979,15 @@ func (sr *serverRequest) endAside() {
 			*sr.x = serverAside{}
 			asides.Put(sr.x) // not x, which would make the stand-in escape
 		}
-		home, h2home := sr.home, sr.h2home
 		sr.reqState = reqState{}
-		if home != nil {
-			home.req = sr // its next request's
-		} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
+		if home := sr.home; home != nil && home.req == sr {
+			home.busy = false // its next request's
+		} else if h2home := sr.h2home; h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
 			requests.Put(sr)
 		}
+		return
 	}
+	sr.drop()
 }
 
 // takeBody returns a zero body state for a request of sc (nil: of no
