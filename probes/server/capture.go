@@ -200,7 +200,7 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
 	wrapped := sr.capture
 	if sb != nil && !wrapped {
-		wrapped = !sr.watchStdBody(r)
+		wrapped = !sr.watchStdBody(r, sb)
 	}
 	if wrapped {
 		sr.wrapCaptured(std, sb != nil)
@@ -223,16 +223,15 @@ func (sr *serverRequest) startInTable(k uintptr, site string, r *http.Request, w
 	sr.followInTable(k)
 }
 
-// watchStdBody is startUsual's watch of its request body, net/http's
+// watchStdBody is startUsual's watch of its request body, sb, net/http's
 // own: the body reports to a state the connection keeps (HTTP/2's
 // streams share a pool), nothing allocated, nothing aside. false: net/http
 // declines to watch it, the wrapper's then. Out of line: a GET has none.
 //
 //go:noinline
-func (sr *serverRequest) watchStdBody(r *http.Request) bool {
+func (sr *serverRequest) watchStdBody(r *http.Request, sb body.StdRequestBody) bool {
 	st := sr.home.takeBody()
-	o := body.Origin{Site: sr.site, Req: sr.id, Conn: sr.conn}
-	if body.WatchRequest(r, st, &o, sr.start) == nil {
+	if !body.WatchStdRequest(r, sb, st, sr.site, sr.id, sr.conn, sr.start) {
 		sr.home.putBody(st)
 		return false
 	}

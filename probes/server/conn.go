@@ -23,7 +23,8 @@ type srvConn struct {
 	ce *probes.ConnEntry // the registry's entry, nil for a conn without identity
 	// ignored: the connection is the runtime's own (probes.Ignored).
 	ignored bool
-	// tlsNoted: the entry has the connection's TLS details (NoteTLS).
+	// tlsNoted: the entry has the connection's TLS details (NoteTLS);
+	// set only for a connection with an entry, not the runtime's own.
 	tlsNoted bool
 	// busy: req is in use by a request (taken with a flag, not a pointer
 	// store: no write barrier on a request's path).
@@ -153,7 +154,8 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	// A request's two turns below level 2 are connTurn's, written out:
 	// they come twice a request, and have no event to emit. Any other
 	// turn is turnRare's.
-	if probes.Level(probes.Dial) == 1 && sc.tlsNoted && !sc.ignored {
+	// tlsNoted implies an entry, not the runtime's own (turnRare).
+	if probes.Level(probes.Dial) == 1 && sc.tlsNoted {
 		if st == http.StateActive {
 			sc.startAt = probes.Mono() // the request's start (startUsual)
 			sc.ce.TurnActiveAt(sc.startAt)
@@ -244,8 +246,8 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 	if comp.user != nil {
 		comp.user(nc, st)
 	}
-	if probes.Level(probes.Dial) != 1 || sc.ce == nil || sc.ignored || !sc.tlsNoted ||
-		st != http.StateActive && st != http.StateIdle {
+	// tlsNoted implies an entry, not the runtime's own (h2TurnRare).
+	if probes.Level(probes.Dial) != 1 || !sc.tlsNoted || uint(st-http.StateActive) > uint(http.StateIdle-http.StateActive) {
 		sc.h2TurnRare(nc, st, comp)
 		return true
 	}

@@ -245,7 +245,27 @@ type reqState struct {
 	quiet   bool
 	capture bool // a capture rule keeps its bodies
 	journal bool // the journal follows it: the writer is watched
+	// bodyEnd: body's watch ended when the handler returned (returned),
+	// bodyReusable or bodyHeld (Unwatch's report); 0 until then.
+	bodyEnd uint8
 }
+
+const (
+	bodyReusable = 1 + iota
+	bodyHeld
+)
+
+// bodyUnwatch reports whether body, whose watch ends now unless returned
+// ended it, may be reused: out of line, as the handler panicked.
+func (sr *serverRequest) bodyUnwatch() bool {
+	if sr.bodyEnd == 0 {
+		return sr.bodyUnwatchLate()
+	}
+	return sr.bodyEnd == bodyReusable
+}
+
+//go:noinline
+func (sr *serverRequest) bodyUnwatchLate() bool { return sr.body.Unwatch(sr.body.StdBody()) }
 
 // quietState is the state a writer is watched with quietly: sr's pointer
 // plus one, inside sr, which keeps it alive. The std patch's writers
@@ -806,11 +826,22 @@ func (sr *serverRequest) unreadSite() string {
 //
 //go:noinline
 func (sr *serverRequest) returned() {
-	b := sr.body
-	if b == nil {
-		b = sr.x.body
+	if b := sr.body; b != nil {
+		// net/http's own body, startUsual's: its watch ends here too.
+		n, unread, reusable := b.FinishStd()
+		sr.bodyEnd = bodyHeld
+		if reusable {
+			sr.bodyEnd = bodyReusable
+		}
+		if unread {
+			sr.unfollow() // regSite is final
+			// The body left the registry: nobody else reads its site now.
+			b.Site = sr.unreadSite()
+			b.EmitUnread(n)
+		}
+		return
 	}
-	if b != nil {
+	if b := sr.x.body; b != nil {
 		if n, unread := b.Finish(); unread {
 			sr.unfollow() // regSite is final
 			// The body left the registry: nobody else reads its site now.
@@ -860,7 +891,7 @@ func (sr *serverRequest) end() {
 	// started) keeps the state, and so sr, from reuse.
 	reqBytes, reusable := int64(-1), true
 	if b := sr.body; b != nil {
-		reusable = b.Unwatch(b.StdBody())
+		reusable = sr.bodyUnwatch()
 		reqBytes = b.Bytes()
 	}
 	// unfollow, written out: regSite is final.
@@ -958,7 +989,7 @@ func (sr *serverRequest) endAside() {
 	}
 	// A body net/http reports: its reports stop here. A read still under
 	// way (a goroutine the handler started) keeps the state from reuse.
-	reusable := sb == nil || bst.Unwatch(sb)
+	reusable := sb == nil || sr.body != nil && sr.bodyUnwatch() || sr.body == nil && bst.Unwatch(sb)
 	sr.unfollow() // regSite is final
 	if sr.journal {
 		sr.journalEnd(now)
