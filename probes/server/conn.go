@@ -63,8 +63,8 @@ func (sc *srvConn) takeH2() *serverRequest {
 	sr := sc.h2req.Swap(nil)
 	if sr == nil {
 		sr = newH2Request()
+		sr.h2home = sc // the slot's have it (end puts only sc's there)
 	}
-	sr.h2home = sc
 	return sr
 }
 
@@ -105,8 +105,8 @@ func (sc *srvConn) h2Start() (*serverRequest, int64) {
 	sr := sc.h2req.Swap(nil) // takeH2, written out
 	if sr == nil {
 		sr = newH2Request()
+		sr.h2home = sc // the slot's have it
 	}
-	sr.h2home = sc
 	if sc.ce != nil {
 		sc.ce.CountRequest()
 	}

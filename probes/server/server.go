@@ -377,9 +377,14 @@ func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 // runs (it wrote more than net/http buffers, or flushed).
 func StdSent(state unsafe.Pointer) {
 	sr := stateOf(state)
-	if sr.answeredAt == 0 && (sr.journal || sr.hdr2) {
-		sr.sent(probes.Mono())
+	if sr.answeredAt != 0 || !sr.journal && !sr.hdr2 {
+		return
 	}
+	if sr.hdr2 || sr.capture {
+		sr.sent(probes.Mono())
+		return
+	}
+	sr.answeredAt = probes.Mono() // sent's, written out: nothing else to do
 }
 
 // answer: the handler answered with status and header h, or returned
