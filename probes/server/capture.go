@@ -179,8 +179,8 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	site := ss.site
 	sr.id, sr.conn, sr.start = probes.NextReqID(), ce.ID(), start
 	// net/http's requests each have a Header of their own: new to
-	// following, marked as followed on the request (markFollowed, written
-	// out, its pointer stored with the state's: one write barrier check).
+	// following, marked as followed on the request (see follow.go), its
+	// pointer stored with the state's: one write barrier check.
 	if k := table.HeaderKey(r.Header); followOff != 0 && k != 0 {
 		sr.follow.Store(k)
 		sr.site, sr.r, sr.w, sr.std, *followerOf(r) = site, r, w, std, unsafe.Pointer(sr)

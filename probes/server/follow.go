@@ -33,19 +33,6 @@ func followerOf(r *http.Request) *unsafe.Pointer {
 	return (*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(r), followOff))
 }
 
-// markFollowed makes sr the follower of r, net/http's own request, whose
-// Header key is k, when the patch gave Request the field; false
-// otherwise (the caller then enters it in following). r is not shared
-// yet: its handler has not started.
-func (sr *serverRequest) markFollowed(r *http.Request, k uintptr) bool {
-	if followOff == 0 || k == 0 {
-		return false
-	}
-	sr.follow.Store(k)
-	*followerOf(r) = unsafe.Pointer(sr)
-	return true
-}
-
 // followInTable enters sr, the follower of a request whose Header key is
 // k, in following: the requests startServe follows, and startUsual's
 // without the patch's field. Out of line: rare with the patch.

@@ -453,7 +453,7 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 		h.ServeHTTP(w, r)
 		return
 	}
-	// StdServe's requests are marked with their follower (markFollowed):
+	// StdServe's requests are marked with their follower (startUsual):
 	// an inner wrapper finds it on the request, whatever writer it was
 	// handed.
 	// findFollower, written out: most requests pass one or two
