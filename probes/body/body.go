@@ -807,13 +807,16 @@ func WatchRequest(r *http.Request, st *State, o *Origin, start int64) StdRequest
 // site: no second type assertion, no Origin copied in. false: net/http
 // declines to watch it (st is zero again).
 func WatchStdRequest(r *http.Request, sb StdRequestBody, st *State, site string, req, conn uint64, start int64) bool {
-	st.Site, st.Req, st.Conn, st.id, st.server = site, req, conn, bodyIDs.Add(1), true
-	st.Method, st.URL, st.opened, st.length, st.http1 = r.Method, r.URL, start, r.ContentLength, r.ProtoMajor == 1
+	// The pointers in one statement: one write barrier check. std is set
+	// before the watch, which does not read it, and zeroed with the rest
+	// if it fails.
+	st.Req, st.Conn, st.id, st.server = req, conn, bodyIDs.Add(1), true
+	st.opened, st.length, st.http1 = start, r.ContentLength, r.ProtoMajor == 1
+	st.Site, st.Method, st.URL, st.std = site, r.Method, r.URL, sb
 	if !sb.GohttpdbgWatchBody(unsafe.Pointer(st)) {
 		*st = State{}
 		return false
 	}
-	st.std = sb
 	st.register()
 	if probes.Level(probes.Body) >= 2 {
 		st.emitOpen("request body opened", r.Proto)
