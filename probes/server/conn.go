@@ -29,10 +29,13 @@ type srvConn struct {
 	// busy: req is in use by a request (taken with a flag, not a pointer
 	// store: no write barrier on a request's path).
 	busy bool
+	// bodyBusy: body is in use by a request (as busy for req).
+	bodyBusy bool
 	// req is the request state the connection's requests reuse (busy
 	// while one does), nil until the first request, and after one that
-	// could not recycle it (drop). body is its request body's state, nil
-	// while a request uses it, and until one is recycled (end).
+	// could not recycle it (drop). body is its request body's state
+	// (bodyBusy while a request uses it), nil until a request takes one,
+	// and after one that could not recycle it (dropBody).
 	req  *serverRequest
 	body *body.State
 	// endAt is when the handler of its latest request returned (Mono),

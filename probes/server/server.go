@@ -913,6 +913,7 @@ func (sr *serverRequest) end() {
 	probes.JournalServerEnd(sr.id, &o, now)
 	if b := sr.body; b != nil {
 		if !reusable {
+			sr.home.dropBody(b)
 			sr.drop() // left to the collector, with sr
 			return
 		}
@@ -1023,27 +1024,43 @@ func (sr *serverRequest) endAside() {
 		}
 		return
 	}
+	if sb != nil {
+		sr.home.dropBody(bst)
+	}
 	sr.drop()
 }
 
 // takeBody returns a zero body state for a request of sc (nil: of no
 // connection StdServe knows), the connection's if it has one.
 func (sc *srvConn) takeBody() *body.State {
-	if sc != nil && sc.body != nil {
-		st := sc.body
-		sc.body = nil
-		return st
+	if sc != nil && sc.body != nil && !sc.bodyBusy {
+		sc.bodyBusy = true // a flag, not a pointer store: no write barrier
+		return sc.body
 	}
-	return stdBodies.Get().(*body.State)
+	st := stdBodies.Get().(*body.State)
+	if sc != nil && sc.body == nil {
+		sc.body, sc.bodyBusy = st, true // then the connection's
+	}
+	return st
 }
 
-// putBody gives back st, zero, for sc's next request, or to the pool.
+// putBody gives back st, zero, for sc's next request (the connection's),
+// or to the pool.
 func (sc *srvConn) putBody(st *body.State) {
-	if sc != nil && sc.body == nil {
-		sc.body = st
+	if sc != nil && sc.body == st {
+		sc.bodyBusy = false
 		return
 	}
 	stdBodies.Put(st)
+}
+
+// dropBody: st, taken from sc, is left to the collector (a read may still
+// hold it, or a request state that something outside the probes keeps):
+// the connection takes another.
+func (sc *srvConn) dropBody(st *body.State) {
+	if sc != nil && sc.body == st {
+		sc.body, sc.bodyBusy = nil, false
+	}
 }
 
 // readAnswer ends the watch of net/http's writer (std) when the handler
