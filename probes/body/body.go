@@ -841,6 +841,29 @@ func WatchRequest(r *http.Request, st *State, o *Origin, start int64) StdRequest
 	return sb
 }
 
+// WatchStdRequest is WatchRequest for a body the caller asserted is
+// net/http's own (sb, r.Body, whose ContentLength is not 0), followed
+// with st, a zero state, of the request req on connection conn served at
+// site: no second type assertion, no Origin copied in. false: net/http
+// declines to watch it (st is zero again).
+func WatchStdRequest(r *http.Request, sb StdRequestBody, st *State, site string, req, conn uint64, start int64) bool {
+	// The pointers in one statement: one write barrier check. std is set
+	// before the watch, which does not read it, and zeroed with the rest
+	// if it fails.
+	st.Req, st.Conn, st.id, st.server = req, conn, bodyIDs.Add(1), true
+	st.opened, st.length, st.http1 = start, r.ContentLength, r.ProtoMajor == 1
+	st.Site, st.Method, st.URL, st.std = site, r.Method, r.URL, sb
+	if !sb.GohttpdbgWatchBody(unsafe.Pointer(st)) {
+		*st = State{}
+		return false
+	}
+	st.register()
+	if probes.Level(probes.Body) >= 2 {
+		st.emitOpen("request body opened", r.Proto)
+	}
+	return true
+}
+
 // StdBody returns the body WatchRequest follows with st, nil if none.
 func (st *State) StdBody() StdRequestBody { return st.std }
 
@@ -893,6 +916,21 @@ func (st *State) Finish() (n int64, unread bool) {
 		st.emitClose("request body done: handler returned", eof)
 	}
 	return n, lvl >= 1 && !eof && st.Unread(n)
+}
+
+// FinishStd is Finish then Unwatch in one call, for a body WatchRequest
+// or WatchStdRequest follows whose handler returned: reusable is
+// Unwatch's.
+func (st *State) FinishStd() (n int64, unread, reusable bool) {
+	st.closed.Store(true)
+	st.unregister()
+	n, eof := st.bytes.Load(), st.eof.Load()
+	lvl := probes.Level(probes.Body)
+	if lvl >= 2 {
+		st.emitClose("request body done: handler returned", eof)
+	}
+	held := st.std.GohttpdbgUnwatchBody()
+	return n, lvl >= 1 && !eof && st.Unread(n), !held && inspecting.Load() == 0
 }
 
 // Unread: a server request body of which n bytes were read is not done

@@ -164,23 +164,29 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	var start int64
 	if http1 {
 		// The connection's state, and its turn to active for r; either
-		// missing (the connection's first request, a turn the hook did
-		// not see) is h1Start's.
+		// missing or in use (the connection's first request, a turn the
+		// hook did not see) is h1Start's. Flags and integers only: no
+		// write barrier.
 		sr, start = sc.req, sc.startAt
-		sc.req, sc.startAt = nil, 0
-		if sr == nil || start == 0 {
-			sr, start = sc.h1Start(sr, start)
+		sc.startAt = 0
+		if sr == nil || sc.busy || start == 0 {
+			sr, start = sc.h1Start(start)
 		}
-		sr.home = sc
+		sc.busy = true
 	} else {
 		sr, start = sc.h2Start()
 	}
 	site := ss.site
-	k := table.HeaderKey(r.Header)
-	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), start, r, k, w
+	sr.id, sr.conn, sr.start = probes.NextReqID(), ce.ID(), start
 	// net/http's requests each have a Header of their own: new to
-	// following.
-	sr.slot = following.Add(k, sr) + 1
+	// following, marked as followed on the request (see follow.go), its
+	// pointer stored with the state's: one write barrier check.
+	if k := table.HeaderKey(r.Header); followOff != 0 && k != 0 {
+		sr.follow.Store(k)
+		sr.site, sr.r, sr.w, sr.std, *followerOf(r) = site, r, w, std, unsafe.Pointer(sr)
+	} else {
+		sr.startInTable(k, site, r, w, std)
+	}
 	sr.journal = probes.JournalOn()
 	if hs <= 0 {
 		hs = headerSize(w, r) // see startServe
@@ -194,16 +200,7 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
 	wrapped := sr.capture
 	if sb != nil && !wrapped {
-		// The body reports to a state the connection keeps (HTTP/2's
-		// streams share a pool): nothing allocated, nothing aside.
-		st := sr.home.takeBody()
-		o := body.Origin{Site: site, Req: sr.id, Conn: sr.conn}
-		if body.WatchRequest(r, st, &o, start) != nil {
-			sr.body = st
-		} else {
-			sr.home.putBody(st) // a body net/http declines to watch: the wrapper's
-			wrapped = true
-		}
+		wrapped = !sr.watchStdBody(r, sb)
 	}
 	if wrapped {
 		sr.wrapCaptured(std, sb != nil)
@@ -212,9 +209,34 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		// returns (quietly: see quietState), and for the inner wrappers,
 		// which find their follower on it (ServeHTTP).
 		std.GohttpdbgWatch(quietState(sr))
-		sr.std, sr.answerStd, sr.quiet = std, sr.journal, true
+		sr.answerStd, sr.quiet = sr.journal, true
 	}
 	return sr
+}
+
+// startInTable is startUsual's marking of its request r (Header key k)
+// without the patch's field on Request: in following.
+//
+//go:noinline
+func (sr *serverRequest) startInTable(k uintptr, site string, r *http.Request, w http.ResponseWriter, std stdAnswer) {
+	sr.site, sr.r, sr.w, sr.std = site, r, w, std
+	sr.followInTable(k)
+}
+
+// watchStdBody is startUsual's watch of its request body, sb, net/http's
+// own: the body reports to a state the connection keeps (HTTP/2's
+// streams share a pool), nothing allocated, nothing aside. false: net/http
+// declines to watch it, the wrapper's then. Out of line: a GET has none.
+//
+//go:noinline
+func (sr *serverRequest) watchStdBody(r *http.Request, sb body.StdRequestBody) bool {
+	st := sr.home.takeBody()
+	if !body.WatchStdRequest(r, sb, st, sr.site, sr.id, sr.conn, sr.start) {
+		sr.home.putBody(st)
+		return false
+	}
+	sr.body = st
+	return true
 }
 
 // stdServe is StdServe for the other requests: HTTP/2's, a server's the

@@ -23,11 +23,19 @@ type srvConn struct {
 	ce *probes.ConnEntry // the registry's entry, nil for a conn without identity
 	// ignored: the connection is the runtime's own (probes.Ignored).
 	ignored bool
-	// tlsNoted: the entry has the connection's TLS details (NoteTLS).
+	// tlsNoted: the entry has the connection's TLS details (NoteTLS);
+	// set only for a connection with an entry, not the runtime's own.
 	tlsNoted bool
-	// req and body are the request's state and its request body's state
-	// that the connection's requests reuse: nil while a request uses
-	// them, and until one is recycled (end).
+	// busy: req is in use by a request (taken with a flag, not a pointer
+	// store: no write barrier on a request's path).
+	busy bool
+	// bodyBusy: body is in use by a request (as busy for req).
+	bodyBusy bool
+	// req is the request state the connection's requests reuse (busy
+	// while one does), nil until the first request, and after one that
+	// could not recycle it (drop). body is its request body's state
+	// (bodyBusy while a request uses it), nil until a request takes one,
+	// and after one that could not recycle it (dropBody).
 	req  *serverRequest
 	body *body.State
 	// endAt is when the handler of its latest request returned (Mono),
@@ -58,21 +66,32 @@ func (sc *srvConn) takeH2() *serverRequest {
 	sr := sc.h2req.Swap(nil)
 	if sr == nil {
 		sr = newH2Request()
+		sr.h2home = sc // the slot's have it (end puts only sc's there)
 	}
-	sr.h2home = sc
 	return sr
 }
 
+// takeH1 returns a zero request state for a request of sc, an HTTP/1
+// connection: the connection's, made on its first request; one from
+// requests should it be in use (HTTP/1 serves one request at a time).
+func (sc *srvConn) takeH1() *serverRequest {
+	if sc.req == nil {
+		sc.req = fromPool(sc)
+	} else if sc.busy {
+		return fromPool(sc)
+	}
+	sc.busy = true
+	return sc.req
+}
+
 // h1Start is startUsual's start of an HTTP/1 request of sc when the
-// connection has no request state to lend (sr nil: its first request)
-// or no turn to active for it (start 0: the hook did not see it). Out of
-// line, so that startUsual's common path stays short.
+// connection has no request state to lend (its first request) or no
+// turn to active for it (start 0: the hook did not see it). Out of line,
+// so that startUsual's common path stays short.
 //
 //go:noinline
-func (sc *srvConn) h1Start(sr *serverRequest, start int64) (*serverRequest, int64) {
-	if sr == nil {
-		sr = newRequest(sc, true)
-	}
+func (sc *srvConn) h1Start(start int64) (*serverRequest, int64) {
+	sr := sc.takeH1()
 	if start == 0 {
 		start = sc.ce.RequestStart(true)
 	}
@@ -89,8 +108,8 @@ func (sc *srvConn) h2Start() (*serverRequest, int64) {
 	sr := sc.h2req.Swap(nil) // takeH2, written out
 	if sr == nil {
 		sr = newH2Request()
+		sr.h2home = sc // the slot's have it
 	}
-	sr.h2home = sc
 	if sc.ce != nil {
 		sc.ce.CountRequest()
 	}
@@ -101,7 +120,7 @@ func (sc *srvConn) h2Start() (*serverRequest, int64) {
 // spare. Out of line, so that takeH2 is inlined.
 //
 //go:noinline
-func newH2Request() *serverRequest { return requests.Get().(*serverRequest) }
+func newH2Request() *serverRequest { return fromPool(nil) }
 
 // StdConnState is the std patch's ConnState hook: an HTTP/1 connection
 // of srv changes state, and net/http calls hook, srv's ConnState. When
@@ -138,7 +157,8 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	// A request's two turns below level 2 are connTurn's, written out:
 	// they come twice a request, and have no event to emit. Any other
 	// turn is turnRare's.
-	if probes.Level(probes.Dial) == 1 && sc.tlsNoted && !sc.ignored {
+	// tlsNoted implies an entry, not the runtime's own (turnRare).
+	if probes.Level(probes.Dial) == 1 && sc.tlsNoted {
 		if st == http.StateActive {
 			sc.startAt = probes.Mono() // the request's start (startUsual)
 			sc.ce.TurnActiveAt(sc.startAt)
@@ -229,8 +249,8 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 	if comp.user != nil {
 		comp.user(nc, st)
 	}
-	if probes.Level(probes.Dial) != 1 || sc.ce == nil || sc.ignored || !sc.tlsNoted ||
-		st != http.StateActive && st != http.StateIdle {
+	// tlsNoted implies an entry, not the runtime's own (h2TurnRare).
+	if probes.Level(probes.Dial) != 1 || !sc.tlsNoted || uint(st-http.StateActive) > uint(http.StateIdle-http.StateActive) {
 		sc.h2TurnRare(nc, st, comp)
 		return true
 	}

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -183,6 +184,25 @@ func ConnIDFromContext(ctx context.Context) uint64 {
 
 // serverRequest follows one request in an instrumented handler.
 type serverRequest struct {
+	// follow is the request's Header key (HeaderKey) while sr follows
+	// it, 0 otherwise, with its low bits (claimed, inTable). It is read by inner wrappers that may hold a copy of
+	// a request that sr followed before: atomic, and not zeroed with the
+	// rest of the state (reqState), which end clears with plain stores.
+	follow atomic.Uintptr
+	// home is the HTTP/1 connection whose requests reuse this state
+	// (srvConn.req), nil for one from requests (HTTP/2, or a request
+	// StdServe did not see). h2home is the HTTP/2 connection whose
+	// streams reuse it (srvConn.h2req), nil for any other. Both are set
+	// when the state is taken from requests (fromPool), and kept while
+	// it is the connection's: not zeroed with reqState, nor stored again
+	// on each request.
+	home, h2home *srvConn
+	reqState
+}
+
+// reqState is a serverRequest's state but follow and its homes: what
+// end zeroes.
+type reqState struct {
 	site  string
 	id    uint64
 	conn  uint64
@@ -200,9 +220,8 @@ type serverRequest struct {
 	// connection's (takeBody), in the request's state rather than aside.
 	body *body.State
 
-	key uintptr // the request's mark in following
-	// slot is its slot in following plus one (until unfollow); 0: it is
-	// not in following.
+	// slot is its slot in following plus one (until unfollow), under the
+	// key in follow; 0: it is not in following.
 	slot int
 	// regSite is the handler's registration, set by an inner wrapper, which
 	// may run on another goroutine (TimeoutHandler's): it writes under a
@@ -222,12 +241,6 @@ type serverRequest struct {
 	// to carry sr for the inner wrappers, and to report the answer instead
 	// of a wrapper (answerStd) for the journal and header.response.
 	std stdAnswer
-	// home is the HTTP/1 connection whose requests reuse this state, nil
-	// for one from requests (HTTP/2, or a request StdServe did not see).
-	home *srvConn
-	// h2home is the HTTP/2 connection whose streams reuse this state
-	// (srvConn.h2req), nil for any other.
-	h2home *srvConn
 	// stdAnswered: std reported the answer (status, answeredAt).
 	stdAnswered bool
 	// answerStd: std reports the answer (the journal, header level 2); std
@@ -241,7 +254,27 @@ type serverRequest struct {
 	quiet   bool
 	capture bool // a capture rule keeps its bodies
 	journal bool // the journal follows it: the writer is watched
+	// bodyEnd: body's watch ended when the handler returned (returned),
+	// bodyReusable or bodyHeld (Unwatch's report); 0 until then.
+	bodyEnd uint8
 }
+
+const (
+	bodyReusable = 1 + iota
+	bodyHeld
+)
+
+// bodyUnwatch reports whether body, whose watch ends now unless returned
+// ended it, may be reused: out of line, as the handler panicked.
+func (sr *serverRequest) bodyUnwatch() bool {
+	if sr.bodyEnd == 0 {
+		return sr.bodyUnwatchLate()
+	}
+	return sr.bodyEnd == bodyReusable
+}
+
+//go:noinline
+func (sr *serverRequest) bodyUnwatchLate() bool { return sr.body.Unwatch(sr.body.StdBody()) }
 
 // quietState is the state a writer is watched with quietly: sr's pointer
 // plus one, inside sr, which keeps it alive. The std patch's writers
@@ -353,9 +386,14 @@ func StdAnswered(state unsafe.Pointer, status int, h map[string][]string) {
 // runs (it wrote more than net/http buffers, or flushed).
 func StdSent(state unsafe.Pointer) {
 	sr := stateOf(state)
-	if sr.answeredAt == 0 && (sr.journal || sr.hdr2) {
-		sr.sent(probes.Mono())
+	if sr.answeredAt != 0 || !sr.journal && !sr.hdr2 {
+		return
 	}
+	if sr.hdr2 || sr.capture {
+		sr.sent(probes.Mono())
+		return
+	}
+	sr.answeredAt = probes.Mono() // sent's, written out: nothing else to do
 }
 
 // answer: the handler answered with status and header h, or returned
@@ -423,6 +461,24 @@ func ServeHTTP(h http.Handler, site string, w http.ResponseWriter, r *http.Reque
 	if probes.Level(probes.Header)|probes.Level(probes.Body)|probes.Level(probes.GC) == 0 {
 		h.ServeHTTP(w, r)
 		return
+	}
+	// StdServe's requests are marked with their follower (startUsual):
+	// an inner wrapper finds it on the request, whatever writer it was
+	// handed.
+	// findFollower, written out: most requests pass one or two
+	// wrappers.
+	if followOff != 0 {
+		if p := atomic.LoadPointer(followerOf(r)); p != nil {
+			sr := (*serverRequest)(p)
+			if k := sr.follow.Load() &^ claimed; k != 0 && k == table.HeaderKey(r.Header) {
+				if site != "" && sr.follow.CompareAndSwap(k, k|claimed) {
+					sr.regSite = site
+					sr.follow.Store(k)
+				}
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
 	}
 	// An inner wrapper handed net/http's own writer finds the follower
 	// StdServe watches it with (or the probes' wrapper, its own), with no
@@ -496,15 +552,6 @@ func serve(h http.Handler, site string, srv *http.Server, sc *srvConn, w http.Re
 // while its follower holds it (OwnedTable's condition).
 var following table.OwnedTable[serverRequest]
 
-// unfollow stops following sr: an inner wrapper's write of regSite is
-// done by then, and none comes after.
-func (sr *serverRequest) unfollow() {
-	if sr.slot != 0 {
-		following.TakeAt(sr.slot-1, sr.key, sr)
-		sr.slot = 0
-	}
-}
-
 // watchBody follows the request body of sr's request r, which may hold
 // bytes. Out of line: startServe's common path, a GET, stays a few cache
 // lines of code.
@@ -548,11 +595,8 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 	var sr *serverRequest // zero (see end)
 	var start int64       // the connection's turn to active for r (HTTP/1), else 0
 	if sc != nil && http1 {
-		sr, sc.req = sc.req, nil // the connection's
+		sr = sc.takeH1() // the connection's
 		start, sc.startAt = sc.startAt, 0
-	}
-	if sr != nil {
-		sr.home = sc
 	} else {
 		sr = newRequest(sc, http1)
 	}
@@ -561,11 +605,11 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 		start = ce.RequestStart(http1)
 	}
 	k := table.HeaderKey(r.Header)
-	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.key, sr.w = site, probes.NextReqID(), ce.ID(), start, r, k, w
+	sr.site, sr.id, sr.conn, sr.start, sr.r, sr.w = site, probes.NextReqID(), ce.ID(), start, r, w
 	// The request is new to following: ServeHTTP found it absent (passOn)
 	// just before, and StdServe's requests are net/http's, each with a
 	// Header of its own.
-	sr.slot = following.Add(k, sr) + 1
+	sr.followInTable(k)
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
 	sr.hdr2 = hl >= 2
 	if hl >= 2 || bl >= 2 || !http1 {
@@ -658,10 +702,17 @@ func newRequest(sc *srvConn, http1 bool) *serverRequest {
 	if sc != nil && !http1 {
 		return sc.takeH2()
 	}
-	sr := requests.Get().(*serverRequest)
 	if sc != nil {
-		sr.home = sc // then the connection's
+		return sc.takeH1()
 	}
+	return fromPool(nil)
+}
+
+// fromPool returns a zero request state from requests, of the HTTP/1
+// connection home (nil: none).
+func fromPool(home *srvConn) *serverRequest {
+	sr := requests.Get().(*serverRequest)
+	sr.home, sr.h2home = home, nil
 	return sr
 }
 
@@ -739,7 +790,8 @@ func (sr *serverRequest) wrapCaptured(std stdAnswer, withBody bool) {
 	sr.wrap()
 	if sr.x.rw != nil {
 		std.GohttpdbgWatch(unsafe.Pointer(sr))
-		sr.std = std
+	} else {
+		sr.std = nil // startUsual's: not watched
 	}
 }
 
@@ -788,11 +840,22 @@ func (sr *serverRequest) unreadSite() string {
 //
 //go:noinline
 func (sr *serverRequest) returned() {
-	b := sr.body
-	if b == nil {
-		b = sr.x.body
+	if b := sr.body; b != nil {
+		// net/http's own body, startUsual's: its watch ends here too.
+		n, unread, reusable := b.FinishStd()
+		sr.bodyEnd = bodyHeld
+		if reusable {
+			sr.bodyEnd = bodyReusable
+		}
+		if unread {
+			sr.unfollow() // regSite is final
+			// The body left the registry: nobody else reads its site now.
+			b.Site = sr.unreadSite()
+			b.EmitUnread(n)
+		}
+		return
 	}
-	if b != nil {
+	if b := sr.x.body; b != nil {
 		if n, unread := b.Finish(); unread {
 			sr.unfollow() // regSite is final
 			// The body left the registry: nobody else reads its site now.
@@ -842,11 +905,12 @@ func (sr *serverRequest) end() {
 	// started) keeps the state, and so sr, from reuse.
 	reqBytes, reusable := int64(-1), true
 	if b := sr.body; b != nil {
-		reusable = b.Unwatch(b.StdBody())
+		reusable = sr.bodyUnwatch()
 		reqBytes = b.Bytes()
 	}
-	if sr.slot != 0 { // unfollow, written out: regSite is final
-		following.TakeAt(sr.slot-1, sr.key, sr)
+	// unfollow, written out: regSite is final.
+	if k := sr.follow.Load(); k&(claimed|inTable) != 0 || !sr.follow.CompareAndSwap(k, 0) {
+		sr.unfollowRare()
 	}
 	// journalEnd, written out, its outcome filled in place.
 	var o probes.ServerOutcome
@@ -858,18 +922,27 @@ func (sr *serverRequest) end() {
 	probes.JournalServerEnd(sr.id, &o, now)
 	if b := sr.body; b != nil {
 		if !reusable {
-			return // left to the collector, with sr
+			sr.home.dropBody(b)
+			sr.drop() // left to the collector, with sr
+			return
 		}
 		*b = body.State{}
 		sr.home.putBody(b)
 	}
 	// Nothing outside the probes points to sr: it is recycled.
-	home, h2home := sr.home, sr.h2home
-	*sr = serverRequest{}
-	if home != nil {
-		home.req = sr // its next request's
-	} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
+	sr.reqState = reqState{}
+	if home := sr.home; home != nil && home.req == sr {
+		home.busy = false // its next request's
+	} else if h2home := sr.h2home; h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
 		requests.Put(sr)
+	}
+}
+
+// drop: something outside the probes may still point to sr, which is
+// left to the collector: its connection makes another state.
+func (sr *serverRequest) drop() {
+	if home := sr.home; home != nil && home.req == sr {
+		home.req, home.busy = nil, false
 	}
 }
 
@@ -931,7 +1004,7 @@ func (sr *serverRequest) endAside() {
 	}
 	// A body net/http reports: its reports stop here. A read still under
 	// way (a goroutine the handler started) keeps the state from reuse.
-	reusable := sb == nil || bst.Unwatch(sb)
+	reusable := sb == nil || sr.body != nil && sr.bodyUnwatch() || sr.body == nil && bst.Unwatch(sb)
 	sr.unfollow() // regSite is final
 	if sr.journal {
 		sr.journalEnd(now)
@@ -952,34 +1025,51 @@ func (sr *serverRequest) endAside() {
 			*sr.x = serverAside{}
 			asides.Put(sr.x) // not x, which would make the stand-in escape
 		}
-		home, h2home := sr.home, sr.h2home
-		*sr = serverRequest{}
-		if home != nil {
-			home.req = sr // its next request's
-		} else if h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
+		sr.reqState = reqState{}
+		if home := sr.home; home != nil && home.req == sr {
+			home.busy = false // its next request's
+		} else if h2home := sr.h2home; h2home == nil || !h2home.h2req.CompareAndSwap(nil, sr) {
 			requests.Put(sr)
 		}
+		return
 	}
+	if sb != nil {
+		sr.home.dropBody(bst)
+	}
+	sr.drop()
 }
 
 // takeBody returns a zero body state for a request of sc (nil: of no
 // connection StdServe knows), the connection's if it has one.
 func (sc *srvConn) takeBody() *body.State {
-	if sc != nil && sc.body != nil {
-		st := sc.body
-		sc.body = nil
-		return st
+	if sc != nil && sc.body != nil && !sc.bodyBusy {
+		sc.bodyBusy = true // a flag, not a pointer store: no write barrier
+		return sc.body
 	}
-	return stdBodies.Get().(*body.State)
+	st := stdBodies.Get().(*body.State)
+	if sc != nil && sc.body == nil {
+		sc.body, sc.bodyBusy = st, true // then the connection's
+	}
+	return st
 }
 
-// putBody gives back st, zero, for sc's next request, or to the pool.
+// putBody gives back st, zero, for sc's next request (the connection's),
+// or to the pool.
 func (sc *srvConn) putBody(st *body.State) {
-	if sc != nil && sc.body == nil {
-		sc.body = st
+	if sc != nil && sc.body == st {
+		sc.bodyBusy = false
 		return
 	}
 	stdBodies.Put(st)
+}
+
+// dropBody: st, taken from sc, is left to the collector (a read may still
+// hold it, or a request state that something outside the probes keeps):
+// the connection takes another.
+func (sc *srvConn) dropBody(st *body.State) {
+	if sc != nil && sc.body == st {
+		sc.body, sc.bodyBusy = nil, false
+	}
 }
 
 // readAnswer ends the watch of net/http's writer (std) when the handler

@@ -30,8 +30,9 @@ var sizeChecks = []struct {
 	// 72 bytes in the 80 class: room for one pointer, not an interface.
 	{"transportRequest", 8, true, "one per client request attempt"},
 	// 304 bytes in the 320 class on Go 1.26 and Go 1.27: the call site's
-	// mark (capture.go) is one pointer of the padding.
-	{"Request", 8, true, "one per request the program makes, and per server request"},
+	// mark and the server request's follower (capture.go) are two
+	// pointers of the padding.
+	{"Request", 16, true, "one per request the program makes, and per server request"},
 	// The use word fills the 4 bytes of padding after ID; the level-2
 	// events' state (h2events.go) is a pointer; the connection's id is on
 	// ClientConn, not here: 376 + 40 is 416, in the 416 class on Go 1.26
