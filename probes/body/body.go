@@ -922,15 +922,9 @@ func (st *State) Finish() (n int64, unread bool) {
 // or WatchStdRequest follows whose handler returned: reusable is
 // Unwatch's.
 func (st *State) FinishStd() (n int64, unread, reusable bool) {
-	st.closed.Store(true)
-	st.unregister()
-	n, eof := st.bytes.Load(), st.eof.Load()
-	lvl := probes.Level(probes.Body)
-	if lvl >= 2 {
-		st.emitClose("request body done: handler returned", eof)
-	}
+	n, unread = st.Finish()
 	held := st.std.GohttpdbgUnwatchBody()
-	return n, lvl >= 1 && !eof && st.Unread(n), !held && inspecting.Load() == 0
+	return n, unread, !held && inspecting.Load() == 0
 }
 
 // Unread: a server request body of which n bytes were read is not done

@@ -283,7 +283,9 @@ func usual(t Type, fl Flags, id uint32) bool {
 }
 
 // Write is the hook for each frame written (header and payload together).
-// Its paths are Read's.
+// Its paths are Read's, its usual path Read's written out again for the
+// other direction: as a function of its own (not inlined) it cost 10
+// instructions and an instruction-cache miss more a frame.
 //
 // It runs on the goroutine that wrote the frame, and net/http writes the
 // frames of a request from goroutines it starts per write (the server's
