@@ -333,7 +333,7 @@ return n, err`),
 			requires: "{{.P}}clientStream", group: "h2body", lost: "client response bodies are followed through a wrapper",
 			code: tmpl("if s := {{.R}}.cs.gohttpdbgState; s != nil {\n{{.R}}.gohttpdbgClose(s)\n}\nreturn {{.Call}}"),
 		},
-	}, append(append(append(append(h2EventHooks, answerH2Hooks...), srvBodyH2Hooks...), append(append(hdrSizeH2Hooks, hdrSizeH2ClientHooks...), h2ConnStateHooks...)...), h2DebugHooks...)...),
+	}, append(append(append(append(append(append([]hookPoint{}, hdrSizeH2ReqHooks...), h2EventHooks...), answerH2Hooks...), srvBodyH2Hooks...), append(append(hdrSizeH2Hooks, hdrSizeH2ClientHooks...), h2ConnStateHooks...)...), h2DebugHooks...)...),
 	helpers: []helper{
 		{code: tmpl(clientStreamHelper), after: []string{"{{.P}}transportResponseBody"}},
 		{code: tmpl(h2BodyHelper), after: []string{"h2body"}},

@@ -219,13 +219,20 @@ var hdrSizeH2ClientHooks = []hookPoint{
 		lost: "an HTTP/2 response's header size is summed from its header map",
 		code: tmpl("res, err := {{.Call}}\nif res != nil && err == nil && {{.R}}.cc != nil && {{.R}}.cc.fr != nil {\n{{index .A 0}}.totalHeaderSize += int64({{.R}}.cc.fr.gohttpdbgHS)\n}\nreturn res, err"),
 	},
+}
+
+// hdrSizeH2ReqHooks count an HTTP/2 client request's header block as its
+// stream encodes it. They come before the level-2 event points in the
+// table: at the encoder's field callback the count then runs before the
+// event hook's call, while the field is still in registers.
+var hdrSizeH2ReqHooks = []hookPoint{
 	{
 		// The request's block as encoded, its decoded size (as the
 		// server's is counted): in the padding after isHead (Go 1.26's
 		// stream fills its 416-byte class), 0xffff when larger than 16
 		// bits hold. The stream is new (zero) for each request.
 		kind: appendFields, recv: "{{.P}}clientStream", label: "{{.P}}clientStream header size", field: "isHead",
-		requires: "h2hdrsize", when: clientTotalHeaderSize,
+		when: clientTotalHeaderSize,
 		lost: "an HTTP/2 client request's header size is summed from its header map",
 		code: tmpl("gohttpdbgReqHS uint16; "),
 	},
