@@ -1059,8 +1059,9 @@ type ClientConn struct {
 	// connection is Entry's, or StreamConn when the record has none.
 	Stream     uint32
 	StreamConn uint64
-	// HeaderSize is the bytes of the request's line and header as net/http
-	// wrote them, the blank line included (HTTP/1, the std patch's); 0:
+	// HeaderSize is the size of the request's header as net/http wrote it
+	// (the std patch's; HTTP/1: the bytes of its line and header, the blank
+	// line included; HTTP/2: the decoded block its stream encoded); 0:
 	// unknown, the journal sums them from the request.
 	HeaderSize int32
 	// RespFields are the response header's fields, unredacted, as the
@@ -1223,7 +1224,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 //
 //go:noinline
 func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c *ClientConn, resp *http.Response, err error, rare uint32, now int64, done bool) {
-	if rare&rReqHS != 0 { // HTTP/2's usual, here rather than one more call
+	if rare&rReqHS != 0 { // net/http did not count it: here rather than one more call
 		s.reqHS += int32(HeaderSize(req.Header))
 	}
 	if rare&^rReqHS != 0 {
@@ -1240,7 +1241,8 @@ func (j *journal) clientResponseRest(s *jslot, via string, req *http.Request, c 
 // adds from the record's path (escaping it costs a walk of its bytes);
 // nor the blank line and the fields net/http adds as it writes. With its
 // header map's (HeaderSize, a walk of it: clientResponseRest adds it),
-// the request header's size when net/http did not count it (HTTP/2).
+// the request header's size when net/http did not count it (see
+// ClientConn.HeaderSize).
 func clientLineSize(req *http.Request) int32 {
 	return int32(len(req.Method) + 1 + len(req.URL.RawQuery) + len("HTTP/1.1") + 4 + len("Host: \r\n") + len(req.URL.Host))
 }

@@ -40,13 +40,20 @@ import (
 // response headers). The full trace costs about fifteen allocations;
 // most requests on a healthy keep-alive pool never need it.
 type Request struct {
-	start  int64         // mono
-	req    *http.Request // the request sent: orig, or a copy carrying the trace
-	orig   *http.Request // the caller's
-	t      *http.Transport
-	host   *hostState
-	flight *gc.Flight // &fl while the gc probe follows the request, else nil
-	fl     gc.Flight
+	// reqHS and respHS come first: the std patch writes them there, in
+	// the state StdStart returned, for an HTTP/1 response (ClientStart's
+	// contract), on the request's goroutine before StdEnd, with no call.
+	// reqHS is the request's line and header bytes as net/http wrote
+	// them, respHS the response header's bytes on the wire plus one, as
+	// net/http read them; 0: unknown.
+	reqHS, respHS int32
+	start         int64         // mono
+	req           *http.Request // the request sent: orig, or a copy carrying the trace
+	orig          *http.Request // the caller's
+	t             *http.Transport
+	host          *hostState
+	flight        *gc.Flight // &fl while the gc probe follows the request, else nil
+	fl            gc.Flight
 	// body is the response body's state, once body.WrapResponse ran. Its
 	// Origin holds, from the start, the request's site, Via (the library
 	// frame that sent a request made in a library), id (Req) and Line (the
@@ -82,8 +89,8 @@ type Request struct {
 	// name it: one write of the record, not one per hook, and no copy on
 	// the common path. Its StreamConn is the request's connection id, its
 	// At when the request got it (mono; 0 until GotConn), its HeaderSize
-	// the request's line and header bytes as net/http wrote them
-	// (StdHeaderSizes, HTTP/1; 0: unknown). Seen: GotConn or the HTTP/2
+	// the request's header bytes as net/http wrote them (HTTP/1: reqHS;
+	// HTTP/2: the decoded size the stream encoded; 0: unknown). Seen: GotConn or the HTTP/2
 	// stream named it; its Reused may differ from reused (a kept HTTP/2
 	// connection, known before it is named). Stream is the response's
 	// HTTP/2 stream, 0 if none.
@@ -122,12 +129,6 @@ type Request struct {
 	// probes follow is reused: StdEnd, and net/http's body handing the
 	// state back (BodyReleased).
 	ends atomic.Int32
-	// respHS is the response header's bytes on the wire plus one, as
-	// net/http read them (StdHeaderSizes, HTTP/1); 0: unknown.
-	respHS int32
-	// reqHS is the request's line and header bytes as net/http wrote
-	// them (StdHeaderSizes, HTTP/1); 0: unknown.
-	reqHS int32
 }
 
 // requests are the states of requests followed by the std patch's
@@ -364,11 +365,12 @@ func (cr *Request) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, m
 func (cr *Request) Finish(resp *http.Response, err error) { StdEnd(unsafe.Pointer(cr), resp, err) }
 
 // h2RespBody is the std patch's HTTP/2 response body (net/http's, x/net's):
-// it names its connection and stream and the decoded size of the
-// response's header. One type assertion serves both.
+// it names its connection and stream and the decoded sizes of the
+// request's header as encoded and of the response's. One type assertion
+// serves both.
 type h2RespBody interface {
 	GohttpdbgStream() (net.Conn, uint32, *unsafe.Pointer)
-	GohttpdbgHeaderSize() int
+	GohttpdbgHeaderSizes() (req, resp int)
 }
 
 // StdEnd is the std patch's ClientEnd hook, and Finish's: it records the
@@ -403,6 +405,7 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 	}
 	hl := probes.Level(probes.Header)
 	hdrSize := int(cr.respHS) - 1 // HTTP/1, from the std patch (response)
+	cr.jc.HeaderSize = cr.reqHS   // HTTP/1's; HTTP/2's below
 	if h2b != nil {
 		// h2Stream, written out: a request the std hooks follow (or
 		// one on HTTP/2's kept connection) names its connection on
@@ -447,10 +450,12 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 			}
 		}
 		if hl >= 1 {
-			hdrSize = h2b.GohttpdbgHeaderSize()
+			var req int
+			req, hdrSize = h2b.GohttpdbgHeaderSizes()
 			if hdrSize <= 0 {
 				hdrSize = -1
 			}
+			cr.jc.HeaderSize = int32(req) // 0: unknown, the journal sums it
 		}
 	}
 	if hl >= 1 {
@@ -612,7 +617,12 @@ func (cr *Request) journalConn(c *probes.ClientConn) {
 	cr.mu.Unlock()
 }
 
-func (cr *Request) journalConnLocked(c *probes.ClientConn) { *c = cr.jc }
+func (cr *Request) journalConnLocked(c *probes.ClientConn) {
+	*c = cr.jc
+	if cr.reqHS > 0 { // HTTP/1's, from the std patch
+		c.HeaderSize = cr.reqHS
+	}
+}
 
 // wrapBody wraps resp.Body (the body probe), whose end then ends the
 // request: see BodyEnded. conn is the request's connection id.
@@ -778,12 +788,12 @@ func (cr *Request) checkResponse(resp *http.Response, size int) int {
 }
 
 // stdHeaderSize returns the size of an HTTP/2 response's header block as
-// net/http decoded it (the std patch's GohttpdbgHeaderSize on its body),
+// net/http decoded it (the std patch's GohttpdbgHeaderSizes on its body),
 // else the size summed from its header map.
 func stdHeaderSize(resp *http.Response) int {
 	if resp.ProtoMajor == 2 {
-		if b, ok := resp.Body.(interface{ GohttpdbgHeaderSize() int }); ok {
-			if n := b.GohttpdbgHeaderSize(); n > 0 {
+		if b, ok := resp.Body.(interface{ GohttpdbgHeaderSizes() (int, int) }); ok {
+			if _, n := b.GohttpdbgHeaderSizes(); n > 0 {
 				return n
 			}
 		}

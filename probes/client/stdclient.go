@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"math"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -195,24 +194,6 @@ func (cr *Request) timedFirstByte() bool {
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
 	return cr.lvl2.firstByte
-}
-
-// StdHeaderSizes is the std patch's HeaderSizes hook: the bytes the
-// request's line and header took as net/http wrote them (req) and the
-// bytes the response's status line and header took (resp), on the
-// request's goroutine before roundTrip returns the response: cr is the
-// request's own.
-func StdHeaderSizes(state unsafe.Pointer, req, resp int) {
-	cr := (*Request)(state)
-	if cr == nil {
-		return
-	}
-	if req > 0 && req < math.MaxInt32 {
-		cr.jc.HeaderSize = int32(req)
-	}
-	if resp >= 0 && resp < math.MaxInt32 {
-		cr.respHS = int32(resp) + 1
-	}
 }
 
 var stdWrite atomic.Bool

@@ -119,7 +119,7 @@ type h2SizedBody struct {
 	hdr int
 }
 
-func (b h2SizedBody) GohttpdbgHeaderSize() int { return b.hdr }
+func (b h2SizedBody) GohttpdbgHeaderSizes() (req, resp int) { return 0, b.hdr }
 
 // A request to a host that answers over HTTP/2 is not left to the std
 // GotConn hook (net/http's HTTP/2 path does not call getConn), and is

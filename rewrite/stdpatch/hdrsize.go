@@ -115,26 +115,14 @@ func (pc *persistConn) gohttpdbgTakeHS() struct{ req, resp int32 } {
 // the request's state is its own until roundTrip returns.
 const hdrSizeDeliverHelper = `
 // gohttpdbgHeaderSizes hands the probes the header sizes of the response
-// treq receives (gohttpdbgHeaderRead's): the request's line and header,
-// then the response's status line and header, in one call.
+// treq receives (gohttpdbgHeaderRead's): it writes them where the probes'
+// state of the request (ClientStart's) begins, which ClientEnd reads: no
+// call (see ClientStart).
 func gohttpdbgHeaderSizes(treq *transportRequest, hs struct{ req, resp int32 }) {
-	if h := GohttpdbgHTTP1.HeaderSizes; h != nil && treq.gohttpdbgState != nil {
-		h(treq.gohttpdbgState, int(hs.req), int(hs.resp)-1)
+	if s := treq.gohttpdbgState; s != nil {
+		*(*struct{ req, resp int32 })(s) = hs
 	}
 }
-`
-
-// hdrSizeHookFields are the HTTP/1 hook set's fields the helpers above
-// call.
-const hdrSizeHookFields = `
-	// HeaderSizes receives, with the request's state (ClientStart's,
-	// never nil), on the request's goroutine before roundTrip returns the
-	// response, the bytes the request's line and header took on the wire
-	// as net/http wrote them (the blank line and the fields it adds, Host,
-	// User-Agent, Content-Length… included; 0 when it does not know them)
-	// and the bytes the HTTP/1 client response's status line and header
-	// took (its 1xx responses' included; -1 when unknown).
-	HeaderSizes func(state unsafe.Pointer, req, resp int)
 `
 
 // findReadRequestCall finds "req, err := readRequest(c.bufr)" (Go 1.27:
@@ -233,6 +221,31 @@ var hdrSizeH2ClientHooks = []hookPoint{
 	},
 }
 
+// hdrSizeH2ReqHooks count an HTTP/2 client request's header block as its
+// stream encodes it. They come before the level-2 event points in the
+// table: at the encoder's field callback the count then runs before the
+// event hook's call, while the field is still in registers.
+var hdrSizeH2ReqHooks = []hookPoint{
+	{
+		// The request's block as encoded, its decoded size (as the
+		// server's is counted): in the padding after isHead (Go 1.26's
+		// stream fills its 416-byte class), 0xffff when larger than 16
+		// bits hold. The stream is new (zero) for each request.
+		kind: appendFields, recv: "{{.P}}clientStream", label: "{{.P}}clientStream header size", field: "isHead",
+		when: clientTotalHeaderSize,
+		lost: "an HTTP/2 client request's header size is summed from its header map",
+		code: tmpl("gohttpdbgReqHS uint16; "),
+	},
+	{
+		// Each field the encoder writes (encodeAndWriteHeaders' callback;
+		// without it the size stays 0: unknown).
+		kind: beforeStmt, recv: "{{.P}}clientStream", fn: "encodeAndWriteHeaders", label: "{{.P}}clientStream header size field",
+		requires: "{{.P}}clientStream header size", group: "h2reqhs", when: clientTotalHeaderSize, find: findWriteHeaderCall,
+		lost: "an HTTP/2 client request's header size is summed from its header map",
+		code: tmpl("{{.R}}.gohttpdbgCountField({{.V.name}}, {{.V.value}})"),
+	},
+}
+
 // clientTotalHeaderSize: the package has its own client, whose streams
 // count their 1xx header sizes (Go 1.26, Go 1.27, x/net from v0.35 of
 // the versions tested).
@@ -241,14 +254,32 @@ func clientTotalHeaderSize(pk *pkgFiles, n h2Names) bool {
 }
 
 const hdrSizeH2ClientHelper = `
-// GohttpdbgHeaderSize returns the decoded size of the response's header
-// block (with the 1xx blocks net/http counted), as SETTINGS_MAX_HEADER_LIST_SIZE
-// counts it; 0 when unknown.
-func (b {{.P}}transportResponseBody) GohttpdbgHeaderSize() int {
+// GohttpdbgHeaderSizes returns the decoded sizes, as
+// SETTINGS_MAX_HEADER_LIST_SIZE counts them, of the request's header
+// block as the stream encoded it and of the response's (with the 1xx
+// blocks net/http counted); 0 when unknown. One call for both: the
+// client probe reads them with the response.
+func (b {{.P}}transportResponseBody) GohttpdbgHeaderSizes() (req, resp int) {
 	if b.cs == nil {
-		return 0
+		return 0, 0
 	}
-	return int(b.cs.totalHeaderSize)
+	if n := b.cs.gohttpdbgReqHS; n < 0xffff {
+		req = int(n)
+	}
+	return req, int(b.cs.totalHeaderSize)
+}
+`
+
+const hdrSizeH2CountHelper = `
+// gohttpdbgCountField adds a field the stream encodes to its request
+// header's size: name, value and 32, as SETTINGS_MAX_HEADER_LIST_SIZE
+// counts them; past what the field holds it stays at 0xffff (unknown).
+func (cs *{{.P}}clientStream) gohttpdbgCountField(name, value string) {
+	n := int(cs.gohttpdbgReqHS) + len(name) + len(value) + 32
+	if n > 0xffff {
+		n = 0xffff
+	}
+	cs.gohttpdbgReqHS = uint16(n)
 }
 `
 

@@ -1067,7 +1067,7 @@ type GohttpdbgHTTP1HookSet struct {
 	// sent it, with their state. A header sent when the handler returned
 	// (GohttpdbgUnwatch came first) is not reported.
 	Sent func(state unsafe.Pointer)
-` + hdrSizeHookFields + captureHookFields + `}
+` + captureHookFields + `}
 
 // GohttpdbgHTTP1 is the HTTP/1 hook set.
 var GohttpdbgHTTP1 = new(GohttpdbgHTTP1HookSet)

@@ -39,6 +39,33 @@ type gohttpdbgSelfTestKey struct{}
 // which GotConn keeps on it.
 var gohttpdbgSelfTestEntry int
 
+// gohttpdbgSelfTestState is a client request's state, as the probes'
+// begins with the header sizes roundTrip writes (see ClientStart).
+type gohttpdbgSelfTestState struct {
+	hs  struct{ req, resp int32 }
+	req *Request
+}
+
+// gohttpdbgSelfTestUse reads the state a hook was handed (a client
+// request's gohttpdbgSelfTestState, a server request).
+func gohttpdbgSelfTestUse(s unsafe.Pointer) { _ = *(*byte)(s) }
+
+// gohttpdbgSelfTestSizes checks the header sizes roundTrip wrote in st,
+// if it did: the response's (plus one) known, the request's 0 (unknown)
+// or at least a request line.
+func gohttpdbgSelfTestSizes(st *gohttpdbgSelfTestState) {
+	hs := st.hs
+	if hs.req|hs.resp == 0 {
+		return
+	}
+	if hs.resp == 1 || hs.resp < 0 {
+		panic(fmt.Sprintf("gohttpdbg self-test: response header of %d bytes to %s", hs.resp-1, st.req.Method))
+	}
+	if hs.req != 0 && int(hs.req) < len("GET / HTTP/1.1\r\n\r\n") {
+		panic(fmt.Sprintf("gohttpdbg self-test: request header of %d bytes to %s", hs.req, st.req.Method))
+	}
+}
+
 func gohttpdbgSelfTestTouch(b []byte) {
 	var s uint64
 	for _, c := range b {
@@ -60,7 +87,8 @@ func init() {
 		// Tests hand over fake conns (nil, or with methods that panic):
 		// the hook only looks at what it is given. The state is
 		// ClientStart's, which roundTrip stored in the transportRequest.
-		_ = len((*Request)(state).Header) + len(idleAt.String())
+		gohttpdbgSelfTestUse(state)
+		_ = len(idleAt.String())
 		_ = conn != nil && reused
 		// The probes keep the connection's entry there, as its first
 		// request found it.
@@ -72,12 +100,12 @@ func init() {
 	}
 	// The hooks of level-2 events run, as at level 2.
 	GohttpdbgHTTP1.EventsOn.Store(true)
-	GohttpdbgHTTP1.GetConn = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
-	GohttpdbgHTTP1.WroteRequest = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
-	GohttpdbgHTTP1.FirstByte = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.GetConn = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
+	GohttpdbgHTTP1.WroteRequest = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
+	GohttpdbgHTTP1.FirstByte = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
 	// The write's trace calls the test's own, as the probes' does.
 	GohttpdbgHTTP1.WriteTrace = func(state unsafe.Pointer, own *httptrace.ClientTrace) *httptrace.ClientTrace {
-		_ = (*Request)(state).Method
+		gohttpdbgSelfTestUse(state)
 		t := httptrace.ClientTrace{WroteHeaderField: func(k string, vs []string) { _ = len(k) + len(vs) }}
 		if own != nil {
 			t = *own
@@ -93,7 +121,7 @@ func init() {
 		}
 	}
 	GohttpdbgHTTP1.DialFor = func(ctx context.Context, state unsafe.Pointer) context.Context {
-		return context.WithValue(ctx, gohttpdbgSelfTestKey{}, (*Request)(state))
+		return context.WithValue(ctx, gohttpdbgSelfTestKey{}, state)
 	}
 	// A trace of the dial's own, composed with the test's: the test's hooks
 	// must still see every event.
@@ -111,10 +139,10 @@ func init() {
 		if site != nil {
 			panic("gohttpdbg selftest: a request no call site marked has a site")
 		}
-		return req, unsafe.Pointer(req)
+		return req, unsafe.Pointer(&gohttpdbgSelfTestState{req: req})
 	}
 	GohttpdbgHTTP1.ClientEnd = func(state unsafe.Pointer, resp *Response, err error) {
-		_ = (*Request)(state).Method
+		gohttpdbgSelfTestSizes((*gohttpdbgSelfTestState)(state))
 		_ = resp != nil && resp.StatusCode > 0 || err != nil
 		// Every body net/http lets the probes follow is followed, as the
 		// probes do (what it keeps has no finalizer: the suite counts
@@ -130,32 +158,24 @@ func init() {
 		}
 	}
 	GohttpdbgHTTP1.BodyRead = func(state unsafe.Pointer, p []byte, err error) {
-		_ = (*Request)(state).Method
+		gohttpdbgSelfTestUse(state)
 		gohttpdbgSelfTestTouch(p)
 	}
 	GohttpdbgHTTP1.BodyClose = func(state, keep unsafe.Pointer, last bool) {
-		_ = (*Request)(state).Method
+		gohttpdbgSelfTestUse(state)
 		if keep != nil {
-			_ = (*Request)(keep).Method
+			gohttpdbgSelfTestUse(keep)
 		}
 	}
-	GohttpdbgHTTP1.BodyReleased = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
-	GohttpdbgHTTP1.HeaderSizes = func(state unsafe.Pointer, req, resp int) {
-		if resp == 0 || resp < -1 { // -1: unknown
-			panic(fmt.Sprintf("gohttpdbg self-test: response header of %d bytes to %s", resp, (*Request)(state).Method))
-		}
-		if req != 0 && req < len("GET / HTTP/1.1\r\n\r\n") { // 0: unknown
-			panic(fmt.Sprintf("gohttpdbg self-test: request header of %d bytes to %s", req, (*Request)(state).Method))
-		}
-	}
-	GohttpdbgHTTP1.BodyReadAfterClose = func(origin unsafe.Pointer, req, conn uint64) { _ = (*Request)(origin).Method }
+	GohttpdbgHTTP1.BodyReleased = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
+	GohttpdbgHTTP1.BodyReadAfterClose = func(origin unsafe.Pointer, req, conn uint64) { gohttpdbgSelfTestUse(origin) }
 	// The server probe's answer hooks, as at levels 1 and 2: the writer
 	// reports its answer with the request's state.
 	GohttpdbgHTTP1.Answered = func(state unsafe.Pointer, status int, header map[string][]string) {
-		_ = (*Request)(state).Method
+		gohttpdbgSelfTestUse(state)
 		_ = len(header) + status
 	}
-	GohttpdbgHTTP1.Sent = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.Sent = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
 	// The probes keep a state in each HTTP/1 connection and call the
 	// server's hook.
 	GohttpdbgHTTP1.ConnState = func(srv *Server, slot *unsafe.Pointer, hook func(net.Conn, ConnState), nc net.Conn, state ConnState) {
@@ -216,7 +236,7 @@ func init() {
 			_ = len(a.GohttpdbgHeader())
 		}
 	}
-	GohttpdbgHTTP1.BodyAnswered = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	GohttpdbgHTTP1.BodyAnswered = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
 	GohttpdbgHTTP1.ServeStart = func(srv *Server, l net.Listener) { _ = srv.Addr }
 	h := GohttpdbgH2
 	h.Framer = func(r io.Reader) any { return new(atomic.Uint64) }
@@ -262,18 +282,18 @@ func init() {
 		return p
 	}
 	h.ClientStream = h.ClientState
-	h.ClientGetConn = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	h.ClientGetConn = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
 	h.ClientGotConn = func(state unsafe.Pointer, info httptrace.GotConnInfo) {
-		_ = (*Request)(state).Method
+		gohttpdbgSelfTestUse(state)
 		_ = info.Conn != nil && info.Reused && info.WasIdle && info.IdleTime > 0
 	}
 	h.ClientField = func(state unsafe.Pointer, name, value string) {
-		_ = (*Request)(state).Method
+		gohttpdbgSelfTestUse(state)
 		gohttpdbgSelfTestTouch([]byte(name + value))
 	}
-	h.ClientWroteHeaders = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
-	h.ClientWrote = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
-	h.ClientFirstByte = func(state unsafe.Pointer) { _ = (*Request)(state).Method }
+	h.ClientWroteHeaders = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
+	h.ClientWrote = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
+	h.ClientFirstByte = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
 	h.BodyAnswered = GohttpdbgHTTP1.BodyAnswered
 	// The probes keep a state in each HTTP/2 server connection too, found
 	// from its server, and call the server's hook.

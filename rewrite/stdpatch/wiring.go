@@ -99,7 +99,6 @@ func gohttpdbgWire() bool {
 	if h1.CaptureHooked {
 		h1.ClientStart = gohttpdbgclient.StdStart
 		h1.ClientEnd = gohttpdbgclient.StdEnd
-		h1.HeaderSizes = gohttpdbgclient.StdHeaderSizes
 		gohttpdbgclient.UseSiteMarks(h1.MarkSite, h1.UnmarkSite)
 		h1.Serve = gohttpdbgserver.StdServe
 		h1.ConnState = gohttpdbgserver.StdConnState
