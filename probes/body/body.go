@@ -357,17 +357,12 @@ func (st *State) eofLost(p *Pool, now int64) {
 func (st *State) eofOther(now int64) {
 	released := st.owner != nil && st.http1 && !st.connClose
 	if st.flightDone.CompareAndSwap(false, true) {
+		// No pool, or an owner that ends the body: a pool's body its
+		// owner leaves to it ended in StdRead, or before.
 		if st.flight != nil {
 			gc.EndAt(st.flight, now)
 		}
-		if p := st.pool; p != nil && !st.ownerEnds {
-			p.End()
-			probes.JournalClientEnd(st.Req, now, st.bytes.Load())
-			if released && !p.Release(now) {
-				st.owner.ConnLost(p.PoolFull)
-			}
-			released = false
-		} else if st.owner != nil {
+		if st.owner != nil {
 			st.owner.BodyEnded(now, st.bytes.Load(), released)
 			released = false
 		}
@@ -827,16 +822,9 @@ func WatchRequest(r *http.Request, st *State, o *Origin, start int64) StdRequest
 	if !ok {
 		return nil
 	}
-	st.Origin, st.id, st.server = *o, bodyIDs.Add(1), true
-	st.Method, st.URL, st.opened, st.length, st.http1 = r.Method, r.URL, start, r.ContentLength, r.ProtoMajor == 1
-	if !sb.GohttpdbgWatchBody(unsafe.Pointer(st)) {
-		*st = State{}
+	st.Via, st.Line = o.Via, o.Line // the rest of o: WatchStdRequest
+	if !WatchStdRequest(r, sb, st, o.Site, o.Req, o.Conn, start) {
 		return nil
-	}
-	st.std = sb
-	st.register()
-	if probes.Level(probes.Body) >= 2 {
-		st.emitOpen("request body opened", r.Proto)
 	}
 	return sb
 }
