@@ -107,8 +107,10 @@ func Duration(key string, d time.Duration) Attr {
 // MaxAttrs is the number of attributes an event holds inline; those
 // beyond it go to the event's overflow slice (Event.More), as log/slog's
 // Record keeps its attributes: none is dropped, and only an event with
-// more than MaxAttrs allocates for them.
-const MaxAttrs = 8
+// more than MaxAttrs allocates for them. 7 is the most any event has
+// (a client's header.request): each attribute is two words in every ring
+// slot that the collector scans in each cycle.
+const MaxAttrs = 7
 
 // Event is one probe event, docs/DESIGN.md §4. It is flat and fixed-size: Emit
 // copies it into the ring, and sinks render it lazily.
