@@ -47,9 +47,13 @@ type Ticket struct {
 // short-lived goroutine (an HTTP/2 handler's) that built it.
 func Reserve() (e *Event, t Ticket) {
 	r := currentRing()
-	s, pos := r.claim()
-	if s == nil {
-		return nil, Ticket{}
+	// r.claim(), its usual case in line (too large for the compiler to).
+	pos := r.enq.Load()
+	s := r.slot(pos)
+	if s.seq.Load() != pos || !r.enq.CompareAndSwap(pos, pos+1) {
+		if s, pos = r.claimSlow(); s == nil {
+			return nil, Ticket{}
+		}
 	}
 	s.ev.slot = uint32(pos&r.mask) + 1
 	return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)
@@ -129,6 +133,9 @@ func startRing() *Ring {
 	return theRing.Load()
 }
 
+// wakeWriter is not inlined, so that kickWriter is, on every event's path.
+//
+//go:noinline
 func wakeWriter() {
 	if writerIdle.CompareAndSwap(1, 0) {
 		writerTimer.Reset(0)

@@ -107,8 +107,10 @@ func Duration(key string, d time.Duration) Attr {
 // MaxAttrs is the number of attributes an event holds inline; those
 // beyond it go to the event's overflow slice (Event.More), as log/slog's
 // Record keeps its attributes: none is dropped, and only an event with
-// more than MaxAttrs allocates for them.
-const MaxAttrs = 8
+// more than MaxAttrs allocates for them. 7 is the most any event has
+// (a client's header.request): each attribute is two words in every ring
+// slot that the collector scans in each cycle.
+const MaxAttrs = 7
 
 // Event is one probe event, docs/DESIGN.md §4. It is flat and fixed-size: Emit
 // copies it into the ring, and sinks render it lazily.
@@ -117,36 +119,39 @@ type Event struct {
 	Probe     Probe  // the probe that produced the event
 	Sev       Sev    // Warn and Error are level-1 diagnostics
 	HasStream bool   // Stream is meaningful (HTTP/2 stream 0 included)
+	NAttrs    uint8  // attributes used in Attrs
+	Stream    uint32 // HTTP/2 stream id, when HasStream
+	Conn      uint64 // connection id (ConnID), 0 when unknown
+	Req       uint64 // request id (NextReqID), 0 when unknown
 	Name      string // "probe.name", e.g. "body.leak"
 	Site      string // call site "path/rel/to/module.go:LINE", "" when unknown
-	Conn      uint64 // connection id (ConnID), 0 when unknown
-	Stream    uint32 // HTTP/2 stream id, when HasStream
-	Req       uint64 // request id (NextReqID), 0 when unknown
 	Msg       string // one human sentence
-	NAttrs    uint8
-	Attrs     [MaxAttrs]Attr
 	More      []Attr // attributes beyond MaxAttrs; read them all with NumAttrs and AttrAt
 
 	// RawKind and Raw: an event emitted by EmitRaw, whose Name, Msg and
 	// Attrs the writer fills in (with the renderer registered for
 	// RawKind) before any sink or subscriber sees it. 0 for the others.
 	RawKind uint8
-	Raw     [RawLen]byte
 
 	// headers are the fields (name, value, name, value…) that AddHeader
 	// or AddFields recorded for attribute headersAt, or SetFieldsMsg for
 	// the message (headersForm says which, and how), rendered by the
 	// first reader (see renderLazy); nil once rendered, or when there is
 	// none.
-	headers     []string
 	headersAt   uint8
 	headersForm fieldsForm
+	// textDone: the message and err attribute went through
+	// redactEventText (see renderLazy), which must not run twice: a
+	// hash of a hash is another hash.
+	textDone bool
 	// slot is 1 + the index of the ring slot an event from Reserve is
 	// built in, whose buffer (ringSlot.fields, see slotBuf) holds packed;
 	// 0 for any other event, and once it left the ring. An index, not a
 	// pointer: every slot's event is a word the collector scans in each
 	// cycle.
-	slot uint32
+	slot    uint32
+	Raw     [RawLen]byte
+	headers []string
 	// packed holds the fields instead of headers for an event built in
 	// a ring slot (Reserve): packed (packFields) in the slot's buffer,
 	// bytes the collector does not scan, where a []string per event was an
@@ -154,10 +159,11 @@ type Event struct {
 	// Taking the event out of the ring copies them into the buffer that
 	// goes with where it is kept (Ring.take); the reader unpacks them.
 	packed []byte
-	// textDone: the message and err attribute went through
-	// redactEventText (see renderLazy), which must not run twice: a
-	// hash of a hash is another hash.
-	textDone bool
+
+	// Attrs come last: a ring slot's event is cleared as it leaves the
+	// ring up to its last used attribute only (ringSlot.clear), the rest
+	// being zero already.
+	Attrs [MaxAttrs]Attr
 }
 
 // AddHeader appends the attribute key for header h: its fields sorted by

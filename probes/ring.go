@@ -54,9 +54,30 @@ type ringSlot struct {
 	fields []byte
 }
 
-// clear zeroes the slot's event as it leaves the ring (see ringSlot).
+// clear zeroes the slot's event as it leaves the ring (see ringSlot):
+// its fields before Attrs and the attributes it used, the others being
+// zero already (only Event.next fills one, counting it in NAttrs). Where
+// the whole event was cleared, most of the cost was the attributes no
+// event uses, which Attrs coming last keeps off the other fields' cache
+// lines too.
 func (s *ringSlot) clear() {
-	s.ev = Event{}
+	e := &s.ev
+	if e.slot == 0 && e.RawKind == 0 {
+		// Put's copy of an event built elsewhere, which may hold anything
+		// beyond NAttrs: rare (admin and gc events).
+		*e = Event{}
+	} else {
+		// Straight stores, no loop and no call: most events have at most 4.
+		if e.NAttrs <= 4 {
+			*(*[4]Attr)(e.Attrs[:4]) = [4]Attr{}
+		} else {
+			e.Attrs = [MaxAttrs]Attr{}
+		}
+		e.Time, e.Probe, e.Sev, e.HasStream, e.NAttrs, e.Stream = 0, 0, 0, false, 0, 0
+		e.Conn, e.Req, e.Name, e.Site, e.Msg, e.More = 0, 0, "", "", "", nil
+		e.RawKind, e.headersAt, e.headersForm, e.textDone, e.slot = 0, 0, 0, false, 0
+		e.Raw, e.headers, e.packed = [RawLen]byte{}, nil, nil
+	}
 	if s.fields != nil && cap(s.fields) <= slotBytes {
 		s.fields = nil // most events have no header: their slot has none to unset
 	}
@@ -201,10 +222,22 @@ func (r *Ring) PutRaw(raw *RawEvent) {
 
 // claim reserves the next slot for a producer, who fills it and then
 // publishes it by storing pos+1 in its sequence number. It returns nil
-// (and counts a drop) if the producer lost every race.
+// (and counts a drop) if the producer lost every race. Its usual case,
+// a free slot and no other producer, is small enough to inline.
 //
 //go:nosplit
 func (r *Ring) claim() (*ringSlot, uint64) {
+	pos := r.enq.Load()
+	if s := r.slot(pos); s.seq.Load() == pos && r.enq.CompareAndSwap(pos, pos+1) {
+		return s, pos
+	}
+	return r.claimSlow()
+}
+
+// claimSlow is claim when the ring is full or another producer races.
+//
+//go:nosplit
+func (r *Ring) claimSlow() (*ringSlot, uint64) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.enq.Load()
 		s := r.slot(pos)
