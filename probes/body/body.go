@@ -223,6 +223,10 @@ var (
 	inspecting atomic.Int32
 )
 
+// register and unregister are not inlined (the registry's
+// compare-and-swap is a call, and its rare case another): the hooks that
+// run on every request write out their usual cases (table.Registry's
+// TryAdd and RemoveSlot), and call these only for the others.
 func (st *State) register() { st.slot = bodies.Add(st, st.id) }
 
 func (st *State) unregister() { bodies.Remove(st, st.slot) }
@@ -482,7 +486,11 @@ func StdClose(state, keep unsafe.Pointer, last bool) {
 	// every request.
 	st.userClosed.Store(true)
 	if !st.server && st.closed.CompareAndSwap(false, true) {
-		st.unregister()
+		if st.slot >= 0 { // unregister's usual case
+			bodies.RemoveSlot(st, st.slot)
+		} else {
+			st.unregister()
+		}
 		if !st.flightDone.Load() { // read to EOF, the request already ended
 			st.doneNow()
 		}
@@ -680,7 +688,11 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	// The pointers in one run of stores: one write-barrier check.
 	st.owner, st.pool, st.flight, st.spare, s.st = owner, pool, flight, nil, st
 	st.capture = probes.JournalCaptures(o.Req)
-	st.register()
+	if i := table.SlotOf(st.id); bodies.TryAdd(st, i) { // register's usual case
+		st.slot = i
+	} else {
+		st.register()
+	}
 	// net/http's own body follows itself: no wrapper. One call hands it
 	// the origin and the state.
 	if site == nil {
@@ -845,7 +857,11 @@ func WatchStdRequest(r *http.Request, sb StdRequestBody, st *State, site string,
 		*st = State{}
 		return false
 	}
-	st.register()
+	if i := table.SlotOf(st.id); bodies.TryAdd(st, i) { // register's usual case
+		st.slot = i
+	} else {
+		st.register()
+	}
 	if probes.Level(probes.Body) >= 2 {
 		st.emitOpen("request body opened", r.Proto)
 	}
@@ -897,7 +913,11 @@ type wrappedRequestBody struct {
 // body.unread is due: EmitUnread).
 func (st *State) Finish() (n int64, unread bool) {
 	st.closed.Store(true)
-	st.unregister()
+	if st.slot >= 0 { // unregister's usual case
+		bodies.RemoveSlot(st, st.slot)
+	} else {
+		st.unregister()
+	}
 	n, eof := st.bytes.Load(), st.eof.Load()
 	lvl := probes.Level(probes.Body)
 	if lvl >= 2 {

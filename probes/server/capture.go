@@ -248,6 +248,10 @@ func stdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		if c, ok := w.(interface{ GohttpdbgConn() unsafe.Pointer }); ok {
 			sc = (*srvConn)(c.GohttpdbgConn())
 		}
+		if sc != nil {
+			// Its turn's reading is not for a later stream (h2Start).
+			sc.h2StartAt.Store(0)
+		}
 	}
 	site := ""
 	var ss *serverSite

@@ -58,6 +58,14 @@ type srvConn struct {
 	// taken and given back atomically; a state the slot cannot take goes
 	// to requests.
 	h2req atomic.Pointer[serverRequest]
+	// h2StartAt and h2EndAt are startAt and endAt for an HTTP/2
+	// connection, whose streams run on goroutines of their own: the turn
+	// to active's reading, which the stream that turned it takes as its
+	// start (h2Start), and the latest stream's end, which the turn to
+	// idle takes as its own. Each is taken once (swapped to 0), and each
+	// turn clears the other, so that a stream whose turn read no clock
+	// cannot take an older one's.
+	h2StartAt, h2EndAt atomic.Int64
 }
 
 // takeH2 returns a zero request state for a stream of sc, an HTTP/2
@@ -112,6 +120,14 @@ func (sc *srvConn) h2Start() (*serverRequest, int64) {
 	}
 	if sc.ce != nil {
 		sc.ce.CountRequest()
+	}
+	// The turn to active's reading, when this stream turned it (a
+	// stream that comes while others run reads the clock).
+	// Loaded first: a swap is a locked instruction.
+	if sc.h2StartAt.Load() != 0 {
+		if start := sc.h2StartAt.Swap(0); start != 0 {
+			return sr, start
+		}
 	}
 	return sr, probes.Mono()
 }
@@ -256,8 +272,27 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 	}
 	// Below level 2 the two turns are connTurn's, written out, as
 	// StdConnState's: no event to emit, and the TLS state noted once per
-	// connection.
-	sc.ce.TurnAt(st, st == http.StateActive, probes.Mono())
+	// connection. Each shares its clock reading with a stream, as
+	// StdConnState's with the request (srvConn.h2StartAt).
+	// Each clears what the other turn left only when it is set: a store
+	// is a locked instruction.
+	if st == http.StateActive {
+		now := probes.Mono()
+		if sc.h2EndAt.Load() != 0 { // a stream that ended after the idle turn
+			sc.h2EndAt.Store(0)
+		}
+		sc.h2StartAt.Store(now)
+		sc.ce.TurnAt(st, true, now)
+		return true
+	}
+	now := sc.h2EndAt.Swap(0)
+	if now == 0 {
+		now = probes.Mono()
+	}
+	if sc.h2StartAt.Load() != 0 { // the active turn's stream did not take it
+		sc.h2StartAt.Store(0)
+	}
+	sc.ce.TurnAt(st, false, now)
 	return true
 }
 

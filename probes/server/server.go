@@ -883,6 +883,8 @@ func (sr *serverRequest) end() {
 	now := probes.Mono()
 	if sr.home != nil {
 		sr.home.endAt = now
+	} else if sr.h2home != nil {
+		sr.h2home.h2EndAt.Store(now) // for its turn to idle, if it is the last stream
 	}
 	// readAnswer, written out.
 	status, written := sr.std.GohttpdbgUnwatch()
@@ -978,6 +980,8 @@ func (sr *serverRequest) endAside() {
 	}
 	if sr.home != nil {
 		sr.home.endAt = now // for the connection's turn to idle
+	} else if sr.h2home != nil {
+		sr.h2home.h2EndAt.Store(now)
 	}
 	x := sr.x
 	if x == nil {

@@ -542,3 +542,57 @@ func TestStdServeUsualBody(t *testing.T) {
 	}
 	StdConnState(s, &slot, s.ConnState, c1, http.StateClosed)
 }
+
+// An HTTP/2 connection's turns share their clock readings with its
+// streams, as HTTP/1's with its requests: the stream that turned it
+// active starts at the turn, and the turn to idle takes the latest
+// stream's end. A stream that comes while another runs reads the clock,
+// and a turn's reading no stream took is not left to a later one.
+func TestStdH2TurnsShareClock(t *testing.T) {
+	probetest.Configure(t, "all=1")
+	s := &http.Server{}
+	Instrument(s, "srv.go:61")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var slot unsafe.Pointer
+	StdH2ConnState(s, &slot, c1, int(http.StateActive)) // the TLS state, once
+	StdH2ConnState(s, &slot, c1, int(http.StateIdle))
+	sc := (*srvConn)(slot)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	req := func(stream uint32) uint64 {
+		r := httptest.NewRequest("GET", "/h2", nil)
+		r.ProtoMajor, r.ProtoMinor, r.Proto = 2, 0, "HTTP/2.0"
+		id := probes.NextReqID() + 1
+		StdServe(s, h, &stdH2Writer{newStdWriter(), &slot, stream}, r, nil, nil)
+		return id
+	}
+
+	StdH2ConnState(s, &slot, c1, int(http.StateActive))
+	turn := sc.h2StartAt.Load()
+	id := req(3)
+	end := sc.h2EndAt.Load()
+	if turn == 0 || end == 0 || sc.h2StartAt.Load() != 0 {
+		t.Fatalf("turn %d, end %d, left %d; want the turn's reading taken and the end's kept", turn, end, sc.h2StartAt.Load())
+	}
+	if x := exchangeByID(t, id); !x.Start.Equal(probes.WallAt(turn)) {
+		t.Errorf("the stream started %v; want its connection's turn to active, %v", x.Start, probes.WallAt(turn))
+	}
+	StdH2ConnState(s, &slot, c1, int(http.StateIdle))
+	if sc.h2EndAt.Load() != 0 {
+		t.Error("the turn to idle left the stream's end for a later turn")
+	}
+	for _, c := range probes.Conns() {
+		if c.ID == sc.ce.ID() && (c.State != "idle" || !c.Since.Equal(probes.WallAt(end))) {
+			t.Errorf("the connection is %s since %v; want idle since its stream's end, %v", c.State, c.Since, probes.WallAt(end))
+		}
+	}
+
+	// A turn whose stream another path served: its reading is dropped at
+	// the turn to idle, not lent to the next stream.
+	StdH2ConnState(s, &slot, c1, int(http.StateActive))
+	StdH2ConnState(s, &slot, c1, int(http.StateIdle))
+	if sc.h2StartAt.Load() != 0 {
+		t.Error("the turn to idle left the turn to active's reading")
+	}
+}

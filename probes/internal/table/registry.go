@@ -3,6 +3,7 @@ package table
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Registry is a set of live *T that many goroutines add to and remove from
@@ -13,7 +14,10 @@ import (
 // than regSlots members at once, or a crowded neighbourhood) goes to a
 // map under a mutex.
 type Registry[T any] struct {
-	slots    [regSlots]atomic.Pointer[T]
+	// slots hold *T: untyped, so that Add and Remove, compiled once for
+	// T's shape, stay under the inliner's budget (atomic.Pointer[T]'s
+	// methods, called through the shape's dictionary, do not).
+	slots    [regSlots]unsafe.Pointer
 	mu       sync.Mutex
 	overflow map[*T]struct{}
 }
@@ -33,24 +37,32 @@ const Overflow = -1
 // Consecutive ids start at scattered slots: a client request and the
 // request it makes to its own server have consecutive ids, and slots of
 // one cache line written from two cores would move between them.
-//
-// Add and Remove are small enough to be inlined, their usual case (the
-// first slot tried is free) written out: they run on every request, where
-// a call costs a cold cache line.
 func (r *Registry[T]) Add(p *T, id uint64) int {
-	i := int(id * 0x9E3779B97F4A7C15 >> (64 - regBits))
-	if r.slots[i].CompareAndSwap(nil, p) {
+	i := SlotOf(id)
+	if r.TryAdd(p, i) {
 		return i
 	}
 	return r.addSlow(p, i)
 }
+
+// TryAdd is Add's usual case, small enough to be inlined where Add is
+// not (a compare-and-swap of a pointer is a call, and Add makes two): p
+// takes slot i, SlotOf its id, if it is free, and reports whether it
+// did; if not, the caller calls Add. A caller that runs on every
+// request writes Add out so: a call costs a cold cache line there.
+func (r *Registry[T]) TryAdd(p *T, i int) bool {
+	return atomic.CompareAndSwapPointer(&r.slots[i], nil, unsafe.Pointer(p))
+}
+
+// SlotOf is the slot a member of id tries first.
+func SlotOf(id uint64) int { return int(id * 0x9E3779B97F4A7C15 >> (64 - regBits)) }
 
 // addSlow is Add past the first slot: the next ones of its cache line,
 // then the map.
 func (r *Registry[T]) addSlow(p *T, base int) int {
 	for j := 1; j < regProbe; j++ {
 		i := (base + j) % regSlots
-		if r.slots[i].CompareAndSwap(nil, p) {
+		if atomic.CompareAndSwapPointer(&r.slots[i], nil, unsafe.Pointer(p)) {
 			return i
 		}
 	}
@@ -67,9 +79,15 @@ func (r *Registry[T]) addSlow(p *T, base int) int {
 // second remove of the same member does nothing).
 func (r *Registry[T]) Remove(p *T, slot int) bool {
 	if slot >= 0 {
-		return r.slots[slot].CompareAndSwap(p, nil)
+		return r.RemoveSlot(p, slot)
 	}
 	return r.removeOverflow(p)
+}
+
+// RemoveSlot is Remove for a member added at a slot (slot >= 0), small
+// enough to be inlined (see TryAdd).
+func (r *Registry[T]) RemoveSlot(p *T, slot int) bool {
+	return atomic.CompareAndSwapPointer(&r.slots[slot], unsafe.Pointer(p), nil)
 }
 
 func (r *Registry[T]) removeOverflow(p *T) bool {
@@ -84,8 +102,8 @@ func (r *Registry[T]) removeOverflow(p *T) bool {
 // meanwhile may or may not be seen).
 func (r *Registry[T]) Each(f func(p *T)) {
 	for i := range r.slots {
-		if p := r.slots[i].Load(); p != nil {
-			f(p)
+		if p := atomic.LoadPointer(&r.slots[i]); p != nil {
+			f((*T)(p))
 		}
 	}
 	r.mu.Lock()

@@ -61,3 +61,28 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("each saw %d, want %d", len(seen), want)
 	}
 }
+
+// TryAdd and RemoveSlot, Add's and Remove's usual cases as the hooks
+// write them out: a member takes its id's slot if free, else Add places
+// it; RemoveSlot removes only the member in the slot.
+func TestRegistryUsualCases(t *testing.T) {
+	var r Registry[int]
+	a, b := new(int), new(int)
+	i := SlotOf(42)
+	if !r.TryAdd(a, i) {
+		t.Fatal("TryAdd did not take a free slot")
+	}
+	if r.TryAdd(b, i) {
+		t.Fatal("TryAdd took a slot in use")
+	}
+	j := r.Add(b, 42)
+	if j == i || j < 0 {
+		t.Errorf("Add placed the second member at %d; want another slot than %d", j, i)
+	}
+	if r.RemoveSlot(b, i) || !r.RemoveSlot(a, i) || r.RemoveSlot(a, i) {
+		t.Error("RemoveSlot removed another member, or not its own, or its own twice")
+	}
+	if !r.Remove(b, j) {
+		t.Error("Remove did not find the member Add placed")
+	}
+}
