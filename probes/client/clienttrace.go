@@ -119,11 +119,15 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 //go:noinline
 func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, getConn, got int64) {
 	var local, remote string
+	var conn uint64
 	if ce != nil { // the addresses were rendered once, for the registry
-		local, remote = ce.Local(), ce.Remote()
-	} else if info.Conn != nil {
-		// Before Reserve: the connection's methods may be the program's.
-		local, remote = probes.ConnAddrs(info.Conn)
+		local, remote, conn = ce.Local(), ce.Remote(), ce.ID() // gotConnAt's jc.StreamConn: no lock
+	} else {
+		conn = cr.connID()
+		if info.Conn != nil {
+			// Before Reserve: the connection's methods may be the program's.
+			local, remote = probes.ConnAddrs(info.Conn)
+		}
 	}
 	// Built in the ring, as header.request: no Event on the frame, no copy.
 	e, t := probes.Reserve()
@@ -133,7 +137,7 @@ func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, g
 	// Published even if building it panics: a reserved slot holds the
 	// drain back until then.
 	defer probes.Publish(t)
-	cr.fill(e, probes.Dial, probes.Info, "dial.conn", "client got a connection")
+	cr.fillConn(e, probes.Dial, probes.Info, "dial.conn", "client got a connection", conn)
 	e.Time = probes.TimeAt(got) // when it got it: no second reading
 	e.AddBool("reused", info.Reused)
 	e.AddBool("was_idle", info.WasIdle)

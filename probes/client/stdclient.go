@@ -67,6 +67,8 @@ var eventsWordMu sync.Mutex
 // alone: the level-1 request state stays as small.
 type stdTimes struct {
 	getConn, wrote int64 // mono
+	// asked: the request asked for a connection (StdGetConn) before.
+	asked bool
 	// firstByte: StdFirstByte ran, and timed the response (dial.slow
 	// phase=ttfb). It may not have, for a request under way while the
 	// level went from 2 to 1 (EventsOn): Finish then times it.
@@ -162,12 +164,18 @@ func stdEventsOf(state unsafe.Pointer) *Request {
 }
 
 // StdGetConn is the std patch's GetConn hook: the request asks for a
-// connection (dial.conn's wait).
+// connection (dial.conn's wait). Its first ask comes in the same step as
+// its start (roundTrip's, StdStart's reading), with nothing between that
+// waits: the wait is timed from the start then, with no clock reading of
+// its own. A retry's ask reads the clock.
 func StdGetConn(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil && probes.Level(probes.Dial) >= 2 {
-		now := probes.Mono()
 		cr.mu.Lock()
-		cr.lvl2.getConn = now
+		if !cr.lvl2.asked {
+			cr.lvl2.getConn, cr.lvl2.asked = cr.start, true
+		} else {
+			cr.lvl2.getConn = probes.Mono()
+		}
 		cr.mu.Unlock()
 	}
 }
