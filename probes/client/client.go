@@ -280,7 +280,7 @@ func startRequest(t *http.Transport, req *http.Request, site string, lv levels) 
 		}
 	}
 	if hl >= 2 || bl >= 2 || dl >= 2 {
-		cr.body.Line = probes.RequestLine(req.Method, req.URL)
+		cr.body.Line = cr.requestLine(req)
 	}
 	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)

@@ -58,6 +58,9 @@ type srvConn struct {
 	// taken and given back atomically; a state the slot cannot take goes
 	// to requests.
 	h2req atomic.Pointer[serverRequest]
+	// line is the request line of the connection's latest level-2
+	// request (startAside): a client mostly asks the same again.
+	line probes.LineMemo
 }
 
 // takeH2 returns a zero request state for a stream of sc, an HTTP/2

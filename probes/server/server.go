@@ -740,7 +740,15 @@ func (sr *serverRequest) startAside(ce *probes.ConnEntry, bl int32) {
 		ce.CountRequest() // see serverConnState
 	}
 	if sr.hdr2 || bl >= 2 {
-		sr.line = probes.RequestLine(r.Method, r.URL)
+		sc := sr.home
+		if sc == nil {
+			sc = sr.h2home
+		}
+		if sc != nil {
+			sr.line = sc.line.Line(r.Method, r.URL)
+		} else {
+			sr.line = probes.RequestLine(r.Method, r.URL)
+		}
 	}
 }
 
