@@ -380,13 +380,14 @@ func (cr *Request) traceWroteHeaders() {
 	// The event keeps fields until it is read: the headers of a retry
 	// are collected after them, never over them.
 	cr.full.hdr, cr.full.hdrSize = fields[len(fields):], 0
+	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size)
+	cr.emitHeaderRequest(fields, size, conn)
 }
 
 // emitHeaderRequest is header.request with the fields as written, which
-// the event keeps.
-func (cr *Request) emitHeaderRequest(fields []string, size int) {
+// the event keeps, on the connection conn (read under cr.mu).
+func (cr *Request) emitHeaderRequest(fields []string, size int, conn uint64) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
 	if e == nil {
@@ -395,7 +396,7 @@ func (cr *Request) emitHeaderRequest(fields []string, size int) {
 	// Published even if building it panics: a reserved slot holds the
 	// drain back until then.
 	defer probes.Publish(t)
-	cr.fill(e, probes.Header, probes.Info, "header.request", "client sent request headers")
+	cr.fillConn(e, probes.Header, probes.Info, "header.request", "client sent request headers", conn)
 	e.AddString("method", cr.req.Method)
 	e.AddString("url", url)
 	e.AddInt("size", int64(size))
@@ -413,22 +414,27 @@ func (cr *Request) wroteAt(at *int64) {
 	probes.JournalPhase(cr.body.Req, probes.PhaseWrote, wrote)
 }
 
-func (cr *Request) traceFirstByte() { cr.firstByte(&cr.full.wrote) }
+func (cr *Request) traceFirstByte() { cr.firstByte(&cr.full.wrote, nil) }
 
 // firstByte: the response's first byte arrived; *wrote (guarded by mu)
-// is when the request was written, 0 if that was not seen.
-func (cr *Request) firstByte(wrote *int64) {
+// is when the request was written, 0 if that was not seen. timed, when
+// not nil, is set (under mu) to say so.
+func (cr *Request) firstByte(wrote *int64, timed *bool) {
 	cr.mu.Lock()
+	if timed != nil {
+		*timed = true
+	}
 	from := *wrote
 	if from == 0 {
 		from = cr.start
 	}
 	now := probes.Mono()
 	d := time.Duration(now - from)
+	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		cr.emitFirstByte(d, now)
+		cr.emitFirstByte(d, now, conn)
 	}
 	if th := probes.SlowTTFB(); lvl >= 1 && d > th {
 		cr.slow("ttfb", d, th, cr.url())
@@ -439,7 +445,7 @@ func (cr *Request) firstByte(wrote *int64) {
 // (Mono) is the reading ttfb ends at.
 //
 //go:noinline
-func (cr *Request) emitFirstByte(ttfb time.Duration, now int64) {
+func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {
 	e, t := probes.Reserve()
 	if e == nil {
 		return
@@ -447,7 +453,7 @@ func (cr *Request) emitFirstByte(ttfb time.Duration, now int64) {
 	// Published even if building it panics: a reserved slot holds the
 	// drain back until then.
 	defer probes.Publish(t)
-	cr.fill(e, probes.Dial, probes.Info, "dial.first_byte", "first response byte")
+	cr.fillConn(e, probes.Dial, probes.Info, "dial.first_byte", "first response byte", conn)
 	e.Time = probes.TimeAt(now)
 	e.AddDuration("ttfb", ttfb)
 	e.AddDuration("since_start", time.Duration(now-cr.start))

@@ -190,18 +190,16 @@ func StdWrote(state unsafe.Pointer) {
 // StdFirstByte is the std patch's FirstByte hook.
 func StdFirstByte(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil {
-		cr.mu.Lock()
-		cr.lvl2.firstByte = true
-		cr.mu.Unlock()
-		cr.firstByte(&cr.lvl2.wrote)
+		cr.firstByte(&cr.lvl2.wrote, &cr.lvl2.firstByte)
 	}
 }
 
 // timedFirstByte: StdFirstByte timed cr's response (cr.lvl2 not nil).
 func (cr *Request) timedFirstByte() bool {
 	cr.mu.Lock()
-	defer cr.mu.Unlock()
-	return cr.lvl2.firstByte
+	timed := cr.lvl2.firstByte
+	cr.mu.Unlock()
+	return timed
 }
 
 var stdWrite atomic.Bool
@@ -259,8 +257,9 @@ func (cr *Request) emitCollectedHeaders() {
 	fields, size := cr.lvl2.hdr, cr.lvl2.hdrSize
 	// The event keeps fields: a retry's are collected in a new slice.
 	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0
+	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size)
+	cr.emitHeaderRequest(fields, size, conn)
 }
 
 // StdWriteTrace is the std patch's WriteTrace hook: the trace an HTTP/1
@@ -328,8 +327,9 @@ func StdWroteFields(state unsafe.Pointer, fields []string) {
 	}
 	cr.mu.Lock()
 	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0 // the event keeps fields
+	conn := cr.jc.StreamConn              // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size)
+	cr.emitHeaderRequest(fields, size, conn)
 }
 
 // Hooks says how client requests are followed: "std patch" (the
