@@ -130,13 +130,11 @@ func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, g
 		}
 	}
 	// Built in the ring, as header.request: no Event on the frame, no copy.
+	// Published with a plain call, not a deferred one (see emitFirstByte).
 	e, t := probes.Reserve()
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	cr.fillConn(e, probes.Dial, probes.Info, "dial.conn", "client got a connection", conn)
 	e.Time = probes.TimeAt(got) // when it got it: no second reading
 	e.AddBool("reused", info.Reused)
@@ -149,6 +147,7 @@ func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, g
 		e.AddString("local", local)
 		e.AddString("remote", remote)
 	}
+	probes.Publish(t)
 }
 
 // newConn: the request got a new connection, c (dial.not_reused,
@@ -444,17 +443,21 @@ func (cr *Request) firstByte(wrote *int64, timed *bool) {
 // emitFirstByte is dial.first_byte, built in the ring as dial.conn; now
 // (Mono) is the reading ttfb ends at.
 //
+// It and emitConn publish their event with a plain call, not a deferred
+// one (a deferred Publish costs a wrapper's call, on every request):
+// between Reserve and Publish they only store values read before, so
+// nothing there can panic and leave the slot unpublished, which would
+// hold the drain back. Events that walk a header keep the defer.
+//
 //go:noinline
 func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {
 	e, t := probes.Reserve()
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	cr.fillConn(e, probes.Dial, probes.Info, "dial.first_byte", "first response byte", conn)
 	e.Time = probes.TimeAt(now)
 	e.AddDuration("ttfb", ttfb)
 	e.AddDuration("since_start", time.Duration(now-cr.start))
+	probes.Publish(t)
 }
