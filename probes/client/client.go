@@ -464,12 +464,12 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 			cr.jc.HeaderSize = int32(req) // 0: unknown, the journal sums it
 		}
 	}
-	now := probes.Mono() // the response headers' time, for every use below (header.response's too)
 	if hl >= 1 {
 		if hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9 {
-			hdrSize = cr.checkResponse(resp, hdrSize, now)
+			hdrSize = cr.checkResponse(resp, hdrSize, 0) // rare here: a level-2 request has lvl2
 		}
 	}
+	now := probes.Mono() // the response headers' time, for every use below
 	if cr.std {
 		// lightTTFB, written out: StdGotConn set gotConn on this
 		// goroutine, no lock.
@@ -768,7 +768,8 @@ func (cr *Request) maxResponseHeaderBytes() int64 {
 // response checks the response's header block against the client's
 // limit and returns its size (-1 when the header probe is off and the
 // std patch did not count it): the journal records it too, and need not
-// measure it again. now (Mono) is when the response's header arrived.
+// measure it again. now (Mono) is when the response's header arrived (0:
+// not read yet).
 func (cr *Request) response(resp *http.Response, now int64) int {
 	if probes.Level(probes.Header) < 1 {
 		return int(cr.respHS) - 1 // HTTP/1, from the std patch
@@ -814,7 +815,8 @@ func stdHeaderSize(resp *http.Response) int {
 // header.response is built in the ring, as header.request: its header's
 // fields go into the slot's buffer, not a slice of their own.
 //
-// now (Mono) is the reading the response's timing takes: the event's too.
+// now (Mono) is the reading the response's timing takes, the event's too
+// (0: read the clock).
 //
 //go:noinline
 func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64) {
@@ -835,7 +837,9 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64)
 	// drain back until then.
 	defer probes.Publish(t)
 	cr.fillConn(e, probes.Header, probes.Info, "header.response", "client received response headers", conn)
-	e.Time = probes.TimeAt(now)
+	if now != 0 {
+		e.Time = probes.TimeAt(now) // else Publish's
+	}
 	e.AddInt("status", int64(resp.StatusCode))
 	e.AddString("proto", resp.Proto)
 	e.AddInt("size", int64(size))
