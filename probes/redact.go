@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // RedactMode says how a sensitive value is rendered.
@@ -368,34 +369,88 @@ func RedactURL(u *url.URL) string {
 // concatenation took two or three, and in none when seen before
 // (plainLine).
 func requestLine(method string, u *url.URL) string {
-	if u != nil && u.User == nil && u.Opaque == "" && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" &&
-		(u.Scheme == "") == (u.Host == "") {
-		return plainLine(method, u)
+	if plainURL(u) {
+		line, _ := plainLine(method, u)
+		return line
 	}
 	return method + " " + RedactURL(u)
+}
+
+// plainURL: u is not nil, and has no user info, query or fragment
+// (plainLine renders its line).
+func plainURL(u *url.URL) bool {
+	return u != nil && u.User == nil && u.Opaque == "" && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" &&
+		(u.Scheme == "") == (u.Host == "")
 }
 
 // plainLine is requestLine for a URL without user info, query or
 // fragment, through lineCache: a program sends and serves the same few
 // lines over and over, and each costs a concatenation and a pass of the
-// path rules (most of the request line's cost) when rendered anew.
-func plainLine(method string, u *url.URL) string {
+// path rules (most of the request line's cost) when rendered anew. It
+// also returns the line's entry in lineCache, nil when it has none yet.
+func plainLine(method string, u *url.URL) (string, *lineEntry) {
 	cfg := redactCfg.Load()
 	h := lineHash(method, u)
 	slot := &lineCache[h%lineCacheSize]
 	if c := slot.Load(); c != nil && c.cfg == cfg && c.method == method && c.scheme == u.Scheme && c.host == u.Host &&
 		c.path == u.Path && c.rawPath == u.RawPath {
-		return c.line
+		return c.line, c
 	}
 	line := renderPlainLine(cfg, method, u)
 	// Kept from a line's second sighting on, so that a program whose
 	// every path differs (an id in it) allocates no entry it never reads.
 	if p := &lineSeen[h%lineCacheSize]; p.Load() == h {
-		slot.Store(&lineEntry{cfg: cfg, method: method, scheme: u.Scheme, host: u.Host, path: u.Path, rawPath: u.RawPath, line: line})
-	} else {
-		p.Store(h)
+		c := &lineEntry{cfg: cfg, method: method, scheme: u.Scheme, host: u.Host, path: u.Path, rawPath: u.RawPath, line: line}
+		slot.Store(c)
+		return line, c
+	}
+	lineSeen[h%lineCacheSize].Store(h)
+	return line, nil
+}
+
+// LineMemo is the request line rendered last at one place that renders
+// the same line request after request (a client's host, a server's
+// connection): the next request there compares its parts with the
+// entry's, with no hash of the path, nor lineCache's lookup. A client's
+// URLs parsed from one string share their bytes with the entry's, which
+// sameBytes then does not read. Its zero value is ready to use.
+type LineMemo struct{ last atomic.Pointer[lineEntry] }
+
+// Line returns RequestLine(method, u).
+func (m *LineMemo) Line(method string, u *url.URL) string {
+	if !plainURL(u) {
+		return method + " " + RedactURL(u)
+	}
+	if c := m.last.Load(); c != nil && c.cfg == redactCfg.Load() && sameBytes(c.path, u.Path) && sameBytes(c.method, method) &&
+		sameBytes(c.host, u.Host) && sameBytes(c.scheme, u.Scheme) && sameBytes(c.rawPath, u.RawPath) {
+		return c.line
+	}
+	line, c := plainLine(method, u)
+	if c != nil {
+		m.last.Store(c) // an entry of lineCache's: no allocation of the memo's own
 	}
 	return line
+}
+
+// sameBytes is a == b, without a call to compare the bytes when both are
+// empty or the same bytes, nor for 8 to 16 bytes (a host and port): the
+// first and the last 8 of each, within the strings, compared in line.
+// (A case for 4 to 7 bytes, a method or a short path, makes it too large
+// to inline: a call for every part, where memequal's is for these alone.)
+func sameBytes(a, b string) bool {
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	pa, pb := unsafe.StringData(a), unsafe.StringData(b)
+	if n == 0 || pa == pb {
+		return true
+	}
+	if n < 8 || n > 16 {
+		return a == b
+	}
+	return *(*uint64)(unsafe.Pointer(pa)) == *(*uint64)(unsafe.Pointer(pb)) &&
+		*(*uint64)(unsafe.Add(unsafe.Pointer(pa), n-8)) == *(*uint64)(unsafe.Add(unsafe.Pointer(pb), n-8))
 }
 
 // lineEntry is a request line rendered, with what it was rendered from:

@@ -116,3 +116,80 @@ func TestRequestLineCacheSlots(t *testing.T) {
 		t.Errorf("a client's and a server's line, alternating: %v allocations, want 0", n)
 	}
 }
+
+// A LineMemo renders what RequestLine does: for the line it keeps, for
+// each of its parts changed (the same length, other bytes: a fresh
+// string, not the kept one's), under a rule added after it kept one, and
+// for URLs it does not keep.
+func TestLineMemo(t *testing.T) {
+	t.Cleanup(func() { _ = SetRedactRules("") })
+	var m LineMemo
+	check := func(what, method string, u *url.URL) {
+		t.Helper()
+		for i := 0; i < 3; i++ {
+			if got, want := m.Line(method, u), method+" "+RedactURL(u); got != want {
+				t.Fatalf("%s (%d): %q, want %q", what, i, got, want)
+			}
+		}
+	}
+	fresh := func(s string) string { return string([]byte(s)) }
+	base := func() *url.URL {
+		return &url.URL{Scheme: fresh("http"), Host: fresh("127.0.0.1:8080"), Path: fresh("/hooks/abc123/run")}
+	}
+	check("kept", "GET", base())
+	if m.last.Load() == nil {
+		t.Fatal("a line seen three times is not kept")
+	}
+	kept := base()
+	if n := testing.AllocsPerRun(100, func() { _ = m.Line("GET", kept) }); n != 0 {
+		t.Errorf("%v allocations with the line kept", n)
+	}
+	u := base()
+	u.Path = fresh("/hooks/abc124/run")
+	check("path", "GET", u)
+	u = base()
+	u.Host = fresh("127.0.0.1:8081")
+	check("host", "GET", u)
+	u = base()
+	u.Scheme = fresh("htts")
+	check("scheme", "GET", u)
+	check("method", "PUT", base())
+	u = base()
+	u.RawPath = "/hooks/abc123%2Frun"
+	check("raw path", "GET", u)
+	check("server", "GET", &url.URL{Path: "/hooks/abc123/run"})
+	check("query", "GET", &url.URL{Path: "/x", RawQuery: "token=secret"})
+	check("kept again", "GET", base())
+	if err := SetRedactRules("path:/hooks/{token}/run"); err != nil {
+		t.Fatal(err)
+	}
+	check("after the rule", "GET", base())
+	if got := m.Line("GET", base()); got == "GET http://127.0.0.1:8080/hooks/abc123/run" {
+		t.Errorf("the rule hides nothing: %q", got)
+	}
+}
+
+// sameBytes is ==, for every length it compares in line and either side
+// of each, with the bytes that differ at either end or inside.
+func TestSameBytes(t *testing.T) {
+	src := "abcdefghijklmnopqrstuvwxyz0123456789"
+	for n := 0; n <= 20; n++ {
+		a := src[:n]
+		if !sameBytes(a, string([]byte(a))) || !sameBytes(a, a) {
+			t.Errorf("%q: not the same as a copy of itself", a)
+		}
+		for i := 0; i < n; i++ {
+			b := []byte(a)
+			b[i] = '#'
+			if sameBytes(a, string(b)) {
+				t.Errorf("%q and %q: the same", a, b)
+			}
+		}
+		if n > 0 && sameBytes(a, src[1:n+1]) {
+			t.Errorf("%q and %q: the same", a, src[1:n+1])
+		}
+	}
+	if sameBytes("ab", "abc") {
+		t.Error("lengths differ: the same")
+	}
+}

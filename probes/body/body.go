@@ -961,6 +961,12 @@ func (st *State) emitReadAfterClose() {
 // and a server's emitClose runs on the handler's goroutine, whose stack
 // (HTTP/2 starts one per request) the Event grew.
 //
+// They publish it with a plain call, not a deferred one (a deferred
+// Publish costs a wrapper's call, twice a request): between Reserve and
+// Publish they only store values read before, or from st, which is not
+// nil, so nothing there can panic and leave the slot unpublished, which
+// would hold the drain back.
+//
 //go:noinline
 func (st *State) emitOpen(msg, proto string) {
 	url := st.url() // before Reserve: nothing that may wait while a slot is held
@@ -968,9 +974,6 @@ func (st *State) emitOpen(msg, proto string) {
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	if st.opened != 0 {
 		e.Time = probes.TimeAt(st.opened) // the opening's reading: no second one
 	}
@@ -978,6 +981,7 @@ func (st *State) emitOpen(msg, proto string) {
 	e.AddInt("length", st.length)
 	e.AddString("proto", proto)
 	e.AddString("url", url)
+	probes.Publish(t)
 }
 
 //go:noinline
@@ -987,12 +991,12 @@ func (st *State) emitClose(msg string, eof bool) {
 	if e == nil {
 		return
 	}
-	defer probes.Publish(t)     // see emitOpen
 	e.Time = probes.TimeAt(now) // the reading dur ends at: no second one
 	st.fill(e, probes.Info, "body.close", msg)
 	e.AddInt("bytes", st.bytes.Load())
 	e.AddBool("eof", eof)
 	e.AddDuration("dur", time.Duration(now-st.opened))
+	probes.Publish(t) // see emitOpen
 }
 
 // earlyClose: a client body closed before EOF, so net/http closes its

@@ -218,9 +218,18 @@ func (cr *Request) startRare(req *http.Request, line bool) *http.Request {
 		cr.req = req
 	}
 	if line {
-		cr.body.Line = probes.RequestLine(req.Method, req.URL)
+		cr.body.Line = cr.requestLine(req)
 	}
 	return req
+}
+
+// requestLine renders req's request line for its level-2 events, through
+// its host's memo when it has a host.
+func (cr *Request) requestLine(req *http.Request) string {
+	if h := cr.host; h != nil {
+		return h.line.Line(req.Method, req.URL)
+	}
+	return probes.RequestLine(req.Method, req.URL)
 }
 
 // sameString is a == b, without the call to compare the bytes when both

@@ -264,9 +264,6 @@ func startRequest(t *http.Transport, req *http.Request, site string, lv levels) 
 		cr.span, req = probes.StartClientSpan(cr.body.Req, req) // may add a traceparent, to a copy
 		cr.req = req
 	}
-	if hl >= 2 || bl >= 2 || dl >= 2 {
-		cr.body.Line = probes.RequestLine(req.Method, req.URL)
-	}
 	dialLikely := true
 	if h := host; h != nil {
 		// The request is in flight on its host (see hosts.go).
@@ -281,6 +278,9 @@ func startRequest(t *http.Transport, req *http.Request, site string, lv levels) 
 		} else {
 			dialLikely = !h.h2.Load() && h.Idle.Load() < active // h2: one connection, multiplexed
 		}
+	}
+	if hl >= 2 || bl >= 2 || dl >= 2 {
+		cr.body.Line = cr.requestLine(req)
 	}
 	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)
@@ -354,7 +354,13 @@ func (cr *Request) connID() uint64 {
 // fill sets the fields of e, a zero Event, that every event of cr shares.
 // Events are filled in place, not returned: see AddString.
 func (cr *Request) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, msg string) {
-	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.body.Site, cr.body.Req, cr.connID(), msg
+	cr.fillConn(e, p, sev, name, msg, cr.connID())
+}
+
+// fillConn is fill for an event whose caller knows the request's
+// connection id, conn: without connID's lock.
+func (cr *Request) fillConn(e *probes.Event, p probes.Probe, sev probes.Sev, name, msg string, conn uint64) {
+	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.body.Site, cr.body.Req, conn, msg
 	if cr.body.Via != "" {
 		e.AddString("via", cr.body.Via)
 	}
@@ -460,7 +466,7 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 	}
 	if hl >= 1 {
 		if hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9 {
-			hdrSize = cr.checkResponse(resp, hdrSize)
+			hdrSize = cr.checkResponse(resp, hdrSize, 0) // rare here: a level-2 request has lvl2
 		}
 	}
 	now := probes.Mono() // the response headers' time, for every use below
@@ -559,8 +565,8 @@ func (cr *Request) finishRare(resp *http.Response, err error) {
 			// must see its own, as without the probes.
 			resp.Request = cr.orig
 		}
-		hdrSize = cr.response(resp)
-		now = probes.Mono() // the response headers' time, for every use below
+		now = probes.Mono() // the response headers' time, for every use below (header.response's too)
+		hdrSize = cr.response(resp, now)
 		if cr.light || cr.std && (cr.lvl2 == nil || !cr.timedFirstByte()) {
 			cr.lightTTFB(now)
 		}
@@ -762,24 +768,25 @@ func (cr *Request) maxResponseHeaderBytes() int64 {
 // response checks the response's header block against the client's
 // limit and returns its size (-1 when the header probe is off and the
 // std patch did not count it): the journal records it too, and need not
-// measure it again.
-func (cr *Request) response(resp *http.Response) int {
+// measure it again. now (Mono) is when the response's header arrived (0:
+// not read yet).
+func (cr *Request) response(resp *http.Response, now int64) int {
 	if probes.Level(probes.Header) < 1 {
 		return int(cr.respHS) - 1 // HTTP/1, from the std patch
 	}
-	return cr.checkResponse(resp, int(cr.respHS)-1) // HTTP/1's size, from the std patch
+	return cr.checkResponse(resp, int(cr.respHS)-1, now) // HTTP/1's size, from the std patch
 }
 
 // checkResponse is response with the header probe on; size is the
 // header block's, -1 when not known yet.
 //
 //go:noinline
-func (cr *Request) checkResponse(resp *http.Response, size int) int {
+func (cr *Request) checkResponse(resp *http.Response, size int, now int64) int {
 	if size < 0 {
 		size = stdHeaderSize(resp)
 	}
 	if probes.Level(probes.Header) >= 2 {
-		cr.emitResponseHeaders(resp, size)
+		cr.emitResponseHeaders(resp, size, now)
 	}
 	if limit := cr.maxResponseHeaderBytes(); int64(size)*10 >= limit*9 {
 		cr.emitResponseLimit(size, limit)
@@ -808,9 +815,20 @@ func stdHeaderSize(resp *http.Response) int {
 // header.response is built in the ring, as header.request: its header's
 // fields go into the slot's buffer, not a slice of their own.
 //
+// now (Mono) is the reading the response's timing takes, the event's too
+// (0: read the clock).
+//
 //go:noinline
-func (cr *Request) emitResponseHeaders(resp *http.Response, size int) {
+func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64) {
 	url := cr.url()
+	var conn uint64
+	if cr.std && resp.ProtoMajor == 1 {
+		// Named by StdGotConn in roundTrip's getConn, on this goroutine
+		// alone (see journalConn): no lock.
+		conn = cr.jc.StreamConn
+	} else {
+		conn = cr.connID()
+	}
 	e, t := probes.Reserve()
 	if e == nil {
 		return
@@ -818,7 +836,10 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int) {
 	// Published even if building it panics: a reserved slot holds the
 	// drain back until then.
 	defer probes.Publish(t)
-	cr.fill(e, probes.Header, probes.Info, "header.response", "client received response headers")
+	cr.fillConn(e, probes.Header, probes.Info, "header.response", "client received response headers", conn)
+	if now != 0 {
+		e.Time = probes.TimeAt(now) // else Publish's
+	}
 	e.AddInt("status", int64(resp.StatusCode))
 	e.AddString("proto", resp.Proto)
 	e.AddInt("size", int64(size))

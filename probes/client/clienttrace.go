@@ -119,21 +119,23 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 //go:noinline
 func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, getConn, got int64) {
 	var local, remote string
+	var conn uint64
 	if ce != nil { // the addresses were rendered once, for the registry
-		local, remote = ce.Local(), ce.Remote()
-	} else if info.Conn != nil {
-		// Before Reserve: the connection's methods may be the program's.
-		local, remote = probes.ConnAddrs(info.Conn)
+		local, remote, conn = ce.Local(), ce.Remote(), ce.ID() // gotConnAt's jc.StreamConn: no lock
+	} else {
+		conn = cr.connID()
+		if info.Conn != nil {
+			// Before Reserve: the connection's methods may be the program's.
+			local, remote = probes.ConnAddrs(info.Conn)
+		}
 	}
 	// Built in the ring, as header.request: no Event on the frame, no copy.
+	// Published with a plain call, not a deferred one (see emitFirstByte).
 	e, t := probes.Reserve()
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
-	cr.fill(e, probes.Dial, probes.Info, "dial.conn", "client got a connection")
+	cr.fillConn(e, probes.Dial, probes.Info, "dial.conn", "client got a connection", conn)
 	e.Time = probes.TimeAt(got) // when it got it: no second reading
 	e.AddBool("reused", info.Reused)
 	e.AddBool("was_idle", info.WasIdle)
@@ -145,6 +147,7 @@ func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, g
 		e.AddString("local", local)
 		e.AddString("remote", remote)
 	}
+	probes.Publish(t)
 }
 
 // newConn: the request got a new connection, c (dial.not_reused,
@@ -376,13 +379,14 @@ func (cr *Request) traceWroteHeaders() {
 	// The event keeps fields until it is read: the headers of a retry
 	// are collected after them, never over them.
 	cr.full.hdr, cr.full.hdrSize = fields[len(fields):], 0
+	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size)
+	cr.emitHeaderRequest(fields, size, conn)
 }
 
 // emitHeaderRequest is header.request with the fields as written, which
-// the event keeps.
-func (cr *Request) emitHeaderRequest(fields []string, size int) {
+// the event keeps, on the connection conn (read under cr.mu).
+func (cr *Request) emitHeaderRequest(fields []string, size int, conn uint64) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
 	if e == nil {
@@ -391,7 +395,7 @@ func (cr *Request) emitHeaderRequest(fields []string, size int) {
 	// Published even if building it panics: a reserved slot holds the
 	// drain back until then.
 	defer probes.Publish(t)
-	cr.fill(e, probes.Header, probes.Info, "header.request", "client sent request headers")
+	cr.fillConn(e, probes.Header, probes.Info, "header.request", "client sent request headers", conn)
 	e.AddString("method", cr.req.Method)
 	e.AddString("url", url)
 	e.AddInt("size", int64(size))
@@ -409,22 +413,27 @@ func (cr *Request) wroteAt(at *int64) {
 	probes.JournalPhase(cr.body.Req, probes.PhaseWrote, wrote)
 }
 
-func (cr *Request) traceFirstByte() { cr.firstByte(&cr.full.wrote) }
+func (cr *Request) traceFirstByte() { cr.firstByte(&cr.full.wrote, nil) }
 
 // firstByte: the response's first byte arrived; *wrote (guarded by mu)
-// is when the request was written, 0 if that was not seen.
-func (cr *Request) firstByte(wrote *int64) {
+// is when the request was written, 0 if that was not seen. timed, when
+// not nil, is set (under mu) to say so.
+func (cr *Request) firstByte(wrote *int64, timed *bool) {
 	cr.mu.Lock()
+	if timed != nil {
+		*timed = true
+	}
 	from := *wrote
 	if from == 0 {
 		from = cr.start
 	}
 	now := probes.Mono()
 	d := time.Duration(now - from)
+	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		cr.emitFirstByte(d, now)
+		cr.emitFirstByte(d, now, conn)
 	}
 	if th := probes.SlowTTFB(); lvl >= 1 && d > th {
 		cr.slow("ttfb", d, th, cr.url())
@@ -434,17 +443,21 @@ func (cr *Request) firstByte(wrote *int64) {
 // emitFirstByte is dial.first_byte, built in the ring as dial.conn; now
 // (Mono) is the reading ttfb ends at.
 //
+// It and emitConn publish their event with a plain call, not a deferred
+// one (a deferred Publish costs a wrapper's call, on every request):
+// between Reserve and Publish they only store values read before, so
+// nothing there can panic and leave the slot unpublished, which would
+// hold the drain back. Events that walk a header keep the defer.
+//
 //go:noinline
-func (cr *Request) emitFirstByte(ttfb time.Duration, now int64) {
+func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {
 	e, t := probes.Reserve()
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
-	cr.fill(e, probes.Dial, probes.Info, "dial.first_byte", "first response byte")
+	cr.fillConn(e, probes.Dial, probes.Info, "dial.first_byte", "first response byte", conn)
 	e.Time = probes.TimeAt(now)
 	e.AddDuration("ttfb", ttfb)
 	e.AddDuration("since_start", time.Duration(now-cr.start))
+	probes.Publish(t)
 }

@@ -47,6 +47,9 @@ type hostState struct {
 	// after another, and a swap here costs less than the pool's round
 	// trip. Concurrent requests fall back on the pool.
 	spare atomic.Pointer[Request]
+	// line is the request line of the host's latest level-2 request
+	// (requestLine): the next one's is mostly the same.
+	line probes.LineMemo
 
 	mu       sync.Mutex
 	pending  []string // why connections were lost, oldest first

@@ -67,6 +67,8 @@ var eventsWordMu sync.Mutex
 // alone: the level-1 request state stays as small.
 type stdTimes struct {
 	getConn, wrote int64 // mono
+	// asked: the request asked for a connection (StdGetConn) before.
+	asked bool
 	// firstByte: StdFirstByte ran, and timed the response (dial.slow
 	// phase=ttfb). It may not have, for a request under way while the
 	// level went from 2 to 1 (EventsOn): Finish then times it.
@@ -162,12 +164,18 @@ func stdEventsOf(state unsafe.Pointer) *Request {
 }
 
 // StdGetConn is the std patch's GetConn hook: the request asks for a
-// connection (dial.conn's wait).
+// connection (dial.conn's wait). Its first ask comes in the same step as
+// its start (roundTrip's, StdStart's reading), with nothing between that
+// waits: the wait is timed from the start then, with no clock reading of
+// its own. A retry's ask reads the clock.
 func StdGetConn(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil && probes.Level(probes.Dial) >= 2 {
-		now := probes.Mono()
 		cr.mu.Lock()
-		cr.lvl2.getConn = now
+		if !cr.lvl2.asked {
+			cr.lvl2.getConn, cr.lvl2.asked = cr.start, true
+		} else {
+			cr.lvl2.getConn = probes.Mono()
+		}
 		cr.mu.Unlock()
 	}
 }
@@ -182,18 +190,16 @@ func StdWrote(state unsafe.Pointer) {
 // StdFirstByte is the std patch's FirstByte hook.
 func StdFirstByte(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil {
-		cr.mu.Lock()
-		cr.lvl2.firstByte = true
-		cr.mu.Unlock()
-		cr.firstByte(&cr.lvl2.wrote)
+		cr.firstByte(&cr.lvl2.wrote, &cr.lvl2.firstByte)
 	}
 }
 
 // timedFirstByte: StdFirstByte timed cr's response (cr.lvl2 not nil).
 func (cr *Request) timedFirstByte() bool {
 	cr.mu.Lock()
-	defer cr.mu.Unlock()
-	return cr.lvl2.firstByte
+	timed := cr.lvl2.firstByte
+	cr.mu.Unlock()
+	return timed
 }
 
 var stdWrite atomic.Bool
@@ -251,8 +257,9 @@ func (cr *Request) emitCollectedHeaders() {
 	fields, size := cr.lvl2.hdr, cr.lvl2.hdrSize
 	// The event keeps fields: a retry's are collected in a new slice.
 	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0
+	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size)
+	cr.emitHeaderRequest(fields, size, conn)
 }
 
 // StdWriteTrace is the std patch's WriteTrace hook: the trace an HTTP/1
@@ -320,8 +327,9 @@ func StdWroteFields(state unsafe.Pointer, fields []string) {
 	}
 	cr.mu.Lock()
 	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0 // the event keeps fields
+	conn := cr.jc.StreamConn              // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size)
+	cr.emitHeaderRequest(fields, size, conn)
 }
 
 // Hooks says how client requests are followed: "std patch" (the

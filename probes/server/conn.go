@@ -66,6 +66,9 @@ type srvConn struct {
 	// turn clears the other, so that a stream whose turn read no clock
 	// cannot take an older one's.
 	h2StartAt, h2EndAt atomic.Int64
+	// line is the request line of the connection's latest level-2
+	// request (startAside): a client mostly asks the same again.
+	line probes.LineMemo
 }
 
 // takeH2 returns a zero request state for a stream of sc, an HTTP/2

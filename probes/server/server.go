@@ -124,28 +124,35 @@ func connTurn(ce *probes.ConnEntry, c net.Conn, st http.ConnState, site string, 
 // emitConnState is out of line: see the comment above emitReadAfterClose.
 // The event is built in the ring (probes.Reserve), as header.request's:
 // twice a request, an Event on the frame and its copy into the ring cost
-// more than the rest.
+// more than the rest. It publishes it with a plain call, not a deferred
+// one (a wrapper's call, twice a request): between Reserve and Publish it
+// only stores values read before, so nothing there can panic and leave
+// the slot unpublished, which would hold the drain back.
 //
 //go:noinline
 func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, in time.Duration, now int64) {
+	id, remote := ce.ID(), ce.Remote() // before Reserve, as all that may panic
+	var requests int64
+	ending := st == http.StateClosed || st == http.StateHijacked
+	if ending {
+		requests = ce.Requests()
+	}
 	e, t := probes.Reserve()
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	e.Time = probes.TimeAt(now) // the turn's reading: no second one
-	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, ce.ID(), connStateMsg(st)
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, id, connStateMsg(st)
 	e.AddString("state", connStateName(st))
-	e.AddString("remote", ce.Remote())
+	e.AddString("remote", remote)
 	if prev != "" {
 		e.AddString("prev", prev)
 		e.AddDuration("prev_dur", in)
 	}
-	if st == http.StateClosed || st == http.StateHijacked {
-		e.AddInt("requests", ce.Requests())
+	if ending {
+		e.AddInt("requests", requests)
 	}
+	probes.Publish(t)
 }
 
 // connStateMsgs and connStateNames are dial.conn_state's messages and
@@ -740,7 +747,15 @@ func (sr *serverRequest) startAside(ce *probes.ConnEntry, bl int32) {
 		ce.CountRequest() // see serverConnState
 	}
 	if sr.hdr2 || bl >= 2 {
-		sr.line = probes.RequestLine(r.Method, r.URL)
+		sc := sr.home
+		if sc == nil {
+			sc = sr.h2home
+		}
+		if sc != nil {
+			sr.line = sc.line.Line(r.Method, r.URL)
+		} else {
+			sr.line = probes.RequestLine(r.Method, r.URL)
+		}
 	}
 }
 
