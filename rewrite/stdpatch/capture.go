@@ -26,7 +26,8 @@ var captureHooks = []hookPoint{
 		// With it, a server request's follower (the probes' state of it,
 		// gohttpdbgFollower): the inner handler wrappers find it on the
 		// request and its copies (WithContext), with no table that each
-		// request enters and leaves. The probes find the field by name.
+		// request enters and leaves. The probes get its offset from the
+		// hook set (FollowerAt), which net/http sets with Offsetof.
 		// Request stays in its class with both (312 of 320 bytes).
 		kind: appendFields, recv: "Request", label: "Request site", group: "capture",
 		when: func(pk *pkgFiles, _ h2Names) bool { return pk.has("(Transport).roundTrip") },
@@ -189,6 +190,12 @@ func gohttpdbgUnmarkSite(r *Request) { atomic.StorePointer(&r.gohttpdbgSite, nil
 func gohttpdbgSiteOf(r *Request) unsafe.Pointer { return atomic.LoadPointer(&r.gohttpdbgSite) }
 
 func init() { GohttpdbgHTTP1.MarkSite, GohttpdbgHTTP1.UnmarkSite = gohttpdbgMarkSite, gohttpdbgUnmarkSite }
+
+func init() {
+	var r Request
+	var _ *unsafe.Pointer = &r.gohttpdbgFollower // what the probes store there
+	GohttpdbgHTTP1.FollowerAt = unsafe.Offsetof(r.gohttpdbgFollower)
+}
 `
 
 // captureHookFields are the fields of the HTTP/1 hook set that
@@ -237,6 +244,12 @@ const captureHookFields = `
 	// (its site is kept). Set by net/http, for the probes to call.
 	MarkSite   func(req *Request, site unsafe.Pointer) bool
 	UnmarkSite func(req *Request)
+	// FollowerAt is the offset in Request of an unsafe.Pointer net/http
+	// leaves to the server probe (the follower of a request Serve runs),
+	// which the copies of a request keep; 0 when Request has none. Set by
+	// net/http, with unsafe.Offsetof: a build whose field was renamed or
+	// retyped fails to compile.
+	FollowerAt uintptr
 	// CaptureHooked is set when this net/http calls the four above.
 	CaptureHooked bool
 `

@@ -100,6 +100,7 @@ func gohttpdbgWire() bool {
 		h1.ClientStart = gohttpdbgclient.StdStart
 		h1.ClientEnd = gohttpdbgclient.StdEnd
 		gohttpdbgclient.UseSiteMarks(h1.MarkSite, h1.UnmarkSite)
+		gohttpdbgserver.UseStdFollowerAt(h1.FollowerAt)
 		h1.Serve = gohttpdbgserver.StdServe
 		h1.ConnState = gohttpdbgserver.StdConnState
 		h2.ServerConnState = gohttpdbgserver.StdH2ConnState
