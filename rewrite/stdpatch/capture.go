@@ -207,15 +207,18 @@ const captureHookFields = `
 	// GotConn and DialFor, nil when the request is not followed. The state
 	// is a pointer, not an interface: net/http keeps it in a field every
 	// request pays for, probes on or off. site is what MarkSite named req
-	// with, nil if nothing did. The state begins with two int32 that
-	// roundTrip sets, on the request's goroutine before it returns, for an
-	// HTTP/1 response: the bytes the request's line and header took on the
-	// wire as net/http wrote them (the blank line and the fields it adds,
-	// Host, User-Agent, Content-Length… included; 0: unknown), then the
-	// bytes the response's status line and header took (its 1xx
-	// responses' included) plus one (0: unknown). ClientEnd reads them
-	// there: no call per request.
+	// with, nil if nothing did.
 	ClientStart func(t *Transport, req *Request, site unsafe.Pointer) (*Request, unsafe.Pointer)
+	// ClientHeaderSizes receives, with ClientStart's state, the header
+	// sizes of an HTTP/1 response, on the request's goroutine before
+	// roundTrip returns (before ClientEnd): req, the bytes the request's
+	// line and header took on the wire as net/http wrote them (the blank
+	// line and the fields it adds, Host, User-Agent, Content-Length…
+	// included; 0: unknown), resp, the bytes the response's status line
+	// and header took (its 1xx responses' included) plus one (0: unknown).
+	// Set with ClientStart, as ClientEnd: net/http calls both with its
+	// state and without a nil check.
+	ClientHeaderSizes func(state unsafe.Pointer, req, resp int32)
 	// ClientEnd receives what roundTrip returned, with ClientStart's state.
 	ClientEnd func(state unsafe.Pointer, resp *Response, err error)
 	// Serve runs each server request in place of the server's handler
