@@ -236,8 +236,13 @@ func (cr *Request) requestLine(req *http.Request) string {
 // are the same bytes: a request's host, parsed from the same URL string
 // as the latest request's, mostly is.
 // A host of 8 to 16 bytes ("127.0.0.1:8080", "api.example.com") is
-// compared as two overlapping words, inline: no call to memequal, whose
-// code is cold on every request.
+// compared as two overlapping 8-byte arrays. An array of bytes has
+// alignment 1, whatever the strings' addresses: where unaligned loads are
+// allowed (the compiler's CanMergeLoads: amd64, arm64, 386, ppc64,
+// s390x, loong64) the compiler compares each with a word load of each
+// side, inline, with no call to memequal, whose code is cold on every
+// request; elsewhere (mips, riscv64, arm, wasm) it calls memequal, with
+// no unaligned load.
 func sameString(a, b string) bool {
 	n := len(a)
 	if n != len(b) {
@@ -251,6 +256,6 @@ func sameString(a, b string) bool {
 		return a == b
 	}
 	// The first and the last 8 bytes: both within the strings.
-	return *(*uint64)(unsafe.Pointer(pa)) == *(*uint64)(unsafe.Pointer(pb)) &&
-		*(*uint64)(unsafe.Add(unsafe.Pointer(pa), n-8)) == *(*uint64)(unsafe.Add(unsafe.Pointer(pb), n-8))
+	return *(*[8]byte)(unsafe.Pointer(pa)) == *(*[8]byte)(unsafe.Pointer(pb)) &&
+		*(*[8]byte)(unsafe.Add(unsafe.Pointer(pa), n-8)) == *(*[8]byte)(unsafe.Add(unsafe.Pointer(pb), n-8))
 }

@@ -40,12 +40,11 @@ import (
 // response headers). The full trace costs about fifteen allocations;
 // most requests on a healthy keep-alive pool never need it.
 type Request struct {
-	// reqHS and respHS come first: the std patch writes them there, in
-	// the state StdStart returned, for an HTTP/1 response (ClientStart's
-	// contract), on the request's goroutine before StdEnd, with no call.
-	// reqHS is the request's line and header bytes as net/http wrote
-	// them, respHS the response header's bytes on the wire plus one, as
-	// net/http read them; 0: unknown.
+	// reqHS and respHS are an HTTP/1 response's header sizes, which the
+	// std patch hands StdHeaderSizes on the request's goroutine before
+	// StdEnd: reqHS is the request's line and header bytes as net/http
+	// wrote them, respHS the response header's bytes on the wire plus
+	// one, as net/http read them; 0: unknown.
 	reqHS, respHS int32
 	start         int64         // mono
 	req           *http.Request // the request sent: orig, or a copy carrying the trace
@@ -377,6 +376,14 @@ func (cr *Request) Finish(resp *http.Response, err error) { StdEnd(unsafe.Pointe
 type h2RespBody interface {
 	GohttpdbgStream() (net.Conn, uint32, *unsafe.Pointer)
 	GohttpdbgHeaderSizes() (req, resp int)
+}
+
+// StdHeaderSizes is the std patch's ClientHeaderSizes hook: the header
+// sizes of an HTTP/1 response to the request whose state StdStart
+// returned, before StdEnd.
+func StdHeaderSizes(state unsafe.Pointer, req, resp int32) {
+	cr := (*Request)(state)
+	cr.reqHS, cr.respHS = req, resp
 }
 
 // StdEnd is the std patch's ClientEnd hook, and Finish's: it records the

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"reflect"
 	"runtime"
 	"unsafe"
 )
@@ -17,16 +16,19 @@ import (
 // the request: a copy that outlives its request finds another key there,
 // or none, once the state is recycled.
 
-// followOff is the offset of the follower's field in http.Request, 0 when
-// this net/http has none (a build without the patch's capture hooks): the
-// table then marks every request.
-var followOff = func() uintptr {
-	f, ok := reflect.TypeFor[http.Request]().FieldByName("gohttpdbgFollower")
-	if !ok || f.Type != reflect.TypeFor[unsafe.Pointer]() {
-		return 0
+// followOff is the offset of the follower's field (an unsafe.Pointer) in
+// http.Request, 0 when this net/http has none (a build without the
+// patch's capture hooks): the table then marks every request.
+var followOff uintptr
+
+// UseStdFollowerAt is called by the std patch's wiring, before any
+// request, with the offset net/http gives the follower's field
+// (GohttpdbgHTTP1.FollowerAt, from unsafe.Offsetof in net/http itself).
+func UseStdFollowerAt(off uintptr) {
+	if off != 0 && off+unsafe.Sizeof(unsafe.Pointer(nil)) <= unsafe.Sizeof(http.Request{}) {
+		followOff = off
 	}
-	return f.Offset
-}()
+}
 
 // followerOf is r's follower field (followOff must be set).
 func followerOf(r *http.Request) *unsafe.Pointer {

@@ -26,7 +26,8 @@ var captureHooks = []hookPoint{
 		// With it, a server request's follower (the probes' state of it,
 		// gohttpdbgFollower): the inner handler wrappers find it on the
 		// request and its copies (WithContext), with no table that each
-		// request enters and leaves. The probes find the field by name.
+		// request enters and leaves. The probes get its offset from the
+		// hook set (FollowerAt), which net/http sets with Offsetof.
 		// Request stays in its class with both (312 of 320 bytes).
 		kind: appendFields, recv: "Request", label: "Request site", group: "capture",
 		when: func(pk *pkgFiles, _ h2Names) bool { return pk.has("(Transport).roundTrip") },
@@ -189,6 +190,12 @@ func gohttpdbgUnmarkSite(r *Request) { atomic.StorePointer(&r.gohttpdbgSite, nil
 func gohttpdbgSiteOf(r *Request) unsafe.Pointer { return atomic.LoadPointer(&r.gohttpdbgSite) }
 
 func init() { GohttpdbgHTTP1.MarkSite, GohttpdbgHTTP1.UnmarkSite = gohttpdbgMarkSite, gohttpdbgUnmarkSite }
+
+func init() {
+	var r Request
+	var _ *unsafe.Pointer = &r.gohttpdbgFollower // what the probes store there
+	GohttpdbgHTTP1.FollowerAt = unsafe.Offsetof(r.gohttpdbgFollower)
+}
 `
 
 // captureHookFields are the fields of the HTTP/1 hook set that
@@ -200,15 +207,18 @@ const captureHookFields = `
 	// GotConn and DialFor, nil when the request is not followed. The state
 	// is a pointer, not an interface: net/http keeps it in a field every
 	// request pays for, probes on or off. site is what MarkSite named req
-	// with, nil if nothing did. The state begins with two int32 that
-	// roundTrip sets, on the request's goroutine before it returns, for an
-	// HTTP/1 response: the bytes the request's line and header took on the
-	// wire as net/http wrote them (the blank line and the fields it adds,
-	// Host, User-Agent, Content-Length… included; 0: unknown), then the
-	// bytes the response's status line and header took (its 1xx
-	// responses' included) plus one (0: unknown). ClientEnd reads them
-	// there: no call per request.
+	// with, nil if nothing did.
 	ClientStart func(t *Transport, req *Request, site unsafe.Pointer) (*Request, unsafe.Pointer)
+	// ClientHeaderSizes receives, with ClientStart's state, the header
+	// sizes of an HTTP/1 response, on the request's goroutine before
+	// roundTrip returns (before ClientEnd): req, the bytes the request's
+	// line and header took on the wire as net/http wrote them (the blank
+	// line and the fields it adds, Host, User-Agent, Content-Length…
+	// included; 0: unknown), resp, the bytes the response's status line
+	// and header took (its 1xx responses' included) plus one (0: unknown).
+	// Set with ClientStart, as ClientEnd: net/http calls both with its
+	// state and without a nil check.
+	ClientHeaderSizes func(state unsafe.Pointer, req, resp int32)
 	// ClientEnd receives what roundTrip returned, with ClientStart's state.
 	ClientEnd func(state unsafe.Pointer, resp *Response, err error)
 	// Serve runs each server request in place of the server's handler
@@ -237,6 +247,12 @@ const captureHookFields = `
 	// (its site is kept). Set by net/http, for the probes to call.
 	MarkSite   func(req *Request, site unsafe.Pointer) bool
 	UnmarkSite func(req *Request)
+	// FollowerAt is the offset in Request of an unsafe.Pointer net/http
+	// leaves to the server probe (the follower of a request Serve runs),
+	// which the copies of a request keep; 0 when Request has none. Set by
+	// net/http, with unsafe.Offsetof: a build whose field was renamed or
+	// retyped fails to compile.
+	FollowerAt uintptr
 	// CaptureHooked is set when this net/http calls the four above.
 	CaptureHooked bool
 `

@@ -115,12 +115,12 @@ func (pc *persistConn) gohttpdbgTakeHS() struct{ req, resp int32 } {
 // the request's state is its own until roundTrip returns.
 const hdrSizeDeliverHelper = `
 // gohttpdbgHeaderSizes hands the probes the header sizes of the response
-// treq receives (gohttpdbgHeaderRead's): it writes them where the probes'
-// state of the request (ClientStart's) begins, which ClientEnd reads: no
-// call (see ClientStart).
+// treq receives (gohttpdbgHeaderRead's), with their state of the request
+// (ClientHeaderSizes, set with ClientStart, as ClientEnd). Small enough
+// to inline in roundTrip: no frame of its own.
 func gohttpdbgHeaderSizes(treq *transportRequest, hs struct{ req, resp int32 }) {
 	if s := treq.gohttpdbgState; s != nil {
-		*(*struct{ req, resp int32 })(s) = hs
+		GohttpdbgHTTP1.ClientHeaderSizes(s, hs.req, hs.resp)
 	}
 }
 `

@@ -39,8 +39,8 @@ type gohttpdbgSelfTestKey struct{}
 // which GotConn keeps on it.
 var gohttpdbgSelfTestEntry int
 
-// gohttpdbgSelfTestState is a client request's state, as the probes'
-// begins with the header sizes roundTrip writes (see ClientStart).
+// gohttpdbgSelfTestState is a client request's state, with the header
+// sizes roundTrip hands over (ClientHeaderSizes).
 type gohttpdbgSelfTestState struct {
 	hs  struct{ req, resp int32 }
 	req *Request
@@ -140,6 +140,10 @@ func init() {
 			panic("gohttpdbg selftest: a request no call site marked has a site")
 		}
 		return req, unsafe.Pointer(&gohttpdbgSelfTestState{req: req})
+	}
+	GohttpdbgHTTP1.ClientHeaderSizes = func(state unsafe.Pointer, req, resp int32) {
+		st := (*gohttpdbgSelfTestState)(state)
+		st.hs.req, st.hs.resp = req, resp
 	}
 	GohttpdbgHTTP1.ClientEnd = func(state unsafe.Pointer, resp *Response, err error) {
 		gohttpdbgSelfTestSizes((*gohttpdbgSelfTestState)(state))

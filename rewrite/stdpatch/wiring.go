@@ -99,7 +99,9 @@ func gohttpdbgWire() bool {
 	if h1.CaptureHooked {
 		h1.ClientStart = gohttpdbgclient.StdStart
 		h1.ClientEnd = gohttpdbgclient.StdEnd
+		h1.ClientHeaderSizes = gohttpdbgclient.StdHeaderSizes
 		gohttpdbgclient.UseSiteMarks(h1.MarkSite, h1.UnmarkSite)
+		gohttpdbgserver.UseStdFollowerAt(h1.FollowerAt)
 		h1.Serve = gohttpdbgserver.StdServe
 		h1.ConnState = gohttpdbgserver.StdConnState
 		h2.ServerConnState = gohttpdbgserver.StdH2ConnState
