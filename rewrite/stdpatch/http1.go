@@ -188,7 +188,7 @@ var http1Hooks = hookSet{
 		{
 			kind: afterStmt, recv: "Header", value: true, fn: "writeSubset", label: "Header.writeSubset field", requires: "reqfields", group: "reqfields",
 			find: findSubsetValue, lost: reqFieldsLost,
-			code: tmpl("if gohttpdbgF != nil { *gohttpdbgF = append(*gohttpdbgF, {{.V.kv}}.key, {{.V.v}}) }"),
+			code: tmpl("if gohttpdbgF != nil { gohttpdbgAppendField(gohttpdbgF, {{.V.kv}}.key, {{.V.v}}) }"),
 		},
 		{
 			kind: wrapFunc, recv: "Header", value: true, fn: "write", params: []string{"io.Writer", "*httptrace.ClientTrace"},
@@ -918,6 +918,15 @@ func (pc *persistConn) gohttpdbgFieldsStart(host, userAgent string, tw *transfer
 		}
 	}
 	pc.gohttpdbgFields = f
+}
+
+// gohttpdbgAppendField appends the field k: v to *f. Out of line: the
+// loop of writeSubset, which every write of a header runs, keeps its
+// registers across the test that calls it.
+//
+//go:noinline
+func gohttpdbgAppendField(f *[]string, k, v string) {
+	*f = append(*f, k, v)
 }
 
 // gohttpdbgFieldsTo is where the extra header's write appends its fields.
