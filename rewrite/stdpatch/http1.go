@@ -167,14 +167,54 @@ var http1Hooks = hookSet{
 			find: findHeaderEnd,
 			code: tmpl("if gohttpdbgPC != nil { gohttpdbgPC.gohttpdbgHeaderWritten() }"),
 		},
+		// The header fields an HTTP/1 request's write writes, collected as
+		// it writes them, without a trace (a trace's WroteHeaderField costs
+		// net/http a []string a field): the fields written before the
+		// header map's (Host, User-Agent, the transferWriter's) are
+		// appended before r.Header.writeSubset, whose own loop then
+		// appends each field it writes, as it writes it (its sort and
+		// cleaning, no walk of the map of its own), and so does the
+		// extra header's; once the blank line is written they go to the
+		// probes (WroteFields). writeSubset and write take where to
+		// append (nil: nowhere) as an extra parameter; their
+		// trampolines, which every other caller calls, pass nil. Each
+		// point requires the ones before it (the group): one missing,
+		// the fields come through a trace (FieldsHooked stays false).
 		{
-			// The header fields written, handed to the probes at once from
-			// the values the write used (WroteFields): a trace's
-			// WroteHeaderField costs net/http a []string a field.
-			kind: afterStmt, recv: "Request", fn: "write", label: "(*Request).write header fields", requires: "reqwrite", group: "reqfields",
-			needs: []string{"transferWriter{Close,Header,ContentLength,TransferEncoding,Trailer}"}, find: findHeaderEndFields,
-			lost: "an HTTP/1 client request's header fields reach header.request through a trace (allocations)",
-			code: tmpl("if gohttpdbgPC != nil && gohttpdbgPC.gohttpdbgFields != nil { gohttpdbgPC.gohttpdbgFieldsWritten({{.R}}, host, userAgent, tw, extraHeaders) }"),
+			kind: wrapFunc, recv: "Header", value: true, fn: "writeSubset", params: []string{"io.Writer", "map[string]bool", "*httptrace.ClientTrace"},
+			results: [][]string{{"error"}}, extra: "gohttpdbgF *[]string", requires: "reqwrite", group: "reqfields",
+			lost: reqFieldsLost, code: tmpl("return {{.Call}}"),
+		},
+		{
+			kind: afterStmt, recv: "Header", value: true, fn: "writeSubset", label: "Header.writeSubset field", requires: "reqfields", group: "reqfields",
+			find: findSubsetValue, lost: reqFieldsLost,
+			code: tmpl("if gohttpdbgF != nil { gohttpdbgAppendField(gohttpdbgF, {{.V.kv}}.key, {{.V.v}}) }"),
+		},
+		{
+			kind: wrapFunc, recv: "Header", value: true, fn: "write", params: []string{"io.Writer", "*httptrace.ClientTrace"},
+			results: [][]string{{"error"}}, extra: "gohttpdbgF *[]string", requires: "reqfields", group: "reqfields",
+			lost: reqFieldsLost, code: tmpl("return {{.Call}}"),
+		},
+		{
+			kind: replaceCall, recv: "Header", value: true, fn: "write", label: "Header.write fields", requires: "reqfields", group: "reqfields",
+			find: findSubsetCall, lost: reqFieldsLost,
+			code: tmpl("{{.V.x}}." + origPrefix + "writeSubset({{index .A 0}}, {{index .A 1}}, {{index .A 2}}, gohttpdbgF)"),
+		},
+		{
+			kind: replaceCall, recv: "Request", fn: "write", label: "(*Request).write header map fields", requires: "reqfields", group: "reqfields",
+			needs: []string{"transferWriter{Close,Header,ContentLength,TransferEncoding,Trailer}"}, find: findRequestSubsetCall, lost: reqFieldsLost,
+			code: tmpl("{{.V.x}}." + origPrefix + "writeSubset({{index .A 0}}, {{index .A 1}}, {{index .A 2}}, gohttpdbgPC.gohttpdbgFieldsFrom(host, userAgent, tw))"),
+		},
+		{
+			kind: replaceCall, recv: "Request", fn: "write", label: "(*Request).write extra fields", requires: "reqfields", group: "reqfields",
+			find: findExtraWriteCall, lost: reqFieldsLost,
+			code: tmpl("{{.V.x}}." + origPrefix + "write({{index .A 0}}, {{index .A 1}}, gohttpdbgPC.gohttpdbgFieldsTo())"),
+		},
+		{
+			// The header fields written go to the probes.
+			kind: afterStmt, recv: "Request", fn: "write", label: "(*Request).write header fields", requires: "reqfields", group: "reqfields",
+			find: findHeaderEnd, lost: reqFieldsLost,
+			code: tmpl("if gohttpdbgPC != nil && gohttpdbgPC.gohttpdbgFields != nil { gohttpdbgPC.gohttpdbgFieldsWritten() }"),
 		},
 		{
 			kind: replaceCall, recv: "persistConn", fn: "writeLoop", label: "(*persistConn).writeLoop trace", requires: "reqwrite",
@@ -282,7 +322,8 @@ return n, err`),
 		{code: tmpl(clientEventsHelper), after: []string{"client", "clientev"}},
 		{code: tmpl(writeTraceHelper), after: []string{"(*persistConn).writeLoop trace", "persistConn request size"}},
 		{code: tmpl(reqHdrSizeHelper), after: []string{"(*Request).write header size", "persistConn request size"}},
-		{code: tmpl(reqFieldsHelper), after: []string{"(*Request).write header fields", "(*persistConn).writeLoop trace", "persistConn request size"}},
+		{code: tmpl(reqFieldsHelper), after: []string{"reqwrite", "persistConn request size"}},
+		{code: tmpl(reqFieldsHookedHelper), after: []string{"reqfields", "(*persistConn).writeLoop trace"}},
 		{code: tmpl(writeHookedHelper), after: []string{"reqwrite", "(*Request).write trace", "(*persistConn).writeLoop trace"}},
 		{code: tmpl(captureHelper), after: []string{"capture"}},
 		{code: tmpl(stdOfHelper), after: []string{"answer", "hdrsize"}},
@@ -664,13 +705,10 @@ func findHeaderEnd(f *srcFile, fd *dst.FuncDecl, _ signature, _ *hookData) (dst.
 
 // findRequestWriteCall finds the call "X.Request.write(4 arguments)" in
 // writeLoop and names X, the *transportRequest.
-// findHeaderEndFields is findHeaderEnd where the write's own host,
-// userAgent, tw (its transferWriter) and extraHeaders are in scope.
-func findHeaderEndFields(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
-	stmt, _, ok := findHeaderEnd(f, fd, sig, d)
-	if !ok {
-		return nil, nil, false
-	}
+// findRequestSubsetCall finds, in (*Request).write, the write of the
+// header map, "X.writeSubset(3 arguments)", where the write's own host,
+// userAgent and tw (its transferWriter) are in scope, and names X.
+func findRequestSubsetCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
 	want := map[string]bool{"host": false, "userAgent": false, "tw": false}
 	for _, s := range fd.Body.List {
 		if as, ok := s.(*dst.AssignStmt); ok {
@@ -688,12 +726,90 @@ func findHeaderEndFields(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookDat
 			return nil, nil, false
 		}
 	}
+	return findSubsetCall(f, fd, sig, d)
+}
+
+// findSubsetCall finds the call "X.writeSubset(3 arguments)" and names X.
+func findSubsetCall(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	return findMethodCall(f, fd, d, "writeSubset", 3, "")
+}
+
+// findExtraWriteCall finds, in (*Request).write, the write of the extra
+// header, "extraHeaders.write(2 arguments)", and names extraHeaders.
+func findExtraWriteCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
 	for _, p := range sig.params {
 		if p.name == "extraHeaders" {
-			return stmt, nil, true
+			return findMethodCall(f, fd, d, "write", 2, "extraHeaders")
 		}
 	}
 	return nil, nil, false
+}
+
+// findMethodCall finds the one call "X.method(n arguments)" in fd, X the
+// identifier recv when not "", and names X (V["x"]). Two such calls: not
+// found, the point would not know which.
+func findMethodCall(f *srcFile, fd *dst.FuncDecl, d *hookData, method string, n int, recv string) (dst.Stmt, *ast.CallExpr, bool) {
+	var found []*ast.CallExpr
+	ast.Inspect(f.astOf(fd), func(nd ast.Node) bool {
+		c, ok := nd.(*ast.CallExpr)
+		if !ok || len(c.Args) != n {
+			return true
+		}
+		sel, ok := c.Fun.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != method {
+			return true
+		}
+		if id, ok := sel.X.(*ast.Ident); recv != "" && (!ok || id.Name != recv) {
+			return true
+		}
+		found = append(found, c)
+		return true
+	})
+	if len(found) != 1 {
+		return nil, nil, false
+	}
+	d.V["x"] = f.text(found[0].Fun.(*ast.SelectorExpr).X)
+	return nil, found[0], true
+}
+
+// findSubsetValue finds, in Header.writeSubset, the statement that has
+// cleaned a value before it is written: "V = textproto.TrimString(V)"
+// directly in the body of "for _, V := range KV.values", itself in "for
+// _, KV := range ..."; it names KV (kv) and V (v).
+func findSubsetValue(f *srcFile, fd *dst.FuncDecl, _ signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
+	var stmt dst.Stmt
+	dst.Inspect(fd.Body, func(n dst.Node) bool {
+		outer, ok := n.(*dst.RangeStmt)
+		if !ok || stmt != nil {
+			return stmt == nil
+		}
+		kv, ok := outer.Value.(*dst.Ident)
+		if !ok {
+			return true
+		}
+		for _, s := range outer.Body.List {
+			inner, ok := s.(*dst.RangeStmt)
+			if !ok {
+				continue
+			}
+			v, ok := inner.Value.(*dst.Ident)
+			x, okx := inner.X.(*dst.SelectorExpr)
+			if !ok || !okx || x.Sel.Name != "values" || f.exprText(x.X) != kv.Name {
+				continue
+			}
+			for _, is := range inner.Body.List {
+				as, ok := is.(*dst.AssignStmt)
+				if !ok || as.Tok != token.ASSIGN || len(as.Lhs) != 1 || len(as.Rhs) != 1 || f.exprText(as.Lhs[0]) != v.Name ||
+					f.exprText(as.Rhs[0]) != "textproto.TrimString("+v.Name+")" {
+					continue
+				}
+				stmt, d.V["kv"], d.V["v"] = is, kv.Name, v.Name
+				return false
+			}
+		}
+		return true
+	})
+	return stmt, nil, stmt != nil
 }
 
 func findRequestWriteCall(f *srcFile, fd *dst.FuncDecl, sig signature, d *hookData) (dst.Stmt, *ast.CallExpr, bool) {
@@ -758,15 +874,26 @@ func (pc *persistConn) gohttpdbgHeaderWritten() {
 }
 `
 
+// reqFieldsLost is what goes unseen without the points that collect an
+// HTTP/1 client request's header fields as it writes them.
+const reqFieldsLost = "an HTTP/1 client request's header fields reach header.request through a trace (allocations)"
+
 const reqFieldsHelper = `
-// gohttpdbgFieldsWritten hands the probes (WroteFields) the header fields
-// r's write just wrote, name and value each, as a trace's
-// WroteHeaderField sees them (host, userAgent, tw and extra are the
-// write's own), appended to the slice WriteFields returned.
-func (pc *persistConn) gohttpdbgFieldsWritten(r *Request, host, userAgent string, tw *transferWriter, extra Header) {
-	f, treq := pc.gohttpdbgFields, pc.gohttpdbgFReq
-	pc.gohttpdbgFields, pc.gohttpdbgFReq = nil, nil
-	f = append(f, "Host", host)
+// gohttpdbgFieldsFrom returns where a request's write appends the header fields
+// it writes (the slice WriteFields returned), after appending those
+// written before the header map's, as a trace's WroteHeaderField sees
+// them (host, userAgent and tw are the write's own); nil when the probes
+// do not want them.
+func (pc *persistConn) gohttpdbgFieldsFrom(host, userAgent string, tw *transferWriter) *[]string {
+	if pc == nil || pc.gohttpdbgFields == nil {
+		return nil
+	}
+	pc.gohttpdbgFieldsStart(host, userAgent, tw)
+	return &pc.gohttpdbgFields
+}
+
+func (pc *persistConn) gohttpdbgFieldsStart(host, userAgent string, tw *transferWriter) {
+	f := append(pc.gohttpdbgFields, "Host", host)
 	if userAgent != "" {
 		f = append(f, "User-Agent", userAgent)
 	}
@@ -790,31 +917,38 @@ func (pc *persistConn) gohttpdbgFieldsWritten(r *Request, host, userAgent string
 			}
 		}
 	}
-	f = gohttpdbgAppendSubset(f, r.Header, reqWriteExcludeHeader)
-	if extra != nil {
-		f = gohttpdbgAppendSubset(f, extra, nil)
+	pc.gohttpdbgFields = f
+}
+
+// gohttpdbgAppendField appends the field k: v to *f. Out of line: the
+// loop of writeSubset, which every write of a header runs, keeps its
+// registers across the test that calls it.
+//
+//go:noinline
+func gohttpdbgAppendField(f *[]string, k, v string) {
+	*f = append(*f, k, v)
+}
+
+// gohttpdbgFieldsTo is where the extra header's write appends its fields.
+func (pc *persistConn) gohttpdbgFieldsTo() *[]string {
+	if pc == nil || pc.gohttpdbgFields == nil {
+		return nil
 	}
+	return &pc.gohttpdbgFields
+}
+
+// gohttpdbgFieldsWritten hands the probes (WroteFields) the header fields
+// the write just wrote.
+func (pc *persistConn) gohttpdbgFieldsWritten() {
+	f, treq := pc.gohttpdbgFields, pc.gohttpdbgFReq
+	pc.gohttpdbgFields, pc.gohttpdbgFReq = nil, nil
 	if h := GohttpdbgHTTP1.WroteFields; h != nil {
 		h(treq.gohttpdbgState, f)
 	}
 }
+`
 
-// gohttpdbgAppendSubset appends h's fields but exclude's to f as
-// writeSubset writes them: sorted, invalid names dropped, values cleaned.
-func gohttpdbgAppendSubset(f []string, h Header, exclude map[string]bool) []string {
-	kvs, sorter := h.sortedKeyValues(exclude)
-	for _, kv := range kvs {
-		if !httpguts.ValidHeaderFieldName(kv.key) {
-			continue
-		}
-		for _, v := range kv.values {
-			f = append(f, kv.key, textproto.TrimString(headerNewlineToSpace.Replace(v)))
-		}
-	}
-	headerSorterPool.Put(sorter)
-	return f
-}
-
+const reqFieldsHookedHelper = `
 func init() { GohttpdbgHTTP1.FieldsHooked = true }
 `
 

@@ -115,6 +115,26 @@ func init() {
 		}
 		return &t
 	}
+	// Every other write with no trace of the test's own hands its fields
+	// over in a slice (WriteFields), as the probes' does: net/http's
+	// writeSubset then appends them as it writes them.
+	var writes atomic.Uint32
+	GohttpdbgHTTP1.WriteFields = func(state unsafe.Pointer) []string {
+		gohttpdbgSelfTestUse(state)
+		if writes.Add(1)%2 == 0 {
+			return nil
+		}
+		return make([]string, 0, 16)
+	}
+	GohttpdbgHTTP1.WroteFields = func(state unsafe.Pointer, f []string) {
+		gohttpdbgSelfTestUse(state)
+		if len(f) < 2 || len(f)%2 != 0 || f[0] != "Host" {
+			panic(fmt.Sprintf("gohttpdbg self-test: header fields written %q", f))
+		}
+		for _, s := range f {
+			gohttpdbgSelfTestTouch([]byte(s))
+		}
+	}
 	GohttpdbgHTTP1.TLSConfig = func(c *tls.Config) {
 		if c.KeyLogWriter == nil {
 			c.KeyLogWriter = io.Discard // as the probes' key log while it is off
