@@ -119,12 +119,7 @@ func (c h2Config) GohttpdbgServer() *http.Server { return c.s }
 // state, the connection's, and start when the connection turned active
 // for them; the probes' work adds no allocation.
 func TestStdServeConnState(t *testing.T) {
-	probetest.Configure(t, "all=1")
-	s := &http.Server{}
-	Instrument(s, "srv.go:11")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=1", "srv.go:11")
 	var slot unsafe.Pointer
 	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
 	sc := (*srvConn)(slot)
@@ -163,12 +158,7 @@ func TestStdServeConnState(t *testing.T) {
 // connection from the slot StdH2ConnState keeps (no context lookup), but
 // do not share its state: its streams are served at once.
 func TestStdServeH2Conn(t *testing.T) {
-	probetest.Configure(t, "all=1")
-	s := &http.Server{}
-	Instrument(s, "srv.go:13")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=1", "srv.go:13")
 	var slot unsafe.Pointer
 	StdH2ConnState(s, &slot, c1, int(http.StateActive))
 	sc := (*srvConn)(slot)
@@ -228,12 +218,7 @@ func BenchmarkStdServerPath(b *testing.B) {
 // registration, and it is followed no more once served.
 func TestStdServeInnerWrappers(t *testing.T) {
 	rec := probetest.Record(t)
-	probetest.Configure(t, "all=2")
-	s := &http.Server{}
-	Instrument(s, "srv.go:20")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=2", "srv.go:20")
 	var slot unsafe.Pointer
 	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
@@ -290,12 +275,7 @@ func TestStdServeInnerWrappers(t *testing.T) {
 // for it) reads the clock: it takes neither an older request's turn from
 // the connection's state nor from its entry.
 func TestStdServeStartsAtActiveTurn(t *testing.T) {
-	probetest.Configure(t, "all=1")
-	s := &http.Server{}
-	Instrument(s, "srv.go:40")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=1", "srv.go:40")
 	var slot unsafe.Pointer
 	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
 	sc := (*srvConn)(slot)
@@ -478,4 +458,17 @@ func connStates(rec *probetest.Recorder, id uint64) string {
 		}
 	}
 	return fmt.Sprint(states)
+}
+
+// pipeServer configures the probes with spec, instruments a server at
+// site and returns it with one end of a pipe standing for a connection
+// to it (both ends closed when the test ends).
+func pipeServer(t *testing.T, spec, site string) (*http.Server, net.Conn) {
+	t.Helper()
+	probetest.Configure(t, spec)
+	s := &http.Server{}
+	Instrument(s, site)
+	c1, c2 := net.Pipe()
+	t.Cleanup(func() { c1.Close(); c2.Close() })
+	return s, c1
 }

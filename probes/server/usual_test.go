@@ -48,12 +48,7 @@ func exchangeByID(t *testing.T, id uint64) probes.Exchange {
 // the writer; the connection's state is reused by its next request, and
 // nothing is allocated.
 func TestStdServeUsualHTTP1(t *testing.T) {
-	probetest.Configure(t, "all=1")
-	s := &http.Server{}
-	Instrument(s, "srv.go:50")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=1", "srv.go:50")
 	var slot unsafe.Pointer
 	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
 	StdConnState(s, &slot, s.ConnState, c1, http.StateActive) // the TLS state, once
@@ -139,12 +134,7 @@ func TestStdServeUsualHTTP1(t *testing.T) {
 // reuse slot, which the next stream takes, not to the HTTP/1 state; no
 // allocation.
 func TestStdServeUsualHTTP2(t *testing.T) {
-	probetest.Configure(t, "all=1")
-	s := &http.Server{}
-	Instrument(s, "srv.go:60")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=1", "srv.go:60")
 	var slot unsafe.Pointer
 	StdH2ConnState(s, &slot, c1, int(http.StateActive))
 	sc := (*srvConn)(slot)
@@ -218,12 +208,7 @@ func TestStdServeUsualHTTP2(t *testing.T) {
 // request body to watch, header level 2, a server the connection does
 // not name, an HTTP/1 request without the connection's state.
 func TestStartUsualDeclines(t *testing.T) {
-	probetest.Configure(t, "all=1")
-	s := &http.Server{}
-	Instrument(s, "srv.go:70")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=1", "srv.go:70")
 	var slot unsafe.Pointer
 	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
 	sc := (*srvConn)(slot)
@@ -307,12 +292,7 @@ func TestStartUsualCapture(t *testing.T) {
 // wrote first, an implicit 200, and when a flushed header left for the
 // client (StdSent, handed the quiet state).
 func TestStdServeUsualQuietWatch(t *testing.T) {
-	probetest.Configure(t, "all=1")
-	s := &http.Server{}
-	Instrument(s, "srv.go:90")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=1", "srv.go:90")
 	var slot unsafe.Pointer
 	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
 	const pause = 20 * time.Millisecond
@@ -394,12 +374,7 @@ func (w *bodyWriter) WriteHeader(code int) {
 // body is looked at.)
 func TestStdServeUsualBody(t *testing.T) {
 	rec := probetest.Record(t)
-	probetest.Configure(t, "all=1")
-	s := &http.Server{}
-	Instrument(s, "srv.go:100")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=1", "srv.go:100")
 	var slot unsafe.Pointer
 	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
 	sc := (*srvConn)(slot)
@@ -549,12 +524,7 @@ func TestStdServeUsualBody(t *testing.T) {
 // stream's end. A stream that comes while another runs reads the clock,
 // and a turn's reading no stream took is not left to a later one.
 func TestStdH2TurnsShareClock(t *testing.T) {
-	probetest.Configure(t, "all=1")
-	s := &http.Server{}
-	Instrument(s, "srv.go:61")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
+	s, c1 := pipeServer(t, "all=1", "srv.go:61")
 	var slot unsafe.Pointer
 	StdH2ConnState(s, &slot, c1, int(http.StateActive)) // the TLS state, once
 	StdH2ConnState(s, &slot, c1, int(http.StateIdle))
