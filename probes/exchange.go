@@ -556,9 +556,9 @@ func textHash(v string) uint64 {
 	return h
 }
 
-// sameString reports whether a and b are the same string: the same
+// sameAddr reports whether a and b are the same string: the same
 // bytes, at the same address (an empty string is any empty string).
-func sameString(a, b string) bool {
+func sameAddr(a, b string) bool {
 	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
 }
 
@@ -952,7 +952,7 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	// refers to them (jtexts).
 	host, path, query := u.Host, u.Path, u.RawQuery
 	if e := sharedURLs[sharedSlot(unsafe.StringData(host))].Load(); e != nil &&
-		sameString(e.host, host) && sameString(e.path, path) && sameString(e.query, query) {
+		sameAddr(e.host, host) && sameAddr(e.path, path) && sameAddr(e.query, query) {
 		s.tn[tHost], s.tn[tPath], s.tn[tRawQuery] = uint8(len(host)), uint8(len(path)), uint8(len(query))
 		s.shared = e.at
 	} else {

@@ -413,7 +413,7 @@ func plainLine(method string, u *url.URL) (string, *lineEntry) {
 // connection): the next request there compares its parts with the
 // entry's, with no hash of the path, nor lineCache's lookup. A client's
 // URLs parsed from one string share their bytes with the entry's, which
-// sameBytes then does not read. Its zero value is ready to use.
+// SameString then does not read. Its zero value is ready to use.
 type LineMemo struct{ last atomic.Pointer[lineEntry] }
 
 // Line returns RequestLine(method, u).
@@ -421,8 +421,8 @@ func (m *LineMemo) Line(method string, u *url.URL) string {
 	if !plainURL(u) {
 		return method + " " + RedactURL(u)
 	}
-	if c := m.last.Load(); c != nil && c.cfg == redactCfg.Load() && sameBytes(c.path, u.Path) && sameBytes(c.method, method) &&
-		sameBytes(c.host, u.Host) && sameBytes(c.scheme, u.Scheme) && sameBytes(c.rawPath, u.RawPath) {
+	if c := m.last.Load(); c != nil && c.cfg == redactCfg.Load() && SameString(c.path, u.Path) && SameString(c.method, method) &&
+		SameString(c.host, u.Host) && SameString(c.scheme, u.Scheme) && SameString(c.rawPath, u.RawPath) {
 		return c.line
 	}
 	line, c := plainLine(method, u)
@@ -432,12 +432,18 @@ func (m *LineMemo) Line(method string, u *url.URL) string {
 	return line
 }
 
-// sameBytes is a == b, without a call to compare the bytes when both are
-// empty or the same bytes, nor for 8 to 16 bytes (a host and port): the
-// first and the last 8 of each, within the strings, compared in line.
-// (A case for 4 to 7 bytes, a method or a short path, makes it too large
-// to inline: a call for every part, where memequal's is for these alone.)
-func sameBytes(a, b string) bool {
+// SameString is a == b, without the call to compare the bytes when
+// both are empty or the same bytes (a request's host or path parsed from the same
+// URL string as the latest request's mostly is), nor for 8 to 16 bytes
+// (a host and port), compared as two overlapping 8-byte arrays. An array
+// of bytes has alignment 1, whatever the strings' addresses: where
+// unaligned loads are allowed (the compiler's CanMergeLoads: amd64,
+// arm64, 386, ppc64, s390x, loong64) the compiler compares each with a
+// word load of each side, inline, with no call to memequal, whose code is
+// cold on every request; elsewhere (mips, riscv64, arm, wasm) it calls
+// memequal, with no unaligned load. (A case for 4 to 7 bytes makes it
+// too large to inline.)
+func SameString(a, b string) bool {
 	n := len(a)
 	if n != len(b) {
 		return false
@@ -449,8 +455,9 @@ func sameBytes(a, b string) bool {
 	if n < 8 || n > 16 {
 		return a == b
 	}
-	return *(*uint64)(unsafe.Pointer(pa)) == *(*uint64)(unsafe.Pointer(pb)) &&
-		*(*uint64)(unsafe.Add(unsafe.Pointer(pa), n-8)) == *(*uint64)(unsafe.Add(unsafe.Pointer(pb), n-8))
+	// The first and the last 8 bytes: both within the strings.
+	return *(*[8]byte)(unsafe.Pointer(pa)) == *(*[8]byte)(unsafe.Pointer(pb)) &&
+		*(*[8]byte)(unsafe.Add(unsafe.Pointer(pa), n-8)) == *(*[8]byte)(unsafe.Add(unsafe.Pointer(pb), n-8))
 }
 
 // lineEntry is a request line rendered, with what it was rendered from:

@@ -168,28 +168,3 @@ func TestLineMemo(t *testing.T) {
 		t.Errorf("the rule hides nothing: %q", got)
 	}
 }
-
-// sameBytes is ==, for every length it compares in line and either side
-// of each, with the bytes that differ at either end or inside.
-func TestSameBytes(t *testing.T) {
-	src := "abcdefghijklmnopqrstuvwxyz0123456789"
-	for n := 0; n <= 20; n++ {
-		a := src[:n]
-		if !sameBytes(a, string([]byte(a))) || !sameBytes(a, a) {
-			t.Errorf("%q: not the same as a copy of itself", a)
-		}
-		for i := 0; i < n; i++ {
-			b := []byte(a)
-			b[i] = '#'
-			if sameBytes(a, string(b)) {
-				t.Errorf("%q and %q: the same", a, b)
-			}
-		}
-		if n > 0 && sameBytes(a, src[1:n+1]) {
-			t.Errorf("%q and %q: the same", a, src[1:n+1])
-		}
-	}
-	if sameBytes("ab", "abc") {
-		t.Error("lengths differ: the same")
-	}
-}

@@ -45,7 +45,7 @@ func MarkSite(req *http.Request, site string) bool {
 	// markOf's usual case, written out: a call costs a cold cache line
 	// on every request.
 	p := lastMark.Load()
-	if p == nil || !sameString(p.Site, site) || p.Via != "" {
+	if p == nil || !probes.SameString(p.Site, site) || p.Via != "" {
 		p = markOf(site)
 	}
 	return siteMarks.mark(req, unsafe.Pointer(p))
@@ -99,7 +99,7 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 	var host *hostState
 	if dl >= 1 || bl >= 1 {
 		// hostFor, written out: the latest request's host, else a lookup.
-		if host = lastHost.Load(); host == nil || host.t != t || !sameString(host.host, req.URL.Host) {
+		if host = lastHost.Load(); host == nil || host.t != t || !probes.SameString(host.host, req.URL.Host) {
 			host = hostForNew(t, req.URL.Host)
 		}
 	}
@@ -230,32 +230,4 @@ func (cr *Request) requestLine(req *http.Request) string {
 		return h.line.Line(req.Method, req.URL)
 	}
 	return probes.RequestLine(req.Method, req.URL)
-}
-
-// sameString is a == b, without the call to compare the bytes when both
-// are the same bytes: a request's host, parsed from the same URL string
-// as the latest request's, mostly is.
-// A host of 8 to 16 bytes ("127.0.0.1:8080", "api.example.com") is
-// compared as two overlapping 8-byte arrays. An array of bytes has
-// alignment 1, whatever the strings' addresses: where unaligned loads are
-// allowed (the compiler's CanMergeLoads: amd64, arm64, 386, ppc64,
-// s390x, loong64) the compiler compares each with a word load of each
-// side, inline, with no call to memequal, whose code is cold on every
-// request; elsewhere (mips, riscv64, arm, wasm) it calls memequal, with
-// no unaligned load.
-func sameString(a, b string) bool {
-	n := len(a)
-	if n != len(b) {
-		return false
-	}
-	pa, pb := unsafe.StringData(a), unsafe.StringData(b)
-	if pa == pb {
-		return true
-	}
-	if n < 8 || n > 16 {
-		return a == b
-	}
-	// The first and the last 8 bytes: both within the strings.
-	return *(*[8]byte)(unsafe.Pointer(pa)) == *(*[8]byte)(unsafe.Pointer(pb)) &&
-		*(*[8]byte)(unsafe.Add(unsafe.Pointer(pa), n-8)) == *(*[8]byte)(unsafe.Add(unsafe.Pointer(pb), n-8))
 }

@@ -1,11 +1,11 @@
-package client
+package probes
 
 import (
 	"testing"
 	"unsafe"
 )
 
-// TestSameString checks sameString against == for every length around
+// TestSameString checks SameString against == for every length around
 // its word compare (8 to 16 bytes), at every alignment of either string,
 // with the bytes equal and with one byte differing at each position.
 func TestSameString(t *testing.T) {
@@ -19,20 +19,20 @@ func TestSameString(t *testing.T) {
 		for offA := 0; offA < 8; offA++ {
 			for offB := 0; offB < 8; offB++ {
 				a := at(buf, offA, n)
-				if !sameString(a, a) || !sameString(a, at(buf, offA, n)) {
+				if !SameString(a, a) || !SameString(a, at(buf, offA, n)) {
 					t.Fatalf("n=%d off=%d: a string differs from itself", n, offA)
 				}
 				copy(other[offB:], a)
 				b := at(other, offB, n)
-				if !sameString(a, b) {
+				if !SameString(a, b) {
 					t.Fatalf("n=%d offsets %d,%d: %q != %q", n, offA, offB, a, b)
 				}
-				if sameString(a, b[:n-1]) || sameString(a[:n-1], b) {
+				if SameString(a, b[:n-1]) || SameString(a[:n-1], b) {
 					t.Fatalf("n=%d: strings of different lengths are the same", n)
 				}
 				for i := 0; i < n; i++ {
 					other[offB+i]++
-					if sameString(a, b) {
+					if SameString(a, b) {
 						t.Fatalf("n=%d offsets %d,%d: byte %d differs: %q == %q", n, offA, offB, i, a, b)
 					}
 					other[offB+i]--
@@ -40,7 +40,7 @@ func TestSameString(t *testing.T) {
 			}
 		}
 	}
-	if !sameString("", "") || !sameString("", at(buf, 3, 0)) {
+	if !SameString("", "") || !SameString("", at(buf, 3, 0)) {
 		t.Fatal("empty strings differ")
 	}
 }
