@@ -193,10 +193,10 @@ func StdH2GotConn(state unsafe.Pointer, info httptrace.GotConnInfo) {
 
 // StdH2Field is the std patch's HTTP/2 ClientField hook: a header field
 // as the encoder wrote it (the trace's WroteHeaderField), kept in the
-// stream's state.
+// stream's state. The header level is read once, by StdH2WroteHeaders.
 func StdH2Field(state unsafe.Pointer, name, value string) {
 	s, cr := h2StreamOf(state)
-	if cr == nil || s.hdr == nil || probes.Level(probes.Header) < 2 {
+	if cr == nil || s.hdr == nil {
 		return
 	}
 	s.hdr = append(s.hdr, name, value)
