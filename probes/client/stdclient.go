@@ -92,6 +92,7 @@ type stdTimesHdr struct {
 	t       stdTimes
 	buf     [16]string
 	respBuf [8]probes.HeaderField
+	h2      h2Stream // the first HTTP/2 stream's state (StdH2Stream)
 }
 
 // stdEventsFor says whether the std hooks see every level-2 event of cr,

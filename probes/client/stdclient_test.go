@@ -477,3 +477,34 @@ func TestStdStartLatestSite(t *testing.T) {
 		t.Errorf("a dial to bb is attributed to %s", got)
 	}
 }
+
+// An HTTP/2 stream collects its header fields in its own state: the
+// request's first stream in the level-2 state's buffer, a retry's stream
+// or one after an HTTP/1 attempt that collected fields in a new one.
+func TestNewH2StreamFields(t *testing.T) {
+	h := &stdTimesHdr{}
+	h.t.headers, h.t.hdr = true, h.buf[:0]
+	cr := &Request{lvl2h: h, lvl2: &h.t}
+	s := cr.newH2Stream()
+	if s != &h.h2 || s.cr != cr || cap(s.hdr) == 0 || &s.hdr[:1][0] != &h.buf[0] || h.t.hdr != nil {
+		t.Fatalf("first stream: %p (want %p), fields %d, request's %v", s, &h.h2, cap(s.hdr), h.t.hdr)
+	}
+	retry := cr.newH2Stream()
+	if retry == s || retry.cr != cr || cap(retry.hdr) == 0 || &retry.hdr[:1][0] == &h.buf[0] {
+		t.Fatalf("retry's stream: %p, fields %d", retry, cap(retry.hdr))
+	}
+
+	h = &stdTimesHdr{}
+	h.t.headers, h.t.hdr = true, append(h.buf[:0], "host", "example.com")
+	cr = &Request{lvl2h: h, lvl2: &h.t}
+	s = cr.newH2Stream()
+	if cap(s.hdr) == 0 || &s.hdr[:1][0] == &h.buf[0] || len(h.t.hdr) != 2 {
+		t.Fatalf("after an HTTP/1 attempt: fields %d, request's %v", cap(s.hdr), h.t.hdr)
+	}
+
+	h = &stdTimesHdr{} // header level 1
+	cr = &Request{lvl2h: h, lvl2: &h.t}
+	if s = cr.newH2Stream(); s.hdr != nil {
+		t.Fatalf("header level 1: fields %v", s.hdr)
+	}
+}

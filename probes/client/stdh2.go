@@ -87,25 +87,74 @@ func StdH2State(req any) unsafe.Pointer {
 	return unsafe.Pointer(cr)
 }
 
-// StdH2Stream is the std patch's HTTP/2 ClientStream hook: StdH2State
-// for a stream made for req, which reports its events until its write
+// h2Stream is the state an HTTP/2 stream made for a request at level 2
+// reports its events to (StdH2Stream): the request, and the header fields
+// the stream's write reports (StdH2Field), which that write alone
+// touches, without cr.mu: an HTTP/1 attempt of the same request, whose
+// write loop may still be writing its own fields, collects them in
+// stdTimes.hdr. A request's first stream is the one in its level-2 state.
+type h2Stream struct {
+	cr      *Request
+	hdr     []string
+	hdrSize int
+}
+
+// StdH2Stream is the std patch's HTTP/2 ClientStream hook: the state (an
+// *h2Stream) a stream made for req reports its events to until its write
 // (StdH2Wrote). It runs in the goroutine that sends the request.
 func StdH2Stream(req any) unsafe.Pointer {
-	s := StdH2State(req)
-	if cr := (*Request)(s); cr != nil {
-		cr.h2Ev = true
-		cr.mu.Lock()
-		cr.h2Streams++
-		cr.mu.Unlock()
+	cr := (*Request)(StdH2State(req))
+	if cr == nil {
+		return nil
+	}
+	cr.h2Ev = true
+	cr.mu.Lock()
+	cr.h2Streams++
+	s := cr.newH2Stream()
+	cr.mu.Unlock()
+	return unsafe.Pointer(s)
+}
+
+// newH2Stream returns a stream's state (cr.mu held; cr.lvl2 not nil).
+// The stream takes the level-2 state's empty fields buffer; a retry's
+// stream, or one after an HTTP/1 attempt that collected fields (its
+// write may still be under way), collects in a new one.
+func (cr *Request) newH2Stream() *h2Stream {
+	h := cr.lvl2h
+	s := &h.h2
+	if s.cr != nil {
+		s = &h2Stream{} // a retry's
+	}
+	s.cr = cr
+	if t := cr.lvl2; t.headers {
+		if t.hdr != nil && len(t.hdr) == 0 {
+			s.hdr, t.hdr = t.hdr, nil
+		} else {
+			s.hdr = make([]string, 0, 16)
+		}
 	}
 	return s
+}
+
+// h2StreamOf returns the request stream state s reports to when the std
+// event hooks follow it, else nil.
+func h2StreamOf(state unsafe.Pointer) (*h2Stream, *Request) {
+	s := (*h2Stream)(state)
+	if s == nil {
+		return nil, nil
+	}
+	cr := stdEventsOf(unsafe.Pointer(s.cr))
+	if cr == nil {
+		return nil, nil
+	}
+	return s, cr
 }
 
 // StdH2Wrote is the std patch's HTTP/2 ClientWrote hook: as StdWrote,
 // and the stream's last use of the state, which may run after the
 // request is over; nothing of the state is read once mu is released.
 func StdH2Wrote(state unsafe.Pointer) {
-	cr := stdEventsOf(state)
+	_, cr := h2StreamOf(state)
 	if cr == nil {
 		return
 	}
@@ -116,6 +165,14 @@ func StdH2Wrote(state unsafe.Pointer) {
 	cr.h2Streams--
 	cr.mu.Unlock()
 	probes.JournalPhase(req, probes.PhaseWrote, now)
+}
+
+// StdH2FirstByte is the std patch's HTTP/2 ClientFirstByte hook: as
+// StdFirstByte.
+func StdH2FirstByte(state unsafe.Pointer) {
+	if _, cr := h2StreamOf(state); cr != nil {
+		cr.firstByte(&cr.lvl2.wrote, &cr.lvl2.firstByte)
+	}
 }
 
 // h2Written says whether every HTTP/2 stream made for cr reported its
@@ -135,28 +192,28 @@ func StdH2GotConn(state unsafe.Pointer, info httptrace.GotConnInfo) {
 }
 
 // StdH2Field is the std patch's HTTP/2 ClientField hook: a header field
-// as the encoder wrote it (the trace's WroteHeaderField).
+// as the encoder wrote it (the trace's WroteHeaderField), kept in the
+// stream's state. The header level is read once, by StdH2WroteHeaders.
 func StdH2Field(state unsafe.Pointer, name, value string) {
-	cr := stdEventsOf(state)
-	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
+	s, cr := h2StreamOf(state)
+	if cr == nil || s.hdr == nil {
 		return
 	}
-	cr.mu.Lock()
-	t := cr.lvl2
-	if t.hdr == nil {
-		t.hdr = make([]string, 0, 16) // a retry's: the event keeps the first ones
-	}
-	t.hdr = append(t.hdr, name, value)
-	t.hdrSize += len(name) + len(value) + 4
-	cr.mu.Unlock()
+	s.hdr = append(s.hdr, name, value)
+	s.hdrSize += len(name) + len(value) + 4
 }
 
 // StdH2WroteHeaders is the std patch's HTTP/2 ClientWroteHeaders hook:
 // header.request, with the fields StdH2Field collected.
 func StdH2WroteHeaders(state unsafe.Pointer) {
-	cr := stdEventsOf(state)
-	if cr == nil || !cr.lvl2.headers || probes.Level(probes.Header) < 2 {
+	s, cr := h2StreamOf(state)
+	if cr == nil || s.hdr == nil || probes.Level(probes.Header) < 2 {
 		return
 	}
-	cr.emitCollectedHeaders()
+	fields, size := s.hdr, s.hdrSize
+	s.hdr, s.hdrSize = nil, 0 // the event keeps fields
+	cr.mu.Lock()
+	conn := cr.jc.StreamConn // connID's, under cr.mu
+	cr.mu.Unlock()
+	cr.emitHeaderRequest(fields, size, conn)
 }

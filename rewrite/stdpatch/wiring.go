@@ -92,7 +92,7 @@ func gohttpdbgWire() bool {
 			h2.ClientField = gohttpdbgclient.StdH2Field
 			h2.ClientWroteHeaders = gohttpdbgclient.StdH2WroteHeaders
 			h2.ClientWrote = gohttpdbgclient.StdH2Wrote
-			h2.ClientFirstByte = gohttpdbgclient.StdFirstByte
+			h2.ClientFirstByte = gohttpdbgclient.StdH2FirstByte
 			gohttpdbgclient.UseStdH2()
 		}
 	}
