@@ -476,7 +476,9 @@ func stdHost(t *http.Transport, scheme, addr string) *hostState {
 // itself, a trace's GotConn: the request is then counted on its
 // connection and host here. The first stream of a connection (1: a
 // client's streams are odd, from 1) is the request that had it dialed,
-// so "new"; later streams reuse it, as the journal records.
+// so "new"; later streams reuse it, as the journal records. The size
+// of the request's header block as the stream encoded it comes with the
+// body too (GohttpdbgHeaderSizes), as on StdEnd's usual path.
 func (cr *Request) h2Stream(resp *http.Response) {
 	b, ok := resp.Body.(interface {
 		GohttpdbgStream() (net.Conn, uint32, *unsafe.Pointer)
@@ -497,7 +499,15 @@ func (cr *Request) h2Stream(resp *http.Response) {
 		ce.CountRequest()
 	}
 	reused := stream != 1 // stream 1 is the request its connection was dialed for
+	// The request's header block as its stream encoded it, as StdEnd's
+	// usual path takes it (0: unknown, the journal sums it).
+	reqHS := int32(0)
+	if s, ok := resp.Body.(interface{ GohttpdbgHeaderSizes() (int, int) }); ok && probes.Level(probes.Header) >= 1 {
+		n, _ := s.GohttpdbgHeaderSizes()
+		reqHS = int32(n)
+	}
 	cr.mu.Lock()
+	cr.jc.HeaderSize = reqHS
 	gotConn := cr.jc.At != 0
 	if !gotConn || cr.jc.StreamConn == 0 {
 		cr.jc.StreamConn = ce.ID()

@@ -116,10 +116,36 @@ func (b *h2Body) GohttpdbgStream() (net.Conn, uint32, *unsafe.Pointer) {
 // one without the size takes finishRare's.
 type h2SizedBody struct {
 	*h2Body
-	hdr int
+	hdr    int
+	reqHdr int // the request's block as encoded (0: unknown)
 }
 
-func (b h2SizedBody) GohttpdbgHeaderSizes() (req, resp int) { return 0, b.hdr }
+func (b h2SizedBody) GohttpdbgHeaderSizes() (req, resp int) { return b.reqHdr, b.hdr }
+
+// The journal's HTTP/2 request header size is the block as the stream
+// encoded it on StdEnd's usual path (level 1) and on finishRare's (level
+// 2) alike.
+func TestStdClientH2RequestHeaderSize(t *testing.T) {
+	for _, spec := range []string{"all=1", "all=2"} {
+		t.Run(spec, func(t *testing.T) {
+			useStdHooks(t, spec)
+			c1, c2 := net.Pipe()
+			defer c1.Close()
+			defer c2.Close()
+			var entry unsafe.Pointer
+			req, _ := http.NewRequest("GET", "https://h2size.example.test/", nil)
+			cr, _ := stdStart(t, &http.Transport{}, req, "h2.go:9")
+			b := &h2Body{Reader: strings.NewReader(""), c: c1, stream: 1, entry: &entry}
+			resp := &http.Response{StatusCode: 200, ProtoMajor: 2, Header: http.Header{}, Body: h2SizedBody{b, 40, 123}, Request: req}
+			cr.Finish(resp, nil)
+			if cr.jc.HeaderSize != 123 {
+				t.Errorf("request header size %d, want 123 (the encoder's)", cr.jc.HeaderSize)
+			}
+			io.ReadAll(resp.Body)
+			resp.Body.Close()
+		})
+	}
+}
 
 // A request to a host that answers over HTTP/2 is not left to the std
 // GotConn hook (net/http's HTTP/2 path does not call getConn), and is
@@ -158,7 +184,7 @@ func testStdClientHooksHTTP2Host(t *testing.T, sized bool) {
 			b := &h2Body{Reader: strings.NewReader(""), c: c1, stream: stream, entry: &entry}
 			body = b
 			if sized {
-				body = h2SizedBody{b, 95}
+				body = h2SizedBody{b, 95, 0}
 			}
 		} else if registered {
 			StdGotConn(st, c1, stream != 1, time.Time{}, new(unsafe.Pointer))
