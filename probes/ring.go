@@ -191,13 +191,16 @@ func (r *Ring) Dropped() uint64 { return r.drops.Load() }
 // drops its event rather than spin.
 const putAttempts = 16
 
-// Put copies *e into the ring. It never blocks.
-func (r *Ring) Put(e *Event) {
-	if s, pos := r.claim(); s != nil {
+// Put copies *e into the ring. It never blocks. It returns the event's
+// position, for kickWriter (0 when it dropped the event).
+func (r *Ring) Put(e *Event) uint64 {
+	s, pos := r.claim()
+	if s != nil {
 		s.ev = *e
 		s.probe.Store(uint32(e.Probe))
 		s.seq.Store(pos + 1)
 	}
+	return pos
 }
 
 // PutRaw is Put for a raw event (EmitRaw): it stores only the fields that
@@ -207,10 +210,10 @@ func (r *Ring) Put(e *Event) {
 // reads the event.
 //
 //go:nosplit
-func (r *Ring) PutRaw(raw *RawEvent) {
+func (r *Ring) PutRaw(raw *RawEvent) uint64 {
 	s, pos := r.claim()
 	if s == nil {
-		return
+		return 0
 	}
 	e := &s.ev
 	e.Time, e.Probe, e.Sev, e.HasStream = raw.Time, raw.Probe, raw.Sev, raw.HasStream
@@ -218,6 +221,7 @@ func (r *Ring) PutRaw(raw *RawEvent) {
 	e.RawKind, e.Raw = raw.Kind, raw.Data
 	s.probe.Store(uint32(raw.Probe))
 	s.seq.Store(pos + 1)
+	return pos
 }
 
 // claim reserves the next slot for a producer, who fills it and then
