@@ -10,8 +10,9 @@ import (
 // blocks on a slow consumer:
 //   - a diagnostic (Sev Warn or Error, level 1) is written to the sink and
 //     flushed before Emit returns, so it survives an os.Exit right after;
-//   - any other event goes into the ring, which a background goroutine
-//     drains into the sink every few milliseconds.
+//   - any other event goes into the ring, which the writer drains into
+//     the sink every few milliseconds (while nobody reads the events,
+//     each quarter of the ring: see startRing).
 //
 // The caller checks the probe's level first (Level); Emit does not.
 func Emit(e *Event) {
