@@ -10,8 +10,9 @@ import (
 // blocks on a slow consumer:
 //   - a diagnostic (Sev Warn or Error, level 1) is written to the sink and
 //     flushed before Emit returns, so it survives an os.Exit right after;
-//   - any other event goes into the ring, which a background goroutine
-//     drains into the sink every few milliseconds.
+//   - any other event goes into the ring, which the writer drains into
+//     the sink every few milliseconds (while nobody reads the events,
+//     each quarter of the ring: see startRing).
 //
 // The caller checks the probe's level first (Level); Emit does not.
 func Emit(e *Event) {
@@ -25,8 +26,7 @@ func Emit(e *Event) {
 		emitNow(e)
 		return
 	}
-	currentRing().Put(e)
-	kickWriter()
+	kickWriter(currentRing().Put(e))
 }
 
 // Ticket publishes an event Reserve returned.
@@ -74,7 +74,7 @@ func Publish(t Ticket) {
 	}
 	t.s.probe.Store(uint32(t.s.ev.Probe))
 	t.s.seq.Store(t.pos + 1)
-	kickWriter()
+	kickWriter(t.pos)
 }
 
 // currentRing returns the ring, started (with its writer) on first use.
@@ -87,20 +87,31 @@ func currentRing() *Ring {
 	return startRing()
 }
 
-// kickWriter wakes the writer if it sleeps.
+// kickWriter wakes the writer if it sleeps and the event at pos, just
+// published, is one that wakes it (see writerKick).
 //
 //go:nosplit
-func kickWriter() {
-	if writerIdle.Load() != 0 {
+func kickWriter(pos uint64) {
+	if pos&writerKick.Load() == 0 {
 		wakeWriter()
 	}
 }
 
+// writerBusy is writerKick while a drain is scheduled or running: no
+// event wakes the writer (but the first, at 0, whose wakeWriter finds
+// it busy).
+const writerBusy = ^uint64(0)
+
 var (
-	theRing     atomic.Pointer[Ring]
-	ringOnce    sync.Once
-	writerIdle  atomic.Int32 // 1 while no drain is scheduled
-	writerTimer *time.Timer  // runs writerTick; set once, by startRing
+	theRing  atomic.Pointer[Ring]
+	ringOnce sync.Once
+	// writerKick holds the writer's state, as the mask of the positions
+	// whose event wakes it: writerBusy; 0 when no drain is scheduled and
+	// the next event schedules one; kickMask (a quarter of the ring) when
+	// nobody reads the events, so that a backlog schedules one (parked).
+	writerKick  atomic.Uint64
+	kickMask    uint64      // set once, by startRing
+	writerTimer *time.Timer // runs writerTick; set once, by startRing
 
 	drainMu       sync.Mutex // one drainer at a time: the writer or Flush
 	drainBuf      [64]Event  // guarded by drainMu
@@ -120,13 +131,23 @@ const writerPoll = 5 * time.Millisecond
 // one would be counted, with its shallow stack, in the average from which
 // the runtime sizes each new goroutine's stack (see gc.go), and it would
 // show in every goroutine dump of the program.
+//
+// While nobody reads the events (GOHTTPDBG_OUT=off, nobody following)
+// the writer is not re-armed at all (writerParked): the producer whose
+// event ends a quarter of the ring wakes it, and whatever reads what the
+// drains deliver drains first (Recent, Emitted, Flush, Subscribe,
+// SetSink; see drainNow). An armed timer made the scheduler check its
+// timers, and read the clock, each time it looked for work, which cost
+// the program more than the drains.
 func startRing() *Ring {
 	ringOnce.Do(func() {
 		r := NewRing(int(ringSize.Load()))
+		kickMask = r.mask >> 2
 		// Armed only once writerTimer is set, which writerTick and
 		// wakeWriter read; published last, so that a producer that finds
 		// the ring finds the timer too.
 		writerTimer = time.AfterFunc(time.Hour, func() { writerTick(r) })
+		writerKick.Store(writerBusy)
 		writerTimer.Reset(writerPoll)
 		theRing.Store(r)
 	})
@@ -137,18 +158,29 @@ func startRing() *Ring {
 //
 //go:noinline
 func wakeWriter() {
-	if writerIdle.CompareAndSwap(1, 0) {
+	if w := writerKick.Load(); w != writerBusy && writerKick.CompareAndSwap(w, writerBusy) {
 		writerTimer.Reset(0)
 	}
 }
 
 // writerTick drains r, then schedules the next drain, or none once the
-// ring has stayed empty for a few polls. An event put between the last
-// drain and writerIdle's store finds the writer busy and does not kick
-// it: hence the second look at the ring.
+// ring has stayed empty for a few polls, or while nobody reads. An event
+// put between the last drain and writerKick's store finds the writer
+// busy and does not kick it: hence the second look at the ring. A parked
+// writer is parked under drainMu, so that a reader arriving (readerArrived)
+// finds it parked or the writer finds the reader.
 func writerTick(r *Ring) {
 	drainMu.Lock()
-	if drainLocked(r) > 0 {
+	n, unread := drainLocked(r)
+	if unread {
+		// Missed kicks are made up by the next quarter's.
+		writerEmpty = 0
+		writerKick.Store(kickMask)
+		drainMu.Unlock()
+		runDrainHooks()
+		return
+	}
+	if n > 0 {
 		writerEmpty = 0
 	} else {
 		writerEmpty++
@@ -158,11 +190,12 @@ func writerTick(r *Ring) {
 		writerEmpty = 0
 	}
 	drainMu.Unlock()
+	runDrainHooks()
 	if busy {
 		writerTimer.Reset(writerPoll)
 		return
 	}
-	writerIdle.Store(1)
+	writerKick.Store(0)
 	if r.Len() > 0 {
 		wakeWriter()
 	}
@@ -172,14 +205,14 @@ func writerTick(r *Ring) {
 // and reports new drops; drainMu is held. What events leave for a reader
 // (raw events, header fields) is rendered only for one that reads
 // them: the sink, a subscriber, or Recent (which renders its copies);
-// with GOHTTPDBG_OUT=off and nobody following, draining copies nothing:
-// the events Recent can still return stay in their slots (drainUnread).
-func drainLocked(r *Ring) int {
+// with GOHTTPDBG_OUT=off and nobody following (unread), draining copies
+// nothing: the events Recent can still return stay in their slots
+// (drainUnread).
+func drainLocked(r *Ring) (n int, unread bool) {
 	sinkMu.Lock()
-	unread := sink == nil || sinkErr
+	unread = sink == nil || sinkErr
 	sinkMu.Unlock()
-	var n int
-	if unread && !subs.active() {
+	if unread = unread && !subs.active(); unread {
 		n = drainUnread(r)
 	} else {
 		n = drainRead(r)
@@ -194,12 +227,41 @@ func drainLocked(r *Ring) int {
 		}
 		dropsReported = d
 	}
-	if n > 0 {
+	if n > 0 && !unread {
 		sinkMu.Lock()
 		flushLocked()
 		sinkMu.Unlock()
 	}
-	return n
+	return n, unread
+}
+
+// drainNow delivers what waits in the ring, unless a drain is under way
+// (which delivers it), for a reader of what drains deliver: a parked
+// writer leaves up to half the ring waiting (see startRing).
+func drainNow() {
+	if r := theRing.Load(); r != nil && r.Len() > 0 && drainMu.TryLock() {
+		drainLocked(r)
+		drainMu.Unlock()
+	}
+}
+
+// readerArrived drains what waits in the ring, to whom read it until
+// now, then lets arrive, under drainMu, a reader of the events (a sink
+// or a subscriber), and wakes a parked writer: it polls while anyone
+// reads. A writer draining meanwhile sees the reader.
+func readerArrived(arrive func()) {
+	r := theRing.Load()
+	if r == nil {
+		arrive()
+		return
+	}
+	drainMu.Lock()
+	drainLocked(r)
+	arrive()
+	if writerKick.CompareAndSwap(kickMask, 0) && r.Len() > 0 {
+		wakeWriter()
+	}
+	drainMu.Unlock()
 }
 
 // drainUnread is drainLocked's when no event leaving the ring has a
@@ -334,7 +396,12 @@ type Subscription = subscription[Event]
 var subs subscribers[Event]
 
 // Subscribe returns a subscription buffering up to size events.
-func Subscribe(size int) *Subscription { return subs.add(size) }
+// Events emitted before it are not its.
+func Subscribe(size int) *Subscription {
+	var s *Subscription
+	readerArrived(func() { s = subs.add(size) })
+	return s
+}
 
 const recentCap = 256
 
@@ -368,6 +435,7 @@ func dispatch(e *Event) {
 // Recent appends to dst the last events (at most 256) that reached the
 // sink, oldest first.
 func Recent(dst []Event) []Event {
+	drainNow()
 	recentMu.Lock()
 	defer recentMu.Unlock()
 	if r := theRing.Load(); r != nil {
@@ -428,8 +496,7 @@ func EmitRaw(raw *RawEvent) {
 	if raw.Time == 0 {
 		raw.Time = Now()
 	}
-	currentRing().PutRaw(raw)
-	kickWriter()
+	kickWriter(currentRing().PutRaw(raw))
 }
 
 // renderLazy completes what an event left for its reader: a raw event's

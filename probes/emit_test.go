@@ -234,10 +234,10 @@ func TestWriterIdlesAndWakes(t *testing.T) {
 		}
 	}
 	for round := 1; round <= 3; round++ {
-		waitFor("the writer never went idle", func() bool { return writerIdle.Load() == 1 })
+		waitFor("the writer never went idle", func() bool { return writerKick.Load() == 0 })
 		e := Event{Probe: Dial, Sev: Info, Name: "dial.conn", Req: uint64(1000 + round)}
 		Emit(&e)
-		if writerIdle.Load() != 0 {
+		if writerKick.Load() != writerBusy {
 			t.Fatalf("round %d: Emit left the writer idle", round)
 		}
 		waitFor("an event emitted to an idle writer was never drained", func() bool {
@@ -248,6 +248,63 @@ func TestWriterIdlesAndWakes(t *testing.T) {
 			}
 			return false
 		})
+	}
+}
+
+// While nobody reads the events the writer is parked: nothing wakes it
+// but the event that ends a quarter of the ring, and Recent and Emitted
+// drain first. A subscriber arriving wakes it to poll again.
+func TestWriterParksWhileUnread(t *testing.T) {
+	useSink(t, nil)
+	r := startRing()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 30s: %s", what)
+			}
+		}
+	}
+	emit := func(req uint64) {
+		e := Event{Probe: Dial, Sev: Info, Name: "dial.parked", Req: req}
+		Emit(&e)
+	}
+	emit(1)
+	Flush()
+	waitFor("the writer never parked", func() bool { return writerKick.Load() == kickMask })
+	// Up to the event before the next quarter: still parked.
+	pos := r.enq.Load()
+	next := (pos | kickMask) + 1
+	for p := pos; p < next-1; p++ {
+		emit(100 + p)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if w, n := writerKick.Load(), r.Len(); w != kickMask || n != int(next-1-pos) {
+		t.Fatalf("before a quarter: writer %d, %d waiting; want parked, %d", w, n, next-1-pos)
+	}
+	before := Emitted(Dial) // drains first
+	if r.Len() != 0 {
+		t.Fatalf("Emitted left %d events waiting", r.Len())
+	}
+	rec := Recent(nil)
+	if last := rec[len(rec)-1]; last.Name != "dial.parked" || last.Req != 100+next-2 {
+		t.Fatalf("Recent ends with %s %d", last.Name, last.Req)
+	}
+	for p := r.enq.Load(); p < next+kickMask+1; p++ { // to the quarter's end
+		emit(1000 + p)
+	}
+	waitFor("a quarter's backlog never woke the writer", func() bool { return Emitted(Dial)-before >= kickMask+1 && r.Len() == 0 })
+
+	s := Subscribe(16)
+	defer s.Close()
+	emit(7)
+	select {
+	case e := <-s.C():
+		if e.Req != 7 {
+			t.Fatalf("the subscriber got %s %d first, want dial.parked 7", e.Name, e.Req)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a subscriber arriving did not wake the parked writer")
 	}
 }
 
@@ -524,7 +581,7 @@ func TestRecentFromKeptSlots(t *testing.T) {
 		emit(i)
 	}
 	before := Emitted(Header)
-	if n := drainLocked(r); n != 10 || r.keptLen() != 10 || Emitted(Header)-before != 10 {
+	if n, _ := drainLocked(r); n != 10 || r.keptLen() != 10 || Emitted(Header)-before != 10 {
 		t.Fatalf("drain delivered %d, keeps %d, counts %d; want 10, 10, 10", n, r.keptLen(), Emitted(Header)-before)
 	}
 	before, dropped := Emitted(Header), r.Dropped()

@@ -1,6 +1,9 @@
 package probes
 
-import "sync/atomic"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // emitted counts the events of each probe, for the admin breaker, which
 // samples the counters to measure each probe's event rate. The count is
@@ -22,10 +25,55 @@ func countEmit(p Probe) {
 }
 
 // Emitted returns how many events of probe p reached the sink and the
-// subscribers since the start.
+// subscribers since the start (it drains the ring first: a parked writer,
+// see startRing, leaves events waiting).
 func Emitted(p Probe) uint64 {
+	drainNow()
 	if p < NumProbes {
 		return emitted[p].n.Load()
 	}
 	return 0
+}
+
+// drainHooks run after each of the writer's drains, on its goroutine,
+// outside its lock: the admin breaker samples the counters there, while
+// events flow, rather than on a timer of its own, whose being armed made
+// the scheduler read the clock each time it looked for work.
+var drainHooks struct {
+	mu   sync.Mutex
+	list atomic.Pointer[[]*func()]
+}
+
+// OnDrain registers f to run after each drain of the ring's writer (at
+// least every few milliseconds while events flow and someone reads them,
+// every quarter of the ring while nobody does, never while none flows);
+// f must not block. It returns the function that unregisters it.
+func OnDrain(f func()) (remove func()) {
+	p := &f
+	edit := func(add bool) {
+		drainHooks.mu.Lock()
+		defer drainHooks.mu.Unlock()
+		var list []*func()
+		if old := drainHooks.list.Load(); old != nil {
+			for _, h := range *old {
+				if h != p {
+					list = append(list, h)
+				}
+			}
+		}
+		if add {
+			list = append(list, p)
+		}
+		drainHooks.list.Store(&list)
+	}
+	edit(true)
+	return func() { edit(false) }
+}
+
+func runDrainHooks() {
+	if p := drainHooks.list.Load(); p != nil {
+		for _, f := range *p {
+			(*f)()
+		}
+	}
 }

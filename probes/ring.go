@@ -157,10 +157,16 @@ func (r *Ring) keep() int {
 	if d := r.deq.Load(); d > k {
 		k = d
 	}
-	var count [NumProbes]uint64 // added up once: an atomic add each was most of the cost
-	n := 0
-	for end := r.enq.Load(); k < end && n < len(r.slots); k++ {
-		s := r.slot(k)
+	start, end := k, r.enq.Load()
+	if end-k > uint64(len(r.slots)) {
+		end = k + uint64(len(r.slots))
+	}
+	// The slots' base and mask in locals: the atomic loads would make
+	// the compiler reload them for every slot (see Ring.slot).
+	base, mask := unsafe.Pointer(unsafe.SliceData(r.slots)), r.mask
+	var count [8]uint64 // added up once: an atomic add each was most of the cost
+	for ; k < end; k++ {
+		s := (*ringSlot)(unsafe.Add(base, uintptr(k&mask)*unsafe.Sizeof(ringSlot{})))
 		if s.seq.Load() != k+1 {
 			break
 		}
@@ -170,18 +176,15 @@ func (r *Ring) keep() int {
 		if s.seq.Load() != k+1 {
 			break
 		}
-		if p < uint32(NumProbes) {
-			count[p]++
-		}
-		n++
+		count[p&7]++ // a probe beyond NumProbes is counted nowhere
 	}
 	r.kept.Store(k)
-	for p, c := range count {
-		if c != 0 {
+	for p := range emitted {
+		if c := count[p]; c != 0 {
 			emitted[p].n.Add(c)
 		}
 	}
-	return n
+	return int(k - start)
 }
 
 // Dropped returns the number of events discarded so far.
@@ -191,13 +194,16 @@ func (r *Ring) Dropped() uint64 { return r.drops.Load() }
 // drops its event rather than spin.
 const putAttempts = 16
 
-// Put copies *e into the ring. It never blocks.
-func (r *Ring) Put(e *Event) {
-	if s, pos := r.claim(); s != nil {
+// Put copies *e into the ring. It never blocks. It returns the event's
+// position, for kickWriter (0 when it dropped the event).
+func (r *Ring) Put(e *Event) uint64 {
+	s, pos := r.claim()
+	if s != nil {
 		s.ev = *e
 		s.probe.Store(uint32(e.Probe))
 		s.seq.Store(pos + 1)
 	}
+	return pos
 }
 
 // PutRaw is Put for a raw event (EmitRaw): it stores only the fields that
@@ -207,10 +213,10 @@ func (r *Ring) Put(e *Event) {
 // reads the event.
 //
 //go:nosplit
-func (r *Ring) PutRaw(raw *RawEvent) {
+func (r *Ring) PutRaw(raw *RawEvent) uint64 {
 	s, pos := r.claim()
 	if s == nil {
-		return
+		return 0
 	}
 	e := &s.ev
 	e.Time, e.Probe, e.Sev, e.HasStream = raw.Time, raw.Probe, raw.Sev, raw.HasStream
@@ -218,6 +224,7 @@ func (r *Ring) PutRaw(raw *RawEvent) {
 	e.RawKind, e.Raw = raw.Kind, raw.Data
 	s.probe.Store(uint32(raw.Probe))
 	s.seq.Store(pos + 1)
+	return pos
 }
 
 // claim reserves the next slot for a producer, who fills it and then

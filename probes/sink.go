@@ -234,6 +234,12 @@ var (
 // SetSink installs s (nil: events are dropped after subscribers saw them)
 // and returns the previous sink, flushed, so that tests can restore it.
 func SetSink(s Sink) Sink {
+	var old Sink
+	readerArrived(func() { old = setSink(s) })
+	return old
+}
+
+func setSink(s Sink) Sink {
 	sinkMu.Lock()
 	defer sinkMu.Unlock()
 	old := sink

@@ -4,6 +4,7 @@ package admin
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -14,62 +15,84 @@ import (
 // budget to level 1, with an admin.breaker diagnostic and an audit
 // record. A change in force on that probe keeps its expiry: when it
 // expires the probe returns to its baseline.
-const (
-	breakerWindow = 250 * time.Millisecond
-	breakerIdle   = time.Second // sampling period while no probe is at level 2
-)
+//
+// It samples after the ring writer's drains (probes.OnDrain), which run
+// while events flow and only then, not on a timer of its own: an armed
+// timer made the scheduler read the clock each time it looked for work,
+// on every request of a program at level 2. A window closes at the first
+// drain breakerWindow after it opened; a drain within it trips the
+// probe as soon as the window's events exceed its budget, so that a
+// burst shorter than the window, after which no drain comes, is caught.
+const breakerWindow = 250 * time.Millisecond
+
+type breakerState struct {
+	s      *Server
+	budget int
+	mu     sync.Mutex
+	prev   time.Time                // the window's start
+	last   [probes.NumProbes]uint64 // the counters then
+	off    [probes.NumProbes]bool   // tripped in this window already
+}
 
 func (s *Server) breaker(budget int) {
-	var last [probes.NumProbes]uint64
-	for p := probes.Probe(0); p < probes.NumProbes; p++ {
-		last[p] = probes.Emitted(p)
-	}
-	prev := time.Now()
-	period := breakerIdle
-	t := time.NewTimer(period)
-	defer t.Stop()
+	b := &breakerState{s: s, budget: budget}
+	b.open(time.Now())
+	defer probes.OnDrain(b.sample)()
 	for {
 		select {
 		case <-s.done:
 			return
-		case <-t.C:
 		case <-s.kick:
-			// A probe was just raised: measure it from now on, in windows.
-			if !t.Stop() {
-				select {
-				case <-t.C:
-				default:
-				}
-			}
-			for p := probes.Probe(0); p < probes.NumProbes; p++ {
-				last[p] = probes.Emitted(p)
-			}
-			prev = time.Now()
-			t.Reset(breakerWindow)
+			// A probe was just raised: measure it from now on.
+			b.open(time.Now())
+		}
+	}
+}
+
+// open starts a window at now.
+func (b *breakerState) open(now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.openLocked(now)
+}
+
+func (b *breakerState) openLocked(now time.Time) {
+	b.prev = now
+	for p := probes.Probe(0); p < probes.NumProbes; p++ {
+		b.last[p] = probes.Emitted(p)
+		b.off[p] = false
+	}
+}
+
+// sample measures each probe at level 2 over the window so far (at
+// least breakerWindow long) and trips those over the budget; it opens
+// the next window once this one has lasted breakerWindow.
+func (b *breakerState) sample() {
+	now := time.Now()
+	var trip [probes.NumProbes]int64
+	b.mu.Lock()
+	el := now.Sub(b.prev)
+	span := el
+	if span < breakerWindow {
+		span = breakerWindow
+	}
+	for p := probes.Probe(0); p < probes.NumProbes; p++ {
+		if p == probes.Admin || b.off[p] || probes.Level(p) < 2 {
 			continue
 		}
-		now := time.Now()
-		el := now.Sub(prev)
-		prev = now
-		any2 := false
-		for p := probes.Probe(0); p < probes.NumProbes; p++ {
-			n := probes.Emitted(p)
-			d := n - last[p]
-			last[p] = n
-			if p == probes.Admin || probes.Level(p) < 2 {
-				continue
-			}
-			any2 = true
-			rate := float64(d) / el.Seconds()
-			if rate > float64(budget) {
-				s.trip(p, int64(rate), budget)
-			}
+		rate := float64(probes.Emitted(p)-b.last[p]) / span.Seconds()
+		if rate > float64(b.budget) {
+			trip[p], b.off[p] = int64(rate), true
 		}
-		period = breakerIdle
-		if any2 {
-			period = breakerWindow
+	}
+	if el >= breakerWindow {
+		b.openLocked(now)
+	}
+	b.mu.Unlock()
+	for p, rate := range trip {
+		if rate != 0 {
+			b.s.trip(probes.Probe(p), rate, b.budget)
 		}
-		t.Reset(period)
 	}
 }
 

@@ -528,6 +528,27 @@ func TestAuditChain(t *testing.T) {
 	}
 }
 
+// A burst shorter than the breaker's window, which no event follows,
+// trips it too: it samples after the ring writer's drains, and the
+// window's events over the budget trip the probe before the window ends.
+func TestBreakerShortBurst(t *testing.T) {
+	s := start(t, Options{Budget: 1000})
+	do(t, s, "PUT", "/v1/probes", `{"frame":2,"ttl":"1h"}`)
+	time.Sleep(100 * time.Millisecond) // the breaker's fresh window (s.kick) opens before the burst
+	// 2000 events: 8000/s over 250 ms.
+	for i := 0; i < 2000; i++ {
+		e := probes.Event{Probe: probes.Frame, Sev: probes.Debug, Name: "frame.read"}
+		probes.Emit(&e)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for probes.Level(probes.Frame) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("breaker did not trip on a burst")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestBreaker(t *testing.T) {
 	s := start(t, Options{Budget: 1000})
 	do(t, s, "PUT", "/v1/probes", `{"frame":2,"ttl":"1h"}`)
