@@ -605,10 +605,10 @@ const (
 )
 
 // emitRaw emits frame.read or frame.write for a frame of basicAll in its raw
-// form (probes.EmitRaw): the writer renders it (renderRawFrame), so this
-// side stores a few integers and takes little stack. It indexes nothing
-// but a fixed array at constant offsets: no bounds-check panic call (see
-// streamSet.find).
+// form, built in its ring slot (probes.ReserveRaw): the writer renders it
+// (renderRawFrame), so this side stores a few integers and takes little
+// stack. It indexes nothing but a fixed array at constant offsets: no
+// bounds-check panic call (see streamSet.find).
 //
 //go:nosplit
 func (c *Conn) emitRaw(h Header, increment uint32, pad uint8, written bool) {
@@ -616,16 +616,22 @@ func (c *Conn) emitRaw(h Header, increment uint32, pad uint8, written bool) {
 	if id == 0 {
 		id = c.connID() // an unbound framer: its first frame only
 	}
-	raw := probes.RawEvent{Probe: probes.Frame, Sev: probes.Debug, HasStream: true, Kind: rawFrame, Conn: id, Stream: h.StreamID}
-	d := &raw.Data
+	e, tk := probes.ReserveRaw()
+	if e == nil {
+		return
+	}
+	e.Probe, e.Sev, e.HasStream, e.RawKind, e.Conn, e.Stream = probes.Frame, probes.Debug, true, rawFrame, id, h.StreamID
+	d := &e.Raw // zero: see ReserveRaw
 	d[rawLength], d[rawLength+1], d[rawLength+2], d[rawLength+3] = byte(h.Length>>24), byte(h.Length>>16), byte(h.Length>>8), byte(h.Length)
 	d[rawType], d[rawFlags], d[rawPad] = byte(h.Type), byte(h.Flags), pad
-	d[rawIncrement], d[rawIncrement+1], d[rawIncrement+2], d[rawIncrement+3] = byte(increment>>24), byte(increment>>16), byte(increment>>8), byte(increment)
+	if increment != 0 {
+		d[rawIncrement], d[rawIncrement+1], d[rawIncrement+2], d[rawIncrement+3] = byte(increment>>24), byte(increment>>16), byte(increment>>8), byte(increment)
+	}
 	if written {
 		d[rawDir] = 1
 	}
 	d[rawSide] = uint8(c.sideCode.Load())
-	probes.EmitRaw(&raw)
+	probes.PublishRaw(tk)
 }
 
 // renderRawFrame renders a raw frame event as emitFrame renders a decoded
