@@ -499,6 +499,40 @@ func EmitRaw(raw *RawEvent) {
 	kickWriter(currentRing().PutRaw(raw))
 }
 
+// ReserveRaw is EmitRaw for a producer that builds the raw event in its
+// ring slot rather than have it copied there: it sets Probe, Sev,
+// HasStream, Conn, Stream, Req, RawKind and Raw (and Time, else
+// PublishRaw reads the clock), none of the slot's other fields, which are
+// zero, and publishes it with PublishRaw at once. A nil event: the ring
+// is full, the event dropped. Both are nosplit, as EmitRaw.
+//
+//go:nosplit
+func ReserveRaw() (*Event, Ticket) {
+	r := currentRing()
+	// r.claim(), its usual case in line, as in Reserve.
+	pos := r.enq.Load()
+	s := r.slot(pos)
+	if s.seq.Load() != pos || !r.enq.CompareAndSwap(pos, pos+1) {
+		if s, pos = r.claimSlow(); s == nil {
+			return nil, Ticket{}
+		}
+	}
+	return &s.ev, Ticket{s, pos}
+}
+
+// PublishRaw publishes the raw event ReserveRaw returned with t.
+//
+//go:nosplit
+func PublishRaw(t Ticket) {
+	e := &t.s.ev
+	if e.Time == 0 {
+		e.Time = Now()
+	}
+	t.s.probe.Store(uint32(e.Probe))
+	t.s.seq.Store(t.pos + 1)
+	kickWriter()
+}
+
 // renderLazy completes what an event left for its reader: a raw event's
 // name, message and attributes, a header's text (AddHeader, AddFields,
 // SetFieldsMsg), and the redaction of the URLs its free text quotes
