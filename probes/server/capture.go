@@ -248,10 +248,6 @@ func stdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		if c, ok := w.(interface{ GohttpdbgConn() unsafe.Pointer }); ok {
 			sc = (*srvConn)(c.GohttpdbgConn())
 		}
-		if sc != nil {
-			// Its turn's reading is not for a later stream (h2Start).
-			sc.h2StartAt.Store(0)
-		}
 	}
 	site := ""
 	var ss *serverSite
@@ -262,6 +258,9 @@ func stdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 	}
 	if ss != nil {
 		if ss.runtime.Load() {
+			if sc != nil && r.ProtoMajor == 2 {
+				sc.h2StartAt.Store(0) // its turn's reading is not for a later stream
+			}
 			h.ServeHTTP(w, r)
 			return
 		}
