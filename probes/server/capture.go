@@ -114,9 +114,9 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 // startUsual is startServe for most requests StdServe hands over: a
 // connection whose state the probes keep (HTTP/1's from StdConnState,
 // HTTP/2's from StdH2ConnState) of the server s it names, net/http's own
-// writer with the std patch's hooks (stdAnswer), the header and body
-// probes below level 2, a request body net/http follows itself or none
-// (a GET's: ContentLength 0), no span. It returns nil, having changed nothing, for any other
+// writer with the std patch's hooks (stdAnswer), a request body net/http
+// follows itself or none (a GET's: ContentLength 0; at body or header
+// level 2, none: startLevel2), no span. It returns nil, having changed nothing, for any other
 // request, which stdServe then follows.
 //
 // It is one straight run of code, for both protocols: each 64-byte line
@@ -133,9 +133,10 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		std, _ = w.(stdAnswer) // HTTP/2's, or a test's
 	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
-	if std == nil || hl >= 2 || bl >= 2 || probes.SpansOn() {
+	if std == nil || probes.SpansOn() {
 		return nil
 	}
+	lvl2 := hl >= 2 || bl >= 2
 	// A request body that may hold bytes (ContentLength 0 cannot: a
 	// GET's) is watched through net/http's own (HTTP/1's *body, the
 	// HTTP/2 servers' requestBody): any other (HTTP/1's Expect:
@@ -143,8 +144,8 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	var sb body.StdRequestBody
 	if bl >= 1 && r.ContentLength != 0 {
 		var ok bool
-		if sb, ok = r.Body.(body.StdRequestBody); !ok {
-			return nil
+		if sb, ok = r.Body.(body.StdRequestBody); !ok || lvl2 {
+			return nil // level 2's body events are the wrapper's
 		}
 	}
 	http1 := sc != nil // the patch names HTTP/1's connection alone
@@ -177,6 +178,9 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		sr, start = sc.h2Start()
 	}
 	site := ss.site
+	if lvl2 {
+		site = sr.startLevel2(s, sc, r, hl, site)
+	}
 	sr.id, sr.conn, sr.start = probes.NextReqID(), ce.ID(), start
 	// net/http's requests each have a Header of their own: new to
 	// following, marked as followed on the request (see follow.go), its
@@ -194,7 +198,7 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	if sr.journal {
 		sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
 	}
-	if hl >= 1 && int64(hs)*10 >= maxHeaderBytes(s)*9 {
+	if hl >= 1 && (hl >= 2 || int64(hs)*10 >= maxHeaderBytes(s)*9) {
 		sr.requestHeaders(hs, s)
 	}
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
@@ -204,6 +208,10 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	}
 	if wrapped {
 		sr.wrapCaptured(std, sb != nil)
+	} else if sr.hdr2 {
+		// Watched for its answer, which header.response reports (StdAnswered).
+		std.GohttpdbgWatch(unsafe.Pointer(sr))
+		sr.answerStd = true
 	} else {
 		// Watched for its answer (the journal), read when the handler
 		// returns (quietly: see quietState), and for the inner wrappers,
@@ -212,6 +220,23 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		sr.answerStd, sr.quiet = sr.journal, true
 	}
 	return sr
+}
+
+// startLevel2 is startUsual's part for a request at header or body level
+// 2 (hl the header level), as stdServe and startAside do it for
+// startServe: its events are emitted as it starts, before a rewritten
+// registration inside the handler chain could name itself, so the
+// registration is looked up now (site, the server's, is returned
+// otherwise); its request line is rendered once. Out of line: level 2's.
+//
+//go:noinline
+func (sr *serverRequest) startLevel2(s *http.Server, sc *srvConn, r *http.Request, hl int32, site string) string {
+	if hs := registeredSite(s.Handler, r); hs != "" {
+		site = hs
+	}
+	sr.hdr2 = hl >= 2
+	sr.line = sc.line.Line(r.Method, r.URL)
+	return site
 }
 
 // startInTable is startUsual's marking of its request r (Header key k)
