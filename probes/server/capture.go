@@ -136,7 +136,6 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	if std == nil || probes.SpansOn() {
 		return nil
 	}
-	lvl2 := hl >= 2 || bl >= 2
 	// A request body that may hold bytes (ContentLength 0 cannot: a
 	// GET's) is watched through net/http's own (HTTP/1's *body, the
 	// HTTP/2 servers' requestBody): any other (HTTP/1's Expect:
@@ -144,7 +143,7 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	var sb body.StdRequestBody
 	if bl >= 1 && r.ContentLength != 0 {
 		var ok bool
-		if sb, ok = r.Body.(body.StdRequestBody); !ok || lvl2 {
+		if sb, ok = r.Body.(body.StdRequestBody); !ok || hl|bl >= 2 {
 			return nil // level 2's body events are the wrapper's
 		}
 	}
@@ -178,7 +177,7 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		sr, start = sc.h2Start()
 	}
 	site := ss.site
-	if lvl2 {
+	if hl|bl >= 2 { // either at level 2 (levels are 0 to 2): no bool kept live
 		site = sr.startLevel2(s, sc, r, hl, site)
 	}
 	sr.id, sr.conn, sr.start = probes.NextReqID(), ce.ID(), start
@@ -198,7 +197,7 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	if sr.journal {
 		sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
 	}
-	if hl >= 1 && (hl >= 2 || int64(hs)*10 >= maxHeaderBytes(s)*9) {
+	if hl == 1 && int64(hs)*10 >= maxHeaderBytes(s)*9 { // level 2's below
 		sr.requestHeaders(hs, s)
 	}
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
@@ -207,11 +206,12 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		wrapped = !sr.watchStdBody(r, sb)
 	}
 	if wrapped {
+		if sr.hdr2 {
+			sr.requestHeaders(hs, s)
+		}
 		sr.wrapCaptured(std, sb != nil)
 	} else if sr.hdr2 {
-		// Watched for its answer, which header.response reports (StdAnswered).
-		std.GohttpdbgWatch(unsafe.Pointer(sr))
-		sr.answerStd = true
+		sr.watchLevel2(std, hs, s)
 	} else {
 		// Watched for its answer (the journal), read when the handler
 		// returns (quietly: see quietState), and for the inner wrappers,
@@ -237,6 +237,18 @@ func (sr *serverRequest) startLevel2(s *http.Server, sc *srvConn, r *http.Reques
 	sr.hdr2 = hl >= 2
 	sr.line = sc.line.Line(r.Method, r.URL)
 	return site
+}
+
+// watchLevel2 is startUsual's end for a request at header level 2:
+// header.request, and the writer watched for the answer, which
+// header.response reports (StdAnswered). Out of line, with the event:
+// a request below level 2 skips one branch.
+//
+//go:noinline
+func (sr *serverRequest) watchLevel2(std stdAnswer, hs int, s *http.Server) {
+	sr.requestHeaders(hs, s)
+	std.GohttpdbgWatch(unsafe.Pointer(sr))
+	sr.answerStd = true
 }
 
 // startInTable is startUsual's marking of its request r (Header key k)
