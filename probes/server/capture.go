@@ -142,9 +142,12 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	// 100-continue reader, a body the program replaced) takes the wrapper.
 	var sb body.StdRequestBody
 	if bl >= 1 && r.ContentLength != 0 {
-		var ok bool
-		if sb, ok = r.Body.(body.StdRequestBody); !ok || hl|bl >= 2 {
+		if hl|bl >= 2 {
 			return nil // level 2's body events are the wrapper's
+		}
+		var ok bool
+		if sb, ok = r.Body.(body.StdRequestBody); !ok {
+			return nil
 		}
 	}
 	http1 := sc != nil // the patch names HTTP/1's connection alone
