@@ -424,6 +424,15 @@ func (e *ConnEntry) TurnActiveAt(now int64) {
 	e.state.Store(stateWord(http.StateActive, now) | stateTaken)
 }
 
+// SetActiveAt is SetStateAt(http.StateActive, true, now) marked taken, as
+// TurnActiveAt: for the server's level-2 turn, which reports the state it
+// leaves and hands its reading to the request itself.
+func (e *ConnEntry) SetActiveAt(now int64) (prev string, in time.Duration) {
+	e.requests.Add(1)
+	prev, since := fromStateWord(e.state.Swap(stateWord(http.StateActive, now) | stateTaken))
+	return prev, time.Duration(now - since)
+}
+
 // RequestStart returns the start (Mono) of a request served on e. On an
 // HTTP/1 connection (http1) that is the reading taken when the
 // connection turned active for it (SetState): net/http turns it active

@@ -401,7 +401,7 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 	cr := (*Request)(state)
 	// h2Kept: the request went to HTTP/2's kept connection, which no std
 	// hook named: only its response does (as h2Stream, here).
-	rare := err != nil || resp == nil || cr.lvl2 != nil || cr.span != nil ||
+	rare := err != nil || resp == nil || cr.span != nil ||
 		!cr.std && !(cr.h2Kept && resp.ProtoMajor == 2)
 	var h2b h2RespBody
 	if !rare && resp.ProtoMajor != 1 {
@@ -473,7 +473,10 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 	}
 	if hl >= 1 {
 		if hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9 {
-			hdrSize = cr.checkResponse(resp, hdrSize, 0) // rare here: a level-2 request has lvl2
+			// Rare below level 2. header.response (level 2) takes its
+			// publication's reading: the reading below, taken before it,
+			// cost level 1 a register spilled across this call.
+			hdrSize = cr.checkResponse(resp, hdrSize, 0)
 		}
 	}
 	now := probes.Mono() // the response headers' time, for every use below
@@ -484,6 +487,8 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 		if got == 0 {
 			got = cr.start
 		}
+		// At level 2 StdFirstByte timed it, unless the level rose while
+		// the request was under way (see stdTimes.firstByte): slowTTFB asks.
 		if d := time.Duration(now - got); d > probes.SlowTTFB() && probes.Level(probes.Dial) >= 1 {
 			cr.slowTTFB(d)
 		}
@@ -725,8 +730,16 @@ func (cr *Request) lockedGotConn() int64 {
 	return cr.jc.At
 }
 
+// slowTTFB is dial.slow phase=ttfb, unless StdFirstByte reported it (a
+// request with level-2 state whose first byte it timed).
+//
 //go:noinline
-func (cr *Request) slowTTFB(d time.Duration) { cr.slow("ttfb", d, probes.SlowTTFB(), cr.url()) }
+func (cr *Request) slowTTFB(d time.Duration) {
+	if cr.lvl2 != nil && cr.timedFirstByte() {
+		return
+	}
+	cr.slow("ttfb", d, probes.SlowTTFB(), cr.url())
+}
 
 func (cr *Request) failed(err error) {
 	msg := err.Error()
@@ -794,6 +807,9 @@ func (cr *Request) checkResponse(resp *http.Response, size int, now int64) int {
 	}
 	if probes.Level(probes.Header) >= 2 {
 		cr.emitResponseHeaders(resp, size, now)
+		if l := cr.lvl2; l != nil {
+			cr.jc.RespFields = l.resp // the journal's, as the event took them (StdEnd)
+		}
 	}
 	if limit := cr.maxResponseHeaderBytes(); int64(size)*10 >= limit*9 {
 		cr.emitResponseLimit(size, limit)

@@ -114,9 +114,9 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 // startUsual is startServe for most requests StdServe hands over: a
 // connection whose state the probes keep (HTTP/1's from StdConnState,
 // HTTP/2's from StdH2ConnState) of the server s it names, net/http's own
-// writer with the std patch's hooks (stdAnswer), the header and body
-// probes below level 2, a request body net/http follows itself or none
-// (a GET's: ContentLength 0), no span. It returns nil, having changed nothing, for any other
+// writer with the std patch's hooks (stdAnswer), a request body net/http
+// follows itself or none (a GET's: ContentLength 0; at body or header
+// level 2, none: startLevel2), no span. It returns nil, having changed nothing, for any other
 // request, which stdServe then follows.
 //
 // It is one straight run of code, for both protocols: each 64-byte line
@@ -133,7 +133,7 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		std, _ = w.(stdAnswer) // HTTP/2's, or a test's
 	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
-	if std == nil || hl >= 2 || bl >= 2 || probes.SpansOn() {
+	if std == nil || probes.SpansOn() {
 		return nil
 	}
 	// A request body that may hold bytes (ContentLength 0 cannot: a
@@ -142,6 +142,9 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	// 100-continue reader, a body the program replaced) takes the wrapper.
 	var sb body.StdRequestBody
 	if bl >= 1 && r.ContentLength != 0 {
+		if hl|bl >= 2 {
+			return nil // level 2's body events are the wrapper's
+		}
 		var ok bool
 		if sb, ok = r.Body.(body.StdRequestBody); !ok {
 			return nil
@@ -177,6 +180,9 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		sr, start = sc.h2Start()
 	}
 	site := ss.site
+	if hl|bl >= 2 { // either at level 2 (levels are 0 to 2): no bool kept live
+		site = sr.startLevel2(s, sc, r, hl, site)
+	}
 	sr.id, sr.conn, sr.start = probes.NextReqID(), ce.ID(), start
 	// net/http's requests each have a Header of their own: new to
 	// following, marked as followed on the request (see follow.go), its
@@ -194,7 +200,7 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	if sr.journal {
 		sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
 	}
-	if hl >= 1 && int64(hs)*10 >= maxHeaderBytes(s)*9 {
+	if hl == 1 && int64(hs)*10 >= maxHeaderBytes(s)*9 { // level 2's below
 		sr.requestHeaders(hs, s)
 	}
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
@@ -203,7 +209,12 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		wrapped = !sr.watchStdBody(r, sb)
 	}
 	if wrapped {
+		if sr.hdr2 {
+			sr.requestHeaders(hs, s)
+		}
 		sr.wrapCaptured(std, sb != nil)
+	} else if sr.hdr2 {
+		sr.watchLevel2(std, hs, s)
 	} else {
 		// Watched for its answer (the journal), read when the handler
 		// returns (quietly: see quietState), and for the inner wrappers,
@@ -212,6 +223,35 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		sr.answerStd, sr.quiet = sr.journal, true
 	}
 	return sr
+}
+
+// startLevel2 is startUsual's part for a request at header or body level
+// 2 (hl the header level), as stdServe and startAside do it for
+// startServe: its events are emitted as it starts, before a rewritten
+// registration inside the handler chain could name itself, so the
+// registration is looked up now (site, the server's, is returned
+// otherwise); its request line is rendered once. Out of line: level 2's.
+//
+//go:noinline
+func (sr *serverRequest) startLevel2(s *http.Server, sc *srvConn, r *http.Request, hl int32, site string) string {
+	if hs := registeredSite(s.Handler, r); hs != "" {
+		site = hs
+	}
+	sr.hdr2 = hl >= 2
+	sr.line = sc.line.Line(r.Method, r.URL)
+	return site
+}
+
+// watchLevel2 is startUsual's end for a request at header level 2:
+// header.request, and the writer watched for the answer, which
+// header.response reports (StdAnswered). Out of line, with the event:
+// a request below level 2 skips one branch.
+//
+//go:noinline
+func (sr *serverRequest) watchLevel2(std stdAnswer, hs int, s *http.Server) {
+	sr.requestHeaders(hs, s)
+	std.GohttpdbgWatch(unsafe.Pointer(sr))
+	sr.answerStd = true
 }
 
 // startInTable is startUsual's marking of its request r (Header key k)
@@ -248,10 +288,6 @@ func stdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 		if c, ok := w.(interface{ GohttpdbgConn() unsafe.Pointer }); ok {
 			sc = (*srvConn)(c.GohttpdbgConn())
 		}
-		if sc != nil {
-			// Its turn's reading is not for a later stream (h2Start).
-			sc.h2StartAt.Store(0)
-		}
 	}
 	site := ""
 	var ss *serverSite
@@ -262,6 +298,9 @@ func stdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 	}
 	if ss != nil {
 		if ss.runtime.Load() {
+			if sc != nil && r.ProtoMajor == 2 {
+				sc.h2StartAt.Store(0) // its turn's reading is not for a later stream
+			}
 			h.ServeHTTP(w, r)
 			return
 		}

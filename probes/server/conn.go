@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -191,7 +192,32 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 			return
 		}
 	}
+	if sc.tlsNoted && (st == http.StateActive || st == http.StateIdle) && probes.Level(probes.Dial) >= 2 {
+		sc.turnLevel2(st, comp.site)
+		return
+	}
 	sc.turnRare(nc, st, comp.site, now)
+}
+
+// turnLevel2 is a request's turn of sc, an HTTP/1 connection whose TLS
+// state is noted (tlsNoted), at level 2: the level-1 turn with its
+// dial.conn_state, without turnRare's and connTurn's general steps. The
+// turn to active hands its reading to the request (startAt), as level
+// 1's; the turn to idle reads the clock, as the event reports how long
+// the connection was active (see endAt).
+//
+//go:noinline
+func (sc *srvConn) turnLevel2(st http.ConnState, site string) {
+	now := probes.Mono()
+	var prev string
+	var in time.Duration
+	if st == http.StateActive {
+		sc.startAt = now
+		prev, in = sc.ce.SetActiveAt(now)
+	} else {
+		prev, in = sc.ce.SetStateAt(st, false, now)
+	}
+	emitConnState(sc.ce, st, site, prev, in, now)
 }
 
 // turnRare is StdConnState's turn for the cases its common path does not
@@ -270,6 +296,10 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 	}
 	// tlsNoted implies an entry, not the runtime's own (h2TurnRare).
 	if probes.Level(probes.Dial) != 1 || !sc.tlsNoted || uint(st-http.StateActive) > uint(http.StateIdle-http.StateActive) {
+		if sc.tlsNoted && uint(st-http.StateActive) <= uint(http.StateIdle-http.StateActive) && probes.Level(probes.Dial) >= 2 {
+			sc.h2TurnLevel2(st, comp.site)
+			return true
+		}
 		sc.h2TurnRare(nc, st, comp)
 		return true
 	}
@@ -297,6 +327,35 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 	}
 	sc.ce.TurnAt(st, false, now)
 	return true
+}
+
+// h2TurnLevel2 is StdH2ConnState's usual turn at level 2: level 1's,
+// with its dial.conn_state, without h2TurnRare's and connTurn's general
+// steps. The turn to active hands its reading to the stream that turned
+// it (h2StartAt, which startServe takes); the turn to idle reads the
+// clock, as the event reports how long the connection was active.
+//
+//go:noinline
+func (sc *srvConn) h2TurnLevel2(st http.ConnState, site string) {
+	now := probes.Mono()
+	var prev string
+	var in time.Duration
+	if st == http.StateActive {
+		if sc.h2EndAt.Load() != 0 {
+			sc.h2EndAt.Store(0)
+		}
+		sc.h2StartAt.Store(now)
+		prev, in = sc.ce.SetStateAt(st, true, now)
+	} else {
+		if sc.h2EndAt.Load() != 0 {
+			sc.h2EndAt.Store(0)
+		}
+		if sc.h2StartAt.Load() != 0 {
+			sc.h2StartAt.Store(0)
+		}
+		prev, in = sc.ce.SetStateAt(st, false, now)
+	}
+	emitConnState(sc.ce, st, site, prev, in, now)
 }
 
 // h2FirstTurn is StdH2ConnState for a connection the probes keep no
@@ -331,6 +390,9 @@ func (sc *srvConn) h2TurnRare(nc net.Conn, st http.ConnState, comp *connComp) {
 	}
 	if lvl >= 2 || st != http.StateActive && st != http.StateIdle {
 		connTurn(sc.ce, nc, st, comp.site, lvl, 0)
+		if st == http.StateActive {
+			sc.tlsNoted = true // connTurn noted it: the next turns are h2TurnLevel2's
+		}
 		return
 	}
 	if st == http.StateActive && !sc.tlsNoted {

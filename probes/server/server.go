@@ -600,12 +600,15 @@ func (sr *serverRequest) watchBody(r *http.Request, site string, spans bool) {
 func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWriter, r *http.Request) *serverRequest {
 	http1 := r.ProtoMajor == 1
 	var sr *serverRequest // zero (see end)
-	var start int64       // the connection's turn to active for r (HTTP/1), else 0
+	var start int64       // the connection's turn to active for r, else 0
 	if sc != nil && http1 {
 		sr = sc.takeH1() // the connection's
 		start, sc.startAt = sc.startAt, 0
 	} else {
 		sr = newRequest(sc, http1)
+		if sc != nil && !http1 && sc.h2StartAt.Load() != 0 {
+			start = sc.h2StartAt.Swap(0) // its turn to active's reading, as h2Start
+		}
 	}
 	ce := sr.ce(sc, r)
 	if start == 0 {

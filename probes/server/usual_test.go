@@ -205,8 +205,8 @@ func TestStdServeUsualHTTP2(t *testing.T) {
 
 // startUsual takes only the requests it is written for, and leaves any
 // other untouched for stdServe: a writer without the patch's hooks, a
-// request body to watch, header level 2, a server the connection does
-// not name, an HTTP/1 request without the connection's state.
+// request body to watch (at body level 2, any), a server the connection
+// does not name, an HTTP/1 request without the connection's state.
 func TestStartUsualDeclines(t *testing.T) {
 	s, c1 := pipeServer(t, "all=1", "srv.go:70")
 	var slot unsafe.Pointer
@@ -223,8 +223,7 @@ func TestStartUsualDeclines(t *testing.T) {
 	}{
 		{"recorder", "all=1", s, httptest.NewRecorder(), get, sc},
 		{"request body", "all=1", s, newStdWriter(), httptest.NewRequest("POST", "/x", strings.NewReader("body")), sc},
-		{"header level 2", "all=1,header=2", s, newStdWriter(), get, sc},
-		{"body level 2", "all=1,body=2", s, newStdWriter(), get, sc},
+		{"request body at body level 2", "all=1,body=2", s, newStdWriter(), httptest.NewRequest("POST", "/x", strings.NewReader("body")), sc},
 		{"another server", "all=1", &http.Server{}, newStdWriter(), get, sc},
 		{"no connection state", "all=1", s, newStdWriter(), get, nil},
 	} {
@@ -565,4 +564,23 @@ func TestStdH2TurnsShareClock(t *testing.T) {
 	if sc.h2StartAt.Load() != 0 {
 		t.Error("the turn to idle left the turn to active's reading")
 	}
+}
+
+// At level 2 startUsual takes a request without a body too, with what
+// startServe sets for level 2: header level 2, the request line, and a
+// watch that reports the answer.
+func TestStartUsualLevel2(t *testing.T) {
+	s, c1 := pipeServer(t, "all=2", "srv.go:80")
+	var slot unsafe.Pointer
+	StdConnState(s, &slot, s.ConnState, c1, http.StateNew)
+	sc := (*srvConn)(slot)
+	sr := startUsual(s, newStdWriter(), httptest.NewRequest("GET", "/x", nil), nil, sc)
+	if sr == nil {
+		t.Fatal("startUsual declined a level-2 GET")
+	}
+	if !sr.hdr2 || sr.line == "" || !sr.answerStd || sr.quiet || sr.site != "srv.go:80" {
+		t.Errorf("hdr2 %v, line %q, answerStd %v, quiet %v, site %q; want header level 2, a line, a reported answer, srv.go:80",
+			sr.hdr2, sr.line, sr.answerStd, sr.quiet, sr.site)
+	}
+	sr.end()
 }
