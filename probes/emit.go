@@ -530,7 +530,7 @@ func PublishRaw(t Ticket) {
 	}
 	t.s.probe.Store(uint32(e.Probe))
 	t.s.seq.Store(t.pos + 1)
-	kickWriter()
+	kickWriter(t.pos)
 }
 
 // renderLazy completes what an event left for its reader: a raw event's
