@@ -192,7 +192,7 @@ func (e *Event) AddHeader(key string, h http.Header) {
 		f, b := e.slotBuf()
 		for k, vs := range h {
 			for _, v := range vs {
-				b = appendPacked(appendPacked(b, k), v)
+				b = packField(b, k, v)
 			}
 		}
 		*f, e.packed = b, b
@@ -218,7 +218,7 @@ func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
 	f, b := e.slotBuf()
 	for k, vs := range h { // in line: see AddHeader
 		for _, v := range vs {
-			b = appendPacked(appendPacked(b, k), v)
+			b = packField(b, k, v)
 			n += len(k) + len(v) + 4
 		}
 	}
@@ -242,7 +242,7 @@ func (e *Event) AddHeaderKeep(key string, h http.Header, keep []HeaderField) []H
 	f, b := e.slotBuf()
 	for k, vs := range h { // in line: see AddHeader
 		for _, v := range vs {
-			b = appendPacked(appendPacked(b, k), v)
+			b = packField(b, k, v)
 			keep = append(keep, HeaderField{Name: k, Value: v})
 		}
 	}
@@ -264,7 +264,7 @@ func (e *Event) addHeaderFields(key string, f []HeaderField) bool {
 	a.Key, a.Kind = key, KindString
 	buf, b := e.slotBuf()
 	for i := range f {
-		b = appendPacked(appendPacked(b, f[i].Name), f[i].Value)
+		b = packField(b, f[i].Name, f[i].Value)
 	}
 	*buf, e.packed = b, b
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
