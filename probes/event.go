@@ -203,12 +203,15 @@ func (e *Event) AddHeader(key string, h http.Header) {
 }
 
 // AddSizedHeader is AddInt(sizeKey, HeaderSize(h)) then AddHeader(key,
-// h); in an event from Reserve it walks the map once for both.
-func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
+// h); in an event from Reserve it walks the map once for both, and, if
+// keep is not nil, appends h's fields to it as AddHeaderKeep does, for
+// the journal's record of the same header (ServerOutcome.RespFields).
+// keep comes back empty from any other event.
+func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header, keep []HeaderField) []HeaderField {
 	if e.slot == 0 || int(e.NAttrs)+2 > MaxAttrs {
 		e.AddInt(sizeKey, int64(HeaderSize(h)))
 		e.AddHeader(key, h)
-		return
+		return keep[:0]
 	}
 	sa := e.next()
 	sa.Key, sa.Kind = sizeKey, KindInt
@@ -220,11 +223,15 @@ func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
 		for _, v := range vs {
 			b = packField(b, k, v)
 			n += len(k) + len(v) + 4
+			if keep != nil {
+				keep = append(keep, HeaderField{Name: k, Value: v})
+			}
 		}
 	}
 	*f, e.packed = b, b
 	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
+	return keep
 }
 
 // AddHeaderKeep is AddHeader that also appends h's fields, as they are
