@@ -634,13 +634,23 @@ func TestAddSizedHeader(t *testing.T) {
 	}
 	e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.sized", 1
 	e.AddInt("status", 200)
-	e.AddSizedHeader("size", "headers", h)
+	keep := e.AddSizedHeader("size", "headers", h, make([]HeaderField, 0, 1))
 	e.AddString("after", "x")
 	Publish(tk)
+	if len(keep) != 4 || HeaderSize(h) != func() (n int) {
+		for _, f := range keep {
+			n += len(f.Name) + len(f.Value) + 4
+		}
+		return n
+	}() {
+		t.Errorf("kept %v", keep)
+	}
 	var f Event
 	f.Probe, f.Sev, f.Name, f.Req = Header, Info, "header.sized", 2
 	f.AddInt("status", 200)
-	f.AddSizedHeader("size", "headers", h)
+	if keep := f.AddSizedHeader("size", "headers", h, make([]HeaderField, 0, 1)); len(keep) != 0 {
+		t.Errorf("an event not from Reserve kept %v", keep)
+	}
 	f.AddString("after", "x")
 	Emit(&f)
 	Flush()

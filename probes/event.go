@@ -192,7 +192,7 @@ func (e *Event) AddHeader(key string, h http.Header) {
 		f, b := e.slotBuf()
 		for k, vs := range h {
 			for _, v := range vs {
-				b = appendPacked(appendPacked(b, k), v)
+				b = packField(b, k, v)
 			}
 		}
 		*f, e.packed = b, b
@@ -203,12 +203,15 @@ func (e *Event) AddHeader(key string, h http.Header) {
 }
 
 // AddSizedHeader is AddInt(sizeKey, HeaderSize(h)) then AddHeader(key,
-// h); in an event from Reserve it walks the map once for both.
-func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
+// h); in an event from Reserve it walks the map once for both, and, if
+// keep is not nil, appends h's fields to it as AddHeaderKeep does, for
+// the journal's record of the same header (ServerOutcome.RespFields).
+// keep comes back empty from any other event.
+func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header, keep []HeaderField) []HeaderField {
 	if e.slot == 0 || int(e.NAttrs)+2 > MaxAttrs {
 		e.AddInt(sizeKey, int64(HeaderSize(h)))
 		e.AddHeader(key, h)
-		return
+		return keep[:0]
 	}
 	sa := e.next()
 	sa.Key, sa.Kind = sizeKey, KindInt
@@ -218,13 +221,17 @@ func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header) {
 	f, b := e.slotBuf()
 	for k, vs := range h { // in line: see AddHeader
 		for _, v := range vs {
-			b = appendPacked(appendPacked(b, k), v)
+			b = packField(b, k, v)
 			n += len(k) + len(v) + 4
+			if keep != nil {
+				keep = append(keep, HeaderField{Name: k, Value: v})
+			}
 		}
 	}
 	*f, e.packed = b, b
 	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
+	return keep
 }
 
 // AddHeaderKeep is AddHeader that also appends h's fields, as they are
@@ -242,7 +249,7 @@ func (e *Event) AddHeaderKeep(key string, h http.Header, keep []HeaderField) []H
 	f, b := e.slotBuf()
 	for k, vs := range h { // in line: see AddHeader
 		for _, v := range vs {
-			b = appendPacked(appendPacked(b, k), v)
+			b = packField(b, k, v)
 			keep = append(keep, HeaderField{Name: k, Value: v})
 		}
 	}
@@ -264,7 +271,7 @@ func (e *Event) addHeaderFields(key string, f []HeaderField) bool {
 	a.Key, a.Kind = key, KindString
 	buf, b := e.slotBuf()
 	for i := range f {
-		b = appendPacked(appendPacked(b, f[i].Name), f[i].Value)
+		b = packField(b, f[i].Name, f[i].Value)
 	}
 	*buf, e.packed = b, b
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted

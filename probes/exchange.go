@@ -1610,7 +1610,15 @@ func (j *journal) serverEndRareLocked(s *jslot, o *ServerOutcome, rare uint32) {
 		return
 	}
 	n := 0
-	if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
+	if d := j.sideIf(s); d != nil && len(d.respHdr) > 0 {
+		// Recorded with header.response (AddJournalResponseHeader).
+		for i := range d.respHdr {
+			n += len(d.respHdr[i].Name) + len(d.respHdr[i].Value) + 4
+		}
+		if cp := j.capOf(s); cp != nil {
+			cp.respType = h.Get("Content-Type")
+		}
+	} else if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
 		d := j.side(s)
 		d.respHdr, n = appendFieldsSized(d.respHdr, h) // one walk for both
 		if cp != nil {
@@ -1676,6 +1684,25 @@ func AddJournalRequestHeader(e *Event, key string, id uint64) bool {
 	}
 	s.mu.Unlock()
 	return ok
+}
+
+// AddJournalResponseHeader is e.AddSizedHeader(sizeKey, key, h, nil) for
+// the response header h of served request id as answered (the
+// ServerOutcome.RespHeader JournalServerEnd will get), at header level
+// 2: the record keeps h's fields from the event's walk of the map, and
+// JournalServerEnd walks it no more.
+func AddJournalResponseHeader(e *Event, sizeKey, key string, id uint64, h http.Header) {
+	j, s := lockedSlot(id)
+	if s == nil {
+		e.AddSizedHeader(sizeKey, key, h, nil)
+		return
+	}
+	d := j.side(s)
+	if d.respHdr == nil {
+		d.respHdr = make([]HeaderField, 0, 8)
+	}
+	d.respHdr = e.AddSizedHeader(sizeKey, key, h, d.respHdr[:0])
+	s.mu.Unlock()
 }
 
 // appendFieldsSized is appendFields that also returns h's wire size

@@ -41,12 +41,95 @@ func headerFields(h http.Header) []string {
 
 // packFields appends fields (name, value, name, value…) to b, each a
 // uvarint length and its bytes: header fields kept in a buffer the
-// collector does not scan (Event.packed).
+// collector does not scan (Event.packed). A string of up to 32 bytes
+// that fits in b is copied in line (as in packField), which costs half
+// of what append's check and call to memmove per string cost, with the
+// loop's values saved and reloaded around each call.
 func packFields(b []byte, fields []string) []byte {
 	for _, f := range fields {
-		b = appendPacked(b, f)
+		n := len(b)
+		m := n + 1 + len(f)
+		if len(f) > 32 || m > cap(b) {
+			b = appendPackedSlow(b, f)
+			continue
+		}
+		b = b[:m]
+		d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
+		*(*byte)(d) = byte(len(f))
+		d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(f))
+		// Two moves of 16, 8 or 4 bytes that overlap in the middle, or
+		// three of one: nothing read beyond the string, nothing written
+		// beyond b.
+		if n := len(f); n >= 16 {
+			*(*[16]byte)(d) = *(*[16]byte)(p)
+			*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
+		} else if n >= 8 {
+			*(*[8]byte)(d) = *(*[8]byte)(p)
+			*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+		} else if n >= 4 {
+			*(*[4]byte)(d) = *(*[4]byte)(p)
+			*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+		} else if n > 0 {
+			*(*byte)(d) = *(*byte)(p)
+			*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
+			*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
+		}
 	}
 	return b
+}
+
+// packField appends a field, name k and value v, as appendPacked appends
+// each, for the loops over a header map. Most fields are short and fit
+// in b: then one check for both, a length in one byte, and the bytes of
+// a string of up to 32 copied here, in two moves of 16, 8 or 4 bytes
+// that overlap in its middle (as copyShort, the journal's), not by a
+// call to memmove, around which every live value of the loop was saved
+// and reloaded.
+func packField(b []byte, k, v string) []byte {
+	n := len(b)
+	m := n + 2 + len(k) + len(v)
+	if len(k)|len(v) >= 0x80 || m > cap(b) {
+		return packFieldSlow(b, k, v)
+	}
+	b = b[:m]
+	d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
+	s := k
+	for i := 0; ; i++ { // k, then v
+		n, p := len(s), unsafe.Pointer(unsafe.StringData(s))
+		*(*byte)(d) = byte(n)
+		d = unsafe.Add(d, 1)
+		if n > 32 {
+			copy(unsafe.Slice((*byte)(d), n), s)
+		} else if n >= 16 {
+			*(*[16]byte)(d) = *(*[16]byte)(p)
+			*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
+		} else if n >= 8 {
+			*(*[8]byte)(d) = *(*[8]byte)(p)
+			*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+		} else if n >= 4 {
+			*(*[4]byte)(d) = *(*[4]byte)(p)
+			*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+		} else if n > 0 { // first, middle and last
+			*(*byte)(d) = *(*byte)(p)
+			*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
+			*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
+		}
+		if i == 1 {
+			return b
+		}
+		d, s = unsafe.Add(d, n), v
+	}
+}
+
+// appendPackedSlow and packFieldSlow are out of line: the packing loops
+// hold no call but theirs.
+//
+//go:noinline
+func appendPackedSlow(b []byte, s string) []byte { return appendPacked(b, s) }
+
+//go:noinline
+func packFieldSlow(b []byte, k, v string) []byte {
+	return appendPacked(appendPacked(b, k), v)
 }
 
 func appendPacked(b []byte, s string) []byte {

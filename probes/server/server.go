@@ -436,7 +436,7 @@ func (sr *serverRequest) sent(now int64) {
 		sr.respHeader = sr.std.GohttpdbgHeader()
 	}
 	if sr.hdr2 {
-		sr.responseHeaders(sr.status, sr.respHeader, now)
+		sr.responseHeaders(sr.status, sr.respHeader, now, sr.journal)
 	}
 }
 
@@ -1019,7 +1019,7 @@ func (sr *serverRequest) endAside() {
 	} else if sr.std != nil {
 		sr.std.GohttpdbgUnwatch() // the follower's watch ends
 	} else if sr.hdr2 {
-		sr.responseHeaders(0, sr.w.Header(), now)
+		sr.responseHeaders(0, sr.w.Header(), now, false)
 	}
 	if sr.inFlight {
 		gc.EndAt(&sr.flight, now)
@@ -1202,8 +1202,10 @@ func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
 // responseHeaders builds its event in the ring (probes.Reserve): it runs
 // deep in the handler's goroutine, whose stack an Event on the frame
 // grew on most HTTP/2 requests. now is when the header was written
-// (mono).
-func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64) {
+// (mono). journal: h is the header the journal's record gets as
+// answered (sr.respHeader), whose fields it keeps from the event's walk
+// of the map.
+func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64, journal bool) {
 	e, t := probes.Reserve()
 	if e == nil {
 		return
@@ -1214,7 +1216,11 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64) {
 	sr.fill(e, probes.Header, probes.Info, "header.response", "server sent response headers")
 	e.Time = probes.TimeAt(now)
 	e.AddInt("status", int64(status))
-	e.AddSizedHeader("size", "headers", h) // one walk of the map for both
+	if journal && len(h) > 0 { // an empty one is not worth the record's lock
+		probes.AddJournalResponseHeader(e, "size", "headers", sr.id, h) // one walk of the map for all
+	} else {
+		e.AddSizedHeader("size", "headers", h, nil) // one walk of the map for both
+	}
 	e.AddDuration("dur", time.Duration(now-sr.start))
 }
 
