@@ -75,22 +75,22 @@ const (
 
 // Attr is one key/value attribute of an event. It is a plain value (no
 // interface, no map) so that events can be copied into the ring without
-// allocating.
+// allocating; its key is an index (Key), its one pointer word Str.
 type Attr struct {
-	Key  string
 	Str  string
 	Num  int64
+	Key  Key
 	Kind Kind
 }
 
 // String returns a string attribute.
-func String(key, value string) Attr { return Attr{Key: key, Str: value, Kind: KindString} }
+func String(key Key, value string) Attr { return Attr{Key: key, Str: value, Kind: KindString} }
 
 // Int returns an integer attribute.
-func Int(key string, value int64) Attr { return Attr{Key: key, Num: value, Kind: KindInt} }
+func Int(key Key, value int64) Attr { return Attr{Key: key, Num: value, Kind: KindInt} }
 
 // Bool returns a boolean attribute.
-func Bool(key string, value bool) Attr {
+func Bool(key Key, value bool) Attr {
 	var n int64
 	if value {
 		n = 1
@@ -100,7 +100,7 @@ func Bool(key string, value bool) Attr {
 
 // Duration returns a duration attribute; sinks render it in Go syntax
 // ("1.5ms"), in NDJSON as a string.
-func Duration(key string, d time.Duration) Attr {
+func Duration(key Key, d time.Duration) Attr {
 	return Attr{Key: key, Num: int64(d), Kind: KindDuration}
 }
 
@@ -108,8 +108,8 @@ func Duration(key string, d time.Duration) Attr {
 // beyond it go to the event's overflow slice (Event.More), as log/slog's
 // Record keeps its attributes: none is dropped, and only an event with
 // more than MaxAttrs allocates for them. 7 is the most any event has
-// (a client's header.request): each attribute is two words in every ring
-// slot that the collector scans in each cycle.
+// (a client's header.request): each attribute is a word (Str) in every
+// ring slot that the collector scans in each cycle.
 const MaxAttrs = 7
 
 // Event is one probe event, docs/DESIGN.md §4. It is flat and fixed-size: Emit
@@ -175,7 +175,7 @@ type Event struct {
 // sink off, nobody following — costs none of that. The reader redacts
 // with the rules in force then, which are those of the start
 // (GOHTTPDBG_REDACT is read once). One per event.
-func (e *Event) AddHeader(key string, h http.Header) {
+func (e *Event) AddHeader(key Key, h http.Header) {
 	if int(e.NAttrs) >= MaxAttrs {
 		// Overflow (rare): rendered now rather than lazily, which only an
 		// inline attribute can be.
@@ -207,7 +207,7 @@ func (e *Event) AddHeader(key string, h http.Header) {
 // keep is not nil, appends h's fields to it as AddHeaderKeep does, for
 // the journal's record of the same header (ServerOutcome.RespFields).
 // keep comes back empty from any other event.
-func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header, keep []HeaderField) []HeaderField {
+func (e *Event) AddSizedHeader(sizeKey, key Key, h http.Header, keep []HeaderField) []HeaderField {
 	if e.slot == 0 || int(e.NAttrs)+2 > MaxAttrs {
 		e.AddInt(sizeKey, int64(HeaderSize(h)))
 		e.AddHeader(key, h)
@@ -239,7 +239,7 @@ func (e *Event) AddSizedHeader(sizeKey, key string, h http.Header, keep []Header
 // walk of the map, for the journal's record of the same header
 // (ClientConn.RespFields), which then walks it no more. An event not from
 // Reserve walks it in AddHeader: keep comes back empty then.
-func (e *Event) AddHeaderKeep(key string, h http.Header, keep []HeaderField) []HeaderField {
+func (e *Event) AddHeaderKeep(key Key, h http.Header, keep []HeaderField) []HeaderField {
 	if e.slot == 0 || int(e.NAttrs) >= MaxAttrs {
 		e.AddHeader(key, h)
 		return keep[:0]
@@ -263,7 +263,7 @@ func (e *Event) AddHeaderKeep(key string, h http.Header, keep []HeaderField) []H
 // Reserve: packed into the slot's buffer as AddHeader packs the map's,
 // with no walk of the map. It reports false, e unchanged, for any other
 // event.
-func (e *Event) addHeaderFields(key string, f []HeaderField) bool {
+func (e *Event) addHeaderFields(key Key, f []HeaderField) bool {
 	if e.slot == 0 || int(e.NAttrs) >= MaxAttrs {
 		return false
 	}
@@ -296,7 +296,7 @@ func (e *Event) keepFields(f []string) {
 // an event from Reserve keeps a copy of f, any other f itself, which the
 // caller must then not change after. One per event, with AddHeader and
 // SetFieldsMsg.
-func (e *Event) AddFields(key string, f []string) {
+func (e *Event) AddFields(key Key, f []string) {
 	if int(e.NAttrs) >= MaxAttrs {
 		e.More = append(e.More, Attr{Key: key, Kind: KindString, Str: formatFieldsInOrder(f)})
 		return
@@ -332,25 +332,25 @@ func (e *Event) Add(attrs ...Attr) {
 // The events of every request are built with them, often on goroutines
 // with a small stack (HTTP/2 runs each handler and each request write on
 // a fresh one), where a larger frame means a stack copy.
-func (e *Event) AddString(key, value string) {
+func (e *Event) AddString(key Key, value string) {
 	a := e.next()
 	a.Key, a.Str, a.Kind = key, value, KindString
 }
 
 // AddInt: see AddString.
-func (e *Event) AddInt(key string, value int64) {
+func (e *Event) AddInt(key Key, value int64) {
 	a := e.next()
 	a.Key, a.Num, a.Kind = key, value, KindInt
 }
 
 // AddDuration: see AddString.
-func (e *Event) AddDuration(key string, d time.Duration) {
+func (e *Event) AddDuration(key Key, d time.Duration) {
 	a := e.next()
 	a.Key, a.Num, a.Kind = key, int64(d), KindDuration
 }
 
 // AddBool: see AddString.
-func (e *Event) AddBool(key string, value bool) {
+func (e *Event) AddBool(key Key, value bool) {
 	a := e.next()
 	a.Key, a.Kind = key, KindBool
 	if value {
@@ -381,10 +381,10 @@ func (e *Event) AttrAt(i int) *Attr {
 	return &e.More[i-int(e.NAttrs)]
 }
 
-// Attr returns the attribute called key, and false if there is none.
-func (e *Event) Attr(key string) (Attr, bool) {
+// Attr returns the attribute called name, and false if there is none.
+func (e *Event) Attr(name string) (Attr, bool) {
 	for i := 0; i < e.NumAttrs(); i++ {
-		if a := e.AttrAt(i); a.Key == key {
+		if a := e.AttrAt(i); a.Key.String() == name {
 			return *a, true
 		}
 	}

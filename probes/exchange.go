@@ -1673,7 +1673,7 @@ func appendFields(dst []HeaderField, h http.Header) []HeaderField {
 // the map again. It reports false, e unchanged, when the record has none
 // to give (the journal off or reused since, the fields not recorded, an
 // event not from Reserve): the caller then calls AddHeader.
-func AddJournalRequestHeader(e *Event, key string, id uint64) bool {
+func AddJournalRequestHeader(e *Event, key Key, id uint64) bool {
 	j, s := lockedSlot(id)
 	if s == nil {
 		return false
@@ -1691,7 +1691,7 @@ func AddJournalRequestHeader(e *Event, key string, id uint64) bool {
 // ServerOutcome.RespHeader JournalServerEnd will get), at header level
 // 2: the record keeps h's fields from the event's walk of the map, and
 // JournalServerEnd walks it no more.
-func AddJournalResponseHeader(e *Event, sizeKey, key string, id uint64, h http.Header) {
+func AddJournalResponseHeader(e *Event, sizeKey, key Key, id uint64, h http.Header) {
 	j, s := lockedSlot(id)
 	if s == nil {
 		e.AddSizedHeader(sizeKey, key, h, nil)

@@ -196,7 +196,7 @@ func (s *otlpSink) Flush() error { return nil }
 // otlpAttr converts an event attribute, its key under prefix (the
 // event's fields are gohttpdbg's, not semantic conventions).
 func otlpAttr(prefix string, a *Attr) otlp.KeyValue {
-	k := prefix + a.Key
+	k := prefix + a.Key.String()
 	switch a.Kind {
 	case KindInt:
 		return otlp.Int(k, a.Num)

@@ -757,7 +757,7 @@ func (c *redactConfig) redactLine(line string) string {
 func redactEventText(e *Event) {
 	e.textDone = true
 	for i := 0; i < e.NumAttrs(); i++ {
-		if a := e.AttrAt(i); a.Kind == KindString && a.Key == "err" {
+		if a := e.AttrAt(i); a.Kind == KindString && a.Key == KeyErr {
 			a.Str = redactQuoted(a.Str)
 		}
 	}

@@ -93,7 +93,7 @@ func appendPerson(dst []byte, e *Event, prefix string) []byte {
 			continue
 		}
 		dst = append(dst, ' ')
-		dst = append(dst, a.Key...)
+		dst = append(dst, a.Key.String()...)
 		dst = append(dst, '=')
 		switch a.Kind {
 		case KindString:
@@ -139,12 +139,13 @@ func saidInMsg(msg string, a *Attr) bool {
 	if msg == "" {
 		return false
 	}
+	key := a.Key.String()
 	for i := 0; ; {
-		j := indexFrom(msg, a.Key, i)
+		j := indexFrom(msg, key, i)
 		if j < 0 {
 			break
 		}
-		end := j + len(a.Key)
+		end := j + len(key)
 		if (j == 0 || !wordByte(msg[j-1])) && end < len(msg) && msg[end] == '=' {
 			return true
 		}
@@ -252,7 +253,7 @@ func AppendJSON(dst []byte, e *Event) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, a.Key)
+		dst = appendJSONString(dst, a.Key.String())
 		dst = append(dst, ':')
 		switch a.Kind {
 		case KindString:

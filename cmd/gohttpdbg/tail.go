@@ -155,10 +155,11 @@ func parseEvent(line []byte) (probes.Event, bool) {
 	}
 	for dec.More() {
 		t, err := dec.Token()
-		key, ok := t.(string)
+		name, ok := t.(string)
 		if err != nil || !ok {
 			break
 		}
+		key := probes.KeyOf(name)
 		var v any
 		if dec.Decode(&v) != nil {
 			break
