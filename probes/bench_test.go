@@ -26,7 +26,7 @@ func BenchmarkEmitRing(b *testing.B) {
 	old := SetSink(NewJSONSink(io.Discard))
 	defer func() { Flush(); SetSink(old) }()
 	e := Event{Probe: Frame, Sev: Debug, Name: "frame.read", Conn: 1, HasStream: true, Stream: 3, Msg: "DATA"}
-	e.Add(Int("len", 16384), String("flags", "END_STREAM"))
+	e.Add(Int(KeyLen, 16384), String(KeyFlags, "END_STREAM"))
 	Emit(&e) // start the ring
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -221,8 +221,8 @@ func drainLocked(r *Ring) (n int, unread bool) {
 		if Level(Admin) >= 1 {
 			e := Event{Time: Now(), Probe: Admin, Sev: Warn, Name: "admin.dropped",
 				Msg: "events lost: the sink or a subscriber is slower than the probes"}
-			e.AddInt("count", int64(d-dropsReported))
-			e.AddInt("total", int64(d))
+			e.AddInt(KeyCount, int64(d-dropsReported))
+			e.AddInt(KeyTotal, int64(d))
 			writeAndDispatch(&e)
 		}
 		dropsReported = d

@@ -183,8 +183,8 @@ func TestAddHeaderRenderedForReaders(t *testing.T) {
 	}
 	emit := func(req uint64) {
 		e := Event{Probe: Header, Sev: Info, Name: "header.request", Req: req}
-		e.AddInt("size", 1)
-		e.AddHeader("headers", h)
+		e.AddInt(KeySize, 1)
+		e.AddHeader(KeyHeaders, h)
 		Emit(&e)
 		Flush()
 	}
@@ -348,9 +348,9 @@ func TestReservePublish(t *testing.T) {
 	// Leave something in every slot: Reserve must hand out a zeroed one.
 	drainMu.Lock()
 	for i := 0; i < r.Cap(); i++ {
-		e := Event{Probe: GC, Sev: Debug, Name: "gc.old", Msg: "old", Site: "old.go:1", More: []Attr{String("x", "y")}}
-		e.AddString("old", "1")
-		e.AddHeader("headers", http.Header{"A": {"1"}})
+		e := Event{Probe: GC, Sev: Debug, Name: "gc.old", Msg: "old", Site: "old.go:1", More: []Attr{String(KeyOf("x"), "y")}}
+		e.AddString(KeyOf("old"), "1")
+		e.AddHeader(KeyHeaders, http.Header{"A": {"1"}})
 		Emit(&e)
 	}
 	drainMu.Unlock()
@@ -364,8 +364,8 @@ func TestReservePublish(t *testing.T) {
 		t.Fatalf("Reserve returned a slot not zeroed: %+v", *e)
 	}
 	e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.response", 7
-	e.AddInt("status", 200)
-	e.AddHeader("headers", http.Header{"Authorization": {"Bearer s3cr3t"}})
+	e.AddInt(KeyStatus, 200)
+	e.AddHeader(KeyHeaders, http.Header{"Authorization": {"Bearer s3cr3t"}})
 	after := Event{Probe: Frame, Sev: Debug, Name: "frame.read", Req: 8}
 	Emit(&after)
 	Flush()
@@ -415,7 +415,7 @@ func TestRawEventIgnoresPreviousHeaders(t *testing.T) {
 	RegisterRaw(7, func(e *Event) {
 		e.Name, e.Msg = "test.raw", "rendered"
 		for i := 0; i < 4; i++ {
-			e.AddString("k", "v")
+			e.AddString(KeyOf("k"), "v")
 		}
 	})
 	t.Cleanup(func() { rawRenderers[7].Store(nil) })
@@ -426,8 +426,8 @@ func TestRawEventIgnoresPreviousHeaders(t *testing.T) {
 		for i := 0; i < r.Cap(); i++ {
 			e := Event{Probe: Header, Sev: Info, Name: "header.old"}
 			if round == 0 {
-				e.AddInt("size", 1)
-				e.AddHeader("headers", http.Header{"A": {"stale"}})
+				e.AddInt(KeySize, 1)
+				e.AddHeader(KeyHeaders, http.Header{"A": {"stale"}})
 			} else {
 				e.SetFieldsMsg([]string{"a", "stale"})
 			}
@@ -481,9 +481,9 @@ func TestReservedFieldsOutliveTheSlot(t *testing.T) {
 				f := []string{"X-Round", tag, "Authorization", "Bearer s3cr3t"}
 				switch i % 3 {
 				case 0:
-					e.AddHeader("headers", http.Header{"X-Round": {tag}, "Authorization": {"Bearer s3cr3t"}})
+					e.AddHeader(KeyHeaders, http.Header{"X-Round": {tag}, "Authorization": {"Bearer s3cr3t"}})
 				case 1:
-					e.AddFields("headers", f)
+					e.AddFields(KeyHeaders, f)
 				case 2:
 					e.SetFieldsMsg(f)
 				}
@@ -551,8 +551,8 @@ func TestRecentFromKeptSlots(t *testing.T) {
 		defer Publish(tk)
 		e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.kept", uint64(i)
 		e.Msg = "event " + strconv.Itoa(i)
-		e.AddInt("n", int64(i))
-		e.AddHeader("headers", http.Header{"X-N": {strconv.Itoa(i)}})
+		e.AddInt(KeyOf("n"), int64(i))
+		e.AddHeader(KeyHeaders, http.Header{"X-N": {strconv.Itoa(i)}})
 	}
 	check := func(recent []Event, from, to int) {
 		t.Helper()
@@ -633,9 +633,9 @@ func TestAddSizedHeader(t *testing.T) {
 		t.Fatal("Reserve: no slot")
 	}
 	e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.sized", 1
-	e.AddInt("status", 200)
-	keep := e.AddSizedHeader("size", "headers", h, make([]HeaderField, 0, 1))
-	e.AddString("after", "x")
+	e.AddInt(KeyStatus, 200)
+	keep := e.AddSizedHeader(KeySize, KeyHeaders, h, make([]HeaderField, 0, 1))
+	e.AddString(KeyOf("after"), "x")
 	Publish(tk)
 	if len(keep) != 4 || HeaderSize(h) != func() (n int) {
 		for _, f := range keep {
@@ -647,11 +647,11 @@ func TestAddSizedHeader(t *testing.T) {
 	}
 	var f Event
 	f.Probe, f.Sev, f.Name, f.Req = Header, Info, "header.sized", 2
-	f.AddInt("status", 200)
-	if keep := f.AddSizedHeader("size", "headers", h, make([]HeaderField, 0, 1)); len(keep) != 0 {
+	f.AddInt(KeyStatus, 200)
+	if keep := f.AddSizedHeader(KeySize, KeyHeaders, h, make([]HeaderField, 0, 1)); len(keep) != 0 {
 		t.Errorf("an event not from Reserve kept %v", keep)
 	}
-	f.AddString("after", "x")
+	f.AddString(KeyOf("after"), "x")
 	Emit(&f)
 	Flush()
 	got := s.named("header.sized")

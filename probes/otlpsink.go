@@ -144,9 +144,9 @@ func (s *otlpSink) reportDrops(total uint64) {
 	}
 	e := Event{Probe: Admin, Sev: Warn, Name: "admin.dropped",
 		Msg: "OTLP records lost: the Collector is down, slow or refusing them"}
-	e.AddInt("count", int64(total-prev))
-	e.AddInt("total", int64(total))
-	e.AddString("sink", "otlp")
+	e.AddInt(KeyCount, int64(total-prev))
+	e.AddInt(KeyTotal, int64(total))
+	e.AddString(KeySink, "otlp")
 	Emit(&e)
 }
 

@@ -344,8 +344,8 @@ func TestRedactEventText(t *testing.T) {
 	_ = SetRedactRules("*:hash")
 	uerr := &url.Error{Op: "Get", URL: "https://127.0.0.1:1/services/T1/B2/SeKrEtpath?token=SeKrEtq&page=2", Err: fmt.Errorf("dial tcp 127.0.0.1:1: connect: connection refused")}
 	e := Event{Name: "dial.error", Msg: "request failed"}
-	e.AddString("err", uerr.Error())
-	e.AddString("url", "GET "+Redact(FieldTarget, "", uerr.URL))
+	e.AddString(KeyErr, uerr.Error())
+	e.AddString(KeyURL, "GET "+Redact(FieldTarget, "", uerr.URL))
 	renderLazy(&e)
 	once := e.Attrs[0].Str
 	renderLazy(&e) // a second reader changes nothing (a hash is not hashed again)

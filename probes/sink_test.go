@@ -15,7 +15,7 @@ import (
 func sampleEvent() Event {
 	e := Event{Time: time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC).UnixNano(), Probe: Body, Sev: Warn,
 		Name: "body.leak", Site: "client.go:42", Conn: 3, Req: 17, Msg: "response body never closed"}
-	e.Add(Int("bytes", 12), Bool("eof", false), Duration("age", 1500*time.Millisecond), String("url", `GET http://x/a b"c`))
+	e.Add(Int(KeyBytes, 12), Bool(KeyEOF, false), Duration(KeyAge, 1500*time.Millisecond), String(KeyURL, `GET http://x/a b"c`))
 	return e
 }
 
@@ -126,7 +126,7 @@ func TestSinkWritesWholeLines(t *testing.T) {
 	w := &writeRecorder{}
 	s := NewJSONSink(w)
 	e := sampleEvent()
-	e.Add(String("pad", strings.Repeat("x", 700))) // ~1 KB lines: 32 KiB is not a multiple
+	e.Add(String(KeyOf("pad"), strings.Repeat("x", 700))) // ~1 KB lines: 32 KiB is not a multiple
 	const n = 200
 	for i := 0; i < n; i++ {
 		if err := s.WriteEvent(&e); err != nil {
@@ -157,17 +157,17 @@ func TestAppendTextSaysThingsOnce(t *testing.T) {
 		want  string // the line after the message
 	}{
 		{"connection not reused: a response body was never closed at main.go:49",
-			[]Attr{String("reason", "a response body was never closed at main.go:49"), String("host", "x:80")}, " host=x:80"},
+			[]Attr{String(KeyReason, "a response body was never closed at main.go:49"), String(KeyHost, "x:80")}, " host=x:80"},
 		{"DATA flags=END_STREAM stream=1 len=14",
-			[]Attr{String("side", "client"), String("type", "DATA"), Int("len", 14), Int("flags", 1)}, " side=client"},
+			[]Attr{String(KeySide, "client"), String(KeyType, "DATA"), Int(KeyLen, 14), Int(KeyFlags, 1)}, " side=client"},
 		{`request rejected: the header line has no colon: "BadHeaderNoColon"`,
-			[]Attr{String("reason", "missing_colon"), String("line", "BadHeaderNoColon")}, " reason=missing_colon"},
+			[]Attr{String(KeyReason, "missing_colon"), String(KeyLine, "BadHeaderNoColon")}, " reason=missing_colon"},
 		// A value inside a longer word, or too short to tell, is kept.
-		{"DATASET ok", []Attr{String("type", "DATA"), Int("n", 1), String("x", "ok")}, " type=DATA n=1 x=ok"},
-		{"read 12 bytes, eof=true", []Attr{Int("bytes", 12), Bool("eof", true)}, " bytes=12"},
-		{"slow TLS handshake: 1.5s", []Attr{Duration("dur", 1500*time.Millisecond)}, ""},
+		{"DATASET ok", []Attr{String(KeyType, "DATA"), Int(KeyOf("n"), 1), String(KeyOf("x"), "ok")}, " type=DATA n=1 x=ok"},
+		{"read 12 bytes, eof=true", []Attr{Int(KeyBytes, 12), Bool(KeyEOF, true)}, " bytes=12"},
+		{"slow TLS handshake: 1.5s", []Attr{Duration(KeyDur, 1500*time.Millisecond)}, ""},
 		// One lower-case word may be meant otherwise: only key= drops it.
-		{"the server's limit: MaxHeaderBytes", []Attr{String("side", "server"), String("limit_name", "MaxHeaderBytes")}, " side=server"},
+		{"the server's limit: MaxHeaderBytes", []Attr{String(KeySide, "server"), String(KeyLimitName, "MaxHeaderBytes")}, " side=server"},
 	} {
 		e := Event{Time: 1, Sev: Warn, Name: "x.y", Msg: tc.msg}
 		e.Add(tc.attrs...)
@@ -193,7 +193,7 @@ func TestTextSinkSummarisesRepeats(t *testing.T) {
 	const n = 203
 	for i := 0; i < n; i++ {
 		e := Event{Time: t0 + int64(i)*int64(time.Millisecond), Probe: Body, Sev: Warn, Name: "body.leak", Site: "main.go:35", Msg: "leaked"}
-		e.AddInt("i", int64(i))
+		e.AddInt(KeyOf("i"), int64(i))
 		for _, s := range []Sink{ts, jsn} {
 			if err := s.WriteEvent(&e); err != nil {
 				t.Fatal(err)

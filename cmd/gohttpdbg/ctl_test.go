@@ -106,13 +106,13 @@ func TestEventText(t *testing.T) {
 func TestEventTextMatchesSink(t *testing.T) {
 	e := probes.Event{Time: time.Now().UnixNano(), Probe: probes.Frame, Sev: probes.Debug, Name: "frame.read",
 		Conn: 7, HasStream: true, Stream: 0, Msg: "DATA flags=END_STREAM stream=1 len=14"}
-	e.AddString("side", "client")
-	e.AddString("type", "DATA")
-	e.AddInt("len", 14)
-	e.AddBool("eof", true)
-	e.AddDuration("rtt", 1500*time.Microsecond)
-	e.AddString("z", "a b")
-	e.AddInt("a", 1)
+	e.AddString(probes.KeySide, "client")
+	e.AddString(probes.KeyType, "DATA")
+	e.AddInt(probes.KeyLen, 14)
+	e.AddBool(probes.KeyEOF, true)
+	e.AddDuration(probes.KeyRTT, 1500*time.Microsecond)
+	e.AddString(probes.KeyOf("z"), "a b")
+	e.AddInt(probes.KeyOf("a"), 1)
 	sink := strings.TrimSuffix(strings.Replace(string(probes.AppendText(nil, &e)), "gohttpdbg: ", "", 1), "\n")
 	if got := eventText(probes.AppendJSON(nil, &e)); got != sink {
 		t.Errorf("tail: %q\nsink: %q", got, sink)

@@ -256,7 +256,7 @@ func (st *State) url() string { return probes.RenderedLine(st.Line, st.Method, s
 func (st *State) fill(e *probes.Event, sev probes.Sev, name, msg string) {
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = probes.Body, sev, name, st.Site, st.Conn, st.Req, msg
 	if st.Via != "" {
-		e.AddString("via", st.Via)
+		e.AddString(probes.KeyVia, st.Via)
 	}
 }
 
@@ -562,7 +562,7 @@ func emitReadAfterCloseOf(o *probes.CallSite, req, conn uint64) {
 	var e probes.Event
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = probes.Body, probes.Warn, "body.read_after_close", o.Site, conn, req, "body read after Close"
 	if o.Via != "" {
-		e.AddString("via", o.Via)
+		e.AddString(probes.KeyVia, o.Via)
 	}
 	probes.Emit(&e)
 }
@@ -604,9 +604,9 @@ func ReportHeld(pool *Pool) {
 func (st *State) emitHeld(now int64) {
 	var e probes.Event
 	st.fill(&e, probes.Warn, "body.held", "response body open without Close or EOF while its host needed a new connection: it pins one (a leak, unless it is still being read)")
-	e.AddDuration("age", time.Duration(now-st.opened))
-	e.AddInt("bytes", st.bytes.Load())
-	e.AddString("url", st.url())
+	e.AddDuration(probes.KeyAge, time.Duration(now-st.opened))
+	e.AddInt(probes.KeyBytes, st.bytes.Load())
+	e.AddString(probes.KeyURL, st.url())
 	probes.Emit(&e)
 }
 
@@ -651,10 +651,10 @@ func bodyCollected(st *State) {
 	}
 	var e probes.Event
 	st.fill(&e, sev, "body.leak", msg)
-	e.AddInt("bytes", st.bytes.Load())
-	e.AddBool("eof", eof)
-	e.AddDuration("age", probes.SinceMono(st.opened))
-	e.AddString("url", st.url())
+	e.AddInt(probes.KeyBytes, st.bytes.Load())
+	e.AddBool(probes.KeyEOF, eof)
+	e.AddDuration(probes.KeyAge, probes.SinceMono(st.opened))
+	e.AddString(probes.KeyURL, st.url())
 	probes.Emit(&e)
 }
 
@@ -952,7 +952,7 @@ func (st *State) Unread(n int64) bool {
 func (st *State) emitReadAfterClose() {
 	var e probes.Event
 	st.fill(&e, probes.Warn, "body.read_after_close", "body read after Close")
-	e.AddInt("bytes", st.bytes.Load())
+	e.AddInt(probes.KeyBytes, st.bytes.Load())
 	probes.Emit(&e)
 }
 
@@ -978,9 +978,9 @@ func (st *State) emitOpen(msg, proto string) {
 		e.Time = probes.TimeAt(st.opened) // the opening's reading: no second one
 	}
 	st.fill(e, probes.Info, "body.open", msg)
-	e.AddInt("length", st.length)
-	e.AddString("proto", proto)
-	e.AddString("url", url)
+	e.AddInt(probes.KeyLength, st.length)
+	e.AddString(probes.KeyProto, proto)
+	e.AddString(probes.KeyURL, url)
 	probes.Publish(t)
 }
 
@@ -993,9 +993,9 @@ func (st *State) emitClose(msg string, eof bool) {
 	}
 	e.Time = probes.TimeAt(now) // the reading dur ends at: no second one
 	st.fill(e, probes.Info, "body.close", msg)
-	e.AddInt("bytes", st.bytes.Load())
-	e.AddBool("eof", eof)
-	e.AddDuration("dur", time.Duration(now-st.opened))
+	e.AddInt(probes.KeyBytes, st.bytes.Load())
+	e.AddBool(probes.KeyEOF, eof)
+	e.AddDuration(probes.KeyDur, time.Duration(now-st.opened))
 	probes.Publish(t) // see emitOpen
 }
 
@@ -1008,9 +1008,9 @@ func (st *State) earlyClose(lvl int32) {
 		var e probes.Event
 		st.fill(&e, probes.Warn, "body.early_close",
 			"response body closed before EOF: net/http closes the connection instead of reusing it")
-		e.AddInt("bytes", st.bytes.Load())
-		e.AddInt("length", st.length)
-		e.AddString("url", st.url())
+		e.AddInt(probes.KeyBytes, st.bytes.Load())
+		e.AddInt(probes.KeyLength, st.length)
+		e.AddString(probes.KeyURL, st.url())
 		probes.Emit(&e)
 	}
 	if st.owner != nil {
@@ -1029,9 +1029,9 @@ func (st *State) EmitUnread(n int64) {
 	}
 	var e probes.Event
 	st.fill(&e, probes.Warn, "body.unread", msg)
-	e.AddInt("read", n)
-	e.AddInt("length", st.length)
-	e.AddString("url", st.url())
+	e.AddInt(probes.KeyRead, n)
+	e.AddInt(probes.KeyLength, st.length)
+	e.AddString(probes.KeyURL, st.url())
 	probes.Emit(&e)
 }
 

@@ -361,7 +361,7 @@ func (cr *Request) fill(e *probes.Event, p probes.Probe, sev probes.Sev, name, m
 func (cr *Request) fillConn(e *probes.Event, p probes.Probe, sev probes.Sev, name, msg string, conn uint64) {
 	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, sev, name, cr.body.Site, cr.body.Req, conn, msg
 	if cr.body.Via != "" {
-		e.AddString("via", cr.body.Via)
+		e.AddString(probes.KeyVia, cr.body.Via)
 	}
 }
 
@@ -746,10 +746,10 @@ func (cr *Request) failed(err error) {
 	if strings.Contains(msg, "server response headers exceeded") && probes.Level(probes.Header) >= 1 {
 		var e probes.Event
 		cr.fill(&e, probes.Header, probes.Error, "header.limit", "response headers over the client's limit: the request failed")
-		e.AddInt("limit", cr.maxResponseHeaderBytes())
-		e.AddString("limit_name", "MaxResponseHeaderBytes")
-		e.AddString("url", cr.url())
-		e.AddString("err", msg)
+		e.AddInt(probes.KeyLimit, cr.maxResponseHeaderBytes())
+		e.AddString(probes.KeyLimitName, "MaxResponseHeaderBytes")
+		e.AddString(probes.KeyURL, cr.url())
+		e.AddString(probes.KeyErr, msg)
 		probes.Emit(&e)
 		return
 	}
@@ -770,11 +770,11 @@ func (cr *Request) failed(err error) {
 	}
 	var e probes.Event
 	cr.fill(&e, probes.Dial, probes.Error, "dial.error", text)
-	e.AddString("err", msg)
-	e.AddBool("reused", reused)
-	e.AddBool("was_idle", wasIdle)
-	e.AddDuration("idle_time", idle)
-	e.AddString("url", cr.url())
+	e.AddString(probes.KeyErr, msg)
+	e.AddBool(probes.KeyReused, reused)
+	e.AddBool(probes.KeyWasIdle, wasIdle)
+	e.AddDuration(probes.KeyIdleTime, idle)
+	e.AddString(probes.KeyURL, cr.url())
 	probes.Emit(&e)
 }
 
@@ -863,15 +863,15 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64)
 	if now != 0 {
 		e.Time = probes.TimeAt(now) // else Publish's
 	}
-	e.AddInt("status", int64(resp.StatusCode))
-	e.AddString("proto", resp.Proto)
-	e.AddInt("size", int64(size))
+	e.AddInt(probes.KeyStatus, int64(resp.StatusCode))
+	e.AddString(probes.KeyProto, resp.Proto)
+	e.AddInt(probes.KeySize, int64(size))
 	if l := cr.lvl2; l != nil && l.resp != nil {
-		l.resp = e.AddHeaderKeep("headers", resp.Header, l.resp[:0]) // the journal's too
+		l.resp = e.AddHeaderKeep(probes.KeyHeaders, resp.Header, l.resp[:0]) // the journal's too
 	} else {
-		e.AddHeader("headers", resp.Header)
+		e.AddHeader(probes.KeyHeaders, resp.Header)
 	}
-	e.AddString("url", url)
+	e.AddString(probes.KeyURL, url)
 }
 
 //go:noinline
@@ -879,9 +879,9 @@ func (cr *Request) emitResponseLimit(size int, limit int64) {
 	var e probes.Event
 	cr.fill(&e, probes.Header, probes.Warn, "header.limit",
 		fmt.Sprintf("response headers of %d bytes are %d%% of the client's MaxResponseHeaderBytes", size, int64(size)*100/limit))
-	e.AddInt("size", int64(size))
-	e.AddInt("limit", limit)
-	e.AddString("limit_name", "MaxResponseHeaderBytes")
-	e.AddString("url", cr.url())
+	e.AddInt(probes.KeySize, int64(size))
+	e.AddInt(probes.KeyLimit, limit)
+	e.AddString(probes.KeyLimitName, "MaxResponseHeaderBytes")
+	e.AddString(probes.KeyURL, cr.url())
 	probes.Emit(&e)
 }

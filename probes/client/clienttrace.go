@@ -18,10 +18,10 @@ import (
 func (cr *Request) slow(phase string, d, threshold time.Duration, what string) {
 	var e probes.Event
 	cr.fill(&e, probes.Dial, probes.Warn, "dial.slow", fmt.Sprintf("%s took %v, over the %v threshold", phase, d, threshold))
-	e.AddString("phase", phase)
-	e.AddDuration("dur", d)
-	e.AddDuration("threshold", threshold)
-	e.AddString("target", what)
+	e.AddString(probes.KeyPhase, phase)
+	e.AddDuration(probes.KeyDur, d)
+	e.AddDuration(probes.KeyThreshold, threshold)
+	e.AddString(probes.KeyTarget, what)
 	probes.Emit(&e)
 }
 
@@ -137,15 +137,15 @@ func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, g
 	}
 	cr.fillConn(e, probes.Dial, probes.Info, "dial.conn", "client got a connection", conn)
 	e.Time = probes.TimeAt(got) // when it got it: no second reading
-	e.AddBool("reused", info.Reused)
-	e.AddBool("was_idle", info.WasIdle)
-	e.AddDuration("idle_time", info.IdleTime)
+	e.AddBool(probes.KeyReused, info.Reused)
+	e.AddBool(probes.KeyWasIdle, info.WasIdle)
+	e.AddDuration(probes.KeyIdleTime, info.IdleTime)
 	if getConn != 0 {
-		e.AddDuration("wait", time.Duration(got-getConn))
+		e.AddDuration(probes.KeyWait, time.Duration(got-getConn))
 	}
 	if ce != nil || info.Conn != nil {
-		e.AddString("local", local)
-		e.AddString("remote", remote)
+		e.AddString(probes.KeyLocal, local)
+		e.AddString(probes.KeyRemote, remote)
 	}
 	probes.Publish(t)
 }
@@ -158,8 +158,8 @@ func (cr *Request) newConn(c net.Conn, lvl int32) {
 	if reason := cr.host.fresh(cr.light); reason != "" && lvl >= 1 {
 		var e probes.Event
 		cr.fill(&e, probes.Dial, probes.Warn, "dial.not_reused", "new connection instead of an idle one: "+reason)
-		e.AddString("reason", reason)
-		e.AddString("host", cr.req.URL.Host)
+		e.AddString(probes.KeyReason, reason)
+		e.AddString(probes.KeyHost, cr.req.URL.Host)
 		probes.Emit(&e)
 	}
 	if cr.host != nil && probes.Level(probes.Body) >= 1 {
@@ -193,13 +193,13 @@ func (cr *Request) traceDNSDone(info httptrace.DNSDoneInfo) {
 		}
 		var e probes.Event
 		cr.fill(&e, probes.Dial, probes.Info, "dial.dns", "DNS lookup done")
-		e.AddString("host", host)
-		e.AddDuration("dur", d)
-		e.AddString("addrs", strings.Join(addrs, ","))
-		e.AddString("resolver", resolverName())
-		e.AddBool("coalesced", info.Coalesced)
+		e.AddString(probes.KeyHost, host)
+		e.AddDuration(probes.KeyDur, d)
+		e.AddString(probes.KeyAddrs, strings.Join(addrs, ","))
+		e.AddString(probes.KeyResolver, resolverName())
+		e.AddBool(probes.KeyCoalesced, info.Coalesced)
 		if info.Err != nil {
-			e.AddString("err", info.Err.Error())
+			e.AddString(probes.KeyErr, info.Err.Error())
 		}
 		probes.Emit(&e)
 	}
@@ -246,11 +246,11 @@ func (cr *Request) traceConnectDone(network, addr string, err error) {
 	if lvl >= 2 {
 		var e probes.Event
 		cr.fill(&e, probes.Dial, probes.Info, "dial.connect", "TCP connect done")
-		e.AddString("network", network)
-		e.AddString("addr", addr)
-		e.AddDuration("dur", d)
+		e.AddString(probes.KeyNetwork, network)
+		e.AddString(probes.KeyAddr, addr)
+		e.AddDuration(probes.KeyDur, d)
 		if err != nil {
-			e.AddString("err", err.Error())
+			e.AddString(probes.KeyErr, err.Error())
 		}
 		probes.Emit(&e)
 	}
@@ -274,14 +274,14 @@ func (cr *Request) traceTLSDone(st tls.ConnectionState, err error) {
 	if lvl >= 2 {
 		var e probes.Event
 		cr.fill(&e, probes.Dial, probes.Info, "dial.tls", "TLS handshake done")
-		e.AddString("version", tls.VersionName(st.Version))
-		e.AddString("cipher", tls.CipherSuiteName(st.CipherSuite))
-		e.AddString("alpn", st.NegotiatedProtocol)
-		e.AddString("sni", st.ServerName)
-		e.AddBool("resumed", st.DidResume)
-		e.AddDuration("dur", d)
+		e.AddString(probes.KeyVersion, tls.VersionName(st.Version))
+		e.AddString(probes.KeyCipher, tls.CipherSuiteName(st.CipherSuite))
+		e.AddString(probes.KeyALPN, st.NegotiatedProtocol)
+		e.AddString(probes.KeySNI, st.ServerName)
+		e.AddBool(probes.KeyResumed, st.DidResume)
+		e.AddDuration(probes.KeyDur, d)
 		if err != nil {
-			e.AddString("err", err.Error())
+			e.AddString(probes.KeyErr, err.Error())
 		}
 		probes.Emit(&e)
 	}
@@ -306,11 +306,11 @@ func (cr *Request) checkALPN(st tls.ConnectionState) {
 	if reason != "" && cr.host.firstFallback() {
 		var e probes.Event
 		cr.fill(&e, probes.Dial, probes.Warn, "dial.alpn_fallback", "HTTP/2 not used on this TLS connection: "+reason)
-		e.AddString("alpn", st.NegotiatedProtocol)
-		e.AddString("reason", reason)
-		e.AddString("host", cr.req.URL.Host)
+		e.AddString(probes.KeyALPN, st.NegotiatedProtocol)
+		e.AddString(probes.KeyReason, reason)
+		e.AddString(probes.KeyHost, cr.req.URL.Host)
 		if s := transportSite(cr.t); s != "" {
-			e.AddString("transport", s)
+			e.AddString(probes.KeyTransport, s)
 		}
 		probes.Emit(&e)
 	}
@@ -396,10 +396,10 @@ func (cr *Request) emitHeaderRequest(fields []string, size int, conn uint64) {
 	// drain back until then.
 	defer probes.Publish(t)
 	cr.fillConn(e, probes.Header, probes.Info, "header.request", "client sent request headers", conn)
-	e.AddString("method", cr.req.Method)
-	e.AddString("url", url)
-	e.AddInt("size", int64(size))
-	e.AddFields("headers", fields)
+	e.AddString(probes.KeyMethod, cr.req.Method)
+	e.AddString(probes.KeyURL, url)
+	e.AddInt(probes.KeySize, int64(size))
+	e.AddFields(probes.KeyHeaders, fields)
 }
 
 func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) { cr.wroteAt(&cr.full.wrote) }
@@ -457,7 +457,7 @@ func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {
 	}
 	cr.fillConn(e, probes.Dial, probes.Info, "dial.first_byte", "first response byte", conn)
 	e.Time = probes.TimeAt(now)
-	e.AddDuration("ttfb", ttfb)
-	e.AddDuration("since_start", time.Duration(now-cr.start))
+	e.AddDuration(probes.KeyTtfb, ttfb)
+	e.AddDuration(probes.KeySinceStart, time.Duration(now-cr.start))
 	probes.Publish(t)
 }

@@ -373,8 +373,8 @@ func (c *Conn) writeFailed(b []byte, err error) {
 		var e probes.Event
 		c.fill(&e, probes.Error, "frame.error", ParseHeader([HeaderLen]byte(b[:HeaderLen])).StreamID,
 			"writing a "+Type(b[3]).String()+" frame failed: "+err.Error())
-		e.AddString("dir", "write")
-		e.AddString("type", Type(b[3]).String())
+		e.AddString(probes.KeyDir, "write")
+		e.AddString(probes.KeyType, Type(b[3]).String())
 		probes.Emit(&e)
 	}
 	h := ParseHeader([HeaderLen]byte(b[:HeaderLen]))
@@ -656,9 +656,9 @@ func renderRawFrame(e *probes.Event) {
 	e.Msg = Summary(&f)
 	switch d[rawSide] {
 	case sideClient:
-		e.AddString("side", "client")
+		e.AddString(probes.KeySide, "client")
 	case sideServer:
-		e.AddString("side", "server")
+		e.AddString(probes.KeySide, "server")
 	}
 	addFrameAttrs(e, &f)
 }
@@ -666,13 +666,13 @@ func renderRawFrame(e *probes.Event) {
 // addFrameAttrs adds the attributes every frame event carries, decoded
 // (emitFrame) or rendered from its raw form (renderRawFrame).
 func addFrameAttrs(e *probes.Event, f *Frame) {
-	e.AddString("type", f.Type.String())
-	e.AddInt("len", int64(f.Length))
+	e.AddString(probes.KeyType, f.Type.String())
+	e.AddInt(probes.KeyLen, int64(f.Length))
 	if f.Flags != 0 {
-		e.AddInt("flags", int64(f.Flags))
+		e.AddInt(probes.KeyFlags, int64(f.Flags))
 	}
 	if f.Type == TypeWindowUpdate {
-		e.AddInt("incr", int64(f.Increment))
+		e.AddInt(probes.KeyIncr, int64(f.Increment))
 	}
 }
 
@@ -748,7 +748,7 @@ func (c *Conn) emitFrame(f *Frame, name string, rtt time.Duration, hasRTT bool) 
 	c.fill(&e, probes.Debug, name, f.StreamID, Summary(f))
 	addFrameAttrs(&e, f)
 	if hasRTT {
-		e.AddDuration("rtt", rtt)
+		e.AddDuration(probes.KeyRTT, rtt)
 	}
 	probes.Emit(&e)
 }
@@ -792,10 +792,10 @@ func (c *Conn) connID() uint64 {
 func (c *Conn) fill(e *probes.Event, sev probes.Sev, name string, stream uint32, msg string) {
 	e.Probe, e.Sev, e.Name, e.Conn, e.Stream, e.HasStream, e.Msg = probes.Frame, sev, name, c.connID(), stream, true, msg
 	if c.side != "" {
-		e.AddString("side", c.side)
+		e.AddString(probes.KeySide, c.side)
 	}
 	if sev >= probes.Warn && c.remote != "" {
-		e.AddString("remote", c.remote)
+		e.AddString(probes.KeyRemote, c.remote)
 	}
 }
 
@@ -809,9 +809,9 @@ func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 	if written {
 		by = "by this side"
 	}
-	dirAttr := probes.String("dir", "read")
+	dirAttr := probes.String(probes.KeyDir, "read")
 	if written {
-		dirAttr = probes.String("dir", "write")
+		dirAttr = probes.String(probes.KeyDir, "write")
 	}
 	switch f.Type {
 	case TypeGoAway:
@@ -825,9 +825,9 @@ func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 		msg += "; requests on later streams are not processed and the connection will not take new ones"
 		var e probes.Event
 		c.fill(&e, probes.Warn, "frame.goaway", 0, msg)
-		e.Add(dirAttr, probes.String("code", f.ErrCode.String()), probes.Int("last_stream", int64(f.LastStreamID)))
+		e.Add(dirAttr, probes.String(probes.KeyCode, f.ErrCode.String()), probes.Int(probes.KeyLastStream, int64(f.LastStreamID)))
 		if len(f.DebugData) > 0 {
-			e.AddString("debug", quoteCapped(f.DebugData, maxDebugData))
+			e.AddString(probes.KeyDebug, quoteCapped(f.DebugData, maxDebugData))
 		}
 		probes.Emit(&e)
 		if debugLevel.Load() == 1 && written { // a GOAWAY read is printed as every frame read
@@ -840,7 +840,7 @@ func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 		var e probes.Event
 		c.fill(&e, probes.Warn, "frame.rst", f.StreamID,
 			"stream "+strconv.FormatUint(uint64(f.StreamID), 10)+" reset "+by+": "+f.ErrCode.String())
-		e.Add(dirAttr, probes.String("code", f.ErrCode.String()))
+		e.Add(dirAttr, probes.String(probes.KeyCode, f.ErrCode.String()))
 		probes.Emit(&e)
 	}
 	if derr != nil {
@@ -851,9 +851,9 @@ func (c *Conn) diagnose(f *Frame, derr error, written bool) {
 		}
 		var e probes.Event
 		c.fill(&e, probes.Error, "frame.error", f.StreamID, msg)
-		e.Add(dirAttr, probes.String("type", f.Type.String()))
+		e.Add(dirAttr, probes.String(probes.KeyType, f.Type.String()))
 		if f.SelfDependency {
-			e.AddBool("self_dependency", true)
+			e.AddBool(probes.KeySelfDependency, true)
 		}
 		probes.Emit(&e)
 		if debugLevel.Load() >= 1 {
@@ -883,7 +883,7 @@ func ReadError(state any, err, detail error) {
 	}
 	var e probes.Event
 	c.fill(&e, probes.Error, "frame.error", 0, msg)
-	e.AddString("dir", "read")
+	e.AddString(probes.KeyDir, "read")
 	probes.Emit(&e)
 	if debugLevel.Load() >= 1 {
 		debugf("http2: Framer %p: %s", c, msg)
@@ -947,7 +947,7 @@ func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
 		defer probes.Publish(t)
 		c.fill(e, probes.Debug, "frame.headers", streamID, "")
 		e.SetFieldsMsg(fields) // copied: see Reserve
-		e.AddInt("fields", int64(len(fields)/2))
+		e.AddInt(probes.KeyFields, int64(len(fields)/2))
 	}
 }
 
@@ -965,17 +965,17 @@ func (c *Conn) headersFailed(streamID uint32, truncated bool, err error) {
 		// As header.limit's other sources: the limit as a number, when
 		// this side's SETTINGS were seen, and what sets it.
 		if limit > 0 {
-			e.AddInt("limit", int64(limit))
+			e.AddInt(probes.KeyLimit, int64(limit))
 		}
-		e.AddString("limit_name", "SETTINGS_MAX_HEADER_LIST_SIZE")
+		e.AddString(probes.KeyLimitName, "SETTINGS_MAX_HEADER_LIST_SIZE")
 		probes.Emit(&e)
 	}
 	if err != nil && !probes.IsNetError(err) {
 		var e probes.Event
 		c.fill(&e, probes.Error, "frame.error", streamID, "invalid header block on stream "+
 			strconv.FormatUint(uint64(streamID), 10)+": "+err.Error())
-		e.AddString("dir", "read")
-		e.AddString("type", "HEADERS")
+		e.AddString(probes.KeyDir, "read")
+		e.AddString(probes.KeyType, "HEADERS")
 		probes.Emit(&e)
 	}
 }
@@ -1034,14 +1034,14 @@ func (c *Conn) emitStalls(due []stall) {
 		}
 		var e probes.Event
 		c.fill(&e, probes.Warn, "frame.stall", s.stream, msg)
-		e.AddString("dir", s.d.String())
-		e.AddInt("window", s.n)
+		e.AddString(probes.KeyDir, s.d.String())
+		e.AddInt(probes.KeyWindow, s.n)
 		if s.connLost {
-			e.AddBool("conn_window_unknown", true)
+			e.AddBool(probes.KeyConnWindowUnknown, true)
 		} else {
-			e.AddInt("conn_window", s.conn)
+			e.AddInt(probes.KeyConnWindow, s.conn)
 		}
-		e.AddDuration("stalled", s.since)
+		e.AddDuration(probes.KeyStalled, s.since)
 		probes.Emit(&e)
 		if debugLevel.Load() >= 1 {
 			debugf("http2: Framer %p: %s", c, msg)

@@ -179,9 +179,9 @@ func gcPause(d time.Duration, end time.Time, num int64) {
 	lvl := probes.Level(probes.GC)
 	if lvl >= 2 {
 		e := probes.Event{Probe: probes.GC, Sev: probes.Info, Name: "gc.pause", Msg: "GC stop-the-world pause"}
-		e.AddDuration("pause", d)
-		e.AddInt("num", num)
-		e.AddString("end", end.UTC().Format(time.RFC3339Nano))
+		e.AddDuration(probes.KeyPause, d)
+		e.AddInt(probes.KeyNum, num)
+		e.AddString(probes.KeyEnd, end.UTC().Format(time.RFC3339Nano))
 		probes.Emit(&e)
 	}
 	if lvl >= 1 && d > probes.GCDelay() {
@@ -216,11 +216,11 @@ func emitDelays() {
 		d := time.Duration(p.d)
 		e := probes.Event{Probe: probes.GC, Sev: probes.Warn, Name: "gc.delay", Req: fs[0].id, Site: fs[0].site,
 			Msg: fmt.Sprintf("GC pause of %v delayed %d request(s)", d, p.count)}
-		e.AddDuration("pause", d)
-		e.AddInt("num", p.num)
-		e.AddInt("count", p.count)
-		e.AddString("reqs", b.String())
-		e.AddDuration("threshold", probes.GCDelay())
+		e.AddDuration(probes.KeyPause, d)
+		e.AddInt(probes.KeyNum, p.num)
+		e.AddInt(probes.KeyCount, p.count)
+		e.AddString(probes.KeyReqs, b.String())
+		e.AddDuration(probes.KeyThreshold, probes.GCDelay())
 		probes.Emit(&e)
 	}
 }

@@ -254,8 +254,8 @@ func ServerReject(conn net.Conn, err error, status int, buffered []byte, maxHead
 	ra := remote(conn)
 	msg := "request from " + ra + " rejected with " + strconv.Itoa(r.Status) + " before any handler ran: " + r.Text + r.lineSuffix()
 	e := probes.Event{Probe: probes.Header, Sev: probes.Warn, Name: "header.reject", Conn: probes.ConnID(conn), Msg: msg}
-	e.AddString("side", "server")
-	e.AddInt("status", int64(r.Status))
+	e.AddString(probes.KeySide, "server")
+	e.AddInt(probes.KeyStatus, int64(r.Status))
 	r.emit(&e, ra)
 }
 
@@ -271,10 +271,10 @@ func (r *Reason) lineSuffix() string {
 // emit adds what both sides' events say of r (reason, remote address ra,
 // line, limit) after their own attributes, and emits e.
 func (r *Reason) emit(e *probes.Event, ra string) {
-	e.AddString("reason", r.Code)
-	e.AddString("remote", ra)
+	e.AddString(probes.KeyReason, r.Code)
+	e.AddString(probes.KeyRemote, ra)
 	if r.Line != "" {
-		e.AddString("line", r.Line)
+		e.AddString(probes.KeyLine, r.Line)
 	}
 	r.addLimit(e)
 	probes.Emit(e)
@@ -302,9 +302,9 @@ func (r *Reason) addLimit(e *probes.Event) {
 		return
 	}
 	if r.Limit > 0 {
-		e.AddInt("limit", r.Limit)
+		e.AddInt(probes.KeyLimit, r.Limit)
 	}
-	e.AddString("limit_name", r.LimitName)
+	e.AddString(probes.KeyLimitName, r.LimitName)
 }
 
 // exceededLimit reads the limit from net/http's "server response headers
@@ -343,6 +343,6 @@ func ClientReadError(conn net.Conn, err error, buffered []byte) {
 		e.Name = "header.reject"
 		e.Msg = "response from " + ra + " could not be parsed: " + r.Text + r.lineSuffix()
 	}
-	e.AddString("side", "client")
+	e.AddString(probes.KeySide, "client")
 	r.emit(&e, ra)
 }

@@ -143,14 +143,14 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 	}
 	e.Time = probes.TimeAt(now) // the turn's reading: no second one
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, id, connStateMsg(st)
-	e.AddString("state", connStateName(st))
-	e.AddString("remote", remote)
+	e.AddString(probes.KeyState, connStateName(st))
+	e.AddString(probes.KeyRemote, remote)
 	if prev != "" {
-		e.AddString("prev", prev)
-		e.AddDuration("prev_dur", in)
+		e.AddString(probes.KeyPrev, prev)
+		e.AddDuration(probes.KeyPrevDur, in)
 	}
 	if ending {
-		e.AddInt("requests", requests)
+		e.AddInt(probes.KeyRequests, requests)
 	}
 	probes.Publish(t)
 }
@@ -1174,15 +1174,15 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	if sr.start != 0 {
 		e.Time = probes.TimeAt(sr.start) // the request's start, read with its header: no second reading
 	}
-	e.AddString("method", r.Method)
-	e.AddString("url", sr.line)
-	e.AddString("host", r.Host)
-	e.AddString("proto", r.Proto)
-	e.AddInt("size", int64(size))
-	if !sr.journal || !probes.AddJournalRequestHeader(e, "headers", sr.id) {
-		e.AddHeader("headers", r.Header)
+	e.AddString(probes.KeyMethod, r.Method)
+	e.AddString(probes.KeyURL, sr.line)
+	e.AddString(probes.KeyHost, r.Host)
+	e.AddString(probes.KeyProto, r.Proto)
+	e.AddInt(probes.KeySize, int64(size))
+	if !sr.journal || !probes.AddJournalRequestHeader(e, probes.KeyHeaders, sr.id) {
+		e.AddHeader(probes.KeyHeaders, r.Header)
 	}
-	e.AddString("remote", r.RemoteAddr)
+	e.AddString(probes.KeyRemote, r.RemoteAddr)
 }
 
 //go:noinline
@@ -1191,11 +1191,11 @@ func (sr *serverRequest) emitHeaderLimit(size int, limit int64) {
 	var e probes.Event
 	sr.fill(&e, probes.Header, probes.Warn, "header.limit",
 		fmt.Sprintf("request headers of %d bytes are %d%% of the server's MaxHeaderBytes", size, int64(size)*100/limit))
-	e.AddInt("size", int64(size))
-	e.AddInt("limit", limit)
-	e.AddString("limit_name", "MaxHeaderBytes")
-	e.AddString("url", probes.RequestLine(r.Method, r.URL))
-	e.AddString("remote", r.RemoteAddr)
+	e.AddInt(probes.KeySize, int64(size))
+	e.AddInt(probes.KeyLimit, limit)
+	e.AddString(probes.KeyLimitName, "MaxHeaderBytes")
+	e.AddString(probes.KeyURL, probes.RequestLine(r.Method, r.URL))
+	e.AddString(probes.KeyRemote, r.RemoteAddr)
 	probes.Emit(&e)
 }
 
@@ -1215,13 +1215,13 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64, j
 	defer probes.Publish(t)
 	sr.fill(e, probes.Header, probes.Info, "header.response", "server sent response headers")
 	e.Time = probes.TimeAt(now)
-	e.AddInt("status", int64(status))
+	e.AddInt(probes.KeyStatus, int64(status))
 	if journal && len(h) > 0 { // an empty one is not worth the record's lock
-		probes.AddJournalResponseHeader(e, "size", "headers", sr.id, h) // one walk of the map for all
+		probes.AddJournalResponseHeader(e, probes.KeySize, probes.KeyHeaders, sr.id, h) // one walk of the map for all
 	} else {
-		e.AddSizedHeader("size", "headers", h, nil) // one walk of the map for both
+		e.AddSizedHeader(probes.KeySize, probes.KeyHeaders, h, nil) // one walk of the map for both
 	}
-	e.AddDuration("dur", time.Duration(now-sr.start))
+	e.AddDuration(probes.KeyDur, time.Duration(now-sr.start))
 }
 
 // respWriter sees the status and headers a handler sends. It is only used

@@ -113,6 +113,6 @@ func (s *Server) trip(p probes.Probe, rate int64, budget int) {
 	e := probes.Event{Probe: probes.Admin, Sev: probes.Warn, Name: "admin.breaker",
 		Msg: "probe " + p.String() + " emitted " + strconv.FormatInt(rate, 10) + " events/s, over its budget of " +
 			strconv.Itoa(budget) + ": dropped to level 1"}
-	e.Add(probes.String("probe", p.String()), probes.Int("rate", rate), probes.Int("budget", int64(budget)))
+	e.Add(probes.String(probes.KeyProbe, p.String()), probes.Int(probes.KeyRate, rate), probes.Int(probes.KeyBudget, int64(budget)))
 	probes.Emit(&e)
 }

@@ -93,7 +93,7 @@ func BenchmarkBreakerFlood(b *testing.B) {
 							if probes.Level(probes.Frame) >= 2 {
 								e := probes.Event{Probe: probes.Frame, Sev: probes.Debug, Name: "frame.read",
 									Conn: 1, Stream: uint32(i), HasStream: true, Msg: "DATA len=9"}
-								e.Add(probes.String("type", "DATA"), probes.Int("len", 9))
+								e.Add(probes.String(probes.KeyType, "DATA"), probes.Int(probes.KeyLen, 9))
 								probes.Emit(&e)
 							}
 						}

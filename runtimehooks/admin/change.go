@@ -145,7 +145,7 @@ func (s *Server) expire(k string, gen uint64) {
 		After: map[string]string{k: before}, Result: "reverted"})
 	e := probes.Event{Probe: probes.Admin, Sev: probes.Info, Name: "admin.expired",
 		Msg: "change expired and reverted: " + k + " " + o.Value + " → " + before}
-	e.Add(probes.String("key", k), probes.String("from", o.Value), probes.String("to", before))
+	e.Add(probes.String(probes.KeyKey, k), probes.String(probes.KeyFrom, o.Value), probes.String(probes.KeyTo, before))
 	probes.Emit(&e)
 }
 

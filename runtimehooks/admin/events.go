@@ -172,7 +172,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if d := sub.Dropped(); d > dropped {
 				de := probes.Event{Time: probes.Now(), Probe: probes.Admin, Sev: probes.Warn, Name: "admin.dropped",
 					Msg: "this event stream lost events: the client reads slower than the probes emit"}
-				de.Add(probes.Int("count", int64(d-dropped)), probes.Int("total", int64(d)))
+				de.Add(probes.Int(probes.KeyCount, int64(d-dropped)), probes.Int(probes.KeyTotal, int64(d)))
 				buf = probes.AppendJSON(buf, &de)
 				dropped = d
 			}

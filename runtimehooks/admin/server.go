@@ -316,7 +316,7 @@ func (s *Server) refuse(p Peer, what, why string) {
 	s.audit.append(Entry{Peer: p, Action: "refused", After: map[string]string{"request": what}, Result: "refused: " + why})
 	e := probes.Event{Probe: probes.Admin, Sev: probes.Warn, Name: "admin.refused",
 		Msg: "admin socket refused " + what + " from pid " + strconv.Itoa(p.PID) + " uid " + strconv.Itoa(p.UID) + ": " + why}
-	e.Add(probes.Int("pid", int64(p.PID)), probes.Int("uid", int64(p.UID)), probes.String("request", what))
+	e.Add(probes.Int(probes.KeyPID, int64(p.PID)), probes.Int(probes.KeyUid, int64(p.UID)), probes.String(probes.KeyRequest, what))
 	probes.Emit(&e)
 }
 
@@ -516,8 +516,8 @@ func (s *Server) commit(w http.ResponseWriter, r *http.Request, action string, c
 	}
 	e := probes.Event{Probe: probes.Admin, Sev: probes.Info, Name: "admin.change",
 		Msg: action + " changed for " + ttl.String() + " by pid " + strconv.Itoa(peer.PID) + ":" + b.String()}
-	e.Add(probes.String("action", action), probes.Duration("ttl", ttl), probes.Int("pid", int64(peer.PID)),
-		probes.Int("uid", int64(peer.UID)), probes.Int("audit", entry.Seq))
+	e.Add(probes.String(probes.KeyAction, action), probes.Duration(probes.KeyTTL, ttl), probes.Int(probes.KeyPID, int64(peer.PID)),
+		probes.Int(probes.KeyUid, int64(peer.UID)), probes.Int(probes.KeyAudit, entry.Seq))
 	probes.Emit(&e)
 	writeJSON(w, http.StatusOK, api.Change{Before: before, After: after, TTL: ttl.String(),
 		Expires: time.Now().Add(ttl).UTC().Format(time.RFC3339), Overrides: ovs, Audit: entry.Seq})
