@@ -661,7 +661,7 @@ func TestAddSizedHeader(t *testing.T) {
 	for _, e := range got {
 		var keys []string
 		for i := 0; i < e.NumAttrs(); i++ {
-			keys = append(keys, e.AttrAt(i).Key)
+			keys = append(keys, e.AttrAt(i).Key.String())
 		}
 		size, _ := e.Attr("size")
 		hdr, _ := e.Attr("headers")

@@ -183,7 +183,7 @@ func fillEvent(t *testing.T, e *Event) {
 			f.SetBool(true)
 		case reflect.Int64:
 			f.SetInt(1)
-		case reflect.Uint8, reflect.Uint32, reflect.Uint64:
+		case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 			f.SetUint(1)
 		case reflect.String:
 			f.SetString("x")

@@ -254,13 +254,13 @@ func TestAttrsBeyondInline(t *testing.T) {
 	for i := 0; i < n; i++ {
 		switch (i + 7 - (n-1)%4) % 4 { // the last is case 3
 		case 0:
-			e.AddString(fmt.Sprintf("s%d", i), "v")
+			e.AddString(KeyOf(fmt.Sprintf("s%d", i)), "v")
 		case 1:
-			e.AddInt(fmt.Sprintf("i%d", i), int64(i))
+			e.AddInt(KeyOf(fmt.Sprintf("i%d", i)), int64(i))
 		case 2:
-			e.Add(Bool(fmt.Sprintf("b%d", i), true))
+			e.Add(Bool(KeyOf(fmt.Sprintf("b%d", i)), true))
 		case 3:
-			e.AddHeader(fmt.Sprintf("h%d", i), http.Header{"X-A": {"1"}})
+			e.AddHeader(KeyOf(fmt.Sprintf("h%d", i)), http.Header{"X-A": {"1"}})
 		}
 	}
 	if e.NumAttrs() != n {
@@ -273,7 +273,7 @@ func TestAttrsBeyondInline(t *testing.T) {
 	for _, line := range [][]byte{AppendText(nil, &e), AppendLine(nil, &e)} {
 		prev := -1
 		for i := 0; i < n; i++ {
-			k := e.AttrAt(i).Key + "="
+			k := e.AttrAt(i).Key.String() + "="
 			at := bytes.Index(line, []byte(" "+k))
 			if at <= prev {
 				t.Errorf("%q: attribute %s missing or out of order", line, k)

@@ -122,11 +122,11 @@ func TestResponseBodyOpenCloseEvents(t *testing.T) {
 			a := e.AttrAt(i)
 			switch a.Kind {
 			case probes.KindString:
-				b.WriteString(a.Key + "=" + a.Str + " ")
+				b.WriteString(a.Key.String() + "=" + a.Str + " ")
 			case probes.KindDuration:
-				b.WriteString(a.Key + "=dur ")
+				b.WriteString(a.Key.String() + "=dur ")
 			default:
-				b.WriteString(a.Key + "=" + strconv.FormatInt(a.Num, 10) + " ")
+				b.WriteString(a.Key.String() + "=" + strconv.FormatInt(a.Num, 10) + " ")
 			}
 		}
 		return b.String()

@@ -13,7 +13,7 @@ import (
 
 func attr(e probes.Event, key string) string {
 	for _, a := range e.Attrs {
-		if a.Key == key {
+		if a.Key.String() == key {
 			return a.Str
 		}
 	}
@@ -22,7 +22,7 @@ func attr(e probes.Event, key string) string {
 
 func attrNum(e probes.Event, key string) int64 {
 	for _, a := range e.Attrs {
-		if a.Key == key {
+		if a.Key.String() == key {
 			return a.Num
 		}
 	}
