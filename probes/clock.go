@@ -19,7 +19,7 @@ var (
 )
 
 // nanotime is the runtime's monotonic clock, the one time.Now and
-// time.Since read. time.Since is an ordinary function, and EmitRaw (which
+// time.Since read. time.Since is an ordinary function, and Publish (which
 // reads the clock) must run without stack checks: runtime.nanotime is
 // nosplit, and the runtime keeps it available to linkname for good
 // (go.dev/issue/67401).
@@ -30,7 +30,7 @@ func nanotime() int64
 // Mono returns the monotonic clock in nanoseconds since clockBase
 // (always > 0 once the process runs, so 0 can mean "not yet").
 //
-// It and Now are nosplit, for EmitRaw.
+// It and Now are nosplit, for Publish.
 //
 //go:nosplit
 func Mono() int64 { return nanotime() - clockBaseNano }

@@ -45,13 +45,22 @@ type Ticket struct {
 // there rather than on the caller's frame, the event costs no copy, and
 // no stack: an Event is about 600 bytes, which grew the stack of the
 // short-lived goroutine (an HTTP/2 handler's) that built it.
+//
+// A raw event (the frame probe's, see RegisterRaw) is built in its slot
+// the same way, with only the fields that hold no pointer (Probe, Sev,
+// HasStream, Conn, Stream, Req, RawKind, Raw, and Time or Publish reads
+// the clock): no write barrier, no runtime call. Reserve and Publish are
+// nosplit for it: its hooks run on net/http's short-lived goroutines,
+// whose small stacks a larger frame would grow.
+//
+//go:nosplit
 func Reserve() (e *Event, t Ticket) {
 	r := currentRing()
 	// r.claim(), its usual case in line (too large for the compiler to).
 	pos := r.enq.Load()
 	s := r.slot(pos)
 	if s.seq.Load() != pos || !r.enq.CompareAndSwap(pos, pos+1) {
-		if s, pos = r.claimSlow(); s == nil {
+		if s, pos = r.claim(); s == nil {
 			return nil, Ticket{}
 		}
 	}
@@ -68,6 +77,8 @@ func TimeAt(m int64) int64 { return clockBaseUnix + m }
 
 // Publish publishes the event Reserve returned with t; it sets its Time
 // when zero.
+//
+//go:nosplit
 func Publish(t Ticket) {
 	if t.s.ev.Time == 0 {
 		t.s.ev.Time = Now()
@@ -457,80 +468,16 @@ func Recent(dst []Event) []Event {
 // RawLen is the size of a raw event's data.
 const RawLen = 16
 
-// RawEvent is an event in its raw form, for the places where building an
-// Event is too costly: the frame probe's hooks run on net/http's
-// short-lived write goroutines, whose small stacks a 500-byte Event (and
-// rendering its message) would grow on every request. It holds no
-// pointer. The renderer registered for Kind turns it into the Event, on
-// the writer goroutine.
-type RawEvent struct {
-	Time      int64 // Unix ns; EmitRaw sets it when zero
-	Probe     Probe
-	Sev       Sev // Debug or Info: raw events are level-2 events
-	HasStream bool
-	Kind      uint8 // a kind from RegisterRaw
-	Conn      uint64
-	Stream    uint32
-	Req       uint64
-	Data      [RawLen]byte // the renderer's
-}
-
 var rawRenderers [8]atomic.Pointer[func(e *Event)]
 
 // RegisterRaw registers render for raw events of kind (1 to 7): it fills
-// in e's Name, Msg and Attrs from e.Raw and the other fields PutRaw set.
+// in e's Name, Msg and Attrs from e.Raw and the other fields its producer set.
 // A package registers its kinds at init.
 func RegisterRaw(kind uint8, render func(e *Event)) {
 	if kind == 0 || int(kind) >= len(rawRenderers) {
 		panic("probes: raw event kind out of range")
 	}
 	rawRenderers[kind].Store(&render)
-}
-
-// EmitRaw publishes a level-2 event in its raw form: into the ring,
-// without rendering, allocating or calling into the runtime (it is
-// nosplit; see RawEvent). The writer renders it.
-//
-//go:nosplit
-func EmitRaw(raw *RawEvent) {
-	if raw.Time == 0 {
-		raw.Time = Now()
-	}
-	kickWriter(currentRing().PutRaw(raw))
-}
-
-// ReserveRaw is EmitRaw for a producer that builds the raw event in its
-// ring slot rather than have it copied there: it sets Probe, Sev,
-// HasStream, Conn, Stream, Req, RawKind and Raw (and Time, else
-// PublishRaw reads the clock), none of the slot's other fields, which are
-// zero, and publishes it with PublishRaw at once. A nil event: the ring
-// is full, the event dropped. Both are nosplit, as EmitRaw.
-//
-//go:nosplit
-func ReserveRaw() (*Event, Ticket) {
-	r := currentRing()
-	// r.claim(), its usual case in line, as in Reserve.
-	pos := r.enq.Load()
-	s := r.slot(pos)
-	if s.seq.Load() != pos || !r.enq.CompareAndSwap(pos, pos+1) {
-		if s, pos = r.claimSlow(); s == nil {
-			return nil, Ticket{}
-		}
-	}
-	return &s.ev, Ticket{s, pos}
-}
-
-// PublishRaw publishes the raw event ReserveRaw returned with t.
-//
-//go:nosplit
-func PublishRaw(t Ticket) {
-	e := &t.s.ev
-	if e.Time == 0 {
-		e.Time = Now()
-	}
-	t.s.probe.Store(uint32(e.Probe))
-	t.s.seq.Store(t.pos + 1)
-	kickWriter(t.pos)
 }
 
 // renderLazy completes what an event left for its reader: a raw event's
@@ -567,8 +514,8 @@ func renderRaw(e *Event) {
 	kind := e.RawKind
 	e.RawKind = 0
 	e.Name, e.Site, e.Msg, e.NAttrs, e.Attrs = "", "", "", 0, [MaxAttrs]Attr{}
-	// PutRaw writes no pointer: the header the slot's previous event left
-	// for its reader is still there, and is not this event's.
+	// A raw event's producer writes no pointer: whatever header fields
+	// the event holds are not its own.
 	e.headers, e.packed = nil, nil
 	if f := rawRenderers[kind&7].Load(); f != nil {
 		(*f)(e)

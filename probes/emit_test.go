@@ -153,7 +153,7 @@ func TestRawRenderedOnlyWhenRead(t *testing.T) {
 	t.Cleanup(func() { rawRenderers[7].Store(nil) })
 
 	useSink(t, nil)
-	EmitRaw(&RawEvent{Probe: Frame, Sev: Debug, Kind: 7, Conn: 42})
+	emitRaw(7, 42)
 	Flush()
 	if n := renders.Load(); n != 0 {
 		t.Fatalf("rendered %d times with no sink and no subscriber", n)
@@ -165,7 +165,7 @@ func TestRawRenderedOnlyWhenRead(t *testing.T) {
 
 	s := &memSink{}
 	useSink(t, s)
-	EmitRaw(&RawEvent{Probe: Frame, Sev: Debug, Kind: 7, Conn: 43})
+	emitRaw(7, 43)
 	Flush()
 	if got := s.named("test.raw"); len(got) != 1 || got[0].Conn != 43 {
 		t.Fatalf("sink got %+v", got)
@@ -409,7 +409,7 @@ func TestReservePublish(t *testing.T) {
 }
 
 // A raw event is put into a ring slot over what the slot's previous
-// event left (PutRaw writes no pointer): a header left there for a
+// event left (its producer writes no pointer): a header left there for a
 // reader to render must not reach the raw event's message or attributes.
 func TestRawEventIgnoresPreviousHeaders(t *testing.T) {
 	RegisterRaw(7, func(e *Event) {
@@ -435,7 +435,7 @@ func TestRawEventIgnoresPreviousHeaders(t *testing.T) {
 		}
 		Flush()
 		for i := 0; i < r.Cap(); i++ {
-			EmitRaw(&RawEvent{Probe: Frame, Sev: Debug, Kind: 7, Conn: uint64(i + 1)})
+			emitRaw(7, uint64(i + 1))
 		}
 		Flush()
 		got := s.named("test.raw")
@@ -669,4 +669,15 @@ func TestAddSizedHeader(t *testing.T) {
 			t.Errorf("req %d: attrs %v size %d headers %q; want size %d headers %q", e.Req, keys, size.Num, hdr.Str, HeaderSize(h), FormatHeader(h))
 		}
 	}
+}
+
+// emitRaw publishes a raw event of kind with connection id conn, built
+// in its ring slot as the frame probe builds its own.
+func emitRaw(kind uint8, conn uint64) {
+	e, t := Reserve()
+	if e == nil {
+		return
+	}
+	e.Probe, e.Sev, e.Conn, e.RawKind = Frame, Debug, conn, kind
+	Publish(t)
 }

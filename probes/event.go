@@ -128,7 +128,7 @@ type Event struct {
 	Msg       string // one human sentence
 	More      []Attr // attributes beyond MaxAttrs; read them all with NumAttrs and AttrAt
 
-	// RawKind and Raw: an event emitted by EmitRaw, whose Name, Msg and
+	// RawKind and Raw: a raw event (see Reserve), whose Name, Msg and
 	// Attrs the writer fills in (with the renderer registered for
 	// RawKind) before any sink or subscriber sees it. 0 for the others.
 	RawKind uint8

@@ -35,8 +35,8 @@ type Ring struct {
 // the next one is put there: the ring is a few MB that the collector
 // scans in every cycle, and a free slot that still held its last event's
 // strings (and header fields) would keep them alive and cost the scan a
-// lookup each, where a nil pointer costs almost nothing. Reserve and
-// PutRaw then find the slot zeroed.
+// lookup each, where a nil pointer costs almost nothing. Reserve then
+// finds the slot zeroed.
 type ringSlot struct {
 	seq atomic.Uint64
 	// probe is ev.Probe, stored before the event is published: the
@@ -206,45 +206,13 @@ func (r *Ring) Put(e *Event) uint64 {
 	return pos
 }
 
-// PutRaw is Put for a raw event (EmitRaw): it stores only the fields that
-// hold no pointer, so that it needs no write barrier and no runtime call
-// and can run on a nosplit path. The slot's other fields are zero (see
-// ringSlot); the writer's render (renderRaw) fills them before anything
-// reads the event.
-//
-//go:nosplit
-func (r *Ring) PutRaw(raw *RawEvent) uint64 {
-	s, pos := r.claim()
-	if s == nil {
-		return 0
-	}
-	e := &s.ev
-	e.Time, e.Probe, e.Sev, e.HasStream = raw.Time, raw.Probe, raw.Sev, raw.HasStream
-	e.Conn, e.Stream, e.Req, e.NAttrs, e.More = raw.Conn, raw.Stream, raw.Req, 0, nil
-	e.RawKind, e.Raw = raw.Kind, raw.Data
-	s.probe.Store(uint32(raw.Probe))
-	s.seq.Store(pos + 1)
-	return pos
-}
-
 // claim reserves the next slot for a producer, who fills it and then
 // publishes it by storing pos+1 in its sequence number. It returns nil
-// (and counts a drop) if the producer lost every race. Its usual case,
-// a free slot and no other producer, is small enough to inline.
+// (and counts a drop) if the producer lost every race. Reserve tests its
+// usual case, a free slot and no other producer, before calling it.
 //
 //go:nosplit
 func (r *Ring) claim() (*ringSlot, uint64) {
-	pos := r.enq.Load()
-	if s := r.slot(pos); s.seq.Load() == pos && r.enq.CompareAndSwap(pos, pos+1) {
-		return s, pos
-	}
-	return r.claimSlow()
-}
-
-// claimSlow is claim when the ring is full or another producer races.
-//
-//go:nosplit
-func (r *Ring) claimSlow() (*ringSlot, uint64) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.enq.Load()
 		s := r.slot(pos)
@@ -265,7 +233,7 @@ func (r *Ring) claimSlow() (*ringSlot, uint64) {
 }
 
 // slot returns the slot of position pos. It indexes by pointer, for the
-// nosplit path of PutRaw: a bounds check's panic call would add its
+// nosplit path of Reserve: a bounds check's panic call would add its
 // runtime frames to the chain the linker checks (pos&mask is always in
 // range).
 //

@@ -579,7 +579,7 @@ func (c *Conn) applyLocked(h Header, increment uint32, written bool) bool {
 	return true
 }
 
-// rawFrame is the probes.RawEvent kind of frame.read and frame.write
+// rawFrame is the raw event kind (probes.RegisterRaw) of frame.read and frame.write
 // emitted by basicAll.
 const rawFrame = 1
 
@@ -605,7 +605,7 @@ const (
 )
 
 // emitRaw emits frame.read or frame.write for a frame of basicAll in its raw
-// form, built in its ring slot (probes.ReserveRaw): the writer renders it
+// form, built in its ring slot (probes.Reserve): the writer renders it
 // (renderRawFrame), so this side stores a few integers and takes little
 // stack. It indexes nothing but a fixed array at constant offsets: no
 // bounds-check panic call (see streamSet.find).
@@ -616,12 +616,12 @@ func (c *Conn) emitRaw(h Header, increment uint32, pad uint8, written bool) {
 	if id == 0 {
 		id = c.connID() // an unbound framer: its first frame only
 	}
-	e, tk := probes.ReserveRaw()
+	e, tk := probes.Reserve()
 	if e == nil {
 		return
 	}
 	e.Probe, e.Sev, e.HasStream, e.RawKind, e.Conn, e.Stream = probes.Frame, probes.Debug, true, rawFrame, id, h.StreamID
-	d := &e.Raw // zero: see ReserveRaw
+	d := &e.Raw // zero: see probes.Reserve
 	d[rawLength], d[rawLength+1], d[rawLength+2], d[rawLength+3] = byte(h.Length>>24), byte(h.Length>>16), byte(h.Length>>8), byte(h.Length)
 	d[rawType], d[rawFlags], d[rawPad] = byte(h.Type), byte(h.Flags), pad
 	if increment != 0 {
@@ -631,7 +631,7 @@ func (c *Conn) emitRaw(h Header, increment uint32, pad uint8, written bool) {
 		d[rawDir] = 1
 	}
 	d[rawSide] = uint8(c.sideCode.Load())
-	probes.PublishRaw(tk)
+	probes.Publish(tk)
 }
 
 // renderRawFrame renders a raw frame event as emitFrame renders a decoded
