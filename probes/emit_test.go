@@ -435,7 +435,7 @@ func TestRawEventIgnoresPreviousHeaders(t *testing.T) {
 		}
 		Flush()
 		for i := 0; i < r.Cap(); i++ {
-			emitRaw(7, uint64(i + 1))
+			emitRaw(7, uint64(i+1))
 		}
 		Flush()
 		got := s.named("test.raw")
