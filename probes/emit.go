@@ -97,8 +97,7 @@ func Publish(t Ticket) {
 	if t.s.ev.Time == 0 {
 		t.s.ev.Time = Now()
 	}
-	t.s.probe.Store(uint32(t.s.ev.Probe))
-	t.s.seq.Store(t.pos + 1)
+	t.s.seq.Store(published(t.pos, t.s.ev.Probe))
 	kickWriter(t.pos)
 }
 

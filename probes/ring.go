@@ -38,12 +38,13 @@ type Ring struct {
 // lookup each, where a nil pointer costs almost nothing. Reserve then
 // finds the slot zeroed.
 type ringSlot struct {
+	// seq is the slot's sequence number: its position while free, 1 +
+	// its position once published, with the event's probe in the top
+	// byte (published), so that the writer counts a kept event (Ring.keep)
+	// by the load that tells it is published, without reading an event
+	// that a full ring's producer may be discarding.
 	seq atomic.Uint64
-	// probe is ev.Probe, stored before the event is published: the
-	// writer counts a kept event by it (Ring.keep) without reading an
-	// event that a full ring's producer may be discarding.
-	probe atomic.Uint32
-	ev    Event
+	ev  Event
 	// fields holds the packed header fields of the slot's event
 	// (Event.packed), so that a level-2 header event allocates nothing:
 	// the slot's share of the ring's fieldBytes, set by the slot's event's
@@ -131,6 +132,17 @@ func (e *Event) slotBuf() (*[]byte, []byte) {
 	return f, (*f)[:0]
 }
 
+// seqPos masks a slot's sequence number to the position, without the
+// probe of a published event (ringSlot.seq): positions stay below 2^56,
+// which at a million events a second takes two thousand years.
+const seqPos = 1<<56 - 1
+
+// published returns the sequence number that publishes an event of
+// probe p at position pos.
+//
+//go:nosplit
+func published(pos uint64, p Probe) uint64 { return pos + 1 | uint64(p)<<56 }
+
 // slotBytes is the room for packed header fields that each ring slot
 // starts with.
 const slotBytes = 256
@@ -164,7 +176,7 @@ func (r *Ring) keptLen() int {
 // keep marks as delivered the published events that follow those
 // delivered already, up to the first slot not published yet, and counts
 // them as emitted, without touching them (a slot's sequence number says
-// it is published, its probe what to count); it returns how many it
+// it is published, and its probe); it returns how many it
 // marked. The caller is the one consumer that delivers (drainMu and
 // recentMu held).
 func (r *Ring) keep() int {
@@ -182,16 +194,11 @@ func (r *Ring) keep() int {
 	var count [8]uint64 // added up once: an atomic add each was most of the cost
 	for ; k < end; k++ {
 		s := (*ringSlot)(unsafe.Add(base, uintptr(k&mask)*unsafe.Sizeof(ringSlot{})))
-		if s.seq.Load() != k+1 {
+		q := s.seq.Load()
+		if q&seqPos != k+1 {
 			break
 		}
-		p := s.probe.Load()
-		// A full ring's producer may have discarded the event (and
-		// counted it as a drop) and reused the slot meanwhile.
-		if s.seq.Load() != k+1 {
-			break
-		}
-		count[p&7]++ // a probe beyond NumProbes is counted nowhere
+		count[q>>56&7]++ // a probe beyond NumProbes is counted nowhere
 	}
 	r.kept.Store(k)
 	for p := range emitted {
@@ -215,8 +222,7 @@ func (r *Ring) Put(e *Event) uint64 {
 	s, pos := r.claim()
 	if s != nil {
 		s.ev = *e
-		s.probe.Store(uint32(e.Probe))
-		s.seq.Store(pos + 1)
+		s.seq.Store(published(pos, e.Probe))
 	}
 	return pos
 }
@@ -231,7 +237,7 @@ func (r *Ring) claim() (*ringSlot, uint64) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.enq.Load()
 		s := r.slot(pos)
-		d := int64(s.seq.Load()) - int64(pos)
+		d := int64(s.seq.Load()&seqPos) - int64(pos)
 		switch {
 		case d == 0:
 			if r.enq.CompareAndSwap(pos, pos+1) {
@@ -262,7 +268,7 @@ func (r *Ring) slot(pos uint64) *ringSlot {
 func (r *Ring) discardOldest() {
 	pos := r.deq.Load()
 	s := r.slot(pos)
-	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
+	if s.seq.Load()&seqPos == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
 		r.free(pos, pos+1)
 		if pos >= r.kept.Load() {
 			r.drops.Add(1)
@@ -332,7 +338,7 @@ func (r *Ring) take(e *Event, fields *[]byte, limit uint64) (p Probe, ok bool) {
 			return 0, false
 		}
 		s := r.slot(pos)
-		d := int64(s.seq.Load()) - int64(pos+1)
+		d := int64(s.seq.Load()&seqPos) - int64(pos+1)
 		switch {
 		case d == 0:
 			if r.deq.CompareAndSwap(pos, pos+1) {
