@@ -66,8 +66,10 @@ type ringSlot struct {
 func (r *Ring) free(from, to uint64) {
 	base, mask := unsafe.Pointer(unsafe.SliceData(r.slots)), r.mask
 	const size = unsafe.Sizeof(ringSlot{})
-	// s steps from slot to slot, a pointer in a register that each store
-	// addresses (base plus index made two more instructions of many).
+	// s, the slot, is computed for the next step at the end of each: a
+	// pointer in a register that each store addresses (computed where it
+	// is used, base plus index took two more instructions a store, and
+	// stepping it by size with a wrap a few register moves).
 	s := (*ringSlot)(unsafe.Add(base, uintptr(from&mask)*size))
 	for p := from; p < to; p++ {
 		e := &s.ev
@@ -91,11 +93,7 @@ func (r *Ring) free(from, to uint64) {
 			s.fields = nil // most events have no header: their slot has none to unset
 		}
 		s.seq.Store(p + mask + 1)
-		if (p+1)&mask == 0 {
-			s = (*ringSlot)(base) // never a pointer past the slots
-		} else {
-			s = (*ringSlot)(unsafe.Add(unsafe.Pointer(s), size))
-		}
+		s = (*ringSlot)(unsafe.Add(base, uintptr((p+1)&mask)*size))
 	}
 }
 
