@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Emit publishes e. It copies *e (the caller may reuse it) and never
@@ -56,16 +57,29 @@ type Ticket struct {
 //go:nosplit
 func Reserve() (e *Event, t Ticket) {
 	r := currentRing()
-	// r.claim(), its usual case in line (too large for the compiler to).
+	// r.claim(), its usual case in line (too large for the compiler to),
+	// the slot's index kept for Event.slot (the atomic loads would make
+	// the compiler reload the mask).
 	pos := r.enq.Load()
-	s := r.slot(pos)
-	if s.seq.Load() != pos || !r.enq.CompareAndSwap(pos, pos+1) {
-		if s, pos = r.claim(); s == nil {
-			return nil, Ticket{}
-		}
+	i := pos & r.mask
+	s := (*ringSlot)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.slots)), uintptr(i)*unsafe.Sizeof(ringSlot{})))
+	if s.seq.Load() == pos && r.enq.CompareAndSwap(pos, pos+1) {
+		s.ev.slot = uint32(i) + 1
+		return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)
+	}
+	return reserveSlow(r)
+}
+
+// reserveSlow is Reserve's claim when the usual case failed.
+//
+//go:nosplit
+func reserveSlow(r *Ring) (*Event, Ticket) {
+	s, pos := r.claim()
+	if s == nil {
+		return nil, Ticket{}
 	}
 	s.ev.slot = uint32(pos&r.mask) + 1
-	return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)
+	return &s.ev, Ticket{s, pos}
 }
 
 // TimeAt returns an event's Time (Unix nanoseconds, as Now) for the
@@ -83,8 +97,7 @@ func Publish(t Ticket) {
 	if t.s.ev.Time == 0 {
 		t.s.ev.Time = Now()
 	}
-	t.s.probe.Store(uint32(t.s.ev.Probe))
-	t.s.seq.Store(t.pos + 1)
+	t.s.seq.Store(published(t.pos, t.s.ev.Probe))
 	kickWriter(t.pos)
 }
 

@@ -161,7 +161,7 @@ type Event struct {
 	packed []byte
 
 	// Attrs come last: a ring slot's event is cleared as it leaves the
-	// ring up to its last used attribute only (ringSlot.clear), the rest
+	// ring up to its last used attribute only (Ring.free), the rest
 	// being zero already.
 	Attrs [MaxAttrs]Attr
 }

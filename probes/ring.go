@@ -31,55 +31,69 @@ type Ring struct {
 	fieldBytes []byte
 }
 
-// A slot is zeroed when its event leaves the ring (take, discardOldest), not when
+// A slot is zeroed when its event leaves the ring (Ring.free), not when
 // the next one is put there: the ring is a few MB that the collector
 // scans in every cycle, and a free slot that still held its last event's
 // strings (and header fields) would keep them alive and cost the scan a
 // lookup each, where a nil pointer costs almost nothing. Reserve then
 // finds the slot zeroed.
 type ringSlot struct {
+	// seq is the slot's sequence number: its position while free, 1 +
+	// its position once published, with the event's probe in the top
+	// byte (published), so that the writer counts a kept event (Ring.keep)
+	// by the load that tells it is published, without reading an event
+	// that a full ring's producer may be discarding.
 	seq atomic.Uint64
-	// probe is ev.Probe, stored before the event is published: the
-	// writer counts a kept event by it (Ring.keep) without reading an
-	// event that a full ring's producer may be discarding.
-	probe atomic.Uint32
-	ev    Event
+	ev  Event
 	// fields holds the packed header fields of the slot's event
 	// (Event.packed), so that a level-2 header event allocates nothing:
 	// the slot's share of the ring's fieldBytes, set by the slot's event's
 	// first header (Event.slotBuf) and unset when the event leaves
-	// (clear), where a pointer kept in every slot was one more object for
+	// (Ring.free), where a pointer kept in every slot was one more object for
 	// the collector to find in each cycle; a longer buffer that an event
 	// grew stays from lap to lap.
 	fields []byte
 }
 
-// clear zeroes the slot's event as it leaves the ring (see ringSlot):
-// its fields before Attrs and the attributes it used, the others being
-// zero already (only Event.next fills one, counting it in NAttrs). Where
-// the whole event was cleared, most of the cost was the attributes no
-// event uses, which Attrs coming last keeps off the other fields' cache
-// lines too.
-func (s *ringSlot) clear() {
-	e := &s.ev
-	if e.slot == 0 && e.RawKind == 0 {
-		// Put's copy of an event built elsewhere, which may hold anything
-		// beyond NAttrs: rare (admin and gc events).
-		*e = Event{}
-	} else {
-		// Straight stores, no loop and no call: most events have at most 4.
-		if e.NAttrs <= 4 {
-			*(*[4]Attr)(e.Attrs[:4]) = [4]Attr{}
+// free zeroes the events of positions from to to-1 as they leave the
+// ring (see ringSlot) and hands their slots to the producers of the next
+// lap: each event's fields before Attrs and the attributes it used, the
+// others being zero already (only Event.next fills one, counting it in
+// NAttrs). Where the whole event was cleared, most of the cost was the
+// attributes no event uses, which Attrs coming last keeps off the other
+// fields' cache lines too. One loop, no call per event: dropKept frees a
+// quarter of the ring at a time; its base and mask in locals, as in keep.
+func (r *Ring) free(from, to uint64) {
+	base, mask := unsafe.Pointer(unsafe.SliceData(r.slots)), r.mask
+	const size = unsafe.Sizeof(ringSlot{})
+	// s, the slot, is computed for the next step at the end of each: a
+	// pointer in a register that each store addresses (computed where it
+	// is used, base plus index took two more instructions a store, and
+	// stepping it by size with a wrap a few register moves).
+	s := (*ringSlot)(unsafe.Add(base, uintptr(from&mask)*size))
+	for p := from; p < to; p++ {
+		e := &s.ev
+		if e.slot == 0 && e.RawKind == 0 {
+			// Put's copy of an event built elsewhere, which may hold anything
+			// beyond NAttrs: rare (admin and gc events).
+			*e = Event{}
 		} else {
-			e.Attrs = [MaxAttrs]Attr{}
+			// Straight stores, no loop and no call: most events have at most 4.
+			if e.NAttrs <= 4 {
+				*(*[4]Attr)(e.Attrs[:4]) = [4]Attr{}
+			} else {
+				e.Attrs = [MaxAttrs]Attr{}
+			}
+			e.Time, e.Probe, e.Sev, e.HasStream, e.NAttrs, e.Stream = 0, 0, 0, false, 0, 0
+			e.Conn, e.Req, e.Name, e.Site, e.Msg, e.More = 0, 0, "", "", "", nil
+			e.RawKind, e.headersAt, e.headersForm, e.textDone, e.slot = 0, 0, 0, false, 0
+			e.Raw, e.headers, e.packed = [RawLen]byte{}, nil, nil
 		}
-		e.Time, e.Probe, e.Sev, e.HasStream, e.NAttrs, e.Stream = 0, 0, 0, false, 0, 0
-		e.Conn, e.Req, e.Name, e.Site, e.Msg, e.More = 0, 0, "", "", "", nil
-		e.RawKind, e.headersAt, e.headersForm, e.textDone, e.slot = 0, 0, 0, false, 0
-		e.Raw, e.headers, e.packed = [RawLen]byte{}, nil, nil
-	}
-	if s.fields != nil && cap(s.fields) <= slotBytes {
-		s.fields = nil // most events have no header: their slot has none to unset
+		if s.fields != nil && cap(s.fields) <= slotBytes {
+			s.fields = nil // most events have no header: their slot has none to unset
+		}
+		s.seq.Store(p + mask + 1)
+		s = (*ringSlot)(unsafe.Add(base, uintptr((p+1)&mask)*size))
 	}
 }
 
@@ -116,6 +130,17 @@ func (e *Event) slotBuf() (*[]byte, []byte) {
 	return f, (*f)[:0]
 }
 
+// seqPos masks a slot's sequence number to the position, without the
+// probe of a published event (ringSlot.seq): positions stay below 2^56,
+// which at a million events a second takes two thousand years.
+const seqPos = 1<<56 - 1
+
+// published returns the sequence number that publishes an event of
+// probe p at position pos.
+//
+//go:nosplit
+func published(pos uint64, p Probe) uint64 { return pos + 1 | uint64(p)<<56 }
+
 // slotBytes is the room for packed header fields that each ring slot
 // starts with.
 const slotBytes = 256
@@ -149,7 +174,7 @@ func (r *Ring) keptLen() int {
 // keep marks as delivered the published events that follow those
 // delivered already, up to the first slot not published yet, and counts
 // them as emitted, without touching them (a slot's sequence number says
-// it is published, its probe what to count); it returns how many it
+// it is published, and its probe); it returns how many it
 // marked. The caller is the one consumer that delivers (drainMu and
 // recentMu held).
 func (r *Ring) keep() int {
@@ -167,16 +192,11 @@ func (r *Ring) keep() int {
 	var count [8]uint64 // added up once: an atomic add each was most of the cost
 	for ; k < end; k++ {
 		s := (*ringSlot)(unsafe.Add(base, uintptr(k&mask)*unsafe.Sizeof(ringSlot{})))
-		if s.seq.Load() != k+1 {
+		q := s.seq.Load()
+		if q&seqPos != k+1 {
 			break
 		}
-		p := s.probe.Load()
-		// A full ring's producer may have discarded the event (and
-		// counted it as a drop) and reused the slot meanwhile.
-		if s.seq.Load() != k+1 {
-			break
-		}
-		count[p&7]++ // a probe beyond NumProbes is counted nowhere
+		count[q>>56&7]++ // a probe beyond NumProbes is counted nowhere
 	}
 	r.kept.Store(k)
 	for p := range emitted {
@@ -200,8 +220,7 @@ func (r *Ring) Put(e *Event) uint64 {
 	s, pos := r.claim()
 	if s != nil {
 		s.ev = *e
-		s.probe.Store(uint32(e.Probe))
-		s.seq.Store(pos + 1)
+		s.seq.Store(published(pos, e.Probe))
 	}
 	return pos
 }
@@ -216,7 +235,7 @@ func (r *Ring) claim() (*ringSlot, uint64) {
 	for i := 0; i < putAttempts; i++ {
 		pos := r.enq.Load()
 		s := r.slot(pos)
-		d := int64(s.seq.Load()) - int64(pos)
+		d := int64(s.seq.Load()&seqPos) - int64(pos)
 		switch {
 		case d == 0:
 			if r.enq.CompareAndSwap(pos, pos+1) {
@@ -247,9 +266,8 @@ func (r *Ring) slot(pos uint64) *ringSlot {
 func (r *Ring) discardOldest() {
 	pos := r.deq.Load()
 	s := r.slot(pos)
-	if s.seq.Load() == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
-		s.clear()
-		s.seq.Store(pos + r.mask + 1)
+	if s.seq.Load()&seqPos == pos+1 && r.deq.CompareAndSwap(pos, pos+1) {
+		r.free(pos, pos+1)
 		if pos >= r.kept.Load() {
 			r.drops.Add(1)
 		}
@@ -275,11 +293,7 @@ func (r *Ring) dropKept(n int) int {
 			m = uint64(n)
 		}
 		if r.deq.CompareAndSwap(pos, pos+m) {
-			for p := pos; p < pos+m; p++ {
-				s := r.slot(p)
-				s.clear()
-				s.seq.Store(p + r.mask + 1)
-			}
+			r.free(pos, pos+m)
 			return int(m)
 		}
 	}
@@ -322,7 +336,7 @@ func (r *Ring) take(e *Event, fields *[]byte, limit uint64) (p Probe, ok bool) {
 			return 0, false
 		}
 		s := r.slot(pos)
-		d := int64(s.seq.Load()) - int64(pos+1)
+		d := int64(s.seq.Load()&seqPos) - int64(pos+1)
 		switch {
 		case d == 0:
 			if r.deq.CompareAndSwap(pos, pos+1) {
@@ -334,8 +348,7 @@ func (r *Ring) take(e *Event, fields *[]byte, limit uint64) (p Probe, ok bool) {
 						e.packed = copyPacked(fields, e.packed)
 					}
 				}
-				s.clear()
-				s.seq.Store(pos + r.mask + 1)
+				r.free(pos, pos+1)
 				return p, true
 			}
 		case d < 0:

@@ -154,19 +154,23 @@ func TestRingDropKept(t *testing.T) {
 	}
 }
 
-// clear zeroes every field of an event built in a slot, whatever it
+// Ring.free zeroes every field of an event built in a slot, whatever it
 // holds, with its attributes up to NAttrs (the others are zero in a
-// slot): a field added to Event that clear forgets fails here.
+// slot): a field added to Event that free forgets fails here.
 func TestRingSlotClear(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, 3, MaxAttrs} {
-		var s ringSlot
+		r := NewRing(2)
+		s := &r.slots[1]
 		fillEvent(t, &s.ev)
 		clear(s.ev.Attrs[n:])
 		s.ev.NAttrs, s.ev.slot = uint8(n), 1
-		s.clear()
+		r.free(1, 2)
 		if !reflect.DeepEqual(s.ev, Event{}) {
-			t.Errorf("NAttrs %d: not zero after clear: %+v", n, s.ev)
+			t.Errorf("NAttrs %d: not zero after free: %+v", n, s.ev)
+		}
+		if got := s.seq.Load(); got != 3 {
+			t.Errorf("NAttrs %d: seq %d after free, want 3 (the next lap's)", n, got)
 		}
 	}
 }
