@@ -62,7 +62,7 @@ func Reserve() (e *Event, t Ticket) {
 	// the compiler reload the mask).
 	pos := r.enq.Load()
 	i := pos & r.mask
-	s := (*ringSlot)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.slots)), uintptr(i)*unsafe.Sizeof(ringSlot{})))
+	s := slotAt(unsafe.Pointer(unsafe.SliceData(r.slots)), i)
 	if s.seq.Load() == pos && r.enq.CompareAndSwap(pos, pos+1) {
 		s.ev.slot = uint32(i) + 1
 		return &s.ev, Ticket{s, pos} // zeroed when it was freed (ringSlot)

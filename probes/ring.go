@@ -65,12 +65,11 @@ type ringSlot struct {
 // quarter of the ring at a time; its base and mask in locals, as in keep.
 func (r *Ring) free(from, to uint64) {
 	base, mask := unsafe.Pointer(unsafe.SliceData(r.slots)), r.mask
-	const size = unsafe.Sizeof(ringSlot{})
 	// s, the slot, is computed for the next step at the end of each: a
 	// pointer in a register that each store addresses (computed where it
 	// is used, base plus index took two more instructions a store, and
 	// stepping it by size with a wrap a few register moves).
-	s := (*ringSlot)(unsafe.Add(base, uintptr(from&mask)*size))
+	s := slotAt(base, from&mask)
 	for p := from; p < to; p++ {
 		e := &s.ev
 		if e.slot == 0 && e.RawKind == 0 {
@@ -93,7 +92,7 @@ func (r *Ring) free(from, to uint64) {
 			s.fields = nil // most events have no header: their slot has none to unset
 		}
 		s.seq.Store(p + mask + 1)
-		s = (*ringSlot)(unsafe.Add(base, uintptr((p+1)&mask)*size))
+		s = slotAt(base, (p+1)&mask)
 	}
 }
 
@@ -191,7 +190,7 @@ func (r *Ring) keep() int {
 	base, mask := unsafe.Pointer(unsafe.SliceData(r.slots)), r.mask
 	var count [8]uint64 // added up once: an atomic add each was most of the cost
 	for ; k < end; k++ {
-		s := (*ringSlot)(unsafe.Add(base, uintptr(k&mask)*unsafe.Sizeof(ringSlot{})))
+		s := slotAt(base, k&mask)
 		q := s.seq.Load()
 		if q&seqPos != k+1 {
 			break
@@ -258,7 +257,16 @@ func (r *Ring) claim() (*ringSlot, uint64) {
 //
 //go:nosplit
 func (r *Ring) slot(pos uint64) *ringSlot {
-	return (*ringSlot)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.slots)), uintptr(pos&r.mask)*unsafe.Sizeof(ringSlot{})))
+	return slotAt(unsafe.Pointer(unsafe.SliceData(r.slots)), pos&r.mask)
+}
+
+// slotAt returns the slot of index i (in range) of the slots at base:
+// for the loops that keep base and the mask in locals (the atomic loads
+// around them would make the compiler reload r's).
+//
+//go:nosplit
+func slotAt(base unsafe.Pointer, i uint64) *ringSlot {
+	return (*ringSlot)(unsafe.Add(base, uintptr(i)*unsafe.Sizeof(ringSlot{})))
 }
 
 // discardOldest drops the oldest published event, if any. A kept one
