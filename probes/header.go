@@ -66,36 +66,57 @@ func (e *Event) SetHeaderFieldsMsg(f []HPACKField) {
 }
 
 // packHPACK is packFields for decoded fields: the same bytes, each name
-// and value copied in line as there, in one loop over the strings (name,
-// value, name…) read from f in place.
+// and value copied in line as there, read from f in place. The copy is
+// written out for the name and for the value: a loop over both costs
+// more than the copy.
 func packHPACK(b []byte, f []HPACKField) []byte {
-	const size, value = unsafe.Sizeof(HPACKField{}), unsafe.Offsetof(HPACKField{}.Value)
-	base := unsafe.Pointer(unsafe.SliceData(f))
-	for k := 0; k < 2*len(f); k++ {
-		s := *(*string)(unsafe.Add(base, uintptr(k>>1)*size+uintptr(k&1)*value))
-		n := len(b)
-		m := n + 1 + len(s)
-		if len(s) > 32 || m > cap(b) {
+	var s string
+	for i := range f {
+		s = f[i].Name
+		if n, m := len(b), len(b)+1+len(s); len(s) > 32 || m > cap(b) {
 			b = appendPackedSlow(b, s)
-			continue
+		} else {
+			b = b[:m]
+			d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
+			*(*byte)(d) = byte(len(s))
+			d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(s))
+			if n := len(s); n >= 16 {
+				*(*[16]byte)(d) = *(*[16]byte)(p)
+				*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
+			} else if n >= 8 {
+				*(*[8]byte)(d) = *(*[8]byte)(p)
+				*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+			} else if n >= 4 {
+				*(*[4]byte)(d) = *(*[4]byte)(p)
+				*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+			} else if n > 0 {
+				*(*byte)(d) = *(*byte)(p)
+				*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
+				*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
+			}
 		}
-		b = b[:m]
-		d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
-		*(*byte)(d) = byte(len(s))
-		d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(s))
-		if n := len(s); n >= 16 {
-			*(*[16]byte)(d) = *(*[16]byte)(p)
-			*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
-		} else if n >= 8 {
-			*(*[8]byte)(d) = *(*[8]byte)(p)
-			*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
-		} else if n >= 4 {
-			*(*[4]byte)(d) = *(*[4]byte)(p)
-			*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
-		} else if n > 0 {
-			*(*byte)(d) = *(*byte)(p)
-			*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
-			*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
+		s = f[i].Value
+		if n, m := len(b), len(b)+1+len(s); len(s) > 32 || m > cap(b) {
+			b = appendPackedSlow(b, s)
+		} else {
+			b = b[:m]
+			d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
+			*(*byte)(d) = byte(len(s))
+			d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(s))
+			if n := len(s); n >= 16 {
+				*(*[16]byte)(d) = *(*[16]byte)(p)
+				*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
+			} else if n >= 8 {
+				*(*[8]byte)(d) = *(*[8]byte)(p)
+				*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+			} else if n >= 4 {
+				*(*[4]byte)(d) = *(*[4]byte)(p)
+				*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+			} else if n > 0 {
+				*(*byte)(d) = *(*byte)(p)
+				*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
+				*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
+			}
 		}
 	}
 	return b
