@@ -39,6 +39,89 @@ func headerFields(h http.Header) []string {
 	return appendHeaderFields(make([]string, 0, n), h)
 }
 
+// HPACKField is a decoded HTTP/2 header field, laid out as hpack's
+// HeaderField (the std patch checks that with a conversion): the patch
+// hands a block's fields over as they were decoded, not copied into a
+// []string first.
+type HPACKField = struct {
+	Name, Value string
+	Sensitive   bool
+}
+
+// SetHeaderFieldsMsg is SetFieldsMsg for decoded fields f. An event from
+// Reserve packs them straight into its slot's buffer.
+func (e *Event) SetHeaderFieldsMsg(f []HPACKField) {
+	if e.slot == 0 {
+		s := make([]string, 0, 2*len(f))
+		for i := range f {
+			s = append(s, f[i].Name, f[i].Value)
+		}
+		e.SetFieldsMsg(s)
+		return
+	}
+	buf, b := e.slotBuf()
+	b = packHPACK(b, f)
+	*buf, e.packed = b, b
+	e.Msg, e.headersForm = "", fieldsMsg
+}
+
+// packHPACK is packFields for decoded fields: the same bytes, each name
+// and value copied in line as there, read from f in place. The copy is
+// written out for the name and for the value: a loop over both costs
+// more than the copy.
+func packHPACK(b []byte, f []HPACKField) []byte {
+	var s string
+	for i := range f {
+		s = f[i].Name
+		if n, m := len(b), len(b)+1+len(s); len(s) > 32 || m > cap(b) {
+			b = appendPackedSlow(b, s)
+		} else {
+			b = b[:m]
+			d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
+			*(*byte)(d) = byte(len(s))
+			d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(s))
+			if n := len(s); n >= 16 {
+				*(*[16]byte)(d) = *(*[16]byte)(p)
+				*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
+			} else if n >= 8 {
+				*(*[8]byte)(d) = *(*[8]byte)(p)
+				*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+			} else if n >= 4 {
+				*(*[4]byte)(d) = *(*[4]byte)(p)
+				*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+			} else if n > 0 {
+				*(*byte)(d) = *(*byte)(p)
+				*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
+				*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
+			}
+		}
+		s = f[i].Value
+		if n, m := len(b), len(b)+1+len(s); len(s) > 32 || m > cap(b) {
+			b = appendPackedSlow(b, s)
+		} else {
+			b = b[:m]
+			d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
+			*(*byte)(d) = byte(len(s))
+			d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(s))
+			if n := len(s); n >= 16 {
+				*(*[16]byte)(d) = *(*[16]byte)(p)
+				*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
+			} else if n >= 8 {
+				*(*[8]byte)(d) = *(*[8]byte)(p)
+				*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+			} else if n >= 4 {
+				*(*[4]byte)(d) = *(*[4]byte)(p)
+				*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+			} else if n > 0 {
+				*(*byte)(d) = *(*byte)(p)
+				*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
+				*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
+			}
+		}
+	}
+	return b
+}
+
 // packFields appends fields (name, value, name, value…) to b, each a
 // uvarint length and its bytes: header fields kept in a buffer the
 // collector does not scan (Event.packed). A string of up to 32 bytes

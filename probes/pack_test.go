@@ -15,7 +15,7 @@ var packSample = []string{
 	"user-agent", "Go-http-client/2.0",
 }
 
-// TestPackFields checks that what packFields and packField pack
+// TestPackFields checks that what packFields, packField and packHPACK pack
 // unpacks to the same fields, for every length the fast and slow paths
 // meet, in a buffer with and without room.
 func TestPackFields(t *testing.T) {
@@ -36,6 +36,13 @@ func TestPackFields(t *testing.T) {
 		if got := unpackFields(b); strings.Join(got, "|") != strings.Join(f[:len(f)-1], "|") {
 			t.Fatalf("cap %d: packField round trip differs", c)
 		}
+		var hf []HPACKField
+		for i := 0; i+1 < len(f); i += 2 {
+			hf = append(hf, HPACKField{Name: f[i], Value: f[i+1]})
+		}
+		if got := unpackFields(packHPACK(make([]byte, 0, c), hf)); strings.Join(got, "|") != strings.Join(f[:len(f)-1], "|") {
+			t.Fatalf("cap %d: packHPACK round trip differs", c)
+		}
 	}
 }
 
@@ -43,5 +50,16 @@ func BenchmarkPackFields(b *testing.B) {
 	buf := make([]byte, 0, 1024)
 	for i := 0; i < b.N; i++ {
 		buf = packFields(buf[:0], packSample)
+	}
+}
+
+func BenchmarkPackHPACK(b *testing.B) {
+	var f []HPACKField
+	for i := 0; i+1 < len(packSample); i += 2 {
+		f = append(f, HPACKField{Name: packSample[i], Value: packSample[i+1]})
+	}
+	buf := make([]byte, 0, 1024)
+	for i := 0; i < b.N; i++ {
+		buf = packHPACK(buf[:0], f)
 	}
 }

@@ -897,9 +897,9 @@ func HeaderFields(state any) bool {
 	return probes.Level(probes.Frame) >= 2 || debugLevel.Load() >= 2
 }
 
-// Headers is the hook for a decoded HEADERS block: fields are name, value
-// pairs. Values are redacted with the probes' rules before they are shown.
-func Headers(state any, streamID uint32, fields []string, truncated bool, err error) {
+// Headers is the hook for a decoded HEADERS block: fields are hpack's, as
+// decoded. Values are redacted with the probes' rules before they are shown.
+func Headers(state any, streamID uint32, fields []probes.HPACKField, truncated bool, err error) {
 	c, ok := state.(*Conn)
 	if !ok || probes.Level(probes.Frame) == 0 && debugLevel.Load() < 2 {
 		return
@@ -908,7 +908,7 @@ func Headers(state any, streamID uint32, fields []string, truncated bool, err er
 }
 
 //go:noinline
-func (c *Conn) headers(streamID uint32, fields []string, truncated bool, err error) {
+func (c *Conn) headers(streamID uint32, fields []probes.HPACKField, truncated bool, err error) {
 	lvl := probes.Level(probes.Frame)
 	dbg := debugLevel.Load()
 	if lvl >= 2 || dbg >= 2 {
@@ -925,16 +925,16 @@ func (c *Conn) headers(streamID uint32, fields []string, truncated bool, err err
 // small stacks a larger frame would grow.
 //
 // frame.headers keeps a copy of the fields, in its ring slot's buffer
-// (the framer reuses its slice; the strings are net/http's, never written
+// (the slice is the framer's; the strings are net/http's, never written
 // again) and leaves redacting and quoting them to the event's reader
-// (probes.Event.SetFieldsMsg): with GOHTTPDBG_OUT=off and nobody
+// (probes.Event.SetHeaderFieldsMsg): with GOHTTPDBG_OUT=off and nobody
 // following, none is rendered.
 //
 //go:noinline
-func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
+func (c *Conn) emitHeaders(streamID uint32, fields []probes.HPACKField, lvl, dbg int32) {
 	if dbg >= 2 {
-		for i := 0; i+1 < len(fields); i += 2 {
-			debugf("http2: decoded hpack field header field %q = %q", fields[i], probes.RedactHeader(fields[i], fields[i+1]))
+		for _, f := range fields {
+			debugf("http2: decoded hpack field header field %q = %q", f.Name, probes.RedactHeader(f.Name, f.Value))
 		}
 	}
 	if lvl >= 2 {
@@ -946,8 +946,8 @@ func (c *Conn) emitHeaders(streamID uint32, fields []string, lvl, dbg int32) {
 		// drain back until then.
 		defer probes.Publish(t)
 		c.fill(e, probes.Debug, "frame.headers", streamID, "")
-		e.SetFieldsMsg(fields) // copied: see Reserve
-		e.AddInt(probes.KeyFields, int64(len(fields)/2))
+		e.SetHeaderFieldsMsg(fields) // copied: see Reserve
+		e.AddInt(probes.KeyFields, int64(len(fields)))
 	}
 }
 

@@ -101,7 +101,7 @@ func TestEventsLevel2(t *testing.T) {
 	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteGoAway(3, http2.ErrCodeNo, []byte("shutting down")) })
 	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteRSTStream(3, http2.ErrCodeRefusedStream) })
 	feed(t, c, false, func(fr *http2.Framer) error { return fr.WritePriority(5, http2.PriorityParam{StreamDep: 5}) })
-	Headers(c, 1, []string{":status", "200", "set-cookie", "session=abc123", "content-type", "text/plain"}, false, nil)
+	Headers(c, 1, hfields(":status", "200", "set-cookie", "session=abc123", "content-type", "text/plain"), false, nil)
 	Headers(c, 3, nil, true, nil)
 
 	evs := events()
@@ -285,7 +285,7 @@ func TestHTTP2DebugEmulation(t *testing.T) {
 	c := NewFramer(nil)
 	feed(t, c, true, func(fr *http2.Framer) error { return fr.WriteWindowUpdate(0, 1<<20) })
 	feed(t, c, false, func(fr *http2.Framer) error { return fr.WriteData(1, false, []byte("secret body")) })
-	Headers(c, 1, []string{"authorization", "Bearer hunter2", ":method", "GET"}, false, nil)
+	Headers(c, 1, hfields("authorization", "Bearer hunter2", ":method", "GET"), false, nil)
 	mu.Lock()
 	defer mu.Unlock()
 	all := strings.Join(lines, "\n")
@@ -587,10 +587,10 @@ func TestHeadersMsgRenderedByReaderAsEager(t *testing.T) {
 	events := capture(t, 2) // a sink and a subscriber
 	c := NewFramer(nil)
 	for i, f := range blocks {
-		reused := append([]string(nil), f...)
+		reused := hfields(f...)
 		Headers(c, uint32(2*i+1), reused, false, nil)
 		for j := range reused {
-			reused[j] = "overwritten" // as the framer's next block does
+			reused[j].Value = "overwritten" // the event keeps its own copy
 		}
 	}
 	h := find(events(), "frame.headers")
@@ -610,7 +610,7 @@ func TestHeadersMsgRenderedByReaderAsEager(t *testing.T) {
 	old := probes.SetSink(nil) // nobody reads: Recent renders its copy
 	defer probes.SetSink(old)
 	probes.Flush()
-	Headers(c, 99, blocks[0], false, nil)
+	Headers(c, 99, hfields(blocks[0]...), false, nil)
 	probes.Flush()
 	var last probes.Event
 	for _, e := range probes.Recent(nil) {
@@ -814,4 +814,13 @@ func TestWindowUpdateEndsEpisode(t *testing.T) {
 	if st := find(events(), "frame.stall"); len(st) != 0 {
 		t.Fatalf("stall reported after the window reopened: %+v", st)
 	}
+}
+
+// hfields returns name, value pairs as the decoded fields Headers takes.
+func hfields(kv ...string) []probes.HPACKField {
+	f := make([]probes.HPACKField, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		f = append(f, probes.HPACKField{Name: kv[i], Value: kv[i+1]})
+	}
+	return f
 }

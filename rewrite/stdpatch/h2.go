@@ -193,7 +193,7 @@ var h2Hooks = hookSet{
 			// Per-framer state, on the line of the struct's closing brace.
 			// interface{}, not any: x/net v0.17 compiles at go1.17.
 			kind: appendFields, recv: "{{.P}}Framer", label: "{{.P}}Framer",
-			code: tmpl("gohttpdbgState interface{}; gohttpdbgFields []string; "),
+			code: tmpl("gohttpdbgState interface{}; "),
 		},
 		{
 			// The state is created with the framer, before any goroutine uses it.
@@ -477,13 +477,23 @@ func (fr *{{.P}}Framer) gohttpdbgHeaders(hf *{{.P}}HeadersFrame, f {{.P}}Frame, 
 			return // a block that decoded whole, and nobody shows its fields
 		}
 	}
-	fields := fr.gohttpdbgFields[:0]
-	if mh != nil {
-		for _, hf := range mh.Fields {
-			fields = append(fields, hf.Name, hf.Value)
-		}
+	// hpack's fields as they are: the conversion fails to build if
+	// HeaderField's fields ever differ from the hook's.
+	var fields []struct {
+		Name, Value string
+		Sensitive   bool
 	}
-	fr.gohttpdbgFields = fields
+	if mh != nil && len(mh.Fields) > 0 {
+		f := &mh.Fields[0]
+		_ = struct {
+			Name, Value string
+			Sensitive   bool
+		}(*f)
+		fields = unsafe.Slice((*struct {
+			Name, Value string
+			Sensitive   bool
+		})(unsafe.Pointer(f)), len(mh.Fields))
+	}
 	h(s, hf.StreamID, fields, truncated, err)
 }
 `
@@ -533,12 +543,16 @@ type {{.N}} struct {
 	// Write receives each frame written (header and payload, only valid
 	// during the call) and the write's error.
 	Write func(state any, frame []byte, err error)
-	// Headers receives the decoded fields of a HEADERS block read, as
-	// name, value pairs (only valid during the call), unredacted.
-	Headers func(state any, streamID uint32, fields []string, truncated bool, err error)
+	// Headers receives the decoded fields of a HEADERS block read: hpack's
+	// HeaderFields themselves, no copy (only valid during the call),
+	// unredacted. Unnamed, so that the runtime's func needs no hpack.
+	Headers func(state any, streamID uint32, fields []struct {
+		Name, Value string
+		Sensitive   bool
+	}, truncated bool, err error)
 	// HeaderFields reports whether Headers wants a block that decoded
-	// whole (no error, not truncated); if not, the fields are not copied
-	// and Headers is not called for it. nil: it always does.
+	// whole (no error, not truncated); if not, Headers is not called for
+	// it. nil: it always does.
 	HeaderFields func(state any) bool
 	// BodyRead receives each Read of a client response body the probes
 	// follow (its GohttpdbgSetState method): the bytes read (only valid

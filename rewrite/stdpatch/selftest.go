@@ -340,9 +340,13 @@ func init() {
 		hook(nc, ConnState(state))
 		return true
 	}
-	h.Headers = func(state any, streamID uint32, fields []string, truncated bool, err error) {
+	h.Headers = func(state any, streamID uint32, fields []struct {
+		Name, Value string
+		Sensitive   bool
+	}, truncated bool, err error) {
 		for _, f := range fields {
-			gohttpdbgSelfTestTouch([]byte(f))
+			gohttpdbgSelfTestTouch([]byte(f.Name))
+			gohttpdbgSelfTestTouch([]byte(f.Value))
 		}
 	}
 }

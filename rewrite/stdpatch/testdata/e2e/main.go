@@ -79,9 +79,12 @@ func main() {
 			count("write")
 		}
 	}
-	h2.Headers = func(s any, id uint32, fields []string, truncated bool, err error) {
-		for i := 0; i+1 < len(fields); i += 2 {
-			if fields[i] == "authorization" && fields[i+1] == "Bearer secret" {
+	h2.Headers = func(s any, id uint32, fields []struct {
+		Name, Value string
+		Sensitive   bool
+	}, truncated bool, err error) {
+		for _, f := range fields {
+			if f.Name == "authorization" && f.Value == "Bearer secret" {
 				count("headers.auth")
 			}
 		}
