@@ -423,20 +423,15 @@ func (s *jslot) putTexts(host, path string, f3 int, v3 string) (over uint32) {
 	return over
 }
 
-// copyShort copies v, of 4 to 32 bytes, to d, in two moves of 16, 8 or
-// 4 bytes that overlap in its middle: no loop and no call, so that a
-// writer copies a usual text inline (putTexts copies the others).
-func copyShort(d unsafe.Pointer, v string) {
-	n, p := len(v), unsafe.Pointer(unsafe.StringData(v))
-	if n >= 16 {
-		*(*[16]byte)(d) = *(*[16]byte)(p)
-		*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
-	} else if n >= 8 {
-		*(*[8]byte)(d) = *(*[8]byte)(p)
-		*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
+// copyShort copies n bytes, 4 to 32, from p to d (see moveWide): no
+// loop and no call, so that a writer copies a usual text inline (putTexts
+// copies the others). It takes a pointer, not a string, to stay within
+// the compiler's inlining budget.
+func copyShort(d, p unsafe.Pointer, n int) {
+	if n >= 8 {
+		moveWide(d, p, n)
 	} else {
-		*(*[4]byte)(d) = *(*[4]byte)(p)
-		*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
+		move4(d, p, n)
 	}
 }
 
@@ -1437,8 +1432,8 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	// The host and the target, copied inline when copyShort can: claim
 	// left the arena empty.
 	if host := r.Host; uint(len(host)-4) <= 32-4 && uint(len(target)-4) <= 32-4 && remote == "" {
-		copyShort(unsafe.Pointer(&s.text), host)
-		copyShort(unsafe.Add(unsafe.Pointer(&s.text), len(host)), target)
+		copyShort(unsafe.Pointer(&s.text), unsafe.Pointer(unsafe.StringData(host)), len(host))
+		copyShort(unsafe.Add(unsafe.Pointer(&s.text), len(host)), unsafe.Pointer(unsafe.StringData(target)), len(target))
 		s.tn[tHost], s.to[tPath], s.tn[tPath], s.used = uint8(len(host)), uint8(len(host)), uint8(len(target)), uint8(len(host)+len(target))
 	} else {
 		rare |= rTexts

@@ -65,97 +65,41 @@ func (e *Event) SetHeaderFieldsMsg(f []HPACKField) {
 	e.Msg, e.headersForm = "", fieldsMsg
 }
 
-// packHPACK is packFields for decoded fields: the same bytes, each name
-// and value copied in line as there, read from f in place. The copy is
-// written out for the name and for the value: a loop over both costs
-// more than the copy.
+// packHPACK is packFields for decoded fields, read from f in place.
 func packHPACK(b []byte, f []HPACKField) []byte {
-	var s string
-	for i := range f {
-		s = f[i].Name
-		if n, m := len(b), len(b)+1+len(s); len(s) > 32 || m > cap(b) {
-			b = appendPackedSlow(b, s)
-		} else {
-			b = b[:m]
-			d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
-			*(*byte)(d) = byte(len(s))
-			d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(s))
-			if n := len(s); n >= 16 {
-				*(*[16]byte)(d) = *(*[16]byte)(p)
-				*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
-			} else if n >= 8 {
-				*(*[8]byte)(d) = *(*[8]byte)(p)
-				*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
-			} else if n >= 4 {
-				*(*[4]byte)(d) = *(*[4]byte)(p)
-				*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
-			} else if n > 0 {
-				*(*byte)(d) = *(*byte)(p)
-				*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
-				*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
-			}
-		}
-		s = f[i].Value
-		if n, m := len(b), len(b)+1+len(s); len(s) > 32 || m > cap(b) {
-			b = appendPackedSlow(b, s)
-		} else {
-			b = b[:m]
-			d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
-			*(*byte)(d) = byte(len(s))
-			d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(s))
-			if n := len(s); n >= 16 {
-				*(*[16]byte)(d) = *(*[16]byte)(p)
-				*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
-			} else if n >= 8 {
-				*(*[8]byte)(d) = *(*[8]byte)(p)
-				*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
-			} else if n >= 4 {
-				*(*[4]byte)(d) = *(*[4]byte)(p)
-				*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
-			} else if n > 0 {
-				*(*byte)(d) = *(*byte)(p)
-				*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
-				*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
-			}
-		}
-	}
-	return b
+	return packStrings(b, unsafe.Pointer(unsafe.SliceData(f)), 2*len(f), unsafe.Sizeof(HPACKField{}), unsafe.Offsetof(HPACKField{}.Value))
 }
 
 // packFields appends fields (name, value, name, value…) to b, each a
 // uvarint length and its bytes: header fields kept in a buffer the
-// collector does not scan (Event.packed). A string of up to 32 bytes
-// that fits in b is copied in line (as in packField), which costs half
-// of what append's check and call to memmove per string cost, with the
-// loop's values saved and reloaded around each call.
+// collector does not scan (Event.packed).
 func packFields(b []byte, fields []string) []byte {
-	for _, f := range fields {
-		n := len(b)
-		m := n + 1 + len(f)
-		if len(f) > 32 || m > cap(b) {
-			b = appendPackedSlow(b, f)
+	const str = unsafe.Sizeof("")
+	return packStrings(b, unsafe.Pointer(unsafe.SliceData(fields)), len(fields), 2*str, str)
+}
+
+// packStrings packs n strings as packFields does, string k being at base
+// + k/2*pair + k%2*second: a []string's, or decoded fields' names and
+// values. A string of up to 32 bytes that fits in b is moved in line
+// (moveWide), which costs half of what append's check and call to
+// memmove per string cost, with the loop's values saved and reloaded
+// around each call.
+func packStrings(b []byte, base unsafe.Pointer, n int, pair, second uintptr) []byte {
+	for k := 0; k < n; k++ {
+		s := *(*string)(unsafe.Add(base, uintptr(k>>1)*pair+uintptr(k&1)*second))
+		n, m := len(b), len(b)+1+len(s)
+		if len(s) > 32 || m > cap(b) {
+			b = appendPackedSlow(b, s)
 			continue
 		}
 		b = b[:m]
 		d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), n)
-		*(*byte)(d) = byte(len(f))
-		d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(f))
-		// Two moves of 16, 8 or 4 bytes that overlap in the middle, or
-		// three of one: nothing read beyond the string, nothing written
-		// beyond b.
-		if n := len(f); n >= 16 {
-			*(*[16]byte)(d) = *(*[16]byte)(p)
-			*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
-		} else if n >= 8 {
-			*(*[8]byte)(d) = *(*[8]byte)(p)
-			*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
-		} else if n >= 4 {
-			*(*[4]byte)(d) = *(*[4]byte)(p)
-			*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
-		} else if n > 0 {
-			*(*byte)(d) = *(*byte)(p)
-			*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
-			*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
+		*(*byte)(d) = byte(len(s))
+		d, p := unsafe.Add(d, 1), unsafe.Pointer(unsafe.StringData(s))
+		if n := len(s); n >= 8 {
+			moveWide(d, p, n)
+		} else {
+			moveNarrow(d, p, n)
 		}
 	}
 	return b
@@ -164,10 +108,9 @@ func packFields(b []byte, fields []string) []byte {
 // packField appends a field, name k and value v, as appendPacked appends
 // each, for the loops over a header map. Most fields are short and fit
 // in b: then one check for both, a length in one byte, and the bytes of
-// a string of up to 32 copied here, in two moves of 16, 8 or 4 bytes
-// that overlap in its middle (as copyShort, the journal's), not by a
-// call to memmove, around which every live value of the loop was saved
-// and reloaded.
+// a string of up to 32 moved in line (moveWide), not by a call to
+// memmove, around which every live value of the loop was saved and
+// reloaded.
 func packField(b []byte, k, v string) []byte {
 	n := len(b)
 	m := n + 2 + len(k) + len(v)
@@ -183,19 +126,10 @@ func packField(b []byte, k, v string) []byte {
 		d = unsafe.Add(d, 1)
 		if n > 32 {
 			copy(unsafe.Slice((*byte)(d), n), s)
-		} else if n >= 16 {
-			*(*[16]byte)(d) = *(*[16]byte)(p)
-			*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
 		} else if n >= 8 {
-			*(*[8]byte)(d) = *(*[8]byte)(p)
-			*(*[8]byte)(unsafe.Add(d, n-8)) = *(*[8]byte)(unsafe.Add(p, n-8))
-		} else if n >= 4 {
-			*(*[4]byte)(d) = *(*[4]byte)(p)
-			*(*[4]byte)(unsafe.Add(d, n-4)) = *(*[4]byte)(unsafe.Add(p, n-4))
-		} else if n > 0 { // first, middle and last
-			*(*byte)(d) = *(*byte)(p)
-			*(*byte)(unsafe.Add(d, n>>1)) = *(*byte)(unsafe.Add(p, n>>1))
-			*(*byte)(unsafe.Add(d, n-1)) = *(*byte)(unsafe.Add(p, n-1))
+			moveWide(d, p, n)
+		} else {
+			moveNarrow(d, p, n)
 		}
 		if i == 1 {
 			return b
