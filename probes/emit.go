@@ -157,7 +157,7 @@ const writerPoll = 5 * time.Millisecond
 // show in every goroutine dump of the program.
 //
 // While nobody reads the events (GOHTTPDBG_OUT=off, nobody following)
-// the writer is not re-armed at all (writerParked): the producer whose
+// the writer is not re-armed at all (writerKick holds kickMask): the producer whose
 // event ends a quarter of the ring wakes it, and whatever reads what the
 // drains deliver drains first (Recent, Emitted, Flush, Subscribe,
 // SetSink; see drainNow). An armed timer made the scheduler check its

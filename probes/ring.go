@@ -140,6 +140,10 @@ const seqPos = 1<<56 - 1
 //go:nosplit
 func published(pos uint64, p Probe) uint64 { return pos + 1 | uint64(p)<<56 }
 
+// Ring.keep counts a published event by its probe's low 3 bits: every
+// probe must fit (this fails to compile otherwise).
+var _ [8 - NumProbes]struct{}
+
 // slotBytes is the room for packed header fields that each ring slot
 // starts with.
 const slotBytes = 256
@@ -225,7 +229,7 @@ func (r *Ring) Put(e *Event) uint64 {
 }
 
 // claim reserves the next slot for a producer, who fills it and then
-// publishes it by storing pos+1 in its sequence number. It returns nil
+// publishes it by storing published(pos, probe) in its sequence number. It returns nil
 // (and counts a drop) if the producer lost every race. Reserve tests its
 // usual case, a free slot and no other producer, before calling it.
 //

@@ -340,16 +340,13 @@ func (sc *srvConn) h2TurnLevel2(st http.ConnState, site string) {
 	now := probes.Mono()
 	var prev string
 	var in time.Duration
+	if sc.h2EndAt.Load() != 0 {
+		sc.h2EndAt.Store(0)
+	}
 	if st == http.StateActive {
-		if sc.h2EndAt.Load() != 0 {
-			sc.h2EndAt.Store(0)
-		}
 		sc.h2StartAt.Store(now)
 		prev, in = sc.ce.SetStateAt(st, true, now)
 	} else {
-		if sc.h2EndAt.Load() != 0 {
-			sc.h2EndAt.Store(0)
-		}
 		if sc.h2StartAt.Load() != 0 {
 			sc.h2StartAt.Store(0)
 		}
