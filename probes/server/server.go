@@ -143,15 +143,19 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 	}
 	e.Time = probes.TimeAt(now) // the turn's reading: no second one
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, id, connStateMsg(st)
-	e.AddString(probes.KeyState, connStateName(st))
-	e.AddString(probes.KeyRemote, remote)
+	e.SetString(0, probes.KeyState, connStateName(st))
+	e.SetString(1, probes.KeyRemote, remote)
+	n := 2
 	if prev != "" {
-		e.AddString(probes.KeyPrev, prev)
-		e.AddDuration(probes.KeyPrevDur, in)
+		e.SetString(2, probes.KeyPrev, prev)
+		e.SetDuration(3, probes.KeyPrevDur, in)
+		n = 4
 	}
 	if ending {
-		e.AddInt(probes.KeyRequests, requests)
+		e.SetInt(n, probes.KeyRequests, requests)
+		n++
 	}
+	e.NAttrs = uint8(n)
 	probes.Publish(t)
 }
 
