@@ -490,7 +490,9 @@ func RegisterRaw(kind uint8, render func(e *Event)) {
 	if kind == 0 || int(kind) >= len(rawRenderers) {
 		panic("probes: raw event kind out of range")
 	}
-	rawRenderers[kind].Store(&render)
+	if !rawRenderers[kind].CompareAndSwap(nil, &render) {
+		panic("probes: raw event kind registered twice") // two packages' constants
+	}
 }
 
 // renderLazy completes what an event left for its reader: a raw event's
@@ -526,7 +528,9 @@ func renderLazy(e *Event) {
 func renderRaw(e *Event) {
 	kind := e.RawKind
 	e.RawKind = 0
-	e.Name, e.Site, e.Msg, e.NAttrs, e.Attrs = "", "", "", 0, [MaxAttrs]Attr{}
+	// Site and Attrs are the producer's: it may leave values there for
+	// its renderer (dial.conn_state's), which names them.
+	e.Name, e.Msg, e.NAttrs = "", "", 0
 	// A raw event's producer writes no pointer: whatever header fields
 	// the event holds are not its own.
 	e.headers, e.packed = nil, nil
