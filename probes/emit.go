@@ -484,13 +484,17 @@ const RawLen = 16
 var rawRenderers [8]atomic.Pointer[func(e *Event)]
 
 // RegisterRaw registers render for raw events of kind (1 to 7): it fills
-// in e's Name, Msg and Attrs from e.Raw and the other fields its producer set.
+// in e's Name, Msg and Attrs from e.Raw and the other fields its producer
+// set (Site, and values in Attrs that render names). Kinds: 1 frame, 5
+// server dial.conn_state.
 // A package registers its kinds at init.
 func RegisterRaw(kind uint8, render func(e *Event)) {
 	if kind == 0 || int(kind) >= len(rawRenderers) {
 		panic("probes: raw event kind out of range")
 	}
-	rawRenderers[kind].Store(&render)
+	if !rawRenderers[kind].CompareAndSwap(nil, &render) {
+		panic("probes: raw event kind registered twice") // two packages' constants
+	}
 }
 
 // renderLazy completes what an event left for its reader: a raw event's
@@ -526,7 +530,9 @@ func renderLazy(e *Event) {
 func renderRaw(e *Event) {
 	kind := e.RawKind
 	e.RawKind = 0
-	e.Name, e.Site, e.Msg, e.NAttrs, e.Attrs = "", "", "", 0, [MaxAttrs]Attr{}
+	// Site and Attrs are the producer's: it may leave values there for
+	// its renderer (dial.conn_state's), which names them.
+	e.Name, e.Msg, e.NAttrs = "", "", 0
 	// A raw event's producer writes no pointer: whatever header fields
 	// the event holds are not its own.
 	e.headers, e.packed = nil, nil

@@ -260,6 +260,18 @@ func (st *State) fill(e *probes.Event, sev probes.Sev, name, msg string) {
 	}
 }
 
+// fillSlot is fill for an Info event from probes.Reserve whose
+// attributes its caller sets in place (probes.Event.SetString…): it
+// returns the index of the next one. Small enough to be in line.
+func (st *State) fillSlot(e *probes.Event, name, msg string) int {
+	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = probes.Body, probes.Info, name, st.Site, st.Conn, st.Req, msg
+	if st.Via == "" {
+		return 0
+	}
+	e.SetString(0, probes.KeyVia, st.Via)
+	return 1
+}
+
 func (b *trackedBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	StdRead(unsafe.Pointer(b.st), p[:n], err)
@@ -977,10 +989,11 @@ func (st *State) emitOpen(msg, proto string) {
 	if st.opened != 0 {
 		e.Time = probes.TimeAt(st.opened) // the opening's reading: no second one
 	}
-	st.fill(e, probes.Info, "body.open", msg)
-	e.AddInt(probes.KeyLength, st.length)
-	e.AddString(probes.KeyProto, proto)
-	e.AddString(probes.KeyURL, url)
+	n := st.fillSlot(e, "body.open", msg)
+	e.SetInt(n, probes.KeyLength, st.length)
+	e.SetString(n+1, probes.KeyProto, proto)
+	e.SetString(n+2, probes.KeyURL, url)
+	e.NAttrs = uint8(n + 3)
 	probes.Publish(t)
 }
 
@@ -992,10 +1005,11 @@ func (st *State) emitClose(msg string, eof bool) {
 		return
 	}
 	e.Time = probes.TimeAt(now) // the reading dur ends at: no second one
-	st.fill(e, probes.Info, "body.close", msg)
-	e.AddInt(probes.KeyBytes, st.bytes.Load())
-	e.AddBool(probes.KeyEOF, eof)
-	e.AddDuration(probes.KeyDur, time.Duration(now-st.opened))
+	n := st.fillSlot(e, "body.close", msg)
+	e.SetInt(n, probes.KeyBytes, st.bytes.Load())
+	e.SetBool(n+1, probes.KeyEOF, eof)
+	e.SetDuration(n+2, probes.KeyDur, time.Duration(now-st.opened))
+	e.NAttrs = uint8(n + 3)
 	probes.Publish(t) // see emitOpen
 }
 

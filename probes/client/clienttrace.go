@@ -135,18 +135,22 @@ func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, g
 	if e == nil {
 		return
 	}
-	cr.fillConn(e, probes.Dial, probes.Info, "dial.conn", "client got a connection", conn)
+	n := cr.fillSlot(e, probes.Dial, "dial.conn", "client got a connection", conn)
 	e.Time = probes.TimeAt(got) // when it got it: no second reading
-	e.AddBool(probes.KeyReused, info.Reused)
-	e.AddBool(probes.KeyWasIdle, info.WasIdle)
-	e.AddDuration(probes.KeyIdleTime, info.IdleTime)
+	e.SetBool(n, probes.KeyReused, info.Reused)
+	e.SetBool(n+1, probes.KeyWasIdle, info.WasIdle)
+	e.SetDuration(n+2, probes.KeyIdleTime, info.IdleTime)
+	n += 3
 	if getConn != 0 {
-		e.AddDuration(probes.KeyWait, time.Duration(got-getConn))
+		e.SetDuration(n, probes.KeyWait, time.Duration(got-getConn))
+		n++
 	}
 	if ce != nil || info.Conn != nil {
-		e.AddString(probes.KeyLocal, local)
-		e.AddString(probes.KeyRemote, remote)
+		e.SetString(n, probes.KeyLocal, local)
+		e.SetString(n+1, probes.KeyRemote, remote)
+		n += 2
 	}
+	e.NAttrs = uint8(n)
 	probes.Publish(t)
 }
 
@@ -455,9 +459,10 @@ func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {
 	if e == nil {
 		return
 	}
-	cr.fillConn(e, probes.Dial, probes.Info, "dial.first_byte", "first response byte", conn)
+	n := cr.fillSlot(e, probes.Dial, "dial.first_byte", "first response byte", conn)
 	e.Time = probes.TimeAt(now)
-	e.AddDuration(probes.KeyTtfb, ttfb)
-	e.AddDuration(probes.KeySinceStart, time.Duration(now-cr.start))
+	e.SetDuration(n, probes.KeyTtfb, ttfb)
+	e.SetDuration(n+1, probes.KeySinceStart, time.Duration(now-cr.start))
+	e.NAttrs = uint8(n + 2)
 	probes.Publish(t)
 }

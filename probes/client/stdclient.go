@@ -364,8 +364,12 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 	if cr == nil || !cr.std {
 		return // traced: its trace's GotConn reports the connection
 	}
-	if !reused || cr.waited || entry == nil || !dialForSeen.Load() || probes.Level(probes.Dial) >= 2 {
+	if !reused || cr.waited || entry == nil || !dialForSeen.Load() {
 		cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt, entry)
+		return
+	}
+	if probes.Level(probes.Dial) >= 2 {
+		cr.gotReusedLevel2(conn, idleAt, entry)
 		return
 	}
 	got := cr.start
@@ -387,6 +391,38 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 		}
 		h.reuses.Add(1)
 		h.TakeIdle()
+	}
+}
+
+// gotReusedLevel2 is StdGotConn's common case at level 2: as level 1's
+// (no lock, for the same reason), with the clock read for dial.conn (its
+// time, wait and idle time), as gotConnAt would, without its general
+// steps (a trace's entry look-up, a new connection's).
+//
+//go:noinline
+func (cr *Request) gotReusedLevel2(conn net.Conn, idleAt time.Time, entry *unsafe.Pointer) {
+	got := probes.Mono()
+	info := httptrace.GotConnInfo{Conn: conn, Reused: true}
+	if !idleAt.IsZero() {
+		info.WasIdle, info.IdleTime = true, time.Duration(got-probes.MonoAt(idleAt))
+	}
+	ce := probes.KeptConnEntry(entry)
+	if ce == nil {
+		ce = probes.ClientConnEntry(conn, entry)
+	}
+	cr.reused, cr.wasIdle, cr.idleTime, cr.jc.At, cr.jc.Entry = true, info.WasIdle, info.IdleTime, got, ce
+	cr.jc.Seen, cr.jc.Reused = true, true
+	if ce != nil {
+		cr.jc.StreamConn = ce.ID()
+		ce.TurnAt(http.StateActive, true, got)
+	}
+	var getConn int64
+	if cr.lvl2 != nil {
+		getConn = cr.lvl2.getConn
+	}
+	cr.emitConn(&info, ce, getConn, got)
+	if cr.host != nil {
+		cr.host.reused()
 	}
 }
 

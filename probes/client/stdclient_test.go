@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -532,5 +533,57 @@ func TestNewH2StreamFields(t *testing.T) {
 	cr = &Request{lvl2h: h, lvl2: &h.t}
 	if s = cr.newH2Stream(); s.hdr != nil {
 		t.Fatalf("header level 1: fields %v", s.hdr)
+	}
+}
+
+// At level 2, a request handed a kept idle connection at once
+// (gotReusedLevel2) reports dial.conn as one that read the clock in
+// gotConnAt: the same attributes, in order, its idle time from the
+// connection's turn to idle and its wait from the ask.
+func TestStdGotConnLevel2Reused(t *testing.T) {
+	useStdHooks(t, "all=2")
+	oldEvents, oldSeen := stdEvents.Load(), dialForSeen.Load()
+	UseStdEvents()
+	t.Cleanup(func() { stdEvents.Store(oldEvents); dialForSeen.Store(oldSeen) })
+	sink := probetest.Record(t)
+	tr := &http.Transport{}
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var entry unsafe.Pointer
+	idleAt := time.Now().Add(-time.Second)
+	var got [2]string
+	for i, seen := range []bool{false, true} {
+		dialForSeen.Store(seen)
+		req, _ := http.NewRequest("GET", "http://idle.example.test/", nil)
+		cr, st := stdStart(t, tr, req, "idle.go:1")
+		if cr.lvl2 == nil {
+			t.Fatal("no level-2 state")
+		}
+		StdGetConn(st)
+		StdGotConn(st, c1, true, idleAt, &entry)
+		probes.Flush()
+		ev := sink.Named("dial.conn")
+		if len(ev) != i+1 {
+			t.Fatalf("%d dial.conn events, want %d", len(ev), i+1)
+		}
+		e := ev[i]
+		var keys []string
+		for j := 0; j < e.NumAttrs(); j++ {
+			keys = append(keys, e.AttrAt(j).Key.String())
+		}
+		got[i] = fmt.Sprint(e.Name, e.Msg, e.Conn, keys)
+		if a, _ := e.Attr("idle_time"); time.Duration(a.Num) < time.Second {
+			t.Errorf("dialForSeen %v: idle_time %v, want the second it had been idle", seen, time.Duration(a.Num))
+		}
+		if a, _ := e.Attr("reused"); a.Num != 1 {
+			t.Errorf("dialForSeen %v: reused %+v", seen, a)
+		}
+		if !cr.reused || !cr.wasIdle || cr.idleTime < time.Second || cr.jc.At == 0 || cr.connID() != probes.ConnID(c1) {
+			t.Errorf("dialForSeen %v: reused %v, was idle %v for %v, at %d, conn %d", seen, cr.reused, cr.wasIdle, cr.idleTime, cr.jc.At, cr.connID())
+		}
+	}
+	if got[0] != got[1] {
+		t.Errorf("dial.conn at once: %s; want as gotConnAt's: %s", got[1], got[0])
 	}
 }

@@ -217,7 +217,7 @@ func (sc *srvConn) turnLevel2(st http.ConnState, site string) {
 	} else {
 		prev, in = sc.ce.SetStateAt(st, false, now)
 	}
-	emitConnState(sc.ce, st, site, prev, in, now)
+	emitTurn(sc.ce, st, site, prev, in, now)
 }
 
 // turnRare is StdConnState's turn for the cases its common path does not
@@ -352,7 +352,7 @@ func (sc *srvConn) h2TurnLevel2(st http.ConnState, site string) {
 		}
 		prev, in = sc.ce.SetStateAt(st, false, now)
 	}
-	emitConnState(sc.ce, st, site, prev, in, now)
+	emitTurn(sc.ce, st, site, prev, in, now)
 }
 
 // h2FirstTurn is StdH2ConnState for a connection the probes keep no

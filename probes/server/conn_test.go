@@ -472,3 +472,37 @@ func pipeServer(t *testing.T, spec, site string) (*http.Server, net.Conn) {
 	t.Cleanup(func() { c1.Close(); c2.Close() })
 	return s, c1
 }
+
+// emitTurn's raw dial.conn_state reaches a reader as emitConnState's
+// event for the same turn: name, message, site, attributes in their
+// order, time (Raw aside, which keeps the raw form's data).
+func TestEmitTurnRendersAsConnState(t *testing.T) {
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=2")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	ce := probes.ConnFor(c1, "server")
+	if ce == nil {
+		t.Fatal("no entry for the connection")
+	}
+	now := probes.Mono()
+	for _, tc := range []struct {
+		st   http.ConnState
+		prev string
+	}{{http.StateActive, "new"}, {http.StateIdle, "active"}, {http.StateActive, ""}} {
+		emitConnState(ce, tc.st, "srv.go:7", tc.prev, 3*time.Millisecond, now)
+		emitTurn(ce, tc.st, "srv.go:7", tc.prev, 3*time.Millisecond, now)
+	}
+	got := rec.Named("dial.conn_state")
+	if len(got) != 6 {
+		t.Fatalf("%d dial.conn_state events, want 6", len(got))
+	}
+	for i := 0; i < len(got); i += 2 {
+		got[i+1].Raw = [probes.RawLen]byte{} // the raw form's data, as a frame event's
+		want, raw := fmt.Sprintf("%+v", got[i]), fmt.Sprintf("%+v", got[i+1])
+		if raw != want {
+			t.Errorf("emitTurn's event:\n%s\nwant emitConnState's:\n%s", raw, want)
+		}
+	}
+}

@@ -143,16 +143,63 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 	}
 	e.Time = probes.TimeAt(now) // the turn's reading: no second one
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, id, connStateMsg(st)
+	e.SetString(0, probes.KeyState, connStateName(st))
+	e.SetString(1, probes.KeyRemote, remote)
+	n := 2
+	if prev != "" {
+		e.SetString(2, probes.KeyPrev, prev)
+		e.SetDuration(3, probes.KeyPrevDur, in)
+		n = 4
+	}
+	if ending {
+		e.SetInt(n, probes.KeyRequests, requests)
+		n++
+	}
+	e.NAttrs = uint8(n)
+	probes.Publish(t)
+}
+
+// rawConnState is the raw event kind (probes.RegisterRaw) of the
+// dial.conn_state a connection's turn to active or idle emits at level 2
+// (emitTurn), twice a request: its name, message, state and attribute
+// keys are left to its reader (renderConnState), and the writer
+// discarding unread events never builds them.
+const rawConnState = 5
+
+func init() { probes.RegisterRaw(rawConnState, renderConnState) }
+
+// emitTurn is emitConnState for a turn to active or idle, st, in its raw
+// form: Raw[0] is st, and the attributes hold their values where the
+// event shows them (remote 1, prev 2, its duration 3) for
+// renderConnState to name. As emitConnState, it publishes with a plain
+// call.
+//
+//go:noinline
+func emitTurn(ce *probes.ConnEntry, st http.ConnState, site, prev string, in time.Duration, now int64) {
+	id, remote := ce.ID(), ce.Remote() // before Reserve, as all that may panic
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	e.Time = probes.TimeAt(now) // the turn's reading: no second one
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn = probes.Dial, probes.Info, rawConnState, site, id
+	e.Raw[0] = byte(st)
+	e.Attrs[1].Str, e.Attrs[2].Str, e.Attrs[3].Num = remote, prev, int64(in)
+	probes.Publish(t)
+}
+
+// renderConnState renders emitTurn's event as emitConnState builds it.
+func renderConnState(e *probes.Event) {
+	st := http.ConnState(e.Raw[0])
+	remote, prev, in := e.Attrs[1].Str, e.Attrs[2].Str, time.Duration(e.Attrs[3].Num)
+	e.Attrs = [probes.MaxAttrs]probes.Attr{}
+	e.Name, e.Msg = "dial.conn_state", connStateMsg(st)
 	e.AddString(probes.KeyState, connStateName(st))
 	e.AddString(probes.KeyRemote, remote)
 	if prev != "" {
 		e.AddString(probes.KeyPrev, prev)
 		e.AddDuration(probes.KeyPrevDur, in)
 	}
-	if ending {
-		e.AddInt(probes.KeyRequests, requests)
-	}
-	probes.Publish(t)
 }
 
 // connStateMsgs and connStateNames are dial.conn_state's messages and
