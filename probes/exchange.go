@@ -218,9 +218,14 @@ type jside struct {
 	// unredacted: export redacts what it hands out (exportFields).
 	reqHdr  []HeaderField
 	respHdr []HeaderField
-	diags   jdiags
-	cap     *captureState // nil unless a capture rule matched
-	laddr   net.Addr      // server: rendered when read
+	// respStale is how many of respHdr's elements, past its length, may
+	// still hold a past exchange's fields: header level 2's usual path
+	// overwrites them rather than clear them first (startHeaders), and the
+	// slot's next reset, or respHeaders, clears what is left.
+	respStale int
+	diags     jdiags
+	cap       *captureState // nil unless a capture rule matched
+	laddr     net.Addr      // server: rendered when read
 }
 
 // jdiags are the names of the diagnostics emitted for an exchange.
@@ -379,8 +384,8 @@ func (d *jside) reset(had uint8) {
 		d.cap, d.laddr = nil, nil
 	}
 	clear(d.reqHdr)
-	clear(d.respHdr)
-	d.reqHdr, d.respHdr = d.reqHdr[:0], d.respHdr[:0]
+	clear(d.respHdr[:max(len(d.respHdr), min(d.respStale, cap(d.respHdr)))])
+	d.reqHdr, d.respHdr, d.respStale = d.reqHdr[:0], d.respHdr[:0], 0
 }
 
 // setText sets text field f to v: copied into the arena if it fits
@@ -1091,10 +1096,18 @@ func (j *journal) startHeaders(s *jslot, h http.Header, rare uint32) {
 		d = j.sideFor(s, sideHdrs)
 	}
 	s.sided = sideHdrs
+	// The last exchange's fields are overwritten rather than cleared
+	// first (two calls of the runtime's): its request's here, its
+	// response's by respHeaders or the next reset (respStale).
 	if rare&rSided != 0 {
-		d.reset(sideHdrs)
+		d.respStale = max(d.respStale, len(d.respHdr))
+		d.respHdr = d.respHdr[:0]
 	}
-	d.reqHdr = appendFields(d.reqHdr, h)
+	n := len(d.reqHdr)
+	d.reqHdr = appendFields(d.reqHdr[:0], h)
+	if k := len(d.reqHdr); k < n {
+		clear(d.reqHdr[k:n])
+	}
 	s.mu.Unlock()
 }
 
@@ -1111,6 +1124,10 @@ func (j *journal) respHeaders(s *jslot, f []HeaderField, now int64, done bool) {
 	}
 	s.sided |= sideHdrs
 	d.respHdr = append(d.respHdr, f...)
+	if n := min(d.respStale, cap(d.respHdr)); n > len(d.respHdr) {
+		clear(d.respHdr[len(d.respHdr):n])
+	}
+	d.respStale = 0
 	if done && j.finish(s, now) {
 		j.finishRare(s)
 	}
