@@ -1674,6 +1674,10 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 		rare |= rRespHS
 	}
 	if rare != 0 {
+		if rare == rRespHS && s.sided <= sideHdrs && Level(Header) >= 2 { // header level 2's usual end
+			j.endHeaders(s, o.RespHeader, now)
+			return
+		}
 		j.serverEndRare(s, o, rare, now)
 		return
 	}
@@ -1725,6 +1729,34 @@ func (j *journal) serverEndRareLocked(s *jslot, o *ServerOutcome, rare uint32) {
 		n = HeaderSize(h)
 	}
 	s.respHS = int32(n + len("HTTP/1.1 200 OK\r\n"))
+}
+
+// endHeaders is the rare path of JournalServerEnd at header level 2 when
+// it has nothing else rare: it keeps the response header h as answered
+// (unless header.response did: AddJournalResponseHeader) and its size,
+// ends the record and unlocks s, whose s.mu is held (serverEndRareLocked's
+// usual case, without its tests).
+//
+//go:noinline
+func (j *journal) endHeaders(s *jslot, h http.Header, now int64) {
+	d := j.sides[j.index(s.id)]
+	if d == nil { // header level 2 since the request started
+		d = j.sideFor(s, sideHdrs)
+	}
+	s.sided |= sideHdrs
+	n := 0
+	if len(d.respHdr) > 0 {
+		for i := range d.respHdr {
+			n += len(d.respHdr[i].Name) + len(d.respHdr[i].Value) + 4
+		}
+	} else {
+		d.respHdr, n = appendFieldsSized(d.respHdr, h) // one walk for both
+	}
+	s.respHS = int32(n + len("HTTP/1.1 200 OK\r\n"))
+	if j.finish(s, now) {
+		j.finishRare(s)
+	}
+	s.mu.Unlock()
 }
 
 // journalTag appends a diagnostic's name to exchange id's record.
