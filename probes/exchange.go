@@ -868,10 +868,11 @@ func lockedSlot(id uint64) (*journal, *jslot) {
 }
 
 // claim starts exchange id in its slot, s, locked by the caller,
-// evicting (and counting) the one there; it reports whether the slot's
-// jside holds the evicted exchange's things, which the caller must then
-// empty (resetSide) before it writes any of its own. Inlined in the two
-// writers that start a record.
+// evicting (and counting) the one there; it returns what the slot's
+// jside holds of the evicted exchange (its sided: sideHdrs, sideMore,
+// which are rSided, rSidedMore), which the caller must then empty
+// (resetSide, startHeaders) before it writes any of its own. Inlined in
+// the two writers that start a record.
 func (j *journal) claim(s *jslot, id uint64, server bool, start int64) (sided uint8) {
 	if s.state != jEmpty {
 		s.dropped++
@@ -916,7 +917,7 @@ const (
 	rText3                 // over the arena: a client's query, a server's remote address
 	rURL                   // a URL's rare parts; a server's target that is not a path
 	rLocal                 // a server request's connection the registry does not know
-	rHeaders               // header level 2, or a capture rule (alone, or with rSided: startHeaders, respHeaders)
+	rHeaders               // header level 2, or a capture rule; header level 2's alone (or with rSided) has its usual path: startHeaders, respHeaders, endHeaders
 	rReqHS                 // the request header's size is to be summed (a server's; a client's header map's, which net/http did not count: HTTP/2)
 	rRespHS                // the response header's size is to be summed or kept
 	rErr                   // an error
