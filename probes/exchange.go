@@ -218,9 +218,14 @@ type jside struct {
 	// unredacted: export redacts what it hands out (exportFields).
 	reqHdr  []HeaderField
 	respHdr []HeaderField
-	diags   jdiags
-	cap     *captureState // nil unless a capture rule matched
-	laddr   net.Addr      // server: rendered when read
+	// respStale is how many of respHdr's elements, past its length, may
+	// still hold a past exchange's fields: header level 2's usual path
+	// overwrites them rather than clear them first (startHeaders), and the
+	// slot's next reset, or respHeaders, clears what is left.
+	respStale int
+	diags     jdiags
+	cap       *captureState // nil unless a capture rule matched
+	laddr     net.Addr      // server: rendered when read
 }
 
 // jdiags are the names of the diagnostics emitted for an exchange.
@@ -244,7 +249,7 @@ type jrec struct {
 	connNew   bool // a connection was dialed for it (reused known false)
 	urlFlags  uint8
 	reqHSWire bool  // reqHS is net/http's count, path included
-	sided     bool  // the record has something in its jside
+	sided     uint8 // what the record has in its jside: sideHdrs, sideMore
 	used      uint8 // the arena's bytes in use
 	to, tn    [nText]uint8
 	// shared are the client's host, path and query when they are in the
@@ -303,27 +308,58 @@ func (j *journal) conn(i uint64) **ConnEntry {
 	return (**ConnEntry)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(j.conns)), uintptr(i)*unsafe.Sizeof((*ConnEntry)(nil))))
 }
 
-// side returns s's jside, made on first use; s.mu is held. Out of line,
-// as the other rare paths of a record's writers: inlined, they made
-// JournalServerStart 6 KB of code for its 250 instructions, and every
-// request paid an instruction-cache miss per 64 bytes it ran through.
+// What a record has in its jside (jrec.sided), the only bits in it, in
+// this order: sided > sideHdrs is sideMore's test in one compare. A record at header level
+// 2 has its headers there, which its slot's next exchange overwrites
+// (jside.reset); the rest (text over the arena, diagnostics, a capture,
+// an unrendered address) few records have, and a record that has any of
+// it is emptied of it, and finished, on the rare paths (finishRare).
+const (
+	sideHdrs = rSided     // reqHdr, respHdr
+	sideMore = rSidedMore // over, diags, cap, laddr
+)
+
+// side returns s's jside for what is not its headers (sideMore), made on
+// first use; s.mu is held. Out of line, as the other rare paths of a
+// record's writers: inlined, they made JournalServerStart 6 KB of code
+// for its 250 instructions, and every request paid an instruction-cache
+// miss per 64 bytes it ran through.
 //
 //go:noinline
 func (j *journal) side(s *jslot) *jside {
+	return j.sideFor(s, sideMore)
+}
+
+// hdrSide returns s's jside for its headers (sideHdrs); s.mu is held.
+// The jside is made once per slot: its usual path, at level 2 every
+// request's, is a load.
+func (j *journal) hdrSide(s *jslot) *jside {
+	if d := j.sides[j.index(s.id)]; d != nil {
+		s.sided |= sideHdrs
+		return d
+	}
+	return j.sideFor(s, sideHdrs)
+}
+
+// sideFor returns s's jside, made on first use, and marks the record as
+// having what has says in it; s.mu is held.
+//
+//go:noinline
+func (j *journal) sideFor(s *jslot, has uint8) *jside {
 	i := j.index(s.id)
 	d := j.sides[i]
 	if d == nil {
 		d = new(jside)
 		j.sides[i] = d
 	}
-	s.sided = true
+	s.sided |= has
 	return d
 }
 
 // sideIf returns s's jside if the record has something in it, else nil;
 // s.mu is held.
 func (j *journal) sideIf(s *jslot) *jside {
-	if !s.sided {
+	if s.sided == 0 {
 		return nil
 	}
 	return j.sides[j.index(s.id)]
@@ -331,21 +367,25 @@ func (j *journal) sideIf(s *jslot) *jside {
 
 // capOf returns the record's capture state, nil if none; s.mu is held.
 func (j *journal) capOf(s *jslot) *captureState {
-	if d := j.sideIf(s); d != nil {
+	if s.sided&sideMore != 0 {
+		d := j.sides[j.index(s.id)]
 		return d.cap
 	}
 	return nil
 }
 
 // reset empties d for the slot's next exchange, keeping its buffers but
-// not what they point to.
-func (d *jside) reset() {
-	d.over = [nText]string{}
+// not what they point to; had is what the evicted exchange had in it
+// (jrec.sided): the fields it did not use are empty.
+func (d *jside) reset(had uint8) {
+	if had&sideMore != 0 {
+		d.over = [nText]string{}
+		d.diags = jdiags{}
+		d.cap, d.laddr = nil, nil
+	}
 	clear(d.reqHdr)
-	clear(d.respHdr)
-	d.reqHdr, d.respHdr = d.reqHdr[:0], d.respHdr[:0]
-	d.diags = jdiags{}
-	d.cap, d.laddr = nil, nil
+	clear(d.respHdr[:max(len(d.respHdr), min(d.respStale, cap(d.respHdr)))])
+	d.reqHdr, d.respHdr, d.respStale = d.reqHdr[:0], d.respHdr[:0], 0
 }
 
 // setText sets text field f to v: copied into the arena if it fits
@@ -817,7 +857,9 @@ func lockedSlot(id uint64) (*journal, *jslot) {
 		return nil, nil
 	}
 	s := j.slot(j.index(id))
-	s.mu.Lock()
+	if !s.mu.TryLock() { // Lock's call only when taken: see waitSlot
+		s.mu.Lock()
+	}
 	if s.id != id || s.state == jEmpty {
 		s.mu.Unlock()
 		return j, nil
@@ -826,11 +868,12 @@ func lockedSlot(id uint64) (*journal, *jslot) {
 }
 
 // claim starts exchange id in its slot, s, locked by the caller,
-// evicting (and counting) the one there; it reports whether the slot's
-// jside holds the evicted exchange's things, which the caller must then
-// empty (resetSide) before it writes any of its own. Inlined in the two
-// writers that start a record.
-func (j *journal) claim(s *jslot, id uint64, server bool, start int64) (sided bool) {
+// evicting (and counting) the one there; it returns what the slot's
+// jside holds of the evicted exchange (its sided: sideHdrs, sideMore,
+// which are rSided, rSidedMore), which the caller must then empty
+// (resetSide, startHeaders) before it writes any of its own. Inlined in
+// the two writers that start a record.
+func (j *journal) claim(s *jslot, id uint64, server bool, start int64) (sided uint8) {
 	if s.state != jEmpty {
 		s.dropped++
 	}
@@ -842,9 +885,10 @@ func (j *journal) claim(s *jslot, id uint64, server bool, start int64) (sided bo
 	return sided
 }
 
-// resetSide empties the jside of s's previous exchange; s.mu is held.
-func (j *journal) resetSide(s *jslot) {
-	j.sides[j.index(s.id)].reset()
+// resetSide empties the jside of s's previous exchange, which had in it
+// what rare's rSided and rSidedMore say; s.mu is held.
+func (j *journal) resetSide(s *jslot, rare uint32) {
+	j.sides[j.index(s.id)].reset(uint8(rare & (sideHdrs | sideMore)))
 }
 
 // The request path's writers (JournalClientStart, JournalClientResponse,
@@ -861,23 +905,24 @@ func (j *journal) resetSide(s *jslot) {
 // the writer's rare function, once, which then ends the record if it is
 // to and unlocks it: the writer returns after it.
 const (
-	rSided   = 1 << iota // the slot's jside has the evicted exchange's things (resetSide)
-	rSite                // the site is not in cachedSiteID's cache
-	rVia                 // the via is not in cachedSiteID's cache
-	rMethod              // neither GET nor POST
-	rScheme              // neither http nor https
-	rProto               // not HTTP/1.1
-	rHost                // over the arena (putTexts: rHost, rPath and rText3 follow each other)
-	rPath                // over the arena
-	rText3               // over the arena: a client's query, a server's remote address
-	rURL                 // a URL's rare parts; a server's target that is not a path
-	rLocal               // a server request's connection the registry does not know
-	rHeaders             // header level 2, or a capture rule
-	rReqHS               // the request header's size is to be summed (a server's; a client's header map's, which net/http did not count: HTTP/2)
-	rRespHS              // the response header's size is to be summed or kept
-	rErr                 // an error
-	rTexts               // the texts are to be copied by putTexts (a client's that are not shared, a server's that copyShort does not take)
-	rRemote              // a served request's remote address is not known to be its connection's (ConnEntry.servedRemote)
+	rSided     = 1 << iota // the slot's jside has the evicted exchange's headers (resetSide)
+	rSidedMore             // the slot's jside has the evicted exchange's other things (resetSide)
+	rSite                  // the site is not in cachedSiteID's cache
+	rVia                   // the via is not in cachedSiteID's cache
+	rMethod                // neither GET nor POST
+	rScheme                // neither http nor https
+	rProto                 // not HTTP/1.1
+	rHost                  // over the arena (putTexts: rHost, rPath and rText3 follow each other)
+	rPath                  // over the arena
+	rText3                 // over the arena: a client's query, a server's remote address
+	rURL                   // a URL's rare parts; a server's target that is not a path
+	rLocal                 // a server request's connection the registry does not know
+	rHeaders               // header level 2, or a capture rule; header level 2's alone (or with rSided) has its usual path: startHeaders, respHeaders, endHeaders
+	rReqHS                 // the request header's size is to be summed (a server's; a client's header map's, which net/http did not count: HTTP/2)
+	rRespHS                // the response header's size is to be summed or kept
+	rErr                   // an error
+	rTexts                 // the texts are to be copied by putTexts (a client's that are not shared, a server's that copyShort does not take)
+	rRemote                // a served request's remote address is not known to be its connection's (ConnEntry.servedRemote)
 )
 
 // emptyBody reports whether *b is nil or http.NoBody: whether its
@@ -912,10 +957,7 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		waitSlot(s)
 		return JournalClientStart(id, start, site, req)
 	}
-	var rare uint32
-	if j.claim(s, id, false, start) {
-		rare = rSided
-	}
+	rare := uint32(j.claim(s, id, false, start)) // rSided, rSidedMore
 	if s.sites[0] = cachedSiteID(site); s.sites[0] == 0 {
 		rare |= rSite
 	}
@@ -954,6 +996,10 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 		rare |= rTexts
 	}
 	if rare != 0 {
+		if rare|rSided == rSided|rHeaders && captureRule.Load() == nil { // header level 2's usual request
+			j.startHeaders(s, req.Header, rare)
+			return false
+		}
 		return j.clientStartRare(s, site, req, rare)
 	}
 	s.mu.Unlock()
@@ -985,8 +1031,8 @@ func (j *journal) clientStartRare(s *jslot, site string, req *http.Request, rare
 }
 
 func (j *journal) clientStartRareLocked(s *jslot, site string, req *http.Request, rare uint32) (capture bool) {
-	if rare&rSided != 0 {
-		j.resetSide(s)
+	if rare&(rSided|rSidedMore) != 0 {
+		j.resetSide(s, rare)
 	}
 	if rare&rTexts != 0 {
 		u := req.URL
@@ -1021,7 +1067,7 @@ func (j *journal) clientStartRareLocked(s *jslot, site string, req *http.Request
 		return false
 	}
 	if Level(Header) >= 2 {
-		d := j.side(s)
+		d := j.hdrSide(s)
 		d.reqHdr = appendFields(d.reqHdr, req.Header)
 	}
 	if captureRule.Load() != nil {
@@ -1036,6 +1082,57 @@ func (j *journal) clientStartRareLocked(s *jslot, site string, req *http.Request
 		}
 	}
 	return capture
+}
+
+// startHeaders is the rare path of a record's start at header level 2
+// when it has nothing else rare (rare: rHeaders, with rSided if the slot's
+// last exchange kept its headers too): it keeps the request's header h,
+// and unlocks s, whose s.mu is held. One call where the general rare path
+// (clientStartRare, serverStartRare) tests each of its flags.
+//
+//go:noinline
+func (j *journal) startHeaders(s *jslot, h http.Header, rare uint32) {
+	d := j.sides[j.index(s.id)]
+	if d == nil { // the slot's first (rSided is not set)
+		d = j.sideFor(s, sideHdrs)
+	}
+	s.sided = sideHdrs
+	// The last exchange's fields are overwritten rather than cleared
+	// first (two calls of the runtime's): its request's here, its
+	// response's by respHeaders or the next reset (respStale).
+	if rare&rSided != 0 {
+		d.respStale = max(d.respStale, len(d.respHdr))
+		d.respHdr = d.respHdr[:0]
+	}
+	n := len(d.reqHdr)
+	d.reqHdr = appendFields(d.reqHdr[:0], h)
+	if k := len(d.reqHdr); k < n {
+		clear(d.reqHdr[k:n])
+	}
+	s.mu.Unlock()
+}
+
+// respHeaders is the rare path of JournalClientResponse at header level
+// 2 when it has nothing else rare: it keeps the response's fields f, as
+// the header.response event took them, ends the record if done says so,
+// and unlocks s, whose s.mu is held.
+//
+//go:noinline
+func (j *journal) respHeaders(s *jslot, f []HeaderField, now int64, done bool) {
+	d := j.sides[j.index(s.id)]
+	if d == nil { // header level 2 since the request started
+		d = j.sideFor(s, sideHdrs)
+	}
+	s.sided |= sideHdrs
+	d.respHdr = append(d.respHdr, f...)
+	if n := min(d.respStale, cap(d.respHdr)); n > len(d.respHdr) {
+		clear(d.respHdr[len(d.respHdr):n])
+	}
+	d.respStale = 0
+	if done && j.finish(s, now) {
+		j.finishRare(s)
+	}
+	s.mu.Unlock()
 }
 
 // ClientConn is what a client request learned of its connection before
@@ -1195,7 +1292,7 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 		if respHS < 0 {
 			rare |= rRespHS
 		}
-		if s.sided || Level(Header) >= 2 {
+		if s.sided > sideHdrs || Level(Header) >= 2 { // sideMore: one compare
 			rare |= rHeaders
 		}
 		if emptyBody(&resp.Body) {
@@ -1203,6 +1300,10 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 		}
 	}
 	if rare != 0 {
+		if rare == rHeaders && s.sided <= sideHdrs && c != nil && len(c.RespFields) > 0 { // header level 2's usual response
+			j.respHeaders(s, c.RespFields, now, done)
+			return
+		}
 		j.clientResponseRest(s, via, req, c, resp, err, rare, now, done)
 		return
 	}
@@ -1264,7 +1365,7 @@ func (j *journal) clientResponseRare(s *jslot, via string, req *http.Request, c 
 	sized := rare&rRespHS == 0
 	if rare&rHeaders != 0 {
 		if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
-			d := j.side(s)
+			d := j.hdrSide(s)
 			if c != nil && len(c.RespFields) > 0 && sized {
 				d.respHdr = append(d.respHdr, c.RespFields...)
 			} else if sized {
@@ -1330,12 +1431,13 @@ func (j *journal) finishRareUnlock(s *jslot) {
 }
 
 // finish completes the record; s.mu is held. It reports whether the
-// record has a capture to finish or subscribers to go to (finishRare):
-// it is inlined, and the usual record has neither.
+// record may have a capture to finish (sideMore: a record at header
+// level 2 has only its headers in its jside) or subscribers to go to
+// (finishRare): it is inlined, and the usual record has neither.
 func (j *journal) finish(s *jslot, now int64) (rare bool) {
 	s.end, s.state = now, jDone
 	// active, without its length's test: an empty list is nil.
-	return s.sided || exchangeSubs.list.Load() != nil
+	return s.sided > sideHdrs || exchangeSubs.list.Load() != nil // sideMore: one compare
 }
 
 // finishRare finishes the record's capture and hands the record to the
@@ -1368,10 +1470,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		waitSlot(s)
 		return JournalServerStart(id, ce, stream, start, site, r, reqHS)
 	}
-	var rare uint32
-	if j.claim(s, id, true, start) {
-		rare = rSided
-	}
+	rare := uint32(j.claim(s, id, true, start)) // rSided, rSidedMore
 	s.stream = stream
 	// The site is the handler's, which JournalServerEnd sets: nothing
 	// reads the record before.
@@ -1439,6 +1538,10 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		rare |= rTexts
 	}
 	if rare != 0 {
+		if rare|rSided == rSided|rHeaders && captureRule.Load() == nil { // header level 2's usual request
+			j.startHeaders(s, r.Header, rare)
+			return false
+		}
 		return j.serverStartRare(s, ce, r, target, remote, rare)
 	}
 	s.mu.Unlock()
@@ -1468,8 +1571,8 @@ func (j *journal) serverStartRare(s *jslot, ce *ConnEntry, r *http.Request, targ
 }
 
 func (j *journal) serverStartRareLocked(s *jslot, ce *ConnEntry, r *http.Request, target, remote string, rare uint32) (capture bool) {
-	if rare&rSided != 0 {
-		j.resetSide(s)
+	if rare&(rSided|rSidedMore) != 0 {
+		j.resetSide(s, rare)
 	}
 	if rare&rTexts != 0 {
 		rare |= s.putTexts(r.Host, target, tRemote, remote) * rHost
@@ -1509,7 +1612,7 @@ func (j *journal) serverStartRareLocked(s *jslot, ce *ConnEntry, r *http.Request
 		return false
 	}
 	if Level(Header) >= 2 {
-		d := j.side(s)
+		d := j.hdrSide(s)
 		d.reqHdr = appendFields(d.reqHdr, r.Header)
 	}
 	if captureRule.Load() != nil {
@@ -1572,6 +1675,10 @@ func JournalServerEnd(id uint64, o *ServerOutcome, now int64) {
 		rare |= rRespHS
 	}
 	if rare != 0 {
+		if rare == rRespHS && s.sided <= sideHdrs && Level(Header) >= 2 { // header level 2's usual end
+			j.endHeaders(s, o.RespHeader, now)
+			return
+		}
 		j.serverEndRare(s, o, rare, now)
 		return
 	}
@@ -1614,7 +1721,7 @@ func (j *journal) serverEndRareLocked(s *jslot, o *ServerOutcome, rare uint32) {
 			cp.respType = h.Get("Content-Type")
 		}
 	} else if cp := j.capOf(s); Level(Header) >= 2 || cp != nil {
-		d := j.side(s)
+		d := j.hdrSide(s)
 		d.respHdr, n = appendFieldsSized(d.respHdr, h) // one walk for both
 		if cp != nil {
 			cp.respType = h.Get("Content-Type")
@@ -1623,6 +1730,34 @@ func (j *journal) serverEndRareLocked(s *jslot, o *ServerOutcome, rare uint32) {
 		n = HeaderSize(h)
 	}
 	s.respHS = int32(n + len("HTTP/1.1 200 OK\r\n"))
+}
+
+// endHeaders is the rare path of JournalServerEnd at header level 2 when
+// it has nothing else rare: it keeps the response header h as answered
+// (unless header.response did: AddJournalResponseHeader) and its size,
+// ends the record and unlocks s, whose s.mu is held (serverEndRareLocked's
+// usual case, without its tests).
+//
+//go:noinline
+func (j *journal) endHeaders(s *jslot, h http.Header, now int64) {
+	d := j.sides[j.index(s.id)]
+	if d == nil { // header level 2 since the request started
+		d = j.sideFor(s, sideHdrs)
+	}
+	s.sided |= sideHdrs
+	n := 0
+	if len(d.respHdr) > 0 {
+		for i := range d.respHdr {
+			n += len(d.respHdr[i].Name) + len(d.respHdr[i].Value) + 4
+		}
+	} else {
+		d.respHdr, n = appendFieldsSized(d.respHdr, h) // one walk for both
+	}
+	s.respHS = int32(n + len("HTTP/1.1 200 OK\r\n"))
+	if j.finish(s, now) {
+		j.finishRare(s)
+	}
+	s.mu.Unlock()
 }
 
 // journalTag appends a diagnostic's name to exchange id's record.
@@ -1692,7 +1827,7 @@ func AddJournalResponseHeader(e *Event, sizeKey, key Key, id uint64, h http.Head
 		e.AddSizedHeader(sizeKey, key, h, nil)
 		return
 	}
-	d := j.side(s)
+	d := j.hdrSide(s)
 	if d.respHdr == nil {
 		d.respHdr = make([]HeaderField, 0, 8)
 	}

@@ -441,3 +441,43 @@ func TestJournalTextLengths(t *testing.T) {
 		}
 	}
 }
+
+// At header level 2 a slot's next exchange shows its own headers only,
+// whichever path wrote them: the usual one (startHeaders, respHeaders)
+// after a record that had only headers in its jside, the general one
+// after a record with more (a diagnostic), and none at level 1.
+func TestJournalSlotReuseHeaders(t *testing.T) {
+	UseJournal(t, 1)
+	old := SetLevel(Header, 2)
+	defer SetLevel(Header, old)
+	exchange := func(reqH http.Header, resp []HeaderField) Exchange {
+		t.Helper()
+		id, now := NextReqID(), Mono()
+		req := &http.Request{Method: "GET", URL: mustURL(t, "http://h/p"), Header: reqH}
+		JournalClientStart(id, now, "a.go:1", req)
+		c := ClientConn{Seen: true, Reused: true, At: now, RespFields: resp}
+		r := &http.Response{StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, Header: http.Header{}}
+		JournalClientResponse(id, "", req, &c, r, 40, nil, now, true)
+		return exchangeByID(t, id)
+	}
+	check := func(x Exchange, req, resp []HeaderField, diags int) {
+		t.Helper()
+		if !reflect.DeepEqual(x.RequestHeaders, req) || !reflect.DeepEqual(x.ResponseHeaders, resp) || len(x.Diagnostics) != diags {
+			t.Errorf("request %v response %v diagnostics %v; want %v, %v, %d", x.RequestHeaders, x.ResponseHeaders, x.Diagnostics, req, resp, diags)
+		}
+	}
+	f := func(kv ...string) []HeaderField {
+		var out []HeaderField
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, HeaderField{Name: kv[i], Value: kv[i+1]})
+		}
+		return out
+	}
+	check(exchange(http.Header{"A": {"1"}, "B": {"2"}}, f("X", "1", "Y", "2")), f("A", "1", "B", "2"), f("X", "1", "Y", "2"), 0)
+	check(exchange(http.Header{"C": {"3"}}, f("Z", "9")), f("C", "3"), f("Z", "9"), 0)
+	JournalTagForTest(t)
+	check(exchange(http.Header{"D": {"4"}}, nil), f("D", "4"), nil, 0)
+	check(exchange(http.Header{"E": {"5"}, "F": {"6"}}, f("W", "0")), f("E", "5", "F", "6"), f("W", "0"), 0)
+	SetLevel(Header, 1)
+	check(exchange(http.Header{"G": {"7"}}, f("V", "1")), nil, nil, 0)
+}
