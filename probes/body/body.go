@@ -546,6 +546,22 @@ type stdOriginBody interface {
 	GohttpdbgFollow(state, keep, origin unsafe.Pointer, req, conn uint64)
 }
 
+// originTabs tells a response body that is a stdOriginBody by its type
+// word (WrapResponse, on every response).
+var originTabs table.Itabs
+
+// originBodySlow is b.(stdOriginBody) for a type originTabs does not
+// keep (yet).
+//
+//go:noinline
+func originBodySlow(b *io.ReadCloser) (stdOriginBody, bool) {
+	ob, ok := (*b).(stdOriginBody)
+	if ok {
+		originTabs.Keep(unsafe.Pointer(b), unsafe.Pointer(&ob))
+	}
+	return ob, ok
+}
+
 // StdReleased is the std patch's BodyReleased hook: the closed body
 // will not pass state to the probes again. Its owner may reuse it, unless
 // a walk of the open bodies may still hold it.
@@ -684,7 +700,14 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	// the comparison with NoBody. Its path is written out here, the rest
 	// is out of line (wrapOther): the code a response runs stays a few
 	// cache lines.
-	ob, own := resp.Body.(stdOriginBody)
+	// The assertion, by originTabs' type words where it can.
+	var ob stdOriginBody
+	own := true
+	if tab := originTabs.Find(unsafe.Pointer(&resp.Body)); tab != nil {
+		table.Iface(unsafe.Pointer(&ob), tab, unsafe.Pointer(&resp.Body))
+	} else {
+		ob, own = originBodySlow(&resp.Body)
+	}
 	if !own || o != &st.Origin {
 		return wrapOther(resp, st, o, owner, pool, flight, now, site)
 	}

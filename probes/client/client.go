@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -15,6 +16,7 @@ import (
 	"github.com/gohttpdbg/gohttpdbg/probes"
 	"github.com/gohttpdbg/gohttpdbg/probes/body"
 	"github.com/gohttpdbg/gohttpdbg/probes/gc"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/table"
 )
 
 // Request follows one request made at a client call site: it
@@ -390,6 +392,22 @@ type h2RespBody interface {
 	GohttpdbgHeaderSizes() (req, resp int)
 }
 
+// h2Tabs tells an h2RespBody by its type word (StdEnd, on every HTTP/2
+// response).
+var h2Tabs table.Itabs
+
+// h2BodySlow is b.(h2RespBody), nil if not one, for a type h2Tabs does
+// not keep (yet).
+//
+//go:noinline
+func h2BodySlow(b *io.ReadCloser) h2RespBody {
+	h2b, ok := (*b).(h2RespBody)
+	if ok {
+		h2Tabs.Keep(unsafe.Pointer(b), unsafe.Pointer(&h2b))
+	}
+	return h2b
+}
+
 // StdHeaderSizes is the std patch's ClientHeaderSizes hook: the header
 // sizes of an HTTP/1 response to the request whose state StdStart
 // returned, before StdEnd.
@@ -417,7 +435,12 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 		!cr.std && !(cr.h2Kept && resp.ProtoMajor == 2)
 	var h2b h2RespBody
 	if !rare && resp.ProtoMajor != 1 {
-		h2b, _ = resp.Body.(h2RespBody)
+		// The assertion, by h2Tabs' type words where it can.
+		if tab := h2Tabs.Find(unsafe.Pointer(&resp.Body)); tab != nil {
+			table.Iface(unsafe.Pointer(&h2b), tab, unsafe.Pointer(&resp.Body))
+		} else {
+			h2b = h2BodySlow(&resp.Body)
+		}
 		rare = h2b == nil || resp.ProtoMajor != 2
 	}
 	if rare {

@@ -111,6 +111,24 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 	}
 }
 
+// answerTabs tells an HTTP/2 writer that is a stdAnswer by its type word
+// (startUsual, on every HTTP/2 request): the runtime's assertion probes
+// its cache on every call, and updates it only now and then, the misses
+// costing thousands of instructions each until it does.
+var answerTabs table.Itabs
+
+// stdAnswerSlow is w.(stdAnswer), nil if not one, for a type answerTabs
+// does not keep (yet).
+//
+//go:noinline
+func stdAnswerSlow(w *http.ResponseWriter) stdAnswer {
+	std, ok := (*w).(stdAnswer)
+	if ok {
+		answerTabs.Keep(unsafe.Pointer(w), unsafe.Pointer(&std))
+	}
+	return std
+}
+
 // startUsual is startServe for most requests StdServe hands over: a
 // connection whose state the probes keep (HTTP/1's from StdConnState,
 // HTTP/2's from StdH2ConnState) of the server s it names, net/http's own
@@ -129,8 +147,13 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 //
 //go:noinline
 func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdAnswer, sc *srvConn) *serverRequest {
-	if std == nil {
-		std, _ = w.(stdAnswer) // HTTP/2's, or a test's
+	if std == nil { // HTTP/2's, or a test's
+		// w.(stdAnswer), by answerTabs' type words where it can.
+		if tab := answerTabs.Find(unsafe.Pointer(&w)); tab != nil {
+			table.Iface(unsafe.Pointer(&std), tab, unsafe.Pointer(&w))
+		} else {
+			std = stdAnswerSlow(&w)
+		}
 	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)
 	if std == nil || probes.SpansOn() {
