@@ -3,6 +3,7 @@ package probes
 import (
 	"net/http"
 	"time"
+	"unsafe"
 )
 
 // Probe names one of the probes; it indexes the level table.
@@ -219,12 +220,21 @@ func (e *Event) AddSizedHeader(sizeKey, key Key, h http.Header, keep []HeaderFie
 	a.Key, a.Kind = key, KindString
 	n := 0
 	f, b := e.slotBuf()
-	for k, vs := range h { // in line: see AddHeader
-		for _, v := range vs {
-			b = packField(b, k, v)
-			n += len(k) + len(v) + 4
-			if keep != nil {
+	if keep != nil {
+		// The fields kept first, then packed from keep in one block
+		// (packPairs): the map's loop then holds no call of its own.
+		i := len(keep)
+		for k, vs := range h { // in line: see AddHeader
+			for _, v := range vs {
 				keep = append(keep, HeaderField{Name: k, Value: v})
+			}
+		}
+		b, n = packHeaderFields(b, keep[i:])
+	} else {
+		for k, vs := range h { // in line: see AddHeader
+			for _, v := range vs {
+				b = packField(b, k, v)
+				n += len(k) + len(v) + 4
 			}
 		}
 	}
@@ -247,12 +257,13 @@ func (e *Event) AddHeaderKeep(key Key, h http.Header, keep []HeaderField) []Head
 	a := e.next()
 	a.Key, a.Kind = key, KindString
 	f, b := e.slotBuf()
-	for k, vs := range h { // in line: see AddHeader
+	i := len(keep)
+	for k, vs := range h { // in line: see AddHeader; packed from keep as in AddSizedHeader
 		for _, v := range vs {
-			b = packField(b, k, v)
 			keep = append(keep, HeaderField{Name: k, Value: v})
 		}
 	}
+	b, _ = packHeaderFields(b, keep[i:])
 	*f, e.packed = b, b
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return keep
@@ -270,9 +281,7 @@ func (e *Event) addHeaderFields(key Key, f []HeaderField) bool {
 	a := e.next()
 	a.Key, a.Kind = key, KindString
 	buf, b := e.slotBuf()
-	for i := range f {
-		b = packField(b, f[i].Name, f[i].Value)
-	}
+	b, _ = packHeaderFields(b, f)
 	*buf, e.packed = b, b
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return true
@@ -304,6 +313,30 @@ func (e *Event) AddFields(key Key, f []string) {
 	a := e.next()
 	a.Key, a.Kind = key, KindString
 	e.keepFields(f)
+	e.headersAt, e.headersForm = e.NAttrs-1, fieldsInOrder
+}
+
+// AddSizedFields is AddInt(sizeKey, wire size of f) then AddFields(key,
+// f), f being names and values in pairs: in an event from Reserve the
+// size comes from packing f, with no loop of its own.
+func (e *Event) AddSizedFields(sizeKey, key Key, f []string) {
+	if e.slot == 0 || int(e.NAttrs)+2 > MaxAttrs || len(f)%2 != 0 {
+		n := 0
+		for i := 0; i+1 < len(f); i += 2 {
+			n += len(f[i]) + len(f[i+1]) + 4
+		}
+		e.AddInt(sizeKey, int64(n))
+		e.AddFields(key, f)
+		return
+	}
+	sa := e.next()
+	sa.Key, sa.Kind = sizeKey, KindInt
+	a := e.next()
+	a.Key, a.Kind = key, KindString
+	buf, b := e.slotBuf()
+	b, n := packPairs(b, unsafe.Pointer(unsafe.SliceData(f)), len(f)/2, 2*unsafe.Sizeof(""))
+	*buf, e.packed = b, b
+	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsInOrder
 }
 

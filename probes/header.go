@@ -67,8 +67,25 @@ func (e *Event) SetHeaderFieldsMsg(f []HPACKField) {
 
 // packHPACK is packFields for decoded fields, read from f in place.
 func packHPACK(b []byte, f []HPACKField) []byte {
-	return packStrings(b, unsafe.Pointer(unsafe.SliceData(f)), 2*len(f), unsafe.Sizeof(HPACKField{}), unsafe.Offsetof(HPACKField{}.Value))
+	b, _ = packPairs(b, unsafe.Pointer(unsafe.SliceData(f)), len(f), unsafe.Sizeof(HPACKField{}))
+	return b
 }
+
+// packHeaderFields is packPairs for f.
+func packHeaderFields(b []byte, f []HeaderField) ([]byte, int) {
+	return packPairs(b, unsafe.Pointer(unsafe.SliceData(f)), len(f), unsafe.Sizeof(HeaderField{}))
+}
+
+// packPairs reads a field as a [2]string: each of these types must be
+// laid out so, name then value (this fails to compile otherwise).
+var (
+	_ [unsafe.Offsetof(HPACKField{}.Value) - unsafe.Sizeof("")]struct{}
+	_ [unsafe.Sizeof("") - unsafe.Offsetof(HPACKField{}.Value)]struct{}
+	_ [unsafe.Offsetof(HeaderField{}.Value) - unsafe.Sizeof("")]struct{}
+	_ [unsafe.Sizeof("") - unsafe.Offsetof(HeaderField{}.Value)]struct{}
+	_ [unsafe.Sizeof(HeaderField{}) - 2*unsafe.Sizeof("")]struct{}
+	_ [2*unsafe.Sizeof("") - unsafe.Sizeof(HeaderField{})]struct{}
+)
 
 // packFields appends fields (name, value, name, value…) to b, each a
 // uvarint length and its bytes: header fields kept in a buffer the
@@ -103,6 +120,67 @@ func packStrings(b []byte, base unsafe.Pointer, n int, pair, second uintptr) []b
 		}
 	}
 	return b
+}
+
+// packPairs packs n fields as packFields packs their names and values,
+// field i being a name and a value string at base + i*stride: a []string
+// of names and values (stride 32), []HeaderField (32) or decoded HPACK
+// fields (HPACKField, 40). It returns the fields' wire size too, as
+// HeaderSize counts it. The whole block's room and lengths are checked
+// once, in a first pass that only reads lengths; the second then moves
+// each string in line (moveWide, moveNarrow, moveLong) with no call and
+// no check per field. A block with a string of 128 bytes or more, or
+// that does not fit in b, is packed by packStrings.
+func packPairs(b []byte, base unsafe.Pointer, n int, stride uintptr) ([]byte, int) {
+	// An offset, not a pointer, walks the fields: a pointer just past
+	// the last one could point into the next allocation.
+	lim := uintptr(n) * stride
+	sum, or := 0, 0
+	for o := uintptr(0); o != lim; o += stride {
+		f := (*[2]string)(unsafe.Add(base, o))
+		k, v := len(f[0]), len(f[1])
+		sum, or = sum+k+v, or|k|v
+	}
+	l, m := len(b), len(b)+sum+2*n
+	if or >= 0x80 || m > cap(b) {
+		return packPairsSlow(b, base, n, stride), sum + 4*n
+	}
+	b = b[:m]
+	d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), l)
+	for o := uintptr(0); o != lim; o += stride {
+		// The name, then the value, each its length in one byte and its
+		// bytes; written out twice, as one function each would not be
+		// inlined.
+		f := (*[2]string)(unsafe.Add(base, o))
+		n, p := len(f[0]), unsafe.Pointer(unsafe.StringData(f[0]))
+		*(*byte)(d) = byte(n)
+		d = unsafe.Add(d, 1)
+		if n > 32 {
+			moveLong(d, p, n)
+		} else if n >= 8 {
+			moveWide(d, p, n)
+		} else {
+			moveNarrow(d, p, n)
+		}
+		d = unsafe.Add(d, n)
+		n, p = len(f[1]), unsafe.Pointer(unsafe.StringData(f[1]))
+		*(*byte)(d) = byte(n)
+		d = unsafe.Add(d, 1)
+		if n > 32 {
+			moveLong(d, p, n)
+		} else if n >= 8 {
+			moveWide(d, p, n)
+		} else {
+			moveNarrow(d, p, n)
+		}
+		d = unsafe.Add(d, n)
+	}
+	return b, sum + 4*n
+}
+
+//go:noinline
+func packPairsSlow(b []byte, base unsafe.Pointer, n int, stride uintptr) []byte {
+	return packStrings(b, base, 2*n, stride, unsafe.Sizeof(""))
 }
 
 // packField appends a field, name k and value v, as appendPacked appends

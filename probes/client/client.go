@@ -211,7 +211,6 @@ type fullTrace struct {
 	getConn, dnsStart, tlsStart, wrote int64 // mono
 	connStart                          map[string]int64
 	hdr                                []string // header.request's fields being collected (level 2), in hdrBuf while they fit
-	hdrSize                            int
 	// The trace and a request's usual headers live here, in the one
 	// allocation a fully traced request takes for its trace state.
 	trace  httptrace.ClientTrace
