@@ -196,7 +196,7 @@ func (e *Event) AddHeader(key Key, h http.Header) {
 				b = packField(b, k, v)
 			}
 		}
-		*f, e.packed = b, b
+		e.setPacked(f, b)
 	} else {
 		e.headers = headerFields(h)
 	}
@@ -230,7 +230,7 @@ func (e *Event) AddSizedHeader(sizeKey, key Key, h http.Header, keep []HeaderFie
 			}
 		}
 		b, n = packHeaderFields(b, keep[i:])
-	} else {
+	} else if len(h) != 0 { // an empty one (a handler that set none): no iterator to start
 		for k, vs := range h { // in line: see AddHeader
 			for _, v := range vs {
 				b = packField(b, k, v)
@@ -238,7 +238,7 @@ func (e *Event) AddSizedHeader(sizeKey, key Key, h http.Header, keep []HeaderFie
 			}
 		}
 	}
-	*f, e.packed = b, b
+	e.setPacked(f, b)
 	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return keep
@@ -264,7 +264,7 @@ func (e *Event) AddHeaderKeep(key Key, h http.Header, keep []HeaderField) []Head
 		}
 	}
 	b, _ = packHeaderFields(b, keep[i:])
-	*f, e.packed = b, b
+	e.setPacked(f, b)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return keep
 }
@@ -282,7 +282,7 @@ func (e *Event) addHeaderFields(key Key, f []HeaderField) bool {
 	a.Key, a.Kind = key, KindString
 	buf, b := e.slotBuf()
 	b, _ = packHeaderFields(b, f)
-	*buf, e.packed = b, b
+	e.setPacked(buf, b)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return true
 }
@@ -296,7 +296,7 @@ func (e *Event) keepFields(f []string) {
 	}
 	buf, b := e.slotBuf()
 	b = packFields(b, f)
-	*buf, e.packed = b, b
+	e.setPacked(buf, b)
 }
 
 // AddFields appends the attribute key for the header fields f (name,
@@ -335,7 +335,7 @@ func (e *Event) AddSizedFields(sizeKey, key Key, f []string) {
 	a.Key, a.Kind = key, KindString
 	buf, b := e.slotBuf()
 	b, n := packPairs(b, unsafe.Pointer(unsafe.SliceData(f)), len(f)/2, 2*unsafe.Sizeof(""))
-	*buf, e.packed = b, b
+	e.setPacked(buf, b)
 	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsInOrder
 }

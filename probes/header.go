@@ -61,7 +61,7 @@ func (e *Event) SetHeaderFieldsMsg(f []HPACKField) {
 	}
 	buf, b := e.slotBuf()
 	b = packHPACK(b, f)
-	*buf, e.packed = b, b
+	e.setPacked(buf, b)
 	e.Msg, e.headersForm = "", fieldsMsg
 }
 
