@@ -385,19 +385,21 @@ func (cr *Request) traceWroteHeaders() {
 // emitHeaderRequest is header.request with the fields as written, which
 // the event keeps, and their wire size, on the connection conn (read
 // under cr.mu).
+//
+// It publishes with a plain call, as emitFirstByte: the fields are a
+// slice, packed with no map to walk, and nothing between Reserve and
+// Publish can panic.
 func (cr *Request) emitHeaderRequest(fields []string, conn uint64) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	cr.fillConn(e, probes.Header, probes.Info, "header.request", "client sent request headers", conn)
 	e.AddString(probes.KeyMethod, cr.req.Method)
 	e.AddString(probes.KeyURL, url)
 	e.AddSizedFields(probes.KeySize, probes.KeyHeaders, fields)
+	probes.Publish(t)
 }
 
 func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) { cr.wroteAt(&cr.full.wrote) }
@@ -445,7 +447,7 @@ func (cr *Request) firstByte(wrote *int64, timed *bool) {
 // one (a deferred Publish costs a wrapper's call, on every request):
 // between Reserve and Publish they only store values read before, so
 // nothing there can panic and leave the slot unpublished, which would
-// hold the drain back. Events that walk a header keep the defer.
+// hold the drain back. Events that walk a header map keep the defer.
 //
 //go:noinline
 func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {
