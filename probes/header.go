@@ -126,61 +126,64 @@ func packStrings(b []byte, base unsafe.Pointer, n int, pair, second uintptr) []b
 // field i being a name and a value string at base + i*stride: a []string
 // of names and values (stride 32), []HeaderField (32) or decoded HPACK
 // fields (HPACKField, 40). It returns the fields' wire size too, as
-// HeaderSize counts it. The whole block's room and lengths are checked
-// once, in a first pass that only reads lengths; the second then moves
-// each string in line (moveWide, moveNarrow, moveLong) with no call and
-// no check per field. A block with a string of 128 bytes or more, or
-// that does not fit in b, is packed by packStrings.
+// HeaderSize counts it. One check a field (both lengths under 128, room
+// for both) and each string moved in line (moveWide, moveNarrow,
+// moveLong): no call in the loop. The first field that fails the check
+// and those after it are packed by packPairsRest.
 func packPairs(b []byte, base unsafe.Pointer, n int, stride uintptr) ([]byte, int) {
 	// An offset, not a pointer, walks the fields: a pointer just past
 	// the last one could point into the next allocation.
 	lim := uintptr(n) * stride
-	sum, or := 0, 0
-	for o := uintptr(0); o != lim; o += stride {
-		f := (*[2]string)(unsafe.Add(base, o))
-		k, v := len(f[0]), len(f[1])
-		sum, or = sum+k+v, or|k|v
-	}
-	l, m := len(b), len(b)+sum+2*n
-	if or >= 0x80 || m > cap(b) {
-		return packPairsSlow(b, base, n, stride), sum + 4*n
-	}
-	b = b[:m]
-	d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), l)
+	l0, l, c := len(b), len(b), cap(b)
+	d := unsafe.Pointer(unsafe.SliceData(b))
 	for o := uintptr(0); o != lim; o += stride {
 		// The name, then the value, each its length in one byte and its
 		// bytes; written out twice, as one function each would not be
 		// inlined.
 		f := (*[2]string)(unsafe.Add(base, o))
-		n, p := len(f[0]), unsafe.Pointer(unsafe.StringData(f[0]))
-		*(*byte)(d) = byte(n)
-		d = unsafe.Add(d, 1)
-		if n > 32 {
-			moveLong(d, p, n)
-		} else if n >= 8 {
-			moveWide(d, p, n)
-		} else {
-			moveNarrow(d, p, n)
+		k, v := len(f[0]), len(f[1])
+		if k|v >= 0x80 || l+2+k+v > c {
+			return packPairsRest(b[:l], base, n, o, stride)
 		}
-		d = unsafe.Add(d, n)
-		n, p = len(f[1]), unsafe.Pointer(unsafe.StringData(f[1]))
-		*(*byte)(d) = byte(n)
-		d = unsafe.Add(d, 1)
-		if n > 32 {
-			moveLong(d, p, n)
-		} else if n >= 8 {
-			moveWide(d, p, n)
+		w, p := unsafe.Add(d, l), unsafe.Pointer(unsafe.StringData(f[0]))
+		*(*byte)(w) = byte(k)
+		w = unsafe.Add(w, 1)
+		if k > 32 {
+			moveLong(w, p, k)
+		} else if k >= 8 {
+			moveWide(w, p, k)
 		} else {
-			moveNarrow(d, p, n)
+			moveNarrow(w, p, k)
 		}
-		d = unsafe.Add(d, n)
+		w, p = unsafe.Add(w, k), unsafe.Pointer(unsafe.StringData(f[1]))
+		*(*byte)(w) = byte(v)
+		w = unsafe.Add(w, 1)
+		if v > 32 {
+			moveLong(w, p, v)
+		} else if v >= 8 {
+			moveWide(w, p, v)
+		} else {
+			moveNarrow(w, p, v)
+		}
+		l += 2 + k + v
 	}
-	return b, sum + 4*n
+	// Each field took its lengths' 2 bytes, where the wire takes 4
+	// (": ", CRLF).
+	return b[:l], l - l0 + 2*n
 }
 
+// packPairsRest is packPairs from the field at offset from on, by
+// packStrings, and the wire size of all n fields.
+//
 //go:noinline
-func packPairsSlow(b []byte, base unsafe.Pointer, n int, stride uintptr) []byte {
-	return packStrings(b, base, 2*n, stride, unsafe.Sizeof(""))
+func packPairsRest(b []byte, base unsafe.Pointer, n int, from, stride uintptr) ([]byte, int) {
+	size := 0
+	for o := uintptr(0); o != uintptr(n)*stride; o += stride {
+		f := (*[2]string)(unsafe.Add(base, o))
+		size += len(f[0]) + len(f[1]) + 4
+	}
+	rest := 2 * (n - int(from/stride))
+	return packStrings(b, unsafe.Add(base, from), rest, stride, unsafe.Sizeof("")), size
 }
 
 // packField appends a field, name k and value v, as appendPacked appends
