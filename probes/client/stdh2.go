@@ -193,12 +193,13 @@ func StdH2GotConn(state unsafe.Pointer, info httptrace.GotConnInfo) {
 // StdH2Field is the std patch's HTTP/2 ClientField hook: a header field
 // as the encoder wrote it (the trace's WroteHeaderField), kept in the
 // stream's state. The header level is read once, by StdH2WroteHeaders.
+// The stream alone is read, once a field: its hdr is not nil only for a
+// request at level 2 that wants its header (newH2Stream), and its
+// request outlives its write (h2Written).
 func StdH2Field(state unsafe.Pointer, name, value string) {
-	s, cr := h2StreamOf(state)
-	if cr == nil || s.hdr == nil {
-		return
+	if s := (*h2Stream)(state); s != nil && s.hdr != nil {
+		s.hdr = append(s.hdr, name, value)
 	}
-	s.hdr = append(s.hdr, name, value)
 }
 
 // StdH2WroteHeaders is the std patch's HTTP/2 ClientWroteHeaders hook:
