@@ -855,9 +855,6 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64)
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	cr.fillConn(e, probes.Header, probes.Info, "header.response", "client received response headers", conn)
 	if now != 0 {
 		e.Time = probes.TimeAt(now) // else Publish's
@@ -871,6 +868,7 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64)
 		e.AddHeader(probes.KeyHeaders, resp.Header)
 	}
 	e.AddString(probes.KeyURL, url)
+	probes.Publish(t) // a plain call: see emitFirstByte
 }
 
 //go:noinline

@@ -386,9 +386,7 @@ func (cr *Request) traceWroteHeaders() {
 // the event keeps, and their wire size, on the connection conn (read
 // under cr.mu).
 //
-// It publishes with a plain call, as emitFirstByte: the fields are a
-// slice, packed with no map to walk, and nothing between Reserve and
-// Publish can panic.
+// It publishes with a plain call, as emitFirstByte.
 func (cr *Request) emitHeaderRequest(fields []string, conn uint64) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
@@ -447,7 +445,9 @@ func (cr *Request) firstByte(wrote *int64, timed *bool) {
 // one (a deferred Publish costs a wrapper's call, on every request):
 // between Reserve and Publish they only store values read before, so
 // nothing there can panic and leave the slot unpublished, which would
-// hold the drain back. Events that walk a header map keep the defer.
+// hold the drain back. So do the header events: packing fields cannot
+// panic either, and a header map written while it is walked is a fatal
+// error, which no deferred call would outlive.
 //
 //go:noinline
 func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {
