@@ -3,6 +3,7 @@ package probes
 import (
 	"net/http"
 	"time"
+	"unsafe"
 )
 
 // Probe names one of the probes; it indexes the level table.
@@ -195,7 +196,7 @@ func (e *Event) AddHeader(key Key, h http.Header) {
 				b = packField(b, k, v)
 			}
 		}
-		*f, e.packed = b, b
+		e.setPacked(f, b)
 	} else {
 		e.headers = headerFields(h)
 	}
@@ -219,16 +220,25 @@ func (e *Event) AddSizedHeader(sizeKey, key Key, h http.Header, keep []HeaderFie
 	a.Key, a.Kind = key, KindString
 	n := 0
 	f, b := e.slotBuf()
-	for k, vs := range h { // in line: see AddHeader
-		for _, v := range vs {
-			b = packField(b, k, v)
-			n += len(k) + len(v) + 4
-			if keep != nil {
+	if keep != nil {
+		// The fields kept first, then packed from keep in one block
+		// (packPairs): the map's loop then holds no call of its own.
+		i := len(keep)
+		for k, vs := range h { // in line: see AddHeader
+			for _, v := range vs {
 				keep = append(keep, HeaderField{Name: k, Value: v})
 			}
 		}
+		b, n = packHeaderFields(b, keep[i:])
+	} else if len(h) != 0 { // an empty one (a handler that set none): no iterator to start
+		for k, vs := range h { // in line: see AddHeader
+			for _, v := range vs {
+				b = packField(b, k, v)
+				n += len(k) + len(v) + 4
+			}
+		}
 	}
-	*f, e.packed = b, b
+	e.setPacked(f, b)
 	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return keep
@@ -247,13 +257,14 @@ func (e *Event) AddHeaderKeep(key Key, h http.Header, keep []HeaderField) []Head
 	a := e.next()
 	a.Key, a.Kind = key, KindString
 	f, b := e.slotBuf()
-	for k, vs := range h { // in line: see AddHeader
+	i := len(keep)
+	for k, vs := range h { // in line: see AddHeader; packed from keep as in AddSizedHeader
 		for _, v := range vs {
-			b = packField(b, k, v)
 			keep = append(keep, HeaderField{Name: k, Value: v})
 		}
 	}
-	*f, e.packed = b, b
+	b, _ = packHeaderFields(b, keep[i:])
+	e.setPacked(f, b)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return keep
 }
@@ -270,10 +281,8 @@ func (e *Event) addHeaderFields(key Key, f []HeaderField) bool {
 	a := e.next()
 	a.Key, a.Kind = key, KindString
 	buf, b := e.slotBuf()
-	for i := range f {
-		b = packField(b, f[i].Name, f[i].Value)
-	}
-	*buf, e.packed = b, b
+	b, _ = packHeaderFields(b, f)
+	e.setPacked(buf, b)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return true
 }
@@ -287,7 +296,7 @@ func (e *Event) keepFields(f []string) {
 	}
 	buf, b := e.slotBuf()
 	b = packFields(b, f)
-	*buf, e.packed = b, b
+	e.setPacked(buf, b)
 }
 
 // AddFields appends the attribute key for the header fields f (name,
@@ -304,6 +313,30 @@ func (e *Event) AddFields(key Key, f []string) {
 	a := e.next()
 	a.Key, a.Kind = key, KindString
 	e.keepFields(f)
+	e.headersAt, e.headersForm = e.NAttrs-1, fieldsInOrder
+}
+
+// AddSizedFields is AddInt(sizeKey, wire size of f) then AddFields(key,
+// f), f being names and values in pairs: in an event from Reserve the
+// size comes from packing f, with no loop of its own.
+func (e *Event) AddSizedFields(sizeKey, key Key, f []string) {
+	if e.slot == 0 || int(e.NAttrs)+2 > MaxAttrs || len(f)%2 != 0 {
+		n := 0
+		for i := 0; i+1 < len(f); i += 2 {
+			n += len(f[i]) + len(f[i+1]) + 4
+		}
+		e.AddInt(sizeKey, int64(n))
+		e.AddFields(key, f)
+		return
+	}
+	sa := e.next()
+	sa.Key, sa.Kind = sizeKey, KindInt
+	a := e.next()
+	a.Key, a.Kind = key, KindString
+	buf, b := e.slotBuf()
+	b, n := packPairs(b, unsafe.Pointer(unsafe.SliceData(f)), len(f)/2, 2*unsafe.Sizeof(""))
+	e.setPacked(buf, b)
+	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsInOrder
 }
 

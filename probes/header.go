@@ -61,14 +61,31 @@ func (e *Event) SetHeaderFieldsMsg(f []HPACKField) {
 	}
 	buf, b := e.slotBuf()
 	b = packHPACK(b, f)
-	*buf, e.packed = b, b
+	e.setPacked(buf, b)
 	e.Msg, e.headersForm = "", fieldsMsg
 }
 
 // packHPACK is packFields for decoded fields, read from f in place.
 func packHPACK(b []byte, f []HPACKField) []byte {
-	return packStrings(b, unsafe.Pointer(unsafe.SliceData(f)), 2*len(f), unsafe.Sizeof(HPACKField{}), unsafe.Offsetof(HPACKField{}.Value))
+	b, _ = packPairs(b, unsafe.Pointer(unsafe.SliceData(f)), len(f), unsafe.Sizeof(HPACKField{}))
+	return b
 }
+
+// packHeaderFields is packPairs for f.
+func packHeaderFields(b []byte, f []HeaderField) ([]byte, int) {
+	return packPairs(b, unsafe.Pointer(unsafe.SliceData(f)), len(f), unsafe.Sizeof(HeaderField{}))
+}
+
+// packPairs reads a field as a [2]string: each of these types must be
+// laid out so, name then value (this fails to compile otherwise).
+var (
+	_ [unsafe.Offsetof(HPACKField{}.Value) - unsafe.Sizeof("")]struct{}
+	_ [unsafe.Sizeof("") - unsafe.Offsetof(HPACKField{}.Value)]struct{}
+	_ [unsafe.Offsetof(HeaderField{}.Value) - unsafe.Sizeof("")]struct{}
+	_ [unsafe.Sizeof("") - unsafe.Offsetof(HeaderField{}.Value)]struct{}
+	_ [unsafe.Sizeof(HeaderField{}) - 2*unsafe.Sizeof("")]struct{}
+	_ [2*unsafe.Sizeof("") - unsafe.Sizeof(HeaderField{})]struct{}
+)
 
 // packFields appends fields (name, value, name, value…) to b, each a
 // uvarint length and its bytes: header fields kept in a buffer the
@@ -103,6 +120,70 @@ func packStrings(b []byte, base unsafe.Pointer, n int, pair, second uintptr) []b
 		}
 	}
 	return b
+}
+
+// packPairs packs n fields as packFields packs their names and values,
+// field i being a name and a value string at base + i*stride: a []string
+// of names and values (stride 32), []HeaderField (32) or decoded HPACK
+// fields (HPACKField, 40). It returns the fields' wire size too, as
+// HeaderSize counts it. One check a field (both lengths under 128, room
+// for both) and each string moved in line (moveWide, moveNarrow,
+// moveLong): no call in the loop. The first field that fails the check
+// and those after it are packed by packPairsRest.
+func packPairs(b []byte, base unsafe.Pointer, n int, stride uintptr) ([]byte, int) {
+	// An offset, not a pointer, walks the fields: a pointer just past
+	// the last one could point into the next allocation.
+	lim := uintptr(n) * stride
+	l0, l, c := len(b), len(b), cap(b)
+	d := unsafe.Pointer(unsafe.SliceData(b))
+	for o := uintptr(0); o != lim; o += stride {
+		// The name, then the value, each its length in one byte and its
+		// bytes; written out twice, as one function each would not be
+		// inlined.
+		f := (*[2]string)(unsafe.Add(base, o))
+		k, v := len(f[0]), len(f[1])
+		if k|v >= 0x80 || l+2+k+v > c {
+			return packPairsRest(b[:l], base, n, o, stride)
+		}
+		w, p := unsafe.Add(d, l), unsafe.Pointer(unsafe.StringData(f[0]))
+		*(*byte)(w) = byte(k)
+		w = unsafe.Add(w, 1)
+		if k > 32 {
+			moveLong(w, p, k)
+		} else if k >= 8 {
+			moveWide(w, p, k)
+		} else {
+			moveNarrow(w, p, k)
+		}
+		w, p = unsafe.Add(w, k), unsafe.Pointer(unsafe.StringData(f[1]))
+		*(*byte)(w) = byte(v)
+		w = unsafe.Add(w, 1)
+		if v > 32 {
+			moveLong(w, p, v)
+		} else if v >= 8 {
+			moveWide(w, p, v)
+		} else {
+			moveNarrow(w, p, v)
+		}
+		l += 2 + k + v
+	}
+	// Each field took its lengths' 2 bytes, where the wire takes 4
+	// (": ", CRLF).
+	return b[:l], l - l0 + 2*n
+}
+
+// packPairsRest is packPairs from the field at offset from on, by
+// packStrings, and the wire size of all n fields.
+//
+//go:noinline
+func packPairsRest(b []byte, base unsafe.Pointer, n int, from, stride uintptr) ([]byte, int) {
+	size := 0
+	for o := uintptr(0); o != uintptr(n)*stride; o += stride {
+		f := (*[2]string)(unsafe.Add(base, o))
+		size += len(f[0]) + len(f[1]) + 4
+	}
+	rest := 2 * (n - int(from/stride))
+	return packStrings(b, unsafe.Add(base, from), rest, stride, unsafe.Sizeof("")), size
 }
 
 // packField appends a field, name k and value v, as appendPacked appends

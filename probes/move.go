@@ -22,6 +22,14 @@ func moveWide(d, p unsafe.Pointer, n int) {
 	}
 }
 
+// moveLong copies 16 bytes or more, 16 at a time, the last 16 overlapping.
+func moveLong(d, p unsafe.Pointer, n int) {
+	for i := 0; i < n-16; i += 16 {
+		*(*[16]byte)(unsafe.Add(d, i)) = *(*[16]byte)(unsafe.Add(p, i))
+	}
+	*(*[16]byte)(unsafe.Add(d, n-16)) = *(*[16]byte)(unsafe.Add(p, n-16))
+}
+
 // move4 copies 4 to 7 bytes.
 func move4(d, p unsafe.Pointer, n int) {
 	*(*[4]byte)(d) = *(*[4]byte)(p)

@@ -43,6 +43,23 @@ func TestPackFields(t *testing.T) {
 		if got := unpackFields(packHPACK(make([]byte, 0, c), hf)); strings.Join(got, "|") != strings.Join(f[:len(f)-1], "|") {
 			t.Fatalf("cap %d: packHPACK round trip differs", c)
 		}
+		var kf []HeaderField
+		for i := 0; i+1 < len(f); i += 2 {
+			kf = append(kf, HeaderField{Name: f[i], Value: f[i+1]})
+		}
+		for _, sub := range []int{0, 1, 5, 19, 40, len(kf)} { // blocks with and without long strings
+			b, n := packHeaderFields(make([]byte, 0, c), kf[:sub])
+			if got := unpackFields(b); strings.Join(got, "|") != strings.Join(f[:2*sub], "|") {
+				t.Fatalf("cap %d, %d fields: packHeaderFields round trip differs", c, sub)
+			}
+			want := 0
+			for _, x := range kf[:sub] {
+				want += len(x.Name) + len(x.Value) + 4
+			}
+			if n != want {
+				t.Fatalf("cap %d, %d fields: packHeaderFields size %d, want %d", c, sub, n, want)
+			}
+		}
 	}
 }
 

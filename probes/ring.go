@@ -116,17 +116,29 @@ func NewRing(size int) *Ring {
 
 // slotBuf returns the buffer for the packed header fields of e, an
 // event from Reserve, and its bytes, emptied: its ring slot's
-// (ringSlot.fields), carved from the ring's fieldBytes on the slot's
-// first header event since its last one left. Reserve leaves that to the
-// few events with a header.
+// (ringSlot.fields) if packing a longer header grew one, else the slot's
+// part of the ring's fieldBytes, which the slot does not hold (Ring.free
+// would unset it). Reserve leaves that to the few events with a header;
+// setPacked keeps what they packed.
 func (e *Event) slotBuf() (*[]byte, []byte) {
 	r := theRing.Load()
 	i := int(e.slot - 1)
 	f := &r.slots[i].fields
 	if *f == nil {
-		*f = r.fieldBytes[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
+		return f, r.fieldBytes[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
 	}
 	return f, (*f)[:0]
+}
+
+// setPacked makes b, the fields packed in slotBuf's bytes, e's; buf, the
+// slot's buffer, takes b's array only if packing grew it (a long header,
+// whose room the slot keeps for the next ones): the usual header is
+// packed in fieldBytes, with one pointer store, e's.
+func (e *Event) setPacked(buf *[]byte, b []byte) {
+	if cap(b) > slotBytes && unsafe.SliceData(b) != unsafe.SliceData(*buf) {
+		*buf = b
+	}
+	e.packed = b
 }
 
 // seqPos masks a slot's sequence number to the position, without the

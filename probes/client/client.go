@@ -213,7 +213,6 @@ type fullTrace struct {
 	getConn, dnsStart, tlsStart, wrote int64 // mono
 	connStart                          map[string]int64
 	hdr                                []string // header.request's fields being collected (level 2), in hdrBuf while they fit
-	hdrSize                            int
 	// The trace and a request's usual headers live here, in the one
 	// allocation a fully traced request takes for its trace state.
 	trace  httptrace.ClientTrace
@@ -891,9 +890,6 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64)
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	cr.fillConn(e, probes.Header, probes.Info, "header.response", "client received response headers", conn)
 	if now != 0 {
 		e.Time = probes.TimeAt(now) // else Publish's
@@ -907,6 +903,7 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64)
 		e.AddHeader(probes.KeyHeaders, resp.Header)
 	}
 	e.AddString(probes.KeyURL, url)
+	probes.Publish(t) // a plain call: see emitFirstByte
 }
 
 //go:noinline

@@ -360,18 +360,16 @@ func (cr *Request) traceWroteHeaderField(k string, vs []string) {
 	if cr.full.hdr == nil {
 		cr.full.hdr = cr.full.hdrBuf[:0] // a request's usual headers; append moves longer ones out
 	}
-	cr.full.hdr, cr.full.hdrSize = appendFields(cr.full.hdr, cr.full.hdrSize, k, vs)
+	cr.full.hdr = appendFields(cr.full.hdr, k, vs)
 	cr.mu.Unlock()
 }
 
-// appendFields appends k's values vs to fields, name and value each, and
-// their wire size to size.
-func appendFields(fields []string, size int, k string, vs []string) ([]string, int) {
+// appendFields appends k's values vs to fields, name and value each.
+func appendFields(fields []string, k string, vs []string) []string {
 	for _, v := range vs {
 		fields = append(fields, k, v)
-		size += len(k) + len(v) + 4
 	}
-	return fields, size
+	return fields
 }
 
 func (cr *Request) traceWroteHeaders() {
@@ -379,31 +377,31 @@ func (cr *Request) traceWroteHeaders() {
 		return
 	}
 	cr.mu.Lock()
-	fields, size := cr.full.hdr, cr.full.hdrSize
+	fields := cr.full.hdr
 	// The event keeps fields until it is read: the headers of a retry
 	// are collected after them, never over them.
-	cr.full.hdr, cr.full.hdrSize = fields[len(fields):], 0
+	cr.full.hdr = fields[len(fields):]
 	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size, conn)
+	cr.emitHeaderRequest(fields, conn)
 }
 
 // emitHeaderRequest is header.request with the fields as written, which
-// the event keeps, on the connection conn (read under cr.mu).
-func (cr *Request) emitHeaderRequest(fields []string, size int, conn uint64) {
+// the event keeps, and their wire size, on the connection conn (read
+// under cr.mu).
+//
+// It publishes with a plain call, as emitFirstByte.
+func (cr *Request) emitHeaderRequest(fields []string, conn uint64) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	cr.fillConn(e, probes.Header, probes.Info, "header.request", "client sent request headers", conn)
 	e.AddString(probes.KeyMethod, cr.req.Method)
 	e.AddString(probes.KeyURL, url)
-	e.AddInt(probes.KeySize, int64(size))
-	e.AddFields(probes.KeyHeaders, fields)
+	e.AddSizedFields(probes.KeySize, probes.KeyHeaders, fields)
+	probes.Publish(t)
 }
 
 func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) { cr.wroteAt(&cr.full.wrote) }
@@ -451,7 +449,9 @@ func (cr *Request) firstByte(wrote *int64, timed *bool) {
 // one (a deferred Publish costs a wrapper's call, on every request):
 // between Reserve and Publish they only store values read before, so
 // nothing there can panic and leave the slot unpublished, which would
-// hold the drain back. Events that walk a header keep the defer.
+// hold the drain back. So do the header events: packing fields cannot
+// panic either, and a header map written while it is walked is a fatal
+// error, which no deferred call would outlive.
 //
 //go:noinline
 func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {

@@ -74,11 +74,10 @@ type stdTimes struct {
 	// level went from 2 to 1 (EventsOn): Finish then times it.
 	firstByte bool
 	// headers: header.request's fields come from the write
-	// (StdWriteFields, or StdWriteTrace's trace), collected in hdr with
-	// their wire size.
+	// (StdWriteFields, or StdWriteTrace's trace), collected in hdr (the
+	// event packing them measures their wire size).
 	headers bool
 	hdr     []string
-	hdrSize int
 	// resp: header.response's fields, as its event took them from the
 	// map (in respBuf, at header level 2), for the journal's record
 	// (ClientConn.RespFields). Only the request's goroutine (Finish)
@@ -237,7 +236,7 @@ func (h *hdrTrace) field(k string, vs []string) {
 	if t.hdr == nil {
 		t.hdr = make([]string, 0, 16) // a retry's: the event keeps the first ones
 	}
-	t.hdr, t.hdrSize = appendFields(t.hdr, t.hdrSize, k, vs)
+	t.hdr = appendFields(t.hdr, k, vs)
 	cr.mu.Unlock()
 }
 
@@ -255,12 +254,12 @@ func (h *hdrTrace) done() {
 // reported (HTTP/1's trace, HTTP/2's ClientField).
 func (cr *Request) emitCollectedHeaders() {
 	cr.mu.Lock()
-	fields, size := cr.lvl2.hdr, cr.lvl2.hdrSize
+	fields := cr.lvl2.hdr
 	// The event keeps fields: a retry's are collected in a new slice.
-	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0
+	cr.lvl2.hdr = nil
 	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size, conn)
+	cr.emitHeaderRequest(fields, conn)
 }
 
 // StdWriteTrace is the std patch's WriteTrace hook: the trace an HTTP/1
@@ -322,15 +321,11 @@ func StdWroteFields(state unsafe.Pointer, fields []string) {
 	if cr == nil || probes.Level(probes.Header) < 2 {
 		return
 	}
-	size := 0
-	for i := 0; i+1 < len(fields); i += 2 {
-		size += len(fields[i]) + len(fields[i+1]) + 4
-	}
 	cr.mu.Lock()
-	cr.lvl2.hdr, cr.lvl2.hdrSize = nil, 0 // the event keeps fields
-	conn := cr.jc.StreamConn              // connID's, under the same lock
+	cr.lvl2.hdr = nil        // the event keeps fields
+	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size, conn)
+	cr.emitHeaderRequest(fields, conn)
 }
 
 // Hooks says how client requests are followed: "std patch" (the

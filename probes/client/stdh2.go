@@ -94,9 +94,8 @@ func StdH2State(req any) unsafe.Pointer {
 // write loop may still be writing its own fields, collects them in
 // stdTimes.hdr. A request's first stream is the one in its level-2 state.
 type h2Stream struct {
-	cr      *Request
-	hdr     []string
-	hdrSize int
+	cr  *Request
+	hdr []string
 }
 
 // StdH2Stream is the std patch's HTTP/2 ClientStream hook: the state (an
@@ -194,13 +193,13 @@ func StdH2GotConn(state unsafe.Pointer, info httptrace.GotConnInfo) {
 // StdH2Field is the std patch's HTTP/2 ClientField hook: a header field
 // as the encoder wrote it (the trace's WroteHeaderField), kept in the
 // stream's state. The header level is read once, by StdH2WroteHeaders.
+// The stream alone is read, once a field: its hdr is not nil only for a
+// request at level 2 that wants its header (newH2Stream), and its
+// request outlives its write (h2Written).
 func StdH2Field(state unsafe.Pointer, name, value string) {
-	s, cr := h2StreamOf(state)
-	if cr == nil || s.hdr == nil {
-		return
+	if s := (*h2Stream)(state); s != nil && s.hdr != nil {
+		s.hdr = append(s.hdr, name, value)
 	}
-	s.hdr = append(s.hdr, name, value)
-	s.hdrSize += len(name) + len(value) + 4
 }
 
 // StdH2WroteHeaders is the std patch's HTTP/2 ClientWroteHeaders hook:
@@ -210,10 +209,10 @@ func StdH2WroteHeaders(state unsafe.Pointer) {
 	if cr == nil || s.hdr == nil || probes.Level(probes.Header) < 2 {
 		return
 	}
-	fields, size := s.hdr, s.hdrSize
-	s.hdr, s.hdrSize = nil, 0 // the event keeps fields
+	fields := s.hdr
+	s.hdr = nil // the event keeps fields
 	cr.mu.Lock()
 	conn := cr.jc.StreamConn // connID's, under cr.mu
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, size, conn)
+	cr.emitHeaderRequest(fields, conn)
 }

@@ -928,7 +928,9 @@ func (c *Conn) headers(streamID uint32, fields []probes.HPACKField, truncated bo
 // (the slice is the framer's; the strings are net/http's, never written
 // again) and leaves redacting and quoting them to the event's reader
 // (probes.Event.SetHeaderFieldsMsg): with GOHTTPDBG_OUT=off and nobody
-// following, none is rendered.
+// following, none is rendered. The event is published with a plain call
+// (a deferred one costs a wrapper's call): packing a slice of fields
+// cannot panic and leave the slot unpublished.
 //
 //go:noinline
 func (c *Conn) emitHeaders(streamID uint32, fields []probes.HPACKField, lvl, dbg int32) {
@@ -942,12 +944,10 @@ func (c *Conn) emitHeaders(streamID uint32, fields []probes.HPACKField, lvl, dbg
 		if e == nil {
 			return
 		}
-		// Published even if building it panics: a reserved slot holds the
-		// drain back until then.
-		defer probes.Publish(t)
 		c.fill(e, probes.Debug, "frame.headers", streamID, "")
 		e.SetHeaderFieldsMsg(fields) // copied: see Reserve
 		e.AddInt(probes.KeyFields, int64(len(fields)))
+		probes.Publish(t)
 	}
 }
 

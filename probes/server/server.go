@@ -1214,9 +1214,6 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	sr.fill(e, probes.Header, probes.Info, "header.request", "server received request headers")
 	if sr.start != 0 {
 		e.Time = probes.TimeAt(sr.start) // the request's start, read with its header: no second reading
@@ -1230,6 +1227,10 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 		e.AddHeader(probes.KeyHeaders, r.Header)
 	}
 	e.AddString(probes.KeyRemote, r.RemoteAddr)
+	// A plain call (a deferred one costs a wrapper's call): nothing above
+	// can panic and leave the slot unpublished (see the client's
+	// emitFirstByte).
+	probes.Publish(t)
 }
 
 //go:noinline
@@ -1257,9 +1258,6 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64, j
 	if e == nil {
 		return
 	}
-	// Published even if building it panics: a reserved slot holds the
-	// drain back until then.
-	defer probes.Publish(t)
 	sr.fill(e, probes.Header, probes.Info, "header.response", "server sent response headers")
 	e.Time = probes.TimeAt(now)
 	e.AddInt(probes.KeyStatus, int64(status))
@@ -1269,6 +1267,7 @@ func (sr *serverRequest) responseHeaders(status int, h http.Header, now int64, j
 		e.AddSizedHeader(probes.KeySize, probes.KeyHeaders, h, nil) // one walk of the map for both
 	}
 	e.AddDuration(probes.KeyDur, time.Duration(now-sr.start))
+	probes.Publish(t) // a plain call: see emitRequestHeaders
 }
 
 // respWriter sees the status and headers a handler sends. It is only used
