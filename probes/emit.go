@@ -445,7 +445,7 @@ func dispatch(e *Event) {
 	}
 	i := recentN % recentCap
 	recentBuf[i] = *e
-	if e.packed != nil { // e's buffer is the drain's, reused next time
+	if len(e.packed) != 0 { // e's buffer is the drain's, reused next time
 		recentBuf[i].packed = copyPacked(&recentFields[i], e.packed)
 	}
 	recentN++
@@ -502,7 +502,7 @@ func renderLazy(e *Event) {
 	if e.RawKind != 0 {
 		renderRaw(e)
 	}
-	if e.packed != nil {
+	if len(e.packed) != 0 {
 		e.headers, e.packed = unpackFields(e.packed), nil
 	}
 	if e.headers != nil {

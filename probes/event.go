@@ -145,7 +145,7 @@ type Event struct {
 	// hash of a hash is another hash.
 	textDone bool
 	// slot is 1 + the index of the ring slot an event from Reserve is
-	// built in, whose buffer (ringSlot.fields, see slotBuf) holds packed;
+	// built in, whose buffer (its share of fieldBytes, or one grown: see slotBuf) holds packed;
 	// 0 for any other event, and once it left the ring. An index, not a
 	// pointer: every slot's event is a word the collector scans in each
 	// cycle.
