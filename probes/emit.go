@@ -503,18 +503,16 @@ func renderLazy(e *Event) {
 		renderRaw(e)
 	}
 	if len(e.packed) != 0 {
-		e.headers, e.packed = unpackFields(e.packed), nil
-	}
-	if e.headers != nil {
+		f := unpackFields(e.packed)
+		e.packed = nil
 		switch e.headersForm {
 		case fieldsSorted:
-			e.Attrs[e.headersAt].Str = formatFields(e.headers)
+			e.Attrs[e.headersAt].Str = formatFields(f)
 		case fieldsInOrder:
-			e.Attrs[e.headersAt].Str = formatFieldsInOrder(e.headers)
+			e.Attrs[e.headersAt].Str = formatFieldsInOrder(f)
 		case fieldsMsg:
-			e.Msg = FormatFieldsMsg(e.headers)
+			e.Msg = FormatFieldsMsg(f)
 		}
-		e.headers = nil
 	}
 	if !e.textDone {
 		redactEventText(e)
@@ -529,7 +527,7 @@ func renderRaw(e *Event) {
 	e.Name, e.Site, e.Msg, e.NAttrs, e.Attrs = "", "", "", 0, [MaxAttrs]Attr{}
 	// A raw event's producer writes no pointer: whatever header fields
 	// the event holds are not its own.
-	e.headers, e.packed = nil, nil
+	e.packed = nil
 	if f := rawRenderers[kind&7].Load(); f != nil {
 		(*f)(e)
 	}

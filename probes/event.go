@@ -133,11 +133,11 @@ type Event struct {
 	// RawKind) before any sink or subscriber sees it. 0 for the others.
 	RawKind uint8
 
-	// headers are the fields (name, value, name, value…) that AddHeader
-	// or AddFields recorded for attribute headersAt, or SetFieldsMsg for
-	// the message (headersForm says which, and how), rendered by the
-	// first reader (see renderLazy); nil once rendered, or when there is
-	// none.
+	// packed holds the header fields (name, value, name, value…) that
+	// AddHeader or AddFields recorded for attribute headersAt, or
+	// SetFieldsMsg for the message (headersForm says which, and how),
+	// rendered by the first reader (see renderLazy); empty once rendered,
+	// or when there is none.
 	headersAt   uint8
 	headersForm fieldsForm
 	// textDone: the message and err attribute went through
@@ -149,13 +149,14 @@ type Event struct {
 	// 0 for any other event, and once it left the ring. An index, not a
 	// pointer: every slot's event is a word the collector scans in each
 	// cycle.
-	slot    uint32
-	Raw     [RawLen]byte
-	headers []string
-	// packed holds the fields instead of headers for an event built in
-	// a ring slot (Reserve): packed (packFields) in the slot's buffer,
-	// bytes the collector does not scan, where a []string per event was an
-	// allocation, and a buffer of strings per slot a scan of every slot.
+	slot uint32
+	Raw  [RawLen]byte
+	// packed: the fields, packed (packFields), for an event built in a
+	// ring slot (Reserve) in the slot's buffer, bytes the collector does
+	// not scan, where a []string per event was an allocation, and a
+	// buffer of strings per slot a scan of every slot; for any other
+	// event in a buffer of its own (one field, not a []string beside it:
+	// every ring slot's event is words the collector scans in each cycle).
 	// Taking the event out of the ring copies them into the buffer that
 	// goes with where it is kept (Ring.take); the reader unpacks them.
 	packed []byte
@@ -197,7 +198,7 @@ func (e *Event) AddHeader(key Key, h http.Header) {
 		}
 		*f, e.packed = b, b
 	} else {
-		e.headers = headerFields(h)
+		e.packed = packFields(nil, headerFields(h))
 	}
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 }
@@ -278,11 +279,11 @@ func (e *Event) addHeaderFields(key Key, f []HeaderField) bool {
 	return true
 }
 
-// keepFields keeps f for the reader: packed into the slot's buffer for an
-// event from Reserve (the caller may reuse f), else f itself.
+// keepFields keeps f for the reader, packed: into the slot's buffer for
+// an event from Reserve, else a new one. The caller may reuse f.
 func (e *Event) keepFields(f []string) {
 	if e.slot == 0 {
-		e.headers = f
+		e.packed = packFields(nil, f)
 		return
 	}
 	buf, b := e.slotBuf()
@@ -293,8 +294,7 @@ func (e *Event) keepFields(f []string) {
 // AddFields appends the attribute key for the header fields f (name,
 // value, name, value…) in their order, values redacted ("Name: value;
 // Name: value"). As AddHeader, it leaves the text to the first reader:
-// an event from Reserve keeps a copy of f, any other f itself, which the
-// caller must then not change after. One per event, with AddHeader and
+// the event keeps a copy of f. One per event, with AddHeader and
 // SetFieldsMsg.
 func (e *Event) AddFields(key Key, f []string) {
 	if int(e.NAttrs) >= MaxAttrs {
@@ -311,8 +311,8 @@ func (e *Event) AddFields(key Key, f []string) {
 // name, value…) in their order, values redacted and quoted
 // (name="value" name="value", cut after MaxFieldsMsg bytes with "…"),
 // as a decoded HTTP/2 header block is shown. As AddFields, it keeps a
-// copy of f in an event from Reserve, else f itself, and leaves the text
-// to the first reader. One per event, with AddHeader and AddFields.
+// copy of f and leaves the text to the first reader. One per event, with
+// AddHeader and AddFields.
 func (e *Event) SetFieldsMsg(f []string) {
 	e.keepFields(f)
 	e.Msg, e.headersForm = "", fieldsMsg

@@ -217,3 +217,14 @@ func fillEvent(t *testing.T, e *Event) {
 	}
 	fill(v)
 }
+
+// A ring slot's size is not 3<<k (see ringSlot's padding).
+func TestRingSlotSize(t *testing.T) {
+	n := unsafe.Sizeof(ringSlot{})
+	for n%2 == 0 {
+		n /= 2
+	}
+	if n == 3 {
+		t.Errorf("ringSlot is %d bytes, 3<<k: indexing it takes two instructions", unsafe.Sizeof(ringSlot{}))
+	}
+}
