@@ -89,10 +89,11 @@ func (r *Ring) free(from, to uint64) {
 			e.Time, e.Probe, e.Sev, e.HasStream, e.NAttrs, e.Stream = 0, 0, 0, false, 0, 0
 			e.Conn, e.Req, e.Name, e.Site, e.Msg, e.More = 0, 0, "", "", "", nil
 			e.RawKind, e.headersAt, e.headersForm, e.textDone, e.slot = 0, 0, 0, false, 0
-			grown := e.packed[:0]
-			e.Raw, e.packed = [RawLen]byte{}, nil
-			if cap(grown) > slotBytes {
-				e.packed = grown // rare: most headers fit in the slot's share
+			e.Raw = [RawLen]byte{}
+			if cap(e.packed) > slotBytes {
+				e.packed = e.packed[:0] // its length only: no pointer stored
+			} else {
+				e.packed = nil
 			}
 		}
 		s.seq.Store(p + mask + 1)
