@@ -445,7 +445,7 @@ func dispatch(e *Event) {
 	}
 	i := recentN % recentCap
 	recentBuf[i] = *e
-	if e.packed != nil { // e's buffer is the drain's, reused next time
+	if len(e.packed) != 0 { // e's buffer is the drain's, reused next time
 		recentBuf[i].packed = copyPacked(&recentFields[i], e.packed)
 	}
 	recentN++
@@ -506,19 +506,17 @@ func renderLazy(e *Event) {
 	if e.RawKind != 0 {
 		renderRaw(e)
 	}
-	if e.packed != nil {
-		e.headers, e.packed = unpackFields(e.packed), nil
-	}
-	if e.headers != nil {
+	if len(e.packed) != 0 {
+		f := unpackFields(e.packed)
+		e.packed = nil
 		switch e.headersForm {
 		case fieldsSorted:
-			e.Attrs[e.headersAt].Str = formatFields(e.headers)
+			e.Attrs[e.headersAt].Str = formatFields(f)
 		case fieldsInOrder:
-			e.Attrs[e.headersAt].Str = formatFieldsInOrder(e.headers)
+			e.Attrs[e.headersAt].Str = formatFieldsInOrder(f)
 		case fieldsMsg:
-			e.Msg = FormatFieldsMsg(e.headers)
+			e.Msg = FormatFieldsMsg(f)
 		}
-		e.headers = nil
 	}
 	if !e.textDone {
 		redactEventText(e)
@@ -535,7 +533,7 @@ func renderRaw(e *Event) {
 	e.Name, e.Msg, e.NAttrs = "", "", 0
 	// A raw event's producer writes no pointer: whatever header fields
 	// the event holds are not its own.
-	e.headers, e.packed = nil, nil
+	e.packed = nil
 	if f := rawRenderers[kind&7].Load(); f != nil {
 		(*f)(e)
 	}

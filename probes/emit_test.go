@@ -191,8 +191,8 @@ func TestAddHeaderRenderedForReaders(t *testing.T) {
 	check := func(where string, e Event) {
 		t.Helper()
 		a, ok := e.Attr("headers")
-		if !ok || a.Str != want || e.headers != nil {
-			t.Errorf("%s: headers attr %q (rendered %v), want %q", where, a.Str, e.headers == nil, want)
+		if !ok || a.Str != want || e.packed != nil {
+			t.Errorf("%s: headers attr %q (rendered %v), want %q", where, a.Str, e.packed == nil, want)
 		}
 	}
 
@@ -360,7 +360,7 @@ func TestReservePublish(t *testing.T) {
 	if e == nil {
 		t.Fatal("Reserve: no slot in an empty ring")
 	}
-	if e.Name != "" || e.Msg != "" || e.Site != "" || e.NAttrs != 0 || e.More != nil || e.headers != nil || e.Time != 0 {
+	if e.Name != "" || e.Msg != "" || e.Site != "" || e.NAttrs != 0 || e.More != nil || e.packed != nil || e.Time != 0 {
 		t.Fatalf("Reserve returned a slot not zeroed: %+v", *e)
 	}
 	e.Probe, e.Sev, e.Name, e.Req = Header, Info, "header.response", 7

@@ -134,11 +134,11 @@ type Event struct {
 	// RawKind) before any sink or subscriber sees it. 0 for the others.
 	RawKind uint8
 
-	// headers are the fields (name, value, name, value…) that AddHeader
-	// or AddFields recorded for attribute headersAt, or SetFieldsMsg for
-	// the message (headersForm says which, and how), rendered by the
-	// first reader (see renderLazy); nil once rendered, or when there is
-	// none.
+	// packed holds the header fields (name, value, name, value…) that
+	// AddHeader or AddFields recorded for attribute headersAt, or
+	// SetFieldsMsg for the message (headersForm says which, and how),
+	// rendered by the first reader (see renderLazy); empty once rendered,
+	// or when there is none.
 	headersAt   uint8
 	headersForm fieldsForm
 	// textDone: the message and err attribute went through
@@ -146,17 +146,18 @@ type Event struct {
 	// hash of a hash is another hash.
 	textDone bool
 	// slot is 1 + the index of the ring slot an event from Reserve is
-	// built in, whose buffer (ringSlot.fields, see slotBuf) holds packed;
+	// built in, whose buffer (its share of fieldBytes, or one grown: see slotBuf) holds packed;
 	// 0 for any other event, and once it left the ring. An index, not a
 	// pointer: every slot's event is a word the collector scans in each
 	// cycle.
-	slot    uint32
-	Raw     [RawLen]byte
-	headers []string
-	// packed holds the fields instead of headers for an event built in
-	// a ring slot (Reserve): packed (packFields) in the slot's buffer,
-	// bytes the collector does not scan, where a []string per event was an
-	// allocation, and a buffer of strings per slot a scan of every slot.
+	slot uint32
+	Raw  [RawLen]byte
+	// packed: the fields, packed (packFields), for an event built in a
+	// ring slot (Reserve) in the slot's buffer, bytes the collector does
+	// not scan, where a []string per event was an allocation, and a
+	// buffer of strings per slot a scan of every slot; for any other
+	// event in a buffer of its own (one field, not a []string beside it:
+	// every ring slot's event is words the collector scans in each cycle).
 	// Taking the event out of the ring copies them into the buffer that
 	// goes with where it is kept (Ring.take); the reader unpacks them.
 	packed []byte
@@ -190,15 +191,15 @@ func (e *Event) AddHeader(key Key, h http.Header) {
 		// events are built on small goroutine stacks (see AddString), which
 		// one more frame under the map iterator's grew on most HTTP/2
 		// requests.
-		f, b := e.slotBuf()
+		b := e.slotBuf()
 		for k, vs := range h {
 			for _, v := range vs {
 				b = packField(b, k, v)
 			}
 		}
-		e.setPacked(f, b)
+		e.packed = b
 	} else {
-		e.headers = headerFields(h)
+		e.packed = packFields(nil, headerFields(h))
 	}
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 }
@@ -219,7 +220,7 @@ func (e *Event) AddSizedHeader(sizeKey, key Key, h http.Header, keep []HeaderFie
 	a := e.next()
 	a.Key, a.Kind = key, KindString
 	n := 0
-	f, b := e.slotBuf()
+	b := e.slotBuf()
 	if keep != nil {
 		// The fields kept first, then packed from keep in one block
 		// (packPairs): the map's loop then holds no call of its own.
@@ -238,7 +239,7 @@ func (e *Event) AddSizedHeader(sizeKey, key Key, h http.Header, keep []HeaderFie
 			}
 		}
 	}
-	e.setPacked(f, b)
+	e.packed = b
 	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return keep
@@ -256,7 +257,7 @@ func (e *Event) AddHeaderKeep(key Key, h http.Header, keep []HeaderField) []Head
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	f, b := e.slotBuf()
+	b := e.slotBuf()
 	i := len(keep)
 	for k, vs := range h { // in line: see AddHeader; packed from keep as in AddSizedHeader
 		for _, v := range vs {
@@ -264,7 +265,7 @@ func (e *Event) AddHeaderKeep(key Key, h http.Header, keep []HeaderField) []Head
 		}
 	}
 	b, _ = packHeaderFields(b, keep[i:])
-	e.setPacked(f, b)
+	e.packed = b
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return keep
 }
@@ -280,30 +281,29 @@ func (e *Event) addHeaderFields(key Key, f []HeaderField) bool {
 	}
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	buf, b := e.slotBuf()
+	b := e.slotBuf()
 	b, _ = packHeaderFields(b, f)
-	e.setPacked(buf, b)
+	e.packed = b
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsSorted
 	return true
 }
 
-// keepFields keeps f for the reader: packed into the slot's buffer for an
-// event from Reserve (the caller may reuse f), else f itself.
+// keepFields keeps f for the reader, packed: into the slot's buffer for
+// an event from Reserve, else a new one. The caller may reuse f.
 func (e *Event) keepFields(f []string) {
 	if e.slot == 0 {
-		e.headers = f
+		e.packed = packFields(nil, f)
 		return
 	}
-	buf, b := e.slotBuf()
+	b := e.slotBuf()
 	b = packFields(b, f)
-	e.setPacked(buf, b)
+	e.packed = b
 }
 
 // AddFields appends the attribute key for the header fields f (name,
 // value, name, value…) in their order, values redacted ("Name: value;
 // Name: value"). As AddHeader, it leaves the text to the first reader:
-// an event from Reserve keeps a copy of f, any other f itself, which the
-// caller must then not change after. One per event, with AddHeader and
+// the event keeps a copy of f. One per event, with AddHeader and
 // SetFieldsMsg.
 func (e *Event) AddFields(key Key, f []string) {
 	if int(e.NAttrs) >= MaxAttrs {
@@ -333,9 +333,9 @@ func (e *Event) AddSizedFields(sizeKey, key Key, f []string) {
 	sa.Key, sa.Kind = sizeKey, KindInt
 	a := e.next()
 	a.Key, a.Kind = key, KindString
-	buf, b := e.slotBuf()
+	b := e.slotBuf()
 	b, n := packPairs(b, unsafe.Pointer(unsafe.SliceData(f)), len(f)/2, 2*unsafe.Sizeof(""))
-	e.setPacked(buf, b)
+	e.packed = b
 	sa.Num = int64(n)
 	e.headersAt, e.headersForm = e.NAttrs-1, fieldsInOrder
 }
@@ -344,8 +344,8 @@ func (e *Event) AddSizedFields(sizeKey, key Key, f []string) {
 // name, value…) in their order, values redacted and quoted
 // (name="value" name="value", cut after MaxFieldsMsg bytes with "…"),
 // as a decoded HTTP/2 header block is shown. As AddFields, it keeps a
-// copy of f in an event from Reserve, else f itself, and leaves the text
-// to the first reader. One per event, with AddHeader and AddFields.
+// copy of f and leaves the text to the first reader. One per event, with
+// AddHeader and AddFields.
 func (e *Event) SetFieldsMsg(f []string) {
 	e.keepFields(f)
 	e.Msg, e.headersForm = "", fieldsMsg

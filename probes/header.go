@@ -59,9 +59,9 @@ func (e *Event) SetHeaderFieldsMsg(f []HPACKField) {
 		e.SetFieldsMsg(s)
 		return
 	}
-	buf, b := e.slotBuf()
+	b := e.slotBuf()
 	b = packHPACK(b, f)
-	e.setPacked(buf, b)
+	e.packed = b
 	e.Msg, e.headersForm = "", fieldsMsg
 }
 

@@ -34,9 +34,10 @@ type Ring struct {
 // A slot is zeroed when its event leaves the ring (Ring.free), not when
 // the next one is put there: the ring is a few MB that the collector
 // scans in every cycle, and a free slot that still held its last event's
-// strings (and header fields) would keep them alive and cost the scan a
-// lookup each, where a nil pointer costs almost nothing. Reserve then
-// finds the slot zeroed.
+// strings would keep them alive and cost the scan a lookup each, where a
+// nil pointer costs almost nothing. Reserve then finds the slot zeroed,
+// but for a header fields buffer that its last event grew (Event.packed,
+// emptied: see free).
 type ringSlot struct {
 	// seq is the slot's sequence number: its position while free, 1 +
 	// its position once published, with the event's probe in the top
@@ -45,24 +46,26 @@ type ringSlot struct {
 	// that a full ring's producer may be discarding.
 	seq atomic.Uint64
 	ev  Event
-	// fields holds the packed header fields of the slot's event
-	// (Event.packed), so that a level-2 header event allocates nothing:
-	// the slot's share of the ring's fieldBytes, set by the slot's event's
-	// first header (Event.slotBuf) and unset when the event leaves
-	// (Ring.free), where a pointer kept in every slot was one more object for
-	// the collector to find in each cycle; a longer buffer that an event
-	// grew stays from lap to lap.
-	fields []byte
+	// The slot would be 384 bytes, 3<<7, which the compiler multiplies
+	// an index by in two instructions (LEA, SHL) where other sizes take
+	// one (IMUL): Reserve, keep and free index slots on every event.
+	_ [8]byte
 }
 
 // free zeroes the events of positions from to to-1 as they leave the
 // ring (see ringSlot) and hands their slots to the producers of the next
 // lap: each event's fields before Attrs and the attributes it used, the
 // others being zero already (only Event.next fills one, counting it in
-// NAttrs). Where the whole event was cleared, most of the cost was the
-// attributes no event uses, which Attrs coming last keeps off the other
-// fields' cache lines too. One loop, no call per event: dropKept frees a
-// quarter of the ring at a time; its base and mask in locals, as in keep.
+// NAttrs). Where the whole event was cleared (or a run of events at once,
+// by the runtime's memclr, which callgrind counts by the word), most of
+// the cost was the attributes no event uses, which Attrs coming last
+// keeps off the other fields' cache lines too. A header fields buffer
+// that an event grew beyond its slot's share of fieldBytes stays,
+// emptied, in Event.packed for the slot's next header (slotBuf): a
+// pointer in every slot (the slot's buffer, kept beside its event) was
+// one more word for the collector to scan in each cycle. One loop, no
+// call per event: dropKept frees a quarter of the ring at a time; its
+// base and mask in locals, as in keep.
 func (r *Ring) free(from, to uint64) {
 	base, mask := unsafe.Pointer(unsafe.SliceData(r.slots)), r.mask
 	// s, the slot, is computed for the next step at the end of each: a
@@ -86,10 +89,12 @@ func (r *Ring) free(from, to uint64) {
 			e.Time, e.Probe, e.Sev, e.HasStream, e.NAttrs, e.Stream = 0, 0, 0, false, 0, 0
 			e.Conn, e.Req, e.Name, e.Site, e.Msg, e.More = 0, 0, "", "", "", nil
 			e.RawKind, e.headersAt, e.headersForm, e.textDone, e.slot = 0, 0, 0, false, 0
-			e.Raw, e.headers, e.packed = [RawLen]byte{}, nil, nil
-		}
-		if s.fields != nil && cap(s.fields) <= slotBytes {
-			s.fields = nil // most events have no header: their slot has none to unset
+			e.Raw = [RawLen]byte{}
+			if cap(e.packed) > slotBytes {
+				e.packed = e.packed[:0] // its length only: no pointer stored
+			} else {
+				e.packed = nil
+			}
 		}
 		s.seq.Store(p + mask + 1)
 		s = slotAt(base, (p+1)&mask)
@@ -115,30 +120,18 @@ func NewRing(size int) *Ring {
 }
 
 // slotBuf returns the buffer for the packed header fields of e, an
-// event from Reserve, and its bytes, emptied: its ring slot's
-// (ringSlot.fields) if packing a longer header grew one, else the slot's
-// part of the ring's fieldBytes, which the slot does not hold (Ring.free
-// would unset it). Reserve leaves that to the few events with a header;
-// setPacked keeps what they packed.
-func (e *Event) slotBuf() (*[]byte, []byte) {
+// event from Reserve, emptied: the one its slot's last header event grew
+// (kept in e.packed, see Ring.free), else its slot's share of the ring's
+// fieldBytes, which the slot does not hold (one pointer word less in
+// every slot for the collector). Reserve leaves that to the few events
+// with a header; the caller stores the buffer, filled, in e.packed.
+func (e *Event) slotBuf() []byte {
+	if cap(e.packed) != 0 {
+		return e.packed[:0]
+	}
 	r := theRing.Load()
 	i := int(e.slot - 1)
-	f := &r.slots[i].fields
-	if *f == nil {
-		return f, r.fieldBytes[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
-	}
-	return f, (*f)[:0]
-}
-
-// setPacked makes b, the fields packed in slotBuf's bytes, e's; buf, the
-// slot's buffer, takes b's array only if packing grew it (a long header,
-// whose room the slot keeps for the next ones): the usual header is
-// packed in fieldBytes, with one pointer store, e's.
-func (e *Event) setPacked(buf *[]byte, b []byte) {
-	if cap(b) > slotBytes && unsafe.SliceData(b) != unsafe.SliceData(*buf) {
-		*buf = b
-	}
-	e.packed = b
+	return r.fieldBytes[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
 }
 
 // seqPos masks a slot's sequence number to the position, without the
@@ -368,8 +361,10 @@ func (r *Ring) take(e *Event, fields *[]byte, limit uint64) (p Probe, ok bool) {
 				if e != nil {
 					*e = s.ev
 					e.slot = 0
-					if e.packed != nil {
+					if len(e.packed) != 0 {
 						e.packed = copyPacked(fields, e.packed)
+					} else {
+						e.packed = nil // the slot's emptied buffer (free)
 					}
 				}
 				r.free(pos, pos+1)

@@ -156,7 +156,8 @@ func TestRingDropKept(t *testing.T) {
 
 // Ring.free zeroes every field of an event built in a slot, whatever it
 // holds, with its attributes up to NAttrs (the others are zero in a
-// slot): a field added to Event that free forgets fails here.
+// slot): a field added to Event that free forgets fails here. A header
+// fields buffer the event grew stays, emptied, for the slot's next.
 func TestRingSlotClear(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, 3, MaxAttrs} {
@@ -165,7 +166,16 @@ func TestRingSlotClear(t *testing.T) {
 		fillEvent(t, &s.ev)
 		clear(s.ev.Attrs[n:])
 		s.ev.NAttrs, s.ev.slot = uint8(n), 1
+		grown := make([]byte, 3, 2*slotBytes)
+		if n == 3 {
+			s.ev.packed = grown
+		}
 		r.free(1, 2)
+		g := s.ev.packed
+		s.ev.packed = nil
+		if (n == 3) != (g != nil) || len(g) != 0 || (g != nil && &g[:1][0] != &grown[0]) {
+			t.Errorf("NAttrs %d: grown buffer kept %v (len %d)", n, g != nil, len(g))
+		}
 		if !reflect.DeepEqual(s.ev, Event{}) {
 			t.Errorf("NAttrs %d: not zero after free: %+v", n, s.ev)
 		}
@@ -206,4 +216,15 @@ func fillEvent(t *testing.T, e *Event) {
 		}
 	}
 	fill(v)
+}
+
+// A ring slot's size is not 3<<k (see ringSlot's padding).
+func TestRingSlotSize(t *testing.T) {
+	n := unsafe.Sizeof(ringSlot{})
+	for n%2 == 0 {
+		n /= 2
+	}
+	if n == 3 {
+		t.Errorf("ringSlot is %d bytes, 3<<k: indexing it takes two instructions", unsafe.Sizeof(ringSlot{}))
+	}
 }
