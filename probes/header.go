@@ -139,7 +139,8 @@ func packPairs(b []byte, base unsafe.Pointer, n int, stride uintptr) ([]byte, in
 	for o := uintptr(0); o != lim; o += stride {
 		// The name, then the value, each its length in one byte and its
 		// bytes; written out twice, as one function each would not be
-		// inlined.
+		// inlined and a loop over the two costs a third more (packing
+		// BenchmarkPackHPACK's fields: 1 790 instructions, 2 460).
 		f := (*[2]string)(unsafe.Add(base, o))
 		k, v := len(f[0]), len(f[1])
 		if k|v >= 0x80 || l+2+k+v > c {

@@ -550,18 +550,6 @@ type stdOriginBody interface {
 // word (WrapResponse, on every response).
 var originTabs table.Itabs
 
-// originBodySlow is b.(stdOriginBody) for a type originTabs does not
-// keep (yet).
-//
-//go:noinline
-func originBodySlow(b *io.ReadCloser) (stdOriginBody, bool) {
-	ob, ok := (*b).(stdOriginBody)
-	if ok {
-		originTabs.Keep(unsafe.Pointer(b), unsafe.Pointer(&ob))
-	}
-	return ob, ok
-}
-
 // StdReleased is the std patch's BodyReleased hook: the closed body
 // will not pass state to the probes again. Its owner may reuse it, unless
 // a walk of the open bodies may still hold it.
@@ -706,7 +694,7 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	if tab := originTabs.Find(unsafe.Pointer(&resp.Body)); tab != nil {
 		table.Iface(unsafe.Pointer(&ob), tab, unsafe.Pointer(&resp.Body))
 	} else {
-		ob, own = originBodySlow(&resp.Body)
+		ob, own = table.Assert[stdOriginBody](&originTabs, &resp.Body)
 	}
 	if !own || o != &st.Origin {
 		return wrapOther(resp, st, o, owner, pool, flight, now, site)

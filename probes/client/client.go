@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -395,18 +394,6 @@ type h2RespBody interface {
 // response).
 var h2Tabs table.Itabs
 
-// h2BodySlow is b.(h2RespBody), nil if not one, for a type h2Tabs does
-// not keep (yet).
-//
-//go:noinline
-func h2BodySlow(b *io.ReadCloser) h2RespBody {
-	h2b, ok := (*b).(h2RespBody)
-	if ok {
-		h2Tabs.Keep(unsafe.Pointer(b), unsafe.Pointer(&h2b))
-	}
-	return h2b
-}
-
 // StdHeaderSizes is the std patch's ClientHeaderSizes hook: the header
 // sizes of an HTTP/1 response to the request whose state StdStart
 // returned, before StdEnd.
@@ -438,7 +425,7 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 		if tab := h2Tabs.Find(unsafe.Pointer(&resp.Body)); tab != nil {
 			table.Iface(unsafe.Pointer(&h2b), tab, unsafe.Pointer(&resp.Body))
 		} else {
-			h2b = h2BodySlow(&resp.Body)
+			h2b, _ = table.Assert[h2RespBody](&h2Tabs, &resp.Body)
 		}
 		rare = h2b == nil || resp.ProtoMajor != 2
 	}

@@ -117,18 +117,6 @@ func StdServe(s *http.Server, h http.Handler, w http.ResponseWriter, r *http.Req
 // costing thousands of instructions each until it does.
 var answerTabs table.Itabs
 
-// stdAnswerSlow is w.(stdAnswer), nil if not one, for a type answerTabs
-// does not keep (yet).
-//
-//go:noinline
-func stdAnswerSlow(w *http.ResponseWriter) stdAnswer {
-	std, ok := (*w).(stdAnswer)
-	if ok {
-		answerTabs.Keep(unsafe.Pointer(w), unsafe.Pointer(&std))
-	}
-	return std
-}
-
 // startUsual is startServe for most requests StdServe hands over: a
 // connection whose state the probes keep (HTTP/1's from StdConnState,
 // HTTP/2's from StdH2ConnState) of the server s it names, net/http's own
@@ -152,7 +140,7 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 		if tab := answerTabs.Find(unsafe.Pointer(&w)); tab != nil {
 			table.Iface(unsafe.Pointer(&std), tab, unsafe.Pointer(&w))
 		} else {
-			std = stdAnswerSlow(&w)
+			std, _ = table.Assert[stdAnswer](&answerTabs, &w)
 		}
 	}
 	hl, bl := probes.Level(probes.Header), probes.Level(probes.Body)

@@ -64,3 +64,17 @@ func Iface(dst unsafe.Pointer, tab unsafe.Pointer, src unsafe.Pointer) {
 	d := (*[2]unsafe.Pointer)(dst)
 	d[0], d[1] = tab, (*[2]unsafe.Pointer)(src)[1]
 }
+
+// Assert is (*src).(I), *src being an interface value, for a type a does
+// not keep (yet): it keeps the type's itabs in a when it passes. Its
+// callers test a.Find first, in line; this is their slow path, out of
+// line.
+//
+//go:noinline
+func Assert[I, S any](a *Itabs, src *S) (I, bool) {
+	d, ok := any(*src).(I)
+	if ok {
+		a.Keep(unsafe.Pointer(src), unsafe.Pointer(&d))
+	}
+	return d, ok
+}

@@ -46,3 +46,32 @@ func TestItabs(t *testing.T) {
 		t.Fatalf("Find allocates %v", n)
 	}
 }
+
+type sizer interface{ Size() int64 }
+
+// TestAssert: a type that passes is kept (Find then converts it), one
+// that fails is not, and neither allocates.
+func TestAssert(t *testing.T) {
+	var tabs Itabs
+	var fails io.ReadCloser = readCloser{strings.NewReader("a")}
+	if s, ok := Assert[sizer](&tabs, &fails); ok || s != nil || tabs.kept[0].Load() != nil {
+		t.Fatalf("failed assertion: %v %v, kept %v", s, ok, tabs.kept[0].Load())
+	}
+	var passes io.Reader = strings.NewReader("bc")
+	s, ok := Assert[sizer](&tabs, &passes)
+	if !ok || s.Size() != 2 {
+		t.Fatalf("assertion: %v %v", s, ok)
+	}
+	tab := tabs.Find(unsafe.Pointer(&passes))
+	if tab == nil {
+		t.Fatal("passed type not kept")
+	}
+	var got sizer
+	Iface(unsafe.Pointer(&got), tab, unsafe.Pointer(&passes))
+	if got != passes.(sizer) {
+		t.Fatal("kept conversion differs from the assertion's")
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = Assert[sizer](&tabs, &fails) }); n != 0 {
+		t.Fatalf("Assert allocates %v", n)
+	}
+}
