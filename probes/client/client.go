@@ -365,18 +365,6 @@ func (cr *Request) fillConn(e *probes.Event, p probes.Probe, sev probes.Sev, nam
 	}
 }
 
-// fillSlot is fillConn for an Info event from probes.Reserve whose
-// attributes its caller sets in place (probes.Event.SetString…): it
-// returns the index of the next one. Small enough to be in line.
-func (cr *Request) fillSlot(e *probes.Event, p probes.Probe, name, msg string, conn uint64) int {
-	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, probes.Info, name, cr.body.Site, cr.body.Req, conn, msg
-	if cr.body.Via == "" {
-		return 0
-	}
-	e.SetString(0, probes.KeyVia, cr.body.Via)
-	return 1
-}
-
 // Finish records the outcome of the request and wraps resp.Body (see
 // StdEnd).
 func (cr *Request) Finish(resp *http.Response, err error) { StdEnd(unsafe.Pointer(cr), resp, err) }

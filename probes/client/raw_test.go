@@ -1,0 +1,103 @@
+package client
+
+import (
+	"fmt"
+	"net"
+	"net/http/httptrace"
+	"testing"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
+)
+
+// directConn and directFirstByte build dial.conn and dial.first_byte as
+// emitConn and emitFirstByte did before their events were raw: the
+// reference their rendering must match.
+func directConn(cr *Request, info *httptrace.GotConnInfo, ce *probes.ConnEntry, getConn, got int64) {
+	var local, remote string
+	conn := cr.connID()
+	if ce != nil {
+		local, remote, conn = ce.Local(), ce.Remote(), ce.ID()
+	} else if info.Conn != nil {
+		local, remote = probes.ConnAddrs(info.Conn)
+	}
+	var e probes.Event
+	cr.fillConn(&e, probes.Dial, probes.Info, "dial.conn", "client got a connection", conn)
+	e.Time = probes.TimeAt(got)
+	e.AddBool(probes.KeyReused, info.Reused)
+	e.AddBool(probes.KeyWasIdle, info.WasIdle)
+	e.AddDuration(probes.KeyIdleTime, info.IdleTime)
+	if getConn != 0 {
+		e.AddDuration(probes.KeyWait, time.Duration(got-getConn))
+	}
+	if ce != nil || info.Conn != nil {
+		e.AddString(probes.KeyLocal, local)
+		e.AddString(probes.KeyRemote, remote)
+	}
+	probes.Emit(&e)
+}
+
+func directFirstByte(cr *Request, ttfb time.Duration, now int64, conn uint64) {
+	var e probes.Event
+	cr.fillConn(&e, probes.Dial, probes.Info, "dial.first_byte", "first response byte", conn)
+	e.Time = probes.TimeAt(now)
+	e.AddDuration(probes.KeyTtfb, ttfb)
+	e.AddDuration(probes.KeySinceStart, time.Duration(now-cr.start))
+	probes.Emit(&e)
+}
+
+// TestRawDialEventsRenderAsDirect: emitConn's and emitFirstByte's raw
+// events reach a reader as the direct build's: with and without via, a
+// registry entry, a connection, a wait, reuse and idle time.
+func TestRawDialEventsRenderAsDirect(t *testing.T) {
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=2")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	ce := probes.ConnFor(c1, "client")
+	if ce == nil {
+		t.Fatal("no entry for the connection")
+	}
+	now := probes.Mono()
+	n := 0
+	for _, via := range []string{"", "lib.go:4"} {
+		cr := &Request{start: now - 5000}
+		cr.body.Site, cr.body.Via, cr.body.Req, cr.jc.StreamConn = "main.go:9", via, 11, 3
+		for _, tc := range []struct {
+			info    httptrace.GotConnInfo
+			ce      *probes.ConnEntry
+			getConn int64
+		}{
+			{httptrace.GotConnInfo{Conn: c1, Reused: true, WasIdle: true, IdleTime: time.Second}, ce, 0},
+			{httptrace.GotConnInfo{Conn: c1}, ce, now - 700},
+			{httptrace.GotConnInfo{Conn: c2, Reused: true}, nil, now - 70},
+			{httptrace.GotConnInfo{}, nil, 0},
+		} {
+			cr.emitConn(&tc.info, tc.ce, tc.getConn, now)
+			directConn(cr, &tc.info, tc.ce, tc.getConn, now)
+			n += 2
+		}
+		cr.emitFirstByte(300*time.Microsecond, now, 5)
+		directFirstByte(cr, 300*time.Microsecond, now, 5)
+	}
+	compareRaw(t, rec.Named("dial.conn"), n)
+	compareRaw(t, rec.Named("dial.first_byte"), 4)
+}
+
+// compareRaw checks events in pairs: the raw one's, then the direct
+// build's.
+func compareRaw(t *testing.T, got []probes.Event, want int) {
+	t.Helper()
+	if len(got) != want {
+		t.Fatalf("%d events, want %d", len(got), want)
+	}
+	for i := 0; i < len(got); i += 2 {
+		r, d := got[i], got[i+1]
+		r.Raw = [probes.RawLen]byte{}
+		if want, raw := fmt.Sprintf("%+v", d), fmt.Sprintf("%+v", r); raw != want {
+			t.Errorf("raw event:\n%s\nwant the direct build's:\n%s", raw, want)
+		}
+	}
+}
