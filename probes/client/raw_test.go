@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptrace"
 	"testing"
 	"time"
@@ -99,5 +100,29 @@ func compareRaw(t *testing.T, got []probes.Event, want int) {
 		if want, raw := fmt.Sprintf("%+v", d), fmt.Sprintf("%+v", r); raw != want {
 			t.Errorf("raw event:\n%s\nwant the direct build's:\n%s", raw, want)
 		}
+	}
+}
+
+// TestKeepLevel2 checks what a kept level-2 state holds for its next
+// request: zero times and streams, and header buffers handed out empty
+// (their old strings, which keepLevel2 leaves, never read).
+func TestKeepLevel2(t *testing.T) {
+	l2 := &stdTimesHdr{}
+	l2.t = stdTimes{getConn: 1, wrote: 2, asked: true, firstByte: true, headers: true, hdr: l2.buf[:2], resp: l2.respBuf[:1]}
+	l2.buf[0], l2.buf[1] = "Host", "old"
+	l2.respBuf[0] = probes.HeaderField{Name: "Date", Value: "old"}
+	l2.h2 = h2Stream{cr: &Request{}, hdr: []string{"x"}}
+	cr := Request{req: &http.Request{}}
+	cr.keepLevel2(l2)
+	if cr.lvl2h != l2 || l2.t.getConn != 0 || l2.t.wrote != 0 || l2.t.asked || l2.t.firstByte || l2.t.headers ||
+		l2.t.hdr != nil || l2.t.resp != nil || l2.h2.cr != nil || l2.h2.hdr != nil {
+		t.Fatalf("kept state not zeroed: %+v %+v", l2.t, l2.h2)
+	}
+	cr.stdLevel2(2)
+	if cr.lvl2 != &l2.t || len(l2.t.resp) != 0 || cap(l2.t.resp) != len(l2.respBuf) {
+		t.Fatalf("response fields not handed out empty in respBuf: %d/%d", len(l2.t.resp), cap(l2.t.resp))
+	}
+	if l2.t.headers && (len(l2.t.hdr) != 0 || cap(l2.t.hdr) != len(l2.buf)) {
+		t.Fatalf("request fields not handed out empty in buf: %d/%d", len(l2.t.hdr), cap(l2.t.hdr))
 	}
 }
