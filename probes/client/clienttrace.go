@@ -64,14 +64,18 @@ func (cr *Request) traceGetConn(string) {
 	cr.mu.Unlock()
 }
 
-func (cr *Request) traceGotConn(info httptrace.GotConnInfo) { cr.gotConnAt(info, time.Time{}, nil) }
+func (cr *Request) traceGotConn(info httptrace.GotConnInfo) {
+	cr.gotConnAt(info, time.Time{}, nil, true)
+}
 
 // gotConnAt is GotConn; idleAt, when not zero, is when the reused
 // connection went idle (the std hook's): its idle time is taken from the
 // one clock reading that also times the hand-over and the connection's
 // turn to active. entry, when not nil, is the connection's word for its
 // registry entry (the std hook's: net/http's persistConn keeps it).
-func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry *unsafe.Pointer) {
+// Without lock, the caller knows that no other goroutine has cr yet
+// (StdH2GotConn): the request's state is written without cr.mu.
+func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry *unsafe.Pointer, lock bool) {
 	got := probes.Mono()
 	if info.Reused && !idleAt.IsZero() {
 		info.WasIdle, info.IdleTime = true, time.Duration(got-probes.MonoAt(idleAt))
@@ -82,7 +86,9 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 	} else {
 		ce = probes.ConnFor(info.Conn, "client")
 	}
-	cr.mu.Lock()
+	if lock {
+		cr.mu.Lock()
+	}
 	if ce != nil {
 		cr.jc.StreamConn = ce.ID()
 	}
@@ -95,7 +101,9 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 	} else if cr.full != nil {
 		getConn = cr.full.getConn
 	}
-	cr.mu.Unlock()
+	if lock {
+		cr.mu.Unlock()
+	}
 	if ce != nil {
 		if !info.Reused {
 			ce.NoteTLS(info.Conn) // a new connection is handed over dialed and shaken
