@@ -882,7 +882,7 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64)
 		e.AddHeader(probes.KeyHeaders, resp.Header)
 	}
 	e.AddString(probes.KeyURL, url)
-	probes.Publish(t) // a plain call: see emitFirstByte
+	probes.Publish(t) // a plain call: see firstByteSlot
 }
 
 //go:noinline

@@ -177,17 +177,24 @@ func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, g
 		flags |= connWaited
 	}
 	// Built in the ring, as header.request: no Event on the frame, no copy.
-	// Published with a plain call, not a deferred one (see emitFirstByte).
+	// Published with a plain call, not a deferred one (see firstByteSlot).
 	e, t := probes.Reserve()
 	if e == nil {
 		return
 	}
+	cr.connSlot(e, conn, flags, got, info.IdleTime, got-getConn, local, remote)
+	probes.Publish(t)
+}
+
+// connSlot fills e, from Reserve, with emitConn's raw dial.conn: the
+// connection conn, got at got (Mono), flags, idle time, wait and
+// addresses. In line: gotReusedLevel2 builds the event itself.
+func (cr *Request) connSlot(e *probes.Event, conn uint64, flags byte, got int64, idle time.Duration, wait int64, local, remote string) {
 	e.Time = probes.TimeAt(got) // when it got it: no second reading
 	e.Probe, e.Sev, e.RawKind, e.Site, e.Req, e.Conn = probes.Dial, probes.Info, rawConn, cr.body.Site, cr.body.Req, conn
 	e.Raw[0] = flags
-	e.Attrs[0].Str, e.Attrs[0].Num = cr.body.Via, int64(info.IdleTime)
-	e.Attrs[1].Str, e.Attrs[1].Num, e.Attrs[2].Str = local, got-getConn, remote
-	probes.Publish(t)
+	e.Attrs[0].Str, e.Attrs[0].Num = cr.body.Via, int64(idle)
+	e.Attrs[1].Str, e.Attrs[1].Num, e.Attrs[2].Str = local, wait, remote
 }
 
 // renderConn renders emitConn's event as the direct build (fillSlot and
@@ -449,7 +456,7 @@ func (cr *Request) traceWroteHeaders() {
 // the event keeps, and their wire size, on the connection conn (read
 // under cr.mu).
 //
-// It publishes with a plain call, as emitFirstByte.
+// It publishes with a plain call, as firstByte (see firstByteSlot).
 func (cr *Request) emitHeaderRequest(fields []string, conn uint64) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
@@ -494,37 +501,36 @@ func (cr *Request) firstByte(wrote *int64, timed *bool) {
 	cr.mu.Unlock()
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		cr.emitFirstByte(d, now, conn)
+		// dial.first_byte, built here: see firstByteSlot.
+		if e, t := probes.Reserve(); e != nil {
+			cr.firstByteSlot(e, d, now, conn)
+			probes.Publish(t) // a plain call: see firstByteSlot
+		}
 	}
 	if th := probes.SlowTTFB(); lvl >= 1 && d > th {
 		cr.slow("ttfb", d, th, cr.url())
 	}
 }
 
-// emitFirstByte is dial.first_byte, built in the ring as dial.conn; now
-// (Mono) is the reading ttfb ends at.
+// firstByteSlot fills e, from Reserve, with dial.first_byte, raw (see
+// rawFirstByte), built in the ring as dial.conn; now (Mono) is the
+// reading ttfb ends at. In line: its caller (firstByte) builds the event
+// itself, with no call of its own, its arguments and their spills.
 //
-// It and emitConn publish their event with a plain call, not a deferred
-// one (a deferred Publish costs a wrapper's call, on every request):
-// between Reserve and Publish they only store values read before, so
-// nothing there can panic and leave the slot unpublished, which would
-// hold the drain back. So do the header events: packing fields cannot
-// panic either, and a header map written while it is walked is a fatal
-// error, which no deferred call would outlive.
-//
-//go:noinline
-func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {
-	e, t := probes.Reserve()
-	if e == nil {
-		return
-	}
+// firstByte and emitConn publish their event with a plain call, not a
+// deferred one (a deferred Publish costs a wrapper's call, on every
+// request): between Reserve and Publish they only store values read
+// before, so nothing there can panic and leave the slot unpublished,
+// which would hold the drain back. So do the header events: packing
+// fields cannot panic either, and a header map written while it is
+// walked is a fatal error, which no deferred call would outlive.
+func (cr *Request) firstByteSlot(e *probes.Event, ttfb time.Duration, now int64, conn uint64) {
 	e.Time = probes.TimeAt(now)
 	e.Probe, e.Sev, e.RawKind, e.Site, e.Req, e.Conn = probes.Dial, probes.Info, rawFirstByte, cr.body.Site, cr.body.Req, conn
 	e.Attrs[0].Str, e.Attrs[0].Num, e.Attrs[1].Num = cr.body.Via, int64(ttfb), now-cr.start
-	probes.Publish(t)
 }
 
-// renderFirstByte renders emitFirstByte's raw event (Attrs[0]: via and
+// renderFirstByte renders firstByteSlot's raw event (Attrs[0]: via and
 // the time to first byte, Attrs[1]: the time since the start).
 func renderFirstByte(e *probes.Event) {
 	via, ttfb, since := e.Attrs[0].Str, time.Duration(e.Attrs[0].Num), time.Duration(e.Attrs[1].Num)

@@ -14,7 +14,7 @@ import (
 )
 
 // directConn and directFirstByte build dial.conn and dial.first_byte as
-// emitConn and emitFirstByte did before their events were raw: the
+// emitConn and emitFirstByte (now firstByte's) did before their events were raw: the
 // reference their rendering must match.
 func directConn(cr *Request, info *httptrace.GotConnInfo, ce *probes.ConnEntry, getConn, got int64) {
 	var local, remote string
@@ -49,7 +49,7 @@ func directFirstByte(cr *Request, ttfb time.Duration, now int64, conn uint64) {
 	probes.Emit(&e)
 }
 
-// TestRawDialEventsRenderAsDirect: emitConn's and emitFirstByte's raw
+// TestRawDialEventsRenderAsDirect: emitConn's and firstByte's raw
 // events reach a reader as the direct build's: with and without via, a
 // registry entry, a connection, a wait, reuse and idle time.
 func TestRawDialEventsRenderAsDirect(t *testing.T) {
@@ -81,8 +81,16 @@ func TestRawDialEventsRenderAsDirect(t *testing.T) {
 			directConn(cr, &tc.info, tc.ce, tc.getConn, now)
 			n += 2
 		}
-		cr.emitFirstByte(300*time.Microsecond, now, 5)
-		directFirstByte(cr, 300*time.Microsecond, now, 5)
+		// firstByte's clock reading is its event's time.
+		wrote := probes.Mono()
+		timed := false
+		cr.firstByte(&wrote, &timed)
+		fb := rec.Named("dial.first_byte")
+		at := fb[len(fb)-1].Time - probes.TimeAt(0)
+		if !timed {
+			t.Error("first byte not timed")
+		}
+		directFirstByte(cr, time.Duration(at-wrote), at, 3)
 	}
 	compareRaw(t, rec.Named("dial.conn"), n)
 	compareRaw(t, rec.Named("dial.first_byte"), 4)
@@ -173,4 +181,41 @@ func TestStdH2GotConnLockFree(t *testing.T) {
 	if n := len(rec.Named("dial.conn")); n != 2 {
 		t.Fatalf("%d dial.conn events, want 2", n)
 	}
+}
+
+// TestGotReusedLevel2Event: the dial.conn gotReusedLevel2 builds itself
+// reaches a reader as the direct build's, idle or not, waited or not,
+// with and without via. Its clock reading is its event's time.
+func TestGotReusedLevel2Event(t *testing.T) {
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=2")
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	var word unsafe.Pointer
+	ce := probes.ClientConnEntry(c1, &word)
+	if ce == nil {
+		t.Fatal("no entry for the connection")
+	}
+	start := probes.Mono()
+	for _, via := range []string{"", "lib.go:4"} {
+		for _, idleAt := range []time.Time{{}, time.Now()} {
+			for _, getConn := range []int64{0, start} {
+				cr := &Request{start: start, lvl2: &stdTimes{getConn: getConn}}
+				cr.body.Site, cr.body.Via, cr.body.Req = "main.go:9", via, 11
+				cr.gotReusedLevel2(c1, idleAt, &word)
+				raw := rec.Named("dial.conn")
+				got := raw[len(raw)-1].Time - probes.TimeAt(0)
+				info := httptrace.GotConnInfo{Conn: c1, Reused: true}
+				if !idleAt.IsZero() {
+					info.WasIdle, info.IdleTime = true, time.Duration(got-probes.MonoAt(idleAt))
+				}
+				if cr.jc.At != got || cr.jc.StreamConn != ce.ID() || cr.jc.Entry != ce || cr.idleTime != info.IdleTime {
+					t.Fatalf("request state: %+v, idle %v", cr.jc, cr.idleTime)
+				}
+				directConn(cr, &info, ce, getConn, got)
+			}
+		}
+	}
+	compareRaw(t, rec.Named("dial.conn"), 16)
 }

@@ -1209,7 +1209,7 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	e.AddString(probes.KeyRemote, r.RemoteAddr)
 	// A plain call (a deferred one costs a wrapper's call): nothing above
 	// can panic and leave the slot unpublished (see the client's
-	// emitFirstByte).
+	// firstByteSlot).
 	probes.Publish(t)
 }
 
