@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -210,16 +209,16 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 //
 // The event is emitConnState's in its raw form (rawConnState), built
 // here, not in a function of its own: a call, its arguments and their
-// spills twice a request. Raw[0] is st, and the attributes hold their
-// values where the event shows them (remote 1, prev 2, its duration 3)
-// for renderConnState to name. As emitConnState, it publishes with a
-// plain call.
+// spills twice a request. Raw[0] is st, Attrs[1] holds remote where the
+// event shows it, and Attrs[3] the state word the turn replaced, which
+// renderConnState decodes into prev and its duration (probes.PrevState,
+// to the turn's reading, the event's time). As emitConnState, it
+// publishes with a plain call.
 //
 //go:noinline
 func (sc *srvConn) turnLevel2(st http.ConnState, site string, h2 bool) {
 	now := probes.Mono()
-	var prev string
-	var in time.Duration
+	var w uint64 // the state word the turn replaces
 	ce := sc.ce
 	switch {
 	case h2:
@@ -231,12 +230,12 @@ func (sc *srvConn) turnLevel2(st http.ConnState, site string, h2 bool) {
 		} else if sc.h2StartAt.Load() != 0 {
 			sc.h2StartAt.Store(0)
 		}
-		prev, in = ce.SetStateAt(st, st == http.StateActive, now)
+		w = ce.SwapStateAt(st, st == http.StateActive, now)
 	case st == http.StateActive:
 		sc.startAt = now
-		prev, in = ce.SetActiveAt(now)
+		w = ce.SwapActiveAt(now)
 	default:
-		prev, in = ce.SetStateAt(st, false, now)
+		w = ce.SwapStateAt(st, false, now)
 	}
 	id, remote := ce.ID(), ce.Remote() // before Reserve, as all that may panic
 	e, t := probes.Reserve()
@@ -246,7 +245,7 @@ func (sc *srvConn) turnLevel2(st http.ConnState, site string, h2 bool) {
 	e.Time = probes.TimeAt(now) // the turn's reading: no second one
 	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn = probes.Dial, probes.Info, rawConnState, site, id
 	e.Raw[0] = byte(st)
-	e.Attrs[1].Str, e.Attrs[2].Str, e.Attrs[3].Num = remote, prev, int64(in)
+	e.Attrs[1].Str, e.Attrs[3].Num = remote, int64(w)
 	probes.Publish(t)
 }
 

@@ -171,7 +171,8 @@ func init() { probes.RegisterRaw(rawConnState, renderConnState) }
 // renderConnState renders turnLevel2's event as emitConnState builds it.
 func renderConnState(e *probes.Event) {
 	st := http.ConnState(e.Raw[0])
-	remote, prev, in := e.Attrs[1].Str, e.Attrs[2].Str, time.Duration(e.Attrs[3].Num)
+	remote := e.Attrs[1].Str
+	prev, in := probes.PrevState(uint64(e.Attrs[3].Num), e.Time-probes.TimeAt(0))
 	e.Attrs = [probes.MaxAttrs]probes.Attr{}
 	e.Name, e.Msg = "dial.conn_state", connStateMsg(st)
 	e.AddString(probes.KeyState, connStateName(st))
