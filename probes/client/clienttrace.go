@@ -64,18 +64,14 @@ func (cr *Request) traceGetConn(string) {
 	cr.mu.Unlock()
 }
 
-func (cr *Request) traceGotConn(info httptrace.GotConnInfo) {
-	cr.gotConnAt(info, time.Time{}, nil, true)
-}
+func (cr *Request) traceGotConn(info httptrace.GotConnInfo) { cr.gotConnAt(info, time.Time{}, nil) }
 
 // gotConnAt is GotConn; idleAt, when not zero, is when the reused
 // connection went idle (the std hook's): its idle time is taken from the
 // one clock reading that also times the hand-over and the connection's
 // turn to active. entry, when not nil, is the connection's word for its
 // registry entry (the std hook's: net/http's persistConn keeps it).
-// Without lock, the caller knows that no other goroutine has cr yet
-// (StdH2GotConn): the request's state is written without cr.mu.
-func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry *unsafe.Pointer, lock bool) {
+func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry *unsafe.Pointer) {
 	got := probes.Mono()
 	if info.Reused && !idleAt.IsZero() {
 		info.WasIdle, info.IdleTime = true, time.Duration(got-probes.MonoAt(idleAt))
@@ -86,9 +82,7 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 	} else {
 		ce = probes.ConnFor(info.Conn, "client")
 	}
-	if lock {
-		cr.mu.Lock()
-	}
+	cr.mu.Lock()
 	if ce != nil {
 		cr.jc.StreamConn = ce.ID()
 	}
@@ -101,9 +95,7 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 	} else if cr.full != nil {
 		getConn = cr.full.getConn
 	}
-	if lock {
-		cr.mu.Unlock()
-	}
+	cr.mu.Unlock()
 	if ce != nil {
 		if !info.Reused {
 			ce.NoteTLS(info.Conn) // a new connection is handed over dialed and shaken

@@ -136,53 +136,6 @@ func TestKeepLevel2(t *testing.T) {
 	}
 }
 
-// TestStdH2GotConnLockFree: a request's first HTTP/2 connection is named
-// without cr.mu (nothing else has the request yet); a retry's, once a
-// stream may report to it, under it. Both report dial.conn.
-func TestStdH2GotConnLockFree(t *testing.T) {
-	rec := probetest.Record(t)
-	probetest.Configure(t, "all=2")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
-	ce := probes.ConnFor(c1, "client")
-	if ce == nil {
-		t.Fatal("no entry for the connection")
-	}
-	cr := &Request{req: &http.Request{}}
-	cr.stdLevel2(1)
-	gotConn := func() chan struct{} {
-		done := make(chan struct{})
-		go func() {
-			StdH2GotConn(unsafe.Pointer(cr), httptrace.GotConnInfo{Conn: c1, Reused: true})
-			close(done)
-		}()
-		return done
-	}
-	cr.mu.Lock()
-	select {
-	case <-gotConn():
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first connection waited for cr.mu")
-	}
-	cr.mu.Unlock()
-	if cr.jc.At == 0 || !cr.jc.Seen || !cr.jc.Reused || cr.jc.Entry != ce || cr.jc.StreamConn != ce.ID() || !cr.reused {
-		t.Fatalf("connection not named: %+v", cr.jc)
-	}
-	cr.mu.Lock()
-	done := gotConn()
-	select {
-	case <-done:
-		t.Fatal("a retry's connection was named without cr.mu")
-	case <-time.After(20 * time.Millisecond):
-	}
-	cr.mu.Unlock()
-	<-done
-	if n := len(rec.Named("dial.conn")); n != 2 {
-		t.Fatalf("%d dial.conn events, want 2", n)
-	}
-}
-
 // TestGotReusedLevel2Event: the dial.conn gotReusedLevel2 builds itself
 // reaches a reader as the direct build's, idle or not, waited or not,
 // with and without via. Its clock reading is its event's time.

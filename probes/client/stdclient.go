@@ -360,7 +360,7 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 		return // traced: its trace's GotConn reports the connection
 	}
 	if !reused || cr.waited || entry == nil || !dialForSeen.Load() {
-		cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt, entry, true)
+		cr.gotConnAt(httptrace.GotConnInfo{Conn: conn, Reused: reused}, idleAt, entry)
 		return
 	}
 	if probes.Level(probes.Dial) >= 2 {

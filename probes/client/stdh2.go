@@ -183,17 +183,10 @@ func (cr *Request) h2Written() bool {
 }
 
 // StdH2GotConn is the std patch's HTTP/2 ClientGotConn hook: as the
-// trace's GotConn. net/http (x/net) calls it on the request's goroutine
-// before the attempt's stream starts; for the request's first connection
-// (jc.At not set yet: no attempt before, so no stream that may still
-// report to cr, h2Ev) that no dial waited for (waited, which a dial's
-// owner, dialOwner, implies: no dial's goroutine that reads cr), nothing
-// else has cr yet, and its connection is named without cr.mu, as
-// StdGotConn's common case names it: the readers that take the lock (the
-// stream's write, first byte, the body) start after it.
+// trace's GotConn.
 func StdH2GotConn(state unsafe.Pointer, info httptrace.GotConnInfo) {
 	if cr := stdEventsOf(state); cr != nil {
-		cr.gotConnAt(info, time.Time{}, nil, cr.jc.At != 0 || cr.h2Ev || cr.waited)
+		cr.gotConnAt(info, time.Time{}, nil)
 	}
 }
 
