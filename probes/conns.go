@@ -433,6 +433,30 @@ func (e *ConnEntry) SetActiveAt(now int64) (prev string, in time.Duration) {
 	return prev, time.Duration(now - since)
 }
 
+// SwapStateAt and SwapActiveAt are SetStateAt and SetActiveAt for a
+// caller that leaves the previous state's decoding to its event's reader
+// (the server's raw dial.conn_state): they return the state word they
+// replace, which PrevState decodes.
+func (e *ConnEntry) SwapStateAt(st http.ConnState, countRequest bool, now int64) uint64 {
+	if countRequest {
+		e.requests.Add(1)
+	}
+	return e.state.Swap(stateWord(st, now))
+}
+
+// SwapActiveAt: see SwapStateAt.
+func (e *ConnEntry) SwapActiveAt(now int64) uint64 {
+	e.requests.Add(1)
+	return e.state.Swap(stateWord(http.StateActive, now) | stateTaken)
+}
+
+// PrevState decodes the state word w that SwapStateAt or SwapActiveAt
+// replaced at now (Mono): as SetStateAt returns it.
+func PrevState(w uint64, now int64) (prev string, in time.Duration) {
+	prev, since := fromStateWord(w)
+	return prev, time.Duration(now - since)
+}
+
 // RequestStart returns the start (Mono) of a request served on e. On an
 // HTTP/1 connection (http1) that is the reading taken when the
 // connection turned active for it (SetState): net/http turns it active

@@ -485,8 +485,9 @@ var rawRenderers [8]atomic.Pointer[func(e *Event)]
 
 // RegisterRaw registers render for raw events of kind (1 to 7): it fills
 // in e's Name, Msg and Attrs from e.Raw and the other fields its producer
-// set (Site, and values in Attrs that render names). Kinds: 1 frame, 5
-// server dial.conn_state.
+// set (Site, and values in Attrs that render names). Kinds: 1 frame, 2
+// dial.conn, 3 dial.first_byte, 4 body.open, 5 server dial.conn_state,
+// 6 body.close.
 // A package registers its kinds at init.
 func RegisterRaw(kind uint8, render func(e *Event)) {
 	if kind == 0 || int(kind) >= len(rawRenderers) {

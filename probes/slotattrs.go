@@ -8,9 +8,8 @@ import "time"
 // index the producer counts in a register, and NAttrs stored once at the
 // end. Add… reads and writes NAttrs in memory and checks it
 // against MaxAttrs for every attribute, which on level 2's per-request
-// events (dial.conn_state, dial.conn, dial.first_byte, body.open,
-// body.close) was most of their cost. i < MaxAttrs: these events have
-// at most 7.
+// events was most of their cost (those are raw now: see RegisterRaw).
+// i < MaxAttrs: these events have at most 7.
 func (e *Event) SetString(i int, key Key, value string) {
 	a := &e.Attrs[i]
 	a.Key, a.Str = key, value // KindString is zero

@@ -260,18 +260,6 @@ func (st *State) fill(e *probes.Event, sev probes.Sev, name, msg string) {
 	}
 }
 
-// fillSlot is fill for an Info event from probes.Reserve whose
-// attributes its caller sets in place (probes.Event.SetString…): it
-// returns the index of the next one. Small enough to be in line.
-func (st *State) fillSlot(e *probes.Event, name, msg string) int {
-	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Req, e.Msg = probes.Body, probes.Info, name, st.Site, st.Conn, st.Req, msg
-	if st.Via == "" {
-		return 0
-	}
-	e.SetString(0, probes.KeyVia, st.Via)
-	return 1
-}
-
 func (b *trackedBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	StdRead(unsafe.Pointer(b.st), p[:n], err)
@@ -436,7 +424,7 @@ func (st *State) close() bool {
 	eof := st.eof.Load()
 	lvl := probes.Level(probes.Body)
 	if lvl >= 2 {
-		st.emitClose("response body closed", eof)
+		st.emitClose(respClosed, eof)
 	}
 	if !eof && st.http1 {
 		st.earlyClose(lvl)
@@ -528,7 +516,7 @@ func (st *State) doneNow() { st.done(probes.Mono()) }
 func (st *State) closeEvents(eof bool) {
 	lvl := probes.Level(probes.Body)
 	if lvl >= 2 {
-		st.emitClose("response body closed", eof)
+		st.emitClose(respClosed, eof)
 	}
 	if !eof && st.http1 {
 		st.earlyClose(lvl)
@@ -723,7 +711,7 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	}
 	ob.GohttpdbgFollow(unsafe.Pointer(st), unsafe.Pointer(s), unsafe.Pointer(site), o.Req, o.Conn)
 	if probes.Level(probes.Body) >= 2 {
-		st.emitOpen("response body opened", resp.Proto)
+		st.emitOpen(respOpened, resp.Proto)
 	}
 	return true
 }
@@ -766,7 +754,7 @@ func wrapOther(resp *http.Response, st *State, o *Origin, owner Owner, pool *Poo
 		wrap(resp, st)
 	}
 	if probes.Level(probes.Body) >= 2 {
-		st.emitOpen("response body opened", resp.Proto)
+		st.emitOpen(respOpened, resp.Proto)
 	}
 	return true
 }
@@ -826,7 +814,7 @@ func WrapRequest(r *http.Request, o *Origin, capture bool, start int64) *State {
 	wb.tb = trackedBody{rc: rc, st: st}
 	r.Body = &wb.tb
 	if probes.Level(probes.Body) >= 2 {
-		st.emitOpen("request body opened", r.Proto)
+		st.emitOpen(reqOpened, r.Proto)
 	}
 	return st
 }
@@ -886,7 +874,7 @@ func WatchStdRequest(r *http.Request, sb StdRequestBody, st *State, site string,
 		st.register()
 	}
 	if probes.Level(probes.Body) >= 2 {
-		st.emitOpen("request body opened", r.Proto)
+		st.emitOpen(reqOpened, r.Proto)
 	}
 	return true
 }
@@ -944,7 +932,7 @@ func (st *State) Finish() (n int64, unread bool) {
 	n, eof := st.bytes.Load(), st.eof.Load()
 	lvl := probes.Level(probes.Body)
 	if lvl >= 2 {
-		st.emitClose("request body done: handler returned", eof)
+		st.emitClose(reqDone, eof)
 	}
 	return n, lvl >= 1 && !eof && st.Unread(n)
 }
@@ -990,8 +978,15 @@ func (st *State) emitReadAfterClose() {
 // nil, so nothing there can panic and leave the slot unpublished, which
 // would hold the drain back.
 //
+// Their events are raw (probes.RegisterRaw), kinds rawOpen and rawClose:
+// the producer stores the site, ids, the message's index (Raw[0], in
+// bodyMsgs) and the attributes' values (in Attrs 0 to 2, which the ring
+// clears when it does not render the event), and leaves the name,
+// message and keys to the reader (renderOpen, renderClose), whom the
+// writer discarding unread events never calls.
+//
 //go:noinline
-func (st *State) emitOpen(msg, proto string) {
+func (st *State) emitOpen(msg uint8, proto string) {
 	url := st.url() // before Reserve: nothing that may wait while a slot is held
 	e, t := probes.Reserve()
 	if e == nil {
@@ -1000,28 +995,79 @@ func (st *State) emitOpen(msg, proto string) {
 	if st.opened != 0 {
 		e.Time = probes.TimeAt(st.opened) // the opening's reading: no second one
 	}
-	n := st.fillSlot(e, "body.open", msg)
-	e.SetInt(n, probes.KeyLength, st.length)
-	e.SetString(n+1, probes.KeyProto, proto)
-	e.SetString(n+2, probes.KeyURL, url)
-	e.NAttrs = uint8(n + 3)
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn, e.Req = probes.Body, probes.Info, rawOpen, st.Site, st.Conn, st.Req
+	e.Raw[0] = msg
+	e.Attrs[0].Str, e.Attrs[0].Num, e.Attrs[1].Str, e.Attrs[2].Str = st.Via, st.length, proto, url
 	probes.Publish(t)
 }
 
 //go:noinline
-func (st *State) emitClose(msg string, eof bool) {
+func (st *State) emitClose(msg uint8, eof bool) {
 	now := probes.Mono()
 	e, t := probes.Reserve()
 	if e == nil {
 		return
 	}
 	e.Time = probes.TimeAt(now) // the reading dur ends at: no second one
-	n := st.fillSlot(e, "body.close", msg)
-	e.SetInt(n, probes.KeyBytes, st.bytes.Load())
-	e.SetBool(n+1, probes.KeyEOF, eof)
-	e.SetDuration(n+2, probes.KeyDur, time.Duration(now-st.opened))
-	e.NAttrs = uint8(n + 3)
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn, e.Req = probes.Body, probes.Info, rawClose, st.Site, st.Conn, st.Req
+	e.Raw[0] = msg
+	if eof {
+		e.Raw[1] = 1
+	}
+	e.Attrs[0].Str, e.Attrs[0].Num, e.Attrs[1].Num = st.Via, st.bytes.Load(), now-st.opened
 	probes.Publish(t) // see emitOpen
+}
+
+// rawOpen and rawClose: body.open's and body.close's raw event kinds.
+const (
+	rawOpen  = 4
+	rawClose = 6
+)
+
+func init() {
+	probes.RegisterRaw(rawOpen, renderOpen)
+	probes.RegisterRaw(rawClose, renderClose)
+}
+
+// The messages of body.open and body.close (Raw[0]).
+const (
+	respOpened = iota
+	reqOpened
+	respClosed
+	reqDone
+)
+
+var bodyMsgs = [...]string{
+	respOpened: "response body opened",
+	reqOpened:  "request body opened",
+	respClosed: "response body closed",
+	reqDone:    "request body done: handler returned",
+}
+
+// renderOpen renders emitOpen's event as fill and its attributes would.
+func renderOpen(e *probes.Event) {
+	via, length, proto, url := e.Attrs[0].Str, e.Attrs[0].Num, e.Attrs[1].Str, e.Attrs[2].Str
+	e.Attrs = [probes.MaxAttrs]probes.Attr{}
+	e.Name, e.Msg = "body.open", bodyMsgs[e.Raw[0]%uint8(len(bodyMsgs))]
+	if via != "" {
+		e.AddString(probes.KeyVia, via)
+	}
+	e.AddInt(probes.KeyLength, length)
+	e.AddString(probes.KeyProto, proto)
+	e.AddString(probes.KeyURL, url)
+}
+
+// renderClose renders emitClose's event as fill and its attributes would.
+func renderClose(e *probes.Event) {
+	via, bytes, dur := e.Attrs[0].Str, e.Attrs[0].Num, time.Duration(e.Attrs[1].Num)
+	e.Attrs = [probes.MaxAttrs]probes.Attr{}
+	e.Name, e.Msg = "body.close", bodyMsgs[e.Raw[0]%uint8(len(bodyMsgs))]
+	if via != "" {
+		e.AddString(probes.KeyVia, via)
+	}
+	e.AddInt(probes.KeyBytes, bytes)
+	e.AddBool(probes.KeyEOF, e.Raw[1] != 0)
+	e.AddDuration(probes.KeyDur, dur)
 }
 
 // earlyClose: a client body closed before EOF, so net/http closes its

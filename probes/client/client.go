@@ -176,13 +176,17 @@ func (cr *Request) reuse() {
 	}
 }
 
-// keepLevel2 gives the zeroed cr its level-2 state l2 back, zeroed (its
-// header strings are the last request's), for its next level-2 request,
-// which then allocates none. Out of line: level 2's alone.
+// keepLevel2 gives the zeroed cr its level-2 state l2 back for its next
+// level-2 request, which then allocates none. Its times and streams are
+// zeroed; its header buffers (buf, respBuf: 512 of its 616 bytes, most
+// of what zeroing it all cost) are not: a request writes them before it
+// reads them (stdLevel2 hands them out empty), and until then they keep
+// the last request's few header strings alive, no more. Out of line:
+// level 2's alone.
 //
 //go:noinline
 func (cr *Request) keepLevel2(l2 *stdTimesHdr) {
-	*l2 = stdTimesHdr{}
+	l2.t, l2.h2 = stdTimes{}, h2Stream{}
 	cr.lvl2h = l2
 }
 
@@ -363,18 +367,6 @@ func (cr *Request) fillConn(e *probes.Event, p probes.Probe, sev probes.Sev, nam
 	if cr.body.Via != "" {
 		e.AddString(probes.KeyVia, cr.body.Via)
 	}
-}
-
-// fillSlot is fillConn for an Info event from probes.Reserve whose
-// attributes its caller sets in place (probes.Event.SetString…): it
-// returns the index of the next one. Small enough to be in line.
-func (cr *Request) fillSlot(e *probes.Event, p probes.Probe, name, msg string, conn uint64) int {
-	e.Probe, e.Sev, e.Name, e.Site, e.Req, e.Conn, e.Msg = p, probes.Info, name, cr.body.Site, cr.body.Req, conn, msg
-	if cr.body.Via == "" {
-		return 0
-	}
-	e.SetString(0, probes.KeyVia, cr.body.Via)
-	return 1
 }
 
 // Finish records the outcome of the request and wraps resp.Body (see
@@ -890,7 +882,7 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64)
 		e.AddHeader(probes.KeyHeaders, resp.Header)
 	}
 	e.AddString(probes.KeyURL, url)
-	probes.Publish(t) // a plain call: see emitFirstByte
+	probes.Publish(t) // a plain call: see firstByteSlot
 }
 
 //go:noinline

@@ -116,42 +116,100 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 	cr.newConn(info.Conn, lvl)
 }
 
+// rawConn and rawFirstByte are the raw event kinds (probes.RegisterRaw)
+// of dial.conn and dial.first_byte, once a request each at level 2: the
+// producer stores the site, ids and values (the attributes' values in
+// Attrs, flags in Raw) and leaves the name, message and keys to the
+// reader (renderConn, renderFirstByte), whom the writer discarding
+// unread events never calls. A raw event uses Attrs 0 to 3 alone: the
+// ring clears those of an event it did not render (Ring.free).
+const (
+	rawConn      = 2
+	rawFirstByte = 3
+)
+
+func init() {
+	probes.RegisterRaw(rawConn, renderConn)
+	probes.RegisterRaw(rawFirstByte, renderFirstByte)
+}
+
+// dial.conn's raw flags (Raw[0]).
+const (
+	connReused = 1 << iota
+	connWasIdle
+	connWaited // a wait attribute (getConn seen)
+	connAddrs  // local and remote attributes
+)
+
+// emitConn is dial.conn, raw: Attrs[0] holds via and the idle time,
+// Attrs[1] local and the wait, Attrs[2] remote (renderConn).
+//
 //go:noinline
 func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, getConn, got int64) {
 	var local, remote string
 	var conn uint64
+	var flags byte
 	if ce != nil { // the addresses were rendered once, for the registry
-		local, remote, conn = ce.Local(), ce.Remote(), ce.ID() // gotConnAt's jc.StreamConn: no lock
+		local, remote, conn, flags = ce.Local(), ce.Remote(), ce.ID(), connAddrs // gotConnAt's jc.StreamConn: no lock
 	} else {
 		conn = cr.connID()
 		if info.Conn != nil {
 			// Before Reserve: the connection's methods may be the program's.
 			local, remote = probes.ConnAddrs(info.Conn)
+			flags = connAddrs
 		}
 	}
+	if info.Reused {
+		flags |= connReused
+	}
+	if info.WasIdle {
+		flags |= connWasIdle
+	}
+	if getConn != 0 {
+		flags |= connWaited
+	}
 	// Built in the ring, as header.request: no Event on the frame, no copy.
-	// Published with a plain call, not a deferred one (see emitFirstByte).
+	// Published with a plain call, not a deferred one (see firstByteSlot).
 	e, t := probes.Reserve()
 	if e == nil {
 		return
 	}
-	n := cr.fillSlot(e, probes.Dial, "dial.conn", "client got a connection", conn)
-	e.Time = probes.TimeAt(got) // when it got it: no second reading
-	e.SetBool(n, probes.KeyReused, info.Reused)
-	e.SetBool(n+1, probes.KeyWasIdle, info.WasIdle)
-	e.SetDuration(n+2, probes.KeyIdleTime, info.IdleTime)
-	n += 3
-	if getConn != 0 {
-		e.SetDuration(n, probes.KeyWait, time.Duration(got-getConn))
-		n++
-	}
-	if ce != nil || info.Conn != nil {
-		e.SetString(n, probes.KeyLocal, local)
-		e.SetString(n+1, probes.KeyRemote, remote)
-		n += 2
-	}
-	e.NAttrs = uint8(n)
+	cr.connSlot(e, conn, flags, got, info.IdleTime, got-getConn, local, remote)
 	probes.Publish(t)
+}
+
+// connSlot fills e, from Reserve, with emitConn's raw dial.conn: the
+// connection conn, got at got (Mono), flags, idle time, wait and
+// addresses. In line: gotReusedLevel2 builds the event itself.
+func (cr *Request) connSlot(e *probes.Event, conn uint64, flags byte, got int64, idle time.Duration, wait int64, local, remote string) {
+	e.Time = probes.TimeAt(got) // when it got it: no second reading
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Req, e.Conn = probes.Dial, probes.Info, rawConn, cr.body.Site, cr.body.Req, conn
+	e.Raw[0] = flags
+	e.Attrs[0].Str, e.Attrs[0].Num = cr.body.Via, int64(idle)
+	e.Attrs[1].Str, e.Attrs[1].Num, e.Attrs[2].Str = local, wait, remote
+}
+
+// renderConn renders emitConn's event as the direct build (fillSlot and
+// its attributes) would.
+func renderConn(e *probes.Event) {
+	flags := e.Raw[0]
+	via, idle := e.Attrs[0].Str, time.Duration(e.Attrs[0].Num)
+	local, wait, remote := e.Attrs[1].Str, time.Duration(e.Attrs[1].Num), e.Attrs[2].Str
+	e.Attrs = [probes.MaxAttrs]probes.Attr{}
+	e.Name, e.Msg = "dial.conn", "client got a connection"
+	if via != "" {
+		e.AddString(probes.KeyVia, via)
+	}
+	e.AddBool(probes.KeyReused, flags&connReused != 0)
+	e.AddBool(probes.KeyWasIdle, flags&connWasIdle != 0)
+	e.AddDuration(probes.KeyIdleTime, idle)
+	if flags&connWaited != 0 {
+		e.AddDuration(probes.KeyWait, wait)
+	}
+	if flags&connAddrs != 0 {
+		e.AddString(probes.KeyLocal, local)
+		e.AddString(probes.KeyRemote, remote)
+	}
 }
 
 // newConn: the request got a new connection, c (dial.not_reused,
@@ -390,7 +448,7 @@ func (cr *Request) traceWroteHeaders() {
 // the event keeps, and their wire size, on the connection conn (read
 // under cr.mu).
 //
-// It publishes with a plain call, as emitFirstByte.
+// It publishes with a plain call, as firstByte (see firstByteSlot).
 func (cr *Request) emitHeaderRequest(fields []string, conn uint64) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
@@ -435,34 +493,44 @@ func (cr *Request) firstByte(wrote *int64, timed *bool) {
 	cr.mu.Unlock()
 	lvl := probes.Level(probes.Dial)
 	if lvl >= 2 {
-		cr.emitFirstByte(d, now, conn)
+		// dial.first_byte, built here: see firstByteSlot.
+		if e, t := probes.Reserve(); e != nil {
+			cr.firstByteSlot(e, d, now, conn)
+			probes.Publish(t) // a plain call: see firstByteSlot
+		}
 	}
 	if th := probes.SlowTTFB(); lvl >= 1 && d > th {
 		cr.slow("ttfb", d, th, cr.url())
 	}
 }
 
-// emitFirstByte is dial.first_byte, built in the ring as dial.conn; now
-// (Mono) is the reading ttfb ends at.
+// firstByteSlot fills e, from Reserve, with dial.first_byte, raw (see
+// rawFirstByte), built in the ring as dial.conn; now (Mono) is the
+// reading ttfb ends at. In line: its caller (firstByte) builds the event
+// itself, with no call of its own, its arguments and their spills.
 //
-// It and emitConn publish their event with a plain call, not a deferred
-// one (a deferred Publish costs a wrapper's call, on every request):
-// between Reserve and Publish they only store values read before, so
-// nothing there can panic and leave the slot unpublished, which would
-// hold the drain back. So do the header events: packing fields cannot
-// panic either, and a header map written while it is walked is a fatal
-// error, which no deferred call would outlive.
-//
-//go:noinline
-func (cr *Request) emitFirstByte(ttfb time.Duration, now int64, conn uint64) {
-	e, t := probes.Reserve()
-	if e == nil {
-		return
-	}
-	n := cr.fillSlot(e, probes.Dial, "dial.first_byte", "first response byte", conn)
+// firstByte and emitConn publish their event with a plain call, not a
+// deferred one (a deferred Publish costs a wrapper's call, on every
+// request): between Reserve and Publish they only store values read
+// before, so nothing there can panic and leave the slot unpublished,
+// which would hold the drain back. So do the header events: packing
+// fields cannot panic either, and a header map written while it is
+// walked is a fatal error, which no deferred call would outlive.
+func (cr *Request) firstByteSlot(e *probes.Event, ttfb time.Duration, now int64, conn uint64) {
 	e.Time = probes.TimeAt(now)
-	e.SetDuration(n, probes.KeyTtfb, ttfb)
-	e.SetDuration(n+1, probes.KeySinceStart, time.Duration(now-cr.start))
-	e.NAttrs = uint8(n + 2)
-	probes.Publish(t)
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Req, e.Conn = probes.Dial, probes.Info, rawFirstByte, cr.body.Site, cr.body.Req, conn
+	e.Attrs[0].Str, e.Attrs[0].Num, e.Attrs[1].Num = cr.body.Via, int64(ttfb), now-cr.start
+}
+
+// renderFirstByte renders firstByteSlot's raw event (Attrs[0]: via and
+// the time to first byte, Attrs[1]: the time since the start).
+func renderFirstByte(e *probes.Event) {
+	via, ttfb, since := e.Attrs[0].Str, time.Duration(e.Attrs[0].Num), time.Duration(e.Attrs[1].Num)
+	e.Attrs = [probes.MaxAttrs]probes.Attr{}
+	e.Name, e.Msg = "dial.first_byte", "first response byte"
+	if via != "" {
+		e.AddString(probes.KeyVia, via)
+	}
+	e.AddDuration(probes.KeyTtfb, ttfb)
+	e.AddDuration(probes.KeySinceStart, since)
 }

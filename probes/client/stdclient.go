@@ -392,30 +392,43 @@ func StdGotConn(state unsafe.Pointer, conn net.Conn, reused bool, idleAt time.Ti
 // gotReusedLevel2 is StdGotConn's common case at level 2: as level 1's
 // (no lock, for the same reason), with the clock read for dial.conn (its
 // time, wait and idle time), as gotConnAt would, without its general
-// steps (a trace's entry look-up, a new connection's).
+// steps (a trace's entry look-up, a new connection's). Its dial.conn is
+// built here, as emitConn's (connSlot), not in a call to it: its
+// arguments and their spills, once a request.
 //
 //go:noinline
 func (cr *Request) gotReusedLevel2(conn net.Conn, idleAt time.Time, entry *unsafe.Pointer) {
 	got := probes.Mono()
-	info := httptrace.GotConnInfo{Conn: conn, Reused: true}
+	var idle time.Duration
+	flags := byte(connReused | connAddrs)
 	if !idleAt.IsZero() {
-		info.WasIdle, info.IdleTime = true, time.Duration(got-probes.MonoAt(idleAt))
+		idle, flags = time.Duration(got-probes.MonoAt(idleAt)), flags|connWasIdle
 	}
 	ce := probes.KeptConnEntry(entry)
 	if ce == nil {
 		ce = probes.ClientConnEntry(conn, entry)
 	}
-	cr.reused, cr.wasIdle, cr.idleTime, cr.jc.At, cr.jc.Entry = true, info.WasIdle, info.IdleTime, got, ce
+	cr.reused, cr.wasIdle, cr.idleTime, cr.jc.At, cr.jc.Entry = true, !idleAt.IsZero(), idle, got, ce
 	cr.jc.Seen, cr.jc.Reused = true, true
-	if ce != nil {
-		cr.jc.StreamConn = ce.ID()
-		ce.TurnAt(http.StateActive, true, got)
-	}
 	var getConn int64
 	if cr.lvl2 != nil {
 		getConn = cr.lvl2.getConn
 	}
-	cr.emitConn(&info, ce, getConn, got)
+	if ce == nil {
+		info := httptrace.GotConnInfo{Conn: conn, Reused: true, WasIdle: !idleAt.IsZero(), IdleTime: idle}
+		cr.emitConn(&info, nil, getConn, got)
+	} else {
+		id := ce.ID()
+		cr.jc.StreamConn = id
+		ce.TurnAt(http.StateActive, true, got)
+		if getConn != 0 {
+			flags |= connWaited
+		}
+		if e, t := probes.Reserve(); e != nil {
+			cr.connSlot(e, id, flags, got, idle, got-getConn, ce.Local(), ce.Remote())
+			probes.Publish(t) // a plain call: see firstByteSlot
+		}
+	}
 	if cr.host != nil {
 		cr.host.reused()
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/gohttpdbg/gohttpdbg/probes"
@@ -193,31 +192,61 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 		}
 	}
 	if sc.tlsNoted && (st == http.StateActive || st == http.StateIdle) && probes.Level(probes.Dial) >= 2 {
-		sc.turnLevel2(st, comp.site)
+		sc.turnLevel2(st, comp.site, false)
 		return
 	}
 	sc.turnRare(nc, st, comp.site, now)
 }
 
 // turnLevel2 is a request's turn of sc, an HTTP/1 connection whose TLS
-// state is noted (tlsNoted), at level 2: the level-1 turn with its
-// dial.conn_state, without turnRare's and connTurn's general steps. The
-// turn to active hands its reading to the request (startAt), as level
-// 1's; the turn to idle reads the clock, as the event reports how long
-// the connection was active (see endAt).
+// state is noted (tlsNoted), at level 2 (or, h2, StdH2ConnState's usual
+// turn of an HTTP/2 one): the level-1 turn with its dial.conn_state,
+// without turnRare's and connTurn's general steps. The turn to active
+// hands its reading to the request (startAt; on HTTP/2, h2StartAt, which
+// the stream that turned it takes in startServe), as level 1's; the turn
+// to idle reads the clock, as the event reports how long the connection
+// was active (see endAt).
+//
+// The event is emitConnState's in its raw form (rawConnState), built
+// here, not in a function of its own: a call, its arguments and their
+// spills twice a request. Raw[0] is st, Attrs[1] holds remote where the
+// event shows it, and Attrs[3] the state word the turn replaced, which
+// renderConnState decodes into prev and its duration (probes.PrevState,
+// to the turn's reading, the event's time). As emitConnState, it
+// publishes with a plain call.
 //
 //go:noinline
-func (sc *srvConn) turnLevel2(st http.ConnState, site string) {
+func (sc *srvConn) turnLevel2(st http.ConnState, site string, h2 bool) {
 	now := probes.Mono()
-	var prev string
-	var in time.Duration
-	if st == http.StateActive {
+	var w uint64 // the state word the turn replaces
+	ce := sc.ce
+	switch {
+	case h2:
+		if sc.h2EndAt.Load() != 0 {
+			sc.h2EndAt.Store(0)
+		}
+		if st == http.StateActive {
+			sc.h2StartAt.Store(now)
+		} else if sc.h2StartAt.Load() != 0 {
+			sc.h2StartAt.Store(0)
+		}
+		w = ce.SwapStateAt(st, st == http.StateActive, now)
+	case st == http.StateActive:
 		sc.startAt = now
-		prev, in = sc.ce.SetActiveAt(now)
-	} else {
-		prev, in = sc.ce.SetStateAt(st, false, now)
+		w = ce.SwapActiveAt(now)
+	default:
+		w = ce.SwapStateAt(st, false, now)
 	}
-	emitTurn(sc.ce, st, site, prev, in, now)
+	id, remote := ce.ID(), ce.Remote() // before Reserve, as all that may panic
+	e, t := probes.Reserve()
+	if e == nil {
+		return
+	}
+	e.Time = probes.TimeAt(now) // the turn's reading: no second one
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn = probes.Dial, probes.Info, rawConnState, site, id
+	e.Raw[0] = byte(st)
+	e.Attrs[1].Str, e.Attrs[3].Num = remote, int64(w)
+	probes.Publish(t)
 }
 
 // turnRare is StdConnState's turn for the cases its common path does not
@@ -297,7 +326,7 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 	// tlsNoted implies an entry, not the runtime's own (h2TurnRare).
 	if probes.Level(probes.Dial) != 1 || !sc.tlsNoted || uint(st-http.StateActive) > uint(http.StateIdle-http.StateActive) {
 		if sc.tlsNoted && uint(st-http.StateActive) <= uint(http.StateIdle-http.StateActive) && probes.Level(probes.Dial) >= 2 {
-			sc.h2TurnLevel2(st, comp.site)
+			sc.turnLevel2(st, comp.site, true)
 			return true
 		}
 		sc.h2TurnRare(nc, st, comp)
@@ -327,32 +356,6 @@ func StdH2ConnState(srv any, slot *unsafe.Pointer, nc net.Conn, state int) bool 
 	}
 	sc.ce.TurnAt(st, false, now)
 	return true
-}
-
-// h2TurnLevel2 is StdH2ConnState's usual turn at level 2: level 1's,
-// with its dial.conn_state, without h2TurnRare's and connTurn's general
-// steps. The turn to active hands its reading to the stream that turned
-// it (h2StartAt, which startServe takes); the turn to idle reads the
-// clock, as the event reports how long the connection was active.
-//
-//go:noinline
-func (sc *srvConn) h2TurnLevel2(st http.ConnState, site string) {
-	now := probes.Mono()
-	var prev string
-	var in time.Duration
-	if sc.h2EndAt.Load() != 0 {
-		sc.h2EndAt.Store(0)
-	}
-	if st == http.StateActive {
-		sc.h2StartAt.Store(now)
-		prev, in = sc.ce.SetStateAt(st, true, now)
-	} else {
-		if sc.h2StartAt.Load() != 0 {
-			sc.h2StartAt.Store(0)
-		}
-		prev, in = sc.ce.SetStateAt(st, false, now)
-	}
-	emitTurn(sc.ce, st, site, prev, in, now)
 }
 
 // h2FirstTurn is StdH2ConnState for a connection the probes keep no
@@ -388,7 +391,7 @@ func (sc *srvConn) h2TurnRare(nc net.Conn, st http.ConnState, comp *connComp) {
 	if lvl >= 2 || st != http.StateActive && st != http.StateIdle {
 		connTurn(sc.ce, nc, st, comp.site, lvl, 0)
 		if st == http.StateActive {
-			sc.tlsNoted = true // connTurn noted it: the next turns are h2TurnLevel2's
+			sc.tlsNoted = true // connTurn noted it: the next turns are turnLevel2's
 		}
 		return
 	}

@@ -473,36 +473,47 @@ func pipeServer(t *testing.T, spec, site string) (*http.Server, net.Conn) {
 	return s, c1
 }
 
-// emitTurn's raw dial.conn_state reaches a reader as emitConnState's
+// turnLevel2's raw dial.conn_state reaches a reader as emitConnState's
 // event for the same turn: name, message, site, attributes in their
-// order, time (Raw aside, which keeps the raw form's data).
-func TestEmitTurnRendersAsConnState(t *testing.T) {
+// order, time (Raw aside, which keeps the raw form's data), on HTTP/1
+// and HTTP/2. Each turn's reading is its event's time: the previous
+// state's duration follows from it.
+func TestTurnLevel2RendersAsConnState(t *testing.T) {
 	rec := probetest.Record(t)
 	probetest.Configure(t, "all=2")
-	c1, c2 := net.Pipe()
-	defer c1.Close()
-	defer c2.Close()
-	ce := probes.ConnFor(c1, "server")
-	if ce == nil {
-		t.Fatal("no entry for the connection")
-	}
-	now := probes.Mono()
-	for _, tc := range []struct {
-		st   http.ConnState
-		prev string
-	}{{http.StateActive, "new"}, {http.StateIdle, "active"}, {http.StateActive, ""}} {
-		emitConnState(ce, tc.st, "srv.go:7", tc.prev, 3*time.Millisecond, now)
-		emitTurn(ce, tc.st, "srv.go:7", tc.prev, 3*time.Millisecond, now)
-	}
-	got := rec.Named("dial.conn_state")
-	if len(got) != 6 {
-		t.Fatalf("%d dial.conn_state events, want 6", len(got))
-	}
-	for i := 0; i < len(got); i += 2 {
-		got[i+1].Raw = [probes.RawLen]byte{} // the raw form's data, as a frame event's
-		want, raw := fmt.Sprintf("%+v", got[i]), fmt.Sprintf("%+v", got[i+1])
-		if raw != want {
-			t.Errorf("emitTurn's event:\n%s\nwant emitConnState's:\n%s", raw, want)
+	turns := []http.ConnState{http.StateActive, http.StateIdle, http.StateActive}
+	for _, h2 := range []bool{false, true} {
+		c1, c2 := net.Pipe()
+		defer c1.Close()
+		defer c2.Close()
+		ce := probes.ConnFor(c1, "server")
+		if ce == nil {
+			t.Fatal("no entry for the connection")
+		}
+		sc := &srvConn{ce: ce}
+		from := probes.Mono()
+		ce.SetStateAt(http.StateNew, false, from)
+		for _, st := range turns {
+			sc.turnLevel2(st, "srv.go:7", h2)
+		}
+		raw := rec.Named("dial.conn_state")
+		raw = raw[len(raw)-len(turns):]
+		prev := "new"
+		for i, st := range turns {
+			now := raw[i].Time - probes.TimeAt(0)
+			emitConnState(ce, st, "srv.go:7", prev, time.Duration(now-from), now)
+			prev, from = connStateName(st), now
+		}
+		if h2 && (sc.h2StartAt.Load() == 0 || sc.h2EndAt.Load() != 0) || !h2 && sc.startAt == 0 {
+			t.Errorf("h2=%v: the active turn's reading not handed over", h2)
+		}
+		want := rec.Named("dial.conn_state")
+		want = want[len(want)-len(turns):]
+		for i := range turns {
+			raw[i].Raw = [probes.RawLen]byte{} // the raw form's data, as a frame event's
+			if r, w := fmt.Sprintf("%+v", raw[i]), fmt.Sprintf("%+v", want[i]); r != w {
+				t.Errorf("h2=%v: turnLevel2's event:\n%s\nwant emitConnState's:\n%s", h2, r, w)
+			}
 		}
 	}
 }

@@ -161,37 +161,18 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 
 // rawConnState is the raw event kind (probes.RegisterRaw) of the
 // dial.conn_state a connection's turn to active or idle emits at level 2
-// (emitTurn), twice a request: its name, message, state and attribute
+// (turnLevel2), twice a request: its name, message, state and attribute
 // keys are left to its reader (renderConnState), and the writer
 // discarding unread events never builds them.
 const rawConnState = 5
 
 func init() { probes.RegisterRaw(rawConnState, renderConnState) }
 
-// emitTurn is emitConnState for a turn to active or idle, st, in its raw
-// form: Raw[0] is st, and the attributes hold their values where the
-// event shows them (remote 1, prev 2, its duration 3) for
-// renderConnState to name. As emitConnState, it publishes with a plain
-// call.
-//
-//go:noinline
-func emitTurn(ce *probes.ConnEntry, st http.ConnState, site, prev string, in time.Duration, now int64) {
-	id, remote := ce.ID(), ce.Remote() // before Reserve, as all that may panic
-	e, t := probes.Reserve()
-	if e == nil {
-		return
-	}
-	e.Time = probes.TimeAt(now) // the turn's reading: no second one
-	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn = probes.Dial, probes.Info, rawConnState, site, id
-	e.Raw[0] = byte(st)
-	e.Attrs[1].Str, e.Attrs[2].Str, e.Attrs[3].Num = remote, prev, int64(in)
-	probes.Publish(t)
-}
-
-// renderConnState renders emitTurn's event as emitConnState builds it.
+// renderConnState renders turnLevel2's event as emitConnState builds it.
 func renderConnState(e *probes.Event) {
 	st := http.ConnState(e.Raw[0])
-	remote, prev, in := e.Attrs[1].Str, e.Attrs[2].Str, time.Duration(e.Attrs[3].Num)
+	remote := e.Attrs[1].Str
+	prev, in := probes.PrevState(uint64(e.Attrs[3].Num), e.Time-probes.TimeAt(0))
 	e.Attrs = [probes.MaxAttrs]probes.Attr{}
 	e.Name, e.Msg = "dial.conn_state", connStateMsg(st)
 	e.AddString(probes.KeyState, connStateName(st))
@@ -1229,7 +1210,7 @@ func (sr *serverRequest) emitRequestHeaders(size int) {
 	e.AddString(probes.KeyRemote, r.RemoteAddr)
 	// A plain call (a deferred one costs a wrapper's call): nothing above
 	// can panic and leave the slot unpublished (see the client's
-	// emitFirstByte).
+	// firstByteSlot).
 	probes.Publish(t)
 }
 

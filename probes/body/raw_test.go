@@ -1,0 +1,92 @@
+package body
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gohttpdbg/gohttpdbg/probes"
+	"github.com/gohttpdbg/gohttpdbg/probes/internal/probetest"
+)
+
+// directOpen and directClose build body.open and body.close as emitOpen
+// and emitClose did before their events were raw: the reference their
+// rendering must match.
+func directOpen(st *State, msg uint8, proto string) {
+	var e probes.Event
+	e.Time = probes.TimeAt(st.opened)
+	st.fill(&e, probes.Info, "body.open", bodyMsgs[msg])
+	e.AddInt(probes.KeyLength, st.length)
+	e.AddString(probes.KeyProto, proto)
+	e.AddString(probes.KeyURL, st.url())
+	probes.Emit(&e)
+}
+
+func directClose(st *State, msg uint8, eof bool, now int64) {
+	var e probes.Event
+	e.Time = probes.TimeAt(now)
+	st.fill(&e, probes.Info, "body.close", bodyMsgs[msg])
+	e.AddInt(probes.KeyBytes, st.bytes.Load())
+	e.AddBool(probes.KeyEOF, eof)
+	e.AddDuration(probes.KeyDur, time.Duration(now-st.opened))
+	probes.Emit(&e)
+}
+
+// TestRawBodyEventsRenderAsDirect: emitOpen's and emitClose's raw events
+// reach a reader as the direct build's, with and without via, for each
+// message. emitClose reads the clock: its time and dur are compared
+// apart (ordered), then cleared.
+func TestRawBodyEventsRenderAsDirect(t *testing.T) {
+	rec := probetest.Record(t)
+	probetest.Configure(t, "all=2")
+	var cases []*State
+	for _, via := range []string{"", "wrap.go:3"} {
+		st := &State{opened: probes.Mono(), length: 42}
+		st.Site, st.Via, st.Conn, st.Req, st.Line = "main.go:9", via, 7, 11, "GET http://h/x"
+		st.bytes.Store(42)
+		cases = append(cases, st)
+	}
+	for _, st := range cases {
+		for _, msg := range []uint8{respOpened, reqOpened} {
+			directOpen(st, msg, "HTTP/1.1")
+			st.emitOpen(msg, "HTTP/1.1")
+		}
+		for _, msg := range []uint8{respClosed, reqDone} {
+			for _, eof := range []bool{false, true} {
+				before := probes.Mono()
+				st.emitClose(msg, eof)
+				directClose(st, msg, eof, before)
+			}
+		}
+	}
+	compare(t, rec.Named("body.open"), 8, false)
+	compare(t, rec.Named("body.close"), 16, true)
+}
+
+// compare checks events in pairs: the direct build's and the raw one's
+// (or, clocked, the raw one's first: the direct one takes its clock
+// reading from before it; their times and durs are cleared).
+func compare(t *testing.T, got []probes.Event, want int, clocked bool) {
+	t.Helper()
+	if len(got) != want {
+		t.Fatalf("%d events, want %d", len(got), want)
+	}
+	for i := 0; i < len(got); i += 2 {
+		d, r := got[i], got[i+1]
+		if clocked {
+			r, d = d, r // emitClose ran first
+			if r.Time < d.Time {
+				t.Errorf("raw event at %d, before the direct one's %d", r.Time, d.Time)
+			}
+			n := int(r.NAttrs) - 1 // dur, last
+			if r.Attrs[n].Num < d.Attrs[n].Num {
+				t.Errorf("raw dur %d < direct %d", r.Attrs[n].Num, d.Attrs[n].Num)
+			}
+			r.Time, d.Time, r.Attrs[n].Num, d.Attrs[n].Num = 0, 0, 0, 0
+		}
+		r.Raw = [probes.RawLen]byte{}
+		if want, raw := fmt.Sprintf("%+v", d), fmt.Sprintf("%+v", r); raw != want {
+			t.Errorf("raw event:\n%s\nwant the direct build's:\n%s", raw, want)
+		}
+	}
+}
