@@ -133,8 +133,11 @@ func packStrings(b []byte, base unsafe.Pointer, n int, pair, second uintptr) []b
 func packPairs(b []byte, base unsafe.Pointer, n int, stride uintptr) ([]byte, int) {
 	// An offset, not a pointer, walks the fields: a pointer just past
 	// the last one could point into the next allocation.
+	// Only lim and adj outlive the loop: with n and len(b) too, two of
+	// them were reloaded from the stack a field.
 	lim := uintptr(n) * stride
-	l0, l, c := len(b), len(b), cap(b)
+	adj := 2*n - len(b) // each field took its lengths' 2 bytes, where the wire takes 4 (": ", CRLF)
+	l, c := len(b), cap(b)
 	d := unsafe.Pointer(unsafe.SliceData(b))
 	for o := uintptr(0); o != lim; o += stride {
 		// The name, then the value, each its length in one byte and its
@@ -144,7 +147,7 @@ func packPairs(b []byte, base unsafe.Pointer, n int, stride uintptr) ([]byte, in
 		f := (*[2]string)(unsafe.Add(base, o))
 		k, v := len(f[0]), len(f[1])
 		if k|v >= 0x80 || l+2+k+v > c {
-			return packPairsRest(b[:l], base, n, o, stride)
+			return packPairsRest(b[:l], base, lim, o, stride)
 		}
 		w, p := unsafe.Add(d, l), unsafe.Pointer(unsafe.StringData(f[0]))
 		*(*byte)(w) = byte(k)
@@ -168,22 +171,20 @@ func packPairs(b []byte, base unsafe.Pointer, n int, stride uintptr) ([]byte, in
 		}
 		l += 2 + k + v
 	}
-	// Each field took its lengths' 2 bytes, where the wire takes 4
-	// (": ", CRLF).
-	return b[:l], l - l0 + 2*n
+	return b[:l], l + adj
 }
 
 // packPairsRest is packPairs from the field at offset from on, by
-// packStrings, and the wire size of all n fields.
+// packStrings, and the wire size of all the fields, up to offset lim.
 //
 //go:noinline
-func packPairsRest(b []byte, base unsafe.Pointer, n int, from, stride uintptr) ([]byte, int) {
+func packPairsRest(b []byte, base unsafe.Pointer, lim, from, stride uintptr) ([]byte, int) {
 	size := 0
-	for o := uintptr(0); o != uintptr(n)*stride; o += stride {
+	for o := uintptr(0); o != lim; o += stride {
 		f := (*[2]string)(unsafe.Add(base, o))
 		size += len(f[0]) + len(f[1]) + 4
 	}
-	rest := 2 * (n - int(from/stride))
+	rest := 2 * int((lim-from)/stride)
 	return packStrings(b, unsafe.Add(base, from), rest, stride, unsafe.Sizeof("")), size
 }
 

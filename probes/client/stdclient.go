@@ -251,7 +251,7 @@ func (h *hdrTrace) done() {
 }
 
 // emitCollectedHeaders reports header.request with the fields its write
-// reported (HTTP/1's trace, HTTP/2's ClientField).
+// reported (HTTP/1's trace; HTTP/2's stream appends them itself).
 func (cr *Request) emitCollectedHeaders() {
 	cr.mu.Lock()
 	fields := cr.lvl2.hdr

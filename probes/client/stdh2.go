@@ -88,15 +88,22 @@ func StdH2State(req any) unsafe.Pointer {
 }
 
 // h2Stream is the state an HTTP/2 stream made for a request at level 2
-// reports its events to (StdH2Stream): the request, and the header fields
-// the stream's write reports (StdH2Field), which that write alone
-// touches, without cr.mu: an HTTP/1 attempt of the same request, whose
-// write loop may still be writing its own fields, collects them in
-// stdTimes.hdr. A request's first stream is the one in its level-2 state.
+// reports its events to (StdH2Stream): the header fields the stream's
+// write appends (the std patch, in line: see its ClientStream hook, for
+// which hdr comes first), which that write alone touches, without cr.mu
+// (an HTTP/1 attempt of the same request, whose write loop may still be
+// writing its own fields, collects them in stdTimes.hdr), and the
+// request. hdr is not nil only for a request at level 2 that wants its
+// header (newH2Stream), and its request outlives its write (h2Written).
+// A request's first stream is the one in its level-2 state.
 type h2Stream struct {
-	cr  *Request
 	hdr []string
+	cr  *Request
 }
+
+// The std patch appends to a stream state's first word, a []string
+// (this fails to compile otherwise).
+var _ [0 - unsafe.Offsetof(h2Stream{}.hdr)]struct{}
 
 // StdH2Stream is the std patch's HTTP/2 ClientStream hook: the state (an
 // *h2Stream) a stream made for req reports its events to until its write
@@ -190,20 +197,8 @@ func StdH2GotConn(state unsafe.Pointer, info httptrace.GotConnInfo) {
 	}
 }
 
-// StdH2Field is the std patch's HTTP/2 ClientField hook: a header field
-// as the encoder wrote it (the trace's WroteHeaderField), kept in the
-// stream's state. The header level is read once, by StdH2WroteHeaders.
-// The stream alone is read, once a field: its hdr is not nil only for a
-// request at level 2 that wants its header (newH2Stream), and its
-// request outlives its write (h2Written).
-func StdH2Field(state unsafe.Pointer, name, value string) {
-	if s := (*h2Stream)(state); s != nil && s.hdr != nil {
-		s.hdr = append(s.hdr, name, value)
-	}
-}
-
 // StdH2WroteHeaders is the std patch's HTTP/2 ClientWroteHeaders hook:
-// header.request, with the fields StdH2Field collected.
+// header.request, with the fields the stream appended to s.hdr.
 func StdH2WroteHeaders(state unsafe.Pointer) {
 	s, cr := h2StreamOf(state)
 	if cr == nil || s.hdr == nil || probes.Level(probes.Header) < 2 {

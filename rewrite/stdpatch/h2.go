@@ -577,16 +577,18 @@ type {{.N}} struct {
 	ClientState func(req any) unsafe.Pointer
 	// ClientStream is ClientState for a stream made for req: the state it
 	// returns gets the stream's events, the last of them ClientWrote (or
-	// none, if the stream ends before its request is written).
+	// none, if the stream ends before its request is written). The state
+	// begins with a []string, to which the stream appends each header
+	// field as the encoder writes it (WroteHeaderField's, name then one
+	// value) before ClientWroteHeaders, when it is not nil: the patch's
+	// own append, where a hook's call a field cost twice the fields' copy.
 	ClientStream func(req any) unsafe.Pointer
 	// ClientGetConn, ClientGotConn, ClientWroteHeaders, ClientWrote and
 	// ClientFirstByte receive, with ClientState's state, what httptrace's
 	// GetConn, GotConn, WroteHeaders, WroteRequest and
-	// GotFirstResponseByte would; ClientField each header field as the
-	// encoder writes it (WroteHeaderField's, one value).
+	// GotFirstResponseByte would.
 	ClientGetConn      func(state unsafe.Pointer)
 	ClientGotConn      func(state unsafe.Pointer, info httptrace.GotConnInfo)
-	ClientField        func(state unsafe.Pointer, name, value string)
 	ClientWroteHeaders func(state unsafe.Pointer)
 	ClientWrote        func(state unsafe.Pointer)
 	ClientFirstByte    func(state unsafe.Pointer)

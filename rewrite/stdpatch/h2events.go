@@ -134,11 +134,13 @@ func gohttpdbgH2GotConn(req interface{}, cc *{{.P}}ClientConn, reused bool) {
 	h(s, ci)
 }
 
+// gohttpdbgField appends a header field, as the encoder writes it, to
+// the fields the stream's state collects (see ClientStream: the state
+// begins with a []string, nil when the fields are not wanted): in line,
+// with no call a field.
 func (cs *{{.P}}clientStream) gohttpdbgField(name, value string) {
-	if s := cs.gohttpdbgEv; s != nil {
-		if h := {{.H}}.ClientField; h != nil {
-			h(s, name, value)
-		}
+	if f := (*[]string)(cs.gohttpdbgEv); f != nil && *f != nil {
+		*f = append(*f, name, value)
 	}
 }
 

@@ -46,6 +46,10 @@ type gohttpdbgSelfTestState struct {
 	req *Request
 }
 
+// gohttpdbgSelfTestStream is an HTTP/2 stream's state (ClientStream),
+// laid out as the probes': the header fields the stream appends first.
+type gohttpdbgSelfTestStream struct{ hdr []string }
+
 // gohttpdbgSelfTestUse reads the state a hook was handed (a client
 // request's gohttpdbgSelfTestState, a server request).
 func gohttpdbgSelfTestUse(s unsafe.Pointer) { _ = *(*byte)(s) }
@@ -305,17 +309,23 @@ func init() {
 		p, _ := s.(unsafe.Pointer)
 		return p
 	}
-	h.ClientStream = h.ClientState
+	h.ClientStream = func(req any) unsafe.Pointer {
+		if h.ClientState(req) == nil {
+			return nil
+		}
+		// As the probes' stream state: the fields the stream appends first.
+		return unsafe.Pointer(&gohttpdbgSelfTestStream{hdr: make([]string, 0, 16)})
+	}
 	h.ClientGetConn = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
 	h.ClientGotConn = func(state unsafe.Pointer, info httptrace.GotConnInfo) {
 		gohttpdbgSelfTestUse(state)
 		_ = info.Conn != nil && info.Reused && info.WasIdle && info.IdleTime > 0
 	}
-	h.ClientField = func(state unsafe.Pointer, name, value string) {
-		gohttpdbgSelfTestUse(state)
-		gohttpdbgSelfTestTouch([]byte(name + value))
+	h.ClientWroteHeaders = func(state unsafe.Pointer) {
+		for _, f := range (*gohttpdbgSelfTestStream)(state).hdr {
+			gohttpdbgSelfTestTouch([]byte(f))
+		}
 	}
-	h.ClientWroteHeaders = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
 	h.ClientWrote = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
 	h.ClientFirstByte = func(state unsafe.Pointer) { gohttpdbgSelfTestUse(state) }
 	h.BodyAnswered = GohttpdbgHTTP1.BodyAnswered

@@ -89,7 +89,6 @@ func gohttpdbgWire() bool {
 			h2.ClientStream = gohttpdbgclient.StdH2Stream
 			h2.ClientGetConn = gohttpdbgclient.StdGetConn
 			h2.ClientGotConn = gohttpdbgclient.StdH2GotConn
-			h2.ClientField = gohttpdbgclient.StdH2Field
 			h2.ClientWroteHeaders = gohttpdbgclient.StdH2WroteHeaders
 			h2.ClientWrote = gohttpdbgclient.StdH2Wrote
 			h2.ClientFirstByte = gohttpdbgclient.StdH2FirstByte
