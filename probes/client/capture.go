@@ -177,8 +177,11 @@ func (cr *Request) followedBy(req *http.Request, host *hostState, dialLikely boo
 		// for the request net/http got from StdStart: copies made before
 		// (a RoundTripper's Clone) or after (net/http's own) do not matter.
 		cr.std = true
+	case std: // and everyEvent: level 2's, which the std hooks trace whole
+		cr.std = true
+		cr.stdLevel2(hl)
 	default:
-		cr.traced(req, std, everyEvent, dialLikely, dl, hl)
+		cr.traced(req, everyEvent, dialLikely, dl)
 	}
 }
 

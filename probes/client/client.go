@@ -288,7 +288,7 @@ func startRequest(t *http.Transport, req *http.Request, site string, lv levels) 
 	capture := probes.JournalClientStart(cr.body.Req, cr.start, site, req)
 	cr.flight = gc.Start(&cr.fl, cr.body.Req, site, cr.start)
 	// Not in roundTrip: the std hooks never see the request's state.
-	cr.traced(req, false, dl >= 2 || hl >= 2, dialLikely, dl, hl)
+	cr.traced(req, dl >= 2 || hl >= 2, dialLikely, dl)
 	if capture {
 		cr.captureBody(req)
 	}
@@ -301,11 +301,8 @@ func startRequest(t *http.Transport, req *http.Request, site string, lv levels) 
 // common path stays a few cache lines of code.
 //
 //go:noinline
-func (cr *Request) traced(req *http.Request, std, everyEvent, dialLikely bool, dl, hl int32) {
+func (cr *Request) traced(req *http.Request, everyEvent, dialLikely bool, dl int32) {
 	switch {
-	case std: // and everyEvent
-		cr.std = true
-		cr.stdLevel2(hl)
 	case everyEvent || dl >= 1 && dialLikely:
 		cr.full = &fullTrace{}
 		ctx, dialPhases := req.Context(), true
