@@ -483,12 +483,22 @@ const RawLen = 16
 
 var rawRenderers [8]atomic.Pointer[func(e *Event)]
 
+// The raw event kinds, one per event its producer leaves to its
+// reader's render (RegisterRaw), in one list so that two packages never
+// take the same: at most 7.
+const (
+	RawFrame     = 1 + iota // frame.read, frame.write (probes/frame)
+	RawConn                 // dial.conn (probes/client)
+	RawFirstByte            // dial.first_byte (probes/client)
+	RawBodyOpen             // body.open (probes/body)
+	RawConnState            // a server connection's turn: dial.conn_state (probes/server)
+	RawBodyClose            // body.close (probes/body)
+)
+
 // RegisterRaw registers render for raw events of kind (1 to 7): it fills
 // in e's Name, Msg and Attrs from e.Raw and the other fields its producer
-// set (Site, and values in Attrs that render names). Kinds: 1 frame, 2
-// dial.conn, 3 dial.first_byte, 4 body.open, 5 server dial.conn_state,
-// 6 body.close.
-// A package registers its kinds at init.
+// set (Site, and values in Attrs that render names). A package registers
+// its kinds at init.
 func RegisterRaw(kind uint8, render func(e *Event)) {
 	if kind == 0 || int(kind) >= len(rawRenderers) {
 		panic("probes: raw event kind out of range")

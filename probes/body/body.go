@@ -978,7 +978,7 @@ func (st *State) emitReadAfterClose() {
 // nil, so nothing there can panic and leave the slot unpublished, which
 // would hold the drain back.
 //
-// Their events are raw (probes.RegisterRaw), kinds rawOpen and rawClose:
+// Their events are raw (probes.RegisterRaw), kinds RawBodyOpen and RawBodyClose:
 // the producer stores the site, ids, the message's index (Raw[0], in
 // bodyMsgs) and the attributes' values (in Attrs 0 to 2, which the ring
 // clears when it does not render the event), and leaves the name,
@@ -995,7 +995,7 @@ func (st *State) emitOpen(msg uint8, proto string) {
 	if st.opened != 0 {
 		e.Time = probes.TimeAt(st.opened) // the opening's reading: no second one
 	}
-	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn, e.Req = probes.Body, probes.Info, rawOpen, st.Site, st.Conn, st.Req
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn, e.Req = probes.Body, probes.Info, probes.RawBodyOpen, st.Site, st.Conn, st.Req
 	e.Raw[0] = msg
 	e.Attrs[0].Str, e.Attrs[0].Num, e.Attrs[1].Str, e.Attrs[2].Str = st.Via, st.length, proto, url
 	probes.Publish(t)
@@ -1009,7 +1009,7 @@ func (st *State) emitClose(msg uint8, eof bool) {
 		return
 	}
 	e.Time = probes.TimeAt(now) // the reading dur ends at: no second one
-	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn, e.Req = probes.Body, probes.Info, rawClose, st.Site, st.Conn, st.Req
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn, e.Req = probes.Body, probes.Info, probes.RawBodyClose, st.Site, st.Conn, st.Req
 	e.Raw[0] = msg
 	if eof {
 		e.Raw[1] = 1
@@ -1018,15 +1018,10 @@ func (st *State) emitClose(msg uint8, eof bool) {
 	probes.Publish(t) // see emitOpen
 }
 
-// rawOpen and rawClose: body.open's and body.close's raw event kinds.
-const (
-	rawOpen  = 4
-	rawClose = 6
-)
-
+// body.open and body.close are raw events (emitOpen, emitClose).
 func init() {
-	probes.RegisterRaw(rawOpen, renderOpen)
-	probes.RegisterRaw(rawClose, renderClose)
+	probes.RegisterRaw(probes.RawBodyOpen, renderOpen)
+	probes.RegisterRaw(probes.RawBodyClose, renderClose)
 }
 
 // The messages of body.open and body.close (Raw[0]).

@@ -116,21 +116,16 @@ func (cr *Request) gotConnAt(info httptrace.GotConnInfo, idleAt time.Time, entry
 	cr.newConn(info.Conn, lvl)
 }
 
-// rawConn and rawFirstByte are the raw event kinds (probes.RegisterRaw)
-// of dial.conn and dial.first_byte, once a request each at level 2: the
-// producer stores the site, ids and values (the attributes' values in
-// Attrs, flags in Raw) and leaves the name, message and keys to the
-// reader (renderConn, renderFirstByte), whom the writer discarding
-// unread events never calls. A raw event uses Attrs 0 to 3 alone: the
-// ring clears those of an event it did not render (Ring.free).
-const (
-	rawConn      = 2
-	rawFirstByte = 3
-)
-
+// dial.conn and dial.first_byte, once a request each at level 2, are raw
+// events (probes.RawConn, RawFirstByte): the producer stores the site,
+// ids and values (the attributes' values in Attrs, flags in Raw) and
+// leaves the name, message and keys to the reader (renderConn,
+// renderFirstByte), whom the writer discarding unread events never
+// calls. A raw event uses Attrs 0 to 3 alone: the ring clears those of an
+// event it did not render (Ring.free).
 func init() {
-	probes.RegisterRaw(rawConn, renderConn)
-	probes.RegisterRaw(rawFirstByte, renderFirstByte)
+	probes.RegisterRaw(probes.RawConn, renderConn)
+	probes.RegisterRaw(probes.RawFirstByte, renderFirstByte)
 }
 
 // dial.conn's raw flags (Raw[0]).
@@ -183,7 +178,7 @@ func (cr *Request) emitConn(info *httptrace.GotConnInfo, ce *probes.ConnEntry, g
 // addresses. In line: gotReusedLevel2 builds the event itself.
 func (cr *Request) connSlot(e *probes.Event, conn uint64, flags byte, got int64, idle time.Duration, wait int64, local, remote string) {
 	e.Time = probes.TimeAt(got) // when it got it: no second reading
-	e.Probe, e.Sev, e.RawKind, e.Site, e.Req, e.Conn = probes.Dial, probes.Info, rawConn, cr.body.Site, cr.body.Req, conn
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Req, e.Conn = probes.Dial, probes.Info, probes.RawConn, cr.body.Site, cr.body.Req, conn
 	e.Raw[0] = flags
 	e.Attrs[0].Str, e.Attrs[0].Num = cr.body.Via, int64(idle)
 	e.Attrs[1].Str, e.Attrs[1].Num, e.Attrs[2].Str = local, wait, remote
@@ -505,7 +500,7 @@ func (cr *Request) firstByte(wrote *int64, timed *bool) {
 }
 
 // firstByteSlot fills e, from Reserve, with dial.first_byte, raw (see
-// rawFirstByte), built in the ring as dial.conn; now (Mono) is the
+// probes.RawFirstByte), built in the ring as dial.conn; now (Mono) is the
 // reading ttfb ends at. In line: its caller (firstByte) builds the event
 // itself, with no call of its own, its arguments and their spills.
 //
@@ -518,7 +513,7 @@ func (cr *Request) firstByte(wrote *int64, timed *bool) {
 // walked is a fatal error, which no deferred call would outlive.
 func (cr *Request) firstByteSlot(e *probes.Event, ttfb time.Duration, now int64, conn uint64) {
 	e.Time = probes.TimeAt(now)
-	e.Probe, e.Sev, e.RawKind, e.Site, e.Req, e.Conn = probes.Dial, probes.Info, rawFirstByte, cr.body.Site, cr.body.Req, conn
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Req, e.Conn = probes.Dial, probes.Info, probes.RawFirstByte, cr.body.Site, cr.body.Req, conn
 	e.Attrs[0].Str, e.Attrs[0].Num, e.Attrs[1].Num = cr.body.Via, int64(ttfb), now-cr.start
 }
 

@@ -579,11 +579,9 @@ func (c *Conn) applyLocked(h Header, increment uint32, written bool) bool {
 	return true
 }
 
-// rawFrame is the raw event kind (probes.RegisterRaw) of frame.read and frame.write
-// emitted by basicAll.
-const rawFrame = 1
-
-func init() { probes.RegisterRaw(rawFrame, renderRawFrame) }
+// frame.read and frame.write are raw events (followRaw, emitRaw), rendered
+// by their reader.
+func init() { probes.RegisterRaw(probes.RawFrame, renderRawFrame) }
 
 // The layout of a raw frame event's data (big-endian): the frame's
 // length, type, flags, WINDOW_UPDATE increment, pad length, direction and
@@ -620,7 +618,7 @@ func (c *Conn) emitRaw(h Header, increment uint32, pad uint8, written bool) {
 	if e == nil {
 		return
 	}
-	e.Probe, e.Sev, e.HasStream, e.RawKind, e.Conn, e.Stream = probes.Frame, probes.Debug, true, rawFrame, id, h.StreamID
+	e.Probe, e.Sev, e.HasStream, e.RawKind, e.Conn, e.Stream = probes.Frame, probes.Debug, true, probes.RawFrame, id, h.StreamID
 	d := &e.Raw // zero: see probes.Reserve
 	d[rawLength], d[rawLength+1], d[rawLength+2], d[rawLength+3] = byte(h.Length>>24), byte(h.Length>>16), byte(h.Length>>8), byte(h.Length)
 	d[rawType], d[rawFlags], d[rawPad] = byte(h.Type), byte(h.Flags), pad

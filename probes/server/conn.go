@@ -207,7 +207,7 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 // to idle reads the clock, as the event reports how long the connection
 // was active (see endAt).
 //
-// The event is emitConnState's in its raw form (rawConnState), built
+// The event is emitConnState's in its raw form (probes.RawConnState), built
 // here, not in a function of its own: a call, its arguments and their
 // spills twice a request. Raw[0] is st, Attrs[1] holds remote where the
 // event shows it, and Attrs[3] the state word the turn replaced, which
@@ -243,7 +243,7 @@ func (sc *srvConn) turnLevel2(st http.ConnState, site string, h2 bool) {
 		return
 	}
 	e.Time = probes.TimeAt(now) // the turn's reading: no second one
-	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn = probes.Dial, probes.Info, rawConnState, site, id
+	e.Probe, e.Sev, e.RawKind, e.Site, e.Conn = probes.Dial, probes.Info, probes.RawConnState, site, id
 	e.Raw[0] = byte(st)
 	e.Attrs[1].Str, e.Attrs[3].Num = remote, int64(w)
 	probes.Publish(t)

@@ -159,14 +159,11 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 	probes.Publish(t)
 }
 
-// rawConnState is the raw event kind (probes.RegisterRaw) of the
-// dial.conn_state a connection's turn to active or idle emits at level 2
-// (turnLevel2), twice a request: its name, message, state and attribute
-// keys are left to its reader (renderConnState), and the writer
-// discarding unread events never builds them.
-const rawConnState = 5
-
-func init() { probes.RegisterRaw(rawConnState, renderConnState) }
+// The dial.conn_state a connection's turn to active or idle emits at
+// level 2 (turnLevel2), twice a request, is raw: its name, message, state
+// and attribute keys are left to its reader (renderConnState), and the
+// writer discarding unread events never builds them.
+func init() { probes.RegisterRaw(probes.RawConnState, renderConnState) }
 
 // renderConnState renders turnLevel2's event as emitConnState builds it.
 func renderConnState(e *probes.Event) {
