@@ -184,8 +184,8 @@ func (cr *Request) connSlot(e *probes.Event, conn uint64, flags byte, got int64,
 	e.Attrs[1].Str, e.Attrs[1].Num, e.Attrs[2].Str = local, wait, remote
 }
 
-// renderConn renders emitConn's event as the direct build (fillSlot and
-// its attributes) would.
+// renderConn renders emitConn's event with dial.conn's attributes in
+// their order: via, reused, was_idle, idle_time, wait, local, remote.
 func renderConn(e *probes.Event) {
 	flags := e.Raw[0]
 	via, idle := e.Attrs[0].Str, time.Duration(e.Attrs[0].Num)
