@@ -48,20 +48,15 @@ type HPACKField = struct {
 	Sensitive   bool
 }
 
-// SetHeaderFieldsMsg is SetFieldsMsg for decoded fields f. An event from
-// Reserve packs them straight into its slot's buffer.
+// SetHeaderFieldsMsg is SetFieldsMsg for decoded fields f, packed
+// straight from them (into its slot's buffer, for an event from
+// Reserve).
 func (e *Event) SetHeaderFieldsMsg(f []HPACKField) {
-	if e.slot == 0 {
-		s := make([]string, 0, 2*len(f))
-		for i := range f {
-			s = append(s, f[i].Name, f[i].Value)
-		}
-		e.SetFieldsMsg(s)
-		return
+	var b []byte // any other event: a buffer of its own
+	if e.slot != 0 {
+		b = e.slotBuf()
 	}
-	b := e.slotBuf()
-	b = packHPACK(b, f)
-	e.packed = b
+	e.packed = packHPACK(b, f)
 	e.Msg, e.headersForm = "", fieldsMsg
 }
 

@@ -80,3 +80,20 @@ func BenchmarkPackHPACK(b *testing.B) {
 		buf = packHPACK(buf[:0], f)
 	}
 }
+
+// TestSetHeaderFieldsMsgOwnBuffer: an event not from Reserve packs
+// decoded fields into a buffer of its own, read as SetFieldsMsg's.
+func TestSetHeaderFieldsMsgOwnBuffer(t *testing.T) {
+	var f []HPACKField
+	for i := 0; i+1 < len(packSample); i += 2 {
+		f = append(f, HPACKField{Name: packSample[i], Value: packSample[i+1]})
+	}
+	var got, want Event
+	got.SetHeaderFieldsMsg(f)
+	want.SetFieldsMsg(packSample[:2*len(f)])
+	renderLazy(&got)
+	renderLazy(&want)
+	if got.Msg == "" || got.Msg != want.Msg {
+		t.Fatalf("SetHeaderFieldsMsg: %q, SetFieldsMsg: %q", got.Msg, want.Msg)
+	}
+}
