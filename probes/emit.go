@@ -508,6 +508,19 @@ func RegisterRaw(kind uint8, render func(e *Event)) {
 	}
 }
 
+// RenderAs begins a raw event's render, once its renderer has read the
+// values the producer left in Attrs: it clears them (Add… sets only the
+// fields of its kind), sets the name and the message, and adds via first
+// when there is one, as the direct build of an event of a call site
+// reached through a wrapper does.
+func (e *Event) RenderAs(name, msg, via string) {
+	e.Attrs = [MaxAttrs]Attr{}
+	e.Name, e.Msg = name, msg
+	if via != "" {
+		e.AddString(KeyVia, via)
+	}
+}
+
 // renderLazy completes what an event left for its reader: a raw event's
 // name, message and attributes, a header's text (AddHeader, AddFields,
 // SetFieldsMsg), and the redaction of the URLs its free text quotes
@@ -540,10 +553,10 @@ func renderRaw(e *Event) {
 	kind := e.RawKind
 	e.RawKind = 0
 	// Site and Attrs are the producer's: it may leave values there for
-	// its renderer (dial.conn_state's), which names them.
+	// its renderer (all but the frame probe's do), which names them.
 	e.Name, e.Msg, e.NAttrs = "", "", 0
-	// A raw event's producer writes no pointer: whatever header fields
-	// the event holds are not its own.
+	// A raw event has no header fields: what packed holds is a buffer
+	// the slot kept from an earlier event (emptied: see Ring.free).
 	e.packed = nil
 	if f := rawRenderers[kind&7].Load(); f != nil {
 		(*f)(e)

@@ -1042,11 +1042,7 @@ var bodyMsgs = [...]string{
 // renderOpen renders emitOpen's event as fill and its attributes would.
 func renderOpen(e *probes.Event) {
 	via, length, proto, url := e.Attrs[0].Str, e.Attrs[0].Num, e.Attrs[1].Str, e.Attrs[2].Str
-	e.Attrs = [probes.MaxAttrs]probes.Attr{}
-	e.Name, e.Msg = "body.open", bodyMsgs[e.Raw[0]%uint8(len(bodyMsgs))]
-	if via != "" {
-		e.AddString(probes.KeyVia, via)
-	}
+	e.RenderAs("body.open", bodyMsgs[e.Raw[0]%uint8(len(bodyMsgs))], via)
 	e.AddInt(probes.KeyLength, length)
 	e.AddString(probes.KeyProto, proto)
 	e.AddString(probes.KeyURL, url)
@@ -1055,11 +1051,7 @@ func renderOpen(e *probes.Event) {
 // renderClose renders emitClose's event as fill and its attributes would.
 func renderClose(e *probes.Event) {
 	via, bytes, dur := e.Attrs[0].Str, e.Attrs[0].Num, time.Duration(e.Attrs[1].Num)
-	e.Attrs = [probes.MaxAttrs]probes.Attr{}
-	e.Name, e.Msg = "body.close", bodyMsgs[e.Raw[0]%uint8(len(bodyMsgs))]
-	if via != "" {
-		e.AddString(probes.KeyVia, via)
-	}
+	e.RenderAs("body.close", bodyMsgs[e.Raw[0]%uint8(len(bodyMsgs))], via)
 	e.AddInt(probes.KeyBytes, bytes)
 	e.AddBool(probes.KeyEOF, e.Raw[1] != 0)
 	e.AddDuration(probes.KeyDur, dur)

@@ -190,11 +190,7 @@ func renderConn(e *probes.Event) {
 	flags := e.Raw[0]
 	via, idle := e.Attrs[0].Str, time.Duration(e.Attrs[0].Num)
 	local, wait, remote := e.Attrs[1].Str, time.Duration(e.Attrs[1].Num), e.Attrs[2].Str
-	e.Attrs = [probes.MaxAttrs]probes.Attr{}
-	e.Name, e.Msg = "dial.conn", "client got a connection"
-	if via != "" {
-		e.AddString(probes.KeyVia, via)
-	}
+	e.RenderAs("dial.conn", "client got a connection", via)
 	e.AddBool(probes.KeyReused, flags&connReused != 0)
 	e.AddBool(probes.KeyWasIdle, flags&connWasIdle != 0)
 	e.AddDuration(probes.KeyIdleTime, idle)
@@ -521,11 +517,7 @@ func (cr *Request) firstByteSlot(e *probes.Event, ttfb time.Duration, now int64,
 // the time to first byte, Attrs[1]: the time since the start).
 func renderFirstByte(e *probes.Event) {
 	via, ttfb, since := e.Attrs[0].Str, time.Duration(e.Attrs[0].Num), time.Duration(e.Attrs[1].Num)
-	e.Attrs = [probes.MaxAttrs]probes.Attr{}
-	e.Name, e.Msg = "dial.first_byte", "first response byte"
-	if via != "" {
-		e.AddString(probes.KeyVia, via)
-	}
+	e.RenderAs("dial.first_byte", "first response byte", via)
 	e.AddDuration(probes.KeyTtfb, ttfb)
 	e.AddDuration(probes.KeySinceStart, since)
 }

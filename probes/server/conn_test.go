@@ -510,9 +510,8 @@ func TestTurnLevel2RendersAsConnState(t *testing.T) {
 		want := rec.Named("dial.conn_state")
 		want = want[len(want)-len(turns):]
 		for i := range turns {
-			raw[i].Raw = [probes.RawLen]byte{} // the raw form's data, as a frame event's
-			if r, w := fmt.Sprintf("%+v", raw[i]), fmt.Sprintf("%+v", want[i]); r != w {
-				t.Errorf("h2=%v: turnLevel2's event:\n%s\nwant emitConnState's:\n%s", h2, r, w)
+			if !probetest.SameRendered(t, raw[i], want[i]) {
+				t.Errorf("h2=%v: turnLevel2's event differs from emitConnState's", h2)
 			}
 		}
 	}

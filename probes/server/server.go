@@ -122,12 +122,12 @@ func connTurn(ce *probes.ConnEntry, c net.Conn, st http.ConnState, site string, 
 }
 
 // emitConnState is out of line: see the comment above emitReadAfterClose.
-// The event is built in the ring (probes.Reserve), as header.request's:
-// twice a request, an Event on the frame and its copy into the ring cost
-// more than the rest. It publishes it with a plain call, not a deferred
-// one (a wrapper's call, twice a request): between Reserve and Publish it
-// only stores values read before, so nothing there can panic and leave
-// the slot unpublished, which would hold the drain back.
+// It is dial.conn_state for the turns turnLevel2 does not take (a new,
+// closed or hijacked connection; a turn reported by the ConnState hook
+// alone), built in the ring (probes.Reserve) as header.request's. It
+// publishes it with a plain call, not a deferred one: between Reserve
+// and Publish it only stores values read before, so nothing there can
+// panic and leave the slot unpublished, which would hold the drain back.
 //
 //go:noinline
 func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, in time.Duration, now int64) {
@@ -143,19 +143,15 @@ func emitConnState(ce *probes.ConnEntry, st http.ConnState, site, prev string, i
 	}
 	e.Time = probes.TimeAt(now) // the turn's reading: no second one
 	e.Probe, e.Sev, e.Name, e.Site, e.Conn, e.Msg = probes.Dial, probes.Info, "dial.conn_state", site, id, connStateMsg(st)
-	e.SetString(0, probes.KeyState, connStateName(st))
-	e.SetString(1, probes.KeyRemote, remote)
-	n := 2
+	e.AddString(probes.KeyState, connStateName(st))
+	e.AddString(probes.KeyRemote, remote)
 	if prev != "" {
-		e.SetString(2, probes.KeyPrev, prev)
-		e.SetDuration(3, probes.KeyPrevDur, in)
-		n = 4
+		e.AddString(probes.KeyPrev, prev)
+		e.AddDuration(probes.KeyPrevDur, in)
 	}
 	if ending {
-		e.SetInt(n, probes.KeyRequests, requests)
-		n++
+		e.AddInt(probes.KeyRequests, requests)
 	}
-	e.NAttrs = uint8(n)
 	probes.Publish(t)
 }
 
@@ -170,8 +166,7 @@ func renderConnState(e *probes.Event) {
 	st := http.ConnState(e.Raw[0])
 	remote := e.Attrs[1].Str
 	prev, in := probes.PrevState(uint64(e.Attrs[3].Num), e.Time-probes.TimeAt(0))
-	e.Attrs = [probes.MaxAttrs]probes.Attr{}
-	e.Name, e.Msg = "dial.conn_state", connStateMsg(st)
+	e.RenderAs("dial.conn_state", connStateMsg(st), "")
 	e.AddString(probes.KeyState, connStateName(st))
 	e.AddString(probes.KeyRemote, remote)
 	if prev != "" {

@@ -1,12 +1,14 @@
 // Package probetest holds what the tests of the probe packages
 // (probes/client, probes/server, probes/body, probes/gc, and package
-// probes' external tests) share: setting the levels for a test, and
-// recording the events it emits.
+// probes' external tests) share: setting the levels for a test,
+// recording the events it emits, and comparing a raw event with its
+// direct build.
 //
 // It imports package testing: only tests import it.
 package probetest
 
 import (
+	"fmt"
 	"io"
 	"sync"
 	"testing"
@@ -69,4 +71,18 @@ func (r *Recorder) Named(name string) []probes.Event {
 		}
 	}
 	return out
+}
+
+// SameRendered fails tb unless raw, a raw event as a reader received it
+// (probes.RegisterRaw), is direct, the same event built by Add…: all but
+// Raw, the producer's data, which the rendered event keeps. It reports
+// whether they are.
+func SameRendered(tb testing.TB, raw, direct probes.Event) bool {
+	tb.Helper()
+	raw.Raw = [probes.RawLen]byte{}
+	got, want := fmt.Sprintf("%+v", raw), fmt.Sprintf("%+v", direct)
+	if got != want {
+		tb.Errorf("raw event:\n%s\nwant the direct build's:\n%s", got, want)
+	}
+	return got == want
 }
