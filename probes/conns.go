@@ -397,11 +397,7 @@ func (e *ConnEntry) SetState(st http.ConnState, countRequest bool) (prev string,
 // the clock: a reading costs tens of nanoseconds, and a connection
 // changes state twice a request.
 func (e *ConnEntry) SetStateAt(st http.ConnState, countRequest bool, now int64) (prev string, in time.Duration) {
-	if countRequest {
-		e.requests.Add(1)
-	}
-	prev, since := fromStateWord(e.state.Swap(stateWord(st, now)))
-	return prev, time.Duration(now - since)
+	return PrevState(e.SwapStateAt(st, countRequest, now), now)
 }
 
 // TurnAt is SetStateAt for a caller that does not report the previous
@@ -424,19 +420,10 @@ func (e *ConnEntry) TurnActiveAt(now int64) {
 	e.state.Store(stateWord(http.StateActive, now) | stateTaken)
 }
 
-// SetActiveAt is SetStateAt(http.StateActive, true, now) marked taken, as
-// TurnActiveAt: for the server's level-2 turn, which reports the state it
-// leaves and hands its reading to the request itself.
-func (e *ConnEntry) SetActiveAt(now int64) (prev string, in time.Duration) {
-	e.requests.Add(1)
-	prev, since := fromStateWord(e.state.Swap(stateWord(http.StateActive, now) | stateTaken))
-	return prev, time.Duration(now - since)
-}
-
-// SwapStateAt and SwapActiveAt are SetStateAt and SetActiveAt for a
-// caller that leaves the previous state's decoding to its event's reader
-// (the server's raw dial.conn_state): they return the state word they
-// replace, which PrevState decodes.
+// SwapStateAt is SetStateAt for a caller that leaves the previous
+// state's decoding to its event's reader (the server's raw
+// dial.conn_state): it returns the state word it replaces, which
+// PrevState decodes.
 func (e *ConnEntry) SwapStateAt(st http.ConnState, countRequest bool, now int64) uint64 {
 	if countRequest {
 		e.requests.Add(1)
@@ -444,7 +431,9 @@ func (e *ConnEntry) SwapStateAt(st http.ConnState, countRequest bool, now int64)
 	return e.state.Swap(stateWord(st, now))
 }
 
-// SwapActiveAt: see SwapStateAt.
+// SwapActiveAt is SwapStateAt(http.StateActive, true, now) marked taken,
+// as TurnActiveAt: for the server's level-2 turn, which hands its reading
+// to the request itself.
 func (e *ConnEntry) SwapActiveAt(now int64) uint64 {
 	e.requests.Add(1)
 	return e.state.Swap(stateWord(http.StateActive, now) | stateTaken)
