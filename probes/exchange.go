@@ -1713,10 +1713,7 @@ func (j *journal) serverEndRareLocked(s *jslot, o *ServerOutcome, rare uint32) {
 	}
 	n := 0
 	if d := j.sideIf(s); d != nil && len(d.respHdr) > 0 {
-		// Recorded with header.response (AddJournalResponseHeader).
-		for i := range d.respHdr {
-			n += len(d.respHdr[i].Name) + len(d.respHdr[i].Value) + 4
-		}
+		n = fieldsSize(d.respHdr) // recorded with header.response (AddJournalResponseHeader)
 		if cp := j.capOf(s); cp != nil {
 			cp.respType = h.Get("Content-Type")
 		}
@@ -1747,9 +1744,7 @@ func (j *journal) endHeaders(s *jslot, h http.Header, now int64) {
 	s.sided |= sideHdrs
 	n := 0
 	if len(d.respHdr) > 0 {
-		for i := range d.respHdr {
-			n += len(d.respHdr[i].Name) + len(d.respHdr[i].Value) + 4
-		}
+		n = fieldsSize(d.respHdr)
 	} else {
 		d.respHdr, n = appendFieldsSized(d.respHdr, h) // one walk for both
 	}

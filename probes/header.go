@@ -25,6 +25,15 @@ func HeaderSize(h http.Header) int {
 	return n
 }
 
+// fieldsSize is HeaderSize of the fields f.
+func fieldsSize(f []HeaderField) int {
+	n := 0
+	for i := range f {
+		n += len(f[i].Name) + len(f[i].Value) + 4
+	}
+	return n
+}
+
 // FormatHeader renders h, redacted, as "Key: value; Key: value" in sorted
 // key order.
 func FormatHeader(h http.Header) string { return formatFields(headerFields(h)) }
