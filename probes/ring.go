@@ -55,8 +55,9 @@ type ringSlot struct {
 // free zeroes the events of positions from to to-1 as they leave the
 // ring (see ringSlot) and hands their slots to the producers of the next
 // lap: each event's fields before Attrs and the attributes it used, the
-// others being zero already (only Event.next fills one, counting it in
-// NAttrs). Where the whole event was cleared (or a run of events at once,
+// others being zero already (Event.next fills one counting it in NAttrs;
+// a raw event's producer fills Attrs 0 to 3 with NAttrs 0, which the
+// usual clear of 4 covers, until its render counts them). Where the whole event was cleared (or a run of events at once,
 // by the runtime's memclr, which callgrind counts by the word), most of
 // the cost was the attributes no event uses, which Attrs coming last
 // keeps off the other fields' cache lines too. A header fields buffer
