@@ -291,11 +291,7 @@ func (e *Event) addHeaderFields(key Key, f []HeaderField) bool {
 // keepFields keeps f for the reader, packed: into the slot's buffer for
 // an event from Reserve, else a new one. The caller may reuse f.
 func (e *Event) keepFields(f []string) {
-	var b []byte // any other event: a buffer of its own
-	if e.slot != 0 {
-		b = e.slotBuf()
-	}
-	e.packed = packFields(b, f)
+	e.packed = packFields(e.fieldsBuf(), f)
 }
 
 // AddFields appends the attribute key for the header fields f (name,

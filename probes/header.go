@@ -61,11 +61,7 @@ type HPACKField = struct {
 // straight from them (into its slot's buffer, for an event from
 // Reserve).
 func (e *Event) SetHeaderFieldsMsg(f []HPACKField) {
-	var b []byte // any other event: a buffer of its own
-	if e.slot != 0 {
-		b = e.slotBuf()
-	}
-	e.packed = packHPACK(b, f)
+	e.packed = packHPACK(e.fieldsBuf(), f)
 	e.Msg, e.headersForm = "", fieldsMsg
 }
 

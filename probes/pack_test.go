@@ -70,11 +70,17 @@ func BenchmarkPackFields(b *testing.B) {
 	}
 }
 
-func BenchmarkPackHPACK(b *testing.B) {
+// hpackSample is packSample as decoded fields.
+func hpackSample() []HPACKField {
 	var f []HPACKField
 	for i := 0; i+1 < len(packSample); i += 2 {
 		f = append(f, HPACKField{Name: packSample[i], Value: packSample[i+1]})
 	}
+	return f
+}
+
+func BenchmarkPackHPACK(b *testing.B) {
+	f := hpackSample()
 	buf := make([]byte, 0, 1024)
 	for i := 0; i < b.N; i++ {
 		buf = packHPACK(buf[:0], f)
@@ -84,10 +90,7 @@ func BenchmarkPackHPACK(b *testing.B) {
 // TestSetHeaderFieldsMsgOwnBuffer: an event not from Reserve packs
 // decoded fields into a buffer of its own, read as SetFieldsMsg's.
 func TestSetHeaderFieldsMsgOwnBuffer(t *testing.T) {
-	var f []HPACKField
-	for i := 0; i+1 < len(packSample); i += 2 {
-		f = append(f, HPACKField{Name: packSample[i], Value: packSample[i+1]})
-	}
+	f := hpackSample()
 	var got, want Event
 	got.SetHeaderFieldsMsg(f)
 	want.SetFieldsMsg(packSample[:2*len(f)])

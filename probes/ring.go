@@ -135,6 +135,15 @@ func (e *Event) slotBuf() []byte {
 	return r.fieldBytes[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
 }
 
+// fieldsBuf is slotBuf for any event: nil (a buffer of its own, which
+// packing makes) for one not from Reserve.
+func (e *Event) fieldsBuf() []byte {
+	if e.slot == 0 {
+		return nil
+	}
+	return e.slotBuf()
+}
+
 // seqPos masks a slot's sequence number to the position, without the
 // probe of a published event (ringSlot.seq): positions stay below 2^56,
 // which at a million events a second takes two thousand years.
