@@ -116,6 +116,12 @@ const MaxAttrs = 7
 // Event is one probe event, docs/DESIGN.md §4. It is flat and fixed-size: Emit
 // copies it into the ring, and sinks render it lazily.
 type Event struct {
+	// The fields a raw event's producer writes (see Reserve) come first,
+	// with the ring slot's sequence number before them: a raw event
+	// touches its slot's first cache line (a frame event) or its first
+	// three or four, where they spanned five; Name, Msg, More and packed,
+	// which only events built with Add… use, come last (Ring.free clears
+	// them for those alone).
 	Time      int64  // wall clock, Unix nanoseconds; Emit sets it when zero
 	Probe     Probe  // the probe that produced the event
 	Sev       Sev    // Warn and Error are level-1 diagnostics
@@ -124,10 +130,6 @@ type Event struct {
 	Stream    uint32 // HTTP/2 stream id, when HasStream
 	Conn      uint64 // connection id (ConnID), 0 when unknown
 	Req       uint64 // request id (NextReqID), 0 when unknown
-	Name      string // "probe.name", e.g. "body.leak"
-	Site      string // call site "path/rel/to/module.go:LINE", "" when unknown
-	Msg       string // one human sentence
-	More      []Attr // attributes beyond MaxAttrs; read them all with NumAttrs and AttrAt
 
 	// RawKind and Raw: a raw event (see Reserve), whose Name, Msg and
 	// Attrs the writer fills in (with the renderer registered for
@@ -152,6 +154,16 @@ type Event struct {
 	// cycle.
 	slot uint32
 	Raw  [RawLen]byte
+	Site string // call site "path/rel/to/module.go:LINE", "" when unknown
+
+	// Attrs: a ring slot's event is cleared as it leaves the ring up to
+	// its last used attribute only (Ring.free), the rest being zero
+	// already.
+	Attrs [MaxAttrs]Attr
+
+	Name string // "probe.name", e.g. "body.leak"
+	Msg  string // one human sentence
+	More []Attr // attributes beyond MaxAttrs; read them all with NumAttrs and AttrAt
 	// packed: the fields, packed (packFields), for an event built in a
 	// ring slot (Reserve) in the slot's buffer, bytes the collector does
 	// not scan, where a []string per event was an allocation, and a
@@ -161,11 +173,6 @@ type Event struct {
 	// Taking the event out of the ring copies them into the buffer that
 	// goes with where it is kept (Ring.take); the reader unpacks them.
 	packed []byte
-
-	// Attrs come last: a ring slot's event is cleared as it leaves the
-	// ring up to its last used attribute only (Ring.free), the rest
-	// being zero already.
-	Attrs [MaxAttrs]Attr
 }
 
 // AddHeader appends the attribute key for header h: its fields sorted by

@@ -46,27 +46,30 @@ type ringSlot struct {
 	// that a full ring's producer may be discarding.
 	seq atomic.Uint64
 	ev  Event
-	// The slot would be 384 bytes, 3<<7, which the compiler multiplies
-	// an index by in two instructions (LEA, SHL) where other sizes take
-	// one (IMUL): Reserve, keep and free index slots on every event.
-	_ [8]byte
+	// 384 bytes, 6 cache lines, a slot starts on a line (the slots are a
+	// large allocation, page-aligned): a raw event then writes its first
+	// one to four lines only (see Event's order), where a slot of 392
+	// (an index multiplied in one instruction instead of two) straddled
+	// one more.
 }
+
+// A ringSlot is 6 cache lines exactly (this fails to compile otherwise).
+var _ [unsafe.Sizeof(ringSlot{}) - 384]struct{}
+var _ [384 - unsafe.Sizeof(ringSlot{})]struct{}
 
 // free zeroes the events of positions from to to-1 as they leave the
 // ring (see ringSlot) and hands their slots to the producers of the next
-// lap: each event's fields before Attrs and the attributes it used, the
-// others being zero already (Event.next fills one counting it in NAttrs;
-// a raw event's producer fills Attrs 0 to 3 with NAttrs 0, which the
-// usual clear of 4 covers, until its render counts them). Where the whole event was cleared (or a run of events at once,
-// by the runtime's memclr, which callgrind counts by the word), most of
-// the cost was the attributes no event uses, which Attrs coming last
-// keeps off the other fields' cache lines too. A header fields buffer
-// that an event grew beyond its slot's share of fieldBytes stays,
-// emptied, in Event.packed for the slot's next header (slotBuf): a
-// pointer in every slot (the slot's buffer, kept beside its event) was
-// one more word for the collector to scan in each cycle. One loop, no
-// call per event: dropKept frees a quarter of the ring at a time; its
-// base and mask in locals, as in keep.
+// lap, storing only the fields each event's producer wrote, to touch no
+// cache line it did not: a raw event's producer writes the fields before
+// Attrs and at most Attrs 0 to 3, with NAttrs 0 (a frame event neither
+// Site nor Attrs), and leaves Name, Msg, More and packed as it found
+// them; an event built with Add… counts its attributes in NAttrs. A
+// header fields buffer that an event grew beyond its slot's share of
+// fieldBytes stays, emptied, in Event.packed for the slot's next header
+// (slotBuf): a pointer in every slot (the slot's buffer, kept beside its
+// event) was one more word for the collector to scan in each cycle. One
+// loop, no call per event: dropKept frees a quarter of the ring at a
+// time; its base and mask in locals, as in keep.
 func (r *Ring) free(from, to uint64) {
 	base, mask := unsafe.Pointer(unsafe.SliceData(r.slots)), r.mask
 	// s, the slot, is computed for the next step at the end of each: a
@@ -76,27 +79,34 @@ func (r *Ring) free(from, to uint64) {
 	s := slotAt(base, from&mask)
 	for p := from; p < to; p++ {
 		e := &s.ev
-		if e.slot == 0 && e.RawKind == 0 {
+		switch {
+		case e.slot == 0 && e.RawKind == 0:
 			// Put's copy of an event built elsewhere, which may hold anything
 			// beyond NAttrs: rare (admin and gc events).
 			*e = Event{}
-		} else {
+		case e.RawKind != 0:
+			if e.RawKind != RawFrame {
+				e.Site = ""
+				*(*[4]Attr)(e.Attrs[:4]) = [4]Attr{}
+			}
+		default:
 			// Straight stores, no loop and no call: most events have at most 4.
 			if e.NAttrs <= 4 {
 				*(*[4]Attr)(e.Attrs[:4]) = [4]Attr{}
 			} else {
 				e.Attrs = [MaxAttrs]Attr{}
 			}
-			e.Time, e.Probe, e.Sev, e.HasStream, e.NAttrs, e.Stream = 0, 0, 0, false, 0, 0
-			e.Conn, e.Req, e.Name, e.Site, e.Msg, e.More = 0, 0, "", "", "", nil
-			e.RawKind, e.headersAt, e.headersForm, e.textDone, e.slot = 0, 0, 0, false, 0
-			e.Raw = [RawLen]byte{}
+			e.Name, e.Site, e.Msg, e.More = "", "", "", nil
 			if cap(e.packed) > slotBytes {
 				e.packed = e.packed[:0] // its length only: no pointer stored
 			} else {
 				e.packed = nil
 			}
 		}
+		e.Time, e.Probe, e.Sev, e.HasStream, e.NAttrs, e.Stream = 0, 0, 0, false, 0, 0
+		e.Conn, e.Req = 0, 0
+		e.RawKind, e.headersAt, e.headersForm, e.textDone, e.slot = 0, 0, 0, false, 0
+		e.Raw = [RawLen]byte{}
 		s.seq.Store(p + mask + 1)
 		s = slotAt(base, (p+1)&mask)
 	}

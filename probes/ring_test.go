@@ -165,7 +165,7 @@ func TestRingSlotClear(t *testing.T) {
 		s := &r.slots[1]
 		fillEvent(t, &s.ev)
 		clear(s.ev.Attrs[n:])
-		s.ev.NAttrs, s.ev.slot = uint8(n), 1
+		s.ev.NAttrs, s.ev.slot, s.ev.RawKind = uint8(n), 1, 0
 		grown := make([]byte, 3, 2*slotBytes)
 		if n == 3 {
 			s.ev.packed = grown
@@ -218,13 +218,31 @@ func fillEvent(t *testing.T, e *Event) {
 	fill(v)
 }
 
-// A ring slot's size is not 3<<k (see ringSlot's padding).
-func TestRingSlotSize(t *testing.T) {
-	n := unsafe.Sizeof(ringSlot{})
-	for n%2 == 0 {
-		n /= 2
-	}
-	if n == 3 {
-		t.Errorf("ringSlot is %d bytes, 3<<k: indexing it takes two instructions", unsafe.Sizeof(ringSlot{}))
+// Ring.free zeroes a raw event's fields, those its producer writes
+// (Reserve): the fields before Attrs and Attrs 0 to 3 (a frame event
+// neither Site nor Attrs), Name, Msg, More and packed being as the slot's
+// last free left them (packed a grown buffer, emptied, or nil).
+func TestRingSlotClearRaw(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []uint8{RawBodyOpen, RawFrame} {
+		r := NewRing(2)
+		s := &r.slots[1]
+		fillEvent(t, &s.ev)
+		s.ev.Name, s.ev.Msg, s.ev.More, s.ev.NAttrs, s.ev.RawKind = "", "", nil, 0, kind
+		clear(s.ev.Attrs[4:])
+		if kind == RawFrame {
+			s.ev.Site = ""
+			clear(s.ev.Attrs[:])
+		}
+		grown := make([]byte, 0, 2*slotBytes)
+		s.ev.packed = grown
+		r.free(1, 2)
+		if g := s.ev.packed; len(g) != 0 || cap(g) != cap(grown) {
+			t.Errorf("raw kind %d: grown buffer not kept (len %d cap %d)", kind, len(g), cap(g))
+		}
+		s.ev.packed = nil
+		if !reflect.DeepEqual(s.ev, Event{}) {
+			t.Errorf("raw kind %d: not zero after free: %+v", kind, s.ev)
+		}
 	}
 }
