@@ -418,18 +418,22 @@ type LineMemo struct{ last atomic.Pointer[lineEntry] }
 
 // Line returns RequestLine(method, u).
 func (m *LineMemo) Line(method string, u *url.URL) string {
-	if !plainURL(u) {
-		return method + " " + RedactURL(u)
+	// plainURL's test, its scheme and host's part left to a miss: the
+	// entry's, the same, are a plain URL's.
+	if u != nil && u.User == nil && u.Opaque == "" && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" {
+		if c := m.last.Load(); c != nil && c.cfg == redactCfg.Load() && SameString(c.path, u.Path) && SameString(c.method, method) &&
+			SameString(c.host, u.Host) && SameString(c.scheme, u.Scheme) && SameString(c.rawPath, u.RawPath) {
+			return c.line
+		}
+		if (u.Scheme == "") == (u.Host == "") {
+			line, c := plainLine(method, u)
+			if c != nil {
+				m.last.Store(c) // an entry of lineCache's: no allocation of the memo's own
+			}
+			return line
+		}
 	}
-	if c := m.last.Load(); c != nil && c.cfg == redactCfg.Load() && SameString(c.path, u.Path) && SameString(c.method, method) &&
-		SameString(c.host, u.Host) && SameString(c.scheme, u.Scheme) && SameString(c.rawPath, u.RawPath) {
-		return c.line
-	}
-	line, c := plainLine(method, u)
-	if c != nil {
-		m.last.Store(c) // an entry of lineCache's: no allocation of the memo's own
-	}
-	return line
+	return method + " " + RedactURL(u)
 }
 
 // SameString is a == b, without the call to compare the bytes when

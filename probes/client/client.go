@@ -481,15 +481,15 @@ func StdEnd(state unsafe.Pointer, resp *http.Response, err error) {
 			cr.jc.HeaderSize = int32(req) // 0: unknown, the journal sums it
 		}
 	}
-	if hl >= 1 {
-		if hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9 {
-			// Rare below level 2. header.response (level 2) takes its
-			// publication's reading: the reading below, taken before it,
-			// cost level 1 a register spilled across this call.
-			hdrSize = cr.checkResponse(resp, hdrSize, 0)
-		}
+	var now int64 // the response headers' time, for every use below
+	if hl >= 1 && (hdrSize < 0 || hl >= 2 || int64(hdrSize)*10 >= cr.maxResponseHeaderBytes()*9) {
+		// Rare below level 2. The call reads the clock, for
+		// header.response too (level 2): read here, the reading would be
+		// spilled across it.
+		now = cr.checkResponse(resp, &hdrSize, 0)
+	} else {
+		now = probes.Mono()
 	}
-	now := probes.Mono() // the response headers' time, for every use below
 	if cr.std {
 		// lightTTFB, written out: StdGotConn set gotConn on this
 		// goroutine, no lock.
@@ -804,16 +804,26 @@ func (cr *Request) response(resp *http.Response, now int64) int {
 	if probes.Level(probes.Header) < 1 {
 		return int(cr.respHS) - 1 // HTTP/1, from the std patch
 	}
-	return cr.checkResponse(resp, int(cr.respHS)-1, now) // HTTP/1's size, from the std patch
+	size := int(cr.respHS) - 1 // HTTP/1's, from the std patch
+	cr.checkResponse(resp, &size, now)
+	return size
 }
 
-// checkResponse is response with the header probe on; size is the
-// header block's, -1 when not known yet.
+// checkResponse is response with the header probe on; *hdrSize is the
+// header block's size, -1 when not known yet (set here). now (Mono) is when the
+// response's header arrived, the clock read here when 0: header.response
+// takes it (level 2), and checkResponse returns it, for the step's other
+// uses (StdEnd).
 //
 //go:noinline
-func (cr *Request) checkResponse(resp *http.Response, size int, now int64) int {
+func (cr *Request) checkResponse(resp *http.Response, hdrSize *int, now int64) int64 {
+	if now == 0 {
+		now = probes.Mono()
+	}
+	size := *hdrSize
 	if size < 0 {
 		size = stdHeaderSize(resp)
+		*hdrSize = size
 	}
 	if probes.Level(probes.Header) >= 2 {
 		cr.emitResponseHeaders(resp, size, now)
@@ -824,7 +834,7 @@ func (cr *Request) checkResponse(resp *http.Response, size int, now int64) int {
 	if limit := cr.maxResponseHeaderBytes(); int64(size)*10 >= limit*9 {
 		cr.emitResponseLimit(size, limit)
 	}
-	return size
+	return now
 }
 
 // stdHeaderSize returns the size of an HTTP/2 response's header block as
@@ -848,8 +858,7 @@ func stdHeaderSize(resp *http.Response) int {
 // header.response is built in the ring, as header.request: its header's
 // fields go into the slot's buffer, not a slice of their own.
 //
-// now (Mono) is the reading the response's timing takes, the event's too
-// (0: read the clock).
+// now (Mono) is the reading the response's timing takes, the event's too.
 //
 //go:noinline
 func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64) {
@@ -867,9 +876,7 @@ func (cr *Request) emitResponseHeaders(resp *http.Response, size int, now int64)
 		return
 	}
 	cr.fillConn(e, probes.Header, probes.Info, "header.response", "client received response headers", conn)
-	if now != 0 {
-		e.Time = probes.TimeAt(now) // else Publish's
-	}
+	e.Time = probes.TimeAt(now)
 	e.AddInt(probes.KeyStatus, int64(resp.StatusCode))
 	e.AddString(probes.KeyProto, resp.Proto)
 	e.AddInt(probes.KeySize, int64(size))

@@ -432,34 +432,42 @@ func (cr *Request) traceWroteHeaders() {
 	cr.full.hdr = fields[len(fields):]
 	conn := cr.jc.StreamConn // connID's, under the same lock
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, conn)
+	cr.emitHeaderRequest(fields, conn, probes.Mono())
 }
 
 // emitHeaderRequest is header.request with the fields as written, which
 // the event keeps, and their wire size, on the connection conn (read
-// under cr.mu).
+// under cr.mu), at now (mono), the reading its hook took.
 //
 // It publishes with a plain call, as firstByte (see firstByteSlot).
-func (cr *Request) emitHeaderRequest(fields []string, conn uint64) {
+func (cr *Request) emitHeaderRequest(fields []string, conn uint64, now int64) {
 	url := cr.url()
 	e, t := probes.Reserve() // built in the ring: no copy
 	if e == nil {
 		return
 	}
 	cr.fillConn(e, probes.Header, probes.Info, "header.request", "client sent request headers", conn)
+	e.Time = probes.TimeAt(now)
 	e.AddString(probes.KeyMethod, cr.req.Method)
 	e.AddString(probes.KeyURL, url)
 	e.AddSizedFields(probes.KeySize, probes.KeyHeaders, fields)
 	probes.Publish(t)
 }
 
-func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) { cr.wroteAt(&cr.full.wrote) }
+func (cr *Request) traceWroteRequest(httptrace.WroteRequestInfo) { cr.wroteAt(&cr.full.wrote, nil) }
 
-// wroteAt: the request was written; *at (guarded by mu) keeps when.
-func (cr *Request) wroteAt(at *int64) {
+// wroteAt: the request was written; *at (guarded by mu) keeps when. t,
+// when not nil, holds header.request's reading (StdWrote's).
+func (cr *Request) wroteAt(at *int64, t *stdTimes) {
 	cr.mu.Lock()
-	*at = probes.Mono()
-	wrote := *at
+	var wrote int64
+	if t != nil {
+		wrote = t.takeHdrAt(cr.req)
+	}
+	if wrote == 0 {
+		wrote = probes.Mono()
+	}
+	*at = wrote
 	cr.mu.Unlock()
 	probes.JournalPhase(cr.body.Req, probes.PhaseWrote, wrote)
 }

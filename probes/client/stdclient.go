@@ -67,6 +67,10 @@ var eventsWordMu sync.Mutex
 // alone: the level-1 request state stays as small.
 type stdTimes struct {
 	getConn, wrote int64 // mono
+	// hdrAt is header.request's reading (mono), 0 once taken: the write
+	// of a request without a body ends with its header, in the same
+	// step, and takes it as wrote's (wroteAt).
+	hdrAt int64
 	// asked: the request asked for a connection (StdGetConn) before.
 	asked bool
 	// firstByte: StdFirstByte ran, and timed the response (dial.slow
@@ -83,6 +87,21 @@ type stdTimes struct {
 	// (ClientConn.RespFields). Only the request's goroutine (Finish)
 	// touches it.
 	resp []probes.HeaderField
+}
+
+// takeHdrAt returns header.request's reading for the write of req that
+// just ended, when req has no body (its write ended with the header, in
+// the step the reading was taken in), else 0; under cr.mu.
+func (t *stdTimes) takeHdrAt(req *http.Request) int64 {
+	at := t.hdrAt
+	if at == 0 {
+		return 0
+	}
+	t.hdrAt = 0
+	if b := req.Body; req.ContentLength != 0 || b != nil && b != http.NoBody {
+		return 0
+	}
+	return at
 }
 
 // stdTimesHdr is stdTimes with room for a request's usual header fields,
@@ -183,7 +202,7 @@ func StdGetConn(state unsafe.Pointer) {
 // StdWrote is the std patch's WroteRequest hook.
 func StdWrote(state unsafe.Pointer) {
 	if cr := stdEventsOf(state); cr != nil {
-		cr.wroteAt(&cr.lvl2.wrote)
+		cr.wroteAt(&cr.lvl2.wrote, cr.lvl2)
 	}
 }
 
@@ -258,8 +277,10 @@ func (cr *Request) emitCollectedHeaders() {
 	// The event keeps fields: a retry's are collected in a new slice.
 	cr.lvl2.hdr = nil
 	conn := cr.jc.StreamConn // connID's, under the same lock
+	now := probes.Mono()
+	cr.lvl2.hdrAt = now
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, conn)
+	cr.emitHeaderRequest(fields, conn, now)
 }
 
 // StdWriteTrace is the std patch's WriteTrace hook: the trace an HTTP/1
@@ -324,8 +345,10 @@ func StdWroteFields(state unsafe.Pointer, fields []string) {
 	cr.mu.Lock()
 	cr.lvl2.hdr = nil        // the event keeps fields
 	conn := cr.jc.StreamConn // connID's, under the same lock
+	now := probes.Mono()
+	cr.lvl2.hdrAt = now
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, conn)
+	cr.emitHeaderRequest(fields, conn, now)
 }
 
 // Hooks says how client requests are followed: "std patch" (the
@@ -401,21 +424,22 @@ func (cr *Request) gotReusedLevel2(conn net.Conn, idleAt time.Time, entry *unsaf
 	got := probes.Mono()
 	var idle time.Duration
 	flags := byte(connReused | connAddrs)
-	if !idleAt.IsZero() {
+	wasIdle := !idleAt.IsZero()
+	if wasIdle {
 		idle, flags = time.Duration(got-probes.MonoAt(idleAt)), flags|connWasIdle
 	}
 	ce := probes.KeptConnEntry(entry)
 	if ce == nil {
 		ce = probes.ClientConnEntry(conn, entry)
 	}
-	cr.reused, cr.wasIdle, cr.idleTime, cr.jc.At, cr.jc.Entry = true, !idleAt.IsZero(), idle, got, ce
+	cr.reused, cr.wasIdle, cr.idleTime, cr.jc.At, cr.jc.Entry = true, wasIdle, idle, got, ce
 	cr.jc.Seen, cr.jc.Reused = true, true
 	var getConn int64
 	if cr.lvl2 != nil {
 		getConn = cr.lvl2.getConn
 	}
 	if ce == nil {
-		info := httptrace.GotConnInfo{Conn: conn, Reused: true, WasIdle: !idleAt.IsZero(), IdleTime: idle}
+		info := httptrace.GotConnInfo{Conn: conn, Reused: true, WasIdle: wasIdle, IdleTime: idle}
 		cr.emitConn(&info, nil, getConn, got)
 	} else {
 		id := ce.ID()

@@ -587,3 +587,25 @@ func TestStdGotConnLevel2Reused(t *testing.T) {
 		t.Errorf("dial.conn at once: %s; want as gotConnAt's: %s", got[1], got[0])
 	}
 }
+
+// TestTakeHdrAt: the write of a request without a body takes
+// header.request's reading as its own, once; one with a body reads its
+// own (0).
+func TestTakeHdrAt(t *testing.T) {
+	get, _ := http.NewRequest("GET", "http://example.com/", nil)
+	noBody, _ := http.NewRequest("GET", "http://example.com/", http.NoBody)
+	post, _ := http.NewRequest("POST", "http://example.com/", strings.NewReader("x"))
+	unknown, _ := http.NewRequest("POST", "http://example.com/", io.NopCloser(strings.NewReader("")))
+	for _, c := range []struct {
+		req  *http.Request
+		want int64
+	}{{get, 7}, {noBody, 7}, {post, 0}, {unknown, 0}} {
+		st := stdTimes{hdrAt: 7}
+		if got := st.takeHdrAt(c.req); got != c.want || st.hdrAt != 0 {
+			t.Errorf("%s %v: takeHdrAt = %d (hdrAt left %d), want %d", c.req.Method, c.req.Body, got, st.hdrAt, c.want)
+		}
+		if got := st.takeHdrAt(c.req); got != 0 {
+			t.Errorf("%s: second takeHdrAt = %d, want 0", c.req.Method, got)
+		}
+	}
+}

@@ -165,7 +165,10 @@ func StdH2Wrote(state unsafe.Pointer) {
 		return
 	}
 	cr.mu.Lock()
-	now := probes.Mono()
+	now := cr.lvl2.takeHdrAt(cr.req)
+	if now == 0 {
+		now = probes.Mono()
+	}
 	cr.lvl2.wrote = now
 	req := cr.body.Req
 	cr.h2Streams--
@@ -208,6 +211,8 @@ func StdH2WroteHeaders(state unsafe.Pointer) {
 	s.hdr = nil // the event keeps fields
 	cr.mu.Lock()
 	conn := cr.jc.StreamConn // connID's, under cr.mu
+	now := probes.Mono()
+	cr.lvl2.hdrAt = now
 	cr.mu.Unlock()
-	cr.emitHeaderRequest(fields, conn)
+	cr.emitHeaderRequest(fields, conn, now)
 }
