@@ -104,11 +104,11 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 		}
 	}
 	// StdEnd is the state's last user: it can be reused (see StdEnd),
-	// first from its host's spare (one atomic swap where the pool costs a
-	// hundred instructions), else from the pool.
+	// first from its host's spare (a few instructions where the pool costs
+	// a hundred), else from the pool.
 	var cr *Request
 	if host != nil {
-		cr = host.spare.Swap(nil)
+		cr = host.spare.take()
 	}
 	if cr == nil {
 		cr = pooledRequest()

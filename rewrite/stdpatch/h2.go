@@ -136,7 +136,14 @@ func (b {{.P}}transportResponseBody) gohttpdbgClose(s unsafe.Pointer) {
 	if !b.gohttpdbgFirstClose() {
 		return
 	}
-	keep := atomic.SwapPointer(&b.cs.gohttpdbgKeep, nil)
+	// With an origin this Close is the first (gohttpdbgFirstClose) and the
+	// only one here: no swap, which is a call (its write barrier).
+	var keep unsafe.Pointer
+	if b.cs.gohttpdbgOrigin != nil {
+		keep, b.cs.gohttpdbgKeep = b.cs.gohttpdbgKeep, nil
+	} else {
+		keep = atomic.SwapPointer(&b.cs.gohttpdbgKeep, nil)
+	}
 	last := b.cs.gohttpdbgOrigin != nil && atomic.LoadInt32(&b.cs.gohttpdbgUse)&^2 == 1+4
 	if h := {{.H}}.BodyClose; h != nil {
 		h(s, keep, last)
@@ -320,7 +327,9 @@ h(s, nil, err)
 h(s, {{index .A 0}}[:n], err)
 }
 }
-{{.R}}.gohttpdbgLeave(s)
+if {{.R}}.gohttpdbgLeft() {
+{{.R}}.gohttpdbgRelease(s)
+}
 } else if rac {
 {{.R}}.gohttpdbgReadAfterClose()
 }
