@@ -697,7 +697,7 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	st.id, st.opened = bodyIDs.Add(1), now
 	st.length, st.http1, st.connClose, st.released = resp.ContentLength, resp.ProtoMajor == 1, resp.Close, true
 	// The pointers in one run of stores: one write-barrier check.
-	st.owner, st.pool, st.flight, st.spare, s.st = owner, pool, flight, nil, st
+	s.st, st.owner, st.pool, st.flight, st.spare = st, owner, pool, flight, nil
 	st.capture = probes.JournalCaptures(o.Req)
 	if i := table.SlotOf(st.id); bodies.TryAdd(st, i) { // register's usual case
 		st.slot = i

@@ -125,8 +125,9 @@ func (b {{.P}}transportResponseBody) GohttpdbgSetState(state, keep unsafe.Pointe
 }
 
 // gohttpdbgClose: the first Close alone hands back what the stream kept
-// (Close may be called from two goroutines at once: hence the swap, which
-// takes no lock of the connection every stream shares).
+// (without an origin Close may be called from two goroutines at once:
+// hence the swap, which takes no lock of the connection every stream
+// shares).
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).

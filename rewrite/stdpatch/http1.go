@@ -1018,7 +1018,8 @@ func gohttpdbgBodyRead(s unsafe.Pointer, p []byte, n int, err error) {
 const bodyCloseHelper = `
 // gohttpdbgClose: the program closes a body the probes follow. What the
 // body kept for the probes goes back to them on the first Close alone
-// (Close may be called from two goroutines at once: hence the swap).
+// (without an origin Close may be called from two goroutines at once:
+// hence the swap).
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased). A
