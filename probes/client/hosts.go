@@ -210,6 +210,17 @@ const unexpectedDialTraces = 8
 //go:noinline
 func (h *hostState) noteSite(site string) { h.lastSite.Store(probes.InternSite(site, "")) }
 
+// noteSiteIf is noteSite unless p, the host's latest site, is named site:
+// StdStart's test past the usual pointer comparison, out of line with
+// the call (a branch whose first block makes no call is laid out in line).
+//
+//go:noinline
+func (h *hostState) noteSiteIf(p *probes.CallSite, site string) {
+	if p == nil || p.Site != site {
+		h.noteSite(site)
+	}
+}
+
 // beginRare is begin's answer for a host not known yet, without
 // keep-alives, or tracing the requests after an unexpected dial.
 //
