@@ -995,15 +995,15 @@ func JournalClientStart(id uint64, start int64, site string, req *http.Request) 
 	} else {
 		rare |= rTexts
 	}
-	if rare != 0 {
-		if rare|rSided == rSided|rHeaders && captureRule.Load() == nil { // header level 2's usual request
-			j.startHeaders(s, req.Header, rare)
-			return false
-		}
-		return j.clientStartRare(s, site, req, rare)
+	if rare == 0 { // the usual case first: see JournalClientResponse
+		s.mu.Unlock()
+		return false
 	}
-	s.mu.Unlock()
-	return false
+	if rare|rSided == rSided|rHeaders && captureRule.Load() == nil { // header level 2's usual request
+		j.startHeaders(s, req.Header, rare)
+		return false
+	}
+	return j.clientStartRare(s, site, req, rare)
 }
 
 // journalClientStartFirst is JournalClientStart before the journal is
@@ -1299,19 +1299,22 @@ func JournalClientResponse(id uint64, via string, req *http.Request, c *ClientCo
 			s.respBS1 = 1
 		}
 	}
-	if rare != 0 {
-		if rare == rHeaders && s.sided <= sideHdrs && c != nil && len(c.RespFields) > 0 { // header level 2's usual response
-			j.respHeaders(s, c.RespFields, now, done)
+	// The usual case first: a branch with no call in either first block
+	// has its then-block laid out next, and the rare case's tests, before
+	// its calls, would come between the usual blocks.
+	if rare == 0 {
+		if done && j.finish(s, now) {
+			j.finishRareUnlock(s)
 			return
 		}
-		j.clientResponseRest(s, via, req, c, resp, err, rare, now, done)
+		s.mu.Unlock()
 		return
 	}
-	if done && j.finish(s, now) {
-		j.finishRareUnlock(s)
+	if rare == rHeaders && s.sided <= sideHdrs && c != nil && len(c.RespFields) > 0 { // header level 2's usual response
+		j.respHeaders(s, c.RespFields, now, done)
 		return
 	}
-	s.mu.Unlock()
+	j.clientResponseRest(s, via, req, c, resp, err, rare, now, done)
 }
 
 // clientResponseRest writes what JournalClientResponse flagged in rare

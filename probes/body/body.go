@@ -101,6 +101,32 @@ func decPositive(n *atomic.Int32) {
 	}
 }
 
+// endFirst is End's first try, without a loop (StdRead): false when the
+// count changed under it, and the caller calls endRetry.
+func (p *Pool) endFirst() bool {
+	v := p.Active.Load()
+	return v <= 0 || p.Active.CompareAndSwap(v, v-1)
+}
+
+// endRetry is End after endFirst, out of line.
+//
+//go:noinline
+func (p *Pool) endRetry() { p.End() }
+
+// releaseFirst is Release's first try, without a loop (StdRead): false
+// when the pool was full or its count changed under it, and the caller
+// calls Release to tell which.
+func (p *Pool) releaseFirst(now int64) bool {
+	if !p.KeepAlive {
+		return true
+	}
+	if p.IdleTimeout > 0 { // only an expiry reads it
+		p.LastRelease.Store(now)
+	}
+	v := p.Idle.Load()
+	return v < p.MaxIdle && p.Idle.CompareAndSwap(v, v+1)
+}
+
 // Release: a connection went back to the idle pool. It reports false
 // when the pool was full, so that net/http closed one.
 func (p *Pool) Release(now int64) bool {
@@ -288,14 +314,15 @@ func StdRead(state unsafe.Pointer, p []byte, err error) {
 	if st == nil {
 		return
 	}
-	if st.userClosed.Load() {
-		st.readAfterClose()
+	if st.userClosed.Load() && !st.racWarned.Load() || st.capture && len(p) > 0 {
+		// Out of line, and no way back here but a return: the compiler
+		// places a rare block that rejoins the usual path between its
+		// blocks.
+		st.readRare(p, err)
+		return
 	}
 	if len(p) > 0 {
 		st.bytes.Add(int64(len(p)))
-		if st.capture {
-			probes.JournalBody(st.Req, !st.server, p)
-		}
 	}
 	eof := isEOF(err)
 	if st.owner == nil && st.flight == nil {
@@ -329,15 +356,39 @@ func StdRead(state unsafe.Pointer, p []byte, err error) {
 	if st.flight != nil {
 		gc.EndAt(st.flight, now)
 	}
-	pl.End()
+	// End and Release, without their loops' retries (endFirst): a loop
+	// here would take the rare blocks pending so far before its head,
+	// between usual blocks.
+	if !pl.endFirst() {
+		pl.endRetry()
+	}
 	// The connection back in the pool before the journal's call, and
 	// only a branch after it: the code after a call that long runs from
 	// cold cache lines.
-	lost := st.http1 && (st.connClose || !pl.Release(now))
+	lost := st.http1 && (st.connClose || !pl.releaseFirst(now))
 	probes.JournalClientEnd(st.Req, now, st.bytes.Load())
 	if lost {
 		st.eofLost(pl, now)
 	}
+}
+
+// readRare is StdRead for the first Read after Close and for a read of
+// a body a capture rule keeps: their steps, then StdRead's for the rest,
+// with p counted (readAfterClose sets racWarned: StdRead does not come
+// back).
+//
+//go:noinline
+func (st *State) readRare(p []byte, err error) {
+	if st.userClosed.Load() {
+		st.readAfterClose()
+	}
+	if len(p) > 0 {
+		st.bytes.Add(int64(len(p)))
+		if st.capture {
+			probes.JournalBody(st.Req, !st.server, p)
+		}
+	}
+	StdRead(unsafe.Pointer(st), nil, err)
 }
 
 // eofLost: the HTTP/1 connection of a pool's body at EOF will not be
@@ -348,7 +399,7 @@ func StdRead(state unsafe.Pointer, p []byte, err error) {
 func (st *State) eofLost(p *Pool, now int64) {
 	if st.connClose {
 		st.eofConn(now)
-	} else {
+	} else if !p.Release(now) { // releaseFirst's retries
 		st.owner.ConnLost(p.PoolFull)
 	}
 }
@@ -697,7 +748,7 @@ func WrapResponse(resp *http.Response, st *State, o *Origin, owner Owner, pool *
 	st.id, st.opened = bodyIDs.Add(1), now
 	st.length, st.http1, st.connClose, st.released = resp.ContentLength, resp.ProtoMajor == 1, resp.Close, true
 	// The pointers in one run of stores: one write-barrier check.
-	st.owner, st.pool, st.flight, st.spare, s.st = owner, pool, flight, nil, st
+	s.st, st.owner, st.pool, st.flight, st.spare = st, owner, pool, flight, nil
 	st.capture = probes.JournalCaptures(o.Req)
 	if i := table.SlotOf(st.id); bodies.TryAdd(st, i) { // register's usual case
 		st.slot = i

@@ -89,12 +89,13 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 		return req, nil
 	}
 	marked := (*probes.CallSite)(site)
-	var siteName, via string
-	if marked != nil {
-		siteName, via = marked.Site, marked.Via
-	} else {
-		siteName, via = callerSite()
+	if marked == nil {
+		// Attributed from its stack, and marked so, interned (as its body
+		// would have it interned anyway): then StdStart again. A rare case
+		// that came back here would be laid out between the usual blocks.
+		return StdStart(t, req, unsafe.Pointer(callerMark()))
 	}
+	siteName, via := marked.Site, marked.Via
 	dl, hl, bl := lv.dial, lv.header, lv.body
 	var host *hostState
 	if dl >= 1 || bl >= 1 {
@@ -104,11 +105,11 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 		}
 	}
 	// StdEnd is the state's last user: it can be reused (see StdEnd),
-	// first from its host's spare (one atomic swap where the pool costs a
-	// hundred instructions), else from the pool.
+	// first from its host's spare (a few instructions where the pool costs
+	// a hundred), else from the pool.
 	var cr *Request
 	if host != nil {
-		cr = host.spare.Swap(nil)
+		cr = host.spare.take()
 	}
 	if cr == nil {
 		cr = pooledRequest()
@@ -129,8 +130,8 @@ func StdStart(t *http.Transport, req *http.Request, site unsafe.Pointer) (*http.
 		active := h.Active.Add(1)
 		// The latest site: a marked request's is interned, as the host's
 		// (a pointer's comparison), else compared by name.
-		if p := h.lastSite.Load(); p != marked && (p == nil || p.Site != siteName) {
-			h.noteSite(siteName)
+		if p := h.lastSite.Load(); p != marked {
+			h.noteSiteIf(p, siteName)
 		}
 		h.lastReq.Store(cr.body.Req)
 		if !h.seen.Load() || !h.KeepAlive || h.traceNext.Load() > 0 {
@@ -194,13 +195,14 @@ func (cr *Request) h2KeptConn() {
 	cr.h2Kept = true
 }
 
-// callerSite attributes a request no rewritten call marked from its
-// stack: roundTrip's caller, from StdStart.
+// callerMark attributes a request no rewritten call marked from its
+// stack, roundTrip's caller, from StdStart: its site interned, as
+// MarkSite's.
 //
 //go:noinline
-func callerSite() (site, via string) {
+func callerMark() *probes.CallSite {
 	si := probes.CallerSite(3)
-	return si.Site, si.Via
+	return probes.InternSite(si.Site, si.Via)
 }
 
 // pooledRequest takes a request state from the pool: a host's spare

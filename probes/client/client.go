@@ -171,7 +171,7 @@ func (cr *Request) reuse() {
 	if l2 != nil {
 		cr.keepLevel2(l2)
 	}
-	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
+	if h == nil || !h.spare.put(cr) {
 		requests.Put(cr)
 	}
 }
@@ -206,7 +206,7 @@ func (cr *Request) BodyReleased() {
 	if l2 != nil {
 		cr.keepLevel2(l2)
 	}
-	if h == nil || !h.spare.CompareAndSwap(nil, cr) {
+	if h == nil || !h.spare.put(cr) {
 		requests.Put(cr)
 	}
 }

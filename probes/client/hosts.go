@@ -46,7 +46,7 @@ type hostState struct {
 	// next request, nil when taken: a client talks to a host a request
 	// after another, and a swap here costs less than the pool's round
 	// trip. Concurrent requests fall back on the pool.
-	spare atomic.Pointer[Request]
+	spare spareSlot
 	// line is the request line of the host's latest level-2 request
 	// (requestLine): the next one's is mostly the same.
 	line probes.LineMemo
@@ -210,6 +210,17 @@ const unexpectedDialTraces = 8
 //go:noinline
 func (h *hostState) noteSite(site string) { h.lastSite.Store(probes.InternSite(site, "")) }
 
+// noteSiteIf is noteSite unless p, the host's latest site, is named site:
+// StdStart's test past the usual pointer comparison, out of line with
+// the call (a branch whose first block makes no call is laid out in line).
+//
+//go:noinline
+func (h *hostState) noteSiteIf(p *probes.CallSite, site string) {
+	if p == nil || p.Site != site {
+		h.noteSite(site)
+	}
+}
+
 // beginRare is begin's answer for a host not known yet, without
 // keep-alives, or tracing the requests after an unexpected dial.
 //
@@ -329,4 +340,36 @@ func transportSite(t *http.Transport) string {
 	v, _ := transportSites.Load(reflect.ValueOf(t).Pointer())
 	s, _ := v.(string)
 	return s
+}
+
+// spareSlot holds a host's spare request state: a plain pointer guarded
+// by a try-lock word. sync/atomic's pointer swap and compare-and-swap are
+// calls (for their write barrier), two cold cache lines each on every
+// request, where a uint32's compare-and-swap is one instruction. A taker
+// or putter that finds the word held falls back on the pool.
+type spareSlot struct {
+	busy atomic.Uint32
+	cr   *Request
+}
+
+// take returns the spare, nil when there is none or the slot is busy.
+func (s *spareSlot) take() (cr *Request) {
+	if s.busy.CompareAndSwap(0, 1) {
+		if cr = s.cr; cr != nil {
+			s.cr = nil
+		}
+		s.busy.Store(0)
+	}
+	return cr
+}
+
+// put makes cr the spare, when there is none and the slot is free.
+func (s *spareSlot) put(cr *Request) (ok bool) {
+	if s.busy.CompareAndSwap(0, 1) {
+		if ok = s.cr == nil; ok {
+			s.cr = cr
+		}
+		s.busy.Store(0)
+	}
+	return ok
 }

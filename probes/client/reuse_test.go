@@ -65,17 +65,35 @@ func TestStdRequestHostSpare(t *testing.T) {
 	tr := &http.Transport{}
 	first, _, _ := stdRoundTrip(t, tr, "spare.go:1", http.NoBody)
 	h := hostLookup(tr, "reuse.example.test")
-	if h.spare.Load() != first {
+	if h.spare.cr != first {
 		t.Fatal("the state did not go to its host's spare")
 	}
 	next, _, _ := stdRoundTrip(t, tr, "spare.go:2", http.NoBody)
-	if next != first || h.spare.Load() != first {
+	if next != first || h.spare.cr != first {
 		t.Errorf("the host's next request got %p, not its spare %p", next, first)
 	}
-	taken := h.spare.Swap(nil)
+	taken := h.spare.take()
 	other, _, _ := stdRoundTrip(t, tr, "spare.go:3", http.NoBody)
 	if other == taken {
 		t.Error("a request took a spare already taken")
+	}
+}
+
+// A spare slot held by another taker or putter is passed over (the pool
+// serves), never waited for.
+func TestSpareSlotBusy(t *testing.T) {
+	var s spareSlot
+	a, b := new(Request), new(Request)
+	if !s.put(a) || s.put(b) {
+		t.Fatal("put: the first into an empty slot only")
+	}
+	s.busy.Store(1)
+	if s.take() != nil || s.put(b) {
+		t.Error("a busy slot was used")
+	}
+	s.busy.Store(0)
+	if s.take() != a || s.take() != nil {
+		t.Error("take: the spare once")
 	}
 }
 

@@ -63,10 +63,21 @@ func ($RECV) gohttpdbgFirstClose() bool {
 	}
 }
 
-// gohttpdbgLeave is small enough to be inlined in every Read: the
-// release, the last Close's alone, is out of line.
+// gohttpdbgLeft ends a call that held the state, and reports whether the
+// state goes back to the probes now (gohttpdbgRelease): the body is
+// closed and no other call holds it. Small enough to be inlined in every
+// Read, which calls gohttpdbgRelease itself: with that call inside,
+// gohttpdbgLeave is over the inliner's budget, and a call of its own costs
+// a cold cache line on every response.
+func ($RECV) gohttpdbgLeft() bool {
+	u := $U
+	return u.gohttpdbgOrigin != nil && atomic.AddInt32(&u.gohttpdbgUse, -4)&^2 == 1
+}
+
+// gohttpdbgLeave ends a call that held the state (gohttpdbgLeft), and
+// hands the state back when that was the last.
 func ($RECV) gohttpdbgLeave(s unsafe.Pointer) {
-	if u := $U; u.gohttpdbgOrigin != nil && atomic.AddInt32(&u.gohttpdbgUse, -4)&^2 == 1 {
+	if $R.gohttpdbgLeft() {
 		$R.gohttpdbgRelease(s)
 	}
 }

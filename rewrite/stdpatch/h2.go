@@ -125,8 +125,9 @@ func (b {{.P}}transportResponseBody) GohttpdbgSetState(state, keep unsafe.Pointe
 }
 
 // gohttpdbgClose: the first Close alone hands back what the stream kept
-// (Close may be called from two goroutines at once: hence the swap, which
-// takes no lock of the connection every stream shares).
+// (without an origin Close may be called from two goroutines at once:
+// hence the swap, which takes no lock of the connection every stream
+// shares).
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased).
@@ -136,7 +137,14 @@ func (b {{.P}}transportResponseBody) gohttpdbgClose(s unsafe.Pointer) {
 	if !b.gohttpdbgFirstClose() {
 		return
 	}
-	keep := atomic.SwapPointer(&b.cs.gohttpdbgKeep, nil)
+	// With an origin this Close is the first (gohttpdbgFirstClose) and the
+	// only one here: no swap, which is a call (its write barrier).
+	var keep unsafe.Pointer
+	if b.cs.gohttpdbgOrigin != nil {
+		keep, b.cs.gohttpdbgKeep = b.cs.gohttpdbgKeep, nil
+	} else {
+		keep = atomic.SwapPointer(&b.cs.gohttpdbgKeep, nil)
+	}
 	last := b.cs.gohttpdbgOrigin != nil && atomic.LoadInt32(&b.cs.gohttpdbgUse)&^2 == 1+4
 	if h := {{.H}}.BodyClose; h != nil {
 		h(s, keep, last)
@@ -320,7 +328,9 @@ h(s, nil, err)
 h(s, {{index .A 0}}[:n], err)
 }
 }
-{{.R}}.gohttpdbgLeave(s)
+if {{.R}}.gohttpdbgLeft() {
+{{.R}}.gohttpdbgRelease(s)
+}
 } else if rac {
 {{.R}}.gohttpdbgReadAfterClose()
 }

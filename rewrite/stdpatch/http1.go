@@ -250,7 +250,9 @@ h(s, nil, err)
 h(s, {{index .A 0}}[:n], err)
 }
 }
-{{.R}}.gohttpdbgLeave(s)
+if {{.R}}.gohttpdbgLeft() {
+{{.R}}.gohttpdbgRelease(s)
+}
 } else if rac {
 {{.R}}.gohttpdbgReadAfterClose()
 }
@@ -1016,7 +1018,8 @@ func gohttpdbgBodyRead(s unsafe.Pointer, p []byte, n int, err error) {
 const bodyCloseHelper = `
 // gohttpdbgClose: the program closes a body the probes follow. What the
 // body kept for the probes goes back to them on the first Close alone
-// (Close may be called from two goroutines at once: hence the swap).
+// (without an origin Close may be called from two goroutines at once:
+// hence the swap).
 // With an origin (GohttpdbgSetOrigin) only the first Close reports: from
 // then on a Read is reported without the probes' state (gohttpdbgEnter),
 // which goes back to them once no call holds it (BodyReleased). A
@@ -1027,7 +1030,14 @@ func (es *bodyEOFSignal) gohttpdbgClose(s unsafe.Pointer) {
 	if !es.gohttpdbgFirstClose() {
 		return
 	}
-	keep := atomic.SwapPointer(&es.gohttpdbgKeep, nil)
+	// With an origin this Close is the first (gohttpdbgFirstClose) and the
+	// only one here: no swap, which is a call (its write barrier).
+	var keep unsafe.Pointer
+	if es.gohttpdbgOrigin != nil {
+		keep, es.gohttpdbgKeep = es.gohttpdbgKeep, nil
+	} else {
+		keep = atomic.SwapPointer(&es.gohttpdbgKeep, nil)
+	}
 	last := es.gohttpdbgOrigin != nil && atomic.LoadInt32(&es.gohttpdbgUse)&^2 == 1+4
 	if h := GohttpdbgHTTP1.BodyClose; h != nil {
 		h(s, keep, last)
