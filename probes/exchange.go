@@ -1458,7 +1458,7 @@ func (j *journal) finishRare(s *jslot) {
 // on connection ce (nil if the registry does not know it; HTTP/2: on
 // stream, else 0) at start (Mono) and is served at site; it reports
 // whether a capture rule keeps its bodies. reqHS is the request's
-// ServedHeaderSize when the caller has it, else -1.
+// ServedHeaderSize when the caller has it, else 0 or -1.
 func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, site string, r *http.Request, reqHS int) (capture bool) {
 	j := theJournal.Load()
 	if j == nil {
@@ -1521,7 +1521,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		rare |= rLocal
 	}
 	s.reqHS = int32(reqHS)
-	if reqHS < 0 {
+	if reqHS <= 0 {
 		rare |= rReqHS
 	}
 	s.reqBS1 = r.ContentLength + 1
