@@ -204,13 +204,15 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	} else {
 		sr.startInTable(k, site, r, w, std)
 	}
-	sr.journal = probes.JournalOn()
-	if sr.journal { // hs <= 0 (unknown): JournalServerStart reads it
-		sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
-	}
+	// hs <= 0 (unknown): JournalServerStart reads it.
+	sr.journal, sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
-	if sb != nil || sr.capture || sr.hdr2 || hl == 1 && (hs <= 0 || int64(hs)*10 >= maxHeaderBytes(s)*9) {
-		sr.startWatch(r, sb, std, hs, s, hl) // out of line: a GET has no body
+	if sr.capture || sr.hdr2 || hl == 1 && (hs <= 0 || int64(hs)*10 >= maxHeaderBytes(s)*9) {
+		sr.startWatch(r, sb, std, hs, s, hl)
+		return sr
+	}
+	if sb != nil && !sr.watchStdBody(r, sb) {
+		sr.wrapCaptured(std, true) // net/http declined to watch it
 		return sr
 	}
 	// Watched for its answer (the journal), read when the handler
@@ -221,10 +223,10 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	return sr
 }
 
-// startWatch is startUsual's end for a request with a body to watch
-// (sb, net/http's own), whose bodies a capture rule keeps, at header
-// level 2, or whose header (hs bytes, 0 or less if the writer did not
-// count it; the header level hl) may be near its limit. Out of line, and
+// startWatch is startUsual's end for a request whose bodies a capture
+// rule keeps, at header level 2, or whose header (hs bytes, 0 or less if
+// the writer did not count it; the header level hl) may be near its
+// limit; sb is its body as startUsual's (net/http's own), if any. Out of line, and
 // not joining startUsual's usual path again: Go places a rare block that
 // rejoins between the usual ones.
 //
