@@ -207,12 +207,17 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	// hs <= 0 (unknown): JournalServerStart reads it.
 	sr.journal, sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
 	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
-	if sr.capture || sr.hdr2 || hl == 1 && (hs <= 0 || int64(hs)*10 >= maxHeaderBytes(s)*9) {
+	if sr.capture || hl >= 1 && (hs <= 0 || hl == 1 && int64(hs)*10 >= maxHeaderBytes(s)*9) {
 		sr.startWatch(r, sb, std, hs, s, hl)
 		return sr
 	}
+	// (At header level 2 a request has no sb: see above.)
 	if sb != nil && !sr.watchStdBody(r, sb) {
 		sr.wrapCaptured(std, true) // net/http declined to watch it
+		return sr
+	}
+	if sr.hdr2 {
+		sr.watchLevel2(std, hs, s)
 		return sr
 	}
 	// Watched for its answer (the journal), read when the handler
@@ -224,9 +229,9 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 }
 
 // startWatch is startUsual's end for a request whose bodies a capture
-// rule keeps, at header level 2, or whose header (hs bytes, 0 or less if
-// the writer did not count it; the header level hl) may be near its
-// limit; sb is its body as startUsual's (net/http's own), if any. Out of line, and
+// rule keeps, or whose header (hs bytes, 0 or less if the writer did not
+// count it; the header level hl) may be near its limit; sb is its body as
+// startUsual's (net/http's own), if any. Out of line, and
 // not joining startUsual's usual path again: Go places a rare block that
 // rejoins between the usual ones.
 //

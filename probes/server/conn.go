@@ -149,15 +149,16 @@ func newH2Request() *serverRequest { return fromPool(nil) }
 // the connection. Any other hook is called as it is: a composition of the
 // probes inside it reports by itself.
 func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) {
-	// A request's two turns below level 2 (connTurn's, written out: they
-	// come twice a request, and have no event to emit), on a connection
-	// whose TLS state is noted (which implies an entry, not the
-	// runtime's own: turnRare), hook the probes' latest composition of
-	// the server. One straight run, its tests
+	// A request's two turns (connTurn's, written out: they come twice a
+	// request; below level 2 they have no event to emit, and at level 2
+	// are turnLevel2's), on a connection whose TLS state is noted (which
+	// implies an entry, not the runtime's own: turnRare), hook the probes'
+	// latest composition of the server. One straight run, its tests
 	// chained to one rare call: each line of code is a cold miss on both
 	// turns (the handler runs between them).
 	var comp *connComp
 	var now int64
+	var lvl int32
 	sc := (*srvConn)(*slot)
 	// Each test on its own: a condition of ||s is computed into a bool.
 	if sc == nil {
@@ -166,7 +167,7 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	if !sc.tlsNoted {
 		goto rare
 	}
-	if probes.Level(probes.Dial) != 1 {
+	if lvl = probes.Level(probes.Dial); lvl < 1 {
 		goto rare
 	}
 	if uint(st-http.StateActive) > uint(http.StateIdle-http.StateActive) {
@@ -180,6 +181,10 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	}
 	if comp.fn != funcPtr(hook) {
 		goto rare
+	}
+	if lvl >= 2 {
+		sc.stdTurnLevel2(comp, nc, st)
+		return
 	}
 	if comp.user != nil { // the program's hook the composition composes (httptest's)
 		comp.user(nc, st)
@@ -200,6 +205,19 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	return
 rare:
 	stdConnStateRare(srv, slot, hook, nc, st)
+}
+
+// stdTurnLevel2 is StdConnState's usual turn at level 2 (comp is the
+// composition hook is): the program's hook, then turnLevel2. Out of line:
+// level 1's turns skip it.
+//
+//go:noinline
+func (sc *srvConn) stdTurnLevel2(comp *connComp, nc net.Conn, st http.ConnState) {
+	if comp.user != nil {
+		comp.user(nc, st)
+	}
+	sc.endAt, sc.startAt = 0, 0
+	sc.turnLevel2(st, comp.site, false)
 }
 
 // stdConnStateRare is StdConnState for any other turn: the connection's
