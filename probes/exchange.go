@@ -1460,9 +1460,11 @@ func (j *journal) finishRare(s *jslot) {
 // JournalServerStart opens the record of server request id, which came
 // on connection ce (nil if the registry does not know it; HTTP/2: on
 // stream, else 0) at start (Mono) and is served at site; it reports
-// whether a capture rule keeps its bodies. reqHS is the request's
-// ServedHeaderSize when the caller has it, else -1.
-func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, site string, r *http.Request, reqHS int) (capture bool) {
+// whether the journal keeps exchanges (on: it makes the journal on first
+// use, as JournalOn) and whether a capture rule keeps the request's
+// bodies. reqHS is the request's
+// ServedHeaderSize when the caller has it, else 0 or -1.
+func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, site string, r *http.Request, reqHS int) (on, capture bool) {
 	j := theJournal.Load()
 	if j == nil {
 		return journalServerStartFirst(id, ce, stream, start, site, r, reqHS)
@@ -1524,7 +1526,7 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 		rare |= rLocal
 	}
 	s.reqHS = int32(reqHS)
-	if reqHS < 0 {
+	if reqHS <= 0 {
 		rare |= rReqHS
 	}
 	s.reqBS1 = r.ContentLength + 1
@@ -1543,21 +1545,21 @@ func JournalServerStart(id uint64, ce *ConnEntry, stream uint32, start int64, si
 	if rare != 0 {
 		if rare|rSided == rSided|rHeaders && captureRule.Load() == nil { // header level 2's usual request
 			j.startHeaders(s, r.Header, rare)
-			return false
+			return true, false
 		}
-		return j.serverStartRare(s, ce, r, target, remote, rare)
+		return true, j.serverStartRare(s, ce, r, target, remote, rare)
 	}
 	s.mu.Unlock()
-	return false
+	return true, false
 }
 
 // journalServerStartFirst is JournalServerStart before the journal is
 // made.
 //
 //go:noinline
-func journalServerStartFirst(id uint64, ce *ConnEntry, stream uint32, start int64, site string, r *http.Request, reqHS int) bool {
+func journalServerStartFirst(id uint64, ce *ConnEntry, stream uint32, start int64, site string, r *http.Request, reqHS int) (on, capture bool) {
 	if makeJournal() == nil {
-		return false
+		return false, false
 	}
 	return JournalServerStart(id, ce, stream, start, site, r, reqHS)
 }

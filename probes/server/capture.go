@@ -204,17 +204,45 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	} else {
 		sr.startInTable(k, site, r, w, std)
 	}
-	sr.journal = probes.JournalOn()
-	if hs <= 0 {
-		hs = headerSize(w, r) // see startServe
+	// hs <= 0 (unknown): JournalServerStart reads it.
+	sr.journal, sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
+	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
+	if sr.capture || hl >= 1 && (hs <= 0 || hl == 1 && int64(hs)*10 >= maxHeaderBytes(s)*9) {
+		sr.startWatch(r, sb, std, hs, s, hl)
+		return sr
 	}
-	if sr.journal {
-		sr.capture = probes.JournalServerStart(sr.id, ce, stream, start, site, r, hs)
+	// (At header level 2 a request has no sb: see above.)
+	if sb != nil && !sr.watchStdBody(r, sb) {
+		sr.wrapCaptured(std, true) // net/http declined to watch it
+		return sr
+	}
+	if sr.hdr2 {
+		sr.watchLevel2(std, hs, s)
+		return sr
+	}
+	// Watched for its answer (the journal), read when the handler
+	// returns (quietly: see quietState), and for the inner wrappers,
+	// which find their follower on it (ServeHTTP).
+	std.GohttpdbgWatch(quietState(sr))
+	sr.answerStd, sr.quiet = sr.journal, true
+	return sr
+}
+
+// startWatch is startUsual's end for a request whose bodies a capture
+// rule keeps, or whose header (hs bytes, 0 or less if the writer did not
+// count it; the header level hl) may be near its limit; sb is its body as
+// startUsual's (net/http's own), if any. Out of line, and
+// not joining startUsual's usual path again: Go places a rare block that
+// rejoins between the usual ones.
+//
+//go:noinline
+func (sr *serverRequest) startWatch(r *http.Request, sb body.StdRequestBody, std stdAnswer, hs int, s *http.Server, hl int32) {
+	if hs <= 0 {
+		hs = headerSize(sr.w, r) // see startServe
 	}
 	if hl == 1 && int64(hs)*10 >= maxHeaderBytes(s)*9 { // level 2's below
 		sr.requestHeaders(hs, s)
 	}
-	sr.inFlight = gc.Start(&sr.flight, sr.id, site, start) != nil
 	wrapped := sr.capture
 	if sb != nil && !wrapped {
 		wrapped = !sr.watchStdBody(r, sb)
@@ -227,13 +255,9 @@ func startUsual(s *http.Server, w http.ResponseWriter, r *http.Request, std stdA
 	} else if sr.hdr2 {
 		sr.watchLevel2(std, hs, s)
 	} else {
-		// Watched for its answer (the journal), read when the handler
-		// returns (quietly: see quietState), and for the inner wrappers,
-		// which find their follower on it (ServeHTTP).
 		std.GohttpdbgWatch(quietState(sr))
 		sr.answerStd, sr.quiet = sr.journal, true
 	}
-	return sr
 }
 
 // startLevel2 is startUsual's part for a request at header or body level

@@ -149,6 +149,84 @@ func newH2Request() *serverRequest { return fromPool(nil) }
 // the connection. Any other hook is called as it is: a composition of the
 // probes inside it reports by itself.
 func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) {
+	// A request's two turns (connTurn's, written out: they come twice a
+	// request; below level 2 they have no event to emit, and at level 2
+	// are turnLevel2's), on a connection whose TLS state is noted (which
+	// implies an entry, not the runtime's own: turnRare), hook the probes'
+	// latest composition of the server. One straight run, its tests
+	// chained to one rare call: each line of code is a cold miss on both
+	// turns (the handler runs between them).
+	var comp *connComp
+	var now int64
+	var lvl int32
+	sc := (*srvConn)(*slot)
+	// Each test on its own: a condition of ||s is computed into a bool.
+	if sc == nil {
+		goto rare
+	}
+	if !sc.tlsNoted {
+		goto rare
+	}
+	if lvl = probes.Level(probes.Dial); lvl < 1 {
+		goto rare
+	}
+	if uint(st-http.StateActive) > uint(http.StateIdle-http.StateActive) {
+		goto rare
+	}
+	if sc.ss == nil {
+		goto rare
+	}
+	if comp = sc.ss.connState.Load(); comp == nil {
+		goto rare
+	}
+	if comp.fn != funcPtr(hook) {
+		goto rare
+	}
+	if lvl >= 2 {
+		sc.stdTurnLevel2(comp, nc, st)
+		return
+	}
+	if comp.user != nil { // the program's hook the composition composes (httptest's)
+		comp.user(nc, st)
+	}
+	now = sc.endAt // the request's end, for this turn alone
+	sc.endAt = 0
+	if st == http.StateActive {
+		now = probes.Mono()
+		sc.startAt = now // the request's start (startUsual)
+		sc.ce.TurnActiveAt(now)
+		return
+	}
+	sc.startAt = 0
+	if now == 0 {
+		now = probes.Mono()
+	}
+	sc.ce.TurnAt(st, false, now)
+	return
+rare:
+	stdConnStateRare(srv, slot, hook, nc, st)
+}
+
+// stdTurnLevel2 is StdConnState's usual turn at level 2 (comp is the
+// composition hook is): the program's hook, then turnLevel2. Out of line:
+// level 1's turns skip it.
+//
+//go:noinline
+func (sc *srvConn) stdTurnLevel2(comp *connComp, nc net.Conn, st http.ConnState) {
+	if comp.user != nil {
+		comp.user(nc, st)
+	}
+	sc.endAt, sc.startAt = 0, 0
+	sc.turnLevel2(st, comp.site, false)
+}
+
+// stdConnStateRare is StdConnState for any other turn: the connection's
+// first (which makes its state), a turn at level 2 or with the dial
+// probe off, a hook that is not the probes' latest composition (called as it is: a composition of the probes
+// inside it reports by itself).
+//
+//go:noinline
+func stdConnStateRare(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) {
 	sc := (*srvConn)(*slot)
 	if sc == nil {
 		if !probes.ExchangeProbesOn() {
@@ -159,9 +237,6 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	}
 	now := sc.endAt // the request's end, for this turn alone
 	sc.endAt, sc.startAt = 0, 0
-	// The probes' latest composition of the server, when hook is it: the
-	// program's hook it composes is called as the composition would.
-	// Written out here: this runs twice a request.
 	var comp *connComp
 	if sc.ss != nil {
 		comp = sc.ss.connState.Load()
@@ -172,24 +247,6 @@ func StdConnState(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, ht
 	}
 	if comp.user != nil {
 		comp.user(nc, st)
-	}
-	// A request's two turns below level 2 are connTurn's, written out:
-	// they come twice a request, and have no event to emit. Any other
-	// turn is turnRare's.
-	// tlsNoted implies an entry, not the runtime's own (turnRare).
-	if probes.Level(probes.Dial) == 1 && sc.tlsNoted {
-		if st == http.StateActive {
-			sc.startAt = probes.Mono() // the request's start (startUsual)
-			sc.ce.TurnActiveAt(sc.startAt)
-			return
-		}
-		if st == http.StateIdle {
-			if now == 0 {
-				now = probes.Mono()
-			}
-			sc.ce.TurnAt(st, false, now)
-			return
-		}
 	}
 	if sc.tlsNoted && (st == http.StateActive || st == http.StateIdle) && probes.Level(probes.Dial) >= 2 {
 		sc.turnLevel2(st, comp.site, false)

@@ -667,7 +667,7 @@ func startServe(site string, srv *http.Server, sc *srvConn, w http.ResponseWrite
 		if r.ProtoMajor == 2 {
 			stream = streamID(w)
 		}
-		sr.capture = probes.JournalServerStart(sr.id, ce, stream, sr.start, site, r, hs)
+		_, sr.capture = probes.JournalServerStart(sr.id, ce, stream, sr.start, site, r, hs)
 	}
 	if hl >= 1 && (hl >= 2 || srv == nil || int64(hs)*10 >= maxHeaderBytes(srv)*9) {
 		sr.requestHeaders(hs, srv)
