@@ -94,28 +94,29 @@ func (p *Pool) TakeIdle() { decPositive(&p.Idle) }
 
 // decPositive decrements n unless it is 0.
 func decPositive(n *atomic.Int32) {
-	for v := n.Load(); v > 0; v = n.Load() {
-		if n.CompareAndSwap(v, v-1) {
-			return
-		}
+	for !decOnce(n) {
 	}
 }
 
-// endFirst is End's first try, without a loop (StdRead): false when the
-// count changed under it, and the caller calls endRetry.
-func (p *Pool) endFirst() bool {
-	v := p.Active.Load()
-	return v <= 0 || p.Active.CompareAndSwap(v, v-1)
+// decOnce is decPositive's one try, without a loop (StdRead's End):
+// false when n changed under it.
+func decOnce(n *atomic.Int32) bool {
+	v := n.Load()
+	return v <= 0 || n.CompareAndSwap(v, v-1)
 }
 
-// endRetry is End after endFirst, out of line.
+// endRetry is End after decOnce's try failed, out of line.
 //
 //go:noinline
 func (p *Pool) endRetry() { p.End() }
 
+// Release: a connection went back to the idle pool. It reports false
+// when the pool was full, so that net/http closed one.
+func (p *Pool) Release(now int64) bool { return p.releaseFirst(now) || p.releaseRetry() }
+
 // releaseFirst is Release's first try, without a loop (StdRead): false
 // when the pool was full or its count changed under it, and the caller
-// calls Release to tell which.
+// calls releaseRetry to tell which.
 func (p *Pool) releaseFirst(now int64) bool {
 	if !p.KeepAlive {
 		return true
@@ -127,15 +128,9 @@ func (p *Pool) releaseFirst(now int64) bool {
 	return v < p.MaxIdle && p.Idle.CompareAndSwap(v, v+1)
 }
 
-// Release: a connection went back to the idle pool. It reports false
-// when the pool was full, so that net/http closed one.
-func (p *Pool) Release(now int64) bool {
-	if !p.KeepAlive {
-		return true
-	}
-	if p.IdleTimeout > 0 { // only an expiry reads it
-		p.LastRelease.Store(now)
-	}
+// releaseRetry is Release after releaseFirst: false when the pool is
+// full.
+func (p *Pool) releaseRetry() bool {
 	for v := p.Idle.Load(); v < p.MaxIdle; v = p.Idle.Load() {
 		if p.Idle.CompareAndSwap(v, v+1) {
 			return true
@@ -356,10 +351,10 @@ func StdRead(state unsafe.Pointer, p []byte, err error) {
 	if st.flight != nil {
 		gc.EndAt(st.flight, now)
 	}
-	// End and Release, without their loops' retries (endFirst): a loop
+	// End and Release, their first tries alone (decOnce, releaseFirst): a loop
 	// here would take the rare blocks pending so far before its head,
 	// between usual blocks.
-	if !pl.endFirst() {
+	if !decOnce(&pl.Active) {
 		pl.endRetry()
 	}
 	// The connection back in the pool before the journal's call, and
@@ -399,7 +394,7 @@ func (st *State) readRare(p []byte, err error) {
 func (st *State) eofLost(p *Pool, now int64) {
 	if st.connClose {
 		st.eofConn(now)
-	} else if !p.Release(now) { // releaseFirst's retries
+	} else if !p.releaseRetry() {
 		st.owner.ConnLost(p.PoolFull)
 	}
 }

@@ -221,9 +221,11 @@ func (sc *srvConn) stdTurnLevel2(comp *connComp, nc net.Conn, st http.ConnState)
 }
 
 // stdConnStateRare is StdConnState for any other turn: the connection's
-// first (which makes its state), a turn at level 2 or with the dial
-// probe off, a hook that is not the probes' latest composition (called as it is: a composition of the probes
-// inside it reports by itself).
+// first (which makes its state) or one whose TLS state is not noted yet,
+// one with the dial probe off or to a state other than active or idle,
+// one through a hook that is not the
+// probes' latest composition (called as it is: a composition of the
+// probes inside it reports by itself).
 //
 //go:noinline
 func stdConnStateRare(srv *http.Server, slot *unsafe.Pointer, hook func(net.Conn, http.ConnState), nc net.Conn, st http.ConnState) {
