@@ -47,8 +47,8 @@ func TestRawBodyEventsRenderAsDirect(t *testing.T) {
 	}
 	for _, st := range cases {
 		for _, msg := range []uint8{respOpened, reqOpened} {
-			directOpen(st, msg, "HTTP/1.1")
 			st.emitOpen(msg, "HTTP/1.1")
+			directOpen(st, msg, "HTTP/1.1")
 		}
 		for _, msg := range []uint8{respClosed, reqDone} {
 			for _, eof := range []bool{false, true} {
@@ -58,31 +58,23 @@ func TestRawBodyEventsRenderAsDirect(t *testing.T) {
 			}
 		}
 	}
-	compare(t, rec.Named("body.open"), 8, false)
-	compare(t, rec.Named("body.close"), 16, true)
+	probetest.SameRenderedPairs(t, rec.Named("body.open"), 8, nil)
+	probetest.SameRenderedPairs(t, rec.Named("body.close"), 16, clockedPair(t))
 }
 
-// compare checks events in pairs: the direct build's and the raw one's
-// (or, clocked, the raw one's first: the direct one takes its clock
-// reading from before it; their times and durs are cleared).
-func compare(t *testing.T, got []probes.Event, want int, clocked bool) {
-	t.Helper()
-	if len(got) != want {
-		t.Fatalf("%d events, want %d", len(got), want)
-	}
-	for i := 0; i < len(got); i += 2 {
-		d, r := got[i], got[i+1]
-		if clocked {
-			r, d = d, r // emitClose ran first
-			if r.Time < d.Time {
-				t.Errorf("raw event at %d, before the direct one's %d", r.Time, d.Time)
-			}
-			n := int(r.NAttrs) - 1 // dur, last
-			if r.Attrs[n].Num < d.Attrs[n].Num {
-				t.Errorf("raw dur %d < direct %d", r.Attrs[n].Num, d.Attrs[n].Num)
-			}
-			r.Time, d.Time, r.Attrs[n].Num, d.Attrs[n].Num = 0, 0, 0, 0
+// clockedPair lets the raw event of a pair, built first, read the clock
+// later than its direct build, which takes its reading from before it:
+// their times and durs (the last attribute) are checked in that order,
+// then cleared.
+func clockedPair(t *testing.T) func(r, d *probes.Event) {
+	return func(r, d *probes.Event) {
+		if r.Time < d.Time {
+			t.Errorf("raw event at %d, before the direct one's %d", r.Time, d.Time)
 		}
-		probetest.SameRendered(t, r, d)
+		n := int(r.NAttrs) - 1 // dur, last
+		if r.Attrs[n].Num < d.Attrs[n].Num {
+			t.Errorf("raw dur %d < direct %d", r.Attrs[n].Num, d.Attrs[n].Num)
+		}
+		r.Time, d.Time, r.Attrs[n].Num, d.Attrs[n].Num = 0, 0, 0, 0
 	}
 }

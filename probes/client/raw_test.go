@@ -91,20 +91,8 @@ func TestRawDialEventsRenderAsDirect(t *testing.T) {
 		}
 		directFirstByte(cr, time.Duration(at-wrote), at, 3)
 	}
-	compareRaw(t, rec.Named("dial.conn"), n)
-	compareRaw(t, rec.Named("dial.first_byte"), 4)
-}
-
-// compareRaw checks events in pairs: the raw one's, then the direct
-// build's.
-func compareRaw(t *testing.T, got []probes.Event, want int) {
-	t.Helper()
-	if len(got) != want {
-		t.Fatalf("%d events, want %d", len(got), want)
-	}
-	for i := 0; i < len(got); i += 2 {
-		probetest.SameRendered(t, got[i], got[i+1])
-	}
+	probetest.SameRenderedPairs(t, rec.Named("dial.conn"), n, nil)
+	probetest.SameRenderedPairs(t, rec.Named("dial.first_byte"), 4, nil)
 }
 
 // TestKeepLevel2 checks what a kept level-2 state holds for its next
@@ -165,5 +153,5 @@ func TestGotReusedLevel2Event(t *testing.T) {
 			}
 		}
 	}
-	compareRaw(t, rec.Named("dial.conn"), 16)
+	probetest.SameRenderedPairs(t, rec.Named("dial.conn"), 16, nil)
 }

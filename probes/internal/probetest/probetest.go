@@ -86,3 +86,21 @@ func SameRendered(tb testing.TB, raw, direct probes.Event) bool {
 	}
 	return got == want
 }
+
+// SameRenderedPairs fails tb unless got holds want events, in pairs of a
+// raw event then the direct build of the same event, each pair alike
+// (SameRendered). fix, when not nil, edits each pair first (what the two
+// builds may read differently, such as their own clock readings).
+func SameRenderedPairs(tb testing.TB, got []probes.Event, want int, fix func(raw, direct *probes.Event)) {
+	tb.Helper()
+	if len(got) != want {
+		tb.Fatalf("%d events, want %d", len(got), want)
+	}
+	for i := 0; i+1 < len(got); i += 2 {
+		raw, direct := got[i], got[i+1]
+		if fix != nil {
+			fix(&raw, &direct)
+		}
+		SameRendered(tb, raw, direct)
+	}
+}
